@@ -1,0 +1,288 @@
+#include "protocol/codec.h"
+
+#include "protocol/limits.h"
+
+namespace tidings {
+
+const char *errorCodeName(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::None: return "NONE";
+    case ErrorCode::BadFrame: return "BAD_FRAME";
+    case ErrorCode::TooLarge: return "TOO_LARGE";
+    case ErrorCode::UnknownFrame: return "UNKNOWN_FRAME";
+    case ErrorCode::NotAuthenticated: return "NOT_AUTHENTICATED";
+    case ErrorCode::BadCredentials: return "BAD_CREDENTIALS";
+    case ErrorCode::UsernameTaken: return "USERNAME_TAKEN";
+    case ErrorCode::InvalidUsername: return "INVALID_USERNAME";
+    case ErrorCode::WeakPassword: return "WEAK_PASSWORD";
+    case ErrorCode::RateLimited: return "RATE_LIMITED";
+    case ErrorCode::BadToken: return "BAD_TOKEN";
+    case ErrorCode::NoSuchUser: return "NO_SUCH_USER";
+    case ErrorCode::NotMember: return "NOT_MEMBER";
+    case ErrorCode::NoSuchConversation: return "NO_SUCH_CONVERSATION";
+    case ErrorCode::Internal: return "INTERNAL";
+    case ErrorCode::AlreadyAuthenticated: return "ALREADY_AUTHENTICATED";
+    case ErrorCode::StaleDevices: return "STALE_DEVICES";
+    case ErrorCode::Forbidden: return "FORBIDDEN";
+    case ErrorCode::Network: return "NETWORK";
+    case ErrorCode::Timeout: return "TIMEOUT";
+    case ErrorCode::Storage: return "STORAGE";
+    case ErrorCode::Usage: return "USAGE";
+    }
+    return "UNKNOWN";
+}
+
+QString Error::toString() const
+{
+    return detail.isEmpty() ? QString::fromLatin1(errorCodeName(code))
+                            : QStringLiteral("%1: %2").arg(QLatin1String(errorCodeName(code)), detail);
+}
+
+namespace protocol {
+
+static_assert(int(wire::ERROR_BAD_FRAME) == int(ErrorCode::BadFrame));
+static_assert(int(wire::ERROR_TOO_LARGE) == int(ErrorCode::TooLarge));
+static_assert(int(wire::ERROR_NOT_AUTHENTICATED) == int(ErrorCode::NotAuthenticated));
+static_assert(int(wire::ERROR_RATE_LIMITED) == int(ErrorCode::RateLimited));
+static_assert(int(wire::ERROR_NOT_MEMBER) == int(ErrorCode::NotMember));
+static_assert(int(wire::ERROR_INTERNAL) == int(ErrorCode::Internal));
+static_assert(int(wire::ERROR_FORBIDDEN) == int(ErrorCode::Forbidden));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::Forbidden),
+              "add new wire error codes to tidings::ErrorCode");
+
+namespace {
+
+Error bad(const char *what) { return Error{ErrorCode::BadFrame, QString::fromLatin1(what)}; }
+Error tooLarge(const char *what) { return Error{ErrorCode::TooLarge, QString::fromLatin1(what)}; }
+
+bool isPrintableAscii(const std::string &s)
+{
+    for (unsigned char c : s) {
+        if (c < 0x21 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+Status validateUsernameField(const std::string &name)
+{
+    if (name.size() > size_t(limits::kMaxUsernameLength) * 4)
+        return tooLarge("username too long");
+    if (!isValidUsername(normalizeUsername(QString::fromStdString(name))))
+        return Error{ErrorCode::InvalidUsername,
+                     QStringLiteral("usernames are 3-32 characters: a letter, then letters, "
+                                    "digits, '_', '.' or '-'")};
+    return {};
+}
+
+Status validatePassword(const std::string &pw, bool registering)
+{
+    if (pw.size() > size_t(limits::kMaxPasswordBytes))
+        return tooLarge("password longer than 1024 bytes");
+    if (registering && pw.size() < size_t(limits::kMinPasswordBytes))
+        return Error{ErrorCode::WeakPassword, QStringLiteral("passwords need at least 8 bytes")};
+    if (pw.empty())
+        return bad("empty password");
+    return {};
+}
+
+Status validateDeviceName(const std::string &name)
+{
+    if (name.size() > size_t(limits::kMaxDeviceNameBytes))
+        return tooLarge("device name longer than 64 bytes");
+    return {};
+}
+
+Status validateConversationSeq(quint64 conversation, quint64 seq)
+{
+    if (conversation == 0)
+        return bad("conversation_id missing");
+    if (seq == 0)
+        return bad("seq missing");
+    return {};
+}
+
+} // namespace
+
+bool isValidUsername(QStringView u)
+{
+    if (u.size() < limits::kMinUsernameLength || u.size() > limits::kMaxUsernameLength)
+        return false;
+    if (!(u[0] >= u'a' && u[0] <= u'z'))
+        return false;
+    for (QChar c : u) {
+        const bool ok = (c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'_' ||
+                        c == u'.' || c == u'-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+QString normalizeUsername(QStringView username) { return username.trimmed().toString().toLower(); }
+
+Status validateClientFrame(const Frame &f)
+{
+    switch (f.body_case()) {
+    case Frame::kRegisterRequest: {
+        const auto &r = f.register_request();
+        if (auto s = validateUsernameField(r.username()); !s)
+            return s;
+        if (auto s = validatePassword(r.password(), true); !s)
+            return s;
+        if (auto s = validateDeviceName(r.device_name()); !s)
+            return s;
+        if (r.display_name().size() > size_t(limits::kMaxDisplayNameBytes))
+            return tooLarge("display name longer than 64 bytes");
+        return {};
+    }
+    case Frame::kLoginRequest: {
+        const auto &r = f.login_request();
+        if (r.username().empty() || r.username().size() > size_t(limits::kMaxUsernameLength) * 4)
+            return bad("username missing or too long");
+        if (auto s = validatePassword(r.password(), false); !s)
+            return s;
+        return validateDeviceName(r.device_name());
+    }
+    case Frame::kAuthRequest:
+        if (f.auth_request().device_token().size() != size_t(limits::kDeviceTokenBytes))
+            return Error{ErrorCode::BadToken, QStringLiteral("device token must be 32 bytes")};
+        return {};
+    case Frame::kPing:
+        return {};
+    case Frame::kOpenDirectRequest:
+        return validateUsernameField(f.open_direct_request().username());
+    case Frame::kSendRequest: {
+        const auto &s = f.send_request();
+        if (s.conversation_id() == 0)
+            return bad("conversation_id missing");
+        if (s.client_message_id().empty())
+            return bad("client_message_id missing");
+        if (s.client_message_id().size() > size_t(limits::kMaxClientMessageIdBytes))
+            return tooLarge("client_message_id longer than 64 bytes");
+        if (!isPrintableAscii(s.client_message_id()))
+            return bad("client_message_id must be printable ASCII");
+        if (s.payload().size() > limits::kMaxPayloadBytes)
+            return tooLarge("payload larger than 64 KiB");
+        if (s.payload().empty())
+            return bad("empty payload");
+        return {};
+    }
+    case Frame::kDeliveryAck:
+        return validateConversationSeq(f.delivery_ack().conversation_id(), f.delivery_ack().seq());
+    case Frame::kReadAck:
+        return validateConversationSeq(f.read_ack().conversation_id(), f.read_ack().seq());
+    case Frame::kHistoryRequest: {
+        const auto &h = f.history_request();
+        if (h.conversation_id() == 0)
+            return bad("conversation_id missing");
+        if (h.limit() > limits::kMaxHistoryLimit)
+            return tooLarge("history limit above 500");
+        if (h.until_seq() != 0 && h.until_seq() <= h.after_seq())
+            return bad("until_seq must be above after_seq");
+        return {};
+    }
+    case Frame::BODY_NOT_SET:
+        return Error{ErrorCode::UnknownFrame, QStringLiteral("frame type not known to this server")};
+    default:
+        return Error{ErrorCode::UnknownFrame, QStringLiteral("not a client request")};
+    }
+}
+
+Result<Frame> decodeClientFrame(QByteArrayView bytes)
+{
+    if (size_t(bytes.size()) > limits::kMaxClientFrameBytes)
+        return tooLarge("frame larger than 96 KiB");
+    Frame f;
+    if (!f.ParseFromArray(bytes.data(), int(bytes.size())))
+        return bad("undecodable frame");
+    if (auto s = validateClientFrame(f); !s)
+        return s.error();
+    return f;
+}
+
+Result<Frame> decodeServerFrame(QByteArrayView bytes)
+{
+    if (size_t(bytes.size()) > limits::kMaxServerFrameBytes)
+        return tooLarge("frame larger than 4 MiB");
+    Frame f;
+    if (!f.ParseFromArray(bytes.data(), int(bytes.size())))
+        return bad("undecodable frame");
+    switch (f.body_case()) {
+    case Frame::kError:
+    case Frame::kOk:
+    case Frame::kLoginResponse:
+    case Frame::kAuthResponse:
+    case Frame::kPong:
+    case Frame::kConversationInfo:
+    case Frame::kSendAck:
+    case Frame::kInboxDrained:
+    case Frame::kReceiptPush:
+        break;
+    case Frame::kMessagePush:
+        if (f.message_push().messages_size() > limits::kMaxMessagesPerPush)
+            return tooLarge("too many messages in one push");
+        for (const auto &m : f.message_push().messages()) {
+            if (m.conversation_id() == 0 || m.seq() == 0)
+                return bad("message without conversation or seq");
+            if (m.payload().size() > limits::kMaxPayloadBytes)
+                return tooLarge("payload larger than 64 KiB");
+        }
+        break;
+    case Frame::kHistoryResponse:
+        if (f.history_response().messages_size() > int(limits::kMaxHistoryLimit))
+            return tooLarge("too many messages in one history page");
+        for (const auto &m : f.history_response().messages()) {
+            if (m.conversation_id() == 0 || m.seq() == 0)
+                return bad("message without conversation or seq");
+        }
+        break;
+    default:
+        return Error{ErrorCode::UnknownFrame, QStringLiteral("not a server frame")};
+    }
+    return f;
+}
+
+QByteArray encodeFrame(const Frame &frame)
+{
+    QByteArray out(qsizetype(frame.ByteSizeLong()), Qt::Uninitialized);
+    frame.SerializeToArray(out.data(), int(out.size()));
+    return out;
+}
+
+Frame makeError(quint64 requestId, ErrorCode code, const QString &detail, quint32 retryAfterMs)
+{
+    Frame f;
+    f.set_request_id(requestId);
+    auto *e = f.mutable_error();
+    e->set_code(toWire(code));
+    e->set_detail(detail.toStdString());
+    e->set_retry_after_ms(retryAfterMs);
+    return f;
+}
+
+wire::ErrorCode toWire(ErrorCode code)
+{
+    const int v = int(code);
+    if (v >= 0 && v <= int(wire::ErrorCode_MAX))
+        return wire::ErrorCode(v);
+    return wire::ERROR_INTERNAL;
+}
+
+ErrorCode fromWire(wire::ErrorCode code)
+{
+    const int v = int(code);
+    if (v > 0 && v <= int(wire::ErrorCode_MAX))
+        return ErrorCode(v);
+    return ErrorCode::Internal;
+}
+
+Error errorFromFrame(const Frame &frame)
+{
+    const auto &e = frame.error();
+    return Error{fromWire(e.code()), QString::fromStdString(e.detail()), e.retry_after_ms()};
+}
+
+} // namespace protocol
+} // namespace tidings

@@ -1,0 +1,30 @@
+#pragma once
+// Hard limits of the wire. Each is enforced before the data it bounds is allocated or stored;
+// docs/PROTOCOL.md lists them.
+#include <cstddef>
+#include <cstdint>
+
+namespace tidings::limits {
+
+//! A frame from a client; checked against the WebSocket message size before parsing.
+inline constexpr std::size_t kMaxClientFrameBytes = 96 * 1024;
+//! A frame from the server (pushes batch several messages).
+inline constexpr std::size_t kMaxServerFrameBytes = 4 * 1024 * 1024;
+//! Opaque message payload (ciphertext). Media travels over HTTP, never here.
+inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
+inline constexpr int kMinUsernameLength = 3;
+inline constexpr int kMaxUsernameLength = 32;
+inline constexpr int kMinPasswordBytes = 8;
+inline constexpr int kMaxPasswordBytes = 1024;
+inline constexpr int kMaxDeviceNameBytes = 64;
+inline constexpr int kMaxDisplayNameBytes = 64;
+inline constexpr int kMaxClientMessageIdBytes = 64;
+inline constexpr int kDeviceTokenBytes = 32;
+inline constexpr std::uint32_t kMaxHistoryLimit = 500;
+inline constexpr std::uint32_t kDefaultHistoryLimit = 100;
+//! Messages per MessagePush frame (inbox drains are paged by this).
+inline constexpr int kMaxMessagesPerPush = 256;
+//! Bad frames tolerated on one connection before it is closed.
+inline constexpr int kMaxBadFrames = 8;
+
+} // namespace tidings::limits

@@ -1,0 +1,81 @@
+#pragma once
+// Errors as values: every layer boundary returns Result<T> with a typed code that maps 1:1 onto
+// the wire's ErrorCode, so a failure deep in the server reaches the client unchanged.
+#include <QString>
+
+#include <optional>
+#include <utility>
+#include <variant>
+
+namespace tidings {
+
+//! Mirrors tidings.wire.ErrorCode value for value (checked by static_asserts in codec.cpp).
+enum class ErrorCode : int {
+    None = 0,
+    BadFrame = 1,
+    TooLarge = 2,
+    UnknownFrame = 3,
+    NotAuthenticated = 4,
+    BadCredentials = 5,
+    UsernameTaken = 6,
+    InvalidUsername = 7,
+    WeakPassword = 8,
+    RateLimited = 9,
+    BadToken = 10,
+    NoSuchUser = 11,
+    NotMember = 12,
+    NoSuchConversation = 13,
+    Internal = 14,
+    AlreadyAuthenticated = 15,
+    StaleDevices = 16,
+    Forbidden = 17,
+    // Client-side only (never on the wire):
+    Network = 100,
+    Timeout = 101,
+    Storage = 102,
+    Usage = 103,
+};
+
+const char *errorCodeName(ErrorCode code);
+
+struct Error {
+    ErrorCode code = ErrorCode::Internal;
+    QString detail;
+    quint32 retryAfterMs = 0;
+
+    QString toString() const;
+};
+
+template <typename T> class Result {
+public:
+    Result(T value) : m_v(std::move(value)) {}
+    Result(Error error) : m_v(std::move(error)) {}
+
+    bool ok() const { return m_v.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    T &value() { return std::get<0>(m_v); }
+    const T &value() const { return std::get<0>(m_v); }
+    T &operator*() { return value(); }
+    const T &operator*() const { return value(); }
+    T *operator->() { return &value(); }
+    const T *operator->() const { return &value(); }
+    const Error &error() const { return std::get<1>(m_v); }
+
+private:
+    std::variant<T, Error> m_v;
+};
+
+//! Result for operations without a value.
+class Status {
+public:
+    Status() = default;
+    Status(Error error) : m_error(std::move(error)) {}
+    bool ok() const { return !m_error.has_value(); }
+    explicit operator bool() const { return ok(); }
+    const Error &error() const { return *m_error; }
+
+private:
+    std::optional<Error> m_error;
+};
+
+} // namespace tidings

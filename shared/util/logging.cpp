@@ -1,0 +1,3 @@
+#include "util/logging.h"
+
+Q_LOGGING_CATEGORY(lcProtocol, "tidings.protocol", QtInfoMsg)
