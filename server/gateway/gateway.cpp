@@ -1,0 +1,223 @@
+#include "gateway/gateway.h"
+
+#include "gateway/session.h"
+#include "routing/router.h"
+#include "server_logging.h"
+#include "services/accounts.h"
+#include "services/messaging.h"
+
+#include <QDateTime>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace tidings::server {
+
+Gateway::Gateway(const ServerConfig &config, Router *router, AccountService *accounts,
+                 MessagingService *messaging, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_router(router)
+    , m_accounts(accounts)
+    , m_messaging(messaging)
+    , m_server(new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode,
+                                    this))
+    , m_heartbeat(new QTimer(this))
+{
+    connect(m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
+    connect(m_heartbeat, &QTimer::timeout, this, &Gateway::checkHeartbeats);
+    m_heartbeat->start(m_config.heartbeatCheckMs);
+}
+
+Gateway::~Gateway() { closeAll(); }
+
+bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error)
+{
+    m_server->setMaxPendingConnections(1024);
+    if (!m_server->listen(host, port)) {
+        if (error)
+            *error = m_server->errorString();
+        return false;
+    }
+    return true;
+}
+
+quint16 Gateway::port() const { return m_server->serverPort(); }
+
+qint64 Gateway::nowMs() const
+{
+    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+void Gateway::closeAll()
+{
+    m_server->close();
+    const auto sessions = m_sessions;
+    for (Session *s : sessions)
+        s->close(QStringLiteral("server shutting down"));
+}
+
+void Gateway::onNewConnection()
+{
+    while (QWebSocket *socket = m_server->nextPendingConnection()) {
+        auto *session = new Session(socket, this);
+        m_sessions.insert(session);
+        connect(session, &Session::closed, this, &Gateway::onSessionClosed);
+    }
+}
+
+void Gateway::onSessionClosed(Session *session)
+{
+    if (!m_sessions.remove(session))
+        return;
+    if (session->userId() != 0)
+        m_router->remove(session, session->userId(), session->deviceId());
+    m_messaging->sessionClosed(session);
+    session->deleteLater();
+}
+
+void Gateway::checkHeartbeats()
+{
+    const qint64 now = nowMs();
+    const auto sessions = m_sessions;
+    for (Session *s : sessions) {
+        const qint64 silent = now - s->lastActivityMs();
+        if (s->state() == Session::State::Authenticated) {
+            if (silent > m_config.idleTimeoutMs)
+                s->close(QStringLiteral("heartbeat timeout"));
+        } else if (silent > m_config.authTimeoutMs) {
+            s->close(QStringLiteral("authentication timeout"));
+        }
+    }
+    m_accounts->pruneRateLimits();
+}
+
+void Gateway::scheduleFlush(Session *session)
+{
+    m_dirty.append(session);
+    if (!m_flushScheduled) {
+        m_flushScheduled = true;
+        QTimer::singleShot(0, this, &Gateway::flushAll);
+    }
+}
+
+void Gateway::flushAll()
+{
+    m_flushScheduled = false;
+    const auto dirty = std::move(m_dirty);
+    m_dirty.clear();
+    for (const auto &s : dirty)
+        if (s)
+            s->flushPushes();
+}
+
+void Gateway::handle(Session *session, const protocol::Frame &frame)
+{
+    using F = protocol::Frame;
+    if (frame.body_case() == F::kPing) {
+        F pong;
+        pong.set_request_id(frame.request_id());
+        pong.mutable_pong()->set_client_time_ms(frame.ping().client_time_ms());
+        pong.mutable_pong()->set_server_time_ms(nowMs());
+        session->send(pong);
+        return;
+    }
+    if (session->state() != Session::State::Authenticated) {
+        handleUnauthenticated(session, frame);
+        return;
+    }
+    switch (frame.body_case()) {
+    case F::kRegisterRequest:
+    case F::kLoginRequest:
+    case F::kAuthRequest:
+        session->sendError(frame.request_id(),
+                           Error{ErrorCode::AlreadyAuthenticated,
+                                 QStringLiteral("this connection is authenticated already")});
+        return;
+    case F::kOpenDirectRequest:
+        m_messaging->openDirect(session, frame.request_id(), frame.open_direct_request());
+        return;
+    case F::kSendRequest:
+        m_messaging->send(session, frame.request_id(), frame.send_request());
+        return;
+    case F::kDeliveryAck:
+        m_messaging->ack(session, frame.request_id(), frame.delivery_ack().conversation_id(),
+                         frame.delivery_ack().seq(), 0);
+        return;
+    case F::kReadAck:
+        m_messaging->ack(session, frame.request_id(), frame.read_ack().conversation_id(),
+                         frame.read_ack().seq(), frame.read_ack().seq());
+        return;
+    case F::kHistoryRequest:
+        m_messaging->history(session, frame.request_id(), frame.history_request());
+        return;
+    default:
+        session->sendError(frame.request_id(),
+                           Error{ErrorCode::UnknownFrame, QStringLiteral("unsupported request")});
+        return;
+    }
+}
+
+void Gateway::handleUnauthenticated(Session *session, const protocol::Frame &frame)
+{
+    using F = protocol::Frame;
+    if (session->state() == Session::State::Authenticating) {
+        // One authentication attempt at a time; the client waits for its answer.
+        session->sendError(frame.request_id(),
+                           Error{ErrorCode::NotAuthenticated,
+                                 QStringLiteral("authentication in progress")});
+        return;
+    }
+    const quint64 rid = frame.request_id();
+    QPointer<Session> guard(session);
+    auto onLogin = [this, guard, rid](Result<AccountService::Login> r) {
+        if (!guard || guard->state() == Session::State::Closing)
+            return;
+        if (!r) {
+            // The client may try again on the same connection; the rate limiter bounds that.
+            guard->setUnauthenticated();
+            guard->sendError(rid, r.error());
+            return;
+        }
+        guard->authenticated(r->userId, r->deviceId, r->username);
+        m_router->add(guard, r->userId, r->deviceId);
+        F out;
+        out.set_request_id(rid);
+        if (r->token.isEmpty()) {
+            auto *a = out.mutable_auth_response();
+            a->set_user_id(r->userId);
+            a->set_device_id(r->deviceId);
+            a->set_username(r->username.toStdString());
+            a->set_server_time_ms(nowMs());
+        } else {
+            auto *l = out.mutable_login_response();
+            l->set_user_id(r->userId);
+            l->set_device_id(r->deviceId);
+            l->set_device_token(r->token.toStdString());
+            l->set_username(r->username.toStdString());
+        }
+        guard->send(out);
+        m_messaging->drainInbox(guard);
+    };
+    switch (frame.body_case()) {
+    case F::kRegisterRequest:
+        session->setAuthenticating();
+        m_accounts->registerAccount(frame.register_request(), session->peer(), onLogin);
+        return;
+    case F::kLoginRequest:
+        session->setAuthenticating();
+        m_accounts->login(frame.login_request(), session->peer(), onLogin);
+        return;
+    case F::kAuthRequest:
+        session->setAuthenticating();
+        m_accounts->authenticate(frame.auth_request(), session->peer(), onLogin);
+        return;
+    default:
+        session->sendError(rid, Error{ErrorCode::NotAuthenticated,
+                                      QStringLiteral("authenticate first (register, login or auth)")});
+        session->close(QStringLiteral("not authenticated"));
+        return;
+    }
+}
+
+} // namespace tidings::server

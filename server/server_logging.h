@@ -1,0 +1,9 @@
+#pragma once
+// Every logging category of the server. Never log plaintext, passwords, keys or tokens.
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcDb)
+Q_DECLARE_LOGGING_CATEGORY(lcGateway)
+Q_DECLARE_LOGGING_CATEGORY(lcAccounts)
+Q_DECLARE_LOGGING_CATEGORY(lcMessaging)
+Q_DECLARE_LOGGING_CATEGORY(lcServer)

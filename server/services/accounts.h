@@ -1,0 +1,59 @@
+#pragma once
+// Registration, login and device-token authentication. Argon2id hashing and verification run
+// on a small thread pool: they take tens of milliseconds and must not stall the event loop.
+#include "protocol/codec.h"
+#include "server_config.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QObject>
+
+#include <deque>
+#include <functional>
+#include <optional>
+
+class QThreadPool;
+
+namespace tidings::server {
+
+class PgPool;
+
+class AccountService : public QObject {
+    Q_OBJECT
+public:
+    struct Login {
+        quint64 userId = 0;
+        quint64 deviceId = 0;
+        QString username;
+        QByteArray token; //!< set for register/login (a new device); empty for auth
+    };
+    using Callback = std::function<void(Result<Login>)>;
+
+    AccountService(const ServerConfig &config, PgPool *pool, QObject *parent = nullptr);
+    ~AccountService() override;
+
+    void registerAccount(const wire::RegisterRequest &req, const QString &peer, Callback cb);
+    void login(const wire::LoginRequest &req, const QString &peer, Callback cb);
+    void authenticate(const wire::AuthRequest &req, const QString &peer, Callback cb);
+
+    void pruneRateLimits();
+
+    static QByteArray hashToken(const QByteArray &token);
+    static QByteArray randomToken();
+
+private:
+    //! A failure budget per key (username or peer address) over a sliding minute.
+    std::optional<Error> checkRateLimit(const QString &username, const QString &peer) const;
+    void recordFailure(const QString &username, const QString &peer);
+    void createDevice(quint64 userId, const QString &username, const QString &deviceName,
+                      Callback cb);
+    template <typename Work, typename Done> void offload(Work work, Done done);
+    qint64 now() const;
+
+    ServerConfig m_config;
+    PgPool *m_pool;
+    QThreadPool *m_hashPool;
+    QHash<QString, std::deque<qint64>> m_failures;
+};
+
+} // namespace tidings::server
