@@ -1,0 +1,299 @@
+#include "core/client.h"
+
+#include "core/logging.h"
+#include "core/store/local_store.h"
+#include "core/store/secret_store.h"
+#include "protocol/codec.h"
+
+#include <QDateTime>
+
+namespace tidings::client {
+
+namespace {
+bool isTransport(ErrorCode code) { return code == ErrorCode::Network || code == ErrorCode::Timeout; }
+} // namespace
+
+Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_secrets(secrets)
+    , m_connection(new Connection(options.connection, this))
+    , m_sync(new SyncEngine(store, m_connection, options.sync, this))
+{
+    if (auto a = m_store->account())
+        m_account = *a;
+    m_sync->setAccount(m_account);
+
+    connect(m_connection, &Connection::opened, this, &Client::onOpened);
+    connect(m_connection, &Connection::authenticated, this, &Client::onAuthenticated);
+    connect(m_connection, &Connection::closed, this, &Client::onClosed);
+    connect(m_connection, &Connection::stateChanged, this, &Client::connectionStateChanged);
+    connect(m_connection, &Connection::pushReceived, this, [this](const Frame &f) {
+        if (m_connection->isAuthenticated())
+            m_sync->handlePush(f);
+    });
+    connect(m_sync, &SyncEngine::messagesReceived, this, &Client::messagesReceived);
+    connect(m_sync, &SyncEngine::messageStored, this, &Client::messageStored);
+    connect(m_sync, &SyncEngine::sendFailed, this, &Client::sendFailed);
+    connect(m_sync, &SyncEngine::receiptChanged, this, &Client::receiptChanged);
+    connect(m_sync, &SyncEngine::inboxDrained, this, &Client::inboxDrained);
+    connect(m_sync, &SyncEngine::idle, this, &Client::syncIdle);
+    connect(m_sync, &SyncEngine::storageFailed, this, &Client::storageFailed);
+}
+
+Client::~Client()
+{
+    // The connection drops its pending handlers (which capture the engine) before either dies.
+    delete m_connection;
+    m_connection = nullptr;
+}
+
+void Client::registerAccount(const QUrl &server, const QString &username, const QString &password,
+                             const QString &deviceName, AccountHandler done)
+{
+    beginAccountOp(server, AccountOp{true, username, password, deviceName, std::move(done)});
+}
+
+void Client::login(const QUrl &server, const QString &username, const QString &password,
+                   const QString &deviceName, AccountHandler done)
+{
+    beginAccountOp(server, AccountOp{false, username, password, deviceName, std::move(done)});
+}
+
+void Client::beginAccountOp(const QUrl &server, AccountOp op)
+{
+    if (!server.isValid() || (server.scheme() != u"ws" && server.scheme() != u"wss")) {
+        op.done(Error{ErrorCode::Usage, QStringLiteral("server must be a ws:// or wss:// URL")});
+        return;
+    }
+    m_connection->close();
+    m_accountOp = std::move(op);
+    m_account.serverUrl = server.toString();
+    m_connection->open(server);
+}
+
+Status Client::start(const QUrl &server)
+{
+    QUrl url = server.isEmpty() ? QUrl(m_account.serverUrl) : server;
+    if (m_account.userId == 0)
+        return Error{ErrorCode::Usage, QStringLiteral("no account in this profile: register or "
+                                                      "log in first")};
+    if (!url.isValid() || url.isEmpty())
+        return Error{ErrorCode::Usage, QStringLiteral("no server address: pass --server")};
+    auto token = m_secrets->read(kDeviceTokenKey);
+    if (!token)
+        return token.error();
+    if (token->isEmpty())
+        return Error{ErrorCode::Usage, QStringLiteral("no device token: log in again")};
+    m_connection->open(url);
+    return {};
+}
+
+void Client::stop()
+{
+    m_waitingForSession.clear();
+    m_connection->close();
+}
+
+void Client::onOpened()
+{
+    Frame f;
+    if (m_accountOp) {
+        const auto &op = *m_accountOp;
+        if (op.registering) {
+            auto *r = f.mutable_register_request();
+            r->set_username(op.username.toStdString());
+            r->set_password(op.password.toStdString());
+            r->set_device_name(op.deviceName.toStdString());
+        } else {
+            auto *r = f.mutable_login_request();
+            r->set_username(op.username.toStdString());
+            r->set_password(op.password.toStdString());
+            r->set_device_name(op.deviceName.toStdString());
+        }
+        m_connection->request(std::move(f),
+                              [this](Result<Frame> r) { onAccountResponse(std::move(r)); });
+        return;
+    }
+    auto token = m_secrets->read(kDeviceTokenKey);
+    if (!token || token->isEmpty()) {
+        const Error e = token ? Error{ErrorCode::BadToken, QStringLiteral("no device token")}
+                              : token.error();
+        stop();
+        emit fatalError(e);
+        return;
+    }
+    f.mutable_auth_request()->set_device_token(protocol::bytesToStd(*token));
+    m_connection->request(std::move(f), [this](Result<Frame> r) { onAuthResponse(std::move(r)); });
+}
+
+void Client::onAccountResponse(Result<Frame> result)
+{
+    if (!m_accountOp)
+        return;
+    if (!result) {
+        failAccountOp(result.error());
+        return;
+    }
+    if (result->body_case() != Frame::kLoginResponse) {
+        failAccountOp(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to login")});
+        return;
+    }
+    const auto &lr = result->login_response();
+    AccountSettings account;
+    account.serverUrl = m_account.serverUrl;
+    account.userId = lr.user_id();
+    account.deviceId = lr.device_id();
+    account.username = lr.username().empty() ? protocol::normalizeUsername(m_accountOp->username)
+                                             : protocol::fromStd(lr.username());
+    if (auto s = m_secrets->write(kDeviceTokenKey, protocol::bytesFromStd(lr.device_token()));
+        !s) {
+        failAccountOp(s.error());
+        return;
+    }
+    if (auto s = m_store->saveAccount(account); !s) {
+        failAccountOp(s.error());
+        return;
+    }
+    m_account = account;
+    m_sync->setAccount(account);
+    AccountOp op = std::move(*m_accountOp);
+    m_accountOp.reset();
+    op.password.fill(QChar(0));
+    m_connection->markAuthenticated();
+    op.done(account);
+}
+
+void Client::failAccountOp(const Error &error)
+{
+    if (!m_accountOp)
+        return;
+    AccountOp op = std::move(*m_accountOp);
+    m_accountOp.reset();
+    op.password.fill(QChar(0));
+    m_connection->close();
+    op.done(error);
+}
+
+void Client::onAuthResponse(Result<Frame> result)
+{
+    if (result && result->body_case() == Frame::kAuthResponse) {
+        const auto &ar = result->auth_response();
+        if (ar.user_id() != m_account.userId || ar.device_id() != m_account.deviceId) {
+            qCWarning(lcClient) << "server reports another identity for this token";
+        }
+        m_connection->markAuthenticated();
+        return;
+    }
+    if (result) {
+        m_connection->reconnect(QStringLiteral("unexpected answer to auth"));
+        return;
+    }
+    const Error &e = result.error();
+    if (isTransport(e.code))
+        return; // the connection reconnects by itself
+    if (e.code == ErrorCode::Internal || e.code == ErrorCode::RateLimited) {
+        m_connection->reconnect(e.toString());
+        return;
+    }
+    // BAD_TOKEN, NOT_AUTHENTICATED, FORBIDDEN...: retrying cannot help.
+    qCWarning(lcClient) << "authentication refused:" << e.toString();
+    stop();
+    emit fatalError(e);
+}
+
+void Client::onAuthenticated()
+{
+    m_sync->onAuthenticated();
+    emit authenticated();
+    const auto waiting = std::exchange(m_waitingForSession, {});
+    for (const auto &action : waiting)
+        action();
+}
+
+void Client::onClosed(const Error &reason)
+{
+    m_sync->onDisconnected();
+    if (m_accountOp)
+        failAccountOp(reason);
+    emit disconnected(reason);
+}
+
+void Client::whenAuthenticated(std::function<void()> action)
+{
+    if (m_connection->isAuthenticated())
+        action();
+    else
+        m_waitingForSession.append(std::move(action));
+}
+
+void Client::openDirect(const QString &username, ConversationHandler done)
+{
+    whenAuthenticated([this, username, done = std::move(done)]() mutable {
+        Frame f;
+        f.mutable_open_direct_request()->set_username(
+            protocol::normalizeUsername(username).toStdString());
+        m_connection->request(std::move(f), [this, username, done](Result<Frame> r) mutable {
+            if (!r && isTransport(r.error().code)) {
+                openDirect(username, std::move(done)); // again on the next session
+                return;
+            }
+            if (!r) {
+                done(r.error());
+                return;
+            }
+            if (r->body_case() != Frame::kConversationInfo) {
+                done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+                return;
+            }
+            const auto &ci = r->conversation_info();
+            if (auto s = m_store->upsertConversation(ci.conversation_id(), ci.peer_user_id(),
+                                                     protocol::fromStd(ci.peer_username()));
+                !s) {
+                done(s.error());
+                return;
+            }
+            auto conv = m_store->conversation(ci.conversation_id());
+            if (!conv)
+                done(conv.error());
+            else
+                done(**conv);
+        });
+    });
+}
+
+Result<QString> Client::sendText(quint64 conversationId, const QString &text)
+{
+    auto ids = m_sync->enqueueTexts(conversationId, {text});
+    if (!ids)
+        return ids.error();
+    return ids->first();
+}
+
+Result<QStringList> Client::sendTexts(quint64 conversationId, const QStringList &texts)
+{
+    return m_sync->enqueueTexts(conversationId, texts);
+}
+
+Result<quint64> Client::markRead(quint64 conversationId) { return m_sync->markRead(conversationId); }
+
+Result<QList<MessageRecord>> Client::history(quint64 conversationId, int limit) const
+{
+    return m_store->history(conversationId, limit);
+}
+
+void Client::flush(StatusHandler done, int timeoutMs)
+{
+    if (!m_connection->isAuthenticated()) {
+        done(Error{ErrorCode::Network, QStringLiteral("not connected")});
+        return;
+    }
+    Frame f;
+    f.mutable_ping()->set_client_time_ms(QDateTime::currentMSecsSinceEpoch());
+    m_connection->request(
+        std::move(f),
+        [done = std::move(done)](Result<Frame> r) { done(r ? Status() : Status(r.error())); },
+        timeoutMs);
+}
+
+} // namespace tidings::client

@@ -1,0 +1,267 @@
+#include "core/net/connection.h"
+
+#include "core/logging.h"
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+
+#include <QDateTime>
+#include <QWebSocket>
+
+#include <utility>
+
+namespace tidings::client {
+
+namespace {
+constexpr int kSweepIntervalMs = 200;
+
+Error networkError(const QString &detail) { return Error{ErrorCode::Network, detail}; }
+} // namespace
+
+Connection::Connection(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_backoff(options.backoffBaseMs, options.backoffCapMs)
+{
+    m_clock.start();
+    m_pingTimer.setInterval(m_options.pingIntervalMs);
+    connect(&m_pingTimer, &QTimer::timeout, this, &Connection::sendPing);
+    m_sweepTimer.setInterval(kSweepIntervalMs);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &Connection::sweepTimeouts);
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &Connection::startSocket);
+    m_connectTimer.setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        qCInfo(lcNet) << "connect timed out";
+        onSocketGone(Error{ErrorCode::Timeout, QStringLiteral("connect timed out")});
+    });
+}
+
+Connection::~Connection()
+{
+    // Handlers may point into objects that are being destroyed too: drop them uncalled.
+    m_pending.clear();
+    m_wantOpen = false;
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+        delete m_socket;
+    }
+}
+
+void Connection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
+}
+
+void Connection::open(const QUrl &url)
+{
+    m_url = url;
+    m_wantOpen = true;
+    if (m_state == State::Idle)
+        startSocket();
+}
+
+void Connection::close()
+{
+    m_wantOpen = false;
+    m_reconnectTimer.stop();
+    if (m_socket)
+        onSocketGone(networkError(QStringLiteral("connection closed")));
+    setState(State::Idle);
+}
+
+void Connection::reconnect(const QString &reason)
+{
+    qCInfo(lcNet) << "dropping connection:" << reason;
+    if (m_socket)
+        onSocketGone(networkError(reason));
+}
+
+void Connection::startSocket()
+{
+    if (!m_wantOpen || m_socket)
+        return;
+    auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    socket->setMaxAllowedIncomingMessageSize(quint64(limits::kMaxServerFrameBytes));
+    socket->setMaxAllowedIncomingFrameSize(quint64(limits::kMaxServerFrameBytes));
+    m_socket = socket;
+    connect(socket, &QWebSocket::connected, this, &Connection::onConnected);
+    connect(socket, &QWebSocket::binaryMessageReceived, this, &Connection::onBinaryMessage);
+    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
+        if (socket == m_socket)
+            onSocketGone(networkError(QStringLiteral("server closed the connection")));
+    });
+    connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+            [this, socket](QAbstractSocket::SocketError) {
+                if (socket == m_socket)
+                    onSocketGone(networkError(socket->errorString()));
+            });
+    setState(State::Connecting);
+    m_connectTimer.start(m_options.connectTimeoutMs);
+    qCDebug(lcNet) << "connecting to" << m_url.toString();
+    socket->open(m_url);
+}
+
+void Connection::onConnected()
+{
+    m_connectTimer.stop();
+    qCInfo(lcNet) << "connected to" << m_url.toString();
+    setState(State::Open);
+    emit opened();
+}
+
+void Connection::markAuthenticated()
+{
+    if (m_state != State::Open)
+        return;
+    m_backoff.reset();
+    setState(State::Authenticated);
+    m_pingTimer.start();
+    emit authenticated();
+}
+
+void Connection::onSocketGone(const Error &reason)
+{
+    if (!m_socket)
+        return;
+    QWebSocket *socket = m_socket;
+    m_socket = nullptr;
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();
+    m_connectTimer.stop();
+    m_pingTimer.stop();
+    qCInfo(lcNet) << "connection lost:" << reason.toString();
+    failAllPending(reason.code == ErrorCode::Timeout ? networkError(reason.detail) : reason);
+    setState(m_wantOpen ? State::WaitingToReconnect : State::Idle);
+    emit closed(reason);
+    // A slot of closed() may have called close() or open(); only reconnect if still wanted.
+    if (m_wantOpen && !m_socket && !m_reconnectTimer.isActive())
+        scheduleReconnect();
+}
+
+void Connection::scheduleReconnect()
+{
+    const int delay = m_backoff.nextDelayMs();
+    qCInfo(lcNet) << "reconnecting in" << delay << "ms";
+    setState(State::WaitingToReconnect);
+    m_reconnectTimer.start(delay);
+    emit reconnectScheduled(delay);
+}
+
+void Connection::failAllPending(const Error &error)
+{
+    auto pending = std::exchange(m_pending, {});
+    m_sweepTimer.stop();
+    // Sort by id so owners see failures in the order they sent the requests.
+    QList<quint64> ids = pending.keys();
+    std::sort(ids.begin(), ids.end());
+    for (quint64 id : ids)
+        dispatch(std::move(pending[id].handler), error);
+}
+
+void Connection::dispatch(ResponseHandler handler, Result<Frame> result)
+{
+    if (handler)
+        handler(std::move(result));
+}
+
+quint64 Connection::request(Frame frame, ResponseHandler handler, int timeoutMs)
+{
+    const quint64 id = m_nextRequestId++;
+    frame.set_request_id(id);
+    if (!isOpen() || !m_socket) {
+        // Never call the handler from inside request(): callers are often mid-iteration.
+        QTimer::singleShot(0, this, [handler = std::move(handler)]() mutable {
+            if (handler)
+                handler(Error{ErrorCode::Network, QStringLiteral("not connected")});
+        });
+        return id;
+    }
+    Pending p;
+    p.handler = std::move(handler);
+    p.deadlineMs = m_clock.elapsed() + (timeoutMs > 0 ? timeoutMs : m_options.requestTimeoutMs);
+    p.isPing = frame.body_case() == Frame::kPing;
+    m_pending.insert(id, std::move(p));
+    if (!m_sweepTimer.isActive())
+        m_sweepTimer.start();
+    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    return id;
+}
+
+bool Connection::post(const Frame &frame)
+{
+    if (!isOpen() || !m_socket)
+        return false;
+    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    return true;
+}
+
+void Connection::sendPing()
+{
+    Frame f;
+    f.mutable_ping()->set_client_time_ms(QDateTime::currentMSecsSinceEpoch());
+    request(std::move(f), [](Result<Frame>) {}, m_options.pingIntervalMs);
+}
+
+void Connection::sweepTimeouts()
+{
+    const qint64 now = m_clock.elapsed();
+    QList<quint64> expired;
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+        if (it.value().deadlineMs <= now)
+            expired.append(it.key());
+    }
+    if (expired.isEmpty())
+        return;
+    std::sort(expired.begin(), expired.end());
+    qCWarning(lcNet) << expired.size() << "request(s) timed out; reconnecting";
+    for (quint64 id : expired) {
+        auto handler = m_pending.take(id).handler;
+        dispatch(std::move(handler), Error{ErrorCode::Timeout, QStringLiteral("no response")});
+    }
+    if (m_pending.isEmpty())
+        m_sweepTimer.stop();
+    // No answer within the timeout: the link is stalled or the server is wedged. A fresh socket
+    // is the only way to know; owners resend what was not acknowledged.
+    if (m_socket && isOpen())
+        onSocketGone(Error{ErrorCode::Timeout, QStringLiteral("request timed out")});
+}
+
+void Connection::onBinaryMessage(const QByteArray &bytes)
+{
+    auto decoded = protocol::decodeServerFrame(bytes);
+    if (!decoded) {
+        qCWarning(lcNet) << "dropping bad server frame:" << decoded.error().toString();
+        return;
+    }
+    Frame &frame = *decoded;
+    if (frame.request_id() != 0) {
+        auto it = m_pending.find(frame.request_id());
+        if (it == m_pending.end()) {
+            qCDebug(lcNet) << "response to unknown or expired request" << frame.request_id();
+            return;
+        }
+        auto handler = std::move(it->handler);
+        m_pending.erase(it);
+        if (m_pending.isEmpty())
+            m_sweepTimer.stop();
+        if (frame.body_case() == Frame::kError)
+            dispatch(std::move(handler), protocol::errorFromFrame(frame));
+        else
+            dispatch(std::move(handler), std::move(frame));
+        return;
+    }
+    if (frame.body_case() == Frame::kError) {
+        const Error e = protocol::errorFromFrame(frame);
+        qCWarning(lcNet) << "server error:" << e.toString();
+        emit serverError(e);
+        return;
+    }
+    emit pushReceived(frame);
+}
+
+} // namespace tidings::client

@@ -1,0 +1,105 @@
+#pragma once
+// One WebSocket to the server: connect, reconnect with full-jitter backoff, heartbeat, and
+// request/response correlation by request_id. It knows nothing about accounts or messages; the
+// Client authenticates each fresh socket (opened()) and then calls markAuthenticated().
+#include "core/net/backoff.h"
+#include "core/net/frame_sink.h"
+
+#include <QAbstractSocket>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+class QWebSocket;
+
+namespace tidings::client {
+
+class Connection : public QObject, public FrameSink {
+    Q_OBJECT
+public:
+    enum class State { Idle, Connecting, Open, Authenticated, WaitingToReconnect };
+    Q_ENUM(State)
+
+    struct Options {
+        int backoffBaseMs = 500;
+        int backoffCapMs = 30000;
+        int pingIntervalMs = 30000;
+        //! Default per-request timeout. A timed-out request means the link is stalled, so the
+        //! socket is aborted and re-established (everything unacked is resent by its owner).
+        int requestTimeoutMs = 30000;
+        int connectTimeoutMs = 10000;
+    };
+
+    explicit Connection(Options options, QObject *parent = nullptr);
+    explicit Connection(QObject *parent = nullptr) : Connection(Options{}, parent) {}
+    ~Connection() override;
+
+    //! Starts connecting to `url` and keeps reconnecting until close().
+    void open(const QUrl &url);
+    //! Closes the socket and stops reconnecting. Pending requests fail with Network.
+    void close();
+    //! Drops the current socket (e.g. the server answered INTERNAL during auth) and reconnects
+    //! after the next backoff delay.
+    void reconnect(const QString &reason);
+    //! The handshake on the current socket succeeded: start heartbeats, reset the backoff.
+    void markAuthenticated();
+
+    State state() const { return m_state; }
+    QUrl url() const { return m_url; }
+    const Backoff &backoff() const { return m_backoff; }
+
+    quint64 request(Frame frame, ResponseHandler handler, int timeoutMs = 0) override;
+    bool post(const Frame &frame) override;
+    bool isAuthenticated() const override { return m_state == State::Authenticated; }
+    bool isOpen() const { return m_state == State::Open || m_state == State::Authenticated; }
+
+signals:
+    //! A fresh socket is open: authenticate it now (its first frame must be register/login/auth).
+    void opened();
+    void authenticated();
+    //! The socket went away (reported once per socket).
+    void closed(const tidings::Error &reason);
+    //! A frame with request_id 0 that is not an error: message_push, inbox_drained, receipt_push.
+    void pushReceived(const tidings::wire::Frame &frame);
+    //! An error frame with request_id 0 (the server explains why it is closing the socket).
+    void serverError(const tidings::Error &error);
+    void stateChanged(tidings::client::Connection::State state);
+    void reconnectScheduled(int delayMs);
+
+private:
+    struct Pending {
+        ResponseHandler handler;
+        qint64 deadlineMs = 0;
+        bool isPing = false;
+    };
+
+    void setState(State state);
+    void startSocket();
+    void onConnected();
+    void onBinaryMessage(const QByteArray &bytes);
+    void onSocketGone(const Error &reason);
+    void failAllPending(const Error &error);
+    void sweepTimeouts();
+    void sendPing();
+    void scheduleReconnect();
+    void dispatch(ResponseHandler handler, Result<Frame> result);
+
+    Options m_options;
+    Backoff m_backoff;
+    QUrl m_url;
+    State m_state = State::Idle;
+    bool m_wantOpen = false;
+    QPointer<QWebSocket> m_socket;
+    quint64 m_nextRequestId = 1;
+    QHash<quint64, Pending> m_pending;
+    QElapsedTimer m_clock;
+    QTimer m_pingTimer;
+    QTimer m_sweepTimer;
+    QTimer m_reconnectTimer;
+    QTimer m_connectTimer;
+};
+
+} // namespace tidings::client

@@ -1,0 +1,392 @@
+#include "core/sync/sync_engine.h"
+
+#include "core/logging.h"
+#include "core/store/local_store.h"
+#include "core/sync/payload_codec.h"
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+namespace tidings::client {
+
+namespace {
+bool isRetryable(ErrorCode code)
+{
+    return code == ErrorCode::Internal || code == ErrorCode::RateLimited;
+}
+bool isTransport(ErrorCode code) { return code == ErrorCode::Network || code == ErrorCode::Timeout; }
+} // namespace
+
+SyncEngine::SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_sink(sink)
+    , m_options(options)
+{
+    m_gapTimer.setSingleShot(true);
+    connect(&m_gapTimer, &QTimer::timeout, this, &SyncEngine::checkGaps);
+}
+
+bool SyncEngine::isBusy() const
+{
+    return !m_drained || !m_catchUp.isEmpty() || m_gapTimer.isActive();
+}
+
+void SyncEngine::onAuthenticated()
+{
+    ++m_session;
+    m_drained = false;
+    m_inFlight.clear();
+    m_catchUp.clear();
+    m_deliveryAcked.clear();
+    m_retriesPending = 0;
+    auto outbox = m_store->outbox();
+    if (!outbox) {
+        emit storageFailed(outbox.error());
+        m_queue.clear();
+        return;
+    }
+    m_queue = std::move(*outbox);
+    qCInfo(lcSync) << "session" << m_session << "resending" << m_queue.size() << "message(s)";
+    pump();
+}
+
+void SyncEngine::onDisconnected()
+{
+    ++m_session;
+    m_drained = false;
+    m_inFlight.clear();
+    m_catchUp.clear();
+    m_queue.clear();
+    m_retriesPending = 0;
+    m_gapTimer.stop();
+}
+
+Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStringList &texts)
+{
+    if (conversationId == 0)
+        return Error{ErrorCode::Usage, QStringLiteral("no conversation")};
+    QList<OutgoingDraft> drafts;
+    QStringList ids;
+    drafts.reserve(texts.size());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const QString &text : texts) {
+        OutgoingDraft d;
+        d.clientMessageId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        d.conversationId = conversationId;
+        d.text = text;
+        d.sentAtMs = now;
+        d.payload = encodePayload(MessageContent{text, now});
+        if (size_t(d.payload.size()) > limits::kMaxPayloadBytes)
+            return Error{ErrorCode::TooLarge, QStringLiteral("message larger than 64 KiB")};
+        ids.append(d.clientMessageId);
+        drafts.append(std::move(d));
+    }
+    if (auto s = m_store->enqueueOutgoing(drafts, m_me); !s)
+        return s.error();
+    // Only a live session keeps an in-memory queue; otherwise onAuthenticated() loads the outbox.
+    if (m_sink->isAuthenticated()) {
+        const qint64 created = QDateTime::currentMSecsSinceEpoch();
+        for (const auto &d : drafts)
+            m_queue.append(OutboxEntry{d.clientMessageId, d.conversationId, d.payload, created});
+        pump();
+    }
+    return ids;
+}
+
+void SyncEngine::pump()
+{
+    if (!m_sink->isAuthenticated())
+        return;
+    while (m_inFlight.size() < m_options.maxInFlight && !m_queue.isEmpty()) {
+        OutboxEntry entry = m_queue.takeFirst();
+        if (m_inFlight.contains(entry.clientMessageId))
+            continue;
+        m_inFlight.insert(entry.clientMessageId);
+        Frame f;
+        auto *req = f.mutable_send_request();
+        req->set_conversation_id(entry.conversationId);
+        req->set_client_message_id(entry.clientMessageId.toStdString());
+        req->set_payload(protocol::bytesToStd(entry.payload));
+        const quint64 session = m_session;
+        m_sink->request(std::move(f), [this, entry, session](Result<Frame> result) {
+            onSendResult(entry, session, std::move(result));
+        });
+    }
+}
+
+void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result)
+{
+    if (session != m_session)
+        return; // a previous socket's answer; that session's outbox was reloaded since
+    m_inFlight.remove(entry.clientMessageId);
+    if (result && result->body_case() == Frame::kSendAck) {
+        const auto &ack = result->send_ack();
+        auto adv = m_store->applySendAck(entry.clientMessageId, entry.conversationId, ack.seq(),
+                                         ack.server_time_ms());
+        if (!adv) {
+            emit storageFailed(adv.error());
+        } else {
+            emit messageStored(entry.clientMessageId, entry.conversationId, ack.seq(),
+                               ack.duplicate());
+            afterAdvance(*adv, false);
+        }
+    } else if (result) {
+        qCWarning(lcSync) << "unexpected answer to a send:" << int(result->body_case());
+    } else if (isTransport(result.error().code)) {
+        // Stays in the outbox; the next session resends it with the same id.
+    } else if (isRetryable(result.error().code)) {
+        const int delay = result.error().retryAfterMs > 0 ? int(result.error().retryAfterMs)
+                                                         : m_options.retryDelayMs;
+        qCInfo(lcSync) << "send will be retried in" << delay << "ms:"
+                       << result.error().toString();
+        ++m_retriesPending;
+        QTimer::singleShot(delay, this, [this, entry, session] {
+            if (session != m_session)
+                return;
+            --m_retriesPending;
+            m_queue.prepend(entry);
+            pump();
+        });
+    } else {
+        qCWarning(lcSync) << "send refused:" << result.error().toString();
+        if (auto s = m_store->markFailed(entry.clientMessageId); !s)
+            emit storageFailed(s.error());
+        emit sendFailed(entry.clientMessageId, result.error());
+    }
+    pump();
+}
+
+void SyncEngine::handlePush(const Frame &frame)
+{
+    switch (frame.body_case()) {
+    case Frame::kMessagePush:
+        handleMessages(frame.message_push().messages());
+        break;
+    case Frame::kInboxDrained:
+        qCInfo(lcSync) << "inbox drained:" << frame.inbox_drained().count() << "message(s)";
+        m_drained = true;
+        emit inboxDrained(int(frame.inbox_drained().count()));
+        checkGaps();
+        break;
+    case Frame::kReceiptPush:
+        applyReceipt(frame.receipt_push());
+        break;
+    default:
+        qCDebug(lcSync) << "ignoring push of type" << int(frame.body_case());
+        break;
+    }
+}
+
+void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages)
+{
+    QList<IncomingMessage> incoming;
+    incoming.reserve(messages.size());
+    for (const auto &m : messages) {
+        IncomingMessage in;
+        in.conversationId = m.conversation_id();
+        in.seq = m.seq();
+        in.senderUserId = m.sender_user_id();
+        in.senderDeviceId = m.sender_device_id();
+        in.senderUsername = protocol::fromStd(m.sender_username());
+        in.clientMessageId = protocol::fromStd(m.client_message_id());
+        in.serverTimeMs = m.server_time_ms();
+        auto content = decodePayload(protocol::bytesFromStd(m.payload()));
+        if (content) {
+            in.text = content->text;
+            in.sentAtMs = content->sentAtMs;
+        } else {
+            // Keep the seq so ordering moves on; the content is lost either way.
+            qCWarning(lcSync) << "undecodable payload in conversation" << in.conversationId
+                              << "seq" << in.seq;
+        }
+        incoming.append(std::move(in));
+    }
+    auto advances = m_store->storeIncoming(incoming, QDateTime::currentMSecsSinceEpoch(), m_me);
+    if (!advances) {
+        // Not acked, so the server delivers these again.
+        emit storageFailed(advances.error());
+        return;
+    }
+    for (const auto &adv : *advances)
+        afterAdvance(adv, true);
+}
+
+void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool fromPush)
+{
+    for (const auto &[clientId, seq] : adv.confirmedOwn) {
+        m_queue.removeIf([&](const OutboxEntry &e) { return e.clientMessageId == clientId; });
+        emit messageStored(clientId, adv.conversationId, seq, true);
+    }
+    if (!adv.released.isEmpty())
+        emit messagesReceived(adv.conversationId, adv.released);
+    // Ack only after the commit above. Re-ack duplicates: the server sent them again because our
+    // earlier ack was lost.
+    const quint64 last = adv.lastContiguousSeq;
+    const bool advanced = last > m_deliveryAcked.value(adv.conversationId, 0);
+    if (last > 0 &&
+        (!adv.released.isEmpty() || (fromPush && (advanced || adv.duplicates > 0))))
+        sendDeliveryAck(adv.conversationId, last);
+    if (adv.hasHeld && m_drained)
+        scheduleGapCheck();
+}
+
+void SyncEngine::sendDeliveryAck(quint64 conversationId, quint64 seq)
+{
+    Frame f;
+    f.mutable_delivery_ack()->set_conversation_id(conversationId);
+    f.mutable_delivery_ack()->set_seq(seq);
+    if (m_sink->post(f))
+        m_deliveryAcked[conversationId] = std::max(m_deliveryAcked.value(conversationId), seq);
+}
+
+void SyncEngine::applyReceipt(const wire::ReceiptPush &r)
+{
+    if (r.conversation_id() == 0)
+        return;
+    if (r.user_id() == m_me.userId) {
+        // My other device read: mirror its cursor.
+        if (auto s = m_store->updateMyReadSeq(r.conversation_id(), r.read_seq()); !s)
+            emit storageFailed(s.error());
+        return;
+    }
+    auto changed = m_store->updatePeerCursors(r.conversation_id(), r.delivered_seq(), r.read_seq());
+    if (!changed) {
+        emit storageFailed(changed.error());
+        return;
+    }
+    if (*changed)
+        emit receiptChanged(r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq());
+}
+
+Result<quint64> SyncEngine::markRead(quint64 conversationId)
+{
+    auto conv = m_store->conversation(conversationId);
+    if (!conv)
+        return conv.error();
+    if (!conv->has_value())
+        return Error{ErrorCode::NoSuchConversation, QStringLiteral("unknown conversation")};
+    const quint64 seq = (*conv)->lastContiguousSeq;
+    if (seq == 0)
+        return quint64(0);
+    Frame f;
+    f.mutable_read_ack()->set_conversation_id(conversationId);
+    f.mutable_read_ack()->set_seq(seq);
+    if (!m_sink->post(f))
+        return Error{ErrorCode::Network, QStringLiteral("not connected")};
+    if (auto s = m_store->updateMyReadSeq(conversationId, seq); !s)
+        return s.error();
+    return seq;
+}
+
+void SyncEngine::scheduleGapCheck()
+{
+    if (!m_gapTimer.isActive())
+        m_gapTimer.start(m_options.gapGraceMs);
+}
+
+void SyncEngine::checkGaps()
+{
+    m_gapTimer.stop();
+    if (!m_sink->isAuthenticated())
+        return;
+    auto holes = m_store->holes();
+    if (!holes) {
+        emit storageFailed(holes.error());
+        return;
+    }
+    for (const Hole &h : *holes) {
+        if (!m_catchUp.contains(h.conversationId))
+            requestHistory(h.conversationId, h.afterSeq, h.untilSeq);
+    }
+    maybeIdle();
+}
+
+void SyncEngine::refreshConversation(quint64 conversationId)
+{
+    if (m_catchUp.contains(conversationId))
+        return;
+    auto conv = m_store->conversation(conversationId);
+    if (!conv) {
+        emit storageFailed(conv.error());
+        return;
+    }
+    requestHistory(conversationId, conv->has_value() ? (*conv)->lastContiguousSeq : 0, 0);
+}
+
+void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq)
+{
+    qCInfo(lcSync) << "catch-up of conversation" << conversationId << "after" << afterSeq
+                   << "until" << untilSeq;
+    m_catchUp.insert(conversationId);
+    Frame f;
+    auto *h = f.mutable_history_request();
+    h->set_conversation_id(conversationId);
+    h->set_after_seq(afterSeq);
+    h->set_until_seq(untilSeq);
+    h->set_limit(m_options.historyPageLimit);
+    const quint64 session = m_session;
+    m_sink->request(std::move(f), [=, this](Result<Frame> result) {
+        if (session != m_session)
+            return;
+        m_catchUp.remove(conversationId);
+        if (!result) {
+            qCWarning(lcSync) << "catch-up failed:" << result.error().toString();
+            if (isRetryable(result.error().code))
+                scheduleGapCheck();
+            maybeIdle();
+            return;
+        }
+        if (result->body_case() != Frame::kHistoryResponse) {
+            maybeIdle();
+            return;
+        }
+        onHistory(conversationId, afterSeq, untilSeq, result->history_response());
+    });
+}
+
+void SyncEngine::onHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
+                           const wire::HistoryResponse &response)
+{
+    quint64 maxSeq = afterSeq;
+    for (const auto &m : response.messages()) {
+        if (m.conversation_id() == conversationId)
+            maxSeq = std::max<quint64>(maxSeq, m.seq());
+    }
+    handleMessages(response.messages());
+    for (const auto &c : response.cursors())
+        applyReceipt(c);
+    // The page proves (after, covered] complete for this device: missing seqs there are not
+    // available to it, so ordering moves past them instead of waiting forever.
+    quint64 covered = maxSeq;
+    if (!response.has_more() && untilSeq != 0)
+        covered = std::max(covered, untilSeq);
+    if (untilSeq != 0)
+        covered = std::min(covered, untilSeq);
+    // A page that makes no progress must not loop: treat the requested range as done.
+    if (untilSeq != 0 && covered <= afterSeq)
+        covered = untilSeq;
+    if (covered > afterSeq) {
+        auto adv = m_store->fillGap(conversationId, covered);
+        if (!adv) {
+            emit storageFailed(adv.error());
+            return;
+        }
+        afterAdvance(*adv, false);
+    }
+    if (response.has_more() && covered > afterSeq) {
+        requestHistory(conversationId, covered, untilSeq);
+        return;
+    }
+    checkGaps();
+}
+
+void SyncEngine::maybeIdle()
+{
+    if (!isBusy() && m_retriesPending == 0)
+        emit idle();
+}
+
+} // namespace tidings::client

@@ -1,0 +1,104 @@
+#pragma once
+// The sync engine: outbox resend, ordered de-duplicated delivery, delivery acks, receipts and
+// catch-up of seq holes. It talks to the server only through FrameSink and is driven by the Client
+// (onAuthenticated/onDisconnected/handlePush), so unit tests run it without a socket.
+#include "core/net/frame_sink.h"
+#include "core/store/records.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace tidings::client {
+
+class LocalStore;
+
+class SyncEngine : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        //! Sends kept in flight at once (pipelining); the rest wait in the outbox.
+        int maxInFlight = 1000;
+        //! A hole seen after the inbox drain waits this long before catch-up: the missing seq is
+        //! often my own message whose ack is still on its way.
+        int gapGraceMs = 1000;
+        //! Retry delay after INTERNAL (RATE_LIMITED uses the server's retry_after_ms).
+        int retryDelayMs = 1000;
+        quint32 historyPageLimit = 500;
+    };
+
+    SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObject *parent = nullptr);
+    SyncEngine(LocalStore *store, FrameSink *sink, QObject *parent = nullptr)
+        : SyncEngine(store, sink, Options{}, parent)
+    {
+    }
+
+    void setAccount(const AccountSettings &me) { m_me = me; }
+    const AccountSettings &account() const { return m_me; }
+
+    //! A socket finished its handshake: resend the whole outbox (same client ids, in order).
+    void onAuthenticated();
+    //! The socket is gone: everything in flight stays in the outbox for the next session.
+    void onDisconnected();
+    //! message_push, inbox_drained and receipt_push frames.
+    void handlePush(const Frame &frame);
+
+    //! Writes the texts to the outbox in one transaction (before anything touches the network),
+    //! then sends them if authenticated. Returns the new client message ids in order.
+    Result<QStringList> enqueueTexts(quint64 conversationId, const QStringList &texts);
+    //! read_ack up to the highest contiguous seq of the conversation; returns that seq (0: none).
+    Result<quint64> markRead(quint64 conversationId);
+    //! Fetches everything after the local contiguous seq, plus every member's cursors.
+    void refreshConversation(quint64 conversationId);
+
+    bool isDrained() const { return m_drained; }
+    //! True until the drain finished and no catch-up or retry is pending.
+    bool isBusy() const;
+    int inFlightCount() const { return int(m_inFlight.size()); }
+    int queuedCount() const { return int(m_queue.size()); }
+
+signals:
+    //! Messages of others, released in seq order, each exactly once per device.
+    void messagesReceived(quint64 conversationId,
+                          const QList<tidings::client::MessageRecord> &messages);
+    void messageStored(const QString &clientMessageId, quint64 conversationId, quint64 seq,
+                       bool duplicate);
+    void sendFailed(const QString &clientMessageId, const tidings::Error &error);
+    void receiptChanged(quint64 conversationId, quint64 userId, quint64 deliveredSeq,
+                        quint64 readSeq);
+    void inboxDrained(int count);
+    //! Drained and no catch-up in flight: the local cache is as fresh as this session gets.
+    void idle();
+    void storageFailed(const tidings::Error &error);
+
+private:
+    void pump();
+    void onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result);
+    void handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages);
+    void afterAdvance(const ConversationAdvance &adv, bool fromPush);
+    void applyReceipt(const wire::ReceiptPush &receipt);
+    void checkGaps();
+    void scheduleGapCheck();
+    void requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq);
+    void onHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
+                   const wire::HistoryResponse &response);
+    void maybeIdle();
+    void sendDeliveryAck(quint64 conversationId, quint64 seq);
+
+    LocalStore *m_store;
+    FrameSink *m_sink;
+    Options m_options;
+    AccountSettings m_me;
+    quint64 m_session = 0;
+    bool m_drained = false;
+    QList<OutboxEntry> m_queue;
+    QSet<QString> m_inFlight;
+    int m_retriesPending = 0;
+    QHash<quint64, quint64> m_deliveryAcked;
+    QSet<quint64> m_catchUp;
+    QTimer m_gapTimer;
+};
+
+} // namespace tidings::client
