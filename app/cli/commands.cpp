@@ -1,0 +1,411 @@
+#include "cli/commands.h"
+
+#include "cli/output.h"
+#include "core/logging.h"
+#include "protocol/codec.h"
+
+#include <QSysInfo>
+
+#include <iostream>
+#include <string>
+
+namespace tidings::cli {
+
+using client::Client;
+
+namespace {
+
+Error usage(const QString &detail) { return Error{ErrorCode::Usage, detail}; }
+
+//! Splits "--name value" / "--name=value" options from positionals.
+struct ParsedArgs {
+    QStringList positional;
+    QHash<QString, QString> options;
+};
+
+Result<ParsedArgs> parseArgs(const QStringList &args, const QStringList &known)
+{
+    ParsedArgs out;
+    bool onlyPositional = false;
+    for (int i = 1; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (onlyPositional || !a.startsWith(u"--") || a.size() == 2) {
+            if (a == u"--" && !onlyPositional) {
+                onlyPositional = true;
+                continue;
+            }
+            out.positional.append(a);
+            continue;
+        }
+        QString name = a.mid(2);
+        QString value;
+        if (const int eq = name.indexOf(u'='); eq >= 0) {
+            value = name.mid(eq + 1);
+            name = name.left(eq);
+        } else {
+            if (i + 1 >= args.size())
+                return usage(QStringLiteral("--%1 needs a value").arg(name));
+            value = args[++i];
+        }
+        if (!known.contains(name))
+            return usage(QStringLiteral("unknown option --%1 for %2").arg(name, args[0]));
+        out.options.insert(name, value);
+    }
+    return out;
+}
+
+Result<int> intOption(const ParsedArgs &p, const QString &name, int fallback, int min)
+{
+    if (!p.options.contains(name))
+        return fallback;
+    bool ok = false;
+    const int v = p.options.value(name).toInt(&ok);
+    if (!ok || v < min)
+        return usage(QStringLiteral("--%1 must be an integer >= %2").arg(name).arg(min));
+    return v;
+}
+
+QString deviceName()
+{
+    const QString host = QSysInfo::machineHostName();
+    QString name = QStringLiteral("tidings-cli on %1").arg(host.isEmpty() ? u"unknown"_qs : host);
+    while (name.toUtf8().size() > 64)
+        name.chop(1);
+    return name;
+}
+
+} // namespace
+
+QString usageText()
+{
+    return QStringLiteral(
+        "usage: tidings-cli --profile DIR [--server ws://HOST:PORT] [--verbose] COMMAND\n"
+        "  register USERNAME            (password: first line of stdin)\n"
+        "  login USERNAME               (password: first line of stdin)\n"
+        "  send USERNAME TEXT [--timeout-ms MS]\n"
+        "  send USERNAME --count N --prefix P [--timeout-ms MS]\n"
+        "  receive [--until-count N] [--wait-ms MS]\n"
+        "  read USERNAME [--timeout-ms MS]\n"
+        "  history USERNAME [--limit N] [--wait-ms MS]\n");
+}
+
+// --- Command ---------------------------------------------------------------------------------
+
+Command::Command(Profile *profile, GlobalOptions global)
+    : m_profile(profile)
+    , m_global(std::move(global))
+{
+}
+
+Status Command::startSession()
+{
+    connect(client(), &Client::fatalError, this, [this](const Error &e) { fail(e); });
+    connect(client(), &Client::storageFailed, this, [this](const Error &e) { fail(e); });
+    return client()->start(m_global.server);
+}
+
+void Command::fail(const Error &error)
+{
+    if (m_finished)
+        return;
+    printError(error);
+    finishNow(exitCodeFor(error));
+}
+
+void Command::finishNow(int code)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    client()->stop();
+    emit finished(code);
+}
+
+void Command::finishAfterFlush(int code, std::optional<Error> error)
+{
+    if (m_finished)
+        return;
+    auto done = [this, code, error](Status) {
+        if (error)
+            fail(*error);
+        else
+            finishNow(code);
+    };
+    if (client()->isAuthenticated())
+        client()->flush(done, 3000);
+    else
+        done(Status());
+}
+
+// --- register / login ------------------------------------------------------------------------
+
+AccountCommand::AccountCommand(Profile *p, GlobalOptions g, bool registering, QString username)
+    : Command(p, std::move(g))
+    , m_registering(registering)
+    , m_username(std::move(username))
+{
+}
+
+void AccountCommand::start()
+{
+    if (m_global.server.isEmpty()) {
+        fail(usage(QStringLiteral("--server ws://HOST:PORT is required")));
+        return;
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    QString password = QString::fromStdString(line);
+    if (password.endsWith(u'\r'))
+        password.chop(1);
+    if (password.isEmpty()) {
+        fail(usage(QStringLiteral("the password must be the first line of stdin")));
+        return;
+    }
+    auto done = [this](Result<client::AccountSettings> r) {
+        if (!r) {
+            fail(r.error());
+            return;
+        }
+        JsonLine()
+            .add("user_id", r->userId)
+            .add("device_id", r->deviceId)
+            .add("username", r->username)
+            .print();
+        finishNow(kExitOk);
+    };
+    if (m_registering)
+        client()->registerAccount(m_global.server, m_username, password, deviceName(), done);
+    else
+        client()->login(m_global.server, m_username, password, deviceName(), done);
+    password.fill(QChar(0));
+}
+
+// --- read ------------------------------------------------------------------------------------
+
+ReadCommand::ReadCommand(Profile *p, GlobalOptions g, QString username, int timeoutMs)
+    : Command(p, std::move(g))
+    , m_username(std::move(username))
+{
+    m_timeout.setSingleShot(true);
+    m_timeout.setInterval(timeoutMs);
+}
+
+void ReadCommand::start()
+{
+    connect(&m_timeout, &QTimer::timeout, this, [this] {
+        fail(Error{client()->isAuthenticated() ? ErrorCode::Timeout : ErrorCode::Network,
+                   QStringLiteral("could not reach the server in time")});
+    });
+    m_timeout.start();
+    if (auto s = startSession(); !s) {
+        fail(s.error());
+        return;
+    }
+    connect(client(), &Client::syncIdle, this, &ReadCommand::readWhenIdle);
+    client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
+        if (!r) {
+            fail(r.error());
+            return;
+        }
+        m_conversationId = r->id;
+        readWhenIdle();
+    });
+}
+
+void ReadCommand::readWhenIdle()
+{
+    // Read "up to the latest": wait until the inbox drained and holes are filled.
+    if (isFinished() || m_conversationId == 0 || client()->sync()->isBusy())
+        return;
+    auto seq = client()->markRead(m_conversationId);
+    if (!seq) {
+        fail(seq.error());
+        return;
+    }
+    JsonLine().add("conversation", m_conversationId).add("read_seq", *seq).print();
+    finishAfterFlush(kExitOk);
+}
+
+// --- history ---------------------------------------------------------------------------------
+
+HistoryCommand::HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit,
+                               int waitMs)
+    : Command(p, std::move(g))
+    , m_username(std::move(username))
+    , m_limit(limit)
+    , m_waitMs(waitMs)
+{
+    m_deadline.setSingleShot(true);
+}
+
+void HistoryCommand::start()
+{
+    // Refresh receipts and new messages if the server answers quickly; otherwise print the cache.
+    connect(&m_deadline, &QTimer::timeout, this, &HistoryCommand::printLocal);
+    connect(client(), &Client::fatalError, this, [this](const Error &e) {
+        qCInfo(lcCli) << "offline history:" << e.toString();
+        printLocal();
+    });
+    connect(client(), &Client::disconnected, this, [this] {
+        if (!m_refreshing)
+            printLocal(); // the server is unreachable: no point waiting
+    });
+    connect(client(), &Client::syncIdle, this, [this] {
+        if (m_conversationId != 0 && m_refreshing && !client()->sync()->isBusy())
+            printLocal();
+    });
+    if (auto s = client()->start(m_global.server); !s) {
+        printLocal();
+        return;
+    }
+    m_deadline.start(m_waitMs);
+    connect(client(), &Client::authenticated, this, [this] { m_refreshing = true; });
+    client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
+        if (!r) {
+            if (r.error().code == ErrorCode::NoSuchUser || r.error().code == ErrorCode::InvalidUsername)
+                fail(r.error());
+            else
+                printLocal();
+            return;
+        }
+        m_conversationId = r->id;
+        client()->sync()->refreshConversation(m_conversationId);
+    });
+}
+
+void HistoryCommand::printLocal()
+{
+    if (isFinished())
+        return;
+    quint64 conversationId = m_conversationId;
+    if (conversationId == 0) {
+        auto c = store()->conversationWithPeer(m_username);
+        if (!c) {
+            fail(c.error());
+            return;
+        }
+        if (!c->has_value()) {
+            finishNow(kExitOk); // nothing cached with this user
+            return;
+        }
+        conversationId = (*c)->id;
+    }
+    auto conv = store()->conversation(conversationId);
+    auto rows = client()->history(conversationId, m_limit);
+    if (!conv || !rows || !conv->has_value()) {
+        fail(!conv ? conv.error()
+                   : (!rows ? rows.error() : Error{ErrorCode::Storage, u"conversation lost"_qs}));
+        return;
+    }
+    const quint64 me = client()->account().userId;
+    for (const auto &m : *rows) {
+        JsonLine line;
+        line.add("id", m.clientMessageId).add("conversation", m.conversationId);
+        line.add("from", m.senderUsername);
+        if (m.seq == 0)
+            line.addNull("seq");
+        else
+            line.add("seq", m.seq);
+        line.add("text", m.text).add("sent_at", m.sentAtMs);
+        if (m.receivedAtMs != 0)
+            line.add("received_at", m.receivedAtMs);
+        line.add("status", client::messageStateName(client::deriveState(m, **conv, me)));
+        line.print();
+    }
+    finishAfterFlush(kExitOk);
+}
+
+// --- factory ---------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *profile,
+                                             const GlobalOptions &global)
+{
+    if (args.isEmpty())
+        return usage(QStringLiteral("no command given"));
+    const QString name = args[0];
+    auto need = [&](const ParsedArgs &p, int n, const char *what) -> Status {
+        if (p.positional.size() != n)
+            return usage(QStringLiteral("%1 expects %2").arg(name, QLatin1String(what)));
+        return {};
+    };
+    if (name == u"register" || name == u"login") {
+        auto p = parseArgs(args, {});
+        if (!p)
+            return p.error();
+        if (auto s = need(*p, 1, "USERNAME"); !s)
+            return s.error();
+        return std::unique_ptr<Command>(
+            new AccountCommand(profile, global, name == u"register", p->positional[0]));
+    }
+    if (name == u"send") {
+        auto p = parseArgs(args, {u"count"_qs, u"prefix"_qs, u"timeout-ms"_qs});
+        if (!p)
+            return p.error();
+        auto timeout = intOption(*p, u"timeout-ms"_qs, 60000, 1);
+        auto count = intOption(*p, u"count"_qs, -1, 1);
+        if (!timeout)
+            return timeout.error();
+        if (!count)
+            return count.error();
+        if (*count >= 0) {
+            if (auto s = need(*p, 1, "USERNAME --count N --prefix P"); !s)
+                return s.error();
+            if (!p->options.contains(u"prefix"_qs))
+                return usage(QStringLiteral("--count needs --prefix"));
+            return std::unique_ptr<Command>(new SendCommand(profile, global, p->positional[0],
+                                                            QString(), *count,
+                                                            p->options.value(u"prefix"_qs),
+                                                            *timeout));
+        }
+        if (auto s = need(*p, 2, "USERNAME TEXT"); !s)
+            return s.error();
+        if (p->positional[1].isEmpty())
+            return usage(QStringLiteral("empty message"));
+        return std::unique_ptr<Command>(new SendCommand(
+            profile, global, p->positional[0], p->positional[1], -1, QString(), *timeout));
+    }
+    if (name == u"receive") {
+        auto p = parseArgs(args, {u"until-count"_qs, u"wait-ms"_qs});
+        if (!p)
+            return p.error();
+        if (auto s = need(*p, 0, "no arguments"); !s)
+            return s.error();
+        auto until = intOption(*p, u"until-count"_qs, -1, 0);
+        auto wait = intOption(*p, u"wait-ms"_qs, 3000, 0);
+        if (!until)
+            return until.error();
+        if (!wait)
+            return wait.error();
+        return std::unique_ptr<Command>(new ReceiveCommand(profile, global, *until, *wait));
+    }
+    if (name == u"read") {
+        auto p = parseArgs(args, {u"timeout-ms"_qs});
+        if (!p)
+            return p.error();
+        if (auto s = need(*p, 1, "USERNAME"); !s)
+            return s.error();
+        auto timeout = intOption(*p, u"timeout-ms"_qs, 30000, 1);
+        if (!timeout)
+            return timeout.error();
+        return std::unique_ptr<Command>(
+            new ReadCommand(profile, global, p->positional[0], *timeout));
+    }
+    if (name == u"history") {
+        auto p = parseArgs(args, {u"limit"_qs, u"wait-ms"_qs});
+        if (!p)
+            return p.error();
+        if (auto s = need(*p, 1, "USERNAME"); !s)
+            return s.error();
+        auto limit = intOption(*p, u"limit"_qs, 100, 1);
+        auto wait = intOption(*p, u"wait-ms"_qs, 2000, 0);
+        if (!limit)
+            return limit.error();
+        if (!wait)
+            return wait.error();
+        return std::unique_ptr<Command>(
+            new HistoryCommand(profile, global, p->positional[0], *limit, *wait));
+    }
+    return usage(QStringLiteral("unknown command %1").arg(name));
+}
+
+} // namespace tidings::cli

@@ -1,0 +1,251 @@
+// send and receive: the two commands that move messages.
+#include "cli/commands.h"
+
+#include "cli/output.h"
+
+namespace tidings::cli {
+
+using client::Client;
+
+// --- send ------------------------------------------------------------------------------------
+
+SendCommand::SendCommand(Profile *p, GlobalOptions g, QString username, QString text, int count,
+                         QString prefix, int timeoutMs)
+    : Command(p, std::move(g))
+    , m_username(std::move(username))
+    , m_text(std::move(text))
+    , m_count(count)
+    , m_prefix(std::move(prefix))
+    , m_timeoutMs(timeoutMs)
+{
+    m_timeout.setSingleShot(true);
+}
+
+void SendCommand::start()
+{
+    m_elapsed.start();
+    connect(&m_timeout, &QTimer::timeout, this, [this] { complete(true); });
+    m_timeout.start(m_timeoutMs);
+    connect(client(), &Client::messageStored, this, &SendCommand::onStored);
+    connect(client(), &Client::sendFailed, this, &SendCommand::onFailed);
+    if (auto s = startSession(); !s) {
+        fail(s.error());
+        return;
+    }
+    // Offline-first: a conversation known locally is used at once; the outbox carries the
+    // messages until a session is up.
+    auto known = store()->conversationWithPeer(m_username);
+    if (!known) {
+        fail(known.error());
+        return;
+    }
+    if (known->has_value()) {
+        enqueue((*known)->id);
+        return;
+    }
+    client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
+        if (!r)
+            fail(r.error());
+        else
+            enqueue(r->id);
+    });
+}
+
+void SendCommand::enqueue(quint64 conversationId)
+{
+    if (isFinished())
+        return;
+    m_conversationId = conversationId;
+    QStringList texts;
+    if (bulk()) {
+        texts.reserve(m_count);
+        for (int i = 1; i <= m_count; ++i)
+            texts.append(QStringLiteral("%1-%2").arg(m_prefix).arg(i));
+    } else {
+        texts.append(m_text);
+    }
+    auto ids = client()->sendTexts(conversationId, texts);
+    if (!ids) {
+        fail(ids.error());
+        return;
+    }
+    m_sent = int(ids->size());
+    m_pending = QSet<QString>(ids->begin(), ids->end());
+    if (!bulk())
+        m_lastId = ids->first();
+}
+
+void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplicate)
+{
+    if (!m_pending.remove(id))
+        return; // an older outbox entry resent in this session
+    ++m_acked;
+    if (duplicate)
+        ++m_duplicates;
+    m_lastSeq = seq;
+    if (m_pending.isEmpty())
+        complete(false);
+}
+
+void SendCommand::onFailed(const QString &id, const Error &error)
+{
+    if (!m_pending.remove(id))
+        return;
+    ++m_failed;
+    m_lastError = error;
+    if (m_pending.isEmpty())
+        complete(false);
+}
+
+void SendCommand::complete(bool timedOut)
+{
+    if (isFinished())
+        return;
+    m_timeout.stop();
+    if (bulk()) {
+        const int notAcked = m_count - m_acked;
+        JsonLine()
+            .add("sent", m_sent)
+            .add("acked", m_acked)
+            .add("duplicates", m_duplicates)
+            .add("elapsed_ms", qint64(m_elapsed.elapsed()))
+            .add("failed", notAcked)
+            .print();
+        if (notAcked == 0) {
+            finishNow(kExitOk);
+        } else if (m_failed > 0 && m_lastError) {
+            fail(Error{m_lastError->code, QStringLiteral("%1 of %2 messages refused: %3")
+                                              .arg(m_failed)
+                                              .arg(m_count)
+                                              .arg(m_lastError->detail)});
+        } else {
+            fail(Error{ErrorCode::Timeout, QStringLiteral("%1 of %2 messages acknowledged in "
+                                                          "%3 ms")
+                                               .arg(m_acked)
+                                               .arg(m_count)
+                                               .arg(m_timeoutMs)});
+        }
+        return;
+    }
+    if (m_acked == 1) {
+        JsonLine()
+            .add("id", m_lastId)
+            .add("conversation", m_conversationId)
+            .add("seq", m_lastSeq)
+            .add("status", "stored")
+            .print();
+        finishNow(kExitOk);
+    } else if (m_lastError) {
+        fail(*m_lastError);
+    } else if (timedOut) {
+        const bool online = client()->isAuthenticated();
+        fail(Error{online ? ErrorCode::Timeout : ErrorCode::Network,
+                   online ? QStringLiteral("no acknowledgement within %1 ms (kept in the outbox)")
+                                .arg(m_timeoutMs)
+                          : QStringLiteral("could not reach the server within %1 ms (kept in the "
+                                           "outbox)")
+                                .arg(m_timeoutMs)});
+    }
+}
+
+// --- receive ---------------------------------------------------------------------------------
+
+ReceiveCommand::ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int waitMs)
+    : Command(p, std::move(g))
+    , m_untilCount(untilCount)
+    , m_waitMs(waitMs)
+{
+    m_idle.setSingleShot(true);
+}
+
+void ReceiveCommand::start()
+{
+    connect(&m_idle, &QTimer::timeout, this, &ReceiveCommand::onIdleTimeout);
+    connect(client(), &Client::messagesReceived, this, &ReceiveCommand::printAvailable);
+    connect(client(), &Client::authenticated, this, [this] {
+        m_everAuthenticated = true;
+        m_idle.start(m_waitMs); // the quiet period counts from a working session
+    });
+    if (auto s = startSession(); !s) {
+        fail(s.error());
+        return;
+    }
+    m_idle.start(m_waitMs);
+    // Messages stored by an earlier run (or by another command) but never printed come first.
+    printAvailable();
+}
+
+void ReceiveCommand::printAvailable()
+{
+    while (!isFinished()) {
+        int limit = 500;
+        if (m_untilCount >= 0)
+            limit = std::min(limit, m_untilCount - m_printed);
+        if (limit <= 0)
+            break;
+        auto rows = store()->unnotified(limit);
+        if (!rows) {
+            fail(rows.error());
+            return;
+        }
+        if (rows->isEmpty())
+            break;
+        QList<qint64> printed;
+        for (const auto &m : *rows) {
+            JsonLine()
+                .add("id", m.clientMessageId)
+                .add("conversation", m.conversationId)
+                .add("from", m.senderUsername)
+                .add("seq", m.seq)
+                .add("text", m.text)
+                .add("sent_at", m.sentAtMs)
+                .add("received_at", m.receivedAtMs)
+                .print();
+            printed.append(m.rowId);
+        }
+        // Marked right after printing: a crash in between prints a line twice at worst, never
+        // loses one.
+        if (auto s = store()->markNotified(printed); !s) {
+            fail(s.error());
+            return;
+        }
+        m_printed += int(printed.size());
+        m_idle.start(m_waitMs);
+    }
+    if (m_untilCount >= 0 && m_printed >= m_untilCount)
+        complete();
+}
+
+void ReceiveCommand::onIdleTimeout()
+{
+    // Still draining the inbox or filling a hole: that is not "nothing arrived". Bounded, so a
+    // wedged catch-up cannot keep the command alive forever.
+    if (client()->isAuthenticated() && client()->sync()->isBusy() && m_extensions < 20) {
+        ++m_extensions;
+        m_idle.start(m_waitMs);
+        return;
+    }
+    complete();
+}
+
+void ReceiveCommand::complete()
+{
+    if (isFinished())
+        return;
+    m_idle.stop();
+    if (m_untilCount >= 0 && m_printed < m_untilCount) {
+        finishAfterFlush(kExitNetwork,
+                         Error{m_everAuthenticated ? ErrorCode::Timeout : ErrorCode::Network,
+                               QStringLiteral("received %1 of %2 messages")
+                                   .arg(m_printed)
+                                   .arg(m_untilCount)});
+        return;
+    }
+    if (!m_everAuthenticated && m_untilCount != 0) {
+        fail(Error{ErrorCode::Network, QStringLiteral("could not reach the server")});
+        return;
+    }
+    finishAfterFlush(kExitOk);
+}
+
+} // namespace tidings::cli
