@@ -128,6 +128,10 @@ void PgConnection::pollConnect()
     }
     setupNotifiers();
     m_writeNotifier->setEnabled(false);
+    // Server notices ("relation exists, skipping") go to our log, not straight to stderr.
+    PQsetNoticeProcessor(
+        m_conn, [](void *, const char *msg) { qCDebug(lcDb) << "notice:" << QByteArray(msg).trimmed(); },
+        nullptr);
     if (m_pipeline && PQenterPipelineMode(m_conn) != 1) {
         fail(QStringLiteral("cannot enter pipeline mode"));
         return;

@@ -1,0 +1,194 @@
+#include "raw_client.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTest>
+#include <QTimer>
+
+namespace tidings::test {
+
+RawClient::RawClient(QUrl url, QObject *parent) : QObject(parent), m_url(std::move(url))
+{
+    m_socket.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
+    connect(&m_socket, &QWebSocket::binaryMessageReceived, this, &RawClient::onBinary);
+}
+
+bool RawClient::connectNow(int timeoutMs)
+{
+    m_socket.open(m_url);
+    return QTest::qWaitFor([this] { return isConnected(); }, timeoutMs);
+}
+
+bool RawClient::waitDisconnected(int timeoutMs)
+{
+    return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+                           timeoutMs);
+}
+
+void RawClient::onBinary(const QByteArray &data)
+{
+    auto f = protocol::decodeServerFrame(data);
+    if (!f) {
+        qWarning("test client got an invalid server frame: %s", qPrintable(f.error().toString()));
+        return;
+    }
+    if (f->request_id() != 0) {
+        m_responses[f->request_id()] = *f;
+        return;
+    }
+    if (f->body_case() == protocol::Frame::kMessagePush) {
+        for (const auto &m : f->message_push().messages())
+            messages.push_back(m);
+        return;
+    }
+    pushes.push_back(*f);
+}
+
+void RawClient::sendFrame(const protocol::Frame &frame)
+{
+    m_socket.sendBinaryMessage(protocol::encodeFrame(frame));
+}
+
+std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int timeoutMs)
+{
+    if (frame.request_id() == 0)
+        frame.set_request_id(m_nextId++);
+    const quint64 id = frame.request_id();
+    sendFrame(frame);
+    if (!QTest::qWaitFor([&] { return m_responses.count(id) > 0 || !isConnected(); }, timeoutMs))
+        return std::nullopt;
+    auto it = m_responses.find(id);
+    if (it == m_responses.end())
+        return std::nullopt;
+    auto out = it->second;
+    m_responses.erase(it);
+    return out;
+}
+
+std::vector<protocol::Frame> RawClient::pipeline(std::vector<protocol::Frame> frames, int timeoutMs)
+{
+    std::vector<quint64> ids;
+    for (auto &f : frames) {
+        f.set_request_id(m_nextId++);
+        ids.push_back(f.request_id());
+        sendFrame(f);
+    }
+    (void)QTest::qWaitFor(
+        [&] {
+            for (quint64 id : ids)
+                if (!m_responses.count(id))
+                    return !isConnected();
+            return true;
+        },
+        timeoutMs);
+    std::vector<protocol::Frame> out;
+    for (quint64 id : ids) {
+        auto it = m_responses.find(id);
+        if (it == m_responses.end())
+            break;
+        out.push_back(it->second);
+        m_responses.erase(it);
+    }
+    return out;
+}
+
+std::optional<protocol::Frame> RawClient::registerUser(const QString &name, const QString &pw)
+{
+    protocol::Frame f;
+    f.mutable_register_request()->set_username(name.toStdString());
+    f.mutable_register_request()->set_password(pw.toStdString());
+    f.mutable_register_request()->set_device_name("test");
+    auto r = request(f);
+    if (r && r->has_login_response()) {
+        token = QByteArray::fromStdString(r->login_response().device_token());
+        userId = r->login_response().user_id();
+        deviceId = r->login_response().device_id();
+    }
+    return r;
+}
+
+std::optional<protocol::Frame> RawClient::login(const QString &name, const QString &pw)
+{
+    protocol::Frame f;
+    f.mutable_login_request()->set_username(name.toStdString());
+    f.mutable_login_request()->set_password(pw.toStdString());
+    auto r = request(f);
+    if (r && r->has_login_response()) {
+        token = QByteArray::fromStdString(r->login_response().device_token());
+        userId = r->login_response().user_id();
+        deviceId = r->login_response().device_id();
+    }
+    return r;
+}
+
+std::optional<protocol::Frame> RawClient::auth(const QByteArray &t)
+{
+    protocol::Frame f;
+    f.mutable_auth_request()->set_device_token(t.toStdString());
+    auto r = request(f);
+    if (r && r->has_auth_response()) {
+        token = t;
+        userId = r->auth_response().user_id();
+        deviceId = r->auth_response().device_id();
+    }
+    return r;
+}
+
+quint64 RawClient::openDirect(const QString &peer)
+{
+    protocol::Frame f;
+    f.mutable_open_direct_request()->set_username(peer.toStdString());
+    auto r = request(f);
+    return r && r->has_conversation_info() ? r->conversation_info().conversation_id() : 0;
+}
+
+std::optional<protocol::Frame> RawClient::send(quint64 conv, const QString &clientId,
+                                               const QByteArray &payload)
+{
+    protocol::Frame f;
+    auto *s = f.mutable_send_request();
+    s->set_conversation_id(conv);
+    s->set_client_message_id(clientId.toStdString());
+    s->set_payload(payload.toStdString());
+    return request(f);
+}
+
+void RawClient::ackDelivered(quint64 conv, quint64 seq)
+{
+    protocol::Frame f;
+    f.mutable_delivery_ack()->set_conversation_id(conv);
+    f.mutable_delivery_ack()->set_seq(seq);
+    sendFrame(f);
+}
+
+void RawClient::ackRead(quint64 conv, quint64 seq)
+{
+    protocol::Frame f;
+    f.mutable_read_ack()->set_conversation_id(conv);
+    f.mutable_read_ack()->set_seq(seq);
+    sendFrame(f);
+}
+
+bool RawClient::waitMessages(int n, int timeoutMs)
+{
+    return QTest::qWaitFor([&] { return int(messages.size()) >= n; }, timeoutMs);
+}
+
+std::optional<protocol::Frame> RawClient::waitPush(protocol::Frame::BodyCase type, int timeoutMs)
+{
+    std::optional<protocol::Frame> found;
+    (void)QTest::qWaitFor(
+        [&] {
+            for (auto it = pushes.begin(); it != pushes.end(); ++it)
+                if (it->body_case() == type) {
+                    found = *it;
+                    pushes.erase(it);
+                    return true;
+                }
+            return false;
+        },
+        timeoutMs);
+    return found;
+}
+
+} // namespace tidings::test

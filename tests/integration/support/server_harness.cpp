@@ -1,0 +1,52 @@
+#include "server_harness.h"
+
+#include "pg_fixture.h"
+
+#include <QDateTime>
+#include <QSignalSpy>
+#include <QTest>
+
+namespace tidings::test {
+
+ServerHarness::ServerHarness(PgFixture &pg, server::ServerConfig base)
+    : m_config(std::move(base))
+    , m_conninfo(pg.createDatabase())
+{
+    m_config.databaseConninfo = m_conninfo;
+    m_config.cheapPasswordHashing = true;
+    auto offset = m_offset;
+    m_config.clock = [offset] { return QDateTime::currentMSecsSinceEpoch() + offset->load(); };
+}
+
+ServerHarness::~ServerHarness() { stop(); }
+
+bool ServerHarness::start(QString *error)
+{
+    stop();
+    m_config.port = m_port; // a restart keeps the port so clients can reconnect
+    m_server = std::make_unique<server::Server>(m_config);
+    QSignalSpy started(m_server.get(), &server::Server::started);
+    QSignalSpy failed(m_server.get(), &server::Server::failed);
+    m_server->start();
+    (void)QTest::qWaitFor([&] { return started.count() > 0 || failed.count() > 0; }, 30000);
+    if (started.isEmpty()) {
+        if (error)
+            *error = failed.isEmpty() ? QStringLiteral("timeout") : failed.at(0).at(0).toString();
+        return false;
+    }
+    m_port = m_server->port();
+    return true;
+}
+
+void ServerHarness::stop()
+{
+    if (!m_server)
+        return;
+    m_server->stop();
+    m_server.reset();
+    QTest::qWait(10); // let deleteLater'd sessions go
+}
+
+QUrl ServerHarness::url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port)); }
+
+} // namespace tidings::test

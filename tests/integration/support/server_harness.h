@@ -1,0 +1,37 @@
+#pragma once
+// Runs the real Server in-process against a fresh database of a PgFixture.
+#include "server.h"
+
+#include <QUrl>
+
+#include <atomic>
+#include <memory>
+
+namespace tidings::test {
+
+class PgFixture;
+
+class ServerHarness {
+public:
+    explicit ServerHarness(PgFixture &pg, server::ServerConfig base = {});
+    ~ServerHarness();
+
+    //! Starts (or restarts) the server on the same database; false on failure.
+    bool start(QString *error = nullptr);
+    void stop();
+    QUrl url() const;
+    server::Server *server() const { return m_server.get(); }
+    const QString &conninfo() const { return m_conninfo; }
+
+    //! Moves the server's clock (milliseconds added to the real time).
+    void shiftClock(qint64 ms) { *m_offset += ms; }
+
+private:
+    server::ServerConfig m_config;
+    QString m_conninfo;
+    std::unique_ptr<server::Server> m_server;
+    std::shared_ptr<std::atomic<qint64>> m_offset = std::make_shared<std::atomic<qint64>>(0);
+    quint16 m_port = 0;
+};
+
+} // namespace tidings::test
