@@ -286,7 +286,7 @@ Status LocalStore::saveAccount(const AccountSettings &account)
     };
     for (const auto &[key, value] : rows) {
         q.bindValue(0, QString::fromLatin1(key));
-        q.bindValue(1, value);
+        q.bindValue(1, detail::nn(value));
         TIDINGS_TRY(exec(q));
     }
     TIDINGS_TRY(commit());
@@ -307,7 +307,7 @@ Status LocalStore::ensureConversation(quint64 id, quint64 peerUserId, const QStr
         "                 ELSE peer_username END"));
     q.addBindValue(id);
     q.addBindValue(peerUserId);
-    q.addBindValue(protocol::normalizeUsername(peerUsername));
+    q.addBindValue(detail::nn(protocol::normalizeUsername(peerUsername)));
     return exec(q);
 }
 
@@ -408,8 +408,8 @@ Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const Acc
         msg.bindValue(1, d.conversationId);
         msg.bindValue(2, me.userId);
         msg.bindValue(3, me.deviceId);
-        msg.bindValue(4, me.username);
-        msg.bindValue(5, d.text);
+        msg.bindValue(4, detail::nn(me.username));
+        msg.bindValue(5, detail::nn(d.text));
         msg.bindValue(6, d.sentAtMs);
         TIDINGS_TRY(exec(msg));
         box.bindValue(0, d.clientMessageId);

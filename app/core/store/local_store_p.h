@@ -33,6 +33,9 @@ private:
     bool m_done = false;
 };
 
+//! Qt binds a null QString as SQL NULL; NOT NULL text columns want ''.
+inline QString nn(const QString &s) { return s.isNull() ? QStringLiteral("") : s; }
+
 extern const char *const kMessageColumns;
 MessageRecord readMessage(const QSqlQuery &q);
 

@@ -121,7 +121,7 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
             ++adv.duplicates;
             continue;
         }
-        byId.bindValue(0, m.clientMessageId);
+        byId.bindValue(0, detail::nn(m.clientMessageId));
         byId.bindValue(1, m.senderUserId);
         byId.bindValue(2, m.senderDeviceId);
         TIDINGS_TRY(exec(byId));
@@ -144,13 +144,13 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
         // A copy of a message this very device sent (e.g. after its cache was rebuilt) is
         // outgoing: never announce it as new.
         const bool mine = m.senderUserId == me.userId && m.senderDeviceId == me.deviceId;
-        insert.bindValue(0, m.clientMessageId);
+        insert.bindValue(0, detail::nn(m.clientMessageId));
         insert.bindValue(1, m.conversationId);
         insert.bindValue(2, m.seq);
         insert.bindValue(3, m.senderUserId);
         insert.bindValue(4, m.senderDeviceId);
-        insert.bindValue(5, m.senderUsername);
-        insert.bindValue(6, m.text);
+        insert.bindValue(5, detail::nn(m.senderUsername));
+        insert.bindValue(6, detail::nn(m.text));
         insert.bindValue(7, m.sentAtMs);
         insert.bindValue(8, m.serverTimeMs);
         insert.bindValue(9, receivedAtMs);

@@ -1,0 +1,50 @@
+// The CLI's device token file: round trip, 0600 permissions, removal, corrupt file reported.
+#include "core/store/secret_store.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::client;
+
+class TestSecretStore : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTripAndPermissions()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("secrets"));
+        FileSecretStore s(path);
+        QVERIFY(s.read(kDeviceTokenKey)->isEmpty());
+        const QByteArray token("\x00\x01\xfe\xff binary token", 20);
+        QVERIFY(s.write(kDeviceTokenKey, token).ok());
+        QCOMPARE(FileSecretStore(path).read(kDeviceTokenKey).value(), token);
+        const auto perms = QFile::permissions(path);
+        QVERIFY(perms.testFlag(QFileDevice::ReadOwner) && perms.testFlag(QFileDevice::WriteOwner));
+        const auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                            QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                            QFileDevice::WriteOther | QFileDevice::ExeOther |
+                            QFileDevice::ExeOwner;
+        QVERIFY2(!(perms & others), "the secrets file must be 0600");
+        QVERIFY(!QFile::exists(path + QStringLiteral(".tmp")));
+        QVERIFY(s.remove(kDeviceTokenKey).ok());
+        QVERIFY(s.read(kDeviceTokenKey)->isEmpty());
+    }
+
+    void corruptFileIsAnError()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("secrets"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not json");
+        f.close();
+        auto r = FileSecretStore(path).read(kDeviceTokenKey);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, ErrorCode::Storage);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSecretStore)
+#include "test_secret_store.moc"

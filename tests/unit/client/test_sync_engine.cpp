@@ -1,0 +1,377 @@
+// SyncEngine driven through a recording FrameSink: ordering (in order, duplicate, out of order
+// with a hole), catch-up after the drain, delivery acks after commit, outbox resend with the same
+// ids, pipelining limit, permanent send errors and receipts.
+#include "core/store/local_store.h"
+#include "core/sync/payload_codec.h"
+#include "core/sync/sync_engine.h"
+#include "fake_sink.h"
+#include "protocol/codec.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::client;
+using tidings::client::test::FakeSink;
+
+Q_DECLARE_METATYPE(QList<tidings::client::MessageRecord>)
+
+namespace {
+const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
+constexpr quint64 kConv = 7;
+
+wire::Message bobMessage(quint64 seq)
+{
+    wire::Message m;
+    m.set_conversation_id(kConv);
+    m.set_seq(seq);
+    m.set_sender_user_id(2);
+    m.set_sender_device_id(22);
+    m.set_sender_username("bob");
+    m.set_client_message_id(("bob-" + std::to_string(seq)));
+    m.set_server_time_ms(1000 + qint64(seq));
+    m.set_payload(protocol::bytesToStd(
+        encodePayload(MessageContent{QStringLiteral("text %1").arg(seq), 900})));
+    return m;
+}
+
+Frame push(std::initializer_list<quint64> seqs)
+{
+    Frame f;
+    for (quint64 s : seqs)
+        *f.mutable_message_push()->add_messages() = bobMessage(s);
+    return f;
+}
+
+Frame drained()
+{
+    Frame f;
+    f.mutable_inbox_drained()->set_count(0);
+    return f;
+}
+
+Frame sendAck(const Frame &request, quint64 seq, bool duplicate = false)
+{
+    Frame f;
+    f.set_request_id(request.request_id());
+    auto *a = f.mutable_send_ack();
+    a->set_conversation_id(request.send_request().conversation_id());
+    a->set_client_message_id(request.send_request().client_message_id());
+    a->set_seq(seq);
+    a->set_server_time_ms(5000);
+    a->set_duplicate(duplicate);
+    return f;
+}
+
+QList<quint64> releasedSeqs(const QSignalSpy &spy)
+{
+    QList<quint64> out;
+    for (const auto &args : spy) {
+        for (const auto &m : args.at(1).value<QList<MessageRecord>>())
+            out.append(m.seq);
+    }
+    return out;
+}
+
+//! (conversation, seq) of every delivery_ack posted.
+QList<std::pair<quint64, quint64>> deliveryAcks(const QList<Frame> &frames)
+{
+    QList<std::pair<quint64, quint64>> out;
+    for (const auto &f : frames) {
+        if (f.body_case() == Frame::kDeliveryAck)
+            out.append({f.delivery_ack().conversation_id(), f.delivery_ack().seq()});
+    }
+    return out;
+}
+} // namespace
+
+class TestSyncEngine : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    int m_n = 0;
+    std::unique_ptr<LocalStore> m_store;
+    std::unique_ptr<FakeSink> m_sink;
+    std::unique_ptr<SyncEngine> m_engine;
+
+    void makeEngine(SyncEngine::Options options = {})
+    {
+        m_engine.reset();
+        auto s = LocalStore::open(m_dir.filePath(QStringLiteral("e%1.sqlite").arg(++m_n)));
+        QVERIFY(s.ok());
+        m_store = std::move(*s);
+        QVERIFY(m_store->saveAccount(kMe).ok());
+        m_sink = std::make_unique<FakeSink>();
+        m_engine = std::make_unique<SyncEngine>(m_store.get(), m_sink.get(), options);
+        m_engine->setAccount(kMe);
+    }
+
+private slots:
+    void init()
+    {
+        qRegisterMetaType<QList<MessageRecord>>();
+        SyncEngine::Options o;
+        o.gapGraceMs = 0;
+        makeEngine(o);
+        m_engine->onAuthenticated();
+    }
+
+    void cleanup()
+    {
+        m_engine.reset();
+        m_sink.reset();
+        m_store.reset();
+    }
+
+    void inOrderMessagesAreStoredEmittedAndAcked()
+    {
+        QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
+        m_engine->handlePush(push({1, 2}));
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{1, 2}));
+        QCOMPARE(received.at(0).at(1).value<QList<MessageRecord>>().at(1).text,
+                 QStringLiteral("text 2"));
+        QCOMPARE(m_store->history(kConv, 10)->size(), 2);
+        // One cumulative ack per conversation per batch.
+        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{kConv, 2}}));
+    }
+
+    void duplicatesAreReackedButNotReemitted()
+    {
+        QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
+        m_engine->handlePush(push({1, 2}));
+        m_sink->takePosted();
+        m_engine->handlePush(push({2}));
+        m_engine->handlePush(push({1, 2}));
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{1, 2}));
+        QCOMPARE(m_store->history(kConv, 10)->size(), 2);
+        QCOMPARE(deliveryAcks(m_sink->takePosted()),
+                 (QList<std::pair<quint64, quint64>>{{kConv, 2}, {kConv, 2}}));
+    }
+
+    void outOfOrderIsHeldUntilTheHoleFills()
+    {
+        QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
+        m_engine->handlePush(push({1}));
+        m_engine->handlePush(push({3, 4}));
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{1}));
+        // Nothing beyond the contiguous seq is acked.
+        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{kConv, 1}}));
+        m_engine->handlePush(push({2}));
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{1, 2, 3, 4}));
+        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{kConv, 4}}));
+        QVERIFY(m_sink->requests.isEmpty()); // no catch-up needed before the drain
+    }
+
+    void holeAfterDrainRequestsHistory()
+    {
+        QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
+        QSignalSpy idle(m_engine.get(), &SyncEngine::idle);
+        m_engine->handlePush(push({1, 2, 5}));
+        QVERIFY(m_sink->requests.isEmpty());
+        QVERIFY(m_engine->isBusy());
+        m_engine->handlePush(drained());
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        const auto &h = reqs[0].frame.history_request();
+        QCOMPARE(reqs[0].frame.body_case(), Frame::kHistoryRequest);
+        QCOMPARE(h.conversation_id(), kConv);
+        QCOMPARE(h.after_seq(), quint64(2));
+        QCOMPARE(h.until_seq(), quint64(4));
+        QVERIFY(h.limit() > 0);
+        QVERIFY(m_engine->isBusy());
+
+        // The server has seq 3 only (4 is not available to this device): ordering moves past it.
+        Frame resp;
+        resp.set_request_id(reqs[0].frame.request_id());
+        *resp.mutable_history_response()->add_messages() = bobMessage(3);
+        auto *cursor = resp.mutable_history_response()->add_cursors();
+        cursor->set_conversation_id(kConv);
+        cursor->set_user_id(2);
+        cursor->set_delivered_seq(5);
+        cursor->set_read_seq(2);
+        reqs[0].handler(resp);
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{1, 2, 3, 5}));
+        QCOMPARE((*m_store->conversation(kConv))->lastContiguousSeq, quint64(5));
+        QCOMPARE((*m_store->conversation(kConv))->peerReadSeq, quint64(2));
+        auto acks = deliveryAcks(m_sink->takePosted());
+        QVERIFY(!acks.isEmpty());
+        QCOMPARE(acks.last(), (std::pair<quint64, quint64>{kConv, 5}));
+        QVERIFY(m_sink->requests.isEmpty());
+        QVERIFY(!m_engine->isBusy());
+        QVERIFY(idle.count() >= 1);
+    }
+
+    void liveHoleAfterDrainIsFetchedAfterGrace()
+    {
+        m_engine->handlePush(drained());
+        m_engine->handlePush(push({1, 3}));
+        QTRY_COMPARE(m_sink->requests.size(), 1);
+        QCOMPARE(m_sink->requests[0].frame.history_request().after_seq(), quint64(1));
+        QCOMPARE(m_sink->requests[0].frame.history_request().until_seq(), quint64(2));
+    }
+
+    void pagedHistoryContinues()
+    {
+        m_engine->handlePush(push({1, 9}));
+        m_engine->handlePush(drained());
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        Frame resp;
+        resp.set_request_id(reqs[0].frame.request_id());
+        *resp.mutable_history_response()->add_messages() = bobMessage(2);
+        *resp.mutable_history_response()->add_messages() = bobMessage(3);
+        resp.mutable_history_response()->set_has_more(true);
+        reqs[0].handler(resp);
+        reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        QCOMPARE(reqs[0].frame.history_request().after_seq(), quint64(3));
+        QCOMPARE(reqs[0].frame.history_request().until_seq(), quint64(8));
+    }
+
+    void outboxIsResentInOrderWithTheSameIds()
+    {
+        m_sink->authenticated = false;
+        m_engine->onDisconnected();
+        auto ids = m_engine->enqueueTexts(kConv, {QStringLiteral("a"), QStringLiteral("b"),
+                                                  QStringLiteral("c")});
+        QVERIFY2(ids.ok(), ids.ok() ? "" : qPrintable(ids.error().toString()));
+        QVERIFY(m_sink->requests.isEmpty()); // stored first, nothing on the wire yet
+        QCOMPARE(*m_store->outboxSize(), 3);
+
+        m_sink->authenticated = true;
+        m_engine->onAuthenticated();
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(reqs[i].frame.body_case(), Frame::kSendRequest);
+            QCOMPARE(QString::fromStdString(reqs[i].frame.send_request().client_message_id()),
+                     ids->at(i));
+            auto content = decodePayload(
+                protocol::bytesFromStd(reqs[i].frame.send_request().payload()));
+            QCOMPARE(content->text, QString(QChar('a' + i)));
+        }
+
+        QSignalSpy stored(m_engine.get(), &SyncEngine::messageStored);
+        reqs[2].handler(sendAck(reqs[2].frame, 3));
+        reqs[0].handler(sendAck(reqs[0].frame, 1));
+        reqs[1].handler(sendAck(reqs[1].frame, 2, true));
+        QCOMPARE(stored.count(), 3);
+        QCOMPARE(stored.at(2).at(3).toBool(), true);
+        QCOMPARE(*m_store->outboxSize(), 0);
+        QCOMPARE((*m_store->conversation(kConv))->lastContiguousSeq, quint64(3));
+        auto rows = m_store->history(kConv, 10);
+        QCOMPARE(rows->at(0).text, QStringLiteral("a"));
+        QCOMPARE(rows->at(2).seq, quint64(3));
+    }
+
+    void unackedSendsAreResentAfterReconnect()
+    {
+        auto ids = m_engine->enqueueTexts(kConv, {QStringLiteral("x"), QStringLiteral("y")});
+        auto first = m_sink->takeRequests();
+        QCOMPARE(first.size(), 2);
+        // x is acked, then the socket drops before y's ack.
+        first[0].handler(sendAck(first[0].frame, 1));
+        first[1].handler(Error{ErrorCode::Network, QStringLiteral("gone")});
+        m_engine->onDisconnected();
+        m_engine->onAuthenticated();
+        auto second = m_sink->takeRequests();
+        QCOMPARE(second.size(), 1);
+        QCOMPARE(QString::fromStdString(second[0].frame.send_request().client_message_id()),
+                 ids->at(1));
+        // A late answer from the old session is ignored.
+        QSignalSpy stored(m_engine.get(), &SyncEngine::messageStored);
+        first[1].handler(sendAck(first[1].frame, 99));
+        QCOMPARE(stored.count(), 0);
+        second[0].handler(sendAck(second[0].frame, 2, true));
+        QCOMPARE(stored.count(), 1);
+        QCOMPARE(*m_store->outboxSize(), 0);
+    }
+
+    void pipelineIsBounded()
+    {
+        SyncEngine::Options o;
+        o.maxInFlight = 2;
+        makeEngine(o);
+        m_engine->onAuthenticated();
+        QStringList texts;
+        for (int i = 0; i < 5; ++i)
+            texts.append(QString::number(i));
+        QVERIFY(m_engine->enqueueTexts(kConv, texts).ok());
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 2);
+        reqs[0].handler(sendAck(reqs[0].frame, 1));
+        QCOMPARE(m_sink->requests.size(), 1);
+        QCOMPARE(m_engine->inFlightCount(), 2);
+    }
+
+    void permanentErrorFailsTheMessage()
+    {
+        QSignalSpy failed(m_engine.get(), &SyncEngine::sendFailed);
+        auto ids = m_engine->enqueueTexts(kConv, {QStringLiteral("nope")});
+        auto reqs = m_sink->takeRequests();
+        reqs[0].handler(Error{ErrorCode::NotMember, QStringLiteral("not a member")});
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(failed.at(0).at(0).toString(), ids->at(0));
+        QCOMPARE(*m_store->outboxSize(), 0);
+        QCOMPARE(deriveState(m_store->history(kConv, 1)->at(0), **m_store->conversation(kConv),
+                             kMe.userId),
+                 MessageState::Failed);
+    }
+
+    void internalErrorIsRetried()
+    {
+        SyncEngine::Options o;
+        o.retryDelayMs = 10;
+        makeEngine(o);
+        m_engine->onAuthenticated();
+        m_engine->enqueueTexts(kConv, {QStringLiteral("later")});
+        auto reqs = m_sink->takeRequests();
+        reqs[0].handler(Error{ErrorCode::Internal, QStringLiteral("db down")});
+        QCOMPARE(*m_store->outboxSize(), 1);
+        QTRY_COMPARE(m_sink->requests.size(), 1);
+        QCOMPARE(m_sink->requests[0].frame.send_request().client_message_id(),
+                 reqs[0].frame.send_request().client_message_id());
+    }
+
+    void receiptsMoveCursorsForward()
+    {
+        m_engine->enqueueTexts(kConv, {QStringLiteral("one")});
+        auto reqs = m_sink->takeRequests();
+        reqs[0].handler(sendAck(reqs[0].frame, 1));
+        QSignalSpy receipts(m_engine.get(), &SyncEngine::receiptChanged);
+        auto state = [&] {
+            return deriveState(m_store->history(kConv, 1)->at(0), **m_store->conversation(kConv),
+                               kMe.userId);
+        };
+        QCOMPARE(state(), MessageState::Stored);
+        Frame r;
+        r.mutable_receipt_push()->set_conversation_id(kConv);
+        r.mutable_receipt_push()->set_user_id(2);
+        r.mutable_receipt_push()->set_delivered_seq(1);
+        m_engine->handlePush(r);
+        QCOMPARE(state(), MessageState::Delivered);
+        r.mutable_receipt_push()->set_read_seq(1);
+        m_engine->handlePush(r);
+        QCOMPARE(state(), MessageState::Read);
+        m_engine->handlePush(r); // no change, no signal
+        QCOMPARE(receipts.count(), 2);
+    }
+
+    void markReadAcksTheContiguousSeq()
+    {
+        m_engine->handlePush(push({1, 2, 4}));
+        m_sink->takePosted();
+        auto seq = m_engine->markRead(kConv);
+        QVERIFY(seq.ok());
+        QCOMPARE(*seq, quint64(2));
+        auto posted = m_sink->takePosted();
+        QCOMPARE(posted.size(), 1);
+        QCOMPARE(posted[0].body_case(), Frame::kReadAck);
+        QCOMPARE(posted[0].read_ack().seq(), quint64(2));
+        QCOMPARE((*m_store->conversation(kConv))->myReadSeq, quint64(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncEngine)
+#include "test_sync_engine.moc"
