@@ -70,4 +70,7 @@ ensure_configured() {
     (cd "$TIDINGS_ROOT" && cmake --preset default) || die "cmake configure failed"
 }
 
+# Prints the comment block at the top of a script (after the #! line) as its help text.
+print_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
+
 build_jobs() { nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2; }
