@@ -6,16 +6,14 @@
 namespace tidings::cli {
 
 namespace {
-int envInt(const char *name, int fallback)
-{
+int envInt(const char *name, int fallback) {
     bool ok = false;
     const int v = qEnvironmentVariableIntValue(name, &ok);
     return ok && v > 0 ? v : fallback;
 }
 } // namespace
 
-client::Client::Options clientOptionsFromEnvironment()
-{
+client::Client::Options clientOptionsFromEnvironment() {
     client::Client::Options o;
     o.connection.backoffBaseMs = envInt("TIDINGS_BACKOFF_BASE_MS", o.connection.backoffBaseMs);
     o.connection.backoffCapMs = envInt("TIDINGS_BACKOFF_CAP_MS", o.connection.backoffCapMs);
@@ -24,8 +22,7 @@ client::Client::Options clientOptionsFromEnvironment()
     return o;
 }
 
-Result<std::unique_ptr<Profile>> Profile::open(const QString &dir)
-{
+Result<std::unique_ptr<Profile>> Profile::open(const QString &dir) {
     if (dir.isEmpty())
         return Error{ErrorCode::Usage, QStringLiteral("--profile DIR is required")};
     QDir d(dir);
@@ -41,15 +38,13 @@ Result<std::unique_ptr<Profile>> Profile::open(const QString &dir)
     if (!store)
         return store.error();
     p->m_store = std::move(*store);
-    p->m_secrets =
-        std::make_unique<client::FileSecretStore>(d.filePath(QStringLiteral("secrets")));
+    p->m_secrets = std::make_unique<client::FileSecretStore>(d.filePath(QStringLiteral("secrets")));
     p->m_client = std::make_unique<client::Client>(p->m_store.get(), p->m_secrets.get(),
                                                    clientOptionsFromEnvironment());
     return p;
 }
 
-Profile::~Profile()
-{
+Profile::~Profile() {
     // The client uses the store until it is gone.
     m_client.reset();
     m_store.reset();

@@ -15,7 +15,9 @@ using client::Client;
 
 namespace {
 
-Error usage(const QString &detail) { return Error{ErrorCode::Usage, detail}; }
+Error usage(const QString &detail) {
+    return Error{ErrorCode::Usage, detail};
+}
 
 //! Splits "--name value" / "--name=value" options from positionals.
 struct ParsedArgs {
@@ -23,8 +25,7 @@ struct ParsedArgs {
     QHash<QString, QString> options;
 };
 
-Result<ParsedArgs> parseArgs(const QStringList &args, const QStringList &known)
-{
+Result<ParsedArgs> parseArgs(const QStringList &args, const QStringList &known) {
     ParsedArgs out;
     bool onlyPositional = false;
     for (int i = 1; i < args.size(); ++i) {
@@ -54,8 +55,7 @@ Result<ParsedArgs> parseArgs(const QStringList &args, const QStringList &known)
     return out;
 }
 
-Result<int> intOption(const ParsedArgs &p, const QString &name, int fallback, int min)
-{
+Result<int> intOption(const ParsedArgs &p, const QString &name, int fallback, int min) {
     if (!p.options.contains(name))
         return fallback;
     bool ok = false;
@@ -65,8 +65,7 @@ Result<int> intOption(const ParsedArgs &p, const QString &name, int fallback, in
     return v;
 }
 
-QString deviceName()
-{
+QString deviceName() {
     const QString host = QSysInfo::machineHostName();
     QString name = QStringLiteral("tidings-cli on %1").arg(host.isEmpty() ? u"unknown"_qs : host);
     while (name.toUtf8().size() > 64)
@@ -76,8 +75,7 @@ QString deviceName()
 
 } // namespace
 
-QString usageText()
-{
+QString usageText() {
     return QStringLiteral(
         "usage: tidings-cli --profile DIR [--server ws://HOST:PORT] [--verbose] COMMAND\n"
         "  register USERNAME            (password: first line of stdin)\n"
@@ -93,27 +91,22 @@ QString usageText()
 
 Command::Command(Profile *profile, GlobalOptions global)
     : m_profile(profile)
-    , m_global(std::move(global))
-{
-}
+    , m_global(std::move(global)) {}
 
-Status Command::startSession()
-{
+Status Command::startSession() {
     connect(client(), &Client::fatalError, this, [this](const Error &e) { fail(e); });
     connect(client(), &Client::storageFailed, this, [this](const Error &e) { fail(e); });
     return client()->start(m_global.server);
 }
 
-void Command::fail(const Error &error)
-{
+void Command::fail(const Error &error) {
     if (m_finished)
         return;
     printError(error);
     finishNow(exitCodeFor(error));
 }
 
-void Command::finishNow(int code)
-{
+void Command::finishNow(int code) {
     if (m_finished)
         return;
     m_finished = true;
@@ -121,8 +114,7 @@ void Command::finishNow(int code)
     emit finished(code);
 }
 
-void Command::finishAfterFlush(int code, std::optional<Error> error)
-{
+void Command::finishAfterFlush(int code, std::optional<Error> error) {
     if (m_finished)
         return;
     auto done = [this, code, error](Status) {
@@ -142,12 +134,9 @@ void Command::finishAfterFlush(int code, std::optional<Error> error)
 AccountCommand::AccountCommand(Profile *p, GlobalOptions g, bool registering, QString username)
     : Command(p, std::move(g))
     , m_registering(registering)
-    , m_username(std::move(username))
-{
-}
+    , m_username(std::move(username)) {}
 
-void AccountCommand::start()
-{
+void AccountCommand::start() {
     if (m_global.server.isEmpty()) {
         fail(usage(QStringLiteral("--server ws://HOST:PORT is required")));
         return;
@@ -184,14 +173,12 @@ void AccountCommand::start()
 
 ReadCommand::ReadCommand(Profile *p, GlobalOptions g, QString username, int timeoutMs)
     : Command(p, std::move(g))
-    , m_username(std::move(username))
-{
+    , m_username(std::move(username)) {
     m_timeout.setSingleShot(true);
     m_timeout.setInterval(timeoutMs);
 }
 
-void ReadCommand::start()
-{
+void ReadCommand::start() {
     connect(&m_timeout, &QTimer::timeout, this, [this] {
         fail(Error{client()->isAuthenticated() ? ErrorCode::Timeout : ErrorCode::Network,
                    QStringLiteral("could not reach the server in time")});
@@ -212,8 +199,7 @@ void ReadCommand::start()
     });
 }
 
-void ReadCommand::readWhenIdle()
-{
+void ReadCommand::readWhenIdle() {
     // Read "up to the latest": wait until the inbox drained and holes are filled.
     if (isFinished() || m_conversationId == 0 || client()->sync()->isBusy())
         return;
@@ -228,18 +214,15 @@ void ReadCommand::readWhenIdle()
 
 // --- history ---------------------------------------------------------------------------------
 
-HistoryCommand::HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit,
-                               int waitMs)
+HistoryCommand::HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit, int waitMs)
     : Command(p, std::move(g))
     , m_username(std::move(username))
     , m_limit(limit)
-    , m_waitMs(waitMs)
-{
+    , m_waitMs(waitMs) {
     m_deadline.setSingleShot(true);
 }
 
-void HistoryCommand::start()
-{
+void HistoryCommand::start() {
     // Refresh receipts and new messages if the server answers quickly; otherwise print the cache.
     connect(&m_deadline, &QTimer::timeout, this, &HistoryCommand::printLocal);
     connect(client(), &Client::fatalError, this, [this](const Error &e) {
@@ -262,7 +245,8 @@ void HistoryCommand::start()
     connect(client(), &Client::authenticated, this, [this] { m_refreshing = true; });
     client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
         if (!r) {
-            if (r.error().code == ErrorCode::NoSuchUser || r.error().code == ErrorCode::InvalidUsername)
+            if (r.error().code == ErrorCode::NoSuchUser ||
+                r.error().code == ErrorCode::InvalidUsername)
                 fail(r.error());
             else
                 printLocal();
@@ -273,8 +257,7 @@ void HistoryCommand::start()
     });
 }
 
-void HistoryCommand::printLocal()
-{
+void HistoryCommand::printLocal() {
     if (isFinished())
         return;
     quint64 conversationId = m_conversationId;
@@ -318,8 +301,7 @@ void HistoryCommand::printLocal()
 // --- factory ---------------------------------------------------------------------------------
 
 Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *profile,
-                                             const GlobalOptions &global)
-{
+                                             const GlobalOptions &global) {
     if (args.isEmpty())
         return usage(QStringLiteral("no command given"));
     const QString name = args[0];
@@ -352,17 +334,16 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
                 return s.error();
             if (!p->options.contains(u"prefix"_qs))
                 return usage(QStringLiteral("--count needs --prefix"));
-            return std::unique_ptr<Command>(new SendCommand(profile, global, p->positional[0],
-                                                            QString(), *count,
-                                                            p->options.value(u"prefix"_qs),
-                                                            *timeout));
+            return std::unique_ptr<Command>(
+                new SendCommand(profile, global, p->positional[0], QString(), *count,
+                                p->options.value(u"prefix"_qs), *timeout));
         }
         if (auto s = need(*p, 2, "USERNAME TEXT"); !s)
             return s.error();
         if (p->positional[1].isEmpty())
             return usage(QStringLiteral("empty message"));
-        return std::unique_ptr<Command>(new SendCommand(
-            profile, global, p->positional[0], p->positional[1], -1, QString(), *timeout));
+        return std::unique_ptr<Command>(new SendCommand(profile, global, p->positional[0],
+                                                        p->positional[1], -1, QString(), *timeout));
     }
     if (name == u"receive") {
         auto p = parseArgs(args, {u"until-count"_qs, u"wait-ms"_qs});

@@ -13,8 +13,7 @@ using namespace tidings::cli;
 namespace {
 
 //! Global options come before the command; returns the index of the command.
-Result<int> parseGlobal(const QStringList &args, GlobalOptions &out)
-{
+Result<int> parseGlobal(const QStringList &args, GlobalOptions &out) {
     int i = 1;
     for (; i < args.size(); ++i) {
         const QString &a = args[i];
@@ -55,8 +54,7 @@ Result<int> parseGlobal(const QStringList &args, GlobalOptions &out)
 
 } // namespace
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("tidings-cli"));
     const QStringList args = QCoreApplication::arguments();

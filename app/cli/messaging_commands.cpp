@@ -16,13 +16,11 @@ SendCommand::SendCommand(Profile *p, GlobalOptions g, QString username, QString 
     , m_text(std::move(text))
     , m_count(count)
     , m_prefix(std::move(prefix))
-    , m_timeoutMs(timeoutMs)
-{
+    , m_timeoutMs(timeoutMs) {
     m_timeout.setSingleShot(true);
 }
 
-void SendCommand::start()
-{
+void SendCommand::start() {
     m_elapsed.start();
     connect(&m_timeout, &QTimer::timeout, this, [this] { complete(true); });
     m_timeout.start(m_timeoutMs);
@@ -51,8 +49,7 @@ void SendCommand::start()
     });
 }
 
-void SendCommand::enqueue(quint64 conversationId)
-{
+void SendCommand::enqueue(quint64 conversationId) {
     if (isFinished())
         return;
     m_conversationId = conversationId;
@@ -75,8 +72,7 @@ void SendCommand::enqueue(quint64 conversationId)
         m_lastId = ids->first();
 }
 
-void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplicate)
-{
+void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplicate) {
     if (!m_pending.remove(id))
         return; // an older outbox entry resent in this session
     ++m_acked;
@@ -87,8 +83,7 @@ void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplica
         complete(false);
 }
 
-void SendCommand::onFailed(const QString &id, const Error &error)
-{
+void SendCommand::onFailed(const QString &id, const Error &error) {
     if (!m_pending.remove(id))
         return;
     ++m_failed;
@@ -97,8 +92,7 @@ void SendCommand::onFailed(const QString &id, const Error &error)
         complete(false);
 }
 
-void SendCommand::complete(bool timedOut)
-{
+void SendCommand::complete(bool timedOut) {
     if (isFinished())
         return;
     m_timeout.stop();
@@ -153,13 +147,11 @@ void SendCommand::complete(bool timedOut)
 ReceiveCommand::ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int waitMs)
     : Command(p, std::move(g))
     , m_untilCount(untilCount)
-    , m_waitMs(waitMs)
-{
+    , m_waitMs(waitMs) {
     m_idle.setSingleShot(true);
 }
 
-void ReceiveCommand::start()
-{
+void ReceiveCommand::start() {
     connect(&m_idle, &QTimer::timeout, this, &ReceiveCommand::onIdleTimeout);
     connect(client(), &Client::messagesReceived, this, &ReceiveCommand::printAvailable);
     connect(client(), &Client::authenticated, this, [this] {
@@ -175,8 +167,7 @@ void ReceiveCommand::start()
     printAvailable();
 }
 
-void ReceiveCommand::printAvailable()
-{
+void ReceiveCommand::printAvailable() {
     while (!isFinished()) {
         int limit = 500;
         if (m_untilCount >= 0)
@@ -216,8 +207,7 @@ void ReceiveCommand::printAvailable()
         complete();
 }
 
-void ReceiveCommand::onIdleTimeout()
-{
+void ReceiveCommand::onIdleTimeout() {
     // Still draining the inbox or filling a hole: that is not "nothing arrived". Bounded, so a
     // wedged catch-up cannot keep the command alive forever.
     if (client()->isAuthenticated() && client()->sync()->isBusy() && m_extensions < 20) {
@@ -228,17 +218,15 @@ void ReceiveCommand::onIdleTimeout()
     complete();
 }
 
-void ReceiveCommand::complete()
-{
+void ReceiveCommand::complete() {
     if (isFinished())
         return;
     m_idle.stop();
     if (m_untilCount >= 0 && m_printed < m_untilCount) {
-        finishAfterFlush(kExitNetwork,
-                         Error{m_everAuthenticated ? ErrorCode::Timeout : ErrorCode::Network,
-                               QStringLiteral("received %1 of %2 messages")
-                                   .arg(m_printed)
-                                   .arg(m_untilCount)});
+        finishAfterFlush(
+            kExitNetwork,
+            Error{m_everAuthenticated ? ErrorCode::Timeout : ErrorCode::Network,
+                  QStringLiteral("received %1 of %2 messages").arg(m_printed).arg(m_untilCount)});
         return;
     }
     if (!m_everAuthenticated && m_untilCount != 0) {

@@ -10,7 +10,9 @@
 namespace tidings::client {
 
 namespace {
-bool isTransport(ErrorCode code) { return code == ErrorCode::Network || code == ErrorCode::Timeout; }
+bool isTransport(ErrorCode code) {
+    return code == ErrorCode::Network || code == ErrorCode::Timeout;
+}
 } // namespace
 
 Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent)
@@ -18,8 +20,7 @@ Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject
     , m_store(store)
     , m_secrets(secrets)
     , m_connection(new Connection(options.connection, this))
-    , m_sync(new SyncEngine(store, m_connection, options.sync, this))
-{
+    , m_sync(new SyncEngine(store, m_connection, options.sync, this)) {
     if (auto a = m_store->account())
         m_account = *a;
     m_sync->setAccount(m_account);
@@ -41,27 +42,23 @@ Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject
     connect(m_sync, &SyncEngine::storageFailed, this, &Client::storageFailed);
 }
 
-Client::~Client()
-{
+Client::~Client() {
     // The connection drops its pending handlers (which capture the engine) before either dies.
     delete m_connection;
     m_connection = nullptr;
 }
 
 void Client::registerAccount(const QUrl &server, const QString &username, const QString &password,
-                             const QString &deviceName, AccountHandler done)
-{
+                             const QString &deviceName, AccountHandler done) {
     beginAccountOp(server, AccountOp{true, username, password, deviceName, std::move(done)});
 }
 
 void Client::login(const QUrl &server, const QString &username, const QString &password,
-                   const QString &deviceName, AccountHandler done)
-{
+                   const QString &deviceName, AccountHandler done) {
     beginAccountOp(server, AccountOp{false, username, password, deviceName, std::move(done)});
 }
 
-void Client::beginAccountOp(const QUrl &server, AccountOp op)
-{
+void Client::beginAccountOp(const QUrl &server, AccountOp op) {
     if (!server.isValid() || (server.scheme() != u"ws" && server.scheme() != u"wss")) {
         op.done(Error{ErrorCode::Usage, QStringLiteral("server must be a ws:// or wss:// URL")});
         return;
@@ -72,8 +69,7 @@ void Client::beginAccountOp(const QUrl &server, AccountOp op)
     m_connection->open(server);
 }
 
-Status Client::start(const QUrl &server)
-{
+Status Client::start(const QUrl &server) {
     QUrl url = server.isEmpty() ? QUrl(m_account.serverUrl) : server;
     if (m_account.userId == 0)
         return Error{ErrorCode::Usage, QStringLiteral("no account in this profile: register or "
@@ -89,14 +85,12 @@ Status Client::start(const QUrl &server)
     return {};
 }
 
-void Client::stop()
-{
+void Client::stop() {
     m_waitingForSession.clear();
     m_connection->close();
 }
 
-void Client::onOpened()
-{
+void Client::onOpened() {
     Frame f;
     if (m_accountOp) {
         const auto &op = *m_accountOp;
@@ -117,8 +111,8 @@ void Client::onOpened()
     }
     auto token = m_secrets->read(kDeviceTokenKey);
     if (!token || token->isEmpty()) {
-        const Error e = token ? Error{ErrorCode::BadToken, QStringLiteral("no device token")}
-                              : token.error();
+        const Error e =
+            token ? Error{ErrorCode::BadToken, QStringLiteral("no device token")} : token.error();
         stop();
         emit fatalError(e);
         return;
@@ -127,8 +121,7 @@ void Client::onOpened()
     m_connection->request(std::move(f), [this](Result<Frame> r) { onAuthResponse(std::move(r)); });
 }
 
-void Client::onAccountResponse(Result<Frame> result)
-{
+void Client::onAccountResponse(Result<Frame> result) {
     if (!m_accountOp)
         return;
     if (!result) {
@@ -146,8 +139,7 @@ void Client::onAccountResponse(Result<Frame> result)
     account.deviceId = lr.device_id();
     account.username = lr.username().empty() ? protocol::normalizeUsername(m_accountOp->username)
                                              : protocol::fromStd(lr.username());
-    if (auto s = m_secrets->write(kDeviceTokenKey, protocol::bytesFromStd(lr.device_token()));
-        !s) {
+    if (auto s = m_secrets->write(kDeviceTokenKey, protocol::bytesFromStd(lr.device_token())); !s) {
         failAccountOp(s.error());
         return;
     }
@@ -164,8 +156,7 @@ void Client::onAccountResponse(Result<Frame> result)
     op.done(account);
 }
 
-void Client::failAccountOp(const Error &error)
-{
+void Client::failAccountOp(const Error &error) {
     if (!m_accountOp)
         return;
     AccountOp op = std::move(*m_accountOp);
@@ -175,8 +166,7 @@ void Client::failAccountOp(const Error &error)
     op.done(error);
 }
 
-void Client::onAuthResponse(Result<Frame> result)
-{
+void Client::onAuthResponse(Result<Frame> result) {
     if (result && result->body_case() == Frame::kAuthResponse) {
         const auto &ar = result->auth_response();
         if (ar.user_id() != m_account.userId || ar.device_id() != m_account.deviceId) {
@@ -202,8 +192,7 @@ void Client::onAuthResponse(Result<Frame> result)
     emit fatalError(e);
 }
 
-void Client::onAuthenticated()
-{
+void Client::onAuthenticated() {
     m_sync->onAuthenticated();
     emit authenticated();
     const auto waiting = std::exchange(m_waitingForSession, {});
@@ -211,24 +200,21 @@ void Client::onAuthenticated()
         action();
 }
 
-void Client::onClosed(const Error &reason)
-{
+void Client::onClosed(const Error &reason) {
     m_sync->onDisconnected();
     if (m_accountOp)
         failAccountOp(reason);
     emit disconnected(reason);
 }
 
-void Client::whenAuthenticated(std::function<void()> action)
-{
+void Client::whenAuthenticated(std::function<void()> action) {
     if (m_connection->isAuthenticated())
         action();
     else
         m_waitingForSession.append(std::move(action));
 }
 
-void Client::openDirect(const QString &username, ConversationHandler done)
-{
+void Client::openDirect(const QString &username, ConversationHandler done) {
     whenAuthenticated([this, username, done = std::move(done)]() mutable {
         Frame f;
         f.mutable_open_direct_request()->set_username(
@@ -262,28 +248,26 @@ void Client::openDirect(const QString &username, ConversationHandler done)
     });
 }
 
-Result<QString> Client::sendText(quint64 conversationId, const QString &text)
-{
+Result<QString> Client::sendText(quint64 conversationId, const QString &text) {
     auto ids = m_sync->enqueueTexts(conversationId, {text});
     if (!ids)
         return ids.error();
     return ids->first();
 }
 
-Result<QStringList> Client::sendTexts(quint64 conversationId, const QStringList &texts)
-{
+Result<QStringList> Client::sendTexts(quint64 conversationId, const QStringList &texts) {
     return m_sync->enqueueTexts(conversationId, texts);
 }
 
-Result<quint64> Client::markRead(quint64 conversationId) { return m_sync->markRead(conversationId); }
+Result<quint64> Client::markRead(quint64 conversationId) {
+    return m_sync->markRead(conversationId);
+}
 
-Result<QList<MessageRecord>> Client::history(quint64 conversationId, int limit) const
-{
+Result<QList<MessageRecord>> Client::history(quint64 conversationId, int limit) const {
     return m_store->history(conversationId, limit);
 }
 
-void Client::flush(StatusHandler done, int timeoutMs)
-{
+void Client::flush(StatusHandler done, int timeoutMs) {
     if (!m_connection->isAuthenticated()) {
         done(Error{ErrorCode::Network, QStringLiteral("not connected")});
         return;

@@ -30,9 +30,7 @@ public:
 
     Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
     Client(LocalStore *store, SecretStore *secrets, QObject *parent = nullptr)
-        : Client(store, secrets, Options{}, parent)
-    {
-    }
+        : Client(store, secrets, Options{}, parent) {}
     ~Client() override;
 
     //! Creates the account and this device on `server`, saves the device token and the account,

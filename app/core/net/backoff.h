@@ -8,7 +8,8 @@ namespace tidings::client {
 
 class Backoff {
 public:
-    Backoff(int baseMs = 500, int capMs = 30000, quint32 seed = QRandomGenerator::global()->generate());
+    Backoff(int baseMs = 500, int capMs = 30000,
+            quint32 seed = QRandomGenerator::global()->generate());
 
     //! The upper bound of the delay for the given attempt (0-based): min(cap, base * 2^attempt).
     int ceilingMs(int attempt) const;

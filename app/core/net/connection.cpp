@@ -14,14 +14,15 @@ namespace tidings::client {
 namespace {
 constexpr int kSweepIntervalMs = 200;
 
-Error networkError(const QString &detail) { return Error{ErrorCode::Network, detail}; }
+Error networkError(const QString &detail) {
+    return Error{ErrorCode::Network, detail};
+}
 } // namespace
 
 Connection::Connection(Options options, QObject *parent)
     : QObject(parent)
     , m_options(options)
-    , m_backoff(options.backoffBaseMs, options.backoffCapMs)
-{
+    , m_backoff(options.backoffBaseMs, options.backoffCapMs) {
     m_clock.start();
     m_pingTimer.setInterval(m_options.pingIntervalMs);
     connect(&m_pingTimer, &QTimer::timeout, this, &Connection::sendPing);
@@ -36,8 +37,7 @@ Connection::Connection(Options options, QObject *parent)
     });
 }
 
-Connection::~Connection()
-{
+Connection::~Connection() {
     // Handlers may point into objects that are being destroyed too: drop them uncalled.
     m_pending.clear();
     m_wantOpen = false;
@@ -48,24 +48,21 @@ Connection::~Connection()
     }
 }
 
-void Connection::setState(State state)
-{
+void Connection::setState(State state) {
     if (m_state == state)
         return;
     m_state = state;
     emit stateChanged(state);
 }
 
-void Connection::open(const QUrl &url)
-{
+void Connection::open(const QUrl &url) {
     m_url = url;
     m_wantOpen = true;
     if (m_state == State::Idle)
         startSocket();
 }
 
-void Connection::close()
-{
+void Connection::close() {
     m_wantOpen = false;
     m_reconnectTimer.stop();
     if (m_socket)
@@ -73,15 +70,13 @@ void Connection::close()
     setState(State::Idle);
 }
 
-void Connection::reconnect(const QString &reason)
-{
+void Connection::reconnect(const QString &reason) {
     qCInfo(lcNet) << "dropping connection:" << reason;
     if (m_socket)
         onSocketGone(networkError(reason));
 }
 
-void Connection::startSocket()
-{
+void Connection::startSocket() {
     if (!m_wantOpen || m_socket)
         return;
     auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
@@ -105,16 +100,14 @@ void Connection::startSocket()
     socket->open(m_url);
 }
 
-void Connection::onConnected()
-{
+void Connection::onConnected() {
     m_connectTimer.stop();
     qCInfo(lcNet) << "connected to" << m_url.toString();
     setState(State::Open);
     emit opened();
 }
 
-void Connection::markAuthenticated()
-{
+void Connection::markAuthenticated() {
     if (m_state != State::Open)
         return;
     m_backoff.reset();
@@ -123,8 +116,7 @@ void Connection::markAuthenticated()
     emit authenticated();
 }
 
-void Connection::onSocketGone(const Error &reason)
-{
+void Connection::onSocketGone(const Error &reason) {
     if (!m_socket)
         return;
     QWebSocket *socket = m_socket;
@@ -143,8 +135,7 @@ void Connection::onSocketGone(const Error &reason)
         scheduleReconnect();
 }
 
-void Connection::scheduleReconnect()
-{
+void Connection::scheduleReconnect() {
     const int delay = m_backoff.nextDelayMs();
     qCInfo(lcNet) << "reconnecting in" << delay << "ms";
     setState(State::WaitingToReconnect);
@@ -152,8 +143,7 @@ void Connection::scheduleReconnect()
     emit reconnectScheduled(delay);
 }
 
-void Connection::failAllPending(const Error &error)
-{
+void Connection::failAllPending(const Error &error) {
     auto pending = std::exchange(m_pending, {});
     m_sweepTimer.stop();
     // Sort by id so owners see failures in the order they sent the requests.
@@ -163,14 +153,12 @@ void Connection::failAllPending(const Error &error)
         dispatch(std::move(pending[id].handler), error);
 }
 
-void Connection::dispatch(ResponseHandler handler, Result<Frame> result)
-{
+void Connection::dispatch(ResponseHandler handler, Result<Frame> result) {
     if (handler)
         handler(std::move(result));
 }
 
-quint64 Connection::request(Frame frame, ResponseHandler handler, int timeoutMs)
-{
+quint64 Connection::request(Frame frame, ResponseHandler handler, int timeoutMs) {
     const quint64 id = m_nextRequestId++;
     frame.set_request_id(id);
     if (!isOpen() || !m_socket) {
@@ -192,23 +180,21 @@ quint64 Connection::request(Frame frame, ResponseHandler handler, int timeoutMs)
     return id;
 }
 
-bool Connection::post(const Frame &frame)
-{
+bool Connection::post(const Frame &frame) {
     if (!isOpen() || !m_socket)
         return false;
     m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
     return true;
 }
 
-void Connection::sendPing()
-{
+void Connection::sendPing() {
     Frame f;
     f.mutable_ping()->set_client_time_ms(QDateTime::currentMSecsSinceEpoch());
-    request(std::move(f), [](Result<Frame>) {}, m_options.pingIntervalMs);
+    request(
+        std::move(f), [](Result<Frame>) {}, m_options.pingIntervalMs);
 }
 
-void Connection::sweepTimeouts()
-{
+void Connection::sweepTimeouts() {
     const qint64 now = m_clock.elapsed();
     QList<quint64> expired;
     for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
@@ -231,8 +217,7 @@ void Connection::sweepTimeouts()
         onSocketGone(Error{ErrorCode::Timeout, QStringLiteral("request timed out")});
 }
 
-void Connection::onBinaryMessage(const QByteArray &bytes)
-{
+void Connection::onBinaryMessage(const QByteArray &bytes) {
     auto decoded = protocol::decodeServerFrame(bytes);
     if (!decoded) {
         qCWarning(lcNet) << "dropping bad server frame:" << decoded.error().toString();

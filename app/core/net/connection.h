@@ -34,7 +34,8 @@ public:
     };
 
     explicit Connection(Options options, QObject *parent = nullptr);
-    explicit Connection(QObject *parent = nullptr) : Connection(Options{}, parent) {}
+    explicit Connection(QObject *parent = nullptr)
+        : Connection(Options{}, parent) {}
     ~Connection() override;
 
     //! Starts connecting to `url` and keeps reconnecting until close().

@@ -1,8 +1,8 @@
 #pragma once
 // What the sync engine needs from a connection. Connection implements it over a WebSocket; the
 // unit tests implement it with a recorder, so the sync logic runs without a socket.
-#include "protocol/result.h"
 #include "proto/tidings.pb.h"
+#include "protocol/result.h"
 
 #include <functional>
 

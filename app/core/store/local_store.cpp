@@ -24,8 +24,7 @@ const char *const kConversationColumns =
     "id, peer_user_id, peer_username, last_contiguous_seq, peer_delivered_seq, peer_read_seq, "
     "my_read_seq";
 
-ConversationRecord readConversation(const QSqlQuery &q)
-{
+ConversationRecord readConversation(const QSqlQuery &q) {
     ConversationRecord c;
     c.id = q.value(0).toULongLong();
     c.peerUserId = q.value(1).toULongLong();
@@ -84,8 +83,7 @@ const char *const kMessageColumns =
     "m.sender_username, m.text, m.sent_at_ms, m.server_time_ms, m.received_at_ms, m.outgoing, "
     "m.failed";
 
-MessageRecord readMessage(const QSqlQuery &q)
-{
+MessageRecord readMessage(const QSqlQuery &q) {
     MessageRecord m;
     m.rowId = q.value(0).toLongLong();
     m.clientMessageId = q.value(1).toString();
@@ -108,21 +106,25 @@ MessageRecord readMessage(const QSqlQuery &q)
 using detail::storageError;
 using detail::Txn;
 
-const char *messageStateName(MessageState state)
-{
+const char *messageStateName(MessageState state) {
     switch (state) {
-    case MessageState::Pending: return "pending";
-    case MessageState::Stored: return "stored";
-    case MessageState::Delivered: return "delivered";
-    case MessageState::Read: return "read";
-    case MessageState::Received: return "received";
-    case MessageState::Failed: return "failed";
+    case MessageState::Pending:
+        return "pending";
+    case MessageState::Stored:
+        return "stored";
+    case MessageState::Delivered:
+        return "delivered";
+    case MessageState::Read:
+        return "read";
+    case MessageState::Received:
+        return "received";
+    case MessageState::Failed:
+        return "failed";
     }
     return "unknown";
 }
 
-MessageState deriveState(const MessageRecord &m, const ConversationRecord &c, quint64 myUserId)
-{
+MessageState deriveState(const MessageRecord &m, const ConversationRecord &c, quint64 myUserId) {
     if (!m.outgoing && m.senderUserId != myUserId)
         return MessageState::Received;
     if (m.failed)
@@ -136,10 +138,10 @@ MessageState deriveState(const MessageRecord &m, const ConversationRecord &c, qu
     return MessageState::Stored;
 }
 
-LocalStore::LocalStore(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+LocalStore::LocalStore(QString connectionName)
+    : m_connectionName(std::move(connectionName)) {}
 
-LocalStore::~LocalStore()
-{
+LocalStore::~LocalStore() {
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isOpen())
@@ -148,8 +150,7 @@ LocalStore::~LocalStore()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-Result<std::unique_ptr<LocalStore>> LocalStore::open(const QString &path)
-{
+Result<std::unique_ptr<LocalStore>> LocalStore::open(const QString &path) {
     const QString name =
         QStringLiteral("tidings-store-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
     std::unique_ptr<LocalStore> store(new LocalStore(name));
@@ -169,16 +170,14 @@ Result<std::unique_ptr<LocalStore>> LocalStore::open(const QString &path)
     return store;
 }
 
-int LocalStore::schemaVersion() const
-{
+int LocalStore::schemaVersion() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
         return -1;
     return q.value(0).toInt();
 }
 
-Status LocalStore::migrate()
-{
+Status LocalStore::migrate() {
     const int version = schemaVersion();
     if (version < 0)
         return Error{ErrorCode::Storage, QStringLiteral("cannot read the schema version")};
@@ -206,31 +205,27 @@ Status LocalStore::migrate()
     return commit();
 }
 
-Status LocalStore::exec(const QString &sql)
-{
+Status LocalStore::exec(const QString &sql) {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     if (!q.exec(sql))
         return storageError(sql.left(60), q.lastError());
     return {};
 }
 
-Status LocalStore::exec(QSqlQuery &query) const
-{
+Status LocalStore::exec(QSqlQuery &query) const {
     if (!query.exec())
         return storageError(query.lastQuery().left(60), query.lastError());
     return {};
 }
 
-Status LocalStore::begin()
-{
+Status LocalStore::begin() {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     if (!db.transaction())
         return storageError(QStringLiteral("begin"), db.lastError());
     return {};
 }
 
-Status LocalStore::commit()
-{
+Status LocalStore::commit() {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     if (!db.commit()) {
         const auto e = storageError(QStringLiteral("commit"), db.lastError());
@@ -240,10 +235,11 @@ Status LocalStore::commit()
     return {};
 }
 
-void LocalStore::rollback() { QSqlDatabase::database(m_connectionName).rollback(); }
+void LocalStore::rollback() {
+    QSqlDatabase::database(m_connectionName).rollback();
+}
 
-Result<AccountSettings> LocalStore::account() const
-{
+Result<AccountSettings> LocalStore::account() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT key, value FROM settings"));
     TIDINGS_TRY(exec(q));
@@ -263,8 +259,7 @@ Result<AccountSettings> LocalStore::account() const
     return a;
 }
 
-Status LocalStore::saveAccount(const AccountSettings &account)
-{
+Status LocalStore::saveAccount(const AccountSettings &account) {
     auto previous = this->account();
     if (!previous)
         return previous.error();
@@ -294,8 +289,7 @@ Status LocalStore::saveAccount(const AccountSettings &account)
     return {};
 }
 
-Status LocalStore::ensureConversation(quint64 id, quint64 peerUserId, const QString &peerUsername)
-{
+Status LocalStore::ensureConversation(quint64 id, quint64 peerUserId, const QString &peerUsername) {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     // Fill in the peer when it becomes known, but never erase a known one.
     q.prepare(QStringLiteral(
@@ -311,8 +305,7 @@ Status LocalStore::ensureConversation(quint64 id, quint64 peerUserId, const QStr
     return exec(q);
 }
 
-Status LocalStore::upsertConversation(quint64 id, quint64 peerUserId, const QString &peerUsername)
-{
+Status LocalStore::upsertConversation(quint64 id, quint64 peerUserId, const QString &peerUsername) {
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
     TIDINGS_TRY(ensureConversation(id, peerUserId, peerUsername));
@@ -321,8 +314,7 @@ Status LocalStore::upsertConversation(quint64 id, quint64 peerUserId, const QStr
     return {};
 }
 
-Result<std::optional<ConversationRecord>> LocalStore::conversation(quint64 id) const
-{
+Result<std::optional<ConversationRecord>> LocalStore::conversation(quint64 id) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT %1 FROM conversations WHERE id = ?")
                   .arg(QLatin1String(kConversationColumns)));
@@ -334,8 +326,7 @@ Result<std::optional<ConversationRecord>> LocalStore::conversation(quint64 id) c
 }
 
 Result<std::optional<ConversationRecord>>
-LocalStore::conversationWithPeer(const QString &username) const
-{
+LocalStore::conversationWithPeer(const QString &username) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT %1 FROM conversations WHERE peer_username = ? ORDER BY id")
                   .arg(QLatin1String(kConversationColumns)));
@@ -346,8 +337,7 @@ LocalStore::conversationWithPeer(const QString &username) const
     return std::optional<ConversationRecord>(readConversation(q));
 }
 
-Result<QList<ConversationRecord>> LocalStore::conversations() const
-{
+Result<QList<ConversationRecord>> LocalStore::conversations() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT %1 FROM conversations ORDER BY id")
                   .arg(QLatin1String(kConversationColumns)));
@@ -359,15 +349,14 @@ Result<QList<ConversationRecord>> LocalStore::conversations() const
 }
 
 Result<bool> LocalStore::updatePeerCursors(quint64 conversationId, quint64 deliveredSeq,
-                                           quint64 readSeq)
-{
+                                           quint64 readSeq) {
     // Read implies delivered.
     deliveredSeq = std::max(deliveredSeq, readSeq);
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral(
-        "UPDATE conversations SET peer_delivered_seq = MAX(peer_delivered_seq, ?),"
-        " peer_read_seq = MAX(peer_read_seq, ?) WHERE id = ? AND"
-        " (peer_delivered_seq < ? OR peer_read_seq < ?)"));
+    q.prepare(
+        QStringLiteral("UPDATE conversations SET peer_delivered_seq = MAX(peer_delivered_seq, ?),"
+                       " peer_read_seq = MAX(peer_read_seq, ?) WHERE id = ? AND"
+                       " (peer_delivered_seq < ? OR peer_read_seq < ?)"));
     q.addBindValue(deliveredSeq);
     q.addBindValue(readSeq);
     q.addBindValue(conversationId);
@@ -377,8 +366,7 @@ Result<bool> LocalStore::updatePeerCursors(quint64 conversationId, quint64 deliv
     return q.numRowsAffected() > 0;
 }
 
-Result<bool> LocalStore::updateMyReadSeq(quint64 conversationId, quint64 readSeq)
-{
+Result<bool> LocalStore::updateMyReadSeq(quint64 conversationId, quint64 readSeq) {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral(
         "UPDATE conversations SET my_read_seq = ? WHERE id = ? AND my_read_seq < ?"));
@@ -389,8 +377,7 @@ Result<bool> LocalStore::updateMyReadSeq(quint64 conversationId, quint64 readSeq
     return q.numRowsAffected() > 0;
 }
 
-Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const AccountSettings &me)
-{
+Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const AccountSettings &me) {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
@@ -423,8 +410,7 @@ Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const Acc
     return {};
 }
 
-Result<QList<OutboxEntry>> LocalStore::outbox() const
-{
+Result<QList<OutboxEntry>> LocalStore::outbox() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT client_message_id, conversation_id, payload, created_at_ms"
@@ -437,8 +423,7 @@ Result<QList<OutboxEntry>> LocalStore::outbox() const
     return out;
 }
 
-Result<int> LocalStore::outboxSize() const
-{
+Result<int> LocalStore::outboxSize() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT COUNT(*) FROM outbox"));
     TIDINGS_TRY(exec(q));
@@ -447,8 +432,7 @@ Result<int> LocalStore::outboxSize() const
 
 Result<ConversationAdvance> LocalStore::applySendAck(const QString &clientMessageId,
                                                      quint64 conversationId, quint64 seq,
-                                                     qint64 serverTimeMs)
-{
+                                                     qint64 serverTimeMs) {
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
@@ -464,8 +448,7 @@ Result<ConversationAdvance> LocalStore::applySendAck(const QString &clientMessag
     clash.addBindValue(seq);
     TIDINGS_TRY(exec(clash));
     if (clash.next() && clash.value(0).toString() != clientMessageId) {
-        qCWarning(lcStore) << "ack seq" << seq << "already taken in conversation"
-                           << conversationId;
+        qCWarning(lcStore) << "ack seq" << seq << "already taken in conversation" << conversationId;
     } else {
         QSqlQuery u(QSqlDatabase::database(m_connectionName));
         u.prepare(QStringLiteral(
@@ -485,8 +468,7 @@ Result<ConversationAdvance> LocalStore::applySendAck(const QString &clientMessag
     return adv;
 }
 
-Status LocalStore::markFailed(const QString &clientMessageId)
-{
+Status LocalStore::markFailed(const QString &clientMessageId) {
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
     QSqlQuery q(QSqlDatabase::database(m_connectionName));

@@ -61,7 +61,8 @@ public:
     //! Stores messages de-duplicated by (conversation, seq) and by (sender device, client id),
     //! then advances each touched conversation. One transaction for the whole batch.
     Result<QList<ConversationAdvance>> storeIncoming(const QList<IncomingMessage> &messages,
-                                                     qint64 receivedAtMs, const AccountSettings &me);
+                                                     qint64 receivedAtMs,
+                                                     const AccountSettings &me);
     //! A history page proved that nothing else exists in (last, untilSeq] for this device:
     //! advance last_contiguous_seq to at least untilSeq, then over any stored rows above it.
     Result<ConversationAdvance> fillGap(quint64 conversationId, quint64 untilSeq);

@@ -10,17 +10,16 @@
 
 namespace tidings::client::detail {
 
-inline Error storageError(const QString &what, const QSqlError &e)
-{
+inline Error storageError(const QString &what, const QSqlError &e) {
     return Error{ErrorCode::Storage, QStringLiteral("%1: %2").arg(what, e.text())};
 }
 
 //! Rolls the transaction back on every early return unless done() was called.
 class Txn {
 public:
-    explicit Txn(std::function<void()> rollback) : m_rollback(std::move(rollback)) {}
-    ~Txn()
-    {
+    explicit Txn(std::function<void()> rollback)
+        : m_rollback(std::move(rollback)) {}
+    ~Txn() {
         if (!m_done)
             m_rollback();
     }
@@ -34,7 +33,9 @@ private:
 };
 
 //! Qt binds a null QString as SQL NULL; NOT NULL text columns want ''.
-inline QString nn(const QString &s) { return s.isNull() ? QStringLiteral("") : s; }
+inline QString nn(const QString &s) {
+    return s.isNull() ? QStringLiteral("") : s;
+}
 
 extern const char *const kMessageColumns;
 MessageRecord readMessage(const QSqlQuery &q);

@@ -14,8 +14,7 @@ namespace tidings::client {
 
 using detail::Txn;
 
-Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 floorSeq)
-{
+Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 floorSeq) {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     QSqlQuery cur(db);
     cur.prepare(QStringLiteral("SELECT last_contiguous_seq FROM conversations WHERE id = ?"));
@@ -68,22 +67,20 @@ Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 
 }
 
 Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<IncomingMessage> &messages,
-                                                            qint64 receivedAtMs,
-                                                            const AccountSettings &me)
-{
+                                                             qint64 receivedAtMs,
+                                                             const AccountSettings &me) {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
 
     QSqlQuery bySeq(db);
-    bySeq.prepare(
-        QStringLiteral("SELECT 1 FROM messages WHERE conversation_id = ? AND seq = ?"));
+    bySeq.prepare(QStringLiteral("SELECT 1 FROM messages WHERE conversation_id = ? AND seq = ?"));
     QSqlQuery byId(db);
     byId.prepare(QStringLiteral("SELECT id, seq FROM messages WHERE client_message_id = ? AND"
                                 " sender_user_id = ? AND sender_device_id = ?"));
     QSqlQuery confirm(db);
-    confirm.prepare(QStringLiteral(
-        "UPDATE messages SET seq = ?, server_time_ms = ?, failed = 0 WHERE id = ?"));
+    confirm.prepare(
+        QStringLiteral("UPDATE messages SET seq = ?, server_time_ms = ?, failed = 0 WHERE id = ?"));
     QSqlQuery unbox(db);
     unbox.prepare(QStringLiteral("DELETE FROM outbox WHERE client_message_id = ?"));
     QSqlQuery insert(db);
@@ -175,8 +172,7 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
     return out;
 }
 
-Result<ConversationAdvance> LocalStore::fillGap(quint64 conversationId, quint64 untilSeq)
-{
+Result<ConversationAdvance> LocalStore::fillGap(quint64 conversationId, quint64 untilSeq) {
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
     TIDINGS_TRY(ensureConversation(conversationId, 0, QString()));
@@ -188,8 +184,7 @@ Result<ConversationAdvance> LocalStore::fillGap(quint64 conversationId, quint64 
     return adv;
 }
 
-Result<QList<Hole>> LocalStore::holes() const
-{
+Result<QList<Hole>> LocalStore::holes() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral(
         "SELECT c.id, c.last_contiguous_seq, MIN(m.seq) FROM conversations c"
@@ -205,8 +200,7 @@ Result<QList<Hole>> LocalStore::holes() const
     return out;
 }
 
-Result<QList<MessageRecord>> LocalStore::history(quint64 conversationId, int limit) const
-{
+Result<QList<MessageRecord>> LocalStore::history(quint64 conversationId, int limit) const {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     QList<MessageRecord> out;
     QSqlQuery stored(db);
@@ -233,8 +227,7 @@ Result<QList<MessageRecord>> LocalStore::history(quint64 conversationId, int lim
 }
 
 Result<std::optional<MessageRecord>> LocalStore::messageByClientId(const QString &clientMessageId,
-                                                                   quint64 senderUserId) const
-{
+                                                                   quint64 senderUserId) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT %1 FROM messages m WHERE m.client_message_id = ? AND"
                              " m.sender_user_id = ? ORDER BY m.id LIMIT 1")
@@ -247,8 +240,7 @@ Result<std::optional<MessageRecord>> LocalStore::messageByClientId(const QString
     return std::optional<MessageRecord>(detail::readMessage(q));
 }
 
-Result<QList<MessageRecord>> LocalStore::unnotified(int limit) const
-{
+Result<QList<MessageRecord>> LocalStore::unnotified(int limit) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT %1 FROM messages m JOIN conversations c"
@@ -264,8 +256,7 @@ Result<QList<MessageRecord>> LocalStore::unnotified(int limit) const
     return out;
 }
 
-Status LocalStore::markNotified(const QList<qint64> &rowIds)
-{
+Status LocalStore::markNotified(const QList<qint64> &rowIds) {
     if (rowIds.isEmpty())
         return {};
     TIDINGS_TRY(begin());

@@ -83,8 +83,8 @@ struct ConversationAdvance {
     quint64 conversationId = 0;
     quint64 previousContiguousSeq = 0;
     quint64 lastContiguousSeq = 0;
-    int inserted = 0;   //!< new rows (held or contiguous)
-    int duplicates = 0; //!< already stored (seq <= last or same (conversation, seq))
+    int inserted = 0;     //!< new rows (held or contiguous)
+    int duplicates = 0;   //!< already stored (seq <= last or same (conversation, seq))
     bool hasHeld = false; //!< rows above lastContiguousSeq remain: there is a hole
     //! Messages of others that became contiguous, in seq order: deliver these to the app.
     QList<MessageRecord> released;

@@ -11,13 +11,15 @@
 namespace tidings::client {
 
 namespace {
-Error storageError(const QString &detail) { return Error{ErrorCode::Storage, detail}; }
+Error storageError(const QString &detail) {
+    return Error{ErrorCode::Storage, detail};
+}
 } // namespace
 
-FileSecretStore::FileSecretStore(QString path) : m_path(std::move(path)) {}
+FileSecretStore::FileSecretStore(QString path)
+    : m_path(std::move(path)) {}
 
-Result<QHash<QString, QByteArray>> FileSecretStore::load() const
-{
+Result<QHash<QString, QByteArray>> FileSecretStore::load() const {
     QHash<QString, QByteArray> values;
     QFile f(m_path);
     if (!f.exists())
@@ -34,8 +36,7 @@ Result<QHash<QString, QByteArray>> FileSecretStore::load() const
     return values;
 }
 
-Status FileSecretStore::save(const QHash<QString, QByteArray> &values) const
-{
+Status FileSecretStore::save(const QHash<QString, QByteArray> &values) const {
     QJsonObject obj;
     for (auto it = values.begin(); it != values.end(); ++it)
         obj.insert(it.key(), QString::fromLatin1(it.value().toBase64()));
@@ -66,16 +67,14 @@ Status FileSecretStore::save(const QHash<QString, QByteArray> &values) const
     return {};
 }
 
-Result<QByteArray> FileSecretStore::read(const QString &key)
-{
+Result<QByteArray> FileSecretStore::read(const QString &key) {
     auto values = load();
     if (!values)
         return values.error();
     return values->value(key);
 }
 
-Status FileSecretStore::write(const QString &key, const QByteArray &value)
-{
+Status FileSecretStore::write(const QString &key, const QByteArray &value) {
     auto values = load();
     if (!values)
         return values.error();
@@ -83,8 +82,7 @@ Status FileSecretStore::write(const QString &key, const QByteArray &value)
     return save(*values);
 }
 
-Status FileSecretStore::remove(const QString &key)
-{
+Status FileSecretStore::remove(const QString &key) {
     auto values = load();
     if (!values)
         return values.error();

@@ -36,13 +36,11 @@ private:
 class MemorySecretStore : public SecretStore {
 public:
     Result<QByteArray> read(const QString &key) override { return m_values.value(key); }
-    Status write(const QString &key, const QByteArray &value) override
-    {
+    Status write(const QString &key, const QByteArray &value) override {
         m_values.insert(key, value);
         return {};
     }
-    Status remove(const QString &key) override
-    {
+    Status remove(const QString &key) override {
         m_values.remove(key);
         return {};
     }

@@ -1,12 +1,11 @@
 #include "core/sync/payload_codec.h"
 
-#include "protocol/limits.h"
 #include "proto/tidings.pb.h"
+#include "protocol/limits.h"
 
 namespace tidings::client {
 
-QByteArray encodePayload(const MessageContent &content)
-{
+QByteArray encodePayload(const MessageContent &content) {
     wire::Content c;
     c.set_text(content.text.toStdString());
     c.set_sent_at_ms(content.sentAtMs);
@@ -15,8 +14,7 @@ QByteArray encodePayload(const MessageContent &content)
     return out;
 }
 
-Result<MessageContent> decodePayload(const QByteArray &payload)
-{
+Result<MessageContent> decodePayload(const QByteArray &payload) {
     if (size_t(payload.size()) > limits::kMaxPayloadBytes)
         return Error{ErrorCode::TooLarge, QStringLiteral("payload larger than 64 KiB")};
     wire::Content c;

@@ -12,30 +12,28 @@
 namespace tidings::client {
 
 namespace {
-bool isRetryable(ErrorCode code)
-{
+bool isRetryable(ErrorCode code) {
     return code == ErrorCode::Internal || code == ErrorCode::RateLimited;
 }
-bool isTransport(ErrorCode code) { return code == ErrorCode::Network || code == ErrorCode::Timeout; }
+bool isTransport(ErrorCode code) {
+    return code == ErrorCode::Network || code == ErrorCode::Timeout;
+}
 } // namespace
 
 SyncEngine::SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_sink(sink)
-    , m_options(options)
-{
+    , m_options(options) {
     m_gapTimer.setSingleShot(true);
     connect(&m_gapTimer, &QTimer::timeout, this, &SyncEngine::checkGaps);
 }
 
-bool SyncEngine::isBusy() const
-{
+bool SyncEngine::isBusy() const {
     return !m_drained || !m_catchUp.isEmpty() || m_gapTimer.isActive();
 }
 
-void SyncEngine::onAuthenticated()
-{
+void SyncEngine::onAuthenticated() {
     ++m_session;
     m_drained = false;
     m_inFlight.clear();
@@ -53,8 +51,7 @@ void SyncEngine::onAuthenticated()
     pump();
 }
 
-void SyncEngine::onDisconnected()
-{
+void SyncEngine::onDisconnected() {
     ++m_session;
     m_drained = false;
     m_inFlight.clear();
@@ -64,8 +61,7 @@ void SyncEngine::onDisconnected()
     m_gapTimer.stop();
 }
 
-Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStringList &texts)
-{
+Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStringList &texts) {
     if (conversationId == 0)
         return Error{ErrorCode::Usage, QStringLiteral("no conversation")};
     QList<OutgoingDraft> drafts;
@@ -96,8 +92,7 @@ Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStri
     return ids;
 }
 
-void SyncEngine::pump()
-{
+void SyncEngine::pump() {
     if (!m_sink->isAuthenticated())
         return;
     while (m_inFlight.size() < m_options.maxInFlight && !m_queue.isEmpty()) {
@@ -117,8 +112,7 @@ void SyncEngine::pump()
     }
 }
 
-void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result)
-{
+void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result) {
     if (session != m_session)
         return; // a previous socket's answer; that session's outbox was reloaded since
     m_inFlight.remove(entry.clientMessageId);
@@ -139,9 +133,8 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
         // Stays in the outbox; the next session resends it with the same id.
     } else if (isRetryable(result.error().code)) {
         const int delay = result.error().retryAfterMs > 0 ? int(result.error().retryAfterMs)
-                                                         : m_options.retryDelayMs;
-        qCInfo(lcSync) << "send will be retried in" << delay << "ms:"
-                       << result.error().toString();
+                                                          : m_options.retryDelayMs;
+        qCInfo(lcSync) << "send will be retried in" << delay << "ms:" << result.error().toString();
         ++m_retriesPending;
         QTimer::singleShot(delay, this, [this, entry, session] {
             if (session != m_session)
@@ -159,8 +152,7 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
     pump();
 }
 
-void SyncEngine::handlePush(const Frame &frame)
-{
+void SyncEngine::handlePush(const Frame &frame) {
     switch (frame.body_case()) {
     case Frame::kMessagePush:
         handleMessages(frame.message_push().messages());
@@ -180,8 +172,7 @@ void SyncEngine::handlePush(const Frame &frame)
     }
 }
 
-void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages)
-{
+void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages) {
     QList<IncomingMessage> incoming;
     incoming.reserve(messages.size());
     for (const auto &m : messages) {
@@ -199,8 +190,8 @@ void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::M
             in.sentAtMs = content->sentAtMs;
         } else {
             // Keep the seq so ordering moves on; the content is lost either way.
-            qCWarning(lcSync) << "undecodable payload in conversation" << in.conversationId
-                              << "seq" << in.seq;
+            qCWarning(lcSync) << "undecodable payload in conversation" << in.conversationId << "seq"
+                              << in.seq;
         }
         incoming.append(std::move(in));
     }
@@ -214,8 +205,7 @@ void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::M
         afterAdvance(adv, true);
 }
 
-void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool fromPush)
-{
+void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool fromPush) {
     for (const auto &[clientId, seq] : adv.confirmedOwn) {
         m_queue.removeIf([&](const OutboxEntry &e) { return e.clientMessageId == clientId; });
         emit messageStored(clientId, adv.conversationId, seq, true);
@@ -226,15 +216,13 @@ void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool fromPush)
     // earlier ack was lost.
     const quint64 last = adv.lastContiguousSeq;
     const bool advanced = last > m_deliveryAcked.value(adv.conversationId, 0);
-    if (last > 0 &&
-        (!adv.released.isEmpty() || (fromPush && (advanced || adv.duplicates > 0))))
+    if (last > 0 && (!adv.released.isEmpty() || (fromPush && (advanced || adv.duplicates > 0))))
         sendDeliveryAck(adv.conversationId, last);
     if (adv.hasHeld && m_drained)
         scheduleGapCheck();
 }
 
-void SyncEngine::sendDeliveryAck(quint64 conversationId, quint64 seq)
-{
+void SyncEngine::sendDeliveryAck(quint64 conversationId, quint64 seq) {
     Frame f;
     f.mutable_delivery_ack()->set_conversation_id(conversationId);
     f.mutable_delivery_ack()->set_seq(seq);
@@ -242,8 +230,7 @@ void SyncEngine::sendDeliveryAck(quint64 conversationId, quint64 seq)
         m_deliveryAcked[conversationId] = std::max(m_deliveryAcked.value(conversationId), seq);
 }
 
-void SyncEngine::applyReceipt(const wire::ReceiptPush &r)
-{
+void SyncEngine::applyReceipt(const wire::ReceiptPush &r) {
     if (r.conversation_id() == 0)
         return;
     if (r.user_id() == m_me.userId) {
@@ -261,8 +248,7 @@ void SyncEngine::applyReceipt(const wire::ReceiptPush &r)
         emit receiptChanged(r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq());
 }
 
-Result<quint64> SyncEngine::markRead(quint64 conversationId)
-{
+Result<quint64> SyncEngine::markRead(quint64 conversationId) {
     auto conv = m_store->conversation(conversationId);
     if (!conv)
         return conv.error();
@@ -281,14 +267,12 @@ Result<quint64> SyncEngine::markRead(quint64 conversationId)
     return seq;
 }
 
-void SyncEngine::scheduleGapCheck()
-{
+void SyncEngine::scheduleGapCheck() {
     if (!m_gapTimer.isActive())
         m_gapTimer.start(m_options.gapGraceMs);
 }
 
-void SyncEngine::checkGaps()
-{
+void SyncEngine::checkGaps() {
     m_gapTimer.stop();
     if (!m_sink->isAuthenticated())
         return;
@@ -304,8 +288,7 @@ void SyncEngine::checkGaps()
     maybeIdle();
 }
 
-void SyncEngine::refreshConversation(quint64 conversationId)
-{
+void SyncEngine::refreshConversation(quint64 conversationId) {
     if (m_catchUp.contains(conversationId))
         return;
     auto conv = m_store->conversation(conversationId);
@@ -316,10 +299,9 @@ void SyncEngine::refreshConversation(quint64 conversationId)
     requestHistory(conversationId, conv->has_value() ? (*conv)->lastContiguousSeq : 0, 0);
 }
 
-void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq)
-{
-    qCInfo(lcSync) << "catch-up of conversation" << conversationId << "after" << afterSeq
-                   << "until" << untilSeq;
+void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq) {
+    qCInfo(lcSync) << "catch-up of conversation" << conversationId << "after" << afterSeq << "until"
+                   << untilSeq;
     m_catchUp.insert(conversationId);
     Frame f;
     auto *h = f.mutable_history_request();
@@ -348,8 +330,7 @@ void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint6
 }
 
 void SyncEngine::onHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
-                           const wire::HistoryResponse &response)
-{
+                           const wire::HistoryResponse &response) {
     quint64 maxSeq = afterSeq;
     for (const auto &m : response.messages()) {
         if (m.conversation_id() == conversationId)
@@ -383,8 +364,7 @@ void SyncEngine::onHistory(quint64 conversationId, quint64 afterSeq, quint64 unt
     checkGaps();
 }
 
-void SyncEngine::maybeIdle()
-{
+void SyncEngine::maybeIdle() {
     if (!isBusy() && m_retriesPending == 0)
         emit idle();
 }

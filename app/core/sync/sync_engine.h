@@ -31,9 +31,7 @@ public:
 
     SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObject *parent = nullptr);
     SyncEngine(LocalStore *store, FrameSink *sink, QObject *parent = nullptr)
-        : SyncEngine(store, sink, Options{}, parent)
-    {
-    }
+        : SyncEngine(store, sink, Options{}, parent) {}
 
     void setAccount(const AccountSettings &me) { m_me = me; }
     const AccountSettings &account() const { return m_me; }

@@ -13,14 +13,12 @@ public:
         ResponseHandler handler;
     };
 
-    quint64 request(Frame frame, ResponseHandler handler, int = 0) override
-    {
+    quint64 request(Frame frame, ResponseHandler handler, int = 0) override {
         frame.set_request_id(++m_nextId);
         requests.append(Request{std::move(frame), std::move(handler)});
         return m_nextId;
     }
-    bool post(const Frame &frame) override
-    {
+    bool post(const Frame &frame) override {
         if (!authenticated)
             return false;
         posted.append(frame);

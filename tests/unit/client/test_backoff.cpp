@@ -9,8 +9,7 @@ using tidings::client::Backoff;
 class TestBackoff : public QObject {
     Q_OBJECT
 private slots:
-    void ceilingDoublesUpToCap()
-    {
+    void ceilingDoublesUpToCap() {
         Backoff b(500, 30000, 1);
         QCOMPARE(b.ceilingMs(0), 500);
         QCOMPARE(b.ceilingMs(1), 1000);
@@ -20,23 +19,20 @@ private slots:
         QCOMPARE(b.ceilingMs(1000), 30000);
     }
 
-    void delaysStayInsideTheWindow()
-    {
+    void delaysStayInsideTheWindow() {
         Backoff b(100, 5000, 42);
         for (int n = 0; n < 200; ++n) {
             const int ceiling = b.ceilingMs(b.attempt());
             const int d = b.nextDelayMs();
-            QVERIFY2(d >= 0 && d <= ceiling,
-                     qPrintable(QStringLiteral("attempt %1: %2 not in [0, %3]")
-                                    .arg(n)
-                                    .arg(d)
-                                    .arg(ceiling)));
+            QVERIFY2(
+                d >= 0 && d <= ceiling,
+                qPrintable(
+                    QStringLiteral("attempt %1: %2 not in [0, %3]").arg(n).arg(d).arg(ceiling)));
             QVERIFY(d <= 5000);
         }
     }
 
-    void jitterCoversTheWholeWindow()
-    {
+    void jitterCoversTheWholeWindow() {
         // Full jitter draws from [0, ceiling]: small and large delays both occur.
         int minSeen = INT_MAX;
         int maxSeen = 0;
@@ -52,8 +48,7 @@ private slots:
         QVERIFY2(maxSeen > 3600, qPrintable(QString::number(maxSeen)));
     }
 
-    void attemptsAdvanceAndReset()
-    {
+    void attemptsAdvanceAndReset() {
         Backoff b(500, 30000, 7);
         for (int i = 0; i < 10; ++i)
             b.nextDelayMs();
@@ -66,8 +61,7 @@ private slots:
         }
     }
 
-    void capBelowBaseIsClamped()
-    {
+    void capBelowBaseIsClamped() {
         Backoff b(2000, 100, 3);
         QCOMPARE(b.ceilingMs(0), 2000);
         QCOMPARE(b.ceilingMs(10), 2000);

@@ -14,8 +14,7 @@ namespace {
 const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
 constexpr quint64 kConv = 7;
 
-IncomingMessage fromBob(quint64 seq, const QString &text = QString())
-{
+IncomingMessage fromBob(quint64 seq, const QString &text = QString()) {
     IncomingMessage m;
     m.conversationId = kConv;
     m.seq = seq;
@@ -29,13 +28,11 @@ IncomingMessage fromBob(quint64 seq, const QString &text = QString())
     return m;
 }
 
-OutgoingDraft draft(const QString &id, const QString &text)
-{
+OutgoingDraft draft(const QString &id, const QString &text) {
     return OutgoingDraft{id, kConv, text, 123, text.toUtf8()};
 }
 
-QList<quint64> seqs(const QList<MessageRecord> &rows)
-{
+QList<quint64> seqs(const QList<MessageRecord> &rows) {
     QList<quint64> out;
     for (const auto &r : rows)
         out.append(r.seq);
@@ -50,8 +47,7 @@ private:
     int m_n = 0;
     QString freshPath() { return m_dir.filePath(QStringLiteral("s%1.sqlite").arg(++m_n)); }
 
-    std::unique_ptr<LocalStore> openStore(const QString &path)
-    {
+    std::unique_ptr<LocalStore> openStore(const QString &path) {
         auto s = LocalStore::open(path);
         if (!s.ok())
             qFatal("open failed: %s", qPrintable(s.error().toString()));
@@ -62,8 +58,7 @@ private:
     }
 
 private slots:
-    void schemaIsCreatedAndVersioned()
-    {
+    void schemaIsCreatedAndVersioned() {
         const QString path = freshPath();
         auto store = openStore(path);
         QCOMPARE(store->schemaVersion(), LocalStore::kSchemaVersion);
@@ -76,8 +71,7 @@ private slots:
         QCOMPARE(again->account()->userId, quint64(1));
     }
 
-    void twoInstancesDoNotShareAConnection()
-    {
+    void twoInstancesDoNotShareAConnection() {
         auto a = openStore(freshPath());
         auto b = openStore(freshPath());
         QVERIFY(a->upsertConversation(kConv, 2, QStringLiteral("bob")).ok());
@@ -85,14 +79,13 @@ private slots:
         QVERIFY(!b->conversation(kConv)->has_value());
     }
 
-    void outboxSurvivesReopenInOrder()
-    {
+    void outboxSurvivesReopenInOrder() {
         const QString path = freshPath();
         {
             auto store = openStore(path);
-            QVERIFY(store->enqueueOutgoing({draft("c", "third?"), draft("a", "one"),
-                                            draft("b", "two")},
-                                           kMe)
+            QVERIFY(store
+                        ->enqueueOutgoing(
+                            {draft("c", "third?"), draft("a", "one"), draft("b", "two")}, kMe)
                         .ok());
         }
         auto store = openStore(path);
@@ -109,8 +102,7 @@ private slots:
                  MessageState::Pending);
     }
 
-    void duplicatesAreStoredOnce()
-    {
+    void duplicatesAreStoredOnce() {
         auto store = openStore(freshPath());
         auto first = store->storeIncoming({fromBob(1), fromBob(2)}, 5000, kMe);
         QVERIFY(first.ok());
@@ -129,8 +121,7 @@ private slots:
         QCOMPARE((*store->conversation(kConv))->peerUsername, QStringLiteral("bob"));
     }
 
-    void heldMessagesAreReleasedInOrder()
-    {
+    void heldMessagesAreReleasedInOrder() {
         auto store = openStore(freshPath());
         auto a = store->storeIncoming({fromBob(1), fromBob(3), fromBob(4)}, 1, kMe);
         QCOMPARE(seqs(a->at(0).released), (QList<quint64>{1}));
@@ -145,8 +136,7 @@ private slots:
         QVERIFY(store->holes()->isEmpty());
     }
 
-    void fillGapSkipsUnavailableSeqs()
-    {
+    void fillGapSkipsUnavailableSeqs() {
         auto store = openStore(freshPath());
         store->storeIncoming({fromBob(1), fromBob(5), fromBob(6), fromBob(9)}, 1, kMe);
         auto adv = store->fillGap(kConv, 4);
@@ -163,8 +153,7 @@ private slots:
         QCOMPARE(late->at(0).inserted, 0);
     }
 
-    void sendAckAdvancesAndStateFollowsCursors()
-    {
+    void sendAckAdvancesAndStateFollowsCursors() {
         auto store = openStore(freshPath());
         QVERIFY(store->enqueueOutgoing({draft("x", "hi"), draft("y", "there")}, kMe).ok());
         // Acks out of order: y (seq 2) is held until x (seq 1) arrives.
@@ -194,8 +183,7 @@ private slots:
         QCOMPARE(state(2), MessageState::Received);
     }
 
-    void myOwnEchoConfirmsThePendingRow()
-    {
+    void myOwnEchoConfirmsThePendingRow() {
         auto store = openStore(freshPath());
         QVERIFY(store->enqueueOutgoing({draft("mine", "hello")}, kMe).ok());
         IncomingMessage echo;
@@ -216,8 +204,7 @@ private slots:
         QCOMPARE(store->history(kConv, 10)->at(0).seq, quint64(1));
     }
 
-    void unnotifiedOnlyContiguousAndOnce()
-    {
+    void unnotifiedOnlyContiguousAndOnce() {
         auto store = openStore(freshPath());
         store->storeIncoming({fromBob(1), fromBob(2), fromBob(4)}, 1, kMe);
         auto rows = store->unnotified(10);
@@ -227,19 +214,16 @@ private slots:
         QCOMPARE(seqs(*store->unnotified(0)), QList<quint64>{});
     }
 
-    void failedSendLeavesOutbox()
-    {
+    void failedSendLeavesOutbox() {
         auto store = openStore(freshPath());
         store->enqueueOutgoing({draft("f", "x")}, kMe);
         QVERIFY(store->markFailed(QStringLiteral("f")).ok());
         QCOMPARE(*store->outboxSize(), 0);
         auto row = store->history(kConv, 10)->at(0);
-        QCOMPARE(deriveState(row, **store->conversation(kConv), kMe.userId),
-                 MessageState::Failed);
+        QCOMPARE(deriveState(row, **store->conversation(kConv), kMe.userId), MessageState::Failed);
     }
 
-    void anotherAccountDropsTheCache()
-    {
+    void anotherAccountDropsTheCache() {
         auto store = openStore(freshPath());
         store->storeIncoming({fromBob(1)}, 1, kMe);
         store->enqueueOutgoing({draft("o", "x")}, kMe);

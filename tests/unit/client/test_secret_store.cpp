@@ -11,8 +11,7 @@ using namespace tidings::client;
 class TestSecretStore : public QObject {
     Q_OBJECT
 private slots:
-    void roundTripAndPermissions()
-    {
+    void roundTripAndPermissions() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("secrets"));
         FileSecretStore s(path);
@@ -24,16 +23,14 @@ private slots:
         QVERIFY(perms.testFlag(QFileDevice::ReadOwner) && perms.testFlag(QFileDevice::WriteOwner));
         const auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
                             QFileDevice::ExeGroup | QFileDevice::ReadOther |
-                            QFileDevice::WriteOther | QFileDevice::ExeOther |
-                            QFileDevice::ExeOwner;
+                            QFileDevice::WriteOther | QFileDevice::ExeOther | QFileDevice::ExeOwner;
         QVERIFY2(!(perms & others), "the secrets file must be 0600");
         QVERIFY(!QFile::exists(path + QStringLiteral(".tmp")));
         QVERIFY(s.remove(kDeviceTokenKey).ok());
         QVERIFY(s.read(kDeviceTokenKey)->isEmpty());
     }
 
-    void corruptFileIsAnError()
-    {
+    void corruptFileIsAnError() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("secrets"));
         QFile f(path);

@@ -21,8 +21,7 @@ namespace {
 const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
 constexpr quint64 kConv = 7;
 
-wire::Message bobMessage(quint64 seq)
-{
+wire::Message bobMessage(quint64 seq) {
     wire::Message m;
     m.set_conversation_id(kConv);
     m.set_seq(seq);
@@ -36,23 +35,20 @@ wire::Message bobMessage(quint64 seq)
     return m;
 }
 
-Frame push(std::initializer_list<quint64> seqs)
-{
+Frame push(std::initializer_list<quint64> seqs) {
     Frame f;
     for (quint64 s : seqs)
         *f.mutable_message_push()->add_messages() = bobMessage(s);
     return f;
 }
 
-Frame drained()
-{
+Frame drained() {
     Frame f;
     f.mutable_inbox_drained()->set_count(0);
     return f;
 }
 
-Frame sendAck(const Frame &request, quint64 seq, bool duplicate = false)
-{
+Frame sendAck(const Frame &request, quint64 seq, bool duplicate = false) {
     Frame f;
     f.set_request_id(request.request_id());
     auto *a = f.mutable_send_ack();
@@ -64,8 +60,7 @@ Frame sendAck(const Frame &request, quint64 seq, bool duplicate = false)
     return f;
 }
 
-QList<quint64> releasedSeqs(const QSignalSpy &spy)
-{
+QList<quint64> releasedSeqs(const QSignalSpy &spy) {
     QList<quint64> out;
     for (const auto &args : spy) {
         for (const auto &m : args.at(1).value<QList<MessageRecord>>())
@@ -75,8 +70,7 @@ QList<quint64> releasedSeqs(const QSignalSpy &spy)
 }
 
 //! (conversation, seq) of every delivery_ack posted.
-QList<std::pair<quint64, quint64>> deliveryAcks(const QList<Frame> &frames)
-{
+QList<std::pair<quint64, quint64>> deliveryAcks(const QList<Frame> &frames) {
     QList<std::pair<quint64, quint64>> out;
     for (const auto &f : frames) {
         if (f.body_case() == Frame::kDeliveryAck)
@@ -95,8 +89,7 @@ private:
     std::unique_ptr<FakeSink> m_sink;
     std::unique_ptr<SyncEngine> m_engine;
 
-    void makeEngine(SyncEngine::Options options = {})
-    {
+    void makeEngine(SyncEngine::Options options = {}) {
         m_engine.reset();
         auto s = LocalStore::open(m_dir.filePath(QStringLiteral("e%1.sqlite").arg(++m_n)));
         QVERIFY(s.ok());
@@ -108,8 +101,7 @@ private:
     }
 
 private slots:
-    void init()
-    {
+    void init() {
         qRegisterMetaType<QList<MessageRecord>>();
         SyncEngine::Options o;
         o.gapGraceMs = 0;
@@ -117,15 +109,13 @@ private slots:
         m_engine->onAuthenticated();
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_engine.reset();
         m_sink.reset();
         m_store.reset();
     }
 
-    void inOrderMessagesAreStoredEmittedAndAcked()
-    {
+    void inOrderMessagesAreStoredEmittedAndAcked() {
         QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
         m_engine->handlePush(push({1, 2}));
         QCOMPARE(releasedSeqs(received), (QList<quint64>{1, 2}));
@@ -133,11 +123,11 @@ private slots:
                  QStringLiteral("text 2"));
         QCOMPARE(m_store->history(kConv, 10)->size(), 2);
         // One cumulative ack per conversation per batch.
-        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{kConv, 2}}));
+        QCOMPARE(deliveryAcks(m_sink->takePosted()),
+                 (QList<std::pair<quint64, quint64>>{{kConv, 2}}));
     }
 
-    void duplicatesAreReackedButNotReemitted()
-    {
+    void duplicatesAreReackedButNotReemitted() {
         QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
         m_engine->handlePush(push({1, 2}));
         m_sink->takePosted();
@@ -149,22 +139,22 @@ private slots:
                  (QList<std::pair<quint64, quint64>>{{kConv, 2}, {kConv, 2}}));
     }
 
-    void outOfOrderIsHeldUntilTheHoleFills()
-    {
+    void outOfOrderIsHeldUntilTheHoleFills() {
         QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
         m_engine->handlePush(push({1}));
         m_engine->handlePush(push({3, 4}));
         QCOMPARE(releasedSeqs(received), (QList<quint64>{1}));
         // Nothing beyond the contiguous seq is acked.
-        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{kConv, 1}}));
+        QCOMPARE(deliveryAcks(m_sink->takePosted()),
+                 (QList<std::pair<quint64, quint64>>{{kConv, 1}}));
         m_engine->handlePush(push({2}));
         QCOMPARE(releasedSeqs(received), (QList<quint64>{1, 2, 3, 4}));
-        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{kConv, 4}}));
+        QCOMPARE(deliveryAcks(m_sink->takePosted()),
+                 (QList<std::pair<quint64, quint64>>{{kConv, 4}}));
         QVERIFY(m_sink->requests.isEmpty()); // no catch-up needed before the drain
     }
 
-    void holeAfterDrainRequestsHistory()
-    {
+    void holeAfterDrainRequestsHistory() {
         QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
         QSignalSpy idle(m_engine.get(), &SyncEngine::idle);
         m_engine->handlePush(push({1, 2, 5}));
@@ -202,8 +192,7 @@ private slots:
         QVERIFY(idle.count() >= 1);
     }
 
-    void liveHoleAfterDrainIsFetchedAfterGrace()
-    {
+    void liveHoleAfterDrainIsFetchedAfterGrace() {
         m_engine->handlePush(drained());
         m_engine->handlePush(push({1, 3}));
         QTRY_COMPARE(m_sink->requests.size(), 1);
@@ -211,8 +200,7 @@ private slots:
         QCOMPARE(m_sink->requests[0].frame.history_request().until_seq(), quint64(2));
     }
 
-    void pagedHistoryContinues()
-    {
+    void pagedHistoryContinues() {
         m_engine->handlePush(push({1, 9}));
         m_engine->handlePush(drained());
         auto reqs = m_sink->takeRequests();
@@ -229,12 +217,11 @@ private slots:
         QCOMPARE(reqs[0].frame.history_request().until_seq(), quint64(8));
     }
 
-    void outboxIsResentInOrderWithTheSameIds()
-    {
+    void outboxIsResentInOrderWithTheSameIds() {
         m_sink->authenticated = false;
         m_engine->onDisconnected();
-        auto ids = m_engine->enqueueTexts(kConv, {QStringLiteral("a"), QStringLiteral("b"),
-                                                  QStringLiteral("c")});
+        auto ids = m_engine->enqueueTexts(
+            kConv, {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")});
         QVERIFY2(ids.ok(), ids.ok() ? "" : qPrintable(ids.error().toString()));
         QVERIFY(m_sink->requests.isEmpty()); // stored first, nothing on the wire yet
         QCOMPARE(*m_store->outboxSize(), 3);
@@ -247,8 +234,8 @@ private slots:
             QCOMPARE(reqs[i].frame.body_case(), Frame::kSendRequest);
             QCOMPARE(QString::fromStdString(reqs[i].frame.send_request().client_message_id()),
                      ids->at(i));
-            auto content = decodePayload(
-                protocol::bytesFromStd(reqs[i].frame.send_request().payload()));
+            auto content =
+                decodePayload(protocol::bytesFromStd(reqs[i].frame.send_request().payload()));
             QCOMPARE(content->text, QString(QChar('a' + i)));
         }
 
@@ -265,8 +252,7 @@ private slots:
         QCOMPARE(rows->at(2).seq, quint64(3));
     }
 
-    void unackedSendsAreResentAfterReconnect()
-    {
+    void unackedSendsAreResentAfterReconnect() {
         auto ids = m_engine->enqueueTexts(kConv, {QStringLiteral("x"), QStringLiteral("y")});
         auto first = m_sink->takeRequests();
         QCOMPARE(first.size(), 2);
@@ -288,8 +274,7 @@ private slots:
         QCOMPARE(*m_store->outboxSize(), 0);
     }
 
-    void pipelineIsBounded()
-    {
+    void pipelineIsBounded() {
         SyncEngine::Options o;
         o.maxInFlight = 2;
         makeEngine(o);
@@ -305,8 +290,7 @@ private slots:
         QCOMPARE(m_engine->inFlightCount(), 2);
     }
 
-    void permanentErrorFailsTheMessage()
-    {
+    void permanentErrorFailsTheMessage() {
         QSignalSpy failed(m_engine.get(), &SyncEngine::sendFailed);
         auto ids = m_engine->enqueueTexts(kConv, {QStringLiteral("nope")});
         auto reqs = m_sink->takeRequests();
@@ -319,8 +303,7 @@ private slots:
                  MessageState::Failed);
     }
 
-    void internalErrorIsRetried()
-    {
+    void internalErrorIsRetried() {
         SyncEngine::Options o;
         o.retryDelayMs = 10;
         makeEngine(o);
@@ -334,8 +317,7 @@ private slots:
                  reqs[0].frame.send_request().client_message_id());
     }
 
-    void receiptsMoveCursorsForward()
-    {
+    void receiptsMoveCursorsForward() {
         m_engine->enqueueTexts(kConv, {QStringLiteral("one")});
         auto reqs = m_sink->takeRequests();
         reqs[0].handler(sendAck(reqs[0].frame, 1));
@@ -358,8 +340,7 @@ private slots:
         QCOMPARE(receipts.count(), 2);
     }
 
-    void markReadAcksTheContiguousSeq()
-    {
+    void markReadAcksTheContiguousSeq() {
         m_engine->handlePush(push({1, 2, 4}));
         m_sink->takePosted();
         auto seq = m_engine->markRead(kConv);
