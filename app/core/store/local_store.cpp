@@ -433,39 +433,59 @@ Result<int> LocalStore::outboxSize() const {
 Result<ConversationAdvance> LocalStore::applySendAck(const QString &clientMessageId,
                                                      quint64 conversationId, quint64 seq,
                                                      qint64 serverTimeMs) {
+    auto advs = applySendAcks({SendAckRecord{clientMessageId, conversationId, seq, serverTimeMs}});
+    if (!advs)
+        return advs.error();
+    return advs->first();
+}
+
+Result<QList<ConversationAdvance>> LocalStore::applySendAcks(const QList<SendAckRecord> &acks) {
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
-    QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("DELETE FROM outbox WHERE client_message_id = ?"));
-    q.addBindValue(clientMessageId);
-    TIDINGS_TRY(exec(q));
-    // If a push or history page already stored this seq (e.g. a copy of my message), the pending
-    // row is the duplicate: keep the stored one.
-    QSqlQuery clash(QSqlDatabase::database(m_connectionName));
+    QSqlQuery unbox(db);
+    unbox.prepare(QStringLiteral("DELETE FROM outbox WHERE client_message_id = ?"));
+    QSqlQuery clash(db);
     clash.prepare(QStringLiteral(
         "SELECT client_message_id FROM messages WHERE conversation_id = ? AND seq = ?"));
-    clash.addBindValue(conversationId);
-    clash.addBindValue(seq);
-    TIDINGS_TRY(exec(clash));
-    if (clash.next() && clash.value(0).toString() != clientMessageId) {
-        qCWarning(lcStore) << "ack seq" << seq << "already taken in conversation" << conversationId;
-    } else {
-        QSqlQuery u(QSqlDatabase::database(m_connectionName));
-        u.prepare(QStringLiteral(
-            "UPDATE messages SET seq = ?, server_time_ms = ?, failed = 0"
-            " WHERE client_message_id = ? AND outgoing = 1 AND (seq IS NULL OR seq = ?)"));
-        u.addBindValue(seq);
-        u.addBindValue(serverTimeMs);
-        u.addBindValue(clientMessageId);
-        u.addBindValue(seq);
-        TIDINGS_TRY(exec(u));
+    QSqlQuery update(db);
+    update.prepare(QStringLiteral(
+        "UPDATE messages SET seq = ?, server_time_ms = ?, failed = 0"
+        " WHERE client_message_id = ? AND outgoing = 1 AND (seq IS NULL OR seq = ?)"));
+    QList<quint64> touched;
+    for (const SendAckRecord &a : acks) {
+        unbox.bindValue(0, a.clientMessageId);
+        TIDINGS_TRY(exec(unbox));
+        // If a push or history page already stored this seq (e.g. a copy of my message), the
+        // pending row is the duplicate: keep the stored one.
+        clash.bindValue(0, a.conversationId);
+        clash.bindValue(1, a.seq);
+        TIDINGS_TRY(exec(clash));
+        if (clash.next() && clash.value(0).toString() != a.clientMessageId) {
+            qCWarning(lcStore) << "ack seq" << a.seq << "already taken in conversation"
+                               << a.conversationId;
+        } else {
+            update.bindValue(0, a.seq);
+            update.bindValue(1, a.serverTimeMs);
+            update.bindValue(2, a.clientMessageId);
+            update.bindValue(3, a.seq);
+            TIDINGS_TRY(exec(update));
+        }
+        clash.finish();
+        if (!touched.contains(a.conversationId))
+            touched.append(a.conversationId);
     }
-    auto adv = advance(conversationId, 0);
-    if (!adv)
-        return adv.error();
+    QList<ConversationAdvance> out;
+    for (quint64 conversationId : touched) {
+        TIDINGS_TRY(ensureConversation(conversationId, 0, QString()));
+        auto adv = advance(conversationId, 0);
+        if (!adv)
+            return adv.error();
+        out.append(std::move(*adv));
+    }
     TIDINGS_TRY(commit());
     txn.done();
-    return adv;
+    return out;
 }
 
 Status LocalStore::markFailed(const QString &clientMessageId) {

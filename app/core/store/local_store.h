@@ -54,6 +54,8 @@ public:
     //! The server stored the message: sets its seq, drops it from the outbox, advances ordering.
     Result<ConversationAdvance> applySendAck(const QString &clientMessageId, quint64 conversationId,
                                              quint64 seq, qint64 serverTimeMs);
+    //! The same for a batch of acks, in one transaction; one advance per touched conversation.
+    Result<QList<ConversationAdvance>> applySendAcks(const QList<SendAckRecord> &acks);
     //! The server refused the message for good: it leaves the outbox and is marked failed.
     Status markFailed(const QString &clientMessageId);
 

@@ -65,6 +65,14 @@ struct OutboxEntry {
     qint64 createdAtMs = 0;
 };
 
+struct SendAckRecord {
+    QString clientMessageId;
+    quint64 conversationId = 0;
+    quint64 seq = 0;
+    qint64 serverTimeMs = 0;
+    bool duplicate = false;
+};
+
 //! A message from the server (push or history), payload already decoded.
 struct IncomingMessage {
     quint64 conversationId = 0;

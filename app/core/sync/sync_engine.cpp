@@ -27,6 +27,9 @@ SyncEngine::SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObj
     , m_options(options) {
     m_gapTimer.setSingleShot(true);
     connect(&m_gapTimer, &QTimer::timeout, this, &SyncEngine::checkGaps);
+    m_ackTimer.setSingleShot(true);
+    m_ackTimer.setInterval(0);
+    connect(&m_ackTimer, &QTimer::timeout, this, &SyncEngine::flushAcks);
 }
 
 bool SyncEngine::isBusy() const {
@@ -34,6 +37,7 @@ bool SyncEngine::isBusy() const {
 }
 
 void SyncEngine::onAuthenticated() {
+    flushAcks(); // what is acked must not be reloaded from the outbox and resent
     ++m_session;
     m_drained = false;
     m_inFlight.clear();
@@ -118,15 +122,10 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
     m_inFlight.remove(entry.clientMessageId);
     if (result && result->body_case() == Frame::kSendAck) {
         const auto &ack = result->send_ack();
-        auto adv = m_store->applySendAck(entry.clientMessageId, entry.conversationId, ack.seq(),
-                                         ack.server_time_ms());
-        if (!adv) {
-            emit storageFailed(adv.error());
-        } else {
-            emit messageStored(entry.clientMessageId, entry.conversationId, ack.seq(),
-                               ack.duplicate());
-            afterAdvance(*adv, false);
-        }
+        m_acks.append(SendAckRecord{entry.clientMessageId, entry.conversationId, ack.seq(),
+                                    ack.server_time_ms(), ack.duplicate()});
+        if (!m_ackTimer.isActive())
+            m_ackTimer.start();
     } else if (result) {
         qCWarning(lcSync) << "unexpected answer to a send:" << int(result->body_case());
     } else if (isTransport(result.error().code)) {
@@ -150,6 +149,22 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
         emit sendFailed(entry.clientMessageId, result.error());
     }
     pump();
+}
+
+void SyncEngine::flushAcks() {
+    // Acks stay valid across a reconnect (the server committed them), so no session check.
+    const auto acks = std::exchange(m_acks, {});
+    if (acks.isEmpty())
+        return;
+    auto advances = m_store->applySendAcks(acks);
+    if (!advances) {
+        emit storageFailed(advances.error());
+        return;
+    }
+    for (const auto &a : acks)
+        emit messageStored(a.clientMessageId, a.conversationId, a.seq, a.duplicate);
+    for (const auto &adv : *advances)
+        afterAdvance(adv, false);
 }
 
 void SyncEngine::handlePush(const Frame &frame) {

@@ -74,6 +74,7 @@ signals:
 private:
     void pump();
     void onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result);
+    void flushAcks();
     void handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages);
     void afterAdvance(const ConversationAdvance &adv, bool fromPush);
     void applyReceipt(const wire::ReceiptPush &receipt);
@@ -97,6 +98,9 @@ private:
     QHash<quint64, quint64> m_deliveryAcked;
     QSet<quint64> m_catchUp;
     QTimer m_gapTimer;
+    //! Acks that arrived in one event-loop pass are committed in one transaction.
+    QList<SendAckRecord> m_acks;
+    QTimer m_ackTimer;
 };
 
 } // namespace tidings::client

@@ -243,7 +243,8 @@ private slots:
         reqs[2].handler(sendAck(reqs[2].frame, 3));
         reqs[0].handler(sendAck(reqs[0].frame, 1));
         reqs[1].handler(sendAck(reqs[1].frame, 2, true));
-        QCOMPARE(stored.count(), 3);
+        QCOMPARE(stored.count(), 0); // emitted only after the batch commit
+        QTRY_COMPARE(stored.count(), 3);
         QCOMPARE(stored.at(2).at(3).toBool(), true);
         QCOMPARE(*m_store->outboxSize(), 0);
         QCOMPARE((*m_store->conversation(kConv))->lastContiguousSeq, quint64(3));
@@ -270,7 +271,11 @@ private slots:
         first[1].handler(sendAck(first[1].frame, 99));
         QCOMPARE(stored.count(), 0);
         second[0].handler(sendAck(second[0].frame, 2, true));
+        QTRY_COMPARE(stored.count(), 1);
+        QTest::qWait(20);
         QCOMPARE(stored.count(), 1);
+        QCOMPARE(stored.at(0).at(2).toULongLong(), quint64(2));
+        QCOMPARE(m_store->history(kConv, 10)->at(1).seq, quint64(2));
         QCOMPARE(*m_store->outboxSize(), 0);
     }
 
@@ -321,6 +326,7 @@ private slots:
         m_engine->enqueueTexts(kConv, {QStringLiteral("one")});
         auto reqs = m_sink->takeRequests();
         reqs[0].handler(sendAck(reqs[0].frame, 1));
+        QTRY_COMPARE(*m_store->outboxSize(), 0);
         QSignalSpy receipts(m_engine.get(), &SyncEngine::receiptChanged);
         auto state = [&] {
             return deriveState(m_store->history(kConv, 1)->at(0), **m_store->conversation(kConv),
