@@ -45,8 +45,6 @@ qint64 Server::now() const
 
 quint16 Server::port() const { return m_gateway ? m_gateway->port() : 0; }
 
-int Server::maxGroupSize() const { return m_pool->maxGroupSize(); }
-
 void Server::start()
 {
     auto fail = [this](const QString &msg) {

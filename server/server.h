@@ -39,7 +39,6 @@ public:
 
     MessagingService *messaging() const { return m_messaging; }
     Gateway *gateway() const { return m_gateway; }
-    int maxGroupSize() const;
 
 signals:
     void started(quint16 port);

@@ -143,8 +143,7 @@ void PgConnection::pollConnect()
     auto waiting = std::move(m_waiting);
     m_waiting.clear();
     for (auto &b : waiting)
-        send(std::move(b.items), b.grouped);
-    sendGroupIfIdle();
+        send(std::move(b.items));
 }
 
 void PgConnection::onWritable()
@@ -187,51 +186,18 @@ void PgConnection::exec(PgQuery query, PgCallback cb)
 {
     std::vector<Pending> items;
     items.push_back(Pending{std::move(query), std::move(cb)});
-    send(std::move(items), false);
+    send(std::move(items));
 }
 
-void PgConnection::execGrouped(PgQuery query, PgCallback cb)
-{
-    if (!m_pipeline) {
-        exec(std::move(query), std::move(cb));
-        return;
-    }
-    m_grouped.push_back(Pending{std::move(query), std::move(cb)});
-    sendGroupIfIdle();
-}
-
-void PgConnection::sendGroupIfIdle()
-{
-    if (m_groupInFlight || m_grouped.empty() || m_state != State::Ready)
-        return;
-    // A cap keeps one failure from aborting an unbounded number of statements.
-    constexpr std::size_t kMaxGroup = 512;
-    std::vector<Pending> group;
-    if (m_grouped.size() <= kMaxGroup) {
-        group = std::move(m_grouped);
-        m_grouped.clear();
-    } else {
-        group.assign(std::make_move_iterator(m_grouped.begin()),
-                     std::make_move_iterator(m_grouped.begin() + kMaxGroup));
-        m_grouped.erase(m_grouped.begin(), m_grouped.begin() + kMaxGroup);
-    }
-    m_maxGroupSize = std::max(m_maxGroupSize, int(group.size()));
-    m_groupInFlight = true;
-    send(std::move(group), true);
-}
-
-void PgConnection::send(std::vector<Pending> items, bool grouped)
+void PgConnection::send(std::vector<Pending> items)
 {
     if (m_state == State::Broken) {
         for (auto &p : items)
             p.cb(PgResult::failure(ErrorCode::Internal, QStringLiteral("database unavailable")));
-        if (grouped)
-            m_groupInFlight = false;
         return;
     }
     Batch batch;
     batch.items = std::move(items);
-    batch.grouped = grouped;
     if (m_state != State::Ready) {
         m_waiting.push_back(std::move(batch));
         return;
@@ -351,10 +317,7 @@ void PgConnection::finishFront()
     m_inFlightStatements -= b.items.size();
     m_resultIndex = 0;
     m_gotResultForIndex = false;
-    if (b.grouped)
-        m_groupInFlight = false;
-    // With group commit the statements only count once the sync (the commit) arrived: a failure
-    // of a later statement would have rolled back the earlier ones too.
+    // Statements sharing a sync share a transaction: a failure of one rolled back the others.
     bool anyFailed = false;
     for (const auto &r : b.results)
         anyFailed = anyFailed || !r.ok();
@@ -366,7 +329,6 @@ void PgConnection::finishFront()
                                     QStringLiteral("rolled back: another statement failed"));
         b.items[i].cb(std::move(res));
     }
-    sendGroupIfIdle();
 }
 
 void PgConnection::fail(const QString &message)
@@ -383,14 +345,11 @@ void PgConnection::fail(const QString &message)
     }
     auto inFlight = std::move(m_inFlight);
     auto waiting = std::move(m_waiting);
-    auto grouped = std::move(m_grouped);
     m_inFlight.clear();
     m_waiting.clear();
-    m_grouped.clear();
     m_inFlightStatements = 0;
     m_resultIndex = 0;
     m_gotResultForIndex = false;
-    m_groupInFlight = false;
     const auto err = PgResult::failure(ErrorCode::Internal, QStringLiteral("database unavailable"));
     for (auto &b : inFlight)
         for (auto &p : b.items)
@@ -398,8 +357,6 @@ void PgConnection::fail(const QString &message)
     for (auto &b : waiting)
         for (auto &p : b.items)
             p.cb(err);
-    for (auto &p : grouped)
-        p.cb(err);
     if (wasReady)
         emit connectionLost();
     else
@@ -434,8 +391,6 @@ void PgPool::open()
         c->open();
 }
 
-PgConnection *PgPool::forKey(quint64 key) const { return m_conns[key % m_conns.size()]; }
-
 PgConnection *PgPool::any()
 {
     // Least loaded, ties broken round robin.
@@ -447,14 +402,6 @@ PgConnection *PgPool::any()
     }
     m_next = (m_next + 1) % m_conns.size();
     return best;
-}
-
-int PgPool::maxGroupSize() const
-{
-    int m = 0;
-    for (auto *c : m_conns)
-        m = std::max(m, c->maxGroupSize());
-    return m;
 }
 
 } // namespace tidings::server

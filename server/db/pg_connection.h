@@ -1,12 +1,8 @@
 #pragma once
 // One non-blocking libpq connection driven by the Qt event loop (QSocketNotifier), in pipeline
-// mode. Queries are never waited for: results arrive through callbacks on the same thread.
-//
-// Two ways to run a query:
-//  - exec(): the query is its own transaction (followed by its own pipeline sync);
-//  - execGrouped(): queries queued while an earlier group is in flight are sent together and
-//    committed together (group commit). A statement that fails aborts its whole group, so grouped
-//    statements report domain failures as values, not as SQL errors.
+// mode: queries are sent without waiting for earlier results, each is its own transaction
+// (followed by its own pipeline sync), and results arrive through callbacks on the same thread.
+// Group commit is done one level up, by batching many sends into one statement.
 #include "protocol/result.h"
 
 #include <QByteArray>
@@ -97,13 +93,9 @@ public:
     bool isReady() const { return m_state == State::Ready; }
 
     void exec(PgQuery query, PgCallback cb);
-    void execGrouped(PgQuery query, PgCallback cb);
 
     //! Statements queued or in flight (a load measure for the pool).
-    int pending() const { return int(m_inFlightStatements + m_grouped.size()); }
-
-    //! The largest number of statements committed in one group (for benchmarks and tests).
-    int maxGroupSize() const { return m_maxGroupSize; }
+    int pending() const { return int(m_inFlightStatements); }
 
 signals:
     void connected();
@@ -119,7 +111,6 @@ private:
     struct Batch {
         std::vector<Pending> items;
         std::vector<PgResult> results;
-        bool grouped = false;
     };
 
     void pollConnect();
@@ -127,9 +118,8 @@ private:
     void onReadable();
     void onWritable();
     void flush();
-    void send(std::vector<Pending> items, bool grouped);
+    void send(std::vector<Pending> items);
     bool dispatch(Batch &batch);
-    void sendGroupIfIdle();
     void processResults();
     void finishFront();
     void fail(const QString &message);
@@ -146,12 +136,9 @@ private:
 
     std::deque<Batch> m_inFlight;    //!< sent, awaiting results, in pipeline order
     std::deque<Batch> m_waiting;     //!< queued while not connected
-    std::vector<Pending> m_grouped;  //!< waiting for the in-flight group to finish
-    bool m_groupInFlight = false;
     std::size_t m_inFlightStatements = 0;
     std::size_t m_resultIndex = 0;   //!< which statement of the front batch results belong to
     bool m_gotResultForIndex = false;
-    int m_maxGroupSize = 0;
 };
 
 //! A small pool. Work on one conversation always goes to the same connection, so its
@@ -163,10 +150,11 @@ public:
 
     //! Opens every connection; `ready` once all are connected, `failed` on the first failure.
     void open();
-    PgConnection *forKey(quint64 key) const;
+    PgConnection *forKey(quint64 key) const { return m_conns[shardOf(key)]; }
+    int shardOf(quint64 key) const { return int(key % m_conns.size()); }
+    PgConnection *at(int shard) const { return m_conns[std::size_t(shard)]; }
     PgConnection *any();
     int size() const { return int(m_conns.size()); }
-    int maxGroupSize() const;
 
 signals:
     void ready();

@@ -7,6 +7,8 @@
 #include "services/messaging.h"
 
 #include <QDateTime>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -20,10 +22,19 @@ Gateway::Gateway(const ServerConfig &config, Router *router, AccountService *acc
     , m_router(router)
     , m_accounts(accounts)
     , m_messaging(messaging)
+    , m_tcp(new QTcpServer(this))
     , m_server(new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode,
                                     this))
     , m_heartbeat(new QTimer(this))
 {
+    // Our own TCP listener so every socket gets TCP_NODELAY before the WebSocket handshake:
+    // small frames must not wait for Nagle's algorithm and delayed ACKs (~40 ms stalls).
+    connect(m_tcp, &QTcpServer::newConnection, this, [this] {
+        while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+            socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            m_server->handleConnection(socket);
+        }
+    });
     connect(m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
     connect(m_heartbeat, &QTimer::timeout, this, &Gateway::checkHeartbeats);
     m_heartbeat->start(m_config.heartbeatCheckMs);
@@ -33,16 +44,17 @@ Gateway::~Gateway() { closeAll(); }
 
 bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error)
 {
+    m_tcp->setMaxPendingConnections(1024);
     m_server->setMaxPendingConnections(1024);
-    if (!m_server->listen(host, port)) {
+    if (!m_tcp->listen(host, port)) {
         if (error)
-            *error = m_server->errorString();
+            *error = m_tcp->errorString();
         return false;
     }
     return true;
 }
 
-quint16 Gateway::port() const { return m_server->serverPort(); }
+quint16 Gateway::port() const { return m_tcp->serverPort(); }
 
 qint64 Gateway::nowMs() const
 {
@@ -51,6 +63,7 @@ qint64 Gateway::nowMs() const
 
 void Gateway::closeAll()
 {
+    m_tcp->close();
     m_server->close();
     const auto sessions = m_sessions;
     for (Session *s : sessions)

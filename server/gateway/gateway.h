@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QSet>
 
+class QTcpServer;
 class QTimer;
 class QWebSocketServer;
 
@@ -45,6 +46,7 @@ private:
     Router *m_router;
     AccountService *m_accounts;
     MessagingService *m_messaging;
+    QTcpServer *m_tcp;
     QWebSocketServer *m_server;
     QTimer *m_heartbeat;
     QSet<Session *> m_sessions;

@@ -1,9 +1,11 @@
 #include "services/messaging.h"
 
+#include "db/pg_array.h"
 #include "db/pg_connection.h"
 #include "gateway/session.h"
 #include "protocol/limits.h"
 #include "routing/router.h"
+#include "services/batcher.h"
 #include "server_logging.h"
 
 #include <QDateTime>
@@ -46,7 +48,20 @@ MessagingService::MessagingService(const ServerConfig &config, PgPool *pool, Rou
     , m_pool(pool)
     , m_router(router)
 {
+    // Bounded so that one batch stays a reasonable statement (payloads travel hex-encoded).
+    m_sends = std::make_unique<Batcher<SendItem>>(
+        pool->size(), 128, [this](int shard, std::vector<SendItem> batch, std::function<void()> done) {
+            flushSends(shard, std::move(batch), std::move(done));
+        });
+    m_acks = std::make_unique<Batcher<AckItem>>(
+        pool->size(), 512, [this](int shard, std::vector<AckItem> batch, std::function<void()> done) {
+            flushAcks(shard, std::move(batch), std::move(done));
+        });
 }
+
+MessagingService::~MessagingService() = default;
+
+std::size_t MessagingService::largestSendBatch() const { return m_sends->largestBatch(); }
 
 qint64 MessagingService::now() const
 {
@@ -143,113 +158,167 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
 void MessagingService::send(Session *session, quint64 requestId, const wire::SendRequest &req)
 {
     const quint64 conv = req.conversation_id();
-    const quint64 userId = session->userId();
-    const quint64 deviceId = session->deviceId();
-    const QString username = session->username();
-    const QByteArray clientId = QByteArray::fromStdString(req.client_message_id());
-    const QByteArray payload = QByteArray::fromStdString(req.payload());
-    QPointer<Session> guard(session);
-    m_pool->forKey(conv)->execGrouped(
-        PgQuery{"SELECT status, seq, (extract(epoch FROM created_at) * 1000)::bigint, duplicate "
-                "FROM tidings_send($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000))",
+    m_sends->add(m_pool->shardOf(conv),
+                 SendItem{session, requestId, session->userId(), session->deviceId(), conv,
+                          session->username(), QByteArray::fromStdString(req.client_message_id()),
+                          QByteArray::fromStdString(req.payload())});
+}
+
+void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
+                                  std::function<void()> done)
+{
+    std::vector<quint64> users, devices, convs;
+    std::vector<QByteArray> ids, payloads;
+    for (const auto &it : batch) {
+        users.push_back(it.userId);
+        devices.push_back(it.deviceId);
+        convs.push_back(it.conv);
+        ids.push_back(it.clientId);
+        payloads.push_back(it.payload);
+    }
+    auto items = std::make_shared<std::vector<SendItem>>(std::move(batch));
+    m_pool->at(shard)->exec(
+        PgQuery{"SELECT idx, status, seq, (extract(epoch FROM created_at) * 1000)::bigint, "
+                "duplicate FROM tidings_send_batch($1, $2, $3, $4, $5, "
+                "to_timestamp($6::double precision / 1000))",
                 {},
                 {}}
-            .arg(userId)
-            .arg(deviceId)
-            .arg(conv)
-            .arg(clientId)
-            .argBytes(payload)
+            .arg(pgarray::ints(users))
+            .arg(pgarray::ints(devices))
+            .arg(pgarray::ints(convs))
+            .arg(pgarray::texts(ids))
+            .arg(pgarray::byteas(payloads))
             .arg(now()),
-        [=, this](PgResult r) {
-            if (!r.ok() || r.rows() != 1) {
-                if (guard)
-                    guard->sendError(requestId, internal(r));
+        [this, items, done](PgResult r) {
+            if (!r.ok() || r.rows() != int(items->size())) {
+                const Error err = internal(r);
+                for (const auto &it : *items)
+                    if (it.session)
+                        it.session->sendError(it.requestId, err);
+                done();
                 return;
             }
-            const int status = int(r.int64(0, 0));
-            if (status != 0) {
-                if (guard)
-                    guard->sendError(requestId,
-                                     status == 1 ? notMember()
-                                                 : Error{ErrorCode::NoSuchConversation,
-                                                         QStringLiteral("no such conversation")});
-                return;
+            for (int row = 0; row < r.rows(); ++row) {
+                const auto &it = (*items)[std::size_t(r.int64(row, 0) - 1)];
+                const int status = int(r.int64(row, 1));
+                if (status != 0) {
+                    if (it.session)
+                        it.session->sendError(
+                            it.requestId, status == 1 ? notMember()
+                                                      : Error{ErrorCode::NoSuchConversation,
+                                                              QStringLiteral("no such conversation")});
+                    continue;
+                }
+                const quint64 seq = quint64(r.int64(row, 2));
+                const qint64 at = r.int64(row, 3);
+                const bool duplicate = r.boolean(row, 4);
+                if (it.session) {
+                    protocol::Frame ack;
+                    ack.set_request_id(it.requestId);
+                    auto *a = ack.mutable_send_ack();
+                    a->set_conversation_id(it.conv);
+                    a->set_client_message_id(it.clientId.toStdString());
+                    a->set_seq(seq);
+                    a->set_server_time_ms(at);
+                    a->set_duplicate(duplicate);
+                    it.session->send(ack);
+                }
+                // A duplicate was fanned out (and queued in inboxes) when it was first stored.
+                if (!duplicate)
+                    fanOut(it, seq, at);
             }
-            const quint64 seq = quint64(r.int64(0, 1));
-            const qint64 at = r.int64(0, 2);
-            const bool duplicate = r.boolean(0, 3);
-            if (guard) {
-                protocol::Frame ack;
-                ack.set_request_id(requestId);
-                auto *a = ack.mutable_send_ack();
-                a->set_conversation_id(conv);
-                a->set_client_message_id(clientId.toStdString());
-                a->set_seq(seq);
-                a->set_server_time_ms(at);
-                a->set_duplicate(duplicate);
-                guard->send(ack);
-            }
-            if (duplicate)
-                return; // fanned out (or queued in inboxes) when it was first stored
-            ++m_stored;
-            wire::Message msg;
-            msg.set_conversation_id(conv);
-            msg.set_seq(seq);
-            msg.set_sender_user_id(userId);
-            msg.set_sender_device_id(deviceId);
-            msg.set_sender_username(username.toStdString());
-            msg.set_client_message_id(clientId.toStdString());
-            msg.set_server_time_ms(at);
-            msg.set_payload(payload.toStdString());
-            withMembers(conv, [this, msg, deviceId](Result<Members> members) {
-                if (!members)
-                    return; // offline copies are in the inboxes; live push is best effort
-                for (quint64 user : *members)
-                    for (Session *s : m_router->sessionsOfUser(user))
-                        if (s->deviceId() != deviceId)
-                            s->queueMessage(msg);
-            });
+            done();
         });
+}
+
+void MessagingService::fanOut(const SendItem &item, quint64 seq, qint64 at)
+{
+    ++m_stored;
+    wire::Message msg;
+    msg.set_conversation_id(item.conv);
+    msg.set_seq(seq);
+    msg.set_sender_user_id(item.userId);
+    msg.set_sender_device_id(item.deviceId);
+    msg.set_sender_username(item.username.toStdString());
+    msg.set_client_message_id(item.clientId.toStdString());
+    msg.set_server_time_ms(at);
+    msg.set_payload(item.payload.toStdString());
+    const quint64 from = item.deviceId;
+    withMembers(item.conv, [this, msg, from](Result<Members> members) {
+        if (!members)
+            return; // offline copies are in the inboxes; live push is best effort
+        for (quint64 user : *members)
+            for (Session *s : m_router->sessionsOfUser(user))
+                if (s->deviceId() != from)
+                    s->queueMessage(msg);
+    });
 }
 
 void MessagingService::ack(Session *session, quint64 requestId, quint64 conv, quint64 delivered,
                            quint64 read)
 {
-    const quint64 userId = session->userId();
-    const quint64 deviceId = session->deviceId();
-    QPointer<Session> guard(session);
-    m_pool->forKey(conv)->execGrouped(
-        PgQuery{"SELECT * FROM tidings_ack($1, $2, $3, $4, $5)", {}, {}}
-            .arg(userId)
-            .arg(deviceId)
-            .arg(conv)
-            .arg(delivered)
-            .arg(read),
-        [=, this](PgResult r) {
-            if (!r.ok() || r.rows() != 1) {
-                if (guard && requestId)
-                    guard->sendError(requestId, internal(r));
+    m_acks->add(m_pool->shardOf(conv), AckItem{session, requestId, session->userId(),
+                                               session->deviceId(), conv, delivered, read});
+}
+
+void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
+                                 std::function<void()> done)
+{
+    std::vector<quint64> users, devices, convs, delivered, read;
+    for (const auto &it : batch) {
+        users.push_back(it.userId);
+        devices.push_back(it.deviceId);
+        convs.push_back(it.conv);
+        delivered.push_back(it.delivered);
+        read.push_back(it.read);
+    }
+    auto items = std::make_shared<std::vector<AckItem>>(std::move(batch));
+    m_pool->at(shard)->exec(
+        PgQuery{"SELECT kind, idx, conversation_id, user_id, delivered_seq, read_seq "
+                "FROM tidings_ack_batch($1, $2, $3, $4, $5)",
+                {},
+                {}}
+            .arg(pgarray::ints(users))
+            .arg(pgarray::ints(devices))
+            .arg(pgarray::ints(convs))
+            .arg(pgarray::ints(delivered))
+            .arg(pgarray::ints(read)),
+        [this, items, done](PgResult r) {
+            if (!r.ok()) {
+                const Error err = internal(r);
+                for (const auto &it : *items)
+                    if (it.session && it.requestId)
+                        it.session->sendError(it.requestId, err);
+                done();
                 return;
             }
-            if (r.int64(0, 0) != 0) {
-                if (guard)
-                    guard->sendError(requestId, notMember());
-                return;
+            std::vector<bool> refused(items->size(), false);
+            for (int row = 0; row < r.rows(); ++row) {
+                if (r.text(row, 0) == "x") {
+                    const std::size_t i = std::size_t(r.int64(row, 1) - 1);
+                    refused[i] = true;
+                    if ((*items)[i].session)
+                        (*items)[i].session->sendError((*items)[i].requestId, notMember());
+                    continue;
+                }
+                // Every member device, the acting one's siblings included (read elsewhere).
+                pushReceipt(quint64(r.int64(row, 2)), quint64(r.int64(row, 3)),
+                            quint64(r.int64(row, 4)), quint64(r.int64(row, 5)));
             }
-            if (guard && requestId) {
-                protocol::Frame ok;
-                ok.set_request_id(requestId);
-                ok.mutable_ok();
-                guard->send(ok);
+            for (std::size_t i = 0; i < items->size(); ++i) {
+                const auto &it = (*items)[i];
+                if (!refused[i] && it.session && it.requestId) {
+                    protocol::Frame ok;
+                    ok.set_request_id(it.requestId);
+                    ok.mutable_ok();
+                    it.session->send(ok);
+                }
             }
-            if (r.boolean(0, 3))
-                pushReceipt(conv, userId, quint64(r.int64(0, 1)), quint64(r.int64(0, 2)),
-                            deviceId);
+            done();
         });
 }
 
-void MessagingService::pushReceipt(quint64 conv, quint64 userId, quint64 delivered, quint64 read,
-                                   quint64 exceptDevice)
+void MessagingService::pushReceipt(quint64 conv, quint64 userId, quint64 delivered, quint64 read)
 {
     withMembers(conv, [=, this](Result<Members> members) {
         if (!members)
@@ -260,13 +329,11 @@ void MessagingService::pushReceipt(quint64 conv, quint64 userId, quint64 deliver
         p->set_user_id(userId);
         p->set_delivered_seq(delivered);
         p->set_read_seq(read);
-        // Everyone in the conversation, the reader's other devices included (read elsewhere).
         for (quint64 user : *members)
-            for (Session *s : m_router->sessionsOfUser(user))
-                if (s->deviceId() != exceptDevice) {
-                    s->flushPushes(); // receipts must not overtake the messages they refer to
-                    s->send(f);
-                }
+            for (Session *s : m_router->sessionsOfUser(user)) {
+                s->flushPushes(); // receipts must not overtake the messages they refer to
+                s->send(f);
+            }
     });
 }
 

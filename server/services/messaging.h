@@ -1,9 +1,10 @@
 #pragma once
 // 1:1 conversations, sends, receipts (cursors), history and inbox drains.
 //
-// Work on a conversation always runs on the pool connection chosen by its id, and sends/acks use
-// group commit there: statements queued while a group is in flight are committed together, so
-// durability costs one commit per group instead of one per message.
+// Work on a conversation always runs on the pool connection chosen by its id, and sends and acks
+// use group commit there: those that arrive while that connection's previous batch is in flight
+// are stored together by one statement in one transaction, so durability costs one commit per
+// batch instead of one per message.
 #include "protocol/codec.h"
 #include "server_config.h"
 
@@ -12,10 +13,12 @@
 #include <QPointer>
 
 #include <functional>
+#include <memory>
 
 namespace tidings::server {
 
 class PgPool;
+template <typename Item> class Batcher;
 class Router;
 class Session;
 
@@ -24,6 +27,7 @@ class MessagingService : public QObject {
 public:
     MessagingService(const ServerConfig &config, PgPool *pool, Router *router,
                      QObject *parent = nullptr);
+    ~MessagingService() override;
 
     void openDirect(Session *session, quint64 requestId, const wire::OpenDirectRequest &req);
     void send(Session *session, quint64 requestId, const wire::SendRequest &req);
@@ -35,13 +39,27 @@ public:
     void sessionClosed(Session *session);
 
     quint64 storedCount() const { return m_stored; }
+    //! The largest number of sends stored by one statement so far.
+    std::size_t largestSendBatch() const;
 
 private:
+    struct SendItem {
+        QPointer<Session> session;
+        quint64 requestId, userId, deviceId, conv;
+        QString username;
+        QByteArray clientId, payload;
+    };
+    struct AckItem {
+        QPointer<Session> session;
+        quint64 requestId, userId, deviceId, conv, delivered, read;
+    };
     using Members = QList<quint64>;
+    void flushSends(int shard, std::vector<SendItem> batch, std::function<void()> done);
+    void flushAcks(int shard, std::vector<AckItem> batch, std::function<void()> done);
+    void fanOut(const SendItem &item, quint64 seq, qint64 at);
     void withMembers(quint64 conversationId, std::function<void(Result<Members>)> cb);
     void drainPage(QPointer<Session> session, quint64 afterConv, quint64 afterSeq, quint32 count);
-    void pushReceipt(quint64 conversationId, quint64 userId, quint64 delivered, quint64 read,
-                     quint64 exceptDevice);
+    void pushReceipt(quint64 conversationId, quint64 userId, quint64 delivered, quint64 read);
     qint64 now() const;
 
     ServerConfig m_config;
@@ -49,6 +67,8 @@ private:
     Router *m_router;
     QHash<quint64, Members> m_members; //!< conversation → member user ids (1:1: never changes)
     quint64 m_stored = 0;
+    std::unique_ptr<Batcher<SendItem>> m_sends;
+    std::unique_ptr<Batcher<AckItem>> m_acks;
 };
 
 } // namespace tidings::server

@@ -155,90 +155,145 @@ BEGIN
 END;
 $$;
 
--- Stores one message: idempotent on (sender device, client message id), assigns the next seq of
--- the conversation under the conversation row's lock, queues it for every other device of every
--- member. Domain failures are returned as status values (never raised) so that one bad send
--- does not abort the other sends committed in the same group.
---   status 0 stored, 1 not a member, 2 no such conversation
-CREATE FUNCTION tidings_send(p_user bigint, p_device bigint, p_conv bigint, p_client_id text,
-                             p_payload bytea, p_now timestamptz)
-RETURNS TABLE (status int, seq bigint, created_at timestamptz, duplicate boolean)
+-- Stores a batch of messages in one statement (group commit: one transaction, one WAL flush for
+-- the whole batch). Per input row (1-based idx, in arrival order):
+--   status 0 stored (seq assigned), 1 not a member, 2 no such conversation.
+-- Idempotent on (sender device, client message id): a resend, also one repeated inside the
+-- batch, returns the original seq with duplicate = true. Seqs are assigned per conversation in
+-- idx order under the conversation row's lock, inside the storing transaction: gap-free.
+-- Every other device of every member gets an inbox entry.
+CREATE FUNCTION tidings_send_batch(p_users bigint[], p_devices bigint[], p_convs bigint[],
+                                   p_client_ids text[], p_payloads bytea[], p_now timestamptz)
+RETURNS TABLE (idx bigint, status int, seq bigint, created_at timestamptz, duplicate boolean)
+-- plpgsql (not a SQL function) so the plan of this large statement is cached per session.
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_seq bigint;
-    v_created timestamptz;
+#variable_conflict use_column
 BEGIN
-    SELECT d.seq, d.created_at INTO v_seq, v_created
-    FROM send_dedup d WHERE d.device_id = p_device AND d.client_message_id = p_client_id;
-    IF FOUND THEN
-        RETURN QUERY SELECT 0, v_seq, v_created, true;
-        RETURN;
-    END IF;
-    PERFORM 1 FROM members m WHERE m.conversation_id = p_conv AND m.user_id = p_user;
-    IF NOT FOUND THEN
-        PERFORM 1 FROM conversations c WHERE c.id = p_conv;
-        RETURN QUERY SELECT CASE WHEN FOUND THEN 1 ELSE 2 END, 0::bigint, p_now, false;
-        RETURN;
-    END IF;
-    UPDATE conversations c SET last_seq = c.last_seq + 1 WHERE c.id = p_conv
-    RETURNING c.last_seq INTO v_seq;
+RETURN QUERY
+WITH input AS (
+    SELECT t.user_id, t.device_id, t.conv, t.client_id, t.payload, t.idx
+    FROM unnest(p_users, p_devices, p_convs, p_client_ids, p_payloads)
+         WITH ORDINALITY AS t(user_id, device_id, conv, client_id, payload, idx)
+),
+firsts AS (
+    SELECT DISTINCT ON (device_id, client_id) * FROM input ORDER BY device_id, client_id, idx
+),
+stored_before AS (
+    SELECT f.idx, d.seq, d.created_at
+    FROM firsts f
+    JOIN send_dedup d ON d.device_id = f.device_id AND d.client_message_id = f.client_id
+),
+allowed AS (
+    SELECT f.* FROM firsts f
+    WHERE NOT EXISTS (SELECT 1 FROM stored_before b WHERE b.idx = f.idx)
+      AND EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = f.conv AND m.user_id = f.user_id)
+),
+numbered AS (
+    SELECT a.*, row_number() OVER (PARTITION BY a.conv ORDER BY a.idx) AS rn
+    FROM allowed a
+),
+bumped AS (
+    UPDATE conversations c SET last_seq = c.last_seq + x.n
+    FROM (SELECT conv, count(*) AS n FROM numbered GROUP BY conv) x
+    WHERE c.id = x.conv
+    RETURNING c.id, c.last_seq - x.n AS base
+),
+assigned AS (
+    SELECT n.*, b.base + n.rn AS seq FROM numbered n JOIN bumped b ON b.id = n.conv
+),
+ins_messages AS (
     INSERT INTO messages (conversation_id, seq, created_at, sender_user_id, sender_device_id,
                           client_message_id, payload)
-    VALUES (p_conv, v_seq, p_now, p_user, p_device, p_client_id, p_payload);
+    SELECT conv, seq, p_now, user_id, device_id, client_id, payload FROM assigned
+),
+ins_dedup AS (
     INSERT INTO send_dedup (device_id, client_message_id, conversation_id, seq, created_at)
-    VALUES (p_device, p_client_id, p_conv, v_seq, p_now);
+    SELECT device_id, client_id, conv, seq, p_now FROM assigned
+),
+ins_inbox AS (
     INSERT INTO inbox (device_id, conversation_id, seq, created_at)
-    SELECT d.id, p_conv, v_seq, p_now
-    FROM members m JOIN devices d ON d.user_id = m.user_id
-    WHERE m.conversation_id = p_conv AND d.id <> p_device AND d.revoked_at IS NULL;
-    -- The sender's own device has the message: its cursor moves with the send.
-    INSERT INTO receipts AS r (conversation_id, device_id, delivered_seq, read_seq)
-    VALUES (p_conv, p_device, v_seq, v_seq)
-    ON CONFLICT (conversation_id, device_id) DO UPDATE
-        SET delivered_seq = GREATEST(r.delivered_seq, EXCLUDED.delivered_seq),
-            read_seq = GREATEST(r.read_seq, EXCLUDED.read_seq);
-    UPDATE members m SET delivered_seq = GREATEST(m.delivered_seq, v_seq),
-                         read_seq = GREATEST(m.read_seq, v_seq)
-    WHERE m.conversation_id = p_conv AND m.user_id = p_user;
-    RETURN QUERY SELECT 0, v_seq, p_now, false;
+    SELECT dv.id, a.conv, a.seq, p_now
+    FROM assigned a
+    JOIN members m ON m.conversation_id = a.conv
+    JOIN devices dv ON dv.user_id = m.user_id AND dv.id <> a.device_id AND dv.revoked_at IS NULL
+),
+first_result AS (
+    SELECT f.device_id, f.client_id,
+           COALESCE(a.seq, b.seq) AS seq,
+           CASE WHEN a.seq IS NOT NULL THEN p_now ELSE b.created_at END AS created_at,
+           a.seq IS NULL AND b.seq IS NOT NULL AS was_stored_before,
+           f.idx AS first_idx
+    FROM firsts f
+    LEFT JOIN assigned a ON a.idx = f.idx
+    LEFT JOIN stored_before b ON b.idx = f.idx
+)
+SELECT i.idx,
+       CASE WHEN r.seq IS NOT NULL THEN 0
+            WHEN EXISTS (SELECT 1 FROM conversations c WHERE c.id = i.conv) THEN 1
+            ELSE 2 END,
+       COALESCE(r.seq, 0),
+       COALESCE(r.created_at, p_now),
+       r.seq IS NOT NULL AND (r.was_stored_before OR r.first_idx <> i.idx)
+FROM input i
+LEFT JOIN first_result r ON r.device_id = i.device_id AND r.client_id = i.client_id
+ORDER BY i.idx;
 END;
 $$;
 
--- Advances one device's cursors (clamped to the conversation's last seq) and its user's.
--- Returns status (0 ok, 1 not a member) and the user's cursors, with changed = whether the
--- user's cursors moved (then the other members are told).
-CREATE FUNCTION tidings_ack(p_user bigint, p_device bigint, p_conv bigint, p_delivered bigint,
-                            p_read bigint)
-RETURNS TABLE (status int, delivered_seq bigint, read_seq bigint, changed boolean)
+-- Advances a batch of device cursors (clamped to each conversation's last seq) and the users'
+-- cursors (the highest over their devices). Returns one row per user cursor that moved
+-- (kind 'c', for receipt pushes) and one row per input row that was refused because the user
+-- is not a member (kind 'x', with its idx).
+CREATE FUNCTION tidings_ack_batch(p_users bigint[], p_devices bigint[], p_convs bigint[],
+                                  p_delivered bigint[], p_read bigint[])
+RETURNS TABLE (kind text, idx bigint, conversation_id bigint, user_id bigint,
+               delivered_seq bigint, read_seq bigint)
+-- plpgsql (not a SQL function) so the plan of this large statement is cached per session.
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_last bigint;
-    v_d bigint;
-    v_r bigint;
-    v_old_d bigint;
-    v_old_r bigint;
+#variable_conflict use_column
 BEGIN
-    SELECT m.delivered_seq, m.read_seq INTO v_old_d, v_old_r
-    FROM members m WHERE m.conversation_id = p_conv AND m.user_id = p_user;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT 1, 0::bigint, 0::bigint, false;
-        RETURN;
-    END IF;
-    SELECT c.last_seq INTO v_last FROM conversations c WHERE c.id = p_conv;
-    v_r := LEAST(p_read, v_last);
-    v_d := GREATEST(LEAST(p_delivered, v_last), v_r);
+-- Receipts need no synchronous commit: a cursor lost in a database crash only means the device
+-- acks again and gets a few messages twice, which it de-duplicates. Messages themselves are
+-- always committed synchronously.
+PERFORM set_config('synchronous_commit', 'off', true);
+RETURN QUERY
+WITH input AS (
+    SELECT t.* FROM unnest(p_users, p_devices, p_convs, p_delivered, p_read)
+         WITH ORDINALITY AS t(user_id, device_id, conv, delivered, rd, idx)
+),
+valid AS (
+    SELECT i.*, c.last_seq
+    FROM input i
+    JOIN members m ON m.conversation_id = i.conv AND m.user_id = i.user_id
+    JOIN conversations c ON c.id = i.conv
+),
+per_device AS (
+    SELECT conv, device_id, user_id,
+           max(LEAST(rd, last_seq)) AS r,
+           GREATEST(max(LEAST(delivered, last_seq)), max(LEAST(rd, last_seq))) AS d
+    FROM valid GROUP BY conv, device_id, user_id
+),
+up_receipts AS (
     INSERT INTO receipts AS r (conversation_id, device_id, delivered_seq, read_seq)
-    VALUES (p_conv, p_device, v_d, v_r)
+    SELECT conv, device_id, d, r FROM per_device
     ON CONFLICT (conversation_id, device_id) DO UPDATE
         SET delivered_seq = GREATEST(r.delivered_seq, EXCLUDED.delivered_seq),
-            read_seq = GREATEST(r.read_seq, EXCLUDED.read_seq);
-    IF v_d > v_old_d OR v_r > v_old_r THEN
-        UPDATE members m SET delivered_seq = GREATEST(m.delivered_seq, v_d),
-                             read_seq = GREATEST(m.read_seq, v_r)
-        WHERE m.conversation_id = p_conv AND m.user_id = p_user;
-        RETURN QUERY SELECT 0, GREATEST(v_old_d, v_d), GREATEST(v_old_r, v_r), true;
-    ELSE
-        RETURN QUERY SELECT 0, v_old_d, v_old_r, false;
-    END IF;
+            read_seq = GREATEST(r.read_seq, EXCLUDED.read_seq)
+),
+per_user AS (
+    SELECT conv, user_id, max(d) AS d, max(r) AS r FROM per_device GROUP BY conv, user_id
+),
+up_members AS (
+    UPDATE members m
+    SET delivered_seq = GREATEST(m.delivered_seq, p.d), read_seq = GREATEST(m.read_seq, p.r)
+    FROM per_user p
+    WHERE m.conversation_id = p.conv AND m.user_id = p.user_id
+      AND (p.d > m.delivered_seq OR p.r > m.read_seq)
+    RETURNING m.conversation_id, m.user_id, m.delivered_seq, m.read_seq
+)
+SELECT 'c', 0::bigint, u.conversation_id, u.user_id, u.delivered_seq, u.read_seq FROM up_members u
+UNION ALL
+SELECT 'x', i.idx, i.conv, i.user_id, 0::bigint, 0::bigint FROM input i
+WHERE NOT EXISTS (SELECT 1 FROM valid v WHERE v.idx = i.idx);
 END;
 $$;

@@ -1,0 +1,414 @@
+// tidings-load: a lean load generator on the Tidings protocol (the real codec, no client store).
+// Opens sender/receiver device pairs, runs 1:1 traffic at a fixed rate or flat out, measures
+// end-to-end latency (send → push at the receiver, both in this process) and, given the server's
+// pid, the server's CPU per message and RSS per idle connection. See docs/PERFORMANCE.md.
+#include "protocol/codec.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <unistd.h>
+#include <vector>
+
+using namespace tidings;
+using F = protocol::Frame;
+
+namespace {
+
+QElapsedTimer g_clock;
+qint64 nowNs() { return g_clock.nsecsElapsed(); }
+
+struct ProcStats {
+    double cpuSeconds = 0;
+    qint64 rssKiB = 0;
+};
+
+ProcStats readProc(qint64 pid)
+{
+    ProcStats s;
+    if (pid <= 0)
+        return s;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray line = stat.readAll();
+        const auto fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of the whole line (12 and 13 after the name).
+        if (fields.size() > 13)
+            s.cpuSeconds = double(fields[11].toLongLong() + fields[12].toLongLong()) /
+                           double(sysconf(_SC_CLK_TCK));
+    }
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (status.open(QIODevice::ReadOnly))
+        for (const QByteArray &l : status.readAll().split('\n'))
+            if (l.startsWith("VmRSS:"))
+                s.rssKiB = l.mid(6).trimmed().split(' ').value(0).toLongLong();
+    return s;
+}
+
+//! One device connection with request/response callbacks.
+class Device : public QObject {
+public:
+    explicit Device(const QUrl &url)
+    {
+        m_ws.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
+        connect(&m_ws, &QWebSocket::connected, this, [this] {
+            // QWebSocket has no API for it: reach its TCP socket to turn Nagle off.
+            if (auto *tcp = m_ws.findChild<QTcpSocket *>())
+                tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            if (onConnected)
+                onConnected();
+        });
+        connect(&m_ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &d) {
+            auto f = protocol::decodeServerFrame(d);
+            if (!f)
+                return;
+            if (f->request_id()) {
+                auto it = m_pending.find(f->request_id());
+                if (it != m_pending.end()) {
+                    auto cb = std::move(it->second);
+                    m_pending.erase(it);
+                    cb(*f);
+                }
+            } else if (onPush) {
+                onPush(*f);
+            }
+        });
+        m_ws.open(url);
+    }
+    void request(F f, std::function<void(const F &)> cb)
+    {
+        f.set_request_id(m_next++);
+        m_pending.emplace(f.request_id(), std::move(cb));
+        m_ws.sendBinaryMessage(protocol::encodeFrame(f));
+    }
+    void post(const F &f) { m_ws.sendBinaryMessage(protocol::encodeFrame(f)); }
+    std::function<void()> onConnected;
+    std::function<void(const F &)> onPush;
+    QByteArray token;
+    quint64 conv = 0;
+    quint64 sent = 0;
+    quint64 acked = 0;
+
+private:
+    QWebSocket m_ws;
+    quint64 m_next = 1;
+    std::map<quint64, std::function<void(const F &)>> m_pending;
+};
+
+struct Options {
+    QUrl url;
+    int pairs = 50;
+    double rate = 0; // messages per second in total; 0 = flat out
+    int window = 64; // flat out: messages in flight per sender
+    int seconds = 10;
+    int idle = 0;
+    qint64 serverPid = 0;
+    int payloadBytes = 100;
+    QString prefix;
+};
+
+class Load : public QObject {
+public:
+    explicit Load(Options o) : m_o(std::move(o)) {}
+
+    void start()
+    {
+        if (m_o.idle > 0)
+            return startIdle();
+        for (int i = 0; i < m_o.pairs * 2; ++i)
+            setupDevice(i);
+    }
+
+private:
+    void fail(const QString &msg)
+    {
+        std::fprintf(stderr, "tidings-load: %s\n", qPrintable(msg));
+        QCoreApplication::exit(1);
+    }
+
+    void setupDevice(int i)
+    {
+        auto *d = new Device(m_o.url);
+        d->setParent(this);
+        m_devices.push_back(d);
+        const QString name = QStringLiteral("%1u%2").arg(m_o.prefix).arg(i);
+        d->onConnected = [this, d, name] {
+            F f;
+            f.mutable_register_request()->set_username(name.toStdString());
+            f.mutable_register_request()->set_password("load-test-password");
+            d->request(f, [this, d](const F &r) {
+                if (!r.has_login_response())
+                    return fail(QStringLiteral("register failed: %1")
+                                    .arg(QString::fromStdString(r.error().detail())));
+                d->token = QByteArray::fromStdString(r.login_response().device_token());
+                if (++m_registered == int(m_devices.size()))
+                    openConversations();
+            });
+        };
+        d->onPush = [this, d](const F &f) { onPush(d, f); };
+    }
+
+    void openConversations()
+    {
+        for (int p = 0; p < m_o.pairs; ++p) {
+            Device *sender = m_devices[2 * p];
+            F f;
+            f.mutable_open_direct_request()->set_username(
+                QStringLiteral("%1u%2").arg(m_o.prefix).arg(2 * p + 1).toStdString());
+            sender->request(f, [this, sender](const F &r) {
+                if (!r.has_conversation_info())
+                    return fail(QStringLiteral("open direct failed"));
+                sender->conv = r.conversation_info().conversation_id();
+                if (++m_opened == m_o.pairs)
+                    QTimer::singleShot(500, this, [this] { run(); });
+            });
+        }
+    }
+
+    void run()
+    {
+        std::fprintf(stderr, "tidings-load: %d pairs ready, running %d s %s\n", m_o.pairs,
+                     m_o.seconds,
+                     m_o.rate > 0 ? qPrintable(QStringLiteral("at %1 msg/s").arg(m_o.rate))
+                                  : "flat out");
+        m_before = readProc(m_o.serverPid);
+        m_startNs = nowNs();
+        m_running = true;
+        if (m_o.rate > 0) {
+            auto *tick = new QTimer(this);
+            tick->setTimerType(Qt::PreciseTimer);
+            connect(tick, &QTimer::timeout, this, [this] { paceTick(); });
+            tick->start(1);
+        } else {
+            for (int p = 0; p < m_o.pairs; ++p)
+                for (int w = 0; w < m_o.window; ++w)
+                    sendOne(m_devices[2 * p]);
+        }
+        QTimer::singleShot(m_o.seconds * 1000, this, [this] { finish(); });
+    }
+
+    void paceTick()
+    {
+        if (!m_running)
+            return;
+        const double elapsed = double(nowNs() - m_startNs) / 1e9;
+        const quint64 due = quint64(elapsed * m_o.rate);
+        while (m_sent < due)
+            sendOne(m_devices[2 * (m_sent % quint64(m_o.pairs))]);
+    }
+
+    void sendOne(Device *sender)
+    {
+        if (!m_running)
+            return;
+        ++m_sent;
+        F f;
+        auto *s = f.mutable_send_request();
+        s->set_conversation_id(sender->conv);
+        s->set_client_message_id(std::to_string(++sender->sent));
+        std::string payload(size_t(std::max(16, m_o.payloadBytes)), 'x');
+        const qint64 t = nowNs();
+        std::memcpy(payload.data(), &t, sizeof t);
+        s->set_payload(payload);
+        sender->request(f, [this, sender, t](const F &r) {
+            if (!r.has_send_ack()) {
+                ++m_errors;
+                return;
+            }
+            ++m_acked;
+            m_ackLatenciesUs.push_back(double(nowNs() - t) / 1000.0);
+            if (m_o.rate <= 0)
+                sendOne(sender); // keep the window full
+        });
+    }
+
+    void onPush(Device *d, const F &f)
+    {
+        if (!f.has_message_push())
+            return;
+        const qint64 t = nowNs();
+        quint64 conv = 0, last = 0;
+        for (const auto &m : f.message_push().messages()) {
+            qint64 sentAt = 0;
+            if (m.payload().size() >= sizeof sentAt)
+                std::memcpy(&sentAt, m.payload().data(), sizeof sentAt);
+            if (m_running && sentAt >= m_startNs) {
+                m_latenciesUs.push_back(double(t - sentAt) / 1000.0);
+                ++m_delivered;
+            }
+            conv = m.conversation_id();
+            last = std::max<quint64>(last, m.seq());
+        }
+        if (conv) {
+            F ack;
+            ack.mutable_delivery_ack()->set_conversation_id(conv);
+            ack.mutable_delivery_ack()->set_seq(last);
+            d->post(ack);
+        }
+    }
+
+    void finish()
+    {
+        m_running = false;
+        const double secs = double(nowNs() - m_startNs) / 1e9;
+        const ProcStats after = readProc(m_o.serverPid);
+        std::sort(m_latenciesUs.begin(), m_latenciesUs.end());
+        std::sort(m_ackLatenciesUs.begin(), m_ackLatenciesUs.end());
+        auto pctOf = [](const std::vector<double> &v, double p) {
+            if (v.empty())
+                return 0.0;
+            return v[std::min(v.size() - 1, size_t(p * double(v.size())))] / 1000.0;
+        };
+        auto pct = [&](double p) { return pctOf(m_latenciesUs, p); };
+        QJsonObject out{{"mode", m_o.rate > 0 ? "fixed-rate" : "flat-out"},
+                        {"pairs", m_o.pairs},
+                        {"seconds", secs},
+                        {"sent", double(m_sent)},
+                        {"stored_acks", double(m_acked)},
+                        {"delivered", double(m_delivered)},
+                        {"errors", double(m_errors)},
+                        {"delivered_per_s", double(m_delivered) / secs},
+                        {"stored_per_s", double(m_acked) / secs},
+                        {"latency_p50_ms", pct(0.50)},
+                        {"latency_p99_ms", pct(0.99)},
+                        {"latency_max_ms", pct(1.0)},
+                        {"stored_ack_p50_ms", pctOf(m_ackLatenciesUs, 0.5)},
+                        {"stored_ack_p99_ms", pctOf(m_ackLatenciesUs, 0.99)}};
+        if (m_o.rate > 0)
+            out["target_rate"] = m_o.rate;
+        if (m_o.serverPid > 0 && m_delivered > 0) {
+            const double cpu = after.cpuSeconds - m_before.cpuSeconds;
+            out["server_cpu_s"] = cpu;
+            out["server_cpu_us_per_msg"] = cpu * 1e6 / double(m_delivered);
+            out["server_rss_kib"] = double(after.rssKiB);
+        }
+        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);
+        QCoreApplication::exit(0);
+    }
+
+    void startIdle()
+    {
+        // One account; every idle connection authenticates with its token (as a device would).
+        auto *first = new Device(m_o.url);
+        first->setParent(this);
+        first->onConnected = [this, first] {
+            F f;
+            f.mutable_register_request()->set_username(
+                QStringLiteral("%1idle").arg(m_o.prefix).toStdString());
+            f.mutable_register_request()->set_password("load-test-password");
+            first->request(f, [this](const F &r) {
+                if (!r.has_login_response())
+                    return fail(QStringLiteral("register failed"));
+                m_token = QByteArray::fromStdString(r.login_response().device_token());
+                QTimer::singleShot(300, this, [this] {
+                    m_before = readProc(m_o.serverPid);
+                    openIdle(0);
+                });
+            });
+        };
+    }
+
+    void openIdle(int from)
+    {
+        // In batches, so the server's accept queue never overflows.
+        const int batch = 200;
+        const int to = std::min(m_o.idle, from + batch);
+        auto remaining = std::make_shared<int>(to - from);
+        for (int i = from; i < to; ++i) {
+            auto *d = new Device(m_o.url);
+            d->setParent(this);
+            d->onConnected = [this, d, remaining, to] {
+                F f;
+                f.mutable_auth_request()->set_device_token(m_token.toStdString());
+                d->request(f, [this, remaining, to](const F &r) {
+                    if (!r.has_auth_response())
+                        ++m_errors;
+                    if (--*remaining == 0) {
+                        if (to < m_o.idle)
+                            openIdle(to);
+                        else
+                            QTimer::singleShot(2000, this, [this] { finishIdle(); });
+                    }
+                });
+            };
+        }
+    }
+
+    void finishIdle()
+    {
+        const ProcStats after = readProc(m_o.serverPid);
+        const double perConn = double(after.rssKiB - m_before.rssKiB) * 1024.0 / m_o.idle;
+        QJsonObject out{{"mode", "idle"},
+                        {"connections", m_o.idle},
+                        {"errors", double(m_errors)},
+                        {"server_rss_before_kib", double(m_before.rssKiB)},
+                        {"server_rss_after_kib", double(after.rssKiB)},
+                        {"bytes_per_idle_connection", perConn}};
+        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);
+        QCoreApplication::exit(0);
+    }
+
+    Options m_o;
+    std::vector<Device *> m_devices;
+    int m_registered = 0;
+    int m_opened = 0;
+    bool m_running = false;
+    qint64 m_startNs = 0;
+    quint64 m_sent = 0, m_acked = 0, m_delivered = 0, m_errors = 0;
+    std::vector<double> m_latenciesUs;
+    std::vector<double> m_ackLatenciesUs; //!< send → "stored" ack
+    ProcStats m_before;
+    QByteArray m_token;
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    g_clock.start();
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Tidings load generator"));
+    p.addHelpOption();
+    p.addOption({"server", "Server URL.", "URL"});
+    p.addOption({"pairs", "Sender/receiver device pairs.", "N", "50"});
+    p.addOption({"rate", "Total messages per second (0 = flat out).", "R", "0"});
+    p.addOption({"window", "Flat out: messages in flight per sender.", "N", "64"});
+    p.addOption({"seconds", "Duration of the run.", "S", "10"});
+    p.addOption({"idle", "Instead: open N idle authenticated connections and report RSS.", "N",
+                 "0"});
+    p.addOption({"server-pid", "Server pid for CPU and RSS figures.", "PID", "0"});
+    p.addOption({"payload", "Payload bytes per message.", "B", "100"});
+    p.addOption({"prefix", "Username prefix (unique per run on one database).", "P", "load"});
+    p.process(app);
+    Options o;
+    o.url = QUrl(p.value("server"));
+    o.pairs = std::max(1, p.value("pairs").toInt());
+    o.rate = p.value("rate").toDouble();
+    o.window = std::max(1, p.value("window").toInt());
+    o.seconds = std::max(1, p.value("seconds").toInt());
+    o.idle = p.value("idle").toInt();
+    o.serverPid = p.value("server-pid").toLongLong();
+    o.payloadBytes = p.value("payload").toInt();
+    o.prefix = p.value("prefix");
+    if (!o.url.isValid() || o.url.scheme() != QLatin1String("ws")) {
+        std::fprintf(stderr, "tidings-load: --server ws://HOST:PORT is required\n");
+        return 2;
+    }
+    Load load(o);
+    QTimer::singleShot(0, &load, [&] { load.start(); });
+    return app.exec();
+}
