@@ -220,7 +220,7 @@ void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::M
         afterAdvance(adv, true);
 }
 
-void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool fromPush) {
+void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced) {
     for (const auto &[clientId, seq] : adv.confirmedOwn) {
         m_queue.removeIf([&](const OutboxEntry &e) { return e.clientMessageId == clientId; });
         emit messageStored(clientId, adv.conversationId, seq, true);
@@ -231,7 +231,8 @@ void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool fromPush) {
     // earlier ack was lost.
     const quint64 last = adv.lastContiguousSeq;
     const bool advanced = last > m_deliveryAcked.value(adv.conversationId, 0);
-    if (last > 0 && (!adv.released.isEmpty() || (fromPush && (advanced || adv.duplicates > 0))))
+    if (last > 0 &&
+        (!adv.released.isEmpty() || (ackIfAdvanced && (advanced || adv.duplicates > 0))))
         sendDeliveryAck(adv.conversationId, last);
     if (adv.hasHeld && m_drained)
         scheduleGapCheck();
@@ -370,7 +371,7 @@ void SyncEngine::onHistory(quint64 conversationId, quint64 afterSeq, quint64 unt
             emit storageFailed(adv.error());
             return;
         }
-        afterAdvance(*adv, false);
+        afterAdvance(*adv, true);
     }
     if (response.has_more() && covered > afterSeq) {
         requestHistory(conversationId, covered, untilSeq);

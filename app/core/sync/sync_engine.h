@@ -76,7 +76,8 @@ private:
     void onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result);
     void flushAcks();
     void handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages);
-    void afterAdvance(const ConversationAdvance &adv, bool fromPush);
+    //! ackIfAdvanced: false for my own send acks (nothing new arrived for this device).
+    void afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced);
     void applyReceipt(const wire::ReceiptPush &receipt);
     void checkGaps();
     void scheduleGapCheck();

@@ -192,6 +192,29 @@ private slots:
         QVERIFY(idle.count() >= 1);
     }
 
+    void emptyHistoryPageAdvancesPastMissingSeqs() {
+        m_engine->handlePush(push({1}));
+        // My own message got seq 3; seq 2 is not available to this device.
+        m_engine->enqueueTexts(kConv, {QStringLiteral("mine")});
+        auto send = m_sink->takeRequests();
+        send[0].handler(sendAck(send[0].frame, 3));
+        QTRY_COMPARE(*m_store->outboxSize(), 0);
+        m_sink->takePosted();
+        m_engine->handlePush(drained());
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        QCOMPARE(reqs[0].frame.history_request().until_seq(), quint64(2));
+        Frame resp;
+        resp.set_request_id(reqs[0].frame.request_id());
+        resp.mutable_history_response(); // nothing for this device
+        reqs[0].handler(resp);
+        QCOMPARE((*m_store->conversation(kConv))->lastContiguousSeq, quint64(3));
+        QCOMPARE(deliveryAcks(m_sink->takePosted()),
+                 (QList<std::pair<quint64, quint64>>{{kConv, 3}}));
+        QVERIFY(m_sink->requests.isEmpty()); // no request loop
+        QVERIFY(!m_engine->isBusy());
+    }
+
     void liveHoleAfterDrainIsFetchedAfterGrace() {
         m_engine->handlePush(drained());
         m_engine->handlePush(push({1, 3}));
