@@ -157,7 +157,8 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                         PgQuery{"WITH u AS (INSERT INTO users (username, display_name, "
                                 "password_hash) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
                                 "NOTHING RETURNING id), "
-                                "d AS (INSERT INTO devices (user_id, name) SELECT id, $4 FROM u "
+                                "d AS (INSERT INTO devices (user_id, name, created_at) SELECT id, $4, "
+                                "to_timestamp($6::double precision / 1000) FROM u "
                                 "RETURNING id, user_id), "
                                 "t AS (INSERT INTO device_tokens (token_hash, device_id) "
                                 "SELECT $5, id FROM d RETURNING device_id) "
@@ -168,7 +169,8 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                             .arg(display)
                             .arg(hash)
                             .arg(deviceName)
-                            .argBytes(hashToken(token)),
+                            .argBytes(hashToken(token))
+                            .arg(now()),
                         [=](PgResult r) {
                             if (!r.ok())
                                 return cb(internal(r));
@@ -241,7 +243,8 @@ void AccountService::createDevice(quint64 userId, const QString &username,
                                   const QString &deviceName, Callback cb)
 {
     const QByteArray token = randomToken();
-    m_pool->any()->exec(PgQuery{"WITH d AS (INSERT INTO devices (user_id, name) VALUES ($1, $2) "
+    m_pool->any()->exec(PgQuery{"WITH d AS (INSERT INTO devices (user_id, name, created_at) VALUES ($1, $2, "
+                                "to_timestamp($4::double precision / 1000)) "
                                 "RETURNING id), "
                                 "t AS (INSERT INTO device_tokens (token_hash, device_id) "
                                 "SELECT $3, id FROM d RETURNING device_id) "
@@ -250,7 +253,8 @@ void AccountService::createDevice(quint64 userId, const QString &username,
                                 {}}
                             .arg(userId)
                             .arg(deviceName)
-                            .argBytes(hashToken(token)),
+                            .argBytes(hashToken(token))
+                            .arg(now()),
                         [=](PgResult r) {
                             if (!r.ok() || r.rows() == 0)
                                 return cb(internal(r));

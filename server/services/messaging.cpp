@@ -342,6 +342,7 @@ void MessagingService::history(Session *session, quint64 requestId,
 {
     const quint64 conv = req.conversation_id();
     const quint64 userId = session->userId();
+    const quint64 deviceId = session->deviceId();
     const quint32 limit = req.limit() ? req.limit() : limits::kDefaultHistoryLimit;
     const quint64 until = req.until_seq() ? req.until_seq() : quint64(INT64_MAX);
     const quint64 after = req.after_seq();
@@ -357,13 +358,17 @@ void MessagingService::history(Session *session, quint64 requestId,
         db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns +
                              " FROM messages m JOIN users u ON u.id = m.sender_user_id "
                              "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 "
+                             // A device sees what was sent since it was added (as its inbox
+                             // does): older ciphertexts were never encrypted to it.
+                             " AND m.created_at >= (SELECT created_at FROM devices WHERE id = $5) "
                              "ORDER BY m.seq LIMIT $4",
                          {},
                          {}}
                      .arg(conv)
                      .arg(after)
                      .arg(until)
-                     .arg(qint64(limit) + 1),
+                     .arg(qint64(limit) + 1)
+                     .arg(deviceId),
                  [=](PgResult r) {
                      if (!guard)
                          return;

@@ -299,6 +299,16 @@ private slots:
         r = bob->request(h);
         QCOMPARE(r->history_response().messages_size(), 2);
         QVERIFY(!r->history_response().has_more());
+        // A device added later sees history from its own start only, like its inbox.
+        RawClient later(m_server->url());
+        QVERIFY(later.connectNow());
+        QVERIFY(later.login(bobName, "password1")->has_login_response());
+        QVERIFY(alice->send(conv, "h-6")->has_send_ack());
+        req->set_after_seq(0);
+        req->set_until_seq(0);
+        r = later.request(h);
+        QCOMPARE(r->history_response().messages_size(), 1);
+        QCOMPARE(r->history_response().messages(0).seq(), quint64(6));
     }
 };
 
