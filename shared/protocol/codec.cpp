@@ -25,6 +25,10 @@ const char *errorCodeName(ErrorCode code)
     case ErrorCode::AlreadyAuthenticated: return "ALREADY_AUTHENTICATED";
     case ErrorCode::StaleDevices: return "STALE_DEVICES";
     case ErrorCode::Forbidden: return "FORBIDDEN";
+    case ErrorCode::NotAdmin: return "NOT_ADMIN";
+    case ErrorCode::GroupFull: return "GROUP_FULL";
+    case ErrorCode::NotAGroup: return "NOT_A_GROUP";
+    case ErrorCode::NoSuchDevice: return "NO_SUCH_DEVICE";
     case ErrorCode::Network: return "NETWORK";
     case ErrorCode::Timeout: return "TIMEOUT";
     case ErrorCode::Storage: return "STORAGE";
@@ -48,7 +52,9 @@ static_assert(int(wire::ERROR_RATE_LIMITED) == int(ErrorCode::RateLimited));
 static_assert(int(wire::ERROR_NOT_MEMBER) == int(ErrorCode::NotMember));
 static_assert(int(wire::ERROR_INTERNAL) == int(ErrorCode::Internal));
 static_assert(int(wire::ERROR_FORBIDDEN) == int(ErrorCode::Forbidden));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::Forbidden),
+static_assert(int(wire::ERROR_NOT_ADMIN) == int(ErrorCode::NotAdmin));
+static_assert(int(wire::ERROR_NO_SUCH_DEVICE) == int(ErrorCode::NoSuchDevice));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::NoSuchDevice),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {
@@ -91,6 +97,15 @@ Status validateDeviceName(const std::string &name)
 {
     if (name.size() > size_t(limits::kMaxDeviceNameBytes))
         return tooLarge("device name longer than 64 bytes");
+    return {};
+}
+
+Status validateGroupName(const std::string &name)
+{
+    if (name.size() > size_t(limits::kMaxGroupNameBytes))
+        return tooLarge("group name longer than 64 bytes");
+    if (QString::fromStdString(name).trimmed().isEmpty())
+        return bad("group name missing");
     return {};
 }
 
@@ -183,6 +198,63 @@ Status validateClientFrame(const Frame &f)
             return bad("until_seq must be above after_seq");
         return {};
     }
+    case Frame::kCreateGroupRequest: {
+        const auto &g = f.create_group_request();
+        if (auto s = validateGroupName(g.name()); !s)
+            return s;
+        if (g.usernames_size() > limits::kMaxGroupMembers - 1)
+            return Error{ErrorCode::GroupFull, QStringLiteral("a group holds at most 500 members")};
+        for (const auto &u : g.usernames())
+            if (auto s = validateUsernameField(u); !s)
+                return s;
+        return {};
+    }
+    case Frame::kGroupChangeRequest: {
+        const auto &g = f.group_change_request();
+        if (g.conversation_id() == 0)
+            return bad("conversation_id missing");
+        switch (g.action()) {
+        case wire::GroupChangeRequest::ACTION_LEAVE:
+            return {};
+        case wire::GroupChangeRequest::ACTION_RENAME:
+            return validateGroupName(g.name());
+        case wire::GroupChangeRequest::ACTION_ADD:
+        case wire::GroupChangeRequest::ACTION_REMOVE:
+        case wire::GroupChangeRequest::ACTION_PROMOTE:
+        case wire::GroupChangeRequest::ACTION_DEMOTE:
+            return validateUsernameField(g.username());
+        default:
+            return bad("unknown group action");
+        }
+    }
+    case Frame::kGroupInfoRequest:
+        return f.group_info_request().conversation_id() ? Status() : bad("conversation_id missing");
+    case Frame::kReadersRequest:
+        return validateConversationSeq(f.readers_request().conversation_id(),
+                                       f.readers_request().seq());
+    case Frame::kDevicesRequest:
+    case Frame::kContactsRequest:
+        return {};
+    case Frame::kRevokeDeviceRequest:
+        return f.revoke_device_request().device_id() ? Status() : bad("device_id missing");
+    case Frame::kPresenceSubscribeRequest: {
+        const auto &p = f.presence_subscribe_request();
+        if (p.usernames_size() > limits::kMaxPresenceSubscriptions)
+            return tooLarge("at most 100 presence subscriptions");
+        for (const auto &u : p.usernames())
+            if (auto s = validateUsernameField(u); !s)
+                return s;
+        return {};
+    }
+    case Frame::kSetPrivacyRequest:
+        return wire::Visibility_IsValid(f.set_privacy_request().last_seen()) ? Status()
+                                                                             : bad("unknown visibility");
+    case Frame::kTypingRequest:
+        return f.typing_request().conversation_id() ? Status() : bad("conversation_id missing");
+    case Frame::kContactRequest:
+        if (!wire::ContactRequest::Action_IsValid(f.contact_request().action()))
+            return bad("unknown contact action");
+        return validateUsernameField(f.contact_request().username());
     case Frame::BODY_NOT_SET:
         return Error{ErrorCode::UnknownFrame, QStringLiteral("frame type not known to this server")};
     default:
@@ -216,9 +288,18 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes)
     case Frame::kAuthResponse:
     case Frame::kPong:
     case Frame::kConversationInfo:
+        if (f.conversation_info().members_size() > limits::kMaxGroupMembers)
+            return tooLarge("too many members");
+        break;
     case Frame::kSendAck:
     case Frame::kInboxDrained:
     case Frame::kReceiptPush:
+    case Frame::kReadersResponse:
+    case Frame::kDevicesResponse:
+    case Frame::kPresenceResponse:
+    case Frame::kPresencePush:
+    case Frame::kTypingPush:
+    case Frame::kContactsResponse:
         break;
     case Frame::kMessagePush:
         if (f.message_push().messages_size() > limits::kMaxMessagesPerPush)

@@ -24,6 +24,13 @@ inline constexpr std::uint32_t kMaxHistoryLimit = 500;
 inline constexpr std::uint32_t kDefaultHistoryLimit = 100;
 //! Messages per MessagePush frame (inbox drains are paged by this).
 inline constexpr int kMaxMessagesPerPush = 256;
+//! Members of one group, the creator included.
+inline constexpr int kMaxGroupMembers = 500;
+inline constexpr int kMaxGroupNameBytes = 64;
+//! Users one connection may watch the presence of (the open chats, not the whole address book).
+inline constexpr int kMaxPresenceSubscriptions = 100;
+//! A typing indicator lives this long without a refresh.
+inline constexpr int kTypingExpiryMs = 5000;
 //! Bad frames tolerated on one connection before it is closed.
 inline constexpr int kMaxBadFrames = 8;
 

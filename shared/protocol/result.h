@@ -29,6 +29,10 @@ enum class ErrorCode : int {
     AlreadyAuthenticated = 15,
     StaleDevices = 16,
     Forbidden = 17,
+    NotAdmin = 18,
+    GroupFull = 19,
+    NotAGroup = 20,
+    NoSuchDevice = 21,
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,
