@@ -98,7 +98,8 @@ void Gateway::checkHeartbeats()
         if (s->state() == Session::State::Authenticated) {
             if (silent > m_config.idleTimeoutMs)
                 s->close(QStringLiteral("heartbeat timeout"));
-        } else if (silent > m_config.authTimeoutMs) {
+        } else if (now - s->connectedAtMs() > m_config.authTimeoutMs) {
+            // Counted from the connection's start: pings do not keep an anonymous socket open.
             s->close(QStringLiteral("authentication timeout"));
         }
     }

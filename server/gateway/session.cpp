@@ -13,6 +13,7 @@ Session::Session(QWebSocket *socket, Gateway *gateway)
     , m_socket(socket)
     , m_gateway(gateway)
     , m_lastActivityMs(gateway->nowMs())
+    , m_connectedAtMs(m_lastActivityMs)
 {
     m_socket->setParent(this);
     // Enforced by QtWebSockets before it buffers the message: no allocation past the limit.
@@ -49,6 +50,9 @@ void Session::queueMessage(const wire::Message &message)
 {
     if (m_state != State::Authenticated)
         return;
+    if (m_pushQueueBytes + message.payload().size() > limits::kMaxPushPayloadBytes)
+        flushPushes();
+    m_pushQueueBytes += message.payload().size();
     m_pushQueue.push_back(message);
     if (int(m_pushQueue.size()) >= limits::kMaxMessagesPerPush) {
         flushPushes();
@@ -71,6 +75,7 @@ void Session::flushPushes()
     for (auto &m : m_pushQueue)
         *push->add_messages() = std::move(m);
     m_pushQueue.clear();
+    m_pushQueueBytes = 0;
     send(f);
 }
 

@@ -28,6 +28,7 @@ public:
     quint64 deviceId() const { return m_deviceId; }
     const QString &username() const { return m_username; }
     qint64 lastActivityMs() const { return m_lastActivityMs; }
+    qint64 connectedAtMs() const { return m_connectedAtMs; }
     QString peer() const;
 
     void send(const protocol::Frame &frame);
@@ -56,6 +57,8 @@ private:
     quint64 m_deviceId = 0;
     QString m_username;
     qint64 m_lastActivityMs = 0;
+    qint64 m_connectedAtMs = 0;
+    std::size_t m_pushQueueBytes = 0;
     int m_badFrames = 0;
     std::vector<wire::Message> m_pushQueue;
     bool m_flushScheduled = false;

@@ -378,9 +378,14 @@ void MessagingService::history(Session *session, quint64 requestId,
                      out->set_request_id(requestId);
                      auto *h = out->mutable_history_response();
                      const int n = std::min(r.rows(), int(limit));
-                     for (int i = 0; i < n; ++i)
-                         readMessage(r, i, h->add_messages());
-                     h->set_has_more(r.rows() > int(limit));
+                     std::size_t bytes = 0;
+                     int taken = 0;
+                     for (; taken < n && bytes < limits::kMaxPushPayloadBytes; ++taken) {
+                         readMessage(r, taken, h->add_messages());
+                         bytes += h->messages(taken).payload().size();
+                     }
+                     // Cut by bytes as well as by count: the rest is the next page.
+                     h->set_has_more(r.rows() > taken);
                      db->exec(PgQuery{"SELECT user_id, delivered_seq, read_seq FROM members "
                                       "WHERE conversation_id = $1",
                                       {},
@@ -439,12 +444,17 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
                 return;
             }
             const int n = r.rows();
-            if (n > 0) {
-                protocol::Frame f;
-                auto *push = f.mutable_message_push();
-                for (int i = 0; i < n; ++i)
-                    readMessage(r, i, push->add_messages());
-                session->send(f);
+            protocol::Frame f;
+            std::size_t bytes = 0;
+            for (int i = 0; i < n; ++i) {
+                auto *m = f.mutable_message_push()->add_messages();
+                readMessage(r, i, m);
+                bytes += m->payload().size();
+                if (bytes >= limits::kMaxPushPayloadBytes || i == n - 1) {
+                    session->send(f); // frames stay under the client's frame limit
+                    f.Clear();
+                    bytes = 0;
+                }
             }
             if (n == page) {
                 drainPage(session, quint64(r.int64(n - 1, 0)), quint64(r.int64(n - 1, 1)),

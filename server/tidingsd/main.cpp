@@ -1,6 +1,7 @@
 // tidingsd: parses flags, starts the embedded PostgreSQL when no --database-url is given, runs
 // the Server until SIGTERM/SIGINT.
 #include "db/embedded_postgres.h"
+#include "protocol/codec.h"
 #include "server.h"
 #include "util/unix_signals.h"
 
@@ -17,6 +18,7 @@ using namespace tidings::server;
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    tidings::protocol::discardProtobufLogs();
     app.setApplicationName(QStringLiteral("tidingsd"));
     app.setApplicationVersion(QStringLiteral(TIDINGS_VERSION));
 

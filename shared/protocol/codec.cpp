@@ -2,6 +2,8 @@
 
 #include "protocol/limits.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 namespace tidings {
 
 const char *errorCodeName(ErrorCode code)
@@ -317,6 +319,8 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes)
         for (const auto &m : f.history_response().messages()) {
             if (m.conversation_id() == 0 || m.seq() == 0)
                 return bad("message without conversation or seq");
+            if (m.payload().size() > limits::kMaxPayloadBytes)
+                return tooLarge("payload larger than 64 KiB");
         }
         break;
     default:
@@ -324,6 +328,8 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes)
     }
     return f;
 }
+
+void discardProtobufLogs() { google::protobuf::SetLogHandler(nullptr); }
 
 QByteArray encodeFrame(const Frame &frame)
 {

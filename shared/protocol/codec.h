@@ -27,6 +27,10 @@ bool isValidUsername(QStringView username);
 //! The canonical form the server stores (lower case); validate the result with isValidUsername.
 QString normalizeUsername(QStringView username);
 
+//! libprotobuf logs an error line for every string with invalid UTF-8 it parses: a peer could
+//! flood the log. Processes that parse untrusted frames call this once at start.
+void discardProtobufLogs();
+
 Frame makeError(quint64 requestId, ErrorCode code, const QString &detail, quint32 retryAfterMs = 0);
 wire::ErrorCode toWire(ErrorCode code);
 ErrorCode fromWire(wire::ErrorCode code);

@@ -24,6 +24,9 @@ inline constexpr std::uint32_t kMaxHistoryLimit = 500;
 inline constexpr std::uint32_t kDefaultHistoryLimit = 100;
 //! Messages per MessagePush frame (inbox drains are paged by this).
 inline constexpr int kMaxMessagesPerPush = 256;
+//! Payload bytes the server puts into one push or history frame; the next message starts a new
+//! frame (or page). 64 KiB payloads times 256 messages would otherwise exceed the frame limit.
+inline constexpr std::size_t kMaxPushPayloadBytes = 1024 * 1024;
 //! Members of one group, the creator included.
 inline constexpr int kMaxGroupMembers = 500;
 inline constexpr int kMaxGroupNameBytes = 64;

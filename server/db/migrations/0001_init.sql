@@ -182,6 +182,7 @@ stored_before AS (
     SELECT f.idx, d.seq, d.created_at
     FROM firsts f
     JOIN send_dedup d ON d.device_id = f.device_id AND d.client_message_id = f.client_id
+                     AND d.conversation_id = f.conv
 ),
 allowed AS (
     SELECT f.* FROM firsts f
@@ -207,8 +208,11 @@ ins_messages AS (
     SELECT conv, seq, p_now, user_id, device_id, client_id, payload FROM assigned
 ),
 ins_dedup AS (
+    -- A client reusing one id in two conversations gets two messages; the conflict must not
+    -- abort the batch (other people's sends share it).
     INSERT INTO send_dedup (device_id, client_message_id, conversation_id, seq, created_at)
     SELECT device_id, client_id, conv, seq, p_now FROM assigned
+    ON CONFLICT DO NOTHING
 ),
 ins_inbox AS (
     INSERT INTO inbox (device_id, conversation_id, seq, created_at)
