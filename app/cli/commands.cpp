@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include "cli/args.h"
 #include "cli/output.h"
 #include "core/logging.h"
 #include "protocol/codec.h"
@@ -14,56 +15,6 @@ namespace tidings::cli {
 using client::Client;
 
 namespace {
-
-Error usage(const QString &detail) {
-    return Error{ErrorCode::Usage, detail};
-}
-
-//! Splits "--name value" / "--name=value" options from positionals.
-struct ParsedArgs {
-    QStringList positional;
-    QHash<QString, QString> options;
-};
-
-Result<ParsedArgs> parseArgs(const QStringList &args, const QStringList &known) {
-    ParsedArgs out;
-    bool onlyPositional = false;
-    for (int i = 1; i < args.size(); ++i) {
-        const QString &a = args[i];
-        if (onlyPositional || !a.startsWith(u"--") || a.size() == 2) {
-            if (a == u"--" && !onlyPositional) {
-                onlyPositional = true;
-                continue;
-            }
-            out.positional.append(a);
-            continue;
-        }
-        QString name = a.mid(2);
-        QString value;
-        if (const int eq = name.indexOf(u'='); eq >= 0) {
-            value = name.mid(eq + 1);
-            name = name.left(eq);
-        } else {
-            if (i + 1 >= args.size())
-                return usage(QStringLiteral("--%1 needs a value").arg(name));
-            value = args[++i];
-        }
-        if (!known.contains(name))
-            return usage(QStringLiteral("unknown option --%1 for %2").arg(name, args[0]));
-        out.options.insert(name, value);
-    }
-    return out;
-}
-
-Result<int> intOption(const ParsedArgs &p, const QString &name, int fallback, int min) {
-    if (!p.options.contains(name))
-        return fallback;
-    bool ok = false;
-    const int v = p.options.value(name).toInt(&ok);
-    if (!ok || v < min)
-        return usage(QStringLiteral("--%1 must be an integer >= %2").arg(name).arg(min));
-    return v;
-}
 
 QString deviceName() {
     const QString host = QSysInfo::machineHostName();
@@ -80,11 +31,26 @@ QString usageText() {
         "usage: tidings-cli --profile DIR [--server ws://HOST:PORT] [--verbose] COMMAND\n"
         "  register USERNAME            (password: first line of stdin)\n"
         "  login USERNAME               (password: first line of stdin)\n"
-        "  send USERNAME TEXT [--timeout-ms MS]\n"
-        "  send USERNAME --count N --prefix P [--timeout-ms MS]\n"
-        "  receive [--until-count N] [--wait-ms MS]\n"
-        "  read USERNAME [--timeout-ms MS]\n"
-        "  history USERNAME [--limit N] [--wait-ms MS]\n");
+        "  send USERNAME|--group GROUP TEXT [--timeout-ms MS]\n"
+        "  send USERNAME|--group GROUP --count N --prefix P [--timeout-ms MS]\n"
+        "  receive [--until-count N] [--wait-ms MS] [--typing]\n"
+        "  read USERNAME|--group GROUP [--timeout-ms MS]\n"
+        "  history USERNAME|--group GROUP [--limit N] [--wait-ms MS]\n"
+        "  conversations                (kind, name or peer, unread count)\n"
+        "  group create NAME [USER...]\n"
+        "  group add|remove|promote|demote GROUP USER\n"
+        "  group leave GROUP\n"
+        "  group rename GROUP NAME\n"
+        "  group info GROUP\n"
+        "  readers GROUP|USERNAME SEQ\n"
+        "  devices\n"
+        "  devices revoke DEVICE\n"
+        "  presence USER... [--follow-ms MS]\n"
+        "  privacy [last-seen everyone|contacts|nobody]\n"
+        "  typing USERNAME|--group GROUP [--stop]\n"
+        "  contacts [add|remove USER]\n"
+        "  block|unblock USER\n"
+        "GROUP is the numeric id printed by 'group create' (under \"group\").\n");
 }
 
 // --- Command ---------------------------------------------------------------------------------
@@ -171,9 +137,11 @@ void AccountCommand::start() {
 
 // --- read ------------------------------------------------------------------------------------
 
-ReadCommand::ReadCommand(Profile *p, GlobalOptions g, QString username, int timeoutMs)
+ReadCommand::ReadCommand(Profile *p, GlobalOptions g, QString username, int timeoutMs,
+                         quint64 groupId)
     : Command(p, std::move(g))
-    , m_username(std::move(username)) {
+    , m_username(std::move(username))
+    , m_groupId(groupId) {
     m_timeout.setSingleShot(true);
     m_timeout.setInterval(timeoutMs);
 }
@@ -189,6 +157,18 @@ void ReadCommand::start() {
         return;
     }
     connect(client(), &Client::syncIdle, this, &ReadCommand::readWhenIdle);
+    if (m_groupId != 0) {
+        // Also proves membership and stores the group if this device has not seen it yet.
+        client()->groupInfo(m_groupId, [this](Result<client::ConversationInfo> r) {
+            if (!r) {
+                fail(r.error());
+                return;
+            }
+            m_conversationId = m_groupId;
+            readWhenIdle();
+        });
+        return;
+    }
     client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
         if (!r) {
             fail(r.error());
@@ -214,9 +194,11 @@ void ReadCommand::readWhenIdle() {
 
 // --- history ---------------------------------------------------------------------------------
 
-HistoryCommand::HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit, int waitMs)
+HistoryCommand::HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit, int waitMs,
+                               quint64 groupId)
     : Command(p, std::move(g))
     , m_username(std::move(username))
+    , m_groupId(groupId)
     , m_limit(limit)
     , m_waitMs(waitMs) {
     m_deadline.setSingleShot(true);
@@ -243,6 +225,18 @@ void HistoryCommand::start() {
     }
     m_deadline.start(m_waitMs);
     connect(client(), &Client::authenticated, this, [this] { m_refreshing = true; });
+    if (m_groupId != 0) {
+        client()->groupInfo(m_groupId, [this](Result<client::ConversationInfo> r) {
+            if (!r && r.error().code != ErrorCode::NotMember) {
+                printLocal();
+                return;
+            }
+            // A former member still reads what it has; the server serves it nothing new.
+            m_conversationId = m_groupId;
+            client()->sync()->refreshConversation(m_conversationId);
+        });
+        return;
+    }
     client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
         if (!r) {
             if (r.error().code == ErrorCode::NoSuchUser ||
@@ -260,7 +254,7 @@ void HistoryCommand::start() {
 void HistoryCommand::printLocal() {
     if (isFinished())
         return;
-    quint64 conversationId = m_conversationId;
+    quint64 conversationId = m_conversationId ? m_conversationId : m_groupId;
     if (conversationId == 0) {
         auto c = store()->conversationWithPeer(m_username);
         if (!c) {
@@ -275,6 +269,10 @@ void HistoryCommand::printLocal() {
     }
     auto conv = store()->conversation(conversationId);
     auto rows = client()->history(conversationId, m_limit);
+    if (conv && conv->has_value() == false && m_groupId != 0) {
+        finishNow(kExitOk); // nothing cached of this group
+        return;
+    }
     if (!conv || !rows || !conv->has_value()) {
         fail(!conv ? conv.error()
                    : (!rows ? rows.error() : Error{ErrorCode::Storage, u"conversation lost"_qs}));
@@ -282,14 +280,11 @@ void HistoryCommand::printLocal() {
     }
     const quint64 me = client()->account().userId;
     for (const auto &m : *rows) {
-        JsonLine line;
-        line.add("id", m.clientMessageId).add("conversation", m.conversationId);
-        line.add("from", m.senderUsername);
-        if (m.seq == 0)
-            line.addNull("seq");
-        else
-            line.add("seq", m.seq);
-        line.add("text", m.text).add("sent_at", m.sentAtMs);
+        JsonLine line = messageLine(m, &**conv);
+        if (m.event) {
+            line.print();
+            continue;
+        }
         if (m.receivedAtMs != 0)
             line.add("received_at", m.receivedAtMs);
         line.add("status", client::messageStateName(client::deriveState(m, **conv, me)));
@@ -310,6 +305,8 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
             return usage(QStringLiteral("%1 expects %2").arg(name, QLatin1String(what)));
         return {};
     };
+    if (auto social = makeSocialCommand(args, profile, global); !social || *social)
+        return social;
     if (name == u"register" || name == u"login") {
         auto p = parseArgs(args, {});
         if (!p)
@@ -320,33 +317,38 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
             new AccountCommand(profile, global, name == u"register", p->positional[0]));
     }
     if (name == u"send") {
-        auto p = parseArgs(args, {u"count"_qs, u"prefix"_qs, u"timeout-ms"_qs});
+        auto p = parseArgs(args, {u"count"_qs, u"prefix"_qs, u"timeout-ms"_qs, u"group"_qs});
         if (!p)
             return p.error();
         auto timeout = intOption(*p, u"timeout-ms"_qs, 60000, 1);
         auto count = intOption(*p, u"count"_qs, -1, 1);
+        auto group = groupOption(*p);
         if (!timeout)
             return timeout.error();
         if (!count)
             return count.error();
+        if (!group)
+            return group.error();
+        const int targets = *group != 0 ? 0 : 1; // --group replaces USERNAME
+        const QString username = targets ? p->positional.value(0) : QString();
         if (*count >= 0) {
-            if (auto s = need(*p, 1, "USERNAME --count N --prefix P"); !s)
+            if (auto s = need(*p, targets, "USERNAME|--group GROUP --count N --prefix P"); !s)
                 return s.error();
             if (!p->options.contains(u"prefix"_qs))
                 return usage(QStringLiteral("--count needs --prefix"));
-            return std::unique_ptr<Command>(
-                new SendCommand(profile, global, p->positional[0], QString(), *count,
-                                p->options.value(u"prefix"_qs), *timeout));
+            return std::unique_ptr<Command>(new SendCommand(profile, global, username, QString(),
+                                                            *count, p->options.value(u"prefix"_qs),
+                                                            *timeout, *group));
         }
-        if (auto s = need(*p, 2, "USERNAME TEXT"); !s)
+        if (auto s = need(*p, targets + 1, "USERNAME|--group GROUP TEXT"); !s)
             return s.error();
-        if (p->positional[1].isEmpty())
+        if (p->positional[targets].isEmpty())
             return usage(QStringLiteral("empty message"));
-        return std::unique_ptr<Command>(new SendCommand(profile, global, p->positional[0],
-                                                        p->positional[1], -1, QString(), *timeout));
+        return std::unique_ptr<Command>(new SendCommand(
+            profile, global, username, p->positional[targets], -1, QString(), *timeout, *group));
     }
     if (name == u"receive") {
-        auto p = parseArgs(args, {u"until-count"_qs, u"wait-ms"_qs});
+        auto p = parseArgs(args, {u"until-count"_qs, u"wait-ms"_qs}, {u"typing"_qs});
         if (!p)
             return p.error();
         if (auto s = need(*p, 0, "no arguments"); !s)
@@ -357,25 +359,32 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
             return until.error();
         if (!wait)
             return wait.error();
-        return std::unique_ptr<Command>(new ReceiveCommand(profile, global, *until, *wait));
+        return std::unique_ptr<Command>(
+            new ReceiveCommand(profile, global, *until, *wait, p->options.contains(u"typing"_qs)));
     }
     if (name == u"read") {
-        auto p = parseArgs(args, {u"timeout-ms"_qs});
+        auto p = parseArgs(args, {u"timeout-ms"_qs, u"group"_qs});
         if (!p)
             return p.error();
-        if (auto s = need(*p, 1, "USERNAME"); !s)
+        auto group = groupOption(*p);
+        if (!group)
+            return group.error();
+        if (auto s = need(*p, *group ? 0 : 1, "USERNAME|--group GROUP"); !s)
             return s.error();
         auto timeout = intOption(*p, u"timeout-ms"_qs, 30000, 1);
         if (!timeout)
             return timeout.error();
         return std::unique_ptr<Command>(
-            new ReadCommand(profile, global, p->positional[0], *timeout));
+            new ReadCommand(profile, global, p->positional.value(0), *timeout, *group));
     }
     if (name == u"history") {
-        auto p = parseArgs(args, {u"limit"_qs, u"wait-ms"_qs});
+        auto p = parseArgs(args, {u"limit"_qs, u"wait-ms"_qs, u"group"_qs});
         if (!p)
             return p.error();
-        if (auto s = need(*p, 1, "USERNAME"); !s)
+        auto group = groupOption(*p);
+        if (!group)
+            return group.error();
+        if (auto s = need(*p, *group ? 0 : 1, "USERNAME|--group GROUP"); !s)
             return s.error();
         auto limit = intOption(*p, u"limit"_qs, 100, 1);
         auto wait = intOption(*p, u"wait-ms"_qs, 2000, 0);
@@ -384,7 +393,7 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
         if (!wait)
             return wait.error();
         return std::unique_ptr<Command>(
-            new HistoryCommand(profile, global, p->positional[0], *limit, *wait));
+            new HistoryCommand(profile, global, p->positional.value(0), *limit, *wait, *group));
     }
     return usage(QStringLiteral("unknown command %1").arg(name));
 }

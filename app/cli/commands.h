@@ -2,12 +2,14 @@
 // Each CLI command is a small asynchronous routine over Client: start() kicks it off and
 // finished(exitCode) ends it. main.cpp only parses global options and wires.
 #include "cli/cli_app.h"
+#include "cli/output.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 namespace tidings::cli {
@@ -60,8 +62,9 @@ class SendCommand : public Command {
     Q_OBJECT
 public:
     //! count < 0: one message with `text`; else texts "prefix-1" … "prefix-count".
+    //! groupId != 0: to that group instead of the 1:1 with `username`.
     SendCommand(Profile *p, GlobalOptions g, QString username, QString text, int count,
-                QString prefix, int timeoutMs);
+                QString prefix, int timeoutMs, quint64 groupId = 0);
     void start() override;
 
 private:
@@ -72,6 +75,7 @@ private:
     bool bulk() const { return m_count >= 0; }
 
     QString m_username;
+    quint64 m_groupId = 0;
     QString m_text;
     int m_count;
     QString m_prefix;
@@ -92,16 +96,19 @@ private:
 class ReceiveCommand : public Command {
     Q_OBJECT
 public:
-    ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int waitMs);
+    //! withTyping: typing pushes are printed too (not counted by untilCount).
+    ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int waitMs, bool withTyping);
     void start() override;
 
 private:
     void printAvailable();
+    void printTyping(const client::TypingEvent &event);
     void onIdleTimeout();
     void complete();
 
     int m_untilCount;
     int m_waitMs;
+    bool m_withTyping = false;
     int m_printed = 0;
     int m_extensions = 0;
     bool m_everAuthenticated = false;
@@ -111,12 +118,13 @@ private:
 class ReadCommand : public Command {
     Q_OBJECT
 public:
-    ReadCommand(Profile *p, GlobalOptions g, QString username, int timeoutMs);
+    ReadCommand(Profile *p, GlobalOptions g, QString username, int timeoutMs, quint64 groupId = 0);
     void start() override;
 
 private:
     void readWhenIdle();
     QString m_username;
+    quint64 m_groupId = 0;
     quint64 m_conversationId = 0;
     QTimer m_timeout;
 };
@@ -124,17 +132,53 @@ private:
 class HistoryCommand : public Command {
     Q_OBJECT
 public:
-    HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit, int waitMs);
+    HistoryCommand(Profile *p, GlobalOptions g, QString username, int limit, int waitMs,
+                   quint64 groupId = 0);
     void start() override;
 
 private:
     void printLocal();
     QString m_username;
+    quint64 m_groupId = 0;
     int m_limit;
     int m_waitMs;
     quint64 m_conversationId = 0;
     bool m_refreshing = false;
     QTimer m_deadline;
 };
+
+//! A message or system event as the receive/history JSON line.
+JsonLine messageLine(const client::MessageRecord &m,
+                     const client::ConversationRecord *conversation);
+
+//! The commands that ask the server one thing (groups, devices, presence, contacts...): the
+//! action runs once a session is up and ends the command through done()/error(); a deadline
+//! guards against a server that never answers.
+class OneShotCommand : public Command {
+    Q_OBJECT
+public:
+    using Action = std::function<void(OneShotCommand &)>;
+    OneShotCommand(Profile *p, GlobalOptions g, int timeoutMs, Action action);
+    void start() override;
+
+    client::Client *cl() const { return client(); }
+    client::LocalStore *localStore() const { return store(); }
+    //! Ends with kExitOk after a ping round trip (the server has processed what we posted).
+    void done() { finishAfterFlush(kExitOk); }
+    void error(const Error &e) { fail(e); }
+    //! The conversation of a GROUP id (as is) or a USERNAME (open_direct).
+    void resolve(quint64 groupId, const QString &username, std::function<void(quint64)> next);
+
+private:
+    int m_timeoutMs;
+    bool m_started = false;
+    Action m_action;
+    QTimer m_timeout;
+};
+
+//! Builds the group/devices/presence/typing/contacts/privacy/readers/conversations commands;
+//! nullptr when `args[0]` is none of them.
+Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Profile *profile,
+                                                   const GlobalOptions &global);
 
 } // namespace tidings::cli

@@ -9,10 +9,34 @@ using client::Client;
 
 // --- send ------------------------------------------------------------------------------------
 
+JsonLine messageLine(const client::MessageRecord &m, const client::ConversationRecord *c) {
+    JsonLine line;
+    const bool group = c && c->isGroup();
+    if (m.event) {
+        const client::SystemEvent &e = *m.event;
+        line.add("conversation", m.conversationId).add("group", m.conversationId);
+        line.add("seq", m.seq).add("event", client::systemEventName(e.kind));
+        line.addOrNull("actor", e.actorUsername).addOrNull("target", e.targetUsername);
+        line.addOrNull("name", e.name);
+        return line;
+    }
+    line.add("id", m.clientMessageId).add("conversation", m.conversationId);
+    if (group)
+        line.add("group", m.conversationId);
+    line.add("from", m.senderUsername);
+    if (m.seq == 0)
+        line.addNull("seq");
+    else
+        line.add("seq", m.seq);
+    line.add("text", m.text).add("sent_at", m.sentAtMs);
+    return line;
+}
+
 SendCommand::SendCommand(Profile *p, GlobalOptions g, QString username, QString text, int count,
-                         QString prefix, int timeoutMs)
+                         QString prefix, int timeoutMs, quint64 groupId)
     : Command(p, std::move(g))
     , m_username(std::move(username))
+    , m_groupId(groupId)
     , m_text(std::move(text))
     , m_count(count)
     , m_prefix(std::move(prefix))
@@ -28,6 +52,10 @@ void SendCommand::start() {
     connect(client(), &Client::sendFailed, this, &SendCommand::onFailed);
     if (auto s = startSession(); !s) {
         fail(s.error());
+        return;
+    }
+    if (m_groupId != 0) {
+        enqueue(m_groupId); // the server refuses it (NOT_MEMBER) if it is not my group
         return;
     }
     // Offline-first: a conversation known locally is used at once; the outbox carries the
@@ -144,16 +172,22 @@ void SendCommand::complete(bool timedOut) {
 
 // --- receive ---------------------------------------------------------------------------------
 
-ReceiveCommand::ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int waitMs)
+ReceiveCommand::ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int waitMs,
+                               bool withTyping)
     : Command(p, std::move(g))
     , m_untilCount(untilCount)
-    , m_waitMs(waitMs) {
+    , m_waitMs(waitMs)
+    , m_withTyping(withTyping) {
     m_idle.setSingleShot(true);
 }
 
 void ReceiveCommand::start() {
     connect(&m_idle, &QTimer::timeout, this, &ReceiveCommand::onIdleTimeout);
     connect(client(), &Client::messagesReceived, this, &ReceiveCommand::printAvailable);
+    // Messages of a conversation first seen here wait for its kind (group or not).
+    connect(client(), &Client::conversationChanged, this, &ReceiveCommand::printAvailable);
+    if (m_withTyping)
+        connect(client(), &Client::typingChanged, this, &ReceiveCommand::printTyping);
     connect(client(), &Client::authenticated, this, [this] {
         m_everAuthenticated = true;
         m_idle.start(m_waitMs); // the quiet period counts from a working session
@@ -174,7 +208,10 @@ void ReceiveCommand::printAvailable() {
             limit = std::min(limit, m_untilCount - m_printed);
         if (limit <= 0)
             break;
-        auto rows = store()->unnotified(limit);
+        // While the server is asked what a new conversation is, its messages wait.
+        const bool waitForKind =
+            client()->isAuthenticated() && client()->sync()->infoPendingCount() > 0;
+        auto rows = store()->unnotified(limit, waitForKind);
         if (!rows) {
             fail(rows.error());
             return;
@@ -182,16 +219,18 @@ void ReceiveCommand::printAvailable() {
         if (rows->isEmpty())
             break;
         QList<qint64> printed;
+        QHash<quint64, std::optional<client::ConversationRecord>> conversations;
         for (const auto &m : *rows) {
-            JsonLine()
-                .add("id", m.clientMessageId)
-                .add("conversation", m.conversationId)
-                .add("from", m.senderUsername)
-                .add("seq", m.seq)
-                .add("text", m.text)
-                .add("sent_at", m.sentAtMs)
-                .add("received_at", m.receivedAtMs)
-                .print();
+            if (!conversations.contains(m.conversationId)) {
+                auto c = store()->conversation(m.conversationId);
+                conversations.insert(m.conversationId,
+                                     c ? *c : std::optional<client::ConversationRecord>());
+            }
+            const auto &c = conversations[m.conversationId];
+            JsonLine line = messageLine(m, c ? &*c : nullptr);
+            if (!m.event)
+                line.add("received_at", m.receivedAtMs);
+            line.print();
             printed.append(m.rowId);
         }
         // Marked right after printing: a crash in between prints a line twice at worst, never
@@ -205,6 +244,18 @@ void ReceiveCommand::printAvailable() {
     }
     if (m_untilCount >= 0 && m_printed >= m_untilCount)
         complete();
+}
+
+void ReceiveCommand::printTyping(const client::TypingEvent &event) {
+    if (isFinished())
+        return;
+    JsonLine()
+        .add("typing", event.typing)
+        .add("from", event.username)
+        .add("conversation", event.conversationId)
+        .print();
+    if (m_idle.isActive())
+        m_idle.start(m_waitMs);
 }
 
 void ReceiveCommand::onIdleTimeout() {

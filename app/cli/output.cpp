@@ -49,6 +49,13 @@ JsonLine &JsonLine::addNull(const char *key) {
     return raw(key, QStringLiteral("null"));
 }
 
+JsonLine &JsonLine::addArray(const char *key, const QList<JsonLine> &items) {
+    QStringList parts;
+    for (const JsonLine &item : items)
+        parts.append(item.toString());
+    return raw(key, u'[' + parts.join(u',') + u']');
+}
+
 QString JsonLine::toString() const {
     return u'{' + m_parts.join(u',') + u'}';
 }

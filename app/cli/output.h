@@ -28,6 +28,12 @@ public:
     JsonLine &add(const char *key, int value) { return add(key, qint64(value)); }
     JsonLine &add(const char *key, bool value);
     JsonLine &addNull(const char *key);
+    //! A string, or null when it is empty.
+    JsonLine &addOrNull(const char *key, const QString &value) {
+        return value.isEmpty() ? addNull(key) : add(key, value);
+    }
+    //! An array of objects, each keeping its key order.
+    JsonLine &addArray(const char *key, const QList<JsonLine> &items);
     QString toString() const;
     //! Writes the line to stdout and flushes, so a reader sees each line as it happens.
     void print() const;

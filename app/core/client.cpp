@@ -3,6 +3,7 @@
 #include "core/logging.h"
 #include "core/store/local_store.h"
 #include "core/store/secret_store.h"
+#include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 
 #include <QDateTime>
@@ -20,7 +21,8 @@ Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject
     , m_store(store)
     , m_secrets(secrets)
     , m_connection(new Connection(options.connection, this))
-    , m_sync(new SyncEngine(store, m_connection, options.sync, this)) {
+    , m_sync(new SyncEngine(store, m_connection, options.sync, this))
+    , m_typing(new TypingTracker(m_connection, options.typing, {}, this)) {
     if (auto a = m_store->account())
         m_account = *a;
     m_sync->setAccount(m_account);
@@ -29,14 +31,19 @@ Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject
     connect(m_connection, &Connection::authenticated, this, &Client::onAuthenticated);
     connect(m_connection, &Connection::closed, this, &Client::onClosed);
     connect(m_connection, &Connection::stateChanged, this, &Client::connectionStateChanged);
-    connect(m_connection, &Connection::pushReceived, this, [this](const Frame &f) {
-        if (m_connection->isAuthenticated())
-            m_sync->handlePush(f);
-    });
+    connect(m_connection, &Connection::pushReceived, this, &Client::handlePush);
     connect(m_sync, &SyncEngine::messagesReceived, this, &Client::messagesReceived);
     connect(m_sync, &SyncEngine::messageStored, this, &Client::messageStored);
     connect(m_sync, &SyncEngine::sendFailed, this, &Client::sendFailed);
     connect(m_sync, &SyncEngine::receiptChanged, this, &Client::receiptChanged);
+    connect(m_sync, &SyncEngine::myReadChanged, this, &Client::myReadChanged);
+    connect(m_sync, &SyncEngine::conversationChanged, this, &Client::conversationChanged);
+    connect(m_typing, &TypingTracker::typingChanged, this, &Client::typingChanged);
+    connect(m_sync, &SyncEngine::messagesReceived, this,
+            [this](quint64 conversationId, const QList<MessageRecord> &messages) {
+                for (const MessageRecord &m : messages)
+                    m_typing->messageFrom(conversationId, m.senderUserId);
+            });
     connect(m_sync, &SyncEngine::inboxDrained, this, &Client::inboxDrained);
     connect(m_sync, &SyncEngine::idle, this, &Client::syncIdle);
     connect(m_sync, &SyncEngine::storageFailed, this, &Client::storageFailed);
@@ -194,6 +201,7 @@ void Client::onAuthResponse(Result<Frame> result) {
 
 void Client::onAuthenticated() {
     m_sync->onAuthenticated();
+    resubscribePresence();
     emit authenticated();
     const auto waiting = std::exchange(m_waitingForSession, {});
     for (const auto &action : waiting)
@@ -202,6 +210,7 @@ void Client::onAuthenticated() {
 
 void Client::onClosed(const Error &reason) {
     m_sync->onDisconnected();
+    m_typing->onDisconnected();
     if (m_accountOp)
         failAccountOp(reason);
     emit disconnected(reason);
@@ -233,9 +242,9 @@ void Client::openDirect(const QString &username, ConversationHandler done) {
                 return;
             }
             const auto &ci = r->conversation_info();
-            if (auto s = m_store->upsertConversation(ci.conversation_id(), ci.peer_user_id(),
-                                                     protocol::fromStd(ci.peer_username()));
-                !s) {
+            ConversationInfo info = conversationInfoFromWire(ci);
+            info.kind = ConversationKind::Direct;
+            if (auto s = m_store->applyConversationInfo(info, m_account.userId); !s) {
                 done(s.error());
                 return;
             }
@@ -278,6 +287,287 @@ void Client::flush(StatusHandler done, int timeoutMs) {
         std::move(f),
         [done = std::move(done)](Result<Frame> r) { done(r ? Status() : Status(r.error())); },
         timeoutMs);
+}
+
+Result<int> Client::unreadCount(quint64 conversationId) const {
+    return m_store->unreadCount(conversationId);
+}
+
+void Client::handlePush(const Frame &f) {
+    if (!m_connection->isAuthenticated())
+        return;
+    switch (f.body_case()) {
+    case Frame::kTypingPush:
+        m_typing->handlePush(f.typing_push());
+        break;
+    case Frame::kPresencePush:
+        emit presenceChanged(presenceFromWire(f.presence_push().presence()));
+        break;
+    default:
+        m_sync->handlePush(f);
+        break;
+    }
+}
+
+void Client::call(Frame frame, bool retry, std::function<void(Result<Frame>)> done) {
+    whenAuthenticated([this, frame = std::move(frame), retry, done = std::move(done)]() mutable {
+        Frame copy = frame;
+        m_connection->request(std::move(copy), [this, frame = std::move(frame), retry,
+                                                done = std::move(done)](Result<Frame> r) mutable {
+            if (!r && retry && isTransport(r.error().code)) {
+                call(std::move(frame), retry, std::move(done)); // on the next session
+                return;
+            }
+            done(std::move(r));
+        });
+    });
+}
+
+void Client::okCall(Frame frame, StatusHandler done) {
+    call(std::move(frame), false, [done = std::move(done)](Result<Frame> r) {
+        if (!r)
+            done(r.error());
+        else if (r->body_case() != Frame::kOk)
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+        else
+            done(Status());
+    });
+}
+
+void Client::createGroup(const QString &name, const QStringList &usernames, InfoHandler done) {
+    Frame f;
+    auto *req = f.mutable_create_group_request();
+    req->set_name(name.toStdString());
+    for (const QString &u : usernames)
+        req->add_usernames(protocol::normalizeUsername(u).toStdString());
+    call(std::move(f), false, [this, done = std::move(done)](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kConversationInfo) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+            return;
+        }
+        ConversationInfo info = conversationInfoFromWire(r->conversation_info());
+        info.kind = ConversationKind::Group;
+        if (auto s = m_store->applyConversationInfo(info, m_account.userId); !s) {
+            done(s.error());
+            return;
+        }
+        emit conversationChanged(info.id);
+        done(info);
+    });
+}
+
+void Client::changeGroup(quint64 conversationId, GroupAction action, const QString &username,
+                         const QString &name, StatusHandler done) {
+    Frame f;
+    auto *req = f.mutable_group_change_request();
+    req->set_conversation_id(conversationId);
+    using A = wire::GroupChangeRequest;
+    switch (action) {
+    case GroupAction::Add:
+        req->set_action(A::ACTION_ADD);
+        break;
+    case GroupAction::Remove:
+        req->set_action(A::ACTION_REMOVE);
+        break;
+    case GroupAction::Promote:
+        req->set_action(A::ACTION_PROMOTE);
+        break;
+    case GroupAction::Demote:
+        req->set_action(A::ACTION_DEMOTE);
+        break;
+    case GroupAction::Leave:
+        req->set_action(A::ACTION_LEAVE);
+        break;
+    case GroupAction::Rename:
+        req->set_action(A::ACTION_RENAME);
+        break;
+    }
+    if (!username.isEmpty())
+        req->set_username(protocol::normalizeUsername(username).toStdString());
+    req->set_name(name.toStdString());
+    okCall(std::move(f), [this, conversationId, done = std::move(done)](Status s) {
+        // The change is an ordered system event: fetch it (this device may get no push of it).
+        if (s && m_connection->isAuthenticated())
+            m_sync->refreshConversation(conversationId);
+        done(s);
+    });
+}
+
+void Client::groupInfo(quint64 conversationId, InfoHandler done) {
+    Frame f;
+    f.mutable_group_info_request()->set_conversation_id(conversationId);
+    call(std::move(f), true, [this, conversationId, done = std::move(done)](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kConversationInfo) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+            return;
+        }
+        ConversationInfo info = conversationInfoFromWire(r->conversation_info());
+        info.id = conversationId;
+        if (auto s = m_store->applyConversationInfo(info, m_account.userId); !s) {
+            done(s.error());
+            return;
+        }
+        emit conversationChanged(conversationId);
+        done(info);
+    });
+}
+
+void Client::readers(quint64 conversationId, quint64 seq, ReadersHandler done) {
+    Frame f;
+    f.mutable_readers_request()->set_conversation_id(conversationId);
+    f.mutable_readers_request()->set_seq(seq);
+    call(std::move(f), true, [conversationId, seq, done = std::move(done)](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kReadersResponse) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+            return;
+        }
+        const auto &rr = r->readers_response();
+        ReadersInfo info;
+        info.conversationId = conversationId;
+        info.seq = seq;
+        info.recipients = int(rr.recipients());
+        info.delivered = int(rr.delivered());
+        info.read = int(rr.read());
+        for (const auto &m : rr.members())
+            info.members.append(memberFromWire(m));
+        done(info);
+    });
+}
+
+void Client::devices(DevicesHandler done) {
+    Frame f;
+    f.mutable_devices_request();
+    call(std::move(f), true, [done = std::move(done)](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kDevicesResponse) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+            return;
+        }
+        QList<DeviceInfo> out;
+        for (const auto &d : r->devices_response().devices())
+            out.append(deviceFromWire(d));
+        done(out);
+    });
+}
+
+void Client::revokeDevice(quint64 deviceId, StatusHandler done) {
+    Frame f;
+    f.mutable_revoke_device_request()->set_device_id(deviceId);
+    okCall(std::move(f), std::move(done));
+}
+
+void Client::subscribePresence(const QStringList &usernames, PresenceHandler done) {
+    QStringList normalized;
+    for (const QString &u : usernames) {
+        const QString n = protocol::normalizeUsername(u);
+        if (!n.isEmpty() && !normalized.contains(n))
+            normalized.append(n);
+    }
+    m_presenceSubscription = normalized;
+    Frame f;
+    auto *req = f.mutable_presence_subscribe_request();
+    for (const QString &u : normalized)
+        req->add_usernames(u.toStdString());
+    call(std::move(f), true, [done = std::move(done)](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kPresenceResponse) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+            return;
+        }
+        QList<PresenceInfo> out;
+        for (const auto &p : r->presence_response().presences())
+            out.append(presenceFromWire(p));
+        done(out);
+    });
+}
+
+void Client::resubscribePresence() {
+    // The server keeps subscriptions per connection: a fresh socket starts with none.
+    if (m_presenceSubscription.isEmpty())
+        return;
+    Frame f;
+    auto *req = f.mutable_presence_subscribe_request();
+    for (const QString &u : std::as_const(m_presenceSubscription))
+        req->add_usernames(u.toStdString());
+    m_connection->request(std::move(f), [this](Result<Frame> r) {
+        if (!r || r->body_case() != Frame::kPresenceResponse)
+            return;
+        for (const auto &p : r->presence_response().presences())
+            emit presenceChanged(presenceFromWire(p));
+    });
+}
+
+void Client::setPrivacy(Visibility lastSeen, StatusHandler done) {
+    Frame f;
+    f.mutable_set_privacy_request()->set_last_seen(wire::Visibility(int(lastSeen)));
+    okCall(std::move(f), std::move(done));
+}
+
+void Client::setTyping(quint64 conversationId, bool typing) {
+    if (m_connection->isAuthenticated())
+        m_typing->setTyping(conversationId, typing);
+}
+
+void Client::changeContact(ContactAction action, const QString &username, StatusHandler done) {
+    Frame f;
+    auto *req = f.mutable_contact_request();
+    using A = wire::ContactRequest;
+    switch (action) {
+    case ContactAction::Add:
+        req->set_action(A::ACTION_ADD);
+        break;
+    case ContactAction::Remove:
+        req->set_action(A::ACTION_REMOVE);
+        break;
+    case ContactAction::Block:
+        req->set_action(A::ACTION_BLOCK);
+        break;
+    case ContactAction::Unblock:
+        req->set_action(A::ACTION_UNBLOCK);
+        break;
+    }
+    req->set_username(protocol::normalizeUsername(username).toStdString());
+    okCall(std::move(f), std::move(done));
+}
+
+void Client::contacts(ContactsHandler done) {
+    Frame f;
+    f.mutable_contacts_request();
+    call(std::move(f), true, [done = std::move(done)](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kContactsResponse) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+            return;
+        }
+        ContactsInfo out;
+        const auto &cr = r->contacts_response();
+        for (const auto &c : cr.contacts())
+            out.contacts.append(contactFromWire(c));
+        const int v = int(cr.last_seen());
+        out.lastSeen = v >= 0 && v <= 2 ? Visibility(v) : Visibility::Everyone;
+        done(out);
+    });
 }
 
 } // namespace tidings::client

@@ -2,9 +2,11 @@
 // The facade the CLI and the desktop app drive: account setup, session start, conversations,
 // sending, reading. It wires Connection (socket), SyncEngine (ordering, outbox) and LocalStore
 // (SQLite) together and owns the authentication handshake of every fresh socket.
+#include "core/client_types.h"
 #include "core/net/connection.h"
 #include "core/store/records.h"
 #include "core/sync/sync_engine.h"
+#include "core/sync/typing_tracker.h"
 
 #include <QObject>
 #include <QUrl>
@@ -23,10 +25,16 @@ public:
     struct Options {
         Connection::Options connection;
         SyncEngine::Options sync;
+        TypingTracker::Options typing;
     };
     using AccountHandler = std::function<void(Result<AccountSettings>)>;
     using ConversationHandler = std::function<void(Result<ConversationRecord>)>;
     using StatusHandler = std::function<void(Status)>;
+    using InfoHandler = std::function<void(Result<ConversationInfo>)>;
+    using ReadersHandler = std::function<void(Result<ReadersInfo>)>;
+    using DevicesHandler = std::function<void(Result<QList<DeviceInfo>>)>;
+    using PresenceHandler = std::function<void(Result<QList<PresenceInfo>>)>;
+    using ContactsHandler = std::function<void(Result<ContactsInfo>)>;
 
     Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
     Client(LocalStore *store, SecretStore *secrets, QObject *parent = nullptr)
@@ -60,6 +68,42 @@ public:
     //! Completes when the server answered a ping sent after everything queued so far, i.e. it
     //! has processed our acks.
     void flush(StatusHandler done, int timeoutMs = 5000);
+    //! Messages of others above my read cursor (which my other devices move too).
+    Result<int> unreadCount(quint64 conversationId) const;
+
+    // Requests below wait for a session. Reads are retried after a reconnect; changes are not
+    // (a retry could apply them twice), so a network failure reaches `done`.
+
+    // --- groups -----------------------------------------------------------------------------
+    //! I become its admin; `usernames` are the other initial members. Stored locally on success.
+    void createGroup(const QString &name, const QStringList &usernames, InfoHandler done);
+    //! `username` for add/remove/promote/demote, `name` for rename; leave needs neither.
+    void changeGroup(quint64 conversationId, GroupAction action, const QString &username,
+                     const QString &name, StatusHandler done);
+    //! Name and members with their cursors; refreshes the local copy.
+    void groupInfo(quint64 conversationId, InfoHandler done);
+    //! Who has my message `seq`: "read by 3 of 5".
+    void readers(quint64 conversationId, quint64 seq, ReadersHandler done);
+
+    // --- devices ----------------------------------------------------------------------------
+    void devices(DevicesHandler done);
+    //! Logs one of my devices out at once (its token stops working).
+    void revokeDevice(quint64 deviceId, StatusHandler done);
+
+    // --- presence, privacy, typing ----------------------------------------------------------
+    //! Replaces the subscription set (e.g. the open chats, at most 100); it is renewed after
+    //! every reconnect. Changes arrive as presenceChanged.
+    void subscribePresence(const QStringList &usernames, PresenceHandler done);
+    void setPrivacy(Visibility lastSeen, StatusHandler done);
+    //! Call with true on every keystroke (throttled to one frame per 3 s) and false when the
+    //! text was sent or cleared. Nothing happens offline.
+    void setTyping(quint64 conversationId, bool typing);
+    TypingTracker *typing() const { return m_typing; }
+
+    // --- contacts and blocking ----------------------------------------------------------------
+    void changeContact(ContactAction action, const QString &username, StatusHandler done);
+    //! My contacts and blocked users, and my last-seen privacy setting.
+    void contacts(ContactsHandler done);
 
     bool isAuthenticated() const { return m_connection->isAuthenticated(); }
     const AccountSettings &account() const { return m_account; }
@@ -80,6 +124,12 @@ signals:
     void sendFailed(const QString &clientMessageId, const tidings::Error &error);
     void receiptChanged(quint64 conversationId, quint64 userId, quint64 deliveredSeq,
                         quint64 readSeq);
+    //! My other device read this conversation: my read cursor (the unread count) moved.
+    void myReadChanged(quint64 conversationId, quint64 readSeq);
+    //! Kind, name, members or my membership of a conversation changed.
+    void conversationChanged(quint64 conversationId);
+    void presenceChanged(const tidings::client::PresenceInfo &presence);
+    void typingChanged(const tidings::client::TypingEvent &event);
     void inboxDrained(int count);
     void syncIdle();
     void storageFailed(const tidings::Error &error);
@@ -101,12 +151,19 @@ private:
     void onClosed(const Error &reason);
     void failAccountOp(const Error &error);
     void whenAuthenticated(std::function<void()> action);
+    //! Sends `frame` once a session is up; reads (`retry`) go again after a reconnect.
+    void call(Frame frame, bool retry, std::function<void(Result<Frame>)> done);
+    void okCall(Frame frame, StatusHandler done);
+    void handlePush(const Frame &frame);
+    void resubscribePresence();
 
     LocalStore *m_store;
     SecretStore *m_secrets;
     Connection *m_connection;
     SyncEngine *m_sync;
+    TypingTracker *m_typing;
     AccountSettings m_account;
+    QStringList m_presenceSubscription;
     std::optional<AccountOp> m_accountOp;
     QList<std::function<void()>> m_waitingForSession;
 };

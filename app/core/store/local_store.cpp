@@ -13,6 +13,7 @@
 #include <QVariant>
 
 #include <algorithm>
+#include <iterator>
 
 namespace tidings::client {
 
@@ -22,7 +23,7 @@ QAtomicInteger<quint64> s_connectionCounter;
 
 const char *const kConversationColumns =
     "id, peer_user_id, peer_username, last_contiguous_seq, peer_delivered_seq, peer_read_seq, "
-    "my_read_seq";
+    "my_read_seq, kind, name, all_delivered_seq, all_read_seq, is_member";
 
 ConversationRecord readConversation(const QSqlQuery &q) {
     ConversationRecord c;
@@ -33,6 +34,11 @@ ConversationRecord readConversation(const QSqlQuery &q) {
     c.peerDeliveredSeq = q.value(4).toULongLong();
     c.peerReadSeq = q.value(5).toULongLong();
     c.myReadSeq = q.value(6).toULongLong();
+    c.kind = ConversationKind(q.value(7).toInt());
+    c.name = q.value(8).toString();
+    c.allDeliveredSeq = q.value(9).toULongLong();
+    c.allReadSeq = q.value(10).toULongLong();
+    c.isMember = q.value(11).toBool();
     return c;
 }
 
@@ -75,13 +81,53 @@ const char *const kSchemaV1[] = {
     " created_at_ms INTEGER NOT NULL)",
 };
 
+// Groups and multi-device. Columns are added (not tables rebuilt) so triggers on messages stay.
+const char *const kSchemaV2[] = {
+    // kind: 0 unknown (a group_info request resolves it), 1 direct, 2 group. Every v1
+    // conversation was a 1:1.
+    "ALTER TABLE conversations ADD COLUMN kind INTEGER NOT NULL DEFAULT 0",
+    "UPDATE conversations SET kind = 1",
+    "ALTER TABLE conversations ADD COLUMN name TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE conversations ADD COLUMN all_delivered_seq INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE conversations ADD COLUMN all_read_seq INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE conversations ADD COLUMN is_member INTEGER NOT NULL DEFAULT 1",
+    // The last_seq of the newest group_info snapshot: events up to it are already in it.
+    "ALTER TABLE conversations ADD COLUMN info_seq INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE group_members ("
+    " conversation_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " username TEXT NOT NULL DEFAULT '',"
+    " role INTEGER NOT NULL DEFAULT 0,"
+    " delivered_seq INTEGER NOT NULL DEFAULT 0,"
+    " read_seq INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (conversation_id, user_id))",
+    // event_kind is NULL for ordinary messages.
+    "ALTER TABLE messages ADD COLUMN event_kind INTEGER",
+    "ALTER TABLE messages ADD COLUMN event_actor_id INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN event_actor TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE messages ADD COLUMN event_target_id INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN event_target TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE messages ADD COLUMN event_name TEXT NOT NULL DEFAULT ''",
+};
+
+struct Migration {
+    int version;
+    const char *const *steps;
+    size_t count;
+};
+const Migration kMigrations[] = {
+    {1, kSchemaV1, std::size(kSchemaV1)},
+    {2, kSchemaV2, std::size(kSchemaV2)},
+};
+
 } // namespace
 
 namespace detail {
 const char *const kMessageColumns =
     "m.id, m.client_message_id, m.conversation_id, m.seq, m.sender_user_id, m.sender_device_id, "
     "m.sender_username, m.text, m.sent_at_ms, m.server_time_ms, m.received_at_ms, m.outgoing, "
-    "m.failed";
+    "m.failed, m.event_kind, m.event_actor_id, m.event_actor, m.event_target_id, m.event_target, "
+    "m.event_name";
 
 MessageRecord readMessage(const QSqlQuery &q) {
     MessageRecord m;
@@ -98,6 +144,16 @@ MessageRecord readMessage(const QSqlQuery &q) {
     m.receivedAtMs = q.value(10).toLongLong();
     m.outgoing = q.value(11).toBool();
     m.failed = q.value(12).toBool();
+    if (!q.value(13).isNull()) {
+        SystemEvent e;
+        e.kind = SystemEventKind(q.value(13).toInt());
+        e.actorUserId = q.value(14).toULongLong();
+        e.actorUsername = q.value(15).toString();
+        e.targetUserId = q.value(16).toULongLong();
+        e.targetUsername = q.value(17).toString();
+        e.name = q.value(18).toString();
+        m.event = e;
+    }
     return m;
 }
 
@@ -124,16 +180,43 @@ const char *messageStateName(MessageState state) {
     return "unknown";
 }
 
+const char *memberRoleName(MemberRole role) {
+    return role == MemberRole::Admin ? "admin" : "member";
+}
+
+const char *systemEventName(SystemEventKind kind) {
+    switch (kind) {
+    case SystemEventKind::Created:
+        return "created";
+    case SystemEventKind::MemberAdded:
+        return "member_added";
+    case SystemEventKind::MemberRemoved:
+        return "member_removed";
+    case SystemEventKind::MemberLeft:
+        return "member_left";
+    case SystemEventKind::Renamed:
+        return "renamed";
+    case SystemEventKind::AdminGranted:
+        return "admin_granted";
+    case SystemEventKind::AdminRevoked:
+        return "admin_revoked";
+    }
+    return "unknown";
+}
+
 MessageState deriveState(const MessageRecord &m, const ConversationRecord &c, quint64 myUserId) {
-    if (!m.outgoing && m.senderUserId != myUserId)
+    if (m.event || (!m.outgoing && m.senderUserId != myUserId))
         return MessageState::Received;
     if (m.failed)
         return MessageState::Failed;
     if (m.seq == 0)
         return MessageState::Pending;
-    if (m.seq <= c.peerReadSeq)
+    // A group's ticks need every member; a 1:1's the peer.
+    const quint64 readSeq = c.isGroup() ? c.allReadSeq : c.peerReadSeq;
+    const quint64 deliveredSeq = c.isGroup() ? c.allDeliveredSeq : c.peerDeliveredSeq;
+    if (m.seq <= readSeq)
         return MessageState::Read;
-    if (m.seq <= c.peerDeliveredSeq)
+    if (m.seq <= deliveredSeq)
         return MessageState::Delivered;
     return MessageState::Stored;
 }
@@ -190,9 +273,11 @@ Status LocalStore::migrate() {
         return {};
     if (auto s = begin(); !s)
         return s;
-    if (version < 1) {
-        for (const char *sql : kSchemaV1) {
-            if (auto s = exec(QString::fromLatin1(sql)); !s) {
+    for (const Migration &m : kMigrations) {
+        if (version >= m.version)
+            continue;
+        for (size_t i = 0; i < m.count; ++i) {
+            if (auto s = exec(QString::fromLatin1(m.steps[i])); !s) {
                 rollback();
                 return s;
             }
@@ -267,8 +352,8 @@ Status LocalStore::saveAccount(const AccountSettings &account) {
     Txn txn([this] { rollback(); });
     if (previous->userId != 0 && previous->userId != account.userId) {
         // Another user's cache must not leak into this account.
-        for (const char *sql :
-             {"DELETE FROM outbox", "DELETE FROM messages", "DELETE FROM conversations"})
+        for (const char *sql : {"DELETE FROM outbox", "DELETE FROM messages",
+                                "DELETE FROM group_members", "DELETE FROM conversations"})
             TIDINGS_TRY(exec(QString::fromLatin1(sql)));
     }
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
@@ -291,14 +376,14 @@ Status LocalStore::saveAccount(const AccountSettings &account) {
 
 Status LocalStore::ensureConversation(quint64 id, quint64 peerUserId, const QString &peerUsername) {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    // Fill in the peer when it becomes known, but never erase a known one.
+    // Fill in the peer when it becomes known, but never erase a known one. Groups have none.
     q.prepare(QStringLiteral(
         "INSERT INTO conversations(id, peer_user_id, peer_username) VALUES (?, ?, ?) "
         "ON CONFLICT(id) DO UPDATE SET "
-        " peer_user_id = CASE WHEN excluded.peer_user_id != 0 THEN excluded.peer_user_id "
-        "                ELSE peer_user_id END,"
-        " peer_username = CASE WHEN excluded.peer_username != '' THEN excluded.peer_username "
-        "                 ELSE peer_username END"));
+        " peer_user_id = CASE WHEN excluded.peer_user_id != 0 AND kind != 2 "
+        "                THEN excluded.peer_user_id ELSE peer_user_id END,"
+        " peer_username = CASE WHEN excluded.peer_username != '' AND kind != 2 "
+        "                 THEN excluded.peer_username ELSE peer_username END"));
     q.addBindValue(id);
     q.addBindValue(peerUserId);
     q.addBindValue(detail::nn(protocol::normalizeUsername(peerUsername)));
@@ -328,7 +413,8 @@ Result<std::optional<ConversationRecord>> LocalStore::conversation(quint64 id) c
 Result<std::optional<ConversationRecord>>
 LocalStore::conversationWithPeer(const QString &username) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("SELECT %1 FROM conversations WHERE peer_username = ? ORDER BY id")
+    q.prepare(QStringLiteral("SELECT %1 FROM conversations WHERE peer_username = ? AND kind = 1"
+                             " ORDER BY id")
                   .arg(QLatin1String(kConversationColumns)));
     q.addBindValue(protocol::normalizeUsername(username));
     TIDINGS_TRY(exec(q));
@@ -503,6 +589,159 @@ Status LocalStore::markFailed(const QString &clientMessageId) {
     TIDINGS_TRY(commit());
     txn.done();
     return {};
+}
+
+Result<ReceiptEffect> LocalStore::applyReceipt(quint64 conversationId, quint64 userId,
+                                               quint64 deliveredSeq, quint64 readSeq,
+                                               quint64 allDeliveredSeq, quint64 allReadSeq,
+                                               quint64 myUserId) {
+    ReceiptEffect effect;
+    deliveredSeq = std::max(deliveredSeq, readSeq); // read implies delivered
+    allDeliveredSeq = std::max(allDeliveredSeq, allReadSeq);
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
+    TIDINGS_TRY(begin());
+    Txn txn([this] { rollback(); });
+    if (userId == myUserId) {
+        auto mine = updateMyReadSeq(conversationId, readSeq);
+        if (!mine)
+            return mine.error();
+        effect.myReadChanged = *mine;
+    } else if (userId != 0) {
+        // Kept for every kind (the kind may be learned later); a group's ticks ignore them.
+        auto peer = updatePeerCursors(conversationId, deliveredSeq, readSeq);
+        if (!peer)
+            return peer.error();
+        QSqlQuery isDirect(db);
+        isDirect.prepare(QStringLiteral("SELECT kind FROM conversations WHERE id = ?"));
+        isDirect.addBindValue(conversationId);
+        TIDINGS_TRY(exec(isDirect));
+        const bool group = isDirect.next() && isDirect.value(0).toInt() == 2;
+        effect.ticksChanged = *peer && !group;
+    }
+    if (userId != 0) {
+        QSqlQuery member(db);
+        member.prepare(QStringLiteral(
+            "UPDATE group_members SET delivered_seq = MAX(delivered_seq, ?),"
+            " read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?"));
+        member.addBindValue(deliveredSeq);
+        member.addBindValue(readSeq);
+        member.addBindValue(conversationId);
+        member.addBindValue(userId);
+        TIDINGS_TRY(exec(member));
+    }
+    if (allDeliveredSeq > 0 || allReadSeq > 0) {
+        QSqlQuery all(db);
+        all.prepare(
+            QStringLiteral("UPDATE conversations SET all_delivered_seq = MAX(all_delivered_seq, ?),"
+                           " all_read_seq = MAX(all_read_seq, ?) WHERE id = ? AND"
+                           " (all_delivered_seq < ? OR all_read_seq < ?)"));
+        all.addBindValue(allDeliveredSeq);
+        all.addBindValue(allReadSeq);
+        all.addBindValue(conversationId);
+        all.addBindValue(allDeliveredSeq);
+        all.addBindValue(allReadSeq);
+        TIDINGS_TRY(exec(all));
+        if (all.numRowsAffected() > 0)
+            effect.ticksChanged = true;
+    }
+    TIDINGS_TRY(commit());
+    txn.done();
+    return effect;
+}
+
+Result<int> LocalStore::unreadCount(quint64 conversationId) const {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral(
+        "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE m.conversation_id = ? AND m.seq > c.my_read_seq AND m.outgoing = 0 AND"
+        " m.event_kind IS NULL AND m.sender_user_id != COALESCE((SELECT CAST(value AS INTEGER)"
+        " FROM settings WHERE key = 'user_id'), 0)"));
+    q.addBindValue(conversationId);
+    TIDINGS_TRY(exec(q));
+    return q.next() ? q.value(0).toInt() : 0;
+}
+
+Status LocalStore::applyConversationInfo(const ConversationInfo &info, quint64 myUserId) {
+    if (info.id == 0)
+        return Error{ErrorCode::BadFrame, QStringLiteral("conversation without id")};
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
+    TIDINGS_TRY(begin());
+    Txn txn([this] { rollback(); });
+    TIDINGS_TRY(ensureConversation(info.id, 0, QString()));
+    const bool group = info.kind == ConversationKind::Group;
+    QSqlQuery up(db);
+    if (group) {
+        bool member = false;
+        for (const MemberRecord &m : info.members)
+            member = member || m.userId == myUserId;
+        up.prepare(QStringLiteral(
+            "UPDATE conversations SET kind = 2, name = ?, peer_user_id = 0, peer_username = '',"
+            " is_member = ?, info_seq = MAX(info_seq, ?) WHERE id = ?"));
+        up.addBindValue(detail::nn(info.name));
+        up.addBindValue(member || info.members.isEmpty() ? 1 : 0);
+        up.addBindValue(info.lastSeq);
+        up.addBindValue(info.id);
+        TIDINGS_TRY(exec(up));
+        if (!info.members.isEmpty()) {
+            QSqlQuery del(db);
+            del.prepare(QStringLiteral("DELETE FROM group_members WHERE conversation_id = ?"));
+            del.addBindValue(info.id);
+            TIDINGS_TRY(exec(del));
+            QSqlQuery ins(db);
+            ins.prepare(QStringLiteral(
+                "INSERT OR REPLACE INTO group_members(conversation_id, user_id, username, role,"
+                " delivered_seq, read_seq) VALUES (?, ?, ?, ?, ?, ?)"));
+            for (const MemberRecord &m : info.members) {
+                ins.bindValue(0, info.id);
+                ins.bindValue(1, m.userId);
+                ins.bindValue(2, detail::nn(m.username));
+                ins.bindValue(3, int(m.role));
+                ins.bindValue(4, m.deliveredSeq);
+                ins.bindValue(5, m.readSeq);
+                TIDINGS_TRY(exec(ins));
+            }
+        }
+    } else {
+        quint64 peerId = info.peerUserId;
+        QString peerName = info.peerUsername;
+        for (const MemberRecord &m : info.members) {
+            if (peerId == 0 && m.userId != myUserId) {
+                peerId = m.userId;
+                peerName = m.username;
+            }
+        }
+        up.prepare(QStringLiteral("UPDATE conversations SET kind = 1 WHERE id = ?"));
+        up.addBindValue(info.id);
+        TIDINGS_TRY(exec(up));
+        TIDINGS_TRY(ensureConversation(info.id, peerId, peerName));
+    }
+    TIDINGS_TRY(commit());
+    txn.done();
+    return {};
+}
+
+Status LocalStore::setConversationKind(quint64 conversationId, ConversationKind kind) {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral("UPDATE conversations SET kind = ? WHERE id = ?"));
+    q.addBindValue(int(kind));
+    q.addBindValue(conversationId);
+    return exec(q);
+}
+
+Result<QList<MemberRecord>> LocalStore::members(quint64 conversationId) const {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral("SELECT user_id, username, role, delivered_seq, read_seq FROM"
+                             " group_members WHERE conversation_id = ?"
+                             " ORDER BY role DESC, username, user_id"));
+    q.addBindValue(conversationId);
+    TIDINGS_TRY(exec(q));
+    QList<MemberRecord> out;
+    while (q.next()) {
+        out.append(MemberRecord{q.value(0).toULongLong(), q.value(1).toString(),
+                                MemberRole(q.value(2).toInt()), q.value(3).toULongLong(),
+                                q.value(4).toULongLong()});
+    }
+    return out;
 }
 
 } // namespace tidings::client

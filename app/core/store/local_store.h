@@ -20,7 +20,8 @@ namespace tidings::client {
 
 class LocalStore {
 public:
-    static constexpr int kSchemaVersion = 1;
+    //! 2: conversation kinds, group names and members, system events, all-member cursors.
+    static constexpr int kSchemaVersion = 2;
 
     //! Opens (creating if needed) the database file at `path`; ":memory:" works for tests.
     static Result<std::unique_ptr<LocalStore>> open(const QString &path);
@@ -44,6 +45,21 @@ public:
     //! Monotonic: cursors never move backwards. Returns true when something changed.
     Result<bool> updatePeerCursors(quint64 conversationId, quint64 deliveredSeq, quint64 readSeq);
     Result<bool> updateMyReadSeq(quint64 conversationId, quint64 readSeq);
+    //! A receipt_push (or a history page's cursor): in a group the all-member cursors drive the
+    //! ticks, in a 1:1 the peer's; a receipt about me (my other device) moves my read cursor.
+    Result<ReceiptEffect> applyReceipt(quint64 conversationId, quint64 userId, quint64 deliveredSeq,
+                                       quint64 readSeq, quint64 allDeliveredSeq, quint64 allReadSeq,
+                                       quint64 myUserId);
+    //! Messages of others above my read cursor (system events excluded).
+    Result<int> unreadCount(quint64 conversationId) const;
+
+    // --- groups -----------------------------------------------------------------------------
+    //! What the server said about a conversation: kind, name, peer and (groups) the full member
+    //! list, which replaces the stored one. System events up to info.lastSeq are not re-applied.
+    Status applyConversationInfo(const ConversationInfo &info, quint64 myUserId);
+    Status setConversationKind(quint64 conversationId, ConversationKind kind);
+    //! Members by role (admins first), then username.
+    Result<QList<MemberRecord>> members(quint64 conversationId) const;
 
     // --- outgoing ---------------------------------------------------------------------------
     //! Writes pending message rows and their outbox entries in one transaction.
@@ -77,7 +93,8 @@ public:
     Result<std::optional<MessageRecord>> messageByClientId(const QString &clientMessageId,
                                                            quint64 senderUserId) const;
     //! Released messages of others that the app has not shown yet, per conversation in seq order.
-    Result<QList<MessageRecord>> unnotified(int limit) const;
+    //! With skipUnknownKind, conversations whose kind is not known yet wait.
+    Result<QList<MessageRecord>> unnotified(int limit, bool skipUnknownKind = false) const;
     Status markNotified(const QList<qint64> &rowIds);
 
 private:
@@ -90,6 +107,9 @@ private:
     void rollback();
     Result<ConversationAdvance> advance(quint64 conversationId, quint64 floorSeq);
     Status ensureConversation(quint64 id, quint64 peerUserId, const QString &peerUsername);
+    //! Applies released system events (seq above the last group_info snapshot) to the group.
+    Result<bool> applyEvents(quint64 conversationId, const QList<MessageRecord> &released,
+                             quint64 infoSeq);
 
     QString m_connectionName;
 };

@@ -17,7 +17,8 @@ using detail::Txn;
 Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 floorSeq) {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     QSqlQuery cur(db);
-    cur.prepare(QStringLiteral("SELECT last_contiguous_seq FROM conversations WHERE id = ?"));
+    cur.prepare(QStringLiteral(
+        "SELECT last_contiguous_seq, kind, info_seq FROM conversations WHERE id = ?"));
     cur.addBindValue(conversationId);
     TIDINGS_TRY(exec(cur));
     if (!cur.next())
@@ -25,6 +26,8 @@ Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 
     ConversationAdvance adv;
     adv.conversationId = conversationId;
     adv.previousContiguousSeq = cur.value(0).toULongLong();
+    adv.unknownKind = cur.value(1).toInt() == int(ConversationKind::Unknown);
+    const quint64 infoSeq = cur.value(2).toULongLong();
     quint64 last = std::max(adv.previousContiguousSeq, floorSeq);
 
     QSqlQuery above(db);
@@ -63,7 +66,91 @@ Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 
     TIDINGS_TRY(exec(rel));
     while (rel.next())
         adv.released.append(detail::readMessage(rel));
+    auto changed = applyEvents(conversationId, adv.released, infoSeq);
+    if (!changed)
+        return changed.error();
+    adv.groupChanged = *changed;
     return adv;
+}
+
+Result<bool> LocalStore::applyEvents(quint64 conversationId, const QList<MessageRecord> &released,
+                                     quint64 infoSeq) {
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
+    quint64 me = 0;
+    bool changed = false;
+    bool meKnown = false;
+    for (const MessageRecord &m : released) {
+        if (!m.event || m.seq <= infoSeq)
+            continue; // the group_info snapshot already contains it
+        const SystemEvent &e = *m.event;
+        if (!meKnown) {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("SELECT value FROM settings WHERE key = 'user_id'"));
+            TIDINGS_TRY(exec(q));
+            me = q.next() ? q.value(0).toULongLong() : 0;
+            meKnown = true;
+        }
+        changed = true;
+        QSqlQuery q(db);
+        switch (e.kind) {
+        case SystemEventKind::Created:
+        case SystemEventKind::Renamed:
+            q.prepare(QStringLiteral("UPDATE conversations SET name = ? WHERE id = ?"));
+            q.addBindValue(detail::nn(e.name));
+            q.addBindValue(conversationId);
+            TIDINGS_TRY(exec(q));
+            if (e.kind == SystemEventKind::Created && e.actorUserId != 0) {
+                QSqlQuery creator(db);
+                creator.prepare(QStringLiteral(
+                    "INSERT OR IGNORE INTO group_members(conversation_id, user_id, username, role)"
+                    " VALUES (?, ?, ?, 1)"));
+                creator.addBindValue(conversationId);
+                creator.addBindValue(e.actorUserId);
+                creator.addBindValue(detail::nn(e.actorUsername));
+                TIDINGS_TRY(exec(creator));
+            }
+            break;
+        case SystemEventKind::MemberAdded:
+            q.prepare(QStringLiteral(
+                "INSERT OR IGNORE INTO group_members(conversation_id, user_id, username, role)"
+                " VALUES (?, ?, ?, 0)"));
+            q.addBindValue(conversationId);
+            q.addBindValue(e.targetUserId);
+            q.addBindValue(detail::nn(e.targetUsername));
+            TIDINGS_TRY(exec(q));
+            break;
+        case SystemEventKind::MemberRemoved:
+        case SystemEventKind::MemberLeft:
+            q.prepare(QStringLiteral(
+                "DELETE FROM group_members WHERE conversation_id = ? AND user_id = ?"));
+            q.addBindValue(conversationId);
+            q.addBindValue(e.targetUserId);
+            TIDINGS_TRY(exec(q));
+            break;
+        case SystemEventKind::AdminGranted:
+        case SystemEventKind::AdminRevoked:
+            q.prepare(QStringLiteral(
+                "UPDATE group_members SET role = ? WHERE conversation_id = ? AND user_id = ?"));
+            q.addBindValue(e.kind == SystemEventKind::AdminGranted ? 1 : 0);
+            q.addBindValue(conversationId);
+            q.addBindValue(e.targetUserId);
+            TIDINGS_TRY(exec(q));
+            break;
+        }
+        if (me != 0 && e.targetUserId == me) {
+            const bool left =
+                e.kind == SystemEventKind::MemberRemoved || e.kind == SystemEventKind::MemberLeft;
+            const bool joined = e.kind == SystemEventKind::MemberAdded;
+            if (left || joined) {
+                QSqlQuery mine(db);
+                mine.prepare(QStringLiteral("UPDATE conversations SET is_member = ? WHERE id = ?"));
+                mine.addBindValue(joined ? 1 : 0);
+                mine.addBindValue(conversationId);
+                TIDINGS_TRY(exec(mine));
+            }
+        }
+    }
+    return changed;
 }
 
 Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<IncomingMessage> &messages,
@@ -87,7 +174,13 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
     insert.prepare(QStringLiteral(
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
         " sender_device_id, sender_username, text, sent_at_ms, server_time_ms, received_at_ms,"
-        " outgoing, notified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        " outgoing, notified, event_kind, event_actor_id, event_actor, event_target_id,"
+        " event_target, event_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?)"));
+    // A system event proves the conversation is a group (which has no peer).
+    QSqlQuery group(db);
+    group.prepare(QStringLiteral("UPDATE conversations SET kind = 2, peer_user_id = 0,"
+                                 " peer_username = '' WHERE id = ? AND kind != 2"));
     QSqlQuery last(db);
     last.prepare(QStringLiteral("SELECT last_contiguous_seq FROM conversations WHERE id = ?"));
 
@@ -99,7 +192,7 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
         auto [it, fresh] = touched.try_emplace(m.conversationId);
         ConversationAdvance &adv = it->second;
         if (fresh) {
-            const bool fromPeer = m.senderUserId != me.userId;
+            const bool fromPeer = m.senderUserId != me.userId && !m.event;
             TIDINGS_TRY(ensureConversation(m.conversationId, fromPeer ? m.senderUserId : 0,
                                            fromPeer ? m.senderUsername : QString()));
             last.bindValue(0, m.conversationId);
@@ -139,8 +232,13 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
             continue;
         }
         // A copy of a message this very device sent (e.g. after its cache was rebuilt) is
-        // outgoing: never announce it as new.
-        const bool mine = m.senderUserId == me.userId && m.senderDeviceId == me.deviceId;
+        // outgoing: never announce it as new. System events are everyone's, mine included.
+        const bool mine =
+            !m.event && m.senderUserId == me.userId && m.senderDeviceId == me.deviceId;
+        if (m.event) {
+            group.bindValue(0, m.conversationId);
+            TIDINGS_TRY(exec(group));
+        }
         insert.bindValue(0, detail::nn(m.clientMessageId));
         insert.bindValue(1, m.conversationId);
         insert.bindValue(2, m.seq);
@@ -153,6 +251,12 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
         insert.bindValue(9, receivedAtMs);
         insert.bindValue(10, mine ? 1 : 0);
         insert.bindValue(11, mine ? 1 : 0);
+        insert.bindValue(12, m.event ? QVariant(int(m.event->kind)) : QVariant());
+        insert.bindValue(13, m.event ? m.event->actorUserId : 0);
+        insert.bindValue(14, detail::nn(m.event ? m.event->actorUsername : QString()));
+        insert.bindValue(15, m.event ? m.event->targetUserId : 0);
+        insert.bindValue(16, detail::nn(m.event ? m.event->targetUsername : QString()));
+        insert.bindValue(17, detail::nn(m.event ? m.event->name : QString()));
         TIDINGS_TRY(exec(insert));
         ++adv.inserted;
     }
@@ -240,14 +344,15 @@ Result<std::optional<MessageRecord>> LocalStore::messageByClientId(const QString
     return std::optional<MessageRecord>(detail::readMessage(q));
 }
 
-Result<QList<MessageRecord>> LocalStore::unnotified(int limit) const {
+Result<QList<MessageRecord>> LocalStore::unnotified(int limit, bool skipUnknownKind) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT %1 FROM messages m JOIN conversations c"
                              " ON c.id = m.conversation_id WHERE m.notified = 0 AND"
-                             " m.seq IS NOT NULL AND m.seq <= c.last_contiguous_seq"
+                             " m.seq IS NOT NULL AND m.seq <= c.last_contiguous_seq%2"
                              " ORDER BY m.conversation_id, m.seq LIMIT ?")
-                  .arg(QLatin1String(detail::kMessageColumns)));
+                  .arg(QLatin1String(detail::kMessageColumns),
+                       skipUnknownKind ? QStringLiteral(" AND c.kind != 0") : QString()));
     q.addBindValue(limit < 0 ? -1 : limit);
     TIDINGS_TRY(exec(q));
     QList<MessageRecord> out;

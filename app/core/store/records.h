@@ -3,6 +3,7 @@
 #include <QList>
 #include <QString>
 
+#include <optional>
 #include <utility>
 
 namespace tidings::client {
@@ -14,15 +15,70 @@ struct AccountSettings {
     QString username;
 };
 
+//! Unknown: seen in a push before the server told us what it is (a group_info request follows).
+enum class ConversationKind { Unknown = 0, Direct = 1, Group = 2 };
+enum class MemberRole { Member = 0, Admin = 1 };
+const char *memberRoleName(MemberRole role);
+
 struct ConversationRecord {
     quint64 id = 0;
-    quint64 peerUserId = 0;
+    ConversationKind kind = ConversationKind::Unknown;
+    QString name;           //!< groups
+    quint64 peerUserId = 0; //!< 1:1 only
     QString peerUsername;
     //! Every seq <= this is either stored here or known to be unavailable to this device.
     quint64 lastContiguousSeq = 0;
     quint64 peerDeliveredSeq = 0;
     quint64 peerReadSeq = 0;
     quint64 myReadSeq = 0;
+    //! Groups: the lowest cursors over all members (two ticks / blue for my messages).
+    quint64 allDeliveredSeq = 0;
+    quint64 allReadSeq = 0;
+    //! False once I left or was removed from the group (history stays readable).
+    bool isMember = true;
+    bool isGroup() const { return kind == ConversationKind::Group; }
+};
+
+struct MemberRecord {
+    quint64 userId = 0;
+    QString username;
+    MemberRole role = MemberRole::Member;
+    quint64 deliveredSeq = 0;
+    quint64 readSeq = 0;
+};
+
+//! What the server says about a conversation (create_group, group_info, open_direct).
+struct ConversationInfo {
+    quint64 id = 0;
+    ConversationKind kind = ConversationKind::Unknown;
+    QString name;
+    quint64 peerUserId = 0;
+    QString peerUsername;
+    quint64 lastSeq = 0;
+    QList<MemberRecord> members;
+};
+
+//! A group change stored by the server as an ordered message (empty payload).
+enum class SystemEventKind {
+    Created = 0,
+    MemberAdded = 1,
+    MemberRemoved = 2,
+    MemberLeft = 3,
+    Renamed = 4,
+    AdminGranted = 5,
+    AdminRevoked = 6,
+};
+//! "created", "member_added", "member_removed", "member_left", "renamed", "admin_granted",
+//! "admin_revoked".
+const char *systemEventName(SystemEventKind kind);
+
+struct SystemEvent {
+    SystemEventKind kind = SystemEventKind::Created;
+    quint64 actorUserId = 0; //!< 0: the server (e.g. the last admin left)
+    QString actorUsername;
+    quint64 targetUserId = 0;
+    QString targetUsername;
+    QString name; //!< created, renamed
 };
 
 enum class MessageState { Pending, Stored, Delivered, Read, Received, Failed };
@@ -40,12 +96,13 @@ struct MessageRecord {
     qint64 sentAtMs = 0;
     qint64 serverTimeMs = 0;
     qint64 receivedAtMs = 0;
-    bool outgoing = false; //!< sent from this device
-    bool failed = false;   //!< the server refused it for good
+    bool outgoing = false;            //!< sent from this device
+    bool failed = false;              //!< the server refused it for good
+    std::optional<SystemEvent> event; //!< set for group system events (text is empty)
 };
 
-//! My messages: pending → stored → delivered → read by comparing seq with the peer's cursors.
-//! Everyone else's messages are Received.
+//! My messages: pending → stored → delivered → read by comparing seq with the peer's cursors
+//! (in a group: with the lowest cursors over all members). Everyone else's messages are Received.
 MessageState deriveState(const MessageRecord &message, const ConversationRecord &conversation,
                          quint64 myUserId);
 
@@ -84,6 +141,7 @@ struct IncomingMessage {
     qint64 serverTimeMs = 0;
     QString text;
     qint64 sentAtMs = 0;
+    std::optional<SystemEvent> event;
 };
 
 //! What one storing transaction changed in one conversation.
@@ -98,6 +156,16 @@ struct ConversationAdvance {
     QList<MessageRecord> released;
     //! Client ids of my pending messages that this batch proved stored (seen in a push/history).
     QList<std::pair<QString, quint64>> confirmedOwn; //!< (client message id, seq)
+    //! The conversation's kind is not known yet: ask the server (group_info_request).
+    bool unknownKind = false;
+    //! Released system events changed the group's name, members or my membership.
+    bool groupChanged = false;
+};
+
+//! What one receipt_push changed locally.
+struct ReceiptEffect {
+    bool ticksChanged = false;  //!< the cursors my messages' ticks derive from moved
+    bool myReadChanged = false; //!< my other device read: the unread count changed
 };
 
 //! A gap below held messages: seqs in (afterSeq, untilSeq] are missing.

@@ -3,11 +3,14 @@
 #include "core/logging.h"
 #include "core/store/local_store.h"
 #include "core/sync/payload_codec.h"
+#include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 
 #include <QDateTime>
 #include <QUuid>
+
+#include <limits>
 
 namespace tidings::client {
 
@@ -33,7 +36,7 @@ SyncEngine::SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObj
 }
 
 bool SyncEngine::isBusy() const {
-    return !m_drained || !m_catchUp.isEmpty() || m_gapTimer.isActive();
+    return !m_drained || !m_catchUp.isEmpty() || !m_infoPending.isEmpty() || m_gapTimer.isActive();
 }
 
 void SyncEngine::onAuthenticated() {
@@ -42,8 +45,10 @@ void SyncEngine::onAuthenticated() {
     m_drained = false;
     m_inFlight.clear();
     m_catchUp.clear();
+    m_infoPending.clear();
     m_deliveryAcked.clear();
     m_retriesPending = 0;
+    resolveUnknownConversations();
     auto outbox = m_store->outbox();
     if (!outbox) {
         emit storageFailed(outbox.error());
@@ -60,9 +65,57 @@ void SyncEngine::onDisconnected() {
     m_drained = false;
     m_inFlight.clear();
     m_catchUp.clear();
+    m_infoPending.clear();
     m_queue.clear();
     m_retriesPending = 0;
     m_gapTimer.stop();
+}
+
+void SyncEngine::resolveUnknownConversations() {
+    auto all = m_store->conversations();
+    if (!all) {
+        emit storageFailed(all.error());
+        return;
+    }
+    for (const ConversationRecord &c : *all) {
+        if (c.kind == ConversationKind::Unknown)
+            requestConversationInfo(c.id);
+    }
+}
+
+void SyncEngine::requestConversationInfo(quint64 conversationId) {
+    if (conversationId == 0 || m_infoPending.contains(conversationId) || !m_sink->isAuthenticated())
+        return;
+    m_infoPending.insert(conversationId);
+    Frame f;
+    f.mutable_group_info_request()->set_conversation_id(conversationId);
+    const quint64 session = m_session;
+    m_sink->request(std::move(f), [=, this](Result<Frame> result) {
+        if (session != m_session)
+            return;
+        m_infoPending.remove(conversationId);
+        if (result && result->body_case() == Frame::kConversationInfo) {
+            ConversationInfo info = conversationInfoFromWire(result->conversation_info());
+            info.id = conversationId;
+            if (auto s = m_store->applyConversationInfo(info, m_me.userId); !s)
+                emit storageFailed(s.error());
+            else
+                emit conversationChanged(conversationId);
+        } else if (!result && result.error().code == ErrorCode::NotAGroup) {
+            // A 1:1 someone else opened: the peer is the sender of its messages.
+            if (auto s = m_store->setConversationKind(conversationId, ConversationKind::Direct); !s)
+                emit storageFailed(s.error());
+            else
+                emit conversationChanged(conversationId);
+        } else if (!result) {
+            // NOT_MEMBER (I was removed) or a transport error: it stays unknown until the next
+            // session or message asks again.
+            qCInfo(lcSync) << "conversation" << conversationId
+                           << "info unavailable:" << result.error().toString();
+            emit conversationChanged(conversationId);
+        }
+        maybeIdle();
+    });
 }
 
 Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStringList &texts) {
@@ -199,6 +252,11 @@ void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::M
         in.senderUsername = protocol::fromStd(m.sender_username());
         in.clientMessageId = protocol::fromStd(m.client_message_id());
         in.serverTimeMs = m.server_time_ms();
+        if (m.has_system_event()) {
+            in.event = systemEventFromWire(m.system_event());
+            incoming.append(std::move(in));
+            continue;
+        }
         auto content = decodePayload(protocol::bytesFromStd(m.payload()));
         if (content) {
             in.text = content->text;
@@ -225,6 +283,10 @@ void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced
         m_queue.removeIf([&](const OutboxEntry &e) { return e.clientMessageId == clientId; });
         emit messageStored(clientId, adv.conversationId, seq, true);
     }
+    if (adv.unknownKind)
+        requestConversationInfo(adv.conversationId);
+    if (adv.groupChanged)
+        emit conversationChanged(adv.conversationId);
     if (!adv.released.isEmpty())
         emit messagesReceived(adv.conversationId, adv.released);
     // Ack only after the commit above. Re-ack duplicates: the server sent them again because our
@@ -249,18 +311,18 @@ void SyncEngine::sendDeliveryAck(quint64 conversationId, quint64 seq) {
 void SyncEngine::applyReceipt(const wire::ReceiptPush &r) {
     if (r.conversation_id() == 0)
         return;
-    if (r.user_id() == m_me.userId) {
-        // My other device read: mirror its cursor.
-        if (auto s = m_store->updateMyReadSeq(r.conversation_id(), r.read_seq()); !s)
-            emit storageFailed(s.error());
+    // About me: my other device read (mirror its cursor). About others: the peer's cursors in a
+    // 1:1; in a group the all-member minimum drives the ticks.
+    auto effect =
+        m_store->applyReceipt(r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq(),
+                              r.all_delivered_seq(), r.all_read_seq(), m_me.userId);
+    if (!effect) {
+        emit storageFailed(effect.error());
         return;
     }
-    auto changed = m_store->updatePeerCursors(r.conversation_id(), r.delivered_seq(), r.read_seq());
-    if (!changed) {
-        emit storageFailed(changed.error());
-        return;
-    }
-    if (*changed)
+    if (effect->myReadChanged)
+        emit myReadChanged(r.conversation_id(), r.read_seq());
+    if (effect->ticksChanged)
         emit receiptChanged(r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq());
 }
 
@@ -353,8 +415,26 @@ void SyncEngine::onHistory(quint64 conversationId, quint64 afterSeq, quint64 unt
             maxSeq = std::max<quint64>(maxSeq, m.seq());
     }
     handleMessages(response.messages());
-    for (const auto &c : response.cursors())
+    bool anyAll = false;
+    quint64 minDelivered = std::numeric_limits<quint64>::max();
+    quint64 minRead = std::numeric_limits<quint64>::max();
+    for (const auto &c : response.cursors()) {
         applyReceipt(c);
+        anyAll = anyAll || c.all_delivered_seq() != 0 || c.all_read_seq() != 0;
+        minDelivered = std::min<quint64>(minDelivered, std::max(c.delivered_seq(), c.read_seq()));
+        minRead = std::min<quint64>(minRead, c.read_seq());
+    }
+    if (!anyAll && response.cursors_size() > 1) {
+        // A server that fills only per-user cursors: a group's minimum is computed here.
+        auto conv = m_store->conversation(conversationId);
+        if (conv && conv->has_value() && (*conv)->isGroup()) {
+            wire::ReceiptPush all;
+            all.set_conversation_id(conversationId);
+            all.set_all_delivered_seq(minDelivered);
+            all.set_all_read_seq(minRead);
+            applyReceipt(all);
+        }
+    }
     // The page proves (after, covered] complete for this device: missing seqs there are not
     // available to it, so ordering moves past them instead of waiting forever.
     quint64 covered = maxSeq;

@@ -50,6 +50,13 @@ public:
     Result<quint64> markRead(quint64 conversationId);
     //! Fetches everything after the local contiguous seq, plus every member's cursors.
     void refreshConversation(quint64 conversationId);
+    //! Asks the server what a conversation is (kind, name, members): group_info_request. Done by
+    //! itself for conversations first seen in a push; at most one request in flight per id.
+    void requestConversationInfo(quint64 conversationId);
+    bool isInfoPending(quint64 conversationId) const {
+        return m_infoPending.contains(conversationId);
+    }
+    int infoPendingCount() const { return int(m_infoPending.size()); }
 
     bool isDrained() const { return m_drained; }
     //! True until the drain finished and no catch-up or retry is pending.
@@ -64,8 +71,14 @@ signals:
     void messageStored(const QString &clientMessageId, quint64 conversationId, quint64 seq,
                        bool duplicate);
     void sendFailed(const QString &clientMessageId, const tidings::Error &error);
+    //! The cursors behind my messages' ticks moved (the peer's in a 1:1, all members' in a
+    //! group); userId is who acked (0 for a history page's cursors).
     void receiptChanged(quint64 conversationId, quint64 userId, quint64 deliveredSeq,
                         quint64 readSeq);
+    //! My read cursor moved because another of my devices read: the unread count changed.
+    void myReadChanged(quint64 conversationId, quint64 readSeq);
+    //! Kind, name, members or my membership changed (group_info answer or system events).
+    void conversationChanged(quint64 conversationId);
     void inboxDrained(int count);
     //! Drained and no catch-up in flight: the local cache is as fresh as this session gets.
     void idle();
@@ -79,6 +92,7 @@ private:
     //! ackIfAdvanced: false for my own send acks (nothing new arrived for this device).
     void afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced);
     void applyReceipt(const wire::ReceiptPush &receipt);
+    void resolveUnknownConversations();
     void checkGaps();
     void scheduleGapCheck();
     void requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq);
@@ -98,6 +112,7 @@ private:
     int m_retriesPending = 0;
     QHash<quint64, quint64> m_deliveryAcked;
     QSet<quint64> m_catchUp;
+    QSet<quint64> m_infoPending;
     QTimer m_gapTimer;
     //! Acks that arrived in one event-loop pass are committed in one transaction.
     QList<SendAckRecord> m_acks;

@@ -95,6 +95,13 @@ private:
         QVERIFY(s.ok());
         m_store = std::move(*s);
         QVERIFY(m_store->saveAccount(kMe).ok());
+        // A known 1:1 (unknown conversations trigger a group_info_request, tested separately).
+        ConversationInfo direct;
+        direct.id = kConv;
+        direct.kind = ConversationKind::Direct;
+        direct.peerUserId = 2;
+        direct.peerUsername = QStringLiteral("bob");
+        QVERIFY(m_store->applyConversationInfo(direct, kMe.userId).ok());
         m_sink = std::make_unique<FakeSink>();
         m_engine = std::make_unique<SyncEngine>(m_store.get(), m_sink.get(), options);
         m_engine->setAccount(kMe);
