@@ -32,6 +32,7 @@ bool isTypedDecodeError(ErrorCode c) {
     case ErrorCode::InvalidUsername:
     case ErrorCode::WeakPassword:
     case ErrorCode::BadToken:
+    case ErrorCode::GroupFull: // a create_group_request naming more than 499 others
         return true;
     default:
         return false;

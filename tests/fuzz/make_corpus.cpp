@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 using tidings::protocol::Frame;
 namespace limits = tidings::limits;
@@ -49,6 +50,20 @@ void putBytesField(std::string &out, quint32 field, const std::string &value) {
     putVarint(out, (quint64(field) << 3) | 2);
     putVarint(out, value.size());
     out += value;
+}
+
+void putVarintField(std::string &out, quint32 field, quint64 value) {
+    putVarint(out, quint64(field) << 3);
+    putVarint(out, value);
+}
+
+//! n distinct valid usernames of 3 characters ("a00", "a01", ...): list limits in little space.
+std::vector<std::string> shortUsernames(int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back(std::string(1, char('a' + i / 100)) + char('0' + i / 10 % 10) +
+                      char('0' + i % 10));
+    return out;
 }
 
 } // namespace
@@ -110,6 +125,70 @@ int main(int argc, char **argv) {
         f.mutable_error()->set_code(tidings::wire::ErrorCode(1000)); // an unknown code
         ok &= write(dir, "edge_error_unknown_code", encoded(f));
     }
+    {
+        Frame f; // the 1:1 form of conversation_info (the sample is a group)
+        f.set_request_id(5);
+        auto *c = f.mutable_conversation_info();
+        c->set_conversation_id(42);
+        c->set_peer_user_id(8);
+        c->set_peer_username("bob");
+        c->set_last_seq(99);
+        ok &= write(dir, "edge_direct_conversation_info", encoded(f));
+    }
+    {
+        Frame f; // one member below GROUP_FULL; a duplicated chunk crosses it
+        f.set_request_id(6);
+        auto *g = f.mutable_create_group_request();
+        g->set_name(std::string(limits::kMaxGroupNameBytes, 'g'));
+        for (const auto &u : shortUsernames(limits::kMaxGroupMembers - 1))
+            g->add_usernames(u);
+        ok &= write(dir, "edge_create_group_limits", encoded(f));
+    }
+    {
+        Frame f;
+        f.set_request_id(7);
+        auto *g = f.mutable_group_change_request();
+        g->set_conversation_id(43);
+        g->set_action(tidings::wire::GroupChangeRequest::ACTION_RENAME);
+        g->set_name(std::string(limits::kMaxGroupNameBytes, 'n'));
+        ok &= write(dir, "edge_group_rename_limits", encoded(f));
+    }
+    {
+        Frame f; // the members of a full group, ids only
+        f.set_request_id(8);
+        auto *c = f.mutable_conversation_info();
+        c->set_conversation_id(43);
+        c->set_kind(tidings::wire::CONVERSATION_GROUP);
+        c->set_name("full");
+        for (int i = 0; i < limits::kMaxGroupMembers; ++i)
+            c->add_members()->set_user_id(quint64(i + 1));
+        ok &= write(dir, "edge_group_info_500_members", encoded(f));
+    }
+    {
+        Frame f;
+        f.set_request_id(9);
+        auto *p = f.mutable_presence_subscribe_request();
+        for (const auto &u : shortUsernames(limits::kMaxPresenceSubscriptions))
+            p->add_usernames(u);
+        ok &= write(dir, "edge_presence_100_subscriptions", encoded(f));
+    }
+    {
+        // Enum values this schema does not define (proto3 keeps them): rejected as BAD_FRAME.
+        std::string group;
+        putVarintField(group, 1, 43);
+        putVarintField(group, 2, 6);
+        putBytesField(group, 3, "bob");
+        std::string raw;
+        putVarintField(raw, 1, 10);
+        putBytesField(raw, 41, group);
+        ok &= write(dir, "edge_group_change_unknown_action", raw);
+        std::string privacy;
+        putVarintField(privacy, 1, 3);
+        raw.clear();
+        putVarintField(raw, 1, 11);
+        putBytesField(raw, 63, privacy);
+        ok &= write(dir, "edge_privacy_unknown_visibility", raw);
+    }
     // Forward compatibility: unknown fields, an unknown frame type, an empty frame.
     {
         std::string raw = encoded(tidings::testing::validClientFrames().front().frame);
@@ -122,7 +201,12 @@ int main(int argc, char **argv) {
         std::string raw;
         putVarint(raw, 1 << 3);
         putVarint(raw, 5);
-        putBytesField(raw, 60, body);
+        putBytesField(raw, 999, body); // not a frame type (60 became presence_subscribe_request)
+        Frame check;
+        if (!check.ParseFromString(raw) || check.body_case() != Frame::BODY_NOT_SET) {
+            std::fprintf(stderr, "make_corpus: field 999 is a frame type now; pick another\n");
+            ok = false;
+        }
         ok &= write(dir, "compat_unknown_frame_type", raw);
     }
     ok &= write(dir, "compat_empty_frame", std::string());

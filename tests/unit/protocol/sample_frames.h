@@ -29,6 +29,40 @@ inline wire::Message sampleMessage(quint64 conversation, quint64 seq, std::strin
     return m;
 }
 
+//! A stored group event: no payload, a system_event instead.
+inline wire::Message sampleSystemMessage(quint64 conversation, quint64 seq) {
+    wire::Message m = sampleMessage(conversation, seq, {});
+    m.clear_client_message_id();
+    auto *e = m.mutable_system_event();
+    e->set_kind(wire::SystemEvent::KIND_MEMBER_ADDED);
+    e->set_actor_user_id(7);
+    e->set_actor_username("alice");
+    e->set_target_user_id(9);
+    e->set_target_username("carol");
+    return m;
+}
+
+inline wire::Member sampleMember(quint64 user, std::string username, wire::MemberRole role,
+                                 quint64 delivered, quint64 read) {
+    wire::Member m;
+    m.set_user_id(user);
+    m.set_username(std::move(username));
+    m.set_role(role);
+    m.set_delivered_seq(delivered);
+    m.set_read_seq(read);
+    return m;
+}
+
+inline wire::Presence samplePresence(quint64 user, std::string username, bool online) {
+    wire::Presence p;
+    p.set_user_id(user);
+    p.set_username(std::move(username));
+    p.set_visible(true);
+    p.set_online(online);
+    p.set_last_seen_ms(online ? 0 : 1'699'999'000'000);
+    return p;
+}
+
 inline std::vector<SampleFrame> validClientFrames() {
     std::vector<SampleFrame> out;
     auto add = [&](const char *name, quint64 requestId) -> Frame & {
@@ -77,6 +111,45 @@ inline std::vector<SampleFrame> validClientFrames() {
         h->set_until_seq(20);
         h->set_limit(limits::kDefaultHistoryLimit);
     }
+    {
+        auto *g = add("create_group_request", 10).mutable_create_group_request();
+        g->set_name("Book club \xf0\x9f\x93\x9a"); // "Book club 📚"
+        g->add_usernames("bob");
+        g->add_usernames("Carol.K"); // normalized by the server
+    }
+    {
+        auto *g = add("group_change_request", 11).mutable_group_change_request();
+        g->set_conversation_id(43);
+        g->set_action(wire::GroupChangeRequest::ACTION_PROMOTE);
+        g->set_username("bob");
+    }
+    add("group_info_request", 12).mutable_group_info_request()->set_conversation_id(43);
+    {
+        auto *r = add("readers_request", 13).mutable_readers_request();
+        r->set_conversation_id(43);
+        r->set_seq(5);
+    }
+    add("devices_request", 14).mutable_devices_request();
+    add("revoke_device_request", 15).mutable_revoke_device_request()->set_device_id(71);
+    {
+        auto *p = add("presence_subscribe_request", 16).mutable_presence_subscribe_request();
+        p->add_usernames("bob");
+        p->add_usernames("carol");
+    }
+    add("set_privacy_request", 17)
+        .mutable_set_privacy_request()
+        ->set_last_seen(wire::VISIBILITY_CONTACTS);
+    {
+        auto *t = add("typing_request", 0).mutable_typing_request(); // ephemeral: request_id 0
+        t->set_conversation_id(43);
+        t->set_typing(true);
+    }
+    {
+        auto *c = add("contact_request", 18).mutable_contact_request();
+        c->set_action(wire::ContactRequest::ACTION_BLOCK);
+        c->set_username("mallory");
+    }
+    add("contacts_request", 19).mutable_contacts_request();
     return out;
 }
 
@@ -109,11 +182,15 @@ inline std::vector<SampleFrame> validServerFrames() {
         p->set_server_time_ms(1'700'000'000'200);
     }
     {
+        // A group (the 1:1 form, with peer_user_id and peer_username, is a corpus edge case).
         auto *c = add("conversation_info", 6).mutable_conversation_info();
-        c->set_conversation_id(42);
-        c->set_peer_user_id(8);
-        c->set_peer_username("bob");
+        c->set_conversation_id(43);
         c->set_last_seq(99);
+        c->set_kind(wire::CONVERSATION_GROUP);
+        c->set_name("Book club \xf0\x9f\x93\x9a");
+        *c->add_members() = sampleMember(7, "alice", wire::ROLE_ADMIN, 99, 99);
+        *c->add_members() = sampleMember(8, "bob", wire::ROLE_MEMBER, 99, 97);
+        *c->add_members() = sampleMember(9, "carol", wire::ROLE_MEMBER, 98, 0);
     }
     {
         auto *a = add("send_ack", 7).mutable_send_ack();
@@ -127,6 +204,7 @@ inline std::vector<SampleFrame> validServerFrames() {
         auto *p = add("message_push", 0).mutable_message_push();
         *p->add_messages() = sampleMessage(42, 100, "hello");
         *p->add_messages() = sampleMessage(42, 101, std::string("\x00\xff", 2));
+        *p->add_messages() = sampleSystemMessage(43, 100);
     }
     add("inbox_drained", 0).mutable_inbox_drained()->set_count(12);
     {
@@ -135,6 +213,8 @@ inline std::vector<SampleFrame> validServerFrames() {
         r->set_user_id(8);
         r->set_delivered_seq(101);
         r->set_read_seq(100);
+        r->set_all_delivered_seq(99);
+        r->set_all_read_seq(97);
     }
     {
         auto *h = add("history_response", 9).mutable_history_response();
@@ -146,6 +226,60 @@ inline std::vector<SampleFrame> validServerFrames() {
         c->set_user_id(8);
         c->set_delivered_seq(12);
         c->set_read_seq(11);
+    }
+    {
+        auto *r = add("readers_response", 13).mutable_readers_response();
+        r->set_recipients(2);
+        r->set_delivered(2);
+        r->set_read(1);
+        *r->add_members() = sampleMember(8, "bob", wire::ROLE_MEMBER, 99, 97);
+        *r->add_members() = sampleMember(9, "carol", wire::ROLE_ADMIN, 98, 0);
+    }
+    {
+        auto *d = add("devices_response", 14).mutable_devices_response();
+        auto *laptop = d->add_devices();
+        laptop->set_device_id(70);
+        laptop->set_name("laptop");
+        laptop->set_created_ms(1'690'000'000'000);
+        laptop->set_last_seen_ms(1'700'000'000'000);
+        laptop->set_current(true);
+        laptop->set_online(true);
+        auto *phone = d->add_devices();
+        phone->set_device_id(71);
+        phone->set_name("phone");
+        phone->set_created_ms(1'695'000'000'000);
+        phone->set_last_seen_ms(1'699'000'000'000);
+    }
+    {
+        auto *p = add("presence_response", 16).mutable_presence_response();
+        *p->add_presences() = samplePresence(8, "bob", true);
+        *p->add_presences() = samplePresence(9, "carol", false);
+        wire::Presence hidden; // privacy: only who, not whether or when
+        hidden.set_user_id(10);
+        hidden.set_username("dave");
+        *p->add_presences() = hidden;
+    }
+    *add("presence_push", 0).mutable_presence_push()->mutable_presence() =
+        samplePresence(9, "carol", true);
+    {
+        auto *t = add("typing_push", 0).mutable_typing_push();
+        t->set_conversation_id(43);
+        t->set_user_id(8);
+        t->set_username("bob");
+        t->set_typing(true);
+        t->set_expires_in_ms(quint32(limits::kTypingExpiryMs));
+    }
+    {
+        auto *c = add("contacts_response", 19).mutable_contacts_response();
+        auto *bob = c->add_contacts();
+        bob->set_user_id(8);
+        bob->set_username("bob");
+        bob->set_contact(true);
+        auto *mallory = c->add_contacts();
+        mallory->set_user_id(66);
+        mallory->set_username("mallory");
+        mallory->set_blocked(true);
+        c->set_last_seen(wire::VISIBILITY_CONTACTS);
     }
     return out;
 }

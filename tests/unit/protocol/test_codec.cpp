@@ -12,7 +12,10 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include <limits>
 #include <string>
+#include <tuple>
+#include <vector>
 
 using namespace tidings;
 using tidings::protocol::Frame;
@@ -69,6 +72,7 @@ bool isTypedDecodeError(ErrorCode c) {
     case ErrorCode::InvalidUsername:
     case ErrorCode::WeakPassword:
     case ErrorCode::BadToken:
+    case ErrorCode::GroupFull: // a create_group_request naming more than 499 others
         return true;
     default:
         return false;
@@ -141,6 +145,62 @@ Frame withHistory(quint64 conversation, quint64 after, quint64 until, quint32 li
     return f;
 }
 
+Frame withCreateGroup(const std::string &name, const std::vector<std::string> &usernames = {}) {
+    Frame f;
+    f.set_request_id(1);
+    auto *g = f.mutable_create_group_request();
+    g->set_name(name);
+    for (const auto &u : usernames)
+        g->add_usernames(u);
+    return f;
+}
+
+//! "user0", "user1", ...: n distinct valid usernames.
+std::vector<std::string> manyUsernames(int n) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back("user" + std::to_string(i));
+    return out;
+}
+
+Frame withGroupChange(quint64 conversation, wire::GroupChangeRequest::Action action,
+                      const std::string &username, const std::string &name = {}) {
+    Frame f;
+    f.set_request_id(1);
+    auto *g = f.mutable_group_change_request();
+    g->set_conversation_id(conversation);
+    g->set_action(action);
+    g->set_username(username);
+    g->set_name(name);
+    return f;
+}
+
+Frame withPresenceSubscribe(const std::vector<std::string> &usernames) {
+    Frame f;
+    f.set_request_id(1);
+    auto *p = f.mutable_presence_subscribe_request();
+    for (const auto &u : usernames)
+        p->add_usernames(u);
+    return f;
+}
+
+Frame withContact(wire::ContactRequest::Action action, const std::string &username) {
+    Frame f;
+    f.set_request_id(1);
+    f.mutable_contact_request()->set_action(action);
+    f.mutable_contact_request()->set_username(username);
+    return f;
+}
+
+//! A frame whose body (field `bodyField`) holds raw submessage bytes: enum values the generated
+//! setters would not take (values the schema does not define; open proto3 enums keep them).
+QByteArray rawFrame(quint32 bodyField, const std::string &body) {
+    std::string raw;
+    putVarintField(raw, 1, 1);
+    putBytesField(raw, bodyField, body);
+    return bytes(raw);
+}
+
 const std::string kGoodPassword = "password1";
 
 int protobufLogLines = 0;
@@ -188,9 +248,12 @@ private slots:
     void invalidUtf8StringIsBadFrame();
     void serverFieldLimits_data();
     void serverFieldLimits();
+    void worstCasePushesFitTheFrameLimit();
+    void groupFullIsATypedDecodeError();
 
     // --- errors --------------------------------------------------------------------------------
     void errorCodesMapOntoTheWire();
+    void newErrorCodes();
     void makeErrorRoundTrip();
 };
 
@@ -422,17 +485,40 @@ void TestCodec::unsetBodyIsUnknownFrame() {
 }
 
 void TestCodec::unknownBodyIsUnknownFrame() {
-    // A frame type from a newer peer: an unknown field number where a body would be.
-    std::string raw;
-    putVarintField(raw, 1, 5);
-    std::string inner;
-    putVarintField(inner, 1, 42);
-    putBytesField(raw, 50, inner);
-    for (Decoder d : {&protocol::decodeClientFrame, &protocol::decodeServerFrame}) {
-        const auto r = d(bytes(raw));
-        QVERIFY(!r.ok());
-        QCOMPARE(r.error().code, ErrorCode::UnknownFrame);
+    // A frame type from a newer peer: an unknown field number where a body would be. Every
+    // number that is not a frame type today (the gaps between the groups included) and a few far
+    // ones; each is probed first, so a new frame type in the schema only shrinks the list.
+    QList<quint32> unused;
+    for (quint32 n = 2; n <= 200; ++n)
+        unused.append(n);
+    unused << 999 << 19000 << 536870911; // 536870911 = 2^29 - 1, the largest field number
+    int tested = 0;
+    for (quint32 n : unused) {
+        std::string inner;
+        putVarintField(inner, 1, 42);
+        putBytesField(inner, 2, "future");
+        std::string raw;
+        putVarintField(raw, 1, 5);
+        putBytesField(raw, n, inner);
+        Frame probe;
+        QVERIFY(probe.ParseFromString(raw));
+        if (probe.body_case() != Frame::BODY_NOT_SET)
+            continue; // a frame type of this schema
+        ++tested;
+        for (Decoder d : {&protocol::decodeClientFrame, &protocol::decodeServerFrame}) {
+            const auto r = d(bytes(raw));
+            QVERIFY2(!r.ok(), qPrintable(QString::number(n)));
+            QCOMPARE(r.error().code, ErrorCode::UnknownFrame);
+            QVERIFY(!r.error().detail.isEmpty());
+        }
     }
+    QVERIFY(tested > 150);
+    // 999 in particular (used as "unknown" elsewhere in these tests) is no frame type.
+    std::string raw;
+    putBytesField(raw, 999, {});
+    Frame f;
+    QVERIFY(f.ParseFromString(raw));
+    QCOMPARE(f.body_case(), Frame::BODY_NOT_SET);
 }
 
 void TestCodec::unknownFieldsAreIgnored() {
@@ -669,6 +755,193 @@ void TestCodec::clientFieldLimits_data() {
     row("history until == after", withHistory(1, 100, 100, 10), bad);
     row("history until < after", withHistory(1, 100, 99, 10), bad);
 
+    // create group: name 1..64 bytes and not blank, at most 499 others, each a valid username
+    using Strings = std::vector<std::string>;
+    const auto groupFull = ErrorCode::GroupFull;
+    const auto invalid = ErrorCode::InvalidUsername;
+    row("group plain", withCreateGroup("Team", {"bob", "carol"}), ok);
+    row("group without others", withCreateGroup("Just me"), ok);
+    row("group name missing", withCreateGroup("", {"bob"}), bad);
+    row("group name blank", withCreateGroup("   ", {"bob"}), bad);
+    row("group name tabs and newlines", withCreateGroup("\t\n \r", {"bob"}), bad);
+    row("group name 1 byte", withCreateGroup("x", {"bob"}), ok);
+    row("group name padded", withCreateGroup("  x  ", {"bob"}), ok);
+    row("group name 64 bytes", withCreateGroup(std::string(64, 'g'), {"bob"}), ok);
+    row("group name 65 bytes", withCreateGroup(std::string(65, 'g'), {"bob"}), large);
+    // bytes, not characters: 16 four-byte emoji are 64 bytes, 17 are 68; 33 two-byte é are 66
+    std::string emoji16;
+    for (int i = 0; i < 16; ++i)
+        emoji16 += "\xf0\x9f\x93\x9a";
+    row("group name 16 emoji (64 bytes)", withCreateGroup(emoji16, {"bob"}), ok);
+    row("group name 17 emoji (68 bytes)", withCreateGroup(emoji16 + "\xf0\x9f\x93\x9a", {"bob"}),
+        large);
+    std::string e33;
+    for (int i = 0; i < 33; ++i)
+        e33 += "\xc3\xa9";
+    row("group name 33 x 2-byte char (66 bytes)", withCreateGroup(e33, {"bob"}), large);
+    row("group 499 others", withCreateGroup("Big", manyUsernames(limits::kMaxGroupMembers - 1)),
+        ok);
+    row("group 500 others", withCreateGroup("Big", manyUsernames(limits::kMaxGroupMembers)),
+        groupFull);
+    row("group 1000 others", withCreateGroup("Big", manyUsernames(2 * limits::kMaxGroupMembers)),
+        groupFull);
+    row("group usernames normalized", withCreateGroup("Team", {"Bob", " carol "}), ok);
+    row("group invalid first username", withCreateGroup("Team", {"1bob", "carol"}), invalid);
+    row("group invalid last username", withCreateGroup("Team", {"bob", "carol", "x"}), invalid);
+    row("group empty username", withCreateGroup("Team", {"bob", ""}), invalid);
+    row("group username with space", withCreateGroup("Team", {"bo b"}), invalid);
+    row("group username 129 bytes", withCreateGroup("Team", {"bob", std::string(129, 'a')}), large);
+    {
+        Strings names = manyUsernames(limits::kMaxGroupMembers - 2);
+        names.push_back("no way");
+        row("group 499 others, the last invalid", withCreateGroup("Big", names), invalid);
+    }
+
+    // group change: a conversation; add/remove/promote/demote need a valid username, rename a
+    // valid name, leave nothing; any other action value is BAD_FRAME
+    using GC = wire::GroupChangeRequest;
+    const std::pair<const char *, GC::Action> userActions[] = {{"add", GC::ACTION_ADD},
+                                                               {"remove", GC::ACTION_REMOVE},
+                                                               {"promote", GC::ACTION_PROMOTE},
+                                                               {"demote", GC::ACTION_DEMOTE}};
+    for (const auto &[name, action] : userActions) {
+        const QByteArray n = QByteArray("group ") + name;
+        QTest::newRow((n + " plain").constData())
+            << encode(withGroupChange(43, action, "bob")) << ok;
+        QTest::newRow((n + " normalized username").constData())
+            << encode(withGroupChange(43, action, " Bob ")) << ok;
+        QTest::newRow((n + " without conversation").constData())
+            << encode(withGroupChange(0, action, "bob")) << bad;
+        QTest::newRow((n + " without username").constData())
+            << encode(withGroupChange(43, action, "")) << invalid;
+        QTest::newRow((n + " without username, with a name").constData())
+            << encode(withGroupChange(43, action, "", "New name")) << invalid;
+        QTest::newRow((n + " invalid username").constData())
+            << encode(withGroupChange(43, action, "-bob")) << invalid;
+        QTest::newRow((n + " username 129 bytes").constData())
+            << encode(withGroupChange(43, action, std::string(129, 'b'))) << large;
+    }
+    row("group leave", withGroupChange(43, GC::ACTION_LEAVE, ""), ok);
+    row("group leave ignores username", withGroupChange(43, GC::ACTION_LEAVE, "not valid!"), ok);
+    row("group leave without conversation", withGroupChange(0, GC::ACTION_LEAVE, ""), bad);
+    row("group rename", withGroupChange(43, GC::ACTION_RENAME, "", "New name"), ok);
+    row("group rename ignores username", withGroupChange(43, GC::ACTION_RENAME, "!!", "New"), ok);
+    row("group rename without conversation", withGroupChange(0, GC::ACTION_RENAME, "", "New"), bad);
+    row("group rename without name", withGroupChange(43, GC::ACTION_RENAME, "bob"), bad);
+    row("group rename blank name", withGroupChange(43, GC::ACTION_RENAME, "", " \t "), bad);
+    row("group rename name 64 bytes",
+        withGroupChange(43, GC::ACTION_RENAME, "", std::string(64, 'n')), ok);
+    row("group rename name 65 bytes",
+        withGroupChange(43, GC::ACTION_RENAME, "", std::string(65, 'n')), large);
+    for (const quint64 action : {quint64(6), quint64(7), quint64(1000), ~quint64(0)}) {
+        std::string body;
+        putVarintField(body, 1, 43);
+        putVarintField(body, 2, action);
+        putBytesField(body, 3, "bob");
+        putBytesField(body, 4, "name");
+        const QByteArray n = "group action " + QByteArray::number(qint64(action));
+        QTest::newRow(n.constData()) << rawFrame(41, body) << bad;
+    }
+    {
+        std::string body; // the largest known action, written raw, is accepted
+        putVarintField(body, 1, 43);
+        putVarintField(body, 2, quint64(GC::ACTION_RENAME));
+        putBytesField(body, 4, "name");
+        QTest::newRow("group action 5 (rename), raw") << rawFrame(41, body) << ok;
+    }
+
+    // group info, readers: ids set
+    for (const quint64 conv : {0, 43}) {
+        Frame f;
+        f.set_request_id(1);
+        f.mutable_group_info_request()->set_conversation_id(conv);
+        QTest::newRow(("group info conv " + QByteArray::number(conv)).constData())
+            << encode(f) << (conv ? ok : bad);
+    }
+    for (const auto &[conv, seq] : {std::pair{1, 1}, {0, 1}, {1, 0}, {0, 0}}) {
+        Frame f;
+        f.set_request_id(1);
+        f.mutable_readers_request()->set_conversation_id(quint64(conv));
+        f.mutable_readers_request()->set_seq(quint64(seq));
+        const QByteArray n =
+            "readers conv " + QByteArray::number(conv) + " seq " + QByteArray::number(seq);
+        QTest::newRow(n.constData()) << encode(f) << (conv && seq ? ok : bad);
+    }
+
+    // devices: list needs nothing, revoke needs a device id
+    {
+        Frame f;
+        f.mutable_devices_request();
+        row("devices request", f, ok);
+        Frame g;
+        g.mutable_revoke_device_request()->set_device_id(0);
+        row("revoke device 0", g, bad);
+        g.mutable_revoke_device_request()->set_device_id(1);
+        row("revoke device 1", g, ok);
+        g.mutable_revoke_device_request()->set_device_id(~quint64(0));
+        row("revoke device max", g, ok);
+    }
+
+    // presence: at most 100 subscriptions, each a valid username; none unsubscribes all
+    row("presence none", withPresenceSubscribe({}), ok);
+    row("presence 100", withPresenceSubscribe(manyUsernames(limits::kMaxPresenceSubscriptions)),
+        ok);
+    row("presence 101", withPresenceSubscribe(manyUsernames(limits::kMaxPresenceSubscriptions + 1)),
+        large);
+    row("presence normalized", withPresenceSubscribe({"BOB", " carol"}), ok);
+    row("presence invalid first", withPresenceSubscribe({"b", "carol"}), invalid);
+    row("presence invalid last", withPresenceSubscribe({"bob", "carol", "c@rol"}), invalid);
+    row("presence empty username", withPresenceSubscribe({""}), invalid);
+    row("presence username 129 bytes", withPresenceSubscribe({std::string(129, 'a')}), large);
+
+    // privacy: a known visibility
+    for (const quint64 v : {quint64(0), quint64(1), quint64(2), quint64(3), quint64(100),
+                            ~quint64(0)}) { // ~0: -1 as a varint
+        std::string body;
+        putVarintField(body, 1, v);
+        const QByteArray n = "privacy visibility " + QByteArray::number(qint64(v));
+        QTest::newRow(n.constData()) << rawFrame(63, body) << (v <= 2 ? ok : bad);
+    }
+
+    // typing: a conversation
+    for (const bool typing : {true, false}) {
+        for (const quint64 conv : {0, 43}) {
+            Frame f;
+            f.mutable_typing_request()->set_conversation_id(conv);
+            f.mutable_typing_request()->set_typing(typing);
+            const QByteArray n = QByteArray("typing ") + (typing ? "on" : "off") + " conv " +
+                                 QByteArray::number(conv);
+            QTest::newRow(n.constData()) << encode(f) << (conv ? ok : bad);
+        }
+    }
+
+    // contacts: a known action and a valid username; listing needs nothing
+    using CR = wire::ContactRequest;
+    for (const auto action :
+         {CR::ACTION_ADD, CR::ACTION_REMOVE, CR::ACTION_BLOCK, CR::ACTION_UNBLOCK}) {
+        const QByteArray n = "contact " + QByteArray::fromStdString(CR::Action_Name(action));
+        QTest::newRow((n + " plain").constData()) << encode(withContact(action, "bob")) << ok;
+        QTest::newRow((n + " normalized").constData()) << encode(withContact(action, "Bob")) << ok;
+        QTest::newRow((n + " without username").constData())
+            << encode(withContact(action, "")) << invalid;
+        QTest::newRow((n + " invalid username").constData())
+            << encode(withContact(action, "b0b!")) << invalid;
+        QTest::newRow((n + " username 129 bytes").constData())
+            << encode(withContact(action, std::string(129, 'b'))) << large;
+    }
+    for (const quint64 action : {quint64(4), quint64(99), ~quint64(0)}) {
+        std::string body;
+        putVarintField(body, 1, action);
+        putBytesField(body, 2, "bob");
+        const QByteArray n = "contact action " + QByteArray::number(qint64(action));
+        QTest::newRow(n.constData()) << rawFrame(70, body) << bad;
+    }
+    {
+        Frame f;
+        f.mutable_contacts_request();
+        row("contacts request", f, ok);
+    }
+
     // ping carries no limits
     Frame ping;
     ping.mutable_ping()->set_client_time_ms(-1);
@@ -751,6 +1024,46 @@ void TestCodec::serverFieldLimits_data() {
     QTest::newRow("history 501 messages") << history(maxHistory, 1, 999) << large;
     QTest::newRow("history conversation 0") << history(2, 0, 7) << bad;
     QTest::newRow("history seq 0") << history(2, 1, 0) << bad;
+
+    auto historyPayload = [](size_t payload) {
+        Frame f;
+        f.set_request_id(4);
+        auto *h = f.mutable_history_response();
+        *h->add_messages() = sampleMessage(1, 1, "first");
+        *h->add_messages() = sampleMessage(1, 2, std::string(payload, 'x'));
+        return encode(f);
+    };
+    QTest::newRow("history payload 64 KiB") << historyPayload(limits::kMaxPayloadBytes) << ok;
+    QTest::newRow("history payload 64 KiB + 1")
+        << historyPayload(limits::kMaxPayloadBytes + 1) << large;
+
+    // Group system events carry no payload; a message with both still only needs ids.
+    {
+        Frame f;
+        *f.mutable_message_push()->add_messages() = tidings::testing::sampleSystemMessage(43, 1);
+        QTest::newRow("push system event") << encode(f) << ok;
+        f.mutable_message_push()->mutable_messages(0)->set_seq(0);
+        QTest::newRow("push system event seq 0") << encode(f) << bad;
+    }
+
+    // Conversation info: at most 500 members.
+    auto group = [](int members) {
+        Frame f;
+        f.set_request_id(6);
+        auto *c = f.mutable_conversation_info();
+        c->set_conversation_id(43);
+        c->set_kind(wire::CONVERSATION_GROUP);
+        c->set_name("Big");
+        for (int i = 0; i < members; ++i)
+            *c->add_members() =
+                tidings::testing::sampleMember(quint64(i + 1), "user" + std::to_string(i),
+                                               i == 0 ? wire::ROLE_ADMIN : wire::ROLE_MEMBER, 5, 4);
+        return encode(f);
+    };
+    QTest::newRow("group info 0 members") << group(0) << ok;
+    QTest::newRow("group info 500 members") << group(limits::kMaxGroupMembers) << ok;
+    QTest::newRow("group info 501 members") << group(limits::kMaxGroupMembers + 1) << large;
+    QTest::newRow("group info 1000 members") << group(2 * limits::kMaxGroupMembers) << large;
 }
 
 void TestCodec::serverFieldLimits() {
@@ -763,6 +1076,77 @@ void TestCodec::serverFieldLimits() {
     }
     QVERIFY2(!r.ok(), "accepted a frame that breaks a limit");
     QCOMPARE(r.error().code, expected);
+    QVERIFY(!r.error().detail.isEmpty());
+}
+
+void TestCodec::worstCasePushesFitTheFrameLimit() {
+    // The server cuts pushes and history pages by payload bytes (kMaxPushPayloadBytes; the message
+    // that crosses the budget still goes into the frame) and by count. The largest frame it can
+    // build that way, with every other field at its maximum, must still pass the client's limit.
+    using tidings::testing::sampleMessage;
+    auto fullMessage = [](quint64 seq, size_t payload) {
+        wire::Message m = sampleMessage(~quint64(0), seq, std::string(payload, 'x'));
+        m.set_sender_user_id(~quint64(0));
+        m.set_sender_device_id(~quint64(0));
+        m.set_sender_username(std::string(size_t(limits::kMaxUsernameLength), 'u'));
+        m.set_client_message_id(std::string(size_t(limits::kMaxClientMessageIdBytes), 'c'));
+        m.set_server_time_ms(std::numeric_limits<qint64>::min()); // the longest varint
+        return m;
+    };
+    // Count-bound: 256 messages whose payloads stay just under the budget, the last one full.
+    const int count = limits::kMaxMessagesPerPush;
+    const size_t small = (limits::kMaxPushPayloadBytes - 1) / size_t(count - 1);
+    Frame push;
+    for (int i = 0; i < count - 1; ++i)
+        *push.mutable_message_push()->add_messages() = fullMessage(quint64(i + 1), small);
+    *push.mutable_message_push()->add_messages() =
+        fullMessage(quint64(count), limits::kMaxPayloadBytes);
+    QByteArray wire = encode(push);
+    QVERIFY2(size_t(wire.size()) <= limits::kMaxServerFrameBytes,
+             qPrintable(QString::number(wire.size())));
+    auto r = protocol::decodeServerFrame(wire);
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().toString()));
+
+    // History: up to 500 messages under the same budget plus the cursors of all 500 members.
+    Frame page;
+    page.set_request_id(~quint64(0));
+    auto *h = page.mutable_history_response();
+    const int pageCount = int(limits::kMaxHistoryLimit);
+    const size_t pageSmall = (limits::kMaxPushPayloadBytes - 1) / size_t(pageCount - 1);
+    for (int i = 0; i < pageCount - 1; ++i)
+        *h->add_messages() = fullMessage(quint64(i + 1), pageSmall);
+    *h->add_messages() = fullMessage(quint64(pageCount), limits::kMaxPayloadBytes);
+    h->set_has_more(true);
+    for (int i = 0; i < limits::kMaxGroupMembers; ++i) {
+        auto *c = h->add_cursors();
+        c->set_conversation_id(~quint64(0));
+        c->set_user_id(~quint64(0));
+        c->set_delivered_seq(~quint64(0));
+        c->set_read_seq(~quint64(0));
+        c->set_all_delivered_seq(~quint64(0));
+        c->set_all_read_seq(~quint64(0));
+    }
+    wire = encode(page);
+    QVERIFY2(size_t(wire.size()) <= limits::kMaxServerFrameBytes,
+             qPrintable(QString::number(wire.size())));
+    r = protocol::decodeServerFrame(wire);
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().toString()));
+}
+
+void TestCodec::groupFullIsATypedDecodeError() {
+    // Hostile input can make the decoder answer GROUP_FULL: the fuzzer and checkDecodeContract
+    // must count it as a typed rejection.
+    const QByteArray wire = encode(withCreateGroup("Big", manyUsernames(limits::kMaxGroupMembers)));
+    const auto r = protocol::decodeClientFrame(wire);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, ErrorCode::GroupFull);
+    QVERIFY(!r.error().detail.isEmpty());
+    QVERIFY(checkDecodeContract(&protocol::decodeClientFrame, wire).isEmpty());
+    // ... and it travels to the client as itself.
+    const Frame err = protocol::makeError(1, r.error().code, r.error().detail);
+    const auto back = protocol::decodeServerFrame(encode(err));
+    QVERIFY(back.ok());
+    QCOMPARE(protocol::errorFromFrame(*back).code, ErrorCode::GroupFull);
 }
 
 // =============================================================================================
@@ -788,6 +1172,34 @@ void TestCodec::errorCodesMapOntoTheWire() {
         QCOMPARE(protocol::toWire(c), wire::ERROR_INTERNAL);
     QCOMPARE(protocol::fromWire(wire::ERROR_NONE), ErrorCode::Internal);
     QCOMPARE(protocol::fromWire(wire::ErrorCode(9999)), ErrorCode::Internal);
+}
+
+void TestCodec::newErrorCodes() {
+    // The codes of groups and devices, by name and by wire value.
+    const std::tuple<ErrorCode, const char *, wire::ErrorCode, int> codes[] = {
+        {ErrorCode::NotAdmin, "NOT_ADMIN", wire::ERROR_NOT_ADMIN, 18},
+        {ErrorCode::GroupFull, "GROUP_FULL", wire::ERROR_GROUP_FULL, 19},
+        {ErrorCode::NotAGroup, "NOT_A_GROUP", wire::ERROR_NOT_A_GROUP, 20},
+        {ErrorCode::NoSuchDevice, "NO_SUCH_DEVICE", wire::ERROR_NO_SUCH_DEVICE, 21},
+    };
+    for (const auto &[code, name, wireCode, value] : codes) {
+        QCOMPARE(errorCodeName(code), name);
+        QCOMPARE(int(code), value);
+        QCOMPARE(int(wireCode), value);
+        QCOMPARE(protocol::toWire(code), wireCode);
+        QCOMPARE(protocol::fromWire(wireCode), code);
+        const Frame f = protocol::makeError(9, code, QStringLiteral("why"));
+        const auto r = protocol::decodeServerFrame(encode(f));
+        QVERIFY(r.ok());
+        QCOMPARE(r->error().code(), wireCode);
+        const Error e = protocol::errorFromFrame(*r);
+        QCOMPARE(e.code, code);
+        QCOMPARE(e.toString(), QString::fromLatin1(name) + QStringLiteral(": why"));
+    }
+    // NO_SUCH_DEVICE is the last wire code; a new one must be added here and to ErrorCode.
+    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::NoSuchDevice));
+    QCOMPARE(int(wire::ErrorCode_MAX) + 1 < int(ErrorCode::Network), true);
+    QCOMPARE(errorCodeName(ErrorCode(22)), "UNKNOWN");
 }
 
 void TestCodec::makeErrorRoundTrip() {
