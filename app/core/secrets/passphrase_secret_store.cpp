@@ -1,0 +1,145 @@
+#include "core/secrets/passphrase_secret_store.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <sodium.h>
+
+namespace tidings::client {
+
+namespace {
+
+// Interactive limits (~64 MiB, ~0.1 s): the file is unlocked once per start.
+constexpr unsigned long long kOps = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+constexpr size_t kMem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+
+Error storageError(const QString &detail) {
+    return Error{ErrorCode::Storage, detail};
+}
+
+unsigned char *deriveKey(const QString &passphrase, const QByteArray &salt,
+                         unsigned long long ops, size_t mem) {
+    if (sodium_init() < 0)
+        return nullptr;
+    auto *key = static_cast<unsigned char *>(sodium_malloc(crypto_secretbox_KEYBYTES));
+    if (!key)
+        return nullptr;
+    QByteArray pw = passphrase.toUtf8();
+    const int rc = crypto_pwhash(key, crypto_secretbox_KEYBYTES, pw.constData(),
+                                 static_cast<unsigned long long>(pw.size()),
+                                 reinterpret_cast<const unsigned char *>(salt.constData()), ops,
+                                 mem, crypto_pwhash_ALG_ARGON2ID13);
+    sodium_memzero(pw.data(), size_t(pw.size()));
+    if (rc != 0) {
+        sodium_free(key);
+        return nullptr;
+    }
+    return key;
+}
+
+} // namespace
+
+PassphraseSecretStore::PassphraseSecretStore(QString path, QByteArray salt, unsigned char *key)
+    : m_path(std::move(path))
+    , m_salt(std::move(salt))
+    , m_key(key) {}
+
+PassphraseSecretStore::~PassphraseSecretStore() {
+    sodium_free(m_key);
+}
+
+Result<std::unique_ptr<PassphraseSecretStore>>
+PassphraseSecretStore::create(const QString &path, const QString &passphrase) {
+    if (sodium_init() < 0)
+        return storageError(QStringLiteral("libsodium failed to initialise"));
+    QByteArray salt(crypto_pwhash_SALTBYTES, Qt::Uninitialized);
+    randombytes_buf(salt.data(), size_t(salt.size()));
+    unsigned char *key = deriveKey(passphrase, salt, kOps, kMem);
+    if (!key)
+        return storageError(QStringLiteral("cannot derive a key from the passphrase"));
+    std::unique_ptr<PassphraseSecretStore> store(new PassphraseSecretStore(path, salt, key));
+    if (auto s = store->save(); !s)
+        return s.error();
+    return store;
+}
+
+Result<std::unique_ptr<PassphraseSecretStore>>
+PassphraseSecretStore::unlock(const QString &path, const QString &passphrase) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return storageError(QStringLiteral("cannot read %1").arg(path));
+    const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    const QByteArray salt = QByteArray::fromBase64(o.value(u"salt").toString().toLatin1());
+    const QByteArray nonce = QByteArray::fromBase64(o.value(u"nonce").toString().toLatin1());
+    const QByteArray box = QByteArray::fromBase64(o.value(u"box").toString().toLatin1());
+    const auto ops = static_cast<unsigned long long>(o.value(u"ops").toDouble());
+    const auto mem = static_cast<size_t>(o.value(u"mem").toDouble());
+    if (salt.size() != crypto_pwhash_SALTBYTES || nonce.size() != crypto_secretbox_NONCEBYTES ||
+        box.size() < int(crypto_secretbox_MACBYTES) || ops < crypto_pwhash_OPSLIMIT_MIN ||
+        mem < crypto_pwhash_MEMLIMIT_MIN)
+        return storageError(QStringLiteral("%1 is damaged").arg(path));
+    unsigned char *key = deriveKey(passphrase, salt, ops, mem);
+    if (!key)
+        return storageError(QStringLiteral("cannot derive a key from the passphrase"));
+    std::unique_ptr<PassphraseSecretStore> store(new PassphraseSecretStore(path, salt, key));
+    QByteArray plain(box.size() - int(crypto_secretbox_MACBYTES), Qt::Uninitialized);
+    if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char *>(plain.data()),
+                                   reinterpret_cast<const unsigned char *>(box.constData()),
+                                   static_cast<unsigned long long>(box.size()),
+                                   reinterpret_cast<const unsigned char *>(nonce.constData()),
+                                   key) != 0)
+        return Error{ErrorCode::BadCredentials, QStringLiteral("wrong passphrase")};
+    const QJsonObject values = QJsonDocument::fromJson(plain).object();
+    sodium_memzero(plain.data(), size_t(plain.size()));
+    for (auto it = values.begin(); it != values.end(); ++it)
+        store->m_values.insert(it.key(), QByteArray::fromBase64(it.value().toString().toLatin1()));
+    return store;
+}
+
+Result<QByteArray> PassphraseSecretStore::read(const QString &key) {
+    return m_values.value(key);
+}
+
+Status PassphraseSecretStore::write(const QString &key, const QByteArray &value) {
+    m_values.insert(key, value);
+    return save();
+}
+
+Status PassphraseSecretStore::remove(const QString &key) {
+    m_values.remove(key);
+    return save();
+}
+
+Status PassphraseSecretStore::save() const {
+    QJsonObject values;
+    for (auto it = m_values.begin(); it != m_values.end(); ++it)
+        values.insert(it.key(), QString::fromLatin1(it.value().toBase64()));
+    QByteArray plain = QJsonDocument(values).toJson(QJsonDocument::Compact);
+    QByteArray nonce(crypto_secretbox_NONCEBYTES, Qt::Uninitialized);
+    randombytes_buf(nonce.data(), size_t(nonce.size()));
+    QByteArray box(plain.size() + int(crypto_secretbox_MACBYTES), Qt::Uninitialized);
+    crypto_secretbox_easy(reinterpret_cast<unsigned char *>(box.data()),
+                          reinterpret_cast<const unsigned char *>(plain.constData()),
+                          static_cast<unsigned long long>(plain.size()),
+                          reinterpret_cast<const unsigned char *>(nonce.constData()), m_key);
+    sodium_memzero(plain.data(), size_t(plain.size()));
+    QJsonObject o{{QStringLiteral("v"), 1},
+                  {QStringLiteral("kdf"), QStringLiteral("argon2id13")},
+                  {QStringLiteral("ops"), double(kOps)},
+                  {QStringLiteral("mem"), double(kMem)},
+                  {QStringLiteral("salt"), QString::fromLatin1(m_salt.toBase64())},
+                  {QStringLiteral("nonce"), QString::fromLatin1(nonce.toBase64())},
+                  {QStringLiteral("box"), QString::fromLatin1(box.toBase64())}};
+    QSaveFile f(m_path);
+    if (!f.open(QIODevice::WriteOnly))
+        return storageError(QStringLiteral("cannot write %1").arg(m_path));
+    f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    f.write(QJsonDocument(o).toJson());
+    if (!f.commit())
+        return storageError(QStringLiteral("cannot write %1").arg(m_path));
+    return {};
+}
+
+} // namespace tidings::client

@@ -1,0 +1,41 @@
+#pragma once
+// Secrets in a file sealed with a key derived from a passphrase (Argon2id, libsodium
+// crypto_pwhash; XSalsa20-Poly1305 secretbox), for machines where no keyring answers.
+// The derived key stays in locked memory while the store lives; the passphrase is not kept.
+#include "core/store/secret_store.h"
+
+#include <QHash>
+#include <QString>
+
+#include <memory>
+
+namespace tidings::client {
+
+class PassphraseSecretStore : public SecretStore {
+public:
+    ~PassphraseSecretStore() override;
+    PassphraseSecretStore(const PassphraseSecretStore &) = delete;
+    PassphraseSecretStore &operator=(const PassphraseSecretStore &) = delete;
+
+    //! Starts a new, empty file at `path` (replacing any old one).
+    static Result<std::unique_ptr<PassphraseSecretStore>> create(const QString &path,
+                                                                 const QString &passphrase);
+    //! Opens an existing file; a wrong passphrase is BadCredentials.
+    static Result<std::unique_ptr<PassphraseSecretStore>> unlock(const QString &path,
+                                                                 const QString &passphrase);
+
+    Result<QByteArray> read(const QString &key) override;
+    Status write(const QString &key, const QByteArray &value) override;
+    Status remove(const QString &key) override;
+
+private:
+    PassphraseSecretStore(QString path, QByteArray salt, unsigned char *key);
+    Status save() const;
+
+    QString m_path;
+    QByteArray m_salt;
+    unsigned char *m_key; //!< sodium_malloc'd, crypto_secretbox_KEYBYTES
+    QHash<QString, QByteArray> m_values;
+};
+
+} // namespace tidings::client

@@ -1,0 +1,237 @@
+#include "look.h"
+
+#include "core/store/records.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QLocale>
+#include <QPainter>
+#include <QRect>
+#include <QRegularExpression>
+#include <QStyle>
+#include <QStyleFactory>
+
+namespace tidings::ui {
+
+Theme themeFromString(const QString &name) {
+    if (name == u"light")
+        return Theme::Light;
+    if (name == u"dark")
+        return Theme::Dark;
+    return Theme::System;
+}
+
+QString themeToString(Theme theme) {
+    switch (theme) {
+    case Theme::Light:
+        return QStringLiteral("light");
+    case Theme::Dark:
+        return QStringLiteral("dark");
+    case Theme::System:
+        break;
+    }
+    return QStringLiteral("system");
+}
+
+namespace {
+QPalette lightPalette() {
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0xf4, 0xf5, 0xf7));
+    p.setColor(QPalette::WindowText, QColor(0x1b, 0x1e, 0x23));
+    p.setColor(QPalette::Base, Qt::white);
+    p.setColor(QPalette::AlternateBase, QColor(0xee, 0xf1, 0xf4));
+    p.setColor(QPalette::Text, QColor(0x1b, 0x1e, 0x23));
+    p.setColor(QPalette::Button, QColor(0xf4, 0xf5, 0xf7));
+    p.setColor(QPalette::ButtonText, QColor(0x1b, 0x1e, 0x23));
+    p.setColor(QPalette::PlaceholderText, QColor(0x80, 0x86, 0x8f));
+    p.setColor(QPalette::Highlight, QColor(0x2a, 0x7d, 0xe1));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::ToolTipBase, Qt::white);
+    p.setColor(QPalette::ToolTipText, QColor(0x1b, 0x1e, 0x23));
+    p.setColor(QPalette::Link, QColor(0x1f, 0x6f, 0xd0));
+    p.setColor(QPalette::Mid, QColor(0xd5, 0xd9, 0xde));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x9a, 0xa0, 0xa6));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x9a, 0xa0, 0xa6));
+    return p;
+}
+
+QPalette darkPalette() {
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(0x17, 0x1b, 0x21));
+    p.setColor(QPalette::WindowText, QColor(0xe6, 0xe8, 0xeb));
+    p.setColor(QPalette::Base, QColor(0x0f, 0x13, 0x18));
+    p.setColor(QPalette::AlternateBase, QColor(0x22, 0x27, 0x2e));
+    p.setColor(QPalette::Text, QColor(0xe6, 0xe8, 0xeb));
+    p.setColor(QPalette::Button, QColor(0x24, 0x29, 0x31));
+    p.setColor(QPalette::ButtonText, QColor(0xe6, 0xe8, 0xeb));
+    p.setColor(QPalette::PlaceholderText, QColor(0x85, 0x8c, 0x96));
+    p.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xc4));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::ToolTipBase, QColor(0x24, 0x29, 0x31));
+    p.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe8, 0xeb));
+    p.setColor(QPalette::Link, QColor(0x6c, 0xa8, 0xf5));
+    p.setColor(QPalette::Mid, QColor(0x33, 0x39, 0x42));
+    p.setColor(QPalette::Light, QColor(0x3a, 0x40, 0x48));
+    p.setColor(QPalette::Dark, QColor(0x0b, 0x0d, 0x10));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x6b, 0x72, 0x7a));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x6b, 0x72, 0x7a));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x6b, 0x72, 0x7a));
+    return p;
+}
+} // namespace
+
+void applyTheme(QApplication *app, Theme theme) {
+    QStyle *fusion = QStyleFactory::create(QStringLiteral("Fusion"));
+    const QPalette system = fusion ? fusion->standardPalette() : QPalette();
+    if (fusion)
+        QApplication::setStyle(fusion);
+    switch (theme) {
+    case Theme::Light:
+        app->setPalette(lightPalette());
+        break;
+    case Theme::Dark:
+        app->setPalette(darkPalette());
+        break;
+    case Theme::System:
+        // Fusion's palette follows the platform theme where there is one.
+        app->setPalette(isDark(system) ? darkPalette() : lightPalette());
+        break;
+    }
+}
+
+bool isDark(const QPalette &palette) {
+    return palette.color(QPalette::Window).lightness() < 128;
+}
+
+Colors Colors::from(const QPalette &p) {
+    Colors c;
+    const bool dark = isDark(p);
+    c.background = dark ? QColor(0x0f, 0x13, 0x18) : QColor(0xe9, 0xed, 0xf1);
+    c.mineBubble = dark ? QColor(0x1e, 0x4d, 0x7a) : QColor(0xd4, 0xe9, 0xff);
+    c.theirBubble = dark ? QColor(0x25, 0x2b, 0x33) : Qt::white;
+    c.text = p.color(QPalette::Text);
+    c.secondaryText = dark ? QColor(0x95, 0x9c, 0xa6) : QColor(0x6b, 0x72, 0x7c);
+    c.accent = dark ? QColor(0x5a, 0xa9, 0xf7) : QColor(0x1f, 0x6f, 0xd0);
+    c.read = dark ? QColor(0x4f, 0xc3, 0xf7) : QColor(0x1e, 0x90, 0xe6);
+    c.badge = dark ? QColor(0x2e, 0x8b, 0x57) : QColor(0x25, 0xa1, 0x5a);
+    c.badgeMuted = dark ? QColor(0x5a, 0x61, 0x6b) : QColor(0xa8, 0xae, 0xb5);
+    c.separator = dark ? QColor(0x2a, 0x30, 0x38) : QColor(0xdf, 0xe3, 0xe8);
+    c.highlight = dark ? QColor(0x8a, 0x6d, 0x1a) : QColor(0xff, 0xe5, 0x8f);
+    return c;
+}
+
+QColor avatarColor(quint64 id) {
+    static const QColor palette[] = {
+        QColor(0xe1, 0x5b, 0x4f), QColor(0xe0, 0x8a, 0x2f), QColor(0xc2, 0x9b, 0x1b),
+        QColor(0x4c, 0xa6, 0x4f), QColor(0x26, 0xa6, 0x9a), QColor(0x2b, 0x8c, 0xd6),
+        QColor(0x5c, 0x6b, 0xc0), QColor(0x8e, 0x5c, 0xc2), QColor(0xd1, 0x5a, 0x9b),
+        QColor(0x6d, 0x83, 0x8f),
+    };
+    // A multiplicative hash spreads consecutive ids over the palette.
+    const quint64 h = id * 0x9E3779B97F4A7C15ull;
+    return palette[(h >> 32) % (sizeof(palette) / sizeof(palette[0]))];
+}
+
+QString initials(const QString &name) {
+    const QStringList parts =
+        name.split(QRegularExpression(QStringLiteral("[\\s._-]+")), Qt::SkipEmptyParts);
+    QString out;
+    for (const QString &part : parts) {
+        out += part.at(0).toUpper();
+        if (out.size() == 2)
+            break;
+    }
+    if (out.isEmpty() && !name.isEmpty())
+        out = name.left(1).toUpper();
+    return out;
+}
+
+void paintAvatar(QPainter *painter, const QRect &rect, const QString &name, quint64 id) {
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(avatarColor(id));
+    painter->drawEllipse(rect);
+    QFont f = painter->font();
+    f.setBold(true);
+    f.setPixelSize(qMax(8, rect.height() * 2 / 5));
+    painter->setFont(f);
+    painter->setPen(Qt::white);
+    painter->drawText(rect, Qt::AlignCenter, initials(name));
+    painter->restore();
+}
+
+QString chatListTime(qint64 ms, const QDateTime &now) {
+    if (ms <= 0)
+        return QString();
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms);
+    const qint64 days = t.date().daysTo(now.date());
+    const QLocale locale;
+    if (days <= 0)
+        return locale.toString(t.time(), QLocale::ShortFormat);
+    if (days == 1)
+        return QCoreApplication::translate("Look", "Yesterday");
+    if (days < 7)
+        return locale.dayName(t.date().dayOfWeek(), QLocale::ShortFormat);
+    return locale.toString(t.date(), QLocale::ShortFormat);
+}
+
+QString dayLabel(const QDate &day, const QDate &today) {
+    const qint64 days = day.daysTo(today);
+    if (days == 0)
+        return QCoreApplication::translate("Look", "Today");
+    if (days == 1)
+        return QCoreApplication::translate("Look", "Yesterday");
+    const QLocale locale;
+    if (day.year() == today.year())
+        return locale.toString(day, QStringLiteral("dddd, d MMMM"));
+    return locale.toString(day, QLocale::LongFormat);
+}
+
+QString clockTime(qint64 ms) {
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms).time(), QLocale::ShortFormat);
+}
+
+QString lastSeenText(qint64 ms, const QDateTime &now) {
+    if (ms <= 0)
+        return QCoreApplication::translate("Look", "last seen a while ago");
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms);
+    const QString time = QLocale().toString(t.time(), QLocale::ShortFormat);
+    const qint64 days = t.date().daysTo(now.date());
+    if (days <= 0)
+        return QCoreApplication::translate("Look", "last seen today at %1").arg(time);
+    if (days == 1)
+        return QCoreApplication::translate("Look", "last seen yesterday at %1").arg(time);
+    return QCoreApplication::translate("Look", "last seen %1 at %2")
+        .arg(QLocale().toString(t.date(), QStringLiteral("d MMMM")), time);
+}
+
+QString systemEventText(const client::SystemEvent &e, quint64 myUserId) {
+    using K = client::SystemEventKind;
+    auto tr = [](const char *text) { return QCoreApplication::translate("SystemEvent", text); };
+    const QString actor = e.actorUserId == 0  ? tr("Tidings")
+                          : e.actorUserId == myUserId ? tr("You")
+                                                      : e.actorUsername;
+    const QString target = e.targetUserId == myUserId ? tr("you") : e.targetUsername;
+    switch (e.kind) {
+    case K::Created:
+        return tr("%1 created the group “%2”").arg(actor, e.name);
+    case K::MemberAdded:
+        return tr("%1 added %2").arg(actor, target);
+    case K::MemberRemoved:
+        return tr("%1 removed %2").arg(actor, target);
+    case K::MemberLeft:
+        return tr("%1 left").arg(e.targetUserId ? (e.targetUserId == myUserId ? tr("You")
+                                                                              : e.targetUsername)
+                                                : actor);
+    case K::Renamed:
+        return tr("%1 renamed the group to “%2”").arg(actor, e.name);
+    case K::AdminGranted:
+        return tr("%1 made %2 an admin").arg(actor, target);
+    case K::AdminRevoked:
+        return tr("%1 removed %2 as admin").arg(actor, target);
+    }
+    return QString();
+}
+
+} // namespace tidings::ui

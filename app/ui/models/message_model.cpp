@@ -1,0 +1,291 @@
+#include "message_model.h"
+
+#include "look.h"
+#include "session.h"
+#include "ui_logging.h"
+
+#include "core/store/local_store.h"
+#include "core/store/view_store.h"
+
+#include <QDateTime>
+
+namespace tidings::ui {
+
+MessageModel::MessageModel(Session *session, QObject *parent)
+    : QAbstractListModel(parent)
+    , m_session(session) {}
+
+QDate MessageModel::dayOf(const client::MessageRecord &m) {
+    const qint64 ms = m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs;
+    return QDateTime::fromMSecsSinceEpoch(ms).date();
+}
+
+QList<MessageModel::Item> MessageModel::itemsFor(const QList<client::MessageRecord> &messages,
+                                                 QDate previousDay) {
+    QList<Item> items;
+    items.reserve(messages.size() + 4);
+    for (const auto &m : messages) {
+        const QDate day = dayOf(m);
+        if (day != previousDay) {
+            items.append(Item{Kind::DaySeparator, {}, day});
+            previousDay = day;
+        }
+        items.append(Item{m.event ? Kind::SystemEvent : Kind::Message, m, day});
+    }
+    return items;
+}
+
+bool MessageModel::sameItem(const Item &a, const Item &b) {
+    if (a.kind != b.kind)
+        return false;
+    if (hasMessage(a))
+        return a.message.rowId == b.message.rowId;
+    return a.day == b.day;
+}
+
+void MessageModel::clear() {
+    beginResetModel();
+    m_items.clear();
+    m_conversation = {};
+    m_hasOlder = false;
+    endResetModel();
+}
+
+void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
+    auto conv = m_session->store()->conversation(conversationId);
+    auto *view = m_session->view();
+    beginResetModel();
+    m_items.clear();
+    m_hasOlder = false;
+    m_conversation = conv && conv->has_value() ? **conv : client::ConversationRecord{};
+    m_conversation.id = conversationId;
+    // Enough history for the first unread message and a little context above it.
+    quint64 fromSeq = aroundSeq > 0 ? (aroundSeq > 20 ? aroundSeq - 20 : 1) : 0;
+    int limit = kPageSize;
+    if (!fromSeq) {
+        auto summary = view->chatSummary(conversationId);
+        if (summary && summary->unread + 10 > limit)
+            limit = summary->unread + 10;
+    }
+    auto messages = view->latest(conversationId, limit, fromSeq);
+    if (messages) {
+        m_items = itemsFor(*messages, QDate());
+        const quint64 oldest = oldestStoredSeq();
+        m_hasOlder = oldest > 1;
+        // The divider goes above the first message of others newer than my read cursor.
+        const quint64 me = m_session->myUserId();
+        for (int i = 0; i < m_items.size(); ++i) {
+            const auto &m = m_items.at(i).message;
+            if (m_items.at(i).kind == Kind::Message && m.seq > m_conversation.myReadSeq &&
+                !m.outgoing && m.senderUserId != me) {
+                m_items.insert(i, Item{Kind::UnreadDivider, {}, m_items.at(i).day});
+                break;
+            }
+        }
+    } else {
+        qCWarning(lcUiModels) << "cannot read conversation" << conversationId;
+    }
+    endResetModel();
+}
+
+int MessageModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : int(m_items.size());
+}
+
+QVariant MessageModel::data(const QModelIndex &index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Item &item = m_items.at(index.row());
+    const auto &m = item.message;
+    switch (role) {
+    case KindRole:
+        return int(item.kind);
+    case Qt::DisplayRole:
+    case Qt::AccessibleTextRole:
+        switch (item.kind) {
+        case Kind::DaySeparator:
+            return dayLabel(item.day);
+        case Kind::UnreadDivider:
+            return tr("Unread messages");
+        case Kind::SystemEvent:
+            return systemEventText(*m.event, m_session->myUserId());
+        case Kind::Message:
+            if (role == Qt::AccessibleTextRole)
+                return tr("%1 at %2: %3")
+                    .arg(m.outgoing ? tr("You") : m.senderUsername,
+                         clockTime(m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs), m.text);
+            return m.text;
+        }
+        return {};
+    case TextRole:
+        return m.event ? systemEventText(*m.event, m_session->myUserId()) : m.text;
+    case DayTextRole:
+        return dayLabel(item.day);
+    case TimeTextRole:
+        if (!hasMessage(item))
+            return {};
+        return clockTime(m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs);
+    case TimestampRole:
+        return m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs;
+    case OutgoingRole:
+        return !m.event &&
+               (m.outgoing || (m.senderUserId != 0 && m.senderUserId == m_session->myUserId()));
+    case StateRole:
+        return int(client::deriveState(m, m_conversation, m_session->myUserId()));
+    case SenderRole:
+        return m.senderUsername;
+    case SenderIdRole:
+        return m.senderUserId;
+    case SeqRole:
+        return m.seq;
+    case RowIdRole:
+        return m.rowId;
+    case ClientIdRole:
+        return m.clientMessageId;
+    case FirstOfGroupRole: {
+        if (item.kind != Kind::Message)
+            return false;
+        const int prev = index.row() - 1;
+        return prev < 0 || m_items.at(prev).kind != Kind::Message ||
+               m_items.at(prev).message.senderUserId != m.senderUserId;
+    }
+    default:
+        return {};
+    }
+}
+
+quint64 MessageModel::newestStoredSeq() const {
+    for (int i = int(m_items.size()) - 1; i >= 0; --i)
+        if (hasMessage(m_items.at(i)) && m_items.at(i).message.seq > 0)
+            return m_items.at(i).message.seq;
+    return 0;
+}
+
+quint64 MessageModel::oldestStoredSeq() const {
+    for (const Item &item : m_items)
+        if (hasMessage(item) && item.message.seq > 0)
+            return item.message.seq;
+    return 0;
+}
+
+int MessageModel::loadOlder(int count) {
+    const quint64 oldest = oldestStoredSeq();
+    if (!m_hasOlder || oldest <= 1) {
+        m_hasOlder = false;
+        return 0;
+    }
+    auto older = m_session->view()->olderThan(m_conversation.id, oldest, count);
+    if (!older || older->isEmpty()) {
+        m_hasOlder = false;
+        return 0;
+    }
+    m_hasOlder = older->size() == count && older->first().seq > 1;
+    const QList<Item> items = itemsFor(*older, QDate());
+    beginInsertRows(QModelIndex(), 0, int(items.size()) - 1);
+    m_items = items + m_items;
+    endInsertRows();
+    int inserted = int(items.size());
+    // The old first separator is redundant when the page ends on the same day.
+    if (inserted < m_items.size() && m_items.at(inserted).kind == Kind::DaySeparator &&
+        m_items.at(inserted).day == items.last().day) {
+        beginRemoveRows(QModelIndex(), inserted, inserted);
+        m_items.removeAt(inserted);
+        endRemoveRows();
+        --inserted;
+    }
+    // The first message of the old page may now follow one of the same sender.
+    if (inserted + 1 < m_items.size())
+        emit dataChanged(index(inserted + 1), index(inserted + 1), {FirstOfGroupRole});
+    return inserted;
+}
+
+void MessageModel::replaceFrom(int firstRow, const QList<Item> &items) {
+    int common = 0;
+    const int oldTail = int(m_items.size()) - firstRow;
+    while (common < oldTail && common < items.size() &&
+           sameItem(m_items.at(firstRow + common), items.at(common))) {
+        m_items[firstRow + common] = items.at(common);
+        ++common;
+    }
+    if (common > 0)
+        emit dataChanged(index(firstRow), index(firstRow + common - 1));
+    if (common < oldTail) {
+        beginRemoveRows(QModelIndex(), firstRow + common, int(m_items.size()) - 1);
+        m_items.resize(firstRow + common);
+        endRemoveRows();
+    }
+    if (common < items.size()) {
+        beginInsertRows(QModelIndex(), int(m_items.size()),
+                        int(m_items.size()) + int(items.size()) - common - 1);
+        m_items.append(items.mid(common));
+        endInsertRows();
+    }
+}
+
+void MessageModel::refresh() {
+    if (m_conversation.id == 0)
+        return;
+    if (auto conv = m_session->store()->conversation(m_conversation.id);
+        conv && conv->has_value()) {
+        const auto old = m_conversation;
+        m_conversation = **conv;
+        if ((old.peerDeliveredSeq != m_conversation.peerDeliveredSeq ||
+             old.peerReadSeq != m_conversation.peerReadSeq) &&
+            !m_items.isEmpty())
+            emit dataChanged(index(0), index(int(m_items.size()) - 1), {StateRole});
+    }
+    // The tail starts after the newest stored message (its day decides the next separator).
+    const quint64 newest = newestStoredSeq();
+    int firstRow = int(m_items.size());
+    QDate previousDay;
+    for (int i = int(m_items.size()) - 1; i >= 0; --i) {
+        const Item &item = m_items.at(i);
+        if (hasMessage(item) && item.message.seq == newest && newest > 0) {
+            previousDay = item.day;
+            break;
+        }
+        firstRow = i;
+    }
+    if (newest == 0) {
+        firstRow = 0;
+        previousDay = QDate();
+    }
+    auto tail = m_session->view()->latest(m_conversation.id, kPageSize, newest + 1);
+    if (!tail) {
+        qCWarning(lcUiModels) << "cannot refresh conversation" << m_conversation.id;
+        return;
+    }
+    // The unread divider always precedes a stored message, so it is never in the tail.
+    const QList<Item> items = itemsFor(*tail, previousDay);
+    replaceFrom(firstRow, items);
+}
+
+int MessageModel::rowOfSeq(quint64 seq) const {
+    for (int i = int(m_items.size()) - 1; i >= 0; --i)
+        if (hasMessage(m_items.at(i)) && m_items.at(i).message.seq == seq)
+            return i;
+    return -1;
+}
+
+int MessageModel::rowOfClientId(const QString &clientMessageId) const {
+    for (int i = int(m_items.size()) - 1; i >= 0; --i)
+        if (m_items.at(i).kind == Kind::Message &&
+            m_items.at(i).message.clientMessageId == clientMessageId)
+            return i;
+    return -1;
+}
+
+int MessageModel::unreadDividerRow() const {
+    for (int i = 0; i < m_items.size(); ++i)
+        if (m_items.at(i).kind == Kind::UnreadDivider)
+            return i;
+    return -1;
+}
+
+client::MessageRecord MessageModel::messageAt(int row) const {
+    if (row < 0 || row >= m_items.size() || !hasMessage(m_items.at(row)))
+        return {};
+    return m_items.at(row).message;
+}
+
+} // namespace tidings::ui

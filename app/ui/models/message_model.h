@@ -1,0 +1,85 @@
+#pragma once
+// One conversation as rows for the message view: day separators, an "unread messages" divider
+// where I left off, and the messages (stored ones by seq, pending ones last). History is loaded
+// in pages as the view scrolls up; changes at the end are applied as a minimal row diff so the
+// view keeps its position and selection.
+#include "core/store/records.h"
+
+#include <QAbstractListModel>
+#include <QDate>
+
+namespace tidings::ui {
+
+class Session;
+
+class MessageModel : public QAbstractListModel {
+    Q_OBJECT
+public:
+    enum class Kind { Message, DaySeparator, UnreadDivider, SystemEvent };
+    Q_ENUM(Kind)
+    enum Role {
+        KindRole = Qt::UserRole + 1,
+        TextRole,
+        TimeTextRole,
+        OutgoingRole,
+        StateRole, //!< client::MessageState
+        SenderRole,
+        SenderIdRole,
+        SeqRole,
+        RowIdRole,
+        ClientIdRole,
+        DayTextRole,
+        FirstOfGroupRole, //!< the first of consecutive messages of one sender
+        TimestampRole,
+    };
+
+    explicit MessageModel(Session *session, QObject *parent = nullptr);
+
+    //! Shows `conversationId`: the newest page, or from `aroundSeq` on when given, with enough
+    //! history to include the first unread message.
+    void open(quint64 conversationId, quint64 aroundSeq = 0);
+    void clear();
+    quint64 conversationId() const { return m_conversation.id; }
+    const client::ConversationRecord &conversation() const { return m_conversation; }
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+
+    bool hasOlder() const { return m_hasOlder; }
+    //! Prepends up to `count` older messages; returns how many rows were inserted.
+    int loadOlder(int count = 60);
+    //! Re-reads everything after the newest stored message in the model (new, acked, failed)
+    //! and the conversation's cursors (ticks).
+    void refresh();
+    //! The row of the message with `seq`, or -1.
+    int rowOfSeq(quint64 seq) const;
+    int rowOfClientId(const QString &clientMessageId) const;
+    int unreadDividerRow() const;
+    client::MessageRecord messageAt(int row) const;
+
+    static constexpr int kPageSize = 60;
+
+private:
+    struct Item {
+        Kind kind = Kind::Message;
+        client::MessageRecord message; //!< for Message
+        QDate day;                     //!< for DaySeparator (and of the message)
+    };
+    static QDate dayOf(const client::MessageRecord &m);
+    //! Items for `messages` as if they followed a message on `previousDay`.
+    static QList<Item> itemsFor(const QList<client::MessageRecord> &messages, QDate previousDay);
+    static bool sameItem(const Item &a, const Item &b);
+    static bool hasMessage(const Item &item) {
+        return item.kind == Kind::Message || item.kind == Kind::SystemEvent;
+    }
+    void replaceFrom(int firstRow, const QList<Item> &items);
+    quint64 newestStoredSeq() const;
+    quint64 oldestStoredSeq() const;
+
+    Session *m_session;
+    client::ConversationRecord m_conversation;
+    QList<Item> m_items;
+    bool m_hasOlder = false;
+};
+
+} // namespace tidings::ui

@@ -1,0 +1,83 @@
+#include "connection_banner.h"
+
+#include "session.h"
+
+#include "core/store/local_store.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+
+namespace tidings::ui {
+
+ConnectionBanner::ConnectionBanner(Session *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_label(new QLabel(this)) {
+    setObjectName(QStringLiteral("connectionBanner"));
+    setAccessibleName(tr("Connection status"));
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(12, 6, 12, 6);
+    layout->addWidget(m_label, 1);
+    m_label->setWordWrap(true);
+    setAutoFillBackground(true);
+    QPalette p = palette();
+    p.setColor(QPalette::Window, QColor(0xf5, 0xc2, 0x42));
+    p.setColor(QPalette::WindowText, QColor(0x2a, 0x22, 0x0a));
+    setPalette(p);
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, &ConnectionBanner::refresh);
+    auto *connection = session->client()->connection();
+    connect(connection, &client::Connection::stateChanged, this, &ConnectionBanner::onState);
+    connect(connection, &client::Connection::reconnectScheduled, this, [this](int delayMs) {
+        m_delayMs = delayMs;
+        m_since.start();
+        m_tick.start();
+        refresh();
+    });
+    onState(connection->state());
+}
+
+void ConnectionBanner::onState(client::Connection::State state) {
+    if (state != client::Connection::State::WaitingToReconnect)
+        m_tick.stop();
+    refresh();
+}
+
+QString ConnectionBanner::text() const {
+    return m_label->text();
+}
+
+void ConnectionBanner::refresh() {
+    using State = client::Connection::State;
+    const State state = m_session->client()->connection()->state();
+    if (!m_session->hasAccount() || state == State::Authenticated) {
+        hide();
+        return;
+    }
+    auto queued = m_session->store()->outboxSize();
+    const bool pending = queued && *queued > 0;
+    QString text;
+    switch (state) {
+    case State::Idle:
+        text = tr("Offline");
+        break;
+    case State::Connecting:
+    case State::Open:
+        text = tr("Connecting…");
+        break;
+    case State::WaitingToReconnect: {
+        const int left = qMax(0, int((m_delayMs - m_since.elapsed() + 999) / 1000));
+        text = left > 0 ? tr("Reconnecting in %n s", nullptr, left) : tr("Connecting…");
+        break;
+    }
+    case State::Authenticated:
+        break;
+    }
+    if (pending)
+        text = tr("Offline — messages will be sent when you reconnect") +
+               QStringLiteral("  ·  ") + text;
+    m_label->setText(text);
+    show();
+}
+
+} // namespace tidings::ui
