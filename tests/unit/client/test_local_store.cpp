@@ -3,6 +3,7 @@
 #include "core/store/local_store.h"
 
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -30,6 +31,43 @@ IncomingMessage fromBob(quint64 seq, const QString &text = QString()) {
 
 OutgoingDraft draft(const QString &id, const QString &text) {
     return OutgoingDraft{id, kConv, text, 123, text.toUtf8()};
+}
+
+constexpr quint64 kGroup = 40;
+
+IncomingMessage groupEvent(quint64 seq, SystemEventKind kind, quint64 actor, quint64 target,
+                           const QString &name = QString()) {
+    static const QHash<quint64, QString> names = {
+        {1, QStringLiteral("alice")}, {2, QStringLiteral("bob")}, {3, QStringLiteral("carol")}};
+    IncomingMessage m;
+    m.conversationId = kGroup;
+    m.seq = seq;
+    m.senderUserId = actor;
+    m.senderDeviceId = actor * 11;
+    m.senderUsername = names.value(actor);
+    m.clientMessageId = QStringLiteral("event-%1").arg(seq);
+    m.serverTimeMs = 1000 + qint64(seq);
+    SystemEvent e;
+    e.kind = kind;
+    e.actorUserId = actor;
+    e.actorUsername = names.value(actor);
+    e.targetUserId = target;
+    e.targetUsername = names.value(target);
+    e.name = name;
+    m.event = e;
+    return m;
+}
+
+IncomingMessage inGroup(IncomingMessage m) {
+    m.conversationId = kGroup;
+    return m;
+}
+
+QStringList memberNames(const QList<MemberRecord> &members) {
+    QStringList out;
+    for (const auto &m : members)
+        out.append(m.username + (m.role == MemberRole::Admin ? QStringLiteral("*") : QString()));
+    return out;
 }
 
 QList<quint64> seqs(const QList<MessageRecord> &rows) {
@@ -221,6 +259,222 @@ private slots:
         QCOMPARE(*store->outboxSize(), 0);
         auto row = store->history(kConv, 10)->at(0);
         QCOMPARE(deriveState(row, **store->conversation(kConv), kMe.userId), MessageState::Failed);
+    }
+
+    void version1DatabaseMigratesToGroups() {
+        const QString path = freshPath();
+        {
+            // The shipped v1 schema with one 1:1 conversation and one message.
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), u"v1"_qs);
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            for (const char *sql :
+                 {"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                  "CREATE TABLE conversations (id INTEGER PRIMARY KEY, peer_user_id INTEGER NOT"
+                  " NULL DEFAULT 0, peer_username TEXT NOT NULL DEFAULT '', last_contiguous_seq"
+                  " INTEGER NOT NULL DEFAULT 0, peer_delivered_seq INTEGER NOT NULL DEFAULT 0,"
+                  " peer_read_seq INTEGER NOT NULL DEFAULT 0, my_read_seq INTEGER NOT NULL"
+                  " DEFAULT 0)",
+                  "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                  " client_message_id TEXT NOT NULL, conversation_id INTEGER NOT NULL, seq"
+                  " INTEGER, sender_user_id INTEGER NOT NULL, sender_device_id INTEGER NOT NULL"
+                  " DEFAULT 0, sender_username TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,"
+                  " sent_at_ms INTEGER NOT NULL DEFAULT 0, server_time_ms INTEGER,"
+                  " received_at_ms INTEGER, outgoing INTEGER NOT NULL DEFAULT 0, failed INTEGER"
+                  " NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, UNIQUE"
+                  " (conversation_id, seq), UNIQUE (client_message_id, sender_user_id,"
+                  " sender_device_id))",
+                  "CREATE TABLE outbox (client_message_id TEXT PRIMARY KEY, conversation_id"
+                  " INTEGER NOT NULL, payload BLOB NOT NULL, created_at_ms INTEGER NOT NULL)",
+                  "INSERT INTO settings VALUES ('user_id', '1')",
+                  "INSERT INTO conversations(id, peer_user_id, peer_username,"
+                  " last_contiguous_seq) VALUES (7, 2, 'bob', 1)",
+                  "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
+                  " text) VALUES ('b1', 7, 1, 2, 'hi')",
+                  "PRAGMA user_version = 1"})
+                QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(u"v1"_qs);
+        auto store = LocalStore::open(path);
+        QVERIFY(store.ok());
+        QCOMPARE((*store)->schemaVersion(), 2);
+        auto c = (*store)->conversation(kConv);
+        QVERIFY(c.ok() && c->has_value());
+        QCOMPARE((*c)->kind, ConversationKind::Direct);
+        QCOMPARE((*c)->peerUsername, QStringLiteral("bob"));
+        auto rows = (*store)->history(kConv, 10);
+        QCOMPARE(rows->size(), 1);
+        QVERIFY(!rows->at(0).event);
+        QCOMPARE(rows->at(0).text, QStringLiteral("hi"));
+        QVERIFY((*store)->conversationWithPeer(QStringLiteral("bob"))->has_value());
+    }
+
+    void groupInfoReplacesMembers() {
+        auto store = openStore(freshPath());
+        ConversationInfo info;
+        info.id = kGroup;
+        info.kind = ConversationKind::Group;
+        info.name = QStringLiteral("Climbing");
+        info.lastSeq = 1;
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 1, 1},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0}};
+        QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
+        auto c = **store->conversation(kGroup);
+        QCOMPARE(c.kind, ConversationKind::Group);
+        QCOMPARE(c.name, QStringLiteral("Climbing"));
+        QVERIFY(c.isMember);
+        QCOMPARE(memberNames(*store->members(kGroup)),
+                 (QStringList{u"alice*"_qs, u"bob"_qs, u"carol"_qs}));
+        // A group never answers for a peer.
+        QVERIFY(!store->conversationWithPeer(QStringLiteral("bob"))->has_value());
+        info.members.removeLast();
+        QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
+        QCOMPARE(memberNames(*store->members(kGroup)), (QStringList{u"alice*"_qs, u"bob"_qs}));
+    }
+
+    void systemEventsAreHistoryAndChangeTheGroup() {
+        auto store = openStore(freshPath());
+        QList<IncomingMessage> batch = {
+            groupEvent(1, SystemEventKind::Created, 2, 0, u"Climbing"_qs),
+            groupEvent(2, SystemEventKind::MemberAdded, 2, 1),
+            groupEvent(3, SystemEventKind::MemberAdded, 2, 3),
+            inGroup(fromBob(4, u"welcome"_qs)),
+            groupEvent(5, SystemEventKind::AdminGranted, 2, 3),
+            groupEvent(6, SystemEventKind::Renamed, 3, 0, u"Bouldering"_qs),
+            groupEvent(7, SystemEventKind::MemberLeft, 2, 2),
+        };
+        // Out of order: events apply in seq order once contiguous.
+        std::reverse(batch.begin(), batch.end());
+        auto adv = store->storeIncoming(batch.mid(0, 3), 5000, kMe);
+        QVERIFY(adv.ok());
+        QVERIFY(!adv->at(0).groupChanged);
+        QVERIFY(adv->at(0).hasHeld);
+        adv = store->storeIncoming(batch.mid(3), 5000, kMe);
+        QVERIFY(adv.ok());
+        QCOMPARE(adv->at(0).lastContiguousSeq, quint64(7));
+        QVERIFY(adv->at(0).groupChanged);
+        QCOMPARE(adv->at(0).released.size(), 7); // events are released like messages
+
+        auto c = **store->conversation(kGroup);
+        QCOMPARE(c.kind, ConversationKind::Group); // known from the events alone
+        QCOMPARE(c.name, QStringLiteral("Bouldering"));
+        QCOMPARE(c.peerUserId, quint64(0));
+        QVERIFY(c.isMember);
+        QCOMPARE(memberNames(*store->members(kGroup)), (QStringList{u"carol*"_qs, u"alice"_qs}));
+
+        auto rows = *store->history(kGroup, 100);
+        QCOMPARE(seqs(rows), (QList<quint64>{1, 2, 3, 4, 5, 6, 7}));
+        QVERIFY(rows[0].event);
+        QCOMPARE(rows[0].event->kind, SystemEventKind::Created);
+        QCOMPARE(rows[0].event->name, QStringLiteral("Climbing"));
+        QCOMPARE(rows[2].event->targetUsername, QStringLiteral("carol"));
+        QCOMPARE(rows[2].event->actorUsername, QStringLiteral("bob"));
+        QVERIFY(!rows[3].event);
+        QCOMPARE(rows[3].text, QStringLiteral("welcome"));
+        QCOMPARE(QString::fromLatin1(systemEventName(rows[6].event->kind)), u"member_left"_qs);
+        QCOMPARE(deriveState(rows[1], c, kMe.userId), MessageState::Received);
+        // Unread counts messages only.
+        QCOMPARE(*store->unreadCount(kGroup), 1);
+
+        // Being removed ends my membership; the history stays.
+        QVERIFY(
+            store->storeIncoming({groupEvent(8, SystemEventKind::MemberRemoved, 3, 1)}, 6000, kMe)
+                .ok());
+        c = **store->conversation(kGroup);
+        QVERIFY(!c.isMember);
+        QCOMPARE(store->history(kGroup, 100)->size(), 8);
+    }
+
+    void eventsInsideTheInfoSnapshotAreNotReapplied() {
+        auto store = openStore(freshPath());
+        ConversationInfo info;
+        info.id = kGroup;
+        info.kind = ConversationKind::Group;
+        info.name = u"G"_qs;
+        info.lastSeq = 3; // bob was removed at 2 and added again at 3
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0}};
+        QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
+        QVERIFY(store
+                    ->storeIncoming({groupEvent(1, SystemEventKind::Created, 1, 0, u"G"_qs),
+                                     groupEvent(2, SystemEventKind::MemberRemoved, 1, 2),
+                                     groupEvent(3, SystemEventKind::MemberAdded, 1, 2)},
+                                    5000, kMe)
+                    .ok());
+        QCOMPARE(memberNames(*store->members(kGroup)), (QStringList{u"alice*"_qs, u"bob"_qs}));
+        QVERIFY(
+            store->storeIncoming({groupEvent(4, SystemEventKind::MemberRemoved, 1, 2)}, 5000, kMe)
+                .ok());
+        QCOMPARE(memberNames(*store->members(kGroup)), (QStringList{u"alice*"_qs}));
+    }
+
+    void groupTicksFollowTheAllMemberCursors() {
+        auto store = openStore(freshPath());
+        ConversationInfo info;
+        info.id = kGroup;
+        info.kind = ConversationKind::Group;
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0}};
+        QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
+        OutgoingDraft d{u"mine"_qs, kGroup, u"hello all"_qs, 123, QByteArray("x")};
+        QVERIFY(store->enqueueOutgoing({d}, kMe).ok());
+        QVERIFY(store->applySendAck(u"mine"_qs, kGroup, 1, 5000).ok());
+        auto state = [&] {
+            return deriveState(store->history(kGroup, 1)->at(0), **store->conversation(kGroup),
+                               kMe.userId);
+        };
+        QCOMPARE(state(), MessageState::Stored);
+        // Bob alone has it: not yet two ticks (carol is missing), though his cursor is kept.
+        auto e = store->applyReceipt(kGroup, 2, 1, 1, 0, 0, kMe.userId);
+        QVERIFY(e.ok());
+        QVERIFY(!e->ticksChanged);
+        QCOMPARE(state(), MessageState::Stored);
+        QCOMPARE(store->members(kGroup)->at(1).readSeq, quint64(1)); // bob
+        e = store->applyReceipt(kGroup, 3, 1, 0, 1, 0, kMe.userId);
+        QVERIFY(e->ticksChanged);
+        QCOMPARE(state(), MessageState::Delivered);
+        e = store->applyReceipt(kGroup, 3, 1, 1, 1, 1, kMe.userId);
+        QVERIFY(e->ticksChanged);
+        QCOMPARE(state(), MessageState::Read);
+        // Never backwards (a new member's cursors can lower the minimum).
+        e = store->applyReceipt(kGroup, 4, 0, 0, 0, 0, kMe.userId);
+        QVERIFY(!e->ticksChanged);
+        QCOMPARE(state(), MessageState::Read);
+    }
+
+    void myOtherDeviceReadingMovesMyCursor() {
+        auto store = openStore(freshPath());
+        QVERIFY(store->storeIncoming({fromBob(1), fromBob(2), fromBob(3)}, 5000, kMe).ok());
+        QCOMPARE(*store->unreadCount(kConv), 3);
+        auto e = store->applyReceipt(kConv, kMe.userId, 2, 2, 0, 0, kMe.userId);
+        QVERIFY(e.ok());
+        QVERIFY(e->myReadChanged);
+        QVERIFY(!e->ticksChanged);
+        QCOMPARE((*store->conversation(kConv))->myReadSeq, quint64(2));
+        QCOMPARE((*store->conversation(kConv))->peerReadSeq, quint64(0)); // not the peer's
+        QCOMPARE(*store->unreadCount(kConv), 1);
+        e = store->applyReceipt(kConv, kMe.userId, 1, 1, 0, 0, kMe.userId);
+        QVERIFY(!e->myReadChanged);
+    }
+
+    void messagesFromMyOtherDeviceAreShownAsMine() {
+        auto store = openStore(freshPath());
+        IncomingMessage m = fromBob(1, u"from my phone"_qs);
+        m.senderUserId = kMe.userId;
+        m.senderDeviceId = 12; // another device of mine
+        m.senderUsername = kMe.username;
+        auto adv = store->storeIncoming({m}, 5000, kMe);
+        QVERIFY(adv.ok());
+        QCOMPARE(adv->at(0).released.size(), 1); // this device has not seen it yet
+        QVERIFY(adv->at(0).unknownKind);         // nobody told it what the conversation is
+        auto c = **store->conversation(kConv);
+        QCOMPARE(c.peerUserId, quint64(0)); // I am not my own peer
+        QCOMPARE(deriveState(store->history(kConv, 1)->at(0), c, kMe.userId), MessageState::Stored);
+        QCOMPARE(*store->unreadCount(kConv), 0);
     }
 
     void anotherAccountDropsTheCache() {

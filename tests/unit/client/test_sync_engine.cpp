@@ -388,6 +388,212 @@ private slots:
         QCOMPARE(posted[0].read_ack().seq(), quint64(2));
         QCOMPARE((*m_store->conversation(kConv))->myReadSeq, quint64(2));
     }
+
+    void unknownConversationAsksForGroupInfo() {
+        QSignalSpy changed(m_engine.get(), &SyncEngine::conversationChanged);
+        wire::Message m = bobMessage(1);
+        m.set_conversation_id(99); // a group this device was added to
+        Frame f;
+        *f.mutable_message_push()->add_messages() = m;
+        m_engine->handlePush(f);
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        QCOMPARE(reqs[0].frame.body_case(), Frame::kGroupInfoRequest);
+        QCOMPARE(reqs[0].frame.group_info_request().conversation_id(), quint64(99));
+        QVERIFY(m_engine->isInfoPending(99));
+        QVERIFY(m_engine->isBusy());
+        // A second message while the request is in flight asks nothing more.
+        m.set_seq(2);
+        *f.mutable_message_push()->mutable_messages(0) = m;
+        m_engine->handlePush(f);
+        QVERIFY(m_sink->takeRequests().isEmpty());
+
+        Frame answer;
+        auto *ci = answer.mutable_conversation_info();
+        ci->set_conversation_id(99);
+        ci->set_kind(wire::CONVERSATION_GROUP);
+        ci->set_name("Climbing");
+        ci->set_last_seq(2);
+        for (auto [id, name, role] :
+             {std::tuple{1, "alice", wire::ROLE_MEMBER}, std::tuple{2, "bob", wire::ROLE_ADMIN}}) {
+            auto *mem = ci->add_members();
+            mem->set_user_id(quint64(id));
+            mem->set_username(name);
+            mem->set_role(role);
+        }
+        reqs[0].handler(answer);
+        QVERIFY(!m_engine->isInfoPending(99));
+        QCOMPARE(changed.count(), 1);
+        auto conv = **m_store->conversation(99);
+        QCOMPARE(conv.kind, ConversationKind::Group);
+        QCOMPARE(conv.name, QStringLiteral("Climbing"));
+        QCOMPARE(conv.peerUserId, quint64(0));
+        QCOMPARE(m_store->members(99)->size(), 2);
+        QCOMPARE(m_store->members(99)->at(0).username, QStringLiteral("bob"));
+        // Known now: the next message asks nothing.
+        m.set_seq(3);
+        *f.mutable_message_push()->mutable_messages(0) = m;
+        m_engine->handlePush(f);
+        QVERIFY(m_sink->takeRequests().isEmpty());
+    }
+
+    void unknownDirectConversationBecomesDirect() {
+        wire::Message m = bobMessage(1);
+        m.set_conversation_id(98); // a 1:1 bob opened
+        Frame f;
+        *f.mutable_message_push()->add_messages() = m;
+        m_engine->handlePush(f);
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        Frame answer;
+        auto *ci = answer.mutable_conversation_info();
+        ci->set_conversation_id(98);
+        ci->set_kind(wire::CONVERSATION_DIRECT);
+        ci->set_peer_user_id(2);
+        ci->set_peer_username("bob");
+        reqs[0].handler(answer);
+        auto conv = **m_store->conversation(98);
+        QCOMPARE(conv.kind, ConversationKind::Direct);
+        QCOMPARE(conv.peerUsername, QStringLiteral("bob"));
+        // A server that refuses group_info for a 1:1 (NOT_A_GROUP) gives the same result.
+        m.set_conversation_id(97);
+        *f.mutable_message_push()->mutable_messages(0) = m;
+        m_engine->handlePush(f);
+        reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        reqs[0].handler(Error{ErrorCode::NotAGroup, QStringLiteral("1:1")});
+        conv = **m_store->conversation(97);
+        QCOMPARE(conv.kind, ConversationKind::Direct);
+        QCOMPARE(conv.peerUsername, QStringLiteral("bob"));
+    }
+
+    void unknownConversationsAreResolvedOnTheNextSession() {
+        m_sink->authenticated = false;
+        m_engine->onDisconnected();
+        QVERIFY(m_store->upsertConversation(55, 0, QString()).ok()); // kind unknown
+        m_sink->authenticated = true;
+        m_engine->onAuthenticated();
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        QCOMPARE(reqs[0].frame.group_info_request().conversation_id(), quint64(55));
+    }
+
+    void systemEventPushIsStoredAndChangesTheGroup() {
+        QSignalSpy changed(m_engine.get(), &SyncEngine::conversationChanged);
+        QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
+        Frame f;
+        auto *m = f.mutable_message_push()->add_messages();
+        m->set_conversation_id(60);
+        m->set_seq(1);
+        m->set_sender_user_id(2);
+        m->set_sender_username("bob");
+        m->set_client_message_id("sys-1");
+        auto *e = m->mutable_system_event();
+        e->set_kind(wire::SystemEvent::KIND_CREATED);
+        e->set_actor_user_id(2);
+        e->set_actor_username("bob");
+        e->set_name("Trip");
+        m_engine->handlePush(f);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{1}));
+        const auto released = received.at(0).at(1).value<QList<MessageRecord>>();
+        QVERIFY(released.at(0).event);
+        QCOMPARE(released.at(0).event->name, QStringLiteral("Trip"));
+        auto conv = **m_store->conversation(60);
+        QCOMPARE(conv.kind, ConversationKind::Group);
+        QCOMPARE(conv.name, QStringLiteral("Trip"));
+        QVERIFY(m_sink->takeRequests().isEmpty()); // the event told us it is a group
+        QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{60, 1}}));
+    }
+
+    void receiptAboutMeMovesMyReadCursor() {
+        QSignalSpy mine(m_engine.get(), &SyncEngine::myReadChanged);
+        QSignalSpy receipts(m_engine.get(), &SyncEngine::receiptChanged);
+        m_engine->handlePush(push({1, 2, 3}));
+        Frame r;
+        r.mutable_receipt_push()->set_conversation_id(kConv);
+        r.mutable_receipt_push()->set_user_id(kMe.userId); // my phone read up to 3
+        r.mutable_receipt_push()->set_delivered_seq(3);
+        r.mutable_receipt_push()->set_read_seq(3);
+        m_engine->handlePush(r);
+        QCOMPARE(mine.count(), 1);
+        QCOMPARE(mine.at(0).at(1).toULongLong(), quint64(3));
+        QCOMPARE(receipts.count(), 0); // my ticks did not change
+        const auto conv = **m_store->conversation(kConv);
+        QCOMPARE(conv.myReadSeq, quint64(3));
+        QCOMPARE(conv.peerReadSeq, quint64(0));
+        QCOMPARE(*m_store->unreadCount(kConv), 0);
+        m_engine->handlePush(r);
+        QCOMPARE(mine.count(), 1);
+    }
+
+    void groupReceiptsUseTheAllMemberCursors() {
+        ConversationInfo info;
+        info.id = 61;
+        info.kind = ConversationKind::Group;
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0}};
+        QVERIFY(m_store->applyConversationInfo(info, kMe.userId).ok());
+        m_engine->enqueueTexts(61, {QStringLiteral("hi all")});
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        reqs[0].handler(sendAck(reqs[0].frame, 1));
+        QTRY_COMPARE(*m_store->outboxSize(), 0);
+        auto state = [&] {
+            return deriveState(m_store->history(61, 1)->at(0), **m_store->conversation(61),
+                               kMe.userId);
+        };
+        QSignalSpy receipts(m_engine.get(), &SyncEngine::receiptChanged);
+        Frame r;
+        auto *rp = r.mutable_receipt_push();
+        rp->set_conversation_id(61);
+        rp->set_user_id(2);
+        rp->set_delivered_seq(1);
+        rp->set_read_seq(1);
+        m_engine->handlePush(r); // bob read it, carol has nothing yet
+        QCOMPARE(state(), MessageState::Stored);
+        QCOMPARE(receipts.count(), 0);
+        rp->set_user_id(3);
+        rp->set_read_seq(0);
+        rp->set_all_delivered_seq(1);
+        m_engine->handlePush(r);
+        QCOMPARE(state(), MessageState::Delivered);
+        rp->set_read_seq(1);
+        rp->set_all_read_seq(1);
+        m_engine->handlePush(r);
+        QCOMPARE(state(), MessageState::Read);
+        QCOMPARE(receipts.count(), 2);
+    }
+
+    void historyCursorsWithoutMinimumsComputeTheGroupMinimum() {
+        ConversationInfo info;
+        info.id = 62;
+        info.kind = ConversationKind::Group;
+        QVERIFY(m_store->applyConversationInfo(info, kMe.userId).ok());
+        m_engine->enqueueTexts(62, {QStringLiteral("x")});
+        auto reqs = m_sink->takeRequests();
+        reqs[0].handler(sendAck(reqs[0].frame, 1));
+        QTRY_COMPARE(*m_store->outboxSize(), 0);
+        m_engine->refreshConversation(62);
+        reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        Frame h;
+        auto *hr = h.mutable_history_response();
+        for (auto [user, d, r] : {std::tuple{1, 1, 1}, std::tuple{2, 1, 1}, std::tuple{3, 1, 0}}) {
+            auto *c = hr->add_cursors();
+            c->set_conversation_id(62);
+            c->set_user_id(quint64(user));
+            c->set_delivered_seq(quint64(d));
+            c->set_read_seq(quint64(r));
+        }
+        reqs[0].handler(h);
+        const auto conv = **m_store->conversation(62);
+        QCOMPARE(conv.allDeliveredSeq, quint64(1));
+        QCOMPARE(conv.allReadSeq, quint64(0));
+        QCOMPARE(deriveState(m_store->history(62, 1)->at(0), conv, kMe.userId),
+                 MessageState::Delivered);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSyncEngine)
