@@ -211,7 +211,12 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
             ++adv.duplicates;
             continue;
         }
-        byId.bindValue(0, detail::nn(m.clientMessageId));
+        // System events are the server's: they carry no client id of their own (or one that
+        // repeats per actor device), so they are identified by (conversation, seq).
+        const QString clientId =
+            m.event ? QStringLiteral("event:%1:%2").arg(m.conversationId).arg(m.seq)
+                    : m.clientMessageId;
+        byId.bindValue(0, detail::nn(clientId));
         byId.bindValue(1, m.senderUserId);
         byId.bindValue(2, m.senderDeviceId);
         TIDINGS_TRY(exec(byId));
@@ -239,7 +244,7 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
             group.bindValue(0, m.conversationId);
             TIDINGS_TRY(exec(group));
         }
-        insert.bindValue(0, detail::nn(m.clientMessageId));
+        insert.bindValue(0, detail::nn(clientId));
         insert.bindValue(1, m.conversationId);
         insert.bindValue(2, m.seq);
         insert.bindValue(3, m.senderUserId);

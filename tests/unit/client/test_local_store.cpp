@@ -45,7 +45,7 @@ IncomingMessage groupEvent(quint64 seq, SystemEventKind kind, quint64 actor, qui
     m.senderUserId = actor;
     m.senderDeviceId = actor * 11;
     m.senderUsername = names.value(actor);
-    m.clientMessageId = QStringLiteral("event-%1").arg(seq);
+    m.clientMessageId = QString(); // the server's events carry no client id
     m.serverTimeMs = 1000 + qint64(seq);
     SystemEvent e;
     e.kind = kind;
