@@ -6,7 +6,11 @@
 #include "routing/router.h"
 #include "server_logging.h"
 #include "services/accounts.h"
+#include "services/contacts.h"
+#include "services/groups.h"
+#include "services/membership.h"
 #include "services/messaging.h"
+#include "services/presence.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -21,9 +25,14 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_admin(new PgConnection(m_config.databaseConninfo, false, this))
     , m_pool(new PgPool(m_config.databaseConninfo, m_config.poolSize, this))
     , m_router(new Router)
-    , m_accounts(new AccountService(m_config, m_pool, this))
-    , m_messaging(new MessagingService(m_config, m_pool, m_router, this))
-    , m_gateway(new Gateway(m_config, m_router, m_accounts, m_messaging, this))
+    , m_membership(new Membership(m_pool))
+    , m_accounts(new AccountService(m_config, m_pool, m_router, this))
+    , m_messaging(new MessagingService(m_config, m_pool, m_router, m_membership, this))
+    , m_groups(new GroupService(m_config, m_pool, m_router, m_membership, this))
+    , m_presence(new PresenceService(m_config, m_pool, m_router, m_membership, this))
+    , m_contacts(new ContactService(m_pool, m_presence, this))
+    , m_gateway(new Gateway(m_config, m_router,
+                            Services{m_accounts, m_messaging, m_groups, m_presence, m_contacts}, this))
     , m_maintenance(new QTimer(this))
 {
     initResources();
@@ -33,9 +42,10 @@ Server::Server(ServerConfig config, QObject *parent)
 Server::~Server()
 {
     stop();
-    delete m_gateway; // sessions refer to the router
+    delete m_gateway; // sessions refer to the router and the services
     m_gateway = nullptr;
     delete m_router;
+    delete m_membership;
 }
 
 qint64 Server::now() const

@@ -19,6 +19,10 @@ class PgConnection;
 class Router;
 class AccountService;
 class MessagingService;
+class GroupService;
+class PresenceService;
+class ContactService;
+class Membership;
 class Gateway;
 
 class Server : public QObject {
@@ -53,8 +57,12 @@ private:
     PgConnection *m_admin;
     PgPool *m_pool;
     Router *m_router;
+    Membership *m_membership;
     AccountService *m_accounts;
     MessagingService *m_messaging;
+    GroupService *m_groups;
+    PresenceService *m_presence;
+    ContactService *m_contacts;
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;

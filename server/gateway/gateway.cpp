@@ -4,7 +4,10 @@
 #include "routing/router.h"
 #include "server_logging.h"
 #include "services/accounts.h"
+#include "services/contacts.h"
+#include "services/groups.h"
 #include "services/messaging.h"
+#include "services/presence.h"
 
 #include <QDateTime>
 #include <QTcpServer>
@@ -15,13 +18,11 @@
 
 namespace tidings::server {
 
-Gateway::Gateway(const ServerConfig &config, Router *router, AccountService *accounts,
-                 MessagingService *messaging, QObject *parent)
+Gateway::Gateway(const ServerConfig &config, Router *router, Services services, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_router(router)
-    , m_accounts(accounts)
-    , m_messaging(messaging)
+    , m_services(services)
     , m_tcp(new QTcpServer(this))
     , m_server(new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode,
                                     this))
@@ -85,7 +86,7 @@ void Gateway::onSessionClosed(Session *session)
         return;
     if (session->userId() != 0)
         m_router->remove(session, session->userId(), session->deviceId());
-    m_messaging->sessionClosed(session);
+    m_services.presence->sessionClosed(session);
     session->deleteLater();
 }
 
@@ -103,7 +104,7 @@ void Gateway::checkHeartbeats()
             s->close(QStringLiteral("authentication timeout"));
         }
     }
-    m_accounts->pruneRateLimits();
+    m_services.accounts->pruneRateLimits();
 }
 
 void Gateway::scheduleFlush(Session *session)
@@ -149,21 +150,57 @@ void Gateway::handle(Session *session, const protocol::Frame &frame)
                                  QStringLiteral("this connection is authenticated already")});
         return;
     case F::kOpenDirectRequest:
-        m_messaging->openDirect(session, frame.request_id(), frame.open_direct_request());
+        m_services.messaging->openDirect(session, frame.request_id(), frame.open_direct_request());
         return;
     case F::kSendRequest:
-        m_messaging->send(session, frame.request_id(), frame.send_request());
+        m_services.messaging->send(session, frame.request_id(), frame.send_request());
         return;
     case F::kDeliveryAck:
-        m_messaging->ack(session, frame.request_id(), frame.delivery_ack().conversation_id(),
+        m_services.messaging->ack(session, frame.request_id(), frame.delivery_ack().conversation_id(),
                          frame.delivery_ack().seq(), 0);
         return;
     case F::kReadAck:
-        m_messaging->ack(session, frame.request_id(), frame.read_ack().conversation_id(),
+        m_services.messaging->ack(session, frame.request_id(), frame.read_ack().conversation_id(),
                          frame.read_ack().seq(), frame.read_ack().seq());
         return;
     case F::kHistoryRequest:
-        m_messaging->history(session, frame.request_id(), frame.history_request());
+        m_services.messaging->history(session, frame.request_id(), frame.history_request());
+        return;
+    case F::kCreateGroupRequest:
+        m_services.groups->create(session, frame.request_id(), frame.create_group_request());
+        return;
+    case F::kGroupChangeRequest:
+        m_services.groups->change(session, frame.request_id(), frame.group_change_request());
+        return;
+    case F::kGroupInfoRequest:
+        m_services.groups->info(session, frame.request_id(),
+                                frame.group_info_request().conversation_id());
+        return;
+    case F::kReadersRequest:
+        m_services.groups->readers(session, frame.request_id(), frame.readers_request());
+        return;
+    case F::kDevicesRequest:
+        m_services.accounts->listDevices(session, frame.request_id());
+        return;
+    case F::kRevokeDeviceRequest:
+        m_services.accounts->revokeDevice(session, frame.request_id(),
+                                          frame.revoke_device_request().device_id());
+        return;
+    case F::kPresenceSubscribeRequest:
+        m_services.presence->subscribe(session, frame.request_id(),
+                                       frame.presence_subscribe_request());
+        return;
+    case F::kSetPrivacyRequest:
+        m_services.presence->setPrivacy(session, frame.request_id(), frame.set_privacy_request());
+        return;
+    case F::kTypingRequest:
+        m_services.presence->typing(session, frame.request_id(), frame.typing_request());
+        return;
+    case F::kContactRequest:
+        m_services.contacts->change(session, frame.request_id(), frame.contact_request());
+        return;
+    case F::kContactsRequest:
+        m_services.contacts->list(session, frame.request_id());
         return;
     default:
         session->sendError(frame.request_id(),
@@ -211,20 +248,21 @@ void Gateway::handleUnauthenticated(Session *session, const protocol::Frame &fra
             l->set_username(r->username.toStdString());
         }
         guard->send(out);
-        m_messaging->drainInbox(guard);
+        m_services.presence->sessionOnline(guard);
+        m_services.messaging->drainInbox(guard);
     };
     switch (frame.body_case()) {
     case F::kRegisterRequest:
         session->setAuthenticating();
-        m_accounts->registerAccount(frame.register_request(), session->peer(), onLogin);
+        m_services.accounts->registerAccount(frame.register_request(), session->peer(), onLogin);
         return;
     case F::kLoginRequest:
         session->setAuthenticating();
-        m_accounts->login(frame.login_request(), session->peer(), onLogin);
+        m_services.accounts->login(frame.login_request(), session->peer(), onLogin);
         return;
     case F::kAuthRequest:
         session->setAuthenticating();
-        m_accounts->authenticate(frame.auth_request(), session->peer(), onLogin);
+        m_services.accounts->authenticate(frame.auth_request(), session->peer(), onLogin);
         return;
     default:
         session->sendError(rid, Error{ErrorCode::NotAuthenticated,

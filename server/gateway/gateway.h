@@ -18,12 +18,24 @@ class Session;
 class Router;
 class AccountService;
 class MessagingService;
+class GroupService;
+class PresenceService;
+class ContactService;
+
+//! The services a gateway dispatches to (owned by the Server).
+struct Services {
+    AccountService *accounts = nullptr;
+    MessagingService *messaging = nullptr;
+    GroupService *groups = nullptr;
+    PresenceService *presence = nullptr;
+    ContactService *contacts = nullptr;
+};
 
 class Gateway : public QObject {
     Q_OBJECT
 public:
-    Gateway(const ServerConfig &config, Router *router, AccountService *accounts,
-            MessagingService *messaging, QObject *parent = nullptr);
+    Gateway(const ServerConfig &config, Router *router, Services services,
+            QObject *parent = nullptr);
     ~Gateway() override;
 
     bool listen(const QHostAddress &host, quint16 port, QString *error);
@@ -44,8 +56,7 @@ private:
 
     ServerConfig m_config;
     Router *m_router;
-    AccountService *m_accounts;
-    MessagingService *m_messaging;
+    Services m_services;
     QTcpServer *m_tcp;
     QWebSocketServer *m_server;
     QTimer *m_heartbeat;

@@ -1,6 +1,8 @@
 #include "services/accounts.h"
 
 #include "db/pg_connection.h"
+#include "gateway/session.h"
+#include "routing/router.h"
 #include "protocol/limits.h"
 #include "server_logging.h"
 
@@ -26,10 +28,12 @@ Error internal(const PgResult &r)
 }
 } // namespace
 
-AccountService::AccountService(const ServerConfig &config, PgPool *pool, QObject *parent)
+AccountService::AccountService(const ServerConfig &config, PgPool *pool, Router *router,
+                               QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_pool(pool)
+    , m_router(router)
     , m_hashPool(new QThreadPool(this))
 {
     if (sodium_init() < 0)
@@ -285,6 +289,71 @@ void AccountService::authenticate(const wire::AuthRequest &req, const QString &p
                                 QStringLiteral("unknown or revoked device token; log in again")});
             }
             cb(Login{quint64(r.int64(0, 1)), quint64(r.int64(0, 0)), r.string(0, 2), {}});
+        });
+}
+
+void AccountService::listDevices(Session *session, quint64 requestId)
+{
+    QPointer<Session> guard(session);
+    const quint64 current = session->deviceId();
+    m_pool->any()->exec(
+        PgQuery{"SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint, "
+                "COALESCE((extract(epoch FROM last_seen_at) * 1000)::bigint, 0) FROM devices "
+                "WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
+                {},
+                {}}
+            .arg(session->userId()),
+        [this, guard, requestId, current](PgResult r) {
+            if (!guard)
+                return;
+            if (!r.ok())
+                return guard->sendError(requestId, internal(r));
+            protocol::Frame out;
+            out.set_request_id(requestId);
+            auto *list = out.mutable_devices_response();
+            for (int i = 0; i < r.rows(); ++i) {
+                auto *d = list->add_devices();
+                d->set_device_id(quint64(r.int64(i, 0)));
+                d->set_name(r.text(i, 1).toStdString());
+                d->set_created_ms(r.int64(i, 2));
+                d->set_last_seen_ms(r.int64(i, 3));
+                d->set_current(d->device_id() == current);
+                d->set_online(m_router->sessionOfDevice(d->device_id()) != nullptr);
+            }
+            guard->send(out);
+        });
+}
+
+void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 deviceId)
+{
+    QPointer<Session> guard(session);
+    m_pool->any()->exec(
+        PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND user_id = $2 "
+                "AND revoked_at IS NULL RETURNING id), "
+                "t AS (DELETE FROM device_tokens WHERE device_id IN (SELECT id FROM d)) "
+                "SELECT id FROM d",
+                {},
+                {}}
+            .arg(deviceId)
+            .arg(session->userId()),
+        [this, guard, requestId, deviceId](PgResult r) {
+            if (!r.ok())
+                return guard ? guard->sendError(requestId, internal(r)) : void();
+            if (r.rows() == 0)
+                return guard ? guard->sendError(requestId,
+                                                Error{ErrorCode::NoSuchDevice,
+                                                      QStringLiteral("no such device of yours")})
+                             : void();
+            qCInfo(lcAccounts) << "device" << deviceId << "logged out remotely";
+            if (guard) {
+                protocol::Frame ok;
+                ok.set_request_id(requestId);
+                ok.mutable_ok();
+                guard->send(ok);
+            }
+            // Cut off at once, not at its next reconnect.
+            if (Session *s = m_router->sessionOfDevice(deviceId))
+                s->close(QStringLiteral("this device was logged out"));
         });
 }
 

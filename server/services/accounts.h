@@ -17,6 +17,8 @@ class QThreadPool;
 namespace tidings::server {
 
 class PgPool;
+class Router;
+class Session;
 
 class AccountService : public QObject {
     Q_OBJECT
@@ -29,7 +31,8 @@ public:
     };
     using Callback = std::function<void(Result<Login>)>;
 
-    AccountService(const ServerConfig &config, PgPool *pool, QObject *parent = nullptr);
+    AccountService(const ServerConfig &config, PgPool *pool, Router *router,
+                   QObject *parent = nullptr);
     ~AccountService() override;
 
     void registerAccount(const wire::RegisterRequest &req, const QString &peer, Callback cb);
@@ -37,6 +40,11 @@ public:
     void authenticate(const wire::AuthRequest &req, const QString &peer, Callback cb);
 
     void pruneRateLimits();
+
+    //! The caller's devices (not revoked), with which are online now.
+    void listDevices(Session *session, quint64 requestId);
+    //! Logs out one of the caller's devices: token gone, connection closed at once.
+    void revokeDevice(Session *session, quint64 requestId, quint64 deviceId);
 
     static QByteArray hashToken(const QByteArray &token);
     static QByteArray randomToken();
@@ -52,6 +60,7 @@ private:
 
     ServerConfig m_config;
     PgPool *m_pool;
+    Router *m_router;
     QThreadPool *m_hashPool;
     QHash<QString, std::deque<qint64>> m_failures;
 };

@@ -6,6 +6,8 @@
 #include "protocol/limits.h"
 #include "routing/router.h"
 #include "services/batcher.h"
+#include "services/membership.h"
+#include "services/message_rows.h"
 #include "server_logging.h"
 
 #include <QDateTime>
@@ -24,29 +26,28 @@ Error notMember()
     return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this conversation")};
 }
 
-constexpr const char *kMessageColumns =
-    "m.conversation_id, m.seq, m.sender_user_id, m.sender_device_id, u.username, "
-    "m.client_message_id, (extract(epoch FROM m.created_at) * 1000)::bigint, m.payload";
-
-void readMessage(const PgResult &r, int row, wire::Message *m)
+Error sendRefusal(int status)
 {
-    m->set_conversation_id(quint64(r.int64(row, 0)));
-    m->set_seq(quint64(r.int64(row, 1)));
-    m->set_sender_user_id(quint64(r.int64(row, 2)));
-    m->set_sender_device_id(quint64(r.int64(row, 3)));
-    m->set_sender_username(r.text(row, 4).toStdString());
-    m->set_client_message_id(r.text(row, 5).toStdString());
-    m->set_server_time_ms(r.int64(row, 6));
-    m->set_payload(r.bytea(row, 7).toStdString());
+    switch (status) {
+    case 1:
+        return notMember();
+    case 3:
+        // Deliberately vague: the sender learns no more than that this send is not accepted.
+        return Error{ErrorCode::Forbidden, QStringLiteral("this user does not accept your messages")};
+    default:
+        return Error{ErrorCode::NoSuchConversation, QStringLiteral("no such conversation")};
+    }
 }
+
 } // namespace
 
 MessagingService::MessagingService(const ServerConfig &config, PgPool *pool, Router *router,
-                                   QObject *parent)
+                                   Membership *membership, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_pool(pool)
     , m_router(router)
+    , m_membership(membership)
 {
     // Bounded so that one batch stays a reasonable statement (payloads travel hex-encoded).
     m_sends = std::make_unique<Batcher<SendItem>>(
@@ -66,28 +67,6 @@ std::size_t MessagingService::largestSendBatch() const { return m_sends->largest
 qint64 MessagingService::now() const
 {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
-}
-
-void MessagingService::withMembers(quint64 conversationId,
-                                   std::function<void(Result<Members>)> cb)
-{
-    if (auto it = m_members.constFind(conversationId); it != m_members.cend()) {
-        cb(*it);
-        return;
-    }
-    m_pool->forKey(conversationId)
-        ->exec(PgQuery{"SELECT user_id FROM members WHERE conversation_id = $1", {}, {}}.arg(
-                   conversationId),
-               [this, conversationId, cb](PgResult r) {
-                   if (!r.ok())
-                       return cb(internal(r));
-                   Members members;
-                   for (int i = 0; i < r.rows(); ++i)
-                       members << quint64(r.int64(i, 0));
-                   if (!members.isEmpty())
-                       m_members.insert(conversationId, members);
-                   cb(members);
-               });
 }
 
 void MessagingService::openDirect(Session *session, quint64 requestId,
@@ -203,10 +182,7 @@ void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
                 const int status = int(r.int64(row, 1));
                 if (status != 0) {
                     if (it.session)
-                        it.session->sendError(
-                            it.requestId, status == 1 ? notMember()
-                                                      : Error{ErrorCode::NoSuchConversation,
-                                                              QStringLiteral("no such conversation")});
+                        it.session->sendError(it.requestId, sendRefusal(status));
                     continue;
                 }
                 const quint64 seq = quint64(r.int64(row, 2));
@@ -244,7 +220,7 @@ void MessagingService::fanOut(const SendItem &item, quint64 seq, qint64 at)
     msg.set_server_time_ms(at);
     msg.set_payload(item.payload.toStdString());
     const quint64 from = item.deviceId;
-    withMembers(item.conv, [this, msg, from](Result<Members> members) {
+    m_membership->withMembers(item.conv, [this, msg, from](Result<Membership::Members> members) {
         if (!members)
             return; // offline copies are in the inboxes; live push is best effort
         for (quint64 user : *members)
@@ -274,8 +250,8 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
     }
     auto items = std::make_shared<std::vector<AckItem>>(std::move(batch));
     m_pool->at(shard)->exec(
-        PgQuery{"SELECT kind, idx, conversation_id, user_id, delivered_seq, read_seq "
-                "FROM tidings_ack_batch($1, $2, $3, $4, $5)",
+        PgQuery{"SELECT kind, idx, conversation_id, user_id, delivered_seq, read_seq, conv_kind, "
+                "all_delivered, all_read, all_changed FROM tidings_ack_batch($1, $2, $3, $4, $5)",
                 {},
                 {}}
             .arg(pgarray::ints(users))
@@ -301,9 +277,14 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                         (*items)[i].session->sendError((*items)[i].requestId, notMember());
                     continue;
                 }
-                // Every member device, the acting one's siblings included (read elsewhere).
-                pushReceipt(quint64(r.int64(row, 2)), quint64(r.int64(row, 3)),
-                            quint64(r.int64(row, 4)), quint64(r.int64(row, 5)));
+                wire::ReceiptPush p;
+                p.set_conversation_id(quint64(r.int64(row, 2)));
+                p.set_user_id(quint64(r.int64(row, 3)));
+                p.set_delivered_seq(quint64(r.int64(row, 4)));
+                p.set_read_seq(quint64(r.int64(row, 5)));
+                p.set_all_delivered_seq(quint64(r.int64(row, 7)));
+                p.set_all_read_seq(quint64(r.int64(row, 8)));
+                pushReceipt(p, r.int64(row, 6) == 2, r.boolean(row, 9));
             }
             for (std::size_t i = 0; i < items->size(); ++i) {
                 const auto &it = (*items)[i];
@@ -318,22 +299,41 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
         });
 }
 
-void MessagingService::pushReceipt(quint64 conv, quint64 userId, quint64 delivered, quint64 read)
+void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group,
+                                   bool aggregateChanged)
 {
-    withMembers(conv, [=, this](Result<Members> members) {
+    const quint64 conv = receipt.conversation_id();
+    m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!members)
             return;
+        auto sendTo = [](Session *s, const protocol::Frame &f) {
+            s->flushPushes(); // receipts must not overtake the messages they refer to
+            s->send(f);
+        };
         protocol::Frame f;
-        auto *p = f.mutable_receipt_push();
-        p->set_conversation_id(conv);
-        p->set_user_id(userId);
-        p->set_delivered_seq(delivered);
-        p->set_read_seq(read);
+        *f.mutable_receipt_push() = receipt;
+        if (!group) {
+            // 1:1: both members, the reader's other devices included (read elsewhere).
+            for (quint64 user : *members)
+                for (Session *s : m_router->sessionsOfUser(user))
+                    sendTo(s, f);
+            return;
+        }
+        // Groups: one user's cursor matters to that user's other devices; everyone else only
+        // needs the lowest cursors, and only when they moved (no 500 x 500 receipt storm).
+        for (Session *s : m_router->sessionsOfUser(receipt.user_id()))
+            sendTo(s, f);
+        if (!aggregateChanged)
+            return;
+        protocol::Frame all;
+        auto *a = all.mutable_receipt_push();
+        a->set_conversation_id(conv);
+        a->set_all_delivered_seq(receipt.all_delivered_seq());
+        a->set_all_read_seq(receipt.all_read_seq());
         for (quint64 user : *members)
-            for (Session *s : m_router->sessionsOfUser(user)) {
-                s->flushPushes(); // receipts must not overtake the messages they refer to
-                s->send(f);
-            }
+            if (user != receipt.user_id())
+                for (Session *s : m_router->sessionsOfUser(user))
+                    sendTo(s, all);
     });
 }
 
@@ -347,7 +347,7 @@ void MessagingService::history(Session *session, quint64 requestId,
     const quint64 until = req.until_seq() ? req.until_seq() : quint64(INT64_MAX);
     const quint64 after = req.after_seq();
     QPointer<Session> guard(session);
-    withMembers(conv, [=, this](Result<Members> members) {
+    m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!guard)
             return;
         if (!members)
@@ -355,12 +355,15 @@ void MessagingService::history(Session *session, quint64 requestId,
         if (!members->contains(userId))
             return guard->sendError(requestId, notMember());
         auto *db = m_pool->forKey(conv);
-        db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns +
-                             " FROM messages m JOIN users u ON u.id = m.sender_user_id "
+        db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns + " FROM messages m" +
+                             kMessageJoins +
                              "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 "
                              // A device sees what was sent since it was added (as its inbox
-                             // does): older ciphertexts were never encrypted to it.
+                             // does): older ciphertexts were never encrypted to it. A group
+                             // member sees what was sent since it joined.
                              " AND m.created_at >= (SELECT created_at FROM devices WHERE id = $5) "
+                             " AND m.seq > COALESCE((SELECT joined_seq FROM members WHERE "
+                             "  conversation_id = $1 AND user_id = $6), 0) "
                              "ORDER BY m.seq LIMIT $4",
                          {},
                          {}}
@@ -368,7 +371,8 @@ void MessagingService::history(Session *session, quint64 requestId,
                      .arg(after)
                      .arg(until)
                      .arg(qint64(limit) + 1)
-                     .arg(deviceId),
+                     .arg(deviceId)
+                     .arg(userId),
                  [=](PgResult r) {
                      if (!guard)
                          return;
@@ -422,8 +426,8 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
         PgQuery{QByteArray("SELECT ") + kMessageColumns +
                     " FROM inbox i "
                     "JOIN messages m ON m.conversation_id = i.conversation_id AND m.seq = i.seq "
-                    " AND m.created_at = i.created_at "
-                    "JOIN users u ON u.id = m.sender_user_id "
+                    " AND m.created_at = i.created_at " +
+                    kMessageJoins +
                     "LEFT JOIN receipts r ON r.conversation_id = i.conversation_id "
                     " AND r.device_id = i.device_id "
                     "WHERE i.device_id = $1 AND i.seq > COALESCE(r.delivered_seq, 0) "
@@ -466,7 +470,5 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
             session->send(done);
         });
 }
-
-void MessagingService::sessionClosed(Session *) {}
 
 } // namespace tidings::server

@@ -18,6 +18,7 @@
 namespace tidings::server {
 
 class PgPool;
+class Membership;
 template <typename Item> class Batcher;
 class Router;
 class Session;
@@ -26,7 +27,7 @@ class MessagingService : public QObject {
     Q_OBJECT
 public:
     MessagingService(const ServerConfig &config, PgPool *pool, Router *router,
-                     QObject *parent = nullptr);
+                     Membership *membership, QObject *parent = nullptr);
     ~MessagingService() override;
 
     void openDirect(Session *session, quint64 requestId, const wire::OpenDirectRequest &req);
@@ -36,7 +37,6 @@ public:
     void history(Session *session, quint64 requestId, const wire::HistoryRequest &req);
     //! Pushes everything in the device's inbox past its cursors, then InboxDrained.
     void drainInbox(Session *session);
-    void sessionClosed(Session *session);
 
     quint64 storedCount() const { return m_stored; }
     //! The largest number of sends stored by one statement so far.
@@ -53,19 +53,17 @@ private:
         QPointer<Session> session;
         quint64 requestId, userId, deviceId, conv, delivered, read;
     };
-    using Members = QList<quint64>;
     void flushSends(int shard, std::vector<SendItem> batch, std::function<void()> done);
     void flushAcks(int shard, std::vector<AckItem> batch, std::function<void()> done);
     void fanOut(const SendItem &item, quint64 seq, qint64 at);
-    void withMembers(quint64 conversationId, std::function<void(Result<Members>)> cb);
     void drainPage(QPointer<Session> session, quint64 afterConv, quint64 afterSeq, quint32 count);
-    void pushReceipt(quint64 conversationId, quint64 userId, quint64 delivered, quint64 read);
+    void pushReceipt(const wire::ReceiptPush &receipt, bool group, bool aggregateChanged);
     qint64 now() const;
 
     ServerConfig m_config;
     PgPool *m_pool;
     Router *m_router;
-    QHash<quint64, Members> m_members; //!< conversation → member user ids (1:1: never changes)
+    Membership *m_membership;
     quint64 m_stored = 0;
     std::unique_ptr<Batcher<SendItem>> m_sends;
     std::unique_ptr<Batcher<AckItem>> m_acks;

@@ -289,6 +289,7 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes)
     case Frame::kLoginResponse:
     case Frame::kAuthResponse:
     case Frame::kPong:
+        break;
     case Frame::kConversationInfo:
         if (f.conversation_info().members_size() > limits::kMaxGroupMembers)
             return tooLarge("too many members");
