@@ -396,6 +396,15 @@ void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint6
             qCWarning(lcSync) << "catch-up failed:" << result.error().toString();
             if (isRetryable(result.error().code))
                 scheduleGapCheck();
+            if (result.error().code == ErrorCode::NotMember && untilSeq != 0) {
+                // I left or was removed: what I hold is all I will get, so ordering moves past
+                // the missing range (e.g. the seqs before I joined) instead of holding forever.
+                auto adv = m_store->fillGap(conversationId, untilSeq);
+                if (!adv)
+                    emit storageFailed(adv.error());
+                else
+                    afterAdvance(*adv, true);
+            }
             maybeIdle();
             return;
         }

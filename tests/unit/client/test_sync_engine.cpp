@@ -506,6 +506,20 @@ private slots:
         QCOMPARE(deliveryAcks(m_sink->takePosted()), (QList<std::pair<quint64, quint64>>{{60, 1}}));
     }
 
+    void formerMemberReleasesWhatItHoldsWhenHistoryIsRefused() {
+        // Added at seq 3 and removed at seq 4: seqs 1..2 were never mine, and history is refused.
+        QSignalSpy received(m_engine.get(), &SyncEngine::messagesReceived);
+        m_engine->handlePush(push({3, 4}));
+        m_engine->handlePush(drained());
+        auto reqs = m_sink->takeRequests();
+        QCOMPARE(reqs.size(), 1);
+        QCOMPARE(reqs[0].frame.history_request().until_seq(), quint64(2));
+        reqs[0].handler(Error{ErrorCode::NotMember, QStringLiteral("not a member")});
+        QCOMPARE(releasedSeqs(received), (QList<quint64>{3, 4}));
+        QCOMPARE((*m_store->conversation(kConv))->lastContiguousSeq, quint64(4));
+        QVERIFY(!m_engine->isBusy());
+    }
+
     void receiptAboutMeMovesMyReadCursor() {
         QSignalSpy mine(m_engine.get(), &SyncEngine::myReadChanged);
         QSignalSpy receipts(m_engine.get(), &SyncEngine::receiptChanged);
