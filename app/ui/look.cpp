@@ -208,28 +208,35 @@ QString lastSeenText(qint64 ms, const QDateTime &now) {
 
 QString systemEventText(const client::SystemEvent &e, quint64 myUserId) {
     using K = client::SystemEventKind;
-    auto tr = [](const char *text) { return QCoreApplication::translate("SystemEvent", text); };
-    const QString actor = e.actorUserId == 0  ? tr("Tidings")
-                          : e.actorUserId == myUserId ? tr("You")
-                                                      : e.actorUsername;
-    const QString target = e.targetUserId == myUserId ? tr("you") : e.targetUsername;
+    const QString actor = e.actorUserId == 0 ? QCoreApplication::translate("SystemEvent", "Tidings")
+                          : e.actorUserId == myUserId
+                              ? QCoreApplication::translate("SystemEvent", "You")
+                              : e.actorUsername;
+    const QString target = e.targetUserId == myUserId
+                               ? QCoreApplication::translate("SystemEvent", "you")
+                               : e.targetUsername;
     switch (e.kind) {
     case K::Created:
-        return tr("%1 created the group “%2”").arg(actor, e.name);
+        return QCoreApplication::translate("SystemEvent", "%1 created the group “%2”")
+            .arg(actor, e.name);
     case K::MemberAdded:
-        return tr("%1 added %2").arg(actor, target);
+        return QCoreApplication::translate("SystemEvent", "%1 added %2").arg(actor, target);
     case K::MemberRemoved:
-        return tr("%1 removed %2").arg(actor, target);
+        return QCoreApplication::translate("SystemEvent", "%1 removed %2").arg(actor, target);
     case K::MemberLeft:
-        return tr("%1 left").arg(e.targetUserId ? (e.targetUserId == myUserId ? tr("You")
-                                                                              : e.targetUsername)
-                                                : actor);
+        return QCoreApplication::translate("SystemEvent", "%1 left")
+            .arg(e.targetUserId ? (e.targetUserId == myUserId
+                                       ? QCoreApplication::translate("SystemEvent", "You")
+                                       : e.targetUsername)
+                                : actor);
     case K::Renamed:
-        return tr("%1 renamed the group to “%2”").arg(actor, e.name);
+        return QCoreApplication::translate("SystemEvent", "%1 renamed the group to “%2”")
+            .arg(actor, e.name);
     case K::AdminGranted:
-        return tr("%1 made %2 an admin").arg(actor, target);
+        return QCoreApplication::translate("SystemEvent", "%1 made %2 an admin").arg(actor, target);
     case K::AdminRevoked:
-        return tr("%1 removed %2 as admin").arg(actor, target);
+        return QCoreApplication::translate("SystemEvent", "%1 removed %2 as admin")
+            .arg(actor, target);
     }
     return QString();
 }

@@ -33,8 +33,7 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
         return view.error();
     s->m_view = std::move(*view);
     s->m_secrets = std::move(secrets);
-    s->m_client =
-        std::make_unique<client::Client>(s->m_store.get(), s->m_secrets.get(), options);
+    s->m_client = std::make_unique<client::Client>(s->m_store.get(), s->m_secrets.get(), options);
     s->wire();
     return s;
 }
@@ -66,11 +65,11 @@ void Session::wire() {
             [this](quint64 conversationId, quint64, quint64, quint64) {
                 emit chatChanged(conversationId);
             });
-    connect(m_client.get(), &Client::sendFailed, this, [this](const QString &clientId,
-                                                              const Error &) {
-        if (auto m = m_store->messageByClientId(clientId, myUserId()); m && m->has_value())
-            emit chatChanged((*m)->conversationId);
-    });
+    connect(m_client.get(), &Client::sendFailed, this,
+            [this](const QString &clientId, const Error &) {
+                if (auto m = m_store->messageByClientId(clientId, myUserId()); m && m->has_value())
+                    emit chatChanged((*m)->conversationId);
+            });
     connect(m_client.get(), &Client::myReadChanged, this,
             [this](quint64 conversationId, quint64) { emit chatChanged(conversationId); });
     connect(m_client.get(), &Client::conversationChanged, this, &Session::chatChanged);

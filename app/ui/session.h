@@ -21,9 +21,9 @@ class Session : public QObject {
     Q_OBJECT
 public:
     //! Opens (creating if needed) the profile in `dir`. The session owns `secrets`.
-    static Result<std::unique_ptr<Session>>
-    open(const QString &dir, std::unique_ptr<client::SecretStore> secrets,
-         client::Client::Options options = {});
+    static Result<std::unique_ptr<Session>> open(const QString &dir,
+                                                 std::unique_ptr<client::SecretStore> secrets,
+                                                 client::Client::Options options = {});
     ~Session() override;
 
     client::Client *client() const { return m_client.get(); }

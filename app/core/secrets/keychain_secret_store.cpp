@@ -123,8 +123,7 @@ Result<QByteArray> KeychainSecretStore::run(Op op, const QString &key, const QBy
         return QByteArray();
     if (outcome->error != QKeychain::NoError) {
         qCWarning(lcStore) << "keychain error" << outcome->error;
-        return Error{ErrorCode::Storage,
-                     QStringLiteral("keychain: %1").arg(outcome->errorString)};
+        return Error{ErrorCode::Storage, QStringLiteral("keychain: %1").arg(outcome->errorString)};
     }
     return outcome->data;
 }

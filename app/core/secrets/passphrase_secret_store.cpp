@@ -19,8 +19,8 @@ Error storageError(const QString &detail) {
     return Error{ErrorCode::Storage, detail};
 }
 
-unsigned char *deriveKey(const QString &passphrase, const QByteArray &salt,
-                         unsigned long long ops, size_t mem) {
+unsigned char *deriveKey(const QString &passphrase, const QByteArray &salt, unsigned long long ops,
+                         size_t mem) {
     if (sodium_init() < 0)
         return nullptr;
     auto *key = static_cast<unsigned char *>(sodium_malloc(crypto_secretbox_KEYBYTES));

@@ -102,8 +102,8 @@ Result<std::unique_ptr<ViewStore>> ViewStore::open(const QString &path, quint64 
 Status ViewStore::migrate() {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'messages_fts_ai'")))
+    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name "
+                               "= 'messages_fts_ai'")))
         return storageError(QStringLiteral("schema"), q.lastError());
     const bool hadTriggers = q.next() && q.value(0).toInt() > 0;
     q.finish();

@@ -116,8 +116,7 @@ void ChatListDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
             if (selected)
                 c.secondaryText = c.read = text;
             const qreal w = ticksWidth(fm.height());
-            paintTicks(painter, QRectF(px, line2, w, fm.height()), client::MessageState(state),
-                       c);
+            paintTicks(painter, QRectF(px, line2, w, fm.height()), client::MessageState(state), c);
             px += int(w) + 4;
         }
     } else if (kind == ChatListModel::PreviewKind::Empty) {

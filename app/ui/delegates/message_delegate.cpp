@@ -11,8 +11,8 @@
 namespace tidings::ui {
 
 namespace {
-constexpr int kSide = 14;    // gap between bubble and view edge
-constexpr int kPadH = 10;    // bubble padding
+constexpr int kSide = 14; // gap between bubble and view edge
+constexpr int kPadH = 10; // bubble padding
 constexpr int kPadV = 6;
 constexpr int kGroupGap = 6; // above the first bubble of a sender's run
 constexpr int kGap = 2;
@@ -65,7 +65,8 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     const qreal lastLineW = lines > 0 ? layout->lineAt(lines - 1).naturalTextWidth() : 0;
 
     const QString time = index.data(MessageModel::TimeTextRole).toString();
-    const int footerW = sfm.horizontalAdvance(time) + (mine ? int(ticksWidth(sfm.height())) + 4 : 0);
+    const int footerW =
+        sfm.horizontalAdvance(time) + (mine ? int(ticksWidth(sfm.height())) + 4 : 0);
     const int footerH = sfm.height();
     const bool showSender = m_showSenders && !mine && first;
     const int senderH = showSender ? fm.height() + 2 : 0;
@@ -81,12 +82,14 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         bubbleH = int(textH) + footerH + 2 * kPadV;
     }
     if (showSender)
-        bubbleW = qMax(bubbleW, qMin(maxBubble, fm.horizontalAdvance(
-                                                    index.data(MessageModel::SenderRole).toString()) +
-                                                    2 * kPadH));
+        bubbleW = qMax(
+            bubbleW,
+            qMin(maxBubble, fm.horizontalAdvance(index.data(MessageModel::SenderRole).toString()) +
+                                2 * kPadH));
     bubbleH += senderH;
     const int top = option.rect.top() + (first ? kGroupGap : kGap);
-    const int left = mine ? option.rect.left() + width - kSide - bubbleW : option.rect.left() + kSide;
+    const int left =
+        mine ? option.rect.left() + width - kSide - bubbleW : option.rect.left() + kSide;
     g.bubble = QRect(left, top, bubbleW, bubbleH);
     g.sender = QRect(left + kPadH, top + kPadV, bubbleW - 2 * kPadH, fm.height());
     g.textOrigin = QPointF(left + kPadH, top + kPadV + senderH);
@@ -147,7 +150,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         const QFontMetrics dfm(f);
         const int w = dfm.horizontalAdvance(text) + 24;
         const int h = dfm.height() + 8;
-        const QRect pill(r.left() + (viewportWidth() - w) / 2, r.top() + (r.height() - h) / 2, w, h);
+        const QRect pill(r.left() + (viewportWidth() - w) / 2, r.top() + (r.height() - h) / 2, w,
+                         h);
         painter->setPen(Qt::NoPen);
         painter->setBrush(colors.theirBubble);
         painter->drawRoundedRect(pill, h / 2.0, h / 2.0);

@@ -36,8 +36,7 @@ QString plainWithRanges(const QString &marked, QList<QPair<int, int>> *ranges) {
 }
 } // namespace
 
-QSize SearchDelegate::sizeHint(const QStyleOptionViewItem &option,
-                               const QModelIndex &index) const {
+QSize SearchDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const {
     const QFontMetrics fm(option.font);
     const auto kind = SearchModel::Kind(index.data(SearchModel::KindRole).toInt());
     if (kind == SearchModel::Kind::Header)
@@ -89,18 +88,17 @@ void SearchDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option
     }
     const QString time = index.data(SearchModel::TimeTextRole).toString();
     const int timeW = fm.horizontalAdvance(time);
-    painter->drawText(QRect(left, r.top() + pad, right - left - timeW - 8, fm.height()),
-                      Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetrics(bold).elidedText(title, Qt::ElideRight,
-                                                    right - left - timeW - 8));
+    painter->drawText(
+        QRect(left, r.top() + pad, right - left - timeW - 8, fm.height()),
+        Qt::AlignLeft | Qt::AlignVCenter,
+        QFontMetrics(bold).elidedText(title, Qt::ElideRight, right - left - timeW - 8));
     painter->setFont(option.font);
     painter->setPen(selected ? text : colors.secondaryText);
     painter->drawText(QRect(right - timeW, r.top() + pad, timeW, fm.height()),
                       Qt::AlignRight | Qt::AlignVCenter, time);
 
     QList<QPair<int, int>> ranges;
-    const QString plain =
-        plainWithRanges(index.data(SearchModel::SnippetRole).toString(), &ranges);
+    const QString plain = plainWithRanges(index.data(SearchModel::SnippetRole).toString(), &ranges);
     const int width = right - left;
     const QString shown = fm.elidedText(plain, Qt::ElideRight, width);
     QTextLayout layout(shown, option.font);

@@ -71,10 +71,12 @@ void paintMutedIcon(QPainter *painter, const QRectF &r, const QColor &color) {
     painter->setBrush(color);
     const qreal w = r.width(), h = r.height();
     QPolygonF speaker;
-    speaker << QPointF(r.left(), r.top() + h * 0.35) << QPointF(r.left() + w * 0.25, r.top() + h * 0.35)
+    speaker << QPointF(r.left(), r.top() + h * 0.35)
+            << QPointF(r.left() + w * 0.25, r.top() + h * 0.35)
             << QPointF(r.left() + w * 0.55, r.top() + h * 0.1)
             << QPointF(r.left() + w * 0.55, r.top() + h * 0.9)
-            << QPointF(r.left() + w * 0.25, r.top() + h * 0.65) << QPointF(r.left(), r.top() + h * 0.65);
+            << QPointF(r.left() + w * 0.25, r.top() + h * 0.65)
+            << QPointF(r.left(), r.top() + h * 0.65);
     painter->drawPolygon(speaker);
     painter->setPen(QPen(color, qMax<qreal>(1.2, w / 10), Qt::SolidLine, Qt::RoundCap));
     painter->drawLine(QPointF(r.left() + w * 0.68, r.top() + h * 0.32),

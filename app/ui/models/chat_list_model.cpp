@@ -40,14 +40,12 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
     case TitleRole:
         if (r.conversation.isGroup() && !r.conversation.name.isEmpty())
             return r.conversation.name;
-        return r.conversation.peerUsername.isEmpty()
-                   ? tr("Chat %1").arg(r.conversation.id)
-                   : r.conversation.peerUsername;
+        return r.conversation.peerUsername.isEmpty() ? tr("Chat %1").arg(r.conversation.id)
+                                                     : r.conversation.peerUsername;
     case Qt::AccessibleTextRole:
-        return r.summary.unread > 0
-                   ? tr("%1, %n unread", nullptr, r.summary.unread)
-                         .arg(data(index, TitleRole).toString())
-                   : data(index, TitleRole).toString();
+        return r.summary.unread > 0 ? tr("%1, %n unread", nullptr, r.summary.unread)
+                                          .arg(data(index, TitleRole).toString())
+                                    : data(index, TitleRole).toString();
     case PreviewRole:
         if (!r.summary.draft.isEmpty())
             return r.summary.draft.simplified();
@@ -84,7 +82,7 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
         return r.conversation.id;
     case AvatarIdRole:
         return !r.conversation.isGroup() && r.conversation.peerUserId ? r.conversation.peerUserId
-                                                                       : r.conversation.id;
+                                                                      : r.conversation.id;
     case IsGroupRole:
         return r.conversation.isGroup();
     case TypingRole:

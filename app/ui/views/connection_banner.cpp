@@ -74,8 +74,8 @@ void ConnectionBanner::refresh() {
         break;
     }
     if (pending)
-        text = tr("Offline — messages will be sent when you reconnect") +
-               QStringLiteral("  ·  ") + text;
+        text = tr("Offline — messages will be sent when you reconnect") + QStringLiteral("  ·  ") +
+               text;
     m_label->setText(text);
     show();
 }

@@ -1,0 +1,196 @@
+#include "settings_dialog.h"
+
+#include "session.h"
+
+#include "core/store/view_store.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPointer>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace tidings::ui {
+
+namespace {
+constexpr int kDeviceIdRole = Qt::UserRole + 1;
+constexpr int kCurrentRole = Qt::UserRole + 2;
+} // namespace
+
+SettingsDialog::SettingsDialog(Session *session, QWidget *parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_tabs(new QTabWidget) {
+    setWindowTitle(tr("Settings"));
+    setAccessibleName(tr("Settings"));
+    resize(480, 420);
+    auto *layout = new QVBoxLayout(this);
+    m_tabs->addTab(generalTab(), tr("General"));
+    m_tabs->addTab(accountTab(), tr("Account"));
+    m_tabs->addTab(privacyTab(), tr("Privacy"));
+    m_tabs->addTab(devicesTab(), tr("Devices"));
+    layout->addWidget(m_tabs);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(buttons);
+}
+
+QWidget *SettingsDialog::generalTab() {
+    auto *w = new QWidget;
+    auto *form = new QFormLayout(w);
+    m_theme = new QComboBox;
+    m_theme->setAccessibleName(tr("Theme"));
+    m_theme->addItem(tr("System"), QStringLiteral("system"));
+    m_theme->addItem(tr("Light"), QStringLiteral("light"));
+    m_theme->addItem(tr("Dark"), QStringLiteral("dark"));
+    m_theme->setCurrentIndex(qMax(0, m_theme->findData(m_session->view()->setting(
+                                         QStringLiteral("theme"), QStringLiteral("system")))));
+    form->addRow(tr("&Theme:"), m_theme);
+    m_notifications = new QCheckBox(tr("Show a notification for new messages"));
+    m_notifications->setAccessibleName(tr("Notifications"));
+    m_notifications->setChecked(
+        m_session->view()->setting(QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
+    form->addRow(tr("Notifications:"), m_notifications);
+    auto *hint = new QLabel(tr("Muted chats never notify. Mute a chat from its menu."));
+    hint->setWordWrap(true);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(QString(), hint);
+    connect(m_theme, &QComboBox::currentIndexChanged, this, [this] {
+        const QString name = m_theme->currentData().toString();
+        m_session->view()->setSetting(QStringLiteral("theme"), name);
+        emit themeChanged(themeFromString(name));
+    });
+    connect(m_notifications, &QCheckBox::toggled, this, [this](bool on) {
+        m_session->view()->setSetting(QStringLiteral("notifications"),
+                                      on ? QStringLiteral("1") : QStringLiteral("0"));
+        emit notificationsChanged(on);
+    });
+    return w;
+}
+
+QWidget *SettingsDialog::accountTab() {
+    auto *w = new QWidget;
+    auto *form = new QFormLayout(w);
+    const auto &a = m_session->client()->account();
+    auto *user = new QLabel(a.username);
+    user->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(tr("Username:"), user);
+    auto *server = new QLabel(a.serverUrl);
+    server->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(tr("Server:"), server);
+    form->addRow(tr("This device:"), new QLabel(tr("#%1").arg(a.deviceId)));
+    form->addRow(tr("Profile folder:"), new QLabel(m_session->directory()));
+    return w;
+}
+
+QWidget *SettingsDialog::privacyTab() {
+    auto *w = new QWidget;
+    auto *form = new QFormLayout(w);
+    m_privacy = new QComboBox;
+    m_privacy->setAccessibleName(tr("Who sees my last seen and online status"));
+    m_privacy->addItem(tr("Everyone"), int(client::Visibility::Everyone));
+    m_privacy->addItem(tr("My contacts"), int(client::Visibility::Contacts));
+    m_privacy->addItem(tr("Nobody"), int(client::Visibility::Nobody));
+    m_privacy->setEnabled(false);
+    form->addRow(tr("Last seen && online:"), m_privacy);
+    auto *hint = new QLabel(tr("If you hide yours, you cannot see other people's either."));
+    hint->setWordWrap(true);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(QString(), hint);
+    m_privacyStatus = new QLabel;
+    form->addRow(QString(), m_privacyStatus);
+    QPointer<SettingsDialog> self(this);
+    m_session->client()->contacts([self](Result<client::ContactsInfo> r) {
+        if (!self)
+            return;
+        if (!r) {
+            self->m_privacyStatus->setText(tr("Not available offline."));
+            return;
+        }
+        self->m_privacy->setCurrentIndex(self->m_privacy->findData(int(r->lastSeen)));
+        self->m_privacy->setEnabled(true);
+        connect(self->m_privacy, &QComboBox::currentIndexChanged, self, [self] {
+            self->m_privacyStatus->setText(tr("Saving…"));
+            self->m_session->client()->setPrivacy(
+                client::Visibility(self->m_privacy->currentData().toInt()), [self](Status s) {
+                    if (self)
+                        self->m_privacyStatus->setText(
+                            s ? tr("Saved.") : tr("Not saved: %1").arg(s.error().detail));
+                });
+        });
+    });
+    return w;
+}
+
+QWidget *SettingsDialog::devicesTab() {
+    auto *w = new QWidget;
+    auto *layout = new QVBoxLayout(w);
+    m_devices = new QListWidget;
+    m_devices->setAccessibleName(tr("My devices"));
+    layout->addWidget(m_devices, 1);
+    m_deviceStatus = new QLabel;
+    m_deviceStatus->setWordWrap(true);
+    layout->addWidget(m_deviceStatus);
+    m_revoke = new QPushButton(tr("Log out this device"));
+    m_revoke->setAccessibleName(tr("Log out the selected device"));
+    m_revoke->setEnabled(false);
+    layout->addWidget(m_revoke, 0, Qt::AlignRight);
+    connect(m_devices, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
+        m_revoke->setEnabled(item && !item->data(kCurrentRole).toBool());
+    });
+    connect(m_revoke, &QPushButton::clicked, this, [this] {
+        auto *item = m_devices->currentItem();
+        if (!item || item->data(kCurrentRole).toBool())
+            return;
+        if (QMessageBox::question(this, tr("Log out device"),
+                                  tr("Log out “%1”? It has to log in again to use this account.")
+                                      .arg(item->text())) != QMessageBox::Yes)
+            return;
+        QPointer<SettingsDialog> self(this);
+        m_session->client()->revokeDevice(
+            item->data(kDeviceIdRole).toULongLong(), [self](Status s) {
+                if (!self)
+                    return;
+                if (!s)
+                    self->m_deviceStatus->setText(tr("Not logged out: %1").arg(s.error().detail));
+                self->reloadDevices();
+            });
+    });
+    reloadDevices();
+    return w;
+}
+
+void SettingsDialog::reloadDevices() {
+    m_deviceStatus->setText(tr("Loading…"));
+    QPointer<SettingsDialog> self(this);
+    m_session->client()->devices([self](Result<QList<client::DeviceInfo>> r) {
+        if (!self)
+            return;
+        self->m_devices->clear();
+        if (!r) {
+            self->m_deviceStatus->setText(tr("Not available offline."));
+            return;
+        }
+        self->m_deviceStatus->clear();
+        for (const auto &d : *r) {
+            QString label = d.name.isEmpty() ? tr("Device #%1").arg(d.deviceId) : d.name;
+            if (d.current)
+                label += QStringLiteral("  ·  ") + tr("this device");
+            else if (d.online)
+                label += QStringLiteral("  ·  ") + tr("online");
+            else if (d.lastSeenMs > 0)
+                label += QStringLiteral("  ·  ") + lastSeenText(d.lastSeenMs);
+            auto *item = new QListWidgetItem(label, self->m_devices);
+            item->setData(kDeviceIdRole, d.deviceId);
+            item->setData(kCurrentRole, d.current);
+        }
+    });
+}
+
+} // namespace tidings::ui

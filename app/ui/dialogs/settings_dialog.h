@@ -1,0 +1,52 @@
+#pragma once
+// Settings: account, privacy (who sees my last seen), devices (list, log one out), notifications
+// and theme. Choices apply at once.
+#include "look.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QTabWidget;
+
+namespace tidings::ui {
+
+class Session;
+
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit SettingsDialog(Session *session, QWidget *parent = nullptr);
+
+    QComboBox *themeBox() const { return m_theme; }
+    QCheckBox *notificationsBox() const { return m_notifications; }
+    QComboBox *privacyBox() const { return m_privacy; }
+    QListWidget *deviceList() const { return m_devices; }
+    QTabWidget *tabs() const { return m_tabs; }
+    void reloadDevices();
+
+signals:
+    void themeChanged(tidings::ui::Theme theme);
+    void notificationsChanged(bool enabled);
+
+private:
+    QWidget *accountTab();
+    QWidget *privacyTab();
+    QWidget *devicesTab();
+    QWidget *generalTab();
+
+    Session *m_session;
+    QTabWidget *m_tabs;
+    QComboBox *m_theme = nullptr;
+    QCheckBox *m_notifications = nullptr;
+    QComboBox *m_privacy = nullptr;
+    QLabel *m_privacyStatus = nullptr;
+    QListWidget *m_devices = nullptr;
+    QPushButton *m_revoke = nullptr;
+    QLabel *m_deviceStatus = nullptr;
+};
+
+} // namespace tidings::ui

@@ -1,0 +1,371 @@
+#include "conversation_view.h"
+
+#include "delegates/message_delegate.h"
+#include "dialogs/message_info_dialog.h"
+#include "look.h"
+#include "models/chat_list_model.h"
+#include "models/message_model.h"
+#include "session.h"
+#include "views/avatar_widget.h"
+#include "views/composer.h"
+#include "views/connection_banner.h"
+#include "views/group_info_panel.h"
+
+#include "core/store/local_store.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListView>
+#include <QMenu>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace tidings::ui {
+
+ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_chats(chats)
+    , m_model(new MessageModel(session, this))
+    , m_stack(new QStackedWidget(this))
+    , m_avatar(new AvatarWidget(38))
+    , m_title(new QLabel)
+    , m_subtitle(new QLabel)
+    , m_infoButton(new QToolButton)
+    , m_menuButton(new QToolButton)
+    , m_banner(new ConnectionBanner(session))
+    , m_list(new QListView)
+    , m_composer(new Composer)
+    , m_info(new GroupInfoPanel(session)) {
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_stack);
+
+    auto *empty = new QLabel(tr("Choose a chat on the left, or start a new one with Ctrl+N."));
+    empty->setAlignment(Qt::AlignCenter);
+    empty->setWordWrap(true);
+    empty->setForegroundRole(QPalette::PlaceholderText);
+    m_stack->addWidget(empty);
+
+    auto *page = new QWidget;
+    auto *column = new QVBoxLayout(page);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->setSpacing(0);
+
+    auto *header = new QWidget;
+    header->setObjectName(QStringLiteral("conversationHeader"));
+    header->setAutoFillBackground(true);
+    header->setBackgroundRole(QPalette::Base);
+    auto *hl = new QHBoxLayout(header);
+    hl->setContentsMargins(14, 8, 10, 8);
+    hl->setSpacing(10);
+    hl->addWidget(m_avatar);
+    auto *names = new QVBoxLayout;
+    names->setSpacing(0);
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.1);
+    m_title->setFont(titleFont);
+    m_title->setAccessibleName(tr("Chat name"));
+    m_subtitle->setAccessibleName(tr("Presence"));
+    m_subtitle->setForegroundRole(QPalette::PlaceholderText);
+    names->addWidget(m_title);
+    names->addWidget(m_subtitle);
+    hl->addLayout(names, 1);
+    m_infoButton->setIcon(QIcon(QStringLiteral(":/icons/info.svg")));
+    m_infoButton->setAutoRaise(true);
+    m_infoButton->setCheckable(true);
+    m_infoButton->setToolTip(tr("Group info"));
+    m_infoButton->setAccessibleName(tr("Group info"));
+    m_menuButton->setIcon(QIcon(QStringLiteral(":/icons/menu.svg")));
+    m_menuButton->setAutoRaise(true);
+    m_menuButton->setToolTip(tr("Chat options"));
+    m_menuButton->setAccessibleName(tr("Chat options"));
+    hl->addWidget(m_infoButton);
+    hl->addWidget(m_menuButton);
+    column->addWidget(header);
+    column->addWidget(m_banner);
+
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->setChildrenCollapsible(false);
+    auto *chatColumn = new QWidget;
+    auto *cl = new QVBoxLayout(chatColumn);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->setSpacing(0);
+    m_list->setObjectName(QStringLiteral("messageList"));
+    m_list->setAccessibleName(tr("Messages"));
+    m_list->setModel(m_model);
+    m_delegate = new MessageDelegate(m_list);
+    m_list->setItemDelegate(m_delegate);
+    m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_list->verticalScrollBar()->setSingleStep(24);
+    m_list->setResizeMode(QListView::Adjust);
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_list->setFrameShape(QFrame::NoFrame);
+    m_list->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QPalette lp = m_list->palette();
+    lp.setColor(QPalette::Base, Colors::from(palette()).background);
+    m_list->setPalette(lp);
+    cl->addWidget(m_list, 1);
+    m_composer->setBackgroundRole(QPalette::Base);
+    cl->addWidget(m_composer);
+    split->addWidget(chatColumn);
+    split->addWidget(m_info);
+    split->setStretchFactor(0, 1);
+    m_info->hide();
+    column->addWidget(split, 1);
+    m_stack->addWidget(page);
+
+    connect(session, &Session::chatChanged, this, &ConversationView::onChatChanged);
+    connect(m_list->verticalScrollBar(), &QScrollBar::valueChanged, this,
+            &ConversationView::onScroll);
+    connect(m_list, &QListView::customContextMenuRequested, this,
+            &ConversationView::showContextMenu);
+    connect(m_list, &QListView::doubleClicked, this,
+            [this](const QModelIndex &index) { showMessageInfo(index.row()); });
+    connect(m_composer, &Composer::sendRequested, this, &ConversationView::send);
+    connect(m_composer, &Composer::draftChanged, this, [this](const QString &text) {
+        if (conversationId())
+            m_session->saveDraft(conversationId(), text);
+    });
+    connect(m_composer, &Composer::typingChanged, this, [this](bool typing) {
+        if (conversationId())
+            m_session->client()->setTyping(conversationId(), typing);
+    });
+    connect(m_infoButton, &QToolButton::toggled, this, &ConversationView::setInfoVisible);
+    connect(m_menuButton, &QToolButton::clicked, this, &ConversationView::showChatMenu);
+    auto *client = session->client();
+    connect(client, &client::Client::presenceChanged, this, [this](const client::PresenceInfo &p) {
+        m_presence.insert(p.username, p);
+        updateHeader();
+    });
+    connect(client, &client::Client::typingChanged, this, [this](const client::TypingEvent &e) {
+        if (e.conversationId == conversationId())
+            updateHeader();
+    });
+    auto *minute = new QTimer(this); // "last seen" and day labels age
+    minute->start(60 * 1000);
+    connect(minute, &QTimer::timeout, this, &ConversationView::updateHeader);
+}
+
+quint64 ConversationView::conversationId() const {
+    return m_model->conversationId();
+}
+
+QString ConversationView::title() const {
+    return m_title->text();
+}
+
+QString ConversationView::subtitle() const {
+    return m_subtitle->text();
+}
+
+void ConversationView::openChat(quint64 conversationId, quint64 seq) {
+    if (conversationId == 0) {
+        closeChat();
+        return;
+    }
+    if (this->conversationId() && this->conversationId() != conversationId) {
+        m_session->saveDraft(this->conversationId(), m_composer->text());
+        m_session->client()->setTyping(this->conversationId(), false);
+    }
+    m_model->open(conversationId, seq);
+    m_delegate->setShowSenders(m_model->conversation().isGroup());
+    m_stack->setCurrentIndex(1);
+    auto draft = m_session->view()->draft(conversationId);
+    m_composer->setTextSilently(draft ? *draft : QString());
+    m_composer->setEnabled(!m_model->conversation().isGroup() || m_model->conversation().isMember);
+    const auto &conv = m_model->conversation();
+    if (!conv.isGroup() && !conv.peerUsername.isEmpty())
+        m_session->client()->subscribePresence({conv.peerUsername},
+                                               [](Result<QList<client::PresenceInfo>>) {});
+    m_infoButton->setVisible(conv.isGroup());
+    if (!conv.isGroup())
+        setInfoVisible(false);
+    else if (m_info->isVisible())
+        m_info->setConversation(conversationId);
+    updateHeader();
+    m_banner->refresh();
+    m_list->doItemsLayout();
+    int target = seq ? m_model->rowOfSeq(seq) : m_model->unreadDividerRow();
+    if (seq && target >= 0) {
+        m_list->setCurrentIndex(m_model->index(target));
+        m_list->scrollTo(m_model->index(target), QAbstractItemView::PositionAtCenter);
+    } else if (target >= 0) {
+        m_list->scrollTo(m_model->index(target), QAbstractItemView::PositionAtTop);
+    } else {
+        m_list->scrollToBottom();
+    }
+    m_composer->focusEditor();
+    maybeMarkRead();
+}
+
+void ConversationView::closeChat() {
+    if (conversationId())
+        m_session->saveDraft(conversationId(), m_composer->text());
+    m_model->clear();
+    m_stack->setCurrentIndex(0);
+}
+
+bool ConversationView::isAtBottom() const {
+    const QScrollBar *bar = m_list->verticalScrollBar();
+    return bar->value() >= bar->maximum() - 4;
+}
+
+void ConversationView::scrollToBottomSoon() {
+    m_list->doItemsLayout();
+    m_list->scrollToBottom();
+}
+
+void ConversationView::onChatChanged(quint64 conversationId) {
+    if (conversationId != this->conversationId())
+        return;
+    const bool atBottom = isAtBottom();
+    const int before = m_model->rowCount();
+    m_model->refresh();
+    m_delegate->setShowSenders(m_model->conversation().isGroup());
+    updateHeader();
+    m_banner->refresh();
+    if (m_model->rowCount() != before && atBottom)
+        scrollToBottomSoon();
+    maybeMarkRead();
+}
+
+void ConversationView::onScroll(int value) {
+    if (m_loadingOlder || !m_model->hasOlder() || value > 300)
+        return;
+    m_loadingOlder = true;
+    QScrollBar *bar = m_list->verticalScrollBar();
+    const int fromBottom = bar->maximum() - bar->value();
+    if (m_model->loadOlder() > 0) {
+        m_list->doItemsLayout();
+        bar->setValue(bar->maximum() - fromBottom);
+    }
+    m_loadingOlder = false;
+    if (isAtBottom())
+        maybeMarkRead();
+}
+
+void ConversationView::maybeMarkRead() {
+    if (!conversationId() || !window()->isActiveWindow() || !isVisible())
+        return;
+    m_session->markRead(conversationId());
+}
+
+void ConversationView::changeEvent(QEvent *event) {
+    if (event->type() == QEvent::ActivationChange)
+        maybeMarkRead();
+    if (event->type() == QEvent::PaletteChange) {
+        QPalette lp = m_list->palette();
+        lp.setColor(QPalette::Base, Colors::from(palette()).background);
+        m_list->setPalette(lp);
+    }
+    QWidget::changeEvent(event);
+}
+
+void ConversationView::updateHeader() {
+    if (!conversationId())
+        return;
+    const auto &conv = m_model->conversation();
+    const QString title = m_chats->titleOf(conversationId());
+    m_title->setText(title.isEmpty() ? conv.peerUsername : title);
+    m_avatar->set(m_title->text(), conv.isGroup() || !conv.peerUserId ? conv.id : conv.peerUserId);
+    const auto typers = m_session->client()->typing()->typers(conversationId());
+    QString sub;
+    if (!typers.isEmpty()) {
+        if (!conv.isGroup())
+            sub = tr("typing…");
+        else if (typers.size() == 1)
+            sub = tr("%1 is typing…").arg(typers.first().username);
+        else
+            sub = tr("%n people are typing…", nullptr, int(typers.size()));
+    } else if (conv.isGroup()) {
+        auto members = m_session->store()->members(conversationId());
+        sub = conv.isMember ? tr("%n members", nullptr, members ? int(members->size()) : 0)
+                            : tr("You are no longer a member");
+    } else if (auto it = m_presence.constFind(conv.peerUsername);
+               it != m_presence.constEnd() && it->visible) {
+        sub = it->online ? tr("online") : lastSeenText(it->lastSeenMs);
+    }
+    m_subtitle->setText(sub);
+    m_subtitle->setVisible(!sub.isEmpty());
+    QPalette p = m_subtitle->palette();
+    p.setColor(QPalette::WindowText, !typers.isEmpty() || sub == tr("online")
+                                         ? Colors::from(palette()).accent
+                                         : Colors::from(palette()).secondaryText);
+    m_subtitle->setPalette(p);
+}
+
+void ConversationView::send(const QString &text) {
+    if (!conversationId())
+        return;
+    auto id = m_session->sendText(conversationId(), text);
+    if (!id)
+        return;
+    m_banner->refresh();
+    scrollToBottomSoon();
+}
+
+void ConversationView::setInfoVisible(bool visible) {
+    visible = visible && m_model->conversation().isGroup();
+    if (visible)
+        m_info->setConversation(conversationId());
+    m_info->setVisible(visible);
+    if (m_infoButton->isChecked() != visible)
+        m_infoButton->setChecked(visible);
+}
+
+bool ConversationView::closePanels() {
+    if (m_info->isVisible()) {
+        setInfoVisible(false);
+        return true;
+    }
+    return false;
+}
+
+void ConversationView::showMessageInfo(int row) {
+    const auto message = m_model->messageAt(row);
+    if (message.rowId == 0 || message.event)
+        return;
+    auto *dialog = new MessageInfoDialog(m_session, m_model->conversation(), message, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void ConversationView::showContextMenu(const QPoint &pos) {
+    const QModelIndex index = m_list->indexAt(pos);
+    const auto message = m_model->messageAt(index.row());
+    if (message.rowId == 0 || message.event)
+        return;
+    QMenu menu(this);
+    menu.addAction(tr("Copy text"), this,
+                   [text = message.text] { QApplication::clipboard()->setText(text); });
+    menu.addAction(tr("Message info"), this, [this, row = index.row()] { showMessageInfo(row); });
+    menu.exec(m_list->viewport()->mapToGlobal(pos));
+}
+
+void ConversationView::showChatMenu() {
+    const quint64 id = conversationId();
+    if (!id)
+        return;
+    QMenu menu(this);
+    const bool pinned = m_chats->isPinned(id);
+    const bool muted = m_chats->isMuted(id);
+    menu.addAction(pinned ? tr("Unpin chat") : tr("Pin chat"), this,
+                   [this, id, pinned] { m_session->setPinned(id, !pinned); });
+    menu.addAction(muted ? tr("Unmute notifications") : tr("Mute notifications"), this,
+                   [this, id, muted] { m_session->setMuted(id, !muted); });
+    if (m_model->conversation().isGroup())
+        menu.addAction(tr("Group info"), this, [this] { setInfoVisible(true); });
+    menu.exec(m_menuButton->mapToGlobal(QPoint(0, m_menuButton->height())));
+}
+
+} // namespace tidings::ui

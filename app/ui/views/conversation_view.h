@@ -1,0 +1,80 @@
+#pragma once
+// The right side: header (avatar, name, presence or typing, or member count), connection
+// banner, the message list with lazy history and autoscroll-at-bottom, the composer, and for
+// groups an info panel.
+#include "core/client_types.h"
+
+#include <QHash>
+#include <QWidget>
+
+class QLabel;
+class QListView;
+class QStackedWidget;
+class QToolButton;
+
+namespace tidings::ui {
+
+class ChatListModel;
+class Composer;
+class ConnectionBanner;
+class GroupInfoPanel;
+class MessageDelegate;
+class MessageModel;
+class Session;
+class AvatarWidget;
+
+class ConversationView : public QWidget {
+    Q_OBJECT
+public:
+    ConversationView(Session *session, ChatListModel *chats, QWidget *parent = nullptr);
+
+    //! Shows the chat; with `seq` it scrolls to and selects that message.
+    void openChat(quint64 conversationId, quint64 seq = 0);
+    void closeChat();
+    quint64 conversationId() const;
+
+    MessageModel *model() const { return m_model; }
+    QListView *messageList() const { return m_list; }
+    Composer *composer() const { return m_composer; }
+    ConnectionBanner *banner() const { return m_banner; }
+    GroupInfoPanel *infoPanel() const { return m_info; }
+    QString title() const;
+    QString subtitle() const;
+    bool isAtBottom() const;
+    //! Shows or hides the group info panel.
+    void setInfoVisible(bool visible);
+    bool closePanels();
+    void showMessageInfo(int row);
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
+    void onChatChanged(quint64 conversationId);
+    void onScroll(int value);
+    void updateHeader();
+    void send(const QString &text);
+    void maybeMarkRead();
+    void scrollToBottomSoon();
+    void showContextMenu(const QPoint &pos);
+    void showChatMenu();
+
+    Session *m_session;
+    ChatListModel *m_chats;
+    MessageModel *m_model;
+    MessageDelegate *m_delegate;
+    QStackedWidget *m_stack;
+    AvatarWidget *m_avatar;
+    QLabel *m_title;
+    QLabel *m_subtitle;
+    QToolButton *m_infoButton;
+    QToolButton *m_menuButton;
+    ConnectionBanner *m_banner;
+    QListView *m_list;
+    Composer *m_composer;
+    GroupInfoPanel *m_info;
+    QHash<QString, client::PresenceInfo> m_presence;
+    bool m_loadingOlder = false;
+};
+
+} // namespace tidings::ui

@@ -1,0 +1,183 @@
+#include "first_run_page.h"
+
+#include "session.h"
+
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSvgWidget>
+#include <QSysInfo>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace tidings::ui {
+
+FirstRunPage::FirstRunPage(Session *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_server(new QLineEdit)
+    , m_username(new QLineEdit)
+    , m_password(new QLineEdit)
+    , m_register(new QPushButton(tr("Create account")))
+    , m_login(new QPushButton(tr("Log in")))
+    , m_error(new QLabel)
+    , m_status(new QLabel) {
+    setObjectName(QStringLiteral("firstRunPage"));
+    auto *outer = new QVBoxLayout(this);
+    outer->addStretch(1);
+    auto *card = new QWidget;
+    card->setObjectName(QStringLiteral("firstRunCard"));
+    card->setAutoFillBackground(true);
+    card->setBackgroundRole(QPalette::Base);
+    card->setFixedWidth(420);
+    auto *layout = new QVBoxLayout(card);
+    layout->setContentsMargins(32, 28, 32, 28);
+    layout->setSpacing(12);
+
+    auto *logo = new QSvgWidget(QStringLiteral(":/icons/tidings.svg"));
+    logo->setFixedSize(64, 64);
+    layout->addWidget(logo, 0, Qt::AlignHCenter);
+    auto *title = new QLabel(tr("Welcome to Tidings"));
+    QFont tf = title->font();
+    tf.setPointSizeF(tf.pointSizeF() * 1.5);
+    tf.setBold(true);
+    title->setFont(tf);
+    title->setAlignment(Qt::AlignCenter);
+    layout->addWidget(title);
+    auto *intro = new QLabel(tr("Connect to your Tidings server, then create an account or log "
+                                "in with an existing one."));
+    intro->setWordWrap(true);
+    intro->setAlignment(Qt::AlignCenter);
+    intro->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(intro);
+
+    auto *form = new QFormLayout;
+    form->setLabelAlignment(Qt::AlignRight);
+    m_server->setPlaceholderText(QStringLiteral("ws://chat.example.org:7700"));
+    m_server->setAccessibleName(tr("Server address"));
+    m_username->setPlaceholderText(tr("e.g. alice"));
+    m_username->setAccessibleName(tr("Username"));
+    m_password->setEchoMode(QLineEdit::Password);
+    m_password->setAccessibleName(tr("Password"));
+    form->addRow(tr("&Server:"), m_server);
+    form->addRow(tr("&Username:"), m_username);
+    form->addRow(tr("&Password:"), m_password);
+    layout->addLayout(form);
+
+    m_error->setWordWrap(true);
+    m_error->setObjectName(QStringLiteral("firstRunError"));
+    m_error->setStyleSheet(QStringLiteral("color: #d93a3a"));
+    m_error->setAccessibleName(tr("Error"));
+    m_error->hide();
+    layout->addWidget(m_error);
+    m_status->setForegroundRole(QPalette::PlaceholderText);
+    m_status->hide();
+    layout->addWidget(m_status);
+
+    auto *buttons = new QHBoxLayout;
+    m_login->setAccessibleName(tr("Log in"));
+    m_register->setAccessibleName(tr("Create account"));
+    m_register->setDefault(true);
+    buttons->addWidget(m_login);
+    buttons->addWidget(m_register);
+    layout->addLayout(buttons);
+
+    auto *row = new QHBoxLayout;
+    row->addStretch(1);
+    row->addWidget(card);
+    row->addStretch(1);
+    outer->addLayout(row);
+    outer->addStretch(2);
+
+    connect(m_register, &QPushButton::clicked, this, [this] { submit(true); });
+    connect(m_login, &QPushButton::clicked, this, [this] { submit(false); });
+    connect(m_password, &QLineEdit::returnPressed, this, [this] { submit(true); });
+}
+
+void FirstRunPage::setServer(const QString &url) {
+    m_server->setText(url);
+    if (!url.isEmpty())
+        m_username->setFocus();
+}
+
+QString FirstRunPage::errorText() const {
+    return m_error->isVisible() ? m_error->text() : QString();
+}
+
+QString FirstRunPage::errorMessage(const Error &error, const QString &server,
+                                   const QString &username) {
+    switch (error.code) {
+    case ErrorCode::Network:
+    case ErrorCode::Timeout:
+        return tr("Cannot reach the server at %1. Check the address and your connection.")
+            .arg(server);
+    case ErrorCode::BadCredentials:
+        return tr("Wrong username or password.");
+    case ErrorCode::UsernameTaken:
+        return tr("The name “%1” is already taken. Choose another one, or log in.").arg(username);
+    case ErrorCode::InvalidUsername:
+        return tr("“%1” cannot be used as a name: use 3–32 characters, a letter first, then "
+                  "letters, digits, dots, dashes or underscores.")
+            .arg(username);
+    case ErrorCode::WeakPassword:
+        return tr("This password is too weak: use at least 8 characters.");
+    case ErrorCode::RateLimited:
+        return tr("Too many attempts. Try again in %n seconds.", nullptr,
+                  int(qMax<quint32>(1, (error.retryAfterMs + 999) / 1000)));
+    case ErrorCode::Usage:
+        return tr("The server address must start with ws:// or wss://.");
+    default:
+        return tr("Something went wrong: %1").arg(error.detail);
+    }
+}
+
+void FirstRunPage::showError(const QString &text) {
+    m_error->setText(text);
+    m_error->setVisible(!text.isEmpty());
+}
+
+void FirstRunPage::setBusy(bool busy) {
+    for (QWidget *w : {static_cast<QWidget *>(m_server), static_cast<QWidget *>(m_username),
+                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_register),
+                       static_cast<QWidget *>(m_login)})
+        w->setEnabled(!busy);
+    m_status->setText(tr("Connecting…"));
+    m_status->setVisible(busy);
+}
+
+void FirstRunPage::submit(bool registering) {
+    QString server = m_server->text().trimmed();
+    const QString username = m_username->text().trimmed();
+    const QString password = m_password->text();
+    if (server.isEmpty() || username.isEmpty() || password.isEmpty()) {
+        showError(tr("Fill in the server address, a username and a password."));
+        return;
+    }
+    if (!server.contains(QLatin1String("://")))
+        server.prepend(QStringLiteral("ws://"));
+    showError(QString());
+    setBusy(true);
+    const QString device = tr("%1 (desktop)").arg(QSysInfo::machineHostName());
+    QPointer<FirstRunPage> self(this);
+    auto done = [self, server, username](Result<client::AccountSettings> r) {
+        if (!self)
+            return;
+        self->setBusy(false);
+        if (!r) {
+            self->showError(errorMessage(r.error(), server, username));
+            return;
+        }
+        self->m_password->clear();
+        emit self->m_session->accountReady();
+        emit self->accountReady();
+    };
+    if (registering)
+        m_session->client()->registerAccount(QUrl(server), username, password, device, done);
+    else
+        m_session->client()->login(QUrl(server), username, password, device, done);
+}
+
+} // namespace tidings::ui

@@ -1,0 +1,50 @@
+#pragma once
+// The first screen of a new profile: server address, username and password, "Create account"
+// or "Log in", with errors a person can act on (unreachable server, wrong password, taken name).
+#include "protocol/result.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+
+namespace tidings::ui {
+
+class Session;
+
+class FirstRunPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit FirstRunPage(Session *session, QWidget *parent = nullptr);
+    void setServer(const QString &url);
+
+    QLineEdit *serverEdit() const { return m_server; }
+    QLineEdit *usernameEdit() const { return m_username; }
+    QLineEdit *passwordEdit() const { return m_password; }
+    QPushButton *registerButton() const { return m_register; }
+    QPushButton *loginButton() const { return m_login; }
+    QString errorText() const;
+
+    //! What a person reads for an account error.
+    static QString errorMessage(const Error &error, const QString &server, const QString &username);
+
+signals:
+    void accountReady();
+
+private:
+    void submit(bool registering);
+    void setBusy(bool busy);
+    void showError(const QString &text);
+
+    Session *m_session;
+    QLineEdit *m_server;
+    QLineEdit *m_username;
+    QLineEdit *m_password;
+    QPushButton *m_register;
+    QPushButton *m_login;
+    QLabel *m_error;
+    QLabel *m_status;
+};
+
+} // namespace tidings::ui

@@ -1,0 +1,211 @@
+#include "group_info_panel.h"
+
+#include "session.h"
+
+#include "core/store/local_store.h"
+
+#include <QInputDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace tidings::ui {
+
+namespace {
+constexpr int kAdminRole = Qt::UserRole + 1;
+constexpr int kUsernameRole = Qt::UserRole + 2;
+} // namespace
+
+GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_name(new QLabel)
+    , m_count(new QLabel)
+    , m_members(new QListWidget)
+    , m_rename(new QPushButton(tr("Rename…")))
+    , m_add(new QPushButton(tr("Add member…")))
+    , m_remove(new QPushButton(tr("Remove")))
+    , m_admin(new QPushButton(tr("Make admin")))
+    , m_leave(new QPushButton(tr("Leave group")))
+    , m_error(new QLabel) {
+    setObjectName(QStringLiteral("groupInfoPanel"));
+    setAccessibleName(tr("Group info"));
+    setMinimumWidth(240);
+    setMaximumWidth(340);
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::Base);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(14, 14, 14, 14);
+    QFont f = m_name->font();
+    f.setBold(true);
+    f.setPointSizeF(f.pointSizeF() * 1.2);
+    m_name->setFont(f);
+    m_name->setWordWrap(true);
+    m_name->setAccessibleName(tr("Group name"));
+    layout->addWidget(m_name);
+    m_count->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(m_count);
+    layout->addWidget(m_rename);
+    m_members->setAccessibleName(tr("Members"));
+    m_members->setFrameShape(QFrame::NoFrame);
+    layout->addWidget(m_members, 1);
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_add);
+    row->addWidget(m_remove);
+    layout->addLayout(row);
+    layout->addWidget(m_admin);
+    layout->addWidget(m_leave);
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #d93a3a"));
+    m_error->hide();
+    layout->addWidget(m_error);
+    for (auto *b : {m_rename, m_add, m_remove, m_admin, m_leave})
+        b->setAccessibleName(b->text().remove(QStringLiteral("…")));
+
+    connect(m_members, &QListWidget::currentRowChanged, this, &GroupInfoPanel::updateButtons);
+    connect(session, &Session::chatChanged, this, [this](quint64 id) {
+        if (id == m_conversationId && isVisible())
+            reload();
+    });
+    connect(m_rename, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Rename group"), tr("New name:"),
+                                                   QLineEdit::Normal, m_name->text(), &ok);
+        if (ok && !name.trimmed().isEmpty())
+            rename(name.trimmed());
+    });
+    connect(m_add, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString user = QInputDialog::getText(this, tr("Add member"), tr("Username:"),
+                                                   QLineEdit::Normal, QString(), &ok);
+        if (ok && !user.trimmed().isEmpty())
+            addMember(user.trimmed());
+    });
+    connect(m_remove, &QPushButton::clicked, this, [this] {
+        if (!selectedUsername().isEmpty())
+            removeMember(selectedUsername());
+    });
+    connect(m_admin, &QPushButton::clicked, this, [this] {
+        if (!selectedUsername().isEmpty())
+            setAdmin(selectedUsername(), !selectedIsAdmin());
+    });
+    connect(m_leave, &QPushButton::clicked, this, [this] {
+        if (QMessageBox::question(this, tr("Leave group"),
+                                  tr("Leave “%1”? You keep the history.").arg(m_name->text())) ==
+            QMessageBox::Yes)
+            leave();
+    });
+}
+
+QString GroupInfoPanel::errorText() const {
+    return m_error->isVisible() ? m_error->text() : QString();
+}
+
+void GroupInfoPanel::setConversation(quint64 conversationId) {
+    m_conversationId = conversationId;
+    m_error->hide();
+    reload();
+    // The local copy may be stale: ask the server, which refreshes it (chatChanged follows).
+    m_session->client()->groupInfo(conversationId, [this](Result<client::ConversationInfo> r) {
+        if (r && r->id == m_conversationId)
+            reload();
+    });
+}
+
+void GroupInfoPanel::reload() {
+    auto conv = m_session->store()->conversation(m_conversationId);
+    auto members = m_session->store()->members(m_conversationId);
+    const QString current = selectedUsername();
+    m_members->clear();
+    m_iAmAdmin = false;
+    if (!conv || !conv->has_value() || !members)
+        return;
+    m_name->setText((*conv)->name);
+    m_count->setText(tr("%n members", nullptr, int(members->size())));
+    const quint64 me = m_session->myUserId();
+    for (const auto &m : *members) {
+        const bool admin = m.role == client::MemberRole::Admin;
+        QString label = m.userId == me ? tr("%1 (you)").arg(m.username) : m.username;
+        if (admin)
+            label += QStringLiteral("  ·  ") + tr("admin");
+        auto *item = new QListWidgetItem(label, m_members);
+        item->setData(kAdminRole, admin);
+        item->setData(kUsernameRole, m.username);
+        if (m.userId == me)
+            m_iAmAdmin = admin;
+        if (m.username == current)
+            m_members->setCurrentItem(item);
+    }
+    m_leave->setEnabled((*conv)->isMember);
+    updateButtons();
+}
+
+QString GroupInfoPanel::selectedUsername() const {
+    auto *item = m_members->currentItem();
+    return item ? item->data(kUsernameRole).toString() : QString();
+}
+
+bool GroupInfoPanel::selectedIsAdmin() const {
+    auto *item = m_members->currentItem();
+    return item && item->data(kAdminRole).toBool();
+}
+
+void GroupInfoPanel::updateButtons() {
+    const QString sel = selectedUsername();
+    const bool other = !sel.isEmpty() && sel != m_session->client()->account().username;
+    m_rename->setVisible(m_iAmAdmin);
+    m_add->setVisible(m_iAmAdmin);
+    m_remove->setVisible(m_iAmAdmin);
+    m_admin->setVisible(m_iAmAdmin);
+    m_remove->setEnabled(other);
+    m_admin->setEnabled(other);
+    m_admin->setText(selectedIsAdmin() ? tr("Revoke admin") : tr("Make admin"));
+}
+
+void GroupInfoPanel::run(int action, const QString &username, const QString &name) {
+    m_error->hide();
+    m_session->client()->changeGroup(
+        m_conversationId, client::GroupAction(action), username, name,
+        [this, id = m_conversationId](Status s) {
+            if (id != m_conversationId)
+                return;
+            if (!s) {
+                m_error->setText(s.error().code == ErrorCode::NotAdmin
+                                     ? tr("Only admins can do that.")
+                                 : s.error().code == ErrorCode::NoSuchUser
+                                     ? tr("There is no user with that name.")
+                                     : tr("That did not work: %1").arg(s.error().detail));
+                m_error->show();
+                return;
+            }
+            m_session->client()->groupInfo(id, [this](Result<client::ConversationInfo>) {
+                reload();
+                emit changed();
+            });
+        });
+}
+
+void GroupInfoPanel::addMember(const QString &username) {
+    run(int(client::GroupAction::Add), username, QString());
+}
+
+void GroupInfoPanel::removeMember(const QString &username) {
+    run(int(client::GroupAction::Remove), username, QString());
+}
+
+void GroupInfoPanel::setAdmin(const QString &username, bool admin) {
+    run(int(admin ? client::GroupAction::Promote : client::GroupAction::Demote), username,
+        QString());
+}
+
+void GroupInfoPanel::rename(const QString &name) {
+    run(int(client::GroupAction::Rename), QString(), name);
+}
+
+void GroupInfoPanel::leave() {
+    run(int(client::GroupAction::Leave), QString(), QString());
+}
+
+} // namespace tidings::ui

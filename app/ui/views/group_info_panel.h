@@ -1,0 +1,54 @@
+#pragma once
+// The group info panel beside a group conversation: name, members with roles, and the admin
+// actions (add, remove, make or revoke admin, rename) plus leave.
+#include <QWidget>
+
+class QLabel;
+class QListWidget;
+class QPushButton;
+
+namespace tidings::ui {
+
+class Session;
+
+class GroupInfoPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit GroupInfoPanel(Session *session, QWidget *parent = nullptr);
+    void setConversation(quint64 conversationId);
+    quint64 conversationId() const { return m_conversationId; }
+    QListWidget *memberList() const { return m_members; }
+    QString errorText() const;
+
+    // The actions, callable without dialogs (tests, keyboard).
+    void addMember(const QString &username);
+    void removeMember(const QString &username);
+    void setAdmin(const QString &username, bool admin);
+    void rename(const QString &name);
+    void leave();
+
+signals:
+    void changed();
+
+private:
+    void reload();
+    void updateButtons();
+    QString selectedUsername() const;
+    bool selectedIsAdmin() const;
+    void run(int action, const QString &username, const QString &name);
+
+    Session *m_session;
+    quint64 m_conversationId = 0;
+    bool m_iAmAdmin = false;
+    QLabel *m_name;
+    QLabel *m_count;
+    QListWidget *m_members;
+    QPushButton *m_rename;
+    QPushButton *m_add;
+    QPushButton *m_remove;
+    QPushButton *m_admin;
+    QPushButton *m_leave;
+    QLabel *m_error;
+};
+
+} // namespace tidings::ui

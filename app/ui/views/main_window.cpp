@@ -1,0 +1,231 @@
+#include "main_window.h"
+
+#include "dialogs/new_chat_dialog.h"
+#include "dialogs/quick_switcher.h"
+#include "dialogs/settings_dialog.h"
+#include "look.h"
+#include "models/chat_list_model.h"
+#include "session.h"
+#include "ui_logging.h"
+#include "views/chat_list_panel.h"
+#include "views/composer.h"
+#include "views/conversation_view.h"
+#include "views/first_run_page.h"
+#include "views/notifier.h"
+
+#include "core/store/view_store.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QKeyEvent>
+#include <QLineEdit>
+#include <QListView>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QUrl>
+
+namespace tidings::ui {
+
+MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
+    : QMainWindow(parent)
+    , m_session(session)
+    , m_server(server)
+    , m_chats(new ChatListModel(session, this))
+    , m_stack(new QStackedWidget)
+    , m_firstRun(new FirstRunPage(session))
+    , m_panel(new ChatListPanel(session, m_chats))
+    , m_conversation(new ConversationView(session, m_chats))
+    , m_notifier(new Notifier(session, m_chats, this)) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setAccessibleName(tr("Tidings"));
+    resize(1180, 740);
+    setMinimumSize(720, 480);
+    m_stack->addWidget(m_firstRun);
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->setObjectName(QStringLiteral("mainSplitter"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(m_panel);
+    split->addWidget(m_conversation);
+    split->setStretchFactor(1, 1);
+    split->setSizes({340, 840});
+    m_stack->addWidget(split);
+    setCentralWidget(m_stack);
+    m_firstRun->setServer(server);
+
+    m_notifier->setEnabled(
+        session->view()->setting(QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
+    connect(m_firstRun, &FirstRunPage::accountReady, this, [this] {
+        m_session->view()->setMyUserId(m_session->myUserId());
+        m_chats->reload();
+        showChats();
+    });
+    connect(m_panel, &ChatListPanel::chatActivated, this,
+            [this](quint64 id, quint64 seq) { openChat(id, seq); });
+    connect(m_panel, &ChatListPanel::newChatRequested, this, &MainWindow::newChat);
+    connect(m_panel, &ChatListPanel::newGroupRequested, this, &MainWindow::newGroup);
+    connect(m_panel, &ChatListPanel::settingsRequested, this, &MainWindow::showSettings);
+    connect(m_notifier, &Notifier::openChat, this, [this](quint64 id) {
+        showNormal();
+        raise();
+        activateWindow();
+        if (id)
+            openChat(id);
+    });
+    connect(session->client(), &client::Client::typingChanged, this,
+            [this](const client::TypingEvent &e) {
+                const auto typers = m_session->client()->typing()->typers(e.conversationId);
+                const bool group = m_chats
+                                       ->data(m_chats->index(m_chats->rowOf(e.conversationId)),
+                                              ChatListModel::IsGroupRole)
+                                       .toBool();
+                QString text;
+                if (typers.size() == 1)
+                    text = group ? tr("%1 is typing…").arg(typers.first().username) : tr("typing…");
+                else if (typers.size() > 1)
+                    text = tr("%n people are typing…", nullptr, int(typers.size()));
+                m_chats->setTyping(e.conversationId, text);
+            });
+    connect(session->client(), &client::Client::fatalError, this, [this](const Error &e) {
+        qCWarning(lcUi) << "session ended:" << e.toString();
+        if (e.code == ErrorCode::BadToken) {
+            m_stack->setCurrentWidget(m_firstRun);
+            m_firstRun->setServer(m_session->client()->account().serverUrl);
+        }
+    });
+    connect(session->client(), &client::Client::authenticated, this, [this] {
+        // Reads done offline reach the server now.
+        if (m_conversation->conversationId() && isActiveWindow())
+            m_session->markRead(m_conversation->conversationId());
+    });
+
+    auto shortcut = [this](const QKeySequence &keys, auto slot) {
+        auto *s = new QShortcut(keys, this);
+        s->setContext(Qt::WindowShortcut);
+        connect(s, &QShortcut::activated, this, slot);
+    };
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_K), [this] { showQuickSwitcher(); });
+    shortcut(QKeySequence::Find, [this] {
+        if (isShowingChats())
+            m_panel->focusSearch();
+    });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_N), [this] { newChat(); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_G), [this] { newGroup(); });
+    shortcut(QKeySequence(Qt::ALT | Qt::Key_Up), [this] { stepChat(-1); });
+    shortcut(QKeySequence(Qt::ALT | Qt::Key_Down), [this] { stepChat(1); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma), [this] { showSettings(); });
+
+    if (session->hasAccount())
+        showChats();
+    else
+        m_stack->setCurrentWidget(m_firstRun);
+    updateTitle();
+}
+
+MainWindow::~MainWindow() {
+    // The draft of the open chat survives a restart.
+    if (m_conversation->conversationId())
+        m_conversation->closeChat();
+}
+
+bool MainWindow::isShowingChats() const {
+    return m_stack->currentWidget() != m_firstRun;
+}
+
+void MainWindow::showChats() {
+    m_stack->setCurrentIndex(1);
+    startSession();
+    updateTitle();
+    m_panel->chatList()->setFocus();
+}
+
+void MainWindow::startSession() {
+    if (m_session->client()->isAuthenticated() ||
+        m_session->client()->connection()->state() != client::Connection::State::Idle)
+        return;
+    if (auto s = m_session->client()->start(QUrl(m_server)); !s)
+        qCWarning(lcUi) << "cannot start the session:" << s.error().toString();
+}
+
+void MainWindow::updateTitle() {
+    const QString user = m_session->client()->account().username;
+    setWindowTitle(user.isEmpty() || !isShowingChats() ? tr("Tidings")
+                                                       : tr("Tidings — %1").arg(user));
+}
+
+void MainWindow::openChat(quint64 conversationId, quint64 seq) {
+    if (!conversationId)
+        return;
+    if (m_chats->rowOf(conversationId) < 0)
+        m_chats->refresh(conversationId);
+    m_panel->selectChat(conversationId);
+    m_conversation->openChat(conversationId, seq);
+}
+
+void MainWindow::newChat() {
+    if (!isShowingChats())
+        return;
+    auto *dialog = new NewChatDialog(m_session, NewChatDialog::Mode::Direct, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewChatDialog::chatReady, this, [this](quint64 id) { openChat(id); });
+    dialog->open();
+}
+
+void MainWindow::newGroup() {
+    if (!isShowingChats())
+        return;
+    auto *dialog = new NewChatDialog(m_session, NewChatDialog::Mode::Group, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewChatDialog::chatReady, this, [this](quint64 id) {
+        openChat(id);
+        m_conversation->setInfoVisible(true);
+    });
+    dialog->open();
+}
+
+void MainWindow::showSettings() {
+    if (!isShowingChats())
+        return;
+    auto *dialog = new SettingsDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SettingsDialog::themeChanged, this,
+            [](Theme theme) { applyTheme(qApp, theme); });
+    connect(dialog, &SettingsDialog::notificationsChanged, m_notifier, &Notifier::setEnabled);
+    dialog->open();
+}
+
+void MainWindow::showQuickSwitcher() {
+    if (!isShowingChats())
+        return;
+    auto *dialog = new QuickSwitcher(m_chats, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QuickSwitcher::chatChosen, this, [this](quint64 id) { openChat(id); });
+    dialog->open();
+}
+
+void MainWindow::stepChat(int delta) {
+    if (!isShowingChats() || m_chats->rowCount() == 0)
+        return;
+    const int current = m_chats->rowOf(m_conversation->conversationId());
+    const int row = current < 0 ? 0 : qBound(0, current + delta, m_chats->rowCount() - 1);
+    openChat(m_chats->conversationAt(row));
+}
+
+void MainWindow::keyPressEvent(QKeyEvent *event) {
+    if (event->key() == Qt::Key_Escape && isShowingChats()) {
+        if (m_conversation->closePanels() || m_panel->clearSearch()) {
+            if (m_conversation->conversationId())
+                m_conversation->composer()->focusEditor();
+            return;
+        }
+    }
+    QMainWindow::keyPressEvent(event);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    if (m_conversation->conversationId())
+        m_conversation->closeChat();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace tidings::ui

@@ -1,0 +1,60 @@
+#pragma once
+// The desktop client's window: the first-run page until the profile has an account, then the
+// chat list beside the conversation. Keyboard: Ctrl+K quick switcher, Ctrl+F search, Ctrl+N new
+// chat, Ctrl+G new group, Alt+Up/Down previous/next chat, Esc closes panels.
+#include <QMainWindow>
+
+class QStackedWidget;
+
+namespace tidings::ui {
+
+class ChatListModel;
+class ChatListPanel;
+class ConversationView;
+class FirstRunPage;
+class Notifier;
+class Session;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    //! `server` pre-fills the first-run page and overrides the saved address when starting.
+    MainWindow(Session *session, const QString &server = QString(), QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    Session *session() const { return m_session; }
+    ChatListModel *chatModel() const { return m_chats; }
+    ChatListPanel *chatPanel() const { return m_panel; }
+    ConversationView *conversation() const { return m_conversation; }
+    FirstRunPage *firstRun() const { return m_firstRun; }
+    Notifier *notifier() const { return m_notifier; }
+    bool isShowingChats() const;
+
+    void openChat(quint64 conversationId, quint64 seq = 0);
+    void newChat();
+    void newGroup();
+    void showSettings();
+    void showQuickSwitcher();
+    //! Alt+Up/Down: the chat above or below the open one.
+    void stepChat(int delta);
+
+protected:
+    void keyPressEvent(QKeyEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void showChats();
+    void startSession();
+    void updateTitle();
+
+    Session *m_session;
+    QString m_server;
+    ChatListModel *m_chats;
+    QStackedWidget *m_stack;
+    FirstRunPage *m_firstRun;
+    ChatListPanel *m_panel;
+    ConversationView *m_conversation;
+    Notifier *m_notifier;
+};
+
+} // namespace tidings::ui
