@@ -57,7 +57,11 @@ int main(int argc, char *argv[]) {
         QStringLiteral("keychain-timeout-ms"),
         QCoreApplication::translate("main", "How long to wait for the system keyring."),
         QStringLiteral("MS"), QStringLiteral("3000"));
-    parser.addOptions({profile, server, theme, keychainTimeout});
+    QCommandLineOption openChat(
+        QStringLiteral("open-chat"),
+        QCoreApplication::translate("main", "Open the chat with this user or group at start."),
+        QStringLiteral("NAME"));
+    parser.addOptions({profile, server, theme, keychainTimeout, openChat});
     parser.process(app);
 
     QString dir = parser.value(profile);
@@ -85,6 +89,8 @@ int main(int argc, char *argv[]) {
 
     ui::MainWindow window(session->get(), parser.value(server));
     window.show();
+    if (parser.isSet(openChat))
+        window.openChatNamed(parser.value(openChat));
     const int rc = QApplication::exec();
     return rc;
 }

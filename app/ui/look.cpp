@@ -13,6 +13,15 @@
 
 namespace tidings::ui {
 
+namespace {
+//! The locale's short time without seconds (some locales' short format has them).
+QString shortTime(const QTime &time) {
+    QString format = QLocale().timeFormat(QLocale::ShortFormat);
+    format.remove(QRegularExpression(QStringLiteral("[:.]ss")));
+    return QLocale().toString(time, format);
+}
+} // namespace
+
 Theme themeFromString(const QString &name) {
     if (name == u"light")
         return Theme::Light;
@@ -168,7 +177,7 @@ QString chatListTime(qint64 ms, const QDateTime &now) {
     const qint64 days = t.date().daysTo(now.date());
     const QLocale locale;
     if (days <= 0)
-        return locale.toString(t.time(), QLocale::ShortFormat);
+        return shortTime(t.time());
     if (days == 1)
         return QCoreApplication::translate("Look", "Yesterday");
     if (days < 7)
@@ -189,14 +198,14 @@ QString dayLabel(const QDate &day, const QDate &today) {
 }
 
 QString clockTime(qint64 ms) {
-    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms).time(), QLocale::ShortFormat);
+    return shortTime(QDateTime::fromMSecsSinceEpoch(ms).time());
 }
 
 QString lastSeenText(qint64 ms, const QDateTime &now) {
     if (ms <= 0)
         return QCoreApplication::translate("Look", "last seen a while ago");
     const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms);
-    const QString time = QLocale().toString(t.time(), QLocale::ShortFormat);
+    const QString time = shortTime(t.time());
     const qint64 days = t.date().daysTo(now.date());
     if (days <= 0)
         return QCoreApplication::translate("Look", "last seen today at %1").arg(time);

@@ -162,6 +162,18 @@ void MainWindow::openChat(quint64 conversationId, quint64 seq) {
     m_conversation->openChat(conversationId, seq);
 }
 
+bool MainWindow::openChatNamed(const QString &title) {
+    for (int row = 0; row < m_chats->rowCount(); ++row) {
+        if (m_chats->data(m_chats->index(row), ChatListModel::TitleRole)
+                .toString()
+                .compare(title, Qt::CaseInsensitive) == 0) {
+            openChat(m_chats->conversationAt(row));
+            return true;
+        }
+    }
+    return false;
+}
+
 void MainWindow::newChat() {
     if (!isShowingChats())
         return;

@@ -31,6 +31,8 @@ public:
     bool isShowingChats() const;
 
     void openChat(quint64 conversationId, quint64 seq = 0);
+    //! Opens the chat with this title (a username or a group name); false when there is none.
+    bool openChatNamed(const QString &title);
     void newChat();
     void newGroup();
     void showSettings();

@@ -1,0 +1,211 @@
+// Whole desktop clients against the real server in-process (throwaway PostgreSQL): register
+// through the first-run page, chat, ticks to two and to blue, typing, search and jump, groups,
+// and the outbox surviving a restart of the app while the server is down.
+#include "gui_helpers.h"
+
+#include "dialogs/new_chat_dialog.h"
+#include "models/search_model.h"
+#include "views/connection_banner.h"
+#include "views/group_info_panel.h"
+
+#include "support/pg_fixture.h"
+#include "support/server_harness.h"
+
+#include <QApplication>
+#include <QListView>
+#include <QTemporaryDir>
+
+using namespace tidings;
+using namespace tidings::test;
+using client::MessageState;
+
+class TestGuiChat : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ServerHarness> m_server;
+    QTemporaryDir m_dir;
+    Device m_alice;
+    Device m_bob;
+
+    QString profile(const QString &name) { return m_dir.filePath(name); }
+
+    void registerThroughFirstRun(Device &d, const QString &name) {
+        QVERIFY(d.open(profile(name), m_server->url().toString()));
+        QVERIFY(!d.window->isShowingChats());
+        auto *page = d.window->firstRun();
+        QCOMPARE(page->serverEdit()->text(), m_server->url().toString());
+        QTest::keyClicks(page->usernameEdit(), name);
+        QTest::keyClicks(page->passwordEdit(), QStringLiteral("password-%1").arg(name));
+        QTest::mouseClick(page->registerButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(d.window->isShowingChats(), 10000);
+        QTRY_VERIFY(d.session->client()->isAuthenticated());
+    }
+
+    quint64 openDirect(Device &d, const QString &peer) {
+        ui::NewChatDialog dialog(d.session.get(), ui::NewChatDialog::Mode::Direct);
+        QObject::connect(&dialog, &ui::NewChatDialog::chatReady, d.window.get(),
+                         [&d](quint64 id) { d.window->openChat(id); });
+        dialog.nameEdit()->setText(peer);
+        dialog.submit();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.conversationId() != 0, 10000);
+        return dialog.conversationId();
+    }
+
+private slots:
+    void initTestCase() {
+        qputenv("XDG_RUNTIME_DIR", m_dir.path().toUtf8());
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        m_server = std::make_unique<ServerHarness>(m_pg);
+        QString e;
+        QVERIFY2(m_server->start(&e), qPrintable(e));
+    }
+    void cleanupTestCase() {
+        m_alice.close();
+        m_bob.close();
+        m_server.reset();
+    }
+
+    void firstRunErrorsAreClear() {
+        Device d;
+        QVERIFY(d.open(profile(QStringLiteral("nobody")), QStringLiteral("ws://127.0.0.1:1")));
+        auto *page = d.window->firstRun();
+        QTest::keyClicks(page->usernameEdit(), QStringLiteral("nobody"));
+        QTest::keyClicks(page->passwordEdit(), QStringLiteral("password-x"));
+        QTest::mouseClick(page->loginButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->errorText().contains(QStringLiteral("Cannot reach")), 15000);
+        page->serverEdit()->setText(m_server->url().toString());
+        QTest::mouseClick(page->loginButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(page->errorText(), QStringLiteral("Wrong username or password."),
+                                  10000);
+    }
+
+    void registerSendDeliverRead() {
+        registerThroughFirstRun(m_alice, QStringLiteral("alice"));
+        registerThroughFirstRun(m_bob, QStringLiteral("bob"));
+        // The name is taken now.
+        Device again;
+        QVERIFY(again.open(profile(QStringLiteral("alice2")), m_server->url().toString()));
+        QTest::keyClicks(again.window->firstRun()->usernameEdit(), QStringLiteral("alice"));
+        QTest::keyClicks(again.window->firstRun()->passwordEdit(), QStringLiteral("password-2"));
+        QTest::mouseClick(again.window->firstRun()->registerButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            again.window->firstRun()->errorText().contains(QStringLiteral("already taken")), 10000);
+        again.close();
+
+        const quint64 conv = openDirect(m_alice, QStringLiteral("bob"));
+        QCOMPARE(m_alice.conversation()->conversationId(), conv);
+        QCOMPARE(m_alice.conversation()->title(), QStringLiteral("bob"));
+        m_alice.type(QStringLiteral("Hello Bob"));
+        QVERIFY(m_alice.conversation()->composer()->text().isEmpty());
+        QVERIFY(m_alice.hasMessage(QStringLiteral("Hello Bob")));
+
+        // Bob's list shows the chat with one unread; his app acks delivery: two ticks.
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob.chats()->rowCount(), 1, 10000);
+        QTRY_COMPARE(
+            m_bob.chats()->data(m_bob.chats()->index(0), ui::ChatListModel::UnreadRole).toInt(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice.stateOf(QStringLiteral("Hello Bob")),
+                                  int(MessageState::Delivered), 10000);
+        QCOMPARE(m_alice.chats()
+                     ->data(m_alice.chats()->index(0), ui::ChatListModel::LastStateRole)
+                     .toInt(),
+                 int(MessageState::Delivered));
+
+        // Bob opens the chat with his window active: read, blue ticks for Alice.
+        m_bob.activate();
+        m_bob.window->openChat(conv);
+        QVERIFY(m_bob.hasMessage(QStringLiteral("Hello Bob")));
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice.stateOf(QStringLiteral("Hello Bob")),
+                                  int(MessageState::Read), 10000);
+        QTRY_COMPARE(
+            m_bob.chats()->data(m_bob.chats()->index(0), ui::ChatListModel::UnreadRole).toInt(), 0);
+    }
+
+    void typingAppearsAndDisappears() {
+        m_bob.type(QStringLiteral("Hi Al"), false);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice.conversation()->subtitle(), QStringLiteral("typing…"),
+                                  10000);
+        QCOMPARE(m_alice.chats()
+                     ->data(m_alice.chats()->index(0), ui::ChatListModel::TypingRole)
+                     .toString(),
+                 QStringLiteral("typing…"));
+        QTest::keyClick(m_bob.conversation()->composer()->editor(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice.hasMessage(QStringLiteral("Hi Al")), 10000);
+        QTRY_VERIFY(m_alice.conversation()->subtitle() != QStringLiteral("typing…"));
+        QVERIFY(m_alice.chats()
+                    ->data(m_alice.chats()->index(0), ui::ChatListModel::TypingRole)
+                    .toString()
+                    .isEmpty());
+    }
+
+    void searchFindsAndOpensMessage() {
+        m_bob.type(QStringLiteral("Grüße aus Köln"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice.hasMessage(QStringLiteral("Grüße aus Köln")), 10000);
+        m_alice.window->conversation()->closeChat();
+        auto *panel = m_alice.window->chatPanel();
+        QTest::keySequence(m_alice.window.get(), QKeySequence::Find);
+        QTest::keyClicks(panel->searchField(), QStringLiteral("koln"));
+        panel->searchNow();
+        QVERIFY(panel->isSearching());
+        QCOMPARE(panel->searchModel()->messageHits(), 1);
+        QTest::keyClick(panel->searchField(), Qt::Key_Return);
+        auto *view = m_alice.conversation();
+        QVERIFY(view->conversationId() != 0);
+        const QModelIndex current = view->messageList()->currentIndex();
+        QCOMPARE(current.data(ui::MessageModel::TextRole).toString(),
+                 QStringLiteral("Grüße aus Köln"));
+        QTest::keyClick(m_alice.window.get(), Qt::Key_Escape);
+        QVERIFY(!panel->isSearching());
+    }
+
+    void groupCreateAndRename() {
+        ui::NewChatDialog dialog(m_alice.session.get(), ui::NewChatDialog::Mode::Group);
+        dialog.nameEdit()->setText(QStringLiteral("Weekend"));
+        dialog.membersEdit()->setText(QStringLiteral("bob"));
+        dialog.submit();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.conversationId() != 0, 10000);
+        const quint64 group = dialog.conversationId();
+        m_alice.window->openChat(group);
+        m_alice.conversation()->setInfoVisible(true);
+        auto *info = m_alice.conversation()->infoPanel();
+        QTRY_COMPARE_WITH_TIMEOUT(info->memberList()->count(), 2, 10000);
+        QCOMPARE(m_alice.conversation()->title(), QStringLiteral("Weekend"));
+        info->rename(QStringLiteral("Trip"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice.conversation()->title(), QStringLiteral("Trip"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob.chats()->titleOf(group), QStringLiteral("Trip"), 10000);
+        m_alice.type(QStringLiteral("Group hello"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_alice.stateOf(QStringLiteral("Group hello")) >= int(MessageState::Stored), 10000);
+        QTRY_VERIFY(m_bob.chats()->rowOf(group) == 0);
+    }
+
+    void outboxSurvivesRestartWhileOffline() {
+        const quint64 conv = m_alice.session->store()->conversationWithPeer("bob")->value().id;
+        m_alice.window->openChat(conv);
+        m_server->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_alice.session->client()->isAuthenticated(), 10000);
+        m_alice.type(QStringLiteral("sent while offline"));
+        QCOMPARE(m_alice.stateOf(QStringLiteral("sent while offline")), int(MessageState::Pending));
+        QTRY_VERIFY(m_alice.conversation()->banner()->text().contains(
+            QStringLiteral("messages will be sent when you reconnect")));
+        // Quit and start again, still offline: the message is there, pending.
+        const QString dir = m_alice.dir;
+        m_alice.close();
+        QVERIFY(m_alice.open(dir, m_server->url().toString()));
+        QVERIFY(m_alice.window->isShowingChats());
+        m_alice.window->openChat(conv);
+        QCOMPARE(m_alice.stateOf(QStringLiteral("sent while offline")), int(MessageState::Pending));
+        QString e;
+        QVERIFY2(m_server->start(&e), qPrintable(e));
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice.stateOf(QStringLiteral("sent while offline")) >=
+                                     int(MessageState::Stored),
+                                 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_bob.session->store()->history(conv, 50).value().last().text ==
+                                     QStringLiteral("sent while offline"),
+                                 15000);
+        QTRY_VERIFY(m_alice.conversation()->banner()->isHidden());
+    }
+};
+
+QTEST_MAIN(TestGuiChat)
+#include "test_gui_chat.moc"

@@ -1,0 +1,210 @@
+// The desktop client's item models over a real local cache, each under QAbstractItemModelTester:
+// chat list ordering and live moves, message paging with day separators and the unread divider,
+// the outbox tail diff, and FTS5 search (diacritics-insensitive, highlighted).
+#include "models/chat_list_model.h"
+#include "models/message_model.h"
+#include "models/search_model.h"
+#include "session.h"
+
+#include "core/store/local_store.h"
+#include "core/store/secret_store.h"
+#include "core/store/view_store.h"
+
+#include <QAbstractItemModelTester>
+#include <QDateTime>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::client;
+using namespace tidings::ui;
+
+namespace {
+constexpr quint64 kMe = 1;
+constexpr qint64 kDay = 24 * 3600 * 1000;
+
+IncomingMessage msg(quint64 conv, quint64 seq, quint64 sender, const QString &text, qint64 t) {
+    IncomingMessage m;
+    m.conversationId = conv;
+    m.seq = seq;
+    m.senderUserId = sender;
+    m.senderDeviceId = sender * 10;
+    static const QStringList names = {QStringLiteral("me"), QStringLiteral("anna"),
+                                      QStringLiteral("bernd"), QStringLiteral("chloé")};
+    m.senderUsername = names.value(int(sender) - 1);
+    m.clientMessageId = QStringLiteral("c-%1-%2").arg(conv).arg(seq);
+    m.serverTimeMs = t;
+    m.sentAtMs = t;
+    m.text = text;
+    return m;
+}
+} // namespace
+
+class TestGuiModels : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    std::unique_ptr<Session> m_session;
+    AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), kMe, 11, QStringLiteral("me")};
+    qint64 m_base = QDateTime::currentMSecsSinceEpoch() - 3 * kDay;
+    int m_profiles = 0;
+
+    void store(const QList<IncomingMessage> &messages) {
+        QVERIFY(m_session->store()->storeIncoming(messages, m_base, m_me));
+    }
+
+private slots:
+    void init() {
+        QVERIFY(m_dir.isValid());
+        const QString dir = m_dir.filePath(QString::number(++m_profiles));
+        {
+            auto s = Session::open(dir, std::make_unique<MemorySecretStore>());
+            QVERIFY2(s, s ? "" : qPrintable(s.error().toString()));
+            QVERIFY((*s)->store()->saveAccount(m_me));
+        }
+        // Opened again, as after a restart: the client knows the account.
+        auto s = Session::open(dir, std::make_unique<MemorySecretStore>());
+        QVERIFY(s);
+        m_session = std::move(*s);
+        QCOMPARE(m_session->myUserId(), kMe);
+        QVERIFY(m_session->store()->upsertConversation(100, 2, QStringLiteral("anna")));
+        QVERIFY(m_session->store()->upsertConversation(200, 3, QStringLiteral("bernd")));
+        QVERIFY(m_session->store()->upsertConversation(300, 4, QStringLiteral("chloé")));
+    }
+    void cleanup() { m_session.reset(); }
+
+    void chatListOrdersAndMovesLive() {
+        store({msg(100, 1, 2, QStringLiteral("hello"), m_base),
+               msg(200, 1, 3, QStringLiteral("newer"), m_base + 1000)});
+        ChatListModel model(m_session.get());
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.conversationAt(0), 200u);
+        QCOMPARE(model.conversationAt(1), 100u);
+        QCOMPARE(model.data(model.index(1), ChatListModel::UnreadRole).toInt(), 1);
+        QCOMPARE(model.data(model.index(0), ChatListModel::PreviewRole).toString(),
+                 QStringLiteral("newer"));
+
+        // A new message moves its chat to the top.
+        store({msg(100, 2, 2, QStringLiteral("again"), m_base + 5000)});
+        model.refresh(100);
+        QCOMPARE(model.conversationAt(0), 100u);
+        QCOMPARE(model.data(model.index(0), ChatListModel::UnreadRole).toInt(), 2);
+
+        // Pinned chats stay on top whatever their activity.
+        m_session->setPinned(300, true);
+        QCOMPARE(model.conversationAt(0), 300u);
+        QVERIFY(model.data(model.index(0), ChatListModel::PinnedRole).toBool());
+        m_session->setMuted(100, true);
+        QVERIFY(model.isMuted(100));
+        QCOMPARE(model.totalUnread(), 1);
+        QCOMPARE(model.totalUnread(true), 3);
+
+        // My pending message: its state is Pending, and a draft shows instead of it.
+        auto id = m_session->sendText(200, QStringLiteral("mine"));
+        QVERIFY(id);
+        const int row = model.rowOf(200);
+        QCOMPARE(model.data(model.index(row), ChatListModel::LastStateRole).toInt(),
+                 int(MessageState::Pending));
+        m_session->saveDraft(200, QStringLiteral("half a thought"));
+        QCOMPARE(model.data(model.index(model.rowOf(200)), ChatListModel::PreviewKindRole).toInt(),
+                 int(ChatListModel::PreviewKind::Draft));
+        model.setTyping(100, QStringLiteral("typing…"));
+        QCOMPARE(model.data(model.index(model.rowOf(100)), ChatListModel::TypingRole).toString(),
+                 QStringLiteral("typing…"));
+        model.reload();
+        QCOMPARE(model.rowCount(), 3);
+    }
+
+    void messagesPageWithSeparatorsAndDivider() {
+        QList<IncomingMessage> batch;
+        // 150 messages over three days; I read up to 140.
+        for (quint64 seq = 1; seq <= 150; ++seq)
+            batch.append(msg(100, seq, seq % 3 == 0 ? kMe : 2, QStringLiteral("m%1").arg(seq),
+                             m_base + qint64(seq / 50) * kDay + qint64(seq) * 1000));
+        store(batch);
+        QVERIFY(m_session->store()->updateMyReadSeq(100, 140));
+        MessageModel model(m_session.get());
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.open(100);
+        QVERIFY(model.hasOlder());
+        const int divider = model.unreadDividerRow();
+        QVERIFY(divider > 0);
+        QCOMPARE(model.messageAt(divider + 1).seq, 142u); // 141 is mine
+        QCOMPARE(model.data(model.index(0), MessageModel::KindRole).toInt(),
+                 int(MessageModel::Kind::DaySeparator));
+        int loaded = 0;
+        while (model.hasOlder())
+            loaded += model.loadOlder(40);
+        QVERIFY(loaded > 0);
+        QCOMPARE(model.messageAt(1).seq, 1u);
+        int separators = 0;
+        for (int r = 0; r < model.rowCount(); ++r)
+            if (model.data(model.index(r), MessageModel::KindRole).toInt() ==
+                int(MessageModel::Kind::DaySeparator))
+                ++separators;
+        QCOMPARE(separators, 4); // days of seqs 1-49, 50-99, 100-149, 150
+        QCOMPARE(model.rowOfSeq(150), model.rowCount() - 1);
+
+        // Pending messages go last; an incoming one lands before them; the ack keeps the row.
+        auto id = m_session->sendText(100, QStringLiteral("pending"));
+        QVERIFY(id);
+        model.refresh();
+        const int pendingRow = model.rowOfClientId(*id);
+        QCOMPARE(pendingRow, model.rowCount() - 1);
+        QCOMPARE(model.data(model.index(pendingRow), MessageModel::StateRole).toInt(),
+                 int(MessageState::Pending));
+        store({msg(100, 151, 2, QStringLiteral("from anna"), QDateTime::currentMSecsSinceEpoch())});
+        model.refresh();
+        QCOMPARE(model.rowOfClientId(*id), model.rowCount() - 1);
+        QCOMPARE(model.messageAt(model.rowOfSeq(151)).text, QStringLiteral("from anna"));
+        QVERIFY(
+            m_session->store()->applySendAck(*id, 100, 152, QDateTime::currentMSecsSinceEpoch()));
+        QVERIFY(m_session->store()->updatePeerCursors(100, 152, 152));
+        model.refresh();
+        QCOMPARE(model.messageAt(model.rowCount() - 1).seq, 152u);
+        QCOMPARE(model.data(model.index(model.rowCount() - 1), MessageModel::StateRole).toInt(),
+                 int(MessageState::Read));
+
+        // Jumping to an old message loads from just above it.
+        model.open(100, 30);
+        QVERIFY(model.rowOfSeq(30) >= 0);
+        QVERIFY(model.rowOfSeq(5) < 0);
+        QVERIFY(model.hasOlder());
+    }
+
+    void searchIgnoresDiacriticsAndHighlights() {
+        store({msg(100, 1, 2, QStringLiteral("Grüße aus Köln!"), m_base),
+               msg(200, 1, 3, QStringLiteral("koln is lovely"), m_base + 10),
+               msg(300, 1, 4, QStringLiteral("nothing here"), m_base + 20)});
+        ChatListModel chats(m_session.get());
+        SearchModel model(m_session.get(), &chats);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setQuery(QStringLiteral("koln"));
+        QCOMPARE(model.messageHits(), 2);
+        // Header + two hits, newest first.
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.data(model.index(1), SearchModel::ConversationIdRole).toULongLong(), 200u);
+        const QString snippet = model.data(model.index(2), SearchModel::SnippetRole).toString();
+        QVERIFY2(snippet.contains(QString(ViewStore::kMatchOpen) + QStringLiteral("Köln") +
+                                  QString(ViewStore::kMatchClose)),
+                 qPrintable(snippet));
+        model.setQuery(QStringLiteral("gruss"));
+        QCOMPARE(model.messageHits(), 0); // ß is not ss in unicode61
+        model.setQuery(QStringLiteral("GRÜ"));
+        QCOMPARE(model.messageHits(), 1);
+        // Chat names match too (chloé by "chloe").
+        model.setQuery(QStringLiteral("chloe"));
+        QVERIFY2(model.rowCount() >= 2, qPrintable(chats.titleOf(300)));
+        QCOMPARE(model.data(model.index(1), SearchModel::KindRole).toInt(),
+                 int(SearchModel::Kind::Chat));
+        model.setQuery(QStringLiteral("\"unbalanced AND ( *"));
+        model.setQuery(QString());
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestGuiModels)
+#include "test_gui_models.moc"
