@@ -182,7 +182,7 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                                 return cb(Error{ErrorCode::UsernameTaken,
                                                 QStringLiteral("the username %1 is taken")
                                                     .arg(username)});
-                            qCInfo(lcAccounts) << "registered user" << r.int64(0, 0);
+                            qCDebug(lcAccounts) << "registered user" << r.int64(0, 0);
                             cb(Login{quint64(r.int64(0, 0)), quint64(r.int64(0, 1)), username,
                                      token});
                         });

@@ -153,6 +153,41 @@ std::optional<protocol::Frame> RawClient::send(quint64 conv, const QString &clie
     return request(f);
 }
 
+quint64 RawClient::createGroup(const QString &name, const QStringList &usernames,
+                               std::optional<protocol::Frame> *response)
+{
+    protocol::Frame f;
+    f.mutable_create_group_request()->set_name(name.toStdString());
+    for (const auto &u : usernames)
+        f.mutable_create_group_request()->add_usernames(u.toStdString());
+    auto r = request(f, 60000);
+    if (response)
+        *response = r;
+    return r && r->has_conversation_info() ? r->conversation_info().conversation_id() : 0;
+}
+
+std::optional<protocol::Frame> RawClient::groupChange(quint64 conv,
+                                                      wire::GroupChangeRequest::Action action,
+                                                      const QString &username, const QString &name)
+{
+    protocol::Frame f;
+    auto *g = f.mutable_group_change_request();
+    g->set_conversation_id(conv);
+    g->set_action(action);
+    g->set_username(username.toStdString());
+    g->set_name(name.toStdString());
+    return request(f);
+}
+
+std::vector<wire::Message> RawClient::messagesIn(quint64 conv, bool eventsOnly) const
+{
+    std::vector<wire::Message> out;
+    for (const auto &m : messages)
+        if (m.conversation_id() == conv && (!eventsOnly || m.has_system_event()))
+            out.push_back(m);
+    return out;
+}
+
 void RawClient::ackDelivered(quint64 conv, quint64 seq)
 {
     protocol::Frame f;

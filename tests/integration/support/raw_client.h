@@ -38,9 +38,17 @@ public:
     quint64 openDirect(const QString &peer); //!< 0 on failure
     std::optional<protocol::Frame> send(quint64 conv, const QString &clientId,
                                         const QByteArray &payload = "hello");
+    //! Creates a group; returns its conversation id or 0 (the response in *response).
+    quint64 createGroup(const QString &name, const QStringList &usernames,
+                        std::optional<protocol::Frame> *response = nullptr);
+    std::optional<protocol::Frame> groupChange(quint64 conv, wire::GroupChangeRequest::Action action,
+                                               const QString &username = {},
+                                               const QString &name = {});
     void ackDelivered(quint64 conv, quint64 seq);
     void ackRead(quint64 conv, quint64 seq);
 
+    //! Pushed messages of one conversation, optionally only system events.
+    std::vector<wire::Message> messagesIn(quint64 conv, bool eventsOnly = false) const;
     //! Waits until at least n pushed messages were collected (or time runs out).
     bool waitMessages(int n, int timeoutMs = 10000);
     //! Waits for a push frame of the given body type, removing and returning it.

@@ -1,0 +1,285 @@
+// Groups against the real server: creation and system events, authorization (admins only,
+// non-members and removed members refused, nothing stored), joins see only later messages,
+// automatic admin hand-over, one identical order for concurrent senders, readers and group ticks.
+#include "support/pg_fixture.h"
+#include "support/raw_client.h"
+#include "support/server_harness.h"
+
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::test;
+using F = protocol::Frame;
+using A = wire::GroupChangeRequest;
+
+class TestGroups : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ServerHarness> m_server;
+    int m_n = 0;
+
+    std::unique_ptr<RawClient> user(const QString &name)
+    {
+        auto c = std::make_unique<RawClient>(m_server->url());
+        if (!c->connectNow() || !c->registerUser(name) || c->userId == 0)
+            return nullptr;
+        return c;
+    }
+    QString name(const char *base) { return QStringLiteral("%1%2").arg(base).arg(++m_n); }
+    QString sql(const QString &q) { return m_pg.query(m_server->conninfo(), q).value(0); }
+    static wire::ErrorCode code(const std::optional<F> &f)
+    {
+        return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        m_server = std::make_unique<ServerHarness>(m_pg);
+        QVERIFY(m_server->start());
+    }
+    void cleanupTestCase() { m_server.reset(); }
+
+    void createSendAndSystemEvents()
+    {
+        const QString b = name("bob"), c = name("carol");
+        auto alice = user(name("alice"));
+        auto bob = user(b);
+        auto carol = user(c);
+        std::optional<F> resp;
+        const quint64 g = alice->createGroup("Hikers", {b, c}, &resp);
+        QVERIFY(g);
+        const auto &info = resp->conversation_info();
+        QCOMPARE(info.kind(), wire::CONVERSATION_GROUP);
+        QCOMPARE(info.name(), std::string("Hikers"));
+        QCOMPARE(info.members_size(), 3);
+        for (const auto &m : info.members())
+            QCOMPARE(m.role(), m.user_id() == alice->userId ? wire::ROLE_ADMIN : wire::ROLE_MEMBER);
+        // Everyone gets the creation as seq 1.
+        QVERIFY(bob->waitMessages(1) && carol->waitMessages(1));
+        QCOMPARE(bob->messages[0].seq(), quint64(1));
+        QCOMPARE(bob->messages[0].system_event().kind(), wire::SystemEvent::KIND_CREATED);
+        QCOMPARE(bob->messages[0].system_event().name(), std::string("Hikers"));
+        QCOMPARE(bob->messages[0].system_event().actor_user_id(), alice->userId);
+
+        QCOMPARE(alice->send(g, "g-1", "hello group")->send_ack().seq(), quint64(2));
+        QVERIFY(bob->waitMessages(2) && carol->waitMessages(2));
+        QCOMPARE(carol->messages[1].payload(), std::string("hello group"));
+
+        QVERIFY(alice->groupChange(g, A::ACTION_RENAME, {}, "Hikers 2026")->has_ok());
+        QVERIFY(bob->waitMessages(3));
+        QCOMPARE(bob->messages[2].system_event().kind(), wire::SystemEvent::KIND_RENAMED);
+        F infoReq;
+        infoReq.mutable_group_info_request()->set_conversation_id(g);
+        QCOMPARE(bob->request(infoReq)->conversation_info().name(), std::string("Hikers 2026"));
+    }
+
+    void onlyAdminsChangeAndOutsidersStoreNothing()
+    {
+        const QString b = name("bob"), c = name("carol"), d = name("dave");
+        auto alice = user(name("alice"));
+        auto bob = user(b);
+        auto carol = user(c);
+        auto dave = user(d);
+        auto mallory = user(name("mallory"));
+        const quint64 g = alice->createGroup("Club", {b, c});
+        QVERIFY(g);
+        const QString members = QStringLiteral("SELECT count(*) FROM members WHERE conversation_id = %1").arg(g);
+        const QString msgs = QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1").arg(g);
+        QCOMPARE(sql(members), QString("3"));
+        const QString before = sql(msgs);
+
+        QCOMPARE(code(bob->groupChange(g, A::ACTION_ADD, d)), wire::ERROR_NOT_ADMIN);
+        QCOMPARE(code(bob->groupChange(g, A::ACTION_REMOVE, c)), wire::ERROR_NOT_ADMIN);
+        QCOMPARE(code(bob->groupChange(g, A::ACTION_PROMOTE, b)), wire::ERROR_NOT_ADMIN);
+        QCOMPARE(code(bob->groupChange(g, A::ACTION_RENAME, {}, "Mine")), wire::ERROR_NOT_ADMIN);
+        QCOMPARE(code(mallory->groupChange(g, A::ACTION_ADD, d)), wire::ERROR_NOT_MEMBER);
+        QCOMPARE(code(mallory->send(g, "evil")), wire::ERROR_NOT_MEMBER);
+        QCOMPARE(code(alice->groupChange(g, A::ACTION_REMOVE, d)), wire::ERROR_NOT_MEMBER);
+        QCOMPARE(code(alice->groupChange(g, A::ACTION_ADD, "nosuchuser99")), wire::ERROR_NO_SUCH_USER);
+        QCOMPARE(sql(members), QString("3"));
+        QCOMPARE(sql(msgs), before);
+
+        // Removed: gets its own removal event, then nothing; cannot send or read history.
+        QVERIFY(alice->groupChange(g, A::ACTION_REMOVE, c)->has_ok());
+        QVERIFY(QTest::qWaitFor([&] { return !carol->messagesIn(g, true).empty() &&
+                                             carol->messagesIn(g, true).back().system_event().kind() ==
+                                                 wire::SystemEvent::KIND_MEMBER_REMOVED; }));
+        const size_t carolHad = carol->messages.size();
+        QVERIFY(alice->send(g, "after-removal")->has_send_ack());
+        QVERIFY(QTest::qWaitFor([&] { return bob->messagesIn(g).size() >= 3; }));
+        QTest::qWait(300);
+        QCOMPARE(carol->messages.size(), carolHad);
+        QCOMPARE(code(carol->send(g, "still-here")), wire::ERROR_NOT_MEMBER);
+        F hist;
+        hist.mutable_history_request()->set_conversation_id(g);
+        QCOMPARE(code(carol->request(hist)), wire::ERROR_NOT_MEMBER);
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox WHERE device_id = %1 AND "
+                                    "conversation_id = %2 AND seq >= 2").arg(carol->deviceId).arg(g)),
+                 QString("1")); // only the removal event
+
+        // Added later: sees its own "added" event and what follows, not the earlier history.
+        QVERIFY(alice->groupChange(g, A::ACTION_ADD, d)->has_ok());
+        QVERIFY(dave->waitMessages(1));
+        QCOMPARE(dave->messages[0].system_event().kind(), wire::SystemEvent::KIND_MEMBER_ADDED);
+        QCOMPARE(dave->messages[0].system_event().target_user_id(), dave->userId);
+        QVERIFY(alice->send(g, "welcome")->has_send_ack());
+        QVERIFY(dave->waitMessages(2));
+        auto h = dave->request(hist);
+        QCOMPARE(h->history_response().messages_size(), 2);
+        QVERIFY(h->history_response().messages(0).has_system_event());
+
+        // 1:1 conversations are not groups.
+        const quint64 direct = alice->openDirect(b);
+        QCOMPARE(code(alice->groupChange(direct, A::ACTION_ADD, d)), wire::ERROR_NOT_A_GROUP);
+    }
+
+    void adminsAndLeaving()
+    {
+        const QString b = name("bob"), c = name("carol");
+        auto alice = user(name("alice"));
+        auto bob = user(b);
+        auto carol = user(c);
+        const quint64 g = alice->createGroup("Admins", {b, c});
+        QVERIFY(alice->groupChange(g, A::ACTION_PROMOTE, b)->has_ok());
+        QVERIFY(bob->groupChange(g, A::ACTION_RENAME, {}, "By Bob")->has_ok());
+        QVERIFY(bob->groupChange(g, A::ACTION_DEMOTE, b)->has_ok()); // alice is still admin
+        QCOMPARE(code(bob->groupChange(g, A::ACTION_RENAME, {}, "Nope")), wire::ERROR_NOT_ADMIN);
+        QCOMPARE(code(alice->groupChange(g, A::ACTION_DEMOTE, QString())),
+                 wire::ERROR_INVALID_USERNAME); // username required
+        // The last admin leaves: the longest-standing member becomes admin.
+        QVERIFY(alice->groupChange(g, A::ACTION_LEAVE)->has_ok());
+        QVERIFY(QTest::qWaitFor([&] {
+            for (const auto &m : carol->messagesIn(g, true))
+                if (m.system_event().kind() == wire::SystemEvent::KIND_ADMIN_GRANTED &&
+                    m.system_event().actor_user_id() == 0)
+                    return true;
+            return false;
+        }));
+        QVERIFY(bob->groupChange(g, A::ACTION_RENAME, {}, "Bob's now")->has_ok());
+        QCOMPARE(code(alice->send(g, "gone")), wire::ERROR_NOT_MEMBER);
+        // Every member saw the same events in the same order.
+        QVERIFY(QTest::qWaitFor([&] { return carol->messagesIn(g, true).size() ==
+                                             bob->messagesIn(g, true).size(); }));
+        const auto eb = bob->messagesIn(g, true), ec = carol->messagesIn(g, true);
+        for (size_t i = 0; i < eb.size(); ++i)
+            QCOMPARE(eb[i].seq(), ec[i].seq());
+    }
+
+    void readersAndGroupTicks()
+    {
+        const QString b = name("bob"), c = name("carol"), d = name("dave");
+        auto alice = user(name("alice"));
+        auto bob = user(b);
+        auto carol = user(c);
+        auto dave = user(d);
+        const quint64 g = alice->createGroup("Ticks", {b, c, d});
+        const quint64 seq = alice->send(g, "tick-me")->send_ack().seq();
+        QVERIFY(bob->waitMessages(2) && carol->waitMessages(2) && dave->waitMessages(2));
+        bob->ackRead(g, seq);
+        carol->ackDelivered(g, seq);
+        QTest::qWait(300);
+        F rr;
+        rr.mutable_readers_request()->set_conversation_id(g);
+        rr.mutable_readers_request()->set_seq(seq);
+        auto r = alice->request(rr);
+        QVERIFY(r && r->has_readers_response());
+        QCOMPARE(r->readers_response().recipients(), 3u);
+        QCOMPARE(r->readers_response().delivered(), 2u);
+        QCOMPARE(r->readers_response().read(), 1u);
+        // Blue only when everyone read: the lowest cursor reaches the message.
+        alice->pushes.clear();
+        carol->ackRead(g, seq);
+        dave->ackRead(g, seq);
+        QVERIFY(QTest::qWaitFor([&] {
+            for (const auto &p : alice->pushes)
+                if (p.has_receipt_push() && p.receipt_push().all_read_seq() >= seq)
+                    return true;
+            return false;
+        }));
+    }
+
+    void concurrentSendersOneOrder()
+    {
+        QStringList names;
+        std::vector<std::unique_ptr<RawClient>> members;
+        for (int i = 0; i < 5; ++i) {
+            names << name("m");
+            members.push_back(user(names.last()));
+        }
+        const quint64 g = members[0]->createGroup("Race", names.mid(1));
+        QVERIFY(g);
+        for (int round = 0; round < 40; ++round)
+            for (size_t i = 0; i < members.size(); ++i) {
+                F f;
+                f.set_request_id(100000 + round);
+                f.mutable_send_request()->set_conversation_id(g);
+                f.mutable_send_request()->set_client_message_id(
+                    QStringLiteral("%1-%2").arg(i).arg(round).toStdString());
+                f.mutable_send_request()->set_payload("x");
+                members[i]->sendFrame(f);
+            }
+        // Each member sees the 160 messages of the others (plus the creation event).
+        for (auto &m : members)
+            QVERIFY(QTest::qWaitFor([&] { return m->messagesIn(g).size() >= 161; }, 20000));
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) || ',' || max(seq) FROM messages WHERE "
+                                    "conversation_id = %1").arg(g)),
+                 QString("201,201"));
+        // The seq -> message mapping is the same for everyone.
+        std::map<quint64, std::string> order;
+        for (auto &m : members)
+            for (const auto &msg : m->messagesIn(g)) {
+                auto [it, inserted] = order.emplace(msg.seq(), msg.client_message_id());
+                QCOMPARE(it->second, msg.client_message_id());
+            }
+    }
+
+    void fiveHundredMembers()
+    {
+        // 500 members: 250 connected, 249 offline. One message reaches every one of them.
+        QStringList names;
+        std::vector<std::unique_ptr<RawClient>> online;
+        std::vector<QByteArray> offlineTokens;
+        auto creator = user(name("big"));
+        for (int i = 0; i < 499; ++i) {
+            names << name("p");
+            auto c = user(names.last());
+            QVERIFY(c);
+            if (i < 250) {
+                online.push_back(std::move(c));
+            } else {
+                offlineTokens.push_back(c->token);
+            }
+        }
+        std::optional<F> resp;
+        const quint64 g = creator->createGroup("Five hundred", names, &resp);
+        QVERIFY2(g, resp && resp->has_error() ? resp->error().detail().c_str() : "no response");
+        QCOMPARE(resp->conversation_info().members_size(), 500);
+        auto extra = user(name("extra"));
+        QCOMPARE(code(creator->groupChange(g, A::ACTION_ADD, QStringLiteral("extra%1").arg(m_n))),
+                 wire::ERROR_GROUP_FULL);
+        QCOMPARE(code(creator->groupChange(g, A::ACTION_ADD, QStringLiteral("extra%1").arg(m_n))),
+                 wire::ERROR_GROUP_FULL);
+        QVERIFY(creator->send(g, "to-all", "hello 499")->has_send_ack());
+        for (auto &c : online)
+            QVERIFY(QTest::qWaitFor([&] { return c->messagesIn(g).size() >= 2; }, 20000));
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox WHERE conversation_id = %1 AND "
+                                    "seq = 2").arg(g)),
+                 QString("499"));
+        int reached = 0;
+        for (const auto &t : offlineTokens) {
+            RawClient c(m_server->url());
+            QVERIFY(c.connectNow());
+            QVERIFY(c.auth(t));
+            QVERIFY(c.waitMessages(2));
+            reached += c.messagesIn(g).back().payload() == "hello 499" ? 1 : 0;
+        }
+        QCOMPARE(reached, 249);
+        Q_UNUSED(extra);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGroups)
+#include "test_groups.moc"
