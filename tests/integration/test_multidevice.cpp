@@ -1,0 +1,141 @@
+// Several devices per user against the real server: every message on every device (sent ones
+// too), reads propagate to the user's other devices, device list and remote logout.
+#include "support/pg_fixture.h"
+#include "support/raw_client.h"
+#include "support/server_harness.h"
+
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::test;
+using F = protocol::Frame;
+
+class TestMultiDevice : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ServerHarness> m_server;
+
+    std::unique_ptr<RawClient> device(const QString &name, bool registering)
+    {
+        auto c = std::make_unique<RawClient>(m_server->url());
+        if (!c->connectNow())
+            return nullptr;
+        auto r = registering ? c->registerUser(name) : c->login(name, "password1");
+        if (!r || !r->has_login_response())
+            return nullptr;
+        return c;
+    }
+    static wire::ErrorCode code(const std::optional<F> &f)
+    {
+        return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        m_server = std::make_unique<ServerHarness>(m_pg);
+        QVERIFY(m_server->start());
+    }
+    void cleanupTestCase() { m_server.reset(); }
+
+    void everyMessageOnEveryDevice()
+    {
+        auto a1 = device("alice", true);
+        auto a2 = device("alice", false);
+        auto a3 = device("alice", false);
+        auto bob = device("bob", true);
+        QVERIFY(a1 && a2 && a3 && bob);
+        QVERIFY(a1->deviceId != a2->deviceId && a2->deviceId != a3->deviceId);
+        const QByteArray a3Token = a3->token;
+        a3.reset(); // offline for now
+        const quint64 conv = bob->openDirect("alice");
+        QCOMPARE(a1->openDirect("bob"), conv);
+
+        QVERIFY(bob->send(conv, "b-1", "from bob")->has_send_ack());
+        QVERIFY(a1->waitMessages(1) && a2->waitMessages(1));
+        // Sent from one of alice's devices: bob and her other devices get it.
+        QVERIFY(a1->send(conv, "a-1", "from alice 1")->has_send_ack());
+        QVERIFY(bob->waitMessages(1));
+        QVERIFY(a2->waitMessages(2));
+        QCOMPARE(a2->messages[1].payload(), std::string("from alice 1"));
+        QCOMPARE(a2->messages[1].sender_device_id(), a1->deviceId);
+        QTest::qWait(200);
+        QCOMPARE(int(a1->messages.size()), 1); // not echoed to the sending device
+
+        // The offline device finds both in its inbox.
+        RawClient back(m_server->url());
+        QVERIFY(back.connectNow());
+        QVERIFY(back.auth(a3Token));
+        QVERIFY(back.waitMessages(2));
+        QCOMPARE(back.messages[0].payload(), std::string("from bob"));
+        QCOMPARE(back.messages[1].payload(), std::string("from alice 1"));
+
+        // Reading on one device: the other devices and bob hear of it. (Alice's own message
+        // counts as read by her already: sending implies having read what came before.)
+        QVERIFY(bob->send(conv, "b-2", "read me")->has_send_ack());
+        QVERIFY(a1->waitMessages(2) && a2->waitMessages(3));
+        a2->pushes.clear();
+        bob->pushes.clear();
+        a1->ackRead(conv, 3);
+        auto own = a2->waitPush(F::kReceiptPush);
+        QVERIFY(own);
+        QCOMPARE(own->receipt_push().user_id(), a1->userId);
+        QCOMPARE(own->receipt_push().read_seq(), quint64(3));
+        auto theirs = bob->waitPush(F::kReceiptPush);
+        QVERIFY(theirs);
+        QCOMPARE(theirs->receipt_push().read_seq(), quint64(3));
+    }
+
+    void listAndRevokeDevices()
+    {
+        auto c1 = device("carol", true);
+        auto c2 = device("carol", false);
+        auto c3 = device("carol", false);
+        auto dave = device("dave", true);
+        F list;
+        list.mutable_devices_request();
+        auto r = c1->request(list);
+        QVERIFY(r && r->has_devices_response());
+        QCOMPARE(r->devices_response().devices_size(), 3);
+        int current = 0, online = 0;
+        for (const auto &d : r->devices_response().devices()) {
+            current += d.current() ? 1 : 0;
+            online += d.online() ? 1 : 0;
+            if (d.current())
+                QCOMPARE(d.device_id(), c1->deviceId);
+        }
+        QCOMPARE(current, 1);
+        QCOMPARE(online, 3);
+
+        // Someone else's device is not yours to revoke.
+        F other;
+        other.mutable_revoke_device_request()->set_device_id(dave->deviceId);
+        QCOMPARE(code(c1->request(other)), wire::ERROR_NO_SUCH_DEVICE);
+        QVERIFY(dave->isConnected());
+
+        const QByteArray c3Token = c3->token;
+        const quint64 c3Device = c3->deviceId;
+        F revoke;
+        revoke.mutable_revoke_device_request()->set_device_id(c3->deviceId);
+        QVERIFY(c1->request(revoke)->has_ok());
+        QVERIFY(c3->waitDisconnected(3000)); // cut off at once
+        RawClient again(m_server->url());
+        QVERIFY(again.connectNow());
+        QCOMPARE(code(again.auth(c3Token)), wire::ERROR_BAD_TOKEN);
+        QCOMPARE(c1->request(list)->devices_response().devices_size(), 2);
+        // A revoked device gets nothing new queued.
+        const quint64 conv = dave->openDirect("carol");
+        QVERIFY(dave->send(conv, "after-revoke")->has_send_ack());
+        QVERIFY(c2->waitMessages(1));
+        QCOMPARE(m_pg.query(m_server->conninfo(),
+                            QStringLiteral("SELECT count(*) FROM inbox WHERE device_id = %1")
+                                .arg(c3Device))
+                     .value(0),
+                 QString("0"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMultiDevice)
+#include "test_multidevice.moc"
