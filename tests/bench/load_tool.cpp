@@ -2,7 +2,8 @@
 // Opens sender/receiver device pairs, runs 1:1 traffic at a fixed rate or flat out, measures
 // end-to-end latency (send → push at the receiver, both in this process) and, given the server's
 // pid, the server's CPU per message and RSS per idle connection. See docs/PERFORMANCE.md.
-#include "protocol/codec.h"
+#include "group_load.h"
+#include "load_common.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -22,89 +23,9 @@
 #include <vector>
 
 using namespace tidings;
-using F = protocol::Frame;
+using namespace tidings::bench;
 
 namespace {
-
-QElapsedTimer g_clock;
-qint64 nowNs() { return g_clock.nsecsElapsed(); }
-
-struct ProcStats {
-    double cpuSeconds = 0;
-    qint64 rssKiB = 0;
-};
-
-ProcStats readProc(qint64 pid)
-{
-    ProcStats s;
-    if (pid <= 0)
-        return s;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (stat.open(QIODevice::ReadOnly)) {
-        const QByteArray line = stat.readAll();
-        const auto fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-        // utime and stime are fields 14 and 15 of the whole line (12 and 13 after the name).
-        if (fields.size() > 13)
-            s.cpuSeconds = double(fields[11].toLongLong() + fields[12].toLongLong()) /
-                           double(sysconf(_SC_CLK_TCK));
-    }
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (status.open(QIODevice::ReadOnly))
-        for (const QByteArray &l : status.readAll().split('\n'))
-            if (l.startsWith("VmRSS:"))
-                s.rssKiB = l.mid(6).trimmed().split(' ').value(0).toLongLong();
-    return s;
-}
-
-//! One device connection with request/response callbacks.
-class Device : public QObject {
-public:
-    explicit Device(const QUrl &url)
-    {
-        m_ws.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
-        connect(&m_ws, &QWebSocket::connected, this, [this] {
-            // QWebSocket has no API for it: reach its TCP socket to turn Nagle off.
-            if (auto *tcp = m_ws.findChild<QTcpSocket *>())
-                tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            if (onConnected)
-                onConnected();
-        });
-        connect(&m_ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &d) {
-            auto f = protocol::decodeServerFrame(d);
-            if (!f)
-                return;
-            if (f->request_id()) {
-                auto it = m_pending.find(f->request_id());
-                if (it != m_pending.end()) {
-                    auto cb = std::move(it->second);
-                    m_pending.erase(it);
-                    cb(*f);
-                }
-            } else if (onPush) {
-                onPush(*f);
-            }
-        });
-        m_ws.open(url);
-    }
-    void request(F f, std::function<void(const F &)> cb)
-    {
-        f.set_request_id(m_next++);
-        m_pending.emplace(f.request_id(), std::move(cb));
-        m_ws.sendBinaryMessage(protocol::encodeFrame(f));
-    }
-    void post(const F &f) { m_ws.sendBinaryMessage(protocol::encodeFrame(f)); }
-    std::function<void()> onConnected;
-    std::function<void(const F &)> onPush;
-    QByteArray token;
-    quint64 conv = 0;
-    quint64 sent = 0;
-    quint64 acked = 0;
-
-private:
-    QWebSocket m_ws;
-    quint64 m_next = 1;
-    std::map<quint64, std::function<void(const F &)>> m_pending;
-};
 
 struct Options {
     QUrl url;
@@ -265,11 +186,7 @@ private:
         const ProcStats after = readProc(m_o.serverPid);
         std::sort(m_latenciesUs.begin(), m_latenciesUs.end());
         std::sort(m_ackLatenciesUs.begin(), m_ackLatenciesUs.end());
-        auto pctOf = [](const std::vector<double> &v, double p) {
-            if (v.empty())
-                return 0.0;
-            return v[std::min(v.size() - 1, size_t(p * double(v.size())))] / 1000.0;
-        };
+        auto pctOf = percentileMs;
         auto pct = [&](double p) { return pctOf(m_latenciesUs, p); };
         QJsonObject out{{"mode", m_o.rate > 0 ? "fixed-rate" : "flat-out"},
                         {"pairs", m_o.pairs},
@@ -379,7 +296,7 @@ private:
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    g_clock.start();
+    nowNs();
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Tidings load generator"));
     p.addHelpOption();
@@ -390,6 +307,10 @@ int main(int argc, char **argv)
     p.addOption({"seconds", "Duration of the run.", "S", "10"});
     p.addOption({"idle", "Instead: open N idle authenticated connections and report RSS.", "N",
                  "0"});
+    p.addOption({"group", "Instead: a group of N members, all connected (see --group-sends).",
+                 "N", "0"});
+    p.addOption({"group-sends", "Group mode: latency sends (then as many seconds flat out).", "N",
+                 "100"});
     p.addOption({"server-pid", "Server pid for CPU and RSS figures.", "PID", "0"});
     p.addOption({"payload", "Payload bytes per message.", "B", "100"});
     p.addOption({"prefix", "Username prefix (unique per run on one database).", "P", "load"});
@@ -407,6 +328,12 @@ int main(int argc, char **argv)
     if (!o.url.isValid() || o.url.scheme() != QLatin1String("ws")) {
         std::fprintf(stderr, "tidings-load: --server ws://HOST:PORT is required\n");
         return 2;
+    }
+    if (const int members = p.value("group").toInt(); members > 1) {
+        GroupLoad group(GroupLoad::Options{o.url, members, p.value("group-sends").toInt(),
+                                           o.seconds, o.serverPid, o.prefix});
+        QTimer::singleShot(0, &group, [&] { group.start(); });
+        return app.exec();
     }
     Load load(o);
     QTimer::singleShot(0, &load, [&] { load.start(); });

@@ -1,0 +1,117 @@
+#pragma once
+// Shared pieces of the load tools: a lean device connection on the real codec, the clock, and
+// the server's CPU and RSS read from /proc.
+#include "protocol/codec.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTcpSocket>
+#include <QWebSocket>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <unistd.h>
+#include <vector>
+
+namespace tidings::bench {
+
+using F = protocol::Frame;
+
+//! Monotonic nanoseconds since the process started (latency is measured within one process).
+inline qint64 nowNs()
+{
+    static QElapsedTimer clock = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return clock.nsecsElapsed();
+}
+
+struct ProcStats {
+    double cpuSeconds = 0;
+    qint64 rssKiB = 0;
+};
+
+inline ProcStats readProc(qint64 pid)
+{
+    ProcStats s;
+    if (pid <= 0)
+        return s;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray line = stat.readAll();
+        const auto fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of the whole line (12 and 13 after the name).
+        if (fields.size() > 13)
+            s.cpuSeconds = double(fields[11].toLongLong() + fields[12].toLongLong()) /
+                           double(sysconf(_SC_CLK_TCK));
+    }
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (status.open(QIODevice::ReadOnly))
+        for (const QByteArray &l : status.readAll().split('\n'))
+            if (l.startsWith("VmRSS:"))
+                s.rssKiB = l.mid(6).trimmed().split(' ').value(0).toLongLong();
+    return s;
+}
+
+//! One device connection with request/response callbacks.
+class Device : public QObject {
+public:
+    explicit Device(const QUrl &url)
+    {
+        m_ws.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
+        connect(&m_ws, &QWebSocket::connected, this, [this] {
+            // QWebSocket has no API for it: reach its TCP socket to turn Nagle off.
+            if (auto *tcp = m_ws.findChild<QTcpSocket *>())
+                tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            if (onConnected)
+                onConnected();
+        });
+        connect(&m_ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &d) {
+            auto f = protocol::decodeServerFrame(d);
+            if (!f)
+                return;
+            if (f->request_id()) {
+                auto it = m_pending.find(f->request_id());
+                if (it != m_pending.end()) {
+                    auto cb = std::move(it->second);
+                    m_pending.erase(it);
+                    cb(*f);
+                }
+            } else if (onPush) {
+                onPush(*f);
+            }
+        });
+        m_ws.open(url);
+    }
+    void request(F f, std::function<void(const F &)> cb)
+    {
+        f.set_request_id(m_next++);
+        m_pending.emplace(f.request_id(), std::move(cb));
+        m_ws.sendBinaryMessage(protocol::encodeFrame(f));
+    }
+    void post(const F &f) { m_ws.sendBinaryMessage(protocol::encodeFrame(f)); }
+    std::function<void()> onConnected;
+    std::function<void(const F &)> onPush;
+    QByteArray token;
+    quint64 conv = 0;
+    quint64 sent = 0;
+    quint64 acked = 0;
+
+private:
+    QWebSocket m_ws;
+    quint64 m_next = 1;
+    std::map<quint64, std::function<void(const F &)>> m_pending;
+};
+
+//! The p-th quantile (0..1) of sorted microseconds, in milliseconds.
+inline double percentileMs(const std::vector<double> &sortedUs, double p)
+{
+    if (sortedUs.empty())
+        return 0.0;
+    return sortedUs[std::min(sortedUs.size() - 1, size_t(p * double(sortedUs.size())))] / 1000.0;
+}
+
+} // namespace tidings::bench
