@@ -5,132 +5,136 @@
     <name>Look</name>
     <message>
         <source>Yesterday</source>
-        <translation type="unfinished"></translation>
+        <translation>Gestern</translation>
     </message>
     <message>
         <source>Today</source>
-        <translation type="unfinished"></translation>
+        <translation>Heute</translation>
     </message>
     <message>
         <source>last seen a while ago</source>
-        <translation type="unfinished"></translation>
+        <translation>zuletzt vor längerer Zeit online</translation>
     </message>
     <message>
         <source>last seen today at %1</source>
-        <translation type="unfinished"></translation>
+        <translation>zuletzt heute um %1 online</translation>
     </message>
     <message>
         <source>last seen yesterday at %1</source>
-        <translation type="unfinished"></translation>
+        <translation>zuletzt gestern um %1 online</translation>
     </message>
     <message>
         <source>last seen %1 at %2</source>
-        <translation type="unfinished"></translation>
+        <translation>zuletzt am %1 um %2 online</translation>
     </message>
 </context>
 <context>
     <name>PassphraseDialog</name>
     <message>
         <source>Wrong passphrase.</source>
-        <translation type="unfinished"></translation>
+        <translation>Falsche Passphrase.</translation>
+    </message>
+</context>
+<context>
+    <name>SystemEvent</name>
+    <message>
+        <source>Tidings</source>
+        <translation>Tidings</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>you</source>
+        <translation>dich</translation>
+    </message>
+    <message>
+        <source>%1 created the group “%2”</source>
+        <translation>%1 hat die Gruppe „%2“ erstellt</translation>
+    </message>
+    <message>
+        <source>%1 added %2</source>
+        <translation>%1 hat %2 hinzugefügt</translation>
+    </message>
+    <message>
+        <source>%1 removed %2</source>
+        <translation>%1 hat %2 entfernt</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>%1 hat die Gruppe verlassen</translation>
+    </message>
+    <message>
+        <source>%1 renamed the group to “%2”</source>
+        <translation>%1 hat die Gruppe in „%2“ umbenannt</translation>
+    </message>
+    <message>
+        <source>%1 made %2 an admin</source>
+        <translation>%1 hat %2 zum Admin gemacht</translation>
+    </message>
+    <message>
+        <source>%1 removed %2 as admin</source>
+        <translation>%1 hat %2 die Admin-Rechte entzogen</translation>
     </message>
 </context>
 <context>
     <name>main</name>
     <message>
         <source>Tidings, a self-hosted messenger.</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings, ein selbst gehosteter Messenger.</translation>
     </message>
     <message>
         <source>Profile directory (account, cache, secrets).</source>
-        <translation type="unfinished"></translation>
+        <translation>Profilordner (Konto, Cache, Geheimnisse).</translation>
     </message>
     <message>
         <source>Server address, e.g. ws://127.0.0.1:7700.</source>
-        <translation type="unfinished"></translation>
+        <translation>Serveradresse, z. B. ws://127.0.0.1:7700.</translation>
     </message>
     <message>
         <source>system, light or dark.</source>
-        <translation type="unfinished"></translation>
+        <translation>system, light oder dark.</translation>
     </message>
     <message>
         <source>How long to wait for the system keyring.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie lange auf den Schlüsselbund des Systems gewartet wird.</translation>
     </message>
     <message>
         <source>Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings</translation>
     </message>
     <message>
         <source>Cannot open the profile %1: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>tidings::ui</name>
-    <message>
-        <source>Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Profil %1 lässt sich nicht öffnen: %2</translation>
     </message>
     <message>
-        <source>You</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>you</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 created the group “%2”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 added %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 removed %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 left</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 renamed the group to “%2”</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 made %2 an admin</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 removed %2 as admin</source>
-        <translation type="unfinished"></translation>
+        <source>Open the chat with this user or group at start.</source>
+        <translation>Beim Start den Chat mit dieser Person oder Gruppe öffnen.</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::ChatListDelegate</name>
     <message>
         <source>Draft:</source>
-        <translation type="unfinished"></translation>
+        <translation>Entwurf:</translation>
     </message>
     <message>
         <source>No messages yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch keine Nachrichten</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::ChatListModel</name>
     <message>
         <source>Chat %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat %1</translation>
     </message>
     <message numerus="yes">
         <source>%1, %n unread</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1, %n ungelesen</numerusform>
+            <numerusform>%1, %n ungelesen</numerusform>
         </translation>
     </message>
 </context>
@@ -138,821 +142,821 @@
     <name>tidings::ui::ChatListPanel</name>
     <message>
         <source>Search (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchen (Strg+F)</translation>
     </message>
     <message>
         <source>Search chats and messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Chats und Nachrichten durchsuchen</translation>
     </message>
     <message>
         <source>New chat (Ctrl+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Chat (Strg+N)</translation>
     </message>
     <message>
         <source>New group (Ctrl+G)</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Gruppe (Strg+G)</translation>
     </message>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen</translation>
     </message>
     <message>
         <source>Chats</source>
-        <translation type="unfinished"></translation>
+        <translation>Chats</translation>
     </message>
     <message>
         <source>Search results</source>
-        <translation type="unfinished"></translation>
+        <translation>Suchergebnisse</translation>
     </message>
     <message>
         <source>Unpin chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat lösen</translation>
     </message>
     <message>
         <source>Pin chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat anheften</translation>
     </message>
     <message>
         <source>Unmute notifications</source>
-        <translation type="unfinished"></translation>
+        <translation>Benachrichtigungen einschalten</translation>
     </message>
     <message>
         <source>Mute notifications</source>
-        <translation type="unfinished"></translation>
+        <translation>Stummschalten</translation>
     </message>
     <message>
         <source>Mark as read</source>
-        <translation type="unfinished"></translation>
+        <translation>Als gelesen markieren</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::Composer</name>
     <message>
         <source>Send (Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>Senden (Eingabetaste)</translation>
     </message>
     <message>
         <source>Send</source>
-        <translation type="unfinished"></translation>
+        <translation>Senden</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::ComposerEdit</name>
     <message>
         <source>Write a message…</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachricht schreiben …</translation>
     </message>
     <message>
         <source>Message</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachricht</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::ConnectionBanner</name>
     <message>
         <source>Connection status</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbindungsstatus</translation>
     </message>
     <message>
         <source>Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline</translation>
     </message>
     <message>
         <source>Connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbinde …</translation>
     </message>
     <message numerus="yes">
         <source>Reconnecting in %n s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Neuer Versuch in %n s</numerusform>
+            <numerusform>Neuer Versuch in %n s</numerusform>
         </translation>
     </message>
     <message>
         <source>Offline — messages will be sent when you reconnect</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline – Nachrichten werden gesendet, sobald die Verbindung wieder steht</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::ConversationView</name>
     <message>
         <source>Choose a chat on the left, or start a new one with Ctrl+N.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wähle links einen Chat oder beginne mit Strg+N einen neuen.</translation>
     </message>
     <message>
         <source>Chat name</source>
-        <translation type="unfinished"></translation>
+        <translation>Chatname</translation>
     </message>
     <message>
         <source>Presence</source>
-        <translation type="unfinished"></translation>
+        <translation>Online-Status</translation>
     </message>
     <message>
         <source>Group info</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppeninfo</translation>
     </message>
     <message>
         <source>Chat options</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat-Optionen</translation>
     </message>
     <message>
         <source>Messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachrichten</translation>
     </message>
     <message>
         <source>typing…</source>
-        <translation type="unfinished"></translation>
+        <translation>schreibt …</translation>
     </message>
     <message>
         <source>%1 is typing…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 schreibt …</translation>
     </message>
     <message numerus="yes">
         <source>%n people are typing…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Person schreibt …</numerusform>
+            <numerusform>%n Personen schreiben …</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n members</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Mitglied</numerusform>
+            <numerusform>%n Mitglieder</numerusform>
         </translation>
     </message>
     <message>
         <source>You are no longer a member</source>
-        <translation type="unfinished"></translation>
+        <translation>Du bist kein Mitglied mehr</translation>
     </message>
     <message>
         <source>online</source>
-        <translation type="unfinished"></translation>
+        <translation>online</translation>
     </message>
     <message>
         <source>Copy text</source>
-        <translation type="unfinished"></translation>
+        <translation>Text kopieren</translation>
     </message>
     <message>
         <source>Message info</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachrichteninfo</translation>
     </message>
     <message>
         <source>Unpin chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat lösen</translation>
     </message>
     <message>
         <source>Pin chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat anheften</translation>
     </message>
     <message>
         <source>Unmute notifications</source>
-        <translation type="unfinished"></translation>
+        <translation>Benachrichtigungen einschalten</translation>
     </message>
     <message>
         <source>Mute notifications</source>
-        <translation type="unfinished"></translation>
+        <translation>Stummschalten</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::FirstRunPage</name>
     <message>
         <source>Create account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto erstellen</translation>
     </message>
     <message>
         <source>Log in</source>
-        <translation type="unfinished"></translation>
+        <translation>Anmelden</translation>
     </message>
     <message>
         <source>Welcome to Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Willkommen bei Tidings</translation>
     </message>
     <message>
         <source>Connect to your Tidings server, then create an account or log in with an existing one.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbinde dich mit deinem Tidings-Server und erstelle ein Konto oder melde dich mit einem bestehenden an.</translation>
     </message>
     <message>
         <source>Server address</source>
-        <translation type="unfinished"></translation>
+        <translation>Serveradresse</translation>
     </message>
     <message>
         <source>e.g. alice</source>
-        <translation type="unfinished"></translation>
+        <translation>z. B. alice</translation>
     </message>
     <message>
         <source>Username</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzername</translation>
     </message>
     <message>
         <source>Password</source>
-        <translation type="unfinished"></translation>
+        <translation>Passwort</translation>
     </message>
     <message>
         <source>&amp;Server:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Server:</translation>
     </message>
     <message>
         <source>&amp;Username:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Benutzername:</translation>
     </message>
     <message>
         <source>&amp;Password:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Passwort:</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>Cannot reach the server at %1. Check the address and your connection.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Server unter %1 ist nicht erreichbar. Prüfe die Adresse und deine Verbindung.</translation>
     </message>
     <message>
         <source>Wrong username or password.</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzername oder Passwort ist falsch.</translation>
     </message>
     <message>
         <source>The name “%1” is already taken. Choose another one, or log in.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Name „%1“ ist schon vergeben. Wähle einen anderen oder melde dich an.</translation>
     </message>
     <message>
         <source>“%1” cannot be used as a name: use 3–32 characters, a letter first, then letters, digits, dots, dashes or underscores.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist als Name nicht möglich: 3–32 Zeichen, zuerst ein Buchstabe, dann Buchstaben, Ziffern, Punkte, Bindestriche oder Unterstriche.</translation>
     </message>
     <message>
         <source>This password is too weak: use at least 8 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Passwort ist zu schwach: Verwende mindestens 8 Zeichen.</translation>
     </message>
     <message numerus="yes">
         <source>Too many attempts. Try again in %n seconds.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Zu viele Versuche. Versuche es in %n Sekunde erneut.</numerusform>
+            <numerusform>Zu viele Versuche. Versuche es in %n Sekunden erneut.</numerusform>
         </translation>
     </message>
     <message>
         <source>The server address must start with ws:// or wss://.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Serveradresse muss mit ws:// oder wss:// beginnen.</translation>
     </message>
     <message>
         <source>Something went wrong: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Etwas ist schiefgegangen: %1</translation>
     </message>
     <message>
         <source>Connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbinde …</translation>
     </message>
     <message>
         <source>Fill in the server address, a username and a password.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gib die Serveradresse, einen Benutzernamen und ein Passwort ein.</translation>
     </message>
     <message>
         <source>%1 (desktop)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (Desktop)</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::GroupInfoPanel</name>
     <message>
         <source>Rename…</source>
-        <translation type="unfinished"></translation>
+        <translation>Umbenennen …</translation>
     </message>
     <message>
         <source>Add member…</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglied hinzufügen …</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernen</translation>
     </message>
     <message>
         <source>Make admin</source>
-        <translation type="unfinished"></translation>
+        <translation>Zum Admin machen</translation>
     </message>
     <message>
         <source>Leave group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe verlassen</translation>
     </message>
     <message>
         <source>Group info</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppeninfo</translation>
     </message>
     <message>
         <source>Group name</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppenname</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglieder</translation>
     </message>
     <message>
         <source>Rename group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe umbenennen</translation>
     </message>
     <message>
         <source>New name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Name:</translation>
     </message>
     <message>
         <source>Add member</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglied hinzufügen</translation>
     </message>
     <message>
         <source>Username:</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzername:</translation>
     </message>
     <message>
         <source>Leave “%1”? You keep the history.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ verlassen? Der Verlauf bleibt erhalten.</translation>
     </message>
     <message numerus="yes">
         <source>%n members</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Mitglied</numerusform>
+            <numerusform>%n Mitglieder</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 (you)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (du)</translation>
     </message>
     <message>
         <source>admin</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin</translation>
     </message>
     <message>
         <source>Revoke admin</source>
-        <translation type="unfinished"></translation>
+        <translation>Admin-Rechte entziehen</translation>
     </message>
     <message>
         <source>Only admins can do that.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das dürfen nur Admins.</translation>
     </message>
     <message>
         <source>There is no user with that name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt niemanden mit diesem Namen.</translation>
     </message>
     <message>
         <source>That did not work: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Das hat nicht geklappt: %1</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::MainWindow</name>
     <message>
         <source>Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings</translation>
     </message>
     <message>
         <source>%1 is typing…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 schreibt …</translation>
     </message>
     <message>
         <source>typing…</source>
-        <translation type="unfinished"></translation>
+        <translation>schreibt …</translation>
     </message>
     <message numerus="yes">
         <source>%n people are typing…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Person schreibt …</numerusform>
+            <numerusform>%n Personen schreiben …</numerusform>
         </translation>
     </message>
     <message>
         <source>Tidings — %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings – %1</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::MessageInfoDialog</name>
     <message>
         <source>Message info</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachrichteninfo</translation>
     </message>
     <message>
         <source>Sent %1 at %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesendet %1 um %2</translation>
     </message>
     <message>
         <source>Delivery status</source>
-        <translation type="unfinished"></translation>
+        <translation>Zustellstatus</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglieder</translation>
     </message>
     <message>
         <source>From %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Von %1</translation>
     </message>
     <message>
         <source>Waiting to be sent</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartet auf das Senden</translation>
     </message>
     <message>
         <source>Not sent: the server refused it</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gesendet: Der Server hat sie abgelehnt</translation>
     </message>
     <message>
         <source>Read by %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Gelesen von %1</translation>
     </message>
     <message>
         <source>Delivered to %1, not read yet</source>
-        <translation type="unfinished"></translation>
+        <translation>An %1 zugestellt, noch nicht gelesen</translation>
     </message>
     <message>
         <source>Sent, not delivered to %1 yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Gesendet, noch nicht an %1 zugestellt</translation>
     </message>
     <message>
         <source>Asking the server…</source>
-        <translation type="unfinished"></translation>
+        <translation>Frage den Server …</translation>
     </message>
     <message>
         <source>Cannot get the status: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Status nicht abrufbar: %1</translation>
     </message>
     <message>
         <source>Read by %1 of %2, delivered to %3 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Gelesen von %1 von %2, zugestellt an %3 von %2</translation>
     </message>
     <message>
         <source>read</source>
-        <translation type="unfinished"></translation>
+        <translation>gelesen</translation>
     </message>
     <message>
         <source>delivered</source>
-        <translation type="unfinished"></translation>
+        <translation>zugestellt</translation>
     </message>
     <message>
         <source>not delivered yet</source>
-        <translation type="unfinished"></translation>
+        <translation>noch nicht zugestellt</translation>
     </message>
     <message>
         <source>%1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 – %2</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::MessageModel</name>
     <message>
         <source>Unread messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Ungelesene Nachrichten</translation>
     </message>
     <message>
         <source>%1 at %2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 um %2: %3</translation>
     </message>
     <message>
         <source>You</source>
-        <translation type="unfinished"></translation>
+        <translation>Du</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::NewChatDialog</name>
     <message>
         <source>New group</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Gruppe</translation>
     </message>
     <message>
         <source>New chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Chat</translation>
     </message>
     <message>
         <source>e.g. Weekend trip</source>
-        <translation type="unfinished"></translation>
+        <translation>z. B. Wochenendausflug</translation>
     </message>
     <message>
         <source>Group name</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppenname</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Name:</translation>
     </message>
     <message>
         <source>usernames, separated by commas</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzernamen, durch Kommas getrennt</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitglieder</translation>
     </message>
     <message>
         <source>&amp;Members:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Mitglieder:</translation>
     </message>
     <message>
         <source>their username</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzername der Person</translation>
     </message>
     <message>
         <source>Username</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzername</translation>
     </message>
     <message>
         <source>&amp;Username:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Benutzername:</translation>
     </message>
     <message>
         <source>Create group</source>
-        <translation type="unfinished"></translation>
+        <translation>Gruppe erstellen</translation>
     </message>
     <message>
         <source>Start chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Chat beginnen</translation>
     </message>
     <message>
         <source>There is no user with that name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt niemanden mit diesem Namen.</translation>
     </message>
     <message>
         <source>That is not a valid username.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das ist kein gültiger Benutzername.</translation>
     </message>
     <message>
         <source>You cannot start a chat with this user.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit dieser Person kannst du keinen Chat beginnen.</translation>
     </message>
     <message>
         <source>A group holds at most 500 members.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Gruppe hat höchstens 500 Mitglieder.</translation>
     </message>
     <message>
         <source>That did not work: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Das hat nicht geklappt: %1</translation>
     </message>
     <message>
         <source>Working…</source>
-        <translation type="unfinished"></translation>
+        <translation>Einen Moment …</translation>
     </message>
     <message>
         <source>Waiting for the connection…</source>
-        <translation type="unfinished"></translation>
+        <translation>Warte auf die Verbindung …</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::Notifier</name>
     <message>
         <source>Open Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings öffnen</translation>
     </message>
     <message>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden</translation>
     </message>
     <message numerus="yes">
         <source>Tidings — %n unread</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Tidings – %n ungelesen</numerusform>
+            <numerusform>Tidings – %n ungelesen</numerusform>
         </translation>
     </message>
     <message>
         <source>Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::PassphraseDialog</name>
     <message>
         <source>Protect this device</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Gerät schützen</translation>
     </message>
     <message>
         <source>Unlock Tidings</source>
-        <translation type="unfinished"></translation>
+        <translation>Tidings entsperren</translation>
     </message>
     <message>
         <source>No system keyring answered, so Tidings keeps this device&apos;s key in a file protected by a passphrase. Choose one; you will type it when Tidings starts.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Schlüsselbund des Systems hat geantwortet. Tidings speichert den Schlüssel dieses Geräts daher in einer Datei, die mit einer Passphrase geschützt ist. Wähle eine; du gibst sie beim Start von Tidings ein.</translation>
     </message>
     <message>
         <source>Enter the passphrase that protects this device&apos;s key.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gib die Passphrase ein, die den Schlüssel dieses Geräts schützt.</translation>
     </message>
     <message>
         <source>Passphrase</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase</translation>
     </message>
     <message>
         <source>&amp;Passphrase:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Passphrase:</translation>
     </message>
     <message>
         <source>Repeat passphrase</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase wiederholen</translation>
     </message>
     <message>
         <source>&amp;Repeat:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Wiederholen:</translation>
     </message>
     <message>
         <source>Use at least 8 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwende mindestens 8 Zeichen.</translation>
     </message>
     <message>
         <source>The two passphrases differ.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die beiden Passphrasen stimmen nicht überein.</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::QuickSwitcher</name>
     <message>
         <source>Go to chat</source>
-        <translation type="unfinished"></translation>
+        <translation>Zu Chat wechseln</translation>
     </message>
     <message>
         <source>Type a chat name…</source>
-        <translation type="unfinished"></translation>
+        <translation>Chatnamen eingeben …</translation>
     </message>
     <message>
         <source>Chat name</source>
-        <translation type="unfinished"></translation>
+        <translation>Chatname</translation>
     </message>
     <message>
         <source>Chats</source>
-        <translation type="unfinished"></translation>
+        <translation>Chats</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::SearchModel</name>
     <message>
         <source>Chats</source>
-        <translation type="unfinished"></translation>
+        <translation>Chats</translation>
     </message>
     <message>
         <source>Messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachrichten</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
     <name>tidings::ui::SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen</translation>
     </message>
     <message>
         <source>General</source>
-        <translation type="unfinished"></translation>
+        <translation>Allgemein</translation>
     </message>
     <message>
         <source>Account</source>
-        <translation type="unfinished"></translation>
+        <translation>Konto</translation>
     </message>
     <message>
         <source>Privacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Privatsphäre</translation>
     </message>
     <message>
         <source>Devices</source>
-        <translation type="unfinished"></translation>
+        <translation>Geräte</translation>
     </message>
     <message>
         <source>Theme</source>
-        <translation type="unfinished"></translation>
+        <translation>Design</translation>
     </message>
     <message>
         <source>System</source>
-        <translation type="unfinished"></translation>
+        <translation>System</translation>
     </message>
     <message>
         <source>Light</source>
-        <translation type="unfinished"></translation>
+        <translation>Hell</translation>
     </message>
     <message>
         <source>Dark</source>
-        <translation type="unfinished"></translation>
+        <translation>Dunkel</translation>
     </message>
     <message>
         <source>&amp;Theme:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Design:</translation>
     </message>
     <message>
         <source>Show a notification for new messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei neuen Nachrichten benachrichtigen</translation>
     </message>
     <message>
         <source>Notifications</source>
-        <translation type="unfinished"></translation>
+        <translation>Benachrichtigungen</translation>
     </message>
     <message>
         <source>Notifications:</source>
-        <translation type="unfinished"></translation>
+        <translation>Benachrichtigungen:</translation>
     </message>
     <message>
         <source>Muted chats never notify. Mute a chat from its menu.</source>
-        <translation type="unfinished"></translation>
+        <translation>Stummgeschaltete Chats benachrichtigen nie. Stummschalten geht im Menü des Chats.</translation>
     </message>
     <message>
         <source>Username:</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzername:</translation>
     </message>
     <message>
         <source>Server:</source>
-        <translation type="unfinished"></translation>
+        <translation>Server:</translation>
     </message>
     <message>
         <source>This device:</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Gerät:</translation>
     </message>
     <message>
         <source>#%1</source>
-        <translation type="unfinished"></translation>
+        <translation>#%1</translation>
     </message>
     <message>
         <source>Profile folder:</source>
-        <translation type="unfinished"></translation>
+        <translation>Profilordner:</translation>
     </message>
     <message>
         <source>Who sees my last seen and online status</source>
-        <translation type="unfinished"></translation>
+        <translation>Wer meinen Online-Status und „zuletzt online“ sieht</translation>
     </message>
     <message>
         <source>Everyone</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle</translation>
     </message>
     <message>
         <source>My contacts</source>
-        <translation type="unfinished"></translation>
+        <translation>Meine Kontakte</translation>
     </message>
     <message>
         <source>Nobody</source>
-        <translation type="unfinished"></translation>
+        <translation>Niemand</translation>
     </message>
     <message>
         <source>Last seen &amp;&amp; online:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zuletzt &amp;&amp; online:</translation>
     </message>
     <message>
         <source>If you hide yours, you cannot see other people&apos;s either.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wenn du deinen verbirgst, siehst du auch den der anderen nicht.</translation>
     </message>
     <message>
         <source>Not available offline.</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline nicht verfügbar.</translation>
     </message>
     <message>
         <source>Saving…</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichere …</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeichert.</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht gespeichert: %1</translation>
     </message>
     <message>
         <source>My devices</source>
-        <translation type="unfinished"></translation>
+        <translation>Meine Geräte</translation>
     </message>
     <message>
         <source>Log out this device</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Gerät abmelden</translation>
     </message>
     <message>
         <source>Log out the selected device</source>
-        <translation type="unfinished"></translation>
+        <translation>Das ausgewählte Gerät abmelden</translation>
     </message>
     <message>
         <source>Log out device</source>
-        <translation type="unfinished"></translation>
+        <translation>Gerät abmelden</translation>
     </message>
     <message>
         <source>Log out “%1”? It has to log in again to use this account.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ abmelden? Es muss sich neu anmelden, um dieses Konto zu nutzen.</translation>
     </message>
     <message>
         <source>Not logged out: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht abgemeldet: %1</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Lade …</translation>
     </message>
     <message>
         <source>Device #%1</source>
-        <translation type="unfinished"></translation>
+        <translation>Gerät #%1</translation>
     </message>
     <message>
         <source>this device</source>
-        <translation type="unfinished"></translation>
+        <translation>dieses Gerät</translation>
     </message>
     <message>
         <source>online</source>
-        <translation type="unfinished"></translation>
+        <translation>online</translation>
     </message>
 </context>
 </TS>

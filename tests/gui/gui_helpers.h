@@ -10,6 +10,7 @@
 #include "views/first_run_page.h"
 #include "views/main_window.h"
 
+#include "core/store/local_store.h"
 #include "core/store/secret_store.h"
 
 #include <QDir>
@@ -51,7 +52,14 @@ struct Device {
     void type(const QString &text, bool enter = true) {
         auto *editor = conversation()->composer()->editor();
         editor->setFocus();
-        QTest::keyClicks(editor, text);
+        // QTest types ASCII only; other text arrives as if pasted.
+        bool ascii = true;
+        for (QChar c : text)
+            ascii = ascii && c.unicode() < 128;
+        if (ascii)
+            QTest::keyClicks(editor, text);
+        else
+            editor->insertPlainText(text);
         if (enter)
             QTest::keyClick(editor, Qt::Key_Return);
     }

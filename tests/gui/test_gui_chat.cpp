@@ -13,6 +13,7 @@
 
 #include <QApplication>
 #include <QListView>
+#include <QListWidget>
 #include <QTemporaryDir>
 
 using namespace tidings;
@@ -41,14 +42,14 @@ class TestGuiChat : public QObject {
         QTRY_VERIFY(d.session->client()->isAuthenticated());
     }
 
-    quint64 openDirect(Device &d, const QString &peer) {
+    void openDirect(Device &d, const QString &peer, quint64 *id) {
         ui::NewChatDialog dialog(d.session.get(), ui::NewChatDialog::Mode::Direct);
         QObject::connect(&dialog, &ui::NewChatDialog::chatReady, d.window.get(),
                          [&d](quint64 id) { d.window->openChat(id); });
         dialog.nameEdit()->setText(peer);
         dialog.submit();
         QTRY_VERIFY_WITH_TIMEOUT(dialog.conversationId() != 0, 10000);
-        return dialog.conversationId();
+        *id = dialog.conversationId();
     }
 
 private slots:
@@ -93,7 +94,9 @@ private slots:
             again.window->firstRun()->errorText().contains(QStringLiteral("already taken")), 10000);
         again.close();
 
-        const quint64 conv = openDirect(m_alice, QStringLiteral("bob"));
+        quint64 conv = 0;
+        openDirect(m_alice, QStringLiteral("bob"), &conv);
+        QVERIFY(conv != 0);
         QCOMPARE(m_alice.conversation()->conversationId(), conv);
         QCOMPARE(m_alice.conversation()->title(), QStringLiteral("bob"));
         m_alice.type(QStringLiteral("Hello Bob"));
@@ -180,7 +183,8 @@ private slots:
     }
 
     void outboxSurvivesRestartWhileOffline() {
-        const quint64 conv = m_alice.session->store()->conversationWithPeer("bob")->value().id;
+        const quint64 conv =
+            m_alice.session->store()->conversationWithPeer(QStringLiteral("bob"))->value().id;
         m_alice.window->openChat(conv);
         m_server->stop();
         QTRY_VERIFY_WITH_TIMEOUT(!m_alice.session->client()->isAuthenticated(), 10000);

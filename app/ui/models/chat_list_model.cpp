@@ -199,3 +199,12 @@ bool ChatListModel::isPinned(quint64 conversationId) const {
 }
 
 } // namespace tidings::ui
+
+namespace tidings::ui {
+
+bool ChatListModel::isGroup(quint64 conversationId) const {
+    const int row = rowOf(conversationId);
+    return row >= 0 && m_rows.at(row).conversation.isGroup();
+}
+
+} // namespace tidings::ui

@@ -51,6 +51,7 @@ public:
     int totalUnread(bool includeMuted = false) const;
     bool isMuted(quint64 conversationId) const;
     bool isPinned(quint64 conversationId) const;
+    bool isGroup(quint64 conversationId) const;
 
 private:
     struct Row {

@@ -89,9 +89,7 @@ void Notifier::onIncoming(quint64 conversationId, const client::MessageRecord &m
     m_lastConversation = conversationId;
     ++m_shown;
     const QString title = m_chats->titleOf(conversationId);
-    const bool group =
-        m_chats->data(m_chats->index(m_chats->rowOf(conversationId)), ChatListModel::IsGroupRole)
-            .toBool();
+    const bool group = m_chats->isGroup(conversationId);
     const QString body =
         group ? tr("%1: %2").arg(message.senderUsername, message.text) : message.text;
     if (m_tray)
