@@ -75,10 +75,7 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     connect(session->client(), &client::Client::typingChanged, this,
             [this](const client::TypingEvent &e) {
                 const auto typers = m_session->client()->typing()->typers(e.conversationId);
-                const bool group = m_chats
-                                       ->data(m_chats->index(m_chats->rowOf(e.conversationId)),
-                                              ChatListModel::IsGroupRole)
-                                       .toBool();
+                const bool group = m_chats->isGroup(e.conversationId);
                 QString text;
                 if (typers.size() == 1)
                     text = group ? tr("%1 is typing…").arg(typers.first().username) : tr("typing…");

@@ -1,0 +1,67 @@
+// tidings-screenshots PROFILE SERVER OUTDIR THEME CHAT GROUP QUERY: opens the desktop client on a
+// profile (run it under Xvfb for real fonts) and saves docs/screenshots-style PNGs of the chat
+// list with a conversation, a group with its info panel, search results and the first-run page.
+#include "look.h"
+#include "secrets_setup.h"
+#include "session.h"
+#include "views/chat_list_panel.h"
+#include "views/conversation_view.h"
+#include "views/main_window.h"
+
+#include "core/store/secret_store.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QLineEdit>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tidings;
+
+namespace {
+void settle(int ms) {
+    QTest::qWait(ms);
+}
+bool save(QWidget *w, const QString &path) {
+    settle(300);
+    return w->grab().save(path);
+}
+} // namespace
+
+int main(int argc, char *argv[]) {
+    QApplication app(argc, argv);
+    const QStringList a = app.arguments();
+    if (a.size() < 8) {
+        qWarning("usage: tidings-screenshots PROFILE SERVER OUTDIR THEME CHAT GROUP QUERY");
+        return 2;
+    }
+    const QString outDir = a.at(3), theme = a.at(4);
+    QDir().mkpath(outDir);
+    ui::applyTheme(&app, ui::themeFromString(theme));
+    auto secrets = ui::chooseSecretStore(a.at(1), 1000);
+    auto session = ui::Session::open(a.at(1), std::move(secrets.store));
+    if (!session)
+        return 1;
+    ui::MainWindow window(session->get(), a.at(2));
+    window.resize(1200, 760);
+    window.show();
+    settle(2500); // connect and catch up
+    window.openChatNamed(a.at(5));
+    bool ok = save(&window, QStringLiteral("%1/chat-%2.png").arg(outDir, theme));
+    window.openChatNamed(a.at(6));
+    window.conversation()->setInfoVisible(true);
+    settle(800);
+    ok = save(&window, QStringLiteral("%1/group-%2.png").arg(outDir, theme)) && ok;
+    window.conversation()->setInfoVisible(false);
+    window.chatPanel()->searchField()->setText(a.at(7));
+    window.chatPanel()->searchNow();
+    ok = save(&window, QStringLiteral("%1/search-%2.png").arg(outDir, theme)) && ok;
+
+    QTemporaryDir empty;
+    auto fresh = ui::Session::open(empty.path(), std::make_unique<client::MemorySecretStore>());
+    ui::MainWindow first(fresh->get(), a.at(2));
+    first.resize(1200, 760);
+    first.show();
+    ok = save(&first, QStringLiteral("%1/first-run-%2.png").arg(outDir, theme)) && ok;
+    return ok ? 0 : 1;
+}
