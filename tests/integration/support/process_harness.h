@@ -1,0 +1,48 @@
+#pragma once
+// Real processes for end-to-end tests: tidingsd on a PgFixture database and tidings-cli runs
+// (the binaries come from TIDINGSD_BIN / TIDINGS_CLI_BIN, set by CTest).
+#include <QByteArray>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace tidings::test {
+
+class ProcessHarness {
+public:
+    //! `databaseConninfo`: from PgFixture::createDatabase().
+    explicit ProcessHarness(QString databaseConninfo);
+    ~ProcessHarness();
+
+    static bool binariesKnown();
+    bool startServer();
+    void killServer();     //!< SIGKILL
+    void stopServer();     //!< SIGTERM
+    QString url() const;
+
+    struct Run {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+        //! Each non-empty stdout line parsed as JSON.
+        QList<QJsonObject> lines() const;
+    };
+    //! Runs tidings-cli with --profile DIR/<profile> to completion.
+    Run cli(const QString &profile, const QStringList &args, const QByteArray &stdinData = {},
+            int timeoutMs = 120000);
+    //! Starts tidings-cli without waiting (the caller owns the process).
+    std::unique_ptr<QProcess> startCli(const QString &profile, const QStringList &args);
+
+    QString path(const QString &name) const { return m_tmp.filePath(name); }
+
+private:
+    QString m_db;
+    QTemporaryDir m_tmp;
+    quint16 m_port = 0;
+    std::unique_ptr<QProcess> m_server;
+};
+
+} // namespace tidings::test

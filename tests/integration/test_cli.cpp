@@ -1,0 +1,149 @@
+// tidings-cli end to end against a real tidingsd process: the commands of the groups,
+// multi-device, presence and contacts issue, their JSON output and their exit codes.
+#include "support/pg_fixture.h"
+#include "support/process_harness.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace tidings::test;
+
+class TestCli : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ProcessHarness> m_proc;
+
+    ProcessHarness::Run cli(const QString &profile, const QStringList &args,
+                            const QByteArray &in = {})
+    {
+        return m_proc->cli(profile, args, in);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(ProcessHarness::binariesKnown(), "run through ctest");
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        m_proc = std::make_unique<ProcessHarness>(m_pg.createDatabase());
+        QVERIFY(m_proc->startServer());
+        for (const char *u : {"alice", "bob", "carol", "dave"})
+            QCOMPARE(cli(u, {"--server", m_proc->url(), "register", u}, "password-123\n").exitCode,
+                     0);
+        // alice on a second device
+        QCOMPARE(cli("alice2", {"--server", m_proc->url(), "login", "alice"}, "password-123\n")
+                     .exitCode,
+                 0);
+    }
+    void cleanupTestCase() { m_proc.reset(); }
+
+    void groupsEndToEnd()
+    {
+        auto created = cli("alice", {"group", "create", "Team", "bob", "carol"});
+        QCOMPARE(created.exitCode, 0);
+        const QJsonObject g = created.lines().value(0);
+        const QString group = QString::number(g.value("group").toInteger());
+        QVERIFY(group.toLongLong() > 0);
+        QCOMPARE(g.value("name").toString(), QString("Team"));
+        QCOMPARE(g.value("members").toArray().size(), 3);
+
+        QCOMPARE(cli("alice", {"send", "--group", group, "hello team"}).exitCode, 0);
+        // A non-admin may not add; the error is typed and the exit status says so.
+        auto refused = cli("bob", {"group", "add", group, "dave"});
+        QCOMPARE(refused.exitCode, 3);
+        QVERIFY2(refused.err.contains("NOT_ADMIN"), refused.err.constData());
+        QCOMPARE(cli("alice", {"group", "add", group, "dave"}).exitCode, 0);
+        QCOMPARE(cli("alice", {"group", "promote", group, "bob"}).exitCode, 0);
+        QCOMPARE(cli("bob", {"group", "remove", group, "carol"}).exitCode, 0);
+
+        // bob sees the whole story in order: created, the message, added, promoted, removed.
+        auto got = cli("bob", {"receive", "--until-count", "5", "--wait-ms", "5000"});
+        QCOMPARE(got.exitCode, 0);
+        const auto lines = got.lines();
+        QCOMPARE(lines.size(), 5);
+        QCOMPARE(lines[0].value("event").toString(), QString("created"));
+        QCOMPARE(lines[1].value("text").toString(), QString("hello team"));
+        QCOMPARE(lines[1].value("from").toString(), QString("alice"));
+        QCOMPARE(QString::number(lines[1].value("group").toInteger()), group);
+        QCOMPARE(lines[2].value("event").toString(), QString("member_added"));
+        QCOMPARE(lines[2].value("target").toString(), QString("dave"));
+        QCOMPARE(lines[3].value("event").toString(), QString("admin_granted"));
+        QCOMPARE(lines[4].value("event").toString(), QString("member_removed"));
+        for (int i = 1; i < lines.size(); ++i)
+            QVERIFY(lines[i].value("seq").toInteger() > lines[i - 1].value("seq").toInteger());
+
+        // carol is out: cannot send any more.
+        auto out = cli("carol", {"send", "--group", group, "let me in"});
+        QCOMPARE(out.exitCode, 3);
+        QVERIFY(out.err.contains("NOT_MEMBER"));
+
+        auto info = cli("dave", {"group", "info", group});
+        QCOMPARE(info.exitCode, 0);
+        QCOMPARE(info.lines().value(0).value("members").toArray().size(), 3);
+        auto readers = cli("alice", {"readers", group, QString::number(lines[1].value("seq").toInteger())});
+        QCOMPARE(readers.exitCode, 0);
+        QVERIFY(readers.lines().value(0).value("recipients").toInt() >= 2);
+    }
+
+    void multiDeviceAndRevoke()
+    {
+        QCOMPARE(cli("alice", {"send", "dave", "from device one"}).exitCode, 0);
+        // alice's other device shows her own message too.
+        auto mine = cli("alice2", {"receive", "--wait-ms", "3000"});
+        QCOMPARE(mine.exitCode, 0);
+        bool seen = false;
+        for (const auto &l : mine.lines())
+            seen = seen || (l.value("text").toString() == "from device one" &&
+                            l.value("from").toString() == "alice");
+        QVERIFY2(seen, mine.out.constData());
+
+        auto devices = cli("alice", {"devices"});
+        QCOMPARE(devices.exitCode, 0);
+        QCOMPARE(devices.lines().size(), 2);
+        qint64 other = 0;
+        for (const auto &d : devices.lines())
+            if (!d.value("current").toBool())
+                other = d.value("device_id").toInteger();
+        QVERIFY(other > 0);
+        QCOMPARE(cli("alice", {"devices", "revoke", QString::number(other)}).exitCode, 0);
+        auto cut = cli("alice2", {"receive", "--wait-ms", "1000"});
+        QCOMPARE(cut.exitCode, 3);
+        QVERIFY2(cut.err.contains("BAD_TOKEN"), cut.err.constData());
+    }
+
+    void presencePrivacyAndBlocking()
+    {
+        auto p = cli("bob", {"presence", "carol"});
+        QCOMPARE(p.exitCode, 0);
+        QCOMPARE(p.lines().value(0).value("visible").toBool(), true);
+        QCOMPARE(p.lines().value(0).value("online").toBool(), false); // carol is not connected
+        QCOMPARE(cli("carol", {"privacy", "last-seen", "nobody"}).exitCode, 0);
+        QCOMPARE(cli("bob", {"presence", "carol"}).lines().value(0).value("visible").toBool(), false);
+        QCOMPARE(cli("carol", {"privacy", "last-seen", "contacts"}).exitCode, 0);
+        QCOMPARE(cli("carol", {"contacts", "add", "bob"}).exitCode, 0);
+        QCOMPARE(cli("bob", {"presence", "carol"}).lines().value(0).value("visible").toBool(), true);
+        QCOMPARE(cli("dave", {"presence", "carol"}).lines().value(0).value("visible").toBool(), false);
+
+        QCOMPARE(cli("carol", {"block", "dave"}).exitCode, 0);
+        auto blocked = cli("dave", {"send", "carol", "hi?"});
+        QCOMPARE(blocked.exitCode, 3);
+        QVERIFY(blocked.err.contains("FORBIDDEN"));
+        QCOMPARE(cli("carol", {"unblock", "dave"}).exitCode, 0);
+        QCOMPARE(cli("dave", {"send", "carol", "hi!"}).exitCode, 0);
+    }
+
+    void typingReachesAConnectedPeer()
+    {
+        auto watcher = m_proc->startCli("bob", {"receive", "--typing", "--wait-ms", "4000"});
+        QTest::qWait(1500); // bob is connected
+        QCOMPARE(cli("alice", {"typing", "bob"}).exitCode, 0);
+        QVERIFY(watcher->waitForFinished(20000));
+        bool typing = false;
+        for (const QByteArray &l : watcher->readAllStandardOutput().split('\n'))
+            typing = typing || (l.contains("\"typing\":true") && l.contains("alice"));
+        QVERIFY(typing);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
