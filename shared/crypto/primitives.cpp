@@ -83,6 +83,20 @@ Result<X25519KeyPair> X25519KeyPair::fromSecret(SecretBytes secret) {
     return kp;
 }
 
+bool isCanonicalX25519Public(const QByteArray &publicKey) {
+    if (std::size_t(publicKey.size()) != crypto_scalarmult_BYTES)
+        return false;
+    const auto *p = reinterpret_cast<const std::uint8_t *>(publicKey.constData());
+    if (p[31] & 0x80)
+        return false;
+    if (p[31] != 0x7f || p[0] < 0xed)
+        return true;
+    for (int i = 1; i < 31; ++i)
+        if (p[i] != 0xff)
+            return true;
+    return false; // 2^255 - 19 <= u < 2^255
+}
+
 Result<SecretBytes> x25519(const SecretBytes &secret, const QByteArray &publicKey) {
     ensureSodium();
     if (secret.size() != crypto_scalarmult_SCALARBYTES ||

@@ -52,6 +52,10 @@ struct X25519KeyPair {
     static Result<X25519KeyPair> fromSecret(SecretBytes secret);
     X25519KeyPair clone() const { return {publicKey, secretKey.clone()}; }
 };
+//! A received X25519 public key must be canonical: top bit clear and u < 2^255 - 19. X25519
+//! ignores the top bit, so without this check two encodings give the same DH and a replayed
+//! first message with one bit flipped in EK would slip past a replay cache keyed on EK.
+bool isCanonicalX25519Public(const QByteArray &publicKey);
 //! DH(secret, public). Rejects a wrong length and a low-order public key (all-zero output).
 Result<SecretBytes> x25519(const SecretBytes &secret, const QByteArray &publicKey);
 

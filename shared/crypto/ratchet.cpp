@@ -49,6 +49,8 @@ Result<RatchetHeader> peekRatchetHeader(const QByteArray &message) {
     h.dh = r.getRaw(kKeySize);
     h.pn = r.getU32();
     h.n = r.getU32();
+    if (!isCanonicalX25519Public(h.dh))
+        return makeError(CryptoError::BadKey, QStringLiteral("non-canonical ratchet key"));
     return h;
 }
 

@@ -169,8 +169,9 @@ Result<X3dhInitiation> x3dhInitiate(const DeviceKeys &self, const PreKeyBundle &
 Result<X3dhResponse> x3dhRespond(const DeviceKeys &self, const SignedPreKey &spk,
                                  const OneTimePreKey *opk, const DeviceIdentity &initiator,
                                  const QByteArray &initiatorEphemeral) {
-    if (!isKey(initiator.dik) || !isKey(initiator.dsk) || !isKey(initiatorEphemeral))
-        return makeError(CryptoError::Malformed, QStringLiteral("initiator key sizes"));
+    if (!isKey(initiator.dsk) || !isCanonicalX25519Public(initiator.dik) ||
+        !isCanonicalX25519Public(initiatorEphemeral))
+        return makeError(CryptoError::BadKey, QStringLiteral("initiator keys"));
     auto sk = x3dhSecretResponder(
         self.dik.secretKey, spk.key.secretKey, opk ? &opk->key.secretKey : nullptr, initiator.dik,
         initiatorEphemeral, BytesView(kX3dhInfo, sizeof kX3dhInfo - 1), kKeySize);
@@ -215,6 +216,8 @@ Result<PreKeyMessage> PreKeyMessage::decode(const QByteArray &bytes) {
     m.ratchetMessage = r.getBlob(kMaxRatchetMessage);
     if (!r.ok() || !r.atEnd())
         return makeError(CryptoError::Malformed, QStringLiteral("prekey message"));
+    if (!isCanonicalX25519Public(m.ephemeral) || !isCanonicalX25519Public(m.initiator.dik))
+        return makeError(CryptoError::BadKey, QStringLiteral("non-canonical X25519 key"));
     return m;
 }
 

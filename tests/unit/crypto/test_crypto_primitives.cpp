@@ -146,6 +146,17 @@ void TestCryptoPrimitives::x25519RejectsLowOrderPoints() {
         QCOMPARE(cryptoErrorOf(r.error()), CryptoError::LowOrderPoint);
     }
     QCOMPARE(cryptoErrorOf(x25519(kp.secretKey, QByteArray(31, 9)).error()), CryptoError::BadKey);
+    // Non-canonical encodings (top bit set, or u >= p) are refused at every parser.
+    QVERIFY(isCanonicalX25519Public(kp.publicKey));
+    QByteArray high = kp.publicKey;
+    high[31] = char(high[31] | 0x80);
+    QVERIFY(!isCanonicalX25519Public(high));
+    QVERIFY(!isCanonicalX25519Public(
+        hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")));
+    QVERIFY(!isCanonicalX25519Public(
+        hex("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")));
+    QVERIFY(isCanonicalX25519Public(
+        hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")));
 }
 
 void TestCryptoPrimitives::ed25519SignVerifyAndTamper() {
