@@ -57,8 +57,10 @@ quint16 Server::port() const { return m_gateway ? m_gateway->port() : 0; }
 
 void Server::start()
 {
+    // Failures count only while starting: once serving, lost connections are retried with
+    // backoff (requests fail with INTERNAL meanwhile and clients resend).
     auto fail = [this](const QString &msg) {
-        if (m_failed)
+        if (m_failed || m_started)
             return;
         m_failed = true;
         emit failed(msg);
@@ -86,7 +88,7 @@ void Server::migrate()
                 return;
             }
             connect(m_pool, &PgPool::failed, this, [this](const QString &msg) {
-                if (!m_failed) {
+                if (!m_failed && !m_started) {
                     m_failed = true;
                     emit failed(QStringLiteral("database: ") + msg);
                 }
@@ -108,6 +110,7 @@ void Server::listen()
                         .arg(error));
         return;
     }
+    m_started = true;
     m_maintenance->start(m_config.maintenanceIntervalMs);
     emit started(m_gateway->port());
 }

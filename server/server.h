@@ -66,6 +66,7 @@ private:
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;
+    bool m_started = false;
 };
 
 } // namespace tidings::server

@@ -280,7 +280,10 @@ void ReceiveCommand::complete() {
                   QStringLiteral("received %1 of %2 messages").arg(m_printed).arg(m_untilCount)});
         return;
     }
-    if (!m_everAuthenticated && m_untilCount != 0) {
+    // Reaching --until-count from messages an earlier command stored counts as success even
+    // before this run authenticated; otherwise a run that never reached the server failed.
+    const bool satisfied = m_untilCount > 0 && m_printed >= m_untilCount;
+    if (!m_everAuthenticated && m_untilCount != 0 && !satisfied) {
         fail(Error{ErrorCode::Network, QStringLiteral("could not reach the server")});
         return;
     }

@@ -113,6 +113,7 @@ Status EmbeddedPostgres::start()
                           QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     if (auto s = prepareOwnership(); !s)
         return s;
+    QFile::setPermissions(dir.filePath("run"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     const QString pgdata = dir.filePath("pgdata");
     const QString bin = m_opt.binDir;
     if (!QFileInfo::exists(pgdata + "/PG_VERSION")) {
@@ -125,7 +126,11 @@ Status EmbeddedPostgres::start()
             return s;
     }
     // A stale postmaster.pid from a killed server: pg_ctl handles it when the pid is gone.
-    QString opts = QStringLiteral("-p %1 -k %2 -c listen_addresses=''").arg(kPort).arg(socketDir());
+    // Unix socket only, and only for its owner: with trust authentication, any local account
+    // that can reach the socket would be a database superuser.
+    QString opts = QStringLiteral("-p %1 -k %2 -c listen_addresses='' -c unix_socket_permissions=0700")
+                       .arg(kPort)
+                       .arg(socketDir());
     for (const auto &setting : m_opt.extraSettings)
         opts += QStringLiteral(" -c ") + setting;
     if (auto s = run(bin + "/pg_ctl",

@@ -143,7 +143,15 @@ void GroupService::change(Session *session, quint64 requestId, const wire::Group
                                 return guard->sendError(
                                     requestId,
                                     Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
-                            applyChange(guard, requestId, userId, req, quint64(r.int64(0, 0)));
+                            const quint64 target = quint64(r.int64(0, 0));
+                            if (req.action() == A::ACTION_REMOVE && target == userId) {
+                                // Removing oneself is leaving (with the admin hand-over).
+                                auto leave = req;
+                                leave.set_action(A::ACTION_LEAVE);
+                                applyChange(guard, requestId, userId, leave, 0);
+                                return;
+                            }
+                            applyChange(guard, requestId, userId, req, target);
                         });
 }
 
@@ -267,9 +275,10 @@ void GroupService::readers(Session *session, quint64 requestId, const wire::Read
     const quint64 conv = req.conversation_id();
     const quint64 seq = req.seq();
     m_pool->forKey(conv)->exec(
+        // Members who joined after the message never got it: they are not its recipients.
         PgQuery{"SELECT m.user_id, u.username, m.role, m.delivered_seq, m.read_seq, "
                 "(SELECT sender_user_id FROM messages WHERE conversation_id = $1 AND seq = $2 "
-                " LIMIT 1) FROM members m JOIN users u ON u.id = m.user_id "
+                " LIMIT 1), m.joined_seq < $2 FROM members m JOIN users u ON u.id = m.user_id "
                 "WHERE m.conversation_id = $1 ORDER BY m.joined_at, m.user_id",
                 {},
                 {}}
@@ -292,7 +301,7 @@ void GroupService::readers(Session *session, quint64 requestId, const wire::Read
             quint32 recipients = 0, delivered = 0, read = 0;
             for (int i = 0; i < r.rows(); ++i) {
                 const quint64 user = quint64(r.int64(i, 0));
-                if (user == sender)
+                if (user == sender || !r.boolean(i, 6))
                     continue;
                 ++recipients;
                 auto *m = rr->add_members();

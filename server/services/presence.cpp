@@ -103,7 +103,9 @@ void PresenceService::subscribe(Session *session, quint64 requestId,
     for (const auto &u : req.usernames())
         names.push_back(protocol::normalizeUsername(QString::fromStdString(u)).toUtf8());
     auto apply = [this, guard, requestId](std::vector<Watch> watches) {
-        if (!guard)
+        // A closed session is already forgotten here; re-adding it would leave a dangling
+        // pointer once it is deleted.
+        if (!guard || guard->state() == Session::State::Closing)
             return;
         // Replace this connection's subscription set.
         for (auto it = m_watches[guard].cbegin(); it != m_watches[guard].cend(); ++it)
@@ -144,7 +146,10 @@ void PresenceService::broadcastState(quint64 userId, bool online, qint64 lastSee
 {
     const auto viewers = m_watchers.value(userId);
     for (Session *viewer : viewers) {
-        auto &w = m_watches[viewer][userId];
+        auto mine = m_watches.find(viewer);
+        if (mine == m_watches.end() || !mine->contains(userId))
+            continue;
+        auto &w = (*mine)[userId];
         w.online = online;
         if (!online)
             w.lastSeenMs = lastSeenMs;
@@ -190,9 +195,10 @@ void PresenceService::refresh(quint64 userId)
     for (Session *viewer : m_watchers.value(userId)) {
         QPointer<Session> guard(viewer);
         evaluate(viewer->userId(), {}, {userId}, [this, guard, userId](Result<std::vector<Watch>> r) {
-            if (!guard || !r || r->empty() || !m_watches[guard].contains(userId))
+            auto mine = m_watches.find(guard);
+            if (!guard || !r || r->empty() || mine == m_watches.end() || !mine->contains(userId))
                 return;
-            auto &old = m_watches[guard][userId];
+            auto &old = (*mine)[userId];
             const Watch w = r->front();
             if (w.visible != old.visible) {
                 old = w;
@@ -204,17 +210,19 @@ void PresenceService::refresh(quint64 userId)
     for (Session *mine : m_router->sessionsOfUser(userId)) {
         QPointer<Session> guard(mine);
         std::vector<quint64> targets;
-        for (auto it = m_watches[mine].cbegin(); it != m_watches[mine].cend(); ++it)
+        const auto watched = m_watches.value(mine);
+        for (auto it = watched.cbegin(); it != watched.cend(); ++it)
             targets.push_back(it.key());
         if (targets.empty())
             continue;
         evaluate(userId, {}, targets, [this, guard](Result<std::vector<Watch>> r) {
-            if (!guard || !r)
+            auto mine = m_watches.find(guard);
+            if (!guard || !r || mine == m_watches.end())
                 return;
             for (const auto &w : *r) {
-                if (!m_watches[guard].contains(w.target))
+                if (!mine->contains(w.target))
                     continue;
-                auto &old = m_watches[guard][w.target];
+                auto &old = (*mine)[w.target];
                 if (w.visible != old.visible) {
                     old = w;
                     pushChange(guard, w);

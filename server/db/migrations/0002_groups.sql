@@ -58,9 +58,11 @@ stored_before AS (
                      AND d.conversation_id = f.conv
 ),
 -- In a 1:1 conversation, the other member may have blocked the sender.
+-- Only a member learns of the block (an outsider gets "not a member" as always).
 blocked AS (
     SELECT f.idx FROM firsts f
     JOIN conversations c ON c.id = f.conv AND c.kind = 1
+    JOIN members me ON me.conversation_id = f.conv AND me.user_id = f.user_id
     JOIN members m ON m.conversation_id = f.conv AND m.user_id <> f.user_id
     JOIN blocks b ON b.owner_id = m.user_id AND b.blocked_id = f.user_id
 ),
@@ -241,8 +243,12 @@ BEGIN
             RETURN QUERY SELECT 4, 0::bigint; RETURN;
         END IF;
         -- Joined after everything so far: the new member sees its own "added" event onwards.
-        INSERT INTO members (conversation_id, user_id, role, joined_seq, joined_at)
-        SELECT p_conv, p_target, 0, c.last_seq, p_now FROM conversations c WHERE c.id = p_conv;
+        -- Its cursors start at its join: it never gets the earlier messages, so it must not
+        -- hold back the group's ticks for them.
+        INSERT INTO members (conversation_id, user_id, role, joined_seq, joined_at,
+                             delivered_seq, read_seq)
+        SELECT p_conv, p_target, 0, c.last_seq, p_now, c.last_seq, c.last_seq
+        FROM conversations c WHERE c.id = p_conv;
         v_seq := tidings_add_event(p_conv, p_actor, 1, p_target, NULL, p_now);
         RETURN QUERY SELECT 0, v_seq; RETURN;
     END IF;
