@@ -154,6 +154,9 @@ private slots:
                      .value(0),
                  QString("1"));
         QVERIFY(!presenceOf(*pest, b).visible());
+        // An outsider learns nothing about the block: "not a member", as for any conversation.
+        auto outsider = user(name("outsider"));
+        QCOMPARE(code(outsider->send(conv, "peek")), wire::ERROR_NOT_MEMBER);
         // The blocker can still write (and sees the pest's presence).
         QVERIFY(blocker->send(conv, "b-says")->has_send_ack());
         F list;

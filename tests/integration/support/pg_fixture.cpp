@@ -30,6 +30,13 @@ QString PgFixture::start()
     return s ? QString() : s.error().detail;
 }
 
+QString PgFixture::restart()
+{
+    m_pg->stop();
+    auto s = m_pg->start();
+    return s ? QString() : s.error().detail;
+}
+
 QString PgFixture::createDatabase()
 {
     const QString name = QStringLiteral("t%1").arg(++m_next);

@@ -18,6 +18,8 @@ public:
 
     //! Starts the cluster; returns an error text or an empty string.
     QString start();
+    //! Stops and starts the cluster (the database "goes away" under a running server).
+    QString restart();
     //! Creates an empty database and returns its conninfo.
     QString createDatabase();
     //! Runs one SQL command (blocking; tests only) on a database and returns the first column
