@@ -31,24 +31,26 @@ SecretBytes hkdfExpand(BytesView prk, BytesView info, std::size_t length) {
     if (length == 0 || length > 255 * H || prk.size == 0)
         return {};
     SecretBytes okm(length);
-    SecretBytes block(H);
-    SecretBytes st(sizeof(crypto_auth_hmacsha256_state));
-    auto *state = reinterpret_cast<crypto_auth_hmacsha256_state *>(st.data());
-    if (!okm.data() || !block.data() || !state)
-        return {};
+    std::uint8_t block[H];
+    crypto_auth_hmacsha256_state state; // wiped below, see hmacSha256()
+    bool ok = okm.data() != nullptr;
     std::size_t done = 0;
-    for (std::uint8_t counter = 1; done < length; ++counter) {
+    for (std::uint8_t counter = 1; ok && done < length; ++counter) {
         // T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i)
-        if (crypto_auth_hmacsha256_init(state, prk.data, prk.size) != 0 ||
-            (counter > 1 && crypto_auth_hmacsha256_update(state, block.data(), H) != 0) ||
-            crypto_auth_hmacsha256_update(state, info.data, info.size) != 0 ||
-            crypto_auth_hmacsha256_update(state, &counter, 1) != 0 ||
-            crypto_auth_hmacsha256_final(state, block.data()) != 0)
-            return {};
+        ok = crypto_auth_hmacsha256_init(&state, prk.data, prk.size) == 0 &&
+             (counter == 1 || crypto_auth_hmacsha256_update(&state, block, H) == 0) &&
+             crypto_auth_hmacsha256_update(&state, info.data, info.size) == 0 &&
+             crypto_auth_hmacsha256_update(&state, &counter, 1) == 0 &&
+             crypto_auth_hmacsha256_final(&state, block) == 0;
         const std::size_t n = std::min(H, length - done);
-        std::memcpy(okm.data() + done, block.data(), n);
+        if (ok)
+            std::memcpy(okm.data() + done, block, n);
         done += n;
     }
+    sodium_memzero(&state, sizeof state);
+    sodium_memzero(block, sizeof block);
+    if (!ok)
+        return {};
     return okm;
 }
 

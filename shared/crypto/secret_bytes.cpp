@@ -3,9 +3,77 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 namespace tidings::crypto {
+
+namespace {
+
+// Secrets of up to 16 KiB (keys, chain keys, signing keys, message plaintexts) come from slabs
+// that are themselves sodium_malloc'd (mlock'd, excluded from core dumps, guard pages around each
+// slab), in power-of-two size classes, and are wiped slot by slot on release. One sodium_malloc
+// per secret costs several syscalls (mmap, mprotect, mlock, and the reverse on free) and made a
+// ratchet message several times slower than its cryptography; the pool keeps every property but
+// the per-secret guard pages and canary. Larger buffers, and anything made read-only, get their
+// own sodium_malloc allocation. Freed slots are kept for reuse (bounded by peak use).
+class SlotPool {
+public:
+    static constexpr std::size_t kMinSlot = 64;
+    static constexpr std::size_t kMaxSlot = 16 * 1024;
+    static constexpr int kClasses = 9; // 64 .. 16384
+
+    static SlotPool &instance() {
+        static SlotPool *pool = new SlotPool; // never destroyed: secrets may outlive statics
+        return *pool;
+    }
+    static int classOf(std::size_t size) {
+        int c = 0;
+        for (std::size_t s = kMinSlot; s < size; s <<= 1)
+            ++c;
+        return c;
+    }
+    static std::size_t slotSize(int cls) { return kMinSlot << cls; }
+
+    std::uint8_t *take(int cls) {
+        std::lock_guard lock(m_mutex);
+        std::vector<std::uint8_t *> &free = m_free[cls];
+        if (free.empty()) {
+            const std::size_t slot = slotSize(cls);
+            const std::size_t slab = std::max<std::size_t>(16 * 1024, 8 * slot);
+            auto *mem = static_cast<std::uint8_t *>(sodium_malloc(slab));
+            if (!mem)
+                return nullptr;
+            sodium_memzero(mem, slab);
+            m_slabs.push_back({mem, slab});
+            for (std::size_t off = slab; off >= slot; off -= slot)
+                free.push_back(mem + off - slot);
+        }
+        std::uint8_t *p = free.back();
+        free.pop_back();
+        return p;
+    }
+    void give(std::uint8_t *p, int cls) {
+        sodium_memzero(p, slotSize(cls));
+        std::lock_guard lock(m_mutex);
+        m_free[cls].push_back(p);
+    }
+    bool owns(const std::uint8_t *p) const {
+        std::lock_guard lock(m_mutex);
+        for (const auto &[mem, size] : m_slabs)
+            if (p >= mem && p < mem + size)
+                return true;
+        return false;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::vector<std::pair<std::uint8_t *, std::size_t>> m_slabs;
+    std::vector<std::uint8_t *> m_free[kClasses];
+};
+
+} // namespace
 
 bool ensureSodium() {
     // sodium_init() is thread-safe and returns 1 when already initialised.
@@ -16,7 +84,12 @@ bool ensureSodium() {
 SecretBytes::SecretBytes(std::size_t size) {
     if (size == 0 || !ensureSodium())
         return;
-    m_data = static_cast<std::uint8_t *>(sodium_malloc(size));
+    if (size <= SlotPool::kMaxSlot) {
+        m_data = SlotPool::instance().take(SlotPool::classOf(size));
+        m_pooled = m_data != nullptr;
+    } else {
+        m_data = static_cast<std::uint8_t *>(sodium_malloc(size));
+    }
     if (m_data) {
         m_size = size;
         sodium_memzero(m_data, size);
@@ -25,13 +98,15 @@ SecretBytes::SecretBytes(std::size_t size) {
 
 SecretBytes::SecretBytes(SecretBytes &&other) noexcept
     : m_data(std::exchange(other.m_data, nullptr))
-    , m_size(std::exchange(other.m_size, 0)) {}
+    , m_size(std::exchange(other.m_size, 0))
+    , m_pooled(std::exchange(other.m_pooled, false)) {}
 
 SecretBytes &SecretBytes::operator=(SecretBytes &&other) noexcept {
     if (this != &other) {
         clear();
         m_data = std::exchange(other.m_data, nullptr);
         m_size = std::exchange(other.m_size, 0);
+        m_pooled = std::exchange(other.m_pooled, false);
     }
     return *this;
 }
@@ -59,7 +134,9 @@ SecretBytes SecretBytes::clone() const {
 }
 
 void SecretBytes::clear() {
-    if (m_data) {
+    if (m_data && m_pooled) {
+        SlotPool::instance().give(m_data, SlotPool::classOf(m_size)); // wipes the slot
+    } else if (m_data) {
         // A read-only page would fault on the wipe: make it writable first.
         sodium_mprotect_readwrite(m_data);
         sodium_memzero(m_data, m_size);
@@ -67,14 +144,31 @@ void SecretBytes::clear() {
     }
     m_data = nullptr;
     m_size = 0;
+    m_pooled = false;
 }
 
 bool SecretBytes::makeReadOnly() {
-    return m_data && sodium_mprotect_readonly(m_data) == 0;
+    if (!m_data)
+        return false;
+    if (m_pooled) {
+        // Page protection needs an allocation of its own.
+        auto *own = static_cast<std::uint8_t *>(sodium_malloc(m_size));
+        if (!own)
+            return false;
+        std::memcpy(own, m_data, m_size);
+        SlotPool::instance().give(m_data, SlotPool::classOf(m_size));
+        m_data = own;
+        m_pooled = false;
+    }
+    return sodium_mprotect_readonly(m_data) == 0;
 }
 
 bool SecretBytes::makeReadWrite() {
-    return m_data && sodium_mprotect_readwrite(m_data) == 0;
+    return m_data && (m_pooled || sodium_mprotect_readwrite(m_data) == 0);
+}
+
+bool SecretBytes::isPooledForTest() const {
+    return m_pooled && SlotPool::instance().owns(m_data);
 }
 
 bool SecretBytes::equals(const SecretBytes &other) const {

@@ -1,9 +1,11 @@
 #pragma once
 // SecretBytes: the only container for secret key material in Tidings. Backed by sodium_malloc
-// (guard pages, canary, mlock'd where the OS allows), wiped with sodium_memzero and freed on
-// release. Move-only so no silent copies exist; clone() makes an explicit one. QByteArray and
-// std::string must never hold secrets: their implicit sharing and reallocation leave copies
-// behind that are never wiped.
+// memory (mlock'd where the OS allows, excluded from core dumps, guard pages), wiped with
+// sodium_memzero on release. Secrets of up to 16 KiB share sodium_malloc'd slabs (see
+// secret_bytes.cpp: one sodium_malloc per key is several syscalls); larger ones, and any made
+// read-only, get their own allocation with its own guard pages and canary. Move-only so no silent
+// copies exist; clone() makes an explicit one. QByteArray and std::string must never hold secrets:
+// their implicit sharing and reallocation leave copies behind that are never wiped.
 #include <QByteArray>
 
 #include <cstddef>
@@ -53,9 +55,12 @@ public:
     //! Grows to newSize keeping the contents (a new guarded allocation; the old one is wiped).
     bool resize(std::size_t newSize);
 
+    bool isPooledForTest() const;
+
 private:
     std::uint8_t *m_data = nullptr;
     std::size_t m_size = 0;
+    bool m_pooled = false;
 };
 
 //! Builds a secret blob piece by piece without passing through a QByteArray (session-state and

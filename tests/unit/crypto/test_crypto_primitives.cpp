@@ -221,6 +221,15 @@ void TestCryptoPrimitives::secretBytesMoveCloneWipe() {
     b.clear(); // wipes a read-only buffer without faulting
     QVERIFY(b.isEmpty());
     QVERIFY(SecretBytes::random(32).equals(SecretBytes::random(32)) == false);
+    // Small secrets come from the guarded slab pool; big ones and read-only ones stand alone.
+    SecretBytes small = SecretBytes::random(32);
+    QVERIFY(small.isPooledForTest());
+    QVERIFY(SecretBytes::random(1000).isPooledForTest());
+    QVERIFY(!SecretBytes::random(16 * 1024 + 1).isPooledForTest());
+    const SecretBytes copy = small.clone();
+    QVERIFY(small.makeReadOnly());
+    QVERIFY(!small.isPooledForTest());
+    QVERIFY(small.equals(copy));
     SecretBytes r = SecretBytes::fromRaw("abc", 3);
     QVERIFY(r.resize(64));
     QCOMPARE(QByteArray(r.constChar(), 3), QByteArray("abc"));
