@@ -99,10 +99,13 @@ Result<DeviceList> verifyDeviceList(const QByteArray &signedBlob, const QByteArr
     if (list->userId != expectedUserId)
         return makeError(CryptoError::IdentityMismatch,
                          QStringLiteral("device list of another user"));
-    if (list->version < newestSeenVersion)
+    if (list->version < newestSeenVersion) {
+        qCWarning(lcCrypto) << "device list rollback refused for user" << list->userId << "version"
+                            << list->version << "<" << newestSeenVersion;
         return makeError(
             CryptoError::Rollback,
             QStringLiteral("version %1 < %2").arg(list->version).arg(newestSeenVersion));
+    }
     return list;
 }
 

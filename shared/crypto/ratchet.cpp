@@ -213,8 +213,11 @@ Result<RatchetDecryption> RatchetSession::decryptOnCopy(const QByteArray &messag
 
 Result<SecretBytes> RatchetSession::decrypt(const QByteArray &message, qint64 nowSecs) {
     auto r = decryptOnCopy(message, nowSecs);
-    if (!r)
+    if (!r) {
+        // Error names only: never keys, plaintext or ciphertext.
+        qCDebug(lcCrypto) << "ratchet decrypt failed:" << r.error().detail;
         return r.error();
+    }
     *this = std::move(r->state);
     return std::move(r->plaintext);
 }
@@ -281,8 +284,11 @@ Result<RatchetSession> RatchetSession::deserialize(BytesView blob) {
     s.m_pn = r.getU32();
     s.m_ad = r.getBlob(kMaxAd);
     const quint32 count = r.getU32();
+    const auto zeroOrKey = [](std::size_t n) { return n == 0 || n == kKeySize; };
     if (!r.ok() || count > quint32(kMaxStoredSkipped) || s.m_rk.size() != kKeySize ||
-        s.m_dhs.secretKey.size() != kKeySize || s.m_dhs.publicKey.size() != qsizetype(kKeySize))
+        !zeroOrKey(std::size_t(s.m_dhr.size())) || !zeroOrKey(s.m_cks.size()) ||
+        !zeroOrKey(s.m_ckr.size()) || s.m_dhs.secretKey.size() != kKeySize ||
+        s.m_dhs.publicKey.size() != qsizetype(kKeySize))
         return makeError(CryptoError::Malformed, QStringLiteral("session state"));
     for (quint32 i = 0; i < count && r.ok(); ++i) {
         Skipped k;

@@ -240,8 +240,10 @@ Result<SenderKeyDecryption> SenderKeyReceiver::decryptOnCopy(const QByteArray &m
 
 Result<SecretBytes> SenderKeyReceiver::decrypt(const QByteArray &message, qint64 nowSecs) {
     auto r = decryptOnCopy(message, nowSecs);
-    if (!r)
+    if (!r) {
+        qCDebug(lcCrypto) << "sender key decrypt failed:" << r.error().detail;
         return r.error();
+    }
     *this = std::move(r->state);
     return std::move(r->plaintext);
 }

@@ -62,7 +62,11 @@ Result<SecretBytes> deriveSecret(const SecretBytes *dh[], int count, BytesView i
 } // namespace
 
 DeviceKeys DeviceKeys::generate(quint64 userId, quint64 deviceId) {
-    return {userId, deviceId, Ed25519KeyPair::generate(), X25519KeyPair::generate()};
+    DeviceKeys d{userId, deviceId, Ed25519KeyPair::generate(), X25519KeyPair::generate()};
+    // Long-lived: keep the pages read-only so a stray write faults instead of corrupting them.
+    d.dsk.secretKey.makeReadOnly();
+    d.dik.secretKey.makeReadOnly();
+    return d;
 }
 
 SignedPreKey SignedPreKey::generate(const Ed25519KeyPair &dsk, quint32 id) {

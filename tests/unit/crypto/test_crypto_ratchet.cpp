@@ -9,6 +9,7 @@
 #include "crypto/ratchet.h"
 
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTest>
 
 #include <algorithm>
@@ -80,6 +81,7 @@ private slots:
     void decryptOnCopyLeavesOriginal();
     void serializationRoundTrip();
     void headerEncryptionVersionReserved();
+    void persistBeforeSendNoKeyReuse();
 };
 
 // libsignal-protocol-c tests/test_ratchet.c test_chain_key_derivation_v3: message key seed =
@@ -375,6 +377,36 @@ void TestCryptoRatchet::headerEncryptionVersionReserved() {
     auto h = peekRatchetHeader(enc(p.alice, "y"));
     QVERIFY(h.ok());
     QCOMPARE(h->n, 1u);
+}
+
+// Fault injection at the library boundary: the client persists serialize() after encrypt() and
+// before sending. A crash between encrypt and persist, followed by a restore of the old state,
+// would reuse (DH, N) and its message key; the receiver then refuses the second message as a
+// duplicate instead of silently accepting a key reuse, and a correctly persisting sender never
+// produces the same (DH, N) twice.
+void TestCryptoRatchet::persistBeforeSendNoKeyReuse() {
+    Pair p = makePair();
+    QSet<QByteArray> headers;
+    SecretBytes persisted = p.alice.serialize();
+    for (int i = 0; i < 20; ++i) {
+        auto state = RatchetSession::deserialize(persisted); // "restart" from disk each time
+        QVERIFY(state.ok());
+        const QByteArray ct = enc(*state, "m" + QByteArray::number(i));
+        persisted = state->serialize(); // persist, then send
+        const QByteArray header = ct.mid(1, 40);
+        QVERIFY(!headers.contains(header));
+        headers.insert(header);
+        QCOMPARE(dec(p.bob, ct), "m" + QByteArray::number(i));
+    }
+    // The broken path: restoring a state from before a send reuses (DH, N) and the key.
+    auto stale = RatchetSession::deserialize(persisted);
+    RatchetSession fresh = stale->clone();
+    const QByteArray first = enc(*stale, "first");
+    const QByteArray reused = enc(fresh, "second, same key");
+    QCOMPARE(first.mid(1, 40), reused.mid(1, 40));
+    QVERIFY(first.mid(41, 24) != reused.mid(41, 24)); // random nonces: no keystream reuse
+    QCOMPARE(dec(p.bob, first), QByteArray("first"));
+    QCOMPARE(dec(p.bob, reused), QByteArray("ERR:DuplicateMessage"));
 }
 
 QTEST_GUILESS_MAIN(TestCryptoRatchet)
