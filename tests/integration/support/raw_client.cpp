@@ -1,11 +1,27 @@
 #include "raw_client.h"
 
+#include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QTest>
 #include <QTimer>
 
 namespace tidings::test {
+
+bool waitFor(const std::function<bool()> &predicate, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    QTimer tick; // wakes the loop now and then to check the deadline
+    tick.start(20);
+    while (!predicate()) {
+        if (deadline.hasExpired())
+            return false;
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    }
+    return true;
+}
 
 RawClient::RawClient(QUrl url, QObject *parent) : QObject(parent), m_url(std::move(url))
 {
@@ -16,12 +32,12 @@ RawClient::RawClient(QUrl url, QObject *parent) : QObject(parent), m_url(std::mo
 bool RawClient::connectNow(int timeoutMs)
 {
     m_socket.open(m_url);
-    return QTest::qWaitFor([this] { return isConnected(); }, timeoutMs);
+    return waitFor([this] { return isConnected(); }, timeoutMs);
 }
 
 bool RawClient::waitDisconnected(int timeoutMs)
 {
-    return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+    return waitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
                            timeoutMs);
 }
 
@@ -55,7 +71,7 @@ std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int tim
         frame.set_request_id(m_nextId++);
     const quint64 id = frame.request_id();
     sendFrame(frame);
-    if (!QTest::qWaitFor([&] { return m_responses.count(id) > 0 || !isConnected(); }, timeoutMs))
+    if (!waitFor([&] { return m_responses.count(id) > 0 || !isConnected(); }, timeoutMs))
         return std::nullopt;
     auto it = m_responses.find(id);
     if (it == m_responses.end())
@@ -73,7 +89,7 @@ std::vector<protocol::Frame> RawClient::pipeline(std::vector<protocol::Frame> fr
         ids.push_back(f.request_id());
         sendFrame(f);
     }
-    (void)QTest::qWaitFor(
+    (void)waitFor(
         [&] {
             for (quint64 id : ids)
                 if (!m_responses.count(id))
@@ -185,6 +201,10 @@ std::vector<wire::Message> RawClient::messagesIn(quint64 conv, bool eventsOnly) 
     for (const auto &m : messages)
         if (m.conversation_id() == conv && (!eventsOnly || m.has_system_event()))
             out.push_back(m);
+    // Pushes may arrive out of seq order (a system event is read back from the database before
+    // it is pushed, a message sent meanwhile may overtake it): clients order by seq.
+    std::sort(out.begin(), out.end(),
+              [](const wire::Message &a, const wire::Message &b) { return a.seq() < b.seq(); });
     return out;
 }
 
@@ -206,13 +226,13 @@ void RawClient::ackRead(quint64 conv, quint64 seq)
 
 bool RawClient::waitMessages(int n, int timeoutMs)
 {
-    return QTest::qWaitFor([&] { return int(messages.size()) >= n; }, timeoutMs);
+    return waitFor([&] { return int(messages.size()) >= n; }, timeoutMs);
 }
 
 std::optional<protocol::Frame> RawClient::waitPush(protocol::Frame::BodyCase type, int timeoutMs)
 {
     std::optional<protocol::Frame> found;
-    (void)QTest::qWaitFor(
+    (void)waitFor(
         [&] {
             for (auto it = pushes.begin(); it != pushes.end(); ++it)
                 if (it->body_case() == type) {

@@ -8,9 +8,15 @@
 #include <QWebSocket>
 
 #include <deque>
+#include <functional>
 #include <optional>
 
 namespace tidings::test {
+
+//! Runs the event loop until `predicate` holds or `timeoutMs` passes. Unlike QTest::qWaitFor,
+//! which sleeps 10 ms between passes, it wakes on every event: an in-process server and its
+//! clients share this thread, and each hop of a request would otherwise cost a sleep.
+bool waitFor(const std::function<bool()> &predicate, int timeoutMs = 5000);
 
 class RawClient : public QObject {
     Q_OBJECT
@@ -47,7 +53,7 @@ public:
     void ackDelivered(quint64 conv, quint64 seq);
     void ackRead(quint64 conv, quint64 seq);
 
-    //! Pushed messages of one conversation, optionally only system events.
+    //! Pushed messages of one conversation in seq order, optionally only system events.
     std::vector<wire::Message> messagesIn(quint64 conv, bool eventsOnly = false) const;
     //! Waits until at least n pushed messages were collected (or time runs out).
     bool waitMessages(int n, int timeoutMs = 10000);
