@@ -15,7 +15,9 @@
 #include <QDateTime>
 #include <QTimer>
 
-static void initResources() { Q_INIT_RESOURCE(migrations); }
+static void initResources() {
+    Q_INIT_RESOURCE(migrations);
+}
 
 namespace tidings::server {
 
@@ -32,15 +34,14 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_presence(new PresenceService(m_config, m_pool, m_router, m_membership, this))
     , m_contacts(new ContactService(m_pool, m_presence, this))
     , m_gateway(new Gateway(m_config, m_router,
-                            Services{m_accounts, m_messaging, m_groups, m_presence, m_contacts}, this))
-    , m_maintenance(new QTimer(this))
-{
+                            Services{m_accounts, m_messaging, m_groups, m_presence, m_contacts},
+                            this))
+    , m_maintenance(new QTimer(this)) {
     initResources();
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
 }
 
-Server::~Server()
-{
+Server::~Server() {
     stop();
     delete m_gateway; // sessions refer to the router and the services
     m_gateway = nullptr;
@@ -48,15 +49,15 @@ Server::~Server()
     delete m_membership;
 }
 
-qint64 Server::now() const
-{
+qint64 Server::now() const {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
-quint16 Server::port() const { return m_gateway ? m_gateway->port() : 0; }
+quint16 Server::port() const {
+    return m_gateway ? m_gateway->port() : 0;
+}
 
-void Server::start()
-{
+void Server::start() {
     // Failures count only while starting: once serving, lost connections are retried with
     // backoff (requests fail with INTERNAL meanwhile and clients resend).
     auto fail = [this](const QString &msg) {
@@ -71,8 +72,7 @@ void Server::start()
     m_admin->open();
 }
 
-void Server::migrate()
-{
+void Server::migrate() {
     auto *migrator = new Migrator(m_admin, this);
     migrator->run([this, migrator](Result<QList<int>> r) {
         migrator->deleteLater();
@@ -99,8 +99,7 @@ void Server::migrate()
     });
 }
 
-void Server::listen()
-{
+void Server::listen() {
     QString error;
     if (!m_gateway->listen(m_config.host, m_config.port, &error)) {
         m_failed = true;
@@ -115,15 +114,13 @@ void Server::listen()
     emit started(m_gateway->port());
 }
 
-void Server::stop()
-{
+void Server::stop() {
     m_maintenance->stop();
     if (m_gateway)
         m_gateway->closeAll();
 }
 
-void Server::runMaintenance(std::function<void(Result<QStringList>)> done)
-{
+void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
     const QByteArray t = QByteArray::number(now());
     const QByteArray sql = "SELECT tidings_ensure_partitions(to_timestamp(" + t +
                            "::double precision / 1000), 3, 7);"

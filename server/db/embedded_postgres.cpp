@@ -14,11 +14,13 @@ namespace tidings::server {
 namespace {
 constexpr int kPort = 5432; // only names the socket file; no TCP listener
 
-Error fail(const QString &what) { return Error{ErrorCode::Internal, what}; }
+Error fail(const QString &what) {
+    return Error{ErrorCode::Internal, what};
+}
 } // namespace
 
-EmbeddedPostgres::EmbeddedPostgres(Options options) : m_opt(std::move(options))
-{
+EmbeddedPostgres::EmbeddedPostgres(Options options)
+    : m_opt(std::move(options)) {
     if (m_opt.binDir.isEmpty())
         m_opt.binDir = findBinDir();
     // initdb refuses to run as root: the cluster belongs to an unprivileged account.
@@ -26,10 +28,11 @@ EmbeddedPostgres::EmbeddedPostgres(Options options) : m_opt(std::move(options))
         m_runAs = ::getpwnam("postgres") ? QStringLiteral("postgres") : QStringLiteral("nobody");
 }
 
-EmbeddedPostgres::~EmbeddedPostgres() { stop(); }
+EmbeddedPostgres::~EmbeddedPostgres() {
+    stop();
+}
 
-QString EmbeddedPostgres::findBinDir()
-{
+QString EmbeddedPostgres::findBinDir() {
     QDir base(QStringLiteral("/usr/lib/postgresql"));
     auto versions = base.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     std::sort(versions.begin(), versions.end(),
@@ -42,18 +45,18 @@ QString EmbeddedPostgres::findBinDir()
     return {};
 }
 
-QString EmbeddedPostgres::socketDir() const { return QDir(m_opt.dir).filePath("run"); }
+QString EmbeddedPostgres::socketDir() const {
+    return QDir(m_opt.dir).filePath("run");
+}
 
-QString EmbeddedPostgres::conninfo() const
-{
+QString EmbeddedPostgres::conninfo() const {
     return QStringLiteral("host=%1 port=%2 dbname=tidings user=postgres")
         .arg(socketDir())
         .arg(kPort);
 }
 
 Status EmbeddedPostgres::run(const QString &program, const QStringList &args, int timeoutMs,
-                             QString *output) const
-{
+                             QString *output) const {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     if (m_runAs.isEmpty()) {
@@ -72,12 +75,12 @@ Status EmbeddedPostgres::run(const QString &program, const QStringList &args, in
     if (output)
         *output = out;
     if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
-        return fail(QStringLiteral("%1 failed: %2").arg(QFileInfo(program).fileName(), out.trimmed()));
+        return fail(
+            QStringLiteral("%1 failed: %2").arg(QFileInfo(program).fileName(), out.trimmed()));
     return {};
 }
 
-Status EmbeddedPostgres::prepareOwnership() const
-{
+Status EmbeddedPostgres::prepareOwnership() const {
     if (m_runAs.isEmpty())
         return {};
     const passwd *pw = ::getpwnam(m_runAs.toLocal8Bit().constData());
@@ -99,8 +102,7 @@ Status EmbeddedPostgres::prepareOwnership() const
     return {};
 }
 
-Status EmbeddedPostgres::start()
-{
+Status EmbeddedPostgres::start() {
     if (m_running)
         return {};
     if (m_opt.binDir.isEmpty())
@@ -113,7 +115,8 @@ Status EmbeddedPostgres::start()
                           QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     if (auto s = prepareOwnership(); !s)
         return s;
-    QFile::setPermissions(dir.filePath("run"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QFile::setPermissions(dir.filePath("run"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     const QString pgdata = dir.filePath("pgdata");
     const QString bin = m_opt.binDir;
     if (!QFileInfo::exists(pgdata + "/PG_VERSION")) {
@@ -128,14 +131,15 @@ Status EmbeddedPostgres::start()
     // A stale postmaster.pid from a killed server: pg_ctl handles it when the pid is gone.
     // Unix socket only, and only for its owner: with trust authentication, any local account
     // that can reach the socket would be a database superuser.
-    QString opts = QStringLiteral("-p %1 -k %2 -c listen_addresses='' -c unix_socket_permissions=0700")
-                       .arg(kPort)
-                       .arg(socketDir());
+    QString opts =
+        QStringLiteral("-p %1 -k %2 -c listen_addresses='' -c unix_socket_permissions=0700")
+            .arg(kPort)
+            .arg(socketDir());
     for (const auto &setting : m_opt.extraSettings)
         opts += QStringLiteral(" -c ") + setting;
     if (auto s = run(bin + "/pg_ctl",
-                     {"-D", pgdata, "-w", "-t", "60", "-l", dir.filePath("run/postgresql.log"), "-o",
-                      opts, "start"},
+                     {"-D", pgdata, "-w", "-t", "60", "-l", dir.filePath("run/postgresql.log"),
+                      "-o", opts, "start"},
                      90000);
         !s) {
         // Already running (e.g. our previous process was SIGKILLed and left it up): reuse it.
@@ -146,14 +150,13 @@ Status EmbeddedPostgres::start()
     m_running = true;
     QString out;
     // createdb fails harmlessly when the database exists already.
-    run(bin + "/createdb", {"-h", socketDir(), "-p", QString::number(kPort), "-U", "postgres",
-                            "tidings"},
-        30000, &out);
+    run(bin + "/createdb",
+        {"-h", socketDir(), "-p", QString::number(kPort), "-U", "postgres", "tidings"}, 30000,
+        &out);
     return {};
 }
 
-void EmbeddedPostgres::stop()
-{
+void EmbeddedPostgres::stop() {
     if (!m_running)
         return;
     m_running = false;

@@ -12,9 +12,9 @@ namespace tidings::server {
 class EmbeddedPostgres {
 public:
     struct Options {
-        QString dir;                //!< holds pgdata/ and the socket directory run/
-        QStringList extraSettings;  //!< e.g. "fsync=off" for throwaway test clusters
-        QString binDir;             //!< empty: found under /usr/lib/postgresql/<ver>/bin
+        QString dir;               //!< holds pgdata/ and the socket directory run/
+        QStringList extraSettings; //!< e.g. "fsync=off" for throwaway test clusters
+        QString binDir;            //!< empty: found under /usr/lib/postgresql/<ver>/bin
     };
 
     explicit EmbeddedPostgres(Options options);

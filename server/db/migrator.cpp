@@ -12,29 +12,34 @@ namespace tidings::server {
 namespace {
 constexpr const char *kLockId = "74110"; // arbitrary, fixed: "tidings migrations"
 
-int versionOf(const QString &file) { return QFileInfo(file).fileName().section('_', 0, 0).toInt(); }
+int versionOf(const QString &file) {
+    return QFileInfo(file).fileName().section('_', 0, 0).toInt();
+}
 } // namespace
 
-Migrator::Migrator(PgConnection *conn, QObject *parent) : QObject(parent), m_conn(conn) {}
+Migrator::Migrator(PgConnection *conn, QObject *parent)
+    : QObject(parent)
+    , m_conn(conn) {}
 
-QStringList Migrator::migrationFiles()
-{
+QStringList Migrator::migrationFiles() {
     QStringList files;
-    const auto names = QDir(QStringLiteral(":/migrations")).entryList({"*.sql"}, QDir::Files, QDir::Name);
+    const auto names =
+        QDir(QStringLiteral(":/migrations")).entryList({"*.sql"}, QDir::Files, QDir::Name);
     for (const auto &n : names)
         files << QStringLiteral(":/migrations/") + n;
     return files;
 }
 
-void Migrator::run(std::function<void(Result<QList<int>>)> done)
-{
+void Migrator::run(std::function<void(Result<QList<int>>)> done) {
     m_done = std::move(done);
-    m_conn->exec(PgQuery{QByteArray("SELECT pg_advisory_lock(") + kLockId + ");"
-                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                         " version int PRIMARY KEY, name text NOT NULL,"
-                         " applied_at timestamptz NOT NULL DEFAULT now());"
-                         "SELECT version FROM schema_migrations ORDER BY version",
-                         {}, {}},
+    m_conn->exec(PgQuery{QByteArray("SELECT pg_advisory_lock(") + kLockId +
+                             ");"
+                             "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " version int PRIMARY KEY, name text NOT NULL,"
+                             " applied_at timestamptz NOT NULL DEFAULT now());"
+                             "SELECT version FROM schema_migrations ORDER BY version",
+                         {},
+                         {}},
                  [this](PgResult r) {
                      if (!r.ok()) {
                          finish(r.error());
@@ -49,8 +54,7 @@ void Migrator::run(std::function<void(Result<QList<int>>)> done)
                  });
 }
 
-void Migrator::applyNext()
-{
+void Migrator::applyNext() {
     if (m_todo.isEmpty()) {
         finish(m_applied);
         return;
@@ -79,8 +83,7 @@ void Migrator::applyNext()
     });
 }
 
-void Migrator::finish(Result<QList<int>> result)
-{
+void Migrator::finish(Result<QList<int>> result) {
     auto done = std::move(m_done);
     m_conn->exec(PgQuery{QByteArray("SELECT pg_advisory_unlock(") + kLockId + ")", {}, {}},
                  [done, result](PgResult) {

@@ -7,8 +7,7 @@
 
 namespace tidings::server::pgarray {
 
-template <typename Int> QByteArray ints(const std::vector<Int> &values)
-{
+template <typename Int> QByteArray ints(const std::vector<Int> &values) {
     QByteArray out("{");
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (i)
@@ -19,8 +18,7 @@ template <typename Int> QByteArray ints(const std::vector<Int> &values)
 }
 
 //! Every element quoted; '"' and '\' escaped as the array input syntax requires.
-inline QByteArray texts(const std::vector<QByteArray> &values)
-{
+inline QByteArray texts(const std::vector<QByteArray> &values) {
     QByteArray out("{");
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (i)
@@ -37,8 +35,7 @@ inline QByteArray texts(const std::vector<QByteArray> &values)
 }
 
 //! bytea elements in hex input form ("\\x..." inside the literal).
-inline QByteArray byteas(const std::vector<QByteArray> &values)
-{
+inline QByteArray byteas(const std::vector<QByteArray> &values) {
     qsizetype size = 2;
     for (const auto &v : values)
         size += v.size() * 2 + 6;

@@ -11,8 +11,8 @@ namespace tidings::server {
 
 // ---- PgResult ----------------------------------------------------------------------------------
 
-PgResult::PgResult(pg_result *r) : m_res(r, PQclear)
-{
+PgResult::PgResult(pg_result *r)
+    : m_res(r, PQclear) {
     const auto st = PQresultStatus(r);
     m_ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE;
     if (!m_ok) {
@@ -25,30 +25,30 @@ PgResult::PgResult(pg_result *r) : m_res(r, PQclear)
     }
 }
 
-PgResult PgResult::failure(ErrorCode code, QString message)
-{
+PgResult PgResult::failure(ErrorCode code, QString message) {
     PgResult r;
     r.m_ok = false;
     r.m_error = Error{code, std::move(message)};
     return r;
 }
 
-int PgResult::rows() const { return m_res ? PQntuples(m_res.get()) : 0; }
-int PgResult::columns() const { return m_res ? PQnfields(m_res.get()) : 0; }
-bool PgResult::isNull(int row, int col) const
-{
+int PgResult::rows() const {
+    return m_res ? PQntuples(m_res.get()) : 0;
+}
+int PgResult::columns() const {
+    return m_res ? PQnfields(m_res.get()) : 0;
+}
+bool PgResult::isNull(int row, int col) const {
     return !m_res || PQgetisnull(m_res.get(), row, col);
 }
 
-QByteArray PgResult::text(int row, int col) const
-{
+QByteArray PgResult::text(int row, int col) const {
     if (!m_res || row >= rows() || col >= columns())
         return {};
     return QByteArray(PQgetvalue(m_res.get(), row, col), PQgetlength(m_res.get(), row, col));
 }
 
-QByteArray PgResult::bytea(int row, int col) const
-{
+QByteArray PgResult::bytea(int row, int col) const {
     if (!m_res || row >= rows() || col >= columns())
         return {};
     const char *v = PQgetvalue(m_res.get(), row, col);
@@ -64,22 +64,19 @@ PgConnection::PgConnection(QString conninfo, bool pipeline, QObject *parent)
     : QObject(parent)
     , m_conninfo(std::move(conninfo))
     , m_pipeline(pipeline)
-    , m_retryTimer(new QTimer(this))
-{
+    , m_retryTimer(new QTimer(this)) {
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, &PgConnection::open);
 }
 
-PgConnection::~PgConnection()
-{
+PgConnection::~PgConnection() {
     delete m_readNotifier;
     delete m_writeNotifier;
     if (m_conn)
         PQfinish(m_conn);
 }
 
-void PgConnection::open()
-{
+void PgConnection::open() {
     if (m_state == State::Connecting || m_state == State::Ready)
         return;
     m_conn = PQconnectStart(m_conninfo.toUtf8().constData());
@@ -94,8 +91,7 @@ void PgConnection::open()
     m_writeNotifier->setEnabled(true);
 }
 
-void PgConnection::setupNotifiers()
-{
+void PgConnection::setupNotifiers() {
     const int fd = PQsocket(m_conn);
     if (m_readNotifier && m_readNotifier->socket() == fd)
         return;
@@ -108,8 +104,7 @@ void PgConnection::setupNotifiers()
     connect(m_writeNotifier, &QSocketNotifier::activated, this, &PgConnection::onWritable);
 }
 
-void PgConnection::pollConnect()
-{
+void PgConnection::pollConnect() {
     switch (PQconnectPoll(m_conn)) {
     case PGRES_POLLING_READING:
         setupNotifiers();
@@ -130,7 +125,8 @@ void PgConnection::pollConnect()
     m_writeNotifier->setEnabled(false);
     // Server notices ("relation exists, skipping") go to our log, not straight to stderr.
     PQsetNoticeProcessor(
-        m_conn, [](void *, const char *msg) { qCDebug(lcDb) << "notice:" << QByteArray(msg).trimmed(); },
+        m_conn,
+        [](void *, const char *msg) { qCDebug(lcDb) << "notice:" << QByteArray(msg).trimmed(); },
         nullptr);
     if (m_pipeline && PQenterPipelineMode(m_conn) != 1) {
         fail(QStringLiteral("cannot enter pipeline mode"));
@@ -146,8 +142,7 @@ void PgConnection::pollConnect()
         send(std::move(b.items));
 }
 
-void PgConnection::onWritable()
-{
+void PgConnection::onWritable() {
     if (m_state == State::Connecting) {
         pollConnect();
         return;
@@ -155,8 +150,7 @@ void PgConnection::onWritable()
     flush();
 }
 
-void PgConnection::onReadable()
-{
+void PgConnection::onReadable() {
     if (m_state == State::Connecting) {
         pollConnect();
         return;
@@ -170,8 +164,7 @@ void PgConnection::onReadable()
     processResults();
 }
 
-void PgConnection::flush()
-{
+void PgConnection::flush() {
     if (m_state != State::Ready)
         return;
     const int r = PQflush(m_conn);
@@ -182,15 +175,13 @@ void PgConnection::flush()
     m_writeNotifier->setEnabled(r == 1);
 }
 
-void PgConnection::exec(PgQuery query, PgCallback cb)
-{
+void PgConnection::exec(PgQuery query, PgCallback cb) {
     std::vector<Pending> items;
     items.push_back(Pending{std::move(query), std::move(cb)});
     send(std::move(items));
 }
 
-void PgConnection::send(std::vector<Pending> items)
-{
+void PgConnection::send(std::vector<Pending> items) {
     if (m_state == State::Broken) {
         for (auto &p : items)
             p.cb(PgResult::failure(ErrorCode::Internal, QStringLiteral("database unavailable")));
@@ -214,8 +205,7 @@ void PgConnection::send(std::vector<Pending> items)
     flush();
 }
 
-bool PgConnection::dispatch(Batch &batch)
-{
+bool PgConnection::dispatch(Batch &batch) {
     for (const auto &p : batch.items) {
         const auto &q = p.query;
         const int n = int(q.params.size());
@@ -246,8 +236,7 @@ bool PgConnection::dispatch(Batch &batch)
     return true;
 }
 
-void PgConnection::startSimpleIfIdle()
-{
+void PgConnection::startSimpleIfIdle() {
     if (m_pipeline || !m_inFlight.empty() || m_waiting.empty() || m_state != State::Ready)
         return;
     Batch b = std::move(m_waiting.front());
@@ -259,8 +248,7 @@ void PgConnection::startSimpleIfIdle()
     flush();
 }
 
-void PgConnection::processResults()
-{
+void PgConnection::processResults() {
     while (!m_inFlight.empty() && m_state == State::Ready) {
         if (PQisBusy(m_conn))
             return;
@@ -310,8 +298,7 @@ void PgConnection::processResults()
     }
 }
 
-void PgConnection::finishFront()
-{
+void PgConnection::finishFront() {
     Batch b = std::move(m_inFlight.front());
     m_inFlight.pop_front();
     m_inFlightStatements -= b.items.size();
@@ -331,8 +318,7 @@ void PgConnection::finishFront()
     }
 }
 
-void PgConnection::fail(const QString &message)
-{
+void PgConnection::fail(const QString &message) {
     const bool wasReady = m_state == State::Ready;
     qCWarning(lcDb) << "database connection failed:" << message;
     m_state = State::Broken;
@@ -367,8 +353,8 @@ void PgConnection::fail(const QString &message)
 
 // ---- PgPool ------------------------------------------------------------------------------------
 
-PgPool::PgPool(const QString &conninfo, int size, QObject *parent) : QObject(parent)
-{
+PgPool::PgPool(const QString &conninfo, int size, QObject *parent)
+    : QObject(parent) {
     for (int i = 0; i < std::max(1, size); ++i) {
         auto *c = new PgConnection(conninfo, true, this);
         m_conns.push_back(c);
@@ -385,14 +371,12 @@ PgPool::PgPool(const QString &conninfo, int size, QObject *parent) : QObject(par
     }
 }
 
-void PgPool::open()
-{
+void PgPool::open() {
     for (auto *c : m_conns)
         c->open();
 }
 
-PgConnection *PgPool::any()
-{
+PgConnection *PgPool::any() {
     // Least loaded, ties broken round robin.
     PgConnection *best = nullptr;
     for (std::size_t i = 0; i < m_conns.size(); ++i) {

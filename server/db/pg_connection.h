@@ -28,8 +28,7 @@ struct PgQuery {
     std::vector<std::optional<QByteArray>> params;
     std::vector<bool> binary; //!< per parameter; missing entries mean text
 
-    PgQuery &arg(const QByteArray &v)
-    {
+    PgQuery &arg(const QByteArray &v) {
         params.emplace_back(v);
         return *this;
     }
@@ -37,15 +36,13 @@ struct PgQuery {
     PgQuery &arg(quint64 v) { return arg(QByteArray::number(v)); }
     PgQuery &arg(int v) { return arg(QByteArray::number(v)); }
     PgQuery &arg(const QString &v) { return arg(v.toUtf8()); }
-    PgQuery &argBytes(const QByteArray &v)
-    {
+    PgQuery &argBytes(const QByteArray &v) {
         binary.resize(params.size());
         binary.push_back(true);
         params.emplace_back(v);
         return *this;
     }
-    PgQuery &argNull()
-    {
+    PgQuery &argNull() {
         params.emplace_back(std::nullopt);
         return *this;
     }
@@ -134,10 +131,10 @@ private:
     QTimer *m_retryTimer = nullptr;
     int m_retryMs = 100;
 
-    std::deque<Batch> m_inFlight;    //!< sent, awaiting results, in pipeline order
-    std::deque<Batch> m_waiting;     //!< queued while not connected
+    std::deque<Batch> m_inFlight; //!< sent, awaiting results, in pipeline order
+    std::deque<Batch> m_waiting;  //!< queued while not connected
     std::size_t m_inFlightStatements = 0;
-    std::size_t m_resultIndex = 0;   //!< which statement of the front batch results belong to
+    std::size_t m_resultIndex = 0; //!< which statement of the front batch results belong to
     bool m_gotResultForIndex = false;
 };
 

@@ -24,10 +24,9 @@ Gateway::Gateway(const ServerConfig &config, Router *router, Services services, 
     , m_router(router)
     , m_services(services)
     , m_tcp(new QTcpServer(this))
-    , m_server(new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode,
-                                    this))
-    , m_heartbeat(new QTimer(this))
-{
+    , m_server(
+          new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode, this))
+    , m_heartbeat(new QTimer(this)) {
     // Our own TCP listener so every socket gets TCP_NODELAY before the WebSocket handshake:
     // small frames must not wait for Nagle's algorithm and delayed ACKs (~40 ms stalls).
     connect(m_tcp, &QTcpServer::newConnection, this, [this] {
@@ -41,11 +40,15 @@ Gateway::Gateway(const ServerConfig &config, Router *router, Services services, 
     m_heartbeat->start(m_config.heartbeatCheckMs);
 }
 
-Gateway::~Gateway() { closeAll(); }
+Gateway::~Gateway() {
+    closeAll();
+}
 
-bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error)
-{
+bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error) {
     m_tcp->setMaxPendingConnections(1024);
+    // Qt's default listen backlog is 50: a burst of reconnecting clients (after a restart)
+    // would see dropped SYNs and wait seconds for the retransmit.
+    m_tcp->setListenBacklogSize(1024);
     m_server->setMaxPendingConnections(1024);
     if (!m_tcp->listen(host, port)) {
         if (error)
@@ -55,15 +58,15 @@ bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error)
     return true;
 }
 
-quint16 Gateway::port() const { return m_tcp->serverPort(); }
+quint16 Gateway::port() const {
+    return m_tcp->serverPort();
+}
 
-qint64 Gateway::nowMs() const
-{
+qint64 Gateway::nowMs() const {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
-void Gateway::closeAll()
-{
+void Gateway::closeAll() {
     m_tcp->close();
     m_server->close();
     const auto sessions = m_sessions;
@@ -71,8 +74,7 @@ void Gateway::closeAll()
         s->close(QStringLiteral("server shutting down"));
 }
 
-void Gateway::onNewConnection()
-{
+void Gateway::onNewConnection() {
     while (QWebSocket *socket = m_server->nextPendingConnection()) {
         auto *session = new Session(socket, this);
         m_sessions.insert(session);
@@ -80,8 +82,7 @@ void Gateway::onNewConnection()
     }
 }
 
-void Gateway::onSessionClosed(Session *session)
-{
+void Gateway::onSessionClosed(Session *session) {
     if (!m_sessions.remove(session))
         return;
     if (session->userId() != 0)
@@ -90,8 +91,7 @@ void Gateway::onSessionClosed(Session *session)
     session->deleteLater();
 }
 
-void Gateway::checkHeartbeats()
-{
+void Gateway::checkHeartbeats() {
     const qint64 now = nowMs();
     const auto sessions = m_sessions;
     for (Session *s : sessions) {
@@ -99,16 +99,20 @@ void Gateway::checkHeartbeats()
         if (s->state() == Session::State::Authenticated) {
             if (silent > m_config.idleTimeoutMs)
                 s->close(QStringLiteral("heartbeat timeout"));
-        } else if (now - s->connectedAtMs() > m_config.authTimeoutMs) {
+        } else if (s->state() == Session::State::New &&
+                   now - s->connectedAtMs() > m_config.authTimeoutMs) {
             // Counted from the connection's start: pings do not keep an anonymous socket open.
+            s->close(QStringLiteral("authentication timeout"));
+        } else if (now - s->connectedAtMs() > 6 * m_config.authTimeoutMs) {
+            // A login waiting in the password-hashing queue is not the client's fault; give it
+            // longer, but not forever.
             s->close(QStringLiteral("authentication timeout"));
         }
     }
     m_services.accounts->pruneRateLimits();
 }
 
-void Gateway::scheduleFlush(Session *session)
-{
+void Gateway::scheduleFlush(Session *session) {
     m_dirty.append(session);
     if (!m_flushScheduled) {
         m_flushScheduled = true;
@@ -116,8 +120,7 @@ void Gateway::scheduleFlush(Session *session)
     }
 }
 
-void Gateway::flushAll()
-{
+void Gateway::flushAll() {
     m_flushScheduled = false;
     const auto dirty = std::move(m_dirty);
     m_dirty.clear();
@@ -126,8 +129,7 @@ void Gateway::flushAll()
             s->flushPushes();
 }
 
-void Gateway::handle(Session *session, const protocol::Frame &frame)
-{
+void Gateway::handle(Session *session, const protocol::Frame &frame) {
     using F = protocol::Frame;
     if (frame.body_case() == F::kPing) {
         F pong;
@@ -156,12 +158,13 @@ void Gateway::handle(Session *session, const protocol::Frame &frame)
         m_services.messaging->send(session, frame.request_id(), frame.send_request());
         return;
     case F::kDeliveryAck:
-        m_services.messaging->ack(session, frame.request_id(), frame.delivery_ack().conversation_id(),
-                         frame.delivery_ack().seq(), 0);
+        m_services.messaging->ack(session, frame.request_id(),
+                                  frame.delivery_ack().conversation_id(),
+                                  frame.delivery_ack().seq(), 0);
         return;
     case F::kReadAck:
         m_services.messaging->ack(session, frame.request_id(), frame.read_ack().conversation_id(),
-                         frame.read_ack().seq(), frame.read_ack().seq());
+                                  frame.read_ack().seq(), frame.read_ack().seq());
         return;
     case F::kHistoryRequest:
         m_services.messaging->history(session, frame.request_id(), frame.history_request());
@@ -209,14 +212,12 @@ void Gateway::handle(Session *session, const protocol::Frame &frame)
     }
 }
 
-void Gateway::handleUnauthenticated(Session *session, const protocol::Frame &frame)
-{
+void Gateway::handleUnauthenticated(Session *session, const protocol::Frame &frame) {
     using F = protocol::Frame;
     if (session->state() == Session::State::Authenticating) {
         // One authentication attempt at a time; the client waits for its answer.
-        session->sendError(frame.request_id(),
-                           Error{ErrorCode::NotAuthenticated,
-                                 QStringLiteral("authentication in progress")});
+        session->sendError(frame.request_id(), Error{ErrorCode::NotAuthenticated,
+                                                     QStringLiteral("authentication in progress")});
         return;
     }
     const quint64 rid = frame.request_id();
@@ -265,8 +266,9 @@ void Gateway::handleUnauthenticated(Session *session, const protocol::Frame &fra
         m_services.accounts->authenticate(frame.auth_request(), session->peer(), onLogin);
         return;
     default:
-        session->sendError(rid, Error{ErrorCode::NotAuthenticated,
-                                      QStringLiteral("authenticate first (register, login or auth)")});
+        session->sendError(rid,
+                           Error{ErrorCode::NotAuthenticated,
+                                 QStringLiteral("authenticate first (register, login or auth)")});
         session->close(QStringLiteral("not authenticated"));
         return;
     }

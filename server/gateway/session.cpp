@@ -13,8 +13,7 @@ Session::Session(QWebSocket *socket, Gateway *gateway)
     , m_socket(socket)
     , m_gateway(gateway)
     , m_lastActivityMs(gateway->nowMs())
-    , m_connectedAtMs(m_lastActivityMs)
-{
+    , m_connectedAtMs(m_lastActivityMs) {
     m_socket->setParent(this);
     // Enforced by QtWebSockets before it buffers the message: no allocation past the limit.
     m_socket->setMaxAllowedIncomingMessageSize(limits::kMaxClientFrameBytes);
@@ -29,25 +28,21 @@ Session::Session(QWebSocket *socket, Gateway *gateway)
 
 Session::~Session() = default;
 
-QString Session::peer() const
-{
+QString Session::peer() const {
     return m_socket->peerAddress().toString();
 }
 
-void Session::send(const protocol::Frame &frame)
-{
+void Session::send(const protocol::Frame &frame) {
     if (m_state == State::Closing)
         return;
     m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
 }
 
-void Session::sendError(quint64 requestId, const Error &error)
-{
+void Session::sendError(quint64 requestId, const Error &error) {
     send(protocol::makeError(requestId, error.code, error.detail, error.retryAfterMs));
 }
 
-void Session::queueMessage(const wire::Message &message)
-{
+void Session::queueMessage(const wire::Message &message) {
     if (m_state != State::Authenticated)
         return;
     if (m_pushQueueBytes + message.payload().size() > limits::kMaxPushPayloadBytes)
@@ -64,8 +59,7 @@ void Session::queueMessage(const wire::Message &message)
     }
 }
 
-void Session::flushPushes()
-{
+void Session::flushPushes() {
     m_flushScheduled = false;
     if (m_pushQueue.empty())
         return;
@@ -79,16 +73,14 @@ void Session::flushPushes()
     send(f);
 }
 
-void Session::authenticated(quint64 userId, quint64 deviceId, const QString &username)
-{
+void Session::authenticated(quint64 userId, quint64 deviceId, const QString &username) {
     m_state = State::Authenticated;
     m_userId = userId;
     m_deviceId = deviceId;
     m_username = username;
 }
 
-void Session::close(const QString &reason)
-{
+void Session::close(const QString &reason) {
     if (m_state == State::Closing)
         return;
     qCDebug(lcGateway) << "closing session" << m_deviceId << reason;
@@ -99,14 +91,13 @@ void Session::close(const QString &reason)
     m_socket->abort();
 }
 
-void Session::onText(const QString &)
-{
+void Session::onText(const QString &) {
     m_lastActivityMs = m_gateway->nowMs();
-    badFrame(0, Error{ErrorCode::BadFrame, QStringLiteral("text frames are not part of the protocol")});
+    badFrame(
+        0, Error{ErrorCode::BadFrame, QStringLiteral("text frames are not part of the protocol")});
 }
 
-void Session::onBinary(const QByteArray &data)
-{
+void Session::onBinary(const QByteArray &data) {
     m_lastActivityMs = m_gateway->nowMs();
     if (m_state == State::Closing)
         return;
@@ -124,8 +115,7 @@ void Session::onBinary(const QByteArray &data)
     m_gateway->handle(this, *decoded);
 }
 
-void Session::badFrame(quint64 requestId, const Error &error)
-{
+void Session::badFrame(quint64 requestId, const Error &error) {
     sendError(requestId, error);
     // Only garbage counts: a user mistyping a username is not an attacker.
     const bool garbage = error.code == ErrorCode::BadFrame || error.code == ErrorCode::TooLarge ||

@@ -2,8 +2,8 @@
 
 #include "db/pg_connection.h"
 #include "gateway/session.h"
-#include "routing/router.h"
 #include "protocol/limits.h"
+#include "routing/router.h"
 #include "server_logging.h"
 
 #include <QDateTime>
@@ -16,13 +16,11 @@ namespace tidings::server {
 namespace {
 constexpr qint64 kWindowMs = 60 * 1000;
 
-Error badCredentials()
-{
+Error badCredentials() {
     return Error{ErrorCode::BadCredentials, QStringLiteral("wrong username or password")};
 }
 
-Error internal(const PgResult &r)
-{
+Error internal(const PgResult &r) {
     qCWarning(lcAccounts) << "database error:" << r.error().detail;
     return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
 }
@@ -34,22 +32,21 @@ AccountService::AccountService(const ServerConfig &config, PgPool *pool, Router 
     , m_config(config)
     , m_pool(pool)
     , m_router(router)
-    , m_hashPool(new QThreadPool(this))
-{
+    , m_hashPool(new QThreadPool(this)) {
     if (sodium_init() < 0)
         qFatal("libsodium failed to initialise");
     m_hashPool->setMaxThreadCount(2);
 }
 
-AccountService::~AccountService() { m_hashPool->waitForDone(); }
+AccountService::~AccountService() {
+    m_hashPool->waitForDone();
+}
 
-qint64 AccountService::now() const
-{
+qint64 AccountService::now() const {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
-QByteArray AccountService::hashToken(const QByteArray &token)
-{
+QByteArray AccountService::hashToken(const QByteArray &token) {
     QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
     crypto_hash_sha256(reinterpret_cast<unsigned char *>(out.data()),
                        reinterpret_cast<const unsigned char *>(token.constData()),
@@ -57,8 +54,7 @@ QByteArray AccountService::hashToken(const QByteArray &token)
     return out;
 }
 
-template <typename Work, typename Done> void AccountService::offload(Work work, Done done)
-{
+template <typename Work, typename Done> void AccountService::offload(Work work, Done done) {
     QPointer<AccountService> self(this);
     m_hashPool->start([self, work = std::move(work), done = std::move(done)]() mutable {
         auto result = work();
@@ -71,8 +67,7 @@ template <typename Work, typename Done> void AccountService::offload(Work work, 
 }
 
 std::optional<Error> AccountService::checkRateLimit(const QString &username,
-                                                    const QString &peer) const
-{
+                                                    const QString &peer) const {
     const qint64 t = now();
     for (const QString &key : {QStringLiteral("u:") + username, QStringLiteral("p:") + peer}) {
         if (key == QLatin1String("u:"))
@@ -96,8 +91,7 @@ std::optional<Error> AccountService::checkRateLimit(const QString &username,
     return std::nullopt;
 }
 
-void AccountService::recordFailure(const QString &username, const QString &peer)
-{
+void AccountService::recordFailure(const QString &username, const QString &peer) {
     const qint64 t = now();
     for (const QString &key : {QStringLiteral("u:") + username, QStringLiteral("p:") + peer}) {
         if (key == QLatin1String("u:"))
@@ -109,8 +103,7 @@ void AccountService::recordFailure(const QString &username, const QString &peer)
     }
 }
 
-void AccountService::pruneRateLimits()
-{
+void AccountService::pruneRateLimits() {
     const qint64 t = now();
     for (auto it = m_failures.begin(); it != m_failures.end();) {
         while (!it->empty() && t - it->front() >= kWindowMs)
@@ -120,8 +113,7 @@ void AccountService::pruneRateLimits()
 }
 
 void AccountService::registerAccount(const wire::RegisterRequest &req, const QString &peer,
-                                     Callback cb)
-{
+                                     Callback cb) {
     const QString username = protocol::normalizeUsername(QString::fromStdString(req.username()));
     const QString display = QString::fromStdString(req.display_name());
     const QString deviceName = QString::fromStdString(req.device_name());
@@ -145,10 +137,10 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
             offload(
                 [password, cheap]() -> QByteArray {
                     char out[crypto_pwhash_STRBYTES];
-                    const auto ops = cheap ? crypto_pwhash_OPSLIMIT_MIN
-                                           : crypto_pwhash_OPSLIMIT_INTERACTIVE;
-                    const auto mem = cheap ? crypto_pwhash_MEMLIMIT_MIN
-                                           : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+                    const auto ops =
+                        cheap ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+                    const auto mem =
+                        cheap ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
                     if (crypto_pwhash_str(out, password.data(), password.size(), ops, mem) != 0)
                         return {};
                     return QByteArray(out);
@@ -158,17 +150,18 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                         return cb(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
                     const QByteArray token = randomToken();
                     m_pool->any()->exec(
-                        PgQuery{"WITH u AS (INSERT INTO users (username, display_name, "
-                                "password_hash) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
-                                "NOTHING RETURNING id), "
-                                "d AS (INSERT INTO devices (user_id, name, created_at) SELECT id, $4, "
-                                "to_timestamp($6::double precision / 1000) FROM u "
-                                "RETURNING id, user_id), "
-                                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
-                                "SELECT $5, id FROM d RETURNING device_id) "
-                                "SELECT d.user_id, d.id FROM d",
-                                {},
-                                {}}
+                        PgQuery{
+                            "WITH u AS (INSERT INTO users (username, display_name, "
+                            "password_hash) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
+                            "NOTHING RETURNING id), "
+                            "d AS (INSERT INTO devices (user_id, name, created_at) SELECT id, $4, "
+                            "to_timestamp($6::double precision / 1000) FROM u "
+                            "RETURNING id, user_id), "
+                            "t AS (INSERT INTO device_tokens (token_hash, device_id) "
+                            "SELECT $5, id FROM d RETURNING device_id) "
+                            "SELECT d.user_id, d.id FROM d",
+                            {},
+                            {}}
                             .arg(username)
                             .arg(display)
                             .arg(hash)
@@ -179,9 +172,9 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                             if (!r.ok())
                                 return cb(internal(r));
                             if (r.rows() == 0) // lost a race for the name
-                                return cb(Error{ErrorCode::UsernameTaken,
-                                                QStringLiteral("the username %1 is taken")
-                                                    .arg(username)});
+                                return cb(Error{
+                                    ErrorCode::UsernameTaken,
+                                    QStringLiteral("the username %1 is taken").arg(username)});
                             qCDebug(lcAccounts) << "registered user" << r.int64(0, 0);
                             cb(Login{quint64(r.int64(0, 0)), quint64(r.int64(0, 1)), username,
                                      token});
@@ -190,15 +183,13 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
         });
 }
 
-QByteArray AccountService::randomToken()
-{
+QByteArray AccountService::randomToken() {
     QByteArray token(limits::kDeviceTokenBytes, Qt::Uninitialized);
     randombytes_buf(token.data(), size_t(token.size()));
     return token;
 }
 
-void AccountService::login(const wire::LoginRequest &req, const QString &peer, Callback cb)
-{
+void AccountService::login(const wire::LoginRequest &req, const QString &peer, Callback cb) {
     const QString username = protocol::normalizeUsername(QString::fromStdString(req.username()));
     const QString deviceName = QString::fromStdString(req.device_name());
     const std::string password = req.password();
@@ -222,12 +213,11 @@ void AccountService::login(const wire::LoginRequest &req, const QString &peer, C
                         // does not tell which usernames exist.
                         unsigned char dummy[32];
                         const unsigned char salt[crypto_pwhash_SALTBYTES] = {};
-                        [[maybe_unused]] int r = crypto_pwhash(dummy, sizeof dummy, password.data(), password.size(), salt,
-                                      cheap ? crypto_pwhash_OPSLIMIT_MIN
-                                            : crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                      cheap ? crypto_pwhash_MEMLIMIT_MIN
-                                            : crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                                      crypto_pwhash_ALG_ARGON2ID13);
+                        [[maybe_unused]] int r = crypto_pwhash(
+                            dummy, sizeof dummy, password.data(), password.size(), salt,
+                            cheap ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                            cheap ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13);
                         return false;
                     }
                     return crypto_pwhash_str_verify(stored.constData(), password.data(),
@@ -244,30 +234,29 @@ void AccountService::login(const wire::LoginRequest &req, const QString &peer, C
 }
 
 void AccountService::createDevice(quint64 userId, const QString &username,
-                                  const QString &deviceName, Callback cb)
-{
+                                  const QString &deviceName, Callback cb) {
     const QByteArray token = randomToken();
-    m_pool->any()->exec(PgQuery{"WITH d AS (INSERT INTO devices (user_id, name, created_at) VALUES ($1, $2, "
-                                "to_timestamp($4::double precision / 1000)) "
-                                "RETURNING id), "
-                                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
-                                "SELECT $3, id FROM d RETURNING device_id) "
-                                "SELECT id FROM d",
-                                {},
-                                {}}
-                            .arg(userId)
-                            .arg(deviceName)
-                            .argBytes(hashToken(token))
-                            .arg(now()),
-                        [=](PgResult r) {
-                            if (!r.ok() || r.rows() == 0)
-                                return cb(internal(r));
-                            cb(Login{userId, quint64(r.int64(0, 0)), username, token});
-                        });
+    m_pool->any()->exec(
+        PgQuery{"WITH d AS (INSERT INTO devices (user_id, name, created_at) VALUES ($1, $2, "
+                "to_timestamp($4::double precision / 1000)) "
+                "RETURNING id), "
+                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
+                "SELECT $3, id FROM d RETURNING device_id) "
+                "SELECT id FROM d",
+                {},
+                {}}
+            .arg(userId)
+            .arg(deviceName)
+            .argBytes(hashToken(token))
+            .arg(now()),
+        [=](PgResult r) {
+            if (!r.ok() || r.rows() == 0)
+                return cb(internal(r));
+            cb(Login{userId, quint64(r.int64(0, 0)), username, token});
+        });
 }
 
-void AccountService::authenticate(const wire::AuthRequest &req, const QString &peer, Callback cb)
-{
+void AccountService::authenticate(const wire::AuthRequest &req, const QString &peer, Callback cb) {
     if (auto limited = checkRateLimit(QString(), peer)) {
         cb(*limited);
         return;
@@ -292,8 +281,7 @@ void AccountService::authenticate(const wire::AuthRequest &req, const QString &p
         });
 }
 
-void AccountService::listDevices(Session *session, quint64 requestId)
-{
+void AccountService::listDevices(Session *session, quint64 requestId) {
     QPointer<Session> guard(session);
     const quint64 current = session->deviceId();
     m_pool->any()->exec(
@@ -324,8 +312,7 @@ void AccountService::listDevices(Session *session, quint64 requestId)
         });
 }
 
-void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 deviceId)
-{
+void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 deviceId) {
     QPointer<Session> guard(session);
     m_pool->any()->exec(
         PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND user_id = $2 "

@@ -5,8 +5,8 @@
 #include "server_config.h"
 
 #include <QHash>
-#include <QPointer>
 #include <QObject>
+#include <QPointer>
 
 #include <deque>
 #include <functional>

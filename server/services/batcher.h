@@ -12,16 +12,16 @@ namespace tidings::server {
 template <typename Item> class Batcher {
 public:
     //! `flush` runs one batch and must call `done` exactly once when its results are handled.
-    using Flush = std::function<void(int shard, std::vector<Item> batch, std::function<void()> done)>;
+    using Flush =
+        std::function<void(int shard, std::vector<Item> batch, std::function<void()> done)>;
 
     Batcher(int shards, std::size_t maxBatch, Flush flush)
-        : m_queues(std::size_t(shards)), m_inFlight(std::size_t(shards), false),
-          m_maxBatch(maxBatch), m_flush(std::move(flush))
-    {
-    }
+        : m_queues(std::size_t(shards))
+        , m_inFlight(std::size_t(shards), false)
+        , m_maxBatch(maxBatch)
+        , m_flush(std::move(flush)) {}
 
-    void add(int shard, Item item)
-    {
+    void add(int shard, Item item) {
         m_queues[std::size_t(shard)].push_back(std::move(item));
         if (!m_inFlight[std::size_t(shard)])
             flushShard(shard);
@@ -30,8 +30,7 @@ public:
     std::size_t largestBatch() const { return m_largest; }
 
 private:
-    void flushShard(int shard)
-    {
+    void flushShard(int shard) {
         auto &q = m_queues[std::size_t(shard)];
         if (q.empty())
             return;

@@ -10,14 +10,12 @@
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r)
-{
+Error internal(const PgResult &r) {
     qCWarning(lcAccounts) << "database error:" << r.error().detail;
     return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
 }
 
-QByteArray statementFor(wire::ContactRequest::Action action)
-{
+QByteArray statementFor(wire::ContactRequest::Action action) {
     switch (action) {
     case wire::ContactRequest::ACTION_ADD:
         return "INSERT INTO contacts (owner_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -34,12 +32,9 @@ QByteArray statementFor(wire::ContactRequest::Action action)
 ContactService::ContactService(PgPool *pool, PresenceService *presence, QObject *parent)
     : QObject(parent)
     , m_pool(pool)
-    , m_presence(presence)
-{
-}
+    , m_presence(presence) {}
 
-void ContactService::change(Session *session, quint64 requestId, const wire::ContactRequest &req)
-{
+void ContactService::change(Session *session, quint64 requestId, const wire::ContactRequest &req) {
     QPointer<Session> guard(session);
     const quint64 me = session->userId();
     const QString name = protocol::normalizeUsername(QString::fromStdString(req.username()));
@@ -52,31 +47,30 @@ void ContactService::change(Session *session, quint64 requestId, const wire::Con
             if (!r.ok())
                 return guard->sendError(requestId, internal(r));
             if (r.rows() == 0)
-                return guard->sendError(requestId,
-                                        Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
+                return guard->sendError(
+                    requestId, Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
             const quint64 other = quint64(r.int64(0, 0));
             if (other == me)
-                return guard->sendError(requestId, Error{ErrorCode::Forbidden,
-                                                         QStringLiteral("not for your own account")});
-            m_pool->any()->exec(PgQuery{statementFor(action), {}, {}}.arg(me).arg(other),
-                                [=, this](PgResult w) {
-                                    if (!w.ok())
-                                        return guard ? guard->sendError(requestId, internal(w))
-                                                     : void();
-                                    if (guard) {
-                                        protocol::Frame ok;
-                                        ok.set_request_id(requestId);
-                                        ok.mutable_ok();
-                                        guard->send(ok);
-                                    }
-                                    // Who may see my presence may have changed.
-                                    m_presence->refresh(me);
-                                });
+                return guard->sendError(
+                    requestId,
+                    Error{ErrorCode::Forbidden, QStringLiteral("not for your own account")});
+            m_pool->any()->exec(
+                PgQuery{statementFor(action), {}, {}}.arg(me).arg(other), [=, this](PgResult w) {
+                    if (!w.ok())
+                        return guard ? guard->sendError(requestId, internal(w)) : void();
+                    if (guard) {
+                        protocol::Frame ok;
+                        ok.set_request_id(requestId);
+                        ok.mutable_ok();
+                        guard->send(ok);
+                    }
+                    // Who may see my presence may have changed.
+                    m_presence->refresh(me);
+                });
         });
 }
 
-void ContactService::list(Session *session, quint64 requestId)
-{
+void ContactService::list(Session *session, quint64 requestId) {
     QPointer<Session> guard(session);
     m_pool->any()->exec(
         // One row per contact or block; always at least one (for my own privacy setting).

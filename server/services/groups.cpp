@@ -15,14 +15,12 @@
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r)
-{
+Error internal(const PgResult &r) {
     qCWarning(lcMessaging) << "database error:" << r.error().detail;
     return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
 }
 
-Error changeRefusal(int status)
-{
+Error changeRefusal(int status) {
     switch (status) {
     case 1:
         return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this group")};
@@ -51,17 +49,14 @@ GroupService::GroupService(const ServerConfig &config, PgPool *pool, Router *rou
     , m_config(config)
     , m_pool(pool)
     , m_router(router)
-    , m_membership(membership)
-{
-}
+    , m_membership(membership) {}
 
-qint64 GroupService::now() const
-{
+qint64 GroupService::now() const {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
-void GroupService::create(Session *session, quint64 requestId, const wire::CreateGroupRequest &req)
-{
+void GroupService::create(Session *session, quint64 requestId,
+                          const wire::CreateGroupRequest &req) {
     QPointer<Session> guard(session);
     const quint64 creator = session->userId();
     const QString name = QString::fromStdString(req.name()).trimmed();
@@ -94,37 +89,37 @@ void GroupService::create(Session *session, quint64 requestId, const wire::Creat
                 for (const auto &n : names)
                     if (!found.contains(QString::fromUtf8(n)))
                         missing << QString::fromUtf8(n);
-                return guard->sendError(requestId,
-                                        Error{ErrorCode::NoSuchUser,
-                                              QStringLiteral("no such user: %1").arg(missing.join(", "))});
+                return guard->sendError(
+                    requestId, Error{ErrorCode::NoSuchUser,
+                                     QStringLiteral("no such user: %1").arg(missing.join(", "))});
             }
             std::vector<quint64> ids;
             for (int i = 0; i < r.rows(); ++i)
                 ids.push_back(quint64(r.int64(i, 0)));
-            m_pool->any()->exec(
-                PgQuery{"SELECT tidings_create_group($1, $2, $3, "
-                        "to_timestamp($4::double precision / 1000))",
-                        {},
-                        {}}
-                    .arg(creator)
-                    .arg(name)
-                    .arg(pgarray::ints(ids))
-                    .arg(now()),
-                [=, this](PgResult c) {
-                    if (!c.ok())
-                        return guard ? guard->sendError(requestId, internal(c)) : void();
-                    const quint64 conv = quint64(c.int64(0, 0));
-                    qCInfo(lcMessaging) << "group" << conv << "created with" << ids.size() + 1
-                                        << "members";
-                    if (guard)
-                        info(guard, requestId, conv);
-                    pushEvents(conv, 1, {});
-                });
+            m_pool->any()->exec(PgQuery{"SELECT tidings_create_group($1, $2, $3, "
+                                        "to_timestamp($4::double precision / 1000))",
+                                        {},
+                                        {}}
+                                    .arg(creator)
+                                    .arg(name)
+                                    .arg(pgarray::ints(ids))
+                                    .arg(now()),
+                                [=, this](PgResult c) {
+                                    if (!c.ok())
+                                        return guard ? guard->sendError(requestId, internal(c))
+                                                     : void();
+                                    const quint64 conv = quint64(c.int64(0, 0));
+                                    qCInfo(lcMessaging) << "group" << conv << "created with"
+                                                        << ids.size() + 1 << "members";
+                                    if (guard)
+                                        info(guard, requestId, conv);
+                                    pushEvents(conv, 1, {});
+                                });
         });
 }
 
-void GroupService::change(Session *session, quint64 requestId, const wire::GroupChangeRequest &req)
-{
+void GroupService::change(Session *session, quint64 requestId,
+                          const wire::GroupChangeRequest &req) {
     QPointer<Session> guard(session);
     const quint64 userId = session->userId();
     using A = wire::GroupChangeRequest;
@@ -156,8 +151,7 @@ void GroupService::change(Session *session, quint64 requestId, const wire::Group
 }
 
 void GroupService::applyChange(QPointer<Session> guard, quint64 requestId, quint64 userId,
-                               const wire::GroupChangeRequest &req, quint64 targetId)
-{
+                               const wire::GroupChangeRequest &req, quint64 targetId) {
     const quint64 conv = req.conversation_id();
     const QString name = QString::fromStdString(req.name()).trimmed();
     // Members before the change: a removed or leaving member still gets its own event.
@@ -194,8 +188,7 @@ void GroupService::applyChange(QPointer<Session> guard, quint64 requestId, quint
     });
 }
 
-void GroupService::pushEvents(quint64 conv, quint64 fromSeq, QList<quint64> extraUsers)
-{
+void GroupService::pushEvents(quint64 conv, quint64 fromSeq, QList<quint64> extraUsers) {
     m_pool->forKey(conv)->exec(
         PgQuery{QByteArray("SELECT ") + kMessageColumns + " FROM messages m" + kMessageJoins +
                     "WHERE m.conversation_id = $1 AND m.seq >= $2 AND m.event_kind IS NOT NULL "
@@ -222,8 +215,7 @@ void GroupService::pushEvents(quint64 conv, quint64 fromSeq, QList<quint64> extr
         });
 }
 
-void GroupService::info(Session *session, quint64 requestId, quint64 conv)
-{
+void GroupService::info(Session *session, quint64 requestId, quint64 conv) {
     QPointer<Session> guard(session);
     const quint64 me = session->userId();
     m_pool->forKey(conv)->exec(
@@ -268,8 +260,7 @@ void GroupService::info(Session *session, quint64 requestId, quint64 conv)
         });
 }
 
-void GroupService::readers(Session *session, quint64 requestId, const wire::ReadersRequest &req)
-{
+void GroupService::readers(Session *session, quint64 requestId, const wire::ReadersRequest &req) {
     QPointer<Session> guard(session);
     const quint64 me = session->userId();
     const quint64 conv = req.conversation_id();

@@ -5,8 +5,7 @@
 
 namespace tidings::server {
 
-void Membership::withMembers(quint64 conversationId, std::function<void(Result<Members>)> cb)
-{
+void Membership::withMembers(quint64 conversationId, std::function<void(Result<Members>)> cb) {
     if (auto it = m_members.constFind(conversationId); it != m_members.cend()) {
         cb(*it);
         return;

@@ -16,7 +16,8 @@ class PgPool;
 class Membership {
 public:
     using Members = QList<quint64>;
-    explicit Membership(PgPool *pool) : m_pool(pool) {}
+    explicit Membership(PgPool *pool)
+        : m_pool(pool) {}
 
     void withMembers(quint64 conversationId, std::function<void(Result<Members>)> cb);
     void invalidate(quint64 conversationId) { m_members.remove(conversationId); }

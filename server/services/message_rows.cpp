@@ -12,8 +12,7 @@ const char *const kMessageColumns =
 const char *const kMessageJoins = " LEFT JOIN users u ON u.id = m.sender_user_id "
                                   " LEFT JOIN users t ON t.id = m.event_target_user_id ";
 
-void readMessage(const PgResult &r, int row, wire::Message *m)
-{
+void readMessage(const PgResult &r, int row, wire::Message *m) {
     m->set_conversation_id(quint64(r.int64(row, 0)));
     m->set_seq(quint64(r.int64(row, 1)));
     m->set_sender_user_id(quint64(r.int64(row, 2)));

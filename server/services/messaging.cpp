@@ -5,35 +5,33 @@
 #include "gateway/session.h"
 #include "protocol/limits.h"
 #include "routing/router.h"
+#include "server_logging.h"
 #include "services/batcher.h"
 #include "services/membership.h"
 #include "services/message_rows.h"
-#include "server_logging.h"
 
 #include <QDateTime>
 
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r)
-{
+Error internal(const PgResult &r) {
     qCWarning(lcMessaging) << "database error:" << r.error().detail;
     return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
 }
 
-Error notMember()
-{
+Error notMember() {
     return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this conversation")};
 }
 
-Error sendRefusal(int status)
-{
+Error sendRefusal(int status) {
     switch (status) {
     case 1:
         return notMember();
     case 3:
         // Deliberately vague: the sender learns no more than that this send is not accepted.
-        return Error{ErrorCode::Forbidden, QStringLiteral("this user does not accept your messages")};
+        return Error{ErrorCode::Forbidden,
+                     QStringLiteral("this user does not accept your messages")};
     default:
         return Error{ErrorCode::NoSuchConversation, QStringLiteral("no such conversation")};
     }
@@ -47,31 +45,32 @@ MessagingService::MessagingService(const ServerConfig &config, PgPool *pool, Rou
     , m_config(config)
     , m_pool(pool)
     , m_router(router)
-    , m_membership(membership)
-{
+    , m_membership(membership) {
     // Bounded so that one batch stays a reasonable statement (payloads travel hex-encoded).
     m_sends = std::make_unique<Batcher<SendItem>>(
-        pool->size(), 128, [this](int shard, std::vector<SendItem> batch, std::function<void()> done) {
+        pool->size(), 128,
+        [this](int shard, std::vector<SendItem> batch, std::function<void()> done) {
             flushSends(shard, std::move(batch), std::move(done));
         });
     m_acks = std::make_unique<Batcher<AckItem>>(
-        pool->size(), 512, [this](int shard, std::vector<AckItem> batch, std::function<void()> done) {
+        pool->size(), 512,
+        [this](int shard, std::vector<AckItem> batch, std::function<void()> done) {
             flushAcks(shard, std::move(batch), std::move(done));
         });
 }
 
 MessagingService::~MessagingService() = default;
 
-std::size_t MessagingService::largestSendBatch() const { return m_sends->largestBatch(); }
+std::size_t MessagingService::largestSendBatch() const {
+    return m_sends->largestBatch();
+}
 
-qint64 MessagingService::now() const
-{
+qint64 MessagingService::now() const {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
 void MessagingService::openDirect(Session *session, quint64 requestId,
-                                  const wire::OpenDirectRequest &req)
-{
+                                  const wire::OpenDirectRequest &req) {
     const QString peerName = protocol::normalizeUsername(QString::fromStdString(req.username()));
     const quint64 me = session->userId();
     QPointer<Session> guard(session);
@@ -83,40 +82,42 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
             if (!r.ok())
                 return guard->sendError(requestId, internal(r));
             if (r.rows() == 0)
-                return guard->sendError(requestId, Error{ErrorCode::NoSuchUser,
-                                                         QStringLiteral("no such user")});
+                return guard->sendError(
+                    requestId, Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
             const quint64 peer = quint64(r.int64(0, 0));
             const QString peerUsername = r.string(0, 1);
             const QByteArray key = QByteArray::number(std::min(me, peer)) + ':' +
                                    QByteArray::number(std::max(me, peer));
             // Insert-or-find in one statement; a concurrent creator can leave both parts empty
             // for the loser (its snapshot predates the winner's commit), so it retries once.
-            auto query = PgQuery{"WITH c AS (INSERT INTO conversations (kind, direct_key) "
-                                 "VALUES (1, $1) ON CONFLICT (direct_key) DO NOTHING RETURNING id), "
-                                 "m AS (INSERT INTO members (conversation_id, user_id) "
-                                 "SELECT c.id, u FROM c, (SELECT DISTINCT unnest(ARRAY[$2, "
-                                 "$3]::bigint[]) AS u) us RETURNING conversation_id) "
-                                 "SELECT id, 0::bigint FROM c UNION ALL "
-                                 "SELECT id, last_seq FROM conversations WHERE direct_key = $1",
-                                 {},
-                                 {}}
-                             .arg(key)
-                             .arg(me)
-                             .arg(peer);
+            auto query =
+                PgQuery{"WITH c AS (INSERT INTO conversations (kind, direct_key) "
+                        "VALUES (1, $1) ON CONFLICT (direct_key) DO NOTHING RETURNING id), "
+                        "m AS (INSERT INTO members (conversation_id, user_id) "
+                        "SELECT c.id, u FROM c, (SELECT DISTINCT unnest(ARRAY[$2, "
+                        "$3]::bigint[]) AS u) us RETURNING conversation_id) "
+                        "SELECT id, 0::bigint FROM c UNION ALL "
+                        "SELECT id, last_seq FROM conversations WHERE direct_key = $1",
+                        {},
+                        {}}
+                    .arg(key)
+                    .arg(me)
+                    .arg(peer);
             auto reply = std::make_shared<std::function<void(PgResult, int)>>();
-            *reply = [this, guard, requestId, peer, peerUsername, query,
-                      reply](PgResult r, int attempt) {
+            *reply = [this, guard, requestId, peer, peerUsername, query, reply](PgResult r,
+                                                                                int attempt) {
                 if (!guard)
                     return;
                 if (!r.ok())
                     return guard->sendError(requestId, internal(r));
                 if (r.rows() == 0 && attempt == 0) {
-                    m_pool->any()->exec(query, [reply](PgResult r2) { (*reply)(std::move(r2), 1); });
+                    m_pool->any()->exec(query,
+                                        [reply](PgResult r2) { (*reply)(std::move(r2), 1); });
                     return;
                 }
                 if (r.rows() == 0)
-                    return guard->sendError(requestId, Error{ErrorCode::Internal,
-                                                             QStringLiteral("try again")});
+                    return guard->sendError(
+                        requestId, Error{ErrorCode::Internal, QStringLiteral("try again")});
                 protocol::Frame out;
                 out.set_request_id(requestId);
                 auto *info = out.mutable_conversation_info();
@@ -134,8 +135,7 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
         });
 }
 
-void MessagingService::send(Session *session, quint64 requestId, const wire::SendRequest &req)
-{
+void MessagingService::send(Session *session, quint64 requestId, const wire::SendRequest &req) {
     const quint64 conv = req.conversation_id();
     m_sends->add(m_pool->shardOf(conv),
                  SendItem{session, requestId, session->userId(), session->deviceId(), conv,
@@ -144,8 +144,7 @@ void MessagingService::send(Session *session, quint64 requestId, const wire::Sen
 }
 
 void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
-                                  std::function<void()> done)
-{
+                                  std::function<void()> done) {
     std::vector<quint64> users, devices, convs;
     std::vector<QByteArray> ids, payloads;
     for (const auto &it : batch) {
@@ -207,8 +206,7 @@ void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
         });
 }
 
-void MessagingService::fanOut(const SendItem &item, quint64 seq, qint64 at)
-{
+void MessagingService::fanOut(const SendItem &item, quint64 seq, qint64 at) {
     ++m_stored;
     wire::Message msg;
     msg.set_conversation_id(item.conv);
@@ -231,15 +229,13 @@ void MessagingService::fanOut(const SendItem &item, quint64 seq, qint64 at)
 }
 
 void MessagingService::ack(Session *session, quint64 requestId, quint64 conv, quint64 delivered,
-                           quint64 read)
-{
+                           quint64 read) {
     m_acks->add(m_pool->shardOf(conv), AckItem{session, requestId, session->userId(),
                                                session->deviceId(), conv, delivered, read});
 }
 
 void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
-                                 std::function<void()> done)
-{
+                                 std::function<void()> done) {
     std::vector<quint64> users, devices, convs, delivered, read;
     for (const auto &it : batch) {
         users.push_back(it.userId);
@@ -300,8 +296,7 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
 }
 
 void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group,
-                                   bool aggregateChanged)
-{
+                                   bool aggregateChanged) {
     const quint64 conv = receipt.conversation_id();
     m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!members)
@@ -338,8 +333,7 @@ void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group,
 }
 
 void MessagingService::history(Session *session, quint64 requestId,
-                               const wire::HistoryRequest &req)
-{
+                               const wire::HistoryRequest &req) {
     const quint64 conv = req.conversation_id();
     const quint64 userId = session->userId();
     const quint64 deviceId = session->deviceId();
@@ -414,11 +408,12 @@ void MessagingService::history(Session *session, quint64 requestId,
     });
 }
 
-void MessagingService::drainInbox(Session *session) { drainPage(session, 0, 0, 0); }
+void MessagingService::drainInbox(Session *session) {
+    drainPage(session, 0, 0, 0);
+}
 
 void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, quint64 afterSeq,
-                                 quint32 count)
-{
+                                 quint32 count) {
     if (!session)
         return;
     const int page = limits::kMaxMessagesPerPush;

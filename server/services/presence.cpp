@@ -13,14 +13,12 @@
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r)
-{
+Error internal(const PgResult &r) {
     qCWarning(lcMessaging) << "database error:" << r.error().detail;
     return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
 }
 
-void sendOk(Session *s, quint64 requestId)
-{
+void sendOk(Session *s, quint64 requestId) {
     if (!s || !requestId)
         return;
     protocol::Frame ok;
@@ -36,17 +34,13 @@ PresenceService::PresenceService(const ServerConfig &config, PgPool *pool, Route
     , m_config(config)
     , m_pool(pool)
     , m_router(router)
-    , m_membership(membership)
-{
-}
+    , m_membership(membership) {}
 
-qint64 PresenceService::now() const
-{
+qint64 PresenceService::now() const {
     return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
-void PresenceService::fill(wire::Presence *p, const Watch &w)
-{
+void PresenceService::fill(wire::Presence *p, const Watch &w) {
     p->set_user_id(w.target);
     p->set_username(w.username.toStdString());
     p->set_visible(w.visible);
@@ -56,20 +50,20 @@ void PresenceService::fill(wire::Presence *p, const Watch &w)
 
 void PresenceService::evaluate(quint64 viewer, const std::vector<QByteArray> &usernames,
                                const std::vector<quint64> &targetIds,
-                               std::function<void(Result<std::vector<Watch>>)> cb)
-{
+                               std::function<void(Result<std::vector<Watch>>)> cb) {
     const bool byName = !usernames.empty();
     m_pool->any()->exec(
-        PgQuery{QByteArray(
-                    "SELECT u.id, u.username, u.last_seen_visibility, "
-                    "COALESCE((extract(epoch FROM u.last_seen_at) * 1000)::bigint, 0), "
-                    "EXISTS (SELECT 1 FROM contacts c WHERE c.owner_id = u.id AND c.user_id = $1), "
-                    "EXISTS (SELECT 1 FROM blocks b WHERE b.owner_id = u.id AND b.blocked_id = $1), "
-                    "(SELECT v.last_seen_visibility FROM users v WHERE v.id = $1) "
-                    "FROM users u WHERE ") +
-                    (byName ? "u.username = ANY($2::text[])" : "u.id = ANY($2::bigint[])"),
-                {},
-                {}}
+        PgQuery{
+            QByteArray(
+                "SELECT u.id, u.username, u.last_seen_visibility, "
+                "COALESCE((extract(epoch FROM u.last_seen_at) * 1000)::bigint, 0), "
+                "EXISTS (SELECT 1 FROM contacts c WHERE c.owner_id = u.id AND c.user_id = $1), "
+                "EXISTS (SELECT 1 FROM blocks b WHERE b.owner_id = u.id AND b.blocked_id = $1), "
+                "(SELECT v.last_seen_visibility FROM users v WHERE v.id = $1) "
+                "FROM users u WHERE ") +
+                (byName ? "u.username = ANY($2::text[])" : "u.id = ANY($2::bigint[])"),
+            {},
+            {}}
             .arg(viewer)
             .arg(byName ? pgarray::texts(usernames) : pgarray::ints(targetIds)),
         [this, viewer, cb](PgResult r) {
@@ -96,8 +90,7 @@ void PresenceService::evaluate(quint64 viewer, const std::vector<QByteArray> &us
 }
 
 void PresenceService::subscribe(Session *session, quint64 requestId,
-                                const wire::PresenceSubscribeRequest &req)
-{
+                                const wire::PresenceSubscribeRequest &req) {
     QPointer<Session> guard(session);
     std::vector<QByteArray> names;
     for (const auto &u : req.usernames())
@@ -135,15 +128,13 @@ void PresenceService::subscribe(Session *session, quint64 requestId,
     });
 }
 
-void PresenceService::pushChange(Session *viewer, const Watch &w)
-{
+void PresenceService::pushChange(Session *viewer, const Watch &w) {
     protocol::Frame f;
     fill(f.mutable_presence_push()->mutable_presence(), w);
     viewer->send(f);
 }
 
-void PresenceService::broadcastState(quint64 userId, bool online, qint64 lastSeenMs)
-{
+void PresenceService::broadcastState(quint64 userId, bool online, qint64 lastSeenMs) {
     const auto viewers = m_watchers.value(userId);
     for (Session *viewer : viewers) {
         auto mine = m_watches.find(viewer);
@@ -158,14 +149,12 @@ void PresenceService::broadcastState(quint64 userId, bool online, qint64 lastSee
     }
 }
 
-void PresenceService::sessionOnline(Session *session)
-{
+void PresenceService::sessionOnline(Session *session) {
     if (m_router->sessionsOfUser(session->userId()).size() == 1)
         broadcastState(session->userId(), true, 0);
 }
 
-void PresenceService::sessionClosed(Session *session)
-{
+void PresenceService::sessionClosed(Session *session) {
     const auto mine = m_watches.take(session);
     for (auto it = mine.cbegin(); it != mine.cend(); ++it) {
         auto w = m_watchers.find(it.key());
@@ -189,22 +178,23 @@ void PresenceService::sessionClosed(Session *session)
     broadcastState(user, false, t);
 }
 
-void PresenceService::refresh(quint64 userId)
-{
+void PresenceService::refresh(quint64 userId) {
     // Viewers of userId: what userId shows them may have changed.
     for (Session *viewer : m_watchers.value(userId)) {
         QPointer<Session> guard(viewer);
-        evaluate(viewer->userId(), {}, {userId}, [this, guard, userId](Result<std::vector<Watch>> r) {
-            auto mine = m_watches.find(guard);
-            if (!guard || !r || r->empty() || mine == m_watches.end() || !mine->contains(userId))
-                return;
-            auto &old = (*mine)[userId];
-            const Watch w = r->front();
-            if (w.visible != old.visible) {
-                old = w;
-                pushChange(guard, w);
-            }
-        });
+        evaluate(viewer->userId(), {}, {userId},
+                 [this, guard, userId](Result<std::vector<Watch>> r) {
+                     auto mine = m_watches.find(guard);
+                     if (!guard || !r || r->empty() || mine == m_watches.end() ||
+                         !mine->contains(userId))
+                         return;
+                     auto &old = (*mine)[userId];
+                     const Watch w = r->front();
+                     if (w.visible != old.visible) {
+                         old = w;
+                         pushChange(guard, w);
+                     }
+                 });
     }
     // userId's own subscriptions: reciprocity and blocks change what it sees.
     for (Session *mine : m_router->sessionsOfUser(userId)) {
@@ -233,23 +223,21 @@ void PresenceService::refresh(quint64 userId)
 }
 
 void PresenceService::setPrivacy(Session *session, quint64 requestId,
-                                 const wire::SetPrivacyRequest &req)
-{
+                                 const wire::SetPrivacyRequest &req) {
     QPointer<Session> guard(session);
     const quint64 user = session->userId();
-    m_pool->any()->exec(PgQuery{"UPDATE users SET last_seen_visibility = $2 WHERE id = $1", {}, {}}
-                            .arg(user)
-                            .arg(int(req.last_seen())),
-                        [this, guard, requestId, user](PgResult r) {
-                            if (!r.ok())
-                                return guard ? guard->sendError(requestId, internal(r)) : void();
-                            sendOk(guard, requestId);
-                            refresh(user);
-                        });
+    m_pool->any()->exec(
+        PgQuery{"UPDATE users SET last_seen_visibility = $2 WHERE id = $1", {}, {}}.arg(user).arg(
+            int(req.last_seen())),
+        [this, guard, requestId, user](PgResult r) {
+            if (!r.ok())
+                return guard ? guard->sendError(requestId, internal(r)) : void();
+            sendOk(guard, requestId);
+            refresh(user);
+        });
 }
 
-void PresenceService::typing(Session *session, quint64 requestId, const wire::TypingRequest &req)
-{
+void PresenceService::typing(Session *session, quint64 requestId, const wire::TypingRequest &req) {
     QPointer<Session> guard(session);
     const quint64 conv = req.conversation_id();
     const quint64 user = session->userId();
@@ -258,9 +246,9 @@ void PresenceService::typing(Session *session, quint64 requestId, const wire::Ty
     m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!members || !members->contains(user)) {
             if (guard)
-                guard->sendError(requestId,
-                                 Error{ErrorCode::NotMember,
-                                       QStringLiteral("you are not a member of this conversation")});
+                guard->sendError(
+                    requestId, Error{ErrorCode::NotMember,
+                                     QStringLiteral("you are not a member of this conversation")});
             return;
         }
         protocol::Frame f;

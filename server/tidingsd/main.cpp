@@ -15,8 +15,7 @@
 
 using namespace tidings::server;
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
     tidings::protocol::discardProtobufLogs();
     app.setApplicationName(QStringLiteral("tidingsd"));

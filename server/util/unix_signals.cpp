@@ -11,15 +11,14 @@ namespace tidings::server {
 namespace {
 int g_fds[2] = {-1, -1}; // written from the signal handler only
 
-void handler(int sig)
-{
+void handler(int sig) {
     const char c = char(sig);
     [[maybe_unused]] auto n = ::write(g_fds[0], &c, 1);
 }
 } // namespace
 
-UnixSignals::UnixSignals(QObject *parent) : QObject(parent)
-{
+UnixSignals::UnixSignals(QObject *parent)
+    : QObject(parent) {
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_fds) != 0)
         return;
     m_notifier = new QSocketNotifier(g_fds[1], QSocketNotifier::Read, this);
@@ -36,8 +35,7 @@ UnixSignals::UnixSignals(QObject *parent) : QObject(parent)
     ::sigaction(SIGINT, &sa, nullptr);
 }
 
-UnixSignals::~UnixSignals()
-{
+UnixSignals::~UnixSignals() {
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
 }

@@ -6,43 +6,68 @@
 
 namespace tidings {
 
-const char *errorCodeName(ErrorCode code)
-{
+const char *errorCodeName(ErrorCode code) {
     switch (code) {
-    case ErrorCode::None: return "NONE";
-    case ErrorCode::BadFrame: return "BAD_FRAME";
-    case ErrorCode::TooLarge: return "TOO_LARGE";
-    case ErrorCode::UnknownFrame: return "UNKNOWN_FRAME";
-    case ErrorCode::NotAuthenticated: return "NOT_AUTHENTICATED";
-    case ErrorCode::BadCredentials: return "BAD_CREDENTIALS";
-    case ErrorCode::UsernameTaken: return "USERNAME_TAKEN";
-    case ErrorCode::InvalidUsername: return "INVALID_USERNAME";
-    case ErrorCode::WeakPassword: return "WEAK_PASSWORD";
-    case ErrorCode::RateLimited: return "RATE_LIMITED";
-    case ErrorCode::BadToken: return "BAD_TOKEN";
-    case ErrorCode::NoSuchUser: return "NO_SUCH_USER";
-    case ErrorCode::NotMember: return "NOT_MEMBER";
-    case ErrorCode::NoSuchConversation: return "NO_SUCH_CONVERSATION";
-    case ErrorCode::Internal: return "INTERNAL";
-    case ErrorCode::AlreadyAuthenticated: return "ALREADY_AUTHENTICATED";
-    case ErrorCode::StaleDevices: return "STALE_DEVICES";
-    case ErrorCode::Forbidden: return "FORBIDDEN";
-    case ErrorCode::NotAdmin: return "NOT_ADMIN";
-    case ErrorCode::GroupFull: return "GROUP_FULL";
-    case ErrorCode::NotAGroup: return "NOT_A_GROUP";
-    case ErrorCode::NoSuchDevice: return "NO_SUCH_DEVICE";
-    case ErrorCode::Network: return "NETWORK";
-    case ErrorCode::Timeout: return "TIMEOUT";
-    case ErrorCode::Storage: return "STORAGE";
-    case ErrorCode::Usage: return "USAGE";
+    case ErrorCode::None:
+        return "NONE";
+    case ErrorCode::BadFrame:
+        return "BAD_FRAME";
+    case ErrorCode::TooLarge:
+        return "TOO_LARGE";
+    case ErrorCode::UnknownFrame:
+        return "UNKNOWN_FRAME";
+    case ErrorCode::NotAuthenticated:
+        return "NOT_AUTHENTICATED";
+    case ErrorCode::BadCredentials:
+        return "BAD_CREDENTIALS";
+    case ErrorCode::UsernameTaken:
+        return "USERNAME_TAKEN";
+    case ErrorCode::InvalidUsername:
+        return "INVALID_USERNAME";
+    case ErrorCode::WeakPassword:
+        return "WEAK_PASSWORD";
+    case ErrorCode::RateLimited:
+        return "RATE_LIMITED";
+    case ErrorCode::BadToken:
+        return "BAD_TOKEN";
+    case ErrorCode::NoSuchUser:
+        return "NO_SUCH_USER";
+    case ErrorCode::NotMember:
+        return "NOT_MEMBER";
+    case ErrorCode::NoSuchConversation:
+        return "NO_SUCH_CONVERSATION";
+    case ErrorCode::Internal:
+        return "INTERNAL";
+    case ErrorCode::AlreadyAuthenticated:
+        return "ALREADY_AUTHENTICATED";
+    case ErrorCode::StaleDevices:
+        return "STALE_DEVICES";
+    case ErrorCode::Forbidden:
+        return "FORBIDDEN";
+    case ErrorCode::NotAdmin:
+        return "NOT_ADMIN";
+    case ErrorCode::GroupFull:
+        return "GROUP_FULL";
+    case ErrorCode::NotAGroup:
+        return "NOT_A_GROUP";
+    case ErrorCode::NoSuchDevice:
+        return "NO_SUCH_DEVICE";
+    case ErrorCode::Network:
+        return "NETWORK";
+    case ErrorCode::Timeout:
+        return "TIMEOUT";
+    case ErrorCode::Storage:
+        return "STORAGE";
+    case ErrorCode::Usage:
+        return "USAGE";
     }
     return "UNKNOWN";
 }
 
-QString Error::toString() const
-{
-    return detail.isEmpty() ? QString::fromLatin1(errorCodeName(code))
-                            : QStringLiteral("%1: %2").arg(QLatin1String(errorCodeName(code)), detail);
+QString Error::toString() const {
+    return detail.isEmpty()
+               ? QString::fromLatin1(errorCodeName(code))
+               : QStringLiteral("%1: %2").arg(QLatin1String(errorCodeName(code)), detail);
 }
 
 namespace protocol {
@@ -61,11 +86,14 @@ static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::NoSuchDevice),
 
 namespace {
 
-Error bad(const char *what) { return Error{ErrorCode::BadFrame, QString::fromLatin1(what)}; }
-Error tooLarge(const char *what) { return Error{ErrorCode::TooLarge, QString::fromLatin1(what)}; }
+Error bad(const char *what) {
+    return Error{ErrorCode::BadFrame, QString::fromLatin1(what)};
+}
+Error tooLarge(const char *what) {
+    return Error{ErrorCode::TooLarge, QString::fromLatin1(what)};
+}
 
-bool isPrintableAscii(const std::string &s)
-{
+bool isPrintableAscii(const std::string &s) {
     for (unsigned char c : s) {
         if (c < 0x21 || c > 0x7e)
             return false;
@@ -73,8 +101,7 @@ bool isPrintableAscii(const std::string &s)
     return true;
 }
 
-Status validateUsernameField(const std::string &name)
-{
+Status validateUsernameField(const std::string &name) {
     if (name.size() > size_t(limits::kMaxUsernameLength) * 4)
         return tooLarge("username too long");
     if (!isValidUsername(normalizeUsername(QString::fromStdString(name))))
@@ -84,8 +111,7 @@ Status validateUsernameField(const std::string &name)
     return {};
 }
 
-Status validatePassword(const std::string &pw, bool registering)
-{
+Status validatePassword(const std::string &pw, bool registering) {
     if (pw.size() > size_t(limits::kMaxPasswordBytes))
         return tooLarge("password longer than 1024 bytes");
     if (registering && pw.size() < size_t(limits::kMinPasswordBytes))
@@ -95,15 +121,13 @@ Status validatePassword(const std::string &pw, bool registering)
     return {};
 }
 
-Status validateDeviceName(const std::string &name)
-{
+Status validateDeviceName(const std::string &name) {
     if (name.size() > size_t(limits::kMaxDeviceNameBytes))
         return tooLarge("device name longer than 64 bytes");
     return {};
 }
 
-Status validateGroupName(const std::string &name)
-{
+Status validateGroupName(const std::string &name) {
     if (name.size() > size_t(limits::kMaxGroupNameBytes))
         return tooLarge("group name longer than 64 bytes");
     if (QString::fromStdString(name).trimmed().isEmpty())
@@ -111,8 +135,7 @@ Status validateGroupName(const std::string &name)
     return {};
 }
 
-Status validateConversationSeq(quint64 conversation, quint64 seq)
-{
+Status validateConversationSeq(quint64 conversation, quint64 seq) {
     if (conversation == 0)
         return bad("conversation_id missing");
     if (seq == 0)
@@ -122,8 +145,7 @@ Status validateConversationSeq(quint64 conversation, quint64 seq)
 
 } // namespace
 
-bool isValidUsername(QStringView u)
-{
+bool isValidUsername(QStringView u) {
     if (u.size() < limits::kMinUsernameLength || u.size() > limits::kMaxUsernameLength)
         return false;
     if (!(u[0] >= u'a' && u[0] <= u'z'))
@@ -137,10 +159,11 @@ bool isValidUsername(QStringView u)
     return true;
 }
 
-QString normalizeUsername(QStringView username) { return username.trimmed().toString().toLower(); }
+QString normalizeUsername(QStringView username) {
+    return username.trimmed().toString().toLower();
+}
 
-Status validateClientFrame(const Frame &f)
-{
+Status validateClientFrame(const Frame &f) {
     switch (f.body_case()) {
     case Frame::kRegisterRequest: {
         const auto &r = f.register_request();
@@ -249,8 +272,9 @@ Status validateClientFrame(const Frame &f)
         return {};
     }
     case Frame::kSetPrivacyRequest:
-        return wire::Visibility_IsValid(f.set_privacy_request().last_seen()) ? Status()
-                                                                             : bad("unknown visibility");
+        return wire::Visibility_IsValid(f.set_privacy_request().last_seen())
+                   ? Status()
+                   : bad("unknown visibility");
     case Frame::kTypingRequest:
         return f.typing_request().conversation_id() ? Status() : bad("conversation_id missing");
     case Frame::kContactRequest:
@@ -258,14 +282,14 @@ Status validateClientFrame(const Frame &f)
             return bad("unknown contact action");
         return validateUsernameField(f.contact_request().username());
     case Frame::BODY_NOT_SET:
-        return Error{ErrorCode::UnknownFrame, QStringLiteral("frame type not known to this server")};
+        return Error{ErrorCode::UnknownFrame,
+                     QStringLiteral("frame type not known to this server")};
     default:
         return Error{ErrorCode::UnknownFrame, QStringLiteral("not a client request")};
     }
 }
 
-Result<Frame> decodeClientFrame(QByteArrayView bytes)
-{
+Result<Frame> decodeClientFrame(QByteArrayView bytes) {
     if (size_t(bytes.size()) > limits::kMaxClientFrameBytes)
         return tooLarge("frame larger than 96 KiB");
     Frame f;
@@ -276,8 +300,7 @@ Result<Frame> decodeClientFrame(QByteArrayView bytes)
     return f;
 }
 
-Result<Frame> decodeServerFrame(QByteArrayView bytes)
-{
+Result<Frame> decodeServerFrame(QByteArrayView bytes) {
     if (size_t(bytes.size()) > limits::kMaxServerFrameBytes)
         return tooLarge("frame larger than 4 MiB");
     Frame f;
@@ -330,17 +353,17 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes)
     return f;
 }
 
-void discardProtobufLogs() { google::protobuf::SetLogHandler(nullptr); }
+void discardProtobufLogs() {
+    google::protobuf::SetLogHandler(nullptr);
+}
 
-QByteArray encodeFrame(const Frame &frame)
-{
+QByteArray encodeFrame(const Frame &frame) {
     QByteArray out(qsizetype(frame.ByteSizeLong()), Qt::Uninitialized);
     frame.SerializeToArray(out.data(), int(out.size()));
     return out;
 }
 
-Frame makeError(quint64 requestId, ErrorCode code, const QString &detail, quint32 retryAfterMs)
-{
+Frame makeError(quint64 requestId, ErrorCode code, const QString &detail, quint32 retryAfterMs) {
     Frame f;
     f.set_request_id(requestId);
     auto *e = f.mutable_error();
@@ -350,24 +373,21 @@ Frame makeError(quint64 requestId, ErrorCode code, const QString &detail, quint3
     return f;
 }
 
-wire::ErrorCode toWire(ErrorCode code)
-{
+wire::ErrorCode toWire(ErrorCode code) {
     const int v = int(code);
     if (v >= 0 && v <= int(wire::ErrorCode_MAX))
         return wire::ErrorCode(v);
     return wire::ERROR_INTERNAL;
 }
 
-ErrorCode fromWire(wire::ErrorCode code)
-{
+ErrorCode fromWire(wire::ErrorCode code) {
     const int v = int(code);
     if (v > 0 && v <= int(wire::ErrorCode_MAX))
         return ErrorCode(v);
     return ErrorCode::Internal;
 }
 
-Error errorFromFrame(const Frame &frame)
-{
+Error errorFromFrame(const Frame &frame) {
     const auto &e = frame.error();
     return Error{fromWire(e.code()), QString::fromStdString(e.detail()), e.retry_after_ms()};
 }

@@ -1,8 +1,8 @@
 #pragma once
 // The frame codec: size limit first, then parse, then validation of every field. Both peers use
 // it; the server decodes with decodeClientFrame, clients with decodeServerFrame.
-#include "protocol/result.h"
 #include "proto/tidings.pb.h"
+#include "protocol/result.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -36,9 +36,17 @@ wire::ErrorCode toWire(ErrorCode code);
 ErrorCode fromWire(wire::ErrorCode code);
 Error errorFromFrame(const Frame &frame);
 
-inline std::string toStd(const QString &s) { return s.toStdString(); }
-inline QString fromStd(const std::string &s) { return QString::fromStdString(s); }
-inline QByteArray bytesFromStd(const std::string &s) { return QByteArray(s.data(), qsizetype(s.size())); }
-inline std::string bytesToStd(const QByteArray &b) { return std::string(b.constData(), size_t(b.size())); }
+inline std::string toStd(const QString &s) {
+    return s.toStdString();
+}
+inline QString fromStd(const std::string &s) {
+    return QString::fromStdString(s);
+}
+inline QByteArray bytesFromStd(const std::string &s) {
+    return QByteArray(s.data(), qsizetype(s.size()));
+}
+inline std::string bytesToStd(const QByteArray &b) {
+    return std::string(b.constData(), size_t(b.size()));
+}
 
 } // namespace tidings::protocol

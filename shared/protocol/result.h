@@ -52,8 +52,10 @@ struct Error {
 
 template <typename T> class Result {
 public:
-    Result(T value) : m_v(std::move(value)) {}
-    Result(Error error) : m_v(std::move(error)) {}
+    Result(T value)
+        : m_v(std::move(value)) {}
+    Result(Error error)
+        : m_v(std::move(error)) {}
 
     bool ok() const { return m_v.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -73,7 +75,8 @@ private:
 class Status {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error)) {}
+    Status(Error error)
+        : m_error(std::move(error)) {}
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
     const Error &error() const { return *m_error; }

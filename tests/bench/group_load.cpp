@@ -15,14 +15,12 @@ namespace {
 constexpr int kFlatOutWindow = 4; // group messages in flight in phase 2
 }
 
-void GroupLoad::fail(const QString &msg)
-{
+void GroupLoad::fail(const QString &msg) {
     std::fprintf(stderr, "tidings-load: %s\n", qPrintable(msg));
     QCoreApplication::exit(1);
 }
 
-void GroupLoad::start()
-{
+void GroupLoad::start() {
     for (int i = 0; i < m_o.members; ++i) {
         auto *d = new Device(m_o.url);
         d->setParent(this);
@@ -57,8 +55,7 @@ void GroupLoad::start()
     }
 }
 
-void GroupLoad::registered()
-{
+void GroupLoad::registered() {
     std::fprintf(stderr, "tidings-load: %d members registered and connected\n", m_o.members);
     F f;
     f.mutable_create_group_request()->set_name("load");
@@ -75,8 +72,7 @@ void GroupLoad::registered()
     });
 }
 
-void GroupLoad::sendNext()
-{
+void GroupLoad::sendNext() {
     const std::string id = "m" + std::to_string(++m_next);
     m_pending[id] = {nowNs(), 0};
     F f;
@@ -90,8 +86,7 @@ void GroupLoad::sendNext()
     });
 }
 
-void GroupLoad::onDelivered(const std::string &id)
-{
+void GroupLoad::onDelivered(const std::string &id) {
     auto it = m_pending.find(id);
     if (it == m_pending.end())
         return;
@@ -114,8 +109,7 @@ void GroupLoad::onDelivered(const std::string &id)
     sendNext();
 }
 
-void GroupLoad::startFlatOut()
-{
+void GroupLoad::startFlatOut() {
     m_flatOut = true;
     m_flatStartNs = nowNs();
     std::fprintf(stderr, "tidings-load: group flat out for %d s\n", m_o.seconds);
@@ -124,8 +118,7 @@ void GroupLoad::startFlatOut()
     QTimer::singleShot(m_o.seconds * 1000, this, [this] { finish(); });
 }
 
-void GroupLoad::finish()
-{
+void GroupLoad::finish() {
     const double secs = double(nowNs() - m_flatStartNs) / 1e9;
     std::sort(m_lastDeliveryUs.begin(), m_lastDeliveryUs.end());
     QJsonObject out{{"mode", "group"},

@@ -23,7 +23,8 @@ public:
         qint64 serverPid = 0;
         QString prefix;
     };
-    explicit GroupLoad(Options o) : m_o(std::move(o)) {}
+    explicit GroupLoad(Options o)
+        : m_o(std::move(o)) {}
     void start();
 
 private:

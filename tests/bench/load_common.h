@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QWebSocket>
 
 #include <algorithm>
@@ -19,8 +20,7 @@ namespace tidings::bench {
 using F = protocol::Frame;
 
 //! Monotonic nanoseconds since the process started (latency is measured within one process).
-inline qint64 nowNs()
-{
+inline qint64 nowNs() {
     static QElapsedTimer clock = [] {
         QElapsedTimer t;
         t.start();
@@ -34,8 +34,7 @@ struct ProcStats {
     qint64 rssKiB = 0;
 };
 
-inline ProcStats readProc(qint64 pid)
-{
+inline ProcStats readProc(qint64 pid) {
     ProcStats s;
     if (pid <= 0)
         return s;
@@ -59,11 +58,11 @@ inline ProcStats readProc(qint64 pid)
 //! One device connection with request/response callbacks.
 class Device : public QObject {
 public:
-    explicit Device(const QUrl &url)
-    {
+    explicit Device(const QUrl &url) {
         m_ws.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
         connect(&m_ws, &QWebSocket::connected, this, [this] {
             // QWebSocket has no API for it: reach its TCP socket to turn Nagle off.
+            m_opened = true;
             if (auto *tcp = m_ws.findChild<QTcpSocket *>())
                 tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
             if (onConnected)
@@ -84,10 +83,14 @@ public:
                 onPush(*f);
             }
         });
+        // A connection refused or dropped before it was established is tried again.
+        connect(&m_ws, &QWebSocket::disconnected, this, [this, url] {
+            if (!m_opened)
+                QTimer::singleShot(200, this, [this, url] { m_ws.open(url); });
+        });
         m_ws.open(url);
     }
-    void request(F f, std::function<void(const F &)> cb)
-    {
+    void request(F f, std::function<void(const F &)> cb) {
         f.set_request_id(m_next++);
         m_pending.emplace(f.request_id(), std::move(cb));
         m_ws.sendBinaryMessage(protocol::encodeFrame(f));
@@ -102,13 +105,13 @@ public:
 
 private:
     QWebSocket m_ws;
+    bool m_opened = false;
     quint64 m_next = 1;
     std::map<quint64, std::function<void(const F &)>> m_pending;
 };
 
 //! The p-th quantile (0..1) of sorted microseconds, in milliseconds.
-inline double percentileMs(const std::vector<double> &sortedUs, double p)
-{
+inline double percentileMs(const std::vector<double> &sortedUs, double p) {
     if (sortedUs.empty())
         return 0.0;
     return sortedUs[std::min(sortedUs.size() - 1, size_t(p * double(sortedUs.size())))] / 1000.0;

@@ -41,10 +41,10 @@ struct Options {
 
 class Load : public QObject {
 public:
-    explicit Load(Options o) : m_o(std::move(o)) {}
+    explicit Load(Options o)
+        : m_o(std::move(o)) {}
 
-    void start()
-    {
+    void start() {
         if (m_o.idle > 0)
             return startIdle();
         for (int i = 0; i < m_o.pairs * 2; ++i)
@@ -52,14 +52,12 @@ public:
     }
 
 private:
-    void fail(const QString &msg)
-    {
+    void fail(const QString &msg) {
         std::fprintf(stderr, "tidings-load: %s\n", qPrintable(msg));
         QCoreApplication::exit(1);
     }
 
-    void setupDevice(int i)
-    {
+    void setupDevice(int i) {
         auto *d = new Device(m_o.url);
         d->setParent(this);
         m_devices.push_back(d);
@@ -80,8 +78,7 @@ private:
         d->onPush = [this, d](const F &f) { onPush(d, f); };
     }
 
-    void openConversations()
-    {
+    void openConversations() {
         for (int p = 0; p < m_o.pairs; ++p) {
             Device *sender = m_devices[2 * p];
             F f;
@@ -97,12 +94,10 @@ private:
         }
     }
 
-    void run()
-    {
-        std::fprintf(stderr, "tidings-load: %d pairs ready, running %d s %s\n", m_o.pairs,
-                     m_o.seconds,
-                     m_o.rate > 0 ? qPrintable(QStringLiteral("at %1 msg/s").arg(m_o.rate))
-                                  : "flat out");
+    void run() {
+        std::fprintf(
+            stderr, "tidings-load: %d pairs ready, running %d s %s\n", m_o.pairs, m_o.seconds,
+            m_o.rate > 0 ? qPrintable(QStringLiteral("at %1 msg/s").arg(m_o.rate)) : "flat out");
         m_before = readProc(m_o.serverPid);
         m_startNs = nowNs();
         m_running = true;
@@ -119,8 +114,7 @@ private:
         QTimer::singleShot(m_o.seconds * 1000, this, [this] { finish(); });
     }
 
-    void paceTick()
-    {
+    void paceTick() {
         if (!m_running)
             return;
         const double elapsed = double(nowNs() - m_startNs) / 1e9;
@@ -129,8 +123,7 @@ private:
             sendOne(m_devices[2 * (m_sent % quint64(m_o.pairs))]);
     }
 
-    void sendOne(Device *sender)
-    {
+    void sendOne(Device *sender) {
         if (!m_running)
             return;
         ++m_sent;
@@ -154,8 +147,7 @@ private:
         });
     }
 
-    void onPush(Device *d, const F &f)
-    {
+    void onPush(Device *d, const F &f) {
         if (!f.has_message_push())
             return;
         const qint64 t = nowNs();
@@ -179,8 +171,7 @@ private:
         }
     }
 
-    void finish()
-    {
+    void finish() {
         m_running = false;
         const double secs = double(nowNs() - m_startNs) / 1e9;
         const ProcStats after = readProc(m_o.serverPid);
@@ -215,8 +206,7 @@ private:
         QCoreApplication::exit(0);
     }
 
-    void startIdle()
-    {
+    void startIdle() {
         // One account; every idle connection authenticates with its token (as a device would).
         auto *first = new Device(m_o.url);
         first->setParent(this);
@@ -237,8 +227,7 @@ private:
         };
     }
 
-    void openIdle(int from)
-    {
+    void openIdle(int from) {
         // In batches, so the server's accept queue never overflows.
         const int batch = 200;
         const int to = std::min(m_o.idle, from + batch);
@@ -263,8 +252,7 @@ private:
         }
     }
 
-    void finishIdle()
-    {
+    void finishIdle() {
         const ProcStats after = readProc(m_o.serverPid);
         const double perConn = double(after.rssKiB - m_before.rssKiB) * 1024.0 / m_o.idle;
         QJsonObject out{{"mode", "idle"},
@@ -293,8 +281,7 @@ private:
 
 } // namespace
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
     nowNs();
     QCommandLineParser p;
@@ -305,12 +292,12 @@ int main(int argc, char **argv)
     p.addOption({"rate", "Total messages per second (0 = flat out).", "R", "0"});
     p.addOption({"window", "Flat out: messages in flight per sender.", "N", "64"});
     p.addOption({"seconds", "Duration of the run.", "S", "10"});
-    p.addOption({"idle", "Instead: open N idle authenticated connections and report RSS.", "N",
-                 "0"});
-    p.addOption({"group", "Instead: a group of N members, all connected (see --group-sends).",
-                 "N", "0"});
-    p.addOption({"group-sends", "Group mode: latency sends (then as many seconds flat out).", "N",
-                 "100"});
+    p.addOption(
+        {"idle", "Instead: open N idle authenticated connections and report RSS.", "N", "0"});
+    p.addOption(
+        {"group", "Instead: a group of N members, all connected (see --group-sends).", "N", "0"});
+    p.addOption(
+        {"group-sends", "Group mode: latency sends (then as many seconds flat out).", "N", "100"});
     p.addOption({"server-pid", "Server pid for CPU and RSS figures.", "PID", "0"});
     p.addOption({"payload", "Payload bytes per message.", "B", "100"});
     p.addOption({"prefix", "Username prefix (unique per run on one database).", "P", "load"});

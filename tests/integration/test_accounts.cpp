@@ -16,14 +16,12 @@ class TestAccounts : public QObject {
     PgFixture m_pg;
     std::unique_ptr<ServerHarness> m_server;
 
-    static wire::ErrorCode code(const std::optional<F> &f)
-    {
+    static wire::ErrorCode code(const std::optional<F> &f) {
         return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
         server::ServerConfig cfg;
@@ -34,8 +32,7 @@ private slots:
     }
     void cleanupTestCase() { m_server.reset(); }
 
-    void registerAndAuthWithToken()
-    {
+    void registerAndAuthWithToken() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         auto r = a.registerUser("Alice_1"); // normalised to lower case
@@ -52,14 +49,13 @@ private slots:
         QCOMPARE(auth->auth_response().user_id(), a.userId);
         QCOMPARE(auth->auth_response().device_id(), a.deviceId);
         // The token is stored only as a hash.
-        const auto stored = m_pg.query(m_server->conninfo(),
-                                       "SELECT count(*) FROM device_tokens WHERE token_hash = '\\x" +
-                                           QString::fromLatin1(a.token.toHex()) + "'");
+        const auto stored = m_pg.query(
+            m_server->conninfo(), "SELECT count(*) FROM device_tokens WHERE token_hash = '\\x" +
+                                      QString::fromLatin1(a.token.toHex()) + "'");
         QCOMPARE(stored, QStringList{"0"});
     }
 
-    void takenInvalidAndWeak()
-    {
+    void takenInvalidAndWeak() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         QVERIFY(a.registerUser("bob"));
@@ -74,8 +70,7 @@ private slots:
         QVERIFY(ok && ok->has_login_response());
     }
 
-    void loginCreatesNewDevice()
-    {
+    void loginCreatesNewDevice() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         QVERIFY(a.registerUser("carol", "correct horse"));
@@ -88,8 +83,7 @@ private slots:
         QVERIFY(b.token != a.token);
     }
 
-    void wrongPasswordUnknownUserAndRateLimit()
-    {
+    void wrongPasswordUnknownUserAndRateLimit() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         QVERIFY(a.registerUser("dave", "rightpassword"));
@@ -109,16 +103,14 @@ private slots:
         QVERIFY(ok && ok->has_login_response());
     }
 
-    void badTokenIsTyped()
-    {
+    void badTokenIsTyped() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         QCOMPARE(code(a.auth(QByteArray(32, 'x'))), wire::ERROR_BAD_TOKEN);
         QCOMPARE(code(a.auth(QByteArray(5, 'x'))), wire::ERROR_BAD_TOKEN); // wrong size
     }
 
-    void requestBeforeAuthClosesConnection()
-    {
+    void requestBeforeAuthClosesConnection() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         F f;
@@ -128,8 +120,7 @@ private slots:
         QVERIFY(a.waitDisconnected());
     }
 
-    void garbageGetsTypedErrorsThenDisconnect()
-    {
+    void garbageGetsTypedErrorsThenDisconnect() {
         RawClient a(m_server->url());
         QVERIFY(a.connectNow());
         QVERIFY(a.registerUser("garbage_sender"));
@@ -153,8 +144,7 @@ private slots:
         QVERIFY(b.auth(a.token)->has_auth_response());
     }
 
-    void silentConnectionIsDropped()
-    {
+    void silentConnectionIsDropped() {
         server::ServerConfig cfg;
         cfg.idleTimeoutMs = 600;
         cfg.authTimeoutMs = 600;

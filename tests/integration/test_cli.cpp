@@ -14,14 +14,12 @@ class TestCli : public QObject {
     std::unique_ptr<ProcessHarness> m_proc;
 
     ProcessHarness::Run cli(const QString &profile, const QStringList &args,
-                            const QByteArray &in = {})
-    {
+                            const QByteArray &in = {}) {
         return m_proc->cli(profile, args, in);
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY2(ProcessHarness::binariesKnown(), "run through ctest");
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
@@ -31,14 +29,13 @@ private slots:
             QCOMPARE(cli(u, {"--server", m_proc->url(), "register", u}, "password-123\n").exitCode,
                      0);
         // alice on a second device
-        QCOMPARE(cli("alice2", {"--server", m_proc->url(), "login", "alice"}, "password-123\n")
-                     .exitCode,
-                 0);
+        QCOMPARE(
+            cli("alice2", {"--server", m_proc->url(), "login", "alice"}, "password-123\n").exitCode,
+            0);
     }
     void cleanupTestCase() { m_proc.reset(); }
 
-    void groupsEndToEnd()
-    {
+    void groupsEndToEnd() {
         auto created = cli("alice", {"group", "create", "Team", "bob", "carol"});
         QCOMPARE(created.exitCode, 0);
         const QJsonObject g = created.lines().value(0);
@@ -80,14 +77,14 @@ private slots:
         auto info = cli("dave", {"group", "info", group});
         QCOMPARE(info.exitCode, 0);
         QCOMPARE(info.lines().value(0).value("members").toArray().size(), 3);
-        auto readers = cli("alice", {"readers", group, QString::number(lines[1].value("seq").toInteger())});
+        auto readers =
+            cli("alice", {"readers", group, QString::number(lines[1].value("seq").toInteger())});
         QCOMPARE(readers.exitCode, 0);
         // bob; dave joined after the message and carol was removed
         QCOMPARE(readers.lines().value(0).value("recipients").toInt(), 1);
     }
 
-    void multiDeviceAndRevoke()
-    {
+    void multiDeviceAndRevoke() {
         QCOMPARE(cli("alice", {"send", "dave", "from device one"}).exitCode, 0);
         // alice's other device shows her own message too.
         auto mine = cli("alice2", {"receive", "--wait-ms", "3000"});
@@ -112,18 +109,20 @@ private slots:
         QVERIFY2(cut.err.contains("BAD_TOKEN"), cut.err.constData());
     }
 
-    void presencePrivacyAndBlocking()
-    {
+    void presencePrivacyAndBlocking() {
         auto p = cli("bob", {"presence", "carol"});
         QCOMPARE(p.exitCode, 0);
         QCOMPARE(p.lines().value(0).value("visible").toBool(), true);
         QCOMPARE(p.lines().value(0).value("online").toBool(), false); // carol is not connected
         QCOMPARE(cli("carol", {"privacy", "last-seen", "nobody"}).exitCode, 0);
-        QCOMPARE(cli("bob", {"presence", "carol"}).lines().value(0).value("visible").toBool(), false);
+        QCOMPARE(cli("bob", {"presence", "carol"}).lines().value(0).value("visible").toBool(),
+                 false);
         QCOMPARE(cli("carol", {"privacy", "last-seen", "contacts"}).exitCode, 0);
         QCOMPARE(cli("carol", {"contacts", "add", "bob"}).exitCode, 0);
-        QCOMPARE(cli("bob", {"presence", "carol"}).lines().value(0).value("visible").toBool(), true);
-        QCOMPARE(cli("dave", {"presence", "carol"}).lines().value(0).value("visible").toBool(), false);
+        QCOMPARE(cli("bob", {"presence", "carol"}).lines().value(0).value("visible").toBool(),
+                 true);
+        QCOMPARE(cli("dave", {"presence", "carol"}).lines().value(0).value("visible").toBool(),
+                 false);
 
         QCOMPARE(cli("carol", {"block", "dave"}).exitCode, 0);
         auto blocked = cli("dave", {"send", "carol", "hi?"});
@@ -133,8 +132,7 @@ private slots:
         QCOMPARE(cli("dave", {"send", "carol", "hi!"}).exitCode, 0);
     }
 
-    void typingReachesAConnectedPeer()
-    {
+    void typingReachesAConnectedPeer() {
         auto watcher = m_proc->startCli("bob", {"receive", "--typing", "--wait-ms", "4000"});
         QTest::qWait(1500); // bob is connected
         QCOMPARE(cli("alice", {"typing", "bob"}).exitCode, 0);

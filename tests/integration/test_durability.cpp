@@ -21,8 +21,7 @@ class TestDurability : public QObject {
 
     QString sql(const QString &q) { return m_pg.query(m_db, q).value(0); }
     int cli(const QString &profile, const QStringList &args, QByteArray *out = nullptr,
-            const QByteArray &stdinData = {})
-    {
+            const QByteArray &stdinData = {}) {
         auto r = m_proc->cli(profile, args, stdinData);
         if (out)
             *out = r.out;
@@ -30,8 +29,7 @@ class TestDurability : public QObject {
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY2(ProcessHarness::binariesKnown(),
                  "run through ctest (TIDINGSD_BIN and TIDINGS_CLI_BIN)");
         const QString err = m_pg.start();
@@ -47,12 +45,10 @@ private slots:
 
     void cleanupTestCase() { m_proc.reset(); }
 
-    void serverKilledMidStreamLosesNoAckedMessage()
-    {
+    void serverKilledMidStreamLosesNoAckedMessage() {
         const int n = 3000;
-        auto senderProc = m_proc->startCli(
-            "alice", {"send", "bob", "--count", QString::number(n), "--prefix", "k", "--timeout-ms",
-                      "120000"});
+        auto senderProc = m_proc->startCli("alice", {"send", "bob", "--count", QString::number(n),
+                                                     "--prefix", "k", "--timeout-ms", "120000"});
         QProcess &sender = *senderProc;
         // Kill the server once part of the stream is stored.
         QVERIFY(QTest::qWaitFor([&] { return sql("SELECT count(*) FROM messages").toInt() >= 300; },
@@ -60,7 +56,7 @@ private slots:
         m_proc->killServer();
         const int storedAtKill = sql("SELECT count(*) FROM messages").toInt();
         QVERIFY(storedAtKill < n); // the kill really happened mid-stream
-        QTest::qWait(1500);       // the client notices and backs off
+        QTest::qWait(1500);        // the client notices and backs off
         QVERIFY(m_proc->startServer());
         QVERIFY(sender.waitForFinished(120000));
         QCOMPARE(sender.exitCode(), 0);
@@ -95,12 +91,10 @@ private slots:
             QVERIFY(texts.contains(QStringLiteral("k-%1").arg(i)));
     }
 
-    void clientKilledMidSendResendsWithoutDuplicates()
-    {
+    void clientKilledMidSendResendsWithoutDuplicates() {
         const int n = 2000;
-        auto senderProc = m_proc->startCli(
-            "carol", {"send", "bob", "--count", QString::number(n), "--prefix", "c", "--timeout-ms",
-                      "120000"});
+        auto senderProc = m_proc->startCli("carol", {"send", "bob", "--count", QString::number(n),
+                                                     "--prefix", "c", "--timeout-ms", "120000"});
         QProcess &sender = *senderProc;
         const auto carolCount = [&] {
             return sql("SELECT count(*) FROM messages m JOIN users u ON u.id = m.sender_user_id "

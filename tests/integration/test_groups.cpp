@@ -18,8 +18,7 @@ class TestGroups : public QObject {
     std::unique_ptr<ServerHarness> m_server;
     int m_n = 0;
 
-    std::unique_ptr<RawClient> user(const QString &name)
-    {
+    std::unique_ptr<RawClient> user(const QString &name) {
         auto c = std::make_unique<RawClient>(m_server->url());
         if (!c->connectNow() || !c->registerUser(name) || c->userId == 0)
             return nullptr;
@@ -27,14 +26,12 @@ class TestGroups : public QObject {
     }
     QString name(const char *base) { return QStringLiteral("%1%2").arg(base).arg(++m_n); }
     QString sql(const QString &q) { return m_pg.query(m_server->conninfo(), q).value(0); }
-    static wire::ErrorCode code(const std::optional<F> &f)
-    {
+    static wire::ErrorCode code(const std::optional<F> &f) {
         return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
         m_server = std::make_unique<ServerHarness>(m_pg);
@@ -42,8 +39,7 @@ private slots:
     }
     void cleanupTestCase() { m_server.reset(); }
 
-    void createSendAndSystemEvents()
-    {
+    void createSendAndSystemEvents() {
         const QString b = name("bob"), c = name("carol");
         auto alice = user(name("alice"));
         auto bob = user(b);
@@ -77,8 +73,7 @@ private slots:
         QCOMPARE(bob->request(infoReq)->conversation_info().name(), std::string("Hikers 2026"));
     }
 
-    void onlyAdminsChangeAndOutsidersStoreNothing()
-    {
+    void onlyAdminsChangeAndOutsidersStoreNothing() {
         const QString b = name("bob"), c = name("carol"), d = name("dave");
         auto alice = user(name("alice"));
         auto bob = user(b);
@@ -87,8 +82,10 @@ private slots:
         auto mallory = user(name("mallory"));
         const quint64 g = alice->createGroup("Club", {b, c});
         QVERIFY(g);
-        const QString members = QStringLiteral("SELECT count(*) FROM members WHERE conversation_id = %1").arg(g);
-        const QString msgs = QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1").arg(g);
+        const QString members =
+            QStringLiteral("SELECT count(*) FROM members WHERE conversation_id = %1").arg(g);
+        const QString msgs =
+            QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1").arg(g);
         QCOMPARE(sql(members), QString("3"));
         const QString before = sql(msgs);
 
@@ -99,15 +96,18 @@ private slots:
         QCOMPARE(code(mallory->groupChange(g, A::ACTION_ADD, d)), wire::ERROR_NOT_MEMBER);
         QCOMPARE(code(mallory->send(g, "evil")), wire::ERROR_NOT_MEMBER);
         QCOMPARE(code(alice->groupChange(g, A::ACTION_REMOVE, d)), wire::ERROR_NOT_MEMBER);
-        QCOMPARE(code(alice->groupChange(g, A::ACTION_ADD, "nosuchuser99")), wire::ERROR_NO_SUCH_USER);
+        QCOMPARE(code(alice->groupChange(g, A::ACTION_ADD, "nosuchuser99")),
+                 wire::ERROR_NO_SUCH_USER);
         QCOMPARE(sql(members), QString("3"));
         QCOMPARE(sql(msgs), before);
 
         // Removed: gets its own removal event, then nothing; cannot send or read history.
         QVERIFY(alice->groupChange(g, A::ACTION_REMOVE, c)->has_ok());
-        QVERIFY(QTest::qWaitFor([&] { return !carol->messagesIn(g, true).empty() &&
-                                             carol->messagesIn(g, true).back().system_event().kind() ==
-                                                 wire::SystemEvent::KIND_MEMBER_REMOVED; }));
+        QVERIFY(QTest::qWaitFor([&] {
+            return !carol->messagesIn(g, true).empty() &&
+                   carol->messagesIn(g, true).back().system_event().kind() ==
+                       wire::SystemEvent::KIND_MEMBER_REMOVED;
+        }));
         const size_t carolHad = carol->messages.size();
         QVERIFY(alice->send(g, "after-removal")->has_send_ack());
         QVERIFY(QTest::qWaitFor([&] { return bob->messagesIn(g).size() >= 3; }));
@@ -118,7 +118,9 @@ private slots:
         hist.mutable_history_request()->set_conversation_id(g);
         QCOMPARE(code(carol->request(hist)), wire::ERROR_NOT_MEMBER);
         QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox WHERE device_id = %1 AND "
-                                    "conversation_id = %2 AND seq >= 2").arg(carol->deviceId).arg(g)),
+                                    "conversation_id = %2 AND seq >= 2")
+                         .arg(carol->deviceId)
+                         .arg(g)),
                  QString("1")); // only the removal event
 
         // Added later: sees its own "added" event and what follows, not the earlier history.
@@ -137,8 +139,7 @@ private slots:
         QCOMPARE(code(alice->groupChange(direct, A::ACTION_ADD, d)), wire::ERROR_NOT_A_GROUP);
     }
 
-    void adminsAndLeaving()
-    {
+    void adminsAndLeaving() {
         const QString b = name("bob"), c = name("carol");
         auto alice = user(name("alice"));
         auto bob = user(b);
@@ -181,8 +182,7 @@ private slots:
             QCOMPARE(eb[i].seq(), ec[i].seq());
     }
 
-    void readersAndGroupTicks()
-    {
+    void readersAndGroupTicks() {
         const QString b = name("bob"), c = name("carol"), d = name("dave");
         auto alice = user(name("alice"));
         auto bob = user(b);
@@ -214,8 +214,7 @@ private slots:
         }));
     }
 
-    void concurrentSendersOneOrder()
-    {
+    void concurrentSendersOneOrder() {
         QStringList names;
         std::vector<std::unique_ptr<RawClient>> members;
         for (int i = 0; i < 5; ++i) {
@@ -238,7 +237,8 @@ private slots:
         for (auto &m : members)
             QVERIFY(QTest::qWaitFor([&] { return m->messagesIn(g).size() >= 161; }, 20000));
         QCOMPARE(sql(QStringLiteral("SELECT count(*) || ',' || max(seq) FROM messages WHERE "
-                                    "conversation_id = %1").arg(g)),
+                                    "conversation_id = %1")
+                         .arg(g)),
                  QString("201,201"));
         // The seq -> message mapping is the same for everyone.
         std::map<quint64, std::string> order;
@@ -249,8 +249,7 @@ private slots:
             }
     }
 
-    void fiveHundredMembers()
-    {
+    void fiveHundredMembers() {
         // 500 members: 250 connected, 249 offline. One message reaches every one of them.
         QStringList names;
         std::vector<std::unique_ptr<RawClient>> online;
@@ -279,7 +278,8 @@ private slots:
         for (auto &c : online)
             QVERIFY(QTest::qWaitFor([&] { return c->messagesIn(g).size() >= 2; }, 20000));
         QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox WHERE conversation_id = %1 AND "
-                                    "seq = 2").arg(g)),
+                                    "seq = 2")
+                         .arg(g)),
                  QString("499"));
         int reached = 0;
         for (const auto &t : offlineTokens) {

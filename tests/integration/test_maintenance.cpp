@@ -15,8 +15,7 @@ using F = protocol::Frame;
 namespace {
 constexpr qint64 kDay = 24LL * 3600 * 1000;
 
-QStringList maintain(ServerHarness &h)
-{
+QStringList maintain(ServerHarness &h) {
     std::optional<Result<QStringList>> out;
     h.server()->runMaintenance([&](Result<QStringList> r) { out = r; });
     (void)QTest::qWaitFor([&] { return out.has_value(); }, 20000);
@@ -31,21 +30,20 @@ class TestMaintenance : public QObject {
     PgFixture m_pg;
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
     }
 
-    void migrationsApplyOnEmptyDatabaseAndAreIdempotent()
-    {
+    void migrationsApplyOnEmptyDatabaseAndAreIdempotent() {
         ServerHarness h(m_pg);
         QVERIFY(h.start());
         const int files = int(server::Migrator::migrationFiles().size());
         QVERIFY(files >= 1);
         const auto versions = m_pg.query(h.conninfo(), "SELECT version FROM schema_migrations");
         QCOMPARE(versions.size(), files);
-        const auto applied = m_pg.query(h.conninfo(), "SELECT applied_at::text FROM schema_migrations");
+        const auto applied =
+            m_pg.query(h.conninfo(), "SELECT applied_at::text FROM schema_migrations");
         for (const char *table : {"users", "devices", "device_tokens", "conversations", "members",
                                   "receipts", "messages", "inbox", "send_dedup"})
             QCOMPARE(m_pg.query(h.conninfo(),
@@ -66,8 +64,7 @@ private slots:
                  applied);
     }
 
-    void undeliveredInboxEntryExpiresAfter30Days()
-    {
+    void undeliveredInboxEntryExpiresAfter30Days() {
         ServerHarness h(m_pg);
         h.shiftClock(-40 * kDay);
         QVERIFY(h.start());
@@ -106,8 +103,7 @@ private slots:
         QCOMPARE(r->history_response().messages_size(), 2);
     }
 
-    void historyPastRetentionIsDropped()
-    {
+    void historyPastRetentionIsDropped() {
         server::ServerConfig cfg;
         cfg.retentionDays = 60;
         ServerHarness h(m_pg, cfg);

@@ -20,8 +20,7 @@ class TestMessaging : public QObject {
     std::unique_ptr<ServerHarness> m_server;
     int m_users = 0;
 
-    std::unique_ptr<RawClient> user(const QString &prefix, QString *name = nullptr)
-    {
+    std::unique_ptr<RawClient> user(const QString &prefix, QString *name = nullptr) {
         auto c = std::make_unique<RawClient>(m_server->url());
         if (!c->connectNow())
             return nullptr;
@@ -33,8 +32,7 @@ class TestMessaging : public QObject {
             *name = n;
         return c;
     }
-    std::unique_ptr<RawClient> reconnect(const QByteArray &token)
-    {
+    std::unique_ptr<RawClient> reconnect(const QByteArray &token) {
         auto c = std::make_unique<RawClient>(m_server->url());
         if (!c->connectNow() || !c->auth(token) || c->deviceId == 0)
             return nullptr;
@@ -43,8 +41,7 @@ class TestMessaging : public QObject {
     QString count(const QString &sql) { return m_pg.query(m_server->conninfo(), sql).value(0); }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
         m_server = std::make_unique<ServerHarness>(m_pg);
@@ -53,8 +50,7 @@ private slots:
     }
     void cleanupTestCase() { m_server.reset(); }
 
-    void sendStoredDeliveredRead()
-    {
+    void sendStoredDeliveredRead() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);
@@ -103,8 +99,7 @@ private slots:
                  QString("1"));
     }
 
-    void resendIsIdempotent()
-    {
+    void resendIsIdempotent() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);
@@ -147,8 +142,7 @@ private slots:
                  QString("4/4"));
     }
 
-    void nonMembersAreRefused()
-    {
+    void nonMembersAreRefused() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);
@@ -177,8 +171,7 @@ private slots:
         QCOMPARE(alice->request(open)->error().code(), wire::ERROR_NO_SUCH_USER);
     }
 
-    void thousandToOfflineDeviceArriveInOrderOnce()
-    {
+    void thousandToOfflineDeviceArriveInOrderOnce() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);
@@ -233,8 +226,7 @@ private slots:
         QCOMPARE(int(last->messages.size()), 0);
     }
 
-    void concurrentSendersGetGapFreeSeq()
-    {
+    void concurrentSendersGetGapFreeSeq() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);
@@ -259,18 +251,18 @@ private slots:
         }
         QVERIFY(QTest::qWaitFor([&] { return bob->messages.size() >= 300; }, 20000));
         QVERIFY(QTest::qWaitFor([&] { return alice->messages.size() >= 300; }, 20000));
-        QCOMPARE(count(QStringLiteral("SELECT count(*) || ',' || min(seq) || ',' || max(seq) || ',' "
-                                      "|| count(DISTINCT seq) FROM messages WHERE "
-                                      "conversation_id = %1")
-                           .arg(conv)),
-                 QString("600,1,600,600"));
+        QCOMPARE(
+            count(QStringLiteral("SELECT count(*) || ',' || min(seq) || ',' || max(seq) || ',' "
+                                 "|| count(DISTINCT seq) FROM messages WHERE "
+                                 "conversation_id = %1")
+                      .arg(conv)),
+            QString("600,1,600,600"));
         // Each side sees the other's messages in increasing seq order.
         for (size_t i = 1; i < bob->messages.size(); ++i)
             QVERIFY(bob->messages[i].seq() > bob->messages[i - 1].seq());
     }
 
-    void survivesADatabaseRestart()
-    {
+    void survivesADatabaseRestart() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);
@@ -296,8 +288,7 @@ private slots:
         QVERIFY(bob->waitMessages(2));
     }
 
-    void historyPagesWithCursors()
-    {
+    void historyPagesWithCursors() {
         QString bobName;
         auto alice = user("alice");
         auto bob = user("bob", &bobName);

@@ -15,8 +15,7 @@ class TestMultiDevice : public QObject {
     PgFixture m_pg;
     std::unique_ptr<ServerHarness> m_server;
 
-    std::unique_ptr<RawClient> device(const QString &name, bool registering)
-    {
+    std::unique_ptr<RawClient> device(const QString &name, bool registering) {
         auto c = std::make_unique<RawClient>(m_server->url());
         if (!c->connectNow())
             return nullptr;
@@ -25,14 +24,12 @@ class TestMultiDevice : public QObject {
             return nullptr;
         return c;
     }
-    static wire::ErrorCode code(const std::optional<F> &f)
-    {
+    static wire::ErrorCode code(const std::optional<F> &f) {
         return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
         m_server = std::make_unique<ServerHarness>(m_pg);
@@ -40,8 +37,7 @@ private slots:
     }
     void cleanupTestCase() { m_server.reset(); }
 
-    void everyMessageOnEveryDevice()
-    {
+    void everyMessageOnEveryDevice() {
         auto a1 = device("alice", true);
         auto a2 = device("alice", false);
         auto a3 = device("alice", false);
@@ -88,8 +84,7 @@ private slots:
         QCOMPARE(theirs->receipt_push().read_seq(), quint64(3));
     }
 
-    void listAndRevokeDevices()
-    {
+    void listAndRevokeDevices() {
         auto c1 = device("carol", true);
         auto c2 = device("carol", false);
         auto c3 = device("carol", false);
@@ -129,11 +124,12 @@ private slots:
         const quint64 conv = dave->openDirect("carol");
         QVERIFY(dave->send(conv, "after-revoke")->has_send_ack());
         QVERIFY(c2->waitMessages(1));
-        QCOMPARE(m_pg.query(m_server->conninfo(),
-                            QStringLiteral("SELECT count(*) FROM inbox WHERE device_id = %1")
-                                .arg(c3Device))
-                     .value(0),
-                 QString("0"));
+        QCOMPARE(
+            m_pg.query(
+                    m_server->conninfo(),
+                    QStringLiteral("SELECT count(*) FROM inbox WHERE device_id = %1").arg(c3Device))
+                .value(0),
+            QString("0"));
     }
 };
 

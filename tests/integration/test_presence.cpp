@@ -16,43 +16,37 @@ class TestPresence : public QObject {
     std::unique_ptr<ServerHarness> m_server;
     int m_n = 0;
 
-    std::unique_ptr<RawClient> user(const QString &name)
-    {
+    std::unique_ptr<RawClient> user(const QString &name) {
         auto c = std::make_unique<RawClient>(m_server->url());
         if (!c->connectNow() || !c->registerUser(name) || c->userId == 0)
             return nullptr;
         return c;
     }
     QString name(const char *base) { return QStringLiteral("%1%2").arg(base).arg(++m_n); }
-    static std::optional<F> contact(RawClient &c, C::Action a, const QString &who)
-    {
+    static std::optional<F> contact(RawClient &c, C::Action a, const QString &who) {
         F f;
         f.mutable_contact_request()->set_action(a);
         f.mutable_contact_request()->set_username(who.toStdString());
         return c.request(f);
     }
-    static std::optional<F> privacy(RawClient &c, wire::Visibility v)
-    {
+    static std::optional<F> privacy(RawClient &c, wire::Visibility v) {
         F f;
         f.mutable_set_privacy_request()->set_last_seen(v);
         return c.request(f);
     }
-    static wire::Presence presenceOf(RawClient &c, const QString &who)
-    {
+    static wire::Presence presenceOf(RawClient &c, const QString &who) {
         F f;
         f.mutable_presence_subscribe_request()->add_usernames(who.toStdString());
         auto r = c.request(f);
         return r && r->presence_response().presences_size() ? r->presence_response().presences(0)
                                                             : wire::Presence();
     }
-    static wire::ErrorCode code(const std::optional<F> &f)
-    {
+    static wire::ErrorCode code(const std::optional<F> &f) {
         return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         const QString err = m_pg.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
         m_server = std::make_unique<ServerHarness>(m_pg);
@@ -60,8 +54,7 @@ private slots:
     }
     void cleanupTestCase() { m_server.reset(); }
 
-    void privacyAgainstContactsAndStrangers_data()
-    {
+    void privacyAgainstContactsAndStrangers_data() {
         QTest::addColumn<int>("visibility");
         QTest::addColumn<bool>("contactSees");
         QTest::addColumn<bool>("strangerSees");
@@ -69,8 +62,7 @@ private slots:
         QTest::newRow("contacts") << int(wire::VISIBILITY_CONTACTS) << true << false;
         QTest::newRow("nobody") << int(wire::VISIBILITY_NOBODY) << false << false;
     }
-    void privacyAgainstContactsAndStrangers()
-    {
+    void privacyAgainstContactsAndStrangers() {
         QFETCH(int, visibility);
         QFETCH(bool, contactSees);
         QFETCH(bool, strangerSees);
@@ -88,8 +80,7 @@ private slots:
         QCOMPARE(seenByStranger.online(), strangerSees);
     }
 
-    void onlineOfflineAndLastSeen()
-    {
+    void onlineOfflineAndLastSeen() {
         const QString t = name("target");
         auto viewer = user(name("viewer"));
         QByteArray token;
@@ -120,8 +111,7 @@ private slots:
         QVERIFY(!bystander->waitPush(F::kPresencePush, 300));
     }
 
-    void nobodyIsReciprocal()
-    {
+    void nobodyIsReciprocal() {
         const QString t = name("open");
         auto open = user(t);
         auto hider = user(name("hider"));
@@ -135,8 +125,7 @@ private slots:
         QVERIFY(push && push->presence_push().presence().visible());
     }
 
-    void blockingRefusesMessagesAndHidesPresence()
-    {
+    void blockingRefusesMessagesAndHidesPresence() {
         const QString b = name("blocker"), m = name("pest");
         auto blocker = user(b);
         auto pest = user(m);
@@ -148,11 +137,12 @@ private slots:
         QCOMPARE(code(refused), wire::ERROR_FORBIDDEN);
         // The same answer a send to anyone refusing would get: no "blocked" wording.
         QVERIFY(!QString::fromStdString(refused->error().detail()).contains("block"));
-        QCOMPARE(m_pg.query(m_server->conninfo(),
-                            QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1")
-                                .arg(conv))
-                     .value(0),
-                 QString("1"));
+        QCOMPARE(
+            m_pg.query(m_server->conninfo(),
+                       QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1")
+                           .arg(conv))
+                .value(0),
+            QString("1"));
         QVERIFY(!presenceOf(*pest, b).visible());
         // An outsider learns nothing about the block: "not a member", as for any conversation.
         auto outsider = user(name("outsider"));
@@ -167,11 +157,11 @@ private slots:
         QVERIFY(contact(*blocker, C::ACTION_UNBLOCK, m)->has_ok());
         QVERIFY(pest->send(conv, "again")->has_send_ack());
         QVERIFY(presenceOf(*pest, b).visible());
-        QCOMPARE(code(contact(*blocker, C::ACTION_BLOCK, "nosuchuser77")), wire::ERROR_NO_SUCH_USER);
+        QCOMPARE(code(contact(*blocker, C::ACTION_BLOCK, "nosuchuser77")),
+                 wire::ERROR_NO_SUCH_USER);
     }
 
-    void typingIsRelayedNotStored()
-    {
+    void typingIsRelayedNotStored() {
         const QString b = name("bob");
         auto alice = user(name("alice"));
         auto bob = user(b);
@@ -192,11 +182,12 @@ private slots:
         push = bob->waitPush(F::kTypingPush);
         QVERIFY(push && !push->typing_push().typing());
         QCOMPARE(code(outsider->request(t)), wire::ERROR_NOT_MEMBER);
-        QCOMPARE(m_pg.query(m_server->conninfo(),
-                            QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1")
-                                .arg(conv))
-                     .value(0),
-                 QString("0"));
+        QCOMPARE(
+            m_pg.query(m_server->conninfo(),
+                       QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1")
+                           .arg(conv))
+                .value(0),
+            QString("0"));
     }
 };
 

@@ -6,39 +6,33 @@
 
 namespace tidings::test {
 
-PgFixture::PgFixture() : m_dir(QStringLiteral("/tmp/tidings-test-XXXXXX"))
-{
+PgFixture::PgFixture()
+    : m_dir(QStringLiteral("/tmp/tidings-test-XXXXXX")) {
     // The cluster runs as an unprivileged account when tests run as root: it must reach the dir.
     QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                            QFile::ReadGroup | QFile::ExeGroup |
-                                            QFile::ReadOther | QFile::ExeOther);
+                                            QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther |
+                                            QFile::ExeOther);
 }
 
-PgFixture::~PgFixture()
-{
+PgFixture::~PgFixture() {
     if (m_pg)
         m_pg->stop();
 }
 
-QString PgFixture::start()
-{
+QString PgFixture::start() {
     m_pg = std::make_unique<server::EmbeddedPostgres>(server::EmbeddedPostgres::Options{
-        m_dir.filePath("pg"),
-        {"fsync=off", "full_page_writes=off", "max_connections=200"},
-        {}});
+        m_dir.filePath("pg"), {"fsync=off", "full_page_writes=off", "max_connections=200"}, {}});
     auto s = m_pg->start();
     return s ? QString() : s.error().detail;
 }
 
-QString PgFixture::restart()
-{
+QString PgFixture::restart() {
     m_pg->stop();
     auto s = m_pg->start();
     return s ? QString() : s.error().detail;
 }
 
-QString PgFixture::createDatabase()
-{
+QString PgFixture::createDatabase() {
     const QString name = QStringLiteral("t%1").arg(++m_next);
     query(m_pg->conninfo(), QStringLiteral("CREATE DATABASE %1").arg(name));
     QString info = m_pg->conninfo();
@@ -46,8 +40,7 @@ QString PgFixture::createDatabase()
     return info;
 }
 
-QStringList PgFixture::query(const QString &conninfo, const QString &sql)
-{
+QStringList PgFixture::query(const QString &conninfo, const QString &sql) {
     QStringList out;
     PGconn *c = PQconnectdb(conninfo.toUtf8().constData());
     if (PQstatus(c) != CONNECTION_OK) {

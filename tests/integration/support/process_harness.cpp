@@ -9,10 +9,11 @@
 namespace tidings::test {
 
 namespace {
-QString bin(const char *var) { return QString::fromLocal8Bit(qgetenv(var)); }
+QString bin(const char *var) {
+    return QString::fromLocal8Bit(qgetenv(var));
+}
 
-quint16 freePort()
-{
+quint16 freePort() {
     QTcpServer s;
     s.listen(QHostAddress::LocalHost, 0);
     return s.serverPort();
@@ -21,21 +22,21 @@ quint16 freePort()
 
 ProcessHarness::ProcessHarness(QString databaseConninfo)
     : m_db(std::move(databaseConninfo))
-    , m_port(freePort())
-{
+    , m_port(freePort()) {}
+
+ProcessHarness::~ProcessHarness() {
+    stopServer();
 }
 
-ProcessHarness::~ProcessHarness() { stopServer(); }
-
-bool ProcessHarness::binariesKnown()
-{
+bool ProcessHarness::binariesKnown() {
     return !bin("TIDINGSD_BIN").isEmpty() && !bin("TIDINGS_CLI_BIN").isEmpty();
 }
 
-QString ProcessHarness::url() const { return QStringLiteral("ws://127.0.0.1:%1").arg(m_port); }
+QString ProcessHarness::url() const {
+    return QStringLiteral("ws://127.0.0.1:%1").arg(m_port);
+}
 
-bool ProcessHarness::startServer()
-{
+bool ProcessHarness::startServer() {
     m_server = std::make_unique<QProcess>();
     m_server->start(bin("TIDINGSD_BIN"),
                     {"--data-dir", m_tmp.filePath("server"), "--listen",
@@ -51,24 +52,21 @@ bool ProcessHarness::startServer()
            m_server->state() == QProcess::Running;
 }
 
-void ProcessHarness::killServer()
-{
+void ProcessHarness::killServer() {
     if (!m_server)
         return;
     ::kill(pid_t(m_server->processId()), SIGKILL);
     m_server->waitForFinished(5000);
 }
 
-void ProcessHarness::stopServer()
-{
+void ProcessHarness::stopServer() {
     if (!m_server || m_server->state() != QProcess::Running)
         return;
     m_server->terminate();
     m_server->waitForFinished(10000);
 }
 
-QList<QJsonObject> ProcessHarness::Run::lines() const
-{
+QList<QJsonObject> ProcessHarness::Run::lines() const {
     QList<QJsonObject> out;
     for (const QByteArray &l : this->out.split('\n'))
         if (!l.trimmed().isEmpty())
@@ -76,8 +74,8 @@ QList<QJsonObject> ProcessHarness::Run::lines() const
     return out;
 }
 
-std::unique_ptr<QProcess> ProcessHarness::startCli(const QString &profile, const QStringList &args)
-{
+std::unique_ptr<QProcess> ProcessHarness::startCli(const QString &profile,
+                                                   const QStringList &args) {
     auto p = std::make_unique<QProcess>();
     p->start(bin("TIDINGS_CLI_BIN"), QStringList{"--profile", m_tmp.filePath(profile)} + args);
     p->waitForStarted(5000);
@@ -85,8 +83,7 @@ std::unique_ptr<QProcess> ProcessHarness::startCli(const QString &profile, const
 }
 
 ProcessHarness::Run ProcessHarness::cli(const QString &profile, const QStringList &args,
-                                        const QByteArray &stdinData, int timeoutMs)
-{
+                                        const QByteArray &stdinData, int timeoutMs) {
     Run run;
     auto p = startCli(profile, args);
     if (p->state() != QProcess::Running && p->exitStatus() != QProcess::NormalExit)

@@ -19,8 +19,8 @@ public:
 
     static bool binariesKnown();
     bool startServer();
-    void killServer();     //!< SIGKILL
-    void stopServer();     //!< SIGTERM
+    void killServer(); //!< SIGKILL
+    void stopServer(); //!< SIGTERM
     QString url() const;
 
     struct Run {

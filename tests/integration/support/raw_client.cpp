@@ -9,8 +9,7 @@
 
 namespace tidings::test {
 
-bool waitFor(const std::function<bool()> &predicate, int timeoutMs)
-{
+bool waitFor(const std::function<bool()> &predicate, int timeoutMs) {
     QDeadlineTimer deadline(timeoutMs);
     QTimer tick; // wakes the loop now and then to check the deadline
     tick.start(20);
@@ -23,26 +22,24 @@ bool waitFor(const std::function<bool()> &predicate, int timeoutMs)
     return true;
 }
 
-RawClient::RawClient(QUrl url, QObject *parent) : QObject(parent), m_url(std::move(url))
-{
+RawClient::RawClient(QUrl url, QObject *parent)
+    : QObject(parent)
+    , m_url(std::move(url)) {
     m_socket.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
     connect(&m_socket, &QWebSocket::binaryMessageReceived, this, &RawClient::onBinary);
 }
 
-bool RawClient::connectNow(int timeoutMs)
-{
+bool RawClient::connectNow(int timeoutMs) {
     m_socket.open(m_url);
     return waitFor([this] { return isConnected(); }, timeoutMs);
 }
 
-bool RawClient::waitDisconnected(int timeoutMs)
-{
+bool RawClient::waitDisconnected(int timeoutMs) {
     return waitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
-                           timeoutMs);
+                   timeoutMs);
 }
 
-void RawClient::onBinary(const QByteArray &data)
-{
+void RawClient::onBinary(const QByteArray &data) {
     auto f = protocol::decodeServerFrame(data);
     if (!f) {
         qWarning("test client got an invalid server frame: %s", qPrintable(f.error().toString()));
@@ -60,13 +57,11 @@ void RawClient::onBinary(const QByteArray &data)
     pushes.push_back(*f);
 }
 
-void RawClient::sendFrame(const protocol::Frame &frame)
-{
+void RawClient::sendFrame(const protocol::Frame &frame) {
     m_socket.sendBinaryMessage(protocol::encodeFrame(frame));
 }
 
-std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int timeoutMs)
-{
+std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int timeoutMs) {
     if (frame.request_id() == 0)
         frame.set_request_id(m_nextId++);
     const quint64 id = frame.request_id();
@@ -81,8 +76,8 @@ std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int tim
     return out;
 }
 
-std::vector<protocol::Frame> RawClient::pipeline(std::vector<protocol::Frame> frames, int timeoutMs)
-{
+std::vector<protocol::Frame> RawClient::pipeline(std::vector<protocol::Frame> frames,
+                                                 int timeoutMs) {
     std::vector<quint64> ids;
     for (auto &f : frames) {
         f.set_request_id(m_nextId++);
@@ -108,8 +103,7 @@ std::vector<protocol::Frame> RawClient::pipeline(std::vector<protocol::Frame> fr
     return out;
 }
 
-std::optional<protocol::Frame> RawClient::registerUser(const QString &name, const QString &pw)
-{
+std::optional<protocol::Frame> RawClient::registerUser(const QString &name, const QString &pw) {
     protocol::Frame f;
     f.mutable_register_request()->set_username(name.toStdString());
     f.mutable_register_request()->set_password(pw.toStdString());
@@ -123,8 +117,7 @@ std::optional<protocol::Frame> RawClient::registerUser(const QString &name, cons
     return r;
 }
 
-std::optional<protocol::Frame> RawClient::login(const QString &name, const QString &pw)
-{
+std::optional<protocol::Frame> RawClient::login(const QString &name, const QString &pw) {
     protocol::Frame f;
     f.mutable_login_request()->set_username(name.toStdString());
     f.mutable_login_request()->set_password(pw.toStdString());
@@ -137,8 +130,7 @@ std::optional<protocol::Frame> RawClient::login(const QString &name, const QStri
     return r;
 }
 
-std::optional<protocol::Frame> RawClient::auth(const QByteArray &t)
-{
+std::optional<protocol::Frame> RawClient::auth(const QByteArray &t) {
     protocol::Frame f;
     f.mutable_auth_request()->set_device_token(t.toStdString());
     auto r = request(f);
@@ -150,8 +142,7 @@ std::optional<protocol::Frame> RawClient::auth(const QByteArray &t)
     return r;
 }
 
-quint64 RawClient::openDirect(const QString &peer)
-{
+quint64 RawClient::openDirect(const QString &peer) {
     protocol::Frame f;
     f.mutable_open_direct_request()->set_username(peer.toStdString());
     auto r = request(f);
@@ -159,8 +150,7 @@ quint64 RawClient::openDirect(const QString &peer)
 }
 
 std::optional<protocol::Frame> RawClient::send(quint64 conv, const QString &clientId,
-                                               const QByteArray &payload)
-{
+                                               const QByteArray &payload) {
     protocol::Frame f;
     auto *s = f.mutable_send_request();
     s->set_conversation_id(conv);
@@ -170,8 +160,7 @@ std::optional<protocol::Frame> RawClient::send(quint64 conv, const QString &clie
 }
 
 quint64 RawClient::createGroup(const QString &name, const QStringList &usernames,
-                               std::optional<protocol::Frame> *response)
-{
+                               std::optional<protocol::Frame> *response) {
     protocol::Frame f;
     f.mutable_create_group_request()->set_name(name.toStdString());
     for (const auto &u : usernames)
@@ -184,8 +173,8 @@ quint64 RawClient::createGroup(const QString &name, const QStringList &usernames
 
 std::optional<protocol::Frame> RawClient::groupChange(quint64 conv,
                                                       wire::GroupChangeRequest::Action action,
-                                                      const QString &username, const QString &name)
-{
+                                                      const QString &username,
+                                                      const QString &name) {
     protocol::Frame f;
     auto *g = f.mutable_group_change_request();
     g->set_conversation_id(conv);
@@ -195,8 +184,7 @@ std::optional<protocol::Frame> RawClient::groupChange(quint64 conv,
     return request(f);
 }
 
-std::vector<wire::Message> RawClient::messagesIn(quint64 conv, bool eventsOnly) const
-{
+std::vector<wire::Message> RawClient::messagesIn(quint64 conv, bool eventsOnly) const {
     std::vector<wire::Message> out;
     for (const auto &m : messages)
         if (m.conversation_id() == conv && (!eventsOnly || m.has_system_event()))
@@ -208,29 +196,25 @@ std::vector<wire::Message> RawClient::messagesIn(quint64 conv, bool eventsOnly) 
     return out;
 }
 
-void RawClient::ackDelivered(quint64 conv, quint64 seq)
-{
+void RawClient::ackDelivered(quint64 conv, quint64 seq) {
     protocol::Frame f;
     f.mutable_delivery_ack()->set_conversation_id(conv);
     f.mutable_delivery_ack()->set_seq(seq);
     sendFrame(f);
 }
 
-void RawClient::ackRead(quint64 conv, quint64 seq)
-{
+void RawClient::ackRead(quint64 conv, quint64 seq) {
     protocol::Frame f;
     f.mutable_read_ack()->set_conversation_id(conv);
     f.mutable_read_ack()->set_seq(seq);
     sendFrame(f);
 }
 
-bool RawClient::waitMessages(int n, int timeoutMs)
-{
+bool RawClient::waitMessages(int n, int timeoutMs) {
     return waitFor([&] { return int(messages.size()) >= n; }, timeoutMs);
 }
 
-std::optional<protocol::Frame> RawClient::waitPush(protocol::Frame::BodyCase type, int timeoutMs)
-{
+std::optional<protocol::Frame> RawClient::waitPush(protocol::Frame::BodyCase type, int timeoutMs) {
     std::optional<protocol::Frame> found;
     (void)waitFor(
         [&] {

@@ -38,7 +38,8 @@ public:
     void sendFrame(const protocol::Frame &frame);
 
     // Convenience requests; each returns the response frame.
-    std::optional<protocol::Frame> registerUser(const QString &name, const QString &pw = "password1");
+    std::optional<protocol::Frame> registerUser(const QString &name,
+                                                const QString &pw = "password1");
     std::optional<protocol::Frame> login(const QString &name, const QString &pw);
     std::optional<protocol::Frame> auth(const QByteArray &token);
     quint64 openDirect(const QString &peer); //!< 0 on failure
@@ -47,7 +48,8 @@ public:
     //! Creates a group; returns its conversation id or 0 (the response in *response).
     quint64 createGroup(const QString &name, const QStringList &usernames,
                         std::optional<protocol::Frame> *response = nullptr);
-    std::optional<protocol::Frame> groupChange(quint64 conv, wire::GroupChangeRequest::Action action,
+    std::optional<protocol::Frame> groupChange(quint64 conv,
+                                               wire::GroupChangeRequest::Action action,
                                                const QString &username = {},
                                                const QString &name = {});
     void ackDelivered(quint64 conv, quint64 seq);

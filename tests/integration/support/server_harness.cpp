@@ -10,18 +10,18 @@ namespace tidings::test {
 
 ServerHarness::ServerHarness(PgFixture &pg, server::ServerConfig base)
     : m_config(std::move(base))
-    , m_conninfo(pg.createDatabase())
-{
+    , m_conninfo(pg.createDatabase()) {
     m_config.databaseConninfo = m_conninfo;
     m_config.cheapPasswordHashing = true;
     auto offset = m_offset;
     m_config.clock = [offset] { return QDateTime::currentMSecsSinceEpoch() + offset->load(); };
 }
 
-ServerHarness::~ServerHarness() { stop(); }
+ServerHarness::~ServerHarness() {
+    stop();
+}
 
-bool ServerHarness::start(QString *error)
-{
+bool ServerHarness::start(QString *error) {
     stop();
     m_config.port = m_port; // a restart keeps the port so clients can reconnect
     m_server = std::make_unique<server::Server>(m_config);
@@ -38,8 +38,7 @@ bool ServerHarness::start(QString *error)
     return true;
 }
 
-void ServerHarness::stop()
-{
+void ServerHarness::stop() {
     if (!m_server)
         return;
     m_server->stop();
@@ -47,6 +46,8 @@ void ServerHarness::stop()
     QTest::qWait(10); // let deleteLater'd sessions go
 }
 
-QUrl ServerHarness::url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port)); }
+QUrl ServerHarness::url() const {
+    return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port));
+}
 
 } // namespace tidings::test
