@@ -16,9 +16,12 @@ namespace tidings::ui {
 namespace {
 //! The locale's short time without seconds (some locales' short format has them).
 QString shortTime(const QTime &time) {
-    QString format = QLocale().timeFormat(QLocale::ShortFormat);
-    format.remove(QRegularExpression(QStringLiteral("[:.]ss")));
-    return QLocale().toString(time, format);
+    // Every message row asks for its time (size hints too): compile the pattern once.
+    static const QRegularExpression seconds(QStringLiteral("[:.]ss"));
+    const QLocale locale;
+    QString format = locale.timeFormat(QLocale::ShortFormat);
+    format.remove(seconds);
+    return locale.toString(time, format);
 }
 } // namespace
 

@@ -113,9 +113,27 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option,
                                            index.data(MessageModel::TextRole).toString());
         return QSize(viewportWidth(), text.height() + 20);
     }
+    const int width = viewportWidth();
+    if (width != m_sizesWidth || option.font != m_sizesFont || m_sizes.size() > 200000) {
+        m_sizes.clear();
+        m_sizesWidth = width;
+        m_sizesFont = option.font;
+    }
+    const qint64 rowId = index.data(MessageModel::RowIdRole).toLongLong();
+    const quint64 seq = index.data(MessageModel::SeqRole).toULongLong();
+    const bool first = index.data(MessageModel::FirstOfGroupRole).toBool();
+    const bool mine = index.data(MessageModel::OutgoingRole).toBool();
+    if (const auto it = m_sizes.constFind(rowId);
+        it != m_sizes.constEnd() && it->seq == seq && it->first == first && it->mine == mine)
+        return it->size;
     QTextLayout layout;
-    const Geometry g = geometry(option, index, &layout);
-    return QSize(viewportWidth(), g.bubble.bottom() - option.rect.top() + 1);
+    QStyleOptionViewItem at = option;
+    at.rect.moveTop(0);
+    const Geometry g = geometry(at, index, &layout);
+    const QSize size(width, g.bubble.bottom() + 1);
+    if (rowId != 0)
+        m_sizes.insert(rowId, CachedSize{seq, first, mine, size});
+    return size;
 }
 
 void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,

@@ -182,7 +182,10 @@ int MessageModel::loadOlder(int count) {
     m_hasOlder = older->size() == count && older->first().seq > 1;
     const QList<Item> items = itemsFor(*older, QDate());
     beginInsertRows(QModelIndex(), 0, int(items.size()) - 1);
-    m_items = items + m_items;
+    // In place: QList keeps free space at its front, so this costs the page, not the model
+    // (a copy of the whole model per page made scrolling up quadratic).
+    for (auto it = items.crbegin(); it != items.crend(); ++it)
+        m_items.prepend(*it);
     endInsertRows();
     int inserted = int(items.size());
     // The old first separator is redundant when the page ends on the same day.

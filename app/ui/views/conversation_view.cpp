@@ -245,7 +245,10 @@ void ConversationView::onScroll(int value) {
     m_loadingOlder = true;
     QScrollBar *bar = m_list->verticalScrollBar();
     const int fromBottom = bar->maximum() - bar->value();
-    if (m_model->loadOlder() > 0) {
+    // At the very top (the thumb dragged up) the user is heading far back: a bigger page, so
+    // reaching old history takes fewer loads (each one lays the whole list out again).
+    const int page = value == 0 ? 5 * MessageModel::kPageSize : MessageModel::kPageSize;
+    if (m_model->loadOlder(page) > 0) {
         m_list->doItemsLayout();
         bar->setValue(bar->maximum() - fromBottom);
     }
