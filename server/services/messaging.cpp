@@ -265,6 +265,7 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                 return;
             }
             std::vector<bool> refused(items->size(), false);
+            QHash<quint64, std::pair<quint64, quint64>> aggregates;
             for (int row = 0; row < r.rows(); ++row) {
                 if (r.text(row, 0) == "x") {
                     const std::size_t i = std::size_t(r.int64(row, 1) - 1);
@@ -280,8 +281,16 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                 p.set_read_seq(quint64(r.int64(row, 5)));
                 p.set_all_delivered_seq(quint64(r.int64(row, 7)));
                 p.set_all_read_seq(quint64(r.int64(row, 8)));
-                pushReceipt(p, r.int64(row, 6) == 2, r.boolean(row, 9));
+                const bool group = r.int64(row, 6) == 2;
+                pushReceipt(p, group);
+                // Every row of a conversation carries the same lowest cursors: collect them and
+                // tell the whole group once.
+                if (group && r.boolean(row, 9))
+                    aggregates.insert(p.conversation_id(),
+                                      {p.all_delivered_seq(), p.all_read_seq()});
             }
+            for (auto it = aggregates.cbegin(); it != aggregates.cend(); ++it)
+                pushAggregate(it.key(), it->first, it->second);
             for (std::size_t i = 0; i < items->size(); ++i) {
                 const auto &it = (*items)[i];
                 if (!refused[i] && it.session && it.requestId) {
@@ -295,40 +304,39 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
         });
 }
 
-void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group,
-                                   bool aggregateChanged) {
+void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group) {
     const quint64 conv = receipt.conversation_id();
     m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!members)
             return;
-        auto sendTo = [](Session *s, const protocol::Frame &f) {
-            s->flushPushes(); // receipts must not overtake the messages they refer to
-            s->send(f);
-        };
         protocol::Frame f;
         *f.mutable_receipt_push() = receipt;
-        if (!group) {
-            // 1:1: both members, the reader's other devices included (read elsewhere).
-            for (quint64 user : *members)
-                for (Session *s : m_router->sessionsOfUser(user))
-                    sendTo(s, f);
+        // 1:1: both members, the reader's other devices included (read elsewhere). Groups: one
+        // user's cursor matters only to that user's other devices; everyone else gets the
+        // lowest cursors (pushAggregate), once per batch, not once per reader.
+        const QList<quint64> users = group ? QList<quint64>{receipt.user_id()} : *members;
+        for (quint64 user : users)
+            for (Session *s : m_router->sessionsOfUser(user)) {
+                s->flushPushes(); // receipts must not overtake the messages they refer to
+                s->send(f);
+            }
+    });
+}
+
+void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64 allRead) {
+    m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
+        if (!members)
             return;
-        }
-        // Groups: one user's cursor matters to that user's other devices; everyone else only
-        // needs the lowest cursors, and only when they moved (no 500 x 500 receipt storm).
-        for (Session *s : m_router->sessionsOfUser(receipt.user_id()))
-            sendTo(s, f);
-        if (!aggregateChanged)
-            return;
-        protocol::Frame all;
-        auto *a = all.mutable_receipt_push();
+        protocol::Frame f;
+        auto *a = f.mutable_receipt_push();
         a->set_conversation_id(conv);
-        a->set_all_delivered_seq(receipt.all_delivered_seq());
-        a->set_all_read_seq(receipt.all_read_seq());
+        a->set_all_delivered_seq(allDelivered);
+        a->set_all_read_seq(allRead);
         for (quint64 user : *members)
-            if (user != receipt.user_id())
-                for (Session *s : m_router->sessionsOfUser(user))
-                    sendTo(s, all);
+            for (Session *s : m_router->sessionsOfUser(user)) {
+                s->flushPushes();
+                s->send(f);
+            }
     });
 }
 

@@ -57,7 +57,8 @@ private:
     void flushAcks(int shard, std::vector<AckItem> batch, std::function<void()> done);
     void fanOut(const SendItem &item, quint64 seq, qint64 at);
     void drainPage(QPointer<Session> session, quint64 afterConv, quint64 afterSeq, quint32 count);
-    void pushReceipt(const wire::ReceiptPush &receipt, bool group, bool aggregateChanged);
+    void pushReceipt(const wire::ReceiptPush &receipt, bool group);
+    void pushAggregate(quint64 conversationId, quint64 allDelivered, quint64 allRead);
     qint64 now() const;
 
     ServerConfig m_config;

@@ -55,7 +55,8 @@ public:
     void ackDelivered(quint64 conv, quint64 seq);
     void ackRead(quint64 conv, quint64 seq);
 
-    //! Pushed messages of one conversation in seq order, optionally only system events.
+    //! Pushed messages of one conversation in seq order without duplicates, optionally only
+    //! system events.
     std::vector<wire::Message> messagesIn(quint64 conv, bool eventsOnly = false) const;
     //! Waits until at least n pushed messages were collected (or time runs out).
     bool waitMessages(int n, int timeoutMs = 10000);
