@@ -5,6 +5,7 @@
 #include "protocol/limits.h"
 #include "routing/router.h"
 #include "server_logging.h"
+#include "services/replies.h"
 
 #include <QDateTime>
 #include <QThreadPool>
@@ -20,10 +21,6 @@ Error badCredentials() {
     return Error{ErrorCode::BadCredentials, QStringLiteral("wrong username or password")};
 }
 
-Error internal(const PgResult &r) {
-    qCWarning(lcAccounts) << "database error:" << r.error().detail;
-    return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
-}
 } // namespace
 
 AccountService::AccountService(const ServerConfig &config, PgPool *pool, Router *router,
@@ -127,7 +124,7 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
         PgQuery{"SELECT 1 FROM users WHERE username = $1", {}, {}}.arg(username),
         [=, this](PgResult r) {
             if (!r.ok())
-                return cb(internal(r));
+                return cb(databaseError(r, lcAccounts()));
             if (r.rows() > 0) {
                 recordFailure(username, peer);
                 return cb(Error{ErrorCode::UsernameTaken,
@@ -170,7 +167,7 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                             .arg(now()),
                         [=](PgResult r) {
                             if (!r.ok())
-                                return cb(internal(r));
+                                return cb(databaseError(r, lcAccounts()));
                             if (r.rows() == 0) // lost a race for the name
                                 return cb(Error{
                                     ErrorCode::UsernameTaken,
@@ -201,7 +198,7 @@ void AccountService::login(const wire::LoginRequest &req, const QString &peer, C
         PgQuery{"SELECT id, password_hash FROM users WHERE username = $1", {}, {}}.arg(username),
         [=, this](PgResult r) {
             if (!r.ok())
-                return cb(internal(r));
+                return cb(databaseError(r, lcAccounts()));
             const bool known = r.rows() > 0;
             const quint64 userId = known ? quint64(r.int64(0, 0)) : 0;
             const QByteArray stored = known ? r.text(0, 1) : QByteArray();
@@ -251,7 +248,7 @@ void AccountService::createDevice(quint64 userId, const QString &username,
             .arg(now()),
         [=](PgResult r) {
             if (!r.ok() || r.rows() == 0)
-                return cb(internal(r));
+                return cb(databaseError(r, lcAccounts()));
             cb(Login{userId, quint64(r.int64(0, 0)), username, token});
         });
 }
@@ -271,7 +268,7 @@ void AccountService::authenticate(const wire::AuthRequest &req, const QString &p
             .argBytes(hashToken(token)),
         [=, this](PgResult r) {
             if (!r.ok())
-                return cb(internal(r));
+                return cb(databaseError(r, lcAccounts()));
             if (r.rows() == 0) {
                 recordFailure(QString(), peer);
                 return cb(Error{ErrorCode::BadToken,
@@ -295,7 +292,7 @@ void AccountService::listDevices(Session *session, quint64 requestId) {
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcAccounts()));
             protocol::Frame out;
             out.set_request_id(requestId);
             auto *list = out.mutable_devices_response();
@@ -325,19 +322,14 @@ void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 d
             .arg(session->userId()),
         [this, guard, requestId, deviceId](PgResult r) {
             if (!r.ok())
-                return guard ? guard->sendError(requestId, internal(r)) : void();
+                return guard ? guard->sendError(requestId, databaseError(r, lcAccounts())) : void();
             if (r.rows() == 0)
                 return guard ? guard->sendError(requestId,
                                                 Error{ErrorCode::NoSuchDevice,
                                                       QStringLiteral("no such device of yours")})
                              : void();
             qCInfo(lcAccounts) << "device" << deviceId << "logged out remotely";
-            if (guard) {
-                protocol::Frame ok;
-                ok.set_request_id(requestId);
-                ok.mutable_ok();
-                guard->send(ok);
-            }
+            sendOk(guard, requestId);
             // Cut off at once, not at its next reconnect.
             if (Session *s = m_router->sessionOfDevice(deviceId))
                 s->close(QStringLiteral("this device was logged out"));

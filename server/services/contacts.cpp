@@ -4,17 +4,13 @@
 #include "gateway/session.h"
 #include "server_logging.h"
 #include "services/presence.h"
+#include "services/replies.h"
 
 #include <QPointer>
 
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r) {
-    qCWarning(lcAccounts) << "database error:" << r.error().detail;
-    return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
-}
-
 QByteArray statementFor(wire::ContactRequest::Action action) {
     switch (action) {
     case wire::ContactRequest::ACTION_ADD:
@@ -45,7 +41,7 @@ void ContactService::change(Session *session, quint64 requestId, const wire::Con
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcAccounts()));
             if (r.rows() == 0)
                 return guard->sendError(
                     requestId, Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
@@ -57,13 +53,9 @@ void ContactService::change(Session *session, quint64 requestId, const wire::Con
             m_pool->any()->exec(
                 PgQuery{statementFor(action), {}, {}}.arg(me).arg(other), [=, this](PgResult w) {
                     if (!w.ok())
-                        return guard ? guard->sendError(requestId, internal(w)) : void();
-                    if (guard) {
-                        protocol::Frame ok;
-                        ok.set_request_id(requestId);
-                        ok.mutable_ok();
-                        guard->send(ok);
-                    }
+                        return guard ? guard->sendError(requestId, databaseError(w, lcAccounts()))
+                                     : void();
+                    sendOk(guard, requestId);
                     // Who may see my presence may have changed.
                     m_presence->refresh(me);
                 });
@@ -87,7 +79,7 @@ void ContactService::list(Session *session, quint64 requestId) {
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcAccounts()));
             protocol::Frame out;
             out.set_request_id(requestId);
             auto *c = out.mutable_contacts_response();

@@ -8,6 +8,7 @@
 #include "server_logging.h"
 #include "services/membership.h"
 #include "services/message_rows.h"
+#include "services/replies.h"
 
 #include <QDateTime>
 #include <QSet>
@@ -15,11 +16,6 @@
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r) {
-    qCWarning(lcMessaging) << "database error:" << r.error().detail;
-    return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
-}
-
 Error changeRefusal(int status) {
     switch (status) {
     case 1:
@@ -80,7 +76,7 @@ void GroupService::create(Session *session, quint64 requestId,
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcMessaging()));
             if (r.rows() != int(names.size())) {
                 QSet<QString> found;
                 for (int i = 0; i < r.rows(); ++i)
@@ -96,25 +92,26 @@ void GroupService::create(Session *session, quint64 requestId,
             std::vector<quint64> ids;
             for (int i = 0; i < r.rows(); ++i)
                 ids.push_back(quint64(r.int64(i, 0)));
-            m_pool->any()->exec(PgQuery{"SELECT tidings_create_group($1, $2, $3, "
-                                        "to_timestamp($4::double precision / 1000))",
-                                        {},
-                                        {}}
-                                    .arg(creator)
-                                    .arg(name)
-                                    .arg(pgarray::ints(ids))
-                                    .arg(now()),
-                                [=, this](PgResult c) {
-                                    if (!c.ok())
-                                        return guard ? guard->sendError(requestId, internal(c))
-                                                     : void();
-                                    const quint64 conv = quint64(c.int64(0, 0));
-                                    qCInfo(lcMessaging) << "group" << conv << "created with"
-                                                        << ids.size() + 1 << "members";
-                                    if (guard)
-                                        info(guard, requestId, conv);
-                                    pushEvents(conv, 1, {});
-                                });
+            m_pool->any()->exec(
+                PgQuery{"SELECT tidings_create_group($1, $2, $3, "
+                        "to_timestamp($4::double precision / 1000))",
+                        {},
+                        {}}
+                    .arg(creator)
+                    .arg(name)
+                    .arg(pgarray::ints(ids))
+                    .arg(now()),
+                [=, this](PgResult c) {
+                    if (!c.ok())
+                        return guard ? guard->sendError(requestId, databaseError(c, lcMessaging()))
+                                     : void();
+                    const quint64 conv = quint64(c.int64(0, 0));
+                    qCInfo(lcMessaging)
+                        << "group" << conv << "created with" << ids.size() + 1 << "members";
+                    if (guard)
+                        info(guard, requestId, conv);
+                    pushEvents(conv, 1, {});
+                });
         });
 }
 
@@ -133,7 +130,7 @@ void GroupService::change(Session *session, quint64 requestId,
                             if (!guard)
                                 return;
                             if (!r.ok())
-                                return guard->sendError(requestId, internal(r));
+                                return guard->sendError(requestId, databaseError(r, lcMessaging()));
                             if (r.rows() == 0)
                                 return guard->sendError(
                                     requestId,
@@ -170,16 +167,12 @@ void GroupService::applyChange(QPointer<Session> guard, quint64 requestId, quint
                 .arg(limits::kMaxGroupMembers),
             [=, this](PgResult r) {
                 if (!r.ok() || r.rows() != 1)
-                    return guard ? guard->sendError(requestId, internal(r)) : void();
+                    return guard ? guard->sendError(requestId, databaseError(r, lcMessaging()))
+                                 : void();
                 const int status = int(r.int64(0, 0));
                 if (status != 0 && status != 6)
                     return guard ? guard->sendError(requestId, changeRefusal(status)) : void();
-                if (guard) {
-                    protocol::Frame ok;
-                    ok.set_request_id(requestId);
-                    ok.mutable_ok();
-                    guard->send(ok);
-                }
+                sendOk(guard, requestId);
                 if (status == 6)
                     return; // nothing changed (already a member, already an admin)
                 m_membership->invalidate(conv);
@@ -230,7 +223,7 @@ void GroupService::info(Session *session, quint64 requestId, quint64 conv) {
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcMessaging()));
             bool member = false;
             for (int i = 0; i < r.rows() && !member; ++i)
                 member = quint64(r.int64(i, 3)) == me;
@@ -279,7 +272,7 @@ void GroupService::readers(Session *session, quint64 requestId, const wire::Read
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcMessaging()));
             bool member = false;
             for (int i = 0; i < r.rows() && !member; ++i)
                 member = quint64(r.int64(i, 0)) == me;

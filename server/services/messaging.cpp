@@ -9,17 +9,13 @@
 #include "services/batcher.h"
 #include "services/membership.h"
 #include "services/message_rows.h"
+#include "services/replies.h"
 
 #include <QDateTime>
 
 namespace tidings::server {
 
 namespace {
-Error internal(const PgResult &r) {
-    qCWarning(lcMessaging) << "database error:" << r.error().detail;
-    return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
-}
-
 Error notMember() {
     return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this conversation")};
 }
@@ -80,7 +76,7 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
             if (!guard)
                 return;
             if (!r.ok())
-                return guard->sendError(requestId, internal(r));
+                return guard->sendError(requestId, databaseError(r, lcMessaging()));
             if (r.rows() == 0)
                 return guard->sendError(
                     requestId, Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
@@ -109,7 +105,7 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
                 if (!guard)
                     return;
                 if (!r.ok())
-                    return guard->sendError(requestId, internal(r));
+                    return guard->sendError(requestId, databaseError(r, lcMessaging()));
                 if (r.rows() == 0 && attempt == 0) {
                     m_pool->any()->exec(query,
                                         [reply](PgResult r2) { (*reply)(std::move(r2), 1); });
@@ -169,7 +165,7 @@ void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
             .arg(now()),
         [this, items, done](PgResult r) {
             if (!r.ok() || r.rows() != int(items->size())) {
-                const Error err = internal(r);
+                const Error err = databaseError(r, lcMessaging());
                 for (const auto &it : *items)
                     if (it.session)
                         it.session->sendError(it.requestId, err);
@@ -257,7 +253,7 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
             .arg(pgarray::ints(read)),
         [this, items, done](PgResult r) {
             if (!r.ok()) {
-                const Error err = internal(r);
+                const Error err = databaseError(r, lcMessaging());
                 for (const auto &it : *items)
                     if (it.session && it.requestId)
                         it.session->sendError(it.requestId, err);
@@ -293,12 +289,8 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                 pushAggregate(it.key(), it->first, it->second);
             for (std::size_t i = 0; i < items->size(); ++i) {
                 const auto &it = (*items)[i];
-                if (!refused[i] && it.session && it.requestId) {
-                    protocol::Frame ok;
-                    ok.set_request_id(it.requestId);
-                    ok.mutable_ok();
-                    it.session->send(ok);
-                }
+                if (!refused[i])
+                    sendOk(it.session, it.requestId);
             }
             done();
         });
@@ -379,7 +371,7 @@ void MessagingService::history(Session *session, quint64 requestId,
                      if (!guard)
                          return;
                      if (!r.ok())
-                         return guard->sendError(requestId, internal(r));
+                         return guard->sendError(requestId, databaseError(r, lcMessaging()));
                      auto out = std::make_shared<protocol::Frame>();
                      out->set_request_id(requestId);
                      auto *h = out->mutable_history_response();
@@ -401,7 +393,8 @@ void MessagingService::history(Session *session, quint64 requestId,
                                   if (!guard)
                                       return;
                                   if (!c.ok())
-                                      return guard->sendError(requestId, internal(c));
+                                      return guard->sendError(requestId,
+                                                              databaseError(c, lcMessaging()));
                                   auto *hh = out->mutable_history_response();
                                   for (int i = 0; i < c.rows(); ++i) {
                                       auto *cur = hh->add_cursors();
@@ -446,7 +439,7 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
             if (!session)
                 return;
             if (!r.ok()) {
-                session->sendError(0, internal(r));
+                session->sendError(0, databaseError(r, lcMessaging()));
                 session->close(QStringLiteral("inbox unavailable"));
                 return;
             }

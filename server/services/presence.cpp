@@ -7,26 +7,11 @@
 #include "routing/router.h"
 #include "server_logging.h"
 #include "services/membership.h"
+#include "services/replies.h"
 
 #include <QDateTime>
 
 namespace tidings::server {
-
-namespace {
-Error internal(const PgResult &r) {
-    qCWarning(lcMessaging) << "database error:" << r.error().detail;
-    return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
-}
-
-void sendOk(Session *s, quint64 requestId) {
-    if (!s || !requestId)
-        return;
-    protocol::Frame ok;
-    ok.set_request_id(requestId);
-    ok.mutable_ok();
-    s->send(ok);
-}
-} // namespace
 
 PresenceService::PresenceService(const ServerConfig &config, PgPool *pool, Router *router,
                                  Membership *membership, QObject *parent)
@@ -68,7 +53,7 @@ void PresenceService::evaluate(quint64 viewer, const std::vector<QByteArray> &us
             .arg(byName ? pgarray::texts(usernames) : pgarray::ints(targetIds)),
         [this, viewer, cb](PgResult r) {
             if (!r.ok())
-                return cb(internal(r));
+                return cb(databaseError(r, lcMessaging()));
             std::vector<Watch> out;
             for (int i = 0; i < r.rows(); ++i) {
                 Watch w;
@@ -231,7 +216,8 @@ void PresenceService::setPrivacy(Session *session, quint64 requestId,
             int(req.last_seen())),
         [this, guard, requestId, user](PgResult r) {
             if (!r.ok())
-                return guard ? guard->sendError(requestId, internal(r)) : void();
+                return guard ? guard->sendError(requestId, databaseError(r, lcMessaging()))
+                             : void();
             sendOk(guard, requestId);
             refresh(user);
         });
