@@ -30,18 +30,22 @@ using namespace tidings::client;
 namespace {
 
 const char *const kWords[] = {
-    "the", "a", "and", "to", "of", "in", "is", "it", "you", "that", "we", "for", "on", "with",
-    "this", "be", "are", "have", "not", "at", "but", "what", "so", "can", "will", "just", "all",
-    "good", "time", "know", "think", "see", "get", "like", "come", "back", "now", "today", "call",
-    "later", "home", "work", "week", "night", "morning", "coffee", "lunch", "dinner", "train",
-    "late", "sorry", "thanks", "great", "sure", "maybe", "weekend", "photo", "meeting", "plan",
-    "ticket", "movie", "book", "music", "game", "friends", "family", "office", "project",
-    "report", "deadline", "weather", "rain", "sun", "city", "station", "party", "birthday",
-    "present", "idea", "question", "answer", "problem", "fixed", "done", "ready", "soon",
-    "already", "again", "still", "really", "very", "little", "big", "new", "old", "first",
-    "last", "long", "short", "right", "left", "open", "closed", "busy", "free", "tired",
-    "happy", "café", "naïve", "Müller", "straße", "über", "déjà", "vu", "ok", "haha", "yes",
-    "no", "please", "let", "me", "us", "them", "send", "bring", "take", "need", "want",
+    "the",     "a",       "and",     "to",      "of",       "in",       "is",      "it",
+    "you",     "that",    "we",      "for",     "on",       "with",     "this",    "be",
+    "are",     "have",    "not",     "at",      "but",      "what",     "so",      "can",
+    "will",    "just",    "all",     "good",    "time",     "know",     "think",   "see",
+    "get",     "like",    "come",    "back",    "now",      "today",    "call",    "later",
+    "home",    "work",    "week",    "night",   "morning",  "coffee",   "lunch",   "dinner",
+    "train",   "late",    "sorry",   "thanks",  "great",    "sure",     "maybe",   "weekend",
+    "photo",   "meeting", "plan",    "ticket",  "movie",    "book",     "music",   "game",
+    "friends", "family",  "office",  "project", "report",   "deadline", "weather", "rain",
+    "sun",     "city",    "station", "party",   "birthday", "present",  "idea",    "question",
+    "answer",  "problem", "fixed",   "done",    "ready",    "soon",     "already", "again",
+    "still",   "really",  "very",    "little",  "big",      "new",      "old",     "first",
+    "last",    "long",    "short",   "right",   "left",     "open",     "closed",  "busy",
+    "free",    "tired",   "happy",   "café",    "naïve",    "Müller",   "straße",  "über",
+    "déjà",    "vu",      "ok",      "haha",    "yes",      "no",       "please",  "let",
+    "me",      "us",      "them",    "send",    "bring",    "take",     "need",    "want",
 };
 constexpr int kWordCount = int(std::size(kWords));
 
@@ -172,9 +176,11 @@ int main(int argc, char *argv[]) {
             const bool group = i % 10 == 9;
             const qint64 count = counts.at(i);
             const quint64 peer = 1000 + id;
-            const QString peerName = i == 0 ? QStringLiteral("bigchat")
-                                            : QStringLiteral("user%1").arg(id, 5, 10, QLatin1Char('0'));
-            const quint64 unread = rng.bounded(5u) == 0 ? std::min<qint64>(count, rng.bounded(1u, 6u)) : 0;
+            const QString peerName =
+                i == 0 ? QStringLiteral("bigchat")
+                       : QStringLiteral("user%1").arg(id, 5, 10, QLatin1Char('0'));
+            const quint64 unread =
+                rng.bounded(5u) == 0 ? std::min<qint64>(count, rng.bounded(1u, 6u)) : 0;
             const quint64 last = quint64(count);
             conv.addBindValue(id);
             conv.addBindValue(group ? 0 : peer);
@@ -208,19 +214,22 @@ int main(int argc, char *argv[]) {
             const qint64 newest = now - qint64(i) * 60'000;
             for (qint64 s = 1; s <= count; ++s, ++n) {
                 const bool mine = rng.bounded(3u) == 0;
-                const quint64 sender = mine ? kMe : (group ? peer + 100000 * rng.bounded(3u) : peer);
+                const quint64 sender =
+                    mine ? kMe : (group ? peer + 100000 * rng.bounded(3u) : peer);
                 const qint64 t = newest - (count - s) * 180'000 - qint64(rng.bounded(60'000u));
                 msg.addBindValue(QStringLiteral("g%1-%2").arg(id).arg(s));
                 msg.addBindValue(id);
                 msg.addBindValue(quint64(s));
                 msg.addBindValue(sender);
                 msg.addBindValue(1);
-                msg.addBindValue(mine ? QStringLiteral("me")
-                                      : (group ? QStringLiteral("member%1").arg(sender) : peerName));
+                msg.addBindValue(mine
+                                     ? QStringLiteral("me")
+                                     : (group ? QStringLiteral("member%1").arg(sender) : peerName));
                 msg.addBindValue(sentence(rng, n));
                 msg.addBindValue(t - 300);
                 msg.addBindValue(t);
-                msg.addBindValue(mine ? QVariant(QVariant::fromValue<qint64>(0)) : QVariant(t + 50));
+                msg.addBindValue(mine ? QVariant(QVariant::fromValue<qint64>(0))
+                                      : QVariant(t + 50));
                 msg.addBindValue(mine ? 1 : 0);
                 if (!check(msg.exec(), msg, "message")) {
                     rc = 1;
