@@ -17,10 +17,7 @@ class TestPresence : public QObject {
     int m_n = 0;
 
     std::unique_ptr<RawClient> user(const QString &name) {
-        auto c = std::make_unique<RawClient>(m_server->url());
-        if (!c->connectNow() || !c->registerUser(name) || c->userId == 0)
-            return nullptr;
-        return c;
+        return RawClient::registered(m_server->url(), name);
     }
     QString name(const char *base) { return QStringLiteral("%1%2").arg(base).arg(++m_n); }
     static std::optional<F> contact(RawClient &c, C::Action a, const QString &who) {

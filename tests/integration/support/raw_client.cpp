@@ -31,6 +31,21 @@ RawClient::RawClient(QUrl url, QObject *parent)
     connect(&m_socket, &QWebSocket::binaryMessageReceived, this, &RawClient::onBinary);
 }
 
+std::unique_ptr<RawClient> RawClient::registered(const QUrl &url, const QString &username) {
+    auto c = std::make_unique<RawClient>(url);
+    if (!c->connectNow()) {
+        qWarning("cannot connect for %s", qPrintable(username));
+        return nullptr;
+    }
+    auto r = c->registerUser(username);
+    if (!r || c->userId == 0) {
+        qWarning("cannot register %s: %s", qPrintable(username),
+                 r ? r->error().detail().c_str() : "no answer");
+        return nullptr;
+    }
+    return c;
+}
+
 bool RawClient::connectNow(int timeoutMs) {
     m_socket.open(m_url);
     return waitFor([this] { return isConnected(); }, timeoutMs);

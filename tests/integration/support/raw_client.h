@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace tidings::test {
@@ -22,6 +23,10 @@ class RawClient : public QObject {
     Q_OBJECT
 public:
     explicit RawClient(QUrl url, QObject *parent = nullptr);
+
+    //! A connected client of a newly registered user (password "password1"), or null with the
+    //! reason logged.
+    static std::unique_ptr<RawClient> registered(const QUrl &url, const QString &username);
 
     bool connectNow(int timeoutMs = 5000);
     bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
