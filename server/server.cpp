@@ -49,10 +49,6 @@ Server::~Server() {
     delete m_membership;
 }
 
-qint64 Server::now() const {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
-}
-
 quint16 Server::port() const {
     return m_gateway ? m_gateway->port() : 0;
 }
@@ -121,7 +117,7 @@ void Server::stop() {
 }
 
 void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
-    const QByteArray t = QByteArray::number(now());
+    const QByteArray t = QByteArray::number(m_config.nowMs());
     const QByteArray sql = "SELECT tidings_ensure_partitions(to_timestamp(" + t +
                            "::double precision / 1000), 3, 7);"
                            "SELECT * FROM tidings_drop_expired(to_timestamp(" +

@@ -51,7 +51,6 @@ signals:
 private:
     void migrate();
     void listen();
-    qint64 now() const;
 
     ServerConfig m_config;
     PgConnection *m_admin;

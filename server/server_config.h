@@ -1,4 +1,5 @@
 #pragma once
+#include <QDateTime>
 #include <QHostAddress>
 #include <QString>
 
@@ -24,6 +25,9 @@ struct ServerConfig {
     bool cheapPasswordHashing = false;
     int loginFailuresPerMinute = 5; //!< per username and per peer address
     Clock clock;                    //!< empty: the system clock
+
+    //! The one place the server asks what time it is.
+    qint64 nowMs() const { return clock ? clock() : QDateTime::currentMSecsSinceEpoch(); }
 };
 
 } // namespace tidings::server

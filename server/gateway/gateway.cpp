@@ -63,7 +63,7 @@ quint16 Gateway::port() const {
 }
 
 qint64 Gateway::nowMs() const {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
+    return m_config.nowMs();
 }
 
 void Gateway::closeAll() {

@@ -39,10 +39,6 @@ AccountService::~AccountService() {
     m_hashPool->waitForDone();
 }
 
-qint64 AccountService::now() const {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
-}
-
 QByteArray AccountService::hashToken(const QByteArray &token) {
     QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
     crypto_hash_sha256(reinterpret_cast<unsigned char *>(out.data()),
@@ -65,7 +61,7 @@ template <typename Work, typename Done> void AccountService::offload(Work work, 
 
 std::optional<Error> AccountService::checkRateLimit(const QString &username,
                                                     const QString &peer) const {
-    const qint64 t = now();
+    const qint64 t = m_config.nowMs();
     for (const QString &key : {QStringLiteral("u:") + username, QStringLiteral("p:") + peer}) {
         if (key == QLatin1String("u:"))
             continue; // token authentication has no username
@@ -89,7 +85,7 @@ std::optional<Error> AccountService::checkRateLimit(const QString &username,
 }
 
 void AccountService::recordFailure(const QString &username, const QString &peer) {
-    const qint64 t = now();
+    const qint64 t = m_config.nowMs();
     for (const QString &key : {QStringLiteral("u:") + username, QStringLiteral("p:") + peer}) {
         if (key == QLatin1String("u:"))
             continue;
@@ -101,7 +97,7 @@ void AccountService::recordFailure(const QString &username, const QString &peer)
 }
 
 void AccountService::pruneRateLimits() {
-    const qint64 t = now();
+    const qint64 t = m_config.nowMs();
     for (auto it = m_failures.begin(); it != m_failures.end();) {
         while (!it->empty() && t - it->front() >= kWindowMs)
             it->pop_front();
@@ -164,7 +160,7 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                             .arg(hash)
                             .arg(deviceName)
                             .argBytes(hashToken(token))
-                            .arg(now()),
+                            .arg(m_config.nowMs()),
                         [=](PgResult r) {
                             if (!r.ok())
                                 return cb(databaseError(r, lcAccounts()));
@@ -245,7 +241,7 @@ void AccountService::createDevice(quint64 userId, const QString &username,
             .arg(userId)
             .arg(deviceName)
             .argBytes(hashToken(token))
-            .arg(now()),
+            .arg(m_config.nowMs()),
         [=](PgResult r) {
             if (!r.ok() || r.rows() == 0)
                 return cb(databaseError(r, lcAccounts()));
@@ -312,7 +308,8 @@ void AccountService::listDevices(Session *session, quint64 requestId) {
 void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 deviceId) {
     QPointer<Session> guard(session);
     m_pool->any()->exec(
-        PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND user_id = $2 "
+        PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND "
+                "user_id = $2 "
                 "AND revoked_at IS NULL RETURNING id), "
                 "t AS (DELETE FROM device_tokens WHERE device_id IN (SELECT id FROM d)) "
                 "SELECT id FROM d",

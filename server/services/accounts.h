@@ -56,7 +56,6 @@ private:
     void createDevice(quint64 userId, const QString &username, const QString &deviceName,
                       Callback cb);
     template <typename Work, typename Done> void offload(Work work, Done done);
-    qint64 now() const;
 
     ServerConfig m_config;
     PgPool *m_pool;

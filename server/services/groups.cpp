@@ -47,10 +47,6 @@ GroupService::GroupService(const ServerConfig &config, PgPool *pool, Router *rou
     , m_router(router)
     , m_membership(membership) {}
 
-qint64 GroupService::now() const {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
-}
-
 void GroupService::create(Session *session, quint64 requestId,
                           const wire::CreateGroupRequest &req) {
     QPointer<Session> guard(session);
@@ -100,7 +96,7 @@ void GroupService::create(Session *session, quint64 requestId,
                     .arg(creator)
                     .arg(name)
                     .arg(pgarray::ints(ids))
-                    .arg(now()),
+                    .arg(m_config.nowMs()),
                 [=, this](PgResult c) {
                     if (!c.ok())
                         return guard ? guard->sendError(requestId, databaseError(c, lcMessaging()))
@@ -163,7 +159,7 @@ void GroupService::applyChange(QPointer<Session> guard, quint64 requestId, quint
                 .arg(int(req.action()))
                 .arg(targetId)
                 .arg(name)
-                .arg(now())
+                .arg(m_config.nowMs())
                 .arg(limits::kMaxGroupMembers),
             [=, this](PgResult r) {
                 if (!r.ok() || r.rows() != 1)

@@ -34,7 +34,6 @@ private:
     //! Pushes the system events from `fromSeq` on to every member and to `extraUsers` (a
     //! removed member still gets the event of its own removal).
     void pushEvents(quint64 conversationId, quint64 fromSeq, QList<quint64> extraUsers);
-    qint64 now() const;
 
     ServerConfig m_config;
     PgPool *m_pool;

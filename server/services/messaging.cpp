@@ -61,10 +61,6 @@ std::size_t MessagingService::largestSendBatch() const {
     return m_sends->largestBatch();
 }
 
-qint64 MessagingService::now() const {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
-}
-
 void MessagingService::openDirect(Session *session, quint64 requestId,
                                   const wire::OpenDirectRequest &req) {
     const QString peerName = protocol::normalizeUsername(QString::fromStdString(req.username()));
@@ -162,7 +158,7 @@ void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
             .arg(pgarray::ints(convs))
             .arg(pgarray::texts(ids))
             .arg(pgarray::byteas(payloads))
-            .arg(now()),
+            .arg(m_config.nowMs()),
         [this, items, done](PgResult r) {
             if (!r.ok() || r.rows() != int(items->size())) {
                 const Error err = databaseError(r, lcMessaging());

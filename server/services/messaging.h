@@ -59,7 +59,6 @@ private:
     void drainPage(QPointer<Session> session, quint64 afterConv, quint64 afterSeq, quint32 count);
     void pushReceipt(const wire::ReceiptPush &receipt, bool group);
     void pushAggregate(quint64 conversationId, quint64 allDelivered, quint64 allRead);
-    qint64 now() const;
 
     ServerConfig m_config;
     PgPool *m_pool;

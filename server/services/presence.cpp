@@ -21,10 +21,6 @@ PresenceService::PresenceService(const ServerConfig &config, PgPool *pool, Route
     , m_router(router)
     , m_membership(membership) {}
 
-qint64 PresenceService::now() const {
-    return m_config.clock ? m_config.clock() : QDateTime::currentMSecsSinceEpoch();
-}
-
 void PresenceService::fill(wire::Presence *p, const Watch &w) {
     p->set_user_id(w.target);
     p->set_username(w.username.toStdString());
@@ -152,7 +148,7 @@ void PresenceService::sessionClosed(Session *session) {
     const quint64 user = session->userId();
     if (user == 0 || !m_router->sessionsOfUser(user).isEmpty())
         return;
-    const qint64 t = now();
+    const qint64 t = m_config.nowMs();
     m_pool->any()->exec(PgQuery{"UPDATE users SET last_seen_at = to_timestamp($2::double "
                                 "precision / 1000) WHERE id = $1",
                                 {},

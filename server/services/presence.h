@@ -54,7 +54,6 @@ private:
     void pushChange(Session *viewer, const Watch &watch);
     void broadcastState(quint64 userId, bool online, qint64 lastSeenMs);
     static void fill(wire::Presence *p, const Watch &w);
-    qint64 now() const;
 
     ServerConfig m_config;
     PgPool *m_pool;
