@@ -16,14 +16,11 @@
 namespace tidings::server {
 
 namespace {
-Error notMember() {
-    return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this conversation")};
-}
 
 Error sendRefusal(int status) {
     switch (status) {
     case 1:
-        return notMember();
+        return notMemberError();
     case 3:
         // Deliberately vague: the sender learns no more than that this send is not accepted.
         return Error{ErrorCode::Forbidden,
@@ -263,7 +260,7 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                     const std::size_t i = std::size_t(r.int64(row, 1) - 1);
                     refused[i] = true;
                     if ((*items)[i].session)
-                        (*items)[i].session->sendError((*items)[i].requestId, notMember());
+                        (*items)[i].session->sendError((*items)[i].requestId, notMemberError());
                     continue;
                 }
                 wire::ReceiptPush p;
@@ -343,7 +340,7 @@ void MessagingService::history(Session *session, quint64 requestId,
         if (!members)
             return guard->sendError(requestId, members.error());
         if (!members->contains(userId))
-            return guard->sendError(requestId, notMember());
+            return guard->sendError(requestId, notMemberError());
         auto *db = m_pool->forKey(conv);
         db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns + " FROM messages m" +
                              kMessageJoins +

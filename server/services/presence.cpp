@@ -228,9 +228,7 @@ void PresenceService::typing(Session *session, quint64 requestId, const wire::Ty
     m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!members || !members->contains(user)) {
             if (guard)
-                guard->sendError(
-                    requestId, Error{ErrorCode::NotMember,
-                                     QStringLiteral("you are not a member of this conversation")});
+                guard->sendError(requestId, notMemberError());
             return;
         }
         protocol::Frame f;

@@ -10,6 +10,10 @@ Error databaseError(const PgResult &result, const QLoggingCategory &category) {
     return Error{ErrorCode::Internal, QStringLiteral("database error, try again")};
 }
 
+Error notMemberError() {
+    return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this conversation")};
+}
+
 void sendOk(Session *session, quint64 requestId) {
     if (!session || !requestId)
         return;
