@@ -52,6 +52,10 @@ const char *errorCodeName(ErrorCode code) {
         return "NOT_A_GROUP";
     case ErrorCode::NoSuchDevice:
         return "NO_SUCH_DEVICE";
+    case ErrorCode::NoKeys:
+        return "NO_KEYS";
+    case ErrorCode::IdentityMismatch:
+        return "IDENTITY_MISMATCH";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -81,7 +85,8 @@ static_assert(int(wire::ERROR_INTERNAL) == int(ErrorCode::Internal));
 static_assert(int(wire::ERROR_FORBIDDEN) == int(ErrorCode::Forbidden));
 static_assert(int(wire::ERROR_NOT_ADMIN) == int(ErrorCode::NotAdmin));
 static_assert(int(wire::ERROR_NO_SUCH_DEVICE) == int(ErrorCode::NoSuchDevice));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::NoSuchDevice),
+static_assert(int(wire::ERROR_NO_KEYS) == int(ErrorCode::NoKeys));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::IdentityMismatch),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {
@@ -143,6 +148,74 @@ Status validateConversationSeq(quint64 conversation, quint64 seq) {
     return {};
 }
 
+Status validateKey(const std::string &key, const char *what) {
+    if (key.size() != size_t(limits::kPublicKeyBytes))
+        return Error{ErrorCode::BadFrame,
+                     QStringLiteral("%1 must be 32 bytes").arg(QLatin1String(what))};
+    return {};
+}
+
+Status validateSignature(const std::string &sig, const char *what) {
+    if (sig.size() != size_t(limits::kSignatureBytes))
+        return Error{ErrorCode::BadFrame,
+                     QStringLiteral("%1 must be 64 bytes").arg(QLatin1String(what))};
+    return {};
+}
+
+Status validateSend(const wire::SendRequest &s) {
+    if (s.conversation_id() == 0)
+        return bad("conversation_id missing");
+    if (s.client_message_id().empty())
+        return bad("client_message_id missing");
+    if (s.client_message_id().size() > size_t(limits::kMaxClientMessageIdBytes))
+        return tooLarge("client_message_id longer than 64 bytes");
+    if (!isPrintableAscii(s.client_message_id()))
+        return bad("client_message_id must be printable ASCII");
+    if (s.payload().size() > limits::kMaxPayloadBytes)
+        return tooLarge("payload larger than 64 KiB");
+    if (s.envelopes_size() > limits::kMaxEnvelopesPerSend)
+        return tooLarge("more than 256 envelopes");
+    if (s.payload().empty() && s.envelopes_size() == 0)
+        return bad("empty payload");
+    if (!s.device_digest().empty() && s.device_digest().size() != 32)
+        return bad("device_digest must be 32 bytes");
+    if (s.envelopes_size() > 0 && s.device_digest().empty())
+        return bad("envelopes need a device_digest");
+    for (const auto &e : s.envelopes()) {
+        if (e.user_id() == 0 || e.device_id() == 0)
+            return bad("envelope without user or device");
+        if (e.payload().empty())
+            return bad("empty envelope");
+        if (e.payload().size() > limits::kMaxPayloadBytes)
+            return tooLarge("envelope larger than 64 KiB");
+    }
+    return {};
+}
+
+Status validateUploadKeys(const wire::UploadKeysRequest &u) {
+    if (auto s = validateKey(u.signing_key(), "signing_key"); !s)
+        return s;
+    if (auto s = validateKey(u.identity_key(), "identity_key"); !s)
+        return s;
+    if (auto s = validateKey(u.account_key(), "account_key"); !s)
+        return s;
+    if (auto s = validateSignature(u.binding_signature(), "binding_signature"); !s)
+        return s;
+    if (u.has_signed_prekey()) {
+        if (auto s = validateKey(u.signed_prekey().public_key(), "signed prekey"); !s)
+            return s;
+        if (auto s = validateSignature(u.signed_prekey().signature(), "signed prekey signature");
+            !s)
+            return s;
+    }
+    if (u.one_time_prekeys_size() > limits::kMaxOneTimePrekeysPerUpload)
+        return tooLarge("more than 100 one-time prekeys");
+    for (const auto &k : u.one_time_prekeys())
+        if (auto s = validateKey(k.public_key(), "one-time prekey"); !s)
+            return s;
+    return {};
+}
+
 } // namespace
 
 bool isValidUsername(QStringView u) {
@@ -193,22 +266,8 @@ Status validateClientFrame(const Frame &f) {
         return {};
     case Frame::kOpenDirectRequest:
         return validateUsernameField(f.open_direct_request().username());
-    case Frame::kSendRequest: {
-        const auto &s = f.send_request();
-        if (s.conversation_id() == 0)
-            return bad("conversation_id missing");
-        if (s.client_message_id().empty())
-            return bad("client_message_id missing");
-        if (s.client_message_id().size() > size_t(limits::kMaxClientMessageIdBytes))
-            return tooLarge("client_message_id longer than 64 bytes");
-        if (!isPrintableAscii(s.client_message_id()))
-            return bad("client_message_id must be printable ASCII");
-        if (s.payload().size() > limits::kMaxPayloadBytes)
-            return tooLarge("payload larger than 64 KiB");
-        if (s.payload().empty())
-            return bad("empty payload");
-        return {};
-    }
+    case Frame::kSendRequest:
+        return validateSend(f.send_request());
     case Frame::kDeliveryAck:
         return validateConversationSeq(f.delivery_ack().conversation_id(), f.delivery_ack().seq());
     case Frame::kReadAck:
@@ -281,6 +340,47 @@ Status validateClientFrame(const Frame &f) {
         if (!wire::ContactRequest::Action_IsValid(f.contact_request().action()))
             return bad("unknown contact action");
         return validateUsernameField(f.contact_request().username());
+    case Frame::kSetProfileRequest:
+        if (f.set_profile_request().display_name().size() > size_t(limits::kMaxDisplayNameBytes))
+            return tooLarge("display name longer than 64 bytes");
+        return {};
+    case Frame::kProfilesRequest:
+        if (f.profiles_request().usernames_size() > limits::kMaxPresenceSubscriptions)
+            return tooLarge("at most 100 profiles per request");
+        for (const auto &u : f.profiles_request().usernames())
+            if (auto s = validateUsernameField(u); !s)
+                return s;
+        return {};
+    case Frame::kUploadKeysRequest:
+        return validateUploadKeys(f.upload_keys_request());
+    case Frame::kPublishDeviceListRequest: {
+        const auto &p = f.publish_device_list_request();
+        if (p.signed_list().size() > limits::kMaxSignedDeviceListBytes)
+            return tooLarge("device list larger than 4 KiB");
+        if (p.signed_list().empty())
+            return bad("signed_list missing");
+        return validateKey(p.account_key(), "account_key");
+    }
+    case Frame::kDeviceListRequest:
+        return f.device_list_request().user_id() ? Status() : bad("user_id missing");
+    case Frame::kFetchBundlesRequest: {
+        const auto &b = f.fetch_bundles_request();
+        if (b.user_id() == 0)
+            return bad("user_id missing");
+        if (b.device_ids_size() > limits::kMaxDevicesPerUser)
+            return tooLarge("more device ids than a user can have");
+        return {};
+    }
+    case Frame::kLinkRelayRequest: {
+        const auto &l = f.link_relay_request();
+        if (l.device_id() == 0)
+            return bad("device_id missing");
+        if (l.blob().empty())
+            return bad("empty blob");
+        if (l.blob().size() > limits::kMaxLinkBlobBytes)
+            return tooLarge("link blob larger than 4 KiB");
+        return {};
+    }
     case Frame::BODY_NOT_SET:
         return Error{ErrorCode::UnknownFrame,
                      QStringLiteral("frame type not known to this server")};
@@ -326,6 +426,11 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
     case Frame::kPresencePush:
     case Frame::kTypingPush:
     case Frame::kContactsResponse:
+    case Frame::kProfilesResponse:
+    case Frame::kKeysResponse:
+    case Frame::kDeviceListResponse:
+    case Frame::kBundlesResponse:
+    case Frame::kLinkRelayPush:
         break;
     case Frame::kMessagePush:
         if (f.message_push().messages_size() > limits::kMaxMessagesPerPush)
@@ -333,7 +438,8 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
         for (const auto &m : f.message_push().messages()) {
             if (m.conversation_id() == 0 || m.seq() == 0)
                 return bad("message without conversation or seq");
-            if (m.payload().size() > limits::kMaxPayloadBytes)
+            if (m.payload().size() > limits::kMaxPayloadBytes ||
+                m.envelope().size() > limits::kMaxPayloadBytes)
                 return tooLarge("payload larger than 64 KiB");
         }
         break;
@@ -343,7 +449,8 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
         for (const auto &m : f.history_response().messages()) {
             if (m.conversation_id() == 0 || m.seq() == 0)
                 return bad("message without conversation or seq");
-            if (m.payload().size() > limits::kMaxPayloadBytes)
+            if (m.payload().size() > limits::kMaxPayloadBytes ||
+                m.envelope().size() > limits::kMaxPayloadBytes)
                 return tooLarge("payload larger than 64 KiB");
         }
         break;

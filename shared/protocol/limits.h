@@ -34,6 +34,21 @@ inline constexpr int kMaxGroupNameBytes = 64;
 inline constexpr int kMaxPresenceSubscriptions = 100;
 //! A typing indicator lives this long without a refresh.
 inline constexpr int kTypingExpiryMs = 5000;
+//! End-to-end keys: X25519/Ed25519 public keys and Ed25519 signatures.
+inline constexpr int kPublicKeyBytes = 32;
+inline constexpr int kSignatureBytes = 64;
+//! Per-device ciphertexts in one send (a sender-key distribution to a big group is split).
+inline constexpr int kMaxEnvelopesPerSend = 256;
+inline constexpr int kMaxOneTimePrekeysPerUpload = 100;
+//! One-time prekeys the server keeps per device; below kPrekeyRefillThreshold it asks for more.
+inline constexpr int kMaxStoredOneTimePrekeys = 200;
+inline constexpr int kPrekeyRefillThreshold = 20;
+//! Devices of one account (the signed device list names at most this many).
+inline constexpr int kMaxDevicesPerUser = 16;
+inline constexpr std::size_t kMaxSignedDeviceListBytes = 4096;
+inline constexpr std::size_t kMaxLinkBlobBytes = 4096;
+//! Bundle fetches per requesting device per minute.
+inline constexpr int kMaxBundleFetchesPerMinute = 120;
 //! Bad frames tolerated on one connection before it is closed.
 inline constexpr int kMaxBadFrames = 8;
 

@@ -33,6 +33,8 @@ enum class ErrorCode : int {
     GroupFull = 19,
     NotAGroup = 20,
     NoSuchDevice = 21,
+    NoKeys = 22,
+    IdentityMismatch = 23,
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,

@@ -150,6 +150,37 @@ inline std::vector<SampleFrame> validClientFrames() {
         c->set_username("mallory");
     }
     add("contacts_request", 19).mutable_contacts_request();
+    add("set_profile_request", 20).mutable_set_profile_request()->set_display_name("Alice A.");
+    add("profiles_request", 21).mutable_profiles_request()->add_usernames("bob");
+    {
+        auto *u = add("upload_keys_request", 22).mutable_upload_keys_request();
+        u->set_signing_key(std::string(32, '\x01'));
+        u->set_identity_key(std::string(32, '\x02'));
+        u->set_account_key(std::string(32, '\x03'));
+        u->set_binding_signature(std::string(64, '\x04'));
+        u->mutable_signed_prekey()->set_key_id(7);
+        u->mutable_signed_prekey()->set_public_key(std::string(32, '\x05'));
+        u->mutable_signed_prekey()->set_signature(std::string(64, '\x06'));
+        auto *k = u->add_one_time_prekeys();
+        k->set_key_id(100);
+        k->set_public_key(std::string(32, '\x07'));
+    }
+    {
+        auto *p = add("publish_device_list_request", 23).mutable_publish_device_list_request();
+        p->set_signed_list(std::string(120, '\x08'));
+        p->set_account_key(std::string(32, '\x03'));
+    }
+    add("device_list_request", 24).mutable_device_list_request()->set_user_id(8);
+    {
+        auto *b = add("fetch_bundles_request", 25).mutable_fetch_bundles_request();
+        b->set_user_id(8);
+        b->add_device_ids(12);
+    }
+    {
+        auto *l = add("link_relay_request", 26).mutable_link_relay_request();
+        l->set_device_id(13);
+        l->set_blob("hello");
+    }
     return out;
 }
 
@@ -280,6 +311,41 @@ inline std::vector<SampleFrame> validServerFrames() {
         mallory->set_username("mallory");
         mallory->set_blocked(true);
         c->set_last_seen(wire::VISIBILITY_CONTACTS);
+    }
+    {
+        auto *p = add("profiles_response", 21).mutable_profiles_response()->add_profiles();
+        p->set_user_id(8);
+        p->set_username("bob");
+        p->set_display_name("Bob B.");
+    }
+    {
+        auto *k = add("keys_response", 22).mutable_keys_response();
+        k->set_one_time_prekeys(19);
+        k->set_refill(true);
+    }
+    {
+        auto *d = add("device_list_response", 24).mutable_device_list_response();
+        d->set_user_id(8);
+        d->set_signed_list(std::string(120, '\x08'));
+        d->set_account_key(std::string(32, '\x03'));
+    }
+    {
+        auto *r = add("bundles_response", 25).mutable_bundles_response();
+        auto *b = r->add_bundles();
+        b->set_user_id(8);
+        b->set_device_id(12);
+        b->set_signing_key(std::string(32, '\x01'));
+        b->set_identity_key(std::string(32, '\x02'));
+        b->set_binding_signature(std::string(64, '\x04'));
+        b->mutable_signed_prekey()->set_key_id(7);
+        b->mutable_signed_prekey()->set_public_key(std::string(32, '\x05'));
+        b->mutable_signed_prekey()->set_signature(std::string(64, '\x06'));
+        r->mutable_device_list()->set_user_id(8);
+    }
+    {
+        auto *l = add("link_relay_push", 0).mutable_link_relay_push();
+        l->set_from_device_id(12);
+        l->set_blob("hello");
     }
     return out;
 }
