@@ -496,7 +496,12 @@ ErrorCode fromWire(wire::ErrorCode code) {
 
 Error errorFromFrame(const Frame &frame) {
     const auto &e = frame.error();
-    return Error{fromWire(e.code()), QString::fromStdString(e.detail()), e.retry_after_ms()};
+    Error error{fromWire(e.code()), QString::fromStdString(e.detail()), e.retry_after_ms(), {}};
+    if (e.has_stale()) {
+        const std::string stale = e.stale().SerializeAsString();
+        error.staleDevices = QByteArray(stale.data(), qsizetype(stale.size()));
+    }
+    return error;
 }
 
 } // namespace protocol

@@ -48,6 +48,8 @@ struct Error {
     ErrorCode code = ErrorCode::Internal;
     QString detail;
     quint32 retryAfterMs = 0;
+    //! ERROR_STALE_DEVICES: the serialized wire::StaleDevices (which devices are current).
+    QByteArray staleDevices;
 
     QString toString() const;
 };
