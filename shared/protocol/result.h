@@ -49,7 +49,7 @@ struct Error {
     QString detail;
     quint32 retryAfterMs = 0;
     //! ERROR_STALE_DEVICES: the serialized wire::StaleDevices (which devices are current).
-    QByteArray staleDevices;
+    QByteArray staleDevices = {};
 
     QString toString() const;
 };
