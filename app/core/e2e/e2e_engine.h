@@ -1,0 +1,176 @@
+#pragma once
+// The client's end-to-end engine: own keys, peers' verified device lists, pairwise sessions
+// (X3DH + Double Ratchet), group Sender Keys, safety numbers and device linking, all persisted in
+// the LocalStore's SQLite connection (tables e2e_*). No network and no UI: the caller moves the
+// frames. Every secret row is sealed with XChaCha20-Poly1305 under HKDF(masterKey,
+// "TidingsLocalE2ev1") with AD = table ‖ row key, so the raw file holds no private key bytes.
+//
+// Transactions: methods documented "own transaction" open one on the connection themselves
+// (QSqlDatabase::transaction(); if the caller already has one open, the engine's writes join
+// it). Everything else only reads or writes without opening one. decrypt() never writes: it
+// returns a commit function that the caller runs inside the transaction storing the message.
+#include "crypto/secret_bytes.h"
+#include "proto/tidings.pb.h"
+#include "protocol/result.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace tidings::client::e2e {
+
+using crypto::SecretBytes;
+
+struct DeviceAddress {
+    quint64 userId = 0;
+    quint64 deviceId = 0;
+    bool operator==(const DeviceAddress &o) const = default;
+    bool operator<(const DeviceAddress &o) const {
+        return userId != o.userId ? userId < o.userId : deviceId < o.deviceId;
+    }
+};
+inline size_t qHash(const DeviceAddress &a, size_t seed = 0) {
+    return ::qHash(std::pair<quint64, quint64>(a.userId, a.deviceId), seed);
+}
+
+struct DeviceListUpdate {
+    QList<DeviceAddress> added;
+    QList<DeviceAddress> removed;
+    //! The list was signed by a different AIK than the pinned one: never silent.
+    bool identityChanged = false;
+};
+
+struct GroupSend {
+    QByteArray payload;                  //!< SendRequest.payload (one ciphertext for everyone)
+    QList<wire::Envelope> distributions; //!< SendRequest.envelopes (pairwise, sender key inside)
+};
+
+struct LinkGrant {
+    QByteArray blob;         //!< relay to newDevice.deviceId
+    DeviceAddress newDevice; //!< include it in the next signDeviceList()
+};
+
+class E2eEngine {
+public:
+    //! Works on the already-open QSqlDatabase connection `sqliteConnectionName`.
+    E2eEngine(QString sqliteConnectionName, SecretBytes masterKey);
+    ~E2eEngine();
+    E2eEngine(const E2eEngine &) = delete;
+    E2eEngine &operator=(const E2eEngine &) = delete;
+
+    //! Creates the e2e_* tables if missing and loads own keys (if any).
+    Status open();
+
+    // --- own identity -------------------------------------------------------------------------
+    bool hasAccountKey() const;
+    //! True once ensureDeviceKeys() succeeded (now or in an earlier run).
+    bool hasDeviceKeys() const;
+    quint64 myUserId() const;
+    quint64 myDeviceId() const;
+    //! Creates DSK, DIK, SPK and 100 OPKs if missing (and the AIK when createAccountKey and none
+    //! is held) and returns the UploadKeysRequest to send, with the current SPK and every unused
+    //! OPK. The first device of an account passes createAccountKey = true; a device being linked
+    //! passes false and gets the AIK from acceptLinkGrant() (the request then carries an empty
+    //! account_key and binding_signature until that happened: upload again afterwards).
+    //! Own transaction.
+    Result<wire::UploadKeysRequest> ensureDeviceKeys(quint64 myUserId, quint64 myDeviceId,
+                                                     bool createAccountKey);
+    //! `count` new OPKs (identity fields filled, no SPK). Own transaction.
+    Result<wire::UploadKeysRequest> refillPrekeys(int count);
+    //! Weekly SPK rotation: a request with the new SPK when due, std::nullopt when not.
+    //! Also deletes SPKs retired more than 30 days ago. Own transaction.
+    Result<std::optional<wire::UploadKeysRequest>> rotateSignedPrekeyIfDue(qint64 nowMs);
+    int oneTimePrekeyCount() const;
+    //! Signs a new device-list version with the AIK (needs hasAccountKey) listing `devices`
+    //! (each with the DSK/DIK known from bundles, lists, linking or my own). Also records it as
+    //! my own accepted list. Returns the publish request. Own transaction.
+    Result<wire::PublishDeviceListRequest> signDeviceList(const QList<DeviceAddress> &devices);
+    //! My AIK public key (empty without one).
+    QByteArray accountKey() const;
+
+    // --- peers --------------------------------------------------------------------------------
+    //! Verifies a DeviceListResponse (signature, rollback → error), pins the AIK on first sight.
+    //! A changed AIK is recorded as an identity change — never silent.
+    Result<DeviceListUpdate> acceptDeviceList(const wire::DeviceListResponse &list);
+    //! From the last accepted list (my own user too).
+    QList<DeviceAddress> currentDevices(quint64 userId) const;
+    bool hasSession(DeviceAddress device) const;
+    //! Verifies each bundle against the accepted device list (it accepts bundles.device_list
+    //! first when set), checks its signatures, runs X3DH and stores a new active session.
+    //! Own transaction.
+    Status acceptBundles(const wire::BundlesResponse &bundles);
+    //! SHA-256 over the sorted, de-duplicated (user_id, device_id) pairs, each two big-endian u64.
+    static QByteArray deviceDigest(QList<DeviceAddress> devices);
+
+    // --- sending ------------------------------------------------------------------------------
+    //! One envelope per target (each must have a session): PreKeyMessage while unacknowledged,
+    //! ratchet message afterwards. Persists the advanced sending chains before returning (own
+    //! transaction): call it right before the frame leaves. Refused (IdentityMismatch) for a
+    //! verified peer whose identity changed until acknowledgeIdentityChange().
+    Result<QList<wire::Envelope>> encryptPairwise(const QList<DeviceAddress> &targets,
+                                                  const wire::E2eBody &body);
+    //! The sender key for groupId (rotated first if markRotationNeeded was called) encrypts
+    //! `body` once; targets that have not yet received the current distribution get a pairwise
+    //! envelope carrying it. Remembers who got which dist_id. Own transaction.
+    Result<GroupSend> encryptGroup(quint64 groupId, const QList<DeviceAddress> &memberDevices,
+                                   const wire::E2eBody &body);
+    //! After a member was removed or left (persisted).
+    Status markRotationNeeded(quint64 groupId);
+
+    // --- receiving ----------------------------------------------------------------------------
+    struct Decrypted {
+        std::optional<wire::E2eBody> pairwise;
+        std::optional<wire::E2eBody> group;
+        //! Writes the advanced states; run it inside the transaction storing the message.
+        std::function<Status()> commit;
+    };
+    //! Decrypts Message.envelope (pairwise) and/or Message.payload (group, when the message
+    //! is encrypted) on copies of the state, pairwise first (it may carry the distribution the
+    //! payload needs). Errors: Forbidden (not from a verified device, bad signature, identity)
+    //! or BadFrame (no session, bad MAC, replay, unknown sender key), with a crypto/<Name> detail.
+    Result<Decrypted> decrypt(const wire::Message &message, quint64 myUserId, quint64 myDeviceId);
+
+    // --- verification -------------------------------------------------------------------------
+    //! 60 digits in groups of five ("12345 67890 ...").
+    Result<QString> safetyNumber(quint64 peerUserId) const;
+    Result<QByteArray> safetyQrPayload(quint64 peerUserId) const;
+    //! Pins the current AIK as verified (or clears the mark).
+    Status setVerified(quint64 peerUserId, bool verified);
+    bool isVerified(quint64 peerUserId) const;
+    //! Identity changed since last acknowledged; for a verified peer sending stops until
+    //! acknowledgeIdentityChange().
+    bool identityChanged(quint64 peerUserId) const;
+    Status acknowledgeIdentityChange(quint64 peerUserId);
+    //! Short hex of the device's DSK (empty when unknown).
+    QString fingerprint(DeviceAddress device) const;
+    QString myFingerprint() const;
+
+    // --- device linking -----------------------------------------------------------------------
+    //! On the existing device (has AIK): "<device_id>-<base32 secret>" to display. One use,
+    //! expires after 10 minutes; kept in memory only.
+    Result<QString> createLinkCode(quint64 myDeviceId);
+    //! On the new device (after ensureDeviceKeys(.., false)): the first relay blob to the
+    //! device in the code, proving knowledge of the secret and carrying this DSK/DIK.
+    Result<std::pair<quint64, QByteArray>> linkHello(const QString &code, quint64 myUserId,
+                                                     quint64 myDeviceId);
+    //! On the existing device: verifies the hello for the outstanding code and returns the
+    //! grant (AIK sealed under a key derived from the secret) for the new device.
+    Result<LinkGrant> answerLinkHello(quint64 fromDevice, const QByteArray &blob);
+    //! On the new device: opens the grant and stores the AIK. Own transaction.
+    Status acceptLinkGrant(const QByteArray &blob);
+
+    //! Test hook: the clock in ms (defaults to the system clock).
+    void setClockForTest(std::function<qint64()> nowMs);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace tidings::client::e2e
