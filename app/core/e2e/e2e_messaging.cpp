@@ -1,0 +1,390 @@
+// E2eEngine: pairwise and group encryption, and decryption on copies of the state.
+#include "core/e2e/e2e_engine_p.h"
+
+#include <QSet>
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace tidings::client::e2e {
+
+using namespace tidings::crypto;
+
+namespace {
+QByteArray qba(const std::string &s) {
+    return QByteArray(s.data(), qsizetype(s.size()));
+}
+
+//! Serializes straight into guarded memory: a body may carry a sender key.
+Result<SecretBytes> serializeBody(const wire::E2eBody &body) {
+    const size_t n = body.ByteSizeLong();
+    SecretBytes out(n == 0 ? 1 : n);
+    if (!out.valid() || !body.SerializeToArray(out.data(), int(n)))
+        return makeError(CryptoError::Internal, QStringLiteral("serialize body"));
+    if (n == 0)
+        out.resize(0);
+    return out;
+}
+
+Result<wire::E2eBody> parseBody(const SecretBytes &plaintext) {
+    wire::E2eBody body;
+    if (!body.ParseFromArray(plaintext.data(), int(plaintext.size())))
+        return makeError(CryptoError::Malformed, QStringLiteral("E2eBody does not parse"));
+    return body;
+}
+
+Error undecryptable(const Error &e, const QString &what) {
+    Error out = e;
+    out.detail = what + QStringLiteral(": ") + e.detail;
+    return out;
+}
+} // namespace
+
+Result<QList<wire::Envelope>> E2eEngine::encryptPairwise(const QList<DeviceAddress> &targets,
+                                                         const wire::E2eBody &body) {
+    if (auto s = d->requireKeys(); !s)
+        return s.error();
+    auto plaintext = serializeBody(body);
+    if (!plaintext)
+        return plaintext.error();
+    QList<wire::Envelope> out;
+    Status st = d->store.transaction([&]() -> Status {
+        for (const DeviceAddress &a : targets) {
+            auto env = d->encryptFor(a, *plaintext);
+            if (!env)
+                return env.error();
+            out.append(std::move(*env));
+        }
+        return {};
+    });
+    if (!st)
+        return st.error();
+    return out;
+}
+
+Status E2eEngine::markRotationNeeded(quint64 groupId) {
+    if (auto s = d->requireOpen(); !s)
+        return s;
+    auto q = d->store.exec(QStringLiteral("UPDATE e2e_group_out SET rotate = 1 WHERE group_id = ?"),
+                           {QVariant::fromValue(groupId)});
+    if (!q)
+        return q.error();
+    return {};
+}
+
+Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
+                                          const QList<DeviceAddress> &memberDevices,
+                                          const wire::E2eBody &body) {
+    if (auto s = d->requireKeys(); !s)
+        return s.error();
+    auto plaintext = serializeBody(body);
+    if (!plaintext)
+        return plaintext.error();
+    const QVariant gid = QVariant::fromValue(groupId);
+    QSet<DeviceAddress> members;
+    for (const DeviceAddress &a : memberDevices)
+        if (!(a.userId == d->userId && a.deviceId == d->deviceId))
+            members.insert(a);
+    GroupSend out;
+    Status st = d->store.transaction([&]() -> Status {
+        auto row = d->store.exec(
+            QStringLiteral("SELECT state, rotate FROM e2e_group_out WHERE group_id = ?"), {gid});
+        if (!row)
+            return row.error();
+        SenderKeySender sender;
+        bool rotate = false;
+        if (row->next()) {
+            auto blob =
+                d->store.unseal("e2e_group_out", u64Key(groupId), row->value(0).toByteArray());
+            if (!blob)
+                return storageError(QStringLiteral("sender key does not open"));
+            auto s = SenderKeySender::deserialize(*blob);
+            if (!s)
+                return s.error();
+            sender = std::move(*s);
+            rotate = row->value(1).toInt() != 0;
+        } else {
+            sender = SenderKeySender::create(groupIdBytes(groupId));
+        }
+        // Who holds the current key. Anyone of them no longer a member forces a rotation too,
+        // even if the caller forgot markRotationNeeded(): a removed device must not read on.
+        QSet<DeviceAddress> holders;
+        auto sent = d->store.exec(QStringLiteral("SELECT user_id, device_id FROM e2e_group_sent "
+                                                 "WHERE group_id = ? AND dist_id = ?"),
+                                  {gid, sender.distId()});
+        if (!sent)
+            return sent.error();
+        while (sent->next())
+            holders.insert(
+                DeviceAddress{sent->value(0).toULongLong(), sent->value(1).toULongLong()});
+        for (const DeviceAddress &h : holders)
+            rotate = rotate || !members.contains(h);
+        if (rotate) {
+            sender.rotate();
+            holders.clear();
+            auto del = d->store.exec(
+                QStringLiteral("DELETE FROM e2e_group_sent WHERE group_id = ?"), {gid});
+            if (!del)
+                return del.error();
+        }
+        // Distributions first, at the iteration this message uses, so a receiver can read it.
+        QList<DeviceAddress> need;
+        for (const DeviceAddress &a : members)
+            if (!holders.contains(a))
+                need.append(a);
+        std::sort(need.begin(), need.end());
+        if (!need.isEmpty()) {
+            wire::E2eBody dist;
+            SecretBytes distBytes = sender.distribution().serialize();
+            dist.set_sender_key_distribution(distBytes.constChar(), distBytes.size());
+            auto distPlain = serializeBody(dist);
+            // Wipe the protobuf's copy of the chain key now (std::string does not on its own).
+            std::string *field = dist.mutable_sender_key_distribution();
+            sodium_memzero(field->data(), field->size());
+            if (!distPlain)
+                return distPlain.error();
+            for (const DeviceAddress &a : need) {
+                auto env = d->encryptFor(a, *distPlain);
+                if (!env)
+                    return env.error();
+                out.distributions.append(std::move(*env));
+                auto ins = d->store.exec(
+                    QStringLiteral("INSERT OR IGNORE INTO e2e_group_sent (group_id, dist_id, "
+                                   "user_id, device_id) VALUES (?, ?, ?, ?)"),
+                    {gid, sender.distId(), QVariant::fromValue(a.userId),
+                     QVariant::fromValue(a.deviceId)});
+                if (!ins)
+                    return ins.error();
+            }
+        }
+        auto ct = sender.encrypt(*plaintext);
+        if (!ct)
+            return ct.error();
+        out.payload = *ct;
+        const QByteArray sealed =
+            d->store.seal("e2e_group_out", u64Key(groupId), sender.serialize());
+        if (sealed.isEmpty())
+            return makeError(CryptoError::Internal, QStringLiteral("seal sender key"));
+        auto save = d->store.exec(QStringLiteral("INSERT OR REPLACE INTO e2e_group_out "
+                                                 "(group_id, state, rotate) VALUES (?, ?, 0)"),
+                                  {gid, sealed});
+        if (!save)
+            return save.error();
+        return {};
+    });
+    if (!st)
+        return st.error();
+    return out;
+}
+
+namespace {
+//! What decrypt() will write when the caller commits.
+struct PendingWrites {
+    struct Session {
+        QByteArray sid;
+        RatchetSession state;
+        QByteArray pending;
+        QByteArray inbound;
+    };
+    std::optional<Session> session;
+    std::optional<PreKeyStore> prekeys;
+    struct Receiver {
+        QByteArray distId;
+        SenderKeyReceiver state;
+    };
+    std::vector<Receiver> receivers;
+};
+} // namespace
+
+Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, quint64 myUserId,
+                                                quint64 myDeviceId) {
+    if (auto s = d->requireKeys(); !s)
+        return s.error();
+    if (myUserId != d->userId || myDeviceId != d->deviceId)
+        return Error{ErrorCode::Usage, QStringLiteral("e2e: message for another device"), 0};
+    const DeviceAddress from{message.sender_user_id(), message.sender_device_id()};
+    const auto sender = d->identity(from, true);
+    if (!sender)
+        return makeError(CryptoError::IdentityMismatch,
+                         QStringLiteral("sender %1:%2 is not in the sender's verified device list")
+                             .arg(from.userId)
+                             .arg(from.deviceId));
+    const qint64 nowSecs = d->nowMs() / 1000;
+    auto writes = std::make_shared<PendingWrites>();
+    Decrypted out;
+
+    const QByteArray envelope = qba(message.envelope());
+    if (!envelope.isEmpty()) {
+        auto env = parseEnvelope(envelope);
+        if (!env)
+            return undecryptable(env.error(), QStringLiteral("envelope"));
+        auto rows = d->sessions(from);
+        if (!rows)
+            return rows.error();
+        SecretBytes plaintext;
+        QByteArray ratchetMessage = env->inner;
+        bool done = false;
+        if (env->kind == EnvelopeKind::PreKey) {
+            auto pkm = PreKeyMessage::decode(env->inner);
+            if (!pkm)
+                return undecryptable(pkm.error(), QStringLiteral("prekey message"));
+            if (!(pkm->initiator == *sender))
+                return makeError(CryptoError::IdentityMismatch,
+                                 QStringLiteral("prekey message identity differs from the list"));
+            QByteArray tag;
+            appendU32(tag, pkm->spkId);
+            tag.append(pkm->ephemeral);
+            ratchetMessage = pkm->ratchetMessage;
+            // A repeat of a first message whose session exists continues in that session.
+            bool known = false;
+            for (const auto &row : *rows)
+                known = known || row.inbound == tag;
+            if (!known) {
+                auto pk = d->loadPrekeys();
+                if (!pk)
+                    return pk.error();
+                auto in = acceptPreKeyMessage(*d->keys, *pk, env->inner, nowSecs);
+                if (!in)
+                    return undecryptable(in.error(), QStringLiteral("prekey message"));
+                plaintext = std::move(in->plaintext);
+                writes->session =
+                    PendingWrites::Session{randomPublicBytes(16), std::move(in->session), {}, tag};
+                writes->prekeys = std::move(*pk);
+                done = true;
+            }
+        }
+        if (!done) {
+            // Active session first; any other one that decrypts becomes active (design §4).
+            std::optional<Error> firstError;
+            for (auto &row : *rows) {
+                auto dec = row.state.decryptOnCopy(ratchetMessage, nowSecs);
+                if (!dec) {
+                    if (!firstError)
+                        firstError = dec.error();
+                    continue;
+                }
+                plaintext = std::move(dec->plaintext);
+                // A reply decrypted: the peer has our first message, stop repeating X3DH.
+                writes->session =
+                    PendingWrites::Session{row.sid, std::move(dec->state), {}, row.inbound};
+                done = true;
+                break;
+            }
+            if (!done)
+                return firstError ? undecryptable(*firstError, QStringLiteral("envelope"))
+                                  : makeError(CryptoError::NoSession,
+                                              QStringLiteral("no session with %1:%2")
+                                                  .arg(from.userId)
+                                                  .arg(from.deviceId));
+        }
+        auto body = parseBody(plaintext);
+        if (!body)
+            return body.error();
+        if (!body->sender_key_distribution().empty()) {
+            std::string *field = body->mutable_sender_key_distribution();
+            auto dist = SenderKeyDistribution::parse(BytesView(field->data(), field->size()));
+            sodium_memzero(field->data(), field->size());
+            body->clear_sender_key_distribution();
+            if (!dist)
+                return undecryptable(dist.error(), QStringLiteral("sender key distribution"));
+            if (dist->groupId != groupIdBytes(message.conversation_id()))
+                return makeError(CryptoError::Malformed,
+                                 QStringLiteral("distribution for another conversation"));
+            // An existing state for this dist_id is kept: a repeated distribution must not
+            // rewind the chain (which would re-open old messages).
+            auto have = d->store.exec(QStringLiteral("SELECT 1 FROM e2e_group_in WHERE user_id = ? "
+                                                     "AND device_id = ? AND dist_id = ?"),
+                                      {QVariant::fromValue(from.userId),
+                                       QVariant::fromValue(from.deviceId), dist->distId});
+            if (!have)
+                return have.error();
+            if (!have->next()) {
+                auto rx = SenderKeyReceiver::fromDistribution(*dist);
+                if (!rx)
+                    return undecryptable(rx.error(), QStringLiteral("sender key distribution"));
+                writes->receivers.push_back({dist->distId, std::move(*rx)});
+            }
+        }
+        out.pairwise = std::move(*body);
+    }
+
+    const QByteArray payload = qba(message.payload());
+    if (message.encrypted() && !payload.isEmpty()) {
+        auto distId = senderKeyMessageDistId(payload);
+        if (!distId)
+            return undecryptable(distId.error(), QStringLiteral("group message"));
+        std::optional<SenderKeyReceiver> rx;
+        PendingWrites::Receiver *fresh = nullptr;
+        for (auto &r : writes->receivers)
+            if (r.distId == *distId)
+                fresh = &r;
+        if (!fresh) {
+            // Looked up under the sender's own address: a member cannot use another's key.
+            auto q = d->store.exec(
+                QStringLiteral("SELECT state, group_id FROM e2e_group_in WHERE "
+                               "user_id = ? AND device_id = ? AND dist_id = ?"),
+                {QVariant::fromValue(from.userId), QVariant::fromValue(from.deviceId), *distId});
+            if (!q)
+                return q.error();
+            if (!q->next() || q->value(1).toULongLong() != message.conversation_id())
+                return makeError(CryptoError::NoSession,
+                                 QStringLiteral("no sender key of %1:%2 for this message")
+                                     .arg(from.userId)
+                                     .arg(from.deviceId));
+            auto blob =
+                d->store.unseal("e2e_group_in", u64Key(from.userId, from.deviceId) + *distId,
+                                q->value(0).toByteArray());
+            if (!blob)
+                return storageError(QStringLiteral("sender key state does not open"));
+            auto state = SenderKeyReceiver::deserialize(*blob);
+            if (!state)
+                return state.error();
+            rx = std::move(*state);
+        }
+        const SenderKeyReceiver &use = fresh ? fresh->state : *rx;
+        auto dec = use.decryptOnCopy(payload, nowSecs);
+        if (!dec)
+            return undecryptable(dec.error(), QStringLiteral("group message"));
+        auto body = parseBody(dec->plaintext);
+        if (!body)
+            return body.error();
+        body->clear_sender_key_distribution(); // only accepted pairwise
+        if (fresh)
+            fresh->state = std::move(dec->state);
+        else
+            writes->receivers.push_back({*distId, std::move(dec->state)});
+        out.group = std::move(*body);
+    }
+
+    Impl *impl = d.get();
+    const quint64 groupId = message.conversation_id();
+    out.commit = [impl, writes, from, groupId]() -> Status {
+        if (writes->prekeys)
+            if (auto s = impl->savePrekeys(*writes->prekeys); !s)
+                return s;
+        if (writes->session) {
+            const auto &s = *writes->session;
+            if (auto st = impl->saveSession(from, s.sid, s.state, s.pending, s.inbound, true); !st)
+                return st;
+        }
+        for (const auto &r : writes->receivers) {
+            const QByteArray sealed = impl->store.seal(
+                "e2e_group_in", u64Key(from.userId, from.deviceId) + r.distId, r.state.serialize());
+            if (sealed.isEmpty())
+                return makeError(CryptoError::Internal, QStringLiteral("seal sender key"));
+            auto q = impl->store.exec(
+                QStringLiteral("INSERT OR REPLACE INTO e2e_group_in (user_id, device_id, dist_id, "
+                               "group_id, state) VALUES (?, ?, ?, ?, ?)"),
+                {QVariant::fromValue(from.userId), QVariant::fromValue(from.deviceId), r.distId,
+                 QVariant::fromValue(groupId), sealed});
+            if (!q)
+                return q.error();
+        }
+        return {};
+    };
+    return out;
+}
+
+} // namespace tidings::client::e2e
