@@ -169,6 +169,7 @@ public:
     void setClockForTest(std::function<qint64()> nowMs);
 
 private:
+    friend struct E2eEngineTestAccess; //!< tests only: reads private state to grep the file
     struct Impl;
     std::unique_ptr<Impl> d;
 };
