@@ -117,6 +117,7 @@ private slots:
         mesh({a.get(), d.get()});
         const auto s2 = send(*a, {a.get(), b.get(), c.get(), d.get()}, QStringLiteral("d joined"));
         QCOMPARE(s2.distributions.size(), 1); // only d: b and c hold the current key
+        QCOMPARE(read(*d, *a, s2), QStringLiteral("d joined"));
         QVERIFY(read(*d, *a, s1, false).startsWith(QStringLiteral("ERR")));
         QCOMPARE(read(*b, *a, s2), QStringLiteral("d joined"));
     }
