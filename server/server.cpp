@@ -7,10 +7,13 @@
 #include "server_logging.h"
 #include "services/accounts.h"
 #include "services/contacts.h"
+#include "services/device_directory.h"
 #include "services/groups.h"
+#include "services/keys.h"
 #include "services/membership.h"
 #include "services/messaging.h"
 #include "services/presence.h"
+#include "services/profiles.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -28,17 +31,22 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_pool(new PgPool(m_config.databaseConninfo, m_config.poolSize, this))
     , m_router(new Router)
     , m_membership(new Membership(m_pool))
+    , m_directory(new DeviceDirectory(m_pool))
     , m_accounts(new AccountService(m_config, m_pool, m_router, this))
-    , m_messaging(new MessagingService(m_config, m_pool, m_router, m_membership, this))
+    , m_messaging(new MessagingService(m_config, m_pool, m_router, m_membership, m_directory, this))
     , m_groups(new GroupService(m_config, m_pool, m_router, m_membership, this))
     , m_presence(new PresenceService(m_config, m_pool, m_router, m_membership, this))
     , m_contacts(new ContactService(m_pool, m_presence, this))
-    , m_gateway(new Gateway(m_config, m_router,
-                            Services{m_accounts, m_messaging, m_groups, m_presence, m_contacts},
-                            this))
+    , m_keys(new KeyService(m_config, m_pool, m_router, m_directory, this))
+    , m_profiles(new ProfileService(m_pool, this))
+    , m_gateway(new Gateway(
+          m_config, m_router,
+          Services{m_accounts, m_messaging, m_groups, m_presence, m_contacts, m_keys, m_profiles},
+          this))
     , m_maintenance(new QTimer(this)) {
     initResources();
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
+    connect(m_accounts, &AccountService::deviceRevoked, m_keys, &KeyService::deviceRevoked);
 }
 
 Server::~Server() {
@@ -47,6 +55,7 @@ Server::~Server() {
     m_gateway = nullptr;
     delete m_router;
     delete m_membership;
+    delete m_directory;
 }
 
 quint16 Server::port() const {

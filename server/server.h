@@ -23,6 +23,9 @@ class GroupService;
 class PresenceService;
 class ContactService;
 class Membership;
+class DeviceDirectory;
+class KeyService;
+class ProfileService;
 class Gateway;
 
 class Server : public QObject {
@@ -57,11 +60,14 @@ private:
     PgPool *m_pool;
     Router *m_router;
     Membership *m_membership;
+    DeviceDirectory *m_directory;
     AccountService *m_accounts;
     MessagingService *m_messaging;
     GroupService *m_groups;
     PresenceService *m_presence;
     ContactService *m_contacts;
+    KeyService *m_keys;
+    ProfileService *m_profiles;
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;

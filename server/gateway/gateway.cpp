@@ -6,8 +6,10 @@
 #include "services/accounts.h"
 #include "services/contacts.h"
 #include "services/groups.h"
+#include "services/keys.h"
 #include "services/messaging.h"
 #include "services/presence.h"
+#include "services/profiles.h"
 
 #include <QDateTime>
 #include <QTcpServer>
@@ -110,6 +112,7 @@ void Gateway::checkHeartbeats() {
         }
     }
     m_services.accounts->pruneRateLimits();
+    m_services.keys->pruneRateLimits();
 }
 
 void Gateway::scheduleFlush(Session *session) {
@@ -205,6 +208,28 @@ void Gateway::handle(Session *session, const protocol::Frame &frame) {
     case F::kContactsRequest:
         m_services.contacts->list(session, frame.request_id());
         return;
+    case F::kUploadKeysRequest:
+        m_services.keys->uploadKeys(session, frame.request_id(), frame.upload_keys_request());
+        return;
+    case F::kFetchBundlesRequest:
+        m_services.keys->fetchBundles(session, frame.request_id(), frame.fetch_bundles_request());
+        return;
+    case F::kPublishDeviceListRequest:
+        m_services.keys->publishDeviceList(session, frame.request_id(),
+                                           frame.publish_device_list_request());
+        return;
+    case F::kDeviceListRequest:
+        m_services.keys->deviceList(session, frame.request_id(), frame.device_list_request());
+        return;
+    case F::kLinkRelayRequest:
+        m_services.keys->linkRelay(session, frame.request_id(), frame.link_relay_request());
+        return;
+    case F::kSetProfileRequest:
+        m_services.profiles->setProfile(session, frame.request_id(), frame.set_profile_request());
+        return;
+    case F::kProfilesRequest:
+        m_services.profiles->profiles(session, frame.request_id(), frame.profiles_request());
+        return;
     default:
         session->sendError(frame.request_id(),
                            Error{ErrorCode::UnknownFrame, QStringLiteral("unsupported request")});
@@ -241,6 +266,7 @@ void Gateway::handleUnauthenticated(Session *session, const protocol::Frame &fra
             a->set_device_id(r->deviceId);
             a->set_username(r->username.toStdString());
             a->set_server_time_ms(nowMs());
+            a->set_display_name(r->displayName.toStdString());
         } else {
             auto *l = out.mutable_login_response();
             l->set_user_id(r->userId);

@@ -21,6 +21,8 @@ class MessagingService;
 class GroupService;
 class PresenceService;
 class ContactService;
+class KeyService;
+class ProfileService;
 
 //! The services a gateway dispatches to (owned by the Server).
 struct Services {
@@ -29,6 +31,8 @@ struct Services {
     GroupService *groups = nullptr;
     PresenceService *presence = nullptr;
     ContactService *contacts = nullptr;
+    KeyService *keys = nullptr;
+    ProfileService *profiles = nullptr;
 };
 
 class Gateway : public QObject {

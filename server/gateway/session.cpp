@@ -45,9 +45,10 @@ void Session::sendError(quint64 requestId, const Error &error) {
 void Session::queueMessage(const wire::Message &message) {
     if (m_state != State::Authenticated)
         return;
-    if (m_pushQueueBytes + message.payload().size() > limits::kMaxPushPayloadBytes)
+    const std::size_t size = message.payload().size() + message.envelope().size();
+    if (m_pushQueueBytes + size > limits::kMaxPushPayloadBytes)
         flushPushes();
-    m_pushQueueBytes += message.payload().size();
+    m_pushQueueBytes += size;
     m_pushQueue.push_back(message);
     if (int(m_pushQueue.size()) >= limits::kMaxMessagesPerPush) {
         flushPushes();

@@ -169,7 +169,10 @@ void AccountService::registerAccount(const wire::RegisterRequest &req, const QSt
                                     ErrorCode::UsernameTaken,
                                     QStringLiteral("the username %1 is taken").arg(username)});
                             qCDebug(lcAccounts) << "registered user" << r.int64(0, 0);
-                            cb(Login{quint64(r.int64(0, 0)), quint64(r.int64(0, 1)), username,
+                            cb(Login{quint64(r.int64(0, 0)),
+                                     quint64(r.int64(0, 1)),
+                                     username,
+                                     {},
                                      token});
                         });
                 });
@@ -245,7 +248,7 @@ void AccountService::createDevice(quint64 userId, const QString &username,
         [=](PgResult r) {
             if (!r.ok() || r.rows() == 0)
                 return cb(databaseError(r, lcAccounts()));
-            cb(Login{userId, quint64(r.int64(0, 0)), username, token});
+            cb(Login{userId, quint64(r.int64(0, 0)), username, {}, token});
         });
 }
 
@@ -258,7 +261,7 @@ void AccountService::authenticate(const wire::AuthRequest &req, const QString &p
     m_pool->any()->exec(
         PgQuery{"UPDATE devices d SET last_seen_at = now() FROM device_tokens t, users u "
                 "WHERE t.token_hash = $1 AND d.id = t.device_id AND u.id = d.user_id "
-                "AND d.revoked_at IS NULL RETURNING d.id, d.user_id, u.username",
+                "AND d.revoked_at IS NULL RETURNING d.id, d.user_id, u.username, u.display_name",
                 {},
                 {}}
             .argBytes(hashToken(token)),
@@ -270,7 +273,11 @@ void AccountService::authenticate(const wire::AuthRequest &req, const QString &p
                 return cb(Error{ErrorCode::BadToken,
                                 QStringLiteral("unknown or revoked device token; log in again")});
             }
-            cb(Login{quint64(r.int64(0, 1)), quint64(r.int64(0, 0)), r.string(0, 2), {}});
+            cb(Login{quint64(r.int64(0, 1)),
+                     quint64(r.int64(0, 0)),
+                     r.string(0, 2),
+                     r.string(0, 3),
+                     {}});
         });
 }
 
@@ -311,13 +318,14 @@ void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 d
         PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND "
                 "user_id = $2 "
                 "AND revoked_at IS NULL RETURNING id), "
-                "t AS (DELETE FROM device_tokens WHERE device_id IN (SELECT id FROM d)) "
+                "t AS (DELETE FROM device_tokens WHERE device_id IN (SELECT id FROM d)), "
+                "k AS (DELETE FROM one_time_prekeys WHERE device_id IN (SELECT id FROM d)) "
                 "SELECT id FROM d",
                 {},
                 {}}
             .arg(deviceId)
             .arg(session->userId()),
-        [this, guard, requestId, deviceId](PgResult r) {
+        [this, guard, requestId, deviceId, userId = session->userId()](PgResult r) {
             if (!r.ok())
                 return guard ? guard->sendError(requestId, databaseError(r, lcAccounts())) : void();
             if (r.rows() == 0)
@@ -326,6 +334,7 @@ void AccountService::revokeDevice(Session *session, quint64 requestId, quint64 d
                                                       QStringLiteral("no such device of yours")})
                              : void();
             qCInfo(lcAccounts) << "device" << deviceId << "logged out remotely";
+            emit deviceRevoked(userId, deviceId);
             sendOk(guard, requestId);
             // Cut off at once, not at its next reconnect.
             if (Session *s = m_router->sessionOfDevice(deviceId))

@@ -27,6 +27,7 @@ public:
         quint64 userId = 0;
         quint64 deviceId = 0;
         QString username;
+        QString displayName;
         QByteArray token; //!< set for register/login (a new device); empty for auth
     };
     using Callback = std::function<void(Result<Login>)>;
@@ -48,6 +49,10 @@ public:
 
     static QByteArray hashToken(const QByteArray &token);
     static QByteArray randomToken();
+
+signals:
+    //! A device was logged out remotely (its token and prekeys are gone).
+    void deviceRevoked(quint64 userId, quint64 deviceId);
 
 private:
     //! A failure budget per key (username or peer address) over a sliding minute.

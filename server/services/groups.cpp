@@ -209,7 +209,7 @@ void GroupService::info(Session *session, quint64 requestId, quint64 conv) {
     const quint64 me = session->userId();
     m_pool->forKey(conv)->exec(
         PgQuery{"SELECT c.kind, c.title, c.last_seq, m.user_id, u.username, m.role, "
-                "m.delivered_seq, m.read_seq FROM conversations c "
+                "m.delivered_seq, m.read_seq, u.display_name FROM conversations c "
                 "JOIN members m ON m.conversation_id = c.id JOIN users u ON u.id = m.user_id "
                 "WHERE c.id = $1 ORDER BY m.joined_at, m.user_id",
                 {},
@@ -240,9 +240,11 @@ void GroupService::info(Session *session, quint64 requestId, quint64 conv) {
                 m->set_role(r.int64(i, 5) == 1 ? wire::ROLE_ADMIN : wire::ROLE_MEMBER);
                 m->set_delivered_seq(quint64(r.int64(i, 6)));
                 m->set_read_seq(quint64(r.int64(i, 7)));
+                m->set_display_name(r.text(i, 8).toStdString());
                 if (!group && m->user_id() != me) {
                     info->set_peer_user_id(m->user_id());
                     info->set_peer_username(m->username());
+                    info->set_peer_display_name(m->display_name());
                 }
             }
             guard->send(out);
@@ -258,7 +260,8 @@ void GroupService::readers(Session *session, quint64 requestId, const wire::Read
         // Members who joined after the message never got it: they are not its recipients.
         PgQuery{"SELECT m.user_id, u.username, m.role, m.delivered_seq, m.read_seq, "
                 "(SELECT sender_user_id FROM messages WHERE conversation_id = $1 AND seq = $2 "
-                " LIMIT 1), m.joined_seq < $2 FROM members m JOIN users u ON u.id = m.user_id "
+                " LIMIT 1), m.joined_seq < $2, u.display_name "
+                "FROM members m JOIN users u ON u.id = m.user_id "
                 "WHERE m.conversation_id = $1 ORDER BY m.joined_at, m.user_id",
                 {},
                 {}}
@@ -290,6 +293,7 @@ void GroupService::readers(Session *session, quint64 requestId, const wire::Read
                 m->set_role(r.int64(i, 2) == 1 ? wire::ROLE_ADMIN : wire::ROLE_MEMBER);
                 m->set_delivered_seq(quint64(r.int64(i, 3)));
                 m->set_read_seq(quint64(r.int64(i, 4)));
+                m->set_display_name(r.text(i, 7).toStdString());
                 delivered += m->delivered_seq() >= seq ? 1 : 0;
                 read += m->read_seq() >= seq ? 1 : 0;
             }

@@ -12,6 +12,13 @@ const char *const kMessageColumns =
 const char *const kMessageJoins = " LEFT JOIN users u ON u.id = m.sender_user_id "
                                   " LEFT JOIN users t ON t.id = m.event_target_user_id ";
 
+QByteArray e2eColumns(int deviceParam) {
+    return ", m.encrypted, (SELECT e.payload FROM envelopes e WHERE "
+           "e.conversation_id = m.conversation_id AND e.seq = m.seq AND "
+           "e.created_at = m.created_at AND e.device_id = $" +
+           QByteArray::number(deviceParam) + ")";
+}
+
 void readMessage(const PgResult &r, int row, wire::Message *m) {
     m->set_conversation_id(quint64(r.int64(row, 0)));
     m->set_seq(quint64(r.int64(row, 1)));
@@ -31,6 +38,11 @@ void readMessage(const PgResult &r, int row, wire::Message *m) {
         return;
     }
     m->set_payload(r.bytea(row, 7).toStdString());
+    if (r.columns() >= 14) {
+        m->set_encrypted(r.boolean(row, 12));
+        if (!r.isNull(row, 13))
+            m->set_envelope(r.bytea(row, 13).toStdString());
+    }
 }
 
 } // namespace tidings::server

@@ -7,6 +7,7 @@
 #include "routing/router.h"
 #include "server_logging.h"
 #include "services/batcher.h"
+#include "services/device_directory.h"
 #include "services/membership.h"
 #include "services/message_rows.h"
 #include "services/replies.h"
@@ -33,12 +34,14 @@ Error sendRefusal(int status) {
 } // namespace
 
 MessagingService::MessagingService(const ServerConfig &config, PgPool *pool, Router *router,
-                                   Membership *membership, QObject *parent)
+                                   Membership *membership, DeviceDirectory *directory,
+                                   QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_pool(pool)
     , m_router(router)
-    , m_membership(membership) {
+    , m_membership(membership)
+    , m_directory(directory) {
     // Bounded so that one batch stays a reasonable statement (payloads travel hex-encoded).
     m_sends = std::make_unique<Batcher<SendItem>>(
         pool->size(), 128,
@@ -64,7 +67,8 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
     const quint64 me = session->userId();
     QPointer<Session> guard(session);
     m_pool->any()->exec(
-        PgQuery{"SELECT id, username FROM users WHERE username = $1", {}, {}}.arg(peerName),
+        PgQuery{"SELECT id, username, display_name FROM users WHERE username = $1", {}, {}}.arg(
+            peerName),
         [this, guard, requestId, me](PgResult r) {
             if (!guard)
                 return;
@@ -75,6 +79,7 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
                     requestId, Error{ErrorCode::NoSuchUser, QStringLiteral("no such user")});
             const quint64 peer = quint64(r.int64(0, 0));
             const QString peerUsername = r.string(0, 1);
+            const QString peerDisplayName = r.string(0, 2);
             const QByteArray key = QByteArray::number(std::min(me, peer)) + ':' +
                                    QByteArray::number(std::max(me, peer));
             // Insert-or-find in one statement; a concurrent creator can leave both parts empty
@@ -93,8 +98,8 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
                     .arg(me)
                     .arg(peer);
             auto reply = std::make_shared<std::function<void(PgResult, int)>>();
-            *reply = [this, guard, requestId, peer, peerUsername, query, reply](PgResult r,
-                                                                                int attempt) {
+            *reply = [this, guard, requestId, peer, peerUsername, peerDisplayName, query,
+                      reply](PgResult r, int attempt) {
                 if (!guard)
                     return;
                 if (!r.ok())
@@ -113,6 +118,7 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
                 info->set_conversation_id(quint64(r.int64(0, 0)));
                 info->set_peer_user_id(peer);
                 info->set_peer_username(peerUsername.toStdString());
+                info->set_peer_display_name(peerDisplayName.toStdString());
                 info->set_last_seq(quint64(r.int64(0, 1)));
                 guard->send(out);
                 *reply = nullptr; // break the self-reference
@@ -126,28 +132,151 @@ void MessagingService::openDirect(Session *session, quint64 requestId,
 
 void MessagingService::send(Session *session, quint64 requestId, const wire::SendRequest &req) {
     const quint64 conv = req.conversation_id();
-    m_sends->add(m_pool->shardOf(conv),
-                 SendItem{session, requestId, session->userId(), session->deviceId(), conv,
-                          session->username(), QByteArray::fromStdString(req.client_message_id()),
-                          QByteArray::fromStdString(req.payload())});
+    SendItem item{session,
+                  requestId,
+                  session->userId(),
+                  session->deviceId(),
+                  conv,
+                  session->username(),
+                  QByteArray::fromStdString(req.client_message_id()),
+                  QByteArray::fromStdString(req.payload()),
+                  !req.device_digest().empty(),
+                  {},
+                  {},
+                  QByteArray::fromStdString(req.device_digest())};
+    for (const auto &e : req.envelopes()) {
+        item.envelopes.emplace_back(e.device_id(), QByteArray::fromStdString(e.payload()));
+        item.targets.emplace_back(e.user_id(), e.device_id());
+    }
+    const quint64 device = item.deviceId;
+    auto it = m_checking.find(device);
+    if (it == m_checking.end() && !item.encrypted) {
+        // The common case: nothing of this device waits for a check.
+        m_sends->add(m_pool->shardOf(conv), std::move(item));
+        return;
+    }
+    if (it == m_checking.end())
+        it = m_checking.insert(device, DeviceQueue{});
+    it->items.push_back(std::move(item));
+    if (!it->busy)
+        nextSend(device);
+}
+
+void MessagingService::nextSend(quint64 deviceId) {
+    auto it = m_checking.find(deviceId);
+    while (it != m_checking.end() && !it->busy && !it->items.empty()) {
+        SendItem item = std::move(it->items.front());
+        it->items.pop_front();
+        if (!item.encrypted) {
+            m_sends->add(m_pool->shardOf(item.conv), std::move(item));
+            continue;
+        }
+        it->busy = true;
+        // The check may answer synchronously (everything cached): re-find afterwards.
+        checkEncrypted(std::move(item), [this, deviceId] {
+            auto q = m_checking.find(deviceId);
+            if (q == m_checking.end())
+                return;
+            q->busy = false;
+            nextSend(deviceId);
+        });
+        it = m_checking.find(deviceId);
+    }
+    if (it != m_checking.end() && !it->busy && it->items.empty())
+        m_checking.erase(it);
+}
+
+void MessagingService::checkEncrypted(SendItem item, std::function<void()> done) {
+    const quint64 conv = item.conv;
+    auto shared = std::make_shared<SendItem>(std::move(item));
+    m_membership->withMembers(conv, [this, shared, done](Result<Membership::Members> members) {
+        SendItem &it = *shared;
+        if (!members) {
+            if (it.session)
+                it.session->sendError(it.requestId, members.error());
+            return done();
+        }
+        if (!members->contains(it.userId)) {
+            // Refused by the storing statement with the usual not-a-member answer.
+            m_sends->add(m_pool->shardOf(it.conv), std::move(it));
+            return done();
+        }
+        m_directory->withCurrentDevices(*members, [this, shared,
+                                                   done](Result<QList<DeviceRef>> devices) {
+            SendItem &it = *shared;
+            if (!devices) {
+                if (it.session)
+                    it.session->sendError(it.requestId, devices.error());
+                return done();
+            }
+            QList<DeviceRef> required;
+            for (const auto &d : *devices)
+                if (d.second != it.deviceId)
+                    required.append(d);
+            std::vector<DeviceRef> targets = it.targets;
+            std::sort(targets.begin(), targets.end());
+            if (std::adjacent_find(targets.begin(), targets.end()) != targets.end()) {
+                if (it.session)
+                    it.session->sendError(
+                        it.requestId,
+                        Error{ErrorCode::BadFrame, QStringLiteral("two envelopes for one device")});
+                return done();
+            }
+            QList<DeviceRef> extra, missing;
+            std::set_difference(targets.begin(), targets.end(), required.begin(), required.end(),
+                                std::back_inserter(extra));
+            std::set_difference(required.begin(), required.end(), targets.begin(), targets.end(),
+                                std::back_inserter(missing));
+            if (!extra.isEmpty() || DeviceDirectory::digest(required) != it.digest) {
+                if (it.session) {
+                    protocol::Frame f = protocol::makeError(
+                        it.requestId, ErrorCode::StaleDevices,
+                        QStringLiteral("the conversation's devices changed; re-encrypt"));
+                    auto *stale = f.mutable_error()->mutable_stale();
+                    auto fill = [](auto *list, const QList<DeviceRef> &refs) {
+                        for (const auto &[user, device] : refs) {
+                            auto *r = list->Add();
+                            r->set_user_id(user);
+                            r->set_device_id(device);
+                        }
+                    };
+                    fill(stale->mutable_missing(), missing);
+                    fill(stale->mutable_extra(), extra);
+                    fill(stale->mutable_current(), required);
+                    it.session->send(f);
+                }
+                return done();
+            }
+            m_sends->add(m_pool->shardOf(it.conv), std::move(it));
+            done();
+        });
+    });
 }
 
 void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
                                   std::function<void()> done) {
-    std::vector<quint64> users, devices, convs;
-    std::vector<QByteArray> ids, payloads;
-    for (const auto &it : batch) {
+    std::vector<quint64> users, devices, convs, envIdx, envDevices;
+    std::vector<QByteArray> ids, payloads, envPayloads, encrypted;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto &it = batch[i];
         users.push_back(it.userId);
         devices.push_back(it.deviceId);
         convs.push_back(it.conv);
         ids.push_back(it.clientId);
         payloads.push_back(it.payload);
+        encrypted.push_back(it.encrypted ? "t" : "f");
+        for (const auto &[device, payload] : it.envelopes) {
+            envIdx.push_back(i + 1);
+            envDevices.push_back(device);
+            envPayloads.push_back(payload);
+        }
     }
     auto items = std::make_shared<std::vector<SendItem>>(std::move(batch));
     m_pool->at(shard)->exec(
         PgQuery{"SELECT idx, status, seq, (extract(epoch FROM created_at) * 1000)::bigint, "
-                "duplicate FROM tidings_send_batch($1, $2, $3, $4, $5, "
-                "to_timestamp($6::double precision / 1000))",
+                "duplicate FROM tidings_send_batch($1, $2, $3, $4, $5, $6::boolean[], "
+                "$7::bigint[], $8::bigint[], $9::bytea[], "
+                "to_timestamp($10::double precision / 1000))",
                 {},
                 {}}
             .arg(pgarray::ints(users))
@@ -155,6 +284,10 @@ void MessagingService::flushSends(int shard, std::vector<SendItem> batch,
             .arg(pgarray::ints(convs))
             .arg(pgarray::texts(ids))
             .arg(pgarray::byteas(payloads))
+            .arg(pgarray::texts(encrypted))
+            .arg(pgarray::ints(envIdx))
+            .arg(pgarray::ints(envDevices))
+            .arg(pgarray::byteas(envPayloads))
             .arg(m_config.nowMs()),
         [this, items, done](PgResult r) {
             if (!r.ok() || r.rows() != int(items->size())) {
@@ -206,15 +339,31 @@ void MessagingService::fanOut(const SendItem &item, quint64 seq, qint64 at) {
     msg.set_client_message_id(item.clientId.toStdString());
     msg.set_server_time_ms(at);
     msg.set_payload(item.payload.toStdString());
+    msg.set_encrypted(item.encrypted);
     const quint64 from = item.deviceId;
-    m_membership->withMembers(item.conv, [this, msg, from](Result<Membership::Members> members) {
-        if (!members)
-            return; // offline copies are in the inboxes; live push is best effort
-        for (quint64 user : *members)
-            for (Session *s : m_router->sessionsOfUser(user))
-                if (s->deviceId() != from)
-                    s->queueMessage(msg);
-    });
+    QHash<quint64, QByteArray> envelopes;
+    for (const auto &[device, payload] : item.envelopes)
+        envelopes.insert(device, payload);
+    m_membership->withMembers(
+        item.conv, [this, msg, from, envelopes](Result<Membership::Members> members) {
+            if (!members)
+                return; // offline copies are in the inboxes; live push is best effort
+            for (quint64 user : *members)
+                for (Session *s : m_router->sessionsOfUser(user)) {
+                    if (s->deviceId() == from)
+                        continue;
+                    const auto env = envelopes.constFind(s->deviceId());
+                    if (env == envelopes.cend()) {
+                        // An envelope-only send is for its addressees only (as in the inbox).
+                        if (!msg.payload().empty())
+                            s->queueMessage(msg);
+                        continue;
+                    }
+                    wire::Message own = msg;
+                    own.set_envelope(env->toStdString());
+                    s->queueMessage(own);
+                }
+        });
 }
 
 void MessagingService::ack(Session *session, quint64 requestId, quint64 conv, quint64 delivered,
@@ -254,6 +403,8 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                 return;
             }
             std::vector<bool> refused(items->size(), false);
+            // When the cursors moved: the ack batch just committed.
+            const qint64 now = m_config.nowMs();
             QHash<quint64, std::pair<quint64, quint64>> aggregates;
             for (int row = 0; row < r.rows(); ++row) {
                 if (r.text(row, 0) == "x") {
@@ -270,6 +421,7 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                 p.set_read_seq(quint64(r.int64(row, 5)));
                 p.set_all_delivered_seq(quint64(r.int64(row, 7)));
                 p.set_all_read_seq(quint64(r.int64(row, 8)));
+                p.set_server_time_ms(now);
                 const bool group = r.int64(row, 6) == 2;
                 pushReceipt(p, group);
                 // Every row of a conversation carries the same lowest cursors: collect them and
@@ -279,7 +431,7 @@ void MessagingService::flushAcks(int shard, std::vector<AckItem> batch,
                                       {p.all_delivered_seq(), p.all_read_seq()});
             }
             for (auto it = aggregates.cbegin(); it != aggregates.cend(); ++it)
-                pushAggregate(it.key(), it->first, it->second);
+                pushAggregate(it.key(), it->first, it->second, now);
             for (std::size_t i = 0; i < items->size(); ++i) {
                 const auto &it = (*items)[i];
                 if (!refused[i])
@@ -308,7 +460,8 @@ void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group)
     });
 }
 
-void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64 allRead) {
+void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64 allRead,
+                                     qint64 atMs) {
     m_membership->withMembers(conv, [=, this](Result<Membership::Members> members) {
         if (!members)
             return;
@@ -317,6 +470,7 @@ void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64
         a->set_conversation_id(conv);
         a->set_all_delivered_seq(allDelivered);
         a->set_all_read_seq(allRead);
+        a->set_server_time_ms(atMs);
         for (quint64 user : *members)
             for (Session *s : m_router->sessionsOfUser(user)) {
                 s->flushPushes();
@@ -342,9 +496,14 @@ void MessagingService::history(Session *session, quint64 requestId,
         if (!members->contains(userId))
             return guard->sendError(requestId, notMemberError());
         auto *db = m_pool->forKey(conv);
-        db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns + " FROM messages m" +
-                             kMessageJoins +
+        db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns + e2eColumns(5) +
+                             " FROM messages m" + kMessageJoins +
                              "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 "
+                             // Envelope-only sends to other devices are not this device's.
+                             " AND (octet_length(m.payload) > 0 OR m.event_kind IS NOT NULL "
+                             "  OR EXISTS (SELECT 1 FROM envelopes e WHERE "
+                             "  e.conversation_id = m.conversation_id AND e.seq = m.seq AND "
+                             "  e.created_at = m.created_at AND e.device_id = $5)) "
                              // A device sees what was sent since it was added (as its inbox
                              // does): older ciphertexts were never encrypted to it. A group
                              // member sees what was sent since it joined.
@@ -373,7 +532,8 @@ void MessagingService::history(Session *session, quint64 requestId,
                      int taken = 0;
                      for (; taken < n && bytes < limits::kMaxPushPayloadBytes; ++taken) {
                          readMessage(r, taken, h->add_messages());
-                         bytes += h->messages(taken).payload().size();
+                         bytes += h->messages(taken).payload().size() +
+                                  h->messages(taken).envelope().size();
                      }
                      // Cut by bytes as well as by count: the rest is the next page.
                      h->set_has_more(r.rows() > taken);
@@ -412,7 +572,7 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
         return;
     const int page = limits::kMaxMessagesPerPush;
     m_pool->any()->exec(
-        PgQuery{QByteArray("SELECT ") + kMessageColumns +
+        PgQuery{QByteArray("SELECT ") + kMessageColumns + e2eColumns(1) +
                     " FROM inbox i "
                     "JOIN messages m ON m.conversation_id = i.conversation_id AND m.seq = i.seq "
                     " AND m.created_at = i.created_at " +
@@ -442,7 +602,7 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
             for (int i = 0; i < n; ++i) {
                 auto *m = f.mutable_message_push()->add_messages();
                 readMessage(r, i, m);
-                bytes += m->payload().size();
+                bytes += m->payload().size() + m->envelope().size();
                 if (bytes >= limits::kMaxPushPayloadBytes || i == n - 1) {
                     session->send(f); // frames stay under the client's frame limit
                     f.Clear();
