@@ -1,8 +1,10 @@
 #include "core/client.h"
 
+#include "core/e2e/e2e_engine.h"
 #include "core/logging.h"
 #include "core/store/local_store.h"
 #include "core/store/secret_store.h"
+#include "core/sync/e2e_coordinator.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 
@@ -154,6 +156,17 @@ void Client::onAccountResponse(Result<Frame> result) {
         failAccountOp(s.error());
         return;
     }
+    if (m_engine) {
+        // The device that creates the account creates its account key; a device logging in
+        // gets it only by linking.
+        if (auto keys = m_engine->ensureDeviceKeys(account.userId, account.deviceId,
+                                                   m_accountOp->registering);
+            !keys) {
+            failAccountOp(keys.error());
+            return;
+        }
+        m_e2e->setAccount(account);
+    }
     m_account = account;
     m_sync->setAccount(account);
     AccountOp op = std::move(*m_accountOp);
@@ -200,7 +213,12 @@ void Client::onAuthResponse(Result<Frame> result) {
 }
 
 void Client::onAuthenticated() {
+    if (m_e2e) {
+        m_e2e->setAccount(m_account);
+        m_e2e->onAuthenticated();
+    }
     m_sync->onAuthenticated();
+    setUpKeys();
     resubscribePresence();
     emit authenticated();
     const auto waiting = std::exchange(m_waitingForSession, {});
@@ -210,6 +228,8 @@ void Client::onAuthenticated() {
 
 void Client::onClosed(const Error &reason) {
     m_sync->onDisconnected();
+    if (m_e2e)
+        m_e2e->onDisconnected();
     m_typing->onDisconnected();
     if (m_accountOp)
         failAccountOp(reason);
@@ -302,6 +322,12 @@ void Client::handlePush(const Frame &f) {
         break;
     case Frame::kPresencePush:
         emit presenceChanged(presenceFromWire(f.presence_push().presence()));
+        break;
+    case Frame::kKeysResponse:
+        handleKeysPush(f.keys_response());
+        break;
+    case Frame::kLinkRelayPush:
+        handleLinkRelay(f.link_relay_push());
         break;
     default:
         m_sync->handlePush(f);
@@ -449,7 +475,7 @@ void Client::readers(quint64 conversationId, quint64 seq, ReadersHandler done) {
 void Client::devices(DevicesHandler done) {
     Frame f;
     f.mutable_devices_request();
-    call(std::move(f), true, [done = std::move(done)](Result<Frame> r) {
+    call(std::move(f), true, [this, done = std::move(done)](Result<Frame> r) {
         if (!r) {
             done(r.error());
             return;
@@ -459,8 +485,14 @@ void Client::devices(DevicesHandler done) {
             return;
         }
         QList<DeviceInfo> out;
-        for (const auto &d : r->devices_response().devices())
-            out.append(deviceFromWire(d));
+        for (const auto &d : r->devices_response().devices()) {
+            DeviceInfo info = deviceFromWire(d);
+            if (m_engine)
+                info.fingerprint = info.deviceId == m_account.deviceId
+                                       ? m_engine->myFingerprint()
+                                       : m_engine->fingerprint({m_account.userId, info.deviceId});
+            out.append(info);
+        }
         done(out);
     });
 }
@@ -468,7 +500,18 @@ void Client::devices(DevicesHandler done) {
 void Client::revokeDevice(quint64 deviceId, StatusHandler done) {
     Frame f;
     f.mutable_revoke_device_request()->set_device_id(deviceId);
-    okCall(std::move(f), std::move(done));
+    okCall(std::move(f), [this, done = std::move(done)](Status s) {
+        if (!s || !hasAccountKey()) {
+            done(s);
+            return;
+        }
+        // The revoked device leaves my signed list too (the server already stopped counting it).
+        publishDeviceList([done](Status p) {
+            if (!p)
+                qCWarning(lcClient) << "device list not republished:" << p.error().toString();
+            done({});
+        });
+    });
 }
 
 void Client::subscribePresence(const QStringList &usernames, PresenceHandler done) {

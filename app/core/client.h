@@ -7,17 +7,23 @@
 #include "core/store/records.h"
 #include "core/sync/sync_engine.h"
 #include "core/sync/typing_tracker.h"
+#include "crypto/secret_bytes.h"
 
 #include <QObject>
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace tidings::client {
 
 class LocalStore;
 class SecretStore;
+class E2eCoordinator;
+namespace e2e {
+class E2eEngine;
+}
 
 class Client : public QObject {
     Q_OBJECT
@@ -35,6 +41,9 @@ public:
     using DevicesHandler = std::function<void(Result<QList<DeviceInfo>>)>;
     using PresenceHandler = std::function<void(Result<QList<PresenceInfo>>)>;
     using ContactsHandler = std::function<void(Result<ContactsInfo>)>;
+    using ProfilesHandler = std::function<void(Result<QList<ProfileInfo>>)>;
+    using SafetyHandler = std::function<void(Result<SafetyNumberInfo>)>;
+    using CodeHandler = std::function<void(Result<QString>)>;
 
     Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
     Client(LocalStore *store, SecretStore *secrets, QObject *parent = nullptr)
@@ -105,6 +114,35 @@ public:
     //! My contacts and blocked users, and my last-seen privacy setting.
     void contacts(ContactsHandler done);
 
+    // --- profile ------------------------------------------------------------------------------
+    //! My display name (empty: people see my username).
+    void setProfile(const QString &displayName, StatusHandler done);
+    void profiles(const QStringList &usernames, ProfilesHandler done);
+
+    // --- end-to-end encryption (client_e2e.cpp) ------------------------------------------------
+    //! Turns end-to-end encryption on for this profile: every send is encrypted on this device
+    //! and every message decrypted here. `masterKey` seals the keys at rest (the same key the
+    //! LocalStore was opened with). Call once, before start()/registerAccount()/login().
+    Status enableEncryption(crypto::SecretBytes masterKey);
+    bool isEncrypted() const { return m_engine != nullptr; }
+    //! False on a device that logged in but was not linked yet: it cannot read or send
+    //! encrypted messages until linkDevice() with a code from one of my other devices.
+    bool hasAccountKey() const;
+    //! The 60-digit safety number with `username` (fetches their signed device list first).
+    void safetyNumber(const QString &username, SafetyHandler done);
+    //! Marks `username`'s current account key as verified (or not). A verified contact whose key
+    //! changes gets no messages until acknowledgeIdentityChange().
+    void setVerified(const QString &username, bool verified, StatusHandler done);
+    void acknowledgeIdentityChange(const QString &username, StatusHandler done);
+    //! On a linked device: a one-use code to type into the new device (`codeReady`), then waits
+    //! for that device (up to 10 minutes) and hands it the account key (`linked`).
+    void createLinkCode(CodeHandler codeReady, StatusHandler linked);
+    //! On a new device (logged in with the password): links it using a code shown on another of
+    //! my devices, which must be online. Afterwards this device publishes itself in my list.
+    void linkDevice(const QString &code, StatusHandler done);
+    //! Publishes my device list again (after revoking a device; done at every session start).
+    void publishDeviceList(StatusHandler done);
+
     bool isAuthenticated() const { return m_connection->isAuthenticated(); }
     const AccountSettings &account() const { return m_account; }
     LocalStore *store() const { return m_store; }
@@ -129,6 +167,10 @@ signals:
     //! Kind, name, members or my membership of a conversation changed.
     void conversationChanged(quint64 conversationId);
     void presenceChanged(const tidings::client::PresenceInfo &presence);
+    //! A peer's account key changed (a new safety number). Never silent.
+    void identityChanged(quint64 userId);
+    //! This device's keys are published and listed: it can send and receive encrypted messages.
+    void encryptionReady();
     void typingChanged(const tidings::client::TypingEvent &event);
     void inboxDrained(int count);
     void syncIdle();
@@ -156,6 +198,12 @@ private:
     void okCall(Frame frame, StatusHandler done);
     void handlePush(const Frame &frame);
     void resubscribePresence();
+    // client_e2e.cpp
+    void setUpKeys();
+    void uploadKeys(const wire::UploadKeysRequest &request, std::function<void(Status)> done);
+    void handleKeysPush(const wire::KeysResponse &keys);
+    void handleLinkRelay(const wire::LinkRelayPush &push);
+    void resolveUser(const QString &username, std::function<void(Result<quint64>)> done);
 
     LocalStore *m_store;
     SecretStore *m_secrets;
@@ -166,6 +214,14 @@ private:
     QStringList m_presenceSubscription;
     std::optional<AccountOp> m_accountOp;
     QList<std::function<void()>> m_waitingForSession;
+    std::unique_ptr<e2e::E2eEngine> m_engine;
+    E2eCoordinator *m_e2e = nullptr;
+    //! Set while this device registers: its first keys include the account key.
+    bool m_registering = false;
+    //! Linking in progress: the existing device waits for a hello, the new one for a grant.
+    StatusHandler m_linkWaitingHello;
+    quint64 m_linkPeerDevice = 0;
+    StatusHandler m_linkWaitingGrant;
 };
 
 } // namespace tidings::client

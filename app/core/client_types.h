@@ -37,6 +37,26 @@ struct DeviceInfo {
     qint64 lastSeenMs = 0;
     bool current = false; //!< the device asking
     bool online = false;
+    //! Short hex of the device's signing key from my verified device list; empty when the device
+    //! is not in it (not linked, or revoked).
+    QString fingerprint;
+};
+
+//! A user's chosen name (empty: show the username).
+struct ProfileInfo {
+    quint64 userId = 0;
+    QString username;
+    QString displayName;
+};
+
+//! What two users compare to verify each other's account keys.
+struct SafetyNumberInfo {
+    quint64 userId = 0;
+    QString username;
+    QString digits;       //!< 60 digits in groups of five
+    QByteArray qrPayload; //!< version ‖ my fingerprint ‖ theirs
+    bool verified = false;
+    bool identityChanged = false; //!< changed since last acknowledged
 };
 
 struct PresenceInfo {

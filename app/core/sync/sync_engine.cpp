@@ -36,7 +36,8 @@ SyncEngine::SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObj
 }
 
 bool SyncEngine::isBusy() const {
-    return !m_drained || !m_catchUp.isEmpty() || !m_infoPending.isEmpty() || m_gapTimer.isActive();
+    return !m_drained || !m_catchUp.isEmpty() || !m_infoPending.isEmpty() ||
+           m_gapTimer.isActive() || m_opening;
 }
 
 void SyncEngine::onAuthenticated() {
@@ -69,6 +70,9 @@ void SyncEngine::onDisconnected() {
     m_queue.clear();
     m_retriesPending = 0;
     m_gapTimer.stop();
+    // Unacked messages come again in the next session.
+    m_incoming.clear();
+    m_opening = false;
 }
 
 void SyncEngine::resolveUnknownConversations() {
@@ -157,16 +161,23 @@ void SyncEngine::pump() {
         if (m_inFlight.contains(entry.clientMessageId))
             continue;
         m_inFlight.insert(entry.clientMessageId);
-        Frame f;
-        auto *req = f.mutable_send_request();
-        req->set_conversation_id(entry.conversationId);
-        req->set_client_message_id(entry.clientMessageId.toStdString());
-        req->set_payload(protocol::bytesToStd(entry.payload));
-        const quint64 session = m_session;
-        m_sink->request(std::move(f), [this, entry, session](Result<Frame> result) {
-            onSendResult(entry, session, std::move(result));
-        });
+        if (m_crypto)
+            sendEncrypted(entry, 0);
+        else
+            sendPlain(entry);
     }
+}
+
+void SyncEngine::sendPlain(const OutboxEntry &entry) {
+    Frame f;
+    auto *req = f.mutable_send_request();
+    req->set_conversation_id(entry.conversationId);
+    req->set_client_message_id(entry.clientMessageId.toStdString());
+    req->set_payload(protocol::bytesToStd(entry.payload));
+    const quint64 session = m_session;
+    m_sink->request(std::move(f), [this, entry, session](Result<Frame> result) {
+        onSendResult(entry, session, std::move(result));
+    });
 }
 
 void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result) {
@@ -187,14 +198,7 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
         const int delay = result.error().retryAfterMs > 0 ? int(result.error().retryAfterMs)
                                                           : m_options.retryDelayMs;
         qCInfo(lcSync) << "send will be retried in" << delay << "ms:" << result.error().toString();
-        ++m_retriesPending;
-        QTimer::singleShot(delay, this, [this, entry, session] {
-            if (session != m_session)
-                return;
-            --m_retriesPending;
-            m_queue.prepend(entry);
-            pump();
-        });
+        retryLater(entry, session, delay);
     } else {
         qCWarning(lcSync) << "send refused:" << result.error().toString();
         if (auto s = m_store->markFailed(entry.clientMessageId); !s)
@@ -202,6 +206,17 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
         emit sendFailed(entry.clientMessageId, result.error());
     }
     pump();
+}
+
+void SyncEngine::retryLater(const OutboxEntry &entry, quint64 session, int delayMs) {
+    ++m_retriesPending;
+    QTimer::singleShot(delayMs, this, [this, entry, session] {
+        if (session != m_session)
+            return;
+        --m_retriesPending;
+        m_queue.prepend(entry);
+        pump();
+    });
 }
 
 void SyncEngine::flushAcks() {
@@ -223,14 +238,19 @@ void SyncEngine::flushAcks() {
 void SyncEngine::handlePush(const Frame &frame) {
     switch (frame.body_case()) {
     case Frame::kMessagePush:
-        handleMessages(frame.message_push().messages());
+        receive(frame.message_push().messages(), {});
         break;
-    case Frame::kInboxDrained:
-        qCInfo(lcSync) << "inbox drained:" << frame.inbox_drained().count() << "message(s)";
-        m_drained = true;
-        emit inboxDrained(int(frame.inbox_drained().count()));
-        checkGaps();
+    case Frame::kInboxDrained: {
+        // After the drain's messages are stored (they may still wait for device lists).
+        const int count = int(frame.inbox_drained().count());
+        receive({}, [this, count] {
+            qCInfo(lcSync) << "inbox drained:" << count << "message(s)";
+            m_drained = true;
+            emit inboxDrained(count);
+            checkGaps();
+        });
         break;
+    }
     case Frame::kReceiptPush:
         applyReceipt(frame.receipt_push());
         break;
@@ -240,9 +260,41 @@ void SyncEngine::handlePush(const Frame &frame) {
     }
 }
 
-void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages) {
-    QList<IncomingMessage> incoming;
-    incoming.reserve(messages.size());
+void SyncEngine::receive(const Messages &messages, std::function<void()> after) {
+    if (!m_crypto) {
+        handleMessages(messages);
+        if (after)
+            after();
+        return;
+    }
+    m_incoming.push_back(IncomingBatch{messages, std::move(after)});
+    if (!m_opening)
+        openNext();
+}
+
+void SyncEngine::openNext() {
+    if (m_incoming.empty()) {
+        m_opening = false;
+        maybeIdle();
+        return;
+    }
+    m_opening = true;
+    const quint64 session = m_session;
+    m_crypto->prepareOpen(m_incoming.front().messages, [this, session] {
+        if (session != m_session || m_incoming.empty())
+            return; // disconnected meanwhile: the queue was dropped
+        IncomingBatch batch = std::move(m_incoming.front());
+        m_incoming.pop_front();
+        handleMessages(batch.messages);
+        if (batch.after)
+            batch.after();
+        openNext();
+    });
+}
+
+void SyncEngine::handleMessages(const Messages &messages) {
+    QList<IncomingMessage> batch;
+    batch.reserve(messages.size());
     for (const auto &m : messages) {
         IncomingMessage in;
         in.conversationId = m.conversation_id();
@@ -254,7 +306,18 @@ void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::M
         in.serverTimeMs = m.server_time_ms();
         if (m.has_system_event()) {
             in.event = systemEventFromWire(m.system_event());
-            incoming.append(std::move(in));
+            batch.append(std::move(in));
+            continue;
+        }
+        if (m_crypto) {
+            // Each encrypted message commits its session state with its own row (decrypt on a
+            // copy, commit together), so it is stored on its own.
+            if (!storeBatch(std::exchange(batch, {}), {}))
+                return;
+            auto commit = m_crypto->open(m, in);
+            if (!storeBatch({in}, std::move(commit)))
+                return;
+            m_crypto->afterStored(m, in);
             continue;
         }
         auto content = decodePayload(protocol::bytesFromStd(m.payload()));
@@ -266,16 +329,25 @@ void SyncEngine::handleMessages(const google::protobuf::RepeatedPtrField<wire::M
             qCWarning(lcSync) << "undecodable payload in conversation" << in.conversationId << "seq"
                               << in.seq;
         }
-        incoming.append(std::move(in));
+        batch.append(std::move(in));
     }
-    auto advances = m_store->storeIncoming(incoming, QDateTime::currentMSecsSinceEpoch(), m_me);
+    storeBatch(batch, {});
+}
+
+bool SyncEngine::storeBatch(const QList<IncomingMessage> &batch,
+                            std::function<Status()> inTransaction) {
+    if (batch.isEmpty())
+        return true;
+    auto advances = m_store->storeIncoming(batch, QDateTime::currentMSecsSinceEpoch(), m_me,
+                                           std::move(inTransaction));
     if (!advances) {
         // Not acked, so the server delivers these again.
         emit storageFailed(advances.error());
-        return;
+        return false;
     }
     for (const auto &adv : *advances)
         afterAdvance(adv, true);
+    return true;
 }
 
 void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced) {
@@ -418,12 +490,22 @@ void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint6
 
 void SyncEngine::onHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
                            const wire::HistoryResponse &response) {
+    // The gap is filled only after the page's messages are stored (with encryption they may wait
+    // for the senders' device lists first); a disconnect in between drops both.
+    const quint64 session = m_session;
+    receive(response.messages(), [=, this] {
+        if (session == m_session)
+            onHistoryStored(conversationId, afterSeq, untilSeq, response);
+    });
+}
+
+void SyncEngine::onHistoryStored(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
+                                 const wire::HistoryResponse &response) {
     quint64 maxSeq = afterSeq;
     for (const auto &m : response.messages()) {
         if (m.conversation_id() == conversationId)
             maxSeq = std::max<quint64>(maxSeq, m.seq());
     }
-    handleMessages(response.messages());
     bool anyAll = false;
     quint64 minDelivered = std::numeric_limits<quint64>::max();
     quint64 minRead = std::numeric_limits<quint64>::max();

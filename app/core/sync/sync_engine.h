@@ -4,6 +4,7 @@
 // (onAuthenticated/onDisconnected/handlePush), so unit tests run it without a socket.
 #include "core/net/frame_sink.h"
 #include "core/store/records.h"
+#include "core/sync/message_crypto.h"
 
 #include <QHash>
 #include <QList>
@@ -11,9 +12,14 @@
 #include <QSet>
 #include <QTimer>
 
+#include <deque>
+#include <functional>
+#include <memory>
+
 namespace tidings::client {
 
 class LocalStore;
+class MessageCrypto;
 
 class SyncEngine : public QObject {
     Q_OBJECT
@@ -34,6 +40,13 @@ public:
         : SyncEngine(store, sink, Options{}, parent) {}
 
     void setAccount(const AccountSettings &me) { m_me = me; }
+    //! End-to-end encryption for every send and every received message (not owned). Null: the
+    //! payload is the encoded Content (unit tests of the sync logic, tools).
+    void setCrypto(MessageCrypto *crypto) { m_crypto = crypto; }
+    MessageCrypto *crypto() const { return m_crypto; }
+    //! Sends an already encrypted control message (resend request or answer) once, best effort:
+    //! nothing is persisted before it leaves; a copy is kept hidden once the server stored it.
+    void sendControl(const wire::SendRequest &request);
     const AccountSettings &account() const { return m_me; }
 
     //! A socket finished its handshake: resend the whole outbox (same client ids, in order).
@@ -86,9 +99,26 @@ signals:
 
 private:
     void pump();
+    void sendPlain(const OutboxEntry &entry);
+    void sendEncrypted(const OutboxEntry &entry, int attempt);
+    //! Sends the control sends of a prepared message one after the other, then the message.
+    void sendPrepared(const OutboxEntry &entry, int attempt, quint64 session,
+                      std::shared_ptr<PreparedSend> prepared, int next);
+    void onEncryptedFailure(const OutboxEntry &entry, int attempt, quint64 session,
+                            const Error &error);
+    //! A control send was stored: keep my own copy (hidden) so its seq leaves no hole.
+    void storeOwnControl(quint64 conversationId, const wire::SendRequest &req,
+                         const wire::SendAck &ack);
     void onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result);
+    void retryLater(const OutboxEntry &entry, quint64 session, int delayMs);
+    bool storeBatch(const QList<IncomingMessage> &batch, std::function<Status()> inTransaction);
     void flushAcks();
-    void handleMessages(const google::protobuf::RepeatedPtrField<wire::Message> &messages);
+    using Messages = google::protobuf::RepeatedPtrField<wire::Message>;
+    //! Received messages in arrival order: with encryption each batch waits for prepareOpen()
+    //! (sender device lists), then is stored, then `after` runs (e.g. the rest of a history page).
+    void receive(const Messages &messages, std::function<void()> after);
+    void openNext();
+    void handleMessages(const Messages &messages);
     //! ackIfAdvanced: false for my own send acks (nothing new arrived for this device).
     void afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced);
     void applyReceipt(const wire::ReceiptPush &receipt);
@@ -98,11 +128,14 @@ private:
     void requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq);
     void onHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
                    const wire::HistoryResponse &response);
+    void onHistoryStored(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
+                         const wire::HistoryResponse &response);
     void maybeIdle();
     void sendDeliveryAck(quint64 conversationId, quint64 seq);
 
     LocalStore *m_store;
     FrameSink *m_sink;
+    MessageCrypto *m_crypto = nullptr;
     Options m_options;
     AccountSettings m_me;
     quint64 m_session = 0;
@@ -117,6 +150,12 @@ private:
     //! Acks that arrived in one event-loop pass are committed in one transaction.
     QList<SendAckRecord> m_acks;
     QTimer m_ackTimer;
+    struct IncomingBatch {
+        Messages messages;
+        std::function<void()> after;
+    };
+    std::deque<IncomingBatch> m_incoming;
+    bool m_opening = false;
 };
 
 } // namespace tidings::client

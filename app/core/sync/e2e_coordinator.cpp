@@ -1,0 +1,559 @@
+#include "core/sync/e2e_coordinator.h"
+
+#include "core/logging.h"
+#include "core/store/local_store.h"
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+#include <memory>
+
+namespace tidings::client {
+
+using e2e::DeviceAddress;
+
+namespace {
+
+//! Distributions that fit into the message's own send; more go out as control sends first.
+constexpr qsizetype kMaxInlineEnvelopeBytes = 48 * 1024;
+constexpr int kMaxEnvelopesPerControlSend = 200;
+//! A message from a device its owner's list does not name refetches that list at most this often.
+constexpr qint64 kListRefetchMs = 10'000;
+
+bool isMemberGone(const IncomingMessage &in) {
+    return in.event && (in.event->kind == SystemEventKind::MemberRemoved ||
+                        in.event->kind == SystemEventKind::MemberLeft);
+}
+
+//! Counts down parallel requests; the first error wins, `done` runs exactly once.
+struct Join {
+    int pending = 0;
+    bool failed = false;
+    std::function<void(Status)> done;
+    void finish(const Status &s) {
+        if (failed)
+            return;
+        if (!s) {
+            failed = true;
+            done(s);
+            return;
+        }
+        if (--pending == 0)
+            done({});
+    }
+};
+
+QString newControlId(const char *prefix) {
+    return QLatin1String(prefix) + QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+} // namespace
+
+E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, LocalStore *store, FrameSink *sink,
+                               QObject *parent)
+    : QObject(parent)
+    , m_engine(engine)
+    , m_store(store)
+    , m_sink(sink) {}
+
+void E2eCoordinator::onAuthenticated() {
+    ++m_session;
+    m_listFetched.clear();
+    m_serverCurrent.clear();
+    m_resendAsked.clear();
+}
+
+void E2eCoordinator::onDisconnected() {
+    ++m_session;
+    // Pending prepares fail as network errors: their entries stay in the outbox.
+    auto pending = std::exchange(m_prepares, {});
+    m_preparing = false;
+    for (auto &p : pending)
+        p.done(Error{ErrorCode::Network, QStringLiteral("disconnected")});
+}
+
+// --- sending ---------------------------------------------------------------------------------
+
+void E2eCoordinator::prepareSend(const OutboxEntry &entry, PrepareDone done) {
+    // One at a time, in order: messages leave in the order they were written even when the first
+    // one waits for keys.
+    m_prepares.push_back(PendingPrepare{entry, std::move(done)});
+    if (!m_preparing)
+        processNext();
+}
+
+void E2eCoordinator::processNext() {
+    if (m_prepares.empty()) {
+        m_preparing = false;
+        return;
+    }
+    m_preparing = true;
+    const OutboxEntry entry = m_prepares.front().entry;
+    auto users = memberUsers(entry.conversationId);
+    if (!users) {
+        finishPrepare(users.error());
+        return;
+    }
+    const quint64 session = m_session;
+    fetchMissingLists(*users, [=, this](Status s) {
+        if (session != m_session)
+            return;
+        if (!s) {
+            finishPrepare(s.error());
+            return;
+        }
+        fetchMissingSessions(*users, [=, this](Status s2) {
+            if (session != m_session)
+                return;
+            if (!s2) {
+                finishPrepare(s2.error());
+                return;
+            }
+            finishPrepare(encryptFor(entry, *users));
+        });
+    });
+}
+
+void E2eCoordinator::finishPrepare(Result<PreparedSend> result) {
+    if (m_prepares.empty())
+        return;
+    PendingPrepare p = std::move(m_prepares.front());
+    m_prepares.pop_front();
+    p.done(std::move(result));
+    processNext();
+}
+
+Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const {
+    auto conv = m_store->conversation(conversationId);
+    if (!conv)
+        return conv.error();
+    if (!conv->has_value())
+        return Error{ErrorCode::NoSuchConversation, QStringLiteral("unknown conversation")};
+    const ConversationRecord &c = **conv;
+    QList<quint64> users{m_me.userId};
+    if (c.kind == ConversationKind::Direct) {
+        if (c.peerUserId == 0)
+            return Error{ErrorCode::Internal, QStringLiteral("the peer is not known yet")};
+        if (c.peerUserId != m_me.userId)
+            users.append(c.peerUserId);
+        return users;
+    }
+    if (c.kind != ConversationKind::Group)
+        return Error{ErrorCode::Internal, QStringLiteral("the conversation is not known yet")};
+    auto members = m_store->members(conversationId);
+    if (!members)
+        return members.error();
+    for (const MemberRecord &m : *members) {
+        if (m.userId != m_me.userId)
+            users.append(m.userId);
+    }
+    return users;
+}
+
+QList<DeviceAddress> E2eCoordinator::targetsFor(const QList<quint64> &users) const {
+    QList<DeviceAddress> out;
+    for (quint64 u : users) {
+        const auto server = m_serverCurrent.constFind(u);
+        for (const DeviceAddress &d : m_engine->currentDevices(u)) {
+            if (d.userId == m_me.userId && d.deviceId == m_me.deviceId)
+                continue;
+            // Narrowed to what the server last called current: a revoked device drops out before
+            // its owner signs a new list. Never widened: only signed devices get keys.
+            if (server != m_serverCurrent.constEnd() && !server->contains(d.deviceId))
+                continue;
+            out.append(d);
+        }
+    }
+    return out;
+}
+
+Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
+                                                const QList<quint64> &users) {
+    auto conv = m_store->conversation(entry.conversationId);
+    if (!conv)
+        return conv.error();
+    const bool group = conv->has_value() && (*conv)->isGroup();
+    const QList<DeviceAddress> targets = targetsFor(users);
+    if (!group) {
+        bool peerHasDevice = false;
+        for (const DeviceAddress &d : targets)
+            peerHasDevice = peerHasDevice || d.userId != m_me.userId;
+        if (!peerHasDevice && users.size() > 1)
+            return Error{ErrorCode::NoKeys,
+                         QStringLiteral("%1 has no device with end-to-end keys yet")
+                             .arg((*conv)->peerUsername)};
+    }
+    wire::E2eBody body;
+    if (!body.mutable_content()->ParseFromArray(entry.payload.constData(),
+                                                int(entry.payload.size())))
+        return Error{ErrorCode::Storage, QStringLiteral("undecodable outbox entry")};
+
+    PreparedSend out;
+    wire::SendRequest &msg = out.message;
+    msg.set_conversation_id(entry.conversationId);
+    msg.set_client_message_id(entry.clientMessageId.toStdString());
+    msg.set_device_digest(protocol::bytesToStd(e2e::E2eEngine::deviceDigest(targets)));
+    if (!group) {
+        auto envelopes = m_engine->encryptPairwise(targets, body);
+        if (!envelopes)
+            return envelopes.error();
+        for (auto &e : *envelopes)
+            *msg.add_envelopes() = std::move(e);
+        return out;
+    }
+    auto sent = m_engine->encryptGroup(entry.conversationId, targets, body);
+    if (!sent)
+        return sent.error();
+    msg.set_payload(protocol::bytesToStd(sent->payload));
+    qsizetype bytes = 0;
+    for (const auto &e : sent->distributions)
+        bytes += qsizetype(e.payload().size());
+    if (bytes <= kMaxInlineEnvelopeBytes &&
+        sent->distributions.size() <= limits::kMaxEnvelopesPerSend) {
+        for (auto &e : sent->distributions)
+            *msg.add_envelopes() = std::move(e);
+        return out;
+    }
+    // A big group's first message: the distributions go ahead in control sends of bounded size
+    // (each below the frame limit), then the message itself carries one ciphertext.
+    wire::SendRequest *chunk = nullptr;
+    qsizetype chunkBytes = 0;
+    for (auto &e : sent->distributions) {
+        const qsizetype size = qsizetype(e.payload().size());
+        if (!chunk || chunk->envelopes_size() >= kMaxEnvelopesPerControlSend ||
+            chunkBytes + size > kMaxInlineEnvelopeBytes) {
+            out.before.append(wire::SendRequest{});
+            chunk = &out.before.last();
+            chunk->set_conversation_id(entry.conversationId);
+            chunk->set_client_message_id(QStringLiteral("%1.k%2")
+                                             .arg(entry.clientMessageId)
+                                             .arg(out.before.size())
+                                             .toStdString());
+            chunk->set_device_digest(msg.device_digest());
+            chunkBytes = 0;
+        }
+        chunkBytes += size;
+        *chunk->add_envelopes() = std::move(e);
+    }
+    return out;
+}
+
+void E2eCoordinator::fetchMissingLists(QList<quint64> users, std::function<void(Status)> done) {
+    QList<quint64> missing;
+    for (quint64 u : users) {
+        if (!m_listFetched.contains(u) && m_engine->currentDevices(u).isEmpty())
+            missing.append(u);
+    }
+    if (missing.isEmpty()) {
+        done({});
+        return;
+    }
+    auto join = std::make_shared<Join>();
+    join->pending = int(missing.size());
+    join->done = std::move(done);
+    for (quint64 u : missing)
+        refreshDeviceList(u, [join](Status s) { join->finish(s); });
+}
+
+void E2eCoordinator::refreshDeviceList(quint64 userId, std::function<void(Status)> done) {
+    Frame f;
+    f.mutable_device_list_request()->set_user_id(userId);
+    m_sink->request(std::move(f), [=, this](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kDeviceListResponse) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to a device list")});
+            return;
+        }
+        m_listFetched.insert(userId, QDateTime::currentMSecsSinceEpoch());
+        if (r->device_list_response().signed_list().empty()) {
+            done({}); // no keys published: no devices to encrypt for
+            return;
+        }
+        auto update = m_engine->acceptDeviceList(r->device_list_response());
+        if (!update) {
+            // A list that does not verify (bad signature, rollback) is ignored: the old one stays.
+            qCWarning(lcSync) << "device list of user" << userId
+                              << "rejected:" << update.error().toString();
+            done({});
+            return;
+        }
+        if (update->identityChanged)
+            emit identityChanged(userId);
+        done({});
+    });
+}
+
+void E2eCoordinator::ensureSessions(const QList<quint64> &userIds,
+                                    std::function<void(Status)> done) {
+    fetchMissingLists(userIds, [=, this](Status s) {
+        if (!s) {
+            done(s);
+            return;
+        }
+        fetchMissingSessions(userIds, done);
+    });
+}
+
+void E2eCoordinator::fetchMissingSessions(QList<quint64> users, std::function<void(Status)> done) {
+    QHash<quint64, QList<quint64>> perUser;
+    for (const DeviceAddress &d : targetsFor(users)) {
+        if (!m_engine->hasSession(d))
+            perUser[d.userId].append(d.deviceId);
+    }
+    if (perUser.isEmpty()) {
+        done({});
+        return;
+    }
+    auto join = std::make_shared<Join>();
+    join->pending = int(perUser.size());
+    join->done = std::move(done);
+    for (auto it = perUser.cbegin(); it != perUser.cend(); ++it) {
+        Frame f;
+        auto *req = f.mutable_fetch_bundles_request();
+        req->set_user_id(it.key());
+        for (quint64 device : it.value())
+            req->add_device_ids(device);
+        m_sink->request(std::move(f), [=, this](Result<Frame> r) {
+            if (!r) {
+                join->finish(r.error());
+                return;
+            }
+            if (r->body_case() != Frame::kBundlesResponse) {
+                join->finish(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer")});
+                return;
+            }
+            auto accepted = m_engine->acceptBundles(r->bundles_response());
+            if (!accepted)
+                qCWarning(lcSync) << "bundles rejected:" << accepted.error().toString();
+            join->finish(accepted);
+        });
+    }
+}
+
+void E2eCoordinator::reconcile(quint64 conversationId, const wire::StaleDevices &stale,
+                               std::function<void(Status)> done) {
+    auto users = memberUsers(conversationId);
+    if (!users) {
+        done(users.error());
+        return;
+    }
+    // What the server calls current, per member (members it does not name have none).
+    for (quint64 u : *users)
+        m_serverCurrent[u].clear();
+    for (const auto &d : stale.current())
+        m_serverCurrent[d.user_id()].insert(d.device_id());
+    m_serverCurrent[m_me.userId].insert(m_me.deviceId);
+    QSet<quint64> refetch;
+    for (const auto &d : stale.missing())
+        refetch.insert(d.user_id());
+    for (const auto &d : stale.extra())
+        refetch.insert(d.user_id());
+    for (const auto &d : stale.current()) {
+        bool known = false;
+        for (const DeviceAddress &a : m_engine->currentDevices(d.user_id()))
+            known = known || a.deviceId == d.device_id();
+        if (!known)
+            refetch.insert(d.user_id());
+    }
+    if (refetch.isEmpty()) {
+        done({});
+        return;
+    }
+    auto join = std::make_shared<Join>();
+    join->pending = int(refetch.size());
+    join->done = std::move(done);
+    for (quint64 u : refetch)
+        refreshDeviceList(u, [join](Status s) { join->finish(s); });
+}
+
+// --- receiving -------------------------------------------------------------------------------
+
+void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
+                                 std::function<void()> done) {
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QSet<quint64> users;
+    for (const auto &m : messages) {
+        if (!m.encrypted() || m.has_system_event())
+            continue;
+        const DeviceAddress sender{m.sender_user_id(), m.sender_device_id()};
+        if (sender.userId == m_me.userId && sender.deviceId == m_me.deviceId)
+            continue;
+        if (m_engine->currentDevices(sender.userId).contains(sender))
+            continue;
+        const auto fetched = m_listFetched.constFind(sender.userId);
+        if (fetched != m_listFetched.constEnd() && now - *fetched < kListRefetchMs)
+            continue;
+        users.insert(sender.userId);
+    }
+    if (users.isEmpty()) {
+        done();
+        return;
+    }
+    auto join = std::make_shared<Join>();
+    join->pending = int(users.size());
+    // A failed fetch still lets the messages through: they are stored as undecryptable.
+    join->done = [done](Status) { done(); };
+    for (quint64 u : users)
+        refreshDeviceList(u, [join](Status s) {
+            if (!s)
+                qCInfo(lcSync) << "device list fetch failed:" << s.error().toString();
+            join->finish({});
+        });
+}
+
+std::function<Status()> E2eCoordinator::open(const wire::Message &message, IncomingMessage &in) {
+    if (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId) {
+        // My own send, seen again in a history page: the outbox row has the text, or it was a
+        // control send (hidden).
+        auto own = m_store->messageByClientId(in.clientMessageId, m_me.userId);
+        in.hidden = !(own && own->has_value());
+        return {};
+    }
+    if (!message.encrypted()) {
+        // With end-to-end encryption on, a plaintext message can only come from a tool or a
+        // server that injects content: shown as undecryptable, never as text.
+        qCWarning(lcSync) << "unencrypted message in conversation" << in.conversationId << "seq"
+                          << in.seq;
+        in.undecryptable = true;
+        return {};
+    }
+    if (message.envelope().empty() && message.payload().empty()) {
+        in.hidden = true; // addressed to other devices only
+        return {};
+    }
+    auto decrypted = m_engine->decrypt(message, m_me.userId, m_me.deviceId);
+    if (!decrypted) {
+        qCWarning(lcSync) << "could not decrypt conversation" << in.conversationId << "seq"
+                          << in.seq << "from device" << in.senderDeviceId << ":"
+                          << decrypted.error().toString();
+        in.undecryptable = true;
+        return {};
+    }
+    std::function<Status()> commit = decrypted->commit;
+    const wire::E2eBody *body = decrypted->group      ? &*decrypted->group
+                                : decrypted->pairwise ? &*decrypted->pairwise
+                                                      : nullptr;
+    if (!body || !body->has_content()) {
+        in.hidden = true; // a distribution or a resend request
+        if (decrypted->pairwise && decrypted->pairwise->resend_request_seq() != 0)
+            m_resendRequests.insert({in.conversationId, in.seq}, *decrypted->pairwise);
+        return commit;
+    }
+    const auto &content = body->content();
+    if (content.resend_of_seq() != 0) {
+        // The text of a message this device could not decrypt: fill it in, keep this seq hidden.
+        in.hidden = true;
+        const quint64 conversation = in.conversationId;
+        const quint64 original = content.resend_of_seq();
+        const quint64 sender = in.senderUserId;
+        const QString text = QString::fromStdString(content.text());
+        const qint64 sentAt = content.sent_at_ms();
+        LocalStore *store = m_store;
+        return [commit, store, conversation, original, sender, text, sentAt]() -> Status {
+            if (commit) {
+                if (auto s = commit(); !s)
+                    return s;
+            }
+            return store->replaceUndecryptable(conversation, original, sender, text, sentAt);
+        };
+    }
+    in.text = QString::fromStdString(content.text());
+    in.sentAtMs = content.sent_at_ms();
+    return commit;
+}
+
+void E2eCoordinator::afterStored(const wire::Message &message, const IncomingMessage &in) {
+    if (isMemberGone(in)) {
+        // Lazy rekey: my next send in this group uses a new sender key the removed member lacks.
+        if (auto s = m_engine->markRotationNeeded(in.conversationId); !s)
+            qCWarning(lcSync) << "rotation mark failed:" << s.error().toString();
+        return;
+    }
+    if (in.event || (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId))
+        return;
+    if (in.undecryptable && message.encrypted()) {
+        requestResend(message);
+        return;
+    }
+    if (!in.hidden || message.envelope().empty())
+        return;
+    // A hidden pairwise message may be a resend request: its message key is gone after open(),
+    // which therefore kept the request for us.
+    const auto it = m_resendRequests.find({in.conversationId, in.seq});
+    if (it == m_resendRequests.end())
+        return;
+    const wire::E2eBody request = it.value();
+    m_resendRequests.erase(it);
+    answerResend(message, request);
+}
+
+void E2eCoordinator::requestResend(const wire::Message &message) {
+    const QPair<quint64, quint64> key{message.conversation_id(), message.seq()};
+    if (m_resendAsked.contains(key) || message.sender_device_id() == 0)
+        return;
+    m_resendAsked.insert(key);
+    wire::E2eBody body;
+    body.set_resend_request_seq(message.seq());
+    body.set_resend_request_client_id(message.client_message_id());
+    sendControlTo(message.conversation_id(),
+                  DeviceAddress{message.sender_user_id(), message.sender_device_id()},
+                  std::move(body));
+}
+
+void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eBody &request) {
+    const QString clientId = QString::fromStdString(request.resend_request_client_id());
+    auto mine = m_store->messageByClientId(clientId, m_me.userId);
+    if (!mine || !mine->has_value())
+        return;
+    const MessageRecord &m = **mine;
+    // Only a content message this device sent, at the seq asked about, in that conversation.
+    if (m.conversationId != message.conversation_id() || m.seq != request.resend_request_seq() ||
+        m.senderDeviceId != m_me.deviceId || m.event || m.text.isEmpty())
+        return;
+    wire::E2eBody body;
+    auto *content = body.mutable_content();
+    content->set_text(m.text.toStdString());
+    content->set_sent_at_ms(m.sentAtMs);
+    content->set_resend_of_seq(m.seq);
+    sendControlTo(m.conversationId,
+                  DeviceAddress{message.sender_user_id(), message.sender_device_id()},
+                  std::move(body));
+}
+
+void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device,
+                                   wire::E2eBody body) {
+    if (!m_sendControl)
+        return;
+    auto users = memberUsers(conversationId);
+    if (!users || !users->contains(device.userId))
+        return;
+    const QList<quint64> members = *users;
+    ensureSessions(members, [=, this](Status s) {
+        if (!s) {
+            qCInfo(lcSync) << "control message not sent:" << s.error().toString();
+            return;
+        }
+        const QList<DeviceAddress> targets = targetsFor(members);
+        if (!targets.contains(device))
+            return;
+        auto envelopes = m_engine->encryptPairwise({device}, body);
+        if (!envelopes) {
+            qCWarning(lcSync) << "control message not encrypted:" << envelopes.error().toString();
+            return;
+        }
+        wire::SendRequest req;
+        req.set_conversation_id(conversationId);
+        req.set_client_message_id(newControlId("c-").toStdString());
+        req.set_device_digest(protocol::bytesToStd(e2e::E2eEngine::deviceDigest(targets)));
+        for (auto &e : *envelopes)
+            *req.add_envelopes() = std::move(e);
+        m_sendControl(req);
+    });
+}
+
+} // namespace tidings::client
