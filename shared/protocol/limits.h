@@ -47,8 +47,9 @@ inline constexpr int kPrekeyRefillThreshold = 20;
 inline constexpr int kMaxDevicesPerUser = 16;
 inline constexpr std::size_t kMaxSignedDeviceListBytes = 4096;
 inline constexpr std::size_t kMaxLinkBlobBytes = 4096;
-//! Bundle fetches per requesting device per minute.
-inline constexpr int kMaxBundleFetchesPerMinute = 120;
+//! Bundle fetches per requesting device per minute. A fetch names one user; the first message to
+//! a 500-member group fetches every member's devices once, so the budget covers that.
+inline constexpr int kMaxBundleFetchesPerMinute = 600;
 //! Bad frames tolerated on one connection before it is closed.
 inline constexpr int kMaxBadFrames = 8;
 
