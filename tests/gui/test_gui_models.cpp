@@ -174,6 +174,97 @@ private slots:
         QVERIFY(model.hasOlder());
     }
 
+    void messageWindowStaysBoundedBothWays() {
+        // 3000 messages, 100 a day, alternating senders in runs of three.
+        const quint64 total = 3000;
+        QList<IncomingMessage> batch;
+        for (quint64 seq = 1; seq <= total; ++seq)
+            batch.append(msg(100, seq, (seq / 3) % 2 ? kMe : 2, QStringLiteral("w%1").arg(seq),
+                             m_base - 40 * kDay + qint64(seq / 100) * kDay + qint64(seq) * 1000));
+        store(batch);
+        QVERIFY(m_session->store()->updateMyReadSeq(100, total));
+        MessageModel model(m_session.get());
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // Every message once, in seq order, each day introduced by exactly one separator.
+        auto checkRows = [&model] {
+            QCOMPARE(model.data(model.index(0), MessageModel::KindRole).toInt(),
+                     int(MessageModel::Kind::DaySeparator));
+            quint64 previousSeq = 0;
+            QDate day;
+            for (int r = 0; r < model.rowCount(); ++r) {
+                const auto kind =
+                    MessageModel::Kind(model.data(model.index(r), MessageModel::KindRole).toInt());
+                const auto m = model.messageAt(r);
+                if (kind == MessageModel::Kind::DaySeparator) {
+                    QVERIFY2(r + 1 < model.rowCount() && model.messageAt(r + 1).rowId > 0,
+                             "a separator without a message under it");
+                    day = QDateTime::fromMSecsSinceEpoch(
+                              model.data(model.index(r + 1), MessageModel::TimestampRole)
+                                  .toLongLong())
+                              .date();
+                    continue;
+                }
+                const qint64 t =
+                    model.data(model.index(r), MessageModel::TimestampRole).toLongLong();
+                QCOMPARE(QDateTime::fromMSecsSinceEpoch(t).date(), day);
+                if (m.seq == 0) // pending
+                    continue;
+                if (previousSeq)
+                    QCOMPARE(m.seq, previousSeq + 1);
+                previousSeq = m.seq;
+                const bool first =
+                    model.data(model.index(r), MessageModel::FirstOfGroupRole).toBool();
+                const auto before = model.messageAt(r - 1);
+                QCOMPARE(first, before.rowId == 0 || before.senderUserId != m.senderUserId);
+            }
+        };
+        model.open(100);
+        QVERIFY(model.hasOlder());
+        QVERIFY(!model.hasNewer());
+        int loads = 0;
+        while (model.hasOlder() && ++loads < 200) {
+            QVERIFY(model.loadOlder(300) > 0);
+            QVERIFY(model.rowCount() <= MessageModel::kMaxRows);
+        }
+        QVERIFY(!model.hasOlder());
+        QVERIFY(model.hasNewer());
+        QCOMPARE(model.messageAt(1).seq, 1u);
+        checkRows();
+
+        // A message arriving meanwhile is not appended to a window back in history.
+        const int rows = model.rowCount();
+        store(
+            {msg(100, total + 1, 2, QStringLiteral("late"), QDateTime::currentMSecsSinceEpoch())});
+        model.refresh();
+        QCOMPARE(model.rowCount(), rows);
+        QCOMPARE(model.rowOfSeq(total + 1), -1);
+
+        // Down again: the window moves to the newest message and the pending one after it.
+        auto pending = m_session->sendText(100, QStringLiteral("pending"));
+        QVERIFY(pending);
+        loads = 0;
+        while (model.hasNewer() && ++loads < 200) {
+            QVERIFY(model.loadNewer(300) > 0);
+            QVERIFY(model.rowCount() <= MessageModel::kMaxRows);
+        }
+        QVERIFY(!model.hasNewer());
+        QVERIFY(model.hasOlder());
+        QCOMPARE(model.rowOfSeq(total + 1), model.rowCount() - 2);
+        QCOMPARE(model.rowOfClientId(*pending), model.rowCount() - 1);
+        checkRows();
+
+        // A jump far back loads a window around the target, not everything after it.
+        model.open(100, 30);
+        QVERIFY(model.rowOfSeq(30) >= 0);
+        QVERIFY(model.hasOlder());
+        QVERIFY(model.hasNewer());
+        QVERIFY(model.rowCount() < MessageModel::kMaxRows);
+        checkRows();
+        QVERIFY(model.loadNewer(60) > 0);
+        checkRows();
+    }
+
     void searchIgnoresDiacriticsAndHighlights() {
         store({msg(100, 1, 2, QStringLiteral("Grüße aus Köln!"), m_base),
                msg(200, 1, 3, QStringLiteral("koln is lovely"), m_base + 10),

@@ -57,17 +57,38 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
     beginResetModel();
     m_items.clear();
     m_hasOlder = false;
+    m_hasNewer = false;
     m_conversation = conv && conv->has_value() ? **conv : client::ConversationRecord{};
     m_conversation.id = conversationId;
-    // Enough history for the first unread message and a little context above it.
-    quint64 fromSeq = aroundSeq > 0 ? (aroundSeq > 20 ? aroundSeq - 20 : 1) : 0;
     int limit = kPageSize;
-    if (!fromSeq) {
+    if (!aroundSeq) {
+        // Enough history for the first unread message and a little context above it; when
+        // that is more than the window holds, the window starts at the first unread message.
         auto summary = view->chatSummary(conversationId);
-        if (summary && summary->unread + 10 > limit)
-            limit = summary->unread + 10;
+        if (summary && summary->unread + 10 > limit) {
+            if (summary->unread + 10 <= kMaxRows / 2)
+                limit = summary->unread + 10;
+            else
+                aroundSeq = m_conversation.myReadSeq + 1;
+        }
     }
-    auto messages = view->latest(conversationId, limit, fromSeq);
+    Result<QList<client::MessageRecord>> messages = QList<client::MessageRecord>();
+    if (aroundSeq > 0) {
+        // A little context above the target, then newer messages up to a few pages (all of
+        // them, pending included, when the newest is near).
+        auto above = view->olderThan(conversationId, aroundSeq, 20);
+        bool reachedNewest = true;
+        const auto below = newerThan(aroundSeq - 1, 3 * kPageSize, &reachedNewest);
+        if (above) {
+            messages = *above;
+            messages->append(below);
+            m_hasNewer = !reachedNewest;
+        } else {
+            messages = above;
+        }
+    } else {
+        messages = view->latest(conversationId, limit);
+    }
     if (messages) {
         m_items = itemsFor(*messages, QDate());
         const quint64 oldest = oldestStoredSeq();
@@ -86,6 +107,47 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
         qCWarning(lcUiModels) << "cannot read conversation" << conversationId;
     }
     endResetModel();
+}
+
+QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count,
+                                                     bool *reachedNewest) {
+    *reachedNewest = true;
+    auto *view = m_session->view();
+    const quint64 id = m_conversation.id;
+    auto newestPage = view->latest(id, 1);
+    if (!newestPage) {
+        qCWarning(lcUiModels) << "cannot read conversation" << id;
+        return {};
+    }
+    quint64 newest = 0;
+    for (const auto &m : *newestPage)
+        newest = qMax(newest, m.seq);
+    if (newest > afterSeq + quint64(count)) {
+        // ViewStore has no "newer than" page; olderThan over the next `count` seqs is one (seqs
+        // of a conversation are dense, gaps are hidden or unavailable messages).
+        for (quint64 upper = afterSeq + quint64(count); upper < newest; upper += quint64(count)) {
+            auto page = view->olderThan(id, upper + 1, count);
+            if (!page) {
+                qCWarning(lcUiModels) << "cannot read conversation" << id;
+                return {};
+            }
+            QList<client::MessageRecord> out;
+            for (const auto &m : *page)
+                if (m.seq > afterSeq)
+                    out.append(m);
+            if (!out.isEmpty()) {
+                *reachedNewest = false;
+                return out;
+            }
+        }
+    }
+    // The newest is near: all of it and the pending messages after it.
+    auto tail = view->latest(id, count, afterSeq + 1);
+    if (!tail) {
+        qCWarning(lcUiModels) << "cannot read conversation" << id;
+        return {};
+    }
+    return *tail;
 }
 
 int MessageModel::rowCount(const QModelIndex &parent) const {
@@ -188,6 +250,7 @@ int MessageModel::loadOlder(int count) {
         m_items.prepend(*it);
     endInsertRows();
     int inserted = int(items.size());
+    trimEnd();
     // The old first separator is redundant when the page ends on the same day.
     if (inserted < m_items.size() && m_items.at(inserted).kind == Kind::DaySeparator &&
         m_items.at(inserted).day == items.last().day) {
@@ -200,6 +263,66 @@ int MessageModel::loadOlder(int count) {
     if (inserted + 1 < m_items.size())
         emit dataChanged(index(inserted + 1), index(inserted + 1), {FirstOfGroupRole});
     return inserted;
+}
+
+void MessageModel::trimEnd() {
+    if (m_items.size() <= kMaxRows)
+        return;
+    // Cut after a message: a separator or divider must not end the window.
+    int keep = kMaxRows;
+    while (keep > 1 && !hasMessage(m_items.at(keep - 1)))
+        --keep;
+    beginRemoveRows(QModelIndex(), keep, int(m_items.size()) - 1);
+    m_items.resize(keep);
+    endRemoveRows();
+    m_hasNewer = true;
+}
+
+void MessageModel::trimFront() {
+    const int excess = int(m_items.size()) - kMaxRows;
+    if (excess <= 0)
+        return;
+    // The window starts with the day separator of its first row: the row before the first kept
+    // one becomes that separator.
+    beginRemoveRows(QModelIndex(), 0, excess - 1);
+    m_items.remove(0, excess);
+    endRemoveRows();
+    if (m_items.at(1).kind == Kind::DaySeparator) {
+        beginRemoveRows(QModelIndex(), 0, 0);
+        m_items.removeFirst();
+        endRemoveRows();
+    } else {
+        m_items[0] = Item{Kind::DaySeparator, {}, m_items.at(1).day};
+        emit dataChanged(index(0), index(1));
+    }
+    m_hasOlder = true;
+}
+
+int MessageModel::loadNewer(int count) {
+    const quint64 newest = newestStoredSeq();
+    if (!m_hasNewer || newest == 0)
+        return 0;
+    bool reachedNewest = true;
+    const auto newer = newerThan(newest, count, &reachedNewest);
+    m_hasNewer = !reachedNewest;
+    if (newer.isEmpty())
+        return 0;
+    // Past the newest stored message of the window there are no rows yet (pending ones are
+    // only loaded together with the newest).
+    QDate previousDay;
+    for (int i = int(m_items.size()) - 1; i >= 0 && !previousDay.isValid(); --i)
+        if (hasMessage(m_items.at(i)))
+            previousDay = m_items.at(i).day;
+    const QList<Item> items = itemsFor(newer, previousDay);
+    const int first = int(m_items.size());
+    beginInsertRows(QModelIndex(), first, first + int(items.size()) - 1);
+    m_items.append(items);
+    endInsertRows();
+    // The first new message may continue the sender run of the last old one.
+    if (first < m_items.size())
+        emit dataChanged(index(first), index(first), {FirstOfGroupRole});
+    trimFront();
+    return int(items.size());
 }
 
 void MessageModel::replaceFrom(int firstRow, const QList<Item> &items) {
@@ -228,6 +351,7 @@ void MessageModel::replaceFrom(int firstRow, const QList<Item> &items) {
 void MessageModel::refresh() {
     if (m_conversation.id == 0)
         return;
+    const bool windowAtNewest = !m_hasNewer;
     if (auto conv = m_session->store()->conversation(m_conversation.id);
         conv && conv->has_value()) {
         const auto old = m_conversation;
@@ -237,6 +361,8 @@ void MessageModel::refresh() {
             !m_items.isEmpty())
             emit dataChanged(index(0), index(int(m_items.size()) - 1), {StateRole});
     }
+    if (!windowAtNewest)
+        return;
     // The tail starts after the newest stored message (its day decides the next separator).
     const quint64 newest = newestStoredSeq();
     int firstRow = int(m_items.size());
@@ -274,6 +400,13 @@ int MessageModel::rowOfClientId(const QString &clientMessageId) const {
     for (int i = int(m_items.size()) - 1; i >= 0; --i)
         if (m_items.at(i).kind == Kind::Message &&
             m_items.at(i).message.clientMessageId == clientMessageId)
+            return i;
+    return -1;
+}
+
+int MessageModel::rowOfRowId(qint64 rowId) const {
+    for (int i = 0; i < m_items.size(); ++i)
+        if (hasMessage(m_items.at(i)) && m_items.at(i).message.rowId == rowId)
             return i;
     return -1;
 }

@@ -3,6 +3,11 @@
 // where I left off, and the messages (stored ones by seq, pending ones last). History is loaded
 // in pages as the view scrolls up; changes at the end are applied as a minimal row diff so the
 // view keeps its position and selection.
+//
+// The model is a window of at most kMaxRows rows over the conversation: a page loaded at one end
+// drops rows at the other end (hasOlder()/hasNewer() say more is stored). A non-uniform QListView
+// lays out every row after each insert, so an unbounded model made every page load near the top
+// of a long chat cost ~1 µs per message already loaded (60-230 ms stalls at 50,000).
 #include "core/store/records.h"
 
 #include <QAbstractListModel>
@@ -46,18 +51,29 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
 
     bool hasOlder() const { return m_hasOlder; }
-    //! Prepends up to `count` older messages; returns how many rows were inserted.
+    //! Newer messages are stored than the window shows (it was moved back in history).
+    bool hasNewer() const { return m_hasNewer; }
+    //! Prepends up to `count` older messages, dropping the newest rows beyond kMaxRows; returns
+    //! how many rows were inserted at the top.
     int loadOlder(int count = 60);
+    //! Appends up to `count` newer stored messages (and the pending ones once the newest is
+    //! reached), dropping the oldest rows beyond kMaxRows; returns how many rows were appended.
+    int loadNewer(int count = 60);
     //! Re-reads everything after the newest stored message in the model (new, acked, failed)
-    //! and the conversation's cursors (ticks).
+    //! and the conversation's cursors (ticks). While hasNewer() only the cursors: new messages
+    //! belong after the stored ones the window does not show yet.
     void refresh();
     //! The row of the message with `seq`, or -1.
     int rowOfSeq(quint64 seq) const;
     int rowOfClientId(const QString &clientMessageId) const;
+    int rowOfRowId(qint64 rowId) const;
     int unreadDividerRow() const;
     client::MessageRecord messageAt(int row) const;
 
     static constexpr int kPageSize = 60;
+    //! The window: enough for several screens in both directions, small enough that laying it
+    //! all out stays around a millisecond.
+    static constexpr int kMaxRows = 1200;
 
 private:
     struct Item {
@@ -73,6 +89,12 @@ private:
         return item.kind == Kind::Message || item.kind == Kind::SystemEvent;
     }
     void replaceFrom(int firstRow, const QList<Item> &items);
+    //! Drops rows at the end (newest) or at the start (oldest) down to kMaxRows.
+    void trimEnd();
+    void trimFront();
+    //! Up to `count` stored messages with seq > `afterSeq`, oldest first; when that reaches the
+    //! newest stored message (`*reachedNewest`), all of them and the pending ones.
+    QList<client::MessageRecord> newerThan(quint64 afterSeq, int count, bool *reachedNewest);
     quint64 newestStoredSeq() const;
     quint64 oldestStoredSeq() const;
 
@@ -80,6 +102,7 @@ private:
     client::ConversationRecord m_conversation;
     QList<Item> m_items;
     bool m_hasOlder = false;
+    bool m_hasNewer = false;
 };
 
 } // namespace tidings::ui

@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QListView>
 #include <QMenu>
+#include <QPointer>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -185,8 +186,16 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
     m_composer->setEnabled(!m_model->conversation().isGroup() || m_model->conversation().isMember);
     const auto &conv = m_model->conversation();
     if (!conv.isGroup() && !conv.peerUsername.isEmpty())
-        m_session->client()->subscribePresence({conv.peerUsername},
-                                               [](Result<QList<client::PresenceInfo>>) {});
+        // The answer carries the current state (pushes only report changes after it).
+        m_session->client()->subscribePresence(
+            {conv.peerUsername},
+            [self = QPointer<ConversationView>(this)](Result<QList<client::PresenceInfo>> r) {
+                if (!self || !r)
+                    return;
+                for (const auto &p : *r)
+                    self->m_presence.insert(p.username, p);
+                self->updateHeader();
+            });
     m_infoButton->setVisible(conv.isGroup());
     if (!conv.isGroup())
         setInfoVisible(false);
@@ -216,11 +225,15 @@ void ConversationView::closeChat() {
 }
 
 bool ConversationView::isAtBottom() const {
+    if (m_model->hasNewer())
+        return false;
     const QScrollBar *bar = m_list->verticalScrollBar();
     return bar->value() >= bar->maximum() - 4;
 }
 
 void ConversationView::scrollToBottomSoon() {
+    if (m_model->hasNewer()) // the window is back in history: the newest page instead
+        m_model->open(conversationId());
     m_list->doItemsLayout();
     m_list->scrollToBottom();
 }
@@ -239,20 +252,46 @@ void ConversationView::onChatChanged(quint64 conversationId) {
     maybeMarkRead();
 }
 
-void ConversationView::onScroll(int value) {
-    if (m_loadingOlder || !m_model->hasOlder() || value > 300)
-        return;
-    m_loadingOlder = true;
-    QScrollBar *bar = m_list->verticalScrollBar();
-    const int fromBottom = bar->maximum() - bar->value();
-    // At the very top (the thumb dragged up) the user is heading far back: a bigger page, so
-    // reaching old history takes fewer loads (each one lays the whole list out again).
-    const int page = value == 0 ? 5 * MessageModel::kPageSize : MessageModel::kPageSize;
-    if (m_model->loadOlder(page) > 0) {
-        m_list->doItemsLayout();
-        bar->setValue(bar->maximum() - fromBottom);
+ConversationView::Anchor ConversationView::topAnchor() const {
+    // The first message row at or below the top edge of the viewport, and where it is.
+    const QModelIndex top = m_list->indexAt(QPoint(m_list->viewport()->width() / 2, 1));
+    for (int row = top.isValid() ? top.row() : 0; row < m_model->rowCount(); ++row) {
+        const qint64 rowId = m_model->index(row).data(MessageModel::RowIdRole).toLongLong();
+        if (rowId != 0)
+            return Anchor{rowId, m_list->visualRect(m_model->index(row)).top()};
     }
-    m_loadingOlder = false;
+    return {};
+}
+
+void ConversationView::restoreAnchor(const Anchor &anchor) {
+    QScrollBar *bar = m_list->verticalScrollBar();
+    const int row = anchor.rowId ? m_model->rowOfRowId(anchor.rowId) : -1;
+    if (row < 0)
+        return;
+    bar->setValue(bar->value() + m_list->visualRect(m_model->index(row)).top() - anchor.top);
+}
+
+void ConversationView::onScroll(int value) {
+    if (m_loadingOlder)
+        return;
+    QScrollBar *bar = m_list->verticalScrollBar();
+    const bool older = value <= 300 && m_model->hasOlder();
+    const bool newer = !older && value >= bar->maximum() - 300 && m_model->hasNewer();
+    if (older || newer) {
+        m_loadingOlder = true;
+        // The model is a window: a page at one end drops rows at the other, so the position is
+        // kept by the message at the top of the viewport, not by the distance to an end.
+        const Anchor anchor = topAnchor();
+        // At the very top (the thumb dragged up) the user is heading far back: a bigger page,
+        // so reaching old history takes fewer loads.
+        const int page = value == 0 || value == bar->maximum() ? 5 * MessageModel::kPageSize
+                                                               : MessageModel::kPageSize;
+        if ((older ? m_model->loadOlder(page) : m_model->loadNewer(page)) > 0) {
+            m_list->doItemsLayout();
+            restoreAnchor(anchor);
+        }
+        m_loadingOlder = false;
+    }
     if (isAtBottom())
         maybeMarkRead();
 }

@@ -52,6 +52,12 @@ protected:
 private:
     void onChatChanged(quint64 conversationId);
     void onScroll(int value);
+    struct Anchor {
+        qint64 rowId = 0;
+        int top = 0;
+    };
+    Anchor topAnchor() const;
+    void restoreAnchor(const Anchor &anchor);
     void updateHeader();
     void send(const QString &text);
     void maybeMarkRead();
