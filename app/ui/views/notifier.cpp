@@ -34,7 +34,7 @@ Notifier::Notifier(Session *session, ChatListModel *chats, QWidget *window)
                         emit openChat(0);
                 });
         connect(m_tray, &QSystemTrayIcon::messageClicked, this,
-                [this] { emit openChat(m_lastConversation); });
+                &Notifier::activateLastNotification);
         m_tray->show();
     }
     connect(session, &Session::incoming, this, &Notifier::onIncoming);
@@ -92,10 +92,12 @@ void Notifier::onIncoming(quint64 conversationId, const client::MessageRecord &m
     const bool group = m_chats->isGroup(conversationId);
     const QString body =
         group ? tr("%1: %2").arg(message.senderUsername, message.text) : message.text;
+    const QString heading = title.isEmpty() ? message.senderUsername : title;
     if (m_tray)
-        m_tray->showMessage(title.isEmpty() ? message.senderUsername : title, body.left(200),
-                            QIcon(QStringLiteral(":/icons/tidings.svg")), 5000);
+        m_tray->showMessage(heading, body.left(200), QIcon(QStringLiteral(":/icons/tidings.svg")),
+                            5000);
     QApplication::alert(m_window);
+    emit notified(conversationId, heading, body.left(200));
 }
 
 } // namespace tidings::ui

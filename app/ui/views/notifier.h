@@ -24,9 +24,15 @@ public:
     int shownCount() const { return m_shown; }
     quint64 lastConversation() const { return m_lastConversation; }
     QString toolTip() const;
+    //! The number on the tray badge and window icon (unread messages in unmuted chats).
+    int badgeCount() const { return qMax(0, m_unread); }
+    //! What clicking the last notification does: opens its chat.
+    void activateLastNotification() { emit openChat(m_lastConversation); }
 
 signals:
     void openChat(quint64 conversationId);
+    //! A desktop notification was raised (tests observe notifications through this).
+    void notified(quint64 conversationId, const QString &title, const QString &body);
 
 private:
     void onIncoming(quint64 conversationId, const client::MessageRecord &message);
