@@ -6,10 +6,12 @@
 #include <QCoreApplication>
 #include <QLocale>
 #include <QPainter>
+#include <QProxyStyle>
 #include <QRect>
 #include <QRegularExpression>
 #include <QStyle>
 #include <QStyleFactory>
+#include <QStyleOption>
 
 namespace tidings::ui {
 
@@ -61,7 +63,7 @@ QPalette lightPalette() {
     p.setColor(QPalette::ToolTipBase, Qt::white);
     p.setColor(QPalette::ToolTipText, QColor(0x1b, 0x1e, 0x23));
     p.setColor(QPalette::Link, QColor(0x1f, 0x6f, 0xd0));
-    p.setColor(QPalette::Mid, QColor(0xd5, 0xd9, 0xde));
+    p.setColor(QPalette::Mid, QColor(0xc4, 0xc9, 0xd0)); // field frames
     p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x9a, 0xa0, 0xa6));
     p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x9a, 0xa0, 0xa6));
     return p;
@@ -82,7 +84,7 @@ QPalette darkPalette() {
     p.setColor(QPalette::ToolTipBase, QColor(0x24, 0x29, 0x31));
     p.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe8, 0xeb));
     p.setColor(QPalette::Link, QColor(0x6c, 0xa8, 0xf5));
-    p.setColor(QPalette::Mid, QColor(0x33, 0x39, 0x42));
+    p.setColor(QPalette::Mid, QColor(0x45, 0x4d, 0x58)); // field frames, visible on Base
     p.setColor(QPalette::Light, QColor(0x3a, 0x40, 0x48));
     p.setColor(QPalette::Dark, QColor(0x0b, 0x0d, 0x10));
     p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x6b, 0x72, 0x7a));
@@ -92,11 +94,40 @@ QPalette darkPalette() {
 }
 } // namespace
 
+namespace {
+//! Fusion with field and panel frames drawn in the palette's Mid colour. Fusion derives its
+//! outline from Window darkened by 40 %: on the dark theme that is the colour of Base, so line
+//! edits and list frames vanished (the first-run fields had no visible frames).
+class FramedFusion : public QProxyStyle {
+public:
+    using QProxyStyle::QProxyStyle;
+    void drawPrimitive(PrimitiveElement element, const QStyleOption *option, QPainter *painter,
+                       const QWidget *widget) const override {
+        if (element != PE_FrameLineEdit && element != PE_Frame) {
+            QProxyStyle::drawPrimitive(element, option, painter, widget);
+            return;
+        }
+        const bool focus = element == PE_FrameLineEdit && (option->state & State_HasFocus);
+        const bool enabled = option->state & State_Enabled;
+        QColor color = focus ? option->palette.color(QPalette::Highlight)
+                             : option->palette.color(QPalette::Mid);
+        if (!enabled)
+            color.setAlphaF(0.5);
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing);
+        painter->setPen(QPen(color, 1));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(QRectF(option->rect).adjusted(0.5, 0.5, -0.5, -0.5), 2.5, 2.5);
+        painter->restore();
+    }
+};
+} // namespace
+
 void applyTheme(QApplication *app, Theme theme) {
     QStyle *fusion = QStyleFactory::create(QStringLiteral("Fusion"));
     const QPalette system = fusion ? fusion->standardPalette() : QPalette();
     if (fusion)
-        QApplication::setStyle(fusion);
+        QApplication::setStyle(new FramedFusion(fusion));
     switch (theme) {
     case Theme::Light:
         app->setPalette(lightPalette());
