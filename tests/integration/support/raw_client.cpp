@@ -93,6 +93,22 @@ std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int tim
     return out;
 }
 
+quint64 RawClient::sendRequest(protocol::Frame frame) {
+    if (frame.request_id() == 0)
+        frame.set_request_id(m_nextId++);
+    sendFrame(frame);
+    return frame.request_id();
+}
+
+std::optional<protocol::Frame> RawClient::takeResponse(quint64 requestId) {
+    auto it = m_responses.find(requestId);
+    if (it == m_responses.end())
+        return std::nullopt;
+    auto out = it->second;
+    m_responses.erase(it);
+    return out;
+}
+
 std::vector<protocol::Frame> RawClient::pipeline(std::vector<protocol::Frame> frames,
                                                  int timeoutMs) {
     std::vector<quint64> ids;

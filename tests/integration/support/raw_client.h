@@ -39,6 +39,11 @@ public:
     //! Sends all frames at once (pipelined) and waits for every response, in request order.
     std::vector<protocol::Frame> pipeline(std::vector<protocol::Frame> frames,
                                           int timeoutMs = 30000);
+    //! Sends a request without waiting (concurrency tests); returns its request id.
+    quint64 sendRequest(protocol::Frame frame);
+    bool hasResponse(quint64 requestId) const { return m_responses.count(requestId) > 0; }
+    //! Removes and returns the response to `requestId` if it arrived.
+    std::optional<protocol::Frame> takeResponse(quint64 requestId);
     void sendRaw(const QByteArray &bytes) { m_socket.sendBinaryMessage(bytes); }
     void sendFrame(const protocol::Frame &frame);
 

@@ -1,0 +1,353 @@
+// The key directory against the real server: uploads are verified (binding and signed-prekey
+// signatures, immutable identities, pinned account key), one-time prekeys are handed out exactly
+// once also to concurrent fetchers, SPK-only bundles when none are left, refill pushes, the
+// fetch rate limit, signed device lists (signature, user, version, devices, account key) and
+// revocation.
+#include "support/e2e_keys.h"
+#include "support/pg_fixture.h"
+#include "support/raw_client.h"
+#include "support/server_harness.h"
+
+#include "protocol/limits.h"
+
+#include <QSet>
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::test;
+using F = protocol::Frame;
+
+class TestKeys : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ServerHarness> m_server;
+    int m_n = 0;
+
+    std::unique_ptr<RawClient> user(const char *base) {
+        return RawClient::registered(m_server->url(), QStringLiteral("%1%2").arg(base).arg(++m_n));
+    }
+    std::unique_ptr<RawClient> secondDevice(const RawClient &first, const QString &name) {
+        auto c = std::make_unique<RawClient>(m_server->url());
+        if (!c->connectNow())
+            return nullptr;
+        auto r = c->login(name, "password1");
+        if (!r || !r->has_login_response())
+            return nullptr;
+        Q_UNUSED(first);
+        return c;
+    }
+    QString sql(const QString &q) { return m_pg.query(m_server->conninfo(), q).value(0); }
+    static wire::ErrorCode code(const std::optional<F> &f) {
+        return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
+    }
+    static F fetch(quint64 user, QList<quint64> devices = {}) {
+        F f;
+        f.mutable_fetch_bundles_request()->set_user_id(user);
+        for (quint64 d : devices)
+            f.mutable_fetch_bundles_request()->add_device_ids(d);
+        return f;
+    }
+    static F listOf(quint64 user) {
+        F f;
+        f.mutable_device_list_request()->set_user_id(user);
+        return f;
+    }
+
+private slots:
+    void initTestCase() {
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        m_server = std::make_unique<ServerHarness>(m_pg);
+        QVERIFY(m_server->start());
+    }
+    void cleanupTestCase() { m_server.reset(); }
+
+    void uploadIsVerified() {
+        auto alice = user("alice");
+        QVERIFY(alice);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice dev(alice->userId, alice->deviceId);
+
+        // A binding for another device id: not this connection's device.
+        TestDevice other(alice->userId, alice->deviceId + 1000);
+        QCOMPARE(code(alice->request(other.upload(aik.publicKey, 5))), wire::ERROR_BAD_FRAME);
+        // A signed prekey whose signature does not verify under the DSK.
+        F bad = dev.upload(aik.publicKey, 5);
+        auto *sig = bad.mutable_upload_keys_request()->mutable_signed_prekey()->mutable_signature();
+        (*sig)[0] = char((*sig)[0] ^ 1);
+        QCOMPARE(code(alice->request(bad)), wire::ERROR_BAD_FRAME);
+        // The first upload needs a signed prekey.
+        QCOMPARE(code(alice->request(dev.upload(aik.publicKey, 5, false))), wire::ERROR_BAD_FRAME);
+        QCOMPARE(sql("SELECT count(*) FROM device_keys"), QString("0"));
+
+        const F first = dev.upload(aik.publicKey, 30);
+        auto ok = alice->request(first);
+        QVERIFY(ok && ok->has_keys_response());
+        QCOMPARE(ok->keys_response().one_time_prekeys(), 30u);
+        QVERIFY(!ok->keys_response().refill());
+        // An identical re-upload without SPK or new keys is fine.
+        ok = alice->request(dev.upload(aik.publicKey, 0, false));
+        QVERIFY(ok && ok->has_keys_response());
+        QCOMPARE(ok->keys_response().one_time_prekeys(), 30u);
+        // Known key ids are ignored (the stored public keys stay).
+        F dup = dev.upload(aik.publicKey, 0, false);
+        for (int i = 0; i < 5; ++i) {
+            auto *k = dup.mutable_upload_keys_request()->add_one_time_prekeys();
+            k->set_key_id(first.upload_keys_request().one_time_prekeys(i).key_id());
+            k->set_public_key(crypto::X25519KeyPair::generate().publicKey.toStdString());
+        }
+        ok = alice->request(dup);
+        QVERIFY(ok && ok->has_keys_response());
+        QCOMPARE(ok->keys_response().one_time_prekeys(), 30u);
+
+        // Another identity for the same device: refused, the stored one stays.
+        TestDevice changed(alice->userId, alice->deviceId);
+        QCOMPARE(code(alice->request(changed.upload(aik.publicKey, 1))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        // Another account key than the pinned one (from a second device of alice).
+        auto a2 = secondDevice(*alice, QStringLiteral("alice%1").arg(m_n));
+        QVERIFY(a2);
+        TestDevice dev2(a2->userId, a2->deviceId);
+        const auto foreign = crypto::Ed25519KeyPair::generate();
+        QCOMPARE(code(a2->request(dev2.upload(foreign.publicKey, 1))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        ok = a2->request(dev2.upload(aik.publicKey, 1));
+        QVERIFY(ok && ok->has_keys_response());
+
+        // At most 200 stored per device.
+        ok = alice->request(dev.upload(aik.publicKey, 100, false));
+        QCOMPARE(ok->keys_response().one_time_prekeys(), 130u);
+        ok = alice->request(dev.upload(aik.publicKey, 100, false));
+        QCOMPARE(ok->keys_response().one_time_prekeys(), quint32(limits::kMaxStoredOneTimePrekeys));
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM one_time_prekeys WHERE device_id = %1")
+                         .arg(alice->deviceId)),
+                 QString("200"));
+    }
+
+    void prekeysHandedOutOnceUnderConcurrency() {
+        auto bob = user("bob");
+        QVERIFY(bob);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice dev(bob->userId, bob->deviceId);
+        QVERIFY(bob->request(dev.upload(aik.publicKey, 60))->has_keys_response());
+        QVERIFY(bob->request(publishList(aik, bob->userId, 1, {dev.identity()}))->has_ok());
+
+        // 6 fetchers on their own connections, 8 fetches each, all in flight at once.
+        std::vector<std::unique_ptr<RawClient>> fetchers;
+        std::vector<std::vector<quint64>> ids(6);
+        for (int i = 0; i < 6; ++i) {
+            fetchers.push_back(user("fetcher"));
+            QVERIFY(fetchers.back());
+        }
+        for (int round = 0; round < 8; ++round)
+            for (int i = 0; i < 6; ++i)
+                ids[std::size_t(i)].push_back(
+                    fetchers[std::size_t(i)]->sendRequest(fetch(bob->userId)));
+        QVERIFY(waitFor(
+            [&] {
+                for (int i = 0; i < 6; ++i)
+                    for (quint64 id : ids[std::size_t(i)])
+                        if (!fetchers[std::size_t(i)]->hasResponse(id))
+                            return false;
+                return true;
+            },
+            20000));
+        QSet<quint32> seen;
+        for (int i = 0; i < 6; ++i)
+            for (quint64 id : ids[std::size_t(i)]) {
+                auto r = fetchers[std::size_t(i)]->takeResponse(id);
+                QVERIFY2(r && r->has_bundles_response(), r ? r->DebugString().c_str() : "none");
+                QCOMPARE(r->bundles_response().bundles_size(), 1);
+                const auto &b = r->bundles_response().bundles(0);
+                QVERIFY(b.has_one_time_prekey());
+                QVERIFY2(!seen.contains(b.one_time_prekey().key_id()), "a key handed out twice");
+                seen.insert(b.one_time_prekey().key_id());
+                // What the server hands out verifies as a real bundle under bob's AIK.
+                QVERIFY(crypto::verifyBundle(bundleFromWire(b), aik.publicKey));
+                QCOMPARE(r->bundles_response().device_list().account_key(),
+                         aik.publicKey.toStdString());
+            }
+        QCOMPARE(seen.size(), 48);
+
+        // The last 12, then SPK-only bundles.
+        auto c = user("carol");
+        for (int i = 0; i < 12; ++i) {
+            auto r = c->request(fetch(bob->userId));
+            QVERIFY(r && r->has_bundles_response());
+            QVERIFY(r->bundles_response().bundles(0).has_one_time_prekey());
+            QVERIFY(!seen.contains(r->bundles_response().bundles(0).one_time_prekey().key_id()));
+            seen.insert(r->bundles_response().bundles(0).one_time_prekey().key_id());
+        }
+        QCOMPARE(seen.size(), 60);
+        auto empty = c->request(fetch(bob->userId));
+        QVERIFY(empty && empty->has_bundles_response());
+        QCOMPARE(empty->bundles_response().bundles_size(), 1);
+        QVERIFY(!empty->bundles_response().bundles(0).has_one_time_prekey());
+        QVERIFY(empty->bundles_response().bundles(0).has_signed_prekey());
+        QVERIFY(crypto::verifyBundle(bundleFromWire(empty->bundles_response().bundles(0)),
+                                     aik.publicKey));
+    }
+
+    void refillPushBelowThreshold() {
+        auto bob = user("bob");
+        auto carol = user("carol");
+        QVERIFY(bob && carol);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice dev(bob->userId, bob->deviceId);
+        QVERIFY(bob->request(dev.upload(aik.publicKey, 25))->has_keys_response());
+        QVERIFY(bob->request(publishList(aik, bob->userId, 1, {dev.identity()}))->has_ok());
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(carol->request(fetch(bob->userId))->has_bundles_response());
+        QVERIFY(!bob->waitPush(F::kKeysResponse, 300)); // 20 left: not below
+        QVERIFY(carol->request(fetch(bob->userId))->has_bundles_response());
+        auto push = bob->waitPush(F::kKeysResponse);
+        QVERIFY(push);
+        QCOMPARE(push->request_id(), 0u);
+        QVERIFY(push->keys_response().refill());
+        QCOMPARE(push->keys_response().one_time_prekeys(), 19u);
+        // The refill brings it back up.
+        auto r = bob->request(dev.upload(aik.publicKey, 50, false));
+        QCOMPARE(r->keys_response().one_time_prekeys(), 69u);
+        QVERIFY(!r->keys_response().refill());
+    }
+
+    void fetchRateLimitAndErrors() {
+        auto bob = user("bob");
+        auto dave = user("dave");
+        QVERIFY(bob && dave);
+        // No keys, unknown user.
+        QCOMPARE(code(dave->request(fetch(bob->userId))), wire::ERROR_NO_KEYS);
+        QCOMPARE(code(dave->request(fetch(9'999'999))), wire::ERROR_NO_SUCH_USER);
+        QCOMPARE(code(dave->request(listOf(9'999'999))), wire::ERROR_NO_SUCH_USER);
+        auto none = dave->request(listOf(bob->userId));
+        QVERIFY(none && none->has_device_list_response());
+        QVERIFY(none->device_list_response().signed_list().empty());
+
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice dev(bob->userId, bob->deviceId);
+        QVERIFY(bob->request(dev.upload(aik.publicKey, 10))->has_keys_response());
+        QVERIFY(bob->request(publishList(aik, bob->userId, 1, {dev.identity()}))->has_ok());
+        // The two above counted as well.
+        std::vector<F> frames(std::size_t(limits::kMaxBundleFetchesPerMinute - 2),
+                              fetch(bob->userId));
+        auto answers = dave->pipeline(frames, 60000);
+        QCOMPARE(int(answers.size()), int(frames.size()));
+        for (const auto &a : answers)
+            QVERIFY2(a.has_bundles_response(), a.DebugString().c_str());
+        auto limited = dave->request(fetch(bob->userId));
+        QCOMPARE(code(limited), wire::ERROR_RATE_LIMITED);
+        QVERIFY(limited->error().retry_after_ms() > 0);
+        QVERIFY(limited->error().retry_after_ms() <= 60000);
+        // Per requesting device: someone else is not limited.
+        QVERIFY(bob->request(fetch(bob->userId))->has_bundles_response());
+        m_server->shiftClock(61'000);
+        QVERIFY(dave->request(fetch(bob->userId))->has_bundles_response());
+    }
+
+    void deviceListsAreVerified() {
+        auto c1 = user("carol");
+        QVERIFY(c1);
+        const QString name = QStringLiteral("carol%1").arg(m_n);
+        auto c2 = secondDevice(*c1, name);
+        auto bob = user("bob");
+        QVERIFY(c2 && bob);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice d1(c1->userId, c1->deviceId);
+        QVERIFY(c1->request(d1.upload(aik.publicKey, 5))->has_keys_response());
+
+        F v1 = publishList(aik, c1->userId, 1, {d1.identity()});
+        // A flipped signature bit.
+        F tampered = v1;
+        auto *blob = tampered.mutable_publish_device_list_request()->mutable_signed_list();
+        blob->back() = char(blob->back() ^ 1);
+        QCOMPARE(code(c1->request(tampered)), wire::ERROR_BAD_FRAME);
+        // A list of another user (validly signed).
+        QCOMPARE(code(c1->request(publishList(aik, bob->userId, 1, {d1.identity()}))),
+                 wire::ERROR_FORBIDDEN);
+        // Signed by another account key than the pinned one.
+        const auto foreign = crypto::Ed25519KeyPair::generate();
+        QCOMPARE(code(c1->request(publishList(foreign, c1->userId, 1, {d1.identity()}))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        QVERIFY(c1->request(v1)->has_ok());
+        auto got = bob->request(listOf(c1->userId));
+        QVERIFY(got && got->has_device_list_response());
+        QCOMPARE(got->device_list_response().signed_list(),
+                 v1.publish_device_list_request().signed_list());
+        QCOMPARE(got->device_list_response().account_key(), aik.publicKey.toStdString());
+        // Same version again, or older: stale.
+        QCOMPARE(code(c1->request(v1)), wire::ERROR_FORBIDDEN);
+        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 0, {d1.identity()}))),
+                 wire::ERROR_FORBIDDEN);
+
+        // c2 has published no keys yet; bob's device is not carol's.
+        TestDevice d2(c2->userId, c2->deviceId);
+        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), d2.identity()}))),
+                 wire::ERROR_BAD_FRAME);
+        TestDevice bobDev(bob->userId, bob->deviceId);
+        QVERIFY(bob->request(bobDev.upload(crypto::Ed25519KeyPair::generate().publicKey, 1))
+                    ->has_keys_response());
+        auto ghost = bobDev.identity();
+        ghost.userId = c1->userId;
+        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), ghost}))),
+                 wire::ERROR_BAD_FRAME);
+        // Listed keys that differ from the uploaded ones.
+        QVERIFY(c2->request(d2.upload(aik.publicKey, 5))->has_keys_response());
+        auto wrong = d2.identity();
+        wrong.dik = crypto::X25519KeyPair::generate().publicKey;
+        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), wrong}))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+
+        QVERIFY(
+            c2->request(publishList(aik, c1->userId, 2, {d1.identity(), d2.identity()}))->has_ok());
+        auto both = bob->request(fetch(c1->userId));
+        QVERIFY(both && both->has_bundles_response());
+        QCOMPARE(both->bundles_response().bundles_size(), 2);
+
+        // Revoking c2: its prekeys go, it is no longer current, a list naming it is refused.
+        F revoke;
+        revoke.mutable_revoke_device_request()->set_device_id(c2->deviceId);
+        QVERIFY(c1->request(revoke)->has_ok());
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM one_time_prekeys WHERE device_id = %1")
+                         .arg(c2->deviceId)),
+                 QString("0"));
+        auto one = bob->request(fetch(c1->userId));
+        QVERIFY(one && one->has_bundles_response());
+        QCOMPARE(one->bundles_response().bundles_size(), 1);
+        QCOMPARE(one->bundles_response().bundles(0).device_id(), c1->deviceId);
+        QCOMPARE(code(bob->request(fetch(c1->userId, {c2->deviceId}))), wire::ERROR_NO_KEYS);
+        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 3, {d1.identity(), d2.identity()}))),
+                 wire::ERROR_BAD_FRAME);
+        QVERIFY(c1->request(publishList(aik, c1->userId, 3, {d1.identity()}))->has_ok());
+    }
+
+    void linkRelayBetweenOwnDevices() {
+        auto a1 = user("erin");
+        QVERIFY(a1);
+        const QString name = QStringLiteral("erin%1").arg(m_n);
+        auto a2 = secondDevice(*a1, name);
+        auto other = user("frank");
+        QVERIFY(a2 && other);
+        F relay;
+        relay.mutable_link_relay_request()->set_device_id(a2->deviceId);
+        relay.mutable_link_relay_request()->set_blob("link-blob");
+        QVERIFY(a1->request(relay)->has_ok());
+        auto push = a2->waitPush(F::kLinkRelayPush);
+        QVERIFY(push);
+        QCOMPARE(push->link_relay_push().from_device_id(), a1->deviceId);
+        QCOMPARE(push->link_relay_push().blob(), std::string("link-blob"));
+        // Another user's device (online): no such device of yours.
+        QCOMPARE(code(other->request(relay)), wire::ERROR_NO_SUCH_DEVICE);
+        QVERIFY(!a2->waitPush(F::kLinkRelayPush, 200));
+        // Offline.
+        const quint64 a2Device = a2->deviceId;
+        a2->close();
+        QVERIFY(a2->waitDisconnected());
+        QVERIFY(waitFor([&] {
+            relay.mutable_link_relay_request()->set_device_id(a2Device);
+            return code(a1->request(relay)) == wire::ERROR_NO_SUCH_DEVICE;
+        }));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKeys)
+#include "test_keys.moc"
