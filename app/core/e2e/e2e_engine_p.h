@@ -81,12 +81,15 @@ struct E2eEngine::Impl {
         crypto::RatchetSession state;
         QByteArray pending;
         QByteArray inbound;
+        QByteArray sealed; //!< the stored blob, for decrypt()'s compare-and-swap commit
     };
     //! Highest rank (active) first.
     Result<std::vector<SessionRow>> sessions(DeviceAddress a) const;
     //! Insert or update; makeActive gives it the highest rank; keeps at most 5 per device.
     Status saveSession(DeviceAddress a, const QByteArray &sid, const crypto::RatchetSession &s,
                        const QByteArray &pending, const QByteArray &inbound, bool makeActive) const;
+    //! The stored (sealed) column value, empty when the row does not exist.
+    Result<QByteArray> storedSession(DeviceAddress a, const QByteArray &sid) const;
     //! Encrypts with the active session and stores it (the caller's transaction).
     Result<wire::Envelope> encryptFor(DeviceAddress a, const crypto::SecretBytes &plaintext) const;
 };

@@ -206,8 +206,9 @@ Result<std::vector<E2eEngine::Impl::SessionRow>> E2eEngine::Impl::sessions(Devic
         SessionRow row;
         row.sid = q->value(0).toByteArray();
         row.rank = q->value(1).toLongLong();
-        auto blob = store.unseal("e2e_sessions", u64Key(a.userId, a.deviceId) + row.sid,
-                                 q->value(2).toByteArray());
+        row.sealed = q->value(2).toByteArray();
+        auto blob =
+            store.unseal("e2e_sessions", u64Key(a.userId, a.deviceId) + row.sid, row.sealed);
         if (!blob)
             return storageError(QStringLiteral("session state does not open"));
         auto state = RatchetSession::deserialize(*blob);
@@ -219,6 +220,15 @@ Result<std::vector<E2eEngine::Impl::SessionRow>> E2eEngine::Impl::sessions(Devic
         out.push_back(std::move(row));
     }
     return out;
+}
+
+Result<QByteArray> E2eEngine::Impl::storedSession(DeviceAddress a, const QByteArray &sid) const {
+    auto q = store.exec(QStringLiteral("SELECT state FROM e2e_sessions WHERE user_id = ? AND "
+                                       "device_id = ? AND sid = ?"),
+                        {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId), sid});
+    if (!q)
+        return q.error();
+    return q->next() ? q->value(0).toByteArray() : QByteArray();
 }
 
 Status E2eEngine::Impl::saveSession(DeviceAddress a, const QByteArray &sid, const RatchetSession &s,

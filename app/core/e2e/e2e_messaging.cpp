@@ -187,12 +187,15 @@ struct PendingWrites {
         RatchetSession state;
         QByteArray pending;
         QByteArray inbound;
+        QByteArray expected; //!< stored blob at decrypt time (empty: a new row)
     };
     std::optional<Session> session;
     std::optional<PreKeyStore> prekeys;
+    QByteArray expectedPrekeys;
     struct Receiver {
         QByteArray distId;
         SenderKeyReceiver state;
+        QByteArray expected;
     };
     std::vector<Receiver> receivers;
 };
@@ -242,6 +245,10 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
             for (const auto &row : *rows)
                 known = known || row.inbound == tag;
             if (!known) {
+                auto stored = d->store.ownValue(QStringLiteral("prekeys"));
+                if (!stored)
+                    return stored.error();
+                writes->expectedPrekeys = *stored;
                 auto pk = d->loadPrekeys();
                 if (!pk)
                     return pk.error();
@@ -249,8 +256,8 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                 if (!in)
                     return undecryptable(in.error(), QStringLiteral("prekey message"));
                 plaintext = std::move(in->plaintext);
-                writes->session =
-                    PendingWrites::Session{randomPublicBytes(16), std::move(in->session), {}, tag};
+                writes->session = PendingWrites::Session{
+                    randomPublicBytes(16), std::move(in->session), {}, tag, {}};
                 writes->prekeys = std::move(*pk);
                 done = true;
             }
@@ -267,8 +274,8 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                 }
                 plaintext = std::move(dec->plaintext);
                 // A reply decrypted: the peer has our first message, stop repeating X3DH.
-                writes->session =
-                    PendingWrites::Session{row.sid, std::move(dec->state), {}, row.inbound};
+                writes->session = PendingWrites::Session{
+                    row.sid, std::move(dec->state), {}, row.inbound, row.sealed};
                 done = true;
                 break;
             }
@@ -304,7 +311,7 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                 auto rx = SenderKeyReceiver::fromDistribution(*dist);
                 if (!rx)
                     return undecryptable(rx.error(), QStringLiteral("sender key distribution"));
-                writes->receivers.push_back({dist->distId, std::move(*rx)});
+                writes->receivers.push_back({dist->distId, std::move(*rx), {}});
             }
         }
         out.pairwise = std::move(*body);
@@ -316,6 +323,7 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
         if (!distId)
             return undecryptable(distId.error(), QStringLiteral("group message"));
         std::optional<SenderKeyReceiver> rx;
+        QByteArray rxSealed;
         PendingWrites::Receiver *fresh = nullptr;
         for (auto &r : writes->receivers)
             if (r.distId == *distId)
@@ -333,9 +341,9 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                                  QStringLiteral("no sender key of %1:%2 for this message")
                                      .arg(from.userId)
                                      .arg(from.deviceId));
-            auto blob =
-                d->store.unseal("e2e_group_in", u64Key(from.userId, from.deviceId) + *distId,
-                                q->value(0).toByteArray());
+            rxSealed = q->value(0).toByteArray();
+            auto blob = d->store.unseal("e2e_group_in",
+                                        u64Key(from.userId, from.deviceId) + *distId, rxSealed);
             if (!blob)
                 return storageError(QStringLiteral("sender key state does not open"));
             auto state = SenderKeyReceiver::deserialize(*blob);
@@ -354,13 +362,42 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
         if (fresh)
             fresh->state = std::move(dec->state);
         else
-            writes->receivers.push_back({*distId, std::move(dec->state)});
+            writes->receivers.push_back({*distId, std::move(dec->state), rxSealed});
         out.group = std::move(*body);
     }
 
     Impl *impl = d.get();
     const quint64 groupId = message.conversation_id();
     out.commit = [impl, writes, from, groupId]() -> Status {
+        // Compare-and-swap: if another decrypt of this state was committed in between, writing
+        // this snapshot would roll the state back (re-opening used keys). Refuse instead; the
+        // caller decrypts the message again.
+        const Error stale = makeError(CryptoError::Replay,
+                                      QStringLiteral("state changed since decrypt: decrypt again"));
+        if (writes->prekeys) {
+            auto now = impl->store.ownValue(QStringLiteral("prekeys"));
+            if (!now)
+                return now.error();
+            if (*now != writes->expectedPrekeys)
+                return stale;
+        }
+        if (writes->session) {
+            auto now = impl->storedSession(from, writes->session->sid);
+            if (!now)
+                return now.error();
+            if (*now != writes->session->expected)
+                return stale;
+        }
+        for (const auto &r : writes->receivers) {
+            auto q = impl->store.exec(
+                QStringLiteral("SELECT state FROM e2e_group_in WHERE "
+                               "user_id = ? AND device_id = ? AND dist_id = ?"),
+                {QVariant::fromValue(from.userId), QVariant::fromValue(from.deviceId), r.distId});
+            if (!q)
+                return q.error();
+            if ((q->next() ? q->value(0).toByteArray() : QByteArray()) != r.expected)
+                return stale;
+        }
         if (writes->prekeys)
             if (auto s = impl->savePrekeys(*writes->prekeys); !s)
                 return s;

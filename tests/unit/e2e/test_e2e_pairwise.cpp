@@ -176,6 +176,30 @@ private slots:
         QCOMPARE(receive(p.alice, r, false), QStringLiteral("reply"));
         QCOMPARE(receive(p.alice, r, true), QStringLiteral("reply"));
         QVERIFY(receive(p.alice, r).startsWith(QStringLiteral("ERR")));
+        // Two decrypts of one state, both committed: the second would roll the first back.
+        const auto r2 = sendText(p.bob, p.alice, QStringLiteral("r2"));
+        const auto r3 = sendText(p.bob, p.alice, QStringLiteral("r3"));
+        auto d2 = p.alice->decrypt(r2, 1, 1);
+        auto d3 = p.alice->decrypt(r3, 1, 1);
+        QVERIFY(d2 && d3);
+        QVERIFY(d3->commit());
+        QVERIFY(!d2->commit());
+        QVERIFY(!d3->commit()); // and a commit runs once
+        QCOMPARE(receive(p.alice, r2), QStringLiteral("r2"));
+        QVERIFY(receive(p.alice, r3).startsWith(QStringLiteral("ERR")));
+        // The same for two first messages racing on the prekey store.
+        Device carol(3, 1);
+        setUpFirstDevice(p.server, carol);
+        introduce(p.server, carol, p.alice);
+        introduce(p.server, p.bob, p.alice);
+        const auto c1 = sendText(carol, p.alice, QStringLiteral("c1"));
+        must(p.alice->acceptDeviceList(p.server.list(3)), "list");
+        auto dc = p.alice->decrypt(c1, 1, 1);
+        auto db = p.alice->decrypt(sendText(p.bob, p.alice, QStringLiteral("b1")), 1, 1);
+        QVERIFY(dc && db);
+        QVERIFY(db->commit());
+        QVERIFY(!dc->commit());
+        QCOMPARE(receive(p.alice, c1), QStringLiteral("c1"));
     }
 
     void crashAfterEncryptNeverReusesKey() {
