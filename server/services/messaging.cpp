@@ -499,8 +499,10 @@ void MessagingService::history(Session *session, quint64 requestId,
         db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns + e2eColumns(5) +
                              " FROM messages m" + kMessageJoins +
                              "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 "
-                             // Envelope-only sends to other devices are not this device's.
+                             // Envelope-only sends to other devices are not this device's
+                             // (its own sends it sees, for their seq and client id).
                              " AND (octet_length(m.payload) > 0 OR m.event_kind IS NOT NULL "
+                             "  OR m.sender_device_id = $5 "
                              "  OR EXISTS (SELECT 1 FROM envelopes e WHERE "
                              "  e.conversation_id = m.conversation_id AND e.seq = m.seq AND "
                              "  e.created_at = m.created_at AND e.device_id = $5)) "
