@@ -263,6 +263,12 @@ Result<DeviceListUpdate> E2eEngine::acceptDeviceList(const wire::DeviceListRespo
         if (!clear)
             return clear.error();
         for (const DeviceEntry &e : list->devices) {
+            // Same device id, other keys (a reinstall): everything tied to the old keys goes,
+            // and the device gets the current sender keys again.
+            const auto known = d->identity(DeviceAddress{user, e.deviceId}, false);
+            if (known && (known->dsk != e.dsk || known->dik != e.dik))
+                if (auto s = d->forgetDevice(DeviceAddress{user, e.deviceId}); !s)
+                    return s;
             auto ins = d->store.exec(
                 QStringLiteral(
                     "INSERT INTO e2e_devices (user_id, device_id, dsk, dik, listed) "

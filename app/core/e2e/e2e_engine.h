@@ -120,8 +120,12 @@ public:
     //! envelope carrying it. Remembers who got which dist_id. Own transaction.
     Result<GroupSend> encryptGroup(quint64 groupId, const QList<DeviceAddress> &memberDevices,
                                    const wire::E2eBody &body);
-    //! After a member was removed or left (persisted).
+    //! After a member was removed or left (persisted). encryptGroup() also rotates by itself
+    //! when a device that holds the current key is missing from memberDevices.
     Status markRotationNeeded(quint64 groupId);
+    //! The next encryptGroup() sends `device` the current distribution again (it asked for a
+    //! resend of a group message it could not decrypt, e.g. the distribution was lost).
+    Status resendDistribution(quint64 groupId, DeviceAddress device);
 
     // --- receiving ----------------------------------------------------------------------------
     struct Decrypted {

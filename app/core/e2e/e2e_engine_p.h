@@ -72,6 +72,8 @@ struct E2eEngine::Impl {
     Status pinOwnAik() const;
     std::optional<crypto::DeviceIdentity> identity(DeviceAddress a, bool listedOnly) const;
     Status rememberIdentity(const crypto::DeviceIdentity &id) const;
+    //! Drops sessions, sender-key states and distribution marks of one device.
+    Status forgetDevice(DeviceAddress a) const;
     //! A verified peer whose AIK changed and the change is not acknowledged.
     bool sendingBlocked(quint64 user) const;
 

@@ -189,6 +189,17 @@ Status E2eEngine::Impl::rememberIdentity(const DeviceIdentity &id) const {
     return {};
 }
 
+Status E2eEngine::Impl::forgetDevice(DeviceAddress a) const {
+    for (const char *table : {"e2e_sessions", "e2e_group_in", "e2e_group_sent"}) {
+        auto q = store.exec(QStringLiteral("DELETE FROM %1 WHERE user_id = ? AND device_id = ?")
+                                .arg(QLatin1String(table)),
+                            {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId)});
+        if (!q)
+            return q.error();
+    }
+    return {};
+}
+
 bool E2eEngine::Impl::sendingBlocked(quint64 user) const {
     auto p = peer(user);
     return p && p->exists && p->changed && !p->verifiedAik.isEmpty();

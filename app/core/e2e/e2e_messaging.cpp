@@ -74,6 +74,18 @@ Status E2eEngine::markRotationNeeded(quint64 groupId) {
     return {};
 }
 
+Status E2eEngine::resendDistribution(quint64 groupId, DeviceAddress device) {
+    if (auto s = d->requireOpen(); !s)
+        return s;
+    auto q = d->store.exec(QStringLiteral("DELETE FROM e2e_group_sent WHERE group_id = ? AND "
+                                          "user_id = ? AND device_id = ?"),
+                           {QVariant::fromValue(groupId), QVariant::fromValue(device.userId),
+                            QVariant::fromValue(device.deviceId)});
+    if (!q)
+        return q.error();
+    return {};
+}
+
 Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
                                           const QList<DeviceAddress> &memberDevices,
                                           const wire::E2eBody &body) {

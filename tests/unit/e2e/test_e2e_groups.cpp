@@ -122,6 +122,19 @@ private slots:
         QCOMPARE(read(*b, *a, s2), QStringLiteral("d joined"));
     }
 
+    void lostDistributionResent() {
+        const auto s1 = send(*a, {a.get(), b.get(), c.get()}, QStringLiteral("one"));
+        QCOMPARE(read(*b, *a, s1), QStringLiteral("one"));
+        QVERIFY(read(*c, *a, s1, false).startsWith(QStringLiteral("ERR"))); // c lost it
+        must((*a)->resendDistribution(kGroup, c->addr), "resend");
+        const auto s2 = send(*a, {a.get(), b.get(), c.get()}, QStringLiteral("two"));
+        QCOMPARE(s2.distributions.size(), 1);
+        QVERIFY(!envelopeFor(s2, *c).isEmpty());
+        QCOMPARE(read(*c, *a, s2), QStringLiteral("two"));
+        QCOMPARE(read(*b, *a, s2), QStringLiteral("two"));
+        QVERIFY(s2.payload.mid(1, 16) == s1.payload.mid(1, 16)); // no rotation needed
+    }
+
     void forgedSenderRejected() {
         const auto fromA = send(*a, {a.get(), b.get(), c.get()}, QStringLiteral("real a"));
         const auto fromC = send(*c, {a.get(), b.get(), c.get()}, QStringLiteral("real c"));
