@@ -1,5 +1,7 @@
 #include "cli/cli_app.h"
 
+#include "core/store/master_key.h"
+
 #include <QDir>
 #include <QFile>
 
@@ -34,13 +36,20 @@ Result<std::unique_ptr<Profile>> Profile::open(const QString &dir) {
                                        QFileDevice::ExeOwner);
     }
     std::unique_ptr<Profile> p(new Profile);
-    auto store = client::LocalStore::open(d.filePath(QStringLiteral("client.sqlite")));
+    // The master key sealing the cache and the end-to-end keys lives beside them in the 0600
+    // secrets file: the CLI has no keychain; the profile directory is its trust boundary.
+    p->m_secrets = std::make_unique<client::FileSecretStore>(d.filePath(QStringLiteral("secrets")));
+    auto key = client::loadOrCreateMasterKey(*p->m_secrets);
+    if (!key)
+        return key.error();
+    auto store = client::LocalStore::open(d.filePath(QStringLiteral("client.sqlite")), *key);
     if (!store)
         return store.error();
     p->m_store = std::move(*store);
-    p->m_secrets = std::make_unique<client::FileSecretStore>(d.filePath(QStringLiteral("secrets")));
     p->m_client = std::make_unique<client::Client>(p->m_store.get(), p->m_secrets.get(),
                                                    clientOptionsFromEnvironment());
+    if (auto s = p->m_client->enableEncryption(std::move(*key)); !s)
+        return s.error();
     return p;
 }
 

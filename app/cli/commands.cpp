@@ -43,8 +43,13 @@ QString usageText() {
         "  group rename GROUP NAME\n"
         "  group info GROUP\n"
         "  readers GROUP|USERNAME SEQ\n"
-        "  devices\n"
+        "  devices                      (with each device's key fingerprint)\n"
         "  devices revoke DEVICE\n"
+        "  safety-number USER           (60 digits and the QR payload, base64)\n"
+        "  verify USER [--unset|--acknowledge]\n"
+        "  link-code                    (on a linked device: a code for a new device)\n"
+        "  link CODE                    (on a new device, after login)\n"
+        "  profile [--name NAME]        (my display name)\n"
         "  presence USER... [--follow-ms MS]\n"
         "  privacy [last-seen everyone|contacts|nobody]\n"
         "  typing USERNAME|--group GROUP [--stop]\n"
@@ -307,6 +312,8 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
     };
     if (auto social = makeSocialCommand(args, profile, global); !social || *social)
         return social;
+    if (auto e2e = makeE2eCommand(args, profile, global); !e2e || *e2e)
+        return e2e;
     if (name == u"register" || name == u"login") {
         auto p = parseArgs(args, {});
         if (!p)

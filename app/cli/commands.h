@@ -180,5 +180,8 @@ private:
 //! nullptr when `args[0]` is none of them.
 Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Profile *profile,
                                                    const GlobalOptions &global);
+//! safety-number, verify, link-code, link and profile; nullptr for other names.
+Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile *profile,
+                                                const GlobalOptions &global);
 
 } // namespace tidings::cli

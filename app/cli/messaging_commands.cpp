@@ -28,7 +28,13 @@ JsonLine messageLine(const client::MessageRecord &m, const client::ConversationR
         line.addNull("seq");
     else
         line.add("seq", m.seq);
-    line.add("text", m.text).add("sent_at", m.sentAtMs);
+    if (m.undecryptable) {
+        // Never dropped silently: the line says what happened (a resend was asked for).
+        line.addNull("text").add("undecryptable", true);
+    } else {
+        line.add("text", m.text);
+    }
+    line.add("sent_at", m.sentAtMs);
     return line;
 }
 

@@ -326,6 +326,7 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
                             .add("last_seen_ms", d.lastSeenMs)
                             .add("current", d.current)
                             .add("online", d.online)
+                            .addOrNull("fingerprint", d.fingerprint)
                             .print();
                     }
                     c.done();

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "core/store/local_store.h"
+#include "core/store/master_key.h"
 #include "core/store/secret_store.h"
 #include "core/store/view_store.h"
 #include "ui_logging.h"
@@ -23,17 +24,24 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
     std::unique_ptr<Session> s(new Session);
     s->m_dir = d.absolutePath();
     const QString path = d.filePath(QStringLiteral("client.sqlite"));
-    auto store = client::LocalStore::open(path);
+    // The cache and the end-to-end keys are sealed with the master key from the keychain (or the
+    // passphrase store when no keyring answers).
+    auto key = client::loadOrCreateMasterKey(*secrets);
+    if (!key)
+        return key.error();
+    auto store = client::LocalStore::open(path, *key);
     if (!store)
         return store.error();
     s->m_store = std::move(*store);
     const auto account = s->m_store->account();
-    auto view = client::ViewStore::open(path, account ? account->userId : 0);
+    auto view = client::ViewStore::open(path, account ? account->userId : 0, *key);
     if (!view)
         return view.error();
     s->m_view = std::move(*view);
     s->m_secrets = std::move(secrets);
     s->m_client = std::make_unique<client::Client>(s->m_store.get(), s->m_secrets.get(), options);
+    if (auto e2e = s->m_client->enableEncryption(std::move(*key)); !e2e)
+        return e2e.error();
     s->wire();
     return s;
 }

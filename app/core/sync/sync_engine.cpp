@@ -392,6 +392,13 @@ void SyncEngine::applyReceipt(const wire::ReceiptPush &r) {
         emit storageFailed(effect.error());
         return;
     }
+    // Message info ("read by bob at 14:02"): live pushes say when the cursors moved.
+    if (r.server_time_ms() != 0 && r.user_id() != 0 && r.user_id() != m_me.userId) {
+        if (auto s = m_store->recordReceiptTime(r.conversation_id(), r.user_id(), r.delivered_seq(),
+                                                r.read_seq(), r.server_time_ms());
+            !s)
+            emit storageFailed(s.error());
+    }
     if (effect->myReadChanged)
         emit myReadChanged(r.conversation_id(), r.read_seq());
     if (effect->ticksChanged)

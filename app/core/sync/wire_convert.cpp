@@ -31,6 +31,7 @@ MemberRecord memberFromWire(const wire::Member &m) {
     r.role = m.role() == wire::ROLE_ADMIN ? MemberRole::Admin : MemberRole::Member;
     r.deliveredSeq = m.delivered_seq();
     r.readSeq = m.read_seq();
+    r.displayName = protocol::fromStd(m.display_name());
     return r;
 }
 
@@ -42,6 +43,7 @@ ConversationInfo conversationInfoFromWire(const wire::ConversationInfo &ci) {
     info.name = protocol::fromStd(ci.name());
     info.peerUserId = ci.peer_user_id();
     info.peerUsername = protocol::fromStd(ci.peer_username());
+    info.peerDisplayName = protocol::fromStd(ci.peer_display_name());
     info.lastSeq = ci.last_seq();
     info.members.reserve(ci.members_size());
     for (const auto &m : ci.members())

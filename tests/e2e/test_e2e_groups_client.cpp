@@ -1,0 +1,186 @@
+// Groups with Sender Keys through the real client core and server: every member decrypts, the
+// remaining senders rotate after a removal (a new distribution goes out, the removed member gets
+// nothing), and a 500-member group costs one ciphertext per message once the one-off
+// distributions went out.
+#include "e2e_device.h"
+#include "support/e2e_keys.h"
+#include "support/pg_fixture.h"
+#include "support/raw_client.h"
+#include "support/server_harness.h"
+
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::test;
+using namespace Qt::Literals::StringLiterals;
+
+class TestE2eGroupsClient : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ServerHarness> m_server;
+    QTemporaryDir m_dir;
+    int m_n = 0;
+
+    std::unique_ptr<E2eDevice> device(const QString &name) {
+        auto d = std::make_unique<E2eDevice>();
+        if (!d->open(m_dir.filePath(QStringLiteral("d%1.sqlite").arg(++m_n))))
+            return nullptr;
+        if (!d->account(m_server->url(), name, true))
+            return nullptr;
+        return d;
+    }
+    QString sql(const QString &q) {
+        return m_pg.query(m_server->conninfo(), q).join(QLatin1Char(','));
+    }
+    quint64 createGroup(E2eDevice &owner, const QString &name, const QStringList &members) {
+        quint64 id = 0;
+        bool done = false;
+        owner.client->createGroup(name, members, [&](Result<client::ConversationInfo> r) {
+            done = true;
+            if (r)
+                id = r->id;
+            else
+                qWarning() << r.error().toString();
+        });
+        QTest::qWaitFor([&] { return done; }, 60000);
+        return id;
+    }
+    quint64 seqOf(const QString &clientId) {
+        return sql("SELECT seq FROM messages WHERE client_message_id = '%1'"_L1.arg(clientId))
+            .toULongLong();
+    }
+    int envelopesOf(quint64 conv, quint64 seq) {
+        return sql("SELECT count(*) FROM envelopes WHERE conversation_id = %1 AND seq = %2"_L1
+                       .arg(conv)
+                       .arg(seq))
+            .toInt();
+    }
+
+private slots:
+    void initTestCase() {
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        server::ServerConfig config;
+        config.cheapPasswordHashing = true;
+        m_server = std::make_unique<ServerHarness>(m_pg, config);
+        QVERIFY(m_server->start());
+    }
+    void cleanupTestCase() { m_server.reset(); }
+
+    void removalRotatesEverySender() {
+        auto alice = device("alice");
+        auto bob = device("bob");
+        auto carol = device("carol");
+        QVERIFY(alice && bob && carol);
+        QTRY_VERIFY_WITH_TIMEOUT(alice->ready && bob->ready && carol->ready, 20000);
+        const quint64 g = createGroup(*alice, "plans", {"bob", "carol"});
+        QVERIFY(g != 0);
+
+        auto first = alice->client->sendText(g, "group secret one");
+        QVERIFY(first.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(bob->hasText("group secret one"), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("group secret one"), 20000);
+        // The first message carried alice's sender key to bob's and carol's devices.
+        QCOMPARE(envelopesOf(g, seqOf(*first)), 2);
+        auto second = alice->client->sendText(g, "group secret two");
+        QVERIFY(second.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("group secret two"), 20000);
+        QCOMPARE(envelopesOf(g, seqOf(*second)), 0); // one ciphertext for everyone
+
+        QVERIFY(bob->client->sendText(g, "bob chimes in").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(alice->hasText("bob chimes in"), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("bob chimes in"), 20000);
+
+        bool removed = false;
+        alice->client->changeGroup(g, client::GroupAction::Remove, "carol", {},
+                                   [&](Status s) { removed = s.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(removed, 10000);
+        // Alice rotates before her next send: a new key goes to bob only.
+        auto third = alice->client->sendText(g, "after carol left");
+        QVERIFY(third.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(bob->hasText("after carol left"), 20000);
+        QCOMPARE(envelopesOf(g, seqOf(*third)), 1);
+        // Bob saw the removal too and rotates his own key before his next send.
+        QTRY_VERIFY_WITH_TIMEOUT(bob->client->sync()->isDrained(), 5000);
+        auto fourth = bob->client->sendText(g, "bob after carol");
+        QVERIFY(fourth.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(alice->hasText("bob after carol"), 20000);
+        QCOMPARE(envelopesOf(g, seqOf(*fourth)), 1);
+        QTest::qWait(300);
+        QVERIFY(!carol->hasText("after carol left"));
+        QVERIFY(!carol->hasText("bob after carol"));
+
+        const QString dump = dumpDatabase(m_pg, m_server->conninfo());
+        for (const char *t : {"group secret one", "group secret two", "bob chimes in",
+                              "after carol left", "bob after carol"})
+            QVERIFY2(!dumpContains(dump, QString::fromLatin1(t)), t);
+    }
+
+    void fiveHundredMembersOneCiphertextPerMessage() {
+        auto sender = device("big_sender");
+        auto reader = device("big_reader");
+        QVERIFY(sender && reader);
+        QTRY_VERIFY_WITH_TIMEOUT(sender->ready && reader->ready, 20000);
+        // 498 more members with real keys and signed device lists, offline after setup.
+        QStringList members{"big_reader"};
+        for (int i = 0; i < 498; ++i) {
+            const QString name = QStringLiteral("m%1").arg(i, 3, 10, QLatin1Char('0'));
+            auto raw = RawClient::registered(m_server->url(), name);
+            QVERIFY(raw);
+            const auto aik = crypto::Ed25519KeyPair::generate();
+            TestDevice dev(raw->userId, raw->deviceId);
+            auto up = raw->request(dev.upload(aik.publicKey, 2));
+            QVERIFY(up && up->has_keys_response());
+            auto pub = raw->request(publishList(aik, raw->userId, 1, {dev.identity()}));
+            QVERIFY(pub && pub->has_ok());
+            members << name;
+        }
+        const quint64 g = createGroup(*sender, "everyone", members);
+        QVERIFY(g != 0);
+
+        QElapsedTimer t;
+        t.start();
+        auto first = sender->client->sendText(g, "hello five hundred");
+        QVERIFY(first.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(reader->hasText("hello five hundred"), 120000);
+        const qint64 firstMs = t.elapsed();
+        // The one-off: a sender key for each of the 499 other devices, ahead of the message in
+        // control sends below the frame limit.
+        const int distributions =
+            sql("SELECT count(*) FROM envelopes WHERE conversation_id = %1"_L1.arg(g)).toInt();
+        QCOMPARE(distributions, 499);
+        const int controlSends =
+            sql("SELECT count(*) FROM messages WHERE conversation_id = %1 AND client_message_id "
+                "LIKE '%2.k%'"_L1.arg(g)
+                    .arg(*first))
+                .toInt();
+        QVERIFY(controlSends >= 1);
+
+        t.restart();
+        auto second = sender->client->sendText(g, "and again");
+        QVERIFY(second.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(reader->hasText("and again"), 60000);
+        const qint64 secondMs = t.elapsed();
+        const quint64 seq = seqOf(*second);
+        QCOMPARE(envelopesOf(g, seq), 0);
+        const int payload = sql("SELECT length(payload) FROM messages WHERE conversation_id = %1 "
+                                "AND seq = %2"_L1.arg(g)
+                                    .arg(seq))
+                                .toInt();
+        // One ciphertext: version, dist id, chain id, iteration, nonce, tag and signature around
+        // a few bytes of content.
+        QVERIFY2(payload > 0 && payload < 256, qPrintable(QString::number(payload)));
+        qInfo().noquote() << QStringLiteral(
+                                 "500 members: first message %1 ms (499 distributions in %2 "
+                                 "control sends), next %3 ms, %4 bytes stored once")
+                                 .arg(firstMs)
+                                 .arg(controlSends)
+                                 .arg(secondMs)
+                                 .arg(payload);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestE2eGroupsClient)
+#include "test_e2e_groups_client.moc"
