@@ -126,12 +126,29 @@ void AccountCommand::start() {
             fail(r.error());
             return;
         }
-        JsonLine()
-            .add("user_id", r->userId)
-            .add("device_id", r->deviceId)
-            .add("username", r->username)
-            .print();
-        finishNow(kExitOk);
+        const client::AccountSettings account = *r;
+        auto print = [this, account] {
+            if (isFinished())
+                return;
+            JsonLine()
+                .add("user_id", account.userId)
+                .add("device_id", account.deviceId)
+                .add("username", account.username)
+                .add("linked", client()->hasAccountKey())
+                .print();
+            finishNow(kExitOk);
+        };
+        if (!client()->isEncrypted() || !client()->hasAccountKey()) {
+            // A device that logged in reads and sends encrypted messages once linked.
+            print();
+            return;
+        }
+        // The new account's keys must be published before anyone can write to it.
+        connect(client(), &Client::encryptionReady, this, print);
+        QTimer::singleShot(30000, this, [this] {
+            fail(Error{ErrorCode::Timeout,
+                       QStringLiteral("end-to-end keys were not published in time")});
+        });
     };
     if (m_registering)
         client()->registerAccount(m_global.server, m_username, password, deviceName(), done);

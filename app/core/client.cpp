@@ -415,10 +415,16 @@ void Client::changeGroup(quint64 conversationId, GroupAction action, const QStri
     if (!username.isEmpty())
         req->set_username(protocol::normalizeUsername(username).toStdString());
     req->set_name(name.toStdString());
-    okCall(std::move(f), [this, conversationId, done = std::move(done)](Status s) {
+    const bool removal = action == GroupAction::Remove;
+    okCall(std::move(f), [this, conversationId, removal, done = std::move(done)](Status s) {
         // The change is an ordered system event: fetch it (this device may get no push of it).
         if (s && m_connection->isAuthenticated())
             m_sync->refreshConversation(conversationId);
+        // My next message must not be readable by the removed member: a new sender key.
+        if (s && removal && m_engine) {
+            if (auto r = m_engine->markRotationNeeded(conversationId); !r)
+                qCWarning(lcClient) << "sender key rotation not marked:" << r.error().toString();
+        }
         done(s);
     });
 }

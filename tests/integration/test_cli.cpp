@@ -4,6 +4,7 @@
 #include "support/process_harness.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace tidings::test;
@@ -28,10 +29,20 @@ private slots:
         for (const char *u : {"alice", "bob", "carol", "dave"})
             QCOMPARE(cli(u, {"--server", m_proc->url(), "register", u}, "password-123\n").exitCode,
                      0);
-        // alice on a second device
+        // alice on a second device, linked by a code her first device shows
         QCOMPARE(
             cli("alice2", {"--server", m_proc->url(), "login", "alice"}, "password-123\n").exitCode,
             0);
+        auto shower = m_proc->startCli("alice", {"link-code", "--timeout-ms", "30000"});
+        QVERIFY(shower->waitForReadyRead(20000));
+        const QJsonObject offer = QJsonDocument::fromJson(shower->readLine()).object();
+        const QString code = offer.value("code").toString();
+        QVERIFY2(!code.isEmpty(), shower->readAllStandardError().constData());
+        auto linked = cli("alice2", {"link", code});
+        QCOMPARE(linked.exitCode, 0);
+        QCOMPARE(linked.lines().value(0).value("linked").toBool(), true);
+        QVERIFY(shower->waitForFinished(20000));
+        QCOMPARE(shower->exitCode(), 0);
     }
     void cleanupTestCase() { m_proc.reset(); }
 

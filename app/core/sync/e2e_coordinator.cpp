@@ -2,6 +2,7 @@
 
 #include "core/logging.h"
 #include "core/store/local_store.h"
+#include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 
@@ -92,6 +93,19 @@ void E2eCoordinator::processNext() {
     m_preparing = true;
     const OutboxEntry entry = m_prepares.front().entry;
     auto users = memberUsers(entry.conversationId);
+    if (!users && users.error().code == ErrorCode::NoSuchConversation &&
+        !m_prepares.front().infoFetched) {
+        // A group this device has not synced yet: ask the server who is in it (a non-member
+        // hears NOT_MEMBER, as for any send).
+        m_prepares.front().infoFetched = true;
+        fetchConversation(entry.conversationId, [this](Status s) {
+            if (!s)
+                finishPrepare(s.error());
+            else
+                processNext();
+        });
+        return;
+    }
     if (!users) {
         finishPrepare(users.error());
         return;
@@ -132,6 +146,9 @@ Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const
     if (!conv->has_value())
         return Error{ErrorCode::NoSuchConversation, QStringLiteral("unknown conversation")};
     const ConversationRecord &c = **conv;
+    if (c.kind == ConversationKind::Unknown)
+        return Error{ErrorCode::NoSuchConversation,
+                     QStringLiteral("the conversation is not known yet")};
     QList<quint64> users{m_me.userId};
     if (c.kind == ConversationKind::Direct) {
         if (c.peerUserId == 0)
@@ -140,8 +157,6 @@ Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const
             users.append(c.peerUserId);
         return users;
     }
-    if (c.kind != ConversationKind::Group)
-        return Error{ErrorCode::Internal, QStringLiteral("the conversation is not known yet")};
     auto members = m_store->members(conversationId);
     if (!members)
         return members.error();
@@ -238,6 +253,24 @@ Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
         *chunk->add_envelopes() = std::move(e);
     }
     return out;
+}
+
+void E2eCoordinator::fetchConversation(quint64 conversationId, std::function<void(Status)> done) {
+    Frame f;
+    f.mutable_group_info_request()->set_conversation_id(conversationId);
+    m_sink->request(std::move(f), [=, this](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kConversationInfo) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to group info")});
+            return;
+        }
+        ConversationInfo info = conversationInfoFromWire(r->conversation_info());
+        info.id = conversationId;
+        done(m_store->applyConversationInfo(info, m_me.userId));
+    });
 }
 
 void E2eCoordinator::fetchMissingLists(QList<quint64> users, std::function<void(Status)> done) {

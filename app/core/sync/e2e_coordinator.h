@@ -62,6 +62,7 @@ private:
     struct PendingPrepare {
         OutboxEntry entry;
         PrepareDone done;
+        bool infoFetched = false;
     };
 
     void processNext();
@@ -70,6 +71,8 @@ private:
     //! The devices a send in this conversation is for (all but mine), from verified lists.
     QList<e2e::DeviceAddress> targetsFor(const QList<quint64> &users) const;
     Result<PreparedSend> encryptFor(const OutboxEntry &entry, const QList<quint64> &users);
+    //! group_info for a conversation this device does not know yet; stores the answer.
+    void fetchConversation(quint64 conversationId, std::function<void(Status)> done);
     void fetchMissingLists(QList<quint64> users, std::function<void(Status)> done);
     void fetchMissingSessions(QList<quint64> users, std::function<void(Status)> done);
     void requestResend(const wire::Message &message);
