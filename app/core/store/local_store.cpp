@@ -1,5 +1,6 @@
 #include "core/store/local_store.h"
 #include "core/store/local_store_p.h"
+#include "core/store/store_crypto.h"
 
 #include "core/logging.h"
 #include "protocol/codec.h"
@@ -23,7 +24,9 @@ QAtomicInteger<quint64> s_connectionCounter;
 
 const char *const kConversationColumns =
     "id, peer_user_id, peer_username, last_contiguous_seq, peer_delivered_seq, peer_read_seq, "
-    "my_read_seq, kind, name, all_delivered_seq, all_read_seq, is_member";
+    "my_read_seq, kind, name, all_delivered_seq, all_read_seq, is_member, "
+    "COALESCE((SELECT u.display_name FROM users u WHERE u.user_id = conversations.peer_user_id"
+    " AND conversations.kind != 2), '')";
 
 ConversationRecord readConversation(const QSqlQuery &q) {
     ConversationRecord c;
@@ -39,6 +42,7 @@ ConversationRecord readConversation(const QSqlQuery &q) {
     c.allDeliveredSeq = q.value(9).toULongLong();
     c.allReadSeq = q.value(10).toULongLong();
     c.isMember = q.value(11).toBool();
+    c.displayName = q.value(12).toString();
     return c;
 }
 
@@ -110,6 +114,34 @@ const char *const kSchemaV2[] = {
     "ALTER TABLE messages ADD COLUMN event_name TEXT NOT NULL DEFAULT ''",
 };
 
+// End-to-end encryption, encryption at rest, profiles and message info.
+const char *const kSchemaV3[] = {
+    // Undecryptable: stored as a placeholder (counts for contiguity); hidden: E2E control
+    // messages, never shown.
+    "ALTER TABLE messages ADD COLUMN undecryptable INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+    // Encrypted stores keep text = '' and the sealed text in body, and index search_tokens.
+    "ALTER TABLE messages ADD COLUMN body BLOB",
+    "ALTER TABLE messages ADD COLUMN search_tokens TEXT NOT NULL DEFAULT ''",
+    "CREATE TABLE users (user_id INTEGER PRIMARY KEY, display_name TEXT NOT NULL DEFAULT '')",
+    // One row per cursor advance; pruned to the newest rows per conversation. receipt_floor
+    // remembers the cursors of pruned rows: a seq they covered has no known time any more.
+    "CREATE TABLE receipt_times ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " conversation_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " delivered_seq INTEGER NOT NULL,"
+    " read_seq INTEGER NOT NULL,"
+    " at_ms INTEGER NOT NULL)",
+    "CREATE INDEX receipt_times_by_user ON receipt_times(conversation_id, user_id, id)",
+    "CREATE TABLE receipt_floor ("
+    " conversation_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " delivered_seq INTEGER NOT NULL DEFAULT 0,"
+    " read_seq INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (conversation_id, user_id))",
+};
+
 struct Migration {
     int version;
     const char *const *steps;
@@ -118,6 +150,7 @@ struct Migration {
 const Migration kMigrations[] = {
     {1, kSchemaV1, std::size(kSchemaV1)},
     {2, kSchemaV2, std::size(kSchemaV2)},
+    {3, kSchemaV3, std::size(kSchemaV3)},
 };
 
 } // namespace
@@ -127,9 +160,15 @@ const char *const kMessageColumns =
     "m.id, m.client_message_id, m.conversation_id, m.seq, m.sender_user_id, m.sender_device_id, "
     "m.sender_username, m.text, m.sent_at_ms, m.server_time_ms, m.received_at_ms, m.outgoing, "
     "m.failed, m.event_kind, m.event_actor_id, m.event_actor, m.event_target_id, m.event_target, "
-    "m.event_name";
+    "m.event_name, m.undecryptable, m.body";
 
-MessageRecord readMessage(const QSqlQuery &q) {
+QString peerDisplayNameSql(const char *alias) {
+    return QStringLiteral("COALESCE((SELECT pu.display_name FROM users pu WHERE pu.user_id ="
+                          " %1.peer_user_id AND %1.kind != 2), '')")
+        .arg(QLatin1String(alias));
+}
+
+Result<MessageRecord> readMessage(const QSqlQuery &q, const StoreCipher *cipher) {
     MessageRecord m;
     m.rowId = q.value(0).toLongLong();
     m.clientMessageId = q.value(1).toString();
@@ -153,6 +192,17 @@ MessageRecord readMessage(const QSqlQuery &q) {
         e.targetUsername = q.value(17).toString();
         e.name = q.value(18).toString();
         m.event = e;
+    }
+    m.undecryptable = q.value(19).toBool();
+    if (!q.value(20).isNull()) {
+        if (!cipher)
+            return Error{ErrorCode::BadCredentials,
+                         QStringLiteral("the message is encrypted: open the store with its key")};
+        auto text = cipher->openText(q.value(20).toByteArray(), m.conversationId, m.senderUserId,
+                                     m.clientMessageId);
+        if (!text)
+            return text.error();
+        m.text = std::move(*text);
     }
     return m;
 }
@@ -234,21 +284,41 @@ LocalStore::~LocalStore() {
 }
 
 Result<std::unique_ptr<LocalStore>> LocalStore::open(const QString &path) {
+    return openImpl(path, nullptr);
+}
+
+Result<std::unique_ptr<LocalStore>> LocalStore::open(const QString &path,
+                                                     const crypto::SecretBytes &masterKey) {
+    return openImpl(path, &masterKey);
+}
+
+Result<std::unique_ptr<LocalStore>> LocalStore::openImpl(const QString &path,
+                                                         const crypto::SecretBytes *masterKey) {
     const QString name =
         QStringLiteral("tidings-store-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
     std::unique_ptr<LocalStore> store(new LocalStore(name));
+    if (masterKey) {
+        store->m_cipher = std::make_unique<detail::StoreCipher>(*masterKey);
+        if (!store->m_cipher->valid())
+            return Error{ErrorCode::Usage, QStringLiteral("the master key must be 32 bytes")};
+    }
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
         db.setDatabaseName(path);
         if (!db.open())
             return storageError(QStringLiteral("cannot open %1").arg(path), db.lastError());
     }
-    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+    // secure_delete: freed pages and cells are zeroed, so deleted or re-encrypted text does not
+    // linger in the file.
+    for (const char *pragma :
+         {"PRAGMA secure_delete=ON", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+          "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
         if (auto s = store->exec(QString::fromLatin1(pragma)); !s)
             return s.error();
     }
     if (auto s = store->migrate(); !s)
+        return s.error();
+    if (auto s = store->setUpEncryption(); !s)
         return s.error();
     return store;
 }
@@ -303,14 +373,27 @@ Status LocalStore::exec(QSqlQuery &query) const {
     return {};
 }
 
+// Nested calls (a store method inside transaction() or the storeIncoming hook) become savepoints,
+// so an inner failure undoes only its own writes and the outer caller decides about the rest.
 Status LocalStore::begin() {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
+    if (m_depth > 0) {
+        TIDINGS_TRY(exec(QStringLiteral("SAVEPOINT tidings_%1").arg(m_depth)));
+        ++m_depth;
+        return {};
+    }
     if (!db.transaction())
         return storageError(QStringLiteral("begin"), db.lastError());
+    m_depth = 1;
     return {};
 }
 
 Status LocalStore::commit() {
+    if (m_depth > 1) {
+        --m_depth;
+        return exec(QStringLiteral("RELEASE tidings_%1").arg(m_depth));
+    }
+    m_depth = 0;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     if (!db.commit()) {
         const auto e = storageError(QStringLiteral("commit"), db.lastError());
@@ -321,6 +404,13 @@ Status LocalStore::commit() {
 }
 
 void LocalStore::rollback() {
+    if (m_depth > 1) {
+        --m_depth;
+        (void)exec(QStringLiteral("ROLLBACK TO tidings_%1").arg(m_depth));
+        (void)exec(QStringLiteral("RELEASE tidings_%1").arg(m_depth));
+        return;
+    }
+    m_depth = 0;
     QSqlDatabase::database(m_connectionName).rollback();
 }
 
@@ -340,6 +430,8 @@ Result<AccountSettings> LocalStore::account() const {
             a.deviceId = value.toULongLong();
         else if (key == u"username")
             a.username = value;
+        else if (key == u"display_name")
+            a.displayName = value;
     }
     return a;
 }
@@ -352,8 +444,10 @@ Status LocalStore::saveAccount(const AccountSettings &account) {
     Txn txn([this] { rollback(); });
     if (previous->userId != 0 && previous->userId != account.userId) {
         // Another user's cache must not leak into this account.
-        for (const char *sql : {"DELETE FROM outbox", "DELETE FROM messages",
-                                "DELETE FROM group_members", "DELETE FROM conversations"})
+        for (const char *sql :
+             {"DELETE FROM outbox", "DELETE FROM messages", "DELETE FROM group_members",
+              "DELETE FROM conversations", "DELETE FROM users", "DELETE FROM receipt_times",
+              "DELETE FROM receipt_floor"})
             TIDINGS_TRY(exec(QString::fromLatin1(sql)));
     }
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
@@ -363,12 +457,15 @@ Status LocalStore::saveAccount(const AccountSettings &account) {
         {"user_id", QString::number(account.userId)},
         {"device_id", QString::number(account.deviceId)},
         {"username", account.username},
+        {"display_name", account.displayName},
     };
     for (const auto &[key, value] : rows) {
         q.bindValue(0, QString::fromLatin1(key));
         q.bindValue(1, detail::nn(value));
         TIDINGS_TRY(exec(q));
     }
+    if (account.userId != 0)
+        TIDINGS_TRY(writeDisplayName(account.userId, account.displayName));
     TIDINGS_TRY(commit());
     txn.done();
     return {};
@@ -526,7 +623,8 @@ Result<int> LocalStore::unreadCount(quint64 conversationId) const {
     q.prepare(QStringLiteral(
         "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
         " WHERE m.conversation_id = ? AND m.seq > c.my_read_seq AND m.outgoing = 0 AND"
-        " m.event_kind IS NULL AND m.sender_user_id != COALESCE((SELECT CAST(value AS INTEGER)"
+        " m.hidden = 0 AND m.event_kind IS NULL AND m.sender_user_id != COALESCE((SELECT "
+        "CAST(value AS INTEGER)"
         " FROM settings WHERE key = 'user_id'), 0)"));
     q.addBindValue(conversationId);
     TIDINGS_TRY(exec(q));
@@ -571,17 +669,25 @@ Status LocalStore::applyConversationInfo(const ConversationInfo &info, quint64 m
                 ins.bindValue(4, m.deliveredSeq);
                 ins.bindValue(5, m.readSeq);
                 TIDINGS_TRY(exec(ins));
+                // The server sends the names it knows; an empty one does not erase ours.
+                if (!m.displayName.isEmpty())
+                    TIDINGS_TRY(writeDisplayName(m.userId, m.displayName));
             }
         }
     } else {
         quint64 peerId = info.peerUserId;
         QString peerName = info.peerUsername;
+        QString peerDisplayName = info.peerDisplayName;
         for (const MemberRecord &m : info.members) {
             if (peerId == 0 && m.userId != myUserId) {
                 peerId = m.userId;
                 peerName = m.username;
             }
+            if (!m.displayName.isEmpty())
+                TIDINGS_TRY(writeDisplayName(m.userId, m.displayName));
         }
+        if (peerId != 0 && !peerDisplayName.isEmpty())
+            TIDINGS_TRY(writeDisplayName(peerId, peerDisplayName));
         up.prepare(QStringLiteral("UPDATE conversations SET kind = 1 WHERE id = ?"));
         up.addBindValue(info.id);
         TIDINGS_TRY(exec(up));
@@ -602,16 +708,18 @@ Status LocalStore::setConversationKind(quint64 conversationId, ConversationKind 
 
 Result<QList<MemberRecord>> LocalStore::members(quint64 conversationId) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("SELECT user_id, username, role, delivered_seq, read_seq FROM"
-                             " group_members WHERE conversation_id = ?"
-                             " ORDER BY role DESC, username, user_id"));
+    q.prepare(
+        QStringLiteral("SELECT g.user_id, g.username, g.role, g.delivered_seq, g.read_seq,"
+                       " COALESCE(u.display_name, '') FROM group_members g"
+                       " LEFT JOIN users u ON u.user_id = g.user_id WHERE g.conversation_id = ?"
+                       " ORDER BY g.role DESC, g.username, g.user_id"));
     q.addBindValue(conversationId);
     TIDINGS_TRY(exec(q));
     QList<MemberRecord> out;
     while (q.next()) {
         out.append(MemberRecord{q.value(0).toULongLong(), q.value(1).toString(),
                                 MemberRole(q.value(2).toInt()), q.value(3).toULongLong(),
-                                q.value(4).toULongLong()});
+                                q.value(4).toULongLong(), q.value(5).toString()});
     }
     return out;
 }

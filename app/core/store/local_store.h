@@ -11,25 +11,56 @@
 
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
 class QSqlQuery;
 
+namespace tidings::crypto {
+class SecretBytes;
+}
+
 namespace tidings::client {
+
+namespace detail {
+class StoreCipher;
+}
 
 class LocalStore {
 public:
     //! 2: conversation kinds, group names and members, system events, all-member cursors.
-    static constexpr int kSchemaVersion = 2;
+    //! 3: encrypted bodies and blind search tokens, undecryptable/hidden rows, display names,
+    //! receipt times.
+    static constexpr int kSchemaVersion = 3;
 
     //! Opens (creating if needed) the database file at `path`; ":memory:" works for tests.
+    //! Stores everything in plaintext: only for tests that do not care. Nothing in app/ may use
+    //! this overload; the app opens with the device's master key (loadOrCreateMasterKey).
+    //! Fails with BadCredentials on a store that was encrypted with a master key.
     static Result<std::unique_ptr<LocalStore>> open(const QString &path);
+    //! Opens the store encrypted at rest: message texts and outbox payloads are sealed under a
+    //! subkey of `masterKey` (32 bytes) and the search index holds keyed blind tokens. A
+    //! plaintext store is encrypted in place on the first such open. Another key than the one the
+    //! store was encrypted with fails with BadCredentials (nothing is read or changed).
+    static Result<std::unique_ptr<LocalStore>> open(const QString &path,
+                                                    const crypto::SecretBytes &masterKey);
     ~LocalStore();
     LocalStore(const LocalStore &) = delete;
     LocalStore &operator=(const LocalStore &) = delete;
 
     int schemaVersion() const;
+    //! True when opened with a master key (bodies and outbox sealed, blind search tokens).
+    bool isEncrypted() const { return m_cipher != nullptr; }
+
+    //! The QSqlDatabase connection name, so the E2E engine can keep its tables (sessions,
+    //! sender keys) in this file and write them in the same transactions. Use it only through
+    //! QSqlDatabase::database(name) on this thread, and only inside transaction() or the
+    //! storeIncoming hook when the write must commit together with store data.
+    QString connectionName() const { return m_connectionName; }
+    //! Runs `body` in one transaction: commits when it succeeds, rolls back when it fails.
+    //! Store methods called from `body` join it (nested levels are savepoints).
+    Status transaction(const std::function<Status()> &body);
 
     // --- account ----------------------------------------------------------------------------
     Result<AccountSettings> account() const;
@@ -61,6 +92,22 @@ public:
     //! Members by role (admins first), then username.
     Result<QList<MemberRecord>> members(quint64 conversationId) const;
 
+    // --- profiles ---------------------------------------------------------------------------
+    //! A user's display name (members, 1:1 peers; mine too, which also sets
+    //! AccountSettings.displayName). An empty name clears it.
+    Status setDisplayName(quint64 userId, const QString &name);
+    Result<QString> displayName(quint64 userId) const;
+
+    // --- receipt times ----------------------------------------------------------------------
+    //! Remembers when a member's cursors moved (only advances are kept; each conversation keeps
+    //! its newest kReceiptTimesKept rows).
+    static constexpr int kReceiptTimesKept = 1000;
+    Status recordReceiptTime(quint64 conversationId, quint64 userId, quint64 deliveredSeq,
+                             quint64 readSeq, qint64 atMs);
+    //! For each member (a 1:1: the peer) the time of the first advance that covered `seq`; 0 when
+    //! not covered yet or when that advance is no longer kept. Me excluded.
+    Result<QList<ReceiptTime>> receiptTimes(quint64 conversationId, quint64 seq) const;
+
     // --- outgoing ---------------------------------------------------------------------------
     //! Writes pending message rows and their outbox entries in one transaction.
     Status enqueueOutgoing(const QList<OutgoingDraft> &drafts, const AccountSettings &me);
@@ -78,9 +125,23 @@ public:
     // --- incoming ---------------------------------------------------------------------------
     //! Stores messages de-duplicated by (conversation, seq) and by (sender device, client id),
     //! then advances each touched conversation. One transaction for the whole batch.
-    Result<QList<ConversationAdvance>> storeIncoming(const QList<IncomingMessage> &messages,
-                                                     qint64 receivedAtMs,
-                                                     const AccountSettings &me);
+    //! `inTransaction` (optional) runs after the rows are written and before the commit, in the
+    //! same transaction (e.g. the ratchet state that decrypted them); when it fails, nothing of
+    //! the batch is stored and its error is returned. Hidden messages (E2E control) are stored
+    //! for contiguity but never released, counted as unread or returned by the read queries.
+    Result<QList<ConversationAdvance>>
+    storeIncoming(const QList<IncomingMessage> &messages, qint64 receivedAtMs,
+                  const AccountSettings &me,
+                  const std::function<Status()> &inTransaction = std::function<Status()>());
+    //! A resent copy of a message stored as undecryptable: fills in its text and send time and
+    //! clears the flag. A no-op when it is already readable; an error when no such row exists.
+    //! May run inside the storeIncoming hook or transaction() (it nests as a savepoint).
+    Status replaceUndecryptable(quint64 conversationId, quint64 seq, const QString &text,
+                                qint64 sentAtMs);
+    //! The same, but only when the stored row came from `senderUserId` (Forbidden otherwise):
+    //! nobody but the original sender may fill in a placeholder.
+    Status replaceUndecryptable(quint64 conversationId, quint64 seq, quint64 senderUserId,
+                                const QString &text, qint64 sentAtMs);
     //! A history page proved that nothing else exists in (last, untilSeq] for this device:
     //! advance last_contiguous_seq to at least untilSeq, then over any stored rows above it.
     Result<ConversationAdvance> fillGap(quint64 conversationId, quint64 untilSeq);
@@ -99,7 +160,14 @@ public:
 
 private:
     explicit LocalStore(QString connectionName);
+    static Result<std::unique_ptr<LocalStore>> openImpl(const QString &path,
+                                                        const crypto::SecretBytes *masterKey);
     Status migrate();
+    //! Checks the key against the stored key check, or encrypts a plaintext store in place.
+    Status setUpEncryption();
+    Status ensureBlindIndex();
+    //! Upserts users.display_name (inside the caller's transaction).
+    Status writeDisplayName(quint64 userId, const QString &name);
     Status exec(const QString &sql);
     Status exec(QSqlQuery &query) const;
     Status begin();
@@ -112,6 +180,8 @@ private:
                              quint64 infoSeq);
 
     QString m_connectionName;
+    std::unique_ptr<detail::StoreCipher> m_cipher;
+    int m_depth = 0; //!< open transaction levels (above 1: savepoints)
 };
 
 } // namespace tidings::client

@@ -3,6 +3,7 @@
 // conversations.
 #include "core/store/local_store.h"
 #include "core/store/local_store_p.h"
+#include "core/store/store_crypto.h"
 
 #include "core/logging.h"
 
@@ -23,8 +24,8 @@ Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const Acc
     QSqlQuery msg(QSqlDatabase::database(m_connectionName));
     msg.prepare(QStringLiteral(
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
-        " sender_device_id, sender_username, text, sent_at_ms, outgoing, notified)"
-        " VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, 1)"));
+        " sender_device_id, sender_username, text, sent_at_ms, outgoing, notified, body,"
+        " search_tokens) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, 1, ?, ?)"));
     QSqlQuery box(QSqlDatabase::database(m_connectionName));
     box.prepare(QStringLiteral("INSERT INTO outbox(client_message_id, conversation_id, payload,"
                                " created_at_ms) VALUES (?, ?, ?, ?)"));
@@ -35,12 +36,19 @@ Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const Acc
         msg.bindValue(2, me.userId);
         msg.bindValue(3, me.deviceId);
         msg.bindValue(4, detail::nn(me.username));
-        msg.bindValue(5, detail::nn(d.text));
+        const bool seal = m_cipher && !d.text.isEmpty();
+        msg.bindValue(5, seal ? QStringLiteral("") : detail::nn(d.text));
         msg.bindValue(6, d.sentAtMs);
+        msg.bindValue(7, seal ? QVariant(m_cipher->sealText(d.text, d.conversationId, me.userId,
+                                                            d.clientMessageId))
+                              : QVariant(QMetaType::fromType<QByteArray>()));
+        msg.bindValue(8, seal ? m_cipher->blindTokens(d.text) : QStringLiteral(""));
         TIDINGS_TRY(exec(msg));
         box.bindValue(0, d.clientMessageId);
         box.bindValue(1, d.conversationId);
-        box.bindValue(2, d.payload);
+        box.bindValue(2, m_cipher
+                             ? m_cipher->sealPayload(d.payload, d.conversationId, d.clientMessageId)
+                             : d.payload);
         box.bindValue(3, now);
         TIDINGS_TRY(exec(box));
     }
@@ -56,9 +64,17 @@ Result<QList<OutboxEntry>> LocalStore::outbox() const {
                              " FROM outbox ORDER BY rowid"));
     TIDINGS_TRY(exec(q));
     QList<OutboxEntry> out;
-    while (q.next())
-        out.append(OutboxEntry{q.value(0).toString(), q.value(1).toULongLong(),
-                               q.value(2).toByteArray(), q.value(3).toLongLong()});
+    while (q.next()) {
+        OutboxEntry e{q.value(0).toString(), q.value(1).toULongLong(), q.value(2).toByteArray(),
+                      q.value(3).toLongLong()};
+        if (m_cipher) {
+            auto plain = m_cipher->openPayload(e.payload, e.conversationId, e.clientMessageId);
+            if (!plain)
+                return plain.error();
+            e.payload = std::move(*plain);
+        }
+        out.append(std::move(e));
+    }
     return out;
 }
 

@@ -37,8 +37,18 @@ inline QString nn(const QString &s) {
     return s.isNull() ? QStringLiteral("") : s;
 }
 
+class StoreCipher;
+
 extern const char *const kMessageColumns;
-MessageRecord readMessage(const QSqlQuery &q);
+//! Reads a row selected with kMessageColumns, decrypting its body when the store is encrypted.
+Result<MessageRecord> readMessage(const QSqlQuery &q, const StoreCipher *cipher);
+//! SQL for the conversation's peer display name, for a query over `conversations` aliased `alias`.
+QString peerDisplayNameSql(const char *alias);
+//! LocalStore::receiptTimes on any connection to the store (ViewStore reads them too).
+Result<QList<ReceiptTime>> receiptTimes(const QString &connectionName, quint64 conversationId,
+                                        quint64 seq);
+//! The settings key holding the encrypted store's key check.
+inline constexpr char kKeyCheckSetting[] = "store_key_check";
 
 } // namespace tidings::client::detail
 

@@ -1,6 +1,7 @@
 // LocalStore: the ordering half (incoming messages, contiguity, holes) and the read queries.
 #include "core/store/local_store.h"
 #include "core/store/local_store_p.h"
+#include "core/store/store_crypto.h"
 
 #include "core/logging.h"
 
@@ -58,14 +59,19 @@ Result<ConversationAdvance> LocalStore::advance(quint64 conversationId, quint64 
     QSqlQuery rel(db);
     rel.setForwardOnly(true);
     rel.prepare(QStringLiteral("SELECT %1 FROM messages m WHERE m.conversation_id = ? AND"
-                               " m.seq > ? AND m.seq <= ? AND m.outgoing = 0 ORDER BY m.seq")
+                               " m.seq > ? AND m.seq <= ? AND m.outgoing = 0 AND m.hidden = 0"
+                               " ORDER BY m.seq")
                     .arg(QLatin1String(detail::kMessageColumns)));
     rel.addBindValue(conversationId);
     rel.addBindValue(adv.previousContiguousSeq);
     rel.addBindValue(last);
     TIDINGS_TRY(exec(rel));
-    while (rel.next())
-        adv.released.append(detail::readMessage(rel));
+    while (rel.next()) {
+        auto m = detail::readMessage(rel, m_cipher.get());
+        if (!m)
+            return m.error();
+        adv.released.append(std::move(*m));
+    }
     auto changed = applyEvents(conversationId, adv.released, infoSeq);
     if (!changed)
         return changed.error();
@@ -153,9 +159,9 @@ Result<bool> LocalStore::applyEvents(quint64 conversationId, const QList<Message
     return changed;
 }
 
-Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<IncomingMessage> &messages,
-                                                             qint64 receivedAtMs,
-                                                             const AccountSettings &me) {
+Result<QList<ConversationAdvance>>
+LocalStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 receivedAtMs,
+                          const AccountSettings &me, const std::function<Status()> &inTransaction) {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName);
     TIDINGS_TRY(begin());
     Txn txn([this] { rollback(); });
@@ -175,8 +181,8 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
         " sender_device_id, sender_username, text, sent_at_ms, server_time_ms, received_at_ms,"
         " outgoing, notified, event_kind, event_actor_id, event_actor, event_target_id,"
-        " event_target, event_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?)"));
+        " event_target, event_name, undecryptable, hidden, body, search_tokens)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     // A system event proves the conversation is a group (which has no peer).
     QSqlQuery group(db);
     group.prepare(QStringLiteral("UPDATE conversations SET kind = 2, peer_user_id = 0,"
@@ -244,24 +250,33 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
             group.bindValue(0, m.conversationId);
             TIDINGS_TRY(exec(group));
         }
+        // Placeholders and control messages carry no text; only readable text is sealed.
+        const QString text = m.undecryptable || m.hidden || m.event ? QString() : m.text;
+        const bool seal = m_cipher && !text.isEmpty();
         insert.bindValue(0, detail::nn(clientId));
         insert.bindValue(1, m.conversationId);
         insert.bindValue(2, m.seq);
         insert.bindValue(3, m.senderUserId);
         insert.bindValue(4, m.senderDeviceId);
         insert.bindValue(5, detail::nn(m.senderUsername));
-        insert.bindValue(6, detail::nn(m.text));
+        insert.bindValue(6, seal ? QStringLiteral("") : detail::nn(text));
         insert.bindValue(7, m.sentAtMs);
         insert.bindValue(8, m.serverTimeMs);
         insert.bindValue(9, receivedAtMs);
         insert.bindValue(10, mine ? 1 : 0);
-        insert.bindValue(11, mine ? 1 : 0);
+        insert.bindValue(11, mine || m.hidden ? 1 : 0);
         insert.bindValue(12, m.event ? QVariant(int(m.event->kind)) : QVariant());
         insert.bindValue(13, m.event ? m.event->actorUserId : 0);
         insert.bindValue(14, detail::nn(m.event ? m.event->actorUsername : QString()));
         insert.bindValue(15, m.event ? m.event->targetUserId : 0);
         insert.bindValue(16, detail::nn(m.event ? m.event->targetUsername : QString()));
         insert.bindValue(17, detail::nn(m.event ? m.event->name : QString()));
+        insert.bindValue(18, m.undecryptable && !m.hidden ? 1 : 0);
+        insert.bindValue(19, m.hidden ? 1 : 0);
+        insert.bindValue(20, seal ? QVariant(m_cipher->sealText(text, m.conversationId,
+                                                                m.senderUserId, clientId))
+                                  : QVariant(QMetaType::fromType<QByteArray>()));
+        insert.bindValue(21, seal ? m_cipher->blindTokens(text) : QStringLiteral(""));
         TIDINGS_TRY(exec(insert));
         ++adv.inserted;
     }
@@ -276,6 +291,8 @@ Result<QList<ConversationAdvance>> LocalStore::storeIncoming(const QList<Incomin
         adv->confirmedOwn = counts.confirmedOwn;
         out.append(std::move(*adv));
     }
+    if (inTransaction)
+        TIDINGS_TRY(inTransaction());
     TIDINGS_TRY(commit());
     txn.done();
     return out;
@@ -314,13 +331,17 @@ Result<QList<MessageRecord>> LocalStore::history(quint64 conversationId, int lim
     QList<MessageRecord> out;
     QSqlQuery stored(db);
     stored.prepare(QStringLiteral("SELECT %1 FROM messages m WHERE m.conversation_id = ? AND"
-                                  " m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT ?")
+                                  " m.seq IS NOT NULL AND m.hidden = 0 ORDER BY m.seq DESC LIMIT ?")
                        .arg(QLatin1String(detail::kMessageColumns)));
     stored.addBindValue(conversationId);
     stored.addBindValue(std::max(0, limit));
     TIDINGS_TRY(exec(stored));
-    while (stored.next())
-        out.prepend(detail::readMessage(stored));
+    while (stored.next()) {
+        auto m = detail::readMessage(stored, m_cipher.get());
+        if (!m)
+            return m.error();
+        out.prepend(std::move(*m));
+    }
     // Pending (and failed) messages show at the end, as the sender sees them until acked.
     QSqlQuery pending(db);
     pending.prepare(QStringLiteral("SELECT %1 FROM messages m WHERE m.conversation_id = ? AND"
@@ -328,8 +349,12 @@ Result<QList<MessageRecord>> LocalStore::history(quint64 conversationId, int lim
                         .arg(QLatin1String(detail::kMessageColumns)));
     pending.addBindValue(conversationId);
     TIDINGS_TRY(exec(pending));
-    while (pending.next())
-        out.append(detail::readMessage(pending));
+    while (pending.next()) {
+        auto m = detail::readMessage(pending, m_cipher.get());
+        if (!m)
+            return m.error();
+        out.append(std::move(*m));
+    }
     if (limit >= 0 && out.size() > limit)
         out = out.mid(out.size() - limit);
     return out;
@@ -339,30 +364,38 @@ Result<std::optional<MessageRecord>> LocalStore::messageByClientId(const QString
                                                                    quint64 senderUserId) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT %1 FROM messages m WHERE m.client_message_id = ? AND"
-                             " m.sender_user_id = ? ORDER BY m.id LIMIT 1")
+                             " m.sender_user_id = ? AND m.hidden = 0 ORDER BY m.id LIMIT 1")
                   .arg(QLatin1String(detail::kMessageColumns)));
     q.addBindValue(clientMessageId);
     q.addBindValue(senderUserId);
     TIDINGS_TRY(exec(q));
     if (!q.next())
         return std::optional<MessageRecord>();
-    return std::optional<MessageRecord>(detail::readMessage(q));
+    auto m = detail::readMessage(q, m_cipher.get());
+    if (!m)
+        return m.error();
+    return std::optional<MessageRecord>(std::move(*m));
 }
 
 Result<QList<MessageRecord>> LocalStore::unnotified(int limit, bool skipUnknownKind) const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT %1 FROM messages m JOIN conversations c"
-                             " ON c.id = m.conversation_id WHERE m.notified = 0 AND"
-                             " m.seq IS NOT NULL AND m.seq <= c.last_contiguous_seq%2"
-                             " ORDER BY m.conversation_id, m.seq LIMIT ?")
-                  .arg(QLatin1String(detail::kMessageColumns),
-                       skipUnknownKind ? QStringLiteral(" AND c.kind != 0") : QString()));
+    q.prepare(
+        QStringLiteral("SELECT %1 FROM messages m JOIN conversations c"
+                       " ON c.id = m.conversation_id WHERE m.notified = 0 AND m.hidden = 0 AND"
+                       " m.seq IS NOT NULL AND m.seq <= c.last_contiguous_seq%2"
+                       " ORDER BY m.conversation_id, m.seq LIMIT ?")
+            .arg(QLatin1String(detail::kMessageColumns),
+                 skipUnknownKind ? QStringLiteral(" AND c.kind != 0") : QString()));
     q.addBindValue(limit < 0 ? -1 : limit);
     TIDINGS_TRY(exec(q));
     QList<MessageRecord> out;
-    while (q.next())
-        out.append(detail::readMessage(q));
+    while (q.next()) {
+        auto m = detail::readMessage(q, m_cipher.get());
+        if (!m)
+            return m.error();
+        out.append(std::move(*m));
+    }
     return out;
 }
 

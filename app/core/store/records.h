@@ -13,6 +13,8 @@ struct AccountSettings {
     quint64 userId = 0;
     quint64 deviceId = 0;
     QString username;
+    //! My own profile name (AuthResponse.display_name / set_profile); empty when unset.
+    QString displayName;
 };
 
 //! Unknown: seen in a push before the server told us what it is (a group_info request follows).
@@ -26,6 +28,8 @@ struct ConversationRecord {
     QString name;           //!< groups
     quint64 peerUserId = 0; //!< 1:1 only
     QString peerUsername;
+    //! 1:1 only: the peer's display name (setDisplayName), empty when unknown.
+    QString displayName;
     //! Every seq <= this is either stored here or known to be unavailable to this device.
     quint64 lastContiguousSeq = 0;
     quint64 peerDeliveredSeq = 0;
@@ -37,6 +41,12 @@ struct ConversationRecord {
     //! False once I left or was removed from the group (history stays readable).
     bool isMember = true;
     bool isGroup() const { return kind == ConversationKind::Group; }
+    //! What a chat list shows: the group name, else the peer's display name, else username.
+    QString title() const {
+        if (isGroup())
+            return name;
+        return displayName.isEmpty() ? peerUsername : displayName;
+    }
 };
 
 struct MemberRecord {
@@ -45,6 +55,17 @@ struct MemberRecord {
     MemberRole role = MemberRole::Member;
     quint64 deliveredSeq = 0;
     quint64 readSeq = 0;
+    //! The member's display name (setDisplayName / Member.display_name), empty when unknown.
+    QString displayName;
+};
+
+//! When a member's cursors first covered one message (message info).
+struct ReceiptTime {
+    quint64 userId = 0;
+    QString username;
+    qint64 deliveredAtMs = 0; //!< 0: not delivered yet, or the time is unknown
+    qint64 readAtMs = 0;
+    QString displayName;
 };
 
 //! What the server says about a conversation (create_group, group_info, open_direct).
@@ -54,6 +75,7 @@ struct ConversationInfo {
     QString name;
     quint64 peerUserId = 0;
     QString peerUsername;
+    QString peerDisplayName; //!< ConversationInfo.peer_display_name; empty leaves it unchanged
     quint64 lastSeq = 0;
     QList<MemberRecord> members;
 };
@@ -96,8 +118,11 @@ struct MessageRecord {
     qint64 sentAtMs = 0;
     qint64 serverTimeMs = 0;
     qint64 receivedAtMs = 0;
-    bool outgoing = false;            //!< sent from this device
-    bool failed = false;              //!< the server refused it for good
+    bool outgoing = false; //!< sent from this device
+    bool failed = false;   //!< the server refused it for good
+    //! Stored for ordering but its envelope could not be decrypted: text is empty and the UI
+    //! shows "This message could not be decrypted" (replaceUndecryptable fills it in later).
+    bool undecryptable = false;
     std::optional<SystemEvent> event; //!< set for group system events (text is empty)
 };
 
@@ -142,6 +167,12 @@ struct IncomingMessage {
     QString text;
     qint64 sentAtMs = 0;
     std::optional<SystemEvent> event;
+    //! E2E: the envelope could not be decrypted. Stored (it counts for seq contiguity), released
+    //! and shown as a placeholder; text is ignored.
+    bool undecryptable = false;
+    //! E2E control message (sender-key distribution, resend request, a send addressed only to
+    //! other devices): stored for seq contiguity, never shown, never unread, never notified.
+    bool hidden = false;
 };
 
 //! What one storing transaction changed in one conversation.

@@ -13,7 +13,15 @@
 #include <memory>
 #include <optional>
 
+namespace tidings::crypto {
+class SecretBytes;
+}
+
 namespace tidings::client {
+
+namespace detail {
+class StoreCipher;
+}
 
 struct ChatSummary {
     quint64 conversationId = 0;
@@ -23,6 +31,9 @@ struct ChatSummary {
     bool muted = false;
     QString draft;
     qint64 activityMs = 0; //!< last message time (or draft/creation time), for sorting
+    //! The chat list title: the group name; for a 1:1 the peer's display name if set, else the
+    //! username (empty while neither is known).
+    QString title;
 };
 
 struct SearchHit {
@@ -38,7 +49,13 @@ public:
 
     //! Opens a second connection to the cache at `path` (a file; LocalStore must have created
     //! its schema first) and adds the ui_* tables, the search index and its triggers.
+    //! Plaintext stores only (tests); nothing in app/ may use it: the app passes the master key.
     static Result<std::unique_ptr<ViewStore>> open(const QString &path, quint64 myUserId);
+    //! The same on a store encrypted at rest (LocalStore::open with the same key first). Another
+    //! key fails with BadCredentials. Search then matches whole words only (no prefixes): the
+    //! index holds keyed blind tokens of whole words, highlighting runs on the decrypted text.
+    static Result<std::unique_ptr<ViewStore>> open(const QString &path, quint64 myUserId,
+                                                   const crypto::SecretBytes &masterKey);
     ~ViewStore();
     ViewStore(const ViewStore &) = delete;
     ViewStore &operator=(const ViewStore &) = delete;
@@ -58,8 +75,11 @@ public:
     Result<std::optional<MessageRecord>> messageByRowId(qint64 rowId) const;
 
     //! Messages whose words start with every word of `query` (case and diacritics ignored),
-    //! newest first.
+    //! newest first. On an encrypted store the words must match whole (no prefix search).
     Result<QList<SearchHit>> search(const QString &query, int limit) const;
+
+    //! LocalStore::receiptTimes, for the message info dialog.
+    Result<QList<ReceiptTime>> receiptTimes(quint64 conversationId, quint64 seq) const;
 
     Status setDraft(quint64 conversationId, const QString &text);
     Result<QString> draft(quint64 conversationId) const;
@@ -71,12 +91,17 @@ public:
 
 private:
     explicit ViewStore(QString connectionName, quint64 myUserId);
+    static Result<std::unique_ptr<ViewStore>> openImpl(const QString &path, quint64 myUserId,
+                                                       const crypto::SecretBytes *masterKey);
     Status migrate();
+    Status checkKey();
+    Result<QList<SearchHit>> searchBlind(const QString &query, int limit) const;
     Status setPref(quint64 conversationId, const char *column, const QVariant &value);
 
     QString m_connectionName;
     quint64 m_myUserId = 0;
     bool m_hasEvents = false;
+    std::unique_ptr<detail::StoreCipher> m_cipher;
 };
 
 } // namespace tidings::client

@@ -299,7 +299,7 @@ private slots:
         QSqlDatabase::removeDatabase(u"v1"_qs);
         auto store = LocalStore::open(path);
         QVERIFY(store.ok());
-        QCOMPARE((*store)->schemaVersion(), 2);
+        QCOMPARE((*store)->schemaVersion(), LocalStore::kSchemaVersion);
         auto c = (*store)->conversation(kConv);
         QVERIFY(c.ok() && c->has_value());
         QCOMPARE((*c)->kind, ConversationKind::Direct);

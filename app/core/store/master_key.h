@@ -1,0 +1,18 @@
+#pragma once
+// The device's local master key: 32 random bytes kept in the SecretStore (the OS keychain or the
+// Argon2id passphrase file on the desktop, a 0600 file in the profile directory for the CLI).
+// Everything the client encrypts at rest (LocalStore/ViewStore, the E2E state) derives from it.
+#include "core/store/secret_store.h"
+#include "crypto/secret_bytes.h"
+#include "protocol/result.h"
+
+namespace tidings::client {
+
+inline const QString kMasterKeyKey = QStringLiteral("local_master_key");
+constexpr int kMasterKeySize = 32;
+
+//! Reads the master key, or creates and stores a fresh one on first use. A stored value of the
+//! wrong size is a Storage error (never silently replaced: the cache would become unreadable).
+Result<crypto::SecretBytes> loadOrCreateMasterKey(SecretStore &secrets);
+
+} // namespace tidings::client
