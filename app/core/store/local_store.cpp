@@ -134,6 +134,7 @@ const char *const kSchemaV3[] = {
     " read_seq INTEGER NOT NULL,"
     " at_ms INTEGER NOT NULL)",
     "CREATE INDEX receipt_times_by_user ON receipt_times(conversation_id, user_id, id)",
+    "CREATE INDEX receipt_times_by_conversation ON receipt_times(conversation_id, id)",
     "CREATE TABLE receipt_floor ("
     " conversation_id INTEGER NOT NULL,"
     " user_id INTEGER NOT NULL,"

@@ -270,11 +270,13 @@ Status LocalStore::recordReceiptTime(quint64 conversationId, quint64 userId, qui
     QSqlQuery top(db);
     top.prepare(QStringLiteral(
         "SELECT MAX(d), MAX(r) FROM (SELECT MAX(delivered_seq) AS d, MAX(read_seq) AS r FROM"
-        " receipt_times WHERE conversation_id = ?1 AND user_id = ?2 UNION ALL"
-        " SELECT delivered_seq, read_seq FROM receipt_floor WHERE conversation_id = ?1 AND"
-        " user_id = ?2)"));
-    top.bindValue(0, conversationId);
-    top.bindValue(1, userId);
+        " receipt_times WHERE conversation_id = ? AND user_id = ? UNION ALL"
+        " SELECT delivered_seq, read_seq FROM receipt_floor WHERE conversation_id = ? AND"
+        " user_id = ?)"));
+    for (int i = 0; i < 4; i += 2) {
+        top.bindValue(i, conversationId);
+        top.bindValue(i + 1, userId);
+    }
     TIDINGS_TRY(exec(top));
     const quint64 knownDelivered = top.next() ? top.value(0).toULongLong() : 0;
     const quint64 knownRead = top.value(1).toULongLong();
@@ -341,13 +343,14 @@ Result<QList<ReceiptTime>> detail::receiptTimes(const QString &connectionName,
     who.prepare(
         QStringLiteral(
             "SELECT g.user_id, g.username, COALESCE(u.display_name, '') FROM group_members g"
-            " LEFT JOIN users u ON u.user_id = g.user_id WHERE g.conversation_id = ?1"
+            " LEFT JOIN users u ON u.user_id = g.user_id WHERE g.conversation_id = ?"
             " AND g.user_id != COALESCE((SELECT CAST(value AS INTEGER) FROM settings"
             " WHERE key = 'user_id'), 0)"
             " UNION SELECT c.peer_user_id, c.peer_username, %1 FROM conversations c"
-            " WHERE c.id = ?1 AND c.kind != 2 AND c.peer_user_id != 0 ORDER BY 2, 1")
+            " WHERE c.id = ? AND c.kind != 2 AND c.peer_user_id != 0 ORDER BY 2, 1")
             .arg(detail::peerDisplayNameSql("c")));
     who.bindValue(0, conversationId);
+    who.bindValue(1, conversationId);
     TIDINGS_TRY(exec(who));
     QList<ReceiptTime> out;
     while (who.next())
@@ -358,18 +361,21 @@ Result<QList<ReceiptTime>> detail::receiptTimes(const QString &connectionName,
     // The first kept advance covering seq is the true one unless a pruned row covered it.
     QSqlQuery first(db);
     first.prepare(QStringLiteral(
-        "SELECT (SELECT MIN(at_ms) FROM receipt_times WHERE conversation_id = ?1 AND"
-        "  user_id = ?2 AND delivered_seq >= ?3),"
-        " (SELECT MIN(at_ms) FROM receipt_times WHERE conversation_id = ?1 AND user_id = ?2"
-        "  AND read_seq >= ?3),"
-        " COALESCE((SELECT delivered_seq FROM receipt_floor WHERE conversation_id = ?1 AND"
-        "  user_id = ?2), 0),"
-        " COALESCE((SELECT read_seq FROM receipt_floor WHERE conversation_id = ?1 AND"
-        "  user_id = ?2), 0)"));
+        "SELECT (SELECT MIN(at_ms) FROM receipt_times WHERE conversation_id = ? AND"
+        "  user_id = ? AND delivered_seq >= ?),"
+        " (SELECT MIN(at_ms) FROM receipt_times WHERE conversation_id = ? AND user_id = ?"
+        "  AND read_seq >= ?),"
+        " COALESCE((SELECT delivered_seq FROM receipt_floor WHERE conversation_id = ? AND"
+        "  user_id = ?), 0),"
+        " COALESCE((SELECT read_seq FROM receipt_floor WHERE conversation_id = ? AND"
+        "  user_id = ?), 0)"));
     for (ReceiptTime &t : out) {
-        first.bindValue(0, conversationId);
-        first.bindValue(1, t.userId);
-        first.bindValue(2, seq);
+        // Numbered parameters (?1) do not mix with QSqlQuery's positional binding: repeat them.
+        const QVariant values[] = {
+            conversationId, t.userId,       seq,     conversationId, t.userId, seq, conversationId,
+            t.userId,       conversationId, t.userId};
+        for (int i = 0; i < int(std::size(values)); ++i)
+            first.bindValue(i, values[i]);
         TIDINGS_TRY(exec(first));
         if (!first.next())
             continue;

@@ -15,8 +15,7 @@ using namespace tidings::client;
 
 namespace {
 //! QVERIFY2 evaluates its message even when the check passes: never touch error() of a success.
-template <typename R>
-QByteArray errorOf(const R &r) {
+template <typename R> QByteArray errorOf(const R &r) {
     return r.ok() ? QByteArray() : r.error().toString().toUtf8();
 }
 
@@ -308,6 +307,70 @@ private slots:
         QCOMPARE((*view)->chatSummary(8)->title, u"Carol King"_qs);
         QVERIFY(store->setDisplayName(2, QString()).ok());
         QCOMPARE((*view)->chatSummary(kConv)->title, u"bob"_qs);
+    }
+
+    void receiptTimesAreTheFirstAdvanceCoveringASeq() {
+        const QString path = freshPath();
+        auto store = openStore(path);
+        ConversationInfo info;
+        info.id = kGroup;
+        info.kind = ConversationKind::Group;
+        info.name = u"Band"_qs;
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0, QString()},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0, u"Bobby"_qs},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0, QString()}};
+        QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
+        QVERIFY(store->recordReceiptTime(kGroup, 2, 3, 0, 100).ok());
+        QVERIFY(store->recordReceiptTime(kGroup, 2, 5, 2, 200).ok());
+        QVERIFY(store->recordReceiptTime(kGroup, 2, 5, 2, 250).ok()); // no advance: no row
+        QVERIFY(store->recordReceiptTime(kGroup, 2, 4, 5, 300).ok()); // read 5 (delivered too)
+        QVERIFY(store->recordReceiptTime(kGroup, 3, 4, 0, 150).ok());
+        QVERIFY(store->recordReceiptTime(kGroup, 1, 9, 9, 50).ok()); // me: never listed
+        auto times = store->receiptTimes(kGroup, 4);
+        QVERIFY(times.ok());
+        QCOMPARE(times->size(), 2);
+        QCOMPARE(times->at(0).username, u"bob"_qs);
+        QCOMPARE(times->at(0).displayName, u"Bobby"_qs);
+        QCOMPARE(times->at(0).deliveredAtMs, qint64(200));
+        QCOMPARE(times->at(0).readAtMs, qint64(300));
+        QCOMPARE(times->at(1).username, u"carol"_qs);
+        QCOMPARE(times->at(1).deliveredAtMs, qint64(150));
+        QCOMPARE(times->at(1).readAtMs, qint64(0)); // not read yet
+        auto early = *store->receiptTimes(kGroup, 2);
+        QCOMPARE(early.at(0).deliveredAtMs, qint64(100));
+        QCOMPARE(early.at(0).readAtMs, qint64(200));
+        auto late = *store->receiptTimes(kGroup, 6);
+        QCOMPARE(late.at(0).deliveredAtMs, qint64(0));
+
+        // A 1:1 lists the peer; the ViewStore reads the same.
+        QVERIFY(store->upsertConversation(kConv, 2, u"bob"_qs).ok());
+        QVERIFY(store->recordReceiptTime(kConv, 2, 1, 1, 77).ok());
+        auto direct = *store->receiptTimes(kConv, 1);
+        QCOMPARE(direct.size(), 1);
+        QCOMPARE(direct.at(0).userId, quint64(2));
+        QCOMPARE(direct.at(0).readAtMs, qint64(77));
+        auto view = ViewStore::open(path, kMe.userId);
+        QVERIFY(view.ok());
+        QCOMPARE((*view)->receiptTimes(kConv, 1)->at(0).deliveredAtMs, qint64(77));
+    }
+
+    void receiptTimesArePruned() {
+        auto store = openStore(freshPath());
+        QVERIFY(store->upsertConversation(kConv, 2, u"bob"_qs).ok());
+        const int n = LocalStore::kReceiptTimesKept + 50;
+        for (int i = 1; i <= n; ++i)
+            QVERIFY(store->recordReceiptTime(kConv, 2, quint64(i), quint64(i), 1000 + i).ok());
+        QSqlQuery q(QSqlDatabase::database(store->connectionName()));
+        QVERIFY(q.exec(u"SELECT COUNT(*) FROM receipt_times"_qs) && q.next());
+        QCOMPARE(q.value(0).toInt(), LocalStore::kReceiptTimesKept);
+        // A pruned advance's time is unknown (0), never a later one's; kept ones stay exact.
+        QCOMPARE(store->receiptTimes(kConv, 10)->at(0).deliveredAtMs, qint64(0));
+        QCOMPARE(store->receiptTimes(kConv, quint64(n))->at(0).readAtMs, qint64(1000 + n));
+        QCOMPARE(store->receiptTimes(kConv, 51)->at(0).readAtMs, qint64(1051));
+        // An old cursor (below the pruned ones) adds no row.
+        QVERIFY(store->recordReceiptTime(kConv, 2, 5, 5, 9).ok());
+        QVERIFY(q.exec(u"SELECT COUNT(*) FROM receipt_times"_qs) && q.next());
+        QCOMPARE(q.value(0).toInt(), LocalStore::kReceiptTimesKept);
     }
 };
 
