@@ -2,6 +2,7 @@
 // member device, rotation on removal, no access for removed or late members, forged senders.
 #include "test_e2e_helpers.h"
 
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 
 using namespace e2etest;
@@ -133,6 +134,51 @@ private slots:
         QCOMPARE(read(*c, *a, s2), QStringLiteral("two"));
         QCOMPARE(read(*b, *a, s2), QStringLiteral("two"));
         QVERIFY(s2.payload.mid(1, 16) == s1.payload.mid(1, 16)); // no rotation needed
+    }
+
+    //! Not a benchmark harness, a recorded figure: the cost of a first and a later send to a
+    //! 100-device group, and of X3DH with all of them, on this machine (printed).
+    void costsForAHundredDevices() {
+        std::vector<std::unique_ptr<Device>> others;
+        QList<DeviceAddress> addrs;
+        for (quint64 u = 100; u < 200; ++u) {
+            others.push_back(std::make_unique<Device>(u, 1));
+            setUpFirstDevice(server, *others.back());
+            must((*a)->acceptDeviceList(server.list(u)), "list");
+            addrs.append(others.back()->addr);
+        }
+        wire::BundlesResponse all;
+        for (quint64 u = 100; u < 200; ++u)
+            *all.add_bundles() = server.bundles(u, {1}).bundles(0);
+        QElapsedTimer t;
+        t.start();
+        must((*a)->acceptBundles(all), "bundles");
+        const qint64 x3dhMs = t.restart();
+        auto first =
+            must((*a)->encryptGroup(kGroup, addrs, textBody(QStringLiteral("first"))), "first");
+        const qint64 firstMs = t.restart();
+        QCOMPARE(first.distributions.size(), 100);
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(must((*a)->encryptGroup(kGroup, addrs, textBody(QStringLiteral("n"))), "n")
+                         .distributions.size(),
+                     0);
+        const double laterMs = double(t.restart()) / 20;
+        auto pairwise = must((*a)->encryptPairwise(addrs, textBody(QStringLiteral("p"))), "pw");
+        const qint64 pairwiseMs = t.restart();
+        must((*others.front())->acceptDeviceList(server.list(1)), "list");
+        wire::Message m =
+            messageFrom(*a, kGroup, envelopeFor(first, *others.front()), first.payload);
+        t.restart();
+        for (int i = 0; i < 20; ++i)
+            QVERIFY((*others.front())->decrypt(m, 100, 1));
+        const double decryptMs = double(t.elapsed()) / 20;
+        qint64 distBytes = 0;
+        for (const auto &e : first.distributions)
+            distBytes += qint64(e.payload().size());
+        qInfo("100 devices: X3DH with all %lld ms; first group send %lld ms (%lld bytes of "
+              "distributions); later group send %.2f ms; pairwise to all %lld ms (%d envelopes); "
+              "decrypt distribution + payload %.2f ms",
+              x3dhMs, firstMs, distBytes, laterMs, pairwiseMs, int(pairwise.size()), decryptMs);
     }
 
     void forgedSenderRejected() {
