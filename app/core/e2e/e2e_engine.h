@@ -131,13 +131,18 @@ public:
     struct Decrypted {
         std::optional<wire::E2eBody> pairwise;
         std::optional<wire::E2eBody> group;
-        //! Writes the advanced states; run it inside the transaction storing the message.
+        //! Writes the advanced states; run it inside the transaction storing the message, while
+        //! the engine lives. A compare-and-swap: if a state it advances was written since this
+        //! decrypt (another message's commit), it writes nothing and fails (crypto/Replay) —
+        //! decrypt that message again. A second call fails the same way.
         std::function<Status()> commit;
     };
     //! Decrypts Message.envelope (pairwise) and/or Message.payload (group, when the message
     //! is encrypted) on copies of the state, pairwise first (it may carry the distribution the
-    //! payload needs). Errors: Forbidden (not from a verified device, bad signature, identity)
-    //! or BadFrame (no session, bad MAC, replay, unknown sender key), with a crypto/<Name> detail.
+    //! payload needs; the engine consumes it and clears sender_key_distribution in the returned
+    //! body). Errors: Forbidden (sender device not in its user's accepted list — fetch the list
+    //! and retry —, bad signature, identity) or BadFrame (no session, bad MAC, replay, unknown
+    //! sender key), with a crypto/<Name> detail (crypto::cryptoErrorOf() recovers the name).
     Result<Decrypted> decrypt(const wire::Message &message, quint64 myUserId, quint64 myDeviceId);
 
     // --- verification -------------------------------------------------------------------------
