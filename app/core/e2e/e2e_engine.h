@@ -5,10 +5,10 @@
 // frames. Every secret row is sealed with XChaCha20-Poly1305 under HKDF(masterKey,
 // "TidingsLocalE2ev1") with AD = table ‖ row key, so the raw file holds no private key bytes.
 //
-// Transactions: methods documented "own transaction" open one on the connection themselves
-// (QSqlDatabase::transaction(); if the caller already has one open, the engine's writes join
-// it). Everything else only reads or writes without opening one. decrypt() never writes: it
-// returns a commit function that the caller runs inside the transaction storing the message.
+// Transactions: methods documented "own transaction" run in a SAVEPOINT (a transaction of its
+// own, or nested in one the caller has open: then they commit with the caller's). Everything else
+// only reads or writes without opening one. decrypt() never writes: it returns a commit function
+// that the caller runs inside the transaction storing the message.
 #include "crypto/secret_bytes.h"
 #include "proto/tidings.pb.h"
 #include "protocol/result.h"

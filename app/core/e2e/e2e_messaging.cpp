@@ -380,7 +380,7 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
 
     Impl *impl = d.get();
     const quint64 groupId = message.conversation_id();
-    out.commit = [impl, writes, from, groupId]() -> Status {
+    auto apply = [impl, writes, from, groupId]() -> Status {
         // Compare-and-swap: if another decrypt of this state was committed in between, writing
         // this snapshot would roll the state back (re-opening used keys). Refuse instead; the
         // caller decrypts the message again.
@@ -433,6 +433,8 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
         }
         return {};
     };
+    // Atomic even when the caller has no transaction open (a savepoint nests inside one).
+    out.commit = [impl, apply]() -> Status { return impl->store.transaction(apply); };
     return out;
 }
 

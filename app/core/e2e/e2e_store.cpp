@@ -96,20 +96,21 @@ Result<QSqlQuery> E2eStore::exec(const QString &sql, std::initializer_list<QVari
 }
 
 Status E2eStore::transaction(const std::function<Status()> &work) const {
-    QSqlDatabase d = db();
-    // SQLite refuses a nested BEGIN: then the caller's transaction is open and we join it.
-    const bool own = d.transaction();
+    // A savepoint is a transaction of its own when none is open, and nests inside the caller's
+    // otherwise: either way a failure undoes exactly the engine's writes, and a busy database
+    // fails here instead of running the work outside any transaction.
+    if (auto begin = exec(QStringLiteral("SAVEPOINT e2e")); !begin)
+        return begin.error();
     Status s = work();
-    if (!own)
-        return s;
     if (!s) {
-        d.rollback();
+        (void)exec(QStringLiteral("ROLLBACK TO e2e"));
+        (void)exec(QStringLiteral("RELEASE e2e"));
         return s;
     }
-    if (!d.commit()) {
-        const QString why = d.lastError().text();
-        d.rollback();
-        return storageError(why);
+    if (auto done = exec(QStringLiteral("RELEASE e2e")); !done) {
+        (void)exec(QStringLiteral("ROLLBACK TO e2e"));
+        (void)exec(QStringLiteral("RELEASE e2e"));
+        return done.error();
     }
     return {};
 }

@@ -30,8 +30,8 @@ public:
 
     //! Prepares, binds in order and executes; Storage error with the driver's text on failure.
     Result<QSqlQuery> exec(const QString &sql, std::initializer_list<QVariant> binds = {}) const;
-    //! Runs `work` in a transaction when none is open on the connection (commit on success,
-    //! rollback on failure); inside the caller's transaction otherwise.
+    //! Runs `work` inside SAVEPOINT e2e: its own transaction when none is open on the
+    //! connection, nested in the caller's otherwise; released on success, rolled back on failure.
     Status transaction(const std::function<Status()> &work) const;
 
     // e2e_own: small key/value rows (ids, public keys, sealed secrets).

@@ -176,6 +176,16 @@ private slots:
         QCOMPARE(receive(p.alice, r, false), QStringLiteral("reply"));
         QCOMPARE(receive(p.alice, r, true), QStringLiteral("reply"));
         QVERIFY(receive(p.alice, r).startsWith(QStringLiteral("ERR")));
+        // Committed inside the caller's transaction, which then rolls back (storing the
+        // message failed): the state did not advance, the message decrypts again.
+        const auto r1 = sendText(p.bob, p.alice, QStringLiteral("r1"));
+        auto d1 = p.alice->decrypt(r1, 1, 1);
+        QVERIFY(d1);
+        QVERIFY(p.alice.db().transaction());
+        QVERIFY(d1->commit());
+        QVERIFY(p.alice.db().rollback());
+        QCOMPARE(receive(p.alice, r1), QStringLiteral("r1"));
+        QVERIFY(receive(p.alice, r1).startsWith(QStringLiteral("ERR")));
         // Two decrypts of one state, both committed: the second would roll the first back.
         const auto r2 = sendText(p.bob, p.alice, QStringLiteral("r2"));
         const auto r3 = sendText(p.bob, p.alice, QStringLiteral("r3"));
