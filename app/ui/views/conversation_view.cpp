@@ -2,6 +2,7 @@
 
 #include "delegates/message_delegate.h"
 #include "dialogs/message_info_dialog.h"
+#include "dialogs/safety_number_dialog.h"
 #include "look.h"
 #include "models/chat_list_model.h"
 #include "models/message_model.h"
@@ -21,6 +22,7 @@
 #include <QListView>
 #include <QMenu>
 #include <QPointer>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -44,7 +46,10 @@ ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidg
     , m_banner(new ConnectionBanner(session))
     , m_list(new QListView)
     , m_composer(new Composer)
-    , m_info(new GroupInfoPanel(session)) {
+    , m_info(new GroupInfoPanel(session))
+    , m_identityBanner(new QWidget)
+    , m_identityText(new QLabel)
+    , m_acknowledge(new QPushButton(tr("Acknowledge"))) {
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(m_stack);
@@ -93,6 +98,25 @@ ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidg
     hl->addWidget(m_menuButton);
     column->addWidget(header);
     column->addWidget(m_banner);
+    {
+        m_identityBanner->setObjectName(QStringLiteral("identityBanner"));
+        m_identityBanner->setAutoFillBackground(true);
+        m_identityBanner->setBackgroundRole(QPalette::AlternateBase);
+        auto *bl = new QHBoxLayout(m_identityBanner);
+        bl->setContentsMargins(14, 6, 10, 6);
+        m_identityText->setWordWrap(true);
+        m_identityText->setAccessibleName(tr("Security code changed"));
+        bl->addWidget(m_identityText, 1);
+        auto *verify = new QPushButton(tr("Verify…"));
+        verify->setAccessibleName(tr("Verify security code"));
+        connect(verify, &QPushButton::clicked, this, &ConversationView::showSafetyNumber);
+        bl->addWidget(verify);
+        m_acknowledge->setAccessibleName(tr("Acknowledge the new security code"));
+        connect(m_acknowledge, &QPushButton::clicked, this, &ConversationView::acknowledgeIdentity);
+        bl->addWidget(m_acknowledge);
+        m_identityBanner->hide();
+        column->addWidget(m_identityBanner);
+    }
 
     auto *split = new QSplitter(Qt::Horizontal);
     split->setChildrenCollapsible(false);
@@ -147,6 +171,10 @@ ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidg
     connect(client, &client::Client::presenceChanged, this, [this](const client::PresenceInfo &p) {
         m_presence.insert(p.username, p);
         updateHeader();
+    });
+    connect(client, &client::Client::identityChanged, this, [this](quint64 userId) {
+        m_identityChanged.insert(userId);
+        updateIdentityBanner();
     });
     connect(client, &client::Client::typingChanged, this, [this](const client::TypingEvent &e) {
         if (e.conversationId == conversationId())
@@ -203,6 +231,7 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
         m_info->setConversation(conversationId);
     updateHeader();
     m_banner->refresh();
+    updateIdentityBanner();
     m_list->doItemsLayout();
     int target = seq ? m_model->rowOfSeq(seq) : m_model->unreadDividerRow();
     if (seq && target >= 0) {
@@ -407,7 +436,57 @@ void ConversationView::showChatMenu() {
                    [this, id, muted] { m_session->setMuted(id, !muted); });
     if (m_model->conversation().isGroup())
         menu.addAction(tr("Group info"), this, [this] { setInfoVisible(true); });
+    else if (!m_model->conversation().peerUsername.isEmpty())
+        menu.addAction(tr("Verify security code…"), this, &ConversationView::showSafetyNumber);
     menu.exec(m_menuButton->mapToGlobal(QPoint(0, m_menuButton->height())));
+}
+
+void ConversationView::showSafetyNumber() {
+    const auto &conv = m_model->conversation();
+    if (conv.isGroup() || conv.peerUsername.isEmpty())
+        return;
+    auto *dialog = new SafetyNumberDialog(m_session, conv.peerUsername, m_title->text(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SafetyNumberDialog::verifiedChanged, this, [this, peer = conv.peerUserId] {
+        // Marking the new code verified settles the change too.
+        m_identityChanged.remove(peer);
+        updateIdentityBanner();
+    });
+    dialog->open();
+}
+
+bool ConversationView::isIdentityBannerShown() const {
+    return !m_identityBanner->isHidden();
+}
+
+void ConversationView::updateIdentityBanner() {
+    const auto &conv = m_model->conversation();
+    const bool show = conversationId() && !conv.isGroup() && conv.peerUserId &&
+                      m_identityChanged.contains(conv.peerUserId);
+    if (show)
+        m_identityText->setText(tr("%1's security code changed. This happens when they reinstall "
+                                   "or use a new account key; verify it if you want to be sure.")
+                                    .arg(m_title->text()));
+    m_acknowledge->setEnabled(true);
+    m_identityBanner->setVisible(show);
+}
+
+void ConversationView::acknowledgeIdentity() {
+    const auto &conv = m_model->conversation();
+    if (conv.isGroup() || conv.peerUsername.isEmpty())
+        return;
+    m_acknowledge->setEnabled(false);
+    QPointer<ConversationView> self(this);
+    m_session->client()->acknowledgeIdentityChange(
+        conv.peerUsername, [self, peer = conv.peerUserId](Status s) {
+            if (!self)
+                return;
+            if (s)
+                self->m_identityChanged.remove(peer);
+            self->updateIdentityBanner();
+            if (!s)
+                self->m_identityText->setText(tr("Not acknowledged: %1").arg(s.error().detail));
+        });
 }
 
 } // namespace tidings::ui

@@ -5,10 +5,12 @@
 #include "core/client_types.h"
 
 #include <QHash>
+#include <QSet>
 #include <QWidget>
 
 class QLabel;
 class QListView;
+class QPushButton;
 class QStackedWidget;
 class QToolButton;
 
@@ -45,6 +47,11 @@ public:
     void setInfoVisible(bool visible);
     bool closePanels();
     void showMessageInfo(int row);
+    //! The safety number with the peer of the open 1:1 chat.
+    void showSafetyNumber();
+    //! "X's security code changed" above the messages (a 1:1 peer's account key changed).
+    bool isIdentityBannerShown() const;
+    QPushButton *acknowledgeButton() const { return m_acknowledge; }
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -64,6 +71,8 @@ private:
     void scrollToBottomSoon();
     void showContextMenu(const QPoint &pos);
     void showChatMenu();
+    void updateIdentityBanner();
+    void acknowledgeIdentity();
 
     Session *m_session;
     ChatListModel *m_chats;
@@ -79,7 +88,12 @@ private:
     QListView *m_list;
     Composer *m_composer;
     GroupInfoPanel *m_info;
+    QWidget *m_identityBanner;
+    QLabel *m_identityText;
+    QPushButton *m_acknowledge;
     QHash<QString, client::PresenceInfo> m_presence;
+    //! Peers whose account key changed and was not acknowledged yet (Client::identityChanged).
+    QSet<quint64> m_identityChanged;
     bool m_loadingOlder = false;
 };
 

@@ -1,5 +1,6 @@
 #include "group_info_panel.h"
 
+#include "dialogs/safety_number_dialog.h"
 #include "session.h"
 
 #include "core/store/local_store.h"
@@ -7,6 +8,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -50,6 +52,7 @@ GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
     layout->addWidget(m_rename);
     m_members->setAccessibleName(tr("Members"));
     m_members->setFrameShape(QFrame::NoFrame);
+    m_members->setContextMenuPolicy(Qt::CustomContextMenu);
     layout->addWidget(m_members, 1);
     auto *row = new QHBoxLayout;
     row->addWidget(m_add);
@@ -65,6 +68,15 @@ GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
         b->setAccessibleName(b->text().remove(QStringLiteral("…")));
 
     connect(m_members, &QListWidget::currentRowChanged, this, &GroupInfoPanel::updateButtons);
+    connect(m_members, &QListWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QString username = selectedUsername();
+        if (username.isEmpty() || username == m_session->client()->account().username)
+            return;
+        QMenu menu(this);
+        menu.addAction(tr("Verify security code…"), this,
+                       [this, username] { verifyMember(username); });
+        menu.exec(m_members->viewport()->mapToGlobal(pos));
+    });
     connect(session, &Session::chatChanged, this, [this](quint64 id) {
         if (id == m_conversationId && isVisible())
             reload();
@@ -99,6 +111,12 @@ GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
     });
 }
 
+void GroupInfoPanel::verifyMember(const QString &username) {
+    auto *dialog = new SafetyNumberDialog(m_session, username, QString(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
 QString GroupInfoPanel::errorText() const {
     return m_error->isVisible() ? m_error->text() : QString();
 }
@@ -127,7 +145,9 @@ void GroupInfoPanel::reload() {
     const quint64 me = m_session->myUserId();
     for (const auto &m : *members) {
         const bool admin = m.role == client::MemberRole::Admin;
-        QString label = m.userId == me ? tr("%1 (you)").arg(m.username) : m.username;
+        const QString name =
+            m.displayName.isEmpty() ? m.username : tr("%1 (%2)").arg(m.displayName, m.username);
+        QString label = m.userId == me ? tr("%1 (you)").arg(name) : name;
         if (admin)
             label += QStringLiteral("  ·  ") + tr("admin");
         auto *item = new QListWidgetItem(label, m_members);

@@ -26,6 +26,8 @@ public:
     void setAdmin(const QString &username, bool admin);
     void rename(const QString &name);
     void leave();
+    //! The safety number with a member ("Verify security code…" in the member menu).
+    void verifyMember(const QString &username);
 
 signals:
     void changed();
