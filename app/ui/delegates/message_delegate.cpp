@@ -57,7 +57,9 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     const int maxBubble = qMin(int(width * 0.72), 620);
     const int maxText = maxBubble - 2 * kPadH;
 
-    layout->setFont(option.font);
+    QFont textFont = option.font;
+    textFont.setItalic(index.data(MessageModel::UndecryptableRole).toBool());
+    layout->setFont(textFont);
     layout->setText(index.data(MessageModel::TextRole).toString());
     const qreal textW = layoutText(layout, maxText);
     const qreal textH = layout->boundingRect().height();
@@ -123,8 +125,11 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option,
     const quint64 seq = index.data(MessageModel::SeqRole).toULongLong();
     const bool first = index.data(MessageModel::FirstOfGroupRole).toBool();
     const bool mine = index.data(MessageModel::OutgoingRole).toBool();
-    if (const auto it = m_sizes.constFind(rowId);
-        it != m_sizes.constEnd() && it->seq == seq && it->first == first && it->mine == mine)
+    // A resent copy replaces an undecryptable placeholder in place (same row id and seq).
+    const bool undecryptable = index.data(MessageModel::UndecryptableRole).toBool();
+    if (const auto it = m_sizes.constFind(rowId); it != m_sizes.constEnd() && it->seq == seq &&
+                                                  it->first == first && it->mine == mine &&
+                                                  it->undecryptable == undecryptable)
         return it->size;
     QTextLayout layout;
     QStyleOptionViewItem at = option;
@@ -132,7 +137,7 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option,
     const Geometry g = geometry(at, index, &layout);
     const QSize size(width, g.bubble.bottom() + 1);
     if (rowId != 0)
-        m_sizes.insert(rowId, CachedSize{seq, first, mine, size});
+        m_sizes.insert(rowId, CachedSize{seq, first, mine, undecryptable, size});
     return size;
 }
 
@@ -210,7 +215,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           fm.elidedText(index.data(MessageModel::SenderRole).toString(),
                                         Qt::ElideRight, g.sender.width()));
     }
-    painter->setPen(colors.text);
+    painter->setPen(index.data(MessageModel::UndecryptableRole).toBool() ? colors.secondaryText
+                                                                         : colors.text);
     layout.draw(painter, g.textOrigin);
 
     QFont small = option.font;

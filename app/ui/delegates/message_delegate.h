@@ -46,6 +46,7 @@ private:
         quint64 seq = 0;
         bool first = false;
         bool mine = false;
+        bool undecryptable = false;
         QSize size;
     };
     mutable QHash<qint64, CachedSize> m_sizes;

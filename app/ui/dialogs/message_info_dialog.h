@@ -1,12 +1,13 @@
 #pragma once
-// Who has my message: for a 1:1 whether the peer got and read it, for a group "read by 3 of 5"
-// with every member's state (asked from the server).
+// Who has my message and since when: one row per recipient with the times its delivery and read
+// receipts covered the message (recorded locally from ReceiptPush.server_time_ms; a dash when
+// the time is not known), and for a group "read by 3 of 5" from the server.
 #include "core/store/records.h"
 
 #include <QDialog>
 
 class QLabel;
-class QListWidget;
+class QTreeWidget;
 
 namespace tidings::ui {
 
@@ -18,10 +19,15 @@ public:
     MessageInfoDialog(Session *session, const client::ConversationRecord &conversation,
                       const client::MessageRecord &message, QWidget *parent = nullptr);
     QString summary() const;
+    int recipientCount() const;
+    //! Name, delivered, read as shown.
+    QStringList recipientRow(int row) const;
 
 private:
+    void addRow(const QString &who, const QString &delivered, const QString &read);
+
     QLabel *m_summary;
-    QListWidget *m_members;
+    QTreeWidget *m_members;
 };
 
 } // namespace tidings::ui

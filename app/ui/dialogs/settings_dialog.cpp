@@ -3,12 +3,14 @@
 #include "session.h"
 
 #include "core/store/view_store.h"
+#include "protocol/limits.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPointer>
@@ -32,6 +34,7 @@ SettingsDialog::SettingsDialog(Session *session, QWidget *parent)
     resize(480, 420);
     auto *layout = new QVBoxLayout(this);
     m_tabs->addTab(generalTab(), tr("General"));
+    m_tabs->addTab(profileTab(), tr("Profile"));
     m_tabs->addTab(accountTab(), tr("Account"));
     m_tabs->addTab(privacyTab(), tr("Privacy"));
     m_tabs->addTab(devicesTab(), tr("Devices"));
@@ -72,6 +75,81 @@ QWidget *SettingsDialog::generalTab() {
         emit notificationsChanged(on);
     });
     return w;
+}
+
+QWidget *SettingsDialog::profileTab() {
+    auto *w = new QWidget;
+    auto *form = new QFormLayout(w);
+    const QString username = m_session->client()->account().username;
+    m_displayName = new QLineEdit;
+    m_displayName->setAccessibleName(tr("Display name"));
+    m_displayName->setPlaceholderText(username);
+    m_displayName->setMaxLength(limits::kMaxDisplayNameBytes);
+    m_displayName->setClearButtonEnabled(true);
+    form->addRow(tr("&Display name:"), m_displayName);
+    auto *hint = new QLabel(
+        tr("Shown to people instead of your username (%1). Leave it empty to show the username.")
+            .arg(username));
+    hint->setWordWrap(true);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(QString(), hint);
+    m_saveProfile = new QPushButton(tr("Save"));
+    m_saveProfile->setAccessibleName(tr("Save the display name"));
+    m_saveProfile->setEnabled(false);
+    form->addRow(QString(), m_saveProfile);
+    m_profileStatus = new QLabel;
+    m_profileStatus->setWordWrap(true);
+    form->addRow(QString(), m_profileStatus);
+    connect(m_displayName, &QLineEdit::textEdited, this, [this] {
+        m_displayNameEdited = true;
+        m_saveProfile->setEnabled(m_session->client()->isAuthenticated());
+        m_profileStatus->clear();
+    });
+    connect(m_displayName, &QLineEdit::returnPressed, this, &SettingsDialog::saveProfile);
+    connect(m_saveProfile, &QPushButton::clicked, this, &SettingsDialog::saveProfile);
+    // The current name comes from the server (it also knows what my other devices set).
+    QPointer<SettingsDialog> self(this);
+    m_session->client()->profiles({username}, [self](Result<QList<client::ProfileInfo>> r) {
+        if (!self)
+            return;
+        if (!r) {
+            self->m_profileStatus->setText(tr("Not available offline."));
+            return;
+        }
+        if (!r->isEmpty() && !self->m_displayNameEdited)
+            self->m_displayName->setText(r->first().displayName);
+    });
+    return w;
+}
+
+void SettingsDialog::saveProfile() {
+    if (!m_displayNameEdited)
+        return;
+    const QString name = m_displayName->text().simplified();
+    // The server counts UTF-8 bytes; QLineEdit's limit counts UTF-16 units.
+    if (name.toUtf8().size() > limits::kMaxDisplayNameBytes) {
+        m_profileStatus->setText(tr("The name is too long."));
+        return;
+    }
+    m_saveProfile->setEnabled(false);
+    m_profileStatus->setText(tr("Saving…"));
+    QPointer<SettingsDialog> self(this);
+    m_session->client()->setProfile(name, [self, name](Status s) {
+        if (!self)
+            return;
+        if (s) {
+            self->m_displayNameEdited = false;
+            self->m_displayName->setText(name);
+            self->m_profileStatus->setText(tr("Saved."));
+        } else {
+            self->m_saveProfile->setEnabled(true);
+            self->m_profileStatus->setText(tr("Not saved: %1").arg(s.error().detail));
+        }
+    });
+}
+
+QString SettingsDialog::profileStatus() const {
+    return m_profileStatus->text();
 }
 
 QWidget *SettingsDialog::accountTab() {

@@ -1,6 +1,6 @@
 #pragma once
-// Settings: account, privacy (who sees my last seen), devices (list, log one out), notifications
-// and theme. Choices apply at once.
+// Settings: profile (display name), account, privacy (who sees my last seen), devices (list, log
+// one out), notifications and theme. Choices apply at once.
 #include "look.h"
 
 #include <QDialog>
@@ -8,6 +8,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QTabWidget;
@@ -26,6 +27,9 @@ public:
     QComboBox *privacyBox() const { return m_privacy; }
     QListWidget *deviceList() const { return m_devices; }
     QTabWidget *tabs() const { return m_tabs; }
+    QLineEdit *displayNameEdit() const { return m_displayName; }
+    QPushButton *saveProfileButton() const { return m_saveProfile; }
+    QString profileStatus() const;
     void reloadDevices();
 
 signals:
@@ -33,6 +37,8 @@ signals:
     void notificationsChanged(bool enabled);
 
 private:
+    QWidget *profileTab();
+    void saveProfile();
     QWidget *accountTab();
     QWidget *privacyTab();
     QWidget *devicesTab();
@@ -40,6 +46,10 @@ private:
 
     Session *m_session;
     QTabWidget *m_tabs;
+    QLineEdit *m_displayName = nullptr;
+    QPushButton *m_saveProfile = nullptr;
+    QLabel *m_profileStatus = nullptr;
+    bool m_displayNameEdited = false;
     QComboBox *m_theme = nullptr;
     QCheckBox *m_notifications = nullptr;
     QComboBox *m_privacy = nullptr;

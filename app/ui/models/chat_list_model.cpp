@@ -1,5 +1,7 @@
 #include "chat_list_model.h"
 
+#include <QCoreApplication>
+
 #include "look.h"
 #include "session.h"
 #include "ui_logging.h"
@@ -30,6 +32,14 @@ QHash<int, QByteArray> ChatListModel::roleNames() const {
     return names;
 }
 
+namespace {
+QString previewText(const client::MessageRecord &m) {
+    return m.undecryptable
+               ? QCoreApplication::translate("MessageModel", "This message could not be decrypted")
+               : m.text.simplified();
+}
+} // namespace
+
 QVariant ChatListModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
@@ -38,10 +48,10 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
     switch (role) {
     case Qt::DisplayRole:
     case TitleRole:
-        if (r.conversation.isGroup() && !r.conversation.name.isEmpty())
-            return r.conversation.name;
-        return r.conversation.peerUsername.isEmpty() ? tr("Chat %1").arg(r.conversation.id)
-                                                     : r.conversation.peerUsername;
+        // The group name, else the peer's display name, else the username.
+        if (const QString title = r.conversation.title(); !title.isEmpty())
+            return title;
+        return tr("Chat %1").arg(r.conversation.id);
     case Qt::AccessibleTextRole:
         return r.summary.unread > 0 ? tr("%1, %n unread", nullptr, r.summary.unread)
                                           .arg(data(index, TitleRole).toString())
@@ -53,8 +63,8 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
             return systemEventText(*last->event, m_session->myUserId());
         if (last && r.conversation.isGroup() && !last->outgoing &&
             last->senderUserId != m_session->myUserId())
-            return last->senderUsername + QStringLiteral(": ") + last->text.simplified();
-        return last ? last->text.simplified() : QString();
+            return last->senderUsername + QStringLiteral(": ") + previewText(*last);
+        return last ? previewText(*last) : QString();
     case PreviewKindRole:
         if (!r.summary.draft.isEmpty())
             return int(PreviewKind::Draft);

@@ -60,6 +60,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
     m_hasNewer = false;
     m_conversation = conv && conv->has_value() ? **conv : client::ConversationRecord{};
     m_conversation.id = conversationId;
+    loadNames();
     int limit = kPageSize;
     if (!aroundSeq) {
         // Enough history for the first unread message and a little context above it; when
@@ -171,16 +172,23 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
             return tr("Unread messages");
         case Kind::SystemEvent:
             return systemEventText(*m.event, m_session->myUserId());
-        case Kind::Message:
+        case Kind::Message: {
+            const QString text =
+                m.undecryptable ? tr("This message could not be decrypted") : m.text;
             if (role == Qt::AccessibleTextRole)
                 return tr("%1 at %2: %3")
-                    .arg(m.outgoing ? tr("You") : m.senderUsername,
-                         clockTime(m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs), m.text);
-            return m.text;
+                    .arg(m.outgoing ? tr("You") : senderName(m),
+                         clockTime(m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs), text);
+            return text;
+        }
         }
         return {};
     case TextRole:
-        return m.event ? systemEventText(*m.event, m_session->myUserId()) : m.text;
+        if (m.event)
+            return systemEventText(*m.event, m_session->myUserId());
+        return m.undecryptable ? tr("This message could not be decrypted") : m.text;
+    case UndecryptableRole:
+        return m.undecryptable;
     case DayTextRole:
         return dayLabel(item.day);
     case TimeTextRole:
@@ -195,7 +203,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
     case StateRole:
         return int(client::deriveState(m, m_conversation, m_session->myUserId()));
     case SenderRole:
-        return m.senderUsername;
+        return senderName(m);
     case SenderIdRole:
         return m.senderUserId;
     case SeqRole:
@@ -348,6 +356,22 @@ void MessageModel::replaceFrom(int firstRow, const QList<Item> &items) {
     }
 }
 
+void MessageModel::loadNames() {
+    m_names.clear();
+    if (!m_conversation.isGroup())
+        return;
+    if (auto members = m_session->store()->members(m_conversation.id))
+        for (const auto &member : *members)
+            if (!member.displayName.isEmpty())
+                m_names.insert(member.userId, member.displayName);
+}
+
+QString MessageModel::senderName(const client::MessageRecord &m) const {
+    if (!m_conversation.isGroup())
+        return m.senderUsername;
+    return m_names.value(m.senderUserId, m.senderUsername);
+}
+
 void MessageModel::refresh() {
     if (m_conversation.id == 0)
         return;
@@ -356,6 +380,7 @@ void MessageModel::refresh() {
         conv && conv->has_value()) {
         const auto old = m_conversation;
         m_conversation = **conv;
+        loadNames();
         if ((old.peerDeliveredSeq != m_conversation.peerDeliveredSeq ||
              old.peerReadSeq != m_conversation.peerReadSeq) &&
             !m_items.isEmpty())

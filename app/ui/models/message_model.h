@@ -12,6 +12,7 @@
 
 #include <QAbstractListModel>
 #include <QDate>
+#include <QHash>
 
 namespace tidings::ui {
 
@@ -36,6 +37,7 @@ public:
         DayTextRole,
         FirstOfGroupRole, //!< the first of consecutive messages of one sender
         TimestampRole,
+        UndecryptableRole, //!< shown as an italic placeholder
     };
 
     explicit MessageModel(Session *session, QObject *parent = nullptr);
@@ -85,6 +87,8 @@ private:
     //! Items for `messages` as if they followed a message on `previousDay`.
     static QList<Item> itemsFor(const QList<client::MessageRecord> &messages, QDate previousDay);
     static bool sameItem(const Item &a, const Item &b);
+    void loadNames();
+    QString senderName(const client::MessageRecord &m) const;
     static bool hasMessage(const Item &item) {
         return item.kind == Kind::Message || item.kind == Kind::SystemEvent;
     }
@@ -100,6 +104,8 @@ private:
 
     Session *m_session;
     client::ConversationRecord m_conversation;
+    //! Group members' display names by user id (sender names above bubbles).
+    QHash<quint64, QString> m_names;
     QList<Item> m_items;
     bool m_hasOlder = false;
     bool m_hasNewer = false;
