@@ -29,6 +29,13 @@
     </message>
 </context>
 <context>
+    <name>MessageModel</name>
+    <message>
+        <source>This message could not be decrypted</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden</translation>
+    </message>
+</context>
+<context>
     <name>PassphraseDialog</name>
     <message>
         <source>Wrong passphrase.</source>
@@ -317,6 +324,38 @@
         <source>Mute notifications</source>
         <translation>Stummschalten</translation>
     </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Bestätigen</translation>
+    </message>
+    <message>
+        <source>Security code changed</source>
+        <translation>Sicherheitscode geändert</translation>
+    </message>
+    <message>
+        <source>Verify…</source>
+        <translation>Überprüfen …</translation>
+    </message>
+    <message>
+        <source>Verify security code</source>
+        <translation>Sicherheitscode überprüfen</translation>
+    </message>
+    <message>
+        <source>Acknowledge the new security code</source>
+        <translation>Den neuen Sicherheitscode bestätigen</translation>
+    </message>
+    <message>
+        <source>Verify security code…</source>
+        <translation>Sicherheitscode überprüfen …</translation>
+    </message>
+    <message>
+        <source>%1&apos;s security code changed. This happens when they reinstall or use a new account key; verify it if you want to be sure.</source>
+        <translation>Der Sicherheitscode von %1 hat sich geändert. Das passiert bei einer Neuinstallation oder einem neuen Kontoschlüssel; überprüfe ihn, wenn du sicher sein willst.</translation>
+    </message>
+    <message>
+        <source>Not acknowledged: %1</source>
+        <translation>Nicht bestätigt: %1</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::FirstRunPage</name>
@@ -501,6 +540,14 @@
         <source>That did not work: %1</source>
         <translation>Das hat nicht geklappt: %1</translation>
     </message>
+    <message>
+        <source>Verify security code…</source>
+        <translation>Sicherheitscode überprüfen …</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::MainWindow</name>
@@ -535,16 +582,8 @@
         <translation>Nachrichteninfo</translation>
     </message>
     <message>
-        <source>Sent %1 at %2</source>
-        <translation>Gesendet %1 um %2</translation>
-    </message>
-    <message>
         <source>Delivery status</source>
         <translation>Zustellstatus</translation>
-    </message>
-    <message>
-        <source>Members</source>
-        <translation>Mitglieder</translation>
     </message>
     <message>
         <source>From %1</source>
@@ -583,20 +622,40 @@
         <translation>Gelesen von %1 von %2, zugestellt an %3 von %2</translation>
     </message>
     <message>
-        <source>read</source>
-        <translation>gelesen</translation>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
     </message>
     <message>
-        <source>delivered</source>
-        <translation>zugestellt</translation>
+        <source>This message could not be decrypted</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden</translation>
     </message>
     <message>
-        <source>not delivered yet</source>
-        <translation>noch nicht zugestellt</translation>
+        <source>Sent: %1</source>
+        <translation>Gesendet: %1</translation>
     </message>
     <message>
-        <source>%1 — %2</source>
-        <translation>%1 – %2</translation>
+        <source>Recipients</source>
+        <translation>Empfänger</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Empfänger</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Zugestellt</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>Gelesen</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <source>%1: delivered %2, read %3</source>
+        <translation>%1: zugestellt %2, gelesen %3</translation>
     </message>
 </context>
 <context>
@@ -612,6 +671,10 @@
     <message>
         <source>You</source>
         <translation>Du</translation>
+    </message>
+    <message>
+        <source>This message could not be decrypted</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden</translation>
     </message>
 </context>
 <context>
@@ -786,6 +849,57 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::SafetyNumberDialog</name>
+    <message>
+        <source>Mark as verified</source>
+        <translation>Als überprüft markieren</translation>
+    </message>
+    <message>
+        <source>Verify security code</source>
+        <translation>Sicherheitscode überprüfen</translation>
+    </message>
+    <message>
+        <source>Compare this code with the one on %1&apos;s device, in person or over a call you trust. If they match, your messages with %1 cannot be read by anyone else.</source>
+        <translation>Vergleiche diesen Code mit dem auf dem Gerät von %1, persönlich oder über einen Anruf, dem du vertraust. Stimmen sie überein, kann niemand sonst eure Nachrichten lesen.</translation>
+    </message>
+    <message>
+        <source>Security code</source>
+        <translation>Sicherheitscode</translation>
+    </message>
+    <message>
+        <source>Verification status</source>
+        <translation>Überprüfungsstatus</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Lade …</translation>
+    </message>
+    <message>
+        <source>Cannot show the code: %1</source>
+        <translation>Code nicht verfügbar: %1</translation>
+    </message>
+    <message>
+        <source>Clear verification</source>
+        <translation>Überprüfung aufheben</translation>
+    </message>
+    <message>
+        <source>%1&apos;s security code changed. Compare the new code before you mark it as verified.</source>
+        <translation>Der Sicherheitscode von %1 hat sich geändert. Vergleiche den neuen Code, bevor du ihn als überprüft markierst.</translation>
+    </message>
+    <message>
+        <source>You have verified %1.</source>
+        <translation>Du hast %1 überprüft.</translation>
+    </message>
+    <message>
+        <source>Not verified yet.</source>
+        <translation>Noch nicht überprüft.</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Nicht gespeichert: %1</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::SearchModel</name>
     <message>
         <source>Chats</source>
@@ -957,6 +1071,34 @@
     <message>
         <source>online</source>
         <translation>online</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Profil</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>Anzeigename</translation>
+    </message>
+    <message>
+        <source>&amp;Display name:</source>
+        <translation>&amp;Anzeigename:</translation>
+    </message>
+    <message>
+        <source>Shown to people instead of your username (%1). Leave it empty to show the username.</source>
+        <translation>Wird anderen statt deines Benutzernamens (%1) angezeigt. Leer lassen, um den Benutzernamen zu zeigen.</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <source>Save the display name</source>
+        <translation>Anzeigenamen speichern</translation>
+    </message>
+    <message>
+        <source>The name is too long.</source>
+        <translation>Der Name ist zu lang.</translation>
     </message>
 </context>
 </TS>
