@@ -120,9 +120,9 @@ const char *const kSchemaV3[] = {
     // messages, never shown.
     "ALTER TABLE messages ADD COLUMN undecryptable INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE messages ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
-    // Encrypted stores keep text = '' and the sealed text in body, and index search_tokens.
+    // Encrypted stores keep text = '' and the sealed text in body (their search index is the
+    // contentless messages_search, filled by LocalStore with blind tokens).
     "ALTER TABLE messages ADD COLUMN body BLOB",
-    "ALTER TABLE messages ADD COLUMN search_tokens TEXT NOT NULL DEFAULT ''",
     "CREATE TABLE users (user_id INTEGER PRIMARY KEY, display_name TEXT NOT NULL DEFAULT '')",
     // One row per cursor advance; pruned to the newest rows per conversation. receipt_floor
     // remembers the cursors of pruned rows: a seq they covered has no known time any more.
@@ -450,6 +450,9 @@ Status LocalStore::saveAccount(const AccountSettings &account) {
               "DELETE FROM conversations", "DELETE FROM users", "DELETE FROM receipt_times",
               "DELETE FROM receipt_floor"})
             TIDINGS_TRY(exec(QString::fromLatin1(sql)));
+        if (m_cipher)
+            TIDINGS_TRY(exec(QStringLiteral(
+                "INSERT INTO messages_search(messages_search) VALUES ('delete-all')")));
     }
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)"));

@@ -166,6 +166,8 @@ private:
     //! Checks the key against the stored key check, or encrypts a plaintext store in place.
     Status setUpEncryption();
     Status ensureBlindIndex();
+    //! Adds a sealed row's blind tokens to the contentless search index.
+    Status indexBlind(qint64 rowId, const QString &text);
     //! Upserts users.display_name (inside the caller's transaction).
     Status writeDisplayName(quint64 userId, const QString &name);
     Status exec(const QString &sql);

@@ -29,38 +29,62 @@ const char *const kDropPlainIndex[] = {
     "DROP TABLE IF EXISTS messages_fts",
 };
 
-// Blind tokens are lower-case base32, one per distinct word: the ascii tokenizer keeps them whole.
-const char *const kBlindIndex[] = {
-    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_bfts USING fts5(search_tokens,"
-    " content='messages', content_rowid='id', tokenize='ascii')",
-    "CREATE TRIGGER IF NOT EXISTS messages_bfts_ai AFTER INSERT ON messages BEGIN"
-    " INSERT INTO messages_bfts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_bfts_ad AFTER DELETE ON messages BEGIN"
-    " INSERT INTO messages_bfts(messages_bfts, rowid, search_tokens)"
-    " VALUES ('delete', old.id, old.search_tokens); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_bfts_au AFTER UPDATE OF search_tokens ON messages"
-    " BEGIN INSERT INTO messages_bfts(messages_bfts, rowid, search_tokens)"
-    " VALUES ('delete', old.id, old.search_tokens);"
-    " INSERT INTO messages_bfts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END",
+// Before the contentless index: an external-content index over a messages.search_tokens column
+// (it doubled the size of every row). Replaced on open.
+const char *const kDropOldBlindIndex[] = {
+    "DROP TRIGGER IF EXISTS messages_bfts_ai",
+    "DROP TRIGGER IF EXISTS messages_bfts_ad",
+    "DROP TRIGGER IF EXISTS messages_bfts_au",
+    "DROP TABLE IF EXISTS messages_bfts",
 };
 
 } // namespace
 
+// Blind tokens are lower-case base32, one per distinct word: the ascii tokenizer keeps them
+// whole. Contentless (content=''): the tokens live only in the index, rows stay small; LocalStore
+// adds each row's tokens itself (triggers cannot compute them) and the only deletion, a change of
+// account, empties the whole index.
 Status LocalStore::ensureBlindIndex() {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND"
-                               " name = 'messages_bfts_ai'")))
+    if (!q.exec(
+            QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_search'")))
         return detail::storageError(QStringLiteral("schema"), q.lastError());
     const bool hadIndex = q.next() && q.value(0).toInt() > 0;
     q.finish();
     for (const char *sql : kDropPlainIndex)
         TIDINGS_TRY(exec(QString::fromLatin1(sql)));
-    for (const char *sql : kBlindIndex)
+    for (const char *sql : kDropOldBlindIndex)
         TIDINGS_TRY(exec(QString::fromLatin1(sql)));
-    if (!hadIndex)
-        TIDINGS_TRY(exec(QStringLiteral("INSERT INTO messages_bfts(messages_bfts) VALUES"
-                                        " ('rebuild')")));
+    if (hadIndex)
+        return {};
+    TIDINGS_TRY(exec(QStringLiteral("CREATE VIRTUAL TABLE messages_search USING fts5(tokens,"
+                                    " content='', tokenize='ascii')")));
+    // Index what is stored (a store encrypted in place, or one from before this index).
+    QSqlQuery rows(QSqlDatabase::database(m_connectionName));
+    rows.setForwardOnly(true);
+    rows.prepare(QStringLiteral("SELECT id, conversation_id, sender_user_id, client_message_id,"
+                                " body FROM messages WHERE body IS NOT NULL AND hidden = 0"));
+    TIDINGS_TRY(exec(rows));
+    QList<std::pair<qint64, QString>> texts;
+    while (rows.next()) {
+        auto text = m_cipher->openText(rows.value(4).toByteArray(), rows.value(1).toULongLong(),
+                                       rows.value(2).toULongLong(), rows.value(3).toString());
+        if (!text)
+            return text.error();
+        texts.append({rows.value(0).toLongLong(), std::move(*text)});
+    }
+    rows.finish();
+    for (const auto &[id, text] : texts)
+        TIDINGS_TRY(indexBlind(id, text));
     return {};
+}
+
+Status LocalStore::indexBlind(qint64 rowId, const QString &text) {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral("INSERT INTO messages_search(rowid, tokens) VALUES (?, ?)"));
+    q.addBindValue(rowId);
+    q.addBindValue(m_cipher->blindTokens(text));
+    return exec(q);
 }
 
 Status LocalStore::setUpEncryption() {
@@ -115,12 +139,10 @@ Status LocalStore::setUpEncryption() {
                         sel.value(4).toString()});
     sel.finish();
     QSqlQuery up(db);
-    up.prepare(
-        QStringLiteral("UPDATE messages SET text = '', body = ?, search_tokens = ? WHERE id = ?"));
+    up.prepare(QStringLiteral("UPDATE messages SET text = '', body = ? WHERE id = ?"));
     for (const Row &r : rows) {
         up.bindValue(0, m_cipher->sealText(r.text, r.conversationId, r.senderUserId, r.clientId));
-        up.bindValue(1, m_cipher->blindTokens(r.text));
-        up.bindValue(2, r.id);
+        up.bindValue(1, r.id);
         TIDINGS_TRY(exec(up));
     }
     QSqlQuery box(db);
@@ -202,15 +224,16 @@ Status LocalStore::replaceUndecryptable(quint64 conversationId, quint64 seq, qui
     row.finish();
     const bool seal = m_cipher && !text.isEmpty();
     QSqlQuery up(db);
-    up.prepare(QStringLiteral("UPDATE messages SET text = ?, body = ?, search_tokens = ?,"
+    up.prepare(QStringLiteral("UPDATE messages SET text = ?, body = ?,"
                               " sent_at_ms = ?, undecryptable = 0 WHERE id = ?"));
     up.addBindValue(seal ? QStringLiteral("") : detail::nn(text));
     up.addBindValue(seal ? QVariant(m_cipher->sealText(text, conversationId, sender, clientId))
                          : QVariant(QMetaType::fromType<QByteArray>()));
-    up.addBindValue(seal ? m_cipher->blindTokens(text) : QStringLiteral(""));
     up.addBindValue(sentAtMs);
     up.addBindValue(id);
     TIDINGS_TRY(exec(up));
+    if (seal)
+        TIDINGS_TRY(indexBlind(id, text)); // a placeholder was never indexed
     TIDINGS_TRY(commit());
     txn.done();
     return {};

@@ -24,8 +24,8 @@ Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const Acc
     QSqlQuery msg(QSqlDatabase::database(m_connectionName));
     msg.prepare(QStringLiteral(
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
-        " sender_device_id, sender_username, text, sent_at_ms, outgoing, notified, body,"
-        " search_tokens) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, 1, ?, ?)"));
+        " sender_device_id, sender_username, text, sent_at_ms, outgoing, notified, body)"
+        " VALUES (?, ?, NULL, ?, ?, ?, ?, ?, 1, 1, ?)"));
     QSqlQuery box(QSqlDatabase::database(m_connectionName));
     box.prepare(QStringLiteral("INSERT INTO outbox(client_message_id, conversation_id, payload,"
                                " created_at_ms) VALUES (?, ?, ?, ?)"));
@@ -42,8 +42,9 @@ Status LocalStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts, const Acc
         msg.bindValue(7, seal ? QVariant(m_cipher->sealText(d.text, d.conversationId, me.userId,
                                                             d.clientMessageId))
                               : QVariant(QMetaType::fromType<QByteArray>()));
-        msg.bindValue(8, seal ? m_cipher->blindTokens(d.text) : QStringLiteral(""));
         TIDINGS_TRY(exec(msg));
+        if (seal)
+            TIDINGS_TRY(indexBlind(msg.lastInsertId().toLongLong(), d.text));
         box.bindValue(0, d.clientMessageId);
         box.bindValue(1, d.conversationId);
         box.bindValue(2, m_cipher

@@ -181,8 +181,8 @@ LocalStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 receive
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
         " sender_device_id, sender_username, text, sent_at_ms, server_time_ms, received_at_ms,"
         " outgoing, notified, event_kind, event_actor_id, event_actor, event_target_id,"
-        " event_target, event_name, undecryptable, hidden, body, search_tokens)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        " event_target, event_name, undecryptable, hidden, body)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     // A system event proves the conversation is a group (which has no peer).
     QSqlQuery group(db);
     group.prepare(QStringLiteral("UPDATE conversations SET kind = 2, peer_user_id = 0,"
@@ -276,8 +276,9 @@ LocalStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 receive
         insert.bindValue(20, seal ? QVariant(m_cipher->sealText(text, m.conversationId,
                                                                 m.senderUserId, clientId))
                                   : QVariant(QMetaType::fromType<QByteArray>()));
-        insert.bindValue(21, seal ? m_cipher->blindTokens(text) : QStringLiteral(""));
         TIDINGS_TRY(exec(insert));
+        if (seal)
+            TIDINGS_TRY(indexBlind(insert.lastInsertId().toLongLong(), text));
         ++adv.inserted;
     }
 

@@ -405,9 +405,9 @@ Result<QList<SearchHit>> ViewStore::searchBlind(const QString &query, int limit)
         terms.append(QStringLiteral("\"%1\"").arg(t));
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT %1 FROM messages_bfts JOIN messages m"
-                             " ON m.id = messages_bfts.rowid WHERE messages_bfts MATCH ? AND"
-                             " m.hidden = 0 ORDER BY messages_bfts.rowid DESC LIMIT ?")
+    q.prepare(QStringLiteral("SELECT %1 FROM messages_search JOIN messages m"
+                             " ON m.id = messages_search.rowid WHERE messages_search MATCH ? AND"
+                             " m.hidden = 0 ORDER BY messages_search.rowid DESC LIMIT ?")
                   .arg(cols()));
     q.addBindValue(terms.join(QLatin1Char(' ')));
     q.addBindValue(limit);

@@ -1,13 +1,18 @@
 // tidings-ui-datagen: fills a profile directory with a large offline cache for tidings-ui-bench
 // (and for trying the desktop client by hand): an account, a plain `secrets` file (no keychain
-// prompt), N chats and M messages, one chat holding a large share. The schema comes from the real
-// LocalStore and ViewStore (FTS triggers included); rows go in with raw SQL in one transaction.
+// prompt) holding the device token and the local master key, N chats and M messages, one chat
+// holding a large share. The cache is encrypted at rest like the app's: conversations and members
+// go in with raw SQL (nothing secret), messages through LocalStore::storeIncoming (sealed bodies,
+// blind search tokens). --plaintext writes an unencrypted cache instead, for comparison.
+// --measure then times the store's reads the UI depends on (chat list, history pages, search).
 //
 //   tidings-ui-datagen --profile DIR [--chats 10000] [--messages 200000] [--big 50000]
+//                      [--plaintext] [--measure]
 //
 // Text: words from a small vocabulary; the common word "tomorrow" is in about 1 message of 12,
 // the rare word "zanzibar" in 1 of 10,000 (20 with the defaults).
 #include "core/store/local_store.h"
+#include "core/store/master_key.h"
 #include "core/store/secret_store.h"
 #include "core/store/view_store.h"
 
@@ -23,7 +28,9 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 
 using namespace tidings::client;
 
@@ -71,6 +78,55 @@ bool check(bool ok, const QSqlQuery &q, const char *what) {
     return ok;
 }
 
+//! Median of `runs` timings of `what`, in milliseconds.
+double medianMs(int runs, const std::function<void()> &what) {
+    QList<double> ms;
+    for (int i = 0; i < runs; ++i) {
+        QElapsedTimer t;
+        t.start();
+        what();
+        ms.append(double(t.nsecsElapsed()) / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms.at(ms.size() / 2);
+}
+
+//! The reads behind the chat list, opening the big chat, scrolling it to the top and search.
+void measure(ViewStore &view, qint64 bigCount) {
+    int chats = 0;
+    const double list = medianMs(5, [&] { chats = int(view.chatSummaries()->size()); });
+    const double open = medianMs(5, [&] { view.latest(1, 50); });
+    // Scrolling the big chat to the top: pages of 100 older messages.
+    QElapsedTimer t;
+    t.start();
+    quint64 before = quint64(bigCount) + 1;
+    int pages = 0;
+    double worstPage = 0;
+    while (before > 1) {
+        QElapsedTimer p;
+        p.start();
+        auto page = view.olderThan(1, before, 100);
+        worstPage = std::max(worstPage, double(p.nsecsElapsed()) / 1e6);
+        if (!page || page->isEmpty())
+            break;
+        before = page->first().seq;
+        ++pages;
+    }
+    const double scroll = double(t.nsecsElapsed()) / 1e6;
+    int common = 0;
+    int rare = 0;
+    const double searchCommon =
+        medianMs(5, [&] { common = int(view.search(QStringLiteral("tomorrow"), 200)->size()); });
+    const double searchRare =
+        medianMs(5, [&] { rare = int(view.search(QStringLiteral("zanzibar"), 200)->size()); });
+    std::printf("{\"chat_list_ms\":%.1f,\"chats\":%d,\"open_big_chat_ms\":%.2f,"
+                "\"scroll_big_chat_ms\":%.0f,\"pages\":%d,\"worst_page_ms\":%.2f,"
+                "\"search_common_ms\":%.1f,\"common_hits\":%d,\"search_rare_ms\":%.2f,"
+                "\"rare_hits\":%d}\n",
+                list, chats, open, scroll, pages, worstPage, searchCommon, common, searchRare,
+                rare);
+}
+
 } // namespace
 
 int main(int argc, char *argv[]) {
@@ -85,12 +141,17 @@ int main(int argc, char *argv[]) {
                                    QStringLiteral("N"), QStringLiteral("200000"));
     QCommandLineOption bigOpt(QStringLiteral("big"), QStringLiteral("Messages in the big chat."),
                               QStringLiteral("N"), QStringLiteral("50000"));
-    parser.addOptions({profileOpt, chatsOpt, messagesOpt, bigOpt});
+    QCommandLineOption plainOpt(QStringLiteral("plaintext"),
+                                QStringLiteral("Write an unencrypted cache (comparison only)."));
+    QCommandLineOption measureOpt(QStringLiteral("measure"),
+                                  QStringLiteral("Time the store's reads afterwards."));
+    parser.addOptions({profileOpt, chatsOpt, messagesOpt, bigOpt, plainOpt, measureOpt});
     parser.process(app);
     const QString dir = parser.value(profileOpt);
     const int chats = parser.value(chatsOpt).toInt();
     const qint64 total = parser.value(messagesOpt).toLongLong();
     const qint64 big = parser.value(bigOpt).toLongLong();
+    const bool encrypt = !parser.isSet(plainOpt);
     if (dir.isEmpty() || chats < 1 || big > total) {
         std::fprintf(stderr, "usage: tidings-ui-datagen --profile DIR [--chats N] [--messages N]"
                              " [--big N]\n");
@@ -103,28 +164,35 @@ int main(int argc, char *argv[]) {
     const QString path = QDir(dir).filePath(QStringLiteral("client.sqlite"));
 
     constexpr quint64 kMe = 1;
-    {
-        auto store = LocalStore::open(path);
-        if (!store) {
-            std::fprintf(stderr, "%s\n", qPrintable(store.error().toString()));
-            return 1;
-        }
-        // Nothing listens there: the app starts offline and shows the connection banner.
-        AccountSettings me{QStringLiteral("ws://127.0.0.1:9"), kMe, 1, QStringLiteral("me")};
-        if (auto s = (*store)->saveAccount(me); !s) {
-            std::fprintf(stderr, "%s\n", qPrintable(s.error().toString()));
-            return 1;
-        }
-        auto view = ViewStore::open(path, kMe); // FTS table and triggers
-        if (!view) {
-            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
-            return 1;
-        }
-    }
     FileSecretStore secrets(QDir(dir).filePath(QStringLiteral("secrets")));
     if (auto s = secrets.write(kDeviceTokenKey, QByteArray("bench-device-token")); !s) {
         std::fprintf(stderr, "%s\n", qPrintable(s.error().toString()));
         return 1;
+    }
+    auto masterKey = loadOrCreateMasterKey(secrets);
+    if (!masterKey) {
+        std::fprintf(stderr, "%s\n", qPrintable(masterKey.error().toString()));
+        return 1;
+    }
+    // Nothing listens there: the app starts offline and shows the connection banner.
+    const AccountSettings me{QStringLiteral("ws://127.0.0.1:9"), kMe, 1, QStringLiteral("me")};
+    auto opened = encrypt ? LocalStore::open(path, *masterKey) : LocalStore::open(path);
+    if (!opened) {
+        std::fprintf(stderr, "%s\n", qPrintable(opened.error().toString()));
+        return 1;
+    }
+    std::unique_ptr<LocalStore> store = std::move(*opened);
+    if (auto s = store->saveAccount(me); !s) {
+        std::fprintf(stderr, "%s\n", qPrintable(s.error().toString()));
+        return 1;
+    }
+    {
+        // The ui_* tables (and for a plaintext cache the FTS table and triggers).
+        auto view = encrypt ? ViewStore::open(path, kMe, *masterKey) : ViewStore::open(path, kMe);
+        if (!view) {
+            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
+            return 1;
+        }
     }
 
     // Message counts: the big chat (id 1) first, the rest spread with a skew (a few busy chats,
@@ -164,11 +232,10 @@ int main(int argc, char *argv[]) {
         member.prepare(QStringLiteral(
             "INSERT INTO group_members(conversation_id, user_id, username, role, delivered_seq,"
             " read_seq) VALUES (?,?,?,?,?,?)"));
-        QSqlQuery msg(db);
-        msg.prepare(QStringLiteral(
-            "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
-            " sender_device_id, sender_username, text, sent_at_ms, server_time_ms,"
-            " received_at_ms, outgoing, notified) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)"));
+        // Messages are generated in the same order as before (same data for the same seed) and
+        // stored through LocalStore once the conversations are committed.
+        QList<IncomingMessage> messages;
+        messages.reserve(int(total));
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         qint64 n = 0;
         for (int i = 0; i < chats && rc == 0; ++i) {
@@ -185,7 +252,7 @@ int main(int argc, char *argv[]) {
             conv.addBindValue(id);
             conv.addBindValue(group ? 0 : peer);
             conv.addBindValue(group ? QStringLiteral("") : peerName);
-            conv.addBindValue(last);
+            conv.addBindValue(0); // storeIncoming advances it over the messages
             conv.addBindValue(last);
             conv.addBindValue(last > 2 ? last - 2 : 0);
             conv.addBindValue(last - unread);
@@ -217,28 +284,42 @@ int main(int argc, char *argv[]) {
                 const quint64 sender =
                     mine ? kMe : (group ? peer + 100000 * rng.bounded(3u) : peer);
                 const qint64 t = newest - (count - s) * 180'000 - qint64(rng.bounded(60'000u));
-                msg.addBindValue(QStringLiteral("g%1-%2").arg(id).arg(s));
-                msg.addBindValue(id);
-                msg.addBindValue(quint64(s));
-                msg.addBindValue(sender);
-                msg.addBindValue(1);
-                msg.addBindValue(mine
-                                     ? QStringLiteral("me")
-                                     : (group ? QStringLiteral("member%1").arg(sender) : peerName));
-                msg.addBindValue(sentence(rng, n));
-                msg.addBindValue(t - 300);
-                msg.addBindValue(t);
-                msg.addBindValue(mine ? QVariant(QVariant::fromValue<qint64>(0))
-                                      : QVariant(t + 50));
-                msg.addBindValue(mine ? 1 : 0);
-                if (!check(msg.exec(), msg, "message")) {
-                    rc = 1;
-                    break;
-                }
+                IncomingMessage m;
+                m.clientMessageId = QStringLiteral("g%1-%2").arg(id).arg(s);
+                m.conversationId = id;
+                m.seq = quint64(s);
+                m.senderUserId = sender;
+                m.senderDeviceId = 1; // mine: this device, so stored as outgoing
+                m.senderUsername =
+                    mine ? QStringLiteral("me")
+                         : (group ? QStringLiteral("member%1").arg(sender) : peerName);
+                m.text = sentence(rng, n);
+                m.sentAtMs = t - 300;
+                m.serverTimeMs = t;
+                messages.append(std::move(m));
             }
         }
         if (rc == 0 && !db.commit()) {
             std::fprintf(stderr, "commit: %s\n", qPrintable(db.lastError().text()));
+            rc = 1;
+        }
+        // Batches of one conversation's messages at a time, like history pages.
+        for (qsizetype i = 0; rc == 0 && i < messages.size();) {
+            qsizetype j = i;
+            while (j < messages.size() && j - i < 5000 &&
+                   messages.at(j).conversationId == messages.at(i).conversationId)
+                ++j;
+            auto stored = store->storeIncoming(messages.mid(i, j - i), now, me);
+            if (!stored) {
+                std::fprintf(stderr, "store: %s\n", qPrintable(stored.error().toString()));
+                rc = 1;
+            }
+            i = j;
+        }
+        messages.clear();
+        // Everything was seen before (no notification storm when the app starts).
+        if (rc == 0 && !q.exec(QStringLiteral("UPDATE messages SET notified = 1"))) {
+            std::fprintf(stderr, "notified: %s\n", qPrintable(q.lastError().text()));
             rc = 1;
         }
         if (rc == 0) {
@@ -252,5 +333,14 @@ int main(int argc, char *argv[]) {
     }
     db = QSqlDatabase();
     QSqlDatabase::removeDatabase(QStringLiteral("datagen"));
+    store.reset();
+    if (rc == 0 && parser.isSet(measureOpt)) {
+        auto view = encrypt ? ViewStore::open(path, kMe, *masterKey) : ViewStore::open(path, kMe);
+        if (!view) {
+            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
+            return 1;
+        }
+        measure(**view, big);
+    }
     return rc;
 }

@@ -20,8 +20,7 @@ using crypto::SecretBytes;
 
 namespace {
 //! QVERIFY2 evaluates its message even when the check passes: never touch error() of a success.
-template <typename R>
-QByteArray errorOf(const R &r) {
+template <typename R> QByteArray errorOf(const R &r) {
     return r.ok() ? QByteArray() : r.error().toString().toUtf8();
 }
 
@@ -237,6 +236,31 @@ private slots:
             QCOMPARE((*view)->search(u"marmalade"_qs, 10)->size(), 1);
             QCOMPARE((*view)->search(u"zanzibar"_qs, 10)->size(), 1);
         }
+        QCOMPARE(leakedWords(path, kSecretWords), QStringList());
+    }
+
+    void searchFollowsPlaceholdersAndAccountChanges() {
+        const QString path = freshPath();
+        const SecretBytes k = key('s');
+        auto store = openStore(path, k);
+        IncomingMessage bad = fromBob(1, u"quokka"_qs);
+        bad.undecryptable = true;
+        IncomingMessage control = fromBob(2, u"quokka control"_qs);
+        control.hidden = true;
+        QVERIFY(store->storeIncoming({bad, control}, 5000, kMe).ok());
+        auto view = ViewStore::open(path, kMe.userId, k);
+        QVERIFY(view.ok());
+        QVERIFY((*view)->search(u"quokka"_qs, 10)->isEmpty()); // neither is searchable
+        QVERIFY(store->replaceUndecryptable(kConv, 1, 2, u"a quokka after all"_qs, 5).ok());
+        auto hits = *(*view)->search(u"quokka"_qs, 10);
+        QCOMPARE(hits.size(), 1);
+        QCOMPARE(hits.at(0).message.text, u"a quokka after all"_qs);
+        QVERIFY(!hits.at(0).message.undecryptable);
+        // Another account: the cache and its index are emptied.
+        QVERIFY(store->saveAccount(AccountSettings{u"ws://x"_qs, 9, 99, u"zed"_qs}).ok());
+        QVERIFY((*view)->search(u"quokka"_qs, 10)->isEmpty());
+        QVERIFY(store->storeIncoming({fromBob(1, u"quokka again"_qs)}, 5000, kMe).ok());
+        QCOMPARE((*view)->search(u"quokka"_qs, 10)->size(), 1);
         QCOMPARE(leakedWords(path, kSecretWords), QStringList());
     }
 
