@@ -1,6 +1,7 @@
 #include "core/secrets/passphrase_secret_store.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
@@ -60,6 +61,8 @@ PassphraseSecretStore::create(const QString &path, const QString &passphrase) {
     if (!key)
         return storageError(QStringLiteral("cannot derive a key from the passphrase"));
     std::unique_ptr<PassphraseSecretStore> store(new PassphraseSecretStore(path, salt, key));
+    store->m_ops = kOps;
+    store->m_mem = kMem;
     if (auto s = store->save(); !s)
         return s.error();
     return store;
@@ -89,6 +92,8 @@ PassphraseSecretStore::unlock(const QString &path, const QString &passphrase) {
     if (!key)
         return storageError(QStringLiteral("cannot derive a key from the passphrase"));
     std::unique_ptr<PassphraseSecretStore> store(new PassphraseSecretStore(path, salt, key));
+    store->m_ops = ops;
+    store->m_mem = mem;
     QByteArray plain(box.size() - int(crypto_secretbox_MACBYTES), Qt::Uninitialized);
     if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char *>(plain.data()),
                                    reinterpret_cast<const unsigned char *>(box.constData()),
@@ -98,30 +103,53 @@ PassphraseSecretStore::unlock(const QString &path, const QString &passphrase) {
         return Error{ErrorCode::BadCredentials, QStringLiteral("wrong passphrase")};
     const QJsonObject values = QJsonDocument::fromJson(plain).object();
     sodium_memzero(plain.data(), size_t(plain.size()));
-    for (auto it = values.begin(); it != values.end(); ++it)
-        store->m_values.insert(it.key(), QByteArray::fromBase64(it.value().toString().toLatin1()));
+    for (auto it = values.begin(); it != values.end(); ++it) {
+        QByteArray value = QByteArray::fromBase64(it.value().toString().toLatin1());
+        store->m_values[it.key()] =
+            crypto::SecretBytes::fromRaw(value.constData(), size_t(value.size()));
+        sodium_memzero(value.data(), size_t(value.size()));
+    }
     return store;
 }
 
 Result<QByteArray> PassphraseSecretStore::read(const QString &key) {
-    return m_values.value(key);
+    const auto it = m_values.find(key);
+    if (it == m_values.end())
+        return QByteArray();
+    return QByteArray(it->second.constChar(), qsizetype(it->second.size()));
 }
 
 Status PassphraseSecretStore::write(const QString &key, const QByteArray &value) {
-    m_values.insert(key, value);
+    m_values[key] = crypto::SecretBytes::fromRaw(value.constData(), size_t(value.size()));
     return save();
 }
 
 Status PassphraseSecretStore::remove(const QString &key) {
-    m_values.remove(key);
+    m_values.erase(key);
     return save();
 }
 
 Status PassphraseSecretStore::save() const {
-    QJsonObject values;
-    for (auto it = m_values.begin(); it != m_values.end(); ++it)
-        values.insert(it.key(), QString::fromLatin1(it.value().toBase64()));
-    QByteArray plain = QJsonDocument(values).toJson(QJsonDocument::Compact);
+    // The JSON object {key: base64} is written by hand into one buffer that is wiped afterwards
+    // (a QJsonObject would leave unwiped copies of every value behind).
+    qsizetype capacity = 2;
+    for (const auto &[key, value] : m_values)
+        capacity += key.size() * 6 + qsizetype(value.size()) * 4 / 3 + 16;
+    QByteArray plain;
+    plain.reserve(capacity); // no reallocation: no stray copy of earlier values
+    plain += '{';
+    for (const auto &[key, value] : m_values) {
+        if (plain.size() > 1)
+            plain += ',';
+        plain += QJsonDocument(QJsonArray{key}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
+        plain += ":\"";
+        QByteArray b64 =
+            QByteArray::fromRawData(value.constChar(), qsizetype(value.size())).toBase64();
+        plain += b64;
+        sodium_memzero(b64.data(), size_t(b64.size()));
+        plain += '"';
+    }
+    plain += '}';
     QByteArray nonce(crypto_secretbox_NONCEBYTES, Qt::Uninitialized);
     randombytes_buf(nonce.data(), size_t(nonce.size()));
     QByteArray box(plain.size() + int(crypto_secretbox_MACBYTES), Qt::Uninitialized);
@@ -132,8 +160,8 @@ Status PassphraseSecretStore::save() const {
     sodium_memzero(plain.data(), size_t(plain.size()));
     QJsonObject o{{QStringLiteral("v"), 1},
                   {QStringLiteral("kdf"), QStringLiteral("argon2id13")},
-                  {QStringLiteral("ops"), double(kOps)},
-                  {QStringLiteral("mem"), double(kMem)},
+                  {QStringLiteral("ops"), double(m_ops)},
+                  {QStringLiteral("mem"), double(m_mem)},
                   {QStringLiteral("salt"), QString::fromLatin1(m_salt.toBase64())},
                   {QStringLiteral("nonce"), QString::fromLatin1(nonce.toBase64())},
                   {QStringLiteral("box"), QString::fromLatin1(box.toBase64())}};

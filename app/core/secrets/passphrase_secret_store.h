@@ -3,10 +3,11 @@
 // crypto_pwhash; XSalsa20-Poly1305 secretbox), for machines where no keyring answers.
 // The derived key stays in locked memory while the store lives; the passphrase is not kept.
 #include "core/store/secret_store.h"
+#include "crypto/secret_bytes.h"
 
-#include <QHash>
 #include <QString>
 
+#include <map>
 #include <memory>
 
 namespace tidings::client {
@@ -34,8 +35,12 @@ private:
 
     QString m_path;
     QByteArray m_salt;
+    //! The cost the key was derived with (the file's, which save() must write back unchanged).
+    unsigned long long m_ops = 0;
+    size_t m_mem = 0;
     unsigned char *m_key; //!< sodium_malloc'd, crypto_secretbox_KEYBYTES
-    QHash<QString, QByteArray> m_values;
+    //! Guarded memory: the values (device token, local master key) live as long as the app.
+    std::map<QString, crypto::SecretBytes> m_values;
 };
 
 } // namespace tidings::client
