@@ -142,6 +142,9 @@ void Gateway::handle(Session *session, const protocol::Frame &frame) {
         session->send(pong);
         return;
     }
+    // Frame types only (never contents): enough to follow a client's conversation with the server.
+    qCDebug(lcGateway) << "device" << session->deviceId() << "request" << frame.request_id()
+                       << "body" << int(frame.body_case());
     if (session->state() != Session::State::Authenticated) {
         handleUnauthenticated(session, frame);
         return;

@@ -13,6 +13,9 @@
 #include <QSet>
 #include <QTest>
 
+#include <mutex>
+#include <thread>
+
 using namespace tidings;
 using namespace tidings::test;
 using F = protocol::Frame;
@@ -186,6 +189,41 @@ private slots:
         QVERIFY(empty->bundles_response().bundles(0).has_signed_prekey());
         QVERIFY(crypto::verifyBundle(bundleFromWire(empty->bundles_response().bundles(0)),
                                      aik.publicKey));
+    }
+
+    void fetchStatementIsAtomicAcrossConnections() {
+        // The server orders one user's fetches on one connection; the statement itself must
+        // still never hand out a key twice when several connections run it at once.
+        auto bob = user("bob");
+        QVERIFY(bob);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice dev(bob->userId, bob->deviceId);
+        QVERIFY(bob->request(dev.upload(aik.publicKey, 100))->has_keys_response());
+        QVERIFY(bob->request(publishList(aik, bob->userId, 1, {dev.identity()}))->has_ok());
+        const QString conninfo = m_server->conninfo();
+        const QString q = QStringLiteral("SELECT COALESCE(r_opk_id::text, 'none') FROM "
+                                         "tidings_fetch_bundles(%1, '{}')")
+                              .arg(bob->userId);
+        std::mutex lock;
+        QStringList got;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back([&] {
+                for (int i = 0; i < 12; ++i) {
+                    const QStringList r = m_pg.query(conninfo, q);
+                    std::lock_guard<std::mutex> g(lock);
+                    got << r;
+                }
+            });
+        for (auto &t : threads)
+            t.join();
+        QCOMPARE(got.size(), 96);
+        QVERIFY2(!got.contains("none"), qPrintable(got.join(',')));
+        QVERIFY2(!got.join(',').contains("ERROR"), qPrintable(got.join(',')));
+        QCOMPARE(QSet<QString>(got.begin(), got.end()).size(), 96);
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM one_time_prekeys WHERE device_id = %1")
+                         .arg(bob->deviceId)),
+                 QString("4"));
     }
 
     void refillPushBelowThreshold() {

@@ -45,7 +45,8 @@ private slots:
         const auto applied =
             m_pg.query(h.conninfo(), "SELECT applied_at::text FROM schema_migrations");
         for (const char *table : {"users", "devices", "device_tokens", "conversations", "members",
-                                  "receipts", "messages", "inbox", "send_dedup"})
+                                  "receipts", "messages", "inbox", "send_dedup", "device_keys",
+                                  "one_time_prekeys", "device_lists", "envelopes"})
             QCOMPARE(m_pg.query(h.conninfo(),
                                 QStringLiteral("SELECT to_regclass('%1') IS NOT NULL").arg(table)),
                      QStringList{"t"});
@@ -55,6 +56,10 @@ private slots:
                  QStringList{"t"});
         QCOMPARE(m_pg.query(h.conninfo(), "SELECT count(*) >= 8 FROM pg_inherits i JOIN pg_class p "
                                           "ON p.oid = i.inhparent WHERE p.relname = 'inbox'"),
+                 QStringList{"t"});
+        // Envelopes are partitioned like messages (same months).
+        QCOMPARE(m_pg.query(h.conninfo(), "SELECT count(*) >= 4 FROM pg_inherits i JOIN pg_class p "
+                                          "ON p.oid = i.inhparent WHERE p.relname = 'envelopes'"),
                  QStringList{"t"});
         h.stop();
         QVERIFY(h.start());
@@ -119,6 +124,8 @@ private slots:
         h.shiftClock(100 * kDay);
         const QStringList dropped = maintain(h);
         QVERIFY(dropped.join(',').contains("messages_"));
+        // Envelope partitions of the same months go with them.
+        QVERIFY(dropped.join(',').contains("envelopes_"));
         QVERIFY(alice.send(conv, "fresh2")->has_send_ack());
         F hist;
         hist.mutable_history_request()->set_conversation_id(conv);
