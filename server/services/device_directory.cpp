@@ -69,6 +69,9 @@ void DeviceDirectory::withCurrentDevices(const QList<quint64> &users,
                 loaded.insert(u, {});
             for (int i = 0; i < r.rows(); ++i)
                 loaded[quint64(r.int64(i, 0))].append(quint64(r.int64(i, 1)));
+            // A crude bound on memory: start over rather than grow without limit.
+            if (m_devices.size() > kMaxCachedUsers)
+                m_devices.clear();
             if (generation == m_generation)
                 for (auto it = loaded.cbegin(); it != loaded.cend(); ++it)
                     m_devices.insert(it.key(), it.value());

@@ -34,6 +34,8 @@ public:
     static QByteArray digest(const QList<DeviceRef> &sortedDevices);
 
 private:
+    static constexpr qsizetype kMaxCachedUsers = 200'000;
+
     PgPool *m_pool;
     QHash<quint64, QList<quint64>> m_devices; //!< user → current device ids, sorted
     //! Bumped by every invalidation: a load that started before one is not cached (it may have
