@@ -1,6 +1,7 @@
 // Pairwise sessions through E2eEngine: PreKey → ratchet, order, replay, tampering,
 // decrypt-on-copy, crash before send, persistence, and what the SQLite file holds.
 #include "core/e2e/e2e_engine_p.h"
+#include "crypto/device_list.h"
 #include "crypto/ratchet.h"
 #include "test_e2e_helpers.h"
 
@@ -289,6 +290,30 @@ private slots:
         ghost.clear_device_list();
         ghost.mutable_bundles(0)->set_device_id(9);
         QVERIFY(!alice->acceptBundles(ghost));
+    }
+
+    void changedDeviceKeysDropTheSession() {
+        Pair p;
+        QCOMPARE(receive(p.bob, sendText(p.alice, p.bob, QStringLiteral("a"))),
+                 QStringLiteral("a"));
+        QVERIFY(p.bob->hasSession(p.alice.addr));
+        // Alice's account key lists device 1 with other keys (a reinstall under the same id).
+        auto &impl = E2eEngineTestAccess::impl(*p.alice.engine);
+        crypto::DeviceList list;
+        list.userId = 1;
+        list.version = 7;
+        list.issuedAtMs = 1;
+        list.devices.append(crypto::DeviceEntry{1, crypto::Ed25519KeyPair::generate().publicKey,
+                                                crypto::X25519KeyPair::generate().publicKey});
+        wire::DeviceListResponse r;
+        r.set_user_id(1);
+        r.set_signed_list(str(crypto::signDeviceList(list, *impl.aik)));
+        r.set_account_key(str(impl.aik->publicKey));
+        auto update = must(p.bob->acceptDeviceList(r), "list");
+        QVERIFY(!update.identityChanged);
+        QVERIFY(!p.bob->hasSession(p.alice.addr));
+        // A message under the old keys is no longer accepted from that device.
+        QVERIFY(receive(p.bob, sendText(p.alice, p.bob, QStringLiteral("b"))).startsWith("ERR"));
     }
 
     void fileHoldsNoSecrets() {
