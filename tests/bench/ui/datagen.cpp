@@ -145,7 +145,11 @@ int main(int argc, char *argv[]) {
                                 QStringLiteral("Write an unencrypted cache (comparison only)."));
     QCommandLineOption measureOpt(QStringLiteral("measure"),
                                   QStringLiteral("Time the store's reads afterwards."));
-    parser.addOptions({profileOpt, chatsOpt, messagesOpt, bigOpt, plainOpt, measureOpt});
+    QCommandLineOption measureOnlyOpt(
+        QStringLiteral("measure-only"),
+        QStringLiteral("Only time the reads of an existing profile."));
+    parser.addOptions(
+        {profileOpt, chatsOpt, messagesOpt, bigOpt, plainOpt, measureOpt, measureOnlyOpt});
     parser.process(app);
     const QString dir = parser.value(profileOpt);
     const int chats = parser.value(chatsOpt).toInt();
@@ -156,6 +160,22 @@ int main(int argc, char *argv[]) {
         std::fprintf(stderr, "usage: tidings-ui-datagen --profile DIR [--chats N] [--messages N]"
                              " [--big N]\n");
         return 2;
+    }
+    if (parser.isSet(measureOnlyOpt)) {
+        const QString path = QDir(dir).filePath(QStringLiteral("client.sqlite"));
+        FileSecretStore secrets(QDir(dir).filePath(QStringLiteral("secrets")));
+        auto masterKey = loadOrCreateMasterKey(secrets);
+        if (!masterKey) {
+            std::fprintf(stderr, "%s\n", qPrintable(masterKey.error().toString()));
+            return 1;
+        }
+        auto view = encrypt ? ViewStore::open(path, 1, *masterKey) : ViewStore::open(path, 1);
+        if (!view) {
+            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
+            return 1;
+        }
+        measure(**view, big);
+        return 0;
     }
     QElapsedTimer timer;
     timer.start();
