@@ -86,7 +86,7 @@ struct E2eEngine::Impl {
         QByteArray sealed; //!< the stored blob, for decrypt()'s compare-and-swap commit
     };
     //! Highest rank (active) first.
-    Result<std::vector<SessionRow>> sessions(DeviceAddress a) const;
+    Result<std::vector<SessionRow>> sessions(DeviceAddress a, bool activeOnly = false) const;
     //! Insert or update; makeActive gives it the highest rank; keeps at most 5 per device.
     Status saveSession(DeviceAddress a, const QByteArray &sid, const crypto::RatchetSession &s,
                        const QByteArray &pending, const QByteArray &inbound, bool makeActive) const;

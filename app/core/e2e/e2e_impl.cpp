@@ -205,10 +205,12 @@ bool E2eEngine::Impl::sendingBlocked(quint64 user) const {
     return p && p->exists && p->changed && !p->verifiedAik.isEmpty();
 }
 
-Result<std::vector<E2eEngine::Impl::SessionRow>> E2eEngine::Impl::sessions(DeviceAddress a) const {
+Result<std::vector<E2eEngine::Impl::SessionRow>> E2eEngine::Impl::sessions(DeviceAddress a,
+                                                                           bool activeOnly) const {
     auto q =
         store.exec(QStringLiteral("SELECT sid, rank, state, pending, inbound FROM e2e_sessions "
-                                  "WHERE user_id = ? AND device_id = ? ORDER BY rank DESC"),
+                                  "WHERE user_id = ? AND device_id = ? ORDER BY rank DESC%1")
+                       .arg(activeOnly ? QStringLiteral(" LIMIT 1") : QString()),
                    {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId)});
     if (!q)
         return q.error();
@@ -251,12 +253,15 @@ Status E2eEngine::Impl::saveSession(DeviceAddress a, const QByteArray &sid, cons
         store.seal("e2e_sessions", u64Key(a.userId, a.deviceId) + sid, s.serialize());
     if (sealed.isEmpty())
         return makeError(CryptoError::Internal, QStringLiteral("seal session"));
-    auto top = store.exec(QStringLiteral("SELECT COALESCE(MAX(rank), 0) FROM e2e_sessions "
-                                         "WHERE user_id = ? AND device_id = ?"),
-                          {user, device});
-    if (!top)
-        return top.error();
-    const qint64 maxRank = top->next() ? top->value(0).toLongLong() : 0;
+    qint64 maxRank = 0; // only needed to make it the active one
+    if (makeActive) {
+        auto top = store.exec(QStringLiteral("SELECT COALESCE(MAX(rank), 0) FROM e2e_sessions "
+                                             "WHERE user_id = ? AND device_id = ?"),
+                              {user, device});
+        if (!top)
+            return top.error();
+        maxRank = top->next() ? top->value(0).toLongLong() : 0;
+    }
     auto q = store.exec(
         QStringLiteral(
             "INSERT INTO e2e_sessions (user_id, device_id, sid, rank, state, pending, inbound) "
@@ -267,6 +272,8 @@ Status E2eEngine::Impl::saveSession(DeviceAddress a, const QByteArray &sid, cons
          inbound.isEmpty() ? QVariant() : inbound, makeActive ? 1 : 0});
     if (!q)
         return q.error();
+    if (!makeActive) // the set of sessions did not change
+        return {};
     auto prune = store.exec(
         QStringLiteral(
             "DELETE FROM e2e_sessions WHERE user_id = ? AND device_id = ? AND sid NOT IN "
@@ -285,7 +292,7 @@ Result<wire::Envelope> E2eEngine::Impl::encryptFor(DeviceAddress a,
         return makeError(CryptoError::IdentityMismatch,
                          QStringLiteral("identity of verified user %1 changed: acknowledge first")
                              .arg(a.userId));
-    auto rows = sessions(a);
+    auto rows = sessions(a, true);
     if (!rows)
         return rows.error();
     if (rows->empty())
