@@ -57,11 +57,13 @@ private slots:
         QVERIFY(m_dir.isValid());
         const QString dir = m_dir.filePath(QString::number(QDateTime::currentMSecsSinceEpoch()));
         {
-            auto s = Session::open(dir, std::make_unique<MemorySecretStore>());
+            auto s = Session::open(
+                dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
             QVERIFY(s);
             QVERIFY((*s)->store()->saveAccount(m_me));
         }
-        auto s = Session::open(dir, std::make_unique<MemorySecretStore>());
+        auto s =
+            Session::open(dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
         QVERIFY(s);
         m_session = std::move(*s);
         QVERIFY(m_session->store()->upsertConversation(100, 2, QStringLiteral("anna")));
