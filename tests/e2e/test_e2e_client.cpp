@@ -51,10 +51,16 @@ private slots:
 
         const quint64 conv = alice->openDirect("bob");
         QVERIFY(conv != 0);
+        const auto stored = alice->store->conversation(conv);
+        QVERIFY(stored && stored->has_value());
+        QCOMPARE((*stored)->peerUserId, bob->userId());
         const QStringList fromAlice = {"the eagle lands at midnight", "bring the blue folder",
                                        "Grüße aus München"};
-        for (const QString &t : fromAlice)
+        for (const QString &t : fromAlice) {
             QVERIFY(alice->client->sendText(conv, t).ok());
+            const auto again = alice->store->conversation(conv);
+            QCOMPARE((*again)->peerUserId, bob->userId());
+        }
         QTRY_VERIFY_WITH_TIMEOUT(bob->received.size() == 3, 20000);
         for (int i = 0; i < 3; ++i) // in order, decrypted
             QCOMPARE(bob->received[i].text, fromAlice[i]);
@@ -62,10 +68,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(alice->hasText("copy that, orchid protocol"), 20000);
 
         // Every send was encrypted: one envelope per device, no common payload in a 1:1.
-        QCOMPARE(sql("SELECT count(*) FROM messages WHERE conversation_id = %1"_L1.arg(conv) +
+        QCOMPARE(sql(u"SELECT count(*) FROM messages WHERE conversation_id = %1"_s.arg(conv) +
                      " AND length(payload) > 0"),
                  QStringLiteral("0"));
-        QCOMPARE(sql("SELECT count(*) FROM envelopes WHERE conversation_id = %1"_L1.arg(conv)),
+        QCOMPARE(sql(u"SELECT count(*) FROM envelopes WHERE conversation_id = %1"_s.arg(conv)),
                  QStringLiteral("4"));
 
         const QString dump = dumpDatabase(m_pg, m_server->conninfo());
@@ -114,7 +120,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(dave->hasText("after the laptop"), 20000);
         QTRY_VERIFY_WITH_TIMEOUT(dave2->hasText("after the laptop"), 20000);
         QVERIFY(!dave2->hasText("before the laptop")); // no history for a new device
-        QCOMPARE(sql("SELECT count(*) FROM messages WHERE client_message_id = '%1'"_L1.arg(*id)),
+        QCOMPARE(sql(u"SELECT count(*) FROM messages WHERE client_message_id = '%1'"_s.arg(*id)),
                  QStringLiteral("1"));
 
         // Sent from dave2: carol and dave's other device read it.
@@ -130,8 +136,8 @@ private slots:
         auto after = carol->client->sendText(conv, "laptop gone");
         QVERIFY(after.ok());
         QTRY_VERIFY_WITH_TIMEOUT(dave->hasText("laptop gone"), 20000);
-        QCOMPARE(sql("SELECT count(*) FROM envelopes e JOIN messages m USING (conversation_id, "
-                     "seq) WHERE m.client_message_id = '%1' AND e.device_id = %2"_L1.arg(*after)
+        QCOMPARE(sql(u"SELECT count(*) FROM envelopes e JOIN messages m USING (conversation_id, "
+                     "seq) WHERE m.client_message_id = '%1' AND e.device_id = %2"_s.arg(*after)
                          .arg(laptop)),
                  QStringLiteral("0"));
         QVERIFY(!dave2->hasText("laptop gone"));
@@ -149,13 +155,13 @@ private slots:
         frank->client->stop();
         QVERIFY(erin->client->sendText(conv, "fragile words").ok());
         QTRY_COMPARE_WITH_TIMEOUT(
-            sql("SELECT count(*) FROM envelopes WHERE conversation_id = %1"_L1.arg(conv)),
+            sql(u"SELECT count(*) FROM envelopes WHERE conversation_id = %1"_s.arg(conv)),
             QStringLiteral("2"), 10000);
         // The server (or the network) damages frank's ciphertext of the second message.
         const QString seq =
-            sql("SELECT max(seq) FROM envelopes WHERE conversation_id = %1"_L1.arg(conv));
-        sql("UPDATE envelopes SET payload = set_byte(payload, length(payload) - 20, "
-            "get_byte(payload, length(payload) - 20) # 1) WHERE conversation_id = %1 AND seq = %2"_L1
+            sql(u"SELECT max(seq) FROM envelopes WHERE conversation_id = %1"_s.arg(conv));
+        sql(u"UPDATE envelopes SET payload = set_byte(payload, length(payload) - 20, "
+            "get_byte(payload, length(payload) - 20) # 1) WHERE conversation_id = %1 AND seq = %2"_s
                 .arg(conv)
                 .arg(seq));
         QVERIFY(frank->client->start().ok());

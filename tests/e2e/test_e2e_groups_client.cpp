@@ -48,11 +48,11 @@ class TestE2eGroupsClient : public QObject {
         return id;
     }
     quint64 seqOf(const QString &clientId) {
-        return sql("SELECT seq FROM messages WHERE client_message_id = '%1'"_L1.arg(clientId))
+        return sql(u"SELECT seq FROM messages WHERE client_message_id = '%1'"_s.arg(clientId))
             .toULongLong();
     }
     int envelopesOf(quint64 conv, quint64 seq) {
-        return sql("SELECT count(*) FROM envelopes WHERE conversation_id = %1 AND seq = %2"_L1
+        return sql(u"SELECT count(*) FROM envelopes WHERE conversation_id = %1 AND seq = %2"_s
                        .arg(conv)
                        .arg(seq))
             .toInt();
@@ -149,11 +149,11 @@ private slots:
         // The one-off: a sender key for each of the 499 other devices, ahead of the message in
         // control sends below the frame limit.
         const int distributions =
-            sql("SELECT count(*) FROM envelopes WHERE conversation_id = %1"_L1.arg(g)).toInt();
+            sql(u"SELECT count(*) FROM envelopes WHERE conversation_id = %1"_s.arg(g)).toInt();
         QCOMPARE(distributions, 499);
         const int controlSends =
-            sql("SELECT count(*) FROM messages WHERE conversation_id = %1 AND client_message_id "
-                "LIKE '%2.k%'"_L1.arg(g)
+            sql(u"SELECT count(*) FROM messages WHERE conversation_id = %1 AND client_message_id "
+                "LIKE '%2.k%'"_s.arg(g)
                     .arg(*first))
                 .toInt();
         QVERIFY(controlSends >= 1);
@@ -165,8 +165,8 @@ private slots:
         const qint64 secondMs = t.elapsed();
         const quint64 seq = seqOf(*second);
         QCOMPARE(envelopesOf(g, seq), 0);
-        const int payload = sql("SELECT length(payload) FROM messages WHERE conversation_id = %1 "
-                                "AND seq = %2"_L1.arg(g)
+        const int payload = sql(u"SELECT length(payload) FROM messages WHERE conversation_id = %1 "
+                                "AND seq = %2"_s.arg(g)
                                     .arg(seq))
                                 .toInt();
         // One ciphertext: version, dist id, chain id, iteration, nonce, tag and signature around

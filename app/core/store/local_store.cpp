@@ -369,6 +369,13 @@ Status LocalStore::exec(const QString &sql) {
 }
 
 Status LocalStore::exec(QSqlQuery &query) const {
+    // Qt 6.4's SQLite driver binds quint64 as TEXT, and in SQLite any text compares greater
+    // than any integer ('0' != 0 is true, MAX(5, '3') is '3'): ids and seqs go in as integers.
+    const QVariantList bound = query.boundValues();
+    for (int i = 0; i < bound.size(); ++i) {
+        if (bound[i].typeId() == QMetaType::ULongLong)
+            query.bindValue(i, qint64(bound[i].toULongLong()));
+    }
     if (!query.exec())
         return storageError(query.lastQuery().left(60), query.lastError());
     return {};
