@@ -357,6 +357,12 @@ Result<QList<ReceiptTime>> detail::receiptTimes(const QString &connectionName,
                                                 quint64 conversationId, quint64 seq) {
     const QSqlDatabase db = QSqlDatabase::database(connectionName);
     const auto exec = [](QSqlQuery &q) -> Status {
+        // As LocalStore::exec: Qt 6.4 binds quint64 as TEXT, which never equals an integer.
+        const QVariantList bound = q.boundValues();
+        for (int i = 0; i < bound.size(); ++i) {
+            if (bound[i].typeId() == QMetaType::ULongLong)
+                q.bindValue(i, qint64(bound[i].toULongLong()));
+        }
         if (!q.exec())
             return storageError(QStringLiteral("receipt times"), q.lastError());
         return {};
