@@ -191,6 +191,12 @@ Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
         return conv.error();
     const bool group = conv->has_value() && (*conv)->isGroup();
     const QList<DeviceAddress> targets = targetsFor(users);
+    if (lcSync().isDebugEnabled()) {
+        QStringList list;
+        for (const DeviceAddress &d : targets)
+            list << QStringLiteral("%1/%2").arg(d.userId).arg(d.deviceId);
+        qCDebug(lcSync) << "encrypting for" << list.join(u' ');
+    }
     if (!group) {
         bool peerHasDevice = false;
         for (const DeviceAddress &d : targets)
@@ -221,6 +227,10 @@ Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
     auto sent = m_engine->encryptGroup(entry.conversationId, targets, body);
     if (!sent)
         return sent.error();
+    // The engine counts these devices as served; should the send be refused, they are not.
+    auto &pending = m_unconfirmedDistributions[entry.conversationId];
+    for (const auto &e : sent->distributions)
+        pending.insert(DeviceAddress{e.user_id(), e.device_id()});
     msg.set_payload(protocol::bytesToStd(sent->payload));
     qsizetype bytes = 0;
     for (const auto &e : sent->distributions)
@@ -370,10 +380,38 @@ void E2eCoordinator::fetchMissingSessions(QList<quint64> users, std::function<vo
 
 void E2eCoordinator::reconcile(quint64 conversationId, const wire::StaleDevices &stale,
                                std::function<void(Status)> done) {
+    // The server names users my copy of the member list lacks (e.g. a group I learned of from
+    // its creation event alone): refresh the members first, from the server as always.
+    auto users = memberUsers(conversationId);
+    bool unknownUser = !users;
+    for (const auto *list : {&stale.current(), &stale.missing()}) {
+        for (const auto &d : *list)
+            unknownUser = unknownUser || (users && !users->contains(d.user_id()));
+    }
+    if (unknownUser) {
+        fetchConversation(conversationId, [=, this](Status s) {
+            if (!s) {
+                done(s);
+                return;
+            }
+            applyStale(conversationId, stale, done);
+        });
+        return;
+    }
+    applyStale(conversationId, stale, std::move(done));
+}
+
+void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices &stale,
+                                std::function<void(Status)> done) {
     auto users = memberUsers(conversationId);
     if (!users) {
         done(users.error());
         return;
+    }
+    // The refused send's sender-key distributions never arrived: send them again.
+    for (const DeviceAddress &d : m_unconfirmedDistributions.take(conversationId)) {
+        if (auto r = m_engine->resendDistribution(conversationId, d); !r)
+            qCWarning(lcSync) << "distribution not re-queued:" << r.error().toString();
     }
     // What the server calls current, per member (members it does not name have none).
     for (quint64 u : *users)
@@ -544,6 +582,13 @@ void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eB
     if (!mine || !mine->has_value())
         return;
     const MessageRecord &m = **mine;
+    const DeviceAddress requester{message.sender_user_id(), message.sender_device_id()};
+    auto conv = m_store->conversation(message.conversation_id());
+    if (conv && conv->has_value() && (*conv)->isGroup()) {
+        // It could not read my group message: my sender key may not have reached it.
+        if (auto r = m_engine->resendDistribution(message.conversation_id(), requester); !r)
+            qCWarning(lcSync) << "distribution not re-queued:" << r.error().toString();
+    }
     // Only a content message this device sent, at the seq asked about, in that conversation.
     if (m.conversationId != message.conversation_id() || m.seq != request.resend_request_seq() ||
         m.senderDeviceId != m_me.deviceId || m.event || m.text.isEmpty())

@@ -75,6 +75,8 @@ private:
     void fetchConversation(quint64 conversationId, std::function<void(Status)> done);
     void fetchMissingLists(QList<quint64> users, std::function<void(Status)> done);
     void fetchMissingSessions(QList<quint64> users, std::function<void(Status)> done);
+    void applyStale(quint64 conversationId, const wire::StaleDevices &stale,
+                    std::function<void(Status)> done);
     void requestResend(const wire::Message &message);
     void answerResend(const wire::Message &message, const wire::E2eBody &request);
     //! Encrypts `body` for one device of the conversation and hands it to the control sender.
@@ -94,6 +96,8 @@ private:
     QHash<quint64, QSet<quint64>> m_serverCurrent;
     //! (conversation, seq) already asked for again in this session.
     QSet<QPair<quint64, quint64>> m_resendAsked;
+    //! Devices that got a sender-key distribution in a send not yet known to be stored, per group.
+    QHash<quint64, QSet<e2e::DeviceAddress>> m_unconfirmedDistributions;
     //! Resend requests opened but not yet answered (answered once their seq is committed).
     QHash<QPair<quint64, quint64>, wire::E2eBody> m_resendRequests;
 };

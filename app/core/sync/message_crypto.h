@@ -4,8 +4,8 @@
 // the frames that leave the device, and every received message into what is stored. Without one
 // (unit tests of the sync logic) payloads travel as encoded Content.
 #include "core/store/records.h"
-#include "protocol/result.h"
 #include "proto/tidings.pb.h"
+#include "protocol/result.h"
 
 #include <QList>
 

@@ -70,6 +70,12 @@ void SyncEngine::onEncryptedFailure(const OutboxEntry &entry, int attempt, quint
         qCInfo(lcSync) << "device set of conversation" << entry.conversationId
                        << "is stale:" << stale.missing_size() << "missing," << stale.extra_size()
                        << "extra; refreshing device lists";
+        if (lcSync().isDebugEnabled()) {
+            QStringList current;
+            for (const auto &d : stale.current())
+                current << QStringLiteral("%1/%2").arg(d.user_id()).arg(d.device_id());
+            qCDebug(lcSync) << "server's current devices:" << current.join(u' ');
+        }
         m_crypto->reconcile(entry.conversationId, stale, [=, this](Status s) {
             if (session != m_session)
                 return;
