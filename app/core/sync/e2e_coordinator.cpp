@@ -92,6 +92,13 @@ void E2eCoordinator::processNext() {
     }
     m_preparing = true;
     const OutboxEntry entry = m_prepares.front().entry;
+    if (!m_engine->hasAccountKey()) {
+        // Nobody would accept it: this device is in no signed device list yet.
+        finishPrepare(Error{ErrorCode::Forbidden,
+                            QStringLiteral("this device is not linked yet: link it with a code "
+                                           "from one of your other devices")});
+        return;
+    }
     auto users = memberUsers(entry.conversationId);
     if (!users && users.error().code == ErrorCode::NoSuchConversation &&
         !m_prepares.front().infoFetched) {
