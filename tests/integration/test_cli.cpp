@@ -95,6 +95,26 @@ private slots:
         QCOMPARE(readers.lines().value(0).value("recipients").toInt(), 1);
     }
 
+    void safetyNumbersAndVerification() {
+        auto a = cli("alice", {"safety-number", "bob"});
+        auto b = cli("bob", {"safety-number", "alice"});
+        QCOMPARE(a.exitCode, 0);
+        QCOMPARE(b.exitCode, 0);
+        const QString digits = a.lines().value(0).value("safety_number").toString();
+        QCOMPARE(QString(digits).remove(u' ').size(), 60);
+        QCOMPARE(b.lines().value(0).value("safety_number").toString(), digits);
+        QCOMPARE(a.lines().value(0).value("verified").toBool(), false);
+        auto v = cli("alice", {"verify", "bob"});
+        QCOMPARE(v.exitCode, 0);
+        QCOMPARE(v.lines().value(0).value("verified").toBool(), true);
+        QCOMPARE(cli("alice", {"safety-number", "bob"}).lines().value(0).value("verified").toBool(),
+                 true);
+        // Each device shows its key fingerprint.
+        auto devices = cli("bob", {"devices"});
+        QCOMPARE(devices.exitCode, 0);
+        QVERIFY(!devices.lines().value(0).value("fingerprint").toString().isEmpty());
+    }
+
     void multiDeviceAndRevoke() {
         QCOMPARE(cli("alice", {"send", "dave", "from device one"}).exitCode, 0);
         // alice's other device shows her own message too.
