@@ -140,10 +140,14 @@ Status LocalStore::setUpEncryption() {
     sel.finish();
     QSqlQuery up(db);
     up.prepare(QStringLiteral("UPDATE messages SET text = '', body = ? WHERE id = ?"));
+    // The (empty) index first, then each row indexed from the plaintext in hand: no second pass
+    // that decrypts everything again.
+    TIDINGS_TRY(ensureBlindIndex());
     for (const Row &r : rows) {
         up.bindValue(0, m_cipher->sealText(r.text, r.conversationId, r.senderUserId, r.clientId));
         up.bindValue(1, r.id);
         TIDINGS_TRY(exec(up));
+        TIDINGS_TRY(indexBlind(r.id, r.text));
     }
     QSqlQuery box(db);
     box.prepare(QStringLiteral("SELECT client_message_id, conversation_id, payload FROM outbox"));
@@ -166,7 +170,6 @@ Status LocalStore::setUpEncryption() {
     setCheck.addBindValue(QString::fromLatin1(detail::kKeyCheckSetting));
     setCheck.addBindValue(QString::fromLatin1(m_cipher->keyCheck().toBase64()));
     TIDINGS_TRY(exec(setCheck));
-    TIDINGS_TRY(ensureBlindIndex());
     TIDINGS_TRY(commit());
     txn.done();
     if (!rows.isEmpty() || !sealed.isEmpty()) {
