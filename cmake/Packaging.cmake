@@ -25,7 +25,7 @@ if(UNIX AND NOT APPLE)
         DESTINATION lib/sysusers.d RENAME tidings.conf)
 endif()
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/OPERATIONS.md
-    DESTINATION ${CMAKE_INSTALL_DOCDIR})
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/tidings)
 
 set(CPACK_PACKAGE_NAME tidings)
 set(CPACK_PACKAGE_VENDOR "The Tidings authors")
