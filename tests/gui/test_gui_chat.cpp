@@ -3,7 +3,10 @@
 // and the outbox surviving a restart of the app while the server is down.
 #include "gui_helpers.h"
 
+#include "dialogs/message_info_dialog.h"
 #include "dialogs/new_chat_dialog.h"
+#include "dialogs/safety_number_dialog.h"
+#include "dialogs/settings_dialog.h"
 #include "models/search_model.h"
 #include "views/connection_banner.h"
 #include "views/group_info_panel.h"
@@ -14,6 +17,8 @@
 #include <QApplication>
 #include <QListView>
 #include <QListWidget>
+#include <QPushButton>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 using namespace tidings;
@@ -122,6 +127,11 @@ private slots:
                                   int(MessageState::Read), 10000);
         QTRY_COMPARE(
             m_bob.chats()->data(m_bob.chats()->index(0), ui::ChatListModel::UnreadRole).toInt(), 0);
+        // Both are connected: each header says the other is online.
+        QTRY_COMPARE_WITH_TIMEOUT(m_bob.conversation()->subtitle(), QStringLiteral("online"),
+                                  10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_alice.conversation()->subtitle(), QStringLiteral("online"),
+                                  10000);
     }
 
     void typingAppearsAndDisappears() {
@@ -134,11 +144,64 @@ private slots:
                  QStringLiteral("typing…"));
         QTest::keyClick(m_bob.conversation()->composer()->editor(), Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(m_alice.hasMessage(QStringLiteral("Hi Al")), 10000);
-        QTRY_VERIFY(m_alice.conversation()->subtitle() != QStringLiteral("typing…"));
+        QTRY_COMPARE(m_alice.conversation()->subtitle(), QStringLiteral("online"));
         QVERIFY(m_alice.chats()
                     ->data(m_alice.chats()->index(0), ui::ChatListModel::TypingRole)
                     .toString()
                     .isEmpty());
+    }
+
+    void messageInfoSaysWhenDeliveredAndRead() {
+        const quint64 conv = m_alice.conversation()->conversationId();
+        const int row = m_alice.messages()->rowCount() - 1;
+        int hello = -1;
+        for (int r = row; r >= 0 && hello < 0; --r)
+            if (m_alice.messages()->messageAt(r).text == QStringLiteral("Hello Bob"))
+                hello = r;
+        QVERIFY(hello >= 0);
+        ui::MessageInfoDialog info(m_alice.session.get(), m_alice.messages()->conversation(),
+                                   m_alice.messages()->messageAt(hello));
+        QCOMPARE(info.summary(), QStringLiteral("Read by bob"));
+        QCOMPARE(info.recipientCount(), 1);
+        const QStringList cells = info.recipientRow(0);
+        QCOMPARE(cells.value(0), QStringLiteral("bob"));
+        // Both receipts came while Alice was online: their times are known.
+        QVERIFY2(cells.value(1).contains(QStringLiteral("Today")), qPrintable(cells.join('|')));
+        QVERIFY2(cells.value(2).contains(QStringLiteral("Today")), qPrintable(cells.join('|')));
+        QVERIFY(conv != 0);
+    }
+
+    void profileNameShowsToOthers() {
+        ui::SettingsDialog settings(m_alice.session.get());
+        QTRY_VERIFY_WITH_TIMEOUT(!settings.profileStatus().contains(QStringLiteral("offline")),
+                                 5000);
+        settings.displayNameEdit()->setFocus();
+        QTest::keyClicks(settings.displayNameEdit(), QStringLiteral("Alice Liddell"));
+        QVERIFY(settings.saveProfileButton()->isEnabled());
+        QTest::mouseClick(settings.saveProfileButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(settings.profileStatus(), QStringLiteral("Saved."), 10000);
+        // A new settings dialog reads it back from the server.
+        ui::SettingsDialog again(m_alice.session.get());
+        QTRY_COMPARE_WITH_TIMEOUT(again.displayNameEdit()->text(), QStringLiteral("Alice Liddell"),
+                                  10000);
+    }
+
+    void safetyNumbersMatchAndVerify() {
+        ui::SafetyNumberDialog mine(m_alice.session.get(), QStringLiteral("bob"), QString());
+        ui::SafetyNumberDialog theirs(m_bob.session.get(), QStringLiteral("alice"), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(!mine.digits().isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!theirs.digits().isEmpty(), 10000);
+        // 12 groups of 5 digits in 3 lines, the same on both sides.
+        QCOMPARE(mine.digits().split(QLatin1Char('\n')).size(), 3);
+        QCOMPARE(mine.digits().split(QRegularExpression(QStringLiteral("\\s+"))).size(), 12);
+        QCOMPARE(mine.digits(), theirs.digits());
+        QVERIFY(!mine.isVerified());
+        QTest::mouseClick(mine.verifyButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(mine.isVerified(), 10000);
+        QCOMPARE(mine.verifyButton()->text(), QStringLiteral("Clear verification"));
+        ui::SafetyNumberDialog reopened(m_alice.session.get(), QStringLiteral("bob"), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(!reopened.digits().isEmpty(), 10000);
+        QVERIFY(reopened.isVerified());
     }
 
     void searchFindsAndOpensMessage() {
