@@ -1,0 +1,330 @@
+// End-to-end latency added by end-to-end encryption: the real client core (SQLite store, outbox,
+// sync engine, E2E engine) and the real server, in one process against a throwaway PostgreSQL,
+// exactly as tests/e2e does. Each message is timed from Client::sendText() on the sender to
+// Client::messagesReceived on the receiver, at a fixed open-loop send rate. Scenarios: 1:1 without
+// encryption (payloads travel as plain Content), 1:1 encrypted, and a 3-member encrypted group
+// (sender -> one receiver). One JSON line per scenario on stdout; docs/PERFORMANCE.md has the
+// command and the figures.
+#include "core/client.h"
+#include "core/store/local_store.h"
+#include "core/store/secret_store.h"
+#include "crypto/secret_bytes.h"
+#include "support/pg_fixture.h"
+#include "support/server_harness.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+using namespace tidings;
+
+namespace {
+
+QElapsedTimer g_clock; // one monotonic clock for senders and receivers (same process)
+
+//! One client device: its own SQLite store (sealed with its own master key when encrypted).
+struct Device {
+    QString path;
+    crypto::SecretBytes masterKey = crypto::SecretBytes::random(32);
+    std::unique_ptr<client::LocalStore> store;
+    client::MemorySecretStore secrets;
+    std::unique_ptr<client::Client> client;
+    bool ready = false;
+    //! Called with every received text and the time it arrived (ns on g_clock).
+    std::function<void(const QString &, qint64)> onText;
+
+    bool open(const QString &file, bool encrypted) {
+        path = file;
+        auto s =
+            encrypted ? client::LocalStore::open(path, masterKey) : client::LocalStore::open(path);
+        if (!s) {
+            qWarning() << "store:" << s.error().toString();
+            return false;
+        }
+        store = std::move(*s);
+        client = std::make_unique<client::Client>(store.get(), &secrets, client::Client::Options{});
+        if (encrypted && !client->enableEncryption(masterKey.clone()))
+            return false;
+        QObject::connect(client.get(), &client::Client::messagesReceived, client.get(),
+                         [this](quint64, const QList<client::MessageRecord> &msgs) {
+                             const qint64 now = g_clock.nsecsElapsed();
+                             for (const auto &m : msgs)
+                                 if (onText && !m.outgoing)
+                                     onText(m.text, now);
+                         });
+        QObject::connect(client.get(), &client::Client::encryptionReady, client.get(),
+                         [this] { ready = true; });
+        if (!encrypted)
+            ready = true;
+        return true;
+    }
+
+    bool registerAs(const QUrl &url, const QString &name) {
+        bool done = false, ok = false;
+        client->registerAccount(url, name, QStringLiteral("password1"), QStringLiteral("bench"),
+                                [&](Result<client::AccountSettings> r) {
+                                    done = true;
+                                    ok = r.ok();
+                                    if (!r)
+                                        qWarning() << "register:" << r.error().toString();
+                                });
+        return QTest::qWaitFor([&] { return done; }, 30000) && ok;
+    }
+};
+
+struct Stats {
+    double p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+
+double percentile(const std::vector<double> &sorted, double p) {
+    if (sorted.empty())
+        return -1;
+    const size_t i = std::min(sorted.size() - 1, size_t(p / 100.0 * double(sorted.size())));
+    return sorted[i];
+}
+
+class Bench {
+public:
+    Bench(int count, int rate)
+        : m_count(count)
+        , m_rate(rate) {}
+
+    bool start() {
+        if (!m_dir.isValid())
+            return false;
+        const QString err = m_pg.start();
+        if (!err.isEmpty()) {
+            qWarning() << "postgres:" << err;
+            return false;
+        }
+        server::ServerConfig config;
+        config.cheapPasswordHashing = true;
+        m_server = std::make_unique<test::ServerHarness>(m_pg, config);
+        QString serr;
+        if (!m_server->start(&serr)) {
+            qWarning() << "server:" << serr;
+            return false;
+        }
+        return true;
+    }
+
+    std::unique_ptr<Device> device(const QString &name, bool encrypted) {
+        auto d = std::make_unique<Device>();
+        if (!d->open(m_dir.filePath(QStringLiteral("%1.sqlite").arg(name)), encrypted) ||
+            !d->registerAs(m_server->url(), name))
+            return nullptr;
+        return d;
+    }
+
+    //! Runs one scenario; returns the JSON object (or an "error" object).
+    QJsonObject run(const QString &scenario, bool encrypted, int members) {
+        QJsonObject out{{"scenario", scenario}, {"rate", m_rate}, {"count", m_count}};
+        const QString tag = QStringLiteral("s%1").arg(++m_scenarios);
+        std::vector<std::unique_ptr<Device>> devs;
+        for (int i = 0; i < members; ++i) {
+            devs.push_back(device(QStringLiteral("%1u%2").arg(tag).arg(i), encrypted));
+            if (!devs.back())
+                return error(out, "device setup failed");
+        }
+        if (!QTest::qWaitFor(
+                [&] {
+                    return std::all_of(devs.begin(), devs.end(), [](auto &d) { return d->ready; });
+                },
+                60000))
+            return error(out, "encryptionReady not reached");
+        Device &sender = *devs[0];
+        Device &receiver = *devs[1];
+        const quint64 conv = members == 2 ? openDirect(sender, receiver) : createGroup(devs);
+        if (conv == 0)
+            return error(out, "conversation setup failed");
+
+        // Sequence number i: sent[i] / received[i] in ns on g_clock; -1 until it happens.
+        // Index 0 is the first message, sent alone (session setup / sender key distribution);
+        // 1..count are the fixed-rate stream.
+        std::vector<qint64> sent(size_t(m_count) + 1, -1), received(size_t(m_count) + 1, -1);
+        int arrived = 0;
+        const QRegularExpression re(QStringLiteral("^%1 #(\\d+) ").arg(tag));
+        receiver.onText = [&](const QString &text, qint64 now) {
+            const auto m = re.match(text);
+            if (!m.hasMatch())
+                return;
+            const size_t i = m.captured(1).toULongLong();
+            if (i < received.size() && received[i] < 0) {
+                received[i] = now;
+                ++arrived;
+            }
+        };
+        auto send = [&](size_t i) {
+            // ~60 bytes of text, like a short chat line; the number makes each one unique.
+            const QString text =
+                QStringLiteral("%1 #%2 the quick brown fox jumps over the lazy dog")
+                    .arg(tag)
+                    .arg(i);
+            sent[i] = g_clock.nsecsElapsed();
+            if (auto r = sender.client->sendText(conv, text); !r)
+                qWarning() << "sendText:" << r.error().toString();
+        };
+
+        send(0);
+        if (!QTest::qWaitFor([&] { return received[0] >= 0; }, 30000))
+            return error(out, "first message not received");
+        const double first = double(received[0] - sent[0]) / 1e6;
+
+        // Open loop: every tick sends whatever is due by now, so a slow event loop does not
+        // lower the offered rate (the lag is reported as send_lag_max_ms).
+        const qint64 start = g_clock.nsecsElapsed();
+        const qint64 intervalNs = 1'000'000'000LL / m_rate;
+        size_t next = 1;
+        double lagMax = 0;
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&tick, &QTimer::timeout, [&] {
+            const qint64 now = g_clock.nsecsElapsed();
+            while (next <= size_t(m_count) && start + qint64(next - 1) * intervalNs <= now) {
+                lagMax =
+                    std::max(lagMax, double(now - (start + qint64(next - 1) * intervalNs)) / 1e6);
+                send(next++);
+            }
+            if (next > size_t(m_count))
+                tick.stop();
+        });
+        tick.start(std::max(1, 1000 / m_rate / 2));
+        const int budgetMs = 60000 + int(qint64(m_count) * 1000 / m_rate) * 3;
+        (void)QTest::qWaitFor([&] { return arrived == m_count + 1; }, budgetMs);
+        tick.stop();
+        const double sendSeconds = double(sent[size_t(m_count)] - start) / 1e9;
+        receiver.onText = nullptr;
+
+        std::vector<double> lat;
+        lat.reserve(size_t(m_count));
+        for (size_t i = 1; i <= size_t(m_count); ++i)
+            if (sent[i] >= 0 && received[i] >= 0)
+                lat.push_back(double(received[i] - sent[i]) / 1e6);
+        std::sort(lat.begin(), lat.end());
+        auto r2 = [](double v) { return std::round(v * 100) / 100; };
+        out["p50_ms"] = r2(percentile(lat, 50));
+        out["p90_ms"] = r2(percentile(lat, 90));
+        out["p99_ms"] = r2(percentile(lat, 99));
+        out["max_ms"] = r2(lat.empty() ? -1 : lat.back());
+        out["first_message_ms"] = r2(first);
+        out["lost"] = m_count - int(lat.size());
+        out["send_lag_max_ms"] = r2(lagMax);
+        out["achieved_rate"] = r2(sendSeconds > 0 ? double(m_count - 1) / sendSeconds : 0);
+        if (members > 2)
+            out["members"] = members;
+        for (auto &d : devs)
+            d->client->stop();
+        QTest::qWait(50);
+        return out;
+    }
+
+private:
+    QJsonObject error(QJsonObject o, const char *what) {
+        o["error"] = QString::fromLatin1(what);
+        return o;
+    }
+
+    quint64 openDirect(Device &a, Device &b) {
+        quint64 id = 0;
+        bool done = false;
+        a.client->openDirect(b.client->account().username,
+                             [&](Result<client::ConversationRecord> r) {
+                                 done = true;
+                                 if (r)
+                                     id = r->id;
+                                 else
+                                     qWarning() << "openDirect:" << r.error().toString();
+                             });
+        (void)QTest::qWaitFor([&] { return done; }, 20000);
+        return id;
+    }
+
+    quint64 createGroup(const std::vector<std::unique_ptr<Device>> &devs) {
+        QStringList names;
+        for (size_t i = 1; i < devs.size(); ++i)
+            names << devs[i]->client->account().username;
+        quint64 id = 0;
+        bool done = false;
+        devs[0]->client->createGroup(QStringLiteral("bench"), names,
+                                     [&](Result<client::ConversationInfo> r) {
+                                         done = true;
+                                         if (r)
+                                             id = r->id;
+                                         else
+                                             qWarning() << "createGroup:" << r.error().toString();
+                                     });
+        (void)QTest::qWaitFor([&] { return done; }, 60000);
+        return id;
+    }
+
+    int m_count;
+    int m_rate;
+    int m_scenarios = 0;
+    QTemporaryDir m_dir;
+    test::PgFixture m_pg;
+    std::unique_ptr<test::ServerHarness> m_server;
+};
+
+void print(const QJsonObject &o) {
+    std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    QCoreApplication app(argc, argv);
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Latency added by end-to-end encryption: sendText() to messagesReceived, real client core "
+        "and server in one process.");
+    p.addHelpOption();
+    p.addOption({"count", "Messages per scenario (default 2000).", "n", "2000"});
+    p.addOption({"rate", "Messages per second, open loop (default 200).", "r", "200"});
+    p.addOption({"group", "Members of the encrypted group (default 3; 0 skips it).", "n", "3"});
+    p.addOption({"only", "Run one scenario: plain, e2e or group.", "name"});
+    p.process(app);
+    const int count = p.value("count").toInt();
+    const int rate = p.value("rate").toInt();
+    const int group = p.value("group").toInt();
+    const QString only = p.value("only");
+    if (count < 1 || rate < 1 || rate > 1000 || (group != 0 && group < 3)) {
+        std::fprintf(stderr, "need --count >= 1, 1 <= --rate <= 1000, --group 0 or >= 3\n");
+        return 2;
+    }
+    g_clock.start();
+    Bench bench(count, rate);
+    if (!bench.start())
+        return 1;
+
+    std::optional<QJsonObject> plain, e2e;
+    if (only.isEmpty() || only == u"plain")
+        print(*(plain = bench.run("1:1 plain", false, 2)));
+    if (only.isEmpty() || only == u"e2e")
+        print(*(e2e = bench.run("1:1 e2e", true, 2)));
+    if ((only.isEmpty() && group > 0) || only == u"group")
+        print(bench.run("group e2e", true, std::max(3, group)));
+    if (plain && e2e && !plain->contains("error") && !e2e->contains("error")) {
+        auto diff = [&](const char *k) {
+            return std::round(((*e2e)[k].toDouble() - (*plain)[k].toDouble()) * 100) / 100;
+        };
+        print(QJsonObject{{"scenario", "added by e2e (1:1 e2e minus 1:1 plain)"},
+                          {"rate", rate},
+                          {"count", count},
+                          {"p50_ms", diff("p50_ms")},
+                          {"p99_ms", diff("p99_ms")},
+                          {"first_message_ms", diff("first_message_ms")}});
+    }
+    return 0;
+}
