@@ -26,23 +26,9 @@ bool save(QWidget *w, const QString &path) {
     settle(300);
     return w->grab().save(path);
 }
-} // namespace
-
-int main(int argc, char *argv[]) {
-    QApplication app(argc, argv);
-    const QStringList a = app.arguments();
-    if (a.size() < 8) {
-        qWarning("usage: tidings-screenshots PROFILE SERVER OUTDIR THEME CHAT GROUP QUERY");
-        return 2;
-    }
-    const QString outDir = a.at(3), theme = a.at(4);
-    QDir().mkpath(outDir);
-    ui::applyTheme(&app, ui::themeFromString(theme));
-    auto secrets = ui::chooseSecretStore(a.at(1), 1000);
-    auto session = ui::Session::open(a.at(1), std::move(secrets.store));
-    if (!session)
-        return 1;
-    ui::MainWindow window(session->get(), a.at(2));
+bool chatShots(ui::Session *session, const QStringList &a, const QString &outDir,
+               const QString &theme) {
+    ui::MainWindow window(session, a.at(2));
     window.resize(1200, 760);
     window.show();
     settle(2500); // connect and catch up
@@ -56,7 +42,29 @@ int main(int argc, char *argv[]) {
     window.chatPanel()->searchField()->setText(a.at(7));
     window.chatPanel()->searchNow();
     ok = save(&window, QStringLiteral("%1/search-%2.png").arg(outDir, theme)) && ok;
+    return ok;
+}
+} // namespace
 
+int main(int argc, char *argv[]) {
+    QApplication app(argc, argv);
+    const QStringList a = app.arguments();
+    if (a.size() < 8) {
+        qWarning("usage: tidings-screenshots PROFILE SERVER OUTDIR THEME CHAT GROUP QUERY");
+        return 2;
+    }
+    const QString outDir = a.at(3), theme = a.at(4);
+    QDir().mkpath(outDir);
+    ui::applyTheme(&app, ui::themeFromString(theme));
+    bool ok = true;
+    // PROFILE "-": only the first-run page (no chats needed).
+    if (a.at(1) != u"-") {
+        auto secrets = ui::chooseSecretStore(a.at(1), 1000);
+        auto session = ui::Session::open(a.at(1), std::move(secrets.store));
+        if (!session)
+            return 1;
+        ok = chatShots(session->get(), a, outDir, theme);
+    }
     QTemporaryDir empty;
     auto fresh = ui::Session::open(empty.path(), std::make_unique<client::MemorySecretStore>());
     ui::MainWindow first(fresh->get(), a.at(2));
