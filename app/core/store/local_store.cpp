@@ -143,6 +143,12 @@ const char *const kSchemaV3[] = {
     " PRIMARY KEY (conversation_id, user_id))",
 };
 
+const char *const kSchemaV4[] = {
+    // The encrypted frames an outbox entry became (end-to-end ciphertexts, not secret): a resend
+    // sends the same bytes instead of using up new message keys.
+    "ALTER TABLE outbox ADD COLUMN prepared BLOB",
+};
+
 struct Migration {
     int version;
     const char *const *steps;
@@ -152,6 +158,7 @@ const Migration kMigrations[] = {
     {1, kSchemaV1, std::size(kSchemaV1)},
     {2, kSchemaV2, std::size(kSchemaV2)},
     {3, kSchemaV3, std::size(kSchemaV3)},
+    {4, kSchemaV4, std::size(kSchemaV4)},
 };
 
 } // namespace

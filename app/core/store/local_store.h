@@ -32,7 +32,7 @@ public:
     //! 2: conversation kinds, group names and members, system events, all-member cursors.
     //! 3: encrypted bodies and blind search tokens, undecryptable/hidden rows, display names,
     //! receipt times.
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     //! Opens (creating if needed) the database file at `path`; ":memory:" works for tests.
     //! Stores everything in plaintext: only for tests that do not care. Nothing in app/ may use
@@ -119,6 +119,13 @@ public:
                                              quint64 seq, qint64 serverTimeMs);
     //! The same for a batch of acks, in one transaction; one advance per touched conversation.
     Result<QList<ConversationAdvance>> applySendAcks(const QList<SendAckRecord> &acks);
+    //! The frames an outbox entry was encrypted into (empty: none yet). Kept until the entry
+    //! leaves the outbox, so a resend after a reconnect or restart repeats the same bytes.
+    Result<QByteArray> outboxPrepared(const QString &clientMessageId) const;
+    Status setOutboxPrepared(const QString &clientMessageId, const QByteArray &prepared);
+    //! Forgets the prepared frames of every outbox entry of a conversation (its device set
+    //! changed: they must be encrypted again).
+    Status clearOutboxPrepared(quint64 conversationId);
     //! The server refused the message for good: it leaves the outbox and is marked failed.
     Status markFailed(const QString &clientMessageId);
 

@@ -79,6 +79,30 @@ Result<QList<OutboxEntry>> LocalStore::outbox() const {
     return out;
 }
 
+Result<QByteArray> LocalStore::outboxPrepared(const QString &clientMessageId) const {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral("SELECT prepared FROM outbox WHERE client_message_id = ?"));
+    q.addBindValue(clientMessageId);
+    TIDINGS_TRY(exec(q));
+    return q.next() ? q.value(0).toByteArray() : QByteArray();
+}
+
+Status LocalStore::setOutboxPrepared(const QString &clientMessageId, const QByteArray &prepared) {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral("UPDATE outbox SET prepared = ? WHERE client_message_id = ?"));
+    q.addBindValue(prepared.isEmpty() ? QVariant(QMetaType::fromType<QByteArray>())
+                                      : QVariant(prepared));
+    q.addBindValue(clientMessageId);
+    return exec(q);
+}
+
+Status LocalStore::clearOutboxPrepared(quint64 conversationId) {
+    QSqlQuery q(QSqlDatabase::database(m_connectionName));
+    q.prepare(QStringLiteral("UPDATE outbox SET prepared = NULL WHERE conversation_id = ?"));
+    q.addBindValue(conversationId);
+    return exec(q);
+}
+
 Result<int> LocalStore::outboxSize() const {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
     q.prepare(QStringLiteral("SELECT COUNT(*) FROM outbox"));

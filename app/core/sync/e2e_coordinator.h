@@ -19,6 +19,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 
 namespace tidings::client {
 
@@ -39,6 +40,10 @@ public:
     //! A new socket: device lists fetched in earlier sessions may be stale.
     void onAuthenticated();
     void onDisconnected();
+
+    //! What an outbox entry was encrypted into, as kept in the outbox (see LocalStore).
+    static QByteArray encodePrepared(const PreparedSend &prepared);
+    static std::optional<PreparedSend> decodePrepared(const QByteArray &bytes);
 
     void prepareSend(const OutboxEntry &entry, PrepareDone done) override;
     void reconcile(quint64 conversationId, const wire::StaleDevices &stale,
