@@ -15,6 +15,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
@@ -153,6 +154,8 @@ public:
         // Index 0 is the first message, sent alone (session setup / sender key distribution);
         // 1..count are the fixed-rate stream.
         std::vector<qint64> sent(size_t(m_count) + 1, -1), received(size_t(m_count) + 1, -1);
+        std::vector<qint64> stored(size_t(m_count) + 1, -1);
+        QHash<QString, size_t> idOf;
         int arrived = 0;
         const QRegularExpression re(QStringLiteral("^%1 #(\\d+) ").arg(tag));
         receiver.onText = [&](const QString &text, qint64 now) {
@@ -174,7 +177,18 @@ public:
             sent[i] = g_clock.nsecsElapsed();
             if (auto r = sender.client->sendText(conv, text); !r)
                 qWarning() << "sendText:" << r.error().toString();
+            else
+                idOf.insert(*r, i);
         };
+        // The server's ack at the sender (messageStored): splits the latency into the sender's
+        // half (outbox, encryption, the server's commit) and the rest (push, decrypt, store).
+        // (A context object: the connection ends with this scope, early returns included.)
+        QObject scope;
+        QObject::connect(sender.client.get(), &client::Client::messageStored, &scope,
+                         [&](const QString &clientMessageId, quint64, quint64, bool) {
+                             if (auto it = idOf.constFind(clientMessageId); it != idOf.cend())
+                                 stored[*it] = g_clock.nsecsElapsed();
+                         });
 
         send(0);
         if (!QTest::qWaitFor([&] { return received[0] >= 0; }, 30000))
@@ -205,6 +219,11 @@ public:
         tick.stop();
         const double sendSeconds = double(sent[size_t(m_count)] - start) / 1e9;
         receiver.onText = nullptr;
+        std::vector<double> ack;
+        for (size_t i = 1; i <= size_t(m_count); ++i)
+            if (sent[i] >= 0 && stored[i] >= 0)
+                ack.push_back(double(stored[i] - sent[i]) / 1e6);
+        std::sort(ack.begin(), ack.end());
 
         std::vector<double> lat;
         lat.reserve(size_t(m_count));
@@ -220,6 +239,8 @@ public:
         out["first_message_ms"] = r2(first);
         out["lost"] = m_count - int(lat.size());
         out["send_lag_max_ms"] = r2(lagMax);
+        out["stored_p50_ms"] = r2(percentile(ack, 50));
+        out["stored_p99_ms"] = r2(percentile(ack, 99));
         out["achieved_rate"] = r2(sendSeconds > 0 ? double(m_count - 1) / sendSeconds : 0);
         if (members > 2)
             out["members"] = members;
