@@ -550,6 +550,92 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::LinkBanner</name>
+    <message>
+        <source>&amp;Link</source>
+        <translation>&amp;Verknüpfen</translation>
+    </message>
+    <message>
+        <source>This device is not linked yet</source>
+        <translation>Dieses Gerät ist noch nicht verknüpft</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;This device is not linked yet&lt;/b&gt; — on one of your other devices open Settings → Devices → Link a new device, then enter the code here.</source>
+        <translation>&lt;b&gt;Dieses Gerät ist noch nicht verknüpft&lt;/b&gt; – öffne auf einem deiner anderen Geräte Einstellungen → Geräte → Neues Gerät verknüpfen und gib den Code dann hier ein.</translation>
+    </message>
+    <message>
+        <source>Link code</source>
+        <translation>Verknüpfungscode</translation>
+    </message>
+    <message>
+        <source>Code from your other device</source>
+        <translation>Code von deinem anderen Gerät</translation>
+    </message>
+    <message>
+        <source>Link this device</source>
+        <translation>Dieses Gerät verknüpfen</translation>
+    </message>
+    <message>
+        <source>Link error</source>
+        <translation>Verknüpfungsfehler</translation>
+    </message>
+    <message>
+        <source>Linking…</source>
+        <translation>Wird verknüpft …</translation>
+    </message>
+    <message>
+        <source>Not linked: %1</source>
+        <translation>Nicht verknüpft: %1</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::LinkDeviceDialog</name>
+    <message>
+        <source>&amp;Copy code</source>
+        <translation>Code &amp;kopieren</translation>
+    </message>
+    <message>
+        <source>Link a new device</source>
+        <translation>Neues Gerät verknüpfen</translation>
+    </message>
+    <message>
+        <source>On the new device, log in to this account, then type this code into the bar that says “This device is not linked yet”. Keep this window open until it says Linked. The code works once and for 10 minutes.</source>
+        <translation>Melde dich auf dem neuen Gerät bei diesem Konto an und gib diesen Code in die Leiste „Dieses Gerät ist noch nicht verknüpft“ ein. Lass dieses Fenster offen, bis „Verknüpft“ erscheint. Der Code gilt einmal und 10 Minuten lang.</translation>
+    </message>
+    <message>
+        <source>Link code</source>
+        <translation>Verknüpfungscode</translation>
+    </message>
+    <message>
+        <source>Copy the link code</source>
+        <translation>Verknüpfungscode kopieren</translation>
+    </message>
+    <message>
+        <source>Link status</source>
+        <translation>Verknüpfungsstatus</translation>
+    </message>
+    <message>
+        <source>Making a code…</source>
+        <translation>Code wird erstellt …</translation>
+    </message>
+    <message>
+        <source>No code: %1</source>
+        <translation>Kein Code: %1</translation>
+    </message>
+    <message>
+        <source>Waiting for the new device…</source>
+        <translation>Warte auf das neue Gerät …</translation>
+    </message>
+    <message>
+        <source>Linked</source>
+        <translation>Verknüpft</translation>
+    </message>
+    <message>
+        <source>Not linked: %1</source>
+        <translation>Nicht verknüpft: %1</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::MainWindow</name>
     <message>
         <source>Tidings</source>
@@ -1099,6 +1185,18 @@
     <message>
         <source>The name is too long.</source>
         <translation>Der Name ist zu lang.</translation>
+    </message>
+    <message>
+        <source>Link a new device…</source>
+        <translation>Neues Gerät verknüpfen …</translation>
+    </message>
+    <message>
+        <source>Link a new device</source>
+        <translation>Neues Gerät verknüpfen</translation>
+    </message>
+    <message>
+        <source>This device is not linked yet itself.</source>
+        <translation>Dieses Gerät ist selbst noch nicht verknüpft.</translation>
     </message>
 </context>
 </TS>

@@ -1,5 +1,6 @@
 #include "settings_dialog.h"
 
+#include "dialogs/link_device_dialog.h"
 #include "session.h"
 
 #include "core/store/view_store.h"
@@ -9,6 +10,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -218,7 +220,18 @@ QWidget *SettingsDialog::devicesTab() {
     m_revoke = new QPushButton(tr("Log out this device"));
     m_revoke->setAccessibleName(tr("Log out the selected device"));
     m_revoke->setEnabled(false);
-    layout->addWidget(m_revoke, 0, Qt::AlignRight);
+    m_linkDevice = new QPushButton(tr("Link a new device…"));
+    m_linkDevice->setAccessibleName(tr("Link a new device"));
+    // Only a linked device holds the account key it hands over.
+    m_linkDevice->setEnabled(m_session->client()->hasAccountKey());
+    if (!m_linkDevice->isEnabled())
+        m_linkDevice->setToolTip(tr("This device is not linked yet itself."));
+    connect(m_linkDevice, &QPushButton::clicked, this, [this] { showLinkDevice(); });
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_linkDevice);
+    buttons->addStretch(1);
+    buttons->addWidget(m_revoke);
+    layout->addLayout(buttons);
     connect(m_devices, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
         m_revoke->setEnabled(item && !item->data(kCurrentRole).toBool());
     });
@@ -242,6 +255,15 @@ QWidget *SettingsDialog::devicesTab() {
     });
     reloadDevices();
     return w;
+}
+
+LinkDeviceDialog *SettingsDialog::showLinkDevice() {
+    auto *dialog = new LinkDeviceDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // The new device shows up in the list once it is linked.
+    connect(dialog, &LinkDeviceDialog::linked, this, &SettingsDialog::reloadDevices);
+    dialog->open();
+    return dialog;
 }
 
 void SettingsDialog::reloadDevices() {

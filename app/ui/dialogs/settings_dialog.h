@@ -1,6 +1,6 @@
 #pragma once
 // Settings: profile (display name), account, privacy (who sees my last seen), devices (list, log
-// one out), notifications and theme. Choices apply at once.
+// one out, link a new one), notifications and theme. Choices apply at once.
 #include "look.h"
 
 #include <QDialog>
@@ -15,6 +15,7 @@ class QTabWidget;
 
 namespace tidings::ui {
 
+class LinkDeviceDialog;
 class Session;
 
 class SettingsDialog : public QDialog {
@@ -27,6 +28,9 @@ public:
     QComboBox *privacyBox() const { return m_privacy; }
     QListWidget *deviceList() const { return m_devices; }
     QTabWidget *tabs() const { return m_tabs; }
+    QPushButton *linkDeviceButton() const { return m_linkDevice; }
+    //! Devices → "Link a new device…": shows a one-use code for a device that logged in.
+    LinkDeviceDialog *showLinkDevice();
     QLineEdit *displayNameEdit() const { return m_displayName; }
     QPushButton *saveProfileButton() const { return m_saveProfile; }
     QString profileStatus() const;
@@ -57,6 +61,7 @@ private:
     QListWidget *m_devices = nullptr;
     QPushButton *m_revoke = nullptr;
     QLabel *m_deviceStatus = nullptr;
+    QPushButton *m_linkDevice = nullptr;
 };
 
 } // namespace tidings::ui

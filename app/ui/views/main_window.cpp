@@ -11,6 +11,7 @@
 #include "views/composer.h"
 #include "views/conversation_view.h"
 #include "views/first_run_page.h"
+#include "views/link_banner.h"
 #include "views/notifier.h"
 
 #include "core/store/view_store.h"
@@ -24,6 +25,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QUrl>
+#include <QVBoxLayout>
 
 namespace tidings::ui {
 
@@ -34,6 +36,7 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     , m_chats(new ChatListModel(session, this))
     , m_stack(new QStackedWidget)
     , m_firstRun(new FirstRunPage(session))
+    , m_linkBanner(new LinkBanner(session))
     , m_panel(new ChatListPanel(session, m_chats))
     , m_conversation(new ConversationView(session, m_chats))
     , m_notifier(new Notifier(session, m_chats, this)) {
@@ -49,7 +52,14 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     split->addWidget(m_conversation);
     split->setStretchFactor(1, 1);
     split->setSizes({340, 840});
-    m_stack->addWidget(split);
+    // A device that logged in reads nothing until it is linked: the bar says so above the chats.
+    auto *chatsPage = new QWidget;
+    auto *chatsLayout = new QVBoxLayout(chatsPage);
+    chatsLayout->setContentsMargins(0, 0, 0, 0);
+    chatsLayout->setSpacing(0);
+    chatsLayout->addWidget(m_linkBanner);
+    chatsLayout->addWidget(split, 1);
+    m_stack->addWidget(chatsPage);
     setCentralWidget(m_stack);
     m_firstRun->setServer(server);
 
@@ -58,8 +68,10 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     connect(m_firstRun, &FirstRunPage::accountReady, this, [this] {
         m_session->view()->setMyUserId(m_session->myUserId());
         m_chats->reload();
+        m_linkBanner->refresh();
         showChats();
     });
+    connect(m_linkBanner, &LinkBanner::linked, this, [this] { m_chats->reload(); });
     connect(m_panel, &ChatListPanel::chatActivated, this,
             [this](quint64 id, quint64 seq) { openChat(id, seq); });
     connect(m_panel, &ChatListPanel::newChatRequested, this, &MainWindow::newChat);

@@ -12,6 +12,7 @@ class ChatListModel;
 class ChatListPanel;
 class ConversationView;
 class FirstRunPage;
+class LinkBanner;
 class Notifier;
 class Session;
 
@@ -27,6 +28,8 @@ public:
     ChatListPanel *chatPanel() const { return m_panel; }
     ConversationView *conversation() const { return m_conversation; }
     FirstRunPage *firstRun() const { return m_firstRun; }
+    //! The "not linked yet" bar above the chats (hidden once this device holds the account key).
+    LinkBanner *linkBanner() const { return m_linkBanner; }
     Notifier *notifier() const { return m_notifier; }
     bool isShowingChats() const;
 
@@ -54,6 +57,7 @@ private:
     ChatListModel *m_chats;
     QStackedWidget *m_stack;
     FirstRunPage *m_firstRun;
+    LinkBanner *m_linkBanner;
     ChatListPanel *m_panel;
     ConversationView *m_conversation;
     Notifier *m_notifier;

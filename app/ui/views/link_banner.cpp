@@ -1,0 +1,94 @@
+#include "link_banner.h"
+
+#include "session.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace tidings::ui {
+
+LinkBanner::LinkBanner(Session *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_text(new QLabel)
+    , m_code(new QLineEdit)
+    , m_link(new QPushButton(tr("&Link")))
+    , m_error(new QLabel) {
+    setObjectName(QStringLiteral("linkBanner"));
+    setAccessibleName(tr("This device is not linked yet"));
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::AlternateBase);
+    auto *layout = new QVBoxLayout(this);
+    m_text->setText(tr("<b>This device is not linked yet</b> — on one of your other devices open "
+                       "Settings → Devices → Link a new device, then enter the code here."));
+    m_text->setWordWrap(true);
+    m_text->setTextFormat(Qt::RichText);
+    layout->addWidget(m_text);
+    auto *row = new QHBoxLayout;
+    m_code->setAccessibleName(tr("Link code"));
+    m_code->setPlaceholderText(tr("Code from your other device"));
+    m_code->setClearButtonEnabled(true);
+    row->addWidget(m_code, 1);
+    m_link->setAccessibleName(tr("Link this device"));
+    m_link->setEnabled(false);
+    row->addWidget(m_link);
+    layout->addLayout(row);
+    m_error->setWordWrap(true);
+    m_error->setAccessibleName(tr("Link error"));
+    m_error->hide();
+    layout->addWidget(m_error);
+
+    connect(m_code, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_link->setEnabled(!m_busy && !text.trimmed().isEmpty());
+    });
+    connect(m_code, &QLineEdit::returnPressed, this, &LinkBanner::submit);
+    connect(m_link, &QPushButton::clicked, this, &LinkBanner::submit);
+    auto *c = m_session->client();
+    connect(c, &client::Client::authenticated, this, &LinkBanner::refresh);
+    connect(c, &client::Client::encryptionReady, this, &LinkBanner::refresh);
+    refresh();
+}
+
+QString LinkBanner::errorText() const {
+    return m_error->isHidden() ? QString() : m_error->text();
+}
+
+void LinkBanner::refresh() {
+    const auto *c = m_session->client();
+    setVisible(c->isEncrypted() && c->account().deviceId != 0 && !c->hasAccountKey());
+}
+
+void LinkBanner::submit() {
+    // Pasted codes often carry a trailing newline or spaces.
+    const QString code = m_code->text().trimmed();
+    if (m_busy || code.isEmpty())
+        return;
+    m_busy = true;
+    m_link->setEnabled(false);
+    m_code->setReadOnly(true);
+    m_error->setText(tr("Linking…"));
+    m_error->show();
+    QPointer<LinkBanner> self(this);
+    m_session->client()->linkDevice(code, [self](Status s) {
+        if (!self)
+            return;
+        self->m_busy = false;
+        self->m_code->setReadOnly(false);
+        if (!s) {
+            self->m_error->setText(tr("Not linked: %1").arg(s.error().detail));
+            self->m_link->setEnabled(!self->m_code->text().trimmed().isEmpty());
+            self->m_code->setFocus();
+            return;
+        }
+        self->m_code->clear();
+        self->m_error->hide();
+        self->refresh();
+        emit self->linked();
+    });
+}
+
+} // namespace tidings::ui
