@@ -1,0 +1,144 @@
+// Linking a second desktop device (end-to-end encryption): alice registers on device 1 and logs
+// in on device 2, which holds no account key and says so in a bar above the chats. Device 1's
+// Settings → Devices → "Link a new device…" shows a code; typed into device 2's bar, both say
+// linked, and a message bob sends afterwards is readable on device 2.
+#include "gui_helpers.h"
+
+#include "dialogs/link_device_dialog.h"
+#include "dialogs/new_chat_dialog.h"
+#include "dialogs/settings_dialog.h"
+#include "views/link_banner.h"
+
+#include "support/pg_fixture.h"
+#include "support/server_harness.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QListWidget>
+#include <QTabWidget>
+#include <QTemporaryDir>
+
+using namespace tidings;
+using namespace tidings::test;
+
+class TestGuiLink : public QObject {
+    Q_OBJECT
+    PgFixture m_pg;
+    std::unique_ptr<ServerHarness> m_server;
+    QTemporaryDir m_dir;
+    Device m_alice1;
+    Device m_alice2;
+    Device m_bob;
+
+    QString profile(const QString &name) { return m_dir.filePath(name); }
+
+    void enter(Device &d, const QString &dir, const QString &name, bool registering) {
+        QVERIFY(d.open(profile(dir), m_server->url().toString()));
+        QVERIFY(!d.window->isShowingChats());
+        auto *page = d.window->firstRun();
+        QTest::keyClicks(page->usernameEdit(), name);
+        QTest::keyClicks(page->passwordEdit(), QStringLiteral("password-%1").arg(name));
+        QTest::mouseClick(registering ? page->registerButton() : page->loginButton(),
+                          Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(d.window->isShowingChats(), 10000);
+        QTRY_VERIFY(d.session->client()->isAuthenticated());
+    }
+
+private slots:
+    void initTestCase() {
+        qputenv("XDG_RUNTIME_DIR", m_dir.path().toUtf8());
+        const QString err = m_pg.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        m_server = std::make_unique<ServerHarness>(m_pg);
+        QString e;
+        QVERIFY2(m_server->start(&e), qPrintable(e));
+    }
+    void cleanupTestCase() {
+        m_alice1.close();
+        m_alice2.close();
+        m_bob.close();
+        m_server.reset();
+    }
+
+    void registeredDeviceIsLinked() {
+        enter(m_alice1, QStringLiteral("alice1"), QStringLiteral("alice"), true);
+        enter(m_bob, QStringLiteral("bob"), QStringLiteral("bob"), true);
+        QVERIFY(m_alice1.session->client()->hasAccountKey());
+        QVERIFY(!m_alice1.window->linkBanner()->isVisible());
+        QVERIFY(!m_bob.window->linkBanner()->isVisible());
+    }
+
+    void loggedInDeviceShowsTheBar() {
+        enter(m_alice2, QStringLiteral("alice2"), QStringLiteral("alice"), false);
+        QVERIFY(!m_alice2.session->client()->hasAccountKey());
+        auto *bar = m_alice2.window->linkBanner();
+        QTRY_VERIFY(bar->isVisible());
+        QVERIFY(!bar->linkButton()->isEnabled());
+        QVERIFY(!bar->codeEdit()->accessibleName().isEmpty());
+        // An unlinked device cannot hand out codes itself.
+        ui::SettingsDialog settings(m_alice2.session.get());
+        QVERIFY(!settings.linkDeviceButton()->isEnabled());
+
+        // A wrong code is an inline error; the bar stays.
+        QTest::keyClicks(bar->codeEdit(), QStringLiteral("garbage"));
+        QVERIFY(bar->linkButton()->isEnabled());
+        QTest::mouseClick(bar->linkButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(bar->errorText().startsWith(QStringLiteral("Not linked")), 10000);
+        QVERIFY(bar->isVisible());
+        QVERIFY(!m_alice2.session->client()->hasAccountKey());
+        bar->codeEdit()->clear();
+    }
+
+    void linkWithTheCodeFromSettings() {
+        ui::SettingsDialog settings(m_alice1.session.get(), m_alice1.window.get());
+        settings.show();
+        settings.tabs()->setCurrentIndex(settings.tabs()->count() - 1);
+        auto *button = settings.linkDeviceButton();
+        QVERIFY(button->isEnabled());
+        QVERIFY(!button->accessibleName().isEmpty());
+        QTest::mouseClick(button, Qt::LeftButton);
+        auto *dialog = settings.findChild<ui::LinkDeviceDialog *>();
+        QVERIFY(dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->state(), ui::LinkDeviceDialog::State::WaitingForDevice,
+                                  5000);
+        const QString code = dialog->code();
+        QVERIFY(code.contains(QLatin1Char('-')));
+        QVERIFY(dialog->copyButton()->isEnabled());
+        QTest::mouseClick(dialog->copyButton(), Qt::LeftButton);
+        QCOMPARE(QApplication::clipboard()->text(), code);
+
+        auto *bar = m_alice2.window->linkBanner();
+        QTest::keyClicks(bar->codeEdit(), code);
+        QTest::mouseClick(bar->linkButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->state(), ui::LinkDeviceDialog::State::Linked, 20000);
+        QCOMPARE(dialog->statusText(), QStringLiteral("Linked"));
+        QTRY_VERIFY_WITH_TIMEOUT(!bar->isVisible(), 20000);
+        QVERIFY(m_alice2.session->client()->hasAccountKey());
+        QVERIFY(bar->errorText().isEmpty());
+        // The new device is in device 1's list now.
+        QTRY_COMPARE_WITH_TIMEOUT(settings.deviceList()->count(), 2, 10000);
+    }
+
+    void linkedDeviceReadsNewMessages() {
+        ui::NewChatDialog dialog(m_bob.session.get(), ui::NewChatDialog::Mode::Direct);
+        QObject::connect(&dialog, &ui::NewChatDialog::chatReady, m_bob.window.get(),
+                         [this](quint64 id) { m_bob.window->openChat(id); });
+        dialog.nameEdit()->setText(QStringLiteral("alice"));
+        dialog.submit();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.conversationId() != 0, 10000);
+        const quint64 conv = dialog.conversationId();
+        QTRY_COMPARE(m_bob.conversation()->conversationId(), conv);
+        m_bob.type(QStringLiteral("Hello both devices"));
+
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice2.chats()->rowOf(conv) >= 0, 20000);
+        m_alice2.window->openChat(conv);
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice2.hasMessage(QStringLiteral("Hello both devices")), 20000);
+        // Device 1 still reads too.
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice1.chats()->rowOf(conv) >= 0, 20000);
+        m_alice1.window->openChat(conv);
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice1.hasMessage(QStringLiteral("Hello both devices")), 20000);
+    }
+};
+
+QTEST_MAIN(TestGuiLink)
+#include "test_gui_link.moc"
