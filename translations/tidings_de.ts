@@ -587,6 +587,18 @@
         <source>Not linked: %1</source>
         <translation>Nicht verknüpft: %1</translation>
     </message>
+    <message>
+        <source>That is not a link code. Type it exactly as your other device shows it.</source>
+        <translation>Das ist kein Verknüpfungscode. Gib ihn genau so ein, wie dein anderes Gerät ihn zeigt.</translation>
+    </message>
+    <message>
+        <source>The device showing the code is not online. Keep Link a new device open there and try again.</source>
+        <translation>Das Gerät, das den Code zeigt, ist nicht online. Lass dort „Neues Gerät verknüpfen“ geöffnet und versuche es noch einmal.</translation>
+    </message>
+    <message>
+        <source>The other device did not answer. Make a new code there and try again.</source>
+        <translation>Das andere Gerät hat nicht geantwortet. Erstelle dort einen neuen Code und versuche es noch einmal.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::LinkDeviceDialog</name>
@@ -633,6 +645,10 @@
     <message>
         <source>Not linked: %1</source>
         <translation>Nicht verknüpft: %1</translation>
+    </message>
+    <message>
+        <source>The code expired: no device used it in 10 minutes.</source>
+        <translation>Der Code ist abgelaufen: Kein Gerät hat ihn innerhalb von 10 Minuten verwendet.</translation>
     </message>
 </context>
 <context>

@@ -83,10 +83,18 @@ private slots:
         QTest::keyClicks(bar->codeEdit(), QStringLiteral("garbage"));
         QVERIFY(bar->linkButton()->isEnabled());
         QTest::mouseClick(bar->linkButton(), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(bar->errorText().startsWith(QStringLiteral("Not linked")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            bar->errorText().startsWith(QStringLiteral("That is not a link code")), 10000);
         QVERIFY(bar->isVisible());
         QVERIFY(!m_alice2.session->client()->hasAccountKey());
         bar->codeEdit()->clear();
+
+        // The bar is there at every start until the device is linked.
+        m_alice2.close();
+        QVERIFY(m_alice2.open(profile(QStringLiteral("alice2")), m_server->url().toString()));
+        QVERIFY(m_alice2.window->isShowingChats());
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice2.session->client()->isAuthenticated(), 10000);
+        QVERIFY(m_alice2.window->linkBanner()->isVisible());
     }
 
     void linkWithTheCodeFromSettings() {

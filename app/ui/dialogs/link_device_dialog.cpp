@@ -79,7 +79,10 @@ LinkDeviceDialog::LinkDeviceDialog(Session *session, QWidget *parent)
                 self->setState(State::Linked, tr("Linked"));
                 emit self->linked();
             } else {
-                self->setState(State::Failed, tr("Not linked: %1").arg(s.error().detail));
+                self->setState(State::Failed,
+                               s.error().code == ErrorCode::Timeout
+                                   ? tr("The code expired: no device used it in 10 minutes.")
+                                   : tr("Not linked: %1").arg(s.error().detail));
             }
         });
 }

@@ -53,6 +53,21 @@ LinkBanner::LinkBanner(Session *session, QWidget *parent)
     refresh();
 }
 
+QString LinkBanner::errorText(const Error &error) {
+    // The client's details are for logs; these say what to do next.
+    switch (error.code) {
+    case ErrorCode::Usage:
+        return tr("That is not a link code. Type it exactly as your other device shows it.");
+    case ErrorCode::NoSuchDevice:
+        return tr("The device showing the code is not online. Keep Link a new device open there "
+                  "and try again.");
+    case ErrorCode::Timeout:
+        return tr("The other device did not answer. Make a new code there and try again.");
+    default:
+        return tr("Not linked: %1").arg(error.detail);
+    }
+}
+
 QString LinkBanner::errorText() const {
     return m_error->isHidden() ? QString() : m_error->text();
 }
@@ -79,7 +94,7 @@ void LinkBanner::submit() {
         self->m_busy = false;
         self->m_code->setReadOnly(false);
         if (!s) {
-            self->m_error->setText(tr("Not linked: %1").arg(s.error().detail));
+            self->m_error->setText(errorText(s.error()));
             self->m_link->setEnabled(!self->m_code->text().trimmed().isEmpty());
             self->m_code->setFocus();
             return;
