@@ -523,7 +523,7 @@ void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices
 // --- receiving -------------------------------------------------------------------------------
 
 void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
-                                 std::function<void()> done) {
+                                 std::function<void(bool proceed)> done) {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QSet<quint64> users;
     for (const auto &m : messages) {
@@ -540,18 +540,21 @@ void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::
         users.insert(sender.userId);
     }
     if (users.isEmpty()) {
-        done();
+        done(true);
         return;
     }
     auto join = std::make_shared<Join>();
     join->pending = int(users.size());
-    // A failed fetch still lets the messages through: they are stored as undecryptable.
-    join->done = [done](Status) { done(); };
+    // A lost connection drops the batch (unacked, it comes again); any other failure lets the
+    // messages through, and a sender that cannot be verified is stored as undecryptable.
+    join->done = [done](Status s) { done(s.ok()); };
     for (quint64 u : users)
         refreshDeviceList(u, [join](Status s) {
             if (!s)
                 qCInfo(lcSync) << "device list fetch failed:" << s.error().toString();
-            join->finish({});
+            const bool transport = !s && (s.error().code == ErrorCode::Network ||
+                                          s.error().code == ErrorCode::Timeout);
+            join->finish(transport ? s : Status());
         });
 }
 
@@ -561,6 +564,13 @@ std::function<Status()> E2eCoordinator::open(const wire::Message &message, Incom
         // control send (hidden).
         auto own = m_store->messageByClientId(in.clientMessageId, m_me.userId);
         in.hidden = !(own && own->has_value());
+        return {};
+    }
+    if (auto known = m_store->messageByClientId(in.clientMessageId, in.senderUserId);
+        known && known->has_value() && (*known)->seq == in.seq &&
+        (*known)->conversationId == in.conversationId) {
+        // Delivered again (our ack was lost): stored already, and its message key is gone, so
+        // decrypting again would only fail. The store skips the duplicate.
         return {};
     }
     if (!message.encrypted()) {

@@ -49,7 +49,7 @@ public:
     void reconcile(quint64 conversationId, const wire::StaleDevices &stale,
                    std::function<void(Status)> done) override;
     void prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
-                     std::function<void()> done) override;
+                     std::function<void(bool proceed)> done) override;
     std::function<Status()> open(const wire::Message &message, IncomingMessage &in) override;
     void afterStored(const wire::Message &message, const IncomingMessage &in) override;
 

@@ -36,10 +36,11 @@ public:
                            std::function<void(Status)> done) = 0;
 
     //! Before received messages are opened: learn what is needed to verify their senders (the
-    //! signed device list of a sender device not seen before). Calls `done` exactly once, also
-    //! when that failed (the message then stays undecryptable and is asked for again).
+    //! signed device list of a sender device not seen before). Calls `done` exactly once:
+    //! done(false) when the connection failed meanwhile (the batch is dropped unacked and comes
+    //! again), done(true) otherwise (a sender that still cannot be verified is undecryptable).
     virtual void prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
-                             std::function<void()> done) = 0;
+                             std::function<void(bool proceed)> done) = 0;
 
     //! Fills `in` from an encrypted message: text and times, or `hidden` (control messages),
     //! or `undecryptable`. The returned function (may be empty) writes the advanced session state;

@@ -280,9 +280,16 @@ void SyncEngine::openNext() {
     }
     m_opening = true;
     const quint64 session = m_session;
-    m_crypto->prepareOpen(m_incoming.front().messages, [this, session] {
+    m_crypto->prepareOpen(m_incoming.front().messages, [this, session](bool proceed) {
         if (session != m_session || m_incoming.empty())
             return; // disconnected meanwhile: the queue was dropped
+        if (!proceed) {
+            // The connection failed under us: nothing of this is stored or acked, the server
+            // sends it again in the next session.
+            m_incoming.clear();
+            m_opening = false;
+            return;
+        }
         IncomingBatch batch = std::move(m_incoming.front());
         m_incoming.pop_front();
         handleMessages(batch.messages);

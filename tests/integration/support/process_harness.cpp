@@ -100,7 +100,9 @@ ProcessHarness::Run ProcessHarness::cli(const QString &profile, const QStringLis
     run.exitCode = p->exitCode();
     run.out = p->readAllStandardOutput();
     run.err = p->readAllStandardError();
-    if (run.exitCode != 0)
+    // TIDINGS_TEST_CLI_LOG=1 shows every run's stderr (e.g. with QT_LOGGING_RULES), not only
+    // the failed ones.
+    if (run.exitCode != 0 || qEnvironmentVariableIsSet("TIDINGS_TEST_CLI_LOG"))
         qInfo("cli %s -> %d: %s", qPrintable(args.join(' ')), run.exitCode, run.err.constData());
     return run;
 }
