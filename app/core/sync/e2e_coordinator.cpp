@@ -1,8 +1,10 @@
 #include "core/sync/e2e_coordinator.h"
+#include "core/sync/e2e_coordinator_p.h"
 
 #include "core/logging.h"
 #include "core/store/local_store.h"
 #include "core/sync/wire_convert.h"
+#include "crypto/crypto_error.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 
@@ -13,6 +15,8 @@
 
 namespace tidings::client {
 
+using detail::Join;
+
 using e2e::DeviceAddress;
 
 namespace {
@@ -20,34 +24,13 @@ namespace {
 //! Distributions that fit into the message's own send; more go out as control sends first.
 constexpr qsizetype kMaxInlineEnvelopeBytes = 48 * 1024;
 constexpr int kMaxEnvelopesPerControlSend = 200;
-//! A message from a device its owner's list does not name refetches that list at most this often.
-constexpr qint64 kListRefetchMs = 10'000;
 
-bool isMemberGone(const IncomingMessage &in) {
-    return in.event && (in.event->kind == SystemEventKind::MemberRemoved ||
-                        in.event->kind == SystemEventKind::MemberLeft);
-}
-
-//! Counts down parallel requests; the first error wins, `done` runs exactly once.
-struct Join {
-    int pending = 0;
-    bool failed = false;
-    std::function<void(Status)> done;
-    void finish(const Status &s) {
-        if (failed)
-            return;
-        if (!s) {
-            failed = true;
-            done(s);
-            return;
-        }
-        if (--pending == 0)
-            done({});
-    }
-};
-
-QString newControlId(const char *prefix) {
-    return QLatin1String(prefix) + QUuid::createUuid().toString(QUuid::WithoutBraces);
+//! A session that went missing between fetching a bundle and encrypting (a device list accepted
+//! meanwhile drops the sessions it no longer vouches for): try again, the next attempt fetches it.
+Error retryIfNoSession(const Error &error) {
+    if (crypto::cryptoErrorOf(error) == crypto::CryptoError::NoSession)
+        return Error{ErrorCode::Internal, QStringLiteral("setting up a session, will retry")};
+    return error;
 }
 
 } // namespace
@@ -292,14 +275,14 @@ Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
     if (!group) {
         auto envelopes = m_engine->encryptPairwise(targets, body);
         if (!envelopes)
-            return envelopes.error();
+            return retryIfNoSession(envelopes.error());
         for (auto &e : *envelopes)
             *msg.add_envelopes() = std::move(e);
         return out;
     }
     auto sent = m_engine->encryptGroup(entry.conversationId, targets, body);
     if (!sent)
-        return sent.error();
+        return retryIfNoSession(sent.error());
     // The engine counts these devices as served; should the send be refused, they are not.
     auto &pending = m_unconfirmedDistributions[entry.conversationId];
     for (const auto &e : sent->distributions)
@@ -518,208 +501,6 @@ void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices
     join->done = std::move(done);
     for (quint64 u : refetch)
         refreshDeviceList(u, [join](Status s) { join->finish(s); });
-}
-
-// --- receiving -------------------------------------------------------------------------------
-
-void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
-                                 std::function<void(bool proceed)> done) {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    QSet<quint64> users;
-    for (const auto &m : messages) {
-        if (!m.encrypted() || m.has_system_event())
-            continue;
-        const DeviceAddress sender{m.sender_user_id(), m.sender_device_id()};
-        if (sender.userId == m_me.userId && sender.deviceId == m_me.deviceId)
-            continue;
-        if (m_engine->currentDevices(sender.userId).contains(sender))
-            continue;
-        const auto fetched = m_listFetched.constFind(sender.userId);
-        if (fetched != m_listFetched.constEnd() && now - *fetched < kListRefetchMs)
-            continue;
-        users.insert(sender.userId);
-    }
-    if (users.isEmpty()) {
-        done(true);
-        return;
-    }
-    auto join = std::make_shared<Join>();
-    join->pending = int(users.size());
-    // A lost connection drops the batch (unacked, it comes again); any other failure lets the
-    // messages through, and a sender that cannot be verified is stored as undecryptable.
-    join->done = [done](Status s) { done(s.ok()); };
-    for (quint64 u : users)
-        refreshDeviceList(u, [join](Status s) {
-            if (!s)
-                qCInfo(lcSync) << "device list fetch failed:" << s.error().toString();
-            const bool transport = !s && (s.error().code == ErrorCode::Network ||
-                                          s.error().code == ErrorCode::Timeout);
-            join->finish(transport ? s : Status());
-        });
-}
-
-std::function<Status()> E2eCoordinator::open(const wire::Message &message, IncomingMessage &in) {
-    if (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId) {
-        // My own send, seen again in a history page: the outbox row has the text, or it was a
-        // control send (hidden).
-        auto own = m_store->messageByClientId(in.clientMessageId, m_me.userId);
-        in.hidden = !(own && own->has_value());
-        return {};
-    }
-    if (auto known = m_store->messageByClientId(in.clientMessageId, in.senderUserId);
-        known && known->has_value() && (*known)->seq == in.seq &&
-        (*known)->conversationId == in.conversationId) {
-        // Delivered again (our ack was lost): stored already, and its message key is gone, so
-        // decrypting again would only fail. The store skips the duplicate.
-        return {};
-    }
-    if (!message.encrypted()) {
-        // With end-to-end encryption on, a plaintext message can only come from a tool or a
-        // server that injects content: shown as undecryptable, never as text.
-        qCWarning(lcSync) << "unencrypted message in conversation" << in.conversationId << "seq"
-                          << in.seq;
-        in.undecryptable = true;
-        return {};
-    }
-    if (message.envelope().empty() && message.payload().empty()) {
-        in.hidden = true; // addressed to other devices only
-        return {};
-    }
-    auto decrypted = m_engine->decrypt(message, m_me.userId, m_me.deviceId);
-    if (!decrypted) {
-        qCWarning(lcSync) << "could not decrypt conversation" << in.conversationId << "seq"
-                          << in.seq << "from device" << in.senderDeviceId << ":"
-                          << decrypted.error().toString();
-        in.undecryptable = true;
-        return {};
-    }
-    std::function<Status()> commit = decrypted->commit;
-    const wire::E2eBody *body = decrypted->group      ? &*decrypted->group
-                                : decrypted->pairwise ? &*decrypted->pairwise
-                                                      : nullptr;
-    if (!body || !body->has_content()) {
-        in.hidden = true; // a distribution or a resend request
-        if (decrypted->pairwise && decrypted->pairwise->resend_request_seq() != 0)
-            m_resendRequests.insert({in.conversationId, in.seq}, *decrypted->pairwise);
-        return commit;
-    }
-    const auto &content = body->content();
-    if (content.resend_of_seq() != 0) {
-        // The text of a message this device could not decrypt: fill it in, keep this seq hidden.
-        in.hidden = true;
-        const quint64 conversation = in.conversationId;
-        const quint64 original = content.resend_of_seq();
-        const quint64 sender = in.senderUserId;
-        const QString text = QString::fromStdString(content.text());
-        const qint64 sentAt = content.sent_at_ms();
-        LocalStore *store = m_store;
-        return [commit, store, conversation, original, sender, text, sentAt]() -> Status {
-            if (commit) {
-                if (auto s = commit(); !s)
-                    return s;
-            }
-            return store->replaceUndecryptable(conversation, original, sender, text, sentAt);
-        };
-    }
-    in.text = QString::fromStdString(content.text());
-    in.sentAtMs = content.sent_at_ms();
-    return commit;
-}
-
-void E2eCoordinator::afterStored(const wire::Message &message, const IncomingMessage &in) {
-    if (isMemberGone(in)) {
-        // Lazy rekey: my next send in this group uses a new sender key the removed member lacks.
-        if (auto s = m_engine->markRotationNeeded(in.conversationId); !s)
-            qCWarning(lcSync) << "rotation mark failed:" << s.error().toString();
-        return;
-    }
-    if (in.event || (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId))
-        return;
-    if (in.undecryptable && message.encrypted()) {
-        requestResend(message);
-        return;
-    }
-    if (!in.hidden || message.envelope().empty())
-        return;
-    // A hidden pairwise message may be a resend request: its message key is gone after open(),
-    // which therefore kept the request for us.
-    const auto it = m_resendRequests.find({in.conversationId, in.seq});
-    if (it == m_resendRequests.end())
-        return;
-    const wire::E2eBody request = it.value();
-    m_resendRequests.erase(it);
-    answerResend(message, request);
-}
-
-void E2eCoordinator::requestResend(const wire::Message &message) {
-    const QPair<quint64, quint64> key{message.conversation_id(), message.seq()};
-    if (m_resendAsked.contains(key) || message.sender_device_id() == 0)
-        return;
-    m_resendAsked.insert(key);
-    wire::E2eBody body;
-    body.set_resend_request_seq(message.seq());
-    body.set_resend_request_client_id(message.client_message_id());
-    sendControlTo(message.conversation_id(),
-                  DeviceAddress{message.sender_user_id(), message.sender_device_id()},
-                  std::move(body));
-}
-
-void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eBody &request) {
-    const QString clientId = QString::fromStdString(request.resend_request_client_id());
-    auto mine = m_store->messageByClientId(clientId, m_me.userId);
-    if (!mine || !mine->has_value())
-        return;
-    const MessageRecord &m = **mine;
-    const DeviceAddress requester{message.sender_user_id(), message.sender_device_id()};
-    auto conv = m_store->conversation(message.conversation_id());
-    if (conv && conv->has_value() && (*conv)->isGroup()) {
-        // It could not read my group message: my sender key may not have reached it.
-        if (auto r = m_engine->resendDistribution(message.conversation_id(), requester); !r)
-            qCWarning(lcSync) << "distribution not re-queued:" << r.error().toString();
-    }
-    // Only a content message this device sent, at the seq asked about, in that conversation.
-    if (m.conversationId != message.conversation_id() || m.seq != request.resend_request_seq() ||
-        m.senderDeviceId != m_me.deviceId || m.event || m.text.isEmpty())
-        return;
-    wire::E2eBody body;
-    auto *content = body.mutable_content();
-    content->set_text(m.text.toStdString());
-    content->set_sent_at_ms(m.sentAtMs);
-    content->set_resend_of_seq(m.seq);
-    sendControlTo(m.conversationId,
-                  DeviceAddress{message.sender_user_id(), message.sender_device_id()},
-                  std::move(body));
-}
-
-void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device,
-                                   wire::E2eBody body) {
-    if (!m_sendControl)
-        return;
-    auto users = memberUsers(conversationId);
-    if (!users || !users->contains(device.userId))
-        return;
-    const QList<quint64> members = *users;
-    ensureSessions(members, [=, this](Status s) {
-        if (!s) {
-            qCInfo(lcSync) << "control message not sent:" << s.error().toString();
-            return;
-        }
-        const QList<DeviceAddress> targets = targetsFor(members);
-        if (!targets.contains(device))
-            return;
-        auto envelopes = m_engine->encryptPairwise({device}, body);
-        if (!envelopes) {
-            qCWarning(lcSync) << "control message not encrypted:" << envelopes.error().toString();
-            return;
-        }
-        wire::SendRequest req;
-        req.set_conversation_id(conversationId);
-        req.set_client_message_id(newControlId("c-").toStdString());
-        req.set_device_digest(protocol::bytesToStd(e2e::E2eEngine::deviceDigest(targets)));
-        for (auto &e : *envelopes)
-            *req.add_envelopes() = std::move(e);
-        m_sendControl(req);
-    });
 }
 
 } // namespace tidings::client
