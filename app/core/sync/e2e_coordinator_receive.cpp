@@ -184,14 +184,16 @@ void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eB
             qCWarning(lcSync) << "distribution not re-queued:" << r.error().toString();
     }
     // Only a content message this device sent, at the seq asked about, in that conversation.
-    if (m.conversationId != message.conversation_id() || m.seq != request.resend_request_seq() ||
+    // (Its seq may still be 0 here: the server's ack can arrive after the request does.)
+    const quint64 seq = request.resend_request_seq();
+    if (m.conversationId != message.conversation_id() || (m.seq != 0 && m.seq != seq) ||
         m.senderDeviceId != m_me.deviceId || m.event || m.text.isEmpty())
         return;
     wire::E2eBody body;
     auto *content = body.mutable_content();
     content->set_text(m.text.toStdString());
     content->set_sent_at_ms(m.sentAtMs);
-    content->set_resend_of_seq(m.seq);
+    content->set_resend_of_seq(seq);
     sendControlTo(m.conversationId,
                   DeviceAddress{message.sender_user_id(), message.sender_device_id()},
                   std::move(body));
