@@ -85,7 +85,8 @@ private:
     void requestResend(const wire::Message &message);
     void answerResend(const wire::Message &message, const wire::E2eBody &request);
     //! Encrypts `body` for one device of the conversation and hands it to the control sender.
-    void sendControlTo(quint64 conversationId, e2e::DeviceAddress device, wire::E2eBody body);
+    void sendControlTo(quint64 conversationId, e2e::DeviceAddress device, wire::E2eBody body,
+                       bool infoFetched = false);
 
     e2e::E2eEngine *m_engine;
     LocalStore *m_store;

@@ -199,13 +199,28 @@ void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eB
                   std::move(body));
 }
 
-void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device,
-                                   wire::E2eBody body) {
+void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device, wire::E2eBody body,
+                                   bool infoFetched) {
     if (!m_sendControl)
         return;
     auto users = memberUsers(conversationId);
-    if (!users || !users->contains(device.userId))
+    if (!users && users.error().code == ErrorCode::NoSuchConversation && !infoFetched) {
+        // The conversation's kind or members are not known here yet (e.g. its info request was
+        // cut off by a disconnect): ask the server, then try once more.
+        fetchConversation(conversationId, [=, this](Status s) {
+            if (!s) {
+                qCInfo(lcSync) << "control message not sent:" << s.error().toString();
+                return;
+            }
+            sendControlTo(conversationId, device, body, true);
+        });
         return;
+    }
+    if (!users || !users->contains(device.userId)) {
+        qCInfo(lcSync) << "control message not sent: not a member of conversation"
+                       << conversationId;
+        return;
+    }
     const QList<quint64> members = *users;
     ensureSessions(members, [=, this](Status s) {
         if (!s) {
