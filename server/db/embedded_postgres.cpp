@@ -150,9 +150,9 @@ Status EmbeddedPostgres::start() {
     m_running = true;
     QString out;
     // createdb fails harmlessly when the database exists already.
-    run(bin + "/createdb",
-        {"-h", socketDir(), "-p", QString::number(kPort), "-U", "postgres", "tidings"}, 30000,
-        &out);
+    (void)run(bin + "/createdb",
+              {"-h", socketDir(), "-p", QString::number(kPort), "-U", "postgres", "tidings"}, 30000,
+              &out);
     return {};
 }
 
@@ -160,8 +160,12 @@ void EmbeddedPostgres::stop() {
     if (!m_running)
         return;
     m_running = false;
-    run(m_opt.binDir + "/pg_ctl",
-        {"-D", QDir(m_opt.dir).filePath("pgdata"), "-w", "-t", "60", "-m", "fast", "stop"}, 70000);
+    if (auto s =
+            run(m_opt.binDir + "/pg_ctl",
+                {"-D", QDir(m_opt.dir).filePath("pgdata"), "-w", "-t", "60", "-m", "fast", "stop"},
+                70000);
+        !s)
+        qCWarning(lcDb) << "stopping the embedded PostgreSQL failed:" << s.error().detail;
 }
 
 } // namespace tidings::server

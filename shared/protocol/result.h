@@ -54,7 +54,7 @@ struct Error {
     QString toString() const;
 };
 
-template <typename T> class Result {
+template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value)
         : m_v(std::move(value)) {}
@@ -76,7 +76,7 @@ private:
 };
 
 //! Result for operations without a value.
-class Status {
+class [[nodiscard]] Status {
 public:
     Status() = default;
     Status(Error error)

@@ -68,7 +68,8 @@ struct E2eDevice {
             if (r)
                 id = r->id;
         });
-        QTest::qWaitFor([&] { return done; }, 10000);
+        if (!QTest::qWaitFor([&] { return done; }, 10000))
+            qWarning("openDirect: no answer within 10 s");
         return id;
     }
 

@@ -44,7 +44,8 @@ class TestE2eGroupsClient : public QObject {
             else
                 qWarning() << r.error().toString();
         });
-        QTest::qWaitFor([&] { return done; }, 60000);
+        if (!QTest::qWaitFor([&] { return done; }, 60000))
+            qWarning("createGroup: no answer within 60 s");
         return id;
     }
     quint64 seqOf(const QString &clientId) {

@@ -44,7 +44,7 @@ class TestGuiModels : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
     std::unique_ptr<Session> m_session;
-    AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), kMe, 11, QStringLiteral("me")};
+    AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), kMe, 11, QStringLiteral("me"), {}};
     qint64 m_base = QDateTime::currentMSecsSinceEpoch() - 3 * kDay;
     int m_profiles = 0;
 

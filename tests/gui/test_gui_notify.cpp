@@ -26,7 +26,7 @@ class TestGuiNotify : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
     std::unique_ptr<Session> m_session;
-    AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), 1, 11, QStringLiteral("me")};
+    AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), 1, 11, QStringLiteral("me"), {}};
 
     //! What Session does when the client stored a message of someone else.
     void deliver(quint64 conv, quint64 seq, quint64 sender, const QString &name,

@@ -68,15 +68,21 @@ QWidget *SettingsDialog::generalTab() {
     form->addRow(QString(), hint);
     connect(m_theme, &QComboBox::currentIndexChanged, this, [this] {
         const QString name = m_theme->currentData().toString();
-        m_session->view()->setSetting(QStringLiteral("theme"), name);
+        saveSetting(QStringLiteral("theme"), name);
         emit themeChanged(themeFromString(name));
     });
     connect(m_notifications, &QCheckBox::toggled, this, [this](bool on) {
-        m_session->view()->setSetting(QStringLiteral("notifications"),
-                                      on ? QStringLiteral("1") : QStringLiteral("0"));
+        saveSetting(QStringLiteral("notifications"),
+                    on ? QStringLiteral("1") : QStringLiteral("0"));
         emit notificationsChanged(on);
     });
     return w;
+}
+
+void SettingsDialog::saveSetting(const QString &key, const QString &value) {
+    if (auto s = m_session->view()->setSetting(key, value); !s)
+        QMessageBox::warning(this, tr("Settings"),
+                             tr("This setting could not be saved: %1").arg(s.error().detail));
 }
 
 QWidget *SettingsDialog::profileTab() {

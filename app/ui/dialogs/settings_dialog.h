@@ -41,6 +41,8 @@ signals:
     void notificationsChanged(bool enabled);
 
 private:
+    //! Saves one app setting; a failure is told to the user (the choice is not kept).
+    void saveSetting(const QString &key, const QString &value);
     QWidget *profileTab();
     void saveProfile();
     QWidget *accountTab();

@@ -95,7 +95,7 @@ double medianMs(int runs, const std::function<void()> &what) {
 void measure(ViewStore &view, qint64 bigCount) {
     int chats = 0;
     const double list = medianMs(5, [&] { chats = int(view.chatSummaries()->size()); });
-    const double open = medianMs(5, [&] { view.latest(1, 50); });
+    const double open = medianMs(5, [&] { (void)view.latest(1, 50); });
     // Scrolling the big chat to the top: pages of 100 older messages.
     QElapsedTimer t;
     t.start();
@@ -195,7 +195,7 @@ int main(int argc, char *argv[]) {
         return 1;
     }
     // Nothing listens there: the app starts offline and shows the connection banner.
-    const AccountSettings me{QStringLiteral("ws://127.0.0.1:9"), kMe, 1, QStringLiteral("me")};
+    const AccountSettings me{QStringLiteral("ws://127.0.0.1:9"), kMe, 1, QStringLiteral("me"), {}};
     auto opened = encrypt ? LocalStore::open(path, *masterKey) : LocalStore::open(path);
     if (!opened) {
         std::fprintf(stderr, "%s\n", qPrintable(opened.error().toString()));

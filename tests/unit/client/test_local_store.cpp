@@ -12,7 +12,7 @@ using namespace tidings;
 using namespace tidings::client;
 
 namespace {
-const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
+const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice"), {}};
 constexpr quint64 kConv = 7;
 
 IncomingMessage fromBob(quint64 seq, const QString &text = QString()) {
@@ -176,7 +176,8 @@ private slots:
 
     void fillGapSkipsUnavailableSeqs() {
         auto store = openStore(freshPath());
-        store->storeIncoming({fromBob(1), fromBob(5), fromBob(6), fromBob(9)}, 1, kMe);
+        QVERIFY(
+            store->storeIncoming({fromBob(1), fromBob(5), fromBob(6), fromBob(9)}, 1, kMe).ok());
         auto adv = store->fillGap(kConv, 4);
         QVERIFY(adv.ok());
         QCOMPARE(adv->previousContiguousSeq, quint64(1));
@@ -217,7 +218,7 @@ private slots:
         QCOMPARE(*store->updatePeerCursors(kConv, 1, 0), false);
         QCOMPARE(state(0), MessageState::Read);
         // Incoming messages are "received" whatever the cursors say.
-        store->storeIncoming({fromBob(3)}, 1, kMe);
+        QVERIFY(store->storeIncoming({fromBob(3)}, 1, kMe).ok());
         QCOMPARE(state(2), MessageState::Received);
     }
 
@@ -244,7 +245,7 @@ private slots:
 
     void unnotifiedOnlyContiguousAndOnce() {
         auto store = openStore(freshPath());
-        store->storeIncoming({fromBob(1), fromBob(2), fromBob(4)}, 1, kMe);
+        QVERIFY(store->storeIncoming({fromBob(1), fromBob(2), fromBob(4)}, 1, kMe).ok());
         auto rows = store->unnotified(10);
         QCOMPARE(seqs(*rows), (QList<quint64>{1, 2})); // 4 is held behind the hole
         QVERIFY(store->markNotified({rows->at(0).rowId}).ok());
@@ -254,7 +255,7 @@ private slots:
 
     void failedSendLeavesOutbox() {
         auto store = openStore(freshPath());
-        store->enqueueOutgoing({draft("f", "x")}, kMe);
+        QVERIFY(store->enqueueOutgoing({draft("f", "x")}, kMe).ok());
         QVERIFY(store->markFailed(QStringLiteral("f")).ok());
         QCOMPARE(*store->outboxSize(), 0);
         auto row = store->history(kConv, 10)->at(0);
@@ -318,9 +319,9 @@ private slots:
         info.kind = ConversationKind::Group;
         info.name = QStringLiteral("Climbing");
         info.lastSeq = 1;
-        info.members = {{1, u"alice"_qs, MemberRole::Admin, 1, 1},
-                        {2, u"bob"_qs, MemberRole::Member, 0, 0},
-                        {3, u"carol"_qs, MemberRole::Member, 0, 0}};
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 1, 1, {}},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0, {}},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0, {}}};
         QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
         auto c = **store->conversation(kGroup);
         QCOMPARE(c.kind, ConversationKind::Group);
@@ -395,8 +396,8 @@ private slots:
         info.kind = ConversationKind::Group;
         info.name = u"G"_qs;
         info.lastSeq = 3; // bob was removed at 2 and added again at 3
-        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0},
-                        {2, u"bob"_qs, MemberRole::Member, 0, 0}};
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0, {}},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0, {}}};
         QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
         QVERIFY(store
                     ->storeIncoming({groupEvent(1, SystemEventKind::Created, 1, 0, u"G"_qs),
@@ -416,9 +417,9 @@ private slots:
         ConversationInfo info;
         info.id = kGroup;
         info.kind = ConversationKind::Group;
-        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0},
-                        {2, u"bob"_qs, MemberRole::Member, 0, 0},
-                        {3, u"carol"_qs, MemberRole::Member, 0, 0}};
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0, {}},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0, {}},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0, {}}};
         QVERIFY(store->applyConversationInfo(info, kMe.userId).ok());
         OutgoingDraft d{u"mine"_qs, kGroup, u"hello all"_qs, 123, QByteArray("x")};
         QVERIFY(store->enqueueOutgoing({d}, kMe).ok());
@@ -479,13 +480,13 @@ private slots:
 
     void anotherAccountDropsTheCache() {
         auto store = openStore(freshPath());
-        store->storeIncoming({fromBob(1)}, 1, kMe);
-        store->enqueueOutgoing({draft("o", "x")}, kMe);
+        QVERIFY(store->storeIncoming({fromBob(1)}, 1, kMe).ok());
+        QVERIFY(store->enqueueOutgoing({draft("o", "x")}, kMe).ok());
         AccountSettings same = kMe;
         same.deviceId = 12; // same user, new device: keep the cache
         QVERIFY(store->saveAccount(same).ok());
         QCOMPARE(store->history(kConv, 10)->size(), 2);
-        AccountSettings other{QStringLiteral("ws://x"), 3, 33, QStringLiteral("carol")};
+        AccountSettings other{QStringLiteral("ws://x"), 3, 33, QStringLiteral("carol"), {}};
         QVERIFY(store->saveAccount(other).ok());
         QVERIFY(store->history(kConv, 10)->isEmpty());
         QCOMPARE(*store->outboxSize(), 0);

@@ -19,7 +19,7 @@ template <typename R> QByteArray errorOf(const R &r) {
     return r.ok() ? QByteArray() : r.error().toString().toUtf8();
 }
 
-const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
+const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice"), {}};
 constexpr quint64 kConv = 7;
 constexpr quint64 kGroup = 40;
 

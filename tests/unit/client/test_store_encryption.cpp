@@ -24,7 +24,7 @@ template <typename R> QByteArray errorOf(const R &r) {
     return r.ok() ? QByteArray() : r.error().toString().toUtf8();
 }
 
-const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
+const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice"), {}};
 constexpr quint64 kConv = 7;
 
 // Words that occur nowhere else in a fresh store (no schema name, no username).
@@ -257,7 +257,7 @@ private slots:
         QCOMPARE(hits.at(0).message.text, u"a quokka after all"_qs);
         QVERIFY(!hits.at(0).message.undecryptable);
         // Another account: the cache and its index are emptied.
-        QVERIFY(store->saveAccount(AccountSettings{u"ws://x"_qs, 9, 99, u"zed"_qs}).ok());
+        QVERIFY(store->saveAccount(AccountSettings{u"ws://x"_qs, 9, 99, u"zed"_qs, {}}).ok());
         QVERIFY((*view)->search(u"quokka"_qs, 10)->isEmpty());
         QVERIFY(store->storeIncoming({fromBob(1, u"quokka again"_qs)}, 5000, kMe).ok());
         QCOMPARE((*view)->search(u"quokka"_qs, 10)->size(), 1);

@@ -18,7 +18,7 @@ using tidings::client::test::FakeSink;
 Q_DECLARE_METATYPE(QList<tidings::client::MessageRecord>)
 
 namespace {
-const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice")};
+const AccountSettings kMe{QStringLiteral("ws://x"), 1, 11, QStringLiteral("alice"), {}};
 constexpr quint64 kConv = 7;
 
 wire::Message bobMessage(quint64 seq) {
@@ -202,7 +202,7 @@ private slots:
     void emptyHistoryPageAdvancesPastMissingSeqs() {
         m_engine->handlePush(push({1}));
         // My own message got seq 3; seq 2 is not available to this device.
-        m_engine->enqueueTexts(kConv, {QStringLiteral("mine")});
+        QVERIFY(m_engine->enqueueTexts(kConv, {QStringLiteral("mine")}).ok());
         auto send = m_sink->takeRequests();
         send[0].handler(sendAck(send[0].frame, 3));
         QTRY_COMPARE(*m_store->outboxSize(), 0);
@@ -343,7 +343,7 @@ private slots:
         o.retryDelayMs = 10;
         makeEngine(o);
         m_engine->onAuthenticated();
-        m_engine->enqueueTexts(kConv, {QStringLiteral("later")});
+        QVERIFY(m_engine->enqueueTexts(kConv, {QStringLiteral("later")}).ok());
         auto reqs = m_sink->takeRequests();
         reqs[0].handler(Error{ErrorCode::Internal, QStringLiteral("db down")});
         QCOMPARE(*m_store->outboxSize(), 1);
@@ -353,7 +353,7 @@ private slots:
     }
 
     void receiptsMoveCursorsForward() {
-        m_engine->enqueueTexts(kConv, {QStringLiteral("one")});
+        QVERIFY(m_engine->enqueueTexts(kConv, {QStringLiteral("one")}).ok());
         auto reqs = m_sink->takeRequests();
         reqs[0].handler(sendAck(reqs[0].frame, 1));
         QTRY_COMPARE(*m_store->outboxSize(), 0);
@@ -545,11 +545,11 @@ private slots:
         ConversationInfo info;
         info.id = 61;
         info.kind = ConversationKind::Group;
-        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0},
-                        {2, u"bob"_qs, MemberRole::Member, 0, 0},
-                        {3, u"carol"_qs, MemberRole::Member, 0, 0}};
+        info.members = {{1, u"alice"_qs, MemberRole::Admin, 0, 0, {}},
+                        {2, u"bob"_qs, MemberRole::Member, 0, 0, {}},
+                        {3, u"carol"_qs, MemberRole::Member, 0, 0, {}}};
         QVERIFY(m_store->applyConversationInfo(info, kMe.userId).ok());
-        m_engine->enqueueTexts(61, {QStringLiteral("hi all")});
+        QVERIFY(m_engine->enqueueTexts(61, {QStringLiteral("hi all")}).ok());
         auto reqs = m_sink->takeRequests();
         QCOMPARE(reqs.size(), 1);
         reqs[0].handler(sendAck(reqs[0].frame, 1));
@@ -585,7 +585,7 @@ private slots:
         info.id = 62;
         info.kind = ConversationKind::Group;
         QVERIFY(m_store->applyConversationInfo(info, kMe.userId).ok());
-        m_engine->enqueueTexts(62, {QStringLiteral("x")});
+        QVERIFY(m_engine->enqueueTexts(62, {QStringLiteral("x")}).ok());
         auto reqs = m_sink->takeRequests();
         reqs[0].handler(sendAck(reqs[0].frame, 1));
         QTRY_COMPARE(*m_store->outboxSize(), 0);
