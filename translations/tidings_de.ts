@@ -1214,5 +1214,9 @@
         <source>This device is not linked yet itself.</source>
         <translation>Dieses Gerät ist selbst noch nicht verknüpft.</translation>
     </message>
+    <message>
+        <source>This setting could not be saved: %1</source>
+        <translation>Diese Einstellung konnte nicht gespeichert werden: %1</translation>
+    </message>
 </context>
 </TS>
