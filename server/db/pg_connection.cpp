@@ -38,18 +38,22 @@ int PgResult::rows() const {
 int PgResult::columns() const {
     return m_res ? PQnfields(m_res.get()) : 0;
 }
+int PgResult::column(const char *name) const {
+    return m_res ? PQfnumber(m_res.get(), name) : -1;
+}
 bool PgResult::isNull(int row, int col) const {
-    return !m_res || PQgetisnull(m_res.get(), row, col);
+    return !m_res || row < 0 || row >= rows() || col < 0 || col >= columns() ||
+           PQgetisnull(m_res.get(), row, col);
 }
 
 QByteArray PgResult::text(int row, int col) const {
-    if (!m_res || row >= rows() || col >= columns())
+    if (!m_res || row < 0 || row >= rows() || col < 0 || col >= columns())
         return {};
     return QByteArray(PQgetvalue(m_res.get(), row, col), PQgetlength(m_res.get(), row, col));
 }
 
 QByteArray PgResult::bytea(int row, int col) const {
-    if (!m_res || row >= rows() || col >= columns())
+    if (!m_res || row < 0 || row >= rows() || col < 0 || col >= columns())
         return {};
     const char *v = PQgetvalue(m_res.get(), row, col);
     const int len = PQgetlength(m_res.get(), row, col);

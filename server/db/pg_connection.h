@@ -61,6 +61,16 @@ public:
 
     int rows() const;
     int columns() const;
+    //! The index of the result column called `name` (its alias in the SELECT list), -1 when there
+    //! is none. Readers name their columns instead of counting them; look the index up once per
+    //! result, not once per row (the by-name accessors below do it on every call).
+    int column(const char *name) const;
+    bool isNull(int row, const char *col) const { return isNull(row, column(col)); }
+    QByteArray bytea(int row, const char *col) const { return bytea(row, column(col)); }
+    QByteArray text(int row, const char *col) const { return text(row, column(col)); }
+    QString string(int row, const char *col) const { return string(row, column(col)); }
+    qint64 int64(int row, const char *col) const { return int64(row, column(col)); }
+    bool boolean(int row, const char *col) const { return boolean(row, column(col)); }
     bool isNull(int row, int col) const;
     QByteArray bytea(int row, int col) const; //!< a bytea column (hex text format) decoded
     QByteArray text(int row, int col) const;
