@@ -7,6 +7,12 @@
 #include <QFile>
 #include <QFileInfo>
 
+// The SQL files are compiled into this (static) library: register them before the first use,
+// whoever the caller is (Q_INIT_RESOURCE must be called outside a namespace; twice is harmless).
+static void initSqlResources() {
+    Q_INIT_RESOURCE(migrations);
+}
+
 namespace tidings::server {
 
 namespace {
@@ -17,6 +23,7 @@ int versionOf(const QString &file) {
 }
 
 QStringList sqlFiles(const QString &dir) {
+    initSqlResources();
     QStringList files;
     for (const auto &n : QDir(dir).entryList({"*.sql"}, QDir::Files, QDir::Name))
         files << dir + QLatin1Char('/') + n;
