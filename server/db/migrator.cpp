@@ -16,7 +16,7 @@ static void initSqlResources() {
 namespace tidings::server {
 
 namespace {
-constexpr const char *kLockId = "74110"; // arbitrary, fixed: "tidings migrations"
+const QByteArray kLockId = QByteArray::number(Migrator::kLockKey);
 
 int versionOf(const QString &file) {
     return QFileInfo(file).fileName().section('_', 0, 0).toInt();

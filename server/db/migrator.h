@@ -25,6 +25,9 @@ class PgConnection;
 class Migrator : public QObject {
     Q_OBJECT
 public:
+    //! The session-level advisory lock key held for the whole run ("tidings migrations").
+    static constexpr qint64 kLockKey = 74110;
+
     struct Options {
         //! 0: the latest schema, then the functions. Otherwise the migrations up to this version
         //! only and no functions: tests build an old schema with it to upgrade from.
