@@ -2,8 +2,8 @@
 
 #include "core/e2e/e2e_engine.h"
 #include "core/logging.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"

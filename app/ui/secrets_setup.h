@@ -4,7 +4,7 @@
 //  2. an existing `secrets.sealed` passphrase file (unlock it),
 //  3. the OS keychain, when it answers within the timeout,
 //  4. else a new passphrase file.
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <memory>
 

@@ -8,7 +8,7 @@
 #include "views/conversation_view.h"
 #include "views/main_window.h"
 
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <QApplication>
 #include <QDir>

@@ -3,7 +3,7 @@
 // through QtKeychain. Every call waits at most `timeoutMs`: on a headless machine the Secret
 // Service call can block forever, so the jobs run on a worker thread that is abandoned when it
 // does not answer, and the caller falls back to a passphrase-protected file.
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <QString>
 

@@ -2,7 +2,7 @@
 // Secrets in a file sealed with a key derived from a passphrase (Argon2id, libsodium
 // crypto_pwhash; XSalsa20-Poly1305 secretbox), for machines where no keyring answers.
 // The derived key stays in locked memory while the store lives; the passphrase is not kept.
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 #include "crypto/secret_bytes.h"
 
 #include <QString>

@@ -1,5 +1,5 @@
 // The CLI's device token file: round trip, 0600 permissions, removal, corrupt file reported.
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <QFile>
 #include <QTemporaryDir>

@@ -1,4 +1,4 @@
-#include "core/store/master_key.h"
+#include "core/secrets/master_key.h"
 
 #include <sodium.h>
 

@@ -1,4 +1,4 @@
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <QFile>
 #include <QFileInfo>
