@@ -15,4 +15,10 @@ constexpr int kMasterKeySize = 32;
 //! wrong size is a Storage error (never silently replaced: the cache would become unreadable).
 Result<crypto::SecretBytes> loadOrCreateMasterKey(SecretStore &secrets);
 
+//! Checks a master key read from a store: the right size (Storage error otherwise) and really
+//! allocated. Absent keys (empty) are not checked here.
+Status checkMasterKey(const crypto::SecretBytes &key);
+//! A fresh random master key (an Internal error when secure memory cannot be allocated).
+Result<crypto::SecretBytes> newMasterKey();
+
 } // namespace tidings::client

@@ -26,6 +26,7 @@ public:
                                                                  const QString &passphrase);
 
     Result<QByteArray> read(const QString &key) override;
+    Result<crypto::SecretBytes> readSecret(const QString &key) override;
     Status write(const QString &key, const QByteArray &value) override;
     Status remove(const QString &key) override;
 
