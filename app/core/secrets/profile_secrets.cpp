@@ -34,6 +34,7 @@ void writeMasterKey(const std::shared_ptr<ProfileSecretsLoader::State> &state) {
         return;
     }
     state->secrets.masterKey = std::move(*key);
+    state->secrets.masterKeyCreated = true;
     state->store.writeAsync(kMasterKeyKey, state->secrets.masterKey, [state](Status written) {
         if (state->cancelled) {
             // The user chose another store meanwhile: take the unused key out again.

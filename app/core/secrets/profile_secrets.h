@@ -16,6 +16,8 @@ struct ProfileSecrets {
     crypto::SecretBytes masterKey;
     //! Empty while the profile has no account.
     crypto::SecretBytes deviceToken;
+    //! The master key was made and stored by this read (the profile is new to this store).
+    bool masterKeyCreated = false;
 };
 
 class ProfileSecretsLoader {
