@@ -3,18 +3,55 @@
 #include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QProgressBar>
+#include <QPainter>
 #include <QPushButton>
 #include <QSvgWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace tidings::ui {
+
+//! A turning arc: Tidings is alive and waiting (a full progress bar would read as "done").
+class BusySpinner : public QWidget {
+public:
+    explicit BusySpinner(QWidget *parent = nullptr)
+        : QWidget(parent) {
+        setFixedSize(28, 28);
+        m_timer.setInterval(40);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            m_angle = (m_angle + 12) % 360;
+            ++m_frames;
+            update();
+        });
+    }
+    int frames() const { return m_frames; }
+
+protected:
+    void showEvent(QShowEvent *) override { m_timer.start(); }
+    void hideEvent(QHideEvent *) override { m_timer.stop(); }
+    void paintEvent(QPaintEvent *) override {
+        QPainter p(this);
+        p.setRenderHint(QPainter::Antialiasing);
+        const QRectF r = QRectF(rect()).adjusted(3, 3, -3, -3);
+        QColor track = palette().color(QPalette::Mid);
+        track.setAlpha(90);
+        p.setPen(QPen(track, 3.5));
+        p.drawEllipse(r);
+        p.setPen(QPen(palette().color(QPalette::Highlight), 3.5, Qt::SolidLine, Qt::RoundCap));
+        p.drawArc(r, -m_angle * 16, 100 * 16);
+    }
+
+private:
+    QTimer m_timer;
+    int m_angle = 0;
+    int m_frames = 0;
+};
 
 KeyringWindow::KeyringWindow(QWidget *parent)
     : QWidget(parent)
     , m_title(new QLabel)
     , m_body(new QLabel)
-    , m_busy(new QProgressBar)
+    , m_busy(new BusySpinner)
     , m_detail(new QLabel)
     , m_hint(new QLabel)
     , m_quit(new QPushButton(tr("Quit")))
@@ -48,12 +85,9 @@ KeyringWindow::KeyringWindow(QWidget *parent)
     m_body->setWordWrap(true);
     m_body->setObjectName(QStringLiteral("keyringBody"));
     layout->addWidget(m_body);
-    // Moves for as long as Tidings waits: the app is alive, only the keyring has not answered.
-    m_busy->setRange(0, 0);
-    m_busy->setTextVisible(false);
-    m_busy->setFixedHeight(8);
+    // Turns for as long as Tidings waits: the app is alive, only the keyring has not answered.
     m_busy->setAccessibleName(tr("Waiting"));
-    layout->addWidget(m_busy);
+    layout->addWidget(m_busy, 0, Qt::AlignHCenter);
     m_detail->setWordWrap(true);
     m_detail->setObjectName(QStringLiteral("keyringDetail"));
     m_detail->setForegroundRole(QPalette::PlaceholderText);
@@ -65,6 +99,10 @@ KeyringWindow::KeyringWindow(QWidget *parent)
                        "which you type each time Tidings starts."));
     layout->addWidget(m_hint);
 
+    for (QPushButton *b : {m_quit, m_passphrase, m_retry}) {
+        // Fusion's buttons hug their text; these are the window's only actions.
+        b->setMinimumSize(b->sizeHint().width() + 24, 30);
+    }
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_quit);
     buttons->addStretch(1);
@@ -134,6 +172,10 @@ void KeyringWindow::showFailed(const Error &error, bool passphraseAllowed) {
     m_retry->show();
     m_retry->setDefault(true);
     m_retry->setFocus();
+}
+
+int KeyringWindow::spinnerFrames() const {
+    return m_busy->frames();
 }
 
 QString KeyringWindow::titleText() const {

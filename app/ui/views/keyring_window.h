@@ -9,10 +9,11 @@
 #include <QWidget>
 
 class QLabel;
-class QProgressBar;
 class QPushButton;
 
 namespace tidings::ui {
+
+class BusySpinner;
 
 class KeyringWindow : public QWidget {
     Q_OBJECT
@@ -26,6 +27,8 @@ public:
     void showFailed(const Error &error, bool passphraseAllowed);
     bool isWaiting() const { return m_waiting; }
 
+    //! How often the busy indicator has moved: it animates while the event loop runs.
+    int spinnerFrames() const;
     QString titleText() const;
     QString bodyText() const;
     QString detailText() const;
@@ -44,7 +47,7 @@ protected:
 private:
     QLabel *m_title;
     QLabel *m_body;
-    QProgressBar *m_busy;
+    BusySpinner *m_busy;
     QLabel *m_detail;
     QLabel *m_hint;
     QPushButton *m_quit;
