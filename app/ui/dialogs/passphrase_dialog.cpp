@@ -64,6 +64,10 @@ void PassphraseDialog::setError(const QString &text) {
     m_error->setVisible(!text.isEmpty());
 }
 
+QString PassphraseDialog::errorText() const {
+    return m_error->isVisible() ? m_error->text() : QString();
+}
+
 void PassphraseDialog::check() {
     if (m_mode != Mode::Unlock) {
         if (m_first->text().size() < 8) {

@@ -18,6 +18,7 @@ public:
     QLineEdit *passphraseEdit() const { return m_first; }
     QLineEdit *repeatEdit() const { return m_second; }
     void setError(const QString &text);
+    QString errorText() const;
 
 private:
     void check();
