@@ -61,7 +61,8 @@ int main(int argc, char *argv[]) {
         QStringLiteral("keyring-wait-ms"),
         QCoreApplication::translate(
             "main",
-            "After how long a slow system keyring is shown as awaited (it never times out)."),
+            "Show that Tidings waits for the system keyring after this many milliseconds (it "
+            "never gives up)."),
         QStringLiteral("MS"), QStringLiteral("500"));
     // The old name, from when the keyring had a timeout: still accepted, same meaning now.
     QCommandLineOption keychainTimeout(QStringLiteral("keychain-timeout-ms"),

@@ -44,10 +44,10 @@ void SecretSavePrompt::onSaveFailed(const QString &detail) {
                             tr("Tidings could not save this device's key."), QMessageBox::NoButton,
                             m_window);
     m_box->setAttribute(Qt::WA_DeleteOnClose);
-    m_box->setInformativeText(
-        tr("The keyring said: %1\n\nThe key works until Tidings quits. If it is not saved by "
-           "then, you have to log in again next time.")
-            .arg(detail));
+    const QString cause = inKeyring ? tr("The keyring said: %1").arg(detail) : detail;
+    m_box->setInformativeText(cause + QStringLiteral("\n\n") +
+                              tr("The key works until Tidings quits. If it is not saved by then, "
+                                 "you have to log in again next time."));
     m_retry = m_box->addButton(tr("Try again"), QMessageBox::AcceptRole);
     if (inKeyring)
         m_passphrase = m_box->addButton(tr("Use a passphrase instead"), QMessageBox::ActionRole);
