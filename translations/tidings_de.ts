@@ -557,7 +557,7 @@
     </message>
     <message>
         <source>Use a passphrase instead</source>
-        <translation>Stattdessen eine Passphrase verwenden</translation>
+        <translation>Passphrase verwenden</translation>
     </message>
     <message>
         <source>Try again</source>

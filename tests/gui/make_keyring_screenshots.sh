@@ -21,13 +21,14 @@ for theme in light dark; do
     # bus and with it the keyring daemon and the prompter.
     HOME=$dir/home XDG_RUNTIME_DIR=$dir/run xvfb-run -a -s "-screen 0 1280x800x24" \
         dbus-run-session -- bash -c '
-            "$1" --profile "$2/profile" --theme "$3" & app=$!
-            sleep 4
+            "$1" --profile "$2/profile" --theme "$3" --keyring-wait-ms 2000 & app=$!
+            sleep 5
             import -window root "$2/screen.png"
             kill $app
             wait $app || true' shot "$build/app/tidings" "$dir" "$theme" 2>"$dir/log" ||
         { cat "$dir/log" >&2; exit 1; }
-    # Without a window manager the window sits at the top left, at its default size.
+    # Without a window manager the window sits at the top left, at its default size, above the
+    # keyring's prompt because it is shown later (--keyring-wait-ms 2000).
     convert "$dir/screen.png" -crop 640x460+0+0 +repage "$out/keyring-wait-$theme.png"
     echo "$out/keyring-wait-$theme.png"
 done

@@ -66,7 +66,7 @@ KeyringWindow::KeyringWindow(QWidget *parent)
     card->setObjectName(QStringLiteral("keyringCard"));
     card->setAutoFillBackground(true);
     card->setBackgroundRole(QPalette::Base);
-    card->setFixedWidth(460);
+    card->setFixedWidth(500);
     auto *layout = new QVBoxLayout(card);
     layout->setContentsMargins(32, 28, 32, 28);
     layout->setSpacing(12);
@@ -101,7 +101,7 @@ KeyringWindow::KeyringWindow(QWidget *parent)
 
     for (QPushButton *b : {m_quit, m_passphrase, m_retry}) {
         // Fusion's buttons hug their text; these are the window's only actions.
-        b->setMinimumSize(b->sizeHint().width() + 24, 30);
+        b->setMinimumSize(b->sizeHint().width() + 16, 30);
     }
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_quit);
@@ -141,8 +141,8 @@ void KeyringWindow::showWaiting(bool passphraseAllowed) {
     m_hint->setVisible(passphraseAllowed);
     m_passphrase->setVisible(passphraseAllowed);
     m_retry->hide();
-    if (passphraseAllowed)
-        m_passphrase->setDefault(true);
+    m_retry->setDefault(false);
+    m_passphrase->setDefault(passphraseAllowed);
 }
 
 void KeyringWindow::showFailed(const Error &error, bool passphraseAllowed) {
@@ -170,6 +170,7 @@ void KeyringWindow::showFailed(const Error &error, bool passphraseAllowed) {
     m_hint->hide();
     m_passphrase->setVisible(passphraseAllowed);
     m_retry->show();
+    m_passphrase->setDefault(false);
     m_retry->setDefault(true);
     m_retry->setFocus();
 }
