@@ -568,10 +568,6 @@
         <translation>Tidings</translation>
     </message>
     <message>
-        <source>Waiting for your keyring</source>
-        <translation>Warten auf deinen Schlüsselbund</translation>
-    </message>
-    <message>
         <source>Waiting</source>
         <translation>Warten</translation>
     </message>

@@ -232,6 +232,12 @@ void SecretsSetup::openWith(std::unique_ptr<client::SecretStore> store,
 
 void SecretsSetup::finish(Result<SecretsChoice> result) {
     m_waitTimer.stop();
+    if (m_dialog) {
+        // Quit while a passphrase dialog was open over the window.
+        disconnect(m_dialog.get(), nullptr, this, nullptr);
+        m_dialog->hide();
+        m_dialog.release()->deleteLater();
+    }
     if (m_window)
         m_window->hide();
     setState(State::Done);

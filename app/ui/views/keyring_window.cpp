@@ -59,7 +59,6 @@ KeyringWindow::KeyringWindow(QWidget *parent)
     , m_retry(new QPushButton(tr("Try again"))) {
     setObjectName(QStringLiteral("keyringWindow"));
     setWindowTitle(tr("Tidings"));
-    setAccessibleName(tr("Waiting for your keyring"));
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(24, 24, 24, 24);
     auto *card = new QWidget;
@@ -136,6 +135,7 @@ void KeyringWindow::showWaiting(bool passphraseAllowed) {
             : tr("This profile's keys are kept in your system keyring. The keyring has opened a "
                  "window of its own, probably to be unlocked. Unlock it there, and Tidings "
                  "carries on by itself."));
+    setAccessibleName(m_title->text());
     m_busy->show();
     m_detail->hide();
     m_hint->setVisible(passphraseAllowed);
@@ -164,6 +164,7 @@ void KeyringWindow::showFailed(const Error &error, bool passphraseAllowed) {
         m_body->setText(tr("This profile's keys are kept in your system keyring, so Tidings "
                            "needs it to open the profile. Try again, and unlock the keyring when "
                            "it asks."));
+    setAccessibleName(m_title->text());
     m_busy->hide();
     m_detail->setText(tr("The keyring said: %1").arg(error.detail));
     m_detail->setVisible(!error.detail.isEmpty());
