@@ -1,6 +1,6 @@
 #include "cli/cli_app.h"
 
-#include "core/store/master_key.h"
+#include "core/secrets/master_key.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,8 +1,8 @@
 #pragma once
 // One device profile of the CLI: DIR/client.sqlite, DIR/secrets (0600) and the Client over them.
 #include "core/client.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 
 #include <QUrl>
 

@@ -2,8 +2,8 @@
 
 #include "core/e2e/e2e_engine.h"
 #include "core/logging.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
@@ -85,7 +85,9 @@ Status Client::start(const QUrl &server) {
                                                       "log in first")};
     if (!url.isValid() || url.isEmpty())
         return Error{ErrorCode::Usage, QStringLiteral("no server address: pass --server")};
-    auto token = m_secrets->read(kDeviceTokenKey);
+    // The desktop app's store is the in-memory copy read when the profile opened: reconnects
+    // never wait for a keyring.
+    auto token = m_secrets->readSecret(kDeviceTokenKey);
     if (!token)
         return token.error();
     if (token->isEmpty())
@@ -118,7 +120,7 @@ void Client::onOpened() {
                               [this](Result<Frame> r) { onAccountResponse(std::move(r)); });
         return;
     }
-    auto token = m_secrets->read(kDeviceTokenKey);
+    auto token = m_secrets->readSecret(kDeviceTokenKey);
     if (!token || token->isEmpty()) {
         const Error e =
             token ? Error{ErrorCode::BadToken, QStringLiteral("no device token")} : token.error();
@@ -126,7 +128,7 @@ void Client::onOpened() {
         emit fatalError(e);
         return;
     }
-    f.mutable_auth_request()->set_device_token(protocol::bytesToStd(*token));
+    f.mutable_auth_request()->set_device_token(token->constChar(), token->size());
     m_connection->request(std::move(f), [this](Result<Frame> r) { onAuthResponse(std::move(r)); });
 }
 

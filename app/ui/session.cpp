@@ -1,8 +1,8 @@
 #include "session.h"
 
+#include "core/secrets/master_key.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/master_key.h"
-#include "core/store/secret_store.h"
 #include "core/store/view_store.h"
 #include "ui_logging.h"
 

@@ -2,8 +2,8 @@
 // One encrypted client device in a test: its own SQLite store sealed with its own master key, an
 // in-memory token store, and the real Client with end-to-end encryption on.
 #include "core/client.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 #include "crypto/secret_bytes.h"
 #include "support/pg_fixture.h"
 

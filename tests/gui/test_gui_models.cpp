@@ -6,8 +6,8 @@
 #include "models/search_model.h"
 #include "session.h"
 
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 #include "core/store/view_store.h"
 
 #include <QAbstractItemModelTester>

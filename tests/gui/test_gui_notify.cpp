@@ -9,8 +9,8 @@
 #include "views/main_window.h"
 #include "views/notifier.h"
 
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 
 #include <QApplication>
 #include <QDateTime>

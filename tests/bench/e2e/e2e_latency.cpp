@@ -6,8 +6,8 @@
 // (sender -> one receiver). One JSON line per scenario on stdout; docs/PERFORMANCE.md has the
 // command and the figures.
 #include "core/client.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/secret_store.h"
 #include "crypto/secret_bytes.h"
 #include "support/pg_fixture.h"
 #include "support/server_harness.h"

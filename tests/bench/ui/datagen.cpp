@@ -11,9 +11,9 @@
 //
 // Text: words from a small vocabulary; the common word "tomorrow" is in about 1 message of 12,
 // the rare word "zanzibar" in 1 of 10,000 (20 with the defaults).
+#include "core/secrets/master_key.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/master_key.h"
-#include "core/store/secret_store.h"
 #include "core/store/view_store.h"
 
 #include <QCommandLineParser>

@@ -39,6 +39,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <unistd.h>
 
 using namespace tidings;
@@ -162,10 +163,15 @@ int main(int argc, char *argv[]) {
 
     // As app/desktop/main.cpp does it.
     ui::applyTheme(&app, ui::Theme::System);
-    auto secrets = ui::chooseSecretStore(dir, 3000);
-    if (!secrets.store)
+    // The profile's secrets as the app reads them (the benchmark may wait in a local loop).
+    ui::SecretsSetup setup(dir);
+    std::optional<Result<ui::SecretsChoice>> secrets;
+    setup.start([&secrets](Result<ui::SecretsChoice> c) { secrets = std::move(c); });
+    while (!secrets)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    if (!*secrets || !(*secrets)->store)
         return 1;
-    auto session = ui::Session::open(dir, std::move(secrets.store));
+    auto session = ui::Session::open(dir, std::move((*secrets)->store));
     if (!session) {
         std::fprintf(stderr, "cannot open %s: %s\n", qPrintable(dir),
                      qPrintable(session.error().detail));

@@ -2,9 +2,9 @@
 // SQLite file or its WAL after storing and searching; a wrong master key is a typed error;
 // secure_delete on every connection; blind-token search (case and diacritics folded, whole
 // words); a plaintext store is encrypted in place; the master key in the SecretStore.
+#include "core/secrets/master_key.h"
+#include "core/secrets/secret_store.h"
 #include "core/store/local_store.h"
-#include "core/store/master_key.h"
-#include "core/store/secret_store.h"
 #include "core/store/view_store.h"
 #include "crypto/secret_bytes.h"
 

@@ -1,9 +1,11 @@
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <sodium.h>
 
 #include <filesystem>
 #include <system_error>
@@ -15,6 +17,37 @@ Error storageError(const QString &detail) {
     return Error{ErrorCode::Storage, detail};
 }
 } // namespace
+
+Result<crypto::SecretBytes> SecretStore::readSecret(const QString &key) {
+    auto value = read(key);
+    if (!value)
+        return value.error();
+    crypto::SecretBytes secret =
+        crypto::SecretBytes::fromRaw(value->constData(), size_t(value->size()));
+    if (!value->isEmpty())
+        sodium_memzero(value->data(), size_t(value->size()));
+    if (!secret.valid())
+        return Error{ErrorCode::Internal, QStringLiteral("cannot allocate secure memory")};
+    return secret;
+}
+
+void SecretStore::readAsync(const QString &key, ReadHandler done) {
+    done(readSecret(key));
+}
+
+void SecretStore::writeAsync(const QString &key, const crypto::SecretBytes &value,
+                             StatusHandler done) {
+    // The sync interface takes a QByteArray: a short-lived copy, wiped right after.
+    QByteArray copy(value.constChar(), qsizetype(value.size()));
+    Status written = write(key, copy);
+    if (!copy.isEmpty())
+        sodium_memzero(copy.data(), size_t(copy.size()));
+    done(std::move(written));
+}
+
+void SecretStore::removeAsync(const QString &key, StatusHandler done) {
+    done(remove(key));
+}
 
 FileSecretStore::FileSecretStore(QString path)
     : m_path(std::move(path)) {}
