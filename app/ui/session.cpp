@@ -54,39 +54,41 @@ Session::~Session() {
 }
 
 quint64 Session::myUserId() const {
-    return m_client->account().userId;
+    return m_client->account().userId();
 }
 
 void Session::wire() {
     using client::Client;
-    connect(m_client.get(), &Client::messagesReceived, this,
+    connect(&m_client->messaging(), &client::Messaging::messagesReceived, this,
             [this](quint64 conversationId, const QList<client::MessageRecord> &messages) {
                 emit chatChanged(conversationId);
                 for (const auto &m : messages)
                     emit incoming(conversationId, m);
             });
-    connect(m_client.get(), &Client::messageStored, this,
+    connect(&m_client->messaging(), &client::Messaging::messageStored, this,
             [this](const QString &, quint64 conversationId, quint64, bool) {
                 emit chatChanged(conversationId);
             });
-    connect(m_client.get(), &Client::receiptChanged, this,
+    connect(&m_client->messaging(), &client::Messaging::receiptChanged, this,
             [this](quint64 conversationId, quint64, quint64, quint64) {
                 emit chatChanged(conversationId);
             });
-    connect(m_client.get(), &Client::sendFailed, this,
+    connect(&m_client->messaging(), &client::Messaging::sendFailed, this,
             [this](const QString &clientId, const Error &) {
                 if (auto m = m_store->messageByClientId(clientId, myUserId()); m && m->has_value())
                     emit chatChanged((*m)->conversationId);
             });
-    connect(m_client.get(), &Client::myReadChanged, this,
+    connect(&m_client->messaging(), &client::Messaging::myReadChanged, this,
             [this](quint64 conversationId, quint64) { emit chatChanged(conversationId); });
-    connect(m_client.get(), &Client::conversationChanged, this, &Session::chatChanged);
+    connect(&m_client->messaging(), &client::Messaging::conversationChanged, this,
+            &Session::chatChanged);
+    connect(&m_client->groups(), &client::Groups::conversationChanged, this, &Session::chatChanged);
     connect(m_client.get(), &Client::authenticated, this,
             [this] { m_view->setMyUserId(myUserId()); });
 }
 
 Result<QString> Session::sendText(quint64 conversationId, const QString &text) {
-    auto id = m_client->sendText(conversationId, text);
+    auto id = m_client->messaging().sendText(conversationId, text);
     if (id)
         emit chatChanged(conversationId);
     else
@@ -98,7 +100,7 @@ void Session::markRead(quint64 conversationId) {
     auto conv = m_store->conversation(conversationId);
     if (!conv || !conv->has_value() || (*conv)->lastContiguousSeq <= (*conv)->myReadSeq)
         return;
-    auto seq = m_client->markRead(conversationId);
+    auto seq = m_client->messaging().markRead(conversationId);
     if (seq && *seq > 0)
         emit chatChanged(conversationId);
 }

@@ -60,7 +60,7 @@ LinkDeviceDialog::LinkDeviceDialog(Session *session, QWidget *parent)
     // The client keeps waiting for the new device even if this window closes; the guards only
     // stop it from writing into a dialog that is gone.
     QPointer<LinkDeviceDialog> self(this);
-    m_session->client()->createLinkCode(
+    m_session->client()->devices().createLinkCode(
         [self](Result<QString> code) {
             if (!self)
                 return;

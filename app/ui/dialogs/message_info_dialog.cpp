@@ -101,7 +101,7 @@ MessageInfoDialog::MessageInfoDialog(Session *session,
     }
     m_summary->setText(tr("Asking the server…"));
     QPointer<MessageInfoDialog> self(this);
-    session->client()->readers(
+    session->client()->groups().readers(
         conversation.id, message.seq,
         [self, seq = message.seq, times](Result<client::ReadersInfo> r) {
             if (!self)

@@ -88,21 +88,22 @@ void NewChatDialog::submit() {
     m_ok->setEnabled(false);
     QPointer<NewChatDialog> self(this);
     if (m_mode == Mode::Direct) {
-        m_session->client()->openDirect(name, [self](Result<client::ConversationRecord> r) {
-            if (!self)
-                return;
-            if (!r)
-                return self->fail(r.error());
-            self->m_conversationId = r->id;
-            emit self->m_session->chatChanged(r->id);
-            emit self->chatReady(r->id);
-            self->accept();
-        });
+        m_session->client()->messaging().openDirect(name,
+                                                    [self](Result<client::ConversationRecord> r) {
+                                                        if (!self)
+                                                            return;
+                                                        if (!r)
+                                                            return self->fail(r.error());
+                                                        self->m_conversationId = r->id;
+                                                        emit self->m_session->chatChanged(r->id);
+                                                        emit self->chatReady(r->id);
+                                                        self->accept();
+                                                    });
         return;
     }
     const QStringList members =
         m_members->text().split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
-    m_session->client()->createGroup(name, members, [self](Result<client::ConversationInfo> r) {
+    m_session->client()->groups().create(name, members, [self](Result<client::ConversationInfo> r) {
         if (!self)
             return;
         if (!r)

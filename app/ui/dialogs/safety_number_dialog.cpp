@@ -78,15 +78,16 @@ QString SafetyNumberDialog::status() const {
 void SafetyNumberDialog::load() {
     m_status->setText(tr("Loading…"));
     QPointer<SafetyNumberDialog> self(this);
-    m_session->client()->safetyNumber(m_username, [self](Result<client::SafetyNumberInfo> r) {
-        if (!self)
-            return;
-        if (!r) {
-            self->m_status->setText(tr("Cannot show the code: %1").arg(r.error().detail));
-            return;
-        }
-        self->display(*r);
-    });
+    m_session->client()->keys().safetyNumber(
+        m_username, [self](Result<client::SafetyNumberInfo> r) {
+            if (!self)
+                return;
+            if (!r) {
+                self->m_status->setText(tr("Cannot show the code: %1").arg(r.error().detail));
+                return;
+            }
+            self->display(*r);
+        });
 }
 
 void SafetyNumberDialog::display(const client::SafetyNumberInfo &info) {
@@ -107,7 +108,7 @@ void SafetyNumberDialog::toggleVerified() {
     const bool verify = !m_info.verified;
     m_verify->setEnabled(false);
     QPointer<SafetyNumberDialog> self(this);
-    m_session->client()->setVerified(m_username, verify, [self, verify](Status s) {
+    m_session->client()->keys().setVerified(m_username, verify, [self, verify](Status s) {
         if (!self)
             return;
         if (!s) {

@@ -88,7 +88,7 @@ void SettingsDialog::saveSetting(const QString &key, const QString &value) {
 QWidget *SettingsDialog::profileTab() {
     auto *w = new QWidget;
     auto *form = new QFormLayout(w);
-    const QString username = m_session->client()->account().username;
+    const QString username = m_session->client()->account().settings().username;
     m_displayName = new QLineEdit;
     m_displayName->setAccessibleName(tr("Display name"));
     m_displayName->setPlaceholderText(username);
@@ -117,16 +117,17 @@ QWidget *SettingsDialog::profileTab() {
     connect(m_saveProfile, &QPushButton::clicked, this, &SettingsDialog::saveProfile);
     // The current name comes from the server (it also knows what my other devices set).
     QPointer<SettingsDialog> self(this);
-    m_session->client()->profiles({username}, [self](Result<QList<client::ProfileInfo>> r) {
-        if (!self)
-            return;
-        if (!r) {
-            self->m_profileStatus->setText(tr("Not available offline."));
-            return;
-        }
-        if (!r->isEmpty() && !self->m_displayNameEdited)
-            self->m_displayName->setText(r->first().displayName);
-    });
+    m_session->client()->contacts().profiles(
+        {username}, [self](Result<QList<client::ProfileInfo>> r) {
+            if (!self)
+                return;
+            if (!r) {
+                self->m_profileStatus->setText(tr("Not available offline."));
+                return;
+            }
+            if (!r->isEmpty() && !self->m_displayNameEdited)
+                self->m_displayName->setText(r->first().displayName);
+        });
     return w;
 }
 
@@ -142,7 +143,7 @@ void SettingsDialog::saveProfile() {
     m_saveProfile->setEnabled(false);
     m_profileStatus->setText(tr("Saving…"));
     QPointer<SettingsDialog> self(this);
-    m_session->client()->setProfile(name, [self, name](Status s) {
+    m_session->client()->contacts().setProfile(name, [self, name](Status s) {
         if (!self)
             return;
         if (s) {
@@ -163,7 +164,7 @@ QString SettingsDialog::profileStatus() const {
 QWidget *SettingsDialog::accountTab() {
     auto *w = new QWidget;
     auto *form = new QFormLayout(w);
-    const auto &a = m_session->client()->account();
+    const auto &a = m_session->client()->account().settings();
     auto *user = new QLabel(a.username);
     user->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(tr("Username:"), user);
@@ -192,7 +193,7 @@ QWidget *SettingsDialog::privacyTab() {
     m_privacyStatus = new QLabel;
     form->addRow(QString(), m_privacyStatus);
     QPointer<SettingsDialog> self(this);
-    m_session->client()->contacts([self](Result<client::ContactsInfo> r) {
+    m_session->client()->contacts().list([self](Result<client::ContactsInfo> r) {
         if (!self)
             return;
         if (!r) {
@@ -203,7 +204,7 @@ QWidget *SettingsDialog::privacyTab() {
         self->m_privacy->setEnabled(true);
         connect(self->m_privacy, &QComboBox::currentIndexChanged, self, [self] {
             self->m_privacyStatus->setText(tr("Saving…"));
-            self->m_session->client()->setPrivacy(
+            self->m_session->client()->presence().setPrivacy(
                 client::Visibility(self->m_privacy->currentData().toInt()), [self](Status s) {
                     if (self)
                         self->m_privacyStatus->setText(
@@ -229,7 +230,7 @@ QWidget *SettingsDialog::devicesTab() {
     m_linkDevice = new QPushButton(tr("Link a new device…"));
     m_linkDevice->setAccessibleName(tr("Link a new device"));
     // Only a linked device holds the account key it hands over.
-    m_linkDevice->setEnabled(m_session->client()->hasAccountKey());
+    m_linkDevice->setEnabled(m_session->client()->keys().hasAccountKey());
     if (!m_linkDevice->isEnabled())
         m_linkDevice->setToolTip(tr("This device is not linked yet itself."));
     connect(m_linkDevice, &QPushButton::clicked, this, [this] { showLinkDevice(); });
@@ -250,7 +251,7 @@ QWidget *SettingsDialog::devicesTab() {
                                       .arg(item->text())) != QMessageBox::Yes)
             return;
         QPointer<SettingsDialog> self(this);
-        m_session->client()->revokeDevice(
+        m_session->client()->devices().revoke(
             item->data(kDeviceIdRole).toULongLong(), [self](Status s) {
                 if (!self)
                     return;
@@ -275,7 +276,7 @@ LinkDeviceDialog *SettingsDialog::showLinkDevice() {
 void SettingsDialog::reloadDevices() {
     m_deviceStatus->setText(tr("Loading…"));
     QPointer<SettingsDialog> self(this);
-    m_session->client()->devices([self](Result<QList<client::DeviceInfo>> r) {
+    m_session->client()->devices().list([self](Result<QList<client::DeviceInfo>> r) {
         if (!self)
             return;
         self->m_devices->clear();

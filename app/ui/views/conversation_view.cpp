@@ -163,23 +163,25 @@ ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidg
     });
     connect(m_composer, &Composer::typingChanged, this, [this](bool typing) {
         if (conversationId())
-            m_session->client()->setTyping(conversationId(), typing);
+            m_session->client()->presence().setTyping(conversationId(), typing);
     });
     connect(m_infoButton, &QToolButton::toggled, this, &ConversationView::setInfoVisible);
     connect(m_menuButton, &QToolButton::clicked, this, &ConversationView::showChatMenu);
     auto *client = session->client();
-    connect(client, &client::Client::presenceChanged, this, [this](const client::PresenceInfo &p) {
-        m_presence.insert(p.username, p);
-        updateHeader();
-    });
-    connect(client, &client::Client::identityChanged, this, [this](quint64 userId) {
+    connect(&client->presence(), &client::Presence::presenceChanged, this,
+            [this](const client::PresenceInfo &p) {
+                m_presence.insert(p.username, p);
+                updateHeader();
+            });
+    connect(&client->keys(), &client::Keys::identityChanged, this, [this](quint64 userId) {
         m_identityChanged.insert(userId);
         updateIdentityBanner();
     });
-    connect(client, &client::Client::typingChanged, this, [this](const client::TypingEvent &e) {
-        if (e.conversationId == conversationId())
-            updateHeader();
-    });
+    connect(&client->presence(), &client::Presence::typingChanged, this,
+            [this](const client::TypingEvent &e) {
+                if (e.conversationId == conversationId())
+                    updateHeader();
+            });
     auto *minute = new QTimer(this); // "last seen" and day labels age
     minute->start(60 * 1000);
     connect(minute, &QTimer::timeout, this, &ConversationView::updateHeader);
@@ -204,7 +206,7 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
     }
     if (this->conversationId() && this->conversationId() != conversationId) {
         m_session->saveDraft(this->conversationId(), m_composer->text());
-        m_session->client()->setTyping(this->conversationId(), false);
+        m_session->client()->presence().setTyping(this->conversationId(), false);
     }
     m_model->open(conversationId, seq);
     m_delegate->setShowSenders(m_model->conversation().isGroup());
@@ -215,7 +217,7 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
     const auto &conv = m_model->conversation();
     if (!conv.isGroup() && !conv.peerUsername.isEmpty())
         // The answer carries the current state (pushes only report changes after it).
-        m_session->client()->subscribePresence(
+        m_session->client()->presence().subscribe(
             {conv.peerUsername},
             [self = QPointer<ConversationView>(this)](Result<QList<client::PresenceInfo>> r) {
                 if (!self || !r)
@@ -350,7 +352,7 @@ void ConversationView::updateHeader() {
     const QString title = m_chats->titleOf(conversationId());
     m_title->setText(title.isEmpty() ? conv.peerUsername : title);
     m_avatar->set(m_title->text(), conv.isGroup() || !conv.peerUserId ? conv.id : conv.peerUserId);
-    const auto typers = m_session->client()->typing()->typers(conversationId());
+    const auto typers = m_session->client()->presence().typers(conversationId());
     QString sub;
     if (!typers.isEmpty()) {
         if (!conv.isGroup())
@@ -478,7 +480,7 @@ void ConversationView::acknowledgeIdentity() {
         return;
     m_acknowledge->setEnabled(false);
     QPointer<ConversationView> self(this);
-    m_session->client()->acknowledgeIdentityChange(
+    m_session->client()->keys().acknowledgeIdentityChange(
         conv.peerUsername, [self, peer = conv.peerUserId](Status s) {
             if (!self)
                 return;

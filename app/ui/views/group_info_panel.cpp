@@ -70,7 +70,7 @@ GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
     connect(m_members, &QListWidget::currentRowChanged, this, &GroupInfoPanel::updateButtons);
     connect(m_members, &QListWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QString username = selectedUsername();
-        if (username.isEmpty() || username == m_session->client()->account().username)
+        if (username.isEmpty() || username == m_session->client()->account().settings().username)
             return;
         QMenu menu(this);
         menu.addAction(tr("Verify security code…"), this,
@@ -126,7 +126,7 @@ void GroupInfoPanel::setConversation(quint64 conversationId) {
     m_error->hide();
     reload();
     // The local copy may be stale: ask the server, which refreshes it (chatChanged follows).
-    m_session->client()->groupInfo(conversationId, [this](Result<client::ConversationInfo> r) {
+    m_session->client()->groups().info(conversationId, [this](Result<client::ConversationInfo> r) {
         if (r && r->id == m_conversationId)
             reload();
     });
@@ -174,7 +174,7 @@ bool GroupInfoPanel::selectedIsAdmin() const {
 
 void GroupInfoPanel::updateButtons() {
     const QString sel = selectedUsername();
-    const bool other = !sel.isEmpty() && sel != m_session->client()->account().username;
+    const bool other = !sel.isEmpty() && sel != m_session->client()->account().settings().username;
     m_rename->setVisible(m_iAmAdmin);
     m_add->setVisible(m_iAmAdmin);
     m_remove->setVisible(m_iAmAdmin);
@@ -186,7 +186,7 @@ void GroupInfoPanel::updateButtons() {
 
 void GroupInfoPanel::run(int action, const QString &username, const QString &name) {
     m_error->hide();
-    m_session->client()->changeGroup(
+    m_session->client()->groups().change(
         m_conversationId, client::GroupAction(action), username, name,
         [this, id = m_conversationId](Status s) {
             if (id != m_conversationId)
@@ -200,7 +200,7 @@ void GroupInfoPanel::run(int action, const QString &username, const QString &nam
                 m_error->show();
                 return;
             }
-            m_session->client()->groupInfo(id, [this](Result<client::ConversationInfo>) {
+            m_session->client()->groups().info(id, [this](Result<client::ConversationInfo>) {
                 reload();
                 emit changed();
             });

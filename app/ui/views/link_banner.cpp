@@ -49,7 +49,7 @@ LinkBanner::LinkBanner(Session *session, QWidget *parent)
     connect(m_link, &QPushButton::clicked, this, &LinkBanner::submit);
     auto *c = m_session->client();
     connect(c, &client::Client::authenticated, this, &LinkBanner::refresh);
-    connect(c, &client::Client::encryptionReady, this, &LinkBanner::refresh);
+    connect(&c->devices(), &client::Devices::encryptionReady, this, &LinkBanner::refresh);
     refresh();
 }
 
@@ -73,8 +73,8 @@ QString LinkBanner::errorText() const {
 }
 
 void LinkBanner::refresh() {
-    const auto *c = m_session->client();
-    setVisible(c->isEncrypted() && c->account().deviceId != 0 && !c->hasAccountKey());
+    auto *c = m_session->client();
+    setVisible(c->isEncrypted() && c->account().deviceId() != 0 && !c->keys().hasAccountKey());
 }
 
 void LinkBanner::submit() {
@@ -88,7 +88,7 @@ void LinkBanner::submit() {
     m_error->setText(tr("Linking…"));
     m_error->show();
     QPointer<LinkBanner> self(this);
-    m_session->client()->linkDevice(code, [self](Status s) {
+    m_session->client()->devices().linkDevice(code, [self](Status s) {
         if (!self)
             return;
         self->m_busy = false;

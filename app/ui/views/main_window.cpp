@@ -84,9 +84,9 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
         if (id)
             openChat(id);
     });
-    connect(session->client(), &client::Client::typingChanged, this,
+    connect(&session->client()->presence(), &client::Presence::typingChanged, this,
             [this](const client::TypingEvent &e) {
-                const auto typers = m_session->client()->typing()->typers(e.conversationId);
+                const auto typers = m_session->client()->presence().typers(e.conversationId);
                 const bool group = m_chats->isGroup(e.conversationId);
                 QString text;
                 if (typers.size() == 1)
@@ -99,7 +99,7 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
         qCWarning(lcUi) << "session ended:" << e.toString();
         if (e.code == ErrorCode::BadToken) {
             m_stack->setCurrentWidget(m_firstRun);
-            m_firstRun->setServer(m_session->client()->account().serverUrl);
+            m_firstRun->setServer(m_session->client()->account().settings().serverUrl);
         }
     });
     connect(session->client(), &client::Client::authenticated, this, [this] {
@@ -157,7 +157,7 @@ void MainWindow::startSession() {
 }
 
 void MainWindow::updateTitle() {
-    const QString user = m_session->client()->account().username;
+    const QString user = m_session->client()->account().settings().username;
     setWindowTitle(user.isEmpty() || !isShowingChats() ? tr("Tidings")
                                                        : tr("Tidings — %1").arg(user));
 }
