@@ -76,7 +76,7 @@ private slots:
         QVERIFY(!bar->linkButton()->isEnabled());
         QVERIFY(!bar->codeEdit()->accessibleName().isEmpty());
         // An unlinked device cannot hand out codes itself.
-        ui::SettingsDialog settings(m_alice2.session.get());
+        ui::SettingsDialog settings(ui::settingsDeps(m_alice2.session.get()));
         QVERIFY(!settings.linkDeviceButton()->isEnabled());
 
         // A wrong code is an inline error; the bar stays.
@@ -98,7 +98,8 @@ private slots:
     }
 
     void linkWithTheCodeFromSettings() {
-        ui::SettingsDialog settings(m_alice1.session.get(), m_alice1.window.get());
+        ui::SettingsDialog settings(ui::settingsDeps(m_alice1.session.get()),
+                                    m_alice1.window.get());
         settings.show();
         settings.tabs()->setCurrentIndex(settings.tabs()->count() - 1);
         auto *button = settings.linkDeviceButton();
@@ -128,7 +129,10 @@ private slots:
     }
 
     void linkedDeviceReadsNewMessages() {
-        ui::NewChatDialog dialog(m_bob.session.get(), ui::NewChatDialog::Mode::Direct);
+        ui::NewChatDialog dialog(&m_bob.session->client()->messaging(),
+                                 &m_bob.session->client()->groups(), m_bob.session->chatEvents(),
+                                 m_bob.session->client()->connection(),
+                                 ui::NewChatDialog::Mode::Direct);
         QObject::connect(&dialog, &ui::NewChatDialog::chatReady, m_bob.window.get(),
                          [this](quint64 id) { m_bob.window->openChat(id); });
         dialog.nameEdit()->setText(QStringLiteral("alice"));
