@@ -37,9 +37,9 @@ struct E2eDevice {
         client = std::make_unique<client::Client>(store.get(), &secrets, o);
         if (!client->enableEncryption(masterKey.clone()))
             return false;
-        QObject::connect(client.get(), &client::Client::messagesReceived, client.get(),
+        QObject::connect(&client->messaging(), &client::Messaging::messagesReceived, client.get(),
                          [this](quint64, const QList<client::MessageRecord> &m) { received += m; });
-        QObject::connect(client.get(), &client::Client::encryptionReady, client.get(),
+        QObject::connect(&client->devices(), &client::Devices::encryptionReady, client.get(),
                          [this] { ready = true; });
         return true;
     }
@@ -53,17 +53,18 @@ struct E2eDevice {
                 qWarning() << "account:" << r.error().toString();
         };
         if (registering)
-            client->registerAccount(url, name, QStringLiteral("password1"), QStringLiteral("dev"),
-                                    cb);
+            client->account().registerAccount(url, name, QStringLiteral("password1"),
+                                              QStringLiteral("dev"), cb);
         else
-            client->login(url, name, QStringLiteral("password1"), QStringLiteral("dev2"), cb);
+            client->account().login(url, name, QStringLiteral("password1"), QStringLiteral("dev2"),
+                                    cb);
         return QTest::qWaitFor([&] { return done; }, 20000) && ok;
     }
 
     quint64 openDirect(const QString &peer) {
         quint64 id = 0;
         bool done = false;
-        client->openDirect(peer, [&](Result<client::ConversationRecord> r) {
+        client->messaging().openDirect(peer, [&](Result<client::ConversationRecord> r) {
             done = true;
             if (r)
                 id = r->id;
@@ -89,8 +90,8 @@ struct E2eDevice {
                 return m;
         return std::nullopt;
     }
-    quint64 deviceId() const { return client->account().deviceId; }
-    quint64 userId() const { return client->account().userId; }
+    quint64 deviceId() const { return client->account().deviceId(); }
+    quint64 userId() const { return client->account().userId(); }
 };
 
 //! Every row of every table of the server's database, as text (bytea as hex).

@@ -37,7 +37,7 @@ class TestE2eGroupsClient : public QObject {
     quint64 createGroup(E2eDevice &owner, const QString &name, const QStringList &members) {
         quint64 id = 0;
         bool done = false;
-        owner.client->createGroup(name, members, [&](Result<client::ConversationInfo> r) {
+        owner.client->groups().create(name, members, [&](Result<client::ConversationInfo> r) {
             done = true;
             if (r)
                 id = r->id;
@@ -79,33 +79,33 @@ private slots:
         const quint64 g = createGroup(*alice, "plans", {"bob", "carol"});
         QVERIFY(g != 0);
 
-        auto first = alice->client->sendText(g, "group secret one");
+        auto first = alice->client->messaging().sendText(g, "group secret one");
         QVERIFY(first.ok());
         QTRY_VERIFY_WITH_TIMEOUT(bob->hasText("group secret one"), 20000);
         QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("group secret one"), 20000);
         // The first message carried alice's sender key to bob's and carol's devices.
         QCOMPARE(envelopesOf(g, seqOf(*first)), 2);
-        auto second = alice->client->sendText(g, "group secret two");
+        auto second = alice->client->messaging().sendText(g, "group secret two");
         QVERIFY(second.ok());
         QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("group secret two"), 20000);
         QCOMPARE(envelopesOf(g, seqOf(*second)), 0); // one ciphertext for everyone
 
-        QVERIFY(bob->client->sendText(g, "bob chimes in").ok());
+        QVERIFY(bob->client->messaging().sendText(g, "bob chimes in").ok());
         QTRY_VERIFY_WITH_TIMEOUT(alice->hasText("bob chimes in"), 20000);
         QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("bob chimes in"), 20000);
 
         bool removed = false;
-        alice->client->changeGroup(g, client::GroupAction::Remove, "carol", {},
-                                   [&](Status s) { removed = s.ok(); });
+        alice->client->groups().change(g, client::GroupAction::Remove, "carol", {},
+                                       [&](Status s) { removed = s.ok(); });
         QTRY_VERIFY_WITH_TIMEOUT(removed, 10000);
         // Alice rotates before her next send: a new key goes to bob only.
-        auto third = alice->client->sendText(g, "after carol left");
+        auto third = alice->client->messaging().sendText(g, "after carol left");
         QVERIFY(third.ok());
         QTRY_VERIFY_WITH_TIMEOUT(bob->hasText("after carol left"), 20000);
         QCOMPARE(envelopesOf(g, seqOf(*third)), 1);
         // Bob saw the removal too and rotates his own key before his next send.
-        QTRY_VERIFY_WITH_TIMEOUT(bob->client->sync()->isDrained(), 5000);
-        auto fourth = bob->client->sendText(g, "bob after carol");
+        QTRY_VERIFY_WITH_TIMEOUT(bob->client->messaging().isDrained(), 5000);
+        auto fourth = bob->client->messaging().sendText(g, "bob after carol");
         QVERIFY(fourth.ok());
         QTRY_VERIFY_WITH_TIMEOUT(alice->hasText("bob after carol"), 20000);
         QCOMPARE(envelopesOf(g, seqOf(*fourth)), 1);
@@ -143,7 +143,7 @@ private slots:
 
         QElapsedTimer t;
         t.start();
-        auto first = sender->client->sendText(g, "hello five hundred");
+        auto first = sender->client->messaging().sendText(g, "hello five hundred");
         QVERIFY(first.ok());
         QTRY_VERIFY_WITH_TIMEOUT(reader->hasText("hello five hundred"), 120000);
         const qint64 firstMs = t.elapsed();
@@ -160,7 +160,7 @@ private slots:
         QVERIFY(controlSends >= 1);
 
         t.restart();
-        auto second = sender->client->sendText(g, "and again");
+        auto second = sender->client->messaging().sendText(g, "and again");
         QVERIFY(second.ok());
         QTRY_VERIFY_WITH_TIMEOUT(reader->hasText("and again"), 60000);
         const qint64 secondMs = t.elapsed();

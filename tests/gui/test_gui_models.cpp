@@ -1,6 +1,7 @@
 // The desktop client's item models over a real local cache, each under QAbstractItemModelTester:
 // chat list ordering and live moves, message paging with day separators and the unread divider,
 // the outbox tail diff, and FTS5 search (diacritics-insensitive, highlighted).
+#include "chat_actions.h"
 #include "models/chat_list_model.h"
 #include "models/message_model.h"
 #include "models/search_model.h"
@@ -77,7 +78,8 @@ private slots:
     void chatListOrdersAndMovesLive() {
         store({msg(100, 1, 2, QStringLiteral("hello"), m_base),
                msg(200, 1, 3, QStringLiteral("newer"), m_base + 1000)});
-        ChatListModel model(m_session.get());
+        ChatListModel model(m_session->store(), m_session->view(), &m_session->client()->account(),
+                            m_session->chatEvents());
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(model.rowCount(), 3);
@@ -94,21 +96,21 @@ private slots:
         QCOMPARE(model.data(model.index(0), ChatListModel::UnreadRole).toInt(), 2);
 
         // Pinned chats stay on top whatever their activity.
-        m_session->setPinned(300, true);
+        m_session->chatActions()->setPinned(300, true);
         QCOMPARE(model.conversationAt(0), 300u);
         QVERIFY(model.data(model.index(0), ChatListModel::PinnedRole).toBool());
-        m_session->setMuted(100, true);
+        m_session->chatActions()->setMuted(100, true);
         QVERIFY(model.isMuted(100));
         QCOMPARE(model.totalUnread(), 1);
         QCOMPARE(model.totalUnread(true), 3);
 
         // My pending message: its state is Pending, and a draft shows instead of it.
-        auto id = m_session->sendText(200, QStringLiteral("mine"));
+        auto id = m_session->chatActions()->sendText(200, QStringLiteral("mine"));
         QVERIFY(id);
         const int row = model.rowOf(200);
         QCOMPARE(model.data(model.index(row), ChatListModel::LastStateRole).toInt(),
                  int(MessageState::Pending));
-        m_session->saveDraft(200, QStringLiteral("half a thought"));
+        m_session->chatActions()->saveDraft(200, QStringLiteral("half a thought"));
         QCOMPARE(model.data(model.index(model.rowOf(200)), ChatListModel::PreviewKindRole).toInt(),
                  int(ChatListModel::PreviewKind::Draft));
         model.setTyping(100, QStringLiteral("typing…"));
@@ -126,7 +128,7 @@ private slots:
                              m_base + qint64(seq / 50) * kDay + qint64(seq) * 1000));
         store(batch);
         QVERIFY(m_session->store()->updateMyReadSeq(100, 140));
-        MessageModel model(m_session.get());
+        MessageModel model(m_session->store(), m_session->view(), &m_session->client()->account());
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.open(100);
@@ -150,7 +152,7 @@ private slots:
         QCOMPARE(model.rowOfSeq(150), model.rowCount() - 1);
 
         // Pending messages go last; an incoming one lands before them; the ack keeps the row.
-        auto id = m_session->sendText(100, QStringLiteral("pending"));
+        auto id = m_session->chatActions()->sendText(100, QStringLiteral("pending"));
         QVERIFY(id);
         model.refresh();
         const int pendingRow = model.rowOfClientId(*id);
@@ -185,7 +187,7 @@ private slots:
                              m_base - 40 * kDay + qint64(seq / 100) * kDay + qint64(seq) * 1000));
         store(batch);
         QVERIFY(m_session->store()->updateMyReadSeq(100, total));
-        MessageModel model(m_session.get());
+        MessageModel model(m_session->store(), m_session->view(), &m_session->client()->account());
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         // Every message once, in seq order, each day introduced by exactly one separator.
@@ -243,7 +245,7 @@ private slots:
         QCOMPARE(model.rowOfSeq(total + 1), -1);
 
         // Down again: the window moves to the newest message and the pending one after it.
-        auto pending = m_session->sendText(100, QStringLiteral("pending"));
+        auto pending = m_session->chatActions()->sendText(100, QStringLiteral("pending"));
         QVERIFY(pending);
         loads = 0;
         while (model.hasNewer() && ++loads < 200) {
@@ -271,8 +273,9 @@ private slots:
         store({msg(100, 1, 2, QStringLiteral("Grüße aus Köln!"), m_base),
                msg(200, 1, 3, QStringLiteral("koln is lovely"), m_base + 10),
                msg(300, 1, 4, QStringLiteral("nothing here"), m_base + 20)});
-        ChatListModel chats(m_session.get());
-        SearchModel model(m_session.get(), &chats);
+        ChatListModel chats(m_session->store(), m_session->view(), &m_session->client()->account(),
+                            m_session->chatEvents());
+        SearchModel model(m_session->view(), &chats);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setQuery(QStringLiteral("koln"));

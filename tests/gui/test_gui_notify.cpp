@@ -3,6 +3,8 @@
 // Notifier::notified, the seam in front of QSystemTrayIcon), muted chats and an active window
 // raise none, activating the notification opens its chat, and the badge and tooltip carry the
 // unread count of unmuted chats.
+#include "chat_actions.h"
+#include "chat_events.h"
 #include "models/chat_list_model.h"
 #include "session.h"
 #include "views/conversation_view.h"
@@ -28,7 +30,7 @@ class TestGuiNotify : public QObject {
     std::unique_ptr<Session> m_session;
     AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), 1, 11, QStringLiteral("me"), {}};
 
-    //! What Session does when the client stored a message of someone else.
+    //! What ChatEvents relays when the client stored a message of someone else.
     void deliver(quint64 conv, quint64 seq, quint64 sender, const QString &name,
                  const QString &text) {
         IncomingMessage m;
@@ -48,8 +50,8 @@ class TestGuiNotify : public QObject {
         r.senderUsername = name;
         r.text = text;
         r.serverTimeMs = m.serverTimeMs;
-        emit m_session->chatChanged(conv);
-        emit m_session->incoming(conv, r);
+        emit m_session->chatEvents()->chatChanged(conv);
+        emit m_session->chatEvents()->incoming(conv, r);
     }
 
 private slots:
@@ -93,7 +95,7 @@ private slots:
                  qPrintable(notifier->toolTip()));
 
         // A muted chat stays silent and leaves the badge.
-        m_session->setMuted(100, true);
+        m_session->chatActions()->setMuted(100, true);
         QTRY_COMPARE(notifier->badgeCount(), 0);
         deliver(100, 2, 2, QStringLiteral("anna"), QStringLiteral("Hello?"));
         QCOMPARE(notified.count(), 1);

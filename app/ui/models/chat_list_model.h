@@ -8,9 +8,14 @@
 #include <QHash>
 #include <QSet>
 
+namespace tidings::client {
+class Account;
+class LocalStore;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
-class Session;
+class ChatEvents;
 
 class ChatListModel : public QAbstractListModel {
     Q_OBJECT
@@ -33,7 +38,9 @@ public:
     enum class PreviewKind { Empty, Message, Mine, Draft };
     Q_ENUM(PreviewKind)
 
-    explicit ChatListModel(Session *session, QObject *parent = nullptr);
+    //! Follows `events` (rows update, move and appear as chats change).
+    ChatListModel(client::LocalStore *store, client::ViewStore *view,
+                  const client::Account *account, ChatEvents *events, QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -61,7 +68,9 @@ private:
     static bool before(const Row &a, const Row &b);
     int insertPosition(const Row &row, int skip) const;
 
-    Session *m_session;
+    client::LocalStore *m_store;
+    client::ViewStore *m_view;
+    const client::Account *m_account;
     QList<Row> m_rows;
     QHash<quint64, QString> m_typing;
 };

@@ -1,9 +1,9 @@
 #include "message_model.h"
 
 #include "look.h"
-#include "session.h"
 #include "ui_logging.h"
 
+#include "core/account/account.h"
 #include "core/store/local_store.h"
 #include "core/store/view_store.h"
 
@@ -11,9 +11,21 @@
 
 namespace tidings::ui {
 
-MessageModel::MessageModel(Session *session, QObject *parent)
+MessageModel::MessageModel(client::LocalStore *store, client::ViewStore *view,
+                           const client::Account *account, QObject *parent)
     : QAbstractListModel(parent)
-    , m_session(session) {}
+    , m_store(store)
+    , m_view(view)
+    , m_account(account) {}
+
+quint64 MessageModel::myUserId() const {
+    return m_account->userId();
+}
+
+QList<client::ReceiptTime> MessageModel::receiptTimes(quint64 seq) const {
+    auto times = m_view->receiptTimes(m_conversation.id, seq);
+    return times ? *times : QList<client::ReceiptTime>();
+}
 
 QDate MessageModel::dayOf(const client::MessageRecord &m) {
     const qint64 ms = m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs;
@@ -52,8 +64,8 @@ void MessageModel::clear() {
 }
 
 void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
-    auto conv = m_session->store()->conversation(conversationId);
-    auto *view = m_session->view();
+    auto conv = m_store->conversation(conversationId);
+    auto *view = m_view;
     beginResetModel();
     m_items.clear();
     m_hasOlder = false;
@@ -95,7 +107,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
         const quint64 oldest = oldestStoredSeq();
         m_hasOlder = oldest > 1;
         // The divider goes above the first message of others newer than my read cursor.
-        const quint64 me = m_session->myUserId();
+        const quint64 me = m_account->userId();
         for (int i = 0; i < m_items.size(); ++i) {
             const auto &m = m_items.at(i).message;
             if (m_items.at(i).kind == Kind::Message && m.seq > m_conversation.myReadSeq &&
@@ -113,7 +125,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
 QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count,
                                                      bool *reachedNewest) {
     *reachedNewest = true;
-    auto *view = m_session->view();
+    auto *view = m_view;
     const quint64 id = m_conversation.id;
     auto newestPage = view->latest(id, 1);
     if (!newestPage) {
@@ -171,7 +183,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         case Kind::UnreadDivider:
             return tr("Unread messages");
         case Kind::SystemEvent:
-            return systemEventText(*m.event, m_session->myUserId());
+            return systemEventText(*m.event, m_account->userId());
         case Kind::Message: {
             const QString text =
                 m.undecryptable ? tr("This message could not be decrypted") : m.text;
@@ -185,7 +197,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         return {};
     case TextRole:
         if (m.event)
-            return systemEventText(*m.event, m_session->myUserId());
+            return systemEventText(*m.event, m_account->userId());
         return m.undecryptable ? tr("This message could not be decrypted") : m.text;
     case UndecryptableRole:
         return m.undecryptable;
@@ -199,9 +211,9 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         return m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs;
     case OutgoingRole:
         return !m.event &&
-               (m.outgoing || (m.senderUserId != 0 && m.senderUserId == m_session->myUserId()));
+               (m.outgoing || (m.senderUserId != 0 && m.senderUserId == m_account->userId()));
     case StateRole:
-        return int(client::deriveState(m, m_conversation, m_session->myUserId()));
+        return int(client::deriveState(m, m_conversation, m_account->userId()));
     case SenderRole:
         return senderName(m);
     case SenderIdRole:
@@ -244,7 +256,7 @@ int MessageModel::loadOlder(int count) {
         m_hasOlder = false;
         return 0;
     }
-    auto older = m_session->view()->olderThan(m_conversation.id, oldest, count);
+    auto older = m_view->olderThan(m_conversation.id, oldest, count);
     if (!older || older->isEmpty()) {
         m_hasOlder = false;
         return 0;
@@ -358,12 +370,15 @@ void MessageModel::replaceFrom(int firstRow, const QList<Item> &items) {
 
 void MessageModel::loadNames() {
     m_names.clear();
+    m_memberCount = 0;
     if (!m_conversation.isGroup())
         return;
-    if (auto members = m_session->store()->members(m_conversation.id))
+    if (auto members = m_store->members(m_conversation.id)) {
+        m_memberCount = int(members->size());
         for (const auto &member : *members)
             if (!member.displayName.isEmpty())
                 m_names.insert(member.userId, member.displayName);
+    }
 }
 
 QString MessageModel::senderName(const client::MessageRecord &m) const {
@@ -376,8 +391,7 @@ void MessageModel::refresh() {
     if (m_conversation.id == 0)
         return;
     const bool windowAtNewest = !m_hasNewer;
-    if (auto conv = m_session->store()->conversation(m_conversation.id);
-        conv && conv->has_value()) {
+    if (auto conv = m_store->conversation(m_conversation.id); conv && conv->has_value()) {
         const auto old = m_conversation;
         m_conversation = **conv;
         loadNames();
@@ -404,7 +418,7 @@ void MessageModel::refresh() {
         firstRow = 0;
         previousDay = QDate();
     }
-    auto tail = m_session->view()->latest(m_conversation.id, kPageSize, newest + 1);
+    auto tail = m_view->latest(m_conversation.id, kPageSize, newest + 1);
     if (!tail) {
         qCWarning(lcUiModels) << "cannot refresh conversation" << m_conversation.id;
         return;

@@ -9,7 +9,6 @@
 namespace tidings::ui {
 
 class ChatListModel;
-class Session;
 
 class SearchModel : public QAbstractListModel {
     Q_OBJECT
@@ -26,7 +25,8 @@ public:
         AvatarIdRole,
     };
 
-    SearchModel(Session *session, ChatListModel *chats, QObject *parent = nullptr);
+    //! Chat names come from `chats`, messages from the index in `view`.
+    SearchModel(client::ViewStore *view, ChatListModel *chats, QObject *parent = nullptr);
 
     void setQuery(const QString &query);
     QString query() const { return m_query; }
@@ -48,7 +48,7 @@ private:
         int hit = -1;
     };
 
-    Session *m_session;
+    client::ViewStore *m_view;
     ChatListModel *m_chats;
     QString m_query;
     QList<Row> m_rows;

@@ -1,4 +1,4 @@
-#include "core/sync/typing_tracker.h"
+#include "core/presence/typing_tracker.h"
 
 #include "protocol/codec.h"
 
