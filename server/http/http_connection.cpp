@@ -386,14 +386,16 @@ void HttpConnection::checkDeadlines(qint64 nowMs) {
                 closeNow(); // never said anything: nothing to answer
             else
                 sendError(HttpError::fromCode(408, ErrorCode::Timeout,
-                                              QStringLiteral("request head not received in time")));
+                                              QStringLiteral("request head not received in time")),
+                          {}, true);
         }
         break;
     case State::Body:
         if (!m_paused && nowMs - m_lastProgressMs > m_limits.bodyIdleTimeout.count()) {
             qCInfo(lcHttp) << "request body stalled; closing";
             sendError(HttpError::fromCode(408, ErrorCode::Timeout,
-                                          QStringLiteral("request body stalled")));
+                                          QStringLiteral("request body stalled")),
+                      {}, true);
         }
         break;
     case State::Writing:
