@@ -25,6 +25,7 @@ public:
                          [this] { m_buf += m_socket.readAll(); });
         QObject::connect(&m_socket, &QTcpSocket::disconnected, [this] { m_closed = true; });
         m_socket.connectToHost(QHostAddress::LocalHost, port);
+        m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
     }
 
     bool waitConnected(int ms = 5000) {
