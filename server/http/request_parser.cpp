@@ -113,8 +113,15 @@ HeadScanner::State HeadScanner::fail(int status, QByteArray code, QString detail
 }
 
 HeadScanner::State HeadScanner::scan(QByteArrayView buffer) {
+    // Every check looks at one byte and its position only, so the verdict never depends on how
+    // the bytes were split into reads (the fuzz target checks exactly that).
     for (; m_pos < buffer.size(); ++m_pos) {
         const char c = buffer[m_pos];
+        // A line of n bytes plus CRLF: byte n+2 of the line proves it is too long.
+        if (m_lineIndex == 0 && m_pos - m_lineStart >= qsizetype(m_limits.maxRequestLine) + 2)
+            return fail(414, "TOO_LARGE", QStringLiteral("request line too long"));
+        if (m_pos - m_headStart >= m_limits.maxHeaderBytes)
+            return fail(431, "TOO_LARGE", QStringLiteral("request head too large"));
         if (m_lineIndex == 0 && !m_methodDone && c != '\r' && c != '\n') {
             // Refuse a TLS handshake or binary garbage at its first byte, not after 8 KiB.
             if (c == ' ' && m_pos > m_lineStart) {
@@ -139,17 +146,11 @@ HeadScanner::State HeadScanner::scan(QByteArrayView buffer) {
             ++m_pos;
             return State::Complete;
         }
-        if (m_lineIndex == 0 && lineLength > m_limits.maxRequestLine)
-            return fail(414, "TOO_LARGE", QStringLiteral("request line too long"));
         if (m_lineIndex > m_limits.maxHeaders)
             return fail(431, "TOO_LARGE", QStringLiteral("too many header fields"));
         ++m_lineIndex;
         m_lineStart = m_pos + 1;
     }
-    if (m_lineIndex == 0 && buffer.size() - m_lineStart > m_limits.maxRequestLine)
-        return fail(414, "TOO_LARGE", QStringLiteral("request line too long"));
-    if (buffer.size() - m_headStart > m_limits.maxHeaderBytes)
-        return fail(431, "TOO_LARGE", QStringLiteral("request head too large"));
     return State::NeedMore;
 }
 
