@@ -102,8 +102,19 @@ QString safeFileName(const QString &raw) {
 
 QString detectMimeType(const QString &path) {
     static const QMimeDatabase db; // thread-safe after construction
-    const QMimeType type = db.mimeTypeForFile(path, QMimeDatabase::MatchDefault);
-    return type.isValid() ? type.name() : QStringLiteral("application/octet-stream");
+    // Content first: a name is the sender's claim. The name only refines what the content
+    // already is (text/plain → text/csv, application/zip → a .docx) or fills in when the
+    // content says nothing.
+    const QMimeType byContent = db.mimeTypeForFile(path, QMimeDatabase::MatchContent);
+    const QMimeType byName = db.mimeTypeForFile(path, QMimeDatabase::MatchExtension);
+    if (byContent.isValid() && !byContent.isDefault()) {
+        if (byName.isValid() && byName.inherits(byContent.name()))
+            return byName.name();
+        return byContent.name();
+    }
+    if (byName.isValid() && !byName.isDefault())
+        return byName.name();
+    return QStringLiteral("application/octet-stream");
 }
 
 AttachmentKind kindForMimeType(const QString &mimeType, bool voiceNote) {

@@ -17,8 +17,8 @@ inline constexpr int kMaxFileNameBytes = 255;
 //! extension, and "file" when nothing is left.
 QString safeFileName(const QString &raw);
 
-//! MIME type by content first, then by name (QMimeDatabase); "application/octet-stream" when
-//! nothing fits.
+//! MIME type by content; the name only refines it (or decides when the content is unknown).
+//! "application/octet-stream" when nothing fits.
 QString detectMimeType(const QString &path);
 
 //! How a file of this MIME type is sent. `voiceNote`: recorded in the app.

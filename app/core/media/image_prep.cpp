@@ -1,9 +1,11 @@
 #include "image_prep.h"
 
+#include "jpeg_scan.h"
 #include "media_logging.h"
 
 #include <QBuffer>
 #include <QColorSpace>
+#include <QFile>
 #include <QFileInfo>
 #include <QImageReader>
 #include <QImageWriter>
@@ -154,6 +156,11 @@ MediaResult<PreparedImage> prepareImage(const QString &path, const ImageLimits &
         fitInside(info->size, out.sendAsFile ? limits.thumbnailSide * 8 : limits.sendLongSide);
     if (decoded != info->size && reader.supportsOption(QImageIOHandler::ScaledSize))
         reader.setScaledSize(decoded);
+    if (info->format == "jpeg") {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly) || !jpegIsComplete(file))
+            return error(MediaErrorCode::Corrupt, QStringLiteral("the JPEG is truncated"));
+    }
     QImage image = reader.read();
     if (image.isNull())
         return error(codeForReader(reader.error()), reader.errorString());
