@@ -31,6 +31,7 @@ bool VideoProbe::start(const QString &path, std::chrono::milliseconds timeout) {
     if (m_running)
         return false;
     m_running = true;
+    m_info.reset();
     const QFileInfo file(path);
     if (!file.isFile() || !file.isReadable() || file.size() == 0) {
         const MediaErrorCode code =
@@ -48,6 +49,7 @@ bool VideoProbe::start(const QString &path, std::chrono::milliseconds timeout) {
     m_player->setAudioOutput(m_audio);
     m_player->setVideoOutput(m_sink);
     connect(m_sink, &QVideoSink::videoFrameChanged, this, &VideoProbe::onFrame);
+    connect(m_player, &QMediaPlayer::durationChanged, this, [this] { maybeFinish(); });
     connect(m_player, &QMediaPlayer::errorOccurred, this,
             [this](QMediaPlayer::Error e, const QString &text) {
                 fail(e == QMediaPlayer::FormatError         ? MediaErrorCode::Unsupported
@@ -60,6 +62,9 @@ bool VideoProbe::start(const QString &path, std::chrono::milliseconds timeout) {
             fail(MediaErrorCode::Corrupt, QStringLiteral("not a playable video"));
         else if (s == QMediaPlayer::EndOfMedia)
             fail(MediaErrorCode::Corrupt, QStringLiteral("the video has no frame"));
+        else if ((s == QMediaPlayer::LoadedMedia || s == QMediaPlayer::BufferedMedia) &&
+                 !m_player->hasVideo())
+            fail(MediaErrorCode::Unsupported, QStringLiteral("the file has no video"));
     });
     m_timer->start(timeout);
     m_player->setSource(QUrl::fromLocalFile(file.absoluteFilePath()));
@@ -68,17 +73,12 @@ bool VideoProbe::start(const QString &path, std::chrono::milliseconds timeout) {
 }
 
 void VideoProbe::onFrame(const QVideoFrame &frame) {
-    if (!m_running || !frame.isValid())
+    if (!m_running || m_info || !frame.isValid())
         return;
     QImage image = frame.toImage();
     if (image.isNull())
         return; // not mappable yet: wait for the next one
-    if (!m_player->hasVideo()) {
-        fail(MediaErrorCode::Unsupported, QStringLiteral("the file has no video track"));
-        return;
-    }
     VideoInfo info;
-    info.durationMs = m_player->duration();
     info.size = image.size();
     auto thumb = makeThumbnail(image, m_limits, &info.thumbnailSize);
     if (!thumb) {
@@ -91,9 +91,20 @@ void VideoProbe::onFrame(const QVideoFrame &frame) {
         image = image.scaled(m_limits.sendLongSide, m_limits.sendLongSide, Qt::KeepAspectRatio,
                              Qt::SmoothTransformation);
     info.poster = image;
+    m_info = std::move(info);
+    m_player->pause(); // one frame is all we need
+    maybeFinish();
+}
+
+void VideoProbe::maybeFinish(bool timedOut) {
+    if (!m_running || !m_info || (m_player->duration() <= 0 && !timedOut))
+        return;
+    VideoInfo info = std::move(*m_info);
+    m_info.reset();
+    info.durationMs = qMax<qint64>(0, m_player->duration());
     m_running = false;
     m_timer->stop();
-    // Tear the pipeline down from the event loop, not from inside its own frame callback.
+    // Tear the pipeline down from the event loop, not from inside its own callbacks.
     QMetaObject::invokeMethod(
         this, [this] { teardown(); }, Qt::QueuedConnection);
     emit finished(info);

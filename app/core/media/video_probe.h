@@ -11,6 +11,7 @@
 #include <QObject>
 
 #include <chrono>
+#include <optional>
 
 class QAudioOutput;
 class QMediaPlayer;
@@ -43,6 +44,9 @@ signals:
 
 private:
     void onFrame(const QVideoFrame &frame);
+    //! Finishes once both the first frame and the duration are known (or at the timeout with a
+    //! frame: some streams never tell their duration).
+    void maybeFinish(bool timedOut = false);
     void fail(MediaErrorCode code, const QString &detail);
     void teardown();
 
@@ -51,6 +55,7 @@ private:
     QAudioOutput *m_audio = nullptr;
     QVideoSink *m_sink = nullptr;
     QTimer *m_timer;
+    std::optional<VideoInfo> m_info; //!< the frame part, waiting for the duration
     bool m_running = false;
 };
 
