@@ -2,6 +2,8 @@
 
 #include "http_logging.h"
 
+#include <QDateTime>
+#include <QLocale>
 #include <QTcpSocket>
 
 #include <chrono>
@@ -20,6 +22,14 @@ constexpr qint64 kWriteHighWater = 256 * 1024;
 constexpr qint64 kLingerMaxBytes = 4 * 1024 * 1024;
 
 } // namespace
+
+QByteArray httpDate() {
+    // IMF-fixdate in English whatever the locale: "Sun, 06 Nov 1994 08:49:37 GMT".
+    return QLocale::c()
+        .toString(QDateTime::currentDateTimeUtc(),
+                  QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+        .toLatin1();
+}
 
 qint64 httpClockMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -279,7 +289,13 @@ void HttpConnection::startResponse(Response response) {
                       reasonPhrase(response.status) + "\r\n";
     for (const auto &[name, value] : response.headers)
         head += name + ": " + value + "\r\n";
-    head += "content-length: " + QByteArray::number(response.contentLength) + "\r\n";
+    head += "date: " + httpDate() + "\r\n";
+    if (response.status == 204 || response.status == 304) {
+        response.contentLength = 0; // RFC 9110 §8.6: no Content-Length, and never a body
+        response.device.reset();
+    } else {
+        head += "content-length: " + QByteArray::number(response.contentLength) + "\r\n";
+    }
     head += m_closeAfterResponse ? QByteArray("connection: close\r\n")
                                  : QByteArray("connection: keep-alive\r\n");
     head += "\r\n";

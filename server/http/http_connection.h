@@ -18,6 +18,8 @@ namespace tidings::http {
 
 //! The monotonic clock (ms) of every deadline.
 qint64 httpClockMs();
+//! The current time as an HTTP Date header value.
+QByteArray httpDate();
 
 class HttpConnection : public QObject {
     Q_OBJECT

@@ -248,6 +248,19 @@ private slots:
         r = c5.read();
         QVERIFY(r);
         QCOMPARE(r->status, 404); // finished uploads are gone
+
+        // Cancel: 204 carries no Content-Length (RFC 9110) and the connection goes on.
+        c5.send(request("POST", "/media/v1/uploads", "Upload-Length: 10\r\n"));
+        r = c5.read();
+        QVERIFY(r);
+        c5.send(request("DELETE",
+                        "/media/v1/uploads/" + json(*r).value("upload").toString().toLatin1(), {}));
+        r = c5.read();
+        QVERIFY(r);
+        QCOMPARE(r->status, 204);
+        QVERIFY(!r->headers.contains("content-length"));
+        QVERIFY(r->header("date").endsWith(" GMT"));
+        QCOMPARE(store.usage().uploadCount, 0u);
     }
 };
 
