@@ -69,10 +69,17 @@ private:
 
 class FileSink : public BodySink {
 public:
-    FileSink(const QString &path, int *pauseAfter = nullptr)
-        : m_file(path)
+    //! `self` is cleared when the sink goes away (the test keeps a pointer to look into it).
+    FileSink(const QString &path, FileSink **self, int *pauseAfter = nullptr)
+        : m_self(self)
+        , m_file(path)
         , m_pauseAfter(pauseAfter) {
         (void)m_file.open(QIODevice::WriteOnly);
+        *m_self = this;
+    }
+    ~FileSink() override {
+        if (*m_self == this)
+            *m_self = nullptr;
     }
     SinkStatus write(QByteArrayView piece) override {
         if (m_file.write(piece.data(), piece.size()) != piece.size())
@@ -93,6 +100,7 @@ public:
     qsizetype maxPiece = 0;
 
 private:
+    FileSink **m_self;
     QFile m_file;
     StreamSum m_hash;
     int *m_pauseAfter;
@@ -116,9 +124,8 @@ private slots:
     void init() {
         m_server = std::make_unique<HttpServer>();
         QVERIFY(m_server->route("PUT", "/blob", quint64(4) << 30, [this](HttpExchange *ex) {
-            auto sink = std::make_unique<FileSink>(path("upload.bin"),
+            auto sink = std::make_unique<FileSink>(path("upload.bin"), &m_sink,
                                                    m_pauseAfter > 0 ? &m_pauseAfter : nullptr);
-            m_sink = sink.get();
             m_exchange = ex;
             ex->receiveBody(std::move(sink));
         }));
