@@ -11,7 +11,10 @@
 #include <QList>
 
 #include <functional>
+#include <memory>
 #include <vector>
+
+class QObject;
 
 namespace tidings::server {
 
@@ -24,9 +27,14 @@ public:
     using Loader = std::function<void(quint64 conversationId, Callback)>;
 
     Membership(Loader loader, std::size_t capacity);
+    ~Membership();
 
     //! Answers at once on a hit; concurrent misses of one conversation share one load.
     void withMembers(quint64 conversationId, Callback cb);
+    //! For pushes after a commit: a failed load is retried (after 250 ms, doubling, for about
+    //! half a minute) instead of given up, so that what was stored just before the database went
+    //! away still reaches the members connected now. `cb` is not called if every attempt fails.
+    void withMembersEventually(quint64 conversationId, std::function<void(const Members &)> cb);
     void invalidate(quint64 conversationId);
 
     std::size_t cachedCount() const { return m_cache.size(); }
@@ -36,6 +44,10 @@ private:
     Loader m_loader;
     LruCache<quint64, Members> m_cache;
     QHash<quint64, std::vector<Callback>> m_loading;
+    //! The context of retry timers: they die with this object.
+    std::unique_ptr<QObject> m_timers;
+
+    void retry(quint64 conversationId, std::function<void(const Members &)> cb, int attempt);
 };
 
 } // namespace tidings::server

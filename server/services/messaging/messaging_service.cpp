@@ -191,34 +191,34 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
     QHash<quint64, QByteArray> envelopes;
     for (const auto &[device, payload] : item.row.envelopes)
         envelopes.insert(device, payload);
-    m_membership.withMembers(item.row.conversationId, [this, push = std::move(push), from,
-                                                       envelopes = std::move(envelopes)](
-                                                          Result<Membership::Members> members) {
-        if (!members)
-            return; // offline copies are in the inboxes; live push is best effort
-        const auto &msg = std::get<wire::Message>(push);
-        for (quint64 user : *members) {
-            if (envelopes.isEmpty()) {
-                if (!msg.payload().empty())
-                    m_delivery.toUser(user, push, from);
-                continue;
-            }
-            for (quint64 device : m_delivery.connectedDevices(user)) {
-                if (device == from)
-                    continue;
-                const auto env = envelopes.constFind(device);
-                if (env == envelopes.cend()) {
-                    // An envelope-only send is for its addressees only (as in the inbox).
+    // Offline copies are in the inboxes; the live push waits out a database outage.
+    m_membership.withMembersEventually(
+        item.row.conversationId,
+        [this, push = std::move(push), from,
+         envelopes = std::move(envelopes)](const Membership::Members &members) {
+            const auto &msg = std::get<wire::Message>(push);
+            for (quint64 user : members) {
+                if (envelopes.isEmpty()) {
                     if (!msg.payload().empty())
-                        m_delivery.toDevice(device, push);
+                        m_delivery.toUser(user, push, from);
                     continue;
                 }
-                wire::Message own = msg;
-                own.set_envelope(env->toStdString());
-                m_delivery.toDevice(device, Push{std::move(own)});
+                for (quint64 device : m_delivery.connectedDevices(user)) {
+                    if (device == from)
+                        continue;
+                    const auto env = envelopes.constFind(device);
+                    if (env == envelopes.cend()) {
+                        // An envelope-only send is for its addressees only (as in the inbox).
+                        if (!msg.payload().empty())
+                            m_delivery.toDevice(device, push);
+                        continue;
+                    }
+                    wire::Message own = msg;
+                    own.set_envelope(env->toStdString());
+                    m_delivery.toDevice(device, Push{std::move(own)});
+                }
             }
-        }
-    });
+        });
 }
 
 void MessagingService::ack(const Caller &caller, quint64 conv, quint64 delivered, quint64 read,
@@ -284,13 +284,12 @@ void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group)
         return;
     }
     // 1:1: both members, the reader's other devices included (read elsewhere).
-    m_membership.withMembers(receipt.conversation_id(),
-                             [this, push = Push{receipt}](Result<Membership::Members> members) {
-                                 if (!members)
-                                     return;
-                                 for (quint64 user : *members)
-                                     m_delivery.toUser(user, push);
-                             });
+    m_membership.withMembersEventually(
+        receipt.conversation_id(),
+        [this, push = Push{receipt}](const Membership::Members &members) {
+            for (quint64 user : members)
+                m_delivery.toUser(user, push);
+        });
 }
 
 void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64 allRead,
@@ -300,11 +299,9 @@ void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64
     a.set_all_delivered_seq(allDelivered);
     a.set_all_read_seq(allRead);
     a.set_server_time_ms(atMs);
-    m_membership.withMembers(
-        conv, [this, push = Push{std::move(a)}](Result<Membership::Members> members) {
-            if (!members)
-                return;
-            for (quint64 user : *members)
+    m_membership.withMembersEventually(
+        conv, [this, push = Push{std::move(a)}](const Membership::Members &members) {
+            for (quint64 user : members)
                 m_delivery.toUser(user, push);
         });
 }
