@@ -35,7 +35,6 @@ public:
     quint16 port() const;
     void closeAll();
     int sessionCount() const { return int(m_sessions.size()); }
-    const QSet<Session *> &sessions() const { return m_sessions; }
 
     //! A decoded frame from `session`.
     void handle(Session *session, const protocol::Frame &frame);
