@@ -47,6 +47,10 @@ std::unique_ptr<RawClient> RawClient::registered(const QUrl &url, const QString 
                  r ? r->error().detail().c_str() : "no answer");
         return nullptr;
     }
+    if (!c->waitDrained()) {
+        qWarning("no end of the inbox drain for device %llu", c->deviceId);
+        return nullptr;
+    }
     return c;
 }
 
@@ -62,6 +66,10 @@ std::unique_ptr<RawClient> RawClient::loggedIn(const QUrl &url, const QString &u
                  r ? r->error().detail().c_str() : "no answer");
         return nullptr;
     }
+    if (!c->waitDrained()) {
+        qWarning("no end of the inbox drain for device %llu", c->deviceId);
+        return nullptr;
+    }
     return c;
 }
 
@@ -74,6 +82,10 @@ std::unique_ptr<RawClient> RawClient::authenticated(const QUrl &url, const QByte
     auto r = c->auth(token);
     if (!r || c->deviceId == 0) {
         qWarning("cannot authenticate: %s", r ? r->error().detail().c_str() : "no answer");
+        return nullptr;
+    }
+    if (!c->waitDrained()) {
+        qWarning("no end of the inbox drain for device %llu", c->deviceId);
         return nullptr;
     }
     return c;
@@ -324,6 +336,10 @@ std::optional<protocol::Frame> RawClient::waitPush(protocol::Frame::BodyCase typ
         },
         timeoutMs);
     return found;
+}
+
+bool RawClient::waitDrained(int timeoutMs) {
+    return waitFor([this] { return pushCount(protocol::Frame::kInboxDrained) > 0; }, timeoutMs);
 }
 
 int RawClient::pushCount(protocol::Frame::BodyCase type) const {

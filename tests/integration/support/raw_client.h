@@ -33,6 +33,8 @@ public:
 
     static constexpr const char *kPassword = "password1";
 
+    // These three return a client whose inbox drain has ended (its InboxDrained push is in
+    // `pushes`): from then on every message comes live, never once more from the drain.
     //! A connected client of a newly registered user (password kPassword), or null with the
     //! reason logged.
     static std::unique_ptr<RawClient> registered(const QUrl &url, const QString &username);
@@ -96,6 +98,9 @@ public:
                                             int timeoutMs = kWaitMs);
     //! How many pushes of the given body type were collected (and not taken by waitPush).
     int pushCount(protocol::Frame::BodyCase type) const;
+    //! Waits for the InboxDrained push that ends the drain after authentication, leaving it in
+    //! `pushes`. A large inbox takes a while.
+    bool waitDrained(int timeoutMs = 60000);
 
     std::vector<wire::Message> messages; //!< every pushed message, in arrival order
     std::deque<protocol::Frame> pushes;  //!< other pushes (receipts, drained, errors)
