@@ -54,9 +54,10 @@ public:
     //! Sends all frames at once (pipelined) and waits for every response, in request order.
     std::vector<protocol::Frame> pipeline(std::vector<protocol::Frame> frames,
                                           int timeoutMs = 60000);
-    //! A ping answered: the server has read everything this client sent before it (a
-    //! connection's frames are handled in order). Pushes queued for this client may still be
-    //! on their way: to know those arrived, wait for a later push on the same path instead.
+    //! A ping answered: the server still serves this connection and has read everything sent
+    //! before it. Not that the work those frames started is done (a ping is answered at once),
+    //! nor that pushes queued for this client are in: for those, wait for an answer that comes
+    //! after the work (the *AndWait acks) or for a later push on the same path.
     bool ping(int timeoutMs = kWaitMs);
     //! Sends a request without waiting (concurrency tests); returns its request id.
     quint64 sendRequest(protocol::Frame frame);
