@@ -3,8 +3,7 @@
 // mid-conversation is picked up after STALE_DEVICES; a revoked device gets no envelope; a message
 // damaged on the server is reported undecryptable and re-sent by the sender's device.
 #include "e2e_device.h"
-#include "support/pg_fixture.h"
-#include "support/server_harness.h"
+#include "support/integration_fixture.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,8 +14,7 @@ using namespace Qt::Literals::StringLiterals;
 
 class TestE2eClient : public QObject {
     Q_OBJECT
-    PgFixture m_pg;
-    std::unique_ptr<ServerHarness> m_server;
+    IntegrationFixture m_fx;
     QTemporaryDir m_dir;
     int m_n = 0;
 
@@ -24,24 +22,17 @@ class TestE2eClient : public QObject {
         auto d = std::make_unique<E2eDevice>();
         if (!d->open(m_dir.filePath(QStringLiteral("d%1.sqlite").arg(++m_n))))
             return nullptr;
-        if (!d->account(m_server->url(), name, registering))
+        if (!d->account(m_fx.url(), name, registering))
             return nullptr;
         return d;
     }
-    QString sql(const QString &q) {
-        return m_pg.query(m_server->conninfo(), q).join(QLatin1Char(','));
-    }
+    QString sql(const QString &q) { return m_fx.sqlColumn(q).join(QLatin1Char(',')); }
 
 private slots:
     void initTestCase() {
-        const QString err = m_pg.start();
+        const QString err = m_fx.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        server::ServerConfig config;
-        config.cheapPasswordHashing = true;
-        m_server = std::make_unique<ServerHarness>(m_pg, config);
-        QVERIFY(m_server->start());
     }
-    void cleanupTestCase() { m_server.reset(); }
 
     void oneToOneIsEncryptedAndTheServerHoldsNoPlaintext() {
         auto alice = device("alice", true);
@@ -74,7 +65,7 @@ private slots:
         QCOMPARE(sql(u"SELECT count(*) FROM envelopes WHERE conversation_id = %1"_s.arg(conv)),
                  QStringLiteral("4"));
 
-        const QString dump = dumpDatabase(m_pg, m_server->conninfo());
+        const QString dump = dumpDatabase(m_fx.pg(), m_fx.conninfo());
         QVERIFY(dump.contains(QStringLiteral("== envelopes")));
         for (const QString &t : fromAlice + QStringList{"copy that, orchid protocol"}) {
             QVERIFY2(!dumpContains(dump, t), qPrintable(t));
@@ -133,6 +124,10 @@ private slots:
         bool revoked = false;
         dave->client->devices().revoke(laptop, [&](Status s) { revoked = s.ok(); });
         QTRY_VERIFY_WITH_TIMEOUT(revoked, 10000);
+        // Nothing can reach the laptop any more: the server refuses its token (and cut off its
+        // connection when it was revoked, as test_multidevice shows).
+        QCOMPARE(sql(u"SELECT revoked_at IS NOT NULL FROM devices WHERE id = %1"_s.arg(laptop)),
+                 QStringLiteral("t"));
         auto after = carol->client->messaging().sendText(conv, "laptop gone");
         QVERIFY(after.ok());
         QTRY_VERIFY_WITH_TIMEOUT(dave->hasText("laptop gone"), 20000);
