@@ -2,7 +2,7 @@
 // idempotency, authorization, the offline inbox and gap-free ordering.
 #include "support/integration_fixture.h"
 
-#include "services/messaging.h"
+#include "services/messaging/messaging_service.h"
 
 #include <QSet>
 #include <QSignalSpy>
