@@ -2,8 +2,11 @@
 
 #include "core/e2e/e2e_engine.h"
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/account_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
 #include "core/store/secret_store.h"
+#include "core/store/storage.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
@@ -18,14 +21,14 @@ bool isTransport(ErrorCode code) {
 }
 } // namespace
 
-Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent)
+Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_secrets(secrets)
     , m_connection(new Connection(options.connection, this))
     , m_sync(new SyncEngine(store, m_connection, options.sync, this))
     , m_typing(new TypingTracker(m_connection, options.typing, {}, this)) {
-    if (auto a = m_store->account())
+    if (auto a = m_store->accounts().account())
         m_account = *a;
     m_sync->setAccount(m_account);
 
@@ -152,7 +155,7 @@ void Client::onAccountResponse(Result<Frame> result) {
         failAccountOp(s.error());
         return;
     }
-    if (auto s = m_store->saveAccount(account); !s) {
+    if (auto s = m_store->accounts().saveAccount(account); !s) {
         failAccountOp(s.error());
         return;
     }
@@ -264,11 +267,12 @@ void Client::openDirect(const QString &username, ConversationHandler done) {
             const auto &ci = r->conversation_info();
             ConversationInfo info = conversationInfoFromWire(ci);
             info.kind = ConversationKind::Direct;
-            if (auto s = m_store->applyConversationInfo(info, m_account.userId); !s) {
+            if (auto s = m_store->conversations().applyConversationInfo(info, m_account.userId);
+                !s) {
                 done(s.error());
                 return;
             }
-            auto conv = m_store->conversation(ci.conversation_id());
+            auto conv = m_store->conversations().conversation(ci.conversation_id());
             if (!conv)
                 done(conv.error());
             else
@@ -293,7 +297,7 @@ Result<quint64> Client::markRead(quint64 conversationId) {
 }
 
 Result<QList<MessageRecord>> Client::history(quint64 conversationId, int limit) const {
-    return m_store->history(conversationId, limit);
+    return m_store->messages().history(conversationId, limit);
 }
 
 void Client::flush(StatusHandler done, int timeoutMs) {
@@ -310,7 +314,7 @@ void Client::flush(StatusHandler done, int timeoutMs) {
 }
 
 Result<int> Client::unreadCount(quint64 conversationId) const {
-    return m_store->unreadCount(conversationId);
+    return m_store->messages().unreadCount(conversationId);
 }
 
 void Client::handlePush(const Frame &f) {
@@ -377,7 +381,7 @@ void Client::createGroup(const QString &name, const QStringList &usernames, Info
         }
         ConversationInfo info = conversationInfoFromWire(r->conversation_info());
         info.kind = ConversationKind::Group;
-        if (auto s = m_store->applyConversationInfo(info, m_account.userId); !s) {
+        if (auto s = m_store->conversations().applyConversationInfo(info, m_account.userId); !s) {
             done(s.error());
             return;
         }
@@ -443,7 +447,7 @@ void Client::groupInfo(quint64 conversationId, InfoHandler done) {
         }
         ConversationInfo info = conversationInfoFromWire(r->conversation_info());
         info.id = conversationId;
-        if (auto s = m_store->applyConversationInfo(info, m_account.userId); !s) {
+        if (auto s = m_store->conversations().applyConversationInfo(info, m_account.userId); !s) {
             done(s.error());
             return;
         }

@@ -1,6 +1,6 @@
 #pragma once
 // The facade the CLI and the desktop app drive: account setup, session start, conversations,
-// sending, reading. It wires Connection (socket), SyncEngine (ordering, outbox) and LocalStore
+// sending, reading. It wires Connection (socket), SyncEngine (ordering, outbox) and Storage
 // (SQLite) together and owns the authentication handshake of every fresh socket.
 #include "core/client_types.h"
 #include "core/net/connection.h"
@@ -18,7 +18,7 @@
 
 namespace tidings::client {
 
-class LocalStore;
+class Storage;
 class SecretStore;
 class E2eCoordinator;
 namespace e2e {
@@ -45,8 +45,8 @@ public:
     using SafetyHandler = std::function<void(Result<SafetyNumberInfo>)>;
     using CodeHandler = std::function<void(Result<QString>)>;
 
-    Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
-    Client(LocalStore *store, SecretStore *secrets, QObject *parent = nullptr)
+    Client(Storage *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
+    Client(Storage *store, SecretStore *secrets, QObject *parent = nullptr)
         : Client(store, secrets, Options{}, parent) {}
     ~Client() override;
 
@@ -121,9 +121,10 @@ public:
 
     // --- end-to-end encryption (client_e2e.cpp) ------------------------------------------------
     //! Turns end-to-end encryption on for this profile: every send is encrypted on this device
-    //! and every message decrypted here. `masterKey` seals the keys at rest (the same key the
-    //! LocalStore was opened with). Call once, before start()/registerAccount()/login().
-    Status enableEncryption(crypto::SecretBytes masterKey);
+    //! and every message decrypted here. The keys live in the Storage's KeyStore, sealed with
+    //! the master key the Storage was opened with. Call once, before
+    //! start()/registerAccount()/login().
+    Status enableEncryption();
     bool isEncrypted() const { return m_engine != nullptr; }
     //! False on a device that logged in but was not linked yet: it cannot read or send
     //! encrypted messages until linkDevice() with a code from one of my other devices.
@@ -145,7 +146,7 @@ public:
 
     bool isAuthenticated() const { return m_connection->isAuthenticated(); }
     const AccountSettings &account() const { return m_account; }
-    LocalStore *store() const { return m_store; }
+    Storage *store() const { return m_store; }
     SyncEngine *sync() const { return m_sync; }
     Connection *connection() const { return m_connection; }
 
@@ -205,7 +206,7 @@ private:
     void handleLinkRelay(const wire::LinkRelayPush &push);
     void resolveUser(const QString &username, std::function<void(Result<quint64>)> done);
 
-    LocalStore *m_store;
+    Storage *m_store;
     SecretStore *m_secrets;
     Connection *m_connection;
     SyncEngine *m_sync;

@@ -3,7 +3,9 @@
 #include "core/client.h"
 #include "core/e2e/e2e_engine.h"
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/account_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
 #include "core/sync/e2e_coordinator.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
@@ -27,10 +29,10 @@ Error notEncrypted() {
 }
 } // namespace
 
-Status Client::enableEncryption(crypto::SecretBytes masterKey) {
+Status Client::enableEncryption() {
     if (m_engine)
         return {};
-    auto engine = std::make_unique<e2e::E2eEngine>(m_store->connectionName(), std::move(masterKey));
+    auto engine = std::make_unique<e2e::E2eEngine>(m_store->keys());
     if (auto s = engine->open(); !s)
         return s;
     m_engine = std::move(engine);
@@ -283,7 +285,7 @@ void Client::resolveUser(const QString &username, std::function<void(Result<quin
         done(m_account.userId);
         return;
     }
-    auto conv = m_store->conversationWithPeer(name);
+    auto conv = m_store->conversations().conversationWithPeer(name);
     if (conv && conv->has_value() && (*conv)->peerUserId != 0) {
         done((*conv)->peerUserId);
         return;
@@ -377,7 +379,7 @@ void Client::setProfile(const QString &displayName, StatusHandler done) {
     okCall(std::move(f), [this, name, done](Status s) {
         if (s) {
             m_account.displayName = name;
-            if (auto saved = m_store->saveAccount(m_account); !saved)
+            if (auto saved = m_store->accounts().saveAccount(m_account); !saved)
                 qCWarning(lcClient)
                     << "display name not saved locally:" << saved.error().toString();
         }
@@ -402,7 +404,7 @@ void Client::profiles(const QStringList &usernames, ProfilesHandler done) {
         for (const auto &p : r->profiles_response().profiles()) {
             ProfileInfo info{p.user_id(), protocol::fromStd(p.username()),
                              protocol::fromStd(p.display_name())};
-            if (auto s = m_store->setDisplayName(info.userId, info.displayName); !s)
+            if (auto s = m_store->accounts().setDisplayName(info.userId, info.displayName); !s)
                 qCWarning(lcClient) << "display name not stored:" << s.error().toString();
             out.append(info);
         }

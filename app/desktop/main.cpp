@@ -6,7 +6,8 @@
 #include "ui_logging.h"
 #include "views/main_window.h"
 
-#include "core/store/view_store.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -82,9 +83,9 @@ int main(int argc, char *argv[]) {
                                   .arg(dir, session.error().detail));
         return 1;
     }
-    const QString themeName = parser.isSet(theme)
-                                  ? parser.value(theme)
-                                  : (*session)->view()->setting(QStringLiteral("theme"));
+    const QString themeName =
+        parser.isSet(theme) ? parser.value(theme)
+                            : (*session)->store()->viewState().setting(QStringLiteral("theme"));
     ui::applyTheme(&app, ui::themeFromString(themeName));
 
     ui::MainWindow window(session->get(), parser.value(server));

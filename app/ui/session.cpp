@@ -1,9 +1,11 @@
 #include "session.h"
 
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
 #include "core/store/master_key.h"
+#include "core/store/message_store.h"
 #include "core/store/secret_store.h"
-#include "core/store/view_store.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 #include "ui_logging.h"
 
 #include <QDir>
@@ -29,18 +31,13 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
     auto key = client::loadOrCreateMasterKey(*secrets);
     if (!key)
         return key.error();
-    auto store = client::LocalStore::open(path, *key);
+    auto store = client::Storage::open(path, *key);
     if (!store)
         return store.error();
     s->m_store = std::move(*store);
-    const auto account = s->m_store->account();
-    auto view = client::ViewStore::open(path, account ? account->userId : 0, *key);
-    if (!view)
-        return view.error();
-    s->m_view = std::move(*view);
     s->m_secrets = std::move(secrets);
     s->m_client = std::make_unique<client::Client>(s->m_store.get(), s->m_secrets.get(), options);
-    if (auto e2e = s->m_client->enableEncryption(std::move(*key)); !e2e)
+    if (auto e2e = s->m_client->enableEncryption(); !e2e)
         return e2e.error();
     s->wire();
     return s;
@@ -49,7 +46,6 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
 Session::~Session() {
     // The client uses the stores until it is gone.
     m_client.reset();
-    m_view.reset();
     m_store.reset();
 }
 
@@ -75,14 +71,13 @@ void Session::wire() {
             });
     connect(m_client.get(), &Client::sendFailed, this,
             [this](const QString &clientId, const Error &) {
-                if (auto m = m_store->messageByClientId(clientId, myUserId()); m && m->has_value())
+                if (auto m = m_store->messages().messageByClientId(clientId, myUserId());
+                    m && m->has_value())
                     emit chatChanged((*m)->conversationId);
             });
     connect(m_client.get(), &Client::myReadChanged, this,
             [this](quint64 conversationId, quint64) { emit chatChanged(conversationId); });
     connect(m_client.get(), &Client::conversationChanged, this, &Session::chatChanged);
-    connect(m_client.get(), &Client::authenticated, this,
-            [this] { m_view->setMyUserId(myUserId()); });
 }
 
 Result<QString> Session::sendText(quint64 conversationId, const QString &text) {
@@ -95,7 +90,7 @@ Result<QString> Session::sendText(quint64 conversationId, const QString &text) {
 }
 
 void Session::markRead(quint64 conversationId) {
-    auto conv = m_store->conversation(conversationId);
+    auto conv = m_store->conversations().conversation(conversationId);
     if (!conv || !conv->has_value() || (*conv)->lastContiguousSeq <= (*conv)->myReadSeq)
         return;
     auto seq = m_client->markRead(conversationId);
@@ -104,20 +99,20 @@ void Session::markRead(quint64 conversationId) {
 }
 
 void Session::setPinned(quint64 conversationId, bool pinned) {
-    if (m_view->setPinned(conversationId, pinned))
+    if (m_store->viewState().setPinned(conversationId, pinned))
         emit chatChanged(conversationId);
 }
 
 void Session::setMuted(quint64 conversationId, bool muted) {
-    if (m_view->setMuted(conversationId, muted))
+    if (m_store->viewState().setMuted(conversationId, muted))
         emit chatChanged(conversationId);
 }
 
 void Session::saveDraft(quint64 conversationId, const QString &text) {
-    auto old = m_view->draft(conversationId);
+    auto old = m_store->viewState().draft(conversationId);
     if (old && *old == text)
         return;
-    if (m_view->setDraft(conversationId, text))
+    if (m_store->viewState().setDraft(conversationId, text))
         emit chatChanged(conversationId);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// One profile directory opened for the desktop app: the synced cache (LocalStore), the UI's
-// read side (ViewStore), the secret store and the Client facade. Models and views get their
-// dependencies from here; nothing is global.
+// One profile directory opened for the desktop app: the local storage (client.sqlite: the synced
+// cache and the UI's view state), the secret store and the Client facade. Models and views get
+// their dependencies from here; nothing is global.
 #include "core/client.h"
 
 #include <QObject>
@@ -10,9 +10,8 @@
 #include <memory>
 
 namespace tidings::client {
-class LocalStore;
 class SecretStore;
-class ViewStore;
+class Storage;
 } // namespace tidings::client
 
 namespace tidings::ui {
@@ -27,8 +26,7 @@ public:
     ~Session() override;
 
     client::Client *client() const { return m_client.get(); }
-    client::LocalStore *store() const { return m_store.get(); }
-    client::ViewStore *view() const { return m_view.get(); }
+    client::Storage *store() const { return m_store.get(); }
     client::SecretStore *secrets() const { return m_secrets.get(); }
     QString directory() const { return m_dir; }
     quint64 myUserId() const;
@@ -55,8 +53,7 @@ private:
     void wire();
 
     QString m_dir;
-    std::unique_ptr<client::LocalStore> m_store;
-    std::unique_ptr<client::ViewStore> m_view;
+    std::unique_ptr<client::Storage> m_store;
     std::unique_ptr<client::SecretStore> m_secrets;
     std::unique_ptr<client::Client> m_client;
 };

@@ -35,8 +35,8 @@ void addOneTimePrekeys(wire::UploadKeysRequest &r,
 }
 } // namespace
 
-E2eEngine::E2eEngine(QString sqliteConnectionName, SecretBytes masterKey)
-    : d(std::make_unique<Impl>(std::move(sqliteConnectionName), std::move(masterKey))) {}
+E2eEngine::E2eEngine(KeyStore &keys)
+    : d(std::make_unique<Impl>(keys)) {}
 
 E2eEngine::~E2eEngine() = default;
 
@@ -49,8 +49,6 @@ Status E2eEngine::open() {
         return makeError(CryptoError::Internal, QStringLiteral("libsodium init"));
     if (!d->store.valid())
         return Error{ErrorCode::Usage, QStringLiteral("e2e: master key missing or too short"), 0};
-    if (auto s = d->store.createTables(); !s)
-        return s;
     if (auto s = d->loadOwn(); !s)
         return s;
     d->opened = true;

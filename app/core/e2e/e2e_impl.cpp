@@ -30,6 +30,23 @@ QByteArray groupIdBytes(quint64 groupId) {
     return u64Key(groupId);
 }
 
+Error storageError(const QString &what) {
+    return Error{ErrorCode::Storage, QStringLiteral("e2e storage: ") + what, 0};
+}
+
+QByteArray u64Key(quint64 a) {
+    QByteArray out;
+    crypto::appendU64(out, a);
+    return out;
+}
+
+QByteArray u64Key(quint64 a, quint64 b) {
+    QByteArray out;
+    crypto::appendU64(out, a);
+    crypto::appendU64(out, b);
+    return out;
+}
+
 qint64 E2eEngine::Impl::nowMs() const {
     return clock ? clock() : QDateTime::currentMSecsSinceEpoch();
 }

@@ -3,7 +3,8 @@
 #include "look.h"
 #include "session.h"
 
-#include "core/store/view_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -83,7 +84,7 @@ MessageInfoDialog::MessageInfoDialog(Session *session,
     }
     // Times recorded locally from receipts (0: not yet, or from before this device knew).
     QHash<quint64, client::ReceiptTime> times;
-    if (auto t = session->view()->receiptTimes(conversation.id, message.seq))
+    if (auto t = session->store()->conversations().receiptTimes(conversation.id, message.seq))
         for (const auto &r : *t)
             times.insert(r.userId, r);
     if (!conversation.isGroup()) {

@@ -3,7 +3,8 @@
 #include "dialogs/link_device_dialog.h"
 #include "session.h"
 
-#include "core/store/view_store.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 #include "protocol/limits.h"
 
 #include <QCheckBox>
@@ -54,13 +55,13 @@ QWidget *SettingsDialog::generalTab() {
     m_theme->addItem(tr("System"), QStringLiteral("system"));
     m_theme->addItem(tr("Light"), QStringLiteral("light"));
     m_theme->addItem(tr("Dark"), QStringLiteral("dark"));
-    m_theme->setCurrentIndex(qMax(0, m_theme->findData(m_session->view()->setting(
+    m_theme->setCurrentIndex(qMax(0, m_theme->findData(m_session->store()->viewState().setting(
                                          QStringLiteral("theme"), QStringLiteral("system")))));
     form->addRow(tr("&Theme:"), m_theme);
     m_notifications = new QCheckBox(tr("Show a notification for new messages"));
     m_notifications->setAccessibleName(tr("Notifications"));
-    m_notifications->setChecked(
-        m_session->view()->setting(QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
+    m_notifications->setChecked(m_session->store()->viewState().setting(
+                                    QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
     form->addRow(tr("Notifications:"), m_notifications);
     auto *hint = new QLabel(tr("Muted chats never notify. Mute a chat from its menu."));
     hint->setWordWrap(true);
@@ -80,7 +81,7 @@ QWidget *SettingsDialog::generalTab() {
 }
 
 void SettingsDialog::saveSetting(const QString &key, const QString &value) {
-    if (auto s = m_session->view()->setSetting(key, value); !s)
+    if (auto s = m_session->store()->viewState().setSetting(key, value); !s)
         QMessageBox::warning(this, tr("Settings"),
                              tr("This setting could not be saved: %1").arg(s.error().detail));
 }

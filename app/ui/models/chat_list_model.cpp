@@ -6,7 +6,9 @@
 #include "session.h"
 #include "ui_logging.h"
 
-#include "core/store/local_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
 
 #include <algorithm>
 
@@ -112,8 +114,8 @@ bool ChatListModel::before(const Row &a, const Row &b) {
 
 void ChatListModel::reload() {
     QList<Row> rows;
-    auto summaries = m_session->view()->chatSummaries();
-    auto conversations = m_session->store()->conversations();
+    auto summaries = m_session->store()->chatList().chatSummaries();
+    auto conversations = m_session->store()->conversations().conversations();
     if (!summaries || !conversations) {
         qCWarning(lcUiModels) << "cannot read the chat list";
     } else {
@@ -141,8 +143,8 @@ int ChatListModel::insertPosition(const Row &row, int skip) const {
 }
 
 void ChatListModel::refresh(quint64 conversationId) {
-    auto summary = m_session->view()->chatSummary(conversationId);
-    auto conversation = m_session->store()->conversation(conversationId);
+    auto summary = m_session->store()->chatList().chatSummary(conversationId);
+    auto conversation = m_session->store()->conversations().conversation(conversationId);
     if (!summary || !conversation || !conversation->has_value())
         return;
     Row row{*summary, **conversation};

@@ -1,8 +1,8 @@
 #pragma once
 // The chat list: one row per conversation from the local cache, pinned first, then by last
 // activity. Rows update, move and appear live as the session reports changes.
+#include "core/store/chat_list_reader.h"
 #include "core/store/records.h"
-#include "core/store/view_store.h"
 
 #include <QAbstractListModel>
 #include <QHash>

@@ -4,8 +4,10 @@
 #include "session.h"
 #include "ui_logging.h"
 
-#include "core/store/local_store.h"
-#include "core/store/view_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 
 #include <QDateTime>
 
@@ -52,8 +54,8 @@ void MessageModel::clear() {
 }
 
 void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
-    auto conv = m_session->store()->conversation(conversationId);
-    auto *view = m_session->view();
+    auto conv = m_session->store()->conversations().conversation(conversationId);
+    auto *store = m_session->store();
     beginResetModel();
     m_items.clear();
     m_hasOlder = false;
@@ -65,7 +67,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
     if (!aroundSeq) {
         // Enough history for the first unread message and a little context above it; when
         // that is more than the window holds, the window starts at the first unread message.
-        auto summary = view->chatSummary(conversationId);
+        auto summary = store->chatList().chatSummary(conversationId);
         if (summary && summary->unread + 10 > limit) {
             if (summary->unread + 10 <= kMaxRows / 2)
                 limit = summary->unread + 10;
@@ -77,7 +79,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
     if (aroundSeq > 0) {
         // A little context above the target, then newer messages up to a few pages (all of
         // them, pending included, when the newest is near).
-        auto above = view->olderThan(conversationId, aroundSeq, 20);
+        auto above = store->messages().olderThan(conversationId, aroundSeq, 20);
         bool reachedNewest = true;
         const auto below = newerThan(aroundSeq - 1, 3 * kPageSize, &reachedNewest);
         if (above) {
@@ -88,7 +90,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
             messages = above;
         }
     } else {
-        messages = view->latest(conversationId, limit);
+        messages = store->messages().latest(conversationId, limit);
     }
     if (messages) {
         m_items = itemsFor(*messages, QDate());
@@ -113,9 +115,9 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
 QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count,
                                                      bool *reachedNewest) {
     *reachedNewest = true;
-    auto *view = m_session->view();
+    auto *store = m_session->store();
     const quint64 id = m_conversation.id;
-    auto newestPage = view->latest(id, 1);
+    auto newestPage = store->messages().latest(id, 1);
     if (!newestPage) {
         qCWarning(lcUiModels) << "cannot read conversation" << id;
         return {};
@@ -124,10 +126,10 @@ QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count
     for (const auto &m : *newestPage)
         newest = qMax(newest, m.seq);
     if (newest > afterSeq + quint64(count)) {
-        // ViewStore has no "newer than" page; olderThan over the next `count` seqs is one (seqs
+        // MessageStore has no "newer than" page; olderThan over the next `count` seqs is one (seqs
         // of a conversation are dense, gaps are hidden or unavailable messages).
         for (quint64 upper = afterSeq + quint64(count); upper < newest; upper += quint64(count)) {
-            auto page = view->olderThan(id, upper + 1, count);
+            auto page = store->messages().olderThan(id, upper + 1, count);
             if (!page) {
                 qCWarning(lcUiModels) << "cannot read conversation" << id;
                 return {};
@@ -143,7 +145,7 @@ QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count
         }
     }
     // The newest is near: all of it and the pending messages after it.
-    auto tail = view->latest(id, count, afterSeq + 1);
+    auto tail = store->messages().latest(id, count, afterSeq + 1);
     if (!tail) {
         qCWarning(lcUiModels) << "cannot read conversation" << id;
         return {};
@@ -244,7 +246,7 @@ int MessageModel::loadOlder(int count) {
         m_hasOlder = false;
         return 0;
     }
-    auto older = m_session->view()->olderThan(m_conversation.id, oldest, count);
+    auto older = m_session->store()->messages().olderThan(m_conversation.id, oldest, count);
     if (!older || older->isEmpty()) {
         m_hasOlder = false;
         return 0;
@@ -360,7 +362,7 @@ void MessageModel::loadNames() {
     m_names.clear();
     if (!m_conversation.isGroup())
         return;
-    if (auto members = m_session->store()->members(m_conversation.id))
+    if (auto members = m_session->store()->conversations().members(m_conversation.id))
         for (const auto &member : *members)
             if (!member.displayName.isEmpty())
                 m_names.insert(member.userId, member.displayName);
@@ -376,7 +378,7 @@ void MessageModel::refresh() {
     if (m_conversation.id == 0)
         return;
     const bool windowAtNewest = !m_hasNewer;
-    if (auto conv = m_session->store()->conversation(m_conversation.id);
+    if (auto conv = m_session->store()->conversations().conversation(m_conversation.id);
         conv && conv->has_value()) {
         const auto old = m_conversation;
         m_conversation = **conv;
@@ -404,7 +406,7 @@ void MessageModel::refresh() {
         firstRow = 0;
         previousDay = QDate();
     }
-    auto tail = m_session->view()->latest(m_conversation.id, kPageSize, newest + 1);
+    auto tail = m_session->store()->messages().latest(m_conversation.id, kPageSize, newest + 1);
     if (!tail) {
         qCWarning(lcUiModels) << "cannot refresh conversation" << m_conversation.id;
         return;

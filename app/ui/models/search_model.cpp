@@ -1,6 +1,7 @@
 #include "search_model.h"
 
 #include "chat_list_model.h"
+#include "core/store/storage.h"
 #include "look.h"
 #include "session.h"
 #include "ui_logging.h"
@@ -33,7 +34,7 @@ void SearchModel::setQuery(const QString &query) {
         }
         QElapsedTimer timer;
         timer.start();
-        auto hits = m_session->view()->search(m_query, kMaxHits);
+        auto hits = m_session->store()->search().search(m_query, kMaxHits);
         m_lastSearchMs = timer.elapsed();
         if (!hits) {
             qCWarning(lcUiModels) << "search failed:" << hits.error().toString();

@@ -1,7 +1,7 @@
 #pragma once
 // Results of the search field: chats whose name matches, then messages found by the local FTS5
 // index (newest first), under two section headers.
-#include "core/store/view_store.h"
+#include "core/store/search_index.h"
 
 #include <QAbstractListModel>
 #include <QElapsedTimer>
@@ -20,7 +20,7 @@ public:
         KindRole = Qt::UserRole + 1,
         ConversationIdRole,
         TitleRole,
-        SnippetRole, //!< text with ViewStore::kMatchOpen/kMatchClose around matches
+        SnippetRole, //!< text with SearchIndex::kMatchOpen/kMatchClose around matches
         TimeTextRole,
         SeqRole,
         AvatarIdRole,

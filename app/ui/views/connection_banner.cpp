@@ -2,7 +2,8 @@
 
 #include "session.h"
 
-#include "core/store/local_store.h"
+#include "core/store/outbox_store.h"
+#include "core/store/storage.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -54,7 +55,7 @@ void ConnectionBanner::refresh() {
         hide();
         return;
     }
-    auto queued = m_session->store()->outboxSize();
+    auto queued = m_session->store()->outbox().size();
     const bool pending = queued && *queued > 0;
     QString text;
     switch (state) {

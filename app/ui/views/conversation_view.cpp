@@ -12,7 +12,9 @@
 #include "views/connection_banner.h"
 #include "views/group_info_panel.h"
 
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -209,7 +211,7 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
     m_model->open(conversationId, seq);
     m_delegate->setShowSenders(m_model->conversation().isGroup());
     m_stack->setCurrentIndex(1);
-    auto draft = m_session->view()->draft(conversationId);
+    auto draft = m_session->store()->viewState().draft(conversationId);
     m_composer->setTextSilently(draft ? *draft : QString());
     m_composer->setEnabled(!m_model->conversation().isGroup() || m_model->conversation().isMember);
     const auto &conv = m_model->conversation();
@@ -360,7 +362,7 @@ void ConversationView::updateHeader() {
         else
             sub = tr("%n people are typing…", nullptr, int(typers.size()));
     } else if (conv.isGroup()) {
-        auto members = m_session->store()->members(conversationId());
+        auto members = m_session->store()->conversations().members(conversationId());
         sub = conv.isMember ? tr("%n members", nullptr, members ? int(members->size()) : 0)
                             : tr("You are no longer a member");
     } else if (auto it = m_presence.constFind(conv.peerUsername);

@@ -3,7 +3,8 @@
 #include "dialogs/safety_number_dialog.h"
 #include "session.h"
 
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
 
 #include <QInputDialog>
 #include <QLabel>
@@ -133,8 +134,8 @@ void GroupInfoPanel::setConversation(quint64 conversationId) {
 }
 
 void GroupInfoPanel::reload() {
-    auto conv = m_session->store()->conversation(m_conversationId);
-    auto members = m_session->store()->members(m_conversationId);
+    auto conv = m_session->store()->conversations().conversation(m_conversationId);
+    auto members = m_session->store()->conversations().members(m_conversationId);
     const QString current = selectedUsername();
     m_members->clear();
     m_iAmAdmin = false;

@@ -14,7 +14,9 @@
 #include "views/link_banner.h"
 #include "views/notifier.h"
 
-#include "core/store/view_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -63,10 +65,9 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     setCentralWidget(m_stack);
     m_firstRun->setServer(server);
 
-    m_notifier->setEnabled(
-        session->view()->setting(QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
+    m_notifier->setEnabled(session->store()->viewState().setting(QStringLiteral("notifications"),
+                                                                 QStringLiteral("1")) == u"1");
     connect(m_firstRun, &FirstRunPage::accountReady, this, [this] {
-        m_session->view()->setMyUserId(m_session->myUserId());
         m_chats->reload();
         m_linkBanner->refresh();
         showChats();

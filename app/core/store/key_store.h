@@ -1,11 +1,11 @@
 #pragma once
-// Storage for the E2E engine: the e2e_* tables on the LocalStore's connection, with every secret
-// column sealed (XChaCha20-Poly1305) under a subkey of the local master key. The AD names the
-// table and the row, so a sealed blob moved to another row or table does not open.
+// Keys and sessions of the end-to-end engine: the e2e_* tables, with every secret column sealed
+// (XChaCha20-Poly1305) under HKDF(masterKey, "TidingsLocalE2ev1"). The AD names the table and the
+// row, so a sealed blob moved to another row or table does not open. Writes join the Database's
+// transactions, so the engine's state commits together with the messages it decrypted.
 #include "crypto/primitives.h"
 #include "protocol/result.h"
 
-#include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
 #include <QVariant>
@@ -13,14 +13,16 @@
 #include <functional>
 #include <initializer_list>
 
-namespace tidings::client::e2e {
+namespace tidings::client {
 
-class E2eStore {
+class Database;
+
+class KeyStore {
 public:
-    E2eStore(QString connectionName, crypto::SecretBytes masterKey);
+    KeyStore(Database &db, const crypto::SecretBytes &masterKey);
 
-    QSqlDatabase db() const { return QSqlDatabase::database(m_connection, false); }
-    Status createTables();
+    //! False when the master key was too short to derive the sealing key.
+    bool valid() const { return !m_key.isEmpty(); }
 
     //! nonce ‖ ciphertext ‖ tag; empty on failure.
     QByteArray seal(const char *table, const QByteArray &rowKey,
@@ -30,8 +32,7 @@ public:
 
     //! Prepares, binds in order and executes; Storage error with the driver's text on failure.
     Result<QSqlQuery> exec(const QString &sql, std::initializer_list<QVariant> binds = {}) const;
-    //! Runs `work` inside SAVEPOINT e2e: its own transaction when none is open on the
-    //! connection, nested in the caller's otherwise; released on success, rolled back on failure.
+    //! Runs `work` in one transaction level of the Database (nested in the caller's, if open).
     Status transaction(const std::function<Status()> &work) const;
 
     // e2e_own: small key/value rows (ids, public keys, sealed secrets).
@@ -40,15 +41,9 @@ public:
     Result<crypto::SecretBytes> ownSecret(const QString &key) const; //!< empty when missing
     Status setOwnSecret(const QString &key, const crypto::SecretBytes &value) const;
 
-    bool valid() const { return !m_key.isEmpty(); }
-
 private:
-    QString m_connection;
+    Database &m_db;
     crypto::SecretBytes m_key;
 };
 
-Error storageError(const QString &what);
-QByteArray u64Key(quint64 a);
-QByteArray u64Key(quint64 a, quint64 b);
-
-} // namespace tidings::client::e2e
+} // namespace tidings::client
