@@ -24,9 +24,6 @@ struct ParsedEnvelope {
 Result<ParsedEnvelope> parseEnvelope(const QByteArray &payload);
 QByteArray groupIdBytes(quint64 groupId);
 Error storageError(const QString &what);
-//! Row keys for the AD of sealed rows: big-endian ids.
-QByteArray u64Key(quint64 a);
-QByteArray u64Key(quint64 a, quint64 b);
 
 struct E2eEngine::Impl {
     explicit Impl(KeyStore &keys)
@@ -64,15 +61,8 @@ struct E2eEngine::Impl {
     //! Identity fields (+ binding once the AIK is held).
     wire::UploadKeysRequest identityUpload() const;
 
-    struct Peer {
-        bool exists = false;
-        QByteArray aik;
-        quint64 listVersion = 0;
-        QByteArray listBlob;
-        QByteArray verifiedAik;
-        bool changed = false;
-    };
-    Result<Peer> peer(quint64 user) const;
+    using Peer = KeyStore::Peer;
+    Result<Peer> peer(quint64 user) const { return store.peer(user); }
     Status pinOwnAik() const;
     std::optional<crypto::DeviceIdentity> identity(DeviceAddress a, bool listedOnly) const;
     Status rememberIdentity(const crypto::DeviceIdentity &id) const;
