@@ -3,8 +3,8 @@
 // XChaCha20-Poly1305 under an HKDF subkey of the device's master key (info "TidingsLocalStorev1");
 // the AD binds each ciphertext to its row so a body cannot be moved to another message. Search
 // works on keyed blind tokens (HMAC under the subkey "TidingsSearchv1"), so the FTS5 index holds
-// no plaintext word. Both LocalStore and ViewStore derive their own StoreCipher from the master
-// key.
+// no plaintext word. The Database derives one StoreCipher from the master key; the stores use
+// it through Database::cipher().
 #include "crypto/secret_bytes.h"
 #include "protocol/result.h"
 

@@ -66,6 +66,7 @@ QByteArray oldE2eSeal(const char *table, const QByteArray &rowKey, const QByteAr
 void writeSchema4Profile(const QString &path) {
     const detail::StoreCipher cipher(testMasterKey());
     legacy::File f(path);
+    f.exec(u"PRAGMA journal_mode=WAL"_qs); // as LocalStore set it
     // LocalStore::open(path, key): its migrations, then the blind index and the key check.
     f.createLocalStoreSchema4();
     f.exec(QString::fromLatin1(legacy::kBlindSearch));
