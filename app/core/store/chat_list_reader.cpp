@@ -3,6 +3,7 @@
 #include "core/store/account_store.h"
 #include "core/store/database.h"
 #include "core/store/message_rows.h"
+#include "core/store/store_crypto.h"
 #include "core/store/store_p.h"
 
 #include <QSqlQuery>
@@ -26,7 +27,7 @@ QString summarySql(bool one) {
                           " (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id"
                           "  AND u.seq > c.my_read_seq AND u.outgoing = 0 AND u.hidden = 0"
                           "  AND u.sender_user_id != :me AND u.event_kind IS NULL),"
-                          " COALESCE(p.pinned, 0), COALESCE(p.muted, 0), COALESCE(p.draft, ''),"
+                          " COALESCE(p.pinned, 0), COALESCE(p.muted, 0), p.draft_body,"
                           " COALESCE(p.draft_ms, 0), c.kind, c.name, c.peer_username,"
                           " COALESCE((SELECT pu.display_name FROM users pu WHERE pu.user_id ="
                           "  c.peer_user_id AND c.kind != 2), '')"
@@ -49,7 +50,12 @@ Result<ChatSummary> readSummary(QSqlQuery &q, const detail::StoreCipher &cipher)
     s.unread = q.value(o + 1).toInt();
     s.pinned = q.value(o + 2).toBool();
     s.muted = q.value(o + 3).toBool();
-    s.draft = q.value(o + 4).toString();
+    if (!q.value(o + 4).isNull()) {
+        auto draft = cipher.openDraft(q.value(o + 4).toByteArray(), s.conversationId);
+        if (!draft)
+            return draft.error();
+        s.draft = std::move(*draft);
+    }
     s.activityMs = q.value(o + 5).toLongLong();
     const bool group = q.value(o + 6).toInt() == int(ConversationKind::Group);
     const QString displayName = q.value(o + 9).toString();

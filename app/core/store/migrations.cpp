@@ -154,6 +154,8 @@ const char *const kSchemaV5[] = {
     " draft TEXT NOT NULL DEFAULT '',"
     " draft_ms INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS ui_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    // Drafts are sealed like message texts (draft stays '' from now on).
+    "ALTER TABLE ui_chat_prefs ADD COLUMN draft_body BLOB",
     // The chat list's newest pending message per chat.
     "CREATE INDEX IF NOT EXISTS ui_messages_pending ON messages(conversation_id, id)"
     " WHERE seq IS NULL",
@@ -224,6 +226,34 @@ Status adoptSearchIndex(Database &db) {
     return {};
 }
 
+//! The view store kept drafts in clear: seal them.
+Status sealDrafts(Database &db) {
+    QSqlQuery rows = db.query();
+    rows.setForwardOnly(true);
+    rows.prepare(QStringLiteral("SELECT conversation_id, draft FROM ui_chat_prefs"
+                                " WHERE draft != ''"));
+    TIDINGS_TRY(db.exec(rows));
+    QList<std::pair<quint64, QString>> drafts;
+    while (rows.next())
+        drafts.append({rows.value(0).toULongLong(), rows.value(1).toString()});
+    rows.finish();
+    QSqlQuery up = db.query();
+    up.prepare(QStringLiteral(
+        "UPDATE ui_chat_prefs SET draft = '', draft_body = ? WHERE conversation_id = ?"));
+    for (const auto &[conversationId, text] : drafts) {
+        up.bindValue(0, db.cipher().sealDraft(text, conversationId));
+        up.bindValue(1, conversationId);
+        TIDINGS_TRY(db.exec(up));
+    }
+    return {};
+}
+
+//! Schema 5's data work on what it adopted.
+Status adoptUnversioned(Database &db) {
+    TIDINGS_TRY(adoptSearchIndex(db));
+    return sealDrafts(db);
+}
+
 struct Migration {
     int version;
     const char *const *steps;
@@ -235,7 +265,7 @@ const Migration kMigrations[] = {
     {2, kSchemaV2, std::size(kSchemaV2), nullptr},
     {3, kSchemaV3, std::size(kSchemaV3), nullptr},
     {4, kSchemaV4, std::size(kSchemaV4), nullptr},
-    {5, kSchemaV5, std::size(kSchemaV5), adoptSearchIndex},
+    {5, kSchemaV5, std::size(kSchemaV5), adoptUnversioned},
 };
 static_assert(std::size(kMigrations) == size_t(Database::kSchemaVersion));
 

@@ -1,6 +1,7 @@
 #include "core/store/view_state_store.h"
 
 #include "core/store/database.h"
+#include "core/store/store_crypto.h"
 #include "core/store/store_p.h"
 
 #include <QDateTime>
@@ -20,19 +21,27 @@ Status ViewStateStore::setPref(quint64 conversationId, const char *column, const
 }
 
 Status ViewStateStore::setDraft(quint64 conversationId, const QString &text) {
-    return m_db.transaction([&]() -> Status {
-        TIDINGS_TRY(setPref(conversationId, "draft", detail::nn(text)));
-        return setPref(conversationId, "draft_ms",
-                       text.isEmpty() ? 0 : QDateTime::currentMSecsSinceEpoch());
-    });
+    QSqlQuery q = m_db.query();
+    // Sealed like a message text; the draft column of older schemas stays ''.
+    q.prepare(QStringLiteral(
+        "INSERT INTO ui_chat_prefs(conversation_id, draft_body, draft_ms) VALUES (?, ?, ?)"
+        " ON CONFLICT(conversation_id) DO UPDATE SET draft = '',"
+        " draft_body = excluded.draft_body, draft_ms = excluded.draft_ms"));
+    q.addBindValue(conversationId);
+    q.addBindValue(text.isEmpty() ? QVariant(QMetaType::fromType<QByteArray>())
+                                  : QVariant(m_db.cipher().sealDraft(text, conversationId)));
+    q.addBindValue(text.isEmpty() ? 0 : QDateTime::currentMSecsSinceEpoch());
+    return m_db.exec(q);
 }
 
 Result<QString> ViewStateStore::draft(quint64 conversationId) const {
     QSqlQuery q = m_db.query();
-    q.prepare(QStringLiteral("SELECT draft FROM ui_chat_prefs WHERE conversation_id = ?"));
+    q.prepare(QStringLiteral("SELECT draft_body FROM ui_chat_prefs WHERE conversation_id = ?"));
     q.addBindValue(conversationId);
     TIDINGS_TRY(m_db.exec(q));
-    return q.next() ? q.value(0).toString() : QString();
+    if (!q.next() || q.value(0).isNull())
+        return QString();
+    return m_db.cipher().openDraft(q.value(0).toByteArray(), conversationId);
 }
 
 Status ViewStateStore::setPinned(quint64 conversationId, bool pinned) {

@@ -1,6 +1,6 @@
 #pragma once
-// What the desktop app keeps about its own views, beside the synced cache: per-chat drafts,
-// pins and mutes, and the app's settings. Never sent anywhere.
+// What the desktop app keeps about its own views, beside the synced cache: per-chat drafts
+// (sealed like message texts), pins and mutes, and the app's settings. Never sent anywhere.
 #include "protocol/result.h"
 
 #include <QString>

@@ -225,7 +225,9 @@ private slots:
         QCOMPARE(hits.at(0).message.clientMessageId, u"bob-1"_qs);
         QCOMPARE(s.search().search(u"TOMORROW"_qs, 10)->size(), 1);
         // View state.
-        QCOMPARE(*s.viewState().draft(kConv), u"unsent draft"_qs);
+        QCOMPARE(*s.viewState().draft(kConv), u"unsent draft"_qs); // sealed now
+        QVERIFY(s.database().exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_qs).ok());
+        QVERIFY(!fileBytes(path).contains("unsent draft"));
         QCOMPARE(s.viewState().setting(u"theme"_qs), u"dark"_qs);
         const ChatSummary summary = *s.chatList().chatSummary(kConv);
         QVERIFY(summary.pinned);

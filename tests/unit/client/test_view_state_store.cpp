@@ -50,6 +50,24 @@ private slots:
         QVERIFY(!store->chatList().chatSummary(kConv)->pinned);
     }
 
+    void draftsAreSealedToTheirChat() {
+        const QString path = m_files.freshPath();
+        auto store = m_files.open(path);
+        QVERIFY(store->viewState().setDraft(kConv, u"a secret plan for Zanzibar"_qs).ok());
+        QVERIFY(store->viewState().setDraft(kGroup, u"other"_qs).ok());
+        QVERIFY(store->database().exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_qs).ok());
+        QVERIFY(!fileBytes(path).contains("Zanzibar"));
+        // Moved to another chat, a sealed draft does not open.
+        QVERIFY(store->database()
+                    .exec(u"UPDATE ui_chat_prefs SET draft_body = (SELECT draft_body FROM"
+                          " ui_chat_prefs WHERE conversation_id = 7) WHERE conversation_id = 40"_qs)
+                    .ok());
+        auto moved = store->viewState().draft(kGroup);
+        QVERIFY(!moved.ok());
+        QCOMPARE(moved.error().code, ErrorCode::Storage);
+        QCOMPARE(*store->viewState().draft(kConv), u"a secret plan for Zanzibar"_qs);
+    }
+
     void settingsHaveFallbacks() {
         const QString path = m_files.freshPath();
         {
