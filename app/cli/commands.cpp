@@ -3,6 +3,7 @@
 #include "cli/args.h"
 #include "cli/output.h"
 #include "core/logging.h"
+#include "core/store/conversation_store.h"
 #include "protocol/codec.h"
 
 #include <QSysInfo>
@@ -280,7 +281,7 @@ void HistoryCommand::printLocal() {
         return;
     quint64 conversationId = m_conversationId ? m_conversationId : m_groupId;
     if (conversationId == 0) {
-        auto c = store()->conversationWithPeer(m_username);
+        auto c = store()->conversations().conversationWithPeer(m_username);
         if (!c) {
             fail(c.error());
             return;
@@ -291,7 +292,7 @@ void HistoryCommand::printLocal() {
         }
         conversationId = (*c)->id;
     }
-    auto conv = store()->conversation(conversationId);
+    auto conv = store()->conversations().conversation(conversationId);
     auto rows = client()->messaging().history(conversationId, m_limit);
     if (conv && conv->has_value() == false && m_groupId != 0) {
         finishNow(kExitOk); // nothing cached of this group

@@ -2,6 +2,8 @@
 #include "cli/commands.h"
 
 #include "cli/output.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
 
 namespace tidings::cli {
 
@@ -67,7 +69,7 @@ void SendCommand::start() {
     }
     // Offline-first: a conversation known locally is used at once; the outbox carries the
     // messages until a session is up.
-    auto known = store()->conversationWithPeer(m_username);
+    auto known = store()->conversations().conversationWithPeer(m_username);
     if (!known) {
         fail(known.error());
         return;
@@ -221,7 +223,7 @@ void ReceiveCommand::printAvailable() {
         // While the server is asked what a new conversation is, its messages wait.
         const bool waitForKind =
             client()->isAuthenticated() && client()->messaging().infoPendingCount() > 0;
-        auto rows = store()->unnotified(limit, waitForKind);
+        auto rows = store()->messages().unnotified(limit, waitForKind);
         if (!rows) {
             fail(rows.error());
             return;
@@ -232,7 +234,7 @@ void ReceiveCommand::printAvailable() {
         QHash<quint64, std::optional<client::ConversationRecord>> conversations;
         for (const auto &m : *rows) {
             if (!conversations.contains(m.conversationId)) {
-                auto c = store()->conversation(m.conversationId);
+                auto c = store()->conversations().conversation(m.conversationId);
                 conversations.insert(m.conversationId,
                                      c ? *c : std::optional<client::ConversationRecord>());
             }
@@ -245,7 +247,7 @@ void ReceiveCommand::printAvailable() {
         }
         // Marked right after printing: a crash in between prints a line twice at worst, never
         // loses one.
-        if (auto s = store()->markNotified(printed); !s) {
+        if (auto s = store()->messages().markNotified(printed); !s) {
             fail(s.error());
             return;
         }

@@ -3,7 +3,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
 
 namespace tidings::cli {
 
@@ -195,7 +196,7 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
     // local end brings the cursors: what my other devices read while this one was away).
     return Ptr(new OneShotCommand(profile, global, timeout, [](OneShotCommand &c) {
         auto print = [&c] {
-            auto all = c.localStore()->conversations();
+            auto all = c.localStore()->conversations().conversations();
             if (!all) {
                 c.error(all.error());
                 return;
@@ -211,7 +212,7 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
                     line.add("group", conv.id).add("name", conv.name).add("member", conv.isMember);
                 else
                     line.addOrNull("peer", conv.peerUsername);
-                auto unread = c.localStore()->unreadCount(conv.id);
+                auto unread = c.localStore()->messages().unreadCount(conv.id);
                 line.add("last_seq", conv.lastContiguousSeq)
                     .add("read_seq", conv.myReadSeq)
                     .add("unread", unread ? *unread : 0);
@@ -229,7 +230,7 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
                 return;
             }
             *state = 1;
-            auto all = c.localStore()->conversations();
+            auto all = c.localStore()->conversations().conversations();
             if (all) {
                 for (const auto &conv : *all)
                     c.cl()->messaging().refreshConversation(conv.id);

@@ -1,19 +1,21 @@
 #include "core/client.h"
 
+#include "core/store/storage.h"
+
 namespace tidings::client {
 
-Client::Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent)
+Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *parent)
     : QObject(parent)
     , m_connection(new Connection(options.connection, this))
     , m_requests(m_connection)
     , m_sync(new SyncEngine(store, m_connection, options.sync, this))
-    , m_account(std::make_unique<Account>(store, secrets, m_connection, &m_requests))
+    , m_account(std::make_unique<Account>(&store->accounts(), secrets, m_connection, &m_requests))
     , m_messaging(std::make_unique<Messaging>(store, m_sync, &m_requests, m_account.get()))
-    , m_groups(std::make_unique<Groups>(store, &m_requests, m_account.get()))
+    , m_groups(std::make_unique<Groups>(&store->conversations(), &m_requests, m_account.get()))
     , m_keys(std::make_unique<Keys>(store, m_sync, &m_requests, m_account.get(), m_messaging.get()))
     , m_devices(std::make_unique<Devices>(&m_requests, m_account.get(), m_keys.get()))
     , m_presence(std::make_unique<Presence>(&m_requests, options.typing))
-    , m_contacts(std::make_unique<Contacts>(store, &m_requests, m_account.get())) {
+    , m_contacts(std::make_unique<Contacts>(&store->accounts(), &m_requests, m_account.get())) {
     m_sync->setAccount(m_account->settings());
 
     connect(m_connection, &Connection::opened, m_account.get(), &Account::onSocketOpened);
@@ -48,18 +50,8 @@ Client::~Client() {
     m_connection = nullptr;
 }
 
-Status Client::enableEncryption(crypto::SecretBytes masterKey) {
-    return m_keys->enable(std::move(masterKey));
-}
-
-void Client::registerAccount(const QUrl &server, const QString &username, const QString &password,
-                             const QString &deviceName, Account::AccountHandler done) {
-    m_account->registerAccount(server, username, password, deviceName, std::move(done));
-}
-
-void Client::login(const QUrl &server, const QString &username, const QString &password,
-                   const QString &deviceName, Account::AccountHandler done) {
-    m_account->login(server, username, password, deviceName, std::move(done));
+Status Client::enableEncryption() {
+    return m_keys->enable();
 }
 
 Status Client::start(const QUrl &server) {

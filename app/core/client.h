@@ -1,6 +1,6 @@
 #pragma once
 // The composition root of the client core, driven by the CLI and the desktop app: it builds the
-// connection, the sync engine and the feature modules over one LocalStore and SecretStore, routes
+// connection, the sync engine and the feature modules over one Storage and SecretStore, routes
 // the socket's events and pushes to the modules that own them, and runs the session lifecycle.
 // Features live in the modules: client.groups().create(...), client.messaging().sendText(...).
 #include "core/account/account.h"
@@ -13,7 +13,6 @@
 #include "core/net/requester.h"
 #include "core/presence/presence.h"
 #include "core/sync/sync_engine.h"
-#include "crypto/secret_bytes.h"
 
 #include <QObject>
 #include <QUrl>
@@ -22,8 +21,8 @@
 
 namespace tidings::client {
 
-class LocalStore;
 class SecretStore;
+class Storage;
 
 class Client : public QObject {
     Q_OBJECT
@@ -34,21 +33,16 @@ public:
         TypingTracker::Options typing;
     };
 
-    Client(LocalStore *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
-    Client(LocalStore *store, SecretStore *secrets, QObject *parent = nullptr)
+    Client(Storage *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
+    Client(Storage *store, SecretStore *secrets, QObject *parent = nullptr)
         : Client(store, secrets, Options{}, parent) {}
     ~Client() override;
 
     // --- lifecycle ---------------------------------------------------------------------------
     //! Turns end-to-end encryption on for this profile (see Keys::enable). Call once, before
-    //! start()/registerAccount()/login().
-    Status enableEncryption(crypto::SecretBytes masterKey);
+    //! start() or account().registerAccount()/login().
+    Status enableEncryption();
     bool isEncrypted() const { return m_keys->isEnabled(); }
-    //! Opens a session for a new account or a new device (see Account::registerAccount/login).
-    void registerAccount(const QUrl &server, const QString &username, const QString &password,
-                         const QString &deviceName, Account::AccountHandler done);
-    void login(const QUrl &server, const QString &username, const QString &password,
-               const QString &deviceName, Account::AccountHandler done);
     //! Connects with the saved token and keeps reconnecting until stop().
     Status start(const QUrl &server = QUrl());
     void stop();

@@ -3,13 +3,13 @@
 // without blocking (the keyring may first ask the user for a password), then the profile opens.
 #include "dialogs/secret_save_prompt.h"
 #include "look.h"
+#include "models/app_settings.h"
 #include "secrets_setup.h"
 #include "session.h"
 #include "ui_logging.h"
 #include "views/main_window.h"
 
 #include "core/secrets/session_secrets.h"
-#include "core/store/view_store.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -119,8 +119,7 @@ int main(int argc, char *argv[]) {
         }
         session = std::move(*opened);
         if (!parser.isSet(theme))
-            ui::applyTheme(&app,
-                           ui::themeFromString(session->view()->setting(QStringLiteral("theme"))));
+            ui::applyTheme(&app, ui::themeFromString(session->settings()->theme()));
         window = std::make_unique<ui::MainWindow>(session.get(), parser.value(server));
         new ui::SecretSavePrompt(kept, dir, window.get()); // a child of the window
         window->show();

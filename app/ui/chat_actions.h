@@ -7,9 +7,9 @@
 #include <QString>
 
 namespace tidings::client {
-class LocalStore;
+class ConversationStore;
 class Messaging;
-class ViewStore;
+class ViewStateStore;
 } // namespace tidings::client
 
 namespace tidings::ui {
@@ -19,8 +19,8 @@ class ChatEvents;
 class ChatActions : public QObject {
     Q_OBJECT
 public:
-    ChatActions(client::Messaging *messaging, client::LocalStore *store, client::ViewStore *view,
-                ChatEvents *events, QObject *parent = nullptr);
+    ChatActions(client::Messaging *messaging, client::ConversationStore *conversations,
+                client::ViewStateStore *viewState, ChatEvents *events, QObject *parent = nullptr);
 
     //! Sends `text` to the chat (outbox first). Returns the client message id.
     Result<QString> sendText(quint64 conversationId, const QString &text);
@@ -34,8 +34,8 @@ public:
 
 private:
     client::Messaging *m_messaging;
-    client::LocalStore *m_store;
-    client::ViewStore *m_view;
+    client::ConversationStore *m_conversations;
+    client::ViewStateStore *m_viewState;
     ChatEvents *m_events;
 };
 

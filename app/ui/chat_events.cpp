@@ -3,12 +3,13 @@
 #include "core/account/account.h"
 #include "core/groups/groups.h"
 #include "core/messaging/messaging.h"
-#include "core/store/local_store.h"
+#include "core/store/message_store.h"
 
 namespace tidings::ui {
 
 ChatEvents::ChatEvents(client::Messaging *messaging, client::Groups *groups,
-                       client::LocalStore *store, const client::Account *account, QObject *parent)
+                       client::MessageStore *messages, const client::Account *account,
+                       QObject *parent)
     : QObject(parent) {
     using client::Messaging;
     connect(messaging, &Messaging::messagesReceived, this,
@@ -26,8 +27,8 @@ ChatEvents::ChatEvents(client::Messaging *messaging, client::Groups *groups,
                 emit chatChanged(conversationId);
             });
     connect(messaging, &Messaging::sendFailed, this,
-            [this, store, account](const QString &clientId, const Error &) {
-                if (auto m = store->messageByClientId(clientId, account->userId());
+            [this, messages, account](const QString &clientId, const Error &) {
+                if (auto m = messages->messageByClientId(clientId, account->userId());
                     m && m->has_value())
                     emit chatChanged((*m)->conversationId);
             });

@@ -10,7 +10,7 @@
 namespace tidings::client {
 class Account;
 class Groups;
-class LocalStore;
+class MessageStore;
 class Messaging;
 } // namespace tidings::client
 
@@ -19,8 +19,8 @@ namespace tidings::ui {
 class ChatEvents : public QObject {
     Q_OBJECT
 public:
-    //! `store` and `account` find the chat of a message that failed to send.
-    ChatEvents(client::Messaging *messaging, client::Groups *groups, client::LocalStore *store,
+    //! `messages` and `account` find the chat of a message that failed to send.
+    ChatEvents(client::Messaging *messaging, client::Groups *groups, client::MessageStore *messages,
                const client::Account *account, QObject *parent = nullptr);
 
     //! Something about the chat changed on this side (a send, a read mark, a pref, a new chat).

@@ -6,8 +6,10 @@
 
 #include "core/secrets/master_key.h"
 #include "core/secrets/secret_store.h"
-#include "core/store/local_store.h"
-#include "core/store/view_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 
 #include <QDir>
 #include <QFile>
@@ -32,30 +34,21 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
     auto key = client::loadOrCreateMasterKey(*secrets);
     if (!key)
         return key.error();
-    auto store = client::LocalStore::open(path, *key);
+    auto store = client::Storage::open(path, *key);
     if (!store)
         return store.error();
     s->m_store = std::move(*store);
-    const auto account = s->m_store->account();
-    auto view = client::ViewStore::open(path, account ? account->userId : 0, *key);
-    if (!view)
-        return view.error();
-    s->m_view = std::move(*view);
     s->m_secrets = std::move(secrets);
     s->m_client = std::make_unique<client::Client>(s->m_store.get(), s->m_secrets.get(), options);
-    if (auto e2e = s->m_client->enableEncryption(std::move(*key)); !e2e)
+    if (auto e2e = s->m_client->enableEncryption(); !e2e)
         return e2e.error();
     client::Client *c = s->m_client.get();
-    s->m_events = std::make_unique<ChatEvents>(&c->messaging(), &c->groups(), s->m_store.get(),
+    client::Storage *storage = s->m_store.get();
+    s->m_events = std::make_unique<ChatEvents>(&c->messaging(), &c->groups(), &storage->messages(),
                                                &c->account());
-    s->m_actions = std::make_unique<ChatActions>(&c->messaging(), s->m_store.get(), s->m_view.get(),
-                                                 s->m_events.get());
-    s->m_settings = std::make_unique<AppSettings>(s->m_view.get());
-    // The read side counts "mine" by user id: it follows the account.
-    client::ViewStore *viewStore = s->m_view.get();
-    auto followAccount = [viewStore, c] { viewStore->setMyUserId(c->account().userId()); };
-    connect(c, &client::Client::authenticated, s.get(), followAccount);
-    connect(s.get(), &Session::accountReady, s.get(), followAccount);
+    s->m_actions = std::make_unique<ChatActions>(&c->messaging(), &storage->conversations(),
+                                                 &storage->viewState(), s->m_events.get());
+    s->m_settings = std::make_unique<AppSettings>(&storage->viewState());
     return s;
 }
 
@@ -65,7 +58,6 @@ Session::~Session() {
     m_actions.reset();
     m_events.reset();
     m_client.reset();
-    m_view.reset();
     m_store.reset();
 }
 

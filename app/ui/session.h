@@ -1,8 +1,9 @@
 #pragma once
-// One profile directory opened for the desktop app: the synced cache (LocalStore), the UI's read
-// side (ViewStore), the secret store and the Client with its feature modules, plus the UI-side
-// objects shared by several views (ChatEvents, ChatActions, AppSettings). MainWindow composes its
-// views from these; views themselves get only what they use, never the Session.
+// One profile directory opened for the desktop app: the local storage (client.sqlite: the synced
+// cache and the UI's view state, one Storage), the secret store and the Client with its feature
+// modules, plus the UI-side objects shared by several views (ChatEvents, ChatActions,
+// AppSettings). MainWindow composes its views from these; views themselves get only what they
+// use (feature modules, the stores they read), never the Session.
 #include "core/client.h"
 
 #include <QObject>
@@ -11,9 +12,8 @@
 #include <memory>
 
 namespace tidings::client {
-class LocalStore;
 class SecretStore;
-class ViewStore;
+class Storage;
 } // namespace tidings::client
 
 namespace tidings::ui {
@@ -32,8 +32,7 @@ public:
     ~Session() override;
 
     client::Client *client() const { return m_client.get(); }
-    client::LocalStore *store() const { return m_store.get(); }
-    client::ViewStore *view() const { return m_view.get(); }
+    client::Storage *store() const { return m_store.get(); }
     client::SecretStore *secrets() const { return m_secrets.get(); }
     ChatEvents *chatEvents() const { return m_events.get(); }
     ChatActions *chatActions() const { return m_actions.get(); }
@@ -50,8 +49,7 @@ private:
     Session() = default;
 
     QString m_dir;
-    std::unique_ptr<client::LocalStore> m_store;
-    std::unique_ptr<client::ViewStore> m_view;
+    std::unique_ptr<client::Storage> m_store;
     std::unique_ptr<client::SecretStore> m_secrets;
     std::unique_ptr<client::Client> m_client;
     std::unique_ptr<ChatEvents> m_events;

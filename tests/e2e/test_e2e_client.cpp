@@ -42,14 +42,14 @@ private slots:
 
         const quint64 conv = alice->openDirect("bob");
         QVERIFY(conv != 0);
-        const auto stored = alice->store->conversation(conv);
+        const auto stored = alice->store->conversations().conversation(conv);
         QVERIFY(stored && stored->has_value());
         QCOMPARE((*stored)->peerUserId, bob->userId());
         const QStringList fromAlice = {"the eagle lands at midnight", "bring the blue folder",
                                        "Grüße aus München"};
         for (const QString &t : fromAlice) {
             QVERIFY(alice->client->messaging().sendText(conv, t).ok());
-            const auto again = alice->store->conversation(conv);
+            const auto again = alice->store->conversations().conversation(conv);
             QCOMPARE((*again)->peerUserId, bob->userId());
         }
         QTRY_VERIFY_WITH_TIMEOUT(bob->received.size() == 3, 20000);

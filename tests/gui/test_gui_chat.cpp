@@ -254,8 +254,11 @@ private slots:
     }
 
     void outboxSurvivesRestartWhileOffline() {
-        const quint64 conv =
-            m_alice.session->store()->conversationWithPeer(QStringLiteral("bob"))->value().id;
+        const quint64 conv = m_alice.session->store()
+                                 ->conversations()
+                                 .conversationWithPeer(QStringLiteral("bob"))
+                                 ->value()
+                                 .id;
         m_alice.window->openChat(conv);
         m_server->stop();
         QTRY_VERIFY_WITH_TIMEOUT(!m_alice.session->client()->isAuthenticated(), 10000);
@@ -275,9 +278,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m_alice.stateOf(QStringLiteral("sent while offline")) >=
                                      int(MessageState::Stored),
                                  15000);
-        QTRY_VERIFY_WITH_TIMEOUT(m_bob.session->store()->history(conv, 50).value().last().text ==
-                                     QStringLiteral("sent while offline"),
-                                 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_bob.session->store()->messages().history(conv, 50).value().last().text ==
+                QStringLiteral("sent while offline"),
+            15000);
         QTRY_VERIFY(m_alice.conversation()->banner()->isHidden());
     }
 };

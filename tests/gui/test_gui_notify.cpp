@@ -12,7 +12,10 @@
 #include "views/notifier.h"
 
 #include "core/secrets/secret_store.h"
-#include "core/store/local_store.h"
+#include "core/store/account_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -42,7 +45,7 @@ class TestGuiNotify : public QObject {
         m.clientMessageId = QStringLiteral("n-%1-%2").arg(conv).arg(seq);
         m.serverTimeMs = m.sentAtMs = QDateTime::currentMSecsSinceEpoch();
         m.text = text;
-        QVERIFY(m_session->store()->storeIncoming({m}, m.serverTimeMs, m_me));
+        QVERIFY(m_session->store()->messages().storeIncoming({m}, m.serverTimeMs, m_me));
         MessageRecord r;
         r.conversationId = conv;
         r.seq = seq;
@@ -62,14 +65,16 @@ private slots:
             auto s = Session::open(
                 dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
             QVERIFY(s);
-            QVERIFY((*s)->store()->saveAccount(m_me));
+            QVERIFY((*s)->store()->accounts().saveAccount(m_me));
         }
         auto s =
             Session::open(dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
         QVERIFY(s);
         m_session = std::move(*s);
-        QVERIFY(m_session->store()->upsertConversation(100, 2, QStringLiteral("anna")));
-        QVERIFY(m_session->store()->upsertConversation(200, 3, QStringLiteral("bernd")));
+        QVERIFY(
+            m_session->store()->conversations().upsertConversation(100, 2, QStringLiteral("anna")));
+        QVERIFY(m_session->store()->conversations().upsertConversation(200, 3,
+                                                                       QStringLiteral("bernd")));
     }
     void cleanup() { m_session.reset(); }
 

@@ -1,20 +1,20 @@
 #include "core/account/account.h"
 
 #include "core/logging.h"
-#include "core/store/local_store.h"
 #include "core/secrets/secret_store.h"
+#include "core/store/account_store.h"
 #include "protocol/codec.h"
 
 namespace tidings::client {
 
-Account::Account(LocalStore *store, SecretStore *secrets, SocketControl *socket,
+Account::Account(AccountStore *accounts, SecretStore *secrets, SocketControl *socket,
                  Requester *requests, QObject *parent)
     : QObject(parent)
-    , m_store(store)
+    , m_accounts(accounts)
     , m_secrets(secrets)
     , m_socket(socket)
     , m_requests(requests) {
-    if (auto a = m_store->account())
+    if (auto a = m_accounts->account())
         m_settings = *a;
 }
 
@@ -122,7 +122,7 @@ void Account::onAccountResponse(Result<wire::LoginResponse> result) {
         failAccountOp(s.error());
         return;
     }
-    if (auto s = m_store->saveAccount(account); !s) {
+    if (auto s = m_accounts->saveAccount(account); !s) {
         failAccountOp(s.error());
         return;
     }
@@ -182,7 +182,7 @@ void Account::onSocketClosed(const Error &reason) {
 
 void Account::setDisplayName(const QString &name) {
     m_settings.displayName = name;
-    if (auto saved = m_store->saveAccount(m_settings); !saved)
+    if (auto saved = m_accounts->saveAccount(m_settings); !saved)
         qCWarning(lcClient) << "display name not saved locally:" << saved.error().toString();
 }
 

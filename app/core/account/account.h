@@ -15,7 +15,7 @@
 
 namespace tidings::client {
 
-class LocalStore;
+class AccountStore;
 class SecretStore;
 
 class Account : public QObject {
@@ -26,8 +26,8 @@ public:
     //! hears of it; an error fails the operation. `registering`: the account is new.
     using AccountHook = std::function<Status(const AccountSettings &account, bool registering)>;
 
-    Account(LocalStore *store, SecretStore *secrets, SocketControl *socket, Requester *requests,
-            QObject *parent = nullptr);
+    Account(AccountStore *accounts, SecretStore *secrets, SocketControl *socket,
+            Requester *requests, QObject *parent = nullptr);
 
     //! Creates the account and this device on `server`, saves the device token and the account,
     //! and leaves the socket authenticated. One attempt: a network failure is reported, not
@@ -80,7 +80,7 @@ private:
     Result<crypto::SecretBytes> deviceToken() const;
     Status saveDeviceToken(const QByteArray &token);
 
-    LocalStore *m_store;
+    AccountStore *m_accounts;
     SecretStore *m_secrets;
     SocketControl *m_socket;
     Requester *m_requests;

@@ -2,7 +2,7 @@
 
 #include "core/account/account.h"
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/account_store.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
@@ -26,9 +26,9 @@ wire::ContactRequest::Action wireAction(ContactAction action) {
 }
 } // namespace
 
-Contacts::Contacts(LocalStore *store, Requester *requests, Account *account, QObject *parent)
+Contacts::Contacts(AccountStore *accounts, Requester *requests, Account *account, QObject *parent)
     : QObject(parent)
-    , m_store(store)
+    , m_accounts(accounts)
     , m_requests(requests)
     , m_account(account) {}
 
@@ -88,7 +88,7 @@ void Contacts::profiles(const QStringList &usernames, ProfilesHandler done) {
             for (const auto &p : r->profiles()) {
                 ProfileInfo info{p.user_id(), protocol::fromStd(p.username()),
                                  protocol::fromStd(p.display_name())};
-                if (auto s = m_store->setDisplayName(info.userId, info.displayName); !s)
+                if (auto s = m_accounts->setDisplayName(info.userId, info.displayName); !s)
                     qCWarning(lcClient) << "display name not stored:" << s.error().toString();
                 out.append(info);
             }

@@ -10,7 +10,7 @@
 namespace tidings::client {
 
 class Account;
-class LocalStore;
+class AccountStore;
 
 class Contacts : public QObject {
     Q_OBJECT
@@ -19,7 +19,8 @@ public:
     using ContactsHandler = std::function<void(Result<ContactsInfo>)>;
     using ProfilesHandler = std::function<void(Result<QList<ProfileInfo>>)>;
 
-    Contacts(LocalStore *store, Requester *requests, Account *account, QObject *parent = nullptr);
+    Contacts(AccountStore *accounts, Requester *requests, Account *account,
+             QObject *parent = nullptr);
 
     //! Adds, removes, blocks or unblocks `username`. Not retried.
     void change(ContactAction action, const QString &username, StatusHandler done);
@@ -31,7 +32,7 @@ public:
     void profiles(const QStringList &usernames, ProfilesHandler done);
 
 private:
-    LocalStore *m_store;
+    AccountStore *m_accounts;
     Requester *m_requests;
     Account *m_account;
 };

@@ -1,7 +1,7 @@
 #include "core/groups/groups.h"
 
 #include "core/account/account.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 
@@ -28,14 +28,15 @@ wire::GroupChangeRequest::Action wireAction(GroupAction action) {
 }
 } // namespace
 
-Groups::Groups(LocalStore *store, Requester *requests, const Account *account, QObject *parent)
+Groups::Groups(ConversationStore *conversations, Requester *requests, const Account *account,
+               QObject *parent)
     : QObject(parent)
-    , m_store(store)
+    , m_conversations(conversations)
     , m_requests(requests)
     , m_account(account) {}
 
 void Groups::storeInfo(ConversationInfo info, InfoHandler done) {
-    if (auto s = m_store->applyConversationInfo(info, m_account->userId()); !s) {
+    if (auto s = m_conversations->applyConversationInfo(info, m_account->userId()); !s) {
         done(s.error());
         return;
     }
@@ -118,12 +119,12 @@ void Groups::readers(quint64 conversationId, quint64 seq, ReadersHandler done) {
 }
 
 Result<std::optional<StoredGroup>> Groups::stored(quint64 conversationId) const {
-    auto conv = m_store->conversation(conversationId);
+    auto conv = m_conversations->conversation(conversationId);
     if (!conv)
         return conv.error();
     if (!conv->has_value())
         return std::optional<StoredGroup>();
-    auto members = m_store->members(conversationId);
+    auto members = m_conversations->members(conversationId);
     if (!members)
         return members.error();
     return std::optional<StoredGroup>(StoredGroup{**conv, *members});

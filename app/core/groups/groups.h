@@ -9,7 +9,7 @@
 namespace tidings::client {
 
 class Account;
-class LocalStore;
+class ConversationStore;
 
 //! A group as this device stored it.
 struct StoredGroup {
@@ -24,7 +24,7 @@ public:
     using ReadersHandler = std::function<void(Result<ReadersInfo>)>;
     using StatusHandler = std::function<void(Status)>;
 
-    Groups(LocalStore *store, Requester *requests, const Account *account,
+    Groups(ConversationStore *conversations, Requester *requests, const Account *account,
            QObject *parent = nullptr);
 
     // Requests wait for a session. Reads are retried after a reconnect; changes are not (a retry
@@ -53,7 +53,7 @@ signals:
 private:
     void storeInfo(ConversationInfo info, InfoHandler done);
 
-    LocalStore *m_store;
+    ConversationStore *m_conversations;
     Requester *m_requests;
     const Account *m_account;
 };

@@ -4,7 +4,8 @@
 #include "core/e2e/e2e_engine.h"
 #include "core/logging.h"
 #include "core/messaging/messaging.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/sync_engine.h"
 #include "protocol/codec.h"
@@ -23,7 +24,7 @@ Error encryptionNotEnabled() {
     return Error{ErrorCode::Usage, QStringLiteral("end-to-end encryption is not enabled")};
 }
 
-Keys::Keys(LocalStore *store, SyncEngine *sync, Requester *requests, const Account *account,
+Keys::Keys(Storage *store, SyncEngine *sync, Requester *requests, const Account *account,
            Messaging *messaging, QObject *parent)
     : QObject(parent)
     , m_store(store)
@@ -34,10 +35,10 @@ Keys::Keys(LocalStore *store, SyncEngine *sync, Requester *requests, const Accou
 
 Keys::~Keys() = default;
 
-Status Keys::enable(crypto::SecretBytes masterKey) {
+Status Keys::enable() {
     if (m_engine)
         return {};
-    auto engine = std::make_unique<e2e::E2eEngine>(m_store->connectionName(), std::move(masterKey));
+    auto engine = std::make_unique<e2e::E2eEngine>(m_store->keys());
     if (auto s = engine->open(); !s)
         return s;
     m_engine = std::move(engine);
@@ -160,7 +161,7 @@ void Keys::resolveUser(const QString &username, std::function<void(Result<quint6
         done(m_account->userId());
         return;
     }
-    auto conv = m_store->conversationWithPeer(name);
+    auto conv = m_store->conversations().conversationWithPeer(name);
     if (conv && conv->has_value() && (*conv)->peerUserId != 0) {
         done((*conv)->peerUserId);
         return;

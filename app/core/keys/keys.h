@@ -5,7 +5,6 @@
 // verification and identity changes. Linking and my signed device list are the devices module's.
 #include "core/client_types.h"
 #include "core/net/requester.h"
-#include "crypto/secret_bytes.h"
 
 #include <QObject>
 
@@ -15,8 +14,8 @@ namespace tidings::client {
 
 class Account;
 class E2eCoordinator;
-class LocalStore;
 class Messaging;
+class Storage;
 class SyncEngine;
 namespace e2e {
 class E2eEngine;
@@ -28,14 +27,14 @@ public:
     using StatusHandler = std::function<void(Status)>;
     using SafetyHandler = std::function<void(Result<SafetyNumberInfo>)>;
 
-    Keys(LocalStore *store, SyncEngine *sync, Requester *requests, const Account *account,
+    Keys(Storage *store, SyncEngine *sync, Requester *requests, const Account *account,
          Messaging *messaging, QObject *parent = nullptr);
     ~Keys() override;
 
     //! Turns end-to-end encryption on for this profile: every send is encrypted on this device
-    //! and every message decrypted here. `masterKey` seals the keys at rest (the same key the
-    //! LocalStore was opened with). Call once, before the first session.
-    Status enable(crypto::SecretBytes masterKey);
+    //! and every message decrypted here. The keys live in the Storage's KeyStore, sealed with the
+    //! master key the Storage was opened with. Call once, before the first session.
+    Status enable();
     bool isEnabled() const { return m_engine != nullptr; }
     //! False on a device that logged in but was not linked yet: it cannot read or send
     //! encrypted messages until it is linked with a code from one of my other devices.
@@ -77,7 +76,7 @@ signals:
 private:
     void resolveUser(const QString &username, std::function<void(Result<quint64>)> done);
 
-    LocalStore *m_store;
+    Storage *m_store;
     SyncEngine *m_sync;
     Requester *m_requests;
     const Account *m_account;

@@ -1,7 +1,10 @@
 #include "core/messaging/messaging.h"
 
 #include "core/account/account.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/outbox_store.h"
+#include "core/store/storage.h"
 #include "core/sync/sync_engine.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
@@ -10,8 +13,8 @@
 
 namespace tidings::client {
 
-Messaging::Messaging(LocalStore *store, SyncEngine *sync, Requester *requests,
-                     const Account *account, QObject *parent)
+Messaging::Messaging(Storage *store, SyncEngine *sync, Requester *requests, const Account *account,
+                     QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_sync(sync)
@@ -41,11 +44,12 @@ void Messaging::openDirect(const QString &username, ConversationHandler done) {
             }
             ConversationInfo info = conversationInfoFromWire(*r);
             info.kind = ConversationKind::Direct;
-            if (auto s = m_store->applyConversationInfo(info, m_account->userId()); !s) {
+            if (auto s = m_store->conversations().applyConversationInfo(info, m_account->userId());
+                !s) {
                 done(s.error());
                 return;
             }
-            auto conv = m_store->conversation(r->conversation_id());
+            auto conv = m_store->conversations().conversation(r->conversation_id());
             if (!conv)
                 done(conv.error());
             else if (!conv->has_value())
@@ -71,7 +75,7 @@ Result<quint64> Messaging::markRead(quint64 conversationId) {
 }
 
 Result<QList<MessageRecord>> Messaging::history(quint64 conversationId, int limit) const {
-    return m_store->history(conversationId, limit);
+    return m_store->messages().history(conversationId, limit);
 }
 
 void Messaging::flush(StatusHandler done, int timeoutMs) {
@@ -87,11 +91,11 @@ void Messaging::flush(StatusHandler done, int timeoutMs) {
 }
 
 Result<int> Messaging::unreadCount(quint64 conversationId) const {
-    return m_store->unreadCount(conversationId);
+    return m_store->messages().unreadCount(conversationId);
 }
 
 Result<int> Messaging::outboxSize() const {
-    return m_store->outboxSize();
+    return m_store->outbox().size();
 }
 
 void Messaging::refreshConversation(quint64 conversationId) {

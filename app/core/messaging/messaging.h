@@ -11,7 +11,7 @@
 namespace tidings::client {
 
 class Account;
-class LocalStore;
+class Storage;
 class SyncEngine;
 
 class Messaging : public QObject {
@@ -20,7 +20,7 @@ public:
     using ConversationHandler = std::function<void(Result<ConversationRecord>)>;
     using StatusHandler = std::function<void(Status)>;
 
-    Messaging(LocalStore *store, SyncEngine *sync, Requester *requests, const Account *account,
+    Messaging(Storage *store, SyncEngine *sync, Requester *requests, const Account *account,
               QObject *parent = nullptr);
 
     //! Finds or creates the 1:1 conversation. Waits for a session if there is none yet and
@@ -72,7 +72,7 @@ signals:
     void storageFailed(const tidings::Error &error);
 
 private:
-    LocalStore *m_store;
+    Storage *m_store;
     SyncEngine *m_sync;
     Requester *m_requests;
     const Account *m_account;

@@ -1,7 +1,7 @@
 #pragma once
 // The device's local master key: 32 random bytes kept in the SecretStore (the OS keychain or the
 // Argon2id passphrase file on the desktop, a 0600 file in the profile directory for the CLI).
-// Everything the client encrypts at rest (LocalStore/ViewStore, the E2E state) derives from it.
+// Everything the client encrypts at rest (the Storage, E2E keys included) derives from it.
 #include "core/secrets/secret_store.h"
 #include "crypto/secret_bytes.h"
 #include "protocol/result.h"

@@ -2,7 +2,9 @@
 #include "core/sync/e2e_coordinator_p.h"
 
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/outbox_store.h"
+#include "core/store/storage.h"
 #include "core/sync/wire_convert.h"
 #include "crypto/crypto_error.h"
 #include "protocol/codec.h"
@@ -85,7 +87,7 @@ std::optional<PreparedSend> E2eCoordinator::decodePrepared(const QByteArray &byt
     return out;
 }
 
-E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, LocalStore *store, FrameSink *sink,
+E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
                                QObject *parent)
     : QObject(parent)
     , m_engine(engine)
@@ -127,7 +129,7 @@ void E2eCoordinator::processNext() {
     const OutboxEntry entry = m_prepares.front().entry;
     // Sent before (a reconnect or a restart since): the same bytes again, so the server's
     // de-duplication sees one message and no message key is spent twice.
-    if (auto prepared = m_store->outboxPrepared(entry.clientMessageId);
+    if (auto prepared = m_store->outbox().prepared(entry.clientMessageId);
         prepared && !prepared->isEmpty()) {
         if (auto again = decodePrepared(*prepared)) {
             finishPrepare(std::move(*again));
@@ -176,8 +178,8 @@ void E2eCoordinator::processNext() {
             }
             auto prepared = encryptFor(entry, *users);
             if (prepared) {
-                if (auto s3 = m_store->setOutboxPrepared(entry.clientMessageId,
-                                                         encodePrepared(*prepared));
+                if (auto s3 = m_store->outbox().setPrepared(entry.clientMessageId,
+                                                            encodePrepared(*prepared));
                     !s3)
                     qCWarning(lcSync) << "prepared frames not kept:" << s3.error().toString();
             }
@@ -196,7 +198,7 @@ void E2eCoordinator::finishPrepare(Result<PreparedSend> result) {
 }
 
 Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const {
-    auto conv = m_store->conversation(conversationId);
+    auto conv = m_store->conversations().conversation(conversationId);
     if (!conv)
         return conv.error();
     if (!conv->has_value())
@@ -213,7 +215,7 @@ Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const
             users.append(c.peerUserId);
         return users;
     }
-    auto members = m_store->members(conversationId);
+    auto members = m_store->conversations().members(conversationId);
     if (!members)
         return members.error();
     for (const MemberRecord &m : *members) {
@@ -242,7 +244,7 @@ QList<DeviceAddress> E2eCoordinator::targetsFor(const QList<quint64> &users) con
 
 Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
                                                 const QList<quint64> &users) {
-    auto conv = m_store->conversation(entry.conversationId);
+    auto conv = m_store->conversations().conversation(entry.conversationId);
     if (!conv)
         return conv.error();
     const bool group = conv->has_value() && (*conv)->isGroup();
@@ -335,7 +337,7 @@ void E2eCoordinator::fetchConversation(quint64 conversationId, std::function<voi
         }
         ConversationInfo info = conversationInfoFromWire(r->conversation_info());
         info.id = conversationId;
-        done(m_store->applyConversationInfo(info, m_me.userId));
+        done(m_store->conversations().applyConversationInfo(info, m_me.userId));
     });
 }
 
@@ -465,7 +467,7 @@ void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices
         return;
     }
     // What was encrypted for the old device set must be encrypted again.
-    if (auto cleared = m_store->clearOutboxPrepared(conversationId); !cleared) {
+    if (auto cleared = m_store->outbox().clearPrepared(conversationId); !cleared) {
         done(cleared);
         return;
     }

@@ -23,7 +23,7 @@
 
 namespace tidings::client {
 
-class LocalStore;
+class Storage;
 
 class E2eCoordinator : public QObject, public MessageCrypto {
     Q_OBJECT
@@ -32,7 +32,7 @@ public:
     //! which keeps a hidden copy of it once stored.
     using ControlSender = std::function<void(const wire::SendRequest &)>;
 
-    E2eCoordinator(e2e::E2eEngine *engine, LocalStore *store, FrameSink *sink,
+    E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
                    QObject *parent = nullptr);
 
     void setAccount(const AccountSettings &me) { m_me = me; }
@@ -41,7 +41,7 @@ public:
     void onAuthenticated();
     void onDisconnected();
 
-    //! What an outbox entry was encrypted into, as kept in the outbox (see LocalStore).
+    //! What an outbox entry was encrypted into, as kept in the outbox (OutboxStore).
     static QByteArray encodePrepared(const PreparedSend &prepared);
     static std::optional<PreparedSend> decodePrepared(const QByteArray &bytes);
 
@@ -89,7 +89,7 @@ private:
                        bool infoFetched = false);
 
     e2e::E2eEngine *m_engine;
-    LocalStore *m_store;
+    Storage *m_store;
     FrameSink *m_sink;
     AccountSettings m_me;
     ControlSender m_sendControl;

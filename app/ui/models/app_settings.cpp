@@ -1,6 +1,6 @@
 #include "app_settings.h"
 
-#include "core/store/view_store.h"
+#include "core/store/view_state_store.h"
 
 namespace tidings::ui {
 
@@ -9,23 +9,24 @@ const QString kTheme = QStringLiteral("theme");
 const QString kNotifications = QStringLiteral("notifications");
 } // namespace
 
-AppSettings::AppSettings(client::ViewStore *view)
-    : m_view(view) {}
+AppSettings::AppSettings(client::ViewStateStore *viewState)
+    : m_viewState(viewState) {}
 
 QString AppSettings::theme() const {
-    return m_view->setting(kTheme, QStringLiteral("system"));
+    return m_viewState->setting(kTheme, QStringLiteral("system"));
 }
 
 Status AppSettings::setTheme(const QString &name) {
-    return m_view->setSetting(kTheme, name);
+    return m_viewState->setSetting(kTheme, name);
 }
 
 bool AppSettings::notificationsEnabled() const {
-    return m_view->setting(kNotifications, QStringLiteral("1")) == u"1";
+    return m_viewState->setting(kNotifications, QStringLiteral("1")) == u"1";
 }
 
 Status AppSettings::setNotificationsEnabled(bool enabled) {
-    return m_view->setSetting(kNotifications, enabled ? QStringLiteral("1") : QStringLiteral("0"));
+    return m_viewState->setSetting(kNotifications,
+                                   enabled ? QStringLiteral("1") : QStringLiteral("0"));
 }
 
 } // namespace tidings::ui

@@ -5,14 +5,14 @@
 #include <QString>
 
 namespace tidings::client {
-class ViewStore;
+class ViewStateStore;
 }
 
 namespace tidings::ui {
 
 class AppSettings {
 public:
-    explicit AppSettings(client::ViewStore *view);
+    explicit AppSettings(client::ViewStateStore *viewState);
 
     //! "system", "light" or "dark" ("system" when never chosen).
     QString theme() const;
@@ -21,7 +21,7 @@ public:
     Status setNotificationsEnabled(bool enabled);
 
 private:
-    client::ViewStore *m_view;
+    client::ViewStateStore *m_viewState;
 };
 
 } // namespace tidings::ui

@@ -7,17 +7,19 @@
 #include "ui_logging.h"
 
 #include "core/account/account.h"
-#include "core/store/local_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
 
 #include <algorithm>
 
 namespace tidings::ui {
 
-ChatListModel::ChatListModel(client::LocalStore *store, client::ViewStore *view,
+ChatListModel::ChatListModel(client::ChatListReader *chatList,
+                             client::ConversationStore *conversations,
                              const client::Account *account, ChatEvents *events, QObject *parent)
     : QAbstractListModel(parent)
-    , m_store(store)
-    , m_view(view)
+    , m_chatList(chatList)
+    , m_conversations(conversations)
     , m_account(account) {
     connect(events, &ChatEvents::chatChanged, this, &ChatListModel::refresh);
     reload();
@@ -115,8 +117,8 @@ bool ChatListModel::before(const Row &a, const Row &b) {
 
 void ChatListModel::reload() {
     QList<Row> rows;
-    auto summaries = m_view->chatSummaries();
-    auto conversations = m_store->conversations();
+    auto summaries = m_chatList->chatSummaries();
+    auto conversations = m_conversations->conversations();
     if (!summaries || !conversations) {
         qCWarning(lcUiModels) << "cannot read the chat list";
     } else {
@@ -144,8 +146,8 @@ int ChatListModel::insertPosition(const Row &row, int skip) const {
 }
 
 void ChatListModel::refresh(quint64 conversationId) {
-    auto summary = m_view->chatSummary(conversationId);
-    auto conversation = m_store->conversation(conversationId);
+    auto summary = m_chatList->chatSummary(conversationId);
+    auto conversation = m_conversations->conversation(conversationId);
     if (!summary || !conversation || !conversation->has_value())
         return;
     Row row{*summary, **conversation};

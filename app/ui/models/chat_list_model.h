@@ -1,8 +1,8 @@
 #pragma once
 // The chat list: one row per conversation from the local cache, pinned first, then by last
 // activity. Rows update, move and appear live as the session reports changes.
+#include "core/store/chat_list_reader.h"
 #include "core/store/records.h"
-#include "core/store/view_store.h"
 
 #include <QAbstractListModel>
 #include <QHash>
@@ -10,7 +10,7 @@
 
 namespace tidings::client {
 class Account;
-class LocalStore;
+class ConversationStore;
 } // namespace tidings::client
 
 namespace tidings::ui {
@@ -39,7 +39,7 @@ public:
     Q_ENUM(PreviewKind)
 
     //! Follows `events` (rows update, move and appear as chats change).
-    ChatListModel(client::LocalStore *store, client::ViewStore *view,
+    ChatListModel(client::ChatListReader *chatList, client::ConversationStore *conversations,
                   const client::Account *account, ChatEvents *events, QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -68,8 +68,8 @@ private:
     static bool before(const Row &a, const Row &b);
     int insertPosition(const Row &row, int skip) const;
 
-    client::LocalStore *m_store;
-    client::ViewStore *m_view;
+    client::ChatListReader *m_chatList;
+    client::ConversationStore *m_conversations;
     const client::Account *m_account;
     QList<Row> m_rows;
     QHash<quint64, QString> m_typing;

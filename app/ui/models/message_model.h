@@ -16,8 +16,7 @@
 
 namespace tidings::client {
 class Account;
-class LocalStore;
-class ViewStore;
+class Storage;
 } // namespace tidings::client
 
 namespace tidings::ui {
@@ -44,8 +43,9 @@ public:
         UndecryptableRole, //!< shown as an italic placeholder
     };
 
-    MessageModel(client::LocalStore *store, client::ViewStore *view, const client::Account *account,
-                 QObject *parent = nullptr);
+    //! Reads the conversation, its messages, members and receipt times and the chat's unread
+    //! count from `store`.
+    MessageModel(client::Storage *store, const client::Account *account, QObject *parent = nullptr);
 
     //! Shows `conversationId`: the newest page, or from `aroundSeq` on when given, with enough
     //! history to include the first unread message.
@@ -113,8 +113,7 @@ private:
     quint64 newestStoredSeq() const;
     quint64 oldestStoredSeq() const;
 
-    client::LocalStore *m_store;
-    client::ViewStore *m_view;
+    client::Storage *m_store;
     const client::Account *m_account;
     client::ConversationRecord m_conversation;
     //! Group members' display names by user id (sender names above bubbles).

@@ -6,9 +6,9 @@
 
 namespace tidings::ui {
 
-SearchModel::SearchModel(client::ViewStore *view, ChatListModel *chats, QObject *parent)
+SearchModel::SearchModel(client::SearchIndex *index, ChatListModel *chats, QObject *parent)
     : QAbstractListModel(parent)
-    , m_view(view)
+    , m_index(index)
     , m_chats(chats) {}
 
 void SearchModel::setQuery(const QString &query) {
@@ -32,7 +32,7 @@ void SearchModel::setQuery(const QString &query) {
         }
         QElapsedTimer timer;
         timer.start();
-        auto hits = m_view->search(m_query, kMaxHits);
+        auto hits = m_index->search(m_query, kMaxHits);
         m_lastSearchMs = timer.elapsed();
         if (!hits) {
             qCWarning(lcUiModels) << "search failed:" << hits.error().toString();

@@ -175,9 +175,10 @@ void FirstRunPage::submit(bool registering) {
         emit self->accountReady();
     };
     if (registering)
-        m_session->client()->registerAccount(QUrl(server), username, password, device, done);
+        m_session->client()->account().registerAccount(QUrl(server), username, password, device,
+                                                       done);
     else
-        m_session->client()->login(QUrl(server), username, password, device, done);
+        m_session->client()->account().login(QUrl(server), username, password, device, done);
 }
 
 } // namespace tidings::ui

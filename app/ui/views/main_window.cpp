@@ -19,7 +19,10 @@
 #include "views/link_banner.h"
 #include "views/notifier.h"
 
-#include "core/store/view_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
+#include "core/store/search_index.h"
+#include "core/store/storage.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -39,10 +42,10 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     , m_session(session)
     , m_server(server)
     , m_client(session->client())
-    , m_chats(new ChatListModel(session->store(), session->view(), &m_client->account(),
-                                session->chatEvents(), this))
-    , m_messages(new MessageModel(session->store(), session->view(), &m_client->account(), this))
-    , m_search(new SearchModel(session->view(), m_chats, this))
+    , m_chats(new ChatListModel(&session->store()->chatList(), &session->store()->conversations(),
+                                &m_client->account(), session->chatEvents(), this))
+    , m_messages(new MessageModel(session->store(), &m_client->account(), this))
+    , m_search(new SearchModel(&session->store()->search(), m_chats, this))
     , m_stack(new QStackedWidget)
     , m_firstRun(new FirstRunPage(session))
     , m_linkBanner(new LinkBanner(&m_client->devices(), &m_client->keys(), &m_client->account()))

@@ -7,7 +7,7 @@
 // command and the figures.
 #include "core/client.h"
 #include "core/secrets/secret_store.h"
-#include "core/store/local_store.h"
+#include "core/store/storage.h"
 #include "crypto/secret_bytes.h"
 #include "support/pg_fixture.h"
 #include "support/server_harness.h"
@@ -34,11 +34,12 @@ namespace {
 
 QElapsedTimer g_clock; // one monotonic clock for senders and receivers (same process)
 
-//! One client device: its own SQLite store (sealed with its own master key when encrypted).
+//! One client device: its own SQLite store, sealed with its own master key (as every store is);
+//! `encrypted` turns end-to-end encryption on.
 struct Device {
     QString path;
     crypto::SecretBytes masterKey = crypto::SecretBytes::random(32);
-    std::unique_ptr<client::LocalStore> store;
+    std::unique_ptr<client::Storage> store;
     client::MemorySecretStore secrets;
     std::unique_ptr<client::Client> client;
     bool ready = false;
@@ -47,15 +48,14 @@ struct Device {
 
     bool open(const QString &file, bool encrypted) {
         path = file;
-        auto s =
-            encrypted ? client::LocalStore::open(path, masterKey) : client::LocalStore::open(path);
+        auto s = client::Storage::open(path, masterKey);
         if (!s) {
             qWarning() << "store:" << s.error().toString();
             return false;
         }
         store = std::move(*s);
         client = std::make_unique<client::Client>(store.get(), &secrets, client::Client::Options{});
-        if (encrypted && !client->enableEncryption(masterKey.clone()))
+        if (encrypted && !client->enableEncryption())
             return false;
         QObject::connect(&client->messaging(), &client::Messaging::messagesReceived, client.get(),
                          [this](quint64, const QList<client::MessageRecord> &msgs) {

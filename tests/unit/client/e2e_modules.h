@@ -1,7 +1,8 @@
 #pragma once
 // One encrypted device's keys and devices modules for a unit test: a ModuleFixture, the sync
-// engine and messaging module they lean on, and Keys (enabled with the fixture's master key, with
-// device keys made as at register or login) and Devices over them. Still no socket, no server:
+// engine and messaging module they lean on, and Keys (enabled over the fixture's Storage, whose
+// KeyStore seals with its master key, with device keys made as at register or login) and Devices
+// over them. Still no socket, no server:
 // a test plays the server by answering the FakeSocket's requests.
 #include "core/devices/devices.h"
 #include "core/e2e/e2e_engine.h"
@@ -33,8 +34,7 @@ struct E2eModules {
         devices = std::make_unique<Devices>(&f.requests, f.account.get(), keys.get());
         if (!encrypted)
             return true;
-        return keys->enable(f.masterKey.clone()).ok() &&
-               keys->createDeviceKeys(me, registering).ok();
+        return keys->enable().ok() && keys->createDeviceKeys(me, registering).ok();
     }
     ~E2eModules() {
         devices.reset();

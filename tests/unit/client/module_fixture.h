@@ -1,11 +1,12 @@
 #pragma once
-// What every feature-module test starts from: the sealed LocalStore the app uses (a temp file,
+// What every feature-module test starts from: the sealed Storage the app uses (a temp file,
 // a random master key), an in-memory token store, a FakeSocket instead of a connection, the
 // shared Requester, and the Account module over them with `me` saved. No socket, no server.
 #include "core/account/account.h"
 #include "core/net/requester.h"
-#include "core/store/local_store.h"
 #include "core/secrets/secret_store.h"
+#include "core/store/account_store.h"
+#include "core/store/storage.h"
 #include "crypto/secret_bytes.h"
 #include "fake_sink.h"
 
@@ -32,7 +33,7 @@ inline Frame okAnswer() {
 struct ModuleFixture {
     QTemporaryDir dir;
     crypto::SecretBytes masterKey = crypto::SecretBytes::random(32);
-    std::unique_ptr<LocalStore> store;
+    std::unique_ptr<Storage> store;
     MemorySecretStore secrets;
     FakeSocket socket;
     Requester requests{&socket};
@@ -40,13 +41,13 @@ struct ModuleFixture {
 
     //! Opens the store, saves `me` (unless its userId is 0) and builds the Account module.
     bool open(const AccountSettings &me = kMe) {
-        auto s = LocalStore::open(dir.filePath(QStringLiteral("client.sqlite")), masterKey);
+        auto s = Storage::open(dir.filePath(QStringLiteral("client.sqlite")), masterKey);
         if (!s)
             return false;
         store = std::move(*s);
-        if (me.userId != 0 && !store->saveAccount(me))
+        if (me.userId != 0 && !store->accounts().saveAccount(me))
             return false;
-        account = std::make_unique<Account>(store.get(), &secrets, &socket, &requests);
+        account = std::make_unique<Account>(&store->accounts(), &secrets, &socket, &requests);
         return true;
     }
 

@@ -69,7 +69,7 @@ private slots:
         QCOMPARE(changed.size(), 1);
         QCOMPARE(f.socket.marks, 1);
         QCOMPARE(f.secrets.read(kDeviceTokenKey).value(), QByteArray("tok-5"));
-        QCOMPARE(f.store->account().value().userId, quint64(5));
+        QCOMPARE(f.store->accounts().account().value().userId, quint64(5));
         QCOMPARE(f.account->settings().deviceId, quint64(50));
     }
 
@@ -257,7 +257,7 @@ private slots:
         QVERIFY(f.open());
         f.account->setDisplayName(QStringLiteral("Alice A."));
         QCOMPARE(f.account->settings().displayName, QStringLiteral("Alice A."));
-        QCOMPARE(f.store->account().value().displayName, QStringLiteral("Alice A."));
+        QCOMPARE(f.store->accounts().account().value().displayName, QStringLiteral("Alice A."));
     }
 };
 

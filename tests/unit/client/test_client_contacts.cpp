@@ -19,7 +19,7 @@ private slots:
         m_f = std::make_unique<ModuleFixture>();
         QVERIFY(m_f->open());
         m_contacts =
-            std::make_unique<Contacts>(m_f->store.get(), &m_f->requests, m_f->account.get());
+            std::make_unique<Contacts>(&m_f->store->accounts(), &m_f->requests, m_f->account.get());
     }
     void cleanup() {
         m_contacts.reset();
@@ -97,7 +97,7 @@ private slots:
         req.handler(okAnswer());
         QVERIFY(got && got->ok());
         QCOMPARE(m_f->account->settings().displayName, QStringLiteral("Alice A."));
-        QCOMPARE(m_f->store->account().value().displayName, QStringLiteral("Alice A."));
+        QCOMPARE(m_f->store->accounts().account().value().displayName, QStringLiteral("Alice A."));
 
         // Refused: the saved name stays.
         m_contacts->setProfile(QStringLiteral("Other"), [&](Status s) { got = s; });
@@ -122,7 +122,7 @@ private slots:
         QVERIFY(got && got->ok());
         QCOMPARE((*got)->size(), 1);
         QCOMPARE((*got)->first().displayName, QStringLiteral("Bob B."));
-        QCOMPARE(m_f->store->displayName(2).value(), QStringLiteral("Bob B."));
+        QCOMPARE(m_f->store->accounts().displayName(2).value(), QStringLiteral("Bob B."));
 
         m_contacts->profiles({QStringLiteral("bob")},
                              [&](Result<QList<ProfileInfo>> r) { got = r; });

@@ -2,6 +2,7 @@
 // locally before the caller hears of them, the signals the composition root wires (a change was
 // accepted, a group's info changed), error mapping and retries of reads only.
 #include "core/groups/groups.h"
+#include "core/store/conversation_store.h"
 #include "core/sync/wire_convert.h"
 #include "module_fixture.h"
 
@@ -51,7 +52,8 @@ private slots:
         qRegisterMetaType<GroupAction>();
         m_f = std::make_unique<ModuleFixture>();
         QVERIFY(m_f->open());
-        m_groups = std::make_unique<Groups>(m_f->store.get(), &m_f->requests, m_f->account.get());
+        m_groups = std::make_unique<Groups>(&m_f->store->conversations(), &m_f->requests,
+                                            m_f->account.get());
     }
     void cleanup() {
         m_groups.reset();
@@ -64,7 +66,7 @@ private slots:
         m_groups->create(QStringLiteral("Hikers"), {QStringLiteral("Bob"), QStringLiteral("carol")},
                          [&](Result<ConversationInfo> r) {
                              // Stored before the caller hears of it.
-                             auto stored = m_f->store->conversation(kGroup);
+                             auto stored = m_f->store->conversations().conversation(kGroup);
                              QVERIFY(stored && stored->has_value());
                              got = r;
                          });
@@ -144,7 +146,7 @@ private slots:
         ConversationInfo old =
             conversationInfoFromWire(groupInfo(kGroup, "Old").conversation_info());
         old.kind = ConversationKind::Group;
-        QVERIFY(m_f->store->applyConversationInfo(old, kMe.userId));
+        QVERIFY(m_f->store->conversations().applyConversationInfo(old, kMe.userId));
         QSignalSpy changed(m_groups.get(), &Groups::conversationChanged);
         std::optional<Result<ConversationInfo>> got;
         m_groups->info(kGroup, [&](Result<ConversationInfo> r) { got = r; });

@@ -2,6 +2,7 @@
 // upload at session start (and the refill the answer may ask for), nothing published by a device
 // that is not linked, safety numbers from a peer's signed device list, verification and identity
 // acknowledgement, and the errors of a profile without encryption.
+#include "core/store/conversation_store.h"
 #include "e2e_modules.h"
 
 #include <QSignalSpy>
@@ -20,7 +21,7 @@ bool knowBob(E2eModules &m) {
     info.kind = ConversationKind::Direct;
     info.peerUserId = kBob.userId;
     info.peerUsername = kBob.username;
-    return m.f.store->applyConversationInfo(info, kMe.userId).ok();
+    return m.f.store->conversations().applyConversationInfo(info, kMe.userId).ok();
 }
 
 Frame keysAnswer(quint32 prekeys, bool refill) {

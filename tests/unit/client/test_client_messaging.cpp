@@ -2,6 +2,7 @@
 // session, retried after a reconnect, stored before the caller hears of it, errors mapped),
 // sending through the outbox, the flush round trip, local reads, and pushes relayed as signals.
 #include "core/messaging/messaging.h"
+#include "core/store/conversation_store.h"
 #include "core/sync/payload_codec.h"
 #include "core/sync/sync_engine.h"
 #include "module_fixture.h"
@@ -93,7 +94,7 @@ private slots:
         QCOMPARE((*got)->kind, ConversationKind::Direct);
         QCOMPARE((*got)->peerUserId, quint64(2));
         QCOMPARE((*got)->peerUsername, QStringLiteral("bob"));
-        auto stored = m_f->store->conversationWithPeer(QStringLiteral("bob"));
+        auto stored = m_f->store->conversations().conversationWithPeer(QStringLiteral("bob"));
         QVERIFY(stored && stored->has_value());
         QCOMPARE((*stored)->id, kConv);
     }

@@ -6,7 +6,9 @@
 // lifecycle signals (disconnected, fatalError).
 #include "core/client.h"
 #include "core/secrets/secret_store.h"
-#include "core/store/local_store.h"
+#include "core/store/account_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
 #include "core/sync/payload_codec.h"
 #include "crypto/secret_bytes.h"
 #include "protocol/codec.h"
@@ -37,7 +39,7 @@ private:
     QWebSocketServer *m_server = nullptr;
     QList<QWebSocket *> m_peers;
     QList<Frame> m_received;
-    std::unique_ptr<LocalStore> m_store;
+    std::unique_ptr<Storage> m_store;
     MemorySecretStore m_secrets;
     std::unique_ptr<Client> m_client;
 
@@ -97,12 +99,12 @@ private slots:
                     m_received.append(*f);
             });
         });
-        auto store = LocalStore::open(
+        auto store = Storage::open(
             m_dir.filePath(QStringLiteral("c%1.sqlite").arg(QDateTime::currentMSecsSinceEpoch())),
             crypto::SecretBytes::random(32));
         QVERIFY(store);
         m_store = std::move(*store);
-        QVERIFY(m_store->saveAccount(kMe));
+        QVERIFY(m_store->accounts().saveAccount(kMe));
         QVERIFY(m_secrets.write(kDeviceTokenKey, kToken));
         Client::Options o;
         o.connection.backoffBaseMs = 20;
@@ -158,7 +160,7 @@ private slots:
         direct.kind = ConversationKind::Direct;
         direct.peerUserId = 2;
         direct.peerUsername = QStringLiteral("bob");
-        QVERIFY(m_store->applyConversationInfo(direct, kMe.userId));
+        QVERIFY(m_store->conversations().applyConversationInfo(direct, kMe.userId));
         Frame m;
         auto *msg = m.mutable_message_push()->add_messages();
         msg->set_conversation_id(kConv);
