@@ -57,6 +57,9 @@ struct Error {
     quint32 retryAfterMs = 0;
     //! ERROR_STALE_DEVICES: the serialized wire::StaleDevices (which devices are current).
     QByteArray staleDevices = {};
+    //! Media over HTTP, ERROR_OFFSET_MISMATCH and ERROR_UPLOAD_INCOMPLETE: where the upload stands
+    //! (the JSON body's "offset"); never in a frame.
+    std::optional<quint64> uploadOffset = {};
 
     QString toString() const;
 };
