@@ -27,7 +27,7 @@ struct OutgoingMessage {
     QByteArray deviceDigest;
     //! Blobs the payload points to (hex SHA-256, validated by the codec): recorded as
     //! references so the media store keeps them while the message exists.
-    std::vector<QByteArray> attachmentBlobIds;
+    std::vector<QByteArray> attachmentBlobIds = {};
 
     bool encrypted() const { return !deviceDigest.isEmpty(); }
 };
