@@ -307,10 +307,13 @@ void MediaService::beginChunk(const MediaCaller &caller, const QString &uploadId
 
 void MediaService::commitChunk(ChunkGrant grant, Reply<quint64> reply) {
     auto held = std::make_shared<ChunkGrant>(std::move(grant));
-    // The grant comes back to the event loop, where its slot is released.
-    background<std::shared_ptr<media::BlobResult<quint64>>>(
+    using Offset = std::shared_ptr<media::BlobResult<quint64>>;
+    background<Offset>(
         [held] { return std::make_shared<media::BlobResult<quint64>>(held->writer.commit()); },
-        [held, reply](std::shared_ptr<media::BlobResult<quint64>> offset) {
+        [held, reply](Offset offset) {
+            // The upload's lock and the user's slot go before the answer: the client's next
+            // chunk may come the moment it reads it.
+            { const ChunkGrant released = std::move(*held); }
             if (!*offset)
                 return reply(mediaError(offset->error()));
             reply(**offset);
