@@ -5,6 +5,9 @@
 #include "db/migrator.h"
 #include "db/pg_connection.h"
 #include "gateway/gateway.h"
+#include "gateway/media_http.h"
+#include "http/http_server.h"
+#include "media/blob_store.h"
 #include "routing/local_router.h"
 #include "services/accounts/account_service.h"
 #include "services/accounts/password_hasher.h"
@@ -17,12 +20,16 @@
 #include "services/groups/pg_group_store.h"
 #include "services/keys/key_service.h"
 #include "services/keys/pg_key_store.h"
+#include "services/media/media_service.h"
+#include "services/media/pg_media_store.h"
 #include "services/messaging/messaging_service.h"
 #include "services/messaging/pg_message_store.h"
 #include "services/presence/pg_presence_store.h"
 #include "services/presence/presence_service.h"
 #include "services/profiles/pg_profile_store.h"
 #include "services/profiles/profile_service.h"
+
+#include "protocol/limits.h"
 
 #include <QTimer>
 
@@ -38,6 +45,26 @@ std::unique_ptr<Clock> makeClock(const ServerConfig &config) {
     if (config.clock)
         return std::make_unique<FunctionClock>(config.clock);
     return std::make_unique<SystemClock>();
+}
+
+std::unique_ptr<media::BlobStore> makeBlobStore(const ServerConfig &config) {
+    if (config.dataDir.isEmpty())
+        return nullptr;
+    media::BlobStoreOptions options;
+    options.maxBlobSize = config.mediaMaxBytes;
+    options.write = config.mediaWrite;
+    return std::make_unique<media::BlobStore>(config.dataDir, std::move(options));
+}
+
+MediaOptions mediaOptions(const ServerConfig &config) {
+    MediaOptions o;
+    o.maxFileBytes = config.mediaMaxBytes;
+    o.quotaBytes = config.mediaQuotaBytes;
+    o.retentionDays = config.mediaRetentionDays;
+    o.chunkBytes = qBound<quint32>(64 * 1024, config.mediaChunkBytes, limits::kMaxMediaChunkBytes);
+    o.requestsPerMinute = config.mediaRequestsPerMinute;
+    o.freeBytes = config.mediaFreeBytes;
+    return o;
 }
 
 } // namespace
@@ -56,6 +83,8 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_contactStore(std::make_unique<PgContactStore>(*m_pool))
     , m_keyStore(std::make_unique<PgKeyStore>(*m_pool))
     , m_profileStore(std::make_unique<PgProfileStore>(*m_pool))
+    , m_blobStore(makeBlobStore(m_config))
+    , m_mediaStore(std::make_unique<PgMediaStore>(*m_pool))
     , m_membership(std::make_unique<Membership>(
           [store = m_groupStore.get()](quint64 conv, Membership::Callback cb) {
               store->members(conv, std::move(cb));
@@ -68,11 +97,13 @@ Server::Server(ServerConfig config, QObject *parent)
           std::size_t(m_config.deviceCacheSize)))
     , m_hasher(new Argon2Hasher(m_config.cheapPasswordHashing, this))
     , m_keys(std::make_unique<KeyService>(*m_keyStore, *m_directory, *m_router, *m_clock))
-    , m_accounts(std::make_unique<AccountService>(
-          *m_accountStore, *m_hasher, *m_router, *m_clock, m_config.loginFailuresPerMinute,
-          [keys = m_keys.get()](quint64 user, quint64 device) {
-              keys->deviceRevoked(user, device);
-          }))
+    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, *m_router, *m_clock,
+                                                  m_config.loginFailuresPerMinute,
+                                                  [this](quint64 user, quint64 device) {
+                                                      m_keys->deviceRevoked(user, device);
+                                                      if (m_media)
+                                                          m_media->deviceRevoked(user, device);
+                                                  }))
     , m_messaging(std::make_unique<MessagingService>(*m_messageStore, *m_membership, *m_directory,
                                                      *m_router, *m_clock))
     , m_groups(std::make_unique<GroupService>(*m_groupStore, *m_membership, *m_router, *m_clock))
@@ -82,17 +113,30 @@ Server::Server(ServerConfig config, QObject *parent)
           *m_contactStore,
           [presence = m_presence.get()](quint64 user) { presence->refresh(user); }))
     , m_profiles(std::make_unique<ProfileService>(*m_profileStore))
-    , m_gateway(
-          new Gateway(m_config, *m_clock, *m_router,
-                      Services{m_accounts.get(), m_messaging.get(), m_groups.get(),
-                               m_presence.get(), m_contacts.get(), m_keys.get(), m_profiles.get()},
-                      this))
+    , m_media(m_blobStore ? std::make_unique<MediaService>(*m_mediaStore, *m_blobStore, *m_clock,
+                                                           mediaOptions(m_config))
+                          : nullptr)
+    , m_gateway(new Gateway(m_config, *m_clock, *m_router,
+                            Services{m_accounts.get(), m_messaging.get(), m_groups.get(),
+                                     m_presence.get(), m_contacts.get(), m_keys.get(),
+                                     m_profiles.get(), m_media.get()},
+                            this))
     , m_maintenance(new QTimer(this)) {
     initResources();
+    if (m_media) {
+        // Media shares the WebSocket's port: the gateway's front door hands it over.
+        m_http = new http::HttpServer(http::HttpLimits{}, this);
+        m_mediaHttp = std::make_unique<MediaHttp>(*m_media);
+        if (!m_mediaHttp->addRoutes(*m_http))
+            qFatal("media routes malformed");
+        m_gateway->setHttp(m_http);
+    }
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
     connect(m_gateway, &Gateway::heartbeat, this, [this] {
         m_accounts->pruneRateLimits();
         m_keys->pruneRateLimits();
+        if (m_media)
+            m_media->pruneRateLimits();
     });
 }
 
@@ -102,6 +146,10 @@ Server::~Server() {
     // the callbacks still queued on it, before the services those callbacks refer to.
     delete m_gateway;
     m_gateway = nullptr;
+    // HTTP connections hold chunks of uploads (their files' locks) and refer to the media
+    // service: they go before it.
+    delete m_http;
+    m_http = nullptr;
     delete m_pool;
     m_pool = nullptr;
 }
@@ -146,9 +194,22 @@ void Server::migrate() {
                     emit failed(QStringLiteral("database: ") + msg);
                 }
             });
-            connect(m_pool, &PgPool::ready, this, &Server::listen, Qt::SingleShotConnection);
+            connect(m_pool, &PgPool::ready, this, &Server::startMedia, Qt::SingleShotConnection);
             m_pool->open();
         });
+    });
+}
+
+void Server::startMedia() {
+    if (!m_media)
+        return listen();
+    m_media->start([this](Status s) {
+        if (!s) {
+            m_failed = true;
+            emit failed(QStringLiteral("media store: ") + s.error().detail);
+            return;
+        }
+        listen();
     });
 }
 
@@ -181,7 +242,7 @@ void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
                            t + "::double precision / 1000), " +
                            QByteArray::number(m_config.inboxDays) + ", " +
                            QByteArray::number(m_config.retentionDays) + ") AS dropped";
-    m_admin->exec(PgQuery{sql, {}, {}}, [done](PgResult r) {
+    m_admin->exec(PgQuery{sql, {}, {}}, [this, done](PgResult r) {
         if (!r.ok()) {
             qCWarning(lcServer) << "maintenance failed:" << r.error().detail;
             if (done)
@@ -194,8 +255,18 @@ void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
             dropped << r.string(i, cDropped);
         if (!dropped.isEmpty())
             qCInfo(lcServer) << "dropped expired partitions:" << dropped;
-        if (done)
-            done(dropped);
+        // Media expiry runs on the pool, which is open once the server serves.
+        if (!m_media || !m_started) {
+            if (done)
+                done(dropped);
+            return;
+        }
+        m_media->collect([done, dropped](Result<MediaCollection> c) {
+            if (!c)
+                qCWarning(lcServer) << "media expiry failed:" << c.error().detail;
+            if (done)
+                done(dropped);
+        });
     });
 }
 

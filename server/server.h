@@ -14,6 +14,13 @@
 
 class QTimer;
 
+namespace tidings::http {
+class HttpServer;
+}
+namespace tidings::media {
+class BlobStore;
+}
+
 namespace tidings::server {
 
 class Clock;
@@ -37,6 +44,9 @@ class PresenceService;
 class ContactService;
 class KeyService;
 class ProfileService;
+class PgMediaStore;
+class MediaService;
+class MediaHttp;
 class Gateway;
 
 class Server : public QObject {
@@ -52,10 +62,13 @@ public:
     quint16 port() const;
 
     //! Creates partitions ahead and drops expired ones (inbox after 30 days, history after the
-    //! retention period). Runs at start and every maintenanceIntervalMs.
+    //! retention period); once serving, also expires media (unfinished uploads after a day,
+    //! blobs no message can reach). Runs at start and every maintenanceIntervalMs.
     void runMaintenance(std::function<void(Result<QStringList>)> done = {});
 
     MessagingService *messaging() const { return m_messaging.get(); }
+    //! Null without a data directory.
+    MediaService *media() const { return m_media.get(); }
     Gateway *gateway() const { return m_gateway; }
 
 signals:
@@ -64,6 +77,7 @@ signals:
 
 private:
     void migrate();
+    void startMedia();
     void listen();
 
     ServerConfig m_config;
@@ -79,6 +93,8 @@ private:
     std::unique_ptr<PgContactStore> m_contactStore;
     std::unique_ptr<PgKeyStore> m_keyStore;
     std::unique_ptr<PgProfileStore> m_profileStore;
+    std::unique_ptr<media::BlobStore> m_blobStore; //!< null without a data directory
+    std::unique_ptr<PgMediaStore> m_mediaStore;
     std::unique_ptr<Membership> m_membership;
     std::unique_ptr<DeviceDirectory> m_directory;
     Argon2Hasher *m_hasher;
@@ -89,6 +105,9 @@ private:
     std::unique_ptr<PresenceService> m_presence;
     std::unique_ptr<ContactService> m_contacts;
     std::unique_ptr<ProfileService> m_profiles;
+    std::unique_ptr<MediaService> m_media;
+    std::unique_ptr<MediaHttp> m_mediaHttp;
+    http::HttpServer *m_http = nullptr;
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;

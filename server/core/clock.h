@@ -3,6 +3,7 @@
 // move time by hand: rate-limit windows, typing expiry, retention.
 #include <QDateTime>
 
+#include <chrono>
 #include <functional>
 
 namespace tidings::server {
@@ -42,5 +43,13 @@ public:
 private:
     qint64 m_now;
 };
+
+//! A monotonic clock in ms, for ages that must not move with the adjustable Clock (how long a
+//! connection has been waiting, how recently something was created on this node).
+inline qint64 monotonicMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 } // namespace tidings::server

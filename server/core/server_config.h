@@ -5,6 +5,8 @@
 
 #include <functional>
 
+#include <sys/types.h>
+
 namespace tidings::server {
 
 struct ServerConfig {
@@ -33,6 +35,21 @@ struct ServerConfig {
     int deviceCacheSize = 200'000;
     //! Milliseconds since the epoch; empty: the system clock. Tests move time with it.
     std::function<qint64()> clock;
+
+    // Media (the local blob store in DATA/media and its HTTP endpoints on the same port).
+    //! The server's data directory; empty: no media store (token requests are refused).
+    QString dataDir;
+    quint64 mediaMaxBytes = quint64(2) << 30;    //!< the largest file (blob) an upload may be
+    quint64 mediaQuotaBytes = quint64(10) << 30; //!< per user: stored blobs + unfinished uploads
+    //! Blobs last referenced longer ago are collected even if messages still point to them;
+    //! 0: kept while a message can reach them (see retentionDays for history).
+    int mediaRetentionDays = 0;
+    quint32 mediaChunkBytes =
+        4 * 1024 * 1024;               //!< the largest chunk (≤ limits::kMaxMediaChunkBytes)
+    int mediaRequestsPerMinute = 3000; //!< HTTP requests per user
+    //! Test seams: the blob store's data writes (inject ENOSPC), and the free space it sees.
+    std::function<ssize_t(int fd, const void *data, size_t size)> mediaWrite;
+    std::function<quint64()> mediaFreeBytes;
 };
 
 } // namespace tidings::server

@@ -163,6 +163,17 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
                                      toWire(p, f.mutable_profiles_response());
                                  }));
         return;
+    case Frame::kMediaTokenRequest:
+        if (!s.media) {
+            session->sendError(
+                rid, Error{ErrorCode::UnknownFrame, QStringLiteral("this server stores no media")});
+            return;
+        }
+        s.media->issueToken(me,
+                            replyTo<MediaToken>(session, rid, [](const MediaToken &t, Frame &f) {
+                                toWire(t, f.mutable_media_token_response());
+                            }));
+        return;
     default:
         session->sendError(rid,
                            Error{ErrorCode::UnknownFrame, QStringLiteral("unsupported request")});

@@ -2,7 +2,9 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "gateway/front_door.h"
 #include "gateway/session.h"
+#include "http/http_server.h"
 #include "protocol/limits.h"
 #include "routing/local_router.h"
 #include "services/messaging/messaging.h"
@@ -34,7 +36,10 @@ Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &ro
     connect(m_tcp, &QTcpServer::newConnection, this, [this] {
         while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
             socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            m_server->handleConnection(socket);
+            if (m_frontDoor)
+                m_frontDoor->accept(socket);
+            else
+                m_server->handleConnection(socket);
         }
     });
     connect(m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
@@ -48,6 +53,18 @@ Gateway::~Gateway() {
     // must not keep them.
     for (Session *s : std::as_const(m_sessions))
         m_router.remove(s, s->userId(), s->deviceId());
+}
+
+void Gateway::setHttp(http::HttpServer *http) {
+    delete m_frontDoor;
+    m_frontDoor = nullptr;
+    if (!http)
+        return;
+    // A request head is at most what the HTTP server accepts; a WebSocket handshake is far
+    // smaller. The deadline is the one a connection has to authenticate.
+    m_frontDoor = new FrontDoor([this](QTcpSocket *s) { m_server->handleConnection(s); },
+                                [http](QTcpSocket *s) { http->handleConnection(s); },
+                                http->limits().maxHeaderBytes, m_config.authTimeoutMs, this);
 }
 
 bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error) {
@@ -71,6 +88,8 @@ quint16 Gateway::port() const {
 void Gateway::closeAll() {
     m_tcp->close();
     m_server->close();
+    if (m_frontDoor)
+        m_frontDoor->closeAll();
     const auto sessions = m_sessions;
     for (Session *s : sessions)
         s->close(QStringLiteral("server shutting down"));

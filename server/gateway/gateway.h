@@ -18,9 +18,14 @@ class QTcpServer;
 class QTimer;
 class QWebSocketServer;
 
+namespace tidings::http {
+class HttpServer;
+}
+
 namespace tidings::server {
 
 class Clock;
+class FrontDoor;
 class LocalRouter;
 class Session;
 
@@ -31,6 +36,9 @@ public:
             QObject *parent = nullptr);
     ~Gateway() override;
 
+    //! Serves HTTP on the same port (media): each new connection's first request head decides
+    //! whether it is a WebSocket or goes to `http`. Call before listen().
+    void setHttp(http::HttpServer *http);
     bool listen(const QHostAddress &host, quint16 port, QString *error);
     quint16 port() const;
     void closeAll();
@@ -62,6 +70,7 @@ private:
     Handshake m_handshake;
     QTcpServer *m_tcp;
     QWebSocketServer *m_server;
+    FrontDoor *m_frontDoor = nullptr;
     QTimer *m_heartbeat;
     QSet<Session *> m_sessions;
     QList<QPointer<Session>> m_dirty;

@@ -10,6 +10,7 @@ class Presence;
 class Contacts;
 class Keys;
 class Profiles;
+class Media;
 
 struct Services {
     Accounts *accounts = nullptr;
@@ -19,6 +20,7 @@ struct Services {
     Contacts *contacts = nullptr;
     Keys *keys = nullptr;
     Profiles *profiles = nullptr;
+    Media *media = nullptr; //!< null: this server has no media store
 };
 
 } // namespace tidings::server

@@ -51,6 +51,9 @@ OutgoingMessage fromWire(const wire::SendRequest &req) {
     m.envelopes.reserve(std::size_t(req.envelopes_size()));
     for (const auto &e : req.envelopes())
         m.envelopes.push_back(Envelope{e.user_id(), e.device_id(), bytes(e.payload())});
+    m.attachmentBlobIds.reserve(std::size_t(req.attachment_blob_ids_size()));
+    for (const auto &id : req.attachment_blob_ids())
+        m.attachmentBlobIds.push_back(bytes(id));
     return m;
 }
 
@@ -181,6 +184,15 @@ void toWire(const SignedDeviceList &list, wire::DeviceListResponse *out) {
     out->set_user_id(list.userId);
     out->set_signed_list(toStd(list.signedList));
     out->set_account_key(toStd(list.accountKey));
+}
+
+void toWire(const MediaToken &token, wire::MediaTokenResponse *out) {
+    out->set_token(toStd(token.token));
+    out->set_expires_at_ms(token.expiresAtMs);
+    out->set_max_file_bytes(token.maxFileBytes);
+    out->set_chunk_bytes(token.chunkBytes);
+    out->set_quota_bytes(token.quotaBytes);
+    out->set_used_bytes(token.usedBytes);
 }
 
 void toWire(const Bundles &bundles, wire::BundlesResponse *out) {

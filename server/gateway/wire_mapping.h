@@ -6,6 +6,7 @@
 #include "services/contacts/contacts.h"
 #include "services/groups/groups.h"
 #include "services/keys/keys.h"
+#include "services/media/media.h"
 #include "services/messaging/messaging.h"
 #include "services/presence/presence.h"
 #include "services/profiles/profiles.h"
@@ -31,5 +32,6 @@ void toWire(const std::vector<Profile> &profiles, wire::ProfilesResponse *out);
 void toWire(const KeyStock &stock, wire::KeysResponse *out);
 void toWire(const Bundles &bundles, wire::BundlesResponse *out);
 void toWire(const SignedDeviceList &list, wire::DeviceListResponse *out);
+void toWire(const MediaToken &token, wire::MediaTokenResponse *out);
 
 } // namespace tidings::server::mapping

@@ -259,9 +259,10 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
 
 void BlobStore::finishInBackground(const UploadId &id, const QByteArray &expectedSha256,
                                    QObject *context,
-                                   std::function<void(BlobResult<FinishedBlob>)> done) {
+                                   std::function<void(BlobResult<FinishedBlob>)> done,
+                                   QThreadPool *pool) {
     QPointer<QObject> guard(context);
-    QThreadPool::globalInstance()->start([this, id, expectedSha256, guard, done] {
+    (pool ? pool : QThreadPool::globalInstance())->start([this, id, expectedSha256, guard, done] {
         auto result = std::make_shared<BlobResult<FinishedBlob>>(finish(id, expectedSha256));
         if (guard) {
             QMetaObject::invokeMethod(

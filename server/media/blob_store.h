@@ -24,6 +24,7 @@
 
 class QFile;
 class QObject;
+class QThreadPool;
 
 namespace tidings::media {
 
@@ -103,9 +104,11 @@ public:
     //! `expectedSha256`: 32 bytes. Blocks for the hashing: call it off the event loop for large
     //! files (finishInBackground).
     BlobResult<FinishedBlob> finish(const UploadId &id, const QByteArray &expectedSha256);
-    //! finish() on a pool thread; `done` runs in `context`'s thread.
+    //! finish() on a pool thread (`pool`, default the global one, which must then outlive the
+    //! store's use); `done` runs in `context`'s thread.
     void finishInBackground(const UploadId &id, const QByteArray &expectedSha256, QObject *context,
-                            std::function<void(BlobResult<FinishedBlob>)> done);
+                            std::function<void(BlobResult<FinishedBlob>)> done,
+                            QThreadPool *pool = nullptr);
     BlobStatus cancel(const UploadId &id);
 
     BlobResult<quint64> blobSize(const BlobId &id) const;
@@ -123,6 +126,8 @@ public:
     StoreUsage usage() const;
     quint64 maxBlobSize() const { return m_options.maxBlobSize; }
 
+    //! DATA/media: the folder everything of the store is in.
+    const QString &root() const { return m_root; }
     QString blobPath(const BlobId &id) const;
     QString uploadDir(const UploadId &id) const;
 

@@ -11,9 +11,46 @@
 #include <QHostAddress>
 
 #include <cstdio>
+#include <limits>
 #include <memory>
+#include <optional>
 
 using namespace tidings::server;
+
+namespace {
+
+//! "123", "512M", "2G", "1T" (binary multiples); nothing for anything else.
+std::optional<quint64> parseBytes(QString text) {
+    text = text.trimmed();
+    quint64 unit = 1;
+    if (!text.isEmpty()) {
+        switch (text.back().toUpper().toLatin1()) {
+        case 'K':
+            unit = quint64(1) << 10;
+            break;
+        case 'M':
+            unit = quint64(1) << 20;
+            break;
+        case 'G':
+            unit = quint64(1) << 30;
+            break;
+        case 'T':
+            unit = quint64(1) << 40;
+            break;
+        default:
+            break;
+        }
+        if (unit != 1)
+            text.chop(1);
+    }
+    bool ok = false;
+    const quint64 n = text.toULongLong(&ok);
+    if (!ok || text.startsWith(QLatin1Char('+')) || n > std::numeric_limits<quint64>::max() / unit)
+        return std::nullopt;
+    return n * unit;
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
@@ -31,6 +68,16 @@ int main(int argc, char **argv) {
     p.addOption({"database-url", "Use this PostgreSQL instead of the embedded one.", "URL"});
     p.addOption({"retention-days", "Drop history older than N days (0: keep forever).", "N", "0"});
     p.addOption({"pool-size", "Database connections.", "N", "4"});
+    p.addOption({"media-max-bytes",
+                 "Largest file (encrypted blob) a user may upload, in bytes or with K/M/G/T.",
+                 "SIZE", "2G"});
+    p.addOption({"media-quota-bytes",
+                 "Storage per user: stored blobs plus unfinished uploads (bytes or K/M/G/T).",
+                 "SIZE", "10G"});
+    p.addOption({"media-retention-days",
+                 "Delete media last sent more than N days ago even if messages still point to it "
+                 "(0: keep it while a message can reach it).",
+                 "N", "0"});
     p.process(app);
 
     auto die = [](const QString &msg) {
@@ -61,6 +108,20 @@ int main(int argc, char **argv) {
     config.port = quint16(port);
     config.retentionDays = p.value("retention-days").toInt();
     config.poolSize = std::clamp(p.value("pool-size").toInt(), 1, 64);
+    config.dataDir = dataDir;
+    const auto maxBytes = parseBytes(p.value("media-max-bytes"));
+    const auto quotaBytes = parseBytes(p.value("media-quota-bytes"));
+    bool daysOk = false;
+    const int mediaDays = p.value("media-retention-days").toInt(&daysOk);
+    if (!maxBytes || *maxBytes == 0)
+        return die(QStringLiteral("--media-max-bytes wants a size, e.g. 2G"));
+    if (!quotaBytes || *quotaBytes == 0)
+        return die(QStringLiteral("--media-quota-bytes wants a size, e.g. 10G"));
+    if (!daysOk || mediaDays < 0)
+        return die(QStringLiteral("--media-retention-days wants a number of days (0: none)"));
+    config.mediaMaxBytes = *maxBytes;
+    config.mediaQuotaBytes = *quotaBytes;
+    config.mediaRetentionDays = mediaDays;
 
     std::unique_ptr<EmbeddedPostgres> embedded;
     if (p.isSet("database-url")) {

@@ -35,6 +35,13 @@ enum class ErrorCode : int {
     NoSuchDevice = 21,
     NoKeys = 22,
     IdentityMismatch = 23,
+    // Media (answered over HTTP as JSON {"error": NAME}):
+    NoSuchBlob = 24,
+    OffsetMismatch = 25,
+    HashMismatch = 26,
+    UploadIncomplete = 27,
+    QuotaExceeded = 28,
+    StorageFull = 29,
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,
@@ -50,6 +57,9 @@ struct Error {
     quint32 retryAfterMs = 0;
     //! ERROR_STALE_DEVICES: the serialized wire::StaleDevices (which devices are current).
     QByteArray staleDevices = {};
+    //! Media over HTTP, ERROR_OFFSET_MISMATCH and ERROR_UPLOAD_INCOMPLETE: where the upload stands
+    //! (the JSON body's "offset"); never in a frame.
+    std::optional<quint64> uploadOffset = {};
 
     QString toString() const;
 };

@@ -1,6 +1,6 @@
 -- tidings_ensure_partitions(p_now, p_months_ahead, p_days_ahead) RETURNS void
--- Creates the partitions covering p_now and the time ahead: messages and envelopes per calendar
--- month (this month and the next p_months_ahead), inbox per day (today and the next
+-- Creates the partitions covering p_now and the time ahead: messages, envelopes and media_refs
+-- per calendar month (this month and the next p_months_ahead), inbox per day (today and the next
 -- p_days_ahead days); bounds in UTC. Idempotent: existing partitions are left alone.
 -- No status codes: it succeeds or raises.
 CREATE OR REPLACE FUNCTION tidings_ensure_partitions(p_now timestamptz, p_months_ahead int,
@@ -18,7 +18,7 @@ BEGIN
                    AT TIME ZONE 'UTC';
         v_end := (date_trunc('month', p_now AT TIME ZONE 'UTC') + make_interval(months => i + 1))
                  AT TIME ZONE 'UTC';
-        FOREACH v_parent IN ARRAY ARRAY['messages', 'envelopes'] LOOP
+        FOREACH v_parent IN ARRAY ARRAY['messages', 'envelopes', 'media_refs'] LOOP
             v_name := v_parent || '_' || to_char(v_start AT TIME ZONE 'UTC', 'YYYYMM');
             IF to_regclass(v_name) IS NULL THEN
                 EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',

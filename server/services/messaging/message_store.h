@@ -21,6 +21,7 @@ struct SendRow {
     QByteArray payload;
     bool encrypted = false;
     std::vector<std::pair<quint64, QByteArray>> envelopes; //!< (device, ciphertext)
+    std::vector<QByteArray> attachments = {}; //!< distinct blob ids (hex) the payload names
 };
 
 struct StoredSend {

@@ -25,6 +25,9 @@ struct OutgoingMessage {
     std::vector<Envelope> envelopes;
     //! SHA-256 over the devices the sender encrypted for; empty: an unencrypted send (unchecked).
     QByteArray deviceDigest;
+    //! Blobs the payload points to (hex SHA-256, validated by the codec): recorded as
+    //! references so the media store keeps them while the message exists.
+    std::vector<QByteArray> attachmentBlobIds = {};
 
     bool encrypted() const { return !deviceDigest.isEmpty(); }
 };

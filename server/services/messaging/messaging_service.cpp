@@ -9,6 +9,8 @@
 #include "services/common/membership.h"
 #include "services/messaging/device_check.h"
 
+#include <algorithm>
+
 namespace tidings::server {
 
 namespace {
@@ -26,6 +28,13 @@ Error sendRefusal(SendStatus status) {
         break;
     }
     return Error{ErrorCode::NoSuchConversation, QStringLiteral("no such conversation")};
+}
+
+//! A blob named twice by one message is one reference.
+std::vector<QByteArray> distinct(std::vector<QByteArray> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
 }
 
 } // namespace
@@ -56,7 +65,8 @@ void MessagingService::send(const Caller &caller, OutgoingMessage message, Reply
                              std::move(message.clientMessageId),
                              std::move(message.payload),
                              message.encrypted(),
-                             {}},
+                             {},
+                             distinct(std::move(message.attachmentBlobIds))},
                      caller.username,
                      {},
                      std::move(message.deviceDigest),

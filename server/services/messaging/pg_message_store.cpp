@@ -37,8 +37,8 @@ int PgMessageStore::shardOf(quint64 conversationId) const {
 
 void PgMessageStore::storeSends(int shard, const std::vector<SendRow> &rows, qint64 nowMs,
                                 Callback<std::vector<StoredSend>> cb) {
-    std::vector<quint64> users, devices, convs, envIdx, envDevices;
-    std::vector<QByteArray> ids, payloads, envPayloads, encrypted;
+    std::vector<quint64> users, devices, convs, envIdx, envDevices, attIdx;
+    std::vector<QByteArray> ids, payloads, envPayloads, encrypted, attBlobs;
     users.reserve(rows.size());
     devices.reserve(rows.size());
     convs.reserve(rows.size());
@@ -58,41 +58,53 @@ void PgMessageStore::storeSends(int shard, const std::vector<SendRow> &rows, qin
             envDevices.push_back(device);
             envPayloads.push_back(payload);
         }
+        for (const auto &blob : it.attachments) {
+            attIdx.push_back(i + 1);
+            attBlobs.push_back(blob);
+        }
     }
+    // Batches that name no blob use the plain function: text messages pay nothing for media.
+    const bool media = !attIdx.empty();
+    PgQuery query{media
+                      ? "SELECT idx, status, seq, (extract(epoch FROM created_at) * 1000)::bigint "
+                        "AS created_ms, duplicate FROM tidings_send_batch_media($1, $2, $3, $4, "
+                        "$5, $6::boolean[], $7::bigint[], $8::bigint[], $9::bytea[], "
+                        "$10::bigint[], $11::text[], to_timestamp($12::double precision / 1000))"
+                      : "SELECT idx, status, seq, (extract(epoch FROM created_at) * 1000)::bigint "
+                        "AS created_ms, duplicate FROM tidings_send_batch($1, $2, $3, $4, $5, "
+                        "$6::boolean[], $7::bigint[], $8::bigint[], $9::bytea[], "
+                        "to_timestamp($10::double precision / 1000))",
+                  {},
+                  {}};
+    query.arg(pgarray::ints(users))
+        .arg(pgarray::ints(devices))
+        .arg(pgarray::ints(convs))
+        .arg(pgarray::texts(ids))
+        .arg(pgarray::byteas(payloads))
+        .arg(pgarray::texts(encrypted))
+        .arg(pgarray::ints(envIdx))
+        .arg(pgarray::ints(envDevices))
+        .arg(pgarray::byteas(envPayloads));
+    if (media)
+        query.arg(pgarray::ints(attIdx)).arg(pgarray::texts(attBlobs));
+    query.arg(nowMs);
     const std::size_t count = rows.size();
-    m_pool.at(shard)->exec(
-        PgQuery{"SELECT idx, status, seq, (extract(epoch FROM created_at) * 1000)::bigint AS "
-                "created_ms, duplicate FROM tidings_send_batch($1, $2, $3, $4, $5, "
-                "$6::boolean[], $7::bigint[], $8::bigint[], $9::bytea[], "
-                "to_timestamp($10::double precision / 1000))",
-                {},
-                {}}
-            .arg(pgarray::ints(users))
-            .arg(pgarray::ints(devices))
-            .arg(pgarray::ints(convs))
-            .arg(pgarray::texts(ids))
-            .arg(pgarray::byteas(payloads))
-            .arg(pgarray::texts(encrypted))
-            .arg(pgarray::ints(envIdx))
-            .arg(pgarray::ints(envDevices))
-            .arg(pgarray::byteas(envPayloads))
-            .arg(nowMs),
-        [cb, count](PgResult r) {
-            if (!r.ok() || r.rows() != int(count))
+    m_pool.at(shard)->exec(std::move(query), [cb, count](PgResult r) {
+        if (!r.ok() || r.rows() != int(count))
+            return cb(databaseError(r, lcMessaging()));
+        const int cIdx = r.column("idx"), cStatus = r.column("status"), cSeq = r.column("seq"),
+                  cAt = r.column("created_ms"), cDup = r.column("duplicate");
+        std::vector<StoredSend> out(count);
+        for (int row = 0; row < r.rows(); ++row) {
+            const qint64 idx = r.int64(row, cIdx);
+            if (idx < 1 || idx > qint64(count))
                 return cb(databaseError(r, lcMessaging()));
-            const int cIdx = r.column("idx"), cStatus = r.column("status"), cSeq = r.column("seq"),
-                      cAt = r.column("created_ms"), cDup = r.column("duplicate");
-            std::vector<StoredSend> out(count);
-            for (int row = 0; row < r.rows(); ++row) {
-                const qint64 idx = r.int64(row, cIdx);
-                if (idx < 1 || idx > qint64(count))
-                    return cb(databaseError(r, lcMessaging()));
-                out[std::size_t(idx - 1)] =
-                    StoredSend{sendStatus(r.int64(row, cStatus)), quint64(r.int64(row, cSeq)),
-                               r.int64(row, cAt), r.boolean(row, cDup)};
-            }
-            cb(std::move(out));
-        });
+            out[std::size_t(idx - 1)] =
+                StoredSend{sendStatus(r.int64(row, cStatus)), quint64(r.int64(row, cSeq)),
+                           r.int64(row, cAt), r.boolean(row, cDup)};
+        }
+        cb(std::move(out));
+    });
 }
 
 void PgMessageStore::storeAcks(int shard, const std::vector<AckRow> &rows,

@@ -52,6 +52,10 @@ bool ProcessHarness::startServer() {
            m_server->state() == QProcess::Running;
 }
 
+qint64 ProcessHarness::serverPid() const {
+    return m_server && m_server->state() == QProcess::Running ? m_server->processId() : 0;
+}
+
 void ProcessHarness::killServer() {
     if (!m_server)
         return;

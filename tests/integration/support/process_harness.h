@@ -22,6 +22,11 @@ public:
     void killServer(); //!< SIGKILL
     void stopServer(); //!< SIGTERM
     QString url() const;
+    quint16 port() const { return m_port; }
+    //! The running tidingsd's process id (0 when none), e.g. for /proc/PID/status.
+    qint64 serverPid() const;
+    //! tidingsd's --data-dir (its media store is in DATA/media).
+    QString dataDir() const { return m_tmp.filePath(QStringLiteral("server")); }
 
     struct Run {
         int exitCode = -1;

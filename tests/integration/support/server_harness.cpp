@@ -14,6 +14,8 @@ ServerHarness::ServerHarness(PgFixture &pg, server::ServerConfig base)
     , m_conninfo(pg.createDatabase()) {
     m_config.databaseConninfo = m_conninfo;
     m_config.cheapPasswordHashing = true;
+    if (m_config.dataDir.isEmpty())
+        m_config.dataDir = m_dataDir.path();
     auto offset = m_offset;
     m_config.clock = [offset] { return QDateTime::currentMSecsSinceEpoch() + offset->load(); };
 }
@@ -48,6 +50,10 @@ void ServerHarness::stop() {
     // see their sockets close.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     QCoreApplication::processEvents();
+}
+
+QUrl ServerHarness::httpUrl() const {
+    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
 }
 
 QUrl ServerHarness::url() const {

@@ -2,6 +2,7 @@
 // Runs the real Server in-process against a fresh database of a PgFixture.
 #include "server.h"
 
+#include <QTemporaryDir>
 #include <QUrl>
 
 #include <atomic>
@@ -25,8 +26,13 @@ public:
 
     //! Moves the server's clock (milliseconds added to the real time).
     void shiftClock(qint64 ms) { *m_offset += ms; }
+    //! The server's data directory (its media store is in DATA/media); kept across restarts.
+    QString dataDir() const { return m_config.dataDir; }
+    //! http://127.0.0.1:PORT, the base of the media endpoints (/media/v1/...).
+    QUrl httpUrl() const;
 
 private:
+    QTemporaryDir m_dataDir; //!< used unless the config names one
     server::ServerConfig m_config;
     QString m_conninfo;
     std::unique_ptr<server::Server> m_server;

@@ -61,7 +61,7 @@ private slots:
         config.idleTimeoutMs = 1000;
         config.authTimeoutMs = 1000;
         const Services services{&m_services, &m_services, &m_services, &m_services,
-                                &m_services, &m_services, &m_services};
+                                &m_services, &m_services, &m_services, &m_services};
         m_gateway = std::make_unique<Gateway>(config, m_clock, *m_router, services);
         QString error;
         QVERIFY2(m_gateway->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
@@ -105,6 +105,7 @@ private slots:
             {"device_list_request", {"keys.deviceList 8", Frame::kDeviceListResponse}},
             {"fetch_bundles_request", {"keys.fetchBundles 8 12", Frame::kBundlesResponse}},
             {"link_relay_request", {"keys.linkRelay 13 hello", Frame::kOk}},
+            {"media_token_request", {"media.issueToken", Frame::kMediaTokenResponse}},
             {"register_request", {{}, Frame::kError}},
             {"login_request", {{}, Frame::kError}},
             {"auth_request", {{}, Frame::kError}},

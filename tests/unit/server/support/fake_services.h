@@ -6,6 +6,7 @@
 #include "services/contacts/contacts.h"
 #include "services/groups/groups.h"
 #include "services/keys/keys.h"
+#include "services/media/media.h"
 #include "services/messaging/messaging.h"
 #include "services/presence/presence.h"
 #include "services/profiles/profiles.h"
@@ -23,7 +24,8 @@ class FakeServices final : public Accounts,
                            public Presence,
                            public Contacts,
                            public Keys,
-                           public Profiles {
+                           public Profiles,
+                           public Media {
 public:
     QStringList calls;
     std::optional<Error> fail; //!< the next answer, instead of the canned one
@@ -175,6 +177,12 @@ public:
         record(c,
                QStringLiteral("keys.linkRelay %1 %2").arg(deviceId).arg(QString::fromUtf8(blob)));
         ok(reply);
+    }
+
+    // Media
+    void issueToken(const Caller &c, Reply<MediaToken> reply) override {
+        record(c, QStringLiteral("media.issueToken"));
+        answer(reply, MediaToken{"token", 1'700'000'600'000, 2048, 1024, 4096, 100});
     }
 
     // Profiles
