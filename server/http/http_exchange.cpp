@@ -29,7 +29,19 @@ HttpError HttpError::fromError(const Error &error) {
     case ErrorCode::NoSuchUser:
     case ErrorCode::NoSuchConversation:
     case ErrorCode::NoSuchDevice:
+    case ErrorCode::NoSuchBlob:
         status = 404;
+        break;
+    case ErrorCode::OffsetMismatch:
+    case ErrorCode::UploadIncomplete:
+        status = 409;
+        break;
+    case ErrorCode::HashMismatch:
+        status = 422;
+        break;
+    case ErrorCode::QuotaExceeded:
+    case ErrorCode::StorageFull:
+        status = 507;
         break;
     case ErrorCode::RateLimited:
         status = 429;
@@ -88,6 +100,8 @@ const char *reasonPhrase(int status) {
         return "Expectation Failed";
     case 422:
         return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
     case 429:
         return "Too Many Requests";
     case 431:

@@ -56,6 +56,18 @@ const char *errorCodeName(ErrorCode code) {
         return "NO_KEYS";
     case ErrorCode::IdentityMismatch:
         return "IDENTITY_MISMATCH";
+    case ErrorCode::NoSuchBlob:
+        return "NO_SUCH_BLOB";
+    case ErrorCode::OffsetMismatch:
+        return "OFFSET_MISMATCH";
+    case ErrorCode::HashMismatch:
+        return "HASH_MISMATCH";
+    case ErrorCode::UploadIncomplete:
+        return "UPLOAD_INCOMPLETE";
+    case ErrorCode::QuotaExceeded:
+        return "QUOTA_EXCEEDED";
+    case ErrorCode::StorageFull:
+        return "STORAGE_FULL";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -86,7 +98,14 @@ static_assert(int(wire::ERROR_FORBIDDEN) == int(ErrorCode::Forbidden));
 static_assert(int(wire::ERROR_NOT_ADMIN) == int(ErrorCode::NotAdmin));
 static_assert(int(wire::ERROR_NO_SUCH_DEVICE) == int(ErrorCode::NoSuchDevice));
 static_assert(int(wire::ERROR_NO_KEYS) == int(ErrorCode::NoKeys));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::IdentityMismatch),
+static_assert(int(wire::ERROR_IDENTITY_MISMATCH) == int(ErrorCode::IdentityMismatch));
+static_assert(int(wire::ERROR_NO_SUCH_BLOB) == int(ErrorCode::NoSuchBlob));
+static_assert(int(wire::ERROR_OFFSET_MISMATCH) == int(ErrorCode::OffsetMismatch));
+static_assert(int(wire::ERROR_HASH_MISMATCH) == int(ErrorCode::HashMismatch));
+static_assert(int(wire::ERROR_UPLOAD_INCOMPLETE) == int(ErrorCode::UploadIncomplete));
+static_assert(int(wire::ERROR_QUOTA_EXCEEDED) == int(ErrorCode::QuotaExceeded));
+static_assert(int(wire::ERROR_STORAGE_FULL) == int(ErrorCode::StorageFull));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::StorageFull),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {
@@ -162,6 +181,17 @@ Status validateSignature(const std::string &sig, const char *what) {
     return {};
 }
 
+//! 64 lower-case hex digits: one spelling per blob, so the server's records match.
+bool isBlobId(const std::string &id) {
+    if (id.size() != size_t(limits::kBlobIdHexChars))
+        return false;
+    for (char c : id) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
 Status validateSend(const wire::SendRequest &s) {
     if (s.conversation_id() == 0)
         return bad("conversation_id missing");
@@ -181,6 +211,12 @@ Status validateSend(const wire::SendRequest &s) {
         return bad("device_digest must be 32 bytes");
     if (s.envelopes_size() > 0 && s.device_digest().empty())
         return bad("envelopes need a device_digest");
+    if (s.attachment_blob_ids_size() > limits::kMaxAttachmentsPerSend)
+        return tooLarge("more than 32 attachments");
+    for (const auto &id : s.attachment_blob_ids()) {
+        if (!isBlobId(id))
+            return bad("attachment blob ids are 64 lower-case hex digits");
+    }
     for (const auto &e : s.envelopes()) {
         if (e.user_id() == 0 || e.device_id() == 0)
             return bad("envelope without user or device");
@@ -371,6 +407,8 @@ Status validateClientFrame(const Frame &f) {
             return tooLarge("more device ids than a user can have");
         return {};
     }
+    case Frame::kMediaTokenRequest:
+        return {};
     case Frame::kLinkRelayRequest: {
         const auto &l = f.link_relay_request();
         if (l.device_id() == 0)
@@ -432,6 +470,16 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
     case Frame::kBundlesResponse:
     case Frame::kLinkRelayPush:
         break;
+    case Frame::kMediaTokenResponse: {
+        const auto &m = f.media_token_response();
+        if (m.token().size() > limits::kMaxMediaTokenBytes)
+            return tooLarge("media token longer than 512 bytes");
+        if (m.token().empty() || !isPrintableAscii(m.token()))
+            return bad("media token missing or not printable ASCII");
+        if (m.chunk_bytes() == 0)
+            return bad("media chunk size missing");
+        break;
+    }
     case Frame::kMessagePush:
         if (f.message_push().messages_size() > limits::kMaxMessagesPerPush)
             return tooLarge("too many messages in one push");

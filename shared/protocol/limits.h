@@ -50,6 +50,14 @@ inline constexpr std::size_t kMaxLinkBlobBytes = 4096;
 //! Bundle fetches per requesting device per minute. A fetch names one user; the first message to
 //! a 500-member group fetches every member's devices once, so the budget covers that.
 inline constexpr int kMaxBundleFetchesPerMinute = 600;
+//! Media (docs/PROTOCOL.md, "Media"). Blobs travel over HTTP, never in frames; a send names the
+//! blobs its encrypted payload points to, as 64 lower-case hex digits (SHA-256 of the blob).
+inline constexpr int kMaxAttachmentsPerSend = 32;
+inline constexpr int kBlobIdHexChars = 64;
+//! The largest chunk (PATCH body) of an upload; the server may announce a smaller one.
+inline constexpr std::uint32_t kMaxMediaChunkBytes = 4 * 1024 * 1024;
+//! A media bearer token as a client accepts it from the server.
+inline constexpr std::size_t kMaxMediaTokenBytes = 512;
 //! Bad frames tolerated on one connection before it is closed.
 inline constexpr int kMaxBadFrames = 8;
 

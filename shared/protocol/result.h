@@ -35,6 +35,13 @@ enum class ErrorCode : int {
     NoSuchDevice = 21,
     NoKeys = 22,
     IdentityMismatch = 23,
+    // Media (answered over HTTP as JSON {"error": NAME}):
+    NoSuchBlob = 24,
+    OffsetMismatch = 25,
+    HashMismatch = 26,
+    UploadIncomplete = 27,
+    QuotaExceeded = 28,
+    StorageFull = 29,
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,

@@ -189,6 +189,30 @@ int main(int argc, char **argv) {
         putBytesField(raw, 63, privacy);
         ok &= write(dir, "edge_privacy_unknown_visibility", raw);
     }
+    // Media: a send naming the blobs its payload points to (the most a send may name), and a
+    // token response at the token's size limit.
+    ok &= write(dir, "client_send_request_attachments",
+                encoded(tidings::testing::sampleSendWithAttachments()));
+    {
+        Frame f = tidings::testing::sampleSendWithAttachments();
+        auto *s = f.mutable_send_request();
+        s->clear_attachment_blob_ids();
+        for (int i = 0; i < limits::kMaxAttachmentsPerSend; ++i)
+            s->add_attachment_blob_ids(tidings::testing::sampleBlobId(char('0' + i % 10)));
+        ok &= write(dir, "edge_send_32_attachments", encoded(f));
+    }
+    {
+        Frame f;
+        f.set_request_id(10);
+        auto *m = f.mutable_media_token_response();
+        m->set_token(std::string(limits::kMaxMediaTokenBytes, 'T'));
+        m->set_expires_at_ms(~quint64(0) >> 1);
+        m->set_max_file_bytes(~quint64(0));
+        m->set_chunk_bytes(limits::kMaxMediaChunkBytes);
+        m->set_quota_bytes(~quint64(0));
+        m->set_used_bytes(~quint64(0));
+        ok &= write(dir, "edge_media_token_limits", encoded(f));
+    }
     // Forward compatibility: unknown fields, an unknown frame type, an empty frame.
     {
         std::string raw = encoded(tidings::testing::validClientFrames().front().frame);

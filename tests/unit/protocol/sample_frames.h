@@ -63,6 +63,24 @@ inline wire::Presence samplePresence(quint64 user, std::string username, bool on
     return p;
 }
 
+//! A well-formed blob id: 64 lower-case hex digits.
+inline std::string sampleBlobId(char digit) {
+    return std::string(size_t(limits::kBlobIdHexChars) - 4, digit) + "0f9e";
+}
+
+//! A send whose encrypted payload points to two blobs (the ids are all the server sees of them).
+inline Frame sampleSendWithAttachments() {
+    Frame f;
+    f.set_request_id(28);
+    auto *s = f.mutable_send_request();
+    s->set_conversation_id(42);
+    s->set_client_message_id("01HZX3J6Q2-photo");
+    s->set_payload(std::string("\x00\x01 caption and pointers", 26));
+    s->add_attachment_blob_ids(sampleBlobId('a'));
+    s->add_attachment_blob_ids(sampleBlobId('7'));
+    return f;
+}
+
 inline std::vector<SampleFrame> validClientFrames() {
     std::vector<SampleFrame> out;
     auto add = [&](const char *name, quint64 requestId) -> Frame & {
@@ -181,6 +199,7 @@ inline std::vector<SampleFrame> validClientFrames() {
         l->set_device_id(13);
         l->set_blob("hello");
     }
+    add("media_token_request", 27).mutable_media_token_request();
     return out;
 }
 
@@ -346,6 +365,15 @@ inline std::vector<SampleFrame> validServerFrames() {
         auto *l = add("link_relay_push", 0).mutable_link_relay_push();
         l->set_from_device_id(12);
         l->set_blob("hello");
+    }
+    {
+        auto *m = add("media_token_response", 27).mutable_media_token_response();
+        m->set_token(std::string(76, 'T'));
+        m->set_expires_at_ms(1'700'000'600'000);
+        m->set_max_file_bytes(quint64(2) << 30);
+        m->set_chunk_bytes(limits::kMaxMediaChunkBytes);
+        m->set_quota_bytes(quint64(10) << 30);
+        m->set_used_bytes(123'456'789);
     }
     return out;
 }

@@ -400,6 +400,12 @@ void TestCodec::newErrorCodes() {
         {ErrorCode::NoSuchDevice, "NO_SUCH_DEVICE", wire::ERROR_NO_SUCH_DEVICE, 21},
         {ErrorCode::NoKeys, "NO_KEYS", wire::ERROR_NO_KEYS, 22},
         {ErrorCode::IdentityMismatch, "IDENTITY_MISMATCH", wire::ERROR_IDENTITY_MISMATCH, 23},
+        {ErrorCode::NoSuchBlob, "NO_SUCH_BLOB", wire::ERROR_NO_SUCH_BLOB, 24},
+        {ErrorCode::OffsetMismatch, "OFFSET_MISMATCH", wire::ERROR_OFFSET_MISMATCH, 25},
+        {ErrorCode::HashMismatch, "HASH_MISMATCH", wire::ERROR_HASH_MISMATCH, 26},
+        {ErrorCode::UploadIncomplete, "UPLOAD_INCOMPLETE", wire::ERROR_UPLOAD_INCOMPLETE, 27},
+        {ErrorCode::QuotaExceeded, "QUOTA_EXCEEDED", wire::ERROR_QUOTA_EXCEEDED, 28},
+        {ErrorCode::StorageFull, "STORAGE_FULL", wire::ERROR_STORAGE_FULL, 29},
     };
     for (const auto &[code, name, wireCode, value] : codes) {
         QCOMPARE(errorCodeName(code), name);
@@ -415,10 +421,10 @@ void TestCodec::newErrorCodes() {
         QCOMPARE(e.code, code);
         QCOMPARE(e.toString(), QString::fromLatin1(name) + QStringLiteral(": why"));
     }
-    // IDENTITY_MISMATCH is the last wire code; a new one must be added here and to ErrorCode.
-    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::IdentityMismatch));
+    // STORAGE_FULL is the last wire code; a new one must be added here and to ErrorCode.
+    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::StorageFull));
     QCOMPARE(int(wire::ErrorCode_MAX) + 1 < int(ErrorCode::Network), true);
-    QCOMPARE(errorCodeName(ErrorCode(24)), "UNKNOWN");
+    QCOMPARE(errorCodeName(ErrorCode(30)), "UNKNOWN");
 }
 
 void TestCodec::makeErrorRoundTrip() {
