@@ -140,7 +140,7 @@ Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStri
         d.conversationId = conversationId;
         d.text = text;
         d.sentAtMs = now;
-        d.payload = encodePayload(MessageContent{text, now});
+        d.payload = encodePayload(MessageContent{text, now, {}, 0});
         if (size_t(d.payload.size()) > limits::kMaxPayloadBytes)
             return Error{ErrorCode::TooLarge, QStringLiteral("message larger than 64 KiB")};
         ids.append(d.clientMessageId);
@@ -179,6 +179,9 @@ void SyncEngine::sendPlain(const OutboxEntry &entry) {
     req->set_conversation_id(entry.conversationId);
     req->set_client_message_id(entry.clientMessageId.toStdString());
     req->set_payload(protocol::bytesToStd(entry.payload));
+    // The server keeps the blobs a message points to while the message exists.
+    for (const QString &blob : attachmentBlobIds(entry.payload))
+        req->add_attachment_blob_ids(blob.toStdString());
     const quint64 session = m_session;
     m_sink->request(std::move(f), [this, entry, session](Result<Frame> result) {
         onSendResult(entry, session, std::move(result));
@@ -336,6 +339,8 @@ void SyncEngine::handleMessages(const Messages &messages) {
         if (content) {
             in.text = content->text;
             in.sentAtMs = content->sentAtMs;
+            in.attachments = content->attachments;
+            in.invalidAttachments = content->invalidAttachments;
         } else {
             // Keep the seq so ordering moves on; the content is lost either way.
             qCWarning(lcSync) << "undecodable payload in conversation" << in.conversationId << "seq"
