@@ -54,7 +54,33 @@ media::AttachmentKind checkedKind(int raw) {
     }
 }
 
+media::AttachmentDescriptor fromWireUnchecked(const wire::AttachmentPointer &p) {
+    media::AttachmentDescriptor a;
+    a.blobId = QString::fromStdString(p.blob_id());
+    a.key = QByteArray::fromStdString(p.key());
+    a.ciphertextSha256 = QByteArray::fromStdString(p.ciphertext_sha256());
+    a.ciphertextSize = p.ciphertext_size();
+    a.plaintextSize = p.plaintext_size();
+    a.chunkSize = p.chunk_size();
+    a.mimeType = QString::fromStdString(p.content_type());
+    a.fileName = QString::fromStdString(p.file_name());
+    a.kind = checkedKind(int(p.kind()));
+    a.width = int(std::min<quint32>(p.width(), quint32(kMaxAttachmentSide)));
+    a.height = int(std::min<quint32>(p.height(), quint32(kMaxAttachmentSide)));
+    a.durationMs = qint64(std::min<quint64>(p.duration_ms(), quint64(kMaxAttachmentDurationMs)));
+    a.thumbnail = QByteArray::fromStdString(p.thumbnail());
+    a.waveform = QByteArray::fromStdString(p.waveform());
+    return a;
+}
+
 } // namespace
+
+Result<media::AttachmentDescriptor> decodeStoredAttachment(const QByteArray &bytes) {
+    wire::AttachmentPointer p;
+    if (!p.ParseFromArray(bytes.constData(), int(bytes.size())))
+        return Error{ErrorCode::Storage, QStringLiteral("a stored attachment is undecodable")};
+    return fromWireUnchecked(p);
+}
 
 Result<media::AttachmentDescriptor> attachmentFromWire(const wire::AttachmentPointer &p) {
     if (p.key().size() != crypto::kKeySize)
@@ -82,25 +108,13 @@ Result<media::AttachmentDescriptor> attachmentFromWire(const wire::AttachmentPoi
     if (p.duration_ms() > quint64(kMaxAttachmentDurationMs))
         return bad("the duration is too long");
 
-    media::AttachmentDescriptor a;
-    a.blobId = QString::fromStdString(p.blob_id());
-    a.key = QByteArray(p.key().data(), qsizetype(p.key().size()));
-    a.ciphertextSha256 = sha;
-    a.ciphertextSize = p.ciphertext_size();
-    a.plaintextSize = p.plaintext_size();
-    a.chunkSize = p.chunk_size();
+    media::AttachmentDescriptor a = fromWireUnchecked(p);
     a.mimeType = checkedMimeType(p.content_type());
     // A name is the sender's claim: never a path, a control character or 300 characters.
     a.fileName = media::safeFileName(QString::fromUtf8(
         p.file_name().data(), qsizetype(std::min<std::size_t>(p.file_name().size(), 4096))));
-    a.kind = checkedKind(int(p.kind()));
-    a.width = int(p.width());
-    a.height = int(p.height());
     if (a.width == 0 || a.height == 0)
         a.width = a.height = 0;
-    a.durationMs = qint64(p.duration_ms());
-    a.thumbnail = QByteArray(p.thumbnail().data(), qsizetype(p.thumbnail().size()));
-    a.waveform = QByteArray(p.waveform().data(), qsizetype(p.waveform().size()));
     return a;
 }
 

@@ -32,6 +32,11 @@ inline constexpr quint64 kMaxAttachmentPlaintextBytes = quint64(64) << 30; //!< 
 inline constexpr qint64 kMaxAttachmentDurationMs = qint64(1000) * 3600 * 24 * 7;
 
 struct MessageContent {
+    MessageContent() = default;
+    MessageContent(QString text, qint64 sentAtMs)
+        : text(std::move(text))
+        , sentAtMs(sentAtMs) {}
+
     QString text; //!< the caption when there are attachments
     qint64 sentAtMs = 0;
     QList<media::AttachmentDescriptor> attachments;
@@ -53,6 +58,9 @@ void attachmentToWire(const media::AttachmentDescriptor &attachment, wire::Attac
 //! keeps pointers in this form, sealed).
 Result<media::AttachmentDescriptor> decodeAttachment(const QByteArray &bytes);
 QByteArray encodeAttachment(const media::AttachmentDescriptor &attachment);
+//! A pointer this device stored itself (sealed, so authentic): parsed without the receive checks
+//! (my own pending attachments have no blob id or key yet).
+Result<media::AttachmentDescriptor> decodeStoredAttachment(const QByteArray &bytes);
 
 //! The blob ids a payload's attachments name (SendRequest.attachment_blob_ids); empty when the
 //! payload carries none or cannot be decoded.

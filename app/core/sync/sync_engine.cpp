@@ -127,37 +127,6 @@ void SyncEngine::requestConversationInfo(quint64 conversationId) {
     });
 }
 
-Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStringList &texts) {
-    if (conversationId == 0)
-        return Error{ErrorCode::Usage, QStringLiteral("no conversation")};
-    QList<OutgoingDraft> drafts;
-    QStringList ids;
-    drafts.reserve(texts.size());
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (const QString &text : texts) {
-        OutgoingDraft d;
-        d.clientMessageId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        d.conversationId = conversationId;
-        d.text = text;
-        d.sentAtMs = now;
-        d.payload = encodePayload(MessageContent{text, now, {}, 0});
-        if (size_t(d.payload.size()) > limits::kMaxPayloadBytes)
-            return Error{ErrorCode::TooLarge, QStringLiteral("message larger than 64 KiB")};
-        ids.append(d.clientMessageId);
-        drafts.append(std::move(d));
-    }
-    if (auto s = m_store->messages().enqueueOutgoing(drafts, m_me); !s)
-        return s.error();
-    // Only a live session keeps an in-memory queue; otherwise onAuthenticated() loads the outbox.
-    if (m_sink->isAuthenticated()) {
-        const qint64 created = QDateTime::currentMSecsSinceEpoch();
-        for (const auto &d : drafts)
-            m_queue.append(OutboxEntry{d.clientMessageId, d.conversationId, d.payload, created});
-        pump();
-    }
-    return ids;
-}
-
 void SyncEngine::pump() {
     if (!m_sink->isAuthenticated())
         return;
