@@ -82,6 +82,7 @@ void Media::resumeJobs() {
     }
     if (const int swept = m_files.sweepTemps(keep); swept > 0)
         qCInfo(lcMedia) << "removed" << swept << "scratch file(s) of an earlier run";
+    int resumed = 0;
     for (const TransferJob &j : *jobs) {
         const Key key{j.messageRowId, j.index};
         if (m_runners.contains(key) || m_queue.contains(key))
@@ -94,9 +95,10 @@ void Media::resumeJobs() {
         if (!isActive((*att)->record.transfer))
             continue; // failed or cancelled: waits for retry()
         m_queue.append(key);
+        ++resumed;
     }
-    if (!m_queue.isEmpty())
-        qCInfo(lcMedia) << "resuming" << m_queue.size() << "transfer(s)";
+    if (resumed > 0)
+        qCInfo(lcMedia) << "resuming" << resumed << "transfer(s)";
     schedule();
 }
 
