@@ -15,7 +15,15 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     , m_keys(std::make_unique<Keys>(store, m_sync, &m_requests, m_account.get(), m_messaging.get()))
     , m_devices(std::make_unique<Devices>(&m_requests, m_account.get(), m_keys.get()))
     , m_presence(std::make_unique<Presence>(&m_requests, options.typing))
-    , m_contacts(std::make_unique<Contacts>(&store->accounts(), &m_requests, m_account.get())) {
+    , m_contacts(std::make_unique<Contacts>(&store->accounts(), &m_requests, m_account.get()))
+    , m_media(std::make_unique<Media>(
+          store, m_sync, &m_requests,
+          [this] {
+              // The socket's address (a --server override included), else the saved one.
+              const QUrl url = m_connection ? m_connection->url() : QUrl();
+              return url.isValid() ? url : QUrl(m_account->settings().serverUrl);
+          },
+          options.media)) {
     m_sync->setAccount(m_account->settings());
 
     connect(m_connection, &Connection::opened, m_account.get(), &Account::onSocketOpened);
@@ -34,6 +42,8 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     connect(m_account.get(), &Account::fatalError, this, &Client::fatalError);
     connect(m_messaging.get(), &Messaging::messagesReceived, m_presence.get(),
             &Presence::onMessages);
+    connect(m_messaging.get(), &Messaging::messagesReceived, m_media.get(),
+            &Media::onMessagesReceived);
     connect(m_groups.get(), &Groups::changed, this, [this](quint64 id, GroupAction action) {
         // The change is an ordered system event: fetch it (this device may get no push of it).
         if (m_connection->isAuthenticated())
@@ -45,6 +55,8 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
 }
 
 Client::~Client() {
+    // Transfers stop first (their token requests wait on the requester and the connection).
+    m_media.reset();
     // The connection drops its pending handlers (which capture the modules) before they die.
     delete m_connection;
     m_connection = nullptr;
@@ -67,6 +79,7 @@ void Client::onAuthenticated() {
     m_sync->onAuthenticated();
     m_keys->setUpKeys();
     m_presence->onAuthenticated();
+    m_media->onAuthenticated();
     emit authenticated();
     m_requests.sessionStarted();
 }

@@ -2,12 +2,14 @@
 // The composition root of the client core, driven by the CLI and the desktop app: it builds the
 // connection, the sync engine and the feature modules over one Storage and SecretStore, routes
 // the socket's events and pushes to the modules that own them, and runs the session lifecycle.
-// Features live in the modules: client.groups().create(...), client.messaging().sendText(...).
+// Features live in the modules: client.groups().create(...), client.messaging().sendText(...),
+// client.media().sendFiles(...).
 #include "core/account/account.h"
 #include "core/contacts/contacts.h"
 #include "core/devices/devices.h"
 #include "core/groups/groups.h"
 #include "core/keys/keys.h"
+#include "core/media/media.h"
 #include "core/messaging/messaging.h"
 #include "core/net/connection.h"
 #include "core/net/requester.h"
@@ -31,6 +33,7 @@ public:
         Connection::Options connection;
         SyncEngine::Options sync;
         TypingTracker::Options typing;
+        Media::Options media;
     };
 
     Client(Storage *store, SecretStore *secrets, Options options, QObject *parent = nullptr);
@@ -58,6 +61,7 @@ public:
     Presence &presence() { return *m_presence; }
     Contacts &contacts() { return *m_contacts; }
     Keys &keys() { return *m_keys; }
+    Media &media() { return *m_media; }
 
 signals:
     void authenticated();
@@ -82,6 +86,7 @@ private:
     std::unique_ptr<Devices> m_devices;
     std::unique_ptr<Presence> m_presence;
     std::unique_ptr<Contacts> m_contacts;
+    std::unique_ptr<Media> m_media;
 };
 
 } // namespace tidings::client

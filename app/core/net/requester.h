@@ -31,6 +31,7 @@ TIDINGS_RESPONSE_BODY(wire::ContactsResponse, kContactsResponse, contacts_respon
 TIDINGS_RESPONSE_BODY(wire::ProfilesResponse, kProfilesResponse, profiles_response)
 TIDINGS_RESPONSE_BODY(wire::KeysResponse, kKeysResponse, keys_response)
 TIDINGS_RESPONSE_BODY(wire::DeviceListResponse, kDeviceListResponse, device_list_response)
+TIDINGS_RESPONSE_BODY(wire::MediaTokenResponse, kMediaTokenResponse, media_token_response)
 #undef TIDINGS_RESPONSE_BODY
 
 //! An answer whose body is not the one the request expects (a server bug or a protocol

@@ -5,6 +5,7 @@
 #include "core/store/message_rows.h"
 #include "core/store/store_crypto.h"
 #include "core/store/store_p.h"
+#include "core/store/transfer_store.h"
 
 #include <QSqlQuery>
 #include <QVariant>
@@ -85,11 +86,22 @@ Result<QList<ChatSummary>> ChatListReader::read(std::optional<quint64> conversat
         q.bindValue(QStringLiteral(":id"), *conversationId);
     TIDINGS_TRY(m_db.exec(q));
     QList<ChatSummary> out;
+    QList<MessageRecord> last;
     while (q.next()) {
         auto s = readSummary(q, m_db.cipher());
         if (!s)
             return s.error();
+        if (s->lastMessage)
+            last.append(*s->lastMessage);
         out.append(std::move(*s));
+    }
+    q.finish();
+    // "Photo", "Voice message": the chat list names what the last message carries.
+    TIDINGS_TRY(detail::fillAttachments(m_db, last));
+    qsizetype next = 0;
+    for (ChatSummary &s : out) {
+        if (s.lastMessage)
+            s.lastMessage->attachments = last.at(next++).attachments;
     }
     return out;
 }

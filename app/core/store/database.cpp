@@ -112,6 +112,10 @@ int Database::schemaVersion() const {
     return q.value(0).toInt();
 }
 
+QString Database::filePath() const {
+    return QSqlDatabase::database(m_connectionName, false).databaseName();
+}
+
 QSqlQuery Database::query() const {
     return QSqlQuery(QSqlDatabase::database(m_connectionName, false));
 }
@@ -195,7 +199,7 @@ Status Database::clearAccountData() {
     for (const char *sql :
          {"DELETE FROM outbox", "DELETE FROM messages", "DELETE FROM group_members",
           "DELETE FROM conversations", "DELETE FROM users", "DELETE FROM receipt_times",
-          "DELETE FROM receipt_floor",
+          "DELETE FROM receipt_floor", "DELETE FROM attachments", "DELETE FROM transfers",
           "INSERT INTO messages_search(messages_search) VALUES ('delete-all')"})
         TIDINGS_TRY(exec(QString::fromLatin1(sql)));
     return {};

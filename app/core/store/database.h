@@ -57,7 +57,8 @@ public:
     //! 3: sealed bodies, undecryptable/hidden rows, display names, receipt times. 4: prepared
     //! outbox frames. 5: one owner: the E2E tables, the UI's tables and the search index are
     //! versioned here (adopted as they are from files where other classes created them).
-    static constexpr int kSchemaVersion = 5;
+    //! 6: attachments and transfer jobs (media).
+    static constexpr int kSchemaVersion = 6;
 
     //! Opens (creating if needed) the file at `path` (":memory:" works for tests), migrates it and
     //! checks `masterKey` (32 bytes) against the stored key check. A cache written before
@@ -69,6 +70,8 @@ public:
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;
 
+    //! The SQLite file (":memory:" for an in-memory database).
+    QString filePath() const;
     //! PRAGMA user_version; -1 when it cannot be read.
     int schemaVersion() const;
     //! Seals rows under subkeys of the master key (message texts, outbox payloads, blind tokens).
@@ -91,7 +94,8 @@ public:
     int transactionDepth() const { return m_depth; }
 
     //! Empties every table that caches one account's synced data (conversations, members,
-    //! profiles, receipt times, messages, outbox, the search index), for a change of account.
+    //! profiles, receipt times, messages, outbox, attachments and transfers, the search index), for
+    //! a change of account.
     //! The E2E tables and the UI's preferences stay. Runs in the caller's transaction.
     Status clearAccountData();
 

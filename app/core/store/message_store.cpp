@@ -8,6 +8,7 @@
 #include "core/store/search_index.h"
 #include "core/store/store_crypto.h"
 #include "core/store/store_p.h"
+#include "core/store/transfer_store.h"
 
 #include <QDateTime>
 #include <QSqlQuery>
@@ -184,8 +185,13 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
             20, seal ? QVariant(cipher.sealText(text, m.conversationId, m.senderUserId, clientId))
                      : QVariant(QMetaType::fromType<QByteArray>()));
         TIDINGS_TRY(m_db.exec(insert));
+        const qint64 rowId = insert.lastInsertId().toLongLong();
         if (seal)
-            TIDINGS_TRY(m_search.add(insert.lastInsertId().toLongLong(), text));
+            TIDINGS_TRY(m_search.add(rowId, text));
+        if (!m.hidden && !m.undecryptable && !m.event &&
+            (!m.attachments.isEmpty() || m.invalidAttachments > 0))
+            TIDINGS_TRY(m_transfers.addAttachments(
+                rowId, m.attachments, AttachmentRecord::Transfer::None, m.invalidAttachments));
         ++adv.inserted;
     }
 
@@ -279,34 +285,75 @@ Result<QList<Hole>> MessageStore::holes() const {
 
 // --- outgoing ----------------------------------------------------------------------------------
 
+Result<qint64> MessageStore::insertPending(const OutgoingDraft &d, const AccountSettings &me,
+                                           bool toOutbox, qint64 nowMs) {
+    TIDINGS_TRY(m_conversations.ensureConversation(d.conversationId, 0, QString()));
+    QSqlQuery msg = m_db.query();
+    msg.prepare(QStringLiteral(
+        "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
+        " sender_device_id, sender_username, text, sent_at_ms, outgoing, notified, body)"
+        " VALUES (?, ?, NULL, ?, ?, ?, '', ?, 1, 1, ?)"));
+    msg.addBindValue(d.clientMessageId);
+    msg.addBindValue(d.conversationId);
+    msg.addBindValue(me.userId);
+    msg.addBindValue(me.deviceId);
+    msg.addBindValue(detail::nn(me.username));
+    const bool seal = !d.text.isEmpty();
+    msg.addBindValue(d.sentAtMs);
+    msg.addBindValue(seal ? QVariant(m_db.cipher().sealText(d.text, d.conversationId, me.userId,
+                                                            d.clientMessageId))
+                          : QVariant(QMetaType::fromType<QByteArray>()));
+    TIDINGS_TRY(m_db.exec(msg));
+    const qint64 rowId = msg.lastInsertId().toLongLong();
+    if (seal)
+        TIDINGS_TRY(m_search.add(rowId, d.text));
+    if (toOutbox)
+        TIDINGS_TRY(m_outbox.add(d, nowMs));
+    return rowId;
+}
+
 Status MessageStore::enqueueOutgoing(const QList<OutgoingDraft> &drafts,
                                      const AccountSettings &me) {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     auto txn = m_db.begin();
     if (!txn)
         return txn.error();
-    QSqlQuery msg = m_db.query();
-    msg.prepare(QStringLiteral(
-        "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
-        " sender_device_id, sender_username, text, sent_at_ms, outgoing, notified, body)"
-        " VALUES (?, ?, NULL, ?, ?, ?, '', ?, 1, 1, ?)"));
-    for (const auto &d : drafts) {
-        TIDINGS_TRY(m_conversations.ensureConversation(d.conversationId, 0, QString()));
-        msg.bindValue(0, d.clientMessageId);
-        msg.bindValue(1, d.conversationId);
-        msg.bindValue(2, me.userId);
-        msg.bindValue(3, me.deviceId);
-        msg.bindValue(4, detail::nn(me.username));
-        const bool seal = !d.text.isEmpty();
-        msg.bindValue(5, d.sentAtMs);
-        msg.bindValue(6, seal ? QVariant(m_db.cipher().sealText(d.text, d.conversationId, me.userId,
-                                                                d.clientMessageId))
-                              : QVariant(QMetaType::fromType<QByteArray>()));
-        TIDINGS_TRY(m_db.exec(msg));
-        if (seal)
-            TIDINGS_TRY(m_search.add(msg.lastInsertId().toLongLong(), d.text));
-        TIDINGS_TRY(m_outbox.add(d, now));
-    }
+    for (const auto &d : drafts)
+        TIDINGS_TRY(insertPending(d, me, true, now));
+    return txn->commit();
+}
+
+Result<qint64> MessageStore::addOutgoing(const OutgoingDraft &draft,
+                                         const QList<media::AttachmentDescriptor> &attachments,
+                                         bool held, const AccountSettings &me) {
+    auto txn = m_db.begin();
+    if (!txn)
+        return txn.error();
+    auto rowId = insertPending(draft, me, !held, QDateTime::currentMSecsSinceEpoch());
+    if (!rowId)
+        return rowId.error();
+    TIDINGS_TRY(m_transfers.addAttachments(*rowId, attachments,
+                                           held ? AttachmentRecord::Transfer::Queued
+                                                : AttachmentRecord::Transfer::Done));
+    TIDINGS_TRY(txn->commit());
+    return rowId;
+}
+
+Status MessageStore::releaseHeld(const OutgoingDraft &draft) {
+    auto txn = m_db.begin();
+    if (!txn)
+        return txn.error();
+    QSqlQuery q = m_db.query();
+    q.prepare(QStringLiteral("SELECT 1 FROM messages WHERE client_message_id = ? AND"
+                             " conversation_id = ? AND outgoing = 1 AND seq IS NULL"));
+    q.addBindValue(draft.clientMessageId);
+    q.addBindValue(draft.conversationId);
+    TIDINGS_TRY(m_db.exec(q));
+    if (!q.next())
+        return Error{ErrorCode::Storage, QStringLiteral("no pending message to release")};
+    q.finish();
+    TIDINGS_TRY(m_outbox.remove(draft.clientMessageId)); // a second release replaces the first
+    TIDINGS_TRY(m_outbox.add(draft, QDateTime::currentMSecsSinceEpoch()));
     return txn->commit();
 }
 
@@ -387,7 +434,18 @@ Result<QList<MessageRecord>> MessageStore::readAll(QSqlQuery &query) const {
             return m.error();
         out.append(std::move(*m));
     }
+    query.finish();
+    TIDINGS_TRY(m_transfers.fill(out));
     return out;
+}
+
+Result<std::optional<MessageRecord>> MessageStore::readOne(QSqlQuery &query) const {
+    auto all = readAll(query);
+    if (!all)
+        return all.error();
+    if (all->isEmpty())
+        return std::optional<MessageRecord>();
+    return std::optional<MessageRecord>(std::move(all->first()));
 }
 
 Result<QList<MessageRecord>> MessageStore::history(quint64 conversationId, int limit) const {
@@ -460,12 +518,19 @@ Result<std::optional<MessageRecord>> MessageStore::messageByRowId(qint64 rowId) 
                   .arg(QLatin1String(detail::kMessageColumns)));
     q.addBindValue(rowId);
     TIDINGS_TRY(m_db.exec(q));
-    if (!q.next())
-        return std::optional<MessageRecord>();
-    auto m = detail::readMessage(q, m_db.cipher());
-    if (!m)
-        return m.error();
-    return std::optional<MessageRecord>(std::move(*m));
+    return readOne(q);
+}
+
+Result<std::optional<MessageRecord>> MessageStore::messageBySeq(quint64 conversationId,
+                                                                quint64 seq) const {
+    QSqlQuery q = m_db.query();
+    q.prepare(QStringLiteral("SELECT %1 FROM messages m WHERE m.conversation_id = ? AND"
+                             " m.seq = ? AND m.hidden = 0")
+                  .arg(QLatin1String(detail::kMessageColumns)));
+    q.addBindValue(conversationId);
+    q.addBindValue(seq);
+    TIDINGS_TRY(m_db.exec(q));
+    return readOne(q);
 }
 
 Result<std::optional<MessageRecord>> MessageStore::messageByClientId(const QString &clientMessageId,
@@ -477,12 +542,7 @@ Result<std::optional<MessageRecord>> MessageStore::messageByClientId(const QStri
     q.addBindValue(clientMessageId);
     q.addBindValue(senderUserId);
     TIDINGS_TRY(m_db.exec(q));
-    if (!q.next())
-        return std::optional<MessageRecord>();
-    auto m = detail::readMessage(q, m_db.cipher());
-    if (!m)
-        return m.error();
-    return std::optional<MessageRecord>(std::move(*m));
+    return readOne(q);
 }
 
 Result<int> MessageStore::unreadCount(quint64 conversationId) const {

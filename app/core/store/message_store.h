@@ -20,15 +20,17 @@ class ConversationStore;
 class Database;
 class OutboxStore;
 class SearchIndex;
+class TransferStore;
 
 class MessageStore {
 public:
     MessageStore(Database &db, ConversationStore &conversations, OutboxStore &outbox,
-                 SearchIndex &search)
+                 SearchIndex &search, TransferStore &transfers)
         : m_db(db)
         , m_conversations(conversations)
         , m_outbox(outbox)
-        , m_search(search) {}
+        , m_search(search)
+        , m_transfers(transfers) {}
 
     // --- incoming ---------------------------------------------------------------------------
     //! Stores messages de-duplicated by (conversation, seq) and by (sender device, client id),
@@ -59,6 +61,16 @@ public:
     // --- outgoing ---------------------------------------------------------------------------
     //! Writes pending message rows and their outbox entries in one transaction.
     Status enqueueOutgoing(const QList<OutgoingDraft> &drafts, const AccountSettings &me);
+    //! A pending message with attachments (its text is the caption); returns its row id.
+    //! `held`: the files upload first, so the row is written with its attachments queued and no
+    //! outbox entry (releaseHeld adds it); otherwise (a forward: the blobs exist) the entry is
+    //! written too and the attachments are done.
+    Result<qint64> addOutgoing(const OutgoingDraft &draft,
+                               const QList<media::AttachmentDescriptor> &attachments, bool held,
+                               const AccountSettings &me);
+    //! The uploads of a held message finished: its outbox entry (payload with the pointers) is
+    //! written, so it is sent like any other, in its place among what is queued after now.
+    Status releaseHeld(const OutgoingDraft &draft);
     //! The server stored the message: sets its seq, drops it from the outbox, advances ordering.
     Result<ConversationAdvance> applySendAck(const QString &clientMessageId, quint64 conversationId,
                                              quint64 seq, qint64 serverTimeMs);
@@ -79,6 +91,8 @@ public:
     Result<QList<MessageRecord>> olderThan(quint64 conversationId, quint64 beforeSeq,
                                            int limit) const;
     Result<std::optional<MessageRecord>> messageByRowId(qint64 rowId) const;
+    //! A stored message by its place in the conversation (hidden ones excluded).
+    Result<std::optional<MessageRecord>> messageBySeq(quint64 conversationId, quint64 seq) const;
     Result<std::optional<MessageRecord>> messageByClientId(const QString &clientMessageId,
                                                            quint64 senderUserId) const;
     //! Messages of others above my read cursor (system events excluded).
@@ -91,6 +105,11 @@ public:
 private:
     //! Advances last_contiguous_seq over stored rows (from at least floorSeq) and releases them.
     Result<ConversationAdvance> advance(quint64 conversationId, quint64 floorSeq);
+    //! One pending row (and its outbox entry unless held); returns the row id.
+    Result<qint64> insertPending(const OutgoingDraft &draft, const AccountSettings &me,
+                                 bool toOutbox, qint64 nowMs);
+    //! The first row selected by a query of kMessageColumns, with its attachments.
+    Result<std::optional<MessageRecord>> readOne(QSqlQuery &query) const;
     //! Reads every row of a prepared, executed query.
     Result<QList<MessageRecord>> readAll(QSqlQuery &query) const;
 
@@ -98,6 +117,7 @@ private:
     ConversationStore &m_conversations;
     OutboxStore &m_outbox;
     SearchIndex &m_search;
+    TransferStore &m_transfers;
 };
 
 } // namespace tidings::client

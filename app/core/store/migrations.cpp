@@ -173,6 +173,34 @@ const char *const kSchemaV5[] = {
     "DROP TABLE IF EXISTS messages_bfts",
 };
 
+// Media (issue 10): attachments of messages and the transfer jobs that move them (TransferStore).
+const char *const kSchemaV6[] = {
+    // pointer: the sealed AttachmentPointer (file key, name, type, sizes, thumbnail), bound to
+    // (message_id, idx); NULL when a received pointer was refused (shown as an error).
+    // local_path: sealed (it holds the file name). local_size > 0: counted in the media cache.
+    "CREATE TABLE attachments ("
+    " message_id INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL,"
+    " pointer BLOB,"
+    " state INTEGER NOT NULL DEFAULT 0,"
+    " transferred INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT NOT NULL DEFAULT '',"
+    " local_path BLOB,"
+    " local_size INTEGER NOT NULL DEFAULT 0,"
+    " last_used_ms INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (message_id, idx))",
+    "CREATE INDEX attachments_cached ON attachments(last_used_ms) WHERE local_size > 0",
+    // One job per attachment at a time; job: sealed (paths, the server's upload id, stage).
+    "CREATE TABLE transfers ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " message_id INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL,"
+    " upload INTEGER NOT NULL,"
+    " job BLOB NOT NULL,"
+    " created_at_ms INTEGER NOT NULL,"
+    " UNIQUE (message_id, idx))",
+};
+
 //! The blind search index: contentless (the tokens live only in the index, rows stay small);
 //! lower-case base32 tokens, one per distinct word, which the ascii tokenizer keeps whole.
 constexpr char kCreateSearchIndex[] =
@@ -266,6 +294,7 @@ const Migration kMigrations[] = {
     {3, kSchemaV3, std::size(kSchemaV3), nullptr},
     {4, kSchemaV4, std::size(kSchemaV4), nullptr},
     {5, kSchemaV5, std::size(kSchemaV5), adoptUnversioned},
+    {6, kSchemaV6, std::size(kSchemaV6), nullptr},
 };
 static_assert(std::size(kMigrations) == size_t(Database::kSchemaVersion));
 

@@ -20,6 +20,43 @@ const char *messageStateName(MessageState state) {
     return "unknown";
 }
 
+const char *attachmentKindName(AttachmentRecord::Kind kind) {
+    switch (kind) {
+    case AttachmentRecord::Kind::File:
+        return "file";
+    case AttachmentRecord::Kind::Image:
+        return "image";
+    case AttachmentRecord::Kind::Video:
+        return "video";
+    case AttachmentRecord::Kind::Audio:
+        return "audio";
+    case AttachmentRecord::Kind::Voice:
+        return "voice";
+    }
+    return "file";
+}
+
+const char *transferStateName(AttachmentRecord::Transfer state) {
+    using T = AttachmentRecord::Transfer;
+    switch (state) {
+    case T::None:
+        return "none";
+    case T::Queued:
+        return "queued";
+    case T::Running:
+        return "running";
+    case T::Paused:
+        return "paused";
+    case T::Failed:
+        return "failed";
+    case T::Cancelled:
+        return "cancelled";
+    case T::Done:
+        return "done";
+    }
+    return "none";
+}
+
 const char *memberRoleName(MemberRole role) {
     return role == MemberRole::Admin ? "admin" : "member";
 }

@@ -1,6 +1,9 @@
 #pragma once
 // Plain values the stores hand out. No Qt Sql types leak past app/core/store.
+#include "core/media/media_types.h"
+
 #include <QList>
+#include <QMetaType>
 #include <QString>
 
 #include <optional>
@@ -103,6 +106,28 @@ struct SystemEvent {
     QString name; //!< created, renamed
 };
 
+//! One file, photo, video or voice note of a message, as the app shows it (the key and the
+//! server's names for it stay in the store and the Media module).
+struct AttachmentRecord {
+    enum class Kind { File, Image, Video, Audio, Voice };
+    Kind kind = Kind::File;
+    QString fileName; //!< safe display name (safeFileName on send AND receive)
+    QString mimeType;
+    quint64 size = 0;          //!< plaintext bytes
+    int width = 0, height = 0; //!< images/videos, after EXIF orientation
+    qint64 durationMs = 0;     //!< video/audio/voice
+    QByteArray thumbnail;      //!< tiny inline JPEG (shown blurred): no download needed
+    QByteArray waveform;       //!< voice/audio peaks 0..255
+    QString blobId;            //!< empty until uploaded (outgoing)
+    QString localPath;         //!< decrypted file on this device; empty until downloaded
+    enum class Transfer { None, Queued, Running, Paused, Failed, Cancelled, Done };
+    Transfer transfer = Transfer::None;
+    quint64 transferredBytes = 0; //!< progress of the running upload/download
+    QString transferError;        //!< words for the user when Failed
+};
+const char *attachmentKindName(AttachmentRecord::Kind kind);
+const char *transferStateName(AttachmentRecord::Transfer state);
+
 enum class MessageState { Pending, Stored, Delivered, Read, Received, Failed };
 const char *messageStateName(MessageState state);
 
@@ -124,6 +149,8 @@ struct MessageRecord {
     //! shows "This message could not be decrypted" (replaceUndecryptable fills it in later).
     bool undecryptable = false;
     std::optional<SystemEvent> event; //!< set for group system events (text is empty)
+    //! Files of the message (text is the caption), in the order the sender attached them.
+    QList<AttachmentRecord> attachments;
 };
 
 //! My messages: pending → stored → delivered → read by comparing seq with the peer's cursors
@@ -173,6 +200,10 @@ struct IncomingMessage {
     //! E2E control message (sender-key distribution, resend request, a send addressed only to
     //! other devices): stored for seq contiguity, never shown, never unread, never notified.
     bool hidden = false;
+    //! The attachment pointers of the message, validated (payload_codec).
+    QList<media::AttachmentDescriptor> attachments;
+    //! Pointers that failed validation: each is stored as an attachment in error.
+    int invalidAttachments = 0;
 };
 
 //! What one storing transaction changed in one conversation.
@@ -207,3 +238,5 @@ struct Hole {
 };
 
 } // namespace tidings::client
+
+Q_DECLARE_METATYPE(tidings::client::AttachmentRecord)

@@ -8,6 +8,7 @@
 #include "core/store/message_store.h"
 #include "core/store/outbox_store.h"
 #include "core/store/search_index.h"
+#include "core/store/transfer_store.h"
 #include "core/store/view_state_store.h"
 
 namespace tidings::client {
@@ -27,8 +28,9 @@ Result<std::unique_ptr<Storage>> Storage::open(const QString &path,
     s->m_conversations = std::make_unique<ConversationStore>(d, *s->m_accounts);
     s->m_outbox = std::make_unique<OutboxStore>(d);
     s->m_search = std::make_unique<SearchIndex>(d);
-    s->m_messages =
-        std::make_unique<MessageStore>(d, *s->m_conversations, *s->m_outbox, *s->m_search);
+    s->m_transfers = std::make_unique<TransferStore>(d);
+    s->m_messages = std::make_unique<MessageStore>(d, *s->m_conversations, *s->m_outbox,
+                                                   *s->m_search, *s->m_transfers);
     s->m_viewState = std::make_unique<ViewStateStore>(d);
     s->m_chatList = std::make_unique<ChatListReader>(d, *s->m_accounts);
     s->m_keys = std::make_unique<KeyStore>(d, masterKey);

@@ -24,6 +24,7 @@ class KeyStore;
 class MessageStore;
 class OutboxStore;
 class SearchIndex;
+class TransferStore;
 class ViewStateStore;
 
 class Storage {
@@ -45,6 +46,8 @@ public:
     MessageStore &messages() const { return *m_messages; }
     //! Pending sends and the frames they were encrypted into.
     OutboxStore &outbox() const { return *m_outbox; }
+    //! Attachments of messages and the transfer jobs that move them.
+    TransferStore &transfers() const { return *m_transfers; }
     //! Full-text search (blind tokens).
     SearchIndex &search() const { return *m_search; }
     //! Drafts, pins, mutes and settings of the desktop app.
@@ -66,6 +69,7 @@ private:
     std::unique_ptr<ConversationStore> m_conversations;
     std::unique_ptr<OutboxStore> m_outbox;
     std::unique_ptr<SearchIndex> m_search;
+    std::unique_ptr<TransferStore> m_transfers;
     std::unique_ptr<MessageStore> m_messages;
     std::unique_ptr<ViewStateStore> m_viewState;
     std::unique_ptr<ChatListReader> m_chatList;

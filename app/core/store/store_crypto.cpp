@@ -129,6 +129,25 @@ Result<QString> StoreCipher::openDraft(const QByteArray &sealed, quint64 convers
     return text;
 }
 
+QByteArray StoreCipher::sealAttachment(const char *field, const QByteArray &plain,
+                                       qint64 messageRowId, int index) const {
+    const QByteArray kind = QByteArray("att-") + field;
+    return crypto::aeadSeal(
+        m_dataKey, rowAd(kind.constData(), quint64(messageRowId), quint64(index), QString()),
+        plain);
+}
+
+Result<QByteArray> StoreCipher::openAttachment(const char *field, const QByteArray &sealed,
+                                               qint64 messageRowId, int index) const {
+    const QByteArray kind = QByteArray("att-") + field;
+    auto plain = crypto::aeadOpen(
+        m_dataKey, rowAd(kind.constData(), quint64(messageRowId), quint64(index), QString()),
+        sealed);
+    if (!plain)
+        return Error{ErrorCode::Storage, QStringLiteral("a stored attachment does not decrypt")};
+    return *plain;
+}
+
 QByteArray StoreCipher::keyCheck() const {
     return crypto::aeadSeal(m_dataKey, QByteArray(kCheckAd), QByteArray(kCheckText));
 }

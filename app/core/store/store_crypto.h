@@ -1,5 +1,6 @@
 #pragma once
-// Encryption at rest for the local cache: message bodies, outbox payloads and drafts are sealed
+// Encryption at rest for the local cache: message bodies, outbox payloads, drafts, attachment
+// pointers (file keys, names) and local paths are sealed
 // with XChaCha20-Poly1305 under an HKDF subkey of the device's master key (info
 // "TidingsLocalStorev1"); the AD binds each ciphertext to its row so a body cannot be moved to
 // another message. Search works on keyed blind tokens (HMAC under the subkey "TidingsSearchv1"), so
@@ -44,6 +45,13 @@ public:
     //! A chat's draft, bound to the chat.
     QByteArray sealDraft(const QString &text, quint64 conversationId) const;
     Result<QString> openDraft(const QByteArray &sealed, quint64 conversationId) const;
+
+    //! A field of an attachment or of its transfer job ("pointer", "path", "job"), bound to its
+    //! message row and index.
+    QByteArray sealAttachment(const char *field, const QByteArray &plain, qint64 messageRowId,
+                              int index) const;
+    Result<QByteArray> openAttachment(const char *field, const QByteArray &sealed,
+                                      qint64 messageRowId, int index) const;
 
     //! The value stored beside the data that proves a later open uses the same key.
     QByteArray keyCheck() const;

@@ -278,6 +278,9 @@ Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
     msg.set_conversation_id(entry.conversationId);
     msg.set_client_message_id(entry.clientMessageId.toStdString());
     msg.set_device_digest(protocol::bytesToStd(e2e::E2eEngine::deviceDigest(targets)));
+    // The server keeps the blobs a message points to while the message exists.
+    for (const auto &a : body.content().attachments())
+        msg.add_attachment_blob_ids(a.blob_id());
     if (!group) {
         auto envelopes = m_engine->encryptPairwise(targets, body);
         if (!envelopes)

@@ -6,6 +6,7 @@
 #include "core/store/storage.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/e2e_coordinator_p.h"
+#include "core/sync/payload_codec.h"
 #include "protocol/codec.h"
 
 #include <QDateTime>
@@ -130,8 +131,11 @@ std::function<Status()> E2eCoordinator::open(const wire::Message &message, Incom
                                                           sentAt);
         };
     }
-    in.text = QString::fromStdString(content.text());
-    in.sentAtMs = content.sent_at_ms();
+    MessageContent decoded = contentFromWire(content);
+    in.text = std::move(decoded.text);
+    in.sentAtMs = decoded.sentAtMs;
+    in.attachments = std::move(decoded.attachments);
+    in.invalidAttachments = decoded.invalidAttachments;
     return commit;
 }
 

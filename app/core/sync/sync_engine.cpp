@@ -127,37 +127,6 @@ void SyncEngine::requestConversationInfo(quint64 conversationId) {
     });
 }
 
-Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStringList &texts) {
-    if (conversationId == 0)
-        return Error{ErrorCode::Usage, QStringLiteral("no conversation")};
-    QList<OutgoingDraft> drafts;
-    QStringList ids;
-    drafts.reserve(texts.size());
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (const QString &text : texts) {
-        OutgoingDraft d;
-        d.clientMessageId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-        d.conversationId = conversationId;
-        d.text = text;
-        d.sentAtMs = now;
-        d.payload = encodePayload(MessageContent{text, now});
-        if (size_t(d.payload.size()) > limits::kMaxPayloadBytes)
-            return Error{ErrorCode::TooLarge, QStringLiteral("message larger than 64 KiB")};
-        ids.append(d.clientMessageId);
-        drafts.append(std::move(d));
-    }
-    if (auto s = m_store->messages().enqueueOutgoing(drafts, m_me); !s)
-        return s.error();
-    // Only a live session keeps an in-memory queue; otherwise onAuthenticated() loads the outbox.
-    if (m_sink->isAuthenticated()) {
-        const qint64 created = QDateTime::currentMSecsSinceEpoch();
-        for (const auto &d : drafts)
-            m_queue.append(OutboxEntry{d.clientMessageId, d.conversationId, d.payload, created});
-        pump();
-    }
-    return ids;
-}
-
 void SyncEngine::pump() {
     if (!m_sink->isAuthenticated())
         return;
@@ -179,6 +148,9 @@ void SyncEngine::sendPlain(const OutboxEntry &entry) {
     req->set_conversation_id(entry.conversationId);
     req->set_client_message_id(entry.clientMessageId.toStdString());
     req->set_payload(protocol::bytesToStd(entry.payload));
+    // The server keeps the blobs a message points to while the message exists.
+    for (const QString &blob : attachmentBlobIds(entry.payload))
+        req->add_attachment_blob_ids(blob.toStdString());
     const quint64 session = m_session;
     m_sink->request(std::move(f), [this, entry, session](Result<Frame> result) {
         onSendResult(entry, session, std::move(result));
@@ -336,6 +308,8 @@ void SyncEngine::handleMessages(const Messages &messages) {
         if (content) {
             in.text = content->text;
             in.sentAtMs = content->sentAtMs;
+            in.attachments = content->attachments;
+            in.invalidAttachments = content->invalidAttachments;
         } else {
             // Keep the seq so ordering moves on; the content is lost either way.
             qCWarning(lcSync) << "undecodable payload in conversation" << in.conversationId << "seq"

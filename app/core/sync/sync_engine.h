@@ -59,6 +59,16 @@ public:
     //! Writes the texts to the outbox in one transaction (before anything touches the network),
     //! then sends them if authenticated. Returns the new client message ids in order.
     Result<QStringList> enqueueTexts(quint64 conversationId, const QStringList &texts);
+    //! A message with attachments (draft.payload carries the caption and the pointers); returns
+    //! its row. `held`: its files upload first and releaseHeld() sends it (it takes its place in
+    //! the outbox then: later texts do not wait behind a long upload); otherwise (a forward of
+    //! blobs the server has) it is queued now.
+    Result<qint64> enqueueWithAttachments(const OutgoingDraft &draft,
+                                          const QList<media::AttachmentDescriptor> &attachments,
+                                          bool held);
+    //! The uploads of a held message finished: draft.payload (with the blob ids) goes to the
+    //! outbox and out, as a new entry at the end of the queue.
+    Status releaseHeld(const OutgoingDraft &draft);
     //! read_ack up to the highest contiguous seq of the conversation; returns that seq (0: none).
     Result<quint64> markRead(quint64 conversationId);
     //! Fetches everything after the local contiguous seq, plus every member's cursors.
@@ -98,6 +108,7 @@ signals:
     void storageFailed(const tidings::Error &error);
 
 private:
+    void queueStored(const OutgoingDraft &draft);
     void pump();
     void sendPlain(const OutboxEntry &entry);
     void sendEncrypted(const OutboxEntry &entry, int attempt);

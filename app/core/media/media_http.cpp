@@ -1,0 +1,268 @@
+#include "core/media/media_http.h"
+
+#include "core/logging.h"
+
+#include <QIODevice>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+
+#include <memory>
+
+namespace tidings::client {
+
+namespace {
+
+constexpr qint64 kReadBufferBytes = 1 << 20;
+
+ErrorCode codeForStatus(int status) {
+    switch (status) {
+    case 400:
+        return ErrorCode::BadFrame;
+    case 401:
+        return ErrorCode::NotAuthenticated;
+    case 403:
+        return ErrorCode::Forbidden;
+    case 404:
+        return ErrorCode::NoSuchBlob;
+    case 409:
+        return ErrorCode::OffsetMismatch;
+    case 413:
+        return ErrorCode::TooLarge;
+    case 422:
+        return ErrorCode::HashMismatch;
+    case 429:
+        return ErrorCode::RateLimited;
+    case 507:
+        return ErrorCode::StorageFull;
+    default:
+        return ErrorCode::Internal;
+    }
+}
+
+//! Upload-Offset / Upload-Length style header as a number.
+std::optional<quint64> numberHeader(QNetworkReply *reply, const char *name) {
+    const QByteArray raw = reply->rawHeader(name);
+    bool ok = false;
+    const quint64 v = raw.toULongLong(&ok);
+    return ok ? std::optional<quint64>(v) : std::nullopt;
+}
+
+} // namespace
+
+ErrorCode errorCodeFromName(const QString &name) {
+    static const QHash<QString, ErrorCode> codes = [] {
+        QHash<QString, ErrorCode> out;
+        for (int c = 0; c <= 29; ++c)
+            out.insert(QString::fromLatin1(errorCodeName(ErrorCode(c))), ErrorCode(c));
+        return out;
+    }();
+    return codes.value(name, ErrorCode::Internal);
+}
+
+MediaHttp::MediaHttp(QObject *parent)
+    : QObject(parent)
+    , m_nam(new QNetworkAccessManager(this)) {
+    m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+}
+
+MediaHttp::~MediaHttp() = default;
+
+QUrl MediaHttp::baseUrlFor(const QUrl &serverUrl) {
+    if (!serverUrl.isValid() || serverUrl.host().isEmpty())
+        return QUrl();
+    QUrl base;
+    if (serverUrl.scheme() == u"ws" || serverUrl.scheme() == u"http")
+        base.setScheme(QStringLiteral("http"));
+    else if (serverUrl.scheme() == u"wss" || serverUrl.scheme() == u"https")
+        base.setScheme(QStringLiteral("https"));
+    else
+        return QUrl();
+    base.setHost(serverUrl.host());
+    base.setPort(serverUrl.port());
+    base.setPath(QStringLiteral("/media/v1"));
+    return base;
+}
+
+QNetworkReply *MediaHttp::send(const QByteArray &method, const QString &path,
+                               const QByteArray &token,
+                               const QList<QPair<QByteArray, QByteArray>> &headers,
+                               const QByteArray &body, Done done) {
+    if (!m_base.isValid()) {
+        MediaAnswer a;
+        a.error = Error{ErrorCode::Usage, QStringLiteral("no media server address")};
+        done(std::move(a));
+        return nullptr;
+    }
+    QUrl url = m_base;
+    url.setPath(m_base.path() + path);
+    QNetworkRequest req(url);
+    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    req.setTransferTimeout(m_stallTimeoutMs);
+    req.setRawHeader("Authorization", "Bearer " + token);
+    for (const auto &[name, value] : headers)
+        req.setRawHeader(name, value);
+    QNetworkReply *reply = nullptr;
+    if (method == "HEAD") {
+        reply = m_nam->head(req);
+    } else if (method == "PATCH") {
+        req.setHeader(QNetworkRequest::ContentTypeHeader,
+                      QByteArrayLiteral("application/offset+octet-stream"));
+        reply = m_nam->sendCustomRequest(req, method, body);
+    } else if (method == "POST") {
+        req.setHeader(QNetworkRequest::ContentTypeHeader,
+                      QByteArrayLiteral("application/octet-stream"));
+        reply = m_nam->post(req, body);
+    } else if (method == "DELETE") {
+        reply = m_nam->deleteResource(req);
+    } else {
+        reply = m_nam->get(req);
+    }
+    watch(reply, std::move(done));
+    return reply;
+}
+
+void MediaHttp::watch(QNetworkReply *reply, Done done) {
+    connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
+        reply->deleteLater();
+        MediaAnswer a;
+        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        a.status = status.isValid() ? status.toInt() : 0;
+        const QByteArray body = reply->readAll();
+        const QJsonObject json = QJsonDocument::fromJson(body).object();
+        a.upload = json.value(QStringLiteral("upload")).toString();
+        a.blob = json.value(QStringLiteral("blob")).toString();
+        a.chunk = quint32(json.value(QStringLiteral("chunk")).toDouble());
+        if (json.contains(QStringLiteral("offset")))
+            a.offset = quint64(json.value(QStringLiteral("offset")).toDouble());
+        else if (auto o = numberHeader(reply, "Upload-Offset"))
+            a.offset = o;
+        a.length = numberHeader(reply, "Upload-Length");
+        if (a.status == 0 || (a.status < 400 && reply->error() != QNetworkReply::NoError)) {
+            const bool timeout = reply->error() == QNetworkReply::OperationCanceledError ||
+                                 reply->error() == QNetworkReply::TimeoutError;
+            a.error =
+                Error{timeout ? ErrorCode::Timeout : ErrorCode::Network, reply->errorString()};
+        } else if (a.status >= 400) {
+            const QString name = json.value(QStringLiteral("error")).toString();
+            Error e{name.isEmpty() ? codeForStatus(a.status) : errorCodeFromName(name),
+                    json.value(QStringLiteral("detail")).toString()};
+            if (e.detail.isEmpty())
+                e.detail = QStringLiteral("HTTP %1").arg(a.status);
+            if (a.status == 429) {
+                bool ok = false;
+                const int seconds = reply->rawHeader("Retry-After").toInt(&ok);
+                e.retryAfterMs = ok && seconds > 0 ? quint32(std::min(seconds, 3600)) * 1000 : 0;
+            }
+            a.error = std::move(e);
+        }
+        done(std::move(a));
+    });
+}
+
+QNetworkReply *MediaHttp::createUpload(const QByteArray &token, quint64 length, Done done) {
+    return send("POST", QStringLiteral("/uploads"), token,
+                {{"Upload-Length", QByteArray::number(length)}}, QByteArray(), std::move(done));
+}
+
+QNetworkReply *MediaHttp::uploadOffset(const QByteArray &token, const QString &upload, Done done) {
+    return send("HEAD", QStringLiteral("/uploads/") + upload, token, {}, QByteArray(),
+                std::move(done));
+}
+
+QNetworkReply *MediaHttp::appendChunk(const QByteArray &token, const QString &upload,
+                                      quint64 offset, const QByteArray &chunk, Done done) {
+    return send("PATCH", QStringLiteral("/uploads/") + upload, token,
+                {{"Upload-Offset", QByteArray::number(offset)}}, chunk, std::move(done));
+}
+
+QNetworkReply *MediaHttp::finishUpload(const QByteArray &token, const QString &upload,
+                                       const QByteArray &sha256, Done done) {
+    return send("POST", QStringLiteral("/uploads/%1/finish").arg(upload), token,
+                {{"Upload-Sha256", sha256.toHex()}}, QByteArray(), std::move(done));
+}
+
+QNetworkReply *MediaHttp::cancelUpload(const QByteArray &token, const QString &upload, Done done) {
+    return send("DELETE", QStringLiteral("/uploads/") + upload, token, {}, QByteArray(),
+                std::move(done));
+}
+
+QNetworkReply *MediaHttp::fetchBlob(const QByteArray &token, const QString &blob, quint64 offset,
+                                    quint64 maxBytes, QIODevice *sink,
+                                    std::function<void(quint64)> progress, Done done) {
+    if (!m_base.isValid()) {
+        MediaAnswer a;
+        a.error = Error{ErrorCode::Usage, QStringLiteral("no media server address")};
+        done(std::move(a));
+        return nullptr;
+    }
+    QUrl url = m_base;
+    url.setPath(m_base.path() + QStringLiteral("/blobs/") + blob);
+    QNetworkRequest req(url);
+    req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    req.setTransferTimeout(m_stallTimeoutMs);
+    req.setRawHeader("Authorization", "Bearer " + token);
+    req.setRawHeader("Accept-Encoding", "identity");
+    if (offset > 0) {
+        req.setRawHeader("Range", "bytes=" + QByteArray::number(offset) + '-');
+        // Content-addressed: the id is the blob's ETag, so a range is always of the same bytes.
+        req.setRawHeader("If-Range", '"' + blob.toLatin1() + '"');
+    }
+    QNetworkReply *reply = m_nam->get(req);
+    reply->setReadBufferSize(kReadBufferBytes);
+    struct State {
+        quint64 written = 0;
+        quint64 start = 0;
+        bool started = false;
+        bool failed = false;
+        bool tooLong = false;
+    };
+    auto state = std::make_shared<State>();
+    connect(reply, &QNetworkReply::readyRead, this, [=] {
+        if (state->failed)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status != 200 && status != 206)
+            return; // an error body: read in finished()
+        if (!state->started) {
+            state->started = true;
+            // A 200 to a range request is the whole blob: start the sink over.
+            state->start = status == 206 ? offset : 0;
+            if (status == 200 && offset > 0 && !sink->seek(0)) {
+                state->failed = true;
+                reply->abort();
+                return;
+            }
+        }
+        while (reply->bytesAvailable() > 0) {
+            const QByteArray piece = reply->read(kReadBufferBytes);
+            state->tooLong = state->start + state->written + quint64(piece.size()) > maxBytes;
+            if (state->tooLong || sink->write(piece) != piece.size()) {
+                state->failed = true;
+                reply->abort();
+                return;
+            }
+            state->written += quint64(piece.size());
+        }
+        if (progress)
+            progress(state->start + state->written);
+    });
+    watch(reply, [done = std::move(done), state](MediaAnswer a) {
+        if (state->failed) {
+            a.error = state->tooLong
+                          ? Error{ErrorCode::BadFrame, QStringLiteral("the blob is longer than "
+                                                                      "announced")}
+                          : Error{ErrorCode::Storage, QStringLiteral("cannot write the download")};
+        } else if (a.ok()) {
+            a.offset = state->start;
+        }
+        done(std::move(a));
+    });
+    return reply;
+}
+
+} // namespace tidings::client

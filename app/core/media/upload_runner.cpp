@@ -1,0 +1,335 @@
+// UploadRunner: prepare and encrypt, then the server's resumable upload protocol.
+#include "core/logging.h"
+#include "core/media/transfer_runner.h"
+#include "core/store/database.h"
+#include "core/store/storage.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
+
+namespace tidings::client {
+
+namespace {
+//! A hash mismatch at finish means the blob on disk or the bytes on the way were damaged: the
+//! file is encrypted and uploaded again this many times before the upload fails.
+constexpr int kMaxHashFailures = 2;
+} // namespace
+
+void UploadRunner::start() {
+    auto att = m_env.store->transfers().attachment(m_job.messageRowId, m_job.index);
+    if (!att || !att->has_value()) {
+        fail(att ? Error{ErrorCode::Storage, QStringLiteral("the attachment is gone")}
+                 : att.error());
+        return;
+    }
+    m_pointer = (*att)->pointer;
+    emit running();
+    switch (m_job.stage) {
+    case TransferJob::Stage::Prepare:
+        prepare();
+        return;
+    case TransferJob::Stage::Upload:
+        upload();
+        return;
+    case TransferJob::Stage::Finish:
+        finish();
+        return;
+    default:
+        succeed(); // Send: only the message is left, which Media does
+        return;
+    }
+}
+
+void UploadRunner::prepare() {
+    if (!m_job.tempPath.isEmpty())
+        QFile::remove(m_job.tempPath);
+    m_job.tempPath = m_env.files->newTempPath(QStringLiteral(".blob"));
+    m_job.uploadId.clear();
+    if (auto s = saveJob(); !s) {
+        fail(s.error());
+        return;
+    }
+    PrepareInput in;
+    in.sourcePath = m_job.sourcePath;
+    in.fileName = m_pointer.fileName;
+    in.mimeType = m_pointer.mimeType;
+    in.kind = m_pointer.kind;
+    in.asFile = m_job.asFile;
+    in.blobPath = m_job.tempPath;
+    const MediaFiles files = *m_env.files;
+    const CancelFlag cancel = m_cancel;
+    inPool<Result<PreparedUpload>>(
+        [in, files, cancel] { return prepareUpload(in, files, cancel); },
+        [this](Result<PreparedUpload> r) {
+            if (!r) {
+                fail(r.error());
+                return;
+            }
+            media::AttachmentDescriptor &p = m_pointer;
+            p.fileName = r->fileName;
+            p.mimeType = r->mimeType;
+            p.kind = r->kind;
+            if (r->size.isValid() && !r->size.isEmpty()) {
+                p.width = r->size.width();
+                p.height = r->size.height();
+            }
+            if (!r->thumbnail.isEmpty())
+                p.thumbnail = r->thumbnail;
+            p.key = r->key;
+            p.ciphertextSha256 = r->sha256;
+            p.plaintextSize = r->plaintextSize;
+            p.ciphertextSize = r->ciphertextSize;
+            p.chunkSize = r->chunkSize;
+            p.blobId.clear();
+            m_job.stage = TransferJob::Stage::Upload;
+            auto &transfers = m_env.store->transfers();
+            const QString localPath = r->localPath;
+            const quint64 localSize = r->localSize;
+            const Status s = m_env.store->transaction([&]() -> Status {
+                if (auto st = transfers.setPointer(m_job.messageRowId, m_job.index, p); !st)
+                    return st;
+                if (auto st =
+                        transfers.setLocalFile(m_job.messageRowId, m_job.index, localPath,
+                                               localSize, QDateTime::currentMSecsSinceEpoch());
+                    !st)
+                    return st;
+                return saveJob();
+            });
+            if (!s) {
+                fail(s.error());
+                return;
+            }
+            emit progressed(); // the thumbnail and the local copy are there
+            upload();
+        });
+}
+
+bool UploadRunner::common(const MediaAnswer &a, const std::function<void()> &again) {
+    const Error &e = *a.error;
+    switch (e.code) {
+    case ErrorCode::NotAuthenticated:
+        // Expired or revoked token: one immediate retry with a fresh one, then backoff.
+        m_env.tokens->invalidate();
+        if (!m_retriedAuth) {
+            m_retriedAuth = true;
+            again();
+        } else {
+            retryLater(e, again);
+        }
+        return true;
+    case ErrorCode::TooLarge:
+    case ErrorCode::QuotaExceeded:
+    case ErrorCode::Forbidden:
+    case ErrorCode::Usage:
+    case ErrorCode::BadFrame:
+        fail(e);
+        return true;
+    case ErrorCode::NoSuchBlob:
+        // The server no longer has the upload (cleaned up after a day): start a new one.
+        m_job.uploadId.clear();
+        m_offset = 0;
+        if (auto s = saveJob(); !s)
+            fail(s.error());
+        else
+            upload();
+        return true;
+    case ErrorCode::Network:
+    case ErrorCode::Timeout:
+    case ErrorCode::Internal:
+    case ErrorCode::RateLimited:
+    case ErrorCode::StorageFull:
+        // Resume from wherever the server is when the wait is over.
+        retryLater(e, [this] { upload(); });
+        return true;
+    default:
+        return false;
+    }
+}
+
+void UploadRunner::upload() {
+    m_env.tokens->get([this](Result<MediaToken> token) {
+        if (stopped())
+            return;
+        if (!token) {
+            retryLater(token.error(), [this] { upload(); });
+            return;
+        }
+        const MediaToken t = *token;
+        m_chunk = m_env.chunkBytes;
+        if (t.chunkBytes > 0)
+            m_chunk = std::min(m_chunk, t.chunkBytes);
+        if (t.maxFileBytes > 0 && m_pointer.ciphertextSize > t.maxFileBytes) {
+            fail(Error{ErrorCode::TooLarge, QStringLiteral("over the server's size limit")});
+            return;
+        }
+        if (m_job.uploadId.isEmpty()) {
+            track(
+                m_env.http->createUpload(t.token, m_pointer.ciphertextSize, [this](MediaAnswer a) {
+                    if (stopped())
+                        return;
+                    if (!a.ok()) {
+                        if (!common(a, [this] { upload(); }))
+                            fail(*a.error);
+                        return;
+                    }
+                    m_retriedAuth = false;
+                    m_job.uploadId = a.upload;
+                    if (a.chunk > 0)
+                        m_chunk = std::min(m_chunk, a.chunk);
+                    m_offset = 0;
+                    if (m_job.uploadId.isEmpty()) {
+                        fail(Error{ErrorCode::BadFrame, QStringLiteral("no upload id")});
+                        return;
+                    }
+                    if (auto s = saveJob(); !s) {
+                        fail(s.error());
+                        return;
+                    }
+                    sendChunk();
+                }));
+            return;
+        }
+        // Resuming (a retry, a restart): ask the server where it is.
+        track(m_env.http->uploadOffset(t.token, m_job.uploadId, [this](MediaAnswer a) {
+            if (stopped())
+                return;
+            if (!a.ok()) {
+                if (!common(a, [this] { upload(); }))
+                    fail(*a.error);
+                return;
+            }
+            m_retriedAuth = false;
+            m_offset = a.offset.value_or(0);
+            sendChunk();
+        }));
+    });
+}
+
+void UploadRunner::sendChunk() {
+    if (m_offset > m_pointer.ciphertextSize) {
+        fail(Error{ErrorCode::BadFrame, QStringLiteral("the server is past the end")});
+        return;
+    }
+    m_transferred = m_offset;
+    emit progressed();
+    if (m_offset == m_pointer.ciphertextSize) {
+        finish();
+        return;
+    }
+    QFile blob(m_job.tempPath);
+    const qint64 n = qint64(std::min<quint64>(m_chunk, m_pointer.ciphertextSize - m_offset));
+    QByteArray chunk;
+    if (blob.open(QIODevice::ReadOnly) && blob.seek(qint64(m_offset)))
+        chunk = blob.read(n);
+    if (chunk.size() != n) {
+        // The encrypted blob is gone (cleaned up, disk trouble): encrypt again.
+        m_job.stage = TransferJob::Stage::Prepare;
+        prepare();
+        return;
+    }
+    m_env.tokens->get([this, chunk](Result<MediaToken> token) {
+        if (stopped())
+            return;
+        if (!token) {
+            retryLater(token.error(), [this] { upload(); });
+            return;
+        }
+        const quint64 offset = m_offset;
+        track(m_env.http->appendChunk(
+            token->token, m_job.uploadId, offset, chunk,
+            [this, offset, n = chunk.size()](MediaAnswer a) {
+                if (stopped())
+                    return;
+                if (!a.ok() && a.error->code == ErrorCode::OffsetMismatch && a.offset) {
+                    m_offset = *a.offset; // e.g. a chunk that arrived before the cut
+                    sendChunk();
+                    return;
+                }
+                if (!a.ok()) {
+                    if (!common(a, [this] { upload(); }))
+                        fail(*a.error);
+                    return;
+                }
+                m_retriedAuth = false;
+                m_backoff.reset();
+                m_job.attempts = 0;
+                m_offset = a.offset.value_or(offset + quint64(n));
+                sendChunk();
+            }));
+    });
+}
+
+void UploadRunner::finish() {
+    if (m_job.stage != TransferJob::Stage::Finish) {
+        m_job.stage = TransferJob::Stage::Finish;
+        if (auto s = saveJob(); !s) {
+            fail(s.error());
+            return;
+        }
+    }
+    m_env.tokens->get([this](Result<MediaToken> token) {
+        if (stopped())
+            return;
+        if (!token) {
+            retryLater(token.error(), [this] { finish(); });
+            return;
+        }
+        const QByteArray tokenBytes = token->token;
+        track(m_env.http->finishUpload(
+            tokenBytes, m_job.uploadId, m_pointer.ciphertextSha256,
+            [this, tokenBytes](MediaAnswer a) {
+                if (stopped())
+                    return;
+                if (!a.ok()) {
+                    switch (a.error->code) {
+                    case ErrorCode::UploadIncomplete:
+                    case ErrorCode::OffsetMismatch:
+                        m_job.stage = TransferJob::Stage::Upload;
+                        upload(); // asks for the offset and sends the rest
+                        return;
+                    case ErrorCode::HashMismatch:
+                        if (++m_hashFailures > kMaxHashFailures) {
+                            fail(*a.error);
+                            return;
+                        }
+                        m_env.http->cancelUpload(tokenBytes, m_job.uploadId, [](MediaAnswer) {});
+                        m_job.stage = TransferJob::Stage::Prepare;
+                        prepare();
+                        return;
+                    case ErrorCode::NoSuchBlob:
+                        m_job.stage = TransferJob::Stage::Upload;
+                        break; // common(): a new upload
+                    default:
+                        break;
+                    }
+                    if (!common(a, [this] { finish(); }))
+                        fail(*a.error);
+                    return;
+                }
+                // Content-addressed: the blob's name is the hash this device computed.
+                if (a.blob != QString::fromLatin1(m_pointer.ciphertextSha256.toHex())) {
+                    fail(Error{ErrorCode::BadFrame, QStringLiteral("the server named the blob "
+                                                                   "differently")});
+                    return;
+                }
+                m_pointer.blobId = a.blob;
+                m_job.stage = TransferJob::Stage::Send;
+                auto &transfers = m_env.store->transfers();
+                const Status s = m_env.store->transaction([&]() -> Status {
+                    if (auto st = transfers.setPointer(m_job.messageRowId, m_job.index, m_pointer);
+                        !st)
+                        return st;
+                    return saveJob();
+                });
+                if (!s) {
+                    fail(s.error());
+                    return;
+                }
+                m_transferred = m_pointer.ciphertextSize;
+                succeed();
+            }));
+    });
+}
+
+} // namespace tidings::client
