@@ -213,7 +213,7 @@ ImageViewer::ImageViewer(QWidget *parent)
 void ImageViewer::setItems(const QList<Item> &items, int current) {
     m_items = items;
     m_current = -1;
-    show(qBound(0, current, int(items.size()) - 1));
+    showItem(qBound(0, current, int(items.size()) - 1));
 }
 
 void ImageViewer::setPath(quint64 id, const QString &path) {
@@ -224,7 +224,7 @@ void ImageViewer::setPath(quint64 id, const QString &path) {
     updateActions();
 }
 
-void ImageViewer::show(int index) {
+void ImageViewer::showItem(int index) {
     if (index < 0 || index >= m_items.size() || index == m_current)
         return;
     m_current = index;
@@ -284,11 +284,11 @@ QImage ImageViewer::image() const {
 }
 
 void ImageViewer::next() {
-    show(m_current + 1);
+    showItem(m_current + 1);
 }
 
 void ImageViewer::previous() {
-    show(m_current - 1);
+    showItem(m_current - 1);
 }
 
 void ImageViewer::zoomIn() {
@@ -365,10 +365,10 @@ void ImageViewer::keyPressEvent(QKeyEvent *event) {
         next();
         return;
     case Qt::Key_Home:
-        show(0);
+        showItem(0);
         return;
     case Qt::Key_End:
-        show(int(m_items.size()) - 1);
+        showItem(int(m_items.size()) - 1);
         return;
     case Qt::Key_Plus:
     case Qt::Key_Equal:

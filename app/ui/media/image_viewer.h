@@ -62,7 +62,7 @@ protected:
     void keyPressEvent(QKeyEvent *event) override;
 
 private:
-    void show(int index);
+    void showItem(int index);
     void updateImage();
     void updateActions();
 

@@ -198,6 +198,11 @@ void Composer::setRecordingDirectory(const QString &directory) {
     });
 }
 
+void Composer::setMediaEnabled(bool enabled) {
+    m_attach->setVisible(enabled);
+    m_mic->setVisible(enabled);
+}
+
 bool Composer::isRecording() const {
     return m_stack->currentWidget() == m_bar;
 }

@@ -49,6 +49,8 @@ public:
     ComposerEdit *editor() const { return m_edit; }
     void focusEditor();
 
+    //! Shows or hides the attach and microphone buttons (no media module: neither).
+    void setMediaEnabled(bool enabled);
     //! Voice notes are written here until sent (the core copies what it sends).
     void setRecordingDirectory(const QString &directory);
     QToolButton *attachButton() const { return m_attach; }

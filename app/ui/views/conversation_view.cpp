@@ -11,6 +11,7 @@
 #include "views/avatar_widget.h"
 #include "views/composer.h"
 #include "views/connection_banner.h"
+#include "views/conversation_media.h"
 #include "views/group_info_panel.h"
 
 #include "core/keys/keys.h"
@@ -18,11 +19,15 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QDropEvent>
 #include <QEvent>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
 #include <QMenu>
+#include <QMimeData>
+#include <QMouseEvent>
 #include <QPointer>
 #include <QPushButton>
 #include <QScrollBar>
@@ -49,6 +54,7 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     , m_list(new QListView)
     , m_composer(new Composer)
     , m_info(new GroupInfoPanel(deps.groups, deps.keys, deps.account, deps.events))
+    , m_media(nullptr)
     , m_identityBanner(new QWidget)
     , m_identityText(new QLabel)
     , m_acknowledge(new QPushButton(tr("Acknowledge"))) {
@@ -131,6 +137,13 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     m_list->setModel(m_model);
     m_delegate = new MessageDelegate(m_list);
     m_list->setItemDelegate(m_delegate);
+    if (deps.media)
+        m_model->setMediaPort(deps.media);
+    m_media = new ConversationMedia(m_model, m_list, m_delegate, m_composer, this);
+    m_composer->setMediaEnabled(m_media->isAvailable());
+    setAcceptDrops(m_media->isAvailable());
+    m_list->viewport()->installEventFilter(this);
+    m_list->installEventFilter(this);
     m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_list->verticalScrollBar()->setSingleStep(24);
     m_list->setResizeMode(QListView::Adjust);
@@ -156,9 +169,17 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
             &ConversationView::onScroll);
     connect(m_list, &QListView::customContextMenuRequested, this,
             &ConversationView::showContextMenu);
-    connect(m_list, &QListView::doubleClicked, this,
-            [this](const QModelIndex &index) { showMessageInfo(index.row()); });
+    connect(m_list, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
+        if (m_model->attachmentsAt(index.row()).isEmpty())
+            showMessageInfo(index.row());
+    });
     connect(m_composer, &Composer::sendRequested, this, &ConversationView::send);
+    connect(m_media, &ConversationMedia::sent, this, [this] {
+        m_deps.events->announce(conversationId());
+        m_banner->refresh();
+        scrollToBottomSoon();
+    });
+    connect(m_media, &ConversationMedia::error, m_composer, &Composer::showError);
     connect(m_composer, &Composer::draftChanged, this, [this](const QString &text) {
         if (conversationId())
             m_deps.actions->saveDraft(conversationId(), text);
@@ -209,6 +230,10 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
         m_deps.actions->saveDraft(this->conversationId(), m_composer->text());
         m_deps.presence->setTyping(this->conversationId(), false);
     }
+    if (this->conversationId() != conversationId) {
+        m_media->stopPlayback();
+        m_composer->cancelRecording();
+    }
     m_model->open(conversationId, seq);
     m_delegate->setShowSenders(m_model->conversation().isGroup());
     m_stack->setCurrentIndex(1);
@@ -248,6 +273,8 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
 }
 
 void ConversationView::closeChat() {
+    m_media->stopPlayback();
+    m_composer->cancelRecording();
     if (conversationId())
         m_deps.actions->saveDraft(conversationId(), m_composer->text());
     m_model->clear();
@@ -344,6 +371,61 @@ void ConversationView::changeEvent(QEvent *event) {
     QWidget::changeEvent(event);
 }
 
+bool ConversationView::eventFilter(QObject *watched, QEvent *event) {
+    if (watched == m_list->viewport()) {
+        if (event->type() == QEvent::MouseButtonDblClick) {
+            auto *e = static_cast<QMouseEvent *>(event);
+            const QModelIndex index = m_list->indexAt(e->position().toPoint());
+            if (index.isValid() && m_delegate->hitTest(index, e->position().toPoint()) !=
+                                       attachment_layout::Hit::None) {
+                m_skipRelease = true; // the first click already opened or played it
+                return true;
+            }
+        } else if (event->type() == QEvent::MouseButtonRelease) {
+            auto *e = static_cast<QMouseEvent *>(event);
+            if (e->button() == Qt::LeftButton && !std::exchange(m_skipRelease, false)) {
+                const QModelIndex index = m_list->indexAt(e->position().toPoint());
+                if (index.isValid())
+                    m_media->click(index, e->position().toPoint());
+            }
+        }
+    } else if (watched == m_list && event->type() == QEvent::KeyPress) {
+        auto *e = static_cast<QKeyEvent *>(event);
+        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) &&
+            m_list->currentIndex().isValid() && m_media->activate(m_list->currentIndex().row()))
+            return true;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+namespace {
+QStringList droppedFiles(const QMimeData *mime) {
+    QStringList files;
+    for (const QUrl &url : mime->urls())
+        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile())
+            files.append(url.toLocalFile());
+    return files;
+}
+} // namespace
+
+void ConversationView::dragEnterEvent(QDragEnterEvent *event) {
+    if (conversationId() && m_media->isAvailable() && !droppedFiles(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void ConversationView::dragMoveEvent(QDragMoveEvent *event) {
+    if (conversationId() && m_media->isAvailable() && !droppedFiles(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void ConversationView::dropEvent(QDropEvent *event) {
+    const QStringList files = droppedFiles(event->mimeData());
+    if (files.isEmpty() || !conversationId())
+        return;
+    event->acceptProposedAction();
+    m_media->attachFiles(files);
+}
+
 void ConversationView::updateHeader() {
     if (!conversationId())
         return;
@@ -396,6 +478,10 @@ void ConversationView::setInfoVisible(bool visible) {
 }
 
 bool ConversationView::closePanels() {
+    if (m_composer->isRecording()) {
+        m_composer->cancelRecording();
+        return true;
+    }
     if (m_info->isVisible()) {
         setInfoVisible(false);
         return true;
@@ -418,6 +504,7 @@ void ConversationView::showContextMenu(const QPoint &pos) {
     if (message.rowId == 0 || message.event)
         return;
     QMenu menu(this);
+    m_media->addMenuActions(&menu, index.row());
     menu.addAction(tr("Copy text"), this,
                    [text = message.text] { QApplication::clipboard()->setText(text); });
     menu.addAction(tr("Message info"), this, [this, row = index.row()] { showMessageInfo(row); });

@@ -27,6 +27,8 @@ namespace tidings::ui {
 
 class ChatActions;
 class ChatEvents;
+class ConversationMedia;
+class MediaPort;
 class ChatListModel;
 class Composer;
 class ConnectionBanner;
@@ -51,6 +53,7 @@ public:
         client::Groups *groups = nullptr;         //!< group info, "read by"
         client::Presence *presence = nullptr;     //!< presence, typing
         client::Keys *keys = nullptr;             //!< safety numbers, identity changes
+        MediaPort *media = nullptr; //!< attachments; none: no attach, voice or media tabs
     };
     explicit ConversationView(Deps deps, QWidget *parent = nullptr);
 
@@ -76,9 +79,15 @@ public:
     //! "X's security code changed" above the messages (a 1:1 peer's account key changed).
     bool isIdentityBannerShown() const;
     QPushButton *acknowledgeButton() const { return m_acknowledge; }
+    //! Attaching, voice notes and what clicks on attachments do.
+    ConversationMedia *media() const { return m_media; }
 
 protected:
     void changeEvent(QEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dragMoveEvent(QDragMoveEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void onChatChanged(quint64 conversationId);
@@ -112,6 +121,7 @@ private:
     QListView *m_list;
     Composer *m_composer;
     GroupInfoPanel *m_info;
+    ConversationMedia *m_media;
     QWidget *m_identityBanner;
     QLabel *m_identityText;
     QPushButton *m_acknowledge;
@@ -119,6 +129,7 @@ private:
     //! Peers whose account key changed and was not acknowledged yet (Client::identityChanged).
     QSet<quint64> m_identityChanged;
     bool m_loadingOlder = false;
+    bool m_skipRelease = false; //!< the release after a double click on an attachment
 };
 
 } // namespace tidings::ui

@@ -159,6 +159,7 @@ ConversationView *MainWindow::makeConversationView() {
     deps.groups = &m_client->groups();
     deps.presence = &m_client->presence();
     deps.keys = &m_client->keys();
+    deps.media = m_session->media();
     return new ConversationView(deps);
 }
 
