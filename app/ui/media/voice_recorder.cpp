@@ -157,27 +157,50 @@ void VoiceRecorder::fail(const QString &error) {
 void VoiceRecorder::onRecorderState() {
     if (!m_recorder || m_recorder->recorderState() != QMediaRecorder::StoppedState)
         return;
-    const QString path = m_recorder->actualLocation().toLocalFile();
+    const QString recorded = m_recorder->actualLocation().toLocalFile();
     const qint64 duration = qMax(m_recorder->duration(), m_stoppedAtMs);
     if (m_state == State::Cancelling) {
         m_state = State::Idle;
-        if (!path.isEmpty())
-            QFile::remove(path);
+        if (!recorded.isEmpty())
+            QFile::remove(recorded);
         teardown();
         emit cancelled();
         return;
     }
     if (m_state != State::Stopping)
         return; // stopped by an error: fail() reports it
-    m_state = State::Idle;
-    const QByteArray waveform = client::media::foldPeaks(m_levels, kWaveformBuckets);
+    QString path = recorded;
+    if (!path.isEmpty() && !path.endsWith(QStringLiteral(".ogg"))) {
+        // GStreamer names audio-only Ogg as video (".ogg.ogv"): it is Ogg/Opus, named so.
+        QString target = path.left(path.lastIndexOf(QLatin1Char('.')));
+        if (!target.endsWith(QStringLiteral(".ogg")))
+            target += QStringLiteral(".ogg");
+        if (QFile::rename(path, target))
+            path = target;
+    }
+    const QByteArray metered = client::media::foldPeaks(m_levels, kWaveformBuckets);
     teardown();
     if (path.isEmpty() || !QFile::exists(path)) {
+        m_state = State::Idle;
         m_error = tr("The recording could not be saved.");
         emit failed(m_error);
         return;
     }
-    emit finished(path, duration, waveform);
+    // The waveform sent is the file's own (decoded once, off the GUI thread by GStreamer): the
+    // live meter may miss the start, and on some audio stacks it gets no data at all.
+    m_state = State::Probing;
+    auto *probe = new client::media::AudioProbe(this);
+    auto done = [this, probe, path, duration, metered](qint64 probed, const QByteArray &peaks) {
+        probe->deleteLater();
+        m_state = State::Idle;
+        emit finished(path, qMax(duration, probed), peaks.isEmpty() ? metered : peaks);
+    };
+    connect(probe, &client::media::AudioProbe::finished, this,
+            [done](const client::media::AudioInfo &info) { done(info.durationMs, info.waveform); });
+    connect(probe, &client::media::AudioProbe::failed, this,
+            [done](const client::media::MediaError &) { done(0, {}); });
+    if (!probe->start(path, kWaveformBuckets))
+        done(0, {});
 }
 
 void VoiceRecorder::readLevels() {

@@ -1,7 +1,7 @@
 #pragma once
 // Records a voice note: QMediaRecorder writes Ogg/Opus while a QAudioSource on the same
 // microphone meters the level (Qt 6.4 has no buffer tap on the recorder) for the live waveform
-// and the waveform sent with the note. With no microphone QMediaRecorder would record silence
+// (the waveform sent with the note is decoded from the finished file). With no microphone QMediaRecorder would record silence
 // without an error (environment.md), so start() checks QMediaDevices::audioInputs() first and
 // fails with words for the user.
 #include <QAudioDevice>
@@ -48,7 +48,7 @@ signals:
     void cancelled();
 
 private:
-    enum class State { Idle, Recording, Stopping, Cancelling };
+    enum class State { Idle, Recording, Stopping, Cancelling, Probing };
     void onRecorderState();
     void readLevels();
     void fail(const QString &error);
