@@ -16,7 +16,10 @@
 #include "media/video_player.h"
 #include "media/voice_record_bar.h"
 #include "media/voice_recorder.h"
+#include "models/chat_media_model.h"
+#include "views/chat_info_panel.h"
 #include "views/conversation_media.h"
+#include "views/group_info_panel.h"
 
 #include "core/store/account_store.h"
 
@@ -409,6 +412,89 @@ private slots:
         QVERIFY(view()->closePanels());
         QTRY_VERIFY(!composer->isRecording());
         QCOMPARE(m_port->sends.size(), 1);
+    }
+
+    void infoPanelListsMediaFilesAndLinks() {
+        QList<int> photos;
+        for (int i = 0; i < 3; ++i) {
+            const QString path = file(QStringLiteral("p%1.jpg").arg(i));
+            QVERIFY(media_fixtures::writeJpeg(path, QSize(640, 480), 20 + i));
+            photos.append(receive(media_fixtures::attachmentFor(path, K::Image, i)));
+        }
+        QVERIFY(media_fixtures::writeWav(file("memo.wav"), 800));
+        receive(media_fixtures::attachmentFor(file("memo.wav"), K::Voice, 1));
+        QFile f(file("notes.txt"));
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.write("notes") == 5);
+        f.close();
+        receive(media_fixtures::attachmentFor(file("notes.txt"), K::File, 1),
+                QStringLiteral("see https://example.org/a"));
+        // Links come from plain texts too.
+        client::IncomingMessage m;
+        m.conversationId = kChat;
+        m.seq = ++m_seq;
+        m.senderUserId = 2;
+        m.senderDeviceId = 20;
+        m.senderUsername = QStringLiteral("anna");
+        m.clientMessageId = QStringLiteral("text-%1").arg(m.seq);
+        m.serverTimeMs = m.sentAtMs = QDateTime::currentMSecsSinceEpoch();
+        m.text = QStringLiteral("Tickets: https://tickets.example.com/x?id=3, and the map at "
+                                "www.example.net/map (north).");
+        QVERIFY(m_session->store()->messages().storeIncoming({m}, m.serverTimeMs, m_me));
+        m_session->chatEvents()->announce(kChat);
+
+        view()->setInfoVisible(true);
+        ChatInfoPanel *panel = view()->sidePanel();
+        QVERIFY(panel->isVisible());
+        QCOMPARE(panel->currentWidget(), panel->mediaView()); // a 1:1 chat: no members tab
+        QCOMPARE(panel->indexOf(view()->infoPanel()), -1);
+        QAbstractItemModelTester t1(panel->mediaModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(panel->filesModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t3(panel->linksModel(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(panel->mediaModel()->rowCount(), 3);
+        QCOMPARE(panel->filesModel()->rowCount(), 2); // the voice note and the text file
+        QCOMPARE(panel->linksModel()->rowCount(), 3);
+        // Newest first.
+        QCOMPARE(panel->mediaModel()->index(0).data().toString(), QStringLiteral("p2.jpg"));
+        QCOMPARE(panel->filesModel()->index(0).data().toString(), QStringLiteral("notes.txt"));
+        QCOMPARE(panel->linksModel()->index(0).data(ChatMediaModel::UrlRole).toUrl(),
+                 QUrl(QStringLiteral("https://tickets.example.com/x?id=3")));
+        QCOMPARE(panel->linksModel()->index(1).data(ChatMediaModel::UrlRole).toUrl(),
+                 QUrl(QStringLiteral("https://www.example.net/map")));
+        QCOMPARE(panel->linksModel()->index(2).data(ChatMediaModel::UrlRole).toUrl(),
+                 QUrl(QStringLiteral("https://example.org/a")));
+        // Enter on a photo opens the viewer on it, with the chat's photos in order.
+        panel->setCurrentWidget(panel->mediaView());
+        panel->mediaView()->setFocus();
+        panel->mediaView()->setCurrentIndex(panel->mediaModel()->index(1));
+        QTest::keyClick(panel->mediaView(), Qt::Key_Return);
+        QVERIFY(media()->viewer());
+        QCOMPARE(media()->viewer()->count(), 3);
+        QCOMPARE(media()->viewer()->item().name, QStringLiteral("p1.jpg"));
+        media()->viewer()->close();
+        // A file opens where it is in the chat (the voice note plays).
+        panel->filesView()->setCurrentIndex(panel->filesModel()->index(1));
+        QTest::keyClick(panel->filesView(), Qt::Key_Return);
+        QCOMPARE(
+            model()->attachmentsAt(view()->messageList()->currentIndex().row()).value(0).fileName,
+            QStringLiteral("memo.wav"));
+        media()->audio()->stop();
+        // Esc closes the panel.
+        QVERIFY(view()->closePanels());
+        QVERIFY(!panel->isVisible());
+    }
+
+    void linksInTexts() {
+        const auto links = ChatMediaModel::linksIn(
+            QStringLiteral("a http://x.de/(b) c, https://y.org. www.z.com! ftp://no "
+                           "https://w.org/wiki/A_(b)"));
+        QCOMPARE(links.size(), 4);
+        QCOMPARE(links.at(0).toString(), QStringLiteral("http://x.de/(b)"));
+        QCOMPARE(links.at(1).toString(), QStringLiteral("https://y.org"));
+        QCOMPARE(links.at(2).toString(), QStringLiteral("https://www.z.com"));
+        QCOMPARE(links.at(3).toString(), QStringLiteral("https://w.org/wiki/A_(b)"));
     }
 
     void modelWithAttachmentsUnderTester() {

@@ -13,11 +13,15 @@
 #include <QDateTime>
 #include <QDesktopServices>
 #include <QDir>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QKeyEvent>
 #include <QListView>
 #include <QMenu>
+#include <QMimeData>
+#include <QMouseEvent>
 #include <QResizeEvent>
 #include <QStandardPaths>
 #include <QUrl>
@@ -72,6 +76,10 @@ ConversationMedia::ConversationMedia(MessageModel *model, QListView *list,
     connect(m_audio, &AudioPlayback::changed, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_audio, &AudioPlayback::failed, this,
             [this](qint64, const QString &text) { emit error(text); });
+    host->setAcceptDrops(isAvailable());
+    host->installEventFilter(this);
+    m_list->viewport()->installEventFilter(this);
+    m_list->installEventFilter(this);
     if (m_temp.isValid())
         composer->setRecordingDirectory(m_temp.filePath(QStringLiteral("voice")));
     connect(composer, &Composer::attachRequested, this, &ConversationMedia::chooseFiles);
@@ -86,6 +94,59 @@ ConversationMedia::ConversationMedia(MessageModel *model, QListView *list,
                 voice.waveform = waveform;
                 send({voice}, QString());
             });
+}
+
+namespace {
+QStringList droppedFiles(const QMimeData *mime) {
+    QStringList files;
+    for (const QUrl &url : mime->urls())
+        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile())
+            files.append(url.toLocalFile());
+    return files;
+}
+} // namespace
+
+bool ConversationMedia::eventFilter(QObject *watched, QEvent *event) {
+    const QEvent::Type type = event->type();
+    if (watched == m_host && (type == QEvent::DragEnter || type == QEvent::DragMove)) {
+        auto *e = static_cast<QDropEvent *>(event);
+        if (isAvailable() && m_model->conversationId() && !droppedFiles(e->mimeData()).isEmpty())
+            e->acceptProposedAction();
+        return true;
+    }
+    if (watched == m_host && type == QEvent::Drop) {
+        auto *e = static_cast<QDropEvent *>(event);
+        const QStringList files = droppedFiles(e->mimeData());
+        if (!files.isEmpty() && m_model->conversationId()) {
+            e->acceptProposedAction();
+            attachFiles(files);
+        }
+        return true;
+    }
+    if (watched == m_list->viewport()) {
+        if (type == QEvent::MouseButtonDblClick) {
+            auto *e = static_cast<QMouseEvent *>(event);
+            const QModelIndex index = m_list->indexAt(e->position().toPoint());
+            if (index.isValid() && m_delegate->hitTest(index, e->position().toPoint()) !=
+                                       attachment_layout::Hit::None) {
+                m_skipRelease = true; // the first click already opened or played it
+                return true;
+            }
+        } else if (type == QEvent::MouseButtonRelease) {
+            auto *e = static_cast<QMouseEvent *>(event);
+            if (e->button() == Qt::LeftButton && !std::exchange(m_skipRelease, false)) {
+                const QModelIndex index = m_list->indexAt(e->position().toPoint());
+                if (index.isValid())
+                    click(index, e->position().toPoint());
+            }
+        }
+    } else if (watched == m_list && type == QEvent::KeyPress) {
+        auto *e = static_cast<QKeyEvent *>(event);
+        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) &&
+            m_list->currentIndex().isValid() && activate(m_list->currentIndex().row()))
+            return true;
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 ConversationMedia::~ConversationMedia() {
@@ -252,6 +313,7 @@ bool ConversationMedia::click(const QModelIndex &index, QPoint pos) {
 
 void ConversationMedia::openViewer(int row) {
     QList<ImageViewer::Item> items;
+    QHash<quint64, quint64> seqs;
     int current = 0;
     for (int r = 0; r < m_model->rowCount(); ++r) {
         const QList<Attachment> list = m_model->attachmentsAt(r);
@@ -260,28 +322,36 @@ void ConversationMedia::openViewer(int row) {
         const Attachment &a = list.first();
         if (r == row)
             current = int(items.size());
-        items.append({a.localPath, a.thumbnail, a.fileName, a.dimensions(),
-                      quint64(m_model->messageAt(r).rowId)});
+        const auto message = m_model->messageAt(r);
+        items.append(
+            {a.localPath, a.thumbnail, a.fileName, a.dimensions(), quint64(message.rowId)});
+        seqs.insert(quint64(message.rowId), message.seq);
     }
+    openViewer(items, current, seqs);
+}
+
+void ConversationMedia::openViewer(const QList<ImageViewer::Item> &items, int current,
+                                   const QHash<quint64, quint64> &seqs) {
     if (items.isEmpty())
         return;
+    m_viewerSeqs = seqs;
     if (!m_viewer) {
         m_viewer = new ImageViewer; // a window of its own, closed with the view
         m_viewer->setAttribute(Qt::WA_DeleteOnClose);
         connect(m_viewer, &ImageViewer::downloadRequested, this, [this](quint64 id) {
-            const int r = rowOfRowId(qint64(id));
-            if (r >= 0)
-                download(r);
+            const quint64 seq = m_viewerSeqs.value(id);
+            if (isAvailable() && seq > 0)
+                port()->download(m_model->conversationId(), seq);
         });
-        connect(m_model, &QAbstractItemModel::dataChanged, m_viewer,
-                [this](const QModelIndex &from, const QModelIndex &to) {
-                    for (int r = from.row(); r <= to.row(); ++r) {
-                        const QList<Attachment> list = m_model->attachmentsAt(r);
-                        if (!list.isEmpty() && !list.first().localPath.isEmpty())
-                            m_viewer->setPath(quint64(m_model->messageAt(r).rowId),
-                                              list.first().localPath);
-                    }
-                });
+        if (isAvailable())
+            connect(port(), &MediaPort::downloaded, m_viewer,
+                    [this](quint64 conversationId, quint64 seq, const QString &path) {
+                        if (conversationId != m_model->conversationId())
+                            return;
+                        for (auto it = m_viewerSeqs.cbegin(); it != m_viewerSeqs.cend(); ++it)
+                            if (it.value() == seq)
+                                m_viewer->setPath(it.key(), path);
+                    });
     }
     m_viewer->setItems(items, current);
     m_viewer->show();

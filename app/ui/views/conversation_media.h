@@ -8,6 +8,7 @@
 #include "media/media_port.h"
 #include "media/video_player.h"
 
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QTemporaryDir>
@@ -64,6 +65,14 @@ public:
     //! Stops playing (the chat is switched or closed).
     void stopPlayback();
     QString temporaryDirectory() const { return m_temp.path(); }
+    //! Opens the viewer over `items` (ids are message row ids; `seqs` maps them to seqs for
+    //! downloads of photos not in the conversation's window).
+    void openViewer(const QList<ImageViewer::Item> &items, int current,
+                    const QHash<quint64, quint64> &seqs);
+
+protected:
+    //! Clicks and Enter on the message list, files dropped on the conversation.
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 signals:
     //! Messages were sent: scroll to the bottom.
@@ -91,6 +100,8 @@ private:
     QPointer<ImageViewer> m_viewer;
     QPointer<VideoPlayer> m_video;
     QTemporaryDir m_temp; //!< pasted pictures and voice notes until the core copied them
+    QHash<quint64, quint64> m_viewerSeqs; //!< row id -> seq of the viewer's photos
+    bool m_skipRelease = false;           //!< the release after a double click on an attachment
 };
 
 } // namespace tidings::ui

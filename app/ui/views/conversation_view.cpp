@@ -6,9 +6,12 @@
 #include "dialogs/message_info_dialog.h"
 #include "dialogs/safety_number_dialog.h"
 #include "look.h"
+#include "media/image_viewer.h"
 #include "models/chat_list_model.h"
+#include "models/chat_media_model.h"
 #include "models/message_model.h"
 #include "views/avatar_widget.h"
+#include "views/chat_info_panel.h"
 #include "views/composer.h"
 #include "views/connection_banner.h"
 #include "views/conversation_media.h"
@@ -55,6 +58,7 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     , m_composer(new Composer)
     , m_info(new GroupInfoPanel(deps.groups, deps.keys, deps.account, deps.events))
     , m_media(nullptr)
+    , m_side(nullptr)
     , m_identityBanner(new QWidget)
     , m_identityText(new QLabel)
     , m_acknowledge(new QPushButton(tr("Acknowledge"))) {
@@ -96,8 +100,8 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     m_infoButton->setIcon(QIcon(QStringLiteral(":/icons/info.svg")));
     m_infoButton->setAutoRaise(true);
     m_infoButton->setCheckable(true);
-    m_infoButton->setToolTip(tr("Group info"));
-    m_infoButton->setAccessibleName(tr("Group info"));
+    m_infoButton->setToolTip(tr("Chat info"));
+    m_infoButton->setAccessibleName(tr("Chat info"));
     m_menuButton->setIcon(QIcon(QStringLiteral(":/icons/menu.svg")));
     m_menuButton->setAutoRaise(true);
     m_menuButton->setToolTip(tr("Chat options"));
@@ -141,9 +145,6 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
         m_model->setMediaPort(deps.media);
     m_media = new ConversationMedia(m_model, m_list, m_delegate, m_composer, this);
     m_composer->setMediaEnabled(m_media->isAvailable());
-    setAcceptDrops(m_media->isAvailable());
-    m_list->viewport()->installEventFilter(this);
-    m_list->installEventFilter(this);
     m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_list->verticalScrollBar()->setSingleStep(24);
     m_list->setResizeMode(QListView::Adjust);
@@ -158,9 +159,12 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     m_composer->setBackgroundRole(QPalette::Base);
     cl->addWidget(m_composer);
     split->addWidget(chatColumn);
-    split->addWidget(m_info);
+    m_side = new ChatInfoPanel(m_info, deps.messageStore, deps.media, m_media->images());
+    split->addWidget(m_side);
     split->setStretchFactor(0, 1);
-    m_info->hide();
+    m_side->hide();
+    connect(m_side, &ChatInfoPanel::messageActivated, this, &ConversationView::openFromPanel);
+    connect(m_side, &ChatInfoPanel::photoActivated, this, &ConversationView::openPhotoFromPanel);
     column->addWidget(split, 1);
     m_stack->addWidget(page);
 
@@ -250,11 +254,9 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
                 self->m_presence.insert(p.username, p);
             self->updateHeader();
         });
-    m_infoButton->setVisible(conv.isGroup());
-    if (!conv.isGroup())
-        setInfoVisible(false);
-    else if (m_info->isVisible())
-        m_info->setConversation(conversationId);
+    const bool panel = conv.isGroup() || m_media->isAvailable();
+    m_infoButton->setVisible(panel);
+    setInfoVisible(panel && m_side->isVisible());
     updateHeader();
     m_banner->refresh();
     updateIdentityBanner();
@@ -301,6 +303,8 @@ void ConversationView::onChatChanged(quint64 conversationId) {
     const bool atBottom = isAtBottom();
     const int before = m_model->rowCount();
     m_model->refresh();
+    if (m_side->isVisible() && m_model->rowCount() != before)
+        m_side->refresh();
     m_delegate->setShowSenders(m_model->conversation().isGroup());
     updateHeader();
     m_banner->refresh();
@@ -371,61 +375,6 @@ void ConversationView::changeEvent(QEvent *event) {
     QWidget::changeEvent(event);
 }
 
-bool ConversationView::eventFilter(QObject *watched, QEvent *event) {
-    if (watched == m_list->viewport()) {
-        if (event->type() == QEvent::MouseButtonDblClick) {
-            auto *e = static_cast<QMouseEvent *>(event);
-            const QModelIndex index = m_list->indexAt(e->position().toPoint());
-            if (index.isValid() && m_delegate->hitTest(index, e->position().toPoint()) !=
-                                       attachment_layout::Hit::None) {
-                m_skipRelease = true; // the first click already opened or played it
-                return true;
-            }
-        } else if (event->type() == QEvent::MouseButtonRelease) {
-            auto *e = static_cast<QMouseEvent *>(event);
-            if (e->button() == Qt::LeftButton && !std::exchange(m_skipRelease, false)) {
-                const QModelIndex index = m_list->indexAt(e->position().toPoint());
-                if (index.isValid())
-                    m_media->click(index, e->position().toPoint());
-            }
-        }
-    } else if (watched == m_list && event->type() == QEvent::KeyPress) {
-        auto *e = static_cast<QKeyEvent *>(event);
-        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) &&
-            m_list->currentIndex().isValid() && m_media->activate(m_list->currentIndex().row()))
-            return true;
-    }
-    return QWidget::eventFilter(watched, event);
-}
-
-namespace {
-QStringList droppedFiles(const QMimeData *mime) {
-    QStringList files;
-    for (const QUrl &url : mime->urls())
-        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile())
-            files.append(url.toLocalFile());
-    return files;
-}
-} // namespace
-
-void ConversationView::dragEnterEvent(QDragEnterEvent *event) {
-    if (conversationId() && m_media->isAvailable() && !droppedFiles(event->mimeData()).isEmpty())
-        event->acceptProposedAction();
-}
-
-void ConversationView::dragMoveEvent(QDragMoveEvent *event) {
-    if (conversationId() && m_media->isAvailable() && !droppedFiles(event->mimeData()).isEmpty())
-        event->acceptProposedAction();
-}
-
-void ConversationView::dropEvent(QDropEvent *event) {
-    const QStringList files = droppedFiles(event->mimeData());
-    if (files.isEmpty() || !conversationId())
-        return;
-    event->acceptProposedAction();
-    m_media->attachFiles(files);
-}
-
 void ConversationView::updateHeader() {
     if (!conversationId())
         return;
@@ -469,12 +418,58 @@ void ConversationView::send(const QString &text) {
 }
 
 void ConversationView::setInfoVisible(bool visible) {
-    visible = visible && m_model->conversation().isGroup();
-    if (visible)
-        m_info->setConversation(conversationId());
-    m_info->setVisible(visible);
+    const bool group = m_model->conversation().isGroup();
+    visible = visible && conversationId() && (group || m_media->isAvailable());
+    if (visible && m_side->conversationId() != conversationId()) {
+        if (group)
+            m_info->setConversation(conversationId());
+        m_side->setConversation(conversationId(), group);
+        if (group)
+            m_side->setCurrentWidget(m_info);
+        else
+            m_side->showMediaTab();
+    } else if (visible && !m_side->isVisible()) {
+        if (group)
+            m_info->setConversation(conversationId());
+        m_side->refresh();
+    }
+    m_side->setVisible(visible);
     if (m_infoButton->isChecked() != visible)
         m_infoButton->setChecked(visible);
+}
+
+void ConversationView::openFromPanel(quint64 seq, qint64 rowId) {
+    int row = seq ? m_model->rowOfSeq(seq) : m_model->rowOfRowId(rowId);
+    if (row < 0 && seq) { // not in the window: the chat around that message
+        m_model->open(conversationId(), seq);
+        m_list->doItemsLayout();
+        row = m_model->rowOfSeq(seq);
+    }
+    if (row < 0)
+        return;
+    m_list->setCurrentIndex(m_model->index(row));
+    m_list->scrollTo(m_model->index(row), QAbstractItemView::PositionAtCenter);
+    m_media->activate(row);
+}
+
+void ConversationView::openPhotoFromPanel(int row) {
+    ChatMediaModel *model = m_side->mediaModel();
+    QList<ImageViewer::Item> items;
+    QHash<quint64, quint64> seqs;
+    int current = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QModelIndex i = model->index(r);
+        const Attachment a = i.data(ChatMediaModel::AttachmentRole).value<Attachment>();
+        if (a.kind != Attachment::Kind::Image)
+            continue;
+        if (r == row)
+            current = int(items.size());
+        const auto id = quint64(i.data(ChatMediaModel::RowIdRole).toLongLong());
+        // The panel lists newest first; the viewer goes oldest to newest like the chat.
+        items.prepend({a.localPath, a.thumbnail, a.fileName, a.dimensions(), id});
+        seqs.insert(id, i.data(ChatMediaModel::SeqRole).toULongLong());
+    }
+    m_media->openViewer(items, int(items.size()) - 1 - current, seqs);
 }
 
 bool ConversationView::closePanels() {
@@ -482,7 +477,7 @@ bool ConversationView::closePanels() {
         m_composer->cancelRecording();
         return true;
     }
-    if (m_info->isVisible()) {
+    if (m_side->isVisible()) {
         setInfoVisible(false);
         return true;
     }
@@ -524,6 +519,11 @@ void ConversationView::showChatMenu() {
                    [this, id, muted] { m_deps.actions->setMuted(id, !muted); });
     if (m_model->conversation().isGroup())
         menu.addAction(tr("Group info"), this, [this] { setInfoVisible(true); });
+    if (m_media->isAvailable())
+        menu.addAction(tr("Media, files and links"), this, [this] {
+            setInfoVisible(true);
+            m_side->showMediaTab();
+        });
     else if (!m_model->conversation().peerUsername.isEmpty())
         menu.addAction(tr("Verify security code…"), this, &ConversationView::showSafetyNumber);
     menu.exec(m_menuButton->mapToGlobal(QPoint(0, m_menuButton->height())));

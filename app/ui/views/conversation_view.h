@@ -19,6 +19,7 @@ class Account;
 class Connection;
 class Groups;
 class Keys;
+class MessageStore;
 class Messaging;
 class Presence;
 } // namespace tidings::client
@@ -27,6 +28,7 @@ namespace tidings::ui {
 
 class ChatActions;
 class ChatEvents;
+class ChatInfoPanel;
 class ConversationMedia;
 class MediaPort;
 class ChatListModel;
@@ -54,6 +56,7 @@ public:
         client::Presence *presence = nullptr;     //!< presence, typing
         client::Keys *keys = nullptr;             //!< safety numbers, identity changes
         MediaPort *media = nullptr; //!< attachments; none: no attach, voice or media tabs
+        client::MessageStore *messageStore = nullptr; //!< the Media, Files and Links tabs
     };
     explicit ConversationView(Deps deps, QWidget *parent = nullptr);
 
@@ -67,10 +70,12 @@ public:
     Composer *composer() const { return m_composer; }
     ConnectionBanner *banner() const { return m_banner; }
     GroupInfoPanel *infoPanel() const { return m_info; }
+    //! The side panel: members (groups), Media, Files, Links.
+    ChatInfoPanel *sidePanel() const { return m_side; }
     QString title() const;
     QString subtitle() const;
     bool isAtBottom() const;
-    //! Shows or hides the group info panel.
+    //! Shows or hides the side panel (members of a group first, else the media).
     void setInfoVisible(bool visible);
     bool closePanels();
     void showMessageInfo(int row);
@@ -84,10 +89,6 @@ public:
 
 protected:
     void changeEvent(QEvent *event) override;
-    bool eventFilter(QObject *watched, QEvent *event) override;
-    void dragEnterEvent(QDragEnterEvent *event) override;
-    void dragMoveEvent(QDragMoveEvent *event) override;
-    void dropEvent(QDropEvent *event) override;
 
 private:
     void onChatChanged(quint64 conversationId);
@@ -106,6 +107,8 @@ private:
     void showChatMenu();
     void updateIdentityBanner();
     void acknowledgeIdentity();
+    void openFromPanel(quint64 seq, qint64 rowId);
+    void openPhotoFromPanel(int row);
 
     Deps m_deps;
     ChatListModel *m_chats;
@@ -122,6 +125,7 @@ private:
     Composer *m_composer;
     GroupInfoPanel *m_info;
     ConversationMedia *m_media;
+    ChatInfoPanel *m_side;
     QWidget *m_identityBanner;
     QLabel *m_identityText;
     QPushButton *m_acknowledge;
@@ -129,7 +133,6 @@ private:
     //! Peers whose account key changed and was not acknowledged yet (Client::identityChanged).
     QSet<quint64> m_identityChanged;
     bool m_loadingOlder = false;
-    bool m_skipRelease = false; //!< the release after a double click on an attachment
 };
 
 } // namespace tidings::ui

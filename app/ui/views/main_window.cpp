@@ -160,6 +160,7 @@ ConversationView *MainWindow::makeConversationView() {
     deps.presence = &m_client->presence();
     deps.keys = &m_client->keys();
     deps.media = m_session->media();
+    deps.messageStore = &m_session->store()->messages();
     return new ConversationView(deps);
 }
 
