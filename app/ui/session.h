@@ -47,10 +47,6 @@ public:
     quint64 myUserId() const;
     bool hasAccount() const { return myUserId() != 0; }
 
-signals:
-    //! The account of the profile was created or logged in.
-    void accountReady();
-
 private:
     Session() = default;
 

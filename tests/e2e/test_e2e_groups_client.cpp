@@ -101,14 +101,19 @@ private slots:
         QCOMPARE(envelopesOf(g, seqOf(*fourth)), 1);
         // Neither reached carol: a direct message bob sends her afterwards arrives, behind
         // anything the server pushed to her device before (one connection, in order), and her
-        // store holds nothing at those seqs, not even an undecryptable placeholder. From bob,
-        // not alice: when alice's first send after the removal is refused as stale while her
-        // client still counts carol as a member, it keeps an empty device set for carol and
-        // refuses a direct message to her with NO_KEYS (a client bug of its own).
+        // store holds nothing at those seqs, not even an undecryptable placeholder.
         const quint64 direct = bob->openDirect("carol");
         QVERIFY(direct != 0);
         QVERIFY(bob->client->messaging().sendText(direct, "outside the group").ok());
         QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("outside the group"), 20000);
+        // Alice can still write to carol directly. When alice's first send after the removal was
+        // refused as stale while her client still counted carol as a member, the group's answer
+        // (which no longer names carol) used to empty carol's devices for every conversation,
+        // and this send failed with NO_KEYS.
+        const quint64 aliceDirect = alice->openDirect("carol");
+        QVERIFY(aliceDirect != 0);
+        QVERIFY(alice->client->messaging().sendText(aliceDirect, "alice outside the group").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(carol->hasText("alice outside the group"), 20000);
         QVERIFY(!carol->hasText("after carol left"));
         QVERIFY(!carol->hasText("bob after carol"));
         QVERIFY(!carol->stored(g, seqOf(*third)));

@@ -225,16 +225,20 @@ Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const
     return users;
 }
 
-QList<DeviceAddress> E2eCoordinator::targetsFor(const QList<quint64> &users) const {
+QList<DeviceAddress> E2eCoordinator::targetsFor(quint64 conversationId,
+                                                const QList<quint64> &users) const {
+    static const QHash<quint64, QSet<quint64>> kNone;
+    const auto narrowing = m_serverCurrent.constFind(conversationId);
+    const auto &current = narrowing == m_serverCurrent.constEnd() ? kNone : *narrowing;
     QList<DeviceAddress> out;
     for (quint64 u : users) {
-        const auto server = m_serverCurrent.constFind(u);
+        const auto server = current.constFind(u);
         for (const DeviceAddress &d : m_engine->currentDevices(u)) {
             if (d.userId == m_me.userId && d.deviceId == m_me.deviceId)
                 continue;
             // Narrowed to what the server last called current: a revoked device drops out before
             // its owner signs a new list. Never widened: only signed devices get keys.
-            if (server != m_serverCurrent.constEnd() && !server->contains(d.deviceId))
+            if (server != current.constEnd() && !server->contains(d.deviceId))
                 continue;
             out.append(d);
         }
@@ -248,7 +252,7 @@ Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
     if (!conv)
         return conv.error();
     const bool group = conv->has_value() && (*conv)->isGroup();
-    const QList<DeviceAddress> targets = targetsFor(users);
+    const QList<DeviceAddress> targets = targetsFor(entry.conversationId, users);
     if (lcSync().isDebugEnabled()) {
         QStringList list;
         for (const DeviceAddress &d : targets)
@@ -402,7 +406,8 @@ void E2eCoordinator::ensureSessions(const QList<quint64> &userIds,
 
 void E2eCoordinator::fetchMissingSessions(QList<quint64> users, std::function<void(Status)> done) {
     QHash<quint64, QList<quint64>> perUser;
-    for (const DeviceAddress &d : targetsFor(users)) {
+    // Not narrowed: a session with a device the server does not list yet costs nothing.
+    for (const DeviceAddress &d : targetsFor(0, users)) {
         if (!m_engine->hasSession(d))
             perUser[d.userId].append(d.deviceId);
     }
@@ -477,11 +482,12 @@ void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices
             qCWarning(lcSync) << "distribution not re-queued:" << r.error().toString();
     }
     // What the server calls current, per member (members it does not name have none).
+    auto &current = m_serverCurrent[conversationId];
     for (quint64 u : *users)
-        m_serverCurrent[u].clear();
+        current[u].clear();
     for (const auto &d : stale.current())
-        m_serverCurrent[d.user_id()].insert(d.device_id());
-    m_serverCurrent[m_me.userId].insert(m_me.deviceId);
+        current[d.user_id()].insert(d.device_id());
+    current[m_me.userId].insert(m_me.deviceId);
     QSet<quint64> refetch;
     for (const auto &d : stale.missing())
         refetch.insert(d.user_id());

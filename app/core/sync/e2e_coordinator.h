@@ -74,7 +74,9 @@ private:
     void finishPrepare(Result<PreparedSend> result);
     Result<QList<quint64>> memberUsers(quint64 conversationId) const;
     //! The devices a send in this conversation is for (all but mine), from verified lists.
-    QList<e2e::DeviceAddress> targetsFor(const QList<quint64> &users) const;
+    //! The verified current devices of `users`, narrowed to what the server last called current
+    //! for `conversationId` (0: not narrowed).
+    QList<e2e::DeviceAddress> targetsFor(quint64 conversationId, const QList<quint64> &users) const;
     Result<PreparedSend> encryptFor(const OutboxEntry &entry, const QList<quint64> &users);
     //! group_info for a conversation this device does not know yet; stores the answer.
     void fetchConversation(quint64 conversationId, std::function<void(Status)> done);
@@ -98,8 +100,10 @@ private:
     bool m_preparing = false;
     //! Users whose device list was fetched in this session, and when (ms since epoch).
     QHash<quint64, qint64> m_listFetched;
-    //! What the server last called current per user (from STALE_DEVICES answers).
-    QHash<quint64, QSet<quint64>> m_serverCurrent;
+    //! What the server last called current per conversation and user (from STALE_DEVICES
+    //! answers). Per conversation: a group's answer leaves out a member it no longer has, which
+    //! says nothing about that user's devices in my 1:1 with them.
+    QHash<quint64, QHash<quint64, QSet<quint64>>> m_serverCurrent;
     //! (conversation, seq) already asked for again in this session.
     QSet<QPair<quint64, quint64>> m_resendAsked;
     //! Devices that got a sender-key distribution in a send not yet known to be stored, per group.

@@ -230,7 +230,7 @@ void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device,
             qCInfo(lcSync) << "control message not sent:" << s.error().toString();
             return;
         }
-        const QList<DeviceAddress> targets = targetsFor(members);
+        const QList<DeviceAddress> targets = targetsFor(conversationId, members);
         if (!targets.contains(device))
             return;
         auto envelopes = m_engine->encryptPairwise({device}, body);
