@@ -18,9 +18,9 @@ constexpr int kRowHeight = 50;
 constexpr int kRowWidth = 290;
 constexpr int kFileCircle = 44;
 constexpr int kVisualCircle = 48;
-constexpr int kMaxVisual = 340;
+constexpr int kMaxVisual = 320;
 constexpr int kMinVisual = 120;
-constexpr int kMaxVisualHeight = 380;
+constexpr int kMaxVisualHeight = 340;
 
 QRect circleRect(const Attachment &a, const QRect &block) {
     if (blockOf(a) == Block::Visual)
@@ -55,9 +55,9 @@ void paintGlyph(QPainter *p, const QRectF &r, ActionKind action, const Attachmen
         p->drawLine(c + QPointF(s * 0.8, -s * 0.8), c + QPointF(-s * 0.8, s * 0.8));
         // The progress ring.
         const QRectF ring = r.adjusted(3, 3, -3, -3);
-        p->setPen(QPen(QColor(255, 255, 255, 70), 2.5));
+        p->setPen(QPen(QColor(0, 0, 0, 60), 3));
         p->drawEllipse(ring);
-        p->setPen(QPen(Qt::white, 2.5, Qt::SolidLine, Qt::RoundCap));
+        p->setPen(QPen(Qt::white, 3, Qt::SolidLine, Qt::RoundCap));
         const int span = -int(qMax(0.03, a.progress()) * 360 * 16);
         p->drawArc(ring, 90 * 16, span);
         break;
