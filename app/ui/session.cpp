@@ -2,6 +2,7 @@
 
 #include "chat_actions.h"
 #include "chat_events.h"
+#include "media/core_media_port.h"
 #include "models/app_settings.h"
 
 #include "core/secrets/master_key.h"
@@ -49,11 +50,17 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
     s->m_actions = std::make_unique<ChatActions>(&c->messaging(), &storage->conversations(),
                                                  &storage->viewState(), s->m_events.get());
     s->m_settings = std::make_unique<AppSettings>(&storage->viewState());
+    s->m_media = makeCoreMediaPort(c);
     return s;
+}
+
+void Session::setMediaPort(std::unique_ptr<MediaPort> media) {
+    m_media = std::move(media);
 }
 
 Session::~Session() {
     // The UI objects and the client use the stores until they are gone.
+    m_media.reset();
     m_settings.reset();
     m_actions.reset();
     m_events.reset();

@@ -21,6 +21,7 @@ namespace tidings::ui {
 class AppSettings;
 class ChatActions;
 class ChatEvents;
+class MediaPort;
 
 class Session : public QObject {
     Q_OBJECT
@@ -37,6 +38,11 @@ public:
     ChatEvents *chatEvents() const { return m_events.get(); }
     ChatActions *chatActions() const { return m_actions.get(); }
     AppSettings *settings() const { return m_settings.get(); }
+    //! Attachments and transfers (over client::Media), or null when the core has none.
+    MediaPort *media() const { return m_media.get(); }
+    //! Replaces the media port (tests, screenshots and benchmarks use a fake); before the
+    //! MainWindow is made.
+    void setMediaPort(std::unique_ptr<MediaPort> media);
     QString directory() const { return m_dir; }
     quint64 myUserId() const;
     bool hasAccount() const { return myUserId() != 0; }
@@ -51,6 +57,7 @@ private:
     std::unique_ptr<ChatEvents> m_events;
     std::unique_ptr<ChatActions> m_actions;
     std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<MediaPort> m_media;
 };
 
 } // namespace tidings::ui

@@ -2,6 +2,7 @@
 
 #include "delegates/ticks.h"
 #include "look.h"
+#include "media/media_port.h"
 #include "models/message_model.h"
 
 #include <QAbstractItemView>
@@ -46,6 +47,7 @@ int MessageDelegate::viewportWidth() const {
 MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &option,
                                                     const QModelIndex &index,
                                                     QTextLayout *layout) const {
+    namespace al = attachment_layout;
     Geometry g;
     const int width = viewportWidth();
     const QFontMetrics fm(option.font);
@@ -55,15 +57,28 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     const bool mine = index.data(MessageModel::OutgoingRole).toBool();
     const bool first = index.data(MessageModel::FirstOfGroupRole).toBool();
     const int maxBubble = qMin(int(width * 0.72), 620);
-    const int maxText = maxBubble - 2 * kPadH;
+    int maxText = maxBubble - 2 * kPadH;
+
+    const QVariant av = index.data(MessageModel::AttachmentRole);
+    const bool hasMedia = av.isValid();
+    const Attachment attachment = hasMedia ? av.value<Attachment>() : Attachment();
+    const bool visual = hasMedia && al::blockOf(attachment) == al::Block::Visual;
+    QSize block;
+    if (hasMedia) {
+        block = al::blockSize(attachment, maxBubble, option.font);
+        if (visual)
+            maxText = block.width() + 2 * al::kVisualPad - 2 * kPadH;
+    }
 
     QFont textFont = option.font;
     textFont.setItalic(index.data(MessageModel::UndecryptableRole).toBool());
     layout->setFont(textFont);
-    layout->setText(index.data(MessageModel::TextRole).toString());
-    const qreal textW = layoutText(layout, maxText);
-    const qreal textH = layout->boundingRect().height();
-    const int lines = layout->lineCount();
+    const QString text = index.data(MessageModel::TextRole).toString();
+    g.hasText = !hasMedia || !text.isEmpty();
+    layout->setText(text);
+    const qreal textW = g.hasText ? layoutText(layout, maxText) : 0;
+    const qreal textH = g.hasText ? layout->boundingRect().height() : 0;
+    const int lines = g.hasText ? layout->lineCount() : 0;
     const qreal lastLineW = lines > 0 ? layout->lineAt(lines - 1).naturalTextWidth() : 0;
 
     const QString time = index.data(MessageModel::TimeTextRole).toString();
@@ -75,13 +90,28 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
 
     int bubbleW;
     int bubbleH;
-    if (lastLineW + 10 + footerW <= maxText) {
+    int mediaH = 0; // the block and the gap under it
+    if (hasMedia)
+        mediaH = block.height() + (g.hasText ? kPadV : 0) +
+                 (visual && !showSender ? al::kVisualPad - kPadV : 0);
+    if (hasMedia && !g.hasText) {
+        g.footerOnMedia = visual;
+        bubbleW =
+            visual ? block.width() + 2 * al::kVisualPad : qMax(block.width(), footerW) + 2 * kPadH;
+        bubbleH = visual ? (showSender ? kPadV : al::kVisualPad) + block.height() + al::kVisualPad
+                         : block.height() + footerH + 2 * kPadV + 2;
+    } else if (lastLineW + 10 + footerW <= maxText) {
         g.footerInline = true;
         bubbleW = int(qMax(textW, lastLineW + 10 + footerW)) + 2 * kPadH;
         bubbleH = int(textH) + 2 * kPadV + (lines <= 1 ? qMax(0, footerH - fm.height() + 2) : 0);
     } else {
         bubbleW = int(qMax<qreal>(textW, footerW)) + 2 * kPadH;
         bubbleH = int(textH) + footerH + 2 * kPadV;
+    }
+    if (hasMedia && g.hasText) {
+        bubbleW =
+            qMax(bubbleW, visual ? block.width() + 2 * al::kVisualPad : block.width() + 2 * kPadH);
+        bubbleH += mediaH;
     }
     if (showSender)
         bubbleW = qMax(
@@ -94,11 +124,46 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         mine ? option.rect.left() + width - kSide - bubbleW : option.rect.left() + kSide;
     g.bubble = QRect(left, top, bubbleW, bubbleH);
     g.sender = QRect(left + kPadH, top + kPadV, bubbleW - 2 * kPadH, fm.height());
-    g.textOrigin = QPointF(left + kPadH, top + kPadV + senderH);
+    if (hasMedia) {
+        const int mediaTop = top + (visual && !showSender ? al::kVisualPad : kPadV) + senderH;
+        g.media = QRect(left + (visual ? al::kVisualPad : kPadH), mediaTop, block.width(),
+                        block.height());
+    }
+    g.textOrigin = QPointF(left + kPadH, top + kPadV + senderH + mediaH);
     g.textWidth = textW;
     g.footer = QRect(g.bubble.right() - kPadH - footerW, g.bubble.bottom() - kPadV - footerH + 1,
                      footerW, footerH);
+    if (g.footerOnMedia)
+        g.footer.moveBottomRight(g.media.bottomRight() - QPoint(8, 6));
     return g;
+}
+
+void MessageDelegate::setMedia(ImageCache *images, AudioPlayback *audio) {
+    m_images = images;
+    m_audio = audio;
+}
+
+QStyleOptionViewItem MessageDelegate::optionFor(const QModelIndex &index) const {
+    QStyleOptionViewItem option;
+    option.font = m_view->font();
+    option.palette = m_view->palette();
+    option.rect = m_view->visualRect(index);
+    return option;
+}
+
+QRect MessageDelegate::attachmentRect(const QModelIndex &index) const {
+    if (!index.data(MessageModel::AttachmentRole).isValid())
+        return {};
+    QTextLayout layout;
+    return geometry(optionFor(index), index, &layout).media;
+}
+
+attachment_layout::Hit MessageDelegate::hitTest(const QModelIndex &index, QPoint pos,
+                                                double *fraction) const {
+    const QVariant av = index.data(MessageModel::AttachmentRole);
+    if (!av.isValid())
+        return attachment_layout::Hit::None;
+    return attachment_layout::hitTest(av.value<Attachment>(), attachmentRect(index), pos, fraction);
 }
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option,
@@ -215,21 +280,42 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           fm.elidedText(index.data(MessageModel::SenderRole).toString(),
                                         Qt::ElideRight, g.sender.width()));
     }
+    if (!g.media.isEmpty()) {
+        attachment_layout::PaintContext ctx;
+        ctx.images = m_images;
+        ctx.audio = m_audio;
+        ctx.key = index.data(MessageModel::RowIdRole).toLongLong();
+        ctx.mine = mine;
+        ctx.dpr = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+        ctx.colors = &colors;
+        attachment_layout::paint(painter, g.media,
+                                 index.data(MessageModel::AttachmentRole).value<Attachment>(),
+                                 option.font, ctx);
+    }
     painter->setPen(index.data(MessageModel::UndecryptableRole).toBool() ? colors.secondaryText
                                                                          : colors.text);
-    layout.draw(painter, g.textOrigin);
+    if (g.hasText)
+        layout.draw(painter, g.textOrigin);
 
     QFont small = option.font;
     small.setPointSizeF(small.pointSizeF() * 0.82);
     painter->setFont(small);
     const QFontMetrics sfm(small);
-    painter->setPen(colors.secondaryText);
+    Colors footerColors = colors;
+    if (g.footerOnMedia) { // over a picture: a dark pill, light text
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0, 0, 0, 120));
+        painter->drawRoundedRect(g.footer.adjusted(-6, -2, 6, 2), 8, 8);
+        footerColors.secondaryText = QColor(0xf2, 0xf4, 0xf6);
+        footerColors.read = QColor(0x8f, 0xd8, 0xff);
+    }
+    painter->setPen(footerColors.secondaryText);
     const QString time = index.data(MessageModel::TimeTextRole).toString();
     painter->drawText(g.footer, Qt::AlignLeft | Qt::AlignVCenter, time);
     if (mine) {
         const qreal w = ticksWidth(sfm.height());
         paintTicks(painter, QRectF(g.footer.right() - w + 1, g.footer.top(), w, g.footer.height()),
-                   client::MessageState(index.data(MessageModel::StateRole).toInt()), colors);
+                   client::MessageState(index.data(MessageModel::StateRole).toInt()), footerColors);
     }
     painter->restore();
 }

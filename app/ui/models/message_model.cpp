@@ -32,17 +32,28 @@ QDate MessageModel::dayOf(const client::MessageRecord &m) {
     return QDateTime::fromMSecsSinceEpoch(ms).date();
 }
 
+void MessageModel::setMediaPort(MediaPort *media) {
+    if (m_media)
+        disconnect(m_media, nullptr, this, nullptr);
+    m_media = media;
+    if (media) {
+        connect(media, &MediaPort::transferChanged, this, &MessageModel::onTransferChanged);
+        connect(media, &MediaPort::downloaded, this, &MessageModel::onDownloaded);
+    }
+}
+
 QList<MessageModel::Item> MessageModel::itemsFor(const QList<client::MessageRecord> &messages,
-                                                 QDate previousDay) {
+                                                 QDate previousDay) const {
     QList<Item> items;
     items.reserve(messages.size() + 4);
     for (const auto &m : messages) {
         const QDate day = dayOf(m);
         if (day != previousDay) {
-            items.append(Item{Kind::DaySeparator, {}, day});
+            items.append(Item{Kind::DaySeparator, {}, day, {}});
             previousDay = day;
         }
-        items.append(Item{m.event ? Kind::SystemEvent : Kind::Message, m, day});
+        items.append(Item{m.event ? Kind::SystemEvent : Kind::Message, m, day,
+                          m_media && !m.event ? m_media->attachments(m) : QList<Attachment>()});
     }
     return items;
 }
@@ -111,7 +122,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
             const auto &m = m_items.at(i).message;
             if (m_items.at(i).kind == Kind::Message && m.seq > m_conversation.myReadSeq &&
                 !m.outgoing && m.senderUserId != me) {
-                m_items.insert(i, Item{Kind::UnreadDivider, {}, m_items.at(i).day});
+                m_items.insert(i, Item{Kind::UnreadDivider, {}, m_items.at(i).day, {}});
                 break;
             }
         }
@@ -183,8 +194,13 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         case Kind::SystemEvent:
             return systemEventText(*m.event, m_account->userId());
         case Kind::Message: {
-            const QString text =
-                m.undecryptable ? tr("This message could not be decrypted") : m.text;
+            QString text = m.undecryptable ? tr("This message could not be decrypted") : m.text;
+            if (role == Qt::AccessibleTextRole && !item.attachments.isEmpty()) {
+                const Attachment &a = item.attachments.first();
+                const QString what =
+                    tr("%1 “%2”, %3").arg(kindLabel(a.kind), a.fileName, formatBytes(a.size));
+                text = text.isEmpty() ? what : tr("%1, caption: %2").arg(what, text);
+            }
             if (role == Qt::AccessibleTextRole)
                 return tr("%1 at %2: %3")
                     .arg(m.outgoing ? tr("You") : senderName(m),
@@ -230,8 +246,87 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
                m_items.at(prev).message.senderUserId != m.senderUserId;
     }
     default:
+        return attachmentData(item, role);
+    }
+}
+
+QVariant MessageModel::attachmentData(const Item &item, int role) const {
+    if (item.attachments.isEmpty())
+        return role == AttachmentCountRole ? QVariant(0) : QVariant();
+    const Attachment &a = item.attachments.first();
+    switch (role) {
+    case AttachmentRole:
+        return QVariant::fromValue(a);
+    case AttachmentCountRole:
+        return int(item.attachments.size());
+    case AttachmentKindRole:
+        return int(a.kind);
+    case AttachmentNameRole:
+        return a.fileName;
+    case AttachmentSizeRole:
+        return a.size;
+    case AttachmentDimensionsRole:
+        return a.dimensions();
+    case AttachmentDurationRole:
+        return a.durationMs;
+    case ThumbnailRole:
+        return a.thumbnail;
+    case WaveformRole:
+        return a.waveform;
+    case LocalPathRole:
+        return a.localPath;
+    case TransferStateRole:
+        return int(a.transfer);
+    case TransferProgressRole:
+        return a.progress();
+    case TransferErrorRole:
+        return a.transferError;
+    default:
         return {};
     }
+}
+
+QList<Attachment> MessageModel::attachmentsAt(int row) const {
+    if (row < 0 || row >= m_items.size())
+        return {};
+    return m_items.at(row).attachments;
+}
+
+void MessageModel::onTransferChanged(quint64 conversationId, const QString &clientMessageId,
+                                     quint64 seq, const Attachment &attachment) {
+    if (conversationId != m_conversation.id)
+        return;
+    int row = clientMessageId.isEmpty() ? -1 : rowOfClientId(clientMessageId);
+    if (row < 0 && seq > 0)
+        row = rowOfSeq(seq);
+    if (row < 0 || m_items.at(row).attachments.isEmpty())
+        return;
+    // Which of the message's attachments: by blob, else by name, else the first.
+    QList<Attachment> &list = m_items[row].attachments;
+    qsizetype at = 0;
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if ((!attachment.blobId.isEmpty() && list.at(i).blobId == attachment.blobId) ||
+            list.at(i).fileName == attachment.fileName) {
+            at = i;
+            break;
+        }
+    }
+    list[at] = attachment;
+    emit dataChanged(index(row), index(row));
+}
+
+void MessageModel::onDownloaded(quint64 conversationId, quint64 seq, const QString &localPath) {
+    if (conversationId != m_conversation.id)
+        return;
+    const int row = rowOfSeq(seq);
+    if (row < 0 || m_items.at(row).attachments.isEmpty())
+        return;
+    Attachment &a = m_items[row].attachments.first();
+    a.localPath = localPath;
+    a.transfer = Attachment::Transfer::Done;
+    a.transferredBytes = a.size;
+    a.transferError.clear();
+    emit dataChanged(index(row), index(row));
 }
 
 quint64 MessageModel::newestStoredSeq() const {
@@ -310,7 +405,7 @@ void MessageModel::trimFront() {
         m_items.removeFirst();
         endRemoveRows();
     } else {
-        m_items[0] = Item{Kind::DaySeparator, {}, m_items.at(1).day};
+        m_items[0] = Item{Kind::DaySeparator, {}, m_items.at(1).day, {}};
         emit dataChanged(index(0), index(1));
     }
     m_hasOlder = true;

@@ -9,6 +9,7 @@
 // lays out every row after each insert, so an unbounded model made every page load near the top
 // of a long chat cost ~1 µs per message already loaded (60-230 ms stalls at 50,000).
 #include "core/store/records.h"
+#include "media/media_port.h"
 
 #include <QAbstractListModel>
 #include <QDate>
@@ -41,11 +42,28 @@ public:
         FirstOfGroupRole, //!< the first of consecutive messages of one sender
         TimestampRole,
         UndecryptableRole, //!< shown as an italic placeholder
+        // The message's (first) attachment; all invalid without one. TextRole is the caption.
+        AttachmentRole,           //!< ui::Attachment
+        AttachmentCountRole,      //!< int
+        AttachmentKindRole,       //!< int (Attachment::Kind)
+        AttachmentNameRole,       //!< QString
+        AttachmentSizeRole,       //!< quint64, plaintext bytes
+        AttachmentDimensionsRole, //!< QSize (images, videos)
+        AttachmentDurationRole,   //!< qint64 ms
+        ThumbnailRole,            //!< QByteArray, the inline JPEG
+        WaveformRole,             //!< QByteArray, peaks 0..255
+        LocalPathRole,            //!< QString, empty until downloaded
+        TransferStateRole,        //!< int (Attachment::Transfer)
+        TransferProgressRole,     //!< double 0..1
+        TransferErrorRole,        //!< QString
     };
 
     //! Reads the conversation, its messages, members and receipt times and the chat's unread
     //! count from `store`.
     MessageModel(client::Storage *store, const client::Account *account, QObject *parent = nullptr);
+    //! Attachments and their transfers come from `media` (none without one).
+    void setMediaPort(MediaPort *media);
+    MediaPort *mediaPort() const { return m_media; }
 
     //! Shows `conversationId`: the newest page, or from `aroundSeq` on when given, with enough
     //! history to include the first unread message.
@@ -76,6 +94,7 @@ public:
     int rowOfRowId(qint64 rowId) const;
     int unreadDividerRow() const;
     client::MessageRecord messageAt(int row) const;
+    QList<Attachment> attachmentsAt(int row) const;
     //! Members of the open group (0 for a 1:1), as of the last open() or refresh().
     int memberCount() const { return m_memberCount; }
     //! For each recipient of my message `seq` in the open chat, when it was delivered and read
@@ -93,10 +112,15 @@ private:
         Kind kind = Kind::Message;
         client::MessageRecord message; //!< for Message
         QDate day;                     //!< for DaySeparator (and of the message)
+        QList<Attachment> attachments; //!< for Message
     };
     static QDate dayOf(const client::MessageRecord &m);
     //! Items for `messages` as if they followed a message on `previousDay`.
-    static QList<Item> itemsFor(const QList<client::MessageRecord> &messages, QDate previousDay);
+    QList<Item> itemsFor(const QList<client::MessageRecord> &messages, QDate previousDay) const;
+    QVariant attachmentData(const Item &item, int role) const;
+    void onTransferChanged(quint64 conversationId, const QString &clientMessageId, quint64 seq,
+                           const Attachment &attachment);
+    void onDownloaded(quint64 conversationId, quint64 seq, const QString &localPath);
     static bool sameItem(const Item &a, const Item &b);
     void loadNames();
     QString senderName(const client::MessageRecord &m) const;
@@ -115,6 +139,7 @@ private:
 
     client::Storage *m_store;
     const client::Account *m_account;
+    MediaPort *m_media = nullptr;
     client::ConversationRecord m_conversation;
     //! Group members' display names by user id (sender names above bubbles).
     QHash<quint64, QString> m_names;

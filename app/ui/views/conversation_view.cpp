@@ -6,11 +6,15 @@
 #include "dialogs/message_info_dialog.h"
 #include "dialogs/safety_number_dialog.h"
 #include "look.h"
+#include "media/image_viewer.h"
 #include "models/chat_list_model.h"
+#include "models/chat_media_model.h"
 #include "models/message_model.h"
 #include "views/avatar_widget.h"
+#include "views/chat_info_panel.h"
 #include "views/composer.h"
 #include "views/connection_banner.h"
+#include "views/conversation_media.h"
 #include "views/group_info_panel.h"
 
 #include "core/keys/keys.h"
@@ -18,11 +22,15 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QDropEvent>
 #include <QEvent>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
 #include <QMenu>
+#include <QMimeData>
+#include <QMouseEvent>
 #include <QPointer>
 #include <QPushButton>
 #include <QScrollBar>
@@ -49,6 +57,8 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     , m_list(new QListView)
     , m_composer(new Composer)
     , m_info(new GroupInfoPanel(deps.groups, deps.keys, deps.account, deps.events))
+    , m_media(nullptr)
+    , m_side(nullptr)
     , m_identityBanner(new QWidget)
     , m_identityText(new QLabel)
     , m_acknowledge(new QPushButton(tr("Acknowledge"))) {
@@ -90,8 +100,8 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     m_infoButton->setIcon(QIcon(QStringLiteral(":/icons/info.svg")));
     m_infoButton->setAutoRaise(true);
     m_infoButton->setCheckable(true);
-    m_infoButton->setToolTip(tr("Group info"));
-    m_infoButton->setAccessibleName(tr("Group info"));
+    m_infoButton->setToolTip(tr("Chat info"));
+    m_infoButton->setAccessibleName(tr("Chat info"));
     m_menuButton->setIcon(QIcon(QStringLiteral(":/icons/menu.svg")));
     m_menuButton->setAutoRaise(true);
     m_menuButton->setToolTip(tr("Chat options"));
@@ -131,6 +141,10 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     m_list->setModel(m_model);
     m_delegate = new MessageDelegate(m_list);
     m_list->setItemDelegate(m_delegate);
+    if (deps.media)
+        m_model->setMediaPort(deps.media);
+    m_media = new ConversationMedia(m_model, m_list, m_delegate, m_composer, this);
+    m_composer->setMediaEnabled(m_media->isAvailable());
     m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_list->verticalScrollBar()->setSingleStep(24);
     m_list->setResizeMode(QListView::Adjust);
@@ -145,9 +159,12 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
     m_composer->setBackgroundRole(QPalette::Base);
     cl->addWidget(m_composer);
     split->addWidget(chatColumn);
-    split->addWidget(m_info);
+    m_side = new ChatInfoPanel(m_info, deps.messageStore, deps.media, m_media->images());
+    split->addWidget(m_side);
     split->setStretchFactor(0, 1);
-    m_info->hide();
+    m_side->hide();
+    connect(m_side, &ChatInfoPanel::messageActivated, this, &ConversationView::openFromPanel);
+    connect(m_side, &ChatInfoPanel::photoActivated, this, &ConversationView::openPhotoFromPanel);
     column->addWidget(split, 1);
     m_stack->addWidget(page);
 
@@ -156,9 +173,17 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
             &ConversationView::onScroll);
     connect(m_list, &QListView::customContextMenuRequested, this,
             &ConversationView::showContextMenu);
-    connect(m_list, &QListView::doubleClicked, this,
-            [this](const QModelIndex &index) { showMessageInfo(index.row()); });
+    connect(m_list, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
+        if (m_model->attachmentsAt(index.row()).isEmpty())
+            showMessageInfo(index.row());
+    });
     connect(m_composer, &Composer::sendRequested, this, &ConversationView::send);
+    connect(m_media, &ConversationMedia::sent, this, [this] {
+        m_deps.events->announce(conversationId());
+        m_banner->refresh();
+        scrollToBottomSoon();
+    });
+    connect(m_media, &ConversationMedia::error, m_composer, &Composer::showError);
     connect(m_composer, &Composer::draftChanged, this, [this](const QString &text) {
         if (conversationId())
             m_deps.actions->saveDraft(conversationId(), text);
@@ -209,6 +234,10 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
         m_deps.actions->saveDraft(this->conversationId(), m_composer->text());
         m_deps.presence->setTyping(this->conversationId(), false);
     }
+    if (this->conversationId() != conversationId) {
+        m_media->stopPlayback();
+        m_composer->cancelRecording();
+    }
     m_model->open(conversationId, seq);
     m_delegate->setShowSenders(m_model->conversation().isGroup());
     m_stack->setCurrentIndex(1);
@@ -225,11 +254,9 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
                 self->m_presence.insert(p.username, p);
             self->updateHeader();
         });
-    m_infoButton->setVisible(conv.isGroup());
-    if (!conv.isGroup())
-        setInfoVisible(false);
-    else if (m_info->isVisible())
-        m_info->setConversation(conversationId);
+    const bool panel = conv.isGroup() || m_media->isAvailable();
+    m_infoButton->setVisible(panel);
+    setInfoVisible(panel && m_side->isVisible());
     updateHeader();
     m_banner->refresh();
     updateIdentityBanner();
@@ -248,6 +275,8 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
 }
 
 void ConversationView::closeChat() {
+    m_media->stopPlayback();
+    m_composer->cancelRecording();
     if (conversationId())
         m_deps.actions->saveDraft(conversationId(), m_composer->text());
     m_model->clear();
@@ -274,6 +303,8 @@ void ConversationView::onChatChanged(quint64 conversationId) {
     const bool atBottom = isAtBottom();
     const int before = m_model->rowCount();
     m_model->refresh();
+    if (m_side->isVisible() && m_model->rowCount() != before)
+        m_side->refresh();
     m_delegate->setShowSenders(m_model->conversation().isGroup());
     updateHeader();
     m_banner->refresh();
@@ -387,16 +418,66 @@ void ConversationView::send(const QString &text) {
 }
 
 void ConversationView::setInfoVisible(bool visible) {
-    visible = visible && m_model->conversation().isGroup();
-    if (visible)
-        m_info->setConversation(conversationId());
-    m_info->setVisible(visible);
+    const bool group = m_model->conversation().isGroup();
+    visible = visible && conversationId() && (group || m_media->isAvailable());
+    if (visible && m_side->conversationId() != conversationId()) {
+        if (group)
+            m_info->setConversation(conversationId());
+        m_side->setConversation(conversationId(), group);
+        if (group)
+            m_side->setCurrentWidget(m_info);
+        else
+            m_side->showMediaTab();
+    } else if (visible && !m_side->isVisible()) {
+        if (group)
+            m_info->setConversation(conversationId());
+        m_side->refresh();
+    }
+    m_side->setVisible(visible);
     if (m_infoButton->isChecked() != visible)
         m_infoButton->setChecked(visible);
 }
 
+void ConversationView::openFromPanel(quint64 seq, qint64 rowId) {
+    int row = seq ? m_model->rowOfSeq(seq) : m_model->rowOfRowId(rowId);
+    if (row < 0 && seq) { // not in the window: the chat around that message
+        m_model->open(conversationId(), seq);
+        m_list->doItemsLayout();
+        row = m_model->rowOfSeq(seq);
+    }
+    if (row < 0)
+        return;
+    m_list->setCurrentIndex(m_model->index(row));
+    m_list->scrollTo(m_model->index(row), QAbstractItemView::PositionAtCenter);
+    m_media->activate(row);
+}
+
+void ConversationView::openPhotoFromPanel(int row) {
+    ChatMediaModel *model = m_side->mediaModel();
+    QList<ImageViewer::Item> items;
+    QHash<quint64, quint64> seqs;
+    int current = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QModelIndex i = model->index(r);
+        const Attachment a = i.data(ChatMediaModel::AttachmentRole).value<Attachment>();
+        if (a.kind != Attachment::Kind::Image)
+            continue;
+        if (r == row)
+            current = int(items.size());
+        const auto id = quint64(i.data(ChatMediaModel::RowIdRole).toLongLong());
+        // The panel lists newest first; the viewer goes oldest to newest like the chat.
+        items.prepend({a.localPath, a.thumbnail, a.fileName, a.dimensions(), id});
+        seqs.insert(id, i.data(ChatMediaModel::SeqRole).toULongLong());
+    }
+    m_media->openViewer(items, int(items.size()) - 1 - current, seqs);
+}
+
 bool ConversationView::closePanels() {
-    if (m_info->isVisible()) {
+    if (m_composer->isRecording()) {
+        m_composer->cancelRecording();
+        return true;
+    }
+    if (m_side->isVisible()) {
         setInfoVisible(false);
         return true;
     }
@@ -418,6 +499,7 @@ void ConversationView::showContextMenu(const QPoint &pos) {
     if (message.rowId == 0 || message.event)
         return;
     QMenu menu(this);
+    m_media->addMenuActions(&menu, index.row());
     menu.addAction(tr("Copy text"), this,
                    [text = message.text] { QApplication::clipboard()->setText(text); });
     menu.addAction(tr("Message info"), this, [this, row = index.row()] { showMessageInfo(row); });
@@ -437,6 +519,11 @@ void ConversationView::showChatMenu() {
                    [this, id, muted] { m_deps.actions->setMuted(id, !muted); });
     if (m_model->conversation().isGroup())
         menu.addAction(tr("Group info"), this, [this] { setInfoVisible(true); });
+    if (m_media->isAvailable())
+        menu.addAction(tr("Media, files and links"), this, [this] {
+            setInfoVisible(true);
+            m_side->showMediaTab();
+        });
     else if (!m_model->conversation().peerUsername.isEmpty())
         menu.addAction(tr("Verify security code…"), this, &ConversationView::showSafetyNumber);
     menu.exec(m_menuButton->mapToGlobal(QPoint(0, m_menuButton->height())));

@@ -19,6 +19,7 @@ class Account;
 class Connection;
 class Groups;
 class Keys;
+class MessageStore;
 class Messaging;
 class Presence;
 } // namespace tidings::client
@@ -27,6 +28,9 @@ namespace tidings::ui {
 
 class ChatActions;
 class ChatEvents;
+class ChatInfoPanel;
+class ConversationMedia;
+class MediaPort;
 class ChatListModel;
 class Composer;
 class ConnectionBanner;
@@ -51,6 +55,8 @@ public:
         client::Groups *groups = nullptr;         //!< group info, "read by"
         client::Presence *presence = nullptr;     //!< presence, typing
         client::Keys *keys = nullptr;             //!< safety numbers, identity changes
+        MediaPort *media = nullptr; //!< attachments; none: no attach, voice or media tabs
+        client::MessageStore *messageStore = nullptr; //!< the Media, Files and Links tabs
     };
     explicit ConversationView(Deps deps, QWidget *parent = nullptr);
 
@@ -64,10 +70,12 @@ public:
     Composer *composer() const { return m_composer; }
     ConnectionBanner *banner() const { return m_banner; }
     GroupInfoPanel *infoPanel() const { return m_info; }
+    //! The side panel: members (groups), Media, Files, Links.
+    ChatInfoPanel *sidePanel() const { return m_side; }
     QString title() const;
     QString subtitle() const;
     bool isAtBottom() const;
-    //! Shows or hides the group info panel.
+    //! Shows or hides the side panel (members of a group first, else the media).
     void setInfoVisible(bool visible);
     bool closePanels();
     void showMessageInfo(int row);
@@ -76,6 +84,8 @@ public:
     //! "X's security code changed" above the messages (a 1:1 peer's account key changed).
     bool isIdentityBannerShown() const;
     QPushButton *acknowledgeButton() const { return m_acknowledge; }
+    //! Attaching, voice notes and what clicks on attachments do.
+    ConversationMedia *media() const { return m_media; }
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -97,6 +107,8 @@ private:
     void showChatMenu();
     void updateIdentityBanner();
     void acknowledgeIdentity();
+    void openFromPanel(quint64 seq, qint64 rowId);
+    void openPhotoFromPanel(int row);
 
     Deps m_deps;
     ChatListModel *m_chats;
@@ -112,6 +124,8 @@ private:
     QListView *m_list;
     Composer *m_composer;
     GroupInfoPanel *m_info;
+    ConversationMedia *m_media;
+    ChatInfoPanel *m_side;
     QWidget *m_identityBanner;
     QLabel *m_identityText;
     QPushButton *m_acknowledge;

@@ -159,6 +159,8 @@ ConversationView *MainWindow::makeConversationView() {
     deps.groups = &m_client->groups();
     deps.presence = &m_client->presence();
     deps.keys = &m_client->keys();
+    deps.media = m_session->media();
+    deps.messageStore = &m_session->store()->messages();
     return new ConversationView(deps);
 }
 
