@@ -264,6 +264,9 @@ void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
         m_media->collect([done, dropped](Result<MediaCollection> c) {
             if (!c)
                 qCWarning(lcServer) << "media expiry failed:" << c.error().detail;
+            else if (c->uploads > 0 || c->blobs > 0)
+                qCInfo(lcServer) << "media expiry removed" << c->uploads << "unfinished uploads and"
+                                 << c->blobs << "blobs";
             if (done)
                 done(dropped);
         });
