@@ -8,6 +8,7 @@
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
+#include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
 
@@ -27,6 +28,37 @@ QByteArray randomBytes(qsizetype n, quint32 seed) {
 
 QByteArray sha256(const QByteArray &b) {
     return QCryptographicHash::hash(b, QCryptographicHash::Sha256);
+}
+
+//! Sends every request on a connection of its own, all at once; the status of each answer (0:
+//! none in time).
+QList<int> concurrently(const QList<QByteArray> &requests, quint16 port) {
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (const QByteArray &r : requests) {
+        auto s = std::make_unique<QTcpSocket>();
+        s->connectToHost(QHostAddress::LocalHost, port);
+        if (!s->waitForConnected(5000))
+            return {};
+        sockets.push_back(std::move(s));
+        Q_UNUSED(r);
+    }
+    for (size_t i = 0; i < sockets.size(); ++i)
+        sockets[i]->write(requests[qsizetype(i)]);
+    QList<QByteArray> got(requests.size());
+    waitFor(
+        [&] {
+            bool all = true;
+            for (size_t i = 0; i < sockets.size(); ++i) {
+                got[qsizetype(i)] += sockets[i]->readAll();
+                all &= got[qsizetype(i)].contains("\r\n\r\n");
+            }
+            return all;
+        },
+        120000);
+    QList<int> statuses;
+    for (const QByteArray &answer : got)
+        statuses << (answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0);
+    return statuses;
 }
 
 } // namespace
@@ -171,15 +203,54 @@ private slots:
         QVERIFY(refused(early, 409, "UPLOAD_INCOMPLETE"));
         QCOMPARE(early.json().value("offset").toInteger(), 100'000);
         QCOMPARE(c.patch(id, 100'000, data.sliced(100'000)).status, 200);
-        QVERIFY(refused(c.finish(id, sha256("something else")), 422, "HASH_MISMATCH"));
         QVERIFY(refused(c.request("POST", "/media/v1/uploads/" + id.toLatin1() + "/finish",
                                   {{"Upload-Sha256", "xyz"}}),
                         400, "BAD_FRAME"));
+        QVERIFY(refused(c.finish(id, sha256("something else")), 422, "HASH_MISMATCH"));
         QCOMPARE(c.get(QString::fromLatin1(sha256("something else").toHex())).status, 404);
-        // The upload is still there: the right hash finishes it.
-        const HttpReply done = c.finish(id, sha256(data));
+        // The upload is gone (finishing it again would only make the server hash it again): a
+        // client uploads anew.
+        QVERIFY(refused(c.finish(id, sha256(data)), 404, "NO_SUCH_BLOB"));
+        QCOMPARE(c.progress(id).status, 404);
+        const QString again = newUpload(quint64(data.size()));
+        QCOMPARE(c.patch(again, 0, data).status, 200);
+        const HttpReply done = c.finish(again, sha256(data));
         QCOMPARE(done.status, 201);
         QCOMPARE(c.get(done.json().value("blob").toString()).body, data);
+    }
+
+    void finishesAtOnceAreBounded() {
+        // Each finish hashes its whole upload: a second finish of an upload being finished, and
+        // a user's third finish at once, are refused instead of queued behind the others.
+        MediaClient c = alice();
+        const qsizetype size = 24 * 1024 * 1024;
+        QList<QByteArray> requests;
+        QList<QString> ids;
+        QList<QByteArray> hashes;
+        for (quint32 seed : {11u, 12u, 13u}) {
+            const QByteArray data = randomBytes(size, seed);
+            const QString id = newUpload(quint64(size));
+            for (qsizetype at = 0; at < size; at += qsizetype(kChunk))
+                QCOMPARE(c.patch(id, quint64(at), data.sliced(at).first(qsizetype(kChunk))).status,
+                         200);
+            ids << id;
+            hashes << sha256(data);
+            requests << "POST /media/v1/uploads/" + id.toLatin1() +
+                            "/finish HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + m_token +
+                            "\r\nUpload-Sha256: " + sha256(data).toHex() +
+                            "\r\nContent-Length: 0\r\n\r\n";
+        }
+        requests.insert(1, requests.first()); // the first upload twice
+        const QList<int> statuses = concurrently(requests, port());
+        QCOMPARE(statuses.count(201), 2);
+        QCOMPARE(statuses.count(429), 2);
+        // What was refused is still there and finishes once the others are done.
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            if (c.progress(ids[i]).status == 200)
+                QCOMPARE(c.finish(ids[i], hashes[i]).status, 201);
+        }
+        for (const QString &id : ids)
+            QCOMPARE(c.progress(id).status, 404); // every one finished
     }
 
     void unknownAndMalformedIds() {
