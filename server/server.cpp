@@ -63,6 +63,7 @@ MediaOptions mediaOptions(const ServerConfig &config) {
     o.retentionDays = config.mediaRetentionDays;
     o.chunkBytes = qBound<quint32>(64 * 1024, config.mediaChunkBytes, limits::kMaxMediaChunkBytes);
     o.requestsPerMinute = config.mediaRequestsPerMinute;
+    o.concurrentDownloads = config.mediaDownloadsPerUser;
     o.freeBytes = config.mediaFreeBytes;
     return o;
 }

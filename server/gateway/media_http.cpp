@@ -210,6 +210,8 @@ void download(MediaService &media, HttpExchange *ex) {
             // Content-addressed: the id is a strong validator, and the bytes
             // behind it never change.
             const QByteArray etag = '"' + r->blobId.toLatin1() + '"';
+            // The user's download slot lives as long as the exchange streaming the body.
+            QObject::connect(ex, &QObject::destroyed, [slot = std::move(r->slot)] {});
             ex->respondDevice(std::move(r->file), r->size, "application/octet-stream",
                               {{"cache-control", "private, max-age=31536000, "
                                                  "immutable"}},

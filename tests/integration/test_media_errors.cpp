@@ -6,11 +6,19 @@
 #include "support/media_client.h"
 #include "support/media_helpers.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
+#include <QDir>
 #include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace tidings;
 using namespace tidings::test;
@@ -360,6 +368,136 @@ private slots:
         QVERIFY(refused(r, 429, "RATE_LIMITED"));
         const int after = r.header("retry-after").toInt();
         QVERIFY2(after >= 1 && after <= 60, r.header("retry-after").constData());
+    }
+
+    void connectionsAreBoundedWhileWaitingAndPerPeer() {
+        server::ServerConfig config;
+        config.maxWaitingConnections = 3;
+        config.maxConnectionsPerIp = 5;
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        const quint16 p = quint16(h->url().port());
+        std::vector<std::unique_ptr<QTcpSocket>> held;
+        const auto open = [&] {
+            auto s = std::make_unique<QTcpSocket>();
+            s->connectToHost(QHostAddress::LocalHost, p);
+            QVERIFY(s->waitForConnected(5000));
+            held.push_back(std::move(s));
+        };
+        const auto closedByServer = [](QTcpSocket *s) {
+            return waitFor([s] { return s->state() == QAbstractSocket::UnconnectedState; }, 10000);
+        };
+        const QByteArray get =
+            "GET /media/v1/blobs/" + QByteArray(64, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n";
+        // Three silent connections wait for their first request; a fourth is closed.
+        for (int i = 0; i < 4; ++i)
+            open();
+        QVERIFY(closedByServer(held.back().get()));
+        held.pop_back();
+        // The waiting ones become HTTP connections (kept alive, still the peer's).
+        for (auto &s : held)
+            s->write(get);
+        QVERIFY(waitFor([&] {
+            for (auto &s : held) {
+                if (!s->peek(16).startsWith("HTTP/1.1 401"))
+                    return false;
+            }
+            return true;
+        }));
+        for (auto &s : held)
+            QVERIFY(s->state() == QAbstractSocket::ConnectedState);
+        // Two more fit under the peer's 5; the sixth is closed although few are waiting.
+        for (int i = 0; i < 3; ++i)
+            open();
+        QVERIFY(closedByServer(held.back().get()));
+        held.pop_back();
+        // A connection that ends makes room again.
+        held.front()->abort();
+        QVERIFY(waitFor([&] { return MediaClient(p).raw(get, 2000).status == 401; }));
+        // WebSockets are not counted once they are WebSockets.
+        held.clear();
+        QVERIFY(waitFor([&] { return MediaClient(p).raw(get, 2000).status == 401; }));
+        std::vector<std::unique_ptr<RawClient>> sockets;
+        for (int i = 0; i < 6; ++i) {
+            sockets.push_back(RawClient::registered(h->url(), QStringLiteral("peer%1").arg(i)));
+            QVERIFY(sockets.back());
+        }
+        QCOMPARE(MediaClient(p).raw(get, 5000).status, 401);
+    }
+
+    void downloadsAreBoundedPerUser() {
+        server::ServerConfig config;
+        config.mediaDownloadsPerUser = 1;
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        const quint16 p = quint16(h->url().port());
+        auto a = RawClient::registered(h->url(), "reader");
+        QVERIFY(a);
+        const QByteArray token = QByteArray::fromStdString(mediaToken(*a)->token());
+        MediaClient c(p, token);
+        const QByteArray data = randomBytes(32 * 1024 * 1024, 21);
+        const QString id = c.createUpload(quint64(data.size())).json().value("upload").toString();
+        for (qsizetype at = 0; at < data.size(); at += qsizetype(kChunk))
+            QCOMPARE(c.patch(id, quint64(at), data.sliced(at).first(qsizetype(kChunk))).status,
+                     200);
+        const QString blob = c.finish(id, sha256(data)).json().value("blob").toString();
+        QVERIFY(!blob.isEmpty());
+        // A download that reads slowly: its head arrived, most of its body waits.
+        QTcpSocket slow;
+        slow.setReadBufferSize(64 * 1024);
+        slow.connectToHost(QHostAddress::LocalHost, p);
+        QVERIFY(slow.waitForConnected(5000));
+        slow.write("GET /media/v1/blobs/" + blob.toLatin1() +
+                   " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+        QVERIFY(waitFor([&] { return slow.peek(12) == "HTTP/1.1 200"; }));
+        QVERIFY(refused(c.get(blob, {{"Range", "bytes=0-9"}}), 429, "RATE_LIMITED"));
+        // Once it ends, the next one streams.
+        slow.abort();
+        QVERIFY(waitFor([&] { return c.get(blob, {{"Range", "bytes=0-9"}}).status == 206; }));
+        QCOMPARE(c.get(blob, {{"Range", "bytes=0-9"}}).body, data.first(10));
+    }
+
+    void theListenerSurvivesRunningOutOfFileDescriptors() {
+        // At EMFILE QTcpServer pauses accepting and never resumes by itself: the server must.
+        QString error;
+        auto h = m_fx.freshServer({}, &error);
+        QVERIFY2(h, qPrintable(error));
+        const quint16 p = quint16(h->url().port());
+        rlimit before{};
+        QVERIFY(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+        const rlim_t open = rlim_t(QDir(QStringLiteral("/proc/self/fd")).count());
+        rlimit tight = before;
+        tight.rlim_cur = open + 16;
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        // Connections queue in the kernel's backlog while this process's descriptors run out
+        // (the server does not run meanwhile); then the server's accept() fails.
+        std::vector<int> clients;
+        for (int i = 0; i < 256; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                break;
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(p);
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
+                ::close(fd);
+                break;
+            }
+            clients.push_back(fd);
+        }
+        QVERIFY(clients.size() > 2);
+        // Let the server try to accept what is queued, then give the descriptors back.
+        for (int i = 0; i < 20; ++i)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        for (int fd : clients)
+            ::close(fd);
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &before) == 0);
+        const QByteArray get =
+            "GET /media/v1/blobs/" + QByteArray(64, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n";
+        QVERIFY(waitFor([&] { return MediaClient(p).raw(get, 2000).status == 401; }, 20000));
     }
 
     void theSteadyUploadWasNeverDisturbed() {

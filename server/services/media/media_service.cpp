@@ -42,6 +42,7 @@ MediaService::MediaService(MediaStore &store, media::BlobStore &blobs, const Clo
     , m_options(std::move(options))
     , m_context(std::make_unique<QObject>())
     , m_slots(std::make_shared<Slots>())
+    , m_downloads(std::make_shared<QHash<quint64, int>>())
     , m_owners(10'000) {
     if (sodium_init() < 0)
         qFatal("libsodium cannot be initialised");
@@ -458,15 +459,27 @@ void MediaService::cancelUpload(const MediaCaller &caller, const QString &upload
     });
 }
 
-void MediaService::openBlob(const MediaCaller &, const QString &blobId, Reply<BlobDownload> reply) {
+void MediaService::openBlob(const MediaCaller &caller, const QString &blobId,
+                            Reply<BlobDownload> reply) {
     const auto blob = BlobId::fromHex(blobId);
     if (!blob || m_collecting.count(blob->hex()) > 0)
         return reply(Error{ErrorCode::NoSuchBlob, QStringLiteral("no such blob")});
+    // Each download holds a file and a connection's buffers for as long as the peer reads.
+    if (m_downloads->value(caller.userId) >= m_options.concurrentDownloads) {
+        return reply(
+            Error{ErrorCode::RateLimited, QStringLiteral("too many downloads at once"), 1000});
+    }
     auto file = m_blobs.openBlob(*blob);
     if (!file)
         return reply(mediaError(file.error()));
     const quint64 size = quint64((*file)->size());
-    reply(BlobDownload{blob->hex(), size, std::move(*file)});
+    ++(*m_downloads)[caller.userId];
+    // Released on the event loop with the response (the gateway ties it to the exchange).
+    std::shared_ptr<void> slot(nullptr, [counts = m_downloads, user = caller.userId](void *) {
+        if (--(*counts)[user] <= 0)
+            counts->remove(user);
+    });
+    reply(BlobDownload{blob->hex(), size, std::move(*file), std::move(slot)});
 }
 
 } // namespace tidings::server

@@ -47,6 +47,7 @@ struct MediaOptions {
     int requestsPerMinute = 3000;             //!< HTTP requests per user
     int concurrentChunks = 8;                 //!< chunks of one user received at once
     int concurrentFinishes = 2;               //!< uploads of one user hashed at once
+    int concurrentDownloads = 8;              //!< downloads of one user streaming at once
     int maxOpenUploads = 64;                  //!< unfinished uploads per user
     qint64 revocationCacheMs = 30'000;        //!< how stale a "not revoked" answer may be
     int uploadExpiryHours = 24;               //!< unfinished uploads are removed after this
@@ -99,7 +100,8 @@ public:
                       Reply<FinishedUpload> reply,
                       std::shared_ptr<const std::atomic_bool> abandoned = {});
     void cancelUpload(const MediaCaller &caller, const QString &uploadId, StatusReply reply);
-    //! Any authenticated user who knows a blob's id may fetch it.
+    //! Any authenticated user who knows a blob's id may fetch it; at most concurrentDownloads
+    //! at once per user (RATE_LIMITED), each counted until its BlobDownload::slot is released.
     void openBlob(const MediaCaller &caller, const QString &blobId, Reply<BlobDownload> reply);
 
     //! Expiry, from the server's maintenance: expired and orphaned uploads, unreachable blobs.
@@ -151,8 +153,9 @@ private:
     LruCache<QString, UploadOwner> m_owners; //!< upload id → owner
     //! Uploads created in the last hour (monotonic ms): the orphan sweep leaves them alone.
     QHash<QString, qint64> m_recentlyCreated;
-    QSet<QString> m_finishing;            //!< upload ids with a finish in flight
-    QHash<quint64, int> m_finishesOfUser; //!< user → finishes in flight
+    QSet<QString> m_finishing;                        //!< upload ids with a finish in flight
+    QHash<quint64, int> m_finishesOfUser;             //!< user → finishes in flight
+    std::shared_ptr<QHash<quint64, int>> m_downloads; //!< user → downloads streaming
     //! Blobs whose files are being deleted, and finishes waiting for that.
     std::unordered_map<QString, std::vector<std::function<void()>>> m_collecting;
     bool m_collectRunning = false;
