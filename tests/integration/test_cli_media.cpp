@@ -12,6 +12,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPainter>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTest>
 
@@ -310,6 +311,65 @@ private slots:
                      .value("status")
                      .toString(),
                  QString("stored"));
+    }
+
+    void theDemoConversationIsSeededEndToEnd() {
+        // scripts/run --demo's seeding (scripts/lib/demo.sh) against its own server: alice and
+        // bob exist there under those names.
+        auto demo = m_fx.processServer();
+        QVERIFY(demo);
+        const QString data = demo->path(u"demo-data"_qs);
+        QVERIFY(QDir().mkpath(data));
+        QProcess bash;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("cli", qEnvironmentVariable("TIDINGS_CLI_BIN"));
+        env.insert("server_url", demo->url());
+        env.insert("data_dir", data);
+        bash.setProcessEnvironment(env);
+        bash.start("bash", {"-c",
+                            "set -euo pipefail; source \"$1/scripts/lib/common.sh\"; "
+                            "source \"$1/scripts/lib/demo.sh\"; demo_setup",
+                            "demo", QStringLiteral(TIDINGS_SOURCE_DIR)});
+        QVERIFY(bash.waitForFinished(120000));
+        const QByteArray log = bash.readAllStandardError();
+        QCOMPARE(bash.exitCode(), 0);
+        QVERIFY2(log.contains("demo: conversation ready"), log.constData());
+
+        for (const char *user : {"alice", "bob"}) {
+            const QString profile = u"demo-data/demo/"_qs + QLatin1String(user);
+            const char *peer = qstrcmp(user, "alice") == 0 ? "bob" : "alice";
+            auto history = demo->cli(profile, {"history", peer});
+            QCOMPARE(history.exitCode, 0);
+            const auto lines = history.lines();
+            QCOMPARE(lines.size(), 6);
+            QCOMPARE(lines[2].value("attachment").toObject().value("kind").toString(),
+                     QString("image"));
+            QCOMPARE(lines[4].value("attachment").toObject().value("kind").toString(),
+                     QString("voice"));
+            QVERIFY(lines[4].value("attachment").toObject().value("duration_ms").toInteger() > 0);
+            for (const QJsonObject &l : lines)
+                QVERIFY2(l.value("status").toString() == "read" ||
+                             l.value("status").toString() == "received",
+                         history.out.constData());
+            // Both files are already on each device (the windows show them at once): saved
+            // without the server.
+            demo->stopServer();
+            for (int i : {2, 4}) {
+                auto saved = demo->cli(profile, {"download", lines[i].value("id").toString(),
+                                                 "--out", m_files.path(), "--timeout-ms", "2000"});
+                QCOMPARE(saved.exitCode, 0);
+                QVERIFY(QFile::remove(saved.lines().value(0).value("path").toString()));
+            }
+            QVERIFY(demo->startServer());
+        }
+        // Seeded once: a second run sends nothing again.
+        bash.start("bash", {"-c",
+                            "set -euo pipefail; source \"$1/scripts/lib/common.sh\"; "
+                            "source \"$1/scripts/lib/demo.sh\"; demo_setup",
+                            "demo", QStringLiteral(TIDINGS_SOURCE_DIR)});
+        QVERIFY(bash.waitForFinished(120000));
+        QCOMPARE(bash.exitCode(), 0);
+        QCOMPARE(demo->cli(u"demo-data/demo/bob"_qs, {"history", "alice"}).lines().size(), 6);
     }
 };
 
