@@ -117,7 +117,13 @@ void SendFileCommand::connectToServer() {
         return;
     }
     if (m_options.groupId != 0) {
-        resolved(m_options.groupId); // the server refuses the send (NOT_MEMBER) if not mine
+        // Membership first: a file is not uploaded for a send the server would refuse.
+        client()->groups().info(m_options.groupId, [this](Result<client::ConversationInfo> r) {
+            if (!r)
+                fail(r.error());
+            else
+                resolved(m_options.groupId);
+        });
         return;
     }
     auto known = store()->conversations().conversationWithPeer(m_options.username);

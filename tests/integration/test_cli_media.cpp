@@ -208,6 +208,11 @@ private slots:
         QCOMPARE(sent.value("status").toString(), QString("stored"));
         QCOMPARE(QString::number(sent.value("group").toInteger()), group);
         const QString id = sent.value("id").toString();
+        // dave is no member: refused before anything is uploaded.
+        auto outsider =
+            cli("dave", {"send", "--group", group, "--file", m_files.filePath("plan.txt")});
+        QCOMPARE(outsider.exitCode, 3);
+        QVERIFY2(outsider.err.contains("NOT_MEMBER"), outsider.err.constData());
         for (const char *member : {"bob", "carol"}) {
             const QJsonObject line = receiveLine(member, id);
             QCOMPARE(QString::number(line.value("group").toInteger()), group);
