@@ -8,6 +8,9 @@ TIDINGS_APT_PACKAGES=(
     qtkeychain-qt6-dev libsecret-1-0 libsodium-dev libpq-dev postgresql libprotobuf-dev
     protobuf-compiler xvfb xauth ninja-build pkgconf cmake g++ fonts-dejavu-core
     clang libclang-rt-14-dev
+    # Qt Multimedia's GStreamer backend: decoding and playing voice notes (Ogg/Opus), audio and
+    # video; without the plugins a voice note cannot even be measured (scripts/run --demo sends one).
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
 )
 
 TIDINGS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -119,6 +119,11 @@ signals:
     void downloaded(quint64 conversationId, quint64 seq, const QString &localPath);
     //! The upload of my message finished and the message went to the outbox.
     void uploaded(quint64 conversationId, const QString &clientMessageId);
+    //! A transfer failed for good (its attachment is Failed, transferError has the words;
+    //! retry() starts it again): the typed error, for callers that act on its kind (the CLI's
+    //! exit status).
+    void transferFailed(quint64 conversationId, const QString &clientMessageId, quint64 seq,
+                        const tidings::Error &error);
 
 private:
     using Key = QPair<qint64, int>; //!< (message row, attachment index)
@@ -133,6 +138,8 @@ private:
     Status releaseIfComplete(qint64 messageRowId);
     void setState(const Key &key, AttachmentRecord::Transfer state, quint64 transferred,
                   const QString &error = QString());
+    //! Failed with the words for `error`, and transferFailed.
+    void setFailed(const Key &key, const Error &error, bool upload);
     //! Emits transferChanged from the store's row (with the runner's live progress).
     void notify(const Key &key, bool force);
     void evict();
