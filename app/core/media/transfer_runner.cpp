@@ -34,9 +34,12 @@ void TransferRunner::stop() {
     m_retry.stop();
     m_again = {};
     if (m_reply) {
-        // Its finished() handler must not reach this runner any more.
+        // Its finished() handler must not reach this runner any more. Only the media client's
+        // handlers are cut: the reply's other connections are Qt's own, and abort() reaches the
+        // HTTP thread through one of them (with every connection cut, the request went on in the
+        // background and the server kept waiting for the rest of the chunk).
         QNetworkReply *reply = m_reply;
-        reply->disconnect();
+        reply->disconnect(m_env.http);
         reply->abort();
         reply->deleteLater();
     }
