@@ -138,6 +138,8 @@ private:
     void evict();
     //! Stops a runner or a queued job of this attachment; returns its job when there was one.
     void stopTransfer(const Key &key);
+    //! Asks the server to drop a cancelled upload (DELETE), again after a transient failure.
+    void dropUpload(const QString &uploadId, int attempt = 0);
 
     Storage *m_store;
     SyncEngine *m_sync;
