@@ -426,7 +426,15 @@ quint64 Media::cacheBytes() const {
     return bytes ? *bytes : 0;
 }
 
+void Media::onSessionEnded(const Error &why) {
+    const bool signedOut = why.code == ErrorCode::BadToken ||
+                           why.code == ErrorCode::NotAuthenticated ||
+                           why.code == ErrorCode::Forbidden;
+    m_tokens.fail(why, signedOut);
+}
+
 void Media::onAuthenticated() {
+    m_tokens.sessionStarted();
     for (TransferRunner *r : std::as_const(m_runners))
         r->retryNow();
 }

@@ -67,6 +67,19 @@ void TransferRunner::retryLater(const Error &reason, std::function<void()> again
     emit waiting(reason);
 }
 
+void TransferRunner::noToken(const Error &reason, std::function<void()> again) {
+    switch (reason.code) {
+    case ErrorCode::BadToken:
+    case ErrorCode::NotAuthenticated:
+    case ErrorCode::Forbidden:
+        fail(reason); // logged out or revoked: waiting cannot help (retry() after a new login)
+        return;
+    default:
+        retryLater(reason, std::move(again));
+        return;
+    }
+}
+
 void TransferRunner::succeed() {
     if (!m_stopped)
         emit finished(Status());
