@@ -181,6 +181,8 @@ public:
     void cutDownAt(quint64 mark) { m_cutDown = mark; }
     //! Stops passing on what the clients send on the media connection on which `up` reaches
     //! `mark` (the bytes up to it go through): a transfer that hangs half-way, until release().
+    //! If the client closes that connection meanwhile, the server does not learn it before
+    //! release() either (as when the network between them is down).
     void holdUpAt(quint64 mark) { m_holdUp = mark; }
     bool holding() const {
         for (const auto &l : m_links)
@@ -189,9 +191,14 @@ public:
         return false;
     }
     void release() {
-        for (const auto &l : std::as_const(m_links)) {
+        const QList<LinkPtr> links = m_links; // close() takes links out of m_links
+        for (const auto &l : links) {
             if (!l->held)
                 continue;
+            if (l->clientGone) {
+                close(l, true);
+                continue;
+            }
             l->held = false;
             up += quint64(l->heldData.size());
             l->out->write(std::exchange(l->heldData, {}));
@@ -199,7 +206,8 @@ public:
     }
     //! Closes every connection at once (media and WebSocket), as a dropped network does.
     void cutAll() {
-        for (const auto &l : std::as_const(m_links))
+        const QList<LinkPtr> links = m_links;
+        for (const auto &l : links)
             close(l, false);
     }
     void resetCounts() {
@@ -222,7 +230,7 @@ public:
 private:
     struct Link {
         QPointer<QTcpSocket> in, out;
-        bool decided = false, media = false, closed = false, held = false;
+        bool decided = false, media = false, closed = false, held = false, clientGone = false;
         QByteArray heldData;
         QByteArray pending;          //!< from the client before the server connection is up
         QByteArray upTail, downTail; //!< the last bytes seen, for headers split across pieces
@@ -241,7 +249,13 @@ private:
         });
         connect(in, &QTcpSocket::readyRead, this, [this, l] { fromClient(l); });
         connect(l->out, &QTcpSocket::readyRead, this, [this, l] { fromServer(l); });
-        connect(in, &QTcpSocket::disconnected, this, [this, l] { close(l, true); });
+        connect(in, &QTcpSocket::disconnected, this, [this, l] {
+            if (l->held) {
+                l->clientGone = true; // the server hears of it on release()
+                return;
+            }
+            close(l, true);
+        });
         connect(l->out, &QTcpSocket::disconnected, this, [this, l] { close(l, true); });
         connect(l->out, &QTcpSocket::errorOccurred, this, [this, l] { close(l, true); });
         l->out->connectToHost(QHostAddress::LocalHost, m_target);
