@@ -3,7 +3,8 @@
 // person (the photo's preview arrives before any download, both arrive byte-identical), a file
 // and a photo in a group of three, an upload and a download cut off half-way that resume from
 // where the server (or the local file) stood, and sizes over the server's limit or the user's
-// quota failing in words while another upload goes on.
+// quota failing in words while another upload goes on; and afterwards neither the server's data
+// directory nor a dump of its database holds a byte of plaintext, a file name or a type.
 // Damaged and missing blobs, expired tokens, expiry and what the server keeps are
 // test_media_client_store.cpp; a killed server and the server's memory are
 // test_media_client_process.cpp.
@@ -308,6 +309,29 @@ private slots:
                  sha256OfFile(first));
         // The failed one stays failed (retry is the user's choice), and says why.
         QCOMPARE(erin->mine(secondId)->record.transfer, Transfer::Failed);
+    }
+
+    void theServerHoldsNoPlaintextAndNoFileName() {
+        // Every file of the tests above carries the marker, and their names were known to the
+        // clients only. The search works: the senders' and receivers' copies hold the marker.
+        QVERIFY(!filesContaining(m_tmp.path(), kMarker).isEmpty());
+        const QString dataDir = m_fx.server().dataDir();
+        QVERIFY(!namesContaining(dataDir + QStringLiteral("/media/blobs"), QString()).isEmpty());
+        QCOMPARE(filesContaining(dataDir, kMarker), QStringList{});
+        const QByteArray dump = pgDump(m_fx.conninfo());
+        QVERIFY(dump.contains("media_blobs"));
+        QVERIFY(!dump.contains(kMarker));
+        const QStringList secrets{
+            QStringLiteral("holiday-at-the-lake"), QStringLiteral("quarterly-report"),
+            QStringLiteral("packing-list"),        QStringLiteral("film.mkv"),
+            QStringLiteral("summit.jpg"),          QStringLiteral("two things"),
+            QStringLiteral("for everyone"),        QStringLiteral("application/pdf"),
+            QStringLiteral("image/jpeg")};
+        for (const QString &s : secrets) {
+            QCOMPARE(namesContaining(dataDir, s), QStringList{});
+            QCOMPARE(filesContaining(dataDir, s.toUtf8()), QStringList{});
+            QVERIFY2(!dump.contains(s.toUtf8()), qPrintable(s));
+        }
     }
 };
 
