@@ -63,7 +63,7 @@ private slots:
         auto alice = peer("alice");
         auto bob = peer("bob");
         QVERIFY(alice && bob);
-        QTRY_VERIFY_WITH_TIMEOUT(ready(*alice) && ready(*bob), 30000);
+        MEDIA_WAIT(ready(*alice) && ready(*bob), 30000);
         const quint64 conv = alice->openDirect(username(*bob));
         QVERIFY(conv != 0);
 
@@ -76,10 +76,10 @@ private slots:
         QVERIFY2(ids.ok(), qPrintable(ids ? QString() : ids.error().toString()));
         QCOMPARE(ids->size(), 2);
         const QString photoId = ids->at(0), fileId = ids->at(1);
-        QTRY_COMPARE_WITH_TIMEOUT(alice->uploaded.size(), 2, 30000);
+        MEDIA_WAIT_COMPARE(alice->uploaded.size(), 2, 30000);
 
         // Bob's messages carry the pointers: the photo's preview is there before any download.
-        QTRY_VERIFY_WITH_TIMEOUT(bob->received(photoId) && bob->received(fileId), 30000);
+        MEDIA_WAIT(bob->received(photoId) && bob->received(fileId), 30000);
         const client::MessageRecord photoMsg = *bob->received(photoId);
         QCOMPARE(photoMsg.text, QStringLiteral("two things"));
         QCOMPARE(photoMsg.attachments.size(), 1);
@@ -100,7 +100,7 @@ private slots:
         QCOMPARE(f.transfer, Transfer::None); // files wait for a click
 
         // The photo downloads by itself: the bytes alice's device sent (re-encoded, no EXIF).
-        QTRY_VERIFY_WITH_TIMEOUT(bob->wasDownloaded(photoMsg.seq), 30000);
+        MEDIA_WAIT(bob->wasDownloaded(photoMsg.seq), 30000);
         const auto sent = alice->mine(photoId);
         const auto got = bob->attachmentAt(conv, photoMsg.seq);
         QVERIFY(sent && got);
@@ -112,7 +112,7 @@ private slots:
         // The file on a click, identical to the original.
         QCOMPARE(bob->stateOf(conv, fileMsg.seq), Transfer::None);
         bob->media().download(conv, fileMsg.seq);
-        QTRY_VERIFY_WITH_TIMEOUT(bob->wasDownloaded(fileMsg.seq), 30000);
+        MEDIA_WAIT(bob->wasDownloaded(fileMsg.seq), 30000);
         const auto gotFile = bob->attachmentAt(conv, fileMsg.seq);
         QCOMPARE(gotFile->record.transfer, Transfer::Done);
         QCOMPARE(gotFile->record.size, quint64(3 * kMiB + 777));
@@ -124,14 +124,14 @@ private slots:
         auto bob = peer("bob");
         auto carol = peer("carol");
         QVERIFY(alice && bob && carol);
-        QTRY_VERIFY_WITH_TIMEOUT(ready(*alice) && ready(*bob) && ready(*carol), 30000);
+        MEDIA_WAIT(ready(*alice) && ready(*bob) && ready(*carol), 30000);
         quint64 group = 0;
         alice->client().groups().create(QStringLiteral("trip"), {username(*bob), username(*carol)},
                                         [&](Result<client::ConversationInfo> r) {
                                             QVERIFY2(r.ok(), "group not created");
                                             group = r->id;
                                         });
-        QTRY_VERIFY_WITH_TIMEOUT(group != 0, 30000);
+        MEDIA_WAIT(group != 0, 30000);
 
         const QString file = markedFile(QStringLiteral("packing-list.pdf"), 5 * kMiB + 3);
         auto sent =
@@ -145,7 +145,7 @@ private slots:
         const QString photoId = fromCarol->first();
 
         for (MediaPeer *member : {bob.get(), carol.get()}) {
-            QTRY_VERIFY_WITH_TIMEOUT(member->received(fileId), 30000);
+            MEDIA_WAIT(member->received(fileId), 30000);
             const client::MessageRecord m = *member->received(fileId);
             QCOMPARE(m.text, QStringLiteral("for everyone"));
             QCOMPARE(m.attachments.first().fileName, QStringLiteral("packing-list.pdf"));
@@ -154,20 +154,19 @@ private slots:
         }
         for (MediaPeer *member : {bob.get(), carol.get()}) {
             const quint64 seq = member->received(fileId)->seq;
-            QTRY_VERIFY_WITH_TIMEOUT(member->wasDownloaded(seq), 30000);
+            MEDIA_WAIT(member->wasDownloaded(seq), 30000);
             QCOMPARE(sha256OfFile(member->attachmentAt(group, seq)->record.localPath),
                      sha256OfFile(file));
         }
         // Carol's photo: a preview for both others, then the picture by itself.
         const auto carolsCopy = [&] { return carol->mine(photoId); };
-        QTRY_VERIFY_WITH_TIMEOUT(carolsCopy() && carolsCopy()->record.transfer == Transfer::Done,
-                                 30000);
+        MEDIA_WAIT(carolsCopy() && carolsCopy()->record.transfer == Transfer::Done, 30000);
         for (MediaPeer *member : {alice.get(), bob.get()}) {
-            QTRY_VERIFY_WITH_TIMEOUT(member->received(photoId), 30000);
+            MEDIA_WAIT(member->received(photoId), 30000);
             const client::MessageRecord m = *member->received(photoId);
             QVERIFY(!m.attachments.first().thumbnail.isEmpty());
             QCOMPARE(m.attachments.first().width, 800);
-            QTRY_VERIFY_WITH_TIMEOUT(member->wasDownloaded(m.seq), 30000);
+            MEDIA_WAIT(member->wasDownloaded(m.seq), 30000);
             QCOMPARE(sha256OfFile(member->attachmentAt(group, m.seq)->record.localPath),
                      sha256OfFile(carolsCopy()->record.localPath));
         }
@@ -177,7 +176,7 @@ private slots:
         m_sender = peer("alice");
         m_receiver = peer("bob");
         QVERIFY(m_sender && m_receiver);
-        QTRY_VERIFY_WITH_TIMEOUT(ready(*m_sender) && ready(*m_receiver), 30000);
+        MEDIA_WAIT(ready(*m_sender) && ready(*m_receiver), 30000);
         const quint64 conv = m_sender->openDirect(username(*m_receiver));
         m_cutFile = markedFile(QStringLiteral("film.mkv.bin"), 14 * kMiB);
         QVERIFY(!m_cutFile.isEmpty());
@@ -188,7 +187,7 @@ private slots:
         auto ids = m_sender->media().sendFiles(conv, outgoing({m_cutFile}));
         QVERIFY(ids.ok());
         m_cutId = ids->first();
-        QTRY_VERIFY_WITH_TIMEOUT(m_sender->uploaded.contains(m_cutId), 60000);
+        MEDIA_WAIT(m_sender->uploaded.contains(m_cutId), 60000);
         QCOMPARE(m_proxy->cuts, 1);
 
         // Chunks at 0 and 4 MiB; the second was cut near 7 MiB. The server kept what arrived of
@@ -216,10 +215,10 @@ private slots:
             m_proxy->up < blobSize + 512 * 1024,
             qPrintable(QStringLiteral("%1 bytes for a blob of %2").arg(m_proxy->up).arg(blobSize)));
 
-        QTRY_VERIFY_WITH_TIMEOUT(m_receiver->received(m_cutId), 30000);
+        MEDIA_WAIT(m_receiver->received(m_cutId), 30000);
         const auto m = *m_receiver->received(m_cutId);
         m_receiver->media().download(conv, m.seq);
-        QTRY_VERIFY_WITH_TIMEOUT(m_receiver->wasDownloaded(m.seq), 60000);
+        MEDIA_WAIT(m_receiver->wasDownloaded(m.seq), 60000);
         QCOMPARE(sha256OfFile(m_receiver->attachmentAt(conv, m.seq)->record.localPath),
                  sha256OfFile(m_cutFile));
     }
@@ -237,7 +236,7 @@ private slots:
         const quint64 half = blobSize / 2;
         m_proxy->cutDownAt(half);
         m_receiver->media().download(conv, m.seq);
-        QTRY_VERIFY_WITH_TIMEOUT(m_receiver->wasDownloaded(m.seq), 60000);
+        MEDIA_WAIT(m_receiver->wasDownloaded(m.seq), 60000);
         QCOMPARE(m_proxy->cuts, 1);
         // One range request, from the bytes already on disk (what arrived before the cut, less
         // what was still in the network stack's buffers).
@@ -257,7 +256,7 @@ private slots:
         auto erin = peer("erin");
         auto frank = peer("frank");
         QVERIFY(erin && frank);
-        QTRY_VERIFY_WITH_TIMEOUT(ready(*erin) && ready(*frank), 30000);
+        MEDIA_WAIT(ready(*erin) && ready(*frank), 30000);
         const quint64 conv = erin->openDirect(username(*frank));
 
         // Over the server's largest file: refused once the device learns the limit (with its
@@ -266,7 +265,7 @@ private slots:
         auto tooLarge = erin->media().sendFiles(conv, outgoing({huge}));
         QVERIFY(tooLarge.ok());
         const QString hugeId = tooLarge->first();
-        QTRY_COMPARE_WITH_TIMEOUT(erin->transfers.value(hugeId).transfer, Transfer::Failed, 30000);
+        MEDIA_WAIT_COMPARE(erin->transfers.value(hugeId).transfer, Transfer::Failed, 30000);
         QCOMPARE(erin->transfers.value(hugeId).transferError,
                  QStringLiteral("The file is larger than the server accepts."));
         QVERIFY(erin->mine(hugeId)->pointer.blobId.isEmpty());
@@ -283,12 +282,11 @@ private slots:
         auto a = erin->media().sendFiles(conv, outgoing({first}));
         QVERIFY(a.ok());
         const QString firstId = a->first();
-        QTRY_VERIFY_WITH_TIMEOUT(m_proxy->holding(), 30000);
+        MEDIA_WAIT(m_proxy->holding(), 30000);
         auto b = erin->media().sendFiles(conv, outgoing({second}));
         QVERIFY(b.ok());
         const QString secondId = b->first();
-        QTRY_COMPARE_WITH_TIMEOUT(erin->transfers.value(secondId).transfer, Transfer::Failed,
-                                  30000);
+        MEDIA_WAIT_COMPARE(erin->transfers.value(secondId).transfer, Transfer::Failed, 30000);
         QCOMPARE(erin->transfers.value(secondId).transferError,
                  QStringLiteral("Your storage on the server is full."));
         QVERIFY(m_proxy->statuses.contains(507));
@@ -299,12 +297,12 @@ private slots:
                               .arg(username(*erin))),
                  QStringLiteral("1"));
         m_proxy->release();
-        QTRY_VERIFY_WITH_TIMEOUT(erin->uploaded.contains(firstId), 60000);
-        QTRY_VERIFY_WITH_TIMEOUT(frank->received(firstId), 30000);
+        MEDIA_WAIT(erin->uploaded.contains(firstId), 60000);
+        MEDIA_WAIT(frank->received(firstId), 30000);
         QVERIFY(!frank->received(secondId) && !frank->received(hugeId));
         const quint64 seq = frank->received(firstId)->seq;
         frank->media().download(conv, seq);
-        QTRY_VERIFY_WITH_TIMEOUT(frank->wasDownloaded(seq), 60000);
+        MEDIA_WAIT(frank->wasDownloaded(seq), 60000);
         QCOMPARE(sha256OfFile(frank->attachmentAt(conv, seq)->record.localPath),
                  sha256OfFile(first));
         // The failed one stays failed (retry is the user's choice), and says why.

@@ -47,7 +47,7 @@ class TestMediaClientStore : public QObject {
     bool pair(std::unique_ptr<MediaPeer> &a, std::unique_ptr<MediaPeer> &b, quint64 &conv) {
         a = peer(QStringLiteral("alice"));
         b = peer(QStringLiteral("bob"));
-        if (!a || !b || !QTest::qWaitFor([&] { return ready(*a) && ready(*b); }, 30000))
+        if (!a || !b || !waitUntil([&] { return ready(*a) && ready(*b); }, 30000))
             return false;
         conv = a->openDirect(b->name);
         return conv != 0;
@@ -61,7 +61,7 @@ class TestMediaClientStore : public QObject {
             return {};
         QList<client::MessageRecord> out;
         for (const QString &id : *ids) {
-            if (!QTest::qWaitFor([&] { return to.received(id).has_value(); }, 60000))
+            if (!waitUntil([&] { return to.received(id).has_value(); }, 60000))
                 return {};
             out.append(*to.received(id));
         }
@@ -73,7 +73,7 @@ class TestMediaClientStore : public QObject {
     bool runMaintenance() {
         bool done = false;
         m_fx.server().server()->runMaintenance([&](Result<QStringList>) { done = true; });
-        return QTest::qWaitFor([&] { return done; }, 30000);
+        return waitUntil([&] { return done; }, 30000);
     }
 
 private slots:
@@ -109,7 +109,7 @@ private slots:
         for (const auto &m : msgs)
             bob->media().download(conv, m.seq);
         for (const auto &m : msgs)
-            QTRY_COMPARE_WITH_TIMEOUT(bob->stateOf(conv, m.seq), Transfer::Failed, 30000);
+            MEDIA_WAIT_COMPARE(bob->stateOf(conv, m.seq), Transfer::Failed, 30000);
         const QStringList words{kAltered, kAltered, kGone};
         for (int i = 0; i < 3; ++i) {
             const auto got = bob->attachmentAt(conv, msgs[i].seq);
@@ -129,7 +129,7 @@ private slots:
         QCOMPARE(a.write(original), original.size());
         a.close();
         bob->media().retry(msgs[0].clientMessageId);
-        QTRY_VERIFY_WITH_TIMEOUT(bob->wasDownloaded(msgs[0].seq), 30000);
+        MEDIA_WAIT(bob->wasDownloaded(msgs[0].seq), 30000);
         QCOMPARE(sha256OfFile(bob->attachmentAt(conv, msgs[0].seq)->record.localPath),
                  sha256OfFile(altered));
         QCOMPARE(bob->stateOf(conv, msgs[1].seq), Transfer::Failed);
@@ -149,25 +149,25 @@ private slots:
                 laptop->client().devices().linkDevice(*code, [&](Status s) { linkedNew = s.ok(); });
             },
             [&](Status s) { linkedOld = s.ok(); });
-        QTRY_VERIFY_WITH_TIMEOUT(linkedOld && linkedNew, 30000);
-        QTRY_VERIFY_WITH_TIMEOUT(ready(*laptop), 30000);
+        MEDIA_WAIT(linkedOld && linkedNew, 30000);
+        MEDIA_WAIT(ready(*laptop), 30000);
 
         const QString file = markedFile(QStringLiteral("boarding-pass.pdf"), 2 * kMiB);
         const QString id = alice->media().sendFiles(conv, outgoing({file}))->first();
-        QTRY_VERIFY_WITH_TIMEOUT(bob->received(id) && laptop->received(id), 60000);
+        MEDIA_WAIT(bob->received(id) && laptop->received(id), 60000);
         const quint64 seq = bob->received(id)->seq;
 
         // Bob's token expires on the server (its clock moves on 11 minutes): the first request
         // is refused, the client asks for a new token once and the download goes on.
         QCOMPARE(bob->media().tokens().fetches(), 0);
         bob->media().download(conv, seq); // fetches a token
-        QTRY_VERIFY_WITH_TIMEOUT(bob->wasDownloaded(seq), 30000);
+        MEDIA_WAIT(bob->wasDownloaded(seq), 30000);
         QCOMPARE(bob->media().tokens().fetches(), 1);
         QVERIFY(bob->media().deleteLocalCopy(conv, seq).ok());
         m_proxy->resetCounts();
         m_fx.shiftClock(11 * 60'000);
         bob->media().download(conv, seq);
-        QTRY_VERIFY_WITH_TIMEOUT(bob->downloaded.size() == 2, 30000);
+        MEDIA_WAIT(bob->downloaded.size() == 2, 30000);
         QCOMPARE(bob->media().tokens().fetches(), 2);
         QCOMPARE(m_proxy->statuses.first(), quint64(401));
         QVERIFY(m_proxy->statuses.contains(200));
@@ -177,20 +177,20 @@ private slots:
         // Bob logs the laptop out: the server refuses it, and every transfer it tries fails in
         // words (rather than waiting for a session that cannot come), with no file.
         laptop->media().download(conv, laptop->received(id)->seq); // it can while linked
-        QTRY_VERIFY_WITH_TIMEOUT(laptop->wasDownloaded(laptop->received(id)->seq), 30000);
+        MEDIA_WAIT(laptop->wasDownloaded(laptop->received(id)->seq), 30000);
         QVERIFY(laptop->media().tokens().last().has_value());
         const QString other = markedFile(QStringLiteral("itinerary.pdf"), 1 * kMiB);
         const QString otherId = alice->media().sendFiles(conv, outgoing({other}))->first();
-        QTRY_VERIFY_WITH_TIMEOUT(laptop->received(otherId), 60000);
+        MEDIA_WAIT(laptop->received(otherId), 60000);
         const quint64 otherSeq = laptop->received(otherId)->seq;
         QSignalSpy signedOut(&laptop->client(), &client::Client::fatalError);
         bool revoked = false;
         bob->client().devices().revoke(laptop->device->deviceId(),
                                        [&](Status s) { revoked = s.ok(); });
-        QTRY_VERIFY_WITH_TIMEOUT(revoked && signedOut.size() == 1, 30000);
+        MEDIA_WAIT(revoked && signedOut.size() == 1, 30000);
         m_proxy->resetCounts();
         laptop->media().download(conv, otherSeq);
-        QTRY_COMPARE_WITH_TIMEOUT(laptop->stateOf(conv, otherSeq), Transfer::Failed, 30000);
+        MEDIA_WAIT_COMPARE(laptop->stateOf(conv, otherSeq), Transfer::Failed, 30000);
         QCOMPARE(laptop->attachmentAt(conv, otherSeq)->record.transferError,
                  QStringLiteral("The server refused the transfer."));
         QVERIFY(laptop->attachmentAt(conv, otherSeq)->record.localPath.isEmpty());
@@ -224,17 +224,17 @@ private slots:
         m_proxy->resetCounts();
         m_proxy->holdUpAt(3 * kMiB);
         const QString droppedId = alice->media().sendFiles(conv, outgoing({dropped}))->first();
-        QTRY_VERIFY_WITH_TIMEOUT(m_proxy->holding(), 30000);
+        MEDIA_WAIT(m_proxy->holding(), 30000);
         QCOMPARE(uploadsOfAlice(), QStringLiteral("1"));
         alice->media().cancel(droppedId);
         QCOMPARE(alice->mine(droppedId)->record.transfer, Transfer::Cancelled);
         // The server has not heard yet that the chunk was cut off (the proxy keeps that side of
         // the connection open): it answers "busy", and the client asks again until it is gone.
-        QTRY_VERIFY_WITH_TIMEOUT(m_proxy->statuses.contains(429), 30000);
+        MEDIA_WAIT(m_proxy->statuses.contains(429), 30000);
         QCOMPARE(uploadsOfAlice(), QStringLiteral("1"));
         m_proxy->release();
-        QTRY_COMPARE_WITH_TIMEOUT(uploadsOfAlice(), QStringLiteral("0"), 30000);
-        QTRY_COMPARE_WITH_TIMEOUT(m_proxy->statuses.last(), quint64(204), 30000);
+        MEDIA_WAIT_COMPARE(uploadsOfAlice(), QStringLiteral("0"), 30000);
+        MEDIA_WAIT_COMPARE(m_proxy->statuses.last(), quint64(204), 30000);
 
         // A day later the blob of the message is still there (it is referenced); bob, who had
         // not fetched it yet, gets it with a fresh token.
@@ -242,7 +242,7 @@ private slots:
         QVERIFY(runMaintenance());
         QVERIFY(QFileInfo::exists(blobFile(m_fx.server().dataDir(), blob)));
         bob->media().download(conv, msgs[0].seq);
-        QTRY_VERIFY_WITH_TIMEOUT(bob->wasDownloaded(msgs[0].seq), 30000);
+        MEDIA_WAIT(bob->wasDownloaded(msgs[0].seq), 30000);
         QCOMPARE(sha256OfFile(bob->attachmentAt(conv, msgs[0].seq)->record.localPath),
                  sha256OfFile(kept));
 
@@ -254,7 +254,7 @@ private slots:
         QCOMPARE(bob->stateOf(conv, msgs[0].seq), Transfer::Done);
         QVERIFY(bob->media().deleteLocalCopy(conv, msgs[0].seq).ok());
         bob->media().download(conv, msgs[0].seq);
-        QTRY_COMPARE_WITH_TIMEOUT(bob->stateOf(conv, msgs[0].seq), Transfer::Failed, 30000);
+        MEDIA_WAIT_COMPARE(bob->stateOf(conv, msgs[0].seq), Transfer::Failed, 30000);
         QCOMPARE(bob->attachmentAt(conv, msgs[0].seq)->record.transferError, kGone);
         m_fx.shiftClock(-(25 + 3 * 24) * kHour);
     }
