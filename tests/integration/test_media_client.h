@@ -118,6 +118,8 @@ struct MediaPeer {
     QStringList uploaded;                      //!< client ids of messages whose upload finished
     //! Largest transferredBytes seen per client id (to check where a transfer stood).
     QHash<QString, quint64> mostTransferred;
+    //! Every state a transfer went through, in order (a state may last only milliseconds).
+    QHash<QString, QList<Transfer>> states;
 
     client::Client &client() { return *device->client; }
     client::Media &media() { return device->client->media(); }
@@ -179,6 +181,9 @@ inline std::unique_ptr<MediaPeer> mediaPeer(const QString &root, const QUrl &url
         media, &client::Media::transferChanged, media,
         [raw](quint64, const QString &clientId, quint64, const client::AttachmentRecord &a) {
             raw->transfers.insert(clientId, a);
+            QList<Transfer> &seen = raw->states[clientId];
+            if (seen.isEmpty() || seen.last() != a.transfer)
+                seen.append(a.transfer);
             quint64 &most = raw->mostTransferred[clientId];
             most = qMax(most, a.transferredBytes);
         });

@@ -87,7 +87,7 @@ private slots:
         const quint64 onDisk = quint64(QFileInfo(data).size());
         QVERIFY2(onDisk > quint64(8 * kMiB) && onDisk <= half, qPrintable(QString::number(onDisk)));
         // Meanwhile the client tries and waits (no server).
-        MEDIA_WAIT_COMPARE(alice->transfers.value(id).transfer, Transfer::Paused, 30000);
+        MEDIA_WAIT(alice->states.value(id).contains(Transfer::Paused), 30000);
         m_proxy->release();
 
         // The same data directory and port: the upload goes on from what is on disk.
@@ -112,6 +112,8 @@ private slots:
     }
 
     void twoHundredMegabytesWhileTheServersMemoryStaysFlat() {
+        if (m_server->serverPid() == 0) // the test before failed half-way
+            QVERIFY(m_server->startServer());
         // Straight to the server (the proxy would only slow this down).
         const QUrl url(m_server->url());
         auto carol = mediaPeer(m_tmp.path(), url, QStringLiteral("carol"));
