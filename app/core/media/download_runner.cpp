@@ -61,7 +61,7 @@ void DownloadRunner::fetch() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { fetch(); });
+            noToken(token.error(), [this] { fetch(); });
             return;
         }
         track(m_env.http->fetchBlob(

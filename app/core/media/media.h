@@ -106,6 +106,11 @@ public:
     void onMessagesReceived(quint64 conversationId, const QList<MessageRecord> &messages);
     //! A session started: transfers waiting to retry go at once.
     void onAuthenticated();
+    //! The client stopped, or the server signed this device out (`why`): the token request
+    //! that waited for a session was dropped. Transfers waiting for a token get `why`: they
+    //! wait for the next session, or fail when the device was logged out (as every transfer
+    //! does until a session starts again).
+    void onSessionEnded(const tidings::Error &why);
     //! Transfers running or waiting to run.
     int activeCount() const { return int(m_runners.size() + m_queue.size()); }
     const QString &directory() const { return m_files.root(); }
@@ -145,6 +150,8 @@ private:
     void evict();
     //! Stops a runner or a queued job of this attachment; returns its job when there was one.
     void stopTransfer(const Key &key);
+    //! Asks the server to drop a cancelled upload (DELETE), again after a transient failure.
+    void dropUpload(const QString &uploadId, int attempt = 0);
 
     Storage *m_store;
     SyncEngine *m_sync;

@@ -184,6 +184,7 @@ QString transferErrorText(const Error &error, bool upload) {
     case ErrorCode::Storage:
         return QStringLiteral("The file cannot be stored on this device.");
     case ErrorCode::NotAuthenticated:
+    case ErrorCode::BadToken:
     case ErrorCode::Forbidden:
         return QStringLiteral("The server refused the transfer.");
     default:

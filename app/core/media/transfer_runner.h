@@ -67,6 +67,8 @@ protected:
     void track(QNetworkReply *reply) { m_reply = reply; }
     //! Waits with backoff, then runs `again`.
     void retryLater(const Error &reason, std::function<void()> again);
+    //! No media token: this device was signed out (a failure for good), or no session yet.
+    void noToken(const Error &reason, std::function<void()> again);
     void succeed();
     void fail(const Error &error);
     Status saveJob();

@@ -156,7 +156,7 @@ void UploadRunner::upload() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { upload(); });
+            noToken(token.error(), [this] { upload(); });
             return;
         }
         const MediaToken t = *token;
@@ -236,7 +236,7 @@ void UploadRunner::sendChunk() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { upload(); });
+            noToken(token.error(), [this] { upload(); });
             return;
         }
         const quint64 offset = m_offset;
@@ -297,7 +297,7 @@ void UploadRunner::finish() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { finish(); });
+            noToken(token.error(), [this] { finish(); });
             return;
         }
         const QByteArray tokenBytes = token->token;
