@@ -314,6 +314,15 @@ private slots:
         scrollTo(row);
         const qint64 key = model()->messageAt(row).rowId;
         AudioPlayback *audio = media()->audio();
+        // Space on the focused bubble plays and pauses it, like the round button.
+        view()->messageList()->setFocus();
+        view()->messageList()->setCurrentIndex(model()->index(row));
+        QTest::keyClick(view()->messageList(), Qt::Key_Space);
+        QCOMPARE(audio->currentKey(), key);
+        QTRY_VERIFY_WITH_TIMEOUT(audio->isPlaying(key), 10000);
+        QTest::keyClick(view()->messageList(), Qt::Key_Space);
+        QTRY_VERIFY(!audio->isPlaying(key));
+        audio->stop();
         QTest::mouseClick(view()->messageList()->viewport(), Qt::LeftButton, {}, circleOf(row));
         QCOMPARE(audio->currentKey(), key);
         QTRY_VERIFY_WITH_TIMEOUT(audio->position(key) > 200, 10000);
@@ -408,7 +417,7 @@ private slots:
         QVERIFY(!composer->isRecording());
         // Escape cancels a hands-free recording.
         QVERIFY(composer->startRecording(true));
-        QTest::qWait(700);
+        QTRY_VERIFY(composer->recorder()->elapsedMs() > 700);
         QVERIFY(view()->closePanels());
         QTRY_VERIFY(!composer->isRecording());
         QCOMPARE(m_port->sends.size(), 1);
@@ -454,6 +463,16 @@ private slots:
         QAbstractItemModelTester t3(panel->linksModel(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(panel->mediaModel()->rowCount(), 3);
+        // The photos fill the panel's width in (at least) three columns.
+        panel->setCurrentWidget(panel->mediaView());
+        QListView *grid = panel->mediaView();
+        const QRect c0 = grid->visualRect(panel->mediaModel()->index(0));
+        const QRect c2 = grid->visualRect(panel->mediaModel()->index(2));
+        QCOMPARE(c2.top(), c0.top());
+        QVERIFY(c0.width() == c0.height());
+        QVERIFY2(
+            grid->viewport()->width() - c2.right() < c0.width() / 2,
+            qPrintable(QStringLiteral("%1 of %2").arg(c2.right()).arg(grid->viewport()->width())));
         QCOMPARE(panel->filesModel()->rowCount(), 2); // the voice note and the text file
         QCOMPARE(panel->linksModel()->rowCount(), 3);
         // Newest first.
@@ -484,6 +503,26 @@ private slots:
         // Esc closes the panel.
         QVERIFY(view()->closePanels());
         QVERIFY(!panel->isVisible());
+    }
+
+    void previewsSayWhatAMessageCarries() {
+        client::MessageRecord m;
+        m.text = QStringLiteral("Hello");
+        QCOMPARE(messagePreview(m), QStringLiteral("Hello"));
+        client::AttachmentRecord a;
+        a.kind = client::AttachmentRecord::Kind::Image;
+        a.fileName = QStringLiteral("IMG_1.jpg");
+        m.text.clear();
+        m.attachments = {a};
+        QCOMPARE(messagePreview(m), QStringLiteral("Photo"));
+        m.text = QStringLiteral("At the\nsea");
+        QCOMPARE(messagePreview(m), QStringLiteral("Photo: At the sea"));
+        m.text.clear();
+        m.attachments.first().kind = client::AttachmentRecord::Kind::File;
+        QCOMPARE(messagePreview(m), QStringLiteral("File: IMG_1.jpg"));
+        m.attachments.first().kind = client::AttachmentRecord::Kind::Voice;
+        m.attachments.first().durationMs = 9400;
+        QCOMPARE(messagePreview(m), QStringLiteral("Voice message (0:09)"));
     }
 
     void linksInTexts() {

@@ -296,10 +296,13 @@ void paintRow(QPainter *p, const QRect &block, const Attachment &a, const QFont 
                     Qt::AlignLeft | Qt::AlignVCenter,
                     sfm.elidedText(detail, Qt::ElideRight, speed.left() - textLeft - 4));
         if (!a.localPath.isEmpty()) {
+            // The accent, faint, so the pill reads on both bubbles in both themes.
+            QColor pill = colors.accent;
+            pill.setAlpha(48);
             p->setPen(Qt::NoPen);
-            p->setBrush(colors.separator);
+            p->setBrush(pill);
             p->drawRoundedRect(speed, speed.height() / 2.0, speed.height() / 2.0);
-            p->setPen(colors.text);
+            p->setPen(colors.accent);
             p->drawText(speed, Qt::AlignCenter,
                         AudioPlayback::speedLabel(ctx.audio ? ctx.audio->speed() : 1.0));
         }

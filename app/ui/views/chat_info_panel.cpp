@@ -11,21 +11,51 @@
 #include <QListView>
 #include <QPainter>
 #include <QPainterPath>
+#include <QScrollBar>
+#include <QStyle>
 #include <QStyledItemDelegate>
 
 namespace tidings::ui {
 
 namespace {
-constexpr int kCell = 92;
+constexpr int kCell = 96;      //!< the preferred size of a grid cell
+constexpr int kMinColumns = 3; //!< the panel is narrow: never fewer than this
+
+//! The photo grid: as many square cells as fit the width (at least three), filling it edge to
+//! edge whatever the panel's width.
+class MediaGrid : public QListView {
+public:
+    MediaGrid() {
+        setViewMode(QListView::IconMode);
+        setResizeMode(QListView::Adjust);
+        setMovement(QListView::Static);
+        setSpacing(0);
+        setGridSize(QSize(kCell, kCell));
+    }
+
+protected:
+    void resizeEvent(QResizeEvent *event) override {
+        // The scroll bar's width is always kept out (QListView reserves it while it is hidden
+        // too), so the columns do not change when it appears.
+        const int width = contentsRect().width() -
+                          style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) - 1;
+        const int columns = qMax(kMinColumns, width / kCell);
+        const int cell = qMax(40, width / columns);
+        if (gridSize().width() != cell)
+            setGridSize(QSize(cell, cell));
+        QListView::resizeEvent(event);
+    }
+};
 
 //! A photo or video as a square thumbnail (the decoded file, else the blurred inline one).
 class GridDelegate : public QStyledItemDelegate {
 public:
-    GridDelegate(ImageCache *images, QObject *parent)
-        : QStyledItemDelegate(parent)
-        , m_images(images) {}
+    GridDelegate(ImageCache *images, QListView *view)
+        : QStyledItemDelegate(view)
+        , m_images(images)
+        , m_view(view) {}
     QSize sizeHint(const QStyleOptionViewItem &, const QModelIndex &) const override {
-        return QSize(kCell + 4, kCell + 4);
+        return m_view->gridSize();
     }
     void paint(QPainter *p, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override {
@@ -74,6 +104,7 @@ public:
 
 private:
     ImageCache *m_images;
+    QListView *m_view;
 };
 
 //! A file or link: name (or address) on the first line, size, sender and date on the second.
@@ -123,18 +154,11 @@ public:
 };
 
 QListView *makeList(const QString &name, bool grid) {
-    auto *view = new QListView;
+    QListView *view = grid ? new MediaGrid : new QListView;
     view->setAccessibleName(name);
     view->setFrameShape(QFrame::NoFrame);
     view->setUniformItemSizes(true);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
-    if (grid) {
-        view->setViewMode(QListView::IconMode);
-        view->setResizeMode(QListView::Adjust);
-        view->setMovement(QListView::Static);
-        view->setSpacing(0);
-        view->setGridSize(QSize(kCell + 4, kCell + 4));
-    }
     return view;
 }
 } // namespace

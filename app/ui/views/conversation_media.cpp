@@ -142,8 +142,12 @@ bool ConversationMedia::eventFilter(QObject *watched, QEvent *event) {
         }
     } else if (watched == m_list && type == QEvent::KeyPress) {
         auto *e = static_cast<QKeyEvent *>(event);
-        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) &&
-            m_list->currentIndex().isValid() && activate(m_list->currentIndex().row()))
+        // Enter opens or plays the attachment of the current message; Space too (and pauses
+        // again), as on a player's button.
+        const bool enter = e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter;
+        const bool space = e->key() == Qt::Key_Space && e->modifiers() == Qt::NoModifier;
+        if ((enter || space) && m_list->currentIndex().isValid() &&
+            activate(m_list->currentIndex().row()))
             return true;
     }
     return QObject::eventFilter(watched, event);
