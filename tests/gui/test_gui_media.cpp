@@ -14,6 +14,7 @@
 #include "media/image_cache.h"
 #include "media/image_viewer.h"
 #include "media/video_player.h"
+#include "media/video_posters.h"
 #include "media/voice_record_bar.h"
 #include "media/voice_recorder.h"
 #include "models/chat_media_model.h"
@@ -266,6 +267,16 @@ private slots:
         QVERIFY(viewer->fitted());
         QTest::keyClick(viewer, Qt::Key_1);
         QCOMPARE(viewer->zoom(), 1.0);
+        QCOMPARE(viewer->zoomText(), QStringLiteral("100 %"));
+        // Tab reaches every button in the order they are laid out, with their names.
+        QStringList names;
+        viewer->setFocus();
+        for (int i = 0; i < 8; ++i) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            names.append(QApplication::focusWidget()->accessibleName());
+        }
+        QCOMPARE(names, (QStringList{"Next", "Zoom out", "Zoom in", "Fit to window", "Save as",
+                                     "Copy", "Open with system viewer", "Image viewer"}));
         QVERIFY(viewer->saveTo(file("saved.jpg")));
         QCOMPARE(QFileInfo(file("saved.jpg")).size(), QFileInfo(file("v0.jpg")).size());
         viewer->copy();
@@ -362,6 +373,10 @@ private slots:
         a.height = 180;
         const int row = receive(a);
         scrollTo(row);
+        // The downloaded video's bubble shows its first frame instead of the blurred thumbnail.
+        view()->messageList()->viewport()->repaint();
+        QTRY_VERIFY_WITH_TIMEOUT(!media()->posters()->poster(path).isNull(), 15000);
+        QCOMPARE(media()->posters()->poster(path).size(), QSize(320, 180));
         QTest::mouseClick(view()->messageList()->viewport(), Qt::LeftButton, {}, circleOf(row));
         VideoPlayer *player = media()->videoPlayer();
         QVERIFY(player);

@@ -3,6 +3,7 @@
 #include "look.h"
 #include "media/audio_playback.h"
 #include "media/image_cache.h"
+#include "media/video_posters.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -198,6 +199,8 @@ void paintVisual(QPainter *p, const QRect &block, const Attachment &a, const QFo
     QImage picture;
     if (a.kind == Attachment::Kind::Image && !a.localPath.isEmpty() && ctx.images)
         picture = ctx.images->image(a.localPath, device);
+    if (a.kind == Attachment::Kind::Video && !a.localPath.isEmpty() && ctx.posters)
+        picture = ctx.posters->poster(a.localPath); // sharp once the video is here
     if (picture.isNull() && ctx.images)
         picture = ctx.images->blurred(a.thumbnail, device);
     if (!picture.isNull()) {

@@ -7,6 +7,7 @@
 
 #include <QDateTime>
 #include <QDesktopServices>
+#include <QFileInfo>
 #include <QKeyEvent>
 #include <QListView>
 #include <QPainter>
@@ -120,9 +121,29 @@ public:
         p->save();
         if (option.state & QStyle::State_Selected)
             p->fillRect(option.rect, colors.separator);
-        const QRect r = option.rect.adjusted(8, 5, -8, -5);
+        QRect r = option.rect.adjusted(8, 5, -8, -5);
         const QVariant av = index.data(ChatMediaModel::AttachmentRole);
         const bool link = !av.isValid();
+        if (!link) {
+            // The file's type at a glance: its extension on a tile, as the bubble's file row.
+            const Attachment a = av.value<Attachment>();
+            const int side = r.height();
+            const QRect tile(r.left(), r.top(), side, side);
+            p->setRenderHint(QPainter::Antialiasing);
+            p->setPen(Qt::NoPen);
+            p->setBrush(colors.accent);
+            p->drawRoundedRect(tile, 6, 6);
+            QString ext = QFileInfo(a.fileName).suffix().toUpper().left(4);
+            if (ext.isEmpty())
+                ext = kindLabel(a.kind).left(1);
+            QFont f = option.font;
+            f.setBold(true);
+            f.setPointSizeF(f.pointSizeF() * (ext.size() > 3 ? 0.62 : 0.72));
+            p->setFont(f);
+            p->setPen(Qt::white);
+            p->drawText(tile, Qt::AlignCenter, ext);
+            r.setLeft(tile.right() + 10);
+        }
         QFont bold = option.font;
         bold.setBold(!link);
         const QFontMetrics fm(bold);

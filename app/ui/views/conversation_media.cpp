@@ -6,6 +6,7 @@
 #include "media/image_cache.h"
 #include "media/image_viewer.h"
 #include "media/video_player.h"
+#include "media/video_posters.h"
 #include "models/message_model.h"
 #include "ui_logging.h"
 #include "views/composer.h"
@@ -70,8 +71,10 @@ ConversationMedia::ConversationMedia(MessageModel *model, QListView *list,
     , m_composer(composer)
     , m_host(host)
     , m_images(new ImageCache(96ll << 20, this))
-    , m_audio(new AudioPlayback(this)) {
-    m_delegate->setMedia(m_images, m_audio);
+    , m_audio(new AudioPlayback(this))
+    , m_posters(new VideoPosters(this)) {
+    m_delegate->setMedia(m_images, m_audio, m_posters);
+    connect(m_posters, &VideoPosters::ready, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_images, &ImageCache::ready, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_audio, &AudioPlayback::changed, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_audio, &AudioPlayback::failed, this,
@@ -375,8 +378,11 @@ void ConversationMedia::playVideo(int row) {
     }
     m_audio->stop();
     auto *player = new VideoPlayer;
-    player->setPoster(m_images->blurred(
-        list.first().thumbnail, list.first().dimensions().scaled(320, 320, Qt::KeepAspectRatio)));
+    const QImage poster = m_posters->poster(list.first().localPath);
+    player->setPoster(!poster.isNull() ? poster
+                                       : m_images->blurred(list.first().thumbnail,
+                                                           list.first().dimensions().scaled(
+                                                               320, 320, Qt::KeepAspectRatio)));
     auto *host = new VideoHost(m_list, m_delegate, QPersistentModelIndex(index), player);
     m_list->setIndexWidget(index, host);
     m_video = player;
