@@ -151,6 +151,7 @@ private slots:
         QVERIFY(sheet->fileList()->item(0)->text().contains(QStringLiteral("beach.jpg")));
         QVERIFY(sheet->asFilesBox()->isVisibleTo(sheet));
         QCOMPARE(sheet->files().first().kind, K::Image);
+        QVERIFY(sheet->summary().startsWith(QStringLiteral("2 files, ")));
         QTest::keyClicks(sheet->captionEdit(), QStringLiteral("At the sea"));
         QTest::mouseClick(sheet->sendButton(), Qt::LeftButton);
         QTRY_COMPARE(m_port->sends.size(), 1);
@@ -189,6 +190,20 @@ private slots:
         QCOMPARE(media()->sheet()->refused().size(), 2);
         QVERIFY(!media()->sheet()->sendButton()->isEnabled());
         media()->sheet()->reject();
+        // Delete takes a file out of the sheet before sending.
+        media()->attachFiles({file("beach.jpg"), file("hills.jpg")});
+        AttachSheet *again = media()->sheet();
+        again->fileList()->setFocus();
+        again->fileList()->setCurrentRow(0);
+        QTest::keyClick(again->fileList(), Qt::Key_Delete);
+        QCOMPARE(again->fileList()->count(), 1);
+        QCOMPARE(again->files().size(), 1);
+        QVERIFY(again->files().first().path.endsWith(QStringLiteral("hills.jpg")));
+        QVERIFY(again->summary().startsWith(QStringLiteral("1 file, ")));
+        again->fileList()->setCurrentRow(0);
+        QTest::keyClick(again->fileList(), Qt::Key_Delete);
+        QVERIFY(!again->sendButton()->isEnabled());
+        again->reject();
     }
 
     void pastedImageGoesThroughTheSheet() {
