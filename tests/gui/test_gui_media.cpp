@@ -578,6 +578,26 @@ private slots:
         QVERIFY(!panel->isVisible());
     }
 
+    void tabReachesTheMediaControls() {
+        // From the message list (where Enter and Space open and play attachments), Tab goes
+        // through the composer as it is laid out, and on to the header's Chat info.
+        QVERIFY(media_fixtures::writeJpeg(file("tab.jpg"), QSize(400, 300), 1));
+        receive(media_fixtures::attachmentFor(file("tab.jpg"), K::Image, 1));
+        view()->composer()->editor()->setPlainText(QStringLiteral("x")); // Send is enabled
+        view()->messageList()->setFocus();
+        QStringList chain;
+        for (int i = 0; i < 16; ++i) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            chain.append(QApplication::focusWidget()->accessibleName());
+        }
+        const qsizetype at = chain.indexOf(QStringLiteral("Attach files"));
+        QVERIFY2(at >= 0, qPrintable(chain.join(u", ")));
+        QCOMPARE(chain.mid(at, 4),
+                 (QStringList{"Attach files", "Message", "Record a voice message", "Send"}));
+        QVERIFY(chain.contains(QStringLiteral("Chat info")));
+        view()->composer()->setTextSilently(QString());
+    }
+
     void previewsSayWhatAMessageCarries() {
         client::MessageRecord m;
         m.text = QStringLiteral("Hello");
