@@ -121,6 +121,9 @@ VideoPlayer::VideoPlayer(QWidget *parent)
     QFont small = m_time->font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     m_time->setFont(small);
+    // Light on the dark strip in both themes: a theme switch re-polishes labels to the
+    // application's text colour, which the player's own palette did not survive.
+    m_time->setStyleSheet(QStringLiteral("color: #f2f4f6"));
     m_mute->setIcon(QIcon(QStringLiteral(":/icons/volume.svg")));
     m_mute->setCheckable(true);
     controls->addWidget(m_play);
