@@ -114,6 +114,11 @@ public:
 
 private:
     void prepare();
+    //! Fills what only decoding tells (a video's poster, size and duration; an audio file's
+    //! duration and waveform) into the pointer, then runs `then` (also when decoding fails).
+    void probe(const QString &localPath, std::function<void()> then);
+    //! Persists the prepared pointer and the local copy, then uploads.
+    void store(const PreparedUpload &prepared);
     void upload();
     void sendChunk();
     void finish();

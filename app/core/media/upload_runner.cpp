@@ -1,6 +1,8 @@
 // UploadRunner: prepare and encrypt, then the server's resumable upload protocol.
 #include "core/logging.h"
+#include "core/media/audio_probe.h"
 #include "core/media/transfer_runner.h"
+#include "core/media/video_probe.h"
 #include "core/store/database.h"
 #include "core/store/storage.h"
 
@@ -63,50 +65,105 @@ void UploadRunner::prepare() {
     in.blobPath = m_job.tempPath;
     const MediaFiles files = *m_env.files;
     const CancelFlag cancel = m_cancel;
-    inPool<Result<PreparedUpload>>(
-        [in, files, cancel] { return prepareUpload(in, files, cancel); },
-        [this](Result<PreparedUpload> r) {
-            if (!r) {
-                fail(r.error());
-                return;
-            }
-            media::AttachmentDescriptor &p = m_pointer;
-            p.fileName = r->fileName;
-            p.mimeType = r->mimeType;
-            p.kind = r->kind;
-            if (r->size.isValid() && !r->size.isEmpty()) {
-                p.width = r->size.width();
-                p.height = r->size.height();
-            }
-            if (!r->thumbnail.isEmpty())
-                p.thumbnail = r->thumbnail;
-            p.key = r->key;
-            p.ciphertextSha256 = r->sha256;
-            p.plaintextSize = r->plaintextSize;
-            p.ciphertextSize = r->ciphertextSize;
-            p.chunkSize = r->chunkSize;
-            p.blobId.clear();
-            m_job.stage = TransferJob::Stage::Upload;
-            auto &transfers = m_env.store->transfers();
-            const QString localPath = r->localPath;
-            const quint64 localSize = r->localSize;
-            const Status s = m_env.store->transaction([&]() -> Status {
-                if (auto st = transfers.setPointer(m_job.messageRowId, m_job.index, p); !st)
-                    return st;
-                if (auto st =
-                        transfers.setLocalFile(m_job.messageRowId, m_job.index, localPath,
-                                               localSize, QDateTime::currentMSecsSinceEpoch());
-                    !st)
-                    return st;
-                return saveJob();
-            });
-            if (!s) {
-                fail(s.error());
-                return;
-            }
-            emit progressed(); // the thumbnail and the local copy are there
-            upload();
+    inPool<Result<PreparedUpload>>([in, files, cancel] { return prepareUpload(in, files, cancel); },
+                                   [this](Result<PreparedUpload> r) {
+                                       if (!r) {
+                                           fail(r.error());
+                                           return;
+                                       }
+                                       media::AttachmentDescriptor &p = m_pointer;
+                                       p.fileName = r->fileName;
+                                       p.mimeType = r->mimeType;
+                                       p.kind = r->kind;
+                                       if (r->size.isValid() && !r->size.isEmpty()) {
+                                           p.width = r->size.width();
+                                           p.height = r->size.height();
+                                       }
+                                       if (!r->thumbnail.isEmpty())
+                                           p.thumbnail = r->thumbnail;
+                                       const PreparedUpload prepared = *r;
+                                       probe(prepared.localPath,
+                                             [this, prepared] { store(prepared); });
+                                   });
+}
+
+void UploadRunner::probe(const QString &localPath, std::function<void()> then) {
+    // Videos get their poster (the blurred preview), size and duration, audio files their
+    // duration and waveform, unless the sender gave them (the voice recorder does). A file the
+    // probes cannot read is still sent, as it is.
+    media::AttachmentDescriptor &p = m_pointer;
+    const bool video = p.kind == media::AttachmentKind::Video && p.thumbnail.isEmpty();
+    const bool audio =
+        (p.kind == media::AttachmentKind::Audio || p.kind == media::AttachmentKind::Voice) &&
+        (p.waveform.isEmpty() || p.durationMs == 0);
+    if (video) {
+        auto *v = new media::VideoProbe({}, this);
+        connect(v, &media::VideoProbe::finished, this,
+                [this, v, then](const media::VideoInfo &info) {
+                    v->deleteLater();
+                    m_pointer.width = info.size.width();
+                    m_pointer.height = info.size.height();
+                    m_pointer.durationMs = info.durationMs;
+                    m_pointer.thumbnail = info.thumbnail;
+                    then();
+                });
+        connect(v, &media::VideoProbe::failed, this, [v, then](const media::MediaError &e) {
+            v->deleteLater();
+            qCInfo(lcMedia) << "no video preview:" << e.detail;
+            then();
         });
+        v->start(localPath);
+        return;
+    }
+    if (audio) {
+        auto *a = new media::AudioProbe(this);
+        connect(a, &media::AudioProbe::finished, this,
+                [this, a, then](const media::AudioInfo &info) {
+                    a->deleteLater();
+                    if (m_pointer.durationMs == 0)
+                        m_pointer.durationMs = info.durationMs;
+                    if (m_pointer.waveform.isEmpty())
+                        m_pointer.waveform = info.waveform;
+                    then();
+                });
+        connect(a, &media::AudioProbe::failed, this, [a, then](const media::MediaError &e) {
+            a->deleteLater();
+            qCInfo(lcMedia) << "no audio waveform:" << e.detail;
+            then();
+        });
+        a->start(localPath);
+        return;
+    }
+    then();
+}
+
+void UploadRunner::store(const PreparedUpload &r) {
+    if (stopped())
+        return;
+    media::AttachmentDescriptor &p = m_pointer;
+    p.key = r.key;
+    p.ciphertextSha256 = r.sha256;
+    p.plaintextSize = r.plaintextSize;
+    p.ciphertextSize = r.ciphertextSize;
+    p.chunkSize = r.chunkSize;
+    p.blobId.clear();
+    m_job.stage = TransferJob::Stage::Upload;
+    auto &transfers = m_env.store->transfers();
+    const Status s = m_env.store->transaction([&]() -> Status {
+        if (auto st = transfers.setPointer(m_job.messageRowId, m_job.index, p); !st)
+            return st;
+        if (auto st = transfers.setLocalFile(m_job.messageRowId, m_job.index, r.localPath,
+                                             r.localSize, QDateTime::currentMSecsSinceEpoch());
+            !st)
+            return st;
+        return saveJob();
+    });
+    if (!s) {
+        fail(s.error());
+        return;
+    }
+    emit progressed(); // the thumbnail and the local copy are there
+    upload();
 }
 
 bool UploadRunner::common(const MediaAnswer &a, const std::function<void()> &again) {
