@@ -3,7 +3,8 @@
 #include "blob_store_p.h"
 #include "media_logging.h"
 
-#include <QCryptographicHash>
+#include "crypto/sha256.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -205,7 +206,7 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
     const int fd = ::open(path8(data).constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fsio::errnoError(errno, QStringLiteral("opening upload data"));
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    crypto::Sha256 hash;
     QByteArray buffer(kHashBuffer, Qt::Uninitialized);
     for (;;) {
         const ssize_t n = ::read(fd, buffer.data(), size_t(buffer.size()));
@@ -218,14 +219,15 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
         }
         if (n == 0)
             break;
-        hash.addData(QByteArrayView(buffer.constData(), n));
+        hash.update(buffer.constData(), std::size_t(n));
     }
     const bool synced = ::fsync(fd) == 0;
     ::close(fd);
-    if (hash.result() != expectedSha256) {
-        return BlobError{BlobErrorCode::HashMismatch,
-                         QStringLiteral("the upload hashes to %1")
-                             .arg(QString::fromLatin1(hash.result().toHex()))};
+    const QByteArray digest = hash.final();
+    if (digest != expectedSha256) {
+        return BlobError{
+            BlobErrorCode::HashMismatch,
+            QStringLiteral("the upload hashes to %1").arg(QString::fromLatin1(digest.toHex()))};
     }
     if (!synced)
         return fsio::errnoError(errno, QStringLiteral("syncing upload data"));
