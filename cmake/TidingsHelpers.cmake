@@ -7,8 +7,9 @@ function(tidings_warnings target)
 endfunction()
 
 # tidings_precompile(TARGET HEADER)
-# The precompiled header of a library (HEADER, an absolute path). Tests that link the library
-# get it too (tidings_add_test), together with QTest.
+# The precompiled header of a library (HEADER, an absolute path). Every other target of ours that
+# links the library, directly or not, and has no precompiled header of its own reuses it (see
+# _tidings_reuse_pch below); a target opts out with the target property TIDINGS_NO_PCH.
 function(tidings_precompile target header)
     set_property(TARGET ${target} PROPERTY TIDINGS_PCH_HEADER ${header})
     if(TIDINGS_PCH)
@@ -16,20 +17,10 @@ function(tidings_precompile target header)
     endif()
 endfunction()
 
-# tidings_reuse_precompiled(TARGET FROM)
-# An executable compiled with exactly the usage requirements of library FROM (it links FROM and
-# nothing that adds compile definitions) uses FROM's precompiled header instead of its own.
-function(tidings_reuse_precompiled target from)
-    if(TIDINGS_PCH)
-        target_precompile_headers(${target} REUSE_FROM ${from})
-    endif()
-endfunction()
-
-# The precompiled headers of the libraries a target links, directly or not, most basic last.
-function(_tidings_linked_pch_headers out)
-    set(queue ${ARGN})
+# The first library with its own precompiled header among what TARGET links (breadth first).
+function(_tidings_pch_host out target)
+    get_target_property(queue ${target} LINK_LIBRARIES)
     set(seen "")
-    set(headers "")
     while(queue)
         list(POP_FRONT queue lib)
         if(NOT TARGET ${lib} OR lib IN_LIST seen)
@@ -40,41 +31,66 @@ function(_tidings_linked_pch_headers out)
         if(imported)
             continue()
         endif()
-        get_target_property(h ${lib} TIDINGS_PCH_HEADER)
-        if(h AND NOT h IN_LIST headers)
-            list(APPEND headers ${h})
+        get_target_property(header ${lib} TIDINGS_PCH_HEADER)
+        if(header)
+            set(${out} ${lib} PARENT_SCOPE)
+            return()
         endif()
         get_target_property(deps ${lib} LINK_LIBRARIES)
         if(deps)
             list(APPEND queue ${deps})
         endif()
     endwhile()
-    set(${out} ${headers} PARENT_SCOPE)
+    set(${out} "" PARENT_SCOPE)
 endfunction()
 
-# Test executables with the same LIBS have the same compile definitions and flags, so they can
-# share one precompiled header: the first test of each such group builds it (the headers of the
-# linked libraries plus QTest) and the others reuse it. A group of one gets none: building the
-# header would cost more than it saves. Runs once, after every CMakeLists.txt was read.
-function(_tidings_apply_test_pch)
-    get_property(groups GLOBAL PROPERTY TIDINGS_TEST_PCH_GROUPS)
-    foreach(group IN LISTS groups)
-        get_property(tests GLOBAL PROPERTY TIDINGS_TEST_PCH_${group})
-        get_property(libs GLOBAL PROPERTY TIDINGS_TEST_PCH_LIBS_${group})
-        list(LENGTH tests n)
-        if(n LESS 2)
+function(_tidings_targets_below out dir)
+    get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+    get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+    foreach(sub IN LISTS subdirs)
+        _tidings_targets_below(more ${sub})
+        list(APPEND targets ${more})
+    endforeach()
+    set(${out} ${targets} PARENT_SCOPE)
+endfunction()
+
+# Runs once, after every CMakeLists.txt was read: every executable and library without a
+# precompiled header of its own compiles with the one of the first library it links that has
+# one. A test parses little beyond what its library's header holds (QTest, its own helpers), so
+# the tests need no precompiled headers of their own, which would cost more to build (about as
+# much as ten test files parse) than they save. This is valid because such a target has the
+# library's compile flags plus, at most, definitions the header does not look at (QTest's and
+# Qt modules' own); GCC (-Winvalid-pch, an error with -Werror) and clang check it on every use.
+# The empty mocs_compilation.cpp of an executable (its moc output is included by its .cpp) skips
+# the header: loading it would cost more than compiling the file.
+function(_tidings_reuse_pch)
+    _tidings_targets_below(targets ${PROJECT_SOURCE_DIR})
+    foreach(t IN LISTS targets)
+        get_target_property(type ${t} TYPE)
+        if(NOT type MATCHES "^(EXECUTABLE|STATIC_LIBRARY|OBJECT_LIBRARY)$")
             continue()
         endif()
-        list(POP_FRONT tests host)
-        _tidings_linked_pch_headers(headers ${libs})
-        target_precompile_headers(${host} PRIVATE ${headers} <QTest>)
-        foreach(t IN LISTS tests)
-            target_precompile_headers(${t} REUSE_FROM ${host})
-        endforeach()
+        get_target_property(own ${t} PRECOMPILE_HEADERS)
+        get_target_property(reuse ${t} PRECOMPILE_HEADERS_REUSE_FROM)
+        get_target_property(opt_out ${t} TIDINGS_NO_PCH)
+        if(own OR reuse OR opt_out)
+            continue()
+        endif()
+        _tidings_pch_host(host ${t})
+        if(NOT host)
+            continue()
+        endif()
+        target_precompile_headers(${t} REUSE_FROM ${host})
+        get_target_property(automoc ${t} AUTOMOC)
+        if(type STREQUAL "EXECUTABLE" AND automoc)
+            get_target_property(bin ${t} BINARY_DIR)
+            set_source_files_properties(${bin}/${t}_autogen/mocs_compilation.cpp
+                TARGET_DIRECTORY ${t} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+        endif()
     endforeach()
 endfunction()
 if(TIDINGS_PCH)
-    cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _tidings_apply_test_pch)
+    cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _tidings_reuse_pch)
 endif()
 
 # In a sanitizer build every test runs under cmake/sanitized_test.sh (options, suppressions, and
@@ -125,16 +141,7 @@ function(tidings_add_test name)
     if(T_LABELS)
         set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
     endif()
-    if(NOT T_NO_PCH)
-        set(libs ${T_LIBS})
-        list(SORT libs)
-        string(JOIN "+" group ${libs})
-        string(MAKE_C_IDENTIFIER "${group}" group)
-        set_property(GLOBAL APPEND PROPERTY TIDINGS_TEST_PCH_${group} ${name})
-        set_property(GLOBAL PROPERTY TIDINGS_TEST_PCH_LIBS_${group} ${libs})
-        get_property(groups GLOBAL PROPERTY TIDINGS_TEST_PCH_GROUPS)
-        if(NOT group IN_LIST groups)
-            set_property(GLOBAL APPEND PROPERTY TIDINGS_TEST_PCH_GROUPS ${group})
-        endif()
+    if(T_NO_PCH)
+        set_property(TARGET ${name} PROPERTY TIDINGS_NO_PCH ON)
     endif()
 endfunction()
