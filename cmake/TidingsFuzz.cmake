@@ -32,6 +32,7 @@ function(tidings_add_fuzzer name)
     # The replay driver (any compiler): tests/fuzz/replay_main.cpp, compiled once for all targets.
     if(NOT TARGET tidings_fuzz_replay_main)
         add_library(tidings_fuzz_replay_main OBJECT ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
+        set_target_properties(tidings_fuzz_replay_main PROPERTIES AUTOMOC OFF)
         tidings_warnings(tidings_fuzz_replay_main)
     endif()
     add_executable(${name}_replay $<TARGET_OBJECTS:tidings_fuzz_replay_main>)
