@@ -467,7 +467,7 @@ void MessagingService::drainPage(QPointer<Session> session, quint64 afterConv, q
             .arg(afterConv)
             .arg(afterSeq)
             .arg(page),
-        [this, session, count, page](PgResult r) {
+        [this, session, count](PgResult r) {
             if (!session)
                 return;
             if (!r.ok()) {

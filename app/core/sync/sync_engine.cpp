@@ -359,7 +359,8 @@ bool SyncEngine::storeBatch(const QList<IncomingMessage> &batch,
 
 void SyncEngine::afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced) {
     for (const auto &[clientId, seq] : adv.confirmedOwn) {
-        m_queue.removeIf([&](const OutboxEntry &e) { return e.clientMessageId == clientId; });
+        m_queue.removeIf(
+            [&id = clientId](const OutboxEntry &e) { return e.clientMessageId == id; });
         emit messageStored(clientId, adv.conversationId, seq, true);
     }
     if (adv.unknownKind)
