@@ -1,29 +1,40 @@
 #pragma once
-// The whole server as one object: database pool, migrations, partition maintenance, services
-// and the WebSocket gateway. tidingsd's main only builds a ServerConfig and this; the
-// integration tests run exactly the same object in-process.
+// The whole server as one object and its composition root: the database pool, migrations and
+// partition maintenance, the stores, caches and services, the router and the WebSocket gateway.
+// tidingsd's main only builds a ServerConfig and this; the integration tests run exactly the same
+// object in-process.
+#include "core/server_config.h"
 #include "protocol/result.h"
-#include "server_config.h"
 
 #include <QObject>
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 
 class QTimer;
 
 namespace tidings::server {
 
+class Clock;
 class PgPool;
 class PgConnection;
-class Router;
+class LocalRouter;
+class Membership;
+class DeviceDirectory;
+class Argon2Hasher;
+class PgAccountStore;
+class PgMessageStore;
+class PgGroupStore;
+class PgPresenceStore;
+class PgContactStore;
+class PgKeyStore;
+class PgProfileStore;
 class AccountService;
 class MessagingService;
 class GroupService;
 class PresenceService;
 class ContactService;
-class Membership;
-class DeviceDirectory;
 class KeyService;
 class ProfileService;
 class Gateway;
@@ -44,7 +55,7 @@ public:
     //! retention period). Runs at start and every maintenanceIntervalMs.
     void runMaintenance(std::function<void(Result<QStringList>)> done = {});
 
-    MessagingService *messaging() const { return m_messaging; }
+    MessagingService *messaging() const { return m_messaging.get(); }
     Gateway *gateway() const { return m_gateway; }
 
 signals:
@@ -56,18 +67,28 @@ private:
     void listen();
 
     ServerConfig m_config;
+    std::unique_ptr<Clock> m_clock;
     PgConnection *m_admin;
     PgPool *m_pool;
-    Router *m_router;
-    Membership *m_membership;
-    DeviceDirectory *m_directory;
-    AccountService *m_accounts;
-    MessagingService *m_messaging;
-    GroupService *m_groups;
-    PresenceService *m_presence;
-    ContactService *m_contacts;
-    KeyService *m_keys;
-    ProfileService *m_profiles;
+    std::unique_ptr<LocalRouter> m_router;
+    // Stores, caches and services, in dependency order (destroyed in reverse).
+    std::unique_ptr<PgAccountStore> m_accountStore;
+    std::unique_ptr<PgMessageStore> m_messageStore;
+    std::unique_ptr<PgGroupStore> m_groupStore;
+    std::unique_ptr<PgPresenceStore> m_presenceStore;
+    std::unique_ptr<PgContactStore> m_contactStore;
+    std::unique_ptr<PgKeyStore> m_keyStore;
+    std::unique_ptr<PgProfileStore> m_profileStore;
+    std::unique_ptr<Membership> m_membership;
+    std::unique_ptr<DeviceDirectory> m_directory;
+    Argon2Hasher *m_hasher;
+    std::unique_ptr<KeyService> m_keys;
+    std::unique_ptr<AccountService> m_accounts;
+    std::unique_ptr<MessagingService> m_messaging;
+    std::unique_ptr<GroupService> m_groups;
+    std::unique_ptr<PresenceService> m_presence;
+    std::unique_ptr<ContactService> m_contacts;
+    std::unique_ptr<ProfileService> m_profiles;
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;

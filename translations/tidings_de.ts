@@ -104,10 +104,6 @@
         <translation>system, light oder dark.</translation>
     </message>
     <message>
-        <source>How long to wait for the system keyring.</source>
-        <translation>Wie lange auf den Schlüsselbund des Systems gewartet wird.</translation>
-    </message>
-    <message>
         <source>Tidings</source>
         <translation>Tidings</translation>
     </message>
@@ -118,6 +114,10 @@
     <message>
         <source>Open the chat with this user or group at start.</source>
         <translation>Beim Start den Chat mit dieser Person oder Gruppe öffnen.</translation>
+    </message>
+    <message>
+        <source>Show that Tidings waits for the system keyring after this many milliseconds (it never gives up).</source>
+        <translation>Nach so vielen Millisekunden zeigen, dass Tidings auf den Schlüsselbund des Systems wartet (es gibt nie auf).</translation>
     </message>
 </context>
 <context>
@@ -550,6 +550,73 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::KeyringWindow</name>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>Use a passphrase instead</source>
+        <translation>Passphrase verwenden</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Tidings</source>
+        <translation>Tidings</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Warten</translation>
+    </message>
+    <message>
+        <source>You can also keep this device&apos;s keys in a file protected by a passphrase, which you type each time Tidings starts.</source>
+        <translation>Du kannst die Schlüssel dieses Geräts auch in einer Datei aufbewahren, die mit einer Passphrase geschützt ist; du gibst sie bei jedem Start von Tidings ein.</translation>
+    </message>
+    <message>
+        <source>Waiting for your keyring…</source>
+        <translation>Warte auf deinen Schlüsselbund …</translation>
+    </message>
+    <message>
+        <source>Tidings keeps this device&apos;s keys in your system keyring. The keyring has opened a window of its own and waits for you there, for example to choose a password for a new keyring or to unlock it. Answer it, and Tidings carries on by itself.</source>
+        <translation>Tidings bewahrt die Schlüssel dieses Geräts im Schlüsselbund deines Systems auf. Der Schlüsselbund hat ein eigenes Fenster geöffnet und wartet dort auf dich, etwa damit du ein Passwort für einen neuen Schlüsselbund wählst oder ihn entsperrst. Antworte dort, und Tidings macht von selbst weiter.</translation>
+    </message>
+    <message>
+        <source>This profile&apos;s keys are kept in your system keyring. The keyring has opened a window of its own, probably to be unlocked. Unlock it there, and Tidings carries on by itself.</source>
+        <translation>Die Schlüssel dieses Profils liegen im Schlüsselbund deines Systems. Der Schlüsselbund hat ein eigenes Fenster geöffnet, wahrscheinlich um entsperrt zu werden. Entsperre ihn dort, und Tidings macht von selbst weiter.</translation>
+    </message>
+    <message>
+        <source>No keyring answered</source>
+        <translation>Kein Schlüsselbund hat geantwortet</translation>
+    </message>
+    <message>
+        <source>The keyring did not give Tidings its keys</source>
+        <translation>Der Schlüsselbund hat Tidings die Schlüssel nicht gegeben</translation>
+    </message>
+    <message>
+        <source>The keyring refused, or its window was closed. Try again, or keep this device&apos;s keys in a file protected by a passphrase.</source>
+        <translation>Der Schlüsselbund hat abgelehnt, oder sein Fenster wurde geschlossen. Versuche es erneut oder bewahre die Schlüssel dieses Geräts in einer Datei auf, die mit einer Passphrase geschützt ist.</translation>
+    </message>
+    <message>
+        <source>The keyring reported a problem. Try again, or keep this device&apos;s keys in a file protected by a passphrase.</source>
+        <translation>Der Schlüsselbund hat einen Fehler gemeldet. Versuche es erneut oder bewahre die Schlüssel dieses Geräts in einer Datei auf, die mit einer Passphrase geschützt ist.</translation>
+    </message>
+    <message>
+        <source>This profile&apos;s keys are kept in your system keyring, and no keyring can be reached. Start Tidings in the desktop session where your keyring runs, then try again.</source>
+        <translation>Die Schlüssel dieses Profils liegen im Schlüsselbund deines Systems, und kein Schlüsselbund ist erreichbar. Starte Tidings in der Desktop-Sitzung, in der dein Schlüsselbund läuft, und versuche es dann erneut.</translation>
+    </message>
+    <message>
+        <source>This profile&apos;s keys are kept in your system keyring, so Tidings needs it to open the profile. Try again, and unlock the keyring when it asks.</source>
+        <translation>Die Schlüssel dieses Profils liegen im Schlüsselbund deines Systems, deshalb braucht Tidings ihn, um das Profil zu öffnen. Versuche es erneut und entsperre den Schlüsselbund, wenn er danach fragt.</translation>
+    </message>
+    <message>
+        <source>The keyring said: %1</source>
+        <translation>Der Schlüsselbund meldet: %1</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::LinkBanner</name>
     <message>
         <source>&amp;Link</source>
@@ -930,6 +997,10 @@
         <source>The two passphrases differ.</source>
         <translation>Die beiden Passphrasen stimmen nicht überein.</translation>
     </message>
+    <message>
+        <source>Tidings keeps this device&apos;s key in a file protected by a passphrase instead of the keyring. Choose one; you will type it when Tidings starts.</source>
+        <translation>Tidings bewahrt den Schlüssel dieses Geräts statt im Schlüsselbund in einer Datei auf, die mit einer Passphrase geschützt ist. Wähle eine; du gibst sie beim Start von Tidings ein.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::QuickSwitcher</name>
@@ -1014,6 +1085,37 @@
     <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::SecretSavePrompt</name>
+    <message>
+        <source>Tidings</source>
+        <translation>Tidings</translation>
+    </message>
+    <message>
+        <source>Tidings could not save this device&apos;s key.</source>
+        <translation>Tidings konnte den Schlüssel dieses Geräts nicht speichern.</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Use a passphrase instead</source>
+        <translation>Stattdessen eine Passphrase verwenden</translation>
+    </message>
+    <message>
+        <source>Not now</source>
+        <translation>Jetzt nicht</translation>
+    </message>
+    <message>
+        <source>The keyring said: %1</source>
+        <translation>Der Schlüsselbund meldet: %1</translation>
+    </message>
+    <message>
+        <source>The key works until Tidings quits. If it is not saved by then, you have to log in again next time.</source>
+        <translation>Der Schlüssel funktioniert, bis du Tidings beendest. Ist er bis dahin nicht gespeichert, musst du dich beim nächsten Mal erneut anmelden.</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,6 @@
 #include "cli/cli_app.h"
 
-#include "core/store/master_key.h"
+#include "core/secrets/master_key.h"
 
 #include <QDir>
 #include <QFile>
@@ -42,13 +42,13 @@ Result<std::unique_ptr<Profile>> Profile::open(const QString &dir) {
     auto key = client::loadOrCreateMasterKey(*p->m_secrets);
     if (!key)
         return key.error();
-    auto store = client::LocalStore::open(d.filePath(QStringLiteral("client.sqlite")), *key);
+    auto store = client::Storage::open(d.filePath(QStringLiteral("client.sqlite")), *key);
     if (!store)
         return store.error();
     p->m_store = std::move(*store);
     p->m_client = std::make_unique<client::Client>(p->m_store.get(), p->m_secrets.get(),
                                                    clientOptionsFromEnvironment());
-    if (auto s = p->m_client->enableEncryption(std::move(*key)); !s)
+    if (auto s = p->m_client->enableEncryption(); !s)
         return s.error();
     return p;
 }

@@ -1,8 +1,8 @@
 #pragma once
 // One device profile of the CLI: DIR/client.sqlite, DIR/secrets (0600) and the Client over them.
 #include "core/client.h"
-#include "core/store/local_store.h"
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/storage.h"
 
 #include <QUrl>
 
@@ -22,13 +22,13 @@ public:
     static Result<std::unique_ptr<Profile>> open(const QString &dir);
     ~Profile();
 
-    client::LocalStore *store() const { return m_store.get(); }
+    client::Storage *store() const { return m_store.get(); }
     client::SecretStore *secrets() const { return m_secrets.get(); }
     client::Client *client() const { return m_client.get(); }
 
 private:
     Profile() = default;
-    std::unique_ptr<client::LocalStore> m_store;
+    std::unique_ptr<client::Storage> m_store;
     std::unique_ptr<client::SecretStore> m_secrets;
     std::unique_ptr<client::Client> m_client;
 };

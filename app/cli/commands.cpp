@@ -3,6 +3,7 @@
 #include "cli/args.h"
 #include "cli/output.h"
 #include "core/logging.h"
+#include "core/store/conversation_store.h"
 #include "protocol/codec.h"
 
 #include <QSysInfo>
@@ -66,7 +67,8 @@ Command::Command(Profile *profile, GlobalOptions global)
 
 Status Command::startSession() {
     connect(client(), &Client::fatalError, this, [this](const Error &e) { fail(e); });
-    connect(client(), &Client::storageFailed, this, [this](const Error &e) { fail(e); });
+    connect(&client()->messaging(), &client::Messaging::storageFailed, this,
+            [this](const Error &e) { fail(e); });
     return client()->start(m_global.server);
 }
 
@@ -95,7 +97,7 @@ void Command::finishAfterFlush(int code, std::optional<Error> error) {
             finishNow(code);
     };
     if (client()->isAuthenticated())
-        client()->flush(done, 3000);
+        client()->messaging().flush(done, 3000);
     else
         done(Status());
 }
@@ -134,26 +136,27 @@ void AccountCommand::start() {
                 .add("user_id", account.userId)
                 .add("device_id", account.deviceId)
                 .add("username", account.username)
-                .add("linked", client()->hasAccountKey())
+                .add("linked", client()->keys().hasAccountKey())
                 .print();
             finishNow(kExitOk);
         };
-        if (!client()->isEncrypted() || !client()->hasAccountKey()) {
+        if (!client()->isEncrypted() || !client()->keys().hasAccountKey()) {
             // A device that logged in reads and sends encrypted messages once linked.
             print();
             return;
         }
         // The new account's keys must be published before anyone can write to it.
-        connect(client(), &Client::encryptionReady, this, print);
+        connect(&client()->devices(), &client::Devices::encryptionReady, this, print);
         QTimer::singleShot(30000, this, [this] {
             fail(Error{ErrorCode::Timeout,
                        QStringLiteral("end-to-end keys were not published in time")});
         });
     };
     if (m_registering)
-        client()->registerAccount(m_global.server, m_username, password, deviceName(), done);
+        client()->account().registerAccount(m_global.server, m_username, password, deviceName(),
+                                            done);
     else
-        client()->login(m_global.server, m_username, password, deviceName(), done);
+        client()->account().login(m_global.server, m_username, password, deviceName(), done);
     password.fill(QChar(0));
 }
 
@@ -178,10 +181,10 @@ void ReadCommand::start() {
         fail(s.error());
         return;
     }
-    connect(client(), &Client::syncIdle, this, &ReadCommand::readWhenIdle);
+    connect(&client()->messaging(), &client::Messaging::syncIdle, this, &ReadCommand::readWhenIdle);
     if (m_groupId != 0) {
         // Also proves membership and stores the group if this device has not seen it yet.
-        client()->groupInfo(m_groupId, [this](Result<client::ConversationInfo> r) {
+        client()->groups().info(m_groupId, [this](Result<client::ConversationInfo> r) {
             if (!r) {
                 fail(r.error());
                 return;
@@ -191,7 +194,7 @@ void ReadCommand::start() {
         });
         return;
     }
-    client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
+    client()->messaging().openDirect(m_username, [this](Result<client::ConversationRecord> r) {
         if (!r) {
             fail(r.error());
             return;
@@ -203,9 +206,9 @@ void ReadCommand::start() {
 
 void ReadCommand::readWhenIdle() {
     // Read "up to the latest": wait until the inbox drained and holes are filled.
-    if (isFinished() || m_conversationId == 0 || client()->sync()->isBusy())
+    if (isFinished() || m_conversationId == 0 || client()->messaging().isBusy())
         return;
-    auto seq = client()->markRead(m_conversationId);
+    auto seq = client()->messaging().markRead(m_conversationId);
     if (!seq) {
         fail(seq.error());
         return;
@@ -237,8 +240,8 @@ void HistoryCommand::start() {
         if (!m_refreshing)
             printLocal(); // the server is unreachable: no point waiting
     });
-    connect(client(), &Client::syncIdle, this, [this] {
-        if (m_conversationId != 0 && m_refreshing && !client()->sync()->isBusy())
+    connect(&client()->messaging(), &client::Messaging::syncIdle, this, [this] {
+        if (m_conversationId != 0 && m_refreshing && !client()->messaging().isBusy())
             printLocal();
     });
     if (auto s = client()->start(m_global.server); !s) {
@@ -248,18 +251,18 @@ void HistoryCommand::start() {
     m_deadline.start(m_waitMs);
     connect(client(), &Client::authenticated, this, [this] { m_refreshing = true; });
     if (m_groupId != 0) {
-        client()->groupInfo(m_groupId, [this](Result<client::ConversationInfo> r) {
+        client()->groups().info(m_groupId, [this](Result<client::ConversationInfo> r) {
             if (!r && r.error().code != ErrorCode::NotMember) {
                 printLocal();
                 return;
             }
             // A former member still reads what it has; the server serves it nothing new.
             m_conversationId = m_groupId;
-            client()->sync()->refreshConversation(m_conversationId);
+            client()->messaging().refreshConversation(m_conversationId);
         });
         return;
     }
-    client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
+    client()->messaging().openDirect(m_username, [this](Result<client::ConversationRecord> r) {
         if (!r) {
             if (r.error().code == ErrorCode::NoSuchUser ||
                 r.error().code == ErrorCode::InvalidUsername)
@@ -269,7 +272,7 @@ void HistoryCommand::start() {
             return;
         }
         m_conversationId = r->id;
-        client()->sync()->refreshConversation(m_conversationId);
+        client()->messaging().refreshConversation(m_conversationId);
     });
 }
 
@@ -278,7 +281,7 @@ void HistoryCommand::printLocal() {
         return;
     quint64 conversationId = m_conversationId ? m_conversationId : m_groupId;
     if (conversationId == 0) {
-        auto c = store()->conversationWithPeer(m_username);
+        auto c = store()->conversations().conversationWithPeer(m_username);
         if (!c) {
             fail(c.error());
             return;
@@ -289,8 +292,8 @@ void HistoryCommand::printLocal() {
         }
         conversationId = (*c)->id;
     }
-    auto conv = store()->conversation(conversationId);
-    auto rows = client()->history(conversationId, m_limit);
+    auto conv = store()->conversations().conversation(conversationId);
+    auto rows = client()->messaging().history(conversationId, m_limit);
     if (conv && conv->has_value() == false && m_groupId != 0) {
         finishNow(kExitOk); // nothing cached of this group
         return;
@@ -300,7 +303,7 @@ void HistoryCommand::printLocal() {
                    : (!rows ? rows.error() : Error{ErrorCode::Storage, u"conversation lost"_qs}));
         return;
     }
-    const quint64 me = client()->account().userId;
+    const quint64 me = client()->account().userId();
     for (const auto &m : *rows) {
         JsonLine line = messageLine(m, &**conv);
         if (m.event) {

@@ -25,7 +25,7 @@ signals:
 
 protected:
     client::Client *client() const { return m_profile->client(); }
-    client::LocalStore *store() const { return m_profile->store(); }
+    client::Storage *store() const { return m_profile->store(); }
     //! Connects with the saved token; fatal session errors end the command.
     Status startSession();
     //! Prints the error and ends with its exit code.
@@ -162,7 +162,7 @@ public:
     void start() override;
 
     client::Client *cl() const { return client(); }
-    client::LocalStore *localStore() const { return store(); }
+    client::Storage *localStore() const { return store(); }
     //! Ends with kExitOk after a ping round trip (the server has processed what we posted).
     void done() { finishAfterFlush(kExitOk); }
     void error(const Error &e) { fail(e); }

@@ -50,7 +50,7 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
             return usage(QStringLiteral("safety-number expects USER"));
         const QString user = a[0];
         return make([user](OneShotCommand &c) {
-            c.cl()->safetyNumber(user, [&c](Result<client::SafetyNumberInfo> r) {
+            c.cl()->keys().safetyNumber(user, [&c](Result<client::SafetyNumberInfo> r) {
                 if (!r) {
                     c.error(r.error());
                     return;
@@ -69,31 +69,31 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
         const bool acknowledge = p->options.contains(u"acknowledge"_qs);
         return make([user, unset, acknowledge](OneShotCommand &c) {
             // The key is fetched first, so what gets marked is the key the number was shown for.
-            c.cl()->safetyNumber(
-                user, [&c, user, unset, acknowledge](Result<client::SafetyNumberInfo> r) {
-                    if (!r) {
-                        c.error(r.error());
+            c.cl()->keys().safetyNumber(user, [&c, user, unset,
+                                               acknowledge](Result<client::SafetyNumberInfo> r) {
+                if (!r) {
+                    c.error(r.error());
+                    return;
+                }
+                auto printed = [&c, user](Status s) {
+                    if (!s) {
+                        c.error(s.error());
                         return;
                     }
-                    auto printed = [&c, user](Status s) {
-                        if (!s) {
-                            c.error(s.error());
+                    c.cl()->keys().safetyNumber(user, [&c](Result<client::SafetyNumberInfo> after) {
+                        if (!after) {
+                            c.error(after.error());
                             return;
                         }
-                        c.cl()->safetyNumber(user, [&c](Result<client::SafetyNumberInfo> after) {
-                            if (!after) {
-                                c.error(after.error());
-                                return;
-                            }
-                            safetyLine(*after).print();
-                            c.done();
-                        });
-                    };
-                    if (acknowledge)
-                        c.cl()->acknowledgeIdentityChange(user, printed);
-                    else
-                        c.cl()->setVerified(user, !unset, printed);
-                });
+                        safetyLine(*after).print();
+                        c.done();
+                    });
+                };
+                if (acknowledge)
+                    c.cl()->keys().acknowledgeIdentityChange(user, printed);
+                else
+                    c.cl()->keys().setVerified(user, !unset, printed);
+            });
         });
     }
 
@@ -101,7 +101,7 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
         if (!a.isEmpty())
             return usage(QStringLiteral("link-code takes no arguments"));
         return make([](OneShotCommand &c) {
-            c.cl()->createLinkCode(
+            c.cl()->devices().createLinkCode(
                 [&c](Result<QString> code) {
                     if (!code) {
                         c.error(code.error());
@@ -126,7 +126,7 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
             return usage(QStringLiteral("link expects CODE (from link-code on another device)"));
         const QString code = a[0];
         return make([code](OneShotCommand &c) {
-            c.cl()->linkDevice(code, [&c](Status s) {
+            c.cl()->devices().linkDevice(code, [&c](Status s) {
                 if (!s) {
                     c.error(s.error());
                     return;
@@ -143,13 +143,13 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
     if (p->options.contains(u"name"_qs)) {
         const QString displayName = p->options.value(u"name"_qs);
         return make([displayName](OneShotCommand &c) {
-            c.cl()->setProfile(displayName, [&c, displayName](Status s) {
+            c.cl()->contacts().setProfile(displayName, [&c, displayName](Status s) {
                 if (!s) {
                     c.error(s.error());
                     return;
                 }
                 JsonLine()
-                    .add("user", c.cl()->account().username)
+                    .add("user", c.cl()->account().settings().username)
                     .add("display_name", displayName.trimmed())
                     .print();
                 c.done();
@@ -157,8 +157,8 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
         });
     }
     return make([](OneShotCommand &c) {
-        const QString me = c.cl()->account().username;
-        c.cl()->profiles({me}, [&c, me](Result<QList<client::ProfileInfo>> r) {
+        const QString me = c.cl()->account().settings().username;
+        c.cl()->contacts().profiles({me}, [&c, me](Result<QList<client::ProfileInfo>> r) {
             if (!r) {
                 c.error(r.error());
                 return;

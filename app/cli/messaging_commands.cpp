@@ -2,6 +2,8 @@
 #include "cli/commands.h"
 
 #include "cli/output.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
 
 namespace tidings::cli {
 
@@ -54,8 +56,9 @@ void SendCommand::start() {
     m_elapsed.start();
     connect(&m_timeout, &QTimer::timeout, this, [this] { complete(true); });
     m_timeout.start(m_timeoutMs);
-    connect(client(), &Client::messageStored, this, &SendCommand::onStored);
-    connect(client(), &Client::sendFailed, this, &SendCommand::onFailed);
+    connect(&client()->messaging(), &client::Messaging::messageStored, this,
+            &SendCommand::onStored);
+    connect(&client()->messaging(), &client::Messaging::sendFailed, this, &SendCommand::onFailed);
     if (auto s = startSession(); !s) {
         fail(s.error());
         return;
@@ -66,7 +69,7 @@ void SendCommand::start() {
     }
     // Offline-first: a conversation known locally is used at once; the outbox carries the
     // messages until a session is up.
-    auto known = store()->conversationWithPeer(m_username);
+    auto known = store()->conversations().conversationWithPeer(m_username);
     if (!known) {
         fail(known.error());
         return;
@@ -75,7 +78,7 @@ void SendCommand::start() {
         enqueue((*known)->id);
         return;
     }
-    client()->openDirect(m_username, [this](Result<client::ConversationRecord> r) {
+    client()->messaging().openDirect(m_username, [this](Result<client::ConversationRecord> r) {
         if (!r)
             fail(r.error());
         else
@@ -95,7 +98,7 @@ void SendCommand::enqueue(quint64 conversationId) {
     } else {
         texts.append(m_text);
     }
-    auto ids = client()->sendTexts(conversationId, texts);
+    auto ids = client()->messaging().sendTexts(conversationId, texts);
     if (!ids) {
         fail(ids.error());
         return;
@@ -189,11 +192,14 @@ ReceiveCommand::ReceiveCommand(Profile *p, GlobalOptions g, int untilCount, int 
 
 void ReceiveCommand::start() {
     connect(&m_idle, &QTimer::timeout, this, &ReceiveCommand::onIdleTimeout);
-    connect(client(), &Client::messagesReceived, this, &ReceiveCommand::printAvailable);
+    connect(&client()->messaging(), &client::Messaging::messagesReceived, this,
+            &ReceiveCommand::printAvailable);
     // Messages of a conversation first seen here wait for its kind (group or not).
-    connect(client(), &Client::conversationChanged, this, &ReceiveCommand::printAvailable);
+    connect(&client()->messaging(), &client::Messaging::conversationChanged, this,
+            &ReceiveCommand::printAvailable);
     if (m_withTyping)
-        connect(client(), &Client::typingChanged, this, &ReceiveCommand::printTyping);
+        connect(&client()->presence(), &client::Presence::typingChanged, this,
+                &ReceiveCommand::printTyping);
     connect(client(), &Client::authenticated, this, [this] {
         m_everAuthenticated = true;
         m_idle.start(m_waitMs); // the quiet period counts from a working session
@@ -216,8 +222,8 @@ void ReceiveCommand::printAvailable() {
             break;
         // While the server is asked what a new conversation is, its messages wait.
         const bool waitForKind =
-            client()->isAuthenticated() && client()->sync()->infoPendingCount() > 0;
-        auto rows = store()->unnotified(limit, waitForKind);
+            client()->isAuthenticated() && client()->messaging().infoPendingCount() > 0;
+        auto rows = store()->messages().unnotified(limit, waitForKind);
         if (!rows) {
             fail(rows.error());
             return;
@@ -228,7 +234,7 @@ void ReceiveCommand::printAvailable() {
         QHash<quint64, std::optional<client::ConversationRecord>> conversations;
         for (const auto &m : *rows) {
             if (!conversations.contains(m.conversationId)) {
-                auto c = store()->conversation(m.conversationId);
+                auto c = store()->conversations().conversation(m.conversationId);
                 conversations.insert(m.conversationId,
                                      c ? *c : std::optional<client::ConversationRecord>());
             }
@@ -241,7 +247,7 @@ void ReceiveCommand::printAvailable() {
         }
         // Marked right after printing: a crash in between prints a line twice at worst, never
         // loses one.
-        if (auto s = store()->markNotified(printed); !s) {
+        if (auto s = store()->messages().markNotified(printed); !s) {
             fail(s.error());
             return;
         }
@@ -267,7 +273,7 @@ void ReceiveCommand::printTyping(const client::TypingEvent &event) {
 void ReceiveCommand::onIdleTimeout() {
     // Still draining the inbox or filling a hole: that is not "nothing arrived". Bounded, so a
     // wedged catch-up cannot keep the command alive forever.
-    if (client()->isAuthenticated() && client()->sync()->isBusy() && m_extensions < 20) {
+    if (client()->isAuthenticated() && client()->messaging().isBusy() && m_extensions < 20) {
         ++m_extensions;
         m_idle.start(m_waitMs);
         return;

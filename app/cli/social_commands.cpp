@@ -3,7 +3,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
 
 namespace tidings::cli {
 
@@ -43,7 +44,7 @@ void OneShotCommand::resolve(quint64 groupId, const QString &username,
         next(groupId);
         return;
     }
-    client()->openDirect(username, [this, next = std::move(next)](auto r) {
+    client()->messaging().openDirect(username, [this, next = std::move(next)](auto r) {
         if (!r)
             fail(r.error());
         else
@@ -128,7 +129,7 @@ Result<Ptr> groupCommand(const QStringList &args, Profile *profile, const Global
         const QString name = a[1];
         const QStringList users = a.mid(2);
         return make([name, users](OneShotCommand &c) {
-            c.cl()->createGroup(name, users, [&c](Result<client::ConversationInfo> r) {
+            c.cl()->groups().create(name, users, [&c](Result<client::ConversationInfo> r) {
                 if (!r) {
                     c.error(r.error());
                     return;
@@ -145,7 +146,7 @@ Result<Ptr> groupCommand(const QStringList &args, Profile *profile, const Global
         if (!id)
             return id.error();
         return make([id = *id](OneShotCommand &c) {
-            c.cl()->groupInfo(id, [&c](Result<client::ConversationInfo> r) {
+            c.cl()->groups().info(id, [&c](Result<client::ConversationInfo> r) {
                 if (!r) {
                     c.error(r.error());
                     return;
@@ -177,16 +178,16 @@ Result<Ptr> groupCommand(const QStringList &args, Profile *profile, const Global
     const QString user = action == client::GroupAction::Rename ? QString() : a.value(2);
     const QString name = action == client::GroupAction::Rename ? a.value(2) : QString();
     return make([id = *id, action, sub, user, name](OneShotCommand &c) {
-        c.cl()->changeGroup(id, action, user, name, onOk(c, [&c, id, sub, user, name] {
-                                JsonLine line;
-                                line.add("group", id).add("action", sub);
-                                if (!user.isEmpty())
-                                    line.add("user", user);
-                                if (!name.isEmpty())
-                                    line.add("name", name);
-                                line.print();
-                                c.done();
-                            }));
+        c.cl()->groups().change(id, action, user, name, onOk(c, [&c, id, sub, user, name] {
+                                    JsonLine line;
+                                    line.add("group", id).add("action", sub);
+                                    if (!user.isEmpty())
+                                        line.add("user", user);
+                                    if (!name.isEmpty())
+                                        line.add("name", name);
+                                    line.print();
+                                    c.done();
+                                }));
     });
 }
 
@@ -195,7 +196,7 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
     // local end brings the cursors: what my other devices read while this one was away).
     return Ptr(new OneShotCommand(profile, global, timeout, [](OneShotCommand &c) {
         auto print = [&c] {
-            auto all = c.localStore()->conversations();
+            auto all = c.localStore()->conversations().conversations();
             if (!all) {
                 c.error(all.error());
                 return;
@@ -211,7 +212,7 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
                     line.add("group", conv.id).add("name", conv.name).add("member", conv.isMember);
                 else
                     line.addOrNull("peer", conv.peerUsername);
-                auto unread = c.localStore()->unreadCount(conv.id);
+                auto unread = c.localStore()->messages().unreadCount(conv.id);
                 line.add("last_seq", conv.lastContiguousSeq)
                     .add("read_seq", conv.myReadSeq)
                     .add("unread", unread ? *unread : 0);
@@ -221,7 +222,7 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
         };
         auto state = std::make_shared<int>(0); // 0 waiting for the drain, 1 refreshing, 2 done
         auto onIdle = [&c, state, print] {
-            if (*state == 2 || c.cl()->sync()->isBusy())
+            if (*state == 2 || c.cl()->messaging().isBusy())
                 return;
             if (*state == 1) {
                 *state = 2;
@@ -229,17 +230,17 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
                 return;
             }
             *state = 1;
-            auto all = c.localStore()->conversations();
+            auto all = c.localStore()->conversations().conversations();
             if (all) {
                 for (const auto &conv : *all)
-                    c.cl()->sync()->refreshConversation(conv.id);
+                    c.cl()->messaging().refreshConversation(conv.id);
             }
-            if (!c.cl()->sync()->isBusy()) {
+            if (!c.cl()->messaging().isBusy()) {
                 *state = 2;
                 print();
             }
         };
-        QObject::connect(c.cl(), &Client::syncIdle, &c, onIdle);
+        QObject::connect(&c.cl()->messaging(), &client::Messaging::syncIdle, &c, onIdle);
     }));
 }
 
@@ -288,7 +289,7 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         const Target t = targetOf(p->positional[0]);
         return make([t, seq](OneShotCommand &c) {
             c.resolve(t.group, t.username, [&c, seq](quint64 conversationId) {
-                c.cl()->readers(conversationId, seq, [&c](Result<client::ReadersInfo> r) {
+                c.cl()->groups().readers(conversationId, seq, [&c](Result<client::ReadersInfo> r) {
                     if (!r) {
                         c.error(r.error());
                         return;
@@ -313,7 +314,7 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         const QStringList &a = p->positional;
         if (a.isEmpty()) {
             return make([](OneShotCommand &c) {
-                c.cl()->devices([&c](Result<QList<client::DeviceInfo>> r) {
+                c.cl()->devices().list([&c](Result<QList<client::DeviceInfo>> r) {
                     if (!r) {
                         c.error(r.error());
                         return;
@@ -338,10 +339,10 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         if (a.size() != 2 || a[0] != u"revoke" || !ok || device == 0)
             return usage(QStringLiteral("devices expects nothing or: revoke DEVICE"));
         return make([device](OneShotCommand &c) {
-            c.cl()->revokeDevice(device, onOk(c, [&c, device] {
-                                     JsonLine().add("revoked", device).print();
-                                     c.done();
-                                 }));
+            c.cl()->devices().revoke(device, onOk(c, [&c, device] {
+                                         JsonLine().add("revoked", device).print();
+                                         c.done();
+                                     }));
         });
     }
 
@@ -357,7 +358,8 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         const QStringList users = p->positional;
         const int followMs = *follow;
         return make([users, followMs](OneShotCommand &c) {
-            c.cl()->subscribePresence(users, [&c, followMs](Result<QList<client::PresenceInfo>> r) {
+            c.cl()->presence().subscribe(users, [&c,
+                                                 followMs](Result<QList<client::PresenceInfo>> r) {
                 if (!r) {
                     c.error(r.error());
                     return;
@@ -369,7 +371,7 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
                     return;
                 }
                 // Then every change pushed during the next followMs.
-                QObject::connect(c.cl(), &Client::presenceChanged, &c,
+                QObject::connect(&c.cl()->presence(), &client::Presence::presenceChanged, &c,
                                  [](const client::PresenceInfo &pr) { presenceLine(pr).print(); });
                 QTimer::singleShot(followMs, &c, [&c] { c.done(); });
             });
@@ -383,7 +385,7 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         const QStringList &a = p->positional;
         if (a.isEmpty()) {
             return make([](OneShotCommand &c) {
-                c.cl()->contacts([&c](Result<client::ContactsInfo> r) {
+                c.cl()->contacts().list([&c](Result<client::ContactsInfo> r) {
                     if (!r) {
                         c.error(r.error());
                         return;
@@ -397,10 +399,11 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         if (a.size() != 2 || a[0] != u"last-seen" || !v)
             return usage(QStringLiteral("privacy expects: last-seen everyone|contacts|nobody"));
         return make([v = *v](OneShotCommand &c) {
-            c.cl()->setPrivacy(v, onOk(c, [&c, v] {
-                                   JsonLine().add("last_seen", client::visibilityName(v)).print();
-                                   c.done();
-                               }));
+            c.cl()->presence().setPrivacy(
+                v, onOk(c, [&c, v] {
+                    JsonLine().add("last_seen", client::visibilityName(v)).print();
+                    c.done();
+                }));
         });
     }
 
@@ -419,10 +422,11 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
             c.resolve(group, user, [&c, typing](quint64 conversationId) {
                 // Ephemeral and unanswered: the ping round trip after it proves the server has it.
                 if (typing) {
-                    c.cl()->setTyping(conversationId, true);
+                    c.cl()->presence().setTyping(conversationId, true);
                 } else {
-                    c.cl()->setTyping(conversationId, true); // arms the tracker so stop is sent
-                    c.cl()->setTyping(conversationId, false);
+                    c.cl()->presence().setTyping(conversationId,
+                                                 true); // arms the tracker so stop is sent
+                    c.cl()->presence().setTyping(conversationId, false);
                 }
                 JsonLine().add("typing", typing).add("conversation", conversationId).print();
                 c.done();
@@ -437,7 +441,7 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         const QStringList &a = p->positional;
         if (a.isEmpty()) {
             return make([](OneShotCommand &c) {
-                c.cl()->contacts([&c](Result<client::ContactsInfo> r) {
+                c.cl()->contacts().list([&c](Result<client::ContactsInfo> r) {
                     if (!r) {
                         c.error(r.error());
                         return;
@@ -461,10 +465,10 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         const QString user = a[1];
         const QString verb = a[0];
         return make([action, user, verb](OneShotCommand &c) {
-            c.cl()->changeContact(action, user, onOk(c, [&c, user, verb] {
-                                      JsonLine().add("user", user).add("action", verb).print();
-                                      c.done();
-                                  }));
+            c.cl()->contacts().change(action, user, onOk(c, [&c, user, verb] {
+                                          JsonLine().add("user", user).add("action", verb).print();
+                                          c.done();
+                                      }));
         });
     }
 
@@ -478,10 +482,10 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
         name == u"block" ? client::ContactAction::Block : client::ContactAction::Unblock;
     const QString user = p->positional[0];
     return make([action, user, name](OneShotCommand &c) {
-        c.cl()->changeContact(action, user, onOk(c, [&c, user, name] {
-                                  JsonLine().add("user", user).add("action", name).print();
-                                  c.done();
-                              }));
+        c.cl()->contacts().change(action, user, onOk(c, [&c, user, name] {
+                                      JsonLine().add("user", user).add("action", name).print();
+                                      c.done();
+                                  }));
     });
 }
 

@@ -1,12 +1,15 @@
 // tidings: the desktop client. Wires a profile, its secret store and the main window together;
-// everything else lives in tidings_client_ui and tidings_client_core.
+// everything else lives in tidings_client_ui and tidings_client_core. The secrets are read
+// without blocking (the keyring may first ask the user for a password), then the profile opens.
+#include "dialogs/secret_save_prompt.h"
 #include "look.h"
+#include "models/app_settings.h"
 #include "secrets_setup.h"
 #include "session.h"
 #include "ui_logging.h"
 #include "views/main_window.h"
 
-#include "core/store/view_store.h"
+#include "core/secrets/session_secrets.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +18,7 @@
 #include <QLocale>
 #include <QMessageBox>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QTranslator>
 
 using namespace tidings;
@@ -53,15 +57,23 @@ int main(int argc, char *argv[]) {
     QCommandLineOption theme(QStringLiteral("theme"),
                              QCoreApplication::translate("main", "system, light or dark."),
                              QStringLiteral("THEME"));
-    QCommandLineOption keychainTimeout(
-        QStringLiteral("keychain-timeout-ms"),
-        QCoreApplication::translate("main", "How long to wait for the system keyring."),
-        QStringLiteral("MS"), QStringLiteral("3000"));
+    QCommandLineOption keyringWait(
+        QStringLiteral("keyring-wait-ms"),
+        QCoreApplication::translate(
+            "main",
+            "Show that Tidings waits for the system keyring after this many milliseconds (it "
+            "never gives up)."),
+        QStringLiteral("MS"), QStringLiteral("500"));
+    // The old name, from when the keyring had a timeout: still accepted, same meaning now.
+    QCommandLineOption keychainTimeout(QStringLiteral("keychain-timeout-ms"),
+                                       QStringLiteral("Old name of --keyring-wait-ms."),
+                                       QStringLiteral("MS"));
+    keychainTimeout.setFlags(QCommandLineOption::HiddenFromHelp);
     QCommandLineOption openChat(
         QStringLiteral("open-chat"),
         QCoreApplication::translate("main", "Open the chat with this user or group at start."),
         QStringLiteral("NAME"));
-    parser.addOptions({profile, server, theme, keychainTimeout, openChat});
+    parser.addOptions({profile, server, theme, keyringWait, keychainTimeout, openChat});
     parser.process(app);
 
     QString dir = parser.value(profile);
@@ -70,27 +82,54 @@ int main(int argc, char *argv[]) {
                   .filePath(QStringLiteral("default"));
     QDir().mkpath(dir);
 
-    ui::applyTheme(&app, ui::Theme::System);
-    auto secrets = ui::chooseSecretStore(dir, parser.value(keychainTimeout).toInt());
-    if (!secrets.store)
-        return 1;
-    qCInfo(lcUi) << "device token kept in the" << secrets.description;
-    auto session = ui::Session::open(dir, std::move(secrets.store));
-    if (!session) {
-        QMessageBox::critical(nullptr, QCoreApplication::translate("main", "Tidings"),
-                              QCoreApplication::translate("main", "Cannot open the profile %1: %2")
-                                  .arg(dir, session.error().detail));
-        return 1;
-    }
-    const QString themeName = parser.isSet(theme)
-                                  ? parser.value(theme)
-                                  : (*session)->view()->setting(QStringLiteral("theme"));
-    ui::applyTheme(&app, ui::themeFromString(themeName));
+    // The theme the user asked for applies from the first window on (the keyring's, too).
+    ui::applyTheme(&app, parser.isSet(theme) ? ui::themeFromString(parser.value(theme))
+                                             : ui::Theme::System);
 
-    ui::MainWindow window(session->get(), parser.value(server));
-    window.show();
-    if (parser.isSet(openChat))
-        window.openChatNamed(parser.value(openChat));
+    ui::SecretsSetup::Options secretsOptions;
+    secretsOptions.waitingDelayMs =
+        parser.value(parser.isSet(keychainTimeout) ? keychainTimeout : keyringWait).toInt();
+    // Lives until the end: a keyring the user turned away from may still answer (see there).
+    ui::SecretsSetup secretsSetup(dir, secretsOptions);
+    std::unique_ptr<ui::Session> session;
+    std::unique_ptr<ui::MainWindow> window;
+    auto fail = [&dir](const QString &detail) {
+        auto *box = new QMessageBox(
+            QMessageBox::Critical, QCoreApplication::translate("main", "Tidings"),
+            QCoreApplication::translate("main", "Cannot open the profile %1: %2").arg(dir, detail));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(box, &QMessageBox::finished, qApp, [] { QApplication::exit(1); });
+        box->open();
+    };
+    auto opened = [&](Result<ui::SecretsChoice> secrets) {
+        if (!secrets) {
+            fail(secrets.error().detail);
+            return;
+        }
+        if (!secrets->store) {
+            QApplication::exit(1); // the user quit instead
+            return;
+        }
+        qCInfo(lcUi) << "device token kept in the" << secrets->description;
+        client::SessionSecrets *kept = secrets->store.get();
+        auto opened = ui::Session::open(dir, std::move(secrets->store));
+        if (!opened) {
+            fail(opened.error().detail);
+            return;
+        }
+        session = std::move(*opened);
+        if (!parser.isSet(theme))
+            ui::applyTheme(&app, ui::themeFromString(session->settings()->theme()));
+        window = std::make_unique<ui::MainWindow>(session.get(), parser.value(server));
+        new ui::SecretSavePrompt(kept, dir, window.get()); // a child of the window
+        window->show();
+        if (parser.isSet(openChat))
+            window->openChatNamed(parser.value(openChat));
+    };
+    // From inside the event loop, so that every outcome, even an immediate one, can end it.
+    QTimer::singleShot(0, &secretsSetup, [&] { secretsSetup.start(opened); });
     const int rc = QApplication::exec();
+    window.reset();
+    session.reset();
     return rc;
 }

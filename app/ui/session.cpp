@@ -1,10 +1,15 @@
 #include "session.h"
 
-#include "core/store/local_store.h"
-#include "core/store/master_key.h"
-#include "core/store/secret_store.h"
-#include "core/store/view_store.h"
-#include "ui_logging.h"
+#include "chat_actions.h"
+#include "chat_events.h"
+#include "models/app_settings.h"
+
+#include "core/secrets/master_key.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
+#include "core/store/view_state_store.h"
 
 #include <QDir>
 #include <QFile>
@@ -29,96 +34,35 @@ Result<std::unique_ptr<Session>> Session::open(const QString &dir,
     auto key = client::loadOrCreateMasterKey(*secrets);
     if (!key)
         return key.error();
-    auto store = client::LocalStore::open(path, *key);
+    auto store = client::Storage::open(path, *key);
     if (!store)
         return store.error();
     s->m_store = std::move(*store);
-    const auto account = s->m_store->account();
-    auto view = client::ViewStore::open(path, account ? account->userId : 0, *key);
-    if (!view)
-        return view.error();
-    s->m_view = std::move(*view);
     s->m_secrets = std::move(secrets);
     s->m_client = std::make_unique<client::Client>(s->m_store.get(), s->m_secrets.get(), options);
-    if (auto e2e = s->m_client->enableEncryption(std::move(*key)); !e2e)
+    if (auto e2e = s->m_client->enableEncryption(); !e2e)
         return e2e.error();
-    s->wire();
+    client::Client *c = s->m_client.get();
+    client::Storage *storage = s->m_store.get();
+    s->m_events = std::make_unique<ChatEvents>(&c->messaging(), &c->groups(), &storage->messages(),
+                                               &c->account());
+    s->m_actions = std::make_unique<ChatActions>(&c->messaging(), &storage->conversations(),
+                                                 &storage->viewState(), s->m_events.get());
+    s->m_settings = std::make_unique<AppSettings>(&storage->viewState());
     return s;
 }
 
 Session::~Session() {
-    // The client uses the stores until it is gone.
+    // The UI objects and the client use the stores until they are gone.
+    m_settings.reset();
+    m_actions.reset();
+    m_events.reset();
     m_client.reset();
-    m_view.reset();
     m_store.reset();
 }
 
 quint64 Session::myUserId() const {
-    return m_client->account().userId;
-}
-
-void Session::wire() {
-    using client::Client;
-    connect(m_client.get(), &Client::messagesReceived, this,
-            [this](quint64 conversationId, const QList<client::MessageRecord> &messages) {
-                emit chatChanged(conversationId);
-                for (const auto &m : messages)
-                    emit incoming(conversationId, m);
-            });
-    connect(m_client.get(), &Client::messageStored, this,
-            [this](const QString &, quint64 conversationId, quint64, bool) {
-                emit chatChanged(conversationId);
-            });
-    connect(m_client.get(), &Client::receiptChanged, this,
-            [this](quint64 conversationId, quint64, quint64, quint64) {
-                emit chatChanged(conversationId);
-            });
-    connect(m_client.get(), &Client::sendFailed, this,
-            [this](const QString &clientId, const Error &) {
-                if (auto m = m_store->messageByClientId(clientId, myUserId()); m && m->has_value())
-                    emit chatChanged((*m)->conversationId);
-            });
-    connect(m_client.get(), &Client::myReadChanged, this,
-            [this](quint64 conversationId, quint64) { emit chatChanged(conversationId); });
-    connect(m_client.get(), &Client::conversationChanged, this, &Session::chatChanged);
-    connect(m_client.get(), &Client::authenticated, this,
-            [this] { m_view->setMyUserId(myUserId()); });
-}
-
-Result<QString> Session::sendText(quint64 conversationId, const QString &text) {
-    auto id = m_client->sendText(conversationId, text);
-    if (id)
-        emit chatChanged(conversationId);
-    else
-        qCWarning(lcUi) << "send failed:" << id.error().toString();
-    return id;
-}
-
-void Session::markRead(quint64 conversationId) {
-    auto conv = m_store->conversation(conversationId);
-    if (!conv || !conv->has_value() || (*conv)->lastContiguousSeq <= (*conv)->myReadSeq)
-        return;
-    auto seq = m_client->markRead(conversationId);
-    if (seq && *seq > 0)
-        emit chatChanged(conversationId);
-}
-
-void Session::setPinned(quint64 conversationId, bool pinned) {
-    if (m_view->setPinned(conversationId, pinned))
-        emit chatChanged(conversationId);
-}
-
-void Session::setMuted(quint64 conversationId, bool muted) {
-    if (m_view->setMuted(conversationId, muted))
-        emit chatChanged(conversationId);
-}
-
-void Session::saveDraft(quint64 conversationId, const QString &text) {
-    auto old = m_view->draft(conversationId);
-    if (old && *old == text)
-        return;
-    if (m_view->setDraft(conversationId, text))
-        emit chatChanged(conversationId);
+    return m_client->account().userId();
 }
 
 } // namespace tidings::ui

@@ -1,7 +1,9 @@
 #pragma once
-// One profile directory opened for the desktop app: the synced cache (LocalStore), the UI's
-// read side (ViewStore), the secret store and the Client facade. Models and views get their
-// dependencies from here; nothing is global.
+// One profile directory opened for the desktop app: the local storage (client.sqlite: the synced
+// cache and the UI's view state, one Storage), the secret store and the Client with its feature
+// modules, plus the UI-side objects shared by several views (ChatEvents, ChatActions,
+// AppSettings). MainWindow composes its views from these; views themselves get only what they
+// use (feature modules, the stores they read), never the Session.
 #include "core/client.h"
 
 #include <QObject>
@@ -10,12 +12,15 @@
 #include <memory>
 
 namespace tidings::client {
-class LocalStore;
 class SecretStore;
-class ViewStore;
+class Storage;
 } // namespace tidings::client
 
 namespace tidings::ui {
+
+class AppSettings;
+class ChatActions;
+class ChatEvents;
 
 class Session : public QObject {
     Q_OBJECT
@@ -27,38 +32,25 @@ public:
     ~Session() override;
 
     client::Client *client() const { return m_client.get(); }
-    client::LocalStore *store() const { return m_store.get(); }
-    client::ViewStore *view() const { return m_view.get(); }
+    client::Storage *store() const { return m_store.get(); }
     client::SecretStore *secrets() const { return m_secrets.get(); }
+    ChatEvents *chatEvents() const { return m_events.get(); }
+    ChatActions *chatActions() const { return m_actions.get(); }
+    AppSettings *settings() const { return m_settings.get(); }
     QString directory() const { return m_dir; }
     quint64 myUserId() const;
     bool hasAccount() const { return myUserId() != 0; }
 
-    //! Sends `text` to the chat and announces the change (chatChanged).
-    Result<QString> sendText(quint64 conversationId, const QString &text);
-    //! Marks the chat read up to the newest stored message (when something is unread).
-    void markRead(quint64 conversationId);
-    void setPinned(quint64 conversationId, bool pinned);
-    void setMuted(quint64 conversationId, bool muted);
-    void saveDraft(quint64 conversationId, const QString &text);
-
-signals:
-    //! Anything about a chat changed: messages, receipts, read state, prefs, draft.
-    void chatChanged(quint64 conversationId);
-    //! A message of someone else arrived (after storing), for notifications.
-    void incoming(quint64 conversationId, const tidings::client::MessageRecord &message);
-    //! The account of the profile was created or logged in.
-    void accountReady();
-
 private:
     Session() = default;
-    void wire();
 
     QString m_dir;
-    std::unique_ptr<client::LocalStore> m_store;
-    std::unique_ptr<client::ViewStore> m_view;
+    std::unique_ptr<client::Storage> m_store;
     std::unique_ptr<client::SecretStore> m_secrets;
     std::unique_ptr<client::Client> m_client;
+    std::unique_ptr<ChatEvents> m_events;
+    std::unique_ptr<ChatActions> m_actions;
+    std::unique_ptr<AppSettings> m_settings;
 };
 
 } // namespace tidings::ui

@@ -1,6 +1,6 @@
 #include "db/embedded_postgres.h"
 
-#include "server_logging.h"
+#include "core/logging.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,74 +1,42 @@
 #include "db/pg_connection.h"
 
-#include "server_logging.h"
+#include "db/pg_conninfo.h"
+#include "core/logging.h"
 
+#include <QHostInfo>
+#include <QPointer>
 #include <QSocketNotifier>
 #include <QTimer>
 
 #include <libpq-fe.h>
+#include <sys/socket.h>
+
+#include <memory>
 
 namespace tidings::server {
 
-// ---- PgResult ----------------------------------------------------------------------------------
+namespace {
+const QString kUnavailable = QStringLiteral("database unavailable");
+const QString kLost = QStringLiteral("database connection lost");
 
-PgResult::PgResult(pg_result *r)
-    : m_res(r, PQclear) {
-    const auto st = PQresultStatus(r);
-    m_ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE;
-    if (!m_ok) {
-        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        m_sqlState = state ? QByteArray(state) : QByteArray();
-        QString msg = st == PGRES_PIPELINE_ABORTED
-                          ? QStringLiteral("statement skipped: an earlier one in its group failed")
-                          : QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
-        m_error = Error{ErrorCode::Internal, msg};
-    }
+QString libpqError(pg_conn *conn) {
+    return conn ? QString::fromUtf8(PQerrorMessage(conn)).trimmed()
+                : QStringLiteral("out of memory");
 }
 
-PgResult PgResult::failure(ErrorCode code, QString message) {
-    PgResult r;
-    r.m_ok = false;
-    r.m_error = Error{code, std::move(message)};
-    return r;
+void lookUpWithQHostInfo(const QString &name, QObject *context,
+                         std::function<void(const QHostInfo &)> answer) {
+    QHostInfo::lookupHost(name, context,
+                          [answer = std::move(answer)](const QHostInfo &info) { answer(info); });
 }
-
-int PgResult::rows() const {
-    return m_res ? PQntuples(m_res.get()) : 0;
-}
-int PgResult::columns() const {
-    return m_res ? PQnfields(m_res.get()) : 0;
-}
-int PgResult::column(const char *name) const {
-    return m_res ? PQfnumber(m_res.get(), name) : -1;
-}
-bool PgResult::isNull(int row, int col) const {
-    return !m_res || row < 0 || row >= rows() || col < 0 || col >= columns() ||
-           PQgetisnull(m_res.get(), row, col);
-}
-
-QByteArray PgResult::text(int row, int col) const {
-    if (!m_res || row < 0 || row >= rows() || col < 0 || col >= columns())
-        return {};
-    return QByteArray(PQgetvalue(m_res.get(), row, col), PQgetlength(m_res.get(), row, col));
-}
-
-QByteArray PgResult::bytea(int row, int col) const {
-    if (!m_res || row < 0 || row >= rows() || col < 0 || col >= columns())
-        return {};
-    const char *v = PQgetvalue(m_res.get(), row, col);
-    const int len = PQgetlength(m_res.get(), row, col);
-    if (len >= 2 && v[0] == '\\' && v[1] == 'x')
-        return QByteArray::fromHex(QByteArray::fromRawData(v + 2, len - 2));
-    return QByteArray(v, len);
-}
-
-// ---- PgConnection ------------------------------------------------------------------------------
+} // namespace
 
 PgConnection::PgConnection(QString conninfo, bool pipeline, QObject *parent)
     : QObject(parent)
     , m_conninfo(std::move(conninfo))
     , m_pipeline(pipeline)
-    , m_retryTimer(new QTimer(this)) {
+    , m_retryTimer(new QTimer(this))
+    , m_lookup(lookUpWithQHostInfo) {
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, &PgConnection::open);
 }
@@ -80,13 +48,67 @@ PgConnection::~PgConnection() {
         PQfinish(m_conn);
 }
 
+// ---- connecting --------------------------------------------------------------------------------
+
 void PgConnection::open() {
-    if (m_state == State::Connecting || m_state == State::Ready)
+    if (m_state == State::Resolving || m_state == State::Connecting || m_state == State::Ready)
         return;
-    m_conn = PQconnectStart(m_conninfo.toUtf8().constData());
+    m_retryTimer->stop();
+    ++m_attempt;
+    resolveThenConnect();
+}
+
+void PgConnection::resolveThenConnect() {
+    auto parsed = PgConninfo::parse(m_conninfo);
+    if (!parsed) {
+        fail(ConnectError::BadConninfo, parsed.error().detail);
+        return;
+    }
+    const QStringList names = parsed->namesToResolve();
+    if (names.isEmpty()) {
+        startConnect(parsed->connectParams({}).value()); // nothing to resolve cannot fail
+        return;
+    }
+    m_state = State::Resolving;
+    struct Lookups {
+        PgConninfo conninfo;
+        qsizetype unanswered;
+        QHash<QString, QList<QHostAddress>> addresses;
+        QHash<QString, QString> errors;
+    };
+    auto lookups = std::make_shared<Lookups>(Lookups{*parsed, names.size(), {}, {}});
+    const quint64 attempt = m_attempt;
+    for (const QString &name : names) {
+        m_lookup(name, this, [this, attempt, lookups, name](const QHostInfo &info) {
+            if (attempt != m_attempt || m_state != State::Resolving)
+                return; // an attempt given up since
+            if (info.error() == QHostInfo::NoError && !info.addresses().isEmpty())
+                lookups->addresses.insert(name, info.addresses());
+            else
+                lookups->errors.insert(name, info.errorString());
+            if (--lookups->unanswered > 0)
+                return;
+            auto params = lookups->conninfo.connectParams(lookups->addresses, lookups->errors);
+            if (!params) {
+                fail(ConnectError::HostNotFound, params.error().detail);
+                return;
+            }
+            startConnect(*params);
+        });
+    }
+}
+
+void PgConnection::startConnect(const PgConnectParams &params) {
+    std::vector<const char *> keywords, values;
+    for (std::size_t i = 0; i < params.keywords.size(); ++i) {
+        keywords.push_back(params.keywords[i].constData());
+        values.push_back(params.values[i].constData());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    m_conn = PQconnectStartParams(keywords.data(), values.data(), 0);
     if (!m_conn || PQstatus(m_conn) == CONNECTION_BAD) {
-        fail(m_conn ? QString::fromUtf8(PQerrorMessage(m_conn)).trimmed()
-                    : QStringLiteral("out of memory"));
+        fail(ConnectError::Connect, libpqError(m_conn));
         return;
     }
     PQsetnonblocking(m_conn, 1);
@@ -99,13 +121,23 @@ void PgConnection::setupNotifiers() {
     const int fd = PQsocket(m_conn);
     if (m_readNotifier && m_readNotifier->socket() == fd)
         return;
-    delete m_readNotifier;
-    delete m_writeNotifier;
+    dropNotifiers();
     m_readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
     m_writeNotifier = new QSocketNotifier(fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
     connect(m_readNotifier, &QSocketNotifier::activated, this, &PgConnection::onReadable);
     connect(m_writeNotifier, &QSocketNotifier::activated, this, &PgConnection::onWritable);
+}
+
+void PgConnection::dropNotifiers() {
+    // Possibly called from one of their own activations: deleted once that has returned.
+    for (QSocketNotifier *n : {m_readNotifier, m_writeNotifier}) {
+        if (n) {
+            n->setEnabled(false);
+            n->deleteLater();
+        }
+    }
+    m_readNotifier = m_writeNotifier = nullptr;
 }
 
 void PgConnection::pollConnect() {
@@ -119,7 +151,7 @@ void PgConnection::pollConnect() {
         m_writeNotifier->setEnabled(true);
         return;
     case PGRES_POLLING_FAILED:
-        fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
+        fail(ConnectError::Connect, libpqError(m_conn));
         return;
     case PGRES_POLLING_OK:
     default:
@@ -133,18 +165,27 @@ void PgConnection::pollConnect() {
         [](void *, const char *msg) { qCDebug(lcDb) << "notice:" << QByteArray(msg).trimmed(); },
         nullptr);
     if (m_pipeline && PQenterPipelineMode(m_conn) != 1) {
-        fail(QStringLiteral("cannot enter pipeline mode"));
+        fail(ConnectError::Connect, QStringLiteral("cannot enter pipeline mode"));
         return;
     }
     m_state = State::Ready;
+    m_lastError = ConnectError::None;
     m_retryMs = 100;
     qCDebug(lcDb) << "database connection ready";
-    emit connected();
-    auto waiting = std::move(m_waiting);
-    m_waiting.clear();
-    for (auto &b : waiting)
-        send(std::move(b.items));
+    // What waited for the connection goes first: a `connected` slot's statements come after.
+    if (m_pipeline) {
+        auto waiting = std::move(m_waiting);
+        m_waiting.clear();
+        for (auto &b : waiting)
+            send(std::move(b.items));
+    } else {
+        startSimpleIfIdle();
+    }
+    if (m_state == State::Ready)
+        emit connected();
 }
+
+// ---- sending -----------------------------------------------------------------------------------
 
 void PgConnection::onWritable() {
     if (m_state == State::Connecting) {
@@ -152,19 +193,8 @@ void PgConnection::onWritable() {
         return;
     }
     flush();
-}
-
-void PgConnection::onReadable() {
-    if (m_state == State::Connecting) {
-        pollConnect();
-        return;
-    }
-    if (m_state != State::Ready)
-        return;
-    if (!PQconsumeInput(m_conn)) {
-        fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
-        return;
-    }
+    // A flush that could not write everything makes libpq read what has arrived into its own
+    // buffer; the socket may then never turn readable again for those results.
     processResults();
 }
 
@@ -173,7 +203,7 @@ void PgConnection::flush() {
         return;
     const int r = PQflush(m_conn);
     if (r < 0) {
-        fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
+        fail(ConnectError::Lost, libpqError(m_conn));
         return;
     }
     m_writeNotifier->setEnabled(r == 1);
@@ -186,27 +216,34 @@ void PgConnection::exec(PgQuery query, PgCallback cb) {
 }
 
 void PgConnection::send(std::vector<Pending> items) {
+    if (items.empty())
+        return;
     if (m_state == State::Broken) {
-        for (auto &p : items)
-            p.cb(PgResult::failure(ErrorCode::Internal, QStringLiteral("database unavailable")));
+        failLater(std::move(items), PgFailure::NotSent, kUnavailable);
         return;
     }
     Batch batch;
     batch.items = std::move(items);
-    if (m_state != State::Ready) {
-        m_waiting.push_back(std::move(batch));
-        return;
-    }
-    if (!m_pipeline) {
+    if (m_state != State::Ready || !m_pipeline) {
         m_waiting.push_back(std::move(batch));
         startSimpleIfIdle();
         return;
     }
-    if (!dispatch(batch))
-        return;
+    // In flight before it is dispatched, so that a failure while dispatching fails it too.
     m_inFlightStatements += batch.items.size();
     m_inFlight.push_back(std::move(batch));
-    flush();
+    if (dispatch(m_inFlight.back()))
+        flush();
+}
+
+void PgConnection::startSimpleIfIdle() {
+    if (m_pipeline || !m_inFlight.empty() || m_waiting.empty() || m_state != State::Ready)
+        return;
+    m_inFlightStatements += m_waiting.front().items.size();
+    m_inFlight.push_back(std::move(m_waiting.front()));
+    m_waiting.pop_front();
+    if (dispatch(m_inFlight.back()))
+        flush();
 }
 
 bool PgConnection::dispatch(Batch &batch) {
@@ -227,32 +264,44 @@ bool PgConnection::dispatch(Batch &batch) {
             ok = PQsendQueryParams(m_conn, q.sql.constData(), n, nullptr, values.data(),
                                    lengths.data(), formats.data(), 0);
         if (!ok) {
-            fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
-            for (auto &pp : batch.items)
-                pp.cb(PgResult::failure(ErrorCode::Internal, QStringLiteral("send failed")));
+            // The batch is in m_inFlight: fail() fails it with everything else.
+            fail(ConnectError::Lost, QStringLiteral("cannot send: ") + libpqError(m_conn));
             return false;
         }
     }
     if (m_pipeline && !PQpipelineSync(m_conn)) {
-        fail(QString::fromUtf8(PQerrorMessage(m_conn)).trimmed());
+        fail(ConnectError::Lost,
+             QStringLiteral("cannot send a pipeline sync: ") + libpqError(m_conn));
         return false;
     }
+    batch.sent = true;
     return true;
 }
 
-void PgConnection::startSimpleIfIdle() {
-    if (m_pipeline || !m_inFlight.empty() || m_waiting.empty() || m_state != State::Ready)
+bool PgConnection::breakSocketForTest() {
+    if (!m_conn || m_state != State::Ready)
+        return false;
+    return ::shutdown(PQsocket(m_conn), SHUT_RDWR) == 0;
+}
+
+// ---- results -----------------------------------------------------------------------------------
+
+void PgConnection::onReadable() {
+    if (m_state == State::Connecting) {
+        pollConnect();
         return;
-    Batch b = std::move(m_waiting.front());
-    m_waiting.pop_front();
-    if (!dispatch(b))
+    }
+    if (m_state != State::Ready)
         return;
-    m_inFlightStatements += b.items.size();
-    m_inFlight.push_back(std::move(b));
-    flush();
+    if (!PQconsumeInput(m_conn)) {
+        fail(ConnectError::Lost, libpqError(m_conn));
+        return;
+    }
+    processResults();
 }
 
 void PgConnection::processResults() {
+    // Callbacks may call exec() and even fail the connection: re-check the state every time.
     while (!m_inFlight.empty() && m_state == State::Ready) {
         if (PQisBusy(m_conn))
             return;
@@ -261,7 +310,7 @@ void PgConnection::processResults() {
         if (!m_pipeline) {
             if (!r) {
                 if (b.results.empty())
-                    b.results.push_back(PgResult::failure(ErrorCode::Internal, "no result"));
+                    b.results.push_back(PgResult::failure(PgFailure::Statement, "no result"));
                 finishFront();
                 startSimpleIfIdle();
                 continue;
@@ -277,10 +326,17 @@ void PgConnection::processResults() {
         if (m_resultIndex < b.items.size()) {
             if (!r) {
                 if (!m_gotResultForIndex)
-                    b.results.push_back(PgResult::failure(ErrorCode::Internal, "no result"));
+                    b.results.push_back(PgResult::failure(PgFailure::Statement, "no result"));
                 ++m_resultIndex;
                 m_gotResultForIndex = false;
                 continue;
+            }
+            if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+                // Cannot happen with a sound libpq; attributing later results to the wrong
+                // callbacks would be far worse than reconnecting.
+                PQclear(r);
+                fail(ConnectError::Lost, QStringLiteral("pipeline out of step: early sync"));
+                return;
             }
             if (m_gotResultForIndex) {
                 PQclear(r);
@@ -295,7 +351,7 @@ void PgConnection::processResults() {
         const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
         PQclear(r);
         if (!sync) {
-            fail(QStringLiteral("unexpected result in pipeline"));
+            fail(ConnectError::Lost, QStringLiteral("pipeline out of step: unexpected result"));
             return;
         }
         finishFront();
@@ -313,22 +369,25 @@ void PgConnection::finishFront() {
     for (const auto &r : b.results)
         anyFailed = anyFailed || !r.ok();
     for (std::size_t i = 0; i < b.items.size(); ++i) {
-        PgResult res = i < b.results.size() ? std::move(b.results[i])
-                                            : PgResult::failure(ErrorCode::Internal, "no result");
+        PgResult res = i < b.results.size()
+                           ? std::move(b.results[i])
+                           : PgResult::failure(PgFailure::Statement, QStringLiteral("no result"));
         if (anyFailed && res.ok())
-            res = PgResult::failure(ErrorCode::Internal,
+            res = PgResult::failure(PgFailure::RolledBack,
                                     QStringLiteral("rolled back: another statement failed"));
         b.items[i].cb(std::move(res));
     }
 }
 
-void PgConnection::fail(const QString &message) {
+// ---- failures ----------------------------------------------------------------------------------
+
+void PgConnection::fail(ConnectError why, const QString &message) {
     const bool wasReady = m_state == State::Ready;
+    // libpq's messages name hosts and sockets, never statements or their parameters.
     qCWarning(lcDb) << "database connection failed:" << message;
     m_state = State::Broken;
-    delete m_readNotifier;
-    delete m_writeNotifier;
-    m_readNotifier = m_writeNotifier = nullptr;
+    m_lastError = why;
+    dropNotifiers();
     if (m_conn) {
         PQfinish(m_conn);
         m_conn = nullptr;
@@ -340,29 +399,54 @@ void PgConnection::fail(const QString &message) {
     m_inFlightStatements = 0;
     m_resultIndex = 0;
     m_gotResultForIndex = false;
-    const auto err = PgResult::failure(ErrorCode::Internal, QStringLiteral("database unavailable"));
     for (auto &b : inFlight)
-        for (auto &p : b.items)
-            p.cb(err);
+        failLater(std::move(b.items), b.sent ? PgFailure::ConnectionLost : PgFailure::NotSent,
+                  b.sent ? kLost : kUnavailable);
     for (auto &b : waiting)
-        for (auto &p : b.items)
-            p.cb(err);
+        failLater(std::move(b.items), PgFailure::NotSent, kUnavailable);
+    m_retryTimer->start(m_retryMs);
+    m_retryMs = std::min(m_retryMs * 2, 5000);
     if (wasReady)
         emit connectionLost();
     else
         emit connectionFailed(message);
-    m_retryTimer->start(m_retryMs);
-    m_retryMs = std::min(m_retryMs * 2, 5000);
+}
+
+void PgConnection::failLater(std::vector<Pending> items, PgFailure kind, const QString &message) {
+    for (auto &p : items)
+        m_failures.emplace_back(std::move(p.cb), PgResult::failure(kind, message));
+    if (m_deliveryScheduled || m_failures.empty())
+        return;
+    m_deliveryScheduled = true;
+    QMetaObject::invokeMethod(this, &PgConnection::deliverFailures, Qt::QueuedConnection);
+}
+
+void PgConnection::deliverFailures() {
+    m_deliveryScheduled = false;
+    auto failures = std::move(m_failures);
+    m_failures.clear();
+    const QPointer<PgConnection> alive(this);
+    for (auto &[cb, result] : failures) {
+        if (!alive)
+            return; // destroyed by a callback: the rest are dropped, as documented
+        cb(std::move(result));
+    }
 }
 
 // ---- PgPool ------------------------------------------------------------------------------------
 
 PgPool::PgPool(const QString &conninfo, int size, QObject *parent)
     : QObject(parent) {
-    for (int i = 0; i < std::max(1, size); ++i) {
+    const int n = std::max(1, size);
+    m_connectedOnce.assign(std::size_t(n), false);
+    for (int i = 0; i < n; ++i) {
         auto *c = new PgConnection(conninfo, true, this);
         m_conns.push_back(c);
-        connect(c, &PgConnection::connected, this, [this] {
+        connect(c, &PgConnection::connected, this, [this, i] {
+            // A connection that reconnects before the others are up counts once.
+            if (m_connectedOnce[std::size_t(i)])
+                return;
+            m_connectedOnce[std::size_t(i)] = true;
             if (!m_reportedReady && ++m_readyCount == int(m_conns.size())) {
                 m_reportedReady = true;
                 emit ready();

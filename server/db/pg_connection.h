@@ -3,106 +3,68 @@
 // mode: queries are sent without waiting for earlier results, each is its own transaction
 // (followed by its own pipeline sync), and results arrive through callbacks on the same thread.
 // Group commit is done one level up, by batching many sends into one statement.
-#include "protocol/result.h"
+//
+// The callback contract: every exec() callback runs exactly once, on the event loop and never
+// inside exec() itself, in the order of the exec() calls — with the statement's result, or with
+// a failure (PgResult::failureKind() says which) when the statement failed, when the connection
+// broke before its result arrived, or when there was no connection to send it on. A broken
+// connection reconnects by itself with backoff (100 ms doubling to 5 s). Callbacks still pending
+// when the PgConnection is destroyed are dropped: their owners are being torn down as well.
+#include "db/pg_result.h"
 
-#include <QByteArray>
 #include <QObject>
 #include <QString>
 
 #include <deque>
 #include <functional>
-#include <memory>
-#include <optional>
 #include <vector>
 
 struct pg_conn;
-struct pg_result;
+class QHostInfo;
 class QSocketNotifier;
 class QTimer;
 
 namespace tidings::server {
 
-//! A query with parameters. Text parameters unless marked binary (bytea payloads).
-struct PgQuery {
-    QByteArray sql;
-    std::vector<std::optional<QByteArray>> params;
-    std::vector<bool> binary; //!< per parameter; missing entries mean text
-
-    PgQuery &arg(const QByteArray &v) {
-        params.emplace_back(v);
-        return *this;
-    }
-    PgQuery &arg(qint64 v) { return arg(QByteArray::number(v)); }
-    PgQuery &arg(quint64 v) { return arg(QByteArray::number(v)); }
-    PgQuery &arg(int v) { return arg(QByteArray::number(v)); }
-    PgQuery &arg(const QString &v) { return arg(v.toUtf8()); }
-    PgQuery &argBytes(const QByteArray &v) {
-        binary.resize(params.size());
-        binary.push_back(true);
-        params.emplace_back(v);
-        return *this;
-    }
-    PgQuery &argNull() {
-        params.emplace_back(std::nullopt);
-        return *this;
-    }
-};
-
-//! The outcome of one statement. Owns the libpq result.
-class PgResult {
-public:
-    PgResult() = default;
-    explicit PgResult(pg_result *r);
-    static PgResult failure(ErrorCode code, QString message);
-
-    bool ok() const { return m_ok; }
-    const Error &error() const { return m_error; }
-    QByteArray sqlState() const { return m_sqlState; }
-
-    int rows() const;
-    int columns() const;
-    //! The index of the result column called `name` (its alias in the SELECT list), -1 when there
-    //! is none. Readers name their columns instead of counting them; look the index up once per
-    //! result, not once per row (the by-name accessors below do it on every call).
-    int column(const char *name) const;
-    bool isNull(int row, const char *col) const { return isNull(row, column(col)); }
-    QByteArray bytea(int row, const char *col) const { return bytea(row, column(col)); }
-    QByteArray text(int row, const char *col) const { return text(row, column(col)); }
-    QString string(int row, const char *col) const { return string(row, column(col)); }
-    qint64 int64(int row, const char *col) const { return int64(row, column(col)); }
-    bool boolean(int row, const char *col) const { return boolean(row, column(col)); }
-    bool isNull(int row, int col) const;
-    QByteArray bytea(int row, int col) const; //!< a bytea column (hex text format) decoded
-    QByteArray text(int row, int col) const;
-    QString string(int row, int col) const { return QString::fromUtf8(text(row, col)); }
-    qint64 int64(int row, int col) const { return text(row, col).toLongLong(); }
-    bool boolean(int row, int col) const { return text(row, col) == "t"; }
-
-private:
-    std::shared_ptr<pg_result> m_res;
-    bool m_ok = false;
-    Error m_error;
-    QByteArray m_sqlState;
-};
-
-using PgCallback = std::function<void(PgResult)>;
+struct PgConnectParams;
 
 class PgConnection : public QObject {
     Q_OBJECT
 public:
+    //! Why the last connection attempt, or the connection, failed.
+    enum class ConnectError {
+        None,
+        BadConninfo,  //!< the connection string does not parse
+        HostNotFound, //!< no host name of it resolved
+        Connect,      //!< libpq could not connect (refused, authentication, read-only, ...)
+        Lost,         //!< an established connection broke (or could not send)
+    };
+    //! Looks a host name up off the event loop and answers on it, through `context`.
+    using HostLookup = std::function<void(const QString &name, QObject *context,
+                                          std::function<void(const QHostInfo &)> answer)>;
+
     //! `pipeline` false runs one query at a time in the simple protocol, which allows
     //! multi-statement SQL (migrations).
     PgConnection(QString conninfo, bool pipeline, QObject *parent = nullptr);
     ~PgConnection() override;
 
-    //! Connects asynchronously; `connected` or `connectionFailed` follows. Reconnects on loss.
+    //! Connects asynchronously (host names are looked up first, off the event loop);
+    //! `connected` or `connectionFailed` follows. Reconnects on loss.
     void open();
     bool isReady() const { return m_state == State::Ready; }
+    ConnectError lastError() const { return m_lastError; }
 
     void exec(PgQuery query, PgCallback cb);
 
     //! Statements queued or in flight (a load measure for the pool).
     int pending() const { return int(m_inFlightStatements); }
+
+    //! Test seam: replaces the host name lookup (QHostInfo::lookupHost by default).
+    void setHostLookup(HostLookup lookup) { m_lookup = std::move(lookup); }
+    //! Test seam: breaks the socket under libpq (shutdown, both directions) without telling
+    //! it, as a dead peer or a network failure would: the next send or sync fails inside
+    //! libpq. False when there is no connection.
+    bool breakSocketForTest();
 
 signals:
     void connected();
@@ -110,7 +72,7 @@ signals:
     void connectionLost();
 
 private:
-    enum class State { Idle, Connecting, Ready, Broken };
+    enum class State { Idle, Resolving, Connecting, Ready, Broken };
     struct Pending {
         PgQuery query;
         PgCallback cb;
@@ -118,10 +80,14 @@ private:
     struct Batch {
         std::vector<Pending> items;
         std::vector<PgResult> results;
+        bool sent = false; //!< wholly handed to libpq (with its sync): the outcome is unknown
     };
 
+    void resolveThenConnect();
+    void startConnect(const PgConnectParams &params);
     void pollConnect();
     void setupNotifiers();
+    void dropNotifiers();
     void onReadable();
     void onWritable();
     void flush();
@@ -129,23 +95,31 @@ private:
     bool dispatch(Batch &batch);
     void processResults();
     void finishFront();
-    void fail(const QString &message);
+    void fail(ConnectError why, const QString &message);
+    void failLater(std::vector<Pending> items, PgFailure kind, const QString &message);
+    void deliverFailures();
     void startSimpleIfIdle();
 
     QString m_conninfo;
     bool m_pipeline;
     pg_conn *m_conn = nullptr;
     State m_state = State::Idle;
+    ConnectError m_lastError = ConnectError::None;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
     QTimer *m_retryTimer = nullptr;
     int m_retryMs = 100;
+    HostLookup m_lookup;
+    quint64 m_attempt = 0; //!< connection attempts; a lookup answers only its own attempt
 
-    std::deque<Batch> m_inFlight; //!< sent, awaiting results, in pipeline order
-    std::deque<Batch> m_waiting;  //!< queued while not connected
+    std::deque<Batch> m_inFlight; //!< dispatched, awaiting results, in pipeline order
+    std::deque<Batch> m_waiting;  //!< queued while not connected (or, simple mode, busy)
     std::size_t m_inFlightStatements = 0;
     std::size_t m_resultIndex = 0; //!< which statement of the front batch results belong to
     bool m_gotResultForIndex = false;
+    //! Callbacks owed a failure, delivered from the event loop (never inside exec()).
+    std::deque<std::pair<PgCallback, PgResult>> m_failures;
+    bool m_deliveryScheduled = false;
 };
 
 //! A small pool. Work on one conversation always goes to the same connection, so its
@@ -169,6 +143,7 @@ signals:
 
 private:
     std::vector<PgConnection *> m_conns;
+    std::vector<bool> m_connectedOnce; //!< per connection: `ready` needs every one, once
     int m_readyCount = 0;
     bool m_reportedReady = false;
     std::size_t m_next = 0;

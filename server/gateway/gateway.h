@@ -1,11 +1,17 @@
 #pragma once
-// The WebSocket front door: accepts connections, owns their sessions, runs the single heartbeat
-// timer (no per-connection timers), and dispatches decoded frames to the services.
+// The WebSocket front door: accepts connections and owns their sessions, runs the single
+// heartbeat timer (no per-connection timers), registers authenticated sessions with the router,
+// and hands frames to the handshake (before authentication) or the dispatcher (after).
+#include "core/server_config.h"
+#include "gateway/dispatcher.h"
+#include "gateway/handshake.h"
+#include "gateway/services.h"
 #include "protocol/codec.h"
-#include "server_config.h"
 
 #include <QHostAddress>
+#include <QList>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 
 class QTcpServer;
@@ -14,31 +20,14 @@ class QWebSocketServer;
 
 namespace tidings::server {
 
+class Clock;
+class LocalRouter;
 class Session;
-class Router;
-class AccountService;
-class MessagingService;
-class GroupService;
-class PresenceService;
-class ContactService;
-class KeyService;
-class ProfileService;
-
-//! The services a gateway dispatches to (owned by the Server).
-struct Services {
-    AccountService *accounts = nullptr;
-    MessagingService *messaging = nullptr;
-    GroupService *groups = nullptr;
-    PresenceService *presence = nullptr;
-    ContactService *contacts = nullptr;
-    KeyService *keys = nullptr;
-    ProfileService *profiles = nullptr;
-};
 
 class Gateway : public QObject {
     Q_OBJECT
 public:
-    Gateway(const ServerConfig &config, Router *router, Services services,
+    Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &router, Services services,
             QObject *parent = nullptr);
     ~Gateway() override;
 
@@ -47,20 +36,30 @@ public:
     void closeAll();
     int sessionCount() const { return int(m_sessions.size()); }
 
-    qint64 nowMs() const;
+    //! A decoded frame from `session`.
     void handle(Session *session, const protocol::Frame &frame);
+    //! `session` has messages queued: flush them at the end of this event loop turn.
     void scheduleFlush(Session *session);
+
+signals:
+    //! Every tick of the heartbeat timer, after idle connections were dropped: the place for
+    //! other periodic housekeeping (rate-limit windows), so there is one timer for all of it.
+    void heartbeat();
 
 private:
     void onNewConnection();
     void onSessionClosed(Session *session);
+    void onSignedIn(Session *session);
+    void drainInbox(Session *session);
     void checkHeartbeats();
     void flushAll();
-    void handleUnauthenticated(Session *session, const protocol::Frame &frame);
 
     ServerConfig m_config;
-    Router *m_router;
+    const Clock &m_clock;
+    LocalRouter &m_router;
     Services m_services;
+    Dispatcher m_dispatcher;
+    Handshake m_handshake;
     QTcpServer *m_tcp;
     QWebSocketServer *m_server;
     QTimer *m_heartbeat;

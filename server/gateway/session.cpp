@@ -1,27 +1,33 @@
 #include "gateway/session.h"
 
+#include "core/clock.h"
+#include "core/logging.h"
 #include "gateway/gateway.h"
 #include "protocol/limits.h"
-#include "server_logging.h"
 
 #include <QWebSocket>
 
 namespace tidings::server {
 
-Session::Session(QWebSocket *socket, Gateway *gateway)
+Session::Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limits limits)
     : QObject(gateway)
     , m_socket(socket)
     , m_gateway(gateway)
-    , m_lastActivityMs(gateway->nowMs())
-    , m_connectedAtMs(m_lastActivityMs) {
+    , m_clock(clock)
+    , m_limits(limits)
+    , m_lastActivityMs(clock.nowMs())
+    , m_connectedAtMs(m_lastActivityMs)
+    , m_frameSize(qint64(socket->outgoingFrameSize())) {
     m_socket->setParent(this);
     // Enforced by QtWebSockets before it buffers the message: no allocation past the limit.
     m_socket->setMaxAllowedIncomingMessageSize(limits::kMaxClientFrameBytes);
     m_socket->setMaxAllowedIncomingFrameSize(limits::kMaxClientFrameBytes);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, &Session::onBinary);
     connect(m_socket, &QWebSocket::textMessageReceived, this, &Session::onText);
+    connect(m_socket, &QWebSocket::bytesWritten, this, &Session::onBytesWritten);
     connect(m_socket, &QWebSocket::disconnected, this, [this] {
         m_state = State::Closing;
+        m_writableWaiters.clear();
         emit closed(this);
     });
 }
@@ -32,19 +38,110 @@ QString Session::peer() const {
     return m_socket->peerAddress().toString();
 }
 
+qint64 Session::wireBytes(qint64 payload) const {
+    // What the socket will report written for one message: each frame's header (server frames
+    // are not masked) plus its payload; QtWebSockets splits messages by the outgoing frame size.
+    qint64 total = 0;
+    qint64 left = payload;
+    do {
+        const qint64 part = std::min(left, m_frameSize > 0 ? m_frameSize : left);
+        total += part + 2 + (part > 65535 ? 8 : part > 125 ? 2 : 0);
+        left -= part;
+    } while (left > 0);
+    return total;
+}
+
 void Session::send(const protocol::Frame &frame) {
     if (m_state == State::Closing)
         return;
-    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    const QByteArray bytes = protocol::encodeFrame(frame);
+    m_socket->sendBinaryMessage(bytes);
+    m_queuedBytes += wireBytes(bytes.size());
+    if (m_queuedBytes > m_limits.dropBytes) {
+        qCInfo(lcGateway) << "dropping device" << m_caller.deviceId
+                          << "that does not read:" << m_queuedBytes << "bytes waiting";
+        close(QStringLiteral("too far behind"));
+        return;
+    }
+    if (!m_paused && m_queuedBytes > m_limits.pauseBytes) {
+        qCDebug(lcGateway) << "pausing device" << m_caller.deviceId << m_queuedBytes
+                           << "bytes waiting";
+        m_paused = true;
+    }
+}
+
+void Session::onBytesWritten(qint64 bytes) {
+    // Control frames the socket writes by itself (pongs, close) are not counted on the way in.
+    m_queuedBytes = std::max<qint64>(0, m_queuedBytes - bytes);
+    if (m_paused && m_queuedBytes <= m_limits.pauseBytes / 2)
+        resume();
+}
+
+void Session::resume() {
+    m_paused = false;
+    qCDebug(lcGateway) << "resuming device" << m_caller.deviceId;
+    QPointer<Session> self(this);
+    while (self && !m_paused && m_state != State::Closing && !m_held.empty()) {
+        const QByteArray data = std::move(m_held.front());
+        m_held.pop_front();
+        m_heldBytes -= data.size();
+        process(data);
+    }
+    if (!self || m_paused || m_state == State::Closing)
+        return;
+    auto waiters = std::move(m_writableWaiters);
+    m_writableWaiters.clear();
+    for (auto &w : waiters)
+        w();
+}
+
+void Session::whenWritable(std::function<void()> next) {
+    if (m_state == State::Closing)
+        return;
+    if (!m_paused) {
+        next();
+        return;
+    }
+    m_writableWaiters.push_back(std::move(next));
 }
 
 void Session::sendError(quint64 requestId, const Error &error) {
-    send(protocol::makeError(requestId, error.code, error.detail, error.retryAfterMs));
+    protocol::Frame f =
+        protocol::makeError(requestId, error.code, error.detail, error.retryAfterMs);
+    if (!error.staleDevices.isEmpty())
+        f.mutable_error()->mutable_stale()->ParseFromArray(error.staleDevices.constData(),
+                                                           int(error.staleDevices.size()));
+    send(f);
+}
+
+void Session::deliver(const Push &push) {
+    if (m_state != State::Authenticated)
+        return;
+    if (const auto *message = std::get_if<wire::Message>(&push)) {
+        queueMessage(*message);
+        return;
+    }
+    flushPushes(); // e.g. receipts must not overtake the messages they refer to
+    protocol::Frame f;
+    std::visit(
+        [&f](const auto &body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, wire::ReceiptPush>)
+                *f.mutable_receipt_push() = body;
+            else if constexpr (std::is_same_v<T, wire::TypingPush>)
+                *f.mutable_typing_push() = body;
+            else if constexpr (std::is_same_v<T, wire::PresencePush>)
+                *f.mutable_presence_push() = body;
+            else if constexpr (std::is_same_v<T, wire::KeysResponse>)
+                *f.mutable_keys_response() = body;
+            else if constexpr (std::is_same_v<T, wire::LinkRelayPush>)
+                *f.mutable_link_relay_push() = body;
+        },
+        push);
+    send(f);
 }
 
 void Session::queueMessage(const wire::Message &message) {
-    if (m_state != State::Authenticated)
-        return;
     const std::size_t size = message.payload().size() + message.envelope().size();
     if (m_pushQueueBytes + size > limits::kMaxPushPayloadBytes)
         flushPushes();
@@ -74,34 +171,50 @@ void Session::flushPushes() {
     send(f);
 }
 
-void Session::authenticated(quint64 userId, quint64 deviceId, const QString &username) {
+void Session::authenticated(const Caller &caller) {
     m_state = State::Authenticated;
-    m_userId = userId;
-    m_deviceId = deviceId;
-    m_username = username;
+    m_caller = caller;
 }
 
 void Session::close(const QString &reason) {
-    if (m_state == State::Closing)
+    if (m_state == State::Closing || m_closing)
         return;
-    qCDebug(lcGateway) << "closing session" << m_deviceId << reason;
+    m_closing = true; // the flush below may find the queue too long and close again
+    qCDebug(lcGateway) << "closing session" << m_caller.deviceId << reason;
     flushPushes();
     m_state = State::Closing;
+    m_held.clear();
+    m_writableWaiters.clear();
     m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason.left(120));
     // A peer that never answers the close handshake is cut off.
     m_socket->abort();
 }
 
 void Session::onText(const QString &) {
-    m_lastActivityMs = m_gateway->nowMs();
+    m_lastActivityMs = m_clock.nowMs();
     badFrame(
         0, Error{ErrorCode::BadFrame, QStringLiteral("text frames are not part of the protocol")});
 }
 
 void Session::onBinary(const QByteArray &data) {
-    m_lastActivityMs = m_gateway->nowMs();
+    m_lastActivityMs = m_clock.nowMs();
     if (m_state == State::Closing)
         return;
+    if (m_paused) {
+        m_heldBytes += data.size();
+        if (m_heldBytes > m_limits.pauseBytes) {
+            qCInfo(lcGateway) << "dropping device" << m_caller.deviceId
+                              << "that sends but does not read";
+            close(QStringLiteral("too far behind"));
+            return;
+        }
+        m_held.push_back(data);
+        return;
+    }
+    process(data);
+}
+
+void Session::process(const QByteArray &data) {
     auto decoded = protocol::decodeClientFrame(data);
     if (!decoded) {
         // The request id may still be readable from a frame that failed validation.

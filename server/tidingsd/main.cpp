@@ -1,9 +1,9 @@
 // tidingsd: parses flags, starts the embedded PostgreSQL when no --database-url is given, runs
 // the Server until SIGTERM/SIGINT.
+#include "core/unix_signals.h"
 #include "db/embedded_postgres.h"
 #include "protocol/codec.h"
 #include "server.h"
-#include "util/unix_signals.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

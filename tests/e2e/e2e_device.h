@@ -2,8 +2,10 @@
 // One encrypted client device in a test: its own SQLite store sealed with its own master key, an
 // in-memory token store, and the real Client with end-to-end encryption on.
 #include "core/client.h"
-#include "core/store/local_store.h"
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 #include "crypto/secret_bytes.h"
 #include "support/pg_fixture.h"
 
@@ -18,7 +20,7 @@ namespace tidings::test {
 struct E2eDevice {
     QString path;
     crypto::SecretBytes masterKey = crypto::SecretBytes::random(32);
-    std::unique_ptr<client::LocalStore> store;
+    std::unique_ptr<client::Storage> store;
     client::MemorySecretStore secrets;
     std::unique_ptr<client::Client> client;
     QList<client::MessageRecord> received;
@@ -27,7 +29,7 @@ struct E2eDevice {
 
     bool open(const QString &file) {
         path = file;
-        auto s = client::LocalStore::open(path, masterKey);
+        auto s = client::Storage::open(path, masterKey);
         if (!s)
             return false;
         store = std::move(*s);
@@ -35,11 +37,11 @@ struct E2eDevice {
         o.connection.backoffBaseMs = 50;
         o.connection.backoffCapMs = 400;
         client = std::make_unique<client::Client>(store.get(), &secrets, o);
-        if (!client->enableEncryption(masterKey.clone()))
+        if (!client->enableEncryption())
             return false;
-        QObject::connect(client.get(), &client::Client::messagesReceived, client.get(),
+        QObject::connect(&client->messaging(), &client::Messaging::messagesReceived, client.get(),
                          [this](quint64, const QList<client::MessageRecord> &m) { received += m; });
-        QObject::connect(client.get(), &client::Client::encryptionReady, client.get(),
+        QObject::connect(&client->devices(), &client::Devices::encryptionReady, client.get(),
                          [this] { ready = true; });
         return true;
     }
@@ -53,17 +55,18 @@ struct E2eDevice {
                 qWarning() << "account:" << r.error().toString();
         };
         if (registering)
-            client->registerAccount(url, name, QStringLiteral("password1"), QStringLiteral("dev"),
-                                    cb);
+            client->account().registerAccount(url, name, QStringLiteral("password1"),
+                                              QStringLiteral("dev"), cb);
         else
-            client->login(url, name, QStringLiteral("password1"), QStringLiteral("dev2"), cb);
+            client->account().login(url, name, QStringLiteral("password1"), QStringLiteral("dev2"),
+                                    cb);
         return QTest::qWaitFor([&] { return done; }, 20000) && ok;
     }
 
     quint64 openDirect(const QString &peer) {
         quint64 id = 0;
         bool done = false;
-        client->openDirect(peer, [&](Result<client::ConversationRecord> r) {
+        client->messaging().openDirect(peer, [&](Result<client::ConversationRecord> r) {
             done = true;
             if (r)
                 id = r->id;
@@ -81,7 +84,7 @@ struct E2eDevice {
     }
     //! The locally stored row of `seq` (history includes undecryptable placeholders).
     std::optional<client::MessageRecord> stored(quint64 conversationId, quint64 seq) const {
-        auto h = store->history(conversationId, 1000);
+        auto h = store->messages().history(conversationId, 1000);
         if (!h)
             return std::nullopt;
         for (const auto &m : *h)
@@ -89,8 +92,8 @@ struct E2eDevice {
                 return m;
         return std::nullopt;
     }
-    quint64 deviceId() const { return client->account().deviceId; }
-    quint64 userId() const { return client->account().userId; }
+    quint64 deviceId() const { return client->account().deviceId(); }
+    quint64 userId() const { return client->account().userId(); }
 };
 
 //! Every row of every table of the server's database, as text (bytea as hex).

@@ -10,8 +10,10 @@
 #include "views/first_run_page.h"
 #include "views/main_window.h"
 
-#include "core/store/local_store.h"
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 
 #include <QDir>
 #include <QLineEdit>

@@ -8,13 +8,16 @@
 #include "views/conversation_view.h"
 #include "views/main_window.h"
 
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QEventLoop>
 #include <QLineEdit>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <optional>
 
 using namespace tidings;
 
@@ -59,8 +62,15 @@ int main(int argc, char *argv[]) {
     bool ok = true;
     // PROFILE "-": only the first-run page (no chats needed).
     if (a.at(1) != u"-") {
-        auto secrets = ui::chooseSecretStore(a.at(1), 1000);
-        auto session = ui::Session::open(a.at(1), std::move(secrets.store));
+        // The profile's secrets as the app reads them (a tool may wait in a local loop).
+        ui::SecretsSetup setup(a.at(1));
+        std::optional<Result<ui::SecretsChoice>> secrets;
+        setup.start([&secrets](Result<ui::SecretsChoice> c) { secrets = std::move(c); });
+        while (!secrets)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        if (!*secrets || !(*secrets)->store)
+            return 1;
+        auto session = ui::Session::open(a.at(1), std::move((*secrets)->store));
         if (!session)
             return 1;
         ok = chatShots(session->get(), a, outDir, theme);

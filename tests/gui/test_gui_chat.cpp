@@ -48,7 +48,9 @@ class TestGuiChat : public QObject {
     }
 
     void openDirect(Device &d, const QString &peer, quint64 *id) {
-        ui::NewChatDialog dialog(d.session.get(), ui::NewChatDialog::Mode::Direct);
+        ui::NewChatDialog dialog(&d.session->client()->messaging(), &d.session->client()->groups(),
+                                 d.session->chatEvents(), d.session->client()->connection(),
+                                 ui::NewChatDialog::Mode::Direct);
         QObject::connect(&dialog, &ui::NewChatDialog::chatReady, d.window.get(),
                          [&d](quint64 id) { d.window->openChat(id); });
         dialog.nameEdit()->setText(peer);
@@ -159,7 +161,7 @@ private slots:
             if (m_alice.messages()->messageAt(r).text == QStringLiteral("Hello Bob"))
                 hello = r;
         QVERIFY(hello >= 0);
-        ui::MessageInfoDialog info(m_alice.session.get(), m_alice.messages()->conversation(),
+        ui::MessageInfoDialog info(m_alice.messages(), &m_alice.session->client()->groups(),
                                    m_alice.messages()->messageAt(hello));
         QCOMPARE(info.summary(), QStringLiteral("Read by bob"));
         QCOMPARE(info.recipientCount(), 1);
@@ -172,7 +174,7 @@ private slots:
     }
 
     void profileNameShowsToOthers() {
-        ui::SettingsDialog settings(m_alice.session.get());
+        ui::SettingsDialog settings(ui::settingsDeps(m_alice.session.get()));
         QTRY_VERIFY_WITH_TIMEOUT(!settings.profileStatus().contains(QStringLiteral("offline")),
                                  5000);
         settings.displayNameEdit()->setFocus();
@@ -181,14 +183,16 @@ private slots:
         QTest::mouseClick(settings.saveProfileButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(settings.profileStatus(), QStringLiteral("Saved."), 10000);
         // A new settings dialog reads it back from the server.
-        ui::SettingsDialog again(m_alice.session.get());
+        ui::SettingsDialog again(ui::settingsDeps(m_alice.session.get()));
         QTRY_COMPARE_WITH_TIMEOUT(again.displayNameEdit()->text(), QStringLiteral("Alice Liddell"),
                                   10000);
     }
 
     void safetyNumbersMatchAndVerify() {
-        ui::SafetyNumberDialog mine(m_alice.session.get(), QStringLiteral("bob"), QString());
-        ui::SafetyNumberDialog theirs(m_bob.session.get(), QStringLiteral("alice"), QString());
+        ui::SafetyNumberDialog mine(&m_alice.session->client()->keys(), QStringLiteral("bob"),
+                                    QString());
+        ui::SafetyNumberDialog theirs(&m_bob.session->client()->keys(), QStringLiteral("alice"),
+                                      QString());
         QTRY_VERIFY_WITH_TIMEOUT(!mine.digits().isEmpty(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!theirs.digits().isEmpty(), 10000);
         // 12 groups of 5 digits in 3 lines, the same on both sides.
@@ -199,7 +203,8 @@ private slots:
         QTest::mouseClick(mine.verifyButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(mine.isVerified(), 10000);
         QCOMPARE(mine.verifyButton()->text(), QStringLiteral("Clear verification"));
-        ui::SafetyNumberDialog reopened(m_alice.session.get(), QStringLiteral("bob"), QString());
+        ui::SafetyNumberDialog reopened(&m_alice.session->client()->keys(), QStringLiteral("bob"),
+                                        QString());
         QTRY_VERIFY_WITH_TIMEOUT(!reopened.digits().isEmpty(), 10000);
         QVERIFY(reopened.isVerified());
     }
@@ -225,7 +230,10 @@ private slots:
     }
 
     void groupCreateAndRename() {
-        ui::NewChatDialog dialog(m_alice.session.get(), ui::NewChatDialog::Mode::Group);
+        ui::NewChatDialog dialog(
+            &m_alice.session->client()->messaging(), &m_alice.session->client()->groups(),
+            m_alice.session->chatEvents(), m_alice.session->client()->connection(),
+            ui::NewChatDialog::Mode::Group);
         dialog.nameEdit()->setText(QStringLiteral("Weekend"));
         dialog.membersEdit()->setText(QStringLiteral("bob"));
         dialog.submit();
@@ -246,8 +254,11 @@ private slots:
     }
 
     void outboxSurvivesRestartWhileOffline() {
-        const quint64 conv =
-            m_alice.session->store()->conversationWithPeer(QStringLiteral("bob"))->value().id;
+        const quint64 conv = m_alice.session->store()
+                                 ->conversations()
+                                 .conversationWithPeer(QStringLiteral("bob"))
+                                 ->value()
+                                 .id;
         m_alice.window->openChat(conv);
         m_server->stop();
         QTRY_VERIFY_WITH_TIMEOUT(!m_alice.session->client()->isAuthenticated(), 10000);
@@ -267,9 +278,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m_alice.stateOf(QStringLiteral("sent while offline")) >=
                                      int(MessageState::Stored),
                                  15000);
-        QTRY_VERIFY_WITH_TIMEOUT(m_bob.session->store()->history(conv, 50).value().last().text ==
-                                     QStringLiteral("sent while offline"),
-                                 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_bob.session->store()->messages().history(conv, 50).value().last().text ==
+                QStringLiteral("sent while offline"),
+            15000);
         QTRY_VERIFY(m_alice.conversation()->banner()->isHidden());
     }
 };

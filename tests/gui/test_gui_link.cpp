@@ -63,20 +63,20 @@ private slots:
     void registeredDeviceIsLinked() {
         enter(m_alice1, QStringLiteral("alice1"), QStringLiteral("alice"), true);
         enter(m_bob, QStringLiteral("bob"), QStringLiteral("bob"), true);
-        QVERIFY(m_alice1.session->client()->hasAccountKey());
+        QVERIFY(m_alice1.session->client()->keys().hasAccountKey());
         QVERIFY(!m_alice1.window->linkBanner()->isVisible());
         QVERIFY(!m_bob.window->linkBanner()->isVisible());
     }
 
     void loggedInDeviceShowsTheBar() {
         enter(m_alice2, QStringLiteral("alice2"), QStringLiteral("alice"), false);
-        QVERIFY(!m_alice2.session->client()->hasAccountKey());
+        QVERIFY(!m_alice2.session->client()->keys().hasAccountKey());
         auto *bar = m_alice2.window->linkBanner();
         QTRY_VERIFY(bar->isVisible());
         QVERIFY(!bar->linkButton()->isEnabled());
         QVERIFY(!bar->codeEdit()->accessibleName().isEmpty());
         // An unlinked device cannot hand out codes itself.
-        ui::SettingsDialog settings(m_alice2.session.get());
+        ui::SettingsDialog settings(ui::settingsDeps(m_alice2.session.get()));
         QVERIFY(!settings.linkDeviceButton()->isEnabled());
 
         // A wrong code is an inline error; the bar stays.
@@ -86,7 +86,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(
             bar->errorText().startsWith(QStringLiteral("That is not a link code")), 10000);
         QVERIFY(bar->isVisible());
-        QVERIFY(!m_alice2.session->client()->hasAccountKey());
+        QVERIFY(!m_alice2.session->client()->keys().hasAccountKey());
         bar->codeEdit()->clear();
 
         // The bar is there at every start until the device is linked.
@@ -98,7 +98,8 @@ private slots:
     }
 
     void linkWithTheCodeFromSettings() {
-        ui::SettingsDialog settings(m_alice1.session.get(), m_alice1.window.get());
+        ui::SettingsDialog settings(ui::settingsDeps(m_alice1.session.get()),
+                                    m_alice1.window.get());
         settings.show();
         settings.tabs()->setCurrentIndex(settings.tabs()->count() - 1);
         auto *button = settings.linkDeviceButton();
@@ -121,14 +122,17 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(dialog->state(), ui::LinkDeviceDialog::State::Linked, 20000);
         QCOMPARE(dialog->statusText(), QStringLiteral("Linked"));
         QTRY_VERIFY_WITH_TIMEOUT(!bar->isVisible(), 20000);
-        QVERIFY(m_alice2.session->client()->hasAccountKey());
+        QVERIFY(m_alice2.session->client()->keys().hasAccountKey());
         QVERIFY(bar->errorText().isEmpty());
         // The new device is in device 1's list now.
         QTRY_COMPARE_WITH_TIMEOUT(settings.deviceList()->count(), 2, 10000);
     }
 
     void linkedDeviceReadsNewMessages() {
-        ui::NewChatDialog dialog(m_bob.session.get(), ui::NewChatDialog::Mode::Direct);
+        ui::NewChatDialog dialog(&m_bob.session->client()->messaging(),
+                                 &m_bob.session->client()->groups(), m_bob.session->chatEvents(),
+                                 m_bob.session->client()->connection(),
+                                 ui::NewChatDialog::Mode::Direct);
         QObject::connect(&dialog, &ui::NewChatDialog::chatReady, m_bob.window.get(),
                          [this](quint64 id) { m_bob.window->openChat(id); });
         dialog.nameEdit()->setText(QStringLiteral("alice"));

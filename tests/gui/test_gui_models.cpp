@@ -1,14 +1,19 @@
 // The desktop client's item models over a real local cache, each under QAbstractItemModelTester:
 // chat list ordering and live moves, message paging with day separators and the unread divider,
 // the outbox tail diff, and FTS5 search (diacritics-insensitive, highlighted).
+#include "chat_actions.h"
 #include "models/chat_list_model.h"
 #include "models/message_model.h"
 #include "models/search_model.h"
 #include "session.h"
 
-#include "core/store/local_store.h"
-#include "core/store/secret_store.h"
-#include "core/store/view_store.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/account_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/search_index.h"
+#include "core/store/storage.h"
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>
@@ -49,7 +54,7 @@ class TestGuiModels : public QObject {
     int m_profiles = 0;
 
     void store(const QList<IncomingMessage> &messages) {
-        QVERIFY(m_session->store()->storeIncoming(messages, m_base, m_me));
+        QVERIFY(m_session->store()->messages().storeIncoming(messages, m_base, m_me));
     }
 
 private slots:
@@ -60,7 +65,7 @@ private slots:
             auto s = Session::open(
                 dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
             QVERIFY2(s, s ? "" : qPrintable(s.error().toString()));
-            QVERIFY((*s)->store()->saveAccount(m_me));
+            QVERIFY((*s)->store()->accounts().saveAccount(m_me));
         }
         // Opened again, as after a restart: the client knows the account.
         auto s =
@@ -68,16 +73,20 @@ private slots:
         QVERIFY(s);
         m_session = std::move(*s);
         QCOMPARE(m_session->myUserId(), kMe);
-        QVERIFY(m_session->store()->upsertConversation(100, 2, QStringLiteral("anna")));
-        QVERIFY(m_session->store()->upsertConversation(200, 3, QStringLiteral("bernd")));
-        QVERIFY(m_session->store()->upsertConversation(300, 4, QStringLiteral("chloé")));
+        QVERIFY(
+            m_session->store()->conversations().upsertConversation(100, 2, QStringLiteral("anna")));
+        QVERIFY(m_session->store()->conversations().upsertConversation(200, 3,
+                                                                       QStringLiteral("bernd")));
+        QVERIFY(m_session->store()->conversations().upsertConversation(300, 4,
+                                                                       QStringLiteral("chloé")));
     }
     void cleanup() { m_session.reset(); }
 
     void chatListOrdersAndMovesLive() {
         store({msg(100, 1, 2, QStringLiteral("hello"), m_base),
                msg(200, 1, 3, QStringLiteral("newer"), m_base + 1000)});
-        ChatListModel model(m_session.get());
+        ChatListModel model(&m_session->store()->chatList(), &m_session->store()->conversations(),
+                            &m_session->client()->account(), m_session->chatEvents());
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(model.rowCount(), 3);
@@ -94,21 +103,21 @@ private slots:
         QCOMPARE(model.data(model.index(0), ChatListModel::UnreadRole).toInt(), 2);
 
         // Pinned chats stay on top whatever their activity.
-        m_session->setPinned(300, true);
+        m_session->chatActions()->setPinned(300, true);
         QCOMPARE(model.conversationAt(0), 300u);
         QVERIFY(model.data(model.index(0), ChatListModel::PinnedRole).toBool());
-        m_session->setMuted(100, true);
+        m_session->chatActions()->setMuted(100, true);
         QVERIFY(model.isMuted(100));
         QCOMPARE(model.totalUnread(), 1);
         QCOMPARE(model.totalUnread(true), 3);
 
         // My pending message: its state is Pending, and a draft shows instead of it.
-        auto id = m_session->sendText(200, QStringLiteral("mine"));
+        auto id = m_session->chatActions()->sendText(200, QStringLiteral("mine"));
         QVERIFY(id);
         const int row = model.rowOf(200);
         QCOMPARE(model.data(model.index(row), ChatListModel::LastStateRole).toInt(),
                  int(MessageState::Pending));
-        m_session->saveDraft(200, QStringLiteral("half a thought"));
+        m_session->chatActions()->saveDraft(200, QStringLiteral("half a thought"));
         QCOMPARE(model.data(model.index(model.rowOf(200)), ChatListModel::PreviewKindRole).toInt(),
                  int(ChatListModel::PreviewKind::Draft));
         model.setTyping(100, QStringLiteral("typing…"));
@@ -125,8 +134,8 @@ private slots:
             batch.append(msg(100, seq, seq % 3 == 0 ? kMe : 2, QStringLiteral("m%1").arg(seq),
                              m_base + qint64(seq / 50) * kDay + qint64(seq) * 1000));
         store(batch);
-        QVERIFY(m_session->store()->updateMyReadSeq(100, 140));
-        MessageModel model(m_session.get());
+        QVERIFY(m_session->store()->conversations().updateMyReadSeq(100, 140));
+        MessageModel model(m_session->store(), &m_session->client()->account());
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.open(100);
@@ -150,7 +159,7 @@ private slots:
         QCOMPARE(model.rowOfSeq(150), model.rowCount() - 1);
 
         // Pending messages go last; an incoming one lands before them; the ack keeps the row.
-        auto id = m_session->sendText(100, QStringLiteral("pending"));
+        auto id = m_session->chatActions()->sendText(100, QStringLiteral("pending"));
         QVERIFY(id);
         model.refresh();
         const int pendingRow = model.rowOfClientId(*id);
@@ -161,9 +170,9 @@ private slots:
         model.refresh();
         QCOMPARE(model.rowOfClientId(*id), model.rowCount() - 1);
         QCOMPARE(model.messageAt(model.rowOfSeq(151)).text, QStringLiteral("from anna"));
-        QVERIFY(
-            m_session->store()->applySendAck(*id, 100, 152, QDateTime::currentMSecsSinceEpoch()));
-        QVERIFY(m_session->store()->updatePeerCursors(100, 152, 152));
+        QVERIFY(m_session->store()->messages().applySendAck(*id, 100, 152,
+                                                            QDateTime::currentMSecsSinceEpoch()));
+        QVERIFY(m_session->store()->conversations().updatePeerCursors(100, 152, 152));
         model.refresh();
         QCOMPARE(model.messageAt(model.rowCount() - 1).seq, 152u);
         QCOMPARE(model.data(model.index(model.rowCount() - 1), MessageModel::StateRole).toInt(),
@@ -184,8 +193,8 @@ private slots:
             batch.append(msg(100, seq, (seq / 3) % 2 ? kMe : 2, QStringLiteral("w%1").arg(seq),
                              m_base - 40 * kDay + qint64(seq / 100) * kDay + qint64(seq) * 1000));
         store(batch);
-        QVERIFY(m_session->store()->updateMyReadSeq(100, total));
-        MessageModel model(m_session.get());
+        QVERIFY(m_session->store()->conversations().updateMyReadSeq(100, total));
+        MessageModel model(m_session->store(), &m_session->client()->account());
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         // Every message once, in seq order, each day introduced by exactly one separator.
@@ -243,7 +252,7 @@ private slots:
         QCOMPARE(model.rowOfSeq(total + 1), -1);
 
         // Down again: the window moves to the newest message and the pending one after it.
-        auto pending = m_session->sendText(100, QStringLiteral("pending"));
+        auto pending = m_session->chatActions()->sendText(100, QStringLiteral("pending"));
         QVERIFY(pending);
         loads = 0;
         while (model.hasNewer() && ++loads < 200) {
@@ -271,8 +280,9 @@ private slots:
         store({msg(100, 1, 2, QStringLiteral("Grüße aus Köln!"), m_base),
                msg(200, 1, 3, QStringLiteral("koln is lovely"), m_base + 10),
                msg(300, 1, 4, QStringLiteral("nothing here"), m_base + 20)});
-        ChatListModel chats(m_session.get());
-        SearchModel model(m_session.get(), &chats);
+        ChatListModel chats(&m_session->store()->chatList(), &m_session->store()->conversations(),
+                            &m_session->client()->account(), m_session->chatEvents());
+        SearchModel model(&m_session->store()->search(), &chats);
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setQuery(QStringLiteral("koln"));
@@ -281,8 +291,8 @@ private slots:
         QCOMPARE(model.rowCount(), 3);
         QCOMPARE(model.data(model.index(1), SearchModel::ConversationIdRole).toULongLong(), 200u);
         const QString snippet = model.data(model.index(2), SearchModel::SnippetRole).toString();
-        QVERIFY2(snippet.contains(QString(ViewStore::kMatchOpen) + QStringLiteral("Köln") +
-                                  QString(ViewStore::kMatchClose)),
+        QVERIFY2(snippet.contains(QString(SearchIndex::kMatchOpen) + QStringLiteral("Köln") +
+                                  QString(SearchIndex::kMatchClose)),
                  qPrintable(snippet));
         model.setQuery(QStringLiteral("gruss"));
         QCOMPARE(model.messageHits(), 0); // ß is not ss in unicode61

@@ -3,14 +3,19 @@
 // Notifier::notified, the seam in front of QSystemTrayIcon), muted chats and an active window
 // raise none, activating the notification opens its chat, and the badge and tooltip carry the
 // unread count of unmuted chats.
+#include "chat_actions.h"
+#include "chat_events.h"
 #include "models/chat_list_model.h"
 #include "session.h"
 #include "views/conversation_view.h"
 #include "views/main_window.h"
 #include "views/notifier.h"
 
-#include "core/store/local_store.h"
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/account_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -28,7 +33,7 @@ class TestGuiNotify : public QObject {
     std::unique_ptr<Session> m_session;
     AccountSettings m_me{QStringLiteral("ws://127.0.0.1:1"), 1, 11, QStringLiteral("me"), {}};
 
-    //! What Session does when the client stored a message of someone else.
+    //! What ChatEvents relays when the client stored a message of someone else.
     void deliver(quint64 conv, quint64 seq, quint64 sender, const QString &name,
                  const QString &text) {
         IncomingMessage m;
@@ -40,7 +45,7 @@ class TestGuiNotify : public QObject {
         m.clientMessageId = QStringLiteral("n-%1-%2").arg(conv).arg(seq);
         m.serverTimeMs = m.sentAtMs = QDateTime::currentMSecsSinceEpoch();
         m.text = text;
-        QVERIFY(m_session->store()->storeIncoming({m}, m.serverTimeMs, m_me));
+        QVERIFY(m_session->store()->messages().storeIncoming({m}, m.serverTimeMs, m_me));
         MessageRecord r;
         r.conversationId = conv;
         r.seq = seq;
@@ -48,8 +53,8 @@ class TestGuiNotify : public QObject {
         r.senderUsername = name;
         r.text = text;
         r.serverTimeMs = m.serverTimeMs;
-        emit m_session->chatChanged(conv);
-        emit m_session->incoming(conv, r);
+        emit m_session->chatEvents()->chatChanged(conv);
+        emit m_session->chatEvents()->incoming(conv, r);
     }
 
 private slots:
@@ -60,14 +65,16 @@ private slots:
             auto s = Session::open(
                 dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
             QVERIFY(s);
-            QVERIFY((*s)->store()->saveAccount(m_me));
+            QVERIFY((*s)->store()->accounts().saveAccount(m_me));
         }
         auto s =
             Session::open(dir, std::make_unique<FileSecretStore>(dir + QStringLiteral("/secrets")));
         QVERIFY(s);
         m_session = std::move(*s);
-        QVERIFY(m_session->store()->upsertConversation(100, 2, QStringLiteral("anna")));
-        QVERIFY(m_session->store()->upsertConversation(200, 3, QStringLiteral("bernd")));
+        QVERIFY(
+            m_session->store()->conversations().upsertConversation(100, 2, QStringLiteral("anna")));
+        QVERIFY(m_session->store()->conversations().upsertConversation(200, 3,
+                                                                       QStringLiteral("bernd")));
     }
     void cleanup() { m_session.reset(); }
 
@@ -93,7 +100,7 @@ private slots:
                  qPrintable(notifier->toolTip()));
 
         // A muted chat stays silent and leaves the badge.
-        m_session->setMuted(100, true);
+        m_session->chatActions()->setMuted(100, true);
         QTRY_COMPARE(notifier->badgeCount(), 0);
         deliver(100, 2, 2, QStringLiteral("anna"), QStringLiteral("Hello?"));
         QCOMPARE(notified.count(), 1);

@@ -1,7 +1,6 @@
 // tidings-cli end to end against a real tidingsd process: the commands of the groups,
 // multi-device, presence and contacts issue, their JSON output and their exit codes.
-#include "support/pg_fixture.h"
-#include "support/process_harness.h"
+#include "support/integration_fixture.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,7 +10,7 @@ using namespace tidings::test;
 
 class TestCli : public QObject {
     Q_OBJECT
-    PgFixture m_pg;
+    IntegrationFixture m_fx;
     std::unique_ptr<ProcessHarness> m_proc;
 
     ProcessHarness::Run cli(const QString &profile, const QStringList &args,
@@ -21,11 +20,10 @@ class TestCli : public QObject {
 
 private slots:
     void initTestCase() {
-        QVERIFY2(ProcessHarness::binariesKnown(), "run through ctest");
-        const QString err = m_pg.start();
+        const QString err = m_fx.startDatabase();
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        m_proc = std::make_unique<ProcessHarness>(m_pg.createDatabase());
-        QVERIFY(m_proc->startServer());
+        m_proc = m_fx.processServer();
+        QVERIFY(m_proc);
         for (const char *u : {"alice", "bob", "carol", "dave"})
             QCOMPARE(cli(u, {"--server", m_proc->url(), "register", u}, "password-123\n").exitCode,
                      0);
@@ -164,14 +162,32 @@ private slots:
     }
 
     void typingReachesAConnectedPeer() {
-        auto watcher = m_proc->startCli("bob", {"receive", "--typing", "--wait-ms", "4000"});
-        QTest::qWait(1500); // bob is connected
+        // Its sync log on stderr says when its session is up (the inbox is drained); quiet for
+        // up to a minute, it is stopped as soon as the typing line is in.
+        auto watcher = m_proc->startCli("bob", {"receive", "--typing", "--wait-ms", "60000"},
+                                        QStringLiteral("tidings.app.sync.info=true"));
+        QByteArray log;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         log += watcher->readAllStandardError();
+                         return log.contains("inbox drained");
+                     },
+                     60000),
+                 log.constData());
         QCOMPARE(cli("alice", {"typing", "bob"}).exitCode, 0);
-        QVERIFY(watcher->waitForFinished(20000));
-        bool typing = false;
-        for (const QByteArray &l : watcher->readAllStandardOutput().split('\n'))
-            typing = typing || (l.contains("\"typing\":true") && l.contains("alice"));
-        QVERIFY(typing);
+        QByteArray out;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         out += watcher->readAllStandardOutput();
+                         for (const QByteArray &l : out.split('\n'))
+                             if (l.contains("\"typing\":true") && l.contains("alice"))
+                                 return true;
+                         return false;
+                     },
+                     kWaitMs),
+                 out.constData());
+        watcher->terminate();
+        QVERIFY(watcher->waitForFinished(kWaitMs));
     }
 };
 

@@ -1,8 +1,7 @@
 // Crash tests with real processes: tidingsd killed with SIGKILL mid-stream and restarted loses
 // no acknowledged message; tidings-cli killed mid-send resends its outbox after a restart
 // without creating duplicates. Both check the database directly.
-#include "support/pg_fixture.h"
-#include "support/process_harness.h"
+#include "support/integration_fixture.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,11 +14,10 @@ using namespace tidings::test;
 
 class TestDurability : public QObject {
     Q_OBJECT
-    PgFixture m_pg;
-    QString m_db;
+    IntegrationFixture m_fx;
     std::unique_ptr<ProcessHarness> m_proc;
 
-    QString sql(const QString &q) { return m_pg.query(m_db, q).value(0); }
+    QString sql(const QString &q) { return m_fx.pg().query(m_proc->conninfo(), q).value(0); }
     int cli(const QString &profile, const QStringList &args, QByteArray *out = nullptr,
             const QByteArray &stdinData = {}) {
         auto r = m_proc->cli(profile, args, stdinData);
@@ -30,13 +28,10 @@ class TestDurability : public QObject {
 
 private slots:
     void initTestCase() {
-        QVERIFY2(ProcessHarness::binariesKnown(),
-                 "run through ctest (TIDINGSD_BIN and TIDINGS_CLI_BIN)");
-        const QString err = m_pg.start();
+        const QString err = m_fx.startDatabase();
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        m_db = m_pg.createDatabase();
-        m_proc = std::make_unique<ProcessHarness>(m_db);
-        QVERIFY(m_proc->startServer());
+        m_proc = m_fx.processServer();
+        QVERIFY(m_proc);
         const QString url = m_proc->url();
         QCOMPARE(cli("alice", {"--server", url, "register", "alice"}, nullptr, "password-a\n"), 0);
         QCOMPARE(cli("bob", {"--server", url, "register", "bob"}, nullptr, "password-b\n"), 0);
@@ -47,16 +42,28 @@ private slots:
 
     void serverKilledMidStreamLosesNoAckedMessage() {
         const int n = 3000;
-        auto senderProc = m_proc->startCli("alice", {"send", "bob", "--count", QString::number(n),
-                                                     "--prefix", "k", "--timeout-ms", "120000"});
+        // The client's connection log on stderr says when it lost the server.
+        auto senderProc = m_proc->startCli("alice",
+                                           {"send", "bob", "--count", QString::number(n),
+                                            "--prefix", "k", "--timeout-ms", "120000"},
+                                           QStringLiteral("tidings.app.net.info=true"));
         QProcess &sender = *senderProc;
         // Kill the server once part of the stream is stored.
         QVERIFY(QTest::qWaitFor([&] { return sql("SELECT count(*) FROM messages").toInt() >= 300; },
                                 60000));
+        QByteArray log = sender.readAllStandardError();
+        const qsizetype beforeKill = log.size();
         m_proc->killServer();
         const int storedAtKill = sql("SELECT count(*) FROM messages").toInt();
         QVERIFY(storedAtKill < n); // the kill really happened mid-stream
-        QTest::qWait(1500);        // the client notices and backs off
+        // The client notices and backs off before the server is back.
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         log += sender.readAllStandardError();
+                         return log.indexOf("reconnecting in", beforeKill) >= 0;
+                     },
+                     kWaitMs),
+                 log.constData());
         QVERIFY(m_proc->startServer());
         QVERIFY(sender.waitForFinished(120000));
         QCOMPARE(sender.exitCode(), 0);

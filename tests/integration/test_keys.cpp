@@ -4,9 +4,7 @@
 // fetch rate limit, signed device lists (signature, user, version, devices, account key) and
 // revocation.
 #include "support/e2e_keys.h"
-#include "support/pg_fixture.h"
-#include "support/raw_client.h"
-#include "support/server_harness.h"
+#include "support/integration_fixture.h"
 
 #include "protocol/limits.h"
 
@@ -22,27 +20,10 @@ using F = protocol::Frame;
 
 class TestKeys : public QObject {
     Q_OBJECT
-    PgFixture m_pg;
-    std::unique_ptr<ServerHarness> m_server;
-    int m_n = 0;
+    IntegrationFixture m_fx;
 
-    std::unique_ptr<RawClient> user(const char *base) {
-        return RawClient::registered(m_server->url(), QStringLiteral("%1%2").arg(base).arg(++m_n));
-    }
-    std::unique_ptr<RawClient> secondDevice(const RawClient &first, const QString &name) {
-        auto c = std::make_unique<RawClient>(m_server->url());
-        if (!c->connectNow())
-            return nullptr;
-        auto r = c->login(name, "password1");
-        if (!r || !r->has_login_response())
-            return nullptr;
-        Q_UNUSED(first);
-        return c;
-    }
-    QString sql(const QString &q) { return m_pg.query(m_server->conninfo(), q).value(0); }
-    static wire::ErrorCode code(const std::optional<F> &f) {
-        return f && f->has_error() ? f->error().code() : wire::ERROR_NONE;
-    }
+    std::unique_ptr<RawClient> user(const char *base) { return m_fx.newUser(QLatin1String(base)); }
+    QString sql(const QString &q) { return m_fx.sql(q); }
     static F fetch(quint64 user, QList<quint64> devices = {}) {
         F f;
         f.mutable_fetch_bundles_request()->set_user_id(user);
@@ -58,12 +39,9 @@ class TestKeys : public QObject {
 
 private slots:
     void initTestCase() {
-        const QString err = m_pg.start();
+        const QString err = m_fx.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        m_server = std::make_unique<ServerHarness>(m_pg);
-        QVERIFY(m_server->start());
     }
-    void cleanupTestCase() { m_server.reset(); }
 
     void uploadIsVerified() {
         auto alice = user("alice");
@@ -73,14 +51,15 @@ private slots:
 
         // A binding for another device id: not this connection's device.
         TestDevice other(alice->userId, alice->deviceId + 1000);
-        QCOMPARE(code(alice->request(other.upload(aik.publicKey, 5))), wire::ERROR_BAD_FRAME);
+        QCOMPARE(errorCode(alice->request(other.upload(aik.publicKey, 5))), wire::ERROR_BAD_FRAME);
         // A signed prekey whose signature does not verify under the DSK.
         F bad = dev.upload(aik.publicKey, 5);
         auto *sig = bad.mutable_upload_keys_request()->mutable_signed_prekey()->mutable_signature();
         (*sig)[0] = char((*sig)[0] ^ 1);
-        QCOMPARE(code(alice->request(bad)), wire::ERROR_BAD_FRAME);
+        QCOMPARE(errorCode(alice->request(bad)), wire::ERROR_BAD_FRAME);
         // The first upload needs a signed prekey.
-        QCOMPARE(code(alice->request(dev.upload(aik.publicKey, 5, false))), wire::ERROR_BAD_FRAME);
+        QCOMPARE(errorCode(alice->request(dev.upload(aik.publicKey, 5, false))),
+                 wire::ERROR_BAD_FRAME);
         QCOMPARE(sql("SELECT count(*) FROM device_keys"), QString("0"));
 
         const F first = dev.upload(aik.publicKey, 30);
@@ -105,14 +84,14 @@ private slots:
 
         // Another identity for the same device: refused, the stored one stays.
         TestDevice changed(alice->userId, alice->deviceId);
-        QCOMPARE(code(alice->request(changed.upload(aik.publicKey, 1))),
+        QCOMPARE(errorCode(alice->request(changed.upload(aik.publicKey, 1))),
                  wire::ERROR_IDENTITY_MISMATCH);
         // Another account key than the pinned one (from a second device of alice).
-        auto a2 = secondDevice(*alice, QStringLiteral("alice%1").arg(m_n));
+        auto a2 = m_fx.newDevice(alice->username);
         QVERIFY(a2);
         TestDevice dev2(a2->userId, a2->deviceId);
         const auto foreign = crypto::Ed25519KeyPair::generate();
-        QCOMPARE(code(a2->request(dev2.upload(foreign.publicKey, 1))),
+        QCOMPARE(errorCode(a2->request(dev2.upload(foreign.publicKey, 1))),
                  wire::ERROR_IDENTITY_MISMATCH);
         ok = a2->request(dev2.upload(aik.publicKey, 1));
         QVERIFY(ok && ok->has_keys_response());
@@ -154,7 +133,7 @@ private slots:
                             return false;
                 return true;
             },
-            20000));
+            60000));
         QSet<quint32> seen;
         for (int i = 0; i < 6; ++i)
             for (quint64 id : ids[std::size_t(i)]) {
@@ -200,7 +179,7 @@ private slots:
         TestDevice dev(bob->userId, bob->deviceId);
         QVERIFY(bob->request(dev.upload(aik.publicKey, 100))->has_keys_response());
         QVERIFY(bob->request(publishList(aik, bob->userId, 1, {dev.identity()}))->has_ok());
-        const QString conninfo = m_server->conninfo();
+        const QString conninfo = m_fx.conninfo();
         const QString q = QStringLiteral("SELECT COALESCE(r_opk_id::text, 'none') FROM "
                                          "tidings_fetch_bundles(%1, '{}')")
                               .arg(bob->userId);
@@ -210,7 +189,7 @@ private slots:
         for (int t = 0; t < 8; ++t)
             threads.emplace_back([&] {
                 for (int i = 0; i < 12; ++i) {
-                    const QStringList r = m_pg.query(conninfo, q);
+                    const QStringList r = m_fx.pg().query(conninfo, q);
                     std::lock_guard<std::mutex> g(lock);
                     got << r;
                 }
@@ -236,10 +215,12 @@ private slots:
         QVERIFY(bob->request(publishList(aik, bob->userId, 1, {dev.identity()}))->has_ok());
         for (int i = 0; i < 5; ++i)
             QVERIFY(carol->request(fetch(bob->userId))->has_bundles_response());
-        QVERIFY(!bob->waitPush(F::kKeysResponse, 300)); // 20 left: not below
+        // 20 left: not below. The next fetch goes below, and its push is the first bob gets (a
+        // push at 20 would have been sent before it, on the same path).
         QVERIFY(carol->request(fetch(bob->userId))->has_bundles_response());
         auto push = bob->waitPush(F::kKeysResponse);
         QVERIFY(push);
+        QCOMPARE(bob->pushCount(F::kKeysResponse), 0);
         QCOMPARE(push->request_id(), 0u);
         QVERIFY(push->keys_response().refill());
         QCOMPARE(push->keys_response().one_time_prekeys(), 19u);
@@ -254,9 +235,9 @@ private slots:
         auto dave = user("dave");
         QVERIFY(bob && dave);
         // No keys, unknown user.
-        QCOMPARE(code(dave->request(fetch(bob->userId))), wire::ERROR_NO_KEYS);
-        QCOMPARE(code(dave->request(fetch(9'999'999))), wire::ERROR_NO_SUCH_USER);
-        QCOMPARE(code(dave->request(listOf(9'999'999))), wire::ERROR_NO_SUCH_USER);
+        QCOMPARE(errorCode(dave->request(fetch(bob->userId))), wire::ERROR_NO_KEYS);
+        QCOMPARE(errorCode(dave->request(fetch(9'999'999))), wire::ERROR_NO_SUCH_USER);
+        QCOMPARE(errorCode(dave->request(listOf(9'999'999))), wire::ERROR_NO_SUCH_USER);
         auto none = dave->request(listOf(bob->userId));
         QVERIFY(none && none->has_device_list_response());
         QVERIFY(none->device_list_response().signed_list().empty());
@@ -273,20 +254,19 @@ private slots:
         for (const auto &a : answers)
             QVERIFY2(a.has_bundles_response(), a.DebugString().c_str());
         auto limited = dave->request(fetch(bob->userId));
-        QCOMPARE(code(limited), wire::ERROR_RATE_LIMITED);
+        QCOMPARE(errorCode(limited), wire::ERROR_RATE_LIMITED);
         QVERIFY(limited->error().retry_after_ms() > 0);
         QVERIFY(limited->error().retry_after_ms() <= 60000);
         // Per requesting device: someone else is not limited.
         QVERIFY(bob->request(fetch(bob->userId))->has_bundles_response());
-        m_server->shiftClock(61'000);
+        m_fx.shiftClock(61'000);
         QVERIFY(dave->request(fetch(bob->userId))->has_bundles_response());
     }
 
     void deviceListsAreVerified() {
         auto c1 = user("carol");
         QVERIFY(c1);
-        const QString name = QStringLiteral("carol%1").arg(m_n);
-        auto c2 = secondDevice(*c1, name);
+        auto c2 = m_fx.newDevice(c1->username);
         auto bob = user("bob");
         QVERIFY(c2 && bob);
         const auto aik = crypto::Ed25519KeyPair::generate();
@@ -298,13 +278,13 @@ private slots:
         F tampered = v1;
         auto *blob = tampered.mutable_publish_device_list_request()->mutable_signed_list();
         blob->back() = char(blob->back() ^ 1);
-        QCOMPARE(code(c1->request(tampered)), wire::ERROR_BAD_FRAME);
+        QCOMPARE(errorCode(c1->request(tampered)), wire::ERROR_BAD_FRAME);
         // A list of another user (validly signed).
-        QCOMPARE(code(c1->request(publishList(aik, bob->userId, 1, {d1.identity()}))),
+        QCOMPARE(errorCode(c1->request(publishList(aik, bob->userId, 1, {d1.identity()}))),
                  wire::ERROR_FORBIDDEN);
         // Signed by another account key than the pinned one.
         const auto foreign = crypto::Ed25519KeyPair::generate();
-        QCOMPARE(code(c1->request(publishList(foreign, c1->userId, 1, {d1.identity()}))),
+        QCOMPARE(errorCode(c1->request(publishList(foreign, c1->userId, 1, {d1.identity()}))),
                  wire::ERROR_IDENTITY_MISMATCH);
         QVERIFY(c1->request(v1)->has_ok());
         auto got = bob->request(listOf(c1->userId));
@@ -313,26 +293,27 @@ private slots:
                  v1.publish_device_list_request().signed_list());
         QCOMPARE(got->device_list_response().account_key(), aik.publicKey.toStdString());
         // Same version again, or older: stale.
-        QCOMPARE(code(c1->request(v1)), wire::ERROR_FORBIDDEN);
-        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 0, {d1.identity()}))),
+        QCOMPARE(errorCode(c1->request(v1)), wire::ERROR_FORBIDDEN);
+        QCOMPARE(errorCode(c1->request(publishList(aik, c1->userId, 0, {d1.identity()}))),
                  wire::ERROR_FORBIDDEN);
 
         // c2 has published no keys yet; bob's device is not carol's.
         TestDevice d2(c2->userId, c2->deviceId);
-        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), d2.identity()}))),
-                 wire::ERROR_BAD_FRAME);
+        QCOMPARE(
+            errorCode(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), d2.identity()}))),
+            wire::ERROR_BAD_FRAME);
         TestDevice bobDev(bob->userId, bob->deviceId);
         QVERIFY(bob->request(bobDev.upload(crypto::Ed25519KeyPair::generate().publicKey, 1))
                     ->has_keys_response());
         auto ghost = bobDev.identity();
         ghost.userId = c1->userId;
-        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), ghost}))),
+        QCOMPARE(errorCode(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), ghost}))),
                  wire::ERROR_BAD_FRAME);
         // Listed keys that differ from the uploaded ones.
         QVERIFY(c2->request(d2.upload(aik.publicKey, 5))->has_keys_response());
         auto wrong = d2.identity();
         wrong.dik = crypto::X25519KeyPair::generate().publicKey;
-        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), wrong}))),
+        QCOMPARE(errorCode(c1->request(publishList(aik, c1->userId, 2, {d1.identity(), wrong}))),
                  wire::ERROR_IDENTITY_MISMATCH);
 
         QVERIFY(
@@ -352,17 +333,17 @@ private slots:
         QVERIFY(one && one->has_bundles_response());
         QCOMPARE(one->bundles_response().bundles_size(), 1);
         QCOMPARE(one->bundles_response().bundles(0).device_id(), c1->deviceId);
-        QCOMPARE(code(bob->request(fetch(c1->userId, {c2->deviceId}))), wire::ERROR_NO_KEYS);
-        QCOMPARE(code(c1->request(publishList(aik, c1->userId, 3, {d1.identity(), d2.identity()}))),
-                 wire::ERROR_BAD_FRAME);
+        QCOMPARE(errorCode(bob->request(fetch(c1->userId, {c2->deviceId}))), wire::ERROR_NO_KEYS);
+        QCOMPARE(
+            errorCode(c1->request(publishList(aik, c1->userId, 3, {d1.identity(), d2.identity()}))),
+            wire::ERROR_BAD_FRAME);
         QVERIFY(c1->request(publishList(aik, c1->userId, 3, {d1.identity()}))->has_ok());
     }
 
     void linkRelayBetweenOwnDevices() {
         auto a1 = user("erin");
         QVERIFY(a1);
-        const QString name = QStringLiteral("erin%1").arg(m_n);
-        auto a2 = secondDevice(*a1, name);
+        auto a2 = m_fx.newDevice(a1->username);
         auto other = user("frank");
         QVERIFY(a2 && other);
         F relay;
@@ -373,16 +354,24 @@ private slots:
         QVERIFY(push);
         QCOMPARE(push->link_relay_push().from_device_id(), a1->deviceId);
         QCOMPARE(push->link_relay_push().blob(), std::string("link-blob"));
-        // Another user's device (online): no such device of yours.
-        QCOMPARE(code(other->request(relay)), wire::ERROR_NO_SUCH_DEVICE);
-        QVERIFY(!a2->waitPush(F::kLinkRelayPush, 200));
+        // Another user's device (online): no such device of yours, and nothing relayed: a relay
+        // sent after it arrives as the first one since.
+        QCOMPARE(errorCode(other->request(relay)), wire::ERROR_NO_SUCH_DEVICE);
+        F marker = relay;
+        marker.mutable_link_relay_request()->set_blob("marker-blob");
+        QVERIFY(a1->request(marker)->has_ok());
+        push = a2->waitPush(F::kLinkRelayPush);
+        QVERIFY(push);
+        QCOMPARE(push->link_relay_push().from_device_id(), a1->deviceId);
+        QCOMPARE(push->link_relay_push().blob(), std::string("marker-blob"));
+        QCOMPARE(a2->pushCount(F::kLinkRelayPush), 0);
         // Offline.
         const quint64 a2Device = a2->deviceId;
         a2->close();
         QVERIFY(a2->waitDisconnected());
         QVERIFY(waitFor([&] {
             relay.mutable_link_relay_request()->set_device_id(a2Device);
-            return code(a1->request(relay)) == wire::ERROR_NO_SUCH_DEVICE;
+            return errorCode(a1->request(relay)) == wire::ERROR_NO_SUCH_DEVICE;
         }));
     }
 };

@@ -44,6 +44,10 @@ private slots:
         QCOMPARE(versions.size(), files);
         const auto applied =
             m_pg.query(h.conninfo(), "SELECT applied_at::text FROM schema_migrations");
+        // Every function of db/functions/ exists (one per file).
+        QCOMPARE(m_pg.query(h.conninfo(), "SELECT count(DISTINCT proname) FROM pg_proc "
+                                          "WHERE proname LIKE 'tidings\\_%'"),
+                 QStringList{QString::number(server::Migrator::functionFiles().size())});
         for (const char *table : {"users", "devices", "device_tokens", "conversations", "members",
                                   "receipts", "messages", "inbox", "send_dedup", "device_keys",
                                   "one_time_prekeys", "device_lists", "envelopes"})

@@ -35,8 +35,8 @@ void addOneTimePrekeys(wire::UploadKeysRequest &r,
 }
 } // namespace
 
-E2eEngine::E2eEngine(QString sqliteConnectionName, SecretBytes masterKey)
-    : d(std::make_unique<Impl>(std::move(sqliteConnectionName), std::move(masterKey))) {}
+E2eEngine::E2eEngine(KeyStore &keys)
+    : d(std::make_unique<Impl>(keys)) {}
 
 E2eEngine::~E2eEngine() = default;
 
@@ -49,8 +49,6 @@ Status E2eEngine::open() {
         return makeError(CryptoError::Internal, QStringLiteral("libsodium init"));
     if (!d->store.valid())
         return Error{ErrorCode::Usage, QStringLiteral("e2e: master key missing or too short"), 0};
-    if (auto s = d->store.createTables(); !s)
-        return s;
     if (auto s = d->loadOwn(); !s)
         return s;
     d->opened = true;
@@ -247,21 +245,10 @@ Result<DeviceListUpdate> E2eEngine::acceptDeviceList(const wire::DeviceListRespo
 
     QList<DeviceAddress> before = currentDevices(user);
     Status st = d->store.transaction([&]() -> Status {
-        auto q = d->store.exec(
-            QStringLiteral(
-                "INSERT INTO e2e_peers (user_id, aik, list_version, list_blob, changed) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET aik = excluded.aik, "
-                "list_version = excluded.list_version, list_blob = excluded.list_blob, "
-                "changed = CASE WHEN excluded.changed THEN 1 ELSE changed END"),
-            {QVariant::fromValue(user), presented, QVariant::fromValue(list->version), blob,
-             aikChanged ? 1 : 0});
-        if (!q)
-            return q.error();
-        auto clear = d->store.exec(QStringLiteral("UPDATE e2e_devices SET listed = 0 "
-                                                  "WHERE user_id = ?"),
-                                   {QVariant::fromValue(user)});
-        if (!clear)
-            return clear.error();
+        if (auto s = d->store.storeDeviceList(user, presented, list->version, blob, aikChanged); !s)
+            return s;
+        if (auto s = d->store.unlistDevices(user); !s)
+            return s;
         for (const DeviceEntry &e : list->devices) {
             // Same device id, other keys (a reinstall): everything tied to the old keys goes,
             // and the device gets the current sender keys again.
@@ -269,24 +256,12 @@ Result<DeviceListUpdate> E2eEngine::acceptDeviceList(const wire::DeviceListRespo
             if (known && (known->dsk != e.dsk || known->dik != e.dik))
                 if (auto s = d->forgetDevice(DeviceAddress{user, e.deviceId}); !s)
                     return s;
-            auto ins = d->store.exec(
-                QStringLiteral(
-                    "INSERT INTO e2e_devices (user_id, device_id, dsk, dik, listed) "
-                    "VALUES (?, ?, ?, ?, 1) ON CONFLICT(user_id, device_id) DO UPDATE SET "
-                    "dsk = excluded.dsk, dik = excluded.dik, listed = 1"),
-                {QVariant::fromValue(user), QVariant::fromValue(e.deviceId), e.dsk, e.dik});
-            if (!ins)
-                return ins.error();
+            if (auto s = d->store.listDevice(user, e.deviceId, e.dsk, e.dik); !s)
+                return s;
         }
         // Sessions with devices that left the list (or whose keys changed) are dropped: a
         // removed device receives nothing more.
-        auto drop = d->store.exec(
-            QStringLiteral("DELETE FROM e2e_sessions WHERE user_id = ? AND device_id NOT IN "
-                           "(SELECT device_id FROM e2e_devices WHERE user_id = ? AND listed = 1)"),
-            {QVariant::fromValue(user), QVariant::fromValue(user)});
-        if (!drop)
-            return drop.error();
-        return {};
+        return d->store.dropUnlistedSessions(user);
     });
     if (!st)
         return st.error();
@@ -304,22 +279,17 @@ Result<DeviceListUpdate> E2eEngine::acceptDeviceList(const wire::DeviceListRespo
 
 QList<DeviceAddress> E2eEngine::currentDevices(quint64 userId) const {
     QList<DeviceAddress> out;
-    auto q = d->store.exec(QStringLiteral("SELECT device_id FROM e2e_devices WHERE user_id = ? "
-                                          "AND listed = 1 ORDER BY device_id"),
-                           {QVariant::fromValue(userId)});
-    if (!q)
+    auto ids = d->store.listedDevices(userId);
+    if (!ids)
         return out;
-    while (q->next())
-        out.append(DeviceAddress{userId, q->value(0).toULongLong()});
+    for (quint64 id : *ids)
+        out.append(DeviceAddress{userId, id});
     return out;
 }
 
 bool E2eEngine::hasSession(DeviceAddress device) const {
-    auto q =
-        d->store.exec(QStringLiteral("SELECT 1 FROM e2e_sessions WHERE user_id = ? AND "
-                                     "device_id = ? LIMIT 1"),
-                      {QVariant::fromValue(device.userId), QVariant::fromValue(device.deviceId)});
-    return q && q->next();
+    auto has = d->store.hasSession(device.userId, device.deviceId);
+    return has && *has;
 }
 
 Status E2eEngine::acceptBundles(const wire::BundlesResponse &bundles) {

@@ -1,12 +1,13 @@
 #pragma once
 // The client's end-to-end engine: own keys, peers' verified device lists, pairwise sessions
 // (X3DH + Double Ratchet), group Sender Keys, safety numbers and device linking, all persisted in
-// the LocalStore's SQLite connection (tables e2e_*). No network and no UI: the caller moves the
-// frames. Every secret row is sealed with XChaCha20-Poly1305 under HKDF(masterKey,
+// the KeyStore (tables e2e_* of the client's database). No network and no UI: the caller moves
+// the frames. Every secret row is sealed with XChaCha20-Poly1305 under HKDF(masterKey,
 // "TidingsLocalE2ev1") with AD = table ‖ row key, so the raw file holds no private key bytes.
 //
-// Transactions: methods documented "own transaction" run in a SAVEPOINT (a transaction of its
-// own, or nested in one the caller has open: then they commit with the caller's). Everything else
+// Transactions: methods documented "own transaction" run in one level of the Database's
+// transaction manager (a transaction of its own, or a savepoint nested in one the caller has
+// open: then they commit with the caller's). Everything else
 // only reads or writes without opening one. decrypt() never writes: it returns a commit function
 // that the caller runs inside the transaction storing the message.
 #include "crypto/secret_bytes.h"
@@ -22,6 +23,10 @@
 #include <memory>
 #include <optional>
 #include <utility>
+
+namespace tidings::client {
+class KeyStore;
+}
 
 namespace tidings::client::e2e {
 
@@ -58,13 +63,13 @@ struct LinkGrant {
 
 class E2eEngine {
 public:
-    //! Works on the already-open QSqlDatabase connection `sqliteConnectionName`.
-    E2eEngine(QString sqliteConnectionName, SecretBytes masterKey);
+    //! Keeps its state in `keys`, which must outlive the engine.
+    explicit E2eEngine(KeyStore &keys);
     ~E2eEngine();
     E2eEngine(const E2eEngine &) = delete;
     E2eEngine &operator=(const E2eEngine &) = delete;
 
-    //! Creates the e2e_* tables if missing and loads own keys (if any).
+    //! Loads own keys (if any).
     Status open();
 
     // --- own identity -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #pragma once
 // E2eEngine's private state and the helpers its parts share (not installed, not public API).
 #include "core/e2e/e2e_engine.h"
-#include "core/e2e/e2e_store.h"
+#include "core/store/key_store.h"
 #include "crypto/device_list.h"
 #include "crypto/sender_keys.h"
 #include "crypto/session.h"
@@ -23,12 +23,13 @@ struct ParsedEnvelope {
 //! The engine's only own wire format: u8 kind ‖ PreKeyMessage or ratchet message (fuzz it).
 Result<ParsedEnvelope> parseEnvelope(const QByteArray &payload);
 QByteArray groupIdBytes(quint64 groupId);
+Error storageError(const QString &what);
 
 struct E2eEngine::Impl {
-    Impl(QString connection, SecretBytes masterKey)
-        : store(std::move(connection), std::move(masterKey)) {}
+    explicit Impl(KeyStore &keys)
+        : store(keys) {}
 
-    E2eStore store;
+    KeyStore &store;
     std::function<qint64()> clock;
     bool opened = false;
     quint64 userId = 0;
@@ -60,15 +61,8 @@ struct E2eEngine::Impl {
     //! Identity fields (+ binding once the AIK is held).
     wire::UploadKeysRequest identityUpload() const;
 
-    struct Peer {
-        bool exists = false;
-        QByteArray aik;
-        quint64 listVersion = 0;
-        QByteArray listBlob;
-        QByteArray verifiedAik;
-        bool changed = false;
-    };
-    Result<Peer> peer(quint64 user) const;
+    using Peer = KeyStore::Peer;
+    Result<Peer> peer(quint64 user) const { return store.peer(user); }
     Status pinOwnAik() const;
     std::optional<crypto::DeviceIdentity> identity(DeviceAddress a, bool listedOnly) const;
     Status rememberIdentity(const crypto::DeviceIdentity &id) const;

@@ -27,7 +27,13 @@ Result<ParsedEnvelope> parseEnvelope(const QByteArray &payload) {
 }
 
 QByteArray groupIdBytes(quint64 groupId) {
-    return u64Key(groupId);
+    QByteArray out;
+    crypto::appendU64(out, groupId);
+    return out;
+}
+
+Error storageError(const QString &what) {
+    return Error{ErrorCode::Storage, QStringLiteral("e2e storage: ") + what, 0};
 }
 
 qint64 E2eEngine::Impl::nowMs() const {
@@ -113,12 +119,7 @@ Status E2eEngine::Impl::saveAik() const {
 Status E2eEngine::Impl::pinOwnAik() const {
     // My own AIK is pinned for my user id: a list for me signed by another key is an identity
     // change, as for anyone else.
-    auto q = store.exec(QStringLiteral("INSERT INTO e2e_peers (user_id, aik) VALUES (?, ?) "
-                                       "ON CONFLICT(user_id) DO UPDATE SET aik = excluded.aik"),
-                        {QVariant::fromValue(userId), aik->publicKey});
-    if (!q)
-        return q.error();
-    return {};
+    return store.pinAccountKey(userId, aik->publicKey);
 }
 
 Result<PreKeyStore> E2eEngine::Impl::loadPrekeys() const {
@@ -145,59 +146,23 @@ wire::UploadKeysRequest E2eEngine::Impl::identityUpload() const {
     return r;
 }
 
-Result<E2eEngine::Impl::Peer> E2eEngine::Impl::peer(quint64 user) const {
-    auto q = store.exec(QStringLiteral("SELECT aik, list_version, list_blob, verified_aik, changed "
-                                       "FROM e2e_peers WHERE user_id = ?"),
-                        {QVariant::fromValue(user)});
-    if (!q)
-        return q.error();
-    Peer p;
-    if (!q->next())
-        return p;
-    p.exists = true;
-    p.aik = q->value(0).toByteArray();
-    p.listVersion = q->value(1).toULongLong();
-    p.listBlob = q->value(2).toByteArray();
-    p.verifiedAik = q->value(3).toByteArray();
-    p.changed = q->value(4).toInt() != 0;
-    return p;
-}
-
 std::optional<DeviceIdentity> E2eEngine::Impl::identity(DeviceAddress a, bool listedOnly) const {
     if (keys && a.userId == userId && a.deviceId == deviceId && !listedOnly)
         return keys->identity();
-    auto q = store.exec(QStringLiteral("SELECT dsk, dik, listed FROM e2e_devices "
-                                       "WHERE user_id = ? AND device_id = ?"),
-                        {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId)});
-    if (!q || !q->next())
+    auto known = store.device(a.userId, a.deviceId);
+    if (!known || !known->has_value())
         return std::nullopt;
-    if (listedOnly && q->value(2).toInt() == 0)
+    if (listedOnly && !(*known)->listed)
         return std::nullopt;
-    return DeviceIdentity{a.userId, a.deviceId, q->value(0).toByteArray(),
-                          q->value(1).toByteArray()};
+    return DeviceIdentity{a.userId, a.deviceId, (*known)->dsk, (*known)->dik};
 }
 
 Status E2eEngine::Impl::rememberIdentity(const DeviceIdentity &id) const {
-    auto q = store.exec(
-        QStringLiteral("INSERT INTO e2e_devices (user_id, device_id, dsk, dik) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT(user_id, device_id) DO UPDATE SET dsk = excluded.dsk, "
-                       "dik = excluded.dik, listed = CASE WHEN dsk = excluded.dsk AND "
-                       "dik = excluded.dik THEN listed ELSE 0 END"),
-        {QVariant::fromValue(id.userId), QVariant::fromValue(id.deviceId), id.dsk, id.dik});
-    if (!q)
-        return q.error();
-    return {};
+    return store.rememberDevice(id.userId, id.deviceId, id.dsk, id.dik);
 }
 
 Status E2eEngine::Impl::forgetDevice(DeviceAddress a) const {
-    for (const char *table : {"e2e_sessions", "e2e_group_in", "e2e_group_sent"}) {
-        auto q = store.exec(QStringLiteral("DELETE FROM %1 WHERE user_id = ? AND device_id = ?")
-                                .arg(QLatin1String(table)),
-                            {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId)});
-        if (!q)
-            return q.error();
-    }
-    return {};
+    return store.forgetDevice(a.userId, a.deviceId);
 }
 
 bool E2eEngine::Impl::sendingBlocked(quint64 user) const {
@@ -207,83 +172,35 @@ bool E2eEngine::Impl::sendingBlocked(quint64 user) const {
 
 Result<std::vector<E2eEngine::Impl::SessionRow>> E2eEngine::Impl::sessions(DeviceAddress a,
                                                                            bool activeOnly) const {
-    auto q =
-        store.exec(QStringLiteral("SELECT sid, rank, state, pending, inbound FROM e2e_sessions "
-                                  "WHERE user_id = ? AND device_id = ? ORDER BY rank DESC%1")
-                       .arg(activeOnly ? QStringLiteral(" LIMIT 1") : QString()),
-                   {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId)});
-    if (!q)
-        return q.error();
+    auto stored = store.sessions(a.userId, a.deviceId, activeOnly);
+    if (!stored)
+        return stored.error();
     std::vector<SessionRow> out;
-    while (q->next()) {
-        SessionRow row;
-        row.sid = q->value(0).toByteArray();
-        row.rank = q->value(1).toLongLong();
-        row.sealed = q->value(2).toByteArray();
-        auto blob =
-            store.unseal("e2e_sessions", u64Key(a.userId, a.deviceId) + row.sid, row.sealed);
-        if (!blob)
-            return storageError(QStringLiteral("session state does not open"));
-        auto state = RatchetSession::deserialize(*blob);
+    for (KeyStore::Session &s : *stored) {
+        auto state = RatchetSession::deserialize(s.state);
         if (!state)
             return state.error();
+        SessionRow row;
+        row.sid = s.sid;
+        row.rank = s.rank;
         row.state = std::move(*state);
-        row.pending = q->value(3).toByteArray();
-        row.inbound = q->value(4).toByteArray();
+        row.pending = s.pending;
+        row.inbound = s.inbound;
+        row.sealed = s.sealed;
         out.push_back(std::move(row));
     }
     return out;
 }
 
 Result<QByteArray> E2eEngine::Impl::storedSession(DeviceAddress a, const QByteArray &sid) const {
-    auto q = store.exec(QStringLiteral("SELECT state FROM e2e_sessions WHERE user_id = ? AND "
-                                       "device_id = ? AND sid = ?"),
-                        {QVariant::fromValue(a.userId), QVariant::fromValue(a.deviceId), sid});
-    if (!q)
-        return q.error();
-    return q->next() ? q->value(0).toByteArray() : QByteArray();
+    return store.sealedSession(a.userId, a.deviceId, sid);
 }
 
 Status E2eEngine::Impl::saveSession(DeviceAddress a, const QByteArray &sid, const RatchetSession &s,
                                     const QByteArray &pending, const QByteArray &inbound,
                                     bool makeActive) const {
-    const QVariant user = QVariant::fromValue(a.userId);
-    const QVariant device = QVariant::fromValue(a.deviceId);
-    const QByteArray sealed =
-        store.seal("e2e_sessions", u64Key(a.userId, a.deviceId) + sid, s.serialize());
-    if (sealed.isEmpty())
-        return makeError(CryptoError::Internal, QStringLiteral("seal session"));
-    qint64 maxRank = 0; // only needed to make it the active one
-    if (makeActive) {
-        auto top = store.exec(QStringLiteral("SELECT COALESCE(MAX(rank), 0) FROM e2e_sessions "
-                                             "WHERE user_id = ? AND device_id = ?"),
-                              {user, device});
-        if (!top)
-            return top.error();
-        maxRank = top->next() ? top->value(0).toLongLong() : 0;
-    }
-    auto q = store.exec(
-        QStringLiteral(
-            "INSERT INTO e2e_sessions (user_id, device_id, sid, rank, state, pending, inbound) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, device_id, sid) DO UPDATE SET "
-            "state = excluded.state, pending = excluded.pending, inbound = excluded.inbound, "
-            "rank = CASE WHEN ? THEN excluded.rank ELSE rank END"),
-        {user, device, sid, maxRank + 1, sealed, pending.isEmpty() ? QVariant() : pending,
-         inbound.isEmpty() ? QVariant() : inbound, makeActive ? 1 : 0});
-    if (!q)
-        return q.error();
-    if (!makeActive) // the set of sessions did not change
-        return {};
-    auto prune = store.exec(
-        QStringLiteral(
-            "DELETE FROM e2e_sessions WHERE user_id = ? AND device_id = ? AND sid NOT IN "
-            "(SELECT sid FROM e2e_sessions WHERE user_id = ? AND device_id = ? "
-            "ORDER BY rank DESC LIMIT %1)")
-            .arg(kMaxSessionsPerDevice),
-        {user, device, user, device});
-    if (!prune)
-        return prune.error();
-    return {};
+    return store.saveSession(a.userId, a.deviceId, sid, s.serialize(), pending, inbound, makeActive,
+                             kMaxSessionsPerDevice);
 }
 
 Result<wire::Envelope> E2eEngine::Impl::encryptFor(DeviceAddress a,

@@ -126,13 +126,7 @@ Status E2eEngine::setVerified(quint64 peerUserId, bool verified) {
         return p.error();
     if (!p->exists)
         return Error{ErrorCode::NoKeys, QStringLiteral("no account key known for this user"), 0};
-    auto q = d->store.exec(QStringLiteral("UPDATE e2e_peers SET verified_aik = ?, changed = "
-                                          "CASE WHEN ? THEN 0 ELSE changed END WHERE user_id = ?"),
-                           {verified ? QVariant(p->aik) : QVariant(), verified ? 1 : 0,
-                            QVariant::fromValue(peerUserId)});
-    if (!q)
-        return q.error();
-    return {};
+    return d->store.setVerified(peerUserId, verified);
 }
 
 bool E2eEngine::isVerified(quint64 peerUserId) const {
@@ -148,13 +142,7 @@ bool E2eEngine::identityChanged(quint64 peerUserId) const {
 
 Status E2eEngine::acknowledgeIdentityChange(quint64 peerUserId) {
     // The old verification no longer applies to the new key: it is dropped, not carried over.
-    auto q = d->store.exec(QStringLiteral("UPDATE e2e_peers SET changed = 0, verified_aik = CASE "
-                                          "WHEN verified_aik = aik THEN aik ELSE NULL END "
-                                          "WHERE user_id = ?"),
-                           {QVariant::fromValue(peerUserId)});
-    if (!q)
-        return q.error();
-    return {};
+    return d->store.acknowledgeIdentityChange(peerUserId);
 }
 
 QString E2eEngine::fingerprint(DeviceAddress device) const {

@@ -67,23 +67,13 @@ Result<QList<wire::Envelope>> E2eEngine::encryptPairwise(const QList<DeviceAddre
 Status E2eEngine::markRotationNeeded(quint64 groupId) {
     if (auto s = d->requireOpen(); !s)
         return s;
-    auto q = d->store.exec(QStringLiteral("UPDATE e2e_group_out SET rotate = 1 WHERE group_id = ?"),
-                           {QVariant::fromValue(groupId)});
-    if (!q)
-        return q.error();
-    return {};
+    return d->store.markRotationNeeded(groupId);
 }
 
 Status E2eEngine::resendDistribution(quint64 groupId, DeviceAddress device) {
     if (auto s = d->requireOpen(); !s)
         return s;
-    auto q = d->store.exec(QStringLiteral("DELETE FROM e2e_group_sent WHERE group_id = ? AND "
-                                          "user_id = ? AND device_id = ?"),
-                           {QVariant::fromValue(groupId), QVariant::fromValue(device.userId),
-                            QVariant::fromValue(device.deviceId)});
-    if (!q)
-        return q.error();
-    return {};
+    return d->store.clearDistribution(groupId, device.userId, device.deviceId);
 }
 
 Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
@@ -94,52 +84,41 @@ Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
     auto plaintext = serializeBody(body);
     if (!plaintext)
         return plaintext.error();
-    const QVariant gid = QVariant::fromValue(groupId);
     QSet<DeviceAddress> members;
     for (const DeviceAddress &a : memberDevices)
         if (!(a.userId == d->userId && a.deviceId == d->deviceId))
             members.insert(a);
     GroupSend out;
     Status st = d->store.transaction([&]() -> Status {
-        auto row = d->store.exec(
-            QStringLiteral("SELECT state, rotate FROM e2e_group_out WHERE group_id = ?"), {gid});
-        if (!row)
-            return row.error();
+        auto stored = d->store.senderKey(groupId);
+        if (!stored)
+            return stored.error();
         SenderKeySender sender;
         bool rotate = false;
-        if (row->next()) {
-            auto blob =
-                d->store.unseal("e2e_group_out", u64Key(groupId), row->value(0).toByteArray());
-            if (!blob)
-                return storageError(QStringLiteral("sender key does not open"));
-            auto s = SenderKeySender::deserialize(*blob);
+        if (stored->has_value()) {
+            auto s = SenderKeySender::deserialize((*stored)->state);
             if (!s)
                 return s.error();
             sender = std::move(*s);
-            rotate = row->value(1).toInt() != 0;
+            rotate = (*stored)->rotate;
         } else {
             sender = SenderKeySender::create(groupIdBytes(groupId));
         }
         // Who holds the current key. Anyone of them no longer a member forces a rotation too,
         // even if the caller forgot markRotationNeeded(): a removed device must not read on.
         QSet<DeviceAddress> holders;
-        auto sent = d->store.exec(QStringLiteral("SELECT user_id, device_id FROM e2e_group_sent "
-                                                 "WHERE group_id = ? AND dist_id = ?"),
-                                  {gid, sender.distId()});
+        auto sent = d->store.distributionHolders(groupId, sender.distId());
         if (!sent)
             return sent.error();
-        while (sent->next())
-            holders.insert(
-                DeviceAddress{sent->value(0).toULongLong(), sent->value(1).toULongLong()});
+        for (const auto &[user, device] : *sent)
+            holders.insert(DeviceAddress{user, device});
         for (const DeviceAddress &h : holders)
             rotate = rotate || !members.contains(h);
         if (rotate) {
             sender.rotate();
             holders.clear();
-            auto del = d->store.exec(
-                QStringLiteral("DELETE FROM e2e_group_sent WHERE group_id = ?"), {gid});
-            if (!del)
-                return del.error();
+            if (auto s = d->store.clearDistributions(groupId); !s)
+                return s;
         }
         // Distributions first, at the iteration this message uses, so a receiver can read it.
         QList<DeviceAddress> need;
@@ -162,29 +141,17 @@ Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
                 if (!env)
                     return env.error();
                 out.distributions.append(std::move(*env));
-                auto ins = d->store.exec(
-                    QStringLiteral("INSERT OR IGNORE INTO e2e_group_sent (group_id, dist_id, "
-                                   "user_id, device_id) VALUES (?, ?, ?, ?)"),
-                    {gid, sender.distId(), QVariant::fromValue(a.userId),
-                     QVariant::fromValue(a.deviceId)});
-                if (!ins)
-                    return ins.error();
+                if (auto s =
+                        d->store.markDistributed(groupId, sender.distId(), a.userId, a.deviceId);
+                    !s)
+                    return s;
             }
         }
         auto ct = sender.encrypt(*plaintext);
         if (!ct)
             return ct.error();
         out.payload = *ct;
-        const QByteArray sealed =
-            d->store.seal("e2e_group_out", u64Key(groupId), sender.serialize());
-        if (sealed.isEmpty())
-            return makeError(CryptoError::Internal, QStringLiteral("seal sender key"));
-        auto save = d->store.exec(QStringLiteral("INSERT OR REPLACE INTO e2e_group_out "
-                                                 "(group_id, state, rotate) VALUES (?, ?, 0)"),
-                                  {gid, sealed});
-        if (!save)
-            return save.error();
-        return {};
+        return d->store.saveSenderKey(groupId, sender.serialize());
     });
     if (!st)
         return st.error();
@@ -313,13 +280,10 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                                  QStringLiteral("distribution for another conversation"));
             // An existing state for this dist_id is kept: a repeated distribution must not
             // rewind the chain (which would re-open old messages).
-            auto have = d->store.exec(QStringLiteral("SELECT 1 FROM e2e_group_in WHERE user_id = ? "
-                                                     "AND device_id = ? AND dist_id = ?"),
-                                      {QVariant::fromValue(from.userId),
-                                       QVariant::fromValue(from.deviceId), dist->distId});
+            auto have = d->store.hasReceiverKey(from.userId, from.deviceId, dist->distId);
             if (!have)
                 return have.error();
-            if (!have->next()) {
+            if (!*have) {
                 auto rx = SenderKeyReceiver::fromDistribution(*dist);
                 if (!rx)
                     return undecryptable(rx.error(), QStringLiteral("sender key distribution"));
@@ -342,23 +306,16 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                 fresh = &r;
         if (!fresh) {
             // Looked up under the sender's own address: a member cannot use another's key.
-            auto q = d->store.exec(
-                QStringLiteral("SELECT state, group_id FROM e2e_group_in WHERE "
-                               "user_id = ? AND device_id = ? AND dist_id = ?"),
-                {QVariant::fromValue(from.userId), QVariant::fromValue(from.deviceId), *distId});
-            if (!q)
-                return q.error();
-            if (!q->next() || q->value(1).toULongLong() != message.conversation_id())
+            auto stored = d->store.receiverKey(from.userId, from.deviceId, *distId);
+            if (!stored)
+                return stored.error();
+            if (!stored->has_value() || (*stored)->groupId != message.conversation_id())
                 return makeError(CryptoError::NoSession,
                                  QStringLiteral("no sender key of %1:%2 for this message")
                                      .arg(from.userId)
                                      .arg(from.deviceId));
-            rxSealed = q->value(0).toByteArray();
-            auto blob = d->store.unseal("e2e_group_in",
-                                        u64Key(from.userId, from.deviceId) + *distId, rxSealed);
-            if (!blob)
-                return storageError(QStringLiteral("sender key state does not open"));
-            auto state = SenderKeyReceiver::deserialize(*blob);
+            rxSealed = (*stored)->sealed;
+            auto state = SenderKeyReceiver::deserialize((*stored)->state);
             if (!state)
                 return state.error();
             rx = std::move(*state);
@@ -401,13 +358,10 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                 return stale;
         }
         for (const auto &r : writes->receivers) {
-            auto q = impl->store.exec(
-                QStringLiteral("SELECT state FROM e2e_group_in WHERE "
-                               "user_id = ? AND device_id = ? AND dist_id = ?"),
-                {QVariant::fromValue(from.userId), QVariant::fromValue(from.deviceId), r.distId});
-            if (!q)
-                return q.error();
-            if ((q->next() ? q->value(0).toByteArray() : QByteArray()) != r.expected)
+            auto now = impl->store.sealedReceiverKey(from.userId, from.deviceId, r.distId);
+            if (!now)
+                return now.error();
+            if (*now != r.expected)
                 return stale;
         }
         if (writes->prekeys)
@@ -419,17 +373,10 @@ Result<E2eEngine::Decrypted> E2eEngine::decrypt(const wire::Message &message, qu
                 return st;
         }
         for (const auto &r : writes->receivers) {
-            const QByteArray sealed = impl->store.seal(
-                "e2e_group_in", u64Key(from.userId, from.deviceId) + r.distId, r.state.serialize());
-            if (sealed.isEmpty())
-                return makeError(CryptoError::Internal, QStringLiteral("seal sender key"));
-            auto q = impl->store.exec(
-                QStringLiteral("INSERT OR REPLACE INTO e2e_group_in (user_id, device_id, dist_id, "
-                               "group_id, state) VALUES (?, ?, ?, ?, ?)"),
-                {QVariant::fromValue(from.userId), QVariant::fromValue(from.deviceId), r.distId,
-                 QVariant::fromValue(groupId), sealed});
-            if (!q)
-                return q.error();
+            if (auto s = impl->store.saveReceiverKey(from.userId, from.deviceId, r.distId, groupId,
+                                                     r.state.serialize());
+                !s)
+                return s;
         }
         return {};
     };

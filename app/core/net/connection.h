@@ -3,7 +3,7 @@
 // request/response correlation by request_id. It knows nothing about accounts or messages; the
 // Client authenticates each fresh socket (opened()) and then calls markAuthenticated().
 #include "core/net/backoff.h"
-#include "core/net/frame_sink.h"
+#include "core/net/socket_control.h"
 
 #include <QAbstractSocket>
 #include <QElapsedTimer>
@@ -17,7 +17,7 @@ class QWebSocket;
 
 namespace tidings::client {
 
-class Connection : public QObject, public FrameSink {
+class Connection : public QObject, public SocketControl {
     Q_OBJECT
 public:
     enum class State { Idle, Connecting, Open, Authenticated, WaitingToReconnect };
@@ -39,14 +39,14 @@ public:
     ~Connection() override;
 
     //! Starts connecting to `url` and keeps reconnecting until close().
-    void open(const QUrl &url);
+    void open(const QUrl &url) override;
     //! Closes the socket and stops reconnecting. Pending requests fail with Network.
-    void close();
+    void close() override;
     //! Drops the current socket (e.g. the server answered INTERNAL during auth) and reconnects
     //! after the next backoff delay.
-    void reconnect(const QString &reason);
+    void reconnect(const QString &reason) override;
     //! The handshake on the current socket succeeded: start heartbeats, reset the backoff.
-    void markAuthenticated();
+    void markAuthenticated() override;
 
     State state() const { return m_state; }
     QUrl url() const { return m_url; }

@@ -4,23 +4,22 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QSemaphore>
 #include <QThread>
 
 #include <qt6keychain/keychain.h>
-
-#include <memory>
+#include <sodium.h>
 
 namespace tidings::client {
 
-namespace {
-
-struct Outcome {
-    QSemaphore done;
-    QKeychain::Error error = QKeychain::NoError;
-    QString errorString;
-    QByteArray data;
+//! Lives on the worker thread and runs the QtKeychain jobs there. Its signal reaches the store
+//! queued; when the store is gone the connection is gone with it, and the answer is dropped.
+class KeychainWorker : public QObject {
+    Q_OBJECT
+signals:
+    void finished(quint64 id, int error, const QString &errorString, const QByteArray &data);
 };
+
+namespace {
 
 //! Without a session bus the libsecret backend cannot answer (and may block): skip it.
 bool sessionBusLikely() {
@@ -34,59 +33,95 @@ bool sessionBusLikely() {
 #endif
 }
 
+//! Wipes the buffer in place, without detaching: a secret that came through a queued signal is
+//! shared with the copies Qt made on the way, and a detaching write would wipe only a new copy.
+void wipeShared(QByteArray &bytes) {
+    if (!bytes.isEmpty())
+        sodium_memzero(const_cast<char *>(bytes.constData()), size_t(bytes.size()));
+    bytes = QByteArray();
+}
+
 } // namespace
 
-KeychainSecretStore::KeychainSecretStore(QString service, QString account, int timeoutMs)
-    : m_service(std::move(service))
-    , m_account(std::move(account))
-    , m_timeoutMs(timeoutMs) {
-    m_broken = !sessionBusLikely();
-    if (m_broken)
+KeychainSecretStore::KeychainSecretStore(QString service, QString account, QObject *parent)
+    : QObject(parent)
+    , m_service(std::move(service))
+    , m_account(std::move(account)) {
+    if (!sessionBusLikely())
         return;
     m_thread = new QThread;
     m_thread->setObjectName(QStringLiteral("keychain"));
-    m_worker = new QObject;
+    m_worker = new KeychainWorker;
     m_worker->moveToThread(m_thread);
-    QObject::connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+    connect(m_worker, &KeychainWorker::finished, this, &KeychainSecretStore::onFinished,
+            Qt::QueuedConnection);
     m_thread->start();
 }
 
 KeychainSecretStore::~KeychainSecretStore() {
     if (!m_thread)
         return;
+    // No wait: the thread deletes itself (and the worker) once its loop has ended, which a job
+    // stuck in the backend may delay until the process exits.
+    disconnect(m_worker, nullptr, this, nullptr);
     m_thread->quit();
-    // A thread stuck inside the keychain cannot be joined; it is left to the process exit.
-    if (m_thread->wait(m_broken ? 100 : 2000))
-        delete m_thread;
 }
 
-bool KeychainSecretStore::probe() {
-    auto r = run(Op::Read, QStringLiteral("probe"), {});
-    return r.ok();
+Error KeychainSecretStore::toError(int keychainError, const QString &text) {
+    switch (keychainError) {
+    case QKeychain::NoBackendAvailable:
+    case QKeychain::NotImplemented:
+        return Error{ErrorCode::Network, QStringLiteral("no keyring: %1").arg(text)};
+    case QKeychain::AccessDeniedByUser:
+    case QKeychain::AccessDenied:
+        return Error{ErrorCode::Forbidden, text};
+    default:
+        // D-Bus says so when no Secret Service is installed at all (the bus name is dotted;
+        // the keyring's own errors name object paths with slashes). That is "no keyring",
+        // not a keyring that answered with an error.
+        if (text.contains(QLatin1String("org.freedesktop.secrets")))
+            return Error{ErrorCode::Network, QStringLiteral("no keyring: %1").arg(text)};
+        return Error{ErrorCode::Storage, text};
+    }
 }
 
-Result<QByteArray> KeychainSecretStore::read(const QString &key) {
-    return run(Op::Read, key, {});
+void KeychainSecretStore::readAsync(const QString &key, ReadHandler done) {
+    run(Op::Read, key, {}, Pending{Op::Read, std::move(done), nullptr});
 }
 
-Status KeychainSecretStore::write(const QString &key, const QByteArray &value) {
-    auto r = run(Op::Write, key, value);
-    return r ? Status() : Status(r.error());
+void KeychainSecretStore::writeAsync(const QString &key, const crypto::SecretBytes &value,
+                                     StatusHandler done) {
+    // QtKeychain takes a QByteArray (and keeps a copy of its own while the job lives).
+    QByteArray bytes(value.constChar(), qsizetype(value.size()));
+    run(Op::Write, key, std::move(bytes), Pending{Op::Write, nullptr, std::move(done)});
 }
 
-Status KeychainSecretStore::remove(const QString &key) {
-    auto r = run(Op::Remove, key, {});
-    return r ? Status() : Status(r.error());
+void KeychainSecretStore::removeAsync(const QString &key, StatusHandler done) {
+    run(Op::Remove, key, {}, Pending{Op::Remove, nullptr, std::move(done)});
 }
 
-Result<QByteArray> KeychainSecretStore::run(Op op, const QString &key, const QByteArray &value) {
-    if (m_broken)
-        return Error{ErrorCode::Storage, QStringLiteral("the keychain does not answer")};
-    auto outcome = std::make_shared<Outcome>();
+void KeychainSecretStore::run(Op op, const QString &key, QByteArray value, Pending pending) {
+    const quint64 id = m_nextId++;
+    m_pending.emplace(id, std::move(pending));
+    if (!m_thread) {
+        wipeShared(value);
+        // Asynchronous like every other answer of this store.
+        QMetaObject::invokeMethod(
+            this,
+            [this, id] {
+                onFinished(id, QKeychain::NoBackendAvailable,
+                           QStringLiteral("no session bus to reach a keyring"), {});
+            },
+            Qt::QueuedConnection);
+        return;
+    }
     const QString entry = m_account + QLatin1Char('/') + key;
+    KeychainWorker *worker = m_worker;
     QMetaObject::invokeMethod(
         m_worker,
-        [op, entry, value, service = m_service, outcome] {
+        [worker, op, id, entry, value = std::move(value), service = m_service]() mutable {
             QKeychain::Job *job = nullptr;
             switch (op) {
             case Op::Read:
@@ -94,7 +129,9 @@ Result<QByteArray> KeychainSecretStore::run(Op op, const QString &key, const QBy
                 break;
             case Op::Write: {
                 auto *w = new QKeychain::WritePasswordJob(service);
+                // QtKeychain keeps its own copy until the job is deleted: out of our reach.
                 w->setBinaryData(value);
+                value = QByteArray();
                 job = w;
                 break;
             }
@@ -102,30 +139,58 @@ Result<QByteArray> KeychainSecretStore::run(Op op, const QString &key, const QBy
                 job = new QKeychain::DeletePasswordJob(service);
                 break;
             }
+            // Not a child of the worker: a pending job must never be deleted (the backend's
+            // callback would reach freed memory). It deletes itself once it has answered.
             job->setAutoDelete(true);
             job->setKey(entry);
-            QObject::connect(job, &QKeychain::Job::finished, job, [outcome](QKeychain::Job *j) {
-                outcome->error = j->error();
-                outcome->errorString = j->errorString();
-                if (auto *r = qobject_cast<QKeychain::ReadPasswordJob *>(j))
-                    outcome->data = r->binaryData();
-                outcome->done.release();
-            });
+            QObject::connect(job, &QKeychain::Job::finished, worker,
+                             [worker, id](QKeychain::Job *j) {
+                                 QByteArray data;
+                                 if (auto *r = qobject_cast<QKeychain::ReadPasswordJob *>(j))
+                                     data = r->binaryData();
+                                 // The receiving side wipes this buffer (shared with the job's)
+                                 // when done.
+                                 emit worker->finished(id, int(j->error()), j->errorString(), data);
+                             });
             job->start();
         },
         Qt::QueuedConnection);
-    if (!outcome->done.tryAcquire(1, m_timeoutMs)) {
-        qCWarning(lcStore) << "the keychain did not answer within" << m_timeoutMs << "ms";
-        m_broken = true;
-        return Error{ErrorCode::Timeout, QStringLiteral("the keychain did not answer")};
+}
+
+void KeychainSecretStore::onFinished(quint64 id, int error, const QString &errorString,
+                                     QByteArray data) {
+    const auto it = m_pending.find(id);
+    if (it == m_pending.end())
+        return;
+    Pending pending = std::move(it->second);
+    m_pending.erase(it);
+    if (error == QKeychain::EntryNotFound && pending.op != Op::Write)
+        error = QKeychain::NoError;
+    if (error != QKeychain::NoError) {
+        const Error e = toError(error, errorString);
+        qCWarning(lcStore) << "keychain error" << error << e.toString();
+        wipeShared(data);
+        if (pending.read)
+            pending.read(e);
+        else if (pending.status)
+            pending.status(e);
+        return;
     }
-    if (outcome->error == QKeychain::EntryNotFound && op != Op::Write)
-        return QByteArray();
-    if (outcome->error != QKeychain::NoError) {
-        qCWarning(lcStore) << "keychain error" << outcome->error;
-        return Error{ErrorCode::Storage, QStringLiteral("keychain: %1").arg(outcome->errorString)};
+    if (pending.read) {
+        crypto::SecretBytes secret =
+            crypto::SecretBytes::fromRaw(data.constData(), size_t(data.size()));
+        wipeShared(data);
+        if (!secret.valid()) {
+            pending.read(
+                Error{ErrorCode::Internal, QStringLiteral("cannot allocate secure memory")});
+            return;
+        }
+        pending.read(std::move(secret));
+    } else if (pending.status) {
+        pending.status({});
     }
-    return outcome->data;
 }
 
 } // namespace tidings::client
+
+#include "keychain_secret_store.moc"

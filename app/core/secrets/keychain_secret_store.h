@@ -1,43 +1,62 @@
 #pragma once
-// The device token in the OS keychain (Secret Service, macOS Keychain, Windows Credential Store)
-// through QtKeychain. Every call waits at most `timeoutMs`: on a headless machine the Secret
-// Service call can block forever, so the jobs run on a worker thread that is abandoned when it
-// does not answer, and the caller falls back to a passphrase-protected file.
-#include "core/store/secret_store.h"
+// The device token and master key in the OS keychain (Secret Service, macOS Keychain, Windows
+// Credential Store) through QtKeychain, asynchronously: there is no timeout, because a keyring
+// may be asking the user for a password (a new keyring's "choose a password", a locked one's
+// "unlock") and a person takes as long as they take. The jobs run on a worker thread, so even a
+// backend that blocks (a hung session bus, KWallet's detection calls) never stalls the caller;
+// answers come back as queued calls on the thread that owns the store.
+#include "core/secrets/secret_store.h"
 
+#include <QObject>
 #include <QString>
 
+#include <unordered_map>
+
 class QThread;
-class QObject;
 
 namespace tidings::client {
 
-class KeychainSecretStore : public SecretStore {
+class KeychainWorker;
+
+class KeychainSecretStore : public QObject, public AsyncSecretStore {
+    Q_OBJECT
 public:
     //! `account` separates profiles in the one "Tidings" keychain service.
-    KeychainSecretStore(QString service, QString account, int timeoutMs = 3000);
+    KeychainSecretStore(QString service, QString account, QObject *parent = nullptr);
+    //! Never waits: a worker stuck inside the keychain is left to finish (or to the process
+    //! exit), and its answers are dropped.
     ~KeychainSecretStore() override;
     KeychainSecretStore(const KeychainSecretStore &) = delete;
     KeychainSecretStore &operator=(const KeychainSecretStore &) = delete;
 
-    //! True when a keyring answered a read (an absent entry counts as an answer) in time.
-    bool probe();
-    bool isBroken() const { return m_broken; }
+    //! False when no keyring can possibly answer (on Linux: no session bus). Every call then
+    //! fails with ErrorCode::Network at once, instead of blocking in D-Bus autolaunch.
+    bool reachable() const { return m_thread != nullptr; }
 
-    Result<QByteArray> read(const QString &key) override;
-    Status write(const QString &key, const QByteArray &value) override;
-    Status remove(const QString &key) override;
+    void readAsync(const QString &key, ReadHandler done) override;
+    void writeAsync(const QString &key, const crypto::SecretBytes &value,
+                    StatusHandler done) override;
+    void removeAsync(const QString &key, StatusHandler done) override;
+
+    //! Maps a QtKeychain error (QKeychain::Error and its text) onto the AsyncSecretStore codes.
+    static Error toError(int keychainError, const QString &text);
 
 private:
     enum class Op { Read, Write, Remove };
-    Result<QByteArray> run(Op op, const QString &key, const QByteArray &value);
+    struct Pending {
+        Op op;
+        ReadHandler read;
+        StatusHandler status;
+    };
+    void run(Op op, const QString &key, QByteArray value, Pending pending);
+    void onFinished(quint64 id, int error, const QString &errorString, QByteArray data);
 
     QString m_service;
     QString m_account;
-    int m_timeoutMs;
-    bool m_broken = false;
     QThread *m_thread = nullptr;
-    QObject *m_worker = nullptr;
+    KeychainWorker *m_worker = nullptr;
+    quint64 m_nextId = 1;
+    std::unordered_map<quint64, Pending> m_pending;
 };
 
 } // namespace tidings::client

@@ -119,6 +119,16 @@ Result<QByteArray> PassphraseSecretStore::read(const QString &key) {
     return QByteArray(it->second.constChar(), qsizetype(it->second.size()));
 }
 
+Result<crypto::SecretBytes> PassphraseSecretStore::readSecret(const QString &key) {
+    const auto it = m_values.find(key);
+    if (it == m_values.end())
+        return crypto::SecretBytes();
+    crypto::SecretBytes copy = it->second.clone();
+    if (!copy.valid())
+        return Error{ErrorCode::Internal, QStringLiteral("cannot allocate secure memory")};
+    return copy;
+}
+
 Status PassphraseSecretStore::write(const QString &key, const QByteArray &value) {
     m_values[key] = crypto::SecretBytes::fromRaw(value.constData(), size_t(value.size()));
     return save();

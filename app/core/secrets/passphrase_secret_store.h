@@ -2,7 +2,7 @@
 // Secrets in a file sealed with a key derived from a passphrase (Argon2id, libsodium
 // crypto_pwhash; XSalsa20-Poly1305 secretbox), for machines where no keyring answers.
 // The derived key stays in locked memory while the store lives; the passphrase is not kept.
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
 #include "crypto/secret_bytes.h"
 
 #include <QString>
@@ -26,6 +26,7 @@ public:
                                                                  const QString &passphrase);
 
     Result<QByteArray> read(const QString &key) override;
+    Result<crypto::SecretBytes> readSecret(const QString &key) override;
     Status write(const QString &key, const QByteArray &value) override;
     Status remove(const QString &key) override;
 

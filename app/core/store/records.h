@@ -1,5 +1,5 @@
 #pragma once
-// Plain values the local store hands out. No Qt Sql types leak past LocalStore.
+// Plain values the stores hand out. No Qt Sql types leak past app/core/store.
 #include <QList>
 #include <QString>
 

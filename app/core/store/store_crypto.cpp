@@ -112,6 +112,23 @@ Result<QByteArray> StoreCipher::openPayload(const QByteArray &sealed, quint64 co
     return *plain;
 }
 
+QByteArray StoreCipher::sealDraft(const QString &text, quint64 conversationId) const {
+    QByteArray plain = text.toUtf8();
+    const QByteArray sealed =
+        crypto::aeadSeal(m_dataKey, rowAd("draft", conversationId, 0, QString()), plain);
+    plain.fill('\0');
+    return sealed;
+}
+
+Result<QString> StoreCipher::openDraft(const QByteArray &sealed, quint64 conversationId) const {
+    auto plain = crypto::aeadOpen(m_dataKey, rowAd("draft", conversationId, 0, QString()), sealed);
+    if (!plain)
+        return Error{ErrorCode::Storage, QStringLiteral("a draft does not decrypt")};
+    QString text = QString::fromUtf8(*plain);
+    plain->fill('\0');
+    return text;
+}
+
 QByteArray StoreCipher::keyCheck() const {
     return crypto::aeadSeal(m_dataKey, QByteArray(kCheckAd), QByteArray(kCheckText));
 }

@@ -1,10 +1,10 @@
 #pragma once
-// Encryption at rest for the local cache: message bodies and outbox payloads are sealed with
-// XChaCha20-Poly1305 under an HKDF subkey of the device's master key (info "TidingsLocalStorev1");
-// the AD binds each ciphertext to its row so a body cannot be moved to another message. Search
-// works on keyed blind tokens (HMAC under the subkey "TidingsSearchv1"), so the FTS5 index holds
-// no plaintext word. Both LocalStore and ViewStore derive their own StoreCipher from the master
-// key.
+// Encryption at rest for the local cache: message bodies, outbox payloads and drafts are sealed
+// with XChaCha20-Poly1305 under an HKDF subkey of the device's master key (info
+// "TidingsLocalStorev1"); the AD binds each ciphertext to its row so a body cannot be moved to
+// another message. Search works on keyed blind tokens (HMAC under the subkey "TidingsSearchv1"), so
+// the FTS5 index holds no plaintext word. The Database derives one StoreCipher from the master key;
+// the stores use it through Database::cipher().
 #include "crypto/secret_bytes.h"
 #include "protocol/result.h"
 
@@ -41,6 +41,9 @@ public:
                            const QString &clientMessageId) const;
     Result<QByteArray> openPayload(const QByteArray &sealed, quint64 conversationId,
                                    const QString &clientMessageId) const;
+    //! A chat's draft, bound to the chat.
+    QByteArray sealDraft(const QString &text, quint64 conversationId) const;
+    Result<QString> openDraft(const QByteArray &sealed, quint64 conversationId) const;
 
     //! The value stored beside the data that proves a later open uses the same key.
     QByteArray keyCheck() const;

@@ -2,7 +2,9 @@
 #include "core/sync/e2e_coordinator_p.h"
 
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/outbox_store.h"
+#include "core/store/storage.h"
 #include "core/sync/wire_convert.h"
 #include "crypto/crypto_error.h"
 #include "protocol/codec.h"
@@ -85,7 +87,7 @@ std::optional<PreparedSend> E2eCoordinator::decodePrepared(const QByteArray &byt
     return out;
 }
 
-E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, LocalStore *store, FrameSink *sink,
+E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
                                QObject *parent)
     : QObject(parent)
     , m_engine(engine)
@@ -127,7 +129,7 @@ void E2eCoordinator::processNext() {
     const OutboxEntry entry = m_prepares.front().entry;
     // Sent before (a reconnect or a restart since): the same bytes again, so the server's
     // de-duplication sees one message and no message key is spent twice.
-    if (auto prepared = m_store->outboxPrepared(entry.clientMessageId);
+    if (auto prepared = m_store->outbox().prepared(entry.clientMessageId);
         prepared && !prepared->isEmpty()) {
         if (auto again = decodePrepared(*prepared)) {
             finishPrepare(std::move(*again));
@@ -176,8 +178,8 @@ void E2eCoordinator::processNext() {
             }
             auto prepared = encryptFor(entry, *users);
             if (prepared) {
-                if (auto s3 = m_store->setOutboxPrepared(entry.clientMessageId,
-                                                         encodePrepared(*prepared));
+                if (auto s3 = m_store->outbox().setPrepared(entry.clientMessageId,
+                                                            encodePrepared(*prepared));
                     !s3)
                     qCWarning(lcSync) << "prepared frames not kept:" << s3.error().toString();
             }
@@ -196,7 +198,7 @@ void E2eCoordinator::finishPrepare(Result<PreparedSend> result) {
 }
 
 Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const {
-    auto conv = m_store->conversation(conversationId);
+    auto conv = m_store->conversations().conversation(conversationId);
     if (!conv)
         return conv.error();
     if (!conv->has_value())
@@ -213,7 +215,7 @@ Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const
             users.append(c.peerUserId);
         return users;
     }
-    auto members = m_store->members(conversationId);
+    auto members = m_store->conversations().members(conversationId);
     if (!members)
         return members.error();
     for (const MemberRecord &m : *members) {
@@ -223,16 +225,20 @@ Result<QList<quint64>> E2eCoordinator::memberUsers(quint64 conversationId) const
     return users;
 }
 
-QList<DeviceAddress> E2eCoordinator::targetsFor(const QList<quint64> &users) const {
+QList<DeviceAddress> E2eCoordinator::targetsFor(quint64 conversationId,
+                                                const QList<quint64> &users) const {
+    static const QHash<quint64, QSet<quint64>> kNone;
+    const auto narrowing = m_serverCurrent.constFind(conversationId);
+    const auto &current = narrowing == m_serverCurrent.constEnd() ? kNone : *narrowing;
     QList<DeviceAddress> out;
     for (quint64 u : users) {
-        const auto server = m_serverCurrent.constFind(u);
+        const auto server = current.constFind(u);
         for (const DeviceAddress &d : m_engine->currentDevices(u)) {
             if (d.userId == m_me.userId && d.deviceId == m_me.deviceId)
                 continue;
             // Narrowed to what the server last called current: a revoked device drops out before
             // its owner signs a new list. Never widened: only signed devices get keys.
-            if (server != m_serverCurrent.constEnd() && !server->contains(d.deviceId))
+            if (server != current.constEnd() && !server->contains(d.deviceId))
                 continue;
             out.append(d);
         }
@@ -242,11 +248,11 @@ QList<DeviceAddress> E2eCoordinator::targetsFor(const QList<quint64> &users) con
 
 Result<PreparedSend> E2eCoordinator::encryptFor(const OutboxEntry &entry,
                                                 const QList<quint64> &users) {
-    auto conv = m_store->conversation(entry.conversationId);
+    auto conv = m_store->conversations().conversation(entry.conversationId);
     if (!conv)
         return conv.error();
     const bool group = conv->has_value() && (*conv)->isGroup();
-    const QList<DeviceAddress> targets = targetsFor(users);
+    const QList<DeviceAddress> targets = targetsFor(entry.conversationId, users);
     if (lcSync().isDebugEnabled()) {
         QStringList list;
         for (const DeviceAddress &d : targets)
@@ -335,7 +341,7 @@ void E2eCoordinator::fetchConversation(quint64 conversationId, std::function<voi
         }
         ConversationInfo info = conversationInfoFromWire(r->conversation_info());
         info.id = conversationId;
-        done(m_store->applyConversationInfo(info, m_me.userId));
+        done(m_store->conversations().applyConversationInfo(info, m_me.userId));
     });
 }
 
@@ -400,7 +406,8 @@ void E2eCoordinator::ensureSessions(const QList<quint64> &userIds,
 
 void E2eCoordinator::fetchMissingSessions(QList<quint64> users, std::function<void(Status)> done) {
     QHash<quint64, QList<quint64>> perUser;
-    for (const DeviceAddress &d : targetsFor(users)) {
+    // Not narrowed: a session with a device the server does not list yet costs nothing.
+    for (const DeviceAddress &d : targetsFor(0, users)) {
         if (!m_engine->hasSession(d))
             perUser[d.userId].append(d.deviceId);
     }
@@ -465,7 +472,7 @@ void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices
         return;
     }
     // What was encrypted for the old device set must be encrypted again.
-    if (auto cleared = m_store->clearOutboxPrepared(conversationId); !cleared) {
+    if (auto cleared = m_store->outbox().clearPrepared(conversationId); !cleared) {
         done(cleared);
         return;
     }
@@ -475,11 +482,12 @@ void E2eCoordinator::applyStale(quint64 conversationId, const wire::StaleDevices
             qCWarning(lcSync) << "distribution not re-queued:" << r.error().toString();
     }
     // What the server calls current, per member (members it does not name have none).
+    auto &current = m_serverCurrent[conversationId];
     for (quint64 u : *users)
-        m_serverCurrent[u].clear();
+        current[u].clear();
     for (const auto &d : stale.current())
-        m_serverCurrent[d.user_id()].insert(d.device_id());
-    m_serverCurrent[m_me.userId].insert(m_me.deviceId);
+        current[d.user_id()].insert(d.device_id());
+    current[m_me.userId].insert(m_me.deviceId);
     QSet<quint64> refetch;
     for (const auto &d : stale.missing())
         refetch.insert(d.user_id());

@@ -23,7 +23,7 @@
 
 namespace tidings::client {
 
-class LocalStore;
+class Storage;
 
 class E2eCoordinator : public QObject, public MessageCrypto {
     Q_OBJECT
@@ -32,7 +32,7 @@ public:
     //! which keeps a hidden copy of it once stored.
     using ControlSender = std::function<void(const wire::SendRequest &)>;
 
-    E2eCoordinator(e2e::E2eEngine *engine, LocalStore *store, FrameSink *sink,
+    E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
                    QObject *parent = nullptr);
 
     void setAccount(const AccountSettings &me) { m_me = me; }
@@ -41,7 +41,7 @@ public:
     void onAuthenticated();
     void onDisconnected();
 
-    //! What an outbox entry was encrypted into, as kept in the outbox (see LocalStore).
+    //! What an outbox entry was encrypted into, as kept in the outbox (OutboxStore).
     static QByteArray encodePrepared(const PreparedSend &prepared);
     static std::optional<PreparedSend> decodePrepared(const QByteArray &bytes);
 
@@ -74,7 +74,9 @@ private:
     void finishPrepare(Result<PreparedSend> result);
     Result<QList<quint64>> memberUsers(quint64 conversationId) const;
     //! The devices a send in this conversation is for (all but mine), from verified lists.
-    QList<e2e::DeviceAddress> targetsFor(const QList<quint64> &users) const;
+    //! The verified current devices of `users`, narrowed to what the server last called current
+    //! for `conversationId` (0: not narrowed).
+    QList<e2e::DeviceAddress> targetsFor(quint64 conversationId, const QList<quint64> &users) const;
     Result<PreparedSend> encryptFor(const OutboxEntry &entry, const QList<quint64> &users);
     //! group_info for a conversation this device does not know yet; stores the answer.
     void fetchConversation(quint64 conversationId, std::function<void(Status)> done);
@@ -89,7 +91,7 @@ private:
                        bool infoFetched = false);
 
     e2e::E2eEngine *m_engine;
-    LocalStore *m_store;
+    Storage *m_store;
     FrameSink *m_sink;
     AccountSettings m_me;
     ControlSender m_sendControl;
@@ -98,8 +100,10 @@ private:
     bool m_preparing = false;
     //! Users whose device list was fetched in this session, and when (ms since epoch).
     QHash<quint64, qint64> m_listFetched;
-    //! What the server last called current per user (from STALE_DEVICES answers).
-    QHash<quint64, QSet<quint64>> m_serverCurrent;
+    //! What the server last called current per conversation and user (from STALE_DEVICES
+    //! answers). Per conversation: a group's answer leaves out a member it no longer has, which
+    //! says nothing about that user's devices in my 1:1 with them.
+    QHash<quint64, QHash<quint64, QSet<quint64>>> m_serverCurrent;
     //! (conversation, seq) already asked for again in this session.
     QSet<QPair<quint64, quint64>> m_resendAsked;
     //! Devices that got a sender-key distribution in a send not yet known to be stored, per group.

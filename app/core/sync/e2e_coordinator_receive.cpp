@@ -1,7 +1,9 @@
 // E2eCoordinator, receiving: the senders' device lists before opening, decryption committed with
 // the stored message, and the resend protocol for messages that could not be decrypted.
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/e2e_coordinator_p.h"
 #include "protocol/codec.h"
@@ -68,11 +70,11 @@ std::function<Status()> E2eCoordinator::open(const wire::Message &message, Incom
     if (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId) {
         // My own send, seen again in a history page: the outbox row has the text, or it was a
         // control send (hidden).
-        auto own = m_store->messageByClientId(in.clientMessageId, m_me.userId);
+        auto own = m_store->messages().messageByClientId(in.clientMessageId, m_me.userId);
         in.hidden = !(own && own->has_value());
         return {};
     }
-    if (auto known = m_store->messageByClientId(in.clientMessageId, in.senderUserId);
+    if (auto known = m_store->messages().messageByClientId(in.clientMessageId, in.senderUserId);
         known && known->has_value() && (*known)->seq == in.seq &&
         (*known)->conversationId == in.conversationId) {
         // Delivered again (our ack was lost): stored already, and its message key is gone, so
@@ -118,13 +120,14 @@ std::function<Status()> E2eCoordinator::open(const wire::Message &message, Incom
         const quint64 sender = in.senderUserId;
         const QString text = QString::fromStdString(content.text());
         const qint64 sentAt = content.sent_at_ms();
-        LocalStore *store = m_store;
+        Storage *store = m_store;
         return [commit, store, conversation, original, sender, text, sentAt]() -> Status {
             if (commit) {
                 if (auto s = commit(); !s)
                     return s;
             }
-            return store->replaceUndecryptable(conversation, original, sender, text, sentAt);
+            return store->messages().replaceUndecryptable(conversation, original, sender, text,
+                                                          sentAt);
         };
     }
     in.text = QString::fromStdString(content.text());
@@ -172,12 +175,12 @@ void E2eCoordinator::requestResend(const wire::Message &message) {
 
 void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eBody &request) {
     const QString clientId = QString::fromStdString(request.resend_request_client_id());
-    auto mine = m_store->messageByClientId(clientId, m_me.userId);
+    auto mine = m_store->messages().messageByClientId(clientId, m_me.userId);
     if (!mine || !mine->has_value())
         return;
     const MessageRecord &m = **mine;
     const DeviceAddress requester{message.sender_user_id(), message.sender_device_id()};
-    auto conv = m_store->conversation(message.conversation_id());
+    auto conv = m_store->conversations().conversation(message.conversation_id());
     if (conv && conv->has_value() && (*conv)->isGroup()) {
         // It could not read my group message: my sender key may not have reached it.
         if (auto r = m_engine->resendDistribution(message.conversation_id(), requester); !r)
@@ -227,7 +230,7 @@ void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device,
             qCInfo(lcSync) << "control message not sent:" << s.error().toString();
             return;
         }
-        const QList<DeviceAddress> targets = targetsFor(members);
+        const QList<DeviceAddress> targets = targetsFor(conversationId, members);
         if (!targets.contains(device))
             return;
         auto envelopes = m_engine->encryptPairwise({device}, body);

@@ -1,7 +1,10 @@
 #include "core/sync/sync_engine.h"
 
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/outbox_store.h"
+#include "core/store/storage.h"
 #include "core/sync/payload_codec.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
@@ -23,7 +26,7 @@ bool isTransport(ErrorCode code) {
 }
 } // namespace
 
-SyncEngine::SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObject *parent)
+SyncEngine::SyncEngine(Storage *store, FrameSink *sink, Options options, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_sink(sink)
@@ -50,7 +53,7 @@ void SyncEngine::onAuthenticated() {
     m_deliveryAcked.clear();
     m_retriesPending = 0;
     resolveUnknownConversations();
-    auto outbox = m_store->outbox();
+    auto outbox = m_store->outbox().entries();
     if (!outbox) {
         emit storageFailed(outbox.error());
         m_queue.clear();
@@ -76,7 +79,7 @@ void SyncEngine::onDisconnected() {
 }
 
 void SyncEngine::resolveUnknownConversations() {
-    auto all = m_store->conversations();
+    auto all = m_store->conversations().conversations();
     if (!all) {
         emit storageFailed(all.error());
         return;
@@ -101,13 +104,15 @@ void SyncEngine::requestConversationInfo(quint64 conversationId) {
         if (result && result->body_case() == Frame::kConversationInfo) {
             ConversationInfo info = conversationInfoFromWire(result->conversation_info());
             info.id = conversationId;
-            if (auto s = m_store->applyConversationInfo(info, m_me.userId); !s)
+            if (auto s = m_store->conversations().applyConversationInfo(info, m_me.userId); !s)
                 emit storageFailed(s.error());
             else
                 emit conversationChanged(conversationId);
         } else if (!result && result.error().code == ErrorCode::NotAGroup) {
             // A 1:1 someone else opened: the peer is the sender of its messages.
-            if (auto s = m_store->setConversationKind(conversationId, ConversationKind::Direct); !s)
+            if (auto s = m_store->conversations().setConversationKind(conversationId,
+                                                                      ConversationKind::Direct);
+                !s)
                 emit storageFailed(s.error());
             else
                 emit conversationChanged(conversationId);
@@ -141,7 +146,7 @@ Result<QStringList> SyncEngine::enqueueTexts(quint64 conversationId, const QStri
         ids.append(d.clientMessageId);
         drafts.append(std::move(d));
     }
-    if (auto s = m_store->enqueueOutgoing(drafts, m_me); !s)
+    if (auto s = m_store->messages().enqueueOutgoing(drafts, m_me); !s)
         return s.error();
     // Only a live session keeps an in-memory queue; otherwise onAuthenticated() loads the outbox.
     if (m_sink->isAuthenticated()) {
@@ -201,7 +206,7 @@ void SyncEngine::onSendResult(const OutboxEntry &entry, quint64 session, Result<
         retryLater(entry, session, delay);
     } else {
         qCWarning(lcSync) << "send refused:" << result.error().toString();
-        if (auto s = m_store->markFailed(entry.clientMessageId); !s)
+        if (auto s = m_store->messages().markFailed(entry.clientMessageId); !s)
             emit storageFailed(s.error());
         emit sendFailed(entry.clientMessageId, result.error());
     }
@@ -224,7 +229,7 @@ void SyncEngine::flushAcks() {
     const auto acks = std::exchange(m_acks, {});
     if (acks.isEmpty())
         return;
-    auto advances = m_store->applySendAcks(acks);
+    auto advances = m_store->messages().applySendAcks(acks);
     if (!advances) {
         emit storageFailed(advances.error());
         return;
@@ -345,8 +350,8 @@ bool SyncEngine::storeBatch(const QList<IncomingMessage> &batch,
                             std::function<Status()> inTransaction) {
     if (batch.isEmpty())
         return true;
-    auto advances = m_store->storeIncoming(batch, QDateTime::currentMSecsSinceEpoch(), m_me,
-                                           std::move(inTransaction));
+    auto advances = m_store->messages().storeIncoming(batch, QDateTime::currentMSecsSinceEpoch(),
+                                                      m_me, std::move(inTransaction));
     if (!advances) {
         // Not acked, so the server delivers these again.
         emit storageFailed(advances.error());
@@ -393,17 +398,18 @@ void SyncEngine::applyReceipt(const wire::ReceiptPush &r) {
         return;
     // About me: my other device read (mirror its cursor). About others: the peer's cursors in a
     // 1:1; in a group the all-member minimum drives the ticks.
-    auto effect =
-        m_store->applyReceipt(r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq(),
-                              r.all_delivered_seq(), r.all_read_seq(), m_me.userId);
+    auto effect = m_store->conversations().applyReceipt(
+        r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq(), r.all_delivered_seq(),
+        r.all_read_seq(), m_me.userId);
     if (!effect) {
         emit storageFailed(effect.error());
         return;
     }
     // Message info ("read by bob at 14:02"): live pushes say when the cursors moved.
     if (r.server_time_ms() != 0 && r.user_id() != 0 && r.user_id() != m_me.userId) {
-        if (auto s = m_store->recordReceiptTime(r.conversation_id(), r.user_id(), r.delivered_seq(),
-                                                r.read_seq(), r.server_time_ms());
+        if (auto s = m_store->conversations().recordReceiptTime(r.conversation_id(), r.user_id(),
+                                                                r.delivered_seq(), r.read_seq(),
+                                                                r.server_time_ms());
             !s)
             emit storageFailed(s.error());
     }
@@ -414,7 +420,7 @@ void SyncEngine::applyReceipt(const wire::ReceiptPush &r) {
 }
 
 Result<quint64> SyncEngine::markRead(quint64 conversationId) {
-    auto conv = m_store->conversation(conversationId);
+    auto conv = m_store->conversations().conversation(conversationId);
     if (!conv)
         return conv.error();
     if (!conv->has_value())
@@ -427,7 +433,7 @@ Result<quint64> SyncEngine::markRead(quint64 conversationId) {
     f.mutable_read_ack()->set_seq(seq);
     if (!m_sink->post(f))
         return Error{ErrorCode::Network, QStringLiteral("not connected")};
-    if (auto s = m_store->updateMyReadSeq(conversationId, seq); !s)
+    if (auto s = m_store->conversations().updateMyReadSeq(conversationId, seq); !s)
         return s.error();
     return seq;
 }
@@ -441,7 +447,7 @@ void SyncEngine::checkGaps() {
     m_gapTimer.stop();
     if (!m_sink->isAuthenticated())
         return;
-    auto holes = m_store->holes();
+    auto holes = m_store->messages().holes();
     if (!holes) {
         emit storageFailed(holes.error());
         return;
@@ -456,7 +462,7 @@ void SyncEngine::checkGaps() {
 void SyncEngine::refreshConversation(quint64 conversationId) {
     if (m_catchUp.contains(conversationId))
         return;
-    auto conv = m_store->conversation(conversationId);
+    auto conv = m_store->conversations().conversation(conversationId);
     if (!conv) {
         emit storageFailed(conv.error());
         return;
@@ -486,7 +492,7 @@ void SyncEngine::requestHistory(quint64 conversationId, quint64 afterSeq, quint6
             if (result.error().code == ErrorCode::NotMember && untilSeq != 0) {
                 // I left or was removed: what I hold is all I will get, so ordering moves past
                 // the missing range (e.g. the seqs before I joined) instead of holding forever.
-                auto adv = m_store->fillGap(conversationId, untilSeq);
+                auto adv = m_store->messages().fillGap(conversationId, untilSeq);
                 if (!adv)
                     emit storageFailed(adv.error());
                 else
@@ -532,7 +538,7 @@ void SyncEngine::onHistoryStored(quint64 conversationId, quint64 afterSeq, quint
     }
     if (!anyAll && response.cursors_size() > 1) {
         // A server that fills only per-user cursors: a group's minimum is computed here.
-        auto conv = m_store->conversation(conversationId);
+        auto conv = m_store->conversations().conversation(conversationId);
         if (conv && conv->has_value() && (*conv)->isGroup()) {
             wire::ReceiptPush all;
             all.set_conversation_id(conversationId);
@@ -552,7 +558,7 @@ void SyncEngine::onHistoryStored(quint64 conversationId, quint64 afterSeq, quint
     if (untilSeq != 0 && covered <= afterSeq)
         covered = untilSeq;
     if (covered > afterSeq) {
-        auto adv = m_store->fillGap(conversationId, covered);
+        auto adv = m_store->messages().fillGap(conversationId, covered);
         if (!adv) {
             emit storageFailed(adv.error());
             return;

@@ -18,7 +18,7 @@
 
 namespace tidings::client {
 
-class LocalStore;
+class Storage;
 class MessageCrypto;
 
 class SyncEngine : public QObject {
@@ -35,8 +35,8 @@ public:
         quint32 historyPageLimit = 500;
     };
 
-    SyncEngine(LocalStore *store, FrameSink *sink, Options options, QObject *parent = nullptr);
-    SyncEngine(LocalStore *store, FrameSink *sink, QObject *parent = nullptr)
+    SyncEngine(Storage *store, FrameSink *sink, Options options, QObject *parent = nullptr);
+    SyncEngine(Storage *store, FrameSink *sink, QObject *parent = nullptr)
         : SyncEngine(store, sink, Options{}, parent) {}
 
     void setAccount(const AccountSettings &me) { m_me = me; }
@@ -133,7 +133,7 @@ private:
     void maybeIdle();
     void sendDeliveryAck(quint64 conversationId, quint64 seq);
 
-    LocalStore *m_store;
+    Storage *m_store;
     FrameSink *m_sink;
     MessageCrypto *m_crypto = nullptr;
     Options m_options;

@@ -2,7 +2,7 @@
 // fetch keys first), its control sends go out one after the other, then the message. A stale
 // device set is reconciled and the same entry prepared again, with the same client message id.
 #include "core/logging.h"
-#include "core/store/local_store.h"
+#include "core/store/storage.h"
 #include "core/sync/message_crypto.h"
 #include "core/sync/sync_engine.h"
 

@@ -1,6 +1,6 @@
 #include "search_delegate.h"
 
-#include "core/store/view_store.h"
+#include "core/store/search_index.h"
 #include "look.h"
 #include "models/search_model.h"
 
@@ -16,9 +16,9 @@ QString plainWithRanges(const QString &marked, QList<QPair<int, int>> *ranges) {
     QString out;
     int start = -1;
     for (const QChar c : marked) {
-        if (c == client::ViewStore::kMatchOpen) {
+        if (c == client::SearchIndex::kMatchOpen) {
             start = int(out.size());
-        } else if (c == client::ViewStore::kMatchClose) {
+        } else if (c == client::SearchIndex::kMatchClose) {
             if (start >= 0)
                 ranges->append({start, int(out.size()) - start});
             start = -1;

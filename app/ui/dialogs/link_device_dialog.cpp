@@ -1,6 +1,6 @@
 #include "link_device_dialog.h"
 
-#include "session.h"
+#include "core/devices/devices.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -13,9 +13,9 @@
 
 namespace tidings::ui {
 
-LinkDeviceDialog::LinkDeviceDialog(Session *session, QWidget *parent)
+LinkDeviceDialog::LinkDeviceDialog(client::Devices *devices, QWidget *parent)
     : QDialog(parent)
-    , m_session(session)
+    , m_devices(devices)
     , m_code(new QLabel)
     , m_status(new QLabel)
     , m_copy(new QPushButton(tr("&Copy code"))) {
@@ -60,7 +60,7 @@ LinkDeviceDialog::LinkDeviceDialog(Session *session, QWidget *parent)
     // The client keeps waiting for the new device even if this window closes; the guards only
     // stop it from writing into a dialog that is gone.
     QPointer<LinkDeviceDialog> self(this);
-    m_session->client()->createLinkCode(
+    m_devices->createLinkCode(
         [self](Result<QString> code) {
             if (!self)
                 return;

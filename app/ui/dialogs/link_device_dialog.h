@@ -7,16 +7,18 @@
 class QLabel;
 class QPushButton;
 
-namespace tidings::ui {
+namespace tidings::client {
+class Devices;
+} // namespace tidings::client
 
-class Session;
+namespace tidings::ui {
 
 class LinkDeviceDialog : public QDialog {
     Q_OBJECT
 public:
     enum class State { WaitingForCode, WaitingForDevice, Linked, Failed };
 
-    explicit LinkDeviceDialog(Session *session, QWidget *parent = nullptr);
+    explicit LinkDeviceDialog(client::Devices *devices, QWidget *parent = nullptr);
 
     State state() const { return m_state; }
     //! The code to type into the new device (empty until the client made one).
@@ -30,7 +32,7 @@ signals:
 private:
     void setState(State state, const QString &status);
 
-    Session *m_session;
+    client::Devices *m_devices;
     State m_state = State::WaitingForCode;
     QLabel *m_code;
     QLabel *m_status;

@@ -1,9 +1,9 @@
 #include "message_info_dialog.h"
 
 #include "look.h"
-#include "session.h"
+#include "models/message_model.h"
 
-#include "core/store/view_store.h"
+#include "core/groups/groups.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>
@@ -27,8 +27,7 @@ QString nameOf(const QString &displayName, const QString &username) {
 }
 } // namespace
 
-MessageInfoDialog::MessageInfoDialog(Session *session,
-                                     const client::ConversationRecord &conversation,
+MessageInfoDialog::MessageInfoDialog(MessageModel *messages, client::Groups *groups,
                                      const client::MessageRecord &message, QWidget *parent)
     : QDialog(parent)
     , m_summary(new QLabel)
@@ -63,7 +62,8 @@ MessageInfoDialog::MessageInfoDialog(Session *session,
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
 
-    const quint64 me = session->myUserId();
+    const client::ConversationRecord conversation = messages->conversation();
+    const quint64 me = messages->myUserId();
     const bool mine = message.outgoing || message.senderUserId == me;
     const auto state = client::deriveState(message, conversation, me);
     if (!mine) {
@@ -83,9 +83,8 @@ MessageInfoDialog::MessageInfoDialog(Session *session,
     }
     // Times recorded locally from receipts (0: not yet, or from before this device knew).
     QHash<quint64, client::ReceiptTime> times;
-    if (auto t = session->view()->receiptTimes(conversation.id, message.seq))
-        for (const auto &r : *t)
-            times.insert(r.userId, r);
+    for (const auto &r : messages->receiptTimes(message.seq))
+        times.insert(r.userId, r);
     if (!conversation.isGroup()) {
         const QString who = nameOf(conversation.displayName, conversation.peerUsername);
         m_summary->setText(state == client::MessageState::Read ? tr("Read by %1").arg(who)
@@ -101,7 +100,7 @@ MessageInfoDialog::MessageInfoDialog(Session *session,
     }
     m_summary->setText(tr("Asking the server…"));
     QPointer<MessageInfoDialog> self(this);
-    session->client()->readers(
+    groups->readers(
         conversation.id, message.seq,
         [self, seq = message.seq, times](Result<client::ReadersInfo> r) {
             if (!self)

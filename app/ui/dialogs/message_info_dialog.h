@@ -9,14 +9,19 @@
 class QLabel;
 class QTreeWidget;
 
+namespace tidings::client {
+class Groups;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
-class Session;
+class MessageModel;
 
 class MessageInfoDialog : public QDialog {
     Q_OBJECT
 public:
-    MessageInfoDialog(Session *session, const client::ConversationRecord &conversation,
+    //! `message` of the chat open in `messages`; a group's "read by" comes from `groups`.
+    MessageInfoDialog(MessageModel *messages, client::Groups *groups,
                       const client::MessageRecord &message, QWidget *parent = nullptr);
     QString summary() const;
     int recipientCount() const;

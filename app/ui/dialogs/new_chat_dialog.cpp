@@ -1,6 +1,10 @@
 #include "new_chat_dialog.h"
 
-#include "session.h"
+#include "chat_events.h"
+
+#include "core/groups/groups.h"
+#include "core/messaging/messaging.h"
+#include "core/net/connection.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -13,9 +17,14 @@
 
 namespace tidings::ui {
 
-NewChatDialog::NewChatDialog(Session *session, Mode mode, QWidget *parent)
+NewChatDialog::NewChatDialog(client::Messaging *messaging, client::Groups *groups,
+                             ChatEvents *events, const client::Connection *connection, Mode mode,
+                             QWidget *parent)
     : QDialog(parent)
-    , m_session(session)
+    , m_messaging(messaging)
+    , m_groups(groups)
+    , m_events(events)
+    , m_connection(connection)
     , m_mode(mode)
     , m_name(new QLineEdit)
     , m_error(new QLabel) {
@@ -82,19 +91,19 @@ void NewChatDialog::submit() {
     const QString name = m_name->text().trimmed();
     if (name.isEmpty())
         return;
-    m_error->setText(m_session->client()->isAuthenticated() ? tr("Working…")
-                                                            : tr("Waiting for the connection…"));
+    m_error->setText(m_connection->isAuthenticated() ? tr("Working…")
+                                                     : tr("Waiting for the connection…"));
     m_error->show();
     m_ok->setEnabled(false);
     QPointer<NewChatDialog> self(this);
     if (m_mode == Mode::Direct) {
-        m_session->client()->openDirect(name, [self](Result<client::ConversationRecord> r) {
+        m_messaging->openDirect(name, [self](Result<client::ConversationRecord> r) {
             if (!self)
                 return;
             if (!r)
                 return self->fail(r.error());
             self->m_conversationId = r->id;
-            emit self->m_session->chatChanged(r->id);
+            self->m_events->announce(r->id);
             emit self->chatReady(r->id);
             self->accept();
         });
@@ -102,13 +111,13 @@ void NewChatDialog::submit() {
     }
     const QStringList members =
         m_members->text().split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
-    m_session->client()->createGroup(name, members, [self](Result<client::ConversationInfo> r) {
+    m_groups->create(name, members, [self](Result<client::ConversationInfo> r) {
         if (!self)
             return;
         if (!r)
             return self->fail(r.error());
         self->m_conversationId = r->id;
-        emit self->m_session->chatChanged(r->id);
+        self->m_events->announce(r->id);
         emit self->chatReady(r->id);
         self->accept();
     });

@@ -10,15 +10,24 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 
+namespace tidings::client {
+class Connection;
+class Groups;
+class Messaging;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
-class Session;
+class ChatEvents;
 
 class NewChatDialog : public QDialog {
     Q_OBJECT
 public:
     enum class Mode { Direct, Group };
-    NewChatDialog(Session *session, Mode mode, QWidget *parent = nullptr);
+    //! Opens 1:1 chats through `messaging`, creates groups through `groups` and announces the
+    //! new chat on `events`; `connection` tells whether it waits for the network.
+    NewChatDialog(client::Messaging *messaging, client::Groups *groups, ChatEvents *events,
+                  const client::Connection *connection, Mode mode, QWidget *parent = nullptr);
 
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *membersEdit() const { return m_members; }
@@ -32,7 +41,10 @@ signals:
 private:
     void fail(const Error &error);
 
-    Session *m_session;
+    client::Messaging *m_messaging;
+    client::Groups *m_groups;
+    ChatEvents *m_events;
+    const client::Connection *m_connection;
     Mode m_mode;
     QLineEdit *m_name;
     QLineEdit *m_members = nullptr;

@@ -13,21 +13,32 @@ PassphraseDialog::PassphraseDialog(Mode mode, QWidget *parent)
     , m_mode(mode)
     , m_first(new QLineEdit)
     , m_error(new QLabel) {
-    setWindowTitle(mode == Mode::Create ? tr("Protect this device") : tr("Unlock Tidings"));
+    const bool create = mode != Mode::Unlock;
+    setWindowTitle(create ? tr("Protect this device") : tr("Unlock Tidings"));
     setMinimumWidth(420);
     auto *layout = new QVBoxLayout(this);
-    auto *intro = new QLabel(
-        mode == Mode::Create
-            ? tr("No system keyring answered, so Tidings keeps this device's key in a file "
-                 "protected by a passphrase. Choose one; you will type it when Tidings starts.")
-            : tr("Enter the passphrase that protects this device's key."));
+    QString text;
+    switch (mode) {
+    case Mode::Create:
+        text = tr("No system keyring answered, so Tidings keeps this device's key in a file "
+                  "protected by a passphrase. Choose one; you will type it when Tidings starts.");
+        break;
+    case Mode::CreateInstead:
+        text = tr("Tidings keeps this device's key in a file protected by a passphrase instead of "
+                  "the keyring. Choose one; you will type it when Tidings starts.");
+        break;
+    case Mode::Unlock:
+        text = tr("Enter the passphrase that protects this device's key.");
+        break;
+    }
+    auto *intro = new QLabel(text);
     intro->setWordWrap(true);
     layout->addWidget(intro);
     auto *form = new QFormLayout;
     m_first->setEchoMode(QLineEdit::Password);
     m_first->setAccessibleName(tr("Passphrase"));
     form->addRow(tr("&Passphrase:"), m_first);
-    if (mode == Mode::Create) {
+    if (create) {
         m_second = new QLineEdit;
         m_second->setEchoMode(QLineEdit::Password);
         m_second->setAccessibleName(tr("Repeat passphrase"));
@@ -53,8 +64,12 @@ void PassphraseDialog::setError(const QString &text) {
     m_error->setVisible(!text.isEmpty());
 }
 
+QString PassphraseDialog::errorText() const {
+    return m_error->isVisible() ? m_error->text() : QString();
+}
+
 void PassphraseDialog::check() {
-    if (m_mode == Mode::Create) {
+    if (m_mode != Mode::Unlock) {
         if (m_first->text().size() < 8) {
             setError(tr("Use at least 8 characters."));
             return;

@@ -1,6 +1,6 @@
 #pragma once
-// Asks for the passphrase that protects the device key when no keyring answers: to choose one
-// (new file, typed twice) or to unlock the existing file.
+// Asks for the passphrase that protects the device key when no keyring answers (or the user
+// would rather not use it): to choose one (new file, typed twice) or to unlock the existing file.
 #include <QDialog>
 
 class QLabel;
@@ -11,10 +11,14 @@ namespace tidings::ui {
 class PassphraseDialog : public QDialog {
     Q_OBJECT
 public:
-    enum class Mode { Create, Unlock };
+    //! Create: no keyring answered. CreateInstead: the user chose a passphrase over the keyring.
+    enum class Mode { Create, CreateInstead, Unlock };
     PassphraseDialog(Mode mode, QWidget *parent = nullptr);
     QString passphrase() const;
+    QLineEdit *passphraseEdit() const { return m_first; }
+    QLineEdit *repeatEdit() const { return m_second; }
     void setError(const QString &text);
+    QString errorText() const;
 
 private:
     void check();

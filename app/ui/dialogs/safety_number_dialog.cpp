@@ -1,6 +1,6 @@
 #include "safety_number_dialog.h"
 
-#include "session.h"
+#include "core/keys/keys.h"
 
 #include <QDialogButtonBox>
 #include <QFontDatabase>
@@ -11,10 +11,10 @@
 
 namespace tidings::ui {
 
-SafetyNumberDialog::SafetyNumberDialog(Session *session, const QString &username,
+SafetyNumberDialog::SafetyNumberDialog(client::Keys *keys, const QString &username,
                                        const QString &displayName, QWidget *parent)
     : QDialog(parent)
-    , m_session(session)
+    , m_keys(keys)
     , m_username(username)
     , m_name(displayName.isEmpty() ? username : displayName)
     , m_digits(new QLabel)
@@ -78,7 +78,7 @@ QString SafetyNumberDialog::status() const {
 void SafetyNumberDialog::load() {
     m_status->setText(tr("Loading…"));
     QPointer<SafetyNumberDialog> self(this);
-    m_session->client()->safetyNumber(m_username, [self](Result<client::SafetyNumberInfo> r) {
+    m_keys->safetyNumber(m_username, [self](Result<client::SafetyNumberInfo> r) {
         if (!self)
             return;
         if (!r) {
@@ -107,7 +107,7 @@ void SafetyNumberDialog::toggleVerified() {
     const bool verify = !m_info.verified;
     m_verify->setEnabled(false);
     QPointer<SafetyNumberDialog> self(this);
-    m_session->client()->setVerified(m_username, verify, [self, verify](Status s) {
+    m_keys->setVerified(m_username, verify, [self, verify](Status s) {
         if (!self)
             return;
         if (!s) {

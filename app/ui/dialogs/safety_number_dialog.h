@@ -9,14 +9,16 @@
 class QLabel;
 class QPushButton;
 
-namespace tidings::ui {
+namespace tidings::client {
+class Keys;
+} // namespace tidings::client
 
-class Session;
+namespace tidings::ui {
 
 class SafetyNumberDialog : public QDialog {
     Q_OBJECT
 public:
-    SafetyNumberDialog(Session *session, const QString &username, const QString &displayName,
+    SafetyNumberDialog(client::Keys *keys, const QString &username, const QString &displayName,
                        QWidget *parent = nullptr);
 
     //! The digits as shown: 12 groups of 5, four groups a line; empty until loaded.
@@ -35,7 +37,7 @@ private:
     void display(const client::SafetyNumberInfo &info);
     void toggleVerified();
 
-    Session *m_session;
+    client::Keys *m_keys;
     QString m_username;
     QString m_name;
     client::SafetyNumberInfo m_info;

@@ -1,9 +1,14 @@
 #include "settings_dialog.h"
 
 #include "dialogs/link_device_dialog.h"
-#include "session.h"
+#include "models/app_settings.h"
 
-#include "core/store/view_store.h"
+#include "core/account/account.h"
+#include "core/contacts/contacts.h"
+#include "core/devices/devices.h"
+#include "core/keys/keys.h"
+#include "core/net/connection.h"
+#include "core/presence/presence.h"
 #include "protocol/limits.h"
 
 #include <QCheckBox>
@@ -27,9 +32,9 @@ constexpr int kDeviceIdRole = Qt::UserRole + 1;
 constexpr int kCurrentRole = Qt::UserRole + 2;
 } // namespace
 
-SettingsDialog::SettingsDialog(Session *session, QWidget *parent)
+SettingsDialog::SettingsDialog(Deps deps, QWidget *parent)
     : QDialog(parent)
-    , m_session(session)
+    , m_deps(std::move(deps))
     , m_tabs(new QTabWidget) {
     setWindowTitle(tr("Settings"));
     setAccessibleName(tr("Settings"));
@@ -54,13 +59,11 @@ QWidget *SettingsDialog::generalTab() {
     m_theme->addItem(tr("System"), QStringLiteral("system"));
     m_theme->addItem(tr("Light"), QStringLiteral("light"));
     m_theme->addItem(tr("Dark"), QStringLiteral("dark"));
-    m_theme->setCurrentIndex(qMax(0, m_theme->findData(m_session->view()->setting(
-                                         QStringLiteral("theme"), QStringLiteral("system")))));
+    m_theme->setCurrentIndex(qMax(0, m_theme->findData(m_deps.settings->theme())));
     form->addRow(tr("&Theme:"), m_theme);
     m_notifications = new QCheckBox(tr("Show a notification for new messages"));
     m_notifications->setAccessibleName(tr("Notifications"));
-    m_notifications->setChecked(
-        m_session->view()->setting(QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
+    m_notifications->setChecked(m_deps.settings->notificationsEnabled());
     form->addRow(tr("Notifications:"), m_notifications);
     auto *hint = new QLabel(tr("Muted chats never notify. Mute a chat from its menu."));
     hint->setWordWrap(true);
@@ -68,19 +71,18 @@ QWidget *SettingsDialog::generalTab() {
     form->addRow(QString(), hint);
     connect(m_theme, &QComboBox::currentIndexChanged, this, [this] {
         const QString name = m_theme->currentData().toString();
-        saveSetting(QStringLiteral("theme"), name);
+        warnIfNotSaved(m_deps.settings->setTheme(name));
         emit themeChanged(themeFromString(name));
     });
     connect(m_notifications, &QCheckBox::toggled, this, [this](bool on) {
-        saveSetting(QStringLiteral("notifications"),
-                    on ? QStringLiteral("1") : QStringLiteral("0"));
+        warnIfNotSaved(m_deps.settings->setNotificationsEnabled(on));
         emit notificationsChanged(on);
     });
     return w;
 }
 
-void SettingsDialog::saveSetting(const QString &key, const QString &value) {
-    if (auto s = m_session->view()->setSetting(key, value); !s)
+void SettingsDialog::warnIfNotSaved(const Status &s) {
+    if (!s)
         QMessageBox::warning(this, tr("Settings"),
                              tr("This setting could not be saved: %1").arg(s.error().detail));
 }
@@ -88,7 +90,7 @@ void SettingsDialog::saveSetting(const QString &key, const QString &value) {
 QWidget *SettingsDialog::profileTab() {
     auto *w = new QWidget;
     auto *form = new QFormLayout(w);
-    const QString username = m_session->client()->account().username;
+    const QString username = m_deps.account->settings().username;
     m_displayName = new QLineEdit;
     m_displayName->setAccessibleName(tr("Display name"));
     m_displayName->setPlaceholderText(username);
@@ -110,14 +112,14 @@ QWidget *SettingsDialog::profileTab() {
     form->addRow(QString(), m_profileStatus);
     connect(m_displayName, &QLineEdit::textEdited, this, [this] {
         m_displayNameEdited = true;
-        m_saveProfile->setEnabled(m_session->client()->isAuthenticated());
+        m_saveProfile->setEnabled(m_deps.connection->isAuthenticated());
         m_profileStatus->clear();
     });
     connect(m_displayName, &QLineEdit::returnPressed, this, &SettingsDialog::saveProfile);
     connect(m_saveProfile, &QPushButton::clicked, this, &SettingsDialog::saveProfile);
     // The current name comes from the server (it also knows what my other devices set).
     QPointer<SettingsDialog> self(this);
-    m_session->client()->profiles({username}, [self](Result<QList<client::ProfileInfo>> r) {
+    m_deps.contacts->profiles({username}, [self](Result<QList<client::ProfileInfo>> r) {
         if (!self)
             return;
         if (!r) {
@@ -142,7 +144,7 @@ void SettingsDialog::saveProfile() {
     m_saveProfile->setEnabled(false);
     m_profileStatus->setText(tr("Saving…"));
     QPointer<SettingsDialog> self(this);
-    m_session->client()->setProfile(name, [self, name](Status s) {
+    m_deps.contacts->setProfile(name, [self, name](Status s) {
         if (!self)
             return;
         if (s) {
@@ -163,7 +165,7 @@ QString SettingsDialog::profileStatus() const {
 QWidget *SettingsDialog::accountTab() {
     auto *w = new QWidget;
     auto *form = new QFormLayout(w);
-    const auto &a = m_session->client()->account();
+    const auto &a = m_deps.account->settings();
     auto *user = new QLabel(a.username);
     user->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(tr("Username:"), user);
@@ -171,7 +173,7 @@ QWidget *SettingsDialog::accountTab() {
     server->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(tr("Server:"), server);
     form->addRow(tr("This device:"), new QLabel(tr("#%1").arg(a.deviceId)));
-    form->addRow(tr("Profile folder:"), new QLabel(m_session->directory()));
+    form->addRow(tr("Profile folder:"), new QLabel(m_deps.profileDirectory));
     return w;
 }
 
@@ -192,7 +194,7 @@ QWidget *SettingsDialog::privacyTab() {
     m_privacyStatus = new QLabel;
     form->addRow(QString(), m_privacyStatus);
     QPointer<SettingsDialog> self(this);
-    m_session->client()->contacts([self](Result<client::ContactsInfo> r) {
+    m_deps.contacts->list([self](Result<client::ContactsInfo> r) {
         if (!self)
             return;
         if (!r) {
@@ -203,7 +205,7 @@ QWidget *SettingsDialog::privacyTab() {
         self->m_privacy->setEnabled(true);
         connect(self->m_privacy, &QComboBox::currentIndexChanged, self, [self] {
             self->m_privacyStatus->setText(tr("Saving…"));
-            self->m_session->client()->setPrivacy(
+            self->m_deps.presence->setPrivacy(
                 client::Visibility(self->m_privacy->currentData().toInt()), [self](Status s) {
                     if (self)
                         self->m_privacyStatus->setText(
@@ -229,7 +231,7 @@ QWidget *SettingsDialog::devicesTab() {
     m_linkDevice = new QPushButton(tr("Link a new device…"));
     m_linkDevice->setAccessibleName(tr("Link a new device"));
     // Only a linked device holds the account key it hands over.
-    m_linkDevice->setEnabled(m_session->client()->hasAccountKey());
+    m_linkDevice->setEnabled(m_deps.keys->hasAccountKey());
     if (!m_linkDevice->isEnabled())
         m_linkDevice->setToolTip(tr("This device is not linked yet itself."));
     connect(m_linkDevice, &QPushButton::clicked, this, [this] { showLinkDevice(); });
@@ -250,21 +252,20 @@ QWidget *SettingsDialog::devicesTab() {
                                       .arg(item->text())) != QMessageBox::Yes)
             return;
         QPointer<SettingsDialog> self(this);
-        m_session->client()->revokeDevice(
-            item->data(kDeviceIdRole).toULongLong(), [self](Status s) {
-                if (!self)
-                    return;
-                if (!s)
-                    self->m_deviceStatus->setText(tr("Not logged out: %1").arg(s.error().detail));
-                self->reloadDevices();
-            });
+        m_deps.devices->revoke(item->data(kDeviceIdRole).toULongLong(), [self](Status s) {
+            if (!self)
+                return;
+            if (!s)
+                self->m_deviceStatus->setText(tr("Not logged out: %1").arg(s.error().detail));
+            self->reloadDevices();
+        });
     });
     reloadDevices();
     return w;
 }
 
 LinkDeviceDialog *SettingsDialog::showLinkDevice() {
-    auto *dialog = new LinkDeviceDialog(m_session, this);
+    auto *dialog = new LinkDeviceDialog(m_deps.devices, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     // The new device shows up in the list once it is linked.
     connect(dialog, &LinkDeviceDialog::linked, this, &SettingsDialog::reloadDevices);
@@ -275,7 +276,7 @@ LinkDeviceDialog *SettingsDialog::showLinkDevice() {
 void SettingsDialog::reloadDevices() {
     m_deviceStatus->setText(tr("Loading…"));
     QPointer<SettingsDialog> self(this);
-    m_session->client()->devices([self](Result<QList<client::DeviceInfo>> r) {
+    m_deps.devices->list([self](Result<QList<client::DeviceInfo>> r) {
         if (!self)
             return;
         self->m_devices->clear();

@@ -2,6 +2,7 @@
 // Settings: profile (display name), account, privacy (who sees my last seen), devices (list, log
 // one out, link a new one), notifications and theme. Choices apply at once.
 #include "look.h"
+#include "protocol/result.h"
 
 #include <QDialog>
 
@@ -13,15 +14,35 @@ class QListWidget;
 class QPushButton;
 class QTabWidget;
 
+namespace tidings::client {
+class Account;
+class Connection;
+class Contacts;
+class Devices;
+class Keys;
+class Presence;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
+class AppSettings;
 class LinkDeviceDialog;
-class Session;
 
 class SettingsDialog : public QDialog {
     Q_OBJECT
 public:
-    explicit SettingsDialog(Session *session, QWidget *parent = nullptr);
+    //! What the tabs show and change.
+    struct Deps {
+        AppSettings *settings = nullptr;          //!< General: theme, notifications
+        const client::Account *account = nullptr; //!< Account: who, where, this device
+        client::Contacts *contacts = nullptr;     //!< Profile (display name); privacy (current)
+        client::Presence *presence = nullptr;     //!< Privacy (changing it)
+        client::Devices *devices = nullptr;       //!< Devices: list, log out, link
+        client::Keys *keys = nullptr;             //!< Devices: only a linked device can link
+        const client::Connection *connection = nullptr; //!< saving needs a session
+        QString profileDirectory;
+    };
+    explicit SettingsDialog(Deps deps, QWidget *parent = nullptr);
 
     QComboBox *themeBox() const { return m_theme; }
     QCheckBox *notificationsBox() const { return m_notifications; }
@@ -41,8 +62,8 @@ signals:
     void notificationsChanged(bool enabled);
 
 private:
-    //! Saves one app setting; a failure is told to the user (the choice is not kept).
-    void saveSetting(const QString &key, const QString &value);
+    //! A setting that could not be saved is told to the user (the choice is not kept).
+    void warnIfNotSaved(const Status &saved);
     QWidget *profileTab();
     void saveProfile();
     QWidget *accountTab();
@@ -50,7 +71,7 @@ private:
     QWidget *devicesTab();
     QWidget *generalTab();
 
-    Session *m_session;
+    Deps m_deps;
     QTabWidget *m_tabs;
     QLineEdit *m_displayName = nullptr;
     QPushButton *m_saveProfile = nullptr;

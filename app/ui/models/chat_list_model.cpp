@@ -2,20 +2,26 @@
 
 #include <QCoreApplication>
 
+#include "chat_events.h"
 #include "look.h"
-#include "session.h"
 #include "ui_logging.h"
 
-#include "core/store/local_store.h"
+#include "core/account/account.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
 
 #include <algorithm>
 
 namespace tidings::ui {
 
-ChatListModel::ChatListModel(Session *session, QObject *parent)
+ChatListModel::ChatListModel(client::ChatListReader *chatList,
+                             client::ConversationStore *conversations,
+                             const client::Account *account, ChatEvents *events, QObject *parent)
     : QAbstractListModel(parent)
-    , m_session(session) {
-    connect(session, &Session::chatChanged, this, &ChatListModel::refresh);
+    , m_chatList(chatList)
+    , m_conversations(conversations)
+    , m_account(account) {
+    connect(events, &ChatEvents::chatChanged, this, &ChatListModel::refresh);
     reload();
 }
 
@@ -60,9 +66,9 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
         if (!r.summary.draft.isEmpty())
             return r.summary.draft.simplified();
         if (last && last->event)
-            return systemEventText(*last->event, m_session->myUserId());
+            return systemEventText(*last->event, m_account->userId());
         if (last && r.conversation.isGroup() && !last->outgoing &&
-            last->senderUserId != m_session->myUserId())
+            last->senderUserId != m_account->userId())
             return last->senderUsername + QStringLiteral(": ") + previewText(*last);
         return last ? previewText(*last) : QString();
     case PreviewKindRole:
@@ -70,7 +76,7 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
             return int(PreviewKind::Draft);
         if (!last)
             return int(PreviewKind::Empty);
-        return int(!last->event && (last->outgoing || last->senderUserId == m_session->myUserId())
+        return int(!last->event && (last->outgoing || last->senderUserId == m_account->userId())
                        ? PreviewKind::Mine
                        : PreviewKind::Message);
     case TimeTextRole:
@@ -84,10 +90,9 @@ QVariant ChatListModel::data(const QModelIndex &index, int role) const {
     case MutedRole:
         return r.summary.muted;
     case LastStateRole:
-        if (!last || last->event ||
-            !(last->outgoing || last->senderUserId == m_session->myUserId()))
+        if (!last || last->event || !(last->outgoing || last->senderUserId == m_account->userId()))
             return -1;
-        return int(client::deriveState(*last, r.conversation, m_session->myUserId()));
+        return int(client::deriveState(*last, r.conversation, m_account->userId()));
     case ConversationIdRole:
         return r.conversation.id;
     case AvatarIdRole:
@@ -112,8 +117,8 @@ bool ChatListModel::before(const Row &a, const Row &b) {
 
 void ChatListModel::reload() {
     QList<Row> rows;
-    auto summaries = m_session->view()->chatSummaries();
-    auto conversations = m_session->store()->conversations();
+    auto summaries = m_chatList->chatSummaries();
+    auto conversations = m_conversations->conversations();
     if (!summaries || !conversations) {
         qCWarning(lcUiModels) << "cannot read the chat list";
     } else {
@@ -141,8 +146,8 @@ int ChatListModel::insertPosition(const Row &row, int skip) const {
 }
 
 void ChatListModel::refresh(quint64 conversationId) {
-    auto summary = m_session->view()->chatSummary(conversationId);
-    auto conversation = m_session->store()->conversation(conversationId);
+    auto summary = m_chatList->chatSummary(conversationId);
+    auto conversation = m_conversations->conversation(conversationId);
     if (!summary || !conversation || !conversation->has_value())
         return;
     Row row{*summary, **conversation};

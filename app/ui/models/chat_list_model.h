@@ -1,16 +1,21 @@
 #pragma once
 // The chat list: one row per conversation from the local cache, pinned first, then by last
 // activity. Rows update, move and appear live as the session reports changes.
+#include "core/store/chat_list_reader.h"
 #include "core/store/records.h"
-#include "core/store/view_store.h"
 
 #include <QAbstractListModel>
 #include <QHash>
 #include <QSet>
 
+namespace tidings::client {
+class Account;
+class ConversationStore;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
-class Session;
+class ChatEvents;
 
 class ChatListModel : public QAbstractListModel {
     Q_OBJECT
@@ -33,7 +38,9 @@ public:
     enum class PreviewKind { Empty, Message, Mine, Draft };
     Q_ENUM(PreviewKind)
 
-    explicit ChatListModel(Session *session, QObject *parent = nullptr);
+    //! Follows `events` (rows update, move and appear as chats change).
+    ChatListModel(client::ChatListReader *chatList, client::ConversationStore *conversations,
+                  const client::Account *account, ChatEvents *events, QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -61,7 +68,9 @@ private:
     static bool before(const Row &a, const Row &b);
     int insertPosition(const Row &row, int skip) const;
 
-    Session *m_session;
+    client::ChatListReader *m_chatList;
+    client::ConversationStore *m_conversations;
+    const client::Account *m_account;
     QList<Row> m_rows;
     QHash<quint64, QString> m_typing;
 };

@@ -1,19 +1,31 @@
 #include "message_model.h"
 
 #include "look.h"
-#include "session.h"
 #include "ui_logging.h"
 
-#include "core/store/local_store.h"
-#include "core/store/view_store.h"
+#include "core/account/account.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
+#include "core/store/message_store.h"
+#include "core/store/storage.h"
 
 #include <QDateTime>
 
 namespace tidings::ui {
 
-MessageModel::MessageModel(Session *session, QObject *parent)
+MessageModel::MessageModel(client::Storage *store, const client::Account *account, QObject *parent)
     : QAbstractListModel(parent)
-    , m_session(session) {}
+    , m_store(store)
+    , m_account(account) {}
+
+quint64 MessageModel::myUserId() const {
+    return m_account->userId();
+}
+
+QList<client::ReceiptTime> MessageModel::receiptTimes(quint64 seq) const {
+    auto times = m_store->conversations().receiptTimes(m_conversation.id, seq);
+    return times ? *times : QList<client::ReceiptTime>();
+}
 
 QDate MessageModel::dayOf(const client::MessageRecord &m) {
     const qint64 ms = m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs;
@@ -52,8 +64,7 @@ void MessageModel::clear() {
 }
 
 void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
-    auto conv = m_session->store()->conversation(conversationId);
-    auto *view = m_session->view();
+    auto conv = m_store->conversations().conversation(conversationId);
     beginResetModel();
     m_items.clear();
     m_hasOlder = false;
@@ -65,7 +76,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
     if (!aroundSeq) {
         // Enough history for the first unread message and a little context above it; when
         // that is more than the window holds, the window starts at the first unread message.
-        auto summary = view->chatSummary(conversationId);
+        auto summary = m_store->chatList().chatSummary(conversationId);
         if (summary && summary->unread + 10 > limit) {
             if (summary->unread + 10 <= kMaxRows / 2)
                 limit = summary->unread + 10;
@@ -77,7 +88,7 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
     if (aroundSeq > 0) {
         // A little context above the target, then newer messages up to a few pages (all of
         // them, pending included, when the newest is near).
-        auto above = view->olderThan(conversationId, aroundSeq, 20);
+        auto above = m_store->messages().olderThan(conversationId, aroundSeq, 20);
         bool reachedNewest = true;
         const auto below = newerThan(aroundSeq - 1, 3 * kPageSize, &reachedNewest);
         if (above) {
@@ -88,14 +99,14 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
             messages = above;
         }
     } else {
-        messages = view->latest(conversationId, limit);
+        messages = m_store->messages().latest(conversationId, limit);
     }
     if (messages) {
         m_items = itemsFor(*messages, QDate());
         const quint64 oldest = oldestStoredSeq();
         m_hasOlder = oldest > 1;
         // The divider goes above the first message of others newer than my read cursor.
-        const quint64 me = m_session->myUserId();
+        const quint64 me = m_account->userId();
         for (int i = 0; i < m_items.size(); ++i) {
             const auto &m = m_items.at(i).message;
             if (m_items.at(i).kind == Kind::Message && m.seq > m_conversation.myReadSeq &&
@@ -113,9 +124,8 @@ void MessageModel::open(quint64 conversationId, quint64 aroundSeq) {
 QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count,
                                                      bool *reachedNewest) {
     *reachedNewest = true;
-    auto *view = m_session->view();
     const quint64 id = m_conversation.id;
-    auto newestPage = view->latest(id, 1);
+    auto newestPage = m_store->messages().latest(id, 1);
     if (!newestPage) {
         qCWarning(lcUiModels) << "cannot read conversation" << id;
         return {};
@@ -124,10 +134,10 @@ QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count
     for (const auto &m : *newestPage)
         newest = qMax(newest, m.seq);
     if (newest > afterSeq + quint64(count)) {
-        // ViewStore has no "newer than" page; olderThan over the next `count` seqs is one (seqs
+        // MessageStore has no "newer than" page; olderThan over the next `count` seqs is one (seqs
         // of a conversation are dense, gaps are hidden or unavailable messages).
         for (quint64 upper = afterSeq + quint64(count); upper < newest; upper += quint64(count)) {
-            auto page = view->olderThan(id, upper + 1, count);
+            auto page = m_store->messages().olderThan(id, upper + 1, count);
             if (!page) {
                 qCWarning(lcUiModels) << "cannot read conversation" << id;
                 return {};
@@ -143,7 +153,7 @@ QList<client::MessageRecord> MessageModel::newerThan(quint64 afterSeq, int count
         }
     }
     // The newest is near: all of it and the pending messages after it.
-    auto tail = view->latest(id, count, afterSeq + 1);
+    auto tail = m_store->messages().latest(id, count, afterSeq + 1);
     if (!tail) {
         qCWarning(lcUiModels) << "cannot read conversation" << id;
         return {};
@@ -171,7 +181,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         case Kind::UnreadDivider:
             return tr("Unread messages");
         case Kind::SystemEvent:
-            return systemEventText(*m.event, m_session->myUserId());
+            return systemEventText(*m.event, m_account->userId());
         case Kind::Message: {
             const QString text =
                 m.undecryptable ? tr("This message could not be decrypted") : m.text;
@@ -185,7 +195,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         return {};
     case TextRole:
         if (m.event)
-            return systemEventText(*m.event, m_session->myUserId());
+            return systemEventText(*m.event, m_account->userId());
         return m.undecryptable ? tr("This message could not be decrypted") : m.text;
     case UndecryptableRole:
         return m.undecryptable;
@@ -199,9 +209,9 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         return m.serverTimeMs > 0 ? m.serverTimeMs : m.sentAtMs;
     case OutgoingRole:
         return !m.event &&
-               (m.outgoing || (m.senderUserId != 0 && m.senderUserId == m_session->myUserId()));
+               (m.outgoing || (m.senderUserId != 0 && m.senderUserId == m_account->userId()));
     case StateRole:
-        return int(client::deriveState(m, m_conversation, m_session->myUserId()));
+        return int(client::deriveState(m, m_conversation, m_account->userId()));
     case SenderRole:
         return senderName(m);
     case SenderIdRole:
@@ -244,7 +254,7 @@ int MessageModel::loadOlder(int count) {
         m_hasOlder = false;
         return 0;
     }
-    auto older = m_session->view()->olderThan(m_conversation.id, oldest, count);
+    auto older = m_store->messages().olderThan(m_conversation.id, oldest, count);
     if (!older || older->isEmpty()) {
         m_hasOlder = false;
         return 0;
@@ -358,12 +368,15 @@ void MessageModel::replaceFrom(int firstRow, const QList<Item> &items) {
 
 void MessageModel::loadNames() {
     m_names.clear();
+    m_memberCount = 0;
     if (!m_conversation.isGroup())
         return;
-    if (auto members = m_session->store()->members(m_conversation.id))
+    if (auto members = m_store->conversations().members(m_conversation.id)) {
+        m_memberCount = int(members->size());
         for (const auto &member : *members)
             if (!member.displayName.isEmpty())
                 m_names.insert(member.userId, member.displayName);
+    }
 }
 
 QString MessageModel::senderName(const client::MessageRecord &m) const {
@@ -376,7 +389,7 @@ void MessageModel::refresh() {
     if (m_conversation.id == 0)
         return;
     const bool windowAtNewest = !m_hasNewer;
-    if (auto conv = m_session->store()->conversation(m_conversation.id);
+    if (auto conv = m_store->conversations().conversation(m_conversation.id);
         conv && conv->has_value()) {
         const auto old = m_conversation;
         m_conversation = **conv;
@@ -404,7 +417,7 @@ void MessageModel::refresh() {
         firstRow = 0;
         previousDay = QDate();
     }
-    auto tail = m_session->view()->latest(m_conversation.id, kPageSize, newest + 1);
+    auto tail = m_store->messages().latest(m_conversation.id, kPageSize, newest + 1);
     if (!tail) {
         qCWarning(lcUiModels) << "cannot refresh conversation" << m_conversation.id;
         return;

@@ -14,9 +14,12 @@
 #include <QDate>
 #include <QHash>
 
-namespace tidings::ui {
+namespace tidings::client {
+class Account;
+class Storage;
+} // namespace tidings::client
 
-class Session;
+namespace tidings::ui {
 
 class MessageModel : public QAbstractListModel {
     Q_OBJECT
@@ -40,7 +43,9 @@ public:
         UndecryptableRole, //!< shown as an italic placeholder
     };
 
-    explicit MessageModel(Session *session, QObject *parent = nullptr);
+    //! Reads the conversation, its messages, members and receipt times and the chat's unread
+    //! count from `store`.
+    MessageModel(client::Storage *store, const client::Account *account, QObject *parent = nullptr);
 
     //! Shows `conversationId`: the newest page, or from `aroundSeq` on when given, with enough
     //! history to include the first unread message.
@@ -71,6 +76,12 @@ public:
     int rowOfRowId(qint64 rowId) const;
     int unreadDividerRow() const;
     client::MessageRecord messageAt(int row) const;
+    //! Members of the open group (0 for a 1:1), as of the last open() or refresh().
+    int memberCount() const { return m_memberCount; }
+    //! For each recipient of my message `seq` in the open chat, when it was delivered and read
+    //! (as recorded from receipts; empty when unknown).
+    QList<client::ReceiptTime> receiptTimes(quint64 seq) const;
+    quint64 myUserId() const;
 
     static constexpr int kPageSize = 60;
     //! The window: enough for several screens in both directions, small enough that laying it
@@ -102,10 +113,12 @@ private:
     quint64 newestStoredSeq() const;
     quint64 oldestStoredSeq() const;
 
-    Session *m_session;
+    client::Storage *m_store;
+    const client::Account *m_account;
     client::ConversationRecord m_conversation;
     //! Group members' display names by user id (sender names above bubbles).
     QHash<quint64, QString> m_names;
+    int m_memberCount = 0;
     QList<Item> m_items;
     bool m_hasOlder = false;
     bool m_hasNewer = false;

@@ -2,14 +2,13 @@
 
 #include "chat_list_model.h"
 #include "look.h"
-#include "session.h"
 #include "ui_logging.h"
 
 namespace tidings::ui {
 
-SearchModel::SearchModel(Session *session, ChatListModel *chats, QObject *parent)
+SearchModel::SearchModel(client::SearchIndex *index, ChatListModel *chats, QObject *parent)
     : QAbstractListModel(parent)
-    , m_session(session)
+    , m_index(index)
     , m_chats(chats) {}
 
 void SearchModel::setQuery(const QString &query) {
@@ -33,7 +32,7 @@ void SearchModel::setQuery(const QString &query) {
         }
         QElapsedTimer timer;
         timer.start();
-        auto hits = m_session->view()->search(m_query, kMaxHits);
+        auto hits = m_index->search(m_query, kMaxHits);
         m_lastSearchMs = timer.elapsed();
         if (!hits) {
             qCWarning(lcUiModels) << "search failed:" << hits.error().toString();

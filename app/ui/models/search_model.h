@@ -1,7 +1,7 @@
 #pragma once
 // Results of the search field: chats whose name matches, then messages found by the local FTS5
 // index (newest first), under two section headers.
-#include "core/store/view_store.h"
+#include "core/store/search_index.h"
 
 #include <QAbstractListModel>
 #include <QElapsedTimer>
@@ -9,7 +9,6 @@
 namespace tidings::ui {
 
 class ChatListModel;
-class Session;
 
 class SearchModel : public QAbstractListModel {
     Q_OBJECT
@@ -20,13 +19,14 @@ public:
         KindRole = Qt::UserRole + 1,
         ConversationIdRole,
         TitleRole,
-        SnippetRole, //!< text with ViewStore::kMatchOpen/kMatchClose around matches
+        SnippetRole, //!< text with SearchIndex::kMatchOpen/kMatchClose around matches
         TimeTextRole,
         SeqRole,
         AvatarIdRole,
     };
 
-    SearchModel(Session *session, ChatListModel *chats, QObject *parent = nullptr);
+    //! Chat names come from `chats`, messages from `index`.
+    SearchModel(client::SearchIndex *index, ChatListModel *chats, QObject *parent = nullptr);
 
     void setQuery(const QString &query);
     QString query() const { return m_query; }
@@ -48,7 +48,7 @@ private:
         int hit = -1;
     };
 
-    Session *m_session;
+    client::SearchIndex *m_index;
     ChatListModel *m_chats;
     QString m_query;
     QList<Row> m_rows;

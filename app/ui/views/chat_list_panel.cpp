@@ -1,10 +1,10 @@
 #include "chat_list_panel.h"
 
+#include "chat_actions.h"
 #include "delegates/chat_list_delegate.h"
 #include "delegates/search_delegate.h"
 #include "models/chat_list_model.h"
 #include "models/search_model.h"
-#include "session.h"
 
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -29,11 +29,12 @@ QToolButton *toolButton(const QString &icon, const QString &text, QWidget *paren
 }
 } // namespace
 
-ChatListPanel::ChatListPanel(Session *session, ChatListModel *chats, QWidget *parent)
+ChatListPanel::ChatListPanel(ChatListModel *chats, SearchModel *search, ChatActions *actions,
+                             QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
     , m_chats(chats)
-    , m_searchModel(new SearchModel(session, chats, this))
+    , m_actions(actions)
+    , m_searchModel(search)
     , m_search(new QLineEdit)
     , m_stack(new QStackedWidget)
     , m_list(new QListView)
@@ -188,11 +189,11 @@ void ChatListPanel::showChatMenu(const QPoint &pos) {
     const bool muted = index.data(ChatListModel::MutedRole).toBool();
     QMenu menu(this);
     menu.addAction(pinned ? tr("Unpin chat") : tr("Pin chat"), this,
-                   [this, id, pinned] { m_session->setPinned(id, !pinned); });
+                   [this, id, pinned] { m_actions->setPinned(id, !pinned); });
     menu.addAction(muted ? tr("Unmute notifications") : tr("Mute notifications"), this,
-                   [this, id, muted] { m_session->setMuted(id, !muted); });
+                   [this, id, muted] { m_actions->setMuted(id, !muted); });
     if (index.data(ChatListModel::UnreadRole).toInt() > 0)
-        menu.addAction(tr("Mark as read"), this, [this, id] { m_session->markRead(id); });
+        menu.addAction(tr("Mark as read"), this, [this, id] { m_actions->markRead(id); });
     menu.exec(m_list->viewport()->mapToGlobal(pos));
 }
 

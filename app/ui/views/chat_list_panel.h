@@ -11,14 +11,16 @@ class QToolButton;
 
 namespace tidings::ui {
 
+class ChatActions;
 class ChatListModel;
 class SearchModel;
-class Session;
 
 class ChatListPanel : public QWidget {
     Q_OBJECT
 public:
-    ChatListPanel(Session *session, ChatListModel *chats, QWidget *parent = nullptr);
+    //! The panel shows `search` (over `chats`) while searching; its chat menu edits via `actions`.
+    ChatListPanel(ChatListModel *chats, SearchModel *search, ChatActions *actions,
+                  QWidget *parent = nullptr);
 
     QLineEdit *searchField() const { return m_search; }
     QListView *chatList() const { return m_list; }
@@ -46,8 +48,8 @@ private:
     void activateResult(const QModelIndex &index);
     void showChatMenu(const QPoint &pos);
 
-    Session *m_session;
     ChatListModel *m_chats;
+    ChatActions *m_actions;
     SearchModel *m_searchModel;
     QLineEdit *m_search;
     QStackedWidget *m_stack;

@@ -1,17 +1,19 @@
 #include "connection_banner.h"
 
-#include "session.h"
-
-#include "core/store/local_store.h"
+#include "core/account/account.h"
+#include "core/messaging/messaging.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
 
 namespace tidings::ui {
 
-ConnectionBanner::ConnectionBanner(Session *session, QWidget *parent)
+ConnectionBanner::ConnectionBanner(client::Connection *connection, client::Messaging *messaging,
+                                   const client::Account *account, QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_connection(connection)
+    , m_messaging(messaging)
+    , m_account(account)
     , m_label(new QLabel(this)) {
     setObjectName(QStringLiteral("connectionBanner"));
     setAccessibleName(tr("Connection status"));
@@ -26,7 +28,6 @@ ConnectionBanner::ConnectionBanner(Session *session, QWidget *parent)
     setPalette(p);
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &ConnectionBanner::refresh);
-    auto *connection = session->client()->connection();
     connect(connection, &client::Connection::stateChanged, this, &ConnectionBanner::onState);
     connect(connection, &client::Connection::reconnectScheduled, this, [this](int delayMs) {
         m_delayMs = delayMs;
@@ -49,12 +50,12 @@ QString ConnectionBanner::text() const {
 
 void ConnectionBanner::refresh() {
     using State = client::Connection::State;
-    const State state = m_session->client()->connection()->state();
-    if (!m_session->hasAccount() || state == State::Authenticated) {
+    const State state = m_connection->state();
+    if (!m_account->hasAccount() || state == State::Authenticated) {
         hide();
         return;
     }
-    auto queued = m_session->store()->outboxSize();
+    auto queued = m_messaging->outboxSize();
     const bool pending = queued && *queued > 0;
     QString text;
     switch (state) {

@@ -10,14 +10,19 @@
 
 class QLabel;
 
-namespace tidings::ui {
+namespace tidings::client {
+class Account;
+class Messaging;
+} // namespace tidings::client
 
-class Session;
+namespace tidings::ui {
 
 class ConnectionBanner : public QWidget {
     Q_OBJECT
 public:
-    explicit ConnectionBanner(Session *session, QWidget *parent = nullptr);
+    //! Shows `connection`'s state while `account` exists; mentions what `messaging` has queued.
+    ConnectionBanner(client::Connection *connection, client::Messaging *messaging,
+                     const client::Account *account, QWidget *parent = nullptr);
     QString text() const;
     //! Recomputes the text (e.g. after something was queued in the outbox).
     void refresh();
@@ -25,7 +30,9 @@ public:
 private:
     void onState(client::Connection::State state);
 
-    Session *m_session;
+    client::Connection *m_connection;
+    client::Messaging *m_messaging;
+    const client::Account *m_account;
     QLabel *m_label;
     QTimer m_tick;
     QElapsedTimer m_since;

@@ -1,18 +1,20 @@
 #include "conversation_view.h"
 
+#include "chat_actions.h"
+#include "chat_events.h"
 #include "delegates/message_delegate.h"
 #include "dialogs/message_info_dialog.h"
 #include "dialogs/safety_number_dialog.h"
 #include "look.h"
 #include "models/chat_list_model.h"
 #include "models/message_model.h"
-#include "session.h"
 #include "views/avatar_widget.h"
 #include "views/composer.h"
 #include "views/connection_banner.h"
 #include "views/group_info_panel.h"
 
-#include "core/store/local_store.h"
+#include "core/keys/keys.h"
+#include "core/presence/presence.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -32,21 +34,21 @@
 
 namespace tidings::ui {
 
-ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidget *parent)
+ConversationView::ConversationView(Deps deps, QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
-    , m_chats(chats)
-    , m_model(new MessageModel(session, this))
+    , m_deps(deps)
+    , m_chats(deps.chats)
+    , m_model(deps.messages)
     , m_stack(new QStackedWidget(this))
     , m_avatar(new AvatarWidget(38))
     , m_title(new QLabel)
     , m_subtitle(new QLabel)
     , m_infoButton(new QToolButton)
     , m_menuButton(new QToolButton)
-    , m_banner(new ConnectionBanner(session))
+    , m_banner(new ConnectionBanner(deps.connection, deps.messaging, deps.account))
     , m_list(new QListView)
     , m_composer(new Composer)
-    , m_info(new GroupInfoPanel(session))
+    , m_info(new GroupInfoPanel(deps.groups, deps.keys, deps.account, deps.events))
     , m_identityBanner(new QWidget)
     , m_identityText(new QLabel)
     , m_acknowledge(new QPushButton(tr("Acknowledge"))) {
@@ -149,7 +151,7 @@ ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidg
     column->addWidget(split, 1);
     m_stack->addWidget(page);
 
-    connect(session, &Session::chatChanged, this, &ConversationView::onChatChanged);
+    connect(deps.events, &ChatEvents::chatChanged, this, &ConversationView::onChatChanged);
     connect(m_list->verticalScrollBar(), &QScrollBar::valueChanged, this,
             &ConversationView::onScroll);
     connect(m_list, &QListView::customContextMenuRequested, this,
@@ -159,27 +161,28 @@ ConversationView::ConversationView(Session *session, ChatListModel *chats, QWidg
     connect(m_composer, &Composer::sendRequested, this, &ConversationView::send);
     connect(m_composer, &Composer::draftChanged, this, [this](const QString &text) {
         if (conversationId())
-            m_session->saveDraft(conversationId(), text);
+            m_deps.actions->saveDraft(conversationId(), text);
     });
     connect(m_composer, &Composer::typingChanged, this, [this](bool typing) {
         if (conversationId())
-            m_session->client()->setTyping(conversationId(), typing);
+            m_deps.presence->setTyping(conversationId(), typing);
     });
     connect(m_infoButton, &QToolButton::toggled, this, &ConversationView::setInfoVisible);
     connect(m_menuButton, &QToolButton::clicked, this, &ConversationView::showChatMenu);
-    auto *client = session->client();
-    connect(client, &client::Client::presenceChanged, this, [this](const client::PresenceInfo &p) {
-        m_presence.insert(p.username, p);
-        updateHeader();
-    });
-    connect(client, &client::Client::identityChanged, this, [this](quint64 userId) {
+    connect(deps.presence, &client::Presence::presenceChanged, this,
+            [this](const client::PresenceInfo &p) {
+                m_presence.insert(p.username, p);
+                updateHeader();
+            });
+    connect(deps.keys, &client::Keys::identityChanged, this, [this](quint64 userId) {
         m_identityChanged.insert(userId);
         updateIdentityBanner();
     });
-    connect(client, &client::Client::typingChanged, this, [this](const client::TypingEvent &e) {
-        if (e.conversationId == conversationId())
-            updateHeader();
-    });
+    connect(deps.presence, &client::Presence::typingChanged, this,
+            [this](const client::TypingEvent &e) {
+                if (e.conversationId == conversationId())
+                    updateHeader();
+            });
     auto *minute = new QTimer(this); // "last seen" and day labels age
     minute->start(60 * 1000);
     connect(minute, &QTimer::timeout, this, &ConversationView::updateHeader);
@@ -203,27 +206,25 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
         return;
     }
     if (this->conversationId() && this->conversationId() != conversationId) {
-        m_session->saveDraft(this->conversationId(), m_composer->text());
-        m_session->client()->setTyping(this->conversationId(), false);
+        m_deps.actions->saveDraft(this->conversationId(), m_composer->text());
+        m_deps.presence->setTyping(this->conversationId(), false);
     }
     m_model->open(conversationId, seq);
     m_delegate->setShowSenders(m_model->conversation().isGroup());
     m_stack->setCurrentIndex(1);
-    auto draft = m_session->view()->draft(conversationId);
-    m_composer->setTextSilently(draft ? *draft : QString());
+    m_composer->setTextSilently(m_deps.actions->draft(conversationId));
     m_composer->setEnabled(!m_model->conversation().isGroup() || m_model->conversation().isMember);
     const auto &conv = m_model->conversation();
     if (!conv.isGroup() && !conv.peerUsername.isEmpty())
         // The answer carries the current state (pushes only report changes after it).
-        m_session->client()->subscribePresence(
-            {conv.peerUsername},
-            [self = QPointer<ConversationView>(this)](Result<QList<client::PresenceInfo>> r) {
-                if (!self || !r)
-                    return;
-                for (const auto &p : *r)
-                    self->m_presence.insert(p.username, p);
-                self->updateHeader();
-            });
+        m_deps.presence->subscribe({conv.peerUsername}, [self = QPointer<ConversationView>(this)](
+                                                            Result<QList<client::PresenceInfo>> r) {
+            if (!self || !r)
+                return;
+            for (const auto &p : *r)
+                self->m_presence.insert(p.username, p);
+            self->updateHeader();
+        });
     m_infoButton->setVisible(conv.isGroup());
     if (!conv.isGroup())
         setInfoVisible(false);
@@ -248,7 +249,7 @@ void ConversationView::openChat(quint64 conversationId, quint64 seq) {
 
 void ConversationView::closeChat() {
     if (conversationId())
-        m_session->saveDraft(conversationId(), m_composer->text());
+        m_deps.actions->saveDraft(conversationId(), m_composer->text());
     m_model->clear();
     m_stack->setCurrentIndex(0);
 }
@@ -329,7 +330,7 @@ void ConversationView::onScroll(int value) {
 void ConversationView::maybeMarkRead() {
     if (!conversationId() || !window()->isActiveWindow() || !isVisible())
         return;
-    m_session->markRead(conversationId());
+    m_deps.actions->markRead(conversationId());
 }
 
 void ConversationView::changeEvent(QEvent *event) {
@@ -350,7 +351,7 @@ void ConversationView::updateHeader() {
     const QString title = m_chats->titleOf(conversationId());
     m_title->setText(title.isEmpty() ? conv.peerUsername : title);
     m_avatar->set(m_title->text(), conv.isGroup() || !conv.peerUserId ? conv.id : conv.peerUserId);
-    const auto typers = m_session->client()->typing()->typers(conversationId());
+    const auto typers = m_deps.presence->typers(conversationId());
     QString sub;
     if (!typers.isEmpty()) {
         if (!conv.isGroup())
@@ -360,8 +361,7 @@ void ConversationView::updateHeader() {
         else
             sub = tr("%n people are typing…", nullptr, int(typers.size()));
     } else if (conv.isGroup()) {
-        auto members = m_session->store()->members(conversationId());
-        sub = conv.isMember ? tr("%n members", nullptr, members ? int(members->size()) : 0)
+        sub = conv.isMember ? tr("%n members", nullptr, m_model->memberCount())
                             : tr("You are no longer a member");
     } else if (auto it = m_presence.constFind(conv.peerUsername);
                it != m_presence.constEnd() && it->visible) {
@@ -379,7 +379,7 @@ void ConversationView::updateHeader() {
 void ConversationView::send(const QString &text) {
     if (!conversationId())
         return;
-    auto id = m_session->sendText(conversationId(), text);
+    auto id = m_deps.actions->sendText(conversationId(), text);
     if (!id)
         return;
     m_banner->refresh();
@@ -407,7 +407,7 @@ void ConversationView::showMessageInfo(int row) {
     const auto message = m_model->messageAt(row);
     if (message.rowId == 0 || message.event)
         return;
-    auto *dialog = new MessageInfoDialog(m_session, m_model->conversation(), message, this);
+    auto *dialog = new MessageInfoDialog(m_model, m_deps.groups, message, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }
@@ -432,9 +432,9 @@ void ConversationView::showChatMenu() {
     const bool pinned = m_chats->isPinned(id);
     const bool muted = m_chats->isMuted(id);
     menu.addAction(pinned ? tr("Unpin chat") : tr("Pin chat"), this,
-                   [this, id, pinned] { m_session->setPinned(id, !pinned); });
+                   [this, id, pinned] { m_deps.actions->setPinned(id, !pinned); });
     menu.addAction(muted ? tr("Unmute notifications") : tr("Mute notifications"), this,
-                   [this, id, muted] { m_session->setMuted(id, !muted); });
+                   [this, id, muted] { m_deps.actions->setMuted(id, !muted); });
     if (m_model->conversation().isGroup())
         menu.addAction(tr("Group info"), this, [this] { setInfoVisible(true); });
     else if (!m_model->conversation().peerUsername.isEmpty())
@@ -446,7 +446,7 @@ void ConversationView::showSafetyNumber() {
     const auto &conv = m_model->conversation();
     if (conv.isGroup() || conv.peerUsername.isEmpty())
         return;
-    auto *dialog = new SafetyNumberDialog(m_session, conv.peerUsername, m_title->text(), this);
+    auto *dialog = new SafetyNumberDialog(m_deps.keys, conv.peerUsername, m_title->text(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SafetyNumberDialog::verifiedChanged, this, [this, peer = conv.peerUserId] {
         // Marking the new code verified settles the change too.
@@ -478,7 +478,7 @@ void ConversationView::acknowledgeIdentity() {
         return;
     m_acknowledge->setEnabled(false);
     QPointer<ConversationView> self(this);
-    m_session->client()->acknowledgeIdentityChange(
+    m_deps.keys->acknowledgeIdentityChange(
         conv.peerUsername, [self, peer = conv.peerUserId](Status s) {
             if (!self)
                 return;

@@ -14,21 +14,45 @@ class QPushButton;
 class QStackedWidget;
 class QToolButton;
 
+namespace tidings::client {
+class Account;
+class Connection;
+class Groups;
+class Keys;
+class Messaging;
+class Presence;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
+class ChatActions;
+class ChatEvents;
 class ChatListModel;
 class Composer;
 class ConnectionBanner;
 class GroupInfoPanel;
 class MessageDelegate;
 class MessageModel;
-class Session;
 class AvatarWidget;
 
 class ConversationView : public QWidget {
     Q_OBJECT
 public:
-    ConversationView(Session *session, ChatListModel *chats, QWidget *parent = nullptr);
+    //! What the view shows and changes (it also builds its banner and group info panel from
+    //! these).
+    struct Deps {
+        ChatListModel *chats = nullptr;   //!< titles, pins, mutes
+        MessageModel *messages = nullptr; //!< the open chat (the view shows it)
+        ChatEvents *events = nullptr;     //!< chat changes
+        ChatActions *actions = nullptr;   //!< send, read marks, drafts, pin, mute
+        const client::Account *account = nullptr;
+        client::Connection *connection = nullptr; //!< the connection banner
+        client::Messaging *messaging = nullptr;   //!< the banner's outbox count
+        client::Groups *groups = nullptr;         //!< group info, "read by"
+        client::Presence *presence = nullptr;     //!< presence, typing
+        client::Keys *keys = nullptr;             //!< safety numbers, identity changes
+    };
+    explicit ConversationView(Deps deps, QWidget *parent = nullptr);
 
     //! Shows the chat; with `seq` it scrolls to and selects that message.
     void openChat(quint64 conversationId, quint64 seq = 0);
@@ -74,7 +98,7 @@ private:
     void updateIdentityBanner();
     void acknowledgeIdentity();
 
-    Session *m_session;
+    Deps m_deps;
     ChatListModel *m_chats;
     MessageModel *m_model;
     MessageDelegate *m_delegate;

@@ -1,6 +1,6 @@
 #include "first_run_page.h"
 
-#include "session.h"
+#include "core/account/account.h"
 
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -15,9 +15,9 @@
 
 namespace tidings::ui {
 
-FirstRunPage::FirstRunPage(Session *session, QWidget *parent)
+FirstRunPage::FirstRunPage(client::Account *account, QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_account(account)
     , m_server(new QLineEdit)
     , m_username(new QLineEdit)
     , m_password(new QLineEdit)
@@ -171,13 +171,12 @@ void FirstRunPage::submit(bool registering) {
             return;
         }
         self->m_password->clear();
-        emit self->m_session->accountReady();
         emit self->accountReady();
     };
     if (registering)
-        m_session->client()->registerAccount(QUrl(server), username, password, device, done);
+        m_account->registerAccount(QUrl(server), username, password, device, done);
     else
-        m_session->client()->login(QUrl(server), username, password, device, done);
+        m_account->login(QUrl(server), username, password, device, done);
 }
 
 } // namespace tidings::ui

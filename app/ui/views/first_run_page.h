@@ -9,14 +9,16 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 
-namespace tidings::ui {
+namespace tidings::client {
+class Account;
+}
 
-class Session;
+namespace tidings::ui {
 
 class FirstRunPage : public QWidget {
     Q_OBJECT
 public:
-    explicit FirstRunPage(Session *session, QWidget *parent = nullptr);
+    explicit FirstRunPage(client::Account *account, QWidget *parent = nullptr);
     void setServer(const QString &url);
 
     QLineEdit *serverEdit() const { return m_server; }
@@ -37,7 +39,7 @@ private:
     void setBusy(bool busy);
     void showError(const QString &text);
 
-    Session *m_session;
+    client::Account *m_account;
     QLineEdit *m_server;
     QLineEdit *m_username;
     QLineEdit *m_password;

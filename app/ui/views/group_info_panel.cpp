@@ -1,9 +1,10 @@
 #include "group_info_panel.h"
 
+#include "chat_events.h"
 #include "dialogs/safety_number_dialog.h"
-#include "session.h"
 
-#include "core/store/local_store.h"
+#include "core/account/account.h"
+#include "core/groups/groups.h"
 
 #include <QInputDialog>
 #include <QLabel>
@@ -20,9 +21,12 @@ constexpr int kAdminRole = Qt::UserRole + 1;
 constexpr int kUsernameRole = Qt::UserRole + 2;
 } // namespace
 
-GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
+GroupInfoPanel::GroupInfoPanel(client::Groups *groups, client::Keys *keys,
+                               const client::Account *account, ChatEvents *events, QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_groups(groups)
+    , m_keys(keys)
+    , m_account(account)
     , m_name(new QLabel)
     , m_count(new QLabel)
     , m_members(new QListWidget)
@@ -70,14 +74,14 @@ GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
     connect(m_members, &QListWidget::currentRowChanged, this, &GroupInfoPanel::updateButtons);
     connect(m_members, &QListWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QString username = selectedUsername();
-        if (username.isEmpty() || username == m_session->client()->account().username)
+        if (username.isEmpty() || username == m_account->settings().username)
             return;
         QMenu menu(this);
         menu.addAction(tr("Verify security code…"), this,
                        [this, username] { verifyMember(username); });
         menu.exec(m_members->viewport()->mapToGlobal(pos));
     });
-    connect(session, &Session::chatChanged, this, [this](quint64 id) {
+    connect(events, &ChatEvents::chatChanged, this, [this](quint64 id) {
         if (id == m_conversationId && isVisible())
             reload();
     });
@@ -112,7 +116,7 @@ GroupInfoPanel::GroupInfoPanel(Session *session, QWidget *parent)
 }
 
 void GroupInfoPanel::verifyMember(const QString &username) {
-    auto *dialog = new SafetyNumberDialog(m_session, username, QString(), this);
+    auto *dialog = new SafetyNumberDialog(m_keys, username, QString(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }
@@ -126,24 +130,25 @@ void GroupInfoPanel::setConversation(quint64 conversationId) {
     m_error->hide();
     reload();
     // The local copy may be stale: ask the server, which refreshes it (chatChanged follows).
-    m_session->client()->groupInfo(conversationId, [this](Result<client::ConversationInfo> r) {
+    m_groups->info(conversationId, [this](Result<client::ConversationInfo> r) {
         if (r && r->id == m_conversationId)
             reload();
     });
 }
 
 void GroupInfoPanel::reload() {
-    auto conv = m_session->store()->conversation(m_conversationId);
-    auto members = m_session->store()->members(m_conversationId);
+    auto group = m_groups->stored(m_conversationId);
     const QString current = selectedUsername();
     m_members->clear();
     m_iAmAdmin = false;
-    if (!conv || !conv->has_value() || !members)
+    if (!group || !group->has_value())
         return;
-    m_name->setText((*conv)->name);
-    m_count->setText(tr("%n members", nullptr, int(members->size())));
-    const quint64 me = m_session->myUserId();
-    for (const auto &m : *members) {
+    const client::ConversationRecord &conv = (*group)->conversation;
+    const QList<client::MemberRecord> &members = (*group)->members;
+    m_name->setText(conv.name);
+    m_count->setText(tr("%n members", nullptr, int(members.size())));
+    const quint64 me = m_account->userId();
+    for (const auto &m : members) {
         const bool admin = m.role == client::MemberRole::Admin;
         const QString name =
             m.displayName.isEmpty() ? m.username : tr("%1 (%2)").arg(m.displayName, m.username);
@@ -158,7 +163,7 @@ void GroupInfoPanel::reload() {
         if (m.username == current)
             m_members->setCurrentItem(item);
     }
-    m_leave->setEnabled((*conv)->isMember);
+    m_leave->setEnabled(conv.isMember);
     updateButtons();
 }
 
@@ -174,7 +179,7 @@ bool GroupInfoPanel::selectedIsAdmin() const {
 
 void GroupInfoPanel::updateButtons() {
     const QString sel = selectedUsername();
-    const bool other = !sel.isEmpty() && sel != m_session->client()->account().username;
+    const bool other = !sel.isEmpty() && sel != m_account->settings().username;
     m_rename->setVisible(m_iAmAdmin);
     m_add->setVisible(m_iAmAdmin);
     m_remove->setVisible(m_iAmAdmin);
@@ -186,25 +191,25 @@ void GroupInfoPanel::updateButtons() {
 
 void GroupInfoPanel::run(int action, const QString &username, const QString &name) {
     m_error->hide();
-    m_session->client()->changeGroup(
-        m_conversationId, client::GroupAction(action), username, name,
-        [this, id = m_conversationId](Status s) {
-            if (id != m_conversationId)
-                return;
-            if (!s) {
-                m_error->setText(s.error().code == ErrorCode::NotAdmin
+    m_groups->change(m_conversationId, client::GroupAction(action), username, name,
+                     [this, id = m_conversationId](Status s) {
+                         if (id != m_conversationId)
+                             return;
+                         if (!s) {
+                             m_error->setText(
+                                 s.error().code == ErrorCode::NotAdmin
                                      ? tr("Only admins can do that.")
                                  : s.error().code == ErrorCode::NoSuchUser
                                      ? tr("There is no user with that name.")
                                      : tr("That did not work: %1").arg(s.error().detail));
-                m_error->show();
-                return;
-            }
-            m_session->client()->groupInfo(id, [this](Result<client::ConversationInfo>) {
-                reload();
-                emit changed();
-            });
-        });
+                             m_error->show();
+                             return;
+                         }
+                         m_groups->info(id, [this](Result<client::ConversationInfo>) {
+                             reload();
+                             emit changed();
+                         });
+                     });
 }
 
 void GroupInfoPanel::addMember(const QString &username) {

@@ -7,14 +7,23 @@ class QLabel;
 class QListWidget;
 class QPushButton;
 
+namespace tidings::client {
+class Account;
+class Groups;
+class Keys;
+} // namespace tidings::client
+
 namespace tidings::ui {
 
-class Session;
+class ChatEvents;
 
 class GroupInfoPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit GroupInfoPanel(Session *session, QWidget *parent = nullptr);
+    //! Shows and changes groups through `groups` (its local copy first); follows `events`;
+    //! "Verify security code…" asks `keys`.
+    GroupInfoPanel(client::Groups *groups, client::Keys *keys, const client::Account *account,
+                   ChatEvents *events, QWidget *parent = nullptr);
     void setConversation(quint64 conversationId);
     quint64 conversationId() const { return m_conversationId; }
     QListWidget *memberList() const { return m_members; }
@@ -39,7 +48,9 @@ private:
     bool selectedIsAdmin() const;
     void run(int action, const QString &username, const QString &name);
 
-    Session *m_session;
+    client::Groups *m_groups;
+    client::Keys *m_keys;
+    const client::Account *m_account;
     quint64 m_conversationId = 0;
     bool m_iAmAdmin = false;
     QLabel *m_name;

@@ -1,6 +1,8 @@
 #include "link_banner.h"
 
-#include "session.h"
+#include "core/account/account.h"
+#include "core/devices/devices.h"
+#include "core/keys/keys.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -11,9 +13,12 @@
 
 namespace tidings::ui {
 
-LinkBanner::LinkBanner(Session *session, QWidget *parent)
+LinkBanner::LinkBanner(client::Devices *devices, client::Keys *keys, const client::Account *account,
+                       QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_devices(devices)
+    , m_keys(keys)
+    , m_account(account)
     , m_text(new QLabel)
     , m_code(new QLineEdit)
     , m_link(new QPushButton(tr("&Link")))
@@ -47,9 +52,8 @@ LinkBanner::LinkBanner(Session *session, QWidget *parent)
     });
     connect(m_code, &QLineEdit::returnPressed, this, &LinkBanner::submit);
     connect(m_link, &QPushButton::clicked, this, &LinkBanner::submit);
-    auto *c = m_session->client();
-    connect(c, &client::Client::authenticated, this, &LinkBanner::refresh);
-    connect(c, &client::Client::encryptionReady, this, &LinkBanner::refresh);
+    connect(account, &client::Account::accountChanged, this, &LinkBanner::refresh);
+    connect(devices, &client::Devices::encryptionReady, this, &LinkBanner::refresh);
     refresh();
 }
 
@@ -73,8 +77,7 @@ QString LinkBanner::errorText() const {
 }
 
 void LinkBanner::refresh() {
-    const auto *c = m_session->client();
-    setVisible(c->isEncrypted() && c->account().deviceId != 0 && !c->hasAccountKey());
+    setVisible(m_keys->isEnabled() && m_account->deviceId() != 0 && !m_keys->hasAccountKey());
 }
 
 void LinkBanner::submit() {
@@ -88,7 +91,7 @@ void LinkBanner::submit() {
     m_error->setText(tr("Linking…"));
     m_error->show();
     QPointer<LinkBanner> self(this);
-    m_session->client()->linkDevice(code, [self](Status s) {
+    m_devices->linkDevice(code, [self](Status s) {
         if (!self)
             return;
         self->m_busy = false;

@@ -10,14 +10,20 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 
-namespace tidings::ui {
+namespace tidings::client {
+class Account;
+class Devices;
+class Keys;
+} // namespace tidings::client
 
-class Session;
+namespace tidings::ui {
 
 class LinkBanner : public QWidget {
     Q_OBJECT
 public:
-    explicit LinkBanner(Session *session, QWidget *parent = nullptr);
+    //! Links through `devices`; shown while `keys` holds no account key for `account`.
+    LinkBanner(client::Devices *devices, client::Keys *keys, const client::Account *account,
+               QWidget *parent = nullptr);
 
     QLineEdit *codeEdit() const { return m_code; }
     QPushButton *linkButton() const { return m_link; }
@@ -33,7 +39,9 @@ signals:
 private:
     void submit();
 
-    Session *m_session;
+    client::Devices *m_devices;
+    client::Keys *m_keys;
+    const client::Account *m_account;
     QLabel *m_text;
     QLineEdit *m_code;
     QPushButton *m_link;

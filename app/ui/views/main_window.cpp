@@ -1,10 +1,15 @@
 #include "main_window.h"
 
+#include "chat_actions.h"
+#include "chat_events.h"
 #include "dialogs/new_chat_dialog.h"
 #include "dialogs/quick_switcher.h"
 #include "dialogs/settings_dialog.h"
 #include "look.h"
+#include "models/app_settings.h"
 #include "models/chat_list_model.h"
+#include "models/message_model.h"
+#include "models/search_model.h"
 #include "session.h"
 #include "ui_logging.h"
 #include "views/chat_list_panel.h"
@@ -14,7 +19,10 @@
 #include "views/link_banner.h"
 #include "views/notifier.h"
 
-#include "core/store/view_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/conversation_store.h"
+#include "core/store/search_index.h"
+#include "core/store/storage.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -33,13 +41,17 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     : QMainWindow(parent)
     , m_session(session)
     , m_server(server)
-    , m_chats(new ChatListModel(session, this))
+    , m_client(session->client())
+    , m_chats(new ChatListModel(&session->store()->chatList(), &session->store()->conversations(),
+                                &m_client->account(), session->chatEvents(), this))
+    , m_messages(new MessageModel(session->store(), &m_client->account(), this))
+    , m_search(new SearchModel(&session->store()->search(), m_chats, this))
     , m_stack(new QStackedWidget)
-    , m_firstRun(new FirstRunPage(session))
-    , m_linkBanner(new LinkBanner(session))
-    , m_panel(new ChatListPanel(session, m_chats))
-    , m_conversation(new ConversationView(session, m_chats))
-    , m_notifier(new Notifier(session, m_chats, this)) {
+    , m_firstRun(new FirstRunPage(&session->client()->account()))
+    , m_linkBanner(new LinkBanner(&m_client->devices(), &m_client->keys(), &m_client->account()))
+    , m_panel(new ChatListPanel(m_chats, m_search, session->chatActions()))
+    , m_conversation(makeConversationView())
+    , m_notifier(new Notifier(session->chatEvents(), m_chats, this)) {
     setObjectName(QStringLiteral("mainWindow"));
     setAccessibleName(tr("Tidings"));
     resize(1180, 740);
@@ -63,10 +75,8 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     setCentralWidget(m_stack);
     m_firstRun->setServer(server);
 
-    m_notifier->setEnabled(
-        session->view()->setting(QStringLiteral("notifications"), QStringLiteral("1")) == u"1");
+    m_notifier->setEnabled(session->settings()->notificationsEnabled());
     connect(m_firstRun, &FirstRunPage::accountReady, this, [this] {
-        m_session->view()->setMyUserId(m_session->myUserId());
         m_chats->reload();
         m_linkBanner->refresh();
         showChats();
@@ -84,9 +94,9 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
         if (id)
             openChat(id);
     });
-    connect(session->client(), &client::Client::typingChanged, this,
+    connect(&m_client->presence(), &client::Presence::typingChanged, this,
             [this](const client::TypingEvent &e) {
-                const auto typers = m_session->client()->typing()->typers(e.conversationId);
+                const auto typers = m_client->presence().typers(e.conversationId);
                 const bool group = m_chats->isGroup(e.conversationId);
                 QString text;
                 if (typers.size() == 1)
@@ -95,17 +105,17 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
                     text = tr("%n people are typing…", nullptr, int(typers.size()));
                 m_chats->setTyping(e.conversationId, text);
             });
-    connect(session->client(), &client::Client::fatalError, this, [this](const Error &e) {
+    connect(m_client, &client::Client::fatalError, this, [this](const Error &e) {
         qCWarning(lcUi) << "session ended:" << e.toString();
         if (e.code == ErrorCode::BadToken) {
             m_stack->setCurrentWidget(m_firstRun);
-            m_firstRun->setServer(m_session->client()->account().serverUrl);
+            m_firstRun->setServer(m_client->account().settings().serverUrl);
         }
     });
-    connect(session->client(), &client::Client::authenticated, this, [this] {
+    connect(m_client, &client::Client::authenticated, this, [this] {
         // Reads done offline reach the server now.
         if (m_conversation->conversationId() && isActiveWindow())
-            m_session->markRead(m_conversation->conversationId());
+            m_session->chatActions()->markRead(m_conversation->conversationId());
     });
 
     auto shortcut = [this](const QKeySequence &keys, auto slot) {
@@ -137,6 +147,35 @@ MainWindow::~MainWindow() {
         m_conversation->closeChat();
 }
 
+ConversationView *MainWindow::makeConversationView() {
+    ConversationView::Deps deps;
+    deps.chats = m_chats;
+    deps.messages = m_messages;
+    deps.events = m_session->chatEvents();
+    deps.actions = m_session->chatActions();
+    deps.account = &m_client->account();
+    deps.connection = m_client->connection();
+    deps.messaging = &m_client->messaging();
+    deps.groups = &m_client->groups();
+    deps.presence = &m_client->presence();
+    deps.keys = &m_client->keys();
+    return new ConversationView(deps);
+}
+
+SettingsDialog::Deps settingsDeps(Session *session) {
+    client::Client *c = session->client();
+    SettingsDialog::Deps deps;
+    deps.settings = session->settings();
+    deps.account = &c->account();
+    deps.contacts = &c->contacts();
+    deps.presence = &c->presence();
+    deps.devices = &c->devices();
+    deps.keys = &c->keys();
+    deps.connection = c->connection();
+    deps.profileDirectory = session->directory();
+    return deps;
+}
+
 bool MainWindow::isShowingChats() const {
     return m_stack->currentWidget() != m_firstRun;
 }
@@ -149,15 +188,15 @@ void MainWindow::showChats() {
 }
 
 void MainWindow::startSession() {
-    if (m_session->client()->isAuthenticated() ||
-        m_session->client()->connection()->state() != client::Connection::State::Idle)
+    if (m_client->isAuthenticated() ||
+        m_client->connection()->state() != client::Connection::State::Idle)
         return;
-    if (auto s = m_session->client()->start(QUrl(m_server)); !s)
+    if (auto s = m_client->start(QUrl(m_server)); !s)
         qCWarning(lcUi) << "cannot start the session:" << s.error().toString();
 }
 
 void MainWindow::updateTitle() {
-    const QString user = m_session->client()->account().username;
+    const QString user = m_client->account().settings().username;
     setWindowTitle(user.isEmpty() || !isShowingChats() ? tr("Tidings")
                                                        : tr("Tidings — %1").arg(user));
 }
@@ -186,7 +225,9 @@ bool MainWindow::openChatNamed(const QString &title) {
 void MainWindow::newChat() {
     if (!isShowingChats())
         return;
-    auto *dialog = new NewChatDialog(m_session, NewChatDialog::Mode::Direct, this);
+    auto *dialog =
+        new NewChatDialog(&m_client->messaging(), &m_client->groups(), m_session->chatEvents(),
+                          m_client->connection(), NewChatDialog::Mode::Direct, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &NewChatDialog::chatReady, this, [this](quint64 id) { openChat(id); });
     dialog->open();
@@ -195,7 +236,9 @@ void MainWindow::newChat() {
 void MainWindow::newGroup() {
     if (!isShowingChats())
         return;
-    auto *dialog = new NewChatDialog(m_session, NewChatDialog::Mode::Group, this);
+    auto *dialog =
+        new NewChatDialog(&m_client->messaging(), &m_client->groups(), m_session->chatEvents(),
+                          m_client->connection(), NewChatDialog::Mode::Group, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &NewChatDialog::chatReady, this, [this](quint64 id) {
         openChat(id);
@@ -207,7 +250,7 @@ void MainWindow::newGroup() {
 void MainWindow::showSettings() {
     if (!isShowingChats())
         return;
-    auto *dialog = new SettingsDialog(m_session, this);
+    auto *dialog = new SettingsDialog(settingsDeps(m_session), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &SettingsDialog::themeChanged, this,
             [](Theme theme) { applyTheme(qApp, theme); });

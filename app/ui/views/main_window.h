@@ -1,10 +1,17 @@
 #pragma once
 // The desktop client's window: the first-run page until the profile has an account, then the
 // chat list beside the conversation. Keyboard: Ctrl+K quick switcher, Ctrl+F search, Ctrl+N new
-// chat, Ctrl+G new group, Alt+Up/Down previous/next chat, Esc closes panels.
+// chat, Ctrl+G new group, Alt+Up/Down previous/next chat, Esc closes panels. It composes the views
+// from the Session: each view gets only the models and feature modules it uses.
+#include "dialogs/settings_dialog.h"
+
 #include <QMainWindow>
 
 class QStackedWidget;
+
+namespace tidings::client {
+class Client;
+}
 
 namespace tidings::ui {
 
@@ -13,7 +20,9 @@ class ChatListPanel;
 class ConversationView;
 class FirstRunPage;
 class LinkBanner;
+class MessageModel;
 class Notifier;
+class SearchModel;
 class Session;
 
 class MainWindow : public QMainWindow {
@@ -51,10 +60,14 @@ private:
     void showChats();
     void startSession();
     void updateTitle();
+    ConversationView *makeConversationView();
 
     Session *m_session;
     QString m_server;
+    client::Client *m_client;
     ChatListModel *m_chats;
+    MessageModel *m_messages;
+    SearchModel *m_search;
     QStackedWidget *m_stack;
     FirstRunPage *m_firstRun;
     LinkBanner *m_linkBanner;
@@ -62,5 +75,8 @@ private:
     ConversationView *m_conversation;
     Notifier *m_notifier;
 };
+
+//! What the settings dialog gets from a profile (MainWindow and tests compose it alike).
+SettingsDialog::Deps settingsDeps(Session *session);
 
 } // namespace tidings::ui

@@ -1,8 +1,8 @@
 #include "notifier.h"
 
+#include "chat_events.h"
 #include "look.h"
 #include "models/chat_list_model.h"
-#include "session.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -13,9 +13,8 @@
 
 namespace tidings::ui {
 
-Notifier::Notifier(Session *session, ChatListModel *chats, QWidget *window)
+Notifier::Notifier(ChatEvents *events, ChatListModel *chats, QWidget *window)
     : QObject(window)
-    , m_session(session)
     , m_chats(chats)
     , m_window(window) {
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
@@ -37,7 +36,7 @@ Notifier::Notifier(Session *session, ChatListModel *chats, QWidget *window)
                 &Notifier::activateLastNotification);
         m_tray->show();
     }
-    connect(session, &Session::incoming, this, &Notifier::onIncoming);
+    connect(events, &ChatEvents::incoming, this, &Notifier::onIncoming);
     connect(chats, &QAbstractItemModel::dataChanged, this, &Notifier::updateIcon);
     connect(chats, &QAbstractItemModel::modelReset, this, &Notifier::updateIcon);
     connect(chats, &QAbstractItemModel::rowsInserted, this, &Notifier::updateIcon);

@@ -11,13 +11,14 @@ class QWidget;
 
 namespace tidings::ui {
 
+class ChatEvents;
 class ChatListModel;
-class Session;
 
 class Notifier : public QObject {
     Q_OBJECT
 public:
-    Notifier(Session *session, ChatListModel *chats, QWidget *window);
+    //! Notifies of `events`' incoming messages, named and muted as in `chats`.
+    Notifier(ChatEvents *events, ChatListModel *chats, QWidget *window);
 
     void setEnabled(bool enabled) { m_enabled = enabled; }
     bool isEnabled() const { return m_enabled; }
@@ -38,7 +39,6 @@ private:
     void onIncoming(quint64 conversationId, const client::MessageRecord &message);
     void updateIcon();
 
-    Session *m_session;
     ChatListModel *m_chats;
     QWidget *m_window;
     QSystemTrayIcon *m_tray = nullptr;

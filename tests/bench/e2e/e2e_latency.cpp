@@ -1,13 +1,13 @@
 // End-to-end latency added by end-to-end encryption: the real client core (SQLite store, outbox,
 // sync engine, E2E engine) and the real server, in one process against a throwaway PostgreSQL,
-// exactly as tests/e2e does. Each message is timed from Client::sendText() on the sender to
-// Client::messagesReceived on the receiver, at a fixed open-loop send rate. Scenarios: 1:1 without
-// encryption (payloads travel as plain Content), 1:1 encrypted, and a 3-member encrypted group
-// (sender -> one receiver). One JSON line per scenario on stdout; docs/PERFORMANCE.md has the
+// exactly as tests/e2e does. Each message is timed from Messaging::sendText() on the sender to
+// Messaging::messagesReceived on the receiver, at a fixed open-loop send rate. Scenarios: 1:1
+// without encryption (payloads travel as plain Content), 1:1 encrypted, and a 3-member encrypted
+// group (sender -> one receiver). One JSON line per scenario on stdout; docs/PERFORMANCE.md has the
 // command and the figures.
 #include "core/client.h"
-#include "core/store/local_store.h"
-#include "core/store/secret_store.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/storage.h"
 #include "crypto/secret_bytes.h"
 #include "support/pg_fixture.h"
 #include "support/server_harness.h"
@@ -34,11 +34,12 @@ namespace {
 
 QElapsedTimer g_clock; // one monotonic clock for senders and receivers (same process)
 
-//! One client device: its own SQLite store (sealed with its own master key when encrypted).
+//! One client device: its own SQLite store, sealed with its own master key (as every store is);
+//! `encrypted` turns end-to-end encryption on.
 struct Device {
     QString path;
     crypto::SecretBytes masterKey = crypto::SecretBytes::random(32);
-    std::unique_ptr<client::LocalStore> store;
+    std::unique_ptr<client::Storage> store;
     client::MemorySecretStore secrets;
     std::unique_ptr<client::Client> client;
     bool ready = false;
@@ -47,24 +48,23 @@ struct Device {
 
     bool open(const QString &file, bool encrypted) {
         path = file;
-        auto s =
-            encrypted ? client::LocalStore::open(path, masterKey) : client::LocalStore::open(path);
+        auto s = client::Storage::open(path, masterKey);
         if (!s) {
             qWarning() << "store:" << s.error().toString();
             return false;
         }
         store = std::move(*s);
         client = std::make_unique<client::Client>(store.get(), &secrets, client::Client::Options{});
-        if (encrypted && !client->enableEncryption(masterKey.clone()))
+        if (encrypted && !client->enableEncryption())
             return false;
-        QObject::connect(client.get(), &client::Client::messagesReceived, client.get(),
+        QObject::connect(&client->messaging(), &client::Messaging::messagesReceived, client.get(),
                          [this](quint64, const QList<client::MessageRecord> &msgs) {
                              const qint64 now = g_clock.nsecsElapsed();
                              for (const auto &m : msgs)
                                  if (onText && !m.outgoing)
                                      onText(m.text, now);
                          });
-        QObject::connect(client.get(), &client::Client::encryptionReady, client.get(),
+        QObject::connect(&client->devices(), &client::Devices::encryptionReady, client.get(),
                          [this] { ready = true; });
         if (!encrypted)
             ready = true;
@@ -73,13 +73,14 @@ struct Device {
 
     bool registerAs(const QUrl &url, const QString &name) {
         bool done = false, ok = false;
-        client->registerAccount(url, name, QStringLiteral("password1"), QStringLiteral("bench"),
-                                [&](Result<client::AccountSettings> r) {
-                                    done = true;
-                                    ok = r.ok();
-                                    if (!r)
-                                        qWarning() << "register:" << r.error().toString();
-                                });
+        client->account().registerAccount(url, name, QStringLiteral("password1"),
+                                          QStringLiteral("bench"),
+                                          [&](Result<client::AccountSettings> r) {
+                                              done = true;
+                                              ok = r.ok();
+                                              if (!r)
+                                                  qWarning() << "register:" << r.error().toString();
+                                          });
         return QTest::qWaitFor([&] { return done; }, 30000) && ok;
     }
 };
@@ -175,7 +176,7 @@ public:
                     .arg(tag)
                     .arg(i);
             sent[i] = g_clock.nsecsElapsed();
-            if (auto r = sender.client->sendText(conv, text); !r)
+            if (auto r = sender.client->messaging().sendText(conv, text); !r)
                 qWarning() << "sendText:" << r.error().toString();
             else
                 idOf.insert(*r, i);
@@ -184,7 +185,7 @@ public:
         // half (outbox, encryption, the server's commit) and the rest (push, decrypt, store).
         // (A context object: the connection ends with this scope, early returns included.)
         QObject scope;
-        QObject::connect(sender.client.get(), &client::Client::messageStored, &scope,
+        QObject::connect(&sender.client->messaging(), &client::Messaging::messageStored, &scope,
                          [&](const QString &clientMessageId, quint64, quint64, bool) {
                              if (auto it = idOf.constFind(clientMessageId); it != idOf.cend())
                                  stored[*it] = g_clock.nsecsElapsed();
@@ -259,14 +260,14 @@ private:
     quint64 openDirect(Device &a, Device &b) {
         quint64 id = 0;
         bool done = false;
-        a.client->openDirect(b.client->account().username,
-                             [&](Result<client::ConversationRecord> r) {
-                                 done = true;
-                                 if (r)
-                                     id = r->id;
-                                 else
-                                     qWarning() << "openDirect:" << r.error().toString();
-                             });
+        a.client->messaging().openDirect(
+            b.client->account().settings().username, [&](Result<client::ConversationRecord> r) {
+                done = true;
+                if (r)
+                    id = r->id;
+                else
+                    qWarning() << "openDirect:" << r.error().toString();
+            });
         (void)QTest::qWaitFor([&] { return done; }, 20000);
         return id;
     }
@@ -274,17 +275,17 @@ private:
     quint64 createGroup(const std::vector<std::unique_ptr<Device>> &devs) {
         QStringList names;
         for (size_t i = 1; i < devs.size(); ++i)
-            names << devs[i]->client->account().username;
+            names << devs[i]->client->account().settings().username;
         quint64 id = 0;
         bool done = false;
-        devs[0]->client->createGroup(QStringLiteral("bench"), names,
-                                     [&](Result<client::ConversationInfo> r) {
-                                         done = true;
-                                         if (r)
-                                             id = r->id;
-                                         else
-                                             qWarning() << "createGroup:" << r.error().toString();
-                                     });
+        devs[0]->client->groups().create(
+            QStringLiteral("bench"), names, [&](Result<client::ConversationInfo> r) {
+                done = true;
+                if (r)
+                    id = r->id;
+                else
+                    qWarning() << "createGroup:" << r.error().toString();
+            });
         (void)QTest::qWaitFor([&] { return done; }, 60000);
         return id;
     }

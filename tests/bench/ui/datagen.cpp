@@ -2,19 +2,22 @@
 // (and for trying the desktop client by hand): an account, a plain `secrets` file (no keychain
 // prompt) holding the device token and the local master key, N chats and M messages, one chat
 // holding a large share. The cache is encrypted at rest like the app's: conversations and members
-// go in with raw SQL (nothing secret), messages through LocalStore::storeIncoming (sealed bodies,
-// blind search tokens). --plaintext writes an unencrypted cache instead, for comparison.
-// --measure then times the store's reads the UI depends on (chat list, history pages, search).
+// go in with raw SQL (nothing secret), messages through MessageStore::storeIncoming (sealed
+// bodies, blind search tokens). --measure then times the store's reads the UI depends on (chat
+// list, history pages, search).
 //
 //   tidings-ui-datagen --profile DIR [--chats 10000] [--messages 200000] [--big 50000]
-//                      [--plaintext] [--measure]
+//                      [--measure]
 //
 // Text: words from a small vocabulary; the common word "tomorrow" is in about 1 message of 12,
 // the rare word "zanzibar" in 1 of 10,000 (20 with the defaults).
-#include "core/store/local_store.h"
-#include "core/store/master_key.h"
-#include "core/store/secret_store.h"
-#include "core/store/view_store.h"
+#include "core/secrets/master_key.h"
+#include "core/secrets/secret_store.h"
+#include "core/store/account_store.h"
+#include "core/store/chat_list_reader.h"
+#include "core/store/message_store.h"
+#include "core/store/search_index.h"
+#include "core/store/storage.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -92,10 +95,10 @@ double medianMs(int runs, const std::function<void()> &what) {
 }
 
 //! The reads behind the chat list, opening the big chat, scrolling it to the top and search.
-void measure(ViewStore &view, qint64 bigCount) {
+void measure(Storage &store, qint64 bigCount) {
     int chats = 0;
-    const double list = medianMs(5, [&] { chats = int(view.chatSummaries()->size()); });
-    const double open = medianMs(5, [&] { (void)view.latest(1, 50); });
+    const double list = medianMs(5, [&] { chats = int(store.chatList().chatSummaries()->size()); });
+    const double open = medianMs(5, [&] { (void)store.messages().latest(1, 50); });
     // Scrolling the big chat to the top: pages of 100 older messages.
     QElapsedTimer t;
     t.start();
@@ -105,7 +108,7 @@ void measure(ViewStore &view, qint64 bigCount) {
     while (before > 1) {
         QElapsedTimer p;
         p.start();
-        auto page = view.olderThan(1, before, 100);
+        auto page = store.messages().olderThan(1, before, 100);
         worstPage = std::max(worstPage, double(p.nsecsElapsed()) / 1e6);
         if (!page || page->isEmpty())
             break;
@@ -115,10 +118,10 @@ void measure(ViewStore &view, qint64 bigCount) {
     const double scroll = double(t.nsecsElapsed()) / 1e6;
     int common = 0;
     int rare = 0;
-    const double searchCommon =
-        medianMs(5, [&] { common = int(view.search(QStringLiteral("tomorrow"), 200)->size()); });
-    const double searchRare =
-        medianMs(5, [&] { rare = int(view.search(QStringLiteral("zanzibar"), 200)->size()); });
+    const double searchCommon = medianMs(
+        5, [&] { common = int(store.search().search(QStringLiteral("tomorrow"), 200)->size()); });
+    const double searchRare = medianMs(
+        5, [&] { rare = int(store.search().search(QStringLiteral("zanzibar"), 200)->size()); });
     std::printf("{\"chat_list_ms\":%.1f,\"chats\":%d,\"open_big_chat_ms\":%.2f,"
                 "\"scroll_big_chat_ms\":%.0f,\"pages\":%d,\"worst_page_ms\":%.2f,"
                 "\"search_common_ms\":%.1f,\"common_hits\":%d,\"search_rare_ms\":%.2f,"
@@ -141,21 +144,17 @@ int main(int argc, char *argv[]) {
                                    QStringLiteral("N"), QStringLiteral("200000"));
     QCommandLineOption bigOpt(QStringLiteral("big"), QStringLiteral("Messages in the big chat."),
                               QStringLiteral("N"), QStringLiteral("50000"));
-    QCommandLineOption plainOpt(QStringLiteral("plaintext"),
-                                QStringLiteral("Write an unencrypted cache (comparison only)."));
     QCommandLineOption measureOpt(QStringLiteral("measure"),
                                   QStringLiteral("Time the store's reads afterwards."));
     QCommandLineOption measureOnlyOpt(
         QStringLiteral("measure-only"),
         QStringLiteral("Only time the reads of an existing profile."));
-    parser.addOptions(
-        {profileOpt, chatsOpt, messagesOpt, bigOpt, plainOpt, measureOpt, measureOnlyOpt});
+    parser.addOptions({profileOpt, chatsOpt, messagesOpt, bigOpt, measureOpt, measureOnlyOpt});
     parser.process(app);
     const QString dir = parser.value(profileOpt);
     const int chats = parser.value(chatsOpt).toInt();
     const qint64 total = parser.value(messagesOpt).toLongLong();
     const qint64 big = parser.value(bigOpt).toLongLong();
-    const bool encrypt = !parser.isSet(plainOpt);
     if (dir.isEmpty() || chats < 1 || big > total) {
         std::fprintf(stderr, "usage: tidings-ui-datagen --profile DIR [--chats N] [--messages N]"
                              " [--big N]\n");
@@ -169,12 +168,12 @@ int main(int argc, char *argv[]) {
             std::fprintf(stderr, "%s\n", qPrintable(masterKey.error().toString()));
             return 1;
         }
-        auto view = encrypt ? ViewStore::open(path, 1, *masterKey) : ViewStore::open(path, 1);
-        if (!view) {
-            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
+        auto opened = Storage::open(path, *masterKey);
+        if (!opened) {
+            std::fprintf(stderr, "%s\n", qPrintable(opened.error().toString()));
             return 1;
         }
-        measure(**view, big);
+        measure(**opened, big);
         return 0;
     }
     QElapsedTimer timer;
@@ -196,23 +195,15 @@ int main(int argc, char *argv[]) {
     }
     // Nothing listens there: the app starts offline and shows the connection banner.
     const AccountSettings me{QStringLiteral("ws://127.0.0.1:9"), kMe, 1, QStringLiteral("me"), {}};
-    auto opened = encrypt ? LocalStore::open(path, *masterKey) : LocalStore::open(path);
+    auto opened = Storage::open(path, *masterKey);
     if (!opened) {
         std::fprintf(stderr, "%s\n", qPrintable(opened.error().toString()));
         return 1;
     }
-    std::unique_ptr<LocalStore> store = std::move(*opened);
-    if (auto s = store->saveAccount(me); !s) {
+    std::unique_ptr<Storage> store = std::move(*opened);
+    if (auto s = store->accounts().saveAccount(me); !s) {
         std::fprintf(stderr, "%s\n", qPrintable(s.error().toString()));
         return 1;
-    }
-    {
-        // The ui_* tables (and for a plaintext cache the FTS table and triggers).
-        auto view = encrypt ? ViewStore::open(path, kMe, *masterKey) : ViewStore::open(path, kMe);
-        if (!view) {
-            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
-            return 1;
-        }
     }
 
     // Message counts: the big chat (id 1) first, the rest spread with a skew (a few busy chats,
@@ -253,7 +244,7 @@ int main(int argc, char *argv[]) {
             "INSERT INTO group_members(conversation_id, user_id, username, role, delivered_seq,"
             " read_seq) VALUES (?,?,?,?,?,?)"));
         // Messages are generated in the same order as before (same data for the same seed) and
-        // stored through LocalStore once the conversations are committed.
+        // stored through MessageStore once the conversations are committed.
         QList<IncomingMessage> messages;
         messages.reserve(int(total));
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -329,7 +320,7 @@ int main(int argc, char *argv[]) {
             while (j < messages.size() && j - i < 5000 &&
                    messages.at(j).conversationId == messages.at(i).conversationId)
                 ++j;
-            auto stored = store->storeIncoming(messages.mid(i, j - i), now, me);
+            auto stored = store->messages().storeIncoming(messages.mid(i, j - i), now, me);
             if (!stored) {
                 std::fprintf(stderr, "store: %s\n", qPrintable(stored.error().toString()));
                 rc = 1;
@@ -355,12 +346,12 @@ int main(int argc, char *argv[]) {
     QSqlDatabase::removeDatabase(QStringLiteral("datagen"));
     store.reset();
     if (rc == 0 && parser.isSet(measureOpt)) {
-        auto view = encrypt ? ViewStore::open(path, kMe, *masterKey) : ViewStore::open(path, kMe);
-        if (!view) {
-            std::fprintf(stderr, "%s\n", qPrintable(view.error().toString()));
+        auto reopened = Storage::open(path, *masterKey);
+        if (!reopened) {
+            std::fprintf(stderr, "%s\n", qPrintable(reopened.error().toString()));
             return 1;
         }
-        measure(**view, big);
+        measure(**reopened, big);
     }
     return rc;
 }

@@ -74,9 +74,14 @@ QList<QJsonObject> ProcessHarness::Run::lines() const {
     return out;
 }
 
-std::unique_ptr<QProcess> ProcessHarness::startCli(const QString &profile,
-                                                   const QStringList &args) {
+std::unique_ptr<QProcess> ProcessHarness::startCli(const QString &profile, const QStringList &args,
+                                                   const QString &logRules) {
     auto p = std::make_unique<QProcess>();
+    if (!logRules.isEmpty()) {
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), logRules);
+        p->setProcessEnvironment(env);
+    }
     p->start(bin("TIDINGS_CLI_BIN"), QStringList{"--profile", m_tmp.filePath(profile)} + args);
     p->waitForStarted(5000);
     return p;

@@ -33,10 +33,14 @@ public:
     //! Runs tidings-cli with --profile DIR/<profile> to completion.
     Run cli(const QString &profile, const QStringList &args, const QByteArray &stdinData = {},
             int timeoutMs = 120000);
-    //! Starts tidings-cli without waiting (the caller owns the process).
-    std::unique_ptr<QProcess> startCli(const QString &profile, const QStringList &args);
+    //! Starts tidings-cli without waiting (the caller owns the process). `logRules` (as in
+    //! QT_LOGGING_RULES) turns on the client's log lines on stderr, e.g. to wait for
+    //! "tidings.app.net.info=true"'s "connection lost".
+    std::unique_ptr<QProcess> startCli(const QString &profile, const QStringList &args,
+                                       const QString &logRules = {});
 
     QString path(const QString &name) const { return m_tmp.filePath(name); }
+    const QString &conninfo() const { return m_db; }
 
 private:
     QString m_db;

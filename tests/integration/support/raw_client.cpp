@@ -1,7 +1,7 @@
 #include "raw_client.h"
 
 #include <QCoreApplication>
-
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -24,6 +24,10 @@ bool waitFor(const std::function<bool()> &predicate, int timeoutMs) {
     return true;
 }
 
+wire::ErrorCode errorCode(const std::optional<protocol::Frame> &response) {
+    return response && response->has_error() ? response->error().code() : wire::ERROR_NONE;
+}
+
 RawClient::RawClient(QUrl url, QObject *parent)
     : QObject(parent)
     , m_url(std::move(url)) {
@@ -41,6 +45,47 @@ std::unique_ptr<RawClient> RawClient::registered(const QUrl &url, const QString 
     if (!r || c->userId == 0) {
         qWarning("cannot register %s: %s", qPrintable(username),
                  r ? r->error().detail().c_str() : "no answer");
+        return nullptr;
+    }
+    if (!c->waitDrained()) {
+        qWarning("no end of the inbox drain for device %llu", c->deviceId);
+        return nullptr;
+    }
+    return c;
+}
+
+std::unique_ptr<RawClient> RawClient::loggedIn(const QUrl &url, const QString &username) {
+    auto c = std::make_unique<RawClient>(url);
+    if (!c->connectNow()) {
+        qWarning("cannot connect for %s", qPrintable(username));
+        return nullptr;
+    }
+    auto r = c->login(username, QString::fromLatin1(kPassword));
+    if (!r || c->deviceId == 0) {
+        qWarning("cannot log in %s: %s", qPrintable(username),
+                 r ? r->error().detail().c_str() : "no answer");
+        return nullptr;
+    }
+    if (!c->waitDrained()) {
+        qWarning("no end of the inbox drain for device %llu", c->deviceId);
+        return nullptr;
+    }
+    return c;
+}
+
+std::unique_ptr<RawClient> RawClient::authenticated(const QUrl &url, const QByteArray &token) {
+    auto c = std::make_unique<RawClient>(url);
+    if (!c->connectNow()) {
+        qWarning("cannot connect to authenticate");
+        return nullptr;
+    }
+    auto r = c->auth(token);
+    if (!r || c->deviceId == 0) {
+        qWarning("cannot authenticate: %s", r ? r->error().detail().c_str() : "no answer");
+        return nullptr;
+    }
+    if (!c->waitDrained()) {
+        qWarning("no end of the inbox drain for device %llu", c->deviceId);
         return nullptr;
     }
     return c;
@@ -91,6 +136,13 @@ std::optional<protocol::Frame> RawClient::request(protocol::Frame frame, int tim
     auto out = it->second;
     m_responses.erase(it);
     return out;
+}
+
+bool RawClient::ping(int timeoutMs) {
+    protocol::Frame f;
+    f.mutable_ping()->set_client_time_ms(QDateTime::currentMSecsSinceEpoch());
+    auto r = request(f, timeoutMs);
+    return r && r->has_pong();
 }
 
 quint64 RawClient::sendRequest(protocol::Frame frame) {
@@ -144,6 +196,7 @@ std::optional<protocol::Frame> RawClient::registerUser(const QString &name, cons
     auto r = request(f);
     if (r && r->has_login_response()) {
         token = QByteArray::fromStdString(r->login_response().device_token());
+        username = QString::fromStdString(r->login_response().username());
         userId = r->login_response().user_id();
         deviceId = r->login_response().device_id();
     }
@@ -157,6 +210,7 @@ std::optional<protocol::Frame> RawClient::login(const QString &name, const QStri
     auto r = request(f);
     if (r && r->has_login_response()) {
         token = QByteArray::fromStdString(r->login_response().device_token());
+        username = QString::fromStdString(r->login_response().username());
         userId = r->login_response().user_id();
         deviceId = r->login_response().device_id();
     }
@@ -169,6 +223,7 @@ std::optional<protocol::Frame> RawClient::auth(const QByteArray &t) {
     auto r = request(f);
     if (r && r->has_auth_response()) {
         token = t;
+        username = QString::fromStdString(r->auth_response().username());
         userId = r->auth_response().user_id();
         deviceId = r->auth_response().device_id();
     }
@@ -249,6 +304,20 @@ void RawClient::ackRead(quint64 conv, quint64 seq) {
     sendFrame(f);
 }
 
+std::optional<protocol::Frame> RawClient::ackDeliveredAndWait(quint64 conv, quint64 seq) {
+    protocol::Frame f;
+    f.mutable_delivery_ack()->set_conversation_id(conv);
+    f.mutable_delivery_ack()->set_seq(seq);
+    return request(f);
+}
+
+std::optional<protocol::Frame> RawClient::ackReadAndWait(quint64 conv, quint64 seq) {
+    protocol::Frame f;
+    f.mutable_read_ack()->set_conversation_id(conv);
+    f.mutable_read_ack()->set_seq(seq);
+    return request(f);
+}
+
 bool RawClient::waitMessages(int n, int timeoutMs) {
     return waitFor([&] { return int(messages.size()) >= n; }, timeoutMs);
 }
@@ -267,6 +336,15 @@ std::optional<protocol::Frame> RawClient::waitPush(protocol::Frame::BodyCase typ
         },
         timeoutMs);
     return found;
+}
+
+bool RawClient::waitDrained(int timeoutMs) {
+    return waitFor([this] { return pushCount(protocol::Frame::kInboxDrained) > 0; }, timeoutMs);
+}
+
+int RawClient::pushCount(protocol::Frame::BodyCase type) const {
+    return int(std::count_if(pushes.begin(), pushes.end(),
+                             [type](const protocol::Frame &p) { return p.body_case() == type; }));
 }
 
 } // namespace tidings::test

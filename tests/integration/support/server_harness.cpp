@@ -2,6 +2,7 @@
 
 #include "pg_fixture.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
@@ -43,7 +44,10 @@ void ServerHarness::stop() {
         return;
     m_server->stop();
     m_server.reset();
-    QTest::qWait(10); // let deleteLater'd sessions go
+    // Sessions closed above were handed to deleteLater: delete them now, and let the clients
+    // see their sockets close.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QCoreApplication::processEvents();
 }
 
 QUrl ServerHarness::url() const {

@@ -2,8 +2,8 @@
 // reopen with the right passphrase, a wrong one is BadCredentials, nothing readable is on disk,
 // the master key lives in it, and the Argon2id cost in the file is bounded (a tampered file can
 // neither weaken the KDF nor make unlocking hang).
+#include "core/secrets/master_key.h"
 #include "core/secrets/passphrase_secret_store.h"
-#include "core/store/master_key.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -1,7 +1,7 @@
 // TypingTracker on an injected clock: at most one typing=true per 3 s, a stop on typing=false or
 // after the idle period, incoming indicators that expire without a refresh, end on a message of
 // that user, and all end with the session.
-#include "core/sync/typing_tracker.h"
+#include "core/presence/typing_tracker.h"
 #include "fake_sink.h"
 
 #include <QSignalSpy>

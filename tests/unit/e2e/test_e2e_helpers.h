@@ -2,10 +2,11 @@
 // Several E2eEngines (= devices) in one process with a fake key directory standing in for the
 // server; frames are passed by hand.
 #include "core/e2e/e2e_engine.h"
+#include "core/store/database.h"
+#include "core/store/key_store.h"
 #include "crypto/primitives.h"
 
 #include <QHash>
-#include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -74,40 +75,41 @@ struct FakeServer {
     }
 };
 
-//! One device: its own SQLite connection (file or memory) and engine.
+//! One device: its own client database (file or memory), key store and engine.
 struct Device {
     DeviceAddress addr;
-    QString connection;
     QByteArray masterKey; // test only: a real client keeps it in SecretBytes
+    std::unique_ptr<tidings::client::Database> database;
+    std::unique_ptr<tidings::client::KeyStore> keys;
     std::unique_ptr<E2eEngine> engine;
 
     Device(quint64 user, quint64 device, const QString &dbPath = QStringLiteral(":memory:"))
         : addr{user, device}
-        , connection(
-              QStringLiteral("e2e-test-%1-%2-%3").arg(user).arg(device).arg(quintptr(this))) {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-        db.setDatabaseName(dbPath);
-        if (!db.open())
-            qFatal("cannot open test database");
-        QSqlQuery(db).exec(QStringLiteral("PRAGMA secure_delete=ON"));
-        masterKey = tidings::crypto::randomPublicBytes(32);
+        , masterKey(tidings::crypto::randomPublicBytes(32)) {
+        auto db = tidings::client::Database::open(dbPath, key());
+        if (!db)
+            qFatal("cannot open test database: %s", qPrintable(db.error().toString()));
+        database = std::move(*db);
         reopen();
     }
     ~Device() {
         engine.reset();
-        QSqlDatabase::database(connection, false).close();
-        QSqlDatabase::removeDatabase(connection);
+        keys.reset();
+        database.reset();
+    }
+    SecretBytes key() const {
+        return SecretBytes::fromRaw(masterKey.constData(), size_t(masterKey.size()));
     }
     //! Destroys the engine (as a crash would) and opens a new one on the same database.
     void reopen() {
         engine.reset();
-        engine = std::make_unique<E2eEngine>(
-            connection, SecretBytes::fromRaw(masterKey.constData(), size_t(masterKey.size())));
+        keys = std::make_unique<tidings::client::KeyStore>(*database, key());
+        engine = std::make_unique<E2eEngine>(*keys);
         auto s = engine->open();
         if (!s)
             qFatal("open: %s", qPrintable(s.error().toString()));
     }
-    QSqlDatabase db() const { return QSqlDatabase::database(connection, false); }
+    QSqlQuery query() const { return database->query(); }
     E2eEngine *operator->() { return engine.get(); }
 };
 

@@ -1,6 +1,6 @@
 // Group commit: items wait while their shard's batch is in flight and then go out together;
 // shards do not wait for each other; batches respect the size cap.
-#include "services/batcher.h"
+#include "services/messaging/batcher.h"
 
 #include <QTest>
 

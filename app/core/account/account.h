@@ -1,0 +1,92 @@
+#pragma once
+// The account of this profile and the start of every session: register or log in (creating this
+// device on the server), the authentication handshake of each fresh socket with the saved device
+// token, start and stop. It owns the AccountSettings the other modules read.
+#include "core/net/requester.h"
+#include "core/net/socket_control.h"
+#include "core/store/records.h"
+#include "crypto/secret_bytes.h"
+
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+#include <optional>
+
+namespace tidings::client {
+
+class AccountStore;
+class SecretStore;
+
+class Account : public QObject {
+    Q_OBJECT
+public:
+    using AccountHandler = std::function<void(Result<AccountSettings>)>;
+    //! Runs after the server accepted a register/login and the account was saved, before anyone
+    //! hears of it; an error fails the operation. `registering`: the account is new.
+    using AccountHook = std::function<Status(const AccountSettings &account, bool registering)>;
+
+    Account(AccountStore *accounts, SecretStore *secrets, SocketControl *socket,
+            Requester *requests, QObject *parent = nullptr);
+
+    //! Creates the account and this device on `server`, saves the device token and the account,
+    //! and leaves the socket authenticated. One attempt: a network failure is reported, not
+    //! retried (a retry could race the first attempt's commit).
+    void registerAccount(const QUrl &server, const QString &username, const QString &password,
+                         const QString &deviceName, AccountHandler done);
+    //! The same for an existing account (a new device).
+    void login(const QUrl &server, const QString &username, const QString &password,
+               const QString &deviceName, AccountHandler done);
+    //! Connects with the saved token and keeps reconnecting until stop(). `server` overrides the
+    //! saved address for this session.
+    Status start(const QUrl &server = QUrl());
+    //! Closes the socket; requests waiting for a session are dropped.
+    void stop();
+
+    //! A fresh socket is open: its first frame is register/login or the token (Client wires it).
+    void onSocketOpened();
+    //! The socket went away: a register/login in flight fails with `reason`.
+    void onSocketClosed(const Error &reason);
+
+    const AccountSettings &settings() const { return m_settings; }
+    quint64 userId() const { return m_settings.userId; }
+    quint64 deviceId() const { return m_settings.deviceId; }
+    bool hasAccount() const { return m_settings.userId != 0; }
+    //! My display name changed on the server: the saved account follows (a failure is logged).
+    void setDisplayName(const QString &name);
+    //! See AccountHook (the end-to-end keys of the new device are made there).
+    void setAccountHook(AccountHook hook) { m_hook = std::move(hook); }
+
+signals:
+    //! Register/login saved a new account (settings() holds it).
+    void accountChanged();
+    //! The session cannot continue (e.g. the device token was revoked); the client stopped.
+    void fatalError(const tidings::Error &error);
+
+private:
+    struct AccountOp {
+        bool registering = false;
+        QString username;
+        QString password;
+        QString deviceName;
+        AccountHandler done;
+    };
+
+    void beginAccountOp(const QUrl &server, AccountOp op);
+    void onAccountResponse(Result<wire::LoginResponse> result);
+    void onAuthResponse(Result<wire::AuthResponse> result);
+    void failAccountOp(const Error &error);
+    //! The saved device token; the only place that reads it.
+    Result<crypto::SecretBytes> deviceToken() const;
+    Status saveDeviceToken(const QByteArray &token);
+
+    AccountStore *m_accounts;
+    SecretStore *m_secrets;
+    SocketControl *m_socket;
+    Requester *m_requests;
+    AccountSettings m_settings;
+    std::optional<AccountOp> m_accountOp;
+    AccountHook m_hook;
+};
+
+} // namespace tidings::client

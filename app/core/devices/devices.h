@@ -1,0 +1,62 @@
+#pragma once
+// My devices: the list (with each device's key fingerprint from my verified device list), logging
+// one out, linking a new device (the existing one shows a code, the new one types it and gets the
+// account key), and publishing my signed device list, which says which devices are mine.
+#include "core/client_types.h"
+#include "core/net/requester.h"
+
+#include <QObject>
+
+namespace tidings::client {
+
+class Account;
+class Keys;
+
+class Devices : public QObject {
+    Q_OBJECT
+public:
+    using DevicesHandler = std::function<void(Result<QList<DeviceInfo>>)>;
+    using StatusHandler = std::function<void(Status)>;
+    using CodeHandler = std::function<void(Result<QString>)>;
+
+    Devices(Requester *requests, const Account *account, Keys *keys, QObject *parent = nullptr);
+
+    //! Waits for a session; retried after a reconnect.
+    void list(DevicesHandler done);
+    //! Logs one of my devices out at once (its token stops working) and drops it from my
+    //! published list.
+    void revoke(quint64 deviceId, StatusHandler done);
+    //! Publishes my device list again when it differs from the published one (after revoking a
+    //! device; done at every session start).
+    void publishDeviceList(StatusHandler done);
+
+    //! On a linked device: a one-use code to type into the new device (`codeReady`), then waits
+    //! for that device (up to 10 minutes) and hands it the account key (`linked`).
+    void createLinkCode(CodeHandler codeReady, StatusHandler linked);
+    //! On a new device (logged in with the password): links it using a code shown on another of
+    //! my devices, which must be online. Afterwards this device publishes itself in my list.
+    void linkDevice(const QString &code, StatusHandler done);
+    //! link_relay_push: a hello for my code, or the grant for my link request.
+    void handleLinkRelay(const wire::LinkRelayPush &push);
+
+signals:
+    //! This device's keys are on the server and it is in my published device list: it can send
+    //! and receive encrypted messages.
+    void encryptionReady();
+
+private:
+    //! After the session's key upload: lists this device (encryptionReady on success).
+    void listThisDevice();
+    //! The new device got the account key: its keys and its place in my list.
+    void finishLinking(StatusHandler done);
+
+    Requester *m_requests;
+    const Account *m_account;
+    Keys *m_keys;
+    //! Linking in progress: the existing device waits for a hello, the new one for a grant.
+    StatusHandler m_linkWaitingHello;
+    quint64 m_linkPeerDevice = 0;
+    StatusHandler m_linkWaitingGrant;
+};
+
+} // namespace tidings::client

@@ -1,0 +1,61 @@
+#pragma once
+// Groups: create, change (members, roles, name, leave), the group's info and "read by n of m".
+// Every answer is stored locally before the caller hears of it.
+#include "core/client_types.h"
+#include "core/net/requester.h"
+
+#include <QObject>
+
+namespace tidings::client {
+
+class Account;
+class ConversationStore;
+
+//! A group as this device stored it.
+struct StoredGroup {
+    ConversationRecord conversation;
+    QList<MemberRecord> members; //!< by role (admins first), then username
+};
+
+class Groups : public QObject {
+    Q_OBJECT
+public:
+    using InfoHandler = std::function<void(Result<ConversationInfo>)>;
+    using ReadersHandler = std::function<void(Result<ReadersInfo>)>;
+    using StatusHandler = std::function<void(Status)>;
+
+    Groups(ConversationStore *conversations, Requester *requests, const Account *account,
+           QObject *parent = nullptr);
+
+    // Requests wait for a session. Reads are retried after a reconnect; changes are not (a retry
+    // could apply them twice), so a network failure reaches `done`.
+
+    //! I become its admin; `usernames` are the other initial members. Stored locally on success.
+    void create(const QString &name, const QStringList &usernames, InfoHandler done);
+    //! `username` for add/remove/promote/demote, `name` for rename; leave needs neither.
+    void change(quint64 conversationId, GroupAction action, const QString &username,
+                const QString &name, StatusHandler done);
+    //! Name and members with their cursors; refreshes the local copy.
+    void info(quint64 conversationId, InfoHandler done);
+    //! Who has my message `seq`: "read by 3 of 5".
+    void readers(quint64 conversationId, quint64 seq, ReadersHandler done);
+
+    //! The local copy (works offline); empty when this device has not stored the conversation.
+    Result<std::optional<StoredGroup>> stored(quint64 conversationId) const;
+
+signals:
+    //! A group's info was stored (created or fetched): kind, name or members may differ.
+    void conversationChanged(quint64 conversationId);
+    //! A change was accepted by the server: it arrives as an ordered system event, which the
+    //! message path fetches (this device may get no push of it).
+    void changed(quint64 conversationId, tidings::client::GroupAction action);
+
+private:
+    void storeInfo(ConversationInfo info, InfoHandler done);
+
+    ConversationStore *m_conversations;
+    Requester *m_requests;
+    const Account *m_account;
+};
+
+} // namespace tidings::client

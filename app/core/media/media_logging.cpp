@@ -1,0 +1,3 @@
+#include "media_logging.h"
+
+Q_LOGGING_CATEGORY(lcMediaPrep, "tidings.app.media", QtInfoMsg)

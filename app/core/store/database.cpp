@@ -1,0 +1,204 @@
+#include "core/store/database.h"
+
+#include "core/logging.h"
+#include "core/store/migrations.h"
+#include "core/store/store_crypto.h"
+#include "core/store/store_p.h"
+
+#include <QAtomicInteger>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace tidings::client {
+
+using detail::storageError;
+
+namespace {
+QAtomicInteger<quint64> s_connectionCounter;
+} // namespace
+
+// --- Transaction -------------------------------------------------------------------------------
+
+Transaction::Transaction(Transaction &&other) noexcept
+    : m_db(other.m_db)
+    , m_level(other.m_level) {
+    other.m_db = nullptr;
+}
+
+Transaction::~Transaction() {
+    if (m_db)
+        m_db->rollbackLevel(m_level);
+}
+
+Status Transaction::commit() {
+    if (!m_db)
+        return Error{ErrorCode::Usage, QStringLiteral("transaction already finished")};
+    Database *db = m_db;
+    m_db = nullptr;
+    return db->commitLevel(m_level);
+}
+
+// --- Database ----------------------------------------------------------------------------------
+
+Database::Database(QString connectionName)
+    : m_connectionName(std::move(connectionName)) {}
+
+Database::~Database() {
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        if (db.isOpen())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+Result<std::unique_ptr<Database>> Database::open(const QString &path,
+                                                 const crypto::SecretBytes &masterKey) {
+    const QString name =
+        QStringLiteral("tidings-db-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
+    std::unique_ptr<Database> db(new Database(name));
+    db->m_cipher = std::make_unique<detail::StoreCipher>(masterKey);
+    if (!db->m_cipher->valid())
+        return Error{ErrorCode::Usage, QStringLiteral("the master key must be 32 bytes")};
+    {
+        QSqlDatabase c = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        c.setDatabaseName(path);
+        if (!c.open())
+            return storageError(QStringLiteral("cannot open %1").arg(path), c.lastError());
+    }
+    TIDINGS_TRY(db->configure());
+
+    // The key is checked before anything is changed: a wrong key must not migrate the file.
+    const int before = db->schemaVersion();
+    if (before < 0)
+        return Error{ErrorCode::Storage, QStringLiteral("cannot read the schema version")};
+    bool sealed = false;
+    if (before > 0) {
+        QSqlQuery q = db->query();
+        q.prepare(QStringLiteral("SELECT value FROM settings WHERE key = ?"));
+        q.addBindValue(QString::fromLatin1(detail::kKeyCheckSetting));
+        TIDINGS_TRY(db->exec(q));
+        if (q.next()) {
+            sealed = true;
+            if (!db->m_cipher->matchesKeyCheck(
+                    QByteArray::fromBase64(q.value(0).toString().toLatin1())))
+                return Error{ErrorCode::BadCredentials,
+                             QStringLiteral("the master key does not open this local store")};
+        }
+    }
+    // WAL: readers do not block the writer, and a commit appends instead of rewriting pages.
+    TIDINGS_TRY(db->exec(QStringLiteral("PRAGMA journal_mode=WAL")));
+    TIDINGS_TRY(detail::migrate(*db));
+    if (!sealed)
+        TIDINGS_TRY(detail::sealPlaintextCache(*db));
+    return db;
+}
+
+Status Database::configure() {
+    // secure_delete: freed pages and cells are zeroed, so deleted or re-encrypted text, used
+    // message keys and consumed prekeys do not linger in the file.
+    // Connection settings only: the file is not written before the key is checked.
+    for (const char *pragma : {"PRAGMA secure_delete=ON", "PRAGMA synchronous=NORMAL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"})
+        TIDINGS_TRY(exec(QString::fromLatin1(pragma)));
+    return {};
+}
+
+int Database::schemaVersion() const {
+    QSqlQuery q = query();
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
+        return -1;
+    return q.value(0).toInt();
+}
+
+QSqlQuery Database::query() const {
+    return QSqlQuery(QSqlDatabase::database(m_connectionName, false));
+}
+
+Status Database::exec(QSqlQuery &query) const {
+    const QVariantList bound = query.boundValues();
+    for (int i = 0; i < bound.size(); ++i) {
+        if (bound[i].typeId() == QMetaType::ULongLong)
+            query.bindValue(i, qint64(bound[i].toULongLong()));
+    }
+    if (!query.exec())
+        return storageError(query.lastQuery().left(60), query.lastError());
+    return {};
+}
+
+Status Database::exec(const QString &sql) const {
+    QSqlQuery q = query();
+    if (!q.exec(sql))
+        return storageError(sql.left(60), q.lastError());
+    return {};
+}
+
+Result<Transaction> Database::begin() {
+    if (m_depth > 0) {
+        TIDINGS_TRY(exec(QStringLiteral("SAVEPOINT tidings_%1").arg(m_depth)));
+    } else {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        if (!db.transaction())
+            return storageError(QStringLiteral("begin"), db.lastError());
+    }
+    ++m_depth;
+    return Transaction(this, m_depth);
+}
+
+Status Database::transaction(const std::function<Status()> &body) {
+    auto txn = begin();
+    if (!txn)
+        return txn.error();
+    if (body)
+        TIDINGS_TRY(body());
+    return txn->commit();
+}
+
+Status Database::commitLevel(int level) {
+    if (level != m_depth) {
+        // An outer level closed while an inner one is open: a bug in the caller. Undo this level
+        // (and everything inside it) rather than commit half of it.
+        qCWarning(lcStore) << "transaction level" << level << "committed while" << m_depth
+                           << "levels are open";
+        rollbackLevel(level);
+        return Error{ErrorCode::Usage, QStringLiteral("transactions must close innermost first")};
+    }
+    if (level > 1) {
+        --m_depth;
+        return exec(QStringLiteral("RELEASE tidings_%1").arg(m_depth));
+    }
+    m_depth = 0;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (!db.commit()) {
+        const auto e = storageError(QStringLiteral("commit"), db.lastError());
+        db.rollback();
+        return e;
+    }
+    return {};
+}
+
+void Database::rollbackLevel(int level) {
+    if (level > m_depth)
+        return; // already undone with an outer level
+    if (level > 1) {
+        m_depth = level - 1;
+        (void)exec(QStringLiteral("ROLLBACK TO tidings_%1").arg(m_depth));
+        (void)exec(QStringLiteral("RELEASE tidings_%1").arg(m_depth));
+        return;
+    }
+    m_depth = 0;
+    QSqlDatabase::database(m_connectionName, false).rollback();
+}
+
+Status Database::clearAccountData() {
+    for (const char *sql :
+         {"DELETE FROM outbox", "DELETE FROM messages", "DELETE FROM group_members",
+          "DELETE FROM conversations", "DELETE FROM users", "DELETE FROM receipt_times",
+          "DELETE FROM receipt_floor",
+          "INSERT INTO messages_search(messages_search) VALUES ('delete-all')"})
+        TIDINGS_TRY(exec(QString::fromLatin1(sql)));
+    return {};
+}
+
+} // namespace tidings::client

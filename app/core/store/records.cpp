@@ -1,0 +1,64 @@
+#include "core/store/records.h"
+
+namespace tidings::client {
+
+const char *messageStateName(MessageState state) {
+    switch (state) {
+    case MessageState::Pending:
+        return "pending";
+    case MessageState::Stored:
+        return "stored";
+    case MessageState::Delivered:
+        return "delivered";
+    case MessageState::Read:
+        return "read";
+    case MessageState::Received:
+        return "received";
+    case MessageState::Failed:
+        return "failed";
+    }
+    return "unknown";
+}
+
+const char *memberRoleName(MemberRole role) {
+    return role == MemberRole::Admin ? "admin" : "member";
+}
+
+const char *systemEventName(SystemEventKind kind) {
+    switch (kind) {
+    case SystemEventKind::Created:
+        return "created";
+    case SystemEventKind::MemberAdded:
+        return "member_added";
+    case SystemEventKind::MemberRemoved:
+        return "member_removed";
+    case SystemEventKind::MemberLeft:
+        return "member_left";
+    case SystemEventKind::Renamed:
+        return "renamed";
+    case SystemEventKind::AdminGranted:
+        return "admin_granted";
+    case SystemEventKind::AdminRevoked:
+        return "admin_revoked";
+    }
+    return "unknown";
+}
+
+MessageState deriveState(const MessageRecord &m, const ConversationRecord &c, quint64 myUserId) {
+    if (m.event || (!m.outgoing && m.senderUserId != myUserId))
+        return MessageState::Received;
+    if (m.failed)
+        return MessageState::Failed;
+    if (m.seq == 0)
+        return MessageState::Pending;
+    // A group's ticks need every member; a 1:1's the peer.
+    const quint64 readSeq = c.isGroup() ? c.allReadSeq : c.peerReadSeq;
+    const quint64 deliveredSeq = c.isGroup() ? c.allDeliveredSeq : c.peerDeliveredSeq;
+    if (m.seq <= readSeq)
+        return MessageState::Read;
+    if (m.seq <= deliveredSeq)
+        return MessageState::Delivered;
+    return MessageState::Stored;
+}
+
+} // namespace tidings::client

@@ -1,0 +1,173 @@
+#include "gateway/dispatcher.h"
+
+#include "gateway/replies.h"
+#include "gateway/session.h"
+#include "gateway/wire_mapping.h"
+
+namespace tidings::server {
+
+using protocol::Frame;
+using namespace mapping;
+
+namespace {
+
+//! Acks are mostly fire-and-forget (request id 0): those hear of refusals (not a member), not of
+//! database failures; the client acks again later anyway.
+StatusReply ackReply(Session *session, quint64 requestId) {
+    return [ok = okTo(session, requestId), requestId](Status s) {
+        if (!s && requestId == 0 && s.error().code == ErrorCode::Internal)
+            return;
+        ok(std::move(s));
+    };
+}
+
+Reply<ConversationInfo> conversationReply(Session *session, quint64 requestId) {
+    return replyTo<ConversationInfo>(session, requestId, [](const ConversationInfo &c, Frame &f) {
+        toWire(c, f.mutable_conversation_info());
+    });
+}
+
+} // namespace
+
+void Dispatcher::dispatch(Session *session, const Frame &frame) {
+    const Caller &me = session->caller();
+    const quint64 rid = frame.request_id();
+    const Services &s = m_services;
+    switch (frame.body_case()) {
+    case Frame::kRegisterRequest:
+    case Frame::kLoginRequest:
+    case Frame::kAuthRequest:
+        session->sendError(rid, Error{ErrorCode::AlreadyAuthenticated,
+                                      QStringLiteral("this connection is authenticated already")});
+        return;
+    case Frame::kOpenDirectRequest:
+        s.groups->openDirect(me, QString::fromStdString(frame.open_direct_request().username()),
+                             conversationReply(session, rid));
+        return;
+    case Frame::kSendRequest:
+        s.messaging->send(me, fromWire(frame.send_request()),
+                          replyTo<SendAck>(session, rid, [](const SendAck &a, Frame &f) {
+                              toWire(a, f.mutable_send_ack());
+                          }));
+        return;
+    case Frame::kDeliveryAck:
+        s.messaging->ack(me, frame.delivery_ack().conversation_id(), frame.delivery_ack().seq(), 0,
+                         ackReply(session, rid));
+        return;
+    case Frame::kReadAck:
+        s.messaging->ack(me, frame.read_ack().conversation_id(), frame.read_ack().seq(),
+                         frame.read_ack().seq(), ackReply(session, rid));
+        return;
+    case Frame::kHistoryRequest:
+        s.messaging->history(me, fromWire(frame.history_request()),
+                             replyTo<HistoryPage>(session, rid, [](const HistoryPage &p, Frame &f) {
+                                 toWire(p, f.mutable_history_response());
+                             }));
+        return;
+    case Frame::kCreateGroupRequest:
+        s.groups->create(me, QString::fromStdString(frame.create_group_request().name()),
+                         usernames(frame.create_group_request().usernames()),
+                         conversationReply(session, rid));
+        return;
+    case Frame::kGroupChangeRequest:
+        s.groups->change(me, fromWire(frame.group_change_request()), okTo(session, rid));
+        return;
+    case Frame::kGroupInfoRequest:
+        s.groups->info(me, frame.group_info_request().conversation_id(),
+                       conversationReply(session, rid));
+        return;
+    case Frame::kReadersRequest:
+        s.groups->readers(me, frame.readers_request().conversation_id(),
+                          frame.readers_request().seq(),
+                          replyTo<Readers>(session, rid, [](const Readers &r, Frame &f) {
+                              toWire(r, f.mutable_readers_response());
+                          }));
+        return;
+    case Frame::kDevicesRequest:
+        s.accounts->listDevices(
+            me, replyTo<std::vector<DeviceInfo>>(session, rid,
+                                                 [](const std::vector<DeviceInfo> &d, Frame &f) {
+                                                     toWire(d, f.mutable_devices_response());
+                                                 }));
+        return;
+    case Frame::kRevokeDeviceRequest:
+        s.accounts->revokeDevice(me, frame.revoke_device_request().device_id(), okTo(session, rid));
+        return;
+    case Frame::kPresenceSubscribeRequest:
+        s.presence->subscribe(me, usernames(frame.presence_subscribe_request().usernames()),
+                              replyTo<std::vector<PresenceState>>(
+                                  session, rid, [](const std::vector<PresenceState> &p, Frame &f) {
+                                      toWire(p, f.mutable_presence_response());
+                                  }));
+        return;
+    case Frame::kSetPrivacyRequest:
+        s.presence->setPrivacy(me, Visibility(int(frame.set_privacy_request().last_seen())),
+                               okTo(session, rid));
+        return;
+    case Frame::kTypingRequest:
+        s.presence->typing(me, frame.typing_request().conversation_id(),
+                           frame.typing_request().typing(), okTo(session, rid));
+        return;
+    case Frame::kContactRequest:
+        s.contacts->change(me, ContactAction(int(frame.contact_request().action())),
+                           QString::fromStdString(frame.contact_request().username()),
+                           okTo(session, rid));
+        return;
+    case Frame::kContactsRequest:
+        s.contacts->list(me, replyTo<ContactList>(session, rid, [](const ContactList &c, Frame &f) {
+                             toWire(c, f.mutable_contacts_response());
+                         }));
+        return;
+    case Frame::kUploadKeysRequest:
+        s.keys->uploadKeys(me, fromWire(frame.upload_keys_request()),
+                           replyTo<KeyStock>(session, rid, [](const KeyStock &k, Frame &f) {
+                               toWire(k, f.mutable_keys_response());
+                           }));
+        return;
+    case Frame::kFetchBundlesRequest: {
+        const auto &req = frame.fetch_bundles_request();
+        s.keys->fetchBundles(me, req.user_id(),
+                             std::vector<quint64>(req.device_ids().begin(), req.device_ids().end()),
+                             replyTo<Bundles>(session, rid, [](const Bundles &b, Frame &f) {
+                                 toWire(b, f.mutable_bundles_response());
+                             }));
+        return;
+    }
+    case Frame::kPublishDeviceListRequest:
+        s.keys->publishDeviceList(
+            me, QByteArray::fromStdString(frame.publish_device_list_request().signed_list()),
+            QByteArray::fromStdString(frame.publish_device_list_request().account_key()),
+            okTo(session, rid));
+        return;
+    case Frame::kDeviceListRequest:
+        s.keys->deviceList(
+            me, frame.device_list_request().user_id(),
+            replyTo<SignedDeviceList>(session, rid, [](const SignedDeviceList &l, Frame &f) {
+                toWire(l, f.mutable_device_list_response());
+            }));
+        return;
+    case Frame::kLinkRelayRequest:
+        s.keys->linkRelay(me, frame.link_relay_request().device_id(),
+                          QByteArray::fromStdString(frame.link_relay_request().blob()),
+                          okTo(session, rid));
+        return;
+    case Frame::kSetProfileRequest:
+        s.profiles->setDisplayName(
+            me, QString::fromStdString(frame.set_profile_request().display_name()),
+            okTo(session, rid));
+        return;
+    case Frame::kProfilesRequest:
+        s.profiles->profiles(me, usernames(frame.profiles_request().usernames()),
+                             replyTo<std::vector<Profile>>(
+                                 session, rid, [](const std::vector<Profile> &p, Frame &f) {
+                                     toWire(p, f.mutable_profiles_response());
+                                 }));
+        return;
+    default:
+        session->sendError(rid,
+                           Error{ErrorCode::UnknownFrame, QStringLiteral("unsupported request")});
+        return;
+    }
+}
+
+} // namespace tidings::server

@@ -1,0 +1,206 @@
+#include "gateway/wire_mapping.h"
+
+#include "protocol/codec.h"
+
+namespace tidings::server::mapping {
+
+namespace {
+
+QString text(const std::string &s) {
+    return QString::fromStdString(s);
+}
+
+QByteArray bytes(const std::string &s) {
+    return QByteArray::fromStdString(s);
+}
+
+std::string toStd(const QByteArray &b) {
+    return b.toStdString();
+}
+
+std::string toStd(const QString &s) {
+    return s.toStdString();
+}
+
+void toWire(const MemberInfo &m, wire::Member *out) {
+    out->set_user_id(m.userId);
+    out->set_username(toStd(m.username));
+    out->set_role(m.role == MemberRole::Admin ? wire::ROLE_ADMIN : wire::ROLE_MEMBER);
+    out->set_delivered_seq(m.deliveredSeq);
+    out->set_read_seq(m.readSeq);
+    out->set_display_name(toStd(m.displayName));
+}
+
+} // namespace
+
+NewAccount fromWire(const wire::RegisterRequest &req) {
+    return NewAccount{text(req.username()), bytes(req.password()), text(req.device_name()),
+                      text(req.display_name())};
+}
+
+Credentials fromWire(const wire::LoginRequest &req) {
+    return Credentials{text(req.username()), bytes(req.password()), text(req.device_name())};
+}
+
+OutgoingMessage fromWire(const wire::SendRequest &req) {
+    OutgoingMessage m;
+    m.conversationId = req.conversation_id();
+    m.clientMessageId = bytes(req.client_message_id());
+    m.payload = bytes(req.payload());
+    m.deviceDigest = bytes(req.device_digest());
+    m.envelopes.reserve(std::size_t(req.envelopes_size()));
+    for (const auto &e : req.envelopes())
+        m.envelopes.push_back(Envelope{e.user_id(), e.device_id(), bytes(e.payload())});
+    return m;
+}
+
+HistoryQuery fromWire(const wire::HistoryRequest &req) {
+    return HistoryQuery{req.conversation_id(), req.after_seq(), req.until_seq(), req.limit()};
+}
+
+GroupChange fromWire(const wire::GroupChangeRequest &req) {
+    return GroupChange{req.conversation_id(), GroupAction(int(req.action())), text(req.username()),
+                       text(req.name())};
+}
+
+KeyUpload fromWire(const wire::UploadKeysRequest &req) {
+    KeyUpload k;
+    k.signingKey = bytes(req.signing_key());
+    k.identityKey = bytes(req.identity_key());
+    k.accountKey = bytes(req.account_key());
+    k.bindingSignature = bytes(req.binding_signature());
+    if (req.has_signed_prekey()) {
+        const auto &spk = req.signed_prekey();
+        k.signedPreKey =
+            SignedPreKey{spk.key_id(), bytes(spk.public_key()), bytes(spk.signature())};
+    }
+    for (const auto &o : req.one_time_prekeys())
+        k.oneTimePreKeys.push_back(OneTimePreKey{o.key_id(), bytes(o.public_key())});
+    return k;
+}
+
+QStringList usernames(const google::protobuf::RepeatedPtrField<std::string> &names) {
+    QStringList out;
+    out.reserve(names.size());
+    for (const auto &n : names)
+        out << text(n);
+    return out;
+}
+
+void toWire(const SendAck &ack, wire::SendAck *out) {
+    out->set_conversation_id(ack.conversationId);
+    out->set_client_message_id(toStd(ack.clientMessageId));
+    out->set_seq(ack.seq);
+    out->set_server_time_ms(ack.serverTimeMs);
+    out->set_duplicate(ack.duplicate);
+}
+
+void toWire(const HistoryPage &page, wire::HistoryResponse *out) {
+    out->mutable_messages()->Reserve(int(page.messages.size()));
+    for (const auto &m : page.messages)
+        *out->add_messages() = m;
+    out->set_has_more(page.hasMore);
+    for (const auto &c : page.cursors) {
+        auto *cur = out->add_cursors();
+        cur->set_conversation_id(c.conversationId);
+        cur->set_user_id(c.userId);
+        cur->set_delivered_seq(c.deliveredSeq);
+        cur->set_read_seq(c.readSeq);
+    }
+}
+
+void toWire(const ConversationInfo &info, wire::ConversationInfo *out) {
+    out->set_conversation_id(info.conversationId);
+    out->set_kind(info.group ? wire::CONVERSATION_GROUP : wire::CONVERSATION_DIRECT);
+    out->set_name(toStd(info.name));
+    out->set_last_seq(info.lastSeq);
+    for (const auto &m : info.members)
+        toWire(m, out->add_members());
+    out->set_peer_user_id(info.peerUserId);
+    out->set_peer_username(toStd(info.peerUsername));
+    out->set_peer_display_name(toStd(info.peerDisplayName));
+}
+
+void toWire(const Readers &readers, wire::ReadersResponse *out) {
+    for (const auto &m : readers.members)
+        toWire(m, out->add_members());
+    out->set_recipients(readers.recipients);
+    out->set_delivered(readers.delivered);
+    out->set_read(readers.read);
+}
+
+void toWire(const std::vector<DeviceInfo> &devices, wire::DevicesResponse *out) {
+    for (const auto &d : devices) {
+        auto *w = out->add_devices();
+        w->set_device_id(d.deviceId);
+        w->set_name(toStd(d.name));
+        w->set_created_ms(d.createdMs);
+        w->set_last_seen_ms(d.lastSeenMs);
+        w->set_current(d.current);
+        w->set_online(d.online);
+    }
+}
+
+void toWire(const std::vector<PresenceState> &states, wire::PresenceResponse *out) {
+    for (const auto &s : states) {
+        auto *p = out->add_presences();
+        p->set_user_id(s.userId);
+        p->set_username(toStd(s.username));
+        p->set_visible(s.visible);
+        p->set_online(s.online);
+        p->set_last_seen_ms(s.lastSeenMs);
+    }
+}
+
+void toWire(const ContactList &contacts, wire::ContactsResponse *out) {
+    out->set_last_seen(wire::Visibility(int(contacts.lastSeen)));
+    for (const auto &c : contacts.entries) {
+        auto *x = out->add_contacts();
+        x->set_user_id(c.userId);
+        x->set_username(toStd(c.username));
+        x->set_contact(c.contact);
+        x->set_blocked(c.blocked);
+    }
+}
+
+void toWire(const std::vector<Profile> &profiles, wire::ProfilesResponse *out) {
+    for (const auto &p : profiles) {
+        auto *w = out->add_profiles();
+        w->set_user_id(p.userId);
+        w->set_username(toStd(p.username));
+        w->set_display_name(toStd(p.displayName));
+    }
+}
+
+void toWire(const KeyStock &stock, wire::KeysResponse *out) {
+    out->set_one_time_prekeys(stock.oneTimePreKeys);
+    out->set_refill(stock.refill);
+}
+
+void toWire(const SignedDeviceList &list, wire::DeviceListResponse *out) {
+    out->set_user_id(list.userId);
+    out->set_signed_list(toStd(list.signedList));
+    out->set_account_key(toStd(list.accountKey));
+}
+
+void toWire(const Bundles &bundles, wire::BundlesResponse *out) {
+    for (const auto &b : bundles.bundles) {
+        auto *w = out->add_bundles();
+        w->set_user_id(b.userId);
+        w->set_device_id(b.deviceId);
+        w->set_signing_key(toStd(b.signingKey));
+        w->set_identity_key(toStd(b.identityKey));
+        w->set_binding_signature(toStd(b.bindingSignature));
+        auto *spk = w->mutable_signed_prekey();
+        spk->set_key_id(b.signedPreKey.keyId);
+        spk->set_public_key(toStd(b.signedPreKey.publicKey));
+        spk->set_signature(toStd(b.signedPreKey.signature));
+        if (b.oneTimePreKey) {
+            w->mutable_one_time_prekey()->set_key_id(b.oneTimePreKey->keyId);
+            w->mutable_one_time_prekey()->set_public_key(toStd(b.oneTimePreKey->publicKey));
+        }
+    }
+    toWire(bundles.deviceList, out->mutable_device_list());
+}
+
+} // namespace tidings::server::mapping

@@ -1,0 +1,36 @@
+#pragma once
+// Who is connected to this node, and Delivery over those connections. A device that reconnects
+// replaces its previous connection (the old socket may still be half-open): the old one stops
+// receiving pushes.
+#include "routing/delivery.h"
+
+#include <QHash>
+
+namespace tidings::server {
+
+class Endpoint;
+
+class LocalRouter final : public Delivery {
+public:
+    void add(Endpoint *endpoint, quint64 userId, quint64 deviceId);
+    //! Returns whether `endpoint` was the device's current connection (false: it had been
+    //! replaced, or was never added).
+    bool remove(Endpoint *endpoint, quint64 userId, quint64 deviceId);
+    Endpoint *endpointOf(quint64 deviceId) const { return m_byDevice.value(deviceId).endpoint; }
+    int connectedDeviceCount() const { return int(m_byDevice.size()); }
+
+    void toUser(quint64 userId, const Push &push, quint64 exceptDevice = 0) override;
+    void toDevice(quint64 deviceId, const Push &push) override;
+    QList<quint64> connectedDevices(quint64 userId) const override;
+    void disconnect(quint64 deviceId, const QString &reason) override;
+
+private:
+    struct Entry {
+        Endpoint *endpoint = nullptr;
+        quint64 userId = 0;
+    };
+    QHash<quint64, Entry> m_byDevice;
+    QMultiHash<quint64, quint64> m_devicesOfUser; //!< user → connected device ids
+};
+
+} // namespace tidings::server

@@ -1,0 +1,208 @@
+#include "services/accounts/account_service.h"
+
+#include "core/clock.h"
+#include "core/logging.h"
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+#include "routing/delivery.h"
+#include "services/accounts/password_hasher.h"
+
+#include <sodium.h>
+
+namespace tidings::server {
+
+namespace {
+
+Error badCredentials() {
+    return Error{ErrorCode::BadCredentials, QStringLiteral("wrong username or password")};
+}
+
+Error takenError(const QString &username) {
+    return Error{ErrorCode::UsernameTaken,
+                 QStringLiteral("the username %1 is taken").arg(username)};
+}
+
+} // namespace
+
+AccountService::AccountService(AccountStore &store, PasswordHasher &hasher, Delivery &delivery,
+                               const Clock &clock, int failuresPerMinute,
+                               std::function<void(quint64, quint64)> deviceRevoked)
+    : m_store(store)
+    , m_hasher(hasher)
+    , m_delivery(delivery)
+    , m_clock(clock)
+    , m_failuresPerMinute(failuresPerMinute)
+    , m_deviceRevoked(std::move(deviceRevoked)) {
+    if (sodium_init() < 0)
+        qFatal("libsodium failed to initialise");
+}
+
+QByteArray AccountService::hashToken(const QByteArray &token) {
+    QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
+    crypto_hash_sha256(reinterpret_cast<unsigned char *>(out.data()),
+                       reinterpret_cast<const unsigned char *>(token.constData()),
+                       quint64(token.size()));
+    return out;
+}
+
+QByteArray AccountService::randomToken() {
+    QByteArray token(limits::kDeviceTokenBytes, Qt::Uninitialized);
+    randombytes_buf(token.data(), size_t(token.size()));
+    return token;
+}
+
+std::optional<Error> AccountService::checkRateLimit(const QString &username,
+                                                    const QString &peer) const {
+    const qint64 t = m_clock.nowMs();
+    for (const QString &key : {QStringLiteral("u:") + username, QStringLiteral("p:") + peer}) {
+        if (key == QLatin1String("u:"))
+            continue; // token authentication has no username
+        const auto it = m_failures.constFind(key);
+        if (it == m_failures.cend())
+            continue;
+        const int budget = m_failuresPerMinute * (key.startsWith('p') ? 4 : 1);
+        int recent = 0;
+        qint64 oldest = t;
+        for (qint64 at : *it)
+            if (t - at < kWindowMs) {
+                ++recent;
+                oldest = std::min(oldest, at);
+            }
+        if (recent >= budget)
+            return Error{ErrorCode::RateLimited, QStringLiteral("too many failed attempts"),
+                         quint32(std::max<qint64>(1000, kWindowMs - (t - oldest)))};
+    }
+    return std::nullopt;
+}
+
+void AccountService::recordFailure(const QString &username, const QString &peer) {
+    const qint64 t = m_clock.nowMs();
+    for (const QString &key : {QStringLiteral("u:") + username, QStringLiteral("p:") + peer}) {
+        if (key == QLatin1String("u:"))
+            continue;
+        auto &q = m_failures[key];
+        q.push_back(t);
+        while (q.size() > 64)
+            q.pop_front();
+    }
+}
+
+void AccountService::pruneRateLimits() {
+    const qint64 t = m_clock.nowMs();
+    for (auto it = m_failures.begin(); it != m_failures.end();) {
+        while (!it->empty() && t - it->front() >= kWindowMs)
+            it->pop_front();
+        it = it->empty() ? m_failures.erase(it) : std::next(it);
+    }
+}
+
+void AccountService::registerAccount(const NewAccount &account, const QString &peer,
+                                     Reply<Login> reply) {
+    const QString username = protocol::normalizeUsername(account.username);
+    if (auto limited = checkRateLimit(username, peer))
+        return reply(*limited);
+    // Cheap check first so a taken name costs no hashing.
+    m_store.usernameTaken(username, [=, this](Result<bool> taken) {
+        if (!taken)
+            return reply(taken.error());
+        if (*taken) {
+            recordFailure(username, peer);
+            return reply(takenError(username));
+        }
+        m_hasher.hash(account.password, [=, this](QByteArray hash) {
+            if (hash.isEmpty())
+                return reply(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
+            const QByteArray token = randomToken();
+            m_store.createAccount(
+                username, account.displayName, hash, account.deviceName, hashToken(token),
+                m_clock.nowMs(), [=](Result<std::optional<NewDevice>> created) {
+                    if (!created)
+                        return reply(created.error());
+                    if (!*created) // lost a race for the name
+                        return reply(takenError(username));
+                    qCDebug(lcAccounts) << "registered user" << (*created)->userId;
+                    reply(Login{(*created)->userId, (*created)->deviceId, username, {}, token});
+                });
+        });
+    });
+}
+
+void AccountService::login(const Credentials &credentials, const QString &peer,
+                           Reply<Login> reply) {
+    const QString username = protocol::normalizeUsername(credentials.username);
+    if (auto limited = checkRateLimit(username, peer))
+        return reply(*limited);
+    m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
+        if (!stored)
+            return reply(stored.error());
+        const quint64 userId = *stored ? (*stored)->userId : 0;
+        const QByteArray hash = *stored ? (*stored)->hash : QByteArray();
+        m_hasher.verify(hash, credentials.password, [=, this](bool ok) {
+            if (!ok) {
+                recordFailure(username, peer);
+                return reply(badCredentials());
+            }
+            createDevice(userId, username, credentials.deviceName, reply);
+        });
+    });
+}
+
+void AccountService::createDevice(quint64 userId, const QString &username,
+                                  const QString &deviceName, Reply<Login> reply) {
+    const QByteArray token = randomToken();
+    m_store.createDevice(userId, deviceName, hashToken(token), m_clock.nowMs(),
+                         [=](Result<quint64> device) {
+                             if (!device)
+                                 return reply(device.error());
+                             reply(Login{userId, *device, username, {}, token});
+                         });
+}
+
+void AccountService::authenticate(const QByteArray &deviceToken, const QString &peer,
+                                  Reply<Login> reply) {
+    if (auto limited = checkRateLimit(QString(), peer))
+        return reply(*limited);
+    m_store.deviceOfToken(hashToken(deviceToken), [=, this](Result<std::optional<Login>> r) {
+        if (!r)
+            return reply(r.error());
+        if (!*r) {
+            recordFailure(QString(), peer);
+            return reply(Error{ErrorCode::BadToken,
+                               QStringLiteral("unknown or revoked device token; log in again")});
+        }
+        reply(**r);
+    });
+}
+
+void AccountService::listDevices(const Caller &caller, Reply<std::vector<DeviceInfo>> reply) {
+    const quint64 current = caller.deviceId;
+    const quint64 user = caller.userId;
+    m_store.devices(user, [this, user, current, reply](Result<std::vector<DeviceRow>> rows) {
+        if (!rows)
+            return reply(rows.error());
+        const QList<quint64> online = m_delivery.connectedDevices(user);
+        std::vector<DeviceInfo> out;
+        for (const auto &d : *rows)
+            out.push_back(DeviceInfo{d.deviceId, d.name, d.createdMs, d.lastSeenMs,
+                                     d.deviceId == current, online.contains(d.deviceId)});
+        reply(std::move(out));
+    });
+}
+
+void AccountService::revokeDevice(const Caller &caller, quint64 deviceId, StatusReply reply) {
+    const quint64 userId = caller.userId;
+    m_store.revokeDevice(userId, deviceId, [=, this](Result<bool> revoked) {
+        if (!revoked)
+            return reply(revoked.error());
+        if (!*revoked)
+            return reply(Error{ErrorCode::NoSuchDevice, QStringLiteral("no such device of yours")});
+        qCInfo(lcAccounts) << "device" << deviceId << "logged out remotely";
+        if (m_deviceRevoked)
+            m_deviceRevoked(userId, deviceId);
+        reply(Status{});
+        // Cut off at once, not at its next reconnect.
+        m_delivery.disconnect(deviceId, QStringLiteral("this device was logged out"));
+    });
+}
+
+} // namespace tidings::server

@@ -1,0 +1,52 @@
+#pragma once
+// What accounts need from storage. Tokens are stored as SHA-256 hashes only.
+#include "services/accounts/accounts.h"
+
+#include <functional>
+#include <optional>
+
+namespace tidings::server {
+
+struct NewDevice {
+    quint64 userId = 0;
+    quint64 deviceId = 0;
+};
+
+struct StoredPassword {
+    quint64 userId = 0;
+    QByteArray hash; //!< Argon2id string
+};
+
+struct DeviceRow {
+    quint64 deviceId = 0;
+    QString name;
+    qint64 createdMs = 0;
+    qint64 lastSeenMs = 0;
+};
+
+class AccountStore {
+public:
+    template <typename T> using Callback = std::function<void(Result<T>)>;
+
+    virtual ~AccountStore() = default;
+
+    virtual void usernameTaken(const QString &username, Callback<bool> cb) = 0;
+    //! The user, its first device and that device's token, in one statement. Nothing: the name
+    //! was taken meanwhile.
+    virtual void createAccount(const QString &username, const QString &displayName,
+                               const QByteArray &passwordHash, const QString &deviceName,
+                               const QByteArray &tokenHash, qint64 nowMs,
+                               Callback<std::optional<NewDevice>> cb) = 0;
+    //! Nothing: no such user.
+    virtual void password(const QString &username, Callback<std::optional<StoredPassword>> cb) = 0;
+    virtual void createDevice(quint64 userId, const QString &deviceName,
+                              const QByteArray &tokenHash, qint64 nowMs, Callback<quint64> cb) = 0;
+    //! The device a token belongs to (not revoked), marking it seen now. Nothing: unknown token.
+    virtual void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) = 0;
+    virtual void devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) = 0;
+    //! Revokes the device, deletes its token and one-time prekeys. False: no such device of
+    //! that user (or revoked already).
+    virtual void revokeDevice(quint64 userId, quint64 deviceId, Callback<bool> cb) = 0;
+};
+
+} // namespace tidings::server

@@ -1,0 +1,73 @@
+#include "services/accounts/password_hasher.h"
+
+#include <QPointer>
+#include <QThreadPool>
+
+#include <sodium.h>
+
+namespace tidings::server {
+
+Argon2Hasher::Argon2Hasher(bool cheap, QObject *parent)
+    : QObject(parent)
+    , m_cheap(cheap)
+    , m_pool(new QThreadPool(this)) {
+    if (sodium_init() < 0)
+        qFatal("libsodium failed to initialise");
+    m_pool->setMaxThreadCount(2);
+}
+
+Argon2Hasher::~Argon2Hasher() {
+    m_pool->waitForDone();
+}
+
+template <typename Work, typename Done> void Argon2Hasher::offload(Work work, Done done) {
+    QPointer<Argon2Hasher> self(this);
+    m_pool->start([self, work = std::move(work), done = std::move(done)]() mutable {
+        auto result = work();
+        if (!self)
+            return;
+        QMetaObject::invokeMethod(
+            self, [done = std::move(done), result = std::move(result)]() mutable { done(result); },
+            Qt::QueuedConnection);
+    });
+}
+
+void Argon2Hasher::hash(const QByteArray &password, std::function<void(QByteArray)> done) {
+    const bool cheap = m_cheap;
+    offload(
+        [password, cheap]() -> QByteArray {
+            char out[crypto_pwhash_STRBYTES];
+            const auto ops =
+                cheap ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+            const auto mem =
+                cheap ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+            if (crypto_pwhash_str(out, password.constData(), quint64(password.size()), ops, mem) !=
+                0)
+                return {};
+            return QByteArray(out);
+        },
+        std::move(done));
+}
+
+void Argon2Hasher::verify(const QByteArray &stored, const QByteArray &password,
+                          std::function<void(bool)> done) {
+    const bool cheap = m_cheap;
+    offload(
+        [stored, password, cheap]() -> bool {
+            if (stored.isEmpty()) {
+                unsigned char dummy[32];
+                const unsigned char salt[crypto_pwhash_SALTBYTES] = {};
+                [[maybe_unused]] int r = crypto_pwhash(
+                    dummy, sizeof dummy, password.constData(), quint64(password.size()), salt,
+                    cheap ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                    cheap ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                    crypto_pwhash_ALG_ARGON2ID13);
+                return false;
+            }
+            return crypto_pwhash_str_verify(stored.constData(), password.constData(),
+                                            quint64(password.size())) == 0;
+        },
+        std::move(done));
+}
+
+} // namespace tidings::server

@@ -1,0 +1,143 @@
+#include "services/accounts/pg_account_store.h"
+
+#include "core/logging.h"
+#include "db/pg_connection.h"
+#include "services/common/errors.h"
+
+namespace tidings::server {
+
+void PgAccountStore::usernameTaken(const QString &username, Callback<bool> cb) {
+    m_pool.any()->exec(PgQuery{"SELECT 1 FROM users WHERE username = $1", {}, {}}.arg(username),
+                       [cb](PgResult r) {
+                           if (!r.ok())
+                               return cb(databaseError(r, lcAccounts()));
+                           cb(r.rows() > 0);
+                       });
+}
+
+void PgAccountStore::createAccount(const QString &username, const QString &displayName,
+                                   const QByteArray &passwordHash, const QString &deviceName,
+                                   const QByteArray &tokenHash, qint64 nowMs,
+                                   Callback<std::optional<NewDevice>> cb) {
+    m_pool.any()->exec(
+        PgQuery{"WITH u AS (INSERT INTO users (username, display_name, password_hash) "
+                "VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING id), "
+                "d AS (INSERT INTO devices (user_id, name, created_at) SELECT id, $4, "
+                "to_timestamp($6::double precision / 1000) FROM u RETURNING id, user_id), "
+                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
+                "SELECT $5, id FROM d RETURNING device_id) "
+                "SELECT d.user_id, d.id AS device_id FROM d",
+                {},
+                {}}
+            .arg(username)
+            .arg(displayName)
+            .arg(passwordHash)
+            .arg(deviceName)
+            .argBytes(tokenHash)
+            .arg(nowMs),
+        [cb](PgResult r) {
+            if (!r.ok())
+                return cb(databaseError(r, lcAccounts()));
+            if (r.rows() == 0)
+                return cb(std::optional<NewDevice>{});
+            cb(std::optional<NewDevice>{
+                NewDevice{quint64(r.int64(0, "user_id")), quint64(r.int64(0, "device_id"))}});
+        });
+}
+
+void PgAccountStore::password(const QString &username, Callback<std::optional<StoredPassword>> cb) {
+    m_pool.any()->exec(
+        PgQuery{"SELECT id, password_hash FROM users WHERE username = $1", {}, {}}.arg(username),
+        [cb](PgResult r) {
+            if (!r.ok())
+                return cb(databaseError(r, lcAccounts()));
+            if (r.rows() == 0)
+                return cb(std::optional<StoredPassword>{});
+            cb(std::optional<StoredPassword>{
+                StoredPassword{quint64(r.int64(0, "id")), r.text(0, "password_hash")}});
+        });
+}
+
+void PgAccountStore::createDevice(quint64 userId, const QString &deviceName,
+                                  const QByteArray &tokenHash, qint64 nowMs, Callback<quint64> cb) {
+    m_pool.any()->exec(
+        PgQuery{"WITH d AS (INSERT INTO devices (user_id, name, created_at) VALUES ($1, $2, "
+                "to_timestamp($4::double precision / 1000)) RETURNING id), "
+                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
+                "SELECT $3, id FROM d RETURNING device_id) "
+                "SELECT id FROM d",
+                {},
+                {}}
+            .arg(userId)
+            .arg(deviceName)
+            .argBytes(tokenHash)
+            .arg(nowMs),
+        [cb](PgResult r) {
+            if (!r.ok() || r.rows() == 0)
+                return cb(databaseError(r, lcAccounts()));
+            cb(quint64(r.int64(0, "id")));
+        });
+}
+
+void PgAccountStore::deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) {
+    m_pool.any()->exec(
+        PgQuery{"UPDATE devices d SET last_seen_at = now() FROM device_tokens t, users u "
+                "WHERE t.token_hash = $1 AND d.id = t.device_id AND u.id = d.user_id "
+                "AND d.revoked_at IS NULL "
+                "RETURNING d.id AS device_id, d.user_id, u.username, u.display_name",
+                {},
+                {}}
+            .argBytes(tokenHash),
+        [cb](PgResult r) {
+            if (!r.ok())
+                return cb(databaseError(r, lcAccounts()));
+            if (r.rows() == 0)
+                return cb(std::optional<Login>{});
+            cb(std::optional<Login>{Login{quint64(r.int64(0, "user_id")),
+                                          quint64(r.int64(0, "device_id")),
+                                          r.string(0, "username"),
+                                          r.string(0, "display_name"),
+                                          {}}});
+        });
+}
+
+void PgAccountStore::devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) {
+    m_pool.any()->exec(
+        PgQuery{"SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint AS created_ms, "
+                "COALESCE((extract(epoch FROM last_seen_at) * 1000)::bigint, 0) AS last_seen_ms "
+                "FROM devices WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
+                {},
+                {}}
+            .arg(userId),
+        [cb](PgResult r) {
+            if (!r.ok())
+                return cb(databaseError(r, lcAccounts()));
+            const int cId = r.column("id"), cName = r.column("name"),
+                      cCreated = r.column("created_ms"), cSeen = r.column("last_seen_ms");
+            std::vector<DeviceRow> out;
+            for (int i = 0; i < r.rows(); ++i)
+                out.push_back(DeviceRow{quint64(r.int64(i, cId)), r.string(i, cName),
+                                        r.int64(i, cCreated), r.int64(i, cSeen)});
+            cb(std::move(out));
+        });
+}
+
+void PgAccountStore::revokeDevice(quint64 userId, quint64 deviceId, Callback<bool> cb) {
+    m_pool.any()->exec(
+        PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND "
+                "user_id = $2 AND revoked_at IS NULL RETURNING id), "
+                "t AS (DELETE FROM device_tokens WHERE device_id IN (SELECT id FROM d)), "
+                "k AS (DELETE FROM one_time_prekeys WHERE device_id IN (SELECT id FROM d)) "
+                "SELECT id FROM d",
+                {},
+                {}}
+            .arg(deviceId)
+            .arg(userId),
+        [cb](PgResult r) {
+            if (!r.ok())
+                return cb(databaseError(r, lcAccounts()));
+            cb(r.rows() > 0);
+        });
+}
+
+} // namespace tidings::server

@@ -1,0 +1,228 @@
+#include "services/groups/group_service.h"
+
+#include "core/clock.h"
+#include "core/logging.h"
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+#include "routing/delivery.h"
+#include "services/common/errors.h"
+#include "services/common/membership.h"
+
+#include <QSet>
+
+#include <algorithm>
+
+namespace tidings::server {
+
+GroupService::GroupService(GroupStore &store, Membership &membership, Delivery &delivery,
+                           const Clock &clock)
+    : m_store(store)
+    , m_membership(membership)
+    , m_delivery(delivery)
+    , m_clock(clock) {}
+
+Error GroupService::refusal(ChangeStatus status) {
+    switch (status) {
+    case ChangeStatus::NotMember:
+        return Error{ErrorCode::NotMember, QStringLiteral("you are not a member of this group")};
+    case ChangeStatus::NoConversation:
+        return Error{ErrorCode::NoSuchConversation, QStringLiteral("no such group")};
+    case ChangeStatus::NotAdmin:
+        return Error{ErrorCode::NotAdmin, QStringLiteral("only admins can do that")};
+    case ChangeStatus::GroupFull:
+        return Error{ErrorCode::GroupFull, QStringLiteral("a group holds at most 500 members")};
+    case ChangeStatus::TargetNotMember:
+        return Error{ErrorCode::NotMember, QStringLiteral("that user is not a member")};
+    case ChangeStatus::NotAGroup:
+        return Error{ErrorCode::NotAGroup, QStringLiteral("this is a 1:1 conversation")};
+    case ChangeStatus::LastAdmin:
+        return Error{ErrorCode::Forbidden,
+                     QStringLiteral("the last admin cannot step down; promote someone first")};
+    case ChangeStatus::Done:
+    case ChangeStatus::Unchanged:
+        break;
+    }
+    return Error{ErrorCode::Internal, QStringLiteral("unexpected group change result")};
+}
+
+void GroupService::openDirect(const Caller &caller, const QString &username,
+                              Reply<ConversationInfo> reply) {
+    const QString peerName = protocol::normalizeUsername(username);
+    const quint64 me = caller.userId;
+    m_store.findUser(peerName, [this, me, reply](Result<std::optional<UserRef>> peer) {
+        if (!peer)
+            return reply(peer.error());
+        if (!*peer)
+            return reply(noSuchUserError());
+        const UserRef other = **peer;
+        m_store.openDirect(me, other.id, [reply, other](Result<DirectConversation> c) {
+            if (!c)
+                return reply(c.error());
+            ConversationInfo info;
+            info.conversationId = c->conversationId;
+            info.lastSeq = c->lastSeq;
+            info.peerUserId = other.id;
+            info.peerUsername = other.username;
+            info.peerDisplayName = other.displayName;
+            reply(std::move(info));
+        });
+    });
+}
+
+void GroupService::create(const Caller &caller, const QString &groupName,
+                          const QStringList &usernames, Reply<ConversationInfo> reply) {
+    const QString name = groupName.trimmed();
+    QStringList names;
+    QSet<QString> unique;
+    for (const auto &u : usernames) {
+        const QString n = protocol::normalizeUsername(u);
+        if (!unique.contains(n) && n != caller.username) {
+            unique.insert(n);
+            names << n;
+        }
+    }
+    if (names.size() + 1 > limits::kMaxGroupMembers)
+        return reply(refusal(ChangeStatus::GroupFull));
+    m_store.findUsers(names, [this, caller, name, names, reply](Result<std::vector<UserRef>> r) {
+        if (!r)
+            return reply(r.error());
+        if (r->size() != std::size_t(names.size())) {
+            QSet<QString> found;
+            for (const auto &u : *r)
+                found.insert(u.username);
+            QStringList missing;
+            for (const auto &n : names)
+                if (!found.contains(n))
+                    missing << n;
+            return reply(Error{ErrorCode::NoSuchUser,
+                               QStringLiteral("no such user: %1").arg(missing.join(", "))});
+        }
+        std::vector<quint64> ids;
+        for (const auto &u : *r)
+            ids.push_back(u.id);
+        m_store.createGroup(caller.userId, name, ids, m_clock.nowMs(),
+                            [this, caller, reply, count = ids.size()](Result<quint64> conv) {
+                                if (!conv)
+                                    return reply(conv.error());
+                                qCInfo(lcGroups)
+                                    << "group" << *conv << "created with" << count + 1 << "members";
+                                info(caller, *conv, reply);
+                                pushEvents(*conv, 1, {});
+                            });
+    });
+}
+
+void GroupService::change(const Caller &caller, const GroupChange &change, StatusReply reply) {
+    if (change.action == GroupAction::Leave || change.action == GroupAction::Rename)
+        return applyChange(caller, change, 0, std::move(reply));
+    const QString target = protocol::normalizeUsername(change.username);
+    m_store.findUser(target, [this, caller, change, reply](Result<std::optional<UserRef>> r) {
+        if (!r)
+            return reply(r.error());
+        if (!*r)
+            return reply(noSuchUserError());
+        const quint64 target = (*r)->id;
+        if (change.action == GroupAction::Remove && target == caller.userId) {
+            // Removing oneself is leaving (with the admin hand-over).
+            GroupChange leave = change;
+            leave.action = GroupAction::Leave;
+            return applyChange(caller, leave, 0, reply);
+        }
+        applyChange(caller, change, target, reply);
+    });
+}
+
+void GroupService::applyChange(const Caller &caller, const GroupChange &requested, quint64 targetId,
+                               StatusReply reply) {
+    GroupChange change = requested;
+    change.name = change.name.trimmed();
+    const quint64 conv = change.conversationId;
+    // Members before the change: a removed or leaving member still gets its own event.
+    m_membership.withMembers(conv, [=, this](Result<Membership::Members> before) {
+        m_store.applyChange(
+            caller.userId, change, targetId, m_clock.nowMs(), limits::kMaxGroupMembers,
+            [=, this](Result<ChangeOutcome> r) {
+                if (!r)
+                    return reply(r.error());
+                if (r->status != ChangeStatus::Done && r->status != ChangeStatus::Unchanged)
+                    return reply(refusal(r->status));
+                reply(Status{});
+                if (r->status == ChangeStatus::Unchanged)
+                    return; // already a member, already an admin
+                m_membership.invalidate(conv);
+                pushEvents(conv, r->firstEventSeq, before ? *before : QList<quint64>{});
+            });
+    });
+}
+
+void GroupService::pushEvents(quint64 conv, quint64 fromSeq, QList<quint64> extraUsers) {
+    m_store.events(
+        conv, fromSeq, kMaxEventsPerPush, [=, this](Result<std::vector<wire::Message>> r) {
+            if (!r)
+                return; // the events are in the inboxes; live push is best effort
+            std::vector<Push> events(r->begin(), r->end());
+            m_membership.withMembers(conv, [=, this](Result<Membership::Members> members) {
+                QSet<quint64> users(extraUsers.begin(), extraUsers.end());
+                if (members)
+                    users.unite(QSet<quint64>(members->begin(), members->end()));
+                for (quint64 user : users)
+                    for (const auto &e : events)
+                        m_delivery.toUser(user, e);
+            });
+        });
+}
+
+void GroupService::info(const Caller &caller, quint64 conv, Reply<ConversationInfo> reply) {
+    const quint64 me = caller.userId;
+    m_store.conversation(conv, [conv, me, reply](Result<ConversationRows> r) {
+        if (!r)
+            return reply(r.error());
+        const bool member = std::any_of(r->members.begin(), r->members.end(),
+                                        [me](const MemberInfo &m) { return m.userId == me; });
+        if (!member)
+            return reply(refusal(r->members.empty() ? ChangeStatus::NoConversation
+                                                    : ChangeStatus::NotMember));
+        ConversationInfo info;
+        info.conversationId = conv;
+        info.group = r->group;
+        info.name = r->title;
+        info.lastSeq = r->lastSeq;
+        info.members = std::move(r->members);
+        if (!info.group)
+            for (const auto &m : info.members)
+                if (m.userId != me) {
+                    info.peerUserId = m.userId;
+                    info.peerUsername = m.username;
+                    info.peerDisplayName = m.displayName;
+                }
+        reply(std::move(info));
+    });
+}
+
+void GroupService::readers(const Caller &caller, quint64 conv, quint64 seq, Reply<Readers> reply) {
+    const quint64 me = caller.userId;
+    m_store.readers(conv, seq, [me, seq, reply](Result<ReaderRows> r) {
+        if (!r)
+            return reply(r.error());
+        const bool member =
+            std::any_of(r->members.begin(), r->members.end(),
+                        [me](const ReaderRows::Row &m) { return m.member.userId == me; });
+        if (!member)
+            return reply(refusal(r->members.empty() ? ChangeStatus::NoConversation
+                                                    : ChangeStatus::NotMember));
+        const quint64 sender = r->sender.value_or(0);
+        Readers out;
+        for (auto &row : r->members) {
+            // Members who joined after the message never got it: they are not its recipients.
+            if (row.member.userId == sender || !row.joinedBefore)
+                continue;
+            ++out.recipients;
+            out.delivered += row.member.deliveredSeq >= seq ? 1 : 0;
+            out.read += row.member.readSeq >= seq ? 1 : 0;
+            out.members.push_back(std::move(row.member));
+        }
+        reply(std::move(out));
+    });
+}
+
+} // namespace tidings::server

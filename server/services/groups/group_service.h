@@ -1,0 +1,45 @@
+#pragma once
+// The logic of conversations and groups: who may do what (the store's statement checks it again
+// inside its transaction), which refusal the caller hears, and who is told about a change: the
+// members before and after it (a removed or leaving member still gets the event of its own
+// removal, then nothing more).
+#include "services/groups/group_store.h"
+#include "services/groups/groups.h"
+
+namespace tidings::server {
+
+class Clock;
+class Delivery;
+class Membership;
+
+class GroupService final : public Groups {
+public:
+    //! System events pushed live after one change (a change stores one or two).
+    static constexpr int kMaxEventsPerPush = 16;
+
+    GroupService(GroupStore &store, Membership &membership, Delivery &delivery, const Clock &clock);
+
+    void openDirect(const Caller &caller, const QString &username,
+                    Reply<ConversationInfo> reply) override;
+    void create(const Caller &caller, const QString &name, const QStringList &usernames,
+                Reply<ConversationInfo> reply) override;
+    void change(const Caller &caller, const GroupChange &change, StatusReply reply) override;
+    void info(const Caller &caller, quint64 conversationId, Reply<ConversationInfo> reply) override;
+    void readers(const Caller &caller, quint64 conversationId, quint64 seq,
+                 Reply<Readers> reply) override;
+
+    static Error refusal(ChangeStatus status);
+
+private:
+    void applyChange(const Caller &caller, const GroupChange &change, quint64 targetId,
+                     StatusReply reply);
+    //! Pushes the system events from `fromSeq` on to every member and to `extraUsers`.
+    void pushEvents(quint64 conversationId, quint64 fromSeq, QList<quint64> extraUsers);
+
+    GroupStore &m_store;
+    Membership &m_membership;
+    Delivery &m_delivery;
+    const Clock &m_clock;
+};
+
+} // namespace tidings::server

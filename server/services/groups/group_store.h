@@ -1,0 +1,87 @@
+#pragma once
+// What conversations and groups need from storage. Work on an existing conversation runs on its
+// shard, so a group change is ordered exactly between the messages before and after it.
+#include "proto/tidings.pb.h"
+#include "services/groups/groups.h"
+
+#include <QList>
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace tidings::server {
+
+//! tidings_group_change's status.
+enum class ChangeStatus {
+    Done = 0,
+    NotMember = 1,
+    NoConversation = 2,
+    NotAdmin = 3,
+    GroupFull = 4,
+    TargetNotMember = 5,
+    Unchanged = 6,
+    NotAGroup = 7,
+    LastAdmin = 8,
+};
+
+struct ChangeOutcome {
+    ChangeStatus status = ChangeStatus::Done;
+    quint64 firstEventSeq = 0; //!< Done: the seq of the first system event it stored
+};
+
+struct UserRef {
+    quint64 id = 0;
+    QString username;
+    QString displayName;
+};
+
+struct DirectConversation {
+    quint64 conversationId = 0;
+    quint64 lastSeq = 0;
+};
+
+//! A conversation with its members (no rows: no such conversation).
+struct ConversationRows {
+    bool group = false;
+    QString title;
+    quint64 lastSeq = 0;
+    std::vector<MemberInfo> members; //!< by join time
+};
+
+struct ReaderRows {
+    std::optional<quint64> sender; //!< the sender of the message asked about, if it exists
+    struct Row {
+        MemberInfo member;
+        bool joinedBefore = false; //!< a member when the message was sent
+    };
+    std::vector<Row> members; //!< by join time
+};
+
+class GroupStore {
+public:
+    template <typename T> using Callback = std::function<void(Result<T>)>;
+
+    virtual ~GroupStore() = default;
+
+    virtual void findUser(const QString &username, Callback<std::optional<UserRef>> cb) = 0;
+    //! The users that exist among `usernames` (any order).
+    virtual void findUsers(const QStringList &usernames, Callback<std::vector<UserRef>> cb) = 0;
+    //! Insert-or-find the 1:1 conversation of two users.
+    virtual void openDirect(quint64 userA, quint64 userB, Callback<DirectConversation> cb) = 0;
+    //! Creates the group with its founding members and stores seq 1, the "created" event.
+    virtual void createGroup(quint64 creator, const QString &name,
+                             const std::vector<quint64> &members, qint64 nowMs,
+                             Callback<quint64> cb) = 0;
+    virtual void applyChange(quint64 actor, const GroupChange &change, quint64 targetUserId,
+                             qint64 nowMs, int maxMembers, Callback<ChangeOutcome> cb) = 0;
+    //! System events from `fromSeq` on (at most `limit`).
+    virtual void events(quint64 conversationId, quint64 fromSeq, int limit,
+                        Callback<std::vector<wire::Message>> cb) = 0;
+    virtual void conversation(quint64 conversationId, Callback<ConversationRows> cb) = 0;
+    virtual void readers(quint64 conversationId, quint64 seq, Callback<ReaderRows> cb) = 0;
+    //! The members of a conversation (for the membership cache).
+    virtual void members(quint64 conversationId, Callback<QList<quint64>> cb) = 0;
+};
+
+} // namespace tidings::server

@@ -1,0 +1,71 @@
+#pragma once
+// Conversations: opening a 1:1, creating groups, membership and admin changes, renames, info and
+// "read by N of M", as the gateway calls them.
+#include "core/caller.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace tidings::server {
+
+enum class MemberRole { Member = 0, Admin = 1 };
+
+struct MemberInfo {
+    quint64 userId = 0;
+    QString username;
+    QString displayName;
+    MemberRole role = MemberRole::Member;
+    quint64 deliveredSeq = 0;
+    quint64 readSeq = 0;
+};
+
+struct ConversationInfo {
+    quint64 conversationId = 0;
+    bool group = false;
+    QString name; //!< groups
+    quint64 lastSeq = 0;
+    std::vector<MemberInfo> members; //!< every member (info answers; empty for openDirect)
+    // 1:1 only: the other member.
+    quint64 peerUserId = 0;
+    QString peerUsername;
+    QString peerDisplayName;
+};
+
+//! Values as on the wire and in tidings_group_change.
+enum class GroupAction { Add = 0, Remove = 1, Promote = 2, Demote = 3, Leave = 4, Rename = 5 };
+
+struct GroupChange {
+    quint64 conversationId = 0;
+    GroupAction action = GroupAction::Add;
+    QString username; //!< add, remove, promote, demote
+    QString name;     //!< rename
+};
+
+struct Readers {
+    quint32 recipients = 0; //!< members other than the sender who were there when it was sent
+    quint32 delivered = 0;
+    quint32 read = 0;
+    std::vector<MemberInfo> members; //!< the recipients' cursors
+};
+
+class Groups {
+public:
+    virtual ~Groups() = default;
+
+    //! Finds or creates the 1:1 conversation with `username`.
+    virtual void openDirect(const Caller &caller, const QString &username,
+                            Reply<ConversationInfo> reply) = 0;
+    virtual void create(const Caller &caller, const QString &name, const QStringList &usernames,
+                        Reply<ConversationInfo> reply) = 0;
+    virtual void change(const Caller &caller, const GroupChange &change, StatusReply reply) = 0;
+    //! Works for 1:1 conversations too, so a client can learn about a conversation it has never
+    //! seen from a pushed message.
+    virtual void info(const Caller &caller, quint64 conversationId,
+                      Reply<ConversationInfo> reply) = 0;
+    virtual void readers(const Caller &caller, quint64 conversationId, quint64 seq,
+                         Reply<Readers> reply) = 0;
+};
+
+} // namespace tidings::server

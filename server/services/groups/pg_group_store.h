@@ -1,0 +1,32 @@
+#pragma once
+// GroupStore on PostgreSQL: tidings_create_group / tidings_group_change and the reads behind info,
+// readers and event pushes, on the conversation's pool connection.
+#include "services/groups/group_store.h"
+
+namespace tidings::server {
+
+class PgPool;
+
+class PgGroupStore final : public GroupStore {
+public:
+    explicit PgGroupStore(PgPool &pool)
+        : m_pool(pool) {}
+
+    void findUser(const QString &username, Callback<std::optional<UserRef>> cb) override;
+    void findUsers(const QStringList &usernames, Callback<std::vector<UserRef>> cb) override;
+    void openDirect(quint64 userA, quint64 userB, Callback<DirectConversation> cb) override;
+    void createGroup(quint64 creator, const QString &name, const std::vector<quint64> &members,
+                     qint64 nowMs, Callback<quint64> cb) override;
+    void applyChange(quint64 actor, const GroupChange &change, quint64 targetUserId, qint64 nowMs,
+                     int maxMembers, Callback<ChangeOutcome> cb) override;
+    void events(quint64 conversationId, quint64 fromSeq, int limit,
+                Callback<std::vector<wire::Message>> cb) override;
+    void conversation(quint64 conversationId, Callback<ConversationRows> cb) override;
+    void readers(quint64 conversationId, quint64 seq, Callback<ReaderRows> cb) override;
+    void members(quint64 conversationId, Callback<QList<quint64>> cb) override;
+
+private:
+    PgPool &m_pool;
+};
+
+} // namespace tidings::server

@@ -1,0 +1,51 @@
+#pragma once
+// The logic of the key directory: it checks what it can check without trusting anyone
+// (signatures, that a device publishes keys for itself, pinned account keys, list versions),
+// limits bundle fetches per requesting device, asks a device to refill its one-time prekeys when
+// a fetch leaves it with few, and relays device-linking blobs between a user's own devices.
+#include "services/keys/key_store.h"
+#include "services/keys/keys.h"
+
+#include <QHash>
+
+#include <deque>
+
+namespace tidings::server {
+
+class Clock;
+class Delivery;
+class DeviceDirectory;
+
+class KeyService final : public Keys {
+public:
+    static constexpr qint64 kFetchWindowMs = 60'000;
+
+    KeyService(KeyStore &store, DeviceDirectory &directory, Delivery &delivery, const Clock &clock);
+
+    void uploadKeys(const Caller &caller, const KeyUpload &upload, Reply<KeyStock> reply) override;
+    void fetchBundles(const Caller &caller, quint64 userId, const std::vector<quint64> &deviceIds,
+                      Reply<Bundles> reply) override;
+    void publishDeviceList(const Caller &caller, const QByteArray &signedList,
+                           const QByteArray &accountKey, StatusReply reply) override;
+    void deviceList(const Caller &caller, quint64 userId, Reply<SignedDeviceList> reply) override;
+    void linkRelay(const Caller &caller, quint64 deviceId, const QByteArray &blob,
+                   StatusReply reply) override;
+
+    //! A device was revoked (its prekeys are deleted with it): it is no longer current.
+    void deviceRevoked(quint64 userId, quint64 deviceId);
+    //! Drops rate-limit windows that are over.
+    void pruneRateLimits();
+    int trackedFetchers() const { return int(m_fetches.size()); }
+
+private:
+    //! Counts one bundle fetch of `deviceId`; the refusal when over the per-minute budget.
+    std::optional<Error> takeFetchBudget(quint64 deviceId);
+
+    KeyStore &m_store;
+    DeviceDirectory &m_directory;
+    Delivery &m_delivery;
+    const Clock &m_clock;
+    QHash<quint64, std::deque<qint64>> m_fetches; //!< requesting device → fetch times (ms)
+};
+
+} // namespace tidings::server

@@ -1,0 +1,368 @@
+#include "services/messaging/messaging_service.h"
+
+#include "core/clock.h"
+#include "core/logging.h"
+#include "protocol/limits.h"
+#include "routing/delivery.h"
+#include "services/common/device_directory.h"
+#include "services/common/errors.h"
+#include "services/common/membership.h"
+#include "services/messaging/device_check.h"
+
+namespace tidings::server {
+
+namespace {
+
+Error sendRefusal(SendStatus status) {
+    switch (status) {
+    case SendStatus::NotMember:
+        return notMemberError();
+    case SendStatus::Blocked:
+        // Deliberately vague: the sender learns no more than that this send is not accepted.
+        return Error{ErrorCode::Forbidden,
+                     QStringLiteral("this user does not accept your messages")};
+    case SendStatus::NoConversation:
+    case SendStatus::Stored:
+        break;
+    }
+    return Error{ErrorCode::NoSuchConversation, QStringLiteral("no such conversation")};
+}
+
+} // namespace
+
+MessagingService::MessagingService(MessageStore &store, Membership &membership,
+                                   DeviceDirectory &directory, Delivery &delivery,
+                                   const Clock &clock)
+    : m_store(store)
+    , m_membership(membership)
+    , m_directory(directory)
+    , m_delivery(delivery)
+    , m_clock(clock)
+    , m_sends(store.shardCount(), kMaxSendBatch,
+              [this](int shard, std::vector<PendingSend> batch, std::function<void()> done) {
+                  flushSends(shard, std::move(batch), std::move(done));
+              })
+    , m_acks(store.shardCount(), kMaxAckBatch,
+             [this](int shard, std::vector<PendingAck> batch, std::function<void()> done) {
+                 flushAcks(shard, std::move(batch), std::move(done));
+             }) {}
+
+MessagingService::~MessagingService() = default;
+
+void MessagingService::send(const Caller &caller, OutgoingMessage message, Reply<SendAck> reply) {
+    PendingSend item{SendRow{caller.userId,
+                             caller.deviceId,
+                             message.conversationId,
+                             std::move(message.clientMessageId),
+                             std::move(message.payload),
+                             message.encrypted(),
+                             {}},
+                     caller.username,
+                     {},
+                     std::move(message.deviceDigest),
+                     std::move(reply)};
+    item.row.envelopes.reserve(message.envelopes.size());
+    item.targets.reserve(message.envelopes.size());
+    for (auto &e : message.envelopes) {
+        item.row.envelopes.emplace_back(e.deviceId, std::move(e.payload));
+        item.targets.emplace_back(e.userId, e.deviceId);
+    }
+    const quint64 device = caller.deviceId;
+    auto it = m_checking.find(device);
+    if (it == m_checking.end() && !item.row.encrypted) {
+        // The common case: nothing of this device waits for a check.
+        m_sends.add(m_store.shardOf(item.row.conversationId), std::move(item));
+        return;
+    }
+    if (it == m_checking.end())
+        it = m_checking.insert(device, DeviceQueue{});
+    it->items.push_back(std::move(item));
+    if (!it->busy)
+        nextSend(device);
+}
+
+void MessagingService::nextSend(quint64 deviceId) {
+    auto it = m_checking.find(deviceId);
+    while (it != m_checking.end() && !it->busy && !it->items.empty()) {
+        PendingSend item = std::move(it->items.front());
+        it->items.pop_front();
+        if (!item.row.encrypted) {
+            m_sends.add(m_store.shardOf(item.row.conversationId), std::move(item));
+            continue;
+        }
+        it->busy = true;
+        // The check may answer synchronously (everything cached): re-find afterwards.
+        checkEncrypted(std::move(item), [this, deviceId] {
+            auto q = m_checking.find(deviceId);
+            if (q == m_checking.end())
+                return;
+            q->busy = false;
+            nextSend(deviceId);
+        });
+        it = m_checking.find(deviceId);
+    }
+    if (it != m_checking.end() && !it->busy && it->items.empty())
+        m_checking.erase(it);
+}
+
+void MessagingService::checkEncrypted(PendingSend item, std::function<void()> done) {
+    const quint64 conv = item.row.conversationId;
+    auto shared = std::make_shared<PendingSend>(std::move(item));
+    m_membership.withMembers(conv, [this, shared, done](Result<Membership::Members> members) {
+        PendingSend &it = *shared;
+        if (!members) {
+            it.reply(members.error());
+            return done();
+        }
+        if (!members->contains(it.row.userId)) {
+            // Refused by the storing statement with the usual not-a-member answer.
+            m_sends.add(m_store.shardOf(it.row.conversationId), std::move(it));
+            return done();
+        }
+        m_directory.withCurrentDevices(*members, [this, shared,
+                                                  done](Result<QList<DeviceRef>> devices) {
+            PendingSend &it = *shared;
+            if (!devices) {
+                it.reply(devices.error());
+                return done();
+            }
+            if (auto refusal = checkDeviceSet(*devices, it.row.deviceId, it.targets, it.digest)) {
+                qCDebug(lcMessaging) << "stale devices: conversation" << it.row.conversationId
+                                     << "device" << it.row.deviceId;
+                it.reply(*refusal);
+                return done();
+            }
+            m_sends.add(m_store.shardOf(it.row.conversationId), std::move(it));
+            done();
+        });
+    });
+}
+
+void MessagingService::flushSends(int shard, std::vector<PendingSend> batch,
+                                  std::function<void()> done) {
+    std::vector<SendRow> rows;
+    rows.reserve(batch.size());
+    for (const auto &it : batch)
+        rows.push_back(it.row); // implicitly shared payloads: no deep copies
+    auto items = std::make_shared<std::vector<PendingSend>>(std::move(batch));
+    m_store.storeSends(
+        shard, rows, m_clock.nowMs(), [this, items, done](Result<std::vector<StoredSend>> r) {
+            if (!r || r->size() != items->size()) {
+                const Error err =
+                    r ? Error{ErrorCode::Internal, QStringLiteral("database error, try again")}
+                      : r.error();
+                for (const auto &it : *items)
+                    it.reply(err);
+                done();
+                return;
+            }
+            for (std::size_t i = 0; i < items->size(); ++i) {
+                const PendingSend &it = (*items)[i];
+                const StoredSend &s = (*r)[i];
+                if (s.status != SendStatus::Stored) {
+                    it.reply(sendRefusal(s.status));
+                    continue;
+                }
+                it.reply(SendAck{it.row.conversationId, it.row.clientMessageId, s.seq, s.createdMs,
+                                 s.duplicate});
+                // A duplicate was fanned out (and queued in inboxes) when it was
+                // first stored.
+                if (!s.duplicate)
+                    fanOut(it, s.seq, s.createdMs);
+            }
+            done();
+        });
+}
+
+void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
+    ++m_stored;
+    Push push{std::in_place_type<wire::Message>};
+    auto &msg = std::get<wire::Message>(push);
+    msg.set_conversation_id(item.row.conversationId);
+    msg.set_seq(seq);
+    msg.set_sender_user_id(item.row.userId);
+    msg.set_sender_device_id(item.row.deviceId);
+    msg.set_sender_username(item.username.toStdString());
+    msg.set_client_message_id(item.row.clientMessageId.toStdString());
+    msg.set_server_time_ms(at);
+    msg.set_payload(item.row.payload.toStdString());
+    msg.set_encrypted(item.row.encrypted);
+    const quint64 from = item.row.deviceId;
+    QHash<quint64, QByteArray> envelopes;
+    for (const auto &[device, payload] : item.row.envelopes)
+        envelopes.insert(device, payload);
+    // Offline copies are in the inboxes; the live push waits out a database outage.
+    m_membership.withMembersEventually(
+        item.row.conversationId,
+        [this, push = std::move(push), from,
+         envelopes = std::move(envelopes)](const Membership::Members &members) {
+            const auto &msg = std::get<wire::Message>(push);
+            for (quint64 user : members) {
+                if (envelopes.isEmpty()) {
+                    if (!msg.payload().empty())
+                        m_delivery.toUser(user, push, from);
+                    continue;
+                }
+                for (quint64 device : m_delivery.connectedDevices(user)) {
+                    if (device == from)
+                        continue;
+                    const auto env = envelopes.constFind(device);
+                    if (env == envelopes.cend()) {
+                        // An envelope-only send is for its addressees only (as in the inbox).
+                        if (!msg.payload().empty())
+                            m_delivery.toDevice(device, push);
+                        continue;
+                    }
+                    wire::Message own = msg;
+                    own.set_envelope(env->toStdString());
+                    m_delivery.toDevice(device, Push{std::move(own)});
+                }
+            }
+        });
+}
+
+void MessagingService::ack(const Caller &caller, quint64 conv, quint64 delivered, quint64 read,
+                           StatusReply reply) {
+    m_acks.add(m_store.shardOf(conv),
+               PendingAck{AckRow{caller.userId, caller.deviceId, conv, delivered, read},
+                          std::move(reply)});
+}
+
+void MessagingService::flushAcks(int shard, std::vector<PendingAck> batch,
+                                 std::function<void()> done) {
+    std::vector<AckRow> rows;
+    rows.reserve(batch.size());
+    for (const auto &it : batch)
+        rows.push_back(it.row);
+    auto items = std::make_shared<std::vector<PendingAck>>(std::move(batch));
+    m_store.storeAcks(shard, rows, [this, items, done](Result<AckOutcome> r) {
+        if (!r) {
+            for (const auto &it : *items)
+                it.reply(r.error());
+            done();
+            return;
+        }
+        std::vector<bool> refused(items->size(), false);
+        for (std::size_t i : r->refused) {
+            if (i >= items->size())
+                continue;
+            refused[i] = true;
+            (*items)[i].reply(notMemberError());
+        }
+        // When the cursors moved: the ack batch just committed.
+        const qint64 now = m_clock.nowMs();
+        QHash<quint64, std::pair<quint64, quint64>> aggregates;
+        for (const CursorMove &m : r->moved) {
+            wire::ReceiptPush p;
+            p.set_conversation_id(m.cursor.conversationId);
+            p.set_user_id(m.cursor.userId);
+            p.set_delivered_seq(m.cursor.deliveredSeq);
+            p.set_read_seq(m.cursor.readSeq);
+            p.set_all_delivered_seq(m.allDelivered);
+            p.set_all_read_seq(m.allRead);
+            p.set_server_time_ms(now);
+            pushReceipt(p, m.group);
+            // Every row of a conversation carries the same lowest cursors: collect them and
+            // tell the whole group once.
+            if (m.group && m.allChanged)
+                aggregates.insert(p.conversation_id(), {m.allDelivered, m.allRead});
+        }
+        for (auto it = aggregates.cbegin(); it != aggregates.cend(); ++it)
+            pushAggregate(it.key(), it->first, it->second, now);
+        for (std::size_t i = 0; i < items->size(); ++i)
+            if (!refused[i])
+                (*items)[i].reply(Status{});
+        done();
+    });
+}
+
+void MessagingService::pushReceipt(const wire::ReceiptPush &receipt, bool group) {
+    // Groups: one user's cursor matters only to that user's other devices; everyone else gets
+    // the lowest cursors (pushAggregate), once per batch, not once per reader.
+    if (group) {
+        m_delivery.toUser(receipt.user_id(), Push{receipt});
+        return;
+    }
+    // 1:1: both members, the reader's other devices included (read elsewhere).
+    m_membership.withMembersEventually(
+        receipt.conversation_id(),
+        [this, push = Push{receipt}](const Membership::Members &members) {
+            for (quint64 user : members)
+                m_delivery.toUser(user, push);
+        });
+}
+
+void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64 allRead,
+                                     qint64 atMs) {
+    wire::ReceiptPush a;
+    a.set_conversation_id(conv);
+    a.set_all_delivered_seq(allDelivered);
+    a.set_all_read_seq(allRead);
+    a.set_server_time_ms(atMs);
+    m_membership.withMembersEventually(
+        conv, [this, push = Push{std::move(a)}](const Membership::Members &members) {
+            for (quint64 user : members)
+                m_delivery.toUser(user, push);
+        });
+}
+
+void MessagingService::history(const Caller &caller, const HistoryQuery &query,
+                               Reply<HistoryPage> reply) {
+    const quint64 conv = query.conversationId;
+    const quint32 limit = query.limit ? query.limit : limits::kDefaultHistoryLimit;
+    const quint64 until = query.untilSeq ? query.untilSeq : quint64(INT64_MAX);
+    m_membership.withMembers(conv, [=, this](Result<Membership::Members> members) {
+        if (!members)
+            return reply(members.error());
+        if (!members->contains(caller.userId))
+            return reply(notMemberError());
+        // One more than asked: whether there is more.
+        m_store.history(caller.userId, caller.deviceId, conv, query.afterSeq, until,
+                        qint64(limit) + 1, [reply, limit](Result<HistoryRows> rows) {
+                            if (!rows)
+                                return reply(rows.error());
+                            HistoryPage page;
+                            auto &messages = rows->messages;
+                            const std::size_t n = std::min(messages.size(), std::size_t(limit));
+                            std::size_t bytes = 0;
+                            std::size_t taken = 0;
+                            // Cut by bytes as well as by count: the rest is the next page.
+                            for (; taken < n && bytes < limits::kMaxPushPayloadBytes; ++taken)
+                                bytes += messages[taken].payload().size() +
+                                         messages[taken].envelope().size();
+                            page.hasMore = messages.size() > taken;
+                            messages.resize(taken);
+                            page.messages = std::move(messages);
+                            page.cursors = std::move(rows->cursors);
+                            reply(std::move(page));
+                        });
+    });
+}
+
+void MessagingService::drainInbox(const Caller &caller, InboxSink sink) {
+    drainPage(caller.deviceId, 0, 0, 0, std::move(sink));
+}
+
+void MessagingService::drainPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq,
+                                 quint32 count, InboxSink sink) {
+    m_store.inboxPage(deviceId, afterConv, afterSeq, kInboxPage,
+                      [this, deviceId, count, sink](Result<std::vector<wire::Message>> r) {
+                          if (!r)
+                              return sink(r.error(), {});
+                          InboxPage page;
+                          page.total = count + quint32(r->size());
+                          page.last = int(r->size()) < kInboxPage;
+                          std::function<void()> more;
+                          if (!page.last) {
+                              const quint64 conv = r->back().conversation_id();
+                              const quint64 seq = r->back().seq();
+                              more = [this, deviceId, conv, seq, total = page.total, sink] {
+                                  drainPage(deviceId, conv, seq, total, sink);
+                              };
+                          }
+                          page.messages = std::move(*r);
+                          sink(std::move(page), std::move(more));
+                      });
+}
+
+} // namespace tidings::server

@@ -1,0 +1,94 @@
+#pragma once
+// The logic of messaging, over a MessageStore, the membership cache, the device directory and
+// Delivery:
+// - a device's sends are stored in the order it made them, also when an encrypted send must
+//   first be checked against the conversation's current devices (STALE_DEVICES);
+// - sends and acks use group commit per shard: those that arrive while the shard's previous
+//   batch is in flight are stored together by one statement, so durability costs one commit per
+//   batch instead of one per message;
+// - a stored message is pushed to every connected device of every member except the sending
+//   one (envelope sends only to their addressees), receipts to the users whose ticks moved.
+#include "protocol/limits.h"
+#include "services/common/device_directory.h"
+#include "services/messaging/batcher.h"
+#include "services/messaging/message_store.h"
+#include "services/messaging/messaging.h"
+
+#include <QHash>
+
+#include <deque>
+#include <memory>
+
+namespace tidings::server {
+
+class Clock;
+class Delivery;
+class DeviceDirectory;
+class Membership;
+
+class MessagingService final : public Messaging {
+public:
+    //! Bounded so that one batch stays a reasonable statement (payloads travel hex-encoded).
+    static constexpr std::size_t kMaxSendBatch = 128;
+    static constexpr std::size_t kMaxAckBatch = 512;
+    //! Inbox rows per page of a drain.
+    static constexpr int kInboxPage = limits::kMaxMessagesPerPush;
+
+    MessagingService(MessageStore &store, Membership &membership, DeviceDirectory &directory,
+                     Delivery &delivery, const Clock &clock);
+    ~MessagingService() override;
+
+    void send(const Caller &caller, OutgoingMessage message, Reply<SendAck> reply) override;
+    void ack(const Caller &caller, quint64 conversationId, quint64 delivered, quint64 read,
+             StatusReply reply) override;
+    void history(const Caller &caller, const HistoryQuery &query,
+                 Reply<HistoryPage> reply) override;
+    void drainInbox(const Caller &caller, InboxSink sink) override;
+
+    quint64 storedCount() const { return m_stored; }
+    //! The largest number of sends stored by one statement so far.
+    std::size_t largestSendBatch() const { return m_sends.largestBatch(); }
+
+private:
+    struct PendingSend {
+        SendRow row;
+        QString username;
+        std::vector<DeviceRef> targets; //!< (user, device) per envelope
+        QByteArray digest;
+        Reply<SendAck> reply;
+    };
+    //! Sends of one device wait here while an encrypted send of that device is being checked,
+    //! so that its sends are stored in the order they arrived.
+    struct DeviceQueue {
+        std::deque<PendingSend> items;
+        bool busy = false;
+    };
+    struct PendingAck {
+        AckRow row;
+        StatusReply reply;
+    };
+
+    void nextSend(quint64 deviceId);
+    //! Checks an encrypted send against the current device set and queues it for storing;
+    //! `done` runs once it is queued or refused.
+    void checkEncrypted(PendingSend item, std::function<void()> done);
+    void flushSends(int shard, std::vector<PendingSend> batch, std::function<void()> done);
+    void flushAcks(int shard, std::vector<PendingAck> batch, std::function<void()> done);
+    void fanOut(const PendingSend &item, quint64 seq, qint64 at);
+    void drainPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, quint32 count,
+                   InboxSink sink);
+    void pushReceipt(const wire::ReceiptPush &receipt, bool group);
+    void pushAggregate(quint64 conversationId, quint64 allDelivered, quint64 allRead, qint64 atMs);
+
+    MessageStore &m_store;
+    Membership &m_membership;
+    DeviceDirectory &m_directory;
+    Delivery &m_delivery;
+    const Clock &m_clock;
+    QHash<quint64, DeviceQueue> m_checking; //!< sending device → sends behind a check
+    quint64 m_stored = 0;
+    Batcher<PendingSend> m_sends;
+    Batcher<PendingAck> m_acks;
+};
+
+} // namespace tidings::server

@@ -1,0 +1,29 @@
+#pragma once
+// MessageStore on PostgreSQL: batches through tidings_send_batch / tidings_ack_batch on the
+// conversation's pool connection, history and inbox reads with named columns.
+#include "services/messaging/message_store.h"
+
+namespace tidings::server {
+
+class PgPool;
+
+class PgMessageStore final : public MessageStore {
+public:
+    explicit PgMessageStore(PgPool &pool)
+        : m_pool(pool) {}
+
+    int shardCount() const override;
+    int shardOf(quint64 conversationId) const override;
+    void storeSends(int shard, const std::vector<SendRow> &rows, qint64 nowMs,
+                    Callback<std::vector<StoredSend>> cb) override;
+    void storeAcks(int shard, const std::vector<AckRow> &rows, Callback<AckOutcome> cb) override;
+    void history(quint64 userId, quint64 deviceId, quint64 conversationId, quint64 afterSeq,
+                 quint64 untilSeq, qint64 limit, Callback<HistoryRows> cb) override;
+    void inboxPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, int limit,
+                   Callback<std::vector<wire::Message>> cb) override;
+
+private:
+    PgPool &m_pool;
+};
+
+} // namespace tidings::server

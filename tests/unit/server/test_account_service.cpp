@@ -1,0 +1,220 @@
+// Accounts without a database and without Argon2's cost: the failure budget per username and per
+// address over a sliding minute (fake clock), the register / login / token flows, and revocation
+// closing the revoked device's connection through the router.
+#include "core/clock.h"
+#include "protocol/limits.h"
+#include "services/accounts/account_service.h"
+#include "services/accounts/password_hasher.h"
+#include "support/captured.h"
+#include "support/fake_delivery.h"
+
+#include <QtTest>
+
+using namespace tidings;
+using namespace tidings::server;
+using namespace tidings::server::test;
+
+namespace {
+
+//! "Hashes" by prefixing; answers at once.
+class FakeHasher final : public PasswordHasher {
+public:
+    int verifications = 0;
+    void hash(const QByteArray &password, std::function<void(QByteArray)> done) override {
+        done("hash:" + password);
+    }
+    void verify(const QByteArray &stored, const QByteArray &password,
+                std::function<void(bool)> done) override {
+        ++verifications; // also for unknown users: the same cost
+        done(!stored.isEmpty() && stored == "hash:" + password);
+    }
+};
+
+class FakeAccountStore final : public AccountStore {
+public:
+    struct User {
+        quint64 id;
+        QByteArray hash;
+        QString display;
+    };
+    QHash<QString, User> users;
+    QHash<QByteArray, Login> tokens; //!< token hash → device
+    std::vector<DeviceRow> deviceRows;
+    QSet<quint64> revocable;
+    quint64 nextUser = 1, nextDevice = 100;
+    bool raceOnCreate = false;
+
+    void usernameTaken(const QString &name, Callback<bool> cb) override {
+        cb(users.contains(name));
+    }
+    void createAccount(const QString &name, const QString &display, const QByteArray &hash,
+                       const QString &, const QByteArray &tokenHash, qint64,
+                       Callback<std::optional<NewDevice>> cb) override {
+        if (raceOnCreate)
+            return cb(std::optional<NewDevice>{});
+        const quint64 user = nextUser++, device = nextDevice++;
+        users.insert(name, {user, hash, display});
+        tokens.insert(tokenHash, Login{user, device, name, display, {}});
+        cb(std::optional<NewDevice>{NewDevice{user, device}});
+    }
+    void password(const QString &name, Callback<std::optional<StoredPassword>> cb) override {
+        if (!users.contains(name))
+            return cb(std::optional<StoredPassword>{});
+        cb(std::optional<StoredPassword>{StoredPassword{users[name].id, users[name].hash}});
+    }
+    void createDevice(quint64 userId, const QString &, const QByteArray &tokenHash, qint64,
+                      Callback<quint64> cb) override {
+        const quint64 device = nextDevice++;
+        for (auto it = users.cbegin(); it != users.cend(); ++it)
+            if (it->id == userId)
+                tokens.insert(tokenHash, Login{userId, device, it.key(), it->display, {}});
+        cb(device);
+    }
+    void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) override {
+        const auto it = tokens.constFind(tokenHash);
+        cb(it == tokens.cend() ? std::optional<Login>{} : std::optional<Login>{*it});
+    }
+    void devices(quint64, Callback<std::vector<DeviceRow>> cb) override { cb(deviceRows); }
+    void revokeDevice(quint64, quint64 deviceId, Callback<bool> cb) override {
+        cb(revocable.remove(deviceId));
+    }
+};
+
+} // namespace
+
+class TestAccountService : public QObject {
+    Q_OBJECT
+
+    FakeClock m_clock;
+    FakeAccountStore m_store;
+    FakeHasher m_hasher;
+    FakeDelivery m_delivery;
+    QList<std::pair<quint64, quint64>> m_revoked;
+    std::unique_ptr<AccountService> m_service;
+
+    Result<Login> login(const QString &user, const QByteArray &password,
+                        const QString &peer = "10.0.0.1") {
+        Captured<Login> r;
+        m_service->login(Credentials{user, password, "laptop"}, peer, r.reply());
+        return r.result->value_or(Result<Login>(Error{ErrorCode::Internal, "no answer"}));
+    }
+
+private slots:
+    void init() {
+        m_store = FakeAccountStore{};
+        m_delivery = FakeDelivery{};
+        m_revoked.clear();
+        m_service = std::make_unique<AccountService>(m_store, m_hasher, m_delivery, m_clock, 3,
+                                                     [this](quint64 u, quint64 d) {
+                                                         m_revoked.append({u, d});
+                                                     });
+    }
+
+    void registerThenLoginThenAuthenticateWithTheToken() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"Alice", "pw", "phone", "Alice A."}, "10.0.0.1",
+                                   reg.reply());
+        QVERIFY(reg.ok());
+        QCOMPARE(reg.value().username, QString("alice"));
+        QCOMPARE(reg.value().token.size(), int(limits::kDeviceTokenBytes));
+        QVERIFY(m_store.tokens.contains(AccountService::hashToken(reg.value().token)));
+        QVERIFY(!m_store.tokens.contains(reg.value().token)); // only the hash is stored
+
+        const auto second = login("ALICE", "pw");
+        QVERIFY(second.ok());
+        QVERIFY(second->deviceId != reg.value().deviceId);
+        QVERIFY(second->token != reg.value().token);
+
+        Captured<Login> auth;
+        m_service->authenticate(second->token, "10.0.0.1", auth.reply());
+        QVERIFY(auth.ok());
+        QCOMPARE(auth.value().deviceId, second->deviceId);
+        QVERIFY(auth.value().token.isEmpty());
+        QCOMPARE(auth.value().displayName, QString("Alice A."));
+
+        Captured<Login> taken, race;
+        m_service->registerAccount(NewAccount{"alice", "x", "d", ""}, "10.0.0.2", taken.reply());
+        QCOMPARE(taken.code(), ErrorCode::UsernameTaken);
+        m_store.raceOnCreate = true;
+        m_service->registerAccount(NewAccount{"bob", "x", "d", ""}, "10.0.0.2", race.reply());
+        QCOMPARE(race.code(), ErrorCode::UsernameTaken);
+    }
+
+    void failuresAreLimitedPerUsernameForAMinute() {
+        m_service->registerAccount(NewAccount{"alice", "pw", "d", ""}, "10.0.0.1",
+                                   Captured<Login>().reply());
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(login("alice", "wrong").error().code, ErrorCode::BadCredentials);
+        // The budget is spent: even the right password waits now, and is told for how long.
+        const int verified = m_hasher.verifications;
+        const auto limited = login("alice", "pw", "10.0.0.9");
+        QCOMPARE(limited.error().code, ErrorCode::RateLimited);
+        QVERIFY(limited.error().retryAfterMs >= 1000);
+        QVERIFY(limited.error().retryAfterMs <= quint32(AccountService::kWindowMs));
+        QCOMPARE(m_hasher.verifications, verified); // refused before any hashing
+        m_clock.advance(AccountService::kWindowMs);
+        QVERIFY(login("alice", "pw").ok());
+        // Unknown users count too, and cost a verification like known ones.
+        QCOMPARE(login("nobody", "x").error().code, ErrorCode::BadCredentials);
+        QCOMPARE(m_hasher.verifications, verified + 2);
+    }
+
+    void anAddressGetsFourTimesTheBudget() {
+        const QString peer = "192.0.2.7";
+        for (int i = 0; i < 12; ++i)
+            QCOMPARE(login(QStringLiteral("user%1").arg(i), "x", peer).error().code,
+                     ErrorCode::BadCredentials);
+        QCOMPARE(login("someone", "x", peer).error().code, ErrorCode::RateLimited);
+        QCOMPARE(login("someone", "x", "192.0.2.8").error().code, ErrorCode::BadCredentials);
+        // Bad tokens count against the address.
+        Captured<Login> token;
+        m_service->authenticate("garbage", peer, token.reply());
+        QCOMPARE(token.code(), ErrorCode::RateLimited);
+        m_service->authenticate("garbage", "198.51.100.1", token.reply());
+        QCOMPARE(token.code(), ErrorCode::BadToken);
+    }
+
+    void pruningForgetsWindowsThatAreOver() {
+        QCOMPARE(login("a", "x").error().code, ErrorCode::BadCredentials);
+        QCOMPARE(login("b", "x").error().code, ErrorCode::BadCredentials);
+        QCOMPARE(m_service->trackedKeys(), 3); // two usernames, one address
+        m_clock.advance(30'000);
+        QCOMPARE(login("c", "x").error().code, ErrorCode::BadCredentials);
+        m_service->pruneRateLimits();
+        QCOMPARE(m_service->trackedKeys(), 4);
+        m_clock.advance(30'000);
+        m_service->pruneRateLimits();
+        QCOMPARE(m_service->trackedKeys(), 2); // c and the address, from the later failure
+        m_clock.advance(30'000);
+        m_service->pruneRateLimits();
+        QCOMPARE(m_service->trackedKeys(), 0);
+    }
+
+    void devicesShowWhichAreOnlineAndRevokingClosesTheConnection() {
+        const Caller me{1, 100, "alice"};
+        m_store.deviceRows = {{100, "phone", 1, 2}, {101, "laptop", 3, 4}, {102, "tablet", 5, 0}};
+        m_delivery.connect(1, 100);
+        m_delivery.connect(1, 102);
+        Captured<std::vector<DeviceInfo>> list;
+        m_service->listDevices(me, list.reply());
+        QVERIFY(list.ok());
+        QCOMPARE(list.value().size(), std::size_t(3));
+        QVERIFY(list.value()[0].current && list.value()[0].online);
+        QVERIFY(!list.value()[1].current && !list.value()[1].online);
+        QVERIFY(list.value()[2].online);
+
+        m_store.revocable = {102};
+        CapturedStatus revoked, unknown;
+        m_service->revokeDevice(me, 102, revoked.reply());
+        QVERIFY(revoked.ok());
+        QCOMPARE(m_revoked, (QList<std::pair<quint64, quint64>>{{1, 102}}));
+        QCOMPARE(m_delivery.disconnected.size(), 1);
+        QCOMPARE(m_delivery.disconnected[0].first, quint64(102));
+        m_service->revokeDevice(me, 102, unknown.reply());
+        QCOMPARE(unknown.code(), ErrorCode::NoSuchDevice);
+        QCOMPARE(m_delivery.disconnected.size(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAccountService)
+#include "test_account_service.moc"

@@ -1,0 +1,416 @@
+// Messaging logic without a database: per-device order of sends behind an end-to-end check,
+// STALE_DEVICES, group commit per shard, fan-out to members' devices, receipts and the group's
+// lowest cursors, history pages and inbox drains. The store is a fake that answers when told.
+#include "core/clock.h"
+#include "services/common/device_directory.h"
+#include "services/common/membership.h"
+#include "services/messaging/device_check.h"
+#include "services/messaging/messaging_service.h"
+#include "support/captured.h"
+#include "support/fake_delivery.h"
+
+#include <QtTest>
+
+using namespace tidings;
+using namespace tidings::server;
+using namespace tidings::server::test;
+
+namespace {
+
+class FakeMessageStore final : public MessageStore {
+public:
+    struct SendCall {
+        int shard;
+        std::vector<SendRow> rows;
+        Callback<std::vector<StoredSend>> cb;
+    };
+    struct AckCall {
+        int shard;
+        std::vector<AckRow> rows;
+        Callback<AckOutcome> cb;
+    };
+    struct InboxCall {
+        quint64 device, afterConv, afterSeq;
+        int limit;
+    };
+
+    int shardCount() const override { return 2; }
+    int shardOf(quint64 conv) const override { return int(conv % 2); }
+    void storeSends(int shard, const std::vector<SendRow> &rows, qint64,
+                    Callback<std::vector<StoredSend>> cb) override {
+        sends.push_back({shard, rows, std::move(cb)});
+    }
+    void storeAcks(int shard, const std::vector<AckRow> &rows, Callback<AckOutcome> cb) override {
+        acks.push_back({shard, rows, std::move(cb)});
+    }
+    void history(quint64, quint64, quint64, quint64, quint64, qint64 limit,
+                 Callback<HistoryRows> cb) override {
+        historyLimit = limit;
+        cb(historyRows);
+    }
+    void inboxPage(quint64 device, quint64 afterConv, quint64 afterSeq, int limit,
+                   Callback<std::vector<wire::Message>> cb) override {
+        inboxCalls.push_back({device, afterConv, afterSeq, limit});
+        std::vector<wire::Message> page;
+        if (!inboxPages.empty()) {
+            page = std::move(inboxPages.front());
+            inboxPages.erase(inboxPages.begin());
+        }
+        cb(std::move(page));
+    }
+
+    //! Answers send call `i`: every row stored with seq from `firstSeq`, unless `outcomes` given.
+    void store(std::size_t i, quint64 firstSeq, std::vector<StoredSend> outcomes = {}) {
+        auto call = std::move(sends.at(i));
+        if (outcomes.empty())
+            for (std::size_t k = 0; k < call.rows.size(); ++k)
+                outcomes.push_back({SendStatus::Stored, firstSeq + k, 1000 + qint64(k), false});
+        call.cb(std::move(outcomes));
+    }
+
+    std::vector<SendCall> sends;
+    std::vector<AckCall> acks;
+    HistoryRows historyRows;
+    qint64 historyLimit = 0;
+    std::vector<std::vector<wire::Message>> inboxPages;
+    std::vector<InboxCall> inboxCalls;
+};
+
+wire::Message message(quint64 conv, quint64 seq, std::size_t payload = 10) {
+    wire::Message m;
+    m.set_conversation_id(conv);
+    m.set_seq(seq);
+    m.set_payload(std::string(payload, 'x'));
+    return m;
+}
+
+OutgoingMessage plain(quint64 conv, const QByteArray &id) {
+    OutgoingMessage m;
+    m.conversationId = conv;
+    m.clientMessageId = id;
+    m.payload = "hello";
+    return m;
+}
+
+} // namespace
+
+class TestMessagingService : public QObject {
+    Q_OBJECT
+
+    FakeClock m_clock;
+    FakeMessageStore m_store;
+    FakeDelivery m_delivery;
+    QHash<quint64, QList<quint64>> m_members;      //!< conversation → users
+    QHash<quint64, QList<quint64>> m_deviceLists;  //!< user → current devices
+    std::vector<std::function<void()>> m_deferred; //!< device loads held back by a test
+    bool m_deferDevices = false;
+    std::unique_ptr<Membership> m_membership;
+    std::unique_ptr<DeviceDirectory> m_directory;
+    std::unique_ptr<MessagingService> m_service;
+
+    const Caller alice{1, 11, QStringLiteral("alice")};
+    const Caller bob{2, 21, QStringLiteral("bob")};
+
+private slots:
+    void init() {
+        m_store = FakeMessageStore{};
+        m_delivery = FakeDelivery{};
+        m_members = {{2, {1, 2}}, {3, {1, 2}}, {4, {1, 2, 3}}};
+        m_deviceLists = {{1, {11, 12}}, {2, {21}}, {3, {31}}};
+        m_deferred.clear();
+        m_deferDevices = false;
+        m_membership = std::make_unique<Membership>(
+            [this](quint64 conv, Membership::Callback cb) { cb(m_members.value(conv)); }, 100);
+        m_directory = std::make_unique<DeviceDirectory>(
+            [this](const std::vector<quint64> &users,
+                   std::function<void(Result<DeviceDirectory::Lists>)> cb) {
+                auto answer = [this, users, cb] {
+                    DeviceDirectory::Lists lists;
+                    for (quint64 u : users)
+                        lists.insert(u, m_deviceLists.value(u));
+                    cb(lists);
+                };
+                if (m_deferDevices)
+                    m_deferred.push_back(answer);
+                else
+                    answer();
+            },
+            100);
+        m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
+                                                       m_delivery, m_clock);
+        for (auto [u, d] : {std::pair{1, 11}, {1, 12}, {2, 21}, {3, 31}})
+            m_delivery.connect(quint64(u), quint64(d));
+    }
+
+    void sendsWaitForTheirShardsBatchAndGoOutTogether() {
+        Captured<SendAck> a, b, c, d;
+        m_service->send(alice, plain(2, "a"), a.reply()); // idle shard 0: at once
+        QCOMPARE(m_store.sends.size(), std::size_t(1));
+        m_service->send(alice, plain(2, "b"), b.reply());
+        m_service->send(bob, plain(2, "c"), c.reply());
+        QCOMPARE(m_store.sends.size(), std::size_t(1));   // wait for the batch in flight
+        m_service->send(alice, plain(3, "d"), d.reply()); // shard 1 is not held back
+        QCOMPARE(m_store.sends.size(), std::size_t(2));
+        QCOMPARE(m_store.sends[1].shard, 1);
+        m_store.store(0, 5);
+        QVERIFY(a.ok());
+        QCOMPARE(a.value().seq, quint64(5));
+        QCOMPARE(a.value().clientMessageId, QByteArray("a"));
+        QCOMPARE(m_store.sends.size(), std::size_t(3)); // b and c as one statement
+        QCOMPARE(m_store.sends[2].rows.size(), std::size_t(2));
+        QCOMPARE(m_store.sends[2].rows[0].clientMessageId, QByteArray("b"));
+        QCOMPARE(m_store.sends[2].rows[1].userId, quint64(2));
+        m_store.store(2, 6);
+        QVERIFY(b.ok() && c.ok());
+        QCOMPARE(c.value().seq, quint64(7));
+        QCOMPARE(m_service->largestSendBatch(), std::size_t(2));
+        QVERIFY(!d.answered());
+    }
+
+    void aDevicesSendsKeepTheirOrderBehindAnEncryptionCheck() {
+        m_deferDevices = true;
+        OutgoingMessage e = plain(2, "e1");
+        e.payload.clear();
+        e.envelopes.push_back({2, 21, "cipher"});
+        e.deviceDigest = DeviceDirectory::digest({{1, 12}, {2, 21}});
+        Captured<SendAck> first, second, other;
+        m_service->send(alice, e, first.reply());
+        m_service->send(alice, plain(2, "p2"), second.reply());
+        QVERIFY(m_store.sends.empty()); // the plain send waits behind the check
+        m_service->send(bob, plain(3, "x"), other.reply());
+        QCOMPARE(m_store.sends.size(), std::size_t(1)); // another device is not held
+        QCOMPARE(m_deferred.size(), std::size_t(1));
+        m_deferred.front()();
+        QCOMPARE(m_store.sends.size(), std::size_t(2));
+        QCOMPARE(m_store.sends[1].rows.size(), std::size_t(1));
+        QCOMPARE(m_store.sends[1].rows[0].clientMessageId, QByteArray("e1"));
+        QVERIFY(m_store.sends[1].rows[0].encrypted);
+        m_store.store(1, 1);
+        QCOMPARE(m_store.sends.size(), std::size_t(3));
+        QCOMPARE(m_store.sends[2].rows[0].clientMessageId, QByteArray("p2"));
+        m_store.store(2, 2);
+        QVERIFY(first.ok() && second.ok());
+        QVERIFY(first.value().seq < second.value().seq);
+    }
+
+    void staleDeviceSetsAreRefusedWithTheCurrentDevices() {
+        auto encrypted = [](QList<DeviceRef> digestOver, std::vector<Envelope> envelopes) {
+            OutgoingMessage m = plain(2, "s");
+            m.envelopes = std::move(envelopes);
+            m.deviceDigest = DeviceDirectory::digest(digestOver);
+            return m;
+        };
+        // Envelopes for some devices and the right digest: fine (a group send's payload is for
+        // everybody); the sender's own device is never required.
+        Captured<SendAck> fine;
+        m_service->send(alice, encrypted({{1, 12}, {2, 21}}, {{2, 21, "c"}}), fine.reply());
+        QCOMPARE(m_store.sends.size(), std::size_t(1));
+        m_store.store(0, 1);
+        QVERIFY(fine.ok());
+
+        Captured<SendAck> stale;
+        m_service->send(alice, encrypted({{2, 21}}, {{2, 21, "c"}}), stale.reply());
+        QCOMPARE(stale.code(), ErrorCode::StaleDevices);
+        wire::StaleDevices why;
+        QVERIFY(why.ParseFromArray(stale.error().staleDevices.constData(),
+                                   int(stale.error().staleDevices.size())));
+        QCOMPARE(why.current_size(), 2);
+        QCOMPARE(why.current(0).device_id(), quint64(12));
+        QCOMPARE(why.missing_size(), 1);
+        QCOMPARE(why.missing(0).device_id(), quint64(12));
+        QCOMPARE(why.extra_size(), 0);
+
+        Captured<SendAck> extra;
+        m_service->send(alice, encrypted({{1, 12}, {2, 21}}, {{2, 99, "c"}}), extra.reply());
+        QCOMPARE(extra.code(), ErrorCode::StaleDevices);
+        QVERIFY(why.ParseFromArray(extra.error().staleDevices.constData(),
+                                   int(extra.error().staleDevices.size())));
+        QCOMPARE(why.extra_size(), 1);
+        QCOMPARE(why.extra(0).device_id(), quint64(99));
+
+        Captured<SendAck> twice;
+        m_service->send(alice, encrypted({{1, 12}, {2, 21}}, {{2, 21, "c"}, {2, 21, "d"}}),
+                        twice.reply());
+        QCOMPARE(twice.code(), ErrorCode::BadFrame);
+        QCOMPARE(m_store.sends.size(), std::size_t(1)); // none of the refused was stored
+
+        // A device list change is seen once the directory is told.
+        m_deviceLists[2] = {21, 22};
+        m_directory->invalidateUser(2);
+        QVERIFY(checkDeviceSet({{1, 11}, {1, 12}, {2, 21}, {2, 22}}, 11, {{2, 21}},
+                               DeviceDirectory::digest({{1, 12}, {2, 21}}))
+                    .has_value());
+        Captured<SendAck> again;
+        m_service->send(alice, encrypted({{1, 12}, {2, 21}}, {{2, 21, "c"}}), again.reply());
+        QCOMPARE(again.code(), ErrorCode::StaleDevices);
+    }
+
+    void storedMessagesReachEveryMemberDeviceButTheSendingOne() {
+        Captured<SendAck> a;
+        m_service->send(alice, plain(2, "a"), a.reply());
+        m_store.store(0, 9);
+        QCOMPARE(m_delivery.of<wire::Message>(11).size(), std::size_t(0));
+        QCOMPARE(m_delivery.of<wire::Message>(12).size(), std::size_t(1)); // alice's other device
+        const auto got = m_delivery.of<wire::Message>(21);
+        QCOMPARE(got.size(), std::size_t(1));
+        QCOMPARE(got[0].seq(), quint64(9));
+        QCOMPARE(got[0].sender_device_id(), quint64(11));
+        QCOMPARE(got[0].sender_username(), std::string("alice"));
+        QCOMPARE(got[0].payload(), std::string("hello"));
+        QVERIFY(m_delivery.of<wire::Message>(31).empty()); // not a member
+
+        // A duplicate was pushed when it was first stored.
+        Captured<SendAck> dup;
+        m_service->send(alice, plain(2, "a"), dup.reply());
+        m_store.store(1, 0, {{SendStatus::Stored, 9, 1000, true}});
+        QVERIFY(dup.ok() && dup.value().duplicate);
+        QCOMPARE(m_delivery.of<wire::Message>(21).size(), std::size_t(1));
+
+        // An envelope-only send reaches its addressees only, each with its own envelope.
+        OutgoingMessage e = plain(3, "e");
+        e.payload.clear();
+        e.envelopes = {{2, 21, "for-21"}};
+        e.deviceDigest = DeviceDirectory::digest({{1, 12}, {2, 21}});
+        m_service->send(alice, e, Captured<SendAck>().reply());
+        m_store.store(2, 1);
+        QCOMPARE(m_delivery.of<wire::Message>(21).back().envelope(), std::string("for-21"));
+        QCOMPARE(m_delivery.of<wire::Message>(12).size(), std::size_t(1));
+        QCOMPARE(m_service->storedCount(), quint64(2));
+    }
+
+    void refusalsAreTypedAndAFailedBatchFailsEveryItem() {
+        Captured<SendAck> a, b, c, d;
+        m_service->send(alice, plain(2, "a"), a.reply());
+        m_service->send(alice, plain(2, "b"), b.reply());
+        m_service->send(alice, plain(2, "c"), c.reply());
+        m_store.store(0, 0, {{SendStatus::NotMember, 0, 0, false}});
+        m_store.store(
+            1, 0, {{SendStatus::Blocked, 0, 0, false}, {SendStatus::NoConversation, 0, 0, false}});
+        QCOMPARE(a.code(), ErrorCode::NotMember);
+        QCOMPARE(b.code(), ErrorCode::Forbidden);
+        QCOMPARE(c.code(), ErrorCode::NoSuchConversation);
+        QCOMPARE(m_delivery.total(), 0);
+        m_service->send(alice, plain(2, "d"), d.reply());
+        m_store.sends.at(2).cb(Error{ErrorCode::Internal, QStringLiteral("down")});
+        QCOMPARE(d.code(), ErrorCode::Internal);
+        // The shard is free again after a failed batch.
+        m_service->send(alice, plain(2, "e"), Captured<SendAck>().reply());
+        QCOMPARE(m_store.sends.size(), std::size_t(4));
+    }
+
+    void groupReceiptsGoToTheReaderAndTheLowestCursorsToEveryoneOnce() {
+        CapturedStatus r1, r2;
+        m_service->ack(alice, 4, 5, 5, r1.reply());
+        m_service->ack(bob, 4, 5, 0, r2.reply()); // waits for shard 0's batch
+        QCOMPARE(m_store.acks.size(), std::size_t(1));
+        QCOMPARE(m_store.acks[0].rows.size(), std::size_t(1));
+        auto first = std::move(m_store.acks[0].cb);
+        // Alice's cursor moved, the group's lowest did not.
+        first(AckOutcome{{}, {CursorMove{{4, 1, 5, 5}, true, 0, 0, false}}});
+        QVERIFY(r1.ok());
+        QCOMPARE(m_store.acks.size(), std::size_t(2));
+        QCOMPARE(m_store.acks[1].rows[0].userId, quint64(2));
+        QCOMPARE(m_store.acks[1].rows[0].delivered, quint64(5));
+        QCOMPARE(m_store.acks[1].rows[0].read, quint64(0));
+        m_store.acks[1].cb(AckOutcome{{},
+                                      {CursorMove{{4, 2, 5, 0}, true, 5, 3, true},
+                                       CursorMove{{4, 3, 5, 3}, true, 5, 3, true}}});
+        QVERIFY(r2.ok());
+        // Each reader's own devices learn its cursor; every member gets the lowest cursors once.
+        const auto alices = m_delivery.of<wire::ReceiptPush>(12);
+        QCOMPARE(alices.size(), std::size_t(2));
+        QCOMPARE(alices[0].user_id(), quint64(1));
+        QCOMPARE(alices[1].user_id(), quint64(0));
+        QCOMPARE(alices[1].all_delivered_seq(), quint64(5));
+        QCOMPARE(alices[1].all_read_seq(), quint64(3));
+        const auto bobs = m_delivery.of<wire::ReceiptPush>(21);
+        QCOMPARE(bobs.size(), std::size_t(2));
+        QCOMPARE(bobs[0].user_id(), quint64(2));
+        QCOMPARE(bobs[1].user_id(), quint64(0));
+        const auto carols = m_delivery.of<wire::ReceiptPush>(31);
+        QCOMPARE(carols.size(), std::size_t(2)); // her own cursor, then the aggregate
+        QCOMPARE(carols[1].server_time_ms(), m_clock.nowMs());
+    }
+
+    void directReceiptsGoToBothMembersAndRefusalsAreNotMember() {
+        CapturedStatus ok, refused, failed;
+        m_service->ack(bob, 2, 7, 7, ok.reply());
+        m_service->ack(bob, 3, 7, 0, refused.reply());
+        QCOMPARE(m_store.acks.size(), std::size_t(2));
+        m_store.acks[0].cb(AckOutcome{{}, {CursorMove{{2, 2, 7, 7}, false, 0, 0, false}}});
+        m_store.acks[1].cb(AckOutcome{{0}, {}});
+        QVERIFY(ok.ok());
+        QCOMPARE(refused.code(), ErrorCode::NotMember);
+        for (quint64 device : {11, 12, 21}) {
+            const auto r = m_delivery.of<wire::ReceiptPush>(device);
+            QCOMPARE(r.size(), std::size_t(1));
+            QCOMPARE(r[0].user_id(), quint64(2));
+            QCOMPARE(r[0].read_seq(), quint64(7));
+        }
+        QVERIFY(m_delivery.of<wire::ReceiptPush>(31).empty());
+        m_service->ack(alice, 2, 8, 0, failed.reply());
+        m_store.acks[2].cb(Error{ErrorCode::Internal, QStringLiteral("down")});
+        QCOMPARE(failed.code(), ErrorCode::Internal);
+    }
+
+    void historyIsForMembersAndCutByCountAndBytes() {
+        Captured<HistoryPage> outsider;
+        m_service->history(Caller{3, 31, "carol"}, HistoryQuery{2, 0, 0, 0}, outsider.reply());
+        QCOMPARE(outsider.code(), ErrorCode::NotMember);
+
+        m_store.historyRows.messages = {message(2, 1), message(2, 2), message(2, 3)};
+        m_store.historyRows.cursors = {{2, 1, 3, 3}, {2, 2, 1, 0}};
+        Captured<HistoryPage> page;
+        m_service->history(alice, HistoryQuery{2, 0, 0, 2}, page.reply());
+        QVERIFY(page.ok());
+        QCOMPARE(m_store.historyLimit, qint64(3)); // one more than asked: is there more?
+        QCOMPARE(page.value().messages.size(), std::size_t(2));
+        QVERIFY(page.value().hasMore);
+        QCOMPARE(page.value().cursors.size(), std::size_t(2));
+
+        Captured<HistoryPage> all;
+        m_service->history(alice, HistoryQuery{2, 0, 0, 0}, all.reply());
+        QCOMPARE(m_store.historyLimit, qint64(limits::kDefaultHistoryLimit) + 1);
+        QCOMPARE(all.value().messages.size(), std::size_t(3));
+        QVERIFY(!all.value().hasMore);
+
+        // Past the push size the rest is the next page, even under the count.
+        m_store.historyRows.messages = {message(2, 1, 700'000), message(2, 2, 700'000),
+                                        message(2, 3, 10)};
+        Captured<HistoryPage> big;
+        m_service->history(alice, HistoryQuery{2, 0, 0, 10}, big.reply());
+        QCOMPARE(big.value().messages.size(), std::size_t(2));
+        QVERIFY(big.value().hasMore);
+    }
+
+    void theInboxDrainsPageByPageWhenAskedForMore() {
+        std::vector<wire::Message> full;
+        for (int i = 1; i <= MessagingService::kInboxPage; ++i)
+            full.push_back(message(i <= 100 ? 2 : 3, quint64(i)));
+        m_store.inboxPages = {full, {message(4, 1), message(4, 2)}};
+        std::vector<InboxPage> pages;
+        std::function<void()> more;
+        m_service->drainInbox(bob, [&](Result<InboxPage> page, std::function<void()> next) {
+            QVERIFY(page.ok());
+            pages.push_back(*page);
+            more = std::move(next);
+        });
+        QCOMPARE(pages.size(), std::size_t(1));
+        QVERIFY(!pages[0].last);
+        QVERIFY(more);
+        QCOMPARE(m_store.inboxCalls.size(), std::size_t(1)); // nothing until the reader asks
+        auto next = std::move(more);
+        next();
+        QCOMPARE(pages.size(), std::size_t(2));
+        QVERIFY(pages[1].last);
+        QVERIFY(!more);
+        QCOMPARE(pages[1].total, quint32(MessagingService::kInboxPage + 2));
+        const auto &call = m_store.inboxCalls[1];
+        QCOMPARE(call.device, quint64(21));
+        QCOMPARE(call.afterConv, quint64(3));
+        QCOMPARE(call.afterSeq, quint64(MessagingService::kInboxPage));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMessagingService)
+#include "test_messaging_service.moc"
