@@ -2,12 +2,22 @@
 # shellcheck shell=bash
 
 # Everything needed to build, test and run Tidings on Debian 12 (bookworm).
+#   media:  Qt 6.4 Multimedia plays and probes through GStreamer: WAV and Ogg/Opus need
+#           plugins-base/-good, H.264 in MP4 needs libav; the media tests make their inputs with
+#           ffmpeg (without these their audio and video cases skip).
+#   keyring: gnome-keyring and dbus-daemon (dbus-run-session) give test_gui_secrets_keyring a
+#           real Secret Service; without them that test is not registered.
+#   CI:     clang with libclang-rt-14-dev (ASan, UBSan and libFuzzer for clang 14), llvm
+#           (llvm-symbolizer: names in sanitizer reports), lld (the linker cmake/TidingsBuild.cmake
+#           prefers), clang-format (the format step), git (the file list of the format step).
 TIDINGS_APT_PACKAGES=(
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-multimedia-dev qt6-svg-dev
     qt6-tools-dev qt6-l10n-tools qt6-image-formats-plugins qt6-qpa-plugins libqt6sql6-sqlite
     qtkeychain-qt6-dev libsecret-1-0 libsodium-dev libpq-dev postgresql libprotobuf-dev
     protobuf-compiler xvfb xauth ninja-build pkgconf cmake g++ fonts-dejavu-core
-    clang libclang-rt-14-dev clang-format lld git
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav ffmpeg
+    gnome-keyring dbus-daemon
+    clang libclang-rt-14-dev llvm lld clang-format git
 )
 
 TIDINGS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
