@@ -3,7 +3,8 @@
 #include "blob_store_p.h"
 #include "media_logging.h"
 
-#include <QCryptographicHash>
+#include "crypto/sha256.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -205,9 +206,13 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
     const int fd = ::open(path8(data).constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fsio::errnoError(errno, QStringLiteral("opening upload data"));
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    QByteArray buffer(kHashBuffer, Qt::Uninitialized);
-    for (;;) {
+    // The appends' running hash when it covers the whole file; else (a restart, a failed
+    // write) the file is read and hashed.
+    const std::shared_ptr<RunningHash> running = m_state->takeHash(id.text(), info->offset);
+    crypto::Sha256 reread;
+    crypto::Sha256 &hash = running ? running->sha : reread;
+    QByteArray buffer(running ? 0 : kHashBuffer, Qt::Uninitialized);
+    while (!running) {
         const ssize_t n = ::read(fd, buffer.data(), size_t(buffer.size()));
         if (n < 0 && errno == EINTR)
             continue;
@@ -218,14 +223,24 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
         }
         if (n == 0)
             break;
-        hash.addData(QByteArrayView(buffer.constData(), n));
+        hash.update(buffer.constData(), std::size_t(n));
     }
     const bool synced = ::fsync(fd) == 0;
     ::close(fd);
-    if (hash.result() != expectedSha256) {
-        return BlobError{BlobErrorCode::HashMismatch,
-                         QStringLiteral("the upload hashes to %1")
-                             .arg(QString::fromLatin1(hash.result().toHex()))};
+    const QByteArray digest = hash.final();
+    if (digest != expectedSha256) {
+        // The upload is dropped: finishing it again would hash all of it again for the same
+        // answer (a client re-encrypts and uploads anew after a mismatch).
+        if (fsio::removeUploadDir(dir)) {
+            std::lock_guard guard(m_state->mutex);
+            m_state->stagingBytes -= std::min(m_state->stagingBytes, info->offset);
+            m_state->uploadCount -= std::min<quint64>(m_state->uploadCount, 1);
+        } else {
+            qCWarning(lcMedia) << "upload with a wrong hash left its folder behind:" << id.text();
+        }
+        return BlobError{
+            BlobErrorCode::HashMismatch,
+            QStringLiteral("the upload hashes to %1").arg(QString::fromLatin1(digest.toHex()))};
     }
     if (!synced)
         return fsio::errnoError(errno, QStringLiteral("syncing upload data"));
@@ -281,6 +296,7 @@ BlobStatus BlobStore::cancel(const UploadId &id) {
     if (!fsio::removeUploadDir(uploadDir(id)))
         return fsio::errnoError(errno, QStringLiteral("removing an upload"));
     std::lock_guard guard(m_state->mutex);
+    m_state->hashes.remove(id.text());
     m_state->stagingBytes -= std::min(m_state->stagingBytes, info->offset);
     m_state->uploadCount -= std::min<quint64>(m_state->uploadCount, 1);
     return {};

@@ -57,6 +57,7 @@ struct StoreUsage {
 
 class BlobStore;
 struct BlobStoreState;
+struct RunningHash;
 
 //! One append in progress: write() pieces as they arrive (e.g. from an HTTP body sink), then
 //! commit(). Holds the upload's lock; destroying it without commit keeps what was written
@@ -84,6 +85,7 @@ private:
     int m_fd = -1;
     quint64 m_offset = 0;
     quint64 m_declaredSize = 0;
+    std::shared_ptr<RunningHash> m_hash; //!< null: finish() hashes the file
 };
 
 class BlobStore {
@@ -102,7 +104,7 @@ public:
     //! beginAppend + write + commit in one call; returns the new offset.
     BlobResult<quint64> append(const UploadId &id, quint64 offset, QByteArrayView data);
     //! `expectedSha256`: 32 bytes. Blocks for the hashing: call it off the event loop for large
-    //! files (finishInBackground).
+    //! files (finishInBackground). On HashMismatch the upload is removed (NotFound afterwards).
     BlobResult<FinishedBlob> finish(const UploadId &id, const QByteArray &expectedSha256);
     //! finish() on a pool thread (`pool`, default the global one, which must then outlive the
     //! store's use); `done` runs in `context`'s thread.

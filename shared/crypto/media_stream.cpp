@@ -1,5 +1,7 @@
 #include "crypto/media_stream.h"
 
+#include "crypto/sha256.h"
+
 #include <QIODevice>
 
 #include <sodium.h>
@@ -73,14 +75,13 @@ Result<MediaEncryption> encryptMedia(QIODevice &in, quint64 plaintextSize, QIODe
         return makeError(CryptoError::Internal);
     crypto_secretstream_xchacha20poly1305_keygen(result.key.data());
     auto *state = reinterpret_cast<crypto_secretstream_xchacha20poly1305_state *>(stateBuf.data());
-    crypto_hash_sha256_state hash;
-    crypto_hash_sha256_init(&hash);
+    Sha256 hash;
 
     std::uint8_t prefix[1 + kHeaderBytes];
     prefix[0] = kMediaBlobVersion;
     if (crypto_secretstream_xchacha20poly1305_init_push(state, prefix + 1, result.key.data()) != 0)
         return makeError(CryptoError::Internal, QStringLiteral("init_push"));
-    crypto_hash_sha256_update(&hash, prefix, sizeof prefix);
+    hash.update(prefix, sizeof prefix);
     if (!writeAll(out, prefix, sizeof prefix))
         return makeError(CryptoError::Internal, QStringLiteral("write"));
 
@@ -107,13 +108,12 @@ Result<MediaEncryption> encryptMedia(QIODevice &in, quint64 plaintextSize, QIODe
                                                        last ? sizeAd : nullptr,
                                                        last ? sizeof sizeAd : 0, tag) != 0)
             return makeError(CryptoError::Internal, QStringLiteral("push"));
-        crypto_hash_sha256_update(&hash, ct.data(), ctLen);
+        hash.update(ct.data(), std::size_t(ctLen));
         if (!writeAll(out, ct.data(), std::size_t(ctLen)))
             return makeError(CryptoError::Internal, QStringLiteral("write"));
     }
     sodium_memzero(pt.data(), pt.size());
-    result.sha256.resize(crypto_hash_sha256_BYTES);
-    crypto_hash_sha256_final(&hash, reinterpret_cast<unsigned char *>(result.sha256.data()));
+    result.sha256 = hash.final();
     result.plaintextSize = plaintextSize;
     result.ciphertextSize = mediaBlobSize(plaintextSize);
     return result;
@@ -129,19 +129,17 @@ Status decryptMedia(QIODevice &in, QIODevice &out, const SecretBytes &key, const
     std::vector<std::uint8_t> ct(kCtChunk), pt(kMediaChunkSize);
 
     // Pass 1: the digest of the whole blob, before any output exists.
-    crypto_hash_sha256_state hash;
-    crypto_hash_sha256_init(&hash);
+    Sha256 hash;
     for (;;) {
         const qint64 n = readUpTo(in, ct.data(), ct.size());
         if (n < 0)
             return makeError(CryptoError::Internal, QStringLiteral("read"));
         if (n == 0)
             break;
-        crypto_hash_sha256_update(&hash, ct.data(), quint64(n));
+        hash.update(ct.data(), std::size_t(n));
     }
-    std::uint8_t digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&hash, digest);
-    if (!constantTimeEquals(BytesView(digest, sizeof digest), sha256))
+    const QByteArray digest = hash.final();
+    if (!constantTimeEquals(BytesView(digest), sha256))
         return makeError(CryptoError::DigestMismatch);
 
     // Pass 2: decrypt.

@@ -16,6 +16,9 @@ namespace tidings::client {
 namespace {
 
 constexpr qint64 kReadBufferBytes = 1 << 20;
+//! Every answer but a blob's body is a small JSON object (or nothing): a server that sends more
+//! is broken or hostile, and the client must not buffer it.
+constexpr qint64 kMaxAnswerBytes = 64 * 1024;
 
 ErrorCode codeForStatus(int status) {
     switch (status) {
@@ -125,12 +128,37 @@ QNetworkReply *MediaHttp::send(const QByteArray &method, const QString &path,
     return reply;
 }
 
-void MediaHttp::watch(QNetworkReply *reply, Done done) {
-    connect(reply, &QNetworkReply::finished, this, [reply, done = std::move(done)] {
+void MediaHttp::watch(QNetworkReply *reply, Done done, bool streamsBody) {
+    // The answer's body is buffered until it ends: abort once it is (or says it will be) larger
+    // than any answer can be. A download's 200/206 body is streamed by fetchBlob instead.
+    auto oversized = std::make_shared<bool>(false);
+    const auto check = [reply, oversized, streamsBody] {
+        if (*oversized)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (streamsBody && (status == 200 || status == 206))
+            return;
+        const QVariant declared = reply->header(QNetworkRequest::ContentLengthHeader);
+        if (reply->bytesAvailable() > kMaxAnswerBytes ||
+            (declared.isValid() && declared.toLongLong() > kMaxAnswerBytes)) {
+            *oversized = true;
+            reply->abort();
+        }
+    };
+    connect(reply, &QNetworkReply::metaDataChanged, this, check);
+    connect(reply, &QNetworkReply::readyRead, this, check);
+    connect(reply, &QNetworkReply::finished, this, [reply, oversized, done = std::move(done)] {
         reply->deleteLater();
         MediaAnswer a;
         const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
         a.status = status.isValid() ? status.toInt() : 0;
+        if (*oversized) {
+            a.error = Error{ErrorCode::BadFrame,
+                            QStringLiteral("the media server's answer is larger than %1 bytes")
+                                .arg(kMaxAnswerBytes)};
+            done(std::move(a));
+            return;
+        }
         const QByteArray body = reply->readAll();
         const QJsonObject json = QJsonDocument::fromJson(body).object();
         a.upload = json.value(QStringLiteral("upload")).toString();
@@ -251,17 +279,21 @@ QNetworkReply *MediaHttp::fetchBlob(const QByteArray &token, const QString &blob
         if (progress)
             progress(state->start + state->written);
     });
-    watch(reply, [done = std::move(done), state](MediaAnswer a) {
-        if (state->failed) {
-            a.error = state->tooLong
-                          ? Error{ErrorCode::BadFrame, QStringLiteral("the blob is longer than "
-                                                                      "announced")}
-                          : Error{ErrorCode::Storage, QStringLiteral("cannot write the download")};
-        } else if (a.ok()) {
-            a.offset = state->start;
-        }
-        done(std::move(a));
-    });
+    watch(
+        reply,
+        [done = std::move(done), state](MediaAnswer a) {
+            if (state->failed) {
+                a.error =
+                    state->tooLong
+                        ? Error{ErrorCode::BadFrame, QStringLiteral("the blob is longer than "
+                                                                    "announced")}
+                        : Error{ErrorCode::Storage, QStringLiteral("cannot write the download")};
+            } else if (a.ok()) {
+                a.offset = state->start;
+            }
+            done(std::move(a));
+        },
+        true);
     return reply;
 }
 

@@ -67,7 +67,9 @@ private:
     QNetworkReply *send(const QByteArray &method, const QString &path, const QByteArray &token,
                         const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &body,
                         Done done);
-    void watch(QNetworkReply *reply, Done done);
+    //! Turns the reply into a MediaAnswer. Bodies over 64 KiB are refused (BadFrame), except a
+    //! successful download's when `streamsBody` (fetchBlob reads it as it comes).
+    void watch(QNetworkReply *reply, Done done, bool streamsBody = false);
 
     QNetworkAccessManager *m_nam;
     QUrl m_base;

@@ -1,8 +1,10 @@
 #include "core/media/media_work.h"
 
 #include "core/media/image_prep.h"
+#include "crypto/crypto_error.h"
 #include "crypto/media_stream.h"
 
+#include <QBuffer>
 #include <QFile>
 #include <QFileInfo>
 
@@ -32,30 +34,34 @@ Error usageError(const QString &words) {
     return Error{ErrorCode::Usage, words};
 }
 
-Status copyFile(const QString &from, const QString &to, const CancelFlag &cancel) {
-    CancellableFile in(from, cancel);
-    if (!in.open(QIODevice::ReadOnly))
-        return usageError(QStringLiteral("The file cannot be read."));
-    QFile out(to);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return Error{ErrorCode::Storage, QStringLiteral("cannot write into the profile")};
-    QByteArray buffer(1 << 20, Qt::Uninitialized);
-    while (true) {
-        const qint64 n = in.read(buffer.data(), buffer.size());
-        if (n < 0) {
-            out.remove();
-            return cancel && *cancel ? Error{ErrorCode::Usage, QStringLiteral("cancelled")}
-                                     : usageError(QStringLiteral("The file cannot be read."));
-        }
-        if (n == 0)
-            break;
-        if (out.write(buffer.constData(), n) != n) {
-            out.remove();
-            return Error{ErrorCode::Storage, QStringLiteral("cannot write into the profile")};
-        }
+//! Reads from `in` and writes every byte it hands out to `copy` as well: the profile's copy of a
+//! file is written in the same pass that encrypts it (one read of the source instead of two).
+class TeeDevice : public QIODevice {
+public:
+    TeeDevice(QIODevice *in, QIODevice *copy)
+        : m_in(in)
+        , m_copy(copy) {
+        open(QIODevice::ReadOnly);
     }
-    return out.flush() ? Status() : Status(Error{ErrorCode::Storage, u"flush failed"_qs});
-}
+    bool isSequential() const override { return true; }
+    bool copyFailed() const { return m_copyFailed; }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override {
+        const qint64 n = m_in->read(data, maxSize);
+        if (n > 0 && m_copy->write(data, n) != n) {
+            m_copyFailed = true;
+            return -1;
+        }
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QIODevice *m_in;
+    QIODevice *m_copy;
+    bool m_copyFailed = false;
+};
 
 QString withSuffix(const QString &name, const QString &suffix) {
     const QFileInfo info(name);
@@ -78,6 +84,7 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
     out.mimeType = input.mimeType;
     out.kind = input.kind;
     bool copied = false;
+    QByteArray encoded; //!< the re-encoded photo, when there is one
     if (input.kind == media::AttachmentKind::Image && !input.asFile) {
         auto image = media::prepareImage(input.sourcePath);
         if (!image)
@@ -96,34 +103,54 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
             if (!f.open(QIODevice::WriteOnly) || f.write(image->bytes) != image->bytes.size() ||
                 !f.flush())
                 return Error{ErrorCode::Storage, QStringLiteral("cannot write into the profile")};
+            encoded = image->bytes;
             copied = true;
         } else {
             out.kind = media::AttachmentKind::File; // animated: the original, with a still
         }
     }
-    if (!copied) {
-        out.localPath = files.newFilePath(out.fileName);
-        if (auto s = copyFile(input.sourcePath, out.localPath, cancel); !s) {
-            files.remove(out.localPath);
-            return s.error();
-        }
-    }
-    out.localSize = quint64(QFileInfo(out.localPath).size());
-
-    CancellableFile plain(out.localPath, cancel);
+    // The blob: encrypted from the re-encoded photo in memory, or from the source while the
+    // profile's copy is written in the same pass.
     QFile blob(input.blobPath);
-    if (!plain.open(QIODevice::ReadOnly) ||
-        !blob.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        files.remove(out.localPath);
+    if (!blob.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (copied)
+            files.remove(out.localPath);
         return Error{ErrorCode::Storage, QStringLiteral("cannot write the upload")};
     }
-    auto encrypted = crypto::encryptMedia(plain, out.localSize, blob);
+    Result<crypto::MediaEncryption> encrypted = Error{ErrorCode::Internal, QString()};
+    bool unreadable = false, copyFailed = false;
+    if (copied) {
+        QBuffer bytes(&encoded);
+        bytes.open(QIODevice::ReadOnly);
+        out.localSize = quint64(encoded.size());
+        encrypted = crypto::encryptMedia(bytes, out.localSize, blob);
+    } else {
+        out.localPath = files.newFilePath(out.fileName);
+        CancellableFile in(input.sourcePath, cancel);
+        QFile copy(out.localPath);
+        if (!in.open(QIODevice::ReadOnly)) {
+            unreadable = true;
+        } else if (!copy.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            copyFailed = true;
+        } else {
+            out.localSize = quint64(in.size());
+            TeeDevice tee(&in, &copy);
+            encrypted = crypto::encryptMedia(tee, out.localSize, blob);
+            copyFailed = tee.copyFailed() || !copy.flush();
+            unreadable = !encrypted && !copyFailed && in.error() != QFileDevice::NoError;
+        }
+    }
     blob.close();
-    if (!encrypted || (cancel && *cancel)) {
+    if (!encrypted || copyFailed || unreadable || (cancel && *cancel)) {
         QFile::remove(input.blobPath);
         files.remove(out.localPath);
-        return cancel && *cancel ? Error{ErrorCode::Usage, QStringLiteral("cancelled")}
-                                 : Error{ErrorCode::Storage, QStringLiteral("encryption failed")};
+        if (cancel && *cancel)
+            return Error{ErrorCode::Usage, QStringLiteral("cancelled")};
+        if (unreadable)
+            return usageError(QStringLiteral("The file cannot be read."));
+        if (copyFailed)
+            return Error{ErrorCode::Storage, QStringLiteral("cannot write into the profile")};
+        return Error{ErrorCode::Storage, QStringLiteral("encryption failed")};
     }
     out.key = QByteArray(reinterpret_cast<const char *>(encrypted->key.data()),
                          qsizetype(encrypted->key.size()));
@@ -151,8 +178,14 @@ Status decryptDownload(const QString &blobPath, const media::AttachmentDescripto
     out.close();
     if (!s || (cancel && *cancel)) {
         out.remove();
-        if (!s)
+        if (!s) {
+            // A blob whose bytes are not the ones the sender hashed is HASH_MISMATCH to the
+            // user (and the CLI's exit status), not a generic malformed-data error.
+            if (crypto::cryptoErrorOf(s.error()) == crypto::CryptoError::DigestMismatch)
+                return Error{ErrorCode::HashMismatch,
+                             QStringLiteral("the file was altered: it does not match its hash")};
             return s;
+        }
         return Error{ErrorCode::Usage, QStringLiteral("cancelled")};
     }
     QFile::remove(finalPath);
@@ -184,6 +217,7 @@ QString transferErrorText(const Error &error, bool upload) {
     case ErrorCode::Storage:
         return QStringLiteral("The file cannot be stored on this device.");
     case ErrorCode::NotAuthenticated:
+    case ErrorCode::BadToken:
     case ErrorCode::Forbidden:
         return QStringLiteral("The server refused the transfer.");
     default:

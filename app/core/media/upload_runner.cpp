@@ -16,6 +16,10 @@ namespace {
 //! A hash mismatch at finish means the blob on disk or the bytes on the way were damaged: the
 //! file is encrypted and uploaded again this many times before the upload fails.
 constexpr int kMaxHashFailures = 2;
+//! 409s in a row whose offset did not move the upload on (the server named the offset this
+//! client had just sent, or no more than its last 409 did): each waits with backoff, and past
+//! this many the upload fails instead of looping against a broken server.
+constexpr int kMaxStuckConflicts = 4;
 } // namespace
 
 void UploadRunner::start() {
@@ -209,7 +213,7 @@ void UploadRunner::upload() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { upload(); });
+            noToken(token.error(), [this] { upload(); });
             return;
         }
         const MediaToken t = *token;
@@ -289,7 +293,7 @@ void UploadRunner::sendChunk() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { upload(); });
+            noToken(token.error(), [this] { upload(); });
             return;
         }
         const quint64 offset = m_offset;
@@ -299,8 +303,7 @@ void UploadRunner::sendChunk() {
                 if (stopped())
                     return;
                 if (!a.ok() && a.error->code == ErrorCode::OffsetMismatch && a.offset) {
-                    m_offset = *a.offset; // e.g. a chunk that arrived before the cut
-                    sendChunk();
+                    conflict(offset, *a.offset, *a.error);
                     return;
                 }
                 if (!a.ok()) {
@@ -311,10 +314,32 @@ void UploadRunner::sendChunk() {
                 m_retriedAuth = false;
                 m_backoff.reset();
                 m_job.attempts = 0;
+                m_stuckConflicts = 0;
+                m_lastConflict.reset();
                 m_offset = a.offset.value_or(offset + quint64(n));
                 sendChunk();
             }));
     });
+}
+
+void UploadRunner::conflict(quint64 sentAt, quint64 serverOffset, const Error &error) {
+    // Usually the server is ahead (a chunk that arrived before a cut) or behind (a HEAD that
+    // answered before a write was durable): go on from its offset at once. An offset that does
+    // not move the upload on would repeat the same refusal forever.
+    const bool stuck =
+        serverOffset == sentAt || (m_lastConflict && serverOffset <= *m_lastConflict);
+    m_lastConflict = serverOffset;
+    m_offset = serverOffset;
+    if (!stuck) {
+        sendChunk();
+        return;
+    }
+    if (++m_stuckConflicts > kMaxStuckConflicts) {
+        fail(Error{ErrorCode::OffsetMismatch,
+                   QStringLiteral("the server keeps refusing offset %1").arg(serverOffset)});
+        return;
+    }
+    retryLater(error, [this] { upload(); }); // asks the server for its offset again
 }
 
 void UploadRunner::finish() {
@@ -329,7 +354,7 @@ void UploadRunner::finish() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { finish(); });
+            noToken(token.error(), [this] { finish(); });
             return;
         }
         const QByteArray tokenBytes = token->token;

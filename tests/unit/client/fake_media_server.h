@@ -45,6 +45,9 @@ public:
     quint64 cutDownloadAt = 0; //!< once
     //! Hold PATCH answers for this long (a slow upload to cancel).
     int patchDelayMs = 0;
+    //! Refuse this many PATCHes with a 409 naming the very offset the client sent (a broken
+    //! server whose answer never moves the client on).
+    int stuckConflicts = 0;
 
     // --- observations ---
     int creates = 0, patches = 0, heads = 0, finishes = 0, deletes = 0, gets = 0, refused401 = 0;
@@ -176,6 +179,12 @@ private:
                     return refuseId(ex);
                 bool valid = false;
                 const quint64 offset = ex->request().header("upload-offset").toULongLong(&valid);
+                if (valid && stuckConflicts > 0) {
+                    --stuckConflicts;
+                    ++conflicts;
+                    return tidings::media::respondBlobError(
+                        ex, {BlobErrorCode::OffsetMismatch, QStringLiteral("stuck"), offset});
+                }
                 if (ex->request().contentLength > chunk)
                     return ex->respondError(tidings::http::HttpError::fromCode(
                         413, ErrorCode::TooLarge, QStringLiteral("chunk too large")));

@@ -5,6 +5,7 @@
 // waveform probed before sending, and the outbox order around a held send.
 #include "media_fixture.h"
 
+#include <QElapsedTimer>
 #include <QImage>
 #include <QPainter>
 #include <QProcess>
@@ -162,6 +163,30 @@ private slots:
         r.bob().media->download(kChat, 1);
         QVERIFY(downloaded.wait(kWait));
         QCOMPARE(sha256Of(downloaded.first().at(2).toString()), sha256Of(path));
+    }
+
+    void aConflictThatNeverMovesOnBacksOffThenFails() {
+        // A broken server answers every chunk with 409 naming the offset the client just sent:
+        // the client waits between tries and gives up with a typed error instead of spinning.
+        Relay r;
+        QVERIFY(r.open());
+        QTemporaryDir files;
+        const QString path = makeFile(files, u"stuck.bin"_qs, 200'000, 9);
+        r.server.stuckConflicts = 1'000'000;
+        QElapsedTimer clock;
+        clock.start();
+        auto ids = r.alice().media->sendFiles(kChat, {outgoing(path)});
+        QVERIFY(ids);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(r.alice(), ids->first()), Transfer::Failed, kWait);
+        QVERIFY2(r.server.conflicts <= 8, qPrintable(QString::number(r.server.conflicts)));
+        QVERIFY(r.server.conflicts >= 3);
+        QVERIFY(r.sends.isEmpty());
+        // It waited between the tries (the fixture's backoff starts at 20 ms).
+        QVERIFY(clock.elapsed() >= 20);
+        // A server that recovers: retry() uploads it.
+        r.server.stuckConflicts = 0;
+        r.alice().media->retry(ids->first());
+        QTRY_VERIFY_WITH_TIMEOUT(r.bob().message(1).seq == 1, kWait);
     }
 
     void anExpiredTokenIsRenewedAndTheUploadGoesOn() {

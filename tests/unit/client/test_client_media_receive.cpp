@@ -65,9 +65,19 @@ private slots:
         sendOne(r, makeFile(files, u"a.bin"_qs, 100'000, 22), 1);
         r.server.tamperDownloads = true;
         QSignalSpy downloaded(r.bob().media.get(), &Media::downloaded);
+        QList<tidings::Error> failures;
+        connect(r.bob().media.get(), &Media::transferFailed, this,
+                [&](quint64, const QString &, quint64 seq, const tidings::Error &e) {
+                    QCOMPARE(seq, quint64(1));
+                    failures.append(e);
+                });
         r.bob().media->download(kChat, 1);
-        QTRY_COMPARE_WITH_TIMEOUT(r.bob().message(1).attachments.first().transfer,
-                                  Transfer::Failed, kWait);
+        QTRY_COMPARE_WITH_TIMEOUT(r.bob().message(1).attachments.first().transfer, Transfer::Failed,
+                                  kWait);
+        // The typed error behind the words (the CLI's exit status depends on it).
+        QCOMPARE(failures.size(), 1);
+        QVERIFY(failures.first().code == tidings::ErrorCode::HashMismatch ||
+                failures.first().code == tidings::ErrorCode::BadFrame);
         const AttachmentRecord a = r.bob().message(1).attachments.first();
         QVERIFY(a.localPath.isEmpty());
         QVERIFY(a.transferError.contains(u"altered"_qs));
@@ -86,8 +96,8 @@ private slots:
         sendOne(r, makeFile(files, u"a.bin"_qs, 300'000, 23), 1);
         r.server.truncateDownloadsBy = 1000;
         r.bob().media->download(kChat, 1);
-        QTRY_COMPARE_WITH_TIMEOUT(r.bob().message(1).attachments.first().transfer,
-                                  Transfer::Failed, kWait);
+        QTRY_COMPARE_WITH_TIMEOUT(r.bob().message(1).attachments.first().transfer, Transfer::Failed,
+                                  kWait);
         QVERIFY(r.bob().message(1).attachments.first().transferError.contains(u"incomplete"_qs));
         QCOMPARE(filesUnder(r.bob().media->directory()), QStringList());
     }

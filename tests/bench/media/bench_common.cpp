@@ -1,0 +1,229 @@
+#include "bench_common.h"
+
+#include "support/pg_fixture.h"
+#include "support/process_harness.h"
+
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QEventLoop>
+#include <QFile>
+#include <QFileInfo>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTimer>
+
+#include <unistd.h>
+
+namespace tidings::bench {
+
+namespace {
+QString procFile(qint64 pid, const char *name) {
+    return pid == 0 ? QStringLiteral("/proc/self/%1").arg(QLatin1String(name))
+                    : QStringLiteral("/proc/%1/%2").arg(pid).arg(QLatin1String(name));
+}
+
+QElapsedTimer &clock() {
+    static QElapsedTimer c = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return c;
+}
+} // namespace
+
+qint64 nowNs() {
+    return clock().nsecsElapsed();
+}
+
+double msBetween(qint64 fromNs, qint64 toNs) {
+    return double(toNs - fromNs) / 1e6;
+}
+
+double statusMb(qint64 pid, const char *key) {
+    QFile f(procFile(pid, "status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith(key))
+            return line.mid(int(qstrlen(key))).trimmed().split(' ').value(0).toDouble() / 1024.0;
+    return -1;
+}
+
+double cpuSeconds(qint64 pid) {
+    QFile f(procFile(pid, "stat"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray s = f.readAll();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const QList<QByteArray> fields = s.mid(s.lastIndexOf(')') + 2).split(' ');
+    const double ticks = fields.value(11).toDouble() + fields.value(12).toDouble(); // utime+stime
+    return ticks / double(sysconf(_SC_CLK_TCK));
+}
+
+qint64 writeBytes(qint64 pid) {
+    QFile f(procFile(pid, "io"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith("write_bytes:"))
+            return line.mid(12).trimmed().toLongLong();
+    return -1;
+}
+
+QString loadAverage() {
+    QFile f(QStringLiteral("/proc/loadavg"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    return QString::fromLatin1(parts.mid(0, 3).join(' '));
+}
+
+bool Device::open(const QString &file, client::Client::Options options) {
+    path = file;
+    QDir().mkpath(QFileInfo(file).absolutePath());
+    auto s = client::Storage::open(path, masterKey);
+    if (!s) {
+        qWarning() << "store:" << s.error().toString();
+        return false;
+    }
+    store = std::move(*s);
+    client = std::make_unique<client::Client>(store.get(), &secrets, options);
+    if (!client->enableEncryption())
+        return false;
+    QObject::connect(&client->devices(), &client::Devices::encryptionReady, client.get(),
+                     [this] { ready = true; });
+    return true;
+}
+
+bool Device::registerAs(const QUrl &url, const QString &name) {
+    bool done = false, ok = false;
+    client->account().registerAccount(url, name, QStringLiteral("password1"),
+                                      QStringLiteral("bench"),
+                                      [&](Result<client::AccountSettings> r) {
+                                          done = true;
+                                          ok = r.ok();
+                                          if (!r)
+                                              qWarning() << "register:" << r.error().toString();
+                                      });
+    return waitFor([&] { return done; }, 30000) && ok && waitFor([&] { return ready; }, 60000);
+}
+
+bool waitFor(const std::function<bool()> &done, int timeoutMs) {
+    // Not QTest::qWaitFor: it sleeps 10 ms between event-loop passes, and every cross-thread
+    // hand-over (QNetworkAccessManager's upload data: 16 KiB per round trip to this thread)
+    // then waits for that sleep: a 4 MiB chunk took 2.6 s.
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer poll, deadline;
+    poll.setInterval(2);
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    deadline.setSingleShot(true);
+    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
+    poll.start();
+    deadline.start(timeoutMs);
+    loop.exec();
+    return done();
+}
+
+quint64 openDirect(client::Client &client, const QString &peer) {
+    quint64 id = 0;
+    bool done = false;
+    client.messaging().openDirect(peer, [&](Result<client::ConversationRecord> r) {
+        done = true;
+        if (r)
+            id = r->id;
+        else
+            qWarning() << "openDirect:" << r.error().toString();
+    });
+    (void)waitFor([&] { return done; }, 20000);
+    return id;
+}
+
+struct ServerProcess::Impl {
+    test::PgFixture pg;
+    std::unique_ptr<test::ProcessHarness> harness;
+};
+
+ServerProcess::ServerProcess()
+    : d(std::make_unique<Impl>()) {}
+
+ServerProcess::~ServerProcess() = default;
+
+QString ServerProcess::start(const QString &tidingsd) {
+    if (!QFile::exists(tidingsd))
+        return QStringLiteral("no tidingsd at %1").arg(tidingsd);
+    // ProcessHarness takes the binaries from the environment, as under CTest.
+    qputenv("TIDINGSD_BIN", QFile::encodeName(tidingsd));
+    if (qEnvironmentVariableIsEmpty("TIDINGS_CLI_BIN"))
+        qputenv("TIDINGS_CLI_BIN", "/bin/false");
+    if (const QString err = d->pg.start(); !err.isEmpty())
+        return QStringLiteral("postgres: %1").arg(err);
+    d->harness = std::make_unique<test::ProcessHarness>(d->pg.createDatabase());
+    if (!d->harness->startServer())
+        return QStringLiteral("tidingsd did not start");
+    return {};
+}
+
+QUrl ServerProcess::url() const {
+    return QUrl(d->harness->url());
+}
+
+qint64 ServerProcess::pid() const {
+    return d->harness->serverPid();
+}
+
+QString ServerProcess::dataDir() const {
+    return d->harness->dataDir();
+}
+
+void RequestLog::reset() {
+    created = firstChunk = lastChunk = finished = fetched = -1;
+    chunks = gets = errors = 0;
+}
+
+void RequestLog::watch(client::Media &media) {
+    auto *nam = media.findChild<QNetworkAccessManager *>();
+    if (!nam) {
+        qWarning() << "no QNetworkAccessManager under client::Media";
+        return;
+    }
+    QObject::connect(nam, &QNetworkAccessManager::finished, nam, [this](QNetworkReply *r) {
+        const qint64 now = nowNs();
+        const QString path = r->url().path();
+        const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status >= 300 || status == 0)
+            ++errors;
+        if (path.endsWith(u"/finish")) {
+            finished = now;
+        } else if (path.endsWith(u"/uploads") &&
+                   r->operation() == QNetworkAccessManager::PostOperation) {
+            created = now;
+        } else if (path.contains(u"/uploads/") &&
+                   r->operation() == QNetworkAccessManager::CustomOperation) {
+            if (firstChunk < 0)
+                firstChunk = now;
+            lastChunk = now;
+            ++chunks;
+        } else if (path.contains(u"/blobs/")) {
+            fetched = now;
+            ++gets;
+        }
+    });
+}
+
+QByteArray fileSha256(const QString &path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    h.addData(&f);
+    return h.result().toHex();
+}
+
+} // namespace tidings::bench
