@@ -69,6 +69,14 @@
         <source>File</source>
         <translation>Datei</translation>
     </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
 </context>
 <context>
     <name>MessageModel</name>
@@ -212,13 +220,6 @@
         <source>%1, %2, %3</source>
         <translation>%1, %2, %3</translation>
     </message>
-    <message numerus="yes">
-        <source>%n file(s), %1</source>
-        <translation>
-            <numerusform>%n Datei, %1</numerusform>
-            <numerusform>%n Dateien, %1</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Left out: %1</source>
         <translation>Weggelassen: %1</translation>
@@ -226,6 +227,17 @@
     <message>
         <source>Summary</source>
         <translation>Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>1 file, %1</source>
+        <translation>1 Datei, %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n files, %1</source>
+        <translation>
+            <numerusform>%n Datei, %1</numerusform>
+            <numerusform>%n Dateien, %1</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -847,10 +859,6 @@
         <translation>An Fenster anpassen (0)</translation>
     </message>
     <message>
-        <source>Fit</source>
-        <translation>Anpassen</translation>
-    </message>
-    <message>
         <source>Zoom in</source>
         <translation>Vergrößern</translation>
     </message>
@@ -867,10 +875,6 @@
         <translation>Speichern unter … (Strg+S)</translation>
     </message>
     <message>
-        <source>Save…</source>
-        <translation>Speichern …</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
@@ -885,10 +889,6 @@
     <message>
         <source>Open with the system&apos;s viewer (Ctrl+O)</source>
         <translation>Mit dem Bildbetrachter des Systems öffnen (Strg+O)</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Öffnen</translation>
     </message>
     <message>
         <source>Image viewer</source>
@@ -917,6 +917,14 @@
     <message>
         <source>photo</source>
         <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Zoom</source>
+        <translation>Zoom</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
     </message>
 </context>
 <context>
