@@ -53,7 +53,9 @@ private slots:
         QSignalSpy downloaded(r.bob().media.get(), &Media::downloaded);
         r.bob().media->download(kChat, 1);
         QVERIFY(downloaded.wait(kWait));
-        QCOMPARE(r.server.gets, 2);
+        // The cut request and at least one ranged resume (a resume can itself end early under
+        // load and be resumed again).
+        QVERIFY(r.server.gets >= 2);
         QCOMPARE(sha256Of(downloaded.first().at(2).toString()), sha256Of(path));
         QCOMPARE(filesUnder(r.bob().media->directory() + u"/tmp"_qs), QStringList());
     }
