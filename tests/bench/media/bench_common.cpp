@@ -4,7 +4,6 @@
 #include "support/process_harness.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
@@ -13,6 +12,8 @@
 #include <QNetworkReply>
 #include <QThread>
 #include <QTimer>
+
+#include <sodium.h>
 
 #include <unistd.h>
 
@@ -304,9 +305,15 @@ QByteArray fileSha256(const QString &path) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&f);
-    return h.result().toHex();
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    QByteArray buf(4 << 20, Qt::Uninitialized);
+    for (qint64 n; (n = f.read(buf.data(), buf.size())) > 0;)
+        crypto_hash_sha256_update(&h, reinterpret_cast<const unsigned char *>(buf.constData()),
+                                  quint64(n));
+    QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
+    crypto_hash_sha256_final(&h, reinterpret_cast<unsigned char *>(out.data()));
+    return out.toHex();
 }
 
 } // namespace tidings::bench
