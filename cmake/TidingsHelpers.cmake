@@ -1,19 +1,133 @@
-# Warnings for our own targets (not for generated protobuf code).
+# Warnings for our own targets (not for generated protobuf code). -Werror with TIDINGS_WERROR.
 function(tidings_warnings target)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+    if(TIDINGS_WERROR)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
 endfunction()
 
-# tidings_add_test(NAME SOURCES a.cpp ... LIBS lib ... [LABELS l ...] [TIMEOUT s])
+# tidings_precompile(TARGET HEADER)
+# The precompiled header of a library (HEADER, an absolute path). Every other target of ours that
+# links the library, directly or not, and has no precompiled header of its own reuses it (see
+# _tidings_reuse_pch below); a target opts out with the target property TIDINGS_NO_PCH.
+function(tidings_precompile target header)
+    set_property(TARGET ${target} PROPERTY TIDINGS_PCH_HEADER ${header})
+    if(TIDINGS_PCH)
+        target_precompile_headers(${target} PRIVATE ${header})
+    endif()
+endfunction()
+
+# The first library with its own precompiled header among what TARGET links (breadth first).
+function(_tidings_pch_host out target)
+    get_target_property(queue ${target} LINK_LIBRARIES)
+    set(seen "")
+    while(queue)
+        list(POP_FRONT queue lib)
+        if(NOT TARGET ${lib} OR lib IN_LIST seen)
+            continue()
+        endif()
+        list(APPEND seen ${lib})
+        get_target_property(imported ${lib} IMPORTED)
+        if(imported)
+            continue()
+        endif()
+        get_target_property(header ${lib} TIDINGS_PCH_HEADER)
+        if(header)
+            set(${out} ${lib} PARENT_SCOPE)
+            return()
+        endif()
+        get_target_property(deps ${lib} LINK_LIBRARIES)
+        if(deps)
+            list(APPEND queue ${deps})
+        endif()
+    endwhile()
+    set(${out} "" PARENT_SCOPE)
+endfunction()
+
+function(_tidings_targets_below out dir)
+    get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+    get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+    foreach(sub IN LISTS subdirs)
+        _tidings_targets_below(more ${sub})
+        list(APPEND targets ${more})
+    endforeach()
+    set(${out} ${targets} PARENT_SCOPE)
+endfunction()
+
+# Runs once, after every CMakeLists.txt was read: every executable and library without a
+# precompiled header of its own compiles with the one of the first library it links that has
+# one. A test parses little beyond what its library's header holds (QTest, its own helpers), so
+# the tests need no precompiled headers of their own, which would cost more to build (about as
+# much as ten test files parse) than they save. This is valid because such a target has the
+# library's compile flags plus, at most, definitions the header does not look at (QTest's and
+# Qt modules' own); GCC (-Winvalid-pch, an error with -Werror) and clang check it on every use.
+# The empty mocs_compilation.cpp of an executable (its moc output is included by its .cpp) skips
+# the header: loading it would cost more than compiling the file.
+function(_tidings_reuse_pch)
+    _tidings_targets_below(targets ${PROJECT_SOURCE_DIR})
+    foreach(t IN LISTS targets)
+        get_target_property(type ${t} TYPE)
+        if(NOT type MATCHES "^(EXECUTABLE|STATIC_LIBRARY|OBJECT_LIBRARY)$")
+            continue()
+        endif()
+        get_target_property(own ${t} PRECOMPILE_HEADERS)
+        get_target_property(reuse ${t} PRECOMPILE_HEADERS_REUSE_FROM)
+        get_target_property(opt_out ${t} TIDINGS_NO_PCH)
+        if(own OR reuse OR opt_out)
+            continue()
+        endif()
+        _tidings_pch_host(host ${t})
+        if(NOT host)
+            continue()
+        endif()
+        target_precompile_headers(${t} REUSE_FROM ${host})
+        get_target_property(automoc ${t} AUTOMOC)
+        if(type STREQUAL "EXECUTABLE" AND automoc)
+            get_target_property(bin ${t} BINARY_DIR)
+            set_source_files_properties(${bin}/${t}_autogen/mocs_compilation.cpp
+                TARGET_DIRECTORY ${t} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+        endif()
+    endforeach()
+endfunction()
+if(TIDINGS_PCH)
+    cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _tidings_reuse_pch)
+endif()
+
+# In a sanitizer build every test runs under cmake/sanitized_test.sh (options, suppressions, and
+# the reports of the processes a test starts).
+set(TIDINGS_SANITIZED_TEST ${CMAKE_CURRENT_LIST_DIR}/sanitized_test.sh)
+set(TIDINGS_LSAN_SUPPRESSIONS ${CMAKE_CURRENT_LIST_DIR}/lsan.supp)
+# Sanitized code runs two to three times slower: the tests' time limits grow with it.
+if(TIDINGS_SANITIZE)
+    set(TIDINGS_TEST_TIMEOUT_SCALE 3)
+else()
+    set(TIDINGS_TEST_TIMEOUT_SCALE 1)
+endif()
+
+# tidings_add_test_command(NAME COMMAND...)
+# Registers a test command; in a sanitizer build it runs under cmake/sanitized_test.sh.
+function(tidings_add_test_command name)
+    if(TIDINGS_SANITIZE)
+        add_test(NAME ${name}
+            COMMAND sh ${TIDINGS_SANITIZED_TEST} ${TIDINGS_LSAN_SUPPRESSIONS}
+                ${PROJECT_BINARY_DIR}/sanitizer-reports/${name} ${ARGN})
+    else()
+        add_test(NAME ${name} COMMAND ${ARGN})
+    endif()
+endfunction()
+
+# tidings_add_test(NAME SOURCES a.cpp ... LIBS lib ... [LABELS l ...] [TIMEOUT s] [NO_PCH])
 # One Qt Test executable per class or feature, registered with CTest.
 function(tidings_add_test name)
-    cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+    cmake_parse_arguments(T "NO_PCH" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
     add_executable(${name} ${T_SOURCES})
     target_link_libraries(${name} PRIVATE Qt6::Test ${T_LIBS})
     tidings_warnings(${name})
-    add_test(NAME ${name} COMMAND ${name})
+    tidings_add_test_command(${name} $<TARGET_FILE:${name}>)
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 120)
     endif()
+    math(EXPR T_TIMEOUT "${T_TIMEOUT} * ${TIDINGS_TEST_TIMEOUT_SCALE}")
     set(env "QT_QPA_PLATFORM=offscreen")
     # Integration tests start the real binaries (SIGKILL and restart tests need processes).
     foreach(bin tidingsd tidings-cli)
@@ -26,5 +140,12 @@ function(tidings_add_test name)
     set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${env}")
     if(T_LABELS)
         set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
+    endif()
+    if(TIDINGS_TEST_CXX_FLAGS)
+        target_compile_options(${name} PRIVATE ${TIDINGS_TEST_CXX_FLAGS})
+        set(T_NO_PCH ON)
+    endif()
+    if(T_NO_PCH)
+        set_property(TARGET ${name} PROPERTY TIDINGS_NO_PCH ON)
     endif()
 endfunction()

@@ -63,6 +63,7 @@ MediaOptions mediaOptions(const ServerConfig &config) {
     o.retentionDays = config.mediaRetentionDays;
     o.chunkBytes = qBound<quint32>(64 * 1024, config.mediaChunkBytes, limits::kMaxMediaChunkBytes);
     o.requestsPerMinute = config.mediaRequestsPerMinute;
+    o.concurrentDownloads = config.mediaDownloadsPerUser;
     o.freeBytes = config.mediaFreeBytes;
     return o;
 }
@@ -264,6 +265,9 @@ void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
         m_media->collect([done, dropped](Result<MediaCollection> c) {
             if (!c)
                 qCWarning(lcServer) << "media expiry failed:" << c.error().detail;
+            else if (c->uploads > 0 || c->blobs > 0)
+                qCInfo(lcServer) << "media expiry removed" << c->uploads << "unfinished uploads and"
+                                 << c->blobs << "blobs";
             if (done)
                 done(dropped);
         });

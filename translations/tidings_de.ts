@@ -29,6 +29,56 @@
     </message>
 </context>
 <context>
+    <name>Media</name>
+    <message>
+        <source>Not sent</source>
+        <translation>Nicht gesendet</translation>
+    </message>
+    <message>
+        <source>Download failed</source>
+        <translation>Herunterladen fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n bytes</source>
+        <translation>
+            <numerusform>%n Byte</numerusform>
+            <numerusform>%n Byte</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>Video</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Voice message</source>
+        <translation>Sprachnachricht</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
     <name>MessageModel</name>
     <message>
         <source>This message could not be decrypted</source>
@@ -121,6 +171,133 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::AttachSheet</name>
+    <message>
+        <source>Send photos and videos as files (original quality)</source>
+        <translation>Fotos und Videos als Dateien senden (Originalqualität)</translation>
+    </message>
+    <message>
+        <source>Send files</source>
+        <translation>Dateien senden</translation>
+    </message>
+    <message>
+        <source>Send to %1</source>
+        <translation>An %1 senden</translation>
+    </message>
+    <message>
+        <source>Files to send</source>
+        <translation>Zu sendende Dateien</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Dateien</translation>
+    </message>
+    <message>
+        <source>Add a caption…</source>
+        <translation>Bildunterschrift hinzufügen …</translation>
+    </message>
+    <message>
+        <source>Caption</source>
+        <translation>Bildunterschrift</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <source>%1: not a file</source>
+        <translation>%1: keine Datei</translation>
+    </message>
+    <message>
+        <source>%1: the file is empty</source>
+        <translation>%1: die Datei ist leer</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>%1, %2, %3</source>
+        <translation>%1, %2, %3</translation>
+    </message>
+    <message>
+        <source>Left out: %1</source>
+        <translation>Weggelassen: %1</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Zusammenfassung</translation>
+    </message>
+    <message>
+        <source>1 file, %1</source>
+        <translation>1 Datei, %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n files, %1</source>
+        <translation>
+            <numerusform>%n Datei, %1</numerusform>
+            <numerusform>%n Dateien, %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::AudioPlayback</name>
+    <message>
+        <source>This audio cannot be played.</source>
+        <translation>Diese Audiodatei lässt sich nicht abspielen.</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::AudioRow</name>
+    <message>
+        <source>Voice message</source>
+        <translation>Sprachnachricht</translation>
+    </message>
+    <message>
+        <source>Playback speed</source>
+        <translation>Wiedergabegeschwindigkeit</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Abspielen</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::ChatInfoPanel</name>
+    <message>
+        <source>Chat info</source>
+        <translation>Chat-Info</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Photos and videos</source>
+        <translation>Fotos und Videos</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Dateien</translation>
+    </message>
+    <message>
+        <source>Links</source>
+        <translation>Links</translation>
+    </message>
+    <message>
+        <source>Media</source>
+        <translation>Medien</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::ChatListDelegate</name>
     <message>
         <source>Draft:</source>
@@ -197,6 +374,13 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::ChatMediaModel</name>
+    <message>
+        <source>%1 “%2”, %3</source>
+        <translation>%1 „%2“, %3</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::Composer</name>
     <message>
         <source>Send (Enter)</source>
@@ -205,6 +389,22 @@
     <message>
         <source>Send</source>
         <translation>Senden</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Dateien anhängen</translation>
+    </message>
+    <message>
+        <source>Composer error</source>
+        <translation>Fehler beim Schreiben</translation>
+    </message>
+    <message>
+        <source>Send the voice message</source>
+        <translation>Sprachnachricht senden</translation>
+    </message>
+    <message>
+        <source>Record a voice message</source>
+        <translation>Sprachnachricht aufnehmen</translation>
     </message>
 </context>
 <context>
@@ -242,6 +442,65 @@
     <message>
         <source>Offline — messages will be sent when you reconnect</source>
         <translation>Offline – Nachrichten werden gesendet, sobald die Verbindung wieder steht</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::ConversationMedia</name>
+    <message>
+        <source>Attach files</source>
+        <translation>Dateien anhängen</translation>
+    </message>
+    <message>
+        <source>The pasted picture could not be prepared.</source>
+        <translation>Das eingefügte Bild konnte nicht vorbereitet werden.</translation>
+    </message>
+    <message>
+        <source>Not sent: %1</source>
+        <translation>Nicht gesendet: %1</translation>
+    </message>
+    <message>
+        <source>The file could not be saved to %1.</source>
+        <translation>Die Datei konnte nicht unter %1 gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>Save file</source>
+        <translation>Datei speichern</translation>
+    </message>
+    <message>
+        <source>Cancel transfer</source>
+        <translation>Übertragung abbrechen</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Herunterladen</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Abspielen</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <source>Open with system application</source>
+        <translation>Mit Systemanwendung öffnen</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Speichern unter …</translation>
+    </message>
+    <message>
+        <source>Delete from this device</source>
+        <translation>Von diesem Gerät löschen</translation>
+    </message>
+    <message>
+        <source>Not deleted: %1</source>
+        <translation>Nicht gelöscht: %1</translation>
     </message>
 </context>
 <context>
@@ -355,6 +614,14 @@
     <message>
         <source>Not acknowledged: %1</source>
         <translation>Nicht bestätigt: %1</translation>
+    </message>
+    <message>
+        <source>Chat info</source>
+        <translation>Chat-Info</translation>
+    </message>
+    <message>
+        <source>Media, files and links</source>
+        <translation>Medien, Dateien und Links</translation>
     </message>
 </context>
 <context>
@@ -547,6 +814,117 @@
     <message>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::ImageViewer</name>
+    <message>
+        <source>Picture</source>
+        <translation>Bild</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Lade …</translation>
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation>Vorheriges</translation>
+    </message>
+    <message>
+        <source>Previous (Left)</source>
+        <translation>Vorheriges (Pfeil links)</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Nächstes</translation>
+    </message>
+    <message>
+        <source>Next (Right)</source>
+        <translation>Nächstes (Pfeil rechts)</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Verkleinern</translation>
+    </message>
+    <message>
+        <source>Zoom out (-)</source>
+        <translation>Verkleinern (-)</translation>
+    </message>
+    <message>
+        <source>Fit to window</source>
+        <translation>An Fenster anpassen</translation>
+    </message>
+    <message>
+        <source>Fit to window (0)</source>
+        <translation>An Fenster anpassen (0)</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Vergrößern</translation>
+    </message>
+    <message>
+        <source>Zoom in (+)</source>
+        <translation>Vergrößern (+)</translation>
+    </message>
+    <message>
+        <source>Save as</source>
+        <translation>Speichern unter</translation>
+    </message>
+    <message>
+        <source>Save as… (Ctrl+S)</source>
+        <translation>Speichern unter … (Strg+S)</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Copy picture (Ctrl+C)</source>
+        <translation>Bild kopieren (Strg+C)</translation>
+    </message>
+    <message>
+        <source>Open with system viewer</source>
+        <translation>Mit Systembetrachter öffnen</translation>
+    </message>
+    <message>
+        <source>Open with the system&apos;s viewer (Ctrl+O)</source>
+        <translation>Mit dem Bildbetrachter des Systems öffnen (Strg+O)</translation>
+    </message>
+    <message>
+        <source>Image viewer</source>
+        <translation>Bildbetrachter</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <translation>Dateiname</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>Save photo</source>
+        <translation>Foto speichern</translation>
+    </message>
+    <message>
+        <source>photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>Zoom</source>
+        <translation>Zoom</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
     </message>
 </context>
 <context>
@@ -845,6 +1223,14 @@
         <source>This message could not be decrypted</source>
         <translation>Diese Nachricht konnte nicht entschlüsselt werden</translation>
     </message>
+    <message>
+        <source>%1 “%2”, %3</source>
+        <translation>%1 „%2“, %3</translation>
+    </message>
+    <message>
+        <source>%1, caption: %2</source>
+        <translation>%1, Bildunterschrift: %2</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::NewChatDialog</name>
@@ -1019,6 +1405,17 @@
     <message>
         <source>Chats</source>
         <translation>Chats</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::RecordButton</name>
+    <message>
+        <source>Record a voice message</source>
+        <translation>Sprachnachricht aufnehmen</translation>
+    </message>
+    <message>
+        <source>Hold to record a voice message, release to send. Click or press Space to record hands-free.</source>
+        <translation>Gedrückt halten, um eine Sprachnachricht aufzunehmen, loslassen zum Senden. Klicken oder Leertaste drücken, um freihändig aufzunehmen.</translation>
     </message>
 </context>
 <context>
@@ -1319,6 +1716,83 @@
     <message>
         <source>This setting could not be saved: %1</source>
         <translation>Diese Einstellung konnte nicht gespeichert werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::VideoPlayer</name>
+    <message>
+        <source>Play</source>
+        <translation>Abspielen</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Ton aus</translation>
+    </message>
+    <message>
+        <source>Video player</source>
+        <translation>Videoplayer</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>Position</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>This video cannot be played.</source>
+        <translation>Dieses Video lässt sich nicht abspielen.</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Ton an</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::VoiceRecordBar</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Recording a voice message</source>
+        <translation>Sprachnachricht wird aufgenommen</translation>
+    </message>
+    <message>
+        <source>Recording time</source>
+        <translation>Aufnahmedauer</translation>
+    </message>
+    <message>
+        <source>Cancel the voice message</source>
+        <translation>Sprachnachricht verwerfen</translation>
+    </message>
+    <message>
+        <source>Hands-free: Send when done, Esc cancels</source>
+        <translation>Freihändig: Senden, wenn du fertig bist, Esc verwirft</translation>
+    </message>
+    <message>
+        <source>Release to send · slide left or Esc to cancel</source>
+        <translation>Loslassen zum Senden · nach links ziehen oder Esc zum Verwerfen</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::VoiceRecorder</name>
+    <message>
+        <source>No microphone was found. Connect one and try again.</source>
+        <translation>Es wurde kein Mikrofon gefunden. Schließe eines an und versuche es erneut.</translation>
+    </message>
+    <message>
+        <source>Recording failed: %1</source>
+        <translation>Aufnahme fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>The recording could not be saved.</source>
+        <translation>Die Aufnahme konnte nicht gespeichert werden.</translation>
     </message>
 </context>
 </TS>

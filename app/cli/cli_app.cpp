@@ -50,6 +50,12 @@ Result<std::unique_ptr<Profile>> Profile::open(const QString &dir) {
                                                    clientOptionsFromEnvironment());
     if (auto s = p->m_client->enableEncryption(); !s)
         return s.error();
+    // Files move only when a command asks (send --file, download): nothing downloads by itself
+    // behind `receive`, and a command never ends in the middle of a transfer it did not start.
+    client::Media::AutoDownload manual;
+    manual.imagesUpToBytes = 0;
+    manual.audio = false;
+    p->m_client->media().setAutoDownload(manual);
     return p;
 }
 

@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "cli/media_commands.h"
 #include "cli/output.h"
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
@@ -34,6 +35,10 @@ QString usageText() {
         "  login USERNAME               (password: first line of stdin)\n"
         "  send USERNAME|--group GROUP TEXT [--timeout-ms MS]\n"
         "  send USERNAME|--group GROUP --count N --prefix P [--timeout-ms MS]\n"
+        "  send USERNAME|--group GROUP --file PATH [--caption TEXT] [--voice|--as-file]\n"
+        "       [--timeout-ms MS]       (waits for the upload; MS: longest wait without progress)\n"
+        "  download MESSAGE_ID [--out DIR|FILE] [--timeout-ms MS]\n"
+        "                               (MESSAGE_ID: the \"id\" of a receive/history line)\n"
         "  receive [--until-count N] [--wait-ms MS] [--typing]\n"
         "  read USERNAME|--group GROUP [--timeout-ms MS]\n"
         "  history USERNAME|--group GROUP [--limit N] [--wait-ms MS]\n"
@@ -334,6 +339,8 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
         return social;
     if (auto e2e = makeE2eCommand(args, profile, global); !e2e || *e2e)
         return e2e;
+    if (auto media = makeMediaCommand(args, profile, global); !media || *media)
+        return media;
     if (name == u"register" || name == u"login") {
         auto p = parseArgs(args, {});
         if (!p)

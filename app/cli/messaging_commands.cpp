@@ -1,6 +1,7 @@
 // send and receive: the two commands that move messages.
 #include "cli/commands.h"
 
+#include "cli/media_commands.h"
 #include "cli/output.h"
 #include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
@@ -37,6 +38,15 @@ JsonLine messageLine(const client::MessageRecord &m, const client::ConversationR
         line.add("text", m.text);
     }
     line.add("sent_at", m.sentAtMs);
+    // Tidings sends one file per message; a message from elsewhere may carry more.
+    if (!m.attachments.isEmpty())
+        line.addObject("attachment", attachmentJson(m.attachments.first()));
+    if (m.attachments.size() > 1) {
+        QList<JsonLine> all;
+        for (const client::AttachmentRecord &a : m.attachments)
+            all.append(attachmentJson(a));
+        line.addArray("attachments", all);
+    }
     return line;
 }
 

@@ -34,6 +34,10 @@ public:
     }
     //! An array of objects, each keeping its key order.
     JsonLine &addArray(const char *key, const QList<JsonLine> &items);
+    //! A nested object, keeping its key order.
+    JsonLine &addObject(const char *key, const JsonLine &object) {
+        return raw(key, object.toString());
+    }
     QString toString() const;
     //! Writes the line to stdout and flushes, so a reader sees each line as it happens.
     void print() const;

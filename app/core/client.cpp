@@ -40,6 +40,7 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
         m_keys->onAccountChanged();
     });
     connect(m_account.get(), &Account::fatalError, this, &Client::fatalError);
+    connect(m_account.get(), &Account::fatalError, m_media.get(), &Media::onSessionEnded);
     connect(m_messaging.get(), &Messaging::messagesReceived, m_presence.get(),
             &Presence::onMessages);
     connect(m_messaging.get(), &Messaging::messagesReceived, m_media.get(),
@@ -72,6 +73,7 @@ Status Client::start(const QUrl &server) {
 
 void Client::stop() {
     m_account->stop();
+    m_media->onSessionEnded(Error{ErrorCode::Network, QStringLiteral("the client stopped")});
 }
 
 void Client::onAuthenticated() {

@@ -47,6 +47,12 @@ struct ServerConfig {
     quint32 mediaChunkBytes =
         4 * 1024 * 1024;               //!< the largest chunk (≤ limits::kMaxMediaChunkBytes)
     int mediaRequestsPerMinute = 3000; //!< HTTP requests per user
+    int mediaDownloadsPerUser = 8;     //!< downloads of one user streaming at once
+    //! Connections one peer address may hold that are not WebSockets: waiting for their first
+    //! request head, or HTTP. WebSocket sessions are authenticated and bounded by the gateway.
+    int maxConnectionsPerIp = 256;
+    //! Connections waiting for their first request head, all peers together.
+    int maxWaitingConnections = 1024;
     //! Test seams: the blob store's data writes (inject ENOSPC), and the free space it sees.
     std::function<ssize_t(int fd, const void *data, size_t size)> mediaWrite;
     std::function<quint64()> mediaFreeBytes;

@@ -1,7 +1,7 @@
 #include "db/migrator.h"
 
-#include "db/pg_connection.h"
 #include "core/logging.h"
+#include "db/pg_connection.h"
 
 #include <QDir>
 #include <QFile>

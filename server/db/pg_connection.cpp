@@ -1,7 +1,7 @@
 #include "db/pg_connection.h"
 
-#include "db/pg_conninfo.h"
 #include "core/logging.h"
+#include "db/pg_conninfo.h"
 
 #include <QHostInfo>
 #include <QPointer>

@@ -1,6 +1,7 @@
 #include "gateway/front_door.h"
 
 #include "core/clock.h"
+#include "core/logging.h"
 #include "gateway/media_request.h"
 
 #include <QTcpSocket>
@@ -9,12 +10,13 @@
 namespace tidings::server {
 
 FrontDoor::FrontDoor(Handoff webSocket, Handoff http, int maxHeadBytes, int timeoutMs,
-                     QObject *parent)
+                     int maxWaiting, QObject *parent)
     : QObject(parent)
     , m_webSocket(std::move(webSocket))
     , m_http(std::move(http))
     , m_maxHeadBytes(maxHeadBytes)
     , m_timeoutMs(timeoutMs)
+    , m_maxWaiting(maxWaiting)
     , m_sweep(new QTimer(this)) {
     m_sweep->setInterval(qBound(50, timeoutMs / 8, 1000));
     connect(m_sweep, &QTimer::timeout, this, &FrontDoor::sweep);
@@ -25,6 +27,17 @@ FrontDoor::~FrontDoor() {
 }
 
 void FrontDoor::accept(QTcpSocket *socket) {
+    // Every waiting connection holds a socket and a head's worth of buffer until its deadline:
+    // past the cap, new ones are closed rather than queued.
+    if (m_waiting.size() >= m_maxWaiting) {
+        if (!std::exchange(m_full, true))
+            qCWarning(lcGateway) << m_maxWaiting << "connections wait for their first request;"
+                                 << "closing new ones until some are served";
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
+    m_full = false;
     // Qt stops reading from the kernel at this much, so a peer cannot make us buffer more
     // than a head while we wait for it.
     socket->setReadBufferSize(m_maxHeadBytes);

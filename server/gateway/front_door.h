@@ -21,7 +21,8 @@ class FrontDoor : public QObject {
 public:
     using Handoff = std::function<void(QTcpSocket *)>;
 
-    FrontDoor(Handoff webSocket, Handoff http, int maxHeadBytes, int timeoutMs,
+    //! At most `maxWaiting` connections wait at once; more are closed at once.
+    FrontDoor(Handoff webSocket, Handoff http, int maxHeadBytes, int timeoutMs, int maxWaiting,
               QObject *parent = nullptr);
     ~FrontDoor() override;
 
@@ -40,6 +41,8 @@ private:
     Handoff m_http;
     int m_maxHeadBytes;
     int m_timeoutMs;
+    int m_maxWaiting;
+    bool m_full = false;                   //!< refusing: logged once per burst
     QHash<QTcpSocket *, qint64> m_waiting; //!< socket → accepted at (monotonic ms)
     QTimer *m_sweep;
 };

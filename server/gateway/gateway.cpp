@@ -30,17 +30,45 @@ Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &ro
     , m_tcp(new QTcpServer(this))
     , m_server(
           new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode, this))
-    , m_heartbeat(new QTimer(this)) {
+    , m_heartbeat(new QTimer(this))
+    , m_resumeAccepting(new QTimer(this)) {
     // Our own TCP listener so every socket gets TCP_NODELAY before the WebSocket handshake:
     // small frames must not wait for Nagle's algorithm and delayed ACKs (~40 ms stalls).
     connect(m_tcp, &QTcpServer::newConnection, this, [this] {
+        m_acceptFailing = false;
         while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
             socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            if (m_frontDoor)
-                m_frontDoor->accept(socket);
-            else
+            if (!m_frontDoor) {
                 m_server->handleConnection(socket);
+                continue;
+            }
+            // Connections that are not (yet) WebSockets are bounded per peer address.
+            const QString ip = socket->peerAddress().toString();
+            if (m_perIp.value(ip) >= m_config.maxConnectionsPerIp) {
+                if (!std::exchange(m_ipCapLogged, true))
+                    qCWarning(lcGateway) << "a peer reached" << m_config.maxConnectionsPerIp
+                                         << "connections; closing its new ones";
+                socket->abort();
+                socket->deleteLater();
+                continue;
+            }
+            ++m_perIp[ip];
+            m_counted.insert(socket, ip);
+            connect(socket, &QObject::destroyed, this, [this, socket] { uncount(socket); });
+            m_frontDoor->accept(socket);
         }
+    });
+    // On EMFILE/ENFILE (or any accept error) QTcpServer pauses accepting and never resumes by
+    // itself: the listener would stay deaf after the burst. Try again shortly, logging once.
+    m_resumeAccepting->setSingleShot(true);
+    m_resumeAccepting->setInterval(250);
+    connect(m_resumeAccepting, &QTimer::timeout, this, [this] { m_tcp->resumeAccepting(); });
+    connect(m_tcp, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+        if (!std::exchange(m_acceptFailing, true))
+            qCWarning(lcGateway) << "cannot accept connections:" << m_tcp->errorString()
+                                 << "- retrying every" << m_resumeAccepting->interval() << "ms";
+        if (!m_resumeAccepting->isActive())
+            m_resumeAccepting->start();
     });
     connect(m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
     connect(m_heartbeat, &QTimer::timeout, this, &Gateway::checkHeartbeats);
@@ -62,9 +90,25 @@ void Gateway::setHttp(http::HttpServer *http) {
         return;
     // A request head is at most what the HTTP server accepts; a WebSocket handshake is far
     // smaller. The deadline is the one a connection has to authenticate.
-    m_frontDoor = new FrontDoor([this](QTcpSocket *s) { m_server->handleConnection(s); },
-                                [http](QTcpSocket *s) { http->handleConnection(s); },
-                                http->limits().maxHeaderBytes, m_config.authTimeoutMs, this);
+    m_frontDoor = new FrontDoor(
+        [this](QTcpSocket *s) {
+            uncount(s); // a WebSocket: authenticated and bounded as a session
+            m_server->handleConnection(s);
+        },
+        [http](QTcpSocket *s) { http->handleConnection(s); }, http->limits().maxHeaderBytes,
+        m_config.authTimeoutMs, m_config.maxWaitingConnections, this);
+}
+
+void Gateway::uncount(QTcpSocket *socket) {
+    const auto it = m_counted.find(socket);
+    if (it == m_counted.end())
+        return;
+    const QString ip = it.value();
+    m_counted.erase(it);
+    if (--m_perIp[ip] <= 0)
+        m_perIp.remove(ip);
+    if (m_perIp.isEmpty())
+        m_ipCapLogged = false;
 }
 
 bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error) {

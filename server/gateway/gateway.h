@@ -8,6 +8,7 @@
 #include "gateway/services.h"
 #include "protocol/codec.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
@@ -15,6 +16,7 @@
 #include <QSet>
 
 class QTcpServer;
+class QTcpSocket;
 class QTimer;
 class QWebSocketServer;
 
@@ -61,6 +63,8 @@ private:
     void drainInbox(Session *session);
     void checkHeartbeats();
     void flushAll();
+    //! A socket no longer counted against its peer address (handed to WebSocket, or gone).
+    void uncount(QTcpSocket *socket);
 
     ServerConfig m_config;
     const Clock &m_clock;
@@ -72,6 +76,11 @@ private:
     QWebSocketServer *m_server;
     FrontDoor *m_frontDoor = nullptr;
     QTimer *m_heartbeat;
+    QTimer *m_resumeAccepting; //!< after an accept error (EMFILE): Qt pauses, this resumes
+    bool m_acceptFailing = false;
+    QHash<QString, int> m_perIp;            //!< peer address → sockets counted
+    QHash<QTcpSocket *, QString> m_counted; //!< non-WebSocket sockets and their peer address
+    bool m_ipCapLogged = false;
     QSet<Session *> m_sessions;
     QList<QPointer<Session>> m_dirty;
     bool m_flushScheduled = false;

@@ -8,6 +8,8 @@
 #include <QFile>
 #include <QPointer>
 
+#include <atomic>
+
 namespace tidings::server {
 
 using http::Headers;
@@ -162,17 +164,24 @@ void finishUpload(MediaService &media, HttpExchange *ex) {
         return respond(ex, badHeader("Upload-Sha256 must be the blob's SHA-256 in hex"));
     withCaller(media, ex, [&media, sha = *sha](HttpExchange *ex, const MediaCaller &caller) {
         QPointer<HttpExchange> guard(ex);
-        media.finishUpload(caller, ex->param(QStringLiteral("id")), sha,
-                           [guard](Result<FinishedUpload> r) {
-                               if (!guard)
-                                   return;
-                               if (!r)
-                                   return respond(guard, r.error());
-                               guard->respondJson(201,
-                                                  {{QStringLiteral("blob"), r->blobId},
-                                                   {QStringLiteral("size"), double(r->size)}},
-                                                  {{"cache-control", "no-store"}});
-                           });
+        // Read on the hashing thread: a finish whose client went away is not hashed.
+        auto abandoned = std::make_shared<std::atomic_bool>(false);
+        const auto abandon = [abandoned] { abandoned->store(true); };
+        QObject::connect(ex, &HttpExchange::aborted, ex, abandon);
+        QObject::connect(ex, &QObject::destroyed, abandon);
+        media.finishUpload(
+            caller, ex->param(QStringLiteral("id")), sha,
+            [guard](Result<FinishedUpload> r) {
+                if (!guard)
+                    return;
+                if (!r)
+                    return respond(guard, r.error());
+                guard->respondJson(201,
+                                   {{QStringLiteral("blob"), r->blobId},
+                                    {QStringLiteral("size"), double(r->size)}},
+                                   {{"cache-control", "no-store"}});
+            },
+            abandoned);
     });
 }
 
@@ -201,6 +210,8 @@ void download(MediaService &media, HttpExchange *ex) {
             // Content-addressed: the id is a strong validator, and the bytes
             // behind it never change.
             const QByteArray etag = '"' + r->blobId.toLatin1() + '"';
+            // The user's download slot lives as long as the exchange streaming the body.
+            QObject::connect(ex, &QObject::destroyed, [slot = std::move(r->slot)] {});
             ex->respondDevice(std::move(r->file), r->size, "application/octet-stream",
                               {{"cache-control", "private, max-age=31536000, "
                                                  "immutable"}},

@@ -225,6 +225,15 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
     ::close(fd);
     const QByteArray digest = hash.final();
     if (digest != expectedSha256) {
+        // The upload is dropped: finishing it again would hash all of it again for the same
+        // answer (a client re-encrypts and uploads anew after a mismatch).
+        if (fsio::removeUploadDir(dir)) {
+            std::lock_guard guard(m_state->mutex);
+            m_state->stagingBytes -= std::min(m_state->stagingBytes, info->offset);
+            m_state->uploadCount -= std::min<quint64>(m_state->uploadCount, 1);
+        } else {
+            qCWarning(lcMedia) << "upload with a wrong hash left its folder behind:" << id.text();
+        }
         return BlobError{
             BlobErrorCode::HashMismatch,
             QStringLiteral("the upload hashes to %1").arg(QString::fromLatin1(digest.toHex()))};

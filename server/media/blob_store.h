@@ -102,7 +102,7 @@ public:
     //! beginAppend + write + commit in one call; returns the new offset.
     BlobResult<quint64> append(const UploadId &id, quint64 offset, QByteArrayView data);
     //! `expectedSha256`: 32 bytes. Blocks for the hashing: call it off the event loop for large
-    //! files (finishInBackground).
+    //! files (finishInBackground). On HashMismatch the upload is removed (NotFound afterwards).
     BlobResult<FinishedBlob> finish(const UploadId &id, const QByteArray &expectedSha256);
     //! finish() on a pool thread (`pool`, default the global one, which must then outlive the
     //! store's use); `done` runs in `context`'s thread.

@@ -27,15 +27,20 @@ struct E2eDevice {
     bool ready = false;
     QString linkCode;
 
-    bool open(const QString &file) {
+    //! Quick reconnects (the server restarts in some tests).
+    static client::Client::Options defaultOptions() {
+        client::Client::Options o;
+        o.connection.backoffBaseMs = 50;
+        o.connection.backoffCapMs = 400;
+        return o;
+    }
+
+    bool open(const QString &file, const client::Client::Options &o = defaultOptions()) {
         path = file;
         auto s = client::Storage::open(path, masterKey);
         if (!s)
             return false;
         store = std::move(*s);
-        client::Client::Options o;
-        o.connection.backoffBaseMs = 50;
-        o.connection.backoffCapMs = 400;
         client = std::make_unique<client::Client>(store.get(), &secrets, o);
         if (!client->enableEncryption())
             return false;

@@ -4,7 +4,7 @@
 // refusal is a typed status with a detail, an accepted head has the shape the connection relies
 // on, and the Range parser and router take whatever the head carries without trouble.
 // Built with -fsanitize=fuzzer,address,undefined under clang, or linked with replay_main.cpp
-// (corpus replay plus deterministic mutations) under any compiler; see tests/unit/http.
+// (corpus replay plus deterministic mutations) under any compiler; see tests/fuzz/README.md.
 #include "http/http_range.h"
 #include "http/http_router.h"
 #include "http/request_parser.h"

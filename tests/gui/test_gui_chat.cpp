@@ -11,6 +11,8 @@
 #include "views/connection_banner.h"
 #include "views/group_info_panel.h"
 
+#include "core/keys/keys.h"
+
 #include "support/pg_fixture.h"
 #include "support/server_harness.h"
 
@@ -19,6 +21,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 
 using namespace tidings;
@@ -42,9 +45,13 @@ class TestGuiChat : public QObject {
         QCOMPARE(page->serverEdit()->text(), m_server->url().toString());
         QTest::keyClicks(page->usernameEdit(), name);
         QTest::keyClicks(page->passwordEdit(), QStringLiteral("password-%1").arg(name));
+        // A message to this user fails with NO_KEYS until the new device's keys are on the
+        // server (seen under ASan on a loaded machine): wait for them too.
+        QSignalSpy keysUploaded(&d.session->client()->keys(), &client::Keys::keysUploaded);
         QTest::mouseClick(page->registerButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(d.window->isShowingChats(), 10000);
         QTRY_VERIFY(d.session->client()->isAuthenticated());
+        QVERIFY(!keysUploaded.isEmpty() || keysUploaded.wait(10000));
     }
 
     void openDirect(Device &d, const QString &peer, quint64 *id) {

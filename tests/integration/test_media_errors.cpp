@@ -6,10 +6,19 @@
 #include "support/media_client.h"
 #include "support/media_helpers.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
+#include <QDir>
 #include <QRandomGenerator>
+#include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace tidings;
 using namespace tidings::test;
@@ -27,6 +36,37 @@ QByteArray randomBytes(qsizetype n, quint32 seed) {
 
 QByteArray sha256(const QByteArray &b) {
     return QCryptographicHash::hash(b, QCryptographicHash::Sha256);
+}
+
+//! Sends every request on a connection of its own, all at once; the status of each answer (0:
+//! none in time).
+QList<int> concurrently(const QList<QByteArray> &requests, quint16 port) {
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (const QByteArray &r : requests) {
+        auto s = std::make_unique<QTcpSocket>();
+        s->connectToHost(QHostAddress::LocalHost, port);
+        if (!s->waitForConnected(5000))
+            return {};
+        sockets.push_back(std::move(s));
+        Q_UNUSED(r);
+    }
+    for (size_t i = 0; i < sockets.size(); ++i)
+        sockets[i]->write(requests[qsizetype(i)]);
+    QList<QByteArray> got(requests.size());
+    waitFor(
+        [&] {
+            bool all = true;
+            for (size_t i = 0; i < sockets.size(); ++i) {
+                got[qsizetype(i)] += sockets[i]->readAll();
+                all &= got[qsizetype(i)].contains("\r\n\r\n");
+            }
+            return all;
+        },
+        120000);
+    QList<int> statuses;
+    for (const QByteArray &answer : got)
+        statuses << (answer.startsWith("HTTP/1.1 ") ? answer.mid(9, 3).toInt() : 0);
+    return statuses;
 }
 
 } // namespace
@@ -171,15 +211,54 @@ private slots:
         QVERIFY(refused(early, 409, "UPLOAD_INCOMPLETE"));
         QCOMPARE(early.json().value("offset").toInteger(), 100'000);
         QCOMPARE(c.patch(id, 100'000, data.sliced(100'000)).status, 200);
-        QVERIFY(refused(c.finish(id, sha256("something else")), 422, "HASH_MISMATCH"));
         QVERIFY(refused(c.request("POST", "/media/v1/uploads/" + id.toLatin1() + "/finish",
                                   {{"Upload-Sha256", "xyz"}}),
                         400, "BAD_FRAME"));
+        QVERIFY(refused(c.finish(id, sha256("something else")), 422, "HASH_MISMATCH"));
         QCOMPARE(c.get(QString::fromLatin1(sha256("something else").toHex())).status, 404);
-        // The upload is still there: the right hash finishes it.
-        const HttpReply done = c.finish(id, sha256(data));
+        // The upload is gone (finishing it again would only make the server hash it again): a
+        // client uploads anew.
+        QVERIFY(refused(c.finish(id, sha256(data)), 404, "NO_SUCH_BLOB"));
+        QCOMPARE(c.progress(id).status, 404);
+        const QString again = newUpload(quint64(data.size()));
+        QCOMPARE(c.patch(again, 0, data).status, 200);
+        const HttpReply done = c.finish(again, sha256(data));
         QCOMPARE(done.status, 201);
         QCOMPARE(c.get(done.json().value("blob").toString()).body, data);
+    }
+
+    void finishesAtOnceAreBounded() {
+        // Each finish hashes its whole upload: a second finish of an upload being finished, and
+        // a user's third finish at once, are refused instead of queued behind the others.
+        MediaClient c = alice();
+        const qsizetype size = 24 * 1024 * 1024;
+        QList<QByteArray> requests;
+        QList<QString> ids;
+        QList<QByteArray> hashes;
+        for (quint32 seed : {11u, 12u, 13u}) {
+            const QByteArray data = randomBytes(size, seed);
+            const QString id = newUpload(quint64(size));
+            for (qsizetype at = 0; at < size; at += qsizetype(kChunk))
+                QCOMPARE(c.patch(id, quint64(at), data.sliced(at).first(qsizetype(kChunk))).status,
+                         200);
+            ids << id;
+            hashes << sha256(data);
+            requests << "POST /media/v1/uploads/" + id.toLatin1() +
+                            "/finish HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + m_token +
+                            "\r\nUpload-Sha256: " + sha256(data).toHex() +
+                            "\r\nContent-Length: 0\r\n\r\n";
+        }
+        requests.insert(1, requests.first()); // the first upload twice
+        const QList<int> statuses = concurrently(requests, port());
+        QCOMPARE(statuses.count(201), 2);
+        QCOMPARE(statuses.count(429), 2);
+        // What was refused is still there and finishes once the others are done.
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            if (c.progress(ids[i]).status == 200)
+                QCOMPARE(c.finish(ids[i], hashes[i]).status, 201);
+        }
+        for (const QString &id : ids)
+            QCOMPARE(c.progress(id).status, 404); // every one finished
     }
 
     void unknownAndMalformedIds() {
@@ -289,6 +368,136 @@ private slots:
         QVERIFY(refused(r, 429, "RATE_LIMITED"));
         const int after = r.header("retry-after").toInt();
         QVERIFY2(after >= 1 && after <= 60, r.header("retry-after").constData());
+    }
+
+    void connectionsAreBoundedWhileWaitingAndPerPeer() {
+        server::ServerConfig config;
+        config.maxWaitingConnections = 3;
+        config.maxConnectionsPerIp = 5;
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        const quint16 p = quint16(h->url().port());
+        std::vector<std::unique_ptr<QTcpSocket>> held;
+        const auto open = [&] {
+            auto s = std::make_unique<QTcpSocket>();
+            s->connectToHost(QHostAddress::LocalHost, p);
+            QVERIFY(s->waitForConnected(5000));
+            held.push_back(std::move(s));
+        };
+        const auto closedByServer = [](QTcpSocket *s) {
+            return waitFor([s] { return s->state() == QAbstractSocket::UnconnectedState; }, 10000);
+        };
+        const QByteArray get =
+            "GET /media/v1/blobs/" + QByteArray(64, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n";
+        // Three silent connections wait for their first request; a fourth is closed.
+        for (int i = 0; i < 4; ++i)
+            open();
+        QVERIFY(closedByServer(held.back().get()));
+        held.pop_back();
+        // The waiting ones become HTTP connections (kept alive, still the peer's).
+        for (auto &s : held)
+            s->write(get);
+        QVERIFY(waitFor([&] {
+            for (auto &s : held) {
+                if (!s->peek(16).startsWith("HTTP/1.1 401"))
+                    return false;
+            }
+            return true;
+        }));
+        for (auto &s : held)
+            QVERIFY(s->state() == QAbstractSocket::ConnectedState);
+        // Two more fit under the peer's 5; the sixth is closed although few are waiting.
+        for (int i = 0; i < 3; ++i)
+            open();
+        QVERIFY(closedByServer(held.back().get()));
+        held.pop_back();
+        // A connection that ends makes room again.
+        held.front()->abort();
+        QVERIFY(waitFor([&] { return MediaClient(p).raw(get, 2000).status == 401; }));
+        // WebSockets are not counted once they are WebSockets.
+        held.clear();
+        QVERIFY(waitFor([&] { return MediaClient(p).raw(get, 2000).status == 401; }));
+        std::vector<std::unique_ptr<RawClient>> sockets;
+        for (int i = 0; i < 6; ++i) {
+            sockets.push_back(RawClient::registered(h->url(), QStringLiteral("peer%1").arg(i)));
+            QVERIFY(sockets.back());
+        }
+        QCOMPARE(MediaClient(p).raw(get, 5000).status, 401);
+    }
+
+    void downloadsAreBoundedPerUser() {
+        server::ServerConfig config;
+        config.mediaDownloadsPerUser = 1;
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        const quint16 p = quint16(h->url().port());
+        auto a = RawClient::registered(h->url(), "reader");
+        QVERIFY(a);
+        const QByteArray token = QByteArray::fromStdString(mediaToken(*a)->token());
+        MediaClient c(p, token);
+        const QByteArray data = randomBytes(32 * 1024 * 1024, 21);
+        const QString id = c.createUpload(quint64(data.size())).json().value("upload").toString();
+        for (qsizetype at = 0; at < data.size(); at += qsizetype(kChunk))
+            QCOMPARE(c.patch(id, quint64(at), data.sliced(at).first(qsizetype(kChunk))).status,
+                     200);
+        const QString blob = c.finish(id, sha256(data)).json().value("blob").toString();
+        QVERIFY(!blob.isEmpty());
+        // A download that reads slowly: its head arrived, most of its body waits.
+        QTcpSocket slow;
+        slow.setReadBufferSize(64 * 1024);
+        slow.connectToHost(QHostAddress::LocalHost, p);
+        QVERIFY(slow.waitForConnected(5000));
+        slow.write("GET /media/v1/blobs/" + blob.toLatin1() +
+                   " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+        QVERIFY(waitFor([&] { return slow.peek(12) == "HTTP/1.1 200"; }));
+        QVERIFY(refused(c.get(blob, {{"Range", "bytes=0-9"}}), 429, "RATE_LIMITED"));
+        // Once it ends, the next one streams.
+        slow.abort();
+        QVERIFY(waitFor([&] { return c.get(blob, {{"Range", "bytes=0-9"}}).status == 206; }));
+        QCOMPARE(c.get(blob, {{"Range", "bytes=0-9"}}).body, data.first(10));
+    }
+
+    void theListenerSurvivesRunningOutOfFileDescriptors() {
+        // At EMFILE QTcpServer pauses accepting and never resumes by itself: the server must.
+        QString error;
+        auto h = m_fx.freshServer({}, &error);
+        QVERIFY2(h, qPrintable(error));
+        const quint16 p = quint16(h->url().port());
+        rlimit before{};
+        QVERIFY(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+        const rlim_t open = rlim_t(QDir(QStringLiteral("/proc/self/fd")).count());
+        rlimit tight = before;
+        tight.rlim_cur = open + 16;
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        // Connections queue in the kernel's backlog while this process's descriptors run out
+        // (the server does not run meanwhile); then the server's accept() fails.
+        std::vector<int> clients;
+        for (int i = 0; i < 256; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                break;
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(p);
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
+                ::close(fd);
+                break;
+            }
+            clients.push_back(fd);
+        }
+        QVERIFY(clients.size() > 2);
+        // Let the server try to accept what is queued, then give the descriptors back.
+        for (int i = 0; i < 20; ++i)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        for (int fd : clients)
+            ::close(fd);
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &before) == 0);
+        const QByteArray get =
+            "GET /media/v1/blobs/" + QByteArray(64, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n";
+        QVERIFY(waitFor([&] { return MediaClient(p).raw(get, 2000).status == 401; }, 20000));
     }
 
     void theSteadyUploadWasNeverDisturbed() {

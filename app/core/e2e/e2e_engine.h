@@ -5,18 +5,19 @@
 // the frames. Every secret row is sealed with XChaCha20-Poly1305 under HKDF(masterKey,
 // "TidingsLocalE2ev1") with AD = table ‖ row key, so the raw file holds no private key bytes.
 //
+// E2eEngine is the facade the app uses; each job is its own class in this folder: OwnKeys (device
+// keys, AIK, prekeys), DeviceDirectory (signed device lists), IdentityVerification (safety
+// numbers, verified marks, identity changes), PairwiseSessions (X3DH + ratchet), GroupSenderKeys
+// (Sender Keys), MessageOpener (decrypt on copies, compare-and-swap commit) and DeviceLinking.
+//
 // Transactions: methods documented "own transaction" run in one level of the Database's
 // transaction manager (a transaction of its own, or a savepoint nested in one the caller has
 // open: then they commit with the caller's). Everything else
 // only reads or writes without opening one. decrypt() never writes: it returns a commit function
 // that the caller runs inside the transaction storing the message.
+#include "core/e2e/e2e_types.h"
 #include "crypto/secret_bytes.h"
-#include "proto/tidings.pb.h"
-#include "protocol/result.h"
 
-#include <QByteArray>
-#include <QHash>
-#include <QList>
 #include <QString>
 
 #include <functional>
@@ -32,34 +33,14 @@ namespace tidings::client::e2e {
 
 using crypto::SecretBytes;
 
-struct DeviceAddress {
-    quint64 userId = 0;
-    quint64 deviceId = 0;
-    bool operator==(const DeviceAddress &o) const = default;
-    bool operator<(const DeviceAddress &o) const {
-        return userId != o.userId ? userId < o.userId : deviceId < o.deviceId;
-    }
-};
-inline size_t qHash(const DeviceAddress &a, size_t seed = 0) {
-    return ::qHash(std::pair<quint64, quint64>(a.userId, a.deviceId), seed);
-}
-
-struct DeviceListUpdate {
-    QList<DeviceAddress> added;
-    QList<DeviceAddress> removed;
-    //! The list was signed by a different AIK than the pinned one: never silent.
-    bool identityChanged = false;
-};
-
-struct GroupSend {
-    QByteArray payload;                  //!< SendRequest.payload (one ciphertext for everyone)
-    QList<wire::Envelope> distributions; //!< SendRequest.envelopes (pairwise, sender key inside)
-};
-
-struct LinkGrant {
-    QByteArray blob;         //!< relay to newDevice.deviceId
-    DeviceAddress newDevice; //!< include it in the next signDeviceList()
-};
+class Clock;
+class OwnKeys;
+class DeviceDirectory;
+class IdentityVerification;
+class PairwiseSessions;
+class GroupSenderKeys;
+class MessageOpener;
+class DeviceLinking;
 
 class E2eEngine {
 public:
@@ -133,15 +114,7 @@ public:
     Status resendDistribution(quint64 groupId, DeviceAddress device);
 
     // --- receiving ----------------------------------------------------------------------------
-    struct Decrypted {
-        std::optional<wire::E2eBody> pairwise;
-        std::optional<wire::E2eBody> group;
-        //! Writes the advanced states; run it inside the transaction storing the message, while
-        //! the engine lives. A compare-and-swap: if a state it advances was written since this
-        //! decrypt (another message's commit), it writes nothing and fails (crypto/Replay) —
-        //! decrypt that message again. A second call fails the same way.
-        std::function<Status()> commit;
-    };
+    using Decrypted = e2e::Decrypted;
     //! Decrypts Message.envelope (pairwise) and/or Message.payload (group, when the message
     //! is encrypted) on copies of the state, pairwise first (it may carry the distribution the
     //! payload needs; the engine consumes it and clears sender_key_distribution in the returned
@@ -184,8 +157,14 @@ public:
 
 private:
     friend struct E2eEngineTestAccess; //!< tests only: reads private state to grep the file
-    struct Impl;
-    std::unique_ptr<Impl> d;
+    std::unique_ptr<Clock> m_clock;
+    std::unique_ptr<OwnKeys> m_own;
+    std::unique_ptr<DeviceDirectory> m_devices;
+    std::unique_ptr<IdentityVerification> m_verification;
+    std::unique_ptr<PairwiseSessions> m_pairwise;
+    std::unique_ptr<GroupSenderKeys> m_groups;
+    std::unique_ptr<MessageOpener> m_opener;
+    std::unique_ptr<DeviceLinking> m_linking;
 };
 
 } // namespace tidings::client::e2e

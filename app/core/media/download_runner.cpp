@@ -61,7 +61,7 @@ void DownloadRunner::fetch() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { fetch(); });
+            noToken(token.error(), [this] { fetch(); });
             return;
         }
         track(m_env.http->fetchBlob(
@@ -72,7 +72,7 @@ void DownloadRunner::fetch() {
                     m_backoff.reset();
                 emit progressed();
             },
-            [this, file](MediaAnswer a) {
+            [this, file, have](MediaAnswer a) {
                 file->flush();
                 const quint64 size = quint64(file->size());
                 file->close();
@@ -82,9 +82,16 @@ void DownloadRunner::fetch() {
                     m_retriedAuth = false;
                     if (size == m_pointer.ciphertextSize) {
                         decrypt();
+                    } else if (size > have) {
+                        // The body ended early but brought bytes: a connection cut can look like
+                        // a clean end (the peer closed, Qt saw no error). Resume from here; a
+                        // blob that really is shorter answers the next range with 416.
+                        retryLater(
+                            Error{ErrorCode::Network, QStringLiteral("the download was cut short")},
+                            [this] { fetch(); });
                     } else {
-                        // The server ended the body cleanly before the announced size: the blob
-                        // it holds is shorter than the one that was sent.
+                        // Nothing new arrived: the blob the server holds is shorter than the one
+                        // that was sent.
                         discardPart();
                         fail(Error{ErrorCode::BadFrame, QStringLiteral("the file is incomplete")});
                     }

@@ -141,7 +141,9 @@ MediaResult<QByteArray> makeThumbnail(const QImage &image, const ImageLimits &li
 MediaResult<PreparedImage> prepareImage(const QString &path, const ImageLimits &limits) {
     if (QFileInfo(path).size() == 0)
         return error(MediaErrorCode::Empty, QStringLiteral("the file is empty"));
-    QImageReader::setAllocationLimit(limits.allocationLimitMb);
+    // Not QImageReader::setAllocationLimit: in Qt 6.4 it is static, and library code must not
+    // change every decode in the process. The app sets it once at start (desktop main.cpp); this
+    // decode's own budget is checked below from the size it will decode at.
     QImageReader reader(path);
     reader.setAutoTransform(true);
     const auto info = checkHeader(reader, limits);
@@ -154,8 +156,18 @@ MediaResult<PreparedImage> prepareImage(const QString &path, const ImageLimits &
     // decoding (JPEG scales in the DCT: a 4000×3000 photo never exists at full size in memory).
     const QSize decoded =
         fitInside(info->size, out.sendAsFile ? limits.thumbnailSide * 8 : limits.sendLongSide);
-    if (decoded != info->size && reader.supportsOption(QImageIOHandler::ScaledSize))
+    const bool scales = reader.supportsOption(QImageIOHandler::ScaledSize);
+    if (decoded != info->size && scales)
         reader.setScaledSize(decoded);
+    const QSize allocated = decoded != info->size && scales ? decoded : info->size;
+    if (qint64(allocated.width()) * allocated.height() * 4 > qint64(limits.allocationLimitMb)
+                                                                 << 20) {
+        return error(MediaErrorCode::TooLarge,
+                     QStringLiteral("%1×%2 needs more than %3 MiB to decode")
+                         .arg(allocated.width())
+                         .arg(allocated.height())
+                         .arg(limits.allocationLimitMb));
+    }
     if (info->format == "jpeg") {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly) || !jpegIsComplete(file))

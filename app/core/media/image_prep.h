@@ -1,10 +1,11 @@
 #pragma once
 // Photos before sending: decoded off the GUI thread, with the declared dimensions checked BEFORE
-// decoding (a 60,000×60,000 PNG or a decompression bomb is an error, never an allocation) and
-// Qt's allocation limit as a second fence; EXIF orientation applied; every metadata block (EXIF,
-// GPS, comments, text chunks) dropped by re-encoding the pixels only; long side capped; JPEG, or
-// PNG when the image really uses transparency. Animated images are sent as files (with a
-// thumbnail of their first frame). Each photo also gets a tiny JPEG thumbnail for the message.
+// decoding (a 60,000×60,000 PNG or a decompression bomb is an error, never an allocation), the
+// pixels of the decode against a budget, and Qt's allocation limit as a further fence; EXIF
+// orientation applied; every metadata block (EXIF, GPS, comments, text chunks) dropped by
+// re-encoding the pixels only; long side capped; JPEG, or PNG when the image really uses
+// transparency. Animated images are sent as files (with a thumbnail of their first frame). Each
+// photo also gets a tiny JPEG thumbnail for the message.
 #include "media_types.h"
 
 #include <QImage>
@@ -17,8 +18,10 @@ namespace tidings::client::media {
 struct ImageLimits {
     int maxSide = 16384;            //!< either dimension, as declared by the file header
     qint64 maxPixels = 100'000'000; //!< 100 megapixels
-    int allocationLimitMb = 512;    //!< QImageReader's own fence (covers lying headers)
-    int sendLongSide = 2560;        //!< photos are scaled down to this
+    //! Pixels one decode may allocate, from the size it decodes at. Qt's process-wide
+    //! QImageReader limit (covers lying headers) is the app's to set, once, at start.
+    int allocationLimitMb = 512;
+    int sendLongSide = 2560; //!< photos are scaled down to this
     int jpegQuality = 85;
     int thumbnailSide = 40;           //!< long side of the inline thumbnail
     int thumbnailMaxBytes = 3 * 1024; //!< quality is lowered until it fits

@@ -14,7 +14,9 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QPointer>
 #include <QRandomGenerator>
+#include <QTimer>
 #include <QUuid>
 
 namespace tidings::client {
@@ -302,14 +304,7 @@ void Media::cancel(const QString &clientMessageId) {
         if (job && job->has_value() && (*job)->upload) {
             TransferJob j = **job;
             if (!j.uploadId.isEmpty()) {
-                // Best effort: the server drops the half upload (it would expire in a day).
-                const QString upload = j.uploadId;
-                MediaHttp *http = m_http;
-                m_http->setBaseUrl(MediaHttp::baseUrlFor(m_serverUrl()));
-                m_tokens.get([http, upload](Result<MediaToken> t) {
-                    if (t)
-                        http->cancelUpload(t->token, upload, [](MediaAnswer) {});
-                });
+                dropUpload(j.uploadId);
                 j.uploadId.clear();
                 if (j.stage == TransferJob::Stage::Finish)
                     j.stage = TransferJob::Stage::Upload;
@@ -322,6 +317,46 @@ void Media::cancel(const QString &clientMessageId) {
         setState(key, Transfer::Cancelled, 0);
     }
     schedule();
+}
+
+void Media::dropUpload(const QString &uploadId, int attempt) {
+    // The server drops the half upload and its bytes stop counting against the quota at once
+    // (left alone it would expire only after a day). It may answer "busy" while it still winds
+    // down the chunk that was cut off, or the network may be away: try again a few times.
+    constexpr int kAttempts = 6;
+    QPointer<Media> self(this);
+    const auto again = [self, uploadId, attempt](quint32 retryAfterMs) {
+        if (!self || attempt + 1 >= kAttempts)
+            return;
+        const int backoff = std::min(self->m_options.retryCapMs,
+                                     self->m_options.retryBaseMs * (1 << std::min(attempt, 16)));
+        QTimer::singleShot(std::max(backoff, int(retryAfterMs)), self,
+                           [self, uploadId, attempt] { self->dropUpload(uploadId, attempt + 1); });
+    };
+    m_http->setBaseUrl(MediaHttp::baseUrlFor(m_serverUrl()));
+    m_tokens.get([self, uploadId, again](Result<MediaToken> t) {
+        if (!self)
+            return;
+        if (!t)
+            return again(0);
+        self->m_http->cancelUpload(t->token, uploadId, [self, again](MediaAnswer a) {
+            if (!self || a.ok())
+                return;
+            switch (a.error->code) {
+            case ErrorCode::NotAuthenticated:
+                self->m_tokens.invalidate();
+                return again(0);
+            case ErrorCode::Network:
+            case ErrorCode::Timeout:
+            case ErrorCode::Internal:
+            case ErrorCode::RateLimited:
+            case ErrorCode::StorageFull:
+                return again(a.error->retryAfterMs);
+            default:
+                return; // gone already (NO_SUCH_BLOB), or refused for good
+            }
+        });
+    });
 }
 
 void Media::retry(const QString &clientMessageId) {
@@ -391,7 +426,15 @@ quint64 Media::cacheBytes() const {
     return bytes ? *bytes : 0;
 }
 
+void Media::onSessionEnded(const Error &why) {
+    const bool signedOut = why.code == ErrorCode::BadToken ||
+                           why.code == ErrorCode::NotAuthenticated ||
+                           why.code == ErrorCode::Forbidden;
+    m_tokens.fail(why, signedOut);
+}
+
 void Media::onAuthenticated() {
+    m_tokens.sessionStarted();
     for (TransferRunner *r : std::as_const(m_runners))
         r->retryNow();
 }

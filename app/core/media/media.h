@@ -106,6 +106,11 @@ public:
     void onMessagesReceived(quint64 conversationId, const QList<MessageRecord> &messages);
     //! A session started: transfers waiting to retry go at once.
     void onAuthenticated();
+    //! The client stopped, or the server signed this device out (`why`): the token request
+    //! that waited for a session was dropped. Transfers waiting for a token get `why`: they
+    //! wait for the next session, or fail when the device was logged out (as every transfer
+    //! does until a session starts again).
+    void onSessionEnded(const tidings::Error &why);
     //! Transfers running or waiting to run.
     int activeCount() const { return int(m_runners.size() + m_queue.size()); }
     const QString &directory() const { return m_files.root(); }
@@ -119,6 +124,11 @@ signals:
     void downloaded(quint64 conversationId, quint64 seq, const QString &localPath);
     //! The upload of my message finished and the message went to the outbox.
     void uploaded(quint64 conversationId, const QString &clientMessageId);
+    //! A transfer failed for good (its attachment is Failed, transferError has the words;
+    //! retry() starts it again): the typed error, for callers that act on its kind (the CLI's
+    //! exit status).
+    void transferFailed(quint64 conversationId, const QString &clientMessageId, quint64 seq,
+                        const tidings::Error &error);
 
 private:
     using Key = QPair<qint64, int>; //!< (message row, attachment index)
@@ -133,11 +143,15 @@ private:
     Status releaseIfComplete(qint64 messageRowId);
     void setState(const Key &key, AttachmentRecord::Transfer state, quint64 transferred,
                   const QString &error = QString());
+    //! Failed with the words for `error`, and transferFailed.
+    void setFailed(const Key &key, const Error &error, bool upload);
     //! Emits transferChanged from the store's row (with the runner's live progress).
     void notify(const Key &key, bool force);
     void evict();
     //! Stops a runner or a queued job of this attachment; returns its job when there was one.
     void stopTransfer(const Key &key);
+    //! Asks the server to drop a cancelled upload (DELETE), again after a transient failure.
+    void dropUpload(const QString &uploadId, int attempt = 0);
 
     Storage *m_store;
     SyncEngine *m_sync;

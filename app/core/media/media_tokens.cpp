@@ -19,6 +19,10 @@ MediaTokens::MediaTokens(Requester *requests, qint64 renewMarginMs)
     , m_renewMarginMs(renewMarginMs) {}
 
 void MediaTokens::get(Done done) {
+    if (m_refusal) {
+        done(*m_refusal);
+        return;
+    }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (m_valid && m_token && m_token->expiresAtMs - now > m_renewMarginMs) {
         done(*m_token);
@@ -32,6 +36,15 @@ void MediaTokens::get(Done done) {
 void MediaTokens::invalidate() {
     m_valid = false;
     ++m_generation;
+}
+
+void MediaTokens::fail(const Error &error, bool lasting) {
+    invalidate();
+    if (lasting)
+        m_refusal = error;
+    const QList<Done> waiting = std::exchange(m_waiting, {});
+    for (const Done &d : waiting)
+        d(error);
 }
 
 void MediaTokens::fetch() {

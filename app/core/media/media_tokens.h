@@ -35,6 +35,12 @@ public:
     void get(Done done);
     //! The server refused the token (401): the next get() asks for a new one.
     void invalidate();
+    //! The client stopped or was signed out: the request for a token was dropped unanswered (the
+    //! requester drops what waits for a session), so every waiting caller gets `error` now.
+    //! `lasting` (signed out): every get() gets `error` at once until sessionStarted(); else the
+    //! next get() asks again.
+    void fail(const Error &error, bool lasting);
+    void sessionStarted() { m_refusal.reset(); }
     //! The last token's limits, if one was ever fetched.
     const std::optional<MediaToken> &last() const { return m_token; }
     int fetches() const { return m_fetches; }
@@ -45,6 +51,7 @@ private:
     Requester *m_requests;
     qint64 m_renewMarginMs;
     std::optional<MediaToken> m_token;
+    std::optional<Error> m_refusal; //!< signed out: no token until the next session
     bool m_valid = false;
     QList<Done> m_waiting;
     int m_fetches = 0;

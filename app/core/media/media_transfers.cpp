@@ -66,7 +66,7 @@ void Media::onRunnerFinished(TransferRunner *runner, const Status &result) {
         m_runners.remove(key);
     runner->deleteLater();
     if (!result) {
-        setState(key, Transfer::Failed, 0, transferErrorText(result.error(), job.upload));
+        setFailed(key, result.error(), job.upload);
         if (!job.upload)
             (void)m_store->transfers().removeJob(job.messageRowId, job.index);
     } else if (job.upload) {
@@ -87,7 +87,7 @@ void Media::onRunnerFinished(TransferRunner *runner, const Status &result) {
         });
         if (!s) {
             m_files.remove(download->localPath());
-            setState(key, Transfer::Failed, 0, transferErrorText(s.error(), false));
+            setFailed(key, s.error(), false);
         } else {
             notify(key, true);
             auto att = m_store->transfers().attachment(job.messageRowId, job.index);
@@ -107,11 +107,11 @@ void Media::uploadFinished(const TransferJob &job) {
     if (auto s = m_store->transfers().setState(job.messageRowId, job.index, Transfer::Done,
                                                (*att)->record.size);
         !s) {
-        setState(key, Transfer::Failed, 0, transferErrorText(s.error(), true));
+        setFailed(key, s.error(), true);
         return;
     }
     if (auto s = releaseIfComplete(job.messageRowId); !s) {
-        setState(key, Transfer::Failed, 0, transferErrorText(s.error(), true));
+        setFailed(key, s.error(), true);
         return;
     }
     notify(key, true);
@@ -163,6 +163,13 @@ void Media::setState(const Key &key, Transfer state, quint64 transferred, const 
         !s)
         qCWarning(lcMedia) << "transfer state not saved:" << s.error().toString();
     notify(key, true);
+}
+
+void Media::setFailed(const Key &key, const Error &error, bool upload) {
+    setState(key, Transfer::Failed, 0, transferErrorText(error, upload));
+    auto att = m_store->transfers().attachment(key.first, key.second);
+    if (att && att->has_value())
+        emit transferFailed((*att)->conversationId, (*att)->clientMessageId, (*att)->seq, error);
 }
 
 void Media::notify(const Key &key, bool force) {

@@ -1,6 +1,7 @@
 #include "core/media/media_work.h"
 
 #include "core/media/image_prep.h"
+#include "crypto/crypto_error.h"
 #include "crypto/media_stream.h"
 
 #include <QBuffer>
@@ -177,8 +178,14 @@ Status decryptDownload(const QString &blobPath, const media::AttachmentDescripto
     out.close();
     if (!s || (cancel && *cancel)) {
         out.remove();
-        if (!s)
+        if (!s) {
+            // A blob whose bytes are not the ones the sender hashed is HASH_MISMATCH to the
+            // user (and the CLI's exit status), not a generic malformed-data error.
+            if (crypto::cryptoErrorOf(s.error()) == crypto::CryptoError::DigestMismatch)
+                return Error{ErrorCode::HashMismatch,
+                             QStringLiteral("the file was altered: it does not match its hash")};
             return s;
+        }
         return Error{ErrorCode::Usage, QStringLiteral("cancelled")};
     }
     QFile::remove(finalPath);
@@ -210,6 +217,7 @@ QString transferErrorText(const Error &error, bool upload) {
     case ErrorCode::Storage:
         return QStringLiteral("The file cannot be stored on this device.");
     case ErrorCode::NotAuthenticated:
+    case ErrorCode::BadToken:
     case ErrorCode::Forbidden:
         return QStringLiteral("The server refused the transfer.");
     default:

@@ -34,9 +34,12 @@ void TransferRunner::stop() {
     m_retry.stop();
     m_again = {};
     if (m_reply) {
-        // Its finished() handler must not reach this runner any more.
+        // Its finished() handler must not reach this runner any more. Only the media client's
+        // handlers are cut: the reply's other connections are Qt's own, and abort() reaches the
+        // HTTP thread through one of them (with every connection cut, the request went on in the
+        // background and the server kept waiting for the rest of the chunk).
         QNetworkReply *reply = m_reply;
-        reply->disconnect();
+        reply->disconnect(m_env.http);
         reply->abort();
         reply->deleteLater();
     }
@@ -62,6 +65,19 @@ void TransferRunner::retryLater(const Error &reason, std::function<void()> again
     m_again = std::move(again);
     m_retry.start(delay);
     emit waiting(reason);
+}
+
+void TransferRunner::noToken(const Error &reason, std::function<void()> again) {
+    switch (reason.code) {
+    case ErrorCode::BadToken:
+    case ErrorCode::NotAuthenticated:
+    case ErrorCode::Forbidden:
+        fail(reason); // logged out or revoked: waiting cannot help (retry() after a new login)
+        return;
+    default:
+        retryLater(reason, std::move(again));
+        return;
+    }
 }
 
 void TransferRunner::succeed() {

@@ -67,6 +67,8 @@ protected:
     void track(QNetworkReply *reply) { m_reply = reply; }
     //! Waits with backoff, then runs `again`.
     void retryLater(const Error &reason, std::function<void()> again);
+    //! No media token: this device was signed out (a failure for good), or no session yet.
+    void noToken(const Error &reason, std::function<void()> again);
     void succeed();
     void fail(const Error &error);
     Status saveJob();
@@ -112,16 +114,26 @@ public:
 
 private:
     void prepare();
+    //! Fills what only decoding tells (a video's poster, size and duration; an audio file's
+    //! duration and waveform) into the pointer, then runs `then` (also when decoding fails).
+    void probe(const QString &localPath, std::function<void()> then);
+    //! Persists the prepared pointer and the local copy, then uploads.
+    void store(const PreparedUpload &prepared);
     void upload();
     void sendChunk();
     void finish();
     //! Handles what every request may answer; false when `a` still needs the caller.
     bool common(const MediaAnswer &a, const std::function<void()> &again);
+    //! A 409 to the chunk sent at `sentAt`: resume from `serverOffset`, with backoff (and in the
+    //! end failure) when that does not move the upload on.
+    void conflict(quint64 sentAt, quint64 serverOffset, const Error &error);
 
     media::AttachmentDescriptor m_pointer;
     quint64 m_offset = 0;
     quint32 m_chunk = 0;
     int m_hashFailures = 0;
+    int m_stuckConflicts = 0;
+    std::optional<quint64> m_lastConflict; //!< the offset the last 409 named
 };
 
 //! Fetch the blob with ranges into a scratch file → verify the hash and decrypt → rename into

@@ -1,6 +1,8 @@
 // UploadRunner: prepare and encrypt, then the server's resumable upload protocol.
 #include "core/logging.h"
+#include "core/media/audio_probe.h"
 #include "core/media/transfer_runner.h"
+#include "core/media/video_probe.h"
 #include "core/store/database.h"
 #include "core/store/storage.h"
 
@@ -14,6 +16,10 @@ namespace {
 //! A hash mismatch at finish means the blob on disk or the bytes on the way were damaged: the
 //! file is encrypted and uploaded again this many times before the upload fails.
 constexpr int kMaxHashFailures = 2;
+//! 409s in a row whose offset did not move the upload on (the server named the offset this
+//! client had just sent, or no more than its last 409 did): each waits with backoff, and past
+//! this many the upload fails instead of looping against a broken server.
+constexpr int kMaxStuckConflicts = 4;
 } // namespace
 
 void UploadRunner::start() {
@@ -59,50 +65,105 @@ void UploadRunner::prepare() {
     in.blobPath = m_job.tempPath;
     const MediaFiles files = *m_env.files;
     const CancelFlag cancel = m_cancel;
-    inPool<Result<PreparedUpload>>(
-        [in, files, cancel] { return prepareUpload(in, files, cancel); },
-        [this](Result<PreparedUpload> r) {
-            if (!r) {
-                fail(r.error());
-                return;
-            }
-            media::AttachmentDescriptor &p = m_pointer;
-            p.fileName = r->fileName;
-            p.mimeType = r->mimeType;
-            p.kind = r->kind;
-            if (r->size.isValid() && !r->size.isEmpty()) {
-                p.width = r->size.width();
-                p.height = r->size.height();
-            }
-            if (!r->thumbnail.isEmpty())
-                p.thumbnail = r->thumbnail;
-            p.key = r->key;
-            p.ciphertextSha256 = r->sha256;
-            p.plaintextSize = r->plaintextSize;
-            p.ciphertextSize = r->ciphertextSize;
-            p.chunkSize = r->chunkSize;
-            p.blobId.clear();
-            m_job.stage = TransferJob::Stage::Upload;
-            auto &transfers = m_env.store->transfers();
-            const QString localPath = r->localPath;
-            const quint64 localSize = r->localSize;
-            const Status s = m_env.store->transaction([&]() -> Status {
-                if (auto st = transfers.setPointer(m_job.messageRowId, m_job.index, p); !st)
-                    return st;
-                if (auto st =
-                        transfers.setLocalFile(m_job.messageRowId, m_job.index, localPath,
-                                               localSize, QDateTime::currentMSecsSinceEpoch());
-                    !st)
-                    return st;
-                return saveJob();
-            });
-            if (!s) {
-                fail(s.error());
-                return;
-            }
-            emit progressed(); // the thumbnail and the local copy are there
-            upload();
+    inPool<Result<PreparedUpload>>([in, files, cancel] { return prepareUpload(in, files, cancel); },
+                                   [this](Result<PreparedUpload> r) {
+                                       if (!r) {
+                                           fail(r.error());
+                                           return;
+                                       }
+                                       media::AttachmentDescriptor &p = m_pointer;
+                                       p.fileName = r->fileName;
+                                       p.mimeType = r->mimeType;
+                                       p.kind = r->kind;
+                                       if (r->size.isValid() && !r->size.isEmpty()) {
+                                           p.width = r->size.width();
+                                           p.height = r->size.height();
+                                       }
+                                       if (!r->thumbnail.isEmpty())
+                                           p.thumbnail = r->thumbnail;
+                                       const PreparedUpload prepared = *r;
+                                       probe(prepared.localPath,
+                                             [this, prepared] { store(prepared); });
+                                   });
+}
+
+void UploadRunner::probe(const QString &localPath, std::function<void()> then) {
+    // Videos get their poster (the blurred preview), size and duration, audio files their
+    // duration and waveform, unless the sender gave them (the voice recorder does). A file the
+    // probes cannot read is still sent, as it is.
+    media::AttachmentDescriptor &p = m_pointer;
+    const bool video = p.kind == media::AttachmentKind::Video && p.thumbnail.isEmpty();
+    const bool audio =
+        (p.kind == media::AttachmentKind::Audio || p.kind == media::AttachmentKind::Voice) &&
+        (p.waveform.isEmpty() || p.durationMs == 0);
+    if (video) {
+        auto *v = new media::VideoProbe({}, this);
+        connect(v, &media::VideoProbe::finished, this,
+                [this, v, then](const media::VideoInfo &info) {
+                    v->deleteLater();
+                    m_pointer.width = info.size.width();
+                    m_pointer.height = info.size.height();
+                    m_pointer.durationMs = info.durationMs;
+                    m_pointer.thumbnail = info.thumbnail;
+                    then();
+                });
+        connect(v, &media::VideoProbe::failed, this, [v, then](const media::MediaError &e) {
+            v->deleteLater();
+            qCInfo(lcMedia) << "no video preview:" << e.detail;
+            then();
         });
+        v->start(localPath);
+        return;
+    }
+    if (audio) {
+        auto *a = new media::AudioProbe(this);
+        connect(a, &media::AudioProbe::finished, this,
+                [this, a, then](const media::AudioInfo &info) {
+                    a->deleteLater();
+                    if (m_pointer.durationMs == 0)
+                        m_pointer.durationMs = info.durationMs;
+                    if (m_pointer.waveform.isEmpty())
+                        m_pointer.waveform = info.waveform;
+                    then();
+                });
+        connect(a, &media::AudioProbe::failed, this, [a, then](const media::MediaError &e) {
+            a->deleteLater();
+            qCInfo(lcMedia) << "no audio waveform:" << e.detail;
+            then();
+        });
+        a->start(localPath);
+        return;
+    }
+    then();
+}
+
+void UploadRunner::store(const PreparedUpload &r) {
+    if (stopped())
+        return;
+    media::AttachmentDescriptor &p = m_pointer;
+    p.key = r.key;
+    p.ciphertextSha256 = r.sha256;
+    p.plaintextSize = r.plaintextSize;
+    p.ciphertextSize = r.ciphertextSize;
+    p.chunkSize = r.chunkSize;
+    p.blobId.clear();
+    m_job.stage = TransferJob::Stage::Upload;
+    auto &transfers = m_env.store->transfers();
+    const Status s = m_env.store->transaction([&]() -> Status {
+        if (auto st = transfers.setPointer(m_job.messageRowId, m_job.index, p); !st)
+            return st;
+        if (auto st = transfers.setLocalFile(m_job.messageRowId, m_job.index, r.localPath,
+                                             r.localSize, QDateTime::currentMSecsSinceEpoch());
+            !st)
+            return st;
+        return saveJob();
+    });
+    if (!s) {
+        fail(s.error());
+        return;
+    }
+    emit progressed(); // the thumbnail and the local copy are there
+    upload();
 }
 
 bool UploadRunner::common(const MediaAnswer &a, const std::function<void()> &again) {
@@ -152,7 +213,7 @@ void UploadRunner::upload() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { upload(); });
+            noToken(token.error(), [this] { upload(); });
             return;
         }
         const MediaToken t = *token;
@@ -232,7 +293,7 @@ void UploadRunner::sendChunk() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { upload(); });
+            noToken(token.error(), [this] { upload(); });
             return;
         }
         const quint64 offset = m_offset;
@@ -242,8 +303,7 @@ void UploadRunner::sendChunk() {
                 if (stopped())
                     return;
                 if (!a.ok() && a.error->code == ErrorCode::OffsetMismatch && a.offset) {
-                    m_offset = *a.offset; // e.g. a chunk that arrived before the cut
-                    sendChunk();
+                    conflict(offset, *a.offset, *a.error);
                     return;
                 }
                 if (!a.ok()) {
@@ -254,10 +314,32 @@ void UploadRunner::sendChunk() {
                 m_retriedAuth = false;
                 m_backoff.reset();
                 m_job.attempts = 0;
+                m_stuckConflicts = 0;
+                m_lastConflict.reset();
                 m_offset = a.offset.value_or(offset + quint64(n));
                 sendChunk();
             }));
     });
+}
+
+void UploadRunner::conflict(quint64 sentAt, quint64 serverOffset, const Error &error) {
+    // Usually the server is ahead (a chunk that arrived before a cut) or behind (a HEAD that
+    // answered before a write was durable): go on from its offset at once. An offset that does
+    // not move the upload on would repeat the same refusal forever.
+    const bool stuck =
+        serverOffset == sentAt || (m_lastConflict && serverOffset <= *m_lastConflict);
+    m_lastConflict = serverOffset;
+    m_offset = serverOffset;
+    if (!stuck) {
+        sendChunk();
+        return;
+    }
+    if (++m_stuckConflicts > kMaxStuckConflicts) {
+        fail(Error{ErrorCode::OffsetMismatch,
+                   QStringLiteral("the server keeps refusing offset %1").arg(serverOffset)});
+        return;
+    }
+    retryLater(error, [this] { upload(); }); // asks the server for its offset again
 }
 
 void UploadRunner::finish() {
@@ -272,7 +354,7 @@ void UploadRunner::finish() {
         if (stopped())
             return;
         if (!token) {
-            retryLater(token.error(), [this] { finish(); });
+            noToken(token.error(), [this] { finish(); });
             return;
         }
         const QByteArray tokenBytes = token->token;

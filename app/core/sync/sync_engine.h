@@ -2,24 +2,29 @@
 // The sync engine: outbox resend, ordered de-duplicated delivery, delivery acks, receipts and
 // catch-up of seq holes. It talks to the server only through FrameSink and is driven by the Client
 // (onAuthenticated/onDisconnected/handlePush), so unit tests run it without a socket.
+//
+// SyncEngine is the facade: it routes pushes, runs the session lifecycle, fans out what follows a
+// commit (ConversationAdvance) and says when it is idle. The jobs are its parts: OutboxSender (the
+// way out), MessageReceiver (the way in, delivery acks), CatchUp (holes and history pages),
+// Receipts (cursors, read acks) and ConversationResolver (group_info for unknown conversations).
 #include "core/net/frame_sink.h"
 #include "core/store/records.h"
 #include "core/sync/message_crypto.h"
 
-#include <QHash>
 #include <QList>
 #include <QObject>
-#include <QSet>
-#include <QTimer>
 
-#include <deque>
-#include <functional>
 #include <memory>
 
 namespace tidings::client {
 
 class Storage;
 class MessageCrypto;
+class OutboxSender;
+class MessageReceiver;
+class CatchUp;
+class Receipts;
+class ConversationResolver;
 
 class SyncEngine : public QObject {
     Q_OBJECT
@@ -38,11 +43,12 @@ public:
     SyncEngine(Storage *store, FrameSink *sink, Options options, QObject *parent = nullptr);
     SyncEngine(Storage *store, FrameSink *sink, QObject *parent = nullptr)
         : SyncEngine(store, sink, Options{}, parent) {}
+    ~SyncEngine() override;
 
     void setAccount(const AccountSettings &me) { m_me = me; }
     //! End-to-end encryption for every send and every received message (not owned). Null: the
     //! payload is the encoded Content (unit tests of the sync logic, tools).
-    void setCrypto(MessageCrypto *crypto) { m_crypto = crypto; }
+    void setCrypto(MessageCrypto *crypto);
     MessageCrypto *crypto() const { return m_crypto; }
     //! Sends an already encrypted control message (resend request or answer) once, best effort:
     //! nothing is persisted before it leaves; a copy is kept hidden once the server stored it.
@@ -76,16 +82,14 @@ public:
     //! Asks the server what a conversation is (kind, name, members): group_info_request. Done by
     //! itself for conversations first seen in a push; at most one request in flight per id.
     void requestConversationInfo(quint64 conversationId);
-    bool isInfoPending(quint64 conversationId) const {
-        return m_infoPending.contains(conversationId);
-    }
-    int infoPendingCount() const { return int(m_infoPending.size()); }
+    bool isInfoPending(quint64 conversationId) const;
+    int infoPendingCount() const;
 
     bool isDrained() const { return m_drained; }
     //! True until the drain finished and no catch-up or retry is pending.
     bool isBusy() const;
-    int inFlightCount() const { return int(m_inFlight.size()); }
-    int queuedCount() const { return int(m_queue.size()); }
+    int inFlightCount() const;
+    int queuedCount() const;
 
 signals:
     //! Messages of others, released in seq order, each exactly once per device.
@@ -108,65 +112,21 @@ signals:
     void storageFailed(const tidings::Error &error);
 
 private:
-    void queueStored(const OutgoingDraft &draft);
-    void pump();
-    void sendPlain(const OutboxEntry &entry);
-    void sendEncrypted(const OutboxEntry &entry, int attempt);
-    //! Sends the control sends of a prepared message one after the other, then the message.
-    void sendPrepared(const OutboxEntry &entry, int attempt, quint64 session,
-                      std::shared_ptr<PreparedSend> prepared, int next);
-    void onEncryptedFailure(const OutboxEntry &entry, int attempt, quint64 session,
-                            const Error &error);
-    //! A control send was stored: keep my own copy (hidden) so its seq leaves no hole.
-    void storeOwnControl(quint64 conversationId, const wire::SendRequest &req,
-                         const wire::SendAck &ack);
-    void onSendResult(const OutboxEntry &entry, quint64 session, Result<Frame> result);
-    void retryLater(const OutboxEntry &entry, quint64 session, int delayMs);
-    bool storeBatch(const QList<IncomingMessage> &batch, std::function<Status()> inTransaction);
-    void flushAcks();
-    using Messages = google::protobuf::RepeatedPtrField<wire::Message>;
-    //! Received messages in arrival order: with encryption each batch waits for prepareOpen()
-    //! (sender device lists), then is stored, then `after` runs (e.g. the rest of a history page).
-    void receive(const Messages &messages, std::function<void()> after);
-    void openNext();
-    void handleMessages(const Messages &messages);
-    //! ackIfAdvanced: false for my own send acks (nothing new arrived for this device).
+    //! What follows a commit: my sends confirmed, unknown conversations asked about, signals,
+    //! the delivery ack, a gap check. ackIfAdvanced: false for my own send acks.
     void afterAdvance(const ConversationAdvance &adv, bool ackIfAdvanced);
-    void applyReceipt(const wire::ReceiptPush &receipt);
-    void resolveUnknownConversations();
-    void checkGaps();
-    void scheduleGapCheck();
-    void requestHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq);
-    void onHistory(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
-                   const wire::HistoryResponse &response);
-    void onHistoryStored(quint64 conversationId, quint64 afterSeq, quint64 untilSeq,
-                         const wire::HistoryResponse &response);
     void maybeIdle();
-    void sendDeliveryAck(quint64 conversationId, quint64 seq);
 
-    Storage *m_store;
-    FrameSink *m_sink;
     MessageCrypto *m_crypto = nullptr;
     Options m_options;
+    //! Shared by reference with the parts.
     AccountSettings m_me;
-    quint64 m_session = 0;
     bool m_drained = false;
-    QList<OutboxEntry> m_queue;
-    QSet<QString> m_inFlight;
-    int m_retriesPending = 0;
-    QHash<quint64, quint64> m_deliveryAcked;
-    QSet<quint64> m_catchUp;
-    QSet<quint64> m_infoPending;
-    QTimer m_gapTimer;
-    //! Acks that arrived in one event-loop pass are committed in one transaction.
-    QList<SendAckRecord> m_acks;
-    QTimer m_ackTimer;
-    struct IncomingBatch {
-        Messages messages;
-        std::function<void()> after;
-    };
-    std::deque<IncomingBatch> m_incoming;
-    bool m_opening = false;
+    std::unique_ptr<Receipts> m_receipts;
+    std::unique_ptr<ConversationResolver> m_resolver;
+    std::unique_ptr<MessageReceiver> m_receiver;
+    std::unique_ptr<OutboxSender> m_sender;
+    std::unique_ptr<CatchUp> m_catchUp;
 };
 
 } // namespace tidings::client

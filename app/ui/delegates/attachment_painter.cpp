@@ -3,6 +3,7 @@
 #include "look.h"
 #include "media/audio_playback.h"
 #include "media/image_cache.h"
+#include "media/video_posters.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -198,6 +199,8 @@ void paintVisual(QPainter *p, const QRect &block, const Attachment &a, const QFo
     QImage picture;
     if (a.kind == Attachment::Kind::Image && !a.localPath.isEmpty() && ctx.images)
         picture = ctx.images->image(a.localPath, device);
+    if (a.kind == Attachment::Kind::Video && !a.localPath.isEmpty() && ctx.posters)
+        picture = ctx.posters->poster(a.localPath); // sharp once the video is here
     if (picture.isNull() && ctx.images)
         picture = ctx.images->blurred(a.thumbnail, device);
     if (!picture.isNull()) {
@@ -296,10 +299,13 @@ void paintRow(QPainter *p, const QRect &block, const Attachment &a, const QFont 
                     Qt::AlignLeft | Qt::AlignVCenter,
                     sfm.elidedText(detail, Qt::ElideRight, speed.left() - textLeft - 4));
         if (!a.localPath.isEmpty()) {
+            // The accent, faint, so the pill reads on both bubbles in both themes.
+            QColor pill = colors.accent;
+            pill.setAlpha(48);
             p->setPen(Qt::NoPen);
-            p->setBrush(colors.separator);
+            p->setBrush(pill);
             p->drawRoundedRect(speed, speed.height() / 2.0, speed.height() / 2.0);
-            p->setPen(colors.text);
+            p->setPen(colors.accent);
             p->drawText(speed, Qt::AlignCenter,
                         AudioPlayback::speedLabel(ctx.audio ? ctx.audio->speed() : 1.0));
         }

@@ -14,6 +14,7 @@ namespace tidings::ui {
 
 class AudioPlayback;
 class ImageCache;
+class VideoPosters;
 struct Colors;
 
 namespace attachment_layout {
@@ -37,6 +38,7 @@ Hit hitTest(const Attachment &a, const QRect &block, QPoint pos, double *fractio
 
 struct PaintContext {
     ImageCache *images = nullptr;
+    VideoPosters *posters = nullptr; //!< first frames of downloaded videos
     AudioPlayback *audio = nullptr;
     qint64 key = 0; //!< the message's row id (which audio note plays)
     bool mine = false;

@@ -138,9 +138,10 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     return g;
 }
 
-void MessageDelegate::setMedia(ImageCache *images, AudioPlayback *audio) {
+void MessageDelegate::setMedia(ImageCache *images, AudioPlayback *audio, VideoPosters *posters) {
     m_images = images;
     m_audio = audio;
+    m_posters = posters;
 }
 
 QStyleOptionViewItem MessageDelegate::optionFor(const QModelIndex &index) const {
@@ -283,6 +284,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     if (!g.media.isEmpty()) {
         attachment_layout::PaintContext ctx;
         ctx.images = m_images;
+        ctx.posters = m_posters;
         ctx.audio = m_audio;
         ctx.key = index.data(MessageModel::RowIdRole).toLongLong();
         ctx.mine = mine;

@@ -16,6 +16,7 @@ namespace tidings::ui {
 
 class AudioPlayback;
 class ImageCache;
+class VideoPosters;
 
 class MessageDelegate : public QStyledItemDelegate {
     Q_OBJECT
@@ -25,7 +26,7 @@ public:
                const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
     //! Where pictures come from and which audio note plays (both optional).
-    void setMedia(ImageCache *images, AudioPlayback *audio);
+    void setMedia(ImageCache *images, AudioPlayback *audio, VideoPosters *posters = nullptr);
     //! The attachment block of the message at `index` in viewport coordinates (empty: none).
     QRect attachmentRect(const QModelIndex &index) const;
     //! What a click at `pos` (viewport coordinates) on the message at `index` means.
@@ -59,6 +60,7 @@ private:
     QAbstractItemView *m_view;
     ImageCache *m_images = nullptr;
     AudioPlayback *m_audio = nullptr;
+    VideoPosters *m_posters = nullptr;
     bool m_showSenders = false;
     //! Size hints of message rows by row id: a non-uniform QListView asks for every row's size
     //! on each layout, and loading a history page lays out the whole model again. Valid for one

@@ -7,6 +7,7 @@
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileInfo>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -59,6 +60,7 @@ AttachSheet::AttachSheet(const QStringList &paths, const QString &chatTitle, QWi
     , m_list(new QListWidget)
     , m_asFiles(new QCheckBox(tr("Send photos and videos as files (original quality)")))
     , m_caption(new QLineEdit)
+    , m_title(new QLabel)
     , m_summary(new QLabel)
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel)) {
     setObjectName(QStringLiteral("attachSheet"));
@@ -66,11 +68,19 @@ AttachSheet::AttachSheet(const QStringList &paths, const QString &chatTitle, QWi
     setAccessibleName(tr("Files to send"));
     resize(520, 460);
     auto *layout = new QVBoxLayout(this);
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    bold.setPointSizeF(bold.pointSizeF() * 1.15);
+    m_title->setFont(bold);
+    m_title->setText(windowTitle());
+    layout->addWidget(m_title);
+    m_summary->setForegroundRole(QPalette::PlaceholderText);
     layout->addWidget(m_summary);
     m_list->setAccessibleName(tr("Files"));
     m_list->setIconSize(QSize(kThumb, kThumb));
     m_list->setSpacing(3);
     m_list->setUniformItemSizes(true);
+    m_list->installEventFilter(this);
     layout->addWidget(m_list, 1);
     layout->addWidget(m_asFiles);
     m_caption->setPlaceholderText(tr("Add a caption…"));
@@ -80,7 +90,6 @@ AttachSheet::AttachSheet(const QStringList &paths, const QString &chatTitle, QWi
     m_send->setDefault(true);
     layout->addWidget(m_buttons);
 
-    quint64 total = 0;
     bool anyVisual = false;
     for (const QString &path : paths) {
         const QFileInfo info(path);
@@ -95,7 +104,6 @@ AttachSheet::AttachSheet(const QStringList &paths, const QString &chatTitle, QWi
         Entry e{info.absoluteFilePath(), kindOf(path)};
         anyVisual =
             anyVisual || e.kind == Attachment::Kind::Image || e.kind == Attachment::Kind::Video;
-        total += quint64(info.size());
         m_entries.append(e);
         auto *item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(
             client::media::safeFileName(info.fileName()),
@@ -107,14 +115,9 @@ AttachSheet::AttachSheet(const QStringList &paths, const QString &chatTitle, QWi
         m_list->addItem(item);
     }
     m_asFiles->setVisible(anyVisual);
-    QString summary = tr("%n file(s), %1", nullptr, int(m_entries.size())).arg(formatBytes(total));
-    if (!m_refused.isEmpty())
-        summary +=
-            QStringLiteral("\n") + tr("Left out: %1").arg(m_refused.join(QStringLiteral("; ")));
-    m_summary->setText(summary);
     m_summary->setWordWrap(true);
     m_summary->setAccessibleName(tr("Summary"));
-    m_send->setEnabled(!m_entries.isEmpty());
+    updateSummary();
     if (m_list->count() > 0)
         m_list->setCurrentRow(0);
     m_caption->setFocus();
@@ -128,6 +131,43 @@ AttachSheet::AttachSheet(const QStringList &paths, const QString &chatTitle, QWi
     });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     updateIcons();
+}
+
+QString AttachSheet::summary() const {
+    quint64 total = 0;
+    for (const Entry &e : m_entries)
+        total += quint64(QFileInfo(e.path).size());
+    // English has no numerus forms without a translation: one file is said on its own.
+    const int n = int(m_entries.size());
+    QString text = n == 1 ? tr("1 file, %1").arg(formatBytes(total))
+                          : tr("%n files, %1", nullptr, n).arg(formatBytes(total));
+    if (!m_refused.isEmpty())
+        text += QStringLiteral("\n") + tr("Left out: %1").arg(m_refused.join(QStringLiteral("; ")));
+    return text;
+}
+
+void AttachSheet::updateSummary() {
+    m_summary->setText(summary());
+    m_send->setEnabled(!m_entries.isEmpty());
+}
+
+void AttachSheet::removeFile(int row) {
+    if (row < 0 || row >= m_entries.size())
+        return;
+    m_entries.removeAt(row);
+    delete m_list->takeItem(row);
+    updateSummary();
+}
+
+bool AttachSheet::eventFilter(QObject *watched, QEvent *event) {
+    if (watched == m_list && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        if ((key == Qt::Key_Delete || key == Qt::Key_Backspace) && m_list->currentRow() >= 0) {
+            removeFile(m_list->currentRow());
+            return true;
+        }
+    }
+    return QDialog::eventFilter(watched, event);
 }
 
 void AttachSheet::updateIcons() {

@@ -2,6 +2,7 @@
 
 #include "ui_logging.h"
 
+#include <QBuffer>
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QImageReader>
@@ -194,7 +195,17 @@ void ImageCache::finish(const QString &key, const QString &path, const QImage &i
 
 QImage ImageCache::decode(const Request &request) {
     if (!request.thumbnail.isEmpty()) {
-        QImage thumb = QImage::fromData(request.thumbnail);
+        // The thumbnail came in someone's message: its declared size is checked before a pixel
+        // is allocated (a few bytes of PNG can declare a gigapixel).
+        QBuffer buffer;
+        buffer.setData(request.thumbnail);
+        buffer.open(QIODevice::ReadOnly);
+        QImageReader thumbReader(&buffer);
+        const QSize declared = thumbReader.size();
+        if (!declared.isValid() || declared.isEmpty() || declared.width() > kMaxThumbnailSide ||
+            declared.height() > kMaxThumbnailSide)
+            return {};
+        QImage thumb = thumbReader.read();
         if (thumb.isNull())
             return {};
         // Blur at a small size (cheap, and the thumbnail has no more detail), then scale up.
@@ -205,8 +216,10 @@ QImage ImageCache::decode(const Request &request) {
     }
     QImageReader reader(request.path);
     reader.setAutoTransform(true);
-    reader.setAllocationLimit(kAllocationLimitMb);
+    // Not QImageReader::setAllocationLimit: in Qt 6.4 it is static and would change the limit of
+    // every decode in the process. The pixels this decode will allocate are checked instead.
     QSize source = reader.size();
+    QSize decodes = source;
     if (source.isValid()) {
         // Let the decoder scale (JPEG decodes at 1/2, 1/4, 1/8 directly): a 4000-pixel photo for
         // a 300-pixel bubble costs a fraction of a full decode. The reader scales before it
@@ -216,8 +229,13 @@ QImage ImageCache::decode(const Request &request) {
         QSize target = oriented.scaled(request.size, request.fit == ImageCache::Fit::Cover
                                                          ? Qt::KeepAspectRatioByExpanding
                                                          : Qt::KeepAspectRatio);
-        if (target.width() < oriented.width() && !target.isEmpty())
+        if (target.width() < oriented.width() && !target.isEmpty()) {
             reader.setScaledSize(transposed ? target.transposed() : target);
+            if (reader.supportsOption(QImageIOHandler::ScaledSize))
+                decodes = reader.scaledSize();
+        }
+        if (qint64(decodes.width()) * decodes.height() * 4 > qint64(kAllocationLimitMb) << 20)
+            return {};
     }
     QImage image = reader.read();
     if (image.isNull())

@@ -41,8 +41,11 @@ public:
     //! Blocks until the queue is empty (tests, benchmarks).
     void waitForIdle();
 
-    //! Pixels a decode may allocate (QImageReader's limit), in MiB.
+    //! Pixels one decode of a file may allocate, in MiB (checked from the declared size; Qt's
+    //! process-wide QImageReader limit, set once by the app, is the fence behind it).
     static constexpr int kAllocationLimitMb = 256;
+    //! A message's inline thumbnail larger than this (either side) is not decoded.
+    static constexpr int kMaxThumbnailSide = 512;
     //! Queued requests kept; older ones are dropped (their rows scrolled away).
     static constexpr int kMaxQueued = 24;
 

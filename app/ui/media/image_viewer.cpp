@@ -21,6 +21,7 @@
 #include <QWheelEvent>
 
 #include <cmath>
+#include <functional>
 
 namespace tidings::ui {
 
@@ -40,13 +41,15 @@ public:
         m_placeholderSize = placeholderSize;
         if (changed && image.isNull())
             reset();
-        update();
+        this->changed();
     }
     void reset() {
         m_zoom = 0;
         m_pan = QPointF();
-        update();
+        changed();
     }
+    //! The scale shown changed (zoom, fit, a new picture, a resize while fitted).
+    std::function<void()> zoomChanged;
     double fitScale() const {
         const QSizeF s = m_image.isNull() ? QSizeF(m_placeholderSize) : QSizeF(m_image.size());
         if (s.isEmpty())
@@ -66,14 +69,14 @@ public:
         m_zoom = next;
         m_pan += (at - centre) - rel * next;
         clampPan();
-        update();
+        changed();
     }
     void setZoom(double zoom) {
         if (m_image.isNull())
             return;
         m_zoom = zoom;
         m_pan = QPointF();
-        update();
+        changed();
     }
     void panBy(QPointF delta) {
         m_pan += delta;
@@ -125,9 +128,17 @@ protected:
         else
             reset();
     }
-    void resizeEvent(QResizeEvent *) override { clampPan(); }
+    void resizeEvent(QResizeEvent *) override {
+        clampPan();
+        changed();
+    }
 
 private:
+    void changed() {
+        update();
+        if (zoomChanged)
+            zoomChanged();
+    }
     //! The picture never leaves the window entirely: at most half of it may be off-screen.
     void clampPan() {
         const QSizeF s = QSizeF(m_image.size()) * scale();
@@ -146,15 +157,33 @@ private:
 };
 
 namespace {
-QToolButton *toolButton(const QString &text, const QString &tip, const QString &glyph) {
+QToolButton *toolButton(const QString &text, const QString &tip, const QString &icon) {
     auto *b = new QToolButton;
-    b->setText(glyph);
+    b->setIcon(QIcon(QStringLiteral(":/icons/%1.svg").arg(icon)));
+    b->setIconSize(QSize(20, 20));
     b->setToolTip(tip);
     b->setAccessibleName(text);
     b->setAutoRaise(true);
     b->setFocusPolicy(Qt::TabFocus);
-    b->setMinimumSize(34, 30);
+    b->setMinimumSize(36, 34);
     return b;
+}
+
+//! The viewer's own colours: a dark surround whatever the theme.
+QPalette darkChrome(QPalette p) {
+    const QColor bar(0x1b, 0x1e, 0x23), text(0xe8, 0xea, 0xed);
+    for (auto group : {QPalette::Active, QPalette::Inactive}) {
+        p.setColor(group, QPalette::Window, bar);
+        p.setColor(group, QPalette::Base, bar);
+        p.setColor(group, QPalette::Button, bar);
+        p.setColor(group, QPalette::WindowText, text);
+        p.setColor(group, QPalette::ButtonText, text);
+        p.setColor(group, QPalette::Text, text);
+        p.setColor(group, QPalette::PlaceholderText, QColor(0x9a, 0xa0, 0xa8));
+    }
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x60, 0x66, 0x6e));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x60, 0x66, 0x6e));
+    return p;
 }
 } // namespace
 
@@ -164,15 +193,16 @@ ImageViewer::ImageViewer(QWidget *parent)
     , m_canvas(new ImageCanvas(this))
     , m_title(new QLabel)
     , m_counter(new QLabel)
-    , m_prev(toolButton(tr("Previous"), tr("Previous (Left)"), QStringLiteral("‹")))
-    , m_next(toolButton(tr("Next"), tr("Next (Right)"), QStringLiteral("›")))
-    , m_zoomOut(toolButton(tr("Zoom out"), tr("Zoom out (-)"), QStringLiteral("−")))
-    , m_fit(toolButton(tr("Fit to window"), tr("Fit to window (0)"), tr("Fit")))
-    , m_zoomIn(toolButton(tr("Zoom in"), tr("Zoom in (+)"), QStringLiteral("+")))
-    , m_save(toolButton(tr("Save as"), tr("Save as… (Ctrl+S)"), tr("Save…")))
-    , m_copy(toolButton(tr("Copy"), tr("Copy picture (Ctrl+C)"), tr("Copy")))
+    , m_zoom(new QLabel)
+    , m_prev(toolButton(tr("Previous"), tr("Previous (Left)"), QStringLiteral("chevron-left")))
+    , m_next(toolButton(tr("Next"), tr("Next (Right)"), QStringLiteral("chevron-right")))
+    , m_zoomOut(toolButton(tr("Zoom out"), tr("Zoom out (-)"), QStringLiteral("zoom-out")))
+    , m_fit(toolButton(tr("Fit to window"), tr("Fit to window (0)"), QStringLiteral("fit")))
+    , m_zoomIn(toolButton(tr("Zoom in"), tr("Zoom in (+)"), QStringLiteral("zoom-in")))
+    , m_save(toolButton(tr("Save as"), tr("Save as… (Ctrl+S)"), QStringLiteral("download")))
+    , m_copy(toolButton(tr("Copy"), tr("Copy picture (Ctrl+C)"), QStringLiteral("copy")))
     , m_open(toolButton(tr("Open with system viewer"), tr("Open with the system's viewer (Ctrl+O)"),
-                        tr("Open"))) {
+                        QStringLiteral("open-external"))) {
     setObjectName(QStringLiteral("imageViewer"));
     setAccessibleName(tr("Image viewer"));
     setWindowTitle(tr("Photo"));
@@ -181,21 +211,36 @@ ImageViewer::ImageViewer(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
+    setPalette(darkChrome(palette()));
     auto *bar = new QWidget;
     bar->setAutoFillBackground(true);
-    bar->setBackgroundRole(QPalette::Base);
     auto *bl = new QHBoxLayout(bar);
-    bl->setContentsMargins(10, 4, 10, 4);
+    bl->setContentsMargins(8, 4, 8, 4);
+    bl->setSpacing(2);
     m_title->setAccessibleName(tr("File name"));
     m_counter->setForegroundRole(QPalette::PlaceholderText);
     m_counter->setAccessibleName(tr("Position"));
+    m_zoom->setForegroundRole(QPalette::PlaceholderText);
+    m_zoom->setAccessibleName(tr("Zoom"));
+    m_zoom->setAlignment(Qt::AlignCenter);
+    m_zoom->setMinimumWidth(m_zoom->fontMetrics().horizontalAdvance(QStringLiteral("1600 %")));
     bl->addWidget(m_prev);
     bl->addWidget(m_next);
+    bl->addSpacing(6);
     bl->addWidget(m_counter);
-    bl->addSpacing(8);
+    bl->addSpacing(12);
     bl->addWidget(m_title, 1);
-    for (QToolButton *b : {m_zoomOut, m_fit, m_zoomIn, m_save, m_copy, m_open})
+    bl->addWidget(m_zoomOut);
+    bl->addWidget(m_zoom);
+    bl->addWidget(m_zoomIn);
+    bl->addWidget(m_fit);
+    bl->addSpacing(12);
+    for (QToolButton *b : {m_save, m_copy, m_open})
         bl->addWidget(b);
+    // Tab goes through the buttons as they are laid out.
+    QWidget *order[] = {m_prev, m_next, m_zoomOut, m_zoomIn, m_fit, m_save, m_copy, m_open};
+    for (size_t i = 1; i < std::size(order); ++i)
+        setTabOrder(order[i - 1], order[i]);
     layout->addWidget(bar);
     layout->addWidget(m_canvas, 1);
 
@@ -208,6 +253,8 @@ ImageViewer::ImageViewer(QWidget *parent)
     connect(m_copy, &QToolButton::clicked, this, &ImageViewer::copy);
     connect(m_open, &QToolButton::clicked, this, &ImageViewer::openExternally);
     connect(&m_cache, &ImageCache::ready, this, &ImageViewer::updateImage);
+    m_canvas->zoomChanged = [this] { updateZoom(); };
+    updateZoom();
 }
 
 void ImageViewer::setItems(const QList<Item> &items, int current) {
@@ -265,6 +312,14 @@ void ImageViewer::updateActions() {
     const bool file = m_current >= 0 && !m_items.at(m_current).path.isEmpty();
     m_save->setEnabled(file);
     m_open->setEnabled(file);
+}
+
+void ImageViewer::updateZoom() {
+    m_zoom->setText(hasImage() ? zoomText() : QString());
+}
+
+QString ImageViewer::zoomText() const {
+    return tr("%1 %").arg(qRound(zoom() * 100));
 }
 
 double ImageViewer::zoom() const {

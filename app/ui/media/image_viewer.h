@@ -3,8 +3,9 @@
 // -, 0 fits, 1 shows actual pixels), pan by dragging or Shift+arrows when zoomed, previous and
 // next (Left/Right, Page Up/Down), save as (Ctrl+S), copy (Ctrl+C), open with the system's
 // application (Ctrl+O), Esc closes. Every action is also a toolbar button with an accessible
-// name. Pictures decode off the GUI thread (ImageCache); a photo not downloaded yet shows its
-// blurred thumbnail and asks for the download (downloadRequested).
+// name and a tooltip with its key. The viewer is dark in both themes (photos are judged on
+// a dark surround). Pictures decode off the GUI thread (ImageCache); a photo not downloaded yet
+// shows its blurred thumbnail and asks for the download (downloadRequested).
 #include "media/image_cache.h"
 
 #include <QWidget>
@@ -36,6 +37,8 @@ public:
     const Item &item() const { return m_items.at(m_current); }
     //! The zoom factor shown (1 = actual pixels); fitted() after opening or 0.
     double zoom() const;
+    //! "35 %": the zoom as the toolbar says it.
+    QString zoomText() const;
     bool fitted() const;
     //! The picture is decoded and shown (not a placeholder).
     bool hasImage() const;
@@ -65,6 +68,7 @@ private:
     void showItem(int index);
     void updateImage();
     void updateActions();
+    void updateZoom();
 
     QList<Item> m_items;
     int m_current = -1;
@@ -72,6 +76,7 @@ private:
     ImageCanvas *m_canvas;
     QLabel *m_title;
     QLabel *m_counter;
+    QLabel *m_zoom;
     QToolButton *m_prev, *m_next, *m_zoomOut, *m_fit, *m_zoomIn, *m_save, *m_copy, *m_open;
 };
 

@@ -1,5 +1,7 @@
 #include "media_port.h"
 
+#include "core/store/records.h"
+
 #include <QCoreApplication>
 #include <QLocale>
 
@@ -45,6 +47,23 @@ QString kindLabel(Attachment::Kind kind) {
         break;
     }
     return QCoreApplication::translate("Media", "File");
+}
+
+QString messagePreview(const client::MessageRecord &message) {
+    const QString text = message.text.simplified();
+    if (message.attachments.isEmpty())
+        return text;
+    const client::AttachmentRecord &a = message.attachments.first();
+    const auto kind = Attachment::Kind(int(a.kind));
+    const QString label = kindLabel(kind);
+    if (kind == Attachment::Kind::Voice && text.isEmpty())
+        return a.durationMs > 0 ? QCoreApplication::translate("Media", "%1 (%2)")
+                                      .arg(label, formatDuration(a.durationMs))
+                                : label;
+    // A file is known by its name; a photo or video by its caption, if it has one.
+    const bool named = kind == Attachment::Kind::File || kind == Attachment::Kind::Audio;
+    const QString what = !text.isEmpty() ? text : named ? a.fileName : QString();
+    return what.isEmpty() ? label : QCoreApplication::translate("Media", "%1: %2").arg(label, what);
 }
 
 } // namespace tidings::ui

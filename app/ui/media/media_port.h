@@ -92,6 +92,10 @@ QString formatBytes(quint64 bytes);
 QString formatDuration(qint64 ms);
 //! What the user reads for an attachment kind: "Photo", "Video", "Voice message", ...
 QString kindLabel(Attachment::Kind kind);
+//! One line for a message in the chat list and in notifications: its text, and what it carries
+//! ("Photo: At the sea", "Voice message (0:09)", "File: tickets.pdf"); never empty for a message
+//! that has an attachment.
+QString messagePreview(const client::MessageRecord &message);
 
 } // namespace tidings::ui
 

@@ -11,7 +11,6 @@
 #include <QSlider>
 #include <QToolButton>
 #include <QUrl>
-#include <QVBoxLayout>
 #include <QVideoFrame>
 #include <QVideoSink>
 
@@ -59,6 +58,22 @@ private:
     int m_frames = 0;
 };
 
+//! The control row over the bottom of the picture: a dark gradient keeps it readable on any frame.
+class ControlStrip : public QWidget {
+public:
+    using QWidget::QWidget;
+
+protected:
+    void paintEvent(QPaintEvent *) override {
+        QPainter p(this);
+        QLinearGradient g(0, 0, 0, height());
+        g.setColorAt(0, QColor(0, 0, 0, 0));
+        g.setColorAt(0.35, QColor(0, 0, 0, 110));
+        g.setColorAt(1, QColor(0, 0, 0, 170));
+        p.fillRect(rect(), g);
+    }
+};
+
 namespace {
 QToolButton *controlButton(const QString &name) {
     auto *b = new QToolButton;
@@ -93,11 +108,10 @@ VideoPlayer::VideoPlayer(QWidget *parent)
     // The output first, then the sink, then the source (environment.md).
     m_player->setAudioOutput(m_audio);
     m_player->setVideoOutput(m_sink);
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
-    layout->addWidget(m_surface, 1);
-    auto *controls = new QHBoxLayout;
+    // The controls lie over the bottom of the picture, so the frame keeps the bubble's (and the
+    // video's) aspect ratio instead of being letterboxed above a control row.
+    m_controls = new ControlStrip(this);
+    auto *controls = new QHBoxLayout(m_controls);
     controls->setContentsMargins(4, 2, 6, 2);
     controls->setSpacing(4);
     m_play->setIcon(QIcon(QStringLiteral(":/icons/play.svg")));
@@ -107,13 +121,15 @@ VideoPlayer::VideoPlayer(QWidget *parent)
     QFont small = m_time->font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     m_time->setFont(small);
+    // Light on the dark strip in both themes: a theme switch re-polishes labels to the
+    // application's text colour, which the player's own palette did not survive.
+    m_time->setStyleSheet(QStringLiteral("color: #f2f4f6"));
     m_mute->setIcon(QIcon(QStringLiteral(":/icons/volume.svg")));
     m_mute->setCheckable(true);
     controls->addWidget(m_play);
     controls->addWidget(m_seek, 1);
     controls->addWidget(m_time);
     controls->addWidget(m_mute);
-    layout->addLayout(controls);
 
     connect(m_sink, &QVideoSink::videoFrameChanged, m_surface,
             [this](const QVideoFrame &frame) { m_surface->setFrame(frame); });
@@ -146,6 +162,14 @@ VideoPlayer::VideoPlayer(QWidget *parent)
                 emit failed(m_error);
             });
     updateControls();
+}
+
+void VideoPlayer::resizeEvent(QResizeEvent *event) {
+    QWidget::resizeEvent(event);
+    m_surface->setGeometry(rect());
+    const int h = m_controls->sizeHint().height() + 6;
+    m_controls->setGeometry(0, height() - h, width(), h);
+    m_controls->raise();
 }
 
 VideoPlayer::~VideoPlayer() {

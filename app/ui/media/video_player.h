@@ -1,9 +1,10 @@
 #pragma once
 // A video played in place (in its bubble): the frames of a QMediaPlayer painted through a
 // QVideoSink (so it works offscreen and in grabs, with no native child window), and a control row
-// with play/pause, a seek bar, the time and mute. Keyboard: Space or K plays and pauses,
-// Left/Right seek 5 s, M mutes. Audio goes to a QAudioOutput attached before the source (Qt 6.4
-// on GStreamer fails audio-only or muxed files otherwise) that outlives the player.
+// over the bottom of the picture with play/pause, a seek bar, the time and mute. Keyboard: Space or
+// K plays and pauses, Left/Right seek 5 s, M mutes. Audio goes to a QAudioOutput attached before
+// the source (Qt 6.4 on GStreamer fails audio-only or muxed files otherwise) that outlives the
+// player.
 #include <QImage>
 #include <QMediaPlayer>
 #include <QWidget>
@@ -49,6 +50,7 @@ signals:
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void updateControls();
@@ -57,6 +59,7 @@ private:
     QMediaPlayer *m_player;
     QVideoSink *m_sink;
     VideoSurface *m_surface;
+    QWidget *m_controls = nullptr;
     QToolButton *m_play;
     QSlider *m_seek;
     QLabel *m_time;

@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace tidings::ui {
 
@@ -25,13 +26,17 @@ VoiceRecorder::VoiceRecorder(const QString &directory, QObject *parent)
     , m_directory(directory) {}
 
 VoiceRecorder::~VoiceRecorder() {
+    // A note still recording or being cancelled is dropped with its file.
+    const bool drop = m_state == State::Recording || m_state == State::Cancelling;
+    const QString path =
+        m_recorder && drop ? m_recorder->actualLocation().toLocalFile() : QString();
     if (m_recorder && m_state == State::Recording) {
-        const QString path = m_recorder->actualLocation().toLocalFile();
+        m_recorder->disconnect(this);
         m_recorder->stop();
-        if (!path.isEmpty())
-            QFile::remove(path);
     }
     teardown();
+    if (!path.isEmpty())
+        QFile::remove(path);
 }
 
 bool VoiceRecorder::hasMicrophone() {
@@ -39,17 +44,19 @@ bool VoiceRecorder::hasMicrophone() {
 }
 
 void VoiceRecorder::teardown() {
+    // Deleting a recorder that is still stopping spins a nested event loop in Qt 6.4's GStreamer
+    // backend, which delivers the recorder's last state change: nothing of ours may run then (it
+    // tore the session down under the recorder's destructor when a window closed right after a
+    // cancelled note).
+    if (m_recorder)
+        m_recorder->disconnect(this);
     if (m_meter)
         m_meter->stop();
-    delete m_meter;
-    m_meter = nullptr;
+    delete std::exchange(m_meter, nullptr);
     m_meterIo = nullptr;
-    delete m_recorder; // before the session and the input it records from
-    m_recorder = nullptr;
-    delete m_session;
-    m_session = nullptr;
-    delete m_input;
-    m_input = nullptr;
+    delete std::exchange(m_recorder, nullptr); // before the session and the input it records from
+    delete std::exchange(m_session, nullptr);
+    delete std::exchange(m_input, nullptr);
 }
 
 bool VoiceRecorder::start() {

@@ -1,9 +1,9 @@
 #pragma once
 // Records a voice note: QMediaRecorder writes Ogg/Opus while a QAudioSource on the same
 // microphone meters the level (Qt 6.4 has no buffer tap on the recorder) for the live waveform
-// (the waveform sent with the note is decoded from the finished file). With no microphone QMediaRecorder would record silence
-// without an error (environment.md), so start() checks QMediaDevices::audioInputs() first and
-// fails with words for the user.
+// (the waveform sent with the note is decoded from the finished file). With no microphone
+// QMediaRecorder would record silence without an error (environment.md), so start() checks
+// QMediaDevices::audioInputs() first and fails with words for the user.
 #include <QAudioDevice>
 #include <QElapsedTimer>
 #include <QObject>

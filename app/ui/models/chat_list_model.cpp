@@ -4,6 +4,7 @@
 
 #include "chat_events.h"
 #include "look.h"
+#include "media/media_port.h"
 #include "ui_logging.h"
 
 #include "core/account/account.h"
@@ -42,7 +43,7 @@ namespace {
 QString previewText(const client::MessageRecord &m) {
     return m.undecryptable
                ? QCoreApplication::translate("MessageModel", "This message could not be decrypted")
-               : m.text.simplified();
+               : messagePreview(m);
 }
 } // namespace
 

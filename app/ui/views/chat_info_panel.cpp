@@ -7,25 +7,56 @@
 
 #include <QDateTime>
 #include <QDesktopServices>
+#include <QFileInfo>
 #include <QKeyEvent>
 #include <QListView>
 #include <QPainter>
 #include <QPainterPath>
+#include <QScrollBar>
+#include <QStyle>
 #include <QStyledItemDelegate>
 
 namespace tidings::ui {
 
 namespace {
-constexpr int kCell = 92;
+constexpr int kCell = 96;      //!< the preferred size of a grid cell
+constexpr int kMinColumns = 3; //!< the panel is narrow: never fewer than this
+
+//! The photo grid: as many square cells as fit the width (at least three), filling it edge to
+//! edge whatever the panel's width.
+class MediaGrid : public QListView {
+public:
+    MediaGrid() {
+        setViewMode(QListView::IconMode);
+        setResizeMode(QListView::Adjust);
+        setMovement(QListView::Static);
+        setSpacing(0);
+        setGridSize(QSize(kCell, kCell));
+    }
+
+protected:
+    void resizeEvent(QResizeEvent *event) override {
+        // The scroll bar's width is always kept out (QListView reserves it while it is hidden
+        // too), so the columns do not change when it appears.
+        const int width = contentsRect().width() -
+                          style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) - 1;
+        const int columns = qMax(kMinColumns, width / kCell);
+        const int cell = qMax(40, width / columns);
+        if (gridSize().width() != cell)
+            setGridSize(QSize(cell, cell));
+        QListView::resizeEvent(event);
+    }
+};
 
 //! A photo or video as a square thumbnail (the decoded file, else the blurred inline one).
 class GridDelegate : public QStyledItemDelegate {
 public:
-    GridDelegate(ImageCache *images, QObject *parent)
-        : QStyledItemDelegate(parent)
-        , m_images(images) {}
+    GridDelegate(ImageCache *images, QListView *view)
+        : QStyledItemDelegate(view)
+        , m_images(images)
+        , m_view(view) {}
     QSize sizeHint(const QStyleOptionViewItem &, const QModelIndex &) const override {
-        return QSize(kCell + 4, kCell + 4);
+        return m_view->gridSize();
     }
     void paint(QPainter *p, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override {
@@ -74,6 +105,7 @@ public:
 
 private:
     ImageCache *m_images;
+    QListView *m_view;
 };
 
 //! A file or link: name (or address) on the first line, size, sender and date on the second.
@@ -89,9 +121,29 @@ public:
         p->save();
         if (option.state & QStyle::State_Selected)
             p->fillRect(option.rect, colors.separator);
-        const QRect r = option.rect.adjusted(8, 5, -8, -5);
+        QRect r = option.rect.adjusted(8, 5, -8, -5);
         const QVariant av = index.data(ChatMediaModel::AttachmentRole);
         const bool link = !av.isValid();
+        if (!link) {
+            // The file's type at a glance: its extension on a tile, as the bubble's file row.
+            const Attachment a = av.value<Attachment>();
+            const int side = r.height();
+            const QRect tile(r.left(), r.top(), side, side);
+            p->setRenderHint(QPainter::Antialiasing);
+            p->setPen(Qt::NoPen);
+            p->setBrush(colors.accent);
+            p->drawRoundedRect(tile, 6, 6);
+            QString ext = QFileInfo(a.fileName).suffix().toUpper().left(4);
+            if (ext.isEmpty())
+                ext = kindLabel(a.kind).left(1);
+            QFont f = option.font;
+            f.setBold(true);
+            f.setPointSizeF(f.pointSizeF() * (ext.size() > 3 ? 0.62 : 0.72));
+            p->setFont(f);
+            p->setPen(Qt::white);
+            p->drawText(tile, Qt::AlignCenter, ext);
+            r.setLeft(tile.right() + 10);
+        }
         QFont bold = option.font;
         bold.setBold(!link);
         const QFontMetrics fm(bold);
@@ -123,18 +175,11 @@ public:
 };
 
 QListView *makeList(const QString &name, bool grid) {
-    auto *view = new QListView;
+    QListView *view = grid ? new MediaGrid : new QListView;
     view->setAccessibleName(name);
     view->setFrameShape(QFrame::NoFrame);
     view->setUniformItemSizes(true);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
-    if (grid) {
-        view->setViewMode(QListView::IconMode);
-        view->setResizeMode(QListView::Adjust);
-        view->setMovement(QListView::Static);
-        view->setSpacing(0);
-        view->setGridSize(QSize(kCell + 4, kCell + 4));
-    }
     return view;
 }
 } // namespace

@@ -157,6 +157,10 @@ Composer::Composer(QWidget *parent)
             startRecording(true);
     });
     connect(m_bar, &VoiceRecordBar::cancelRequested, this, &Composer::cancelRecording);
+    // Tab as laid out: attach, the editor, the microphone, send.
+    setTabOrder(m_attach, m_edit);
+    setTabOrder(m_edit, m_mic);
+    setTabOrder(m_mic, m_send);
 }
 
 Composer::~Composer() = default;

@@ -6,6 +6,7 @@
 #include "media/image_cache.h"
 #include "media/image_viewer.h"
 #include "media/video_player.h"
+#include "media/video_posters.h"
 #include "models/message_model.h"
 #include "ui_logging.h"
 #include "views/composer.h"
@@ -70,8 +71,10 @@ ConversationMedia::ConversationMedia(MessageModel *model, QListView *list,
     , m_composer(composer)
     , m_host(host)
     , m_images(new ImageCache(96ll << 20, this))
-    , m_audio(new AudioPlayback(this)) {
-    m_delegate->setMedia(m_images, m_audio);
+    , m_audio(new AudioPlayback(this))
+    , m_posters(new VideoPosters(this)) {
+    m_delegate->setMedia(m_images, m_audio, m_posters);
+    connect(m_posters, &VideoPosters::ready, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_images, &ImageCache::ready, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_audio, &AudioPlayback::changed, m_list->viewport(), qOverload<>(&QWidget::update));
     connect(m_audio, &AudioPlayback::failed, this,
@@ -142,8 +145,12 @@ bool ConversationMedia::eventFilter(QObject *watched, QEvent *event) {
         }
     } else if (watched == m_list && type == QEvent::KeyPress) {
         auto *e = static_cast<QKeyEvent *>(event);
-        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) &&
-            m_list->currentIndex().isValid() && activate(m_list->currentIndex().row()))
+        // Enter opens or plays the attachment of the current message; Space too (and pauses
+        // again), as on a player's button.
+        const bool enter = e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter;
+        const bool space = e->key() == Qt::Key_Space && e->modifiers() == Qt::NoModifier;
+        if ((enter || space) && m_list->currentIndex().isValid() &&
+            activate(m_list->currentIndex().row()))
             return true;
     }
     return QObject::eventFilter(watched, event);
@@ -371,8 +378,11 @@ void ConversationMedia::playVideo(int row) {
     }
     m_audio->stop();
     auto *player = new VideoPlayer;
-    player->setPoster(m_images->blurred(
-        list.first().thumbnail, list.first().dimensions().scaled(320, 320, Qt::KeepAspectRatio)));
+    const QImage poster = m_posters->poster(list.first().localPath);
+    player->setPoster(!poster.isNull() ? poster
+                                       : m_images->blurred(list.first().thumbnail,
+                                                           list.first().dimensions().scaled(
+                                                               320, 320, Qt::KeepAspectRatio)));
     auto *host = new VideoHost(m_list, m_delegate, QPersistentModelIndex(index), player);
     m_list->setIndexWidget(index, host);
     m_video = player;

@@ -23,6 +23,7 @@ namespace tidings::ui {
 class AudioPlayback;
 class Composer;
 class ImageCache;
+class VideoPosters;
 class MessageDelegate;
 class MessageModel;
 
@@ -62,6 +63,7 @@ public:
     VideoPlayer *videoPlayer() const { return m_video; }
     AudioPlayback *audio() const { return m_audio; }
     ImageCache *images() const { return m_images; }
+    VideoPosters *posters() const { return m_posters; }
     //! Stops playing (the chat is switched or closed).
     void stopPlayback();
     QString temporaryDirectory() const { return m_temp.path(); }
@@ -96,6 +98,7 @@ private:
     QWidget *m_host;
     ImageCache *m_images;
     AudioPlayback *m_audio;
+    VideoPosters *m_posters;
     QPointer<AttachSheet> m_sheet;
     QPointer<ImageViewer> m_viewer;
     QPointer<VideoPlayer> m_video;

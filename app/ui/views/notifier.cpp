@@ -2,6 +2,7 @@
 
 #include "chat_events.h"
 #include "look.h"
+#include "media/media_port.h"
 #include "models/chat_list_model.h"
 
 #include <QApplication>
@@ -89,8 +90,8 @@ void Notifier::onIncoming(quint64 conversationId, const client::MessageRecord &m
     ++m_shown;
     const QString title = m_chats->titleOf(conversationId);
     const bool group = m_chats->isGroup(conversationId);
-    const QString body =
-        group ? tr("%1: %2").arg(message.senderUsername, message.text) : message.text;
+    const QString text = messagePreview(message);
+    const QString body = group ? tr("%1: %2").arg(message.senderUsername, text) : text;
     const QString heading = title.isEmpty() ? message.senderUsername : title;
     if (m_tray)
         m_tray->showMessage(heading, body.left(200), QIcon(QStringLiteral(":/icons/tidings.svg")),

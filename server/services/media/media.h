@@ -51,6 +51,8 @@ struct BlobDownload {
     QString blobId;
     quint64 size = 0;
     std::unique_ptr<QFile> file;
+    //! The user's download slot: held while the body streams (release it with the response).
+    std::shared_ptr<void> slot;
 };
 
 class Media {

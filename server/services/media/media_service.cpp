@@ -42,12 +42,15 @@ MediaService::MediaService(MediaStore &store, media::BlobStore &blobs, const Clo
     , m_options(std::move(options))
     , m_context(std::make_unique<QObject>())
     , m_slots(std::make_shared<Slots>())
-    , m_owners(10'000) {
+    , m_owners(10'000)
+    , m_downloads(std::make_shared<QHash<quint64, int>>()) {
     if (sodium_init() < 0)
         qFatal("libsodium cannot be initialised");
     // Disk work only: syncs and hashing. Two threads keep one large finish from holding up the
     // chunks of everyone else.
     m_io.setMaxThreadCount(2);
+    // Hashing reads whole files: its own threads, so the syncs above never queue behind it.
+    m_hashing.setMaxThreadCount(2);
     if (!m_options.freeBytes) {
         m_options.freeBytes = [root = m_blobs.root()] {
             return quint64(qMax<qint64>(0, QStorageInfo(root).bytesAvailable()));
@@ -57,6 +60,7 @@ MediaService::MediaService(MediaStore &store, media::BlobStore &blobs, const Clo
 
 MediaService::~MediaService() {
     // Jobs touch the blob store; their results are dropped with m_context.
+    m_hashing.waitForDone();
     m_io.waitForDone();
 }
 
@@ -321,18 +325,39 @@ void MediaService::commitChunk(ChunkGrant grant, Reply<quint64> reply) {
 }
 
 void MediaService::finishUpload(const MediaCaller &caller, const QString &uploadId,
-                                const QString &sha256Hex, Reply<FinishedUpload> reply) {
+                                const QString &sha256Hex, Reply<FinishedUpload> done,
+                                std::shared_ptr<const std::atomic_bool> abandoned) {
     const auto upload = UploadId::parse(uploadId);
     if (!upload)
-        return reply(noSuchUpload());
+        return done(noSuchUpload());
     const auto blob = BlobId::fromHex(sha256Hex.toLower());
     if (!blob) {
-        return reply(Error{ErrorCode::BadFrame,
-                           QStringLiteral("the SHA-256 must be 64 hexadecimal digits")});
+        return done(Error{ErrorCode::BadFrame,
+                          QStringLiteral("the SHA-256 must be 64 hexadecimal digits")});
     }
+    // Hashing reads the whole upload: a finish cannot be repeated or multiplied to keep the
+    // server's disks busy.
+    if (m_finishing.contains(upload->text())) {
+        return done(Error{ErrorCode::RateLimited,
+                          QStringLiteral("this upload is already being finished"), 1000});
+    }
+    if (m_finishesOfUser.value(caller.userId) >= m_options.concurrentFinishes) {
+        return done(Error{ErrorCode::RateLimited,
+                          QStringLiteral("too many uploads being finished at once"), 1000});
+    }
+    m_finishing.insert(upload->text());
+    ++m_finishesOfUser[caller.userId];
+    Reply<FinishedUpload> reply = [this, id = upload->text(), user = caller.userId,
+                                   done](Result<FinishedUpload> r) {
+        m_finishing.remove(id);
+        if (--m_finishesOfUser[user] <= 0)
+            m_finishesOfUser.remove(user);
+        done(std::move(r));
+    };
     m_store.beginFinish(
         upload->text(), caller.userId, caller.deviceId, blob->hex(), m_clock.nowMs(),
-        [this, caller, upload = *upload, blob = *blob, reply](Result<BeginFinishOutcome> r) {
+        [this, caller, upload = *upload, blob = *blob, abandoned,
+         reply](Result<BeginFinishOutcome> r) {
             if (!r)
                 return reply(r.error());
             switch (r->status) {
@@ -347,20 +372,32 @@ void MediaService::finishUpload(const MediaCaller &caller, const QString &upload
             // A collection deleting this blob's old file goes first: never deduplicate onto a
             // file that is about to vanish.
             if (auto it = m_collecting.find(blob.hex()); it != m_collecting.end()) {
-                it->second.push_back([this, caller, upload, blob, reply] {
-                    hashAndMove(caller, upload, blob, reply);
+                it->second.push_back([this, caller, upload, blob, abandoned, reply] {
+                    hashAndMove(caller, upload, blob, abandoned, reply);
                 });
                 return;
             }
-            hashAndMove(caller, upload, blob, reply);
+            hashAndMove(caller, upload, blob, abandoned, reply);
         });
 }
 
 void MediaService::hashAndMove(const MediaCaller &caller, const UploadId &upload,
-                               const BlobId &blob, Reply<FinishedUpload> reply) {
-    m_blobs.finishInBackground(
-        upload, blob.digest(), m_context.get(),
-        [this, caller, upload, blob, reply](media::BlobResult<media::FinishedBlob> r) {
+                               const BlobId &blob,
+                               std::shared_ptr<const std::atomic_bool> abandoned,
+                               Reply<FinishedUpload> reply) {
+    using Finished = std::optional<media::BlobResult<media::FinishedBlob>>;
+    background<Finished>(
+        [this, upload, digest = blob.digest(), abandoned]() -> Finished {
+            if (abandoned && abandoned->load())
+                return std::nullopt; // nobody waits: the client asks again if it still cares
+            return m_blobs.finish(upload, digest);
+        },
+        [this, caller, upload, blob, reply](Finished finished) {
+            if (!finished) {
+                return reply(Error{ErrorCode::Timeout,
+                                   QStringLiteral("the request went away before its turn")});
+            }
+            media::BlobResult<media::FinishedBlob> &r = *finished;
             if (r)
                 return recordFinished(caller, upload, blob, r->size, reply);
             if (r.error().code == media::BlobErrorCode::NotFound) {
@@ -369,11 +406,18 @@ void MediaService::hashAndMove(const MediaCaller &caller, const UploadId &upload
                 if (const auto size = m_blobs.blobSize(blob))
                     return recordFinished(caller, upload, blob, *size, reply);
             }
-            if (r.error().code == media::BlobErrorCode::HashMismatch)
+            if (r.error().code == media::BlobErrorCode::HashMismatch) {
+                // The blob store dropped its files; the row goes too (no quota held by it).
                 qCInfo(lcMedia) << "upload" << upload.text() << "does not match its hash";
+                m_owners.remove(upload.text());
+                const Error mismatch = mediaError(r.error());
+                m_store.cancelUpload(upload.text(), caller.userId,
+                                     [reply, mismatch](Result<bool>) { reply(mismatch); });
+                return;
+            }
             reply(mediaError(r.error()));
         },
-        &m_io);
+        &m_hashing);
 }
 
 void MediaService::recordFinished(const MediaCaller &caller, const UploadId &upload,
@@ -415,15 +459,27 @@ void MediaService::cancelUpload(const MediaCaller &caller, const QString &upload
     });
 }
 
-void MediaService::openBlob(const MediaCaller &, const QString &blobId, Reply<BlobDownload> reply) {
+void MediaService::openBlob(const MediaCaller &caller, const QString &blobId,
+                            Reply<BlobDownload> reply) {
     const auto blob = BlobId::fromHex(blobId);
     if (!blob || m_collecting.count(blob->hex()) > 0)
         return reply(Error{ErrorCode::NoSuchBlob, QStringLiteral("no such blob")});
+    // Each download holds a file and a connection's buffers for as long as the peer reads.
+    if (m_downloads->value(caller.userId) >= m_options.concurrentDownloads) {
+        return reply(
+            Error{ErrorCode::RateLimited, QStringLiteral("too many downloads at once"), 1000});
+    }
     auto file = m_blobs.openBlob(*blob);
     if (!file)
         return reply(mediaError(file.error()));
     const quint64 size = quint64((*file)->size());
-    reply(BlobDownload{blob->hex(), size, std::move(*file)});
+    ++(*m_downloads)[caller.userId];
+    // Released on the event loop with the response (the gateway ties it to the exchange).
+    std::shared_ptr<void> slot(nullptr, [counts = m_downloads, user = caller.userId](void *) {
+        if (--(*counts)[user] <= 0)
+            counts->remove(user);
+    });
+    reply(BlobDownload{blob->hex(), size, std::move(*file), std::move(slot)});
 }
 
 } // namespace tidings::server

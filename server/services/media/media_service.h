@@ -8,8 +8,12 @@
 //   (ready blobs + unfinished uploads' declared sizes), each chunk against the chunk size and the
 //   declared size, free disk space (STORAGE_FULL; messages keep flowing), requests per user and
 //   minute, chunks of one user in flight at once;
-// - disk work that syncs (creating an upload, committing a chunk, hashing and moving a finished
-//   upload, deleting) runs on a small thread pool, never on the event loop;
+// - disk work that syncs (creating an upload, committing a chunk, deleting) runs on a small
+//   thread pool, never on the event loop; hashing and moving a finished upload on a pool of its
+//   own, so that chunks never wait behind a large file being hashed. One finish per upload and
+//   a few per user run at once (RATE_LIMITED beyond), one whose client went away before its
+//   turn is not hashed, and an upload that does not match its hash is dropped: a finish cannot
+//   be repeated to make the server hash the same bytes again;
 // - a blob becomes fetchable only once its hash is verified and it is moved into place;
 // - expiry (collect): unfinished uploads after a day, blobs no message can reach any more.
 #include "media/blob_store.h"
@@ -21,8 +25,10 @@
 #include <QHash>
 #include <QMetaObject>
 #include <QObject>
+#include <QSet>
 #include <QThreadPool>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -40,6 +46,8 @@ struct MediaOptions {
     qint64 tokenTtlMs = 10 * 60 * 1000;       //!< tokens expire after this
     int requestsPerMinute = 3000;             //!< HTTP requests per user
     int concurrentChunks = 8;                 //!< chunks of one user received at once
+    int concurrentFinishes = 2;               //!< uploads of one user hashed at once
+    int concurrentDownloads = 8;              //!< downloads of one user streaming at once
     int maxOpenUploads = 64;                  //!< unfinished uploads per user
     qint64 revocationCacheMs = 30'000;        //!< how stale a "not revoked" answer may be
     int uploadExpiryHours = 24;               //!< unfinished uploads are removed after this
@@ -85,11 +93,15 @@ public:
                     quint64 length, Reply<ChunkGrant> reply);
     //! fdatasync off the event loop; answers the upload's new offset.
     void commitChunk(ChunkGrant grant, Reply<quint64> reply);
-    //! `sha256Hex`: the blob's SHA-256 as the client computed it (64 hex digits).
+    //! `sha256Hex`: the blob's SHA-256 as the client computed it (64 hex digits). `abandoned`
+    //! (optional) turns true when nobody waits for the answer any more: then the upload is left
+    //! as it is, unhashed, if the hashing has not started yet.
     void finishUpload(const MediaCaller &caller, const QString &uploadId, const QString &sha256Hex,
-                      Reply<FinishedUpload> reply);
+                      Reply<FinishedUpload> reply,
+                      std::shared_ptr<const std::atomic_bool> abandoned = {});
     void cancelUpload(const MediaCaller &caller, const QString &uploadId, StatusReply reply);
-    //! Any authenticated user who knows a blob's id may fetch it.
+    //! Any authenticated user who knows a blob's id may fetch it; at most concurrentDownloads
+    //! at once per user (RATE_LIMITED), each counted until its BlobDownload::slot is released.
     void openBlob(const MediaCaller &caller, const QString &blobId, Reply<BlobDownload> reply);
 
     //! Expiry, from the server's maintenance: expired and orphaned uploads, unreachable blobs.
@@ -115,14 +127,17 @@ private:
     void withOwnUpload(const MediaCaller &caller, const media::UploadId &upload,
                        Reply<UploadOwner> reply);
     void hashAndMove(const MediaCaller &caller, const media::UploadId &upload,
-                     const media::BlobId &blob, Reply<FinishedUpload> reply);
+                     const media::BlobId &blob, std::shared_ptr<const std::atomic_bool> abandoned,
+                     Reply<FinishedUpload> reply);
     void recordFinished(const MediaCaller &caller, const media::UploadId &upload,
                         const media::BlobId &blob, quint64 size, Reply<FinishedUpload> reply);
     void sweepOrphans(QList<media::UploadInfo> stale, std::function<void(int)> done);
     void deleteBlobs(QStringList blobs, std::function<void(int)> done);
     std::optional<Error> checkDisk(quint64 bytes) const;
     //! Runs `work` on the media thread pool and `done` with its result on the event loop.
-    template <typename T> void background(std::function<T()> work, std::function<void(T)> done);
+    template <typename T>
+    void background(std::function<T()> work, std::function<void(T)> done,
+                    QThreadPool *pool = nullptr);
 
     MediaStore &m_store;
     media::BlobStore &m_blobs;
@@ -130,6 +145,7 @@ private:
     MediaOptions m_options;
     QByteArray m_secret;
     QThreadPool m_io;
+    QThreadPool m_hashing; //!< finishes only: hashing large files never delays a chunk's sync
     std::unique_ptr<QObject> m_context; //!< background results are delivered through it
     std::shared_ptr<Slots> m_slots;
     QHash<quint64, Window> m_windows;        //!< user → requests this minute
@@ -137,15 +153,19 @@ private:
     LruCache<QString, UploadOwner> m_owners; //!< upload id → owner
     //! Uploads created in the last hour (monotonic ms): the orphan sweep leaves them alone.
     QHash<QString, qint64> m_recentlyCreated;
+    QSet<QString> m_finishing;                        //!< upload ids with a finish in flight
+    QHash<quint64, int> m_finishesOfUser;             //!< user → finishes in flight
+    std::shared_ptr<QHash<quint64, int>> m_downloads; //!< user → downloads streaming
     //! Blobs whose files are being deleted, and finishes waiting for that.
     std::unordered_map<QString, std::vector<std::function<void()>>> m_collecting;
     bool m_collectRunning = false;
 };
 
 template <typename T>
-void MediaService::background(std::function<T()> work, std::function<void(T)> done) {
+void MediaService::background(std::function<T()> work, std::function<void(T)> done,
+                              QThreadPool *pool) {
     QObject *context = m_context.get();
-    m_io.start([work = std::move(work), done = std::move(done), context] {
+    (pool ? pool : &m_io)->start([work = std::move(work), done = std::move(done), context] {
         auto result = std::make_shared<T>(work());
         // Dropped if the service is going (its destructor waits for the pool first).
         QMetaObject::invokeMethod(

@@ -36,12 +36,12 @@ std::unique_ptr<ServerHarness> IntegrationFixture::freshServer(server::ServerCon
     return h;
 }
 
-std::unique_ptr<ProcessHarness> IntegrationFixture::processServer() {
+std::unique_ptr<ProcessHarness> IntegrationFixture::processServer(const QStringList &serverArgs) {
     if (!ProcessHarness::binariesKnown()) {
         qWarning("TIDINGSD_BIN and TIDINGS_CLI_BIN are not set: run through ctest");
         return nullptr;
     }
-    auto p = std::make_unique<ProcessHarness>(m_pg.createDatabase());
+    auto p = std::make_unique<ProcessHarness>(m_pg.createDatabase(), serverArgs);
     if (!p->startServer()) {
         qWarning("tidingsd did not start");
         return nullptr;

@@ -41,9 +41,9 @@ public:
     //! Another server on its own fresh database, started; null with the reason in *error.
     std::unique_ptr<ServerHarness> freshServer(server::ServerConfig config = {},
                                                QString *error = nullptr);
-    //! tidingsd as a real process on a fresh database (binaries named by CTest), started; null
-    //! if it does not start.
-    std::unique_ptr<ProcessHarness> processServer();
+    //! tidingsd as a real process on a fresh database (binaries named by CTest), started with
+    //! `serverArgs` added to its command line; null if it does not start.
+    std::unique_ptr<ProcessHarness> processServer(const QStringList &serverArgs = {});
 
     //! `prefix` followed by a number unique in this fixture, e.g. "alice3".
     QString uniqueName(const QString &prefix);

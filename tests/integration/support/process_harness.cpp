@@ -20,8 +20,9 @@ quint16 freePort() {
 }
 } // namespace
 
-ProcessHarness::ProcessHarness(QString databaseConninfo)
+ProcessHarness::ProcessHarness(QString databaseConninfo, QStringList serverArgs)
     : m_db(std::move(databaseConninfo))
+    , m_serverArgs(std::move(serverArgs))
     , m_port(freePort()) {}
 
 ProcessHarness::~ProcessHarness() {
@@ -39,8 +40,10 @@ QString ProcessHarness::url() const {
 bool ProcessHarness::startServer() {
     m_server = std::make_unique<QProcess>();
     m_server->start(bin("TIDINGSD_BIN"),
-                    {"--data-dir", m_tmp.filePath("server"), "--listen",
-                     QStringLiteral("127.0.0.1:%1").arg(m_port), "--database-url", m_db});
+                    QStringList{"--data-dir", m_tmp.filePath("server"), "--listen",
+                                QStringLiteral("127.0.0.1:%1").arg(m_port), "--database-url",
+                                m_db} +
+                        m_serverArgs);
     if (!m_server->waitForStarted(5000))
         return false;
     return QTest::qWaitFor(

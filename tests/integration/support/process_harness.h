@@ -13,8 +13,9 @@ namespace tidings::test {
 
 class ProcessHarness {
 public:
-    //! `databaseConninfo`: from PgFixture::createDatabase().
-    explicit ProcessHarness(QString databaseConninfo);
+    //! `databaseConninfo`: from PgFixture::createDatabase(); `serverArgs` go to every tidingsd
+    //! start after the data directory, address and database (e.g. --media-max-bytes N).
+    explicit ProcessHarness(QString databaseConninfo, QStringList serverArgs = {});
     ~ProcessHarness();
 
     static bool binariesKnown();
@@ -49,6 +50,7 @@ public:
 
 private:
     QString m_db;
+    QStringList m_serverArgs;
     QTemporaryDir m_tmp;
     quint16 m_port = 0;
     std::unique_ptr<QProcess> m_server;

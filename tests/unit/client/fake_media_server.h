@@ -37,7 +37,7 @@ public:
     quint64 cutUploadAt = 0;
     //! Answer the next HEAD with an offset this much lower than the truth (a 409 follows).
     quint64 headLiesBy = 0;
-    //! Damage the staged bytes of the next finish (HASH_MISMATCH).
+    //! The next finish names a hash its bytes do not have (HASH_MISMATCH).
     bool corruptNextFinish = false;
     //! GET: serve the blob with one byte flipped / without its last bytes / cut after N bytes.
     bool tamperDownloads = false;
@@ -45,6 +45,9 @@ public:
     quint64 cutDownloadAt = 0; //!< once
     //! Hold PATCH answers for this long (a slow upload to cancel).
     int patchDelayMs = 0;
+    //! Refuse this many PATCHes with a 409 naming the very offset the client sent (a broken
+    //! server whose answer never moves the client on).
+    int stuckConflicts = 0;
 
     // --- observations ---
     int creates = 0, patches = 0, heads = 0, finishes = 0, deletes = 0, gets = 0, refused401 = 0;
@@ -176,6 +179,12 @@ private:
                     return refuseId(ex);
                 bool valid = false;
                 const quint64 offset = ex->request().header("upload-offset").toULongLong(&valid);
+                if (valid && stuckConflicts > 0) {
+                    --stuckConflicts;
+                    ++conflicts;
+                    return tidings::media::respondBlobError(
+                        ex, {BlobErrorCode::OffsetMismatch, QStringLiteral("stuck"), offset});
+                }
                 if (ex->request().contentLength > chunk)
                     return ex->respondError(tidings::http::HttpError::fromCode(
                         413, ErrorCode::TooLarge, QStringLiteral("chunk too large")));
@@ -198,17 +207,11 @@ private:
                 const auto id = UploadId::parse(ex->param("id"));
                 if (!id)
                     return refuseId(ex);
-                if (std::exchange(corruptNextFinish, false)) {
-                    QFile data(m_store->uploadDir(*id) + QStringLiteral("/data"));
-                    if (data.open(QIODevice::ReadWrite) && data.size() > 100) {
-                        data.seek(100);
-                        char c = 0;
-                        data.getChar(&c);
-                        data.seek(100);
-                        data.putChar(char(c ^ 0x55));
-                    }
-                }
-                const QByteArray sha = QByteArray::fromHex(ex->request().header("upload-sha256"));
+                QByteArray sha = QByteArray::fromHex(ex->request().header("upload-sha256"));
+                // The bytes the server holds do not match the client's hash. (Flipping a byte of
+                // the staged file no longer does it: the store hashes chunks as they arrive.)
+                if (std::exchange(corruptNextFinish, false) && !sha.isEmpty())
+                    sha[0] = char(sha[0] ^ 0x55);
                 QPointer<HttpExchange> guard(ex);
                 m_store->finishInBackground(*id, sha, ex, [guard](auto r) {
                     if (!guard)

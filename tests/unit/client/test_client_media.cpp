@@ -1,11 +1,17 @@
 // The Media module's sending side against the in-test media endpoints and relay: chunked
 // uploads, a pending row at once and the message only after its upload, resume after a cut, a
 // 409 after a lying HEAD, token renewal after a 401, a hash mismatch at finish, cancel and retry,
-// a restart in the middle of an upload, refused inputs, and the outbox order around a held send.
+// a restart in the middle of an upload, refused inputs, a video's poster and an audio file's
+// waveform probed before sending, and the outbox order around a held send.
 #include "media_fixture.h"
 
+#include <QElapsedTimer>
 #include <QImage>
 #include <QPainter>
+#include <QProcess>
+#include <QStandardPaths>
+
+#include <algorithm>
 
 #include "core/sync/payload_codec.h"
 
@@ -102,6 +108,40 @@ private slots:
         QCOMPARE(QImage(downloaded.first().at(2).toString()).size(), QSize(640, 480));
     }
 
+    void aVideoCarriesItsPosterAndAnAudioFileItsWaveform() {
+        const QString ffmpeg = QStandardPaths::findExecutable(u"ffmpeg"_qs);
+        if (ffmpeg.isEmpty())
+            QSKIP("ffmpeg is not installed: no test video can be made");
+        QTemporaryDir files;
+        const QString video = files.filePath(u"boat.mp4"_qs);
+        const QString audio = files.filePath(u"song.ogg"_qs);
+        QProcess p;
+        p.start(ffmpeg, {u"-loglevel"_qs, u"error"_qs, u"-y"_qs, u"-f"_qs, u"lavfi"_qs, u"-i"_qs,
+                         u"testsrc=size=320x180:rate=15:duration=2"_qs, u"-pix_fmt"_qs,
+                         u"yuv420p"_qs, video});
+        QVERIFY(p.waitForFinished(60000) && p.exitCode() == 0);
+        p.start(ffmpeg, {u"-loglevel"_qs, u"error"_qs, u"-y"_qs, u"-f"_qs, u"lavfi"_qs, u"-i"_qs,
+                         u"sine=frequency=440:duration=3"_qs, u"-c:a"_qs, u"libopus"_qs, audio});
+        QVERIFY(p.waitForFinished(60000) && p.exitCode() == 0);
+        Relay r;
+        QVERIFY(r.open());
+        QVERIFY(r.alice().media->sendFiles(kChat, {outgoing(video), outgoing(audio)}));
+        QTRY_VERIFY_WITH_TIMEOUT(r.bob().message(2).seq == 2, kWait);
+        // The receiver sees the poster, size and duration before downloading anything.
+        const AttachmentRecord v = r.bob().message(1).attachments.first();
+        QCOMPARE(v.kind, AttachmentRecord::Kind::Video);
+        QCOMPARE(QSize(v.width, v.height), QSize(320, 180));
+        QVERIFY2(qAbs(v.durationMs - 2000) < 200, qPrintable(QString::number(v.durationMs)));
+        QVERIFY(!v.thumbnail.isEmpty());
+        QVERIFY(!QImage::fromData(v.thumbnail).isNull());
+        const AttachmentRecord a = r.bob().message(2).attachments.first();
+        QCOMPARE(a.kind, AttachmentRecord::Kind::Audio);
+        QVERIFY2(qAbs(a.durationMs - 3000) < 200, qPrintable(QString::number(a.durationMs)));
+        QCOMPARE(a.waveform.size(), 64);
+        QVERIFY(quint8(*std::max_element(a.waveform.cbegin(), a.waveform.cend())) >
+                16); // ffmpeg: 1/8 of full scale
+    }
+
     void anUploadCutInTheMiddleResumesFromTheServersOffset() {
         Relay r;
         QVERIFY(r.open());
@@ -123,6 +163,30 @@ private slots:
         r.bob().media->download(kChat, 1);
         QVERIFY(downloaded.wait(kWait));
         QCOMPARE(sha256Of(downloaded.first().at(2).toString()), sha256Of(path));
+    }
+
+    void aConflictThatNeverMovesOnBacksOffThenFails() {
+        // A broken server answers every chunk with 409 naming the offset the client just sent:
+        // the client waits between tries and gives up with a typed error instead of spinning.
+        Relay r;
+        QVERIFY(r.open());
+        QTemporaryDir files;
+        const QString path = makeFile(files, u"stuck.bin"_qs, 200'000, 9);
+        r.server.stuckConflicts = 1'000'000;
+        QElapsedTimer clock;
+        clock.start();
+        auto ids = r.alice().media->sendFiles(kChat, {outgoing(path)});
+        QVERIFY(ids);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(r.alice(), ids->first()), Transfer::Failed, kWait);
+        QVERIFY2(r.server.conflicts <= 8, qPrintable(QString::number(r.server.conflicts)));
+        QVERIFY(r.server.conflicts >= 3);
+        QVERIFY(r.sends.isEmpty());
+        // It waited between the tries (the fixture's backoff starts at 20 ms).
+        QVERIFY(clock.elapsed() >= 20);
+        // A server that recovers: retry() uploads it.
+        r.server.stuckConflicts = 0;
+        r.alice().media->retry(ids->first());
+        QTRY_VERIFY_WITH_TIMEOUT(r.bob().message(1).seq == 1, kWait);
     }
 
     void anExpiredTokenIsRenewedAndTheUploadGoesOn() {

@@ -114,6 +114,10 @@ private slots:
     void cleanup() {
         m_client.reset();
         m_store.reset();
+        // nextPendingConnection() hands the sockets over to us (they are not the server's
+        // children): LeakSanitizer found them.
+        qDeleteAll(m_peers);
+        m_peers.clear();
         delete m_server;
         m_server = nullptr;
     }

@@ -65,6 +65,8 @@ private slots:
     }
 
     void cleanup() {
+        qDeleteAll(m_peers);
+        m_peers.clear();
         delete m_server;
         m_server = nullptr;
     }

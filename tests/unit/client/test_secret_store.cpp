@@ -19,7 +19,7 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("secrets"));
         FileSecretStore s(path);
         QVERIFY(s.read(kDeviceTokenKey)->isEmpty());
-        const QByteArray token("\x00\x01\xfe\xff binary token", 20);
+        const QByteArray token("\x00\x01\xfe\xff binary token", 17);
         QVERIFY(s.write(kDeviceTokenKey, token).ok());
         QCOMPARE(FileSecretStore(path).read(kDeviceTokenKey).value(), token);
         const auto perms = QFile::permissions(path);

@@ -248,8 +248,20 @@ private slots:
         limits.allocationLimitMb = 8;
         const auto prepared = prepareImage(path, limits);
         QVERIFY(!prepared);
-        QCOMPARE(prepared.error().code, MediaErrorCode::Corrupt);
-        QImageReader::setAllocationLimit(256); // leave the process as it was
+        QCOMPARE(prepared.error().code, MediaErrorCode::TooLarge);
+    }
+
+    void processWideAllocationLimitIsLeftAlone() {
+        // QImageReader::setAllocationLimit is static in Qt 6.4: library code must not move it.
+        const int before = QImageReader::allocationLimit();
+        QImageReader::setAllocationLimit(123);
+        const QString path = write("plain.jpg", jpegBytes(noisyPhoto(800, 600), 90));
+        QVERIFY(prepareImage(path));
+        ImageLimits limits;
+        limits.allocationLimitMb = 64;
+        QVERIFY(prepareImage(path, limits));
+        QCOMPARE(QImageReader::allocationLimit(), 123);
+        QImageReader::setAllocationLimit(before);
     }
 
     void preparerRunsOffTheGuiThread() {

@@ -1,6 +1,7 @@
 // Pairwise sessions through E2eEngine: PreKey → ratchet, order, replay, tampering,
 // decrypt-on-copy, crash before send, persistence, and what the SQLite file holds.
-#include "core/e2e/e2e_engine_p.h"
+#include "core/e2e/e2e_engine.h"
+#include "core/e2e/own_keys.h"
 #include "crypto/device_list.h"
 #include "crypto/ratchet.h"
 #include "test_e2e_helpers.h"
@@ -12,7 +13,7 @@
 
 namespace tidings::client::e2e {
 struct E2eEngineTestAccess {
-    static E2eEngine::Impl &impl(E2eEngine &e) { return *e.d; }
+    static const OwnKeys &own(E2eEngine &e) { return *e.m_own; }
 };
 } // namespace tidings::client::e2e
 
@@ -301,7 +302,7 @@ private slots:
                  QStringLiteral("a"));
         QVERIFY(p.bob->hasSession(p.alice.addr));
         // Alice's account key lists device 1 with other keys (a reinstall under the same id).
-        auto &impl = E2eEngineTestAccess::impl(*p.alice.engine);
+        const auto &own = E2eEngineTestAccess::own(*p.alice.engine);
         crypto::DeviceList list;
         list.userId = 1;
         list.version = 7;
@@ -310,8 +311,8 @@ private slots:
                                                 crypto::X25519KeyPair::generate().publicKey});
         wire::DeviceListResponse r;
         r.set_user_id(1);
-        r.set_signed_list(str(crypto::signDeviceList(list, *impl.aik)));
-        r.set_account_key(str(impl.aik->publicKey));
+        r.set_signed_list(str(crypto::signDeviceList(list, *own.accountKeyPair())));
+        r.set_account_key(str(own.accountPublicKey()));
         auto update = must(p.bob->acceptDeviceList(r), "list");
         QVERIFY(!update.identityChanged);
         QVERIFY(!p.bob->hasSession(p.alice.addr));
@@ -329,14 +330,15 @@ private slots:
         QCOMPARE(receive(p.alice, sendText(p.bob, p.alice, QStringLiteral("x"))),
                  QStringLiteral("x"));
         for (Device *dev : {&p.alice, &p.bob}) {
-            auto &impl = E2eEngineTestAccess::impl(*dev->engine);
+            const auto &own = E2eEngineTestAccess::own(*dev->engine);
             QList<QByteArray> secrets;
             auto raw = [](const SecretBytes &s, size_t n) {
                 return QByteArray(s.constChar(), qsizetype(std::min(n, s.size())));
             };
-            secrets << raw(impl.keys->dsk.secretKey, 32) << raw(impl.keys->dik.secretKey, 32)
-                    << raw(impl.aik->secretKey, 32);
-            auto pk = impl.loadPrekeys();
+            secrets << raw(own.deviceKeys().dsk.secretKey, 32)
+                    << raw(own.deviceKeys().dik.secretKey, 32)
+                    << raw(own.accountKeyPair()->secretKey, 32);
+            auto pk = own.loadPrekeys();
             QVERIFY(pk);
             secrets << raw(pk->currentSignedPreKey()->key.secretKey, 32);
             for (quint32 id = 1; id <= 100; ++id)

@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -139,15 +140,21 @@ private slots:
         QVERIFY(m_store->createUpload(m_store->maxBlobSize()));
     }
 
-    void wrongHashKeepsTheUpload() {
+    void wrongHashDropsTheUpload() {
         const QByteArray content = randomBytes(5000, 2);
         auto id = m_store->createUpload(5000);
         QVERIFY(id && m_store->append(*id, 0, content));
+        const StoreUsage before = m_store->usage();
         auto f = m_store->finish(*id, sha256("something else"));
         QCOMPARE(f.error().code, BlobErrorCode::HashMismatch);
         QCOMPARE(blobErrorHttpStatus(f.error().code), 422);
         QCOMPARE(m_store->usage().blobCount, 0u);
-        QVERIFY(m_store->finish(*id, sha256(content))); // the right hash still completes it
+        // Gone, so a repeated finish cannot make the server hash it again.
+        QVERIFY(!QFileInfo::exists(m_store->uploadDir(*id)));
+        QCOMPARE(m_store->upload(*id).error().code, BlobErrorCode::NotFound);
+        QCOMPARE(m_store->finish(*id, sha256(content)).error().code, BlobErrorCode::NotFound);
+        QCOMPARE(m_store->usage().uploadCount, before.uploadCount - 1);
+        QCOMPARE(m_store->usage().stagingBytes, before.stagingBytes - 5000);
     }
 
     void busyUploadsRefuseASecondWriter() {

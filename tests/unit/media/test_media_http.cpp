@@ -200,14 +200,8 @@ private slots:
             offset = quint64(json(*r).value("offset").toDouble());
         }
 
-        // Finish: a wrong hash first, then the right one.
+        // Finish (a wrong hash drops the upload: see the end).
         const QByteArray sha = QCryptographicHash::hash(content, QCryptographicHash::Sha256);
-        c4.send(
-            request("POST", path + "/finish", "Upload-Sha256: " + QByteArray(64, 'a') + "\r\n"));
-        r = c4.read(20000);
-        QVERIFY(r);
-        QCOMPARE(r->status, 422);
-        QCOMPARE(json(*r).value("error").toString(), QString("HASH_MISMATCH"));
         c4.send(request("POST", path + "/finish", "Upload-Sha256: " + sha.toHex() + "\r\n"));
         r = c4.read(20000);
         QVERIFY(r);
@@ -248,6 +242,29 @@ private slots:
         r = c5.read();
         QVERIFY(r);
         QCOMPARE(r->status, 404); // finished uploads are gone
+
+        // A wrong hash: 422, and the upload is dropped (it cannot be made to hash again).
+        c5.send(request("POST", "/media/v1/uploads", "Upload-Length: 10\r\n"));
+        r = c5.read();
+        QVERIFY(r);
+        const QByteArray small =
+            "/media/v1/uploads/" + json(*r).value("upload").toString().toLatin1();
+        c5.send(request("PATCH", small, "Upload-Offset: 0\r\n", QByteArray(10, 'x')));
+        r = c5.read();
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        c5.send(
+            request("POST", small + "/finish", "Upload-Sha256: " + QByteArray(64, 'a') + "\r\n"));
+        r = c5.read(20000);
+        QVERIFY(r);
+        QCOMPARE(r->status, 422);
+        QCOMPARE(json(*r).value("error").toString(), QString("HASH_MISMATCH"));
+        const QByteArray right =
+            QCryptographicHash::hash(QByteArray(10, 'x'), QCryptographicHash::Sha256).toHex();
+        c5.send(request("POST", small + "/finish", "Upload-Sha256: " + right + "\r\n"));
+        r = c5.read(20000);
+        QVERIFY(r);
+        QCOMPARE(r->status, 404);
 
         // Cancel: 204 carries no Content-Length (RFC 9110) and the connection goes on.
         c5.send(request("POST", "/media/v1/uploads", "Upload-Length: 10\r\n"));

@@ -1,4 +1,4 @@
-// E2eEngine: safety numbers, verification marks, fingerprints and device linking.
+// DeviceLinking: the link code, hello and grant.
 //
 // Linking (the relay is the server's LinkRelay, which only joins devices of one account):
 //   code  = "<existing device id>-<base32 of an 80-bit secret>", shown on the existing device,
@@ -11,9 +11,11 @@
 // The DH binds the grant to the DIK in the hello: someone who learns the code later cannot open
 // a recorded grant, and the MAC over the hello means the relay cannot substitute its own keys.
 // A failed hello burns the code (no online guessing).
-#include "core/e2e/e2e_engine_p.h"
+#include "core/e2e/device_linking.h"
 
-#include "crypto/safety_number.h"
+#include "core/e2e/device_directory.h"
+#include "core/e2e/e2e_support.h"
+#include "core/e2e/own_keys.h"
 
 #include <cstring>
 
@@ -94,93 +96,32 @@ Error linkError(const QString &why) {
 }
 } // namespace
 
-// --- verification ----------------------------------------------------------------------------
+DeviceLinking::DeviceLinking(OwnKeys &own, DeviceDirectory &devices, const Clock &clock)
+    : m_own(own)
+    , m_devices(devices)
+    , m_clock(clock) {}
 
-Result<QString> E2eEngine::safetyNumber(quint64 peerUserId) const {
-    if (!d->aik)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: no account key on this device"), 0};
-    auto p = d->peer(peerUserId);
-    if (!p)
-        return p.error();
-    if (!p->exists || p->aik.isEmpty())
-        return Error{ErrorCode::NoKeys, QStringLiteral("no account key known for this user"), 0};
-    return formatSafetyNumber(crypto::safetyNumber(safetyStableId(d->userId), d->aik->publicKey,
-                                                   safetyStableId(peerUserId), p->aik));
-}
-
-Result<QByteArray> E2eEngine::safetyQrPayload(quint64 peerUserId) const {
-    if (!d->aik)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: no account key on this device"), 0};
-    auto p = d->peer(peerUserId);
-    if (!p)
-        return p.error();
-    if (!p->exists || p->aik.isEmpty())
-        return Error{ErrorCode::NoKeys, QStringLiteral("no account key known for this user"), 0};
-    return crypto::safetyQrPayload(safetyStableId(d->userId), d->aik->publicKey,
-                                   safetyStableId(peerUserId), p->aik);
-}
-
-Status E2eEngine::setVerified(quint64 peerUserId, bool verified) {
-    auto p = d->peer(peerUserId);
-    if (!p)
-        return p.error();
-    if (!p->exists)
-        return Error{ErrorCode::NoKeys, QStringLiteral("no account key known for this user"), 0};
-    return d->store.setVerified(peerUserId, verified);
-}
-
-bool E2eEngine::isVerified(quint64 peerUserId) const {
-    auto p = d->peer(peerUserId);
-    return p && p->exists && !p->verifiedAik.isEmpty() &&
-           constantTimeEquals(p->verifiedAik, p->aik);
-}
-
-bool E2eEngine::identityChanged(quint64 peerUserId) const {
-    auto p = d->peer(peerUserId);
-    return p && p->exists && p->changed;
-}
-
-Status E2eEngine::acknowledgeIdentityChange(quint64 peerUserId) {
-    // The old verification no longer applies to the new key: it is dropped, not carried over.
-    return d->store.acknowledgeIdentityChange(peerUserId);
-}
-
-QString E2eEngine::fingerprint(DeviceAddress device) const {
-    auto id = d->identity(device, false);
-    if (!id)
-        return {};
-    return QString::fromLatin1(sha256(id->dsk).left(8).toHex());
-}
-
-QString E2eEngine::myFingerprint() const {
-    if (!d->keys)
-        return {};
-    return fingerprint(DeviceAddress{d->userId, d->deviceId});
-}
-
-// --- linking ---------------------------------------------------------------------------------
-
-Result<QString> E2eEngine::createLinkCode(quint64 myDeviceId) {
-    if (auto s = d->requireKeys(); !s)
+Result<QString> DeviceLinking::createLinkCode(quint64 myDeviceId) {
+    if (auto s = m_own.requireKeys(); !s)
         return s.error();
-    if (!d->aik)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: no account key on this device"), 0};
-    if (myDeviceId != d->deviceId)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: not this device's id"), 0};
-    Impl::LinkCode code;
+    if (!m_own.hasAccountKey())
+        return usageError(QStringLiteral("no account key on this device"));
+    if (myDeviceId != m_own.deviceId())
+        return usageError(QStringLiteral("not this device's id"));
+    LinkCode code;
     code.secret = SecretBytes::random(kLinkSecretSize);
-    code.expiresMs = d->nowMs() + kLinkCodeLifetimeMs;
+    code.expiresMs = m_clock.nowMs() + kLinkCodeLifetimeMs;
     const QString text = QString::number(myDeviceId) + QLatin1Char('-') + base32(code.secret);
-    d->linkCode = std::move(code);
+    m_linkCode = std::move(code);
     return text;
 }
 
-Result<std::pair<quint64, QByteArray>> E2eEngine::linkHello(const QString &code, quint64 myUserId,
-                                                            quint64 myDeviceId) {
-    if (auto s = d->requireKeys(); !s)
+Result<std::pair<quint64, QByteArray>>
+DeviceLinking::linkHello(const QString &code, quint64 myUserId, quint64 myDeviceId) {
+    if (auto s = m_own.requireKeys(); !s)
         return s.error();
-    if (myUserId != d->userId || myDeviceId != d->deviceId)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: not this device's ids"), 0};
+    if (myUserId != m_own.userId() || myDeviceId != m_own.deviceId())
+        return usageError(QStringLiteral("not this device's ids"));
     const QString trimmed = code.trimmed();
     const qsizetype dash = trimmed.indexOf(QLatin1Char('-'));
     bool ok = false;
@@ -188,33 +129,33 @@ Result<std::pair<quint64, QByteArray>> E2eEngine::linkHello(const QString &code,
     auto secret =
         dash > 0 ? unbase32(trimmed.mid(dash + 1).remove(QLatin1Char(' '))) : std::nullopt;
     if (!ok || !secret || target == myDeviceId)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: not a link code"), 0};
+        return usageError(QStringLiteral("not a link code"));
     QByteArray hello;
     hello.append(char(1));
     appendU64(hello, myUserId);
     appendU64(hello, myDeviceId);
     appendU64(hello, target);
-    hello.append(d->keys->dsk.publicKey);
-    hello.append(d->keys->dik.publicKey);
+    hello.append(m_own.deviceKeys().dsk.publicKey);
+    hello.append(m_own.deviceKeys().dik.publicKey);
     const SecretBytes mac = hmacSha256(macKey(*secret), hello);
     hello.append(mac.constChar(), qsizetype(mac.size()));
-    d->pendingLink = Impl::PendingLink{std::move(*secret), target};
+    m_pendingLink = PendingLink{std::move(*secret), target};
     return std::pair<quint64, QByteArray>(target, hello);
 }
 
-Result<LinkGrant> E2eEngine::answerLinkHello(quint64 fromDevice, const QByteArray &blob) {
-    if (auto s = d->requireKeys(); !s)
+Result<LinkGrant> DeviceLinking::answerLinkHello(quint64 fromDevice, const QByteArray &blob) {
+    if (auto s = m_own.requireKeys(); !s)
         return s.error();
-    if (!d->aik)
-        return Error{ErrorCode::Usage, QStringLiteral("e2e: no account key on this device"), 0};
-    if (!d->linkCode || d->linkCode->used)
+    if (!m_own.hasAccountKey())
+        return usageError(QStringLiteral("no account key on this device"));
+    if (!m_linkCode || m_linkCode->used)
         return linkError(QStringLiteral("no outstanding code"));
-    if (d->nowMs() > d->linkCode->expiresMs) {
-        d->linkCode.reset();
+    if (m_clock.nowMs() > m_linkCode->expiresMs) {
+        m_linkCode.reset();
         return linkError(QStringLiteral("code expired"));
     }
     // One attempt per code: whatever happens below, this code is spent.
-    d->linkCode->used = true;
+    m_linkCode->used = true;
     ByteReader r(blob);
     const quint8 version = r.getU8();
     const quint64 user = r.getU64();
@@ -225,11 +166,12 @@ Result<LinkGrant> E2eEngine::answerLinkHello(quint64 fromDevice, const QByteArra
     const QByteArray mac = r.getRaw(kKeySize);
     if (!r.ok() || !r.atEnd() || version != 1)
         return linkError(QStringLiteral("malformed hello"));
-    const SecretBytes expected = hmacSha256(macKey(d->linkCode->secret),
-                                            BytesView(blob.constData(), blob.size() - kKeySize));
+    const SecretBytes expected =
+        hmacSha256(macKey(m_linkCode->secret), BytesView(blob.constData(), blob.size() - kKeySize));
     if (!expected.equals(mac.constData(), std::size_t(mac.size())))
         return linkError(QStringLiteral("wrong code"));
-    if (user != d->userId || target != d->deviceId || device != fromDevice || device == d->deviceId)
+    if (user != m_own.userId() || target != m_own.deviceId() || device != fromDevice ||
+        device == m_own.deviceId())
         return linkError(QStringLiteral("hello for another account or device"));
     if (!isCanonicalX25519Public(dik))
         return linkError(QStringLiteral("bad device key"));
@@ -238,22 +180,23 @@ Result<LinkGrant> E2eEngine::answerLinkHello(quint64 fromDevice, const QByteArra
     auto dh = x25519(eph.secretKey, dik);
     if (!dh)
         return dh.error();
-    auto key = grantKey(d->linkCode->secret, *dh);
+    auto key = grantKey(m_linkCode->secret, *dh);
     if (!key)
         return key.error();
     SecretWriter w;
     w.putU64(user);
     w.putU64(device);
-    w.putRaw(d->aik->secretKey.data(), kKeySize); // the seed; the public half is derived
+    w.putRaw(m_own.accountKeyPair()->secretKey.data(),
+             kKeySize); // the seed; the public half is derived
     SecretBytes plain = w.take();
     if (w.failed())
         return makeError(CryptoError::Internal);
     const QByteArray sealed = aeadSeal(*key, grantAd(user, device, eph.publicKey), plain);
     if (sealed.isEmpty())
         return makeError(CryptoError::Internal, QStringLiteral("seal grant"));
-    if (auto s = d->rememberIdentity(DeviceIdentity{user, device, dsk, dik}); !s)
+    if (auto s = m_devices.rememberIdentity(DeviceIdentity{user, device, dsk, dik}); !s)
         return s.error();
-    d->linkCode.reset();
+    m_linkCode.reset();
     LinkGrant grant;
     grant.blob.append(char(1));
     grant.blob.append(eph.publicKey);
@@ -262,40 +205,36 @@ Result<LinkGrant> E2eEngine::answerLinkHello(quint64 fromDevice, const QByteArra
     return grant;
 }
 
-Status E2eEngine::acceptLinkGrant(const QByteArray &blob) {
-    if (auto s = d->requireKeys(); !s)
+Status DeviceLinking::acceptLinkGrant(const QByteArray &blob) {
+    if (auto s = m_own.requireKeys(); !s)
         return s;
-    if (!d->pendingLink)
+    if (!m_pendingLink)
         return linkError(QStringLiteral("no link in progress"));
     if (blob.size() < qsizetype(1 + kKeySize + kNonceSize + kTagSize) || blob.at(0) != 1)
         return linkError(QStringLiteral("malformed grant"));
     const QByteArray epk = blob.mid(1, kKeySize);
-    auto dh = x25519(d->keys->dik.secretKey, epk);
+    auto dh = x25519(m_own.deviceKeys().dik.secretKey, epk);
     if (!dh)
         return dh.error();
-    auto key = grantKey(d->pendingLink->secret, *dh);
+    auto key = grantKey(m_pendingLink->secret, *dh);
     if (!key)
         return key.error();
-    auto plain = aeadOpenSecret(*key, grantAd(d->userId, d->deviceId, epk), blob.mid(1 + kKeySize));
+    auto plain = aeadOpenSecret(*key, grantAd(m_own.userId(), m_own.deviceId(), epk),
+                                blob.mid(1 + kKeySize));
     if (!plain)
         return linkError(QStringLiteral("grant does not open"));
     ByteReader r(*plain);
     const quint64 user = r.getU64();
     const quint64 device = r.getU64();
     SecretBytes seed = r.getSecret(kKeySize);
-    if (!r.ok() || !r.atEnd() || user != d->userId || device != d->deviceId)
+    if (!r.ok() || !r.atEnd() || user != m_own.userId() || device != m_own.deviceId())
         return linkError(QStringLiteral("grant for another device"));
     auto pair = Ed25519KeyPair::fromSeed(seed);
     if (!pair)
         return pair.error();
-    std::optional<Ed25519KeyPair> previous = std::move(d->aik);
-    d->aik = std::move(*pair);
-    Status st = d->store.transaction([&]() -> Status { return d->saveAik(); });
-    if (!st) {
-        d->aik = std::move(previous);
-        return st;
-    }
-    d->pendingLink.reset();
+    if (auto s = m_own.adoptAccountKey(std::move(*pair)); !s)
+        return s;
+    m_pendingLink.reset();
     return {};
 }
 

@@ -1,16 +1,13 @@
 #pragma once
-// Helpers shared by e2e_coordinator.cpp (sending) and e2e_coordinator_receive.cpp.
+// Waiting for several requests sent in parallel (device lists, bundles of several users).
 #include "protocol/result.h"
-
-#include <QString>
-#include <QUuid>
 
 #include <functional>
 
-namespace tidings::client::detail {
+namespace tidings::client {
 
 //! Counts down parallel requests; the first error wins, `done` runs exactly once.
-struct Join {
+struct RequestJoin {
     int pending = 0;
     bool failed = false;
     std::function<void(Status)> done;
@@ -27,8 +24,4 @@ struct Join {
     }
 };
 
-inline QString newControlId(const char *prefix) {
-    return QLatin1String(prefix) + QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-} // namespace tidings::client::detail
+} // namespace tidings::client

@@ -1,22 +1,22 @@
-// E2eCoordinator, receiving: the senders' device lists before opening, decryption committed with
-// the stored message, and the resend protocol for messages that could not be decrypted.
+#include "core/sync/e2e_receiver.h"
+
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
 #include "core/store/storage.h"
-#include "core/sync/e2e_coordinator.h"
-#include "core/sync/e2e_coordinator_p.h"
 #include "core/sync/payload_codec.h"
+#include "core/sync/peer_key_fetcher.h"
+#include "core/sync/request_join.h"
+#include "core/sync/send_targets.h"
 #include "protocol/codec.h"
 
 #include <QDateTime>
+#include <QUuid>
 
 #include <memory>
 
 namespace tidings::client {
 
-using detail::Join;
-using detail::newControlId;
 using e2e::DeviceAddress;
 
 namespace {
@@ -29,10 +29,22 @@ bool isMemberGone(const IncomingMessage &in) {
                         in.event->kind == SystemEventKind::MemberLeft);
 }
 
+QString newControlId(const char *prefix) {
+    return QLatin1String(prefix) + QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
 } // namespace
 
-void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
-                                 std::function<void(bool proceed)> done) {
+E2eReceiver::E2eReceiver(e2e::E2eEngine *engine, Storage *store, SendTargets &targets,
+                         PeerKeyFetcher &keys, const AccountSettings &me)
+    : m_engine(engine)
+    , m_store(store)
+    , m_targets(targets)
+    , m_keys(keys)
+    , m_me(me) {}
+
+void E2eReceiver::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
+                              std::function<void(bool proceed)> done) {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QSet<quint64> users;
     for (const auto &m : messages) {
@@ -43,8 +55,8 @@ void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::
             continue;
         if (m_engine->currentDevices(sender.userId).contains(sender))
             continue;
-        const auto fetched = m_listFetched.constFind(sender.userId);
-        if (fetched != m_listFetched.constEnd() && now - *fetched < kListRefetchMs)
+        const auto fetched = m_keys.fetchedAt(sender.userId);
+        if (fetched && now - *fetched < kListRefetchMs)
             continue;
         users.insert(sender.userId);
     }
@@ -52,13 +64,13 @@ void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::
         done(true);
         return;
     }
-    auto join = std::make_shared<Join>();
+    auto join = std::make_shared<RequestJoin>();
     join->pending = int(users.size());
     // A lost connection drops the batch (unacked, it comes again); any other failure lets the
     // messages through, and a sender that cannot be verified is stored as undecryptable.
     join->done = [done](Status s) { done(s.ok()); };
     for (quint64 u : users)
-        refreshDeviceList(u, [join](Status s) {
+        m_keys.refreshDeviceList(u, [join](Status s) {
             if (!s)
                 qCInfo(lcSync) << "device list fetch failed:" << s.error().toString();
             const bool transport = !s && (s.error().code == ErrorCode::Network ||
@@ -67,7 +79,7 @@ void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::
         });
 }
 
-std::function<Status()> E2eCoordinator::open(const wire::Message &message, IncomingMessage &in) {
+std::function<Status()> E2eReceiver::open(const wire::Message &message, IncomingMessage &in) {
     if (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId) {
         // My own send, seen again in a history page: the outbox row has the text, or it was a
         // control send (hidden).
@@ -139,7 +151,7 @@ std::function<Status()> E2eCoordinator::open(const wire::Message &message, Incom
     return commit;
 }
 
-void E2eCoordinator::afterStored(const wire::Message &message, const IncomingMessage &in) {
+void E2eReceiver::afterStored(const wire::Message &message, const IncomingMessage &in) {
     if (isMemberGone(in)) {
         // Lazy rekey: my next send in this group uses a new sender key the removed member lacks.
         if (auto s = m_engine->markRotationNeeded(in.conversationId); !s)
@@ -164,7 +176,7 @@ void E2eCoordinator::afterStored(const wire::Message &message, const IncomingMes
     answerResend(message, request);
 }
 
-void E2eCoordinator::requestResend(const wire::Message &message) {
+void E2eReceiver::requestResend(const wire::Message &message) {
     const QPair<quint64, quint64> key{message.conversation_id(), message.seq()};
     if (m_resendAsked.contains(key) || message.sender_device_id() == 0)
         return;
@@ -177,7 +189,7 @@ void E2eCoordinator::requestResend(const wire::Message &message) {
                   std::move(body));
 }
 
-void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eBody &request) {
+void E2eReceiver::answerResend(const wire::Message &message, const wire::E2eBody &request) {
     const QString clientId = QString::fromStdString(request.resend_request_client_id());
     auto mine = m_store->messages().messageByClientId(clientId, m_me.userId);
     if (!mine || !mine->has_value())
@@ -206,15 +218,15 @@ void E2eCoordinator::answerResend(const wire::Message &message, const wire::E2eB
                   std::move(body));
 }
 
-void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device, wire::E2eBody body,
-                                   bool infoFetched) {
+void E2eReceiver::sendControlTo(quint64 conversationId, DeviceAddress device, wire::E2eBody body,
+                                bool infoFetched) {
     if (!m_sendControl)
         return;
-    auto users = memberUsers(conversationId);
+    auto users = m_targets.memberUsers(conversationId);
     if (!users && users.error().code == ErrorCode::NoSuchConversation && !infoFetched) {
         // The conversation's kind or members are not known here yet (e.g. its info request was
         // cut off by a disconnect): ask the server, then try once more.
-        fetchConversation(conversationId, [=, this](Status s) {
+        m_targets.fetchConversation(conversationId, [=, this](Status s) {
             if (!s) {
                 qCInfo(lcSync) << "control message not sent:" << s.error().toString();
                 return;
@@ -229,12 +241,12 @@ void E2eCoordinator::sendControlTo(quint64 conversationId, DeviceAddress device,
         return;
     }
     const QList<quint64> members = *users;
-    ensureSessions(members, [=, this](Status s) {
+    m_keys.ensureSessions(members, [=, this](Status s) {
         if (!s) {
             qCInfo(lcSync) << "control message not sent:" << s.error().toString();
             return;
         }
-        const QList<DeviceAddress> targets = targetsFor(conversationId, members);
+        const QList<DeviceAddress> targets = m_targets.devicesFor(conversationId, members);
         if (!targets.contains(device))
             return;
         auto envelopes = m_engine->encryptPairwise({device}, body);

@@ -1,0 +1,47 @@
+#pragma once
+// Which devices each user has, as vouched for by that user's signed device list: verifies a list
+// (signature, rollback, equivocation), pins the account identity key (AIK) on first sight and
+// records a changed one as an identity change, keeps every device's DSK/DIK, and signs this
+// account's own list. Accepting a list drops what was tied to devices that left it or changed
+// keys (sessions, sender-key marks). The other parts ask it "who is this device?".
+#include "core/e2e/e2e_support.h"
+#include "core/e2e/e2e_types.h"
+#include "crypto/x3dh.h"
+
+#include <optional>
+
+namespace tidings::client {
+class KeyStore;
+}
+
+namespace tidings::client::e2e {
+
+class OwnKeys;
+
+class DeviceDirectory {
+public:
+    //! All three must outlive this object.
+    DeviceDirectory(KeyStore &store, const OwnKeys &own, const Clock &clock);
+
+    //! See E2eEngine::acceptDeviceList(). Own transaction.
+    Result<DeviceListUpdate> acceptDeviceList(const wire::DeviceListResponse &list);
+    //! See E2eEngine::signDeviceList(). Own transaction.
+    Result<wire::PublishDeviceListRequest> signDeviceList(const QList<DeviceAddress> &devices);
+    //! From the last accepted list.
+    QList<DeviceAddress> currentDevices(quint64 userId) const;
+    //! The device's keys: my own, or as learned from lists, bundles or linking. listedOnly: only
+    //! when the user's current accepted list names it (the only devices we accept messages from).
+    std::optional<crypto::DeviceIdentity> identity(DeviceAddress a, bool listedOnly) const;
+    //! Keys of a device not (yet) in a list, e.g. a device being linked.
+    Status rememberIdentity(const crypto::DeviceIdentity &id) const;
+
+    //! SHA-256 over the sorted, de-duplicated (user_id, device_id) pairs, each two big-endian u64.
+    static QByteArray digest(QList<DeviceAddress> devices);
+
+private:
+    KeyStore &m_store;
+    const OwnKeys &m_own;
+    const Clock &m_clock;
+};
+
+} // namespace tidings::client::e2e

@@ -1,0 +1,43 @@
+#pragma once
+// What the user knows about a peer's identity: safety numbers and QR payloads over both account
+// keys, the "verified" mark pinned to the AIK it was given for, and identity changes that must be
+// acknowledged. A verified peer whose AIK changed blocks sending (sendingBlocked()) until the
+// change is acknowledged, which also drops the old verification. Fingerprints of device keys.
+#include "core/e2e/e2e_types.h"
+
+#include <QString>
+
+namespace tidings::client {
+class KeyStore;
+}
+
+namespace tidings::client::e2e {
+
+class OwnKeys;
+class DeviceDirectory;
+
+class IdentityVerification {
+public:
+    //! All three must outlive this object.
+    IdentityVerification(KeyStore &store, const OwnKeys &own, const DeviceDirectory &devices);
+
+    //! 60 digits in groups of five ("12345 67890 ...").
+    Result<QString> safetyNumber(quint64 peerUserId) const;
+    Result<QByteArray> safetyQrPayload(quint64 peerUserId) const;
+    //! Pins the current AIK as verified (or clears the mark).
+    Status setVerified(quint64 peerUserId, bool verified);
+    bool isVerified(quint64 peerUserId) const;
+    bool identityChanged(quint64 peerUserId) const;
+    Status acknowledgeIdentityChange(quint64 peerUserId);
+    //! A verified peer whose AIK changed and the change is not acknowledged.
+    bool sendingBlocked(quint64 peerUserId) const;
+    //! Short hex of the device's DSK (empty when unknown).
+    QString fingerprint(DeviceAddress device) const;
+
+private:
+    KeyStore &m_store;
+    const OwnKeys &m_own;
+    const DeviceDirectory &m_devices;
+};
+
+} // namespace tidings::client::e2e

@@ -1,0 +1,106 @@
+#include "core/e2e/message_opener.h"
+
+#include "core/e2e/device_directory.h"
+#include "core/e2e/envelope.h"
+#include "core/e2e/group_sender_keys.h"
+#include "core/e2e/own_keys.h"
+#include "core/e2e/pairwise_sessions.h"
+#include "core/store/key_store.h"
+
+#include <memory>
+
+namespace tidings::client::e2e {
+
+using namespace tidings::crypto;
+
+namespace {
+QByteArray qba(const std::string &s) {
+    return QByteArray(s.data(), qsizetype(s.size()));
+}
+
+//! What decrypt() will write when the caller commits.
+struct PendingWrites {
+    std::optional<PairwiseSessions::Write> session;
+    std::vector<GroupSenderKeys::ReceiverWrite> receivers;
+};
+} // namespace
+
+MessageOpener::MessageOpener(KeyStore &store, const Clock &clock, const OwnKeys &own,
+                             const DeviceDirectory &devices, const PairwiseSessions &pairwise,
+                             const GroupSenderKeys &groups)
+    : m_store(store)
+    , m_clock(clock)
+    , m_own(own)
+    , m_devices(devices)
+    , m_pairwise(pairwise)
+    , m_groups(groups) {}
+
+Result<Decrypted> MessageOpener::decrypt(const wire::Message &message, quint64 myUserId,
+                                         quint64 myDeviceId) {
+    if (auto s = m_own.requireKeys(); !s)
+        return s.error();
+    if (myUserId != m_own.userId() || myDeviceId != m_own.deviceId())
+        return usageError(QStringLiteral("message for another device"));
+    const DeviceAddress from{message.sender_user_id(), message.sender_device_id()};
+    const auto sender = m_devices.identity(from, true);
+    if (!sender)
+        return makeError(CryptoError::IdentityMismatch,
+                         QStringLiteral("sender %1:%2 is not in the sender's verified device list")
+                             .arg(from.userId)
+                             .arg(from.deviceId));
+    const qint64 nowSecs = m_clock.nowMs() / 1000;
+    const quint64 groupId = message.conversation_id();
+    auto writes = std::make_shared<PendingWrites>();
+    Decrypted out;
+
+    const QByteArray envelope = qba(message.envelope());
+    if (!envelope.isEmpty()) {
+        auto opened = m_pairwise.open(from, *sender, envelope, nowSecs);
+        if (!opened)
+            return opened.error();
+        writes->session = std::move(opened->write);
+        auto body = parseBody(opened->plaintext);
+        if (!body)
+            return body.error();
+        if (auto s = m_groups.takeDistribution(from, groupId, *body, writes->receivers); !s)
+            return s.error();
+        out.pairwise = std::move(*body);
+    }
+
+    const QByteArray payload = qba(message.payload());
+    if (message.encrypted() && !payload.isEmpty()) {
+        auto plaintext = m_groups.open(from, groupId, payload, nowSecs, writes->receivers);
+        if (!plaintext)
+            return plaintext.error();
+        auto body = parseBody(*plaintext);
+        if (!body)
+            return body.error();
+        body->clear_sender_key_distribution(); // only accepted pairwise
+        out.group = std::move(*body);
+    }
+
+    auto apply = [this, writes, from, groupId]() -> Status {
+        // Compare-and-swap: if another decrypt of this state was committed in between, writing
+        // this snapshot would roll the state back (re-opening used keys). Refuse instead; the
+        // caller decrypts the message again.
+        if (writes->session)
+            if (auto s = m_pairwise.checkUnchanged(from, *writes->session); !s)
+                return s;
+        for (const auto &r : writes->receivers)
+            if (auto s = m_groups.checkUnchanged(from, r); !s)
+                return s;
+        if (writes->session)
+            if (auto s = m_pairwise.commit(from, *writes->session); !s)
+                return s;
+        for (const auto &r : writes->receivers)
+            if (auto s = m_groups.commit(from, groupId, r); !s)
+                return s;
+        return {};
+    };
+    // Atomic even when the caller has no transaction open (a savepoint nests inside one).
+    KeyStore *store = &m_store;
+    out.commit = [store, apply]() -> Status { return store->transaction(apply); };
+    return out;
+}
+
+} // namespace tidings::client::e2e

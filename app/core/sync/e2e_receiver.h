@@ -1,0 +1,62 @@
+#pragma once
+// The receiving side of end-to-end encryption: before a batch is opened it fetches the signed
+// device lists of senders not seen yet; it opens each message (text, hidden control message or
+// undecryptable) with a commit that runs in the transaction storing it; and it runs the resend
+// protocol: asks the sender again for a message this device could not decrypt, answers such
+// requests for my own messages (re-queueing my sender key in groups), and fills a resent text in
+// where the undecryptable one was. Group member removals mark the sender key for rotation.
+#include "core/e2e/e2e_engine.h"
+#include "core/store/records.h"
+#include "core/sync/message_crypto.h"
+
+#include <QHash>
+#include <QPair>
+#include <QSet>
+
+#include <functional>
+
+namespace tidings::client {
+
+class Storage;
+class SendTargets;
+class PeerKeyFetcher;
+
+class E2eReceiver {
+public:
+    //! Sends a control message (envelopes only, e.g. a resend request) through the sync engine.
+    using ControlSender = std::function<void(const wire::SendRequest &)>;
+
+    //! All must outlive this object.
+    E2eReceiver(e2e::E2eEngine *engine, Storage *store, SendTargets &targets, PeerKeyFetcher &keys,
+                const AccountSettings &me);
+
+    void setControlSender(ControlSender sender) { m_sendControl = std::move(sender); }
+    //! A new socket: messages may be asked for again.
+    void reset() { m_resendAsked.clear(); }
+
+    //! See MessageCrypto::prepareOpen(), open() and afterStored().
+    void prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
+                     std::function<void(bool proceed)> done);
+    std::function<Status()> open(const wire::Message &message, IncomingMessage &in);
+    void afterStored(const wire::Message &message, const IncomingMessage &in);
+
+private:
+    void requestResend(const wire::Message &message);
+    void answerResend(const wire::Message &message, const wire::E2eBody &request);
+    //! Encrypts `body` for one device of the conversation and hands it to the control sender.
+    void sendControlTo(quint64 conversationId, e2e::DeviceAddress device, wire::E2eBody body,
+                       bool infoFetched = false);
+
+    e2e::E2eEngine *m_engine;
+    Storage *m_store;
+    SendTargets &m_targets;
+    PeerKeyFetcher &m_keys;
+    const AccountSettings &m_me;
+    ControlSender m_sendControl;
+    //! (conversation, seq) already asked for again in this session.
+    QSet<QPair<quint64, quint64>> m_resendAsked;
+    //! Resend requests opened but not yet answered (answered once their seq is committed).
+    QHash<QPair<quint64, quint64>, wire::E2eBody> m_resendRequests;
+};
+
+} // namespace tidings::client

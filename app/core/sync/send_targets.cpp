@@ -1,0 +1,109 @@
+#include "core/sync/send_targets.h"
+
+#include "core/store/conversation_store.h"
+#include "core/store/storage.h"
+#include "core/sync/wire_convert.h"
+
+namespace tidings::client {
+
+using e2e::DeviceAddress;
+
+SendTargets::SendTargets(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
+                         const AccountSettings &me)
+    : m_engine(engine)
+    , m_store(store)
+    , m_sink(sink)
+    , m_me(me) {}
+
+Result<QList<quint64>> SendTargets::memberUsers(quint64 conversationId) const {
+    auto conv = m_store->conversations().conversation(conversationId);
+    if (!conv)
+        return conv.error();
+    if (!conv->has_value())
+        return Error{ErrorCode::NoSuchConversation, QStringLiteral("unknown conversation")};
+    const ConversationRecord &c = **conv;
+    if (c.kind == ConversationKind::Unknown)
+        return Error{ErrorCode::NoSuchConversation,
+                     QStringLiteral("the conversation is not known yet")};
+    QList<quint64> users{m_me.userId};
+    if (c.kind == ConversationKind::Direct) {
+        if (c.peerUserId == 0)
+            return Error{ErrorCode::Internal, QStringLiteral("the peer is not known yet")};
+        if (c.peerUserId != m_me.userId)
+            users.append(c.peerUserId);
+        return users;
+    }
+    auto members = m_store->conversations().members(conversationId);
+    if (!members)
+        return members.error();
+    for (const MemberRecord &m : *members) {
+        if (m.userId != m_me.userId)
+            users.append(m.userId);
+    }
+    return users;
+}
+
+QList<DeviceAddress> SendTargets::devicesFor(quint64 conversationId,
+                                             const QList<quint64> &users) const {
+    static const QHash<quint64, QSet<quint64>> kNone;
+    const auto narrowing = m_serverCurrent.constFind(conversationId);
+    const auto &current = narrowing == m_serverCurrent.constEnd() ? kNone : *narrowing;
+    QList<DeviceAddress> out;
+    for (quint64 u : users) {
+        const auto server = current.constFind(u);
+        for (const DeviceAddress &d : m_engine->currentDevices(u)) {
+            if (d.userId == m_me.userId && d.deviceId == m_me.deviceId)
+                continue;
+            // Narrowed to what the server last called current: a revoked device drops out before
+            // its owner signs a new list. Never widened: only signed devices get keys.
+            if (server != current.constEnd() && !server->contains(d.deviceId))
+                continue;
+            out.append(d);
+        }
+    }
+    return out;
+}
+
+void SendTargets::fetchConversation(quint64 conversationId, std::function<void(Status)> done) {
+    Frame f;
+    f.mutable_group_info_request()->set_conversation_id(conversationId);
+    m_sink->request(std::move(f), [=, this](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kConversationInfo) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to group info")});
+            return;
+        }
+        ConversationInfo info = conversationInfoFromWire(r->conversation_info());
+        info.id = conversationId;
+        done(m_store->conversations().applyConversationInfo(info, m_me.userId));
+    });
+}
+
+QSet<quint64> SendTargets::applyStale(quint64 conversationId, const QList<quint64> &users,
+                                      const wire::StaleDevices &stale) {
+    // What the server calls current, per member (members it does not name have none).
+    auto &current = m_serverCurrent[conversationId];
+    for (quint64 u : users)
+        current[u].clear();
+    for (const auto &d : stale.current())
+        current[d.user_id()].insert(d.device_id());
+    current[m_me.userId].insert(m_me.deviceId);
+    QSet<quint64> refetch;
+    for (const auto &d : stale.missing())
+        refetch.insert(d.user_id());
+    for (const auto &d : stale.extra())
+        refetch.insert(d.user_id());
+    for (const auto &d : stale.current()) {
+        bool known = false;
+        for (const DeviceAddress &a : m_engine->currentDevices(d.user_id()))
+            known = known || a.deviceId == d.device_id();
+        if (!known)
+            refetch.insert(d.user_id());
+    }
+    return refetch;
+}
+
+} // namespace tidings::client
