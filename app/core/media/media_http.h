@@ -1,9 +1,10 @@
 #pragma once
 // The media endpoints of the server (plan: MEDIA.md, docs/PROTOCOL.md "Media") over
-// QNetworkAccessManager: non-blocking, one request per call, every answer reduced to a status, a
-// typed error (the JSON {"error": NAME, "detail": ...} the server sends, or Network/Timeout for
-// a dropped connection) and the few values the transfer jobs need. A request that moves no byte
-// for `stallTimeoutMs` is aborted (a dead connection after a laptop slept), as Timeout.
+// QNetworkAccessManager (upload chunks over ChunkUploads' worker connections): non-blocking, one
+// request per call, every answer reduced to a status, a typed error (the JSON {"error": NAME,
+// "detail": ...} the server sends, or Network/Timeout for a dropped connection) and the few values
+// the transfer jobs need. A request that moves no byte for `stallTimeoutMs` is aborted (a dead
+// connection after a laptop slept), as Timeout.
 #include "core/media/media_answer.h"
 
 #include <QByteArray>
@@ -19,6 +20,8 @@ class QNetworkAccessManager;
 class QNetworkReply;
 
 namespace tidings::client {
+
+class ChunkUploads;
 
 class MediaHttp : public QObject {
     Q_OBJECT
@@ -60,6 +63,7 @@ private:
     void watch(QNetworkReply *reply, Done done, bool streamsBody = false);
 
     QNetworkAccessManager *m_nam;
+    ChunkUploads *m_chunks; //!< upload chunks (PATCH) go through these, not m_nam
     QUrl m_base;
     int m_stallTimeoutMs = 30'000;
 };

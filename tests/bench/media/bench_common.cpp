@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
@@ -189,13 +190,43 @@ void RequestLog::reset() {
     chunks = gets = errors = 0;
 }
 
+namespace {
+//! Hands every QNetworkReply made as a child of the watched objects to `seen` once constructed
+//! (replies that do not come from QNetworkAccessManager, e.g. the chunk uploads' own).
+class ReplySpotter : public QObject {
+public:
+    ReplySpotter(QObject *parent, std::function<void(QNetworkReply *)> seen)
+        : QObject(parent)
+        , m_seen(std::move(seen)) {}
+
+protected:
+    bool eventFilter(QObject *, QEvent *event) override {
+        if (event->type() == QEvent::ChildAdded) {
+            // Called from the child's QObject constructor: look once it is a whole reply.
+            const QPointer<QObject> child = static_cast<QChildEvent *>(event)->child();
+            QMetaObject::invokeMethod(
+                this,
+                [this, child] {
+                    if (auto *reply = qobject_cast<QNetworkReply *>(child.data()))
+                        m_seen(reply);
+                },
+                Qt::QueuedConnection);
+        }
+        return false;
+    }
+
+private:
+    std::function<void(QNetworkReply *)> m_seen;
+};
+} // namespace
+
 void RequestLog::watch(client::Media &media) {
     auto *nam = media.findChild<QNetworkAccessManager *>();
     if (!nam) {
         qWarning() << "no QNetworkAccessManager under client::Media";
         return;
     }
-    QObject::connect(nam, &QNetworkAccessManager::finished, nam, [this](QNetworkReply *r) {
+    auto record = [this](QNetworkReply *r) {
         const qint64 now = nowNs();
         const QString path = r->url().path();
         const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -216,7 +247,17 @@ void RequestLog::watch(client::Media &media) {
             fetched = now;
             ++gets;
         }
+    };
+    QObject::connect(nam, &QNetworkAccessManager::finished, nam, record);
+    // Replies made beside the QNetworkAccessManager (the media client's chunk uploads).
+    QObject *http = nam->parent();
+    auto *spotter = new ReplySpotter(http, [record](QNetworkReply *reply) {
+        QObject::connect(reply, &QNetworkReply::finished, reply,
+                         [record, reply] { record(reply); });
     });
+    for (QObject *sibling : http->children())
+        if (sibling != nam && sibling != spotter)
+            sibling->installEventFilter(spotter);
 }
 
 RssSampler::RssSampler(qint64 pid)

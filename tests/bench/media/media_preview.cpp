@@ -286,10 +286,16 @@ int main(int argc, char **argv) {
     for (int i = 0; i < sends; ++i) {
         waitFor([] { return false; }, 1000); // settle: the previous photo's work is done
         quint64 receivedSeq = 0;
-        qint64 uploaded = -1, received = -1, downloaded = -1;
+        qint64 prepared = -1, uploaded = -1, received = -1, downloaded = -1;
         QObject scope;
         QObject::connect(&alice.media(), &client::Media::uploaded, &scope,
                          [&](quint64, const QString &) { uploaded = nowNs(); });
+        // The first change after the photo was prepared carries the local copy's path.
+        QObject::connect(&alice.media(), &client::Media::transferChanged, &scope,
+                         [&](quint64, const QString &, quint64, const client::AttachmentRecord &a) {
+                             if (prepared < 0 && !a.localPath.isEmpty())
+                                 prepared = nowNs();
+                         });
         QObject::connect(&(*session)->client()->messaging(), &client::Messaging::messagesReceived,
                          &scope, [&](quint64, const QList<client::MessageRecord> &ms) {
                              for (const auto &m : ms)
@@ -324,6 +330,7 @@ int main(int argc, char **argv) {
                       {"photo_bytes", QFileInfo(photo).size()},
                       {"preview_ms", probe.preview < 0 ? -1 : r1(msBetween(t0, probe.preview))},
                       {"full_ms", probe.full < 0 ? -1 : r1(msBetween(t0, probe.full))},
+                      {"prepared_ms", prepared < 0 ? -1 : r1(msBetween(t0, prepared))},
                       {"upload_created_ms", r1(msBetween(t0, sent.created))},
                       {"upload_chunk_ms", r1(msBetween(t0, sent.lastChunk))},
                       {"upload_finished_ms", r1(msBetween(t0, sent.finished))},

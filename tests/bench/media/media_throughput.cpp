@@ -26,6 +26,7 @@
 #include "bench_common.h"
 
 #include "core/media/media.h"
+#include "core/media/media_http.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -36,6 +37,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QTemporaryDir>
 
 #include <sodium.h>
@@ -213,6 +215,67 @@ public:
         return out;
     }
 
+    //! The server's ingest without the client core: the same file's bytes PATCHed in 4 MiB
+    //! chunks by curl (one process per chunk, like a script would), with alice's media token.
+    QJsonObject rawWire(const QString &file, qint64 bytes) {
+        QJsonObject out{{"raw_wire", true}, {"bytes", bytes}, {"load_before", loadAverage()}};
+        QByteArray token;
+        bool done = false;
+        m_alice.media().tokens().get([&](Result<client::MediaToken> t) {
+            done = true;
+            if (t)
+                token = t->token;
+        });
+        if (!waitFor([&] { return done; }, 30000) || token.isEmpty())
+            return error(out, "no media token");
+        const QString base = client::MediaHttp::baseUrlFor(m_server.url()).toString();
+        auto curl = [&](const QStringList &args) {
+            QProcess p;
+            p.start(u"curl"_qs,
+                    QStringList{u"-s"_qs, u"-H"_qs,
+                                u"Authorization: Bearer "_qs + QString::fromLatin1(token)} +
+                        args);
+            p.waitForFinished(120000);
+            return p.readAllStandardOutput();
+        };
+        const QJsonObject created =
+            QJsonDocument::fromJson(
+                curl({u"-X"_qs, u"POST"_qs, u"-H"_qs, u"Upload-Length: %1"_qs.arg(bytes),
+                      base + u"/uploads"_qs}))
+                .object();
+        const QString id = created.value(u"upload"_qs).toString();
+        if (id.isEmpty())
+            return error(out, "no upload");
+        const qint64 chunk = 4 << 20;
+        QFile in(file);
+        if (!in.open(QIODevice::ReadOnly))
+            return error(out, "cannot read the file");
+        const QString piece = m_dir + u"/chunk.bin"_qs;
+        double cpuServer = cpuSeconds(m_server.pid());
+        qint64 spent = 0;
+        for (qint64 offset = 0; offset < bytes; offset += chunk) {
+            QFile c(piece);
+            if (!c.open(QIODevice::WriteOnly | QIODevice::Truncate) || c.write(in.read(chunk)) <= 0)
+                return error(out, "cannot write a chunk");
+            c.close();
+            const qint64 t = nowNs();
+            const QByteArray answer =
+                curl({u"-X"_qs, u"PATCH"_qs, u"-H"_qs, u"Upload-Offset: %1"_qs.arg(offset),
+                      u"-H"_qs, u"Content-Type: application/offset+octet-stream"_qs,
+                      u"--data-binary"_qs, u"@"_qs + piece, base + u"/uploads/"_qs + id});
+            spent += nowNs() - t;
+            if (!answer.contains("offset"))
+                return error(out, qPrintable(u"chunk refused: "_qs + QString::fromUtf8(answer)));
+        }
+        QFile::remove(piece);
+        out["wire_s"] = r2(double(spent) / 1e9);
+        out["wire_mbps"] = r2(double(bytes) / 1e6 / (double(spent) / 1e9));
+        out["server_cpu_s"] = r2(cpuSeconds(m_server.pid()) - cpuServer);
+        out["load_after"] = loadAverage();
+        curl({u"-X"_qs, u"DELETE"_qs, base + u"/uploads/"_qs + id});
+        return out;
+    }
+
     void setVerify(bool verify, const QByteArray &sha) {
         m_verify = verify;
         m_sourceSha = sha;
@@ -246,12 +309,13 @@ int main(int argc, char **argv) {
     p.addOption({"runs", "Upload + download rounds (default 3).", "n", "3"});
     p.addOption({"tidingsd", "The server binary.", "path", QStringLiteral(TIDINGSD_PATH)});
     p.addOption({"dir", "Working folder (default: a temporary one in /tmp).", "dir"});
+    p.addOption({"raw-wire", "Also PATCH the file with curl, to see the server's own ingest."});
     p.addOption({"no-verify", "Skip comparing the download with the source (SHA-256)."});
     p.process(app);
     const qint64 bytes = p.value("mib").toLongLong() << 20;
     const int runs = p.value("runs").toInt();
-    if (bytes <= 0 || runs < 1) {
-        std::fprintf(stderr, "need --mib >= 1 and --runs >= 1\n");
+    if (bytes <= 0 || runs < 0) {
+        std::fprintf(stderr, "need --mib >= 1 and --runs >= 0\n");
         return 2;
     }
     if (sodium_init() < 0)
@@ -273,6 +337,11 @@ int main(int argc, char **argv) {
     if (!bench.setUp(p.value("tidingsd"), dir))
         return 1;
     int rc = 0;
+    if (p.isSet("raw-wire")) {
+        const QJsonObject o = bench.rawWire(file, bytes);
+        std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);
+    }
     for (int i = 0; i < runs; ++i) {
         QJsonObject o = bench.run(file, bytes);
         o["run"] = i + 1;
