@@ -127,14 +127,17 @@ private slots:
         QVERIFY(r.open());
         QVERIFY(r.alice().media->sendFiles(kChat, {outgoing(video), outgoing(audio)}));
         QTRY_VERIFY_WITH_TIMEOUT(r.bob().message(2).seq == 2, kWait);
-        // The receiver sees the poster, size and duration before downloading anything.
-        const AttachmentRecord v = r.bob().message(1).attachments.first();
+        // The receiver sees the poster, size and duration before downloading anything. (The
+        // two uploads race: either may be sent first.)
+        const bool videoFirst =
+            r.bob().message(1).attachments.first().kind == AttachmentRecord::Kind::Video;
+        const AttachmentRecord v = r.bob().message(videoFirst ? 1 : 2).attachments.first();
         QCOMPARE(v.kind, AttachmentRecord::Kind::Video);
         QCOMPARE(QSize(v.width, v.height), QSize(320, 180));
         QVERIFY2(qAbs(v.durationMs - 2000) < 200, qPrintable(QString::number(v.durationMs)));
         QVERIFY(!v.thumbnail.isEmpty());
         QVERIFY(!QImage::fromData(v.thumbnail).isNull());
-        const AttachmentRecord a = r.bob().message(2).attachments.first();
+        const AttachmentRecord a = r.bob().message(videoFirst ? 2 : 1).attachments.first();
         QCOMPARE(a.kind, AttachmentRecord::Kind::Audio);
         QVERIFY2(qAbs(a.durationMs - 3000) < 200, qPrintable(QString::number(a.durationMs)));
         QCOMPARE(a.waveform.size(), 64);
