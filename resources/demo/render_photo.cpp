@@ -21,10 +21,11 @@ QPainterPath ridge(double base, double amp, double phase, QRandomGenerator &rng)
     QPainterPath path(QPointF(0, kH));
     for (int x = 0; x <= kW; x += 8) {
         const double t = x / double(kW);
-        const double y = base - amp * (0.55 * std::sin(t * 5.1 + phase) +
-                                       0.30 * std::sin(t * 13.7 + phase * 2.3) +
-                                       0.15 * std::sin(t * 31.0 + phase * 0.7)) -
-                         rng.bounded(6.0);
+        const double y =
+            base -
+            amp * (0.55 * std::sin(t * 5.1 + phase) + 0.30 * std::sin(t * 13.7 + phase * 2.3) +
+                   0.15 * std::sin(t * 31.0 + phase * 0.7)) -
+            rng.bounded(6.0);
         path.lineTo(x, y);
     }
     path.lineTo(kW, kH);

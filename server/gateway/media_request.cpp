@@ -107,10 +107,13 @@ Route classify(QByteArrayView bytes, qsizetype limit) {
     if (start.size() > media.size() && start.startsWith(media) &&
         (start[media.size()] == '/' || start[media.size()] == ' ' || start[media.size()] == '?'))
         return Route::Http;
-    // Anything else needs the whole head to see whether it asks for an upgrade.
-    qsizetype end = bytes.indexOf("\r\n\r\n");
-    if (end < 0)
-        end = bytes.indexOf("\n\n");
+    // Anything else needs the whole head to see whether it asks for an upgrade. The head ends at
+    // its first empty line, whichever line endings it uses (LF or CRLF, even mixed): the first
+    // "\n\n" or "\n\r\n". Preferring a later CRLF pair made the route depend on how the bytes
+    // arrived (an upgrade after a bare-LF blank line counted only when both came at once).
+    const qsizetype lf = bytes.indexOf("\n\n");
+    const qsizetype crlf = bytes.indexOf("\n\r\n");
+    const qsizetype end = lf < 0 ? crlf : (crlf < 0 ? lf : qMin(lf, crlf));
     if (end < 0)
         return bytes.size() >= limit ? Route::Http : Route::NeedMore;
     return upgradesToWebSocket(upgradeHeader(bytes.first(end + 1))) ? Route::WebSocket

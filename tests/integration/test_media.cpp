@@ -335,7 +335,7 @@ private slots:
         h->shiftClock(26 * kHour);
         QVERIFY(runMaintenance(*h));
         c.setToken(QByteArray::fromStdString(mediaToken(*a)->token())); // the old one expired
-        QCOMPARE(c.get(id, {{"Range", "bytes=0-0"}}).status, 206); // referenced, within 2 days
+        QCOMPARE(c.get(id, {{"Range", "bytes=0-0"}}).status, 206);      // referenced, within 2 days
         h->shiftClock(48 * kHour);
         QVERIFY(runMaintenance(*h));
         MediaClient later(quint16(h->url().port()),

@@ -283,7 +283,7 @@ private:
         l->out = new QTcpSocket(this);
         in->setParent(this);
         m_links.append(l);
-        connect(l->out, &QTcpSocket::connected, this, [this, l] {
+        connect(l->out, &QTcpSocket::connected, this, [l] {
             if (!l->pending.isEmpty())
                 l->out->write(std::exchange(l->pending, {}));
         });

@@ -3,8 +3,6 @@
 #include "core/logging.h"
 
 #include <QIODevice>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -20,50 +18,7 @@ constexpr qint64 kReadBufferBytes = 1 << 20;
 //! is broken or hostile, and the client must not buffer it.
 constexpr qint64 kMaxAnswerBytes = 64 * 1024;
 
-ErrorCode codeForStatus(int status) {
-    switch (status) {
-    case 400:
-        return ErrorCode::BadFrame;
-    case 401:
-        return ErrorCode::NotAuthenticated;
-    case 403:
-        return ErrorCode::Forbidden;
-    case 404:
-        return ErrorCode::NoSuchBlob;
-    case 409:
-        return ErrorCode::OffsetMismatch;
-    case 413:
-        return ErrorCode::TooLarge;
-    case 422:
-        return ErrorCode::HashMismatch;
-    case 429:
-        return ErrorCode::RateLimited;
-    case 507:
-        return ErrorCode::StorageFull;
-    default:
-        return ErrorCode::Internal;
-    }
-}
-
-//! Upload-Offset / Upload-Length style header as a number.
-std::optional<quint64> numberHeader(QNetworkReply *reply, const char *name) {
-    const QByteArray raw = reply->rawHeader(name);
-    bool ok = false;
-    const quint64 v = raw.toULongLong(&ok);
-    return ok ? std::optional<quint64>(v) : std::nullopt;
-}
-
 } // namespace
-
-ErrorCode errorCodeFromName(const QString &name) {
-    static const QHash<QString, ErrorCode> codes = [] {
-        QHash<QString, ErrorCode> out;
-        for (int c = 0; c <= 29; ++c)
-            out.insert(QString::fromLatin1(errorCodeName(ErrorCode(c))), ErrorCode(c));
-        return out;
-    }();
-    return codes.value(name, ErrorCode::Internal);
-}
 
 MediaHttp::MediaHttp(QObject *parent)
     : QObject(parent)
@@ -149,43 +104,25 @@ void MediaHttp::watch(QNetworkReply *reply, Done done, bool streamsBody) {
     connect(reply, &QNetworkReply::readyRead, this, check);
     connect(reply, &QNetworkReply::finished, this, [reply, oversized, done = std::move(done)] {
         reply->deleteLater();
-        MediaAnswer a;
         const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        a.status = status.isValid() ? status.toInt() : 0;
         if (*oversized) {
+            MediaAnswer a;
+            a.status = status.isValid() ? status.toInt() : 0;
             a.error = Error{ErrorCode::BadFrame,
                             QStringLiteral("the media server's answer is larger than %1 bytes")
                                 .arg(kMaxAnswerBytes)};
             done(std::move(a));
             return;
         }
-        const QByteArray body = reply->readAll();
-        const QJsonObject json = QJsonDocument::fromJson(body).object();
-        a.upload = json.value(QStringLiteral("upload")).toString();
-        a.blob = json.value(QStringLiteral("blob")).toString();
-        a.chunk = quint32(json.value(QStringLiteral("chunk")).toDouble());
-        if (json.contains(QStringLiteral("offset")))
-            a.offset = quint64(json.value(QStringLiteral("offset")).toDouble());
-        else if (auto o = numberHeader(reply, "Upload-Offset"))
-            a.offset = o;
-        a.length = numberHeader(reply, "Upload-Length");
+        MediaAnswer a =
+            parseMediaAnswer(status.isValid() ? status.toInt() : 0, reply->readAll(),
+                             {reply->rawHeader("Upload-Offset"), reply->rawHeader("Upload-Length"),
+                              reply->rawHeader("Retry-After")});
         if (a.status == 0 || (a.status < 400 && reply->error() != QNetworkReply::NoError)) {
             const bool timeout = reply->error() == QNetworkReply::OperationCanceledError ||
                                  reply->error() == QNetworkReply::TimeoutError;
             a.error =
                 Error{timeout ? ErrorCode::Timeout : ErrorCode::Network, reply->errorString()};
-        } else if (a.status >= 400) {
-            const QString name = json.value(QStringLiteral("error")).toString();
-            Error e{name.isEmpty() ? codeForStatus(a.status) : errorCodeFromName(name),
-                    json.value(QStringLiteral("detail")).toString()};
-            if (e.detail.isEmpty())
-                e.detail = QStringLiteral("HTTP %1").arg(a.status);
-            if (a.status == 429) {
-                bool ok = false;
-                const int seconds = reply->rawHeader("Retry-After").toInt(&ok);
-                e.retryAfterMs = ok && seconds > 0 ? quint32(std::min(seconds, 3600)) * 1000 : 0;
-            }
-            a.error = std::move(e);
         }
         done(std::move(a));
     });

@@ -4,7 +4,7 @@
 // typed error (the JSON {"error": NAME, "detail": ...} the server sends, or Network/Timeout for
 // a dropped connection) and the few values the transfer jobs need. A request that moves no byte
 // for `stallTimeoutMs` is aborted (a dead connection after a laptop slept), as Timeout.
-#include "protocol/result.h"
+#include "core/media/media_answer.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -19,18 +19,6 @@ class QNetworkAccessManager;
 class QNetworkReply;
 
 namespace tidings::client {
-
-struct MediaAnswer {
-    int status = 0; //!< 0: no HTTP answer (network)
-    std::optional<Error> error;
-    //! Values of the answer: upload id, blob id, offset (also from Upload-Offset).
-    QString upload;
-    QString blob;
-    std::optional<quint64> offset;
-    std::optional<quint64> length; //!< Upload-Length
-    quint32 chunk = 0;
-    bool ok() const { return !error.has_value(); }
-};
 
 class MediaHttp : public QObject {
     Q_OBJECT
@@ -75,9 +63,5 @@ private:
     QUrl m_base;
     int m_stallTimeoutMs = 30'000;
 };
-
-//! The server's error name ("OFFSET_MISMATCH") as a code; Internal for names this client does
-//! not know.
-ErrorCode errorCodeFromName(const QString &name);
 
 } // namespace tidings::client

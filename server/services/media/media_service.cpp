@@ -42,8 +42,8 @@ MediaService::MediaService(MediaStore &store, media::BlobStore &blobs, const Clo
     , m_options(std::move(options))
     , m_context(std::make_unique<QObject>())
     , m_slots(std::make_shared<Slots>())
-    , m_downloads(std::make_shared<QHash<quint64, int>>())
-    , m_owners(10'000) {
+    , m_owners(10'000)
+    , m_downloads(std::make_shared<QHash<quint64, int>>()) {
     if (sodium_init() < 0)
         qFatal("libsodium cannot be initialised");
     // Disk work only: syncs and hashing. Two threads keep one large finish from holding up the

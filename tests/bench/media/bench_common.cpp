@@ -4,14 +4,16 @@
 #include "support/process_harness.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QThread>
 #include <QTimer>
+
+#include <sodium.h>
 
 #include <unistd.h>
 
@@ -217,13 +219,101 @@ void RequestLog::watch(client::Media &media) {
     });
 }
 
+RssSampler::RssSampler(qint64 pid)
+    : m_pid(pid) {}
+
+RssSampler::~RssSampler() {
+    stop();
+}
+
+void RssSampler::start() {
+    stop();
+    m_peakKb = 0;
+    m_peakAt = 0;
+    m_run = true;
+    m_thread = std::thread([this] {
+        while (m_run) {
+            const double mb = statusMb(m_pid, "VmRSS:");
+            if (mb > 0 && qint64(mb * 1024) > m_peakKb) {
+                m_peakKb = qint64(mb * 1024);
+                m_peakAt = nowNs();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    });
+}
+
+double RssSampler::stop() {
+    m_run = false;
+    if (m_thread.joinable())
+        m_thread.join();
+    return double(m_peakKb) / 1024.0;
+}
+
+StallTracer::StallTracer(double thresholdMs)
+    : m_threshold(thresholdMs) {}
+
+StallTracer::~StallTracer() {
+    stop();
+}
+
+void StallTracer::start() {
+    m_entries.clear();
+    m_lastStart = -1;
+    if (!m_running)
+        QCoreApplication::instance()->installEventFilter(this);
+    m_running = true;
+}
+
+void StallTracer::stop() {
+    if (m_running)
+        QCoreApplication::instance()->removeEventFilter(this);
+    m_running = false;
+}
+
+bool StallTracer::eventFilter(QObject *watched, QEvent *event) {
+    if (QThread::currentThread() != thread())
+        return false;
+    const qint64 now = nowNs();
+    if (m_lastStart >= 0) {
+        const double ms = msBetween(m_lastStart, now);
+        if (ms > m_threshold)
+            m_entries.append({ms, m_last});
+    }
+    m_lastStart = now;
+    m_last = QStringLiteral("%1 %2")
+                 .arg(int(event->type()))
+                 .arg(QString::fromLatin1(watched->metaObject()->className()));
+    if (!watched->objectName().isEmpty())
+        m_last += u'/' + watched->objectName();
+    return false;
+}
+
+QStringList StallTracer::longest(int n) const {
+    QList<Entry> sorted = m_entries;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Entry &a, const Entry &b) { return a.ms > b.ms; });
+    QStringList out;
+    for (qsizetype i = 0; i < std::min<qsizetype>(n, sorted.size()); ++i)
+        out << QStringLiteral("%1 ms after event %2")
+                   .arg(sorted[i].ms, 0, 'f', 1)
+                   .arg(sorted[i].what);
+    return out;
+}
+
 QByteArray fileSha256(const QString &path) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&f);
-    return h.result().toHex();
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    QByteArray buf(4 << 20, Qt::Uninitialized);
+    for (qint64 n; (n = f.read(buf.data(), buf.size())) > 0;)
+        crypto_hash_sha256_update(&h, reinterpret_cast<const unsigned char *>(buf.constData()),
+                                  quint64(n));
+    QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
+    crypto_hash_sha256_final(&h, reinterpret_cast<unsigned char *>(out.data()));
+    return out.toHex();
 }
 
 } // namespace tidings::bench

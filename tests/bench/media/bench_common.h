@@ -10,11 +10,15 @@
 
 #include <QByteArray>
 #include <QElapsedTimer>
+#include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <thread>
 
 namespace tidings::bench {
 
@@ -79,6 +83,53 @@ struct RequestLog {
 
     void reset();
     void watch(client::Media &media);
+};
+
+//! Samples a process's VmRSS every 10 ms on its own thread (the event loop may be busy) and
+//! keeps the highest value and when it was seen. pid 0: this process.
+class RssSampler {
+public:
+    explicit RssSampler(qint64 pid);
+    ~RssSampler();
+    void start();
+    //! The highest VmRSS seen since start(), in MiB.
+    double stop();
+    //! When the highest value was seen (nowNs()).
+    qint64 peakAt() const { return m_peakAt; }
+
+private:
+    qint64 m_pid;
+    std::atomic_bool m_run{false};
+    std::atomic<qint64> m_peakKb{0};
+    std::atomic<qint64> m_peakAt{0};
+    std::thread m_thread;
+};
+
+//! Which events of the GUI thread took long: an application-wide event filter notes when each
+//! top-level event delivery starts; a gap between two starts longer than `thresholdMs` is
+//! charged to the earlier event (type and receiver class). Coarse, but it names the handler.
+class StallTracer : public QObject {
+public:
+    explicit StallTracer(double thresholdMs = 20);
+    ~StallTracer() override;
+    void start();
+    void stop();
+    //! The longest ones as "12.3 ms Timer QTimer", longest first.
+    QStringList longest(int n = 5) const;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    struct Entry {
+        double ms;
+        QString what;
+    };
+    double m_threshold;
+    bool m_running = false;
+    qint64 m_lastStart = -1;
+    QString m_last;
+    QList<Entry> m_entries;
 };
 
 //! The SHA-256 of a file, hex (to check a download against its source).

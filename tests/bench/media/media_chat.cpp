@@ -85,17 +85,26 @@ public:
     int blurredPaints = 0;
     qint64 lastPaint = -1;
     qint64 firstAllDecoded = -1;
+    double longestPaintMs = 0;
     void reset() {
         paints = blurredPaints = 0;
         lastPaint = firstAllDecoded = -1;
+        longestPaintMs = 0;
     }
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override {
-        if (event->type() != QEvent::Paint)
+        if (event->type() != QEvent::Paint || m_inside)
             return false;
-        watched->event(event); // paint now, then look at what it drew
+        // Deliver the paint through the remaining filters now (the list paints its viewport
+        // in the scroll area's own filter, installed before this one), then look at it.
+        // Calling watched->event() instead would skip that filter: nothing would be painted.
+        const qint64 start = nowNs();
+        m_inside = true;
+        QCoreApplication::sendEvent(watched, event);
+        m_inside = false;
         lastPaint = nowNs();
+        longestPaintMs = std::max(longestPaintMs, msBetween(start, lastPaint));
         ++paints;
         if (allDecoded()) {
             if (firstAllDecoded < 0)
@@ -138,6 +147,7 @@ private:
 
     ui::ConversationView *m_view;
     QListView *m_list;
+    bool m_inside = false;
 };
 
 } // namespace
@@ -196,6 +206,8 @@ int main(int argc, char *argv[]) {
     ui::ConversationView *view = window.conversation();
     QListView *list = view->messageList();
     PaintProbe probe(view);
+    RssSampler rss(0);
+    rss.start();
     const qint64 t0 = nowNs();
     window.openChat(kPhotoChat);
     list->viewport()->repaint();
@@ -209,8 +221,13 @@ int main(int argc, char *argv[]) {
     ui::MessageModel *model = view->model();
     QScrollBar *bar = list->verticalScrollBar();
     StallMeter stalls;
+    StallTracer tracer;
     // Scrolls towards the top (direction -1) or the bottom (+1) until the end of the chat.
-    auto scroll = [&](int direction, double *seconds, double *maxStall, int *blurred, int *paints) {
+    struct Pass {
+        double seconds = 0, maxStall = 0, longestStep = 0, longestPaint = 0;
+        int blurred = 0, paints = 0, steps = 0;
+    };
+    auto scroll = [&](int direction, Pass *pass) {
         probe.reset();
         QEventLoop loop;
         QTimer frame;
@@ -231,33 +248,52 @@ int main(int argc, char *argv[]) {
             last = now;
             const int step = int(carry);
             carry -= step;
+            // The scroll handler runs inside setValue(): page loads, layout.
+            const qint64 before = nowNs();
             bar->setValue(bar->value() + direction * step);
+            pass->longestStep = std::max(pass->longestStep, msBetween(before, nowNs()));
+            ++pass->steps;
         });
         stalls.start();
+        tracer.start();
         frame.start();
         loop.exec();
-        *maxStall = stalls.stop();
-        *seconds = msBetween(start, nowNs()) / 1000;
-        *blurred = probe.blurredPaints;
-        *paints = probe.paints;
+        pass->maxStall = stalls.stop();
+        tracer.stop();
+        for (const QString &s : tracer.longest(5))
+            std::fprintf(stderr, "%s: %s\n", direction < 0 ? "up" : "down", qPrintable(s));
+        pass->seconds = msBetween(start, nowNs()) / 1000;
+        pass->blurred = probe.blurredPaints;
+        pass->paints = probe.paints;
+        pass->longestPaint = probe.longestPaintMs;
     };
-    double upS = 0, upStall = 0, downS = 0, downStall = 0;
-    int upBlurred = 0, upPaints = 0, downBlurred = 0, downPaints = 0;
-    scroll(-1, &upS, &upStall, &upBlurred, &upPaints);
+    Pass up, down;
+    const qint64 upStart = nowNs();
+    scroll(-1, &up);
     const bool reachedFirst = bar->value() == 0 && !model->hasOlder() && model->rowCount() > 0 &&
                               model->messageAt(1).seq == 1;
     const double rssUp = statusMb(0, "VmRSS:");
-    scroll(+1, &downS, &downStall, &downBlurred, &downPaints);
+    const qint64 downStart = nowNs();
+    scroll(+1, &down);
+    const double rssPeak = rss.stop();
+    const char *peakIn = rss.peakAt() >= downStart ? "down"
+                         : rss.peakAt() >= upStart ? "up"
+                                                   : "open";
     ui::ImageCache *images = view->media()->images();
     std::printf("{\"rows\":%d,\"open_ms\":%.1f,\"open_decoded_ms\":%.1f,\"speed_px_s\":%.0f,"
-                "\"up_s\":%.1f,\"up_max_stall_ms\":%.1f,\"up_paints\":%d,\"up_blurred_paints\":%d,"
+                "\"up_s\":%.1f,\"up_max_stall_ms\":%.1f,\"up_longest_step_ms\":%.1f,"
+                "\"up_longest_paint_ms\":%.1f,\"up_paints\":%d,\"up_blurred_paints\":%d,"
                 "\"reached_first\":%s,\"down_s\":%.1f,\"down_max_stall_ms\":%.1f,"
-                "\"down_paints\":%d,\"down_blurred_paints\":%d,\"rss_start_mb\":%.1f,"
-                "\"rss_open_mb\":%.1f,\"rss_after_up_mb\":%.1f,\"rss_end_mb\":%.1f,"
-                "\"vm_hwm_mb\":%.1f,\"image_cache_mb\":%.1f,\"load\":\"%s\"}\n",
-                model->rowCount(), openMs, openDecodedMs, speed, upS, upStall, upPaints, upBlurred,
-                reachedFirst ? "true" : "false", downS, downStall, downPaints, downBlurred,
-                rssStart, rssOpen, rssUp, statusMb(0, "VmRSS:"), statusMb(0, "VmHWM:"),
+                "\"down_longest_step_ms\":%.1f,\"down_longest_paint_ms\":%.1f,\"down_paints\":%d,"
+                "\"down_blurred_paints\":%d,\"rss_start_mb\":%.1f,\"rss_open_mb\":%.1f,"
+                "\"rss_after_up_mb\":%.1f,\"rss_end_mb\":%.1f,\"rss_peak_mb\":%.1f,"
+                "\"rss_peak_in\":\"%s\",\"vm_hwm_mb\":%.1f,"
+                "\"image_cache_mb\":%.1f,\"load\":\"%s\"}\n",
+                model->rowCount(), openMs, openDecodedMs, speed, up.seconds, up.maxStall,
+                up.longestStep, up.longestPaint, up.paints, up.blurred,
+                reachedFirst ? "true" : "false", down.seconds, down.maxStall, down.longestStep,
+                down.longestPaint, down.paints, down.blurred, rssStart, rssOpen, rssUp,
+                statusMb(0, "VmRSS:"), rssPeak, peakIn, statusMb(0, "VmHWM:"),
                 double(images->bytes()) / 1048576.0, qPrintable(loadAverage()));
     std::fflush(stdout);
     return reachedFirst ? 0 : 3;

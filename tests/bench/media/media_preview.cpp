@@ -130,12 +130,17 @@ public:
     }
     qint64 preview = -1, full = -1;
     int paints = 0;
+    QString frames; //!< when set, the window is saved there at the first preview and full paint
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override {
-        if (event->type() != QEvent::Paint || m_seq == 0)
+        if (event->type() != QEvent::Paint || m_seq == 0 || m_inside)
             return false;
-        static_cast<QObject *>(watched)->event(event); // paint now, then look at what it drew
+        // Deliver the paint through the remaining filters now (the list paints its viewport
+        // in the scroll area's own filter, installed before this one), then look at it.
+        m_inside = true;
+        QCoreApplication::sendEvent(watched, event);
+        m_inside = false;
         const qint64 now = nowNs();
         ++paints;
         inspect(now);
@@ -161,10 +166,21 @@ private:
                 return;
             const QSize device = block.size() * m_list->viewport()->devicePixelRatioF();
             ui::ImageCache *images = m_view->media()->images();
+            const bool wasPreview = preview >= 0, wasFull = full >= 0;
             if (preview < 0 && !images->blurred(a.thumbnail, device).isNull())
                 preview = now;
             if (full < 0 && !a.localPath.isEmpty() && !images->image(a.localPath, device).isNull())
                 full = now;
+            if (!frames.isEmpty() && ((!wasPreview && preview >= 0) || (!wasFull && full >= 0))) {
+                // What the window shows now (renders again; this filter stays out of it).
+                m_inside = true;
+                const QImage shot = m_list->window()->grab().toImage();
+                m_inside = false;
+                shot.save(QStringLiteral("%1/%2-%3.png")
+                              .arg(frames)
+                              .arg(m_seq)
+                              .arg(full >= 0 ? u"full"_qs : u"preview"_qs));
+            }
             return;
         }
     }
@@ -172,6 +188,7 @@ private:
     ui::ConversationView *m_view;
     QListView *m_list;
     quint64 m_seq = 0;
+    bool m_inside = false;
 };
 
 double median(QList<double> v) {
@@ -194,6 +211,7 @@ int main(int argc, char **argv) {
     p.addOption({"sends", "Photos sent, one after the other (default 5).", "n", "5"});
     p.addOption(
         {"photo", "The photo to send (default: a generated 4032×3024 JPEG of ~4 MB).", "file"});
+    p.addOption({"frames", "Save the window at each first preview and photo paint here.", "dir"});
     p.addOption({"make-photo", "Only write the generated photo to this file.", "file"});
     p.addOption({"tidingsd", "The server binary.", "path", QStringLiteral(TIDINGSD_PATH)});
     p.process(app);
@@ -257,10 +275,12 @@ int main(int argc, char **argv) {
     window.openChat(conv);
     ui::ConversationView *view = window.conversation();
     PaintProbe probe(view);
+    probe.frames = p.value("frames");
     RequestLog sent, fetched;
     sent.watch(alice.media());
     fetched.watch((*session)->client()->media());
     StallMeter stalls;
+    StallTracer tracer;
     QList<double> previews, fulls;
     QJsonArray runs;
     for (int i = 0; i < sends; ++i) {
@@ -289,6 +309,7 @@ int main(int argc, char **argv) {
         sent.reset();
         fetched.reset();
         stalls.start();
+        tracer.start();
         const qint64 t0 = nowNs();
         client::OutgoingFile f;
         f.path = photo;
@@ -298,6 +319,7 @@ int main(int argc, char **argv) {
         }
         const bool done = waitFor([&] { return probe.full >= 0; }, 60000);
         const double stall = stalls.stop();
+        tracer.stop();
         QJsonObject o{{"send", i + 1},
                       {"photo_bytes", QFileInfo(photo).size()},
                       {"preview_ms", probe.preview < 0 ? -1 : r1(msBetween(t0, probe.preview))},
@@ -311,7 +333,8 @@ int main(int argc, char **argv) {
                       {"downloaded_ms", downloaded < 0 ? -1 : r1(msBetween(t0, downloaded))},
                       {"paints", probe.paints},
                       {"gui_max_stall_ms", r1(stall)},
-                      {"load", loadAverage()}};
+                      {"load", loadAverage()},
+                      {"stalls", QJsonArray::fromStringList(tracer.longest(3))}};
         if (!done)
             o["error"] = QStringLiteral("the full photo was never painted");
         std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Compact).constData());

@@ -40,9 +40,7 @@
 
 #include <sodium.h>
 
-#include <atomic>
 #include <cstdio>
-#include <thread>
 
 #include <unistd.h>
 
@@ -71,38 +69,6 @@ bool makeFile(const QString &path, qint64 bytes) {
     f.flush();
     return ::fsync(f.handle()) == 0;
 }
-
-//! Samples a process's VmRSS every 10 ms on its own thread (the event loop may be busy).
-class RssSampler {
-public:
-    explicit RssSampler(qint64 pid)
-        : m_pid(pid) {}
-    ~RssSampler() { stop(); }
-    void start() {
-        m_peakKb = 0;
-        m_run = true;
-        m_thread = std::thread([this] {
-            while (m_run) {
-                const double mb = statusMb(m_pid, "VmRSS:");
-                if (mb > 0)
-                    m_peakKb = std::max<qint64>(m_peakKb, qint64(mb * 1024));
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
-        });
-    }
-    double stop() {
-        m_run = false;
-        if (m_thread.joinable())
-            m_thread.join();
-        return double(m_peakKb) / 1024.0;
-    }
-
-private:
-    qint64 m_pid;
-    std::atomic_bool m_run{false};
-    std::atomic<qint64> m_peakKb{0};
-    std::thread m_thread;
-};
 
 double r2(double v) {
     return std::round(v * 100) / 100;

@@ -53,7 +53,9 @@ private slots:
         QSignalSpy downloaded(r.bob().media.get(), &Media::downloaded);
         r.bob().media->download(kChat, 1);
         QVERIFY(downloaded.wait(kWait));
-        QCOMPARE(r.server.gets, 2);
+        // The cut request and at least one ranged resume (a resume can itself end early under
+        // load and be resumed again).
+        QVERIFY(r.server.gets >= 2);
         QCOMPARE(sha256Of(downloaded.first().at(2).toString()), sha256Of(path));
         QCOMPARE(filesUnder(r.bob().media->directory() + u"/tmp"_qs), QStringList());
     }
@@ -109,8 +111,8 @@ private slots:
         QSignalSpy downloaded(r.bob().media.get(), &Media::downloaded);
         sendOne(r, makeFile(files, u"notes.txt"_qs, 5000, 24), 1); // a file: on request
         sendOne(r, makeImage(files, u"p.png"_qs, 300, 200, Qt::red), 2);
-        QVERIFY(downloaded.wait(kWait));
-        QCOMPARE(downloaded.size(), 1);
+        // The download may already have finished while sendOne waited for the message.
+        QTRY_COMPARE_WITH_TIMEOUT(downloaded.size(), 1, kWait);
         QCOMPARE(downloaded.first().at(1).toULongLong(), quint64(2));
         QCOMPARE(r.bob().message(1).attachments.first().transfer, Transfer::None);
         // Images up to 0 bytes: nothing by itself any more.
