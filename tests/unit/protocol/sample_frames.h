@@ -75,7 +75,7 @@ inline Frame sampleSendWithAttachments() {
     auto *s = f.mutable_send_request();
     s->set_conversation_id(42);
     s->set_client_message_id("01HZX3J6Q2-photo");
-    s->set_payload(std::string("\x00\x01 caption and pointers", 26));
+    s->set_payload(std::string("\x00\x01 caption and pointers", 23));
     s->add_attachment_blob_ids(sampleBlobId('a'));
     s->add_attachment_blob_ids(sampleBlobId('7'));
     return f;
