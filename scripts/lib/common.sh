@@ -13,8 +13,8 @@
 TIDINGS_APT_PACKAGES=(
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-multimedia-dev qt6-svg-dev
     qt6-tools-dev qt6-l10n-tools qt6-image-formats-plugins qt6-qpa-plugins libqt6sql6-sqlite
-    qtkeychain-qt6-dev libsecret-1-0 libsodium-dev libpq-dev postgresql libprotobuf-dev
-    protobuf-compiler xvfb xauth ninja-build pkgconf cmake g++ fonts-dejavu-core
+    qtkeychain-qt6-dev libsecret-1-0 libsodium-dev libjpeg62-turbo-dev libpq-dev postgresql
+    libprotobuf-dev protobuf-compiler xvfb xauth ninja-build pkgconf cmake g++ fonts-dejavu-core
     clang libclang-rt-14-dev llvm lld clang-format git libssl-dev
     # Qt Multimedia's GStreamer backend: decoding and playing voice notes (Ogg/Opus), audio and
     # video; without the plugins a voice note cannot even be measured (scripts/run --demo sends one).

@@ -2,13 +2,17 @@
 // request heads (Upload-Length/Upload-Offset, Authorization: Bearer, Upload-Sha256, Upgrade), the
 // front door's routing of a new connection (server/gateway/media_request), and the client's
 // reading of the answers (app/core/media/media_answer: status, JSON body, Upload-Offset,
-// Upload-Length, Retry-After). The first input byte picks the parser, the rest is its input.
+// Upload-Length, Retry-After), and the status line and headers ChunkUploads reads from its own
+// connections (app/core/media/http_answer_head). The first input byte picks the parser, the rest
+// is its input.
 // Checked: each parser accepts exactly what it promises and returns views inside its input; the
 // front door routes a connection the same whatever pieces its bytes arrive in; an answer of 400
 // or more is always a typed error with words, a count from the server is never negative,
-// fractional or beyond what a JSON number holds, a wait is at most an hour.
+// fractional or beyond what a JSON number holds, a wait is at most an hour; an answer head is
+// accepted only whole and well-formed, the same whatever pieces it arrived in.
 // Built with -fsanitize=fuzzer,address,undefined under clang, or linked with replay_main.cpp
 // (corpus replay plus deterministic mutations) under any compiler; see tests/fuzz/CMakeLists.txt.
+#include "core/media/http_answer_head.h"
 #include "core/media/media_answer.h"
 #include "gateway/media_request.h"
 
@@ -137,6 +141,42 @@ void answer(QByteArrayView input) {
     (void)client::errorCodeFromName(QString::fromUtf8(body));
 }
 
+void answerHead(QByteArrayView input, qsizetype step) {
+    constexpr qsizetype kMax = 4096;
+    const QByteArray bytes = input.toByteArray();
+    client::AnswerHead head;
+    const qsizetype start = client::parseAnswerHead(bytes, &head, kMax);
+    if (start < -1 || start > bytes.size() || (start > 0 && start > kMax))
+        fail("an answer head ends outside its input or beyond the bound");
+    if (start > 0) {
+        if (head.status < 100 || head.status > 599)
+            fail("a status that is not one");
+        if (head.contentLength < -1)
+            fail("a negative Content-Length");
+        if (bytes.first(start).count("\r\n\r\n") != 1 || !bytes.first(start).endsWith("\r\n\r\n"))
+            fail("the body does not start right after the head's blank line");
+        for (const auto &[name, value] : head.headers) {
+            if (name.isEmpty() || name.contains(':') || name.contains(' ') || name.contains('\n'))
+                fail("a header name that is not a token");
+            if (value.contains('\n') || value != value.trimmed())
+                fail("a header value spanning lines or untrimmed");
+        }
+    } else {
+        if (head.status != 0 || !head.headers.isEmpty())
+            fail("an incomplete or refused head reached the caller");
+    }
+    // Fed in growing pieces, the parser waits (0) until the head is whole, then says the same.
+    for (qsizetype n = step; n < bytes.size(); n += step) {
+        client::AnswerHead early;
+        const qsizetype r = client::parseAnswerHead(bytes.first(n), &early, kMax);
+        if (r != 0) {
+            if (r != start || (r > 0 && early.status != head.status))
+                fail("the answer head depends on how the bytes were cut into pieces");
+            break;
+        }
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
@@ -147,7 +187,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (size < 2)
         return 0;
     const QByteArrayView rest(reinterpret_cast<const char *>(data) + 2, qsizetype(size - 2));
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0:
         counts(rest);
         break;
@@ -156,6 +196,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         break;
     case 2:
         frontDoor(rest, 1 + data[1] % 64);
+        break;
+    case 4:
+        answerHead(rest, 1 + data[1] % 64);
         break;
     default:
         answer(QByteArrayView(reinterpret_cast<const char *>(data) + 1, qsizetype(size - 1)));

@@ -4,7 +4,8 @@
 //     caption with two files, and refused ones (a blob id that is not the hash, a short key,
 //     a file name with a path, a MIME type with parameters);
 //   corpus_media_request/: one input per parser of fuzz_media_request.cpp (first byte: 0 counts
-//     and hashes, 1 Authorization/Upgrade, 2 the front door, 3 the client's reading of answers).
+//     and hashes, 1 Authorization/Upgrade, 2 the front door, 3 the client's reading of answers,
+//     4 the answer heads of ChunkUploads).
 //
 //   tidings_fuzz_make_media_corpus tests/fuzz
 #include "core/sync/payload_codec.h"
@@ -107,7 +108,13 @@ int main(int argc, char **argv) {
                                                      "\"detail\":\"expected\",\"offset\":7290880}"},
         {"answer_429", QByteArray("\3\x01\x49", 3) + "\n\n2\n{\"error\":\"RATE_LIMITED\"}"},
         {"answer_bad_numbers", QByteArray("\3\0\x64", 3) + "-1\n+5\n\n{\"offset\":-1,"
-                                                           "\"chunk\":1e300}"}};
+                                                           "\"chunk\":1e300}"},
+        {"head_204", QByteArray("\4\7", 2) + "HTTP/1.1 204 No Content\r\nUpload-Offset: 4194304"
+                                             "\r\nContent-Length: 0\r\n\r\n"},
+        {"head_continue", QByteArray("\4\3", 2) + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 409 "
+                                                  "Conflict\r\nConnection: close\r\n\r\n{}"},
+        {"head_bad", QByteArray("\4\1", 2) + "HTTP/1.1 2000 OK\r\nContent-Length: 5\r\n"
+                                             "Content-Length: 6\r\n\r\n"}};
     for (const auto &[name, bytes] : requests)
         ok &= write(req, name + QStringLiteral(".bin"), bytes);
     return ok ? 0 : 1;

@@ -1,5 +1,7 @@
 #include "core/media/chunk_upload.h"
 
+#include "core/media/http_answer_head.h"
+
 #include <QElapsedTimer>
 #include <QTcpSocket>
 #if QT_CONFIG(ssl)
@@ -15,11 +17,9 @@ namespace {
 
 constexpr int kSliceMs = 100;              //!< how often a waiting worker looks at its cancel flag
 constexpr qint64 kWriteSlice = 256 * 1024; //!< body bytes handed to the socket at a time
-constexpr int kMaxHeadBytes = 16 * 1024;
 
 struct Outcome {
-    int status = 0;
-    QList<QPair<QByteArray, QByteArray>> headers;
+    AnswerHead head; //!< status 0: no answer
     QByteArray body;
     QNetworkReply::NetworkError error = QNetworkReply::NoError;
     QString errorString;
@@ -114,37 +114,6 @@ QByteArray requestHead(const ChunkUploadRequest &r) {
     return head + "\r\n";
 }
 
-//! Reads the status line and headers from `buffer` once they are complete; returns where the
-//! body starts, 0 while more is needed, -1 for a malformed head.
-qsizetype parseHead(const QByteArray &buffer, Outcome *o, qint64 *contentLength) {
-    const qsizetype end = buffer.indexOf("\r\n\r\n");
-    if (end < 0)
-        return buffer.size() > kMaxHeadBytes ? -1 : 0;
-    const QList<QByteArray> lines = buffer.first(end).split('\n');
-    const QList<QByteArray> status = lines.value(0).trimmed().split(' ');
-    bool ok = false;
-    o->status = status.value(1).toInt(&ok);
-    if (!status.value(0).startsWith("HTTP/1.") || !ok)
-        return -1;
-    o->headers.clear();
-    *contentLength = -1;
-    o->keepAlive = status.value(0) == "HTTP/1.1";
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines.at(i).trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        const QByteArray name = line.first(colon).trimmed();
-        const QByteArray value = line.sliced(colon + 1).trimmed();
-        o->headers.append({name, value});
-        if (name.compare("content-length", Qt::CaseInsensitive) == 0)
-            *contentLength = value.toLongLong(&ok) >= 0 && ok ? value.toLongLong() : -1;
-        else if (name.compare("connection", Qt::CaseInsensitive) == 0)
-            o->keepAlive = value.compare("close", Qt::CaseInsensitive) != 0;
-    }
-    return end + 4;
-}
-
 //! One request on a connected socket. False: the connection cannot be used again.
 bool exchange(QTcpSocket &socket, const ChunkUploadRequest &r, const std::atomic_bool &cancel,
               Stall &stall, Outcome *o) {
@@ -167,27 +136,27 @@ bool exchange(QTcpSocket &socket, const ChunkUploadRequest &r, const std::atomic
     }
     QByteArray buffer;
     qsizetype bodyStart = 0;
-    qint64 contentLength = -1;
     for (;;) {
         if (socket.bytesAvailable() > 0) {
             buffer += socket.readAll();
             stall.moved();
         }
         if (bodyStart == 0) {
-            bodyStart = parseHead(buffer, o, &contentLength);
+            bodyStart = parseAnswerHead(buffer, &o->head);
             if (bodyStart < 0) {
                 o->error = QNetworkReply::ProtocolFailure;
                 o->errorString = QStringLiteral("the server's answer is not HTTP");
                 return false;
             }
-            if (bodyStart > 0 && o->status == 100) { // an interim answer: the real one follows
+            if (bodyStart > 0 && o->head.status == 100) { // an interim answer: the real one follows
                 buffer.remove(0, bodyStart);
                 bodyStart = 0;
+                o->head = AnswerHead{};
                 continue;
             }
         }
         if (bodyStart > 0) {
-            if (contentLength > r.maxAnswerBytes) {
+            if (o->head.contentLength > r.maxAnswerBytes) {
                 // The status and headers go to the caller, which refuses the answer by its
                 // declared length (as it does QNetworkAccessManager's).
                 return false;
@@ -198,17 +167,18 @@ bool exchange(QTcpSocket &socket, const ChunkUploadRequest &r, const std::atomic
                     QStringLiteral("the answer is larger than %1 bytes").arg(r.maxAnswerBytes);
                 return false;
             }
-            if (contentLength >= 0 && buffer.size() - bodyStart >= contentLength) {
-                o->body = buffer.sliced(bodyStart, qsizetype(contentLength));
+            if (o->head.contentLength >= 0 && buffer.size() - bodyStart >= o->head.contentLength) {
+                o->body = buffer.sliced(bodyStart, qsizetype(o->head.contentLength));
                 // Answered before the whole body went out (a refusal): the rest of the body
                 // would be read as the next request, so the connection ends here.
-                return o->keepAlive && bodySent() && buffer.size() - bodyStart == contentLength;
+                return o->head.keepAlive && bodySent() &&
+                       buffer.size() - bodyStart == o->head.contentLength;
             }
         }
         if (socket.waitForReadyRead(kSliceMs))
             continue;
         if (socket.state() == QAbstractSocket::UnconnectedState && bodyStart > 0 &&
-            contentLength < 0) {
+            o->head.contentLength < 0) {
             o->body = buffer.sliced(bodyStart); // no length: the body ends with the connection
             return false;
         }
@@ -272,9 +242,9 @@ public:
     void complete(const Outcome &o) {
         if (m_done)
             return;
-        if (o.status > 0) {
-            setAttribute(QNetworkRequest::HttpStatusCodeAttribute, o.status);
-            for (const auto &[name, value] : o.headers)
+        if (o.head.status > 0) {
+            setAttribute(QNetworkRequest::HttpStatusCodeAttribute, o.head.status);
+            for (const auto &[name, value] : o.head.headers)
                 setRawHeader(name, value);
             m_body = o.body;
             emit metaDataChanged();

@@ -1,5 +1,6 @@
 #include "image_prep.h"
 
+#include "jpeg_decode.h"
 #include "jpeg_scan.h"
 #include "media_logging.h"
 
@@ -11,10 +12,24 @@
 #include <QImageWriter>
 #include <QPointer>
 #include <QThreadPool>
+#include <QTransform>
 
 namespace tidings::client::media {
 
 namespace {
+
+//! What QImageReader's auto-transform does, for an image decoded without it.
+QImage oriented(QImage image, QImageIOHandler::Transformations t) {
+    if (t == QImageIOHandler::TransformationNone)
+        return image;
+    if (t == QImageIOHandler::TransformationRotate270)
+        return image.transformed(QTransform().rotate(270));
+    image = std::move(image).mirrored(t & QImageIOHandler::TransformationMirror,
+                                      t & QImageIOHandler::TransformationFlip);
+    if (t & QImageIOHandler::TransformationRotate90)
+        image = image.transformed(QTransform().rotate(90));
+    return image;
+}
 
 MediaError error(MediaErrorCode code, QString detail) {
     return {code, std::move(detail)};
@@ -168,17 +183,27 @@ MediaResult<PreparedImage> prepareImage(const QString &path, const ImageLimits &
                          .arg(allocated.height())
                          .arg(limits.allocationLimitMb));
     }
+    QImage image;
     if (info->format == "jpeg") {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly) || !jpegIsComplete(file))
             return error(MediaErrorCode::Corrupt, QStringLiteral("the JPEG is truncated"));
+        // A photo to send: libjpeg-turbo scales it in the DCT to fit (jpeg_decode.h).
+        if (!out.sendAsFile && file.seek(0)) {
+            image = decodeJpegToFit(file.readAll(), limits.sendLongSide,
+                                    qint64(limits.allocationLimitMb) << 20);
+            if (!image.isNull())
+                image = oriented(std::move(image), reader.transformation());
+        }
     }
-    QImage image = reader.read();
-    if (image.isNull())
-        return error(codeForReader(reader.error()), reader.errorString());
-    if (image.size() != decoded && image.size() != decoded.transposed())
-        image = image.scaled(fitInside(image.size(), limits.sendLongSide), Qt::KeepAspectRatio,
-                             Qt::SmoothTransformation);
+    if (image.isNull()) {
+        image = reader.read();
+        if (image.isNull())
+            return error(codeForReader(reader.error()), reader.errorString());
+        if (image.size() != decoded && image.size() != decoded.transposed())
+            image = image.scaled(fitInside(image.size(), limits.sendLongSide), Qt::KeepAspectRatio,
+                                 Qt::SmoothTransformation);
+    }
     const bool rotated = reader.transformation() & QImageIOHandler::TransformationRotate90;
     out.originalSize = rotated ? info->size.transposed() : info->size;
 

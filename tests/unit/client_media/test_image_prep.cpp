@@ -8,6 +8,7 @@
 #include <QBuffer>
 #include <QElapsedTimer>
 #include <QImageReader>
+#include <QImageWriter>
 #include <QPainter>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -152,6 +153,42 @@ private slots:
         QCOMPARE(QImage::fromData(prepared->thumbnail).size(), QSize(20, 40));
     }
 
+    void photosAreDecodedAtADctScale() {
+        // 5200 at 3/8 would be 1950, under 90 % of the cap: 4/8 (2600), then scaled to 2560.
+        const QString wide = write("wide.jpg", jpegBytes(noisyPhoto(5200, 3900), 90));
+        auto prepared = prepareImage(wide);
+        QVERIFY(prepared);
+        QCOMPARE(prepared->size, QSize(2560, 1920));
+        // Grayscale and progressive files take the same path; the colours survive.
+        QImage gray = noisyPhoto(3264, 2448).convertToFormat(QImage::Format_Grayscale8);
+        const QString grayPath = write("gray.jpg", jpegBytes(gray, 90));
+        prepared = prepareImage(grayPath);
+        QVERIFY(prepared);
+        QCOMPARE(prepared->size, QSize(2448, 1836)); // 6/8
+        const QImage grayOut = QImage::fromData(prepared->bytes);
+        const QRgb px = grayOut.pixel(1200, 900);
+        QVERIFY(qAbs(qRed(px) - qGreen(px)) < 8 && qAbs(qGreen(px) - qBlue(px)) < 8);
+        QByteArray progressive;
+        {
+            QBuffer b(&progressive);
+            b.open(QIODevice::WriteOnly);
+            QImageWriter w(&b, "jpeg");
+            w.setProgressiveScanWrite(true);
+            w.setQuality(90);
+            QVERIFY(w.write(noisyPhoto(4032, 3024)));
+        }
+        prepared = prepareImage(write("progressive.jpg", progressive));
+        QVERIFY(prepared);
+        QCOMPARE(prepared->size, QSize(2520, 1890)); // 5/8
+        const QImage in = noisyPhoto(4032, 3024).scaled(2520, 1890);
+        const QImage out = QImage::fromData(prepared->bytes);
+        for (const QPoint at : {QPoint(300, 300), QPoint(2000, 1500)}) {
+            const QRgb a = in.pixel(at), b = out.pixel(at);
+            QVERIFY2(qAbs(qRed(a) - qRed(b)) < 40 && qAbs(qBlue(a) - qBlue(b)) < 40,
+                     qPrintable(QStringLiteral("%1 vs %2").arg(a, 0, 16).arg(b, 0, 16)));
+        }
+    }
+
     void largePhotoIsCappedQuickly() {
         const QString path = write("big.jpg", jpegBytes(noisyPhoto(4000, 3000), 92));
         QElapsedTimer t;
@@ -159,9 +196,10 @@ private slots:
         const auto prepared = prepareImage(path);
         const qint64 ms = t.elapsed();
         QVERIFY(prepared);
-        QCOMPARE(prepared->size, QSize(2560, 1920));
+        // Decoded straight to a DCT scale that fits the 2560 cap (5/8 here): within 10 % of it.
+        QCOMPARE(prepared->size, QSize(2500, 1875));
         QCOMPARE(prepared->originalSize, QSize(4000, 3000));
-        QCOMPARE(QImage::fromData(prepared->bytes).size(), QSize(2560, 1920));
+        QCOMPARE(QImage::fromData(prepared->bytes).size(), QSize(2500, 1875));
         QVERIFY(prepared->thumbnail.size() <= 3 * 1024);
         qInfo("4000x3000 JPEG (%lld KiB) prepared in %lld ms: %lld KiB JPEG, %lld B thumbnail",
               QFileInfo(path).size() / 1024, ms, qint64(prepared->bytes.size() / 1024),
@@ -284,7 +322,7 @@ private slots:
         QCOMPARE(prepared.first().at(0).toULongLong(), a);
         QCOMPARE(failed.first().at(0).toULongLong(), b);
         QCOMPARE(failed.first().at(1).value<MediaError>().code, MediaErrorCode::TooLarge);
-        QCOMPARE(prepared.first().at(1).value<PreparedImage>().size, QSize(2560, 1920));
+        QCOMPARE(prepared.first().at(1).value<PreparedImage>().size, QSize(2500, 1875));
         QVERIFY2(ticks > 3, qPrintable(QString::number(ticks))); // the event loop kept running
     }
 };
