@@ -14,6 +14,15 @@
 using namespace tidings;
 using namespace tidings::test;
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TIDINGS_HAS_ASAN 1
+#endif
+#endif
+#ifndef TIDINGS_HAS_ASAN
+#define TIDINGS_HAS_ASAN 0
+#endif
+
 namespace {
 
 const QByteArray kMarker = "TIDINGS-CLIENT-PLAINTEXT-MARKER-c40f";
@@ -161,9 +170,15 @@ private slots:
         qInfo("200 MiB: up %lld ms (prepare, encrypt, upload, finish), down %lld ms (fetch, "
               "verify, decrypt); server RSS %lld MiB before, peak %lld MiB",
               upMs, downMs, baseline / kMiB, peak / kMiB);
+#if defined(__SANITIZE_ADDRESS__) || TIDINGS_HAS_ASAN
+        // Under AddressSanitizer freed memory waits in a quarantine (256 MB by default) before it
+        // is reused, so the server's RSS says nothing about its buffers: the GCC build checks it.
+        qInfo("AddressSanitizer build: the server's memory bound is not checked here");
+#else
         QVERIFY2(
             peak - baseline < 32 * kMiB,
             qPrintable(QStringLiteral("the server grew by %1 MiB").arg((peak - baseline) / kMiB)));
+#endif
         QCOMPARE(sha256OfFile(dave->attachmentAt(conv, seq)->record.localPath), sha256OfFile(big));
     }
 };

@@ -81,7 +81,8 @@ ConversationMedia::ConversationMedia(MessageModel *model, QListView *list,
             [this](qint64, const QString &text) { emit error(text); });
     host->setAcceptDrops(isAvailable());
     host->installEventFilter(this);
-    m_list->viewport()->installEventFilter(this);
+    m_viewport = m_list->viewport();
+    m_viewport->installEventFilter(this);
     m_list->installEventFilter(this);
     if (m_temp.isValid())
         composer->setRecordingDirectory(m_temp.filePath(QStringLiteral("voice")));
@@ -126,7 +127,9 @@ bool ConversationMedia::eventFilter(QObject *watched, QEvent *event) {
         }
         return true;
     }
-    if (watched == m_list->viewport()) {
+    // Compared with the pointer kept at installation: while the list is being destroyed its
+    // viewport still sends events here, and m_list->viewport() would call into a dead object.
+    if (watched == m_viewport) {
         if (type == QEvent::MouseButtonDblClick) {
             auto *e = static_cast<QMouseEvent *>(event);
             const QModelIndex index = m_list->indexAt(e->position().toPoint());

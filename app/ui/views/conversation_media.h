@@ -93,6 +93,7 @@ private:
 
     MessageModel *m_model;
     QListView *m_list;
+    QObject *m_viewport = nullptr; //!< m_list's viewport, watched by eventFilter()
     MessageDelegate *m_delegate;
     Composer *m_composer;
     QWidget *m_host;
