@@ -110,9 +110,9 @@ bool Media::takeBack(const QString &clientMessageId) {
         jobs.append(j);
     }
     const bool again = possible && rounds < kMaxReuploads;
-    // Either way the pointers lose their blob ids: the message waits for its uploads (a retry's
-    // after a failure).
-    const Status s = m_store->transaction([&]() -> Status {
+    // The pointers lose their blob ids: the message waits for its uploads (now, or a retry's
+    // after the last round). With nothing to upload from, everything stays as it was.
+    const Status s = !possible ? Status{} : m_store->transaction([&]() -> Status {
         if (again) {
             if (auto st = m_store->messages().holdAgain(clientMessageId); !st)
                 return st;
@@ -120,8 +120,6 @@ bool Media::takeBack(const QString &clientMessageId) {
         for (qsizetype i = 0; i < atts.size(); ++i) {
             TransferJob j = jobs.at(i);
             j.reuploads = again ? rounds + 1 : 0;
-            if (!atts.at(i).valid)
-                continue;
             media::AttachmentDescriptor pointer = atts.at(i).pointer;
             pointer.blobId.clear();
             if (auto st = m_store->transfers().setPointer(row, j.index, pointer); !st)
