@@ -1,8 +1,9 @@
 // A send racing the media collector, against the real server and PostgreSQL: a send naming a blob
 // that was collected, is being collected, was never finished or never existed is refused with
 // NO_SUCH_BLOB and stores nothing (no message, no seq, no reference), while a resend of a message
-// stored before still gets its seq; a batch stores its other sends around a refused one; and the
-// two orders of a send and a collection of the same blob, held apart by a transaction of the
+// stored before still gets its seq; a finish that takes a blob back from the collector makes it
+// usable only once its file is in place; a batch stores its other sends around a refused one; and
+// the two orders of a send and a collection of the same blob, held apart by a transaction of the
 // test's own: a collection first refuses the send, a send first keeps the blob.
 #include "support/integration_fixture.h"
 #include "support/media_client.h"
@@ -107,12 +108,15 @@ class TestMediaRace : public QObject {
     int m_files = 0;
 
     quint16 port() const { return quint16(m_fx.url().port()); }
-    //! A new blob of alice's on the server.
-    QString upload() {
+    //! A new blob of alice's on the server; its file in *file.
+    QString upload(std::optional<EncryptedFile> *file = nullptr) {
         const QString name = QStringLiteral("file%1").arg(++m_files);
         auto f = encryptedFile(m_tmp.filePath(name), m_tmp.filePath(name + ".blob"),
                                50'000 + quint64(m_files), kMarker);
-        return f ? uploadFile(*m_media, *f) : QString();
+        const QString id = f ? uploadFile(*m_media, *f) : QString();
+        if (file)
+            *file = std::move(f);
+        return id;
     }
     quint64 freshConversation() {
         auto peer = m_fx.newUser(QStringLiteral("peer"));
@@ -191,6 +195,40 @@ private slots:
         QVERIFY(stored && stored->has_send_ack());
         QCOMPARE(QString::number(stored->send_ack().seq()), QString::number(lastSeq.toInt() + 1));
         QVERIFY(!stored->send_ack().duplicate());
+    }
+
+    void aFinishTakingABlobBackFromTheCollectorMakesItUsableOnlyOnceDone() {
+        const quint64 conv = freshConversation();
+        std::optional<EncryptedFile> file;
+        const QString blob = upload(&file);
+        QVERIFY(conv && !blob.isEmpty());
+        QVERIFY(m_fx.sqlColumn(kCollectLater).contains("blob:" + blob));
+        // The same file is uploaded again while the collector deletes it: the first step of the
+        // finish takes the row back, not ready (its file may be gone any moment).
+        const HttpReply created = m_media->createUpload(file->blobSize);
+        QCOMPARE(created.status, 201);
+        const QString again = created.json().value("upload").toString();
+        QCOMPARE(m_fx.sql(QStringLiteral("SELECT status FROM tidings_media_begin_finish('%1', "
+                                         "%2, %3, '%4', now())")
+                              .arg(again)
+                              .arg(m_alice->userId)
+                              .arg(m_alice->deviceId)
+                              .arg(blob)),
+                 QStringLiteral("0"));
+        QCOMPARE(m_fx.sql("SELECT ready || ':' || collecting FROM media_blobs WHERE id = '" + blob +
+                          "'"),
+                 QStringLiteral("false:false"));
+        QCOMPARE(errorCode(m_alice->request(sendNaming(conv, "too-early", {blob}))),
+                 wire::ERROR_NO_SUCH_BLOB);
+        // The finish completes with its file in place: the blob is ready and can be referenced.
+        QFile in(file->blobPath);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QCOMPARE(m_media->upload(again, in, 0, kChunk).status, 200);
+        QCOMPARE(m_media->finish(again, file->sha256).status, 201);
+        QCOMPARE(m_fx.sql("SELECT ready FROM media_blobs WHERE id = '" + blob + "'"),
+                 QStringLiteral("t"));
+        QVERIFY(m_alice->request(sendNaming(conv, "too-early", {blob}))->has_send_ack());
+        QCOMPARE(m_media->get(blob).status, 200);
     }
 
     void aResendOfAStoredMessageStillGetsItsSeqOnceTheBlobIsGone() {
