@@ -224,6 +224,16 @@ public:
     //! If the client closes that connection meanwhile, the server does not learn it before
     //! release() either (as when the network between them is down).
     void holdUpAt(quint64 mark) { m_holdUp = mark; }
+    //! While `blocked`, the WebSocket connections are closed, and every new one as soon as it
+    //! says what it is: the clients cannot reach the server's messaging (no message goes out)
+    //! while their media requests still go through.
+    void blockSessions(bool blocked) {
+        m_blockSessions = blocked;
+        const QList<LinkPtr> links = m_links;
+        for (const auto &l : links)
+            if (blocked && l->decided && !l->media)
+                close(l, false);
+    }
     bool holding() const {
         for (const auto &l : m_links)
             if (l->held)
@@ -339,6 +349,10 @@ private:
             l->decided = true;
             l->media = data.contains(" /media/");
         }
+        if (!l->media && m_blockSessions) {
+            close(l, false);
+            return;
+        }
         if (l->held) {
             l->heldData += data;
             return;
@@ -412,6 +426,7 @@ private:
     quint16 m_target;
     QList<LinkPtr> m_links;
     std::optional<quint64> m_cutUp, m_cutDown, m_holdUp;
+    bool m_blockSessions = false;
 };
 
 } // namespace tidings::test

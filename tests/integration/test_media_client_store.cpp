@@ -3,7 +3,8 @@
 // receiver's download in words and leave no file behind (and a repaired blob downloads on
 // retry); a token the server no longer accepts is renewed once, while a logged-out device gets
 // nothing; a cancelled upload is dropped by the server at once, a blob a message points to
-// outlives the day of grace, and media retention removes it, which the receiver is told in words.
+// outlives the day of grace, and media retention removes it, which the receiver is told in words;
+// a file whose blob was collected before its message could go out is uploaded again and arrives.
 #include "test_media_client.h"
 
 #include "support/integration_fixture.h"
@@ -257,6 +258,65 @@ private slots:
         MEDIA_WAIT_COMPARE(bob->stateOf(conv, msgs[0].seq), Transfer::Failed, 30000);
         QCOMPARE(bob->attachmentAt(conv, msgs[0].seq)->record.transferError, kGone);
         m_fx.shiftClock(-(25 + 3 * 24) * kHour);
+    }
+
+    void aBlobCollectedBeforeItsMessageWentOutIsUploadedAgain() {
+        std::unique_ptr<MediaPeer> alice, bob;
+        quint64 conv = 0;
+        QVERIFY(pair(alice, bob, conv));
+        // Alice's device has a media token, then loses the server's messaging (its uploads
+        // still go through): the message waits in the outbox after its upload finished.
+        bool haveToken = false;
+        alice->media().tokens().get([&](Result<client::MediaToken> t) { haveToken = t.ok(); });
+        MEDIA_WAIT(haveToken, 30000);
+        QSignalSpy disconnected(&alice->client(), &client::Client::disconnected);
+        QSignalSpy sendFailed(&alice->client().messaging(), &client::Messaging::sendFailed);
+        m_proxy->blockSessions(true);
+        MEDIA_WAIT(disconnected.size() > 0, 30000);
+        m_proxy->resetCounts();
+        const QString file = markedFile(QStringLiteral("scan.pdf"), 2 * kMiB + 9);
+        auto ids = alice->media().sendFiles(conv, outgoing({file}));
+        QVERIFY(ids.ok());
+        const QString id = ids->first();
+        MEDIA_WAIT(alice->uploaded.contains(id), 60000);
+        const client::StoredAttachment first = *alice->mine(id);
+        const QString blob = first.pointer.blobId;
+        QVERIFY(!blob.isEmpty());
+        // The encrypted blob and its job stay until the server has the message.
+        const auto job = alice->device->store->transfers().job(first.messageRowId, 0);
+        QVERIFY(job && job->has_value());
+        const QString encrypted = (*job)->tempPath;
+        QVERIFY(QFileInfo::exists(encrypted));
+
+        // A day passes before the message can go (a laptop asleep): the server collects the
+        // blob, which no message points to.
+        m_fx.shiftClock(25 * kHour);
+        QVERIFY(runMaintenance());
+        m_fx.shiftClock(-25 * kHour);
+        QVERIFY(!QFileInfo::exists(blobFile(m_fx.server().dataDir(), blob)));
+        QCOMPARE(m_fx.sql("SELECT count(*) FROM media_blobs WHERE id = '" + blob + "'"),
+                 QStringLiteral("0"));
+
+        // Back online: the server refuses the send (NO_SUCH_BLOB); the device uploads the same
+        // ciphertext again, from offset 0, and sends the message once more.
+        m_proxy->blockSessions(false);
+        MEDIA_WAIT(bob->received(id), 60000);
+        QCOMPARE(m_proxy->chunkOffsets.count(0), 2);
+        QCOMPARE(alice->states.value(id).count(Transfer::Done), 2);
+        QCOMPARE(sendFailed.size(), 0); // never shown as failed
+        const client::MessageRecord got = *bob->received(id);
+        QCOMPARE(got.attachments.first().blobId, blob); // the same pointer
+        QVERIFY(QFileInfo::exists(blobFile(m_fx.server().dataDir(), blob)));
+        QCOMPARE(m_fx.sql("SELECT count(*) FROM media_refs WHERE blob_id = '" + blob + "'"),
+                 QStringLiteral("1"));
+        // Stored: the encrypted blob and the job are gone from alice's device.
+        MEDIA_WAIT(!QFileInfo::exists(encrypted), 30000);
+        const auto left = alice->device->store->transfers().job(first.messageRowId, 0);
+        QVERIFY(left && !left->has_value());
+        bob->media().download(conv, got.seq);
+        MEDIA_WAIT(bob->wasDownloaded(got.seq), 30000);
+        QCOMPARE(sha256OfFile(bob->attachmentAt(conv, got.seq)->record.localPath),
+                 sha256OfFile(file));
     }
 };
 

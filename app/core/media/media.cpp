@@ -56,6 +56,12 @@ Media::Media(Storage *store, SyncEngine *sync, Requester *requests, std::functio
     , m_http(new MediaHttp(this)) {
     m_http->setStallTimeoutMs(m_options.stallTimeoutMs);
     m_pool.setMaxThreadCount(2);
+    // My message stored: its encrypted blobs can go. Refused because a blob is gone: upload again.
+    connect(m_sync, &SyncEngine::messageStored, this,
+            [this](const QString &clientMessageId) { onMessageStored(clientMessageId); });
+    m_sync->setBlobsGoneHandler([self = QPointer<Media>(this)](const QString &clientMessageId) {
+        return self && self->takeBack(clientMessageId);
+    });
     // After the caller finished wiring (signals connected), pick up what a previous run left.
     QMetaObject::invokeMethod(this, &Media::resumeJobs, Qt::QueuedConnection);
 }
@@ -92,6 +98,10 @@ void Media::resumeJobs() {
         auto att = m_store->transfers().attachment(j.messageRowId, j.index);
         if (!att || !att->has_value()) {
             (void)m_store->transfers().removeJob(j.messageRowId, j.index);
+            continue;
+        }
+        if (j.upload && (*att)->seq != 0) {
+            dropUploadJobs(j.messageRowId); // stored while this device did not hear of it
             continue;
         }
         if (!isActive((*att)->record.transfer))
@@ -377,6 +387,7 @@ void Media::retry(const QString &clientMessageId) {
         if (job && job->has_value() && (*job)->upload) {
             TransferJob j = **job;
             j.attempts = 0;
+            j.reuploads = 0;
             (void)m_store->transfers().putJob(j);
             setState(key, Transfer::Queued, 0);
             m_queue.append(key);

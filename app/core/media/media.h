@@ -21,6 +21,13 @@
 // Transfers survive restarts (TransferStore), retry with backoff, resume from the server's offset
 // or the bytes already fetched, and at most maxConcurrent run at once. Downloads live in a cache
 // bounded by setCacheLimit (least recently used evicted; my own files stay until sent).
+//
+// A message is never lost to the server's expiry: an upload that finished long before its
+// message could be sent (a laptop asleep past the server's day of grace) may have been
+// collected. The encrypted blobs and the upload jobs are therefore kept until the server stored
+// the message; a send refused with NO_SUCH_BLOB takes the message back (held again), uploads
+// the same ciphertext anew (or encrypts the local copy again when the blob is gone here too),
+// and sends it once more — at most kMaxReuploads times, then it fails like any refused send.
 #include "core/media/media_files.h"
 #include "core/media/media_http.h"
 #include "core/media/media_tokens.h"
@@ -141,6 +148,14 @@ private:
     void uploadFinished(const TransferJob &job);
     //! Sends a held message once every attachment of it is uploaded.
     Status releaseIfComplete(qint64 messageRowId);
+    // --- media_resend.cpp: a message whose blobs the server no longer holds ---------------
+    //! The server stored my message: its encrypted blobs and upload jobs go.
+    void onMessageStored(const QString &clientMessageId);
+    //! The server refused my message with NO_SUCH_BLOB: true when its files are uploaded again
+    //! (the message held again); false when it fails (its attachments say why).
+    bool takeBack(const QString &clientMessageId);
+    //! Removes the upload jobs (and their encrypted blobs) of a message row.
+    void dropUploadJobs(qint64 messageRowId);
     void setState(const Key &key, AttachmentRecord::Transfer state, quint64 transferred,
                   const QString &error = QString());
     //! Failed with the words for `error`, and transferFailed.

@@ -10,7 +10,6 @@
 #include "core/sync/sync_engine.h"
 
 #include <QDateTime>
-#include <QFile>
 
 namespace tidings::client {
 
@@ -144,15 +143,11 @@ Status Media::releaseIfComplete(qint64 messageRowId) {
         d.payload = encodePayload(content);
         if (auto s = m_sync->releaseHeld(d); !s)
             return s;
+    } else {
+        dropUploadJobs(messageRowId); // stored already (a retry raced the ack)
     }
-    // Sent (or queued to be): the encrypted blobs and the jobs are no longer needed.
-    for (const StoredAttachment &a : *atts) {
-        auto job = m_store->transfers().job(a.messageRowId, a.index);
-        if (job && job->has_value())
-            QFile::remove((*job)->tempPath);
-        if (auto s = m_store->transfers().removeJob(a.messageRowId, a.index); !s)
-            return s;
-    }
+    // The encrypted blobs and the jobs stay until the server stored the message
+    // (onMessageStored): a blob it collected meanwhile is uploaded again from them (takeBack).
     qCInfo(lcMedia) << "uploads of message row" << messageRowId << "finished; message queued";
     emit uploaded(m.conversationId, m.clientMessageId);
     return {};

@@ -70,6 +70,40 @@ QString withSuffix(const QString &name, const QString &suffix) {
     return base + u'.' + suffix;
 }
 
+//! The key, hash and sizes of an encryption.
+void takeEncryption(PreparedUpload &out, const crypto::MediaEncryption &e) {
+    out.key = QByteArray(reinterpret_cast<const char *>(e.key.data()), qsizetype(e.key.size()));
+    out.sha256 = e.sha256;
+    out.plaintextSize = e.plaintextSize;
+    out.ciphertextSize = e.ciphertextSize;
+    out.chunkSize = e.chunkSize;
+}
+
+//! PrepareInput::sourceIsLocalCopy: a new blob of the profile's copy, which stays as it is.
+Result<PreparedUpload> encryptLocalCopy(const PrepareInput &input, PreparedUpload out,
+                                        const CancelFlag &cancel) {
+    out.localPath = input.sourcePath;
+    CancellableFile in(input.sourcePath, cancel);
+    QFile blob(input.blobPath);
+    if (!in.open(QIODevice::ReadOnly))
+        return usageError(QStringLiteral("The file cannot be read."));
+    if (!blob.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return Error{ErrorCode::Storage, QStringLiteral("cannot write the upload")};
+    out.localSize = quint64(in.size());
+    auto encrypted = crypto::encryptMedia(in, out.localSize, blob);
+    blob.close();
+    if (!encrypted || (cancel && *cancel)) {
+        QFile::remove(input.blobPath);
+        if (cancel && *cancel)
+            return Error{ErrorCode::Usage, QStringLiteral("cancelled")};
+        return in.error() != QFileDevice::NoError
+                   ? usageError(QStringLiteral("The file cannot be read."))
+                   : Error{ErrorCode::Storage, QStringLiteral("encryption failed")};
+    }
+    takeEncryption(out, *encrypted);
+    return out;
+}
+
 } // namespace
 
 Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles &files,
@@ -83,6 +117,8 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
     out.fileName = input.fileName;
     out.mimeType = input.mimeType;
     out.kind = input.kind;
+    if (input.sourceIsLocalCopy)
+        return encryptLocalCopy(input, std::move(out), cancel);
     bool copied = false;
     QByteArray encoded; //!< the re-encoded photo, when there is one
     if (input.kind == media::AttachmentKind::Image && !input.asFile) {
@@ -152,12 +188,7 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
             return Error{ErrorCode::Storage, QStringLiteral("cannot write into the profile")};
         return Error{ErrorCode::Storage, QStringLiteral("encryption failed")};
     }
-    out.key = QByteArray(reinterpret_cast<const char *>(encrypted->key.data()),
-                         qsizetype(encrypted->key.size()));
-    out.sha256 = encrypted->sha256;
-    out.plaintextSize = encrypted->plaintextSize;
-    out.ciphertextSize = encrypted->ciphertextSize;
-    out.chunkSize = encrypted->chunkSize;
+    takeEncryption(out, *encrypted);
     return out;
 }
 

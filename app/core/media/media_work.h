@@ -26,6 +26,10 @@ struct PrepareInput {
     media::AttachmentKind kind = media::AttachmentKind::File;
     bool asFile = false;
     QString blobPath; //!< where the encrypted blob goes
+    //! The source is the profile's copy of a file prepared before (encrypting it again after the
+    //! server lost its blob): it is encrypted as it is, neither re-encoded nor copied, and kept
+    //! whatever happens.
+    bool sourceIsLocalCopy = false;
 };
 
 struct PreparedUpload {

@@ -129,6 +129,7 @@ private:
     void conflict(quint64 sentAt, quint64 serverOffset, const Error &error);
 
     media::AttachmentDescriptor m_pointer;
+    QString m_localPath; //!< the profile's copy of the file, once prepared
     quint64 m_offset = 0;
     quint32 m_chunk = 0;
     int m_hashFailures = 0;

@@ -30,6 +30,7 @@ void UploadRunner::start() {
         return;
     }
     m_pointer = (*att)->pointer;
+    m_localPath = (*att)->record.localPath;
     emit running();
     switch (m_job.stage) {
     case TransferJob::Stage::Prepare:
@@ -63,6 +64,10 @@ void UploadRunner::prepare() {
     in.kind = m_pointer.kind;
     in.asFile = m_job.asFile;
     in.blobPath = m_job.tempPath;
+    // Encrypting again what was prepared before (its blob was lost): the profile's copy is
+    // what was sent, as it is.
+    in.sourceIsLocalCopy =
+        !m_localPath.isEmpty() && QFileInfo(m_job.sourcePath) == QFileInfo(m_localPath);
     const MediaFiles files = *m_env.files;
     const CancelFlag cancel = m_cancel;
     inPool<Result<PreparedUpload>>([in, files, cancel] { return prepareUpload(in, files, cancel); },
@@ -147,6 +152,7 @@ void UploadRunner::store(const PreparedUpload &r) {
     p.ciphertextSize = r.ciphertextSize;
     p.chunkSize = r.chunkSize;
     p.blobId.clear();
+    m_localPath = r.localPath;
     m_job.stage = TransferJob::Stage::Upload;
     auto &transfers = m_env.store->transfers();
     const Status s = m_env.store->transaction([&]() -> Status {

@@ -354,6 +354,13 @@ Status MessageStore::releaseHeld(const OutgoingDraft &draft) {
     q.finish();
     TIDINGS_TRY(m_outbox.remove(draft.clientMessageId)); // a second release replaces the first
     TIDINGS_TRY(m_outbox.add(draft, QDateTime::currentMSecsSinceEpoch()));
+    // Released again after it failed (its files were uploaded anew): pending once more.
+    QSqlQuery u = m_db.query();
+    u.prepare(QStringLiteral("UPDATE messages SET failed = 0 WHERE client_message_id = ? AND"
+                             " conversation_id = ? AND outgoing = 1 AND seq IS NULL"));
+    u.addBindValue(draft.clientMessageId);
+    u.addBindValue(draft.conversationId);
+    TIDINGS_TRY(m_db.exec(u));
     return txn->commit();
 }
 
@@ -412,13 +419,22 @@ Result<QList<ConversationAdvance>> MessageStore::applySendAcks(const QList<SendA
 }
 
 Status MessageStore::markFailed(const QString &clientMessageId) {
+    return leaveOutbox(clientMessageId, true);
+}
+
+Status MessageStore::holdAgain(const QString &clientMessageId) {
+    return leaveOutbox(clientMessageId, false);
+}
+
+Status MessageStore::leaveOutbox(const QString &clientMessageId, bool failed) {
     auto txn = m_db.begin();
     if (!txn)
         return txn.error();
     TIDINGS_TRY(m_outbox.remove(clientMessageId));
     QSqlQuery u = m_db.query();
-    u.prepare(QStringLiteral("UPDATE messages SET failed = 1 WHERE client_message_id = ? AND"
+    u.prepare(QStringLiteral("UPDATE messages SET failed = ? WHERE client_message_id = ? AND"
                              " outgoing = 1 AND seq IS NULL"));
+    u.addBindValue(failed ? 1 : 0);
     u.addBindValue(clientMessageId);
     TIDINGS_TRY(m_db.exec(u));
     return txn->commit();

@@ -69,8 +69,13 @@ public:
                                const QList<media::AttachmentDescriptor> &attachments, bool held,
                                const AccountSettings &me);
     //! The uploads of a held message finished: its outbox entry (payload with the pointers) is
-    //! written, so it is sent like any other, in its place among what is queued after now.
+    //! written, so it is sent like any other, in its place among what is queued after now. A
+    //! message that had failed is pending again.
     Status releaseHeld(const OutgoingDraft &draft);
+    //! The server refused the message because a file it points to is gone (NO_SUCH_BLOB) and
+    //! the files are uploaded again: it leaves the outbox and is held (pending, not failed)
+    //! until releaseHeld().
+    Status holdAgain(const QString &clientMessageId);
     //! The server stored the message: sets its seq, drops it from the outbox, advances ordering.
     Result<ConversationAdvance> applySendAck(const QString &clientMessageId, quint64 conversationId,
                                              quint64 seq, qint64 serverTimeMs);
@@ -103,6 +108,8 @@ public:
     Status markNotified(const QList<qint64> &rowIds);
 
 private:
+    //! A pending message leaves the outbox, failed or not.
+    Status leaveOutbox(const QString &clientMessageId, bool failed);
     //! Advances last_contiguous_seq over stored rows (from at least floorSeq) and releases them.
     Result<ConversationAdvance> advance(quint64 conversationId, quint64 floorSeq);
     //! One pending row (and its outbox entry unless held); returns the row id.

@@ -81,10 +81,10 @@ Result<StoredAttachment> readRow(const QSqlQuery &q, const detail::StoreCipher &
 }
 
 QByteArray jobToJson(const TransferJob &j) {
-    QJsonObject o{
-        {"stage", int(j.stage)},           {"source", j.sourcePath}, {"temp", j.tempPath},
-        {"upload_id", j.uploadId},         {"as_file", j.asFile},    {"attempts", j.attempts},
-        {"created", double(j.createdAtMs)}};
+    QJsonObject o{{"stage", int(j.stage)},    {"source", j.sourcePath},
+                  {"temp", j.tempPath},       {"upload_id", j.uploadId},
+                  {"as_file", j.asFile},      {"attempts", j.attempts},
+                  {"reuploads", j.reuploads}, {"created", double(j.createdAtMs)}};
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -97,6 +97,7 @@ TransferJob jobFromJson(const QByteArray &json) {
     j.uploadId = o.value(QStringLiteral("upload_id")).toString();
     j.asFile = o.value(QStringLiteral("as_file")).toBool();
     j.attempts = o.value(QStringLiteral("attempts")).toInt();
+    j.reuploads = o.value(QStringLiteral("reuploads")).toInt();
     j.createdAtMs = qint64(o.value(QStringLiteral("created")).toDouble());
     return j;
 }

@@ -50,6 +50,10 @@ struct TransferJob {
     QString uploadId;   //!< the server's resumable upload, once created
     bool asFile = false;
     int attempts = 0; //!< consecutive failures (backoff), reset by progress
+    //! Times the file was uploaded again because the server refused the message's send: its
+    //! blob was collected before the message could point to it (NO_SUCH_BLOB). Bounded per
+    //! message; reset by the user's retry.
+    int reuploads = 0;
     qint64 createdAtMs = 0;
 };
 

@@ -173,6 +173,12 @@ void OutboxSender::onSendResult(const OutboxEntry &entry, quint64 session, Resul
             result.error().retryAfterMs > 0 ? int(result.error().retryAfterMs) : m_retryDelayMs;
         qCInfo(lcSync) << "send will be retried in" << delay << "ms:" << result.error().toString();
         retryLater(entry, session, delay);
+    } else if (result.error().code == ErrorCode::NoSuchBlob && m_hooks.blobsGone &&
+               m_hooks.blobsGone(entry.clientMessageId)) {
+        // A file it points to was collected before the server stored it (an upload that
+        // finished long before the send): it is uploaded again and the message sent once more.
+        qCInfo(lcSync) << "send refused, its files are uploaded again:"
+                       << result.error().toString();
     } else {
         qCWarning(lcSync) << "send refused:" << result.error().toString();
         if (auto s = m_store->messages().markFailed(entry.clientMessageId); !s)

@@ -30,6 +30,9 @@ public:
         //! Stores my own control sends (hidden) as received messages are stored, so their seq
         //! leaves no hole; false when storing failed.
         std::function<bool(const QList<IncomingMessage> &)> storeOwnHidden;
+        //! The server refused a message with NO_SUCH_BLOB: true when someone took it back to
+        //! upload its files again (it left the outbox then); false: it fails like any refusal.
+        std::function<bool(const QString &clientMessageId)> blobsGone;
     };
 
     //! `me` must outlive this object.

@@ -22,7 +22,10 @@ SyncEngine::SyncEngine(Storage *store, FrameSink *sink, Options options, QObject
         store, sink, m_me, options.maxInFlight, options.retryDelayMs,
         OutboxSender::Hooks{
             [this](const ConversationAdvance &adv) { afterAdvance(adv, false); },
-            [this](const QList<IncomingMessage> &own) { return m_receiver->store(own, {}); }});
+            [this](const QList<IncomingMessage> &own) { return m_receiver->store(own, {}); },
+            [this](const QString &clientMessageId) {
+                return m_blobsGone && m_blobsGone(clientMessageId);
+            }});
     m_catchUp = std::make_unique<CatchUp>(
         store, sink, *m_receiver, *m_receipts, options.gapGraceMs, options.historyPageLimit,
         CatchUp::Hooks{[this](const ConversationAdvance &adv) { afterAdvance(adv, true); },

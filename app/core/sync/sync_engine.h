@@ -14,6 +14,7 @@
 #include <QList>
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 namespace tidings::client {
@@ -75,6 +76,13 @@ public:
     //! The uploads of a held message finished: draft.payload (with the blob ids) goes to the
     //! outbox and out, as a new entry at the end of the queue.
     Status releaseHeld(const OutgoingDraft &draft);
+    //! A send refused with NO_SUCH_BLOB (a file it points to is no longer on the server) goes to
+    //! `handler` first (the media module): it returns true when it took the message back (it
+    //! left the outbox, held until its files are uploaded again: no sendFailed); otherwise the
+    //! message fails like any refused send.
+    void setBlobsGoneHandler(std::function<bool(const QString &clientMessageId)> handler) {
+        m_blobsGone = std::move(handler);
+    }
     //! read_ack up to the highest contiguous seq of the conversation; returns that seq (0: none).
     Result<quint64> markRead(quint64 conversationId);
     //! Fetches everything after the local contiguous seq, plus every member's cursors.
@@ -119,6 +127,7 @@ private:
 
     MessageCrypto *m_crypto = nullptr;
     Options m_options;
+    std::function<bool(const QString &)> m_blobsGone;
     //! Shared by reference with the parts.
     AccountSettings m_me;
     bool m_drained = false;

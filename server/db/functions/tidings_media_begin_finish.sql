@@ -9,7 +9,10 @@
 -- completes); an existing one gets touched_at = p_now and is no longer being collected, so the
 -- collector leaves it alone while this upload's client goes on to send the message that points
 -- to it (if its file was being deleted, the server waits for that before it moves this upload's
--- file in: see MediaService).
+-- file in: see MediaService). A row taken back from collecting is not ready any more: its file
+-- is being deleted (or may be, after a crash), so a send naming the blob is refused
+-- (tidings_send_batch_media) until the finish's last step (PgMediaStore::endFinish), once this
+-- upload's file is in place, makes it ready again.
 --
 -- Runs on the same pool connection as tidings_media_collect: a collection and a finish of the
 -- same blob are then ordered, and the server never deduplicates onto a file it is deleting.
@@ -40,6 +43,7 @@ BEGIN
     INSERT INTO media_blobs AS b (id, size, uploader_id, ready, created_at, touched_at)
     VALUES (p_blob, v_size, p_user, false, p_now, p_now)
     ON CONFLICT (id) DO UPDATE SET touched_at = GREATEST(b.touched_at, EXCLUDED.touched_at),
+                                   ready = b.ready AND NOT b.collecting,
                                    collecting = false;
     RETURN QUERY SELECT 0, v_size;
 END;

@@ -10,8 +10,14 @@
 
 namespace tidings::server {
 
-//! tidings_send_batch's per-item status.
-enum class SendStatus { Stored = 0, NotMember = 1, NoConversation = 2, Blocked = 3 };
+//! tidings_send_batch's per-item status (NoSuchBlob: tidings_send_batch_media's).
+enum class SendStatus {
+    Stored = 0,
+    NotMember = 1,
+    NoConversation = 2,
+    Blocked = 3,
+    NoSuchBlob = 4
+};
 
 struct SendRow {
     quint64 userId = 0;

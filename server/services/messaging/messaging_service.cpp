@@ -23,6 +23,12 @@ Error sendRefusal(SendStatus status) {
         // Deliberately vague: the sender learns no more than that this send is not accepted.
         return Error{ErrorCode::Forbidden,
                      QStringLiteral("this user does not accept your messages")};
+    case SendStatus::NoSuchBlob:
+        // The blob was collected (or never finished) before the message could reference it:
+        // the client uploads the file again and resends.
+        return Error{ErrorCode::NoSuchBlob,
+                     QStringLiteral("an attachment of this message is no longer on the server; "
+                                    "upload it again")};
     case SendStatus::NoConversation:
     case SendStatus::Stored:
         break;

@@ -20,6 +20,8 @@ SendStatus sendStatus(qint64 code) {
         return SendStatus::NotMember;
     case 3:
         return SendStatus::Blocked;
+    case 4:
+        return SendStatus::NoSuchBlob;
     default:
         return SendStatus::NoConversation;
     }

@@ -77,6 +77,10 @@ public:
     FakeMediaServer server;
     MediaDevice devices[2];
     QList<wire::SendRequest> sends; //!< every stored send, in order
+    //! The next this many sends naming blobs are refused with NO_SUCH_BLOB, their blobs deleted
+    //! (collected before the message came); kept in `refused`.
+    int refuseBlobSends = 0;
+    QList<wire::SendRequest> refused;
     quint64 lastSeq = 0;
     int tokenRequests = 0;
 
@@ -124,6 +128,16 @@ private:
         }
         case Frame::kSendRequest: {
             const auto &req = frame.send_request();
+            if (refuseBlobSends > 0 && req.attachment_blob_ids_size() > 0) {
+                --refuseBlobSends;
+                refused.append(req);
+                for (const auto &blob : req.attachment_blob_ids()) {
+                    if (const auto id = BlobId::fromHex(QString::fromStdString(blob)))
+                        (void)server.store().removeBlob(*id);
+                }
+                handler(Error{ErrorCode::NoSuchBlob, u"an attachment is no longer there"_qs});
+                return;
+            }
             sends.append(req);
             const quint64 seq = ++lastSeq;
             out.mutable_send_ack()->set_seq(seq);

@@ -279,16 +279,22 @@ private slots:
     }
 
     void refusalsAreTypedAndAFailedBatchFailsEveryItem() {
-        Captured<SendAck> a, b, c, d;
+        Captured<SendAck> a, b, c, gone, d;
         m_service->send(alice, plain(2, "a"), a.reply());
         m_service->send(alice, plain(2, "b"), b.reply());
         m_service->send(alice, plain(2, "c"), c.reply());
+        m_service->send(alice, plain(2, "gone"), gone.reply());
         m_store.store(0, 0, {{SendStatus::NotMember, 0, 0, false}});
-        m_store.store(
-            1, 0, {{SendStatus::Blocked, 0, 0, false}, {SendStatus::NoConversation, 0, 0, false}});
+        m_store.store(1, 0,
+                      {{SendStatus::Blocked, 0, 0, false},
+                       {SendStatus::NoConversation, 0, 0, false},
+                       {SendStatus::NoSuchBlob, 0, 0, false}});
         QCOMPARE(a.code(), ErrorCode::NotMember);
         QCOMPARE(b.code(), ErrorCode::Forbidden);
         QCOMPARE(c.code(), ErrorCode::NoSuchConversation);
+        // A blob the message names was collected: the client uploads it again and resends.
+        QCOMPARE(gone.code(), ErrorCode::NoSuchBlob);
+        QVERIFY(gone.error().detail.contains(QStringLiteral("upload it again")));
         QCOMPARE(m_delivery.total(), 0);
         m_service->send(alice, plain(2, "d"), d.reply());
         m_store.sends.at(2).cb(Error{ErrorCode::Internal, QStringLiteral("down")});
