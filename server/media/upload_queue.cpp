@@ -77,11 +77,12 @@ bool UploadQueue::push(QByteArray piece) {
         return true;
     m_core->queued += piece.size();
     m_core->pieces.push_back(std::move(piece));
-    if (!m_core->running) {
+    const bool full = m_core->queued > m_core->limits.highWater;
+    if (!m_core->running && (full || m_core->queued >= m_core->limits.batch)) {
         m_core->running = true;
         m_core->pool->start([core = m_core] { run(core); });
     }
-    if (m_core->queued > m_core->limits.highWater) {
+    if (full) {
         m_core->waiting = true;
         return false;
     }
@@ -117,6 +118,11 @@ void UploadQueue::abandon() {
     m_core->abandoned = true;
     if (m_core->running)
         return; // the job writes what is queued, then releases the writer
+    if (!m_core->pieces.empty() && !m_core->failure) {
+        m_core->running = true; // less than a batch waits: written, then released
+        m_core->pool->start([core = m_core] { run(core); });
+        return;
+    }
     auto released = m_core->takeWriter();
     lock.unlock();
 }

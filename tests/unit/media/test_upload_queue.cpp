@@ -2,8 +2,8 @@
 // reports the new offset; push() asks to stop beyond the bound while the disk is blocked and the
 // resume callback comes once the writer caught up; a failed write (ENOSPC) is reported once,
 // cuts the partial piece off, drops what was queued and frees the upload's lock; an abandoned
-// queue (the client went away) writes what had come, commits nothing and reports nothing. The disk is blocked by a gate in the store's
-// write seam, so every wait is for an event, never for time.
+// queue (the client went away) writes what had come, commits nothing and reports nothing. The disk
+// is blocked by a gate in the store's write seam, so every wait is for an event, never for time.
 #include "media/blob_store.h"
 #include "media/upload_queue.h"
 
@@ -134,7 +134,7 @@ private slots:
     void pushAsksToStopBeyondTheBoundAndResumesWhenTheDiskCaughtUp() {
         auto id = m_store->createUpload(quint64(64 * kPiece));
         QVERIFY(id);
-        const UploadQueue::Limits limits{4 * kPiece, kPiece, 1 << 30};
+        const UploadQueue::Limits limits{4 * kPiece, kPiece, 1 << 30, 0};
         UploadQueue q(writer(*id), m_pool.get(), {}, limits);
         int resumed = 0;
         q.setResumeCallback([&] {
@@ -253,6 +253,15 @@ private slots:
         QVERIFY(m_store->beginAppend(*id, 6 * kPiece));
         QCoreApplication::processEvents();
         QCOMPARE(callbacks, 0); // no resume, no commit answer: nobody listens
+
+        // Less than a batch (no job started yet) is written too.
+        {
+            UploadQueue q(writer(*id, 6 * kPiece), m_pool.get());
+            QVERIFY(q.push(piece(6)));
+            QCOMPARE(m_disk->started(), 6);
+        }
+        QTRY_VERIFY(m_store->beginAppend(*id, 7 * kPiece));
+        QCOMPARE(staged(*id), expected + piece(6));
     }
 };
 
