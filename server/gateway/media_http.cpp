@@ -2,6 +2,7 @@
 
 #include "gateway/media_request.h"
 #include "http/http_server.h"
+#include "media/upload_sink.h"
 #include "services/media/media_errors.h"
 #include "services/media/media_service.h"
 
@@ -61,36 +62,21 @@ template <typename Then> void withCaller(MediaService &media, HttpExchange *ex, 
                     });
 }
 
-//! One chunk from the socket into the upload's file, then committed off the event loop.
-class ChunkSink final : public http::BodySink {
-public:
-    ChunkSink(MediaService &media, ChunkGrant grant)
-        : m_media(media)
-        , m_grant(std::move(grant)) {}
-
-    http::SinkStatus write(QByteArrayView piece) override {
-        if (const media::BlobStatus s = m_grant->writer.write(piece); !s)
-            return http::SinkStatus::failed(http::HttpError::fromError(mediaError(s.error())));
-        return http::SinkStatus::proceed();
-    }
-
-    void finished(HttpExchange *ex) override {
-        QPointer<HttpExchange> guard(ex);
-        m_media.commitChunk(std::move(*m_grant), [guard](Result<quint64> offset) {
-            if (!guard)
-                return;
-            if (!offset)
-                return respond(guard, offset.error());
-            guard->respondJson(200, {{QStringLiteral("offset"), double(*offset)}},
-                               {{"upload-offset", number(*offset)}, {"cache-control", "no-store"}});
-        });
-        m_grant.reset();
-    }
-
-private:
-    MediaService &m_media;
-    std::optional<ChunkGrant> m_grant; //!< released with the sink when the body ends early
-};
+//! One chunk from the socket into the upload's file: written and committed on the media pool
+//! (media::UploadQueue), answered here with the service's typed errors.
+std::unique_ptr<http::BodySink> chunkSink(ChunkGrant grant) {
+    media::UploadSink::Hooks hooks;
+    hooks.done = [](HttpExchange *ex, media::BlobResult<quint64> offset) {
+        if (!offset)
+            return respond(ex, mediaError(offset.error()));
+        ex->respondJson(200, {{QStringLiteral("offset"), double(*offset)}},
+                        {{"upload-offset", number(*offset)}, {"cache-control", "no-store"}});
+    };
+    hooks.refusal = [](const media::BlobError &e) {
+        return http::HttpError::fromError(mediaError(e));
+    };
+    return std::make_unique<media::UploadSink>(std::move(grant.queue), std::move(hooks));
+}
 
 void createUpload(MediaService &media, HttpExchange *ex) {
     const auto length = mediarequest::parseByteCount(ex->request().header("upload-length"));
@@ -147,13 +133,12 @@ void uploadChunk(MediaService &media, HttpExchange *ex) {
                    // Every check happens here, before a byte of the body is read (with Expect:
                    // 100-continue the client has not even sent it).
                    media.beginChunk(caller, ex->param(QStringLiteral("id")), offset, length,
-                                    [&media, guard](Result<ChunkGrant> grant) {
+                                    [guard](Result<ChunkGrant> grant) {
                                         if (!guard)
                                             return;
                                         if (!grant)
                                             return respond(guard, grant.error());
-                                        guard->receiveBody(
-                                            std::make_unique<ChunkSink>(media, std::move(*grant)));
+                                        guard->receiveBody(chunkSink(std::move(*grant)));
                                     });
                });
 }

@@ -3,6 +3,7 @@
 #include "http_logging.h"
 
 #include <QDateTime>
+#include <QIODevice>
 #include <QLocale>
 #include <QTcpSocket>
 
@@ -38,12 +39,13 @@ qint64 httpClockMs() {
 }
 
 HttpConnection::HttpConnection(QTcpSocket *socket, const Router &router, const HttpLimits &limits,
-                               QObject *parent)
+                               QThreadPool *readPool, QObject *parent)
     : QObject(parent)
     , m_socket(socket)
     , m_router(router)
     , m_limits(limits)
-    , m_scanner(limits) {
+    , m_scanner(limits)
+    , m_readPool(readPool) {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(kSocketReadBuffer);
     // Without TCP_NODELAY the tail of every 64 KiB write waits for a delayed ACK (~40 ms on
@@ -191,6 +193,7 @@ void HttpConnection::acceptBody(std::unique_ptr<BodySink> sink) {
         return;
     }
     m_sink = std::move(sink);
+    m_sink->attached(m_exchange);
     m_state = State::Body;
     m_lastProgressMs = now();
     if (m_expectContinue && m_bodyRemaining > 0 && m_buffer.isEmpty() &&
@@ -235,7 +238,7 @@ bool HttpConnection::readBody() {
     }
     m_bodyRemaining -= quint64(piece.size());
     m_lastProgressMs = now();
-    const SinkStatus status = m_sink->write(piece);
+    const SinkStatus status = m_sink->take(std::move(piece));
     if (m_state != State::Body)
         return true; // the handler responded from inside write()
     if (status.error) {
@@ -302,9 +305,9 @@ void HttpConnection::startResponse(Response response) {
     if (response.sendBody && !response.device)
         head += response.body;
     m_socket->write(head);
-    if (response.sendBody && response.device) {
-        m_device = std::move(response.device);
-        m_deviceRemaining = response.contentLength;
+    if (response.sendBody && response.device && response.contentLength > 0) {
+        m_source = std::make_unique<ReadAhead>(std::move(response.device), response.contentLength,
+                                               m_readPool, [this] { pump(); });
     }
     m_state = State::Writing;
     m_lastProgressMs = now();
@@ -314,22 +317,25 @@ void HttpConnection::startResponse(Response response) {
 void HttpConnection::pump() {
     if (m_state != State::Writing)
         return;
-    while (m_device && m_deviceRemaining > 0 && m_socket->bytesToWrite() < kWriteHighWater) {
-        const QByteArray data = m_device->read(qint64(qMin<quint64>(m_deviceRemaining, kPiece)));
-        if (data.isEmpty()) {
-            qCWarning(lcHttp) << "response source ended early:" << m_device->errorString();
+    // The file is read on the pool; here only ready blocks are handed to the socket.
+    while (m_source && m_source->remaining() > 0 && m_socket->bytesToWrite() < kWriteHighWater) {
+        ReadAhead::Next next = m_source->take();
+        if (auto *error = std::get_if<ReadError>(&next)) {
+            qCWarning(lcHttp) << "response source failed:" << error->detail;
             closeNow(); // the headers promised more bytes: the peer must see a cut
             return;
         }
-        m_socket->write(data);
-        m_deviceRemaining -= quint64(data.size());
+        auto *block = std::get_if<QByteArray>(&next);
+        if (!block)
+            return; // reading; the read-ahead calls pump() again
+        m_socket->write(*block);
     }
-    if (m_deviceRemaining == 0 && m_socket->bytesToWrite() == 0)
+    if ((!m_source || m_source->remaining() == 0) && m_socket->bytesToWrite() == 0)
         responseDone();
 }
 
 void HttpConnection::responseDone() {
-    m_device.reset();
+    m_source.reset();
     m_sink.reset();
     if (m_exchange)
         m_exchange->deleteLater();

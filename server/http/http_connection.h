@@ -1,18 +1,21 @@
 #pragma once
 // One HTTP/1.1 connection: reads request heads within the limits, hands each request to its
 // route's handler, streams the body to the handler's sink with backpressure, writes the response
-// (a file flow-controlled by the socket's bytesToWrite) and then reads the next pipelined request.
-// Memory per connection is bounded by the head limit plus one 64 KiB piece plus the socket's
-// read buffer, whatever the body or file size.
+// (a file read ahead on a thread pool, written as the socket drains) and then reads the next
+// pipelined request. Memory per connection is bounded by the head limit plus one 64 KiB piece
+// plus the socket's read buffer (and, while a file streams, the read-ahead's blocks and the
+// socket's write buffer), whatever the body or file size.
 #include "http_exchange.h"
 #include "http_router.h"
 #include "http_types.h"
+#include "read_ahead.h"
 #include "request_parser.h"
 
 #include <QObject>
 #include <QPointer>
 
 class QTcpSocket;
+class QThreadPool;
 
 namespace tidings::http {
 
@@ -25,9 +28,9 @@ class HttpConnection : public QObject {
     Q_OBJECT
 public:
     //! Takes ownership of `socket`; bytes already buffered in it (a front door that peeked) are
-    //! parsed first.
+    //! parsed first. Response files are read on `readPool`.
     HttpConnection(QTcpSocket *socket, const Router &router, const HttpLimits &limits,
-                   QObject *parent = nullptr);
+                   QThreadPool *readPool, QObject *parent = nullptr);
     ~HttpConnection() override;
 
     //! Called by the server's sweep timer with a monotonic clock in ms.
@@ -76,9 +79,9 @@ private:
     bool m_lingerAfterResponse = false;
     bool m_processing = false;
     bool m_processAgain = false;
-    std::unique_ptr<QIODevice> m_device;
-    quint64 m_deviceRemaining = 0;
-    qint64 m_headStartedMs = 0; //!< first byte of the current head (or accept time)
+    QThreadPool *m_readPool;
+    std::unique_ptr<ReadAhead> m_source; //!< the response body being streamed
+    qint64 m_headStartedMs = 0;          //!< first byte of the current head (or accept time)
     qint64 m_lastProgressMs = 0;
     qint64 m_lingerUntilMs = 0;
     bool m_idle = false; //!< between kept-alive requests, nothing of the next one yet

@@ -36,8 +36,14 @@ struct [[nodiscard]] SinkStatus {
 class BodySink {
 public:
     virtual ~BodySink() = default;
+    //! Once, before the first piece: the exchange, for a sink that works asynchronously (it
+    //! resumes a paused body, or answers before the body's end when its worker failed).
+    virtual void attached(HttpExchange *exchange) { Q_UNUSED(exchange); }
     //! The next piece, in order. An error ends the request with that error response.
     virtual SinkStatus write(QByteArrayView piece) = 0;
+    //! The same, for a sink that keeps the piece beyond the call (e.g. hands it to a disk
+    //! thread): the buffer is handed over without a copy. What the connection calls.
+    virtual SinkStatus take(QByteArray piece) { return write(piece); }
     //! Every declared byte arrived: respond through `exchange`, now or later.
     virtual void finished(HttpExchange *exchange) = 0;
     //! The body ended early (disconnect, deadline, a response before its end): discard it.

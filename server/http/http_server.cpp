@@ -27,6 +27,8 @@ HttpServer::HttpServer(HttpLimits limits, QObject *parent)
     , m_sweepTimer(new QTimer(this)) {
     m_sweepTimer->setInterval(sweepIntervalMs(m_limits));
     connect(m_sweepTimer, &QTimer::timeout, this, &HttpServer::sweep);
+    // Two threads: a read from a slow disk holds one, the other keeps the rest streaming.
+    m_reads.setMaxThreadCount(2);
 }
 
 HttpServer::~HttpServer() {
@@ -42,7 +44,7 @@ bool HttpServer::route(QByteArray method, QByteArrayView pattern, quint64 maxBod
 }
 
 void HttpServer::handleConnection(QTcpSocket *socket) {
-    auto *connection = new HttpConnection(socket, m_router, m_limits, this);
+    auto *connection = new HttpConnection(socket, m_router, m_limits, &m_reads, this);
     m_connections.insert(connection);
     connect(connection, &HttpConnection::closed, this, [this](HttpConnection *c) {
         if (m_connections.remove(c)) {

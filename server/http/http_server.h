@@ -15,6 +15,7 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
+#include <QThreadPool>
 
 class QTcpServer;
 class QTcpSocket;
@@ -57,6 +58,9 @@ private:
     QSet<HttpConnection *> m_connections;
     QTcpServer *m_listener = nullptr;
     QTimer *m_sweepTimer;
+    //! Response files are read here, never on the event loop (declared last: its destructor
+    //! waits for reads in progress after the connections are gone).
+    QThreadPool m_reads;
 };
 
 } // namespace tidings::http

@@ -10,6 +10,8 @@
 #include <QDir>
 #include <QHostAddress>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -53,6 +55,13 @@ std::optional<quint64> parseBytes(QString text) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // Media bodies are allocated on the event loop and freed on the media pool's threads (and
+    // download blocks the other way round), up to a few MiB in flight. With glibc's defaults
+    // each such free trims the heap top back to the kernel and the next allocation faults it
+    // in again: measured, a quarter more CPU per uploaded byte. Keep 8 MiB of free top, and
+    // serve blocks up to 1 MiB from the heap instead of a fresh mmap each.
+    mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
     QCoreApplication app(argc, argv);
     tidings::protocol::discardProtobufLogs();
     app.setApplicationName(QStringLiteral("tidingsd"));

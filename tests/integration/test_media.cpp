@@ -2,7 +2,8 @@
 // files encrypted as a client encrypts attachments: the token flow (and what it refuses), an
 // upload in chunks and a byte-identical download, resuming an upload and a download cut off
 // half-way, references recorded by sends and expiry collecting what no message points to,
-// media retention, a full disk (media refused, messages flowing), and a data directory and
+// media retention, a full disk (media refused, messages flowing), a disk write that blocks
+// (messages still delivered meanwhile), and a data directory and
 // database dump that contain no plaintext and no file name.
 // Bad input is test_media_errors.cpp; real processes (SIGKILL, memory) are test_media_process.cpp.
 #include "support/integration_fixture.h"
@@ -13,11 +14,17 @@
 
 #include <QDir>
 #include <QFile>
+#include <QHostAddress>
+#include <QScopeGuard>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 #include <unistd.h>
 
@@ -383,6 +390,78 @@ private slots:
         const quint64 offset = c.progress(upload).header("upload-offset").toULongLong();
         QCOMPARE(offset, quint64(0));
         QCOMPARE(c.patch(upload, 0, QByteArray(int(kChunk), 'z')).status, 200);
+    }
+
+    // The media disk blocks in the middle of a chunk (a write stuck in writeback throttling):
+    // the event loop is not the thread in that write, so a message is sent and delivered
+    // meanwhile, and the chunk completes once the disk moves again.
+    void aBlockedDiskWriteDoesNotDelayMessages() {
+        struct Gate {
+            std::mutex mutex;
+            std::condition_variable changed;
+            bool open = false;
+            bool timedOut = false;
+            std::atomic<int> entered{0};
+        };
+        auto gate = std::make_shared<Gate>();
+        server::ServerConfig config;
+        config.mediaWrite = [gate](int fd, const void *data, size_t size) -> ssize_t {
+            ++gate->entered;
+            std::unique_lock lock(gate->mutex);
+            // A safety valve, not a timing: were this write on the event loop (the bug), the
+            // test's own thread would be stuck here, and only this lets it report the failure.
+            if (!gate->changed.wait_for(lock, std::chrono::seconds(30),
+                                        [&] { return gate->open; })) {
+                gate->timedOut = true;
+                gate->open = true;
+            }
+            lock.unlock();
+            return ::write(fd, data, size);
+        };
+        const auto openGate = [gate] {
+            std::lock_guard lock(gate->mutex);
+            gate->open = true;
+            gate->changed.notify_all();
+        };
+        const auto opener = qScopeGuard(openGate); // the server's pools wait for the write
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        auto a = RawClient::registered(h->url(), "gina");
+        auto b = RawClient::registered(h->url(), "hank");
+        QVERIFY(a && b);
+        const quint64 conv = a->openDirect("hank");
+        QVERIFY(conv);
+        const QByteArray token = QByteArray::fromStdString(mediaToken(*a)->token());
+        MediaClient c(quint16(h->url().port()), token);
+        const QString upload = c.createUpload(kChunk).json().value("upload").toString();
+        QVERIFY(!upload.isEmpty());
+
+        QTcpSocket patch;
+        patch.connectToHost(QHostAddress::LocalHost, quint16(h->url().port()));
+        patch.write("PATCH /media/v1/uploads/" + upload.toLatin1() +
+                    " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token +
+                    "\r\nUpload-Offset: 0\r\nContent-Length: " + QByteArray::number(kChunk) +
+                    "\r\n\r\n" + QByteArray(int(kChunk), 'q'));
+        QVERIFY(waitFor([&] { return gate->entered > 0; }));
+
+        QVERIFY(a->send(conv, "while-the-disk-is-stuck")->has_send_ack());
+        QVERIFY(b->waitMessages(1));
+        {
+            std::lock_guard lock(gate->mutex);
+            QVERIFY(!gate->timedOut); // the round trip happened while the write was stuck
+        }
+        QCOMPARE(gate->entered.load(), 1);
+
+        openGate();
+        QByteArray answer;
+        QVERIFY(waitFor([&] {
+            answer += patch.readAll();
+            return answer.contains("\r\n\r\n") && answer.endsWith('}');
+        }));
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        QVERIFY(answer.contains("{\"offset\":" + QByteArray::number(kChunk) + '}'));
+        QCOMPARE(c.progress(upload).header("upload-offset").toULongLong(), kChunk);
     }
 
     void noPlaintextAndNoFileNameInTheDataDirectoryOrTheDatabase() {

@@ -46,8 +46,8 @@ MediaService::MediaService(MediaStore &store, media::BlobStore &blobs, const Clo
     , m_downloads(std::make_shared<QHash<quint64, int>>()) {
     if (sodium_init() < 0)
         qFatal("libsodium cannot be initialised");
-    // Disk work only: syncs and hashing. Two threads keep one large finish from holding up the
-    // chunks of everyone else.
+    // Disk work only: chunk writes and syncs, creating and deleting. Two threads: a write that
+    // blocks (writeback throttling) holds one, and the uploads' queues share them fairly.
     m_io.setMaxThreadCount(2);
     // Hashing reads whole files: its own threads, so the syncs above never queue behind it.
     m_hashing.setMaxThreadCount(2);
@@ -305,22 +305,8 @@ void MediaService::beginChunk(const MediaCaller &caller, const QString &uploadId
                 if (--counts->active[user] <= 0)
                     counts->active.remove(user);
             });
-            reply(ChunkGrant{std::move(*writer), std::move(slot)});
-        });
-}
-
-void MediaService::commitChunk(ChunkGrant grant, Reply<quint64> reply) {
-    auto held = std::make_shared<ChunkGrant>(std::move(grant));
-    using Offset = std::shared_ptr<media::BlobResult<quint64>>;
-    background<Offset>(
-        [held] { return std::make_shared<media::BlobResult<quint64>>(held->writer.commit()); },
-        [held, reply](Offset offset) {
-            // The upload's lock and the user's slot go before the answer: the client's next
-            // chunk may come the moment it reads it.
-            { const ChunkGrant released = std::move(*held); }
-            if (!*offset)
-                return reply(mediaError(offset->error()));
-            reply(**offset);
+            reply(ChunkGrant{
+                std::make_unique<media::UploadQueue>(std::move(*writer), &m_io, std::move(slot))});
         });
 }
 

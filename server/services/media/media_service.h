@@ -8,7 +8,7 @@
 //   (ready blobs + unfinished uploads' declared sizes), each chunk against the chunk size and the
 //   declared size, free disk space (STORAGE_FULL; messages keep flowing), requests per user and
 //   minute, chunks of one user in flight at once;
-// - disk work that syncs (creating an upload, committing a chunk, deleting) runs on a small
+// - disk work (creating an upload, writing and committing a chunk, deleting) runs on a small
 //   thread pool, never on the event loop; hashing and moving a finished upload on a pool of its
 //   own, so that chunks never wait behind a large file being hashed. One finish per upload and
 //   a few per user run at once (RATE_LIMITED beyond), one whose client went away before its
@@ -17,6 +17,7 @@
 // - a blob becomes fetchable only once its hash is verified and it is moved into place;
 // - expiry (collect): unfinished uploads after a day, blobs no message can reach any more.
 #include "media/blob_store.h"
+#include "media/upload_queue.h"
 #include "services/media/media.h"
 #include "services/media/media_store.h"
 
@@ -58,10 +59,10 @@ struct MediaOptions {
     std::function<quint64()> freeBytes;
 };
 
-//! One chunk being received: the writer (holds the upload's lock) and the user's slot.
+//! One chunk being received: its bytes go to the disk through the queue, which holds the
+//! upload's lock and the user's slot until the chunk is committed, failed or cut off.
 struct ChunkGrant {
-    media::UploadWriter writer;
-    std::shared_ptr<void> slot;
+    std::unique_ptr<media::UploadQueue> queue;
 };
 
 struct MediaCollection {
@@ -87,12 +88,11 @@ public:
     void authorize(QByteArrayView token, Reply<MediaCaller> reply);
     void createUpload(const MediaCaller &caller, quint64 declaredSize, Reply<UploadCreated> reply);
     void progress(const MediaCaller &caller, const QString &uploadId, Reply<UploadProgress> reply);
-    //! Checks one chunk of `length` bytes at `offset` before any of it is read; the grant then
-    //! takes the bytes (ChunkGrant::writer) and commitChunk() makes them durable.
+    //! Checks one chunk of `length` bytes at `offset` before any of it is read; the grant's
+    //! queue then takes the bytes, writes them and makes them durable on the media pool (see
+    //! media::UploadQueue), never on the event loop.
     void beginChunk(const MediaCaller &caller, const QString &uploadId, quint64 offset,
                     quint64 length, Reply<ChunkGrant> reply);
-    //! fdatasync off the event loop; answers the upload's new offset.
-    void commitChunk(ChunkGrant grant, Reply<quint64> reply);
     //! `sha256Hex`: the blob's SHA-256 as the client computed it (64 hex digits). `abandoned`
     //! (optional) turns true when nobody waits for the answer any more: then the upload is left
     //! as it is, unhashed, if the hashing has not started yet.

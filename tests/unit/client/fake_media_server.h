@@ -97,6 +97,7 @@ private:
             , m_seen(already)
             , m_cutAt(cutAt)
             , m_server(server) {}
+        void attached(HttpExchange *ex) override { m_inner->attached(ex); }
         tidings::http::SinkStatus write(QByteArrayView piece) override {
             if (m_cutAt > 0 && m_seen + quint64(piece.size()) >= m_cutAt) {
                 m_server->cutUploadAt = 0; // once
@@ -119,8 +120,11 @@ private:
             QPointer<HttpExchange> guard(ex);
             auto inner = std::shared_ptr<tidings::media::UploadSink>(std::move(m_inner));
             QTimer::singleShot(m_server->patchDelayMs, [guard, inner] {
-                if (guard)
-                    inner->finished(guard);
+                if (!guard)
+                    return;
+                inner->finished(guard);
+                // The commit answers later: the sink lives as long as the exchange.
+                QObject::connect(guard.data(), &QObject::destroyed, [inner] {});
             });
         }
         void aborted() override {
