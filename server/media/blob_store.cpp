@@ -206,9 +206,13 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
     const int fd = ::open(path8(data).constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fsio::errnoError(errno, QStringLiteral("opening upload data"));
-    crypto::Sha256 hash;
-    QByteArray buffer(kHashBuffer, Qt::Uninitialized);
-    for (;;) {
+    // The appends' running hash when it covers the whole file; else (a restart, a failed
+    // write) the file is read and hashed.
+    const std::shared_ptr<RunningHash> running = m_state->takeHash(id.text(), info->offset);
+    crypto::Sha256 reread;
+    crypto::Sha256 &hash = running ? running->sha : reread;
+    QByteArray buffer(running ? 0 : kHashBuffer, Qt::Uninitialized);
+    while (!running) {
         const ssize_t n = ::read(fd, buffer.data(), size_t(buffer.size()));
         if (n < 0 && errno == EINTR)
             continue;
@@ -292,6 +296,7 @@ BlobStatus BlobStore::cancel(const UploadId &id) {
     if (!fsio::removeUploadDir(uploadDir(id)))
         return fsio::errnoError(errno, QStringLiteral("removing an upload"));
     std::lock_guard guard(m_state->mutex);
+    m_state->hashes.remove(id.text());
     m_state->stagingBytes -= std::min(m_state->stagingBytes, info->offset);
     m_state->uploadCount -= std::min<quint64>(m_state->uploadCount, 1);
     return {};

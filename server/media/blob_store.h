@@ -57,6 +57,7 @@ struct StoreUsage {
 
 class BlobStore;
 struct BlobStoreState;
+struct RunningHash;
 
 //! One append in progress: write() pieces as they arrive (e.g. from an HTTP body sink), then
 //! commit(). Holds the upload's lock; destroying it without commit keeps what was written
@@ -84,6 +85,7 @@ private:
     int m_fd = -1;
     quint64 m_offset = 0;
     quint64 m_declaredSize = 0;
+    std::shared_ptr<RunningHash> m_hash; //!< null: finish() hashes the file
 };
 
 class BlobStore {

@@ -28,6 +28,21 @@ void BlobStoreState::unlock(const QString &id) {
     busy.remove(id);
 }
 
+std::shared_ptr<RunningHash> BlobStoreState::takeHash(const QString &id, quint64 offset) {
+    std::lock_guard guard(mutex);
+    std::shared_ptr<RunningHash> hash = hashes.take(id);
+    if (!hash && offset == 0)
+        hash = std::make_shared<RunningHash>();
+    return hash && hash->offset == offset ? hash : nullptr;
+}
+
+void BlobStoreState::putHash(const QString &id, std::shared_ptr<RunningHash> hash) {
+    if (!hash)
+        return;
+    std::lock_guard guard(mutex);
+    hashes.insert(id, std::move(hash));
+}
+
 namespace fsio {
 
 BlobError errnoError(int err, const QString &what) {
@@ -91,19 +106,24 @@ UploadWriter::UploadWriter(std::shared_ptr<BlobStoreState> state, UploadId id, i
     , m_id(std::move(id))
     , m_fd(fd)
     , m_offset(offset)
-    , m_declaredSize(declaredSize) {}
+    , m_declaredSize(declaredSize)
+    , m_hash(m_state->takeHash(m_id.text(), offset)) {}
 
 UploadWriter::UploadWriter(UploadWriter &&other) noexcept
     : m_state(std::move(other.m_state))
     , m_id(other.m_id)
     , m_fd(std::exchange(other.m_fd, -1))
     , m_offset(other.m_offset)
-    , m_declaredSize(other.m_declaredSize) {}
+    , m_declaredSize(other.m_declaredSize)
+    , m_hash(std::move(other.m_hash)) {}
 
 UploadWriter::~UploadWriter() {
     if (m_fd < 0)
         return;
     ::close(m_fd);
+    // Every byte written is in the file at its offset (a failed piece was cut off again), so
+    // the hash still describes the file, whether or not this append was committed.
+    m_state->putHash(m_id.text(), std::move(m_hash));
     m_state->unlock(m_id.text());
 }
 
@@ -140,6 +160,10 @@ BlobStatus UploadWriter::write(QByteArrayView data) {
         m_state->stagingBytes += quint64(n);
     }
     m_offset += quint64(data.size());
+    if (m_hash) {
+        m_hash->sha.update(data.data(), std::size_t(data.size()));
+        m_hash->offset = m_offset;
+    }
     return {};
 }
 

@@ -157,6 +157,32 @@ private slots:
         QCOMPARE(m_store->usage().stagingBytes, before.stagingBytes - 5000);
     }
 
+    void finishUsesTheHashOfTheAppends() {
+        // finish() checks the SHA-256 the appends computed as the bytes arrived, without
+        // reading the file again: a staged file changed behind the store's back (after its
+        // bytes were written and synced) still finishes under the hash of what was received.
+        // A restarted store has no running hash and reads the file (resumeAfterReopening).
+        const QByteArray content = randomBytes(300'000, 9);
+        auto id = m_store->createUpload(300'000);
+        QVERIFY(id && m_store->append(*id, 0, content.first(100'000)));
+        QVERIFY(m_store->append(*id, 100'000, content.sliced(100'000)));
+        QFile data(m_store->uploadDir(*id) + "/data");
+        QVERIFY(data.open(QIODevice::ReadWrite));
+        QVERIFY(data.seek(5) && data.write("X") == 1);
+        data.close();
+        QVERIFY(m_store->finish(*id, sha256(content)));
+        // The same change in a store that was reopened is found.
+        auto other = m_store->createUpload(300'000);
+        QVERIFY(other && m_store->append(*other, 0, content));
+        QFile again(m_store->uploadDir(*other) + "/data");
+        QVERIFY(again.open(QIODevice::ReadWrite));
+        QVERIFY(again.seek(5) && again.write("X") == 1);
+        again.close();
+        openStore();
+        QCOMPARE(m_store->finish(*other, sha256(content)).error().code,
+                 BlobErrorCode::HashMismatch);
+    }
+
     void busyUploadsRefuseASecondWriter() {
         auto id = m_store->createUpload(10);
         QVERIFY(id);
