@@ -38,29 +38,6 @@ const QString kFileName = QStringLiteral("holiday-at-the-lake.jpg");
 constexpr quint64 kChunk = 4 * 1024 * 1024;
 constexpr qint64 kHour = 3600 * 1000;
 
-QString blobFile(const QString &dataDir, const QString &hex) {
-    return QStringLiteral("%1/media/blobs/%2/%3/%4").arg(dataDir, hex.left(2), hex.mid(2, 2), hex);
-}
-
-bool runMaintenance(ServerHarness &server) {
-    bool done = false;
-    server.server()->runMaintenance([&](Result<QStringList> r) { done = r.ok(); });
-    return waitFor([&] { return done; });
-}
-
-//! Uploads a whole file and finishes it; the blob id, or empty.
-QString uploadFile(MediaClient &c, const EncryptedFile &f) {
-    const HttpReply created = c.createUpload(f.blobSize);
-    if (created.status != 201)
-        return {};
-    const QString id = created.json().value("upload").toString();
-    QFile in(f.blobPath);
-    if (!in.open(QIODevice::ReadOnly) || c.upload(id, in, 0, kChunk).status != 200)
-        return {};
-    const HttpReply done = c.finish(id, f.sha256);
-    return done.status == 201 ? done.json().value("blob").toString() : QString();
-}
-
 } // namespace
 
 class TestMedia : public QObject {

@@ -60,11 +60,6 @@ inline bool waitUntil(const std::function<bool()> &done, int timeoutMs) {
 
 namespace tidings::test {
 
-//! The blob's file in a server's data directory.
-inline QString blobFile(const QString &dataDir, const QString &hex) {
-    return QStringLiteral("%1/media/blobs/%2/%3/%4").arg(dataDir, hex.left(2), hex.mid(2, 2), hex);
-}
-
 //! `size` random bytes (from `seed`) with `marker` at the start of every 64 KiB.
 inline bool writeMarkedFile(const QString &path, qint64 size, const QByteArray &marker,
                             quint32 seed) {

@@ -28,28 +28,6 @@ const QString kCollectLater =
     QStringLiteral("SELECT kind || ':' || id FROM tidings_media_collect(now() + interval "
                    "'25 hours', 24, 24, 0, 1000)");
 
-QString blobFile(const QString &dataDir, const QString &hex) {
-    return QStringLiteral("%1/media/blobs/%2/%3/%4").arg(dataDir, hex.left(2), hex.mid(2, 2), hex);
-}
-
-bool runMaintenance(ServerHarness &server) {
-    bool done = false;
-    server.server()->runMaintenance([&](Result<QStringList> r) { done = r.ok(); });
-    return waitFor([&] { return done; });
-}
-
-QString uploadFile(MediaClient &c, const EncryptedFile &f) {
-    const HttpReply created = c.createUpload(f.blobSize);
-    if (created.status != 201)
-        return {};
-    const QString id = created.json().value("upload").toString();
-    QFile in(f.blobPath);
-    if (!in.open(QIODevice::ReadOnly) || c.upload(id, in, 0, kChunk).status != 200)
-        return {};
-    const HttpReply done = c.finish(id, f.sha256);
-    return done.status == 201 ? done.json().value("blob").toString() : QString();
-}
-
 protocol::Frame sendNaming(quint64 conv, const QString &clientId, const QStringList &blobs) {
     protocol::Frame f;
     auto *s = f.mutable_send_request();

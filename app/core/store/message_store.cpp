@@ -343,24 +343,17 @@ Status MessageStore::releaseHeld(const OutgoingDraft &draft) {
     auto txn = m_db.begin();
     if (!txn)
         return txn.error();
+    // Pending once more if it had failed (its files were uploaded anew); no row: nothing to send.
     QSqlQuery q = m_db.query();
-    q.prepare(QStringLiteral("SELECT 1 FROM messages WHERE client_message_id = ? AND"
+    q.prepare(QStringLiteral("UPDATE messages SET failed = 0 WHERE client_message_id = ? AND"
                              " conversation_id = ? AND outgoing = 1 AND seq IS NULL"));
     q.addBindValue(draft.clientMessageId);
     q.addBindValue(draft.conversationId);
     TIDINGS_TRY(m_db.exec(q));
-    if (!q.next())
+    if (q.numRowsAffected() < 1)
         return Error{ErrorCode::Storage, QStringLiteral("no pending message to release")};
-    q.finish();
     TIDINGS_TRY(m_outbox.remove(draft.clientMessageId)); // a second release replaces the first
     TIDINGS_TRY(m_outbox.add(draft, QDateTime::currentMSecsSinceEpoch()));
-    // Released again after it failed (its files were uploaded anew): pending once more.
-    QSqlQuery u = m_db.query();
-    u.prepare(QStringLiteral("UPDATE messages SET failed = 0 WHERE client_message_id = ? AND"
-                             " conversation_id = ? AND outgoing = 1 AND seq IS NULL"));
-    u.addBindValue(draft.clientMessageId);
-    u.addBindValue(draft.conversationId);
-    TIDINGS_TRY(m_db.exec(u));
     return txn->commit();
 }
 

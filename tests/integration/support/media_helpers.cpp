@@ -130,4 +130,26 @@ qint64 residentBytesOf(qint64 pid) {
     return 0;
 }
 
+QString blobFile(const QString &dataDir, const QString &hex) {
+    return QStringLiteral("%1/media/blobs/%2/%3/%4").arg(dataDir, hex.left(2), hex.mid(2, 2), hex);
+}
+
+bool runMaintenance(ServerHarness &server) {
+    bool done = false;
+    server.server()->runMaintenance([&](Result<QStringList> r) { done = r.ok(); });
+    return waitFor([&] { return done; });
+}
+
+QString uploadFile(MediaClient &client, const EncryptedFile &file, quint64 chunk) {
+    const HttpReply created = client.createUpload(file.blobSize);
+    if (created.status != 201)
+        return {};
+    const QString id = created.json().value("upload").toString();
+    QFile in(file.blobPath);
+    if (!in.open(QIODevice::ReadOnly) || client.upload(id, in, 0, chunk).status != 200)
+        return {};
+    const HttpReply done = client.finish(id, file.sha256);
+    return done.status == 201 ? done.json().value("blob").toString() : QString();
+}
+
 } // namespace tidings::test

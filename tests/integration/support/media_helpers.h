@@ -3,7 +3,9 @@
 // as a client encrypts an attachment (shared/crypto/media_stream), and searches of a server's
 // data directory and database dump for what must never be there.
 #include "crypto/secret_bytes.h"
+#include "media_client.h"
 #include "raw_client.h"
+#include "server_harness.h"
 
 #include <QByteArray>
 #include <QString>
@@ -39,5 +41,12 @@ QStringList namesContaining(const QString &dir, const QString &needle);
 QByteArray pgDump(const QString &conninfo);
 //! A process's resident set (VmRSS) in bytes, from /proc/PID/status; 0 if unknown.
 qint64 residentBytesOf(qint64 pid);
+
+//! The blob's file in a server's data directory.
+QString blobFile(const QString &dataDir, const QString &hex);
+//! Runs the server's maintenance (media expiry among it); true once it succeeded.
+bool runMaintenance(ServerHarness &server);
+//! Uploads a whole encrypted file in `chunk`-byte pieces and finishes it; the blob id, or empty.
+QString uploadFile(MediaClient &client, const EncryptedFile &file, quint64 chunk = 4 << 20);
 
 } // namespace tidings::test
