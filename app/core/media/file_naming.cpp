@@ -75,12 +75,13 @@ QString safeFileName(const QString &raw) {
         clean += QString::fromUcs4(&u, 1);
     }
     clean = clean.simplified();
-    // No hidden files, no "." or "..", nothing Windows would silently strip.
-    while (clean.startsWith(QLatin1Char('.')))
+    // No hidden files, no "." or "..", nothing Windows would silently strip: dots and spaces off
+    // both ends together (a dot behind a space, ". .exe", would lead once the space is gone).
+    const auto strippable = [](QChar c) { return c == u'.' || c == u' '; };
+    while (!clean.isEmpty() && strippable(clean.front()))
         clean.remove(0, 1);
-    while (clean.endsWith(QLatin1Char('.')) || clean.endsWith(QLatin1Char(' ')))
+    while (!clean.isEmpty() && strippable(clean.back()))
         clean.chop(1);
-    clean = clean.trimmed();
     if (clean.isEmpty())
         return QStringLiteral("file");
 

@@ -29,6 +29,11 @@ private slots:
                                << "file";
         QTest::newRow("hidden") << ".bashrc"
                                 << "bashrc";
+        // Found by fuzz_attachment_pointer: the leading dot only showed once the space went.
+        QTest::newRow("dot behind a space") << "..   \t .exe"
+                                            << "exe";
+        QTest::newRow("space dot space") << " . .hidden"
+                                         << "hidden";
         QTest::newRow("trailing dots") << "report. . "
                                        << "report";
         QTest::newRow("RLO trick")
