@@ -152,6 +152,19 @@ BlobResult<UploadInfo> BlobStore::upload(const UploadId &id) const {
     return readUpload(id);
 }
 
+bool BlobStore::whenIdle(const UploadId &id, std::function<void()> ready) {
+    std::lock_guard guard(m_state->mutex);
+    if (!m_state->busy.contains(id.text()))
+        return true;
+    m_state->idleWaiters[id.text()].push_back(std::move(ready));
+    return false;
+}
+
+void BlobStore::dropIdleWaiters() {
+    std::lock_guard guard(m_state->mutex);
+    m_state->idleWaiters.clear();
+}
+
 BlobResult<UploadWriter> BlobStore::beginAppend(const UploadId &id, quint64 offset) {
     if (!m_state->lock(id.text()))
         return BlobError{BlobErrorCode::Busy, QStringLiteral("the upload is busy")};

@@ -99,6 +99,13 @@ public:
     BlobResult<UploadId> createUpload(quint64 declaredSize);
     //! The upload's state, e.g. its offset after a restart.
     BlobResult<UploadInfo> upload(const UploadId &id) const;
+    //! True when nobody holds the upload now (no chunk being received or written, no finish);
+    //! else false, and `ready` runs once it is released, on the thread that releases it (a pool
+    //! thread: post from there). Why: while a chunk is still on its way to the disk (e.g. its
+    //! connection was just cut) the offset would still grow; an idle upload's offset is final.
+    bool whenIdle(const UploadId &id, std::function<void()> ready);
+    //! Forgets every waiting `ready` (their receiver is going away).
+    void dropIdleWaiters();
     //! `offset` must equal the current offset; anything else is OffsetMismatch with the offset.
     BlobResult<UploadWriter> beginAppend(const UploadId &id, quint64 offset);
     //! beginAppend + write + commit in one call; returns the new offset.

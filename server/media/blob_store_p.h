@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -28,6 +29,8 @@ struct RunningHash {
 struct BlobStoreState {
     std::mutex mutex;
     QSet<QString> busy; //!< upload ids with an append or finish running
+    //! By upload id: what runs when it is no longer busy (BlobStore::whenIdle).
+    QHash<QString, std::vector<std::function<void()>>> idleWaiters;
     //! By upload id; an entry is taken out by whoever holds the upload's lock.
     QHash<QString, std::shared_ptr<RunningHash>> hashes;
     quint64 blobBytes = 0;
@@ -38,6 +41,7 @@ struct BlobStoreState {
 
     //! Takes the upload's lock; false when someone else holds it.
     bool lock(const QString &id);
+    //! Releases it and runs its idle waiters (outside the mutex, on the calling thread).
     void unlock(const QString &id);
     //! The upload's running hash if it covers exactly `offset` bytes (a new one at 0), else
     //! null; either way the entry leaves the map until putHash().

@@ -24,8 +24,14 @@ bool BlobStoreState::lock(const QString &id) {
 }
 
 void BlobStoreState::unlock(const QString &id) {
-    std::lock_guard guard(mutex);
-    busy.remove(id);
+    std::vector<std::function<void()>> waiters;
+    {
+        std::lock_guard guard(mutex);
+        busy.remove(id);
+        waiters = idleWaiters.take(id);
+    }
+    for (const auto &ready : waiters)
+        ready();
 }
 
 std::shared_ptr<RunningHash> BlobStoreState::takeHash(const QString &id, quint64 offset) {

@@ -19,12 +19,14 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <unistd.h>
 
@@ -400,10 +402,11 @@ private slots:
             gate->open = true;
             gate->changed.notify_all();
         };
-        const auto opener = qScopeGuard(openGate); // the server's pools wait for the write
         QString error;
         auto h = m_fx.freshServer(config, &error);
         QVERIFY2(h, qPrintable(error));
+        // Before the server goes (declared after it): its pools wait for the write.
+        const auto opener = qScopeGuard(openGate);
         auto a = RawClient::registered(h->url(), "gina");
         auto b = RawClient::registered(h->url(), "hank");
         QVERIFY(a && b);
@@ -439,6 +442,52 @@ private slots:
         QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
         QVERIFY(answer.contains("{\"offset\":" + QByteArray::number(kChunk) + '}'));
         QCOMPARE(c.progress(upload).header("upload-offset").toULongLong(), kChunk);
+    }
+
+    // A chunk's connection is cut while what arrived of it still waits for the disk: the
+    // client's offset query right after the cut is answered once those bytes are written, so it
+    // resumes exactly behind them (not at an older offset, to be refused after sending 4 MiB).
+    void theOffsetAfterACutCountsTheBytesStillBeingWritten() {
+        auto gate = std::make_shared<std::atomic_bool>(false);
+        server::ServerConfig config;
+        config.mediaWrite = [gate](int fd, const void *data, size_t size) -> ssize_t {
+            for (int i = 0; i < 3000 && !*gate; ++i) // a slow disk, at most 30 s
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            return ::write(fd, data, size);
+        };
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        // Before the server goes (declared after it): its pools wait for the writes.
+        const auto opener = qScopeGuard([gate] { *gate = true; });
+        auto a = RawClient::registered(h->url(), "ivy");
+        QVERIFY(a);
+        const QByteArray token = QByteArray::fromStdString(mediaToken(*a)->token());
+        MediaClient c(quint16(h->url().port()), token);
+        const QString upload = c.createUpload(kChunk).json().value("upload").toString();
+        QVERIFY(!upload.isEmpty());
+
+        const qint64 arrived = 512 * 1024 + 1234; // under the queue's high water: all read
+        {
+            QTcpSocket patch;
+            patch.connectToHost(QHostAddress::LocalHost, quint16(h->url().port()));
+            patch.write("PATCH /media/v1/uploads/" + upload.toLatin1() +
+                        " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token +
+                        "\r\nUpload-Offset: 0\r\nContent-Length: " + QByteArray::number(kChunk) +
+                        "\r\n\r\n" + QByteArray(int(arrived), 'c'));
+            QVERIFY(waitFor([&] {
+                patch.waitForBytesWritten(10);
+                return patch.bytesToWrite() == 0;
+            }));
+            QTest::qWait(100); // the server reads what was sent
+            patch.abort();     // the cut
+        }
+        QTimer::singleShot(300, [gate] { *gate = true; }); // the disk catches up meanwhile
+        const HttpReply p = c.progress(upload);
+        QCOMPARE(p.status, 200);
+        QCOMPARE(p.header("upload-offset").toLongLong(), arrived);
+        QCOMPARE(c.patch(upload, quint64(arrived), QByteArray(int(kChunk - arrived), 'c')).status,
+                 200);
     }
 
     void noPlaintextAndNoFileNameInTheDataDirectoryOrTheDatabase() {

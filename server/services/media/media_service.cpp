@@ -9,10 +9,12 @@
 #include <QMetaObject>
 #include <QObject>
 #include <QStorageInfo>
+#include <QTimer>
 
 #include <sodium.h>
 
 #include <mutex>
+#include <utility>
 
 namespace tidings::server {
 
@@ -27,6 +29,9 @@ struct MediaService::Slots {
 };
 
 namespace {
+
+//! How long an offset query waits for the chunk still being written (progress()).
+constexpr int kIdleWaitMs = 2000;
 
 Error notAuthenticated(const char *why) {
     return Error{ErrorCode::NotAuthenticated, QString::fromLatin1(why)};
@@ -62,6 +67,7 @@ MediaService::~MediaService() {
     // Jobs touch the blob store; their results are dropped with m_context.
     m_hashing.waitForDone();
     m_io.waitForDone();
+    m_blobs.dropIdleWaiters(); // they post to m_context
 }
 
 void MediaService::start(std::function<void(Status)> done) {
@@ -255,10 +261,26 @@ void MediaService::progress(const MediaCaller &caller, const QString &uploadId,
     withOwnUpload(caller, *upload, [this, upload = *upload, reply](Result<UploadOwner> owner) {
         if (!owner)
             return reply(owner.error());
-        const auto info = m_blobs.upload(upload);
-        if (!info)
-            return reply(mediaError(info.error()));
-        reply(UploadProgress{info->offset, info->declaredSize});
+        // A resuming client asks right after its connection was cut, when what arrived before
+        // the cut may still be on its way to the disk: answer once it is there, so the client
+        // goes on from the real offset instead of sending a chunk that is refused after most of
+        // its body went out. Not longer than kIdleWaitMs: the cut connection may not have been
+        // noticed yet; the client then learns the offset from a 409.
+        auto answered = std::make_shared<bool>(false);
+        auto answer = [this, upload, reply, answered] {
+            if (std::exchange(*answered, true))
+                return;
+            const auto info = m_blobs.upload(upload);
+            if (!info)
+                return reply(mediaError(info.error()));
+            reply(UploadProgress{info->offset, info->declaredSize});
+        };
+        QObject *context = m_context.get();
+        if (m_blobs.whenIdle(upload, [context, answer] {
+                QMetaObject::invokeMethod(context, answer, Qt::QueuedConnection);
+            }))
+            return answer();
+        QTimer::singleShot(kIdleWaitMs, context, answer);
     });
 }
 
