@@ -77,6 +77,9 @@ public:
         //! Progress signals per transfer at most this often (state changes always go out).
         int progressIntervalMs = 100;
         quint64 cacheLimitBytes = quint64(2) << 30;
+        //! Tests: runs on the preparing worker after each piece of an upload blob is written
+        //! (to hold the encryption at a known point while the upload streams).
+        std::function<void(quint64 written)> blobWritten;
     };
 
     //! `serverUrl` says where the WebSocket is (the media base URL derives from it).

@@ -42,6 +42,7 @@ void Media::launch(const TransferJob &job) {
     env.retryBaseMs = m_options.retryBaseMs;
     env.retryCapMs = m_options.retryCapMs;
     env.chunkBytes = m_options.chunkBytes;
+    env.blobWritten = m_options.blobWritten;
     TransferRunner *runner = job.upload ? static_cast<TransferRunner *>(new UploadRunner(env, job))
                                         : new DownloadRunner(env, job);
     runner->setParent(this);
@@ -178,7 +179,7 @@ void Media::notify(const Key &key, bool force) {
     AttachmentRecord record = (*att)->record;
     if (const TransferRunner *r = m_runners.value(key)) {
         // Progress in plaintext bytes (the blob is padded), so size is 100 %.
-        const quint64 total = (*att)->pointer.ciphertextSize;
+        const quint64 total = r->total() > 0 ? r->total() : (*att)->pointer.ciphertextSize;
         const quint64 done = r->transferred();
         record.transferredBytes =
             total > 0 ? quint64(double(done) / double(total) * double(record.size)) : 0;

@@ -63,6 +63,46 @@ private:
     bool m_copyFailed = false;
 };
 
+//! The blob file, written unbuffered so that every byte counted is readable by the upload's own
+//! handle at once, and counted into PrepareInput::progress after each write.
+class BlobDevice : public QIODevice {
+public:
+    BlobDevice(const QString &path, std::shared_ptr<BlobProgress> progress)
+        : m_file(path)
+        , m_progress(std::move(progress)) {}
+    bool openForWriting() {
+        return m_file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered) &&
+               open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+    }
+    bool isSequential() const override { return true; }
+    void close() override {
+        m_file.close();
+        QIODevice::close();
+    }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+    qint64 writeData(const char *data, qint64 size) override {
+        const qint64 n = m_file.write(data, size);
+        if (n > 0) {
+            m_count += quint64(n);
+            if (m_progress)
+                m_progress->advance(m_count);
+        }
+        return n;
+    }
+
+private:
+    QFile m_file;
+    std::shared_ptr<BlobProgress> m_progress;
+    quint64 m_count = 0;
+};
+
+//! The source no longer has the size the upload was created with.
+Error changedError() {
+    return usageError(QStringLiteral("The file changed while it was being sent. Try again."));
+}
+
 QString withSuffix(const QString &name, const QString &suffix) {
     const QFileInfo info(name);
     const QString base =
@@ -84,10 +124,12 @@ Result<PreparedUpload> encryptLocalCopy(const PrepareInput &input, PreparedUploa
                                         const CancelFlag &cancel) {
     out.localPath = input.sourcePath;
     CancellableFile in(input.sourcePath, cancel);
-    QFile blob(input.blobPath);
+    BlobDevice blob(input.blobPath, input.progress);
     if (!in.open(QIODevice::ReadOnly))
         return usageError(QStringLiteral("The file cannot be read."));
-    if (!blob.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    if (input.expectedPlaintextSize != 0 && quint64(in.size()) != input.expectedPlaintextSize)
+        return changedError();
+    if (!blob.openForWriting())
         return Error{ErrorCode::Storage, QStringLiteral("cannot write the upload")};
     out.localSize = quint64(in.size());
     auto encrypted = crypto::encryptMedia(in, out.localSize, blob);
@@ -147,14 +189,14 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
     }
     // The blob: encrypted from the re-encoded photo in memory, or from the source while the
     // profile's copy is written in the same pass.
-    QFile blob(input.blobPath);
-    if (!blob.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+    BlobDevice blob(input.blobPath, input.progress);
+    if (!blob.openForWriting()) {
         if (copied)
             files.remove(out.localPath);
         return Error{ErrorCode::Storage, QStringLiteral("cannot write the upload")};
     }
     Result<crypto::MediaEncryption> encrypted = Error{ErrorCode::Internal, QString()};
-    bool unreadable = false, copyFailed = false;
+    bool unreadable = false, copyFailed = false, changed = false;
     if (copied) {
         QBuffer bytes(&encoded);
         bytes.open(QIODevice::ReadOnly);
@@ -166,6 +208,9 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
         QFile copy(out.localPath);
         if (!in.open(QIODevice::ReadOnly)) {
             unreadable = true;
+        } else if (input.expectedPlaintextSize != 0 &&
+                   quint64(in.size()) != input.expectedPlaintextSize) {
+            changed = true;
         } else if (!copy.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
             copyFailed = true;
         } else {
@@ -177,11 +222,13 @@ Result<PreparedUpload> prepareUpload(const PrepareInput &input, const MediaFiles
         }
     }
     blob.close();
-    if (!encrypted || copyFailed || unreadable || (cancel && *cancel)) {
+    if (!encrypted || copyFailed || unreadable || changed || (cancel && *cancel)) {
         QFile::remove(input.blobPath);
         files.remove(out.localPath);
         if (cancel && *cancel)
             return Error{ErrorCode::Usage, QStringLiteral("cancelled")};
+        if (changed)
+            return changedError();
         if (unreadable)
             return usageError(QStringLiteral("The file cannot be read."));
         if (copyFailed)

@@ -4,6 +4,7 @@
 // copied into the profile), encrypting it into an upload blob, and verifying + decrypting a
 // downloaded blob into the profile. Each step stops early when its cancel flag is set. Nothing
 // partial is left under a final name: outputs are written to scratch files and renamed.
+#include "core/media/blob_progress.h"
 #include "core/media/media_files.h"
 #include "core/media/media_types.h"
 #include "protocol/result.h"
@@ -30,6 +31,12 @@ struct PrepareInput {
     //! server lost its blob): it is encrypted as it is, neither re-encoded nor copied, and kept
     //! whatever happens.
     bool sourceIsLocalCopy = false;
+    //! When set, told how much of the blob is on disk as it is written (the upload streams it
+    //! while it is being encrypted), and ended whatever the outcome.
+    std::shared_ptr<BlobProgress> progress;
+    //! When not 0: the size the upload was created with before encrypting; a file whose size
+    //! differs now (changed since) is refused instead of sending a blob of another size.
+    quint64 expectedPlaintextSize = 0;
 };
 
 struct PreparedUpload {

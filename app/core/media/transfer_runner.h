@@ -38,6 +38,8 @@ struct TransferEnv {
     int retryCapMs = 60'000;
     //! Upper bound of an upload chunk (the server's announced chunk may be smaller).
     quint32 chunkBytes = 4u << 20;
+    //! Tests: runs on the preparing worker after each piece of an upload blob is written.
+    BlobProgress::Hook blobWritten;
 };
 
 class TransferRunner : public QObject {
@@ -48,6 +50,9 @@ public:
 
     const TransferJob &job() const { return m_job; }
     quint64 transferred() const { return m_transferred; }
+    //! The blob's size as the runner knows it; 0 when only the stored pointer says (an upload
+    //! streaming while it is encrypted knows it before its pointer is stored).
+    quint64 total() const { return m_total; }
     virtual void start() = 0;
     //! Aborts the request in flight and tells a worker to stop; no signal follows.
     void stop();
@@ -93,6 +98,7 @@ protected:
     TransferEnv m_env;
     TransferJob m_job;
     quint64 m_transferred = 0;
+    quint64 m_total = 0;
     CancelFlag m_cancel;
     QPointer<QNetworkReply> m_reply;
     Backoff m_backoff;
@@ -106,6 +112,13 @@ private:
 
 //! Prepare (photo re-encoding or copy, then encryption into a blob) → create the upload → chunks
 //! → finish with the hash → the pointer is complete (Media sends the message).
+//!
+//! Streaming: when the blob's size is known before encrypting (every file sent as it is; not a
+//! photo to re-encode), the upload is created and its chunks sent while the blob is still being
+//! written (BlobProgress), each chunk once its bytes are complete; finish waits for the
+//! preparation (the hash and the key). The job stays in the Prepare stage, with the upload's id,
+//! until the preparation is stored: a restart then starts over with a new key, and the half
+//! upload of the old one is dropped.
 class UploadRunner : public TransferRunner {
     Q_OBJECT
 public:
@@ -122,6 +135,8 @@ private:
     void upload();
     void sendChunk();
     void finish();
+    //! Asks the server to drop an upload this runner no longer continues (best effort).
+    void discardUpload(const QString &uploadId);
     //! Handles what every request may answer; false when `a` still needs the caller.
     bool common(const MediaAnswer &a, const std::function<void()> &again);
     //! A 409 to the chunk sent at `sentAt`: resume from `serverOffset`, with backoff (and in the
@@ -135,6 +150,10 @@ private:
     int m_hashFailures = 0;
     int m_stuckConflicts = 0;
     std::optional<quint64> m_lastConflict; //!< the offset the last 409 named
+    //! Set while the blob is being written and uploaded at once; null otherwise.
+    std::shared_ptr<BlobProgress> m_streaming;
+    //! The chunk loop reached the end of the blob and waits for the preparation to be stored.
+    bool m_finishWhenPrepared = false;
 };
 
 //! Fetch the blob with ranges into a scratch file → verify the hash and decrypt → rename into

@@ -5,6 +5,7 @@
 #include "core/media/video_probe.h"
 #include "core/store/database.h"
 #include "core/store/storage.h"
+#include "crypto/media_stream.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -52,7 +53,12 @@ void UploadRunner::prepare() {
     if (!m_job.tempPath.isEmpty())
         QFile::remove(m_job.tempPath);
     m_job.tempPath = m_env.files->newTempPath(QStringLiteral(".blob"));
-    m_job.uploadId.clear();
+    // An upload of an earlier preparation (a restart while streaming, a hash mismatch) holds
+    // bytes under another key: it can never be finished.
+    if (!m_job.uploadId.isEmpty())
+        discardUpload(std::exchange(m_job.uploadId, QString()));
+    m_offset = 0;
+    m_finishWhenPrepared = false;
     if (auto s = saveJob(); !s) {
         fail(s.error());
         return;
@@ -68,28 +74,56 @@ void UploadRunner::prepare() {
     // what was sent, as it is.
     in.sourceIsLocalCopy =
         !m_localPath.isEmpty() && QFileInfo(m_job.sourcePath) == QFileInfo(m_localPath);
+    // A photo is re-encoded first (its size is known only then, and it is small): everything
+    // else is encrypted as it is, so the blob's size is known now and the upload can go while
+    // the encryption runs.
+    const bool reencoded =
+        in.kind == media::AttachmentKind::Image && !in.asFile && !in.sourceIsLocalCopy;
+    const QFileInfo source(in.sourcePath);
+    m_streaming.reset();
+    if (!reencoded && source.isFile() && source.size() > 0) {
+        m_streaming = std::make_shared<BlobProgress>(m_env.blobWritten);
+        in.progress = m_streaming;
+        in.expectedPlaintextSize = quint64(source.size());
+        m_pointer.plaintextSize = in.expectedPlaintextSize;
+        m_pointer.ciphertextSize = crypto::mediaBlobSize(in.expectedPlaintextSize);
+    }
     const MediaFiles files = *m_env.files;
     const CancelFlag cancel = m_cancel;
-    inPool<Result<PreparedUpload>>([in, files, cancel] { return prepareUpload(in, files, cancel); },
-                                   [this](Result<PreparedUpload> r) {
-                                       if (!r) {
-                                           fail(r.error());
-                                           return;
-                                       }
-                                       media::AttachmentDescriptor &p = m_pointer;
-                                       p.fileName = r->fileName;
-                                       p.mimeType = r->mimeType;
-                                       p.kind = r->kind;
-                                       if (r->size.isValid() && !r->size.isEmpty()) {
-                                           p.width = r->size.width();
-                                           p.height = r->size.height();
-                                       }
-                                       if (!r->thumbnail.isEmpty())
-                                           p.thumbnail = r->thumbnail;
-                                       const PreparedUpload prepared = *r;
-                                       probe(prepared.localPath,
-                                             [this, prepared] { store(prepared); });
-                                   });
+    inPool<Result<PreparedUpload>>(
+        [in, files, cancel] {
+            auto r = prepareUpload(in, files, cancel);
+            if (in.progress)
+                in.progress->end();
+            return r;
+        },
+        [this](Result<PreparedUpload> r) {
+            if (!r) {
+                fail(r.error());
+                return;
+            }
+            media::AttachmentDescriptor &p = m_pointer;
+            p.fileName = r->fileName;
+            p.mimeType = r->mimeType;
+            p.kind = r->kind;
+            if (r->size.isValid() && !r->size.isEmpty()) {
+                p.width = r->size.width();
+                p.height = r->size.height();
+            }
+            if (!r->thumbnail.isEmpty())
+                p.thumbnail = r->thumbnail;
+            const PreparedUpload prepared = *r;
+            probe(prepared.localPath, [this, prepared] { store(prepared); });
+        });
+    if (m_streaming)
+        upload();
+}
+
+void UploadRunner::discardUpload(const QString &uploadId) {
+    m_env.tokens->get([http = QPointer<MediaHttp>(m_env.http), uploadId](Result<MediaToken> t) {
+        if (t && http)
+            http->cancelUpload(t->token, uploadId, [](MediaAnswer) {});
+    });
 }
 
 void UploadRunner::probe(const QString &localPath, std::function<void()> then) {
@@ -169,7 +203,15 @@ void UploadRunner::store(const PreparedUpload &r) {
         return;
     }
     emit progressed(); // the thumbnail and the local copy are there
-    upload();
+    if (!m_streaming) {
+        upload();
+        return;
+    }
+    // The chunks went while the blob was written: the upload goes on where it is (or finishes,
+    // when it waited for this).
+    m_streaming.reset();
+    if (std::exchange(m_finishWhenPrepared, false))
+        sendChunk();
 }
 
 bool UploadRunner::common(const MediaAnswer &a, const std::function<void()> &again) {
@@ -279,16 +321,40 @@ void UploadRunner::sendChunk() {
         return;
     }
     m_transferred = m_offset;
+    m_total = m_pointer.ciphertextSize;
     emit progressed();
     if (m_offset == m_pointer.ciphertextSize) {
+        if (m_streaming) {
+            m_finishWhenPrepared = true; // finish needs the hash
+            return;
+        }
         finish();
         return;
     }
-    QFile blob(m_job.tempPath);
     const qint64 n = qint64(std::min<quint64>(m_chunk, m_pointer.ciphertextSize - m_offset));
+    if (m_streaming) {
+        // Never a short chunk: wait until the encryption wrote all of it. A preparation that
+        // ended without writing it failed or was cancelled, and its result says so.
+        QPointer<UploadRunner> self(this);
+        const bool ready = m_streaming->reached(m_offset + quint64(n), m_env.context, [self] {
+            if (self && !self->stopped() && self->m_streaming)
+                self->sendChunk();
+        });
+        if (!ready)
+            return;
+        if (m_streaming->written() < m_offset + quint64(n)) {
+            m_finishWhenPrepared = true; // the result decides (a failure, or all written)
+            return;
+        }
+    }
+    QFile blob(m_job.tempPath);
     QByteArray chunk;
     if (blob.open(QIODevice::ReadOnly) && blob.seek(qint64(m_offset)))
         chunk = blob.read(n);
+    if (chunk.size() != n && m_streaming) {
+        m_finishWhenPrepared = true; // removed under us by a failing preparation: its result
+        return;
+    }
     if (chunk.size() != n) {
         // The encrypted blob is gone (cleaned up, disk trouble): encrypt again.
         m_job.stage = TransferJob::Stage::Prepare;
@@ -365,8 +431,7 @@ void UploadRunner::finish() {
         }
         const QByteArray tokenBytes = token->token;
         track(m_env.http->finishUpload(
-            tokenBytes, m_job.uploadId, m_pointer.ciphertextSha256,
-            [this, tokenBytes](MediaAnswer a) {
+            tokenBytes, m_job.uploadId, m_pointer.ciphertextSha256, [this](MediaAnswer a) {
                 if (stopped())
                     return;
                 if (!a.ok()) {
@@ -381,9 +446,8 @@ void UploadRunner::finish() {
                             fail(*a.error);
                             return;
                         }
-                        m_env.http->cancelUpload(tokenBytes, m_job.uploadId, [](MediaAnswer) {});
                         m_job.stage = TransferJob::Stage::Prepare;
-                        prepare();
+                        prepare(); // drops this upload: the new blob has another key
                         return;
                     case ErrorCode::NoSuchBlob:
                         m_job.stage = TransferJob::Stage::Upload;

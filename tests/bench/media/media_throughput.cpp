@@ -5,10 +5,12 @@
 //
 // Per run, one JSON line:
 //   upload_s / upload_mbps      sendFiles() → Media::uploaded (the message goes out): everything
-//   prepare_s                   sendFiles() → the server answered "create upload" (copy into the
-//                               profile + encryption into the upload blob, off the GUI thread)
+//   prepare_s                   sendFiles() → the server answered "create upload". Since uploads
+//                               stream while they are encrypted, the upload is created before
+//                               encrypting: this is only the token and the create
 //   wire_s / wire_mbps          create answered → the last chunk answered (PATCH after PATCH,
-//                               each written and fdatasync'ed by the server before it answers)
+//                               each written and fdatasync'ed by the server before it answers;
+//                               now including waits for the encryption, which runs meanwhile)
 //   finish_s                    last chunk → "finish" answered (the server hashes the upload,
 //                               syncs it and moves it into place)
 //   download_s / download_mbps  Media::download() → Media::downloaded (the decrypted file is in

@@ -53,6 +53,7 @@ public:
     int creates = 0, patches = 0, heads = 0, finishes = 0, deletes = 0, gets = 0, refused401 = 0;
     int conflicts = 0; //!< PATCHes at the wrong offset (409)
     quint64 patchBytes = 0;
+    QList<quint64> patchLengths; //!< the declared body length of every PATCH, in order
 
     FakeMediaServer() {
         m_store = std::make_unique<BlobStore>(m_dir.path());
@@ -178,6 +179,7 @@ private:
                 if (!authorised(ex))
                     return;
                 ++patches;
+                patchLengths.append(quint64(ex->request().contentLength));
                 const auto id = UploadId::parse(ex->param("id"));
                 if (!id)
                     return refuseId(ex);
