@@ -104,13 +104,16 @@ void Media::uploadFinished(const TransferJob &job) {
     auto att = m_store->transfers().attachment(job.messageRowId, job.index);
     if (!att || !att->has_value())
         return;
-    if (auto s = m_store->transfers().setState(job.messageRowId, job.index, Transfer::Done,
-                                               (*att)->record.size);
-        !s) {
-        setFailed(key, s.error(), true);
-        return;
-    }
-    if (auto s = releaseIfComplete(job.messageRowId); !s) {
+    // One transaction: a crash between "done" and the message's release would leave a done
+    // attachment, which resumeJobs() does not pick up again, under a message never sent.
+    const Status s = m_store->transaction([&]() -> Status {
+        if (auto st = m_store->transfers().setState(job.messageRowId, job.index, Transfer::Done,
+                                                    (*att)->record.size);
+            !st)
+            return st;
+        return releaseIfComplete(job.messageRowId);
+    });
+    if (!s) {
         setFailed(key, s.error(), true);
         return;
     }
