@@ -9,6 +9,7 @@
 #include <QMetaObject>
 #include <QObject>
 #include <QStorageInfo>
+#include <QThread>
 #include <QTimer>
 
 #include <sodium.h>
@@ -270,10 +271,13 @@ void MediaService::progress(const MediaCaller &caller, const QString &uploadId,
         auto answer = [this, upload, reply, answered] {
             if (std::exchange(*answered, true))
                 return;
-            const auto info = m_blobs.upload(upload);
-            if (!info)
-                return reply(mediaError(info.error()));
-            reply(UploadProgress{info->offset, info->declaredSize});
+            background<media::BlobResult<media::UploadInfo>>(
+                [this, upload] { return m_blobs.upload(upload); }, // reads its files
+                [reply](media::BlobResult<media::UploadInfo> info) {
+                    if (!info)
+                        return reply(mediaError(info.error()));
+                    reply(UploadProgress{info->offset, info->declaredSize});
+                });
         };
         QObject *context = m_context.get();
         if (m_blobs.whenIdle(upload, [context, answer] {
@@ -315,20 +319,23 @@ void MediaService::beginChunk(const MediaCaller &caller, const QString &uploadId
                     return reply(Error{ErrorCode::RateLimited,
                                        QStringLiteral("too many chunks at once"), 1000});
                 }
+                ++m_slots->active[caller.userId];
             }
-            auto writer = m_blobs.beginAppend(upload, offset);
-            if (!writer)
-                return reply(mediaError(writer.error()));
-            std::lock_guard lock(m_slots->mutex);
-            ++m_slots->active[caller.userId];
-            // Released when the chunk is done with (committed, failed or cut off).
+            // Released when the chunk is done with (committed, failed or cut off), or refused.
             std::shared_ptr<void> slot(nullptr, [counts = m_slots, user = caller.userId](void *) {
                 std::lock_guard lock(counts->mutex);
                 if (--counts->active[user] <= 0)
                     counts->active.remove(user);
             });
-            reply(ChunkGrant{
-                std::make_unique<media::UploadQueue>(std::move(*writer), &m_io, std::move(slot))});
+            // Opening the upload's files (meta, data) is disk work too: on the media pool.
+            background<media::BlobResult<media::UploadWriter>>(
+                [this, upload, offset] { return m_blobs.beginAppend(upload, offset); },
+                [this, reply, slot](media::BlobResult<media::UploadWriter> writer) {
+                    if (!writer)
+                        return reply(mediaError(writer.error()));
+                    reply(ChunkGrant{
+                        std::make_unique<media::UploadQueue>(std::move(*writer), &m_io, slot)});
+                });
         });
 }
 
@@ -477,17 +484,36 @@ void MediaService::openBlob(const MediaCaller &caller, const QString &blobId,
         return reply(
             Error{ErrorCode::RateLimited, QStringLiteral("too many downloads at once"), 1000});
     }
-    auto file = m_blobs.openBlob(*blob);
-    if (!file)
-        return reply(mediaError(file.error()));
-    const quint64 size = quint64((*file)->size());
+    // Counted from now (the open runs on the media pool); the count is only touched on the
+    // event loop: released there with the response (the gateway ties the slot to the exchange)
+    // or when the open fails.
     ++(*m_downloads)[caller.userId];
-    // Released on the event loop with the response (the gateway ties it to the exchange).
-    std::shared_ptr<void> slot(nullptr, [counts = m_downloads, user = caller.userId](void *) {
+    const auto release = [counts = m_downloads, user = caller.userId] {
         if (--(*counts)[user] <= 0)
             counts->remove(user);
-    });
-    reply(BlobDownload{blob->hex(), size, std::move(*file), std::move(slot)});
+    };
+    struct Opened {
+        std::unique_ptr<QFile> file;
+        quint64 size = 0;
+    };
+    QThread *loop = m_context->thread();
+    background<media::BlobResult<Opened>>(
+        [this, blob = *blob, loop]() -> media::BlobResult<Opened> {
+            auto file = m_blobs.openBlob(blob);
+            if (!file)
+                return file.error();
+            const auto size = quint64((*file)->size());
+            (*file)->moveToThread(loop); // the response reads it from there
+            return Opened{std::move(*file), size};
+        },
+        [reply, release, hex = blob->hex()](media::BlobResult<Opened> opened) {
+            if (!opened) {
+                release();
+                return reply(mediaError(opened.error()));
+            }
+            std::shared_ptr<void> slot(nullptr, [release](void *) { release(); });
+            reply(BlobDownload{hex, opened->size, std::move(opened->file), std::move(slot)});
+        });
 }
 
 } // namespace tidings::server
