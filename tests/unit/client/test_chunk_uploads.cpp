@@ -155,6 +155,18 @@ private slots:
         AnswerHead big;
         QCOMPARE(parseAnswerHead("HTTP/1.1 200 OK\r\nX: " + QByteArray(200, 'x'), &big, 100), -1);
         QCOMPARE(parseAnswerHead("HTTP/1.1 200 OK\r\nX: " + QByteArray(50, 'x'), &big, 100), 0);
+        // Exactly at the bound: a whole head of maxHeadBytes is read, one byte more is refused;
+        // an unfinished one may fill the bound and waits, one byte past it is refused.
+        const QByteArray start = "HTTP/1.1 200 OK\r\nX: ";
+        const QByteArray fits = start + QByteArray(100 - start.size() - 4, 'x') + "\r\n\r\n";
+        QCOMPARE(fits.size(), 100);
+        QCOMPARE(parseAnswerHead(fits, &big, 100), 100);
+        QCOMPARE(big.status, 200);
+        AnswerHead over;
+        QCOMPARE(parseAnswerHead(start + 'x' + fits.sliced(start.size()), &over, 100), -1);
+        QCOMPARE(over.status, 0);
+        QCOMPARE(parseAnswerHead(start + QByteArray(100 - start.size(), 'x'), &over, 100), 0);
+        QCOMPARE(parseAnswerHead(start + QByteArray(101 - start.size(), 'x'), &over, 100), -1);
     }
 
     void keptConnectionCarriesTheNextChunk() {
