@@ -177,10 +177,10 @@ private slots:
         auto rest = migrate(db);
         QVERIFY(rest.has_value());
         QVERIFY2(rest->ok(), qPrintable(why(*rest)));
-        QCOMPARE(rest->value(), (QList<int>{2, 3, 4}));
+        QCOMPARE(rest->value(), (QList<int>{2, 3, 4, 5}));
         QCOMPARE(one(db, "SELECT string_agg(version::text, ',' ORDER BY version) "
                          "FROM schema_migrations"),
-                 "1,2,3,4");
+                 "1,2,3,4,5");
         // Media starts empty: no blobs, no uploads, a secret made by the first server.
         QCOMPARE(one(db, "SELECT (SELECT count(*) FROM media_blobs) + (SELECT count(*) FROM "
                          "media_uploads) + (SELECT count(*) FROM media_secret)"),
@@ -303,6 +303,41 @@ private slots:
         QCOMPARE(one(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
     }
 
+    // One client message id in two conversations is two messages, in one batch or in two, and
+    // each is deduplicated on its own: never "stored" with another message's seq.
+    void oneClientIdInTwoConversationsIsTwoMessages() {
+        const QString db = m_pg.createDatabase();
+        auto first = migrate(db, Migrator::Options{1});
+        QVERIFY(first && first->ok());
+        QVERIFY(m_pg.query(db, QString::fromUtf8(kVersion1Rows)).isEmpty());
+        auto rest = migrate(db);
+        QVERIFY(rest && rest->ok());
+        QCOMPARE(one(db, "SELECT tidings_ensure_partitions(now(), 1, 1)"), QString());
+        // alice's laptop (user 1, device 1) is in the 1:1 (last seq 3) and the group (2).
+        const auto batch = [](const char *clientId) {
+            return QStringLiteral(
+                       "SELECT string_agg(format('%s/%s/%s', status, seq, duplicate), ',' "
+                       "ORDER BY idx) FROM tidings_send_batch(ARRAY[1,1]::bigint[], "
+                       "ARRAY[1,1]::bigint[], ARRAY[1,2]::bigint[], ARRAY['%1','%1'], "
+                       "ARRAY['\\x01'::bytea, '\\x02'::bytea], ARRAY[false,false], "
+                       "'{}'::bigint[], '{}'::bigint[], '{}'::bytea[], now())")
+                .arg(QString::fromLatin1(clientId));
+        };
+        QCOMPARE(one(db, batch("twice")), "0/4/f,0/3/f");
+        QCOMPARE(one(db, batch("twice")), "0/4/t,0/3/t"); // both resent: both duplicates
+        QCOMPARE(one(db, "SELECT string_agg(format('%s:%s:%s', conversation_id, seq, "
+                         "encode(payload, 'hex')), ',' ORDER BY conversation_id) FROM messages "
+                         "WHERE client_message_id = 'twice'"),
+                 "1:4:01,2:3:02");
+        // In two batches: the second conversation's message gets a dedup row of its own.
+        QCOMPARE(one(db, sendSql(1, 1, 1, "apart")), "0/5/f");
+        QCOMPARE(one(db, sendSql(1, 1, 2, "apart")), "0/4/f");
+        QCOMPARE(one(db, sendSql(1, 1, 2, "apart")), "0/4/t");
+        QCOMPARE(one(db, "SELECT count(*) FROM messages WHERE client_message_id = 'apart'"), "2");
+        QCOMPARE(one(db, "SELECT count(*) FROM send_dedup WHERE client_message_id = 'apart'"),
+                 "2");
+    }
+
     void aFailingMigrationLeavesTheDatabaseAsItWas() {
         const QString db = m_pg.createDatabase();
         auto first = migrate(db, Migrator::Options{1});
@@ -324,7 +359,7 @@ private slots:
         QCOMPARE(one(db, "DROP TABLE contacts"), QString());
         auto retried = migrate(db);
         QVERIFY(retried && retried->ok());
-        QCOMPARE(retried->value(), (QList<int>{2, 3, 4}));
+        QCOMPARE(retried->value(), (QList<int>{2, 3, 4, 5}));
     }
 };
 

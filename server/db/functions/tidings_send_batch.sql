@@ -9,8 +9,9 @@
 --
 -- status (never raised: one refused send must not abort the others of its batch):
 --   0 STORED           stored; seq and created_at are the message's. duplicate = true when it
---                      is a resend (same sender device and client message id, earlier or
---                      earlier in this batch): seq and created_at are the original's.
+--                      is a resend (same sender device, client message id and conversation,
+--                      earlier or earlier in this batch): seq and created_at are the original's.
+--                      The same client message id in another conversation is another message.
 --   1 NOT_MEMBER       the sender is not a member of the conversation (seq 0)
 --   2 NO_CONVERSATION  the conversation does not exist (seq 0)
 --   3 BLOCKED          1:1 only: the other member has blocked the sender (seq 0)
@@ -45,7 +46,8 @@ env AS (
     FROM unnest(p_env_idx, p_env_devices, p_env_payloads) AS e(env_idx, env_device, env_payload)
 ),
 firsts AS (
-    SELECT DISTINCT ON (device_id, client_id) * FROM input ORDER BY device_id, client_id, idx
+    SELECT DISTINCT ON (device_id, client_id, conv) * FROM input
+    ORDER BY device_id, client_id, conv, idx
 ),
 stored_before AS (
     SELECT f.idx, d.seq, d.created_at
@@ -92,8 +94,9 @@ ins_envelopes AS (
     FROM assigned a JOIN env e ON e.env_idx = a.idx
 ),
 ins_dedup AS (
-    -- A client reusing one id in two conversations gets two messages; the conflict must not
-    -- abort the batch (other people's sends share it).
+    -- One row per (device, client id, conversation): a client reusing one id in two
+    -- conversations gets two messages, each deduplicated. A conflict cannot happen (stored_before
+    -- excluded them) but must never abort the batch (other people's sends share it).
     INSERT INTO send_dedup (device_id, client_message_id, conversation_id, seq, created_at)
     SELECT device_id, client_id, conv, seq, p_now FROM assigned
     ON CONFLICT DO NOTHING
@@ -117,7 +120,7 @@ ins_inbox AS (
        OR EXISTS (SELECT 1 FROM env e WHERE e.env_idx = a.idx AND e.env_device = dv.id)
 ),
 first_result AS (
-    SELECT f.device_id, f.client_id,
+    SELECT f.device_id, f.client_id, f.conv,
            COALESCE(a.seq, b.seq) AS seq,
            CASE WHEN a.seq IS NOT NULL THEN p_now ELSE b.created_at END AS created_at,
            a.seq IS NULL AND b.seq IS NOT NULL AS was_stored_before,
@@ -136,6 +139,7 @@ SELECT i.idx,
        r.seq IS NOT NULL AND (r.was_stored_before OR r.first_idx <> i.idx)
 FROM input i
 LEFT JOIN first_result r ON r.device_id = i.device_id AND r.client_id = i.client_id
+                        AND r.conv = i.conv
 ORDER BY i.idx;
 END;
 $$;
