@@ -334,8 +334,7 @@ private slots:
         QCOMPARE(one(db, sendSql(1, 1, 2, "apart")), "0/4/f");
         QCOMPARE(one(db, sendSql(1, 1, 2, "apart")), "0/4/t");
         QCOMPARE(one(db, "SELECT count(*) FROM messages WHERE client_message_id = 'apart'"), "2");
-        QCOMPARE(one(db, "SELECT count(*) FROM send_dedup WHERE client_message_id = 'apart'"),
-                 "2");
+        QCOMPARE(one(db, "SELECT count(*) FROM send_dedup WHERE client_message_id = 'apart'"), "2");
     }
 
     void aFailingMigrationLeavesTheDatabaseAsItWas() {
