@@ -4,6 +4,8 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include <limits>
+
 namespace tidings {
 
 const char *errorCodeName(ErrorCode code) {
@@ -159,12 +161,22 @@ Status validateGroupName(const std::string &name) {
     return {};
 }
 
-Status validateConversationSeq(quint64 conversation, quint64 seq) {
-    if (conversation == 0)
-        return bad("conversation_id missing");
-    if (seq == 0)
-        return bad("seq missing");
+//! Ids and seqs are stored in PostgreSQL bigints: one above 2^63 - 1 would make the database
+//! refuse the whole group-commit batch it shares with other users' requests, so it is refused
+//! here, alone. `required`: 0 (not set) is refused too.
+Status validateId(quint64 value, const char *what, bool required = true) {
+    if (required && value == 0)
+        return Error{ErrorCode::BadFrame, QStringLiteral("%1 missing").arg(QLatin1String(what))};
+    if (value > quint64(std::numeric_limits<qint64>::max()))
+        return Error{ErrorCode::BadFrame,
+                     QStringLiteral("%1 out of range").arg(QLatin1String(what))};
     return {};
+}
+
+Status validateConversationSeq(quint64 conversation, quint64 seq) {
+    if (auto s = validateId(conversation, "conversation_id"); !s)
+        return s;
+    return validateId(seq, "seq");
 }
 
 Status validateKey(const std::string &key, const char *what) {
@@ -193,8 +205,8 @@ bool isBlobId(const std::string &id) {
 }
 
 Status validateSend(const wire::SendRequest &s) {
-    if (s.conversation_id() == 0)
-        return bad("conversation_id missing");
+    if (auto st = validateId(s.conversation_id(), "conversation_id"); !st)
+        return st;
     if (s.client_message_id().empty())
         return bad("client_message_id missing");
     if (s.client_message_id().size() > size_t(limits::kMaxClientMessageIdBytes))
@@ -220,6 +232,10 @@ Status validateSend(const wire::SendRequest &s) {
     for (const auto &e : s.envelopes()) {
         if (e.user_id() == 0 || e.device_id() == 0)
             return bad("envelope without user or device");
+        if (auto st = validateId(e.user_id(), "envelope user_id"); !st)
+            return st;
+        if (auto st = validateId(e.device_id(), "envelope device_id"); !st)
+            return st;
         if (e.payload().empty())
             return bad("empty envelope");
         if (e.payload().size() > limits::kMaxPayloadBytes)
@@ -310,8 +326,12 @@ Status validateClientFrame(const Frame &f) {
         return validateConversationSeq(f.read_ack().conversation_id(), f.read_ack().seq());
     case Frame::kHistoryRequest: {
         const auto &h = f.history_request();
-        if (h.conversation_id() == 0)
-            return bad("conversation_id missing");
+        if (auto s = validateId(h.conversation_id(), "conversation_id"); !s)
+            return s;
+        if (auto s = validateId(h.after_seq(), "after_seq", false); !s)
+            return s;
+        if (auto s = validateId(h.until_seq(), "until_seq", false); !s)
+            return s;
         if (h.limit() > limits::kMaxHistoryLimit)
             return tooLarge("history limit above 500");
         if (h.until_seq() != 0 && h.until_seq() <= h.after_seq())
@@ -331,8 +351,8 @@ Status validateClientFrame(const Frame &f) {
     }
     case Frame::kGroupChangeRequest: {
         const auto &g = f.group_change_request();
-        if (g.conversation_id() == 0)
-            return bad("conversation_id missing");
+        if (auto s = validateId(g.conversation_id(), "conversation_id"); !s)
+            return s;
         switch (g.action()) {
         case wire::GroupChangeRequest::ACTION_LEAVE:
             return {};
@@ -348,7 +368,7 @@ Status validateClientFrame(const Frame &f) {
         }
     }
     case Frame::kGroupInfoRequest:
-        return f.group_info_request().conversation_id() ? Status() : bad("conversation_id missing");
+        return validateId(f.group_info_request().conversation_id(), "conversation_id");
     case Frame::kReadersRequest:
         return validateConversationSeq(f.readers_request().conversation_id(),
                                        f.readers_request().seq());
@@ -356,7 +376,7 @@ Status validateClientFrame(const Frame &f) {
     case Frame::kContactsRequest:
         return {};
     case Frame::kRevokeDeviceRequest:
-        return f.revoke_device_request().device_id() ? Status() : bad("device_id missing");
+        return validateId(f.revoke_device_request().device_id(), "device_id");
     case Frame::kPresenceSubscribeRequest: {
         const auto &p = f.presence_subscribe_request();
         if (p.usernames_size() > limits::kMaxPresenceSubscriptions)
@@ -371,7 +391,7 @@ Status validateClientFrame(const Frame &f) {
                    ? Status()
                    : bad("unknown visibility");
     case Frame::kTypingRequest:
-        return f.typing_request().conversation_id() ? Status() : bad("conversation_id missing");
+        return validateId(f.typing_request().conversation_id(), "conversation_id");
     case Frame::kContactRequest:
         if (!wire::ContactRequest::Action_IsValid(f.contact_request().action()))
             return bad("unknown contact action");
@@ -398,21 +418,24 @@ Status validateClientFrame(const Frame &f) {
         return validateKey(p.account_key(), "account_key");
     }
     case Frame::kDeviceListRequest:
-        return f.device_list_request().user_id() ? Status() : bad("user_id missing");
+        return validateId(f.device_list_request().user_id(), "user_id");
     case Frame::kFetchBundlesRequest: {
         const auto &b = f.fetch_bundles_request();
-        if (b.user_id() == 0)
-            return bad("user_id missing");
+        if (auto s = validateId(b.user_id(), "user_id"); !s)
+            return s;
         if (b.device_ids_size() > limits::kMaxDevicesPerUser)
             return tooLarge("more device ids than a user can have");
+        for (quint64 id : b.device_ids())
+            if (auto s = validateId(id, "device id", false); !s)
+                return s;
         return {};
     }
     case Frame::kMediaTokenRequest:
         return {};
     case Frame::kLinkRelayRequest: {
         const auto &l = f.link_relay_request();
-        if (l.device_id() == 0)
-            return bad("device_id missing");
+        if (auto s = validateId(l.device_id(), "device_id"); !s)
+            return s;
         if (l.blob().empty())
             return bad("empty blob");
         if (l.blob().size() > limits::kMaxLinkBlobBytes)

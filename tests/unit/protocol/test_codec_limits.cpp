@@ -312,8 +312,10 @@ void TestCodecLimits::clientFieldLimits_data() {
         row("revoke device 0", g, bad);
         g.mutable_revoke_device_request()->set_device_id(1);
         row("revoke device 1", g, ok);
-        g.mutable_revoke_device_request()->set_device_id(~quint64(0));
+        g.mutable_revoke_device_request()->set_device_id(quint64(INT64_MAX)); // a bigint
         row("revoke device max", g, ok);
+        g.mutable_revoke_device_request()->set_device_id(~quint64(0)); // test_codec_ranges
+        row("revoke device above bigint", g, bad);
     }
 
     // presence: at most 100 subscriptions, each a valid username; none unsubscribes all
