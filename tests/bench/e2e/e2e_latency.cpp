@@ -9,6 +9,7 @@
 #include "core/secrets/secret_store.h"
 #include "core/store/storage.h"
 #include "crypto/secret_bytes.h"
+#include "support/event_wait.h"
 #include "support/pg_fixture.h"
 #include "support/server_harness.h"
 
@@ -81,7 +82,7 @@ struct Device {
                                               if (!r)
                                                   qWarning() << "register:" << r.error().toString();
                                           });
-        return QTest::qWaitFor([&] { return done; }, 30000) && ok;
+        return test::waitForEvents([&] { return done; }, 30000) && ok;
     }
 };
 
@@ -139,7 +140,7 @@ public:
             if (!devs.back())
                 return error(out, "device setup failed");
         }
-        if (!QTest::qWaitFor(
+        if (!test::waitForEvents(
                 [&] {
                     return std::all_of(devs.begin(), devs.end(), [](auto &d) { return d->ready; });
                 },
@@ -192,7 +193,7 @@ public:
                          });
 
         send(0);
-        if (!QTest::qWaitFor([&] { return received[0] >= 0; }, 30000))
+        if (!test::waitForEvents([&] { return received[0] >= 0; }, 30000))
             return error(out, "first message not received");
         const double first = double(received[0] - sent[0]) / 1e6;
 
@@ -216,7 +217,7 @@ public:
         });
         tick.start(std::max(1, 1000 / m_rate / 2));
         const int budgetMs = 60000 + int(qint64(m_count) * 1000 / m_rate) * 3;
-        (void)QTest::qWaitFor([&] { return arrived == m_count + 1; }, budgetMs);
+        (void)test::waitForEvents([&] { return arrived == m_count + 1; }, budgetMs);
         tick.stop();
         const double sendSeconds = double(sent[size_t(m_count)] - start) / 1e9;
         receiver.onText = nullptr;
@@ -268,7 +269,7 @@ private:
                 else
                     qWarning() << "openDirect:" << r.error().toString();
             });
-        (void)QTest::qWaitFor([&] { return done; }, 20000);
+        (void)test::waitForEvents([&] { return done; }, 20000);
         return id;
     }
 
@@ -286,7 +287,7 @@ private:
                 else
                     qWarning() << "createGroup:" << r.error().toString();
             });
-        (void)QTest::qWaitFor([&] { return done; }, 60000);
+        (void)test::waitForEvents([&] { return done; }, 60000);
         return id;
     }
 

@@ -1,5 +1,6 @@
 #include "bench_common.h"
 
+#include "support/event_wait.h"
 #include "support/pg_fixture.h"
 #include "support/process_harness.h"
 
@@ -114,24 +115,10 @@ bool Device::registerAs(const QUrl &url, const QString &name) {
 }
 
 bool waitFor(const std::function<bool()> &done, int timeoutMs) {
-    // Not QTest::qWaitFor: it sleeps 10 ms between event-loop passes, and every cross-thread
-    // hand-over (QNetworkAccessManager's upload data: 16 KiB per round trip to this thread)
-    // then waits for that sleep: a 4 MiB chunk took 2.6 s.
-    if (done())
-        return true;
-    QEventLoop loop;
-    QTimer poll, deadline;
-    poll.setInterval(2);
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done())
-            loop.quit();
-    });
-    deadline.setSingleShot(true);
-    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
-    poll.start();
-    deadline.start(timeoutMs);
-    loop.exec();
-    return done();
+    // Not QTest::qWaitFor (see event_wait.h): with it every cross-thread hand-over waited for
+    // its 10 ms sleep (QNetworkAccessManager's upload data, 16 KiB per round trip: a 4 MiB chunk
+    // took 2.6 s).
+    return test::waitForEvents(done, timeoutMs);
 }
 
 quint64 openDirect(client::Client &client, const QString &peer) {
