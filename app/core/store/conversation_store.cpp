@@ -10,7 +10,9 @@
 #include <QVariant>
 
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
+#include <optional>
 
 namespace tidings::client {
 
@@ -99,31 +101,46 @@ Result<QList<ConversationRecord>> ConversationStore::conversations() const {
     return out;
 }
 
+namespace {
+
+// Monotonic cursors: they never move backwards, and a row counts as changed only if one moved.
+const QString kPeerCursorsSql =
+    QStringLiteral("UPDATE conversations SET peer_delivered_seq = MAX(peer_delivered_seq, ?),"
+                   " peer_read_seq = MAX(peer_read_seq, ?) WHERE id = ? AND"
+                   " (peer_delivered_seq < ? OR peer_read_seq < ?)");
+const QString kMyReadSql =
+    QStringLiteral("UPDATE conversations SET my_read_seq = ? WHERE id = ? AND my_read_seq < ?");
+const QString kMemberCursorsSql =
+    QStringLiteral("UPDATE group_members SET delivered_seq = MAX(delivered_seq, ?),"
+                   " read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?");
+const QString kAllCursorsSql =
+    QStringLiteral("UPDATE conversations SET all_delivered_seq = MAX(all_delivered_seq, ?),"
+                   " all_read_seq = MAX(all_read_seq, ?) WHERE id = ? AND"
+                   " (all_delivered_seq < ? OR all_read_seq < ?)");
+
+void bindAll(QSqlQuery &q, std::initializer_list<quint64> values) {
+    int i = 0;
+    for (quint64 v : values)
+        q.bindValue(i++, v);
+}
+
+} // namespace
+
 Result<bool> ConversationStore::updatePeerCursors(quint64 conversationId, quint64 deliveredSeq,
                                                   quint64 readSeq) {
     // Read implies delivered.
     deliveredSeq = std::max(deliveredSeq, readSeq);
     QSqlQuery q = m_db.query();
-    q.prepare(
-        QStringLiteral("UPDATE conversations SET peer_delivered_seq = MAX(peer_delivered_seq, ?),"
-                       " peer_read_seq = MAX(peer_read_seq, ?) WHERE id = ? AND"
-                       " (peer_delivered_seq < ? OR peer_read_seq < ?)"));
-    q.addBindValue(deliveredSeq);
-    q.addBindValue(readSeq);
-    q.addBindValue(conversationId);
-    q.addBindValue(deliveredSeq);
-    q.addBindValue(readSeq);
+    q.prepare(kPeerCursorsSql);
+    bindAll(q, {deliveredSeq, readSeq, conversationId, deliveredSeq, readSeq});
     TIDINGS_TRY(m_db.exec(q));
     return q.numRowsAffected() > 0;
 }
 
 Result<bool> ConversationStore::updateMyReadSeq(quint64 conversationId, quint64 readSeq) {
     QSqlQuery q = m_db.query();
-    q.prepare(QStringLiteral(
-        "UPDATE conversations SET my_read_seq = ? WHERE id = ? AND my_read_seq < ?"));
-    q.addBindValue(readSeq);
-    q.addBindValue(conversationId);
-    q.addBindValue(readSeq);
+    q.prepare(kMyReadSql);
+    bindAll(q, {readSeq, conversationId, readSeq});
     TIDINGS_TRY(m_db.exec(q));
     return q.numRowsAffected() > 0;
 }
@@ -132,57 +149,68 @@ Result<ReceiptEffect> ConversationStore::applyReceipt(quint64 conversationId, qu
                                                       quint64 deliveredSeq, quint64 readSeq,
                                                       quint64 allDeliveredSeq, quint64 allReadSeq,
                                                       quint64 myUserId) {
-    ReceiptEffect effect;
-    deliveredSeq = std::max(deliveredSeq, readSeq); // read implies delivered
-    allDeliveredSeq = std::max(allDeliveredSeq, allReadSeq);
+    auto effects = applyReceipts(
+        conversationId, {ReceiptCursor{userId, deliveredSeq, readSeq, allDeliveredSeq, allReadSeq}},
+        myUserId);
+    if (!effects)
+        return effects.error();
+    return effects->first();
+}
+
+Result<QList<ReceiptEffect>> ConversationStore::applyReceipts(quint64 conversationId,
+                                                              const QList<ReceiptCursor> &cursors,
+                                                              quint64 myUserId) {
+    QList<ReceiptEffect> effects;
+    effects.reserve(cursors.size());
     auto txn = m_db.begin();
     if (!txn)
         return txn.error();
-    if (userId == myUserId) {
-        auto mine = updateMyReadSeq(conversationId, readSeq);
-        if (!mine)
-            return mine.error();
-        effect.myReadChanged = *mine;
-    } else if (userId != 0) {
-        // Kept for every kind (the kind may be learned later); a group's ticks ignore them.
-        auto peer = updatePeerCursors(conversationId, deliveredSeq, readSeq);
-        if (!peer)
-            return peer.error();
-        QSqlQuery isDirect = m_db.query();
-        isDirect.prepare(QStringLiteral("SELECT kind FROM conversations WHERE id = ?"));
-        isDirect.addBindValue(conversationId);
-        TIDINGS_TRY(m_db.exec(isDirect));
-        const bool group = isDirect.next() && isDirect.value(0).toInt() == 2;
-        effect.ticksChanged = *peer && !group;
-    }
-    if (userId != 0) {
-        QSqlQuery member = m_db.query();
-        member.prepare(QStringLiteral(
-            "UPDATE group_members SET delivered_seq = MAX(delivered_seq, ?),"
-            " read_seq = MAX(read_seq, ?) WHERE conversation_id = ? AND user_id = ?"));
-        member.addBindValue(deliveredSeq);
-        member.addBindValue(readSeq);
-        member.addBindValue(conversationId);
-        member.addBindValue(userId);
-        TIDINGS_TRY(m_db.exec(member));
-    }
-    if (allDeliveredSeq > 0 || allReadSeq > 0) {
-        QSqlQuery all = m_db.query();
-        all.prepare(
-            QStringLiteral("UPDATE conversations SET all_delivered_seq = MAX(all_delivered_seq, ?),"
-                           " all_read_seq = MAX(all_read_seq, ?) WHERE id = ? AND"
-                           " (all_delivered_seq < ? OR all_read_seq < ?)"));
-        all.addBindValue(allDeliveredSeq);
-        all.addBindValue(allReadSeq);
-        all.addBindValue(conversationId);
-        all.addBindValue(allDeliveredSeq);
-        all.addBindValue(allReadSeq);
-        TIDINGS_TRY(m_db.exec(all));
-        if (all.numRowsAffected() > 0)
-            effect.ticksChanged = true;
+    // Compiled once per call, not per cursor: a 500-member group's history page cost 2,000
+    // statement compilations and 500 savepoints before (perf: sqlite3Parser, Qt's binding
+    // rewrites), most of what a member of a busy big group spent.
+    QSqlQuery mine = m_db.query(), peer = m_db.query(), member = m_db.query(), all = m_db.query();
+    mine.prepare(kMyReadSql);
+    peer.prepare(kPeerCursorsSql);
+    member.prepare(kMemberCursorsSql);
+    all.prepare(kAllCursorsSql);
+    std::optional<bool> group; // looked up once, when a peer's cursor needs it
+    for (ReceiptCursor c : cursors) {
+        ReceiptEffect effect;
+        c.deliveredSeq = std::max(c.deliveredSeq, c.readSeq); // read implies delivered
+        c.allDeliveredSeq = std::max(c.allDeliveredSeq, c.allReadSeq);
+        if (c.userId == myUserId) {
+            bindAll(mine, {c.readSeq, conversationId, c.readSeq});
+            TIDINGS_TRY(m_db.exec(mine));
+            effect.myReadChanged = mine.numRowsAffected() > 0;
+        } else if (c.userId != 0) {
+            // Kept for every kind (the kind may be learned later); a group's ticks ignore them.
+            bindAll(peer, {c.deliveredSeq, c.readSeq, conversationId, c.deliveredSeq, c.readSeq});
+            TIDINGS_TRY(m_db.exec(peer));
+            const bool moved = peer.numRowsAffected() > 0;
+            if (!group) {
+                QSqlQuery kind = m_db.query();
+                kind.prepare(QStringLiteral("SELECT kind FROM conversations WHERE id = ?"));
+                kind.addBindValue(conversationId);
+                TIDINGS_TRY(m_db.exec(kind));
+                group = kind.next() && kind.value(0).toInt() == 2;
+            }
+            effect.ticksChanged = moved && !*group;
+        }
+        if (c.userId != 0) {
+            bindAll(member, {c.deliveredSeq, c.readSeq, conversationId, c.userId});
+            TIDINGS_TRY(m_db.exec(member));
+        }
+        if (c.allDeliveredSeq > 0 || c.allReadSeq > 0) {
+            bindAll(all, {c.allDeliveredSeq, c.allReadSeq, conversationId, c.allDeliveredSeq,
+                          c.allReadSeq});
+            TIDINGS_TRY(m_db.exec(all));
+            if (all.numRowsAffected() > 0)
+                effect.ticksChanged = true;
+        }
+        effects.append(effect);
     }
     TIDINGS_TRY(txn->commit());
-    return effect;
+    return effects;
 }
 
 Status ConversationStore::applyConversationInfo(const ConversationInfo &info, quint64 myUserId) {

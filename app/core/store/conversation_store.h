@@ -33,6 +33,10 @@ public:
     Result<ReceiptEffect> applyReceipt(quint64 conversationId, quint64 userId, quint64 deliveredSeq,
                                        quint64 readSeq, quint64 allDeliveredSeq, quint64 allReadSeq,
                                        quint64 myUserId);
+    //! Many cursors of one conversation (a history page: one per member, 500 in a big group) in
+    //! one transaction, each statement compiled once; the effects in input order.
+    Result<QList<ReceiptEffect>>
+    applyReceipts(quint64 conversationId, const QList<ReceiptCursor> &cursors, quint64 myUserId);
 
     // --- groups -----------------------------------------------------------------------------
     //! What the server said about a conversation: kind, name, peer and (groups) the full member

@@ -225,6 +225,15 @@ struct ConversationAdvance {
 };
 
 //! What one receipt_push changed locally.
+//! One member's cursors in a conversation, as a receipt push or a history page carries them.
+struct ReceiptCursor {
+    quint64 userId = 0;
+    quint64 deliveredSeq = 0;
+    quint64 readSeq = 0;
+    quint64 allDeliveredSeq = 0;
+    quint64 allReadSeq = 0;
+};
+
 struct ReceiptEffect {
     bool ticksChanged = false;  //!< the cursors my messages' ticks derive from moved
     bool myReadChanged = false; //!< my other device read: the unread count changed

@@ -134,12 +134,20 @@ void CatchUp::onHistoryStored(quint64 conversationId, quint64 afterSeq, quint64 
     bool anyAll = false;
     quint64 minDelivered = std::numeric_limits<quint64>::max();
     quint64 minRead = std::numeric_limits<quint64>::max();
+    QList<ReceiptCursor> page; // this conversation's, applied in one transaction below
+    page.reserve(response.cursors_size());
     for (const auto &c : response.cursors()) {
-        m_receipts.apply(c);
+        if (c.conversation_id() == conversationId && c.server_time_ms() == 0) {
+            page.append(ReceiptCursor{c.user_id(), c.delivered_seq(), c.read_seq(),
+                                      c.all_delivered_seq(), c.all_read_seq()});
+        } else {
+            m_receipts.apply(c); // another conversation's, or one whose time is recorded
+        }
         anyAll = anyAll || c.all_delivered_seq() != 0 || c.all_read_seq() != 0;
         minDelivered = std::min<quint64>(minDelivered, std::max(c.delivered_seq(), c.read_seq()));
         minRead = std::min<quint64>(minRead, c.read_seq());
     }
+    m_receipts.applyCursors(conversationId, page);
     if (!anyAll && response.cursors_size() > 1) {
         // A server that fills only per-user cursors: a group's minimum is computed here.
         auto conv = m_store->conversations().conversation(conversationId);

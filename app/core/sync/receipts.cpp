@@ -37,6 +37,23 @@ void Receipts::apply(const wire::ReceiptPush &r) {
         emit receiptChanged(r.conversation_id(), r.user_id(), r.delivered_seq(), r.read_seq());
 }
 
+void Receipts::applyCursors(quint64 conversationId, const QList<ReceiptCursor> &cursors) {
+    if (conversationId == 0 || cursors.isEmpty())
+        return;
+    auto effects = m_store->conversations().applyReceipts(conversationId, cursors, m_me.userId);
+    if (!effects) {
+        emit storageFailed(effects.error());
+        return;
+    }
+    for (qsizetype i = 0; i < cursors.size(); ++i) {
+        const ReceiptCursor &c = cursors.at(i);
+        if (effects->at(i).myReadChanged)
+            emit myReadChanged(conversationId, c.readSeq);
+        if (effects->at(i).ticksChanged)
+            emit receiptChanged(conversationId, c.userId, c.deliveredSeq, c.readSeq);
+    }
+}
+
 Result<quint64> Receipts::markRead(quint64 conversationId) {
     auto conv = m_store->conversations().conversation(conversationId);
     if (!conv)

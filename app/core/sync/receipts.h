@@ -19,6 +19,8 @@ public:
     Receipts(Storage *store, FrameSink *sink, const AccountSettings &me, QObject *parent = nullptr);
 
     void apply(const wire::ReceiptPush &receipt);
+    //! A history page's cursors of one conversation (one per member), in one store transaction.
+    void applyCursors(quint64 conversationId, const QList<ReceiptCursor> &cursors);
     //! read_ack up to the highest contiguous seq of the conversation; returns that seq (0: none).
     Result<quint64> markRead(quint64 conversationId);
 
