@@ -168,23 +168,26 @@ Result<QList<ReceiptEffect>> ConversationStore::applyReceipts(quint64 conversati
     // Compiled once per call, not per cursor: a 500-member group's history page cost 2,000
     // statement compilations and 500 savepoints before (perf: sqlite3Parser, Qt's binding
     // rewrites), most of what a member of a busy big group spent.
+    // Each prepared when first needed: a live push (one cursor) compiles no more than it uses.
     QSqlQuery mine = m_db.query(), peer = m_db.query(), member = m_db.query(), all = m_db.query();
-    mine.prepare(kMyReadSql);
-    peer.prepare(kPeerCursorsSql);
-    member.prepare(kMemberCursorsSql);
-    all.prepare(kAllCursorsSql);
+    const auto ready = [](QSqlQuery &q, const QString &sql) -> QSqlQuery & {
+        if (q.lastQuery().isEmpty())
+            q.prepare(sql);
+        return q;
+    };
     std::optional<bool> group; // looked up once, when a peer's cursor needs it
     for (ReceiptCursor c : cursors) {
         ReceiptEffect effect;
         c.deliveredSeq = std::max(c.deliveredSeq, c.readSeq); // read implies delivered
         c.allDeliveredSeq = std::max(c.allDeliveredSeq, c.allReadSeq);
         if (c.userId == myUserId) {
-            bindAll(mine, {c.readSeq, conversationId, c.readSeq});
+            bindAll(ready(mine, kMyReadSql), {c.readSeq, conversationId, c.readSeq});
             TIDINGS_TRY(m_db.exec(mine));
             effect.myReadChanged = mine.numRowsAffected() > 0;
         } else if (c.userId != 0) {
             // Kept for every kind (the kind may be learned later); a group's ticks ignore them.
-            bindAll(peer, {c.deliveredSeq, c.readSeq, conversationId, c.deliveredSeq, c.readSeq});
+            bindAll(ready(peer, kPeerCursorsSql),
+                    {c.deliveredSeq, c.readSeq, conversationId, c.deliveredSeq, c.readSeq});
             TIDINGS_TRY(m_db.exec(peer));
             const bool moved = peer.numRowsAffected() > 0;
             if (!group) {
@@ -197,12 +200,13 @@ Result<QList<ReceiptEffect>> ConversationStore::applyReceipts(quint64 conversati
             effect.ticksChanged = moved && !*group;
         }
         if (c.userId != 0) {
-            bindAll(member, {c.deliveredSeq, c.readSeq, conversationId, c.userId});
+            bindAll(ready(member, kMemberCursorsSql),
+                    {c.deliveredSeq, c.readSeq, conversationId, c.userId});
             TIDINGS_TRY(m_db.exec(member));
         }
         if (c.allDeliveredSeq > 0 || c.allReadSeq > 0) {
-            bindAll(all, {c.allDeliveredSeq, c.allReadSeq, conversationId, c.allDeliveredSeq,
-                          c.allReadSeq});
+            bindAll(ready(all, kAllCursorsSql), {c.allDeliveredSeq, c.allReadSeq, conversationId,
+                                                 c.allDeliveredSeq, c.allReadSeq});
             TIDINGS_TRY(m_db.exec(all));
             if (all.numRowsAffected() > 0)
                 effect.ticksChanged = true;
