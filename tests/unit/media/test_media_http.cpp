@@ -49,12 +49,25 @@ void addRoutes(HttpServer &server, BlobStore &store) {
         const auto id = UploadId::parse(ex->param("id"));
         if (!id)
             return refuseId(ex);
-        const auto info = store.upload(*id);
-        if (!info)
-            return respondBlobError(ex, info.error());
-        ex->respond(200, {}, {},
-                    {{"upload-offset", QByteArray::number(info->offset)},
-                     {"upload-length", QByteArray::number(info->declaredSize)}});
+        // As the media service does: answer once nobody holds the upload (a chunk cut off just
+        // now may still be on its way to the disk, and its writer still holds the upload until
+        // its exchange is deleted), so the offset is final and the next PATCH is not BUSY.
+        QPointer<HttpExchange> guard(ex);
+        auto answer = [&store, guard, id = *id] {
+            if (!guard)
+                return;
+            const auto info = store.upload(id);
+            if (!info)
+                return respondBlobError(guard, info.error());
+            guard->respond(200, {}, {},
+                           {{"upload-offset", QByteArray::number(info->offset)},
+                            {"upload-length", QByteArray::number(info->declaredSize)}});
+        };
+        if (store.whenIdle(*id, [answer] {
+                QMetaObject::invokeMethod(QCoreApplication::instance(), answer,
+                                          Qt::QueuedConnection);
+            }))
+            answer();
     });
     ok &= server.route("PATCH", "/media/v1/uploads/{id}", kChunk, [&store](HttpExchange *ex) {
         const auto id = UploadId::parse(ex->param("id"));
