@@ -29,6 +29,14 @@ struct ServerConfig {
     //! ... and past which it is dropped. Nothing acknowledged is lost: undelivered messages stay
     //! in the device's inbox and are drained when it reconnects.
     qint64 sendDropBytes = 32 * 1024 * 1024;
+    //! Per connection (gateway/admission.h): requests inside the services at once, and their
+    //! bytes; reads (history, lists, bundles) have their own, smaller bound. Past these a
+    //! connection's requests wait their turn, and past `maxWaitingRequestBytes` waiting it is
+    //! dropped. The desktop client keeps at most 128 sends in flight, so it never waits.
+    int maxRequestsInFlight = 256;
+    qint64 maxRequestBytesInFlight = 16 * 1024 * 1024;
+    int maxReadsInFlight = 4;
+    qint64 maxWaitingRequestBytes = 16 * 1024 * 1024;
     //! Conversations whose member lists are cached (least recently used ones are evicted).
     int membershipCacheSize = 100'000;
     //! Users whose current end-to-end devices are cached.

@@ -105,6 +105,20 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
                                okTo(session, rid));
         return;
     case Frame::kTypingRequest:
+        switch (session->typingThrottle().check(frame.typing_request().conversation_id(),
+                                                frame.typing_request().typing(),
+                                                session->nowMs())) {
+        case TypingThrottle::Verdict::Forward:
+            break;
+        case TypingThrottle::Verdict::Absorb: // the same state again: the members know it
+            okTo(session, rid)(Status{});
+            return;
+        case TypingThrottle::Verdict::Refuse:
+            session->sendError(rid, Error{ErrorCode::RateLimited,
+                                          QStringLiteral("too many typing indicators"),
+                                          session->typingThrottle().retryAfterMs()});
+            return;
+        }
         s.presence->typing(me, frame.typing_request().conversation_id(),
                            frame.typing_request().typing(), okTo(session, rid));
         return;

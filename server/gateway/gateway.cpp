@@ -38,10 +38,6 @@ Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &ro
         m_acceptFailing = false;
         while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
             socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            if (!m_frontDoor) {
-                m_server->handleConnection(socket);
-                continue;
-            }
             // Connections that are not (yet) WebSockets are bounded per peer address.
             const QString ip = socket->peerAddress().toString();
             if (m_perIp.value(ip) >= m_config.maxConnectionsPerIp) {
@@ -71,6 +67,7 @@ Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &ro
             m_resumeAccepting->start();
     });
     connect(m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
+    setHttp(nullptr);
     connect(m_heartbeat, &QTimer::timeout, this, &Gateway::checkHeartbeats);
     m_heartbeat->start(m_config.heartbeatCheckMs);
 }
@@ -84,19 +81,37 @@ Gateway::~Gateway() {
 }
 
 void Gateway::setHttp(http::HttpServer *http) {
-    delete m_frontDoor;
-    m_frontDoor = nullptr;
-    if (!http)
+    if (!http) {
+        // Plain HTTP requests (no media store here) are told so; WebSockets go on as before.
+        makeFrontDoor(
+            [](QTcpSocket *s) {
+                s->write("HTTP/1.1 404 Not Found\r\nConnection: close\r\n"
+                         "Content-Length: 0\r\n\r\n");
+                QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+                s->disconnectFromHost();
+                if (s->state() == QAbstractSocket::UnconnectedState)
+                    s->deleteLater();
+            },
+            kDefaultMaxHeadBytes);
         return;
-    // A request head is at most what the HTTP server accepts; a WebSocket handshake is far
-    // smaller. The deadline is the one a connection has to authenticate.
+    }
+    makeFrontDoor([http](QTcpSocket *s) { http->handleConnection(s); },
+                  http->limits().maxHeaderBytes);
+}
+
+void Gateway::makeFrontDoor(std::function<void(QTcpSocket *)> http, int maxHeadBytes) {
+    delete m_frontDoor;
+    // Every connection passes it, media store or not: a WebSocket handshake that never ends is
+    // cut at the deadline a connection has to authenticate (QWebSocketServer's own handshake
+    // timeout does not apply to sockets handed to it). A request head is at most what the HTTP
+    // server accepts; a WebSocket handshake is far smaller.
     m_frontDoor = new FrontDoor(
         [this](QTcpSocket *s) {
             uncount(s); // a WebSocket: authenticated and bounded as a session
             m_server->handleConnection(s);
         },
-        [http](QTcpSocket *s) { http->handleConnection(s); }, http->limits().maxHeaderBytes,
-        m_config.authTimeoutMs, m_config.maxWaitingConnections, this);
+        std::move(http), maxHeadBytes, m_config.authTimeoutMs, m_config.maxWaitingConnections,
+        this);
 }
 
 void Gateway::uncount(QTcpSocket *socket) {
@@ -132,15 +147,17 @@ quint16 Gateway::port() const {
 void Gateway::closeAll() {
     m_tcp->close();
     m_server->close();
-    if (m_frontDoor)
-        m_frontDoor->closeAll();
+    m_frontDoor->closeAll();
     const auto sessions = m_sessions;
     for (Session *s : sessions)
         s->close(QStringLiteral("server shutting down"));
 }
 
 void Gateway::onNewConnection() {
-    const Session::Limits limits{m_config.sendPauseBytes, m_config.sendDropBytes};
+    const Session::Limits limits{
+        m_config.sendPauseBytes, m_config.sendDropBytes,
+        Admission::Limits{m_config.maxRequestsInFlight, m_config.maxRequestBytesInFlight,
+                          m_config.maxReadsInFlight, m_config.maxWaitingRequestBytes}};
     while (QWebSocket *socket = m_server->nextPendingConnection()) {
         auto *session = new Session(socket, this, m_clock, limits);
         m_sessions.insert(session);
@@ -206,6 +223,14 @@ void Gateway::checkHeartbeats() {
     const qint64 now = m_clock.nowMs();
     const auto sessions = m_sessions;
     for (Session *s : sessions) {
+        // A peer that sends WebSocket pings and never reads makes QtWebSockets queue a pong for
+        // each, which no count of ours sees (188 MB held in issue 11's test).
+        if (s->state() != Session::State::Closing && s->socketBacklog() > m_config.sendDropBytes) {
+            qCInfo(lcGateway) << "dropping a connection with" << s->socketBacklog()
+                              << "bytes it does not read";
+            s->close(QStringLiteral("too far behind"));
+            continue;
+        }
         const qint64 silent = now - s->lastActivityMs();
         if (s->state() == Session::State::Authenticated) {
             if (silent > m_config.idleTimeoutMs)

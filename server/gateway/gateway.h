@@ -15,6 +15,8 @@
 #include <QPointer>
 #include <QSet>
 
+#include <functional>
+
 class QTcpServer;
 class QTcpSocket;
 class QTimer;
@@ -39,7 +41,7 @@ public:
     ~Gateway() override;
 
     //! Serves HTTP on the same port (media): each new connection's first request head decides
-    //! whether it is a WebSocket or goes to `http`. Call before listen().
+    //! whether it is a WebSocket or goes to `http` (null: answered 404). Call before listen().
     void setHttp(http::HttpServer *http);
     bool listen(const QHostAddress &host, quint16 port, QString *error);
     quint16 port() const;
@@ -57,6 +59,8 @@ signals:
     void heartbeat();
 
 private:
+    static constexpr int kDefaultMaxHeadBytes = 16 * 1024;
+    void makeFrontDoor(std::function<void(QTcpSocket *)> http, int maxHeadBytes);
     void onNewConnection();
     void onSessionClosed(Session *session);
     void onSignedIn(Session *session);

@@ -1,6 +1,8 @@
 #pragma once
 // The reply callbacks the gateway hands to services: they encode a Result into the answer frame
-// for the request id they were made for, and drop it if the connection went away meanwhile.
+// for the request id they were made for, and drop it if the connection went away meanwhile. Each
+// keeps the request's admission ticket and finishes it when called: the connection's next waiting
+// request may run then.
 #include "core/caller.h"
 #include "gateway/session.h"
 
@@ -11,7 +13,10 @@ namespace tidings::server {
 //! `fill(value, frame)` writes the answer body.
 template <typename T, typename Fill>
 Reply<T> replyTo(Session *session, quint64 requestId, Fill fill) {
-    return [guard = QPointer<Session>(session), requestId, fill](Result<T> r) {
+    return [guard = QPointer<Session>(session), ticket = session->currentTicket(), requestId,
+            fill](Result<T> r) {
+        if (ticket)
+            ticket->finish();
         if (!guard)
             return;
         if (!r)
@@ -25,7 +30,10 @@ Reply<T> replyTo(Session *session, quint64 requestId, Fill fill) {
 
 //! Ok, or the error. Fire-and-forget requests (request id 0) get no Ok.
 inline StatusReply okTo(Session *session, quint64 requestId) {
-    return [guard = QPointer<Session>(session), requestId](Status s) {
+    return [guard = QPointer<Session>(session), ticket = session->currentTicket(),
+            requestId](Status s) {
+        if (ticket)
+            ticket->finish();
         if (!guard)
             return;
         if (!s)

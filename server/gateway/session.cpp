@@ -17,7 +17,8 @@ Session::Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limit
     , m_limits(limits)
     , m_lastActivityMs(clock.nowMs())
     , m_connectedAtMs(m_lastActivityMs)
-    , m_frameSize(qint64(socket->outgoingFrameSize())) {
+    , m_frameSize(qint64(socket->outgoingFrameSize()))
+    , m_admission(limits.admission) {
     m_socket->setParent(this);
     // Enforced by QtWebSockets before it buffers the message: no allocation past the limit.
     m_socket->setMaxAllowedIncomingMessageSize(limits::kMaxClientFrameBytes);
@@ -28,11 +29,20 @@ Session::Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limit
     connect(m_socket, &QWebSocket::disconnected, this, [this] {
         m_state = State::Closing;
         m_writableWaiters.clear();
+        m_admission.clear();
         emit closed(this);
     });
 }
 
 Session::~Session() = default;
+
+qint64 Session::nowMs() const {
+    return m_clock.nowMs();
+}
+
+qint64 Session::socketBacklog() const {
+    return m_socket->bytesToWrite();
+}
 
 QString Session::peer() const {
     return m_socket->peerAddress().toString();
@@ -87,6 +97,9 @@ void Session::resume() {
         m_heldBytes -= data.size();
         process(data);
     }
+    if (!self || m_paused || m_state == State::Closing)
+        return;
+    pump();
     if (!self || m_paused || m_state == State::Closing)
         return;
     auto waiters = std::move(m_writableWaiters);
@@ -185,6 +198,7 @@ void Session::close(const QString &reason) {
     m_state = State::Closing;
     m_held.clear();
     m_writableWaiters.clear();
+    m_admission.clear();
     m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason.left(120));
     // A peer that never answers the close handshake is cut off.
     m_socket->abort();
@@ -226,7 +240,60 @@ void Session::process(const QByteArray &data) {
         badFrame(requestId, decoded.error());
         return;
     }
-    m_gateway->handle(this, *decoded);
+    // Before authentication there is one request at a time anyway (the handshake), and pings
+    // cost nothing but their answer, which the outbound bound covers.
+    if (m_state != State::Authenticated || decoded->body_case() == protocol::Frame::kPing) {
+        m_gateway->handle(this, *decoded);
+        return;
+    }
+    const Admission::Lane lane = Admission::laneOf(decoded->body_case());
+    Admission::Request request{std::move(*decoded), data.size(), lane};
+    switch (m_admission.offer(request)) {
+    case Admission::Verdict::Run:
+        run(request);
+        return;
+    case Admission::Verdict::Wait:
+        return;
+    case Admission::Verdict::Overflow:
+        qCInfo(lcGateway) << "dropping device" << m_caller.deviceId << "with"
+                          << m_admission.waitingBytes() << "bytes of requests waiting";
+        close(QStringLiteral("too many requests at once"));
+        return;
+    }
+}
+
+void Session::run(Admission::Request &request) {
+    m_current = std::make_shared<Ticket>(this, request.lane, request.bytes);
+    m_gateway->handle(this, request.frame);
+    // A request whose reply nobody kept (answered at once, or none) is finished here.
+    m_current.reset();
+}
+
+void Session::Ticket::finish() {
+    if (std::exchange(m_done, true))
+        return;
+    if (m_session)
+        m_session->requestFinished(m_lane, m_bytes);
+}
+
+void Session::requestFinished(Admission::Lane lane, qint64 bytes) {
+    m_admission.finished(lane, bytes);
+    if (!m_admission.hasWaiting() || m_pumpScheduled || m_state == State::Closing)
+        return;
+    // Never from inside the service's callback that answered: it may be iterating its batch.
+    m_pumpScheduled = true;
+    QMetaObject::invokeMethod(this, &Session::pump, Qt::QueuedConnection);
+}
+
+void Session::pump() {
+    m_pumpScheduled = false;
+    QPointer<Session> self(this);
+    while (self && !m_paused && m_state == State::Authenticated) {
+        auto request = m_admission.next();
+        if (!request)
+            return;
+        run(*request);
+    }
 }
 
 void Session::badFrame(quint64 requestId, const Error &error) {

@@ -10,7 +10,13 @@
 // Past `dropBytes` (or when held requests pile up past `pauseBytes`) the connection is dropped.
 // Nothing acknowledged is lost: undelivered messages stay in the device's inbox and are drained
 // at its next connection.
+//
+// Inbound fairness: authenticated requests pass the connection's Admission (see admission.h)
+// before the dispatcher; the reply callbacks carry a Ticket that tells the session when a request
+// has been answered, so waiting ones can follow.
 #include "core/caller.h"
+#include "gateway/admission.h"
+#include "gateway/typing_throttle.h"
 #include "protocol/codec.h"
 #include "routing/endpoint.h"
 
@@ -19,6 +25,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <vector>
 
 class QWebSocket;
@@ -35,6 +42,25 @@ public:
     struct Limits {
         qint64 pauseBytes = 4 * 1024 * 1024;
         qint64 dropBytes = 32 * 1024 * 1024;
+        Admission::Limits admission;
+    };
+    //! One admitted request, until its answer is handed back (or the reply is dropped unused).
+    class Ticket {
+    public:
+        Ticket(Session *session, Admission::Lane lane, qint64 bytes)
+            : m_session(session)
+            , m_lane(lane)
+            , m_bytes(bytes) {}
+        ~Ticket() { finish(); }
+        Ticket(const Ticket &) = delete;
+        Ticket &operator=(const Ticket &) = delete;
+        void finish();
+
+    private:
+        QPointer<Session> m_session;
+        Admission::Lane m_lane;
+        qint64 m_bytes;
+        bool m_done = false;
     };
 
     Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limits limits);
@@ -46,6 +72,7 @@ public:
     quint64 deviceId() const { return m_caller.deviceId; }
     qint64 lastActivityMs() const { return m_lastActivityMs; }
     qint64 connectedAtMs() const { return m_connectedAtMs; }
+    qint64 nowMs() const;
     QString peer() const;
 
     void send(const protocol::Frame &frame);
@@ -63,7 +90,16 @@ public:
 
     //! Bytes handed to the socket and not written yet.
     qint64 queuedBytes() const { return m_queuedBytes; }
+    //! What the socket itself still has to write, including the control frames (pongs, close)
+    //! QtWebSockets writes on its own and `queuedBytes` cannot count.
+    qint64 socketBacklog() const;
     bool paused() const { return m_paused; }
+    //! The request being dispatched right now (reply callbacks keep it); null outside dispatch.
+    std::shared_ptr<Ticket> currentTicket() const { return m_current; }
+    int inFlight(Admission::Lane lane) const { return m_admission.inFlight(lane); }
+    qint64 waitingBytes() const { return m_admission.waitingBytes(); }
+    TypingThrottle &typingThrottle() { return m_typing; }
+
     //! Runs `next` when the session is not paused (at once if it is not); never if it closes.
     void whenWritable(std::function<void()> next);
 
@@ -79,6 +115,9 @@ private:
     void queueMessage(const wire::Message &message);
     qint64 wireBytes(qint64 payload) const;
     void resume();
+    void run(Admission::Request &request);
+    void requestFinished(Admission::Lane lane, qint64 bytes);
+    void pump();
 
     QWebSocket *m_socket;
     Gateway *m_gateway;
@@ -101,6 +140,11 @@ private:
     std::deque<QByteArray> m_held; //!< requests received while paused, in order
     qint64 m_heldBytes = 0;
     std::vector<std::function<void()>> m_writableWaiters;
+
+    Admission m_admission;
+    std::shared_ptr<Ticket> m_current;
+    bool m_pumpScheduled = false;
+    TypingThrottle m_typing;
 };
 
 } // namespace tidings::server

@@ -31,8 +31,10 @@ class SyncEngine : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        //! Sends kept in flight at once (pipelining); the rest wait in the outbox.
-        int maxInFlight = 1000;
+        //! Sends kept in flight at once (pipelining); the rest wait in the outbox. Below the
+        //! server's per-connection bound (256, ServerConfig::maxRequestsInFlight), so a burst
+        //! never waits there: at 1 ms a round trip this is still 128k messages a second.
+        int maxInFlight = 128;
         //! A hole seen after the inbox drain waits this long before catch-up: the missing seq is
         //! often my own message whose ack is still on its way.
         int gapGraceMs = 1000;

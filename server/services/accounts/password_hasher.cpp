@@ -7,6 +7,13 @@
 
 namespace tidings::server {
 
+namespace {
+// A login waits for at most the hashes already running, never for a queue of registrations:
+// 40 registrations at once made a password login take 4.9 s instead of 0.17 s (issue 11).
+constexpr int kLoginPriority = 1;
+constexpr int kRegisterPriority = 0;
+} // namespace
+
 Argon2Hasher::Argon2Hasher(bool cheap, QObject *parent)
     : QObject(parent)
     , m_cheap(cheap)
@@ -20,16 +27,20 @@ Argon2Hasher::~Argon2Hasher() {
     m_pool->waitForDone();
 }
 
-template <typename Work, typename Done> void Argon2Hasher::offload(Work work, Done done) {
+template <typename Work, typename Done>
+void Argon2Hasher::offload(Work work, Done done, int priority) {
     QPointer<Argon2Hasher> self(this);
-    m_pool->start([self, work = std::move(work), done = std::move(done)]() mutable {
-        auto result = work();
-        if (!self)
-            return;
-        QMetaObject::invokeMethod(
-            self, [done = std::move(done), result = std::move(result)]() mutable { done(result); },
-            Qt::QueuedConnection);
-    });
+    m_pool->start(
+        [self, work = std::move(work), done = std::move(done)]() mutable {
+            auto result = work();
+            if (!self)
+                return;
+            QMetaObject::invokeMethod(
+                self,
+                [done = std::move(done), result = std::move(result)]() mutable { done(result); },
+                Qt::QueuedConnection);
+        },
+        priority);
 }
 
 void Argon2Hasher::hash(const QByteArray &password, std::function<void(QByteArray)> done) {
@@ -46,7 +57,7 @@ void Argon2Hasher::hash(const QByteArray &password, std::function<void(QByteArra
                 return {};
             return QByteArray(out);
         },
-        std::move(done));
+        std::move(done), kRegisterPriority);
 }
 
 void Argon2Hasher::verify(const QByteArray &stored, const QByteArray &password,
@@ -67,7 +78,7 @@ void Argon2Hasher::verify(const QByteArray &stored, const QByteArray &password,
             return crypto_pwhash_str_verify(stored.constData(), password.constData(),
                                             quint64(password.size())) == 0;
         },
-        std::move(done));
+        std::move(done), kLoginPriority);
 }
 
 } // namespace tidings::server

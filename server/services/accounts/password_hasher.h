@@ -1,6 +1,7 @@
 #pragma once
 // Argon2id hashing and verification take tens of milliseconds: they run on a small thread pool,
-// never on the event loop. An interface so the account logic is tested without the cost.
+// never on the event loop. Verifications (logins) go ahead of queued hashes (registrations).
+// An interface so the account logic is tested without the cost.
 #include <QByteArray>
 #include <QObject>
 
@@ -33,7 +34,7 @@ public:
                 std::function<void(bool)> done) override;
 
 private:
-    template <typename Work, typename Done> void offload(Work work, Done done);
+    template <typename Work, typename Done> void offload(Work work, Done done, int priority);
 
     bool m_cheap;
     QThreadPool *m_pool;

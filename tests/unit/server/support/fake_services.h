@@ -31,6 +31,8 @@ public:
     std::optional<Error> fail; //!< the next answer, instead of the canned one
     bool holdLogins = false;   //!< keep login answers in `heldLogins`
     std::vector<std::function<void()>> heldLogins;
+    bool holdHistory = false; //!< keep history answers in `heldHistory`
+    std::vector<std::function<void()>> heldHistory;
     std::vector<InboxPage> inbox; //!< pages drainInbox hands out
 
     // Accounts
@@ -75,7 +77,13 @@ public:
                       .arg(q.afterSeq)
                       .arg(q.untilSeq)
                       .arg(q.limit));
-        answer(reply, HistoryPage{{}, true, {{q.conversationId, 1, 2, 3}}});
+        auto run = [this, reply, q] {
+            answer(reply, HistoryPage{{}, true, {{q.conversationId, 1, 2, 3}}});
+        };
+        if (holdHistory)
+            heldHistory.push_back(run);
+        else
+            run();
     }
     void drainInbox(const Caller &c, InboxSink sink) override {
         record(c, "messaging.drainInbox");

@@ -1,0 +1,195 @@
+// Hostile connections against the real server (issue 11, "under abuse, everyone else stays real
+// time"): each case the issue measured becomes a test here, and each checks the effect on the
+// others, not only that the hostile one was stopped.
+// - a flood of history requests does not hold up another pair's messages (one database
+//   connection, so without per-connection admission the pair's send queues behind all of them);
+// - connections that never finish their request head are closed at the deadline;
+// - a socket that sends WebSocket pings and never reads is dropped (its pongs are bounded);
+// - protocol pings from a socket that never reads: paused, then dropped.
+#include "../unit/server/support/slow_reader.h"
+#include "support/integration_fixture.h"
+
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace tidings;
+using namespace tidings::test;
+using F = protocol::Frame;
+
+class TestAbuse : public QObject {
+    Q_OBJECT
+    IntegrationFixture m_fx;
+
+    QString name(const char *base) { return m_fx.uniqueName(QLatin1String(base)); }
+    //! A raw socket signed in as a new user's device, reading nothing from now on.
+    bool signInSlow(server::test::SlowReader &slow) {
+        auto owner = m_fx.newUser(QStringLiteral("slow"));
+        if (!owner)
+            return false;
+        const QByteArray token = owner->token;
+        owner->close();
+        if (!slow.open(m_fx.url().port()))
+            return false;
+        F auth;
+        auth.mutable_auth_request()->set_device_token(token.toStdString());
+        slow.send(auth, 1);
+        QByteArray in;
+        // The answer and the inbox drain's end arrive; from here on it reads nothing.
+        return waitFor([&] {
+            in += slow.socket.readAll();
+            return in.size() > 20;
+        });
+    }
+
+private slots:
+    void initTestCase() {
+        server::ServerConfig config;
+        // One database connection: every statement of every user queues on it, so a client that
+        // could put thousands there would stall everybody.
+        config.poolSize = 1;
+        config.authTimeoutMs = 1500;
+        config.heartbeatCheckMs = 100;
+        config.sendPauseBytes = 256 * 1024;
+        config.sendDropBytes = 1024 * 1024;
+        const QString err = m_fx.start(config);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+    }
+
+    void aHistoryFloodDoesNotHoldUpAnotherPairsMessages() {
+        auto hostile = m_fx.newUser(QStringLiteral("hostile"));
+        auto accomplice = m_fx.newUser(QStringLiteral("accomplice"));
+        auto alice = m_fx.newUser(QStringLiteral("alice"));
+        auto bob = m_fx.newUser(QStringLiteral("bob"));
+        QVERIFY(hostile && accomplice && alice && bob);
+        const quint64 own = hostile->openDirect(accomplice->username);
+        QVERIFY(own);
+        // History worth reading: 50 messages.
+        std::vector<F> sends;
+        for (int i = 0; i < 50; ++i) {
+            F f;
+            f.mutable_send_request()->set_conversation_id(own);
+            f.mutable_send_request()->set_client_message_id("h" + std::to_string(i));
+            f.mutable_send_request()->set_payload(std::string(10, 'x'));
+            sends.push_back(f);
+        }
+        for (const auto &r : hostile->pipeline(sends))
+            QVERIFY(r.has_send_ack());
+        const quint64 pair = alice->openDirect(bob->username);
+        QVERIFY(pair);
+        // Ten messages, each acked and pushed before the next.
+        int sent = 0;
+        auto talk = [&] {
+            QElapsedTimer t;
+            t.start();
+            for (int i = 0; i < 10; ++i) {
+                auto ack = alice->send(pair, QStringLiteral("p%1").arg(sent));
+                if (!ack || !ack->has_send_ack() || !bob->waitMessages(++sent))
+                    return qint64(-1);
+            }
+            return t.elapsed();
+        };
+        const qint64 alone = talk();
+        QVERIFY(alone >= 0);
+
+        // 5,000 history requests, all written at once (the issue's 4,987 in 0.5 s).
+        constexpr int kFlood = 5000;
+        std::vector<quint64> ids;
+        for (int i = 0; i < kFlood; ++i) {
+            F f;
+            f.mutable_history_request()->set_conversation_id(own);
+            f.mutable_history_request()->set_limit(500);
+            ids.push_back(hostile->sendRequest(f));
+        }
+        QVERIFY(hostile->ping()); // the server has read all of them
+        const qint64 flooded = talk();
+        QVERIFY(flooded >= 0);
+        int answered = 0;
+        for (quint64 id : ids)
+            answered += hostile->hasResponse(id);
+        qInfo("the pair's ten round trips: %lld ms alone, %lld ms beside the flood (%d of %d "
+              "history answers in by then)",
+              alone, flooded, answered, kFlood);
+        // Without admission every one of the 5,000 statements was queued on the one database
+        // connection ahead of Alice's first send (seconds); now at most four are.
+        QVERIFY2(flooded <= 5 * alone + 250,
+                 qPrintable(QStringLiteral("%1 ms, %2 ms alone").arg(flooded).arg(alone)));
+        // The flood itself is served, in full and in order, to a client that reads it.
+        QVERIFY(waitFor([&] { return hostile->hasResponse(ids.back()); }, 120000));
+        for (quint64 id : ids) {
+            auto r = hostile->takeResponse(id);
+            QVERIFY(r && r->has_history_response());
+            QCOMPARE(r->history_response().messages_size(), 50);
+        }
+    }
+
+    void requestHeadsThatNeverEndAreClosedAtTheDeadline() {
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 100; ++i) {
+            auto s = std::make_unique<QTcpSocket>();
+            s->connectToHost(QHostAddress::LocalHost, quint16(m_fx.url().port()));
+            sockets.push_back(std::move(s));
+        }
+        for (auto &s : sockets) {
+            QVERIFY(waitFor([&] { return s->state() == QAbstractSocket::ConnectedState; }));
+            // Half a WebSocket handshake, and then nothing.
+            s->write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n");
+        }
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(waitFor(
+            [&] {
+                return std::all_of(sockets.begin(), sockets.end(), [](const auto &s) {
+                    return s->state() == QAbstractSocket::UnconnectedState;
+                });
+            },
+            15000));
+        // The deadline is 1.5 s (the sweep runs every 1.5 s / 8).
+        QVERIFY2(clock.elapsed() < 8000, qPrintable(QString::number(clock.elapsed())));
+        // The server still serves.
+        auto c = m_fx.newUser(QStringLiteral("after"));
+        QVERIFY(c && c->ping());
+    }
+
+    void aSocketThatPingsButNeverReadsIsDropped() {
+        server::test::SlowReader slow;
+        QVERIFY(signInSlow(slow));
+        // WebSocket pings of 125 bytes: QtWebSockets answers each with a pong by itself.
+        const QByteArray ping = server::test::wsPing(QByteArray(125, 'p'));
+        QByteArray burst;
+        for (int i = 0; i < 1000; ++i)
+            burst += ping;
+        bool dropped = false;
+        for (int i = 0; i < 400 && !dropped; ++i) { // up to 52 MB of pongs
+            slow.socket.write(burst);
+            dropped = !waitFor([&] { return slow.socket.bytesToWrite() < 1 << 20; }, 2000) ||
+                      slow.socket.state() != QAbstractSocket::ConnectedState;
+        }
+        QVERIFY(waitFor([&] { return slow.socket.state() == QAbstractSocket::UnconnectedState; },
+                        15000));
+        auto c = m_fx.newUser(QStringLiteral("after"));
+        QVERIFY(c && c->ping());
+    }
+
+    void protocolPingsFromASocketThatNeverReadsArePausedThenDropped() {
+        server::test::SlowReader slow;
+        QVERIFY(signInSlow(slow));
+        F ping;
+        ping.mutable_ping()->set_client_time_ms(1);
+        QByteArray burst;
+        for (int i = 0; i < 1000; ++i) {
+            ping.set_request_id(quint64(i + 10));
+            burst += server::test::wsFrame(protocol::encodeFrame(ping));
+        }
+        for (int i = 0; i < 400 && slow.socket.state() == QAbstractSocket::ConnectedState; ++i) {
+            slow.socket.write(burst);
+            (void)waitFor([&] { return slow.socket.bytesToWrite() < 1 << 20; }, 2000);
+        }
+        QVERIFY(waitFor([&] { return slow.socket.state() == QAbstractSocket::UnconnectedState; },
+                        15000));
+        auto c = m_fx.newUser(QStringLiteral("after"));
+        QVERIFY(c && c->ping());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAbuse)
+#include "test_abuse.moc"
