@@ -16,7 +16,10 @@ enum class SendStatus {
     NotMember = 1,
     NoConversation = 2,
     Blocked = 3,
-    NoSuchBlob = 4
+    NoSuchBlob = 4,
+    //! Not from SQL: PostgreSQL refused the statement with this item alone in it (a value no
+    //! check before caught). It fails alone; the batch it came in is stored without it.
+    Refused = 100,
 };
 
 struct SendRow {

@@ -29,6 +29,10 @@ Error sendRefusal(SendStatus status) {
         return Error{ErrorCode::NoSuchBlob,
                      QStringLiteral("an attachment of this message is no longer on the server; "
                                     "upload it again")};
+    case SendStatus::Refused:
+        return Error{ErrorCode::BadFrame,
+                     QStringLiteral("the server cannot store this message (the database refused "
+                                    "it); it will not be accepted as it is")};
     case SendStatus::NoConversation:
     case SendStatus::Stored:
         break;

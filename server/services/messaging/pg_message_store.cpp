@@ -39,6 +39,40 @@ int PgMessageStore::shardOf(quint64 conversationId) const {
 
 void PgMessageStore::storeSends(int shard, const std::vector<SendRow> &rows, qint64 nowMs,
                                 Callback<std::vector<StoredSend>> cb) {
+    runSendBatch(
+        shard, rows, nowMs,
+        [this, shard, rows, nowMs, cb](PgFailure failure, Result<std::vector<StoredSend>> r) {
+            if (r || failure != PgFailure::Statement)
+                return cb(std::move(r));
+            if (rows.size() == 1) {
+                // PostgreSQL refused this one item itself: it fails alone, and for good.
+                return cb(std::vector<StoredSend>{StoredSend{SendStatus::Refused, 0, 0, false}});
+            }
+            // One item PostgreSQL refuses makes it refuse the whole statement (a transaction): run
+            // the halves one after the other (order kept) until the bad item stands alone, so the
+            // other users' messages in the batch are stored as if it had not been there.
+            const auto mid = rows.begin() + qsizetype(rows.size() / 2);
+            const std::vector<SendRow> first(rows.begin(), mid);
+            auto second = std::make_shared<const std::vector<SendRow>>(mid, rows.end());
+            storeSends(shard, first, nowMs,
+                       [this, shard, second, nowMs, cb](Result<std::vector<StoredSend>> a) {
+                           if (!a)
+                               return cb(std::move(a));
+                           storeSends(
+                               shard, *second, nowMs,
+                               [a = std::move(*a), cb](Result<std::vector<StoredSend>> b) mutable {
+                                   if (!b)
+                                       return cb(std::move(b));
+                                   a.insert(a.end(), b->begin(), b->end());
+                                   cb(std::move(a));
+                               });
+                       });
+        });
+}
+
+void PgMessageStore::runSendBatch(
+    int shard, const std::vector<SendRow> &rows, qint64 nowMs,
+    std::function<void(PgFailure, Result<std::vector<StoredSend>>)> cb) {
     std::vector<quint64> users, devices, convs, envIdx, envDevices, attIdx;
     std::vector<QByteArray> ids, payloads, envPayloads, encrypted, attBlobs;
     users.reserve(rows.size());
@@ -93,19 +127,19 @@ void PgMessageStore::storeSends(int shard, const std::vector<SendRow> &rows, qin
     const std::size_t count = rows.size();
     m_pool.at(shard)->exec(std::move(query), [cb, count](PgResult r) {
         if (!r.ok() || r.rows() != int(count))
-            return cb(databaseError(r, lcMessaging()));
+            return cb(r.failureKind(), databaseError(r, lcMessaging()));
         const int cIdx = r.column("idx"), cStatus = r.column("status"), cSeq = r.column("seq"),
                   cAt = r.column("created_ms"), cDup = r.column("duplicate");
         std::vector<StoredSend> out(count);
         for (int row = 0; row < r.rows(); ++row) {
             const qint64 idx = r.int64(row, cIdx);
             if (idx < 1 || idx > qint64(count))
-                return cb(databaseError(r, lcMessaging()));
+                return cb(PgFailure::None, databaseError(r, lcMessaging()));
             out[std::size_t(idx - 1)] =
                 StoredSend{sendStatus(r.int64(row, cStatus)), quint64(r.int64(row, cSeq)),
                            r.int64(row, cAt), r.boolean(row, cDup)};
         }
-        cb(std::move(out));
+        cb(PgFailure::None, std::move(out));
     });
 }
 

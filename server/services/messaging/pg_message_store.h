@@ -1,6 +1,7 @@
 #pragma once
 // MessageStore on PostgreSQL: batches through tidings_send_batch / tidings_ack_batch on the
 // conversation's pool connection, history and inbox reads with named columns.
+#include "db/pg_result.h"
 #include "services/messaging/message_store.h"
 
 namespace tidings::server {
@@ -23,6 +24,10 @@ public:
                    Callback<std::vector<wire::Message>> cb) override;
 
 private:
+    //! One tidings_send_batch statement; the failure kind tells a refusal from a lost connection.
+    void runSendBatch(int shard, const std::vector<SendRow> &rows, qint64 nowMs,
+                      std::function<void(PgFailure, Result<std::vector<StoredSend>>)> cb);
+
     PgPool &m_pool;
 };
 

@@ -199,6 +199,34 @@ private slots:
         QVERIFY(!acks->moved[0].group);
     }
 
+    void anItemPostgresRefusesFailsAloneInItsBatch() {
+        // A value no check before caught (here a conversation id past bigint: the codec refuses
+        // it now, but the store must not rely on that) made PostgreSQL refuse the whole batch:
+        // every other user's message in it failed too (issue 11).
+        const NewDevice a = user("ra"), b = user("rb");
+        const auto direct = await<DirectConversation>(
+            [&](auto cb) { m_groups->openDirect(a.userId, b.userId, cb); });
+        QVERIFY(direct);
+        const quint64 conv = direct->conversationId;
+        std::vector<SendRow> rows;
+        for (int i = 0; i < 7; ++i)
+            rows.push_back(
+                SendRow{a.userId, a.deviceId, conv, "r" + QByteArray::number(i), "hi", false, {}});
+        rows.insert(rows.begin() + 5,
+                    SendRow{a.userId, a.deviceId, UINT64_MAX - 3, "bad", "hi", false, {}});
+        const auto out = send(rows);
+        QCOMPARE(out.size(), std::size_t(8));
+        quint64 seq = 0;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            if (i == 5) {
+                QCOMPARE(out[i].status, SendStatus::Refused);
+                continue;
+            }
+            QCOMPARE(out[i].status, SendStatus::Stored);
+            QCOMPARE(out[i].seq, ++seq); // in order, without a hole
+        }
+    }
+
     void groupChangeStatuses() {
         const NewDevice a = user("ga"), b = user("gb"), c = user("gc"), d = user("gd");
         const auto conv = await<quint64>(
