@@ -37,9 +37,9 @@ Admission::Verdict Admission::offer(Request &request) {
         s.bytes += request.bytes;
         return Verdict::Run;
     }
-    if (m_waitingBytes + request.bytes > m_limits.maxWaitingBytes)
+    if (m_waitingBytes + request.bytes + kWaitingOverhead > m_limits.maxWaitingBytes)
         return Verdict::Overflow;
-    m_waitingBytes += request.bytes;
+    m_waitingBytes += request.bytes + kWaitingOverhead;
     s.waiting.push_back(std::move(request));
     return Verdict::Wait;
 }
@@ -57,7 +57,7 @@ std::optional<Admission::Request> Admission::next() {
             continue;
         Request r = std::move(s.waiting.front());
         s.waiting.pop_front();
-        m_waitingBytes -= r.bytes;
+        m_waitingBytes -= r.bytes + kWaitingOverhead;
         ++s.count;
         s.bytes += r.bytes;
         return r;

@@ -38,6 +38,11 @@ public:
     explicit Admission(Limits limits)
         : m_limits(limits) {}
 
+    //! What a waiting request is charged on top of its frame's bytes: a decoded frame and its
+    //! queue entry take a few hundred bytes however small the frame was on the wire (counting
+    //! wire bytes only, 16-byte history requests held ~200 MB under a 16 MiB bound).
+    static constexpr qint64 kWaitingOverhead = 512;
+
     static Lane laneOf(protocol::Frame::BodyCase body);
 
     //! Run: `request` is counted in flight and the caller runs it now (and calls finished()).

@@ -94,7 +94,7 @@ void Session::resume() {
     while (self && !m_paused && m_state != State::Closing && !m_held.empty()) {
         const QByteArray data = std::move(m_held.front());
         m_held.pop_front();
-        m_heldBytes -= data.size();
+        m_heldBytes -= data.size() + Admission::kWaitingOverhead;
         process(data);
     }
     if (!self || m_paused || m_state == State::Closing)
@@ -215,7 +215,7 @@ void Session::onBinary(const QByteArray &data) {
     if (m_state == State::Closing)
         return;
     if (m_paused) {
-        m_heldBytes += data.size();
+        m_heldBytes += data.size() + Admission::kWaitingOverhead;
         if (m_heldBytes > m_limits.pauseBytes) {
             qCInfo(lcGateway) << "dropping device" << m_caller.deviceId
                               << "that sends but does not read";

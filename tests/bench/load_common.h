@@ -58,7 +58,9 @@ inline ProcStats readProc(qint64 pid) {
 //! One device connection with request/response callbacks.
 class Device : public QObject {
 public:
-    explicit Device(const QUrl &url) {
+    //! `openNow` false: connects when open() is called.
+    explicit Device(const QUrl &url, bool openNow = true)
+        : m_url(url) {
         m_ws.setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
         connect(&m_ws, &QWebSocket::connected, this, [this] {
             // QWebSocket has no API for it: reach its TCP socket to turn Nagle off.
@@ -88,8 +90,10 @@ public:
             if (!m_opened)
                 QTimer::singleShot(200, this, [this, url] { m_ws.open(url); });
         });
-        m_ws.open(url);
+        if (openNow)
+            open();
     }
+    void open() { m_ws.open(m_url); }
     void request(F f, std::function<void(const F &)> cb) {
         f.set_request_id(m_next++);
         m_pending.emplace(f.request_id(), std::move(cb));
@@ -104,6 +108,7 @@ public:
     quint64 acked = 0;
 
 private:
+    QUrl m_url;
     QWebSocket m_ws;
     bool m_opened = false;
     quint64 m_next = 1;

@@ -115,7 +115,7 @@ private slots:
         auto waiting2 = request(Admission::Lane::Normal, 100, 11);
         QCOMPARE(a.offer(waiting1), Admission::Verdict::Wait);
         QCOMPARE(a.offer(waiting2), Admission::Verdict::Wait);
-        QCOMPARE(a.waitingBytes(), 200);
+        QCOMPARE(a.waitingBytes(), 200 + 2 * Admission::kWaitingOverhead);
         QVERIFY(!a.next()); // nothing finished yet
         // Reads have their own lane: not stuck behind the full one.
         auto read = request(Admission::Lane::Read, 10, 20);
@@ -151,7 +151,8 @@ private slots:
     }
 
     void tooMuchWaitingOverflows() {
-        Admission a(Admission::Limits{1, 1 << 20, 1, 250});
+        // Room for two waiting requests of 100 bytes (each is charged its overhead too).
+        Admission a(Admission::Limits{1, 1 << 20, 1, 2 * (100 + Admission::kWaitingOverhead) + 50});
         auto first = request(Admission::Lane::Normal, 100, 1);
         QCOMPARE(a.offer(first), Admission::Verdict::Run);
         auto w1 = request(Admission::Lane::Normal, 100, 2);
@@ -161,8 +162,8 @@ private slots:
         auto w3 = request(Admission::Lane::Read, 100, 4);
         auto w4 = request(Admission::Lane::Normal, 100, 5);
         QCOMPARE(a.offer(w3), Admission::Verdict::Wait);
-        QCOMPARE(a.offer(w4), Admission::Verdict::Overflow); // 300 > 250 waiting
-        QCOMPARE(a.waitingBytes(), 200);
+        QCOMPARE(a.offer(w4), Admission::Verdict::Overflow); // a third would not fit
+        QCOMPARE(a.waitingBytes(), 200 + 2 * Admission::kWaitingOverhead);
     }
 
     // --- TypingThrottle, alone ---
