@@ -3,7 +3,7 @@
 #   tests/bench/run_load.sh [BUILD_DIR] [SCENARIO...]
 # Scenarios (default: all): rate flat idle group mixed hostile. One JSON line each.
 #   rate   1:1 at RATE msg/s (default 5000) over PAIRS pairs (50) for SECONDS_ (10)
-#   flat   1:1 flat out
+#   flat   1:1 flat out over PAIRS (100) pairs, WINDOW (10) messages in flight per sender
 #   idle   IDLE (10000) idle authenticated connections: server RSS per connection
 #   group  GROUP (500) members all connected: send -> last member p50/p99 over 100 sends,
 #          then group traffic flat out
@@ -32,7 +32,7 @@ secs=${SECONDS_:-10}
 for s in $scenarios; do
   case $s in
     rate)  load --prefix r --pairs ${PAIRS:-50} --rate ${RATE:-5000} --seconds $secs ;;
-    flat)  load --prefix f --pairs ${PAIRS:-50} --seconds $secs ;;
+    flat)  load --prefix f --pairs ${PAIRS:-100} --window ${WINDOW:-10} --seconds $secs ;;
     idle)  load --prefix i --idle ${IDLE:-10000} ;;
     group) load --prefix g --group ${GROUP:-500} --group-sends 100 --seconds $secs ;;
     mixed)
