@@ -8,9 +8,9 @@
 // Runs them for --seconds while sampling the server's RSS (--server-pid), then prints one JSON
 // line: frames written per kind, when the server dropped each connection, the server's RSS at
 // start and its peak. With --wait-file it signs in first and floods once the file exists (so
-// that another tool's sign-ins, whose Argon2 hashing takes 64 MiB each, are not in its figure). (A burst is written again and again: repeated sends are duplicates to the
-// server, which still has to take each one in.) Meant to run beside tidings-load (run_load.sh
-// hostile).
+// that another tool's sign-ins, whose Argon2 hashing takes 64 MiB each, are not in its figure). (A
+// burst is written again and again: repeated sends are duplicates to the server, which still has to
+// take each one in.) Meant to run beside tidings-load (run_load.sh hostile).
 #include "../unit/server/support/slow_reader.h"
 #include "load_common.h"
 
