@@ -2,6 +2,7 @@
 // Opens sender/receiver device pairs, runs 1:1 traffic at a fixed rate or flat out, measures
 // end-to-end latency (send → push at the receiver, both in this process) and, given the server's
 // pid, the server's CPU per message and RSS per idle connection. See docs/PERFORMANCE.md.
+#include "drain_load.h"
 #include "group_load.h"
 #include "load_common.h"
 
@@ -298,6 +299,10 @@ int main(int argc, char **argv) {
         {"group", "Instead: a group of N members, all connected (see --group-sends).", "N", "0"});
     p.addOption(
         {"group-sends", "Group mode: latency sends (then as many seconds flat out).", "N", "100"});
+    p.addOption({"drain",
+                 "Instead: N messages wait for an offline device; time connect -> last one.", "N",
+                 "0"});
+    p.addOption({"drain-rounds", "Drain mode: how many times.", "N", "5"});
     p.addOption({"server-pid", "Server pid for CPU and RSS figures.", "PID", "0"});
     p.addOption({"payload", "Payload bytes per message.", "B", "100"});
     p.addOption({"prefix", "Username prefix (unique per run on one database).", "P", "load"});
@@ -320,6 +325,12 @@ int main(int argc, char **argv) {
         GroupLoad group(GroupLoad::Options{o.url, members, p.value("group-sends").toInt(),
                                            o.seconds, o.serverPid, o.prefix});
         QTimer::singleShot(0, &group, [&] { group.start(); });
+        return app.exec();
+    }
+    if (const int messages = p.value("drain").toInt(); messages > 0) {
+        DrainLoad drain(DrainLoad::Options{o.url, messages,
+                                           std::max(1, p.value("drain-rounds").toInt()), o.prefix});
+        QTimer::singleShot(0, &drain, [&] { drain.start(); });
         return app.exec();
     }
     Load load(o);

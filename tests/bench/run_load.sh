@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Starts tidingsd on a fresh embedded PostgreSQL and runs tidings-load scenarios against it.
 #   tests/bench/run_load.sh [BUILD_DIR] [SCENARIO...]
-# Scenarios (default: all): rate flat idle group mixed hostile. One JSON line each.
+# Scenarios (default: all): rate flat idle drain group mixed hostile. One JSON line each.
 #   rate   1:1 at RATE msg/s (default 5000) over PAIRS pairs (50) for SECONDS_ (10)
 #   flat   1:1 flat out over PAIRS (100) pairs, WINDOW (10) messages in flight per sender
 #   idle   IDLE (10000) idle authenticated connections: server RSS per connection
+#   drain  DRAIN (1000) messages waiting for an offline device: connect -> last one received
+#          (5 rounds, in order)
 #   group  GROUP (500) members all connected: send -> last member p50/p99 over 100 sends,
 #          then group traffic flat out
 #   mixed  1:1 at MIXED_RATE (1000) msg/s alone, then again while a group runs flat out
@@ -14,7 +16,7 @@
 set -euo pipefail
 build=${1:-build}
 shift || true
-scenarios=${*:-rate flat idle group mixed hostile}
+scenarios=${*:-rate flat idle drain group mixed hostile}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$here"
 ulimit -n 20000 2>/dev/null || true
@@ -34,6 +36,7 @@ for s in $scenarios; do
     rate)  load --prefix r --pairs ${PAIRS:-50} --rate ${RATE:-5000} --seconds $secs ;;
     flat)  load --prefix f --pairs ${PAIRS:-100} --window ${WINDOW:-10} --seconds $secs ;;
     idle)  load --prefix i --idle ${IDLE:-10000} ;;
+    drain) load --prefix d --drain ${DRAIN:-1000} --drain-rounds 5 ;;
     group) load --prefix g --group ${GROUP:-500} --group-sends 100 --seconds $secs ;;
     mixed)
       load --prefix ma --pairs 20 --rate ${MIXED_RATE:-1000} --seconds $secs
