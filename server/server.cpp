@@ -31,13 +31,20 @@
 
 #include "protocol/limits.h"
 
+#include <QThread>
 #include <QTimer>
+
+#include <algorithm>
 
 static void initResources() {
     Q_INIT_RESOURCE(migrations);
 }
 
 namespace tidings::server {
+
+int defaultPoolSize() {
+    return std::clamp(QThread::idealThreadCount() / 2, 1, 4);
+}
 
 namespace {
 
@@ -75,7 +82,8 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_config(std::move(config))
     , m_clock(makeClock(m_config))
     , m_admin(new PgConnection(m_config.databaseConninfo, false, this))
-    , m_pool(new PgPool(m_config.databaseConninfo, m_config.poolSize, this))
+    , m_pool(new PgPool(m_config.databaseConninfo,
+                        m_config.poolSize > 0 ? m_config.poolSize : defaultPoolSize(), this))
     , m_router(std::make_unique<LocalRouter>())
     , m_accountStore(std::make_unique<PgAccountStore>(*m_pool))
     , m_messageStore(std::make_unique<PgMessageStore>(*m_pool))

@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
                  "127.0.0.1:7700"});
     p.addOption({"database-url", "Use this PostgreSQL instead of the embedded one.", "URL"});
     p.addOption({"retention-days", "Drop history older than N days (0: keep forever).", "N", "0"});
-    p.addOption({"pool-size", "Database connections.", "N", "4"});
+    p.addOption({"pool-size", "Database connections (0: one per two cores, 1 to 4).", "N", "0"});
     p.addOption({"media-max-bytes",
                  "Largest file (encrypted blob) a user may upload, in bytes or with K/M/G/T.",
                  "SIZE", "2G"});
@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
     config.host = host;
     config.port = quint16(port);
     config.retentionDays = p.value("retention-days").toInt();
-    config.poolSize = std::clamp(p.value("pool-size").toInt(), 1, 64);
+    config.poolSize = std::clamp(p.value("pool-size").toInt(), 0, 64);
     config.dataDir = dataDir;
     const auto maxBytes = parseBytes(p.value("media-max-bytes"));
     const auto quotaBytes = parseBytes(p.value("media-quota-bytes"));
