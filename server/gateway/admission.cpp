@@ -32,7 +32,7 @@ bool Admission::hasRoom(Lane lane, qint64 bytes) const {
 Admission::Verdict Admission::offer(Request &request) {
     State &s = state(request.lane);
     // Behind others of its lane it waits its turn, even if it would fit: order is kept per lane.
-    if (s.waiting.empty() && hasRoom(request.lane, request.bytes)) {
+    if (s.waiting.isEmpty() && hasRoom(request.lane, request.bytes)) {
         ++s.count;
         s.bytes += request.bytes;
         return Verdict::Run;
@@ -53,10 +53,9 @@ void Admission::finished(Lane lane, qint64 bytes) {
 std::optional<Admission::Request> Admission::next() {
     for (Lane lane : {Lane::Normal, Lane::Read}) {
         State &s = state(lane);
-        if (s.waiting.empty() || !hasRoom(lane, s.waiting.front().bytes))
+        if (s.waiting.isEmpty() || !hasRoom(lane, s.waiting.front().bytes))
             continue;
-        Request r = std::move(s.waiting.front());
-        s.waiting.pop_front();
+        Request r = s.waiting.takeFirst();
         m_waitingBytes -= r.bytes + kWaitingOverhead;
         ++s.count;
         s.bytes += r.bytes;

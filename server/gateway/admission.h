@@ -14,7 +14,8 @@
 // client catching up on many conversations still gets its sends through at once.
 #include "protocol/codec.h"
 
-#include <deque>
+#include <QList>
+
 #include <optional>
 
 namespace tidings::server {
@@ -53,7 +54,7 @@ public:
     //! The oldest waiting request whose lane has room, counted in flight; nullopt if none.
     std::optional<Request> next();
 
-    bool hasWaiting() const { return !m_normal.waiting.empty() || !m_read.waiting.empty(); }
+    bool hasWaiting() const { return !m_normal.waiting.isEmpty() || !m_read.waiting.isEmpty(); }
     qint64 waitingBytes() const { return m_waitingBytes; }
     int inFlight(Lane lane) const { return lane == Lane::Read ? m_read.count : m_normal.count; }
     void clear();
@@ -62,7 +63,9 @@ private:
     struct State {
         int count = 0;
         qint64 bytes = 0;
-        std::deque<Request> waiting;
+        //! A QList, not a std::deque: libstdc++'s deque allocates ~600 bytes even when empty,
+        //! and every idle connection has two of these (issue 11: ≤ 16 KB per connection).
+        QList<Request> waiting;
     };
     State &state(Lane lane) { return lane == Lane::Read ? m_read : m_normal; }
     bool hasRoom(Lane lane, qint64 bytes) const;

@@ -92,8 +92,7 @@ void Session::resume() {
     qCDebug(lcGateway) << "resuming device" << m_caller.deviceId;
     QPointer<Session> self(this);
     while (self && !m_paused && m_state != State::Closing && !m_held.empty()) {
-        const QByteArray data = std::move(m_held.front());
-        m_held.pop_front();
+        const QByteArray data = m_held.takeFirst();
         m_heldBytes -= data.size() + Admission::kWaitingOverhead;
         process(data);
     }

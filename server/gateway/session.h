@@ -20,10 +20,10 @@
 #include "protocol/codec.h"
 #include "routing/endpoint.h"
 
+#include <QList>
 #include <QObject>
 #include <QPointer>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -137,7 +137,8 @@ private:
 
     qint64 m_queuedBytes = 0;
     bool m_paused = false;
-    std::deque<QByteArray> m_held; //!< requests received while paused, in order
+    QList<QByteArray> m_held; //!< requests received while paused, in order (no std::deque:
+                              //!< it allocates ~600 bytes even empty, on every connection)
     qint64 m_heldBytes = 0;
     std::vector<std::function<void()>> m_writableWaiters;
 
