@@ -13,6 +13,10 @@ public:
     virtual ~Clock() = default;
     //! Milliseconds since the epoch.
     virtual qint64 nowMs() const = 0;
+    //! Milliseconds on a clock that never jumps (monotonicMs() below), for deadlines and idle
+    //! times: a wall clock set forward (NTP, or a test moving time to expire history) must not
+    //! make every connection look silent. FakeClock moves both.
+    virtual qint64 elapsedMs() const;
 };
 
 class SystemClock final : public Clock {
@@ -37,6 +41,7 @@ public:
     explicit FakeClock(qint64 startMs = 1'700'000'000'000)
         : m_now(startMs) {}
     qint64 nowMs() const override { return m_now; }
+    qint64 elapsedMs() const override { return m_now; }
     void advance(qint64 ms) { m_now += ms; }
     void set(qint64 ms) { m_now = ms; }
 
@@ -50,6 +55,10 @@ inline qint64 monotonicMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
+}
+
+inline qint64 Clock::elapsedMs() const {
+    return monotonicMs();
 }
 
 } // namespace tidings::server

@@ -435,9 +435,10 @@ void PgConnection::deliverFailures() {
 
 // ---- PgPool ------------------------------------------------------------------------------------
 
-PgPool::PgPool(const QString &conninfo, int size, QObject *parent)
-    : QObject(parent) {
-    const int n = std::max(1, size);
+PgPool::PgPool(const QString &conninfo, int size, int readers, QObject *parent)
+    : QObject(parent)
+    , m_shards(std::max(1, size)) {
+    const int n = m_shards + std::max(0, readers);
     m_connectedOnce.assign(std::size_t(n), false);
     for (int i = 0; i < n; ++i) {
         auto *c = new PgConnection(conninfo, true, this);
@@ -466,14 +467,23 @@ void PgPool::open() {
 
 PgConnection *PgPool::any() {
     // Least loaded, ties broken round robin.
+    const std::size_t shards = std::size_t(m_shards);
     PgConnection *best = nullptr;
-    for (std::size_t i = 0; i < m_conns.size(); ++i) {
-        auto *c = m_conns[(m_next + i) % m_conns.size()];
+    for (std::size_t i = 0; i < shards; ++i) {
+        auto *c = m_conns[(m_next + i) % shards];
         if (!best || c->pending() < best->pending())
             best = c;
     }
-    m_next = (m_next + 1) % m_conns.size();
+    m_next = (m_next + 1) % shards;
     return best;
+}
+
+PgConnection *PgPool::reader() {
+    PgConnection *best = nullptr;
+    for (std::size_t i = std::size_t(m_shards); i < m_conns.size(); ++i)
+        if (!best || m_conns[i]->pending() < best->pending())
+            best = m_conns[i];
+    return best ? best : any();
 }
 
 } // namespace tidings::server

@@ -127,22 +127,28 @@ private:
 class PgPool : public QObject {
     Q_OBJECT
 public:
-    PgPool(const QString &conninfo, int size, QObject *parent = nullptr);
+    //! `size` shard connections, plus `readers` connections for reads that need no ordering with
+    //! the writes of a shard (history pages, inbox drains): those never wait behind a batch.
+    PgPool(const QString &conninfo, int size, int readers = 0, QObject *parent = nullptr);
 
     //! Opens every connection; `ready` once all are connected, `failed` on the first failure.
     void open();
-    PgConnection *forKey(quint64 key) const { return m_conns[shardOf(key)]; }
-    int shardOf(quint64 key) const { return int(key % m_conns.size()); }
+    PgConnection *forKey(quint64 key) const { return m_conns[std::size_t(shardOf(key))]; }
+    int shardOf(quint64 key) const { return int(key % quint64(m_shards)); }
     PgConnection *at(int shard) const { return m_conns[std::size_t(shard)]; }
+    //! The least loaded shard connection.
     PgConnection *any();
-    int size() const { return int(m_conns.size()); }
+    //! The least loaded reader connection; a shard connection (any()) when there are none.
+    PgConnection *reader();
+    int size() const { return m_shards; }
 
 signals:
     void ready();
     void failed(const QString &message);
 
 private:
-    std::vector<PgConnection *> m_conns;
+    std::vector<PgConnection *> m_conns; //!< the shards, then the readers
+    int m_shards = 1;
     std::vector<bool> m_connectedOnce; //!< per connection: `ready` needs every one, once
     int m_readyCount = 0;
     bool m_reportedReady = false;

@@ -220,7 +220,7 @@ void Gateway::onSessionClosed(Session *session) {
 }
 
 void Gateway::checkHeartbeats() {
-    const qint64 now = m_clock.nowMs();
+    const qint64 now = m_clock.elapsedMs(); // never the wall clock: it may jump
     const auto sessions = m_sessions;
     for (Session *s : sessions) {
         // A peer that sends WebSocket pings and never reads makes QtWebSockets queue a pong for

@@ -15,7 +15,7 @@ Session::Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limit
     , m_gateway(gateway)
     , m_clock(clock)
     , m_limits(limits)
-    , m_lastActivityMs(clock.nowMs())
+    , m_lastActivityMs(clock.elapsedMs())
     , m_connectedAtMs(m_lastActivityMs)
     , m_frameSize(qint64(socket->outgoingFrameSize()))
     , m_admission(limits.admission) {
@@ -37,7 +37,7 @@ Session::Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limit
 Session::~Session() = default;
 
 qint64 Session::nowMs() const {
-    return m_clock.nowMs();
+    return m_clock.elapsedMs();
 }
 
 qint64 Session::socketBacklog() const {
@@ -204,13 +204,13 @@ void Session::close(const QString &reason) {
 }
 
 void Session::onText(const QString &) {
-    m_lastActivityMs = m_clock.nowMs();
+    m_lastActivityMs = m_clock.elapsedMs();
     badFrame(
         0, Error{ErrorCode::BadFrame, QStringLiteral("text frames are not part of the protocol")});
 }
 
 void Session::onBinary(const QByteArray &data) {
-    m_lastActivityMs = m_clock.nowMs();
+    m_lastActivityMs = m_clock.elapsedMs();
     if (m_state == State::Closing)
         return;
     if (m_paused) {

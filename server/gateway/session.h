@@ -72,6 +72,7 @@ public:
     quint64 deviceId() const { return m_caller.deviceId; }
     qint64 lastActivityMs() const { return m_lastActivityMs; }
     qint64 connectedAtMs() const { return m_connectedAtMs; }
+    //! The clock deadlines, idle times and throttles run on (Clock::elapsedMs: never jumps).
     qint64 nowMs() const;
     QString peer() const;
 

@@ -190,9 +190,11 @@ void PgMessageStore::storeAcks(int shard, const std::vector<AckRow> &rows,
 
 void PgMessageStore::history(quint64 userId, quint64 deviceId, quint64 conv, quint64 afterSeq,
                              quint64 untilSeq, qint64 limit, Callback<HistoryRows> cb) {
-    auto *db = m_pool.forKey(conv);
+    // A reader connection: a page shows what is committed (a send is acked only once it is), so it
+    // needs no ordering with the conversation's shard, and it must not wait behind its batches.
+    auto *db = m_pool.reader();
     auto out = std::make_shared<Result<HistoryRows>>(HistoryRows{});
-    // Both statements go out at once on the conversation's connection; results arrive in order.
+    // Both statements go out at once on that connection; results arrive in order.
     db->exec(PgQuery{QByteArray("SELECT ") + kMessageColumns + e2eColumns(5) + " FROM messages m" +
                          kMessageJoins +
                          "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 "
@@ -252,7 +254,7 @@ void PgMessageStore::history(quint64 userId, quint64 deviceId, quint64 conv, qui
 
 void PgMessageStore::inboxPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, int limit,
                                Callback<std::vector<wire::Message>> cb) {
-    m_pool.any()->exec(
+    m_pool.reader()->exec(
         PgQuery{QByteArray("SELECT ") + kMessageColumns + e2eColumns(1) +
                     " FROM inbox i "
                     "JOIN messages m ON m.conversation_id = i.conversation_id AND m.seq = i.seq "
