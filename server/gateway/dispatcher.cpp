@@ -107,7 +107,7 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
     case Frame::kTypingRequest:
         switch (session->typingThrottle().check(frame.typing_request().conversation_id(),
                                                 frame.typing_request().typing(),
-                                                session->nowMs())) {
+                                                session->elapsedMs())) {
         case TypingThrottle::Verdict::Forward:
             break;
         case TypingThrottle::Verdict::Absorb: // the same state again: the members know it

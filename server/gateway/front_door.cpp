@@ -9,6 +9,14 @@
 
 namespace tidings::server {
 
+void answerAndClose(QTcpSocket *socket, const QByteArray &response) {
+    socket->write(response);
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->disconnectFromHost();
+    if (socket->state() == QAbstractSocket::UnconnectedState)
+        socket->deleteLater();
+}
+
 FrontDoor::FrontDoor(Handoff webSocket, Handoff http, int maxHeadBytes, int timeoutMs,
                      int maxWaiting, QObject *parent)
     : QObject(parent)
@@ -91,12 +99,8 @@ void FrontDoor::sweep() {
         if (socket->bytesAvailable() > 0) {
             // Part of a head: say why, then close. (Handing it to the HTTP server would start
             // that server's own head deadline from zero: 100 half handshakes stayed 12 s.)
-            socket->write("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                          "Content-Length: 0\r\n\r\n");
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            socket->disconnectFromHost();
-            if (socket->state() == QAbstractSocket::UnconnectedState)
-                socket->deleteLater();
+            answerAndClose(socket, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                                   "Content-Length: 0\r\n\r\n");
         } else {
             socket->abort();
             socket->deleteLater();

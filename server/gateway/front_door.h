@@ -16,6 +16,10 @@ class QTimer;
 
 namespace tidings::server {
 
+//! Writes `response` (a whole HTTP answer) and closes the socket once it is written; the socket
+//! deletes itself then. For connections turned away before any server took them.
+void answerAndClose(QTcpSocket *socket, const QByteArray &response);
+
 class FrontDoor : public QObject {
     Q_OBJECT
 public:

@@ -85,12 +85,8 @@ void Gateway::setHttp(http::HttpServer *http) {
         // Plain HTTP requests (no media store here) are told so; WebSockets go on as before.
         makeFrontDoor(
             [](QTcpSocket *s) {
-                s->write("HTTP/1.1 404 Not Found\r\nConnection: close\r\n"
-                         "Content-Length: 0\r\n\r\n");
-                QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
-                s->disconnectFromHost();
-                if (s->state() == QAbstractSocket::UnconnectedState)
-                    s->deleteLater();
+                answerAndClose(s, "HTTP/1.1 404 Not Found\r\nConnection: close\r\n"
+                                  "Content-Length: 0\r\n\r\n");
             },
             kDefaultMaxHeadBytes);
         return;

@@ -36,7 +36,7 @@ Session::Session(QWebSocket *socket, Gateway *gateway, const Clock &clock, Limit
 
 Session::~Session() = default;
 
-qint64 Session::nowMs() const {
+qint64 Session::elapsedMs() const {
     return m_clock.elapsedMs();
 }
 

@@ -73,7 +73,7 @@ public:
     qint64 lastActivityMs() const { return m_lastActivityMs; }
     qint64 connectedAtMs() const { return m_connectedAtMs; }
     //! The clock deadlines, idle times and throttles run on (Clock::elapsedMs: never jumps).
-    qint64 nowMs() const;
+    qint64 elapsedMs() const;
     QString peer() const;
 
     void send(const protocol::Frame &frame);

@@ -73,18 +73,7 @@ class TestFairness : public QObject {
         m_gateway = std::make_unique<Gateway>(config, m_clock, *m_router, services);
         QVERIFY(m_gateway->listen(QHostAddress::LocalHost, 0, nullptr));
     }
-    std::unique_ptr<WsClient> signedIn() {
-        auto c = std::make_unique<WsClient>(m_gateway->port());
-        if (!c->waitConnected())
-            return nullptr;
-        Frame reg;
-        reg.mutable_register_request()->set_username("alice");
-        reg.mutable_register_request()->set_password("password1");
-        auto r = c->request(reg, 1);
-        if (!r || !r->has_login_response())
-            return nullptr;
-        return c;
-    }
+    std::unique_ptr<WsClient> signedIn() { return signedInClient(m_gateway->port()); }
     Session *session() const { return dynamic_cast<Session *>(m_router->endpointOf(11)); }
     qsizetype callsOf(const QString &prefix) const {
         return m_services.calls.filter(prefix).size();

@@ -33,18 +33,7 @@ class TestGateway : public QObject {
             return nullptr;
         return c;
     }
-    std::unique_ptr<WsClient> signedIn() {
-        auto c = client();
-        if (!c)
-            return nullptr;
-        Frame reg;
-        reg.mutable_register_request()->set_username("alice");
-        reg.mutable_register_request()->set_password("password1");
-        auto r = c->request(reg, 1);
-        if (!r || !r->has_login_response())
-            return nullptr;
-        return c;
-    }
+    std::unique_ptr<WsClient> signedIn() { return signedInClient(m_gateway->port()); }
     static Frame sample(const std::string &name) {
         for (auto &s : testing::validClientFrames())
             if (s.name == name)

@@ -6,6 +6,7 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -71,5 +72,20 @@ public:
 private:
     QWebSocket m_socket;
 };
+
+//! A connected client registered as "alice" (the fake services sign it in as device 11), or
+//! null.
+inline std::unique_ptr<WsClient> signedInClient(quint16 port) {
+    auto c = std::make_unique<WsClient>(port);
+    if (!c->waitConnected())
+        return nullptr;
+    protocol::Frame reg;
+    reg.mutable_register_request()->set_username("alice");
+    reg.mutable_register_request()->set_password("password1");
+    auto r = c->request(reg, 1);
+    if (!r || !r->has_login_response())
+        return nullptr;
+    return c;
+}
 
 } // namespace tidings::server::test
