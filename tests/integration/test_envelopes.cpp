@@ -229,11 +229,14 @@ private slots:
         QVERIFY2(r && r->has_send_ack(), r ? r->DebugString().c_str() : "no answer");
         QVERIFY(waitFor([&] { return !a2.client->messagesIn(conv2).empty(); }));
         QCOMPARE(a2.client->messagesIn(conv2).front().envelope(), std::string("only-a2"));
-        // Envelope-only, none for it: an unencrypted send after it is the first thing it gets.
+        // Envelope-only, none for it: it gets the seq as a stub without any ciphertext (so the
+        // seq is no hole it waits out), then the unencrypted send after it.
         QVERIFY(a1.client->send(conv2, "p-2", "plain marker")->has_send_ack());
-        QVERIFY(plain->waitMessages(1));
-        QCOMPARE(int(plain->messages.size()), 1);
-        QCOMPARE(plain->messages[0].client_message_id(), std::string("p-2"));
+        QVERIFY(plain->waitMessages(2));
+        QCOMPARE(int(plain->messages.size()), 2);
+        QCOMPARE(plain->messages[0].client_message_id(), std::string("p-1"));
+        QVERIFY(plain->messages[0].payload().empty() && plain->messages[0].envelope().empty());
+        QCOMPARE(plain->messages[1].client_message_id(), std::string("p-2"));
     }
 
     void groupPayloadWithSubsetEnvelopes() {
@@ -256,14 +259,18 @@ private slots:
         QCOMPARE(c1.client->messages[1].payload(), std::string("group-ct"));
         QCOMPARE(c1.client->messages[1].envelope(), std::string("skd-for-c1"));
 
-        // Envelope-only (a resend to carol): bob gets nothing, live or from his inbox.
+        // Envelope-only (a resend to carol): bob, connected, gets a stub without ciphertext
+        // (its seq only), and no inbox row: were he offline, his catch-up would fill the seq.
         r = a1.client->request(e2eSend(conv, "g-2", {}, {{c1.ref(), "resend-c1"}}, required));
         QVERIFY(r && r->has_send_ack());
         QVERIFY(c1.client->waitMessages(3));
         QCOMPARE(c1.client->messages[2].envelope(), std::string("resend-c1"));
         QVERIFY(a1.client->send(conv, "g-3", "plain after")->has_send_ack());
-        QVERIFY(b1.client->waitMessages(3));
-        QCOMPARE(b1.client->messages[2].payload(), std::string("plain after"));
+        QVERIFY(b1.client->waitMessages(4));
+        QCOMPARE(b1.client->messages[2].seq(), r->send_ack().seq());
+        QVERIFY(b1.client->messages[2].payload().empty() &&
+                b1.client->messages[2].envelope().empty());
+        QCOMPARE(b1.client->messages[3].payload(), std::string("plain after"));
         QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox WHERE conversation_id = %1 AND "
                                     "device_id = %2 AND seq = %3")
                          .arg(conv)

@@ -39,12 +39,41 @@ Status Transaction::commit() {
     return db->commitLevel(m_level);
 }
 
+// --- CachedQuery -------------------------------------------------------------------------------
+
+CachedQuery::CachedQuery(QSqlQuery *query, bool *busy, std::unique_ptr<QSqlQuery> owned)
+    : m_query(query)
+    , m_busy(busy)
+    , m_owned(std::move(owned)) {}
+
+CachedQuery::CachedQuery(CachedQuery &&other) noexcept
+    : m_query(std::exchange(other.m_query, nullptr))
+    , m_busy(std::exchange(other.m_busy, nullptr))
+    , m_owned(std::move(other.m_owned)) {}
+
+CachedQuery::~CachedQuery() {
+    if (!m_query)
+        return;
+    m_query->finish();
+    if (m_busy)
+        *m_busy = false;
+}
+
+bool CachedQuery::next() {
+    return m_query->next();
+}
+
+QVariant CachedQuery::value(int index) const {
+    return m_query->value(index);
+}
+
 // --- Database ----------------------------------------------------------------------------------
 
 Database::Database(QString connectionName)
     : m_connectionName(std::move(connectionName)) {}
 
 Database::~Database() {
+    m_cache.clear(); // its statements must go before the connection
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isOpen())
@@ -136,6 +165,27 @@ Status Database::exec(const QString &sql) const {
     if (!q.exec(sql))
         return storageError(sql.left(60), q.lastError());
     return {};
+}
+
+Result<CachedQuery> Database::cached(const char *sql) {
+    auto &slot = m_cache[sql];
+    if (!slot) {
+        auto entry = std::make_unique<CacheEntry>();
+        entry->query = std::make_unique<QSqlQuery>(query());
+        if (!entry->query->prepare(QString::fromLatin1(sql)))
+            return storageError(QString::fromLatin1(sql).left(60), entry->query->lastError());
+        slot = std::move(entry);
+    }
+    if (!slot->busy) {
+        slot->busy = true;
+        return CachedQuery(slot->query.get(), &slot->busy, nullptr);
+    }
+    // Still being read further up the stack: a statement of its own for this run.
+    auto own = std::make_unique<QSqlQuery>(query());
+    if (!own->prepare(QString::fromLatin1(sql)))
+        return storageError(QString::fromLatin1(sql).left(60), own->lastError());
+    QSqlQuery *q = own.get();
+    return CachedQuery(q, nullptr, std::move(own));
 }
 
 Result<Transaction> Database::begin() {

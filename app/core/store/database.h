@@ -12,8 +12,10 @@
 
 #include <functional>
 #include <memory>
+#include <unordered_map>
 
 class QSqlQuery;
+class QVariant;
 
 namespace tidings::crypto {
 class SecretBytes;
@@ -51,6 +53,29 @@ private:
     int m_level;
 };
 
+//! A run of a statement from Database::cached(): read its rows, then let it go; going resets the
+//! statement (finish()), so no read snapshot stays open behind a cached statement.
+class [[nodiscard]] CachedQuery {
+public:
+    CachedQuery(CachedQuery &&other) noexcept;
+    CachedQuery &operator=(CachedQuery &&) = delete;
+    CachedQuery(const CachedQuery &) = delete;
+    CachedQuery &operator=(const CachedQuery &) = delete;
+    ~CachedQuery();
+
+    QSqlQuery &query() { return *m_query; }
+    bool next();
+    QVariant value(int index) const;
+
+private:
+    friend class Database;
+    CachedQuery(QSqlQuery *query, bool *busy, std::unique_ptr<QSqlQuery> owned);
+
+    QSqlQuery *m_query;
+    bool *m_busy; //!< the cache entry's "in use" flag (null for an uncached statement)
+    std::unique_ptr<QSqlQuery> m_owned;
+};
+
 class Database {
 public:
     //! 1: conversations, messages, outbox. 2: groups, members, system events, all-member cursors.
@@ -84,6 +109,12 @@ public:
     Status exec(QSqlQuery &query) const;
     //! Runs one statement without parameters.
     Status exec(const QString &sql) const;
+    //! `sql` prepared once for this connection and kept: SQLite parses a statement in about as
+    //! long as it takes to run a keyed lookup, and the E2E tables are read and written hundreds
+    //! of times for a big group's first message. Keyed by the address of `sql` (pass a string
+    //! literal). A statement whose earlier run is still being read is prepared afresh. Bind with
+    //! query().bindValue(), then run it with exec().
+    Result<CachedQuery> cached(const char *sql);
 
     //! Opens a transaction level (BEGIN, or a SAVEPOINT inside an open one).
     Result<Transaction> begin();
@@ -106,9 +137,15 @@ private:
     Status commitLevel(int level);
     void rollbackLevel(int level);
 
+    struct CacheEntry {
+        std::unique_ptr<QSqlQuery> query;
+        bool busy = false;
+    };
+
     QString m_connectionName;
     std::unique_ptr<detail::StoreCipher> m_cipher;
     int m_depth = 0;
+    std::unordered_map<const char *, std::unique_ptr<CacheEntry>> m_cache;
 };
 
 } // namespace tidings::client

@@ -43,19 +43,21 @@ QVariant orNull(const QByteArray &value) {
     return value.isEmpty() ? QVariant(QMetaType::fromType<QByteArray>()) : QVariant(value);
 }
 
-//! Prepares, binds in order and executes.
-Result<QSqlQuery> run(Database &db, const char *sql, std::initializer_list<QVariant> binds = {}) {
-    QSqlQuery q = db.query();
-    if (!q.prepare(QString::fromLatin1(sql)))
-        return storageError(q.lastError().text());
+//! Binds in order and executes a statement prepared once per connection (Database::cached()).
+Result<CachedQuery> run(Database &db, const char *sql, std::initializer_list<QVariant> binds = {}) {
+    auto c = db.cached(sql);
+    if (!c)
+        return c.error();
+    QSqlQuery &q = c->query();
+    int i = 0;
     for (const QVariant &v : binds)
-        q.addBindValue(v);
+        q.bindValue(i++, v);
     if (!db.exec(q))
         return storageError(q.lastError().text());
-    return q;
+    return c;
 }
 
-Status done(const Result<QSqlQuery> &q) {
+Status done(const Result<CachedQuery> &q) {
     if (!q)
         return q.error();
     return {};

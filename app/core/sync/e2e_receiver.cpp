@@ -48,7 +48,8 @@ void E2eReceiver::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Mes
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QSet<quint64> users;
     for (const auto &m : messages) {
-        if (!m.encrypted() || m.has_system_event())
+        // (A stub of a send addressed to other devices has nothing to open.)
+        if (!m.encrypted() || m.has_system_event() || (m.envelope().empty() && m.payload().empty()))
             continue;
         const DeviceAddress sender{m.sender_user_id(), m.sender_device_id()};
         if (sender.userId == m_me.userId && sender.deviceId == m_me.deviceId)

@@ -32,7 +32,8 @@ public:
     void fetchMissingLists(const QList<quint64> &users, std::function<void(Status)> done);
     //! Bundles (X3DH) for every listed device of `users` but mine without a session.
     void fetchMissingSessions(const QList<quint64> &users, std::function<void(Status)> done);
-    //! Both of the above, in that order.
+    //! Lists and sessions for `users`: users not known yet in one request each (their list comes
+    //! with their bundles), then what fetchMissingSessions() finds missing.
     void ensureSessions(const QList<quint64> &users, std::function<void(Status)> done);
     //! When `userId`'s list was fetched in this session (ms since epoch).
     std::optional<qint64> fetchedAt(quint64 userId) const;
@@ -42,6 +43,10 @@ signals:
     void identityChanged(quint64 userId);
 
 private:
+    //! Bundles of `devices` of `userId`; none named: every current device, list included.
+    void fetchBundles(quint64 userId, const QList<quint64> &devices,
+                      std::function<void(Status)> done);
+
     e2e::E2eEngine *m_engine;
     FrameSink *m_sink;
     const AccountSettings &m_me;

@@ -150,29 +150,21 @@ void SendPreparer::processNext() {
     }
     const quint64 session = m_session;
     const QList<quint64> members = std::move(*users);
-    m_keys.fetchMissingLists(members, [=, this](Status s) {
+    m_keys.ensureSessions(members, [=, this](Status s) {
         if (session != m_session)
             return;
         if (!s) {
             finishPrepare(s.error());
             return;
         }
-        m_keys.fetchMissingSessions(members, [=, this](Status s2) {
-            if (session != m_session)
-                return;
-            if (!s2) {
-                finishPrepare(s2.error());
-                return;
-            }
-            auto prepared = encrypt(entry, members);
-            if (prepared) {
-                if (auto s3 = m_store->outbox().setPrepared(entry.clientMessageId,
-                                                            encodePrepared(*prepared));
-                    !s3)
-                    qCWarning(lcSync) << "prepared frames not kept:" << s3.error().toString();
-            }
-            finishPrepare(std::move(prepared));
-        });
+        auto prepared = encrypt(entry, members);
+        if (prepared) {
+            if (auto s3 =
+                    m_store->outbox().setPrepared(entry.clientMessageId, encodePrepared(*prepared));
+                !s3)
+                qCWarning(lcSync) << "prepared frames not kept:" << s3.error().toString();
+        }
+        finishPrepare(std::move(prepared));
     });
 }
 

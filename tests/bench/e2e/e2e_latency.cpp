@@ -24,7 +24,10 @@
 #include <QTest>
 #include <QTimer>
 
+#include <QThread>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -43,7 +46,7 @@ struct Device {
     std::unique_ptr<client::Storage> store;
     client::MemorySecretStore secrets;
     std::unique_ptr<client::Client> client;
-    bool ready = false;
+    std::atomic<bool> ready = false; // set on the device's thread, read by the bench's
     //! Called with every received text and the time it arrived (ns on g_clock).
     std::function<void(const QString &, qint64)> onText;
 
@@ -86,6 +89,18 @@ struct Device {
     }
 };
 
+//! PERF_CTL=FIFO: profiles the first message only, with
+//! `perf record -D -1 --control=fifo:FIFO ...` (the bench writes enable/disable into the FIFO).
+void perfControl(const char *command) {
+    const QByteArray fifo = qgetenv("PERF_CTL");
+    if (fifo.isEmpty())
+        return;
+    if (FILE *f = std::fopen(fifo.constData(), "w")) {
+        std::fputs(command, f);
+        std::fclose(f);
+    }
+}
+
 struct Stats {
     double p50 = 0, p90 = 0, p99 = 0, max = 0;
 };
@@ -96,6 +111,66 @@ double percentile(const std::vector<double> &sorted, double p) {
     const size_t i = std::min(sorted.size() - 1, size_t(p / 100.0 * double(sorted.size())));
     return sorted[i];
 }
+
+//! The members of a big group other than the sender and the measured receiver: real client
+//! cores (their own stores, keys and sockets), on a thread of their own. On the bench's thread
+//! their work (498 members each running X3DH and storing every message) would sit in the event
+//! loop between the server and the measured receiver, which no real member's machine does; here
+//! it competes for the CPU only, as other programs on a user's machine do.
+class MemberThread {
+public:
+    ~MemberThread() { stop(); }
+
+    //! Registers `names` at `url` on the thread (stores under `dir`); returns at once.
+    void start(const QUrl &url, const QString &dir, const QStringList &names) {
+        m_thread.start();
+        m_context.moveToThread(&m_thread);
+        QMetaObject::invokeMethod(&m_context, [=, this] {
+            for (const QString &name : names) {
+                auto d = std::make_unique<Device>();
+                if (!d->open(QStringLiteral("%1/%2.sqlite").arg(dir, name), true) ||
+                    !d->registerAs(url, name)) {
+                    m_failed = true;
+                    return;
+                }
+                m_devices.push_back(std::move(d));
+            }
+        });
+    }
+    bool failed() const { return m_failed; }
+    //! Every member registered and ready for end-to-end encryption.
+    bool ready(int count) const { return !m_failed && m_registered.load() == count; }
+    //! Counts ready members on the thread (the bench's thread must not touch the devices).
+    void poll() {
+        QMetaObject::invokeMethod(&m_context, [this] {
+            int n = 0;
+            for (const auto &d : m_devices)
+                n += d->ready ? 1 : 0;
+            m_registered.store(n);
+        });
+    }
+    void stop() {
+        if (!m_thread.isRunning())
+            return;
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this] {
+                for (auto &d : m_devices)
+                    d->client->stop();
+                m_devices.clear();
+            },
+            Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
+
+private:
+    QThread m_thread;
+    QObject m_context;
+    std::vector<std::unique_ptr<Device>> m_devices; // used on m_thread only
+    std::atomic<bool> m_failed = false;
+    std::atomic<int> m_registered = 0;
+};
 
 class Bench {
 public:
@@ -130,27 +205,54 @@ public:
         return d;
     }
 
+    //! Where a group's other members run (see MemberThread).
+    enum class Members { Thread, Inline, Offline };
+
     //! Runs one scenario; returns the JSON object (or an "error" object).
-    QJsonObject run(const QString &scenario, bool encrypted, int members) {
+    QJsonObject run(const QString &scenario, bool encrypted, int members,
+                    Members where = Members::Thread) {
         QJsonObject out{{"scenario", scenario}, {"rate", m_rate}, {"count", m_count}};
         const QString tag = QStringLiteral("s%1").arg(++m_scenarios);
+        const auto name = [&](int i) { return QStringLiteral("%1u%2").arg(tag).arg(i); };
+        // 0 is the sender, 1 the measured receiver; the others are on `others` (own thread) or
+        // here with them (inline, offline).
         std::vector<std::unique_ptr<Device>> devs;
-        for (int i = 0; i < members; ++i) {
-            devs.push_back(device(QStringLiteral("%1u%2").arg(tag).arg(i), encrypted));
+        MemberThread others;
+        QStringList otherNames;
+        for (int i = 2; i < members; ++i)
+            otherNames << name(i);
+        const bool threaded = where == Members::Thread && !otherNames.isEmpty();
+        if (threaded)
+            others.start(m_server->url(), m_dir.path(), otherNames);
+        for (int i = 0; i < (threaded ? 2 : members); ++i) {
+            devs.push_back(device(name(i), encrypted));
             if (!devs.back())
                 return error(out, "device setup failed");
         }
         if (!test::waitForEvents(
                 [&] {
-                    return std::all_of(devs.begin(), devs.end(), [](auto &d) { return d->ready; });
+                    if (threaded)
+                        others.poll();
+                    return std::all_of(devs.begin(), devs.end(),
+                                       [](auto &d) { return d->ready.load(); }) &&
+                           (!threaded || others.ready(int(otherNames.size())));
                 },
-                60000))
-            return error(out, "encryptionReady not reached");
+                60000 + 200 * members))
+            return error(out,
+                         others.failed() ? "member setup failed" : "encryptionReady not reached");
         Device &sender = *devs[0];
         Device &receiver = *devs[1];
-        const quint64 conv = members == 2 ? openDirect(sender, receiver) : createGroup(devs);
+        QStringList names = otherNames;
+        names.prepend(name(1));
+        const quint64 conv =
+            members == 2 ? openDirect(sender, receiver) : createGroup(sender, names);
         if (conv == 0)
             return error(out, "conversation setup failed");
+        if (where == Members::Offline) {
+            // Real keys and real inbox rows, but nobody to push to but the measured receiver.
+            for (size_t i = 2; i < devs.size(); ++i)
+                devs[i]->client->stop();
+        }
 
         // Sequence number i: sent[i] / received[i] in ns on g_clock; -1 until it happens.
         // Index 0 is the first message, sent alone (session setup / sender key distribution);
@@ -192,9 +294,11 @@ public:
                                  stored[*it] = g_clock.nsecsElapsed();
                          });
 
+        perfControl("enable\n");
         send(0);
         if (!test::waitForEvents([&] { return received[0] >= 0; }, 30000))
             return error(out, "first message not received");
+        perfControl("disable\n");
         const double first = double(received[0] - sent[0]) / 1e6;
 
         // Open loop: every tick sends whatever is due by now, so a slow event loop does not
@@ -244,10 +348,15 @@ public:
         out["stored_p50_ms"] = r2(percentile(ack, 50));
         out["stored_p99_ms"] = r2(percentile(ack, 99));
         out["achieved_rate"] = r2(sendSeconds > 0 ? double(m_count - 1) / sendSeconds : 0);
-        if (members > 2)
+        if (members > 2) {
             out["members"] = members;
+            out["members_at"] = where == Members::Thread   ? "thread"
+                                : where == Members::Inline ? "inline"
+                                                           : "offline";
+        }
         for (auto &d : devs)
             d->client->stop();
+        others.stop();
         QTest::qWait(50);
         return out;
     }
@@ -273,13 +382,10 @@ private:
         return id;
     }
 
-    quint64 createGroup(const std::vector<std::unique_ptr<Device>> &devs) {
-        QStringList names;
-        for (size_t i = 1; i < devs.size(); ++i)
-            names << devs[i]->client->account().settings().username;
+    quint64 createGroup(Device &creator, const QStringList &names) {
         quint64 id = 0;
         bool done = false;
-        devs[0]->client->groups().create(
+        creator.client->groups().create(
             QStringLiteral("bench"), names, [&](Result<client::ConversationInfo> r) {
                 done = true;
                 if (r)
@@ -317,11 +423,24 @@ int main(int argc, char **argv) {
     p.addOption({"rate", "Messages per second, open loop (default 200).", "r", "200"});
     p.addOption({"group", "Members of the encrypted group (default 3; 0 skips it).", "n", "3"});
     p.addOption({"only", "Run one scenario: plain, e2e or group.", "name"});
+    p.addOption({"members",
+                 "Where a group's members other than sender and receiver run: thread (default: "
+                 "connected, on a thread of their own), inline (on the bench's thread, between "
+                 "the server and the receiver) or offline (registered, then disconnected).",
+                 "where", "thread"});
     p.process(app);
     const int count = p.value("count").toInt();
     const int rate = p.value("rate").toInt();
     const int group = p.value("group").toInt();
     const QString only = p.value("only");
+    const QString membersAt = p.value("members");
+    const auto where = membersAt == u"inline"    ? Bench::Members::Inline
+                       : membersAt == u"offline" ? Bench::Members::Offline
+                                                 : Bench::Members::Thread;
+    if (membersAt != u"thread" && membersAt != u"inline" && membersAt != u"offline") {
+        std::fprintf(stderr, "--members is thread, inline or offline\n");
+        return 2;
+    }
     if (count < 1 || rate < 1 || rate > 1000 || (group != 0 && group < 3)) {
         std::fprintf(stderr, "need --count >= 1, 1 <= --rate <= 1000, --group 0 or >= 3\n");
         return 2;
@@ -337,7 +456,7 @@ int main(int argc, char **argv) {
     if (only.isEmpty() || only == u"e2e")
         print(*(e2e = bench.run("1:1 e2e", true, 2)));
     if ((only.isEmpty() && group > 0) || only == u"group")
-        print(bench.run("group e2e", true, std::max(3, group)));
+        print(bench.run("group e2e", true, std::max(3, group), where));
     if (plain && e2e && !plain->contains("error") && !e2e->contains("error")) {
         auto diff = [&](const char *k) {
             return std::round(((*e2e)[k].toDouble() - (*plain)[k].toDouble()) * 100) / 100;

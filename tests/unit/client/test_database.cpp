@@ -419,6 +419,45 @@ private slots:
         QCOMPARE(s.viewState().setting(u"theme"_qs), u"light"_qs);
     }
 
+    void cachedStatementsAreKeptReusedAndLetGo() {
+        auto store = m_files.open();
+        Database &db = store->database();
+        static constexpr char kInsert[] = "INSERT OR REPLACE INTO e2e_own (k, v) VALUES (?, ?)";
+        static constexpr char kSelect[] = "SELECT k, v FROM e2e_own ORDER BY k";
+        for (const char *k : {"a", "b"}) {
+            auto c = db.cached(kInsert);
+            QVERIFY(c.ok());
+            c->query().bindValue(0, QString::fromLatin1(k));
+            c->query().bindValue(1, QByteArray(k));
+            QVERIFY(db.exec(c->query()).ok());
+        }
+        QSqlQuery *kept = nullptr;
+        {
+            auto first = db.cached(kSelect);
+            QVERIFY(first.ok() && db.exec(first->query()).ok());
+            kept = &first->query();
+            QVERIFY(first->next());
+            QCOMPARE(first->value(0).toString(), QStringLiteral("a"));
+            // Still being read: the same statement again is a statement of its own, and neither
+            // run disturbs the other.
+            auto nested = db.cached(kSelect);
+            QVERIFY(nested.ok() && db.exec(nested->query()).ok());
+            QVERIFY(&nested->query() != kept);
+            QVERIFY(nested->next() && nested->next());
+            QCOMPARE(nested->value(0).toString(), QStringLiteral("b"));
+            QVERIFY(first->next());
+            QCOMPARE(first->value(1).toByteArray(), QByteArray("b"));
+            QVERIFY(kept->isActive());
+        }
+        // Gone with one row unread: reset, so no read snapshot stays open behind the cache.
+        QVERIFY(!kept->isActive());
+        auto again = db.cached(kSelect);
+        QVERIFY(again.ok());
+        QCOMPARE(&again->query(), kept); // prepared once, reused
+        QVERIFY(db.exec(again->query()).ok() && again->next());
+        QCOMPARE(again->value(0).toString(), QStringLiteral("a"));
+    }
+
     void twoStoragesDoNotShareAConnection() {
         auto a = m_files.open();
         auto b = m_files.open();

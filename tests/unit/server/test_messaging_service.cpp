@@ -266,7 +266,9 @@ private slots:
         QVERIFY(dup.ok() && dup.value().duplicate);
         QCOMPARE(m_delivery.of<wire::Message>(21).size(), std::size_t(1));
 
-        // An envelope-only send reaches its addressees only, each with its own envelope.
+        // An envelope-only send reaches its addressees with their own envelope; the other
+        // connected member devices get it as a stub without any ciphertext (as history shows
+        // it), so its seq is no hole for them to wait out.
         OutgoingMessage e = plain(3, "e");
         e.payload.clear();
         e.envelopes = {{2, 21, "for-21"}};
@@ -274,7 +276,13 @@ private slots:
         m_service->send(alice, e, Captured<SendAck>().reply());
         m_store.store(2, 1);
         QCOMPARE(m_delivery.of<wire::Message>(21).back().envelope(), std::string("for-21"));
-        QCOMPARE(m_delivery.of<wire::Message>(12).size(), std::size_t(1));
+        QCOMPARE(m_delivery.of<wire::Message>(21).back().seq(), quint64(1));
+        const auto stubs = m_delivery.of<wire::Message>(12);
+        QCOMPARE(stubs.size(), std::size_t(2));
+        QCOMPARE(stubs.back().seq(), quint64(1));
+        QVERIFY(stubs.back().envelope().empty() && stubs.back().payload().empty());
+        QVERIFY(m_delivery.of<wire::Message>(11).empty()); // never to the sending device
+        QVERIFY(m_delivery.of<wire::Message>(31).empty()); // nor to a non-member
         QCOMPARE(m_service->storedCount(), quint64(2));
     }
 
