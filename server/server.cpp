@@ -83,9 +83,10 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_clock(makeClock(m_config))
     , m_admin(new PgConnection(m_config.databaseConninfo, false, this))
     // One reader connection beside the shards: history pages and inbox drains never wait behind
-    // a send batch, and a flood of them (four at a time per client) never delays a send.
+    // a send batch, and a flood of them (four at a time per client) never delays a send. One bulk
+    // connection for big groups' sends and acks (MessagingService routes them there).
     , m_pool(new PgPool(m_config.databaseConninfo,
-                        m_config.poolSize > 0 ? m_config.poolSize : defaultPoolSize(), 1, this))
+                        m_config.poolSize > 0 ? m_config.poolSize : defaultPoolSize(), 1, 1, this))
     , m_router(std::make_unique<LocalRouter>())
     , m_accountStore(std::make_unique<PgAccountStore>(*m_pool))
     , m_messageStore(std::make_unique<PgMessageStore>(*m_pool))

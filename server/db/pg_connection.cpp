@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace tidings::server {
@@ -435,10 +436,11 @@ void PgConnection::deliverFailures() {
 
 // ---- PgPool ------------------------------------------------------------------------------------
 
-PgPool::PgPool(const QString &conninfo, int size, int readers, QObject *parent)
+PgPool::PgPool(const QString &conninfo, int size, int readers, int bulk, QObject *parent)
     : QObject(parent)
-    , m_shards(std::max(1, size)) {
-    const int n = m_shards + std::max(0, readers);
+    , m_shards(std::max(1, size))
+    , m_bulk(std::clamp(bulk, 0, 1)) {
+    const int n = m_shards + m_bulk + std::max(0, readers);
     m_connectedOnce.assign(std::size_t(n), false);
     for (int i = 0; i < n; ++i) {
         auto *c = new PgConnection(conninfo, true, this);
@@ -480,7 +482,7 @@ PgConnection *PgPool::any() {
 
 PgConnection *PgPool::reader() {
     PgConnection *best = nullptr;
-    for (std::size_t i = std::size_t(m_shards); i < m_conns.size(); ++i)
+    for (std::size_t i = std::size_t(m_shards + m_bulk); i < m_conns.size(); ++i)
         if (!best || m_conns[i]->pending() < best->pending())
             best = m_conns[i];
     return best ? best : any();

@@ -128,14 +128,20 @@ class PgPool : public QObject {
     Q_OBJECT
 public:
     //! `size` shard connections, plus `readers` connections for reads that need no ordering with
-    //! the writes of a shard (history pages, inbox drains): those never wait behind a batch.
-    PgPool(const QString &conninfo, int size, int readers = 0, QObject *parent = nullptr);
+    //! the writes of a shard (history pages, inbox drains): those never wait behind a batch, plus
+    //! `bulk` connections (0 or 1) for the writes of big groups (bulkShard()): a 500-member
+    //! group's fan-out and acks must not queue ahead of everyone's 1:1 messages.
+    PgPool(const QString &conninfo, int size, int readers = 0, int bulk = 0,
+           QObject *parent = nullptr);
 
     //! Opens every connection; `ready` once all are connected, `failed` on the first failure.
     void open();
     PgConnection *forKey(quint64 key) const { return m_conns[std::size_t(shardOf(key))]; }
     int shardOf(quint64 key) const { return int(key % quint64(m_shards)); }
+    //! A shard's connection; bulkShard() is the bulk connection.
     PgConnection *at(int shard) const { return m_conns[std::size_t(shard)]; }
+    //! The index of the bulk connection for at(); -1 when there is none.
+    int bulkShard() const { return m_bulk ? m_shards : -1; }
     //! The least loaded shard connection.
     PgConnection *any();
     //! The least loaded reader connection; a shard connection (any()) when there are none.
@@ -147,8 +153,9 @@ signals:
     void failed(const QString &message);
 
 private:
-    std::vector<PgConnection *> m_conns; //!< the shards, then the readers
+    std::vector<PgConnection *> m_conns; //!< the shards, the bulk connection, then the readers
     int m_shards = 1;
+    int m_bulk = 0;
     std::vector<bool> m_connectedOnce; //!< per connection: `ready` needs every one, once
     int m_readyCount = 0;
     bool m_reportedReady = false;

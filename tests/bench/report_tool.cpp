@@ -28,8 +28,9 @@ QString measured(const QJsonObject &line) {
         const QJsonValue v = result.value(f.value(0));
         if (v.isUndefined())
             continue;
-        QString value = v.isDouble() ? QString::number(v.toDouble(), 'f', v.toDouble() >= 100 ? 0 : 1)
-                                     : v.toVariant().toString();
+        QString value = v.isDouble()
+                            ? QString::number(v.toDouble(), 'f', v.toDouble() >= 100 ? 0 : 1)
+                            : v.toVariant().toString();
         QString part = f.value(1).isEmpty() ? value : f.value(1) + u' ' + value;
         if (!f.value(2).isEmpty())
             part += (f.value(2) == u"%" ? QString() : QStringLiteral(" ")) + f.value(2);
@@ -65,8 +66,8 @@ int main(int argc, char **argv) {
         "Writes the table of tests/bench/run_all.sh's JSON lines (stdout, and into a document).");
     p.addHelpOption();
     p.addOption({"in", "JSON lines from run_all.sh.", "FILE"});
-    p.addOption({"doc", "Markdown file: the table replaces the marked block (or is appended).",
-                 "FILE"});
+    p.addOption(
+        {"doc", "Markdown file: the table replaces the marked block (or is appended).", "FILE"});
     p.process(app);
     QFile in(p.value("in"));
     if (!in.open(QIODevice::ReadOnly)) {

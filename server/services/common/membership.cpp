@@ -59,4 +59,10 @@ void Membership::invalidate(quint64 conv) {
     m_cache.remove(conv);
 }
 
+std::optional<qsizetype> Membership::cachedSize(quint64 conversationId) {
+    if (const Members *m = m_cache.find(conversationId))
+        return m->size();
+    return std::nullopt;
+}
+
 } // namespace tidings::server

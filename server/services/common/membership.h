@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QObject;
@@ -36,6 +37,8 @@ public:
     //! away still reaches the members connected now. `cb` is not called if every attempt fails.
     void withMembersEventually(quint64 conversationId, std::function<void(const Members &)> cb);
     void invalidate(quint64 conversationId);
+    //! How many members a cached conversation has (nullopt when not cached); loads nothing.
+    std::optional<qsizetype> cachedSize(quint64 conversationId);
 
     std::size_t cachedCount() const { return m_cache.size(); }
     std::size_t capacity() const { return m_cache.capacity(); }

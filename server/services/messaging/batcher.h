@@ -29,6 +29,13 @@ public:
 
     std::size_t largestBatch() const { return m_largest; }
 
+    //! After each batch of `shard`, the next waits for `later(next)` to call next (e.g. a timer):
+    //! items that arrive meanwhile go out together. Without it the next batch goes at once.
+    void setPace(int shard, std::function<void(std::function<void()>)> later) {
+        m_pace.resize(m_queues.size());
+        m_pace[std::size_t(shard)] = std::move(later);
+    }
+
 private:
     void flushShard(int shard) {
         auto &q = m_queues[std::size_t(shard)];
@@ -45,6 +52,14 @@ private:
         m_largest = std::max(m_largest, batch.size());
         m_inFlight[std::size_t(shard)] = true;
         m_flush(shard, std::move(batch), [this, shard] {
+            if (std::size_t(shard) < m_pace.size() && m_pace[std::size_t(shard)]) {
+                // Still "in flight" while it waits: arrivals queue up behind the pause.
+                m_pace[std::size_t(shard)]([this, shard] {
+                    m_inFlight[std::size_t(shard)] = false;
+                    flushShard(shard);
+                });
+                return;
+            }
             m_inFlight[std::size_t(shard)] = false;
             flushShard(shard);
         });
@@ -55,6 +70,7 @@ private:
     std::size_t m_maxBatch;
     std::size_t m_largest = 0;
     Flush m_flush;
+    std::vector<std::function<void(std::function<void()>)>> m_pace;
 };
 
 } // namespace tidings::server

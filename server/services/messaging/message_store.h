@@ -73,8 +73,11 @@ public:
 
     virtual ~MessageStore() = default;
 
+    //! Shards a batch can go to: 0 .. shardCount() - 1 (the bulk shard included).
     virtual int shardCount() const = 0;
     virtual int shardOf(quint64 conversationId) const = 0;
+    //! A shard of its own for big groups' sends and acks; -1 when there is none.
+    virtual int bulkShard() const { return -1; }
 
     //! Stores a batch in one transaction; one outcome per row, in order.
     virtual void storeSends(int shard, const std::vector<SendRow> &rows, qint64 nowMs,

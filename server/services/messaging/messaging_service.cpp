@@ -9,6 +9,8 @@
 #include "services/common/membership.h"
 #include "services/messaging/device_check.h"
 
+#include <QTimer>
+
 #include <algorithm>
 
 namespace tidings::server {
@@ -57,6 +59,9 @@ MessagingService::MessagingService(MessageStore &store, Membership &membership,
     , m_directory(directory)
     , m_delivery(delivery)
     , m_clock(clock)
+    , m_timers(std::make_unique<QObject>())
+    , m_sendLanes([this](quint64 conv) { return laneFor(conv); })
+    , m_ackLanes([this](quint64 conv) { return laneFor(conv); })
     , m_sends(store.shardCount(), kMaxSendBatch,
               [this](int shard, std::vector<PendingSend> batch, std::function<void()> done) {
                   flushSends(shard, std::move(batch), std::move(done));
@@ -64,7 +69,17 @@ MessagingService::MessagingService(MessageStore &store, Membership &membership,
     , m_acks(store.shardCount(), kMaxAckBatch,
              [this](int shard, std::vector<PendingAck> batch, std::function<void()> done) {
                  flushAcks(shard, std::move(batch), std::move(done));
-             }) {}
+             }) {
+    if (const int bulk = store.bulkShard(); bulk >= 0) {
+        // Every member acks every message of a big group: 500 row updates per message on the
+        // bulk connection. A pause between its ack batches lets each device's acks of several
+        // messages merge into one update (acks are cumulative); the group's "delivered to all"
+        // tick comes up to that much later.
+        m_acks.setPace(bulk, [this](std::function<void()> next) {
+            QTimer::singleShot(kBulkAckPaceMs, m_timers.get(), std::move(next));
+        });
+    }
+}
 
 MessagingService::~MessagingService() = default;
 
@@ -91,7 +106,7 @@ void MessagingService::send(const Caller &caller, OutgoingMessage message, Reply
     auto it = m_checking.find(device);
     if (it == m_checking.end() && !item.row.encrypted) {
         // The common case: nothing of this device waits for a check.
-        m_sends.add(m_store.shardOf(item.row.conversationId), std::move(item));
+        queueSend(std::move(item));
         return;
     }
     if (it == m_checking.end())
@@ -107,7 +122,7 @@ void MessagingService::nextSend(quint64 deviceId) {
         PendingSend item = std::move(it->items.front());
         it->items.pop_front();
         if (!item.row.encrypted) {
-            m_sends.add(m_store.shardOf(item.row.conversationId), std::move(item));
+            queueSend(std::move(item));
             continue;
         }
         it->busy = true;
@@ -136,7 +151,7 @@ void MessagingService::checkEncrypted(PendingSend item, std::function<void()> do
         }
         if (!members->contains(it.row.userId)) {
             // Refused by the storing statement with the usual not-a-member answer.
-            m_sends.add(m_store.shardOf(it.row.conversationId), std::move(it));
+            queueSend(std::move(it));
             return done();
         }
         m_directory.withCurrentDevices(*members, [this, shared,
@@ -152,10 +167,26 @@ void MessagingService::checkEncrypted(PendingSend item, std::function<void()> do
                 it.reply(*refusal);
                 return done();
             }
-            m_sends.add(m_store.shardOf(it.row.conversationId), std::move(it));
+            queueSend(std::move(it));
             done();
         });
     });
+}
+
+int MessagingService::laneFor(quint64 conversationId) {
+    const int bulk = m_store.bulkShard();
+    if (bulk >= 0) {
+        // As far as the cache knows: every send's fan-out loads the members, so a big group is
+        // known as one from its first message on.
+        if (const auto n = m_membership.cachedSize(conversationId); n && *n > kBulkMembers)
+            return bulk;
+    }
+    return m_store.shardOf(conversationId);
+}
+
+void MessagingService::queueSend(PendingSend item) {
+    const int shard = m_sendLanes.acquire(item.row.conversationId);
+    m_sends.add(shard, std::move(item));
 }
 
 void MessagingService::flushSends(int shard, std::vector<PendingSend> batch,
@@ -171,14 +202,17 @@ void MessagingService::flushSends(int shard, std::vector<PendingSend> batch,
                 const Error err =
                     r ? Error{ErrorCode::Internal, QStringLiteral("database error, try again")}
                       : r.error();
-                for (const auto &it : *items)
+                for (const auto &it : *items) {
                     it.reply(err);
+                    m_sendLanes.release(it.row.conversationId);
+                }
                 done();
                 return;
             }
             for (std::size_t i = 0; i < items->size(); ++i) {
                 const PendingSend &it = (*items)[i];
                 const StoredSend &s = (*r)[i];
+                m_sendLanes.release(it.row.conversationId);
                 if (s.status != SendStatus::Stored) {
                     it.reply(sendRefusal(s.status));
                     continue;
@@ -248,7 +282,7 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
 
 void MessagingService::ack(const Caller &caller, quint64 conv, quint64 delivered, quint64 read,
                            StatusReply reply) {
-    m_acks.add(m_store.shardOf(conv),
+    m_acks.add(m_ackLanes.acquire(conv),
                PendingAck{AckRow{caller.userId, caller.deviceId, conv, delivered, read},
                           std::move(reply)});
 }
@@ -261,6 +295,8 @@ void MessagingService::flushAcks(int shard, std::vector<PendingAck> batch,
         rows.push_back(it.row);
     auto items = std::make_shared<std::vector<PendingAck>>(std::move(batch));
     m_store.storeAcks(shard, rows, [this, items, done](Result<AckOutcome> r) {
+        for (const auto &it : *items)
+            m_ackLanes.release(it.row.conversationId);
         if (!r) {
             for (const auto &it : *items)
                 it.reply(r.error());

@@ -13,8 +13,10 @@
 #include "services/messaging/batcher.h"
 #include "services/messaging/message_store.h"
 #include "services/messaging/messaging.h"
+#include "services/messaging/shard_lanes.h"
 
 #include <QHash>
+#include <QObject>
 
 #include <deque>
 #include <memory>
@@ -33,6 +35,10 @@ public:
     static constexpr std::size_t kMaxAckBatch = 512;
     //! Inbox rows per page of a drain.
     static constexpr int kInboxPage = limits::kMaxMessagesPerPush;
+    //! Groups with more members go to the store's bulk shard (ShardLanes).
+    static constexpr qsizetype kBulkMembers = 32;
+    //! Pause between ack batches on the bulk shard (see the constructor).
+    static constexpr int kBulkAckPaceMs = 100;
 
     MessagingService(MessageStore &store, Membership &membership, DeviceDirectory &directory,
                      Delivery &delivery, const Clock &clock);
@@ -79,6 +85,10 @@ private:
                    InboxSink sink);
     void pushReceipt(const wire::ReceiptPush &receipt, bool group);
     void pushAggregate(quint64 conversationId, quint64 allDelivered, quint64 allRead, qint64 atMs);
+    //! Queues a checked send for storing, on its conversation's lane.
+    void queueSend(PendingSend item);
+    //! The conversation's own shard, or the bulk shard for a big group.
+    int laneFor(quint64 conversationId);
 
     MessageStore &m_store;
     Membership &m_membership;
@@ -87,6 +97,9 @@ private:
     const Clock &m_clock;
     QHash<quint64, DeviceQueue> m_checking; //!< sending device → sends behind a check
     quint64 m_stored = 0;
+    std::unique_ptr<QObject> m_timers; //!< context of the bulk shard's pacing timers
+    ShardLanes m_sendLanes;
+    ShardLanes m_ackLanes;
     Batcher<PendingSend> m_sends;
     Batcher<PendingAck> m_acks;
 };

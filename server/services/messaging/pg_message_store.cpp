@@ -30,7 +30,11 @@ SendStatus sendStatus(qint64 code) {
 } // namespace
 
 int PgMessageStore::shardCount() const {
-    return m_pool.size();
+    return m_pool.size() + (m_pool.bulkShard() >= 0 ? 1 : 0);
+}
+
+int PgMessageStore::bulkShard() const {
+    return m_pool.bulkShard();
 }
 
 int PgMessageStore::shardOf(quint64 conversationId) const {

@@ -15,6 +15,7 @@ public:
 
     int shardCount() const override;
     int shardOf(quint64 conversationId) const override;
+    int bulkShard() const override;
     void storeSends(int shard, const std::vector<SendRow> &rows, qint64 nowMs,
                     Callback<std::vector<StoredSend>> cb) override;
     void storeAcks(int shard, const std::vector<AckRow> &rows, Callback<AckOutcome> cb) override;

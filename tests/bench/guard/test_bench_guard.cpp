@@ -66,9 +66,7 @@ class TestBenchGuard : public QObject {
         auto p = startLoad(args);
         return finish(*p);
     }
-    static double ratio(double after, double before) {
-        return after / std::max(before, kFloorMs);
-    }
+    static double ratio(double after, double before) { return after / std::max(before, kFloorMs); }
 
 private slots:
     void initTestCase() {

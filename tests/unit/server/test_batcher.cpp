@@ -1,10 +1,13 @@
 // Group commit: items wait while their shard's batch is in flight and then go out together;
-// shards do not wait for each other; batches respect the size cap.
+// shards do not wait for each other; batches respect the size cap; a paced shard waits between
+// batches. ShardLanes: a conversation changes shards only when nothing of it is pending.
 #include "services/messaging/batcher.h"
+#include "services/messaging/shard_lanes.h"
 
 #include <QTest>
 
 using tidings::server::Batcher;
+using tidings::server::ShardLanes;
 
 class TestBatcher : public QObject {
     Q_OBJECT
@@ -61,6 +64,53 @@ private slots:
         for (int i = 0; i < 3; ++i)
             last();
         QCOMPARE(seen, (std::vector<int>{0, 1, 2, 3, 4}));
+    }
+
+    void aPacedShardWaitsBetweenBatchesOthersDoNot() {
+        std::vector<std::pair<int, std::vector<int>>> flushed;
+        std::vector<std::function<void()>> pending;
+        std::vector<std::function<void()>> paused;
+        Batcher<int> b(2, 100, [&](int shard, std::vector<int> batch, std::function<void()> done) {
+            flushed.emplace_back(shard, batch);
+            pending.push_back(std::move(done));
+        });
+        b.setPace(1, [&](std::function<void()> next) { paused.push_back(std::move(next)); });
+        b.add(1, 1);
+        b.add(1, 2);
+        pending.back()(); // shard 1's first batch is done: it pauses instead of flushing
+        QCOMPARE(flushed.size(), size_t(1));
+        QCOMPARE(paused.size(), size_t(1));
+        b.add(1, 3); // arrives during the pause: joins the waiting ones
+        b.add(0, 7); // shard 0 is not paced
+        QCOMPARE(flushed.size(), size_t(2));
+        QCOMPARE(flushed.back().first, 0);
+        paused.back()();
+        QCOMPARE(flushed.size(), size_t(3));
+        QCOMPARE(flushed.back().first, 1);
+        QCOMPARE(flushed.back().second, (std::vector<int>{2, 3}));
+    }
+
+    void aConversationChangesLanesOnlyWhenNothingOfItIsPending() {
+        int decided = 0;
+        QHash<quint64, int> want{{5, 0}};
+        ShardLanes lanes([&](quint64 conv) {
+            ++decided;
+            return want.value(conv);
+        });
+        QCOMPARE(lanes.acquire(5), 0);
+        QCOMPARE(lanes.acquire(5), 0);
+        want[5] = 3; // it became a big group while two of its items are pending
+        QCOMPARE(lanes.acquire(5), 0);
+        QCOMPARE(decided, 1);
+        lanes.release(5);
+        lanes.release(5);
+        QCOMPARE(lanes.acquire(5), 0); // still one pending: same lane, in order
+        lanes.release(5);
+        lanes.release(5);
+        QCOMPARE(lanes.pending(5), 0);
+        QCOMPARE(lanes.size(), 0);     // nothing is kept for a conversation without pending items
+        QCOMPARE(lanes.acquire(5), 3); // decided again
+        QCOMPARE(decided, 2);
     }
 };
 

@@ -34,8 +34,9 @@ public:
         int limit;
     };
 
-    int shardCount() const override { return 2; }
+    int shardCount() const override { return bulk >= 0 ? 3 : 2; }
     int shardOf(quint64 conv) const override { return int(conv % 2); }
+    int bulkShard() const override { return bulk; }
     void storeSends(int shard, const std::vector<SendRow> &rows, qint64,
                     Callback<std::vector<StoredSend>> cb) override {
         sends.push_back({shard, rows, std::move(cb)});
@@ -68,6 +69,7 @@ public:
         call.cb(std::move(outcomes));
     }
 
+    int bulk = -1; //!< the bulk shard (2) when set
     std::vector<SendCall> sends;
     std::vector<AckCall> acks;
     HistoryRows historyRows;
@@ -284,6 +286,42 @@ private slots:
         QVERIFY(m_delivery.of<wire::Message>(11).empty()); // never to the sending device
         QVERIFY(m_delivery.of<wire::Message>(31).empty()); // nor to a non-member
         QCOMPARE(m_service->storedCount(), quint64(2));
+    }
+
+    void bigGroupsGoToTheBulkShardWhereAcksArePaced() {
+        m_store.bulk = 2;
+        m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
+                                                       m_delivery, m_clock);
+        QList<quint64> many{1};
+        for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
+            many << u;
+        m_members[6] = many; // 33 members
+        // Not known as big yet (its members are not cached): its own shard.
+        m_service->send(alice, plain(6, "g1"), Captured<SendAck>().reply());
+        QCOMPARE(m_store.sends.back().shard, 0);
+        m_store.store(0, 1); // stored; the fan-out loaded the members
+        // Nothing of it pending: decided again, and it is big now.
+        m_service->send(alice, plain(6, "g2"), Captured<SendAck>().reply());
+        QCOMPARE(m_store.sends.back().shard, 2);
+        m_service->send(alice, plain(2, "small"), Captured<SendAck>().reply());
+        QCOMPARE(m_store.sends.back().shard, 0);
+
+        const Caller u100{100, 1000, QStringLiteral("u100")};
+        const Caller u101{101, 1010, QStringLiteral("u101")};
+        m_service->ack(u100, 6, 1, 0, [](Status) {});
+        QCOMPARE(m_store.acks.size(), std::size_t(1));
+        QCOMPARE(m_store.acks[0].shard, 2);
+        m_service->ack(u101, 6, 1, 0, [](Status) {});
+        m_service->ack(u100, 6, 2, 0, [](Status) {});
+        m_store.acks[0].cb(AckOutcome{});
+        // The bulk shard pauses between ack batches: the waiting acks go out together later.
+        QCOMPARE(m_store.acks.size(), std::size_t(1));
+        QTRY_COMPARE_WITH_TIMEOUT(m_store.acks.size(), std::size_t(2), 5000);
+        QCOMPARE(m_store.acks[1].shard, 2);
+        QCOMPARE(m_store.acks[1].rows.size(), std::size_t(2));
+        // A 1:1 conversation's acks are not paced.
+        m_service->ack(bob, 2, 1, 0, [](Status) {});
+        QCOMPARE(m_store.acks.back().shard, 0);
     }
 
     void refusalsAreTypedAndAFailedBatchFailsEveryItem() {
