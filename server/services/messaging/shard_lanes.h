@@ -35,9 +35,7 @@ public:
         if (it != m_lanes.end() && --it->pending <= 0)
             m_lanes.erase(it);
     }
-    int pending(quint64 conversationId) const {
-        return m_lanes.value(conversationId).pending;
-    }
+    int pending(quint64 conversationId) const { return m_lanes.value(conversationId).pending; }
     //! Conversations with items pending (bounded by what is in flight).
     qsizetype size() const { return m_lanes.size(); }
 
