@@ -34,7 +34,9 @@ QString usageText() {
         "  register USERNAME            (password: first line of stdin)\n"
         "  login USERNAME               (password: first line of stdin)\n"
         "  send USERNAME|--group GROUP TEXT [--timeout-ms MS]\n"
-        "  send USERNAME|--group GROUP --count N --prefix P [--timeout-ms MS]\n"
+        "  send USERNAME|--group GROUP --count N --prefix P [--interval-ms MS] [--timeout-ms MS]\n"
+        "                               (--interval-ms: one at a time, MS apart, once the\n"
+        "                               session is up)\n"
         "  send USERNAME|--group GROUP --file PATH [--caption TEXT] [--voice|--as-file]\n"
         "       [--timeout-ms MS]       (waits for the upload; MS: longest wait without progress)\n"
         "  download MESSAGE_ID [--out DIR|FILE] [--timeout-ms MS]\n"
@@ -351,11 +353,17 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
             new AccountCommand(profile, global, name == u"register", p->positional[0]));
     }
     if (name == u"send") {
-        auto p = parseArgs(args, {u"count"_qs, u"prefix"_qs, u"timeout-ms"_qs, u"group"_qs});
+        auto p = parseArgs(
+            args, {u"count"_qs, u"prefix"_qs, u"timeout-ms"_qs, u"group"_qs, u"interval-ms"_qs});
         if (!p)
             return p.error();
         auto timeout = intOption(*p, u"timeout-ms"_qs, 60000, 1);
         auto count = intOption(*p, u"count"_qs, -1, 1);
+        auto interval = intOption(*p, u"interval-ms"_qs, 0, 1);
+        if (!interval)
+            return interval.error();
+        if (*interval > 0 && !p->options.contains(u"count"_qs))
+            return usage(QStringLiteral("--interval-ms needs --count"));
         auto group = groupOption(*p);
         if (!timeout)
             return timeout.error();
@@ -372,7 +380,7 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
                 return usage(QStringLiteral("--count needs --prefix"));
             return std::unique_ptr<Command>(new SendCommand(profile, global, username, QString(),
                                                             *count, p->options.value(u"prefix"_qs),
-                                                            *timeout, *group));
+                                                            *timeout, *group, *interval));
         }
         if (auto s = need(*p, targets + 1, "USERNAME|--group GROUP TEXT"); !s)
             return s.error();

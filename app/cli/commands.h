@@ -63,12 +63,17 @@ class SendCommand : public Command {
 public:
     //! count < 0: one message with `text`; else texts "prefix-1" … "prefix-count".
     //! groupId != 0: to that group instead of the 1:1 with `username`.
+    //! intervalMs > 0 (with count): one message at a time, the first at once, the others every
+    //! intervalMs once the first was stored (lone messages on a live session: latency runs).
     SendCommand(Profile *p, GlobalOptions g, QString username, QString text, int count,
-                QString prefix, int timeoutMs, quint64 groupId = 0);
+                QString prefix, int timeoutMs, quint64 groupId = 0, int intervalMs = 0);
     void start() override;
 
 private:
     void enqueue(quint64 conversationId);
+    //! Paced mode: sends "prefix-N" for the next N.
+    void sendNext();
+    bool allSent() const { return m_intervalMs <= 0 || m_next > m_count; }
     void onStored(const QString &id, quint64 conversationId, quint64 seq, bool duplicate);
     void onFailed(const QString &id, const Error &error);
     void complete(bool timedOut);
@@ -80,6 +85,9 @@ private:
     int m_count;
     QString m_prefix;
     int m_timeoutMs;
+    int m_intervalMs;
+    int m_next = 1; //!< paced mode: the number of the next message
+    QTimer m_pace;
     QTimer m_timeout;
     QElapsedTimer m_elapsed;
     quint64 m_conversationId = 0;

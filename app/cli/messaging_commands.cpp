@@ -51,15 +51,23 @@ JsonLine messageLine(const client::MessageRecord &m, const client::ConversationR
 }
 
 SendCommand::SendCommand(Profile *p, GlobalOptions g, QString username, QString text, int count,
-                         QString prefix, int timeoutMs, quint64 groupId)
+                         QString prefix, int timeoutMs, quint64 groupId, int intervalMs)
     : Command(p, std::move(g))
     , m_username(std::move(username))
     , m_groupId(groupId)
     , m_text(std::move(text))
     , m_count(count)
     , m_prefix(std::move(prefix))
-    , m_timeoutMs(timeoutMs) {
+    , m_timeoutMs(timeoutMs)
+    , m_intervalMs(intervalMs) {
     m_timeout.setSingleShot(true);
+    m_pace.setTimerType(Qt::PreciseTimer);
+    connect(&m_pace, &QTimer::timeout, this, [this] {
+        if (m_next > m_count)
+            m_pace.stop();
+        else
+            sendNext();
+    });
 }
 
 void SendCommand::start() {
@@ -100,6 +108,10 @@ void SendCommand::enqueue(quint64 conversationId) {
     if (isFinished())
         return;
     m_conversationId = conversationId;
+    if (bulk() && m_intervalMs > 0) {
+        sendNext(); // the others follow once it is stored (onStored)
+        return;
+    }
     QStringList texts;
     if (bulk()) {
         texts.reserve(m_count);
@@ -119,6 +131,17 @@ void SendCommand::enqueue(quint64 conversationId) {
         m_lastId = ids->first();
 }
 
+void SendCommand::sendNext() {
+    auto id = client()->messaging().sendText(m_conversationId,
+                                             QStringLiteral("%1-%2").arg(m_prefix).arg(m_next++));
+    if (!id) {
+        fail(id.error());
+        return;
+    }
+    ++m_sent;
+    m_pending.insert(*id);
+}
+
 void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplicate) {
     if (!m_pending.remove(id))
         return; // an older outbox entry resent in this session
@@ -126,7 +149,10 @@ void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplica
     if (duplicate)
         ++m_duplicates;
     m_lastSeq = seq;
-    if (m_pending.isEmpty())
+    // Paced: the session is up once the first is stored; the rest go out on the timer.
+    if (m_intervalMs > 0 && m_acked == 1 && !allSent())
+        m_pace.start(m_intervalMs);
+    if (m_pending.isEmpty() && allSent())
         complete(false);
 }
 
@@ -135,6 +161,8 @@ void SendCommand::onFailed(const QString &id, const Error &error) {
         return;
     ++m_failed;
     m_lastError = error;
+    m_pace.stop();
+    m_next = m_count + 1; // paced: nothing more is sent after a refusal
     if (m_pending.isEmpty())
         complete(false);
 }
@@ -143,6 +171,7 @@ void SendCommand::complete(bool timedOut) {
     if (isFinished())
         return;
     m_timeout.stop();
+    m_pace.stop();
     if (bulk()) {
         const int notAcked = m_count - m_acked;
         JsonLine()

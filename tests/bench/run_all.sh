@@ -56,6 +56,10 @@ l=$(load1); r=$(e2e --only group --group 500 --count 40 --rate 20)
 emit "first message to a new 500-member encrypted group (members connected, on their own thread)" \
   "< 1 s" "first_message_ms::ms,p50_ms:then at 20 msg/s p50:ms,p99_ms:p99:ms" \
   "tidings-e2e-latency --only group --group 500 --count 40 --rate 20" "$l" "$r"
+l=$(load1); r=$(tests/bench/cli_latency.sh "$build" 2>/dev/null | nth 1)
+emit "lone message, tidings-cli to tidings-cli (two processes, encrypted, 20 msg/s)" \
+  "p50 < 5 · p99 < 15 ms" "p50_ms:p50:ms,p99_ms:p99:ms,first_ms:first (with connect):ms" \
+  "cli_latency.sh build" "$l" "$r"
 echo "client scenarios: $(( $(date +%s) - t0 )) s" >&2
 
 # --- the server (run_load.sh: tidings-load on the same cores, fresh server each) ---

@@ -161,6 +161,30 @@ private slots:
         QCOMPARE(cli("dave", {"send", "carol", "hi!"}).exitCode, 0);
     }
 
+    void pacedSendsGoOneAtATime() {
+        // --interval-ms: the first at once, the others 150 ms apart once it was stored, each
+        // stored before the receiver sees the next (latency runs: cli_latency.sh).
+        auto sent = cli(
+            "alice", {"send", "bob", "--count", "3", "--prefix", "paced", "--interval-ms", "150"});
+        QCOMPARE(sent.exitCode, 0);
+        const auto summary = sent.lines().value(0);
+        QCOMPARE(summary.value("sent").toInt(), 3);
+        QCOMPARE(summary.value("acked").toInt(), 3);
+        QVERIFY2(summary.value("elapsed_ms").toInteger() >= 300, sent.out.constData());
+        auto got = cli("bob", {"receive", "--until-count", "3", "--wait-ms", "20000"});
+        QCOMPARE(got.exitCode, 0);
+        QList<qint64> sentAt;
+        for (const QJsonObject &l : got.lines())
+            if (l.value("text").toString().startsWith(QStringLiteral("paced-")))
+                sentAt << l.value("sent_at").toInteger();
+        QCOMPARE(sentAt.size(), 3);
+        QVERIFY(sentAt[1] - sentAt[0] >= 100 && sentAt[2] - sentAt[1] >= 100);
+        // Without --count it is refused, with a clear word.
+        auto bad = cli("alice", {"send", "bob", "hi", "--interval-ms", "10"});
+        QVERIFY(bad.exitCode != 0);
+        QVERIFY(bad.err.contains("--interval-ms needs --count"));
+    }
+
     void typingReachesAConnectedPeer() {
         // Its sync log on stderr says when its session is up (the inbox is drained); quiet for
         // up to a minute, it is stopped as soon as the typing line is in.
