@@ -62,12 +62,7 @@ SendCommand::SendCommand(Profile *p, GlobalOptions g, QString username, QString 
     , m_intervalMs(intervalMs) {
     m_timeout.setSingleShot(true);
     m_pace.setTimerType(Qt::PreciseTimer);
-    connect(&m_pace, &QTimer::timeout, this, [this] {
-        if (m_next > m_count)
-            m_pace.stop();
-        else
-            sendNext();
-    });
+    connect(&m_pace, &QTimer::timeout, this, &SendCommand::sendNext);
 }
 
 void SendCommand::start() {
@@ -140,6 +135,8 @@ void SendCommand::sendNext() {
     }
     ++m_sent;
     m_pending.insert(*id);
+    if (allSent())
+        m_pace.stop();
 }
 
 void SendCommand::onStored(const QString &id, quint64, quint64 seq, bool duplicate) {

@@ -168,24 +168,29 @@ Status Database::exec(const QString &sql) const {
 }
 
 Result<CachedQuery> Database::cached(const char *sql) {
+    auto prepared = [&]() -> Result<std::unique_ptr<QSqlQuery>> {
+        auto q = std::make_unique<QSqlQuery>(query());
+        if (!q->prepare(QString::fromLatin1(sql)))
+            return storageError(QString::fromLatin1(sql).left(60), q->lastError());
+        return q;
+    };
     auto &slot = m_cache[sql];
     if (!slot) {
-        auto entry = std::make_unique<CacheEntry>();
-        entry->query = std::make_unique<QSqlQuery>(query());
-        if (!entry->query->prepare(QString::fromLatin1(sql)))
-            return storageError(QString::fromLatin1(sql).left(60), entry->query->lastError());
-        slot = std::move(entry);
+        auto q = prepared();
+        if (!q)
+            return q.error();
+        slot = std::make_unique<CacheEntry>(CacheEntry{std::move(*q), false});
     }
     if (!slot->busy) {
         slot->busy = true;
         return CachedQuery(slot->query.get(), &slot->busy, nullptr);
     }
     // Still being read further up the stack: a statement of its own for this run.
-    auto own = std::make_unique<QSqlQuery>(query());
-    if (!own->prepare(QString::fromLatin1(sql)))
-        return storageError(QString::fromLatin1(sql).left(60), own->lastError());
-    QSqlQuery *q = own.get();
-    return CachedQuery(q, nullptr, std::move(own));
+    auto own = prepared();
+    if (!own)
+        return own.error();
+    QSqlQuery *q = own->get();
+    return CachedQuery(q, nullptr, std::move(*own));
 }
 
 Result<Transaction> Database::begin() {

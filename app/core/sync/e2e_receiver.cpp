@@ -29,6 +29,11 @@ bool isMemberGone(const IncomingMessage &in) {
                         in.event->kind == SystemEventKind::MemberLeft);
 }
 
+//! An envelope-only send addressed to other devices, pushed as a stub: nothing to open.
+bool isStub(const wire::Message &m) {
+    return m.envelope().empty() && m.payload().empty();
+}
+
 QString newControlId(const char *prefix) {
     return QLatin1String(prefix) + QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
@@ -48,8 +53,7 @@ void E2eReceiver::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Mes
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QSet<quint64> users;
     for (const auto &m : messages) {
-        // (A stub of a send addressed to other devices has nothing to open.)
-        if (!m.encrypted() || m.has_system_event() || (m.envelope().empty() && m.payload().empty()))
+        if (!m.encrypted() || m.has_system_event() || isStub(m))
             continue;
         const DeviceAddress sender{m.sender_user_id(), m.sender_device_id()};
         if (sender.userId == m_me.userId && sender.deviceId == m_me.deviceId)
@@ -103,7 +107,7 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
         in.undecryptable = true;
         return {};
     }
-    if (message.envelope().empty() && message.payload().empty()) {
+    if (isStub(message)) {
         in.hidden = true; // addressed to other devices only
         return {};
     }

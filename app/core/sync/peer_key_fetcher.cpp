@@ -56,24 +56,6 @@ void PeerKeyFetcher::refreshDeviceList(quint64 userId, std::function<void(Status
     });
 }
 
-void PeerKeyFetcher::fetchMissingLists(const QList<quint64> &users,
-                                       std::function<void(Status)> done) {
-    QList<quint64> missing;
-    for (quint64 u : users) {
-        if (!m_listFetched.contains(u) && m_engine->currentDevices(u).isEmpty())
-            missing.append(u);
-    }
-    if (missing.isEmpty()) {
-        done({});
-        return;
-    }
-    auto join = std::make_shared<RequestJoin>();
-    join->pending = int(missing.size());
-    join->done = std::move(done);
-    for (quint64 u : missing)
-        refreshDeviceList(u, [join](Status s) { join->finish(s); });
-}
-
 void PeerKeyFetcher::ensureSessions(const QList<quint64> &users, std::function<void(Status)> done) {
     // Users of whom nothing is known yet (a new group's members): one request each brings their
     // signed list and a bundle for every current device (a BundlesResponse carries the list), not

@@ -28,10 +28,6 @@ public:
 
     //! Fetches and verifies a user's signed device list (always asks the server).
     void refreshDeviceList(quint64 userId, std::function<void(Status)> done);
-    //! The lists of `users` that have no device known and were not fetched in this session.
-    void fetchMissingLists(const QList<quint64> &users, std::function<void(Status)> done);
-    //! Bundles (X3DH) for every listed device of `users` but mine without a session.
-    void fetchMissingSessions(const QList<quint64> &users, std::function<void(Status)> done);
     //! Lists and sessions for `users`: users not known yet in one request each (their list comes
     //! with their bundles), then what fetchMissingSessions() finds missing.
     void ensureSessions(const QList<quint64> &users, std::function<void(Status)> done);
@@ -43,6 +39,8 @@ signals:
     void identityChanged(quint64 userId);
 
 private:
+    //! Bundles (X3DH) for every listed device of `users` but mine without a session.
+    void fetchMissingSessions(const QList<quint64> &users, std::function<void(Status)> done);
     //! Bundles of `devices` of `userId`; none named: every current device, list included.
     void fetchBundles(quint64 userId, const QList<quint64> &devices,
                       std::function<void(Status)> done);

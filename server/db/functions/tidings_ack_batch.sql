@@ -62,7 +62,8 @@ PERFORM set_config('synchronous_commit', 'off', true);
 -- conversation's member rows (500 for a big group). They used to come from one statement that
 -- joined every member row to the batch's moved cursors (a CTE without an index: members × batch
 -- tuple comparisons, most of PostgreSQL's time while a 500-member group ran flat out).
--- Acks of one conversation are serialized on its shard's connection, so nothing moves in between.
+-- Acks of one conversation are serialized on its lane's connection (ShardLanes), so nothing moves
+-- in between.
 v_convs := ARRAY(SELECT DISTINCT c FROM unnest(p_convs) AS c);
 SELECT array_agg(a.conv), array_agg(a.d), array_agg(a.r)
 INTO v_old_conv, v_old_d, v_old_r
@@ -104,16 +105,16 @@ up_members AS (
       AND (p.d > m.delivered_seq OR p.r > m.read_seq)
     RETURNING m.conversation_id, m.user_id, m.delivered_seq, m.read_seq
 )
-SELECT (SELECT array_agg(u.conversation_id) FROM up_members u),
-       (SELECT array_agg(u.user_id) FROM up_members u),
-       (SELECT array_agg(u.delivered_seq) FROM up_members u),
-       (SELECT array_agg(u.read_seq) FROM up_members u),
+SELECT moved.c, moved.u, moved.d, moved.r,
        -- By key, not against the valid CTE: that anti-join compared every ack with every
        -- other one (a CTE has no index), a third of the time of 512-ack batches.
        (SELECT array_agg(i.idx) FROM input i
         WHERE NOT EXISTS (SELECT 1 FROM members m
                           WHERE m.conversation_id = i.conv AND m.user_id = i.user_id)
            OR NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = i.conv))
+FROM (SELECT array_agg(u.conversation_id) AS c, array_agg(u.user_id) AS u,
+             array_agg(u.delivered_seq) AS d, array_agg(u.read_seq) AS r
+      FROM up_members u) moved
 INTO v_mc, v_mu, v_md, v_mr, v_refused;
 
 -- Only this batch's own rows from here on (arrays and one conversation's members): hash joins

@@ -263,12 +263,12 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
                     const auto env = envelopes.constFind(device);
                     if (env == envelopes.cend()) {
                         // Not addressed: an envelope-only send (a sender-key distribution, a
-                        // resend) still goes out as a stub without any ciphertext, exactly as
-                        // history shows it. Its seq would otherwise be a hole that this device
-                        // waits out (the client's gap grace) and then fetches: a 500-member
-                        // group's first message is preceded by three such sends, each addressed
-                        // to a third of the members. Offline devices get no inbox row for it
-                        // (their drain's catch-up fills the hole).
+                        // resend) still goes out as a stub without any ciphertext. Its seq would
+                        // otherwise be a hole that this device waits out (the client's gap
+                        // grace) and then fetches: a 500-member group's first message is
+                        // preceded by three or four such sends, each addressed to a part of the
+                        // members. Offline devices get no inbox row for it (their catch-up after
+                        // the drain moves past the seq, which history leaves out for them).
                         m_delivery.toDevice(device, push);
                         continue;
                     }
