@@ -13,15 +13,10 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$here"
 count=${COUNT:-200}
 interval=${INTERVAL_MS:-50}
-data=$(mktemp -d /tmp/tidings-cli-bench-XXXXXX)
-chmod 755 "$data"
-port=${PORT:-7793}
-"$build/server/tidingsd" --data-dir "$data/server" --listen 127.0.0.1:$port >"$data/out.log" 2>"$data/err.log" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 120); do grep -q listening "$data/out.log" 2>/dev/null && break; sleep 0.25; done
-grep -q listening "$data/out.log" || { cat "$data/err.log" >&2; exit 1; }
-cli() { local who=$1; shift; "$build/app/tidings-cli" --profile "$data/$who" --server ws://127.0.0.1:$port "$@"; }
+# shellcheck source=tests/bench/bench_server.sh
+source tests/bench/bench_server.sh
+start_tidingsd "$build" "${PORT:-7793}"
+cli() { local who=$1; shift; "$build/app/tidings-cli" --profile "$data/$who" --server "$url" "$@"; }
 for who in alice bob; do
   mkdir -p "$data/$who"
   echo "password-$who-1" | cli $who register "cl$who" >/dev/null

@@ -20,15 +20,9 @@ scenarios=${*:-rate flat idle drain group mixed hostile}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$here"
 ulimit -n 20000 2>/dev/null || true
-data=$(mktemp -d /tmp/tidings-bench-XXXXXX)
-chmod 755 "$data"
-port=${PORT:-7790}
-"$build/server/tidingsd" --data-dir "$data" --listen 127.0.0.1:$port >"$data/out.log" 2>"$data/err.log" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 120); do grep -q listening "$data/out.log" 2>/dev/null && break; sleep 0.25; done
-grep -q listening "$data/out.log" || { cat "$data/err.log"; exit 1; }
-url=ws://127.0.0.1:$port
+# shellcheck source=tests/bench/bench_server.sh
+source tests/bench/bench_server.sh
+start_tidingsd "$build" "${PORT:-7790}"
 load() { "$build/tests/bench/tidings-load" --server $url --server-pid $pid "$@"; }
 secs=${SECONDS_:-10}
 for s in $scenarios; do

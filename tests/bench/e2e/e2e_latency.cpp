@@ -47,6 +47,8 @@ struct Device {
     client::MemorySecretStore secrets;
     std::unique_ptr<client::Client> client;
     std::atomic<bool> ready = false; // set on the device's thread, read by the bench's
+    //! Called once, on the device's thread, when it is ready for end-to-end encryption.
+    std::function<void()> onReady;
     //! Called with every received text and the time it arrived (ns on g_clock).
     std::function<void(const QString &, qint64)> onText;
 
@@ -69,7 +71,10 @@ struct Device {
                                      onText(m.text, now);
                          });
         QObject::connect(&client->devices(), &client::Devices::encryptionReady, client.get(),
-                         [this] { ready = true; });
+                         [this] {
+                             if (!ready.exchange(true) && onReady)
+                                 onReady();
+                         });
         if (!encrypted)
             ready = true;
         return true;
@@ -128,6 +133,7 @@ public:
         QMetaObject::invokeMethod(&m_context, [=, this] {
             for (const QString &name : names) {
                 auto d = std::make_unique<Device>();
+                d->onReady = [this] { ++m_ready; };
                 if (!d->open(QStringLiteral("%1/%2.sqlite").arg(dir, name), true) ||
                     !d->registerAs(url, name)) {
                     m_failed = true;
@@ -139,16 +145,7 @@ public:
     }
     bool failed() const { return m_failed; }
     //! Every member registered and ready for end-to-end encryption.
-    bool ready(int count) const { return !m_failed && m_registered.load() == count; }
-    //! Counts ready members on the thread (the bench's thread must not touch the devices).
-    void poll() {
-        QMetaObject::invokeMethod(&m_context, [this] {
-            int n = 0;
-            for (const auto &d : m_devices)
-                n += d->ready ? 1 : 0;
-            m_registered.store(n);
-        });
-    }
+    bool ready(int count) const { return !m_failed && m_ready.load() == count; }
     void stop() {
         if (!m_thread.isRunning())
             return;
@@ -169,7 +166,7 @@ private:
     QObject m_context;
     std::vector<std::unique_ptr<Device>> m_devices; // used on m_thread only
     std::atomic<bool> m_failed = false;
-    std::atomic<int> m_registered = 0;
+    std::atomic<int> m_ready = 0;
 };
 
 class Bench {
@@ -231,8 +228,6 @@ public:
         }
         if (!test::waitForEvents(
                 [&] {
-                    if (threaded)
-                        others.poll();
                     return std::all_of(devs.begin(), devs.end(),
                                        [](auto &d) { return d->ready.load(); }) &&
                            (!threaded || others.ready(int(otherNames.size())));
