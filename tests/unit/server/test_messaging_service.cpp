@@ -295,7 +295,14 @@ private slots:
         QList<quint64> many{1};
         for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
             many << u;
-        m_members[6] = many; // 33 members
+        m_members[6] = many;                                        // 33 members
+        m_members[8] = many.mid(0, MessagingService::kBulkMembers); // 32: not big
+        m_service->send(alice, plain(8, "at-limit"), Captured<SendAck>().reply());
+        m_store.store(0, 1);
+        m_service->send(alice, plain(8, "at-limit-2"), Captured<SendAck>().reply());
+        QCOMPARE(m_store.sends.back().shard, 0); // its own shard (8 % 2), members known
+        m_store.store(1, 2);
+        m_store.sends.clear();
         // Not known as big yet (its members are not cached): its own shard.
         m_service->send(alice, plain(6, "g1"), Captured<SendAck>().reply());
         QCOMPARE(m_store.sends.back().shard, 0);
