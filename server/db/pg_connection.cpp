@@ -118,9 +118,9 @@ void PgConnection::startConnect(const PgConnectParams &params) {
     m_writeNotifier->setEnabled(true);
 }
 
-void PgConnection::setupNotifiers() {
+void PgConnection::setupNotifiers(bool renew) {
     const int fd = PQsocket(m_conn);
-    if (m_readNotifier && m_readNotifier->socket() == fd)
+    if (!renew && m_readNotifier && m_readNotifier->socket() == fd)
         return;
     dropNotifiers();
     m_readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
@@ -142,13 +142,16 @@ void PgConnection::dropNotifiers() {
 }
 
 void PgConnection::pollConnect() {
+    // libpq may close the socket and open another one on the same number (the next host or
+    // address, an SSL fallback): notifiers made anew for it, since an epoll-based dispatcher
+    // forgets a closed descriptor even when its number comes back.
     switch (PQconnectPoll(m_conn)) {
     case PGRES_POLLING_READING:
-        setupNotifiers();
+        setupNotifiers(true);
         m_writeNotifier->setEnabled(false);
         return;
     case PGRES_POLLING_WRITING:
-        setupNotifiers();
+        setupNotifiers(true);
         m_writeNotifier->setEnabled(true);
         return;
     case PGRES_POLLING_FAILED:
@@ -158,7 +161,7 @@ void PgConnection::pollConnect() {
     default:
         break;
     }
-    setupNotifiers();
+    setupNotifiers(true);
     m_writeNotifier->setEnabled(false);
     // Server notices ("relation exists, skipping") go to our log, not straight to stderr.
     PQsetNoticeProcessor(

@@ -86,7 +86,7 @@ private:
     void resolveThenConnect();
     void startConnect(const PgConnectParams &params);
     void pollConnect();
-    void setupNotifiers();
+    void setupNotifiers(bool renew = false);
     void dropNotifiers();
     void onReadable();
     void onWritable();

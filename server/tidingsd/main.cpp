@@ -1,6 +1,9 @@
 // tidingsd: parses flags, starts the embedded PostgreSQL when no --database-url is given, runs
 // the Server until SIGTERM/SIGINT.
 #include "core/unix_signals.h"
+#ifdef TIDINGS_EPOLL_DISPATCHER
+#include "core/epoll_dispatcher.h"
+#endif
 #include "db/embedded_postgres.h"
 #include "protocol/codec.h"
 #include "server.h"
@@ -62,6 +65,17 @@ int main(int argc, char **argv) {
     // serve blocks up to 1 MiB from the heap instead of a fresh mmap each.
     mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
     mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#ifdef TIDINGS_EPOLL_DISPATCHER
+    // Qt's dispatchers poll() every connection on every pass (core/epoll_dispatcher.h).
+    // TIDINGS_EVENT_DISPATCHER=qt keeps Qt's own, for comparisons.
+    if (qEnvironmentVariable("TIDINGS_EVENT_DISPATCHER") != QLatin1String("qt")) {
+        auto *dispatcher = new EpollDispatcher;
+        if (dispatcher->isValid())
+            QCoreApplication::setEventDispatcher(dispatcher); // the main thread owns it
+        else
+            delete dispatcher;
+    }
+#endif
     QCoreApplication app(argc, argv);
     tidings::protocol::discardProtobufLogs();
     app.setApplicationName(QStringLiteral("tidingsd"));
