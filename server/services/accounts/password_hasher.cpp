@@ -24,6 +24,10 @@ Argon2Hasher::Argon2Hasher(bool cheap, QObject *parent)
 }
 
 Argon2Hasher::~Argon2Hasher() {
+    // Shutting down: hashes not started are dropped (their callers are going away with us);
+    // only the running ones are waited for. A SIGTERM with hundreds of registrations queued
+    // otherwise took minutes.
+    m_pool->clear();
     m_pool->waitForDone();
 }
 
