@@ -85,11 +85,22 @@ public:
                 onPush(*f);
             }
         });
-        // A connection refused or dropped before it was established is tried again.
-        connect(&m_ws, &QWebSocket::disconnected, this, [this, url] {
-            if (!m_opened)
-                QTimer::singleShot(200, this, [this, url] { m_ws.open(url); });
-        });
+        // A connection refused or dropped before it was established is tried again: e.g. the
+        // server's limit on handshaking connections per address closes some of 500 opened at
+        // once. QWebSocket reports that as an error, not always as a disconnect.
+        const auto retry = [this, url] {
+            if (m_opened || m_retrying)
+                return;
+            m_retrying = true;
+            QTimer::singleShot(200, this, [this, url] {
+                m_ws.open(url);
+                m_retrying = false;
+            });
+        };
+        connect(&m_ws, &QWebSocket::disconnected, this, retry);
+        // Qt 6.4 names it error() (errorOccurred() from 6.5).
+        connect(&m_ws, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+                [retry](QAbstractSocket::SocketError) { retry(); });
         if (openNow)
             open();
     }
@@ -111,6 +122,7 @@ private:
     QUrl m_url;
     QWebSocket m_ws;
     bool m_opened = false;
+    bool m_retrying = false;
     quint64 m_next = 1;
     std::map<quint64, std::function<void(const F &)>> m_pending;
 };
