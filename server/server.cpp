@@ -246,15 +246,28 @@ void Server::stop() {
         m_gateway->closeAll();
 }
 
-void Server::runMaintenance(std::function<void(Result<QStringList>)> done) {
+void Server::runMaintenance(std::function<void(Result<QStringList>)> done, int attempt) {
     const QByteArray t = QByteArray::number(m_clock->nowMs());
-    const QByteArray sql = "SELECT tidings_ensure_partitions(to_timestamp(" + t +
+    // A session setting on the admin connection, which only migrations and maintenance use.
+    const QByteArray sql = "SET lock_timeout = '" + QByteArray::number(kMaintenanceLockTimeoutMs) +
+                           "ms';"
+                           "SELECT tidings_ensure_partitions(to_timestamp(" +
+                           t +
                            "::double precision / 1000), 3, 7);"
                            "SELECT * FROM tidings_drop_expired(to_timestamp(" +
                            t + "::double precision / 1000), " +
                            QByteArray::number(m_config.inboxDays) + ", " +
                            QByteArray::number(m_config.retentionDays) + ") AS dropped";
-    m_admin->exec(PgQuery{sql, {}, {}}, [this, done](PgResult r) {
+    m_admin->exec(PgQuery{sql, {}, {}}, [this, done, attempt](PgResult r) {
+        // 55P03: lock_timeout expired; 40P01: chosen as a deadlock's victim. Either way the
+        // whole statement rolled back, so trying again is safe.
+        const QByteArray state = r.ok() ? QByteArray() : r.sqlState();
+        if ((state == "55P03" || state == "40P01") && attempt < kMaintenanceAttempts) {
+            qCDebug(lcServer) << "maintenance gave way to a lock, attempt" << attempt;
+            QTimer::singleShot(kMaintenanceRetryMs, this,
+                               [this, done, attempt] { runMaintenance(done, attempt + 1); });
+            return;
+        }
         if (!r.ok()) {
             qCWarning(lcServer) << "maintenance failed:" << r.error().detail;
             if (done)

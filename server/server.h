@@ -64,7 +64,14 @@ public:
     //! Creates partitions ahead and drops expired ones (inbox after 30 days, history after the
     //! retention period); once serving, also expires media (unfinished uploads after a day,
     //! blobs no message can reach). Runs at start and every maintenanceIntervalMs.
-    void runMaintenance(std::function<void(Result<QStringList>)> done = {});
+    //! Dropping a partition needs an exclusive lock on its parent table; so that a long reader
+    //! never makes every other request queue behind that lock (or deadlock with a drain), the
+    //! maintenance waits at most kMaintenanceLockTimeoutMs for it, then gives way and tries
+    //! again a little later (up to kMaintenanceAttempts times).
+    void runMaintenance(std::function<void(Result<QStringList>)> done = {}, int attempt = 1);
+    static constexpr int kMaintenanceLockTimeoutMs = 200;
+    static constexpr int kMaintenanceRetryMs = 500;
+    static constexpr int kMaintenanceAttempts = 40;
 
     MessagingService *messaging() const { return m_messaging.get(); }
     //! Null without a data directory.

@@ -6,7 +6,10 @@
 
 #include "db/migrator.h"
 
+#include <QElapsedTimer>
 #include <QTest>
+
+#include <libpq-fe.h>
 
 using namespace tidings;
 using namespace tidings::test;
@@ -138,6 +141,51 @@ private slots:
         for (const auto &m : r->history_response().messages())
             QVERIFY(m.client_message_id() != "ancient");
         QVERIFY(r->history_response().messages_size() >= 1);
+    }
+
+    // A long reader holds the messages table while maintenance wants to drop a partition of it.
+    // Without a lock timeout the maintenance would wait in the lock queue and every request that
+    // reads messages would queue behind it until the reader finished (or deadlock with a drain).
+    // It gives way instead, other users' requests are served, and it succeeds once the reader
+    // is done.
+    void maintenanceGivesWayToReadersAndRetries() {
+        server::ServerConfig cfg;
+        cfg.retentionDays = 60;
+        ServerHarness h(m_pg, cfg);
+        h.shiftClock(-100 * kDay);
+        QVERIFY(h.start());
+        RawClient alice(h.url()), bob(h.url());
+        QVERIFY(alice.connectNow() && bob.connectNow());
+        QVERIFY(alice.registerUser("alice"));
+        QVERIFY(bob.registerUser("bob"));
+        const quint64 conv = alice.openDirect("bob");
+        QVERIFY(alice.send(conv, "ancient")->has_send_ack());
+        QVERIFY(bob.waitMessages(1));
+        h.shiftClock(100 * kDay);
+
+        PGconn *reader = PQconnectdb(h.conninfo().toUtf8().constData());
+        QVERIFY(PQstatus(reader) == CONNECTION_OK);
+        PQclear(PQexec(reader, "BEGIN; LOCK TABLE messages IN ACCESS SHARE MODE"));
+        std::optional<Result<QStringList>> out;
+        h.server()->runMaintenance([&](Result<QStringList> r) { out = r; });
+        QTest::qWait(100); // the maintenance is waiting for its lock now
+
+        F hist;
+        hist.mutable_history_request()->set_conversation_id(conv);
+        QElapsedTimer t;
+        t.start();
+        for (int i = 0; i < 5; ++i) {
+            auto r = bob.request(hist, 2500);
+            QVERIFY(r && r->has_history_response());
+        }
+        QVERIFY2(t.elapsed() < 2500, qPrintable(QString::number(t.elapsed())));
+        QVERIFY(!out.has_value()); // still giving way
+
+        PQclear(PQexec(reader, "COMMIT"));
+        PQfinish(reader);
+        QVERIFY(QTest::qWaitFor([&] { return out.has_value(); }, 10000));
+        QVERIFY(out->ok());
+        QVERIFY(out->value().join(',').contains("messages_"));
     }
 };
 

@@ -68,6 +68,13 @@ class TestBackpressure : public QObject {
         }
         return pushed;
     }
+    //! Pushes until the session is paused with far more than the pause mark waiting: the kernel's
+    //! buffers between the two sockets are full then, so the pause cannot lift by itself (just
+    //! past the mark, the kernel may still take everything and resume the session — a flake
+    //! under ASan's slower timing).
+    void pushUntilStuck(const QPointer<Session> &s, qint64 pauseBytes, int times) {
+        pushUntil([&] { return s && s->paused() && s->queuedBytes() > times * pauseBytes; });
+    }
     static Frame typing(quint64 conversationId = 43) {
         Frame f;
         f.mutable_typing_request()->set_conversation_id(conversationId);
@@ -86,7 +93,7 @@ private slots:
         SlowReader c;
         QVERIFY(signIn(c));
         QPointer<Session> s = session();
-        pushUntil([&] { return s->paused(); });
+        pushUntilStuck(s, 256 * 1024, 2); // (the reader drains ~400 KB/s)
         QVERIFY(s->paused());
         QVERIFY(s->queuedBytes() > 256 * 1024);
         // While paused its requests wait.
@@ -129,7 +136,7 @@ private slots:
         SlowReader c;
         QVERIFY(signIn(c));
         QPointer<Session> s = session();
-        pushUntil([&] { return s->paused(); });
+        pushUntilStuck(s, 64 * 1024, 8);
         QVERIFY(s->paused());
         Frame send;
         send.mutable_send_request()->set_conversation_id(42);
