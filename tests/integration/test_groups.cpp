@@ -270,10 +270,11 @@ private slots:
         QVERIFY(creator->send(g, "to-all", "hello 499")->has_send_ack());
         for (auto &c : online)
             QVERIFY(waitFor([&] { return c->messagesIn(g).size() >= 2; }, 60000));
+        // Fan-out on read: the message is one row; no member has an inbox row for it.
         QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox WHERE conversation_id = %1 AND "
                                     "seq = 2")
                          .arg(g)),
-                 QString("499"));
+                 QString("0"));
         int reached = 0;
         for (const auto &t : offlineTokens) {
             auto c = m_fx.reconnect(t);
@@ -282,6 +283,88 @@ private slots:
             reached += c->messagesIn(g).back().payload() == "hello 499" ? 1 : 0;
         }
         QCOMPARE(reached, 249);
+    }
+
+    // A group's backlog for a device is every message past its delivered cursor that it may see
+    // (fan-out on read, no inbox rows), merged with its 1:1 inbox in (conversation, seq) order:
+    // each message once, in order; after an ack only what is past it; a member added later sees
+    // only what follows its joining; a removed member still gets what was sent while it was one.
+    void offlineDevicesDrainGroupsByCursor() {
+        const QString b = name("bob"), c = name("carol"), d = name("dave"), e = name("erin");
+        auto alice = user(name("alice"));
+        auto bob = user(b);
+        auto carol = user(c);
+        auto dave = user(d);
+        auto erin = user(e);
+        const quint64 direct = alice->openDirect(c);
+        QVERIFY(direct);
+        const quint64 g = alice->createGroup("Cursors", {b, c, d});
+        QVERIFY(g);
+        QVERIFY(carol->waitMessages(1) && dave->waitMessages(1));
+        QVERIFY(carol->ackDeliveredAndWait(g, 1)->has_ok());
+        QVERIFY(dave->ackDeliveredAndWait(g, 1)->has_ok());
+        const QByteArray carolToken = carol->token, daveToken = dave->token,
+                         erinToken = erin->token;
+        carol.reset();
+        dave.reset();
+        erin.reset();
+
+        for (int i = 1; i <= 3; ++i)
+            QVERIFY(alice->send(g, QStringLiteral("g-%1").arg(i), "m" + QByteArray::number(i))
+                        ->has_send_ack());
+        QVERIFY(alice->send(direct, "d-1", "direct")->has_send_ack());
+        // Only events (the creation) have inbox rows in the group.
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM inbox i JOIN messages m ON "
+                                    "m.conversation_id = i.conversation_id AND m.seq = i.seq "
+                                    "WHERE i.conversation_id = %1 AND m.event_kind IS NULL")
+                         .arg(g)),
+                 QString("0"));
+        QVERIFY(alice->groupChange(g, A::ACTION_REMOVE, d)->has_ok()); // seq 5
+        QVERIFY(alice->groupChange(g, A::ACTION_ADD, e)->has_ok());    // seq 6
+        QVERIFY(alice->send(g, "g-4", "m4")->has_send_ack());          // seq 7
+
+        auto payloads = [](const std::vector<wire::Message> &ms, quint64 conv) {
+            QStringList out;
+            for (const auto &m : ms)
+                if (m.conversation_id() == conv)
+                    out << (m.has_system_event()
+                                ? QStringLiteral("event%1").arg(int(m.system_event().kind()))
+                                : QString::fromStdString(m.payload()));
+            return out;
+        };
+        // carol: the group past her cursor (seq 1) and the 1:1, each once, in order.
+        auto carol2 = m_fx.reconnect(carolToken);
+        QVERIFY(carol2 && carol2->waitDrained());
+        QCOMPARE(payloads(carol2->messages, g),
+                 (QStringList{"m1", "m2", "m3", "event2", "event1", "m4"}));
+        QCOMPARE(payloads(carol2->messages, direct), QStringList{"direct"});
+        QCOMPARE(int(carol2->messages.size()), 7);
+        QCOMPARE(carol2->waitPush(F::kInboxDrained)->inbox_drained().count(), 7u);
+        // She acks up to m3 and comes back: only what is past it.
+        QVERIFY(carol2->ackDeliveredAndWait(g, 4)->has_ok());
+        QVERIFY(
+            carol2->ackDeliveredAndWait(direct, carol2->messagesIn(direct).back().seq())->has_ok());
+        carol2.reset();
+        auto carol3 = m_fx.reconnect(carolToken);
+        QVERIFY(carol3 && carol3->waitDrained());
+        QCOMPARE(payloads(carol3->messages, g), (QStringList{"event2", "event1", "m4"}));
+        QVERIFY(carol3->messagesIn(direct).empty());
+
+        // dave was removed while offline: he still gets what was sent while he was a member,
+        // and the event of his removal, and nothing after.
+        auto dave2 = m_fx.reconnect(daveToken);
+        QVERIFY(dave2 && dave2->waitDrained());
+        QCOMPARE(payloads(dave2->messages, g), (QStringList{"m1", "m2", "m3", "event2"}));
+
+        // erin was added while offline: her "added" event onwards.
+        auto erin2 = m_fx.reconnect(erinToken);
+        QVERIFY(erin2 && erin2->waitDrained());
+        QCOMPARE(payloads(erin2->messages, g), (QStringList{"event1", "m4"}));
+
+        // A device linked after the messages gets none of them (they were not encrypted to it).
+        auto bobLater = m_fx.newDevice(b);
+        QVERIFY(bobLater && bobLater->waitDrained());
+        QVERIFY(bobLater->messagesIn(g).empty());
     }
 };
 

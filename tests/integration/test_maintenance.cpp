@@ -115,6 +115,38 @@ private slots:
         QCOMPARE(r->history_response().messages_size(), 2);
     }
 
+    // A group has no inbox rows: its backlog is bounded by the same 30 days in the drain itself.
+    void undeliveredGroupMessageExpiresAfter30Days() {
+        ServerHarness h(m_pg);
+        h.shiftClock(-40 * kDay);
+        QVERIFY(h.start());
+        RawClient alice(h.url()), bob(h.url());
+        QVERIFY(alice.connectNow() && bob.connectNow());
+        QVERIFY(alice.registerUser("alice"));
+        QVERIFY(bob.registerUser("bob"));
+        const QByteArray bobToken = bob.token;
+        bob.close();
+        QVERIFY(bob.waitDisconnected());
+        const quint64 g = alice.createGroup("Old", {"bob"});
+        QVERIFY(g);
+        QVERIFY(alice.send(g, "old")->has_send_ack()); // 40 days ago
+        h.shiftClock(30 * kDay);                       // 10 days ago
+        QVERIFY(!maintain(h).contains("FAILED"));
+        QVERIFY(alice.send(g, "recent")->has_send_ack());
+        h.shiftClock(10 * kDay); // now
+        QVERIFY(!maintain(h).contains("FAILED"));
+
+        RawClient back(h.url());
+        QVERIFY(back.connectNow());
+        QVERIFY(back.auth(bobToken));
+        QVERIFY(back.waitDrained());
+        QStringList got;
+        for (const auto &m : back.messages)
+            if (!m.has_system_event())
+                got << QString::fromStdString(m.client_message_id());
+        QCOMPARE(got, QStringList{"recent"});
+    }
+
     void historyPastRetentionIsDropped() {
         server::ServerConfig cfg;
         cfg.retentionDays = 60;

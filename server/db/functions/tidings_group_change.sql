@@ -1,4 +1,5 @@
--- tidings_group_change(p_actor, p_conv, p_action, p_target, p_name, p_now, p_max_members)
+-- tidings_group_change(p_actor, p_conv, p_action, p_target, p_name, p_now, p_max_members,
+--                      p_inbox_days)
 -- RETURNS TABLE (status int, seq bigint)
 --
 -- One membership or settings change, authorised here, with its system event(s) stored in the
@@ -18,9 +19,13 @@
 --   8 LAST_ADMIN         the last admin cannot demote itself
 -- seq is 0 unless status is 0. Events: see tidings_add_event. When the last admin leaves, the
 -- longest-standing member becomes admin (a second event, KIND_ADMIN_GRANTED by user 0).
+-- Before schema version 6 it had no p_inbox_days (a member leaving kept nothing pending: group
+-- messages had inbox rows then).
+DROP FUNCTION IF EXISTS tidings_group_change(bigint, bigint, int, bigint, text, timestamptz, int);
+
 CREATE OR REPLACE FUNCTION tidings_group_change(p_actor bigint, p_conv bigint, p_action int,
                                      p_target bigint, p_name text, p_now timestamptz,
-                                     p_max_members int)
+                                     p_max_members int, p_inbox_days int)
 RETURNS TABLE (status int, seq bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -46,6 +51,7 @@ BEGIN
     IF p_action = 4 THEN
         -- The leaver gets the event of its own leaving, then nothing more.
         v_seq := tidings_add_event(p_conv, p_actor, 3, p_actor, NULL, p_now);
+        PERFORM tidings_keep_pending(p_conv, p_actor, p_now, p_inbox_days);
         DELETE FROM members m WHERE m.conversation_id = p_conv AND m.user_id = p_actor;
         IF v_role = 1 AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p_conv
                                       AND m.role = 1) THEN
@@ -94,6 +100,7 @@ BEGIN
     END IF;
     IF p_action = 1 THEN
         v_seq := tidings_add_event(p_conv, p_actor, 2, p_target, NULL, p_now);
+        PERFORM tidings_keep_pending(p_conv, p_target, p_now, p_inbox_days);
         DELETE FROM members m WHERE m.conversation_id = p_conv AND m.user_id = p_target;
     ELSIF p_action = 2 THEN
         IF v_target_role = 1 THEN

@@ -17,9 +17,9 @@
 --   3 BLOCKED          1:1 only: the other member has blocked the sender (seq 0)
 --
 -- Seqs are assigned per conversation in idx order under the conversation row's lock, inside
--- the storing transaction: gap-free. Every other non-revoked device of every member gets an
--- inbox entry (an envelope-only send only its addressees); the sender's own cursors move to its
--- message.
+-- the storing transaction: gap-free. In a 1:1 conversation every other non-revoked device of
+-- both members gets an inbox entry (an envelope-only send only its addressees); groups have none
+-- (fan-out on read). The sender's own cursors move to its message.
 -- The signature before schema version 3 (without encryption and envelopes); a database
 -- upgraded from an older schema still has it.
 DROP FUNCTION IF EXISTS tidings_send_batch(bigint[], bigint[], bigint[], text[], bytea[],
@@ -116,10 +116,14 @@ sender_cursors AS (
     FROM (SELECT conv, user_id, max(seq) AS top FROM assigned GROUP BY conv, user_id) x
     WHERE m.conversation_id = x.conv AND m.user_id = x.user_id
 ),
+-- Only 1:1 conversations have inbox rows. A group's backlog for a device is read from the
+-- messages past its delivered cursor (fan-out on read): a 500-member group's message is one row,
+-- not 500 (see docs/ARCHITECTURE.md, Delivery).
 ins_inbox AS (
     INSERT INTO inbox (device_id, conversation_id, seq, created_at)
     SELECT dv.id, a.conv, a.seq, p_now
     FROM assigned a
+    JOIN conversations c ON c.id = a.conv AND c.kind <> 2
     JOIN members m ON m.conversation_id = a.conv
     JOIN devices dv ON dv.user_id = m.user_id AND dv.id <> a.device_id AND dv.revoked_at IS NULL
     -- An envelope-only send (sender-key distribution, resend) is for its addressees only.

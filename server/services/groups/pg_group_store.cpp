@@ -143,7 +143,7 @@ void PgGroupStore::applyChange(quint64 actor, const GroupChange &change, quint64
     m_pool.forKey(change.conversationId)
         ->exec(
             PgQuery{"SELECT status, seq FROM tidings_group_change($1, $2, $3, $4, $5, "
-                    "to_timestamp($6::double precision / 1000), $7)",
+                    "to_timestamp($6::double precision / 1000), $7, $8)",
                     {},
                     {}}
                 .arg(actor)
@@ -152,7 +152,8 @@ void PgGroupStore::applyChange(quint64 actor, const GroupChange &change, quint64
                 .arg(target)
                 .arg(change.name)
                 .arg(nowMs)
-                .arg(maxMembers),
+                .arg(maxMembers)
+                .arg(m_inboxDays),
             [cb](PgResult r) {
                 if (!r.ok() || r.rows() != 1)
                     return cb(databaseError(r, lcGroups()));

@@ -9,8 +9,10 @@ class PgPool;
 
 class PgGroupStore final : public GroupStore {
 public:
-    explicit PgGroupStore(PgPool &pool)
-        : m_pool(pool) {}
+    //! `inboxDays`: how far back a leaving member's pending group messages are kept for it.
+    explicit PgGroupStore(PgPool &pool, int inboxDays = 30)
+        : m_pool(pool)
+        , m_inboxDays(inboxDays) {}
 
     void findUser(const QString &username, Callback<std::optional<UserRef>> cb) override;
     void findUsers(const QStringList &usernames, Callback<std::vector<UserRef>> cb) override;
@@ -27,6 +29,7 @@ public:
 
 private:
     PgPool &m_pool;
+    int m_inboxDays;
 };
 
 } // namespace tidings::server

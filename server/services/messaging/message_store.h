@@ -88,9 +88,11 @@ public:
     //! device was added, since the user joined), at most `limit`; and every member's cursors.
     virtual void history(quint64 userId, quint64 deviceId, quint64 conversationId, quint64 afterSeq,
                          quint64 untilSeq, qint64 limit, Callback<HistoryRows> cb) = 0;
-    //! The device's pending inbox entries after (afterConv, afterSeq), at most `limit`.
+    //! The device's pending messages after (afterConv, afterSeq) in (conversation, seq) order, at
+    //! most `limit`: its inbox entries past its cursors (1:1) and, in each group it is a member
+    //! of, the messages past its cursor that it may see; none older than the inbox expiry.
     virtual void inboxPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, int limit,
-                           Callback<std::vector<wire::Message>> cb) = 0;
+                           qint64 nowMs, Callback<std::vector<wire::Message>> cb) = 0;
 };
 
 } // namespace tidings::server

@@ -406,7 +406,7 @@ void MessagingService::drainInbox(const Caller &caller, InboxSink sink) {
 
 void MessagingService::drainPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq,
                                  quint32 count, InboxSink sink) {
-    m_store.inboxPage(deviceId, afterConv, afterSeq, kInboxPage,
+    m_store.inboxPage(deviceId, afterConv, afterSeq, kInboxPage, m_clock.nowMs(),
                       [this, deviceId, count, sink](Result<std::vector<wire::Message>> r) {
                           if (!r)
                               return sink(r.error(), {});

@@ -10,8 +10,10 @@ class PgPool;
 
 class PgMessageStore final : public MessageStore {
 public:
-    explicit PgMessageStore(PgPool &pool)
-        : m_pool(pool) {}
+    //! `inboxDays`: pending messages older than that are not delivered (as the inbox expires).
+    explicit PgMessageStore(PgPool &pool, int inboxDays = 30)
+        : m_pool(pool)
+        , m_inboxDays(inboxDays) {}
 
     int shardCount() const override;
     int shardOf(quint64 conversationId) const override;
@@ -21,7 +23,7 @@ public:
     void storeAcks(int shard, const std::vector<AckRow> &rows, Callback<AckOutcome> cb) override;
     void history(quint64 userId, quint64 deviceId, quint64 conversationId, quint64 afterSeq,
                  quint64 untilSeq, qint64 limit, Callback<HistoryRows> cb) override;
-    void inboxPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, int limit,
+    void inboxPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, int limit, qint64 nowMs,
                    Callback<std::vector<wire::Message>> cb) override;
 
 private:
@@ -30,6 +32,7 @@ private:
                       std::function<void(PgFailure, Result<std::vector<StoredSend>>)> cb);
 
     PgPool &m_pool;
+    int m_inboxDays;
 };
 
 } // namespace tidings::server

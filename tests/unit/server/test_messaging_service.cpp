@@ -49,7 +49,7 @@ public:
         historyLimit = limit;
         cb(historyRows);
     }
-    void inboxPage(quint64 device, quint64 afterConv, quint64 afterSeq, int limit,
+    void inboxPage(quint64 device, quint64 afterConv, quint64 afterSeq, int limit, qint64,
                    Callback<std::vector<wire::Message>> cb) override {
         inboxCalls.push_back({device, afterConv, afterSeq, limit});
         std::vector<wire::Message> page;

@@ -173,7 +173,7 @@ private slots:
 
         // The inbox and history read the stored message back by name.
         const auto inbox = await<std::vector<wire::Message>>(
-            [&](auto cb) { m_messages->inboxPage(b.deviceId, 0, 0, 10, cb); });
+            [&](auto cb) { m_messages->inboxPage(b.deviceId, 0, 0, 10, m_now, cb); });
         QCOMPARE(inbox->size(), std::size_t(1));
         QCOMPARE((*inbox)[0].sender_username(), std::string("sa"));
         QCOMPARE((*inbox)[0].client_message_id(), std::string("m1"));
