@@ -5,6 +5,8 @@
 #include <QList>
 
 #include <functional>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace tidings::server {
@@ -21,11 +23,34 @@ public:
         , m_maxBatch(maxBatch)
         , m_flush(std::move(flush)) {}
 
+    //! Items are merged while they wait: cumulative ones (acks: the highest cursor wins) with the
+    //! same key become one. An item only waits while its shard has a batch in flight.
+    using Key = std::pair<quint64, quint64>;
+    void setCoalesce(std::function<Key(const Item &)> key,
+                     std::function<void(Item &into, Item &&from)> merge) {
+        m_key = std::move(key);
+        m_merge = std::move(merge);
+        m_index.assign(m_queues.size(), {});
+    }
+
     void add(int shard, Item item) {
-        m_queues[std::size_t(shard)].push_back(std::move(item));
+        auto &q = m_queues[std::size_t(shard)];
+        if (m_key) {
+            auto &index = m_index[std::size_t(shard)];
+            const auto [it, added] = index.try_emplace(m_key(item), q.size());
+            if (!added) {
+                m_merge(q[it->second], std::move(item));
+                ++m_merged;
+                return;
+            }
+        }
+        q.push_back(std::move(item));
         if (!m_inFlight[std::size_t(shard)])
             flushShard(shard);
     }
+
+    //! How many items were merged into one already waiting, so far.
+    std::size_t mergedCount() const { return m_merged; }
 
     std::size_t largestBatch() const { return m_largest; }
 
@@ -49,6 +74,12 @@ private:
                          std::make_move_iterator(q.begin() + qsizetype(m_maxBatch)));
             q.erase(q.begin(), q.begin() + qsizetype(m_maxBatch));
         }
+        if (m_key) {
+            auto &index = m_index[std::size_t(shard)];
+            index.clear();
+            for (std::size_t i = 0; i < q.size(); ++i)
+                index.emplace(m_key(q[i]), i);
+        }
         m_largest = std::max(m_largest, batch.size());
         m_inFlight[std::size_t(shard)] = true;
         m_flush(shard, std::move(batch), [this, shard] {
@@ -71,6 +102,15 @@ private:
     std::size_t m_largest = 0;
     Flush m_flush;
     std::vector<std::function<void(std::function<void()>)>> m_pace;
+    struct KeyHash {
+        std::size_t operator()(const Key &k) const {
+            return std::hash<quint64>{}(k.first * 0x9E3779B97F4A7C15ULL ^ k.second);
+        }
+    };
+    std::function<Key(const Item &)> m_key;
+    std::function<void(Item &, Item &&)> m_merge;
+    std::vector<std::unordered_map<Key, std::size_t, KeyHash>> m_index; //!< key → queue position
+    std::size_t m_merged = 0;
 };
 
 } // namespace tidings::server

@@ -72,6 +72,7 @@ private:
     struct PendingAck {
         AckRow row;
         StatusReply reply;
+        int lanes = 1; //!< acks merged into this one, each holding its conversation's lane
     };
 
     void nextSend(quint64 deviceId);

@@ -52,6 +52,53 @@ private slots:
         QCOMPARE(sizes, (std::vector<size_t>{1, 3, 3, 1}));
     }
 
+    // Cumulative items (acks) with one key merge while they wait, also across a batch cap; an
+    // item already in flight is never merged into; other keys keep their place.
+    void waitingItemsWithOneKeyMerge() {
+        struct Ack {
+            quint64 device, conv, seq;
+            int merged = 1;
+        };
+        std::vector<std::vector<Ack>> flushed;
+        std::vector<std::function<void()>> pending;
+        Batcher<Ack> b(1, 2, [&](int, std::vector<Ack> batch, std::function<void()> done) {
+            flushed.push_back(batch);
+            pending.push_back(std::move(done));
+        });
+        b.setCoalesce([](const Ack &a) { return std::make_pair(a.device, a.conv); },
+                      [](Ack &into, Ack &&from) {
+                          into.seq = std::max(into.seq, from.seq);
+                          into.merged += from.merged;
+                      });
+        b.add(0, {1, 7, 1}); // goes out at once
+        b.add(0, {1, 7, 2}); // waits
+        b.add(0, {2, 7, 2});
+        b.add(0, {1, 7, 4});
+        b.add(0, {1, 8, 1}); // another conversation
+        b.add(0, {1, 7, 3}); // lower: the highest stays
+        b.add(0, {2, 7, 3});
+        QCOMPARE(b.mergedCount(), size_t(3));
+        pending[0]();
+        QCOMPARE(flushed.size(), size_t(2));
+        QCOMPARE(flushed[1].size(), size_t(2)); // capped at 2: {1,7} and {2,7}
+        QCOMPARE(flushed[1][0].device, quint64(1));
+        QCOMPARE(flushed[1][0].seq, quint64(4));
+        QCOMPARE(flushed[1][0].merged, 3);
+        QCOMPARE(flushed[1][1].seq, quint64(3));
+        // {1,8} is still waiting (past the cap); a new {1,8} merges into it, a new {1,7} does
+        // not merge into the batch in flight.
+        b.add(0, {1, 8, 5});
+        b.add(0, {1, 7, 9});
+        pending[1]();
+        QCOMPARE(flushed.size(), size_t(3));
+        QCOMPARE(flushed[2].size(), size_t(2));
+        QCOMPARE(flushed[2][0].conv, quint64(8));
+        QCOMPARE(flushed[2][0].seq, quint64(5));
+        QCOMPARE(flushed[2][0].merged, 2);
+        QCOMPARE(flushed[2][1].conv, quint64(7));
+        QCOMPARE(flushed[2][1].seq, quint64(9));
+    }
+
     void orderIsKeptWithinAShard() {
         std::vector<int> seen;
         std::function<void()> last;

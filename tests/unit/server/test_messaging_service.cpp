@@ -331,6 +331,29 @@ private slots:
         QCOMPARE(m_store.acks.back().shard, 0);
     }
 
+    // Acks are cumulative: a device's acks of one conversation that wait behind a batch become
+    // one row with the highest cursors, and every one of them is answered.
+    void acksOfOneDeviceMergeWhileABatchIsInFlight() {
+        int answered = 0;
+        const auto count = [&answered](Status) { ++answered; };
+        m_service->ack(bob, 2, 1, 0, count); // goes out at once
+        m_service->ack(bob, 2, 2, 1, count);
+        m_service->ack(bob, 2, 4, 2, count);
+        m_service->ack(bob, 2, 3, 3, count);
+        m_service->ack(bob, 2, 0, 0, {}); // fire-and-forget
+        QCOMPARE(m_store.acks.size(), std::size_t(1));
+        m_store.acks[0].cb(AckOutcome{});
+        QCOMPARE(m_store.acks.size(), std::size_t(2));
+        QCOMPARE(m_store.acks[1].rows.size(), std::size_t(1));
+        QCOMPARE(m_store.acks[1].rows[0].delivered, quint64(4));
+        QCOMPARE(m_store.acks[1].rows[0].read, quint64(3));
+        m_store.acks[1].cb(AckOutcome{});
+        QCOMPARE(answered, 4);
+        // Nothing is in flight now: the next ack goes out at once.
+        m_service->ack(bob, 2, 5, 0, count);
+        QCOMPARE(m_store.acks.size(), std::size_t(3));
+    }
+
     void refusalsAreTypedAndAFailedBatchFailsEveryItem() {
         Captured<SendAck> a, b, c, gone, d;
         m_service->send(alice, plain(2, "a"), a.reply());
