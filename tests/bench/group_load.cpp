@@ -49,10 +49,25 @@ void GroupLoad::start() {
             }
             if (qEnvironmentVariableIsSet("TIDINGS_LOAD_NO_GROUP_ACKS"))
                 return; // diagnosis only: what the members' acks cost the traffic beside them
-            F ack;      // members ack like real clients do
-            ack.mutable_delivery_ack()->set_conversation_id(m_group);
-            ack.mutable_delivery_ack()->set_seq(last);
-            d->post(ack);
+            // Members ack like real clients do: in a group, the highest seq stored in the last
+            // 250 ms (MessageReceiver::kGroupAckDelayMs). TIDINGS_LOAD_GROUP_ACK_MS=0 acks every
+            // push, as clients did before.
+            auto &due = m_ackDue[d];
+            const bool armed = due != 0;
+            due = std::max(due, last);
+            if (armed)
+                return;
+            const auto flush = [this, d] {
+                F ack;
+                ack.mutable_delivery_ack()->set_conversation_id(m_group);
+                ack.mutable_delivery_ack()->set_seq(std::exchange(m_ackDue[d], 0));
+                d->post(ack);
+            };
+            const bool set = qEnvironmentVariableIsSet("TIDINGS_LOAD_GROUP_ACK_MS");
+            const int delay = set ? qEnvironmentVariableIntValue("TIDINGS_LOAD_GROUP_ACK_MS") : 250;
+            if (delay <= 0)
+                return flush();
+            QTimer::singleShot(delay, d, flush);
         };
     }
 }

@@ -39,6 +39,7 @@ private:
     std::vector<Device *> m_devices;
     int m_registered = 0;
     quint64 m_group = 0;
+    QHash<Device *, quint64> m_ackDue; //!< member → highest seq to ack when its timer fires
     bool m_flatOut = false;
     int m_latencySent = 0;
     quint64 m_next = 0;

@@ -1,6 +1,7 @@
 #include "core/sync/message_receiver.h"
 
 #include "core/logging.h"
+#include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
 #include "core/store/storage.h"
 #include "core/sync/payload_codec.h"
@@ -8,6 +9,7 @@
 #include "protocol/codec.h"
 
 #include <QDateTime>
+#include <QTimer>
 
 namespace tidings::client {
 
@@ -22,10 +24,13 @@ MessageReceiver::MessageReceiver(Storage *store, FrameSink *sink, const AccountS
 void MessageReceiver::onAuthenticated() {
     ++m_session;
     m_deliveryAcked.clear();
+    m_groupAcksDue.clear();
 }
 
 void MessageReceiver::onDisconnected() {
     ++m_session;
+    // Not acked: the server delivers them again in the next session (stored, so de-duplicated).
+    m_groupAcksDue.clear();
     // Unacked messages come again in the next session.
     m_incoming.clear();
     m_opening = false;
@@ -138,12 +143,46 @@ void MessageReceiver::ackDelivery(const ConversationAdvance &adv, bool ackIfAdva
     if (last == 0 ||
         (adv.released.isEmpty() && !(ackIfAdvanced && (advanced || adv.duplicates > 0))))
         return;
+    if (!isGroup(adv.conversationId)) {
+        postDeliveryAck(adv.conversationId, last);
+        return;
+    }
+    quint64 &due = m_groupAcksDue[adv.conversationId];
+    due = std::max(due, last);
+    if (m_groupAckTimer)
+        return;
+    m_groupAckTimer = true;
+    QTimer::singleShot(kGroupAckDelayMs, this, [this, session = m_session] {
+        m_groupAckTimer = false;
+        flushGroupAcks(session);
+    });
+}
+
+void MessageReceiver::flushGroupAcks(quint64 session) {
+    if (session != m_session)
+        return; // a new session: what was due is delivered (and acked) again
+    const auto due = std::exchange(m_groupAcksDue, {});
+    for (auto it = due.cbegin(); it != due.cend(); ++it)
+        postDeliveryAck(it.key(), it.value());
+}
+
+void MessageReceiver::postDeliveryAck(quint64 conversationId, quint64 seq) {
     Frame f;
-    f.mutable_delivery_ack()->set_conversation_id(adv.conversationId);
-    f.mutable_delivery_ack()->set_seq(last);
+    f.mutable_delivery_ack()->set_conversation_id(conversationId);
+    f.mutable_delivery_ack()->set_seq(seq);
     if (m_sink->post(f))
-        m_deliveryAcked[adv.conversationId] =
-            std::max(m_deliveryAcked.value(adv.conversationId), last);
+        m_deliveryAcked[conversationId] = std::max(m_deliveryAcked.value(conversationId), seq);
+}
+
+bool MessageReceiver::isGroup(quint64 conversationId) {
+    if (const auto it = m_isGroup.constFind(conversationId); it != m_isGroup.cend())
+        return *it;
+    const auto conv = m_store->conversations().conversation(conversationId);
+    if (!conv || !conv->has_value() || (*conv)->kind == ConversationKind::Unknown)
+        return false; // not known yet: ack at once (and ask again next time)
+    const bool group = (*conv)->isGroup();
+    m_isGroup.insert(conversationId, group); // a conversation's kind never changes
+    return group;
 }
 
 } // namespace tidings::client

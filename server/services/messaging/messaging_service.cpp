@@ -241,7 +241,7 @@ void MessagingService::flushSends(int shard, std::vector<PendingSend> batch,
                 }
                 it.reply(SendAck{it.row.conversationId, it.row.clientMessageId, s.seq, s.createdMs,
                                  s.duplicate});
-                // A duplicate was fanned out (and queued in inboxes) when it was
+                // A duplicate was fanned out when it was
                 // first stored.
                 if (!s.duplicate)
                     fanOut(it, s.seq, s.createdMs);
@@ -267,7 +267,7 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
     QHash<quint64, QByteArray> envelopes;
     for (const auto &[device, payload] : item.row.envelopes)
         envelopes.insert(device, payload);
-    // Offline copies are in the inboxes; the live push waits out a database outage.
+    // Offline devices get it at their next drain; the live push waits out a database outage.
     m_membership.withMembersEventually(
         item.row.conversationId,
         [this, push = std::move(push), from,
