@@ -258,65 +258,27 @@ void PgMessageStore::history(quint64 userId, quint64 deviceId, quint64 conv, qui
 
 void PgMessageStore::inboxPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, int limit,
                                qint64 nowMs, Callback<std::vector<wire::Message>> cb) {
-    // Two sources, each in (conversation, seq) order and cut at the page size, merged without
-    // duplicates (a group message may also have an inbox row: events, a member's kept backlog,
-    // rows written before schema version 6):
-    //  - 1:1: the device's inbox rows past its cursor;
-    //  - groups (fan-out on read, no inbox rows): in each group the device's user is a member
-    //    of, the messages past the device's cursor that it may see, with the filters the inbox
-    //    rows had at send time: since the user joined and the device was added, not its own,
-    //    not an envelope-only send addressed to other devices, not older than the inbox expiry.
+    // The device's 1:1 inbox rows and its groups past its cursors (fan-out on read), merged: see
+    // db/functions/tidings_inbox_page.sql.
     const qint64 notBeforeMs = nowMs - qint64(m_inboxDays) * 24 * 3600 * 1000;
-    m_pool.reader()->exec(
-        PgQuery{QByteArray("SELECT ") + kMessageColumns + e2eColumns(1) +
-                    " FROM (("
-                    "  SELECT i.conversation_id, i.seq, i.created_at FROM inbox i "
-                    "  LEFT JOIN receipts r ON r.conversation_id = i.conversation_id "
-                    "   AND r.device_id = i.device_id "
-                    "  WHERE i.device_id = $1 AND i.seq > COALESCE(r.delivered_seq, 0) "
-                    "   AND (i.conversation_id, i.seq) > ($2, $3) "
-                    "  ORDER BY i.conversation_id, i.seq LIMIT $4"
-                    " ) UNION ("
-                    "  SELECT g.conversation_id, g.seq, g.created_at FROM devices dv "
-                    "  JOIN members mb ON mb.user_id = dv.user_id AND mb.conversation_id >= $2 "
-                    "  JOIN conversations c ON c.id = mb.conversation_id AND c.kind = 2 "
-                    "  LEFT JOIN receipts r ON r.conversation_id = mb.conversation_id "
-                    "   AND r.device_id = dv.id "
-                    "  CROSS JOIN LATERAL ("
-                    "   SELECT m.conversation_id, m.seq, m.created_at FROM messages m "
-                    "   WHERE m.conversation_id = mb.conversation_id "
-                    "    AND m.seq > GREATEST(COALESCE(r.delivered_seq, 0), mb.joined_seq, "
-                    "     CASE WHEN mb.conversation_id = $2 THEN $3 ELSE 0 END) "
-                    "    AND m.created_at >= dv.created_at "
-                    "    AND m.created_at >= to_timestamp($5::double precision / 1000) "
-                    "    AND m.sender_device_id <> dv.id "
-                    "    AND (octet_length(m.payload) > 0 OR m.event_kind IS NOT NULL "
-                    "     OR EXISTS (SELECT 1 FROM envelopes e WHERE "
-                    "      e.conversation_id = m.conversation_id AND e.seq = m.seq AND "
-                    "      e.created_at = m.created_at AND e.device_id = dv.id)) "
-                    "   ORDER BY m.seq LIMIT $4) g "
-                    "  WHERE dv.id = $1 "
-                    "  ORDER BY 1, 2 LIMIT $4"
-                    " )) p "
-                    "JOIN messages m ON m.conversation_id = p.conversation_id AND m.seq = p.seq "
-                    " AND m.created_at = p.created_at " +
-                    kMessageJoins + "ORDER BY p.conversation_id, p.seq LIMIT $4",
-                {},
-                {}}
-            .arg(deviceId)
-            .arg(afterConv)
-            .arg(afterSeq)
-            .arg(limit)
-            .arg(notBeforeMs),
-        [cb](PgResult r) {
-            if (!r.ok())
-                return cb(databaseError(r, lcMessaging()));
-            const MessageReader reader(r);
-            std::vector<wire::Message> out(std::size_t(r.rows()));
-            for (int i = 0; i < r.rows(); ++i)
-                reader.read(i, &out[std::size_t(i)]);
-            cb(std::move(out));
-        });
+    m_pool.reader()->exec(PgQuery{"SELECT * FROM tidings_inbox_page($1, $2, $3, $4, "
+                                  "to_timestamp($5::double precision / 1000))",
+                                  {},
+                                  {}}
+                              .arg(deviceId)
+                              .arg(afterConv)
+                              .arg(afterSeq)
+                              .arg(limit)
+                              .arg(notBeforeMs),
+                          [cb](PgResult r) {
+                              if (!r.ok())
+                                  return cb(databaseError(r, lcMessaging()));
+                              const MessageReader reader(r);
+                              std::vector<wire::Message> out(std::size_t(r.rows()));
+                              for (int i = 0; i < r.rows(); ++i)
+                                  reader.read(i, &out[std::size_t(i)]);
+                              cb(std::move(out));
+                          });
 }
 
 } // namespace tidings::server
