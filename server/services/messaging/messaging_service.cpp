@@ -318,8 +318,7 @@ void MessagingService::flushAcks(int shard, std::vector<PendingAck> batch,
     auto items = std::make_shared<std::vector<PendingAck>>(std::move(batch));
     m_store.storeAcks(shard, rows, [this, items, done](Result<AckOutcome> r) {
         for (const auto &it : *items)
-            for (int i = 0; i < it.lanes; ++i)
-                m_ackLanes.release(it.row.conversationId);
+            m_ackLanes.release(it.row.conversationId, it.lanes);
         if (!r) {
             for (const auto &it : *items)
                 it.reply(r.error());

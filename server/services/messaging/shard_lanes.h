@@ -29,10 +29,10 @@ public:
         ++l.pending;
         return l.shard;
     }
-    //! An item acquired before has its outcome.
-    void release(quint64 conversationId) {
+    //! An item acquired before has its outcome (`count` items: acks merged into one).
+    void release(quint64 conversationId, int count = 1) {
         const auto it = m_lanes.find(conversationId);
-        if (it != m_lanes.end() && --it->pending <= 0)
+        if (it != m_lanes.end() && (it->pending -= count) <= 0)
             m_lanes.erase(it);
     }
     int pending(quint64 conversationId) const { return m_lanes.value(conversationId).pending; }
