@@ -11,6 +11,8 @@
 
 #include <libpq-fe.h>
 
+#include <memory>
+
 using namespace tidings;
 using namespace tidings::test;
 using F = protocol::Frame;
@@ -195,9 +197,11 @@ private slots:
         QVERIFY(bob.waitMessages(1));
         h.shiftClock(100 * kDay);
 
-        PGconn *reader = PQconnectdb(h.conninfo().toUtf8().constData());
-        QVERIFY(PQstatus(reader) == CONNECTION_OK);
-        PQclear(PQexec(reader, "BEGIN; LOCK TABLE messages IN ACCESS SHARE MODE"));
+        // Closed on every way out: a failed check must not leave the lock held for later tests.
+        const std::unique_ptr<PGconn, decltype(&PQfinish)> reader(
+            PQconnectdb(h.conninfo().toUtf8().constData()), &PQfinish);
+        QVERIFY(PQstatus(reader.get()) == CONNECTION_OK);
+        PQclear(PQexec(reader.get(), "BEGIN; LOCK TABLE messages IN ACCESS SHARE MODE"));
         std::optional<Result<QStringList>> out;
         h.server()->runMaintenance([&](Result<QStringList> r) { out = r; });
         QTest::qWait(100); // the maintenance is waiting for its lock now
@@ -213,8 +217,7 @@ private slots:
         QVERIFY2(t.elapsed() < 2500, qPrintable(QString::number(t.elapsed())));
         QVERIFY(!out.has_value()); // still giving way
 
-        PQclear(PQexec(reader, "COMMIT"));
-        PQfinish(reader);
+        PQclear(PQexec(reader.get(), "COMMIT"));
         QVERIFY(QTest::qWaitFor([&] { return out.has_value(); }, 10000));
         QVERIFY(out->ok());
         QVERIFY(out->value().join(',').contains("messages_"));
