@@ -8,9 +8,7 @@
 -- fan-out on read):
 --  - 1:1: the device's inbox rows past its cursor;
 --  - groups (fan-out on read, no inbox rows): in each group the device's user is a member of,
---    the messages past the device's cursor that it may see — since the user joined and the
---    device was added, not its own, not an envelope-only send addressed to other devices, not
---    created before p_not_before (the inbox expiry).
+--    what tidings_group_backlog says it has not received, none created before p_not_before.
 -- A function (not a query text sent with each drain) so that a burst of reconnecting devices
 -- queues ~60 bytes per drain in the connection's buffer instead of the whole text, and the plan
 -- is cached per session.
@@ -43,21 +41,10 @@ FROM ((
     SELECT g.conversation_id, g.seq, g.created_at FROM devices dv
     JOIN members mb ON mb.user_id = dv.user_id AND mb.conversation_id >= p_after_conv
     JOIN conversations c ON c.id = mb.conversation_id AND c.kind = 2
-    LEFT JOIN receipts r ON r.conversation_id = mb.conversation_id AND r.device_id = dv.id
-    CROSS JOIN LATERAL (
-        SELECT m2.conversation_id, m2.seq, m2.created_at FROM messages m2
-        WHERE m2.conversation_id = mb.conversation_id
-          AND m2.seq > GREATEST(COALESCE(r.delivered_seq, 0), mb.joined_seq,
-                                CASE WHEN mb.conversation_id = p_after_conv THEN p_after_seq
-                                     ELSE 0 END)
-          AND m2.created_at >= dv.created_at
-          AND m2.created_at >= p_not_before
-          AND m2.sender_device_id <> dv.id
-          AND (octet_length(m2.payload) > 0 OR m2.event_kind IS NOT NULL
-               OR EXISTS (SELECT 1 FROM envelopes e WHERE e.conversation_id = m2.conversation_id
-                          AND e.seq = m2.seq AND e.created_at = m2.created_at
-                          AND e.device_id = dv.id))
-        ORDER BY m2.seq LIMIT p_limit) g
+    CROSS JOIN LATERAL tidings_group_backlog(
+        p_device, mb.conversation_id,
+        CASE WHEN mb.conversation_id = p_after_conv THEN p_after_seq ELSE 0 END,
+        p_not_before, p_limit) g
     WHERE dv.id = p_device
     ORDER BY 1, 2 LIMIT p_limit
 )) p
