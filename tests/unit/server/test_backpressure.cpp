@@ -11,7 +11,7 @@
 #include "support/slow_reader.h"
 
 #include <QTcpSocket>
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

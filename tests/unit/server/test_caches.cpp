@@ -5,7 +5,7 @@
 #include "services/common/device_directory.h"
 #include "services/common/membership.h"
 
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

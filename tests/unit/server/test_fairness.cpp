@@ -13,7 +13,7 @@
 #include "support/ws_client.h"
 
 #include <QTcpSocket>
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

@@ -12,7 +12,8 @@
 #include "support/fake_services.h"
 #include "support/ws_client.h"
 
-#include <QtTest>
+#include <QSignalSpy>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

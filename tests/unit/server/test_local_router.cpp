@@ -4,7 +4,7 @@
 #include "routing/endpoint.h"
 #include "routing/local_router.h"
 
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

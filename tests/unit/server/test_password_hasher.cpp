@@ -3,7 +3,7 @@
 // of them (issue 11: 40 registrations at once took a login from 0.17 s to 4.9 s).
 #include "services/accounts/password_hasher.h"
 
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings::server;
 

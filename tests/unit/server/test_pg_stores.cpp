@@ -17,7 +17,7 @@
 #include "support/pg_fixture.h"
 
 #include <QSignalSpy>
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

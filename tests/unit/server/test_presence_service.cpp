@@ -8,7 +8,7 @@
 #include "support/captured.h"
 #include "support/fake_delivery.h"
 
-#include <QtTest>
+#include <QTest>
 
 using namespace tidings;
 using namespace tidings::server;

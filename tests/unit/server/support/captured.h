@@ -2,7 +2,7 @@
 // Reply callbacks for service tests that keep what they were answered.
 #include "core/caller.h"
 
-#include <QtTest>
+#include <QTest>
 
 #include <memory>
 #include <optional>
