@@ -1,6 +1,7 @@
 # Sourced by the benchmark scripts: a fresh tidingsd on its own embedded PostgreSQL (fsync on).
 #   start_tidingsd BUILD PORT     sets data (a temporary directory), pid and url; stopped and
-#                                 removed when the script exits.
+#                                 removed when the script exits (BENCH_SERVER_LOG=FILE keeps
+#                                 the server's log there).
 # shellcheck shell=bash
 start_tidingsd() {
   local build=$1 port=$2
@@ -9,7 +10,8 @@ start_tidingsd() {
   "$build/server/tidingsd" --data-dir "$data/server" --listen 127.0.0.1:"$port" \
     >"$data/out.log" 2>"$data/err.log" &
   pid=$!
-  trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+  trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
+    [[ -n "${BENCH_SERVER_LOG:-}" ]] && cp "$data/err.log" "$BENCH_SERVER_LOG"; rm -rf "$data"' EXIT
   for _ in $(seq 1 120); do grep -q listening "$data/out.log" 2>/dev/null && break; sleep 0.25; done
   grep -q listening "$data/out.log" || { cat "$data/err.log" >&2; exit 1; }
   url=ws://127.0.0.1:$port

@@ -4,6 +4,7 @@
 // item and goes out at once (no added latency); under heavy load batches grow by themselves.
 #include <QList>
 
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 #include <utility>
@@ -20,7 +21,7 @@ public:
     Batcher(int shards, std::size_t maxBatch, Flush flush)
         : m_queues(std::size_t(shards))
         , m_inFlight(std::size_t(shards), false)
-        , m_maxBatch(maxBatch)
+        , m_maxBatch(std::size_t(shards), maxBatch)
         , m_flush(std::move(flush)) {}
 
     //! Items are merged while they wait: cumulative ones (acks: the highest cursor wins) with the
@@ -54,6 +55,11 @@ public:
 
     std::size_t largestBatch() const { return m_largest; }
 
+    //! The most items one batch of `shard` takes (at least one), from its next batch on.
+    void setMaxBatch(int shard, std::size_t maxBatch) {
+        m_maxBatch[std::size_t(shard)] = std::max<std::size_t>(maxBatch, 1);
+    }
+
     //! After each batch of `shard`, the next waits for `later(next)` to call next (e.g. a timer):
     //! items that arrive meanwhile go out together. Without it the next batch goes at once.
     void setPace(int shard, std::function<void(std::function<void()>)> later) {
@@ -67,12 +73,13 @@ private:
         if (q.empty())
             return;
         std::vector<Item> batch;
-        if (q.size() <= m_maxBatch) {
+        const std::size_t most = m_maxBatch[std::size_t(shard)];
+        if (q.size() <= most) {
             batch.swap(q);
         } else {
             batch.assign(std::make_move_iterator(q.begin()),
-                         std::make_move_iterator(q.begin() + qsizetype(m_maxBatch)));
-            q.erase(q.begin(), q.begin() + qsizetype(m_maxBatch));
+                         std::make_move_iterator(q.begin() + qsizetype(most)));
+            q.erase(q.begin(), q.begin() + qsizetype(most));
         }
         if (m_key) {
             auto &index = m_index[std::size_t(shard)];
@@ -98,7 +105,7 @@ private:
 
     std::vector<std::vector<Item>> m_queues;
     std::vector<bool> m_inFlight;
-    std::size_t m_maxBatch;
+    std::vector<std::size_t> m_maxBatch;
     std::size_t m_largest = 0;
     Flush m_flush;
     std::vector<std::function<void(std::function<void()>)>> m_pace;

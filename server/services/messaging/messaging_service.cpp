@@ -12,10 +12,17 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <chrono>
 
 namespace tidings::server {
 
 namespace {
+
+qint64 monotonicUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 Error sendRefusal(SendStatus status) {
     switch (status) {
@@ -100,6 +107,29 @@ MessagingService::MessagingService(MessageStore &store, Membership &membership,
         m_acks.setPace(bulk, [this](std::function<void()> next) {
             QTimer::singleShot(kBulkAckPaceMs, m_timers.get(), std::move(next));
         });
+        // Big groups' sends wait while 1:1 sends are slowed down by them (BulkYield).
+        // TIDINGS_BULK_YIELD=0 turns it off: how the comparison in docs/PERFORMANCE.md was made.
+        if (qEnvironmentVariable("TIDINGS_BULK_YIELD") != QLatin1String("0"))
+            m_sends.setPace(bulk, [this, bulk](std::function<void()> next) {
+                const qint64 pause = m_yield.nextPauseUs(monotonicUs());
+                // While yielding, one message per batch: a batch's fan-out is one burst of work
+                // that the 1:1 messages arriving meanwhile wait behind (4 messages of a
+                // 500-member group: 2,000 deliveries, ~40 ms of tidingsd).
+                m_sends.setMaxBatch(bulk, pause > 0 ? 1 : kMaxSendBatch);
+                if (pause <= 0)
+                    return next();
+                ++m_bulkPauses;
+                m_bulkPausedUs += pause;
+                if (const qint64 now = monotonicUs(); now - m_yieldReportUs >= kYieldReportUs) {
+                    qCInfo(lcMessaging).nospace()
+                        << "big groups yielded to 1:1 traffic: " << m_bulkPauses << " pauses, "
+                        << m_bulkPausedUs / 1000 << " ms in all (1:1 stored in "
+                        << m_yield.smoothedUs() << " us, " << m_yield.floorUs() << " us at best)";
+                    m_yieldReportUs = now;
+                }
+                QTimer::singleShot(int((pause + 999) / 1000), Qt::PreciseTimer, m_timers.get(),
+                                   std::move(next));
+            });
     }
 }
 
@@ -208,6 +238,7 @@ int MessagingService::laneFor(quint64 conversationId) {
 
 void MessagingService::queueSend(PendingSend item) {
     const int shard = m_sendLanes.acquire(item.row.conversationId);
+    item.queuedUs = monotonicUs();
     m_sends.add(shard, std::move(item));
 }
 
@@ -217,9 +248,18 @@ void MessagingService::flushSends(int shard, std::vector<PendingSend> batch,
     rows.reserve(batch.size());
     for (const auto &it : batch)
         rows.push_back(it.row); // implicitly shared payloads: no deep copies
+    qint64 oldestUs = batch.front().queuedUs;
+    for (const auto &it : batch)
+        oldestUs = std::min(oldestUs, it.queuedUs);
     auto items = std::make_shared<std::vector<PendingSend>>(std::move(batch));
+    const bool interactive = shard != m_store.bulkShard();
     m_store.storeSends(
-        shard, rows, m_clock.nowMs(), [this, items, done](Result<std::vector<StoredSend>> r) {
+        shard, rows, m_clock.nowMs(),
+        [this, items, done, interactive, oldestUs](Result<std::vector<StoredSend>> r) {
+            if (interactive && r) {
+                const qint64 now = monotonicUs();
+                m_yield.interactiveStored(now, now - oldestUs);
+            }
             if (!r || r->size() != items->size()) {
                 const Error err =
                     r ? Error{ErrorCode::Internal, QStringLiteral("database error, try again")}

@@ -11,6 +11,7 @@
 #include "protocol/limits.h"
 #include "services/common/device_directory.h"
 #include "services/messaging/batcher.h"
+#include "services/messaging/bulk_yield.h"
 #include "services/messaging/message_store.h"
 #include "services/messaging/messaging.h"
 #include "services/messaging/shard_lanes.h"
@@ -39,6 +40,8 @@ public:
     static constexpr qsizetype kBulkMembers = 32;
     //! Pause between ack batches on the bulk shard (see the constructor).
     static constexpr int kBulkAckPaceMs = 100;
+    //! At most one log line per this long about the bulk shard yielding (BulkYield).
+    static constexpr qint64 kYieldReportUs = 10'000'000;
 
     MessagingService(MessageStore &store, Membership &membership, DeviceDirectory &directory,
                      Delivery &delivery, const Clock &clock);
@@ -52,6 +55,9 @@ public:
     void drainInbox(const Caller &caller, InboxSink sink) override;
 
     quint64 storedCount() const { return m_stored; }
+    //! How many times the bulk shard waited for interactive traffic, and for how long in all.
+    quint64 bulkPauses() const { return m_bulkPauses; }
+    qint64 bulkPausedUs() const { return m_bulkPausedUs; }
     //! The largest number of sends stored by one statement so far.
     std::size_t largestSendBatch() const { return m_sends.largestBatch(); }
 
@@ -62,6 +68,7 @@ private:
         std::vector<DeviceRef> targets; //!< (user, device) per envelope
         QByteArray digest;
         Reply<SendAck> reply;
+        qint64 queuedUs = 0; //!< when it was queued for storing (monotonic, BulkYield)
     };
     //! Sends of one device wait here while an encrypted send of that device is being checked,
     //! so that its sends are stored in the order they arrived.
@@ -99,6 +106,10 @@ private:
     QHash<quint64, DeviceQueue> m_checking; //!< sending device → sends behind a check
     quint64 m_stored = 0;
     std::unique_ptr<QObject> m_timers; //!< context of the bulk shard's pacing timers
+    BulkYield m_yield;
+    quint64 m_bulkPauses = 0;
+    qint64 m_bulkPausedUs = 0;
+    qint64 m_yieldReportUs = 0;
     ShardLanes m_sendLanes;
     ShardLanes m_ackLanes;
     Batcher<PendingSend> m_sends;

@@ -52,6 +52,30 @@ private slots:
         QCOMPARE(sizes, (std::vector<size_t>{1, 3, 3, 1}));
     }
 
+    // A shard's own cap, set between batches, applies from its next batch; others keep theirs.
+    void aShardsCapCanChange() {
+        std::vector<std::pair<int, size_t>> sizes;
+        std::vector<std::function<void()>> pending;
+        Batcher<int> b(2, 3, [&](int shard, std::vector<int> batch, std::function<void()> done) {
+            sizes.emplace_back(shard, batch.size());
+            pending.push_back(std::move(done));
+        });
+        for (int i = 0; i < 5; ++i) {
+            b.add(0, i);
+            b.add(1, i);
+        }
+        b.setMaxBatch(0, 1);
+        b.setMaxBatch(1, 0); // at least one
+        b.setMaxBatch(1, 3);
+        while (!pending.empty()) {
+            auto done = std::move(pending.front());
+            pending.erase(pending.begin());
+            done();
+        }
+        QCOMPARE(sizes, (std::vector<std::pair<int, size_t>>{
+                            {0, 1}, {1, 1}, {0, 1}, {1, 3}, {0, 1}, {1, 1}, {0, 1}, {0, 1}}));
+    }
+
     // Cumulative items (acks) with one key merge while they wait, also across a batch cap; an
     // item already in flight is never merged into; other keys keep their place.
     void waitingItemsWithOneKeyMerge() {

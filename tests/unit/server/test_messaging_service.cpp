@@ -331,6 +331,62 @@ private slots:
         QCOMPARE(m_store.acks.back().shard, 0);
     }
 
+    // BulkYield: while 1:1 sends are stored as fast as ever, a big group's batches follow each
+    // other at once and take everything that waited; once they are stored slower, the bulk shard
+    // waits between batches and takes one message at a time.
+    void bigGroupsWaitWhileOneToOneSendsAreSlowedDown() {
+        m_store.bulk = 2;
+        m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
+                                                       m_delivery, m_clock);
+        QList<quint64> many{1};
+        for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
+            many << u;
+        m_members[6] = many;
+        quint64 seq = 1;
+        m_service->send(alice, plain(6, "g0"), Captured<SendAck>().reply());
+        m_store.store(m_store.sends.size() - 1, seq++); // members cached: big from now on
+        const auto oneToOne = [&](int delayMs) {
+            m_service->send(alice, plain(2, "x"), Captured<SendAck>().reply());
+            QCOMPARE(m_store.sends.back().shard, 0);
+            if (delayMs > 0)
+                QTest::qWait(delayMs);
+            m_store.store(m_store.sends.size() - 1, seq++);
+        };
+        std::size_t first = 0;
+        const auto bulkRound = [&](const char *tag) {
+            m_service->send(alice, plain(6, QByteArray(tag) + "1"), Captured<SendAck>().reply());
+            QCOMPARE(m_store.sends.back().shard, 2);
+            first = m_store.sends.size() - 1;
+            m_service->send(alice, plain(6, QByteArray(tag) + "2"), Captured<SendAck>().reply());
+            m_service->send(alice, plain(6, QByteArray(tag) + "3"), Captured<SendAck>().reply());
+            QCOMPARE(m_store.sends.size(), first + 1); // the two wait behind the first
+            m_store.store(first, seq++);
+        };
+        for (int i = 0; i < 20; ++i) // a preempted sample among them fades out
+            oneToOne(0);
+        bulkRound("fast");
+        QCOMPARE(m_store.sends.size(), first + 2); // at once, both together
+        QCOMPARE(m_store.sends.back().rows.size(), std::size_t(2));
+        m_store.store(first + 1, seq);
+        seq += 2;
+        QCOMPARE(m_service->bulkPauses(), quint64(0));
+
+        for (int i = 0; i < 6; ++i)
+            oneToOne(20);
+        bulkRound("slow");
+        QCOMPARE(m_store.sends.size(), first + 1); // waits
+        QCOMPARE(m_service->bulkPauses(), quint64(1));
+        QTRY_COMPARE_WITH_TIMEOUT(m_store.sends.size(), first + 2, 2000);
+        QCOMPARE(m_store.sends.back().shard, 2);
+        QCOMPARE(m_store.sends.back().rows.size(), std::size_t(1)); // one at a time
+        m_store.store(first + 1, seq++);
+        QTRY_COMPARE_WITH_TIMEOUT(m_store.sends.size(), first + 3, 2000);
+        QCOMPARE(m_store.sends.back().rows.size(), std::size_t(1));
+        QCOMPARE(m_service->bulkPauses(), quint64(2));
+        // 1:1 sends are not held back meanwhile.
+        oneToOne(0);
+    }
+
     // Acks are cumulative: a device's acks of one conversation that wait behind a batch become
     // one row with the highest cursors, and every one of them is answered.
     void acksOfOneDeviceMergeWhileABatchIsInFlight() {
