@@ -312,12 +312,12 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
         item.row.conversationId,
         [this, push = std::move(push), from,
          envelopes = std::move(envelopes)](const Membership::Members &members) {
-            const auto &msg = std::get<wire::Message>(push);
-            for (quint64 user : members) {
+            auto each = [this, push, from, envelopes](quint64 user) {
+                const auto &msg = std::get<wire::Message>(push);
                 if (envelopes.isEmpty()) {
                     if (!msg.payload().empty())
                         m_delivery.toUser(user, push, from);
-                    continue;
+                    return;
                 }
                 for (quint64 device : m_delivery.connectedDevices(user)) {
                     if (device == from)
@@ -338,8 +338,43 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
                     own.set_envelope(env->toStdString());
                     m_delivery.toDevice(device, Push{std::move(own)});
                 }
-            }
+            };
+            pushToMembers(members, std::move(each));
         });
+}
+
+void MessagingService::pushToMembers(const QList<quint64> &members,
+                                     std::function<void(quint64)> each) {
+    if (members.size() <= kBulkMembers) {
+        for (quint64 user : members)
+            each(user);
+        return;
+    }
+    // A big group's pushes (its messages and its lowest cursors) go out kSliceMembers members
+    // per event-loop pass, in the order they were queued: 500 members at once are ~10 ms of this
+    // thread, which every 1:1 message arriving meanwhile waited for (docs/PERFORMANCE.md).
+    m_sliced.push_back({members, 0, std::move(each)});
+    scheduleSlice();
+}
+
+void MessagingService::scheduleSlice() {
+    if (m_sliceScheduled || m_sliced.empty())
+        return;
+    m_sliceScheduled = true;
+    QTimer::singleShot(0, m_timers.get(), [this] {
+        m_sliceScheduled = false;
+        qsizetype budget = kSliceMembers;
+        while (budget > 0 && !m_sliced.empty()) {
+            auto &job = m_sliced.front();
+            while (budget > 0 && job.next < job.members.size()) {
+                job.each(job.members.at(job.next++));
+                --budget;
+            }
+            if (job.next >= job.members.size())
+                m_sliced.pop_front();
+        }
+        scheduleSlice();
+    });
 }
 
 void MessagingService::ack(const Caller &caller, quint64 conv, quint64 delivered, quint64 read,
@@ -424,8 +459,7 @@ void MessagingService::pushAggregate(quint64 conv, quint64 allDelivered, quint64
     a.set_server_time_ms(atMs);
     m_membership.withMembersEventually(
         conv, [this, push = Push{std::move(a)}](const Membership::Members &members) {
-            for (quint64 user : members)
-                m_delivery.toUser(user, push);
+            pushToMembers(members, [this, push](quint64 user) { m_delivery.toUser(user, push); });
         });
 }
 

@@ -40,6 +40,8 @@ public:
     static constexpr qsizetype kBulkMembers = 32;
     //! Pause between ack batches on the bulk shard (see the constructor).
     static constexpr int kBulkAckPaceMs = 100;
+    //! A big group's members pushed to per event-loop pass (pushToMembers).
+    static constexpr qsizetype kSliceMembers = 32;
     //! At most one log line per this long about the bulk shard yielding (BulkYield).
     static constexpr qint64 kYieldReportUs = 10'000'000;
 
@@ -92,6 +94,9 @@ private:
     void drainPage(quint64 deviceId, quint64 afterConv, quint64 afterSeq, quint32 count,
                    InboxSink sink);
     void pushReceipt(const wire::ReceiptPush &receipt, bool group);
+    //! `each` for every member: at once, or for a big group in slices behind the earlier ones.
+    void pushToMembers(const QList<quint64> &members, std::function<void(quint64)> each);
+    void scheduleSlice();
     void pushAggregate(quint64 conversationId, quint64 allDelivered, quint64 allRead, qint64 atMs);
     //! Queues a checked send for storing, on its conversation's lane.
     void queueSend(PendingSend item);
@@ -107,6 +112,14 @@ private:
     quint64 m_stored = 0;
     std::unique_ptr<QObject> m_timers; //!< context of the bulk shard's pacing timers
     BulkYield m_yield;
+    //! A big group's pushes still to go out (pushToMembers), oldest first.
+    struct SliceJob {
+        QList<quint64> members;
+        qsizetype next = 0;
+        std::function<void(quint64)> each;
+    };
+    std::deque<SliceJob> m_sliced;
+    bool m_sliceScheduled = false;
     quint64 m_bulkPauses = 0;
     qint64 m_bulkPausedUs = 0;
     qint64 m_yieldReportUs = 0;

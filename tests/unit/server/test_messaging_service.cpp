@@ -387,6 +387,40 @@ private slots:
         oneToOne(0);
     }
 
+    // A big group's pushes go out a slice of members per event-loop pass, each member's in the
+    // order the messages were stored; a small group's at once.
+    void bigGroupsArePushedInSlicesInOrder() {
+        QList<quint64> many{1};
+        for (quint64 u = 100; u < 200; ++u) {
+            many << u;
+            m_delivery.connect(u, u * 10);
+        }
+        m_members[6] = many;
+        m_service->send(alice, plain(6, "first"), Captured<SendAck>().reply());
+        m_service->send(alice, plain(6, "second"), Captured<SendAck>().reply());
+        m_store.store(0, 1);
+        m_store.store(1, 2);
+        const auto reached = [this] {
+            int n = 0;
+            for (quint64 u = 100; u < 200; ++u)
+                n += int(m_delivery.of<wire::Message>(u * 10).size());
+            return n;
+        };
+        QVERIFY(reached() < 200); // not all in the pass that stored them
+        QTRY_COMPARE_WITH_TIMEOUT(reached(), 200, 5000);
+        for (quint64 u = 100; u < 200; ++u) {
+            const auto got = m_delivery.of<wire::Message>(u * 10);
+            QCOMPARE(got.at(0).seq(), quint64(1));
+            QCOMPARE(got.at(1).seq(), quint64(2));
+        }
+        // At most kBulkMembers: every member in the same pass.
+        m_members[7] = many.mid(0, MessagingService::kBulkMembers);
+        m_service->send(alice, plain(7, "small"), Captured<SendAck>().reply());
+        m_store.store(m_store.sends.size() - 1, 1);
+        for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers - 1; ++u)
+            QCOMPARE(m_delivery.of<wire::Message>(u * 10).size(), std::size_t(3));
+    }
+
     // Acks are cumulative: a device's acks of one conversation that wait behind a batch become
     // one row with the highest cursors, and every one of them is answered.
     void acksOfOneDeviceMergeWhileABatchIsInFlight() {
