@@ -15,6 +15,9 @@ function(tidings_precompile target header)
     if(TIDINGS_PCH)
         target_precompile_headers(${target} PRIVATE ${header})
     endif()
+    if(TIDINGS_UNITY)
+        set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    endif()
 endfunction()
 
 # The first library with its own precompiled header among what TARGET links (breadth first).

@@ -18,9 +18,6 @@ namespace {
 QString plainPath(const QString &dir) {
     return QDir(dir).filePath(QStringLiteral("secrets"));
 }
-QString sealedPath(const QString &dir) {
-    return QDir(dir).filePath(QStringLiteral("secrets.sealed"));
-}
 } // namespace
 
 SecretsSetup::SecretsSetup(QString profileDir, QObject *parent)
@@ -71,7 +68,7 @@ void SecretsSetup::start(Handler done) {
                  QStringLiteral("profile file (tidings-cli)"));
         return;
     }
-    if (QFileInfo::exists(sealedPath(m_dir))) {
+    if (QFileInfo::exists(client::PassphraseSecretStore::pathIn(m_dir))) {
         askPassphrase(PassphraseDialog::Mode::Unlock);
         return;
     }
@@ -160,7 +157,7 @@ void SecretsSetup::askPassphrase(PassphraseDialog::Mode mode) {
 }
 
 void SecretsSetup::onPassphraseAccepted() {
-    const QString path = sealedPath(m_dir);
+    const QString path = client::PassphraseSecretStore::pathIn(m_dir);
     auto store = m_dialogMode == PassphraseDialog::Mode::Unlock
                      ? client::PassphraseSecretStore::unlock(path, m_dialog->passphrase())
                      : client::PassphraseSecretStore::create(path, m_dialog->passphrase());

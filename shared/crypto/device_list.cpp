@@ -7,7 +7,7 @@ namespace tidings::crypto {
 namespace {
 constexpr char kMagic[] = "TDL";
 constexpr std::uint8_t kFormat = 1;
-constexpr char kSigDomain[] = "TidingsDeviceListv1";
+constexpr char kDeviceListSigDomain[] = "TidingsDeviceListv1";
 constexpr std::size_t kMaxBody = 4 + 8 + 8 + 8 + 4 + DeviceList::kMaxDevices * (8 + 32 + 32);
 } // namespace
 
@@ -74,7 +74,7 @@ std::optional<DeviceIdentity> DeviceList::identity(quint64 deviceId) const {
 
 QByteArray signDeviceList(const DeviceList &list, const Ed25519KeyPair &aik) {
     const QByteArray body = list.encodeBody();
-    const QByteArray sig = ed25519Sign(aik.secretKey, QByteArray(kSigDomain) + body);
+    const QByteArray sig = ed25519Sign(aik.secretKey, QByteArray(kDeviceListSigDomain) + body);
     if (sig.isEmpty())
         return {};
     QByteArray out;
@@ -91,7 +91,7 @@ Result<DeviceList> verifyDeviceList(const QByteArray &signedBlob, const QByteArr
     if (!r.ok() || !r.atEnd())
         return makeError(CryptoError::Malformed, QStringLiteral("signed device list"));
     // The signature first: nothing of an unsigned body is looked at.
-    if (!ed25519Verify(aikPublic, QByteArray(kSigDomain) + body, sig))
+    if (!ed25519Verify(aikPublic, QByteArray(kDeviceListSigDomain) + body, sig))
         return makeError(CryptoError::BadSignature, QStringLiteral("device list"));
     auto list = DeviceList::decodeBody(body);
     if (!list)

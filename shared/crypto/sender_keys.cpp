@@ -9,7 +9,7 @@ namespace tidings::crypto {
 namespace {
 
 constexpr std::uint8_t kVersion = 1;
-constexpr char kSigDomain[] = "TidingsSenderKeySigv1";
+constexpr char kSenderKeySigDomain[] = "TidingsSenderKeySigv1";
 constexpr std::size_t kHeaderSize = 1 + kDistIdSize + 4 + 4;
 constexpr std::size_t kMinMessage = kHeaderSize + kNonceSize + kTagSize + kSignatureSize;
 constexpr std::size_t kMaxGroupId = 256;
@@ -28,7 +28,7 @@ QByteArray aeadAd(const QByteArray &groupId, BytesView header) {
 }
 
 QByteArray signedPart(const QByteArray &groupId, BytesView body) {
-    QByteArray m(kSigDomain);
+    QByteArray m(kSenderKeySigDomain);
     appendBlob(m, groupId);
     m.append(reinterpret_cast<const char *>(body.data), qsizetype(body.size));
     return m;

@@ -99,4 +99,9 @@ private:
     std::optional<Error> m_error;
 };
 
+//! Errors after which the same request may succeed if sent again later.
+inline bool isRetryable(ErrorCode code) {
+    return code == ErrorCode::Internal || code == ErrorCode::RateLimited;
+}
+
 } // namespace tidings

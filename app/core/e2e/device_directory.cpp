@@ -1,4 +1,5 @@
 #include "core/e2e/device_directory.h"
+#include "core/e2e/e2e_support.h"
 
 #include "core/e2e/own_keys.h"
 #include "core/store/key_store.h"
@@ -14,15 +15,6 @@ Q_LOGGING_CATEGORY(lcE2e, "tidings.e2e")
 namespace tidings::client::e2e {
 
 using namespace tidings::crypto;
-
-namespace {
-std::string std_(const QByteArray &b) {
-    return std::string(b.constData(), size_t(b.size()));
-}
-QByteArray qba(const std::string &s) {
-    return QByteArray(s.data(), qsizetype(s.size()));
-}
-} // namespace
 
 DeviceDirectory::DeviceDirectory(KeyStore &store, const OwnKeys &own, const Clock &clock)
     : m_store(store)

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <functional>
+#include <string>
 
 namespace tidings::client::e2e {
 
@@ -25,6 +26,21 @@ inline Error usageError(const QString &what) {
 
 inline Error storageError(const QString &what) {
     return Error{ErrorCode::Storage, QStringLiteral("e2e storage: ") + what, 0};
+}
+
+//! Bytes between Qt and protobuf's std::string fields.
+inline std::string std_(const QByteArray &b) {
+    return std::string(b.constData(), size_t(b.size()));
+}
+inline QByteArray qba(const std::string &s) {
+    return QByteArray(s.data(), qsizetype(s.size()));
+}
+
+//! An error about a message that cannot be decrypted, with what failed first.
+inline Error undecryptable(const Error &e, const QString &what) {
+    Error out = e;
+    out.detail = what + QStringLiteral(": ") + e.detail;
+    return out;
 }
 
 } // namespace tidings::client::e2e

@@ -1,4 +1,5 @@
 #include "core/e2e/group_sender_keys.h"
+#include "core/e2e/e2e_support.h"
 
 #include "core/e2e/envelope.h"
 #include "core/e2e/own_keys.h"
@@ -14,14 +15,6 @@
 namespace tidings::client::e2e {
 
 using namespace tidings::crypto;
-
-namespace {
-Error undecryptable(const Error &e, const QString &what) {
-    Error out = e;
-    out.detail = what + QStringLiteral(": ") + e.detail;
-    return out;
-}
-} // namespace
 
 QByteArray groupIdBytes(quint64 groupId) {
     QByteArray out;

@@ -1,4 +1,5 @@
 #include "core/e2e/message_opener.h"
+#include "core/e2e/e2e_support.h"
 
 #include "core/e2e/device_directory.h"
 #include "core/e2e/envelope.h"
@@ -14,9 +15,6 @@ namespace tidings::client::e2e {
 using namespace tidings::crypto;
 
 namespace {
-QByteArray qba(const std::string &s) {
-    return QByteArray(s.data(), qsizetype(s.size()));
-}
 
 //! What decrypt() will write when the caller commits.
 struct PendingWrites {

@@ -1,4 +1,5 @@
 #include "core/e2e/own_keys.h"
+#include "core/e2e/e2e_support.h"
 
 #include "core/store/key_store.h"
 
@@ -7,9 +8,6 @@ namespace tidings::client::e2e {
 using namespace tidings::crypto;
 
 namespace {
-std::string std_(const QByteArray &b) {
-    return std::string(b.constData(), size_t(b.size()));
-}
 
 void addSignedPrekey(wire::UploadKeysRequest &r, const SignedPreKey &spk) {
     auto *w = r.mutable_signed_prekey();

@@ -1,4 +1,5 @@
 #include "core/e2e/pairwise_sessions.h"
+#include "core/e2e/e2e_support.h"
 
 #include "core/e2e/device_directory.h"
 #include "core/e2e/envelope.h"
@@ -13,15 +14,6 @@ using namespace tidings::crypto;
 namespace {
 constexpr int kMaxSessionsPerDevice = 5; // one active + 4 inactive (design section 4)
 
-QByteArray qba(const std::string &s) {
-    return QByteArray(s.data(), qsizetype(s.size()));
-}
-
-Error undecryptable(const Error &e, const QString &what) {
-    Error out = e;
-    out.detail = what + QStringLiteral(": ") + e.detail;
-    return out;
-}
 } // namespace
 
 PairwiseSessions::PairwiseSessions(KeyStore &store, const OwnKeys &own, DeviceDirectory &devices,

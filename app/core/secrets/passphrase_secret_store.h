@@ -18,6 +18,11 @@ public:
     PassphraseSecretStore(const PassphraseSecretStore &) = delete;
     PassphraseSecretStore &operator=(const PassphraseSecretStore &) = delete;
 
+    //! The file's place in a profile directory.
+    static QString pathIn(const QString &profileDir) {
+        return profileDir + QStringLiteral("/secrets.sealed");
+    }
+
     //! Starts a new, empty file at `path` (replacing any old one).
     static Result<std::unique_ptr<PassphraseSecretStore>> create(const QString &path,
                                                                  const QString &passphrase);

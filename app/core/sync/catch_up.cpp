@@ -11,12 +11,6 @@
 
 namespace tidings::client {
 
-namespace {
-bool isRetryable(ErrorCode code) {
-    return code == ErrorCode::Internal || code == ErrorCode::RateLimited;
-}
-} // namespace
-
 CatchUp::CatchUp(Storage *store, FrameSink *sink, MessageReceiver &receiver, Receipts &receipts,
                  int gapGraceMs, quint32 historyPageLimit, Hooks hooks, QObject *parent)
     : QObject(parent)

@@ -14,9 +14,6 @@
 namespace tidings::client {
 
 namespace {
-bool isRetryable(ErrorCode code) {
-    return code == ErrorCode::Internal || code == ErrorCode::RateLimited;
-}
 bool isTransport(ErrorCode code) {
     return code == ErrorCode::Network || code == ErrorCode::Timeout;
 }

@@ -14,12 +14,6 @@
 
 namespace tidings::ui {
 
-namespace {
-QString sealedPath(const QString &dir) {
-    return QDir(dir).filePath(QStringLiteral("secrets.sealed"));
-}
-} // namespace
-
 SecretSavePrompt::SecretSavePrompt(client::SessionSecrets *secrets, QString profileDir,
                                    QWidget *window)
     : QObject(window)
@@ -38,7 +32,7 @@ void SecretSavePrompt::onSaveFailed(const QString &detail) {
     if (m_box || m_dialog)
         return; // one question at a time; "Try again" covers every value
     // The keys are in the keyring unless a file holds them: only then can a file take over.
-    const bool inKeyring = !QFileInfo::exists(sealedPath(m_dir)) &&
+    const bool inKeyring = !QFileInfo::exists(client::PassphraseSecretStore::pathIn(m_dir)) &&
                            !QFileInfo::exists(QDir(m_dir).filePath(QStringLiteral("secrets")));
     m_box = new QMessageBox(QMessageBox::Warning, tr("Tidings"),
                             tr("Tidings could not save this device's key."), QMessageBox::NoButton,
@@ -79,8 +73,8 @@ void SecretSavePrompt::usePassphrase() {
     m_dialog = new PassphraseDialog(PassphraseDialog::Mode::CreateInstead, m_window);
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_dialog, &QDialog::accepted, this, [this] {
-        auto store =
-            client::PassphraseSecretStore::create(sealedPath(m_dir), m_dialog->passphrase());
+        auto store = client::PassphraseSecretStore::create(
+            client::PassphraseSecretStore::pathIn(m_dir), m_dialog->passphrase());
         if (!store) {
             // WA_DeleteOnClose: the dialog is gone after accepted; ask again with a new one.
             qCWarning(lcUi) << "cannot create the passphrase file:" << store.error().toString();
