@@ -113,6 +113,19 @@ class TestMessagingService : public QObject {
     const Caller alice{1, 11, QStringLiteral("alice")};
     const Caller bob{2, 21, QStringLiteral("bob")};
 
+    //! A service with a bulk shard (2), and conversation `conv` one member past kBulkMembers
+    //! (alice and users 100...). Returns its members.
+    QList<quint64> useBulkShardWithBigGroup(quint64 conv) {
+        m_store.bulk = 2;
+        m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
+                                                       m_delivery, m_clock);
+        QList<quint64> many{1};
+        for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
+            many << u;
+        m_members[conv] = many;
+        return many;
+    }
+
 private slots:
     void init() {
         m_store = FakeMessageStore{};
@@ -289,13 +302,7 @@ private slots:
     }
 
     void bigGroupsGoToTheBulkShardWhereAcksArePaced() {
-        m_store.bulk = 2;
-        m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
-                                                       m_delivery, m_clock);
-        QList<quint64> many{1};
-        for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
-            many << u;
-        m_members[6] = many;                                        // 33 members
+        const QList<quint64> many = useBulkShardWithBigGroup(6);    // 33 members
         m_members[8] = many.mid(0, MessagingService::kBulkMembers); // 32: not big
         m_service->send(alice, plain(8, "at-limit"), Captured<SendAck>().reply());
         m_store.store(0, 1);
@@ -335,13 +342,7 @@ private slots:
     // other at once and take everything that waited; once they are stored slower, the bulk shard
     // waits between batches and takes one message at a time.
     void bigGroupsWaitWhileOneToOneSendsAreSlowedDown() {
-        m_store.bulk = 2;
-        m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
-                                                       m_delivery, m_clock);
-        QList<quint64> many{1};
-        for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
-            many << u;
-        m_members[6] = many;
+        useBulkShardWithBigGroup(6);
         quint64 seq = 1;
         m_service->send(alice, plain(6, "g0"), Captured<SendAck>().reply());
         m_store.store(m_store.sends.size() - 1, seq++); // members cached: big from now on
