@@ -10,6 +10,8 @@ endfunction()
 # The precompiled header of a library (HEADER, an absolute path). Every other target of ours that
 # links the library, directly or not, and has no precompiled header of its own reuses it (see
 # _tidings_reuse_pch below); a target opts out with the target property TIDINGS_NO_PCH.
+# With TIDINGS_UNITY the library is also compiled as a unity build (this is the one place every
+# library with its own sources passes through).
 function(tidings_precompile target header)
     set_property(TARGET ${target} PROPERTY TIDINGS_PCH_HEADER ${header})
     if(TIDINGS_PCH)

@@ -27,14 +27,16 @@ qint64 BulkYield::floorUs() const {
     return std::min(m_minCurrentUs, m_minPreviousUs);
 }
 
+bool BulkYield::present(qint64 nowUs) const {
+    return m_lastInteractiveUs >= 0 && nowUs - m_lastInteractiveUs <= kPresenceUs;
+}
+
 bool BulkYield::slow(qint64 nowUs) const {
-    if (m_lastInteractiveUs < 0 || nowUs - m_lastInteractiveUs > kPresenceUs)
-        return false;
-    return m_smoothedUs > floorUs() * 3 / 2 + kMarginUs;
+    return present(nowUs) && m_smoothedUs > floorUs() * 3 / 2 + kMarginUs;
 }
 
 qint64 BulkYield::nextPauseUs(qint64 nowUs) {
-    if (m_lastInteractiveUs < 0 || nowUs - m_lastInteractiveUs > kPresenceUs) {
+    if (!present(nowUs)) {
         m_pauseUs = 0;
         return 0;
     }

@@ -6,7 +6,7 @@
 // 5-15 ms alone, docs/PERFORMANCE.md). No priority inside one process reaches the others, so
 // the bulk shard is slowed at its source instead: while 1:1 sends are being stored slower than
 // they are when the machine is free, the bulk shard waits between its batches (twice as long
-// each time it is still slow, a quarter shorter each time it is not); without interactive
+// each time it is still slow, an eighth shorter each time it is not); without interactive
 // traffic it never waits. A delay-based controller, as LEDBAT is for background transfers.
 //
 // Pure logic over times given by the caller (microseconds of a monotonic clock), so that tests
@@ -25,7 +25,7 @@ public:
     static constexpr qint64 kPresenceUs = 500'000;
     //! The floor is the least latency seen over the last one to two of these windows.
     static constexpr qint64 kFloorWindowUs = 2'000'000;
-    //! Slow: the smoothed latency is above twice the floor plus this margin.
+    //! Slow: the smoothed latency is above 1.5 times the floor plus this margin.
     static constexpr qint64 kMarginUs = 500;
 
     //! An interactive batch was stored; `latencyUs` from its oldest item's arrival to now.
@@ -38,6 +38,9 @@ public:
     bool slow(qint64 nowUs) const;
 
 private:
+    //! Interactive traffic was stored within kPresenceUs.
+    bool present(qint64 nowUs) const;
+
     qint64 m_lastInteractiveUs = -1;
     qint64 m_smoothedUs = 0;
     // Two windows of minima: the floor forgets a machine that was faster a while ago.

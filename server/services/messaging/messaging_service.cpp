@@ -111,7 +111,8 @@ MessagingService::MessagingService(MessageStore &store, Membership &membership,
         // TIDINGS_BULK_YIELD=0 turns it off: how the comparison in docs/PERFORMANCE.md was made.
         if (qEnvironmentVariable("TIDINGS_BULK_YIELD") != QLatin1String("0"))
             m_sends.setPace(bulk, [this, bulk](std::function<void()> next) {
-                const qint64 pause = m_yield.nextPauseUs(monotonicUs());
+                const qint64 now = monotonicUs();
+                const qint64 pause = m_yield.nextPauseUs(now);
                 // While yielding, one message per batch: a batch's fan-out is one burst of work
                 // that the 1:1 messages arriving meanwhile wait behind (4 messages of a
                 // 500-member group: 2,000 deliveries, ~40 ms of tidingsd).
@@ -120,7 +121,7 @@ MessagingService::MessagingService(MessageStore &store, Membership &membership,
                     return next();
                 ++m_bulkPauses;
                 m_bulkPausedUs += pause;
-                if (const qint64 now = monotonicUs(); now - m_yieldReportUs >= kYieldReportUs) {
+                if (now - m_yieldReportUs >= kYieldReportUs) {
                     qCInfo(lcMessaging).nospace()
                         << "big groups yielded to 1:1 traffic: " << m_bulkPauses << " pauses, "
                         << m_bulkPausedUs / 1000 << " ms in all (1:1 stored in "
@@ -307,12 +308,15 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
     QHash<quint64, QByteArray> envelopes;
     for (const auto &[device, payload] : item.row.envelopes)
         envelopes.insert(device, payload);
+    // Shared, not copied, by the per-member step: a big group's steps outlive this call
+    // (pushToMembers), and a copy would duplicate the payload of every message.
+    auto out = std::make_shared<const std::pair<Push, QHash<quint64, QByteArray>>>(
+        std::move(push), std::move(envelopes));
     // Offline devices get it at their next drain; the live push waits out a database outage.
     m_membership.withMembersEventually(
-        item.row.conversationId,
-        [this, push = std::move(push), from,
-         envelopes = std::move(envelopes)](const Membership::Members &members) {
-            auto each = [this, push, from, envelopes](quint64 user) {
+        item.row.conversationId, [this, out, from](const Membership::Members &members) {
+            pushToMembers(members, [this, out, from](quint64 user) {
+                const auto &[push, envelopes] = *out;
                 const auto &msg = std::get<wire::Message>(push);
                 if (envelopes.isEmpty()) {
                     if (!msg.payload().empty())
@@ -338,8 +342,7 @@ void MessagingService::fanOut(const PendingSend &item, quint64 seq, qint64 at) {
                     own.set_envelope(env->toStdString());
                     m_delivery.toDevice(device, Push{std::move(own)});
                 }
-            };
-            pushToMembers(members, std::move(each));
+            });
         });
 }
 

@@ -57,9 +57,8 @@ public:
     void drainInbox(const Caller &caller, InboxSink sink) override;
 
     quint64 storedCount() const { return m_stored; }
-    //! How many times the bulk shard waited for interactive traffic, and for how long in all.
+    //! How many times the bulk shard waited for interactive traffic (BulkYield).
     quint64 bulkPauses() const { return m_bulkPauses; }
-    qint64 bulkPausedUs() const { return m_bulkPausedUs; }
     //! The largest number of sends stored by one statement so far.
     std::size_t largestSendBatch() const { return m_sends.largestBatch(); }
 
@@ -110,7 +109,7 @@ private:
     const Clock &m_clock;
     QHash<quint64, DeviceQueue> m_checking; //!< sending device → sends behind a check
     quint64 m_stored = 0;
-    std::unique_ptr<QObject> m_timers; //!< context of the bulk shard's pacing timers
+    std::unique_ptr<QObject> m_timers; //!< context of the bulk shard's pacing and slice timers
     BulkYield m_yield;
     //! A big group's pushes still to go out (pushToMembers), oldest first.
     struct SliceJob {
@@ -121,7 +120,7 @@ private:
     std::deque<SliceJob> m_sliced;
     bool m_sliceScheduled = false;
     quint64 m_bulkPauses = 0;
-    qint64 m_bulkPausedUs = 0;
+    qint64 m_bulkPausedUs = 0; //!< for the log line
     qint64 m_yieldReportUs = 0;
     ShardLanes m_sendLanes;
     ShardLanes m_ackLanes;

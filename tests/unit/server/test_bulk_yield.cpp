@@ -19,7 +19,7 @@ private slots:
         BulkYield y;
         qint64 t = 0;
         for (int i = 0; i < 200; ++i, t += 1'000) {
-            // 1.0-1.9 ms: within twice the floor plus the margin.
+            // 1.0-1.9 ms: within 1.5 times the floor plus the margin.
             y.interactiveStored(t, 1'000 + (i % 10) * 100);
             QCOMPARE(y.nextPauseUs(t), 0);
         }
