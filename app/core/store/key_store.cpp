@@ -190,6 +190,21 @@ Status KeyStore::rememberDevice(quint64 userId, quint64 deviceId, const QByteArr
                     {userId, deviceId, dsk, dik}));
 }
 
+Result<bool> KeyStore::bindsContext(quint64 userId, quint64 deviceId) const {
+    auto q = run(m_db, "SELECT binds_context FROM e2e_devices WHERE user_id = ? AND device_id = ?",
+                 {userId, deviceId});
+    if (!q)
+        return q.error();
+    return q->next() && q->value(0).toInt() != 0;
+}
+
+Status KeyStore::setBindsContext(quint64 userId, quint64 deviceId) const {
+    return done(run(m_db,
+                    "UPDATE e2e_devices SET binds_context = 1 WHERE user_id = ? AND device_id = ?"
+                    " AND binds_context = 0",
+                    {userId, deviceId}));
+}
+
 Result<QList<quint64>> KeyStore::listedDevices(quint64 userId) const {
     auto q = run(m_db,
                  "SELECT device_id FROM e2e_devices WHERE user_id = ? AND listed = 1"

@@ -3,6 +3,7 @@
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
 #include "core/store/outbox_store.h"
+#include "core/store/recipient_store.h"
 #include "core/store/storage.h"
 #include "core/sync/peer_key_fetcher.h"
 #include "core/sync/request_join.h"
@@ -159,6 +160,15 @@ void SendPreparer::processNext() {
         }
         auto prepared = encrypt(entry, members);
         if (prepared) {
+            // Kept before the message can leave (and before its frames, which a restart would
+            // send again as they are): only these devices may ask for it again.
+            const e2e::DeviceAddress me{m_me.userId, m_me.deviceId};
+            if (auto kept =
+                    m_store->recipients().record(entry.clientMessageId, me, prepared->recipients);
+                !kept) {
+                finishPrepare(kept.error());
+                return;
+            }
             if (auto s3 =
                     m_store->outbox().setPrepared(entry.clientMessageId, encodePrepared(*prepared));
                 !s3)
@@ -202,8 +212,15 @@ Result<PreparedSend> SendPreparer::encrypt(const OutboxEntry &entry, const QList
     if (!body.mutable_content()->ParseFromArray(entry.payload.constData(),
                                                 int(entry.payload.size())))
         return Error{ErrorCode::Storage, QStringLiteral("undecodable outbox entry")};
+    // Bound to this message inside the encryption: the receiver refuses it anywhere else.
+    auto *context = body.mutable_context();
+    context->set_conversation_id(entry.conversationId);
+    context->set_sender_user_id(m_me.userId);
+    context->set_sender_device_id(m_me.deviceId);
+    context->set_client_message_id(entry.clientMessageId.toStdString());
 
     PreparedSend out;
+    out.recipients = targets;
     wire::SendRequest &msg = out.message;
     msg.set_conversation_id(entry.conversationId);
     msg.set_client_message_id(entry.clientMessageId.toStdString());
