@@ -162,14 +162,19 @@ void AccountService::createDevice(quint64 userId, const QString &username,
 
 void AccountService::authenticate(const QByteArray &deviceToken, const QString &peer,
                                   Reply<Login> reply) {
-    if (auto limited = checkRateLimit(QString(), peer))
-        return reply(*limited);
+    // A valid token is never refused for what others did from the same address: behind one NAT
+    // address (an office) an attacker's bad tokens would otherwise lock every device there out
+    // of its reconnects. The address budget only turns further bad tokens from it into
+    // RATE_LIMITED. Tokens are 32 random bytes, so no budget protects them from guessing; the
+    // lookups a flood costs are bounded by the connections per address the gateway admits.
     m_store.deviceOfToken(hashToken(deviceToken), [=, this](Result<std::optional<Login>> r) {
         if (!r)
             return reply(r.error());
         // The set: the token may have been read just before a revocation committed on another
         // database connection; the answer and the routing of the session run in this one turn.
         if (!*r || m_revoked.contains((*r)->deviceId)) {
+            if (auto limited = checkRateLimit(QString(), peer))
+                return reply(*limited);
             recordFailure(QString(), peer);
             return reply(Error{ErrorCode::BadToken,
                                QStringLiteral("unknown or revoked device token; log in again")});

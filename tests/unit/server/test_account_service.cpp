@@ -195,6 +195,26 @@ private slots:
         QCOMPARE(token.code(), ErrorCode::BadToken);
     }
 
+    void badTokensFromAnAddressDoNotLockOutValidOnes() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"erin", "pw", "phone", {}}, "10.0.0.1", reg.reply());
+        QVERIFY(reg.ok());
+        // An attacker behind the office's one address floods bad tokens.
+        const QString office = "203.0.113.5";
+        for (int i = 0; i < 40; ++i) {
+            Captured<Login> bad;
+            m_service->authenticate(QByteArray(32, char('a' + i % 26)), office, bad.reply());
+        }
+        Captured<Login> refused;
+        m_service->authenticate(QByteArray(32, 'z'), office, refused.reply());
+        QCOMPARE(refused.code(), ErrorCode::RateLimited);
+        // Everyone else in the office still reconnects with their device's token.
+        Captured<Login> valid;
+        m_service->authenticate(reg.value().token, office, valid.reply());
+        QVERIFY(valid.ok());
+        QCOMPARE(valid.value().deviceId, reg.value().deviceId);
+    }
+
     void pruningForgetsWindowsThatAreOver() {
         QCOMPARE(login("a", "x").error().code, ErrorCode::BadCredentials);
         QCOMPARE(login("b", "x").error().code, ErrorCode::BadCredentials);

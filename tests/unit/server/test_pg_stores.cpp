@@ -196,6 +196,11 @@ private slots:
             [&](auto cb) { m_contacts->apply(b.userId, ContactAction::Block, a.userId, cb); }));
         const auto blocked = send({SendRow{a.userId, a.deviceId, conv, "m4", "hi", false, {}}});
         QCOMPARE(blocked.at(0).status, SendStatus::Blocked);
+        // An outsider the member blocked learns nothing of it: not a member, as always.
+        QVERIFY(awaitStatus(
+            [&](auto cb) { m_contacts->apply(b.userId, ContactAction::Block, c.userId, cb); }));
+        const auto outsider = send({SendRow{c.userId, c.deviceId, conv, "m5", "hi", false, {}}});
+        QCOMPARE(outsider.at(0).status, SendStatus::NotMember);
 
         // The inbox and history read the stored message back by name.
         const auto inbox = await<std::vector<wire::Message>>(
