@@ -78,16 +78,21 @@ PassphraseSecretStore::unlock(const QString &path, const QString &passphrase) {
     const QByteArray nonce = QByteArray::fromBase64(o.value(u"nonce").toString().toLatin1());
     const QByteArray box = QByteArray::fromBase64(o.value(u"box").toString().toLatin1());
     // The cost parameters come from the file: bounded both ways, so a tampered file can neither
-    // weaken the KDF below the minimum nor make unlocking take minutes and gigabytes.
-    const auto ops = static_cast<unsigned long long>(o.value(u"ops").toDouble());
-    const auto mem = static_cast<size_t>(o.value(u"mem").toDouble());
+    // weaken the KDF below the minimum nor make unlocking take minutes and gigabytes. Bounded as
+    // doubles first: converting a negative or huge double to an integer is undefined.
+    const double opsValue = o.value(u"ops").toDouble();
+    const double memValue = o.value(u"mem").toDouble();
     if (o.value(u"kdf").toString() != u"argon2id13")
         return storageError(QStringLiteral("%1 uses an unknown key derivation").arg(path));
     if (salt.size() != crypto_pwhash_SALTBYTES || nonce.size() != crypto_secretbox_NONCEBYTES ||
-        box.size() < int(crypto_secretbox_MACBYTES) || ops < crypto_pwhash_OPSLIMIT_MIN ||
-        mem < crypto_pwhash_MEMLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
-        mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+        box.size() < int(crypto_secretbox_MACBYTES) ||
+        !(opsValue >= double(crypto_pwhash_OPSLIMIT_MIN) &&
+          opsValue <= double(crypto_pwhash_OPSLIMIT_SENSITIVE)) ||
+        !(memValue >= double(crypto_pwhash_MEMLIMIT_MIN) &&
+          memValue <= double(crypto_pwhash_MEMLIMIT_SENSITIVE)))
         return storageError(QStringLiteral("%1 is damaged").arg(path));
+    const auto ops = static_cast<unsigned long long>(opsValue);
+    const auto mem = static_cast<size_t>(memValue);
     unsigned char *key = deriveKey(passphrase, salt, ops, mem);
     if (!key)
         return storageError(QStringLiteral("cannot derive a key from the passphrase"));
