@@ -227,9 +227,9 @@ Status MessageStore::replaceUndecryptable(quint64 conversationId, quint64 seq, q
     if (!txn)
         return txn.error();
     QSqlQuery row = m_db.query();
-    row.prepare(QStringLiteral("SELECT id, sender_user_id, client_message_id, undecryptable"
-                               " FROM messages WHERE conversation_id = ? AND seq = ? AND"
-                               " hidden = 0 AND tampered = 0"));
+    row.prepare(QStringLiteral("SELECT id, sender_user_id, client_message_id, undecryptable,"
+                               " tampered FROM messages WHERE conversation_id = ? AND seq = ? AND"
+                               " hidden = 0"));
     row.addBindValue(conversationId);
     row.addBindValue(seq);
     TIDINGS_TRY(m_db.exec(row));
@@ -242,8 +242,10 @@ Status MessageStore::replaceUndecryptable(quint64 conversationId, quint64 seq, q
     if (senderUserId != 0 && sender != senderUserId)
         return Error{ErrorCode::Forbidden,
                      QStringLiteral("a resend from another user than the sender")};
-    if (!row.value(3).toBool())
-        return txn->commit(); // already readable (a second resend)
+    // Already readable (a second resend), or altered on its way: a resend never fills that in
+    // (it was never asked for), and refusing it must not fail the message that carried it.
+    if (!row.value(3).toBool() || row.value(4).toBool())
+        return txn->commit();
     const QString clientId = row.value(2).toString();
     row.finish();
     const bool seal = !text.isEmpty();
