@@ -9,10 +9,10 @@ option(TIDINGS_FUZZ
     "Build the libFuzzer targets and coverage-instrument all code for them (clang, needs TIDINGS_SANITIZE=address...)"
     OFF)
 option(TIDINGS_PCH "Precompiled headers for the libraries and the tests" ON)
-# Unity builds of the libraries (8 sources per compiler run): the asan preset (clang), which CI
-# builds from scratch beside the GCC build. Off for everyday builds (a missing include would hide
-# in a batch) and for GCC with -Werror (its -Wmaybe-uninitialized reports false positives across
-# the functions a batch inlines into each other).
+# Unity builds of the libraries (8 sources per compiler run): the ci and asan presets, which CI
+# builds from scratch (every library twice). Off for everyday builds: a missing include would
+# hide in a batch, and GCC's -Wmaybe-uninitialized is an error only there (see
+# tidings_precompile).
 option(TIDINGS_UNITY "Compile each library in batches of sources (CMake unity builds)" OFF)
 # Extra compile options for the test executables only (tidings_add_test), after the build type's.
 # The asan preset compiles the tests' own code at -O0 without UBSan: with clang, ASan + UBSan at

@@ -19,6 +19,12 @@ function(tidings_precompile target header)
     endif()
     if(TIDINGS_UNITY)
         set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+        # GCC 12 inlines a batch's functions into each other and then reports std::variant
+        # members (Result<std::vector<...>>) as maybe uninitialized: a known false positive.
+        # It stays a warning here; per-file builds keep it an error.
+        if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+            target_compile_options(${target} PRIVATE -Wno-error=maybe-uninitialized)
+        endif()
     endif()
 endfunction()
 

@@ -14,6 +14,7 @@
 #include "services/accounts/pg_account_store.h"
 #include "services/common/device_directory.h"
 #include "services/common/membership.h"
+#include "services/common/revoked_devices.h"
 #include "services/contacts/contact_service.h"
 #include "services/contacts/pg_contact_store.h"
 #include "services/groups/group_service.h"
@@ -107,17 +108,18 @@ Server::Server(ServerConfig config, QObject *parent)
               store->currentDevices(users, std::move(cb));
           },
           std::size_t(m_config.deviceCacheSize)))
+    , m_revoked(std::make_unique<RevokedDevices>())
     , m_hasher(new Argon2Hasher(m_config.cheapPasswordHashing, this))
     , m_keys(std::make_unique<KeyService>(*m_keyStore, *m_directory, *m_router, *m_clock))
-    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, *m_router, *m_clock,
-                                                  m_config.loginFailuresPerMinute,
+    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, *m_router, *m_revoked,
+                                                  *m_clock, m_config.loginFailuresPerMinute,
                                                   [this](quint64 user, quint64 device) {
                                                       m_keys->deviceRevoked(user, device);
                                                       if (m_media)
                                                           m_media->deviceRevoked(user, device);
                                                   }))
     , m_messaging(std::make_unique<MessagingService>(*m_messageStore, *m_membership, *m_directory,
-                                                     *m_router, *m_clock))
+                                                     *m_router, *m_revoked, *m_clock))
     , m_groups(std::make_unique<GroupService>(*m_groupStore, *m_membership, *m_router, *m_clock))
     , m_presence(
           std::make_unique<PresenceService>(*m_presenceStore, *m_membership, *m_router, *m_clock))
@@ -131,7 +133,7 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_gateway(new Gateway(m_config, *m_clock, *m_router,
                             Services{m_accounts.get(), m_messaging.get(), m_groups.get(),
                                      m_presence.get(), m_contacts.get(), m_keys.get(),
-                                     m_profiles.get(), m_media.get()},
+                                     m_profiles.get(), m_media.get(), m_revoked.get()},
                             this))
     , m_maintenance(new QTimer(this)) {
     initResources();
@@ -146,6 +148,7 @@ Server::Server(ServerConfig config, QObject *parent)
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
     connect(m_gateway, &Gateway::heartbeat, this, [this] {
         m_accounts->pruneRateLimits();
+        m_revoked->prune(m_clock->elapsedMs());
         m_keys->pruneRateLimits();
         if (m_media)
             m_media->pruneRateLimits();

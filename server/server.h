@@ -29,6 +29,7 @@ class PgConnection;
 class LocalRouter;
 class Membership;
 class DeviceDirectory;
+class RevokedDevices;
 class Argon2Hasher;
 class PgAccountStore;
 class PgMessageStore;
@@ -104,6 +105,7 @@ private:
     std::unique_ptr<PgMediaStore> m_mediaStore;
     std::unique_ptr<Membership> m_membership;
     std::unique_ptr<DeviceDirectory> m_directory;
+    std::unique_ptr<RevokedDevices> m_revoked;
     Argon2Hasher *m_hasher;
     std::unique_ptr<KeyService> m_keys;
     std::unique_ptr<AccountService> m_accounts;

@@ -79,13 +79,6 @@
     </message>
 </context>
 <context>
-    <name>MessageModel</name>
-    <message>
-        <source>This message could not be decrypted</source>
-        <translation>Diese Nachricht konnte nicht entschlüsselt werden</translation>
-    </message>
-</context>
-<context>
     <name>PassphraseDialog</name>
     <message>
         <source>Wrong passphrase.</source>
@@ -442,6 +435,10 @@
     <message>
         <source>Offline — messages will be sent when you reconnect</source>
         <translation>Offline – Nachrichten werden gesendet, sobald die Verbindung wieder steht</translation>
+    </message>
+    <message>
+        <source>Use here</source>
+        <translation>Hier verwenden</translation>
     </message>
 </context>
 <context>
@@ -1121,6 +1118,10 @@
         <source>Tidings — %1</source>
         <translation>Tidings – %1</translation>
     </message>
+    <message>
+        <source>This device connected to the server again from somewhere else (a copy of this profile?), so Tidings stopped here.</source>
+        <translation>Dieses Gerät hat sich von anderswo erneut mit dem Server verbunden (eine Kopie dieses Profils?), deshalb wurde Tidings hier angehalten.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::MessageInfoDialog</name>
@@ -1171,10 +1172,6 @@
     <message>
         <source>%1, %2</source>
         <translation>%1, %2</translation>
-    </message>
-    <message>
-        <source>This message could not be decrypted</source>
-        <translation>Diese Nachricht konnte nicht entschlüsselt werden</translation>
     </message>
     <message>
         <source>Sent: %1</source>
@@ -1230,6 +1227,10 @@
     <message>
         <source>%1, caption: %2</source>
         <translation>%1, Bildunterschrift: %2</translation>
+    </message>
+    <message>
+        <source>This message was altered on its way and is not shown</source>
+        <translation>Diese Nachricht wurde unterwegs verändert und wird nicht angezeigt</translation>
     </message>
 </context>
 <context>
@@ -1716,6 +1717,10 @@
     <message>
         <source>This setting could not be saved: %1</source>
         <translation>Diese Einstellung konnte nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>Only a linked device can log out your other devices.</source>
+        <translation>Nur ein verknüpftes Gerät kann deine anderen Geräte abmelden.</translation>
     </message>
 </context>
 <context>

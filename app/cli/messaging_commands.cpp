@@ -34,6 +34,8 @@ JsonLine messageLine(const client::MessageRecord &m, const client::ConversationR
     if (m.undecryptable) {
         // Never dropped silently: the line says what happened (a resend was asked for).
         line.addNull("text").add("undecryptable", true);
+        if (m.tampered) // moved here from another conversation or message by the server
+            line.add("tampered", true);
     } else {
         line.add("text", m.text);
     }

@@ -31,6 +31,7 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     connect(m_connection, &Connection::closed, this, &Client::onClosed);
     connect(m_connection, &Connection::stateChanged, this, &Client::connectionStateChanged);
     connect(m_connection, &Connection::pushReceived, this, &Client::routePush);
+    connect(m_connection, &Connection::serverError, m_account.get(), &Account::onServerError);
 
     m_account->setAccountHook([this](const AccountSettings &account, bool registering) {
         return m_keys->createDeviceKeys(account, registering);

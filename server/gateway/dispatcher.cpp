@@ -3,6 +3,7 @@
 #include "gateway/replies.h"
 #include "gateway/session.h"
 #include "gateway/wire_mapping.h"
+#include "services/common/revoked_devices.h"
 
 namespace tidings::server {
 
@@ -33,6 +34,12 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
     const Caller &me = session->caller();
     const quint64 rid = frame.request_id();
     const Services &s = m_services;
+    if (s.revoked && s.revoked->contains(me.deviceId)) {
+        const Error gone{ErrorCode::BadToken, QStringLiteral("this device was logged out")};
+        session->sendError(rid, gone);
+        session->disconnect(gone);
+        return;
+    }
     switch (frame.body_case()) {
     case Frame::kRegisterRequest:
     case Frame::kLoginRequest:

@@ -11,6 +11,7 @@ class Contacts;
 class Keys;
 class Profiles;
 class Media;
+class RevokedDevices;
 
 struct Services {
     Accounts *accounts = nullptr;
@@ -21,6 +22,9 @@ struct Services {
     Keys *keys = nullptr;
     Profiles *profiles = nullptr;
     Media *media = nullptr; //!< null: this server has no media store
+    //! Devices revoked while the server runs: their connections' requests are refused (the
+    //! connection is closed) even when they were admitted before the revocation.
+    const RevokedDevices *revoked = nullptr;
 };
 
 } // namespace tidings::server

@@ -126,6 +126,14 @@ void Session::sendError(quint64 requestId, const Error &error) {
     send(f);
 }
 
+void Session::disconnect(const Error &why) {
+    // Request id 0: not the answer to a request; the client stops this connection for the
+    // reason the code gives (SESSION_REPLACED: do not reconnect; BAD_TOKEN: log in again).
+    if (m_state != State::Closing && !m_closing)
+        sendError(0, why);
+    close(why.detail);
+}
+
 void Session::deliver(const Push &push) {
     if (m_state != State::Authenticated)
         return;

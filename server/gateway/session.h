@@ -82,7 +82,7 @@ public:
 
     // Endpoint
     void deliver(const Push &push) override;
-    void disconnect(const QString &reason) override { close(reason); }
+    void disconnect(const Error &why) override;
 
     void setAuthenticating() { m_state = State::Authenticating; }
     void setUnauthenticated() { m_state = State::New; }

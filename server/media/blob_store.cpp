@@ -249,7 +249,8 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
             m_state->stagingBytes -= std::min(m_state->stagingBytes, info->offset);
             m_state->uploadCount -= std::min<quint64>(m_state->uploadCount, 1);
         } else {
-            qCWarning(lcMedia) << "upload with a wrong hash left its folder behind:" << id.text();
+            qCWarning(lcServerMedia)
+                << "upload with a wrong hash left its folder behind:" << id.text();
         }
         return BlobError{
             BlobErrorCode::HashMismatch,
@@ -270,7 +271,7 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
             return fsio::errnoError(errno, QStringLiteral("syncing the blob folder"));
     }
     if (!fsio::removeUploadDir(dir))
-        qCWarning(lcMedia) << "finished upload left its folder behind:" << id.text();
+        qCWarning(lcServerMedia) << "finished upload left its folder behind:" << id.text();
     {
         std::lock_guard guard(m_state->mutex);
         m_state->stagingBytes -= std::min(m_state->stagingBytes, info->offset);
@@ -280,8 +281,8 @@ BlobResult<FinishedBlob> BlobStore::finish(const UploadId &id, const QByteArray 
             ++m_state->blobCount;
         }
     }
-    qCDebug(lcMedia) << "blob stored" << expected->hex() << info->offset << "bytes"
-                     << (exists ? "(deduplicated)" : "");
+    qCDebug(lcServerMedia) << "blob stored" << expected->hex() << info->offset << "bytes"
+                           << (exists ? "(deduplicated)" : "");
     return FinishedBlob{*expected, info->offset, exists};
 }
 
@@ -380,7 +381,7 @@ int BlobStore::removeStaleUploads(std::chrono::seconds maxAge, const QDateTime &
         m_state->unlock(u.id.text());
     }
     if (removed > 0)
-        qCInfo(lcMedia) << "removed" << removed << "stale uploads";
+        qCInfo(lcServerMedia) << "removed" << removed << "stale uploads";
     return removed;
 }
 

@@ -1,3 +1,3 @@
 #include "media_logging.h"
 
-Q_LOGGING_CATEGORY(lcMedia, "tidings.server.media", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcServerMedia, "tidings.server.media", QtInfoMsg)

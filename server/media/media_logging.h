@@ -3,4 +3,4 @@
 // they are not secrets on their own, fetching needs an authenticated user).
 #include <QLoggingCategory>
 
-Q_DECLARE_LOGGING_CATEGORY(lcMedia)
+Q_DECLARE_LOGGING_CATEGORY(lcServerMedia)

@@ -154,7 +154,7 @@ BlobStatus UploadWriter::write(QByteArrayView data) {
             const int err = n < 0 ? errno : ENOSPC;
             // Cut the partial piece off: the file ends where the last whole piece ended.
             if (::ftruncate(m_fd, off_t(m_offset)) != 0)
-                qCWarning(lcMedia) << "cannot cut a partial piece off upload" << m_id.text();
+                qCWarning(lcServerMedia) << "cannot cut a partial piece off upload" << m_id.text();
             ::fdatasync(m_fd);
             std::lock_guard guard(m_state->mutex);
             m_state->stagingBytes -= quint64(data.size()) - left;

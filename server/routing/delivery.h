@@ -3,10 +3,10 @@
 // of a user are connected. Implemented locally over this node's connections (LocalRouter); the
 // scale-out issue implements the same interface over a message bus, so nothing here names a
 // connection or a frame.
+#include "protocol/result.h"
 #include "routing/push.h"
 
 #include <QList>
-#include <QString>
 
 namespace tidings::server {
 
@@ -20,8 +20,9 @@ public:
     virtual void toDevice(quint64 deviceId, const Push &push) = 0;
     //! The devices of `userId` that are connected now, in no particular order.
     virtual QList<quint64> connectedDevices(quint64 userId) const = 0;
-    //! Closes the device's connection, if it has one (a revoked device is cut off at once).
-    virtual void disconnect(quint64 deviceId, const QString &reason) = 0;
+    //! Tells the device why and closes its connection, if it has one (a revoked device is cut
+    //! off at once).
+    virtual void disconnect(quint64 deviceId, const Error &why) = 0;
 };
 
 } // namespace tidings::server

@@ -5,10 +5,16 @@
 namespace tidings::server {
 
 void LocalRouter::add(Endpoint *endpoint, quint64 userId, quint64 deviceId) {
-    const auto old = m_byDevice.constFind(deviceId);
-    if (old == m_byDevice.cend())
+    const auto found = m_byDevice.constFind(deviceId);
+    Endpoint *old = found == m_byDevice.cend() ? nullptr : found->endpoint;
+    if (!old)
         m_devicesOfUser.insert(userId, deviceId);
+    // The new entry goes in first: closing the old endpoint re-enters remove(old), which must
+    // find it replaced (false) so that the device does not flap offline.
     m_byDevice.insert(deviceId, Entry{endpoint, userId});
+    if (old && old != endpoint)
+        old->disconnect(Error{ErrorCode::SessionReplaced,
+                              QStringLiteral("this device connected again elsewhere")});
 }
 
 bool LocalRouter::remove(Endpoint *endpoint, quint64 userId, quint64 deviceId) {
@@ -41,9 +47,9 @@ QList<quint64> LocalRouter::connectedDevices(quint64 userId) const {
     return m_devicesOfUser.values(userId);
 }
 
-void LocalRouter::disconnect(quint64 deviceId, const QString &reason) {
+void LocalRouter::disconnect(quint64 deviceId, const Error &why) {
     if (Endpoint *e = endpointOf(deviceId))
-        e->disconnect(reason);
+        e->disconnect(why);
 }
 
 } // namespace tidings::server

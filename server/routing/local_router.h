@@ -1,7 +1,9 @@
 #pragma once
 // Who is connected to this node, and Delivery over those connections. A device that reconnects
-// replaces its previous connection (the old socket may still be half-open): the old one stops
-// receiving pushes.
+// replaces its previous connection, and the old one is closed with SESSION_REPLACED: newest wins,
+// so a half-open old socket never blocks a reconnect, and a device never has two live
+// connections (a stale one could otherwise keep sending and reading as that device after the
+// device was revoked, since revocation closes the routed connection).
 #include "routing/delivery.h"
 
 #include <QHash>
@@ -22,7 +24,7 @@ public:
     void toUser(quint64 userId, const Push &push, quint64 exceptDevice = 0) override;
     void toDevice(quint64 deviceId, const Push &push) override;
     QList<quint64> connectedDevices(quint64 userId) const override;
-    void disconnect(quint64 deviceId, const QString &reason) override;
+    void disconnect(quint64 deviceId, const Error &why) override;
 
 private:
     struct Entry {

@@ -11,7 +11,7 @@ constexpr CryptoError kAll[] = {
     CryptoError::Malformed,      CryptoError::UnsupportedVersion, CryptoError::DuplicateMessage,
     CryptoError::TooManySkipped, CryptoError::NoSession,          CryptoError::Replay,
     CryptoError::MissingPreKey,  CryptoError::Rollback,           CryptoError::IdentityMismatch,
-    CryptoError::Truncated,      CryptoError::DigestMismatch,
+    CryptoError::Truncated,      CryptoError::DigestMismatch,     CryptoError::ContextMismatch,
 };
 const QString kPrefix = QStringLiteral("crypto/");
 } // namespace
@@ -52,6 +52,8 @@ const char *cryptoErrorName(CryptoError e) {
         return "Truncated";
     case CryptoError::DigestMismatch:
         return "DigestMismatch";
+    case CryptoError::ContextMismatch:
+        return "ContextMismatch";
     }
     return "Unknown";
 }
@@ -66,6 +68,7 @@ Error makeError(CryptoError e, const QString &detail) {
     case CryptoError::Rollback:
     case CryptoError::IdentityMismatch:
     case CryptoError::Replay:
+    case CryptoError::ContextMismatch:
         code = ErrorCode::Forbidden;
         break;
     default:

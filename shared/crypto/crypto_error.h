@@ -29,6 +29,7 @@ enum class CryptoError {
     IdentityMismatch,   //!< key differs from the pinned/verified one
     Truncated,          //!< media blob ended without TAG_FINAL
     DigestMismatch,     //!< media blob SHA-256 differs from the attachment pointer
+    ContextMismatch,    //!< a body's BodyContext names another conversation, sender or message
 };
 
 const char *cryptoErrorName(CryptoError e);

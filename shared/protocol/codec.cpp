@@ -70,6 +70,8 @@ const char *errorCodeName(ErrorCode code) {
         return "QUOTA_EXCEEDED";
     case ErrorCode::StorageFull:
         return "STORAGE_FULL";
+    case ErrorCode::SessionReplaced:
+        return "SESSION_REPLACED";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -78,6 +80,8 @@ const char *errorCodeName(ErrorCode code) {
         return "STORAGE";
     case ErrorCode::Usage:
         return "USAGE";
+    case ErrorCode::ProfileInUse:
+        return "PROFILE_IN_USE";
     }
     return "UNKNOWN";
 }
@@ -107,7 +111,8 @@ static_assert(int(wire::ERROR_HASH_MISMATCH) == int(ErrorCode::HashMismatch));
 static_assert(int(wire::ERROR_UPLOAD_INCOMPLETE) == int(ErrorCode::UploadIncomplete));
 static_assert(int(wire::ERROR_QUOTA_EXCEEDED) == int(ErrorCode::QuotaExceeded));
 static_assert(int(wire::ERROR_STORAGE_FULL) == int(ErrorCode::StorageFull));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::StorageFull),
+static_assert(int(wire::ERROR_SESSION_REPLACED) == int(ErrorCode::SessionReplaced));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::SessionReplaced),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {

@@ -42,11 +42,14 @@ enum class ErrorCode : int {
     UploadIncomplete = 27,
     QuotaExceeded = 28,
     StorageFull = 29,
+    // The device opened a newer connection; this one is closed (do not reconnect it):
+    SessionReplaced = 30,
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,
     Storage = 102,
     Usage = 103,
+    ProfileInUse = 104, //!< another process has this profile open (its local store is locked)
 };
 
 const char *errorCodeName(ErrorCode code);

@@ -1,9 +1,17 @@
 // End-to-end encryption through the real client core against the real server: 1:1 messages are
 // encrypted per device and the server database holds none of the plaintexts; a device linked
 // mid-conversation is picked up after STALE_DEVICES; a revoked device gets no envelope; a message
-// damaged on the server is reported undecryptable and re-sent by the sender's device.
+// damaged on the server is reported undecryptable and re-sent by the sender's device, but never to
+// a device it was not encrypted for (one linked later, however the server routes the request); a
+// message the server moves into another conversation is shown as altered, and the genuine copy
+// still opens where it belongs.
+#include "core/e2e/e2e_engine.h"
+#include "core/groups/groups.h"
+#include "core/keys/keys.h"
 #include "e2e_device.h"
+#include "protocol/codec.h"
 #include "support/integration_fixture.h"
+#include "support/raw_client.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -169,6 +177,149 @@ private slots:
         // And the conversation goes on.
         QVERIFY(erin->client->messaging().sendText(conv, "still there?").ok());
         QTRY_VERIFY_WITH_TIMEOUT(frank->hasText("still there?"), 20000);
+    }
+
+    void aResendGoesOnlyToDevicesTheMessageWasEncryptedFor() {
+        auto hana = device("hana", true);
+        auto ivan = device("ivan", true);
+        QVERIFY(hana && ivan);
+        QTRY_VERIFY_WITH_TIMEOUT(hana->ready && ivan->ready, 20000);
+        const quint64 conv = hana->openDirect("ivan");
+        auto early = hana->client->messaging().sendText(conv, "before the new laptop");
+        QVERIFY(early.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(ivan->hasText("before the new laptop"), 20000);
+        const QString seq =
+            sql(u"SELECT seq FROM messages WHERE client_message_id = '%1'"_s.arg(*early));
+
+        // Ivan links a laptop afterwards: it may read what comes next, not what came before.
+        auto laptop = device("ivan", false);
+        QVERIFY(laptop);
+        bool linkedOld = false, linkedNew = false;
+        ivan->client->devices().createLinkCode(
+            [&](Result<QString> code) {
+                QVERIFY(code.ok());
+                laptop->client->devices().linkDevice(*code, [&](Status s) { linkedNew = s.ok(); });
+            },
+            [&](Status s) { linkedOld = s.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(linkedOld && linkedNew, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(laptop->ready, 20000);
+
+        // Hana's device learns of the laptop (its next send is refused as stale until it has).
+        QVERIFY(hana->client->messaging().sendText(conv, "after the link").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(laptop->hasText("after the link"), 20000);
+
+        // The server knows the old message's seq and client id. It has the laptop ask hana's
+        // device for it: a genuine request from a genuine, current device of ivan's, in the
+        // pairwise session the two now share.
+        laptop->client->stop();
+        const quint64 laptopId = laptop->deviceId();
+        const client::e2e::DeviceAddress hanaDevice{hana->userId(), hana->deviceId()};
+        wire::E2eBody ask;
+        ask.set_resend_request_seq(seq.toULongLong());
+        ask.set_resend_request_client_id(early->toStdString());
+        auto *context = ask.mutable_context();
+        context->set_conversation_id(conv);
+        context->set_sender_user_id(laptop->userId());
+        context->set_sender_device_id(laptopId);
+        context->set_client_message_id("c-ask-for-history");
+        auto envelopes = laptop->client->keys().engine()->encryptPairwise({hanaDevice}, ask);
+        QVERIFY2(envelopes.ok(),
+                 qPrintable(envelopes.ok() ? QString() : envelopes.error().toString()));
+        protocol::Frame send;
+        auto *req = send.mutable_send_request();
+        req->set_conversation_id(conv);
+        req->set_client_message_id("c-ask-for-history");
+        req->set_device_digest(protocol::bytesToStd(client::e2e::E2eEngine::deviceDigest(
+            {hanaDevice, client::e2e::DeviceAddress{ivan->userId(), ivan->deviceId()}})));
+        for (const auto &e : *envelopes)
+            *req->add_envelopes() = e;
+        auto token = laptop->secrets.read(client::kDeviceTokenKey);
+        QVERIFY(token.ok());
+        auto raw = RawClient::authenticated(m_fx.url(), *token);
+        QVERIFY(raw);
+        const auto sent = raw->request(send);
+        QVERIFY2(sent && sent->has_send_ack(), sent ? sent->DebugString().c_str() : "no answer");
+        const quint64 request = sent->send_ack().seq();
+        // Hana's device handles the conversation in order: once it has ivan's next message, it
+        // has handled the request.
+        QVERIFY(ivan->client->messaging().sendText(conv, "after the request").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(hana->hasText("after the request"), 20000);
+        // Nothing came back for the laptop: no message from hana's device after the request
+        // carries an envelope for it.
+        QCOMPARE(sql(u"SELECT count(*) FROM envelopes e JOIN messages m USING (conversation_id,"
+                     " seq) WHERE e.conversation_id = %1 AND e.seq > %2 AND e.device_id = %3"
+                     " AND m.sender_device_id = %4"_s.arg(conv)
+                         .arg(request)
+                         .arg(laptopId)
+                         .arg(hana->deviceId())),
+                 QStringLiteral("0"));
+        QVERIFY(!laptop->hasText("before the new laptop"));
+    }
+
+    void aPrivateMessageMovedIntoASharedGroupIsShownAsTampered() {
+        auto jo = device("jomo", true);
+        auto kai = device("kaia", true);
+        QVERIFY(jo && kai);
+        QTRY_VERIFY_WITH_TIMEOUT(jo->ready && kai->ready, 20000);
+        const quint64 direct = jo->openDirect("kaia");
+        QVERIFY(jo->client->messaging().sendText(direct, "warm up").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(kai->hasText("warm up"), 20000);
+        quint64 group = 0;
+        jo->client->groups().create(QStringLiteral("Both of us"), {QStringLiteral("kaia")},
+                                    [&](Result<client::ConversationInfo> r) {
+                                        if (r)
+                                            group = r->id;
+                                    });
+        QTRY_VERIFY_WITH_TIMEOUT(group != 0, 20000);
+        QVERIFY(jo->client->messaging().sendText(group, "hello both").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(kai->hasText("hello both"), 20000);
+
+        kai->client->stop();
+        auto secret = jo->client->messaging().sendText(direct, "just between us");
+        QVERIFY(secret.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            sql(u"SELECT count(*) FROM envelopes e JOIN messages m USING (conversation_id, seq)"
+                " WHERE m.client_message_id = '%1' AND e.device_id = %2"_s.arg(*secret)
+                    .arg(kai->deviceId())),
+            QStringLiteral("1"), 10000);
+        const QString seq =
+            sql(u"SELECT seq FROM messages WHERE client_message_id = '%1'"_s.arg(*secret));
+        // A hostile server copies it into the group (kai's envelope included) and keeps the
+        // original from kai for now.
+        sql(u"WITH src AS (SELECT * FROM messages WHERE conversation_id = %1 AND seq = %2),"
+            " bump AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = %3"
+            " RETURNING last_seq),"
+            " moved AS (INSERT INTO messages (conversation_id, seq, created_at, sender_user_id,"
+            " sender_device_id, client_message_id, payload, encrypted) SELECT %3, bump.last_seq,"
+            " src.created_at, src.sender_user_id, src.sender_device_id, src.client_message_id,"
+            " ''::bytea, true FROM src, bump RETURNING seq, created_at)"
+            " INSERT INTO envelopes (conversation_id, seq, device_id, created_at, payload)"
+            " SELECT %3, moved.seq, e.device_id, moved.created_at, e.payload FROM moved,"
+            " envelopes e WHERE e.conversation_id = %1 AND e.seq = %2 AND e.device_id = %4"_s
+                .arg(direct)
+                .arg(seq)
+                .arg(group)
+                .arg(kai->deviceId()));
+        sql(u"DELETE FROM inbox WHERE device_id = %1 AND conversation_id = %2 AND seq = %3"_s
+                .arg(kai->deviceId())
+                .arg(direct)
+                .arg(seq));
+        const quint64 movedSeq =
+            sql(u"SELECT last_seq FROM conversations WHERE id = %1"_s.arg(group)).toULongLong();
+
+        QVERIFY(kai->client->start().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(kai->stored(group, movedSeq).has_value(), 20000);
+        QVERIFY(kai->stored(group, movedSeq)->tampered);
+        QVERIFY(kai->stored(group, movedSeq)->text.isEmpty());
+        QVERIFY(!kai->hasText("just between us"));
+        // The genuine copy was not spent on the forgery: it opens in the direct chat once kai's
+        // device fills the gap the next message there shows.
+        QVERIFY(jo->client->messaging().sendText(direct, "and one more").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(kai->hasText("and one more"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            kai->stored(direct, seq.toULongLong()).value_or(client::MessageRecord{}).text,
+            QStringLiteral("just between us"), 20000);
+        QVERIFY(!kai->stored(group, movedSeq)->text.contains(QStringLiteral("between")));
     }
 
     void safetyNumbersMatchAndVerificationSticks() {

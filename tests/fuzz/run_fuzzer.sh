@@ -7,12 +7,12 @@
 # Starts from SEED_CORPUS (read only) and WORK_DIR/corpus (new inputs go there, kept between
 # runs of the same build directory). Fails on any crash, sanitizer report, leak, timeout or
 # out-of-memory; the failing input is written to WORK_DIR/artifacts/ and its path printed last.
-# Environment: TIDINGS_FUZZ_SECONDS (default 30) bounds the run, TIDINGS_FUZZ_TIMEOUT (default 10)
+# Environment: TIDINGS_FUZZ_SECONDS (default 20) bounds the run, TIDINGS_FUZZ_TIMEOUT (default 10)
 # is the limit per input in seconds, TIDINGS_FUZZ_ARGS adds libFuzzer flags.
 fuzzer=$1
 seeds=$2
 work=$3
-seconds=${TIDINGS_FUZZ_SECONDS:-30}
+seconds=${TIDINGS_FUZZ_SECONDS:-20}
 name=$(basename "$fuzzer")
 
 mkdir -p "$work/corpus" "$work/artifacts" || exit 1

@@ -1,6 +1,7 @@
 // Whole desktop clients against the real server in-process (throwaway PostgreSQL): register
 // through the first-run page, chat, ticks to two and to blue, typing, search and jump, groups,
-// and the outbox surviving a restart of the app while the server is down.
+// the outbox surviving a restart of the app while the server is down, and a window that stops
+// (with "Use here") when its device connects again from elsewhere.
 #include "gui_helpers.h"
 
 #include "dialogs/message_info_dialog.h"
@@ -12,8 +13,10 @@
 #include "views/group_info_panel.h"
 
 #include "core/keys/keys.h"
+#include "core/secrets/secret_store.h"
 
 #include "support/pg_fixture.h"
+#include "support/raw_client.h"
 #include "support/server_harness.h"
 
 #include <QApplication>
@@ -290,6 +293,31 @@ private slots:
                 QStringLiteral("sent while offline"),
             15000);
         QTRY_VERIFY(m_alice.conversation()->banner()->isHidden());
+    }
+
+    void aWindowWhoseDeviceConnectsElsewhereStopsUntilUseHere() {
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice.session->client()->isAuthenticated(), 15000);
+        // A copy of this profile elsewhere connects with the same device token.
+        auto token = m_alice.session->secrets()->read(client::kDeviceTokenKey);
+        QVERIFY(token && !token->isEmpty());
+        auto elsewhere = RawClient::authenticated(m_server->url(), *token);
+        QVERIFY(elsewhere);
+        auto *banner = m_alice.conversation()->banner();
+        QTRY_VERIFY_WITH_TIMEOUT(banner->offersUseHere(), 10000);
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("somewhere else")),
+                 qPrintable(banner->text()));
+        // Not retried on its own: the other one keeps the connection.
+        QTest::qWait(1500);
+        QVERIFY(!m_alice.session->client()->isAuthenticated());
+        QVERIFY(elsewhere->ping());
+        auto *useHere = banner->findChild<QPushButton *>(QStringLiteral("useHereButton"));
+        QVERIFY(useHere);
+        QTest::mouseClick(useHere, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice.session->client()->isAuthenticated(), 15000);
+        QVERIFY(elsewhere->waitDisconnected());
+        QTRY_VERIFY(banner->isHidden());
+        QVERIFY(!banner->offersUseHere());
     }
 };
 

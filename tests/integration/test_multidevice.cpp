@@ -1,5 +1,8 @@
 // Several devices per user against the real server: every message on every device (sent ones
-// too), reads propagate to the user's other devices, device list and remote logout.
+// too), reads propagate to the user's other devices, device list and remote logout; a device's
+// newer connection closes its older one, revocation cuts off every connection at once, and once a
+// user has a device list only its devices may log out others.
+#include "support/e2e_keys.h"
 #include "support/integration_fixture.h"
 
 #include <QTest>
@@ -112,6 +115,61 @@ private slots:
             m_fx.sql(
                 QStringLiteral("SELECT count(*) FROM inbox WHERE device_id = %1").arg(c3Device)),
             QString("0"));
+    }
+
+    void revokingCutsOffEveryConnection() {
+        auto e1 = m_fx.registerUser("erin");
+        auto e2 = m_fx.newDevice("erin");
+        QVERIFY(e1 && e2);
+        // The same device connects again (a half-open old socket, a second window): the newer
+        // connection wins and the older one is told why and closed, not left half alive.
+        auto again = m_fx.reconnect(e2->token);
+        QVERIFY(again);
+        auto told = e2->waitPush(F::kError);
+        QVERIFY(told);
+        QCOMPARE(told->error().code(), wire::ERROR_SESSION_REPLACED);
+        QVERIFY(e2->waitDisconnected());
+        QVERIFY(again->ping());
+
+        F revoke;
+        revoke.mutable_revoke_device_request()->set_device_id(again->deviceId);
+        QVERIFY(e1->request(revoke)->has_ok());
+        auto gone = again->waitPush(F::kError);
+        QVERIFY(gone);
+        QCOMPARE(gone->error().code(), wire::ERROR_BAD_TOKEN);
+        QVERIFY(again->waitDisconnected());
+        auto refused = m_fx.connect();
+        QVERIFY(refused);
+        QCOMPARE(errorCode(refused->auth(e2->token)), wire::ERROR_BAD_TOKEN);
+    }
+
+    void onlyLinkedDevicesLogOutOthers() {
+        auto f1 = m_fx.registerUser("fiona");
+        auto f2 = m_fx.newDevice("fiona"); // logged in with the password, never linked
+        auto f3 = m_fx.newDevice("fiona");
+        QVERIFY(f1 && f2 && f3);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice d1(f1->userId, f1->deviceId);
+        QVERIFY(f1->request(d1.upload(aik.publicKey, 5))->has_keys_response());
+        QVERIFY(f1->request(publishList(aik, f1->userId, 1, {d1.identity()}))->has_ok());
+
+        // Someone holding only the password cannot cut off the account's real devices.
+        F byUnlinked;
+        byUnlinked.mutable_revoke_device_request()->set_device_id(f1->deviceId);
+        QCOMPARE(errorCode(f2->request(byUnlinked)), wire::ERROR_FORBIDDEN);
+        QVERIFY(f1->ping());
+        QCOMPARE(m_fx.sql(QStringLiteral("SELECT revoked_at IS NULL FROM devices WHERE id = %1")
+                              .arg(f1->deviceId)),
+                 QString("t"));
+        // A linked device logs out another; any device logs out itself.
+        F byLinked;
+        byLinked.mutable_revoke_device_request()->set_device_id(f3->deviceId);
+        QVERIFY(f1->request(byLinked)->has_ok());
+        QVERIFY(f3->waitDisconnected());
+        F itself;
+        itself.mutable_revoke_device_request()->set_device_id(f2->deviceId);
+        QVERIFY(f2->request(itself)->has_ok());
+        QVERIFY(f2->waitDisconnected());
     }
 };
 

@@ -180,6 +180,14 @@ void Account::onSocketClosed(const Error &reason) {
         failAccountOp(reason);
 }
 
+void Account::onServerError(const Error &error) {
+    if (error.code != ErrorCode::SessionReplaced && error.code != ErrorCode::BadToken)
+        return;
+    qCWarning(lcClient) << "session ended by the server:" << error.toString();
+    stop();
+    emit fatalError(error);
+}
+
 void Account::setDisplayName(const QString &name) {
     m_settings.displayName = name;
     if (auto saved = m_accounts->saveAccount(m_settings); !saved)

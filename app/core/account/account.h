@@ -47,6 +47,10 @@ public:
     void onSocketOpened();
     //! The socket went away: a register/login in flight fails with `reason`.
     void onSocketClosed(const Error &reason);
+    //! An error the server sent outside any request (Client wires it). SESSION_REPLACED (this
+    //! device connected again elsewhere) and BAD_TOKEN (it was logged out) end the session:
+    //! reconnecting would only take the connection back from the newer one, or fail.
+    void onServerError(const Error &error);
 
     const AccountSettings &settings() const { return m_settings; }
     quint64 userId() const { return m_settings.userId; }
@@ -60,7 +64,8 @@ public:
 signals:
     //! Register/login saved a new account (settings() holds it).
     void accountChanged();
-    //! The session cannot continue (e.g. the device token was revoked); the client stopped.
+    //! The session cannot continue (the device token was revoked, or the device's connection
+    //! was replaced by a newer one: SESSION_REPLACED); the client stopped. start() resumes.
     void fatalError(const tidings::Error &error);
 
 private:

@@ -21,7 +21,40 @@ struct PendingWrites {
     std::optional<PairwiseSessions::Write> session;
     std::vector<GroupSenderKeys::ReceiverWrite> receivers;
 };
+//! What a user reads, or what makes this device send a message again: bound to its message.
+//! (Sender-key distributions name their group inside the key, and are checked there.)
+bool needsContext(const wire::E2eBody &body) {
+    return body.has_content() || body.resend_request_seq() != 0 ||
+           !body.resend_request_client_id().empty();
+}
 } // namespace
+
+Status MessageOpener::checkContext(const wire::E2eBody &body, const wire::Message &message,
+                                   const DeviceAddress &from, bool &bound) const {
+    if (!needsContext(body))
+        return {};
+    if (!body.has_context()) {
+        if (m_pinned.contains(from))
+            return makeError(CryptoError::ContextMismatch,
+                             QStringLiteral("an unbound body from a device that binds its bodies"));
+        auto pinned = m_store.bindsContext(from.userId, from.deviceId);
+        if (!pinned)
+            return pinned.error();
+        if (*pinned)
+            return makeError(CryptoError::ContextMismatch,
+                             QStringLiteral("an unbound body from a device that binds its bodies"));
+        return {};
+    }
+    const wire::BodyContext &c = body.context();
+    if (c.conversation_id() != message.conversation_id() || c.sender_user_id() != from.userId ||
+        c.sender_device_id() != from.deviceId ||
+        c.client_message_id() != message.client_message_id())
+        return makeError(
+            CryptoError::ContextMismatch,
+            QStringLiteral("the body was written for another conversation or message"));
+    bound = true;
+    return {};
+}
 
 MessageOpener::MessageOpener(KeyStore &store, const Clock &clock, const OwnKeys &own,
                              const DeviceDirectory &devices, const PairwiseSessions &pairwise,
@@ -50,6 +83,7 @@ Result<Decrypted> MessageOpener::decrypt(const wire::Message &message, quint64 m
     const quint64 groupId = message.conversation_id();
     auto writes = std::make_shared<PendingWrites>();
     Decrypted out;
+    bool bound = false; //!< a body carried its (matching) context: pin the device
 
     const QByteArray envelope = qba(message.envelope());
     if (!envelope.isEmpty()) {
@@ -60,6 +94,8 @@ Result<Decrypted> MessageOpener::decrypt(const wire::Message &message, quint64 m
         auto body = parseBody(opened->plaintext);
         if (!body)
             return body.error();
+        if (auto s = checkContext(*body, message, from, bound); !s)
+            return s.error();
         if (auto s = m_groups.takeDistribution(from, groupId, *body, writes->receivers); !s)
             return s.error();
         out.pairwise = std::move(*body);
@@ -73,11 +109,14 @@ Result<Decrypted> MessageOpener::decrypt(const wire::Message &message, quint64 m
         auto body = parseBody(*plaintext);
         if (!body)
             return body.error();
+        if (auto s = checkContext(*body, message, from, bound); !s)
+            return s.error();
         body->clear_sender_key_distribution(); // only accepted pairwise
         out.group = std::move(*body);
     }
 
-    auto apply = [this, writes, from, groupId]() -> Status {
+    const bool pin = bound && !m_pinned.contains(from);
+    auto apply = [this, writes, from, groupId, pin]() -> Status {
         // Compare-and-swap: if another decrypt of this state was committed in between, writing
         // this snapshot would roll the state back (re-opening used keys). Refuse instead; the
         // caller decrypts the message again.
@@ -93,6 +132,12 @@ Result<Decrypted> MessageOpener::decrypt(const wire::Message &message, quint64 m
         for (const auto &r : writes->receivers)
             if (auto s = m_groups.commit(from, groupId, r); !s)
                 return s;
+        if (pin) {
+            if (auto s = m_store.setBindsContext(from.userId, from.deviceId); !s)
+                return s;
+            // Kept even if the caller's transaction rolls back: this device did bind a body.
+            m_pinned.insert(from);
+        }
         return {};
     };
     // Atomic even when the caller has no transaction open (a savepoint nests inside one).

@@ -16,7 +16,7 @@ namespace {
 constexpr unsigned long long kOps = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 constexpr size_t kMem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 
-Error storageError(const QString &detail) {
+Error secretsFileError(const QString &detail) {
     return Error{ErrorCode::Storage, detail};
 }
 
@@ -54,12 +54,12 @@ PassphraseSecretStore::~PassphraseSecretStore() {
 Result<std::unique_ptr<PassphraseSecretStore>>
 PassphraseSecretStore::create(const QString &path, const QString &passphrase) {
     if (sodium_init() < 0)
-        return storageError(QStringLiteral("libsodium failed to initialise"));
+        return secretsFileError(QStringLiteral("libsodium failed to initialise"));
     QByteArray salt(crypto_pwhash_SALTBYTES, Qt::Uninitialized);
     randombytes_buf(salt.data(), size_t(salt.size()));
     unsigned char *key = deriveKey(passphrase, salt, kOps, kMem);
     if (!key)
-        return storageError(QStringLiteral("cannot derive a key from the passphrase"));
+        return secretsFileError(QStringLiteral("cannot derive a key from the passphrase"));
     std::unique_ptr<PassphraseSecretStore> store(new PassphraseSecretStore(path, salt, key));
     store->m_ops = kOps;
     store->m_mem = kMem;
@@ -72,25 +72,30 @@ Result<std::unique_ptr<PassphraseSecretStore>>
 PassphraseSecretStore::unlock(const QString &path, const QString &passphrase) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return storageError(QStringLiteral("cannot read %1").arg(path));
+        return secretsFileError(QStringLiteral("cannot read %1").arg(path));
     const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
     const QByteArray salt = QByteArray::fromBase64(o.value(u"salt").toString().toLatin1());
     const QByteArray nonce = QByteArray::fromBase64(o.value(u"nonce").toString().toLatin1());
     const QByteArray box = QByteArray::fromBase64(o.value(u"box").toString().toLatin1());
     // The cost parameters come from the file: bounded both ways, so a tampered file can neither
-    // weaken the KDF below the minimum nor make unlocking take minutes and gigabytes.
-    const auto ops = static_cast<unsigned long long>(o.value(u"ops").toDouble());
-    const auto mem = static_cast<size_t>(o.value(u"mem").toDouble());
+    // weaken the KDF below the minimum nor make unlocking take minutes and gigabytes. Bounded as
+    // doubles first: converting a negative or huge double to an integer is undefined.
+    const double opsValue = o.value(u"ops").toDouble();
+    const double memValue = o.value(u"mem").toDouble();
     if (o.value(u"kdf").toString() != u"argon2id13")
-        return storageError(QStringLiteral("%1 uses an unknown key derivation").arg(path));
+        return secretsFileError(QStringLiteral("%1 uses an unknown key derivation").arg(path));
     if (salt.size() != crypto_pwhash_SALTBYTES || nonce.size() != crypto_secretbox_NONCEBYTES ||
-        box.size() < int(crypto_secretbox_MACBYTES) || ops < crypto_pwhash_OPSLIMIT_MIN ||
-        mem < crypto_pwhash_MEMLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
-        mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
-        return storageError(QStringLiteral("%1 is damaged").arg(path));
+        box.size() < int(crypto_secretbox_MACBYTES) ||
+        !(opsValue >= double(crypto_pwhash_OPSLIMIT_MIN) &&
+          opsValue <= double(crypto_pwhash_OPSLIMIT_SENSITIVE)) ||
+        !(memValue >= double(crypto_pwhash_MEMLIMIT_MIN) &&
+          memValue <= double(crypto_pwhash_MEMLIMIT_SENSITIVE)))
+        return secretsFileError(QStringLiteral("%1 is damaged").arg(path));
+    const auto ops = static_cast<unsigned long long>(opsValue);
+    const auto mem = static_cast<size_t>(memValue);
     unsigned char *key = deriveKey(passphrase, salt, ops, mem);
     if (!key)
-        return storageError(QStringLiteral("cannot derive a key from the passphrase"));
+        return secretsFileError(QStringLiteral("cannot derive a key from the passphrase"));
     std::unique_ptr<PassphraseSecretStore> store(new PassphraseSecretStore(path, salt, key));
     store->m_ops = ops;
     store->m_mem = mem;
@@ -177,11 +182,11 @@ Status PassphraseSecretStore::save() const {
                   {QStringLiteral("box"), QString::fromLatin1(box.toBase64())}};
     QSaveFile f(m_path);
     if (!f.open(QIODevice::WriteOnly))
-        return storageError(QStringLiteral("cannot write %1").arg(m_path));
+        return secretsFileError(QStringLiteral("cannot write %1").arg(m_path));
     f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     f.write(QJsonDocument(o).toJson());
     if (!f.commit())
-        return storageError(QStringLiteral("cannot write %1").arg(m_path));
+        return secretsFileError(QStringLiteral("cannot write %1").arg(m_path));
     return {};
 }
 

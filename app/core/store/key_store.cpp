@@ -14,7 +14,7 @@ namespace tidings::client {
 namespace {
 constexpr char kLocalInfo[] = "TidingsLocalE2ev1";
 
-Error storageError(const QString &what) {
+Error e2eStorageError(const QString &what) {
     return Error{ErrorCode::Storage, QStringLiteral("e2e storage: ") + what, 0};
 }
 
@@ -53,7 +53,7 @@ Result<CachedQuery> run(Database &db, const char *sql, std::initializer_list<QVa
     for (const QVariant &v : binds)
         q.bindValue(i++, v);
     if (!db.exec(q))
-        return storageError(q.lastError().text());
+        return e2eStorageError(q.lastError().text());
     return c;
 }
 
@@ -109,7 +109,7 @@ Result<crypto::SecretBytes> KeyStore::ownSecret(const QString &key) const {
 Status KeyStore::setOwnSecret(const QString &key, const crypto::SecretBytes &value) const {
     const QByteArray sealed = seal("e2e_own", key.toUtf8(), value);
     if (sealed.isEmpty())
-        return storageError(QStringLiteral("seal failed"));
+        return e2eStorageError(QStringLiteral("seal failed"));
     return setOwnValue(key, sealed);
 }
 
@@ -190,6 +190,21 @@ Status KeyStore::rememberDevice(quint64 userId, quint64 deviceId, const QByteArr
                     {userId, deviceId, dsk, dik}));
 }
 
+Result<bool> KeyStore::bindsContext(quint64 userId, quint64 deviceId) const {
+    auto q = run(m_db, "SELECT binds_context FROM e2e_devices WHERE user_id = ? AND device_id = ?",
+                 {userId, deviceId});
+    if (!q)
+        return q.error();
+    return q->next() && q->value(0).toInt() != 0;
+}
+
+Status KeyStore::setBindsContext(quint64 userId, quint64 deviceId) const {
+    return done(run(m_db,
+                    "UPDATE e2e_devices SET binds_context = 1 WHERE user_id = ? AND device_id = ?"
+                    " AND binds_context = 0",
+                    {userId, deviceId}));
+}
+
 Result<QList<quint64>> KeyStore::listedDevices(quint64 userId) const {
     auto q = run(m_db,
                  "SELECT device_id FROM e2e_devices WHERE user_id = ? AND listed = 1"
@@ -253,7 +268,7 @@ Result<std::vector<KeyStore::Session>> KeyStore::sessions(quint64 userId, quint6
         s.sealed = q->value(2).toByteArray();
         auto state = unseal("e2e_sessions", rowKey(userId, deviceId, s.sid), s.sealed);
         if (!state)
-            return storageError(QStringLiteral("session state does not open"));
+            return e2eStorageError(QStringLiteral("session state does not open"));
         s.state = std::move(*state);
         s.pending = q->value(3).toByteArray();
         s.inbound = q->value(4).toByteArray();
@@ -285,7 +300,7 @@ Status KeyStore::saveSession(quint64 userId, quint64 deviceId, const QByteArray 
                              const QByteArray &inbound, bool makeActive, int keep) const {
     const QByteArray sealed = seal("e2e_sessions", rowKey(userId, deviceId, sid), state);
     if (sealed.isEmpty())
-        return storageError(QStringLiteral("seal session"));
+        return e2eStorageError(QStringLiteral("seal session"));
     qint64 maxRank = 0; // only needed to make it the active one
     if (makeActive) {
         auto top = run(m_db,
@@ -324,14 +339,14 @@ Result<std::optional<KeyStore::SenderKey>> KeyStore::senderKey(quint64 groupId) 
         return std::optional<SenderKey>();
     auto state = unseal("e2e_group_out", rowKey(groupId), q->value(0).toByteArray());
     if (!state)
-        return storageError(QStringLiteral("sender key does not open"));
+        return e2eStorageError(QStringLiteral("sender key does not open"));
     return std::optional<SenderKey>(SenderKey{std::move(*state), q->value(1).toInt() != 0});
 }
 
 Status KeyStore::saveSenderKey(quint64 groupId, const crypto::SecretBytes &state) const {
     const QByteArray sealed = seal("e2e_group_out", rowKey(groupId), state);
     if (sealed.isEmpty())
-        return storageError(QStringLiteral("seal sender key"));
+        return e2eStorageError(QStringLiteral("seal sender key"));
     return done(run(m_db,
                     "INSERT OR REPLACE INTO e2e_group_out (group_id, state, rotate)"
                     " VALUES (?, ?, 0)",
@@ -400,7 +415,7 @@ Result<std::optional<KeyStore::ReceiverKey>> KeyStore::receiverKey(quint64 userI
     key.groupId = q->value(1).toULongLong();
     auto state = unseal("e2e_group_in", rowKey(userId, deviceId, distId), key.sealed);
     if (!state)
-        return storageError(QStringLiteral("sender key state does not open"));
+        return e2eStorageError(QStringLiteral("sender key state does not open"));
     key.state = std::move(*state);
     return std::optional<ReceiverKey>(std::move(key));
 }
@@ -420,7 +435,7 @@ Status KeyStore::saveReceiverKey(quint64 userId, quint64 deviceId, const QByteAr
                                  quint64 groupId, const crypto::SecretBytes &state) const {
     const QByteArray sealed = seal("e2e_group_in", rowKey(userId, deviceId, distId), state);
     if (sealed.isEmpty())
-        return storageError(QStringLiteral("seal sender key"));
+        return e2eStorageError(QStringLiteral("seal sender key"));
     return done(run(m_db,
                     "INSERT OR REPLACE INTO e2e_group_in (user_id, device_id, dist_id, group_id,"
                     " state) VALUES (?, ?, ?, ?, ?)",

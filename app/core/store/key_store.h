@@ -93,6 +93,10 @@ public:
     //! Remembers a device's keys; other keys than the known ones take it off the list.
     Status rememberDevice(quint64 userId, quint64 deviceId, const QByteArray &dsk,
                           const QByteArray &dik) const;
+    //! Whether the device has sent a body bound to its message (BodyContext): from then on an
+    //! unbound body from it is refused (MessageOpener).
+    Result<bool> bindsContext(quint64 userId, quint64 deviceId) const;
+    Status setBindsContext(quint64 userId, quint64 deviceId) const;
     //! The devices of the user's last accepted list, by id.
     Result<QList<quint64>> listedDevices(quint64 userId) const;
     //! A new list: every device of the user leaves it, then listDevice() puts back the current

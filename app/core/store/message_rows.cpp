@@ -12,7 +12,7 @@ const char *const kMessageColumns =
     "m.id, m.client_message_id, m.conversation_id, m.seq, m.sender_user_id, m.sender_device_id, "
     "m.sender_username, m.text, m.sent_at_ms, m.server_time_ms, m.received_at_ms, m.outgoing, "
     "m.failed, m.event_kind, m.event_actor_id, m.event_actor, m.event_target_id, m.event_target, "
-    "m.event_name, m.undecryptable, m.body";
+    "m.event_name, m.undecryptable, m.body, m.tampered";
 
 int messageColumnCount() {
     static const int n = int(QByteArray(kMessageColumns).count(',')) + 1;
@@ -45,6 +45,7 @@ Result<MessageRecord> readMessage(const QSqlQuery &q, const StoreCipher &cipher)
         m.event = e;
     }
     m.undecryptable = q.value(19).toBool();
+    m.tampered = q.value(21).toBool();
     if (!q.value(20).isNull()) {
         auto text = cipher.openText(q.value(20).toByteArray(), m.conversationId, m.senderUserId,
                                     m.clientMessageId);

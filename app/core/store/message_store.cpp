@@ -95,8 +95,8 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
         " sender_device_id, sender_username, text, sent_at_ms, server_time_ms, received_at_ms,"
         " outgoing, notified, event_kind, event_actor_id, event_actor, event_target_id,"
-        " event_target, event_name, undecryptable, hidden, body)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        " event_target, event_name, undecryptable, hidden, body, tampered)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
 
     std::map<quint64, ConversationAdvance> touched; // ordered by conversation id
     std::map<quint64, quint64> lastSeq;
@@ -130,9 +130,12 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
         }
         // System events are the server's: they carry no client id of their own (or one that
         // repeats per actor device), so they are identified by (conversation, seq).
+        // A tampered copy keeps its own id too: the genuine message may still come under the
+        // real one.
         const QString clientId =
-            m.event ? QStringLiteral("event:%1:%2").arg(m.conversationId).arg(m.seq)
-                    : m.clientMessageId;
+            m.event      ? QStringLiteral("event:%1:%2").arg(m.conversationId).arg(m.seq)
+            : m.tampered ? QStringLiteral("tampered:%1:%2").arg(m.conversationId).arg(m.seq)
+                         : m.clientMessageId;
         byId.bindValue(0, detail::nn(clientId));
         byId.bindValue(1, m.senderUserId);
         byId.bindValue(2, m.senderDeviceId);
@@ -159,7 +162,8 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
         if (m.event)
             TIDINGS_TRY(m_conversations.markGroup(m.conversationId));
         // Placeholders and control messages carry no text; only readable text is sealed.
-        const QString text = m.undecryptable || m.hidden || m.event ? QString() : m.text;
+        const QString text =
+            m.undecryptable || m.tampered || m.hidden || m.event ? QString() : m.text;
         const bool seal = !text.isEmpty();
         insert.bindValue(0, detail::nn(clientId));
         insert.bindValue(1, m.conversationId);
@@ -184,6 +188,7 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
         insert.bindValue(
             20, seal ? QVariant(cipher.sealText(text, m.conversationId, m.senderUserId, clientId))
                      : QVariant(QMetaType::fromType<QByteArray>()));
+        insert.bindValue(21, m.tampered && !m.hidden ? 1 : 0);
         TIDINGS_TRY(m_db.exec(insert));
         const qint64 rowId = insert.lastInsertId().toLongLong();
         if (seal)
@@ -222,8 +227,8 @@ Status MessageStore::replaceUndecryptable(quint64 conversationId, quint64 seq, q
     if (!txn)
         return txn.error();
     QSqlQuery row = m_db.query();
-    row.prepare(QStringLiteral("SELECT id, sender_user_id, client_message_id, undecryptable"
-                               " FROM messages WHERE conversation_id = ? AND seq = ? AND"
+    row.prepare(QStringLiteral("SELECT id, sender_user_id, client_message_id, undecryptable,"
+                               " tampered FROM messages WHERE conversation_id = ? AND seq = ? AND"
                                " hidden = 0"));
     row.addBindValue(conversationId);
     row.addBindValue(seq);
@@ -237,8 +242,10 @@ Status MessageStore::replaceUndecryptable(quint64 conversationId, quint64 seq, q
     if (senderUserId != 0 && sender != senderUserId)
         return Error{ErrorCode::Forbidden,
                      QStringLiteral("a resend from another user than the sender")};
-    if (!row.value(3).toBool())
-        return txn->commit(); // already readable (a second resend)
+    // Already readable (a second resend), or altered on its way: a resend never fills that in
+    // (it was never asked for), and refusing it must not fail the message that carried it.
+    if (!row.value(3).toBool() || row.value(4).toBool())
+        return txn->commit();
     const QString clientId = row.value(2).toString();
     row.finish();
     const bool seal = !text.isEmpty();

@@ -201,6 +201,17 @@ const char *const kSchemaV6[] = {
     " UNIQUE (message_id, idx))",
 };
 
+// Trust (issue 12): the devices each message I sent was encrypted for (RecipientStore), one row
+// per distinct set, messages.recipients naming the set by its SHA-256; which devices bind their
+// bodies to their messages (MessageOpener); messages whose body was bound to another message
+// (tampered: shown without text).
+const char *const kSchemaV7[] = {
+    "CREATE TABLE e2e_recipient_sets (digest BLOB PRIMARY KEY, devices BLOB NOT NULL)",
+    "ALTER TABLE messages ADD COLUMN recipients BLOB",
+    "ALTER TABLE e2e_devices ADD COLUMN binds_context INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN tampered INTEGER NOT NULL DEFAULT 0",
+};
+
 //! The blind search index: contentless (the tokens live only in the index, rows stay small);
 //! lower-case base32 tokens, one per distinct word, which the ascii tokenizer keeps whole.
 constexpr char kCreateSearchIndex[] =
@@ -295,6 +306,7 @@ const Migration kMigrations[] = {
     {4, kSchemaV4, std::size(kSchemaV4), nullptr},
     {5, kSchemaV5, std::size(kSchemaV5), adoptUnversioned},
     {6, kSchemaV6, std::size(kSchemaV6), nullptr},
+    {7, kSchemaV7, std::size(kSchemaV7), nullptr},
 };
 static_assert(std::size(kMigrations) == size_t(Database::kSchemaVersion));
 

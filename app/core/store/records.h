@@ -148,6 +148,9 @@ struct MessageRecord {
     //! Stored for ordering but its envelope could not be decrypted: text is empty and the UI
     //! shows "This message could not be decrypted" (replaceUndecryptable fills it in later).
     bool undecryptable = false;
+    //! Also undecryptable: its body was bound to another conversation or message (the server
+    //! moved it); the UI says it was altered, and it is never asked for again.
+    bool tampered = false;
     std::optional<SystemEvent> event; //!< set for group system events (text is empty)
     //! Files of the message (text is the caption), in the order the sender attached them.
     QList<AttachmentRecord> attachments;
@@ -197,6 +200,10 @@ struct IncomingMessage {
     //! E2E: the envelope could not be decrypted. Stored (it counts for seq contiguity), released
     //! and shown as a placeholder; text is ignored.
     bool undecryptable = false;
+    //! E2E: the body was bound to another conversation, sender or message (a server moved it).
+    //! Stored as undecryptable under its own id ("tampered:<conversation>:<seq>"), so that the
+    //! genuine copy, under the real client id, is still stored when it comes.
+    bool tampered = false;
     //! E2E control message (sender-key distribution, resend request, a send addressed only to
     //! other devices): stored for seq contiguity, never shown, never unread, never notified.
     bool hidden = false;

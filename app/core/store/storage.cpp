@@ -7,9 +7,12 @@
 #include "core/store/key_store.h"
 #include "core/store/message_store.h"
 #include "core/store/outbox_store.h"
+#include "core/store/recipient_store.h"
 #include "core/store/search_index.h"
 #include "core/store/transfer_store.h"
 #include "core/store/view_state_store.h"
+
+#include <QLockFile>
 
 namespace tidings::client {
 
@@ -18,15 +21,35 @@ Storage::~Storage() = default;
 
 Result<std::unique_ptr<Storage>> Storage::open(const QString &path,
                                                const crypto::SecretBytes &masterKey) {
+    std::unique_ptr<QLockFile> lock;
+    if (path != QLatin1String(":memory:")) {
+        lock = std::make_unique<QLockFile>(path + QStringLiteral(".lock"));
+        // Held for the process's lifetime: never stale by age, only when its holder is gone.
+        lock->setStaleLockTime(0);
+        if (!lock->tryLock(0)) {
+            if (lock->error() != QLockFile::LockFailedError)
+                return Error{ErrorCode::Storage,
+                             QStringLiteral("cannot create the lock file beside %1").arg(path)};
+            qint64 pid = 0;
+            QString host, app;
+            lock->getLockInfo(&pid, &host, &app);
+            return Error{ErrorCode::ProfileInUse,
+                         QStringLiteral("this profile is open in another Tidings process (pid %1); "
+                                        "close it first")
+                             .arg(pid)};
+        }
+    }
     auto db = Database::open(path, masterKey);
     if (!db)
         return db.error();
     std::unique_ptr<Storage> s(new Storage);
+    s->m_lock = std::move(lock);
     s->m_db = std::move(*db);
     Database &d = *s->m_db;
     s->m_accounts = std::make_unique<AccountStore>(d);
     s->m_conversations = std::make_unique<ConversationStore>(d, *s->m_accounts);
     s->m_outbox = std::make_unique<OutboxStore>(d);
+    s->m_recipients = std::make_unique<RecipientStore>(d);
     s->m_search = std::make_unique<SearchIndex>(d);
     s->m_transfers = std::make_unique<TransferStore>(d);
     s->m_messages = std::make_unique<MessageStore>(d, *s->m_conversations, *s->m_outbox,

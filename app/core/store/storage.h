@@ -7,6 +7,8 @@
 
 #include <QString>
 
+class QLockFile;
+
 #include <functional>
 #include <memory>
 
@@ -23,6 +25,7 @@ class Database;
 class KeyStore;
 class MessageStore;
 class OutboxStore;
+class RecipientStore;
 class SearchIndex;
 class TransferStore;
 class ViewStateStore;
@@ -30,7 +33,11 @@ class ViewStateStore;
 class Storage {
 public:
     //! Opens (creating, migrating, checking the key of) client.sqlite at `path` (":memory:" for
-    //! tests); see Database::open.
+    //! tests); see Database::open. One process at a time: the file is locked (`path` + ".lock")
+    //! while the Storage lives, and a second open answers PROFILE_IN_USE. Two processes on one
+    //! profile would each hold the sessions' ratchet states in memory and overwrite each other's
+    //! (messages that can never be decrypted), and their connections, one device on the server,
+    //! would replace each other. A lock left by a process that died is taken over.
     static Result<std::unique_ptr<Storage>> open(const QString &path,
                                                  const crypto::SecretBytes &masterKey);
     ~Storage();
@@ -46,6 +53,8 @@ public:
     MessageStore &messages() const { return *m_messages; }
     //! Pending sends and the frames they were encrypted into.
     OutboxStore &outbox() const { return *m_outbox; }
+    //! Which devices the messages I sent were encrypted for (resend requests are checked).
+    RecipientStore &recipients() const { return *m_recipients; }
     //! Attachments of messages and the transfer jobs that move them.
     TransferStore &transfers() const { return *m_transfers; }
     //! Full-text search (blind tokens).
@@ -63,11 +72,13 @@ public:
 private:
     Storage();
 
-    // Declared in dependency order: destroyed in reverse, the database last.
+    // Declared in dependency order: destroyed in reverse, the database last, then the lock.
+    std::unique_ptr<QLockFile> m_lock; //!< null for ":memory:"
     std::unique_ptr<Database> m_db;
     std::unique_ptr<AccountStore> m_accounts;
     std::unique_ptr<ConversationStore> m_conversations;
     std::unique_ptr<OutboxStore> m_outbox;
+    std::unique_ptr<RecipientStore> m_recipients;
     std::unique_ptr<SearchIndex> m_search;
     std::unique_ptr<TransferStore> m_transfers;
     std::unique_ptr<MessageStore> m_messages;

@@ -3,11 +3,13 @@
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
+#include "core/store/recipient_store.h"
 #include "core/store/storage.h"
 #include "core/sync/payload_codec.h"
 #include "core/sync/peer_key_fetcher.h"
 #include "core/sync/request_join.h"
 #include "core/sync/send_targets.h"
+#include "crypto/crypto_error.h"
 #include "protocol/codec.h"
 
 #include <QDateTime>
@@ -112,6 +114,16 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
         return {};
     }
     auto decrypted = m_engine->decrypt(message, m_me.userId, m_me.deviceId);
+    if (!decrypted &&
+        crypto::cryptoErrorOf(decrypted.error()) == crypto::CryptoError::ContextMismatch) {
+        // Written for another conversation or message, and moved here: shown as altered, never
+        // as text. Nothing was committed, so the genuine copy still opens where it belongs.
+        qCWarning(lcSync) << "conversation" << in.conversationId << "seq" << in.seq
+                          << "carries a body bound to another message: shown as tampered";
+        in.undecryptable = true;
+        in.tampered = true;
+        return {};
+    }
     if (!decrypted) {
         qCWarning(lcSync) << "could not decrypt conversation" << in.conversationId << "seq"
                           << in.seq << "from device" << in.senderDeviceId << ":"
@@ -165,7 +177,7 @@ void E2eReceiver::afterStored(const wire::Message &message, const IncomingMessag
     }
     if (in.event || (in.senderUserId == m_me.userId && in.senderDeviceId == m_me.deviceId))
         return;
-    if (in.undecryptable && message.encrypted()) {
+    if (in.undecryptable && !in.tampered && message.encrypted()) {
         requestResend(message);
         return;
     }
@@ -201,6 +213,22 @@ void E2eReceiver::answerResend(const wire::Message &message, const wire::E2eBody
         return;
     const MessageRecord &m = **mine;
     const DeviceAddress requester{message.sender_user_id(), message.sender_device_id()};
+    // Only a device the message was encrypted for gets it again: the server knows every seq and
+    // client id, and a device it added later (a new group member, a device linked to a
+    // contact's account) must not collect what was written before it existed. Checked before
+    // anything is sent to it, the sender key included.
+    auto recipient = m_store->recipients().wasEncryptedFor(
+        clientId, DeviceAddress{m_me.userId, m_me.deviceId}, requester);
+    if (!recipient || !*recipient) {
+        qCInfo(lcSync) << "resend request refused: device" << requester.deviceId
+                       << "was not a recipient of that message";
+        return;
+    }
+    const QString answered =
+        QStringLiteral("%1/%2/%3").arg(requester.userId).arg(requester.deviceId).arg(clientId);
+    if (m_resendAnswered.contains(answered))
+        return;
+    m_resendAnswered.insert(answered);
     auto conv = m_store->conversations().conversation(message.conversation_id());
     if (conv && conv->has_value() && (*conv)->isGroup()) {
         // It could not read my group message: my sender key may not have reached it.
@@ -254,14 +282,21 @@ void E2eReceiver::sendControlTo(quint64 conversationId, DeviceAddress device, wi
         const QList<DeviceAddress> targets = m_targets.devicesFor(conversationId, members);
         if (!targets.contains(device))
             return;
-        auto envelopes = m_engine->encryptPairwise({device}, body);
+        const QString controlId = newControlId("c-");
+        wire::E2eBody bound = body;
+        auto *context = bound.mutable_context();
+        context->set_conversation_id(conversationId);
+        context->set_sender_user_id(m_me.userId);
+        context->set_sender_device_id(m_me.deviceId);
+        context->set_client_message_id(controlId.toStdString());
+        auto envelopes = m_engine->encryptPairwise({device}, bound);
         if (!envelopes) {
             qCWarning(lcSync) << "control message not encrypted:" << envelopes.error().toString();
             return;
         }
         wire::SendRequest req;
         req.set_conversation_id(conversationId);
-        req.set_client_message_id(newControlId("c-").toStdString());
+        req.set_client_message_id(controlId.toStdString());
         req.set_device_digest(protocol::bytesToStd(e2e::E2eEngine::deviceDigest(targets)));
         for (auto &e : *envelopes)
             *req.add_envelopes() = std::move(e);

@@ -31,8 +31,11 @@ public:
                 const AccountSettings &me);
 
     void setControlSender(ControlSender sender) { m_sendControl = std::move(sender); }
-    //! A new socket: messages may be asked for again.
-    void reset() { m_resendAsked.clear(); }
+    //! A new socket: messages may be asked for again (and answered again).
+    void reset() {
+        m_resendAsked.clear();
+        m_resendAnswered.clear();
+    }
 
     //! See MessageCrypto::prepareOpen(), open() and afterStored().
     void prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
@@ -55,6 +58,9 @@ private:
     ControlSender m_sendControl;
     //! (conversation, seq) already asked for again in this session.
     QSet<QPair<quint64, quint64>> m_resendAsked;
+    //! (requester user, requester device, my client message id) answered in this session: a
+    //! device that repeats a request does not make this one encrypt the text again and again.
+    QSet<QString> m_resendAnswered;
     //! Resend requests opened but not yet answered (answered once their seq is committed).
     QHash<QPair<quint64, quint64>, wire::E2eBody> m_resendRequests;
 };

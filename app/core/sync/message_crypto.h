@@ -3,6 +3,7 @@
 // only ever sees plaintext Content in its outbox and asks a MessageCrypto to turn an entry into
 // the frames that leave the device, and every received message into what is stored. Without one
 // (unit tests of the sync logic) payloads travel as encoded Content.
+#include "core/e2e/e2e_types.h"
 #include "core/store/records.h"
 #include "proto/tidings.pb.h"
 #include "protocol/result.h"
@@ -19,6 +20,8 @@ struct PreparedSend {
     //! members that lack the current key). Their client ids derive from the entry's.
     QList<wire::SendRequest> before;
     wire::SendRequest message;
+    //! The devices the message was encrypted for (kept: only they may ask for it again).
+    QList<e2e::DeviceAddress> recipients;
 };
 
 class MessageCrypto {

@@ -1,6 +1,7 @@
 #include "core/sync/outbox_sender.h"
 
 #include "core/logging.h"
+#include "core/net/requester.h"
 #include "core/store/message_store.h"
 #include "core/store/outbox_store.h"
 #include "core/store/storage.h"
@@ -14,9 +15,6 @@
 namespace tidings::client {
 
 namespace {
-bool isTransport(ErrorCode code) {
-    return code == ErrorCode::Network || code == ErrorCode::Timeout;
-}
 //! STALE_DEVICES answers in a row before a send is given up (each one fetched the new lists).
 constexpr int kMaxStaleAttempts = 3;
 } // namespace

@@ -3,8 +3,10 @@
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
 #include "core/store/outbox_store.h"
+#include "core/store/recipient_store.h"
 #include "core/store/storage.h"
 #include "core/sync/peer_key_fetcher.h"
+#include "core/sync/prepared_frames.h"
 #include "core/sync/request_join.h"
 #include "core/sync/send_targets.h"
 #include "crypto/crypto_error.h"
@@ -50,53 +52,11 @@ void SendPreparer::onDisconnected() {
 }
 
 QByteArray SendPreparer::encodePrepared(const PreparedSend &prepared) {
-    // u32 count, then count × (u32 length, SendRequest); the message is the last one.
-    QByteArray out;
-    auto put = [&out](const wire::SendRequest &r) {
-        const std::string bytes = r.SerializeAsString();
-        const quint32 n = quint32(bytes.size());
-        const char len[4] = {char(n >> 24), char(n >> 16), char(n >> 8), char(n)};
-        out.append(len, 4).append(bytes.data(), qsizetype(bytes.size()));
-    };
-    const quint32 count = quint32(prepared.before.size() + 1);
-    const char head[4] = {char(count >> 24), char(count >> 16), char(count >> 8), char(count)};
-    out.append(head, 4);
-    for (const auto &r : prepared.before)
-        put(r);
-    put(prepared.message);
-    return out;
+    return encodePreparedSend(prepared);
 }
 
 std::optional<PreparedSend> SendPreparer::decodePrepared(const QByteArray &bytes) {
-    qsizetype at = 0;
-    auto u32 = [&](quint32 &v) {
-        if (bytes.size() - at < 4)
-            return false;
-        const auto *p = reinterpret_cast<const uchar *>(bytes.constData() + at);
-        v = quint32(p[0]) << 24 | quint32(p[1]) << 16 | quint32(p[2]) << 8 | quint32(p[3]);
-        at += 4;
-        return true;
-    };
-    quint32 count = 0;
-    if (!u32(count) || count == 0 || count > 64)
-        return std::nullopt;
-    QList<wire::SendRequest> all;
-    for (quint32 i = 0; i < count; ++i) {
-        quint32 n = 0;
-        if (!u32(n) || qsizetype(n) > bytes.size() - at)
-            return std::nullopt;
-        wire::SendRequest r;
-        if (!r.ParseFromArray(bytes.constData() + at, int(n)))
-            return std::nullopt;
-        at += n;
-        all.append(std::move(r));
-    }
-    if (at != bytes.size())
-        return std::nullopt;
-    PreparedSend out;
-    out.message = all.takeLast();
-    out.before = std::move(all);
-    return out;
+    return decodePreparedSend(bytes);
 }
 
 void SendPreparer::prepareSend(const OutboxEntry &entry, MessageCrypto::PrepareDone done) {
@@ -159,6 +119,15 @@ void SendPreparer::processNext() {
         }
         auto prepared = encrypt(entry, members);
         if (prepared) {
+            // Kept before the message can leave (and before its frames, which a restart would
+            // send again as they are): only these devices may ask for it again.
+            const e2e::DeviceAddress me{m_me.userId, m_me.deviceId};
+            if (auto kept =
+                    m_store->recipients().record(entry.clientMessageId, me, prepared->recipients);
+                !kept) {
+                finishPrepare(kept.error());
+                return;
+            }
             if (auto s3 =
                     m_store->outbox().setPrepared(entry.clientMessageId, encodePrepared(*prepared));
                 !s3)
@@ -202,8 +171,15 @@ Result<PreparedSend> SendPreparer::encrypt(const OutboxEntry &entry, const QList
     if (!body.mutable_content()->ParseFromArray(entry.payload.constData(),
                                                 int(entry.payload.size())))
         return Error{ErrorCode::Storage, QStringLiteral("undecodable outbox entry")};
+    // Bound to this message inside the encryption: the receiver refuses it anywhere else.
+    auto *context = body.mutable_context();
+    context->set_conversation_id(entry.conversationId);
+    context->set_sender_user_id(m_me.userId);
+    context->set_sender_device_id(m_me.deviceId);
+    context->set_client_message_id(entry.clientMessageId.toStdString());
 
     PreparedSend out;
+    out.recipients = targets;
     wire::SendRequest &msg = out.message;
     msg.set_conversation_id(entry.conversationId);
     msg.set_client_message_id(entry.clientMessageId.toStdString());

@@ -36,8 +36,7 @@ MessageInfoDialog::MessageInfoDialog(MessageModel *messages, client::Groups *gro
     setAccessibleName(tr("Message info"));
     resize(460, 340);
     auto *layout = new QVBoxLayout(this);
-    auto *text = new QLabel(message.undecryptable ? tr("This message could not be decrypted")
-                                                  : message.text);
+    auto *text = new QLabel(MessageModel::displayText(message));
     text->setWordWrap(true);
     text->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(text);

@@ -240,8 +240,13 @@ QWidget *SettingsDialog::devicesTab() {
     buttons->addStretch(1);
     buttons->addWidget(m_revoke);
     layout->addLayout(buttons);
+    // The server lets only linked devices (those holding the account key) log out others: a
+    // password alone must not cut off the account's real devices.
+    if (!m_deps.keys->hasAccountKey())
+        m_revoke->setToolTip(tr("Only a linked device can log out your other devices."));
     connect(m_devices, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
-        m_revoke->setEnabled(item && !item->data(kCurrentRole).toBool());
+        m_revoke->setEnabled(item && !item->data(kCurrentRole).toBool() &&
+                             m_deps.keys->hasAccountKey());
     });
     connect(m_revoke, &QPushButton::clicked, this, [this] {
         auto *item = m_devices->currentItem();

@@ -5,6 +5,7 @@
 #include "chat_events.h"
 #include "look.h"
 #include "media/media_port.h"
+#include "models/message_model.h"
 #include "ui_logging.h"
 
 #include "core/account/account.h"
@@ -41,9 +42,7 @@ QHash<int, QByteArray> ChatListModel::roleNames() const {
 
 namespace {
 QString previewText(const client::MessageRecord &m) {
-    return m.undecryptable
-               ? QCoreApplication::translate("MessageModel", "This message could not be decrypted")
-               : messagePreview(m);
+    return m.undecryptable ? MessageModel::displayText(m) : messagePreview(m);
 }
 } // namespace
 

@@ -194,7 +194,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
         case Kind::SystemEvent:
             return systemEventText(*m.event, m_account->userId());
         case Kind::Message: {
-            QString text = m.undecryptable ? tr("This message could not be decrypted") : m.text;
+            QString text = displayText(m);
             if (role == Qt::AccessibleTextRole && !item.attachments.isEmpty()) {
                 const Attachment &a = item.attachments.first();
                 const QString what =
@@ -212,7 +212,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const {
     case TextRole:
         if (m.event)
             return systemEventText(*m.event, m_account->userId());
-        return m.undecryptable ? tr("This message could not be decrypted") : m.text;
+        return displayText(m);
     case UndecryptableRole:
         return m.undecryptable;
     case DayTextRole:
@@ -472,6 +472,14 @@ void MessageModel::loadNames() {
             if (!member.displayName.isEmpty())
                 m_names.insert(member.userId, member.displayName);
     }
+}
+
+QString MessageModel::displayText(const client::MessageRecord &m) {
+    if (m.tampered)
+        return tr("This message was altered on its way and is not shown");
+    if (m.undecryptable)
+        return tr("This message could not be decrypted");
+    return m.text;
 }
 
 QString MessageModel::senderName(const client::MessageRecord &m) const {

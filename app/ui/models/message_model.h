@@ -61,6 +61,10 @@ public:
     //! Reads the conversation, its messages, members and receipt times and the chat's unread
     //! count from `store`.
     MessageModel(client::Storage *store, const client::Account *account, QObject *parent = nullptr);
+    //! The text a message shows: its own, or the placeholder of one that could not be
+    //! decrypted or was altered on its way (tampered).
+    static QString displayText(const client::MessageRecord &m);
+
     //! Attachments and their transfers come from `media` (none without one).
     void setMediaPort(MediaPort *media);
     MediaPort *mediaPort() const { return m_media; }

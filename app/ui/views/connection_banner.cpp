@@ -5,6 +5,7 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPushButton>
 
 namespace tidings::ui {
 
@@ -14,13 +15,18 @@ ConnectionBanner::ConnectionBanner(client::Connection *connection, client::Messa
     , m_connection(connection)
     , m_messaging(messaging)
     , m_account(account)
-    , m_label(new QLabel(this)) {
+    , m_label(new QLabel(this))
+    , m_useHere(new QPushButton(tr("Use here"), this)) {
     setObjectName(QStringLiteral("connectionBanner"));
     setAccessibleName(tr("Connection status"));
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(12, 6, 12, 6);
     layout->addWidget(m_label, 1);
+    layout->addWidget(m_useHere);
     m_label->setWordWrap(true);
+    m_useHere->setObjectName(QStringLiteral("useHereButton"));
+    m_useHere->hide();
+    connect(m_useHere, &QPushButton::clicked, this, &ConnectionBanner::useHereRequested);
     setAutoFillBackground(true);
     QPalette p = palette();
     p.setColor(QPalette::Window, QColor(0xf5, 0xc2, 0x42));
@@ -41,7 +47,18 @@ ConnectionBanner::ConnectionBanner(client::Connection *connection, client::Messa
 void ConnectionBanner::onState(client::Connection::State state) {
     if (state != client::Connection::State::WaitingToReconnect)
         m_tick.stop();
+    if (state != client::Connection::State::Idle)
+        m_stopped.clear(); // started again
     refresh();
+}
+
+void ConnectionBanner::showStopped(const QString &why) {
+    m_stopped = why;
+    refresh();
+}
+
+bool ConnectionBanner::offersUseHere() const {
+    return !m_useHere->isHidden();
 }
 
 QString ConnectionBanner::text() const {
@@ -51,8 +68,14 @@ QString ConnectionBanner::text() const {
 void ConnectionBanner::refresh() {
     using State = client::Connection::State;
     const State state = m_connection->state();
+    m_useHere->setVisible(!m_stopped.isEmpty() && state == State::Idle);
     if (!m_account->hasAccount() || state == State::Authenticated) {
         hide();
+        return;
+    }
+    if (!m_stopped.isEmpty() && state == State::Idle) {
+        m_label->setText(m_stopped);
+        show();
         return;
     }
     auto queued = m_messaging->outboxSize();

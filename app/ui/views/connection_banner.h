@@ -1,7 +1,8 @@
 #pragma once
 // A strip above the conversation while the client is not connected: "Connecting…",
 // "Reconnecting in 5 s", and "Offline — messages will be sent when you reconnect" while the
-// outbox holds messages.
+// outbox holds messages; and, after the server ended the session because this device connected
+// again elsewhere, why it stopped with a "Use here" button.
 #include "core/net/connection.h"
 
 #include <QElapsedTimer>
@@ -9,6 +10,7 @@
 #include <QWidget>
 
 class QLabel;
+class QPushButton;
 
 namespace tidings::client {
 class Account;
@@ -26,6 +28,13 @@ public:
     QString text() const;
     //! Recomputes the text (e.g. after something was queued in the outbox).
     void refresh();
+    //! The session was ended for `why` and is not retried: says so, with "Use here", until the
+    //! connection starts again.
+    void showStopped(const QString &why);
+    bool offersUseHere() const;
+
+signals:
+    void useHereRequested();
 
 private:
     void onState(client::Connection::State state);
@@ -34,6 +43,8 @@ private:
     client::Messaging *m_messaging;
     const client::Account *m_account;
     QLabel *m_label;
+    QPushButton *m_useHere;
+    QString m_stopped;
     QTimer m_tick;
     QElapsedTimer m_since;
     int m_delayMs = 0;

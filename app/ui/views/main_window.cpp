@@ -14,6 +14,7 @@
 #include "ui_logging.h"
 #include "views/chat_list_panel.h"
 #include "views/composer.h"
+#include "views/connection_banner.h"
 #include "views/conversation_view.h"
 #include "views/first_run_page.h"
 #include "views/link_banner.h"
@@ -110,8 +111,15 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
         if (e.code == ErrorCode::BadToken) {
             m_stack->setCurrentWidget(m_firstRun);
             m_firstRun->setServer(m_client->account().settings().serverUrl);
+        } else if (e.code == ErrorCode::SessionReplaced) {
+            // Not retried on its own: the two would take the connection from each other.
+            m_conversation->banner()->showStopped(
+                tr("This device connected to the server again from somewhere else (a copy of "
+                   "this profile?), so Tidings stopped here."));
         }
     });
+    connect(m_conversation->banner(), &ConnectionBanner::useHereRequested, this,
+            [this] { startSession(); });
     connect(m_client, &client::Client::authenticated, this, [this] {
         // Reads done offline reach the server now.
         if (m_conversation->conversationId() && isActiveWindow())

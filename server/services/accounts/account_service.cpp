@@ -6,6 +6,7 @@
 #include "protocol/limits.h"
 #include "routing/delivery.h"
 #include "services/accounts/password_hasher.h"
+#include "services/common/revoked_devices.h"
 
 #include <sodium.h>
 
@@ -25,11 +26,12 @@ Error takenError(const QString &username) {
 } // namespace
 
 AccountService::AccountService(AccountStore &store, PasswordHasher &hasher, Delivery &delivery,
-                               const Clock &clock, int failuresPerMinute,
+                               RevokedDevices &revoked, const Clock &clock, int failuresPerMinute,
                                std::function<void(quint64, quint64)> deviceRevoked)
     : m_store(store)
     , m_hasher(hasher)
     , m_delivery(delivery)
+    , m_revoked(revoked)
     , m_clock(clock)
     , m_failuresPerMinute(failuresPerMinute)
     , m_deviceRevoked(std::move(deviceRevoked)) {
@@ -160,12 +162,19 @@ void AccountService::createDevice(quint64 userId, const QString &username,
 
 void AccountService::authenticate(const QByteArray &deviceToken, const QString &peer,
                                   Reply<Login> reply) {
-    if (auto limited = checkRateLimit(QString(), peer))
-        return reply(*limited);
+    // A valid token is never refused for what others did from the same address: behind one NAT
+    // address (an office) an attacker's bad tokens would otherwise lock every device there out
+    // of its reconnects. The address budget only turns further bad tokens from it into
+    // RATE_LIMITED. Tokens are 32 random bytes, so no budget protects them from guessing; the
+    // lookups a flood costs are bounded by the connections per address the gateway admits.
     m_store.deviceOfToken(hashToken(deviceToken), [=, this](Result<std::optional<Login>> r) {
         if (!r)
             return reply(r.error());
-        if (!*r) {
+        // The set: the token may have been read just before a revocation committed on another
+        // database connection; the answer and the routing of the session run in this one turn.
+        if (!*r || m_revoked.contains((*r)->deviceId)) {
+            if (auto limited = checkRateLimit(QString(), peer))
+                return reply(*limited);
             recordFailure(QString(), peer);
             return reply(Error{ErrorCode::BadToken,
                                QStringLiteral("unknown or revoked device token; log in again")});
@@ -191,17 +200,24 @@ void AccountService::listDevices(const Caller &caller, Reply<std::vector<DeviceI
 
 void AccountService::revokeDevice(const Caller &caller, quint64 deviceId, StatusReply reply) {
     const quint64 userId = caller.userId;
-    m_store.revokeDevice(userId, deviceId, [=, this](Result<bool> revoked) {
-        if (!revoked)
-            return reply(revoked.error());
-        if (!*revoked)
+    using RevokeStatus = AccountStore::RevokeStatus;
+    m_store.revokeDevice(userId, caller.deviceId, deviceId, [=, this](Result<RevokeStatus> r) {
+        if (!r)
+            return reply(r.error());
+        if (*r == RevokeStatus::NoSuchDevice)
             return reply(Error{ErrorCode::NoSuchDevice, QStringLiteral("no such device of yours")});
+        if (*r == RevokeStatus::NotLinked)
+            return reply(Error{ErrorCode::Forbidden,
+                               QStringLiteral("only a linked device may log out another; link "
+                                              "this device to one of yours first")});
         qCInfo(lcAccounts) << "device" << deviceId << "logged out remotely";
+        m_revoked.add(deviceId, m_clock.elapsedMs());
         if (m_deviceRevoked)
             m_deviceRevoked(userId, deviceId);
         reply(Status{});
         // Cut off at once, not at its next reconnect.
-        m_delivery.disconnect(deviceId, QStringLiteral("this device was logged out"));
+        m_delivery.disconnect(
+            deviceId, Error{ErrorCode::BadToken, QStringLiteral("this device was logged out")});
     });
 }
 

@@ -44,9 +44,12 @@ public:
     //! The device a token belongs to (not revoked), marking it seen now. Nothing: unknown token.
     virtual void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) = 0;
     virtual void devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) = 0;
-    //! Revokes the device, deletes its token and one-time prekeys. False: no such device of
-    //! that user (or revoked already).
-    virtual void revokeDevice(quint64 userId, quint64 deviceId, Callback<bool> cb) = 0;
+    enum class RevokeStatus { Revoked, NoSuchDevice, NotLinked };
+    //! Revokes the device, deletes its token and one-time prekeys, as `callerDevice` asked.
+    //! NoSuchDevice: not a non-revoked device of that user. NotLinked: the user has a device
+    //! list and `callerDevice` (not the revoked one) is not in it; nothing changed.
+    virtual void revokeDevice(quint64 userId, quint64 callerDevice, quint64 deviceId,
+                              Callback<RevokeStatus> cb) = 0;
 };
 
 } // namespace tidings::server

@@ -122,21 +122,26 @@ void PgAccountStore::devices(quint64 userId, Callback<std::vector<DeviceRow>> cb
         });
 }
 
-void PgAccountStore::revokeDevice(quint64 userId, quint64 deviceId, Callback<bool> cb) {
+void PgAccountStore::revokeDevice(quint64 userId, quint64 callerDevice, quint64 deviceId,
+                                  Callback<RevokeStatus> cb) {
+    // One function: the authority check and the revocation under the user's row lock.
     m_pool.any()->exec(
-        PgQuery{"WITH d AS (UPDATE devices SET revoked_at = now() WHERE id = $1 AND "
-                "user_id = $2 AND revoked_at IS NULL RETURNING id), "
-                "t AS (DELETE FROM device_tokens WHERE device_id IN (SELECT id FROM d)), "
-                "k AS (DELETE FROM one_time_prekeys WHERE device_id IN (SELECT id FROM d)) "
-                "SELECT id FROM d",
-                {},
-                {}}
-            .arg(deviceId)
-            .arg(userId),
+        PgQuery{"SELECT tidings_revoke_device($1, $2, $3)", {}, {}}
+            .arg(userId)
+            .arg(callerDevice)
+            .arg(deviceId),
         [cb](PgResult r) {
-            if (!r.ok())
+            if (!r.ok() || r.rows() != 1)
                 return cb(databaseError(r, lcAccounts()));
-            cb(r.rows() > 0);
+            switch (r.int64(0, 0)) {
+            case 0:
+                return cb(RevokeStatus::Revoked);
+            case 1:
+                return cb(RevokeStatus::NoSuchDevice);
+            case 2:
+                return cb(RevokeStatus::NotLinked);
+            }
+            return cb(Error{ErrorCode::Internal, QStringLiteral("database error, try again")});
         });
 }
 

@@ -21,7 +21,8 @@ public:
                       qint64 nowMs, Callback<quint64> cb) override;
     void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) override;
     void devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) override;
-    void revokeDevice(quint64 userId, quint64 deviceId, Callback<bool> cb) override;
+    void revokeDevice(quint64 userId, quint64 callerDevice, quint64 deviceId,
+                      Callback<RevokeStatus> cb) override;
 
 private:
     PgPool &m_pool;

@@ -52,7 +52,7 @@ void MediaService::collect(Reply<MediaCollection> done) {
                                                              finished](int orphans) {
                         deleteBlobs(blobs, [expired, orphans, finished](int deleted) {
                             if (expired + orphans + deleted > 0)
-                                qCInfo(lcMedia)
+                                qCInfo(lcServerMedia)
                                     << "collected" << expired << "expired uploads," << orphans
                                     << "orphaned uploads," << deleted << "blobs";
                             finished(MediaCollection{expired + orphans, deleted});
@@ -108,7 +108,7 @@ void MediaService::deleteBlobs(QStringList blobs, std::function<void(int)> done)
                 if (s || s.error().code == media::BlobErrorCode::NotFound)
                     gone << hex;
                 else
-                    qCWarning(lcMedia) << "cannot delete blob" << hex << s.error().detail;
+                    qCWarning(lcServerMedia) << "cannot delete blob" << hex << s.error().detail;
             }
             return gone;
         },
@@ -128,7 +128,7 @@ void MediaService::deleteBlobs(QStringList blobs, std::function<void(int)> done)
                 return done(0);
             m_store.forgetBlobs(gone, [done, n = int(gone.size())](Result<QStringList> forgotten) {
                 if (!forgotten)
-                    qCWarning(lcMedia) << "collected blobs stay recorded until the next run";
+                    qCWarning(lcServerMedia) << "collected blobs stay recorded until the next run";
                 done(n);
             });
         });

@@ -30,13 +30,13 @@ Error mediaError(const media::BlobError &e) {
         return Error{ErrorCode::HashMismatch,
                      QStringLiteral("the uploaded bytes do not match the SHA-256")};
     case BlobErrorCode::NoSpace:
-        qCWarning(lcMedia) << "disk full:" << e.detail;
+        qCWarning(lcServerMedia) << "disk full:" << e.detail;
         return Error{ErrorCode::StorageFull,
                      QStringLiteral("the server's storage is full; try again later")};
     case BlobErrorCode::Io:
         break;
     }
-    qCWarning(lcMedia) << "media store failure:" << e.detail;
+    qCWarning(lcServerMedia) << "media store failure:" << e.detail;
     return Error{ErrorCode::Internal, QStringLiteral("the media store failed; try again")};
 }
 

@@ -98,7 +98,7 @@ int MediaService::activeChunks() const {
 std::optional<Error> MediaService::checkDisk(quint64 bytes) const {
     const quint64 free = m_options.freeBytes();
     if (free < m_options.reserveBytes || free - m_options.reserveBytes < bytes) {
-        qCWarning(lcMedia) << "disk full: refusing" << bytes << "bytes," << free << "free";
+        qCWarning(lcServerMedia) << "disk full: refusing" << bytes << "bytes," << free << "free";
         return Error{ErrorCode::StorageFull,
                      QStringLiteral("the server's storage is full; try again later")};
     }
@@ -226,8 +226,8 @@ void MediaService::createUpload(const MediaCaller &caller, quint64 declaredSize,
                                             60'000});
                     }
                     m_owners.insert(upload.text(), UploadOwner{caller.userId, declaredSize});
-                    qCDebug(lcMedia) << "upload" << upload.text() << "of" << declaredSize
-                                     << "bytes by user" << caller.userId;
+                    qCDebug(lcServerMedia) << "upload" << upload.text() << "of" << declaredSize
+                                           << "bytes by user" << caller.userId;
                     reply(UploadCreated{upload.text(), m_options.chunkBytes, r->usedBytes});
                 });
         });
@@ -423,7 +423,7 @@ void MediaService::hashAndMove(const MediaCaller &caller, const UploadId &upload
             }
             if (r.error().code == media::BlobErrorCode::HashMismatch) {
                 // The blob store dropped its files; the row goes too (no quota held by it).
-                qCInfo(lcMedia) << "upload" << upload.text() << "does not match its hash";
+                qCInfo(lcServerMedia) << "upload" << upload.text() << "does not match its hash";
                 m_owners.remove(upload.text());
                 const Error mismatch = mediaError(r.error());
                 m_store.cancelUpload(upload.text(), caller.userId,

@@ -45,7 +45,7 @@ void PgMediaStore::ensureSecret(const QByteArray &candidate, Callback<QByteArray
                            .argBytes(candidate),
                        [cb](PgResult r) {
                            if (!r.ok() || r.rows() != 1)
-                               return cb(databaseError(r, lcMedia()));
+                               return cb(databaseError(r, lcServerMedia()));
                            cb(r.bytea(0, "secret"));
                        });
 }
@@ -59,7 +59,7 @@ void PgMediaStore::deviceActive(quint64 userId, quint64 deviceId, Callback<bool>
                            .arg(userId),
                        [cb](PgResult r) {
                            if (!r.ok())
-                               return cb(databaseError(r, lcMedia()));
+                               return cb(databaseError(r, lcServerMedia()));
                            cb(r.rows() == 1 && r.boolean(0, "active"));
                        });
 }
@@ -74,7 +74,7 @@ void PgMediaStore::usage(quint64 userId, Callback<quint64> cb) {
                            .arg(userId),
                        [cb](PgResult r) {
                            if (!r.ok() || r.rows() != 1)
-                               return cb(databaseError(r, lcMedia()));
+                               return cb(databaseError(r, lcServerMedia()));
                            cb(quint64(r.int64(0, "used")));
                        });
 }
@@ -96,10 +96,10 @@ void PgMediaStore::createUpload(const QString &uploadId, quint64 userId, quint64
             .arg(nowMs),
         [cb](PgResult r) {
             if (!r.ok() || r.rows() != 1)
-                return cb(databaseError(r, lcMedia()));
+                return cb(databaseError(r, lcServerMedia()));
             const qint64 status = r.int64(0, "status");
             if (status < 0 || status > 3)
-                return cb(databaseError(r, lcMedia()));
+                return cb(databaseError(r, lcServerMedia()));
             cb(CreateUploadOutcome{CreateUploadStatus(status), quint64(r.int64(0, "used"))});
         });
 }
@@ -110,7 +110,7 @@ void PgMediaStore::uploadOwner(const QString &uploadId, Callback<std::optional<U
             uploadId),
         [cb](PgResult r) {
             if (!r.ok())
-                return cb(databaseError(r, lcMedia()));
+                return cb(databaseError(r, lcServerMedia()));
             if (r.rows() == 0)
                 return cb(std::optional<UploadOwner>{});
             cb(std::optional<UploadOwner>{
@@ -124,7 +124,7 @@ void PgMediaStore::existingUploads(const QStringList &uploadIds, Callback<QStrin
             pgarray::texts(utf8(uploadIds))),
         [cb](PgResult r) {
             if (!r.ok())
-                return cb(databaseError(r, lcMedia()));
+                return cb(databaseError(r, lcServerMedia()));
             cb(column(r, "id"));
         });
 }
@@ -144,10 +144,10 @@ void PgMediaStore::beginFinish(const QString &uploadId, quint64 userId, quint64 
                    .arg(nowMs),
                [cb](PgResult r) {
                    if (!r.ok() || r.rows() != 1)
-                       return cb(databaseError(r, lcMedia()));
+                       return cb(databaseError(r, lcServerMedia()));
                    const qint64 status = r.int64(0, "status");
                    if (status < 0 || status > 2)
-                       return cb(databaseError(r, lcMedia()));
+                       return cb(databaseError(r, lcServerMedia()));
                    cb(BeginFinishOutcome{BeginFinishStatus(status), quint64(r.int64(0, "size"))});
                });
 }
@@ -175,7 +175,7 @@ void PgMediaStore::endFinish(const QString &uploadId, const QString &blobId, qui
             .arg(nowMs),
         [cb](PgResult r) {
             if (!r.ok())
-                return cb(databaseError(r, lcMedia()));
+                return cb(databaseError(r, lcServerMedia()));
             cb(Status{});
         });
 }
@@ -187,7 +187,7 @@ void PgMediaStore::cancelUpload(const QString &uploadId, quint64 userId, Callbac
             .arg(userId),
         [cb](PgResult r) {
             if (!r.ok())
-                return cb(databaseError(r, lcMedia()));
+                return cb(databaseError(r, lcServerMedia()));
             cb(r.rows() > 0);
         });
 }
@@ -206,7 +206,7 @@ void PgMediaStore::collect(qint64 nowMs, int uploadHours, int graceHours, int me
                    .arg(limit),
                [cb](PgResult r) {
                    if (!r.ok())
-                       return cb(databaseError(r, lcMedia()));
+                       return cb(databaseError(r, lcServerMedia()));
                    CollectedMedia out;
                    const int cKind = r.column("kind"), cId = r.column("id");
                    for (int i = 0; i < r.rows(); ++i)
@@ -221,7 +221,7 @@ void PgMediaStore::forgetBlobs(const QStringList &blobIds, Callback<QStringList>
                    pgarray::texts(utf8(blobIds))),
                [cb](PgResult r) {
                    if (!r.ok())
-                       return cb(databaseError(r, lcMedia()));
+                       return cb(databaseError(r, lcServerMedia()));
                    cb(column(r, "id"));
                });
 }

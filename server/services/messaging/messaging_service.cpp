@@ -7,6 +7,7 @@
 #include "services/common/device_directory.h"
 #include "services/common/errors.h"
 #include "services/common/membership.h"
+#include "services/common/revoked_devices.h"
 #include "services/messaging/device_check.h"
 
 #include <QTimer>
@@ -60,11 +61,12 @@ std::vector<QByteArray> distinct(std::vector<QByteArray> ids) {
 
 MessagingService::MessagingService(MessageStore &store, Membership &membership,
                                    DeviceDirectory &directory, Delivery &delivery,
-                                   const Clock &clock)
+                                   const RevokedDevices &revoked, const Clock &clock)
     : m_store(store)
     , m_membership(membership)
     , m_directory(directory)
     , m_delivery(delivery)
+    , m_revoked(revoked)
     , m_clock(clock)
     , m_timers(std::make_unique<QObject>())
     , m_sendLanes([this](quint64 conv) { return laneFor(conv); })
@@ -245,6 +247,19 @@ void MessagingService::queueSend(PendingSend item) {
 
 void MessagingService::flushSends(int shard, std::vector<PendingSend> batch,
                                   std::function<void()> done) {
+    // A send may have waited (a batch, a paced bulk shard) while its device was revoked: the
+    // revocation is the line, so it is refused rather than stored.
+    const auto revokedEnd =
+        std::stable_partition(batch.begin(), batch.end(), [this](const auto &it) {
+            return !m_revoked.contains(it.row.deviceId);
+        });
+    for (auto it = revokedEnd; it != batch.end(); ++it) {
+        it->reply(Error{ErrorCode::BadToken, QStringLiteral("this device was logged out")});
+        m_sendLanes.release(it->row.conversationId);
+    }
+    batch.erase(revokedEnd, batch.end());
+    if (batch.empty())
+        return done();
     std::vector<SendRow> rows;
     rows.reserve(batch.size());
     for (const auto &it : batch)

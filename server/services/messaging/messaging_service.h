@@ -28,6 +28,7 @@ class Clock;
 class Delivery;
 class DeviceDirectory;
 class Membership;
+class RevokedDevices;
 
 class MessagingService final : public Messaging {
 public:
@@ -45,8 +46,10 @@ public:
     //! At most one log line per this long about the bulk shard yielding (BulkYield).
     static constexpr qint64 kYieldReportUs = 10'000'000;
 
+    //! `revoked`: sends of a device revoked while they waited in memory are refused, not
+    //! stored.
     MessagingService(MessageStore &store, Membership &membership, DeviceDirectory &directory,
-                     Delivery &delivery, const Clock &clock);
+                     Delivery &delivery, const RevokedDevices &revoked, const Clock &clock);
     ~MessagingService() override;
 
     void send(const Caller &caller, OutgoingMessage message, Reply<SendAck> reply) override;
@@ -106,6 +109,7 @@ private:
     Membership &m_membership;
     DeviceDirectory &m_directory;
     Delivery &m_delivery;
+    const RevokedDevices &m_revoked;
     const Clock &m_clock;
     QHash<quint64, DeviceQueue> m_checking; //!< sending device → sends behind a check
     quint64 m_stored = 0;

@@ -1,6 +1,7 @@
 // The account module against a FakeSocket: register/login frames and the saved token and account,
 // the hook that may fail the operation, the handshake of every fresh socket with the saved token,
-// and what each kind of refusal does (stop with fatalError, reconnect, or wait for the socket).
+// and what each kind of refusal does (stop with fatalError, reconnect, or wait for the socket),
+// also when the server ends the session outside a request (SESSION_REPLACED, BAD_TOKEN).
 #include "module_fixture.h"
 #include "protocol/codec.h"
 
@@ -250,6 +251,30 @@ private slots:
         QCOMPARE(fatal.size(), 1);
         QCOMPARE(fatal.first().first().value<Error>().code, ErrorCode::BadToken);
         QCOMPARE(f.socket.closes, 1);
+    }
+
+    void theServerEndingTheSessionStopsTheClient() {
+        ModuleFixture f;
+        QVERIFY(f.open());
+        QVERIFY(f.secrets.write(kDeviceTokenKey, "tok"));
+        QSignalSpy fatal(f.account.get(), &Account::fatalError);
+        // Other errors outside a request change nothing.
+        f.account->onServerError(Error{ErrorCode::BadFrame, QStringLiteral("garbage")});
+        QCOMPARE(fatal.size(), 0);
+        QCOMPARE(f.socket.closes, 0);
+        // This device connected again elsewhere: stop rather than take the connection back.
+        f.account->onServerError(
+            Error{ErrorCode::SessionReplaced, QStringLiteral("connected again elsewhere")});
+        QCOMPARE(fatal.size(), 1);
+        QCOMPARE(fatal.first().first().value<Error>().code, ErrorCode::SessionReplaced);
+        QCOMPARE(f.socket.closes, 1);
+        QVERIFY(f.socket.reconnects.isEmpty());
+        // start() resumes; a logout from another device ends it for good.
+        QVERIFY(f.account->start(kServer));
+        f.account->onServerError(Error{ErrorCode::BadToken, QStringLiteral("logged out")});
+        QCOMPARE(fatal.size(), 2);
+        QCOMPARE(fatal.last().first().value<Error>().code, ErrorCode::BadToken);
+        QCOMPARE(f.socket.closes, 2);
     }
 
     void displayNameIsSaved() {

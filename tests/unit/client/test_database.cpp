@@ -15,7 +15,10 @@
 #include "core/store/view_state_store.h"
 #include "crypto/primitives.h"
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QSqlQuery>
+#include <QSysInfo>
 
 using namespace tidings;
 using namespace tidings::client;
@@ -158,11 +161,13 @@ private slots:
         Database &db = storage->database();
         QCOMPARE(db.schemaVersion(), Database::kSchemaVersion);
         const QStringList expected = {
-            u"attachments"_qs,   u"conversations"_qs,  u"e2e_devices"_qs,   u"e2e_group_in"_qs,
-            u"e2e_group_out"_qs, u"e2e_group_sent"_qs, u"e2e_own"_qs,       u"e2e_peers"_qs,
-            u"e2e_sessions"_qs,  u"group_members"_qs,  u"messages"_qs,      u"messages_search"_qs,
-            u"outbox"_qs,        u"receipt_floor"_qs,  u"receipt_times"_qs, u"settings"_qs,
-            u"transfers"_qs,     u"ui_chat_prefs"_qs,  u"ui_settings"_qs,   u"users"_qs};
+            u"attachments"_qs,     u"conversations"_qs, u"e2e_devices"_qs,
+            u"e2e_group_in"_qs,    u"e2e_group_out"_qs, u"e2e_group_sent"_qs,
+            u"e2e_own"_qs,         u"e2e_peers"_qs,     u"e2e_recipient_sets"_qs,
+            u"e2e_sessions"_qs,    u"group_members"_qs, u"messages"_qs,
+            u"messages_search"_qs, u"outbox"_qs,        u"receipt_floor"_qs,
+            u"receipt_times"_qs,   u"settings"_qs,      u"transfers"_qs,
+            u"ui_chat_prefs"_qs,   u"ui_settings"_qs,   u"users"_qs};
         QSqlQuery q = db.query();
         QVERIFY(q.exec(u"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE"
                        " 'sqlite_%' AND name NOT LIKE 'messages_search_%' ORDER BY name"_qs));
@@ -186,6 +191,30 @@ private slots:
         QCOMPARE((*again)->accounts().account()->userId, quint64(1));
         QCOMPARE((*again)->messages().history(kConv, 10)->size(), 1);
         QCOMPARE(describeSchema((*again)->database()), schema);
+    }
+
+    void aProfileIsOpenInOneProcessAtATime() {
+        const QString path = m_files.freshPath();
+        auto first = Storage::open(path, testMasterKey());
+        QVERIFY2(first.ok(), errorOf(first).constData());
+        auto second = Storage::open(path, testMasterKey());
+        QVERIFY(!second.ok());
+        QCOMPARE(second.error().code, ErrorCode::ProfileInUse);
+        QVERIFY(
+            second.error().detail.contains(QString::number(QCoreApplication::applicationPid())));
+        first->reset(); // closing releases it
+        auto third = Storage::open(path, testMasterKey());
+        QVERIFY2(third.ok(), errorOf(third).constData());
+        // A lock left behind by a process that died is taken over.
+        third->reset();
+        {
+            QFile stale(path + QStringLiteral(".lock"));
+            QVERIFY(stale.open(QIODevice::WriteOnly));
+            // QLockFile's format: pid, application name, host name.
+            stale.write("999999999\ntidings\n" + QSysInfo::machineHostName().toUtf8() + "\n");
+        }
+        auto afterCrash = Storage::open(path, testMasterKey());
+        QVERIFY2(afterCrash.ok(), errorOf(afterCrash).constData());
     }
 
     void aSchema4ProfileUpgradesInPlace() {

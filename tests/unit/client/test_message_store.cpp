@@ -269,6 +269,28 @@ private slots:
         QCOMPARE(store->messages().history(kConv, 10)->at(1).text, u"second"_qs);
     }
 
+    void aTamperedRowKeepsNoTextAndItsOwnId() {
+        auto store = m_files.open();
+        IncomingMessage moved = fromBob(1, u"private words"_qs);
+        moved.undecryptable = true;
+        moved.tampered = true;
+        QVERIFY(store->messages().storeIncoming({moved}, 5000, kMe).ok());
+        const MessageRecord row = store->messages().history(kConv, 1)->at(0);
+        QVERIFY(row.tampered && row.undecryptable);
+        QVERIFY(row.text.isEmpty());
+        QVERIFY(store->search().search(u"private"_qs, 10)->isEmpty());
+        // Stored under its own id: the genuine message, under the real one, is still new.
+        QCOMPARE(row.clientMessageId, QStringLiteral("tampered:%1:1").arg(kConv));
+        IncomingMessage genuine = fromBob(2, u"private words"_qs);
+        genuine.clientMessageId = moved.clientMessageId;
+        auto adv = store->messages().storeIncoming({genuine}, 5000, kMe);
+        QVERIFY(adv.ok());
+        QCOMPARE(adv->at(0).inserted, 1);
+        // A resend never fills an altered row in, and does not fail the message carrying it.
+        QVERIFY(store->messages().replaceUndecryptable(kConv, 1, 2, u"filled"_qs, 1).ok());
+        QVERIFY(store->messages().history(kConv, 10)->at(0).text.isEmpty());
+    }
+
     void readingPagesSkipsHiddenRows() {
         auto store = m_files.open();
         MessageStore &m = store->messages();

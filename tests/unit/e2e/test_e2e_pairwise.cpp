@@ -1,7 +1,9 @@
 // Pairwise sessions through E2eEngine: PreKey → ratchet, order, replay, tampering,
-// decrypt-on-copy, crash before send, persistence, and what the SQLite file holds.
+// decrypt-on-copy, crash before send, persistence, what the SQLite file holds, and bodies bound
+// to their conversation and message (context binding).
 #include "core/e2e/e2e_engine.h"
 #include "core/e2e/own_keys.h"
+#include "crypto/crypto_error.h"
 #include "crypto/device_list.h"
 #include "crypto/ratchet.h"
 #include "test_e2e_helpers.h"
@@ -96,6 +98,48 @@ private slots:
             QCOMPARE(receive(p.alice, sendText(p.bob, p.alice, QString::number(i))),
                      QString::number(i));
         }
+    }
+
+    void aBodyOpensOnlyInItsOwnConversationAndMessage() {
+        Pair p;
+        wire::E2eBody body = textBody(QStringLiteral("private words"));
+        auto *context = body.mutable_context();
+        context->set_conversation_id(7);
+        context->set_sender_user_id(p.alice.addr.userId);
+        context->set_sender_device_id(p.alice.addr.deviceId);
+        context->set_client_message_id("m-1");
+        auto envs = must(p.alice->encryptPairwise({p.bob.addr}, body), "encrypt");
+        wire::Message m = messageFrom(p.alice, 7, qba(envs.at(0).payload()));
+        m.set_client_message_id("m-1");
+
+        // The server moves it into another conversation both share, or passes it off as
+        // another message: refused, and nothing is committed.
+        const auto contextError = [&](const wire::Message &copy) {
+            auto r = p.bob->decrypt(copy, p.bob.addr.userId, p.bob.addr.deviceId);
+            return r ? crypto::CryptoError::None : crypto::cryptoErrorOf(r.error());
+        };
+        wire::Message moved = m;
+        moved.set_conversation_id(9);
+        QCOMPARE(contextError(moved), crypto::CryptoError::ContextMismatch);
+        wire::Message renamed = m;
+        renamed.set_client_message_id("m-2");
+        QCOMPARE(contextError(renamed), crypto::CryptoError::ContextMismatch);
+        // The genuine copy still opens where it belongs.
+        QCOMPARE(receive(p.bob, m), QStringLiteral("private words"));
+
+        // Alice's device binds its bodies now: an unbound one from it is refused, also after a
+        // restart (a server cannot strip the context from a new ciphertext, and cannot pass an
+        // old unbound one off either: it was opened already).
+        const auto unbound = sendText(p.alice, p.bob, QStringLiteral("unbound"));
+        QCOMPARE(contextError(unbound), crypto::CryptoError::ContextMismatch);
+        p.bob.reopen();
+        QCOMPARE(contextError(unbound), crypto::CryptoError::ContextMismatch);
+        // Another device that never bound its bodies (an older client) is still read.
+        Device carol(3, 1);
+        setUpFirstDevice(p.server, carol);
+        introduce(p.server, carol, p.bob);
+        QCOMPARE(receive(p.bob, sendText(carol, p.bob, QStringLiteral("legacy"))),
+                 QStringLiteral("legacy"));
     }
 
     void withoutOneTimePrekey() {

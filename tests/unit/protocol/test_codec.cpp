@@ -406,6 +406,7 @@ void TestCodec::newErrorCodes() {
         {ErrorCode::UploadIncomplete, "UPLOAD_INCOMPLETE", wire::ERROR_UPLOAD_INCOMPLETE, 27},
         {ErrorCode::QuotaExceeded, "QUOTA_EXCEEDED", wire::ERROR_QUOTA_EXCEEDED, 28},
         {ErrorCode::StorageFull, "STORAGE_FULL", wire::ERROR_STORAGE_FULL, 29},
+        {ErrorCode::SessionReplaced, "SESSION_REPLACED", wire::ERROR_SESSION_REPLACED, 30},
     };
     for (const auto &[code, name, wireCode, value] : codes) {
         QCOMPARE(errorCodeName(code), name);
@@ -421,10 +422,10 @@ void TestCodec::newErrorCodes() {
         QCOMPARE(e.code, code);
         QCOMPARE(e.toString(), QString::fromLatin1(name) + QStringLiteral(": why"));
     }
-    // STORAGE_FULL is the last wire code; a new one must be added here and to ErrorCode.
-    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::StorageFull));
+    // SESSION_REPLACED is the last wire code; a new one must be added here and to ErrorCode.
+    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::SessionReplaced));
     QCOMPARE(int(wire::ErrorCode_MAX) + 1 < int(ErrorCode::Network), true);
-    QCOMPARE(errorCodeName(ErrorCode(30)), "UNKNOWN");
+    QCOMPARE(errorCodeName(ErrorCode(31)), "UNKNOWN");
 }
 
 void TestCodec::makeErrorRoundTrip() {

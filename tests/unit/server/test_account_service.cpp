@@ -1,10 +1,12 @@
 // Accounts without a database and without Argon2's cost: the failure budget per username and per
 // address over a sliding minute (fake clock), the register / login / token flows, and revocation
-// closing the revoked device's connection through the router.
+// closing the revoked device's connection through the router, only linked devices revoking others,
+// and an authentication answered after a revocation being refused.
 #include "core/clock.h"
 #include "protocol/limits.h"
 #include "services/accounts/account_service.h"
 #include "services/accounts/password_hasher.h"
+#include "services/common/revoked_devices.h"
 #include "support/captured.h"
 #include "support/fake_delivery.h"
 
@@ -41,6 +43,10 @@ public:
     QHash<QByteArray, Login> tokens; //!< token hash → device
     std::vector<DeviceRow> deviceRows;
     QSet<quint64> revocable;
+    std::optional<QSet<quint64>> listed; //!< the user's device list, if it has one
+    int revocations = 0;                 //!< store writes
+    bool holdTokenLookups = false;       //!< keep deviceOfToken answers in `heldLookups`
+    std::vector<std::function<void()>> heldLookups;
     quint64 nextUser = 1, nextDevice = 100;
     bool raceOnCreate = false;
 
@@ -72,11 +78,24 @@ public:
     }
     void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) override {
         const auto it = tokens.constFind(tokenHash);
-        cb(it == tokens.cend() ? std::optional<Login>{} : std::optional<Login>{*it});
+        const auto found = it == tokens.cend() ? std::optional<Login>{} : std::optional<Login>{*it};
+        if (holdTokenLookups)
+            heldLookups.push_back([cb, found] { cb(found); });
+        else
+            cb(found);
     }
     void devices(quint64, Callback<std::vector<DeviceRow>> cb) override { cb(deviceRows); }
-    void revokeDevice(quint64, quint64 deviceId, Callback<bool> cb) override {
-        cb(revocable.remove(deviceId));
+    void revokeDevice(quint64, quint64 caller, quint64 deviceId,
+                      Callback<RevokeStatus> cb) override {
+        if (!revocable.contains(deviceId))
+            return cb(RevokeStatus::NoSuchDevice);
+        if (deviceId != caller && listed && !listed->contains(caller))
+            return cb(RevokeStatus::NotLinked);
+        ++revocations;
+        revocable.remove(deviceId);
+        for (auto it = tokens.begin(); it != tokens.end();)
+            it = it->deviceId == deviceId ? tokens.erase(it) : std::next(it);
+        cb(RevokeStatus::Revoked);
     }
 };
 
@@ -89,6 +108,7 @@ class TestAccountService : public QObject {
     FakeAccountStore m_store;
     FakeHasher m_hasher;
     FakeDelivery m_delivery;
+    RevokedDevices m_revokedSet;
     QList<std::pair<quint64, quint64>> m_revoked;
     std::unique_ptr<AccountService> m_service;
 
@@ -104,8 +124,9 @@ private slots:
         m_store = FakeAccountStore{};
         m_delivery = FakeDelivery{};
         m_revoked.clear();
-        m_service = std::make_unique<AccountService>(m_store, m_hasher, m_delivery, m_clock, 3,
-                                                     [this](quint64 u, quint64 d) {
+        m_revokedSet = RevokedDevices{};
+        m_service = std::make_unique<AccountService>(m_store, m_hasher, m_delivery, m_revokedSet,
+                                                     m_clock, 3, [this](quint64 u, quint64 d) {
                                                          m_revoked.append({u, d});
                                                      });
     }
@@ -174,6 +195,26 @@ private slots:
         QCOMPARE(token.code(), ErrorCode::BadToken);
     }
 
+    void badTokensFromAnAddressDoNotLockOutValidOnes() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"erin", "pw", "phone", {}}, "10.0.0.1", reg.reply());
+        QVERIFY(reg.ok());
+        // An attacker behind the office's one address floods bad tokens.
+        const QString office = "203.0.113.5";
+        for (int i = 0; i < 40; ++i) {
+            Captured<Login> bad;
+            m_service->authenticate(QByteArray(32, char('a' + i % 26)), office, bad.reply());
+        }
+        Captured<Login> refused;
+        m_service->authenticate(QByteArray(32, 'z'), office, refused.reply());
+        QCOMPARE(refused.code(), ErrorCode::RateLimited);
+        // Everyone else in the office still reconnects with their device's token.
+        Captured<Login> valid;
+        m_service->authenticate(reg.value().token, office, valid.reply());
+        QVERIFY(valid.ok());
+        QCOMPARE(valid.value().deviceId, reg.value().deviceId);
+    }
+
     void pruningForgetsWindowsThatAreOver() {
         QCOMPARE(login("a", "x").error().code, ErrorCode::BadCredentials);
         QCOMPARE(login("b", "x").error().code, ErrorCode::BadCredentials);
@@ -210,9 +251,61 @@ private slots:
         QCOMPARE(m_revoked, (QList<std::pair<quint64, quint64>>{{1, 102}}));
         QCOMPARE(m_delivery.disconnected.size(), 1);
         QCOMPARE(m_delivery.disconnected[0].first, quint64(102));
+        QCOMPARE(m_delivery.disconnected[0].second.code, ErrorCode::BadToken);
         m_service->revokeDevice(me, 102, unknown.reply());
         QCOMPARE(unknown.code(), ErrorCode::NoSuchDevice);
         QCOMPARE(m_delivery.disconnected.size(), 1);
+        QVERIFY(m_revokedSet.contains(102));
+    }
+
+    void onlyAListedDeviceRevokesOthers() {
+        const Caller listed{1, 100, "alice"}, passwordOnly{1, 101, "alice"};
+        m_store.revocable = {100, 101, 102, 103};
+        m_store.listed = QSet<quint64>{100, 102};
+
+        CapturedStatus refused;
+        m_service->revokeDevice(passwordOnly, 100, refused.reply());
+        QCOMPARE(refused.code(), ErrorCode::Forbidden);
+        QCOMPARE(m_store.revocations, 0);
+        QVERIFY(m_delivery.disconnected.isEmpty());
+        QVERIFY(!m_revokedSet.contains(100));
+
+        CapturedStatus byListed;
+        m_service->revokeDevice(listed, 102, byListed.reply());
+        QVERIFY(byListed.ok());
+        CapturedStatus itself;
+        m_service->revokeDevice(passwordOnly, 101, itself.reply()); // logging out oneself
+        QVERIFY(itself.ok());
+        QCOMPARE(m_store.revocations, 2);
+
+        m_store.listed.reset(); // no list yet (no end-to-end keys): the password's authority
+        const Caller other{1, 103, "alice"};
+        CapturedStatus noList;
+        m_service->revokeDevice(other, 100, noList.reply());
+        QVERIFY(noList.ok());
+    }
+
+    void anAuthenticationAnsweredAfterARevocationIsRefused() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"alice", "pw", "phone", {}}, "10.0.0.1", reg.reply());
+        QVERIFY(reg.ok());
+        const auto second = login("alice", "pw");
+        QVERIFY(second.ok());
+
+        // The token is read before the revocation commits, and answered after it.
+        m_store.holdTokenLookups = true;
+        Captured<Login> auth;
+        m_service->authenticate(second->token, "10.0.0.2", auth.reply());
+        QCOMPARE(m_store.heldLookups.size(), std::size_t(1));
+        QVERIFY(!auth.answered());
+        m_store.holdTokenLookups = false;
+        m_store.revocable = {second->deviceId};
+        CapturedStatus revoked;
+        m_service->revokeDevice(Caller{reg.value().userId, reg.value().deviceId, "alice"},
+                                second->deviceId, revoked.reply());
+        QVERIFY(revoked.ok());
+        m_store.heldLookups.front()();
+        QCOMPARE(auth.code(), ErrorCode::BadToken);
     }
 };
 

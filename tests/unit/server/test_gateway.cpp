@@ -2,13 +2,15 @@
 // service method with domain arguments and the session's caller, answers echo the request id,
 // errors are encoded with their details, authentication comes first (one attempt at a time),
 // garbage is counted and its sender dropped, the inbox drain is framed and closed, and the single
-// heartbeat timer drops silent connections.
+// heartbeat timer drops silent connections; a device's newer connection closes its older one
+// (SESSION_REPLACED), and a revoked device's requests close its connection.
 #include "../protocol/sample_frames.h"
 #include "core/clock.h"
 #include "gateway/gateway.h"
 #include "gateway/session.h"
 #include "protocol/limits.h"
 #include "routing/local_router.h"
+#include "services/common/revoked_devices.h"
 #include "support/fake_services.h"
 #include "support/ws_client.h"
 
@@ -25,6 +27,7 @@ class TestGateway : public QObject {
 
     FakeClock m_clock;
     FakeServices m_services;
+    RevokedDevices m_revoked;
     std::unique_ptr<LocalRouter> m_router;
     std::unique_ptr<Gateway> m_gateway;
 
@@ -45,13 +48,14 @@ class TestGateway : public QObject {
 private slots:
     void init() {
         m_services = FakeServices{};
+        m_revoked = RevokedDevices{};
         m_router = std::make_unique<LocalRouter>();
         ServerConfig config;
         config.heartbeatCheckMs = 20;
         config.idleTimeoutMs = 1000;
         config.authTimeoutMs = 1000;
-        const Services services{&m_services, &m_services, &m_services, &m_services,
-                                &m_services, &m_services, &m_services, &m_services};
+        const Services services{&m_services, &m_services, &m_services, &m_services, &m_services,
+                                &m_services, &m_services, &m_services, &m_revoked};
         m_gateway = std::make_unique<Gateway>(config, m_clock, *m_router, services);
         QString error;
         QVERIFY2(m_gateway->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
@@ -117,6 +121,37 @@ private slots:
             ++covered;
         }
         QCOMPARE(covered, int(expected.size()));
+    }
+
+    void aNewerConnectionOfADeviceClosesTheOlder() {
+        auto older = signedIn(); // the fake services sign every client in as device 11
+        QVERIFY(older);
+        QVERIFY(older->take(0, Frame::kInboxDrained));
+        m_services.calls.clear();
+        auto newer = signedIn();
+        QVERIFY(newer);
+        const auto told = older->take(0, Frame::kError);
+        QVERIFY(told);
+        QCOMPARE(told->error().code(), wire::ERROR_SESSION_REPLACED);
+        QVERIFY(older->waitClosed());
+        QVERIFY(newer->request(sample("ping"), 5));
+        QTRY_COMPARE(m_gateway->sessionCount(), 1);
+        // The device never went offline: the old connection closing is not a disconnect.
+        QVERIFY(!m_services.calls.contains("presence.deviceDisconnected"));
+        QCOMPARE(m_router->endpointOf(11) != nullptr, true);
+    }
+
+    void requestsOfARevokedDeviceCloseItsConnection() {
+        auto c = signedIn();
+        QVERIFY(c);
+        QVERIFY(c->request(sample("ping"), 2));
+        m_revoked.add(11, 0); // revoked through another connection (or another node)
+        m_services.calls.clear();
+        const auto refused = c->request(sample("history_request"), 3);
+        QVERIFY(refused);
+        QCOMPARE(refused->error().code(), wire::ERROR_BAD_TOKEN);
+        QVERIFY(c->waitClosed());
+        QVERIFY(!m_services.calls.contains(QStringLiteral("messaging.history 42 10 20 100")));
     }
 
     void answersCarryTheServicesValues() {

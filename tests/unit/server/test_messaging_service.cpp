@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "services/common/device_directory.h"
 #include "services/common/membership.h"
+#include "services/common/revoked_devices.h"
 #include "services/messaging/device_check.h"
 #include "services/messaging/messaging_service.h"
 #include "support/captured.h"
@@ -108,6 +109,7 @@ class TestMessagingService : public QObject {
     bool m_deferDevices = false;
     std::unique_ptr<Membership> m_membership;
     std::unique_ptr<DeviceDirectory> m_directory;
+    RevokedDevices m_revoked;
     std::unique_ptr<MessagingService> m_service;
 
     const Caller alice{1, 11, QStringLiteral("alice")};
@@ -118,7 +120,7 @@ class TestMessagingService : public QObject {
     QList<quint64> useBulkShardWithBigGroup(quint64 conv) {
         m_store.bulk = 2;
         m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
-                                                       m_delivery, m_clock);
+                                                       m_delivery, m_revoked, m_clock);
         QList<quint64> many{1};
         for (quint64 u = 100; u < 100 + MessagingService::kBulkMembers; ++u)
             many << u;
@@ -134,6 +136,7 @@ private slots:
         m_deviceLists = {{1, {11, 12}}, {2, {21}}, {3, {31}}};
         m_deferred.clear();
         m_deferDevices = false;
+        m_revoked = RevokedDevices{};
         m_membership = std::make_unique<Membership>(
             [this](quint64 conv, Membership::Callback cb) { cb(m_members.value(conv)); }, 100);
         m_directory = std::make_unique<DeviceDirectory>(
@@ -152,7 +155,7 @@ private slots:
             },
             100);
         m_service = std::make_unique<MessagingService>(m_store, *m_membership, *m_directory,
-                                                       m_delivery, m_clock);
+                                                       m_delivery, m_revoked, m_clock);
         for (auto [u, d] : {std::pair{1, 11}, {1, 12}, {2, 21}, {3, 31}})
             m_delivery.connect(quint64(u), quint64(d));
     }
@@ -180,6 +183,31 @@ private slots:
         QCOMPARE(c.value().seq, quint64(7));
         QCOMPARE(m_service->largestSendBatch(), std::size_t(2));
         QVERIFY(!d.answered());
+    }
+
+    void aSendQueuedBeforeItsDeviceWasRevokedIsNotStored() {
+        Captured<SendAck> first, queued, other;
+        m_service->send(alice, plain(2, "a"), first.reply());  // in flight
+        m_service->send(alice, plain(2, "b"), queued.reply()); // waits for the batch
+        m_service->send(bob, plain(2, "c"), other.reply());
+        m_revoked.add(alice.deviceId, 0);
+        m_store.store(0, 5); // the statement in flight committed before the revocation
+        QVERIFY(first.ok());
+        QCOMPARE(queued.code(), ErrorCode::BadToken);
+        QCOMPARE(m_store.sends.size(), std::size_t(2));
+        QCOMPARE(m_store.sends[1].rows.size(), std::size_t(1)); // only bob's
+        QCOMPARE(m_store.sends[1].rows[0].clientMessageId, QByteArray("c"));
+        m_store.store(1, 6);
+        QVERIFY(other.ok());
+
+        // A batch of nothing but revoked sends is not a statement, and the lane is free again.
+        Captured<SendAck> late;
+        m_service->send(alice, plain(2, "d"), late.reply());
+        QCOMPARE(late.code(), ErrorCode::BadToken);
+        QCOMPARE(m_store.sends.size(), std::size_t(2));
+        Captured<SendAck> next;
+        m_service->send(bob, plain(2, "e"), next.reply());
+        QCOMPARE(m_store.sends.size(), std::size_t(3));
     }
 
     void aDevicesSendsKeepTheirOrderBehindAnEncryptionCheck() {

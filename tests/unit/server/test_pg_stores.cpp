@@ -136,10 +136,36 @@ private slots:
         QCOMPARE((*devices)[1].name, QString("laptop"));
         QCOMPARE((*devices)[1].createdMs / 1000, (m_now + 1000) / 1000);
         QVERIFY((*devices)[1].lastSeenMs > 0); // the token was just used
-        QVERIFY(*await<bool>([&](auto cb) { m_accounts->revokeDevice(ann.userId, *second, cb); }));
-        QVERIFY(!*await<bool>([&](auto cb) { m_accounts->revokeDevice(ann.userId, *second, cb); }));
+        using RevokeStatus = AccountStore::RevokeStatus;
+        const auto revoke = [&](quint64 caller, quint64 device) {
+            const auto r = await<RevokeStatus>(
+                [&](auto cb) { m_accounts->revokeDevice(ann.userId, caller, device, cb); });
+            return r ? *r : RevokeStatus(-1);
+        };
+        const auto third = await<quint64>([&](auto cb) {
+            m_accounts->createDevice(ann.userId, "tablet", "token-3", m_now + 2000, cb);
+        });
+        QVERIFY(third);
+        // No device list yet: any of the user's devices may log out another.
+        QCOMPARE(revoke(*third, *second), RevokeStatus::Revoked);
+        QCOMPARE(revoke(*third, *second), RevokeStatus::NoSuchDevice);
         QVERIFY(!*await<std::optional<Login>>(
             [&](auto cb) { m_accounts->deviceOfToken("token-2", cb); }));
+        const NewDevice other = user("ann-other");
+        QCOMPARE(revoke(ann.deviceId, other.deviceId), RevokeStatus::NoSuchDevice);
+        // With a list, only a listed device logs out others; a device always logs out itself.
+        const auto listed = m_pg.query(
+            m_conninfo, QStringLiteral("INSERT INTO device_lists (user_id, version, signed_list, "
+                                       "account_key, devices) VALUES (%1, 1, 'x', 'k', '{%2}') "
+                                       "RETURNING user_id")
+                            .arg(ann.userId)
+                            .arg(ann.deviceId));
+        QCOMPARE(listed.size(), 1);
+        QCOMPARE(revoke(*third, ann.deviceId), RevokeStatus::NotLinked);
+        QVERIFY(*await<std::optional<Login>>(
+            [&](auto cb) { m_accounts->deviceOfToken(AccountService::hashToken("ann"), cb); }));
+        QCOMPARE(revoke(*third, *third), RevokeStatus::Revoked);
+        QCOMPARE(revoke(ann.deviceId, ann.deviceId), RevokeStatus::Revoked);
     }
 
     void sendStatuses() {
@@ -170,6 +196,11 @@ private slots:
             [&](auto cb) { m_contacts->apply(b.userId, ContactAction::Block, a.userId, cb); }));
         const auto blocked = send({SendRow{a.userId, a.deviceId, conv, "m4", "hi", false, {}}});
         QCOMPARE(blocked.at(0).status, SendStatus::Blocked);
+        // An outsider the member blocked learns nothing of it: not a member, as always.
+        QVERIFY(awaitStatus(
+            [&](auto cb) { m_contacts->apply(b.userId, ContactAction::Block, c.userId, cb); }));
+        const auto outsider = send({SendRow{c.userId, c.deviceId, conv, "m5", "hi", false, {}}});
+        QCOMPARE(outsider.at(0).status, SendStatus::NotMember);
 
         // The inbox and history read the stored message back by name.
         const auto inbox = await<std::vector<wire::Message>>(

@@ -33,8 +33,8 @@ public:
     QList<quint64> connectedDevices(quint64 userId) const override {
         return m_devices.values(userId);
     }
-    void disconnect(quint64 deviceId, const QString &reason) override {
-        disconnected.append({deviceId, reason});
+    void disconnect(quint64 deviceId, const Error &why) override {
+        disconnected.append({deviceId, why});
     }
 
     //! The pushes of one type a device got, in order.
@@ -53,7 +53,7 @@ public:
     }
 
     QHash<quint64, std::vector<Push>> pushes; //!< by device
-    QList<std::pair<quint64, QString>> disconnected;
+    QList<std::pair<quint64, Error>> disconnected;
 
 private:
     QMultiHash<quint64, quint64> m_devices; //!< user → devices

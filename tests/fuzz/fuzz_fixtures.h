@@ -1,0 +1,75 @@
+#pragma once
+// Fixed keys shared by the client-side fuzz targets and their corpus generator
+// (make_client_corpus.cpp): a seed signed or sealed by the generator must still verify or open in
+// every later fuzz run, so nothing a seed depends on may be random.
+#include "crypto/primitives.h"
+#include "crypto/secret_bytes.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace tidings::fuzz {
+
+//! 32 bytes 0x00, 0x01, ... 0x1f, offset by `first` (different fixtures, different keys).
+inline crypto::SecretBytes fixedKey(std::uint8_t first) {
+    crypto::SecretBytes key(crypto::kKeySize);
+    for (std::size_t i = 0; i < key.size(); ++i)
+        key.data()[i] = std::uint8_t(first + i);
+    return key;
+}
+
+//! The account identity key that signs the device lists of fuzz_device_list.
+inline crypto::Ed25519KeyPair fixedAccountKey() {
+    auto pair = crypto::Ed25519KeyPair::fromSeed(fixedKey(0x40));
+    if (!pair)
+        std::abort();
+    return std::move(*pair);
+}
+inline constexpr quint64 kListUserId = 7;
+inline constexpr quint64 kListNewestSeen = 3; //!< versions below are a rollback
+
+//! The local master key of fuzz_sealed_rows, and the row its seeds are sealed for.
+inline crypto::SecretBytes fixedMasterKey() {
+    return fixedKey(0x80);
+}
+struct SealedRow {
+    quint64 conversation = 42;
+    quint64 sender = 7;
+    QString messageId = QStringLiteral("c-1");
+    qint64 rowId = 5; //!< attachments: the message row and the attachment's index
+    int index = 0;
+};
+
+//! fuzz_secrets_files: the passphrase of the sealed secrets file, and the cheapest Argon2id cost
+//! the file format admits (crypto_pwhash OPSLIMIT_MIN / MEMLIMIT_MIN), so one unlock is cheap.
+inline const QString kSecretsPassphrase = QStringLiteral("correct horse battery staple");
+inline constexpr unsigned long long kCheapOps = 1;
+inline constexpr std::size_t kCheapMem = 8192;
+
+[[noreturn]] inline void fail(const char *target, const char *what) {
+    std::fprintf(stderr, "%s: %s\n", target, what);
+    std::abort();
+}
+
+//! Writes one seed (for the generator): `selector` byte first when >= 0.
+inline bool writeSeed(const std::filesystem::path &dir, const std::string &name, int selector,
+                      const QByteArray &data) {
+    std::filesystem::create_directories(dir);
+    std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+    if (selector >= 0)
+        out.put(char(selector));
+    out.write(data.constData(), std::streamsize(data.size()));
+    if (!out) {
+        std::fprintf(stderr, "cannot write %s\n", (dir / name).c_str());
+        return false;
+    }
+    return true;
+}
+
+} // namespace tidings::fuzz
