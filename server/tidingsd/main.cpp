@@ -101,6 +101,10 @@ int main(int argc, char **argv) {
                  "Delete media last sent more than N days ago even if messages still point to it "
                  "(0: keep it while a message can reach it).",
                  "N", "0"});
+    p.addOption({"cheap-password-hashing",
+                 "Hash passwords at libsodium's minimum Argon2id cost. For throwaway test and "
+                 "benchmark servers only (thousands of accounts or devices made in seconds); "
+                 "never for a server people use."});
     p.process(app);
 
     auto die = [](const QString &msg) {
@@ -132,6 +136,7 @@ int main(int argc, char **argv) {
     config.retentionDays = p.value("retention-days").toInt();
     config.poolSize = std::clamp(p.value("pool-size").toInt(), 0, 64);
     config.dataDir = dataDir;
+    config.cheapPasswordHashing = p.isSet("cheap-password-hashing");
     const auto maxBytes = parseBytes(p.value("media-max-bytes"));
     const auto quotaBytes = parseBytes(p.value("media-quota-bytes"));
     bool daysOk = false;

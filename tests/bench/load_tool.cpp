@@ -208,7 +208,9 @@ private:
     }
 
     void startIdle() {
-        // One account; every idle connection authenticates with its token (as a device would).
+        // Every idle connection is a user and device of its own, registered on it (a device has
+        // one live connection: a second one with the same token replaces the first). The server
+        // runs with --cheap-password-hashing for this; the first registration is a warm-up.
         auto *first = new Device(m_o.url);
         first->setParent(this);
         first->onConnected = [this, first] {
@@ -219,7 +221,6 @@ private:
             first->request(f, [this](const F &r) {
                 if (!r.has_login_response())
                     return fail(QStringLiteral("register failed"));
-                m_token = QByteArray::fromStdString(r.login_response().device_token());
                 QTimer::singleShot(300, this, [this] {
                     m_before = readProc(m_o.serverPid);
                     openIdle(0);
@@ -236,11 +237,13 @@ private:
         for (int i = from; i < to; ++i) {
             auto *d = new Device(m_o.url);
             d->setParent(this);
-            d->onConnected = [this, d, remaining, to] {
+            d->onConnected = [this, d, remaining, to, i] {
                 F f;
-                f.mutable_auth_request()->set_device_token(m_token.toStdString());
+                f.mutable_register_request()->set_username(
+                    QStringLiteral("%1idle%2").arg(m_o.prefix).arg(i).toStdString());
+                f.mutable_register_request()->set_password("load-test-password");
                 d->request(f, [this, remaining, to](const F &r) {
-                    if (!r.has_auth_response())
+                    if (!r.has_login_response())
                         ++m_errors;
                     if (--*remaining == 0) {
                         if (to < m_o.idle)
@@ -277,7 +280,6 @@ private:
     std::vector<double> m_latenciesUs;
     std::vector<double> m_ackLatenciesUs; //!< send → "stored" ack
     ProcStats m_before;
-    QByteArray m_token;
 };
 
 } // namespace
