@@ -161,7 +161,7 @@ DeviceDirectory::acceptDeviceList(const wire::DeviceListResponse &response) {
     return update;
 }
 
-QByteArray DeviceDirectory::digest(QList<DeviceAddress> devices) {
+QByteArray DeviceDirectory::encodeSet(QList<DeviceAddress> devices) {
     std::sort(devices.begin(), devices.end());
     devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
     QByteArray buf;
@@ -170,7 +170,11 @@ QByteArray DeviceDirectory::digest(QList<DeviceAddress> devices) {
         appendU64(buf, a.userId);
         appendU64(buf, a.deviceId);
     }
-    return sha256(buf);
+    return buf;
+}
+
+QByteArray DeviceDirectory::digest(QList<DeviceAddress> devices) {
+    return sha256(encodeSet(std::move(devices)));
 }
 
 } // namespace tidings::client::e2e

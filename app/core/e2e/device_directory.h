@@ -37,6 +37,9 @@ public:
 
     //! SHA-256 over the sorted, de-duplicated (user_id, device_id) pairs, each two big-endian u64.
     static QByteArray digest(QList<DeviceAddress> devices);
+    //! What digest() hashes: the set's (user, device) pairs sorted and deduplicated, each as two
+    //! big-endian u64 (16 bytes per device). RecipientStore keeps sets in this form.
+    static QByteArray encodeSet(QList<DeviceAddress> devices);
 
 private:
     KeyStore &m_store;

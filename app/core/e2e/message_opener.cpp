@@ -34,10 +34,10 @@ Status MessageOpener::checkContext(const wire::E2eBody &body, const wire::Messag
     if (!needsContext(body))
         return {};
     if (!body.has_context()) {
-        if (m_pinned.contains(from))
-            return makeError(CryptoError::ContextMismatch,
-                             QStringLiteral("an unbound body from a device that binds its bodies"));
-        auto pinned = m_store.bindsContext(from.userId, from.deviceId);
+        // Only older clients send unbound bodies: the store is read on that path alone.
+        const Result<bool> pinned = m_pinned.contains(from)
+                                        ? Result<bool>(true)
+                                        : m_store.bindsContext(from.userId, from.deviceId);
         if (!pinned)
             return pinned.error();
         if (*pinned)

@@ -1,34 +1,20 @@
 #include "core/store/recipient_store.h"
 
+#include "core/e2e/device_directory.h"
 #include "core/store/database.h"
 #include "core/store/store_p.h"
 #include "crypto/sha256.h"
 
 #include <QSqlQuery>
 #include <QVariant>
-#include <QtEndian>
 
-#include <algorithm>
 #include <cstring>
 
 namespace tidings::client {
 
-QByteArray RecipientStore::encode(QList<e2e::DeviceAddress> devices) {
-    std::sort(devices.begin(), devices.end());
-    devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
-    QByteArray out(devices.size() * 16, Qt::Uninitialized);
-    char *p = out.data();
-    for (const auto &d : devices) {
-        qToBigEndian<quint64>(d.userId, p);
-        qToBigEndian<quint64>(d.deviceId, p + 8);
-        p += 16;
-    }
-    return out;
-}
-
 Status RecipientStore::record(const QString &clientMessageId, const e2e::DeviceAddress &me,
                               const QList<e2e::DeviceAddress> &devices) {
-    const QByteArray set = encode(devices);
+    const QByteArray set = e2e::DeviceDirectory::encodeSet(devices);
     const QByteArray digest = crypto::Sha256::hash(set);
     return m_db.transaction([&]() -> Status {
         QSqlQuery put = m_db.query();
@@ -62,7 +48,7 @@ Result<bool> RecipientStore::wasEncryptedFor(const QString &clientMessageId,
     if (!q.next())
         return false;
     const QByteArray set = q.value(0).toByteArray();
-    const QByteArray wanted = encode({device});
+    const QByteArray wanted = e2e::DeviceDirectory::encodeSet({device});
     // Sorted fixed-size records: a binary search over them.
     const qsizetype n = set.size() / 16;
     qsizetype lo = 0, hi = n;

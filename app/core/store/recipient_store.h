@@ -29,9 +29,6 @@ public:
     Result<bool> wasEncryptedFor(const QString &clientMessageId, const e2e::DeviceAddress &me,
                                  const e2e::DeviceAddress &device) const;
 
-    //! The set's stored form: the sorted (user, device) pairs, 16 big-endian bytes each.
-    static QByteArray encode(QList<e2e::DeviceAddress> devices);
-
 private:
     Database &m_db;
 };
