@@ -76,6 +76,14 @@ MediaOptions mediaOptions(const ServerConfig &config) {
     return o;
 }
 
+AccountPolicy accountPolicy(const ServerConfig &config) {
+    AccountPolicy p;
+    p.failuresPerMinute = config.loginFailuresPerMinute;
+    p.registrationsPerHour = config.registrationsPerHour;
+    p.tokenLifetimeMs = qint64(std::max(1, config.tokenLifetimeDays)) * 24 * 3600 * 1000;
+    return p;
+}
+
 } // namespace
 
 Server::Server(ServerConfig config, QObject *parent)
@@ -109,10 +117,11 @@ Server::Server(ServerConfig config, QObject *parent)
           },
           std::size_t(m_config.deviceCacheSize)))
     , m_revoked(std::make_unique<RevokedDevices>())
-    , m_hasher(new Argon2Hasher(m_config.cheapPasswordHashing, this))
+    , m_hasher(
+          new Argon2Hasher(m_config.cheapPasswordHashing, m_config.maxQueuedPasswordHashes, this))
     , m_keys(std::make_unique<KeyService>(*m_keyStore, *m_directory, *m_router, *m_clock))
     , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, *m_router, *m_revoked,
-                                                  *m_clock, m_config.loginFailuresPerMinute,
+                                                  *m_clock, accountPolicy(m_config),
                                                   [this](quint64 user, quint64 device) {
                                                       m_keys->deviceRevoked(user, device);
                                                       if (m_media)
@@ -137,6 +146,7 @@ Server::Server(ServerConfig config, QObject *parent)
                             this))
     , m_maintenance(new QTimer(this)) {
     initResources();
+    m_messaging->setRefuseUnencrypted(!m_config.allowUnencrypted);
     if (m_media) {
         // Media shares the WebSocket's port: the gateway's front door hands it over.
         m_http = new http::HttpServer(http::HttpLimits{}, this);

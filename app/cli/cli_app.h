@@ -14,6 +14,8 @@ struct GlobalOptions {
     QString profileDir;
     QUrl server; //!< empty: the address saved at register/login
     bool verbose = false;
+    //! --allow-insecure: ws:// to another machine (saved with the account at register/login).
+    bool allowInsecure = false;
 };
 
 class Profile {

@@ -30,7 +30,9 @@ QString deviceName() {
 
 QString usageText() {
     return QStringLiteral(
-        "usage: tidings-cli --profile DIR [--server ws://HOST:PORT] [--verbose] COMMAND\n"
+        "usage: tidings-cli --profile DIR [--server wss://HOST:PORT] [--allow-insecure] "
+        "[--verbose]\n"
+        "                   COMMAND     (--allow-insecure: ws:// to another machine, unencrypted)\n"
         "  register USERNAME            (password: first line of stdin)\n"
         "  login USERNAME               (password: first line of stdin)\n"
         "  send USERNAME|--group GROUP TEXT [--timeout-ms MS]\n"
@@ -70,7 +72,12 @@ QString usageText() {
 
 Command::Command(Profile *profile, GlobalOptions global)
     : m_profile(profile)
-    , m_global(std::move(global)) {}
+    , m_global(std::move(global)) {
+    // Only ever grants: without the flag, a consent saved with the account still applies.
+    if (m_global.allowInsecure)
+        if (auto s = client()->account().allowInsecureServer(true); !s)
+            qCWarning(lcCli) << "consent to ws:// not saved:" << s.error().toString();
+}
 
 Status Command::startSession() {
     connect(client(), &Client::fatalError, this, [this](const Error &e) { fail(e); });

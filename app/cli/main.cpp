@@ -30,6 +30,10 @@ Result<int> parseGlobal(const QStringList &args, GlobalOptions &out) {
             out.verbose = true;
             continue;
         }
+        if (name == u"allow-insecure") {
+            out.allowInsecure = true;
+            continue;
+        }
         if (name == u"help")
             return Error{ErrorCode::Usage, QString()};
         if (eq < 0) {

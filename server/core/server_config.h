@@ -32,6 +32,18 @@ struct ServerConfig {
     //! Argon2id cost. Production uses libsodium's "interactive" limits; tests may lower it.
     bool cheapPasswordHashing = false;
     int loginFailuresPerMinute = 5; //!< per username and per peer address
+    //! Accounts one peer address may register an hour; 0: no limit (benchmarks register
+    //! thousands from one address).
+    int registrationsPerHour = 10;
+    //! Password hashes waiting or running at once; past this, logins and registrations are
+    //! answered RATE_LIMITED at once instead of queueing (two hashing threads).
+    int maxQueuedPasswordHashes = 64;
+    //! Device tokens: unused this many days, a token stops working (the device logs in again);
+    //! one in use is renewed once a day.
+    int tokenLifetimeDays = 90;
+    //! Sends without end-to-end encryption (no device digest) are refused with NOT_ENCRYPTED
+    //! unless this is set: only for load tools and tests that send plain bytes.
+    bool allowUnencrypted = false;
     //! Outbound bytes queued on one connection past which the server stops reading its
     //! requests (a reader that falls behind is paused until its socket drains) ...
     qint64 sendPauseBytes = 4 * 1024 * 1024;

@@ -100,6 +100,13 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
     case Frame::kRevokeDeviceRequest:
         s.accounts->revokeDevice(me, frame.revoke_device_request().device_id(), okTo(session, rid));
         return;
+    case Frame::kChangePasswordRequest: {
+        const auto &r = frame.change_password_request();
+        s.accounts->changePassword(me, QByteArray::fromStdString(r.old_password()),
+                                   QByteArray::fromStdString(r.new_password()), session->peer(),
+                                   okTo(session, rid));
+        return;
+    }
     case Frame::kPresenceSubscribeRequest:
         s.presence->subscribe(me, usernames(frame.presence_subscribe_request().usernames()),
                               replyTo<std::vector<PresenceState>>(

@@ -37,12 +37,16 @@ void Handshake::handle(Session *session, const protocol::Frame &frame) {
             a->set_username(r->username.toStdString());
             a->set_server_time_ms(m_clock.nowMs());
             a->set_display_name(r->displayName.toStdString());
+            if (!r->renewedToken.isEmpty())
+                a->set_renewed_token(r->renewedToken.toStdString());
+            a->set_token_expires_at_ms(r->tokenExpiresMs);
         } else {
             auto *l = out.mutable_login_response();
             l->set_user_id(r->userId);
             l->set_device_id(r->deviceId);
             l->set_device_token(r->token.toStdString());
             l->set_username(r->username.toStdString());
+            l->set_token_expires_at_ms(r->tokenExpiresMs);
         }
         guard->send(out);
         m_signedIn(guard);

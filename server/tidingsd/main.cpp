@@ -105,6 +105,15 @@ int main(int argc, char **argv) {
                  "Hash passwords at libsodium's minimum Argon2id cost. For throwaway test and "
                  "benchmark servers only (thousands of accounts or devices made in seconds); "
                  "never for a server people use."});
+    p.addOption({"registrations-per-hour",
+                 "New accounts one address may register an hour (0: no limit).", "N", "10"});
+    p.addOption({"token-lifetime-days",
+                 "A device unused this many days must log in again (tokens in use are renewed "
+                 "daily).",
+                 "N", "90"});
+    p.addOption({"allow-unencrypted",
+                 "Store sends that are not end-to-end encrypted. For load tools and tests that "
+                 "send plain bytes only; clients never send them."});
     p.process(app);
 
     auto die = [](const QString &msg) {
@@ -137,6 +146,14 @@ int main(int argc, char **argv) {
     config.poolSize = std::clamp(p.value("pool-size").toInt(), 0, 64);
     config.dataDir = dataDir;
     config.cheapPasswordHashing = p.isSet("cheap-password-hashing");
+    config.allowUnencrypted = p.isSet("allow-unencrypted");
+    bool regOk = false, lifetimeOk = false;
+    config.registrationsPerHour = p.value("registrations-per-hour").toInt(&regOk);
+    config.tokenLifetimeDays = p.value("token-lifetime-days").toInt(&lifetimeOk);
+    if (!regOk || config.registrationsPerHour < 0)
+        return die(QStringLiteral("--registrations-per-hour wants a number (0: no limit)"));
+    if (!lifetimeOk || config.tokenLifetimeDays < 1 || config.tokenLifetimeDays > 3650)
+        return die(QStringLiteral("--token-lifetime-days wants a number of days from 1 to 3650"));
     const auto maxBytes = parseBytes(p.value("media-max-bytes"));
     const auto quotaBytes = parseBytes(p.value("media-quota-bytes"));
     bool daysOk = false;

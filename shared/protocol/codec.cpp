@@ -72,6 +72,8 @@ const char *errorCodeName(ErrorCode code) {
         return "STORAGE_FULL";
     case ErrorCode::SessionReplaced:
         return "SESSION_REPLACED";
+    case ErrorCode::NotEncrypted:
+        return "NOT_ENCRYPTED";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -112,7 +114,8 @@ static_assert(int(wire::ERROR_UPLOAD_INCOMPLETE) == int(ErrorCode::UploadIncompl
 static_assert(int(wire::ERROR_QUOTA_EXCEEDED) == int(ErrorCode::QuotaExceeded));
 static_assert(int(wire::ERROR_STORAGE_FULL) == int(ErrorCode::StorageFull));
 static_assert(int(wire::ERROR_SESSION_REPLACED) == int(ErrorCode::SessionReplaced));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::SessionReplaced),
+static_assert(int(wire::ERROR_NOT_ENCRYPTED) == int(ErrorCode::NotEncrypted));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::NotEncrypted),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {
@@ -382,6 +385,12 @@ Status validateClientFrame(const Frame &f) {
         return {};
     case Frame::kRevokeDeviceRequest:
         return validateId(f.revoke_device_request().device_id(), "device_id");
+    case Frame::kChangePasswordRequest: {
+        const auto &r = f.change_password_request();
+        if (auto s = validatePassword(r.old_password(), false); !s)
+            return s;
+        return validatePassword(r.new_password(), true);
+    }
     case Frame::kPresenceSubscribeRequest: {
         const auto &p = f.presence_subscribe_request();
         if (p.usernames_size() > limits::kMaxPresenceSubscriptions)
@@ -476,9 +485,14 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
     case Frame::kError:
     case Frame::kOk:
     case Frame::kLoginResponse:
-    case Frame::kAuthResponse:
     case Frame::kPong:
         break;
+    case Frame::kAuthResponse: {
+        const auto &renewed = f.auth_response().renewed_token();
+        if (!renewed.empty() && renewed.size() != size_t(limits::kDeviceTokenBytes))
+            return bad("a renewed device token must be 32 bytes");
+        break;
+    }
     case Frame::kConversationInfo:
         if (f.conversation_info().members_size() > limits::kMaxGroupMembers)
             return tooLarge("too many members");

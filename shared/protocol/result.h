@@ -44,6 +44,7 @@ enum class ErrorCode : int {
     StorageFull = 29,
     // The device opened a newer connection; this one is closed (do not reconnect it):
     SessionReplaced = 30,
+    NotEncrypted = 31, //!< a message body without end-to-end encryption; the server refuses it
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,

@@ -380,6 +380,37 @@ private slots:
         QCOMPARE(b2.client->messagesIn(conv).back().envelope(), ct.toStdString());
     }
 
+    // The server stores only ciphertext: with the default configuration a send that does not
+    // even claim end-to-end encryption (no device digest) is refused with NOT_ENCRYPTED and
+    // nothing is stored or delivered; an encrypted send passes that gate (here to the digest
+    // check). tidingsd --allow-unencrypted exists for load tools only.
+    void unencryptedSendsAreRefused() {
+        QString error;
+        auto h = m_fx.freshServer({}, &error);
+        QVERIFY2(h, qPrintable(error));
+        h->config().allowUnencrypted = false; // the default of ServerConfig and of tidingsd
+        QVERIFY2(h->start(&error), qPrintable(error));
+        RawClient alice(h->url()), bob(h->url());
+        QVERIFY(alice.connectNow() && bob.connectNow());
+        QVERIFY(alice.registerUser("alice") && bob.registerUser("bob"));
+        const quint64 conv = alice.openDirect("bob");
+        QVERIFY(conv);
+        const auto plain = alice.send(conv, "p1", "meet me at the old mill");
+        QVERIFY(plain && plain->has_error());
+        QCOMPARE(plain->error().code(), wire::ERROR_NOT_ENCRYPTED);
+        const auto claimed = alice.request(e2eSend(conv, "e1", {}, {}, {}));
+        QVERIFY(claimed);
+        QVERIFY(!claimed->has_error() || claimed->error().code() != wire::ERROR_NOT_ENCRYPTED);
+        F hist;
+        hist.mutable_history_request()->set_conversation_id(conv);
+        const auto r = bob.request(hist);
+        QVERIFY(r && r->has_history_response());
+        for (const auto &m : r->history_response().messages())
+            QVERIFY(m.client_message_id() != "p1");
+        for (const auto &m : bob.messagesIn(conv))
+            QVERIFY(m.client_message_id() != "p1");
+    }
+
     void databaseHoldsNoPlaintext() {
         Account alice, bob;
         Device a1 = addDevice(alice);

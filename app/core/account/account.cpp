@@ -1,5 +1,7 @@
 #include "core/account/account.h"
 
+#include "core/net/server_url.h"
+
 #include "core/logging.h"
 #include "core/secrets/secret_store.h"
 #include "core/store/account_store.h"
@@ -29,8 +31,8 @@ void Account::login(const QUrl &server, const QString &username, const QString &
 }
 
 void Account::beginAccountOp(const QUrl &server, AccountOp op) {
-    if (!server.isValid() || (server.scheme() != u"ws" && server.scheme() != u"wss")) {
-        op.done(Error{ErrorCode::Usage, QStringLiteral("server must be a ws:// or wss:// URL")});
+    if (auto s = checkServerUrl(server, m_allowInsecure); !s) {
+        op.done(s.error());
         return;
     }
     m_socket->close();
@@ -56,6 +58,8 @@ Status Account::start(const QUrl &server) {
                                                       "log in first")};
     if (!url.isValid() || url.isEmpty())
         return Error{ErrorCode::Usage, QStringLiteral("no server address: pass --server")};
+    if (auto s = checkServerUrl(url, m_allowInsecure || m_settings.allowInsecure); !s)
+        return s;
     auto token = deviceToken();
     if (!token)
         return token.error();
@@ -114,6 +118,7 @@ void Account::onAccountResponse(Result<wire::LoginResponse> result) {
     const wire::LoginResponse &lr = *result;
     AccountSettings account;
     account.serverUrl = m_settings.serverUrl;
+    account.allowInsecure = m_allowInsecure && isInsecureRemote(QUrl(account.serverUrl));
     account.userId = lr.user_id();
     account.deviceId = lr.device_id();
     account.username = lr.username().empty() ? protocol::normalizeUsername(m_accountOp->username)
@@ -155,6 +160,12 @@ void Account::onAuthResponse(Result<wire::AuthResponse> result) {
     if (result) {
         if (result->user_id() != m_settings.userId || result->device_id() != m_settings.deviceId)
             qCWarning(lcClient) << "server reports another identity for this token";
+        if (!result->renewed_token().empty()) {
+            // The old token works for a grace period only: keep the renewed one. If it cannot be
+            // saved, the next session presents the old one again and gets another renewal.
+            if (auto s = saveDeviceToken(protocol::bytesFromStd(result->renewed_token())); !s)
+                qCWarning(lcClient) << "renewed device token not saved:" << s.error().toString();
+        }
         m_socket->markAuthenticated();
         return;
     }
@@ -186,6 +197,18 @@ void Account::onServerError(const Error &error) {
     qCWarning(lcClient) << "session ended by the server:" << error.toString();
     stop();
     emit fatalError(error);
+}
+
+Status Account::allowInsecureServer(bool allow) {
+    m_allowInsecure = allow;
+    if (!hasAccount() || m_settings.allowInsecure == allow)
+        return {};
+    AccountSettings changed = m_settings;
+    changed.allowInsecure = allow;
+    if (auto s = m_accounts->saveAccount(changed); !s)
+        return s;
+    m_settings = changed;
+    return {};
 }
 
 void Account::setDisplayName(const QString &name) {

@@ -56,6 +56,11 @@ public:
     quint64 userId() const { return m_settings.userId; }
     quint64 deviceId() const { return m_settings.deviceId; }
     bool hasAccount() const { return m_settings.userId != 0; }
+    //! The user's consent to ws:// (no TLS) to a server on another machine: without it such an
+    //! address is refused (core/net/server_url.h). Applies to the next register/login (and is
+    //! saved with that account) and to the saved account at once.
+    Status allowInsecureServer(bool allow);
+    bool insecureAllowed() const { return m_allowInsecure || m_settings.allowInsecure; }
     //! My display name changed on the server: the saved account follows (a failure is logged).
     void setDisplayName(const QString &name);
     //! See AccountHook (the end-to-end keys of the new device are made there).
@@ -92,6 +97,7 @@ private:
     AccountSettings m_settings;
     std::optional<AccountOp> m_accountOp;
     AccountHook m_hook;
+    bool m_allowInsecure = false;
 };
 
 } // namespace tidings::client

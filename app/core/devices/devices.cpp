@@ -62,6 +62,27 @@ void Devices::revoke(quint64 deviceId, StatusHandler done) {
     });
 }
 
+void Devices::changePassword(const QString &current, const QString &replacement,
+                             StatusHandler done) {
+    Frame f;
+    auto *req = f.mutable_change_password_request();
+    req->set_old_password(current.toStdString());
+    req->set_new_password(replacement.toStdString());
+    // Not retried after a reconnect: the answer to a change that committed could be lost, and a
+    // retry would then fail on the old password and be reported as wrong.
+    m_requests->callOk(std::move(f), [this, done = std::move(done)](Status s) {
+        if (!s || !m_keys->hasAccountKey()) {
+            done(s);
+            return;
+        }
+        publishDeviceList([done](Status p) {
+            if (!p)
+                qCWarning(lcClient) << "device list not republished:" << p.error().toString();
+            done({});
+        });
+    });
+}
+
 void Devices::listThisDevice() {
     publishDeviceList([this](Status p) {
         if (!p) {

@@ -26,6 +26,9 @@ public:
     //! Logs one of my devices out at once (its token stops working) and drops it from my
     //! published list.
     void revoke(quint64 deviceId, StatusHandler done);
+    //! Changes my account's password (needs the current one; only a linked device may). The
+    //! server logs every other device of mine out; they leave my published list too.
+    void changePassword(const QString &current, const QString &replacement, StatusHandler done);
     //! Publishes my device list again when it differs from the published one (after revoking a
     //! device; done at every session start).
     void publishDeviceList(StatusHandler done);

@@ -26,6 +26,8 @@ Result<AccountSettings> AccountStore::account() const {
             a.username = value;
         else if (key == u"display_name")
             a.displayName = value;
+        else if (key == u"allow_insecure")
+            a.allowInsecure = value == u"1";
     }
     return a;
 }
@@ -55,6 +57,7 @@ Status AccountStore::saveAccount(const AccountSettings &account) {
         {"device_id", QString::number(account.deviceId)},
         {"username", account.username},
         {"display_name", account.displayName},
+        {"allow_insecure", account.allowInsecure ? QStringLiteral("1") : QStringLiteral("0")},
     };
     for (const auto &[key, value] : rows) {
         q.bindValue(0, QString::fromLatin1(key));

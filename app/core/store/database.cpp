@@ -7,8 +7,11 @@
 
 #include <QAtomicInteger>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <algorithm>
 
 namespace tidings::client {
 
@@ -73,6 +76,7 @@ Database::Database(QString connectionName)
     : m_connectionName(std::move(connectionName)) {}
 
 Database::~Database() {
+    m_scrubTimer.reset();
     m_cache.clear(); // its statements must go before the connection
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
@@ -234,6 +238,48 @@ Status Database::commitLevel(int level) {
         db.rollback();
         return e;
     }
+    maybeScrubJournal();
+    return {};
+}
+
+void Database::scrubJournalSoon() {
+    m_scrubPending = true;
+    if (m_depth == 0)
+        maybeScrubJournal(); // else when the transaction commits
+}
+
+void Database::maybeScrubJournal() {
+    if (!m_scrubPending || m_depth > 0)
+        return;
+    constexpr qint64 kMinIntervalMs = 1000;
+    const qint64 since = m_sinceScrub.isValid() ? m_sinceScrub.elapsed() : kMinIntervalMs;
+    if (since >= kMinIntervalMs) {
+        if (scrubJournal())
+            return;
+    }
+    // Within a second of the last scrub (a burst of messages), or a reader held the WAL.
+    if (!m_scrubTimer) {
+        m_scrubTimer = std::make_unique<QTimer>();
+        m_scrubTimer->setSingleShot(true);
+        QObject::connect(m_scrubTimer.get(), &QTimer::timeout, m_scrubTimer.get(),
+                         [this] { maybeScrubJournal(); });
+    }
+    if (!m_scrubTimer->isActive())
+        m_scrubTimer->start(int(std::clamp<qint64>(kMinIntervalMs - since, 50, kMinIntervalMs)));
+}
+
+Status Database::scrubJournal() {
+    QSqlQuery q = query();
+    if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")))
+        return storageError(QStringLiteral("checkpoint"), q.lastError());
+    m_sinceScrub.restart();
+    // One row: busy (1 when a reader or writer kept it from finishing), WAL frames, frames done.
+    if (q.next() && q.value(0).toInt() != 0)
+        return Error{ErrorCode::Storage, QStringLiteral("checkpoint blocked by a reader")};
+    m_scrubPending = false;
+    ++m_scrubs;
+    if (m_scrubTimer)
+        m_scrubTimer->stop();
     return {};
 }
 

@@ -8,7 +8,9 @@
 // table. Everything runs on the thread that opened it.
 #include "protocol/result.h"
 
+#include <QElapsedTimer>
 #include <QString>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -124,6 +126,18 @@ public:
     //! Open levels (0: no transaction).
     int transactionDepth() const { return m_depth; }
 
+    //! Key material was written or deleted. SQLite's secure_delete zeroes freed space in the
+    //! main file only: the old pages stay in the -wal file until it is checkpointed and
+    //! truncated, and an old ratchet state there would undo forward secrecy for anyone who later
+    //! gets the master key. Truncates the WAL at most once a second: now, when the open
+    //! transaction commits, or on a timer for a change inside the second after the last one.
+    void scrubJournalSoon();
+    //! The checkpoint with truncation, now (ends any pending one). Fails while a reader holds
+    //! the WAL (then retried by scrubJournalSoon's timer).
+    Status scrubJournal();
+    //! Completed scrubs (tests).
+    int journalScrubs() const { return m_scrubs; }
+
     //! Empties every table that caches one account's synced data (conversations, members,
     //! profiles, receipt times, messages, outbox, attachments and transfers, the search index), for
     //! a change of account.
@@ -136,6 +150,8 @@ private:
     Status configure();
     Status commitLevel(int level);
     void rollbackLevel(int level);
+    //! A pending scrub runs if the last one is a second old, else the timer is set for then.
+    void maybeScrubJournal();
 
     struct CacheEntry {
         std::unique_ptr<QSqlQuery> query;
@@ -146,6 +162,10 @@ private:
     std::unique_ptr<detail::StoreCipher> m_cipher;
     int m_depth = 0;
     std::unordered_map<const char *, std::unique_ptr<CacheEntry>> m_cache;
+    bool m_scrubPending = false;
+    int m_scrubs = 0;
+    QElapsedTimer m_sinceScrub;
+    std::unique_ptr<QTimer> m_scrubTimer; //!< created on first use (the event loop's thread)
 };
 
 } // namespace tidings::client

@@ -54,6 +54,10 @@ Result<CachedQuery> run(Database &db, const char *sql, std::initializer_list<QVa
         q.bindValue(i++, v);
     if (!db.exec(q))
         return e2eStorageError(q.lastError().text());
+    // Every write here replaces or deletes key material (session states, sender and receiver
+    // keys, own secrets): the old pages must not stay behind in the WAL.
+    if (sql[0] == 'I' || sql[0] == 'U' || sql[0] == 'D')
+        db.scrubJournalSoon();
     return c;
 }
 

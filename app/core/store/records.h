@@ -18,6 +18,9 @@ struct AccountSettings {
     QString username;
     //! My own profile name (AuthResponse.display_name / set_profile); empty when unset.
     QString displayName;
+    //! The user allowed ws:// (no TLS) to this server although it is another machine
+    //! (core/net/server_url.h).
+    bool allowInsecure = false;
 };
 
 //! Unknown: seen in a push before the server told us what it is (a group_info request follows).

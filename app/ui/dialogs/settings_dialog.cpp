@@ -1,13 +1,16 @@
 #include "settings_dialog.h"
 
+#include "dialogs/change_password_dialog.h"
 #include "dialogs/link_device_dialog.h"
 #include "models/app_settings.h"
+#include "ui_logging.h"
 
 #include "core/account/account.h"
 #include "core/contacts/contacts.h"
 #include "core/devices/devices.h"
 #include "core/keys/keys.h"
 #include "core/net/connection.h"
+#include "core/net/server_url.h"
 #include "core/presence/presence.h"
 #include "protocol/limits.h"
 
@@ -172,8 +175,29 @@ QWidget *SettingsDialog::accountTab() {
     auto *server = new QLabel(a.serverUrl);
     server->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(tr("Server:"), server);
+    if (client::isInsecureRemote(QUrl(a.serverUrl))) {
+        // The consent given at the first run, visible and revocable here.
+        auto *insecure = new QCheckBox(tr("Connect without encryption (ws://)"));
+        insecure->setAccessibleName(tr("Connect without encryption"));
+        insecure->setToolTip(tr("Without wss:// your password and device token cross the "
+                                "network in clear. Only on a network you trust."));
+        insecure->setChecked(m_deps.account->insecureAllowed());
+        connect(insecure, &QCheckBox::toggled, this, [this](bool on) {
+            if (auto s = m_deps.account->allowInsecureServer(on); !s)
+                qCWarning(lcUi) << "ws:// consent not saved:" << s.error().toString();
+            emit insecureConsentChanged(on);
+        });
+        form->addRow(QString(), insecure);
+    }
     form->addRow(tr("This device:"), new QLabel(tr("#%1").arg(a.deviceId)));
     form->addRow(tr("Profile folder:"), new QLabel(m_deps.profileDirectory));
+    m_changePassword = new QPushButton(tr("Change password…"));
+    m_changePassword->setAccessibleName(tr("Change password"));
+    connect(m_changePassword, &QPushButton::clicked, this, [this] { showChangePassword(); });
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_changePassword);
+    row->addStretch(1);
+    form->addRow(tr("Password:"), row);
     return w;
 }
 
@@ -267,6 +291,15 @@ QWidget *SettingsDialog::devicesTab() {
     });
     reloadDevices();
     return w;
+}
+
+ChangePasswordDialog *SettingsDialog::showChangePassword() {
+    auto *dialog = new ChangePasswordDialog(m_deps.devices, m_deps.keys->hasAccountKey(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // The other devices are gone from the list once the password changed.
+    connect(dialog, &ChangePasswordDialog::passwordChanged, this, &SettingsDialog::reloadDevices);
+    dialog->open();
+    return dialog;
 }
 
 LinkDeviceDialog *SettingsDialog::showLinkDevice() {

@@ -26,6 +26,7 @@ class Presence;
 namespace tidings::ui {
 
 class AppSettings;
+class ChangePasswordDialog;
 class LinkDeviceDialog;
 
 class SettingsDialog : public QDialog {
@@ -33,12 +34,12 @@ class SettingsDialog : public QDialog {
 public:
     //! What the tabs show and change.
     struct Deps {
-        AppSettings *settings = nullptr;          //!< General: theme, notifications
-        const client::Account *account = nullptr; //!< Account: who, where, this device
-        client::Contacts *contacts = nullptr;     //!< Profile (display name); privacy (current)
-        client::Presence *presence = nullptr;     //!< Privacy (changing it)
-        client::Devices *devices = nullptr;       //!< Devices: list, log out, link
-        client::Keys *keys = nullptr;             //!< Devices: only a linked device can link
+        AppSettings *settings = nullptr;      //!< General: theme, notifications
+        client::Account *account = nullptr;   //!< Account: who, where, this device, ws:// consent
+        client::Contacts *contacts = nullptr; //!< Profile (display name); privacy (current)
+        client::Presence *presence = nullptr; //!< Privacy (changing it)
+        client::Devices *devices = nullptr;   //!< Devices: list, log out, link
+        client::Keys *keys = nullptr;         //!< Devices: only a linked device can link
         const client::Connection *connection = nullptr; //!< saving needs a session
         QString profileDirectory;
     };
@@ -52,6 +53,9 @@ public:
     QPushButton *linkDeviceButton() const { return m_linkDevice; }
     //! Devices → "Link a new device…": shows a one-use code for a device that logged in.
     LinkDeviceDialog *showLinkDevice();
+    //! Account → "Change password…".
+    ChangePasswordDialog *showChangePassword();
+    QPushButton *changePasswordButton() const { return m_changePassword; }
     QLineEdit *displayNameEdit() const { return m_displayName; }
     QPushButton *saveProfileButton() const { return m_saveProfile; }
     QString profileStatus() const;
@@ -60,6 +64,8 @@ public:
 signals:
     void themeChanged(tidings::ui::Theme theme);
     void notificationsChanged(bool enabled);
+    //! Account → "Connect without encryption" was toggled (saved with the account).
+    void insecureConsentChanged(bool allowed);
 
 private:
     //! A setting that could not be saved is told to the user (the choice is not kept).
@@ -85,6 +91,7 @@ private:
     QPushButton *m_revoke = nullptr;
     QLabel *m_deviceStatus = nullptr;
     QPushButton *m_linkDevice = nullptr;
+    QPushButton *m_changePassword = nullptr;
 };
 
 } // namespace tidings::ui

@@ -52,8 +52,9 @@ void ConnectionBanner::onState(client::Connection::State state) {
     refresh();
 }
 
-void ConnectionBanner::showStopped(const QString &why) {
+void ConnectionBanner::showStopped(const QString &why, bool offerUseHere) {
     m_stopped = why;
+    m_offerUseHere = offerUseHere;
     refresh();
 }
 
@@ -68,7 +69,7 @@ QString ConnectionBanner::text() const {
 void ConnectionBanner::refresh() {
     using State = client::Connection::State;
     const State state = m_connection->state();
-    m_useHere->setVisible(!m_stopped.isEmpty() && state == State::Idle);
+    m_useHere->setVisible(!m_stopped.isEmpty() && m_offerUseHere && state == State::Idle);
     if (!m_account->hasAccount() || state == State::Authenticated) {
         hide();
         return;

@@ -28,9 +28,9 @@ public:
     QString text() const;
     //! Recomputes the text (e.g. after something was queued in the outbox).
     void refresh();
-    //! The session was ended for `why` and is not retried: says so, with "Use here", until the
-    //! connection starts again.
-    void showStopped(const QString &why);
+    //! The session was ended for `why` and is not retried: says so, with "Use here" if
+    //! `offerUseHere` (starting again can help), until the connection starts again.
+    void showStopped(const QString &why, bool offerUseHere = true);
     bool offersUseHere() const;
 
 signals:
@@ -45,6 +45,7 @@ private:
     QLabel *m_label;
     QPushButton *m_useHere;
     QString m_stopped;
+    bool m_offerUseHere = true;
     QTimer m_tick;
     QElapsedTimer m_since;
     int m_delayMs = 0;

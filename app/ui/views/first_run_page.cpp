@@ -1,7 +1,9 @@
 #include "first_run_page.h"
 
 #include "core/account/account.h"
+#include "core/net/server_url.h"
 
+#include <QCheckBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -21,6 +23,7 @@ FirstRunPage::FirstRunPage(client::Account *account, QWidget *parent)
     , m_server(new QLineEdit)
     , m_username(new QLineEdit)
     , m_password(new QLineEdit)
+    , m_insecure(new QCheckBox(tr("Connect without encryption (ws://)")))
     , m_register(new QPushButton(tr("Create account")))
     , m_login(new QPushButton(tr("Log in")))
     , m_error(new QLabel)
@@ -56,7 +59,7 @@ FirstRunPage::FirstRunPage(client::Account *account, QWidget *parent)
 
     auto *form = new QFormLayout;
     form->setLabelAlignment(Qt::AlignRight);
-    m_server->setPlaceholderText(QStringLiteral("ws://chat.example.org:7700"));
+    m_server->setPlaceholderText(QStringLiteral("wss://chat.example.org:7700"));
     m_server->setAccessibleName(tr("Server address"));
     m_username->setPlaceholderText(tr("e.g. alice"));
     m_username->setAccessibleName(tr("Username"));
@@ -66,6 +69,14 @@ FirstRunPage::FirstRunPage(client::Account *account, QWidget *parent)
     form->addRow(tr("&Username:"), m_username);
     form->addRow(tr("&Password:"), m_password);
     layout->addLayout(form);
+    // Without TLS the password (and every later connection's device token) can be read by
+    // anyone on the way: the user must choose it, knowing that, for each such server.
+    m_insecure->setAccessibleName(tr("Connect without encryption"));
+    m_insecure->setToolTip(tr("Only on a network you trust: without wss:// your password and "
+                              "device token cross the network in clear."));
+    m_insecure->hide();
+    layout->addWidget(m_insecure);
+    connect(m_server, &QLineEdit::textChanged, this, [this] { updateInsecureBox(); });
 
     m_error->setWordWrap(true);
     m_error->setObjectName(QStringLiteral("firstRunError"));
@@ -103,6 +114,23 @@ void FirstRunPage::setServer(const QString &url) {
         m_username->setFocus();
 }
 
+QUrl FirstRunPage::serverUrl() const {
+    QString text = m_server->text().trimmed();
+    if (!text.isEmpty() && !text.contains(QLatin1String("://"))) {
+        const QString host = QUrl(QStringLiteral("ws://") + text).host();
+        text.prepend(client::isLoopbackHost(host) ? QStringLiteral("ws://")
+                                                  : QStringLiteral("wss://"));
+    }
+    return QUrl(text);
+}
+
+void FirstRunPage::updateInsecureBox() {
+    const bool insecure = client::isInsecureRemote(serverUrl());
+    m_insecure->setVisible(insecure);
+    if (!insecure)
+        m_insecure->setChecked(false);
+}
+
 QString FirstRunPage::errorText() const {
     return m_error->isVisible() ? m_error->text() : QString();
 }
@@ -128,6 +156,10 @@ QString FirstRunPage::errorMessage(const Error &error, const QString &server,
         return tr("Too many attempts. Try again in %n seconds.", nullptr,
                   int(qMax<quint32>(1, (error.retryAfterMs + 999) / 1000)));
     case ErrorCode::Usage:
+        if (client::isInsecureRemote(QUrl(server)))
+            return tr("%1 is not encrypted: your password would cross the network in clear. Use "
+                      "wss://, or tick “Connect without encryption” if you trust this network.")
+                .arg(server);
         return tr("The server address must start with ws:// or wss://.");
     default:
         return tr("Something went wrong: %1").arg(error.detail);
@@ -141,24 +173,31 @@ void FirstRunPage::showError(const QString &text) {
 
 void FirstRunPage::setBusy(bool busy) {
     for (QWidget *w : {static_cast<QWidget *>(m_server), static_cast<QWidget *>(m_username),
-                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_register),
-                       static_cast<QWidget *>(m_login)})
+                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_insecure),
+                       static_cast<QWidget *>(m_register), static_cast<QWidget *>(m_login)})
         w->setEnabled(!busy);
     m_status->setText(tr("Connecting…"));
     m_status->setVisible(busy);
 }
 
 void FirstRunPage::submit(bool registering) {
-    QString server = m_server->text().trimmed();
+    const QString server = serverUrl().toString();
     const QString username = m_username->text().trimmed();
     const QString password = m_password->text();
     if (server.isEmpty() || username.isEmpty() || password.isEmpty()) {
         showError(tr("Fill in the server address, a username and a password."));
         return;
     }
-    if (!server.contains(QLatin1String("://")))
-        server.prepend(QStringLiteral("ws://"));
     showError(QString());
+    const bool insecure = m_insecure->isVisible() && m_insecure->isChecked();
+    if (client::isInsecureRemote(QUrl(server)) && !insecure) {
+        showError(errorMessage(Error{ErrorCode::Usage, {}}, server, username));
+        return;
+    }
+    if (auto s = m_account->allowInsecureServer(insecure); !s) {
+        showError(errorMessage(s.error(), server, username));
+        return;
+    }
     setBusy(true);
     const QString device = tr("%1 (desktop)").arg(QSysInfo::machineHostName());
     QPointer<FirstRunPage> self(this);

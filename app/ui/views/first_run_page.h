@@ -3,8 +3,10 @@
 // or "Log in", with errors a person can act on (unreachable server, wrong password, taken name).
 #include "protocol/result.h"
 
+#include <QUrl>
 #include <QWidget>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -26,6 +28,8 @@ public:
     QLineEdit *passwordEdit() const { return m_password; }
     QPushButton *registerButton() const { return m_register; }
     QPushButton *loginButton() const { return m_login; }
+    //! "Connect without encryption": shown for a ws:// address of another machine.
+    QCheckBox *insecureBox() const { return m_insecure; }
     QString errorText() const;
 
     //! What a person reads for an account error.
@@ -38,11 +42,15 @@ private:
     void submit(bool registering);
     void setBusy(bool busy);
     void showError(const QString &text);
+    //! The address as typed, with a scheme: ws:// for this machine, wss:// for any other.
+    QUrl serverUrl() const;
+    void updateInsecureBox();
 
     client::Account *m_account;
     QLineEdit *m_server;
     QLineEdit *m_username;
     QLineEdit *m_password;
+    QCheckBox *m_insecure;
     QPushButton *m_register;
     QPushButton *m_login;
     QLabel *m_error;

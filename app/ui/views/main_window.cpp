@@ -20,6 +20,8 @@
 #include "views/link_banner.h"
 #include "views/notifier.h"
 
+#include "core/net/server_url.h"
+
 #include "core/store/chat_list_reader.h"
 #include "core/store/conversation_store.h"
 #include "core/store/search_index.h"
@@ -201,8 +203,17 @@ void MainWindow::startSession() {
     if (m_client->isAuthenticated() ||
         m_client->connection()->state() != client::Connection::State::Idle)
         return;
-    if (auto s = m_client->start(QUrl(m_server)); !s)
+    if (auto s = m_client->start(QUrl(m_server)); !s) {
         qCWarning(lcUi) << "cannot start the session:" << s.error().toString();
+        const QUrl url(m_server.isEmpty() ? m_client->account().settings().serverUrl : m_server);
+        if (client::isInsecureRemote(url) && !m_client->account().insecureAllowed())
+            m_conversation->banner()->showStopped(
+                tr("Not connected: %1 is not encrypted (ws://), so your password and device "
+                   "token would cross the network in clear. Use a wss:// address, or allow it "
+                   "in Settings → Account.")
+                    .arg(url.host()),
+                false);
+    }
 }
 
 void MainWindow::updateTitle() {
@@ -265,6 +276,12 @@ void MainWindow::showSettings() {
     connect(dialog, &SettingsDialog::themeChanged, this,
             [](Theme theme) { applyTheme(qApp, theme); });
     connect(dialog, &SettingsDialog::notificationsChanged, m_notifier, &Notifier::setEnabled);
+    connect(dialog, &SettingsDialog::insecureConsentChanged, this, [this](bool allowed) {
+        // Refused for want of this consent, or no longer allowed: the banner says which.
+        if (!allowed)
+            m_client->stop();
+        startSession();
+    });
     dialog->open();
 }
 

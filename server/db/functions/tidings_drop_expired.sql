@@ -3,7 +3,7 @@
 -- p_retention_days > 0, messages, envelopes and media_refs partitions that end more than that
 -- before p_now (envelopes and references to media expire with the messages of the same month,
 -- and an unreferenced blob is collected by tidings_media_collect); deletes send_dedup rows older than
--- the inbox. Returns the names of the dropped partitions (one text column, unnamed).
+-- the inbox and expired device tokens. Returns the names of the dropped partitions (one text column, unnamed).
 -- No status codes: it succeeds or raises.
 CREATE OR REPLACE FUNCTION tidings_drop_expired(p_now timestamptz, p_inbox_days int,
                                                 p_retention_days int)
@@ -30,5 +30,7 @@ BEGIN
         END IF;
     END LOOP;
     DELETE FROM send_dedup WHERE created_at < p_now - make_interval(days => p_inbox_days);
+    -- Expired device tokens no longer log anyone in; their rows only take space.
+    DELETE FROM device_tokens WHERE expires_at <= p_now;
 END;
 $$;

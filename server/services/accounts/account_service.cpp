@@ -18,6 +18,12 @@ Error badCredentials() {
     return Error{ErrorCode::BadCredentials, QStringLiteral("wrong username or password")};
 }
 
+//! The hashing queue is full: the request is not queued behind hundreds of others.
+Error busyError() {
+    return Error{ErrorCode::RateLimited,
+                 QStringLiteral("the server is busy checking passwords; try again shortly"), 1000};
+}
+
 Error takenError(const QString &username) {
     return Error{ErrorCode::UsernameTaken,
                  QStringLiteral("the username %1 is taken").arg(username)};
@@ -26,14 +32,14 @@ Error takenError(const QString &username) {
 } // namespace
 
 AccountService::AccountService(AccountStore &store, PasswordHasher &hasher, Delivery &delivery,
-                               RevokedDevices &revoked, const Clock &clock, int failuresPerMinute,
+                               RevokedDevices &revoked, const Clock &clock, AccountPolicy policy,
                                std::function<void(quint64, quint64)> deviceRevoked)
     : m_store(store)
     , m_hasher(hasher)
     , m_delivery(delivery)
     , m_revoked(revoked)
     , m_clock(clock)
-    , m_failuresPerMinute(failuresPerMinute)
+    , m_policy(policy)
     , m_deviceRevoked(std::move(deviceRevoked)) {
     if (sodium_init() < 0)
         qFatal("libsodium failed to initialise");
@@ -62,7 +68,7 @@ std::optional<Error> AccountService::checkRateLimit(const QString &username,
         const auto it = m_failures.constFind(key);
         if (it == m_failures.cend())
             continue;
-        const int budget = m_failuresPerMinute * (key.startsWith('p') ? 4 : 1);
+        const int budget = m_policy.failuresPerMinute * (key.startsWith('p') ? 4 : 1);
         int recent = 0;
         qint64 oldest = t;
         for (qint64 at : *it)
@@ -89,12 +95,36 @@ void AccountService::recordFailure(const QString &username, const QString &peer)
     }
 }
 
+std::optional<Error> AccountService::checkRegistrations(const QString &peer) const {
+    if (m_policy.registrationsPerHour <= 0)
+        return std::nullopt;
+    const auto it = m_registrations.constFind(peer);
+    if (it == m_registrations.cend())
+        return std::nullopt;
+    const qint64 t = m_clock.nowMs();
+    int recent = 0;
+    qint64 oldest = t;
+    for (qint64 at : *it)
+        if (t - at < kRegistrationWindowMs) {
+            ++recent;
+            oldest = std::min(oldest, at);
+        }
+    if (recent < m_policy.registrationsPerHour)
+        return std::nullopt;
+    return Error{ErrorCode::RateLimited,
+                 QStringLiteral("too many new accounts from this address; try again later"),
+                 quint32(std::max<qint64>(1000, kRegistrationWindowMs - (t - oldest)))};
+}
+
 void AccountService::pruneRateLimits() {
     const qint64 t = m_clock.nowMs();
-    for (auto it = m_failures.begin(); it != m_failures.end();) {
-        while (!it->empty() && t - it->front() >= kWindowMs)
-            it->pop_front();
-        it = it->empty() ? m_failures.erase(it) : std::next(it);
+    for (auto *table : {&m_failures, &m_registrations}) {
+        const qint64 window = table == &m_failures ? kWindowMs : kRegistrationWindowMs;
+        for (auto it = table->begin(); it != table->end();) {
+            while (!it->empty() && t - it->front() >= window)
+                it->pop_front();
+            it = it->empty() ? table->erase(it) : std::next(it);
+        }
     }
 }
 
@@ -103,6 +133,10 @@ void AccountService::registerAccount(const NewAccount &account, const QString &p
     const QString username = protocol::normalizeUsername(account.username);
     if (auto limited = checkRateLimit(username, peer))
         return reply(*limited);
+    if (auto limited = checkRegistrations(peer))
+        return reply(*limited);
+    if (m_hasher.saturated())
+        return reply(busyError());
     // Cheap check first so a taken name costs no hashing.
     m_store.usernameTaken(username, [=, this](Result<bool> taken) {
         if (!taken)
@@ -111,19 +145,30 @@ void AccountService::registerAccount(const NewAccount &account, const QString &p
             recordFailure(username, peer);
             return reply(takenError(username));
         }
+        if (m_hasher.saturated())
+            return reply(busyError());
         m_hasher.hash(account.password, [=, this](QByteArray hash) {
             if (hash.isEmpty())
                 return reply(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
             const QByteArray token = randomToken();
+            const qint64 now = m_clock.nowMs(), expires = now + m_policy.tokenLifetimeMs;
             m_store.createAccount(
-                username, account.displayName, hash, account.deviceName, hashToken(token),
-                m_clock.nowMs(), [=](Result<std::optional<NewDevice>> created) {
+                username, account.displayName, hash, account.deviceName, hashToken(token), now,
+                expires, [=, this](Result<std::optional<NewDevice>> created) {
                     if (!created)
                         return reply(created.error());
                     if (!*created) // lost a race for the name
                         return reply(takenError(username));
                     qCDebug(lcAccounts) << "registered user" << (*created)->userId;
-                    reply(Login{(*created)->userId, (*created)->deviceId, username, {}, token});
+                    if (m_policy.registrationsPerHour > 0) {
+                        auto &times = m_registrations[peer];
+                        times.push_back(m_clock.nowMs());
+                        while (times.size() > size_t(m_policy.registrationsPerHour))
+                            times.pop_front();
+                    }
+                    Login login{(*created)->userId, (*created)->deviceId, username, {}, token};
+                    login.tokenExpiresMs = expires;
+                    reply(std::move(login));
                 });
         });
     });
@@ -134,11 +179,15 @@ void AccountService::login(const Credentials &credentials, const QString &peer,
     const QString username = protocol::normalizeUsername(credentials.username);
     if (auto limited = checkRateLimit(username, peer))
         return reply(*limited);
+    if (m_hasher.saturated())
+        return reply(busyError());
     m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
         if (!stored)
             return reply(stored.error());
         const quint64 userId = *stored ? (*stored)->userId : 0;
         const QByteArray hash = *stored ? (*stored)->hash : QByteArray();
+        if (m_hasher.saturated())
+            return reply(busyError());
         m_hasher.verify(hash, credentials.password, [=, this](bool ok) {
             if (!ok) {
                 recordFailure(username, peer);
@@ -152,11 +201,14 @@ void AccountService::login(const Credentials &credentials, const QString &peer,
 void AccountService::createDevice(quint64 userId, const QString &username,
                                   const QString &deviceName, Reply<Login> reply) {
     const QByteArray token = randomToken();
-    m_store.createDevice(userId, deviceName, hashToken(token), m_clock.nowMs(),
+    const qint64 now = m_clock.nowMs(), expires = now + m_policy.tokenLifetimeMs;
+    m_store.createDevice(userId, deviceName, hashToken(token), now, expires,
                          [=](Result<quint64> device) {
                              if (!device)
                                  return reply(device.error());
-                             reply(Login{userId, *device, username, {}, token});
+                             Login login{userId, *device, username, {}, token};
+                             login.tokenExpiresMs = expires;
+                             reply(std::move(login));
                          });
 }
 
@@ -167,20 +219,30 @@ void AccountService::authenticate(const QByteArray &deviceToken, const QString &
     // of its reconnects. The address budget only turns further bad tokens from it into
     // RATE_LIMITED. Tokens are 32 random bytes, so no budget protects them from guessing; the
     // lookups a flood costs are bounded by the connections per address the gateway admits.
-    m_store.deviceOfToken(hashToken(deviceToken), [=, this](Result<std::optional<Login>> r) {
-        if (!r)
-            return reply(r.error());
-        // The set: the token may have been read just before a revocation committed on another
-        // database connection; the answer and the routing of the session run in this one turn.
-        if (!*r || m_revoked.contains((*r)->deviceId)) {
-            if (auto limited = checkRateLimit(QString(), peer))
-                return reply(*limited);
-            recordFailure(QString(), peer);
-            return reply(Error{ErrorCode::BadToken,
-                               QStringLiteral("unknown or revoked device token; log in again")});
-        }
-        reply(**r);
-    });
+    // A successor is drawn every time; the store keeps it only when the token is due.
+    const QByteArray successor = randomToken();
+    const TokenRenewal renewal{hashToken(successor), m_clock.nowMs(), m_policy.tokenLifetimeMs,
+                               m_policy.tokenRenewAfterMs, m_policy.tokenGraceMs};
+    m_store.deviceOfToken(hashToken(deviceToken), renewal,
+                          [=, this](Result<std::optional<Login>> r) {
+                              if (!r)
+                                  return reply(r.error());
+                              // The set: the token may have been read just before a revocation
+                              // committed on another database connection; the answer and the
+                              // routing of the session run in this one turn.
+                              if (!*r || m_revoked.contains((*r)->deviceId)) {
+                                  if (auto limited = checkRateLimit(QString(), peer))
+                                      return reply(*limited);
+                                  recordFailure(QString(), peer);
+                                  return reply(Error{ErrorCode::BadToken,
+                                                     QStringLiteral("unknown, expired or revoked "
+                                                                    "device token; log in again")});
+                              }
+                              Login login = std::move(**r);
+                              if (login.tokenRenewed)
+                                  login.renewedToken = successor;
+                              reply(std::move(login));
+                          });
 }
 
 void AccountService::listDevices(const Caller &caller, Reply<std::vector<DeviceInfo>> reply) {
@@ -211,13 +273,66 @@ void AccountService::revokeDevice(const Caller &caller, quint64 deviceId, Status
                                QStringLiteral("only a linked device may log out another; link "
                                               "this device to one of yours first")});
         qCInfo(lcAccounts) << "device" << deviceId << "logged out remotely";
-        m_revoked.add(deviceId, m_clock.elapsedMs());
-        if (m_deviceRevoked)
-            m_deviceRevoked(userId, deviceId);
         reply(Status{});
+        cutOff(userId, {deviceId}, QStringLiteral("this device was logged out"));
+    });
+}
+
+void AccountService::cutOff(quint64 userId, const std::vector<quint64> &devices,
+                            const QString &why) {
+    for (quint64 device : devices) {
+        m_revoked.add(device, m_clock.elapsedMs());
+        if (m_deviceRevoked)
+            m_deviceRevoked(userId, device);
         // Cut off at once, not at its next reconnect.
-        m_delivery.disconnect(
-            deviceId, Error{ErrorCode::BadToken, QStringLiteral("this device was logged out")});
+        m_delivery.disconnect(device, Error{ErrorCode::BadToken, why});
+    }
+}
+
+void AccountService::changePassword(const Caller &caller, const QByteArray &oldPassword,
+                                    const QByteArray &newPassword, const QString &peer,
+                                    StatusReply reply) {
+    const QString username = caller.username;
+    const quint64 userId = caller.userId, deviceId = caller.deviceId;
+    // Guessing the current password through this request costs the same budget as logins.
+    if (auto limited = checkRateLimit(username, peer))
+        return reply(*limited);
+    if (m_hasher.saturated())
+        return reply(busyError());
+    m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
+        if (!stored)
+            return reply(stored.error());
+        const QByteArray hash =
+            *stored && (*stored)->userId == userId ? (*stored)->hash : QByteArray();
+        if (m_hasher.saturated())
+            return reply(busyError());
+        m_hasher.verify(hash, oldPassword, [=, this](bool ok) {
+            if (!ok) {
+                recordFailure(username, peer);
+                return reply(Error{ErrorCode::BadCredentials,
+                                   QStringLiteral("the current password is wrong")});
+            }
+            m_hasher.hash(newPassword, [=, this](QByteArray newHash) {
+                if (newHash.isEmpty())
+                    return reply(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
+                m_store.changePassword(
+                    userId, deviceId, newHash,
+                    [=, this](Result<std::optional<std::vector<quint64>>> r) {
+                        if (!r)
+                            return reply(r.error());
+                        if (!*r)
+                            return reply(Error{ErrorCode::Forbidden,
+                                               QStringLiteral("only a linked device may change "
+                                                              "the password; link this device "
+                                                              "to one of yours first")});
+                        qCInfo(lcAccounts) << "password of user" << userId << "changed;"
+                                           << (*r)->size() << "other devices logged out";
+                        reply(Status{});
+                        cutOff(userId, **r,
+                               QStringLiteral("the account's password was changed; log in again"));
+                    });
+            });
+        });
     });
 }
 

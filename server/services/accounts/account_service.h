@@ -1,6 +1,7 @@
 #pragma once
 // The logic of accounts: the login failure budget (per username and per peer address over a
-// sliding minute), the register / login / token flows, device tokens (random, stored hashed), and
+// sliding minute), registrations per address, the register / login / token flows, device tokens
+// (random, stored hashed, expiring, renewed while in use), password changes, and
 // revocation, which closes the revoked device's connection wherever it is and enters it in the
 // RevokedDevices set the other services check. Once a user has a signed device list, only the
 // devices in it (those holding the account key) may revoke another device.
@@ -20,15 +21,28 @@ class Delivery;
 class PasswordHasher;
 class RevokedDevices;
 
+//! The limits and lifetimes accounts are run with (ServerConfig sets them).
+struct AccountPolicy {
+    //! Failed logins per username a minute; per peer address four times as many (several people
+    //! may share one address).
+    int failuresPerMinute = 5;
+    //! Accounts one peer address may register an hour; 0: no limit (benchmarks, tests).
+    int registrationsPerHour = 0;
+    //! A device token unused this long stops working; one in use is renewed once it is older
+    //! than `tokenRenewAfterMs`, and the renewed one then works `tokenGraceMs` longer at most.
+    qint64 tokenLifetimeMs = 90LL * 24 * 3600 * 1000;
+    qint64 tokenRenewAfterMs = 24LL * 3600 * 1000;
+    qint64 tokenGraceMs = 24LL * 3600 * 1000;
+};
+
 class AccountService final : public Accounts {
 public:
     static constexpr qint64 kWindowMs = 60 * 1000;
+    static constexpr qint64 kRegistrationWindowMs = 3600 * 1000;
 
-    //! `failuresPerMinute`: per username; per peer address four times as many (several people
-    //! may share one address). `deviceRevoked` runs after a revocation committed, once the
-    //! device is in `revoked`.
+    //! `deviceRevoked` runs after a revocation committed, once the device is in `revoked`.
     AccountService(AccountStore &store, PasswordHasher &hasher, Delivery &delivery,
-                   RevokedDevices &revoked, const Clock &clock, int failuresPerMinute,
+                   RevokedDevices &revoked, const Clock &clock, AccountPolicy policy,
                    std::function<void(quint64 userId, quint64 deviceId)> deviceRevoked = {});
 
     void registerAccount(const NewAccount &account, const QString &peer,
@@ -38,6 +52,9 @@ public:
                       Reply<Login> reply) override;
     void listDevices(const Caller &caller, Reply<std::vector<DeviceInfo>> reply) override;
     void revokeDevice(const Caller &caller, quint64 deviceId, StatusReply reply) override;
+    void changePassword(const Caller &caller, const QByteArray &oldPassword,
+                        const QByteArray &newPassword, const QString &peer,
+                        StatusReply reply) override;
 
     //! Drops failure windows that are over.
     void pruneRateLimits();
@@ -49,6 +66,9 @@ public:
 private:
     std::optional<Error> checkRateLimit(const QString &username, const QString &peer) const;
     void recordFailure(const QString &username, const QString &peer);
+    std::optional<Error> checkRegistrations(const QString &peer) const;
+    //! Marks `devices` revoked everywhere and closes their connections with `why`.
+    void cutOff(quint64 userId, const std::vector<quint64> &devices, const QString &why);
     void createDevice(quint64 userId, const QString &username, const QString &deviceName,
                       Reply<Login> reply);
 
@@ -57,9 +77,10 @@ private:
     Delivery &m_delivery;
     RevokedDevices &m_revoked;
     const Clock &m_clock;
-    int m_failuresPerMinute;
+    AccountPolicy m_policy;
     std::function<void(quint64, quint64)> m_deviceRevoked;
     QHash<QString, std::deque<qint64>> m_failures; //!< "u:name" / "p:address" → failure times
+    QHash<QString, std::deque<qint64>> m_registrations; //!< address → registration times
 };
 
 } // namespace tidings::server

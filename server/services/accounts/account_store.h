@@ -24,6 +24,17 @@ struct DeviceRow {
     qint64 lastSeenMs = 0;
 };
 
+//! What a token lookup may renew (AccountPolicy applied): a presented token older than
+//! `renewAfterMs` gets `newTokenHash` as its successor, valid for `lifetimeMs`, and itself
+//! expires `graceMs` from now at the latest.
+struct TokenRenewal {
+    QByteArray newTokenHash;
+    qint64 nowMs = 0;
+    qint64 lifetimeMs = 0;
+    qint64 renewAfterMs = 0;
+    qint64 graceMs = 0;
+};
+
 class AccountStore {
 public:
     template <typename T> using Callback = std::function<void(Result<T>)>;
@@ -35,14 +46,18 @@ public:
     //! was taken meanwhile.
     virtual void createAccount(const QString &username, const QString &displayName,
                                const QByteArray &passwordHash, const QString &deviceName,
-                               const QByteArray &tokenHash, qint64 nowMs,
+                               const QByteArray &tokenHash, qint64 nowMs, qint64 tokenExpiresMs,
                                Callback<std::optional<NewDevice>> cb) = 0;
     //! Nothing: no such user.
     virtual void password(const QString &username, Callback<std::optional<StoredPassword>> cb) = 0;
     virtual void createDevice(quint64 userId, const QString &deviceName,
-                              const QByteArray &tokenHash, qint64 nowMs, Callback<quint64> cb) = 0;
-    //! The device a token belongs to (not revoked), marking it seen now. Nothing: unknown token.
-    virtual void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) = 0;
+                              const QByteArray &tokenHash, qint64 nowMs, qint64 tokenExpiresMs,
+                              Callback<quint64> cb) = 0;
+    //! The device a token belongs to (not revoked), marking it seen now, with the token renewed
+    //! as `renewal` says (Login::tokenRenewed, Login::tokenExpiresMs). Nothing: unknown, expired
+    //! or revoked token.
+    virtual void deviceOfToken(const QByteArray &tokenHash, const TokenRenewal &renewal,
+                               Callback<std::optional<Login>> cb) = 0;
     virtual void devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) = 0;
     enum class RevokeStatus { Revoked, NoSuchDevice, NotLinked };
     //! Revokes the device, deletes its token and one-time prekeys, as `callerDevice` asked.
@@ -50,6 +65,12 @@ public:
     //! list and `callerDevice` (not the revoked one) is not in it; nothing changed.
     virtual void revokeDevice(quint64 userId, quint64 callerDevice, quint64 deviceId,
                               Callback<RevokeStatus> cb) = 0;
+    //! Sets the password hash and revokes every other device of the user, as `callerDevice`
+    //! asked: the devices logged out. Nothing: the user has a device list and `callerDevice` is
+    //! not in it; nothing changed.
+    virtual void changePassword(quint64 userId, quint64 callerDevice,
+                                const QByteArray &passwordHash,
+                                Callback<std::optional<std::vector<quint64>>> cb) = 0;
 };
 
 } // namespace tidings::server

@@ -17,6 +17,11 @@ struct Login {
     QString username;
     QString displayName;
     QByteArray token; //!< set for register/login (a new device); empty for token auth
+    //! Token auth: the presented token was due and renewed into `renewedToken` (the store sets
+    //! the flag, the service the token). When the token to present next expires.
+    bool tokenRenewed = false;
+    QByteArray renewedToken = {};
+    qint64 tokenExpiresMs = 0;
 };
 
 struct NewAccount {
@@ -55,6 +60,10 @@ public:
     virtual void listDevices(const Caller &caller, Reply<std::vector<DeviceInfo>> reply) = 0;
     //! Logs out one of the caller's devices: token gone, connection closed at once.
     virtual void revokeDevice(const Caller &caller, quint64 deviceId, StatusReply reply) = 0;
+    //! Needs the current password and a linked caller; logs out every other device.
+    virtual void changePassword(const Caller &caller, const QByteArray &oldPassword,
+                                const QByteArray &newPassword, const QString &peer,
+                                StatusReply reply) = 0;
 };
 
 } // namespace tidings::server

@@ -3,6 +3,8 @@
 #include <QPointer>
 #include <QThreadPool>
 
+#include <algorithm>
+
 #include <sodium.h>
 
 namespace tidings::server {
@@ -14,9 +16,10 @@ constexpr int kLoginPriority = 1;
 constexpr int kRegisterPriority = 0;
 } // namespace
 
-Argon2Hasher::Argon2Hasher(bool cheap, QObject *parent)
+Argon2Hasher::Argon2Hasher(bool cheap, int maxQueued, QObject *parent)
     : QObject(parent)
     , m_cheap(cheap)
+    , m_maxQueued(std::max(1, maxQueued))
     , m_pool(new QThreadPool(this)) {
     if (sodium_init() < 0)
         qFatal("libsodium failed to initialise");
@@ -34,6 +37,7 @@ Argon2Hasher::~Argon2Hasher() {
 template <typename Work, typename Done>
 void Argon2Hasher::offload(Work work, Done done, int priority) {
     QPointer<Argon2Hasher> self(this);
+    ++m_pending;
     m_pool->start(
         [self, work = std::move(work), done = std::move(done)]() mutable {
             auto result = work();
@@ -41,7 +45,10 @@ void Argon2Hasher::offload(Work work, Done done, int priority) {
                 return;
             QMetaObject::invokeMethod(
                 self,
-                [done = std::move(done), result = std::move(result)]() mutable { done(result); },
+                [self, done = std::move(done), result = std::move(result)]() mutable {
+                    --self->m_pending;
+                    done(result);
+                },
                 Qt::QueuedConnection);
         },
         priority);

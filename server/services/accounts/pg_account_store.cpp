@@ -17,15 +17,16 @@ void PgAccountStore::usernameTaken(const QString &username, Callback<bool> cb) {
 
 void PgAccountStore::createAccount(const QString &username, const QString &displayName,
                                    const QByteArray &passwordHash, const QString &deviceName,
-                                   const QByteArray &tokenHash, qint64 nowMs,
+                                   const QByteArray &tokenHash, qint64 nowMs, qint64 tokenExpiresMs,
                                    Callback<std::optional<NewDevice>> cb) {
     m_pool.any()->exec(
         PgQuery{"WITH u AS (INSERT INTO users (username, display_name, password_hash) "
                 "VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING id), "
                 "d AS (INSERT INTO devices (user_id, name, created_at) SELECT id, $4, "
                 "to_timestamp($6::double precision / 1000) FROM u RETURNING id, user_id), "
-                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
-                "SELECT $5, id FROM d RETURNING device_id) "
+                "t AS (INSERT INTO device_tokens (token_hash, device_id, created_at, expires_at) "
+                "SELECT $5, id, to_timestamp($6::double precision / 1000), "
+                "to_timestamp($7::double precision / 1000) FROM d RETURNING device_id) "
                 "SELECT d.user_id, d.id AS device_id FROM d",
                 {},
                 {}}
@@ -34,7 +35,8 @@ void PgAccountStore::createAccount(const QString &username, const QString &displ
             .arg(passwordHash)
             .arg(deviceName)
             .argBytes(tokenHash)
-            .arg(nowMs),
+            .arg(nowMs)
+            .arg(tokenExpiresMs),
         [cb](PgResult r) {
             if (!r.ok())
                 return cb(databaseError(r, lcAccounts()));
@@ -59,19 +61,22 @@ void PgAccountStore::password(const QString &username, Callback<std::optional<St
 }
 
 void PgAccountStore::createDevice(quint64 userId, const QString &deviceName,
-                                  const QByteArray &tokenHash, qint64 nowMs, Callback<quint64> cb) {
+                                  const QByteArray &tokenHash, qint64 nowMs, qint64 tokenExpiresMs,
+                                  Callback<quint64> cb) {
     m_pool.any()->exec(
         PgQuery{"WITH d AS (INSERT INTO devices (user_id, name, created_at) VALUES ($1, $2, "
                 "to_timestamp($4::double precision / 1000)) RETURNING id), "
-                "t AS (INSERT INTO device_tokens (token_hash, device_id) "
-                "SELECT $3, id FROM d RETURNING device_id) "
+                "t AS (INSERT INTO device_tokens (token_hash, device_id, created_at, expires_at) "
+                "SELECT $3, id, to_timestamp($4::double precision / 1000), "
+                "to_timestamp($5::double precision / 1000) FROM d RETURNING device_id) "
                 "SELECT id FROM d",
                 {},
                 {}}
             .arg(userId)
             .arg(deviceName)
             .argBytes(tokenHash)
-            .arg(nowMs),
+            .arg(nowMs)
+            .arg(tokenExpiresMs),
         [cb](PgResult r) {
             if (!r.ok() || r.rows() == 0)
                 return cb(databaseError(r, lcAccounts()));
@@ -79,26 +84,29 @@ void PgAccountStore::createDevice(quint64 userId, const QString &deviceName,
         });
 }
 
-void PgAccountStore::deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) {
-    m_pool.any()->exec(
-        PgQuery{"UPDATE devices d SET last_seen_at = now() FROM device_tokens t, users u "
-                "WHERE t.token_hash = $1 AND d.id = t.device_id AND u.id = d.user_id "
-                "AND d.revoked_at IS NULL "
-                "RETURNING d.id AS device_id, d.user_id, u.username, u.display_name",
-                {},
-                {}}
-            .argBytes(tokenHash),
-        [cb](PgResult r) {
-            if (!r.ok())
-                return cb(databaseError(r, lcAccounts()));
-            if (r.rows() == 0)
-                return cb(std::optional<Login>{});
-            cb(std::optional<Login>{Login{quint64(r.int64(0, "user_id")),
-                                          quint64(r.int64(0, "device_id")),
-                                          r.string(0, "username"),
-                                          r.string(0, "display_name"),
-                                          {}}});
-        });
+void PgAccountStore::deviceOfToken(const QByteArray &tokenHash, const TokenRenewal &renewal,
+                                   Callback<std::optional<Login>> cb) {
+    m_pool.any()->exec(PgQuery{"SELECT * FROM tidings_authenticate($1, $2, $3, $4, $5, $6)", {}, {}}
+                           .argBytes(tokenHash)
+                           .argBytes(renewal.newTokenHash)
+                           .arg(renewal.nowMs)
+                           .arg(renewal.lifetimeMs)
+                           .arg(renewal.renewAfterMs)
+                           .arg(renewal.graceMs),
+                       [cb](PgResult r) {
+                           if (!r.ok())
+                               return cb(databaseError(r, lcAccounts()));
+                           if (r.rows() == 0)
+                               return cb(std::optional<Login>{});
+                           Login login{quint64(r.int64(0, "r_user")),
+                                       quint64(r.int64(0, "r_device")),
+                                       r.string(0, "r_username"),
+                                       r.string(0, "r_display_name"),
+                                       {}};
+                           login.tokenRenewed = r.boolean(0, "r_renewed");
+                           login.tokenExpiresMs = r.int64(0, "r_expires_ms");
+                           cb(std::optional<Login>{std::move(login)});
+                       });
 }
 
 void PgAccountStore::devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) {
@@ -143,6 +151,30 @@ void PgAccountStore::revokeDevice(quint64 userId, quint64 callerDevice, quint64 
             }
             return cb(Error{ErrorCode::Internal, QStringLiteral("database error, try again")});
         });
+}
+
+void PgAccountStore::changePassword(quint64 userId, quint64 callerDevice,
+                                    const QByteArray &passwordHash,
+                                    Callback<std::optional<std::vector<quint64>>> cb) {
+    // One function: the authority check, the new hash and the logouts under the user's row lock.
+    m_pool.any()->exec(PgQuery{"SELECT tidings_change_password($1, $2, $3) AS out", {}, {}}
+                           .arg(userId)
+                           .arg(callerDevice)
+                           .arg(passwordHash),
+                       [cb](PgResult r) {
+                           if (!r.ok() || r.rows() != 1)
+                               return cb(databaseError(r, lcAccounts()));
+                           if (r.isNull(0, 0))
+                               return cb(std::optional<std::vector<quint64>>{});
+                           // bigint[] in text form: "{}" or "{7,9}".
+                           QByteArray list = r.text(0, 0);
+                           list = list.mid(1, list.size() - 2);
+                           std::vector<quint64> out;
+                           for (const QByteArray &id : list.split(','))
+                               if (!id.isEmpty())
+                                   out.push_back(id.toULongLong());
+                           cb(std::optional<std::vector<quint64>>{std::move(out)});
+                       });
 }
 
 } // namespace tidings::server

@@ -139,6 +139,13 @@ MessagingService::MessagingService(MessageStore &store, Membership &membership,
 MessagingService::~MessagingService() = default;
 
 void MessagingService::send(const Caller &caller, OutgoingMessage message, Reply<SendAck> reply) {
+    // The server only ever stores ciphertext. It cannot tell ciphertext from plain bytes, but it
+    // refuses every send that does not even claim end-to-end encryption, so a client bug or an
+    // old client that falls back to plain sends fails loudly instead of leaking.
+    if (m_refuseUnencrypted && !message.encrypted())
+        return reply(Error{ErrorCode::NotEncrypted,
+                           QStringLiteral("this server stores only end-to-end encrypted "
+                                          "messages")});
     PendingSend item{SendRow{caller.userId,
                              caller.deviceId,
                              message.conversationId,

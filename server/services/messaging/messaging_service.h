@@ -59,6 +59,11 @@ public:
                  Reply<HistoryPage> reply) override;
     void drainInbox(const Caller &caller, InboxSink sink) override;
 
+    //! Sends without a device digest (not end-to-end encrypted) are answered NOT_ENCRYPTED and
+    //! not stored. The server sets this from ServerConfig::allowUnencrypted; unit tests of the
+    //! message path leave it off.
+    void setRefuseUnencrypted(bool refuse) { m_refuseUnencrypted = refuse; }
+
     quint64 storedCount() const { return m_stored; }
     //! How many times the bulk shard waited for interactive traffic (BulkYield).
     quint64 bulkPauses() const { return m_bulkPauses; }
@@ -113,6 +118,7 @@ private:
     const Clock &m_clock;
     QHash<quint64, DeviceQueue> m_checking; //!< sending device → sends behind a check
     quint64 m_stored = 0;
+    bool m_refuseUnencrypted = false;
     std::unique_ptr<QObject> m_timers; //!< context of the bulk shard's pacing and slice timers
     BulkYield m_yield;
     //! A big group's pushes still to go out (pushToMembers), oldest first.

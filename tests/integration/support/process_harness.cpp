@@ -41,8 +41,8 @@ bool ProcessHarness::startServer() {
     m_server = std::make_unique<QProcess>();
     m_server->start(bin("TIDINGSD_BIN"),
                     QStringList{"--data-dir", m_tmp.filePath("server"), "--listen",
-                                QStringLiteral("127.0.0.1:%1").arg(m_port), "--database-url",
-                                m_db} +
+                                QStringLiteral("127.0.0.1:%1").arg(m_port), "--database-url", m_db,
+                                "--registrations-per-hour", "0"} +
                         m_serverArgs);
     if (!m_server->waitForStarted(5000))
         return false;

@@ -14,6 +14,8 @@ ServerHarness::ServerHarness(PgFixture &pg, server::ServerConfig base)
     , m_conninfo(pg.createDatabase()) {
     m_config.databaseConninfo = m_conninfo;
     m_config.cheapPasswordHashing = true;
+    m_config.allowUnencrypted = true;
+    m_config.registrationsPerHour = 0;
     if (m_config.dataDir.isEmpty())
         m_config.dataDir = m_dataDir.path();
     auto offset = m_offset;

@@ -22,6 +22,9 @@ public:
     void stop();
     QUrl url() const;
     server::Server *server() const { return m_server.get(); }
+    //! The configuration the next start() uses. The harness allows unencrypted sends (most
+    //! tests send plain bytes) and unlimited registrations; a test of those limits sets them.
+    server::ServerConfig &config() { return m_config; }
     const QString &conninfo() const { return m_conninfo; }
 
     //! Moves the server's clock (milliseconds added to the real time).

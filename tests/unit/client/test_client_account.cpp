@@ -2,6 +2,7 @@
 // the hook that may fail the operation, the handshake of every fresh socket with the saved token,
 // and what each kind of refusal does (stop with fatalError, reconnect, or wait for the socket),
 // also when the server ends the session outside a request (SESSION_REPLACED, BAD_TOKEN).
+#include "core/net/server_url.h"
 #include "module_fixture.h"
 #include "protocol/codec.h"
 
@@ -275,6 +276,85 @@ private slots:
         QCOMPARE(fatal.size(), 2);
         QCOMPARE(fatal.last().first().value<Error>().code, ErrorCode::BadToken);
         QCOMPARE(f.socket.closes, 2);
+    }
+
+    // Token renewal: the server hands out a successor when the token is due; the client keeps it
+    // and presents it on the next socket.
+    void aRenewedTokenReplacesTheSavedOne() {
+        ModuleFixture f;
+        QVERIFY(f.open());
+        QVERIFY(f.secrets.write(kDeviceTokenKey, QByteArray("old-token")));
+        f.socket.authenticated = false;
+        QVERIFY(f.account->start());
+        f.account->onSocketOpened();
+        ModuleFixture::Request req;
+        QVERIFY(f.takeOne(req));
+        req.handler(answer([&](Frame &a) {
+            a.mutable_auth_response()->set_user_id(kMe.userId);
+            a.mutable_auth_response()->set_device_id(kMe.deviceId);
+            a.mutable_auth_response()->set_renewed_token("new-token");
+        }));
+        QCOMPARE(f.socket.marks, 1);
+        QCOMPARE(f.secrets.read(kDeviceTokenKey).value(), QByteArray("new-token"));
+        f.socket.authenticated = false;
+        f.account->onSocketOpened();
+        QVERIFY(f.takeOne(req));
+        QCOMPARE(protocol::bytesFromStd(req.frame.auth_request().device_token()),
+                 QByteArray("new-token"));
+    }
+
+    // ws:// carries the password and the token in clear: to this machine only, unless the user
+    // allowed it for that server (then it is saved with the account).
+    void unencryptedRemoteServersNeedConsent() {
+        QVERIFY(isLoopbackHost("localhost") && isLoopbackHost("127.0.0.1") &&
+                isLoopbackHost("127.8.0.1") && isLoopbackHost("::1"));
+        QVERIFY(!isLoopbackHost("10.0.0.1") && !isLoopbackHost("chat.example.org") &&
+                !isLoopbackHost("localhost.example.org"));
+        QVERIFY(!isInsecureRemote(QUrl("wss://chat.example.org")));
+        QVERIFY(!isInsecureRemote(QUrl("ws://[::1]:7700")));
+        QVERIFY(isInsecureRemote(QUrl("ws://192.168.1.5:7700")));
+
+        ModuleFixture f;
+        QVERIFY(f.open(AccountSettings{}));
+        const QUrl remote(QStringLiteral("ws://chat.example.org:7700"));
+        std::optional<Result<AccountSettings>> got;
+        f.account->login(remote, "alice", "pw", "laptop",
+                         [&](Result<AccountSettings> r) { got = r; });
+        QVERIFY(got && !got->ok());
+        QCOMPARE(got->error().code, ErrorCode::Usage);
+        QVERIFY(got->error().detail.contains("not encrypted"));
+        QVERIFY(f.socket.opened.isEmpty()); // nothing was sent anywhere
+
+        got.reset();
+        f.account->login(QUrl("wss://chat.example.org:7700"), "alice", "pw", "laptop",
+                         [&](Result<AccountSettings> r) { got = r; });
+        QCOMPARE(f.socket.opened.size(), 1);
+        f.socket.opened.clear();
+
+        QVERIFY(f.account->allowInsecureServer(true));
+        f.account->login(remote, "alice", "pw", "laptop",
+                         [&](Result<AccountSettings> r) { got = r; });
+        QCOMPARE(f.socket.opened, QList<QUrl>{remote});
+        f.account->onSocketOpened();
+        ModuleFixture::Request req;
+        QVERIFY(f.takeOne(req));
+        req.handler(loginAnswer(5, 50, "tok-5", "alice"));
+        QVERIFY(got && got->ok());
+        QVERIFY(f.store->accounts().account().value().allowInsecure);
+
+        // A profile whose saved ws:// address was never allowed does not start.
+        ModuleFixture g;
+        AccountSettings saved = kMe;
+        saved.serverUrl = remote.toString();
+        QVERIFY(g.open(saved));
+        QVERIFY(g.secrets.write(kDeviceTokenKey, QByteArray("tok")));
+        const Status refused = g.account->start();
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, ErrorCode::Usage);
+        QVERIFY(g.socket.opened.isEmpty());
+        QVERIFY(g.account->allowInsecureServer(true));
+        QVERIFY(g.account->start());
+        QCOMPARE(g.socket.opened, QList<QUrl>{remote});
     }
 
     void displayNameIsSaved() {

@@ -7,6 +7,7 @@
 
 #include "core/store/key_store.h"
 #include "core/store/message_store.h"
+#include "core/store/view_state_store.h"
 
 using namespace tidings;
 using namespace tidings::client;
@@ -134,6 +135,36 @@ private slots:
         QVERIFY(!*keys.hasSession(2, 21));
         QVERIFY(!*keys.hasReceiverKey(2, 21, "dist"));
         QVERIFY(keys.distributionHolders(kGroup, "mine")->isEmpty());
+    }
+
+    // A dump of the SQLite file, its -wal and its -shm after a session was advanced and then
+    // deleted, and after a draft was written, holds neither sealed state nor the draft's text.
+    // Without the WAL scrub both old states stay in the -wal file (secure_delete zeroes freed
+    // space in the main file only), where a later holder of the master key could open them.
+    void deletedKeysLeaveNoTraceInTheFiles() {
+        const QString path = m_files.freshPath();
+        auto store = m_files.open(path);
+        KeyStore &keys = store->keys();
+        auto state = [](char c) { return SecretBytes::fromRaw(QByteArray(40, c).constData(), 40); };
+        QVERIFY(keys.saveSession(3, 31, "s1", state('a'), {}, {}, true, 2).ok());
+        const QByteArray first = *keys.sealedSession(3, 31, "s1");
+        QVERIFY(keys.saveSession(3, 31, "s1", state('b'), {}, {}, false, 2).ok());
+        const QByteArray second = *keys.sealedSession(3, 31, "s1");
+        QVERIFY(first.size() > 48 && second.size() > 48 && first != second);
+        QVERIFY(keys.forgetDevice(3, 31).ok());
+        const QString draft = u"the draft about the quokka"_qs;
+        QVERIFY(store->viewState().setDraft(7, draft).ok());
+        const auto dump = [&] {
+            return fileBytes(path) + fileBytes(path + u"-wal"_qs) + fileBytes(path + u"-shm"_qs);
+        };
+        // The ciphertext part of each sealed state (past its nonce) is what must be gone.
+        const QByteArray firstTail = first.right(32), secondTail = second.right(32);
+        // The scrub is throttled to one a second: the last writes go on the timer.
+        QTRY_VERIFY_WITH_TIMEOUT(!dump().contains(firstTail) && !dump().contains(secondTail), 5000);
+        QVERIFY(store->database().journalScrubs() >= 1);
+        QVERIFY(!dump().contains(draft.toUtf8()));
+        QVERIFY(fileBytes(path + u"-wal"_qs).isEmpty()); // truncated, not only reset
+        QCOMPARE(*store->viewState().draft(7), draft);
     }
 
     void senderKeysAndDistributions() {

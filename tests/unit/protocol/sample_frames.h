@@ -156,6 +156,11 @@ inline std::vector<SampleFrame> validClientFrames() {
     add("devices_request", 14).mutable_devices_request();
     add("revoke_device_request", 15).mutable_revoke_device_request()->set_device_id(71);
     {
+        auto *r = add("change_password_request", 15).mutable_change_password_request();
+        r->set_old_password("correct horse battery staple");
+        r->set_new_password("a longer and newer passphrase");
+    }
+    {
         auto *p = add("presence_subscribe_request", 16).mutable_presence_subscribe_request();
         p->add_usernames("bob");
         p->add_usernames("carol");
@@ -224,6 +229,7 @@ inline std::vector<SampleFrame> validServerFrames() {
         r->set_device_id(70);
         r->set_device_token(std::string(size_t(limits::kDeviceTokenBytes), '\x11'));
         r->set_username("alice");
+        r->set_token_expires_at_ms(1'707'776'000'000);
     }
     {
         auto *r = add("auth_response", 4).mutable_auth_response();
@@ -231,6 +237,8 @@ inline std::vector<SampleFrame> validServerFrames() {
         r->set_device_id(70);
         r->set_username("alice");
         r->set_server_time_ms(1'700'000'000'000);
+        r->set_renewed_token(std::string(size_t(limits::kDeviceTokenBytes), '\x22'));
+        r->set_token_expires_at_ms(1'707'776'000'000);
     }
     {
         auto *p = add("pong", 5).mutable_pong();

@@ -316,6 +316,18 @@ void TestCodecLimits::clientFieldLimits_data() {
         row("revoke device max", g, ok);
         g.mutable_revoke_device_request()->set_device_id(~quint64(0)); // test_codec_ranges
         row("revoke device above bigint", g, bad);
+        // changing the password: the current one as for a login, the new one as for a register
+        Frame c;
+        c.mutable_change_password_request()->set_old_password("x");
+        c.mutable_change_password_request()->set_new_password("12345678");
+        row("change password", c, ok);
+        c.mutable_change_password_request()->set_new_password("1234567");
+        row("change password to a weak one", c, ErrorCode::WeakPassword);
+        c.mutable_change_password_request()->set_old_password("");
+        c.mutable_change_password_request()->set_new_password("12345678");
+        row("change password without the current one", c, bad);
+        c.mutable_change_password_request()->set_old_password(std::string(1025, 'p'));
+        row("change password from a huge one", c, large);
     }
 
     // presence: at most 100 subscriptions, each a valid username; none unsubscribes all
@@ -444,6 +456,16 @@ void TestCodecLimits::serverFieldLimits_data() {
     const int maxPush = limits::kMaxMessagesPerPush;
     const int maxHistory = int(limits::kMaxHistoryLimit);
 
+    auto auth = [](size_t renewed) {
+        Frame f;
+        f.set_request_id(1);
+        f.mutable_auth_response()->set_user_id(1);
+        f.mutable_auth_response()->set_renewed_token(std::string(renewed, 't'));
+        return encode(f);
+    };
+    QTest::newRow("auth, token not renewed") << auth(0) << ok;
+    QTest::newRow("auth, token renewed") << auth(size_t(limits::kDeviceTokenBytes)) << ok;
+    QTest::newRow("auth, renewed token too short") << auth(5) << bad;
     QTest::newRow("push 256 messages") << push(maxPush - 1, 1, 999, 1) << ok;
     QTest::newRow("push 257 messages") << push(maxPush, 1, 999, 1) << large;
     QTest::newRow("push conversation 0") << push(3, 0, 5, 1) << bad;

@@ -22,6 +22,8 @@ namespace {
 class FakeHasher final : public PasswordHasher {
 public:
     int verifications = 0;
+    bool full = false; //!< the queue is saturated
+    bool saturated() const override { return full; }
     void hash(const QByteArray &password, std::function<void(QByteArray)> done) override {
         done("hash:" + password);
     }
@@ -49,12 +51,15 @@ public:
     std::vector<std::function<void()>> heldLookups;
     quint64 nextUser = 1, nextDevice = 100;
     bool raceOnCreate = false;
+    bool renewEvery = false;                            //!< renew the token on every lookup
+    std::optional<std::vector<quint64>> passwordChange; //!< what changePassword answers
+    QByteArray changedHash;
 
     void usernameTaken(const QString &name, Callback<bool> cb) override {
         cb(users.contains(name));
     }
     void createAccount(const QString &name, const QString &display, const QByteArray &hash,
-                       const QString &, const QByteArray &tokenHash, qint64,
+                       const QString &, const QByteArray &tokenHash, qint64, qint64,
                        Callback<std::optional<NewDevice>> cb) override {
         if (raceOnCreate)
             return cb(std::optional<NewDevice>{});
@@ -68,7 +73,7 @@ public:
             return cb(std::optional<StoredPassword>{});
         cb(std::optional<StoredPassword>{StoredPassword{users[name].id, users[name].hash}});
     }
-    void createDevice(quint64 userId, const QString &, const QByteArray &tokenHash, qint64,
+    void createDevice(quint64 userId, const QString &, const QByteArray &tokenHash, qint64, qint64,
                       Callback<quint64> cb) override {
         const quint64 device = nextDevice++;
         for (auto it = users.cbegin(); it != users.cend(); ++it)
@@ -76,9 +81,15 @@ public:
                 tokens.insert(tokenHash, Login{userId, device, it.key(), it->display, {}});
         cb(device);
     }
-    void deviceOfToken(const QByteArray &tokenHash, Callback<std::optional<Login>> cb) override {
+    void deviceOfToken(const QByteArray &tokenHash, const TokenRenewal &renewal,
+                       Callback<std::optional<Login>> cb) override {
         const auto it = tokens.constFind(tokenHash);
-        const auto found = it == tokens.cend() ? std::optional<Login>{} : std::optional<Login>{*it};
+        auto found = it == tokens.cend() ? std::optional<Login>{} : std::optional<Login>{*it};
+        if (found && renewEvery) {
+            // Renewed as the real store does when the token is due: the successor logs in too.
+            found->tokenRenewed = true;
+            tokens.insert(renewal.newTokenHash, *found);
+        }
         if (holdTokenLookups)
             heldLookups.push_back([cb, found] { cb(found); });
         else
@@ -96,6 +107,16 @@ public:
         for (auto it = tokens.begin(); it != tokens.end();)
             it = it->deviceId == deviceId ? tokens.erase(it) : std::next(it);
         cb(RevokeStatus::Revoked);
+    }
+    void changePassword(quint64 userId, quint64, const QByteArray &hash,
+                        Callback<std::optional<std::vector<quint64>>> cb) override {
+        if (passwordChange) {
+            changedHash = hash;
+            for (auto it = users.begin(); it != users.end(); ++it)
+                if (it->id == userId)
+                    it->hash = hash;
+        }
+        cb(passwordChange);
     }
 };
 
@@ -125,8 +146,11 @@ private slots:
         m_delivery = FakeDelivery{};
         m_revoked.clear();
         m_revokedSet = RevokedDevices{};
+        AccountPolicy policy;
+        policy.failuresPerMinute = 3;
+        policy.registrationsPerHour = 4;
         m_service = std::make_unique<AccountService>(m_store, m_hasher, m_delivery, m_revokedSet,
-                                                     m_clock, 3, [this](quint64 u, quint64 d) {
+                                                     m_clock, policy, [this](quint64 u, quint64 d) {
                                                          m_revoked.append({u, d});
                                                      });
     }
@@ -283,6 +307,111 @@ private slots:
         CapturedStatus noList;
         m_service->revokeDevice(other, 100, noList.reply());
         QVERIFY(noList.ok());
+    }
+
+    void registrationsAreLimitedPerAddressForAnHour() {
+        const QString peer = "198.51.100.20";
+        for (int i = 0; i < 4; ++i) {
+            Captured<Login> r;
+            m_service->registerAccount(NewAccount{QStringLiteral("u%1").arg(i), "pw", "d", {}},
+                                       peer, r.reply());
+            QVERIFY(r.ok());
+        }
+        Captured<Login> fifth, elsewhere;
+        m_service->registerAccount(NewAccount{"u4", "pw", "d", {}}, peer, fifth.reply());
+        QCOMPARE(fifth.code(), ErrorCode::RateLimited);
+        QVERIFY(fifth.error().retryAfterMs > 60'000);
+        QVERIFY(!m_store.users.contains("u4"));
+        m_service->registerAccount(NewAccount{"u4", "pw", "d", {}}, "198.51.100.21",
+                                   elsewhere.reply());
+        QVERIFY(elsewhere.ok());
+        // Logins from that address are not affected.
+        QVERIFY(login("u0", "pw", peer).ok());
+        m_clock.advance(AccountService::kRegistrationWindowMs);
+        m_service->pruneRateLimits();
+        Captured<Login> later;
+        m_service->registerAccount(NewAccount{"u5", "pw", "d", {}}, peer, later.reply());
+        QVERIFY(later.ok());
+    }
+
+    void aFullHashingQueueAnswersBusyAtOnce() {
+        m_service->registerAccount(NewAccount{"alice", "pw", "d", {}}, "10.0.0.1",
+                                   Captured<Login>().reply());
+        m_hasher.full = true;
+        const int verified = m_hasher.verifications;
+        const auto busy = login("alice", "pw");
+        QCOMPARE(busy.error().code, ErrorCode::RateLimited);
+        QCOMPARE(busy.error().retryAfterMs, 1000u);
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"bob", "pw", "d", {}}, "10.0.0.3", reg.reply());
+        QCOMPARE(reg.code(), ErrorCode::RateLimited);
+        QCOMPARE(m_hasher.verifications, verified); // nothing queued
+        QVERIFY(!m_store.users.contains("bob"));
+        // Being busy is not a failed login: the budget is untouched.
+        m_hasher.full = false;
+        QVERIFY(login("alice", "pw").ok());
+    }
+
+    void aDueTokenIsRenewedAndTheSuccessorLogsIn() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"alice", "pw", "phone", {}}, "10.0.0.1", reg.reply());
+        QVERIFY(reg.ok());
+        QVERIFY(reg.value().tokenExpiresMs > m_clock.nowMs() + 80LL * 24 * 3600 * 1000);
+        Captured<Login> plain;
+        m_service->authenticate(reg.value().token, "10.0.0.1", plain.reply());
+        QVERIFY(plain.ok());
+        QVERIFY(plain.value().renewedToken.isEmpty());
+
+        m_store.renewEvery = true;
+        Captured<Login> renewed;
+        m_service->authenticate(reg.value().token, "10.0.0.1", renewed.reply());
+        QVERIFY(renewed.ok());
+        const QByteArray next = renewed.value().renewedToken;
+        QCOMPARE(next.size(), int(limits::kDeviceTokenBytes));
+        QVERIFY(next != reg.value().token);
+        QVERIFY(!m_store.tokens.contains(next)); // stored hashed, like every token
+        m_store.renewEvery = false;
+        Captured<Login> withNext;
+        m_service->authenticate(next, "10.0.0.1", withNext.reply());
+        QVERIFY(withNext.ok());
+        QCOMPARE(withNext.value().deviceId, reg.value().deviceId);
+    }
+
+    void changingThePasswordLogsOutEveryOtherDevice() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"alice", "old-password", "phone", {}}, "10.0.0.1",
+                                   reg.reply());
+        QVERIFY(reg.ok());
+        const Caller me{reg.value().userId, reg.value().deviceId, "alice"};
+
+        // The wrong current password: refused, and it counts like a failed login.
+        m_store.passwordChange = std::vector<quint64>{201, 202};
+        CapturedStatus wrong;
+        m_service->changePassword(me, "guess", "new-password", "10.0.0.1", wrong.reply());
+        QCOMPARE(wrong.code(), ErrorCode::BadCredentials);
+        QVERIFY(m_store.changedHash.isEmpty());
+        QCOMPARE(m_service->trackedKeys(), 2);
+
+        CapturedStatus changed;
+        m_service->changePassword(me, "old-password", "new-password", "10.0.0.1", changed.reply());
+        QVERIFY(changed.ok());
+        QCOMPARE(m_store.changedHash, QByteArray("hash:new-password"));
+        QCOMPARE(m_delivery.disconnected.size(), 2);
+        QCOMPARE(m_delivery.disconnected[0].first, quint64(201));
+        QCOMPARE(m_delivery.disconnected[1].second.code, ErrorCode::BadToken);
+        QVERIFY(m_revokedSet.contains(201) && m_revokedSet.contains(202));
+        QVERIFY(!m_revokedSet.contains(me.deviceId));
+        QCOMPARE(m_revoked.size(), 2);
+        QCOMPARE(login("alice", "old-password").error().code, ErrorCode::BadCredentials);
+        QVERIFY(login("alice", "new-password").ok());
+
+        // A device outside the device list (it only knows the password) may not.
+        m_store.passwordChange.reset();
+        CapturedStatus unlinked;
+        m_service->changePassword(me, "new-password", "third-password", "10.0.0.1",
+                                  unlinked.reply());
+        QCOMPARE(unlinked.code(), ErrorCode::Forbidden);
+        QCOMPARE(m_delivery.disconnected.size(), 2);
     }
 
     void anAuthenticationAnsweredAfterARevocationIsRefused() {

@@ -86,6 +86,7 @@ private slots:
             {"readers_request", {"groups.readers 43 5", Frame::kReadersResponse}},
             {"devices_request", {"accounts.listDevices", Frame::kDevicesResponse}},
             {"revoke_device_request", {"accounts.revokeDevice 71", Frame::kOk}},
+            {"change_password_request", {"accounts.changePassword 29", Frame::kOk}},
             {"presence_subscribe_request",
              {"presence.subscribe bob,carol", Frame::kPresenceResponse}},
             {"set_privacy_request", {"presence.setPrivacy 1", Frame::kOk}},

@@ -58,10 +58,27 @@ class TestPgStores : public QObject {
     std::unique_ptr<PgProfileStore> m_profiles;
     qint64 m_now = 0;
 
+    static constexpr qint64 kDay = 24LL * 3600 * 1000;
+    static constexpr qint64 kLifetime = 90 * kDay;
+
+    //! A token lookup at `now` that renews tokens older than a day (a day's grace).
+    TokenRenewal renewAt(qint64 now, const QByteArray &successor) const {
+        return TokenRenewal{successor, now, kLifetime, kDay, 3600 * 1000};
+    }
+    //! A token lookup now that renews nothing.
+    TokenRenewal keep() const { return TokenRenewal{"never", m_now, kLifetime, 3650 * kDay, 0}; }
+
+    std::optional<Login> token(const QByteArray &hash, const TokenRenewal &renewal) {
+        const auto r = await<std::optional<Login>>(
+            [&](auto cb) { m_accounts->deviceOfToken(hash, renewal, cb); });
+        return r ? *r : std::optional<Login>{};
+    }
+
     NewDevice user(const QString &name) {
         const auto r = await<std::optional<NewDevice>>([&](auto cb) {
             m_accounts->createAccount(name, name.toUpper(), "hash", "dev",
-                                      AccountService::hashToken(name.toUtf8()), m_now, cb);
+                                      AccountService::hashToken(name.toUtf8()), m_now,
+                                      m_now + kLifetime, cb);
         });
         return r && *r ? **r : NewDevice{};
     }
@@ -111,11 +128,90 @@ private slots:
         m_now = QDateTime::currentMSecsSinceEpoch();
     }
 
+    // tidings_authenticate: a token older than a day is renewed, the successor logs in, the old
+    // one works for the grace period only, a second renewal replaces the first successor, and an
+    // unused token expires.
+    void tokensAreRenewedAndExpire() {
+        const NewDevice tess = user("tess");
+        const QByteArray first = AccountService::hashToken("tess");
+        const qint64 t = m_now + 2 * kDay;
+        const auto renewed = token(first, renewAt(t, "succ-1"));
+        QVERIFY(renewed && renewed->tokenRenewed);
+        QCOMPARE(renewed->deviceId, tess.deviceId);
+        QCOMPARE(renewed->tokenExpiresMs, t + kLifetime);
+        const auto withSuccessor = token("succ-1", renewAt(t, "unused"));
+        QVERIFY(withSuccessor && !withSuccessor->tokenRenewed);
+        QCOMPARE(withSuccessor->tokenExpiresMs / 1000, (t + kLifetime) / 1000);
+        // The client lost the first answer: the old token still works within the grace period,
+        // and its new successor replaces the first.
+        const auto again = token(first, renewAt(t + 1800 * 1000, "succ-2"));
+        QVERIFY(again && again->tokenRenewed);
+        QVERIFY(!token("succ-1", renewAt(t + 1800 * 1000, "x")));
+        QVERIFY(token("succ-2", renewAt(t + 1800 * 1000, "x")));
+        QVERIFY(!token(first, renewAt(t + 2 * 3600 * 1000, "succ-3"))); // grace over
+        QVERIFY(!token("succ-3", renewAt(t + 2 * 3600 * 1000, "x")));
+        // Unused for its whole lifetime, a token stops working.
+        QVERIFY(!token("succ-2", renewAt(t + 1800 * 1000 + kLifetime + 1000, "succ-4")));
+        // Maintenance removes expired token rows.
+        const auto rows = [&] {
+            return m_pg
+                .query(m_conninfo, QStringLiteral("SELECT count(*) FROM device_tokens t "
+                                                  "JOIN devices d ON d.id = t.device_id "
+                                                  "WHERE d.user_id = %1")
+                                       .arg(tess.userId))
+                .value(0)
+                .toInt();
+        };
+        QCOMPARE(rows(), 2);
+        m_pg.query(m_conninfo, QStringLiteral("SELECT tidings_drop_expired(now() + interval "
+                                              "'200 days', 100000, 0)"));
+        QCOMPARE(rows(), 0);
+    }
+
+    // tidings_change_password: a listed device changes the hash and logs every other device
+    // out; an unlisted one changes nothing.
+    void changingThePasswordLogsOutTheOtherDevices() {
+        const NewDevice pat = user("pat");
+        const auto second = await<quint64>([&](auto cb) {
+            m_accounts->createDevice(pat.userId, "laptop", "pat-2", m_now, m_now + kLifetime, cb);
+        });
+        const auto third = await<quint64>([&](auto cb) {
+            m_accounts->createDevice(pat.userId, "tablet", "pat-3", m_now, m_now + kLifetime, cb);
+        });
+        QVERIFY(second && third);
+        m_pg.query(m_conninfo, QStringLiteral("INSERT INTO device_lists (user_id, version, "
+                                              "signed_list, account_key, devices) VALUES (%1, 1, "
+                                              "'x', 'k', '{%2,%3}')")
+                                   .arg(pat.userId)
+                                   .arg(pat.deviceId)
+                                   .arg(*second));
+        const auto refused = await<std::optional<std::vector<quint64>>>(
+            [&](auto cb) { m_accounts->changePassword(pat.userId, *third, "hash-3", cb); });
+        QVERIFY(refused && !*refused);
+        const auto unchanged =
+            await<std::optional<StoredPassword>>([&](auto cb) { m_accounts->password("pat", cb); });
+        QCOMPARE((*unchanged)->hash, QByteArray("hash"));
+        const auto changed = await<std::optional<std::vector<quint64>>>(
+            [&](auto cb) { m_accounts->changePassword(pat.userId, pat.deviceId, "hash-new", cb); });
+        QVERIFY(changed && *changed);
+        QCOMPARE(**changed, (std::vector<quint64>{*second, *third}));
+        QVERIFY(!token("pat-2", keep()));
+        QVERIFY(!token("pat-3", keep()));
+        QVERIFY(token(AccountService::hashToken("pat"), keep()));
+        const auto pw =
+            await<std::optional<StoredPassword>>([&](auto cb) { m_accounts->password("pat", cb); });
+        QCOMPARE((*pw)->hash, QByteArray("hash-new"));
+        const auto devices =
+            await<std::vector<DeviceRow>>([&](auto cb) { m_accounts->devices(pat.userId, cb); });
+        QCOMPARE(devices->size(), std::size_t(1));
+    }
+
     void accounts() {
         const NewDevice ann = user("ann");
         QVERIFY(ann.userId && ann.deviceId);
-        const auto again = await<std::optional<NewDevice>>(
-            [&](auto cb) { m_accounts->createAccount("ann", "", "h", "d", "t", m_now, cb); });
+        const auto again = await<std::optional<NewDevice>>([&](auto cb) {
+            m_accounts->createAccount("ann", "", "h", "d", "t", m_now, m_now, cb);
+        });
         QVERIFY(again && !*again); // the name is taken
         QVERIFY(*await<bool>([&](auto cb) { m_accounts->usernameTaken("ann", cb); }));
         const auto pw =
@@ -123,10 +219,11 @@ private slots:
         QCOMPARE((*pw)->hash, QByteArray("hash"));
         QCOMPARE((*pw)->userId, ann.userId);
         const auto second = await<quint64>([&](auto cb) {
-            m_accounts->createDevice(ann.userId, "laptop", "token-2", m_now + 1000, cb);
+            m_accounts->createDevice(ann.userId, "laptop", "token-2", m_now + 1000,
+                                     m_now + kLifetime, cb);
         });
-        const auto login =
-            await<std::optional<Login>>([&](auto cb) { m_accounts->deviceOfToken("token-2", cb); });
+        const auto login = await<std::optional<Login>>(
+            [&](auto cb) { m_accounts->deviceOfToken("token-2", keep(), cb); });
         QCOMPARE((*login)->deviceId, *second);
         QCOMPARE((*login)->username, QString("ann"));
         QCOMPARE((*login)->displayName, QString("ANN"));
@@ -143,14 +240,15 @@ private slots:
             return r ? *r : RevokeStatus(-1);
         };
         const auto third = await<quint64>([&](auto cb) {
-            m_accounts->createDevice(ann.userId, "tablet", "token-3", m_now + 2000, cb);
+            m_accounts->createDevice(ann.userId, "tablet", "token-3", m_now + 2000,
+                                     m_now + kLifetime, cb);
         });
         QVERIFY(third);
         // No device list yet: any of the user's devices may log out another.
         QCOMPARE(revoke(*third, *second), RevokeStatus::Revoked);
         QCOMPARE(revoke(*third, *second), RevokeStatus::NoSuchDevice);
         QVERIFY(!*await<std::optional<Login>>(
-            [&](auto cb) { m_accounts->deviceOfToken("token-2", cb); }));
+            [&](auto cb) { m_accounts->deviceOfToken("token-2", keep(), cb); }));
         const NewDevice other = user("ann-other");
         QCOMPARE(revoke(ann.deviceId, other.deviceId), RevokeStatus::NoSuchDevice);
         // With a list, only a listed device logs out others; a device always logs out itself.
@@ -162,8 +260,9 @@ private slots:
                             .arg(ann.deviceId));
         QCOMPARE(listed.size(), 1);
         QCOMPARE(revoke(*third, ann.deviceId), RevokeStatus::NotLinked);
-        QVERIFY(*await<std::optional<Login>>(
-            [&](auto cb) { m_accounts->deviceOfToken(AccountService::hashToken("ann"), cb); }));
+        QVERIFY(*await<std::optional<Login>>([&](auto cb) {
+            m_accounts->deviceOfToken(AccountService::hashToken("ann"), keep(), cb);
+        }));
         QCOMPARE(revoke(*third, *third), RevokeStatus::Revoked);
         QCOMPARE(revoke(ann.deviceId, ann.deviceId), RevokeStatus::Revoked);
     }
@@ -315,8 +414,9 @@ private slots:
 
     void keyStatuses() {
         const NewDevice k = user("ka");
-        const auto second = await<quint64>(
-            [&](auto cb) { m_accounts->createDevice(k.userId, "d2", "tok-k2", m_now, cb); });
+        const auto second = await<quint64>([&](auto cb) {
+            m_accounts->createDevice(k.userId, "d2", "tok-k2", m_now, m_now + kLifetime, cb);
+        });
         KeyUpload up{"dsk", "dik", "aik", "binding", std::nullopt, {}};
         auto upload = [&](quint64 device, const KeyUpload &u) {
             return await<UploadOutcome>(
