@@ -1,8 +1,10 @@
 // Accounts and the connection rules against the real server on a throwaway PostgreSQL.
 #include "support/integration_fixture.h"
 
+#include "protocol/codec.h"
 #include "protocol/limits.h"
 
+#include <QDateTime>
 #include <QTest>
 #include <QTimer>
 
@@ -90,6 +92,74 @@ private slots:
         m_fx.shiftClock(61 * 1000);
         auto ok = b.login("dave", "rightpassword");
         QVERIFY(ok && ok->has_login_response());
+    }
+
+    // A token in use is renewed once it is a day old; the old one then works for a day at most,
+    // and presenting it again in that day replaces the first successor instead of adding one.
+    void aTokenInUseIsRenewedAndTheOldOneRunsOut() {
+        constexpr qint64 kDay = 24LL * 3600 * 1000;
+        RawClient a(m_fx.url());
+        QVERIFY(a.connectNow());
+        const auto reg = a.registerUser("tina");
+        QVERIFY(reg && reg->has_login_response());
+        QVERIFY(reg->login_response().token_expires_at_ms() >
+                QDateTime::currentMSecsSinceEpoch() + 80 * kDay);
+        const QByteArray first = a.token;
+        const auto authWith = [&](const QByteArray &token) {
+            RawClient c(m_fx.url());
+            return c.connectNow() ? c.auth(token) : std::optional<F>{};
+        };
+        const auto fresh = authWith(first);
+        QVERIFY(fresh && fresh->has_auth_response());
+        QVERIFY(fresh->auth_response().renewed_token().empty());
+
+        m_fx.shiftClock(2 * kDay);
+        const auto renewed = authWith(first);
+        QVERIFY(renewed && renewed->has_auth_response());
+        const QByteArray second = protocol::bytesFromStd(renewed->auth_response().renewed_token());
+        QCOMPARE(second.size(), int(limits::kDeviceTokenBytes));
+        const auto again = authWith(first); // the answer above "got lost"
+        QVERIFY(again && again->has_auth_response());
+        const QByteArray third = protocol::bytesFromStd(again->auth_response().renewed_token());
+        QCOMPARE(third.size(), int(limits::kDeviceTokenBytes));
+        QCOMPARE(errorCode(authWith(second)), wire::ERROR_BAD_TOKEN); // replaced by the third
+        const auto withThird = authWith(third);
+        QVERIFY(withThird && withThird->has_auth_response());
+        QVERIFY(withThird->auth_response().renewed_token().empty());
+        QCOMPARE(withThird->auth_response().device_id(), a.deviceId);
+
+        m_fx.shiftClock(kDay + 60 * 1000);
+        QCOMPARE(errorCode(authWith(first)), wire::ERROR_BAD_TOKEN); // its grace is over
+        QVERIFY(authWith(third) && authWith(third)->has_auth_response());
+    }
+
+    // Changing the password needs the current one and logs every other device out at once.
+    void changingThePasswordLogsOutTheOtherDevices() {
+        RawClient a(m_fx.url()), b(m_fx.url());
+        QVERIFY(a.connectNow() && b.connectNow());
+        QVERIFY(a.registerUser("uma", "first password"));
+        QVERIFY(b.login("uma", "first password"));
+        F change;
+        change.mutable_change_password_request()->set_old_password("not the password");
+        change.mutable_change_password_request()->set_new_password("second password");
+        QCOMPARE(errorCode(a.request(change)), wire::ERROR_BAD_CREDENTIALS);
+        QVERIFY(b.isConnected());
+        change.mutable_change_password_request()->set_new_password("short");
+        QCOMPARE(errorCode(a.request(change)), wire::ERROR_WEAK_PASSWORD);
+        change.mutable_change_password_request()->set_old_password("first password");
+        change.mutable_change_password_request()->set_new_password("second password");
+        const auto changed = a.request(change);
+        QVERIFY(changed && changed->has_ok());
+        QVERIFY(QTest::qWaitFor([&] { return !b.isConnected(); }, 5000));
+        RawClient c(m_fx.url());
+        QVERIFY(c.connectNow());
+        QCOMPARE(errorCode(c.auth(b.token)), wire::ERROR_BAD_TOKEN);
+        QCOMPARE(errorCode(c.login("uma", "first password")), wire::ERROR_BAD_CREDENTIALS);
+        QVERIFY(c.login("uma", "second password"));
+        RawClient d(m_fx.url());
+        QVERIFY(d.connectNow());
+        const auto mine = d.auth(a.token); // the device that changed it stays logged in
+        QVERIFY(mine && mine->has_auth_response());
     }
 
     void badTokenIsTyped() {

@@ -84,7 +84,10 @@ void ChangePasswordDialog::updateState() {
             hint = tr("The two new passwords differ.");
         else if (!fresh.isEmpty() && fresh == m_current->text())
             hint = tr("The new password is the current one.");
-        m_status->setText(hint);
+        // A hint replaces an earlier hint; the server's answer stays until a hint replaces it.
+        if (!hint.isEmpty() || m_statusIsHint)
+            m_status->setText(hint);
+        m_statusIsHint = !hint.isEmpty();
     }
     ok = ok && fresh.toUtf8().size() >= limits::kMinPasswordBytes && m_repeat->text() == fresh &&
          fresh != m_current->text();
@@ -99,6 +102,7 @@ void ChangePasswordDialog::submit() {
     for (QLineEdit *edit : {m_current, m_new, m_repeat})
         edit->setEnabled(false);
     m_status->setText(tr("Changing…"));
+    m_statusIsHint = false;
     updateState();
     QPointer<ChangePasswordDialog> self(this);
     m_devices->changePassword(m_current->text(), m_new->text(), [self](Status s) {
@@ -123,8 +127,9 @@ void ChangePasswordDialog::submit() {
             why = tr("too many attempts; try again in a minute");
         else if (s.error().code == ErrorCode::Network || s.error().code == ErrorCode::Timeout)
             why = tr("no connection to the server");
-        self->m_status->setText(tr("Not changed: %1").arg(why));
         self->updateState();
+        self->m_status->setText(tr("Not changed: %1").arg(why));
+        self->m_statusIsHint = false;
     });
 }
 

@@ -42,6 +42,7 @@ private:
     bool m_linked;
     bool m_busy = false;
     bool m_changed = false;
+    bool m_statusIsHint = false; //!< the status line shows a hint about the typed passwords
     QLineEdit *m_current;
     QLineEdit *m_new;
     QLineEdit *m_repeat;

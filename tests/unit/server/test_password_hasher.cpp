@@ -50,6 +50,27 @@ private slots:
                                          .arg(kRegistrations + 1)));
     }
 
+    // The queue is bounded: with as many hashes waiting or running as it holds, saturated()
+    // tells the account service to answer RATE_LIMITED instead of queueing one more; it frees up
+    // as answers come back.
+    void theQueueIsBounded() {
+        Argon2Hasher hasher(true, 3);
+        QVERIFY(!hasher.saturated());
+        int answered = 0;
+        for (int i = 0; i < 3; ++i)
+            hasher.hash("pw" + QByteArray::number(i), [&answered](QByteArray) { ++answered; });
+        QCOMPARE(hasher.pending(), 3);
+        QVERIFY(hasher.saturated());
+        QTRY_COMPARE(answered, 3);
+        QCOMPARE(hasher.pending(), 0);
+        QVERIFY(!hasher.saturated());
+        bool verified = false;
+        hasher.verify({}, "pw", [&verified](bool) { verified = true; });
+        QCOMPARE(hasher.pending(), 1);
+        QTRY_VERIFY(verified);
+        QCOMPARE(hasher.pending(), 0);
+    }
+
     void shuttingDownDropsQueuedHashes() {
         // SIGTERM with hundreds of registrations queued (a load run cut short) waited for every
         // one of them: tidingsd took minutes to exit. Only the running ones are waited for.
