@@ -127,6 +127,10 @@
         <source>%1 removed %2 as admin</source>
         <translation>%1 hat %2 die Admin-Rechte entzogen</translation>
     </message>
+    <message>
+        <source>The security code of %1 changed. They may have reinstalled; verify the code to be sure it is them.</source>
+        <translation>Der Sicherheitscode von %1 hat sich geändert. Vielleicht wurde Tidings neu installiert; prüfe den Code, um sicherzugehen, dass es wirklich diese Person ist.</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -261,6 +265,81 @@
     <message>
         <source>Play</source>
         <translation>Abspielen</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::ui::ChangePasswordDialog</name>
+    <message>
+        <source>Current password</source>
+        <translation>Aktuelles Passwort</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Neues Passwort</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>Neues Passwort wiederholen</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Passwort ändern</translation>
+    </message>
+    <message>
+        <source>Changing your password logs out all your other devices. Log them in with the new password and link them again afterwards.</source>
+        <translation>Wenn du dein Passwort änderst, werden alle deine anderen Geräte abgemeldet. Melde sie danach mit dem neuen Passwort an und verknüpfe sie erneut.</translation>
+    </message>
+    <message>
+        <source>Current password:</source>
+        <translation>Aktuelles Passwort:</translation>
+    </message>
+    <message>
+        <source>New password:</source>
+        <translation>Neues Passwort:</translation>
+    </message>
+    <message>
+        <source>Repeat it:</source>
+        <translation>Wiederholen:</translation>
+    </message>
+    <message>
+        <source>Only a linked device can change the password. Link this device from one of your others first.</source>
+        <translation>Nur ein verknüpftes Gerät kann das Passwort ändern. Verknüpfe dieses Gerät zuerst über eines deiner anderen.</translation>
+    </message>
+    <message>
+        <source>The new password needs at least %1 characters.</source>
+        <translation>Das neue Passwort braucht mindestens %1 Zeichen.</translation>
+    </message>
+    <message>
+        <source>The two new passwords differ.</source>
+        <translation>Die beiden neuen Passwörter sind verschieden.</translation>
+    </message>
+    <message>
+        <source>The new password is the current one.</source>
+        <translation>Das neue Passwort ist das aktuelle.</translation>
+    </message>
+    <message>
+        <source>Changing…</source>
+        <translation>Wird geändert…</translation>
+    </message>
+    <message>
+        <source>Password changed. Your other devices were logged out.</source>
+        <translation>Passwort geändert. Deine anderen Geräte wurden abgemeldet.</translation>
+    </message>
+    <message>
+        <source>the current password is wrong</source>
+        <translation>das aktuelle Passwort ist falsch</translation>
+    </message>
+    <message>
+        <source>too many attempts; try again in a minute</source>
+        <translation>zu viele Versuche; versuche es in einer Minute erneut</translation>
+    </message>
+    <message>
+        <source>no connection to the server</source>
+        <translation>keine Verbindung zum Server</translation>
+    </message>
+    <message>
+        <source>Not changed: %1</source>
+        <translation>Nicht geändert: %1</translation>
     </message>
 </context>
 <context>
@@ -620,6 +699,14 @@
         <source>Media, files and links</source>
         <translation>Medien, Dateien und Links</translation>
     </message>
+    <message>
+        <source>The security codes of %1 changed. Verify them if you want to be sure.</source>
+        <translation>Die Sicherheitscodes von %1 haben sich geändert. Prüfe sie, wenn du sichergehen willst.</translation>
+    </message>
+    <message>
+        <source>Your messages here wait until you acknowledge.</source>
+        <translation>Deine Nachrichten hier warten, bis du bestätigst.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::FirstRunPage</name>
@@ -717,6 +804,22 @@
     <message>
         <source>%1 (desktop)</source>
         <translation>%1 (Desktop)</translation>
+    </message>
+    <message>
+        <source>Connect without encryption (ws://)</source>
+        <translation>Ohne Verschlüsselung verbinden (ws://)</translation>
+    </message>
+    <message>
+        <source>Connect without encryption</source>
+        <translation>Ohne Verschlüsselung verbinden</translation>
+    </message>
+    <message>
+        <source>Only on a network you trust: without wss:// your password and device token cross the network in clear.</source>
+        <translation>Nur in einem Netz, dem du vertraust: ohne wss:// gehen dein Passwort und dein Gerätetoken im Klartext durchs Netz.</translation>
+    </message>
+    <message>
+        <source>%1 is not encrypted: your password would cross the network in clear. Use wss://, or tick “Connect without encryption” if you trust this network.</source>
+        <translation>%1 ist nicht verschlüsselt: dein Passwort ginge im Klartext durchs Netz. Nutze wss:// oder wähle „Ohne Verschlüsselung verbinden“, wenn du diesem Netz vertraust.</translation>
     </message>
 </context>
 <context>
@@ -1121,6 +1224,10 @@
     <message>
         <source>This device connected to the server again from somewhere else (a copy of this profile?), so Tidings stopped here.</source>
         <translation>Dieses Gerät hat sich von anderswo erneut mit dem Server verbunden (eine Kopie dieses Profils?), deshalb wurde Tidings hier angehalten.</translation>
+    </message>
+    <message>
+        <source>Not connected: %1 is not encrypted (ws://), so your password and device token would cross the network in clear. Use a wss:// address, or allow it in Settings → Account.</source>
+        <translation>Nicht verbunden: %1 ist nicht verschlüsselt (ws://), dein Passwort und dein Gerätetoken gingen also im Klartext durchs Netz. Nutze eine wss://-Adresse oder erlaube es unter Einstellungen → Konto.</translation>
     </message>
 </context>
 <context>
@@ -1721,6 +1828,42 @@
     <message>
         <source>Only a linked device can log out your other devices.</source>
         <translation>Nur ein verknüpftes Gerät kann deine anderen Geräte abmelden.</translation>
+    </message>
+    <message>
+        <source>Connect without encryption (ws://)</source>
+        <translation>Ohne Verschlüsselung verbinden (ws://)</translation>
+    </message>
+    <message>
+        <source>Connect without encryption</source>
+        <translation>Ohne Verschlüsselung verbinden</translation>
+    </message>
+    <message>
+        <source>Without wss:// your password and device token cross the network in clear. Only on a network you trust.</source>
+        <translation>Ohne wss:// gehen dein Passwort und dein Gerätetoken im Klartext durchs Netz. Nur in einem Netz, dem du vertraust.</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>Passwort ändern…</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Passwort ändern</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>Hold my messages when a contact&apos;s security code changes, until I acknowledge it</source>
+        <translation>Meine Nachrichten zurückhalten, wenn sich der Sicherheitscode eines Kontakts ändert, bis ich es bestätige</translation>
+    </message>
+    <message>
+        <source>Hold messages on security code changes</source>
+        <translation>Nachrichten bei geänderten Sicherheitscodes zurückhalten</translation>
+    </message>
+    <message>
+        <source>Security codes:</source>
+        <translation>Sicherheitscodes:</translation>
     </message>
 </context>
 <context>

@@ -5,11 +5,14 @@
 #include "cli/output.h"
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
+#include "core/store/security_notice_store.h"
+#include "core/store/storage.h"
 #include "protocol/codec.h"
 
 #include <QSysInfo>
 
 #include <iostream>
+#include <limits>
 #include <string>
 
 namespace tidings::cli {
@@ -61,7 +64,7 @@ QString usageText() {
         "  link CODE                    (on a new device, after login)\n"
         "  profile [--name NAME]        (my display name)\n"
         "  presence USER... [--follow-ms MS]\n"
-        "  privacy [last-seen everyone|contacts|nobody]\n"
+        "  privacy [last-seen everyone|contacts|nobody | hold-key-changes on|off]\n"
         "  typing USERNAME|--group GROUP [--stop]\n"
         "  contacts [add|remove USER]\n"
         "  block|unblock USER\n"
@@ -318,17 +321,42 @@ void HistoryCommand::printLocal() {
         return;
     }
     const quint64 me = client()->account().userId();
+    // This device's "security code changed" notices, each after the message it followed.
+    auto notices = store()->securityNotices().all(conversationId);
+    QList<client::SecurityNotice> pending = notices ? *notices : QList<client::SecurityNotice>();
+    quint64 firstSeq = 0;
+    for (const auto &m : *rows)
+        if (m.seq > 0 && firstSeq == 0)
+            firstSeq = m.seq;
+    auto printNoticesUpTo = [&](quint64 seq) {
+        while (!pending.isEmpty() && pending.first().afterSeq <= seq) {
+            const client::SecurityNotice n = pending.takeFirst();
+            // Notices before the shown page of history stay out, like its older messages.
+            if (firstSeq > 1 && n.afterSeq + 1 < firstSeq)
+                continue;
+            JsonLine line = messageLine(client::SecurityNoticeStore::asMessage(n), &**conv);
+            line.add("at", n.atMs);
+            line.print();
+        }
+    };
     for (const auto &m : *rows) {
+        if (m.seq > 0)
+            printNoticesUpTo(m.seq - 1);
         JsonLine line = messageLine(m, &**conv);
         if (m.event) {
             line.print();
+            if (m.seq > 0)
+                printNoticesUpTo(m.seq);
             continue;
         }
         if (m.receivedAtMs != 0)
             line.add("received_at", m.receivedAtMs);
         line.add("status", client::messageStateName(client::deriveState(m, **conv, me)));
         line.print();
+        if (m.seq > 0)
+            printNoticesUpTo(m.seq);
     }
+    printNoticesUpTo(std::numeric_limits<quint64>::max());
     finishAfterFlush(kExitOk);
 }
 

@@ -395,9 +395,21 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
                 });
             });
         }
+        if (a.size() == 2 && a[0] == u"hold-key-changes" && (a[1] == u"on" || a[1] == u"off")) {
+            // Local: my messages to anyone whose security code changed wait until I
+            // acknowledge it (verify USER --acknowledge).
+            const bool hold = a[1] == u"on";
+            return make([hold](OneShotCommand &c) {
+                if (auto s = c.cl()->keys().setHoldOnIdentityChange(hold); !s)
+                    return c.error(s.error());
+                JsonLine().add("hold_key_changes", hold).print();
+                c.done();
+            });
+        }
         const auto v = client::visibilityFromName(a.value(1));
         if (a.size() != 2 || a[0] != u"last-seen" || !v)
-            return usage(QStringLiteral("privacy expects: last-seen everyone|contacts|nobody"));
+            return usage(QStringLiteral("privacy expects: last-seen everyone|contacts|nobody, or "
+                                        "hold-key-changes on|off"));
         return make([v = *v](OneShotCommand &c) {
             c.cl()->presence().setPrivacy(
                 v, onOk(c, [&c, v] {

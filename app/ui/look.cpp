@@ -280,6 +280,11 @@ QString systemEventText(const client::SystemEvent &e, quint64 myUserId) {
     case K::AdminRevoked:
         return QCoreApplication::translate("SystemEvent", "%1 removed %2 as admin")
             .arg(actor, target);
+    case K::SecurityCodeChanged:
+        return QCoreApplication::translate("SystemEvent",
+                                           "The security code of %1 changed. They may have "
+                                           "reinstalled; verify the code to be sure it is them.")
+            .arg(e.targetUsername);
     }
     return QString();
 }

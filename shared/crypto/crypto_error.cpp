@@ -12,6 +12,7 @@ constexpr CryptoError kAll[] = {
     CryptoError::TooManySkipped, CryptoError::NoSession,          CryptoError::Replay,
     CryptoError::MissingPreKey,  CryptoError::Rollback,           CryptoError::IdentityMismatch,
     CryptoError::Truncated,      CryptoError::DigestMismatch,     CryptoError::ContextMismatch,
+    CryptoError::IdentityHeld,
 };
 const QString kPrefix = QStringLiteral("crypto/");
 } // namespace
@@ -54,6 +55,8 @@ const char *cryptoErrorName(CryptoError e) {
         return "DigestMismatch";
     case CryptoError::ContextMismatch:
         return "ContextMismatch";
+    case CryptoError::IdentityHeld:
+        return "IdentityHeld";
     }
     return "Unknown";
 }
@@ -69,6 +72,7 @@ Error makeError(CryptoError e, const QString &detail) {
     case CryptoError::IdentityMismatch:
     case CryptoError::Replay:
     case CryptoError::ContextMismatch:
+    case CryptoError::IdentityHeld:
         code = ErrorCode::Forbidden;
         break;
     default:

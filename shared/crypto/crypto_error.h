@@ -30,6 +30,7 @@ enum class CryptoError {
     Truncated,          //!< media blob ended without TAG_FINAL
     DigestMismatch,     //!< media blob SHA-256 differs from the attachment pointer
     ContextMismatch,    //!< a body's BodyContext names another conversation, sender or message
+    IdentityHeld,       //!< sending waits: a contact's key changed and is not acknowledged yet
 };
 
 const char *cryptoErrorName(CryptoError e);

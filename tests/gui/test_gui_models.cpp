@@ -13,6 +13,7 @@
 #include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
 #include "core/store/search_index.h"
+#include "core/store/security_notice_store.h"
 #include "core/store/storage.h"
 
 #include <QAbstractItemModelTester>
@@ -183,6 +184,53 @@ private slots:
         QVERIFY(model.rowOfSeq(30) >= 0);
         QVERIFY(model.rowOfSeq(5) < 0);
         QVERIFY(model.hasOlder());
+    }
+
+    // "Security code changed" notices sit in place among the messages (after the message that
+    // was the newest when the key changed), in pages loaded later too, appear in the open chat
+    // on refresh, and are never taken for messages (seq lookups, the window's bounds).
+    void securityNoticesShowInPlace() {
+        QList<IncomingMessage> batch;
+        for (quint64 seq = 1; seq <= 60; ++seq)
+            batch.append(msg(100, seq, 2, QStringLiteral("m%1").arg(seq), m_base + qint64(seq)));
+        store(batch);
+        auto &notices = m_session->store()->securityNotices();
+        QCOMPARE(*notices.add(2, {}, m_base + 61), QList<quint64>{100});
+        QCOMPARE(notices.all(100)->first().afterSeq, 60u);
+        QCOMPARE(notices.all(100)->first().username, QStringLiteral("anna"));
+        store({msg(100, 61, 2, QStringLiteral("m61"), m_base + 62)});
+
+        MessageModel model(m_session->store(), &m_session->client()->account());
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.open(100);
+        const auto isNotice = [&](int row) {
+            return model.data(model.index(row), MessageModel::KindRole).toInt() ==
+                       int(MessageModel::Kind::SystemEvent) &&
+                   model.messageAt(row).event->kind == SystemEventKind::SecurityCodeChanged;
+        };
+        const int after60 = model.rowOfSeq(60) + 1;
+        QVERIFY(isNotice(after60));
+        QCOMPARE(model.rowOfSeq(61), after60 + 1);
+        QVERIFY(model.data(model.index(after60), MessageModel::TextRole)
+                    .toString()
+                    .contains(QStringLiteral("anna")));
+
+        // A change while the chat is open: the notice comes with the next refresh.
+        QVERIFY(notices.add(2, {}, m_base + 63));
+        model.refresh();
+        QVERIFY(isNotice(model.rowCount() - 1));
+        QCOMPARE(model.rowOfSeq(61), model.rowCount() - 2);
+
+        // An older page brings the notices placed in it; none twice.
+        QVERIFY(notices.add(2, {}, m_base + 64)); // after 61 too
+        model.open(100, 3);
+        int shown = 0;
+        while (model.hasNewer())
+            model.loadNewer(20);
+        for (int r = 0; r < model.rowCount(); ++r)
+            shown += isNotice(r) ? 1 : 0;
+        QCOMPARE(shown, 3);
     }
 
     void messageWindowStaysBoundedBothWays() {

@@ -10,6 +10,7 @@
 #include "core/e2e/message_opener.h"
 #include "core/e2e/own_keys.h"
 #include "core/e2e/pairwise_sessions.h"
+#include "crypto/crypto_error.h"
 
 namespace tidings::client::e2e {
 
@@ -31,7 +32,10 @@ void E2eEngine::setClockForTest(std::function<qint64()> nowMs) {
 }
 
 Status E2eEngine::open() {
-    return m_own->open();
+    if (auto s = m_own->open(); !s)
+        return s;
+    m_verification->loadHoldOnChange();
+    return {};
 }
 
 // --- own identity ----------------------------------------------------------------------------
@@ -110,6 +114,15 @@ Result<QList<wire::Envelope>> E2eEngine::encryptPairwise(const QList<DeviceAddre
 Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
                                           const QList<DeviceAddress> &memberDevices,
                                           const wire::E2eBody &body) {
+    // A member whose key change holds my messages gets none of the group's either, also when
+    // their devices already hold the sender key (no pairwise envelope would be made for them).
+    for (const DeviceAddress &d : memberDevices)
+        if (m_verification->sendingBlocked(d.userId))
+            return crypto::makeError(
+                crypto::CryptoError::IdentityHeld,
+                QStringLiteral("the security code of user %1 changed: acknowledge "
+                               "first")
+                    .arg(d.userId));
     return m_groups->encryptGroup(groupId, memberDevices, body);
 }
 
@@ -146,6 +159,14 @@ bool E2eEngine::isVerified(quint64 peerUserId) const {
 
 bool E2eEngine::identityChanged(quint64 peerUserId) const {
     return m_verification->identityChanged(peerUserId);
+}
+
+bool E2eEngine::holdOnIdentityChange() const {
+    return m_verification->holdOnChange();
+}
+
+Status E2eEngine::setHoldOnIdentityChange(bool hold) {
+    return m_verification->setHoldOnChange(hold);
 }
 
 Status E2eEngine::acknowledgeIdentityChange(quint64 peerUserId) {

@@ -134,6 +134,9 @@ public:
     //! acknowledgeIdentityChange().
     bool identityChanged(quint64 peerUserId) const;
     Status acknowledgeIdentityChange(quint64 peerUserId);
+    //! Hold messages to anyone whose key changed (not only verified contacts) until acknowledged.
+    bool holdOnIdentityChange() const;
+    Status setHoldOnIdentityChange(bool hold);
     //! Short hex of the device's DSK (empty when unknown).
     QString fingerprint(DeviceAddress device) const;
     QString myFingerprint() const;

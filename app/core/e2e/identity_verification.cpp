@@ -10,6 +10,8 @@ namespace tidings::client::e2e {
 using namespace tidings::crypto;
 
 namespace {
+const QString kHoldOnChangeKey = QStringLiteral("hold_on_identity_change");
+
 Error noAccountKeyKnown() {
     return Error{ErrorCode::NoKeys, QStringLiteral("no account key known for this user"), 0};
 }
@@ -74,7 +76,19 @@ Status IdentityVerification::acknowledgeIdentityChange(quint64 peerUserId) {
 
 bool IdentityVerification::sendingBlocked(quint64 peerUserId) const {
     auto p = m_store.peer(peerUserId);
-    return p && p->exists && p->changed && !p->verifiedAik.isEmpty();
+    return p && p->exists && p->changed && (m_holdOnChange || !p->verifiedAik.isEmpty());
+}
+
+Status IdentityVerification::setHoldOnChange(bool hold) {
+    if (auto s = m_store.setOwnValue(kHoldOnChangeKey, hold ? "1" : "0"); !s)
+        return s;
+    m_holdOnChange = hold;
+    return {};
+}
+
+void IdentityVerification::loadHoldOnChange() {
+    auto v = m_store.ownValue(kHoldOnChangeKey);
+    m_holdOnChange = v && *v == "1";
 }
 
 QString IdentityVerification::fingerprint(DeviceAddress device) const {

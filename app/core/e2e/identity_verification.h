@@ -2,7 +2,8 @@
 // What the user knows about a peer's identity: safety numbers and QR payloads over both account
 // keys, the "verified" mark pinned to the AIK it was given for, and identity changes that must be
 // acknowledged. A verified peer whose AIK changed blocks sending (sendingBlocked()) until the
-// change is acknowledged, which also drops the old verification. Fingerprints of device keys.
+// change is acknowledged, which also drops the old verification; with "hold on key changes" set
+// (holdOnChange) so does any peer. Fingerprints of device keys.
 #include "core/e2e/e2e_types.h"
 
 #include <QString>
@@ -29,8 +30,15 @@ public:
     bool isVerified(quint64 peerUserId) const;
     bool identityChanged(quint64 peerUserId) const;
     Status acknowledgeIdentityChange(quint64 peerUserId);
-    //! A verified peer whose AIK changed and the change is not acknowledged.
+    //! A peer whose AIK changed and the change is not acknowledged: verified, or any peer while
+    //! holdOnChange() is set.
     bool sendingBlocked(quint64 peerUserId) const;
+    //! The user's choice to hold messages to anyone whose key changed until acknowledged (not
+    //! only verified contacts); kept in the key store, read once when the engine opens.
+    bool holdOnChange() const { return m_holdOnChange; }
+    Status setHoldOnChange(bool hold);
+    //! Reads the saved choice (the engine calls it when it opens).
+    void loadHoldOnChange();
     //! Short hex of the device's DSK (empty when unknown).
     QString fingerprint(DeviceAddress device) const;
 
@@ -38,6 +46,7 @@ private:
     KeyStore &m_store;
     const OwnKeys &m_own;
     const DeviceDirectory &m_devices;
+    bool m_holdOnChange = false;
 };
 
 } // namespace tidings::client::e2e

@@ -115,8 +115,8 @@ Status PairwiseSessions::acceptBundles(const wire::BundlesResponse &bundles) {
 Result<wire::Envelope> PairwiseSessions::encryptFor(DeviceAddress a,
                                                     const SecretBytes &plaintext) const {
     if (m_verification.sendingBlocked(a.userId))
-        return makeError(CryptoError::IdentityMismatch,
-                         QStringLiteral("identity of verified user %1 changed: acknowledge first")
+        return makeError(CryptoError::IdentityHeld,
+                         QStringLiteral("the security code of user %1 changed: acknowledge first")
                              .arg(a.userId));
     auto rows = sessions(a, true);
     if (!rows)

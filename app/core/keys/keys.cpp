@@ -5,6 +5,7 @@
 #include "core/logging.h"
 #include "core/messaging/messaging.h"
 #include "core/store/conversation_store.h"
+#include "core/store/security_notice_store.h"
 #include "core/store/storage.h"
 #include "core/sync/e2e_coordinator.h"
 #include "core/sync/sync_engine.h"
@@ -45,7 +46,10 @@ Status Keys::enable() {
     m_e2e = new E2eCoordinator(m_engine.get(), m_store, m_requests->sink(), this);
     m_e2e->setAccount(m_account->settings());
     m_e2e->setControlSender([this](const wire::SendRequest &r) { m_sync->sendControl(r); });
-    connect(m_e2e, &E2eCoordinator::identityChanged, this, &Keys::identityChanged);
+    connect(m_e2e, &E2eCoordinator::identityChanged, this, [this](quint64 userId) {
+        recordIdentityChange(userId);
+        emit identityChanged(userId);
+    });
     m_sync->setCrypto(m_e2e);
     return {};
 }
@@ -238,8 +242,48 @@ void Keys::acknowledgeIdentityChange(const QString &username, StatusHandler done
             done(user.error());
             return;
         }
-        done(m_engine->acknowledgeIdentityChange(*user));
+        done(acknowledgeIdentityChange(*user));
     });
+}
+
+Status Keys::acknowledgeIdentityChange(quint64 userId) {
+    if (!m_engine)
+        return encryptionNotEnabled();
+    if (auto s = m_engine->acknowledgeIdentityChange(userId); !s)
+        return s;
+    emit identityAcknowledged(userId);
+    // What waited for this acknowledgement goes out now.
+    m_sync->releaseIdentityHolds();
+    return {};
+}
+
+bool Keys::identityChangePending(quint64 userId) const {
+    return m_engine && m_engine->identityChanged(userId);
+}
+
+bool Keys::holdsOnIdentityChange() const {
+    return m_engine && m_engine->holdOnIdentityChange();
+}
+
+Status Keys::setHoldOnIdentityChange(bool hold) {
+    if (!m_engine)
+        return encryptionNotEnabled();
+    if (auto s = m_engine->setHoldOnIdentityChange(hold); !s)
+        return s;
+    if (!hold)
+        m_sync->releaseIdentityHolds();
+    return {};
+}
+
+void Keys::recordIdentityChange(quint64 userId) {
+    // Loud and lasting: a notice in every conversation with them, in this device's history.
+    auto added = m_store->securityNotices().add(userId, {}, QDateTime::currentMSecsSinceEpoch());
+    if (!added) {
+        qCWarning(lcClient) << "security notice not stored:" << added.error().toString();
+        return;
+    }
+    if (!added->isEmpty())
+        emit securityNoticesAdded(*added);
 }
 
 } // namespace tidings::client

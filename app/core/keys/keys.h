@@ -66,15 +66,29 @@ public:
     //! changes gets no messages until acknowledgeIdentityChange().
     void setVerified(const QString &username, bool verified, StatusHandler done);
     void acknowledgeIdentityChange(const QString &username, StatusHandler done);
+    //! The same by user id (the conversation view knows it): messages held for the change go out.
+    Status acknowledgeIdentityChange(quint64 userId);
+    //! `userId`'s key changed and the change was not acknowledged yet (kept across restarts).
+    bool identityChangePending(quint64 userId) const;
+    //! Hold messages to anyone whose key changed until I acknowledge it (not only to verified
+    //! contacts). Saved with the keys.
+    bool holdsOnIdentityChange() const;
+    Status setHoldOnIdentityChange(bool hold);
 
 signals:
     //! This device's keys are on the server (session start): the device list comes next.
     void keysUploaded();
-    //! A peer's account key changed (a new safety number). Never silent.
+    //! A peer's account key changed (a new safety number). Never silent: a notice was stored in
+    //! every conversation with them first (securityNoticesAdded).
     void identityChanged(quint64 userId);
+    //! "Security code changed" notices were added to these conversations.
+    void securityNoticesAdded(const QList<quint64> &conversationIds);
+    //! The change was acknowledged (held messages are being sent).
+    void identityAcknowledged(quint64 userId);
 
 private:
     void resolveUser(const QString &username, std::function<void(Result<quint64>)> done);
+    void recordIdentityChange(quint64 userId);
 
     Storage *m_store;
     SyncEngine *m_sync;

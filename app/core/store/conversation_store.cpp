@@ -398,6 +398,8 @@ Result<bool> ConversationStore::applyEvents(quint64 conversationId,
             q.addBindValue(e.targetUserId);
             TIDINGS_TRY(m_db.exec(q));
             break;
+        case SystemEventKind::SecurityCodeChanged:
+            break; // this device's own notice; never stored as a group event
         }
         if (*me != 0 && e.targetUserId == *me) {
             const bool left =

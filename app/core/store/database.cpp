@@ -301,7 +301,7 @@ Status Database::clearAccountData() {
          {"DELETE FROM outbox", "DELETE FROM messages", "DELETE FROM group_members",
           "DELETE FROM conversations", "DELETE FROM users", "DELETE FROM receipt_times",
           "DELETE FROM receipt_floor", "DELETE FROM attachments", "DELETE FROM transfers",
-          "DELETE FROM e2e_recipient_sets",
+          "DELETE FROM e2e_recipient_sets", "DELETE FROM security_notices",
           "INSERT INTO messages_search(messages_search) VALUES ('delete-all')"})
         TIDINGS_TRY(exec(QString::fromLatin1(sql)));
     return {};

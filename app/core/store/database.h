@@ -85,7 +85,8 @@ public:
     //! outbox frames. 5: one owner: the E2E tables, the UI's tables and the search index are
     //! versioned here (adopted as they are from files where other classes created them).
     //! 6: attachments and transfer jobs (media).
-    static constexpr int kSchemaVersion = 7;
+    //! 7: recipients of my messages, tampered rows. 8: security notices.
+    static constexpr int kSchemaVersion = 8;
 
     //! Opens (creating if needed) the file at `path` (":memory:" works for tests), migrates it and
     //! checks `masterKey` (32 bytes) against the stored key check. A cache written before

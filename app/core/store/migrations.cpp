@@ -212,6 +212,19 @@ const char *const kSchemaV7[] = {
     "ALTER TABLE messages ADD COLUMN tampered INTEGER NOT NULL DEFAULT 0",
 };
 
+// Trust (issue 12): "security code changed" notices, this device's own history (see
+// SecurityNoticeStore), in every conversation with the contact whose key changed.
+const char *const kSchemaV8[] = {
+    "CREATE TABLE security_notices ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " conversation_id INTEGER NOT NULL,"
+    " after_seq INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " username TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL)",
+    "CREATE INDEX security_notices_by_place ON security_notices(conversation_id, after_seq)",
+};
+
 //! The blind search index: contentless (the tokens live only in the index, rows stay small);
 //! lower-case base32 tokens, one per distinct word, which the ascii tokenizer keeps whole.
 constexpr char kCreateSearchIndex[] =
@@ -307,6 +320,7 @@ const Migration kMigrations[] = {
     {5, kSchemaV5, std::size(kSchemaV5), adoptUnversioned},
     {6, kSchemaV6, std::size(kSchemaV6), nullptr},
     {7, kSchemaV7, std::size(kSchemaV7), nullptr},
+    {8, kSchemaV8, std::size(kSchemaV8), nullptr},
 };
 static_assert(std::size(kMigrations) == size_t(Database::kSchemaVersion));
 

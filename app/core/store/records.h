@@ -95,9 +95,12 @@ enum class SystemEventKind {
     Renamed = 4,
     AdminGranted = 5,
     AdminRevoked = 6,
+    //! This device's own notice, never from the server: the account key of `target` changed
+    //! (SecurityNoticeStore).
+    SecurityCodeChanged = 100,
 };
 //! "created", "member_added", "member_removed", "member_left", "renamed", "admin_granted",
-//! "admin_revoked".
+//! "admin_revoked", "security_code_changed".
 const char *systemEventName(SystemEventKind kind);
 
 struct SystemEvent {

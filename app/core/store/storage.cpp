@@ -9,6 +9,7 @@
 #include "core/store/outbox_store.h"
 #include "core/store/recipient_store.h"
 #include "core/store/search_index.h"
+#include "core/store/security_notice_store.h"
 #include "core/store/transfer_store.h"
 #include "core/store/view_state_store.h"
 
@@ -54,6 +55,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const QString &path,
     s->m_transfers = std::make_unique<TransferStore>(d);
     s->m_messages = std::make_unique<MessageStore>(d, *s->m_conversations, *s->m_outbox,
                                                    *s->m_search, *s->m_transfers);
+    s->m_notices = std::make_unique<SecurityNoticeStore>(d);
     s->m_viewState = std::make_unique<ViewStateStore>(d);
     s->m_chatList = std::make_unique<ChatListReader>(d, *s->m_accounts);
     s->m_keys = std::make_unique<KeyStore>(d, masterKey);

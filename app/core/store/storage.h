@@ -28,6 +28,7 @@ class OutboxStore;
 class RecipientStore;
 class SearchIndex;
 class TransferStore;
+class SecurityNoticeStore;
 class ViewStateStore;
 
 class Storage {
@@ -59,6 +60,8 @@ public:
     TransferStore &transfers() const { return *m_transfers; }
     //! Full-text search (blind tokens).
     SearchIndex &search() const { return *m_search; }
+    //! "Security code changed" notices in the conversations with a contact.
+    SecurityNoticeStore &securityNotices() const { return *m_notices; }
     //! Drafts, pins, mutes and settings of the desktop app.
     ViewStateStore &viewState() const { return *m_viewState; }
     //! The chat list's read model.
@@ -82,6 +85,7 @@ private:
     std::unique_ptr<SearchIndex> m_search;
     std::unique_ptr<TransferStore> m_transfers;
     std::unique_ptr<MessageStore> m_messages;
+    std::unique_ptr<SecurityNoticeStore> m_notices;
     std::unique_ptr<ViewStateStore> m_viewState;
     std::unique_ptr<ChatListReader> m_chatList;
     std::unique_ptr<KeyStore> m_keys;

@@ -6,6 +6,7 @@
 #include "core/store/outbox_store.h"
 #include "core/store/storage.h"
 #include "core/sync/payload_codec.h"
+#include "crypto/crypto_error.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 
@@ -37,7 +38,17 @@ void OutboxSender::reset() {
     ++m_session;
     m_inFlight.clear();
     m_queue.clear();
+    m_identityHeld.clear(); // the next session loads them from the outbox again
     m_retriesPending = 0;
+}
+
+void OutboxSender::releaseIdentityHolds() {
+    if (m_identityHeld.isEmpty())
+        return;
+    const auto held = std::exchange(m_identityHeld, {});
+    for (auto it = held.crbegin(); it != held.crend(); ++it)
+        m_queue.prepend(*it);
+    pump();
 }
 
 void OutboxSender::resendOutbox() {
@@ -168,6 +179,12 @@ void OutboxSender::onSendResult(const OutboxEntry &entry, quint64 session, Resul
             result.error().retryAfterMs > 0 ? int(result.error().retryAfterMs) : m_retryDelayMs;
         qCInfo(lcSync) << "send will be retried in" << delay << "ms:" << result.error().toString();
         retryLater(entry, session, delay);
+    } else if (crypto::cryptoErrorOf(result.error()) == crypto::CryptoError::IdentityHeld) {
+        // A contact's key changed and the user has not acknowledged it: the message waits,
+        // pending and not failed, until releaseIdentityHolds().
+        qCInfo(lcSync) << "send held until a key change is acknowledged";
+        m_identityHeld.append(entry);
+        emit sendHeld(entry.clientMessageId, entry.conversationId);
     } else if (result.error().code == ErrorCode::NoSuchBlob && m_hooks.blobsGone &&
                m_hooks.blobsGone(entry.clientMessageId)) {
         // A file it points to was collected before the server stored it (an upload that

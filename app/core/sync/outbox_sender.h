@@ -60,6 +60,10 @@ public:
     void resendOutbox();
     //! My message was seen stored (e.g. in a history page): it no longer waits in the queue.
     void confirmed(const QString &clientMessageId);
+    //! A key change was acknowledged (or holding was turned off): the messages held for one
+    //! (IdentityHeld) are queued again, in their order, ahead of what is queued.
+    void releaseIdentityHolds();
+    int identityHeldCount() const { return int(m_identityHeld.size()); }
 
     int inFlightCount() const { return int(m_inFlight.size()); }
     int queuedCount() const { return int(m_queue.size()); }
@@ -69,6 +73,8 @@ signals:
     void messageStored(const QString &clientMessageId, quint64 conversationId, quint64 seq,
                        bool duplicate);
     void sendFailed(const QString &clientMessageId, const tidings::Error &error);
+    //! The message waits (pending) until a contact's key change is acknowledged.
+    void sendHeld(const QString &clientMessageId, quint64 conversationId);
     void storageFailed(const tidings::Error &error);
 
 private:
@@ -97,6 +103,7 @@ private:
     quint64 m_session = 0;
     QList<OutboxEntry> m_queue;
     QSet<QString> m_inFlight;
+    QList<OutboxEntry> m_identityHeld; //!< waiting for a key change to be acknowledged
     int m_retriesPending = 0;
     //! Acks that arrived in one event-loop pass are committed in one transaction.
     QList<SendAckRecord> m_acks;

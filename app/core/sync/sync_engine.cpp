@@ -57,6 +57,10 @@ void SyncEngine::sendControl(const wire::SendRequest &request) {
     m_sender->sendControl(request);
 }
 
+void SyncEngine::releaseIdentityHolds() {
+    m_sender->releaseIdentityHolds();
+}
+
 bool SyncEngine::isBusy() const {
     return !m_drained || m_catchUp->isBusy() || m_resolver->pendingCount() > 0 ||
            m_receiver->isOpening();

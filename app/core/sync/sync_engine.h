@@ -56,6 +56,8 @@ public:
     //! Sends an already encrypted control message (resend request or answer) once, best effort:
     //! nothing is persisted before it leaves; a copy is kept hidden once the server stored it.
     void sendControl(const wire::SendRequest &request);
+    //! Messages held for an unacknowledged key change go out again (OutboxSender).
+    void releaseIdentityHolds();
     const AccountSettings &account() const { return m_me; }
 
     //! A socket finished its handshake: resend the whole outbox (same client ids, in order).

@@ -25,6 +25,7 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -217,6 +218,22 @@ QWidget *SettingsDialog::privacyTab() {
     form->addRow(QString(), hint);
     m_privacyStatus = new QLabel;
     form->addRow(QString(), m_privacyStatus);
+    // Off: only verified contacts' key changes hold my messages (a notice is shown in every
+    // case). On: anyone's, until I acknowledge the new code.
+    m_holdOnKeyChange = new QCheckBox(tr("Hold my messages when a contact's security code "
+                                         "changes, until I acknowledge it"));
+    m_holdOnKeyChange->setAccessibleName(tr("Hold messages on security code changes"));
+    m_holdOnKeyChange->setChecked(m_deps.keys->holdsOnIdentityChange());
+    m_holdOnKeyChange->setEnabled(m_deps.keys->isEnabled());
+    connect(m_holdOnKeyChange, &QCheckBox::toggled, this, [this](bool on) {
+        const Status saved = m_deps.keys->setHoldOnIdentityChange(on);
+        if (!saved) {
+            const QSignalBlocker block(m_holdOnKeyChange);
+            m_holdOnKeyChange->setChecked(!on);
+        }
+        warnIfNotSaved(saved);
+    });
+    form->addRow(tr("Security codes:"), m_holdOnKeyChange);
     QPointer<SettingsDialog> self(this);
     m_deps.contacts->list([self](Result<client::ContactsInfo> r) {
         if (!self)

@@ -48,6 +48,7 @@ public:
     QComboBox *themeBox() const { return m_theme; }
     QCheckBox *notificationsBox() const { return m_notifications; }
     QComboBox *privacyBox() const { return m_privacy; }
+    QCheckBox *holdOnKeyChangeBox() const { return m_holdOnKeyChange; }
     QListWidget *deviceList() const { return m_devices; }
     QTabWidget *tabs() const { return m_tabs; }
     QPushButton *linkDeviceButton() const { return m_linkDevice; }
@@ -92,6 +93,7 @@ private:
     QLabel *m_deviceStatus = nullptr;
     QPushButton *m_linkDevice = nullptr;
     QPushButton *m_changePassword = nullptr;
+    QCheckBox *m_holdOnKeyChange = nullptr;
 };
 
 } // namespace tidings::ui

@@ -7,9 +7,14 @@
 #include "core/store/chat_list_reader.h"
 #include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
+#include "core/store/security_notice_store.h"
 #include "core/store/storage.h"
 
 #include <QDateTime>
+#include <QMap>
+
+#include <algorithm>
+#include <limits>
 
 namespace tidings::ui {
 
@@ -44,9 +49,27 @@ void MessageModel::setMediaPort(MediaPort *media) {
 
 QList<MessageModel::Item> MessageModel::itemsFor(const QList<client::MessageRecord> &messages,
                                                  QDate previousDay) const {
+    // "Security code changed" notices sit after the message that was the last one when the key
+    // changed (after_seq); those of an empty chat (0) before its first message.
+    quint64 lo = std::numeric_limits<quint64>::max(), hi = 0;
+    for (const auto &m : messages)
+        if (m.seq > 0) {
+            lo = std::min(lo, m.seq);
+            hi = std::max(hi, m.seq);
+        }
+    const bool atStart = hi == 0 || lo <= 1;
+    QMap<quint64, QList<client::MessageRecord>> notices;
+    if (m_conversation.id && (hi > 0 || messages.isEmpty())) {
+        auto found = m_store->securityNotices().between(m_conversation.id, atStart ? 0 : lo, hi);
+        if (!found)
+            qCWarning(lcUiModels) << "cannot read security notices:" << found.error().toString();
+        else
+            for (const auto &n : *found)
+                notices[n.afterSeq].append(client::SecurityNoticeStore::asMessage(n));
+    }
     QList<Item> items;
     items.reserve(messages.size() + 4);
-    for (const auto &m : messages) {
+    auto append = [&](const client::MessageRecord &m) {
         const QDate day = dayOf(m);
         if (day != previousDay) {
             items.append(Item{Kind::DaySeparator, {}, day, {}});
@@ -54,6 +77,15 @@ QList<MessageModel::Item> MessageModel::itemsFor(const QList<client::MessageReco
         }
         items.append(Item{m.event ? Kind::SystemEvent : Kind::Message, m, day,
                           m_media && !m.event ? m_media->attachments(m) : QList<Attachment>()});
+    };
+    if (atStart)
+        for (const auto &n : notices.value(0))
+            append(n);
+    for (const auto &m : messages) {
+        append(m);
+        if (m.seq > 0)
+            for (const auto &n : notices.value(m.seq))
+                append(n);
     }
     return items;
 }
@@ -504,23 +536,24 @@ void MessageModel::refresh() {
     }
     if (!windowAtNewest)
         return;
-    // The tail starts after the newest stored message (its day decides the next separator).
+    // The tail starts at the newest stored message: what follows it (newer and pending messages,
+    // security notices placed after it) is read again. Its day decides the separators.
     const quint64 newest = newestStoredSeq();
     int firstRow = int(m_items.size());
     QDate previousDay;
     for (int i = int(m_items.size()) - 1; i >= 0; --i) {
         const Item &item = m_items.at(i);
+        firstRow = i;
         if (hasMessage(item) && item.message.seq == newest && newest > 0) {
             previousDay = item.day;
             break;
         }
-        firstRow = i;
     }
     if (newest == 0) {
         firstRow = 0;
         previousDay = QDate();
     }
-    auto tail = m_store->messages().latest(m_conversation.id, kPageSize, newest + 1);
+    auto tail = m_store->messages().latest(m_conversation.id, kPageSize, qMax<quint64>(newest, 1));
     if (!tail) {
         qCWarning(lcUiModels) << "cannot refresh conversation" << m_conversation.id;
         return;

@@ -101,6 +101,8 @@ public:
     QList<Attachment> attachmentsAt(int row) const;
     //! Members of the open group (0 for a 1:1), as of the last open() or refresh().
     int memberCount() const { return m_memberCount; }
+    //! The group's members (user id → name shown); empty for a 1:1.
+    const QHash<quint64, QString> &memberNames() const { return m_names; }
     //! For each recipient of my message `seq` in the open chat, when it was delivered and read
     //! (as recorded from receipts; empty when unknown).
     QList<client::ReceiptTime> receiptTimes(quint64 seq) const;

@@ -199,10 +199,15 @@ ConversationView::ConversationView(Deps deps, QWidget *parent)
                 m_presence.insert(p.username, p);
                 updateHeader();
             });
-    connect(deps.keys, &client::Keys::identityChanged, this, [this](quint64 userId) {
-        m_identityChanged.insert(userId);
-        updateIdentityBanner();
-    });
+    connect(deps.keys, &client::Keys::identityChanged, this, [this] { updateIdentityBanner(); });
+    connect(deps.keys, &client::Keys::identityAcknowledged, this,
+            [this] { updateIdentityBanner(); });
+    connect(deps.keys, &client::Keys::securityNoticesAdded, this,
+            [this](const QList<quint64> &conversations) {
+                // The notice appears in the open chat at once, in its place.
+                if (conversations.contains(conversationId()))
+                    m_model->refresh();
+            });
     connect(deps.presence, &client::Presence::typingChanged, this,
             [this](const client::TypingEvent &e) {
                 if (e.conversationId == conversationId())
@@ -535,11 +540,8 @@ void ConversationView::showSafetyNumber() {
         return;
     auto *dialog = new SafetyNumberDialog(m_deps.keys, conv.peerUsername, m_title->text(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &SafetyNumberDialog::verifiedChanged, this, [this, peer = conv.peerUserId] {
-        // Marking the new code verified settles the change too.
-        m_identityChanged.remove(peer);
-        updateIdentityBanner();
-    });
+    // Marking the new code verified settles the change too.
+    connect(dialog, &SafetyNumberDialog::verifiedChanged, this, [this] { updateIdentityBanner(); });
     dialog->open();
 }
 
@@ -547,34 +549,68 @@ bool ConversationView::isIdentityBannerShown() const {
     return !m_identityBanner->isHidden();
 }
 
-void ConversationView::updateIdentityBanner() {
+QList<quint64> ConversationView::pendingIdentityChanges() const {
     const auto &conv = m_model->conversation();
-    const bool show = conversationId() && !conv.isGroup() && conv.peerUserId &&
-                      m_identityChanged.contains(conv.peerUserId);
-    if (show)
-        m_identityText->setText(tr("%1's security code changed. This happens when they reinstall "
-                                   "or use a new account key; verify it if you want to be sure.")
-                                    .arg(m_title->text()));
+    QList<quint64> out;
+    if (!conversationId())
+        return out;
+    if (!conv.isGroup()) {
+        if (conv.peerUserId && m_deps.keys->identityChangePending(conv.peerUserId))
+            out.append(conv.peerUserId);
+        return out;
+    }
+    for (auto it = m_model->memberNames().cbegin(); it != m_model->memberNames().cend(); ++it)
+        if (it.key() != m_deps.account->userId() && m_deps.keys->identityChangePending(it.key()))
+            out.append(it.key());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void ConversationView::updateIdentityBanner() {
+    // From the keys, not from signals seen this run: the warning is there after a restart too,
+    // until the change is acknowledged.
+    const auto &conv = m_model->conversation();
+    const QList<quint64> pending = pendingIdentityChanges();
+    const bool show = !pending.isEmpty();
+    if (show) {
+        const bool held = m_deps.keys->holdsOnIdentityChange();
+        QString who;
+        if (!conv.isGroup()) {
+            who = m_title->text();
+        } else {
+            QStringList names;
+            for (quint64 id : pending)
+                names << m_model->memberNames().value(id);
+            who = names.join(QStringLiteral(", "));
+        }
+        QString text = pending.size() == 1
+                           ? tr("%1's security code changed. This happens when they reinstall or "
+                                "use a new account key; verify it if you want to be sure.")
+                                 .arg(who)
+                           : tr("The security codes of %1 changed. Verify them if you want to be "
+                                "sure.")
+                                 .arg(who);
+        if (held)
+            text += QLatin1Char(' ') + tr("Your messages here wait until you acknowledge.");
+        m_identityText->setText(text);
+    }
     m_acknowledge->setEnabled(true);
     m_identityBanner->setVisible(show);
 }
 
 void ConversationView::acknowledgeIdentity() {
-    const auto &conv = m_model->conversation();
-    if (conv.isGroup() || conv.peerUsername.isEmpty())
+    const QList<quint64> pending = pendingIdentityChanges();
+    if (pending.isEmpty())
         return;
     m_acknowledge->setEnabled(false);
-    QPointer<ConversationView> self(this);
-    m_deps.keys->acknowledgeIdentityChange(
-        conv.peerUsername, [self, peer = conv.peerUserId](Status s) {
-            if (!self)
-                return;
-            if (s)
-                self->m_identityChanged.remove(peer);
-            self->updateIdentityBanner();
-            if (!s)
-                self->m_identityText->setText(tr("Not acknowledged: %1").arg(s.error().detail));
-        });
+    for (quint64 userId : pending) {
+        if (auto s = m_deps.keys->acknowledgeIdentityChange(userId); !s) {
+            m_identityText->setText(tr("Not acknowledged: %1").arg(s.error().detail));
+            m_acknowledge->setEnabled(true);
+            return;
+        }
+    }
+    updateIdentityBanner();
 }
 
 } // namespace tidings::ui

@@ -106,6 +106,8 @@ private:
     void showContextMenu(const QPoint &pos);
     void showChatMenu();
     void updateIdentityBanner();
+    //! Members of the open chat (its peer) whose key change I have not acknowledged.
+    QList<quint64> pendingIdentityChanges() const;
     void acknowledgeIdentity();
     void openFromPanel(quint64 seq, qint64 rowId);
     void openPhotoFromPanel(int row);
@@ -130,8 +132,6 @@ private:
     QLabel *m_identityText;
     QPushButton *m_acknowledge;
     QHash<QString, client::PresenceInfo> m_presence;
-    //! Peers whose account key changed and was not acknowledged yet (Client::identityChanged).
-    QSet<quint64> m_identityChanged;
     bool m_loadingOlder = false;
 };
 

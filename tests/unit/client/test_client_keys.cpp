@@ -3,6 +3,7 @@
 // that is not linked, safety numbers from a peer's signed device list, verification and identity
 // acknowledgement, and the errors of a profile without encryption.
 #include "core/store/conversation_store.h"
+#include "core/store/security_notice_store.h"
 #include "e2e_modules.h"
 
 #include <QSignalSpy>
@@ -170,6 +171,65 @@ private slots:
         }
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.first().first().toULongLong(), kBob.userId);
+    }
+
+    // Loud and lasting: a changed key leaves a notice in every conversation with that contact
+    // (the 1:1 and each shared group, none elsewhere), stays pending until acknowledged (read
+    // from the keys, so across restarts), and "hold on key changes" is saved with the keys.
+    void anIdentityChangeLeavesNoticesAndCanHoldSends() {
+        E2eModules a, b, b2;
+        QVERIFY(a.open(kMe, true));
+        QVERIFY(b.open(kBob, true));
+        QVERIFY(b2.open(kBob, true));
+        QVERIFY(knowBob(a));
+        ConversationInfo shared;
+        shared.id = 20;
+        shared.kind = ConversationKind::Group;
+        shared.name = QStringLiteral("with bob");
+        const auto member = [](quint64 id, const QString &name) {
+            MemberRecord m;
+            m.userId = id;
+            m.username = name;
+            return m;
+        };
+        shared.members = {member(kMe.userId, kMe.username), member(kBob.userId, kBob.username)};
+        ConversationInfo other = shared;
+        other.id = 21;
+        other.members = {member(kMe.userId, kMe.username), member(77, QStringLiteral("carol"))};
+        QVERIFY(a.f.store->conversations().applyConversationInfo(shared, kMe.userId));
+        QVERIFY(a.f.store->conversations().applyConversationInfo(other, kMe.userId));
+        QSignalSpy noticed(a.keys.get(), &Keys::securityNoticesAdded);
+        for (E2eModules *bob : {&b, &b2}) {
+            auto list = bob->keys->engine()->signDeviceList({{kBob.userId, kBob.deviceId}});
+            QVERIFY(list.ok());
+            a.keys->safetyNumber(QStringLiteral("bob"), [](Result<SafetyNumberInfo>) {});
+            QVERIFY(a.answerOne(Frame::kDeviceListRequest, deviceListAnswer(kBob.userId, *list)));
+        }
+        QCOMPARE(noticed.size(), 1);
+        QCOMPARE(noticed.first().first().value<QList<quint64>>(), (QList<quint64>{9, 20}));
+        auto &notices = a.f.store->securityNotices();
+        QCOMPARE(notices.all(9)->size(), 1);
+        QCOMPARE(notices.all(9)->first().username, QStringLiteral("bob"));
+        QCOMPARE(notices.all(20)->size(), 1);
+        QVERIFY(notices.all(21)->isEmpty());
+        const MessageRecord shown = SecurityNoticeStore::asMessage(notices.all(20)->first());
+        QVERIFY(shown.event && shown.event->kind == SystemEventKind::SecurityCodeChanged);
+        QVERIFY(shown.rowId < 0);
+        QCOMPARE(shown.seq, quint64(0));
+
+        QVERIFY(a.keys->identityChangePending(kBob.userId));
+        QVERIFY(!a.keys->holdsOnIdentityChange());
+        QVERIFY(a.keys->setHoldOnIdentityChange(true));
+        // Another Keys on the same store (the next start) reads both back.
+        Keys again(a.f.store.get(), a.sync, &a.f.requests, a.f.account.get(), a.messaging.get());
+        QVERIFY(again.enable());
+        QVERIFY(again.holdsOnIdentityChange());
+        QVERIFY(again.identityChangePending(kBob.userId));
+        QSignalSpy acknowledged(a.keys.get(), &Keys::identityAcknowledged);
+        QVERIFY(a.keys->acknowledgeIdentityChange(kBob.userId));
+        QCOMPARE(acknowledged.size(), 1);
+        QVERIFY(!a.keys->identityChangePending(kBob.userId));
+        QCOMPARE(notices.all(9)->size(), 1); // history stays
     }
 };
 

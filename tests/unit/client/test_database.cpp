@@ -160,14 +160,28 @@ private slots:
         auto storage = m_files.open(path);
         Database &db = storage->database();
         QCOMPARE(db.schemaVersion(), Database::kSchemaVersion);
-        const QStringList expected = {
-            u"attachments"_qs,     u"conversations"_qs, u"e2e_devices"_qs,
-            u"e2e_group_in"_qs,    u"e2e_group_out"_qs, u"e2e_group_sent"_qs,
-            u"e2e_own"_qs,         u"e2e_peers"_qs,     u"e2e_recipient_sets"_qs,
-            u"e2e_sessions"_qs,    u"group_members"_qs, u"messages"_qs,
-            u"messages_search"_qs, u"outbox"_qs,        u"receipt_floor"_qs,
-            u"receipt_times"_qs,   u"settings"_qs,      u"transfers"_qs,
-            u"ui_chat_prefs"_qs,   u"ui_settings"_qs,   u"users"_qs};
+        const QStringList expected = {u"attachments"_qs,
+                                      u"conversations"_qs,
+                                      u"e2e_devices"_qs,
+                                      u"e2e_group_in"_qs,
+                                      u"e2e_group_out"_qs,
+                                      u"e2e_group_sent"_qs,
+                                      u"e2e_own"_qs,
+                                      u"e2e_peers"_qs,
+                                      u"e2e_recipient_sets"_qs,
+                                      u"e2e_sessions"_qs,
+                                      u"group_members"_qs,
+                                      u"messages"_qs,
+                                      u"messages_search"_qs,
+                                      u"outbox"_qs,
+                                      u"receipt_floor"_qs,
+                                      u"receipt_times"_qs,
+                                      u"security_notices"_qs,
+                                      u"settings"_qs,
+                                      u"transfers"_qs,
+                                      u"ui_chat_prefs"_qs,
+                                      u"ui_settings"_qs,
+                                      u"users"_qs};
         QSqlQuery q = db.query();
         QVERIFY(q.exec(u"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE"
                        " 'sqlite_%' AND name NOT LIKE 'messages_search_%' ORDER BY name"_qs));

@@ -111,6 +111,18 @@ private slots:
         QVERIFY(bob->identityChanged(3));
         must(bob->acceptBundles(server.bundles(3, {2})), "bundles");
         QVERIFY(bob->encryptPairwise({carol2.addr}, textBody(QStringLiteral("y"))));
+
+        // With "hold on key changes" set, any peer's unacknowledged change holds sending (a
+        // typed IdentityHeld, which the outbox keeps pending) until it is acknowledged.
+        QVERIFY(!bob->holdOnIdentityChange());
+        must(bob->setHoldOnIdentityChange(true), "hold");
+        QVERIFY(bob->holdOnIdentityChange());
+        auto held = bob->encryptPairwise({carol2.addr}, textBody(QStringLiteral("z")));
+        QVERIFY(!held);
+        QCOMPARE(crypto::cryptoErrorOf(held.error()), crypto::CryptoError::IdentityHeld);
+        must(bob->acknowledgeIdentityChange(3), "ack carol");
+        QVERIFY(bob->encryptPairwise({carol2.addr}, textBody(QStringLiteral("z"))));
+        must(bob->setHoldOnIdentityChange(false), "no hold");
     }
 
     void safetyNumbers() {
