@@ -139,7 +139,9 @@ function(tidings_add_test name)
         set(T_TIMEOUT 120)
     endif()
     math(EXPR T_TIMEOUT "${T_TIMEOUT} * ${TIDINGS_TEST_TIMEOUT_SCALE}")
-    set(env "QT_QPA_PLATFORM=offscreen")
+    # Passphrase files at the interactive Argon2 cost: the suite makes dozens of them, and the
+    # sensitive cost takes seconds and 1 GiB each (test_passphrase_secret_store checks it once).
+    set(env "QT_QPA_PLATFORM=offscreen;TIDINGS_PASSPHRASE_KDF=interactive")
     # Integration tests start the real binaries (SIGKILL and restart tests need processes).
     foreach(bin tidingsd tidings-cli)
         if(TARGET ${bin})

@@ -1495,6 +1495,14 @@
         <source>Tidings keeps this device&apos;s key in a file protected by a passphrase instead of the keyring. Choose one; you will type it when Tidings starts.</source>
         <translation>Tidings bewahrt den Schlüssel dieses Geräts statt im Schlüsselbund in einer Datei auf, die mit einer Passphrase geschützt ist. Wähle eine; du gibst sie beim Start von Tidings ein.</translation>
     </message>
+    <message>
+        <source>Unlocking… this takes a few seconds, to make guessing the passphrase slow for anyone who copies the file.</source>
+        <translation>Wird entsperrt… das dauert einige Sekunden, damit das Erraten der Passphrase für jeden langsam ist, der die Datei kopiert.</translation>
+    </message>
+    <message>
+        <source>Protecting the key… this takes a few seconds, to make guessing the passphrase slow for anyone who copies the file.</source>
+        <translation>Der Schlüssel wird geschützt… das dauert einige Sekunden, damit das Erraten der Passphrase für jeden langsam ist, der die Datei kopiert.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::QuickSwitcher</name>

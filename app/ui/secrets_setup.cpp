@@ -150,6 +150,12 @@ void SecretsSetup::askPassphrase(PassphraseDialog::Mode mode) {
     m_dialogMode = mode;
     QWidget *parent = m_window && m_window->isVisible() ? m_window.get() : nullptr;
     m_dialog = std::make_unique<PassphraseDialog>(mode, parent);
+    const QString path = client::PassphraseSecretStore::pathIn(m_dir);
+    m_dialog->setWork([path, mode](const QString &passphrase) {
+        return mode == PassphraseDialog::Mode::Unlock
+                   ? client::PassphraseSecretStore::unlock(path, passphrase)
+                   : client::PassphraseSecretStore::create(path, passphrase);
+    });
     connect(m_dialog.get(), &QDialog::accepted, this, &SecretsSetup::onPassphraseAccepted);
     connect(m_dialog.get(), &QDialog::rejected, this, &SecretsSetup::onPassphraseRejected);
     setState(State::Passphrase);
@@ -157,25 +163,18 @@ void SecretsSetup::askPassphrase(PassphraseDialog::Mode mode) {
 }
 
 void SecretsSetup::onPassphraseAccepted() {
-    const QString path = client::PassphraseSecretStore::pathIn(m_dir);
-    auto store = m_dialogMode == PassphraseDialog::Mode::Unlock
-                     ? client::PassphraseSecretStore::unlock(path, m_dialog->passphrase())
-                     : client::PassphraseSecretStore::create(path, m_dialog->passphrase());
-    if (!store) {
-        m_dialog->setError(
-            store.error().code == ErrorCode::BadCredentials
-                ? QCoreApplication::translate("PassphraseDialog", "Wrong passphrase.")
-                : store.error().detail);
-        m_dialog->open();
+    // The dialog derived the key off the event loop and said so; a wrong passphrase never
+    // gets here (it is asked again in the dialog).
+    auto store = m_dialog->takeStore();
+    if (!store)
         return;
-    }
     // From here on the keyring is not wanted: its answers are dropped, a key it stored removed.
     m_loader.reset();
     dropKeyringAnswer();
     m_dialog.release()->deleteLater();
     if (m_window)
         m_window->hide();
-    openWith(std::move(*store), QStringLiteral("passphrase file"));
+    openWith(std::move(store), QStringLiteral("passphrase file"));
 }
 
 void SecretsSetup::onPassphraseRejected() {

@@ -7,10 +7,18 @@
 #include "views/chat_list_panel.h"
 #include "views/conversation_view.h"
 #include "views/main_window.h"
+#include "dialogs/change_password_dialog.h"
+#include "dialogs/settings_dialog.h"
+#include "views/first_run_page.h"
 
 #include "core/secrets/secret_store.h"
+#include "core/store/conversation_store.h"
+#include "core/store/security_notice_store.h"
+#include "core/store/storage.h"
 
 #include <QApplication>
+#include <QDateTime>
+#include <QPushButton>
 #include <QDir>
 #include <QEventLoop>
 #include <QLineEdit>
@@ -45,6 +53,33 @@ bool chatShots(ui::Session *session, const QStringList &a, const QString &outDir
     window.chatPanel()->searchField()->setText(a.at(7));
     window.chatPanel()->searchNow();
     ok = save(&window, QStringLiteral("%1/search-%2.png").arg(outDir, theme)) && ok;
+    window.chatPanel()->searchField()->clear();
+
+    // Settings → Account → Change password…
+    ui::SettingsDialog settings(ui::settingsDeps(session), &window);
+    settings.show();
+    auto *change = settings.showChangePassword();
+    settle(300);
+    change->currentEdit()->setText(QStringLiteral("password-alice"));
+    change->newEdit()->setText(QStringLiteral("a new passphrase"));
+    change->repeatEdit()->setText(QStringLiteral("a new passphras"));
+    ok = save(change, QStringLiteral("%1/change-password-%2.png").arg(outDir, theme)) && ok;
+    change->close();
+    settings.close();
+
+    // A contact's security code changed: the notice in the chat and the warning above it.
+    // (Made here on alice's copy only: no key changed on the server.)
+    const QString peer = a.at(5);
+    auto conv = session->store()->conversations().conversationWithPeer(peer);
+    if (conv && conv->has_value()) {
+        auto &notices = session->store()->securityNotices();
+        if (auto existing = notices.all((*conv)->id); existing && existing->isEmpty()) // once
+            (void)notices.add((*conv)->peerUserId, peer, QDateTime::currentMSecsSinceEpoch());
+        window.openChatNamed(a.at(6));
+        window.openChatNamed(peer);
+        settle(500);
+        ok = save(&window, QStringLiteral("%1/security-notice-%2.png").arg(outDir, theme)) && ok;
+    }
     return ok;
 }
 } // namespace
@@ -81,5 +116,11 @@ int main(int argc, char *argv[]) {
     first.resize(1200, 760);
     first.show();
     ok = save(&first, QStringLiteral("%1/first-run-%2.png").arg(outDir, theme)) && ok;
+    // An unencrypted address of another machine: the consent the first screen asks for.
+    first.firstRun()->serverEdit()->setText(QStringLiteral("ws://chat.example.org:7700"));
+    first.firstRun()->usernameEdit()->setText(QStringLiteral("alice"));
+    first.firstRun()->passwordEdit()->setText(QStringLiteral("password-alice"));
+    first.firstRun()->loginButton()->click();
+    ok = save(&first, QStringLiteral("%1/first-run-insecure-%2.png").arg(outDir, theme)) && ok;
     return ok ? 0 : 1;
 }

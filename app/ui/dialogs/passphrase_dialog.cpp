@@ -1,6 +1,12 @@
 #include "passphrase_dialog.h"
 
+#include "core/secrets/passphrase_secret_store.h"
+
+#include <QApplication>
 #include <QDialogButtonBox>
+#include <QPointer>
+#include <QPushButton>
+#include <QThreadPool>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -12,7 +18,8 @@ PassphraseDialog::PassphraseDialog(Mode mode, QWidget *parent)
     : QDialog(parent)
     , m_mode(mode)
     , m_first(new QLineEdit)
-    , m_error(new QLabel) {
+    , m_error(new QLabel)
+    , m_status(new QLabel) {
     const bool create = mode != Mode::Unlock;
     setWindowTitle(create ? tr("Protect this device") : tr("Unlock Tidings"));
     setMinimumWidth(420);
@@ -49,10 +56,38 @@ PassphraseDialog::PassphraseDialog(Mode mode, QWidget *parent)
     m_error->setWordWrap(true);
     m_error->hide();
     layout->addWidget(m_error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-    connect(buttons, &QDialogButtonBox::accepted, this, &PassphraseDialog::check);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    layout->addWidget(buttons);
+    m_status->setWordWrap(true);
+    m_status->setForegroundRole(QPalette::PlaceholderText);
+    m_status->hide();
+    layout->addWidget(m_status);
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &PassphraseDialog::check);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(m_buttons);
+}
+
+PassphraseDialog::~PassphraseDialog() = default;
+
+void PassphraseDialog::setWork(Work work) {
+    m_work = std::move(work);
+}
+
+std::unique_ptr<client::PassphraseSecretStore> PassphraseDialog::takeStore() {
+    return std::move(m_store);
+}
+
+void PassphraseDialog::setWorking(bool working) {
+    m_working = working;
+    m_first->setEnabled(!working);
+    if (m_second)
+        m_second->setEnabled(!working);
+    m_buttons->setEnabled(!working);
+    m_status->setText(m_mode == Mode::Unlock
+                          ? tr("Unlocking… this takes a few seconds, to make guessing the "
+                               "passphrase slow for anyone who copies the file.")
+                          : tr("Protecting the key… this takes a few seconds, to make guessing "
+                               "the passphrase slow for anyone who copies the file."));
+    m_status->setVisible(working);
 }
 
 QString PassphraseDialog::passphrase() const {
@@ -81,7 +116,39 @@ void PassphraseDialog::check() {
     } else if (m_first->text().isEmpty()) {
         return;
     }
-    accept();
+    if (!m_work) {
+        accept();
+        return;
+    }
+    if (m_working)
+        return;
+    setError(QString());
+    setWorking(true);
+    // Off the event loop: the window keeps drawing and the rest of the app keeps running.
+    QPointer<PassphraseDialog> self(this);
+    QThreadPool::globalInstance()->start([self, work = m_work, passphrase = passphrase()] {
+        auto result = std::make_shared<Result<std::unique_ptr<client::PassphraseSecretStore>>>(
+            work(passphrase));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, result] {
+                if (!self)
+                    return;
+                self->setWorking(false);
+                if (!*result) {
+                    self->setError(result->error().code == ErrorCode::BadCredentials
+                                       ? QCoreApplication::translate("PassphraseDialog",
+                                                                     "Wrong passphrase.")
+                                       : result->error().detail);
+                    self->m_first->selectAll();
+                    self->m_first->setFocus();
+                    return;
+                }
+                self->m_store = std::move(**result);
+                self->accept();
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 } // namespace tidings::ui

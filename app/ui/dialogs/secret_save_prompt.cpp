@@ -72,19 +72,17 @@ void SecretSavePrompt::saveAllAgain() {
 void SecretSavePrompt::usePassphrase() {
     m_dialog = new PassphraseDialog(PassphraseDialog::Mode::CreateInstead, m_window);
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const QString path = client::PassphraseSecretStore::pathIn(m_dir);
+    // The dialog derives the key off the event loop and shows a failure itself.
+    m_dialog->setWork([path](const QString &passphrase) {
+        return client::PassphraseSecretStore::create(path, passphrase);
+    });
     connect(m_dialog, &QDialog::accepted, this, [this] {
-        auto store = client::PassphraseSecretStore::create(
-            client::PassphraseSecretStore::pathIn(m_dir), m_dialog->passphrase());
-        if (!store) {
-            // WA_DeleteOnClose: the dialog is gone after accepted; ask again with a new one.
-            qCWarning(lcUi) << "cannot create the passphrase file:" << store.error().toString();
-            const QString error = store.error().detail;
-            usePassphrase();
-            m_dialog->setError(error);
+        auto store = m_dialog->takeStore();
+        if (!store)
             return;
-        }
         qCInfo(lcUi) << "the device's keys move to a passphrase file";
-        m_secrets->replaceBacking(std::move(*store));
+        m_secrets->replaceBacking(std::move(store));
         saveAllAgain();
     });
     m_dialog->open();
