@@ -6,13 +6,27 @@ namespace tidings::crypto {
 
 namespace {
 constexpr CryptoError kAll[] = {
-    CryptoError::None,           CryptoError::Internal,           CryptoError::BadKey,
-    CryptoError::LowOrderPoint,  CryptoError::BadSignature,       CryptoError::DecryptFailed,
-    CryptoError::Malformed,      CryptoError::UnsupportedVersion, CryptoError::DuplicateMessage,
-    CryptoError::TooManySkipped, CryptoError::NoSession,          CryptoError::Replay,
-    CryptoError::MissingPreKey,  CryptoError::Rollback,           CryptoError::IdentityMismatch,
-    CryptoError::Truncated,      CryptoError::DigestMismatch,     CryptoError::ContextMismatch,
+    CryptoError::None,
+    CryptoError::Internal,
+    CryptoError::BadKey,
+    CryptoError::LowOrderPoint,
+    CryptoError::BadSignature,
+    CryptoError::DecryptFailed,
+    CryptoError::Malformed,
+    CryptoError::UnsupportedVersion,
+    CryptoError::DuplicateMessage,
+    CryptoError::TooManySkipped,
+    CryptoError::NoSession,
+    CryptoError::Replay,
+    CryptoError::MissingPreKey,
+    CryptoError::Rollback,
+    CryptoError::IdentityMismatch,
+    CryptoError::Truncated,
+    CryptoError::DigestMismatch,
+    CryptoError::ContextMismatch,
     CryptoError::IdentityHeld,
+    CryptoError::NotNext,
+    CryptoError::NotAdmin,
 };
 const QString kPrefix = QStringLiteral("crypto/");
 } // namespace
@@ -57,6 +71,10 @@ const char *cryptoErrorName(CryptoError e) {
         return "ContextMismatch";
     case CryptoError::IdentityHeld:
         return "IdentityHeld";
+    case CryptoError::NotNext:
+        return "NotNext";
+    case CryptoError::NotAdmin:
+        return "NotAdmin";
     }
     return "Unknown";
 }
@@ -73,6 +91,7 @@ Error makeError(CryptoError e, const QString &detail) {
     case CryptoError::Replay:
     case CryptoError::ContextMismatch:
     case CryptoError::IdentityHeld:
+    case CryptoError::NotAdmin:
         code = ErrorCode::Forbidden;
         break;
     default:

@@ -31,6 +31,8 @@ enum class CryptoError {
     DigestMismatch,     //!< media blob SHA-256 differs from the attachment pointer
     ContextMismatch,    //!< a body's BodyContext names another conversation, sender or message
     IdentityHeld,       //!< sending waits: a contact's key changed and is not acknowledged yet
+    NotNext,            //!< a signed group change beyond the next version (fetch the gap)
+    NotAdmin,           //!< a signed group change its actor had no right to make
 };
 
 const char *cryptoErrorName(CryptoError e);

@@ -2,6 +2,7 @@
 // Fixed keys shared by the client-side fuzz targets and their corpus generator
 // (make_client_corpus.cpp): a seed signed or sealed by the generator must still verify or open in
 // every later fuzz run, so nothing a seed depends on may be random.
+#include "crypto/group_state.h"
 #include "crypto/primitives.h"
 #include "crypto/secret_bytes.h"
 
@@ -33,6 +34,40 @@ inline crypto::Ed25519KeyPair fixedAccountKey() {
 }
 inline constexpr quint64 kListUserId = 7;
 inline constexpr quint64 kListNewestSeen = 3; //!< versions below are a rollback
+
+//! fuzz_group_state: user 1 (the account key above) founds a group with user 2.
+inline constexpr quint64 kGroupAdmin = 1;
+inline constexpr quint64 kGroupMember = 2;
+inline crypto::Ed25519KeyPair fixedMemberKey() {
+    auto pair = crypto::Ed25519KeyPair::fromSeed(fixedKey(0x50));
+    if (!pair)
+        std::abort();
+    return std::move(*pair);
+}
+//! The genesis the target's state starts from (signed with fixedAccountKey()).
+inline crypto::GroupStateChange fixedGroupGenesis() {
+    crypto::GroupStateChange c;
+    c.groupUid = QByteArray(crypto::GroupStateChange::kUidSize, 'g');
+    c.version = 1;
+    c.prevHash = QByteArray(32, '\0');
+    c.actorUserId = kGroupAdmin;
+    c.actorDeviceId = 10;
+    c.issuedAtMs = 1'700'000'000'000;
+    crypto::GroupOp admin;
+    admin.kind = crypto::GroupOp::Kind::Add;
+    admin.userId = kGroupAdmin;
+    admin.aik = fixedAccountKey().publicKey;
+    admin.role = crypto::GroupRole::Admin;
+    crypto::GroupOp member = admin;
+    member.userId = kGroupMember;
+    member.aik = fixedMemberKey().publicKey;
+    member.role = crypto::GroupRole::Member;
+    crypto::GroupOp name;
+    name.kind = crypto::GroupOp::Kind::Rename;
+    name.name = QStringLiteral("Fuzz");
+    c.ops = {admin, member, name};
+    return c;
+}
 
 //! The local master key of fuzz_sealed_rows, and the row its seeds are sealed for.
 inline crypto::SecretBytes fixedMasterKey() {

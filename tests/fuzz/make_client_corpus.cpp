@@ -14,6 +14,7 @@
 #include "core/sync/payload_codec.h"
 #include "core/sync/prepared_frames.h"
 #include "crypto/device_list.h"
+#include "crypto/group_state.h"
 #include "crypto/media_stream.h"
 #include "crypto/sender_keys.h"
 #include "crypto/session.h"
@@ -71,6 +72,47 @@ void deviceLists(const fs::path &dir) {
     DeviceList other = l;
     other.userId = fuzz::kListUserId + 1;
     seed(dir, "body_other_user", 1, other.encodeBody());
+}
+
+void groupStates(const fs::path &dir) {
+    const Ed25519KeyPair aik = fuzz::fixedAccountKey();
+    GroupStateChange genesis = fuzz::fixedGroupGenesis();
+    const QByteArray genesisBlob = signGroupChange(genesis, aik);
+    seed(dir, "genesis_blob", 0, genesisBlob);
+    seed(dir, "genesis_body", 1, genesis.body);
+    const GroupState founded =
+        *applyGroupChange(GroupState{}, *decodeGroupChange(genesisBlob), aik.publicKey);
+    GroupStateChange next;
+    next.groupUid = founded.groupUid;
+    next.version = 2;
+    next.prevHash = founded.headHash;
+    next.actorUserId = fuzz::kGroupAdmin;
+    next.actorDeviceId = 10;
+    next.issuedAtMs = 1'700'000'000'100;
+    GroupOp promote;
+    promote.kind = GroupOp::Kind::Promote;
+    promote.userId = fuzz::kGroupMember;
+    GroupOp add;
+    add.kind = GroupOp::Kind::Add;
+    add.userId = 3;
+    add.aik = QByteArray(32, '3');
+    GroupOp name;
+    name.kind = GroupOp::Kind::Rename;
+    name.name = QStringLiteral("Fuzz 2");
+    GroupOp setKey;
+    setKey.kind = GroupOp::Kind::SetKey;
+    setKey.userId = fuzz::kGroupMember;
+    setKey.aik = QByteArray(32, 'k');
+    next.ops = {promote, add, name, setKey};
+    seed(dir, "change_blob", 2, signGroupChange(next, aik));
+    seed(dir, "change_body", 3, next.body);
+    GroupOp remove;
+    remove.kind = GroupOp::Kind::Remove;
+    remove.userId = fuzz::kGroupMember;
+    GroupOp leave;
+    leave.kind = GroupOp::Kind::Leave;
+    next.ops = {remove, leave};
+    seed(dir, "remove_leave_body", 3, next.encodeBody());
 }
 
 void linkMessages(const fs::path &dir) {
@@ -268,6 +310,7 @@ int main(int argc, char **argv) {
     const fs::path root = argv[1];
     const fs::path fuzzDir = root / "tests" / "fuzz";
     deviceLists(fuzzDir / "corpus_device_list");
+    groupStates(fuzzDir / "corpus_group_state");
     linkMessages(fuzzDir / "corpus_link_messages");
     outboxFrames(fuzzDir / "corpus_outbox_frames");
     secretsFiles(fuzzDir / "corpus_secrets_files");
