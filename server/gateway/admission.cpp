@@ -9,6 +9,7 @@ Admission::Lane Admission::laneOf(protocol::Frame::BodyCase body) {
     case F::kHistoryRequest:
     case F::kReadersRequest:
     case F::kGroupInfoRequest:
+    case F::kGroupLogRequest:
     case F::kContactsRequest:
     case F::kProfilesRequest:
     case F::kFetchBundlesRequest:

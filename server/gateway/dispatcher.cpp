@@ -83,6 +83,14 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
         s.groups->info(me, frame.group_info_request().conversation_id(),
                        conversationReply(session, rid));
         return;
+    case Frame::kGroupLogRequest: {
+        const auto &l = frame.group_log_request();
+        s.groups->log(me, l.conversation_id(), l.after_version(), l.limit(),
+                      replyTo<GroupLog>(session, rid, [](const GroupLog &g, Frame &f) {
+                          toWire(g, f.mutable_group_log_response());
+                      }));
+        return;
+    }
     case Frame::kReadersRequest:
         s.groups->readers(me, frame.readers_request().conversation_id(),
                           frame.readers_request().seq(),

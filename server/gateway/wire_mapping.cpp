@@ -132,6 +132,14 @@ void toWire(const Readers &readers, wire::ReadersResponse *out) {
     out->set_read(readers.read);
 }
 
+void toWire(const GroupLog &log, wire::GroupLogResponse *out) {
+    out->set_conversation_id(log.conversationId);
+    for (const QByteArray &c : log.changes)
+        out->add_changes(c.constData(), size_t(c.size()));
+    out->set_head_version(log.headVersion);
+    out->set_has_more(log.hasMore);
+}
+
 void toWire(const std::vector<DeviceInfo> &devices, wire::DevicesResponse *out) {
     for (const auto &d : devices) {
         auto *w = out->add_devices();

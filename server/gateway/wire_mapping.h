@@ -25,6 +25,7 @@ void toWire(const SendAck &ack, wire::SendAck *out);
 void toWire(const HistoryPage &page, wire::HistoryResponse *out);
 void toWire(const ConversationInfo &info, wire::ConversationInfo *out);
 void toWire(const Readers &readers, wire::ReadersResponse *out);
+void toWire(const GroupLog &log, wire::GroupLogResponse *out);
 void toWire(const std::vector<DeviceInfo> &devices, wire::DevicesResponse *out);
 void toWire(const std::vector<PresenceState> &states, wire::PresenceResponse *out);
 void toWire(const ContactList &contacts, wire::ContactsResponse *out);

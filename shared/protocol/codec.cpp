@@ -74,6 +74,10 @@ const char *errorCodeName(ErrorCode code) {
         return "SESSION_REPLACED";
     case ErrorCode::NotEncrypted:
         return "NOT_ENCRYPTED";
+    case ErrorCode::GroupStateConflict:
+        return "GROUP_STATE_CONFLICT";
+    case ErrorCode::BadGroupChange:
+        return "BAD_GROUP_CHANGE";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -115,7 +119,9 @@ static_assert(int(wire::ERROR_QUOTA_EXCEEDED) == int(ErrorCode::QuotaExceeded));
 static_assert(int(wire::ERROR_STORAGE_FULL) == int(ErrorCode::StorageFull));
 static_assert(int(wire::ERROR_SESSION_REPLACED) == int(ErrorCode::SessionReplaced));
 static_assert(int(wire::ERROR_NOT_ENCRYPTED) == int(ErrorCode::NotEncrypted));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::NotEncrypted),
+static_assert(int(wire::ERROR_GROUP_STATE_CONFLICT) == int(ErrorCode::GroupStateConflict));
+static_assert(int(wire::ERROR_BAD_GROUP_CHANGE) == int(ErrorCode::BadGroupChange));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::BadGroupChange),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {
@@ -352,6 +358,8 @@ Status validateClientFrame(const Frame &f) {
             return s;
         if (g.usernames_size() > limits::kMaxGroupMembers - 1)
             return Error{ErrorCode::GroupFull, QStringLiteral("a group holds at most 500 members")};
+        if (g.signed_genesis().size() > size_t(limits::kMaxGroupChangeBytes))
+            return tooLarge("signed group genesis above 32 KiB");
         for (const auto &u : g.usernames())
             if (auto s = validateUsernameField(u); !s)
                 return s;
@@ -361,6 +369,8 @@ Status validateClientFrame(const Frame &f) {
         const auto &g = f.group_change_request();
         if (auto s = validateId(g.conversation_id(), "conversation_id"); !s)
             return s;
+        if (g.signed_change().size() > size_t(limits::kMaxGroupChangeBytes))
+            return tooLarge("signed group change above 32 KiB");
         switch (g.action()) {
         case wire::GroupChangeRequest::ACTION_LEAVE:
             return {};
@@ -377,6 +387,10 @@ Status validateClientFrame(const Frame &f) {
     }
     case Frame::kGroupInfoRequest:
         return validateId(f.group_info_request().conversation_id(), "conversation_id");
+    case Frame::kGroupLogRequest:
+        if (f.group_log_request().limit() > quint32(limits::kMaxGroupLogPage))
+            return tooLarge("at most 64 group changes a page");
+        return validateId(f.group_log_request().conversation_id(), "conversation_id");
     case Frame::kReadersRequest:
         return validateConversationSeq(f.readers_request().conversation_id(),
                                        f.readers_request().seq());
@@ -496,6 +510,9 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
     case Frame::kConversationInfo:
         if (f.conversation_info().members_size() > limits::kMaxGroupMembers)
             return tooLarge("too many members");
+        if (!f.conversation_info().group_uid().empty() &&
+            f.conversation_info().group_uid().size() != 16)
+            return bad("a group id is 16 bytes");
         break;
     case Frame::kSendAck:
     case Frame::kInboxDrained:
@@ -531,6 +548,8 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
             if (m.payload().size() > limits::kMaxPayloadBytes ||
                 m.envelope().size() > limits::kMaxPayloadBytes)
                 return tooLarge("payload larger than 64 KiB");
+            if (m.system_event().signed_change().size() > size_t(limits::kMaxGroupChangeBytes))
+                return tooLarge("signed group change above 32 KiB");
         }
         break;
     case Frame::kHistoryResponse:
@@ -542,8 +561,19 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
             if (m.payload().size() > limits::kMaxPayloadBytes ||
                 m.envelope().size() > limits::kMaxPayloadBytes)
                 return tooLarge("payload larger than 64 KiB");
+            if (m.system_event().signed_change().size() > size_t(limits::kMaxGroupChangeBytes))
+                return tooLarge("signed group change above 32 KiB");
         }
         break;
+    case Frame::kGroupLogResponse: {
+        const auto &l = f.group_log_response();
+        if (l.changes_size() > limits::kMaxGroupLogPage)
+            return tooLarge("too many group changes in one page");
+        for (const auto &c : l.changes())
+            if (c.size() > size_t(limits::kMaxGroupChangeBytes))
+                return tooLarge("signed group change above 32 KiB");
+        break;
+    }
     default:
         return Error{ErrorCode::UnknownFrame, QStringLiteral("not a server frame")};
     }

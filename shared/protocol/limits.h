@@ -30,6 +30,10 @@ inline constexpr std::size_t kMaxPushPayloadBytes = 1024 * 1024;
 //! Members of one group, the creator included.
 inline constexpr int kMaxGroupMembers = 500;
 inline constexpr int kMaxGroupNameBytes = 64;
+//! A signed group change (crypto/group_state.h): a 500-member genesis is about 21 KB.
+inline constexpr int kMaxGroupChangeBytes = 32 * 1024;
+//! Signed group changes in one GroupLogResponse.
+inline constexpr int kMaxGroupLogPage = 64;
 //! Users one connection may watch the presence of (the open chats, not the whole address book).
 inline constexpr int kMaxPresenceSubscriptions = 100;
 //! A typing indicator lives this long without a refresh.

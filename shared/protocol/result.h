@@ -45,6 +45,8 @@ enum class ErrorCode : int {
     // The device opened a newer connection; this one is closed (do not reconnect it):
     SessionReplaced = 30,
     NotEncrypted = 31, //!< a message body without end-to-end encryption; the server refuses it
+    GroupStateConflict = 32, //!< a signed group change not on the group's head: fetch, sign again
+    BadGroupChange = 33,     //!< a signed group change that is not valid (signature, keys, rules)
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,

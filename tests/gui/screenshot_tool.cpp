@@ -1,15 +1,15 @@
 // tidings-screenshots PROFILE SERVER OUTDIR THEME CHAT GROUP QUERY: opens the desktop client on a
 // profile (run it under Xvfb for real fonts) and saves docs/screenshots-style PNGs of the chat
 // list with a conversation, a group with its info panel, search results and the first-run page.
+#include "dialogs/change_password_dialog.h"
+#include "dialogs/settings_dialog.h"
 #include "look.h"
 #include "secrets_setup.h"
 #include "session.h"
 #include "views/chat_list_panel.h"
 #include "views/conversation_view.h"
-#include "views/main_window.h"
-#include "dialogs/change_password_dialog.h"
-#include "dialogs/settings_dialog.h"
 #include "views/first_run_page.h"
+#include "views/main_window.h"
 
 #include "core/secrets/secret_store.h"
 #include "core/store/conversation_store.h"
@@ -18,10 +18,10 @@
 
 #include <QApplication>
 #include <QDateTime>
-#include <QPushButton>
 #include <QDir>
 #include <QEventLoop>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
 

@@ -228,7 +228,13 @@ void Keys::setVerified(const QString &username, bool verified, StatusHandler don
             done(user.error());
             return;
         }
-        done(m_engine->setVerified(*user, verified));
+        const Status s = m_engine->setVerified(*user, verified);
+        if (s && verified) {
+            // Verifying the new code settles its change too: what waited for it goes out.
+            emit identityAcknowledged(*user);
+            m_sync->releaseIdentityHolds();
+        }
+        done(s);
     });
 }
 

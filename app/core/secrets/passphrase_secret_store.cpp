@@ -12,7 +12,6 @@ namespace tidings::client {
 
 namespace {
 
-
 Error secretsFileError(const QString &detail) {
     return Error{ErrorCode::Storage, detail};
 }
@@ -58,9 +57,9 @@ Result<std::unique_ptr<PassphraseSecretStore>>
 PassphraseSecretStore::create(const QString &path, const QString &passphrase, Cost cost) {
     // Sensitive: 1 GiB and ~7 s on a 2.1 GHz core (0.17 s at the interactive cost), measured.
     const unsigned long long ops = cost == Cost::Sensitive ? crypto_pwhash_OPSLIMIT_SENSITIVE
-                                                            : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+                                                           : crypto_pwhash_OPSLIMIT_INTERACTIVE;
     const size_t mem = cost == Cost::Sensitive ? crypto_pwhash_MEMLIMIT_SENSITIVE
-                                                : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+                                               : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     if (sodium_init() < 0)
         return secretsFileError(QStringLiteral("libsodium failed to initialise"));
     QByteArray salt(crypto_pwhash_SALTBYTES, Qt::Uninitialized);

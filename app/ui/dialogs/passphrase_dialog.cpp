@@ -4,12 +4,12 @@
 
 #include <QApplication>
 #include <QDialogButtonBox>
-#include <QPointer>
-#include <QPushButton>
-#include <QThreadPool>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QThreadPool>
 #include <QVBoxLayout>
 
 namespace tidings::ui {
@@ -136,10 +136,10 @@ void PassphraseDialog::check() {
                     return;
                 self->setWorking(false);
                 if (!*result) {
-                    self->setError(result->error().code == ErrorCode::BadCredentials
-                                       ? QCoreApplication::translate("PassphraseDialog",
-                                                                     "Wrong passphrase.")
-                                       : result->error().detail);
+                    self->setError(
+                        result->error().code == ErrorCode::BadCredentials
+                            ? QCoreApplication::translate("PassphraseDialog", "Wrong passphrase.")
+                            : result->error().detail);
                     self->m_first->selectAll();
                     self->m_first->setFocus();
                     return;

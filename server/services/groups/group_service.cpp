@@ -199,6 +199,28 @@ void GroupService::info(const Caller &caller, quint64 conv, Reply<ConversationIn
     });
 }
 
+void GroupService::log(const Caller &caller, quint64 conv, quint64 afterVersion, quint32 limit,
+                       Reply<GroupLog> reply) {
+    const quint32 page = limit == 0 ? quint32(limits::kMaxGroupLogPage)
+                                    : std::min(limit, quint32(limits::kMaxGroupLogPage));
+    m_store.logPage(conv, caller.userId, afterVersion, page,
+                    [conv, page, reply](Result<LogRows> r) {
+                        if (!r)
+                            return reply(r.error());
+                        if (!r->exists || !r->member)
+                            return reply(refusal(r->exists ? ChangeStatus::NotMember
+                                                           : ChangeStatus::NoConversation));
+                        GroupLog out;
+                        out.conversationId = conv;
+                        out.headVersion = r->headVersion;
+                        out.hasMore = r->changes.size() > page;
+                        if (out.hasMore)
+                            r->changes.resize(page);
+                        out.changes = std::move(r->changes);
+                        reply(std::move(out));
+                    });
+}
+
 void GroupService::readers(const Caller &caller, quint64 conv, quint64 seq, Reply<Readers> reply) {
     const quint64 me = caller.userId;
     m_store.readers(conv, seq, [me, seq, reply](Result<ReaderRows> r) {

@@ -25,6 +25,8 @@ public:
                 Reply<ConversationInfo> reply) override;
     void change(const Caller &caller, const GroupChange &change, StatusReply reply) override;
     void info(const Caller &caller, quint64 conversationId, Reply<ConversationInfo> reply) override;
+    void log(const Caller &caller, quint64 conversationId, quint64 afterVersion, quint32 limit,
+             Reply<GroupLog> reply) override;
     void readers(const Caller &caller, quint64 conversationId, quint64 seq,
                  Reply<Readers> reply) override;
 

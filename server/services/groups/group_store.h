@@ -49,6 +49,13 @@ struct ConversationRows {
     std::vector<MemberInfo> members; //!< by join time
 };
 
+struct LogRows {
+    bool exists = false; //!< the conversation exists
+    bool member = false; //!< the asking user is a member
+    quint64 headVersion = 0;
+    std::vector<QByteArray> changes;
+};
+
 struct ReaderRows {
     std::optional<quint64> sender; //!< the sender of the message asked about, if it exists
     struct Row {
@@ -80,6 +87,10 @@ public:
                         Callback<std::vector<wire::Message>> cb) = 0;
     virtual void conversation(quint64 conversationId, Callback<ConversationRows> cb) = 0;
     virtual void readers(quint64 conversationId, quint64 seq, Callback<ReaderRows> cb) = 0;
+    //! Up to `limit` + 1 signed changes after `afterVersion` if `userId` is a member (the one
+    //! past the limit says there are more).
+    virtual void logPage(quint64 conversationId, quint64 userId, quint64 afterVersion,
+                         quint32 limit, Callback<LogRows> cb) = 0;
     //! The members of a conversation (for the membership cache).
     virtual void members(quint64 conversationId, Callback<QList<quint64>> cb) = 0;
 };

@@ -3,6 +3,7 @@
 // "read by N of M", as the gateway calls them.
 #include "core/caller.h"
 
+#include <QByteArray>
 #include <QString>
 #include <QStringList>
 
@@ -50,6 +51,14 @@ struct Readers {
     std::vector<MemberInfo> members; //!< the recipients' cursors
 };
 
+//! A page of a group's signed state log (crypto/group_state.h), oldest first.
+struct GroupLog {
+    quint64 conversationId = 0;
+    std::vector<QByteArray> changes; //!< signed blobs, versions afterVersion + 1, + 2, ...
+    quint64 headVersion = 0;         //!< the newest version in the log (0: no signed state)
+    bool hasMore = false;
+};
+
 class Groups {
 public:
     virtual ~Groups() = default;
@@ -66,6 +75,9 @@ public:
                       Reply<ConversationInfo> reply) = 0;
     virtual void readers(const Caller &caller, quint64 conversationId, quint64 seq,
                          Reply<Readers> reply) = 0;
+    //! The signed changes after `afterVersion`, at most `limit` (0: 64); members only.
+    virtual void log(const Caller &caller, quint64 conversationId, quint64 afterVersion,
+                     quint32 limit, Reply<GroupLog> reply) = 0;
 };
 
 } // namespace tidings::server

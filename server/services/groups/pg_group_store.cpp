@@ -263,4 +263,39 @@ void PgGroupStore::members(quint64 conv, Callback<QList<quint64>> cb) {
         });
 }
 
+void PgGroupStore::logPage(quint64 conv, quint64 userId, quint64 afterVersion, quint32 limit,
+                           Callback<LogRows> cb) {
+    // One row for the conversation and membership, then one per change (the lateral join is
+    // empty for a non-member: nothing of the log leaves for them).
+    m_pool.forKey(conv)->exec(
+        PgQuery{"SELECT c.state_version, m.user_id IS NOT NULL AS member, l.change "
+                "FROM conversations c "
+                "LEFT JOIN members m ON m.conversation_id = c.id AND m.user_id = $2 "
+                "LEFT JOIN LATERAL (SELECT g.version, g.change FROM group_state_log g "
+                "  WHERE g.conversation_id = c.id AND g.version > $3 AND m.user_id IS NOT NULL "
+                "  ORDER BY g.version LIMIT $4) l ON true "
+                "WHERE c.id = $1 ORDER BY l.version",
+                {},
+                {}}
+            .arg(conv)
+            .arg(userId)
+            .arg(afterVersion)
+            .arg(qint64(limit) + 1),
+        [cb](PgResult r) {
+            if (!r.ok())
+                return cb(databaseError(r, lcGroups()));
+            LogRows out;
+            if (r.rows() == 0)
+                return cb(std::move(out));
+            out.exists = true;
+            out.member = r.boolean(0, "member");
+            out.headVersion = quint64(r.int64(0, "state_version"));
+            const int cChange = r.column("change");
+            for (int i = 0; i < r.rows(); ++i)
+                if (!r.isNull(i, cChange))
+                    out.changes.push_back(r.bytea(i, cChange));
+            cb(std::move(out));
+        });
+}
+
 } // namespace tidings::server

@@ -105,13 +105,14 @@ private slots:
         const QString path = m_dir.filePath(u"s4.sealed"_qs);
         QElapsedTimer t;
         t.start();
-        QVERIFY(PassphraseSecretStore::create(path, u"pw"_qs, PassphraseSecretStore::Cost::Sensitive)
-                    .ok());
+        QVERIFY(
+            PassphraseSecretStore::create(path, u"pw"_qs, PassphraseSecretStore::Cost::Sensitive)
+                .ok());
         qInfo() << "sensitive derivation took" << t.elapsed() << "ms";
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
-        QCOMPARE(o.value(u"ops"_qs).toDouble(), double(4));        // OPSLIMIT_SENSITIVE
+        QCOMPARE(o.value(u"ops"_qs).toDouble(), double(4));          // OPSLIMIT_SENSITIVE
         QCOMPARE(o.value(u"mem"_qs).toDouble(), double(1ull << 30)); // MEMLIMIT_SENSITIVE
     }
 };

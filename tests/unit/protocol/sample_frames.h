@@ -140,14 +140,22 @@ inline std::vector<SampleFrame> validClientFrames() {
         g->set_name("Book club \xf0\x9f\x93\x9a"); // "Book club 📚"
         g->add_usernames("bob");
         g->add_usernames("Carol.K"); // normalized by the server
+        g->set_signed_genesis(std::string(300, '\x01'));
     }
     {
         auto *g = add("group_change_request", 11).mutable_group_change_request();
         g->set_conversation_id(43);
         g->set_action(wire::GroupChangeRequest::ACTION_PROMOTE);
         g->set_username("bob");
+        g->set_signed_change(std::string(180, '\x02'));
     }
     add("group_info_request", 12).mutable_group_info_request()->set_conversation_id(43);
+    {
+        auto *r = add("group_log_request", 12).mutable_group_log_request();
+        r->set_conversation_id(43);
+        r->set_after_version(3);
+        r->set_limit(64);
+    }
     {
         auto *r = add("readers_request", 13).mutable_readers_request();
         r->set_conversation_id(43);
@@ -255,6 +263,16 @@ inline std::vector<SampleFrame> validServerFrames() {
         *c->add_members() = sampleMember(7, "alice", wire::ROLE_ADMIN, 99, 99);
         *c->add_members() = sampleMember(8, "bob", wire::ROLE_MEMBER, 99, 97);
         *c->add_members() = sampleMember(9, "carol", wire::ROLE_MEMBER, 98, 0);
+        c->set_group_state_version(4);
+        c->set_group_uid(std::string(16, '\x42'));
+    }
+    {
+        auto *l = add("group_log_response", 12).mutable_group_log_response();
+        l->set_conversation_id(43);
+        l->add_changes(std::string(200, '\x07'));
+        l->add_changes(std::string(120, '\x08'));
+        l->set_head_version(5);
+        l->set_has_more(true);
     }
     {
         auto *a = add("send_ack", 7).mutable_send_ack();

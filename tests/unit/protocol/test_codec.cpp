@@ -408,6 +408,9 @@ void TestCodec::newErrorCodes() {
         {ErrorCode::StorageFull, "STORAGE_FULL", wire::ERROR_STORAGE_FULL, 29},
         {ErrorCode::SessionReplaced, "SESSION_REPLACED", wire::ERROR_SESSION_REPLACED, 30},
         {ErrorCode::NotEncrypted, "NOT_ENCRYPTED", wire::ERROR_NOT_ENCRYPTED, 31},
+        {ErrorCode::GroupStateConflict, "GROUP_STATE_CONFLICT", wire::ERROR_GROUP_STATE_CONFLICT,
+         32},
+        {ErrorCode::BadGroupChange, "BAD_GROUP_CHANGE", wire::ERROR_BAD_GROUP_CHANGE, 33},
     };
     for (const auto &[code, name, wireCode, value] : codes) {
         QCOMPARE(errorCodeName(code), name);
@@ -423,10 +426,10 @@ void TestCodec::newErrorCodes() {
         QCOMPARE(e.code, code);
         QCOMPARE(e.toString(), QString::fromLatin1(name) + QStringLiteral(": why"));
     }
-    // NOT_ENCRYPTED is the last wire code; a new one must be added here and to ErrorCode.
-    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::NotEncrypted));
+    // BAD_GROUP_CHANGE is the last wire code; a new one must be added here and to ErrorCode.
+    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::BadGroupChange));
     QCOMPARE(int(wire::ErrorCode_MAX) + 1 < int(ErrorCode::Network), true);
-    QCOMPARE(errorCodeName(ErrorCode(32)), "UNKNOWN");
+    QCOMPARE(errorCodeName(ErrorCode(34)), "UNKNOWN");
 }
 
 void TestCodec::makeErrorRoundTrip() {

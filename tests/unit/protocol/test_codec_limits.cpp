@@ -330,6 +330,27 @@ void TestCodecLimits::clientFieldLimits_data() {
         row("change password from a huge one", c, large);
     }
 
+    // signed group state: changes up to 32 KiB, log pages of at most 64
+    {
+        Frame g;
+        auto *ch = g.mutable_group_change_request();
+        ch->set_conversation_id(4);
+        ch->set_action(wire::GroupChangeRequest::ACTION_LEAVE);
+        ch->set_signed_change(std::string(size_t(limits::kMaxGroupChangeBytes), 's'));
+        row("signed change of 32 KiB", g, ok);
+        ch->set_signed_change(std::string(size_t(limits::kMaxGroupChangeBytes) + 1, 's'));
+        row("signed change above 32 KiB", g, large);
+        Frame l;
+        l.mutable_group_log_request()->set_conversation_id(4);
+        l.mutable_group_log_request()->set_limit(64);
+        row("group log of 64", l, ok);
+        l.mutable_group_log_request()->set_limit(65);
+        row("group log of 65", l, large);
+        l.mutable_group_log_request()->set_limit(1);
+        l.mutable_group_log_request()->set_conversation_id(0);
+        row("group log of conversation 0", l, bad);
+    }
+
     // presence: at most 100 subscriptions, each a valid username; none unsubscribes all
     row("presence none", withPresenceSubscribe({}), ok);
     row("presence 100", withPresenceSubscribe(manyUsernames(limits::kMaxPresenceSubscriptions)),

@@ -87,6 +87,7 @@ private slots:
             {"devices_request", {"accounts.listDevices", Frame::kDevicesResponse}},
             {"revoke_device_request", {"accounts.revokeDevice 71", Frame::kOk}},
             {"change_password_request", {"accounts.changePassword 29", Frame::kOk}},
+            {"group_log_request", {"groups.log 43 3 64", Frame::kGroupLogResponse}},
             {"presence_subscribe_request",
              {"presence.subscribe bob,carol", Frame::kPresenceResponse}},
             {"set_privacy_request", {"presence.setPrivacy 1", Frame::kOk}},

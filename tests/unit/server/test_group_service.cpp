@@ -73,6 +73,12 @@ public:
         cb(storedEvents);
     }
     void conversation(quint64, Callback<ConversationRows> cb) override { cb(conversationRows); }
+    LogRows logRows;
+    quint32 askedLimit = 0;
+    void logPage(quint64, quint64, quint64, quint32 limit, Callback<LogRows> cb) override {
+        askedLimit = limit;
+        cb(logRows);
+    }
     void readers(quint64, quint64, Callback<ReaderRows> cb) override { cb(readerRows); }
     void members(quint64 conv, Callback<QList<quint64>> cb) override {
         cb(memberLists.value(conv));
@@ -251,6 +257,29 @@ private slots:
         Captured<Readers> notMine;
         m_service->readers(Caller{7, 71, "eve"}, 9, 5, notMine.reply());
         QCOMPARE(notMine.code(), ErrorCode::NotMember);
+    }
+
+    // The signed state log: pages of at most 64 (one more asked of the store says whether there
+    // are more), members only.
+    void theGroupLogIsPagedForMembers() {
+        Captured<GroupLog> none, outsider;
+        m_service->log(alice, 9, 0, 0, none.reply());
+        QCOMPARE(none.code(), ErrorCode::NoSuchConversation);
+        m_store.logRows = LogRows{true, false, 3, {}};
+        m_service->log(alice, 9, 0, 0, outsider.reply());
+        QCOMPARE(outsider.code(), ErrorCode::NotMember);
+        m_store.logRows = LogRows{true, true, 3, {"v1", "v2", "v3"}};
+        Captured<GroupLog> page;
+        m_service->log(alice, 9, 0, 2, page.reply());
+        QVERIFY(page.ok());
+        QCOMPARE(m_store.askedLimit, 2u);
+        QCOMPARE(page.value().changes, (std::vector<QByteArray>{"v1", "v2"}));
+        QVERIFY(page.value().hasMore);
+        QCOMPARE(page.value().headVersion, 3u);
+        Captured<GroupLog> all;
+        m_service->log(alice, 9, 0, 1000, all.reply());
+        QCOMPARE(m_store.askedLimit, quint32(limits::kMaxGroupLogPage));
+        QVERIFY(!all.value().hasMore);
     }
 };
 

@@ -206,6 +206,48 @@ private slots:
         QCOMPARE(devices->size(), std::size_t(1));
     }
 
+    // The signed state log: members read it in pages after a version; others read nothing.
+    void groupLogPages() {
+        const NewDevice ida = user("ida"), jan = user("jan"), kim = user("kim");
+        const auto conv = await<quint64>(
+            [&](auto cb) { m_groups->createGroup(ida.userId, "log", {jan.userId}, m_now, cb); });
+        QVERIFY(conv);
+        for (int v = 1; v <= 3; ++v)
+            QCOMPARE(m_pg.query(m_conninfo,
+                                QStringLiteral("INSERT INTO group_state_log (conversation_id, "
+                                               "version, hash, change, actor_user_id, "
+                                               "actor_device_id) VALUES (%1, %2, '\\x00', "
+                                               "'\\x0%2', %3, %4) RETURNING version")
+                                    .arg(*conv)
+                                    .arg(v)
+                                    .arg(ida.userId)
+                                    .arg(ida.deviceId)),
+                     QStringList{QString::number(v)});
+        m_pg.query(
+            m_conninfo,
+            QStringLiteral("UPDATE conversations SET state_version = 3 WHERE id = %1").arg(*conv));
+        const auto page = [&](quint64 userId, quint64 after, quint32 limit) {
+            const auto r = await<LogRows>(
+                [&](auto cb) { m_groups->logPage(*conv, userId, after, limit, cb); });
+            return r ? *r : LogRows{};
+        };
+        const LogRows first = page(jan.userId, 0, 2);
+        QVERIFY(first.exists && first.member);
+        QCOMPARE(first.headVersion, 3u);
+        // Two asked for, one more returned: there are more (the service trims it).
+        QCOMPARE(first.changes, (std::vector<QByteArray>{QByteArray("\x01"), QByteArray("\x02"),
+                                                         QByteArray("\x03")}));
+        QCOMPARE(page(jan.userId, 0, 1).changes.size(), std::size_t(2));
+        QCOMPARE(page(jan.userId, 2, 5).changes, std::vector<QByteArray>{QByteArray("\x03")});
+        QVERIFY(page(jan.userId, 3, 5).changes.empty());
+        const LogRows outsider = page(kim.userId, 0, 5);
+        QVERIFY(outsider.exists && !outsider.member && outsider.changes.empty());
+        QVERIFY(!page(kim.userId, 0, 5).member);
+        QVERIFY(!await<LogRows>([&](auto cb) {
+                     m_groups->logPage(999999, jan.userId, 0, 5, cb);
+                 })->exists);
+    }
+
     void accounts() {
         const NewDevice ann = user("ann");
         QVERIFY(ann.userId && ann.deviceId);
