@@ -58,6 +58,8 @@ QString usageText() {
         "  readers GROUP|USERNAME SEQ\n"
         "  devices                      (with each device's key fingerprint)\n"
         "  devices revoke DEVICE\n"
+        "  password change              (current, then new password: first two lines of stdin;\n"
+        "                               every other device of the account is logged out)\n"
         "  safety-number USER           (60 digits and the QR payload, base64)\n"
         "  verify USER [--unset|--acknowledge]\n"
         "  link-code                    (on a linked device: a code for a new device)\n"

@@ -1,10 +1,13 @@
-// group, readers, devices, presence, privacy, typing, contacts, block/unblock and conversations:
-// one request each (OneShotCommand), printed as JSON lines.
+// group, readers, devices, password, presence, privacy, typing, contacts, block/unblock and
+// conversations: one request each (OneShotCommand), printed as JSON lines.
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/store/conversation_store.h"
 #include "core/store/message_store.h"
+
+#include <iostream>
+#include <string>
 
 namespace tidings::cli {
 
@@ -249,9 +252,10 @@ Result<Ptr> conversationsCommand(Profile *profile, const GlobalOptions &global, 
 Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Profile *profile,
                                                    const GlobalOptions &global) {
     const QString name = args.value(0);
-    static const QStringList names = {
-        u"group"_qs,  u"readers"_qs,  u"devices"_qs, u"presence"_qs, u"privacy"_qs,
-        u"typing"_qs, u"contacts"_qs, u"block"_qs,   u"unblock"_qs,  u"conversations"_qs};
+    static const QStringList names = {u"group"_qs,         u"readers"_qs, u"devices"_qs,
+                                      u"presence"_qs,      u"privacy"_qs, u"typing"_qs,
+                                      u"contacts"_qs,      u"block"_qs,   u"unblock"_qs,
+                                      u"conversations"_qs, u"password"_qs};
     if (!names.contains(name))
         return Ptr();
     // Every one-shot command takes --timeout-ms (default 30 s).
@@ -343,6 +347,36 @@ Result<std::unique_ptr<Command>> makeSocialCommand(const QStringList &args, Prof
                                          JsonLine().add("revoked", device).print();
                                          c.done();
                                      }));
+        });
+    }
+
+    if (name == u"password") {
+        auto p = parseArgs(args, {u"timeout-ms"_qs});
+        if (!p)
+            return p.error();
+        const auto expects = [] {
+            return usage(QStringLiteral("password expects: change (the current and the new "
+                                        "password: the first two lines of stdin)"));
+        };
+        if (p->positional != QStringList{u"change"_qs})
+            return expects();
+        const auto line = [] {
+            std::string raw;
+            std::getline(std::cin, raw);
+            QString text = QString::fromStdString(raw);
+            if (text.endsWith(u'\r'))
+                text.chop(1);
+            return text;
+        };
+        const QString current = line(), replacement = line();
+        if (current.isEmpty() || replacement.isEmpty())
+            return expects();
+        // Every other device of the account is logged out (only a linked device may do this).
+        return make([current, replacement](OneShotCommand &c) {
+            c.cl()->devices().changePassword(current, replacement, onOk(c, [&c] {
+                                                 JsonLine().add("password_changed", true).print();
+                                                 c.done();
+                                             }));
         });
     }
 

@@ -213,6 +213,30 @@ private slots:
         watcher->terminate();
         QVERIFY(watcher->waitForFinished(kWaitMs));
     }
+
+    // password change: the current and the new password on stdin; every other device of the
+    // account is logged out, the old password no longer logs in, the new one does.
+    void changingThePasswordLogsOutTheOtherDevices() {
+        QCOMPARE(
+            cli("alice3", {"--server", m_proc->url(), "login", "alice"}, "password-123\n").exitCode,
+            0);
+        auto wrong = cli("alice", {"password", "change"}, "not-the-password\nnew-password-456\n");
+        QVERIFY(wrong.exitCode != 0);
+        QVERIFY2(wrong.err.contains("BAD_CREDENTIALS"), wrong.err.constData());
+        auto changed = cli("alice", {"password", "change"}, "password-123\nnew-password-456\n");
+        QCOMPARE(changed.exitCode, 0);
+        QCOMPARE(changed.lines().value(0).value("password_changed").toBool(), true);
+        auto cut = cli("alice3", {"receive", "--wait-ms", "1000"});
+        QCOMPARE(cut.exitCode, 3);
+        QVERIFY2(cut.err.contains("BAD_TOKEN"), cut.err.constData());
+        auto old = cli("alice4", {"--server", m_proc->url(), "login", "alice"}, "password-123\n");
+        QVERIFY(old.exitCode != 0);
+        QVERIFY2(old.err.contains("BAD_CREDENTIALS"), old.err.constData());
+        QCOMPARE(cli("alice5", {"--server", m_proc->url(), "login", "alice"}, "new-password-456\n")
+                     .exitCode,
+                 0);
+        QCOMPARE(cli("alice", {"send", "bob", "still here"}).exitCode, 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
