@@ -24,6 +24,12 @@ Error busyError() {
                  QStringLiteral("the server is busy checking passwords; try again shortly"), 1000};
 }
 
+Error notLinkedError() {
+    return Error{ErrorCode::Forbidden, QStringLiteral("only a linked device may change the "
+                                                      "password; link this device to one of "
+                                                      "yours first")};
+}
+
 Error takenError(const QString &username) {
     return Error{ErrorCode::UsernameTaken,
                  QStringLiteral("the username %1 is taken").arg(username)};
@@ -299,6 +305,20 @@ void AccountService::changePassword(const Caller &caller, const QByteArray &oldP
         return reply(*limited);
     if (m_hasher.saturated())
         return reply(busyError());
+    // A device that may not change it is told so before two Argon2 hashes are spent on it.
+    m_store.mayActForAccount(userId, deviceId, [=, this](Result<bool> may) {
+        if (!may)
+            return reply(may.error());
+        if (!*may)
+            return reply(notLinkedError());
+        verifyAndChangePassword(userId, deviceId, username, oldPassword, newPassword, peer, reply);
+    });
+}
+
+void AccountService::verifyAndChangePassword(quint64 userId, quint64 deviceId,
+                                             const QString &username, const QByteArray &oldPassword,
+                                             const QByteArray &newPassword, const QString &peer,
+                                             StatusReply reply) {
     m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
         if (!stored)
             return reply(stored.error());
@@ -321,10 +341,7 @@ void AccountService::changePassword(const Caller &caller, const QByteArray &oldP
                         if (!r)
                             return reply(r.error());
                         if (!*r)
-                            return reply(Error{ErrorCode::Forbidden,
-                                               QStringLiteral("only a linked device may change "
-                                                              "the password; link this device "
-                                                              "to one of yours first")});
+                            return reply(notLinkedError());
                         qCInfo(lcAccounts) << "password of user" << userId << "changed;"
                                            << (*r)->size() << "other devices logged out";
                         reply(Status{});

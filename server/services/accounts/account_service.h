@@ -67,6 +67,9 @@ private:
     std::optional<Error> checkRateLimit(const QString &username, const QString &peer) const;
     void recordFailure(const QString &username, const QString &peer);
     std::optional<Error> checkRegistrations(const QString &peer) const;
+    void verifyAndChangePassword(quint64 userId, quint64 deviceId, const QString &username,
+                                 const QByteArray &oldPassword, const QByteArray &newPassword,
+                                 const QString &peer, StatusReply reply);
     //! Marks `devices` revoked everywhere and closes their connections with `why`.
     void cutOff(quint64 userId, const std::vector<quint64> &devices, const QString &why);
     void createDevice(quint64 userId, const QString &username, const QString &deviceName,

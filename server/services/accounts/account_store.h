@@ -65,6 +65,10 @@ public:
     //! list and `callerDevice` (not the revoked one) is not in it; nothing changed.
     virtual void revokeDevice(quint64 userId, quint64 callerDevice, quint64 deviceId,
                               Callback<RevokeStatus> cb) = 0;
+    //! Whether `deviceId` may act for the whole account (revoke others, change the password):
+    //! it is in the user's signed device list, or the user has none yet. A cheap first check;
+    //! revokeDevice and changePassword check again under the user's lock.
+    virtual void mayActForAccount(quint64 userId, quint64 deviceId, Callback<bool> cb) = 0;
     //! Sets the password hash and revokes every other device of the user, as `callerDevice`
     //! asked: the devices logged out. Nothing: the user has a device list and `callerDevice` is
     //! not in it; nothing changed.

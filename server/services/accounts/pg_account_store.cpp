@@ -153,6 +153,21 @@ void PgAccountStore::revokeDevice(quint64 userId, quint64 callerDevice, quint64 
         });
 }
 
+void PgAccountStore::mayActForAccount(quint64 userId, quint64 deviceId, Callback<bool> cb) {
+    m_pool.any()->exec(
+        PgQuery{"SELECT NOT EXISTS (SELECT 1 FROM device_lists WHERE user_id = $1) OR EXISTS "
+                "(SELECT 1 FROM device_lists WHERE user_id = $1 AND $2 = ANY (devices)) AS may",
+                {},
+                {}}
+            .arg(userId)
+            .arg(deviceId),
+        [cb](PgResult r) {
+            if (!r.ok() || r.rows() != 1)
+                return cb(databaseError(r, lcAccounts()));
+            cb(r.boolean(0, "may"));
+        });
+}
+
 void PgAccountStore::changePassword(quint64 userId, quint64 callerDevice,
                                     const QByteArray &passwordHash,
                                     Callback<std::optional<std::vector<quint64>>> cb) {

@@ -24,6 +24,7 @@ public:
     void devices(quint64 userId, Callback<std::vector<DeviceRow>> cb) override;
     void revokeDevice(quint64 userId, quint64 callerDevice, quint64 deviceId,
                       Callback<RevokeStatus> cb) override;
+    void mayActForAccount(quint64 userId, quint64 deviceId, Callback<bool> cb) override;
     void changePassword(quint64 userId, quint64 callerDevice, const QByteArray &passwordHash,
                         Callback<std::optional<std::vector<quint64>>> cb) override;
 

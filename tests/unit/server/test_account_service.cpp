@@ -108,6 +108,9 @@ public:
             it = it->deviceId == deviceId ? tokens.erase(it) : std::next(it);
         cb(RevokeStatus::Revoked);
     }
+    void mayActForAccount(quint64, quint64 device, Callback<bool> cb) override {
+        cb(!listed || listed->contains(device));
+    }
     void changePassword(quint64 userId, quint64, const QByteArray &hash,
                         Callback<std::optional<std::vector<quint64>>> cb) override {
         if (passwordChange) {
@@ -405,13 +408,21 @@ private slots:
         QCOMPARE(login("alice", "old-password").error().code, ErrorCode::BadCredentials);
         QVERIFY(login("alice", "new-password").ok());
 
-        // A device outside the device list (it only knows the password) may not.
-        m_store.passwordChange.reset();
+        // A device outside the device list (it only knows the password) may not, and is told
+        // so before any hashing; the store's own check under the user's lock stays the last word.
+        m_store.listed = QSet<quint64>{7};
+        const int verified = m_hasher.verifications;
         CapturedStatus unlinked;
         m_service->changePassword(me, "new-password", "third-password", "10.0.0.1",
                                   unlinked.reply());
         QCOMPARE(unlinked.code(), ErrorCode::Forbidden);
+        QCOMPARE(m_hasher.verifications, verified);
         QCOMPARE(m_delivery.disconnected.size(), 2);
+        m_store.listed.reset();
+        m_store.passwordChange.reset(); // the locked check says no (a list appeared meanwhile)
+        CapturedStatus raced;
+        m_service->changePassword(me, "new-password", "third-password", "10.0.0.1", raced.reply());
+        QCOMPARE(raced.code(), ErrorCode::Forbidden);
     }
 
     void anAuthenticationAnsweredAfterARevocationIsRefused() {

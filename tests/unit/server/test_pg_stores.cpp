@@ -185,6 +185,13 @@ private slots:
                                    .arg(pat.userId)
                                    .arg(pat.deviceId)
                                    .arg(*second));
+        const auto may = [&](quint64 device) {
+            const auto r =
+                await<bool>([&](auto cb) { m_accounts->mayActForAccount(pat.userId, device, cb); });
+            return r && *r;
+        };
+        QVERIFY(may(*second));
+        QVERIFY(!may(*third));
         const auto refused = await<std::optional<std::vector<quint64>>>(
             [&](auto cb) { m_accounts->changePassword(pat.userId, *third, "hash-3", cb); });
         QVERIFY(refused && !*refused);
