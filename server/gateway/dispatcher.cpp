@@ -74,6 +74,7 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
     case Frame::kCreateGroupRequest:
         s.groups->create(me, QString::fromStdString(frame.create_group_request().name()),
                          usernames(frame.create_group_request().usernames()),
+                         QByteArray::fromStdString(frame.create_group_request().signed_genesis()),
                          conversationReply(session, rid));
         return;
     case Frame::kGroupChangeRequest:

@@ -122,6 +122,9 @@ void toWire(const ConversationInfo &info, wire::ConversationInfo *out) {
     out->set_peer_user_id(info.peerUserId);
     out->set_peer_username(toStd(info.peerUsername));
     out->set_peer_display_name(toStd(info.peerDisplayName));
+    out->set_group_state_version(info.stateVersion);
+    if (!info.groupUid.isEmpty())
+        out->set_group_uid(info.groupUid.constData(), size_t(info.groupUid.size()));
 }
 
 void toWire(const Readers &readers, wire::ReadersResponse *out) {

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "crypto/group_state.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "routing/delivery.h"
@@ -20,6 +21,12 @@ GroupService::GroupService(GroupStore &store, Membership &membership, Delivery &
     , m_membership(membership)
     , m_delivery(delivery)
     , m_clock(clock) {}
+
+namespace {
+Error badGroupChange(const QString &why) {
+    return Error{ErrorCode::BadGroupChange, QStringLiteral("signed group change refused: ") + why};
+}
+} // namespace
 
 Error GroupService::refusal(ChangeStatus status) {
     switch (status) {
@@ -70,7 +77,8 @@ void GroupService::openDirect(const Caller &caller, const QString &username,
 }
 
 void GroupService::create(const Caller &caller, const QString &groupName,
-                          const QStringList &usernames, Reply<ConversationInfo> reply) {
+                          const QStringList &usernames, const QByteArray &signedGenesis,
+                          Reply<ConversationInfo> reply) {
     const QString name = groupName.trimmed();
     QStringList names;
     QSet<QString> unique;
@@ -83,32 +91,86 @@ void GroupService::create(const Caller &caller, const QString &groupName,
     }
     if (names.size() + 1 > limits::kMaxGroupMembers)
         return reply(refusal(ChangeStatus::GroupFull));
-    m_store.findUsers(names, [this, caller, name, names, reply](Result<std::vector<UserRef>> r) {
-        if (!r)
-            return reply(r.error());
-        if (r->size() != std::size_t(names.size())) {
-            QSet<QString> found;
+    m_store.findUsers(
+        names, [this, caller, name, names, signedGenesis, reply](Result<std::vector<UserRef>> r) {
+            if (!r)
+                return reply(r.error());
+            if (r->size() != std::size_t(names.size())) {
+                QSet<QString> found;
+                for (const auto &u : *r)
+                    found.insert(u.username);
+                QStringList missing;
+                for (const auto &n : names)
+                    if (!found.contains(n))
+                        missing << n;
+                return reply(Error{ErrorCode::NoSuchUser,
+                                   QStringLiteral("no such user: %1").arg(missing.join(", "))});
+            }
+            std::vector<quint64> ids;
             for (const auto &u : *r)
-                found.insert(u.username);
-            QStringList missing;
-            for (const auto &n : names)
-                if (!found.contains(n))
-                    missing << n;
-            return reply(Error{ErrorCode::NoSuchUser,
-                               QStringLiteral("no such user: %1").arg(missing.join(", "))});
+                ids.push_back(u.id);
+            if (!signedGenesis.isEmpty())
+                return createSigned(caller, name, std::move(ids), signedGenesis, reply);
+            m_store.createGroup(caller.userId, name, ids, m_clock.nowMs(),
+                                [this, caller, reply, count = ids.size()](Result<quint64> conv) {
+                                    if (!conv)
+                                        return reply(conv.error());
+                                    qCInfo(lcGroups) << "group" << *conv << "created with"
+                                                     << count + 1 << "members";
+                                    info(caller, *conv, reply);
+                                    pushEvents(*conv, 1, {});
+                                });
+        });
+}
+
+void GroupService::createSigned(const Caller &caller, const QString &name, std::vector<quint64> ids,
+                                const QByteArray &blob, Reply<ConversationInfo> reply) {
+    auto genesis = crypto::decodeGroupChange(blob);
+    if (!genesis)
+        return reply(badGroupChange(genesis.error().detail));
+    std::vector<quint64> everyone = ids;
+    everyone.push_back(caller.userId);
+    m_store.accountKeys(everyone, [this, caller, name, ids = std::move(ids), blob,
+                                   change = std::move(*genesis),
+                                   reply](Result<QHash<quint64, QByteArray>> keys) {
+        if (!keys)
+            return reply(keys.error());
+        // The server is only a first filter here (the members' clients verify the genesis
+        // themselves), but it stores nothing it can tell is not what the creator signed for
+        // exactly these members with their published account keys.
+        if (change.actorUserId != caller.userId || change.actorDeviceId != caller.deviceId)
+            return reply(badGroupChange(QStringLiteral("the genesis names another actor")));
+        const QByteArray creatorKey = keys->value(caller.userId);
+        if (creatorKey.isEmpty())
+            return reply(badGroupChange(QStringLiteral("publish your keys before signing")));
+        auto state = crypto::applyGroupChange(crypto::GroupState{}, change, creatorKey);
+        if (!state)
+            return reply(badGroupChange(state.error().detail));
+        if (state->name != name)
+            return reply(badGroupChange(QStringLiteral("the genesis names another group name")));
+        if (state->members.size() != qsizetype(ids.size()) + 1)
+            return reply(badGroupChange(QStringLiteral("the genesis adds other members")));
+        for (const crypto::GroupMember &m : state->members) {
+            if (m.userId != caller.userId &&
+                std::find(ids.begin(), ids.end(), m.userId) == ids.end())
+                return reply(badGroupChange(QStringLiteral("the genesis adds other members")));
+            if (m.aik != keys->value(m.userId))
+                return reply(badGroupChange(
+                    QStringLiteral("the genesis records another key for user %1").arg(m.userId)));
         }
-        std::vector<quint64> ids;
-        for (const auto &u : *r)
-            ids.push_back(u.id);
-        m_store.createGroup(caller.userId, name, ids, m_clock.nowMs(),
-                            [this, caller, reply, count = ids.size()](Result<quint64> conv) {
-                                if (!conv)
-                                    return reply(conv.error());
-                                qCInfo(lcGroups)
-                                    << "group" << *conv << "created with" << count + 1 << "members";
-                                info(caller, *conv, reply);
-                                pushEvents(*conv, 1, {});
-                            });
+        const SignedChangeRow row{change.groupUid, 1, state->headHash, blob, caller.deviceId};
+        m_store.createSignedGroup(
+            caller.userId, name, ids, m_clock.nowMs(), row,
+            [this, caller, reply, count = ids.size()](Result<quint64> conv) {
+                if (!conv)
+                    return reply(conv.error());
+                if (*conv == 0)
+                    return reply(badGroupChange(QStringLiteral("a group with this id exists")));
+                qCInfo(lcGroups) << "signed group" << *conv << "created with" << count + 1
+                                 << "members";
+                info(caller, *conv, reply);
+                pushEvents(*conv, 1, {});
+            });
     });
 }
 
@@ -187,6 +249,8 @@ void GroupService::info(const Caller &caller, quint64 conv, Reply<ConversationIn
         info.group = r->group;
         info.name = r->title;
         info.lastSeq = r->lastSeq;
+        info.stateVersion = r->stateVersion;
+        info.groupUid = r->groupUid;
         info.members = std::move(r->members);
         if (!info.group)
             for (const auto &m : info.members)

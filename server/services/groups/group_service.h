@@ -22,7 +22,7 @@ public:
     void openDirect(const Caller &caller, const QString &username,
                     Reply<ConversationInfo> reply) override;
     void create(const Caller &caller, const QString &name, const QStringList &usernames,
-                Reply<ConversationInfo> reply) override;
+                const QByteArray &signedGenesis, Reply<ConversationInfo> reply) override;
     void change(const Caller &caller, const GroupChange &change, StatusReply reply) override;
     void info(const Caller &caller, quint64 conversationId, Reply<ConversationInfo> reply) override;
     void log(const Caller &caller, quint64 conversationId, quint64 afterVersion, quint32 limit,
@@ -35,6 +35,10 @@ public:
 private:
     void applyChange(const Caller &caller, const GroupChange &change, quint64 targetId,
                      StatusReply reply);
+    //! create() with a signed genesis: checked against the members' account keys, then stored
+    //! as version 1 of the group's log.
+    void createSigned(const Caller &caller, const QString &name, std::vector<quint64> ids,
+                      const QByteArray &blob, Reply<ConversationInfo> reply);
     //! Pushes the system events from `fromSeq` on to every member and to `extraUsers`.
     void pushEvents(quint64 conversationId, quint64 fromSeq, QList<quint64> extraUsers);
 

@@ -4,6 +4,7 @@
 #include "proto/tidings.pb.h"
 #include "services/groups/groups.h"
 
+#include <QHash>
 #include <QList>
 
 #include <functional>
@@ -47,6 +48,17 @@ struct ConversationRows {
     QString title;
     quint64 lastSeq = 0;
     std::vector<MemberInfo> members; //!< by join time
+    quint64 stateVersion = 0;
+    QByteArray groupUid = {};
+};
+
+//! A signed change as the log stores it.
+struct SignedChangeRow {
+    QByteArray groupUid;
+    quint64 version = 0;
+    QByteArray hash;
+    QByteArray blob;
+    quint64 actorDeviceId = 0;
 };
 
 struct LogRows {
@@ -87,6 +99,14 @@ public:
                         Callback<std::vector<wire::Message>> cb) = 0;
     virtual void conversation(quint64 conversationId, Callback<ConversationRows> cb) = 0;
     virtual void readers(quint64 conversationId, quint64 seq, Callback<ReaderRows> cb) = 0;
+    //! createGroup with its signed genesis stored as the log's version 1. 0: a group with this
+    //! group id exists already (nothing was created).
+    virtual void createSignedGroup(quint64 creator, const QString &name,
+                                   const std::vector<quint64> &members, qint64 nowMs,
+                                   const SignedChangeRow &genesis, Callback<quint64> cb) = 0;
+    //! The account keys (AIKs) of those of `userIds` that published one.
+    virtual void accountKeys(const std::vector<quint64> &userIds,
+                             Callback<QHash<quint64, QByteArray>> cb) = 0;
     //! Up to `limit` + 1 signed changes after `afterVersion` if `userId` is a member (the one
     //! past the limit says there are more).
     virtual void logPage(quint64 conversationId, quint64 userId, quint64 afterVersion,

@@ -28,6 +28,10 @@ struct ConversationInfo {
     QString name; //!< groups
     quint64 lastSeq = 0;
     std::vector<MemberInfo> members; //!< every member (info answers; empty for openDirect)
+    //! Groups with signed state (crypto/group_state.h): the log's newest version and the
+    //! group's 16-byte id; 0 and empty without.
+    quint64 stateVersion = 0;
+    QByteArray groupUid = {};
     // 1:1 only: the other member.
     quint64 peerUserId = 0;
     QString peerUsername;
@@ -66,8 +70,10 @@ public:
     //! Finds or creates the 1:1 conversation with `username`.
     virtual void openDirect(const Caller &caller, const QString &username,
                             Reply<ConversationInfo> reply) = 0;
+    //! `signedGenesis`: the creator's signed version 1 (crypto/group_state.h), checked against
+    //! the members and their account keys (BAD_GROUP_CHANGE); empty: a group without signed state.
     virtual void create(const Caller &caller, const QString &name, const QStringList &usernames,
-                        Reply<ConversationInfo> reply) = 0;
+                        const QByteArray &signedGenesis, Reply<ConversationInfo> reply) = 0;
     virtual void change(const Caller &caller, const GroupChange &change, StatusReply reply) = 0;
     //! Works for 1:1 conversations too, so a client can learn about a conversation it has never
     //! seen from a pushed message.

@@ -185,8 +185,9 @@ void PgGroupStore::events(quint64 conv, quint64 fromSeq, int limit,
 
 void PgGroupStore::conversation(quint64 conv, Callback<ConversationRows> cb) {
     m_pool.forKey(conv)->exec(
-        PgQuery{"SELECT c.kind, c.title, c.last_seq, m.user_id, u.username, m.role, "
-                "m.delivered_seq, m.read_seq, u.display_name FROM conversations c "
+        PgQuery{"SELECT c.kind, c.title, c.last_seq, c.state_version, c.group_uid, m.user_id, "
+                "u.username, m.role, m.delivered_seq, m.read_seq, u.display_name "
+                "FROM conversations c "
                 "JOIN members m ON m.conversation_id = c.id JOIN users u ON u.id = m.user_id "
                 "WHERE c.id = $1 ORDER BY m.joined_at, m.user_id",
                 {},
@@ -200,6 +201,9 @@ void PgGroupStore::conversation(quint64 conv, Callback<ConversationRows> cb) {
                 out.group = r.int64(0, "kind") == 2;
                 out.title = r.string(0, "title");
                 out.lastSeq = quint64(r.int64(0, "last_seq"));
+                out.stateVersion = quint64(r.int64(0, "state_version"));
+                if (!r.isNull(0, "group_uid"))
+                    out.groupUid = r.bytea(0, "group_uid");
             }
             const int cUser = r.column("user_id"), cName = r.column("username"),
                       cRole = r.column("role"), cDelivered = r.column("delivered_seq"),
@@ -296,6 +300,46 @@ void PgGroupStore::logPage(quint64 conv, quint64 userId, quint64 afterVersion, q
                     out.changes.push_back(r.bytea(i, cChange));
             cb(std::move(out));
         });
+}
+
+void PgGroupStore::createSignedGroup(quint64 creator, const QString &name,
+                                     const std::vector<quint64> &members, qint64 nowMs,
+                                     const SignedChangeRow &genesis, Callback<quint64> cb) {
+    m_pool.any()->exec(PgQuery{"SELECT tidings_create_signed_group($1, $2, $3, $4, "
+                               "to_timestamp($5::double precision / 1000), $6, $7, $8) "
+                               "AS conversation_id",
+                               {},
+                               {}}
+                           .arg(creator)
+                           .arg(genesis.actorDeviceId)
+                           .arg(name)
+                           .arg(pgarray::ints(members))
+                           .arg(nowMs)
+                           .argBytes(genesis.groupUid)
+                           .argBytes(genesis.hash)
+                           .argBytes(genesis.blob),
+                       [cb](PgResult r) {
+                           if (!r.ok() || r.rows() != 1)
+                               return cb(databaseError(r, lcGroups()));
+                           cb(quint64(r.int64(0, "conversation_id")));
+                       });
+}
+
+void PgGroupStore::accountKeys(const std::vector<quint64> &userIds,
+                               Callback<QHash<quint64, QByteArray>> cb) {
+    m_pool.any()->exec(PgQuery{"SELECT id, account_key FROM users WHERE id = ANY ($1::bigint[]) "
+                               "AND account_key IS NOT NULL",
+                               {},
+                               {}}
+                           .arg(pgarray::ints(userIds)),
+                       [cb](PgResult r) {
+                           if (!r.ok())
+                               return cb(databaseError(r, lcGroups()));
+                           QHash<quint64, QByteArray> out;
+                           for (int i = 0; i < r.rows(); ++i)
+                               out.insert(quint64(r.int64(i, "id")), r.bytea(i, "account_key"));
+                           cb(std::move(out));
+                       });
 }
 
 } // namespace tidings::server

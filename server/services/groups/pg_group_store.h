@@ -25,6 +25,11 @@ public:
                 Callback<std::vector<wire::Message>> cb) override;
     void conversation(quint64 conversationId, Callback<ConversationRows> cb) override;
     void readers(quint64 conversationId, quint64 seq, Callback<ReaderRows> cb) override;
+    void createSignedGroup(quint64 creator, const QString &name,
+                           const std::vector<quint64> &members, qint64 nowMs,
+                           const SignedChangeRow &genesis, Callback<quint64> cb) override;
+    void accountKeys(const std::vector<quint64> &userIds,
+                     Callback<QHash<quint64, QByteArray>> cb) override;
     void logPage(quint64 conversationId, quint64 userId, quint64 afterVersion, quint32 limit,
                  Callback<LogRows> cb) override;
     void members(quint64 conversationId, Callback<QList<quint64>> cb) override;

@@ -79,7 +79,7 @@ private slots:
             {"read_ack", {"messaging.ack 42 16 16", Frame::kOk}},
             {"history_request", {"messaging.history 42 10 20 100", Frame::kHistoryResponse}},
             {"create_group_request",
-             {QString::fromUtf8("groups.create Book club \xf0\x9f\x93\x9a bob,Carol.K"),
+             {QString::fromUtf8("groups.create Book club \xf0\x9f\x93\x9a bob,Carol.K signed 300"),
               Frame::kConversationInfo}},
             {"group_change_request", {"groups.change 43 2 bob", Frame::kOk}},
             {"group_info_request", {"groups.info 43", Frame::kConversationInfo}},

@@ -2,6 +2,7 @@
 // members), which refusal each tidings_group_change status becomes, removing oneself is leaving,
 // and who is told about a change (the members before and after it).
 #include "core/clock.h"
+#include "crypto/group_state.h"
 #include "protocol/limits.h"
 #include "services/common/membership.h"
 #include "services/groups/group_service.h"
@@ -55,6 +56,25 @@ public:
             all << id;
         memberLists.insert(50, all);
         cb(quint64(50));
+    }
+    QHash<quint64, QByteArray> keys;            //!< account keys by user
+    std::vector<SignedChangeRow> signedGenesis; //!< what createSignedGroup stored
+    bool uidTaken = false;
+    void createSignedGroup(quint64 creator, const QString &name, const std::vector<quint64> &ids,
+                           qint64 now, const SignedChangeRow &genesis,
+                           Callback<quint64> cb) override {
+        if (uidTaken)
+            return cb(quint64(0));
+        signedGenesis.push_back(genesis);
+        createGroup(creator, name, ids, now, std::move(cb));
+    }
+    void accountKeys(const std::vector<quint64> &ids,
+                     Callback<QHash<quint64, QByteArray>> cb) override {
+        QHash<quint64, QByteArray> out;
+        for (quint64 id : ids)
+            if (keys.contains(id))
+                out.insert(id, keys.value(id));
+        cb(out);
     }
     void applyChange(quint64 actor, const GroupChange &change, quint64 target, qint64,
                      int maxMembers, Callback<ChangeOutcome> cb) override {
@@ -142,13 +162,13 @@ private slots:
 
     void creatingAGroupChecksNamesAndTellsTheMembers() {
         Captured<ConversationInfo> missing, full, made;
-        m_service->create(alice, "g", {"bob", "dave", "erin"}, missing.reply());
+        m_service->create(alice, "g", {"bob", "dave", "erin"}, {}, missing.reply());
         QCOMPARE(missing.code(), ErrorCode::NoSuchUser);
         QVERIFY(missing.error().detail.contains("dave, erin"));
         QStringList many;
         for (int i = 0; i < 500; ++i)
             many << QStringLiteral("user%1").arg(i);
-        m_service->create(alice, "g", many, full.reply());
+        m_service->create(alice, "g", many, {}, full.reply());
         QCOMPARE(full.code(), ErrorCode::GroupFull);
         QVERIFY(m_store.created.empty());
 
@@ -156,7 +176,7 @@ private slots:
         m_store.conversationRows = ConversationRows{
             true, "g", 1, {member(1, "alice"), member(2, "bob"), member(3, "carol")}};
         // The creator and duplicates are left out of the member list.
-        m_service->create(alice, " g ", {"Bob", "carol", "bob", "alice"}, made.reply());
+        m_service->create(alice, " g ", {"Bob", "carol", "bob", "alice"}, {}, made.reply());
         QVERIFY(made.ok());
         QCOMPARE(m_store.created.size(), std::size_t(1));
         QCOMPARE(m_store.created[0].second, (std::vector<quint64>{2, 3}));
@@ -257,6 +277,81 @@ private slots:
         Captured<Readers> notMine;
         m_service->readers(Caller{7, 71, "eve"}, 9, 5, notMine.reply());
         QCOMPARE(notMine.code(), ErrorCode::NotMember);
+    }
+
+    // A signed genesis is stored only when it is what the creator (this device) signed for
+    // exactly these members with their published account keys; anything else is
+    // BAD_GROUP_CHANGE and nothing is created.
+    void aSignedGenesisIsCheckedBeforeItIsStored() {
+        using namespace tidings::crypto;
+        const auto key = [](char b) {
+            auto k =
+                Ed25519KeyPair::fromSeed(SecretBytes::fromRaw(QByteArray(32, b).constData(), 32));
+            return std::move(*k);
+        };
+        const Ed25519KeyPair a = key('a'), b = key('b'), c = key('c');
+        m_store.keys = {{1, a.publicKey}, {2, b.publicKey}, {3, c.publicKey}};
+        const auto genesis = [&](quint64 actorDevice, QList<GroupOp> ops, const Ed25519KeyPair &k) {
+            GroupStateChange g;
+            g.groupUid = QByteArray(16, 'u');
+            g.version = 1;
+            g.prevHash = QByteArray(32, '\0');
+            g.actorUserId = 1;
+            g.actorDeviceId = actorDevice;
+            g.ops = std::move(ops);
+            return signGroupChange(g, k);
+        };
+        const auto add = [](quint64 user, const QByteArray &aik, GroupRole role) {
+            GroupOp op;
+            op.kind = GroupOp::Kind::Add;
+            op.userId = user;
+            op.aik = aik;
+            op.role = role;
+            return op;
+        };
+        GroupOp name;
+        name.kind = GroupOp::Kind::Rename;
+        name.name = QStringLiteral("g");
+        const QList<GroupOp> good{add(1, a.publicKey, GroupRole::Admin),
+                                  add(2, b.publicKey, GroupRole::Member), name};
+        const auto create = [&](const QByteArray &blob) {
+            Captured<ConversationInfo> r;
+            m_service->create(alice, "g", {"bob"}, blob, r.reply());
+            return r.code();
+        };
+        QCOMPARE(create("garbage"), ErrorCode::BadGroupChange);
+        QCOMPARE(create(genesis(12, good, a)), ErrorCode::BadGroupChange); // another device
+        QCOMPARE(create(genesis(11, good, b)), ErrorCode::BadGroupChange); // not alice's key
+        QCOMPARE(create(genesis(11, {add(1, a.publicKey, GroupRole::Admin), name}, a)),
+                 ErrorCode::BadGroupChange); // bob left out
+        QCOMPARE(create(genesis(11,
+                                {add(1, a.publicKey, GroupRole::Admin),
+                                 add(2, b.publicKey, GroupRole::Member),
+                                 add(3, c.publicKey, GroupRole::Member), name},
+                                a)),
+                 ErrorCode::BadGroupChange); // carol slipped in
+        QCOMPARE(create(genesis(11,
+                                {add(1, a.publicKey, GroupRole::Admin),
+                                 add(2, c.publicKey, GroupRole::Member), name},
+                                a)),
+                 ErrorCode::BadGroupChange); // bob with another key than his
+        QVERIFY(m_store.created.empty());
+        m_store.uidTaken = true;
+        QCOMPARE(create(genesis(11, good, a)), ErrorCode::BadGroupChange);
+        m_store.uidTaken = false;
+        m_store.conversationRows = ConversationRows{
+            true, "g", 1, {member(1, "alice"), member(2, "bob")}, 1, QByteArray(16, 'u')};
+        Captured<ConversationInfo> made;
+        const QByteArray blob = genesis(11, good, a);
+        m_service->create(alice, "g", {"bob"}, blob, made.reply());
+        QVERIFY(made.ok());
+        QCOMPARE(m_store.signedGenesis.size(), std::size_t(1));
+        QCOMPARE(m_store.signedGenesis[0].blob, blob);
+        QCOMPARE(m_store.signedGenesis[0].version, 1u);
+        QCOMPARE(m_store.signedGenesis[0].actorDeviceId, 11u);
+        QCOMPARE(m_store.signedGenesis[0].hash, groupChangeHash(decodeGroupChange(blob)->body));
+        QCOMPARE(made.value().stateVersion, 1u);
+        QCOMPARE(made.value().groupUid, QByteArray(16, 'u'));
     }
 
     // The signed state log: pages of at most 64 (one more asked of the store says whether there

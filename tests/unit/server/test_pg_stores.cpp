@@ -213,6 +213,43 @@ private slots:
         QCOMPARE(devices->size(), std::size_t(1));
     }
 
+    // A group created with a signed genesis carries its id and version 1, and its log starts
+    // with the genesis; a second group with the same id is not created.
+    void aSignedGroupStartsItsLog() {
+        const NewDevice lea = user("lea"), max = user("max");
+        m_pg.query(m_conninfo, QStringLiteral("UPDATE users SET account_key = '\\x%1' WHERE "
+                                              "id = %2")
+                                   .arg(QString::fromLatin1(QByteArray(32, 'L').toHex()))
+                                   .arg(lea.userId));
+        const auto keys = await<QHash<quint64, QByteArray>>([&](auto cb) {
+            m_groups->accountKeys({lea.userId, max.userId}, cb);
+        });
+        QVERIFY(keys);
+        QCOMPARE(keys->size(), 1);
+        QCOMPARE(keys->value(lea.userId), QByteArray(32, 'L'));
+        const SignedChangeRow genesis{QByteArray(16, 'q'), 1, QByteArray(32, 'h'), "blob-1",
+                                      lea.deviceId};
+        const auto conv = await<quint64>([&](auto cb) {
+            m_groups->createSignedGroup(lea.userId, "signed", {max.userId}, m_now, genesis, cb);
+        });
+        QVERIFY(conv && *conv > 0);
+        const auto rows =
+            await<ConversationRows>([&](auto cb) { m_groups->conversation(*conv, cb); });
+        QVERIFY(rows);
+        QCOMPARE(rows->stateVersion, 1u);
+        QCOMPARE(rows->groupUid, QByteArray(16, 'q'));
+        QCOMPARE(rows->members.size(), std::size_t(2));
+        const auto log =
+            await<LogRows>([&](auto cb) { m_groups->logPage(*conv, max.userId, 0, 10, cb); });
+        QVERIFY(log && log->member);
+        QCOMPARE(log->changes, std::vector<QByteArray>{QByteArray("blob-1")});
+        const auto again = await<quint64>([&](auto cb) {
+            m_groups->createSignedGroup(lea.userId, "twin", {max.userId}, m_now, genesis, cb);
+        });
+        QVERIFY(again);
+        QCOMPARE(*again, 0u);
+    }
+
     // The signed state log: members read it in pages after a version; others read nothing.
     void groupLogPages() {
         const NewDevice ida = user("ida"), jan = user("jan"), kim = user("kim");

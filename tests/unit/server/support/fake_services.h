@@ -106,8 +106,12 @@ public:
         answer(reply, info);
     }
     void create(const Caller &c, const QString &name, const QStringList &usernames,
-                Reply<ConversationInfo> reply) override {
-        record(c, QStringLiteral("groups.create %1 %2").arg(name, usernames.join(',')));
+                const QByteArray &signedGenesis, Reply<ConversationInfo> reply) override {
+        record(c, QStringLiteral("groups.create %1 %2%3")
+                      .arg(name, usernames.join(','),
+                           signedGenesis.isEmpty()
+                               ? QString()
+                               : QStringLiteral(" signed %1").arg(signedGenesis.size())));
         ConversationInfo info;
         info.conversationId = 43;
         info.group = true;
