@@ -63,7 +63,7 @@ HistoryQuery fromWire(const wire::HistoryRequest &req) {
 
 GroupChange fromWire(const wire::GroupChangeRequest &req) {
     return GroupChange{req.conversation_id(), GroupAction(int(req.action())), text(req.username()),
-                       text(req.name())};
+                       text(req.name()), bytes(req.signed_change())};
 }
 
 KeyUpload fromWire(const wire::UploadKeysRequest &req) {

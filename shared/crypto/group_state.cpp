@@ -187,6 +187,11 @@ QByteArray signGroupChange(GroupStateChange &change, const Ed25519KeyPair &aik) 
     return blob + change.signature;
 }
 
+bool groupChangeSignedBy(const GroupStateChange &change, const QByteArray &aik) {
+    return aik.size() == qsizetype(kKeySize) &&
+           ed25519Verify(aik, QByteArray(kGroupSigDomain) + change.body, change.signature);
+}
+
 QByteArray groupChangeHash(const QByteArray &body) {
     return sha256(QByteArray(kGroupHashDomain) + body);
 }

@@ -88,6 +88,9 @@ struct GroupState {
 
 //! Encodes `change` (its body and signature are set), signs it with `aik`: the blob.
 QByteArray signGroupChange(GroupStateChange &change, const Ed25519KeyPair &aik);
+//! Whether `change` (as decoded) carries a valid signature by `aik` (the server's first filter;
+//! a client verifies with applyGroupChange).
+bool groupChangeSignedBy(const GroupStateChange &change, const QByteArray &aik);
 //! Parses a blob; nothing in it is trusted yet. Malformed for anything not canonical: trailing
 //! bytes, unknown kinds or flags, no ops, too many, a user twice, names outside 1..64 bytes of
 //! UTF-8, keys that are not 32 bytes.

@@ -1,5 +1,5 @@
 -- tidings_group_change(p_actor, p_conv, p_action, p_target, p_name, p_now, p_max_members,
---                      p_inbox_days)
+--                      p_inbox_days, p_signed)
 -- RETURNS TABLE (status int, seq bigint)
 --
 -- One membership or settings change, authorised here, with its system event(s) stored in the
@@ -16,16 +16,24 @@
 --   5 TARGET_NOT_MEMBER  the target is not a member (remove, promote, demote)
 --   6 NOTHING_TO_CHANGE  already a member (add), already admin (promote), not admin (demote)
 --   7 NOT_A_GROUP        a 1:1 conversation
---   8 LAST_ADMIN         the last admin cannot demote itself
+--   8 LAST_ADMIN         the last admin cannot demote itself (nor, in a group with signed state,
+--                        leave without having promoted a successor)
+--  10 SIGNED_REQUIRED    the group has signed state and this is not part of a signed change
+--                        (p_signed is set by tidings_group_signed_change only)
 -- seq is 0 unless status is 0. Events: see tidings_add_event. When the last admin leaves, the
--- longest-standing member becomes admin (a second event, KIND_ADMIN_GRANTED by user 0).
+-- longest-standing member becomes admin (a second event, KIND_ADMIN_GRANTED by user 0) — not in a
+-- group with signed state, where only a signed change may make an admin.
 -- Before schema version 6 it had no p_inbox_days (a member leaving kept nothing pending: group
 -- messages had inbox rows then).
 DROP FUNCTION IF EXISTS tidings_group_change(bigint, bigint, int, bigint, text, timestamptz, int);
+-- Before server migration 7 it had no p_signed.
+DROP FUNCTION IF EXISTS tidings_group_change(bigint, bigint, int, bigint, text, timestamptz, int,
+                                             int);
 
 CREATE OR REPLACE FUNCTION tidings_group_change(p_actor bigint, p_conv bigint, p_action int,
                                      p_target bigint, p_name text, p_now timestamptz,
-                                     p_max_members int, p_inbox_days int)
+                                     p_max_members int, p_inbox_days int,
+                                     p_signed boolean DEFAULT false)
 RETURNS TABLE (status int, seq bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -35,10 +43,15 @@ DECLARE
     v_target_role smallint;
     v_seq bigint;
     v_next bigint;
+    v_state bigint;
 BEGIN
-    SELECT c.kind INTO v_kind FROM conversations c WHERE c.id = p_conv FOR UPDATE;
+    SELECT c.kind, c.state_version INTO v_kind, v_state FROM conversations c WHERE c.id = p_conv
+    FOR UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 2, 0::bigint; RETURN;
+    END IF;
+    IF v_state > 0 AND NOT p_signed THEN
+        RETURN QUERY SELECT 10, 0::bigint; RETURN;
     END IF;
     SELECT m.role INTO v_role FROM members m WHERE m.conversation_id = p_conv AND m.user_id = p_actor;
     IF NOT FOUND THEN
@@ -49,6 +62,13 @@ BEGIN
     END IF;
 
     IF p_action = 4 THEN
+        IF p_signed AND v_role = 1
+           AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p_conv AND m.role = 1
+                           AND m.user_id <> p_actor)
+           AND EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p_conv
+                       AND m.user_id <> p_actor) THEN
+            RETURN QUERY SELECT 8, 0::bigint; RETURN;
+        END IF;
         -- The leaver gets the event of its own leaving, then nothing more.
         v_seq := tidings_add_event(p_conv, p_actor, 3, p_actor, NULL, p_now);
         PERFORM tidings_keep_pending(p_conv, p_actor, p_now, p_inbox_days);

@@ -12,6 +12,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <optional>
 
 namespace tidings::server {
 
@@ -45,6 +46,14 @@ Error GroupService::refusal(ChangeStatus status) {
     case ChangeStatus::LastAdmin:
         return Error{ErrorCode::Forbidden,
                      QStringLiteral("the last admin cannot step down; promote someone first")};
+    case ChangeStatus::Conflict:
+        return Error{ErrorCode::GroupStateConflict,
+                     QStringLiteral("the group changed meanwhile: fetch its log and sign again")};
+    case ChangeStatus::SignedRequired:
+        return Error{ErrorCode::Forbidden,
+                     QStringLiteral("this group needs signed changes; update Tidings")};
+    case ChangeStatus::NotSigned:
+        return badGroupChange(QStringLiteral("this group has no signed state"));
     case ChangeStatus::Done:
     case ChangeStatus::Unchanged:
         break;
@@ -174,7 +183,32 @@ void GroupService::createSigned(const Caller &caller, const QString &name, std::
     });
 }
 
+namespace {
+std::optional<GroupAction> actionOf(crypto::GroupOp::Kind kind) {
+    using K = crypto::GroupOp::Kind;
+    switch (kind) {
+    case K::Add:
+        return GroupAction::Add;
+    case K::Remove:
+        return GroupAction::Remove;
+    case K::Promote:
+        return GroupAction::Promote;
+    case K::Demote:
+        return GroupAction::Demote;
+    case K::Leave:
+        return GroupAction::Leave;
+    case K::Rename:
+        return GroupAction::Rename;
+    case K::SetKey:
+        break;
+    }
+    return std::nullopt; // not something a GroupChangeRequest can say (yet)
+}
+} // namespace
+
 void GroupService::change(const Caller &caller, const GroupChange &change, StatusReply reply) {
+    if (!change.signedChange.isEmpty())
+        return changeSigned(caller, change, std::move(reply));
     if (change.action == GroupAction::Leave || change.action == GroupAction::Rename)
         return applyChange(caller, change, 0, std::move(reply));
     const QString target = protocol::normalizeUsername(change.username);
@@ -192,6 +226,85 @@ void GroupService::change(const Caller &caller, const GroupChange &change, Statu
         }
         applyChange(caller, change, target, reply);
     });
+}
+
+void GroupService::changeSigned(const Caller &caller, const GroupChange &requested,
+                                StatusReply reply) {
+    auto decoded = crypto::decodeGroupChange(requested.signedChange);
+    if (!decoded)
+        return reply(badGroupChange(decoded.error().detail));
+    crypto::GroupStateChange c = std::move(*decoded);
+    if (c.actorUserId != caller.userId || c.actorDeviceId != caller.deviceId)
+        return reply(badGroupChange(QStringLiteral("the change names another actor")));
+    // What the request says it does: one operation, or the last admin's PROMOTE then LEAVE.
+    using K = crypto::GroupOp::Kind;
+    const bool handOver =
+        c.ops.size() == 2 && c.ops[0].kind == K::Promote && c.ops[1].kind == K::Leave;
+    if (c.ops.size() != 1 && !handOver)
+        return reply(
+            badGroupChange(QStringLiteral("one operation a change, or PROMOTE then LEAVE")));
+    std::vector<GroupStore::SignedOp> ops;
+    for (const crypto::GroupOp &op : c.ops) {
+        const auto action = actionOf(op.kind);
+        if (!action)
+            return reply(badGroupChange(QStringLiteral("an operation this server cannot apply")));
+        const bool targeted = op.kind != K::Leave && op.kind != K::Rename;
+        ops.push_back(GroupStore::SignedOp{*action, targeted ? op.userId : 0, op.name});
+    }
+    const crypto::GroupOp &main = c.ops.back();
+    if (ops.back().action != requested.action ||
+        (main.kind == K::Rename && main.name != requested.name.trimmed()))
+        return reply(badGroupChange(QStringLiteral("the change is not the requested one")));
+    const quint64 conv = requested.conversationId;
+    const SignedChangeRow row{
+        c.groupUid,      c.version, crypto::groupChangeHash(c.body), requested.signedChange,
+        caller.deviceId, c.prevHash};
+    auto apply = [=, this]() {
+        m_membership.withMembers(conv, [=, this](Result<Membership::Members> before) {
+            m_store.applySignedChange(
+                caller.userId, conv, ops, row, m_clock.nowMs(), limits::kMaxGroupMembers,
+                [=, this](Result<ChangeOutcome> r) {
+                    if (!r)
+                        return reply(r.error());
+                    if (r->status == ChangeStatus::Unchanged)
+                        return reply(badGroupChange(QStringLiteral("nothing to change")));
+                    if (r->status != ChangeStatus::Done)
+                        return reply(refusal(r->status));
+                    qCInfo(lcGroups) << "group" << conv << "signed change" << row.version;
+                    reply(Status{});
+                    m_membership.invalidate(conv);
+                    pushEvents(conv, r->firstEventSeq, before ? *before : QList<quint64>{});
+                });
+        });
+    };
+    // The keys: the actor's signs the change, an added member's is the one recorded for them.
+    auto checkKeys = [=, this]() {
+        std::vector<quint64> users{caller.userId};
+        if (main.kind == K::Add)
+            users.push_back(main.userId);
+        m_store.accountKeys(users, [=](Result<QHash<quint64, QByteArray>> keys) {
+            if (!keys)
+                return reply(keys.error());
+            if (!crypto::groupChangeSignedBy(c, keys->value(caller.userId)))
+                return reply(badGroupChange(QStringLiteral("not signed with your account key")));
+            if (main.kind == K::Add &&
+                (keys->value(main.userId).isEmpty() || main.aik != keys->value(main.userId)))
+                return reply(badGroupChange(
+                    QStringLiteral("the change records another key for the new member")));
+            apply();
+        });
+    };
+    if (main.kind == K::Leave || main.kind == K::Rename)
+        return checkKeys();
+    // The username the request names is the user the signed operation names.
+    m_store.findUser(
+        protocol::normalizeUsername(requested.username), [=](Result<std::optional<UserRef>> r) {
+            if (!r)
+                return reply(r.error());
+            if (!*r || (*r)->id != main.userId)
+                return reply(badGroupChange(QStringLiteral("the change names another user")));
+            checkKeys();
+        });
 }
 
 void GroupService::applyChange(const Caller &caller, const GroupChange &requested, quint64 targetId,

@@ -35,6 +35,9 @@ public:
 private:
     void applyChange(const Caller &caller, const GroupChange &change, quint64 targetId,
                      StatusReply reply);
+    //! change() of a group with signed state: checked (actor, signature, the requested action,
+    //! an added member's key), then applied and logged if it is the next version.
+    void changeSigned(const Caller &caller, const GroupChange &change, StatusReply reply);
     //! create() with a signed genesis: checked against the members' account keys, then stored
     //! as version 1 of the group's log.
     void createSigned(const Caller &caller, const QString &name, std::vector<quint64> ids,

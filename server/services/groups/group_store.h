@@ -24,6 +24,9 @@ enum class ChangeStatus {
     Unchanged = 6,
     NotAGroup = 7,
     LastAdmin = 8,
+    Conflict = 9,        //!< a signed change not on the log's head (another version or hash)
+    SignedRequired = 10, //!< an unsigned change to a group with signed state
+    NotSigned = 11,      //!< a signed change to a group without signed state
 };
 
 struct ChangeOutcome {
@@ -59,6 +62,7 @@ struct SignedChangeRow {
     QByteArray hash;
     QByteArray blob;
     quint64 actorDeviceId = 0;
+    QByteArray prevHash = {}; //!< changes after the genesis: the head they extend
 };
 
 struct LogRows {
@@ -105,6 +109,17 @@ public:
                                    const std::vector<quint64> &members, qint64 nowMs,
                                    const SignedChangeRow &genesis, Callback<quint64> cb) = 0;
     //! The account keys (AIKs) of those of `userIds` that published one.
+    //! One signed change (its operations as GroupChange actions with their targets), applied
+    //! with the rules and events of applyChange and logged, all or nothing
+    //! (tidings_group_signed_change).
+    struct SignedOp {
+        GroupAction action = GroupAction::Add;
+        quint64 target = 0;
+        QString name = {};
+    };
+    virtual void applySignedChange(quint64 actor, quint64 conversationId,
+                                   const std::vector<SignedOp> &ops, const SignedChangeRow &row,
+                                   qint64 nowMs, int maxMembers, Callback<ChangeOutcome> cb) = 0;
     virtual void accountKeys(const std::vector<quint64> &userIds,
                              Callback<QHash<quint64, QByteArray>> cb) = 0;
     //! Up to `limit` + 1 signed changes after `afterVersion` if `userId` is a member (the one

@@ -46,6 +46,9 @@ struct GroupChange {
     GroupAction action = GroupAction::Add;
     QString username; //!< add, remove, promote, demote
     QString name;     //!< rename
+    //! The signed change (crypto/group_state.h) for a group with signed state; the fields above
+    //! say what it does.
+    QByteArray signedChange = {};
 };
 
 struct Readers {

@@ -32,6 +32,12 @@ ChangeStatus changeStatus(qint64 code) {
         return ChangeStatus::NotAGroup;
     case 8:
         return ChangeStatus::LastAdmin;
+    case 9:
+        return ChangeStatus::Conflict;
+    case 10:
+        return ChangeStatus::SignedRequired;
+    case 11:
+        return ChangeStatus::NotSigned;
     default:
         // An unknown code is a refusal the client is told about as an internal error.
         return ChangeStatus(-1);
@@ -323,6 +329,43 @@ void PgGroupStore::createSignedGroup(quint64 creator, const QString &name,
                                return cb(databaseError(r, lcGroups()));
                            cb(quint64(r.int64(0, "conversation_id")));
                        });
+}
+
+void PgGroupStore::applySignedChange(quint64 actor, quint64 conv, const std::vector<SignedOp> &ops,
+                                     const SignedChangeRow &row, qint64 nowMs, int maxMembers,
+                                     Callback<ChangeOutcome> cb) {
+    std::vector<int> actions;
+    std::vector<quint64> targets;
+    std::vector<QByteArray> names;
+    for (const SignedOp &op : ops) {
+        actions.push_back(int(op.action));
+        targets.push_back(op.target);
+        names.push_back(op.name.toUtf8());
+    }
+    m_pool.forKey(conv)->exec(
+        PgQuery{"SELECT status, seq FROM tidings_group_signed_change($1, $2, $3, $4, $5, $6, "
+                "to_timestamp($7::double precision / 1000), $8, $9, $10, $11, $12, $13, $14)",
+                {},
+                {}}
+            .arg(actor)
+            .arg(row.actorDeviceId)
+            .arg(conv)
+            .arg(pgarray::ints(actions))
+            .arg(pgarray::ints(targets))
+            .arg(pgarray::texts(names))
+            .arg(nowMs)
+            .arg(maxMembers)
+            .arg(m_inboxDays)
+            .argBytes(row.groupUid)
+            .arg(row.version)
+            .argBytes(row.prevHash)
+            .argBytes(row.hash)
+            .argBytes(row.blob),
+        [cb](PgResult r) {
+            if (!r.ok() || r.rows() != 1)
+                return cb(databaseError(r, lcGroups()));
+            cb(ChangeOutcome{changeStatus(r.int64(0, "status")), quint64(r.int64(0, "seq"))});
+        });
 }
 
 void PgGroupStore::accountKeys(const std::vector<quint64> &userIds,

@@ -28,6 +28,9 @@ public:
     void createSignedGroup(quint64 creator, const QString &name,
                            const std::vector<quint64> &members, qint64 nowMs,
                            const SignedChangeRow &genesis, Callback<quint64> cb) override;
+    void applySignedChange(quint64 actor, quint64 conversationId, const std::vector<SignedOp> &ops,
+                           const SignedChangeRow &row, qint64 nowMs, int maxMembers,
+                           Callback<ChangeOutcome> cb) override;
     void accountKeys(const std::vector<quint64> &userIds,
                      Callback<QHash<quint64, QByteArray>> cb) override;
     void logPage(quint64 conversationId, quint64 userId, quint64 afterVersion, quint32 limit,

@@ -68,6 +68,13 @@ public:
         signedGenesis.push_back(genesis);
         createGroup(creator, name, ids, now, std::move(cb));
     }
+    std::vector<std::vector<SignedOp>> signedChanges;
+    void applySignedChange(quint64, quint64, const std::vector<SignedOp> &ops,
+                           const SignedChangeRow &, qint64, int,
+                           Callback<ChangeOutcome> cb) override {
+        signedChanges.push_back(ops);
+        cb(nextChange);
+    }
     void accountKeys(const std::vector<quint64> &ids,
                      Callback<QHash<quint64, QByteArray>> cb) override {
         QHash<quint64, QByteArray> out;
