@@ -25,6 +25,7 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
           },
           options.media)) {
     m_sync->setAccount(m_account->settings());
+    m_keys->setResendsPerMinute(options.resendsPerMinute);
 
     connect(m_connection, &Connection::opened, m_account.get(), &Account::onSocketOpened);
     connect(m_connection, &Connection::authenticated, this, &Client::onAuthenticated);

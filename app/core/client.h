@@ -34,6 +34,8 @@ public:
         SyncEngine::Options sync;
         TypingTracker::Options typing;
         Media::Options media;
+        //! Resend requests answered per requesting device a minute (E2eReceiver).
+        int resendsPerMinute = 60;
     };
 
     Client(Storage *store, SecretStore *secrets, Options options, QObject *parent = nullptr);

@@ -179,6 +179,45 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(frank->hasText("still there?"), 20000);
     }
 
+    // Resends are rate-limited per requesting device: a recipient may ask again for what it
+    // could not read, but not make the sender's device re-send its history as fast as it asks.
+    // Here erin answers one request a minute: of two damaged messages only the first is filled.
+    void resendsAreRateLimitedPerRequester() {
+        auto options = E2eDevice::defaultOptions();
+        options.resendsPerMinute = 1;
+        auto gail = std::make_unique<E2eDevice>();
+        QVERIFY(gail->open(m_dir.filePath(QStringLiteral("d%1.sqlite").arg(++m_n)), options));
+        QVERIFY(gail->account(m_fx.url(), "gail", true));
+        auto hugo = device("hugo", true);
+        QVERIFY(hugo);
+        QTRY_VERIFY_WITH_TIMEOUT(gail->ready && hugo->ready, 20000);
+        const quint64 conv = gail->openDirect("hugo");
+        QVERIFY(gail->client->messaging().sendText(conv, "warm up").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(hugo->hasText("warm up"), 20000);
+        hugo->client->stop();
+        QVERIFY(gail->client->messaging().sendText(conv, "first fragile").ok());
+        QVERIFY(gail->client->messaging().sendText(conv, "second fragile").ok());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            sql(u"SELECT count(*) FROM envelopes WHERE conversation_id = %1"_s.arg(conv)),
+            QStringLiteral("3"), 10000);
+        const QStringList seqs = m_fx.sqlColumn(
+            u"SELECT seq FROM envelopes WHERE conversation_id = %1 ORDER BY seq"_s.arg(conv));
+        QCOMPARE(seqs.size(), 3);
+        for (const QString &seq : seqs.mid(1))
+            sql(u"UPDATE envelopes SET payload = set_byte(payload, length(payload) - 20, "
+                "get_byte(payload, length(payload) - 20) # 1) WHERE conversation_id = %1 AND "
+                "seq = %2"_s.arg(conv)
+                    .arg(seq));
+        QVERIFY(hugo->client->start().ok());
+        const quint64 first = seqs.at(1).toULongLong(), second = seqs.at(2).toULongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(hugo->stored(conv, second).has_value(), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(hugo->stored(conv, first)->text, QStringLiteral("first fragile"),
+                                  20000);
+        QTest::qWait(1500); // room for a second answer, which must not come
+        QVERIFY(hugo->stored(conv, second)->undecryptable);
+        QVERIFY(hugo->stored(conv, second)->text.isEmpty());
+    }
+
     void aResendGoesOnlyToDevicesTheMessageWasEncryptedFor() {
         auto hana = device("hana", true);
         auto ivan = device("ivan", true);

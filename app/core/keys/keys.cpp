@@ -46,6 +46,7 @@ Status Keys::enable() {
     m_e2e = new E2eCoordinator(m_engine.get(), m_store, m_requests->sink(), this);
     m_e2e->setAccount(m_account->settings());
     m_e2e->setControlSender([this](const wire::SendRequest &r) { m_sync->sendControl(r); });
+    m_e2e->setResendsPerMinute(m_resendsPerMinute);
     connect(m_e2e, &E2eCoordinator::identityChanged, this, [this](quint64 userId) {
         recordIdentityChange(userId);
         emit identityChanged(userId);

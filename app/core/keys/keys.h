@@ -66,6 +66,8 @@ public:
     //! changes gets no messages until acknowledgeIdentityChange().
     void setVerified(const QString &username, bool verified, StatusHandler done);
     void acknowledgeIdentityChange(const QString &username, StatusHandler done);
+    //! Resend requests this device answers per requesting device a minute (before enable()).
+    void setResendsPerMinute(int perMinute) { m_resendsPerMinute = perMinute; }
     //! The same by user id (the conversation view knows it): messages held for the change go out.
     Status acknowledgeIdentityChange(quint64 userId);
     //! `userId`'s key changed and the change was not acknowledged yet (kept across restarts).
@@ -97,6 +99,7 @@ private:
     Messaging *m_messaging;
     std::unique_ptr<e2e::E2eEngine> m_engine;
     E2eCoordinator *m_e2e = nullptr;
+    int m_resendsPerMinute = 60;
 };
 
 //! The error of E2E operations on a profile without encryption.

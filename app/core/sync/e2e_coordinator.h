@@ -37,6 +37,8 @@ public:
 
     void setAccount(const AccountSettings &me) { m_me = me; }
     void setControlSender(ControlSender sender) { m_receiver.setControlSender(std::move(sender)); }
+    //! See E2eReceiver::setResendsPerMinute.
+    void setResendsPerMinute(int perMinute) { m_receiver.setResendsPerMinute(perMinute); }
     //! A new socket: device lists fetched in earlier sessions may be stale.
     void onAuthenticated();
     void onDisconnected();

@@ -228,6 +228,11 @@ void E2eReceiver::answerResend(const wire::Message &message, const wire::E2eBody
         QStringLiteral("%1/%2/%3").arg(requester.userId).arg(requester.deviceId).arg(clientId);
     if (m_resendAnswered.contains(answered))
         return;
+    if (!takeResendBudget(requester)) {
+        qCInfo(lcSync) << "resend request refused: device" << requester.deviceId << "asked for"
+                       << "more than" << m_resendsPerMinute << "a minute";
+        return;
+    }
     m_resendAnswered.insert(answered);
     auto conv = m_store->conversations().conversation(message.conversation_id());
     if (conv && conv->has_value() && (*conv)->isGroup()) {
@@ -249,6 +254,20 @@ void E2eReceiver::answerResend(const wire::Message &message, const wire::E2eBody
     sendControlTo(m.conversationId,
                   DeviceAddress{message.sender_user_id(), message.sender_device_id()},
                   std::move(body));
+}
+
+bool E2eReceiver::takeResendBudget(DeviceAddress requester) {
+    constexpr qint64 kWindowMs = 60'000;
+    if (!m_resendClock.isValid())
+        m_resendClock.start();
+    const qint64 now = m_resendClock.elapsed();
+    auto &times = m_resendTimes[qMakePair(requester.userId, requester.deviceId)];
+    while (!times.empty() && now - times.front() >= kWindowMs)
+        times.pop_front();
+    if (int(times.size()) >= m_resendsPerMinute)
+        return false;
+    times.push_back(now);
+    return true;
 }
 
 void E2eReceiver::sendControlTo(quint64 conversationId, DeviceAddress device, wire::E2eBody body,

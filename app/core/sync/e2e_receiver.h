@@ -9,10 +9,12 @@
 #include "core/store/records.h"
 #include "core/sync/message_crypto.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QPair>
 #include <QSet>
 
+#include <deque>
 #include <functional>
 
 namespace tidings::client {
@@ -31,6 +33,10 @@ public:
                 const AccountSettings &me);
 
     void setControlSender(ControlSender sender) { m_sendControl = std::move(sender); }
+    //! Resend requests answered per requesting device in a sliding minute (default 60): a
+    //! recipient may ask for what it could not read, but not make this device re-send its
+    //! history as fast as it can ask. Kept across reconnects.
+    void setResendsPerMinute(int perMinute) { m_resendsPerMinute = perMinute; }
     //! A new socket: messages may be asked for again (and answered again).
     void reset() {
         m_resendAsked.clear();
@@ -46,6 +52,8 @@ public:
 private:
     void requestResend(const wire::Message &message);
     void answerResend(const wire::Message &message, const wire::E2eBody &request);
+    //! One more resend for `requester` in the current minute, if its budget allows.
+    bool takeResendBudget(e2e::DeviceAddress requester);
     //! Encrypts `body` for one device of the conversation and hands it to the control sender.
     void sendControlTo(quint64 conversationId, e2e::DeviceAddress device, wire::E2eBody body,
                        bool infoFetched = false);
@@ -61,6 +69,9 @@ private:
     //! (requester user, requester device, my client message id) answered in this session: a
     //! device that repeats a request does not make this one encrypt the text again and again.
     QSet<QString> m_resendAnswered;
+    int m_resendsPerMinute = 60;
+    QHash<QPair<quint64, quint64>, std::deque<qint64>> m_resendTimes; //!< by requester, ms
+    QElapsedTimer m_resendClock;
     //! Resend requests opened but not yet answered (answered once their seq is committed).
     QHash<QPair<quint64, quint64>, wire::E2eBody> m_resendRequests;
 };
