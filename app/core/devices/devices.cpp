@@ -48,12 +48,16 @@ void Devices::list(DevicesHandler done) {
 void Devices::revoke(quint64 deviceId, StatusHandler done) {
     Frame f;
     f.mutable_revoke_device_request()->set_device_id(deviceId);
-    m_requests->callOk(std::move(f), [this, done = std::move(done)](Status s) {
+    // The revoked device leaves my signed list too (the server already stopped counting it).
+    callThenRepublish(std::move(f), std::move(done));
+}
+
+void Devices::callThenRepublish(Frame frame, StatusHandler done) {
+    m_requests->callOk(std::move(frame), [this, done = std::move(done)](Status s) {
         if (!s || !m_keys->hasAccountKey()) {
             done(s);
             return;
         }
-        // The revoked device leaves my signed list too (the server already stopped counting it).
         publishDeviceList([done](Status p) {
             if (!p)
                 qCWarning(lcClient) << "device list not republished:" << p.error().toString();
@@ -69,18 +73,9 @@ void Devices::changePassword(const QString &current, const QString &replacement,
     req->set_old_password(current.toStdString());
     req->set_new_password(replacement.toStdString());
     // Not retried after a reconnect: the answer to a change that committed could be lost, and a
-    // retry would then fail on the old password and be reported as wrong.
-    m_requests->callOk(std::move(f), [this, done = std::move(done)](Status s) {
-        if (!s || !m_keys->hasAccountKey()) {
-            done(s);
-            return;
-        }
-        publishDeviceList([done](Status p) {
-            if (!p)
-                qCWarning(lcClient) << "device list not republished:" << p.error().toString();
-            done({});
-        });
-    });
+    // retry would then fail on the old password and be reported as wrong. The devices it logged
+    // out leave my signed list.
+    callThenRepublish(std::move(f), std::move(done));
 }
 
 void Devices::listThisDevice() {

@@ -48,6 +48,9 @@ signals:
     void encryptionReady();
 
 private:
+    //! Sends a change the server answers with Ok (not retried); once done, republishes my
+    //! device list without the devices it logged out.
+    void callThenRepublish(Frame frame, StatusHandler done);
     //! After the session's key upload: lists this device (encryptionReady on success).
     void listThisDevice();
     //! The new device got the account key: its keys and its place in my list.

@@ -116,8 +116,10 @@ Result<GroupSend> E2eEngine::encryptGroup(quint64 groupId,
                                           const wire::E2eBody &body) {
     // A member whose key change holds my messages gets none of the group's either, also when
     // their devices already hold the sender key (no pairwise envelope would be made for them).
+    // One query for the whole group, not one per member device: this runs for every message.
+    const QSet<quint64> blocked = m_verification->blockedUsers();
     for (const DeviceAddress &d : memberDevices)
-        if (m_verification->sendingBlocked(d.userId))
+        if (blocked.contains(d.userId))
             return crypto::makeError(
                 crypto::CryptoError::IdentityHeld,
                 QStringLiteral("the security code of user %1 changed: acknowledge "
@@ -159,6 +161,10 @@ bool E2eEngine::isVerified(quint64 peerUserId) const {
 
 bool E2eEngine::identityChanged(quint64 peerUserId) const {
     return m_verification->identityChanged(peerUserId);
+}
+
+QSet<quint64> E2eEngine::changedIdentities() const {
+    return m_verification->changedUsers();
 }
 
 bool E2eEngine::holdOnIdentityChange() const {

@@ -18,6 +18,7 @@
 #include "core/e2e/e2e_types.h"
 #include "crypto/secret_bytes.h"
 
+#include <QSet>
 #include <QString>
 
 #include <functional>
@@ -134,6 +135,8 @@ public:
     //! acknowledgeIdentityChange().
     bool identityChanged(quint64 peerUserId) const;
     Status acknowledgeIdentityChange(quint64 peerUserId);
+    //! identityChanged() for every peer at once (one query).
+    QSet<quint64> changedIdentities() const;
     //! Hold messages to anyone whose key changed (not only verified contacts) until acknowledged.
     bool holdOnIdentityChange() const;
     Status setHoldOnIdentityChange(bool hold);

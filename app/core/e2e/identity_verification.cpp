@@ -79,6 +79,23 @@ bool IdentityVerification::sendingBlocked(quint64 peerUserId) const {
     return p && p->exists && p->changed && (m_holdOnChange || !p->verifiedAik.isEmpty());
 }
 
+QSet<quint64> IdentityVerification::blockedUsers() const {
+    QSet<quint64> out;
+    if (auto changed = m_store.changedPeers())
+        for (auto it = changed->cbegin(); it != changed->cend(); ++it)
+            if (m_holdOnChange || it.value())
+                out.insert(it.key());
+    return out;
+}
+
+QSet<quint64> IdentityVerification::changedUsers() const {
+    QSet<quint64> out;
+    if (auto changed = m_store.changedPeers())
+        for (auto it = changed->cbegin(); it != changed->cend(); ++it)
+            out.insert(it.key());
+    return out;
+}
+
 Status IdentityVerification::setHoldOnChange(bool hold) {
     if (auto s = m_store.setOwnValue(kHoldOnChangeKey, hold ? "1" : "0"); !s)
         return s;

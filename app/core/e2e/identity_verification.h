@@ -6,6 +6,7 @@
 // (holdOnChange) so does any peer. Fingerprints of device keys.
 #include "core/e2e/e2e_types.h"
 
+#include <QSet>
 #include <QString>
 
 namespace tidings::client {
@@ -33,6 +34,10 @@ public:
     //! A peer whose AIK changed and the change is not acknowledged: verified, or any peer while
     //! holdOnChange() is set.
     bool sendingBlocked(quint64 peerUserId) const;
+    //! Every peer sendingBlocked() is true for, in one query (checking a whole group).
+    QSet<quint64> blockedUsers() const;
+    //! Every peer whose change is not acknowledged (identityChanged() for all, in one query).
+    QSet<quint64> changedUsers() const;
     //! The user's choice to hold messages to anyone whose key changed until acknowledged (not
     //! only verified contacts); kept in the key store, read once when the engine opens.
     bool holdOnChange() const { return m_holdOnChange; }

@@ -230,11 +230,8 @@ void Keys::setVerified(const QString &username, bool verified, StatusHandler don
             return;
         }
         const Status s = m_engine->setVerified(*user, verified);
-        if (s && verified) {
-            // Verifying the new code settles its change too: what waited for it goes out.
-            emit identityAcknowledged(*user);
-            m_sync->releaseIdentityHolds();
-        }
+        if (s && verified)
+            identitySettled(*user); // verifying the new code settles its change too
         done(s);
     });
 }
@@ -258,14 +255,22 @@ Status Keys::acknowledgeIdentityChange(quint64 userId) {
         return encryptionNotEnabled();
     if (auto s = m_engine->acknowledgeIdentityChange(userId); !s)
         return s;
+    identitySettled(userId);
+    return {};
+}
+
+void Keys::identitySettled(quint64 userId) {
     emit identityAcknowledged(userId);
     // What waited for this acknowledgement goes out now.
     m_sync->releaseIdentityHolds();
-    return {};
 }
 
 bool Keys::identityChangePending(quint64 userId) const {
     return m_engine && m_engine->identityChanged(userId);
+}
+
+QSet<quint64> Keys::pendingIdentityChanges() const {
+    return m_engine ? m_engine->changedIdentities() : QSet<quint64>();
 }
 
 bool Keys::holdsOnIdentityChange() const {

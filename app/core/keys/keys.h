@@ -7,6 +7,7 @@
 #include "core/net/requester.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <memory>
 
@@ -72,6 +73,8 @@ public:
     Status acknowledgeIdentityChange(quint64 userId);
     //! `userId`'s key changed and the change was not acknowledged yet (kept across restarts).
     bool identityChangePending(quint64 userId) const;
+    //! Every user identityChangePending() is true for (one query; a whole group at once).
+    QSet<quint64> pendingIdentityChanges() const;
     //! Hold messages to anyone whose key changed until I acknowledge it (not only to verified
     //! contacts). Saved with the keys.
     bool holdsOnIdentityChange() const;
@@ -91,6 +94,8 @@ signals:
 private:
     void resolveUser(const QString &username, std::function<void(Result<quint64>)> done);
     void recordIdentityChange(quint64 userId);
+    //! A change was acknowledged or its new code verified: tell, and send what waited for it.
+    void identitySettled(quint64 userId);
 
     Storage *m_store;
     SyncEngine *m_sync;

@@ -119,6 +119,16 @@ Status KeyStore::setOwnSecret(const QString &key, const crypto::SecretBytes &val
 
 // --- peers -------------------------------------------------------------------------------------
 
+Result<QHash<quint64, bool>> KeyStore::changedPeers() const {
+    auto q = run(m_db, "SELECT user_id, verified_aik IS NOT NULL FROM e2e_peers WHERE changed = 1");
+    if (!q)
+        return q.error();
+    QHash<quint64, bool> out;
+    while (q->next())
+        out.insert(q->value(0).toULongLong(), q->value(1).toInt() != 0);
+    return out;
+}
+
 Result<KeyStore::Peer> KeyStore::peer(quint64 userId) const {
     auto q = run(m_db,
                  "SELECT aik, list_version, list_blob, verified_aik, changed FROM e2e_peers"

@@ -10,6 +10,7 @@
 #include "protocol/result.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -76,6 +77,9 @@ public:
 
     // --- peers --------------------------------------------------------------------------------
     Result<Peer> peer(quint64 userId) const;
+    //! Peers whose account key changed and was not acknowledged, with whether the changed one
+    //! replaced a verified key (one query: the few there are, for a whole group at once).
+    Result<QHash<quint64, bool>> changedPeers() const;
     //! Pins `aik` for the user (replacing a pinned one).
     Status pinAccountKey(quint64 userId, const QByteArray &aik) const;
     //! Stores an accepted signed device list; `aikChanged` marks the identity change (it stays

@@ -554,13 +554,17 @@ QList<quint64> ConversationView::pendingIdentityChanges() const {
     QList<quint64> out;
     if (!conversationId())
         return out;
+    // One query for every pending change, not one per member of a 500-member group.
+    const QSet<quint64> changed = m_deps.keys->pendingIdentityChanges();
+    if (changed.isEmpty())
+        return out;
     if (!conv.isGroup()) {
-        if (conv.peerUserId && m_deps.keys->identityChangePending(conv.peerUserId))
+        if (conv.peerUserId && changed.contains(conv.peerUserId))
             out.append(conv.peerUserId);
         return out;
     }
     for (auto it = m_model->memberNames().cbegin(); it != m_model->memberNames().cend(); ++it)
-        if (it.key() != m_deps.account->userId() && m_deps.keys->identityChangePending(it.key()))
+        if (it.key() != m_deps.account->userId() && changed.contains(it.key()))
             out.append(it.key());
     std::sort(out.begin(), out.end());
     return out;
