@@ -40,6 +40,7 @@ void Handshake::handle(Session *session, const protocol::Frame &frame) {
             if (!r->renewedToken.isEmpty())
                 a->set_renewed_token(r->renewedToken.toStdString());
             a->set_token_expires_at_ms(r->tokenExpiresMs);
+            a->set_signed_groups(true); // group logs are stored and relayed (issue 12)
         } else {
             auto *l = out.mutable_login_response();
             l->set_user_id(r->userId);

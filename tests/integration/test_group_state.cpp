@@ -218,6 +218,31 @@ private slots:
             serverMembers.insert(m.user_id());
         QCOMPARE(serverMembers, (QSet<quint64>{bob.id(), carol.id()}));
         QCOMPARE(now->conversation_info().group_state_version(), 3u);
+        // The events carry their signed change: pushed to carol as they happened, and in
+        // history (the same reader serves drains), the change's first event only.
+        F history;
+        history.mutable_history_request()->set_conversation_id(conv);
+        history.mutable_history_request()->set_limit(50);
+        const auto page = carol.client->request(history);
+        QVERIFY(page && page->has_history_response());
+        QMap<quint64, QByteArray> carried;
+        for (const auto &m : page->history_response().messages()) {
+            if (m.has_system_event() && m.system_event().group_version() != 0)
+                carried.insert(m.system_event().group_version(),
+                               QByteArray::fromStdString(m.system_event().signed_change()));
+        }
+        QCOMPARE(carried.value(2), addCarolBlob);
+        QCOMPARE(carried.value(3), handOverBlob);
+        QVERIFY(carol.client->waitMessages(2));
+        int pushedSigned = 0;
+        for (const auto &m : carol.client->messagesIn(conv, true)) {
+            const auto &e = m.system_event();
+            if (e.group_version() == 0)
+                continue;
+            ++pushedSigned;
+            QCOMPARE(QByteArray::fromStdString(e.signed_change()), carried.value(e.group_version()));
+        }
+        QVERIFY(pushedSigned >= 1); // at least the hand-over, which happened while she was in
         // Someone outside the group reads nothing of it.
         QCOMPARE(errorCode(dave.client->request(ask)), wire::ERROR_NOT_MEMBER);
     }

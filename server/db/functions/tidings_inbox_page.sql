@@ -12,6 +12,8 @@
 -- A function (not a query text sent with each drain) so that a burst of reconnecting devices
 -- queues ~60 bytes per drain in the connection's buffer instead of the whole text, and the plan
 -- is cached per session.
+-- Signed group state added group_version and signed_change (the return type changed).
+DROP FUNCTION IF EXISTS tidings_inbox_page(bigint, bigint, bigint, int, timestamptz);
 CREATE OR REPLACE FUNCTION tidings_inbox_page(p_device bigint, p_after_conv bigint,
                                               p_after_seq bigint, p_limit int,
                                               p_not_before timestamptz)
@@ -19,7 +21,7 @@ RETURNS TABLE (conversation_id bigint, seq bigint, sender_user_id bigint,
                sender_device_id bigint, sender_username text, client_message_id text,
                created_ms bigint, payload bytea, event_kind smallint,
                event_target_user_id bigint, event_target_username text, event_name text,
-               encrypted boolean, envelope bytea)
+               group_version bigint, signed_change bytea, encrypted boolean, envelope bytea)
 LANGUAGE plpgsql STABLE AS $$
 #variable_conflict use_column
 BEGIN
@@ -28,7 +30,8 @@ SELECT m.conversation_id, m.seq, m.sender_user_id, m.sender_device_id,
        COALESCE(u.username, '') AS sender_username, m.client_message_id,
        (extract(epoch FROM m.created_at) * 1000)::bigint AS created_ms, m.payload, m.event_kind,
        m.event_target_user_id, COALESCE(t.username, '') AS event_target_username,
-       COALESCE(m.event_name, '') AS event_name, m.encrypted,
+       COALESCE(m.event_name, '') AS event_name, gl.version AS group_version,
+       gl.change AS signed_change, m.encrypted,
        (SELECT e.payload FROM envelopes e WHERE e.conversation_id = m.conversation_id
         AND e.seq = m.seq AND e.created_at = m.created_at AND e.device_id = p_device) AS envelope
 FROM ((
@@ -51,6 +54,8 @@ FROM ((
 JOIN messages m ON m.conversation_id = p.conv AND m.seq = p.s AND m.created_at = p.at
 LEFT JOIN users u ON u.id = m.sender_user_id
 LEFT JOIN users t ON t.id = m.event_target_user_id
+LEFT JOIN group_state_log gl ON m.event_kind IS NOT NULL AND gl.conversation_id = m.conversation_id
+     AND gl.first_seq = m.seq
 ORDER BY p.conv, p.s LIMIT p_limit;
 END;
 $$;

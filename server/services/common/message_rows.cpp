@@ -9,10 +9,14 @@ const char *const kMessageColumns =
     "COALESCE(u.username, '') AS sender_username, m.client_message_id, "
     "(extract(epoch FROM m.created_at) * 1000)::bigint AS created_ms, m.payload, m.event_kind, "
     "m.event_target_user_id, COALESCE(t.username, '') AS event_target_username, "
-    "COALESCE(m.event_name, '') AS event_name";
+    "COALESCE(m.event_name, '') AS event_name, gl.version AS group_version, "
+    "gl.change AS signed_change";
 
 const char *const kMessageJoins = " LEFT JOIN users u ON u.id = m.sender_user_id "
-                                  " LEFT JOIN users t ON t.id = m.event_target_user_id ";
+                                  " LEFT JOIN users t ON t.id = m.event_target_user_id "
+                                  " LEFT JOIN group_state_log gl ON m.event_kind IS NOT NULL "
+                                  " AND gl.conversation_id = m.conversation_id "
+                                  " AND gl.first_seq = m.seq ";
 
 QByteArray e2eColumns(int deviceParam) {
     return ", m.encrypted, (SELECT e.payload FROM envelopes e WHERE "
@@ -35,6 +39,8 @@ MessageReader::MessageReader(const PgResult &r)
     , m_eventTarget(r.column("event_target_user_id"))
     , m_eventTargetName(r.column("event_target_username"))
     , m_eventName(r.column("event_name"))
+    , m_groupVersion(r.column("group_version"))
+    , m_signedChange(r.column("signed_change"))
     , m_encrypted(r.column("encrypted"))
     , m_envelope(r.column("envelope")) {}
 
@@ -54,6 +60,11 @@ void MessageReader::read(int row, wire::Message *m) const {
         e->set_target_user_id(quint64(m_r.int64(row, m_eventTarget)));
         e->set_target_username(m_r.text(row, m_eventTargetName).toStdString());
         e->set_name(m_r.text(row, m_eventName).toStdString());
+        // The signed change this event is the first of (signed groups only).
+        if (m_groupVersion >= 0 && !m_r.isNull(row, m_groupVersion)) {
+            e->set_group_version(quint64(m_r.int64(row, m_groupVersion)));
+            e->set_signed_change(m_r.bytea(row, m_signedChange).toStdString());
+        }
         return;
     }
     m->set_payload(m_r.bytea(row, m_payload).toStdString());

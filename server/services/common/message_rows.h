@@ -9,7 +9,8 @@ namespace tidings::server {
 
 class PgResult;
 
-//! SELECT list over messages m, LEFT JOIN users u (sender) and users t (event target).
+//! SELECT list over messages m, LEFT JOIN users u (sender), users t (event target) and
+//! group_state_log gl (the signed change an event carries).
 extern const char *const kMessageColumns;
 //! FROM clause fragment that goes with kMessageColumns (after "FROM messages m").
 extern const char *const kMessageJoins;
@@ -28,7 +29,8 @@ public:
 private:
     const PgResult &m_r;
     int m_conv, m_seq, m_sender, m_senderDevice, m_senderName, m_clientId, m_at, m_payload,
-        m_eventKind, m_eventTarget, m_eventTargetName, m_eventName, m_encrypted, m_envelope;
+        m_eventKind, m_eventTarget, m_eventTargetName, m_eventName, m_groupVersion, m_signedChange,
+        m_encrypted, m_envelope;
 };
 
 } // namespace tidings::server
