@@ -249,7 +249,57 @@ QString lastSeenText(qint64 ms, const QDateTime &now) {
         .arg(QLocale().toString(t.date(), QStringLiteral("d MMMM")), time);
 }
 
+namespace {
+
+//! Why a group change was refused (GroupStateVerifier's refusal keys), in words.
+QString refusalText(const QString &key) {
+    if (key == u"unsigned")
+        return QCoreApplication::translate("SystemEvent", "no admin signed it");
+    if (key == u"signature")
+        return QCoreApplication::translate("SystemEvent", "the signature is not its author's");
+    if (key == u"not-admin")
+        return QCoreApplication::translate("SystemEvent", "its author is not an admin");
+    if (key == u"other-group")
+        return QCoreApplication::translate("SystemEvent", "it belongs to another group");
+    if (key == u"conflict")
+        return QCoreApplication::translate("SystemEvent", "it conflicts with the group's history");
+    if (key == u"unknown-key")
+        return QCoreApplication::translate("SystemEvent",
+                                           "the creator's security code could not be checked");
+    if (key == u"rules")
+        return QCoreApplication::translate("SystemEvent", "it breaks the group's rules");
+    return QCoreApplication::translate("SystemEvent", "it cannot be read");
+}
+
+QString eventClaim(const client::SystemEvent &e, quint64 myUserId);
+
+} // namespace
+
 QString systemEventText(const client::SystemEvent &e, quint64 myUserId) {
+    using C = client::EventCheck;
+    switch (e.check) {
+    case C::Unsigned:
+    case C::Verified:
+        break;
+    case C::Pending:
+        return QCoreApplication::translate("SystemEvent", "Checking a change to the members… (%1)")
+            .arg(eventClaim(e, myUserId));
+    case C::Refused:
+        return QCoreApplication::translate("SystemEvent",
+                                           "A change to the members was refused: %1. The server "
+                                           "said: %2")
+            .arg(refusalText(e.refusal), eventClaim(e, myUserId));
+    case C::Replayed:
+        return QCoreApplication::translate("SystemEvent",
+                                           "An earlier change (%1) was sent again and ignored.")
+            .arg(eventClaim(e, myUserId));
+    }
+    return eventClaim(e, myUserId);
+}
+
+namespace {
+
+QString eventClaim(const client::SystemEvent &e, quint64 myUserId) {
     using K = client::SystemEventKind;
     const QString actor = e.actorUserId == 0 ? QCoreApplication::translate("SystemEvent", "Tidings")
                           : e.actorUserId == myUserId
@@ -285,8 +335,16 @@ QString systemEventText(const client::SystemEvent &e, quint64 myUserId) {
                                            "The security code of %1 changed. They may have "
                                            "reinstalled; verify the code to be sure it is them.")
             .arg(e.targetUsername);
+    case K::UnverifiedMember:
+        return QCoreApplication::translate("SystemEvent",
+                                           "The server lists %1 in this group, but no admin "
+                                           "added them. %1 gets no keys and cannot read messages.")
+            .arg(e.targetUsername.isEmpty() ? QCoreApplication::translate("SystemEvent", "someone")
+                                            : e.targetUsername);
     }
     return QString();
 }
+
+} // namespace
 
 } // namespace tidings::ui

@@ -178,3 +178,14 @@ QByteArray DeviceDirectory::digest(QList<DeviceAddress> devices) {
 }
 
 } // namespace tidings::client::e2e
+
+namespace tidings::client::e2e {
+
+QByteArray DeviceDirectory::pinnedAccountKey(quint64 userId) const {
+    if (userId == m_own.userId() && m_own.hasAccountKey())
+        return m_own.accountPublicKey();
+    auto peer = m_store.peer(userId);
+    return peer && peer->exists ? peer->aik : QByteArray();
+}
+
+} // namespace tidings::client::e2e

@@ -32,6 +32,8 @@ public:
     //! The device's keys: my own, or as learned from lists, bundles or linking. listedOnly: only
     //! when the user's current accepted list names it (the only devices we accept messages from).
     std::optional<crypto::DeviceIdentity> identity(DeviceAddress a, bool listedOnly) const;
+    //! The account key pinned for `userId` (mine: my own); empty when none is known yet.
+    QByteArray pinnedAccountKey(quint64 userId) const;
     //! Keys of a device not (yet) in a list, e.g. a device being linked.
     Status rememberIdentity(const crypto::DeviceIdentity &id) const;
 

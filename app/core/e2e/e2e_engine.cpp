@@ -60,6 +60,20 @@ QByteArray E2eEngine::accountKey() const {
     return m_own->accountPublicKey();
 }
 
+Result<QByteArray> E2eEngine::signGroupChange(crypto::GroupStateChange &change) const {
+    const crypto::Ed25519KeyPair *aik = m_own->accountKeyPair();
+    if (!aik)
+        return Error{ErrorCode::Forbidden,
+                     QStringLiteral("this device holds no account key: link it first")};
+    change.actorUserId = m_own->userId();
+    change.actorDeviceId = m_own->deviceId();
+    return crypto::signGroupChange(change, *aik);
+}
+
+QByteArray E2eEngine::pinnedAccountKey(quint64 userId) const {
+    return m_devices->pinnedAccountKey(userId);
+}
+
 Result<wire::UploadKeysRequest> E2eEngine::ensureDeviceKeys(quint64 myUserId, quint64 myDeviceId,
                                                             bool createAccountKey) {
     return m_own->ensureDeviceKeys(myUserId, myDeviceId, createAccountKey);

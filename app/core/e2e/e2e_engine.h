@@ -16,6 +16,7 @@
 // only reads or writes without opening one. decrypt() never writes: it returns a commit function
 // that the caller runs inside the transaction storing the message.
 #include "core/e2e/e2e_types.h"
+#include "crypto/group_state.h"
 #include "crypto/secret_bytes.h"
 
 #include <QSet>
@@ -80,6 +81,9 @@ public:
     Result<wire::PublishDeviceListRequest> signDeviceList(const QList<DeviceAddress> &devices);
     //! My AIK public key (empty without one).
     QByteArray accountKey() const;
+    //! Signs a group state change with my AIK (needs hasAccountKey): sets the actor to this
+    //! device, fills change.body/signature and returns the blob (crypto/group_state.h).
+    Result<QByteArray> signGroupChange(crypto::GroupStateChange &change) const;
 
     // --- peers --------------------------------------------------------------------------------
     //! Verifies a DeviceListResponse (signature, rollback → error), pins the AIK on first sight.
@@ -87,6 +91,8 @@ public:
     Result<DeviceListUpdate> acceptDeviceList(const wire::DeviceListResponse &list);
     //! From the last accepted list (my own user too).
     QList<DeviceAddress> currentDevices(quint64 userId) const;
+    //! The account key pinned for a user (mine: my own); empty when none is known yet.
+    QByteArray pinnedAccountKey(quint64 userId) const;
     bool hasSession(DeviceAddress device) const;
     //! Verifies each bundle against the accepted device list (it accepts bundles.device_list
     //! first when set), checks its signatures, runs X3DH and stores a new active session.

@@ -278,6 +278,8 @@ Status ConversationStore::applyConversationInfo(const ConversationInfo &info, qu
         TIDINGS_TRY(m_db.exec(up));
         TIDINGS_TRY(ensureConversation(info.id, peerId, peerName));
     }
+    // The server's list for a group with signed state: only what the admins signed counts.
+    TIDINGS_TRY(alignWithVerifiedMembers(info.id));
     return txn->commit();
 }
 
@@ -338,6 +340,33 @@ Status ConversationStore::markGroup(quint64 conversationId) {
     return m_db.exec(q);
 }
 
+Status ConversationStore::alignWithVerifiedMembers(quint64 conversationId) {
+    const char *const steps[] = {
+        "DELETE FROM group_members WHERE conversation_id = ? AND EXISTS (SELECT 1 FROM"
+        " group_state s WHERE s.conversation_id = ?) AND user_id NOT IN (SELECT user_id FROM"
+        " group_state_members WHERE conversation_id = ?)",
+        "INSERT OR IGNORE INTO group_members (conversation_id, user_id, role) SELECT"
+        " conversation_id, user_id, role FROM group_state_members WHERE conversation_id = ?",
+        "UPDATE group_members SET role = (SELECT v.role FROM group_state_members v WHERE"
+        " v.conversation_id = ? AND v.user_id = group_members.user_id) WHERE conversation_id ="
+        " ? AND user_id IN (SELECT user_id FROM group_state_members WHERE conversation_id = ?)",
+        "UPDATE conversations SET name = (SELECT name FROM group_state WHERE conversation_id = ?),"
+        " is_member = EXISTS (SELECT 1 FROM group_state_members v WHERE v.conversation_id = ?"
+        " AND v.user_id = (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'user_id'))"
+        " WHERE id = ? AND EXISTS"
+        " (SELECT 1 FROM group_state WHERE conversation_id = ?)",
+    };
+    for (const char *sql : steps) {
+        QSqlQuery q = m_db.query();
+        q.prepare(QString::fromLatin1(sql));
+        // Every placeholder is the conversation (Qt's SQLite binding knows no ?1).
+        for (int k = 0, n = int(QByteArray(sql).count('?')); k < n; ++k)
+            q.addBindValue(conversationId);
+        TIDINGS_TRY(m_db.exec(q));
+    }
+    return {};
+}
+
 Result<bool> ConversationStore::applyEvents(quint64 conversationId,
                                             const QList<MessageRecord> &released, quint64 infoSeq) {
     std::optional<quint64> me;
@@ -345,6 +374,9 @@ Result<bool> ConversationStore::applyEvents(quint64 conversationId,
     for (const MessageRecord &m : released) {
         if (!m.event || m.seq <= infoSeq)
             continue; // the group_info snapshot already contains it
+        if (m.event->check == EventCheck::Refused || m.event->check == EventCheck::Replayed ||
+            m.event->check == EventCheck::Pending)
+            continue; // not (yet) a change of the verified state: the member list stays
         const SystemEvent &e = *m.event;
         if (!me) {
             auto id = m_accounts.myUserId();
@@ -399,7 +431,8 @@ Result<bool> ConversationStore::applyEvents(quint64 conversationId,
             TIDINGS_TRY(m_db.exec(q));
             break;
         case SystemEventKind::SecurityCodeChanged:
-            break; // this device's own notice; never stored as a group event
+        case SystemEventKind::UnverifiedMember:
+            break; // this device's own notices; never stored as group events
         }
         if (*me != 0 && e.targetUserId == *me) {
             const bool left =

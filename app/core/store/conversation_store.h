@@ -56,6 +56,11 @@ public:
     //! not covered yet or when that advance is no longer kept. Me excluded.
     Result<QList<ReceiptTime>> receiptTimes(quint64 conversationId, quint64 seq) const;
 
+    //! A group with signed state: its member list becomes the verified one (issue 12). Members
+    //! only the server names go, verified ones it lacks come, roles are the verified roles.
+    //! Nothing for a group without signed state.
+    Status alignWithVerifiedMembers(quint64 conversationId);
+
 private:
     // The steps of MessageStore's transactions (storing, acks, gaps) on the conversation row.
     friend class MessageStore;

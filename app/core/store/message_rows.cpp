@@ -12,7 +12,7 @@ const char *const kMessageColumns =
     "m.id, m.client_message_id, m.conversation_id, m.seq, m.sender_user_id, m.sender_device_id, "
     "m.sender_username, m.text, m.sent_at_ms, m.server_time_ms, m.received_at_ms, m.outgoing, "
     "m.failed, m.event_kind, m.event_actor_id, m.event_actor, m.event_target_id, m.event_target, "
-    "m.event_name, m.undecryptable, m.body, m.tampered";
+    "m.event_name, m.undecryptable, m.body, m.tampered, m.event_state, m.event_refusal";
 
 int messageColumnCount() {
     static const int n = int(QByteArray(kMessageColumns).count(',')) + 1;
@@ -42,6 +42,8 @@ Result<MessageRecord> readMessage(const QSqlQuery &q, const StoreCipher &cipher)
         e.targetUserId = q.value(16).toULongLong();
         e.targetUsername = q.value(17).toString();
         e.name = q.value(18).toString();
+        e.check = EventCheck(q.value(22).toInt());
+        e.refusal = q.value(23).toString();
         m.event = e;
     }
     m.undecryptable = q.value(19).toBool();

@@ -95,8 +95,9 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
         "INSERT INTO messages(client_message_id, conversation_id, seq, sender_user_id,"
         " sender_device_id, sender_username, text, sent_at_ms, server_time_ms, received_at_ms,"
         " outgoing, notified, event_kind, event_actor_id, event_actor, event_target_id,"
-        " event_target, event_name, undecryptable, hidden, body, tampered)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        " event_target, event_name, undecryptable, hidden, body, tampered, event_state,"
+        " event_refusal)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
 
     std::map<quint64, ConversationAdvance> touched; // ordered by conversation id
     std::map<quint64, quint64> lastSeq;
@@ -189,6 +190,8 @@ MessageStore::storeIncoming(const QList<IncomingMessage> &messages, qint64 recei
             20, seal ? QVariant(cipher.sealText(text, m.conversationId, m.senderUserId, clientId))
                      : QVariant(QMetaType::fromType<QByteArray>()));
         insert.bindValue(21, m.tampered && !m.hidden ? 1 : 0);
+        insert.bindValue(22, m.event ? int(m.event->check) : 0);
+        insert.bindValue(23, detail::nn(m.event ? m.event->refusal : QString()));
         TIDINGS_TRY(m_db.exec(insert));
         const qint64 rowId = insert.lastInsertId().toLongLong();
         if (seal)
@@ -601,6 +604,22 @@ Status MessageStore::markNotified(const QList<qint64> &rowIds) {
         TIDINGS_TRY(m_db.exec(q));
     }
     return txn->commit();
+}
+
+} // namespace tidings::client
+
+namespace tidings::client {
+
+Status MessageStore::setEventCheck(quint64 conversationId, quint64 seq, EventCheck check,
+                                   const QString &refusal) {
+    QSqlQuery q = m_db.query();
+    q.prepare(QStringLiteral("UPDATE messages SET event_state = ?, event_refusal = ? WHERE"
+                             " conversation_id = ? AND seq = ? AND event_kind IS NOT NULL"));
+    q.addBindValue(int(check));
+    q.addBindValue(detail::nn(refusal));
+    q.addBindValue(conversationId);
+    q.addBindValue(seq);
+    return m_db.exec(q);
 }
 
 } // namespace tidings::client

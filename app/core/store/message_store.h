@@ -46,6 +46,9 @@ public:
     //! A resent copy of a message stored as undecryptable: fills in its text and send time and
     //! clears the flag. A no-op when it is already readable; an error when no such row exists.
     //! May run inside the storeIncoming hook or a caller's transaction (it nests).
+    //! A group event's check changed (a change that waited for the ones before it).
+    Status setEventCheck(quint64 conversationId, quint64 seq, EventCheck check,
+                         const QString &refusal);
     Status replaceUndecryptable(quint64 conversationId, quint64 seq, const QString &text,
                                 qint64 sentAtMs);
     //! The same, but only when the stored row came from `senderUserId` (Forbidden otherwise):

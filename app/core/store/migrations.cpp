@@ -225,6 +225,44 @@ const char *const kSchemaV8[] = {
     "CREATE INDEX security_notices_by_place ON security_notices(conversation_id, after_seq)",
 };
 
+//! Signed group state (issue 12; docs/design/group-state.md §3.4): per group the verified head,
+//! the log it was verified from, its members with the account keys the admins recorded, changes
+//! waiting for the ones before them, and what each group event was found to be. Not sealed:
+//! group names and members are stored in clear like the rest of group_members.
+const char *const kSchemaV9[] = {
+    "CREATE TABLE group_state ("
+    " conversation_id INTEGER PRIMARY KEY,"
+    " group_uid BLOB NOT NULL UNIQUE,"
+    " version INTEGER NOT NULL,"
+    " head_hash BLOB NOT NULL,"
+    " name TEXT NOT NULL,"
+    " fork_seen INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE group_state_log ("
+    " conversation_id INTEGER NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " hash BLOB NOT NULL,"
+    " change BLOB NOT NULL,"
+    " first_event_seq INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (conversation_id, version))",
+    "CREATE TABLE group_state_members ("
+    " conversation_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " aik BLOB NOT NULL,"
+    " role INTEGER NOT NULL,"
+    " since_version INTEGER NOT NULL,"
+    " PRIMARY KEY (conversation_id, user_id))",
+    "CREATE TABLE group_state_pending ("
+    " conversation_id INTEGER NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " change BLOB NOT NULL,"
+    " event_seq INTEGER NOT NULL,"
+    " PRIMARY KEY (conversation_id, version))",
+    "ALTER TABLE messages ADD COLUMN event_state INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN event_refusal TEXT NOT NULL DEFAULT ''",
+    // What a notice is about (SecurityNotice::kind): 0 a changed key, 10 a member no admin added.
+    "ALTER TABLE security_notices ADD COLUMN kind INTEGER NOT NULL DEFAULT 0",
+};
+
 //! The blind search index: contentless (the tokens live only in the index, rows stay small);
 //! lower-case base32 tokens, one per distinct word, which the ascii tokenizer keeps whole.
 constexpr char kCreateSearchIndex[] =
@@ -321,6 +359,7 @@ const Migration kMigrations[] = {
     {6, kSchemaV6, std::size(kSchemaV6), nullptr},
     {7, kSchemaV7, std::size(kSchemaV7), nullptr},
     {8, kSchemaV8, std::size(kSchemaV8), nullptr},
+    {9, kSchemaV9, std::size(kSchemaV9), nullptr},
 };
 static_assert(std::size(kMigrations) == size_t(Database::kSchemaVersion));
 

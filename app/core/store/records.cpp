@@ -79,6 +79,8 @@ const char *systemEventName(SystemEventKind kind) {
         return "admin_revoked";
     case SystemEventKind::SecurityCodeChanged:
         return "security_code_changed";
+    case SystemEventKind::UnverifiedMember:
+        return "unverified_member";
     }
     return "unknown";
 }

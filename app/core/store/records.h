@@ -98,13 +98,28 @@ enum class SystemEventKind {
     //! This device's own notice, never from the server: the account key of `target` changed
     //! (SecurityNoticeStore).
     SecurityCodeChanged = 100,
+    //! This device's own notice: the server counts `target` as a member of the group, but no
+    //! admin signed them in, so they get no keys (issue 12, signed group state).
+    UnverifiedMember = 101,
 };
 //! "created", "member_added", "member_removed", "member_left", "renamed", "admin_granted",
 //! "admin_revoked", "security_code_changed".
 const char *systemEventName(SystemEventKind kind);
 
+//! What this device made of a group event against the group's signed state (issue 12;
+//! docs/design/group-state.md §3.1). Stored with the event (messages.event_state).
+enum class EventCheck {
+    Unsigned = 0, //!< a group without signed state: the server's word, as before
+    Verified = 1, //!< signed by an admin and applied, or what a verified change implies
+    Pending = 2,  //!< signed, waiting for the changes before it
+    Refused = 3,  //!< forged, not signed in a signed group, or against the rules: ignored
+    Replayed = 4, //!< an earlier change sent again: ignored
+};
+
 struct SystemEvent {
     SystemEventKind kind = SystemEventKind::Created;
+    EventCheck check = EventCheck::Unsigned;
+    QString refusal;         //!< why it was refused, in words (Refused only)
     quint64 actorUserId = 0; //!< 0: the server (e.g. the last admin left)
     QString actorUsername;
     quint64 targetUserId = 0;

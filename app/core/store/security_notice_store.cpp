@@ -17,11 +17,12 @@ QList<SecurityNotice> readNotices(QSqlQuery &q) {
     while (q.next())
         out.append(SecurityNotice{q.value(0).toLongLong(), q.value(1).toULongLong(),
                                   q.value(2).toULongLong(), q.value(3).toULongLong(),
-                                  q.value(4).toString(), q.value(5).toLongLong()});
+                                  q.value(4).toString(), q.value(5).toLongLong(),
+                                  q.value(6).toInt()});
     return out;
 }
 
-constexpr char kNoticeColumns[] = "id, conversation_id, after_seq, user_id, username, at_ms";
+constexpr char kNoticeColumns[] = "id, conversation_id, after_seq, user_id, username, at_ms, kind";
 
 } // namespace
 
@@ -76,6 +77,40 @@ Result<QList<quint64>> SecurityNoticeStore::add(quint64 userId, const QString &u
     return out;
 }
 
+Result<bool> SecurityNoticeStore::addOnce(quint64 conversationId, int kind, quint64 userId,
+                                          const QString &username, qint64 atMs) {
+    bool added = false;
+    const Status done = m_db.transaction([&]() -> Status {
+        QSqlQuery seen = m_db.query();
+        seen.prepare(QStringLiteral("SELECT 1 FROM security_notices WHERE conversation_id = ? AND"
+                                    " kind = ? AND user_id = ?"));
+        seen.addBindValue(conversationId);
+        seen.addBindValue(kind);
+        seen.addBindValue(userId);
+        TIDINGS_TRY(m_db.exec(seen));
+        if (seen.next())
+            return Status();
+        seen.finish();
+        QSqlQuery ins = m_db.query();
+        ins.prepare(QStringLiteral(
+            "INSERT INTO security_notices (conversation_id, after_seq, user_id, username, at_ms,"
+            " kind) VALUES (?, COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = ?"
+            " AND seq IS NOT NULL AND hidden = 0), 0), ?, ?, ?, ?)"));
+        ins.addBindValue(conversationId);
+        ins.addBindValue(conversationId);
+        ins.addBindValue(userId);
+        ins.addBindValue(detail::nn(username));
+        ins.addBindValue(atMs);
+        ins.addBindValue(kind);
+        TIDINGS_TRY(m_db.exec(ins));
+        added = true;
+        return Status();
+    });
+    if (!done)
+        return done.error();
+    return added;
+}
+
 Result<QList<SecurityNotice>> SecurityNoticeStore::between(quint64 conversationId, quint64 fromSeq,
                                                            quint64 toSeq) const {
     QSqlQuery q = m_db.query();
@@ -104,7 +139,9 @@ MessageRecord SecurityNoticeStore::asMessage(const SecurityNotice &notice) {
     m.serverTimeMs = notice.atMs;
     m.receivedAtMs = notice.atMs;
     SystemEvent e;
-    e.kind = SystemEventKind::SecurityCodeChanged;
+    e.kind = notice.kind == SecurityNotice::kServerOnlyMember
+                 ? SystemEventKind::UnverifiedMember
+                 : SystemEventKind::SecurityCodeChanged;
     e.targetUserId = notice.userId;
     e.targetUsername = notice.username;
     m.event = e;

@@ -12,12 +12,16 @@ namespace tidings::client {
 class Database;
 
 struct SecurityNotice {
+    //! What happened (security_notices.kind).
+    static constexpr int kKeyChanged = 0;        //!< the user's account key changed
+    static constexpr int kServerOnlyMember = 10; //!< the server counts a member no admin added
     qint64 id = 0;
     quint64 conversationId = 0;
     quint64 afterSeq = 0; //!< shown after this message (0: before the first)
     quint64 userId = 0;   //!< whose key changed
     QString username;
     qint64 atMs = 0;
+    int kind = kKeyChanged;
 };
 
 class SecurityNoticeStore {
@@ -28,6 +32,11 @@ public:
     //! A notice in every conversation with `userId` (1:1 peer or group member); returns those
     //! conversations.
     Result<QList<quint64>> add(quint64 userId, const QString &username, qint64 atMs);
+    //! A notice of `kind` about `userId` in one conversation, placed after its last shown
+    //! message; nothing when that conversation has one of that kind about that user already.
+    //! Returns whether one was added.
+    Result<bool> addOnce(quint64 conversationId, int kind, quint64 userId, const QString &username,
+                         qint64 atMs);
     //! The notices of a conversation placed after a seq in [fromSeq, toSeq], by seq, then in the
     //! order they were made.
     Result<QList<SecurityNotice>> between(quint64 conversationId, quint64 fromSeq,

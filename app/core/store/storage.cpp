@@ -4,6 +4,7 @@
 #include "core/store/chat_list_reader.h"
 #include "core/store/conversation_store.h"
 #include "core/store/database.h"
+#include "core/store/group_state_store.h"
 #include "core/store/key_store.h"
 #include "core/store/message_store.h"
 #include "core/store/outbox_store.h"
@@ -56,6 +57,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const QString &path,
     s->m_messages = std::make_unique<MessageStore>(d, *s->m_conversations, *s->m_outbox,
                                                    *s->m_search, *s->m_transfers);
     s->m_notices = std::make_unique<SecurityNoticeStore>(d);
+    s->m_groupStates = std::make_unique<GroupStateStore>(d);
     s->m_viewState = std::make_unique<ViewStateStore>(d);
     s->m_chatList = std::make_unique<ChatListReader>(d, *s->m_accounts);
     s->m_keys = std::make_unique<KeyStore>(d, masterKey);

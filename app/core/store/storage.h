@@ -29,6 +29,7 @@ class RecipientStore;
 class SearchIndex;
 class TransferStore;
 class SecurityNoticeStore;
+class GroupStateStore;
 class ViewStateStore;
 
 class Storage {
@@ -62,6 +63,8 @@ public:
     SearchIndex &search() const { return *m_search; }
     //! "Security code changed" notices in the conversations with a contact.
     SecurityNoticeStore &securityNotices() const { return *m_notices; }
+    //! The signed state of groups as this device verified it.
+    GroupStateStore &groupStates() const { return *m_groupStates; }
     //! Drafts, pins, mutes and settings of the desktop app.
     ViewStateStore &viewState() const { return *m_viewState; }
     //! The chat list's read model.
@@ -86,6 +89,7 @@ private:
     std::unique_ptr<TransferStore> m_transfers;
     std::unique_ptr<MessageStore> m_messages;
     std::unique_ptr<SecurityNoticeStore> m_notices;
+    std::unique_ptr<GroupStateStore> m_groupStates;
     std::unique_ptr<ViewStateStore> m_viewState;
     std::unique_ptr<ChatListReader> m_chatList;
     std::unique_ptr<KeyStore> m_keys;

@@ -1,14 +1,18 @@
 #include "core/sync/e2e_coordinator.h"
 
+#include <memory>
+
 namespace tidings::client {
 
 E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
                                QObject *parent)
     : QObject(parent)
     , m_keys(engine, sink, m_me)
+    , m_verifier(store, [engine](quint64 userId) { return engine->pinnedAccountKey(userId); })
+    , m_groupSync(m_verifier, sink, m_keys)
     , m_targets(engine, store, sink, m_me)
-    , m_preparer(engine, store, m_targets, m_keys, m_me)
-    , m_receiver(engine, store, m_targets, m_keys, m_me) {
+    , m_preparer(engine, store, m_targets, m_keys, m_groupSync, m_me)
+    , m_receiver(engine, store, m_targets, m_keys, m_verifier, m_me) {
     connect(&m_keys, &PeerKeyFetcher::identityChanged, this, &E2eCoordinator::identityChanged);
 }
 
@@ -17,6 +21,7 @@ void E2eCoordinator::onAuthenticated() {
     m_keys.reset();
     m_targets.reset();
     m_receiver.reset();
+    m_groupSync.reset();
 }
 
 void E2eCoordinator::onDisconnected() {
@@ -34,7 +39,29 @@ void E2eCoordinator::reconcile(quint64 conversationId, const wire::StaleDevices 
 
 void E2eCoordinator::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
                                  std::function<void(bool proceed)> done) {
-    m_receiver.prepareOpen(messages, std::move(done));
+    if (!GroupStateSync::needed(messages)) {
+        m_receiver.prepareOpen(messages, std::move(done));
+        return;
+    }
+    // Signed group changes first (the keys and earlier changes they need), then the senders'
+    // device lists. The batch is copied: it waits for the network twice.
+    auto batch = std::make_shared<google::protobuf::RepeatedPtrField<wire::Message>>(messages);
+    m_groupSync.prepare(*batch, [this, batch, done = std::move(done)](Status s) {
+        if (!s) {
+            done(false); // a lost connection: the batch comes again
+            return;
+        }
+        m_receiver.prepareOpen(*batch, done);
+    });
+}
+
+std::function<Status()> E2eCoordinator::openEvent(const wire::Message &message,
+                                                  IncomingMessage &in) {
+    return m_receiver.openEvent(message, in);
+}
+
+void E2eCoordinator::syncGroupState(quint64 conversationId, std::function<void(Status)> done) {
+    m_groupSync.sync(conversationId, std::move(done));
 }
 
 std::function<Status()> E2eCoordinator::open(const wire::Message &message, IncomingMessage &in) {

@@ -9,9 +9,11 @@
 // the E2eEngine accepted, narrowed to what the server last called current (a revoked device drops
 // out at once). A device the server names but no signed list contains is never encrypted for.
 #include "core/e2e/e2e_engine.h"
+#include "core/groups/group_state_verifier.h"
 #include "core/net/frame_sink.h"
 #include "core/store/records.h"
 #include "core/sync/e2e_receiver.h"
+#include "core/sync/group_state_sync.h"
 #include "core/sync/message_crypto.h"
 #include "core/sync/peer_key_fetcher.h"
 #include "core/sync/send_preparer.h"
@@ -49,6 +51,7 @@ public:
     void prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
                      std::function<void(bool proceed)> done) override;
     std::function<Status()> open(const wire::Message &message, IncomingMessage &in) override;
+    std::function<Status()> openEvent(const wire::Message &message, IncomingMessage &in) override;
     void afterStored(const wire::Message &message, const IncomingMessage &in) override;
 
     //! Makes sure every current device of `userIds` has a session (fetching lists and bundles as
@@ -56,6 +59,8 @@ public:
     void ensureSessions(const QList<quint64> &userIds, std::function<void(Status)> done);
     //! Fetches and verifies a user's signed device list (always asks the server).
     void refreshDeviceList(quint64 userId, std::function<void(Status)> done);
+    //! Fetches and verifies the group's signed log after this device's head.
+    void syncGroupState(quint64 conversationId, std::function<void(Status)> done);
 
 signals:
     //! A peer's account key changed (never silent); the UI shows it in the chat.
@@ -65,6 +70,8 @@ private:
     //! Shared by reference with the parts below (declared first: built first).
     AccountSettings m_me;
     PeerKeyFetcher m_keys;
+    GroupStateVerifier m_verifier;
+    GroupStateSync m_groupSync;
     SendTargets m_targets;
     SendPreparer m_preparer;
     E2eReceiver m_receiver;

@@ -1,7 +1,9 @@
 #include "core/sync/e2e_receiver.h"
 
+#include "core/groups/group_state_verifier.h"
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
+#include "core/store/group_state_store.h"
 #include "core/store/message_store.h"
 #include "core/store/recipient_store.h"
 #include "core/store/storage.h"
@@ -27,8 +29,10 @@ namespace {
 constexpr qint64 kListRefetchMs = 10'000;
 
 bool isMemberGone(const IncomingMessage &in) {
-    return in.event && (in.event->kind == SystemEventKind::MemberRemoved ||
-                        in.event->kind == SystemEventKind::MemberLeft);
+    return in.event &&
+           (in.event->check == EventCheck::Unsigned || in.event->check == EventCheck::Verified) &&
+           (in.event->kind == SystemEventKind::MemberRemoved ||
+            in.event->kind == SystemEventKind::MemberLeft);
 }
 
 //! An envelope-only send addressed to other devices, pushed as a stub: nothing to open.
@@ -43,12 +47,25 @@ QString newControlId(const char *prefix) {
 } // namespace
 
 E2eReceiver::E2eReceiver(e2e::E2eEngine *engine, Storage *store, SendTargets &targets,
-                         PeerKeyFetcher &keys, const AccountSettings &me)
+                         PeerKeyFetcher &keys, GroupStateVerifier &verifier,
+                         const AccountSettings &me)
     : m_engine(engine)
     , m_store(store)
     , m_targets(targets)
     , m_keys(keys)
+    , m_verifier(verifier)
     , m_me(me) {}
+
+std::function<Status()> E2eReceiver::openEvent(const wire::Message &message, IncomingMessage &in) {
+    auto verdict = m_verifier.check(in.conversationId, in.seq, message.system_event());
+    if (!verdict) {
+        // The store failed: so does storing this event, which is then delivered again.
+        return [error = verdict.error()]() -> Status { return error; };
+    }
+    in.event->check = verdict->check;
+    in.event->refusal = verdict->refusal;
+    return verdict->commit;
+}
 
 void E2eReceiver::prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
                               std::function<void(bool proceed)> done) {
@@ -112,6 +129,20 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
     if (isStub(message)) {
         in.hidden = true; // addressed to other devices only
         return {};
+    }
+    if (in.senderUserId != m_me.userId) {
+        // A group with signed state takes keys and messages only from the members its admins
+        // signed in: what anyone else sends (a member the server added) is never opened, so no
+        // sender key of theirs is kept.
+        auto verified = m_store->groupStates().state(in.conversationId);
+        if (verified && verified->has_value() && !(*verified)->isMember(in.senderUserId)) {
+            qCWarning(lcSync) << "conversation" << in.conversationId << "seq" << in.seq
+                              << "from user" << in.senderUserId
+                              << "who is not a verified member: not opened";
+            in.undecryptable = true;
+            in.tampered = true;
+            return {};
+        }
     }
     auto decrypted = m_engine->decrypt(message, m_me.userId, m_me.deviceId);
     if (!decrypted &&

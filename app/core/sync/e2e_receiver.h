@@ -22,6 +22,7 @@ namespace tidings::client {
 class Storage;
 class SendTargets;
 class PeerKeyFetcher;
+class GroupStateVerifier;
 
 class E2eReceiver {
 public:
@@ -30,7 +31,7 @@ public:
 
     //! All must outlive this object.
     E2eReceiver(e2e::E2eEngine *engine, Storage *store, SendTargets &targets, PeerKeyFetcher &keys,
-                const AccountSettings &me);
+                GroupStateVerifier &verifier, const AccountSettings &me);
 
     void setControlSender(ControlSender sender) { m_sendControl = std::move(sender); }
     //! Resend requests answered per requesting device in a sliding minute (default 60): a
@@ -47,6 +48,8 @@ public:
     void prepareOpen(const google::protobuf::RepeatedPtrField<wire::Message> &messages,
                      std::function<void(bool proceed)> done);
     std::function<Status()> open(const wire::Message &message, IncomingMessage &in);
+    //! See MessageCrypto::openEvent().
+    std::function<Status()> openEvent(const wire::Message &message, IncomingMessage &in);
     void afterStored(const wire::Message &message, const IncomingMessage &in);
 
 private:
@@ -62,6 +65,7 @@ private:
     Storage *m_store;
     SendTargets &m_targets;
     PeerKeyFetcher &m_keys;
+    GroupStateVerifier &m_verifier;
     const AccountSettings &m_me;
     ControlSender m_sendControl;
     //! (conversation, seq) already asked for again in this session.

@@ -50,6 +50,15 @@ public:
     //! the sync engine runs it inside the transaction that stores the message.
     virtual std::function<Status()> open(const wire::Message &message, IncomingMessage &in) = 0;
 
+    //! A group system event: sets in.event->check (and refusal) from the group's signed state;
+    //! the returned function (may be empty) records what the event changes, inside the
+    //! transaction that stores it. Without signed state every event stays Unsigned.
+    virtual std::function<Status()> openEvent(const wire::Message &message, IncomingMessage &in) {
+        (void)message;
+        (void)in;
+        return {};
+    }
+
     //! After `message` was committed: answer resend requests, ask for undecryptable messages
     //! again, note group membership changes.
     virtual void afterStored(const wire::Message &message, const IncomingMessage &in) = 0;

@@ -89,7 +89,17 @@ void MessageReceiver::handleMessages(const Messages &messages) {
         in.serverTimeMs = m.server_time_ms();
         if (m.has_system_event()) {
             in.event = systemEventFromWire(m.system_event());
-            batch.append(std::move(in));
+            if (!m_crypto) {
+                batch.append(std::move(in));
+                continue;
+            }
+            // Checked against the group's signed state, and stored with what it changes there.
+            if (!store(std::exchange(batch, {}), {}))
+                return;
+            auto commit = m_crypto->openEvent(m, in);
+            if (!store({in}, std::move(commit)))
+                return;
+            m_crypto->afterStored(m, in);
             continue;
         }
         if (m_crypto) {

@@ -5,6 +5,7 @@
 #include "core/store/outbox_store.h"
 #include "core/store/recipient_store.h"
 #include "core/store/storage.h"
+#include "core/sync/group_state_sync.h"
 #include "core/sync/peer_key_fetcher.h"
 #include "core/sync/prepared_frames.h"
 #include "core/sync/request_join.h"
@@ -36,11 +37,13 @@ Error retryIfNoSession(const Error &error) {
 } // namespace
 
 SendPreparer::SendPreparer(e2e::E2eEngine *engine, Storage *store, SendTargets &targets,
-                           PeerKeyFetcher &keys, const AccountSettings &me)
+                           PeerKeyFetcher &keys, GroupStateSync &groupSync,
+                           const AccountSettings &me)
     : m_engine(engine)
     , m_store(store)
     , m_targets(targets)
     , m_keys(keys)
+    , m_groupSync(groupSync)
     , m_me(me) {}
 
 void SendPreparer::onDisconnected() {
@@ -106,6 +109,27 @@ void SendPreparer::processNext() {
     }
     if (!users) {
         finishPrepare(users.error());
+        return;
+    }
+    if (auto conv = m_store->conversations().conversation(entry.conversationId);
+        conv && conv->has_value() && (*conv)->isGroup() &&
+        !m_targets.hasVerifiedState(entry.conversationId) &&
+        !m_groupSync.checked(entry.conversationId) && !m_prepares.front().stateSynced) {
+        // A group this device holds no signed state of (it was added to this device before
+        // the group's first change reached it, or the group predates signing): ask for the log
+        // once a session. A group with a log is then sent to by its signed members only.
+        m_prepares.front().stateSynced = true;
+        const quint64 session = m_session;
+        m_groupSync.sync(entry.conversationId, [this, session](Status s) {
+            if (session != m_session)
+                return;
+            if (!s &&
+                (s.error().code == ErrorCode::Network || s.error().code == ErrorCode::Timeout)) {
+                finishPrepare(s.error());
+                return;
+            }
+            processNext();
+        });
         return;
     }
     const quint64 session = m_session;
@@ -183,7 +207,10 @@ Result<PreparedSend> SendPreparer::encrypt(const OutboxEntry &entry, const QList
     wire::SendRequest &msg = out.message;
     msg.set_conversation_id(entry.conversationId);
     msg.set_client_message_id(entry.clientMessageId.toStdString());
-    msg.set_device_digest(protocol::bytesToStd(e2e::E2eEngine::deviceDigest(targets)));
+    // The server checks the digest over every device it counts; devices of users no admin
+    // signed in are named there, and get nothing else.
+    msg.set_device_digest(protocol::bytesToStd(
+        e2e::E2eEngine::deviceDigest(targets + m_targets.serverOnly(entry.conversationId))));
     // The server keeps the blobs a message points to while the message exists.
     for (const auto &a : body.content().attachments())
         msg.add_attachment_blob_ids(a.blob_id());
@@ -245,6 +272,20 @@ void SendPreparer::reconcile(quint64 conversationId, const wire::StaleDevices &s
     for (const auto *list : {&stale.current(), &stale.missing()}) {
         for (const auto &d : *list)
             unknownUser = unknownUser || (users && !users->contains(d.user_id()));
+    }
+    if (unknownUser && m_targets.hasVerifiedState(conversationId)) {
+        // Signed state: the server's list is not the truth. A change not verified yet may add
+        // them (the log first); whoever is still unknown after it gets no keys (applyStale).
+        m_groupSync.sync(conversationId, [=, this](Status synced) {
+            if (!synced)
+                qCInfo(lcSync) << "group log not synced:" << synced.error().toString();
+            m_targets.fetchConversation(conversationId, [=, this](Status s) {
+                if (!s)
+                    qCInfo(lcSync) << "group info not fetched:" << s.error().toString();
+                applyStale(conversationId, stale, done);
+            });
+        });
+        return;
     }
     if (unknownUser) {
         m_targets.fetchConversation(conversationId, [=, this](Status s) {

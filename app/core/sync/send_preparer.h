@@ -21,12 +21,13 @@ namespace tidings::client {
 class Storage;
 class SendTargets;
 class PeerKeyFetcher;
+class GroupStateSync;
 
 class SendPreparer {
 public:
     //! All must outlive this object.
     SendPreparer(e2e::E2eEngine *engine, Storage *store, SendTargets &targets, PeerKeyFetcher &keys,
-                 const AccountSettings &me);
+                 GroupStateSync &groupSync, const AccountSettings &me);
 
     //! See MessageCrypto::prepareSend().
     void prepareSend(const OutboxEntry &entry, MessageCrypto::PrepareDone done);
@@ -48,6 +49,7 @@ private:
         OutboxEntry entry;
         MessageCrypto::PrepareDone done;
         bool infoFetched = false;
+        bool stateSynced = false;
     };
 
     void processNext();
@@ -60,6 +62,7 @@ private:
     Storage *m_store;
     SendTargets &m_targets;
     PeerKeyFetcher &m_keys;
+    GroupStateSync &m_groupSync;
     const AccountSettings &m_me;
     quint64 m_session = 0;
     std::deque<PendingPrepare> m_prepares;

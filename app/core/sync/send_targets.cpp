@@ -1,8 +1,13 @@
 #include "core/sync/send_targets.h"
 
+#include "core/logging.h"
 #include "core/store/conversation_store.h"
+#include "core/store/group_state_store.h"
+#include "core/store/security_notice_store.h"
 #include "core/store/storage.h"
 #include "core/sync/wire_convert.h"
+
+#include <QDateTime>
 
 namespace tidings::client {
 
@@ -33,6 +38,17 @@ Result<QList<quint64>> SendTargets::memberUsers(quint64 conversationId) const {
             users.append(c.peerUserId);
         return users;
     }
+    auto verified = m_store->groupStates().state(conversationId);
+    if (!verified)
+        return verified.error();
+    if (verified->has_value()) {
+        // Signed state: the members the admins signed in, whatever the server lists.
+        for (const auto &m : (*verified)->members) {
+            if (m.userId != m_me.userId)
+                users.append(m.userId);
+        }
+        return users;
+    }
     auto members = m_store->conversations().members(conversationId);
     if (!members)
         return members.error();
@@ -43,13 +59,30 @@ Result<QList<quint64>> SendTargets::memberUsers(quint64 conversationId) const {
     return users;
 }
 
+bool SendTargets::hasVerifiedState(quint64 conversationId) const {
+    auto verified = m_store->groupStates().state(conversationId);
+    return verified && verified->has_value();
+}
+
 QList<DeviceAddress> SendTargets::devicesFor(quint64 conversationId,
                                              const QList<quint64> &users) const {
     static const QHash<quint64, QSet<quint64>> kNone;
     const auto narrowing = m_serverCurrent.constFind(conversationId);
     const auto &current = narrowing == m_serverCurrent.constEnd() ? kNone : *narrowing;
+    auto verified = m_store->groupStates().state(conversationId);
     QList<DeviceAddress> out;
     for (quint64 u : users) {
+        if (verified && verified->has_value() && u != m_me.userId) {
+            // Only the account key the admins recorded: a member whose key is another gets
+            // nothing until an admin records the new one.
+            const auto member = (*verified)->members.constFind(u);
+            if (member == (*verified)->members.cend() ||
+                member->aik != m_engine->pinnedAccountKey(u)) {
+                qCInfo(lcSync) << "group" << conversationId << "user" << u
+                               << "gets no keys: not a verified member with that key";
+                continue;
+            }
+        }
         const auto server = current.constFind(u);
         for (const DeviceAddress &d : m_engine->currentDevices(u)) {
             if (d.userId == m_me.userId && d.deviceId == m_me.deviceId)
@@ -78,6 +111,8 @@ void SendTargets::fetchConversation(quint64 conversationId, std::function<void(S
         }
         ConversationInfo info = conversationInfoFromWire(r->conversation_info());
         info.id = conversationId;
+        for (const MemberRecord &m : info.members)
+            m_serverNames.insert(m.userId, m.username);
         done(m_store->conversations().applyConversationInfo(info, m_me.userId));
     });
 }
@@ -91,17 +126,49 @@ QSet<quint64> SendTargets::applyStale(quint64 conversationId, const QList<quint6
     for (const auto &d : stale.current())
         current[d.user_id()].insert(d.device_id());
     current[m_me.userId].insert(m_me.deviceId);
+    if (hasVerifiedState(conversationId)) {
+        // Users the server counts that no admin signed in: their devices go into the digest
+        // (the server wants its whole set named) but get no key and no message.
+        QList<DeviceAddress> &only = m_serverOnly[conversationId];
+        only.clear();
+        const QSet<quint64> members(users.cbegin(), users.cend());
+        QSet<quint64> noticed;
+        for (const auto &d : stale.current()) {
+            if (members.contains(d.user_id()))
+                continue;
+            only.append(DeviceAddress{d.user_id(), d.device_id()});
+            if (noticed.contains(d.user_id()))
+                continue;
+            noticed.insert(d.user_id());
+            qCWarning(lcSync) << "group" << conversationId << "the server counts user"
+                              << d.user_id() << "whom no admin added: no keys for them";
+            if (auto n = m_store->securityNotices().addOnce(
+                    conversationId, SecurityNotice::kServerOnlyMember, d.user_id(),
+                    m_serverNames.value(d.user_id()), QDateTime::currentMSecsSinceEpoch());
+                !n)
+                qCWarning(lcSync) << "notice not stored:" << n.error().toString();
+        }
+        for (const auto &d : stale.current())
+            if (!members.contains(d.user_id()))
+                current.remove(d.user_id());
+    }
     QSet<quint64> refetch;
     for (const auto &d : stale.missing())
         refetch.insert(d.user_id());
     for (const auto &d : stale.extra())
         refetch.insert(d.user_id());
     for (const auto &d : stale.current()) {
+        if (!current.contains(d.user_id()))
+            continue; // a user only the server counts: nothing of theirs is fetched
         bool known = false;
         for (const DeviceAddress &a : m_engine->currentDevices(d.user_id()))
             known = known || a.deviceId == d.device_id();
         if (!known)
             refetch.insert(d.user_id());
+    }
+    if (m_serverOnly.contains(conversationId)) {
+        for (const DeviceAddress &d : m_serverOnly.value(conversationId))
+            refetch.remove(d.userId);
     }
     return refetch;
 }
