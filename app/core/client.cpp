@@ -11,7 +11,8 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     , m_sync(new SyncEngine(store, m_connection, options.sync, this))
     , m_account(std::make_unique<Account>(&store->accounts(), secrets, m_connection, &m_requests))
     , m_messaging(std::make_unique<Messaging>(store, m_sync, &m_requests, m_account.get()))
-    , m_groups(std::make_unique<Groups>(&store->conversations(), &m_requests, m_account.get()))
+    , m_groups(std::make_unique<Groups>(&store->conversations(), &store->groupStates(), &m_requests,
+                                        m_account.get()))
     , m_keys(std::make_unique<Keys>(store, m_sync, &m_requests, m_account.get(), m_messaging.get()))
     , m_devices(std::make_unique<Devices>(&m_requests, m_account.get(), m_keys.get()))
     , m_presence(std::make_unique<Presence>(&m_requests, options.typing))
@@ -26,6 +27,7 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
           options.media)) {
     m_sync->setAccount(m_account->settings());
     m_keys->setResendsPerMinute(options.resendsPerMinute);
+    m_groups->setKeys(m_keys.get());
 
     connect(m_connection, &Connection::opened, m_account.get(), &Account::onSocketOpened);
     connect(m_connection, &Connection::authenticated, this, &Client::onAuthenticated);

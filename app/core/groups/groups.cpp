@@ -2,6 +2,7 @@
 
 #include "core/account/account.h"
 #include "core/store/conversation_store.h"
+#include "core/store/group_state_store.h"
 #include "core/sync/wire_convert.h"
 #include "protocol/codec.h"
 
@@ -28,10 +29,11 @@ wire::GroupChangeRequest::Action wireAction(GroupAction action) {
 }
 } // namespace
 
-Groups::Groups(ConversationStore *conversations, Requester *requests, const Account *account,
-               QObject *parent)
+Groups::Groups(ConversationStore *conversations, GroupStateStore *states, Requester *requests,
+               const Account *account, QObject *parent)
     : QObject(parent)
     , m_conversations(conversations)
+    , m_states(states)
     , m_requests(requests)
     , m_account(account) {}
 
@@ -45,11 +47,22 @@ void Groups::storeInfo(ConversationInfo info, InfoHandler done) {
 }
 
 void Groups::create(const QString &name, const QStringList &usernames, InfoHandler done) {
+    if (canSign()) {
+        createSigned(name, usernames, std::move(done));
+        return;
+    }
+    sendCreate(name, usernames, {}, std::move(done));
+}
+
+void Groups::sendCreate(const QString &name, const QStringList &usernames,
+                        const QByteArray &genesis, InfoHandler done) {
     Frame f;
     auto *req = f.mutable_create_group_request();
     req->set_name(name.toStdString());
     for (const QString &u : usernames)
         req->add_usernames(protocol::normalizeUsername(u).toStdString());
+    if (!genesis.isEmpty())
+        req->set_signed_genesis(protocol::bytesToStd(genesis));
     m_requests->call<wire::ConversationInfo>(
         std::move(f), Retry::No, [this, done = std::move(done)](Result<wire::ConversationInfo> r) {
             if (!r) {
@@ -64,6 +77,26 @@ void Groups::create(const QString &name, const QStringList &usernames, InfoHandl
 
 void Groups::change(quint64 conversationId, GroupAction action, const QString &username,
                     const QString &name, StatusHandler done) {
+    auto verified = m_states->state(conversationId);
+    if (verified && verified->has_value() && canSign()) {
+        changeSigned(conversationId, action, username, name, std::move(done));
+        return;
+    }
+    if (verified && canSign() && !m_stateAsked.contains(conversationId)) {
+        // No signed state here yet (a device that has not seen the group's changes): the
+        // group's log says whether it has one.
+        m_stateAsked.insert(conversationId);
+        syncState(conversationId,
+                  [=, this](Status) { change(conversationId, action, username, name, done); });
+        return;
+    }
+    // A group without signed state (created by an older client): as before. A group with
+    // signed state that this device cannot sign for is refused by the server, in words.
+    sendChange(conversationId, action, username, name, {}, std::move(done));
+}
+
+void Groups::sendChange(quint64 conversationId, GroupAction action, const QString &username,
+                        const QString &name, const QByteArray &signedChange, StatusHandler done) {
     Frame f;
     auto *req = f.mutable_group_change_request();
     req->set_conversation_id(conversationId);
@@ -71,6 +104,8 @@ void Groups::change(quint64 conversationId, GroupAction action, const QString &u
     if (!username.isEmpty())
         req->set_username(protocol::normalizeUsername(username).toStdString());
     req->set_name(name.toStdString());
+    if (!signedChange.isEmpty())
+        req->set_signed_change(protocol::bytesToStd(signedChange));
     m_requests->callOk(std::move(f),
                        [this, conversationId, action, done = std::move(done)](Status s) {
                            if (s)

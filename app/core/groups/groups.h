@@ -5,11 +5,16 @@
 #include "core/net/requester.h"
 
 #include <QObject>
+#include <QSet>
+
+#include <memory>
 
 namespace tidings::client {
 
 class Account;
 class ConversationStore;
+class GroupStateStore;
+class Keys;
 
 //! A group as this device stored it.
 struct StoredGroup {
@@ -24,8 +29,12 @@ public:
     using ReadersHandler = std::function<void(Result<ReadersInfo>)>;
     using StatusHandler = std::function<void(Status)>;
 
-    Groups(ConversationStore *conversations, Requester *requests, const Account *account,
-           QObject *parent = nullptr);
+    Groups(ConversationStore *conversations, GroupStateStore *states, Requester *requests,
+           const Account *account, QObject *parent = nullptr);
+
+    //! End-to-end keys: with them (and this device holding the account key) new groups get a
+    //! signed genesis and changes to groups with signed state are signed (issue 12).
+    void setKeys(Keys *keys) { m_keys = keys; }
 
     // Requests wait for a session. Reads are retried after a reconnect; changes are not (a retry
     // could apply them twice), so a network failure reaches `done`.
@@ -52,8 +61,36 @@ signals:
 
 private:
     void storeInfo(ConversationInfo info, InfoHandler done);
+    void sendCreate(const QString &name, const QStringList &usernames, const QByteArray &genesis,
+                    InfoHandler done);
+    void sendChange(quint64 conversationId, GroupAction action, const QString &username,
+                    const QString &name, const QByteArray &signedChange, StatusHandler done);
+
+    // Signing (groups_signed.cpp).
+    bool canSign() const;
+    //! Usernames → user ids (ProfilesRequest, 100 a request); NoSuchUser names who is unknown.
+    void resolve(const QStringList &usernames,
+                 std::function<void(Result<QHash<QString, quint64>>)> done);
+    void resolveFrom(const QStringList &usernames, qsizetype from,
+                     std::shared_ptr<QHash<QString, quint64>> out,
+                     std::function<void(Result<QHash<QString, quint64>>)> done);
+    void createSigned(const QString &name, const QStringList &usernames, InfoHandler done);
+    //! One signed change on the verified head; on GROUP_STATE_CONFLICT the log is fetched and
+    //! the change made again on the new head, at most kSignAttempts times.
+    void changeSigned(quint64 conversationId, GroupAction action, const QString &username,
+                      const QString &name, StatusHandler done, int attempt = 1);
+    void signAndSend(quint64 conversationId, GroupAction action, const QString &username,
+                     const QString &name, quint64 target, const QByteArray &targetKey,
+                     StatusHandler done, int attempt);
+    static constexpr int kSignAttempts = 3;
+    //! Fetches and verifies the group's log (done at once without keys).
+    void syncState(quint64 conversationId, std::function<void(Status)> done);
+    //! Groups whose log this object asked for because it had no signed state of them.
+    QSet<quint64> m_stateAsked;
 
     ConversationStore *m_conversations;
+    GroupStateStore *m_states;
+    Keys *m_keys = nullptr;
     Requester *m_requests;
     const Account *m_account;
 };

@@ -42,6 +42,9 @@ public:
     bool hasAccountKey() const;
     //! Null until enable().
     e2e::E2eEngine *engine() const { return m_engine.get(); }
+    //! The message path's end-to-end part (device lists, sessions, group state); null until
+    //! enable().
+    E2eCoordinator *coordinator() const { return m_e2e; }
 
     //! Account hook: a device that registered or logged in gets its device keys (the one that
     //! creates the account also its account key; a device logging in gets that only by linking).

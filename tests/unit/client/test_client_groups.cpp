@@ -52,8 +52,9 @@ private slots:
         qRegisterMetaType<GroupAction>();
         m_f = std::make_unique<ModuleFixture>();
         QVERIFY(m_f->open());
-        m_groups = std::make_unique<Groups>(&m_f->store->conversations(), &m_f->requests,
-                                            m_f->account.get());
+        m_groups =
+            std::make_unique<Groups>(&m_f->store->conversations(), &m_f->store->groupStates(),
+                                     &m_f->requests, m_f->account.get());
     }
     void cleanup() {
         m_groups.reset();

@@ -1,0 +1,292 @@
+// Groups: signing the group's state (issue 12; docs/design/group-state.md §2, §4.5). A new group
+// gets a signed genesis naming every member with the account key this device verified from
+// their signed device list; every change to a group with signed state is signed with this
+// device's account key on the verified head, and made again on the new head when another admin
+// changed the group first.
+#include "core/account/account.h"
+#include "core/groups/groups.h"
+#include "core/keys/keys.h"
+#include "core/logging.h"
+#include "core/store/group_state_store.h"
+#include "core/sync/e2e_coordinator.h"
+#include "crypto/crypto_error.h"
+#include "protocol/codec.h"
+
+#include <QDateTime>
+#include <QRandomGenerator>
+
+#include <algorithm>
+#include <memory>
+
+namespace tidings::client {
+
+using crypto::GroupOp;
+using crypto::GroupRole;
+using crypto::GroupState;
+using crypto::GroupStateChange;
+
+namespace {
+
+constexpr int kProfilesPerRequest = 100;
+
+GroupOp memberOp(GroupOp::Kind kind, quint64 userId) {
+    GroupOp op;
+    op.kind = kind;
+    op.userId = userId;
+    return op;
+}
+
+//! A refusal of the local check, as the server would have put it.
+Error localRefusal(const Error &e) {
+    switch (crypto::cryptoErrorOf(e)) {
+    case crypto::CryptoError::NotAdmin:
+        return Error{ErrorCode::NotAdmin, QStringLiteral("only an admin can do that")};
+    default:
+        return Error{ErrorCode::BadGroupChange, e.detail};
+    }
+}
+
+} // namespace
+
+bool Groups::canSign() const {
+    return m_keys && m_keys->engine() && m_keys->coordinator() && m_keys->engine()->hasAccountKey();
+}
+
+void Groups::syncState(quint64 conversationId, std::function<void(Status)> done) {
+    if (!canSign()) {
+        done({});
+        return;
+    }
+    m_keys->coordinator()->syncGroupState(conversationId, std::move(done));
+}
+
+void Groups::resolve(const QStringList &usernames,
+                     std::function<void(Result<QHash<QString, quint64>>)> done) {
+    resolveFrom(usernames, 0, std::make_shared<QHash<QString, quint64>>(), std::move(done));
+}
+
+void Groups::resolveFrom(const QStringList &usernames, qsizetype from,
+                         std::shared_ptr<QHash<QString, quint64>> out,
+                         std::function<void(Result<QHash<QString, quint64>>)> done) {
+    if (from >= usernames.size()) {
+        done(*out);
+        return;
+    }
+    const QStringList chunk = usernames.mid(from, kProfilesPerRequest);
+    Frame f;
+    for (const QString &u : chunk)
+        f.mutable_profiles_request()->add_usernames(u.toStdString());
+    m_requests->call<wire::ProfilesResponse>(
+        std::move(f), Retry::AfterReconnect,
+        [this, usernames, from, chunk, out, done](Result<wire::ProfilesResponse> r) {
+            if (!r) {
+                done(r.error());
+                return;
+            }
+            for (const auto &p : r->profiles())
+                out->insert(protocol::fromStd(p.username()), p.user_id());
+            for (const QString &u : chunk) {
+                if (!out->contains(u)) {
+                    done(Error{ErrorCode::NoSuchUser, QStringLiteral("no user %1").arg(u)});
+                    return;
+                }
+            }
+            resolveFrom(usernames, from + chunk.size(), out, done);
+        });
+}
+
+void Groups::createSigned(const QString &name, const QStringList &usernames, InfoHandler done) {
+    const QString me = m_account->settings().username;
+    QStringList others;
+    for (const QString &u : usernames) {
+        const QString n = protocol::normalizeUsername(u);
+        if (n != me && !others.contains(n))
+            others.append(n);
+    }
+    resolve(others, [this, name = name.trimmed(), others,
+                     done = std::move(done)](Result<QHash<QString, quint64>> ids) {
+        if (!ids) {
+            done(ids.error());
+            return;
+        }
+        QList<quint64> users = ids->values();
+        std::sort(users.begin(), users.end());
+        // Every member's signed device list, verified, pins the account key the genesis records
+        // (and the sessions the group's first message needs).
+        m_keys->coordinator()->ensureSessions(users, [this, name, others, users, ids = *ids,
+                                                      done](Status s) {
+            if (!s) {
+                done(s.error());
+                return;
+            }
+            e2e::E2eEngine *engine = m_keys->engine();
+            GroupStateChange genesis;
+            genesis.groupUid.resize(GroupStateChange::kUidSize);
+            QRandomGenerator::system()->fillRange(
+                reinterpret_cast<quint32 *>(genesis.groupUid.data()),
+                GroupStateChange::kUidSize / int(sizeof(quint32)));
+            genesis.version = 1;
+            genesis.prevHash = QByteArray(32, '\0');
+            genesis.issuedAtMs = QDateTime::currentMSecsSinceEpoch();
+            GroupOp creator = memberOp(GroupOp::Kind::Add, m_account->userId());
+            creator.aik = engine->accountKey();
+            creator.role = GroupRole::Admin;
+            genesis.ops.append(creator);
+            for (quint64 u : users) {
+                GroupOp add = memberOp(GroupOp::Kind::Add, u);
+                add.aik = engine->pinnedAccountKey(u);
+                if (add.aik.isEmpty()) {
+                    done(Error{ErrorCode::NoKeys,
+                               QStringLiteral("%1 has no end-to-end keys yet").arg(ids.key(u))});
+                    return;
+                }
+                genesis.ops.append(add);
+            }
+            GroupOp rename;
+            rename.kind = GroupOp::Kind::Rename;
+            rename.name = name;
+            genesis.ops.append(rename);
+            auto blob = engine->signGroupChange(genesis);
+            if (!blob) {
+                done(blob.error());
+                return;
+            }
+            sendCreate(name, others, *blob,
+                       [this, genesis, blob = *blob, done](Result<ConversationInfo> info) {
+                           if (info) {
+                               // The genesis is this device's first verified state of the group;
+                               // the "created" event confirms it when it arrives.
+                               auto state = crypto::applyGroupChange(
+                                   GroupState{}, genesis, m_keys->engine()->accountKey());
+                               if (state) {
+                                   if (auto kept = m_states->append(info->id, *state, blob, 0);
+                                       !kept)
+                                       qCWarning(lcClient)
+                                           << "group state not kept:" << kept.error().toString();
+                               }
+                           }
+                           done(std::move(info));
+                       });
+        });
+    });
+}
+
+void Groups::changeSigned(quint64 conversationId, GroupAction action, const QString &username,
+                          const QString &name, StatusHandler done, int attempt) {
+    const bool targeted = action != GroupAction::Leave && action != GroupAction::Rename;
+    if (!targeted) {
+        signAndSend(conversationId, action, username, name, 0, {}, std::move(done), attempt);
+        return;
+    }
+    const QString user = protocol::normalizeUsername(username);
+    resolve({user}, [=, this](Result<QHash<QString, quint64>> ids) {
+        if (!ids) {
+            done(ids.error());
+            return;
+        }
+        const quint64 target = ids->value(user);
+        if (action == GroupAction::Remove && target == m_account->userId()) {
+            // Removing oneself is leaving (with the admin hand-over).
+            signAndSend(conversationId, GroupAction::Leave, {}, name, 0, {}, done, attempt);
+            return;
+        }
+        if (action != GroupAction::Add) {
+            signAndSend(conversationId, action, user, name, target, {}, done, attempt);
+            return;
+        }
+        // The new member's account key as their signed device list says (verified, pinned).
+        m_keys->coordinator()->refreshDeviceList(target, [=, this](Status s) {
+            const QByteArray key = m_keys->engine()->pinnedAccountKey(target);
+            if (key.isEmpty()) {
+                done(s ? Status(Error{ErrorCode::NoKeys,
+                                      QStringLiteral("%1 has no end-to-end keys yet").arg(user)})
+                       : s);
+                return;
+            }
+            signAndSend(conversationId, action, user, name, target, key, done, attempt);
+        });
+    });
+}
+
+void Groups::signAndSend(quint64 conversationId, GroupAction action, const QString &username,
+                         const QString &name, quint64 target, const QByteArray &targetKey,
+                         StatusHandler done, int attempt) {
+    auto stored = m_states->state(conversationId);
+    if (!stored) {
+        done(stored.error());
+        return;
+    }
+    if (!stored->has_value()) {
+        done(Error{ErrorCode::Internal, QStringLiteral("the group's signed state is not known")});
+        return;
+    }
+    const GroupState &state = **stored;
+    const quint64 me = m_account->userId();
+    GroupStateChange change;
+    change.groupUid = state.groupUid;
+    change.version = state.version + 1;
+    change.prevHash = state.headHash;
+    change.issuedAtMs = QDateTime::currentMSecsSinceEpoch();
+    switch (action) {
+    case GroupAction::Add: {
+        GroupOp add = memberOp(GroupOp::Kind::Add, target);
+        add.aik = targetKey;
+        change.ops.append(add);
+        break;
+    }
+    case GroupAction::Remove:
+        change.ops.append(memberOp(GroupOp::Kind::Remove, target));
+        break;
+    case GroupAction::Promote:
+        change.ops.append(memberOp(GroupOp::Kind::Promote, target));
+        break;
+    case GroupAction::Demote:
+        change.ops.append(memberOp(GroupOp::Kind::Demote, target));
+        break;
+    case GroupAction::Rename: {
+        GroupOp rename;
+        rename.kind = GroupOp::Kind::Rename;
+        rename.name = name.trimmed();
+        change.ops.append(rename);
+        break;
+    }
+    case GroupAction::Leave:
+        if (state.isAdmin(me) && state.adminCount() == 1 && state.members.size() > 1) {
+            // The last admin hands over first: the longest-standing member, then the lowest id.
+            const crypto::GroupMember *successor = nullptr;
+            for (const auto &m : state.members) {
+                if (m.userId == me)
+                    continue;
+                if (!successor || m.sinceVersion < successor->sinceVersion)
+                    successor = &m;
+            }
+            change.ops.append(memberOp(GroupOp::Kind::Promote, successor->userId));
+        }
+        change.ops.append(memberOp(GroupOp::Kind::Leave, 0));
+        break;
+    }
+    e2e::E2eEngine *engine = m_keys->engine();
+    auto blob = engine->signGroupChange(change);
+    if (!blob) {
+        done(blob.error());
+        return;
+    }
+    // Checked here by the rules every member applies: a change they would refuse never leaves.
+    if (auto next = crypto::applyGroupChange(state, change, engine->accountKey()); !next) {
+        done(localRefusal(next.error()));
+        return;
+    }
+    sendChange(conversationId, action, username, name, *blob, [=, this](Status s) {
+        if (s || s.error().code != ErrorCode::GroupStateConflict || attempt >= kSignAttempts) {
+            done(s);
+            return;
+        }
+        // Another admin changed the group first: verify what they did, then make
+        // this change again on the new head (if it is still one to make).
+        m_keys->coordinator()->syncGroupState(conversationId, [=, this](Status) {
+            changeSigned(conversationId, action, username, name, done, attempt + 1);
+        });
+    });
+}
+
+} // namespace tidings::client
