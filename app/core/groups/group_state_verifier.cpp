@@ -150,7 +150,12 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
         auto first = states.firstEventSeq(conversationId, change.version);
         if (!first)
             return first.error();
-        if (*first != 0 && *first != seq) {
+        // Learned from the log first: this event is its first delivery only if no later change
+        // came before it (events follow the log's order).
+        auto later = states.laterVersionBefore(conversationId, change.version, seq);
+        if (!later)
+            return later.error();
+        if ((*first != 0 && *first != seq) || (*first == 0 && *later)) {
             // The genuine change again, on a later event: a replay, which changes nothing.
             qCWarning(lcSync) << "group" << conversationId << "seq" << seq << "replays version"
                               << change.version;

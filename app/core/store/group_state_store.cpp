@@ -74,6 +74,29 @@ Status GroupStateStore::setFirstEventSeq(quint64 conversationId, quint64 version
     return m_db.exec(q);
 }
 
+Result<bool> GroupStateStore::laterVersionBefore(quint64 conversationId, quint64 version,
+                                                 quint64 seq) const {
+    QSqlQuery q = m_db.query();
+    q.prepare(QStringLiteral("SELECT 1 FROM group_state_log WHERE conversation_id = ? AND"
+                             " version > ? AND first_event_seq != 0 AND first_event_seq < ?"
+                             " LIMIT 1"));
+    q.addBindValue(conversationId);
+    q.addBindValue(version);
+    q.addBindValue(seq);
+    TIDINGS_TRY(m_db.exec(q));
+    return q.next();
+}
+
+Result<QList<quint64>> GroupStateStore::groupsWithPending() const {
+    QSqlQuery q = m_db.query();
+    q.prepare(QStringLiteral("SELECT DISTINCT conversation_id FROM group_state_pending"));
+    TIDINGS_TRY(m_db.exec(q));
+    QList<quint64> out;
+    while (q.next())
+        out.append(q.value(0).toULongLong());
+    return out;
+}
+
 Result<quint64> GroupStateStore::conversationOf(const QByteArray &groupUid) const {
     QSqlQuery q = m_db.query();
     q.prepare(QStringLiteral("SELECT conversation_id FROM group_state WHERE group_uid = ?"));

@@ -28,6 +28,11 @@ public:
     Result<quint64> firstEventSeq(quint64 conversationId, quint64 version) const;
     //! Records the event that brought a version first learned from the log.
     Status setFirstEventSeq(quint64 conversationId, quint64 version, quint64 eventSeq);
+    //! Whether a later version than `version` was first brought by an event before `seq`: an
+    //! event carrying `version` at `seq` then came after it, out of the log's order (a replay).
+    Result<bool> laterVersionBefore(quint64 conversationId, quint64 version, quint64 seq) const;
+    //! Groups with changes waiting for the ones before them.
+    Result<QList<quint64>> groupsWithPending() const;
     //! The conversation that pinned this group id (0: none).
     Result<quint64> conversationOf(const QByteArray &groupUid) const;
     //! Records `next` (verified from `change`, brought by event `eventSeq`, 0 for the log) as

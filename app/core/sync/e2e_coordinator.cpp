@@ -1,5 +1,9 @@
 #include "core/sync/e2e_coordinator.h"
 
+#include "core/logging.h"
+#include "core/store/group_state_store.h"
+#include "core/store/storage.h"
+
 #include <memory>
 
 namespace tidings::client {
@@ -7,6 +11,7 @@ namespace tidings::client {
 E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink *sink,
                                QObject *parent)
     : QObject(parent)
+    , m_store(store)
     , m_keys(engine, sink, m_me)
     , m_verifier(store, [engine](quint64 userId) { return engine->pinnedAccountKey(userId); })
     , m_groupSync(m_verifier, sink, m_keys)
@@ -22,6 +27,16 @@ void E2eCoordinator::onAuthenticated() {
     m_targets.reset();
     m_receiver.reset();
     m_groupSync.reset();
+    // Changes that wait for earlier ones: the server may relay them now (every connection asks
+    // again; a server that withholds them keeps these groups at their verified head).
+    if (auto waiting = m_store->groupStates().groupsWithPending(); waiting) {
+        for (quint64 conv : *waiting) {
+            m_groupSync.sync(conv, [conv](Status s) {
+                if (!s)
+                    qCInfo(lcSync) << "group" << conv << "log not synced:" << s.error().toString();
+            });
+        }
+    }
 }
 
 void E2eCoordinator::onDisconnected() {

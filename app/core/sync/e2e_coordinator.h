@@ -67,6 +67,7 @@ signals:
     void identityChanged(quint64 userId);
 
 private:
+    Storage *m_store;
     //! Shared by reference with the parts below (declared first: built first).
     AccountSettings m_me;
     PeerKeyFetcher m_keys;
