@@ -131,6 +131,58 @@
         <source>The security code of %1 changed. They may have reinstalled; verify the code to be sure it is them.</source>
         <translation>Der Sicherheitscode von %1 hat sich geändert. Vielleicht wurde Tidings neu installiert; prüfe den Code, um sicherzugehen, dass es wirklich diese Person ist.</translation>
     </message>
+    <message>
+        <source>no admin signed it</source>
+        <translation>kein Admin hat sie signiert</translation>
+    </message>
+    <message>
+        <source>the signature is not its author&apos;s</source>
+        <translation>die Signatur stammt nicht von ihrem Urheber</translation>
+    </message>
+    <message>
+        <source>its author is not an admin</source>
+        <translation>ihr Urheber ist kein Admin</translation>
+    </message>
+    <message>
+        <source>it belongs to another group</source>
+        <translation>sie gehört zu einer anderen Gruppe</translation>
+    </message>
+    <message>
+        <source>it conflicts with the group&apos;s history</source>
+        <translation>sie widerspricht dem Verlauf der Gruppe</translation>
+    </message>
+    <message>
+        <source>the creator&apos;s security code could not be checked</source>
+        <translation>der Sicherheitscode des Gründers ließ sich nicht prüfen</translation>
+    </message>
+    <message>
+        <source>it breaks the group&apos;s rules</source>
+        <translation>sie verstößt gegen die Regeln der Gruppe</translation>
+    </message>
+    <message>
+        <source>it cannot be read</source>
+        <translation>sie ist nicht lesbar</translation>
+    </message>
+    <message>
+        <source>Checking a change to the members… (%1)</source>
+        <translation>Eine Änderung der Mitglieder wird geprüft … (%1)</translation>
+    </message>
+    <message>
+        <source>A change to the members was refused: %1. The server said: %2</source>
+        <translation>Eine Änderung der Mitglieder wurde abgelehnt: %1. Der Server meldete: %2</translation>
+    </message>
+    <message>
+        <source>An earlier change (%1) was sent again and ignored.</source>
+        <translation>Eine frühere Änderung (%1) wurde erneut gesendet und ignoriert.</translation>
+    </message>
+    <message>
+        <source>The server lists %1 in this group, but no admin added them. %1 gets no keys and cannot read messages.</source>
+        <translation>Der Server führt %1 in dieser Gruppe, aber kein Admin hat %1 hinzugefügt. %1 erhält keine Schlüssel und kann keine Nachrichten lesen.</translation>
+    </message>
+    <message>
+        <source>someone</source>
+        <translation>jemand</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

@@ -21,6 +21,24 @@ JsonLine messageLine(const client::MessageRecord &m, const client::ConversationR
         line.add("seq", m.seq).add("event", client::systemEventName(e.kind));
         line.addOrNull("actor", e.actorUsername).addOrNull("target", e.targetUsername);
         line.addOrNull("name", e.name);
+        // Groups with signed state: what this device made of the event (verified, pending,
+        // refused with why, replayed); absent for groups without one.
+        switch (e.check) {
+        case client::EventCheck::Unsigned:
+            break;
+        case client::EventCheck::Verified:
+            line.add("check", "verified");
+            break;
+        case client::EventCheck::Pending:
+            line.add("check", "pending");
+            break;
+        case client::EventCheck::Refused:
+            line.add("check", "refused").add("refusal", e.refusal);
+            break;
+        case client::EventCheck::Replayed:
+            line.add("check", "replayed");
+            break;
+        }
         return line;
     }
     line.add("id", m.clientMessageId).add("conversation", m.conversationId);

@@ -233,6 +233,54 @@ private slots:
         QCOMPARE(shown, 3);
     }
 
+    // Group events as the signed group state judged them, and the notice about a member only
+    // the server lists (issue 12): each reads as what it is, never as a plain membership line.
+    void groupStateLinesSayWhatWasRefused() {
+        auto event = [&](quint64 seq, SystemEventKind kind, quint64 target, EventCheck check,
+                         const QString &refusal) {
+            IncomingMessage m = msg(300, seq, 2, {}, m_base + qint64(seq));
+            SystemEvent e;
+            e.kind = kind;
+            e.actorUserId = 2;
+            e.actorUsername = QStringLiteral("anna");
+            e.targetUserId = target;
+            e.targetUsername = QStringLiteral("mallory");
+            e.check = check;
+            e.refusal = refusal;
+            m.event = e;
+            return m;
+        };
+        store({event(1, SystemEventKind::MemberAdded, 9, EventCheck::Refused,
+                     QStringLiteral("unsigned")),
+               event(2, SystemEventKind::MemberAdded, 9, EventCheck::Replayed, {}),
+               event(3, SystemEventKind::MemberAdded, 9, EventCheck::Pending, {}),
+               event(4, SystemEventKind::MemberAdded, 9, EventCheck::Verified, {})});
+        QVERIFY(*m_session->store()->securityNotices().addOnce(
+            300, SecurityNotice::kServerOnlyMember, 9, QStringLiteral("mallory"), m_base + 5));
+        QVERIFY(!*m_session->store()->securityNotices().addOnce(
+            300, SecurityNotice::kServerOnlyMember, 9, QStringLiteral("mallory"), m_base + 6));
+
+        MessageModel model(m_session->store(), &m_session->client()->account());
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.open(300);
+        const auto text = [&](quint64 seq) {
+            return model.data(model.index(model.rowOfSeq(seq)), MessageModel::TextRole).toString();
+        };
+        QCOMPARE(text(1), QStringLiteral("A change to the members was refused: no admin signed "
+                                         "it. The server said: anna added mallory"));
+        QCOMPARE(text(2),
+                 QStringLiteral("An earlier change (anna added mallory) was sent again and "
+                                "ignored."));
+        QVERIFY(text(3).startsWith(QStringLiteral("Checking a change to the members")));
+        QCOMPARE(text(4), QStringLiteral("anna added mallory"));
+        const int last = model.rowCount() - 1;
+        QCOMPARE(model.messageAt(last).event->kind, SystemEventKind::UnverifiedMember);
+        QVERIFY(model.data(model.index(last), MessageModel::TextRole)
+                    .toString()
+                    .contains(QStringLiteral("no admin added them")));
+    }
+
     void messageWindowStaysBoundedBothWays() {
         // 3000 messages, 100 a day, alternating senders in runs of three.
         const quint64 total = 3000;

@@ -75,6 +75,9 @@ private slots:
         QCOMPARE(lines[2].value("target").toString(), QString("dave"));
         QCOMPARE(lines[3].value("event").toString(), QString("admin_granted"));
         QCOMPARE(lines[4].value("event").toString(), QString("member_removed"));
+        // Every change was signed by an admin and verified by bob's client.
+        for (int i : {0, 2, 3, 4})
+            QCOMPARE(lines[i].value("check").toString(), QString("verified"));
         for (int i = 1; i < lines.size(); ++i)
             QVERIFY(lines[i].value("seq").toInteger() > lines[i - 1].value("seq").toInteger());
 
