@@ -183,6 +183,10 @@
         <source>someone</source>
         <translation>jemand</translation>
     </message>
+    <message>
+        <source>%1 confirmed this group&apos;s member list. From now on only changes an admin signs count.</source>
+        <translation>%1 hat die Mitgliederliste dieser Gruppe bestätigt. Ab jetzt zählen nur Änderungen, die ein Admin signiert.</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

@@ -28,6 +28,8 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     m_sync->setAccount(m_account->settings());
     m_keys->setResendsPerMinute(options.resendsPerMinute);
     m_groups->setKeys(m_keys.get());
+    // Groups older than signed state get it from their first admin online (once a run each).
+    connect(m_messaging.get(), &Messaging::syncIdle, m_groups.get(), &Groups::foundLegacyGroups);
 
     connect(m_connection, &Connection::opened, m_account.get(), &Account::onSocketOpened);
     connect(m_connection, &Connection::authenticated, this, &Client::onAuthenticated);

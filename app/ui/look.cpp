@@ -279,7 +279,17 @@ QString systemEventText(const client::SystemEvent &e, quint64 myUserId) {
     using C = client::EventCheck;
     switch (e.check) {
     case C::Unsigned:
+        break;
     case C::Verified:
+        if (e.refusal == u"refounded") {
+            const QString actor = e.actorUserId == myUserId
+                                      ? QCoreApplication::translate("SystemEvent", "You")
+                                      : e.actorUsername;
+            return QCoreApplication::translate("SystemEvent",
+                                               "%1 confirmed this group's member list. From now "
+                                               "on only changes an admin signs count.")
+                .arg(actor);
+        }
         break;
     case C::Pending:
         return QCoreApplication::translate("SystemEvent", "Checking a change to the members… (%1)")

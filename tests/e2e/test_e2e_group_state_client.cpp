@@ -11,6 +11,7 @@
 #include "crypto/group_state.h"
 #include "e2e_device.h"
 #include "support/integration_fixture.h"
+#include "support/raw_client.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -321,6 +322,50 @@ private slots:
         const QString dump = dumpDatabase(m_fx.pg(), m_fx.conninfo());
         for (const char *text : {"hello", "secret 1", "from bob", "after dave"})
             QVERIFY2(!dumpContains(dump, QString::fromLatin1(text)), text);
+    }
+
+    // A group created before signed state (by an older client: no genesis) is founded by its
+    // first admin that comes online: every member then verifies the same version 1, and its
+    // changes are signed from then on.
+    void aLegacyGroupIsFoundedByItsAdmin() {
+        auto erik = device("erik");
+        auto fay = device("fay");
+        QVERIFY(erik && fay);
+        QTRY_VERIFY_WITH_TIMEOUT(erik->ready && fay->ready, 20000);
+        quint64 g = 0;
+        {
+            // What an older client of erik's did: an unsigned create.
+            auto old = RawClient::loggedIn(m_fx.url(), "erik");
+            QVERIFY(old);
+            g = old->createGroup("legacy", {"fay"});
+            QVERIFY(g != 0);
+            QCOMPARE(sql(u"SELECT state_version FROM conversations WHERE id = %1"_s.arg(g)),
+                     u"0"_s);
+        }
+        // erik's client founds it once it is synced; fay verifies the same version 1.
+        QTRY_VERIFY_WITH_TIMEOUT(atVersion(*erik, g, 1), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(atVersion(*fay, g, 1), 30000);
+        QCOMPARE(head(*fay, g)->headHash, head(*erik, g)->headHash);
+        QCOMPARE(head(*fay, g)->members.size(), 2);
+        QVERIFY(head(*fay, g)->isAdmin(erik->userId()));
+        const quint64 founding =
+            sql(u"SELECT first_seq FROM group_state_log WHERE conversation_id = %1 AND version = 1"_s
+                    .arg(g))
+                .toULongLong();
+        QTRY_COMPARE_WITH_TIMEOUT(checkAt(*fay, g, founding), EventCheck::Verified, 20000);
+        QCOMPARE(refusalAt(*fay, g, founding), u"refounded"_s);
+        // Founding again does nothing; changes are signed now.
+        std::optional<Result<bool>> again;
+        erik->client->groups().ensureFounded(g, [&](Result<bool> r) { again = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(again.has_value(), 20000);
+        QVERIFY(again->ok() && **again);
+        QCOMPARE(sql(u"SELECT count(*) FROM group_state_log WHERE conversation_id = %1"_s.arg(g)),
+                 u"1"_s);
+        QVERIFY(change(*erik, g, GroupAction::Rename, {}, "not legacy").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(atVersion(*fay, g, 2), 20000);
+        auto hi = erik->client->messaging().sendText(g, "founded");
+        QVERIFY(hi.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(fay->hasText("founded"), 20000);
     }
 };
 

@@ -240,11 +240,69 @@ private slots:
             if (e.group_version() == 0)
                 continue;
             ++pushedSigned;
-            QCOMPARE(QByteArray::fromStdString(e.signed_change()), carried.value(e.group_version()));
+            QCOMPARE(QByteArray::fromStdString(e.signed_change()),
+                     carried.value(e.group_version()));
         }
         QVERIFY(pushedSigned >= 1); // at least the hand-over, which happened while she was in
         // Someone outside the group reads nothing of it.
         QCOMPARE(errorCode(dave.client->request(ask)), wire::ERROR_NOT_MEMBER);
+    }
+
+    // A group without signed state (created unsigned) gets version 1 from an admin, once: a
+    // REFOUNDED genesis naming members with their roles, sent as a rename. A member who is not
+    // an admin, a list with a non-member or another role, and a second founding are refused.
+    void legacyGroupsAreFoundedOnce() {
+        Member erin, finn, gus;
+        QVERIFY(join(erin, "erin") && join(finn, "finn") && join(gus, "gus"));
+        const quint64 conv = erin.client->createGroup("Old", {finn.client->username});
+        QVERIFY(conv != 0);
+        auto founding = [&](const Member &actor, QList<GroupOp> ops, const QByteArray &uid) {
+            GroupOp name = on(GroupOp::Kind::Rename);
+            name.name = QStringLiteral("Old");
+            ops.append(name);
+            GroupStateChange c = change({}, actor, ops, uid);
+            c.flags = GroupStateChange::kRefounded;
+            F f = signedChangeFrame(conv, wire::GroupChangeRequest::ACTION_RENAME, {},
+                                    signGroupChange(c, actor.aik));
+            f.mutable_group_change_request()->set_name("Old");
+            return actor.client->request(f);
+        };
+        const QByteArray uid = QByteArray(16, '\x07');
+        // finn is a member, not an admin.
+        QCOMPARE(errorCode(founding(
+                     finn, {add(finn, GroupRole::Admin), add(erin, GroupRole::Admin)}, uid)),
+                 wire::ERROR_NOT_ADMIN);
+        // gus is not a member; finn is not an admin.
+        QCOMPARE(errorCode(founding(erin, {add(erin, GroupRole::Admin), add(gus)}, uid)),
+                 wire::ERROR_BAD_GROUP_CHANGE);
+        QCOMPARE(errorCode(founding(
+                     erin, {add(erin, GroupRole::Admin), add(finn, GroupRole::Admin)}, uid)),
+                 wire::ERROR_BAD_GROUP_CHANGE);
+        QCOMPARE(
+            m_fx.sql(
+                QStringLiteral("SELECT state_version FROM conversations WHERE id = %1").arg(conv)),
+            QStringLiteral("0"));
+        // The admin's founding: version 1, carried by one renamed event.
+        const auto done = founding(erin, {add(erin, GroupRole::Admin), add(finn)}, uid);
+        QVERIFY(done && done->has_ok());
+        QCOMPARE(
+            m_fx.sql(
+                QStringLiteral("SELECT state_version FROM conversations WHERE id = %1").arg(conv)),
+            QStringLiteral("1"));
+        QCOMPARE(
+            m_fx.sql(QStringLiteral("SELECT m.event_kind FROM group_state_log l JOIN messages m"
+                                    " ON m.conversation_id = l.conversation_id AND m.seq ="
+                                    " l.first_seq WHERE l.conversation_id = %1")
+                         .arg(conv)),
+            QStringLiteral("4"));
+        // A second founding (another admin racing, or a replay): the group has signed state.
+        QCOMPARE(errorCode(founding(erin, {add(erin, GroupRole::Admin), add(finn)},
+                                    QByteArray(16, '\x08'))),
+                 wire::ERROR_GROUP_STATE_CONFLICT);
+        // And unsigned changes are refused from now on.
+        QCOMPARE(errorCode(erin.client->groupChange(conv, wire::GroupChangeRequest::ACTION_ADD,
+                                                    gus.client->username)),
+                 wire::ERROR_FORBIDDEN);
     }
 };
 

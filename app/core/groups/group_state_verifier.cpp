@@ -191,6 +191,9 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
     v.check = EventCheck::Verified;
     v.changed = true;
     v.removed = removes(change);
+    if (change.version == 1 && (change.flags & GroupStateChange::kRefounded) != 0)
+        v.refusal = QLatin1String(
+            GroupStateVerifier::kRefounded); // a note, not a refusal: the line says so
     v.commit = [this, conversationId, seq, blob, nextState = std::move(*applied)]() -> Status {
         TIDINGS_TRY(m_store->groupStates().append(conversationId, nextState, blob, seq));
         bool removed = false;

@@ -30,7 +30,8 @@ public:
 
     struct Verdict {
         EventCheck check = EventCheck::Unsigned;
-        QString refusal;      //!< a refusal key (see refusalKey*), Refused only
+        //! A refusal key (the k* below) for Refused; kRefounded for a Verified re-founding.
+        QString refusal;
         bool removed = false; //!< a verified change removed a member: rotate my sender key
         bool changed = false; //!< the verified state moved
         //! Writes what was decided (log, head, members, waiting changes); run in the transaction
@@ -64,6 +65,8 @@ public:
     static constexpr const char *kRules = "rules";            //!< against the group's rules
     static constexpr const char *kUnknownKey = "unknown-key"; //!< the creator's key is unknown
     static constexpr const char *kMalformed = "malformed";    //!< not a readable change
+    //! Not a refusal: a verified re-founding of a group created before signed state (§7).
+    static constexpr const char *kRefounded = "refounded";
 
 private:
     //! Next state after `change` on `prev`, or the refusal key.

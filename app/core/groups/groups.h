@@ -49,6 +49,14 @@ public:
     //! Who has my message `seq`: "read by 3 of 5".
     void readers(quint64 conversationId, quint64 seq, ReadersHandler done);
 
+    //! Groups created before signed state (by older clients) get it from their first admin
+    //! that runs this: a REFOUNDED version 1 naming the members the server lists, with their
+    //! roles and verified keys (docs/design/group-state.md §7). Each group is tried once per run;
+    //! groups whose log exists are only verified.
+    void foundLegacyGroups();
+    //! foundLegacyGroups() for one group; `done` says whether it has signed state now.
+    void ensureFounded(quint64 conversationId, std::function<void(Result<bool>)> done);
+
     //! The local copy (works offline); empty when this device has not stored the conversation.
     Result<std::optional<StoredGroup>> stored(quint64 conversationId) const;
 
@@ -87,6 +95,9 @@ private:
     void syncState(quint64 conversationId, std::function<void(Status)> done);
     //! Groups whose log this object asked for because it had no signed state of them.
     QSet<quint64> m_stateAsked;
+    //! Groups foundLegacyGroups() tried in this run.
+    QSet<quint64> m_foundingTried;
+    void signRefounding(const ConversationInfo &info, std::function<void(Result<bool>)> done);
 
     ConversationStore *m_conversations;
     GroupStateStore *m_states;

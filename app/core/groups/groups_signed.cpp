@@ -7,6 +7,7 @@
 #include "core/groups/groups.h"
 #include "core/keys/keys.h"
 #include "core/logging.h"
+#include "core/store/conversation_store.h"
 #include "core/store/group_state_store.h"
 #include "core/sync/e2e_coordinator.h"
 #include "crypto/crypto_error.h"
@@ -58,6 +59,120 @@ void Groups::syncState(quint64 conversationId, std::function<void(Status)> done)
         return;
     }
     m_keys->coordinator()->syncGroupState(conversationId, std::move(done));
+}
+
+void Groups::foundLegacyGroups() {
+    if (!canSign())
+        return;
+    auto all = m_conversations->conversations();
+    if (!all)
+        return;
+    for (const ConversationRecord &c : *all) {
+        if (!c.isGroup() || !c.isMember || m_foundingTried.contains(c.id))
+            continue;
+        if (auto verified = m_states->state(c.id); !verified || verified->has_value())
+            continue;
+        m_foundingTried.insert(c.id);
+        ensureFounded(c.id, [id = c.id](Result<bool> r) {
+            if (!r)
+                qCInfo(lcClient) << "group" << id << "not founded:" << r.error().toString();
+        });
+    }
+}
+
+void Groups::ensureFounded(quint64 conversationId, std::function<void(Result<bool>)> done) {
+    if (!canSign()) {
+        done(false);
+        return;
+    }
+    // The log first: another admin may have founded it, or it was signed from the start.
+    syncState(conversationId, [this, conversationId, done](Status) {
+        if (auto verified = m_states->state(conversationId); verified && verified->has_value()) {
+            done(true);
+            return;
+        }
+        info(conversationId, [this, done](Result<ConversationInfo> r) {
+            if (!r) {
+                done(r.error());
+                return;
+            }
+            if (r->groupStateVersion != 0) {
+                done(false); // it has a log this device could not verify: nothing to found
+                return;
+            }
+            signRefounding(*r, done);
+        });
+    });
+}
+
+void Groups::signRefounding(const ConversationInfo &info, std::function<void(Result<bool>)> done) {
+    const quint64 me = m_account->userId();
+    bool admin = false;
+    QList<quint64> others;
+    for (const MemberRecord &m : info.members) {
+        if (m.userId == me)
+            admin = m.role == MemberRole::Admin;
+        else
+            others.append(m.userId);
+    }
+    const QString name = info.name.trimmed();
+    if (!admin || name.isEmpty() || name.toUtf8().size() > 64) {
+        done(false); // only an admin founds it (and the name is part of the signed state)
+        return;
+    }
+    m_keys->coordinator()->ensureSessions(others, [this, info, name, done](Status s) {
+        if (!s) {
+            done(s.error());
+            return;
+        }
+        e2e::E2eEngine *engine = m_keys->engine();
+        GroupStateChange genesis;
+        genesis.groupUid.resize(GroupStateChange::kUidSize);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(genesis.groupUid.data()),
+                                              GroupStateChange::kUidSize / int(sizeof(quint32)));
+        genesis.version = 1;
+        genesis.prevHash = QByteArray(32, '\0');
+        genesis.issuedAtMs = QDateTime::currentMSecsSinceEpoch();
+        genesis.flags = GroupStateChange::kRefounded;
+        QList<MemberRecord> members = info.members;
+        std::sort(members.begin(), members.end(),
+                  [](const MemberRecord &a, const MemberRecord &b) { return a.userId < b.userId; });
+        int left = 0;
+        for (const MemberRecord &m : members) {
+            GroupOp add = memberOp(GroupOp::Kind::Add, m.userId);
+            add.aik = engine->pinnedAccountKey(m.userId);
+            add.role = m.role == MemberRole::Admin ? GroupRole::Admin : GroupRole::Member;
+            if (add.aik.isEmpty()) {
+                ++left; // no keys: stays out until an admin adds them (they read nothing anyway)
+                continue;
+            }
+            genesis.ops.append(add);
+        }
+        GroupOp rename;
+        rename.kind = GroupOp::Kind::Rename;
+        rename.name = name;
+        genesis.ops.append(rename);
+        auto blob = engine->signGroupChange(genesis);
+        if (!blob) {
+            done(blob.error());
+            return;
+        }
+        qCInfo(lcClient) << "founding group" << info.id << "with" << genesis.ops.size() - 1
+                         << "signed members," << left << "without keys left out";
+        sendChange(info.id, GroupAction::Rename, {}, name, *blob,
+                   [this, id = info.id, done](Status r) {
+                       if (!r && r.error().code == ErrorCode::GroupStateConflict) {
+                           // Another admin was first: verify theirs.
+                           syncState(id, [done](Status) { done(true); });
+                           return;
+                       }
+                       if (!r) {
+                           done(r.error());
+                           return;
+                       }
+                       done(true);
+                   });
+    });
 }
 
 void Groups::resolve(const QStringList &usernames,

@@ -84,6 +84,8 @@ struct ConversationInfo {
     QString peerDisplayName; //!< ConversationInfo.peer_display_name; empty leaves it unchanged
     quint64 lastSeq = 0;
     QList<MemberRecord> members;
+    //! Groups: the version of the group's signed log on the server (0: none yet).
+    quint64 groupStateVersion = 0;
 };
 
 //! A group change stored by the server as an ordered message (empty payload).

@@ -45,6 +45,7 @@ ConversationInfo conversationInfoFromWire(const wire::ConversationInfo &ci) {
     info.peerUsername = protocol::fromStd(ci.peer_username());
     info.peerDisplayName = protocol::fromStd(ci.peer_display_name());
     info.lastSeq = ci.last_seq();
+    info.groupStateVersion = ci.group_state_version();
     info.members.reserve(ci.members_size());
     for (const auto &m : ci.members())
         info.members.append(memberFromWire(m));

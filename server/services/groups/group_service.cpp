@@ -54,6 +54,9 @@ Error GroupService::refusal(ChangeStatus status) {
                      QStringLiteral("this group needs signed changes; update Tidings")};
     case ChangeStatus::NotSigned:
         return badGroupChange(QStringLiteral("this group has no signed state"));
+    case ChangeStatus::MembersDiffer:
+        return badGroupChange(QStringLiteral("the change names members the group does not have, "
+                                             "or other roles"));
     case ChangeStatus::Done:
     case ChangeStatus::Unchanged:
         break;
@@ -236,6 +239,8 @@ void GroupService::changeSigned(const Caller &caller, const GroupChange &request
     crypto::GroupStateChange c = std::move(*decoded);
     if (c.actorUserId != caller.userId || c.actorDeviceId != caller.deviceId)
         return reply(badGroupChange(QStringLiteral("the change names another actor")));
+    if (c.version == 1 && (c.flags & crypto::GroupStateChange::kRefounded) != 0)
+        return refound(caller, requested, std::move(c), std::move(reply));
     // What the request says it does: one operation, or the last admin's PROMOTE then LEAVE.
     using K = crypto::GroupOp::Kind;
     const bool handOver =
@@ -305,6 +310,57 @@ void GroupService::changeSigned(const Caller &caller, const GroupChange &request
                 return reply(badGroupChange(QStringLiteral("the change names another user")));
             checkKeys();
         });
+}
+
+void GroupService::refound(const Caller &caller, const GroupChange &requested,
+                           crypto::GroupStateChange c, StatusReply reply) {
+    using K = crypto::GroupOp::Kind;
+    // A re-founding is version 1: every member it names (ADD with their role), then the name.
+    if (requested.action != GroupAction::Rename || c.ops.isEmpty() ||
+        c.ops.back().kind != K::Rename || c.ops.back().name != requested.name.trimmed())
+        return reply(badGroupChange(QStringLiteral("a re-founding is sent as a rename")));
+    QList<std::pair<quint64, MemberRole>> members;
+    std::vector<quint64> users;
+    for (qsizetype i = 0; i + 1 < c.ops.size(); ++i) {
+        const crypto::GroupOp &op = c.ops[i];
+        if (op.kind != K::Add)
+            return reply(badGroupChange(QStringLiteral("a re-founding only names members")));
+        members.append({op.userId, op.role == crypto::GroupRole::Admin ? MemberRole::Admin
+                                                                       : MemberRole::Member});
+        users.push_back(op.userId);
+    }
+    const quint64 conv = requested.conversationId;
+    const QString name = c.ops.back().name;
+    m_store.accountKeys(users, [=, this](Result<QHash<quint64, QByteArray>> keys) {
+        if (!keys)
+            return reply(keys.error());
+        const QByteArray actorKey = keys->value(caller.userId);
+        auto state = crypto::applyGroupChange(crypto::GroupState{}, c, actorKey);
+        if (actorKey.isEmpty() || !state)
+            return reply(badGroupChange(state ? QStringLiteral("publish your keys before signing")
+                                              : state.error().detail));
+        for (const crypto::GroupMember &m : state->members) {
+            if (m.aik != keys->value(m.userId))
+                return reply(badGroupChange(
+                    QStringLiteral("the change records another key for user %1").arg(m.userId)));
+        }
+        const SignedChangeRow row{c.groupUid, 1, state->headHash, requested.signedChange,
+                                  caller.deviceId};
+        m_membership.withMembers(conv, [=, this](Result<Membership::Members> before) {
+            m_store.refound(caller.userId, conv, members, name, row, m_clock.nowMs(),
+                            [=, this](Result<ChangeOutcome> r) {
+                                if (!r)
+                                    return reply(r.error());
+                                if (r->status != ChangeStatus::Done)
+                                    return reply(refusal(r->status));
+                                qCInfo(lcGroups) << "group" << conv << "re-founded with"
+                                                 << members.size() << "signed members";
+                                reply(Status{});
+                                pushEvents(conv, r->firstEventSeq,
+                                           before ? *before : QList<quint64>{});
+                            });
+        });
+    });
 }
 
 void GroupService::applyChange(const Caller &caller, const GroupChange &requested, quint64 targetId,

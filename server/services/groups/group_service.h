@@ -3,6 +3,7 @@
 // inside its transaction), which refusal the caller hears, and who is told about a change: the
 // members before and after it (a removed or leaving member still gets the event of its own
 // removal, then nothing more).
+#include "crypto/group_state.h"
 #include "services/groups/group_store.h"
 #include "services/groups/groups.h"
 
@@ -42,6 +43,10 @@ private:
     //! as version 1 of the group's log.
     void createSigned(const Caller &caller, const QString &name, std::vector<quint64> ids,
                       const QByteArray &blob, Reply<ConversationInfo> reply);
+    //! changeSigned() of a REFOUNDED version 1: a group without signed state gets one from an
+    //! admin naming members with their current roles and published keys.
+    void refound(const Caller &caller, const GroupChange &requested, crypto::GroupStateChange c,
+                 StatusReply reply);
     //! Pushes the system events from `fromSeq` on to every member and to `extraUsers`.
     void pushEvents(quint64 conversationId, quint64 fromSeq, QList<quint64> extraUsers);
 

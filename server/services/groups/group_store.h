@@ -27,6 +27,7 @@ enum class ChangeStatus {
     Conflict = 9,        //!< a signed change not on the log's head (another version or hash)
     SignedRequired = 10, //!< an unsigned change to a group with signed state
     NotSigned = 11,      //!< a signed change to a group without signed state
+    MembersDiffer = 12,  //!< a re-founding names a non-member, or a member with another role
 };
 
 struct ChangeOutcome {
@@ -120,6 +121,11 @@ public:
     virtual void applySignedChange(quint64 actor, quint64 conversationId,
                                    const std::vector<SignedOp> &ops, const SignedChangeRow &row,
                                    qint64 nowMs, int maxMembers, Callback<ChangeOutcome> cb) = 0;
+    //! Gives a group without signed state its version 1 (a re-founding by an admin, naming
+    //! members with their current roles), carried by one renamed event (tidings_group_refound).
+    virtual void refound(quint64 actor, quint64 conversationId,
+                         const QList<std::pair<quint64, MemberRole>> &members, const QString &name,
+                         const SignedChangeRow &row, qint64 nowMs, Callback<ChangeOutcome> cb) = 0;
     virtual void accountKeys(const std::vector<quint64> &userIds,
                              Callback<QHash<quint64, QByteArray>> cb) = 0;
     //! Up to `limit` + 1 signed changes after `afterVersion` if `userId` is a member (the one

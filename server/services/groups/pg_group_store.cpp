@@ -38,6 +38,8 @@ ChangeStatus changeStatus(qint64 code) {
         return ChangeStatus::SignedRequired;
     case 11:
         return ChangeStatus::NotSigned;
+    case 12:
+        return ChangeStatus::MembersDiffer;
     default:
         // An unknown code is a refusal the client is told about as an internal error.
         return ChangeStatus(-1);
@@ -359,6 +361,38 @@ void PgGroupStore::applySignedChange(quint64 actor, quint64 conv, const std::vec
             .argBytes(row.groupUid)
             .arg(row.version)
             .argBytes(row.prevHash)
+            .argBytes(row.hash)
+            .argBytes(row.blob),
+        [cb](PgResult r) {
+            if (!r.ok() || r.rows() != 1)
+                return cb(databaseError(r, lcGroups()));
+            cb(ChangeOutcome{changeStatus(r.int64(0, "status")), quint64(r.int64(0, "seq"))});
+        });
+}
+
+void PgGroupStore::refound(quint64 actor, quint64 conv,
+                           const QList<std::pair<quint64, MemberRole>> &members,
+                           const QString &name, const SignedChangeRow &row, qint64 nowMs,
+                           Callback<ChangeOutcome> cb) {
+    std::vector<quint64> ids;
+    std::vector<int> roles;
+    for (const auto &[id, memberRole] : members) {
+        ids.push_back(id);
+        roles.push_back(memberRole == MemberRole::Admin ? 1 : 0);
+    }
+    m_pool.forKey(conv)->exec(
+        PgQuery{"SELECT status, seq FROM tidings_group_refound($1, $2, $3, $4, $5, $6, "
+                "to_timestamp($7::double precision / 1000), $8, $9, $10)",
+                {},
+                {}}
+            .arg(actor)
+            .arg(row.actorDeviceId)
+            .arg(conv)
+            .arg(pgarray::ints(ids))
+            .arg(pgarray::ints(roles))
+            .arg(name)
+            .arg(nowMs)
+            .argBytes(row.groupUid)
             .argBytes(row.hash)
             .argBytes(row.blob),
         [cb](PgResult r) {

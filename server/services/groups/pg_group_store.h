@@ -28,6 +28,9 @@ public:
     void createSignedGroup(quint64 creator, const QString &name,
                            const std::vector<quint64> &members, qint64 nowMs,
                            const SignedChangeRow &genesis, Callback<quint64> cb) override;
+    void refound(quint64 actor, quint64 conversationId,
+                 const QList<std::pair<quint64, MemberRole>> &members, const QString &name,
+                 const SignedChangeRow &row, qint64 nowMs, Callback<ChangeOutcome> cb) override;
     void applySignedChange(quint64 actor, quint64 conversationId, const std::vector<SignedOp> &ops,
                            const SignedChangeRow &row, qint64 nowMs, int maxMembers,
                            Callback<ChangeOutcome> cb) override;
