@@ -187,6 +187,14 @@
         <source>%1 confirmed this group&apos;s member list. From now on only changes an admin signs count.</source>
         <translation>%1 hat die Mitgliederliste dieser Gruppe bestätigt. Ab jetzt zählen nur Änderungen, die ein Admin signiert.</translation>
     </message>
+    <message>
+        <source>%1 sees another member list of this group than you do: the server may be showing members different lists. Check the members with an admin in person.</source>
+        <translation>%1 sieht eine andere Mitgliederliste dieser Gruppe als du: Der Server zeigt Mitgliedern womöglich verschiedene Listen. Prüfe die Mitglieder persönlich mit einem Admin.</translation>
+    </message>
+    <message>
+        <source>Someone</source>
+        <translation>Jemand</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

@@ -351,6 +351,13 @@ QString eventClaim(const client::SystemEvent &e, quint64 myUserId) {
                                            "added them. %1 gets no keys and cannot read messages.")
             .arg(e.targetUsername.isEmpty() ? QCoreApplication::translate("SystemEvent", "someone")
                                             : e.targetUsername);
+    case K::GroupForked:
+        return QCoreApplication::translate("SystemEvent",
+                                           "%1 sees another member list of this group than you "
+                                           "do: the server may be showing members different "
+                                           "lists. Check the members with an admin in person.")
+            .arg(e.targetUsername.isEmpty() ? QCoreApplication::translate("SystemEvent", "Someone")
+                                            : e.targetUsername);
     }
     return QString();
 }

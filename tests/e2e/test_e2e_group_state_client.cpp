@@ -6,6 +6,7 @@
 // is named in the chat instead.
 #include "core/e2e/e2e_engine.h"
 #include "core/keys/keys.h"
+#include "core/store/database.h"
 #include "core/store/group_state_store.h"
 #include "core/store/security_notice_store.h"
 #include "crypto/group_state.h"
@@ -366,6 +367,43 @@ private slots:
         auto hi = erik->client->messaging().sendText(g, "founded");
         QVERIFY(hi.ok());
         QTRY_VERIFY_WITH_TIMEOUT(fay->hasText("founded"), 20000);
+    }
+
+    // A server that shows two members different histories (design §4.4) is caught at the next
+    // message: each group message carries the sender's verified head inside the encryption.
+    void aSplitViewIsCaughtAtTheNextMessage() {
+        auto gina = device("gina");
+        auto hal = device("hal");
+        QVERIFY(gina && hal);
+        QTRY_VERIFY_WITH_TIMEOUT(gina->ready && hal->ready, 20000);
+        const quint64 g = createGroup(*gina, "split", {"hal"});
+        QVERIFY(g != 0);
+        QVERIFY(change(*gina, g, GroupAction::Rename, {}, "split 2").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(atVersion(*hal, g, 2) && atVersion(*gina, g, 2), 20000);
+        auto one = gina->client->messaging().sendText(g, "one");
+        QVERIFY(one.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(hal->hasText("one"), 20000);
+        QVERIFY(!*hal->store->groupStates().forkSeen(g));
+        // What gina would hold had the server shown her another version 2.
+        const QString other = QString::fromLatin1(QByteArray(32, '\x5a').toHex());
+        QVERIFY(gina->store->database().exec(
+            u"UPDATE group_state_log SET hash = X'%1' WHERE conversation_id = %2 AND version = 2"_s
+                .arg(other)
+                .arg(g)));
+        QVERIFY(gina->store->database().exec(
+            u"UPDATE group_state SET head_hash = X'%1' WHERE conversation_id = %2"_s.arg(other).arg(
+                g)));
+        auto two = gina->client->messaging().sendText(g, "two");
+        QVERIFY(two.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(hal->hasText("two"), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(*hal->store->groupStates().forkSeen(g), 20000);
+        auto notices = hal->store->securityNotices().all(g);
+        QVERIFY(notices);
+        bool named = false;
+        for (const auto &n : *notices)
+            named = named ||
+                    (n.kind == client::SecurityNotice::kGroupForked && n.userId == gina->userId());
+        QVERIFY(named);
     }
 };
 

@@ -432,6 +432,7 @@ Result<bool> ConversationStore::applyEvents(quint64 conversationId,
             break;
         case SystemEventKind::SecurityCodeChanged:
         case SystemEventKind::UnverifiedMember:
+        case SystemEventKind::GroupForked:
             break; // this device's own notices; never stored as group events
         }
         if (*me != 0 && e.targetUserId == *me) {

@@ -144,7 +144,8 @@ Status GroupStateStore::append(quint64 conversationId, const GroupState &next,
             ins.bindValue(4, m.sinceVersion);
             TIDINGS_TRY(m_db.exec(ins));
         }
-        return removePending(conversationId, next.version);
+        // Waiting changes stay: the verifier's drain settles them and the events they came on.
+        return Status();
     });
 }
 

@@ -81,6 +81,8 @@ const char *systemEventName(SystemEventKind kind) {
         return "security_code_changed";
     case SystemEventKind::UnverifiedMember:
         return "unverified_member";
+    case SystemEventKind::GroupForked:
+        return "group_forked";
     }
     return "unknown";
 }

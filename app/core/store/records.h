@@ -103,6 +103,9 @@ enum class SystemEventKind {
     //! This device's own notice: the server counts `target` as a member of the group, but no
     //! admin signed them in, so they get no keys (issue 12, signed group state).
     UnverifiedMember = 101,
+    //! This device's own notice: `target`'s messages carry another history of the group's
+    //! member list than this device verified (a server showing members different lists).
+    GroupForked = 102,
 };
 //! "created", "member_added", "member_removed", "member_left", "renamed", "admin_granted",
 //! "admin_revoked", "security_code_changed".

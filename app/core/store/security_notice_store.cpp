@@ -139,9 +139,17 @@ MessageRecord SecurityNoticeStore::asMessage(const SecurityNotice &notice) {
     m.serverTimeMs = notice.atMs;
     m.receivedAtMs = notice.atMs;
     SystemEvent e;
-    e.kind = notice.kind == SecurityNotice::kServerOnlyMember
-                 ? SystemEventKind::UnverifiedMember
-                 : SystemEventKind::SecurityCodeChanged;
+    switch (notice.kind) {
+    case SecurityNotice::kServerOnlyMember:
+        e.kind = SystemEventKind::UnverifiedMember;
+        break;
+    case SecurityNotice::kGroupForked:
+        e.kind = SystemEventKind::GroupForked;
+        break;
+    default:
+        e.kind = SystemEventKind::SecurityCodeChanged;
+        break;
+    }
     e.targetUserId = notice.userId;
     e.targetUsername = notice.username;
     m.event = e;

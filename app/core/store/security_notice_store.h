@@ -15,6 +15,7 @@ struct SecurityNotice {
     //! What happened (security_notices.kind).
     static constexpr int kKeyChanged = 0;        //!< the user's account key changed
     static constexpr int kServerOnlyMember = 10; //!< the server counts a member no admin added
+    static constexpr int kGroupForked = 12;      //!< a member was shown another member list
     qint64 id = 0;
     quint64 conversationId = 0;
     quint64 afterSeq = 0; //!< shown after this message (0: before the first)

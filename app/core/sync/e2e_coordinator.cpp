@@ -17,7 +17,7 @@ E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink
     , m_groupSync(m_verifier, sink, m_keys)
     , m_targets(engine, store, sink, m_me)
     , m_preparer(engine, store, m_targets, m_keys, m_groupSync, m_me)
-    , m_receiver(engine, store, m_targets, m_keys, m_verifier, m_me) {
+    , m_receiver(engine, store, m_targets, m_keys, m_verifier, m_groupSync, m_me) {
     connect(&m_keys, &PeerKeyFetcher::identityChanged, this, &E2eCoordinator::identityChanged);
 }
 

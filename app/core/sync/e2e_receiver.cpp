@@ -6,7 +6,9 @@
 #include "core/store/group_state_store.h"
 #include "core/store/message_store.h"
 #include "core/store/recipient_store.h"
+#include "core/store/security_notice_store.h"
 #include "core/store/storage.h"
+#include "core/sync/group_state_sync.h"
 #include "core/sync/payload_codec.h"
 #include "core/sync/peer_key_fetcher.h"
 #include "core/sync/request_join.h"
@@ -48,12 +50,13 @@ QString newControlId(const char *prefix) {
 
 E2eReceiver::E2eReceiver(e2e::E2eEngine *engine, Storage *store, SendTargets &targets,
                          PeerKeyFetcher &keys, GroupStateVerifier &verifier,
-                         const AccountSettings &me)
+                         GroupStateSync &groupSync, const AccountSettings &me)
     : m_engine(engine)
     , m_store(store)
     , m_targets(targets)
     , m_keys(keys)
     , m_verifier(verifier)
+    , m_groupSync(groupSync)
     , m_me(me) {}
 
 std::function<Status()> E2eReceiver::openEvent(const wire::Message &message, IncomingMessage &in) {
@@ -191,12 +194,43 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
                                                           sentAt);
         };
     }
+    if (decrypted->group && body->context().group_state_version() != 0)
+        compareHeads(in.conversationId, in.senderUserId, body->context());
     MessageContent decoded = contentFromWire(content);
     in.text = std::move(decoded.text);
     in.sentAtMs = decoded.sentAtMs;
     in.attachments = std::move(decoded.attachments);
     in.invalidAttachments = decoded.invalidAttachments;
     return commit;
+}
+
+void E2eReceiver::compareHeads(quint64 conversationId, quint64 senderUserId,
+                               const wire::BodyContext &c) {
+    GroupStateStore &states = m_store->groupStates();
+    auto head = m_verifier.head(conversationId);
+    if (!head || *head == 0)
+        return; // nothing verified here to compare with (the log is fetched on the next send)
+    const quint64 theirs = c.group_state_version();
+    if (theirs > *head) {
+        m_groupSync.sync(conversationId, [conversationId](Status s) {
+            if (!s)
+                qCInfo(lcSync) << "group" << conversationId
+                               << "log not synced:" << s.error().toString();
+        });
+        return;
+    }
+    auto mine = states.logHash(conversationId, theirs);
+    if (!mine || mine->isEmpty() || *mine == protocol::bytesFromStd(c.group_state_hash()))
+        return;
+    qCWarning(lcSync) << "group" << conversationId << "user" << senderUserId
+                      << "sees another member list at version" << theirs;
+    if (auto s = states.setForkSeen(conversationId); !s)
+        qCWarning(lcSync) << "fork not kept:" << s.error().toString();
+    if (auto n = m_store->securityNotices().addOnce(conversationId, SecurityNotice::kGroupForked,
+                                                    senderUserId, {},
+                                                    QDateTime::currentMSecsSinceEpoch());
+        !n)
+        qCWarning(lcSync) << "notice not stored:" << n.error().toString();
 }
 
 void E2eReceiver::afterStored(const wire::Message &message, const IncomingMessage &in) {

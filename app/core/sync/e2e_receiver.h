@@ -23,6 +23,7 @@ class Storage;
 class SendTargets;
 class PeerKeyFetcher;
 class GroupStateVerifier;
+class GroupStateSync;
 
 class E2eReceiver {
 public:
@@ -31,7 +32,7 @@ public:
 
     //! All must outlive this object.
     E2eReceiver(e2e::E2eEngine *engine, Storage *store, SendTargets &targets, PeerKeyFetcher &keys,
-                GroupStateVerifier &verifier, const AccountSettings &me);
+                GroupStateVerifier &verifier, GroupStateSync &groupSync, const AccountSettings &me);
 
     void setControlSender(ControlSender sender) { m_sendControl = std::move(sender); }
     //! Resend requests answered per requesting device in a sliding minute (default 60): a
@@ -55,6 +56,9 @@ public:
 private:
     void requestResend(const wire::Message &message);
     void answerResend(const wire::Message &message, const wire::E2eBody &request);
+    //! Compares a group message's head of the signed state with mine (§4.4): another hash at
+    //! a version both know is a fork (a notice and the group marked); a newer one is fetched.
+    void compareHeads(quint64 conversationId, quint64 senderUserId, const wire::BodyContext &c);
     //! One more resend for `requester` in the current minute, if its budget allows.
     bool takeResendBudget(e2e::DeviceAddress requester);
     //! Encrypts `body` for one device of the conversation and hands it to the control sender.
@@ -66,6 +70,7 @@ private:
     SendTargets &m_targets;
     PeerKeyFetcher &m_keys;
     GroupStateVerifier &m_verifier;
+    GroupStateSync &m_groupSync;
     const AccountSettings &m_me;
     ControlSender m_sendControl;
     //! (conversation, seq) already asked for again in this session.

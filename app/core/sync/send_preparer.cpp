@@ -2,6 +2,7 @@
 
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
+#include "core/store/group_state_store.h"
 #include "core/store/outbox_store.h"
 #include "core/store/recipient_store.h"
 #include "core/store/storage.h"
@@ -201,6 +202,15 @@ Result<PreparedSend> SendPreparer::encrypt(const OutboxEntry &entry, const QList
     context->set_sender_user_id(m_me.userId);
     context->set_sender_device_id(m_me.deviceId);
     context->set_client_message_id(entry.clientMessageId.toStdString());
+    if (group) {
+        // My verified head of the group's signed state: members compare it with theirs, so a
+        // server that shows members different histories is caught at the next message.
+        if (auto verified = m_store->groupStates().state(entry.conversationId);
+            verified && verified->has_value()) {
+            context->set_group_state_version((*verified)->version);
+            context->set_group_state_hash(protocol::bytesToStd((*verified)->headHash));
+        }
+    }
 
     PreparedSend out;
     out.recipients = targets;
