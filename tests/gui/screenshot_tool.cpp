@@ -80,6 +80,24 @@ bool chatShots(ui::Session *session, const QStringList &a, const QString &outDir
         settle(500);
         ok = save(&window, QStringLiteral("%1/security-notice-%2.png").arg(outDir, theme)) && ok;
     }
+
+    // Signed group state: the server lists a member no admin added (made here on alice's copy
+    // only, as a rogue server would make her client see it).
+    if (auto all = session->store()->conversations().conversations(); all) {
+        for (const auto &c : *all) {
+            if (!c.isGroup() || c.name != a.at(6))
+                continue;
+            (void)session->store()->securityNotices().addOnce(
+                c.id, client::SecurityNotice::kServerOnlyMember, 999'999, QStringLiteral("mallory"),
+                QDateTime::currentMSecsSinceEpoch());
+            window.openChatNamed(peer);
+            window.openChatNamed(a.at(6));
+            settle(500);
+            ok = save(&window,
+                      QStringLiteral("%1/group-unverified-member-%2.png").arg(outDir, theme)) &&
+                 ok;
+        }
+    }
     return ok;
 }
 } // namespace
