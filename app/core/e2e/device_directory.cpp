@@ -188,4 +188,12 @@ QByteArray DeviceDirectory::pinnedAccountKey(quint64 userId) const {
     return peer && peer->exists ? peer->aik : QByteArray();
 }
 
+QHash<quint64, QByteArray> DeviceDirectory::pinnedAccountKeys(const QList<quint64> &userIds) const {
+    auto keys = m_store.accountKeys(userIds);
+    QHash<quint64, QByteArray> out = keys ? *keys : QHash<quint64, QByteArray>();
+    if (m_own.hasAccountKey() && userIds.contains(m_own.userId()))
+        out.insert(m_own.userId(), m_own.accountPublicKey());
+    return out;
+}
+
 } // namespace tidings::client::e2e

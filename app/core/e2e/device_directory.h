@@ -34,6 +34,8 @@ public:
     std::optional<crypto::DeviceIdentity> identity(DeviceAddress a, bool listedOnly) const;
     //! The account key pinned for `userId` (mine: my own); empty when none is known yet.
     QByteArray pinnedAccountKey(quint64 userId) const;
+    //! pinnedAccountKey() for many users at once (those without a pin are absent).
+    QHash<quint64, QByteArray> pinnedAccountKeys(const QList<quint64> &userIds) const;
     //! Keys of a device not (yet) in a list, e.g. a device being linked.
     Status rememberIdentity(const crypto::DeviceIdentity &id) const;
 

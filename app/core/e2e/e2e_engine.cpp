@@ -74,6 +74,10 @@ QByteArray E2eEngine::pinnedAccountKey(quint64 userId) const {
     return m_devices->pinnedAccountKey(userId);
 }
 
+QHash<quint64, QByteArray> E2eEngine::pinnedAccountKeys(const QList<quint64> &userIds) const {
+    return m_devices->pinnedAccountKeys(userIds);
+}
+
 Result<wire::UploadKeysRequest> E2eEngine::ensureDeviceKeys(quint64 myUserId, quint64 myDeviceId,
                                                             bool createAccountKey) {
     return m_own->ensureDeviceKeys(myUserId, myDeviceId, createAccountKey);

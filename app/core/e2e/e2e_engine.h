@@ -93,6 +93,8 @@ public:
     QList<DeviceAddress> currentDevices(quint64 userId) const;
     //! The account key pinned for a user (mine: my own); empty when none is known yet.
     QByteArray pinnedAccountKey(quint64 userId) const;
+    //! pinnedAccountKey() for many users in one query (those without a pin are absent).
+    QHash<quint64, QByteArray> pinnedAccountKeys(const QList<quint64> &userIds) const;
     bool hasSession(DeviceAddress device) const;
     //! Verifies each bundle against the accepted device list (it accepts bundles.device_list
     //! first when set), checks its signatures, runs X3DH and stores a new active session.

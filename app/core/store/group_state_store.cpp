@@ -26,6 +26,10 @@ Result<std::optional<GroupState>> GroupStateStore::state(quint64 conversationId)
     s.headHash = head.value(2).toByteArray();
     s.name = head.value(3).toString();
     head.finish();
+    if (const auto cached = m_cache.constFind(conversationId);
+        cached != m_cache.cend() && cached->version == s.version &&
+        cached->headHash == s.headHash && cached->groupUid == s.groupUid && cached->name == s.name)
+        return std::optional<GroupState>(*cached);
     QSqlQuery members = m_db.query();
     members.setForwardOnly(true);
     members.prepare(QStringLiteral("SELECT user_id, aik, role, since_version FROM"
@@ -40,6 +44,7 @@ Result<std::optional<GroupState>> GroupStateStore::state(quint64 conversationId)
         m.sinceVersion = members.value(3).toULongLong();
         s.members.insert(m.userId, m);
     }
+    m_cache.insert(conversationId, s);
     return std::optional<GroupState>(std::move(s));
 }
 
@@ -107,6 +112,7 @@ Result<quint64> GroupStateStore::conversationOf(const QByteArray &groupUid) cons
 
 Status GroupStateStore::append(quint64 conversationId, const GroupState &next,
                                const QByteArray &change, quint64 eventSeq) {
+    m_cache.remove(conversationId); // read again once committed (or rolled back)
     return m_db.transaction([&]() -> Status {
         QSqlQuery log = m_db.query();
         log.prepare(QStringLiteral("INSERT OR REPLACE INTO group_state_log (conversation_id,"

@@ -7,6 +7,7 @@
 #include "crypto/group_state.h"
 #include "protocol/result.h"
 
+#include <QHash>
 #include <QList>
 
 #include <optional>
@@ -57,6 +58,9 @@ public:
 
 private:
     Database &m_db;
+    //! The last state read per group, reused while the head (version and hash) is the same: a
+    //! 500-member group is read on every message sent and received. append() drops it.
+    mutable QHash<quint64, crypto::GroupState> m_cache;
 };
 
 } // namespace tidings::client

@@ -148,6 +148,23 @@ Result<KeyStore::Peer> KeyStore::peer(quint64 userId) const {
     return p;
 }
 
+Result<QHash<quint64, QByteArray>> KeyStore::accountKeys(const QList<quint64> &userIds) const {
+    QStringList ids;
+    ids.reserve(userIds.size());
+    for (quint64 id : userIds)
+        ids.append(QString::number(id));
+    auto q = run(m_db,
+                 "SELECT user_id, aik FROM e2e_peers WHERE user_id IN (SELECT value FROM"
+                 " json_each(?))",
+                 {QStringLiteral("[%1]").arg(ids.join(u','))});
+    if (!q)
+        return q.error();
+    QHash<quint64, QByteArray> out;
+    while (q->next())
+        out.insert(q->value(0).toULongLong(), q->value(1).toByteArray());
+    return out;
+}
+
 Status KeyStore::pinAccountKey(quint64 userId, const QByteArray &aik) const {
     return done(run(m_db,
                     "INSERT INTO e2e_peers (user_id, aik) VALUES (?, ?)"

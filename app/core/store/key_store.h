@@ -77,6 +77,8 @@ public:
 
     // --- peers --------------------------------------------------------------------------------
     Result<Peer> peer(quint64 userId) const;
+    //! The pinned account keys of those of `userIds` that have one (one query).
+    Result<QHash<quint64, QByteArray>> accountKeys(const QList<quint64> &userIds) const;
     //! Peers whose account key changed and was not acknowledged, with whether the changed one
     //! replaced a verified key (one query: the few there are, for a whole group at once).
     Result<QHash<quint64, bool>> changedPeers() const;

@@ -70,14 +70,16 @@ QList<DeviceAddress> SendTargets::devicesFor(quint64 conversationId,
     const auto narrowing = m_serverCurrent.constFind(conversationId);
     const auto &current = narrowing == m_serverCurrent.constEnd() ? kNone : *narrowing;
     auto verified = m_store->groupStates().state(conversationId);
+    const bool signedState = verified && verified->has_value();
+    const QHash<quint64, QByteArray> pins =
+        signedState ? m_engine->pinnedAccountKeys(users) : QHash<quint64, QByteArray>();
     QList<DeviceAddress> out;
     for (quint64 u : users) {
-        if (verified && verified->has_value() && u != m_me.userId) {
+        if (signedState && u != m_me.userId) {
             // Only the account key the admins recorded: a member whose key is another gets
             // nothing until an admin records the new one.
             const auto member = (*verified)->members.constFind(u);
-            if (member == (*verified)->members.cend() ||
-                member->aik != m_engine->pinnedAccountKey(u)) {
+            if (member == (*verified)->members.cend() || member->aik != pins.value(u)) {
                 qCInfo(lcSync) << "group" << conversationId << "user" << u
                                << "gets no keys: not a verified member with that key";
                 continue;
