@@ -121,6 +121,7 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
         return v;
     }
     const GroupStateChange change = std::move(*decoded);
+    v.change = change;
     const GroupState state = stored->value_or(GroupState{});
     const bool has = stored->has_value();
     auto refuse = [&](const char *why) {
@@ -171,6 +172,11 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
         return v;
     }
     if (change.version > state.version + 1) {
+        auto waiting = states.pending(conversationId);
+        if (!waiting)
+            return waiting.error();
+        if (waiting->size() >= GroupStateStore::kMaxPending)
+            return refuse(kRules); // a server flooding this group with changes from nowhere
         // Changes before it are missing (a gap, or a server that withholds or reorders): it
         // waits for them; GroupStateSync fetches the log.
         v.check = EventCheck::Pending;
@@ -314,6 +320,59 @@ Result<int> GroupStateVerifier::applyLog(quint64 conversationId, const QList<QBy
     if (!done)
         return done.error();
     return applied;
+}
+
+void GroupStateVerifier::describe(const GroupStateChange &change, SystemEvent &event,
+                                  const std::function<QString(quint64)> &names) {
+    if (change.ops.isEmpty())
+        return;
+    auto nameOf = [&](quint64 id, quint64 claimed, const QString &claimedName) {
+        return id == claimed ? claimedName : names(id);
+    };
+    event.actorUsername = nameOf(change.actorUserId, event.actorUserId, event.actorUsername);
+    event.actorUserId = change.actorUserId;
+    if (change.version == 1) {
+        if (change.flags & GroupStateChange::kRefounded)
+            return; // shown as the confirmation of the member list
+        event.kind = SystemEventKind::Created;
+        event.targetUserId = 0;
+        event.targetUsername.clear();
+        for (const GroupOp &op : change.ops) {
+            if (op.kind == GroupOp::Kind::Rename)
+                event.name = op.name;
+        }
+        return;
+    }
+    const GroupOp &op = change.ops.first();
+    quint64 target = op.userId;
+    switch (op.kind) {
+    case GroupOp::Kind::Add:
+        event.kind = SystemEventKind::MemberAdded;
+        break;
+    case GroupOp::Kind::Remove:
+        event.kind = SystemEventKind::MemberRemoved;
+        break;
+    case GroupOp::Kind::Promote:
+        event.kind = SystemEventKind::AdminGranted;
+        break;
+    case GroupOp::Kind::Demote:
+        event.kind = SystemEventKind::AdminRevoked;
+        break;
+    case GroupOp::Kind::Leave:
+        event.kind = SystemEventKind::MemberLeft;
+        target = change.actorUserId;
+        break;
+    case GroupOp::Kind::Rename:
+        event.kind = SystemEventKind::Renamed;
+        event.name = op.name;
+        target = 0;
+        break;
+    case GroupOp::Kind::SetKey:
+        return; // no line of its own yet: the server's words stay
+    }
+    event.targetUsername =
+        target == 0 ? QString() : nameOf(target, event.targetUserId, event.targetUsername);
+    event.targetUserId = target;
 }
 
 Result<quint64> GroupStateVerifier::head(quint64 conversationId) const {

@@ -15,6 +15,7 @@
 #include <QSet>
 
 #include <functional>
+#include <optional>
 
 namespace tidings::client {
 
@@ -34,6 +35,8 @@ public:
         QString refusal;
         bool removed = false; //!< a verified change removed a member: rotate my sender key
         bool changed = false; //!< the verified state moved
+        //! The signed change the event carried (decoded), when it had a readable one.
+        std::optional<crypto::GroupStateChange> change;
         //! Writes what was decided (log, head, members, waiting changes); run in the transaction
         //! that stores the event. May be empty.
         std::function<Status()> commit;
@@ -45,6 +48,13 @@ public:
     //! compared, not applied). Own transaction. Returns how many moved the head; a conflicting
     //! entry marks the fork and stops. Stops at a gap.
     Result<int> applyLog(quint64 conversationId, const QList<QByteArray> &changes);
+
+    //! Makes `event` say what the signed `change` says (its first operation: the event that
+    //! carries a change is its first): the kind, actor, target and name the server put beside
+    //! the change are only display hints, and a server could pair a genuine change with another
+    //! claim. `names` gives usernames for ids the event does not name.
+    static void describe(const crypto::GroupStateChange &change, SystemEvent &event,
+                         const std::function<QString(quint64)> &names);
 
     //! The verified version of a group (0: none).
     Result<quint64> head(quint64 conversationId) const;

@@ -67,6 +67,20 @@ std::function<Status()> E2eReceiver::openEvent(const wire::Message &message, Inc
     }
     in.event->check = verdict->check;
     in.event->refusal = verdict->refusal;
+    if (verdict->change && verdict->check != EventCheck::Refused) {
+        // The line says what the admin signed, not what the server wrote beside it.
+        const quint64 conversationId = in.conversationId;
+        GroupStateVerifier::describe(*verdict->change, *in.event, [&](quint64 userId) {
+            auto members = m_store->conversations().members(conversationId);
+            if (members) {
+                for (const MemberRecord &m : *members) {
+                    if (m.userId == userId)
+                        return m.username;
+                }
+            }
+            return QString();
+        });
+    }
     return verdict->commit;
 }
 

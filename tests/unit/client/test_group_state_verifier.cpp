@@ -229,6 +229,28 @@ private slots:
         QVERIFY(!state().isMember(mallory.id));
     }
 
+    // The line comes from the signed change: a server that pairs "alice added carol" with the
+    // claim "alice added mallory" is shown what alice signed.
+    void theLineSaysWhatWasSigned() {
+        const QByteArray v1 = sign(alice, 1, {}, {add(alice, GroupRole::Admin), add(bob)});
+        const QByteArray v2 = sign(alice, 2, hashOf(v1), {add(carol)});
+        SystemEvent e;
+        e.kind = SystemEventKind::MemberRemoved;
+        e.actorUserId = bob.id;
+        e.actorUsername = u"bob"_s;
+        e.targetUserId = mallory.id;
+        e.targetUsername = u"mallory"_s;
+        const auto names = [](quint64 id) { return id == 1 ? u"alice"_s : u"carol"_s; };
+        GroupStateVerifier::describe(*crypto::decodeGroupChange(v2), e, names);
+        QCOMPARE(e.kind, SystemEventKind::MemberAdded);
+        QCOMPARE(e.actorUsername, u"alice"_s);
+        QCOMPARE(e.targetUserId, carol.id);
+        QCOMPARE(e.targetUsername, u"carol"_s);
+        GroupStateVerifier::describe(*crypto::decodeGroupChange(v1), e, names);
+        QCOMPARE(e.kind, SystemEventKind::Created);
+        QCOMPARE(e.targetUserId, 0u);
+    }
+
     void unsignedEventsCountOnlyWhereTheStateAgrees() {
         // A group without signed state: the server's word, as before.
         QCOMPARE(check(1, groupEvent({}, wire::SystemEvent::KIND_MEMBER_ADDED, mallory.id)).check,
