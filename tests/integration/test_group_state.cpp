@@ -254,7 +254,10 @@ private slots:
     void legacyGroupsAreFoundedOnce() {
         Member erin, finn, gus;
         QVERIFY(join(erin, "erin") && join(finn, "finn") && join(gus, "gus"));
-        const quint64 conv = erin.client->createGroup("Old", {finn.client->username});
+        auto keyless = m_fx.newUser(QStringLiteral("hank")); // never published keys
+        QVERIFY(keyless);
+        const quint64 conv =
+            erin.client->createGroup("Old", {finn.client->username, keyless->username});
         QVERIFY(conv != 0);
         auto founding = [&](const Member &actor, QList<GroupOp> ops, const QByteArray &uid) {
             GroupOp name = on(GroupOp::Kind::Rename);
@@ -295,6 +298,15 @@ private slots:
                                     " l.first_seq WHERE l.conversation_id = %1")
                          .arg(conv)),
             QStringLiteral("4"));
+        // hank, left out (no keys), left the group with it: a signed add can name him later.
+        QCOMPARE(m_fx.sql(QStringLiteral("SELECT count(*) FROM members WHERE conversation_id = %1")
+                              .arg(conv)),
+                 QStringLiteral("2"));
+        QCOMPARE(m_fx.sql(QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1"
+                                         " AND event_kind = 2 AND event_target_user_id = %2")
+                              .arg(conv)
+                              .arg(keyless->userId)),
+                 QStringLiteral("1"));
         // A second founding (another admin racing, or a replay): the group has signed state.
         QCOMPARE(errorCode(founding(erin, {add(erin, GroupRole::Admin), add(finn)},
                                     QByteArray(16, '\x08'))),

@@ -18,27 +18,18 @@ using crypto::GroupOp;
 using crypto::GroupState;
 using crypto::GroupStateChange;
 
-GroupStateVerifier::GroupStateVerifier(Storage *store, PinnedKey pinned)
+GroupStateVerifier::GroupStateVerifier(Storage *store, PinnedKey pinned,
+                                       std::function<quint64()> myUserId)
     : m_store(store)
-    , m_pinned(std::move(pinned)) {}
+    , m_pinned(std::move(pinned))
+    , m_me(std::move(myUserId)) {}
 
 bool GroupStateVerifier::agrees(const GroupState &state, const wire::SystemEvent &event) {
+    // Every signed change carries its blob on its first event; the only event after it is the
+    // LEAVE of a last admin's PROMOTE + LEAVE: the actor leaving, which the state already says.
     const quint64 target = event.target_user_id();
-    switch (event.kind()) {
-    case wire::SystemEvent::KIND_MEMBER_ADDED:
-        return state.isMember(target);
-    case wire::SystemEvent::KIND_MEMBER_REMOVED:
-    case wire::SystemEvent::KIND_MEMBER_LEFT:
-        return !state.isMember(target);
-    case wire::SystemEvent::KIND_ADMIN_GRANTED:
-        return state.isAdmin(target);
-    case wire::SystemEvent::KIND_ADMIN_REVOKED:
-        return state.isMember(target) && !state.isAdmin(target);
-    case wire::SystemEvent::KIND_RENAMED:
-        return protocol::fromStd(event.name()) == state.name;
-    default:
-        return false; // a second "created" in a group that has a genesis
-    }
+    return event.kind() == wire::SystemEvent::KIND_MEMBER_LEFT && event.actor_user_id() == target &&
+           !state.isMember(target);
 }
 
 bool GroupStateVerifier::removes(const GroupStateChange &change) {
@@ -134,6 +125,14 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
     if (has && change.groupUid != state.groupUid)
         return refuse(kOtherGroup);
     if (!has && change.version == 1) {
+        // A live genesis names this user (a group it is created in, or founded with it): a
+        // server cannot pin another group's genesis here through this device's event stream.
+        const quint64 me = m_me ? m_me() : 0;
+        bool namesMe = me == 0;
+        for (const GroupOp &op : change.ops)
+            namesMe = namesMe || (op.kind == GroupOp::Kind::Add && op.userId == me);
+        if (!namesMe)
+            return refuse(kOtherGroup);
         auto pinnedTo = states.conversationOf(change.groupUid);
         if (!pinnedTo)
             return pinnedTo.error();
@@ -145,6 +144,11 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
         if (!known)
             return known.error();
         if (*known != crypto::groupChangeHash(change.body)) {
+            // Another change at a verified version: a fork only if an actor the group knows
+            // signed it (anything else is junk, refused without marking the group).
+            const auto actor = state.members.constFind(change.actorUserId);
+            if (actor == state.members.cend() || !crypto::groupChangeSignedBy(change, actor->aik))
+                return refuse(kSignature);
             v.commit = [&states, conversationId] { return states.setForkSeen(conversationId); };
             return refuse(kConflict);
         }

@@ -5,7 +5,7 @@
 // only by changes that pass. The signer's key comes from the verified state itself (the key the
 // admins recorded for that member); the genesis is anchored on the creator's pinned account key.
 // Unsigned events in a signed group count only where a verified change already says the same
-// (e.g. the LEAVE that follows a signed PROMOTE + LEAVE); anything else is refused.
+// (the LEAVE that follows a signed PROMOTE + LEAVE); anything else is refused.
 // No network and no UI: GroupStateSync fetches what is missing, the message path stores.
 #include "core/store/records.h"
 #include "crypto/group_state.h"
@@ -26,8 +26,9 @@ public:
     //! The account key pinned for a user (mine: my own), empty when none is known.
     using PinnedKey = std::function<QByteArray(quint64 userId)>;
 
-    //! Both must outlive this object.
-    GroupStateVerifier(Storage *store, PinnedKey pinned);
+    //! `store` must outlive this object. `myUserId` (optional) names this device's user: a live
+    //! genesis that does not name it is refused.
+    GroupStateVerifier(Storage *store, PinnedKey pinned, std::function<quint64()> myUserId = {});
 
     struct Verdict {
         EventCheck check = EventCheck::Unsigned;
@@ -90,6 +91,7 @@ private:
 
     Storage *m_store;
     PinnedKey m_pinned;
+    std::function<quint64()> m_me;
 };
 
 } // namespace tidings::client

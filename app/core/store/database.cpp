@@ -302,6 +302,8 @@ Status Database::clearAccountData() {
           "DELETE FROM conversations", "DELETE FROM users", "DELETE FROM receipt_times",
           "DELETE FROM receipt_floor", "DELETE FROM attachments", "DELETE FROM transfers",
           "DELETE FROM e2e_recipient_sets", "DELETE FROM security_notices",
+          "DELETE FROM group_state", "DELETE FROM group_state_log",
+          "DELETE FROM group_state_members", "DELETE FROM group_state_pending",
           "INSERT INTO messages_search(messages_search) VALUES ('delete-all')"})
         TIDINGS_TRY(exec(QString::fromLatin1(sql)));
     return {};

@@ -114,6 +114,20 @@ Status GroupStateStore::append(quint64 conversationId, const GroupState &next,
                                const QByteArray &change, quint64 eventSeq) {
     m_cache.remove(conversationId); // read again once committed (or rolled back)
     return m_db.transaction([&]() -> Status {
+        // Only a group's first state, or the next version of the same group: nothing replaces
+        // or rolls back what was verified (e.g. a server answering a create with the id of a
+        // group this device holds).
+        QSqlQuery now = m_db.query();
+        now.prepare(
+            QStringLiteral("SELECT group_uid, version FROM group_state WHERE conversation_id = ?"));
+        now.addBindValue(conversationId);
+        TIDINGS_TRY(m_db.exec(now));
+        if (now.next() ? (now.value(0).toByteArray() != next.groupUid ||
+                          now.value(1).toULongLong() + 1 != next.version)
+                       : next.version != 1)
+            return Error{ErrorCode::GroupStateConflict,
+                         QStringLiteral("not the next version of this group's state")};
+        now.finish();
         QSqlQuery log = m_db.query();
         log.prepare(QStringLiteral("INSERT OR REPLACE INTO group_state_log (conversation_id,"
                                    " version, hash, change, first_event_seq) VALUES (?, ?, ?, ?,"

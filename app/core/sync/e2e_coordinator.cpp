@@ -13,7 +13,9 @@ E2eCoordinator::E2eCoordinator(e2e::E2eEngine *engine, Storage *store, FrameSink
     : QObject(parent)
     , m_store(store)
     , m_keys(engine, sink, m_me)
-    , m_verifier(store, [engine](quint64 userId) { return engine->pinnedAccountKey(userId); })
+    , m_verifier(
+          store, [engine](quint64 userId) { return engine->pinnedAccountKey(userId); },
+          [this] { return m_me.userId; })
     , m_groupSync(m_verifier, sink, m_keys)
     , m_targets(engine, store, sink, m_me)
     , m_preparer(engine, store, m_targets, m_keys, m_groupSync, m_me)

@@ -152,10 +152,15 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
         // signed in: what anyone else sends (a member the server added) is never opened, so no
         // sender key of theirs is kept.
         auto verified = m_store->groupStates().state(in.conversationId);
-        if (verified && verified->has_value() && !(*verified)->isMember(in.senderUserId)) {
+        const auto member = verified && verified->has_value()
+                                ? (*verified)->members.constFind(in.senderUserId)
+                                : decltype((*verified)->members.constFind(0))();
+        if (verified && verified->has_value() &&
+            (member == (*verified)->members.cend() ||
+             member->aik != m_engine->pinnedAccountKey(in.senderUserId))) {
             qCWarning(lcSync) << "conversation" << in.conversationId << "seq" << in.seq
                               << "from user" << in.senderUserId
-                              << "who is not a verified member: not opened";
+                              << "who is not a verified member with that key: not opened";
             in.undecryptable = true;
             in.tampered = true;
             return {};

@@ -118,8 +118,11 @@ void GroupStateSync::prepare(const google::protobuf::RepeatedPtrField<wire::Mess
     for (const auto &m : messages) {
         if (!m.has_system_event() || m.system_event().signed_change().empty())
             continue;
-        versions[m.conversation_id()].append(m.system_event().group_version());
-        blobs.append(protocol::bytesFromStd(m.system_event().signed_change()));
+        const QByteArray blob = protocol::bytesFromStd(m.system_event().signed_change());
+        // The signed version, not the server's label beside it.
+        if (auto c = crypto::decodeGroupChange(blob))
+            versions[m.conversation_id()].append(c->version);
+        blobs.append(blob);
     }
     if (blobs.isEmpty()) {
         done({});

@@ -74,14 +74,17 @@ QList<DeviceAddress> SendTargets::devicesFor(quint64 conversationId,
     const QHash<quint64, QByteArray> pins =
         signedState ? m_engine->pinnedAccountKeys(users) : QHash<quint64, QByteArray>();
     QList<DeviceAddress> out;
+    QList<DeviceAddress> withheld;
     for (quint64 u : users) {
         if (signedState && u != m_me.userId) {
             // Only the account key the admins recorded: a member whose key is another gets
-            // nothing until an admin records the new one.
+            // nothing until an admin records the new one (its devices are only named in the
+            // digest, so the rest of the group is not blocked).
             const auto member = (*verified)->members.constFind(u);
             if (member == (*verified)->members.cend() || member->aik != pins.value(u)) {
                 qCInfo(lcSync) << "group" << conversationId << "user" << u
                                << "gets no keys: not a verified member with that key";
+                withheld += m_engine->currentDevices(u);
                 continue;
             }
         }
@@ -96,6 +99,8 @@ QList<DeviceAddress> SendTargets::devicesFor(quint64 conversationId,
             out.append(d);
         }
     }
+    if (signedState)
+        m_withheld.insert(conversationId, withheld);
     return out;
 }
 

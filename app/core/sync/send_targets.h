@@ -34,7 +34,7 @@ public:
     //! Devices the server counts in the group whose users no admin signed in (from the last
     //! STALE_DEVICES answer): only in the device digest, never given a key or a message.
     QList<e2e::DeviceAddress> serverOnly(quint64 conversationId) const {
-        return m_serverOnly.value(conversationId);
+        return m_serverOnly.value(conversationId) + m_withheld.value(conversationId);
     }
 
     //! Me first, then the peer (1:1) or the other members (group: the verified members when
@@ -64,6 +64,9 @@ private:
     //! says nothing about that user's devices in my 1:1 with them.
     QHash<quint64, QHash<quint64, QSet<quint64>>> m_serverCurrent;
     QHash<quint64, QList<e2e::DeviceAddress>> m_serverOnly;
+    //! Devices of verified members whose pinned key is not the one the admins recorded, from
+    //! the last devicesFor(): named in the digest like serverOnly(), given nothing.
+    mutable QHash<quint64, QList<e2e::DeviceAddress>> m_withheld;
     //! Usernames the server gave for members of groups (group_info), for notices about users
     //! no admin signed in.
     QHash<quint64, QString> m_serverNames;

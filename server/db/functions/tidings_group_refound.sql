@@ -5,11 +5,12 @@
 -- Gives a group created before signed state its signed state (issue 12; docs/design/
 -- group-state.md §7): an admin's version 1 flagged REFOUNDED, naming members of the group with
 -- their current roles (p_members, p_roles; members without published keys may be left out),
--- becomes the log's version 1, carried by one KIND_RENAMED event. The caller checked the
--- signature, the actor and the members' keys. One row.
+-- becomes the log's version 1, carried by one KIND_RENAMED event. Members it does not name are
+-- removed first (a KIND_MEMBER_REMOVED event each). The caller checked the signature, the actor
+-- and the members' keys. One row.
 --
 -- status (never raised):
---   0 DONE            seq = the event carrying it
+--   0 DONE            seq = its first event (a removal, else the one carrying it)
 --   1 NOT_MEMBER      the actor is not a member
 --   2 NO_CONVERSATION
 --   3 NOT_ADMIN       the actor is not an admin
@@ -29,6 +30,8 @@ DECLARE
     v_version bigint;
     v_role smallint;
     v_seq bigint;
+    v_left bigint;
+    v_first bigint;
 BEGIN
     SELECT c.kind, c.state_version INTO v_kind, v_version
     FROM conversations c WHERE c.id = p_conv FOR UPDATE;
@@ -54,6 +57,14 @@ BEGIN
                                  AND m.user_id = s.u AND m.role = s.r)) THEN
         RETURN QUERY SELECT 12, 0::bigint; RETURN;
     END IF;
+    -- Members it leaves out (they published no keys, so they could read nothing anyway) leave
+    -- the group first, each with its event: no signed change could name them later otherwise.
+    FOR v_left IN SELECT m.user_id FROM members m WHERE m.conversation_id = p_conv
+                  AND m.user_id <> ALL (p_members) ORDER BY m.user_id LOOP
+        DELETE FROM members m WHERE m.conversation_id = p_conv AND m.user_id = v_left;
+        v_seq := tidings_add_event(p_conv, p_actor, 2, v_left, NULL, p_now);
+        v_first := COALESCE(v_first, v_seq);
+    END LOOP;
     UPDATE conversations SET title = p_name WHERE id = p_conv;
     v_seq := tidings_add_event(p_conv, p_actor, 4, NULL, p_name, p_now);
     UPDATE conversations SET group_uid = p_uid, state_version = 1, state_hash = p_hash
@@ -61,6 +72,6 @@ BEGIN
     INSERT INTO group_state_log (conversation_id, version, hash, change, actor_user_id,
                                  actor_device_id, first_seq, created_at)
     VALUES (p_conv, 1, p_hash, p_blob, p_actor, p_device, v_seq, p_now);
-    RETURN QUERY SELECT 0, v_seq;
+    RETURN QUERY SELECT 0, COALESCE(v_first, v_seq);
 END;
 $$;

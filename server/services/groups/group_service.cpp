@@ -356,6 +356,7 @@ void GroupService::refound(const Caller &caller, const GroupChange &requested,
                                 qCInfo(lcGroups) << "group" << conv << "re-founded with"
                                                  << members.size() << "signed members";
                                 reply(Status{});
+                                m_membership.invalidate(conv);
                                 pushEvents(conv, r->firstEventSeq,
                                            before ? *before : QList<quint64>{});
                             });

@@ -168,6 +168,10 @@ private slots:
         QCOMPARE(check(9, groupEvent(sign(alice, 2, hashOf(v1), {add(carol)}))).check,
                  EventCheck::Verified);
         QVERIFY(!*m_f->store->groupStates().forkSeen(kGroup));
+        // Junk at a verified version (signed by no member) is refused, but is no fork.
+        auto junk = check(10, groupEvent(sign(alice, 2, hashOf(v1), {add(mallory)}, &mallory.aik)));
+        QCOMPARE(junk.refusal, u"signature"_s);
+        QVERIFY(!*m_f->store->groupStates().forkSeen(kGroup));
         auto fork = check(10, groupEvent(sign(alice, 2, hashOf(v1), {add(mallory)})));
         QCOMPARE(fork.refusal, u"conflict"_s);
         QVERIFY(*m_f->store->groupStates().forkSeen(kGroup));
@@ -231,6 +235,38 @@ private slots:
 
     // The line comes from the signed change: a server that pairs "alice added carol" with the
     // claim "alice added mallory" is shown what alice signed.
+    // Nothing replaces or rolls back a verified state: not a second genesis (a server answering
+    // a create with the id of a group this device holds), not an older version; and a live
+    // genesis must name this device's user.
+    void verifiedStateIsNeverReplaced() {
+        const QByteArray v1 = sign(alice, 1, {}, {add(alice, GroupRole::Admin), add(bob)});
+        QCOMPARE(check(1, groupEvent(v1)).check, EventCheck::Verified);
+        const QByteArray v2 = sign(alice, 2, hashOf(v1), {add(carol)});
+        QCOMPARE(check(2, groupEvent(v2)).check, EventCheck::Verified);
+        const QByteArray otherBlob =
+            sign(alice, 1, {}, {add(alice, GroupRole::Admin), add(mallory)}, nullptr,
+                 QByteArray(16, '\x09'));
+        auto otherState = crypto::applyGroupChange(
+            GroupState{}, *crypto::decodeGroupChange(otherBlob), alice.aik.publicKey);
+        QVERIFY(otherState);
+        QVERIFY(!m_f->store->groupStates().append(kGroup, *otherState, otherBlob, 0));
+        auto again = crypto::applyGroupChange(GroupState{}, *crypto::decodeGroupChange(v1),
+                                              alice.aik.publicKey);
+        QVERIFY(!m_f->store->groupStates().append(kGroup, *again, v1, 0));
+        QCOMPARE(headVersion(), 2u);
+        QVERIFY(state().isMember(carol.id));
+        QVERIFY(!state().isMember(mallory.id));
+
+        GroupStateVerifier asBob(
+            m_f->store.get(), [this](quint64 u) { return m_pins.value(u); },
+            [this] { return bob.id; });
+        const QByteArray notMine = sign(carol, 1, {}, {add(carol, GroupRole::Admin), add(mallory)},
+                                        nullptr, QByteArray(16, '\x0a'));
+        auto v = asBob.check(kGroup + 5, 1, groupEvent(notMine));
+        QVERIFY(v);
+        QCOMPARE(v->refusal, u"other-group"_s);
+    }
+
     void theLineSaysWhatWasSigned() {
         const QByteArray v1 = sign(alice, 1, {}, {add(alice, GroupRole::Admin), add(bob)});
         const QByteArray v2 = sign(alice, 2, hashOf(v1), {add(carol)});
@@ -260,8 +296,10 @@ private slots:
         auto injected = check(3, groupEvent({}, wire::SystemEvent::KIND_MEMBER_ADDED, mallory.id));
         QCOMPARE(injected.check, EventCheck::Refused);
         QCOMPARE(injected.refusal, u"unsigned"_s);
-        QCOMPARE(check(4, groupEvent({}, wire::SystemEvent::KIND_MEMBER_LEFT, carol.id)).check,
-                 EventCheck::Verified); // says what the state says: carol is not in it
+        wire::SystemEvent left = groupEvent({}, wire::SystemEvent::KIND_MEMBER_LEFT, carol.id);
+        QCOMPARE(check(4, left).check, EventCheck::Refused); // "carol left", said by nobody
+        left.set_actor_user_id(carol.id);
+        QCOMPARE(check(4, left).check, EventCheck::Verified); // carol's own leave: not a member
         QCOMPARE(check(5, groupEvent({}, wire::SystemEvent::KIND_ADMIN_GRANTED, bob.id)).check,
                  EventCheck::Refused);
         QVERIFY(!state().isMember(mallory.id));
