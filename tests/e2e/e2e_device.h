@@ -101,6 +101,22 @@ struct E2eDevice {
     quint64 userId() const { return client->account().userId(); }
 };
 
+//! Creates a group from `owner`'s client (signed when it holds the account key); its id, or 0.
+inline quint64 createGroup(E2eDevice &owner, const QString &name, const QStringList &members) {
+    quint64 id = 0;
+    bool done = false;
+    owner.client->groups().create(name, members, [&](Result<client::ConversationInfo> r) {
+        done = true;
+        if (r)
+            id = r->id;
+        else
+            qWarning() << r.error().toString();
+    });
+    if (!QTest::qWaitFor([&] { return done; }, 60000))
+        qWarning("createGroup: no answer within 60 s");
+    return id;
+}
+
 //! Every row of every table of the server's database, as text (bytea as hex).
 inline QString dumpDatabase(PgFixture &pg, const QString &conninfo) {
     QString out;

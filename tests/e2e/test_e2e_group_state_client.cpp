@@ -41,19 +41,6 @@ class TestE2eGroupStateClient : public QObject {
         return d;
     }
     QString sql(const QString &q) { return m_fx.sql(q); }
-    quint64 createGroup(E2eDevice &owner, const QString &name, const QStringList &members) {
-        quint64 id = 0;
-        bool done = false;
-        owner.client->groups().create(name, members, [&](Result<client::ConversationInfo> r) {
-            done = true;
-            if (r)
-                id = r->id;
-            else
-                qWarning() << r.error().toString();
-        });
-        (void)QTest::qWaitFor([&] { return done; }, 60000);
-        return id;
-    }
     Status change(E2eDevice &d, quint64 g, GroupAction action, const QString &user,
                   const QString &name = {}) {
         std::optional<Status> out;

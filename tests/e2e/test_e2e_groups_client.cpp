@@ -30,20 +30,6 @@ class TestE2eGroupsClient : public QObject {
         return d;
     }
     QString sql(const QString &q) { return m_fx.sqlColumn(q).join(QLatin1Char(',')); }
-    quint64 createGroup(E2eDevice &owner, const QString &name, const QStringList &members) {
-        quint64 id = 0;
-        bool done = false;
-        owner.client->groups().create(name, members, [&](Result<client::ConversationInfo> r) {
-            done = true;
-            if (r)
-                id = r->id;
-            else
-                qWarning() << r.error().toString();
-        });
-        if (!QTest::qWaitFor([&] { return done; }, 60000))
-            qWarning("createGroup: no answer within 60 s");
-        return id;
-    }
     quint64 seqOf(const QString &clientId) {
         return sql(u"SELECT seq FROM messages WHERE client_message_id = '%1'"_s.arg(clientId))
             .toULongLong();

@@ -115,11 +115,11 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
     v.change = change;
     const GroupState state = stored->value_or(GroupState{});
     const bool has = stored->has_value();
-    auto refuse = [&](const char *why) {
+    auto refuse = [&](const QString &why) {
         qCWarning(lcSync) << "group" << conversationId << "seq" << seq << "version"
                           << change.version << "refused:" << why;
         v.check = EventCheck::Refused;
-        v.refusal = QLatin1String(why);
+        v.refusal = why;
         return v;
     };
     if (has && change.groupUid != state.groupUid)
@@ -191,13 +191,8 @@ Result<GroupStateVerifier::Verdict> GroupStateVerifier::check(quint64 conversati
     }
     QString why;
     auto applied = next(state, change, &why);
-    if (!applied) {
-        qCWarning(lcSync) << "group" << conversationId << "seq" << seq << "version"
-                          << change.version << "refused:" << why;
-        v.check = EventCheck::Refused;
-        v.refusal = why;
-        return v;
-    }
+    if (!applied)
+        return refuse(why);
     v.check = EventCheck::Verified;
     v.changed = true;
     v.removed = removes(change);

@@ -37,6 +37,27 @@ GroupOp memberOp(GroupOp::Kind kind, quint64 userId) {
     return op;
 }
 
+GroupOp renameOp(const QString &name) {
+    GroupOp op;
+    op.kind = GroupOp::Kind::Rename;
+    op.name = name;
+    return op;
+}
+
+//! A version 1 (a genesis, or with kRefounded a founding) with a fresh random group id; its
+//! operations come next.
+GroupStateChange newGenesis(quint8 flags) {
+    GroupStateChange genesis;
+    genesis.groupUid.resize(GroupStateChange::kUidSize);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(genesis.groupUid.data()),
+                                          GroupStateChange::kUidSize / int(sizeof(quint32)));
+    genesis.version = 1;
+    genesis.prevHash = QByteArray(32, '\0');
+    genesis.issuedAtMs = QDateTime::currentMSecsSinceEpoch();
+    genesis.flags = flags;
+    return genesis;
+}
+
 //! A refusal of the local check, as the server would have put it.
 Error localRefusal(const Error &e) {
     switch (crypto::cryptoErrorOf(e)) {
@@ -126,21 +147,18 @@ void Groups::signRefounding(const ConversationInfo &info, std::function<void(Res
             return;
         }
         e2e::E2eEngine *engine = m_keys->engine();
-        GroupStateChange genesis;
-        genesis.groupUid.resize(GroupStateChange::kUidSize);
-        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(genesis.groupUid.data()),
-                                              GroupStateChange::kUidSize / int(sizeof(quint32)));
-        genesis.version = 1;
-        genesis.prevHash = QByteArray(32, '\0');
-        genesis.issuedAtMs = QDateTime::currentMSecsSinceEpoch();
-        genesis.flags = GroupStateChange::kRefounded;
+        GroupStateChange genesis = newGenesis(GroupStateChange::kRefounded);
         QList<MemberRecord> members = info.members;
         std::sort(members.begin(), members.end(),
                   [](const MemberRecord &a, const MemberRecord &b) { return a.userId < b.userId; });
+        QList<quint64> ids;
+        for (const MemberRecord &m : members)
+            ids.append(m.userId);
+        const QHash<quint64, QByteArray> keys = engine->pinnedAccountKeys(ids);
         int left = 0;
         for (const MemberRecord &m : members) {
             GroupOp add = memberOp(GroupOp::Kind::Add, m.userId);
-            add.aik = engine->pinnedAccountKey(m.userId);
+            add.aik = keys.value(m.userId);
             add.role = m.role == MemberRole::Admin ? GroupRole::Admin : GroupRole::Member;
             if (add.aik.isEmpty()) {
                 ++left; // no keys: stays out until an admin adds them (they read nothing anyway)
@@ -148,10 +166,7 @@ void Groups::signRefounding(const ConversationInfo &info, std::function<void(Res
             }
             genesis.ops.append(add);
         }
-        GroupOp rename;
-        rename.kind = GroupOp::Kind::Rename;
-        rename.name = name;
-        genesis.ops.append(rename);
+        genesis.ops.append(renameOp(name));
         auto blob = engine->signGroupChange(genesis);
         if (!blob) {
             done(blob.error());
@@ -235,21 +250,15 @@ void Groups::createSigned(const QString &name, const QStringList &usernames, Inf
                 return;
             }
             e2e::E2eEngine *engine = m_keys->engine();
-            GroupStateChange genesis;
-            genesis.groupUid.resize(GroupStateChange::kUidSize);
-            QRandomGenerator::system()->fillRange(
-                reinterpret_cast<quint32 *>(genesis.groupUid.data()),
-                GroupStateChange::kUidSize / int(sizeof(quint32)));
-            genesis.version = 1;
-            genesis.prevHash = QByteArray(32, '\0');
-            genesis.issuedAtMs = QDateTime::currentMSecsSinceEpoch();
+            GroupStateChange genesis = newGenesis(0);
             GroupOp creator = memberOp(GroupOp::Kind::Add, m_account->userId());
             creator.aik = engine->accountKey();
             creator.role = GroupRole::Admin;
             genesis.ops.append(creator);
+            const QHash<quint64, QByteArray> keys = engine->pinnedAccountKeys(users);
             for (quint64 u : users) {
                 GroupOp add = memberOp(GroupOp::Kind::Add, u);
-                add.aik = engine->pinnedAccountKey(u);
+                add.aik = keys.value(u);
                 if (add.aik.isEmpty()) {
                     done(Error{ErrorCode::NoKeys,
                                QStringLiteral("%1 has no end-to-end keys yet").arg(ids.key(u))});
@@ -257,10 +266,7 @@ void Groups::createSigned(const QString &name, const QStringList &usernames, Inf
                 }
                 genesis.ops.append(add);
             }
-            GroupOp rename;
-            rename.kind = GroupOp::Kind::Rename;
-            rename.name = name;
-            genesis.ops.append(rename);
+            genesis.ops.append(renameOp(name));
             auto blob = engine->signGroupChange(genesis);
             if (!blob) {
                 done(blob.error());
@@ -358,13 +364,9 @@ void Groups::signAndSend(quint64 conversationId, GroupAction action, const QStri
     case GroupAction::Demote:
         change.ops.append(memberOp(GroupOp::Kind::Demote, target));
         break;
-    case GroupAction::Rename: {
-        GroupOp rename;
-        rename.kind = GroupOp::Kind::Rename;
-        rename.name = name.trimmed();
-        change.ops.append(rename);
+    case GroupAction::Rename:
+        change.ops.append(renameOp(name.trimmed()));
         break;
-    }
     case GroupAction::Leave:
         if (state.isAdmin(me) && state.adminCount() == 1 && state.members.size() > 1) {
             // The last admin hands over first: the longest-standing member, then the lowest id.

@@ -147,16 +147,18 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
         in.hidden = true; // addressed to other devices only
         return {};
     }
-    if (in.senderUserId != m_me.userId) {
+    // The verified head of the group (0: none), read once for both checks below.
+    quint64 verifiedVersion = 0;
+    if (auto verified = m_store->groupStates().state(in.conversationId);
+        verified && verified->has_value()) {
+        verifiedVersion = (*verified)->version;
         // A group with signed state takes keys and messages only from the members its admins
-        // signed in: what anyone else sends (a member the server added) is never opened, so no
-        // sender key of theirs is kept.
-        auto verified = m_store->groupStates().state(in.conversationId);
-        const auto member = verified && verified->has_value()
-                                ? (*verified)->members.constFind(in.senderUserId)
-                                : decltype((*verified)->members.constFind(0))();
-        if (verified && verified->has_value() &&
-            (member == (*verified)->members.cend() ||
+        // signed in, under the key they recorded: what anyone else sends (a member the server
+        // added) is never opened, so no sender key of theirs is kept.
+        const auto &members = (*verified)->members;
+        const auto member = members.constFind(in.senderUserId);
+        if (in.senderUserId != m_me.userId &&
+            (member == members.cend() ||
              member->aik != m_engine->pinnedAccountKey(in.senderUserId))) {
             qCWarning(lcSync) << "conversation" << in.conversationId << "seq" << in.seq
                               << "from user" << in.senderUserId
@@ -213,8 +215,8 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
                                                           sentAt);
         };
     }
-    if (decrypted->group && body->context().group_state_version() != 0)
-        compareHeads(in.conversationId, in.senderUserId, body->context());
+    if (decrypted->group && verifiedVersion != 0 && body->context().group_state_version() != 0)
+        compareHeads(in.conversationId, verifiedVersion, in.senderUserId, body->context());
     MessageContent decoded = contentFromWire(content);
     in.text = std::move(decoded.text);
     in.sentAtMs = decoded.sentAtMs;
@@ -223,14 +225,11 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
     return commit;
 }
 
-void E2eReceiver::compareHeads(quint64 conversationId, quint64 senderUserId,
+void E2eReceiver::compareHeads(quint64 conversationId, quint64 head, quint64 senderUserId,
                                const wire::BodyContext &c) {
     GroupStateStore &states = m_store->groupStates();
-    auto head = m_verifier.head(conversationId);
-    if (!head || *head == 0)
-        return; // nothing verified here to compare with (the log is fetched on the next send)
     const quint64 theirs = c.group_state_version();
-    if (theirs > *head) {
+    if (theirs > head) {
         m_groupSync.sync(conversationId, [conversationId](Status s) {
             if (!s)
                 qCInfo(lcSync) << "group" << conversationId

@@ -56,9 +56,11 @@ public:
 private:
     void requestResend(const wire::Message &message);
     void answerResend(const wire::Message &message, const wire::E2eBody &request);
-    //! Compares a group message's head of the signed state with mine (§4.4): another hash at
-    //! a version both know is a fork (a notice and the group marked); a newer one is fetched.
-    void compareHeads(quint64 conversationId, quint64 senderUserId, const wire::BodyContext &c);
+    //! Compares a group message's head of the signed state with mine (`head`, verified, not 0;
+    //! §4.4): another hash at a version both know is a fork (a notice and the group marked); a
+    //! newer one is fetched.
+    void compareHeads(quint64 conversationId, quint64 head, quint64 senderUserId,
+                      const wire::BodyContext &c);
     //! One more resend for `requester` in the current minute, if its budget allows.
     bool takeResendBudget(e2e::DeviceAddress requester);
     //! Encrypts `body` for one device of the conversation and hands it to the control sender.

@@ -46,6 +46,15 @@ ChangeStatus changeStatus(qint64 code) {
     }
 }
 
+//! The one (status, seq) row of a group change function, as a ChangeOutcome.
+std::function<void(PgResult)> outcomeOf(GroupStore::Callback<ChangeOutcome> cb) {
+    return [cb = std::move(cb)](PgResult r) {
+        if (!r.ok() || r.rows() != 1)
+            return cb(databaseError(r, lcGroups()));
+        cb(ChangeOutcome{changeStatus(r.int64(0, "status")), quint64(r.int64(0, "seq"))});
+    };
+}
+
 MemberRole role(qint64 value) {
     return value == 1 ? MemberRole::Admin : MemberRole::Member;
 }
@@ -149,24 +158,19 @@ void PgGroupStore::createGroup(quint64 creator, const QString &name,
 void PgGroupStore::applyChange(quint64 actor, const GroupChange &change, quint64 target,
                                qint64 nowMs, int maxMembers, Callback<ChangeOutcome> cb) {
     m_pool.forKey(change.conversationId)
-        ->exec(
-            PgQuery{"SELECT status, seq FROM tidings_group_change($1, $2, $3, $4, $5, "
-                    "to_timestamp($6::double precision / 1000), $7, $8)",
-                    {},
-                    {}}
-                .arg(actor)
-                .arg(change.conversationId)
-                .arg(int(change.action))
-                .arg(target)
-                .arg(change.name)
-                .arg(nowMs)
-                .arg(maxMembers)
-                .arg(m_inboxDays),
-            [cb](PgResult r) {
-                if (!r.ok() || r.rows() != 1)
-                    return cb(databaseError(r, lcGroups()));
-                cb(ChangeOutcome{changeStatus(r.int64(0, "status")), quint64(r.int64(0, "seq"))});
-            });
+        ->exec(PgQuery{"SELECT status, seq FROM tidings_group_change($1, $2, $3, $4, $5, "
+                       "to_timestamp($6::double precision / 1000), $7, $8)",
+                       {},
+                       {}}
+                   .arg(actor)
+                   .arg(change.conversationId)
+                   .arg(int(change.action))
+                   .arg(target)
+                   .arg(change.name)
+                   .arg(nowMs)
+                   .arg(maxMembers)
+                   .arg(m_inboxDays),
+               outcomeOf(std::move(cb)));
 }
 
 void PgGroupStore::events(quint64 conv, quint64 fromSeq, int limit,
@@ -363,11 +367,7 @@ void PgGroupStore::applySignedChange(quint64 actor, quint64 conv, const std::vec
             .argBytes(row.prevHash)
             .argBytes(row.hash)
             .argBytes(row.blob),
-        [cb](PgResult r) {
-            if (!r.ok() || r.rows() != 1)
-                return cb(databaseError(r, lcGroups()));
-            cb(ChangeOutcome{changeStatus(r.int64(0, "status")), quint64(r.int64(0, "seq"))});
-        });
+        outcomeOf(std::move(cb)));
 }
 
 void PgGroupStore::refound(quint64 actor, quint64 conv,
@@ -395,11 +395,7 @@ void PgGroupStore::refound(quint64 actor, quint64 conv,
             .argBytes(row.groupUid)
             .argBytes(row.hash)
             .argBytes(row.blob),
-        [cb](PgResult r) {
-            if (!r.ok() || r.rows() != 1)
-                return cb(databaseError(r, lcGroups()));
-            cb(ChangeOutcome{changeStatus(r.int64(0, "status")), quint64(r.int64(0, "seq"))});
-        });
+        outcomeOf(std::move(cb)));
 }
 
 void PgGroupStore::accountKeys(const std::vector<quint64> &userIds,
