@@ -210,6 +210,27 @@ private slots:
         QVERIFY(m_f->store->groupStates().groupsWithPending()->isEmpty());
     }
 
+    // At most GroupStateStore::kMaxPending (64) changes wait per group; the next is refused.
+    void waitingChangesAreBounded() {
+        const QByteArray v1 = sign(alice, 1, {}, {add(alice, GroupRole::Admin), add(bob)});
+        QCOMPARE(check(1, groupEvent(v1)).check, EventCheck::Verified);
+        GroupOp rename = op(GroupOp::Kind::Rename);
+        rename.name = u"n"_s;
+        const int max = GroupStateStore::kMaxPending;
+        for (int i = 0; i < max; ++i) {
+            const quint64 version = 3 + quint64(i);
+            QCOMPARE(
+                check(10 + version, groupEvent(sign(alice, version, hashOf(v1), {rename}))).check,
+                EventCheck::Pending);
+        }
+        QCOMPARE(m_f->store->groupStates().pending(kGroup)->size(), max);
+        const auto past =
+            check(500, groupEvent(sign(alice, 3 + quint64(max), hashOf(v1), {rename})));
+        QCOMPARE(past.check, EventCheck::Refused);
+        QCOMPARE(past.refusal, u"rules"_s);
+        QCOMPARE(m_f->store->groupStates().pending(kGroup)->size(), max);
+    }
+
     void theLogIsAppliedInSignedOrder() {
         const QByteArray v1 = sign(alice, 1, {}, {add(alice, GroupRole::Admin), add(bob)});
         const QByteArray v2 = sign(alice, 2, hashOf(v1), {add(carol)});
