@@ -27,6 +27,7 @@ constexpr CryptoError kAll[] = {
     CryptoError::IdentityHeld,
     CryptoError::NotNext,
     CryptoError::NotAdmin,
+    CryptoError::Superseded,
 };
 const QString kPrefix = QStringLiteral("crypto/");
 } // namespace
@@ -75,6 +76,8 @@ const char *cryptoErrorName(CryptoError e) {
         return "NotNext";
     case CryptoError::NotAdmin:
         return "NotAdmin";
+    case CryptoError::Superseded:
+        return "Superseded";
     }
     return "Unknown";
 }
@@ -92,6 +95,7 @@ Error makeError(CryptoError e, const QString &detail) {
     case CryptoError::ContextMismatch:
     case CryptoError::IdentityHeld:
     case CryptoError::NotAdmin:
+    case CryptoError::Superseded:
         code = ErrorCode::Forbidden;
         break;
     default:

@@ -33,6 +33,8 @@ enum class CryptoError {
     IdentityHeld,       //!< sending waits: a contact's key changed and is not acknowledged yet
     NotNext,            //!< a signed group change beyond the next version (fetch the gap)
     NotAdmin,           //!< a signed group change its actor had no right to make
+    //! a list or statement signed by an account key that a verified succession replaced
+    Superseded,
 };
 
 const char *cryptoErrorName(CryptoError e);

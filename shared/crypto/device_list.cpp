@@ -6,9 +6,20 @@ namespace tidings::crypto {
 
 namespace {
 constexpr char kMagic[] = "TDL";
-constexpr std::uint8_t kFormat = 1;
+constexpr std::uint8_t kFormatPlain = 1;
+constexpr std::uint8_t kFormatWithRecoveryKey = 2;
 constexpr char kDeviceListSigDomain[] = "TidingsDeviceListv1";
-constexpr std::size_t kMaxBody = 4 + 8 + 8 + 8 + 4 + DeviceList::kMaxDevices * (8 + 32 + 32);
+constexpr std::size_t kMaxBody =
+    4 + 8 + 8 + 8 + kKeySize + 4 + DeviceList::kMaxDevices * (8 + 32 + 32);
+
+bool isAllZero(const QByteArray &b) {
+    return std::all_of(b.cbegin(), b.cend(), [](char c) { return c == 0; });
+}
+
+//! What format 2 can carry: 32 bytes, not the all-zero "none" that would give a second encoding.
+bool isUsableRecoveryKey(const QByteArray &rsk) {
+    return std::size_t(rsk.size()) == kKeySize && !isAllZero(rsk);
+}
 } // namespace
 
 QByteArray DeviceList::encodeBody() const {
@@ -16,10 +27,13 @@ QByteArray DeviceList::encodeBody() const {
     std::sort(sorted.begin(), sorted.end(),
               [](const DeviceEntry &a, const DeviceEntry &b) { return a.deviceId < b.deviceId; });
     QByteArray out(kMagic);
-    out.append(char(kFormat));
+    // Format 1 whenever there is no recovery key: those lists keep the bytes older clients read.
+    out.append(char(recoveryKey.isEmpty() ? kFormatPlain : kFormatWithRecoveryKey));
     appendU64(out, userId);
     appendU64(out, version);
     appendU64(out, quint64(issuedAtMs));
+    if (!recoveryKey.isEmpty())
+        out += recoveryKey;
     appendU32(out, quint32(sorted.size()));
     for (const DeviceEntry &d : sorted) {
         appendU64(out, d.deviceId);
@@ -31,12 +45,20 @@ QByteArray DeviceList::encodeBody() const {
 
 Result<DeviceList> DeviceList::decodeBody(const QByteArray &body) {
     ByteReader r(body);
-    if (r.getRaw(3) != QByteArray(kMagic) || r.getU8() != kFormat)
+    const QByteArray magic = r.getRaw(3);
+    const std::uint8_t format = r.getU8();
+    if (magic != QByteArray(kMagic) || (format != kFormatPlain && format != kFormatWithRecoveryKey))
         return makeError(CryptoError::UnsupportedVersion, QStringLiteral("device list"));
     DeviceList l;
     l.userId = r.getU64();
     l.version = r.getU64();
     l.issuedAtMs = qint64(r.getU64());
+    if (format == kFormatWithRecoveryKey) {
+        l.recoveryKey = r.getRaw(kKeySize);
+        // Zeros would mean "no key", which is format 1: refusing them keeps one encoding.
+        if (r.ok() && !isUsableRecoveryKey(l.recoveryKey))
+            return makeError(CryptoError::Malformed, QStringLiteral("all-zero recovery key"));
+    }
     const quint32 n = r.getU32();
     if (n > quint32(kMaxDevices))
         return makeError(CryptoError::Malformed, QStringLiteral("too many devices"));
@@ -73,6 +95,9 @@ std::optional<DeviceIdentity> DeviceList::identity(quint64 deviceId) const {
 }
 
 QByteArray signDeviceList(const DeviceList &list, const Ed25519KeyPair &aik) {
+    // A key decodeBody() would refuse must not be signed: the list would be unreadable.
+    if (!list.recoveryKey.isEmpty() && !isUsableRecoveryKey(list.recoveryKey))
+        return {};
     const QByteArray body = list.encodeBody();
     const QByteArray sig = ed25519Sign(aik.secretKey, QByteArray(kDeviceListSigDomain) + body);
     if (sig.isEmpty())

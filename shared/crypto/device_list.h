@@ -7,8 +7,14 @@
 // Stable binary form (big-endian), the exact bytes that are signed:
 //   body   = "TDL" ‖ u8 format(1) ‖ u64 user_id ‖ u64 version ‖ i64 issued_at (ms since epoch) ‖
 //            u32 n ‖ n × (u64 device_id ‖ DSK(32) ‖ DIK(32)), device ids strictly increasing
+//   format 2 (the list commits to a recovery signing key, account-key-lifecycle.md §2.3):
+//   body   = "TDL" ‖ u8 format(2) ‖ u64 user_id ‖ u64 version ‖ i64 issued_at ‖ RSK(32) ‖
+//            u32 n ‖ n × (u64 device_id ‖ DSK(32) ‖ DIK(32))
 //   signed = "TidingsDeviceListv1" ‖ body
 //   blob   = u32 len(body) ‖ body ‖ Ed25519 signature(64)
+// A list without a recovery key is always written as format 1 (the bytes older clients read) and
+// one with a key always as format 2; a format 2 body with an all-zero RSK is Malformed, so each
+// list has exactly one encoding.
 #include "crypto/primitives.h"
 #include "crypto/x3dh.h"
 
@@ -32,6 +38,8 @@ struct DeviceList {
     quint64 version = 0;
     qint64 issuedAtMs = 0;
     QList<DeviceEntry> devices; //!< sorted by deviceId on encode
+    //! The recovery signing key's public half (32 bytes), or empty for none (format 1).
+    QByteArray recoveryKey;
 
     QByteArray encodeBody() const;
     static Result<DeviceList> decodeBody(const QByteArray &body);
@@ -41,7 +49,8 @@ struct DeviceList {
     bool operator==(const DeviceList &o) const = default;
 };
 
-//! Encodes and signs with the AIK (on the device that holds it).
+//! Encodes and signs with the AIK (on the device that holds it). Empty when recoveryKey is set
+//! but not a 32-byte key other than all zeros (it could not be read back).
 QByteArray signDeviceList(const DeviceList &list, const Ed25519KeyPair &aik);
 
 //! Verifies a signed blob against the pinned AIK of `expectedUserId`. `newestSeenVersion` is the

@@ -3,6 +3,7 @@
 // (make_client_corpus.cpp): a seed signed or sealed by the generator must still verify or open in
 // every later fuzz run, so nothing a seed depends on may be random.
 #include "crypto/group_state.h"
+#include "crypto/key_succession.h"
 #include "crypto/primitives.h"
 #include "crypto/secret_bytes.h"
 
@@ -34,6 +35,36 @@ inline crypto::Ed25519KeyPair fixedAccountKey() {
 }
 inline constexpr quint64 kListUserId = 7;
 inline constexpr quint64 kListNewestSeen = 3; //!< versions below are a rollback
+
+//! fuzz_key_succession: fixedAccountKey() hands user kListUserId's account on to this key, by
+//! itself or by the recovery signing key of fixedRecoverySecret(); the handoff goes to device
+//! kHandoffDevice, whose DIK is fixedHandoffDik().
+inline crypto::Ed25519KeyPair fixedNextAccountKey() {
+    auto pair = crypto::Ed25519KeyPair::fromSeed(fixedKey(0x60));
+    if (!pair)
+        std::abort();
+    return std::move(*pair);
+}
+inline crypto::SecretBytes fixedRecoverySecret() {
+    return fixedKey(0x70);
+}
+inline constexpr quint64 kHandoffDevice = 2;
+inline crypto::X25519KeyPair fixedHandoffDik() {
+    auto pair = crypto::X25519KeyPair::fromSecret(fixedKey(0x90));
+    if (!pair)
+        std::abort();
+    return std::move(*pair);
+}
+//! The authority-1 statement whose blob the handoff seeds are sealed for.
+inline crypto::KeySuccession fixedRotation() {
+    crypto::KeySuccession s;
+    s.userId = kListUserId;
+    s.oldKey = fixedAccountKey().publicKey;
+    s.newKey = fixedNextAccountKey().publicKey;
+    s.lastVersion = kListNewestSeen;
+    s.issuedAtMs = 1'700'000'000'000;
+    return s;
+}
 
 //! fuzz_group_state: user 1 (the account key above) founds a group with user 2.
 inline constexpr quint64 kGroupAdmin = 1;

@@ -15,7 +15,9 @@
 #include "core/sync/prepared_frames.h"
 #include "crypto/device_list.h"
 #include "crypto/group_state.h"
+#include "crypto/key_succession.h"
 #include "crypto/media_stream.h"
+#include "crypto/recovery_key.h"
 #include "crypto/sender_keys.h"
 #include "crypto/session.h"
 #include "sample_frames.h"
@@ -113,6 +115,56 @@ void groupStates(const fs::path &dir) {
     leave.kind = GroupOp::Kind::Leave;
     next.ops = {remove, leave};
     seed(dir, "remove_leave_body", 3, next.encodeBody());
+}
+
+void keySuccessions(const fs::path &dir) {
+    // Selectors of fuzz_key_succession: 0 blob, 1 body (signed there), 2 recovery key text,
+    // 3 device list body, 4 handoff. Every key here is fixed (fuzz_fixtures.h).
+    const Ed25519KeyPair oldAik = fuzz::fixedAccountKey();
+    const Ed25519KeyPair newAik = fuzz::fixedNextAccountKey();
+    const SecretBytes r = fuzz::fixedRecoverySecret();
+    const Ed25519KeyPair rsk = must(recoverySigningKey(r), "rsk");
+    const auto bodyOf = [](const QByteArray &blob) { return ByteReader(blob).getBlob(1 << 14); };
+
+    const KeySuccession rotation = fuzz::fixedRotation();
+    const QByteArray rotationBlob = signSuccession(rotation, oldAik, newAik);
+    seed(dir, "rotation", 0, rotationBlob);
+    seed(dir, "rotation_body", 1, bodyOf(rotationBlob));
+
+    DeviceList list;
+    list.userId = fuzz::kListUserId;
+    list.version = rotation.lastVersion;
+    list.issuedAtMs = 1'699'999'999'000;
+    list.recoveryKey = rsk.publicKey;
+    list.devices = {{1, QByteArray(32, '\x11'), fuzz::fixedHandoffDik().publicKey},
+                    {fuzz::kHandoffDevice, QByteArray(32, '\x22'), QByteArray(32, '\x23')}};
+    KeySuccession recovery = rotation;
+    recovery.authority = SuccessionAuthority::RecoveryKey;
+    recovery.embeddedList = signDeviceList(list, oldAik);
+    const QByteArray recoveryBlob = signRecoverySuccession(recovery, rsk, newAik);
+    seed(dir, "recovery", 0, recoveryBlob);
+    seed(dir, "recovery_body", 1, bodyOf(recoveryBlob));
+    // Refused: the embedded list names no recovery key.
+    DeviceList plain = list;
+    plain.recoveryKey.clear();
+    recovery.embeddedList = signDeviceList(plain, oldAik);
+    QByteArray noRsk = bodyOf(recoveryBlob);
+    noRsk.truncate(3 + 1 + 1 + 8 + 32 + 32 + 8 + 8);
+    appendBlob(noRsk, recovery.embeddedList);
+    seed(dir, "recovery_body_no_rsk", 1, noRsk);
+
+    const QString text = encodeRecoveryKey(r);
+    seed(dir, "recovery_key", 2, text.toLatin1());
+    seed(dir, "recovery_key_typed", 2,
+         QString(text).replace(QLatin1Char('-'), QLatin1Char(' ')).toLower().toLatin1());
+
+    seed(dir, "list_body_rsk", 3, list.encodeBody());
+    seed(dir, "list_body", 3, plain.encodeBody());
+
+    // Sealed with a fresh ephemeral key; opens in every run (fixed DIK, fixed statement).
+    seed(dir, "handoff", 4,
+         sealHandoff(fuzz::kListUserId, fuzz::kHandoffDevice, fuzz::fixedHandoffDik().publicKey,
+                     newAik, rotationBlob));
 }
 
 void linkMessages(const fs::path &dir) {
@@ -311,6 +363,7 @@ int main(int argc, char **argv) {
     const fs::path fuzzDir = root / "tests" / "fuzz";
     deviceLists(fuzzDir / "corpus_device_list");
     groupStates(fuzzDir / "corpus_group_state");
+    keySuccessions(fuzzDir / "corpus_key_succession");
     linkMessages(fuzzDir / "corpus_link_messages");
     outboxFrames(fuzzDir / "corpus_outbox_frames");
     secretsFiles(fuzzDir / "corpus_secrets_files");

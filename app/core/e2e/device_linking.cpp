@@ -16,8 +16,7 @@
 #include "core/e2e/device_directory.h"
 #include "core/e2e/e2e_support.h"
 #include "core/e2e/own_keys.h"
-
-#include <cstring>
+#include "crypto/base32.h"
 
 namespace tidings::client::e2e {
 
@@ -29,49 +28,6 @@ constexpr char kLinkMacInfo[] = "TidingsLinkMacv1";
 constexpr char kLinkGrantInfo[] = "TidingsLinkGrantv1";
 constexpr qint64 kLinkCodeLifetimeMs = 10 * 60 * 1000;
 constexpr std::size_t kLinkSecretSize = 10; // 16 base32 characters
-constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-QString base32(const SecretBytes &s) {
-    QString out;
-    quint32 buffer = 0;
-    int bits = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        buffer = (buffer << 8) | s.data()[i];
-        bits += 8;
-        while (bits >= 5) {
-            out.append(QLatin1Char(kBase32[(buffer >> (bits - 5)) & 31]));
-            bits -= 5;
-        }
-    }
-    if (bits > 0)
-        out.append(QLatin1Char(kBase32[(buffer << (5 - bits)) & 31]));
-    return out;
-}
-
-std::optional<SecretBytes> unbase32(const QString &text) {
-    SecretBytes out(kLinkSecretSize);
-    std::size_t n = 0;
-    quint32 buffer = 0;
-    int bits = 0;
-    for (QChar c : text) {
-        const char ch = char(c.toUpper().toLatin1());
-        const char *p = ch ? std::strchr(kBase32, ch) : nullptr;
-        if (!p)
-            return std::nullopt;
-        buffer = (buffer << 5) | quint32(p - kBase32);
-        bits += 5;
-        if (bits >= 8) {
-            if (n == kLinkSecretSize)
-                return std::nullopt;
-            out.data()[n++] = std::uint8_t(buffer >> (bits - 8));
-            bits -= 8;
-        }
-    }
-    if (n != kLinkSecretSize)
-        return std::nullopt;
-    return out;
-}
-
 SecretBytes macKey(const SecretBytes &secret) {
     return hkdf(QByteArray(kLinkSalt), secret, QByteArray(kLinkMacInfo), kKeySize);
 }
@@ -111,7 +67,7 @@ Result<QString> DeviceLinking::createLinkCode(quint64 myDeviceId) {
     LinkCode code;
     code.secret = SecretBytes::random(kLinkSecretSize);
     code.expiresMs = m_clock.nowMs() + kLinkCodeLifetimeMs;
-    const QString text = QString::number(myDeviceId) + QLatin1Char('-') + base32(code.secret);
+    const QString text = QString::number(myDeviceId) + QLatin1Char('-') + base32Encode(code.secret);
     m_linkCode = std::move(code);
     return text;
 }
@@ -127,7 +83,8 @@ DeviceLinking::linkHello(const QString &code, quint64 myUserId, quint64 myDevice
     bool ok = false;
     const quint64 target = dash > 0 ? trimmed.left(dash).toULongLong(&ok) : 0;
     auto secret =
-        dash > 0 ? unbase32(trimmed.mid(dash + 1).remove(QLatin1Char(' '))) : std::nullopt;
+        dash > 0 ? base32Decode(trimmed.mid(dash + 1).remove(QLatin1Char(' ')), kLinkSecretSize)
+                 : std::nullopt;
     if (!ok || !secret || target == myDeviceId)
         return usageError(QStringLiteral("not a link code"));
     QByteArray hello;

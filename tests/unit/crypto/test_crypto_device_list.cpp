@@ -1,6 +1,7 @@
 // Signed device lists and identity pinning (shared/crypto/device_list): round trip; unsigned,
 // wrongly signed, tampered, other-user and rolled-back lists rejected; a ghost device added by
-// the server rejected; an account-key change detected.
+// the server rejected; an account-key change detected. Format 2 (a recovery key committed in the
+// list) round-trips; a list without one keeps format 1's exact bytes; an all-zero key is refused.
 #include "test_helpers.h"
 
 #include "crypto/device_list.h"
@@ -40,6 +41,9 @@ private slots:
     void otherUsersListRejected();
     void canonicalEncoding();
     void identityChangeDetected();
+    void recoveryKeyRoundTrip();
+    void withoutRecoveryKeyFormatOneBytesUnchanged();
+    void zeroOrMisSizedRecoveryKeyRefused();
 };
 
 void TestCryptoDeviceList::signVerifyRoundTrip() {
@@ -75,12 +79,17 @@ void TestCryptoDeviceList::unsignedOrWronglySignedRejected() {
 void TestCryptoDeviceList::everyFlippedBitRejected() {
     const Ed25519KeyPair aik = Ed25519KeyPair::generate();
     DeviceKeys a = DeviceKeys::generate(7, 1), b = DeviceKeys::generate(7, 2);
-    const QByteArray blob = signDeviceList(listOf(5, {&a, &b}), aik);
-    for (qsizetype bit = 0; bit < blob.size() * 8; ++bit)
-        QVERIFY2(!verifyDeviceList(flipBit(blob, bit), aik.publicKey, 7, 0).ok(),
-                 qPrintable(QString::number(bit)));
-    QVERIFY(!verifyDeviceList(blob.left(blob.size() - 1), aik.publicKey, 7, 0).ok());
-    QVERIFY(!verifyDeviceList(blob + 'x', aik.publicKey, 7, 0).ok());
+    DeviceList withRsk = listOf(5, {&a, &b});
+    withRsk.recoveryKey = Ed25519KeyPair::generate().publicKey;
+    for (const QByteArray &blob :
+         {signDeviceList(listOf(5, {&a, &b}), aik), signDeviceList(withRsk, aik)}) {
+        QVERIFY(verifyDeviceList(blob, aik.publicKey, 7, 0).ok());
+        for (qsizetype bit = 0; bit < blob.size() * 8; ++bit)
+            QVERIFY2(!verifyDeviceList(flipBit(blob, bit), aik.publicKey, 7, 0).ok(),
+                     qPrintable(QString::number(bit)));
+        QVERIFY(!verifyDeviceList(blob.left(blob.size() - 1), aik.publicKey, 7, 0).ok());
+        QVERIFY(!verifyDeviceList(blob + 'x', aik.publicKey, 7, 0).ok());
+    }
 }
 
 void TestCryptoDeviceList::ghostDeviceRejected() {
@@ -142,6 +151,86 @@ void TestCryptoDeviceList::identityChangeDetected() {
     QVERIFY(!s.ok());
     QCOMPARE(cryptoErrorOf(s.error()), CryptoError::IdentityMismatch);
     QVERIFY(!checkPinnedIdentity(aik, flipBit(aik, 0)).ok());
+}
+
+void TestCryptoDeviceList::recoveryKeyRoundTrip() {
+    const Ed25519KeyPair aik = Ed25519KeyPair::generate();
+    DeviceKeys a = DeviceKeys::generate(7, 1), b = DeviceKeys::generate(7, 2);
+    DeviceList l = listOf(4, {&b, &a});
+    l.recoveryKey = Ed25519KeyPair::generate().publicKey;
+    const QByteArray body = l.encodeBody();
+    // "TDL" 02 ‖ user ‖ version ‖ issued_at ‖ RSK ‖ n ‖ devices.
+    QCOMPARE(body.left(4), QByteArray("TDL\x02", 4));
+    QCOMPARE(body.size(), 4 + 8 + 8 + 8 + 32 + 4 + 2 * (8 + 32 + 32));
+    QCOMPARE(body.mid(28, 32), l.recoveryKey);
+    auto v = verifyDeviceList(signDeviceList(l, aik), aik.publicKey, 7, 4);
+    QVERIFY2(v.ok(), qPrintable(v ? QString() : v.error().detail));
+    QCOMPARE(v->recoveryKey, l.recoveryKey);
+    QCOMPARE(v->devices.first().deviceId, 1u);
+    QCOMPARE(v->encodeBody(), body);
+    // The same list without the key is another list (format 1), and the signature says which.
+    DeviceList without = l;
+    without.recoveryKey.clear();
+    QVERIFY(without.encodeBody() != body);
+    QVERIFY(!(*v == without));
+    // Formats beyond 2 stay unknown.
+    QByteArray format3 = body;
+    format3[3] = 3;
+    QCOMPARE(cryptoErrorOf(DeviceList::decodeBody(format3).error()),
+             CryptoError::UnsupportedVersion);
+}
+
+void TestCryptoDeviceList::withoutRecoveryKeyFormatOneBytesUnchanged() {
+    // Fixed keys, so the bytes can be pinned: the format older clients read must not move.
+    DeviceList l;
+    l.userId = 7;
+    l.version = 5;
+    l.issuedAtMs = 1'800'000'000'000;
+    l.devices = {{3, QByteArray(32, '\x33'), QByteArray(32, '\x44')},
+                 {1, QByteArray(32, '\x11'), QByteArray(32, '\x22')}};
+    const QByteArray expected =
+        hex("54444c01"         // "TDL" 01
+            "0000000000000007" // user
+            "0000000000000005" // version
+            "000001a3185c5000" // issued_at_ms
+            "00000002"         // n
+            "0000000000000001" // device 1
+            "1111111111111111111111111111111111111111111111111111111111111111"
+            "2222222222222222222222222222222222222222222222222222222222222222"
+            "0000000000000003" // device 3
+            "3333333333333333333333333333333333333333333333333333333333333333"
+            "4444444444444444444444444444444444444444444444444444444444444444");
+    QCOMPARE(l.encodeBody().toHex(), expected.toHex());
+    auto back = DeviceList::decodeBody(expected);
+    QVERIFY(back.ok());
+    QVERIFY(back->recoveryKey.isEmpty());
+    QCOMPARE(back->encodeBody(), expected);
+}
+
+void TestCryptoDeviceList::zeroOrMisSizedRecoveryKeyRefused() {
+    const Ed25519KeyPair aik = Ed25519KeyPair::generate();
+    DeviceKeys a = DeviceKeys::generate(7, 1);
+    DeviceList l = listOf(2, {&a});
+    // All zeros would be a second spelling of "no key": refused to decode, sign or verify.
+    l.recoveryKey = QByteArray(32, '\0');
+    const QByteArray body = l.encodeBody();
+    QCOMPARE(body.left(4), QByteArray("TDL\x02", 4));
+    QCOMPARE(cryptoErrorOf(DeviceList::decodeBody(body).error()), CryptoError::Malformed);
+    QVERIFY(signDeviceList(l, aik).isEmpty());
+    QByteArray blob;
+    appendBlob(blob, body);
+    blob += ed25519Sign(aik.secretKey, QByteArray("TidingsDeviceListv1") + body);
+    QCOMPARE(cryptoErrorOf(verifyDeviceList(blob, aik.publicKey, 7, 0).error()),
+             CryptoError::Malformed);
+    // A key of another size cannot be read back.
+    for (int size : {1, 31, 33}) {
+        l.recoveryKey = QByteArray(size, '\x05');
+        QVERIFY(signDeviceList(l, aik).isEmpty());
+    }
+    // Format 2 cut inside the key.
+    l.recoveryKey = QByteArray(32, '\x05');
+    QCOMPARE(cryptoErrorOf(DeviceList::decodeBody(l.encodeBody().left(40)).error()),
+             CryptoError::Malformed);
 }
 
 QTEST_GUILESS_MAIN(TestCryptoDeviceList)
