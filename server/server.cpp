@@ -147,6 +147,10 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_maintenance(new QTimer(this)) {
     initResources();
     m_messaging->setRefuseUnencrypted(!m_config.allowUnencrypted);
+    m_keys->setCutOff([this](quint64 user, const std::vector<quint64> &devices) {
+        m_accounts->cutOff(user, devices,
+                           QStringLiteral("the account was recovered on another device"));
+    });
     if (m_media) {
         // Media shares the WebSocket's port: the gateway's front door hands it over.
         m_http = new http::HttpServer(http::HttpLimits{}, this);

@@ -165,23 +165,53 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
         const auto &req = frame.fetch_bundles_request();
         s.keys->fetchBundles(me, req.user_id(),
                              std::vector<quint64>(req.device_ids().begin(), req.device_ids().end()),
+                             QByteArray::fromStdString(req.known_account_key()),
                              replyTo<Bundles>(session, rid, [](const Bundles &b, Frame &f) {
                                  toWire(b, f.mutable_bundles_response());
                              }));
         return;
     }
-    case Frame::kPublishDeviceListRequest:
-        s.keys->publishDeviceList(
-            me, QByteArray::fromStdString(frame.publish_device_list_request().signed_list()),
-            QByteArray::fromStdString(frame.publish_device_list_request().account_key()),
-            okTo(session, rid));
+    case Frame::kPublishDeviceListRequest: {
+        ListPublication list = fromWire(frame.publish_device_list_request());
+        const std::string &password = frame.publish_device_list_request().password();
+        if (password.empty()) {
+            s.keys->publishDeviceList(me, list, okTo(session, rid));
+            return;
+        }
+        // A list that changes the recovery key comes with the password, checked (and limited)
+        // like a login before the key directory sees the list.
+        s.accounts->verifyPassword(
+            me, QByteArray::fromStdString(password), session->peer(),
+            [keys = s.keys, me, list, ok = okTo(session, rid)](Status verified) mutable {
+                if (!verified)
+                    return ok(verified);
+                list.passwordVerified = true;
+                keys->publishDeviceList(me, list, ok);
+            });
         return;
+    }
     case Frame::kDeviceListRequest:
         s.keys->deviceList(
             me, frame.device_list_request().user_id(),
+            QByteArray::fromStdString(frame.device_list_request().known_account_key()),
             replyTo<SignedDeviceList>(session, rid, [](const SignedDeviceList &l, Frame &f) {
                 toWire(l, f.mutable_device_list_response());
             }));
+        return;
+    case Frame::kAccountKeyRequest:
+        s.keys->accountKeyHandoff(
+            me, replyTo<AccountKeyHandoff>(session, rid, [](const AccountKeyHandoff &h, Frame &f) {
+                toWire(h, f.mutable_account_key_push());
+            }));
+        return;
+    case Frame::kRecoverAccountRequest:
+        s.keys->recoverAccount(me, fromWire(frame.recover_account_request()),
+                               replyTo<std::vector<quint64>>(
+                                   session, rid, [](const std::vector<quint64> &out, Frame &f) {
+                                       auto *r = f.mutable_recover_account_response();
+                                       for (quint64 d : out)
+                                           r->add_logged_out_device_ids(d);
+                                   }));
         return;
     case Frame::kLinkRelayRequest:
         s.keys->linkRelay(me, frame.link_relay_request().device_id(),

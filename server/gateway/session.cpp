@@ -156,6 +156,8 @@ void Session::deliver(const Push &push) {
                 *f.mutable_keys_response() = body;
             else if constexpr (std::is_same_v<T, wire::LinkRelayPush>)
                 *f.mutable_link_relay_push() = body;
+            else if constexpr (std::is_same_v<T, wire::AccountKeyPush>)
+                *f.mutable_account_key_push() = body;
         },
         push);
     send(f);

@@ -195,6 +195,33 @@ void toWire(const SignedDeviceList &list, wire::DeviceListResponse *out) {
     out->set_user_id(list.userId);
     out->set_signed_list(toStd(list.signedList));
     out->set_account_key(toStd(list.accountKey));
+    for (const QByteArray &s : list.successions)
+        out->add_successions(toStd(s));
+}
+
+void toWire(const AccountKeyHandoff &handoff, wire::AccountKeyPush *out) {
+    for (const QByteArray &s : handoff.successions)
+        out->add_successions(toStd(s));
+    out->set_handoff(toStd(handoff.blob));
+}
+
+ListPublication fromWire(const wire::PublishDeviceListRequest &req) {
+    ListPublication out;
+    out.signedList = QByteArray::fromStdString(req.signed_list());
+    out.accountKey = QByteArray::fromStdString(req.account_key());
+    out.succession = QByteArray::fromStdString(req.succession());
+    for (const auto &h : req.handoffs())
+        out.handoffs.emplace_back(h.device_id(), QByteArray::fromStdString(h.blob()));
+    return out;
+}
+
+AccountRecovery fromWire(const wire::RecoverAccountRequest &req) {
+    AccountRecovery out;
+    out.keys = fromWire(req.keys());
+    out.succession = QByteArray::fromStdString(req.succession());
+    out.signedList = QByteArray::fromStdString(req.signed_list());
+    out.accountKey = QByteArray::fromStdString(req.account_key());
+    return out;
 }
 
 void toWire(const MediaToken &token, wire::MediaTokenResponse *out) {
@@ -222,6 +249,7 @@ void toWire(const Bundles &bundles, wire::BundlesResponse *out) {
             w->mutable_one_time_prekey()->set_key_id(b.oneTimePreKey->keyId);
             w->mutable_one_time_prekey()->set_public_key(toStd(b.oneTimePreKey->publicKey));
         }
+        w->set_account_key(toStd(b.accountKey));
     }
     toWire(bundles.deviceList, out->mutable_device_list());
 }

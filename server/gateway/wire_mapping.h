@@ -19,6 +19,9 @@ OutgoingMessage fromWire(const wire::SendRequest &req);
 HistoryQuery fromWire(const wire::HistoryRequest &req);
 GroupChange fromWire(const wire::GroupChangeRequest &req);
 KeyUpload fromWire(const wire::UploadKeysRequest &req);
+ListPublication fromWire(const wire::PublishDeviceListRequest &req);
+AccountRecovery fromWire(const wire::RecoverAccountRequest &req);
+void toWire(const AccountKeyHandoff &handoff, wire::AccountKeyPush *out);
 QStringList usernames(const google::protobuf::RepeatedPtrField<std::string> &names);
 
 void toWire(const SendAck &ack, wire::SendAck *out);

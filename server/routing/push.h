@@ -7,8 +7,9 @@
 
 namespace tidings::server {
 
-//! KeysResponse is the "refill your one-time prekeys" push.
+//! KeysResponse is the "refill your one-time prekeys" push; AccountKeyPush hands a device its
+//! user's new account key.
 using Push = std::variant<wire::Message, wire::ReceiptPush, wire::TypingPush, wire::PresencePush,
-                          wire::KeysResponse, wire::LinkRelayPush>;
+                          wire::KeysResponse, wire::LinkRelayPush, wire::AccountKeyPush>;
 
 } // namespace tidings::server

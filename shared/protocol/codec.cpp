@@ -78,6 +78,8 @@ const char *errorCodeName(ErrorCode code) {
         return "GROUP_STATE_CONFLICT";
     case ErrorCode::BadGroupChange:
         return "BAD_GROUP_CHANGE";
+    case ErrorCode::BadRecoveryKey:
+        return "BAD_RECOVERY_KEY";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -121,7 +123,8 @@ static_assert(int(wire::ERROR_SESSION_REPLACED) == int(ErrorCode::SessionReplace
 static_assert(int(wire::ERROR_NOT_ENCRYPTED) == int(ErrorCode::NotEncrypted));
 static_assert(int(wire::ERROR_GROUP_STATE_CONFLICT) == int(ErrorCode::GroupStateConflict));
 static_assert(int(wire::ERROR_BAD_GROUP_CHANGE) == int(ErrorCode::BadGroupChange));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::BadGroupChange),
+static_assert(int(wire::ERROR_BAD_RECOVERY_KEY) == int(ErrorCode::BadRecoveryKey));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::BadRecoveryKey),
               "add new wire error codes to tidings::ErrorCode");
 
 namespace {
@@ -443,14 +446,48 @@ Status validateClientFrame(const Frame &f) {
             return tooLarge("device list larger than 4 KiB");
         if (p.signed_list().empty())
             return bad("signed_list missing");
+        if (p.succession().size() > limits::kMaxSuccessionBytes)
+            return tooLarge("key succession larger than 8 KiB");
+        if (p.handoffs_size() > limits::kMaxDevicesPerUser)
+            return tooLarge("more handoffs than a user can have devices");
+        for (const auto &h : p.handoffs()) {
+            if (auto s = validateId(h.device_id(), "handoff device_id"); !s)
+                return s;
+            if (h.blob().empty() || h.blob().size() > limits::kMaxLinkBlobBytes)
+                return bad("handoff blob missing or larger than 4 KiB");
+        }
+        if (p.password().size() > size_t(limits::kMaxPasswordBytes))
+            return tooLarge("password too long");
         return validateKey(p.account_key(), "account_key");
     }
-    case Frame::kDeviceListRequest:
-        return validateId(f.device_list_request().user_id(), "user_id");
+    case Frame::kDeviceListRequest: {
+        const auto &d = f.device_list_request();
+        if (!d.known_account_key().empty())
+            if (auto s = validateKey(d.known_account_key(), "known_account_key"); !s)
+                return s;
+        return validateId(d.user_id(), "user_id");
+    }
+    case Frame::kAccountKeyRequest:
+        return {};
+    case Frame::kRecoverAccountRequest: {
+        const auto &r = f.recover_account_request();
+        if (r.signed_list().empty() || r.signed_list().size() > limits::kMaxSignedDeviceListBytes)
+            return bad("signed_list missing or larger than 4 KiB");
+        if (r.succession().empty() || r.succession().size() > limits::kMaxSuccessionBytes)
+            return bad("succession missing or larger than 8 KiB");
+        if (!r.has_keys() || !r.keys().has_signed_prekey())
+            return bad("a recovery needs this device's keys with a signed prekey");
+        if (auto s = validateUploadKeys(r.keys()); !s)
+            return s;
+        return validateKey(r.account_key(), "account_key");
+    }
     case Frame::kFetchBundlesRequest: {
         const auto &b = f.fetch_bundles_request();
         if (auto s = validateId(b.user_id(), "user_id"); !s)
             return s;
+        if (!b.known_account_key().empty())
+            if (auto s = validateKey(b.known_account_key(), "known_account_key"); !s)
+                return s;
         if (b.device_ids_size() > limits::kMaxDevicesPerUser)
             return tooLarge("more device ids than a user can have");
         for (quint64 id : b.device_ids())
@@ -526,7 +563,18 @@ Result<Frame> decodeServerFrame(QByteArrayView bytes) {
     case Frame::kProfilesResponse:
     case Frame::kKeysResponse:
     case Frame::kDeviceListResponse:
+        if (f.device_list_response().successions_size() > limits::kMaxSuccessions)
+            return tooLarge("too many key successions");
+        break;
     case Frame::kBundlesResponse:
+        if (f.bundles_response().device_list().successions_size() > limits::kMaxSuccessions)
+            return tooLarge("too many key successions");
+        break;
+    case Frame::kAccountKeyPush:
+        if (f.account_key_push().successions_size() > limits::kMaxSuccessions)
+            return tooLarge("too many key successions");
+        break;
+    case Frame::kRecoverAccountResponse:
     case Frame::kLinkRelayPush:
         break;
     case Frame::kMediaTokenResponse: {

@@ -50,6 +50,11 @@ inline constexpr int kPrekeyRefillThreshold = 20;
 //! Devices of one account (the signed device list names at most this many).
 inline constexpr int kMaxDevicesPerUser = 16;
 inline constexpr std::size_t kMaxSignedDeviceListBytes = 4096;
+//! An account-key succession statement (a recovery one embeds a device list).
+inline constexpr std::size_t kMaxSuccessionBytes = 8192;
+//! Successions returned from a pinned key to the current one; a client further behind sees the
+//! change as a replacement (no continuity).
+inline constexpr int kMaxSuccessions = 32;
 inline constexpr std::size_t kMaxLinkBlobBytes = 4096;
 //! Bundle fetches per requesting device per minute. A fetch names one user; the first message to
 //! a 500-member group fetches every member's devices once, so the budget covers that.

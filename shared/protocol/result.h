@@ -47,6 +47,7 @@ enum class ErrorCode : int {
     NotEncrypted = 31, //!< a message body without end-to-end encryption; the server refuses it
     GroupStateConflict = 32, //!< a signed group change not on the group's head: fetch, sign again
     BadGroupChange = 33,     //!< a signed group change that is not valid (signature, keys, rules)
+    BadRecoveryKey = 34,     //!< a recovery not signed by the account's recovery key
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,

@@ -2,10 +2,13 @@
 // signatures, immutable identities, pinned account key), one-time prekeys are handed out exactly
 // once also to concurrent fetchers, SPK-only bundles when none are left, refill pushes, the
 // fetch rate limit, signed device lists (signature, user, version, devices, account key) and
-// revocation.
+// revocation, account-key successions (accepted once, from a listed device, continuing the
+// version; the new key's handoff pushed and ended by the rebinding) and recovery.
 #include "support/e2e_keys.h"
 #include "support/integration_fixture.h"
 
+#include "crypto/key_succession.h"
+#include "crypto/recovery_key.h"
 #include "protocol/limits.h"
 
 #include <QSet>
@@ -338,6 +341,207 @@ private slots:
             errorCode(c1->request(publishList(aik, c1->userId, 3, {d1.identity(), d2.identity()}))),
             wire::ERROR_BAD_FRAME);
         QVERIFY(c1->request(publishList(aik, c1->userId, 3, {d1.identity()}))->has_ok());
+    }
+
+    void successionIsAcceptedOnceAndForksAreRefused() {
+        auto d1 = user("dora");
+        QVERIFY(d1);
+        auto d2 = m_fx.newDevice(d1->username);
+        auto d3 = m_fx.newDevice(d1->username);
+        auto bob = user("bob");
+        QVERIFY(d2 && d3 && bob);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice k1(d1->userId, d1->deviceId), k2(d2->userId, d2->deviceId),
+            k3(d3->userId, d3->deviceId);
+        QVERIFY(d1->request(k1.upload(aik.publicKey, 5))->has_keys_response());
+        QVERIFY(d2->request(k2.upload(aik.publicKey, 5))->has_keys_response());
+        QVERIFY(d3->request(k3.upload(aik.publicKey, 5))->has_keys_response());
+        QVERIFY(d1->request(publishList(aik, d1->userId, 4,
+                                        {k1.identity(), k2.identity(), k3.identity()}))
+                    ->has_ok());
+
+        // d1 logs d3 out and hands the key on: statement, list v5 under the new key, a handoff
+        // for d2 (and one for d3, which is not in the new list: dropped).
+        F revoke;
+        revoke.mutable_revoke_device_request()->set_device_id(d3->deviceId);
+        QVERIFY(d1->request(revoke)->has_ok());
+        const auto next = crypto::Ed25519KeyPair::generate();
+        const auto succession = [&](const crypto::Ed25519KeyPair &from,
+                                    const crypto::Ed25519KeyPair &to, quint64 last) {
+            crypto::KeySuccession s;
+            s.userId = d1->userId;
+            s.oldKey = from.publicKey;
+            s.newKey = to.publicKey;
+            s.lastVersion = last;
+            return crypto::signSuccession(s, from, to);
+        };
+        const QByteArray statement = succession(aik, next, 4);
+        const auto rotation = [&](const crypto::Ed25519KeyPair &key, quint64 version,
+                                  const QByteArray &st) {
+            F f = publishList(key, d1->userId, version, {k1.identity(), k2.identity()});
+            auto *p = f.mutable_publish_device_list_request();
+            p->set_succession(st.toStdString());
+            for (quint64 dev : {d2->deviceId, d3->deviceId}) {
+                auto *h = p->add_handoffs();
+                h->set_device_id(dev);
+                h->set_blob("sealed for " + std::to_string(dev));
+            }
+            return f;
+        };
+        // Without a statement a new key is refused; a statement that skips a version too.
+        QCOMPARE(errorCode(d1->request(publishList(next, d1->userId, 5, {k1.identity()}))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        QCOMPARE(errorCode(d1->request(rotation(next, 5, succession(aik, next, 3)))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        QCOMPARE(errorCode(d1->request(rotation(next, 6, statement))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        // A device outside the list may not hand the key on (it never held it).
+        auto outsider = m_fx.newDevice(d1->username);
+        QVERIFY(outsider);
+        QCOMPARE(errorCode(outsider->request(rotation(next, 5, statement))), wire::ERROR_FORBIDDEN);
+
+        QVERIFY(d1->request(rotation(next, 5, statement))->has_ok());
+        QCOMPARE(sql(QStringLiteral("SELECT encode(account_key, 'hex') FROM users WHERE id = %1")
+                         .arg(d1->userId)),
+                 QString::fromLatin1(next.publicKey.toHex()));
+        // d2, online, got its handoff pushed; d3 (logged out, unlisted) has none.
+        auto pushed = d2->waitPush(F::kAccountKeyPush);
+        QVERIFY(pushed);
+        QCOMPARE(pushed->account_key_push().handoff(),
+                 "sealed for " + std::to_string(d2->deviceId));
+        QCOMPARE(QByteArray::fromStdString(pushed->account_key_push().successions(0)), statement);
+        QCOMPARE(sql(QStringLiteral("SELECT string_agg(device_id::text, ',') FROM "
+                                    "account_key_handoffs WHERE user_id = %1")
+                         .arg(d1->userId)),
+                 QString::number(d2->deviceId));
+        // Bob, who pinned the old key, gets the chain with the list; from the new key, none.
+        F asked = listOf(d1->userId);
+        asked.mutable_device_list_request()->set_known_account_key(aik.publicKey.toStdString());
+        auto withChain = bob->request(asked);
+        QVERIFY(withChain && withChain->has_device_list_response());
+        QCOMPARE(withChain->device_list_response().successions_size(), 1);
+        QCOMPARE(QByteArray::fromStdString(withChain->device_list_response().successions(0)),
+                 statement);
+        asked.mutable_device_list_request()->set_known_account_key(next.publicKey.toStdString());
+        QCOMPARE(bob->request(asked)->device_list_response().successions_size(), 0);
+        // d2's bundle is still bound to the old key and says so; d2 asks for its handoff.
+        auto bundles = bob->request(fetch(d1->userId));
+        QVERIFY(bundles && bundles->has_bundles_response());
+        for (const auto &b : bundles->bundles_response().bundles())
+            QCOMPARE(b.account_key(), aik.publicKey.toStdString()); // nobody rebound yet
+        F mine;
+        mine.mutable_account_key_request();
+        auto handoff = d2->request(mine);
+        QVERIFY(handoff && handoff->has_account_key_push());
+        QCOMPARE(handoff->account_key_push().successions_size(), 1);
+        // A prekey refill under the old binding still works; rebinding to the new key ends the
+        // handoff.
+        QVERIFY(d2->request(k2.upload(aik.publicKey, 3, false))->has_keys_response());
+        QVERIFY(d2->request(k2.upload(next.publicKey, 0, false))->has_keys_response());
+        QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM account_key_handoffs WHERE user_id = %1")
+                         .arg(d1->userId)),
+                 QString("0"));
+        QCOMPARE(sql(QStringLiteral("SELECT encode(account_key, 'hex') FROM device_keys WHERE "
+                                    "device_id = %1")
+                         .arg(d2->deviceId)),
+                 QString::fromLatin1(next.publicKey.toHex()));
+
+        // The race: a second statement from the old key (the stolen d3's, or a slower device's)
+        // is refused, and so is any list the old key signs.
+        const auto thief = crypto::Ed25519KeyPair::generate();
+        QCOMPARE(errorCode(d1->request(rotation(thief, 6, succession(aik, thief, 5)))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        QCOMPARE(errorCode(d1->request(publishList(aik, d1->userId, 9, {k1.identity()}))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        // A key once handed on never comes back.
+        QCOMPARE(errorCode(d1->request(rotation(aik, 6, succession(next, aik, 5)))),
+                 wire::ERROR_IDENTITY_MISMATCH);
+        // Two hops: the chain from the first key has both, oldest first.
+        const auto third = crypto::Ed25519KeyPair::generate();
+        QVERIFY(d1->request(rotation(third, 6, succession(next, third, 5)))->has_ok());
+        asked.mutable_device_list_request()->set_known_account_key(aik.publicKey.toStdString());
+        auto chain = bob->request(asked);
+        QCOMPARE(chain->device_list_response().successions_size(), 2);
+        QCOMPARE(QByteArray::fromStdString(chain->device_list_response().successions(0)),
+                 statement);
+    }
+
+    void recoveryNeedsTheRecoveryKeyAndLogsTheOthersOut() {
+        auto e1 = user("erin");
+        QVERIFY(e1);
+        const auto aik = crypto::Ed25519KeyPair::generate();
+        TestDevice k1(e1->userId, e1->deviceId);
+        QVERIFY(e1->request(k1.upload(aik.publicKey, 5))->has_keys_response());
+        // A list naming a recovery key: the password is needed to set it.
+        auto rsk = crypto::recoverySigningKey(crypto::newRecoverySecret());
+        QVERIFY(rsk.ok());
+        crypto::DeviceList withRsk{e1->userId, 1, 0, {}, {}};
+        withRsk.devices = {{k1.identity().deviceId, k1.identity().dsk, k1.identity().dik}};
+        withRsk.recoveryKey = rsk->publicKey;
+        F publish;
+        publish.mutable_publish_device_list_request()->set_signed_list(
+            crypto::signDeviceList(withRsk, aik).toStdString());
+        publish.mutable_publish_device_list_request()->set_account_key(aik.publicKey.toStdString());
+        QCOMPARE(errorCode(e1->request(publish)), wire::ERROR_FORBIDDEN);
+        publish.mutable_publish_device_list_request()->set_password("wrong password");
+        QCOMPARE(errorCode(e1->request(publish)), wire::ERROR_BAD_CREDENTIALS);
+        publish.mutable_publish_device_list_request()->set_password(
+            std::string(RawClient::kPassword));
+        QVERIFY(e1->request(publish)->has_ok());
+        const QByteArray embedded =
+            QByteArray::fromStdString(publish.publish_device_list_request().signed_list());
+
+        // Every device lost; a new one logs in with the password and recovers.
+        auto fresh = m_fx.newDevice(e1->username);
+        QVERIFY(fresh);
+        TestDevice kf(fresh->userId, fresh->deviceId);
+        const auto next = crypto::Ed25519KeyPair::generate();
+        const auto recovery = [&](const crypto::Ed25519KeyPair &signer) {
+            crypto::KeySuccession s;
+            s.authority = crypto::SuccessionAuthority::RecoveryKey;
+            s.userId = e1->userId;
+            s.oldKey = aik.publicKey;
+            s.newKey = next.publicKey;
+            s.lastVersion = 1;
+            s.embeddedList = embedded;
+            crypto::DeviceList list{e1->userId, 2, 0, {}, {}};
+            list.devices = {{fresh->deviceId, kf.identity().dsk, kf.identity().dik}};
+            list.recoveryKey = rsk->publicKey;
+            F f;
+            auto *r = f.mutable_recover_account_request();
+            *r->mutable_keys() = kf.upload(next.publicKey, 10).upload_keys_request();
+            r->set_succession(crypto::signRecoverySuccession(s, signer, next).toStdString());
+            r->set_signed_list(crypto::signDeviceList(list, next).toStdString());
+            r->set_account_key(next.publicKey.toStdString());
+            return f;
+        };
+        // Signed by another key than the list names (the signature does not verify).
+        F guessed = recovery(*rsk);
+        auto *st = guessed.mutable_recover_account_request()->mutable_succession();
+        (*st)[st->size() - 100] = char((*st)[st->size() - 100] ^ 1);
+        QCOMPARE(errorCode(fresh->request(guessed)), wire::ERROR_BAD_RECOVERY_KEY);
+        QCOMPARE(sql(QStringLiteral("SELECT revoked_at IS NULL FROM devices WHERE id = %1")
+                         .arg(e1->deviceId)),
+                 QString("t"));
+        auto done = fresh->request(recovery(*rsk));
+        QVERIFY(done && done->has_recover_account_response());
+        QCOMPARE(done->recover_account_response().logged_out_device_ids_size(), 1);
+        QCOMPARE(done->recover_account_response().logged_out_device_ids(0), e1->deviceId);
+        QVERIFY(e1->waitDisconnected());
+        QCOMPARE(sql(QStringLiteral("SELECT encode(account_key, 'hex') FROM users WHERE id = %1")
+                         .arg(e1->userId)),
+                 QString::fromLatin1(next.publicKey.toHex()));
+        QCOMPARE(sql(QStringLiteral("SELECT devices::text FROM device_lists WHERE user_id = %1")
+                         .arg(e1->userId)),
+                 QStringLiteral("{%1}").arg(fresh->deviceId));
+        auto bob = user("bob");
+        auto bundles = bob->request(fetch(e1->userId));
+        QVERIFY(bundles && bundles->has_bundles_response());
+        QCOMPARE(bundles->bundles_response().bundles_size(), 1);
+        QCOMPARE(bundles->bundles_response().bundles(0).account_key(),
+                 next.publicKey.toStdString());
+        // The same statement again: the key was handed on, nothing changes.
+        QCOMPARE(errorCode(fresh->request(recovery(*rsk))), wire::ERROR_IDENTITY_MISMATCH);
     }
 
     void linkRelayBetweenOwnDevices() {

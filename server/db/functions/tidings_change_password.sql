@@ -23,6 +23,7 @@ BEGIN
     UPDATE devices SET revoked_at = now() WHERE id = ANY (v_others);
     DELETE FROM device_tokens WHERE device_id = ANY (v_others);
     DELETE FROM one_time_prekeys WHERE device_id = ANY (v_others);
+    DELETE FROM account_key_handoffs WHERE device_id = ANY (v_others);
     RETURN v_others;
 END;
 $$;

@@ -30,6 +30,7 @@ BEGIN
     UPDATE devices SET revoked_at = now() WHERE id = p_device;
     DELETE FROM device_tokens WHERE device_id = p_device;
     DELETE FROM one_time_prekeys WHERE device_id = p_device;
+    DELETE FROM account_key_handoffs WHERE device_id = p_device;
     RETURN 0;
 END;
 $$;

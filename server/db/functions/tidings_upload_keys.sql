@@ -8,8 +8,10 @@
 --
 -- status (never raised):
 --   0 STORED              stock = one-time prekeys now stored for the device
---   1 DEVICE_KEY_CHANGED  DSK, DIK or AIK differ from the ones this device published before
---   2 ACCOUNT_KEY_MISMATCH the AIK is not the user's pinned one
+--   1 DEVICE_KEY_CHANGED  DSK or DIK differ from the ones this device published before
+--   2 ACCOUNT_KEY_MISMATCH the AIK is not the user's pinned one (a device whose keys are still
+--                         bound to a succeeded key may refill prekeys under it; binding to the
+--                         pinned key replaces that binding and ends the device's handoff)
 --   3 NO_SIGNED_PREKEY    the device's first upload lacks a signed prekey
 -- stock is 0 unless status is 0.
 CREATE OR REPLACE FUNCTION tidings_upload_keys(p_user bigint, p_device bigint, p_dsk bytea, p_dik bytea,
@@ -28,14 +30,21 @@ DECLARE
 BEGIN
     -- The user row serializes key changes of all the user's devices (pinning).
     SELECT u.account_key INTO v_pinned FROM users u WHERE u.id = p_user FOR UPDATE;
-    IF v_pinned IS NOT NULL AND v_pinned <> p_aik THEN
-        RETURN QUERY SELECT 2, 0; RETURN;
-    END IF;
     SELECT k.signing_key, k.identity_key, k.account_key INTO v_dsk, v_dik, v_aik
     FROM device_keys k WHERE k.device_id = p_device;
-    IF FOUND THEN
-        IF v_dsk <> p_dsk OR v_dik <> p_dik OR v_aik <> p_aik THEN
+    IF v_pinned IS NOT NULL AND v_pinned <> p_aik AND v_aik IS DISTINCT FROM p_aik THEN
+        RETURN QUERY SELECT 2, 0; RETURN;
+    END IF;
+    IF v_dsk IS NOT NULL THEN
+        IF v_dsk <> p_dsk OR v_dik <> p_dik THEN
             RETURN QUERY SELECT 1, 0; RETURN;
+        END IF;
+        IF v_aik <> p_aik THEN
+            -- Re-bound to the pinned key (checked above): the handoff did its work.
+            UPDATE device_keys k SET account_key = p_aik, binding_signature = p_binding,
+                                     updated_at = now()
+            WHERE k.device_id = p_device;
+            DELETE FROM account_key_handoffs h WHERE h.device_id = p_device;
         END IF;
         IF p_spk IS NOT NULL THEN
             UPDATE device_keys k SET spk_id = p_spk_id, spk_public = p_spk,

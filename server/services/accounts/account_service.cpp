@@ -315,6 +315,32 @@ void AccountService::changePassword(const Caller &caller, const QByteArray &oldP
     });
 }
 
+void AccountService::verifyPassword(const Caller &caller, const QByteArray &password,
+                                    const QString &peer, StatusReply reply) {
+    const QString username = caller.username;
+    const quint64 userId = caller.userId;
+    if (auto limited = checkRateLimit(username, peer))
+        return reply(*limited);
+    if (m_hasher.saturated())
+        return reply(busyError());
+    m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
+        if (!stored)
+            return reply(stored.error());
+        const QByteArray hash =
+            *stored && (*stored)->userId == userId ? (*stored)->hash : QByteArray();
+        if (m_hasher.saturated())
+            return reply(busyError());
+        m_hasher.verify(hash, password, [=, this](bool ok) {
+            if (!ok) {
+                recordFailure(username, peer);
+                return reply(
+                    Error{ErrorCode::BadCredentials, QStringLiteral("the password is wrong")});
+            }
+            reply(Status{});
+        });
+    });
+}
+
 void AccountService::verifyAndChangePassword(quint64 userId, quint64 deviceId,
                                              const QString &username, const QByteArray &oldPassword,
                                              const QByteArray &newPassword, const QString &peer,

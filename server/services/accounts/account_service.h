@@ -52,6 +52,10 @@ public:
                       Reply<Login> reply) override;
     void listDevices(const Caller &caller, Reply<std::vector<DeviceInfo>> reply) override;
     void revokeDevice(const Caller &caller, quint64 deviceId, StatusReply reply) override;
+    void verifyPassword(const Caller &caller, const QByteArray &password, const QString &peer,
+                        StatusReply reply) override;
+    //! Logs devices out at once: revoked here, connections closed, keys told.
+    void cutOff(quint64 userId, const std::vector<quint64> &devices, const QString &why);
     void changePassword(const Caller &caller, const QByteArray &oldPassword,
                         const QByteArray &newPassword, const QString &peer,
                         StatusReply reply) override;
@@ -71,7 +75,6 @@ private:
                                  const QByteArray &oldPassword, const QByteArray &newPassword,
                                  const QString &peer, StatusReply reply);
     //! Marks `devices` revoked everywhere and closes their connections with `why`.
-    void cutOff(quint64 userId, const std::vector<quint64> &devices, const QString &why);
     void createDevice(quint64 userId, const QString &username, const QString &deviceName,
                       Reply<Login> reply);
 

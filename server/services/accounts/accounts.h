@@ -64,6 +64,10 @@ public:
     virtual void changePassword(const Caller &caller, const QByteArray &oldPassword,
                                 const QByteArray &newPassword, const QString &peer,
                                 StatusReply reply) = 0;
+    //! Ok when `password` is the caller's account password (BAD_CREDENTIALS otherwise); counted
+    //! and limited like logins.
+    virtual void verifyPassword(const Caller &caller, const QByteArray &password,
+                                const QString &peer, StatusReply reply) = 0;
 };
 
 } // namespace tidings::server

@@ -19,15 +19,25 @@ class DeviceDirectory;
 class KeyService final : public Keys {
 public:
     static constexpr qint64 kFetchWindowMs = 60'000;
+    static constexpr qint64 kRecoveryWindowMs = 3'600'000;
 
     KeyService(KeyStore &store, DeviceDirectory &directory, Delivery &delivery, const Clock &clock);
 
     void uploadKeys(const Caller &caller, const KeyUpload &upload, Reply<KeyStock> reply) override;
     void fetchBundles(const Caller &caller, quint64 userId, const std::vector<quint64> &deviceIds,
-                      Reply<Bundles> reply) override;
-    void publishDeviceList(const Caller &caller, const QByteArray &signedList,
-                           const QByteArray &accountKey, StatusReply reply) override;
-    void deviceList(const Caller &caller, quint64 userId, Reply<SignedDeviceList> reply) override;
+                      const QByteArray &knownAccountKey, Reply<Bundles> reply) override;
+    void publishDeviceList(const Caller &caller, const ListPublication &list,
+                           StatusReply reply) override;
+    void deviceList(const Caller &caller, quint64 userId, const QByteArray &knownAccountKey,
+                    Reply<SignedDeviceList> reply) override;
+    void accountKeyHandoff(const Caller &caller, Reply<AccountKeyHandoff> reply) override;
+    void recoverAccount(const Caller &caller, const AccountRecovery &recovery,
+                        Reply<std::vector<quint64>> reply) override;
+
+    //! Logs devices out at once (AccountService::cutOff): set by the server after both exist.
+    using CutOff = std::function<void(quint64 userId, const std::vector<quint64> &devices)>;
+    void setCutOff(CutOff cutOff) { m_cutOff = std::move(cutOff); }
+    static constexpr int kMaxFailedRecoveriesPerHour = 5;
     void linkRelay(const Caller &caller, quint64 deviceId, const QByteArray &blob,
                    StatusReply reply) override;
 
@@ -40,12 +50,17 @@ public:
 private:
     //! Counts one bundle fetch of `deviceId`; the refusal when over the per-minute budget.
     std::optional<Error> takeFetchBudget(quint64 deviceId);
+    //! The refusal when `userId` failed kMaxFailedRecoveriesPerHour recoveries in the last hour.
+    std::optional<Error> recoveryLimited(quint64 userId);
+    void recoveryFailed(quint64 userId);
 
     KeyStore &m_store;
     DeviceDirectory &m_directory;
     Delivery &m_delivery;
     const Clock &m_clock;
     QHash<quint64, std::deque<qint64>> m_fetches; //!< requesting device → fetch times (ms)
+    QHash<quint64, std::deque<qint64>> m_failedRecoveries; //!< user → failure times (ms)
+    CutOff m_cutOff;
 };
 
 } // namespace tidings::server

@@ -40,6 +40,32 @@ struct SignedDeviceList {
     quint64 userId = 0;
     QByteArray signedList; //!< empty: the user has published none
     QByteArray accountKey;
+    //! From the account key the asker knows to accountKey, oldest first (at most 32).
+    std::vector<QByteArray> successions;
+};
+
+//! A device list to publish; under a new account key with its succession statement and the new
+//! key sealed to each other listed device.
+struct ListPublication {
+    QByteArray signedList;
+    QByteArray accountKey;
+    QByteArray succession; //!< empty: the pinned key signs
+    std::vector<std::pair<quint64, QByteArray>> handoffs;
+    bool passwordVerified = false; //!< the gateway checked the account's password before
+};
+
+//! What a device needs to take up its user's current account key.
+struct AccountKeyHandoff {
+    std::vector<QByteArray> successions; //!< from the key its keys are bound to
+    QByteArray blob;                     //!< empty: none for this device
+};
+
+//! Account recovery: a statement by the recovery key, the new list and the caller's keys.
+struct AccountRecovery {
+    KeyUpload keys;
+    QByteArray succession;
+    QByteArray signedList;
+    QByteArray accountKey;
 };
 
 struct DeviceBundle {
@@ -50,6 +76,7 @@ struct DeviceBundle {
     QByteArray bindingSignature;
     SignedPreKey signedPreKey;
     std::optional<OneTimePreKey> oneTimePreKey; //!< none left: X3DH without it
+    QByteArray accountKey;                      //!< the key the binding is over
 };
 
 struct Bundles {
@@ -65,12 +92,19 @@ public:
                             Reply<KeyStock> reply) = 0;
     //! Hands out each one-time prekey once; rate-limited per requesting device. No device ids:
     //! every current device of the user.
+    //! `knownAccountKey`: the key the caller pinned for that user (the list then carries the
+    //! successions from it).
     virtual void fetchBundles(const Caller &caller, quint64 userId,
-                              const std::vector<quint64> &deviceIds, Reply<Bundles> reply) = 0;
-    virtual void publishDeviceList(const Caller &caller, const QByteArray &signedList,
-                                   const QByteArray &accountKey, StatusReply reply) = 0;
-    virtual void deviceList(const Caller &caller, quint64 userId,
+                              const std::vector<quint64> &deviceIds,
+                              const QByteArray &knownAccountKey, Reply<Bundles> reply) = 0;
+    virtual void publishDeviceList(const Caller &caller, const ListPublication &list,
+                                   StatusReply reply) = 0;
+    virtual void deviceList(const Caller &caller, quint64 userId, const QByteArray &knownAccountKey,
                             Reply<SignedDeviceList> reply) = 0;
+    virtual void accountKeyHandoff(const Caller &caller, Reply<AccountKeyHandoff> reply) = 0;
+    //! Answers the devices it logged out (they are cut off at once).
+    virtual void recoverAccount(const Caller &caller, const AccountRecovery &recovery,
+                                Reply<std::vector<quint64>> reply) = 0;
     //! Relays a blob to another device of the caller's own account that is connected now.
     virtual void linkRelay(const Caller &caller, quint64 deviceId, const QByteArray &blob,
                            StatusReply reply) = 0;

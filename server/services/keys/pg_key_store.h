@@ -15,10 +15,14 @@ public:
     void uploadKeys(quint64 userId, quint64 deviceId, const KeyUpload &upload,
                     int maxStoredOneTimePreKeys, Callback<UploadOutcome> cb) override;
     void fetchBundles(quint64 userId, const std::vector<quint64> &deviceIds,
-                      Callback<FetchedBundles> cb) override;
+                      const QByteArray &knownAccountKey, Callback<FetchedBundles> cb) override;
     void publishDeviceList(quint64 userId, const VerifiedDeviceList &list,
                            Callback<PublishStatus> cb) override;
-    void deviceList(quint64 userId, Callback<std::optional<SignedDeviceList>> cb) override;
+    void deviceList(quint64 userId, const QByteArray &knownAccountKey,
+                    Callback<std::optional<SignedDeviceList>> cb) override;
+    void accountKeyHandoff(quint64 deviceId, Callback<AccountKeyHandoff> cb) override;
+    void recoverAccount(quint64 userId, quint64 deviceId, const VerifiedRecovery &recovery,
+                        int maxStoredOneTimePreKeys, Callback<RecoveryOutcome> cb) override;
     void currentDevices(const std::vector<quint64> &userIds,
                         Callback<QHash<quint64, QList<quint64>>> cb) override;
 

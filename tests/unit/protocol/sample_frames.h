@@ -219,6 +219,21 @@ inline std::vector<SampleFrame> validClientFrames() {
         l->set_blob("hello");
     }
     add("media_token_request", 27).mutable_media_token_request();
+    add("account_key_request", 28).mutable_account_key_request();
+    {
+        auto *r = add("recover_account_request", 29).mutable_recover_account_request();
+        auto *u = r->mutable_keys();
+        u->set_signing_key(std::string(32, '\x01'));
+        u->set_identity_key(std::string(32, '\x02'));
+        u->set_account_key(std::string(32, '\x09'));
+        u->set_binding_signature(std::string(64, '\x04'));
+        u->mutable_signed_prekey()->set_key_id(7);
+        u->mutable_signed_prekey()->set_public_key(std::string(32, '\x05'));
+        u->mutable_signed_prekey()->set_signature(std::string(64, '\x06'));
+        r->set_succession(std::string(400, '\x0a'));
+        r->set_signed_list(std::string(120, '\x08'));
+        r->set_account_key(std::string(32, '\x09'));
+    }
     return out;
 }
 
@@ -398,6 +413,14 @@ inline std::vector<SampleFrame> validServerFrames() {
         l->set_from_device_id(12);
         l->set_blob("hello");
     }
+    {
+        auto *k = add("account_key_push", 0).mutable_account_key_push();
+        k->add_successions(std::string(200, '\x0a'));
+        k->set_handoff(std::string(97, '\x0b'));
+    }
+    add("recover_account_response", 30)
+        .mutable_recover_account_response()
+        ->add_logged_out_device_ids(12);
     {
         auto *m = add("media_token_response", 27).mutable_media_token_response();
         m->set_token(std::string(76, 'T'));

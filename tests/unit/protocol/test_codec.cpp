@@ -411,6 +411,7 @@ void TestCodec::newErrorCodes() {
         {ErrorCode::GroupStateConflict, "GROUP_STATE_CONFLICT", wire::ERROR_GROUP_STATE_CONFLICT,
          32},
         {ErrorCode::BadGroupChange, "BAD_GROUP_CHANGE", wire::ERROR_BAD_GROUP_CHANGE, 33},
+        {ErrorCode::BadRecoveryKey, "BAD_RECOVERY_KEY", wire::ERROR_BAD_RECOVERY_KEY, 34},
     };
     for (const auto &[code, name, wireCode, value] : codes) {
         QCOMPARE(errorCodeName(code), name);
@@ -426,10 +427,10 @@ void TestCodec::newErrorCodes() {
         QCOMPARE(e.code, code);
         QCOMPARE(e.toString(), QString::fromLatin1(name) + QStringLiteral(": why"));
     }
-    // BAD_GROUP_CHANGE is the last wire code; a new one must be added here and to ErrorCode.
-    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::BadGroupChange));
+    // BAD_RECOVERY_KEY is the last wire code; a new one must be added here and to ErrorCode.
+    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::BadRecoveryKey));
     QCOMPARE(int(wire::ErrorCode_MAX) + 1 < int(ErrorCode::Network), true);
-    QCOMPARE(errorCodeName(ErrorCode(34)), "UNKNOWN");
+    QCOMPARE(errorCodeName(ErrorCode(35)), "UNKNOWN");
 }
 
 void TestCodec::makeErrorRoundTrip() {

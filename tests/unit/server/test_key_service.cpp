@@ -4,6 +4,8 @@
 // user's own connected devices.
 #include "core/clock.h"
 #include "crypto/device_list.h"
+#include "crypto/key_succession.h"
+#include "crypto/recovery_key.h"
 #include "crypto/x3dh.h"
 #include "protocol/limits.h"
 #include "services/common/device_directory.h"
@@ -32,7 +34,8 @@ public:
         ++uploads;
         cb(upload);
     }
-    void fetchBundles(quint64, const std::vector<quint64> &, Callback<FetchedBundles> cb) override {
+    void fetchBundles(quint64, const std::vector<quint64> &, const QByteArray &,
+                      Callback<FetchedBundles> cb) override {
         cb(bundles);
     }
     void publishDeviceList(quint64, const VerifiedDeviceList &list,
@@ -40,9 +43,19 @@ public:
         published.push_back(list);
         cb(publish);
     }
-    void deviceList(quint64 userId, Callback<std::optional<SignedDeviceList>> cb) override {
+    void deviceList(quint64 userId, const QByteArray &,
+                    Callback<std::optional<SignedDeviceList>> cb) override {
         cb(lists.contains(userId) ? std::optional<SignedDeviceList>{lists[userId]}
                                   : std::optional<SignedDeviceList>{});
+    }
+    AccountKeyHandoff handoff;
+    void accountKeyHandoff(quint64, Callback<AccountKeyHandoff> cb) override { cb(handoff); }
+    RecoveryOutcome recovery;
+    std::vector<VerifiedRecovery> recoveries;
+    void recoverAccount(quint64, quint64, const VerifiedRecovery &r, int,
+                        Callback<RecoveryOutcome> cb) override {
+        recoveries.push_back(r);
+        cb(recovery);
     }
     void currentDevices(const std::vector<quint64> &,
                         Callback<QHash<quint64, QList<quint64>>> cb) override {
@@ -148,22 +161,22 @@ private slots:
         m_store.bundles.bundles = {bundle(21, 50, true)};
         for (int i = 0; i < limits::kMaxBundleFetchesPerMinute; ++i) {
             Captured<Bundles> r;
-            m_service->fetchBundles(alice, 2, {}, r.reply());
+            m_service->fetchBundles(alice, 2, {}, {}, r.reply());
             QVERIFY(r.ok());
             m_clock.advance(10);
         }
         Captured<Bundles> limited, other;
-        m_service->fetchBundles(alice, 2, {}, limited.reply());
+        m_service->fetchBundles(alice, 2, {}, {}, limited.reply());
         QCOMPARE(limited.code(), ErrorCode::RateLimited);
         // The oldest fetch leaves the window 60 s after it was made.
         const qint64 oldestLeavesIn =
             KeyService::kFetchWindowMs - 10 * limits::kMaxBundleFetchesPerMinute;
         QCOMPARE(qint64(limited.error().retryAfterMs), oldestLeavesIn);
-        m_service->fetchBundles(Caller{1, 12, "alice"}, 2, {}, other.reply()); // another device
+        m_service->fetchBundles(Caller{1, 12, "alice"}, 2, {}, {}, other.reply()); // another device
         QVERIFY(other.ok());
         m_clock.advance(oldestLeavesIn);
         Captured<Bundles> again;
-        m_service->fetchBundles(alice, 2, {}, again.reply());
+        m_service->fetchBundles(alice, 2, {}, {}, again.reply());
         QVERIFY(again.ok());
         QCOMPARE(m_service->trackedFetchers(), 2);
         m_clock.advance(KeyService::kFetchWindowMs);
@@ -180,7 +193,7 @@ private slots:
                                    bundle(22, 0, false), // none taken now: asked before
                                    bundle(23, limits::kPrekeyRefillThreshold, true)};
         Captured<Bundles> r;
-        m_service->fetchBundles(alice, 2, {}, r.reply());
+        m_service->fetchBundles(alice, 2, {}, {}, r.reply());
         QVERIFY(r.ok());
         QCOMPARE(r.value().bundles.size(), std::size_t(3));
         const auto refill = m_delivery.of<wire::KeysResponse>(21);
@@ -192,10 +205,10 @@ private slots:
 
         Captured<Bundles> unknown, none;
         m_store.bundles = FetchedBundles{};
-        m_service->fetchBundles(alice, 9, {}, unknown.reply());
+        m_service->fetchBundles(alice, 9, {}, {}, unknown.reply());
         QCOMPARE(unknown.code(), ErrorCode::NoSuchUser);
         m_store.bundles.userKnown = true;
-        m_service->fetchBundles(alice, 2, {99}, none.reply());
+        m_service->fetchBundles(alice, 2, {99}, {}, none.reply());
         QCOMPARE(none.code(), ErrorCode::NoKeys);
     }
 
@@ -203,13 +216,14 @@ private slots:
         const auto aik = crypto::Ed25519KeyPair::generate();
         const auto device = crypto::DeviceKeys::generate(1, 11);
         crypto::DeviceList list{
-            1, 3, m_clock.nowMs(), {{11, device.dsk.publicKey, device.dik.publicKey}}};
+            1, 3, m_clock.nowMs(), {{11, device.dsk.publicKey, device.dik.publicKey}}, {}};
         const QByteArray blob = crypto::signDeviceList(list, aik);
 
         m_directory->withCurrentDevices({1}, [](Result<QList<DeviceRef>>) {});
         QCOMPARE(m_directoryLoads, 1);
         CapturedStatus ok;
-        m_service->publishDeviceList(alice, blob, aik.publicKey, ok.reply());
+        m_service->publishDeviceList(alice, ListPublication{blob, aik.publicKey, {}, {}, false},
+                                     ok.reply());
         QVERIFY(ok.ok());
         QCOMPARE(m_store.published.size(), std::size_t(1));
         QCOMPARE(m_store.published[0].version, quint64(3));
@@ -218,18 +232,23 @@ private slots:
         QCOMPARE(m_directoryLoads, 2); // invalidated
 
         CapturedStatus wrongKey, notMine;
-        m_service->publishDeviceList(alice, blob, crypto::Ed25519KeyPair::generate().publicKey,
-                                     wrongKey.reply());
+        m_service->publishDeviceList(
+            alice,
+            ListPublication{blob, crypto::Ed25519KeyPair::generate().publicKey, {}, {}, false},
+            wrongKey.reply());
         QCOMPARE(wrongKey.code(), ErrorCode::BadFrame);
-        m_service->publishDeviceList(Caller{2, 21, "bob"}, blob, aik.publicKey, notMine.reply());
+        m_service->publishDeviceList(Caller{2, 21, "bob"},
+                                     ListPublication{blob, aik.publicKey, {}, {}, false},
+                                     notMine.reply());
         QCOMPARE(notMine.code(), ErrorCode::Forbidden);
 
-        crypto::DeviceList many{1, 4, 0, {}};
+        crypto::DeviceList many{1, 4, 0, {}, {}};
         for (quint64 d = 1; d <= quint64(limits::kMaxDevicesPerUser) + 1; ++d)
             many.devices.append({d, device.dsk.publicKey, device.dik.publicKey});
         CapturedStatus tooMany;
-        m_service->publishDeviceList(alice, crypto::signDeviceList(many, aik), aik.publicKey,
-                                     tooMany.reply());
+        m_service->publishDeviceList(
+            alice, ListPublication{crypto::signDeviceList(many, aik), aik.publicKey, {}, {}, false},
+            tooMany.reply());
         QCOMPARE(tooMany.code(), ErrorCode::TooLarge);
 
         const std::vector<std::pair<PublishStatus, ErrorCode>> cases = {
@@ -240,17 +259,153 @@ private slots:
         for (const auto &[status, code] : cases) {
             m_store.publish = status;
             CapturedStatus r;
-            m_service->publishDeviceList(alice, blob, aik.publicKey, r.reply());
+            m_service->publishDeviceList(alice, ListPublication{blob, aik.publicKey, {}, {}, false},
+                                         r.reply());
             QCOMPARE(r.code(), code);
         }
         QCOMPARE(m_directoryLoads, 2);
 
         Captured<SignedDeviceList> unknown, known;
-        m_service->deviceList(alice, 9, unknown.reply());
+        m_service->deviceList(alice, 9, {}, unknown.reply());
         QCOMPARE(unknown.code(), ErrorCode::NoSuchUser);
-        m_store.lists.insert(2, SignedDeviceList{2, "blob", "aik"});
-        m_service->deviceList(alice, 2, known.reply());
+        m_store.lists.insert(2, SignedDeviceList{2, "blob", "aik", {}});
+        m_service->deviceList(alice, 2, {}, known.reply());
         QCOMPARE(known.value().signedList, QByteArray("blob"));
+    }
+
+    void aSuccessionIsCheckedBeforeTheStoreAndHandsTheKeyOn() {
+        const auto oldAik = crypto::Ed25519KeyPair::generate();
+        const auto newAik = crypto::Ed25519KeyPair::generate();
+        const auto mine = crypto::DeviceKeys::generate(1, 11);
+        const auto laptop = crypto::DeviceKeys::generate(1, 12);
+        crypto::DeviceList list{1, 8, m_clock.nowMs(), {}, {}};
+        list.devices = {{11, mine.dsk.publicKey, mine.dik.publicKey},
+                        {12, laptop.dsk.publicKey, laptop.dik.publicKey}};
+        const QByteArray blob = crypto::signDeviceList(list, newAik);
+        crypto::KeySuccession s;
+        s.userId = 1;
+        s.oldKey = oldAik.publicKey;
+        s.newKey = newAik.publicKey;
+        s.lastVersion = 7;
+        const QByteArray statement = crypto::signSuccession(s, oldAik, newAik);
+        QVERIFY(!statement.isEmpty());
+        // Handoffs go to listed devices other than the caller only.
+        const ListPublication pub{blob,
+                                  newAik.publicKey,
+                                  statement,
+                                  {{12, "for the laptop"}, {11, "self"}, {13, "unlisted"}},
+                                  false};
+
+        QByteArray garbled = statement;
+        garbled[10] = char(garbled[10] ^ 1);
+        CapturedStatus bad, otherKey, noStatement;
+        m_service->publishDeviceList(
+            alice, ListPublication{blob, newAik.publicKey, garbled, {}, false}, bad.reply());
+        QCOMPARE(bad.code(), ErrorCode::BadFrame);
+        crypto::KeySuccession toOther = s;
+        toOther.newKey = crypto::Ed25519KeyPair::generate().publicKey;
+        const auto other = crypto::Ed25519KeyPair::generate();
+        toOther.newKey = other.publicKey;
+        m_service->publishDeviceList(
+            alice,
+            ListPublication{
+                blob, newAik.publicKey, crypto::signSuccession(toOther, oldAik, other), {}, false},
+            otherKey.reply());
+        QCOMPARE(otherKey.code(), ErrorCode::BadFrame);
+        m_service->publishDeviceList(
+            alice, ListPublication{blob, newAik.publicKey, {}, {{12, "x"}}, false},
+            noStatement.reply());
+        QCOMPARE(noStatement.code(), ErrorCode::BadFrame);
+        QVERIFY(m_store.published.empty());
+
+        m_delivery.connect(1, 12);
+        CapturedStatus ok;
+        m_service->publishDeviceList(alice, pub, ok.reply());
+        QVERIFY(ok.ok());
+        QCOMPARE(m_store.published.size(), std::size_t(1));
+        const VerifiedDeviceList &stored = m_store.published[0];
+        QCOMPARE(stored.oldKey, oldAik.publicKey);
+        QCOMPARE(stored.lastVersion, quint64(7));
+        QCOMPARE(stored.callerDevice, quint64(11));
+        QCOMPARE(stored.handoffs.size(), std::size_t(1));
+        QCOMPARE(stored.handoffs[0].first, quint64(12));
+        const auto pushes = m_delivery.of<wire::AccountKeyPush>(12);
+        QCOMPARE(pushes.size(), std::size_t(1));
+        QCOMPARE(QByteArray::fromStdString(pushes[0].handoff()), QByteArray("for the laptop"));
+        QCOMPARE(QByteArray::fromStdString(pushes[0].successions(0)), statement);
+
+        const std::vector<std::pair<PublishStatus, ErrorCode>> cases = {
+            {PublishStatus::NotSuccessor, ErrorCode::IdentityMismatch},
+            {PublishStatus::LastVersionMismatch, ErrorCode::IdentityMismatch},
+            {PublishStatus::NotLinked, ErrorCode::Forbidden},
+            {PublishStatus::TooManySuccessions, ErrorCode::RateLimited},
+            {PublishStatus::PasswordRequired, ErrorCode::Forbidden}};
+        for (const auto &[status, code] : cases) {
+            m_store.publish = status;
+            CapturedStatus r;
+            m_service->publishDeviceList(alice, pub, r.reply());
+            QCOMPARE(r.code(), code);
+        }
+        QCOMPARE(m_delivery.of<wire::AccountKeyPush>(12).size(), std::size_t(1)); // Stored only
+    }
+
+    void failedRecoveriesAreLimitedPerUser() {
+        const auto oldAik = crypto::Ed25519KeyPair::generate();
+        const auto newAik = crypto::Ed25519KeyPair::generate();
+        const auto device = crypto::DeviceKeys::generate(1, 11);
+        auto rsk = crypto::recoverySigningKey(crypto::newRecoverySecret());
+        QVERIFY(rsk.ok());
+        crypto::DeviceList old{1, 4, 0, {}, {}};
+        old.devices = {{10, device.dsk.publicKey, device.dik.publicKey}};
+        old.recoveryKey = rsk->publicKey;
+        crypto::KeySuccession s;
+        s.authority = crypto::SuccessionAuthority::RecoveryKey;
+        s.userId = 1;
+        s.oldKey = oldAik.publicKey;
+        s.newKey = newAik.publicKey;
+        s.lastVersion = 4;
+        s.embeddedList = crypto::signDeviceList(old, oldAik);
+        crypto::DeviceList fresh{1, 5, 0, {{11, device.dsk.publicKey, device.dik.publicKey}}, {}};
+        fresh.recoveryKey = rsk->publicKey;
+        AccountRecovery rec;
+        rec.keys = signedUpload(device, newAik);
+        rec.signedList = crypto::signDeviceList(fresh, newAik);
+        rec.accountKey = newAik.publicKey;
+
+        // Not signed by the key the list names (a flipped bit in the recovery signature):
+        // BAD_RECOVERY_KEY, five times.
+        const QByteArray genuine = crypto::signRecoverySuccession(s, *rsk, newAik);
+        QVERIFY(!genuine.isEmpty());
+        rec.succession = genuine;
+        rec.succession[genuine.size() - 100] = char(genuine[genuine.size() - 100] ^ 1);
+        for (int i = 0; i < KeyService::kMaxFailedRecoveriesPerHour; ++i) {
+            Captured<std::vector<quint64>> r;
+            m_service->recoverAccount(alice, rec, r.reply());
+            QCOMPARE(r.code(), ErrorCode::BadRecoveryKey);
+        }
+        // Then even the right key waits: the budget is per user, counted by the server.
+        rec.succession = crypto::signRecoverySuccession(s, *rsk, newAik);
+        Captured<std::vector<quint64>> limited;
+        m_service->recoverAccount(alice, rec, limited.reply());
+        QCOMPARE(limited.code(), ErrorCode::RateLimited);
+        QVERIFY(limited.error().retryAfterMs > 0);
+        QVERIFY(m_store.recoveries.empty());
+        // Another user is not affected; an hour later alice is not either.
+        m_clock.advance(KeyService::kRecoveryWindowMs + 1);
+        m_store.recovery = RecoveryOutcome{RecoveryStatus::Recovered, {10}};
+        Captured<std::vector<quint64>> ok;
+        m_service->recoverAccount(alice, rec, ok.reply());
+        QVERIFY(ok.ok());
+        QCOMPARE(ok.value(), std::vector<quint64>{10});
+        QCOMPARE(m_store.recoveries.size(), std::size_t(1));
+        QCOMPARE(m_store.recoveries[0].oldKey, oldAik.publicKey);
+        QCOMPARE(m_store.recoveries[0].recoveryKey, rsk->publicKey);
+        // A list naming more devices than this one is not a recovery.
+        fresh.devices.append({12, device.dsk.publicKey, device.dik.publicKey});
+        rec.signedList = crypto::signDeviceList(fresh, newAik);
+        Captured<std::vector<quint64>> two;
+        m_service->recoverAccount(alice, rec, two.reply());
+        QCOMPARE(two.code(), ErrorCode::BadFrame);
     }
 
     void theLinkRelayIsBetweenTheCallersOwnConnectedDevices() {

@@ -522,7 +522,7 @@ private slots:
         QCOMPARE(upload(*second, foreignAik)->status, UploadStatus::AccountKeyMismatch);
 
         const auto fetched = await<FetchedBundles>(
-            [&](auto cb) { m_keys->fetchBundles(k.userId, {k.deviceId}, cb); });
+            [&](auto cb) { m_keys->fetchBundles(k.userId, {k.deviceId}, {}, cb); });
         QVERIFY(fetched->userKnown);
         QCOMPARE(fetched->bundles.size(), std::size_t(1));
         const auto &b = fetched->bundles[0];
@@ -533,7 +533,11 @@ private slots:
         QCOMPARE(b.stock, 1);
 
         auto publish = [&](quint64 version, std::vector<quint64> devices, QByteArray aik) {
-            VerifiedDeviceList l{version, "blob", aik, {}};
+            VerifiedDeviceList l;
+            l.version = version;
+            l.blob = "blob";
+            l.accountKey = aik;
+            l.callerDevice = k.deviceId;
             for (quint64 d : devices)
                 l.devices.push_back({d, "dsk", "dik"});
             return *await<PublishStatus>(
@@ -543,15 +547,19 @@ private slots:
         QCOMPARE(publish(1, {*second}, "aik"), PublishStatus::ForeignDevice); // no keys
         QCOMPARE(publish(1, {k.deviceId}, "aik"), PublishStatus::Stored);
         QCOMPARE(publish(1, {k.deviceId}, "aik"), PublishStatus::StaleVersion);
-        VerifiedDeviceList differ{2, "blob", "aik", {{k.deviceId, "other", "dik"}}};
+        VerifiedDeviceList differ;
+        differ.version = 2;
+        differ.blob = "blob";
+        differ.accountKey = "aik";
+        differ.devices = {{k.deviceId, "other", "dik"}};
         QCOMPARE(*await<PublishStatus>(
                      [&](auto cb) { m_keys->publishDeviceList(k.userId, differ, cb); }),
                  PublishStatus::KeysDiffer);
         const auto list = await<std::optional<SignedDeviceList>>(
-            [&](auto cb) { m_keys->deviceList(k.userId, cb); });
+            [&](auto cb) { m_keys->deviceList(k.userId, {}, cb); });
         QCOMPARE((*list)->signedList, QByteArray("blob"));
         QVERIFY(!*await<std::optional<SignedDeviceList>>(
-            [&](auto cb) { m_keys->deviceList(999999, cb); }));
+            [&](auto cb) { m_keys->deviceList(999999, {}, cb); }));
         const auto current = await<QHash<quint64, QList<quint64>>>([&](auto cb) {
             m_keys->currentDevices({k.userId, 999999}, cb);
         });

@@ -63,6 +63,11 @@ public:
         record(c, QStringLiteral("accounts.changePassword %1").arg(newPassword.size()));
         ok(reply);
     }
+    void verifyPassword(const Caller &c, const QByteArray &password, const QString &,
+                        StatusReply reply) override {
+        record(c, QStringLiteral("accounts.verifyPassword %1").arg(password.size()));
+        ok(reply);
+    }
 
     // Messaging
     void send(const Caller &c, OutgoingMessage m, Reply<SendAck> reply) override {
@@ -178,22 +183,34 @@ public:
         answer(reply, KeyStock{5, true});
     }
     void fetchBundles(const Caller &c, quint64 userId, const std::vector<quint64> &devices,
-                      Reply<Bundles> reply) override {
+                      const QByteArray &, Reply<Bundles> reply) override {
         record(c, QStringLiteral("keys.fetchBundles %1 %2").arg(userId).arg(devices.at(0)));
         Bundles b;
-        b.bundles.push_back(
-            DeviceBundle{userId, devices.at(0), "dsk", "dik", "bind", {1, "spk", "sig"}, {}});
-        b.deviceList = SignedDeviceList{userId, "list", "aik"};
+        b.bundles.push_back(DeviceBundle{
+            userId, devices.at(0), "dsk", "dik", "bind", {1, "spk", "sig"}, {}, "aik"});
+        b.deviceList = SignedDeviceList{userId, "list", "aik", {}};
         answer(reply, b);
     }
-    void publishDeviceList(const Caller &c, const QByteArray &list, const QByteArray &aik,
-                           StatusReply reply) override {
-        record(c, QStringLiteral("keys.publishDeviceList %1 %2").arg(list.size()).arg(aik.size()));
+    void publishDeviceList(const Caller &c, const ListPublication &l, StatusReply reply) override {
+        record(c, QStringLiteral("keys.publishDeviceList %1 %2%3")
+                      .arg(l.signedList.size())
+                      .arg(l.accountKey.size())
+                      .arg(l.passwordVerified ? QStringLiteral(" password") : QString()));
         ok(reply);
     }
-    void deviceList(const Caller &c, quint64 userId, Reply<SignedDeviceList> reply) override {
+    void deviceList(const Caller &c, quint64 userId, const QByteArray &,
+                    Reply<SignedDeviceList> reply) override {
         record(c, QStringLiteral("keys.deviceList %1").arg(userId));
-        answer(reply, SignedDeviceList{userId, "list", "aik"});
+        answer(reply, SignedDeviceList{userId, "list", "aik", {}});
+    }
+    void accountKeyHandoff(const Caller &c, Reply<AccountKeyHandoff> reply) override {
+        record(c, QStringLiteral("keys.accountKeyHandoff"));
+        answer(reply, AccountKeyHandoff{{"statement"}, "handoff"});
+    }
+    void recoverAccount(const Caller &c, const AccountRecovery &r,
+                        Reply<std::vector<quint64>> reply) override {
+        record(c, QStringLiteral("keys.recoverAccount %1").arg(r.succession.size()));
+        answer(reply, std::vector<quint64>{});
     }
     void linkRelay(const Caller &c, quint64 deviceId, const QByteArray &blob,
                    StatusReply reply) override {
