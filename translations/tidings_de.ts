@@ -195,6 +195,14 @@
         <source>Someone</source>
         <translation>Jemand</translation>
     </message>
+    <message>
+        <source>The security code of %1 changed because a device of theirs was removed. Their previous key vouched for the new one; verify the code again if you had.</source>
+        <translation>Der Sicherheitscode von %1 hat sich geändert, weil eines der Geräte dieser Person entfernt wurde. Der bisherige Schlüssel hat den neuen bestätigt; prüfe den Code erneut, falls du ihn geprüft hattest.</translation>
+    </message>
+    <message>
+        <source>%1 recovered their account with their recovery key, so their security code changed. Verify the code to be sure it is them.</source>
+        <translation>%1 hat das Konto mit dem Wiederherstellungsschlüssel wiederhergestellt, daher hat sich der Sicherheitscode geändert. Prüfe den Code, um sicherzugehen, dass es wirklich diese Person ist.</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -1208,6 +1216,14 @@
         <source>The other device did not answer. Make a new code there and try again.</source>
         <translation>Das andere Gerät hat nicht geantwortet. Erstelle dort einen neuen Code und versuche es noch einmal.</translation>
     </message>
+    <message>
+        <source>Lost all your devices? Use your recovery key…</source>
+        <translation>Alle Geräte verloren? Nutze deinen Wiederherstellungsschlüssel …</translation>
+    </message>
+    <message>
+        <source>Recover with your recovery key</source>
+        <translation>Mit dem Wiederherstellungsschlüssel wiederherstellen</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::LinkDeviceDialog</name>
@@ -1599,6 +1615,121 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::RecoveryKeyDialog</name>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
+    </message>
+    <message>
+        <source>Recovery key</source>
+        <translation>Wiederherstellungsschlüssel</translation>
+    </message>
+    <message>
+        <source>Recover your account</source>
+        <translation>Konto wiederherstellen</translation>
+    </message>
+    <message>
+        <source>A recovery key lets you take your account back on a new device if you lose every device linked to it. Write it down and keep it somewhere safe: it is shown only once, and a new one replaces the old one.</source>
+        <translation>Mit einem Wiederherstellungsschlüssel holst du dein Konto auf einem neuen Gerät zurück, wenn du alle verknüpften Geräte verlierst. Schreib ihn auf und bewahre ihn sicher auf: Er wird nur einmal angezeigt, und ein neuer ersetzt den alten.</translation>
+    </message>
+    <message>
+        <source>If every device linked to your account is lost, type the recovery key you wrote down. Your other devices are logged out, and your contacts see that your security code changed.</source>
+        <translation>Wenn alle mit deinem Konto verknüpften Geräte verloren sind, gib den Wiederherstellungsschlüssel ein, den du aufgeschrieben hast. Deine anderen Geräte werden abgemeldet, und deine Kontakte sehen, dass sich dein Sicherheitscode geändert hat.</translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation>Dein Passwort</translation>
+    </message>
+    <message>
+        <source>Your password:</source>
+        <translation>Dein Passwort:</translation>
+    </message>
+    <message>
+        <source>ABCD-EFGH-…</source>
+        <translation>ABCD-EFGH-…</translation>
+    </message>
+    <message>
+        <source>Recovery key:</source>
+        <translation>Wiederherstellungsschlüssel:</translation>
+    </message>
+    <message>
+        <source>Your recovery key</source>
+        <translation>Dein Wiederherstellungsschlüssel</translation>
+    </message>
+    <message>
+        <source>Copy the recovery key</source>
+        <translation>Wiederherstellungsschlüssel kopieren</translation>
+    </message>
+    <message>
+        <source>Create recovery key</source>
+        <translation>Wiederherstellungsschlüssel erstellen</translation>
+    </message>
+    <message>
+        <source>Recover</source>
+        <translation>Wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Copied. Clear your clipboard once you stored it.</source>
+        <translation>Kopiert. Leere die Zwischenablage, sobald du ihn gespeichert hast.</translation>
+    </message>
+    <message>
+        <source>Your account has a recovery key. A new one replaces it.</source>
+        <translation>Dein Konto hat einen Wiederherstellungsschlüssel. Ein neuer ersetzt ihn.</translation>
+    </message>
+    <message>
+        <source>That is not your password.</source>
+        <translation>Das ist nicht dein Passwort.</translation>
+    </message>
+    <message>
+        <source>That is not this account&apos;s recovery key. Check each group of letters.</source>
+        <translation>Das ist nicht der Wiederherstellungsschlüssel dieses Kontos. Prüfe jede Buchstabengruppe.</translation>
+    </message>
+    <message>
+        <source>This account has no recovery key, so it cannot be recovered with one.</source>
+        <translation>Dieses Konto hat keinen Wiederherstellungsschlüssel und lässt sich daher nicht damit wiederherstellen.</translation>
+    </message>
+    <message>
+        <source>Too many attempts. Try again later.</source>
+        <translation>Zu viele Versuche. Versuche es später erneut.</translation>
+    </message>
+    <message>
+        <source>Not connected to the server. Try again when you are online.</source>
+        <translation>Keine Verbindung zum Server. Versuche es erneut, wenn du online bist.</translation>
+    </message>
+    <message>
+        <source>Only a linked device can make a recovery key.</source>
+        <translation>Nur ein verknüpftes Gerät kann einen Wiederherstellungsschlüssel erstellen.</translation>
+    </message>
+    <message>
+        <source>This device is linked already: there is nothing to recover.</source>
+        <translation>Dieses Gerät ist bereits verknüpft: Es gibt nichts wiederherzustellen.</translation>
+    </message>
+    <message>
+        <source>No recovery key made: %1</source>
+        <translation>Kein Wiederherstellungsschlüssel erstellt: %1</translation>
+    </message>
+    <message>
+        <source>Not recovered: %1</source>
+        <translation>Nicht wiederhergestellt: %1</translation>
+    </message>
+    <message>
+        <source>Write this key down now. It will not be shown again.</source>
+        <translation>Schreib diesen Schlüssel jetzt auf. Er wird nicht noch einmal angezeigt.</translation>
+    </message>
+    <message>
+        <source>Making a recovery key…</source>
+        <translation>Wiederherstellungsschlüssel wird erstellt …</translation>
+    </message>
+    <message>
+        <source>Recovering…</source>
+        <translation>Wird wiederhergestellt …</translation>
+    </message>
+    <message>
+        <source>Your account is recovered on this device. Your other devices were logged out.</source>
+        <translation>Dein Konto ist auf diesem Gerät wiederhergestellt. Deine anderen Geräte wurden abgemeldet.</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::SafetyNumberDialog</name>
     <message>
         <source>Mark as verified</source>
@@ -1936,6 +2067,38 @@
     <message>
         <source>Security codes:</source>
         <translation>Sicherheitscodes:</translation>
+    </message>
+    <message>
+        <source>Recovery key…</source>
+        <translation>Wiederherstellungsschlüssel …</translation>
+    </message>
+    <message>
+        <source>Make a recovery key</source>
+        <translation>Wiederherstellungsschlüssel erstellen</translation>
+    </message>
+    <message>
+        <source>Take your account back if you lose every device</source>
+        <translation>Hol dein Konto zurück, wenn du alle Geräte verlierst</translation>
+    </message>
+    <message>
+        <source>Only a linked device can make a recovery key</source>
+        <translation>Nur ein verknüpftes Gerät kann einen Wiederherstellungsschlüssel erstellen</translation>
+    </message>
+    <message>
+        <source>Set up</source>
+        <translation>Eingerichtet</translation>
+    </message>
+    <message>
+        <source>None yet</source>
+        <translation>Noch keiner</translation>
+    </message>
+    <message>
+        <source>Recovery key state</source>
+        <translation>Stand des Wiederherstellungsschlüssels</translation>
+    </message>
+    <message>
+        <source>Recovery:</source>
+        <translation>Wiederherstellung:</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,9 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 
+#include <iostream>
+#include <string>
+
 namespace tidings::cli {
 
 using client::Client;
@@ -29,8 +32,9 @@ constexpr int kLinkTimeoutMs = 10 * 60 * 1000;
 Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile *profile,
                                                 const GlobalOptions &global) {
     const QString name = args.value(0);
-    static const QStringList names = {u"safety-number"_qs, u"verify"_qs, u"link-code"_qs,
-                                      u"link"_qs, u"profile"_qs};
+    static const QStringList names = {u"safety-number"_qs, u"verify"_qs,  u"link-code"_qs,
+                                      u"link"_qs,          u"profile"_qs, u"recovery-key"_qs,
+                                      u"recover"_qs};
     if (!names.contains(name))
         return Ptr();
     auto p = parseArgs(args, {u"timeout-ms"_qs, u"name"_qs}, {u"unset"_qs, u"acknowledge"_qs});
@@ -132,6 +136,44 @@ Result<std::unique_ptr<Command>> makeE2eCommand(const QStringList &args, Profile
                     return;
                 }
                 JsonLine().add("linked", true).print();
+                c.done();
+            });
+        });
+    }
+
+    if (name == u"recovery-key" || name == u"recover") {
+        const bool create = name == u"recovery-key";
+        if (create ? a != QStringList{u"create"_qs} : !a.isEmpty())
+            return usage(create ? QStringLiteral("recovery-key expects: create (the password: "
+                                                 "first line of stdin)")
+                                : QStringLiteral("recover expects the recovery key as the first "
+                                                 "line of stdin"));
+        // A secret either way: never on the command line, where other users see it.
+        std::string raw;
+        std::getline(std::cin, raw);
+        QString secret = QString::fromStdString(raw).trimmed();
+        if (secret.isEmpty())
+            return usage(create ? QStringLiteral("the password must be the first line of stdin")
+                                : QStringLiteral("the recovery key must be the first line of "
+                                                 "stdin"));
+        if (create)
+            return make([secret](OneShotCommand &c) {
+                c.cl()->devices().createRecoveryKey(secret, [&c](Result<QString> key) {
+                    if (!key) {
+                        c.error(key.error());
+                        return;
+                    }
+                    JsonLine().add("recovery_key", *key).print();
+                    c.done();
+                });
+            });
+        return make([secret](OneShotCommand &c) {
+            c.cl()->devices().recoverAccount(secret, [&c](Status s) {
+                if (!s) {
+                    c.error(s.error());
+                    return;
+                }
+                JsonLine().add("recovered", true).print();
                 c.done();
             });
         });

@@ -113,6 +113,9 @@ void Client::routePush(const Frame &frame) {
     case Frame::kKeysResponse:
         m_keys->handleKeysPush(frame.keys_response());
         break;
+    case Frame::kAccountKeyPush:
+        m_devices->handleAccountKeyPush(frame.account_key_push());
+        break;
     case Frame::kLinkRelayPush:
         m_devices->handleLinkRelay(frame.link_relay_push());
         break;

@@ -345,6 +345,18 @@ QString eventClaim(const client::SystemEvent &e, quint64 myUserId) {
                                            "The security code of %1 changed. They may have "
                                            "reinstalled; verify the code to be sure it is them.")
             .arg(e.targetUsername);
+    case K::KeySucceeded:
+        return QCoreApplication::translate("SystemEvent",
+                                           "The security code of %1 changed because a device of "
+                                           "theirs was removed. Their previous key vouched for "
+                                           "the new one; verify the code again if you had.")
+            .arg(e.targetUsername);
+    case K::KeyRecovered:
+        return QCoreApplication::translate("SystemEvent",
+                                           "%1 recovered their account with their recovery key, "
+                                           "so their security code changed. Verify the code to "
+                                           "be sure it is them.")
+            .arg(e.targetUsername);
     case K::UnverifiedMember:
         return QCoreApplication::translate("SystemEvent",
                                            "The server lists %1 in this group, but no admin "

@@ -7,6 +7,7 @@
 #include "dialogs/change_password_dialog.h"
 #include "dialogs/link_device_dialog.h"
 #include "dialogs/new_chat_dialog.h"
+#include "dialogs/recovery_key_dialog.h"
 #include "dialogs/settings_dialog.h"
 #include "views/link_banner.h"
 
@@ -224,6 +225,59 @@ private slots:
         ui::ChangePasswordDialog refused(&fresh.session->client()->devices(), false);
         QVERIFY(!refused.currentEdit()->isEnabled());
         QVERIFY(refused.statusText().startsWith(QStringLiteral("Only a linked device")));
+        fresh.close();
+    }
+
+    // Settings → Account → "Recovery key…" on device 1 makes a key with the password and shows
+    // it once; when device 1 is lost, a new device's bar offers "Lost all your devices?", and
+    // the key typed there makes it the account's device: the bar goes, it holds the key.
+    void aRecoveryKeyFromSettingsTakesTheAccountBack() {
+        QString key;
+        {
+            ui::SettingsDialog settings(ui::settingsDeps(m_alice1.session.get()),
+                                        m_alice1.window.get());
+            settings.show();
+            QVERIFY(settings.recoveryKeyButton()->isEnabled());
+            QTest::mouseClick(settings.recoveryKeyButton(), Qt::LeftButton);
+            auto *dialog = settings.findChild<ui::RecoveryKeyDialog *>();
+            QVERIFY(dialog);
+            QVERIFY(!dialog->canSubmit());
+            QTest::keyClicks(dialog->input(), QStringLiteral("not my password"));
+            dialog->submit();
+            QTRY_COMPARE_WITH_TIMEOUT(dialog->statusText(),
+                                      QStringLiteral("That is not your password."), 10000);
+            QVERIFY(dialog->recoveryKey().isEmpty());
+            dialog->input()->clear();
+            QTest::keyClicks(dialog->input(), QStringLiteral("new-password-1"));
+            dialog->submit();
+            QTRY_VERIFY_WITH_TIMEOUT(!dialog->recoveryKey().isEmpty(), 10000);
+            key = dialog->recoveryKey();
+            QCOMPARE(key.count(QLatin1Char('-')), 13);
+            QVERIFY(dialog->statusText().contains(QStringLiteral("not be shown again")));
+            QVERIFY(m_alice1.session->client()->devices().hasRecoveryKey());
+        }
+        // Device 1 is lost. A new device logs in and has nobody to show it a code.
+        m_alice1.close();
+        Device fresh;
+        enter(fresh, QStringLiteral("alice4"), QStringLiteral("alice"), false,
+              QStringLiteral("new-password-1"));
+        auto *bar = fresh.window->linkBanner();
+        QTRY_VERIFY(bar->isVisible());
+        QVERIFY(bar->recoverButton()->isVisible());
+        QTest::mouseClick(bar->recoverButton(), Qt::LeftButton);
+        auto *recover = bar->findChild<ui::RecoveryKeyDialog *>();
+        QVERIFY(recover);
+        QCOMPARE(recover->mode(), ui::RecoveryKeyDialog::Mode::Recover);
+        QTest::keyClicks(recover->input(), QStringLiteral("AAAA-BBBB"));
+        recover->submit();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            recover->statusText().startsWith(QStringLiteral("That is not this account")), 10000);
+        recover->input()->clear();
+        QTest::keyClicks(recover->input(), key);
+        recover->submit();
+        QTRY_VERIFY_WITH_TIMEOUT(fresh.session->client()->keys().hasAccountKey(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!bar->isVisible(), 10000);
+        QVERIFY(recover->statusText().contains(QStringLiteral("recovered")));
         fresh.close();
     }
 };

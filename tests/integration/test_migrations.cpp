@@ -177,10 +177,14 @@ private slots:
         auto rest = migrate(db);
         QVERIFY(rest.has_value());
         QVERIFY2(rest->ok(), qPrintable(why(*rest)));
-        QCOMPARE(rest->value(), (QList<int>{2, 3, 4, 5, 6, 7, 8}));
+        QCOMPARE(rest->value(), (QList<int>{2, 3, 4, 5, 6, 7, 8, 9}));
         QCOMPARE(one(db, "SELECT string_agg(version::text, ',' ORDER BY version) "
                          "FROM schema_migrations"),
-                 "1,2,3,4,5,6,7,8");
+                 "1,2,3,4,5,6,7,8,9");
+        // Accounts from before recovery keys have none, and no key has been handed on.
+        QCOMPARE(one(db, "SELECT count(recovery_key) + (SELECT count(*) FROM "
+                         "account_key_successions) FROM users"),
+                 "0");
         // Tokens issued before expiry existed get a full lifetime from the upgrade on.
         QCOMPARE(one(db, "SELECT count(*) FROM device_tokens WHERE expires_at > now() + "
                          "interval '89 days' AND successor IS NULL"),
@@ -362,7 +366,7 @@ private slots:
         QCOMPARE(one(db, "DROP TABLE contacts"), QString());
         auto retried = migrate(db);
         QVERIFY(retried && retried->ok());
-        QCOMPARE(retried->value(), (QList<int>{2, 3, 4, 5, 6, 7, 8}));
+        QCOMPARE(retried->value(), (QList<int>{2, 3, 4, 5, 6, 7, 8, 9}));
     }
 };
 

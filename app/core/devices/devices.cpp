@@ -18,6 +18,14 @@ Devices::Devices(Requester *requests, const Account *account, Keys *keys, QObjec
     , m_account(account)
     , m_keys(keys) {
     connect(m_keys, &Keys::keysUploaded, this, &Devices::listThisDevice);
+    connect(m_keys, &Keys::accountKeyPending, this, [this] {
+        resumeRotation([this](Status s) {
+            if (!s)
+                qCWarning(lcClient) << "recovery not resumed:" << s.error().toString();
+            else if (m_keys->hasAccountKey())
+                listThisDevice();
+        });
+    });
 }
 
 void Devices::list(DevicesHandler done) {
@@ -79,12 +87,18 @@ void Devices::changePassword(const QString &current, const QString &replacement,
 }
 
 void Devices::listThisDevice() {
-    publishDeviceList([this](Status p) {
-        if (!p) {
-            qCWarning(lcClient) << "device list not published:" << p.error().toString();
-            return;
-        }
-        emit encryptionReady();
+    // A rotation left unfinished (a crash, a lost answer) is settled before anything else.
+    resumeRotation([this](Status resumed) {
+        if (!resumed)
+            qCWarning(lcClient) << "account key handover not resumed:"
+                                << resumed.error().toString();
+        publishDeviceList([this](Status p) {
+            if (!p) {
+                qCWarning(lcClient) << "device list not published:" << p.error().toString();
+                return;
+            }
+            emit encryptionReady();
+        });
     });
 }
 
@@ -98,6 +112,8 @@ void Devices::publishDeviceList(StatusHandler done) {
     // plus this one. Published only when that differs from what is published.
     Frame listReq;
     listReq.mutable_device_list_request()->set_user_id(m_account->userId());
+    listReq.mutable_device_list_request()->set_known_account_key(
+        engine->accountKey().toStdString());
     m_requests->call<wire::DeviceListResponse>(
         std::move(listReq), Retry::AfterReconnect,
         [this, engine, done](Result<wire::DeviceListResponse> r) {
@@ -105,43 +121,84 @@ void Devices::publishDeviceList(StatusHandler done) {
                 done(r.error());
                 return;
             }
+            if (!r->signed_list().empty() &&
+                r->account_key() != engine->accountKey().toStdString()) {
+                // Another of my devices handed the account key on: take it up, then look again.
+                if (std::exchange(m_tookUpKey, true)) {
+                    m_tookUpKey = false;
+                    done(Error{ErrorCode::IdentityMismatch,
+                               QStringLiteral("my device list is signed by a key this device "
+                                              "could not take up")});
+                    return;
+                }
+                takeUpAccountKey([this, done](Result<bool> taken) {
+                    if (!taken || !*taken) {
+                        m_tookUpKey = false;
+                        done(taken ? Status(Error{ErrorCode::IdentityMismatch,
+                                                  QStringLiteral("no handoff of the new account "
+                                                                 "key for this device")})
+                                   : Status(taken.error()));
+                        return;
+                    }
+                    publishDeviceList([this, done](Status s) {
+                        m_tookUpKey = false;
+                        done(s);
+                    });
+                });
+                return;
+            }
             if (!r->signed_list().empty()) {
                 if (auto a = engine->acceptDeviceList(*r); !a)
                     qCWarning(lcClient)
                         << "my published device list does not verify:" << a.error().toString();
             }
-            list([this, engine, done](Result<QList<DeviceInfo>> all) {
-                if (!all) {
-                    done(all.error());
-                    return;
-                }
-                const AccountSettings &me = m_account->settings();
-                QSet<quint64> live;
-                for (const DeviceInfo &d : *all)
-                    live.insert(d.deviceId);
-                const auto listed = engine->currentDevices(me.userId);
-                QList<e2e::DeviceAddress> wanted{{me.userId, me.deviceId}};
-                for (const auto &d : listed) {
-                    if (d.deviceId != me.deviceId && live.contains(d.deviceId))
-                        wanted.append(d);
-                }
-                std::sort(wanted.begin(), wanted.end());
-                auto sortedListed = listed;
-                std::sort(sortedListed.begin(), sortedListed.end());
-                if (wanted == sortedListed) {
-                    done({});
-                    return;
-                }
-                auto publish = engine->signDeviceList(wanted);
-                if (!publish) {
-                    done(publish.error());
-                    return;
-                }
-                Frame f;
-                *f.mutable_publish_device_list_request() = *publish;
-                m_requests->callOk(std::move(f), done);
-            });
+            publishWanted(done);
         });
+}
+
+void Devices::publishWanted(StatusHandler done) {
+    e2e::E2eEngine *engine = m_keys->engine();
+    list([this, engine, done](Result<QList<DeviceInfo>> all) {
+        if (!all) {
+            done(all.error());
+            return;
+        }
+        const AccountSettings &me = m_account->settings();
+        QSet<quint64> live;
+        for (const DeviceInfo &d : *all)
+            live.insert(d.deviceId);
+        const auto listed = engine->currentDevices(me.userId);
+        QList<e2e::DeviceAddress> wanted{{me.userId, me.deviceId}};
+        bool dropping = false;
+        for (const auto &d : listed) {
+            if (d.deviceId == me.deviceId)
+                continue;
+            if (live.contains(d.deviceId))
+                wanted.append(d);
+            else
+                dropping = true;
+        }
+        std::sort(wanted.begin(), wanted.end());
+        auto sortedListed = listed;
+        std::sort(sortedListed.begin(), sortedListed.end());
+        if (wanted == sortedListed) {
+            done({});
+            return;
+        }
+        if (dropping) {
+            // A device that held my account key left: the key goes with it.
+            rotate(wanted, done);
+            return;
+        }
+        auto publish = engine->signDeviceList(wanted);
+        if (!publish) {
+            done(publish.error());
+            return;
+        }
+        Frame f;
+        *f.mutable_publish_device_list_request() = *publish;
+        m_requests->callOk(std::move(f), done);
+    });
 }
 
 // --- linking ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include "core/e2e/own_keys.h"
 #include "core/store/key_store.h"
 #include "crypto/device_list.h"
+#include "crypto/key_succession.h"
 
 #include <QLoggingCategory>
 #include <QSet>
@@ -46,23 +47,63 @@ QList<DeviceAddress> DeviceDirectory::currentDevices(quint64 userId) const {
     return out;
 }
 
+Result<QByteArray> DeviceDirectory::recoveryKeyOf(quint64 userId) const {
+    auto p = m_store.peer(userId);
+    if (!p)
+        return p.error();
+    if (!p->exists || p->listBlob.isEmpty())
+        return QByteArray();
+    auto list = verifyDeviceList(p->listBlob, p->aik, userId, 0);
+    if (!list)
+        return list.error();
+    return list->recoveryKey;
+}
+
 Result<wire::PublishDeviceListRequest>
 DeviceDirectory::signDeviceList(const QList<DeviceAddress> &devices) {
-    if (auto s = m_own.requireKeys(); !s)
-        return s.error();
     const Ed25519KeyPair *aik = m_own.accountKeyPair();
     if (!aik)
         return usageError(QStringLiteral("no account key on this device"));
+    auto mine = m_store.peer(m_own.userId());
+    if (!mine)
+        return mine.error();
+    // The recovery key stays what my accepted list names (changing it needs the password).
+    auto rsk = recoveryKeyOf(m_own.userId());
+    if (!rsk)
+        return rsk.error();
+    auto req = signOwnList(devices, *aik, mine->listVersion + 1, *rsk);
+    if (!req)
+        return req.error();
+    // Record it as my accepted list, so currentDevices(me) and the next version are right.
+    if (auto r = storeOwnList(*req); !r)
+        return r.error();
+    return req;
+}
+
+Status DeviceDirectory::storeOwnList(const wire::PublishDeviceListRequest &published) {
+    wire::DeviceListResponse asResponse;
+    asResponse.set_user_id(m_own.userId());
+    asResponse.set_signed_list(published.signed_list());
+    asResponse.set_account_key(published.account_key());
+    auto r = acceptDeviceList(asResponse);
+    if (!r)
+        return r.error();
+    return {};
+}
+
+Result<wire::PublishDeviceListRequest>
+DeviceDirectory::signOwnList(const QList<DeviceAddress> &devices, const Ed25519KeyPair &aik,
+                             quint64 version, const QByteArray &recoveryKey) const {
+    if (auto s = m_own.requireKeys(); !s)
+        return s.error();
     if (devices.isEmpty() || devices.size() > DeviceList::kMaxDevices)
         return usageError(QStringLiteral("1..64 devices per list"));
     const quint64 me = m_own.userId();
-    auto mine = m_store.peer(me);
-    if (!mine)
-        return mine.error();
     DeviceList list;
     list.userId = me;
-    list.version = mine->listVersion + 1;
+    list.version = version;
     list.issuedAtMs = m_clock.nowMs();
+    list.recoveryKey = recoveryKey;
     QSet<quint64> seen;
     for (const DeviceAddress &a : devices) {
         if (a.userId != me)
@@ -78,17 +119,12 @@ DeviceDirectory::signDeviceList(const QList<DeviceAddress> &devices) {
     }
     std::sort(list.devices.begin(), list.devices.end(),
               [](const DeviceEntry &a, const DeviceEntry &b) { return a.deviceId < b.deviceId; });
-    const QByteArray blob = crypto::signDeviceList(list, *aik);
-    wire::DeviceListResponse asResponse;
-    asResponse.set_user_id(me);
-    asResponse.set_signed_list(std_(blob));
-    asResponse.set_account_key(std_(aik->publicKey));
-    // Record it as my accepted list, so currentDevices(me) and the next version are right.
-    if (auto r = acceptDeviceList(asResponse); !r)
-        return r.error();
+    const QByteArray blob = crypto::signDeviceList(list, aik);
+    if (blob.isEmpty())
+        return makeError(CryptoError::Internal, QStringLiteral("signing the device list"));
     wire::PublishDeviceListRequest req;
     req.set_signed_list(std_(blob));
-    req.set_account_key(std_(aik->publicKey));
+    req.set_account_key(std_(aik.publicKey));
     return req;
 }
 
@@ -111,8 +147,18 @@ DeviceDirectory::acceptDeviceList(const wire::DeviceListResponse &response) {
     if (aikChanged && user == m_own.userId() && m_own.hasAccountKey())
         return makeError(CryptoError::IdentityMismatch,
                          QStringLiteral("a device list for me signed by another account key"));
-    // A new AIK starts its own version sequence; the old one's versions do not apply.
-    const quint64 newestSeen = aikChanged ? 0 : p->listVersion;
+    quint64 newestSeen = p->listVersion;
+    QList<KeySuccession> links;
+    if (aikChanged) {
+        auto chained = walkChain(user, p->aik, p->listVersion, presented, response);
+        if (!chained)
+            return chained.error();
+        update.change = chained->first;
+        links = chained->second;
+        // Along a chain the counter continues past the last list the old key signed; a key
+        // with no chain (Replaced) starts its own sequence, as before successions existed.
+        newestSeen = links.isEmpty() ? 0 : links.last().lastVersion + 1;
+    }
     auto list = verifyDeviceList(blob, presented, user, newestSeen);
     if (!list)
         return list.error();
@@ -129,6 +175,9 @@ DeviceDirectory::acceptDeviceList(const wire::DeviceListResponse &response) {
 
     QList<DeviceAddress> before = currentDevices(user);
     Status st = m_store.transaction([&]() -> Status {
+        for (const KeySuccession &l : links)
+            if (auto s = m_store.addChainLink(user, l.oldKey, l.newKey, int(l.authority)); !s)
+                return s;
         if (auto s = m_store.storeDeviceList(user, presented, list->version, blob, aikChanged); !s)
             return s;
         if (auto s = m_store.unlistDevices(user); !s)
@@ -159,6 +208,43 @@ DeviceDirectory::acceptDeviceList(const wire::DeviceListResponse &response) {
     if (aikChanged)
         qCWarning(lcE2e) << "account identity key of user" << user << "changed";
     return update;
+}
+
+Result<std::pair<KeyChange, QList<KeySuccession>>>
+DeviceDirectory::walkChain(quint64 user, const QByteArray &pinnedAik, quint64 listVersion,
+                           const QByteArray &presented,
+                           const wire::DeviceListResponse &response) const {
+    // A key this device saw replaced never counts again, whoever signs with it (a stolen
+    // device after its owner rotated, or a server replaying the old lists).
+    auto superseded = m_store.isSuperseded(user, presented);
+    if (!superseded)
+        return superseded.error();
+    if (*superseded)
+        return makeError(
+            CryptoError::Superseded,
+            QStringLiteral("a list signed by a replaced account key of user %1").arg(user));
+    QList<KeySuccession> links;
+    QByteArray at = pinnedAik;
+    bool recovered = false;
+    for (const std::string &raw : response.successions()) {
+        auto s = verifySuccession(qba(raw), user);
+        if (!s || !constantTimeEquals(s->oldKey, at))
+            break; // not a chain from the pinned key: the change is a replacement
+        if (links.isEmpty() && s->lastVersion < listVersion)
+            // The old key handed on before a list this device accepted from it: two histories.
+            return makeError(CryptoError::Rollback,
+                             QStringLiteral("a succession of user %1 from before version %2")
+                                 .arg(user)
+                                 .arg(listVersion));
+        if (!links.isEmpty() && s->lastVersion <= links.last().lastVersion)
+            break;
+        recovered = recovered || s->authority == SuccessionAuthority::RecoveryKey;
+        at = s->newKey;
+        links.append(*s);
+        if (constantTimeEquals(at, presented))
+            return std::pair{recovered ? KeyChange::Recovered : KeyChange::Succeeded, links};
+    }
+    return std::pair{KeyChange::Replaced, QList<KeySuccession>{}};
 }
 
 QByteArray DeviceDirectory::encodeSet(QList<DeviceAddress> devices) {

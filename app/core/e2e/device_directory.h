@@ -6,6 +6,7 @@
 // keys (sessions, sender-key marks). The other parts ask it "who is this device?".
 #include "core/e2e/e2e_support.h"
 #include "core/e2e/e2e_types.h"
+#include "crypto/key_succession.h"
 #include "crypto/x3dh.h"
 
 #include <optional>
@@ -27,6 +28,16 @@ public:
     Result<DeviceListUpdate> acceptDeviceList(const wire::DeviceListResponse &list);
     //! See E2eEngine::signDeviceList(). Own transaction.
     Result<wire::PublishDeviceListRequest> signDeviceList(const QList<DeviceAddress> &devices);
+    //! My list naming `devices`, signed by `aik` with `version` and `recoveryKey` (empty: none);
+    //! nothing recorded.
+    Result<wire::PublishDeviceListRequest> signOwnList(const QList<DeviceAddress> &devices,
+                                                       const crypto::Ed25519KeyPair &aik,
+                                                       quint64 version,
+                                                       const QByteArray &recoveryKey) const;
+    //! Records a list this device signed (and the server took) as my accepted one.
+    Status storeOwnList(const wire::PublishDeviceListRequest &published);
+    //! The recovery signing key the user's accepted list names (empty: none or no list).
+    Result<QByteArray> recoveryKeyOf(quint64 userId) const;
     //! From the last accepted list.
     QList<DeviceAddress> currentDevices(quint64 userId) const;
     //! The device's keys: my own, or as learned from lists, bundles or linking. listedOnly: only
@@ -46,6 +57,13 @@ public:
     static QByteArray encodeSet(QList<DeviceAddress> devices);
 
 private:
+    //! A list under another key than the pinned one (`pinnedAik`, last accepted version
+    //! `listVersion`): Superseded when that key was replaced before; otherwise how it changed,
+    //! with the verified successions from the pinned key to it (none: Replaced).
+    Result<std::pair<KeyChange, QList<crypto::KeySuccession>>>
+    walkChain(quint64 user, const QByteArray &pinnedAik, quint64 listVersion,
+              const QByteArray &presented, const wire::DeviceListResponse &response) const;
+
     KeyStore &m_store;
     const OwnKeys &m_own;
     const Clock &m_clock;

@@ -2,6 +2,7 @@
 // each call to the part whose job it is; the parts hold the state.
 #include "core/e2e/e2e_engine.h"
 
+#include "core/e2e/account_key_lifecycle.h"
 #include "core/e2e/device_directory.h"
 #include "core/e2e/device_linking.h"
 #include "core/e2e/e2e_support.h"
@@ -10,6 +11,7 @@
 #include "core/e2e/message_opener.h"
 #include "core/e2e/own_keys.h"
 #include "core/e2e/pairwise_sessions.h"
+#include "core/store/key_store.h"
 #include "crypto/crypto_error.h"
 
 namespace tidings::client::e2e {
@@ -23,7 +25,9 @@ E2eEngine::E2eEngine(KeyStore &keys)
     , m_groups(std::make_unique<GroupSenderKeys>(keys, *m_own, *m_pairwise))
     , m_opener(std::make_unique<MessageOpener>(keys, *m_clock, *m_own, *m_devices, *m_pairwise,
                                                *m_groups))
-    , m_linking(std::make_unique<DeviceLinking>(*m_own, *m_devices, *m_clock)) {}
+    , m_linking(std::make_unique<DeviceLinking>(*m_own, *m_devices, *m_clock))
+    , m_lifecycle(std::make_unique<AccountKeyLifecycle>(keys, *m_own, *m_devices, *m_clock))
+    , m_store(keys) {}
 
 E2eEngine::~E2eEngine() = default;
 
@@ -224,6 +228,65 @@ Result<LinkGrant> E2eEngine::answerLinkHello(quint64 fromDevice, const QByteArra
 
 Status E2eEngine::acceptLinkGrant(const QByteArray &blob) {
     return m_linking->acceptLinkGrant(blob);
+}
+
+// --- account-key lifecycle -------------------------------------------------------------------
+
+Result<wire::PublishDeviceListRequest>
+E2eEngine::beginRotation(const QList<DeviceAddress> &remaining) {
+    return m_lifecycle->beginRotation(remaining);
+}
+
+Status E2eEngine::finishRotation() {
+    return m_lifecycle->finishRotation();
+}
+
+Status E2eEngine::abandonRotation() {
+    return m_lifecycle->abandonRotation();
+}
+
+Result<std::optional<wire::PublishDeviceListRequest>> E2eEngine::pendingRotation() const {
+    return m_lifecycle->pendingRotation();
+}
+
+QByteArray E2eEngine::pendingAccountKey() const {
+    return m_lifecycle->pendingAccountKey();
+}
+
+Result<bool> E2eEngine::adoptHandoff(const wire::AccountKeyPush &push) {
+    return m_lifecycle->adoptHandoff(push);
+}
+
+Result<std::pair<QString, wire::PublishDeviceListRequest>> E2eEngine::createRecoveryKey() {
+    return m_lifecycle->createRecoveryKey();
+}
+
+Status E2eEngine::finishRecoveryKey(const wire::PublishDeviceListRequest &published) {
+    return m_lifecycle->finishRecoveryKey(published);
+}
+
+bool E2eEngine::hasRecoveryKey() const {
+    auto rsk = m_devices->recoveryKeyOf(m_own->userId());
+    return rsk && !rsk->isEmpty();
+}
+
+Result<wire::RecoverAccountRequest> E2eEngine::beginRecovery(const QString &recoveryKey,
+                                                             const wire::DeviceListResponse &mine) {
+    return m_lifecycle->beginRecovery(recoveryKey, mine);
+}
+
+Status E2eEngine::finishRecovery() {
+    return m_lifecycle->finishRecovery();
+}
+
+bool E2eEngine::succeeds(quint64 userId, const QByteArray &recorded,
+                         const QByteArray &current) const {
+    if (recorded.isEmpty() || current.isEmpty())
+        return false;
+    if (recorded == current)
+        return true;
+    auto reaches = m_store.chainReaches(userId, recorded, current);
+    return reaches && *reaches;
 }
 
 } // namespace tidings::client::e2e

@@ -43,6 +43,7 @@ class PairwiseSessions;
 class GroupSenderKeys;
 class MessageOpener;
 class DeviceLinking;
+class AccountKeyLifecycle;
 
 class E2eEngine {
 public:
@@ -166,6 +167,30 @@ public:
     //! On the new device: opens the grant and stores the AIK. Own transaction.
     Status acceptLinkGrant(const QByteArray &blob);
 
+    // --- account-key lifecycle (account_key_lifecycle.h) ---------------------------------------
+    //! Hands my AIK on to a new one, for my next list naming `remaining` (a device left it).
+    Result<wire::PublishDeviceListRequest> beginRotation(const QList<DeviceAddress> &remaining);
+    Status finishRotation();
+    Status abandonRotation();
+    Result<std::optional<wire::PublishDeviceListRequest>> pendingRotation() const;
+    //! The new AIK of an unfinished rotation or recovery (empty when none).
+    QByteArray pendingAccountKey() const;
+    //! Takes up the AIK another of my devices handed on (false: nothing to take up).
+    Result<bool> adoptHandoff(const wire::AccountKeyPush &push);
+    //! A new recovery key (the text to show once) and the list naming it, to publish with the
+    //! password; finishRecoveryKey() once the server took it.
+    Result<std::pair<QString, wire::PublishDeviceListRequest>> createRecoveryKey();
+    Status finishRecoveryKey(const wire::PublishDeviceListRequest &published);
+    //! Whether my accepted list names a recovery key.
+    bool hasRecoveryKey() const;
+    //! On a device without the AIK: recovers the account with the recovery key.
+    Result<wire::RecoverAccountRequest> beginRecovery(const QString &recoveryKey,
+                                                      const wire::DeviceListResponse &mine);
+    Status finishRecovery();
+    //! Whether `current` is `recorded` or a verified successor of it for that user (a key a
+    //! group's admins recorded vouches for the keys it handed on to).
+    bool succeeds(quint64 userId, const QByteArray &recorded, const QByteArray &current) const;
+
     //! Test hook: the clock in ms (defaults to the system clock).
     void setClockForTest(std::function<qint64()> nowMs);
 
@@ -179,6 +204,8 @@ private:
     std::unique_ptr<GroupSenderKeys> m_groups;
     std::unique_ptr<MessageOpener> m_opener;
     std::unique_ptr<DeviceLinking> m_linking;
+    std::unique_ptr<AccountKeyLifecycle> m_lifecycle;
+    KeyStore &m_store;
 };
 
 } // namespace tidings::client::e2e

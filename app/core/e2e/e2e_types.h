@@ -26,11 +26,20 @@ inline size_t qHash(const DeviceAddress &a, size_t seed = 0) {
     return ::qHash(std::pair<quint64, quint64>(a.userId, a.deviceId), seed);
 }
 
+//! How a user's account key changed (docs/design/account-key-lifecycle.md §1.6).
+enum class KeyChange {
+    None,
+    Replaced,  //!< no statement from the pinned key vouches for the new one
+    Succeeded, //!< the pinned key handed on to the new one (a device of theirs was removed)
+    Recovered, //!< their recovery key handed on to the new one (they lost their devices)
+};
+
 struct DeviceListUpdate {
     QList<DeviceAddress> added;
     QList<DeviceAddress> removed;
     //! The list was signed by a different AIK than the pinned one: never silent.
     bool identityChanged = false;
+    KeyChange change = KeyChange::None;
 };
 
 struct GroupSend {

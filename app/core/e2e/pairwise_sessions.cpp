@@ -93,7 +93,19 @@ Status PairwiseSessions::acceptBundles(const wire::BundlesResponse &bundles) {
                 bundle.opkId = b.one_time_prekey().key_id();
                 bundle.opk = qba(b.one_time_prekey().public_key());
             }
-            auto x = x3dhInitiate(m_own.deviceKeys(), bundle, p->aik);
+            // A device still bound to a key its user handed on (it has not taken up the new one
+            // yet) is accepted when that key is in the user's verified chain: the device is in
+            // the current list, which the new key signed.
+            QByteArray boundTo = p->aik;
+            if (const QByteArray claimed = qba(b.account_key());
+                !claimed.isEmpty() && claimed != p->aik) {
+                auto reaches = m_store.chainReaches(a.userId, claimed, p->aik);
+                if (!reaches)
+                    return reaches.error();
+                if (*reaches)
+                    boundTo = claimed;
+            }
+            auto x = x3dhInitiate(m_own.deviceKeys(), bundle, boundTo);
             if (!x)
                 return x.error();
             auto session = RatchetSession::initInitiator(x->sharedKey, x->associatedData,

@@ -3,6 +3,7 @@
 #include "core/logging.h"
 #include "core/store/conversation_store.h"
 #include "core/store/group_state_store.h"
+#include "core/store/key_store.h"
 #include "core/store/message_store.h"
 #include "core/store/storage.h"
 #include "core/store/store_p.h"
@@ -55,8 +56,15 @@ Result<GroupState> GroupStateVerifier::next(const GroupState &prev, const GroupS
         }
     } else if (const auto it = prev.members.constFind(change.actorUserId);
                it != prev.members.cend()) {
-        // Later changes: the key the admins recorded for the actor. The chain vouches for it.
+        // Later changes: the key the admins recorded for the actor. The chain vouches for it,
+        // and the recorded key vouches for the keys it handed on to (account-key rotation).
         signer = it->aik;
+        const QByteArray pinned = m_pinned(change.actorUserId);
+        if (!pinned.isEmpty() && pinned != signer && !crypto::groupChangeSignedBy(change, signer)) {
+            auto reaches = m_store->keys().chainReaches(change.actorUserId, signer, pinned);
+            if (reaches && *reaches)
+                signer = pinned;
+        }
     } else {
         *refusal = QLatin1String(kNotAdmin);
         return Error{ErrorCode::NotAdmin, QStringLiteral("the actor is not a member")};

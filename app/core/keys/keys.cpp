@@ -47,8 +47,8 @@ Status Keys::enable() {
     m_e2e->setAccount(m_account->settings());
     m_e2e->setControlSender([this](const wire::SendRequest &r) { m_sync->sendControl(r); });
     m_e2e->setResendsPerMinute(m_resendsPerMinute);
-    connect(m_e2e, &E2eCoordinator::identityChanged, this, [this](quint64 userId) {
-        recordIdentityChange(userId);
+    connect(m_e2e, &E2eCoordinator::identityChanged, this, [this](quint64 userId, int change) {
+        recordIdentityChange(userId, change);
         emit identityChanged(userId);
     });
     m_sync->setCrypto(m_e2e);
@@ -98,7 +98,10 @@ void Keys::setUpKeys() {
         }
     }
     if (!m_engine->hasAccountKey()) {
-        qCInfo(lcClient) << "this device is not linked yet: no keys published";
+        if (!m_engine->pendingAccountKey().isEmpty())
+            emit accountKeyPending(); // a recovery whose answer was lost
+        else
+            qCInfo(lcClient) << "this device is not linked yet: no keys published";
         return;
     }
     auto request = m_engine->ensureDeviceKeys(me.userId, me.deviceId, false);
@@ -287,9 +290,16 @@ Status Keys::setHoldOnIdentityChange(bool hold) {
     return {};
 }
 
-void Keys::recordIdentityChange(quint64 userId) {
-    // Loud and lasting: a notice in every conversation with them, in this device's history.
-    auto added = m_store->securityNotices().add(userId, {}, QDateTime::currentMSecsSinceEpoch());
+void Keys::recordIdentityChange(quint64 userId, int change) {
+    // Loud and lasting: a notice in every conversation with them, in this device's history,
+    // saying how it changed (a removed device, a recovery, or no continuity at all).
+    int kind = SecurityNotice::kKeyChanged;
+    if (change == int(e2e::KeyChange::Succeeded))
+        kind = SecurityNotice::kKeySucceeded;
+    else if (change == int(e2e::KeyChange::Recovered))
+        kind = SecurityNotice::kKeyRecovered;
+    auto added =
+        m_store->securityNotices().add(userId, {}, QDateTime::currentMSecsSinceEpoch(), kind);
     if (!added) {
         qCWarning(lcClient) << "security notice not stored:" << added.error().toString();
         return;

@@ -89,6 +89,8 @@ signals:
     //! A peer's account key changed (a new safety number). Never silent: a notice was stored in
     //! every conversation with them first (securityNoticesAdded).
     void identityChanged(quint64 userId);
+    //! A device without the account key has a recovery in progress (settle it).
+    void accountKeyPending();
     //! "Security code changed" notices were added to these conversations.
     void securityNoticesAdded(const QList<quint64> &conversationIds);
     //! The change was acknowledged (held messages are being sent).
@@ -96,7 +98,8 @@ signals:
 
 private:
     void resolveUser(const QString &username, std::function<void(Result<quint64>)> done);
-    void recordIdentityChange(quint64 userId);
+    //! `change`: e2e::KeyChange.
+    void recordIdentityChange(quint64 userId, int change);
     //! A change was acknowledged or its new code verified: tell, and send what waited for it.
     void identitySettled(quint64 userId);
 

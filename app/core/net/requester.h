@@ -32,6 +32,9 @@ TIDINGS_RESPONSE_BODY(wire::ProfilesResponse, kProfilesResponse, profiles_respon
 TIDINGS_RESPONSE_BODY(wire::KeysResponse, kKeysResponse, keys_response)
 TIDINGS_RESPONSE_BODY(wire::DeviceListResponse, kDeviceListResponse, device_list_response)
 TIDINGS_RESPONSE_BODY(wire::MediaTokenResponse, kMediaTokenResponse, media_token_response)
+TIDINGS_RESPONSE_BODY(wire::AccountKeyPush, kAccountKeyPush, account_key_push)
+TIDINGS_RESPONSE_BODY(wire::RecoverAccountResponse, kRecoverAccountResponse,
+                      recover_account_response)
 #undef TIDINGS_RESPONSE_BODY
 
 //! An answer whose body is not the one the request expects (a server bug or a protocol

@@ -433,6 +433,8 @@ Result<bool> ConversationStore::applyEvents(quint64 conversationId,
         case SystemEventKind::SecurityCodeChanged:
         case SystemEventKind::UnverifiedMember:
         case SystemEventKind::GroupForked:
+        case SystemEventKind::KeySucceeded:
+        case SystemEventKind::KeyRecovered:
             break; // this device's own notices; never stored as group events
         }
         if (*me != 0 && e.targetUserId == *me) {

@@ -86,7 +86,7 @@ public:
     //! versioned here (adopted as they are from files where other classes created them).
     //! 6: attachments and transfer jobs (media).
     //! 7: recipients of my messages, tampered rows. 8: security notices.
-    static constexpr int kSchemaVersion = 9;
+    static constexpr int kSchemaVersion = 10;
 
     //! Opens (creating if needed) the file at `path` (":memory:" works for tests), migrates it and
     //! checks `masterKey` (32 bytes) against the stored key check. A cache written before

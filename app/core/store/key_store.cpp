@@ -183,6 +183,39 @@ Status KeyStore::storeDeviceList(quint64 userId, const QByteArray &aik, quint64 
                     {userId, aik, version, blob, aikChanged ? 1 : 0}));
 }
 
+Status KeyStore::addChainLink(quint64 userId, const QByteArray &oldAik, const QByteArray &newAik,
+                              int authority) const {
+    return done(run(m_db,
+                    "INSERT OR IGNORE INTO e2e_aik_chain (user_id, old_aik, new_aik, authority)"
+                    " VALUES (?, ?, ?, ?)",
+                    {userId, oldAik, newAik, authority}));
+}
+
+Result<bool> KeyStore::isSuperseded(quint64 userId, const QByteArray &aik) const {
+    auto q =
+        run(m_db, "SELECT 1 FROM e2e_aik_chain WHERE user_id = ? AND old_aik = ?", {userId, aik});
+    if (!q)
+        return q.error();
+    return q->next();
+}
+
+Result<bool> KeyStore::chainReaches(quint64 userId, const QByteArray &from,
+                                    const QByteArray &to) const {
+    QByteArray at = from;
+    for (int hop = 0; hop <= 32; ++hop) {
+        if (at == to)
+            return true;
+        auto q = run(m_db, "SELECT new_aik FROM e2e_aik_chain WHERE user_id = ? AND old_aik = ?",
+                     {userId, at});
+        if (!q)
+            return q.error();
+        if (!q->next())
+            return false;
+        at = q->value(0).toByteArray();
+    }
+    return false;
+}
+
 Status KeyStore::setVerified(quint64 userId, bool verified) const {
     return done(run(m_db,
                     "UPDATE e2e_peers SET verified_aik = CASE WHEN ? THEN aik ELSE NULL END,"

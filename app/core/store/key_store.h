@@ -93,6 +93,13 @@ public:
     Status setVerified(quint64 userId, bool verified) const;
     //! The change is acknowledged; a verification of the old key no longer applies.
     Status acknowledgeIdentityChange(quint64 userId) const;
+    //! A verified succession of `userId`'s account key (kept for good).
+    Status addChainLink(quint64 userId, const QByteArray &oldAik, const QByteArray &newAik,
+                        int authority) const;
+    //! Whether a verified succession replaced `aik` (a list or statement it signs is refused).
+    Result<bool> isSuperseded(quint64 userId, const QByteArray &aik) const;
+    //! Whether `to` is `from` or follows it in the user's verified chain (at most 32 links).
+    Result<bool> chainReaches(quint64 userId, const QByteArray &from, const QByteArray &to) const;
 
     // --- devices ------------------------------------------------------------------------------
     Result<std::optional<Device>> device(quint64 userId, quint64 deviceId) const;

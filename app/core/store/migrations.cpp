@@ -263,6 +263,18 @@ const char *const kSchemaV9[] = {
     "ALTER TABLE security_notices ADD COLUMN kind INTEGER NOT NULL DEFAULT 0",
 };
 
+//! Account-key successions this device verified (issue 12, account-key lifecycle): each user's
+//! chain of keys, so a list or statement signed by a superseded key is refused, and a key the
+//! group state recorded vouches for its successors.
+const char *const kSchemaV10[] = {
+    "CREATE TABLE e2e_aik_chain ("
+    " user_id INTEGER NOT NULL,"
+    " old_aik BLOB NOT NULL,"
+    " new_aik BLOB NOT NULL,"
+    " authority INTEGER NOT NULL,"
+    " PRIMARY KEY (user_id, old_aik))",
+};
+
 //! The blind search index: contentless (the tokens live only in the index, rows stay small);
 //! lower-case base32 tokens, one per distinct word, which the ascii tokenizer keeps whole.
 constexpr char kCreateSearchIndex[] =
@@ -360,6 +372,7 @@ const Migration kMigrations[] = {
     {7, kSchemaV7, std::size(kSchemaV7), nullptr},
     {8, kSchemaV8, std::size(kSchemaV8), nullptr},
     {9, kSchemaV9, std::size(kSchemaV9), nullptr},
+    {10, kSchemaV10, std::size(kSchemaV10), nullptr},
 };
 static_assert(std::size(kMigrations) == size_t(Database::kSchemaVersion));
 

@@ -83,6 +83,10 @@ const char *systemEventName(SystemEventKind kind) {
         return "unverified_member";
     case SystemEventKind::GroupForked:
         return "group_forked";
+    case SystemEventKind::KeySucceeded:
+        return "security_code_handed_on";
+    case SystemEventKind::KeyRecovered:
+        return "security_code_recovered";
     }
     return "unknown";
 }

@@ -106,6 +106,10 @@ enum class SystemEventKind {
     //! This device's own notice: `target`'s messages carry another history of the group's
     //! member list than this device verified (a server showing members different lists).
     GroupForked = 102,
+    //! This device's own notices: `target`'s account key changed, vouched for by their old key
+    //! (a device of theirs was removed) or by their recovery key (they recovered the account).
+    KeySucceeded = 103,
+    KeyRecovered = 104,
 };
 //! "created", "member_added", "member_removed", "member_left", "renamed", "admin_granted",
 //! "admin_revoked", "security_code_changed".

@@ -27,7 +27,7 @@ constexpr char kNoticeColumns[] = "id, conversation_id, after_seq, user_id, user
 } // namespace
 
 Result<QList<quint64>> SecurityNoticeStore::add(quint64 userId, const QString &username,
-                                                qint64 atMs) {
+                                                qint64 atMs, int kind) {
     QList<quint64> out;
     const Status done = m_db.transaction([&]() -> Status {
         // The name as this device knows it (a group member row or the 1:1 peer), if not given.
@@ -60,13 +60,14 @@ Result<QList<quint64>> SecurityNoticeStore::add(quint64 userId, const QString &u
         convs.finish();
         QSqlQuery ins = m_db.query();
         ins.prepare(QStringLiteral("INSERT INTO security_notices (conversation_id, after_seq,"
-                                   " user_id, username, at_ms) VALUES (?, ?, ?, ?, ?)"));
+                                   " user_id, username, at_ms, kind) VALUES (?, ?, ?, ?, ?, ?)"));
         for (const auto &[conversation, after] : targets) {
             ins.bindValue(0, conversation);
             ins.bindValue(1, after);
             ins.bindValue(2, userId);
             ins.bindValue(3, detail::nn(name));
             ins.bindValue(4, atMs);
+            ins.bindValue(5, kind);
             TIDINGS_TRY(m_db.exec(ins));
             out.append(conversation);
         }
@@ -145,6 +146,12 @@ MessageRecord SecurityNoticeStore::asMessage(const SecurityNotice &notice) {
         break;
     case SecurityNotice::kGroupForked:
         e.kind = SystemEventKind::GroupForked;
+        break;
+    case SecurityNotice::kKeySucceeded:
+        e.kind = SystemEventKind::KeySucceeded;
+        break;
+    case SecurityNotice::kKeyRecovered:
+        e.kind = SystemEventKind::KeyRecovered;
         break;
     default:
         e.kind = SystemEventKind::SecurityCodeChanged;

@@ -13,7 +13,9 @@ class Database;
 
 struct SecurityNotice {
     //! What happened (security_notices.kind).
-    static constexpr int kKeyChanged = 0;        //!< the user's account key changed
+    static constexpr int kKeyChanged = 0;        //!< the user's account key changed (unchained)
+    static constexpr int kKeySucceeded = 1;      //!< their old key handed on (a device removed)
+    static constexpr int kKeyRecovered = 2;      //!< their recovery key handed on
     static constexpr int kServerOnlyMember = 10; //!< the server counts a member no admin added
     static constexpr int kGroupForked = 12;      //!< a member was shown another member list
     qint64 id = 0;
@@ -32,7 +34,8 @@ public:
 
     //! A notice in every conversation with `userId` (1:1 peer or group member); returns those
     //! conversations.
-    Result<QList<quint64>> add(quint64 userId, const QString &username, qint64 atMs);
+    Result<QList<quint64>> add(quint64 userId, const QString &username, qint64 atMs,
+                               int kind = SecurityNotice::kKeyChanged);
     //! A notice of `kind` about `userId` in one conversation, placed after its last shown
     //! message; nothing when that conversation has one of that kind about that user already.
     //! Returns whether one was added.

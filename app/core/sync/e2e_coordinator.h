@@ -64,7 +64,7 @@ public:
 
 signals:
     //! A peer's account key changed (never silent); the UI shows it in the chat.
-    void identityChanged(quint64 userId);
+    void identityChanged(quint64 userId, int change);
 
 private:
     Storage *m_store;

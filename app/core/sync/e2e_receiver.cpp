@@ -159,7 +159,8 @@ std::function<Status()> E2eReceiver::open(const wire::Message &message, Incoming
         const auto member = members.constFind(in.senderUserId);
         if (in.senderUserId != m_me.userId &&
             (member == members.cend() ||
-             member->aik != m_engine->pinnedAccountKey(in.senderUserId))) {
+             !m_engine->succeeds(in.senderUserId, member->aik,
+                                 m_engine->pinnedAccountKey(in.senderUserId)))) {
             qCWarning(lcSync) << "conversation" << in.conversationId << "seq" << in.seq
                               << "from user" << in.senderUserId
                               << "who is not a verified member with that key: not opened";

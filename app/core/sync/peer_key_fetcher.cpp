@@ -28,6 +28,9 @@ std::optional<qint64> PeerKeyFetcher::fetchedAt(quint64 userId) const {
 void PeerKeyFetcher::refreshDeviceList(quint64 userId, std::function<void(Status)> done) {
     Frame f;
     f.mutable_device_list_request()->set_user_id(userId);
+    // The key pinned for them: a changed key then comes with the successions from it.
+    f.mutable_device_list_request()->set_known_account_key(
+        m_engine->pinnedAccountKey(userId).toStdString());
     m_sink->request(std::move(f), [=, this](Result<Frame> r) {
         if (!r) {
             done(r.error());
@@ -51,7 +54,7 @@ void PeerKeyFetcher::refreshDeviceList(quint64 userId, std::function<void(Status
             return;
         }
         if (update->identityChanged)
-            emit identityChanged(userId);
+            emit identityChanged(userId, int(update->change));
         done({});
     });
 }
@@ -113,6 +116,7 @@ void PeerKeyFetcher::fetchBundles(quint64 userId, const QList<quint64> &devices,
     Frame f;
     auto *req = f.mutable_fetch_bundles_request();
     req->set_user_id(userId);
+    req->set_known_account_key(m_engine->pinnedAccountKey(userId).toStdString());
     for (quint64 device : devices)
         req->add_device_ids(device);
     // No devices named: every current device, and the answer's list is what they are checked
@@ -144,7 +148,7 @@ void PeerKeyFetcher::fetchBundles(quint64 userId, const QList<quint64> &devices,
                 return;
             }
             if (update->identityChanged)
-                emit identityChanged(userId);
+                emit identityChanged(userId, int(update->change));
             bundles->clear_device_list(); // accepted: not verified a second time
         }
         auto accepted = m_engine->acceptBundles(*bundles);

@@ -36,7 +36,8 @@ public:
 
 signals:
     //! A peer's account key changed (never silent); the UI shows it in the chat.
-    void identityChanged(quint64 userId);
+    //! `change`: e2e::KeyChange (how the key changed).
+    void identityChanged(quint64 userId, int change);
 
 private:
     //! Bundles (X3DH) for every listed device of `users` but mine without a session.

@@ -81,7 +81,8 @@ QList<DeviceAddress> SendTargets::devicesFor(quint64 conversationId,
             // nothing until an admin records the new one (its devices are only named in the
             // digest, so the rest of the group is not blocked).
             const auto member = (*verified)->members.constFind(u);
-            if (member == (*verified)->members.cend() || member->aik != pins.value(u)) {
+            if (member == (*verified)->members.cend() ||
+                !m_engine->succeeds(u, member->aik, pins.value(u))) {
                 qCInfo(lcSync) << "group" << conversationId << "user" << u
                                << "gets no keys: not a verified member with that key";
                 withheld += m_engine->currentDevices(u);

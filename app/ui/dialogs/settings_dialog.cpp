@@ -2,6 +2,7 @@
 
 #include "dialogs/change_password_dialog.h"
 #include "dialogs/link_device_dialog.h"
+#include "dialogs/recovery_key_dialog.h"
 #include "models/app_settings.h"
 #include "ui_logging.h"
 
@@ -199,6 +200,21 @@ QWidget *SettingsDialog::accountTab() {
     row->addWidget(m_changePassword);
     row->addStretch(1);
     form->addRow(tr("Password:"), row);
+    m_recoveryKey = new QPushButton(tr("Recovery key…"));
+    m_recoveryKey->setAccessibleName(tr("Make a recovery key"));
+    m_recoveryKey->setEnabled(m_deps.keys->hasAccountKey());
+    m_recoveryKey->setToolTip(m_deps.keys->hasAccountKey()
+                                  ? tr("Take your account back if you lose every device")
+                                  : tr("Only a linked device can make a recovery key"));
+    connect(m_recoveryKey, &QPushButton::clicked, this, [this] { showRecoveryKey(); });
+    auto *recoveryRow = new QHBoxLayout;
+    recoveryRow->addWidget(m_recoveryKey);
+    auto *recoveryState =
+        new QLabel(m_deps.devices->hasRecoveryKey() ? tr("Set up") : tr("None yet"));
+    recoveryState->setAccessibleName(tr("Recovery key state"));
+    recoveryRow->addWidget(recoveryState);
+    recoveryRow->addStretch(1);
+    form->addRow(tr("Recovery:"), recoveryRow);
     return w;
 }
 
@@ -315,6 +331,13 @@ ChangePasswordDialog *SettingsDialog::showChangePassword() {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     // The other devices are gone from the list once the password changed.
     connect(dialog, &ChangePasswordDialog::passwordChanged, this, &SettingsDialog::reloadDevices);
+    dialog->open();
+    return dialog;
+}
+
+RecoveryKeyDialog *SettingsDialog::showRecoveryKey() {
+    auto *dialog = new RecoveryKeyDialog(m_deps.devices, RecoveryKeyDialog::Mode::Create, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
     return dialog;
 }

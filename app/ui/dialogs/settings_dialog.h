@@ -28,6 +28,7 @@ namespace tidings::ui {
 class AppSettings;
 class ChangePasswordDialog;
 class LinkDeviceDialog;
+class RecoveryKeyDialog;
 
 class SettingsDialog : public QDialog {
     Q_OBJECT
@@ -57,6 +58,9 @@ public:
     //! Account → "Change password…".
     ChangePasswordDialog *showChangePassword();
     QPushButton *changePasswordButton() const { return m_changePassword; }
+    //! Account → "Recovery key…" (a linked device only).
+    RecoveryKeyDialog *showRecoveryKey();
+    QPushButton *recoveryKeyButton() const { return m_recoveryKey; }
     QLineEdit *displayNameEdit() const { return m_displayName; }
     QPushButton *saveProfileButton() const { return m_saveProfile; }
     QString profileStatus() const;
@@ -93,6 +97,7 @@ private:
     QLabel *m_deviceStatus = nullptr;
     QPushButton *m_linkDevice = nullptr;
     QPushButton *m_changePassword = nullptr;
+    QPushButton *m_recoveryKey = nullptr;
     QCheckBox *m_holdOnKeyChange = nullptr;
 };
 

@@ -3,6 +3,7 @@
 #include "core/account/account.h"
 #include "core/devices/devices.h"
 #include "core/keys/keys.h"
+#include "dialogs/recovery_key_dialog.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -22,6 +23,7 @@ LinkBanner::LinkBanner(client::Devices *devices, client::Keys *keys, const clien
     , m_text(new QLabel)
     , m_code(new QLineEdit)
     , m_link(new QPushButton(tr("&Link")))
+    , m_recover(new QPushButton(tr("Lost all your devices? Use your recovery key…")))
     , m_error(new QLabel) {
     setObjectName(QStringLiteral("linkBanner"));
     setAccessibleName(tr("This device is not linked yet"));
@@ -42,6 +44,11 @@ LinkBanner::LinkBanner(client::Devices *devices, client::Keys *keys, const clien
     m_link->setEnabled(false);
     row->addWidget(m_link);
     layout->addLayout(row);
+    // Without any linked device left there is nobody to show a code: the recovery key instead.
+    m_recover->setAccessibleName(tr("Recover with your recovery key"));
+    m_recover->setFlat(true);
+    layout->addWidget(m_recover, 0, Qt::AlignLeft);
+    connect(m_recover, &QPushButton::clicked, this, [this] { showRecover(); });
     m_error->setWordWrap(true);
     m_error->setAccessibleName(tr("Link error"));
     m_error->hide();
@@ -78,6 +85,17 @@ QString LinkBanner::errorText() const {
 
 void LinkBanner::refresh() {
     setVisible(m_keys->isEnabled() && m_account->deviceId() != 0 && !m_keys->hasAccountKey());
+}
+
+RecoveryKeyDialog *LinkBanner::showRecover() {
+    auto *dialog = new RecoveryKeyDialog(m_devices, RecoveryKeyDialog::Mode::Recover, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RecoveryKeyDialog::recovered, this, [this] {
+        refresh();
+        emit linked();
+    });
+    dialog->open();
+    return dialog;
 }
 
 void LinkBanner::submit() {

@@ -18,6 +18,8 @@ class Keys;
 
 namespace tidings::ui {
 
+class RecoveryKeyDialog;
+
 class LinkBanner : public QWidget {
     Q_OBJECT
 public:
@@ -27,6 +29,9 @@ public:
 
     QLineEdit *codeEdit() const { return m_code; }
     QPushButton *linkButton() const { return m_link; }
+    QPushButton *recoverButton() const { return m_recover; }
+    //! "Lost all your devices?": the recovery key dialog.
+    RecoveryKeyDialog *showRecover();
     QString errorText() const;
     //! What a person reads when linkDevice() failed.
     static QString errorText(const Error &error);
@@ -45,6 +50,7 @@ private:
     QLabel *m_text;
     QLineEdit *m_code;
     QPushButton *m_link;
+    QPushButton *m_recover;
     QLabel *m_error;
     bool m_busy = false;
 };

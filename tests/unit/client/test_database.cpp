@@ -162,6 +162,7 @@ private slots:
         QCOMPARE(db.schemaVersion(), Database::kSchemaVersion);
         const QStringList expected = {u"attachments"_qs,
                                       u"conversations"_qs,
+                                      u"e2e_aik_chain"_qs,
                                       u"e2e_devices"_qs,
                                       u"e2e_group_in"_qs,
                                       u"e2e_group_out"_qs,
