@@ -3,10 +3,13 @@
 // a new one, the user's other devices take it up, and contacts see one notice and keep
 // messaging; the logged-out device's old key signs nothing anyone accepts any more; a user who
 // lost every device takes the account back with the recovery key written down earlier, and a
-// wrong recovery key changes nothing.
+// wrong recovery key changes nothing; in a signed group the key the admins recorded vouches for
+// the keys it handed on, so a member who rotated keeps reading, writing and administering.
 #include "core/devices/devices.h"
 #include "core/e2e/e2e_engine.h"
+#include "core/groups/groups.h"
 #include "core/keys/keys.h"
+#include "core/store/group_state_store.h"
 #include "core/store/security_notice_store.h"
 #include "core/store/storage.h"
 #include "crypto/crypto_error.h"
@@ -20,6 +23,7 @@
 using namespace tidings;
 using namespace tidings::test;
 using namespace Qt::Literals::StringLiterals;
+namespace e2e = tidings::client::e2e;
 
 namespace {
 
@@ -138,7 +142,7 @@ private slots:
         // (its token is dead, and the old key is no longer dave's) and by carol's client, even
         // if a server handed it to her: that key was handed on.
         auto forged = phone->client->keys().engine()->signDeviceList(
-            {client::e2e::DeviceAddress{dave->userId(), stolen}});
+            {e2e::DeviceAddress{dave->userId(), stolen}});
         QVERIFY(forged.ok());
         wire::DeviceListResponse asServed;
         asServed.set_user_id(dave->userId());
@@ -149,6 +153,99 @@ private slots:
         QCOMPARE(crypto::cryptoErrorOf(accepted.error()), crypto::CryptoError::Superseded);
         QCOMPARE(carol->client->keys().engine()->pinnedAccountKey(dave->userId()), newKey);
         QCOMPARE(notices(*carol, conv).size(), 1);
+    }
+
+    // A rotation begun and never sent (the app quit or crashed in between) goes out at the next
+    // start, the same bytes, and the other device takes the key up.
+    void anInterruptedRotationIsSentAtTheNextStart() {
+        auto ivy = device("ivy", true);
+        QVERIFY(ivy);
+        QTRY_VERIFY_WITH_TIMEOUT(ivy->ready, 20000);
+        auto second = device("ivy", false);
+        QVERIFY(second && link(*ivy, *second));
+        QTRY_VERIFY_WITH_TIMEOUT(second->ready, 20000);
+        // Up to date with the list the second device published (as every rotation starts).
+        bool fresh = false;
+        ivy->client->devices().publishDeviceList([&](Status st) { fresh = st.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(fresh, 20000);
+        e2e::E2eEngine *engine = ivy->client->keys().engine();
+        const QByteArray oldKey = engine->accountKey();
+        auto begun = engine->beginRotation({e2e::DeviceAddress{ivy->userId(), ivy->deviceId()},
+                                            e2e::DeviceAddress{ivy->userId(), second->deviceId()}});
+        QVERIFY(begun.ok());
+        // One at a time: a second rotation waits until this one is settled.
+        QCOMPARE(engine->beginRotation({e2e::DeviceAddress{ivy->userId(), ivy->deviceId()}})
+                     .error()
+                     .code,
+                 ErrorCode::Usage);
+        const QByteArray nextKey = engine->pendingAccountKey();
+        QVERIFY(!nextKey.isEmpty());
+        QCOMPARE(engine->accountKey(), oldKey); // not taken before the server has it
+
+        // "Crash": the process goes, the profile stays.
+        const QString path = ivy->path;
+        ivy->client->stop();
+        ivy->client.reset();
+        ivy->store.reset();
+        ivy->ready = false;
+        QVERIFY(ivy->open(path));
+        QVERIFY(ivy->client->start().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(ivy->ready, 20000);
+        engine = ivy->client->keys().engine();
+        QTRY_COMPARE_WITH_TIMEOUT(engine->accountKey(), nextKey, 20000);
+        QVERIFY(engine->pendingAccountKey().isEmpty());
+        QCOMPARE(
+            sql(u"SELECT encode(account_key, 'hex') FROM users WHERE id = %1"_s.arg(ivy->userId())),
+            QString::fromLatin1(nextKey.toHex()));
+        QTRY_COMPARE_WITH_TIMEOUT(second->client->keys().engine()->accountKey(), nextKey, 20000);
+    }
+
+    void aSignedGroupFollowsAHandedOnKey() {
+        auto gina = device("gina", true);
+        auto hank = device("hank", true);
+        QVERIFY(gina && hank);
+        QTRY_VERIFY_WITH_TIMEOUT(gina->ready && hank->ready, 20000);
+        auto tablet = device("hank", false);
+        QVERIFY(tablet && link(*hank, *tablet));
+        QTRY_VERIFY_WITH_TIMEOUT(tablet->ready, 20000);
+        const quint64 g = createGroup(*gina, u"band"_s, {u"hank"_s});
+        QVERIFY(g != 0);
+        const auto change = [](E2eDevice &d, quint64 conv, client::GroupAction action,
+                               const QString &user, const QString &name = {}) {
+            std::optional<Status> out;
+            d.client->groups().change(conv, action, user, name, [&](Status st) { out = st; });
+            return QTest::qWaitFor([&] { return out.has_value(); }, 30000) && out->ok();
+        };
+        QVERIFY(change(*gina, g, client::GroupAction::Promote, u"hank"_s));
+        QVERIFY(gina->client->messaging().sendText(g, "before the tablet left").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(hank->hasText("before the tablet left"), 20000);
+        const QByteArray recorded = hank->client->keys().engine()->accountKey();
+
+        // Hank logs the tablet out: his key is handed on. The group's signed state still records
+        // the old key, which vouches for the new one.
+        bool revoked = false;
+        hank->client->devices().revoke(tablet->deviceId(), [&](Status st) { revoked = st.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(revoked, 20000);
+        QVERIFY(hank->client->keys().engine()->accountKey() != recorded);
+        auto state = gina->store->groupStates().state(g);
+        QVERIFY(state && *state);
+        QCOMPARE((*state)->members.value(hank->userId()).aik, recorded);
+
+        // Gina's next message reaches hank (his devices get the sender key), not the tablet.
+        QVERIFY(gina->client->messaging().sendText(g, "after the tablet left").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(hank->hasText("after the tablet left"), 20000);
+        QVERIFY(!tablet->hasText("after the tablet left"));
+        // Hank's messages are opened by gina (a verified member under a successor key).
+        QVERIFY(hank->client->messaging().sendText(g, "still here").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(gina->hasText("still here"), 20000);
+        // And a change hank signs with the new key verifies on gina's device.
+        QVERIFY(change(*hank, g, client::GroupAction::Rename, {}, u"band (new key)"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                auto s = gina->store->groupStates().state(g);
+                return s && *s && (*s)->name == u"band (new key)"_s;
+            }(),
+            20000);
     }
 
     void aRecoveryKeyTakesTheAccountBack() {

@@ -2,6 +2,7 @@
 // profile (run it under Xvfb for real fonts) and saves docs/screenshots-style PNGs of the chat
 // list with a conversation, a group with its info panel, search results and the first-run page.
 #include "dialogs/change_password_dialog.h"
+#include "dialogs/recovery_key_dialog.h"
 #include "dialogs/settings_dialog.h"
 #include "look.h"
 #include "secrets_setup.h"
@@ -65,6 +66,16 @@ bool chatShots(ui::Session *session, const QStringList &a, const QString &outDir
     change->repeatEdit()->setText(QStringLiteral("a new passphras"));
     ok = save(change, QStringLiteral("%1/change-password-%2.png").arg(outDir, theme)) && ok;
     change->close();
+
+    // Settings → Account → Recovery key…: made with the password, shown once.
+    auto *recovery = settings.showRecoveryKey();
+    settle(300);
+    recovery->input()->setText(QStringLiteral("password-alice"));
+    recovery->submit();
+    for (int i = 0; i < 100 && recovery->recoveryKey().isEmpty(); ++i)
+        settle(100);
+    ok = save(recovery, QStringLiteral("%1/recovery-key-%2.png").arg(outDir, theme)) && ok;
+    recovery->close();
     settings.close();
 
     // A contact's security code changed: the notice in the chat and the warning above it.

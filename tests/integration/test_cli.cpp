@@ -240,6 +240,35 @@ private slots:
                  0);
         QCOMPARE(cli("alice", {"send", "bob", "still here"}).exitCode, 0);
     }
+
+    // recovery-key create (password on stdin) prints the key once; when every linked device is
+    // gone, recover (the key on stdin) on a fresh login makes it the account's device again.
+    void aRecoveryKeyTakesTheAccountBack() {
+        auto refused = cli("carol", {"recovery-key", "create"}, "not-the-password\n");
+        QVERIFY(refused.exitCode != 0);
+        QVERIFY2(refused.err.contains("BAD_CREDENTIALS"), refused.err.constData());
+        auto made = cli("carol", {"recovery-key", "create"}, "password-123\n");
+        QCOMPARE(made.exitCode, 0);
+        const QString key = made.lines().value(0).value("recovery_key").toString();
+        QCOMPARE(key.size(), 69);
+        QVERIFY(!made.err.contains(key.toUtf8())); // never in the log
+
+        QCOMPARE(
+            cli("carol2", {"--server", m_proc->url(), "login", "carol"}, "password-123\n").exitCode,
+            0);
+        auto wrong = cli("carol2", {"recover"}, "AAAA-BBBB-CCCC\n");
+        QVERIFY(wrong.exitCode != 0);
+        QVERIFY2(wrong.err.contains("BAD_RECOVERY_KEY"), wrong.err.constData());
+        auto back = cli("carol2", {"recover"}, key.toUtf8() + "\n");
+        QCOMPARE(back.exitCode, 0);
+        QCOMPARE(back.lines().value(0).value("recovered").toBool(), true);
+        // The first device was logged out; the recovered one writes encrypted messages.
+        auto cut = cli("carol", {"receive", "--wait-ms", "1000"});
+        QCOMPARE(cut.exitCode, 3);
+        QCOMPARE(cli("carol2", {"send", "bob", "back again"}).exitCode, 0);
+        auto got = cli("bob", {"receive", "--wait-ms", "3000"});
+        QVERIFY2(got.out.contains("back again"), got.out.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -18,6 +18,7 @@ Devices::Devices(Requester *requests, const Account *account, Keys *keys, QObjec
     , m_account(account)
     , m_keys(keys) {
     connect(m_keys, &Keys::keysUploaded, this, &Devices::listThisDevice);
+    connect(m_keys, &Keys::accountKeyOutdated, this, &Devices::listThisDevice);
     connect(m_keys, &Keys::accountKeyPending, this, [this] {
         resumeRotation([this](Status s) {
             if (!s)
@@ -87,22 +88,28 @@ void Devices::changePassword(const QString &current, const QString &replacement,
 }
 
 void Devices::listThisDevice() {
-    // A rotation left unfinished (a crash, a lost answer) is settled before anything else.
-    resumeRotation([this](Status resumed) {
-        if (!resumed)
-            qCWarning(lcClient) << "account key handover not resumed:"
-                                << resumed.error().toString();
-        publishDeviceList([this](Status p) {
-            if (!p) {
-                qCWarning(lcClient) << "device list not published:" << p.error().toString();
-                return;
-            }
-            emit encryptionReady();
-        });
+    publishDeviceList([this](Status p) {
+        if (!p) {
+            qCWarning(lcClient) << "device list not published:" << p.error().toString();
+            return;
+        }
+        emit encryptionReady();
     });
 }
 
 void Devices::publishDeviceList(StatusHandler done) {
+    // A rotation left unfinished (a crash, a lost answer) is settled before anything else: a
+    // device holding a key the server may have pinned publishes nothing else until then.
+    resumeRotation([this, done](Status resumed) {
+        if (!resumed) {
+            done(resumed);
+            return;
+        }
+        publishSettled(done);
+    });
+}
+
+void Devices::publishSettled(StatusHandler done) {
     e2e::E2eEngine *engine = m_keys->engine();
     if (!engine || !engine->hasAccountKey()) {
         done(encryptionNotEnabled());

@@ -83,8 +83,13 @@ private:
     void takeUpAccountKey(std::function<void(Result<bool>)> done);
     //! My keys bound to my (new) account key on the server.
     void rebindKeys(StatusHandler done);
+    //! publishDeviceList once no rotation is pending.
+    void publishSettled(StatusHandler done);
     //! The list step of publishDeviceList (after my list was fetched and accepted).
     void publishWanted(StatusHandler done);
+    //! One recovery: my list read, signed from, sent; again on IDENTITY_MISMATCH.
+    void recoverAttempt(const QString &recoveryKey, int attemptsLeft, StatusHandler done);
+    static constexpr int kRecoveryAttempts = 3;
 
     Requester *m_requests;
     const Account *m_account;

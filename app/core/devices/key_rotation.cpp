@@ -11,6 +11,23 @@
 
 namespace tidings::client {
 
+namespace {
+//! Answers after which the server certainly did not take a rotation or recovery.
+bool refusedForGood(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::IdentityMismatch:
+    case ErrorCode::Forbidden:
+    case ErrorCode::BadFrame:
+    case ErrorCode::TooLarge:
+    case ErrorCode::BadRecoveryKey:
+    case ErrorCode::NoKeys:
+        return true;
+    default:
+        return false;
+    }
+}
+} // namespace
+
 void Devices::rotate(const QList<e2e::DeviceAddress> &wanted, StatusHandler done) {
     auto request = m_keys->engine()->beginRotation(wanted);
     if (!request) {
@@ -28,8 +45,10 @@ void Devices::sendRotation(const wire::PublishDeviceListRequest &request, Status
         e2e::E2eEngine *engine = m_keys->engine();
         if (!s) {
             // Refused for good (another device handed the key on first, or this one may not):
-            // the new key is forgotten. A lost answer keeps it for resumeRotation().
-            if (!isTransport(s.error().code))
+            // the new key is forgotten. Anything else (a lost answer, a database that failed
+            // after it may have committed, a rate limit) keeps it for resumeRotation(), which
+            // asks the server which key it holds.
+            if (refusedForGood(s.error().code))
                 if (auto a = engine->abandonRotation(); !a)
                     qCWarning(lcClient) << "rotation not abandoned:" << a.error().toString();
             done(s);
@@ -168,18 +187,36 @@ void Devices::createRecoveryKey(const QString &password, CodeHandler done) {
         request.set_password(password.toStdString());
         Frame f;
         *f.mutable_publish_device_list_request() = request;
-        m_requests->callOk(std::move(f), [engine, request, text = created->first, done](Status s) {
-            if (!s) {
-                done(s.error());
-                return;
-            }
-            wire::PublishDeviceListRequest stored = request;
-            stored.clear_password();
+        wire::PublishDeviceListRequest stored = request;
+        stored.clear_password();
+        auto finish = [engine, stored, text = created->first, done] {
             if (auto f = engine->finishRecoveryKey(stored); !f) {
                 done(f.error());
                 return;
             }
             done(text);
+        };
+        m_requests->callOk(std::move(f), [this, stored, finish, done](Status s) {
+            if (s) {
+                finish();
+                return;
+            }
+            if (!isTransport(s.error().code)) {
+                done(s.error());
+                return;
+            }
+            // The answer was lost: the server may have taken the new key (and the one written
+            // down before no longer works). Its list says which; the text is shown only if so.
+            Frame listReq;
+            listReq.mutable_device_list_request()->set_user_id(m_account->userId());
+            m_requests->call<wire::DeviceListResponse>(
+                std::move(listReq), Retry::AfterReconnect,
+                [stored, finish, done, lost = s.error()](Result<wire::DeviceListResponse> r) {
+                    if (r && r->signed_list() == stored.signed_list())
+                        finish();
+                    else
+                        done(lost);
+                });
         });
     });
 }
@@ -194,11 +231,28 @@ void Devices::recoverAccount(const QString &recoveryKey, StatusHandler done) {
         done(Error{ErrorCode::Usage, QStringLiteral("this device is linked already")});
         return;
     }
+    // An earlier attempt whose answer was lost is settled first (it may have gone through).
+    resumeRotation([this, engine, recoveryKey, done](Status resumed) {
+        if (!resumed) {
+            done(resumed);
+            return;
+        }
+        if (engine->hasAccountKey()) {
+            emit encryptionReady();
+            done({});
+            return;
+        }
+        recoverAttempt(recoveryKey, kRecoveryAttempts, done);
+    });
+}
+
+void Devices::recoverAttempt(const QString &recoveryKey, int attemptsLeft, StatusHandler done) {
+    e2e::E2eEngine *engine = m_keys->engine();
     Frame listReq;
     listReq.mutable_device_list_request()->set_user_id(m_account->userId());
     m_requests->call<wire::DeviceListResponse>(
         std::move(listReq), Retry::AfterReconnect,
-        [this, engine, recoveryKey, done](Result<wire::DeviceListResponse> mine) {
+        [this, engine, recoveryKey, attemptsLeft, done](Result<wire::DeviceListResponse> mine) {
             if (!mine) {
                 done(mine.error());
                 return;
@@ -217,10 +271,17 @@ void Devices::recoverAccount(const QString &recoveryKey, StatusHandler done) {
             *f.mutable_recover_account_request() = *request;
             m_requests->call<wire::RecoverAccountResponse>(
                 std::move(f), Retry::No,
-                [this, engine, done](Result<wire::RecoverAccountResponse> r) {
+                [this, engine, recoveryKey, attemptsLeft,
+                 done](Result<wire::RecoverAccountResponse> r) {
                     if (!r) {
-                        if (!isTransport(r.error().code))
+                        if (refusedForGood(r.error().code))
                             (void)engine->abandonRotation();
+                        // The list changed between reading and recovering (another device
+                        // published): read it again and sign again.
+                        if (r.error().code == ErrorCode::IdentityMismatch && attemptsLeft > 1) {
+                            recoverAttempt(recoveryKey, attemptsLeft - 1, done);
+                            return;
+                        }
                         done(r.error());
                         return;
                     }

@@ -40,6 +40,8 @@ AccountKeyLifecycle::beginRotation(const QList<DeviceAddress> &remaining) {
     const Ed25519KeyPair *old = m_own.accountKeyPair();
     if (!old)
         return usageError(QStringLiteral("no account key on this device"));
+    if (auto s = requireNonePending(); !s)
+        return s.error();
     const quint64 me = m_own.userId();
     auto mine = m_store.peer(me);
     if (!mine)
@@ -84,6 +86,16 @@ AccountKeyLifecycle::beginRotation(const QList<DeviceAddress> &remaining) {
     if (!st)
         return st.error();
     return req;
+}
+
+Status AccountKeyLifecycle::requireNonePending() const {
+    // One handover at a time: a second would overwrite the key the server may have pinned.
+    auto pending = pendingRotation();
+    if (!pending)
+        return pending.error();
+    if (*pending)
+        return usageError(QStringLiteral("an account key handover is still being settled"));
+    return {};
 }
 
 Result<Ed25519KeyPair> AccountKeyLifecycle::loadPending() const {
@@ -171,20 +183,38 @@ Result<bool> AccountKeyLifecycle::adoptHandoff(const wire::AccountKeyPush &push)
     QByteArray at = m_own.accountPublicKey();
     if (at.isEmpty())
         return false;
+    auto mine = m_store.peer(me);
+    if (!mine)
+        return mine.error();
     QList<KeySuccession> links;
     for (const std::string &raw : push.successions()) {
         auto s = verifySuccession(qba(raw), me);
         if (!s)
             return s.error();
+        // A recovery never hands a key to other devices (it logs them all out).
+        if (s->authority != SuccessionAuthority::PreviousKey)
+            return makeError(CryptoError::Malformed, QStringLiteral("a recovery in a handoff"));
         if (links.isEmpty() && !constantTimeEquals(s->oldKey, at)) {
-            // A push that starts later than my key (e.g. only the last hop): ask for the chain.
+            // Links this device took up already (it adopted a key and had not rebound its keys
+            // to it when the next rotation came) are skipped; anything else is not my chain.
+            auto known = m_store.chainReaches(me, s->oldKey, at);
+            if (!known)
+                return known.error();
+            if (*known)
+                continue;
             qCInfo(lcE2e) << "account key handoff does not start at my key";
             return false;
         }
+        if (links.isEmpty() && s->lastVersion < mine->listVersion)
+            // The old key handed on before a list this device accepted from it: two histories.
+            return makeError(CryptoError::Rollback,
+                             QStringLiteral("a handoff from before my last device list"));
         if (!links.isEmpty() && !constantTimeEquals(s->oldKey, links.last().newKey))
             return makeError(CryptoError::Malformed, QStringLiteral("broken key succession"));
         links.append(*s);
     }
+    if (links.isEmpty())
+        return false;
     const QByteArray lastStatement = qba(push.successions().at(push.successions_size() - 1));
     auto next = openHandoff(qba(push.handoff()), me, m_own.deviceId(), m_own.deviceKeys().dik,
                             links.last().newKey, lastStatement);
@@ -232,6 +262,8 @@ AccountKeyLifecycle::beginRecovery(const QString &text, const wire::DeviceListRe
         return s.error();
     if (m_own.hasAccountKey())
         return usageError(QStringLiteral("this device holds the account key: nothing to recover"));
+    if (auto s = requireNonePending(); !s)
+        return s.error();
     const quint64 me = m_own.userId();
     auto secret = decodeRecoveryKey(text);
     if (!secret)

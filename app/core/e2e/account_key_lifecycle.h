@@ -66,6 +66,8 @@ public:
 
 private:
     Result<crypto::Ed25519KeyPair> loadPending() const;
+    //! Usage error while a rotation or recovery is unsettled.
+    Status requireNonePending() const;
     //! Adopts `next` as my AIK, pins it, chains it to `previous` and records `published` as my
     //! accepted list.
     Status adopt(crypto::Ed25519KeyPair next, const QByteArray &previous, int authority,

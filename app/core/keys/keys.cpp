@@ -112,6 +112,10 @@ void Keys::setUpKeys() {
     uploadKeys(*request, [this](Status s) {
         if (!s) {
             qCWarning(lcClient) << "key upload failed:" << s.error().toString();
+            // Bound to a key my account handed on since (a rotation happened while this device
+            // was away, or it took a key up and never rebound): the new one is taken up first.
+            if (s.error().code == ErrorCode::IdentityMismatch)
+                emit accountKeyOutdated();
             return;
         }
         if (auto rotated = m_engine->rotateSignedPrekeyIfDue(QDateTime::currentMSecsSinceEpoch());

@@ -91,6 +91,9 @@ signals:
     void identityChanged(quint64 userId);
     //! A device without the account key has a recovery in progress (settle it).
     void accountKeyPending();
+    //! The server refused this device's keys under its account key: another device handed it
+    //! on (take the new one up).
+    void accountKeyOutdated();
     //! "Security code changed" notices were added to these conversations.
     void securityNoticesAdded(const QList<quint64> &conversationIds);
     //! The change was acknowledged (held messages are being sent).

@@ -83,6 +83,12 @@ void KeyService::pruneRateLimits() {
         else
             ++it;
     }
+    for (auto it = m_publishes.begin(); it != m_publishes.end();) {
+        if (it->empty() || it->back() <= now - kFetchWindowMs)
+            it = m_publishes.erase(it);
+        else
+            ++it;
+    }
     for (auto it = m_failedRecoveries.begin(); it != m_failedRecoveries.end();) {
         if (it->empty() || it->back() <= now - kRecoveryWindowMs)
             it = m_failedRecoveries.erase(it);
@@ -91,9 +97,9 @@ void KeyService::pruneRateLimits() {
     }
 }
 
-std::optional<Error> KeyService::recoveryLimited(quint64 userId) {
+std::optional<Error> KeyService::recoveryLimited(quint64 deviceId) {
     const qint64 now = m_clock.nowMs();
-    auto it = m_failedRecoveries.find(userId);
+    auto it = m_failedRecoveries.find(deviceId);
     if (it == m_failedRecoveries.end())
         return std::nullopt;
     while (!it->empty() && it->front() <= now - kRecoveryWindowMs)
@@ -105,8 +111,22 @@ std::optional<Error> KeyService::recoveryLimited(quint64 userId) {
     return e;
 }
 
-void KeyService::recoveryFailed(quint64 userId) {
-    m_failedRecoveries[userId].push_back(m_clock.nowMs());
+void KeyService::recoveryFailed(quint64 deviceId) {
+    m_failedRecoveries[deviceId].push_back(m_clock.nowMs());
+}
+
+std::optional<Error> KeyService::takePublishBudget(quint64 deviceId) {
+    const qint64 now = m_clock.nowMs();
+    auto &times = m_publishes[deviceId];
+    while (!times.empty() && times.front() <= now - kFetchWindowMs)
+        times.pop_front();
+    if (int(times.size()) >= kMaxPublishesPerMinute) {
+        Error e{ErrorCode::RateLimited, QStringLiteral("too many device lists, slow down")};
+        e.retryAfterMs = quint32(std::max<qint64>(1, times.front() + kFetchWindowMs - now));
+        return e;
+    }
+    times.push_back(now);
+    return std::nullopt;
 }
 
 void KeyService::fetchBundles(const Caller &caller, quint64 target,
@@ -144,6 +164,9 @@ void KeyService::fetchBundles(const Caller &caller, quint64 target,
 void KeyService::publishDeviceList(const Caller &caller, const ListPublication &pub,
                                    StatusReply reply) {
     const quint64 userId = caller.userId;
+    // A device republishing without end would keep a recovery from matching the stored list.
+    if (auto limited = takePublishBudget(caller.deviceId))
+        return reply(*limited);
     const QByteArray &blob = pub.signedList;
     const QByteArray &aik = pub.accountKey;
     auto list = crypto::verifyDeviceList(blob, aik, userId, 0);
@@ -251,11 +274,13 @@ void KeyService::accountKeyHandoff(const Caller &caller, Reply<AccountKeyHandoff
 void KeyService::recoverAccount(const Caller &caller, const AccountRecovery &rec,
                                 Reply<std::vector<quint64>> reply) {
     const quint64 userId = caller.userId;
-    if (auto limited = recoveryLimited(userId))
+    // Counted per device, not per user: a thief holding one of the user's devices must not be
+    // able to use up the owner's attempts (the owner recovers from a device of her own).
+    if (auto limited = recoveryLimited(caller.deviceId))
         return reply(*limited);
     auto s = crypto::verifySuccession(rec.succession, userId);
     if (!s || s->authority != crypto::SuccessionAuthority::RecoveryKey) {
-        recoveryFailed(userId);
+        recoveryFailed(caller.deviceId);
         return reply(Error{ErrorCode::BadRecoveryKey,
                            QStringLiteral("the recovery is not signed by the account's recovery "
                                           "key")});

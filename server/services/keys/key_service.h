@@ -38,6 +38,7 @@ public:
     using CutOff = std::function<void(quint64 userId, const std::vector<quint64> &devices)>;
     void setCutOff(CutOff cutOff) { m_cutOff = std::move(cutOff); }
     static constexpr int kMaxFailedRecoveriesPerHour = 5;
+    static constexpr int kMaxPublishesPerMinute = 20;
     void linkRelay(const Caller &caller, quint64 deviceId, const QByteArray &blob,
                    StatusReply reply) override;
 
@@ -50,16 +51,20 @@ public:
 private:
     //! Counts one bundle fetch of `deviceId`; the refusal when over the per-minute budget.
     std::optional<Error> takeFetchBudget(quint64 deviceId);
-    //! The refusal when `userId` failed kMaxFailedRecoveriesPerHour recoveries in the last hour.
-    std::optional<Error> recoveryLimited(quint64 userId);
-    void recoveryFailed(quint64 userId);
+    //! The refusal when `deviceId` failed kMaxFailedRecoveriesPerHour recoveries in the last
+    //! hour.
+    std::optional<Error> recoveryLimited(quint64 deviceId);
+    void recoveryFailed(quint64 deviceId);
+    //! Counts one list publication of `deviceId` (kMaxPublishesPerMinute a minute).
+    std::optional<Error> takePublishBudget(quint64 deviceId);
 
     KeyStore &m_store;
     DeviceDirectory &m_directory;
     Delivery &m_delivery;
     const Clock &m_clock;
     QHash<quint64, std::deque<qint64>> m_fetches; //!< requesting device → fetch times (ms)
-    QHash<quint64, std::deque<qint64>> m_failedRecoveries; //!< user → failure times (ms)
+    QHash<quint64, std::deque<qint64>> m_failedRecoveries; //!< device → failure times (ms)
+    QHash<quint64, std::deque<qint64>> m_publishes;        //!< device → list publications (ms)
     CutOff m_cutOff;
 };
 

@@ -287,9 +287,12 @@ void PgKeyStore::recoverAccount(quint64 userId, quint64 deviceId, const Verified
         .argBytes(rec.accountKey)
         .argBytes(rec.succession)
         .arg(rec.version)
-        .argBytes(rec.signedList)
-        .argBytes(rec.recoveryKey)
-        .argBytes(rec.keys.signingKey)
+        .argBytes(rec.signedList);
+    if (rec.recoveryKey.isEmpty())
+        query.argNull();
+    else
+        query.argBytes(rec.recoveryKey);
+    query.argBytes(rec.keys.signingKey)
         .argBytes(rec.keys.identityKey)
         .argBytes(rec.keys.bindingSignature);
     const SignedPreKey spk = rec.keys.signedPreKey.value_or(SignedPreKey{});

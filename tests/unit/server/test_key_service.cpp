@@ -390,7 +390,16 @@ private slots:
         QCOMPARE(limited.code(), ErrorCode::RateLimited);
         QVERIFY(limited.error().retryAfterMs > 0);
         QVERIFY(m_store.recoveries.empty());
-        // Another user is not affected; an hour later alice is not either.
+        // Counted per device: another device of alice (her own, new one) is not limited, so a
+        // thief holding one device cannot use up the owner's attempts.
+        Captured<std::vector<quint64>> otherDevice;
+        QByteArray garbled = genuine;
+        garbled[genuine.size() - 100] = char(garbled[genuine.size() - 100] ^ 1);
+        AccountRecovery wrong = rec;
+        wrong.succession = garbled;
+        m_service->recoverAccount(Caller{1, 12, "alice"}, wrong, otherDevice.reply());
+        QCOMPARE(otherDevice.code(), ErrorCode::BadRecoveryKey);
+        // An hour later the first device may try again.
         m_clock.advance(KeyService::kRecoveryWindowMs + 1);
         m_store.recovery = RecoveryOutcome{RecoveryStatus::Recovered, {10}};
         Captured<std::vector<quint64>> ok;
