@@ -76,6 +76,15 @@ bool chatShots(ui::Session *session, const QStringList &a, const QString &outDir
         settle(100);
     ok = save(recovery, QStringLiteral("%1/recovery-key-%2.png").arg(outDir, theme)) && ok;
     recovery->close();
+    // What a new device shows when every linked one is lost (the link bar's "Lost all your
+    // devices?"), with a key half typed in: only the look, nothing is sent.
+    ui::RecoveryKeyDialog recover(&session->client()->devices(),
+                                  ui::RecoveryKeyDialog::Mode::Recover, &window);
+    recover.show();
+    recover.input()->setText(QStringLiteral("5ICK-EITR-HWLN-BTLC-6DNG-"));
+    settle(300);
+    ok = save(&recover, QStringLiteral("%1/recover-account-%2.png").arg(outDir, theme)) && ok;
+    recover.close();
     settings.close();
 
     // A contact's security code changed: the notice in the chat and the warning above it.

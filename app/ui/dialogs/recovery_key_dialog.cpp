@@ -37,7 +37,9 @@ RecoveryKeyDialog::RecoveryKeyDialog(client::Devices *devices, Mode mode, QWidge
                     "your security code changed."));
     what->setWordWrap(true);
     layout->addWidget(what);
-    auto *form = new QFormLayout;
+    m_form = new QWidget;
+    auto *form = new QFormLayout(m_form);
+    form->setContentsMargins(0, 0, 0, 0);
     if (create) {
         m_input->setEchoMode(QLineEdit::Password);
         m_input->setAccessibleName(tr("Your password"));
@@ -49,11 +51,13 @@ RecoveryKeyDialog::RecoveryKeyDialog(client::Devices *devices, Mode mode, QWidge
         m_input->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
         form->addRow(tr("Recovery key:"), m_input);
     }
-    layout->addLayout(form);
-    m_key->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    layout->addWidget(m_form);
+    QFont keyFont = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    keyFont.setPointSizeF(keyFont.pointSizeF() * 1.3);
+    m_key->setFont(keyFont);
+    m_key->setAlignment(Qt::AlignCenter);
     m_key->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_key->setAccessibleName(tr("Your recovery key"));
-    m_key->setWordWrap(true);
     m_key->hide();
     layout->addWidget(m_key);
     m_copy->setAccessibleName(tr("Copy the recovery key"));
@@ -68,17 +72,20 @@ RecoveryKeyDialog::RecoveryKeyDialog(client::Devices *devices, Mode mode, QWidge
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_input, &QLineEdit::textChanged, this, &RecoveryKeyDialog::updateState);
     connect(m_copy, &QPushButton::clicked, this, [this] {
-        QGuiApplication::clipboard()->setText(m_key->text());
+        QGuiApplication::clipboard()->setText(m_keyText);
         m_status->setText(tr("Copied. Clear your clipboard once you stored it."));
     });
     if (create && m_devices->hasRecoveryKey())
         m_status->setText(tr("Your account has a recovery key. A new one replaces it."));
     updateState();
-    setMinimumWidth(460);
+    // A fixed width: the wrapped explanations then get the height they need (adjustSize() after
+    // every change of what is shown).
+    setFixedWidth(500);
+    adjustSize();
 }
 
 QString RecoveryKeyDialog::recoveryKey() const {
-    return m_key->isHidden() ? QString() : m_key->text();
+    return m_keyText;
 }
 
 QString RecoveryKeyDialog::statusText() const {
@@ -120,12 +127,17 @@ QString RecoveryKeyDialog::errorText(Mode mode, const Error &error) {
 
 void RecoveryKeyDialog::showKey(const QString &key) {
     m_done = true;
+    m_keyText = key;
     m_input->clear();
-    m_input->setEnabled(false);
-    m_key->setText(key);
+    m_form->hide();
+    // Two lines of seven groups: easier to copy by hand than one line that wraps anywhere.
+    const QStringList groups = key.split(QLatin1Char('-'));
+    m_key->setText(groups.mid(0, 7).join(QLatin1Char('-')) + QLatin1Char('\n') +
+                   groups.mid(7).join(QLatin1Char('-')));
     m_key->show();
     m_copy->show();
     m_status->setText(tr("Write this key down now. It will not be shown again."));
+    adjustSize();
     m_buttons->setStandardButtons(QDialogButtonBox::Close);
     connect(m_buttons->button(QDialogButtonBox::Close), &QPushButton::clicked, this,
             &QDialog::accept);

@@ -47,6 +47,8 @@ private:
     client::Devices *m_devices;
     Mode m_mode;
     QLineEdit *m_input;
+    QWidget *m_form = nullptr;
+    QString m_keyText;
     QLabel *m_status;
     QLabel *m_key;
     QPushButton *m_copy;
