@@ -138,7 +138,7 @@ void Devices::handleAccountKeyPush(const wire::AccountKeyPush &push) {
         qCWarning(lcClient) << "account key handoff refused:" << adopted.error().toString();
         return;
     }
-    auto after = [this](Status s) {
+    auto after = [](Status s) {
         if (!s)
             qCWarning(lcClient) << "new account key not taken up:" << s.error().toString();
     };
