@@ -323,20 +323,27 @@ void AccountService::verifyPassword(const Caller &caller, const QByteArray &pass
         return reply(*limited);
     if (m_hasher.saturated())
         return reply(busyError());
+    checkStoredPassword(userId, username, password, peer, QStringLiteral("the password is wrong"),
+                        std::move(reply));
+}
+
+void AccountService::checkStoredPassword(quint64 userId, const QString &username,
+                                         const QByteArray &password, const QString &peer,
+                                         const QString &wrong, StatusReply then) {
     m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
         if (!stored)
-            return reply(stored.error());
+            return then(stored.error());
         const QByteArray hash =
             *stored && (*stored)->userId == userId ? (*stored)->hash : QByteArray();
         if (m_hasher.saturated())
-            return reply(busyError());
+            return then(busyError());
         m_hasher.verify(hash, password, [=, this](bool ok) {
             if (!ok) {
+                // A wrong password here costs the same budget as a failed login.
                 recordFailure(username, peer);
-                return reply(
-                    Error{ErrorCode::BadCredentials, QStringLiteral("the password is wrong")});
+                return then(Error{ErrorCode::BadCredentials, wrong});
             }
-            reply(Status{});
+            then(Status{});
         });
     });
 }
@@ -345,19 +352,11 @@ void AccountService::verifyAndChangePassword(quint64 userId, quint64 deviceId,
                                              const QString &username, const QByteArray &oldPassword,
                                              const QByteArray &newPassword, const QString &peer,
                                              StatusReply reply) {
-    m_store.password(username, [=, this](Result<std::optional<StoredPassword>> stored) {
-        if (!stored)
-            return reply(stored.error());
-        const QByteArray hash =
-            *stored && (*stored)->userId == userId ? (*stored)->hash : QByteArray();
-        if (m_hasher.saturated())
-            return reply(busyError());
-        m_hasher.verify(hash, oldPassword, [=, this](bool ok) {
-            if (!ok) {
-                recordFailure(username, peer);
-                return reply(Error{ErrorCode::BadCredentials,
-                                   QStringLiteral("the current password is wrong")});
-            }
+    checkStoredPassword(
+        userId, username, oldPassword, peer, QStringLiteral("the current password is wrong"),
+        [=, this](Status verified) {
+            if (!verified)
+                return reply(verified);
             m_hasher.hash(newPassword, [=, this](QByteArray newHash) {
                 if (newHash.isEmpty())
                     return reply(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
@@ -376,7 +375,6 @@ void AccountService::verifyAndChangePassword(quint64 userId, quint64 deviceId,
                     });
             });
         });
-    });
 }
 
 } // namespace tidings::server

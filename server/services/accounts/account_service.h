@@ -70,6 +70,10 @@ public:
 private:
     std::optional<Error> checkRateLimit(const QString &username, const QString &peer) const;
     void recordFailure(const QString &username, const QString &peer);
+    //! Checks `password` against the stored hash of the user (a wrong one is BAD_CREDENTIALS
+    //! with `wrong` and counts as a failed login); `then` gets Ok or the error.
+    void checkStoredPassword(quint64 userId, const QString &username, const QByteArray &password,
+                             const QString &peer, const QString &wrong, StatusReply then);
     std::optional<Error> checkRegistrations(const QString &peer) const;
     void verifyAndChangePassword(quint64 userId, quint64 deviceId, const QString &username,
                                  const QByteArray &oldPassword, const QByteArray &newPassword,
