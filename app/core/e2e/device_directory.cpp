@@ -54,8 +54,15 @@ Result<QByteArray> DeviceDirectory::recoveryKeyOf(quint64 userId) const {
     if (!p->exists || p->listBlob.isEmpty())
         return QByteArray();
     auto list = verifyDeviceList(p->listBlob, p->aik, userId, 0);
-    if (!list)
+    if (!list) {
+        // The stored list is under a key the pin replaced (a reinstall, or a key taken up whose
+        // list was not fetched yet): no recovery key is known under the pinned one. A list
+        // signed without it is refused by the server unless the password comes with it, so
+        // nothing is dropped silently.
+        if (crypto::cryptoErrorOf(list.error()) == CryptoError::BadSignature)
+            return QByteArray();
         return list.error();
+    }
     return list->recoveryKey;
 }
 
@@ -155,9 +162,11 @@ DeviceDirectory::acceptDeviceList(const wire::DeviceListResponse &response) {
             return chained.error();
         update.change = chained->first;
         links = chained->second;
-        // Along a chain the counter continues past the last list the old key signed; a key
-        // with no chain (Replaced) starts its own sequence, as before successions existed.
-        newestSeen = links.isEmpty() ? 0 : links.last().lastVersion + 1;
+        // The counter continues in every kind: past the last list the old key signed along a
+        // chain, and past the last list accepted from the old key without one (a replaced key
+        // cannot bring back a list from before a removal).
+        newestSeen = links.isEmpty() ? p->listVersion + 1
+                                     : std::max(p->listVersion + 1, links.last().lastVersion + 1);
     }
     auto list = verifyDeviceList(blob, presented, user, newestSeen);
     if (!list)

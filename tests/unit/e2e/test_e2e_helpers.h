@@ -150,6 +150,10 @@ inline void must(const tidings::Status &s, const char *what) {
 
 //! First device of a new account: device keys, the AIK, and a published list of itself.
 inline void setUpFirstDevice(FakeServer &server, Device &d) {
+    // A reinstall (the user published lists before): the new identity's list continues the
+    // version, as contacts' clients require of a key change no succession vouches for.
+    if (server.lists.contains(d.addr.userId))
+        must(d->acceptDeviceList(server.list(d.addr.userId)), "the previous list");
     server.upload(d.addr, must(d->ensureDeviceKeys(d.addr.userId, d.addr.deviceId, true), "keys"));
     server.publish(d.addr.userId, must(d->signDeviceList({d.addr}), "sign list"));
 }
