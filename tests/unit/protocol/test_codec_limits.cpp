@@ -415,6 +415,49 @@ void TestCodecLimits::clientFieldLimits_data() {
     Frame ping;
     ping.mutable_ping()->set_client_time_ms(-1);
     row("ping negative time", ping, ok);
+
+    // Account-key lifecycle: the succession statement, handoffs, the recovery request.
+    auto publish = [](size_t succession, int handoffs, size_t blob) {
+        Frame f;
+        auto *p = f.mutable_publish_device_list_request();
+        p->set_signed_list(std::string(120, '\x08'));
+        p->set_account_key(std::string(32, '\x03'));
+        p->set_succession(std::string(succession, 's'));
+        for (int i = 0; i < handoffs; ++i) {
+            auto *h = p->add_handoffs();
+            h->set_device_id(quint64(i + 1));
+            h->set_blob(std::string(blob, 'h'));
+        }
+        return f;
+    };
+    row("succession at limit", publish(limits::kMaxSuccessionBytes, 1, 97), ok);
+    row("succession over limit", publish(limits::kMaxSuccessionBytes + 1, 1, 97), large);
+    row("handoffs at limit", publish(200, limits::kMaxDevicesPerUser, 97), ok);
+    row("handoffs over limit", publish(200, limits::kMaxDevicesPerUser + 1, 97), large);
+    row("handoff blob at limit", publish(200, 1, limits::kMaxLinkBlobBytes), ok);
+    row("handoff blob over limit", publish(200, 1, limits::kMaxLinkBlobBytes + 1), bad);
+    row("empty handoff blob", publish(200, 1, 0), bad);
+    auto recover = [](size_t succession, size_t list) {
+        Frame f;
+        auto *r = f.mutable_recover_account_request();
+        auto *u = r->mutable_keys();
+        u->set_signing_key(std::string(32, '\x01'));
+        u->set_identity_key(std::string(32, '\x02'));
+        u->set_account_key(std::string(32, '\x09'));
+        u->set_binding_signature(std::string(64, '\x04'));
+        u->mutable_signed_prekey()->set_key_id(7);
+        u->mutable_signed_prekey()->set_public_key(std::string(32, '\x05'));
+        u->mutable_signed_prekey()->set_signature(std::string(64, '\x06'));
+        r->set_succession(std::string(succession, 's'));
+        r->set_signed_list(std::string(list, 'l'));
+        r->set_account_key(std::string(32, '\x09'));
+        return f;
+    };
+    row("recovery succession at limit", recover(limits::kMaxSuccessionBytes, 120), ok);
+    row("recovery succession over limit", recover(limits::kMaxSuccessionBytes + 1, 120), bad);
+    row("recovery list at limit", recover(400, limits::kMaxSignedDeviceListBytes), ok);
+    row("recovery list over limit", recover(400, limits::kMaxSignedDeviceListBytes + 1), bad);
+    row("recovery without succession", recover(0, 120), bad);
 }
 
 void TestCodecLimits::clientFieldLimits() {
@@ -543,6 +586,26 @@ void TestCodecLimits::serverFieldLimits_data() {
     QTest::newRow("group info 500 members") << group(limits::kMaxGroupMembers) << ok;
     QTest::newRow("group info 501 members") << group(limits::kMaxGroupMembers + 1) << large;
     QTest::newRow("group info 1000 members") << group(2 * limits::kMaxGroupMembers) << large;
+
+    // Key successions handed out with a list, in bundles or with a handoff: at most 32.
+    auto chain = [](int n, int where) {
+        Frame f;
+        google::protobuf::RepeatedPtrField<std::string> *out =
+            where == 0 ? f.mutable_device_list_response()->mutable_successions()
+            : where == 1
+                ? f.mutable_bundles_response()->mutable_device_list()->mutable_successions()
+                : f.mutable_account_key_push()->mutable_successions();
+        for (int i = 0; i < n; ++i)
+            *out->Add() = std::string(200, 's');
+        return encode(f);
+    };
+    const char *where[] = {"list", "bundles", "handoff"};
+    for (int w = 0; w < 3; ++w) {
+        QTest::newRow(QByteArray(where[w]).append(" successions at limit").constData())
+            << chain(limits::kMaxSuccessions, w) << ErrorCode::None;
+        QTest::newRow(QByteArray(where[w]).append(" successions over limit").constData())
+            << chain(limits::kMaxSuccessions + 1, w) << ErrorCode::TooLarge;
+    }
 }
 
 void TestCodecLimits::serverFieldLimits() {
