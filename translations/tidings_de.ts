@@ -203,6 +203,14 @@
         <source>%1 recovered their account with their recovery key, so their security code changed. Verify the code to be sure it is them.</source>
         <translation>%1 hat das Konto mit dem Wiederherstellungsschlüssel wiederhergestellt, daher hat sich der Sicherheitscode geändert. Prüfe den Code, um sicherzugehen, dass es wirklich diese Person ist.</translation>
     </message>
+    <message>
+        <source>Your new security code is now recorded in this group. Your previous key signs nothing here any more.</source>
+        <translation>Dein neuer Sicherheitscode ist jetzt in dieser Gruppe hinterlegt. Dein bisheriger Schlüssel unterschreibt hier nichts mehr.</translation>
+    </message>
+    <message>
+        <source>%1&apos;s new security code is now recorded in this group. Their previous key signs nothing here any more.</source>
+        <translation>Der neue Sicherheitscode von %1 ist jetzt in dieser Gruppe hinterlegt. Der bisherige Schlüssel unterschreibt hier nichts mehr.</translation>
+    </message>
 </context>
 <context>
     <name>main</name>

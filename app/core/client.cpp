@@ -30,6 +30,11 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     m_groups->setKeys(m_keys.get());
     // Groups older than signed state get it from their first admin online (once a run each).
     connect(m_messaging.get(), &Messaging::syncIdle, m_groups.get(), &Groups::foundLegacyGroups);
+    // A handed-on account key is recorded in signed groups (SET_KEY), then, and at idle syncs
+    // after a crash or a lost connection.
+    connect(m_devices.get(), &Devices::accountKeyChanged, m_groups.get(),
+            &Groups::onAccountKeyChanged);
+    connect(m_messaging.get(), &Messaging::syncIdle, m_groups.get(), &Groups::recordOwnKey);
 
     connect(m_connection, &Connection::opened, m_account.get(), &Account::onSocketOpened);
     connect(m_connection, &Connection::authenticated, this, &Client::onAuthenticated);

@@ -11,7 +11,8 @@
 
 namespace tidings::client {
 
-enum class GroupAction { Add, Remove, Promote, Demote, Leave, Rename };
+//! SetKey: record my own new account key in a group with signed state (Groups::recordOwnKey).
+enum class GroupAction { Add, Remove, Promote, Demote, Leave, Rename, SetKey };
 enum class ContactAction { Add, Remove, Block, Unblock };
 //! Who may see my last seen and online state.
 enum class Visibility { Everyone = 0, Contacts = 1, Nobody = 2 };

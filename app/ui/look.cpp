@@ -340,6 +340,17 @@ QString eventClaim(const client::SystemEvent &e, quint64 myUserId) {
     case K::AdminRevoked:
         return QCoreApplication::translate("SystemEvent", "%1 removed %2 as admin")
             .arg(actor, target);
+    case K::MemberKeyChanged:
+        return e.targetUserId == myUserId
+                   ? QCoreApplication::translate("SystemEvent",
+                                                 "Your new security code is now recorded in "
+                                                 "this group. Your previous key signs nothing "
+                                                 "here any more.")
+                   : QCoreApplication::translate("SystemEvent",
+                                                 "%1's new security code is now recorded in this "
+                                                 "group. Their previous key signs nothing here "
+                                                 "any more.")
+                         .arg(e.targetUsername);
     case K::SecurityCodeChanged:
         return QCoreApplication::translate("SystemEvent",
                                            "The security code of %1 changed. They may have "

@@ -78,8 +78,11 @@ struct ServerConfig {
     int mediaRequestsPerMinute = 3000; //!< HTTP requests per user
     int mediaDownloadsPerUser = 8;     //!< downloads of one user streaming at once
     //! Connections one peer address may hold that are not WebSockets: waiting for their first
-    //! request head, or HTTP. WebSocket sessions are authenticated and bounded by the gateway.
+    //! request head, or HTTP.
     int maxConnectionsPerIp = 256;
+    //! WebSocket connections one peer address may hold, signed in or not (0: no limit). An
+    //! office behind one NAT address shares it; load tools on loopback turn it off.
+    int maxSessionsPerIp = 1000;
     //! Connections waiting for their first request head, all peers together.
     int maxWaitingConnections = 1024;
     //! Test seams: the blob store's data writes (inject ENOSPC), and the free space it sees.

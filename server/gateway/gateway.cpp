@@ -18,6 +18,11 @@
 
 namespace tidings::server {
 
+namespace {
+//! What a connection refused for its address's WebSocket bound is told to wait.
+constexpr quint32 kSessionCapRetryMs = 30'000;
+} // namespace
+
 Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &router,
                  Services services, QObject *parent)
     : QObject(parent)
@@ -158,6 +163,22 @@ void Gateway::onNewConnection() {
         auto *session = new Session(socket, this, m_clock, limits);
         m_sessions.insert(session);
         connect(session, &Session::closed, this, &Gateway::onSessionClosed);
+        // Connections per address are bounded as WebSockets too (each costs memory and a slot in
+        // every broadcast): past the bound the new one hears why and is closed.
+        const QString ip = session->peer();
+        if (m_config.maxSessionsPerIp > 0 &&
+            m_sessionsPerIp.value(ip) >= m_config.maxSessionsPerIp) {
+            if (!std::exchange(m_sessionCapLogged, true))
+                qCWarning(lcGateway) << "a peer reached" << m_config.maxSessionsPerIp
+                                     << "WebSocket connections; closing its new ones";
+            session->sendError(0, Error{ErrorCode::RateLimited,
+                                        QStringLiteral("too many connections from your address"),
+                                        kSessionCapRetryMs});
+            session->close(QStringLiteral("too many connections from this address"));
+            continue;
+        }
+        ++m_sessionsPerIp[ip];
+        m_sessionIp.insert(session, ip);
     }
 }
 
@@ -208,6 +229,13 @@ void Gateway::drainInbox(Session *session) {
 void Gateway::onSessionClosed(Session *session) {
     if (!m_sessions.remove(session))
         return;
+    if (const auto ip = m_sessionIp.find(session); ip != m_sessionIp.end()) {
+        if (--m_sessionsPerIp[*ip] <= 0)
+            m_sessionsPerIp.remove(*ip);
+        if (m_sessionsPerIp.isEmpty())
+            m_sessionCapLogged = false;
+        m_sessionIp.erase(ip);
+    }
     const Caller &caller = session->caller();
     // Only the device's current connection going away makes it offline (a replaced one does not).
     if (caller.userId != 0 && m_router.remove(session, caller.userId, caller.deviceId))

@@ -86,6 +86,10 @@ private:
     QHash<QTcpSocket *, QString> m_counted; //!< non-WebSocket sockets and their peer address
     bool m_ipCapLogged = false;
     QSet<Session *> m_sessions;
+    //! WebSocket sessions by peer address (maxSessionsPerIp), and each counted one's address.
+    QHash<QString, int> m_sessionsPerIp;
+    QHash<Session *, QString> m_sessionIp;
+    bool m_sessionCapLogged = false;
     QList<QPointer<Session>> m_dirty;
     bool m_flushScheduled = false;
 };

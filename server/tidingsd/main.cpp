@@ -107,6 +107,10 @@ int main(int argc, char **argv) {
                  "never for a server people use."});
     p.addOption({"registrations-per-hour",
                  "New accounts one address may register an hour (0: no limit).", "N", "10"});
+    p.addOption({"connections-per-address",
+                 "WebSocket connections one peer address may hold at once (0: no limit). "
+                 "Behind a proxy every client shares the proxy's address.",
+                 "N", "1000"});
     p.addOption({"token-lifetime-days",
                  "A device unused this many days must log in again (tokens in use are renewed "
                  "daily).",
@@ -152,6 +156,10 @@ int main(int argc, char **argv) {
     config.tokenLifetimeDays = p.value("token-lifetime-days").toInt(&lifetimeOk);
     if (!regOk || config.registrationsPerHour < 0)
         return die(QStringLiteral("--registrations-per-hour wants a number (0: no limit)"));
+    bool sessionsOk = false;
+    config.maxSessionsPerIp = p.value("connections-per-address").toInt(&sessionsOk);
+    if (!sessionsOk || config.maxSessionsPerIp < 0)
+        return die(QStringLiteral("--connections-per-address wants a number (0: no limit)"));
     if (!lifetimeOk || config.tokenLifetimeDays < 1 || config.tokenLifetimeDays > 3650)
         return die(QStringLiteral("--token-lifetime-days wants a number of days from 1 to 3650"));
     const auto maxBytes = parseBytes(p.value("media-max-bytes"));

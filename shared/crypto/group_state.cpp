@@ -286,15 +286,30 @@ Result<GroupState> applyGroupChange(const GroupState &prev, const GroupStateChan
                 CryptoError::Rollback,
                 QStringLiteral("version %1 forks from the verified history").arg(c.version));
         // Rights on the state before the change: an admin may do anything the rules allow; a
-        // member only leave.
+        // member only leave and record its own new key.
         if (!prev.isMember(c.actorUserId))
             return makeError(CryptoError::NotAdmin,
                              QStringLiteral("user %1 is not a member").arg(c.actorUserId));
+        const auto ownKey = [&](const GroupOp &op) {
+            return op.kind == GroupOp::Kind::SetKey && op.userId == c.actorUserId;
+        };
         if (!prev.isAdmin(c.actorUserId))
             for (const GroupOp &op : c.ops)
-                if (op.kind != GroupOp::Kind::Leave)
+                if (op.kind != GroupOp::Kind::Leave && !ownKey(op))
                     return makeError(CryptoError::NotAdmin,
                                      QStringLiteral("user %1 is not an admin").arg(c.actorUserId));
+        // A member records its own new key with a change signed by that new key: whoever holds
+        // only the old one (a stolen device) cannot name a key of its choosing. That the new key
+        // is the old one's successor is the caller's check (it knows the succession chain).
+        for (const GroupOp &op : c.ops) {
+            if (!ownKey(op))
+                continue;
+            // (The key recorded already is no refusal: the server cannot tell which key a
+            // group records, and a refused change would stop every member's verified head.)
+            if (!constantTimeEquals(op.aik, signerAik))
+                return makeError(CryptoError::BadSignature,
+                                 QStringLiteral("an own key change not signed by that key"));
+        }
     }
     for (const GroupOp &op : c.ops)
         if (auto s = applyOp(next, op, c.actorUserId, c.version); !s)

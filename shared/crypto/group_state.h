@@ -34,7 +34,9 @@ struct GroupOp {
         Demote = 4,  //!< userId is an admin no more
         Leave = 5,   //!< the actor leaves
         Rename = 6,  //!< the group's name becomes `name`
-        SetKey = 7,  //!< the recorded AIK of member userId becomes aik
+        //! The recorded AIK of member userId becomes aik: by an admin, or by the member itself
+        //! in a change signed with aik (the successor of its recorded key, account-key rotation)
+        SetKey = 7,
     };
     Kind kind = Kind::Add;
     quint64 userId = 0;
@@ -104,7 +106,8 @@ QByteArray groupChangeHash(const QByteArray &body);
 //!   Rollback          a version at or below prev's (a replay), or the next version with another
 //!                     prev_hash than prev's head (a fork)
 //!   NotNext           a version beyond prev's next (a gap: fetch the changes in between)
-//!   NotAdmin          the actor may not make this change
+//!   NotAdmin          the actor may not make this change (a member: only LEAVE, and SET_KEY of
+//!                     itself signed with the new key, else BadSignature)
 //!   Malformed         an operation against the rules (a non-member removed, 501 members, ...)
 Result<GroupState> applyGroupChange(const GroupState &prev, const GroupStateChange &change,
                                     const QByteArray &signerAik);

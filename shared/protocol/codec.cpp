@@ -262,6 +262,10 @@ Status validateClientFrame(const Frame &f) {
             return {};
         case wire::GroupChangeRequest::ACTION_RENAME:
             return validateGroupName(g.name());
+        case wire::GroupChangeRequest::ACTION_SET_KEY:
+            if (g.signed_change().empty())
+                return bad("a key change is signed or nothing");
+            return {};
         case wire::GroupChangeRequest::ACTION_ADD:
         case wire::GroupChangeRequest::ACTION_REMOVE:
         case wire::GroupChangeRequest::ACTION_PROMOTE:

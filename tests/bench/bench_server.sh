@@ -7,11 +7,12 @@ start_tidingsd() {
   local build=$1 port=$2
   data=$(mktemp -d /tmp/tidings-bench-XXXXXX)
   chmod 755 "$data"
-  # Cheap password hashing and no registration limit: the idle scenario registers 10,000 users
-  # from one address; no figure measures hashing. The load tool sends plain bytes (what it
+  # Cheap password hashing and no registration or connection limit: the idle scenario
+  # registers and holds 10,000 users from one address; no figure measures hashing. The load tool sends plain bytes (what it
   # measures is the server's path, not the clients' encryption).
   "$build/server/tidingsd" --data-dir "$data/server" --listen 127.0.0.1:"$port" \
-    --cheap-password-hashing --registrations-per-hour 0 --allow-unencrypted \
+    --cheap-password-hashing --registrations-per-hour 0 --connections-per-address 0 \
+    --allow-unencrypted \
     >"$data/out.log" 2>"$data/err.log" &
   pid=$!
   trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null

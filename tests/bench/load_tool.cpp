@@ -77,10 +77,9 @@ private:
             if (!r.has_login_response()) {
                 if (r.error().code() == tidings::wire::ERROR_RATE_LIMITED && attempt < 10) {
                     const int wait = int(std::max<quint32>(r.error().retry_after_ms(), 100));
-                    QTimer::singleShot(wait, this,
-                                       [this, d, name, attempt] {
-                                           registerDevice(d, name, attempt + 1);
-                                       });
+                    QTimer::singleShot(wait, this, [this, d, name, attempt] {
+                        registerDevice(d, name, attempt + 1);
+                    });
                     return;
                 }
                 return fail(QStringLiteral("register failed: %1")

@@ -4,7 +4,8 @@
 // messaging; the logged-out device's old key signs nothing anyone accepts any more; a user who
 // lost every device takes the account back with the recovery key written down earlier, and a
 // wrong recovery key changes nothing; in a signed group the key the admins recorded vouches for
-// the keys it handed on, so a member who rotated keeps reading, writing and administering.
+// the keys it handed on, so a member who rotated keeps reading, writing and administering, and
+// the member's device records its new key (SET_KEY), after which the old key signs nothing.
 #include "core/devices/devices.h"
 #include "core/e2e/e2e_engine.h"
 #include "core/groups/groups.h"
@@ -221,15 +222,79 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(hank->hasText("before the tablet left"), 20000);
         const QByteArray recorded = hank->client->keys().engine()->accountKey();
 
-        // Hank logs the tablet out: his key is handed on. The group's signed state still records
-        // the old key, which vouches for the new one.
+        // Hank logs the tablet out: his key is handed on, and his device records the new key in
+        // the group (a SET_KEY signed with it). The old key vouched for the new one meanwhile.
         bool revoked = false;
         hank->client->devices().revoke(tablet->deviceId(), [&](Status st) { revoked = st.ok(); });
         QTRY_VERIFY_WITH_TIMEOUT(revoked, 20000);
-        QVERIFY(hank->client->keys().engine()->accountKey() != recorded);
-        auto state = gina->store->groupStates().state(g);
-        QVERIFY(state && *state);
-        QCOMPARE((*state)->members.value(hank->userId()).aik, recorded);
+        const QByteArray newKey = hank->client->keys().engine()->accountKey();
+        QVERIFY(newKey != recorded);
+        const auto recordedOn = [&](E2eDevice &d) {
+            auto s = d.store->groupStates().state(g);
+            return s && *s ? (*s)->members.value(hank->userId()).aik : QByteArray();
+        };
+        gina->client->messaging().refreshConversation(g);
+        QTRY_COMPARE_WITH_TIMEOUT(recordedOn(*gina), newKey, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(recordedOn(*hank), newKey, 20000);
+        // Members see it in the chat, verified.
+        const quint64 setKeySeq =
+            sql(u"SELECT max(seq) FROM messages WHERE conversation_id = %1 AND event_kind = 7"_s
+                    .arg(g))
+                .toULongLong();
+        QVERIFY(setKeySeq != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(gina->stored(g, setKeySeq).has_value(), 20000);
+        QCOMPARE(gina->stored(g, setKeySeq)->event->kind,
+                 client::SystemEventKind::MemberKeyChanged);
+        QCOMPARE(gina->stored(g, setKeySeq)->event->check, client::EventCheck::Verified);
+        // Recorded once: another run of the reconciliation sends nothing.
+        hank->client->groups().recordOwnKey();
+        QTest::qWait(300);
+        QCOMPARE(
+            sql(u"SELECT count(*) FROM messages WHERE conversation_id = %1 AND event_kind = 7"_s
+                    .arg(g)),
+            QStringLiteral("1"));
+
+        // The stolen tablet still holds the old key. With a server that helps it (the test
+        // writes the server's rows), it signs a change as hank, an admin: gina refuses it, since
+        // the group records hank's new key now.
+        auto head = gina->store->groupStates().state(g);
+        QVERIFY(head && *head);
+        crypto::GroupStateChange forged;
+        forged.groupUid = (*head)->groupUid;
+        forged.version = (*head)->version + 1;
+        forged.prevHash = (*head)->headHash;
+        forged.actorUserId = hank->userId();
+        forged.actorDeviceId = hank->deviceId();
+        forged.issuedAtMs = 1;
+        crypto::GroupOp rename;
+        rename.kind = crypto::GroupOp::Kind::Rename;
+        rename.name = u"stolen"_s;
+        forged.ops = {rename};
+        auto blob = tablet->client->keys().engine()->signGroupChange(forged);
+        QVERIFY(blob);
+        const quint64 rogueSeq =
+            sql(u"SELECT tidings_add_event(%1, %2, 4, NULL, 'stolen', now())"_s.arg(g).arg(
+                    hank->userId()))
+                .toULongLong();
+        QVERIFY(rogueSeq > setKeySeq);
+        QCOMPARE(sql(u"INSERT INTO group_state_log (conversation_id, version, hash, change,"
+                     " actor_user_id, actor_device_id, first_seq) VALUES (%1, %2, '\\x%3',"
+                     " '\\x%4', %5, %6, %7) RETURNING version"_s.arg(g)
+                         .arg(forged.version)
+                         .arg(QString::fromLatin1(crypto::groupChangeHash(forged.body).toHex()),
+                              QString::fromLatin1(blob->toHex()))
+                         .arg(hank->userId())
+                         .arg(hank->deviceId())
+                         .arg(rogueSeq)),
+                 QString::number(forged.version));
+        gina->client->messaging().refreshConversation(g);
+        QTRY_VERIFY_WITH_TIMEOUT(gina->stored(g, rogueSeq).has_value(), 20000);
+        QCOMPARE(gina->stored(g, rogueSeq)->event->check, client::EventCheck::Refused);
+        QCOMPARE(gina->stored(g, rogueSeq)->event->refusal, QStringLiteral("signature"));
+        QVERIFY(gina->store->groupStates().state(g).value()->name != u"stolen"_s);
+        // The rogue log row goes again: the rest of this test needs the server's log as it was.
+        sql(u"DELETE FROM group_state_log WHERE conversation_id = %1 AND version = %2"_s.arg(g).arg(
+            forged.version));
 
         // Gina's next message reaches hank (his devices get the sender key), not the tablet.
         QVERIFY(gina->client->messaging().sendText(g, "after the tablet left").ok());
@@ -246,6 +311,22 @@ private slots:
                 return s && *s && (*s)->name == u"band (new key)"_s;
             }(),
             20000);
+
+        // Iris, added now, pins hank's new key only. The genesis she verifies records the old
+        // one: she asks for the chain from it, and the whole log verifies, SET_KEY included.
+        auto iris = device("iris", true);
+        QVERIFY(iris);
+        QTRY_VERIFY_WITH_TIMEOUT(iris->ready, 20000);
+        QVERIFY(change(*gina, g, client::GroupAction::Add, u"iris"_s));
+        const auto versionOn = [&](E2eDevice &d) {
+            auto s = d.store->groupStates().state(g);
+            return s && *s ? (*s)->version : quint64(0);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(versionOn(*gina) > 0 && versionOn(*iris) == versionOn(*gina),
+                                 30000);
+        QCOMPARE(recordedOn(*iris), newKey);
+        QVERIFY(hank->client->messaging().sendText(g, "welcome iris").ok());
+        QTRY_VERIFY_WITH_TIMEOUT(iris->hasText("welcome iris"), 20000);
     }
 
     void aRecoveryKeyTakesTheAccountBack() {

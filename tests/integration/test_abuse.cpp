@@ -181,6 +181,36 @@ private slots:
         QVERIFY(c && c->ping());
     }
 
+    void webSocketConnectionsAreBoundedPerAddress() {
+        server::ServerConfig config;
+        config.maxSessionsPerIp = 3;
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        // Three connections from this address: signed in or not, each one counts.
+        auto a = RawClient::registered(h->url(), QStringLiteral("capa"));
+        auto b = RawClient::registered(h->url(), QStringLiteral("capb"));
+        RawClient waiting(h->url());
+        QVERIFY(a && b && waiting.connectNow());
+        // A fourth hears why (a typed error with a retry time) and is closed.
+        RawClient fourth(h->url());
+        (void)fourth.connectNow(); // it may be closed before this side saw it open
+        const auto refusal = fourth.waitPush(F::kError);
+        QVERIFY(refusal);
+        QCOMPARE(refusal->error().code(), wire::ERROR_RATE_LIMITED);
+        QVERIFY(refusal->error().retry_after_ms() > 0);
+        QVERIFY(fourth.waitDisconnected());
+        // The others are served as before; one leaving makes room for a new one.
+        QVERIFY(a->ping() && b->ping());
+        waiting.close();
+        QVERIFY(waitFor(
+            [&] {
+                auto c = RawClient::registered(h->url(), QStringLiteral("capc"));
+                return c && c->ping();
+            },
+            10000));
+    }
+
     void aSocketThatPingsButNeverReadsIsDropped() {
         server::test::SlowReader slow;
         QVERIFY(signInSlow(slow));

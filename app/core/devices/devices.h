@@ -61,6 +61,9 @@ signals:
     //! This device's keys are on the server and it is in my published device list: it can send
     //! and receive encrypted messages.
     void encryptionReady();
+    //! This device holds a new account key (it handed the key on, took up a handed-on key, or
+    //! recovered the account) and its keys are bound to it.
+    void accountKeyChanged();
 
 private:
     //! Sends a change the server answers with Ok (not retried); once done, republishes my

@@ -157,7 +157,11 @@ void Devices::rebindKeys(StatusHandler done) {
         done(request.error());
         return;
     }
-    m_keys->uploadKeys(*request, std::move(done));
+    m_keys->uploadKeys(*request, [this, done = std::move(done)](Status s) {
+        if (s)
+            emit accountKeyChanged();
+        done(s);
+    });
 }
 
 bool Devices::hasRecoveryKey() const {
@@ -292,6 +296,7 @@ void Devices::recoverAttempt(const QString &recoveryKey, int attemptsLeft, Statu
                     qCInfo(lcClient) << "account recovered;" << r->logged_out_device_ids_size()
                                      << "other devices logged out";
                     emit encryptionReady();
+                    emit accountKeyChanged();
                     done({});
                 });
         });

@@ -219,6 +219,44 @@ DeviceDirectory::acceptDeviceList(const wire::DeviceListResponse &response) {
     return update;
 }
 
+Result<bool> DeviceDirectory::learnChain(quint64 user, const QByteArray &from,
+                                         const wire::DeviceListResponse &response) {
+    if (auto s = m_own.requireOpen(); !s)
+        return s.error();
+    const QByteArray pinned = pinnedAccountKey(user);
+    if (pinned.isEmpty() || from.isEmpty())
+        return false;
+    if (constantTimeEquals(from, pinned))
+        return true;
+    // Every link is signed by both its keys; the chain must end at the key this device pinned
+    // (from the user's own signed list), so a fork from an old key (a stolen device's, served
+    // by a helpful server) reaches nothing here.
+    QList<KeySuccession> links;
+    QByteArray at = from;
+    for (const std::string &raw : response.successions()) {
+        auto s = verifySuccession(qba(raw), user);
+        if (!s || !constantTimeEquals(s->oldKey, at))
+            return false;
+        if (!links.isEmpty() && s->lastVersion <= links.last().lastVersion)
+            return false;
+        at = s->newKey;
+        links.append(*s);
+        if (constantTimeEquals(at, pinned))
+            break;
+    }
+    if (links.isEmpty() || !constantTimeEquals(at, pinned))
+        return false;
+    const Status st = m_store.transaction([&]() -> Status {
+        for (const KeySuccession &l : links)
+            if (auto s = m_store.addChainLink(user, l.oldKey, l.newKey, int(l.authority)); !s)
+                return s;
+        return {};
+    });
+    if (!st)
+        return st.error();
+    return true;
+}
+
 Result<std::pair<KeyChange, QList<KeySuccession>>>
 DeviceDirectory::walkChain(quint64 user, const QByteArray &pinnedAik, quint64 listVersion,
                            const QByteArray &presented,

@@ -26,6 +26,9 @@ public:
 
     //! See E2eEngine::acceptDeviceList(). Own transaction.
     Result<DeviceListUpdate> acceptDeviceList(const wire::DeviceListResponse &list);
+    //! See E2eEngine::learnChain(). Own transaction.
+    Result<bool> learnChain(quint64 user, const QByteArray &from,
+                            const wire::DeviceListResponse &response);
     //! See E2eEngine::signDeviceList(). Own transaction.
     Result<wire::PublishDeviceListRequest> signDeviceList(const QList<DeviceAddress> &devices);
     //! My list naming `devices`, signed by `aik` with `version` and `recoveryKey` (empty: none);

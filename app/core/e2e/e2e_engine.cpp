@@ -110,6 +110,11 @@ Result<DeviceListUpdate> E2eEngine::acceptDeviceList(const wire::DeviceListRespo
     return m_devices->acceptDeviceList(list);
 }
 
+Result<bool> E2eEngine::learnChain(quint64 userId, const QByteArray &from,
+                                   const wire::DeviceListResponse &response) {
+    return m_devices->learnChain(userId, from, response);
+}
+
 QList<DeviceAddress> E2eEngine::currentDevices(quint64 userId) const {
     return m_devices->currentDevices(userId);
 }

@@ -90,6 +90,12 @@ public:
     //! Verifies a DeviceListResponse (signature, rollback → error), pins the AIK on first sight.
     //! A changed AIK is recorded as an identity change — never silent.
     Result<DeviceListUpdate> acceptDeviceList(const wire::DeviceListResponse &list);
+    //! Records the successions `response` carries from `from` (an older key of the user, e.g. the
+    //! one a group recorded) to the key pinned for the user, when they form one verified chain
+    //! ending there: then succeeds(user, from, pinned). False when they do not reach it (nothing
+    //! is recorded). The pin itself never moves here (acceptDeviceList does that).
+    Result<bool> learnChain(quint64 userId, const QByteArray &from,
+                            const wire::DeviceListResponse &response);
     //! From the last accepted list (my own user too).
     QList<DeviceAddress> currentDevices(quint64 userId) const;
     //! The account key pinned for a user (mine: my own); empty when none is known yet.

@@ -375,7 +375,9 @@ void GroupStateVerifier::describe(const GroupStateChange &change, SystemEvent &e
         target = 0;
         break;
     case GroupOp::Kind::SetKey:
-        return; // no line of its own yet: the server's words stay
+        event.kind = SystemEventKind::MemberKeyChanged;
+        target = op.userId;
+        break;
     }
     event.targetUsername =
         target == 0 ? QString() : nameOf(target, event.targetUserId, event.targetUsername);
@@ -393,8 +395,58 @@ QSet<quint64> GroupStateVerifier::keysNeeded(const QList<QByteArray> &changes) c
     QSet<quint64> out;
     for (const QByteArray &blob : changes) {
         auto c = crypto::decodeGroupChange(blob);
-        if (c && c->version == 1 && m_pinned(c->actorUserId).isEmpty())
+        if (!c)
+            continue;
+        const QByteArray pinned = m_pinned(c->actorUserId);
+        // A genesis needs its creator's key; a later change signed with another key than the
+        // one pinned may be signed by the actor's successor key (a SET_KEY, or an admin whose key
+        // was handed on), which the actor's current list and its successions show.
+        if (pinned.isEmpty() || (c->version > 1 && !crypto::groupChangeSignedBy(*c, pinned)))
             out.insert(c->actorUserId);
+    }
+    return out;
+}
+
+QHash<quint64, QByteArray>
+GroupStateVerifier::chainsNeeded(const QList<QByteArray> &changes) const {
+    // The keys each group records for its members as of each change: the verified state, then
+    // the batch's own ADD and SET_KEY operations in version order (a log page may add a member
+    // and later carry its SET_KEY).
+    QList<GroupStateChange> sorted;
+    for (const QByteArray &blob : changes)
+        if (auto c = crypto::decodeGroupChange(blob))
+            sorted.append(std::move(*c));
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto &a, const auto &b) { return a.version < b.version; });
+    QHash<QByteArray, QHash<quint64, QByteArray>> recorded; // group uid → user → key
+    QHash<QByteArray, quint64> verifiedUpTo;
+    QHash<quint64, QByteArray> out;
+    for (const GroupStateChange &c : sorted) {
+        if (!recorded.contains(c.groupUid)) {
+            auto &keys = recorded[c.groupUid];
+            auto conv = m_store->groupStates().conversationOf(c.groupUid);
+            auto state = conv && *conv ? m_store->groupStates().state(*conv)
+                                       : Result<std::optional<GroupState>>(std::nullopt);
+            if (state && state->has_value()) {
+                for (const auto &m : (*state)->members)
+                    keys.insert(m.userId, m.aik);
+                verifiedUpTo.insert(c.groupUid, (*state)->version);
+            }
+        }
+        auto &keys = recorded[c.groupUid];
+        if (c.version > verifiedUpTo.value(c.groupUid)) {
+            const QByteArray from = keys.value(c.actorUserId);
+            const QByteArray pinned = m_pinned(c.actorUserId);
+            if (!from.isEmpty() && !pinned.isEmpty() && from != pinned &&
+                !crypto::groupChangeSignedBy(c, from) && crypto::groupChangeSignedBy(c, pinned)) {
+                auto reaches = m_store->keys().chainReaches(c.actorUserId, from, pinned);
+                if (reaches && !*reaches && !out.contains(c.actorUserId))
+                    out.insert(c.actorUserId, from);
+            }
+        }
+        for (const GroupOp &op : c.ops)
+            if (op.kind == GroupOp::Kind::Add || op.kind == GroupOp::Kind::SetKey)
+                keys.insert(op.userId, op.aik);
     }
     return out;
 }

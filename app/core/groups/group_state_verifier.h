@@ -60,8 +60,16 @@ public:
     //! The verified version of a group (0: none).
     Result<quint64> head(quint64 conversationId) const;
 
-    //! The actors whose pinned key a genesis among `changes` needs and this device lacks.
+    //! The actors whose current account key `changes` need and this device may lack: a
+    //! genesis's creator without a pinned key, and the actor of a later change its pinned key
+    //! did not sign (its key may have been handed on since).
     QSet<quint64> keysNeeded(const QList<QByteArray> &changes) const;
+
+    //! Older keys whose successions to the actor's pinned key `changes` need and this device has
+    //! not recorded (user → the key the group records for them): a member's SET_KEY, or a change
+    //! signed with a handed-on key, seen by a device that pinned the member after the hand-over.
+    //! Read with the pinned keys as they are after keysNeeded() was fetched.
+    QHash<quint64, QByteArray> chainsNeeded(const QList<QByteArray> &changes) const;
 
     //! Whether this group's events need the changes before them first: a signed version beyond
     //! the head + 1 that the batch itself does not fill (versions in batch order).

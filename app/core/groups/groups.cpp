@@ -24,6 +24,8 @@ wire::GroupChangeRequest::Action wireAction(GroupAction action) {
         return A::ACTION_LEAVE;
     case GroupAction::Rename:
         return A::ACTION_RENAME;
+    case GroupAction::SetKey:
+        return A::ACTION_SET_KEY;
     }
     return A::ACTION_ADD; // unreachable: every action is listed above
 }

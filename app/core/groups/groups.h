@@ -57,6 +57,14 @@ public:
     //! foundLegacyGroups() for one group; `done` says whether it has signed state now.
     void ensureFounded(quint64 conversationId, std::function<void(Result<bool>)> done);
 
+    //! After my account key was handed on (a rotation, a recovery, or a key another device of
+    //! mine handed on), my new key is recorded in every group with signed state that still
+    //! records a predecessor (a SET_KEY signed with the new key): from then on the old key, which
+    //! a removed device may still hold, signs nothing there. Runs at every idle sync too (a crash
+    //! or a lost connection in between); each group once per run and key.
+    void recordOwnKey();
+    void onAccountKeyChanged();
+
     //! The local copy (works offline); empty when this device has not stored the conversation.
     Result<std::optional<StoredGroup>> stored(quint64 conversationId) const;
 
@@ -97,6 +105,8 @@ private:
     QSet<quint64> m_stateAsked;
     //! Groups foundLegacyGroups() tried in this run.
     QSet<quint64> m_foundingTried;
+    //! Groups recordOwnKey() sent a SET_KEY to (or gave up on) for the current key.
+    QSet<quint64> m_keyRecording;
     void signRefounding(const ConversationInfo &info, std::function<void(Result<bool>)> done);
 
     ConversationStore *m_conversations;

@@ -292,9 +292,55 @@ void Groups::createSigned(const QString &name, const QStringList &usernames, Inf
     });
 }
 
+void Groups::recordOwnKey() {
+    if (!canSign())
+        return;
+    auto all = m_conversations->conversations();
+    if (!all)
+        return;
+    e2e::E2eEngine *engine = m_keys->engine();
+    const quint64 me = m_account->userId();
+    const QByteArray mine = engine->accountKey();
+    for (const ConversationRecord &c : *all) {
+        if (!c.isGroup() || !c.isMember || m_keyRecording.contains(c.id))
+            continue;
+        auto verified = m_states->state(c.id);
+        if (!verified || !verified->has_value() || !(*verified)->isMember(me))
+            continue;
+        const QByteArray recorded = (*verified)->members.value(me).aik;
+        if (recorded == mine)
+            continue;
+        // Only a key my recorded one handed on to (a rotation, a recovery) can be recorded: the
+        // members' clients check the same chain. Anything else waits for an admin.
+        if (!engine->succeeds(me, recorded, mine)) {
+            qCWarning(lcClient) << "group" << c.id << "records a key of mine that did not hand on "
+                                << "to my current one";
+            m_keyRecording.insert(c.id);
+            continue;
+        }
+        m_keyRecording.insert(c.id);
+        qCInfo(lcClient) << "recording my new account key in group" << c.id;
+        changeSigned(c.id, GroupAction::SetKey, {}, {}, [this, id = c.id](Status s) {
+            if (!s) {
+                qCInfo(lcClient) << "group" << id << "key not recorded:" << s.error().toString();
+                // A lost connection is tried again at the next idle sync; a refusal is not
+                // tried again in this run.
+                if (s.error().code == ErrorCode::Network || s.error().code == ErrorCode::Timeout)
+                    m_keyRecording.remove(id);
+            }
+        });
+    }
+}
+
+void Groups::onAccountKeyChanged() {
+    m_keyRecording.clear();
+    recordOwnKey();
+}
+
 void Groups::changeSigned(quint64 conversationId, GroupAction action, const QString &username,
                           const QString &name, StatusHandler done, int attempt) {
-    const bool targeted = action != GroupAction::Leave && action != GroupAction::Rename;
+    const bool targeted = action != GroupAction::Leave && action != GroupAction::Rename &&
+                          action != GroupAction::SetKey;
     if (!targeted) {
         signAndSend(conversationId, action, username, name, 0, {}, std::move(done), attempt);
         return;
@@ -343,6 +389,7 @@ void Groups::signAndSend(quint64 conversationId, GroupAction action, const QStri
     }
     const GroupState &state = **stored;
     const quint64 me = m_account->userId();
+    e2e::E2eEngine *engine = m_keys->engine();
     GroupStateChange change;
     change.groupUid = state.groupUid;
     change.version = state.version + 1;
@@ -381,8 +428,17 @@ void Groups::signAndSend(quint64 conversationId, GroupAction action, const QStri
         }
         change.ops.append(memberOp(GroupOp::Kind::Leave, 0));
         break;
+    case GroupAction::SetKey: {
+        if (!state.isMember(me) || state.members.value(me).aik == engine->accountKey()) {
+            done({}); // recorded already (by another device of mine), or not mine to record
+            return;
+        }
+        GroupOp own = memberOp(GroupOp::Kind::SetKey, me);
+        own.aik = engine->accountKey();
+        change.ops.append(own);
+        break;
     }
-    e2e::E2eEngine *engine = m_keys->engine();
+    }
     auto blob = engine->signGroupChange(change);
     if (!blob) {
         done(blob.error());

@@ -430,6 +430,8 @@ Result<bool> ConversationStore::applyEvents(quint64 conversationId,
             q.addBindValue(e.targetUserId);
             TIDINGS_TRY(m_db.exec(q));
             break;
+        case SystemEventKind::MemberKeyChanged:
+            break; // the key is in the verified state, not in the member list
         case SystemEventKind::SecurityCodeChanged:
         case SystemEventKind::UnverifiedMember:
         case SystemEventKind::GroupForked:

@@ -77,6 +77,8 @@ const char *systemEventName(SystemEventKind kind) {
         return "admin_granted";
     case SystemEventKind::AdminRevoked:
         return "admin_revoked";
+    case SystemEventKind::MemberKeyChanged:
+        return "member_key_changed";
     case SystemEventKind::SecurityCodeChanged:
         return "security_code_changed";
     case SystemEventKind::UnverifiedMember:

@@ -97,6 +97,8 @@ enum class SystemEventKind {
     Renamed = 4,
     AdminGranted = 5,
     AdminRevoked = 6,
+    //! `target` (the actor) recorded its new account key in the group (a signed SET_KEY).
+    MemberKeyChanged = 7,
     //! This device's own notice, never from the server: the account key of `target` changed
     //! (SecurityNoticeStore).
     SecurityCodeChanged = 100,
@@ -112,7 +114,7 @@ enum class SystemEventKind {
     KeyRecovered = 104,
 };
 //! "created", "member_added", "member_removed", "member_left", "renamed", "admin_granted",
-//! "admin_revoked", "security_code_changed".
+//! "admin_revoked", "member_key_changed", "security_code_changed", ...
 const char *systemEventName(SystemEventKind kind);
 
 //! What this device made of a group event against the group's signed state (issue 12;

@@ -39,6 +39,32 @@ void GroupStateSync::fetchKeys(const QSet<quint64> &users, std::function<void(St
     }
 }
 
+void GroupStateSync::fetchChains(const QHash<quint64, QByteArray> &from,
+                                 std::function<void(Status)> done) {
+    if (from.isEmpty()) {
+        done({});
+        return;
+    }
+    auto join = std::make_shared<RequestJoin>();
+    join->pending = int(from.size());
+    join->done = std::move(done);
+    for (auto it = from.cbegin(); it != from.cend(); ++it)
+        m_keys.fetchChain(it.key(), it.value(), [join](Status s) { join->finish(s); });
+}
+
+void GroupStateSync::fetchKeysFor(const QList<QByteArray> &changes,
+                                  std::function<void(Status)> done) {
+    // The actors' current keys first, then the successions from the keys the groups record to
+    // them (which need the current pins).
+    fetchKeys(m_verifier.keysNeeded(changes), [this, changes, done](Status s) {
+        if (!s) {
+            done(s);
+            return;
+        }
+        fetchChains(m_verifier.chainsNeeded(changes), done);
+    });
+}
+
 void GroupStateSync::sync(quint64 conversationId, std::function<void(Status)> done) {
     auto &waiting = m_running[conversationId];
     waiting.append(std::move(done));
@@ -80,26 +106,25 @@ void GroupStateSync::fetchPage(quint64 conversationId) {
         for (const auto &c : page.changes())
             changes.append(protocol::bytesFromStd(c));
         const bool more = page.has_more();
-        fetchKeys(m_verifier.keysNeeded(changes),
-                  [this, conversationId, changes, more, head](Status s) {
-                      if (!s) {
-                          finish(conversationId, s);
-                          return;
-                      }
-                      auto applied = m_verifier.applyLog(conversationId, changes);
-                      if (!applied) {
-                          qCWarning(lcSync) << "group" << conversationId
-                                            << "log not applied:" << applied.error().toString();
-                          finish(conversationId, applied.error());
-                          return;
-                      }
-                      const auto now = m_verifier.head(conversationId);
-                      if (more && now && *now > head) {
-                          fetchPage(conversationId);
-                          return;
-                      }
-                      finish(conversationId, {});
-                  });
+        fetchKeysFor(changes, [this, conversationId, changes, more, head](Status s) {
+            if (!s) {
+                finish(conversationId, s);
+                return;
+            }
+            auto applied = m_verifier.applyLog(conversationId, changes);
+            if (!applied) {
+                qCWarning(lcSync) << "group" << conversationId
+                                  << "log not applied:" << applied.error().toString();
+                finish(conversationId, applied.error());
+                return;
+            }
+            const auto now = m_verifier.head(conversationId);
+            if (more && now && *now > head) {
+                fetchPage(conversationId);
+                return;
+            }
+            finish(conversationId, {});
+        });
     });
 }
 
@@ -128,7 +153,7 @@ void GroupStateSync::prepare(const google::protobuf::RepeatedPtrField<wire::Mess
         done({});
         return;
     }
-    fetchKeys(m_verifier.keysNeeded(blobs), [this, versions, done](Status s) {
+    fetchKeysFor(blobs, [this, versions, done](Status s) {
         if (!s) {
             done(s);
             return;

@@ -44,6 +44,10 @@ private:
     void fetchPage(quint64 conversationId);
     void finish(quint64 conversationId, const Status &status);
     void fetchKeys(const QSet<quint64> &users, std::function<void(Status)> done);
+    //! Successions from the keys a group records to the actors' pinned keys (user → key).
+    void fetchChains(const QHash<quint64, QByteArray> &from, std::function<void(Status)> done);
+    //! What verifying `changes` needs: fetchKeys, then fetchChains.
+    void fetchKeysFor(const QList<QByteArray> &changes, std::function<void(Status)> done);
 
     GroupStateVerifier &m_verifier;
     FrameSink *m_sink;

@@ -59,6 +59,27 @@ void PeerKeyFetcher::refreshDeviceList(quint64 userId, std::function<void(Status
     });
 }
 
+void PeerKeyFetcher::fetchChain(quint64 userId, const QByteArray &from,
+                                std::function<void(Status)> done) {
+    Frame f;
+    f.mutable_device_list_request()->set_user_id(userId);
+    f.mutable_device_list_request()->set_known_account_key(from.toStdString());
+    m_sink->request(std::move(f), [=, this](Result<Frame> r) {
+        if (!r) {
+            done(r.error());
+            return;
+        }
+        if (r->body_case() != Frame::kDeviceListResponse) {
+            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to a device list")});
+            return;
+        }
+        auto learned = m_engine->learnChain(userId, from, r->device_list_response());
+        if (!learned || !*learned)
+            qCInfo(lcSync) << "no verified key chain for user" << userId << "to its pinned key";
+        done({});
+    });
+}
+
 void PeerKeyFetcher::ensureSessions(const QList<quint64> &users, std::function<void(Status)> done) {
     // Users of whom nothing is known yet (a new group's members): one request each brings their
     // signed list and a bundle for every current device (a BundlesResponse carries the list), not

@@ -28,6 +28,10 @@ public:
 
     //! Fetches and verifies a user's signed device list (always asks the server).
     void refreshDeviceList(quint64 userId, std::function<void(Status)> done);
+    //! Asks for the successions from `from` (an older key of the user, e.g. one a group
+    //! recorded) and records them when they reach the pinned key (E2eEngine::learnChain).
+    //! `done` fails only on a lost connection.
+    void fetchChain(quint64 userId, const QByteArray &from, std::function<void(Status)> done);
     //! Lists and sessions for `users`: users not known yet in one request each (their list comes
     //! with their bundles), then what fetchMissingSessions() finds missing.
     void ensureSessions(const QList<quint64> &users, std::function<void(Status)> done);

@@ -55,8 +55,9 @@ ConversationInfo conversationInfoFromWire(const wire::ConversationInfo &ci) {
 SystemEvent systemEventFromWire(const wire::SystemEvent &e) {
     SystemEvent out;
     const int kind = int(e.kind());
-    out.kind = kind >= 0 && kind <= int(SystemEventKind::AdminRevoked) ? SystemEventKind(kind)
-                                                                       : SystemEventKind::Created;
+    out.kind = kind >= 0 && kind <= int(SystemEventKind::MemberKeyChanged)
+                   ? SystemEventKind(kind)
+                   : SystemEventKind::Created;
     out.actorUserId = e.actor_user_id();
     out.actorUsername = protocol::fromStd(e.actor_username());
     out.targetUserId = e.target_user_id();

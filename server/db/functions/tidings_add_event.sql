@@ -2,7 +2,8 @@
 -- Appends a system event to a conversation as its next ordered message and queues it for every
 -- non-revoked device of every member. Returns its seq. The caller holds the conversation row
 -- (or runs on its shard). p_kind is tidings.wire.SystemEvent.Kind: 0 CREATED, 1 MEMBER_ADDED,
--- 2 MEMBER_REMOVED, 3 MEMBER_LEFT, 4 RENAMED, 5 ADMIN_GRANTED, 6 ADMIN_REVOKED.
+-- 2 MEMBER_REMOVED, 3 MEMBER_LEFT, 4 RENAMED, 5 ADMIN_GRANTED, 6 ADMIN_REVOKED,
+-- 7 MEMBER_KEY_CHANGED.
 -- No status codes.
 CREATE OR REPLACE FUNCTION tidings_add_event(p_conv bigint, p_actor bigint, p_kind int, p_target bigint,
                                   p_name text, p_now timestamptz)

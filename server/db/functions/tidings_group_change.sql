@@ -6,7 +6,8 @@
 -- same transaction. One result row.
 --
 -- p_action:
---   0 ADD  1 REMOVE  2 PROMOTE  3 DEMOTE  4 LEAVE  5 RENAME
+--   0 ADD  1 REMOVE  2 PROMOTE  3 DEMOTE  4 LEAVE  5 RENAME  6 SET_KEY (signed only: the actor
+--   records its own new account key, p_target = p_actor; any member; event 7 MEMBER_KEY_CHANGED)
 -- status (never raised):
 --   0 DONE               seq = the change's (first) event
 --   1 NOT_MEMBER         the actor is not a member
@@ -83,6 +84,15 @@ BEGIN
                 PERFORM tidings_add_event(p_conv, 0, 5, v_next, NULL, p_now);
             END IF;
         END IF;
+        RETURN QUERY SELECT 0, v_seq; RETURN;
+    END IF;
+
+    IF p_action = 6 THEN
+        -- The key itself lives in the signed change; the row only tells members it happened.
+        IF NOT p_signed OR p_target IS DISTINCT FROM p_actor THEN
+            RETURN QUERY SELECT 3, 0::bigint; RETURN;
+        END IF;
+        v_seq := tidings_add_event(p_conv, p_actor, 7, p_actor, NULL, p_now);
         RETURN QUERY SELECT 0, v_seq; RETURN;
     END IF;
 

@@ -203,15 +203,17 @@ std::optional<GroupAction> actionOf(crypto::GroupOp::Kind kind) {
     case K::Rename:
         return GroupAction::Rename;
     case K::SetKey:
-        break;
+        return GroupAction::SetKey;
     }
-    return std::nullopt; // not something a GroupChangeRequest can say (yet)
+    return std::nullopt;
 }
 } // namespace
 
 void GroupService::change(const Caller &caller, const GroupChange &change, StatusReply reply) {
     if (!change.signedChange.isEmpty())
         return changeSigned(caller, change, std::move(reply));
+    if (change.action == GroupAction::SetKey)
+        return reply(badGroupChange(QStringLiteral("a key change is signed or nothing")));
     if (change.action == GroupAction::Leave || change.action == GroupAction::Rename)
         return applyChange(caller, change, 0, std::move(reply));
     const QString target = protocol::normalizeUsername(change.username);
@@ -253,6 +255,8 @@ void GroupService::changeSigned(const Caller &caller, const GroupChange &request
         const auto action = actionOf(op.kind);
         if (!action)
             return reply(badGroupChange(QStringLiteral("an operation this server cannot apply")));
+        if (op.kind == K::SetKey && op.userId != caller.userId)
+            return reply(badGroupChange(QStringLiteral("a member records only its own key")));
         const bool targeted = op.kind != K::Leave && op.kind != K::Rename;
         ops.push_back(GroupStore::SignedOp{*action, targeted ? op.userId : 0, op.name});
     }
@@ -292,6 +296,10 @@ void GroupService::changeSigned(const Caller &caller, const GroupChange &request
                 return reply(keys.error());
             if (!crypto::groupChangeSignedBy(c, keys->value(caller.userId)))
                 return reply(badGroupChange(QStringLiteral("not signed with your account key")));
+            // Only the key the caller published (its old key handed on to it: the succession
+            // was checked when the list was published) may be recorded for it.
+            if (main.kind == K::SetKey && main.aik != keys->value(caller.userId))
+                return reply(badGroupChange(QStringLiteral("the change records another key")));
             if (main.kind == K::Add &&
                 (keys->value(main.userId).isEmpty() || main.aik != keys->value(main.userId)))
                 return reply(badGroupChange(
@@ -299,7 +307,7 @@ void GroupService::changeSigned(const Caller &caller, const GroupChange &request
             apply();
         });
     };
-    if (main.kind == K::Leave || main.kind == K::Rename)
+    if (main.kind == K::Leave || main.kind == K::Rename || main.kind == K::SetKey)
         return checkKeys();
     // The username the request names is the user the signed operation names.
     m_store.findUser(

@@ -39,7 +39,16 @@ struct ConversationInfo {
 };
 
 //! Values as on the wire and in tidings_group_change.
-enum class GroupAction { Add = 0, Remove = 1, Promote = 2, Demote = 3, Leave = 4, Rename = 5 };
+//! SetKey: signed groups only, the caller records its own new account key (SET_KEY).
+enum class GroupAction {
+    Add = 0,
+    Remove = 1,
+    Promote = 2,
+    Demote = 3,
+    Leave = 4,
+    Rename = 5,
+    SetKey = 6
+};
 
 struct GroupChange {
     quint64 conversationId = 0;

@@ -247,6 +247,39 @@ private slots:
         QCOMPARE(g.state.members.value(3).aik, carol2.publicKey);
     }
 
+    void aMemberRecordsItsOwnNewKeySignedWithIt() {
+        Chain g;
+        QVERIFY(g.genesis());
+        const Ed25519KeyPair bob2 = keyFromByte('B');
+        GroupOp own = on(Kind::SetKey, 2);
+        own.aik = bob2.publicKey;
+        // Signed with the old key: whoever holds only that cannot name a key of its choosing.
+        QCOMPARE(errorOf(g.apply(g.next(2, {own}), g.bob)), CryptoError::BadSignature);
+        // A member may not set another member's key, nor do anything else beside it.
+        GroupOp carols = on(Kind::SetKey, 3);
+        carols.aik = bob2.publicKey;
+        QCOMPARE(errorOf(g.apply(g.next(2, {carols}), bob2)), CryptoError::NotAdmin);
+        QCOMPARE(errorOf(g.apply(g.next(2, {own, rename(QStringLiteral("Bob's"))}), bob2)),
+                 CryptoError::NotAdmin);
+        // Signed with the new key it is recorded (the caller vouches that the new key succeeds
+        // the old one); from then on the old key signs nothing for bob.
+        QVERIFY(g.commit(g.next(2, {own}), bob2));
+        QCOMPARE(g.state.members.value(2).aik, bob2.publicKey);
+        QCOMPARE(g.state.members.value(2).role, GroupRole::Member);
+        QCOMPARE(errorOf(g.apply(g.next(2, {on(Kind::Leave)}), g.bob, bob2.publicKey)),
+                 CryptoError::BadSignature);
+        // The same key again changes nothing, and is no refusal (the server cannot tell it).
+        QVERIFY(g.commit(g.next(2, {own}), bob2));
+        QCOMPARE(g.state.members.value(2).aik, bob2.publicKey);
+        // An admin records its own new key the same way.
+        const Ed25519KeyPair alice2 = keyFromByte('A');
+        GroupOp admins = on(Kind::SetKey, 1);
+        admins.aik = alice2.publicKey;
+        QCOMPARE(errorOf(g.apply(g.next(1, {admins}), g.alice)), CryptoError::BadSignature);
+        QVERIFY(g.commit(g.next(1, {admins}), alice2));
+        QVERIFY(g.state.isAdmin(1));
+    }
+
     void fiveHundredMembersAndNotOneMore() {
         Chain g;
         QList<GroupOp> ops{add(1, g.alice.publicKey, GroupRole::Admin)};

@@ -267,7 +267,15 @@ void TestCodecLimits::clientFieldLimits_data() {
         withGroupChange(43, GC::ACTION_RENAME, "", std::string(64, 'n')), ok);
     row("group rename name 65 bytes",
         withGroupChange(43, GC::ACTION_RENAME, "", std::string(65, 'n')), large);
-    for (const quint64 action : {quint64(6), quint64(7), quint64(1000), ~quint64(0)}) {
+    {
+        Frame setKey = withGroupChange(43, GC::ACTION_SET_KEY, "");
+        row("group set key without a signed change", setKey, bad);
+        setKey.mutable_group_change_request()->set_signed_change(std::string(200, 's'));
+        row("group set key", setKey, ok);
+        setKey.mutable_group_change_request()->set_username("not valid!");
+        row("group set key ignores username", setKey, ok);
+    }
+    for (const quint64 action : {quint64(7), quint64(8), quint64(1000), ~quint64(0)}) {
         std::string body;
         putVarintField(body, 1, 43);
         putVarintField(body, 2, action);
