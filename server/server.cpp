@@ -257,6 +257,11 @@ void Server::listen() {
     emit started(m_gateway->port());
 }
 
+Status Server::reloadTls() {
+    return m_gateway ? m_gateway->reloadTls()
+                     : Status(Error{ErrorCode::Internal, QStringLiteral("not started")});
+}
+
 void Server::stop() {
     m_maintenance->stop();
     if (m_gateway)

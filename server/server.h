@@ -61,6 +61,8 @@ public:
     //! Closes every connection; the object can be deleted afterwards.
     void stop();
     quint16 port() const;
+    //! See Gateway::reloadTls() (SIGHUP).
+    Status reloadTls();
 
     //! Creates partitions ahead and drops expired ones (inbox after 30 days, history after the
     //! retention period); once serving, also expires media (unfinished uploads after a day,

@@ -348,6 +348,49 @@
     </message>
 </context>
 <context>
+    <name>tidings::ui::CertificatePrompt</name>
+    <message>
+        <source>The server&apos;s certificate changed</source>
+        <translation>Das Zertifikat des Servers hat sich geändert</translation>
+    </message>
+    <message>
+        <source>Check the server&apos;s certificate</source>
+        <translation>Prüfe das Zertifikat des Servers</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1 presents another certificate than the one you trusted.&lt;/b&gt;&lt;p&gt;Someone may be intercepting your connection. Ask the server&apos;s admin whether they replaced the certificate, and compare the new fingerprint with theirs, before you go on.&lt;/p&gt;</source>
+        <translation>&lt;b&gt;%1 zeigt ein anderes Zertifikat als das, dem du vertraut hast.&lt;/b&gt;&lt;p&gt;Jemand könnte deine Verbindung abfangen. Frag die Admins des Servers, ob sie das Zertifikat ersetzt haben, und vergleiche den neuen Fingerabdruck mit ihrem, bevor du weitermachst.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Trusted before:&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Bisher vertraut:&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Presented now:&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Jetzt vorgelegt:&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Trust the new certificate</source>
+        <translation>Dem neuen Zertifikat vertrauen</translation>
+    </message>
+    <message>
+        <source>Stay disconnected</source>
+        <translation>Nicht verbinden</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;No authority this computer trusts has signed the certificate of %1.&lt;/b&gt;&lt;p&gt;That is normal for a server whose admin made its certificate themselves, but only if its fingerprint is the one the admin gave you. Compare every pair:&lt;/p&gt;</source>
+        <translation>&lt;b&gt;Keine Stelle, der dieser Computer vertraut, hat das Zertifikat von %1 unterschrieben.&lt;/b&gt;&lt;p&gt;Das ist normal für einen Server, dessen Admins ihr Zertifikat selbst erstellt haben – aber nur, wenn sein Fingerabdruck der ist, den sie dir gegeben haben. Vergleiche jedes Paar:&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Tidings remembers this certificate for this account and warns you if it ever changes.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Tidings merkt sich dieses Zertifikat für dieses Konto und warnt dich, falls es sich jemals ändert.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Trust this certificate</source>
+        <translation>Diesem Zertifikat vertrauen</translation>
+    </message>
+</context>
+<context>
     <name>tidings::ui::ChangePasswordDialog</name>
     <message>
         <source>Current password</source>
@@ -900,6 +943,14 @@
     <message>
         <source>%1 is not encrypted: your password would cross the network in clear. Use wss://, or tick “Connect without encryption” if you trust this network.</source>
         <translation>%1 ist nicht verschlüsselt: dein Passwort ginge im Klartext durchs Netz. Nutze wss:// oder wähle „Ohne Verschlüsselung verbinden“, wenn du diesem Netz vertraust.</translation>
+    </message>
+    <message>
+        <source>%1 uses a certificate no authority signed. Compare its fingerprint with the one the server&apos;s admin gave you.</source>
+        <translation>%1 verwendet ein Zertifikat, das keine Zertifizierungsstelle unterschrieben hat. Vergleiche seinen Fingerabdruck mit dem, den dir die Admins des Servers gegeben haben.</translation>
+    </message>
+    <message>
+        <source>The certificate of %1 is not the one you trusted. Not connected.</source>
+        <translation>Das Zertifikat von %1 ist nicht das, dem du vertraut hast. Nicht verbunden.</translation>
     </message>
 </context>
 <context>

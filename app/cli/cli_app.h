@@ -16,6 +16,8 @@ struct GlobalOptions {
     bool verbose = false;
     //! --allow-insecure: ws:// to another machine (saved with the account at register/login).
     bool allowInsecure = false;
+    //! --trust-certificate SHA256: the server's self-signed certificate, as its admin gave it.
+    QString trustCertificate;
 };
 
 class Profile {

@@ -34,8 +34,10 @@ QString deviceName() {
 QString usageText() {
     return QStringLiteral(
         "usage: tidings-cli --profile DIR [--server wss://HOST:PORT] [--allow-insecure] "
-        "[--verbose]\n"
+        "[--trust-certificate SHA256] [--verbose]\n"
         "                   COMMAND     (--allow-insecure: ws:// to another machine, unencrypted)\n"
+        "                               (--trust-certificate: the server's self-signed\n"
+        "                               certificate, AB:CD:... as its admin gave it)\n"
         "  register USERNAME            (password: first line of stdin)\n"
         "  login USERNAME               (password: first line of stdin)\n"
         "  send USERNAME|--group GROUP TEXT [--timeout-ms MS]\n"
@@ -86,10 +88,14 @@ Command::Command(Profile *profile, GlobalOptions global)
     if (m_global.allowInsecure)
         if (auto s = client()->account().allowInsecureServer(true); !s)
             qCWarning(lcCli) << "consent to ws:// not saved:" << s.error().toString();
+    if (!m_global.trustCertificate.isEmpty())
+        if (auto s = client()->account().trustServerCertificate(m_global.trustCertificate); !s)
+            qCWarning(lcCli) << "trusted certificate not saved:" << s.error().toString();
 }
 
 Status Command::startSession() {
     connect(client(), &Client::fatalError, this, [this](const Error &e) { fail(e); });
+    connect(client(), &Client::certificateRefused, this, [this](const Error &e) { fail(e); });
     connect(&client()->messaging(), &client::Messaging::storageFailed, this,
             [this](const Error &e) { fail(e); });
     return client()->start(m_global.server);

@@ -43,6 +43,8 @@ Result<int> parseGlobal(const QStringList &args, GlobalOptions &out) {
         }
         if (name == u"profile") {
             out.profileDir = value;
+        } else if (name == u"trust-certificate") {
+            out.trustCertificate = value.trimmed().toUpper();
         } else if (name == u"server") {
             out.server = QUrl(value);
             if (!out.server.isValid() ||

@@ -42,6 +42,7 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     connect(m_connection, &Connection::stateChanged, this, &Client::connectionStateChanged);
     connect(m_connection, &Connection::pushReceived, this, &Client::routePush);
     connect(m_connection, &Connection::serverError, m_account.get(), &Account::onServerError);
+    connect(m_connection, &Connection::certificateRefused, this, &Client::certificateRefused);
 
     m_account->setAccountHook([this](const AccountSettings &account, bool registering) {
         return m_keys->createDeviceKeys(account, registering);

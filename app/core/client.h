@@ -71,6 +71,10 @@ signals:
     void disconnected(const tidings::Error &reason);
     //! The session cannot continue (e.g. the device token was revoked); the client stopped.
     void fatalError(const tidings::Error &error);
+    //! The server's TLS certificate was refused (UntrustedCertificate: not trusted yet, the
+    //! detail names its fingerprint; CertificateChanged: not the trusted one). The connection
+    //! stopped: Account::trustServerCertificate() and start() again, or give up.
+    void certificateRefused(const tidings::Error &error);
 
 private:
     void onAuthenticated();

@@ -83,6 +83,9 @@ struct ServerConfig {
     //! WebSocket connections one peer address may hold, signed in or not (0: no limit). An
     //! office behind one NAT address shares it; load tools on loopback turn it off.
     int maxSessionsPerIp = 1000;
+    //! Native TLS (gateway/tls.h): PEM certificate chain and key; both empty: plain ws://.
+    QString tlsCertFile;
+    QString tlsKeyFile;
     //! Connections waiting for their first request head, all peers together.
     int maxWaitingConnections = 1024;
     //! Test seams: the blob store's data writes (inject ENOSPC), and the free space it sees.

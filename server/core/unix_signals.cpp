@@ -24,7 +24,11 @@ UnixSignals::UnixSignals(QObject *parent)
     m_notifier = new QSocketNotifier(g_fds[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char c = 0;
-        if (::read(g_fds[1], &c, 1) == 1)
+        if (::read(g_fds[1], &c, 1) != 1)
+            return;
+        if (int(c) == SIGHUP)
+            emit reload();
+        else
             emit terminate(int(c));
     });
     struct sigaction sa = {};
@@ -33,11 +37,13 @@ UnixSignals::UnixSignals(QObject *parent)
     sa.sa_flags = SA_RESTART;
     ::sigaction(SIGTERM, &sa, nullptr);
     ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGHUP, &sa, nullptr);
 }
 
 UnixSignals::~UnixSignals() {
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
 }
 
 } // namespace tidings::server

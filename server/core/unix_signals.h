@@ -1,6 +1,6 @@
 #pragma once
-// Turns SIGTERM/SIGINT into a Qt signal: the handler only writes a byte to a socketpair, the
-// event loop reads it (the only async-signal-safe way to reach Qt code).
+// Turns SIGTERM/SIGINT (terminate) and SIGHUP (reload) into Qt signals: the handler only writes a
+// byte to a socketpair, the event loop reads it (the only async-signal-safe way to reach Qt code).
 #include <QObject>
 
 class QSocketNotifier;
@@ -15,6 +15,8 @@ public:
 
 signals:
     void terminate(int signal);
+    //! SIGHUP: reload what can change at run time (the TLS certificate).
+    void reload();
 
 private:
     QSocketNotifier *m_notifier = nullptr;

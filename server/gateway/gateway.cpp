@@ -4,12 +4,16 @@
 #include "core/logging.h"
 #include "gateway/front_door.h"
 #include "gateway/session.h"
+#include "gateway/tls.h"
 #include "http/http_server.h"
 #include "protocol/limits.h"
 #include "routing/local_router.h"
 #include "services/messaging/messaging.h"
 #include "services/presence/presence.h"
 
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -32,33 +36,21 @@ Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &ro
     , m_services(services)
     , m_dispatcher(services)
     , m_handshake(*services.accounts, clock, [this](Session *s) { onSignedIn(s); })
-    , m_tcp(new QTcpServer(this))
+    , m_tcp(config.tlsCertFile.isEmpty() ? new QTcpServer(this) : new QSslServer(this))
     , m_server(
           new QWebSocketServer(QStringLiteral("tidingsd"), QWebSocketServer::NonSecureMode, this))
     , m_heartbeat(new QTimer(this))
     , m_resumeAccepting(new QTimer(this)) {
     // Our own TCP listener so every socket gets TCP_NODELAY before the WebSocket handshake:
     // small frames must not wait for Nagle's algorithm and delayed ACKs (~40 ms stalls).
-    connect(m_tcp, &QTcpServer::newConnection, this, [this] {
-        m_acceptFailing = false;
-        while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
-            socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            // Connections that are not (yet) WebSockets are bounded per peer address.
-            const QString ip = socket->peerAddress().toString();
-            if (m_perIp.value(ip) >= m_config.maxConnectionsPerIp) {
-                if (!std::exchange(m_ipCapLogged, true))
-                    qCWarning(lcGateway) << "a peer reached" << m_config.maxConnectionsPerIp
-                                         << "connections; closing its new ones";
-                socket->abort();
-                socket->deleteLater();
-                continue;
-            }
-            ++m_perIp[ip];
-            m_counted.insert(socket, ip);
-            connect(socket, &QObject::destroyed, this, [this, socket] { uncount(socket); });
-            m_frontDoor->accept(socket);
-        }
-    });
+    if (auto *tls = qobject_cast<QSslServer *>(m_tcp)) {
+        // A QSslServer queues a connection once its handshake is done; its own timeout cuts
+        // handshakes that never finish.
+        connect(tls, &QTcpServer::pendingConnectionAvailable, this, &Gateway::acceptPending);
+        tls->setHandshakeTimeout(m_config.authTimeoutMs);
+    } else {
+        connect(m_tcp, &QTcpServer::newConnection, this, &Gateway::acceptPending);
+    }
     // On EMFILE/ENFILE (or any accept error) QTcpServer pauses accepting and never resumes by
     // itself: the listener would stay deaf after the burst. Try again shortly, logging once.
     m_resumeAccepting->setSingleShot(true);
@@ -115,6 +107,27 @@ void Gateway::makeFrontDoor(std::function<void(QTcpSocket *)> http, int maxHeadB
         this);
 }
 
+void Gateway::acceptPending() {
+    m_acceptFailing = false;
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        // Connections that are not (yet) WebSockets are bounded per peer address.
+        const QString ip = socket->peerAddress().toString();
+        if (m_perIp.value(ip) >= m_config.maxConnectionsPerIp) {
+            if (!std::exchange(m_ipCapLogged, true))
+                qCWarning(lcGateway) << "a peer reached" << m_config.maxConnectionsPerIp
+                                     << "connections; closing its new ones";
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        ++m_perIp[ip];
+        m_counted.insert(socket, ip);
+        connect(socket, &QObject::destroyed, this, [this, socket] { uncount(socket); });
+        m_frontDoor->accept(socket);
+    }
+}
+
 void Gateway::uncount(QTcpSocket *socket) {
     const auto it = m_counted.find(socket);
     if (it == m_counted.end())
@@ -133,12 +146,67 @@ bool Gateway::listen(const QHostAddress &host, quint16 port, QString *error) {
     // would see dropped SYNs and wait seconds for the retransmit.
     m_tcp->setListenBacklogSize(1024);
     m_server->setMaxPendingConnections(1024);
+    if (auto *tls = qobject_cast<QSslServer *>(m_tcp)) {
+        auto config = loadTlsConfiguration(TlsFiles{m_config.tlsCertFile, m_config.tlsKeyFile});
+        if (!config) {
+            if (error)
+                *error = config.error().detail;
+            return false;
+        }
+        tls->setSslConfiguration(*config);
+        m_tlsFingerprint = certificateFingerprint(config->localCertificate());
+        qCInfo(lcGateway) << "TLS certificate" << m_tlsFingerprint;
+        watchTlsFiles();
+    }
     if (!m_tcp->listen(host, port)) {
         if (error)
             *error = m_tcp->errorString();
         return false;
     }
     return true;
+}
+
+void Gateway::watchTlsFiles() {
+    // A renewal (certbot, an admin's copy) usually replaces the files, which drops them from the
+    // watch: the directories are watched too, and every change is read once things settle.
+    auto *watcher = new QFileSystemWatcher(this);
+    auto *settle = new QTimer(this);
+    settle->setSingleShot(true);
+    settle->setInterval(kTlsSettleMs);
+    const QStringList files{m_config.tlsCertFile, m_config.tlsKeyFile};
+    const auto watchAll = [watcher, files] {
+        for (const QString &f : files) {
+            if (!watcher->files().contains(f) && QFileInfo::exists(f))
+                watcher->addPath(f);
+            const QString dir = QFileInfo(f).absolutePath();
+            if (!watcher->directories().contains(dir))
+                watcher->addPath(dir);
+        }
+    };
+    watchAll();
+    connect(watcher, &QFileSystemWatcher::fileChanged, settle, qOverload<>(&QTimer::start));
+    connect(watcher, &QFileSystemWatcher::directoryChanged, settle, qOverload<>(&QTimer::start));
+    connect(settle, &QTimer::timeout, this, [this, watchAll] {
+        watchAll();
+        (void)reloadTls();
+    });
+}
+
+Status Gateway::reloadTls() {
+    auto *tls = qobject_cast<QSslServer *>(m_tcp);
+    if (!tls)
+        return Error{ErrorCode::Usage, QStringLiteral("this server does not use TLS")};
+    auto config = loadTlsConfiguration(TlsFiles{m_config.tlsCertFile, m_config.tlsKeyFile});
+    if (!config) {
+        qCWarning(lcGateway) << "TLS certificate not reloaded:" << config.error().detail;
+        return config.error();
+    }
+    const QString fingerprint = certificateFingerprint(config->localCertificate());
+    tls->setSslConfiguration(*config);
+    if (fingerprint != m_tlsFingerprint)
+        qCInfo(lcGateway) << "TLS certificate reloaded:" << fingerprint;
+    m_tlsFingerprint = fingerprint;
+    return {};
 }
 
 quint16 Gateway::port() const {

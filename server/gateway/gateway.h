@@ -43,7 +43,15 @@ public:
     //! Serves HTTP on the same port (media): each new connection's first request head decides
     //! whether it is a WebSocket or goes to `http` (null: answered 404). Call before listen().
     void setHttp(http::HttpServer *http);
+    //! With TLS configured the certificate is loaded first (a file that does not load is the
+    //! error).
     bool listen(const QHostAddress &host, quint16 port, QString *error);
+    bool usesTls() const { return !m_config.tlsCertFile.isEmpty(); }
+    //! Loads the TLS files again (SIGHUP, or the files changed): new connections use the new
+    //! certificate, open ones keep theirs. On an error the one in use stays.
+    Status reloadTls();
+    //! The SHA-256 fingerprint of the certificate in use (empty without TLS).
+    QString tlsFingerprint() const { return m_tlsFingerprint; }
     quint16 port() const;
     void closeAll();
     int sessionCount() const { return int(m_sessions.size()); }
@@ -69,6 +77,11 @@ private:
     void flushAll();
     //! A socket no longer counted against its peer address (handed to WebSocket, or gone).
     void uncount(QTcpSocket *socket);
+    //! New connections from the listener (after the TLS handshake with TLS).
+    void acceptPending();
+    //! Reloads the TLS files when they (or their directories) change.
+    void watchTlsFiles();
+    static constexpr int kTlsSettleMs = 500;
 
     ServerConfig m_config;
     const Clock &m_clock;
@@ -90,6 +103,7 @@ private:
     QHash<QString, int> m_sessionsPerIp;
     QHash<Session *, QString> m_sessionIp;
     bool m_sessionCapLogged = false;
+    QString m_tlsFingerprint;
     QList<QPointer<Session>> m_dirty;
     bool m_flushScheduled = false;
 };

@@ -1,17 +1,23 @@
-// tidingsd: parses flags, starts the embedded PostgreSQL when no --database-url is given, runs
-// the Server until SIGTERM/SIGINT.
+// tidingsd: reads its options (flags over --config FILE, tidingsd/options.h), starts the embedded
+// PostgreSQL when no database URL is given, runs the Server until SIGTERM/SIGINT; SIGHUP reloads
+// the TLS certificate. --check-config FILE checks a config file and exits.
 #include "core/unix_signals.h"
 #ifdef TIDINGS_EPOLL_DISPATCHER
 #include "core/epoll_dispatcher.h"
 #endif
 #include "db/embedded_postgres.h"
+#include "gateway/gateway.h"
+#include "gateway/tls.h"
 #include "protocol/codec.h"
 #include "server.h"
+#include "tidingsd/options.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QHostAddress>
+#include <QSysInfo>
 
 #include <malloc.h>
 
@@ -21,41 +27,6 @@
 #include <optional>
 
 using namespace tidings::server;
-
-namespace {
-
-//! "123", "512M", "2G", "1T" (binary multiples); nothing for anything else.
-std::optional<quint64> parseBytes(QString text) {
-    text = text.trimmed();
-    quint64 unit = 1;
-    if (!text.isEmpty()) {
-        switch (text.back().toUpper().toLatin1()) {
-        case 'K':
-            unit = quint64(1) << 10;
-            break;
-        case 'M':
-            unit = quint64(1) << 20;
-            break;
-        case 'G':
-            unit = quint64(1) << 30;
-            break;
-        case 'T':
-            unit = quint64(1) << 40;
-            break;
-        default:
-            break;
-        }
-        if (unit != 1)
-            text.chop(1);
-    }
-    bool ok = false;
-    const quint64 n = text.toULongLong(&ok);
-    if (!ok || text.startsWith(QLatin1Char('+')) || n > std::numeric_limits<quint64>::max() / unit)
-        return std::nullopt;
-    return n * unit;
-}
-
-} // namespace
 
 int main(int argc, char **argv) {
     // Media bodies are allocated on the event loop and freed on the media pool's threads (and
@@ -85,100 +56,49 @@ int main(int argc, char **argv) {
     p.setApplicationDescription(QStringLiteral("Tidings server"));
     p.addHelpOption();
     p.addVersionOption();
-    p.addOption({"data-dir", "Data directory (embedded PostgreSQL lives in DIR/db).", "DIR"});
-    p.addOption({"listen", "Address to listen on; port 0 picks a free port.", "HOST:PORT",
-                 "127.0.0.1:7700"});
-    p.addOption({"database-url", "Use this PostgreSQL instead of the embedded one.", "URL"});
-    p.addOption({"retention-days", "Drop history older than N days (0: keep forever).", "N", "0"});
-    p.addOption({"pool-size", "Database connections (0: one per two cores, 1 to 4).", "N", "0"});
-    p.addOption({"media-max-bytes",
-                 "Largest file (encrypted blob) a user may upload, in bytes or with K/M/G/T.",
-                 "SIZE", "2G"});
-    p.addOption({"media-quota-bytes",
-                 "Storage per user: stored blobs plus unfinished uploads (bytes or K/M/G/T).",
-                 "SIZE", "10G"});
-    p.addOption({"media-retention-days",
-                 "Delete media last sent more than N days ago even if messages still point to it "
-                 "(0: keep it while a message can reach it).",
-                 "N", "0"});
-    p.addOption({"cheap-password-hashing",
-                 "Hash passwords at libsodium's minimum Argon2id cost. For throwaway test and "
-                 "benchmark servers only (thousands of accounts or devices made in seconds); "
-                 "never for a server people use."});
-    p.addOption({"registrations-per-hour",
-                 "New accounts one address may register an hour (0: no limit).", "N", "10"});
-    p.addOption({"connections-per-address",
-                 "WebSocket connections one peer address may hold at once (0: no limit). "
-                 "Behind a proxy every client shares the proxy's address.",
-                 "N", "1000"});
-    p.addOption({"token-lifetime-days",
-                 "A device unused this many days must log in again (tokens in use are renewed "
-                 "daily).",
-                 "N", "90"});
-    p.addOption({"allow-unencrypted",
-                 "Store sends that are not end-to-end encrypted. For load tools and tests that "
-                 "send plain bytes only; clients never send them."});
+    addOptions(p);
     p.process(app);
 
     auto die = [](const QString &msg) {
         std::fprintf(stderr, "tidingsd: %s\n", qPrintable(msg));
         return 1;
     };
-    if (!p.isSet("data-dir"))
-        return die(QStringLiteral("--data-dir DIR is required"));
-    const QString dataDir = QDir(p.value("data-dir")).absolutePath();
+    if (p.isSet("check-config")) {
+        const QString path = p.value("check-config");
+        const QStringList errors = checkConfigFile(path);
+        for (const QString &e : errors)
+            std::fprintf(stderr, "tidingsd: %s\n", qPrintable(e));
+        if (errors.isEmpty())
+            std::printf("%s: ok\n", qPrintable(path));
+        return errors.isEmpty() ? 0 : 1;
+    }
+    const Parsed parsed = parseOptions(p);
+    if (!parsed.errors.isEmpty()) {
+        for (const QString &e : parsed.errors)
+            std::fprintf(stderr, "tidingsd: %s\n", qPrintable(e));
+        return 1;
+    }
+    ServerConfig config = parsed.options.config;
+    const QString dataDir = parsed.options.dataDir;
+    const QHostAddress host = config.host;
     if (!QDir().mkpath(dataDir))
         return die(QStringLiteral("cannot create %1").arg(dataDir));
-
-    const QString listen = p.value("listen");
-    const int colon = listen.lastIndexOf(':');
-    bool portOk = false;
-    const uint port = colon > 0 ? listen.mid(colon + 1).toUInt(&portOk) : 0;
-    QString hostText = colon > 0 ? listen.left(colon) : QString();
-    if (hostText.startsWith('[') && hostText.endsWith(']'))
-        hostText = hostText.mid(1, hostText.size() - 2);
-    QHostAddress host;
-    if (hostText == QLatin1String("localhost"))
-        host = QHostAddress::LocalHost;
-    else if (!host.setAddress(hostText) || !portOk || port > 65535)
-        return die(QStringLiteral("--listen wants HOST:PORT, e.g. 127.0.0.1:7700"));
-
-    ServerConfig config;
-    config.host = host;
-    config.port = quint16(port);
-    config.retentionDays = p.value("retention-days").toInt();
-    config.poolSize = std::clamp(p.value("pool-size").toInt(), 0, 64);
-    config.dataDir = dataDir;
-    config.cheapPasswordHashing = p.isSet("cheap-password-hashing");
-    config.allowUnencrypted = p.isSet("allow-unencrypted");
-    bool regOk = false, lifetimeOk = false;
-    config.registrationsPerHour = p.value("registrations-per-hour").toInt(&regOk);
-    config.tokenLifetimeDays = p.value("token-lifetime-days").toInt(&lifetimeOk);
-    if (!regOk || config.registrationsPerHour < 0)
-        return die(QStringLiteral("--registrations-per-hour wants a number (0: no limit)"));
-    bool sessionsOk = false;
-    config.maxSessionsPerIp = p.value("connections-per-address").toInt(&sessionsOk);
-    if (!sessionsOk || config.maxSessionsPerIp < 0)
-        return die(QStringLiteral("--connections-per-address wants a number (0: no limit)"));
-    if (!lifetimeOk || config.tokenLifetimeDays < 1 || config.tokenLifetimeDays > 3650)
-        return die(QStringLiteral("--token-lifetime-days wants a number of days from 1 to 3650"));
-    const auto maxBytes = parseBytes(p.value("media-max-bytes"));
-    const auto quotaBytes = parseBytes(p.value("media-quota-bytes"));
-    bool daysOk = false;
-    const int mediaDays = p.value("media-retention-days").toInt(&daysOk);
-    if (!maxBytes || *maxBytes == 0)
-        return die(QStringLiteral("--media-max-bytes wants a size, e.g. 2G"));
-    if (!quotaBytes || *quotaBytes == 0)
-        return die(QStringLiteral("--media-quota-bytes wants a size, e.g. 10G"));
-    if (!daysOk || mediaDays < 0)
-        return die(QStringLiteral("--media-retention-days wants a number of days (0: none)"));
-    config.mediaMaxBytes = *maxBytes;
-    config.mediaQuotaBytes = *quotaBytes;
-    config.mediaRetentionDays = mediaDays;
+    if (parsed.options.tlsSelfSigned && !QFileInfo::exists(config.tlsCertFile) &&
+        !QFileInfo::exists(config.tlsKeyFile)) {
+        QStringList names{QSysInfo::machineHostName(), QStringLiteral("localhost")};
+        if (!host.isNull() && host != QHostAddress::Any && host != QHostAddress::AnyIPv6)
+            names.prepend(host.toString());
+        names.removeAll(QString());
+        names.removeDuplicates();
+        if (auto s =
+                writeSelfSignedCertificate(TlsFiles{config.tlsCertFile, config.tlsKeyFile}, names);
+            !s)
+            return die(s.error().detail);
+    }
 
     std::unique_ptr<EmbeddedPostgres> embedded;
-    if (p.isSet("database-url")) {
-        config.databaseConninfo = p.value("database-url");
+    if (!parsed.options.databaseUrl.isEmpty()) {
+        config.databaseConninfo = parsed.options.databaseUrl;
     } else {
         embedded = std::make_unique<EmbeddedPostgres>(
             EmbeddedPostgres::Options{QDir(dataDir).filePath("db"), {}, {}});
@@ -194,13 +114,22 @@ int main(int argc, char **argv) {
         const QString shown = host.protocol() == QAbstractSocket::IPv6Protocol
                                   ? QStringLiteral("[%1]").arg(host.toString())
                                   : host.toString();
-        std::printf("tidingsd listening on ws://%s:%u\n", qPrintable(shown), unsigned(actual));
+        const bool tls = server.gateway()->usesTls();
+        std::printf("tidingsd listening on %s://%s:%u\n", tls ? "wss" : "ws", qPrintable(shown),
+                    unsigned(actual));
+        if (tls)
+            std::printf("tidingsd certificate SHA-256 %s\n",
+                        qPrintable(server.gateway()->tlsFingerprint()));
         std::fflush(stdout);
     });
     QObject::connect(&server, &Server::failed, &app, [&](const QString &msg) {
         std::fprintf(stderr, "tidingsd: %s\n", qPrintable(msg));
         exitCode = 1;
         app.quit();
+    });
+    QObject::connect(&signals_, &UnixSignals::reload, &app, [&] {
+        if (server.gateway()->usesTls())
+            (void)server.reloadTls(); // logs what it did
     });
     QObject::connect(&signals_, &UnixSignals::terminate, &app, [&](int) {
         server.stop();

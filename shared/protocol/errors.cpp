@@ -86,6 +86,10 @@ const char *errorCodeName(ErrorCode code) {
         return "USAGE";
     case ErrorCode::ProfileInUse:
         return "PROFILE_IN_USE";
+    case ErrorCode::UntrustedCertificate:
+        return "UNTRUSTED_CERTIFICATE";
+    case ErrorCode::CertificateChanged:
+        return "CERTIFICATE_CHANGED";
     }
     return "UNKNOWN";
 }

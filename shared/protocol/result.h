@@ -54,6 +54,11 @@ enum class ErrorCode : int {
     Storage = 102,
     Usage = 103,
     ProfileInUse = 104, //!< another process has this profile open (its local store is locked)
+    //! The server's TLS certificate is not signed by an authority this system trusts, and the
+    //! user has not trusted its fingerprint yet (trust on first use: compare, then trust).
+    UntrustedCertificate = 105,
+    //! The server's certificate is not the one whose fingerprint the user trusted: stop.
+    CertificateChanged = 106,
 };
 
 const char *errorCodeName(ErrorCode code);

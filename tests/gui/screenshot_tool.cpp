@@ -1,6 +1,7 @@
 // tidings-screenshots PROFILE SERVER OUTDIR THEME CHAT GROUP QUERY: opens the desktop client on a
 // profile (run it under Xvfb for real fonts) and saves docs/screenshots-style PNGs of the chat
 // list with a conversation, a group with its info panel, search results and the first-run page.
+#include "dialogs/certificate_prompt.h"
 #include "dialogs/change_password_dialog.h"
 #include "dialogs/recovery_key_dialog.h"
 #include "dialogs/settings_dialog.h"
@@ -160,5 +161,24 @@ int main(int argc, char *argv[]) {
     first.firstRun()->passwordEdit()->setText(QStringLiteral("password-alice"));
     first.firstRun()->loginButton()->click();
     ok = save(&first, QStringLiteral("%1/first-run-insecure-%2.png").arg(outDir, theme)) && ok;
+    // A self-signed server: the fingerprint to compare on first contact, and the warning when
+    // it changes later (only the look: no server is asked).
+    const QString seen = QStringLiteral("3F:A1:09:7C:44:E2:5B:D0:18:6A:C3:F7:92:0E:B5:61:"
+                                        "2D:8E:77:C0:14:9B:AF:35:E6:50:0C:D9:48:B2:71:9C");
+    const QString before = QStringLiteral("8B:02:DE:41:7F:13:A6:C8:59:E0:24:BB:36:F1:0D:92:"
+                                          "C7:5A:E3:18:60:9F:2B:D4:81:47:EC:0A:B6:33:75:FE");
+    auto *trust = new ui::CertificatePrompt(Error{ErrorCode::UntrustedCertificate, {}},
+                                            QStringLiteral("chat.example.org"), seen, {}, &first);
+    ok = save(trust->messageBox(),
+              QStringLiteral("%1/certificate-trust-%2.png").arg(outDir, theme)) &&
+         ok;
+    trust->messageBox()->close();
+    auto *changed =
+        new ui::CertificatePrompt(Error{ErrorCode::CertificateChanged, {}},
+                                  QStringLiteral("chat.example.org"), seen, before, &first);
+    ok = save(changed->messageBox(),
+              QStringLiteral("%1/certificate-changed-%2.png").arg(outDir, theme)) &&
+         ok;
+    changed->messageBox()->close();
     return ok ? 0 : 1;
 }

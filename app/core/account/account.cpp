@@ -18,6 +18,7 @@ Account::Account(AccountStore *accounts, SecretStore *secrets, SocketControl *so
     , m_requests(requests) {
     if (auto a = m_accounts->account())
         m_settings = *a;
+    m_trustedCertificate = m_settings.serverCertificate;
 }
 
 void Account::registerAccount(const QUrl &server, const QString &username, const QString &password,
@@ -38,6 +39,7 @@ void Account::beginAccountOp(const QUrl &server, AccountOp op) {
     m_socket->close();
     m_accountOp = std::move(op);
     m_settings.serverUrl = server.toString();
+    m_socket->setPinnedCertificate(m_trustedCertificate);
     m_socket->open(server);
 }
 
@@ -65,6 +67,7 @@ Status Account::start(const QUrl &server) {
         return token.error();
     if (token->isEmpty())
         return Error{ErrorCode::Usage, QStringLiteral("no device token: log in again")};
+    m_socket->setPinnedCertificate(m_settings.serverCertificate);
     m_socket->open(url);
     return {};
 }
@@ -119,6 +122,7 @@ void Account::onAccountResponse(Result<wire::LoginResponse> result) {
     AccountSettings account;
     account.serverUrl = m_settings.serverUrl;
     account.allowInsecure = m_allowInsecure && isInsecureRemote(QUrl(account.serverUrl));
+    account.serverCertificate = m_trustedCertificate;
     account.userId = lr.user_id();
     account.deviceId = lr.device_id();
     account.username = lr.username().empty() ? protocol::normalizeUsername(m_accountOp->username)
@@ -208,6 +212,20 @@ Status Account::allowInsecureServer(bool allow) {
     if (auto s = m_accounts->saveAccount(changed); !s)
         return s;
     m_settings = changed;
+    return {};
+}
+
+Status Account::trustServerCertificate(const QString &sha256) {
+    m_trustedCertificate = sha256;
+    m_socket->setPinnedCertificate(sha256);
+    if (!hasAccount() || m_settings.serverCertificate == sha256)
+        return {};
+    AccountSettings changed = m_settings;
+    changed.serverCertificate = sha256;
+    if (auto s = m_accounts->saveAccount(changed); !s)
+        return s;
+    m_settings = changed;
+    qCInfo(lcClient) << "trusting the server certificate" << sha256;
     return {};
 }
 

@@ -61,6 +61,14 @@ public:
     //! saved with that account) and to the saved account at once.
     Status allowInsecureServer(bool allow);
     bool insecureAllowed() const { return m_allowInsecure || m_settings.allowInsecure; }
+    //! Trust the server's TLS certificate with this SHA-256 fingerprint although no authority
+    //! signed it (the user compared it with what the server's admin handed out): applies to the
+    //! next register/login (saved with that account) and to the saved account at once. Empty:
+    //! authorities only again.
+    Status trustServerCertificate(const QString &sha256);
+    QString presentedCertificate() const { return m_socket->presentedCertificate(); }
+    //! The fingerprint trusted for the next connection (empty: authorities only).
+    QString trustedCertificate() const { return m_trustedCertificate; }
     //! My display name changed on the server: the saved account follows (a failure is logged).
     void setDisplayName(const QString &name);
     //! See AccountHook (the end-to-end keys of the new device are made there).
@@ -98,6 +106,7 @@ private:
     std::optional<AccountOp> m_accountOp;
     AccountHook m_hook;
     bool m_allowInsecure = false;
+    QString m_trustedCertificate;
 };
 
 } // namespace tidings::client

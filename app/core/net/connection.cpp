@@ -4,7 +4,11 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
 #include <QWebSocket>
 
 #include <utility>
@@ -92,12 +96,61 @@ void Connection::startSocket() {
     connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
             [this, socket](QAbstractSocket::SocketError) {
                 if (socket == m_socket)
-                    onSocketGone(networkError(socket->errorString()));
+                    onSocketGone(m_certificateRefusal ? *m_certificateRefusal
+                                                      : networkError(socket->errorString()));
             });
+    connect(socket, &QWebSocket::sslErrors, this,
+            [this, socket](const QList<QSslError> &errors) { onSslErrors(socket, errors); });
+    m_certificateRefusal.reset();
     setState(State::Connecting);
     m_connectTimer.start(m_options.connectTimeoutMs);
     qCDebug(lcNet) << "connecting to" << m_url.toString();
     socket->open(m_url);
+}
+
+void Connection::onSslErrors(QWebSocket *socket, const QList<QSslError> &errors) {
+    if (socket != m_socket)
+        return;
+    const QSslCertificate cert = socket->sslConfiguration().peerCertificate();
+    m_presented = cert.isNull() ? QString() : certificateSha256(cert);
+    // Trust on first use: a certificate no authority signed (a self-signed server) is accepted
+    // only when it is the one whose fingerprint the user compared and trusted. Host name and
+    // expiry do not matter then: the pin names this very certificate.
+    if (!m_pinned.isEmpty() && !m_presented.isEmpty() && m_presented == m_pinned) {
+        socket->ignoreSslErrors(errors);
+        return;
+    }
+    QStringList why;
+    for (const QSslError &e : errors)
+        why << e.errorString();
+    if (m_pinned.isEmpty()) {
+        m_certificateRefusal = Error{
+            ErrorCode::UntrustedCertificate,
+            QStringLiteral("the server's certificate is not signed by an authority this system "
+                           "trusts (%1). Its SHA-256 fingerprint is %2: trust it only if it is "
+                           "the one the server's admin gave you")
+                .arg(why.join(QStringLiteral("; ")), m_presented)};
+    } else {
+        m_certificateRefusal =
+            Error{ErrorCode::CertificateChanged,
+                  QStringLiteral("the server's certificate changed: it was %1, it is now %2. "
+                                 "Someone may be intercepting the connection; ask the server's "
+                                 "admin before you trust the new one")
+                      .arg(m_pinned, m_presented)};
+    }
+    qCWarning(lcNet) << "certificate refused:" << errorCodeName(m_certificateRefusal->code)
+                     << m_presented;
+    // Retrying cannot help until the user decides: no reconnects.
+    m_wantOpen = false;
+    emit certificateRefused(*m_certificateRefusal);
+}
+
+QString certificateSha256(const QSslCertificate &cert) {
+    const QByteArray hex = cert.digest(QCryptographicHash::Sha256).toHex().toUpper();
+    QStringList pairs;
+    for (qsizetype i = 0; i + 1 < hex.size(); i += 2)
+        pairs << QString::fromLatin1(hex.mid(i, 2));
+    return pairs.join(QLatin1Char(':'));
 }
 
 void Connection::onConnected() {

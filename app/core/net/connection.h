@@ -13,9 +13,16 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <optional>
+
+class QSslCertificate;
+class QSslError;
 class QWebSocket;
 
 namespace tidings::client {
+
+//! SHA-256 of the certificate's DER as AB:CD:… (what tidingsd prints and admins hand out).
+QString certificateSha256(const QSslCertificate &cert);
 
 class Connection : public QObject, public SocketControl {
     Q_OBJECT
@@ -48,6 +55,12 @@ public:
     //! The handshake on the current socket succeeded: start heartbeats, reset the backoff.
     void markAuthenticated() override;
 
+    //! The SHA-256 fingerprint (AB:CD:… as tidingsd prints it) of a certificate the user
+    //! trusted for this server although no authority signed it; empty: authorities only.
+    void setPinnedCertificate(const QString &sha256) override { m_pinned = sha256; }
+    //! The fingerprint of the certificate the server presented on the last TLS handshake.
+    QString presentedCertificate() const override { return m_presented; }
+
     State state() const { return m_state; }
     QUrl url() const { return m_url; }
     const Backoff &backoff() const { return m_backoff; }
@@ -68,6 +81,9 @@ signals:
     //! An error frame with request_id 0 (the server explains why it is closing the socket).
     void serverError(const tidings::Error &error);
     void stateChanged(tidings::client::Connection::State state);
+    //! The server's TLS certificate was refused (UntrustedCertificate or CertificateChanged,
+    //! with the fingerprint in words); the connection stopped until open() again.
+    void certificateRefused(const tidings::Error &error);
     void reconnectScheduled(int delayMs);
 
 private:
@@ -80,6 +96,7 @@ private:
     void setState(State state);
     void startSocket();
     void onConnected();
+    void onSslErrors(QWebSocket *socket, const QList<QSslError> &errors);
     void onBinaryMessage(const QByteArray &bytes);
     void onSocketGone(const Error &reason);
     void failAllPending(const Error &error);
@@ -94,6 +111,10 @@ private:
     State m_state = State::Idle;
     bool m_wantOpen = false;
     QPointer<QWebSocket> m_socket;
+    QString m_pinned;
+    QString m_presented;
+    //! Why the last handshake's certificate was refused (UntrustedCertificate, ...).
+    std::optional<Error> m_certificateRefusal;
     quint64 m_nextRequestId = 1;
     QHash<quint64, Pending> m_pending;
     QElapsedTimer m_clock;

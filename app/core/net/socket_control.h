@@ -19,6 +19,11 @@ public:
     virtual void reconnect(const QString &reason) = 0;
     //! The handshake on the current socket succeeded.
     virtual void markAuthenticated() = 0;
+    //! The certificate fingerprint (SHA-256, AB:CD:…) the user trusted for the server although
+    //! no authority signed it (empty: authorities only). Applies to the next connection.
+    virtual void setPinnedCertificate(const QString &sha256) { (void)sha256; }
+    //! The fingerprint of the certificate the server presented last (empty: none seen).
+    virtual QString presentedCertificate() const { return {}; }
 };
 
 } // namespace tidings::client

@@ -28,6 +28,8 @@ Result<AccountSettings> AccountStore::account() const {
             a.displayName = value;
         else if (key == u"allow_insecure")
             a.allowInsecure = value == u"1";
+        else if (key == u"server_cert_sha256")
+            a.serverCertificate = value;
     }
     return a;
 }
@@ -58,6 +60,7 @@ Status AccountStore::saveAccount(const AccountSettings &account) {
         {"username", account.username},
         {"display_name", account.displayName},
         {"allow_insecure", account.allowInsecure ? QStringLiteral("1") : QStringLiteral("0")},
+        {"server_cert_sha256", account.serverCertificate},
     };
     for (const auto &[key, value] : rows) {
         q.bindValue(0, QString::fromLatin1(key));

@@ -21,6 +21,9 @@ struct AccountSettings {
     //! The user allowed ws:// (no TLS) to this server although it is another machine
     //! (core/net/server_url.h).
     bool allowInsecure = false;
+    //! The SHA-256 fingerprint (AB:CD:…) of the server's TLS certificate the user trusted
+    //! although no authority signed it (trust on first use); empty: authorities only.
+    QString serverCertificate = {};
 };
 
 //! Unknown: seen in a push before the server told us what it is (a group_info request follows).

@@ -2,6 +2,7 @@
 
 #include "core/account/account.h"
 #include "core/net/server_url.h"
+#include "dialogs/certificate_prompt.h"
 
 #include <QCheckBox>
 #include <QFormLayout>
@@ -155,6 +156,12 @@ QString FirstRunPage::errorMessage(const Error &error, const QString &server,
     case ErrorCode::RateLimited:
         return tr("Too many attempts. Try again in %n seconds.", nullptr,
                   int(qMax<quint32>(1, (error.retryAfterMs + 999) / 1000)));
+    case ErrorCode::UntrustedCertificate:
+        return tr("%1 uses a certificate no authority signed. Compare its fingerprint with the one "
+                  "the server's admin gave you.")
+            .arg(server);
+    case ErrorCode::CertificateChanged:
+        return tr("The certificate of %1 is not the one you trusted. Not connected.").arg(server);
     case ErrorCode::Usage:
         if (client::isInsecureRemote(QUrl(server)))
             return tr("%1 is not encrypted: your password would cross the network in clear. Use "
@@ -180,6 +187,27 @@ void FirstRunPage::setBusy(bool busy) {
     m_status->setVisible(busy);
 }
 
+CertificatePrompt *FirstRunPage::certificatePrompt() const {
+    return m_certificatePrompt;
+}
+
+void FirstRunPage::askAboutCertificate(const Error &refusal, bool registering) {
+    const QString presented = m_account->presentedCertificate();
+    if (presented.isEmpty())
+        return;
+    auto *prompt = new CertificatePrompt(refusal, serverUrl().host(), presented,
+                                         m_account->trustedCertificate(), window());
+    m_certificatePrompt = prompt;
+    connect(prompt, &CertificatePrompt::trusted, this,
+            [this, registering](const QString &fingerprint) {
+                if (auto s = m_account->trustServerCertificate(fingerprint); !s) {
+                    showError(errorMessage(s.error(), serverUrl().toString(), QString()));
+                    return;
+                }
+                submit(registering); // the same request, now over the trusted certificate
+            });
+}
+
 void FirstRunPage::submit(bool registering) {
     const QString server = serverUrl().toString();
     const QString username = m_username->text().trimmed();
@@ -201,12 +229,15 @@ void FirstRunPage::submit(bool registering) {
     setBusy(true);
     const QString device = tr("%1 (desktop)").arg(QSysInfo::machineHostName());
     QPointer<FirstRunPage> self(this);
-    auto done = [self, server, username](Result<client::AccountSettings> r) {
+    auto done = [self, server, username, registering](Result<client::AccountSettings> r) {
         if (!self)
             return;
         self->setBusy(false);
         if (!r) {
             self->showError(errorMessage(r.error(), server, username));
+            if (r.error().code == ErrorCode::UntrustedCertificate ||
+                r.error().code == ErrorCode::CertificateChanged)
+                self->askAboutCertificate(r.error(), registering);
             return;
         }
         self->m_password->clear();

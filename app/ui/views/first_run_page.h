@@ -3,6 +3,7 @@
 // or "Log in", with errors a person can act on (unreachable server, wrong password, taken name).
 #include "protocol/result.h"
 
+#include <QPointer>
 #include <QUrl>
 #include <QWidget>
 
@@ -16,6 +17,8 @@ class Account;
 }
 
 namespace tidings::ui {
+
+class CertificatePrompt;
 
 class FirstRunPage : public QWidget {
     Q_OBJECT
@@ -31,6 +34,8 @@ public:
     //! "Connect without encryption": shown for a ws:// address of another machine.
     QCheckBox *insecureBox() const { return m_insecure; }
     QString errorText() const;
+    //! The question about a certificate no authority signed, while it is open.
+    CertificatePrompt *certificatePrompt() const;
 
     //! What a person reads for an account error.
     static QString errorMessage(const Error &error, const QString &server, const QString &username);
@@ -45,6 +50,8 @@ private:
     //! The address as typed, with a scheme: ws:// for this machine, wss:// for any other.
     QUrl serverUrl() const;
     void updateInsecureBox();
+    //! The server's certificate was refused: ask, and on trust send the same request again.
+    void askAboutCertificate(const Error &refusal, bool registering);
 
     client::Account *m_account;
     QLineEdit *m_server;
@@ -55,6 +62,7 @@ private:
     QPushButton *m_login;
     QLabel *m_error;
     QLabel *m_status;
+    QPointer<CertificatePrompt> m_certificatePrompt;
 };
 
 } // namespace tidings::ui

@@ -2,6 +2,7 @@
 
 #include "chat_actions.h"
 #include "chat_events.h"
+#include "dialogs/certificate_prompt.h"
 #include "dialogs/new_chat_dialog.h"
 #include "dialogs/quick_switcher.h"
 #include "dialogs/settings_dialog.h"
@@ -122,6 +123,8 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
     });
     connect(m_conversation->banner(), &ConnectionBanner::useHereRequested, this,
             [this] { startSession(); });
+    connect(m_client, &client::Client::certificateRefused, this,
+            [this](const Error &e) { onCertificateRefused(e); });
     connect(m_client, &client::Client::authenticated, this, [this] {
         // Reads done offline reach the server now.
         if (m_conversation->conversationId() && isActiveWindow())
@@ -214,6 +217,32 @@ void MainWindow::startSession() {
                     .arg(url.host()),
                 false);
     }
+}
+
+CertificatePrompt *MainWindow::certificatePrompt() const {
+    return m_certificatePrompt;
+}
+
+void MainWindow::onCertificateRefused(const Error &refusal) {
+    if (m_stack->currentWidget() == m_firstRun)
+        return; // the first screen asks about it itself
+    const client::Account &account = m_client->account();
+    const QString host = QUrl(account.settings().serverUrl).host();
+    m_conversation->banner()->showStopped(FirstRunPage::errorMessage(refusal, host, QString()),
+                                          false);
+    const QString presented = account.presentedCertificate();
+    if (presented.isEmpty() || m_certificatePrompt)
+        return;
+    m_certificatePrompt =
+        new CertificatePrompt(refusal, host, presented, account.trustedCertificate(), this);
+    connect(m_certificatePrompt, &CertificatePrompt::trusted, this,
+            [this](const QString &fingerprint) {
+                if (auto s = m_client->account().trustServerCertificate(fingerprint); !s) {
+                    qCWarning(lcUi) << "certificate trust not saved:" << s.error().toString();
+                    return;
+                }
+                startSession();
+            });
 }
 
 void MainWindow::updateTitle() {

@@ -5,7 +5,10 @@
 // from the Session: each view gets only the models and feature modules it uses.
 #include "dialogs/settings_dialog.h"
 
+#include "protocol/result.h"
+
 #include <QMainWindow>
+#include <QPointer>
 
 class QStackedWidget;
 
@@ -15,6 +18,7 @@ class Client;
 
 namespace tidings::ui {
 
+class CertificatePrompt;
 class ChatListModel;
 class ChatListPanel;
 class ConversationView;
@@ -40,6 +44,8 @@ public:
     //! The "not linked yet" bar above the chats (hidden once this device holds the account key).
     LinkBanner *linkBanner() const { return m_linkBanner; }
     Notifier *notifier() const { return m_notifier; }
+    //! The question about the server's certificate during a session, while it is open.
+    CertificatePrompt *certificatePrompt() const;
     bool isShowingChats() const;
 
     void openChat(quint64 conversationId, quint64 seq = 0);
@@ -59,6 +65,8 @@ protected:
 private:
     void showChats();
     void startSession();
+    //! The server's certificate was refused during a session: the banner says so, a prompt asks.
+    void onCertificateRefused(const Error &refusal);
     void updateTitle();
     ConversationView *makeConversationView();
 
@@ -74,6 +82,7 @@ private:
     ChatListPanel *m_panel;
     ConversationView *m_conversation;
     Notifier *m_notifier;
+    QPointer<CertificatePrompt> m_certificatePrompt;
 };
 
 //! What the settings dialog gets from a profile (MainWindow and tests compose it alike).

@@ -34,7 +34,8 @@ bool ProcessHarness::binariesKnown() {
 }
 
 QString ProcessHarness::url() const {
-    return QStringLiteral("ws://127.0.0.1:%1").arg(m_port);
+    const bool tls = m_serverArgs.contains(QStringLiteral("--tls-cert"));
+    return QStringLiteral("%1://127.0.0.1:%2").arg(tls ? "wss" : "ws").arg(m_port);
 }
 
 bool ProcessHarness::startServer() {
@@ -49,10 +50,22 @@ bool ProcessHarness::startServer() {
     return QTest::qWaitFor(
                [&] {
                    return m_server->state() != QProcess::Running ||
-                          m_server->peek(4096).contains("tidingsd listening on ws://");
+                          m_server->peek(4096).contains("tidingsd listening on ");
                },
                30000) &&
            m_server->state() == QProcess::Running;
+}
+
+QString ProcessHarness::certificateFingerprint() const {
+    if (!m_server)
+        return {};
+    const QByteArray out = m_server->peek(8192);
+    const QByteArray marker = "tidingsd certificate SHA-256 ";
+    const qsizetype at = out.indexOf(marker);
+    if (at < 0)
+        return {};
+    const qsizetype end = out.indexOf('\n', at);
+    return QString::fromLatin1(out.mid(at + marker.size(), end - at - marker.size())).trimmed();
 }
 
 qint64 ProcessHarness::serverPid() const {

@@ -22,7 +22,10 @@ public:
     bool startServer();
     void killServer(); //!< SIGKILL
     void stopServer(); //!< SIGTERM
+    //! ws://, or wss:// when the server args name --tls-cert.
     QString url() const;
+    //! With TLS: the fingerprint tidingsd printed after its ready line (empty otherwise).
+    QString certificateFingerprint() const;
     quint16 port() const { return m_port; }
     //! The running tidingsd's process id (0 when none), e.g. for /proc/PID/status.
     qint64 serverPid() const;

@@ -1,0 +1,307 @@
+#include "tidingsd/options.h"
+
+#include "gateway/tls.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+#include <QSettings>
+
+#include <algorithm>
+#include <limits>
+
+namespace tidings::server {
+
+namespace {
+
+constexpr char kSection[] = "server";
+
+//! One value per option name: flags over the file over the defaults.
+struct Values {
+    QHash<QString, QString> map;
+    QString get(const char *name) const { return map.value(QLatin1String(name)); }
+};
+
+std::optional<bool> parseSwitch(const QString &text) {
+    const QString t = text.trimmed().toLower();
+    if (t == u"true" || t == u"yes" || t == u"on" || t == u"1")
+        return true;
+    if (t == u"false" || t == u"no" || t == u"off" || t == u"0" || t.isEmpty())
+        return false;
+    return std::nullopt;
+}
+
+const OptionSpec *findSpec(const QString &name) {
+    for (const OptionSpec &s : optionSpecs())
+        if (name == QLatin1String(s.name))
+            return &s;
+    return nullptr;
+}
+
+//! The [server] section of `path` into `out` (only keys the table knows); problems to `errors`.
+void readFile(const QString &path, QHash<QString, QString> &out, QStringList &errors) {
+    const QFileInfo info(path);
+    if (!info.isFile() || !info.isReadable()) {
+        errors << QStringLiteral("%1: cannot read the file").arg(path);
+        return;
+    }
+    QSettings file(path, QSettings::IniFormat);
+    if (file.status() != QSettings::NoError) {
+        errors << QStringLiteral("%1: not an INI file (sections in [brackets], key = value lines)")
+                      .arg(path);
+        return;
+    }
+    for (const QString &group : file.childGroups())
+        if (group != QLatin1String(kSection))
+            errors << QStringLiteral("%1: unknown section [%2]; options go in [%3]")
+                          .arg(path, group, QLatin1String(kSection));
+    // Keys before any section land in QSettings' "General".
+    for (const QString &key : file.childKeys())
+        errors << QStringLiteral("%1: %2 is outside a section; options go in [%3]")
+                      .arg(path, key, QLatin1String(kSection));
+    file.beginGroup(QLatin1String(kSection));
+    for (const QString &key : file.childKeys()) {
+        const OptionSpec *spec = findSpec(key);
+        if (!spec) {
+            errors << QStringLiteral("%1: unknown option %2 (tidingsd --help lists them)")
+                          .arg(path, key);
+            continue;
+        }
+        const QVariant v = file.value(key);
+        // An unquoted value with commas reads as a list: it was one value.
+        const QString text = v.typeId() == QMetaType::QStringList
+                                 ? v.toStringList().join(QLatin1Char(','))
+                                 : v.toString();
+        if (*spec->valueName == '\0' && !parseSwitch(text)) {
+            errors << QStringLiteral("%1: %2 wants true or false, not \"%3\"").arg(path, key, text);
+            continue;
+        }
+        out.insert(key, text);
+    }
+    file.endGroup();
+}
+
+//! Everything below main's flags: checks and converts every value; problems to `errors`.
+StartOptions convert(const Values &v, QStringList &errors) {
+    StartOptions o;
+    ServerConfig &c = o.config;
+    const auto number = [&](const char *name, int min, int max, const QString &wants) {
+        bool ok = false;
+        const int n = v.get(name).trimmed().toInt(&ok);
+        if (!ok || n < min || n > max) {
+            errors << QStringLiteral("%1: wants %2, not \"%3\"")
+                          .arg(QLatin1String(name), wants, v.get(name));
+            return min;
+        }
+        return n;
+    };
+    const auto size = [&](const char *name) {
+        const auto n = parseBytes(v.get(name));
+        if (!n || *n == 0) {
+            errors << QStringLiteral("%1: wants a size in bytes or with K/M/G/T, e.g. 2G, not "
+                                     "\"%2\"")
+                          .arg(QLatin1String(name), v.get(name));
+            return quint64(1);
+        }
+        return *n;
+    };
+    const auto flag = [&](const char *name) { return parseSwitch(v.get(name)).value_or(false); };
+
+    o.dataDir = v.get("data-dir").trimmed();
+    if (o.dataDir.isEmpty())
+        errors << QStringLiteral("data-dir: required (where the database and media live)");
+    else
+        o.dataDir = QDir(o.dataDir).absolutePath();
+    c.dataDir = o.dataDir;
+
+    const QString listen = v.get("listen").trimmed();
+    const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
+    bool portOk = false;
+    const uint port = colon > 0 ? listen.mid(colon + 1).toUInt(&portOk) : 0;
+    QString hostText = colon > 0 ? listen.left(colon) : QString();
+    if (hostText.startsWith(QLatin1Char('[')) && hostText.endsWith(QLatin1Char(']')))
+        hostText = hostText.mid(1, hostText.size() - 2);
+    if (hostText == QLatin1String("localhost"))
+        c.host = QHostAddress::LocalHost;
+    else if (!c.host.setAddress(hostText))
+        portOk = false;
+    if (!portOk || port > 65535)
+        errors << QStringLiteral("listen: wants HOST:PORT, e.g. 127.0.0.1:7700, not \"%1\"")
+                      .arg(listen);
+    c.port = quint16(port);
+
+    o.databaseUrl = v.get("database-url").trimmed();
+    c.retentionDays = number("retention-days", 0, 36500, QStringLiteral("days (0: forever)"));
+    c.poolSize = number("pool-size", 0, 64, QStringLiteral("a number from 0 to 64"));
+    c.mediaMaxBytes = size("media-max-bytes");
+    c.mediaQuotaBytes = size("media-quota-bytes");
+    c.mediaRetentionDays =
+        number("media-retention-days", 0, 36500, QStringLiteral("days (0: none)"));
+    c.cheapPasswordHashing = flag("cheap-password-hashing");
+    c.registrationsPerHour = number("registrations-per-hour", 0, std::numeric_limits<int>::max(),
+                                    QStringLiteral("a number (0: no limit)"));
+    c.maxSessionsPerIp = number("connections-per-address", 0, std::numeric_limits<int>::max(),
+                                QStringLiteral("a number (0: no limit)"));
+    c.tokenLifetimeDays =
+        number("token-lifetime-days", 1, 3650, QStringLiteral("a number of days from 1 to 3650"));
+    c.allowUnencrypted = flag("allow-unencrypted");
+
+    c.tlsCertFile = v.get("tls-cert").trimmed();
+    c.tlsKeyFile = v.get("tls-key").trimmed();
+    o.tlsSelfSigned = flag("tls-self-signed");
+    if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty())
+        errors << QStringLiteral("tls-cert and tls-key go together");
+    if (o.tlsSelfSigned && c.tlsCertFile.isEmpty())
+        errors << QStringLiteral("tls-self-signed needs tls-cert and tls-key (where to write)");
+    if (!o.tlsSelfSigned && !c.tlsCertFile.isEmpty()) {
+        for (const QString &f : {c.tlsCertFile, c.tlsKeyFile})
+            if (!QFileInfo(f).isReadable())
+                errors << QStringLiteral("%1: cannot read the TLS file").arg(f);
+    }
+    return o;
+}
+
+} // namespace
+
+const QList<OptionSpec> &optionSpecs() {
+    static const QList<OptionSpec> specs{
+        {"data-dir", "Data directory (embedded PostgreSQL lives in DIR/db).", "DIR", ""},
+        {"listen", "Address to listen on; port 0 picks a free port.", "HOST:PORT",
+         "127.0.0.1:7700"},
+        {"database-url", "Use this PostgreSQL instead of the embedded one.", "URL", ""},
+        {"retention-days", "Drop history older than N days (0: keep forever).", "N", "0"},
+        {"pool-size", "Database connections (0: one per two cores, 1 to 4).", "N", "0"},
+        {"media-max-bytes",
+         "Largest file (encrypted blob) a user may upload, in bytes or with K/M/G/T.", "SIZE",
+         "2G"},
+        {"media-quota-bytes",
+         "Storage per user: stored blobs plus unfinished uploads (bytes or K/M/G/T).", "SIZE",
+         "10G"},
+        {"media-retention-days",
+         "Delete media last sent more than N days ago even if messages still point to it (0: "
+         "keep it while a message can reach it).",
+         "N", "0"},
+        {"cheap-password-hashing",
+         "Hash passwords at libsodium's minimum Argon2id cost. For throwaway test and benchmark "
+         "servers only (thousands of accounts or devices made in seconds); never for a server "
+         "people use.",
+         "", ""},
+        {"registrations-per-hour", "New accounts one address may register an hour (0: no limit).",
+         "N", "10"},
+        {"tls-cert",
+         "Serve wss:// with this PEM certificate (chain); needs --tls-key. Reloaded on SIGHUP "
+         "and when the file changes.",
+         "FILE", ""},
+        {"tls-key", "The certificate's PEM private key (EC or RSA, unencrypted).", "FILE", ""},
+        {"tls-self-signed",
+         "Write a self-signed certificate to --tls-cert/--tls-key first when they do not exist "
+         "(clients trust it on first use by its fingerprint).",
+         "", ""},
+        {"connections-per-address",
+         "WebSocket connections one peer address may hold at once (0: no limit). Behind a proxy "
+         "every client shares the proxy's address.",
+         "N", "1000"},
+        {"token-lifetime-days",
+         "A device unused this many days must log in again (tokens in use are renewed daily).", "N",
+         "90"},
+        {"allow-unencrypted",
+         "Store sends that are not end-to-end encrypted. For load tools and tests that send "
+         "plain bytes only; clients never send them.",
+         "", ""},
+    };
+    return specs;
+}
+
+void addOptions(QCommandLineParser &parser) {
+    parser.addOption({QStringLiteral("config"),
+                      QStringLiteral("Read options from this INI file ([server] section, keys "
+                                     "named like the flags); flags win over it."),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("check-config"),
+                      QStringLiteral("Check this config file, say what is wrong, and exit."),
+                      QStringLiteral("FILE")});
+    for (const OptionSpec &s : optionSpecs()) {
+        if (*s.valueName == '\0')
+            parser.addOption({QLatin1String(s.name), QLatin1String(s.description)});
+        else
+            parser.addOption({QLatin1String(s.name), QLatin1String(s.description),
+                              QLatin1String(s.valueName), QLatin1String(s.defaultValue)});
+    }
+}
+
+Parsed parseOptions(const QCommandLineParser &parser) {
+    Parsed out;
+    QHash<QString, QString> file;
+    if (parser.isSet(QStringLiteral("config")))
+        readFile(parser.value(QStringLiteral("config")), file, out.errors);
+    Values v;
+    for (const OptionSpec &s : optionSpecs()) {
+        const QString name = QLatin1String(s.name);
+        const bool isSwitch = *s.valueName == '\0';
+        if (parser.isSet(name))
+            v.map.insert(name, isSwitch ? QStringLiteral("true") : parser.value(name));
+        else if (file.contains(name))
+            v.map.insert(name, file.value(name));
+        else
+            v.map.insert(name, QLatin1String(s.defaultValue));
+    }
+    out.options = convert(v, out.errors);
+    return out;
+}
+
+QStringList checkConfigFile(const QString &path) {
+    QStringList errors;
+    QHash<QString, QString> file;
+    readFile(path, file, errors);
+    if (!errors.isEmpty())
+        return errors;
+    Values v;
+    for (const OptionSpec &s : optionSpecs())
+        v.map.insert(QLatin1String(s.name),
+                     file.value(QLatin1String(s.name), QLatin1String(s.defaultValue)));
+    QStringList problems;
+    const StartOptions o = convert(v, problems);
+    for (const QString &p : problems)
+        // The data directory may come on the command line (a unit file, the tray app).
+        if (!p.startsWith(QLatin1String("data-dir: required")))
+            errors << QStringLiteral("%1: %2").arg(path, p);
+    // The TLS files as the server will load them: a key that is not the certificate's, an
+    // expired certificate.
+    if (!o.tlsSelfSigned && !o.config.tlsCertFile.isEmpty() && problems.isEmpty())
+        if (auto tls = loadTlsConfiguration({o.config.tlsCertFile, o.config.tlsKeyFile}); !tls)
+            errors << QStringLiteral("%1: %2").arg(path, tls.error().detail);
+    return errors;
+}
+
+std::optional<quint64> parseBytes(QString text) {
+    text = text.trimmed();
+    quint64 unit = 1;
+    if (!text.isEmpty()) {
+        switch (text.back().toUpper().toLatin1()) {
+        case 'K':
+            unit = quint64(1) << 10;
+            break;
+        case 'M':
+            unit = quint64(1) << 20;
+            break;
+        case 'G':
+            unit = quint64(1) << 30;
+            break;
+        case 'T':
+            unit = quint64(1) << 40;
+            break;
+        default:
+            break;
+        }
+        if (unit != 1)
+            text.chop(1);
+    }
+    bool ok = false;
+    const quint64 n = text.toULongLong(&ok);
+    if (!ok || text.startsWith(QLatin1Char('+')) || n > std::numeric_limits<quint64>::max() / unit)
+        return std::nullopt;
+    return n * unit;
+}
+
+} // namespace tidings::server
