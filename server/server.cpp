@@ -5,6 +5,7 @@
 #include "db/migrator.h"
 #include "db/pg_connection.h"
 #include "gateway/gateway.h"
+#include "gateway/health_http.h"
 #include "gateway/media_http.h"
 #include "http/http_server.h"
 #include "media/blob_store.h"
@@ -29,6 +30,8 @@
 #include "services/presence/presence_service.h"
 #include "services/profiles/pg_profile_store.h"
 #include "services/profiles/profile_service.h"
+
+#include <QCoreApplication>
 
 #include "protocol/limits.h"
 
@@ -151,14 +154,20 @@ Server::Server(ServerConfig config, QObject *parent)
         m_accounts->cutOff(user, devices,
                            QStringLiteral("the account was recovered on another device"));
     });
+    // HTTP shares the WebSocket's port: the gateway's front door hands it over. /healthz always;
+    // media with a data directory.
+    m_http = new http::HttpServer(http::HttpLimits{}, this);
+    m_health = std::make_unique<HealthHttp>(
+        *m_pool, [this] { return m_gateway ? m_gateway->sessionCount() : 0; },
+        QCoreApplication::applicationVersion());
+    if (!m_health->addRoutes(*m_http))
+        qFatal("health route malformed");
     if (m_media) {
-        // Media shares the WebSocket's port: the gateway's front door hands it over.
-        m_http = new http::HttpServer(http::HttpLimits{}, this);
         m_mediaHttp = std::make_unique<MediaHttp>(*m_media);
         if (!m_mediaHttp->addRoutes(*m_http))
             qFatal("media routes malformed");
-        m_gateway->setHttp(m_http);
     }
+    m_gateway->setHttp(m_http);
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
     connect(m_gateway, &Gateway::heartbeat, this, [this] {
         m_accounts->pruneRateLimits();

@@ -48,6 +48,7 @@ class ProfileService;
 class PgMediaStore;
 class MediaService;
 class MediaHttp;
+class HealthHttp;
 class Gateway;
 
 class Server : public QObject {
@@ -118,6 +119,7 @@ private:
     std::unique_ptr<ProfileService> m_profiles;
     std::unique_ptr<MediaService> m_media;
     std::unique_ptr<MediaHttp> m_mediaHttp;
+    std::unique_ptr<HealthHttp> m_health;
     http::HttpServer *m_http = nullptr;
     Gateway *m_gateway;
     QTimer *m_maintenance;

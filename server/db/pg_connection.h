@@ -147,6 +147,9 @@ public:
     //! The least loaded reader connection; a shard connection (any()) when there are none.
     PgConnection *reader();
     int size() const { return m_shards; }
+    //! Every connection: the shards, the bulk connection and the readers (for connectionAt()).
+    int connectionCount() const { return int(m_conns.size()); }
+    PgConnection *connectionAt(int i) const { return m_conns[std::size_t(i)]; }
 
 signals:
     void ready();
