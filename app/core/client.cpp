@@ -28,6 +28,7 @@ Client::Client(Storage *store, SecretStore *secrets, Options options, QObject *p
     m_sync->setAccount(m_account->settings());
     m_keys->setResendsPerMinute(options.resendsPerMinute);
     m_groups->setKeys(m_keys.get());
+    m_media->setCertificatePin([this] { return m_account->trustedCertificate(); });
     // Groups older than signed state get it from their first admin online (once a run each).
     connect(m_messaging.get(), &Messaging::syncIdle, m_groups.get(), &Groups::foundLegacyGroups);
     // A handed-on account key is recorded in signed groups (SET_KEY), then, and at idle syncs

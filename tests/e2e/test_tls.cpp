@@ -2,8 +2,8 @@
 // that does not load is an error before it listens; a renewed certificate is picked up without a
 // restart while open connections go on. Clients accept a certificate no authority signed only
 // when it is the one whose fingerprint the user trusted (trust on first use), and stop loudly
-// when it changes. Through the client core's Connection in-process, and through tidingsd and
-// tidings-cli as processes.
+// when it changes; files travel over https:// under the same trust. Through the client core's
+// Connection in-process, and through tidingsd and tidings-cli as processes.
 #include "core/net/connection.h"
 #include "gateway/gateway.h"
 #include "gateway/tls.h"
@@ -11,6 +11,7 @@
 #include "support/integration_fixture.h"
 #include "support/process_harness.h"
 
+#include <QDir>
 #include <QFile>
 #include <QSslCertificate>
 #include <QTemporaryDir>
@@ -224,6 +225,36 @@ private slots:
                                   QStringLiteral("500")};
         auto again = proc->cli("tina", session);
         QVERIFY2(again.exitCode == 0, again.err.constData());
+
+        // Files travel over https:// to the same server, trusted by the same fingerprint (the
+        // upload's worker connections and the download alike).
+        QCOMPARE(
+            proc->cli("tom",
+                      server + QStringList{"--trust-certificate", fingerprint, "register", "tom"},
+                      "password-o\n")
+                .exitCode,
+            0);
+        QByteArray bytes(300'000, '\0');
+        for (qsizetype i = 0; i < bytes.size(); ++i)
+            bytes[i] = char((i * 7919) % 251);
+        const QString path = m_dir.filePath("notes.bin");
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(bytes);
+        out.close();
+        auto sent = proc->cli("tina", {"send", "tom", "--file", path});
+        QVERIFY2(sent.exitCode == 0, sent.err.constData());
+        const QString id = sent.lines().value(0).value("id").toString();
+        QVERIFY(!id.isEmpty());
+        auto got = proc->cli("tom", {"receive", "--until-count", "1", "--wait-ms", "20000"});
+        QCOMPARE(got.exitCode, 0);
+        const QString downloads = m_dir.filePath("downloads");
+        QVERIFY(QDir().mkpath(downloads));
+        auto fetched = proc->cli("tom", {"download", id, "--out", downloads});
+        QVERIFY2(fetched.exitCode == 0, fetched.err.constData());
+        QFile in(fetched.lines().value(0).value("path").toString());
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QCOMPARE(in.readAll(), bytes);
 
         // A new certificate on the same address: a loud stop, not a silent reconnect.
         proc->stopServer();

@@ -32,6 +32,8 @@ struct ChunkUploadRequest {
     QByteArray body;
     int stallTimeoutMs = 30'000;
     qint64 maxAnswerBytes = 64 * 1024;
+    //! https: the certificate fingerprint trusted although no authority signed it (empty: none).
+    QString pinnedCertificate = {};
 };
 
 class ChunkUploadReply;

@@ -344,6 +344,7 @@ void Media::dropUpload(const QString &uploadId, int attempt) {
                            [self, uploadId, attempt] { self->dropUpload(uploadId, attempt + 1); });
     };
     m_http->setBaseUrl(MediaHttp::baseUrlFor(m_serverUrl()));
+    m_http->setPinnedCertificate(m_pin ? m_pin() : QString());
     m_tokens.get([self, uploadId, again](Result<MediaToken> t) {
         if (!self)
             return;

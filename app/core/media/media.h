@@ -86,6 +86,9 @@ public:
     Media(Storage *store, SyncEngine *sync, Requester *requests, std::function<QUrl()> serverUrl,
           Options options, QObject *parent = nullptr);
     ~Media() override;
+    //! The server certificate fingerprint the user trusted (Account::trustedCertificate()): media
+    //! over https:// to a self-signed server accepts exactly that certificate.
+    void setCertificatePin(std::function<QString()> pin) { m_pin = std::move(pin); }
 
     // One message per file (the caption goes with the first). The message appears at once as a
     // pending row; preparing, encrypting and uploading run in the background as persisted
@@ -174,6 +177,7 @@ private:
     Storage *m_store;
     SyncEngine *m_sync;
     std::function<QUrl()> m_serverUrl;
+    std::function<QString()> m_pin;
     Options m_options;
     AutoDownload m_auto;
     MediaFiles m_files;

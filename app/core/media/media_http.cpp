@@ -2,11 +2,14 @@
 
 #include "core/logging.h"
 #include "core/media/chunk_upload.h"
+#include "core/net/connection.h"
 
 #include <QIODevice>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSslConfiguration>
+#include <QSslError>
 
 #include <memory>
 
@@ -86,6 +89,13 @@ QNetworkReply *MediaHttp::send(const QByteArray &method, const QString &path,
 }
 
 void MediaHttp::watch(QNetworkReply *reply, Done done, bool streamsBody) {
+    // A self-signed server: exactly the certificate the user trusted for the WebSocket.
+    connect(reply, &QNetworkReply::sslErrors, reply,
+            [reply, pin = m_pin](const QList<QSslError> &errors) {
+                if (!pin.isEmpty() &&
+                    certificateSha256(reply->sslConfiguration().peerCertificate()) == pin)
+                    reply->ignoreSslErrors(errors);
+            });
     // The answer's body is buffered until it ends: abort once it is (or says it will be) larger
     // than any answer can be. A download's 200/206 body is streamed by fetchBlob instead.
     auto oversized = std::make_shared<bool>(false);
@@ -159,6 +169,7 @@ QNetworkReply *MediaHttp::appendChunk(const QByteArray &token, const QString &up
                  {"Content-Type", "application/offset+octet-stream"}};
     r.body = chunk;
     r.stallTimeoutMs = m_stallTimeoutMs;
+    r.pinnedCertificate = m_pin;
     r.maxAnswerBytes = kMaxAnswerBytes;
     QNetworkReply *reply = m_chunks->start(std::move(r));
     watch(reply, std::move(done));

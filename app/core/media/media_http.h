@@ -34,6 +34,9 @@ public:
     void setBaseUrl(const QUrl &base) { m_base = base; }
     const QUrl &baseUrl() const { return m_base; }
     void setStallTimeoutMs(int ms) { m_stallTimeoutMs = ms; }
+    //! The fingerprint of the server certificate the user trusted although no authority signed
+    //! it (the account's, core/net/connection.h): media over https:// accepts exactly that one.
+    void setPinnedCertificate(const QString &sha256) { m_pin = sha256; }
 
     using Done = std::function<void(MediaAnswer)>;
     //! Every call returns the reply (abort() it to cancel: `done` then gets Network), or nullptr
@@ -66,6 +69,7 @@ private:
     ChunkUploads *m_chunks; //!< upload chunks (PATCH) go through these, not m_nam
     QUrl m_base;
     int m_stallTimeoutMs = 30'000;
+    QString m_pin;
 };
 
 } // namespace tidings::client

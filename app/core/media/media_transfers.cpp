@@ -32,6 +32,7 @@ void Media::schedule() {
 void Media::launch(const TransferJob &job) {
     const Key key{job.messageRowId, job.index};
     m_http->setBaseUrl(MediaHttp::baseUrlFor(m_serverUrl()));
+    m_http->setPinnedCertificate(m_pin ? m_pin() : QString());
     TransferEnv env;
     env.store = m_store;
     env.http = m_http;
