@@ -89,11 +89,7 @@ Result<QSslConfiguration> loadTlsConfiguration(const TlsFiles &files) {
 }
 
 QString certificateFingerprint(const QSslCertificate &certificate) {
-    const QByteArray hex = certificate.digest(QCryptographicHash::Sha256).toHex().toUpper();
-    QStringList pairs;
-    for (qsizetype i = 0; i + 1 < hex.size(); i += 2)
-        pairs << QString::fromLatin1(hex.mid(i, 2));
-    return pairs.join(QLatin1Char(':'));
+    return QString::fromLatin1(certificate.digest(QCryptographicHash::Sha256).toHex(':').toUpper());
 }
 
 } // namespace tidings::server

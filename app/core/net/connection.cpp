@@ -146,11 +146,7 @@ void Connection::onSslErrors(QWebSocket *socket, const QList<QSslError> &errors)
 }
 
 QString certificateSha256(const QSslCertificate &cert) {
-    const QByteArray hex = cert.digest(QCryptographicHash::Sha256).toHex().toUpper();
-    QStringList pairs;
-    for (qsizetype i = 0; i + 1 < hex.size(); i += 2)
-        pairs << QString::fromLatin1(hex.mid(i, 2));
-    return pairs.join(QLatin1Char(':'));
+    return QString::fromLatin1(cert.digest(QCryptographicHash::Sha256).toHex(':').toUpper());
 }
 
 void Connection::onConnected() {

@@ -25,55 +25,57 @@ std::optional<qint64> PeerKeyFetcher::fetchedAt(quint64 userId) const {
     return *it;
 }
 
-void PeerKeyFetcher::refreshDeviceList(quint64 userId, std::function<void(Status)> done) {
+void PeerKeyFetcher::askDeviceList(quint64 userId, const QByteArray &knownKey,
+                                   std::function<void(Result<wire::DeviceListResponse>)> answer) {
     Frame f;
     f.mutable_device_list_request()->set_user_id(userId);
-    // The key pinned for them: a changed key then comes with the successions from it.
-    f.mutable_device_list_request()->set_known_account_key(
-        m_engine->pinnedAccountKey(userId).toStdString());
-    m_sink->request(std::move(f), [=, this](Result<Frame> r) {
-        if (!r) {
-            done(r.error());
-            return;
-        }
-        if (r->body_case() != Frame::kDeviceListResponse) {
-            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to a device list")});
-            return;
-        }
-        m_listFetched.insert(userId, QDateTime::currentMSecsSinceEpoch());
-        if (r->device_list_response().signed_list().empty()) {
-            done({}); // no keys published: no devices to encrypt for
-            return;
-        }
-        auto update = m_engine->acceptDeviceList(r->device_list_response());
-        if (!update) {
-            // A list that does not verify (bad signature, rollback) is ignored: the old one stays.
-            qCWarning(lcSync) << "device list of user" << userId
-                              << "rejected:" << update.error().toString();
-            done({});
-            return;
-        }
-        if (update->identityChanged)
-            emit identityChanged(userId, int(update->change));
-        done({});
+    f.mutable_device_list_request()->set_known_account_key(knownKey.toStdString());
+    m_sink->request(std::move(f), [answer = std::move(answer)](Result<Frame> r) {
+        if (!r)
+            return answer(r.error());
+        if (r->body_case() != Frame::kDeviceListResponse)
+            return answer(
+                Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to a device list")});
+        answer(std::move(*r->mutable_device_list_response()));
     });
+}
+
+void PeerKeyFetcher::refreshDeviceList(quint64 userId, std::function<void(Status)> done) {
+    // The key pinned for them: a changed key then comes with the successions from it.
+    askDeviceList(userId, m_engine->pinnedAccountKey(userId),
+                  [=, this](Result<wire::DeviceListResponse> r) {
+                      if (!r) {
+                          done(r.error());
+                          return;
+                      }
+                      m_listFetched.insert(userId, QDateTime::currentMSecsSinceEpoch());
+                      if (r->signed_list().empty()) {
+                          done({}); // no keys published: no devices to encrypt for
+                          return;
+                      }
+                      auto update = m_engine->acceptDeviceList(*r);
+                      if (!update) {
+                          // A list that does not verify (bad signature, rollback) is ignored:
+                          // the old one stays.
+                          qCWarning(lcSync) << "device list of user" << userId
+                                            << "rejected:" << update.error().toString();
+                          done({});
+                          return;
+                      }
+                      if (update->identityChanged)
+                          emit identityChanged(userId, int(update->change));
+                      done({});
+                  });
 }
 
 void PeerKeyFetcher::fetchChain(quint64 userId, const QByteArray &from,
                                 std::function<void(Status)> done) {
-    Frame f;
-    f.mutable_device_list_request()->set_user_id(userId);
-    f.mutable_device_list_request()->set_known_account_key(from.toStdString());
-    m_sink->request(std::move(f), [=, this](Result<Frame> r) {
+    askDeviceList(userId, from, [=, this](Result<wire::DeviceListResponse> r) {
         if (!r) {
             done(r.error());
             return;
         }
-        if (r->body_case() != Frame::kDeviceListResponse) {
-            done(Error{ErrorCode::BadFrame, QStringLiteral("unexpected answer to a device list")});
-            return;
-        }
-        auto learned = m_engine->learnChain(userId, from, r->device_list_response());
+        auto learned = m_engine->learnChain(userId, from, *r);
         if (!learned || !*learned)
             qCInfo(lcSync) << "no verified key chain for user" << userId << "to its pinned key";
         done({});

@@ -45,6 +45,9 @@ signals:
 
 private:
     //! Bundles (X3DH) for every listed device of `users` but mine without a session.
+    //! One DeviceListRequest naming `knownKey` (successions come from it), its answer checked.
+    void askDeviceList(quint64 userId, const QByteArray &knownKey,
+                       std::function<void(Result<wire::DeviceListResponse>)> answer);
     void fetchMissingSessions(const QList<quint64> &users, std::function<void(Status)> done);
     //! Bundles of `devices` of `userId`; none named: every current device, list included.
     void fetchBundles(quint64 userId, const QList<quint64> &devices,
