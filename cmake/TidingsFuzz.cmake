@@ -25,6 +25,7 @@ function(tidings_add_fuzzer name)
 
     # The target's code is compiled once and linked into both drivers.
     add_library(${name}_objects OBJECT ${F_SOURCES})
+    tidings_moc_sources(${name}_objects ${F_SOURCES})
     target_link_libraries(${name}_objects PUBLIC ${F_LIBS})
     target_include_directories(${name}_objects PUBLIC ${F_INCLUDE_DIRS})
     tidings_warnings(${name}_objects)
@@ -36,6 +37,7 @@ function(tidings_add_fuzzer name)
         tidings_warnings(tidings_fuzz_replay_main)
     endif()
     add_executable(${name}_replay $<TARGET_OBJECTS:tidings_fuzz_replay_main>)
+    set_target_properties(${name}_replay PROPERTIES AUTOMOC OFF)
     target_link_libraries(${name}_replay PRIVATE ${name}_objects)
     tidings_add_test_command(${name}_corpus
         $<TARGET_FILE:${name}_replay> --mutations ${F_MUTATIONS} ${F_CORPUS})
@@ -49,6 +51,7 @@ function(tidings_add_fuzzer name)
         # Everything is compiled with -fsanitize=fuzzer-no-link in this build (TidingsBuild.cmake);
         # linking with -fsanitize=fuzzer adds libFuzzer and its main().
         add_executable(${name} $<TARGET_OBJECTS:${name}_objects>)
+        set_target_properties(${name} PROPERTIES AUTOMOC OFF)
         target_link_libraries(${name} PRIVATE ${F_LIBS})
         target_link_options(${name} PRIVATE -fsanitize=fuzzer)
         # No TIMEOUT property: scripts/test passes one that fits TIDINGS_FUZZ_SECONDS.

@@ -7,6 +7,7 @@
 // - a socket that sends WebSocket pings and never reads is dropped (its pongs are bounded);
 // - protocol pings from a socket that never reads: paused, then dropped.
 #include "../unit/server/support/slow_reader.h"
+#include "common/sanitizers.h"
 #include "support/integration_fixture.h"
 
 #include <QTcpSocket>
@@ -21,17 +22,7 @@ namespace {
 // at a time, so the other pair's round trips beside the flood move with the machine's load far
 // more than alone. The failure this guards against was seconds (every statement of the flood
 // queued ahead of the pair's first send), so a wider cushion there still tells it apart.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr qint64 kCushionMs = 750;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr qint64 kCushionMs = 750;
-#else
-constexpr qint64 kCushionMs = 250;
-#endif
-#else
-constexpr qint64 kCushionMs = 250;
-#endif
+constexpr qint64 kCushionMs = tidings::test::kUnderAsan ? 750 : 250;
 } // namespace
 
 class TestAbuse : public QObject {

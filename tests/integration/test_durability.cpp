@@ -1,6 +1,7 @@
 // Crash tests with real processes: tidingsd killed with SIGKILL mid-stream and restarted loses
 // no acknowledged message; tidings-cli killed mid-send resends its outbox after a restart
 // without creating duplicates. Both check the database directly.
+#include "common/sanitizers.h"
 #include "support/integration_fixture.h"
 
 #include <QJsonDocument>
@@ -15,17 +16,7 @@ using namespace tidings::test;
 namespace {
 // Under ASan every message costs several times its CPU: the streams are shorter there (still
 // long enough that the kill lands mid-stream), and full length in the other builds.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kScale = 3;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kScale = 3;
-#else
-constexpr int kScale = 1;
-#endif
-#else
-constexpr int kScale = 1;
-#endif
+constexpr int kScale = tidings::test::kUnderAsan ? 3 : 1;
 } // namespace
 
 class TestDurability : public QObject {

@@ -4,6 +4,7 @@
 // 200 MiB file up and down while the server's resident memory stays flat.
 #include "test_media_client.h"
 
+#include "common/sanitizers.h"
 #include "support/integration_fixture.h"
 
 #include <QElapsedTimer>
@@ -13,15 +14,6 @@
 
 using namespace tidings;
 using namespace tidings::test;
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TIDINGS_HAS_ASAN 1
-#endif
-#endif
-#ifndef TIDINGS_HAS_ASAN
-#define TIDINGS_HAS_ASAN 0
-#endif
 
 namespace {
 
@@ -170,15 +162,17 @@ private slots:
         qInfo("200 MiB: up %lld ms (prepare, encrypt, upload, finish), down %lld ms (fetch, "
               "verify, decrypt); server RSS %lld MiB before, peak %lld MiB",
               upMs, downMs, baseline / kMiB, peak / kMiB);
-#if defined(__SANITIZE_ADDRESS__) || TIDINGS_HAS_ASAN
-        // Under AddressSanitizer freed memory waits in a quarantine (256 MB by default) before it
-        // is reused, so the server's RSS says nothing about its buffers: the GCC build checks it.
-        qInfo("AddressSanitizer build: the server's memory bound is not checked here");
-#else
-        QVERIFY2(
-            peak - baseline < 32 * kMiB,
-            qPrintable(QStringLiteral("the server grew by %1 MiB").arg((peak - baseline) / kMiB)));
-#endif
+        if constexpr (kUnderAsan) {
+            // Under AddressSanitizer freed memory waits in a quarantine (256 MB by default)
+            // before it is reused, so the server's RSS says nothing about its buffers: the GCC
+            // build checks it.
+            qInfo("AddressSanitizer build: the server's memory bound is not checked here");
+        } else {
+            QVERIFY2(
+                peak - baseline < 32 * kMiB,
+                qPrintable(
+                    QStringLiteral("the server grew by %1 MiB").arg((peak - baseline) / kMiB)));
+        }
         QCOMPARE(sha256OfFile(dave->attachmentAt(conv, seq)->record.localPath), sha256OfFile(big));
     }
 };

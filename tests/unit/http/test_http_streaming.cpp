@@ -2,6 +2,7 @@
 // download comes out of a file while the process's RSS stays flat; a paused sink stops the
 // socket (backpressure); Range requests give 206/416 with the right bytes. Sizes default to
 // 200 MB; TIDINGS_HTTP_TEST_MB changes them (e.g. 1024 for the throughput figure).
+#include "common/sanitizers.h"
 #include "http/http_server.h"
 #include "raw_client.h"
 
@@ -24,17 +25,7 @@ qint64 testBytes() {
 }
 
 // ASan keeps freed blocks in a quarantine (256 MB by default): RSS says nothing there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRssMeaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kRssMeaningful = false;
-#else
-constexpr bool kRssMeaningful = true;
-#endif
-#else
-constexpr bool kRssMeaningful = true;
-#endif
+constexpr bool kRssMeaningful = !tidings::test::kUnderAsan;
 
 // Generous on a loaded machine: two minutes, or a second per MiB for larger runs.
 int waitMs(qint64 bytes) {
