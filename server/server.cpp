@@ -2,11 +2,13 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "core/metrics.h"
 #include "db/migrator.h"
 #include "db/pg_connection.h"
 #include "gateway/gateway.h"
 #include "gateway/health_http.h"
 #include "gateway/media_http.h"
+#include "gateway/metrics_http.h"
 #include "http/http_server.h"
 #include "media/blob_store.h"
 #include "routing/local_router.h"
@@ -92,6 +94,7 @@ AccountPolicy accountPolicy(const ServerConfig &config) {
 Server::Server(ServerConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_metrics(std::make_unique<Metrics>())
     , m_clock(makeClock(m_config))
     , m_admin(new PgConnection(m_config.databaseConninfo, false, this))
     // One reader connection beside the shards: history pages and inbox drains never wait behind
@@ -142,11 +145,12 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_media(m_blobStore ? std::make_unique<MediaService>(*m_mediaStore, *m_blobStore, *m_clock,
                                                            mediaOptions(m_config))
                           : nullptr)
-    , m_gateway(new Gateway(m_config, *m_clock, *m_router,
-                            Services{m_accounts.get(), m_messaging.get(), m_groups.get(),
-                                     m_presence.get(), m_contacts.get(), m_keys.get(),
-                                     m_profiles.get(), m_media.get(), m_revoked.get()},
-                            this))
+    , m_gateway(
+          new Gateway(m_config, *m_clock, *m_router,
+                      Services{m_accounts.get(), m_messaging.get(), m_groups.get(),
+                               m_presence.get(), m_contacts.get(), m_keys.get(), m_profiles.get(),
+                               m_media.get(), m_revoked.get(), m_metrics.get()},
+                      this))
     , m_maintenance(new QTimer(this)) {
     initResources();
     m_messaging->setRefuseUnencrypted(!m_config.allowUnencrypted);
@@ -162,6 +166,15 @@ Server::Server(ServerConfig config, QObject *parent)
         QCoreApplication::applicationVersion());
     if (!m_health->addRoutes(*m_http))
         qFatal("health route malformed");
+    m_metricsHttp = std::make_unique<MetricsHttp>(
+        *m_metrics, *m_pool, [this] { return m_gateway ? m_gateway->sessionCount() : 0; });
+    if (m_config.metricsOnMainPort && !m_metricsHttp->addRoutes(*m_http))
+        qFatal("metrics route malformed");
+    if (m_config.metricsPort >= 0) {
+        m_metricsServer = new http::HttpServer(http::HttpLimits{}, this);
+        if (!m_metricsHttp->addRoutes(*m_metricsServer))
+            qFatal("metrics route malformed");
+    }
     if (m_media) {
         m_mediaHttp = std::make_unique<MediaHttp>(*m_media);
         if (!m_mediaHttp->addRoutes(*m_http))
@@ -188,8 +201,14 @@ Server::~Server() {
     // service: they go before it.
     delete m_http;
     m_http = nullptr;
+    delete m_metricsServer;
+    m_metricsServer = nullptr;
     delete m_pool;
     m_pool = nullptr;
+}
+
+quint16 Server::metricsPort() const {
+    return m_metricsServer ? m_metricsServer->serverPort() : 0;
 }
 
 quint16 Server::port() const {
@@ -259,6 +278,14 @@ void Server::listen() {
                         .arg(m_config.host.toString())
                         .arg(m_config.port)
                         .arg(error));
+        return;
+    }
+    if (m_metricsServer &&
+        !m_metricsServer->listen(m_config.metricsHost, quint16(m_config.metricsPort))) {
+        m_failed = true;
+        emit failed(QStringLiteral("cannot listen for metrics on %1:%2")
+                        .arg(m_config.metricsHost.toString())
+                        .arg(m_config.metricsPort));
         return;
     }
     m_started = true;

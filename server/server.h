@@ -49,6 +49,8 @@ class PgMediaStore;
 class MediaService;
 class MediaHttp;
 class HealthHttp;
+class Metrics;
+class MetricsHttp;
 class Gateway;
 
 class Server : public QObject {
@@ -81,6 +83,11 @@ public:
     //! Null without a data directory.
     MediaService *media() const { return m_media.get(); }
     Gateway *gateway() const { return m_gateway; }
+    Metrics &metrics() const { return *m_metrics; }
+    //! The scrape-time figures (storage, pool); the admin API's status reads them too.
+    MetricsHttp &metricsHttp() const { return *m_metricsHttp; }
+    //! The separate metrics listener's port (ServerConfig::metricsPort); 0 when there is none.
+    quint16 metricsPort() const;
 
 signals:
     void started(quint16 port);
@@ -92,6 +99,7 @@ private:
     void listen();
 
     ServerConfig m_config;
+    std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<Clock> m_clock;
     PgConnection *m_admin;
     PgPool *m_pool;
@@ -120,7 +128,9 @@ private:
     std::unique_ptr<MediaService> m_media;
     std::unique_ptr<MediaHttp> m_mediaHttp;
     std::unique_ptr<HealthHttp> m_health;
+    std::unique_ptr<MetricsHttp> m_metricsHttp;
     http::HttpServer *m_http = nullptr;
+    http::HttpServer *m_metricsServer = nullptr; //!< the separate metrics listener, if any
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;

@@ -86,6 +86,12 @@ struct ServerConfig {
     //! Native TLS (gateway/tls.h): PEM certificate chain and key; both empty: plain ws://.
     QString tlsCertFile;
     QString tlsKeyFile;
+    //! GET /metrics (Prometheus text): on the server's own port (where anyone who reaches the
+    //! server can read it), and/or on a separate plain-HTTP listener meant for a private
+    //! address (metricsPort -1: none; 0 picks a free port).
+    bool metricsOnMainPort = false;
+    QHostAddress metricsHost = QHostAddress::LocalHost;
+    int metricsPort = -1;
     //! Connections waiting for their first request head, all peers together.
     int maxWaitingConnections = 1024;
     //! Test seams: the blob store's data writes (inject ENOSPC), and the free space it sees.

@@ -379,6 +379,8 @@ void PgConnection::finishFront() {
         if (anyFailed && res.ok())
             res = PgResult::failure(PgFailure::RolledBack,
                                     QStringLiteral("rolled back: another statement failed"));
+        if (!res.ok())
+            ++m_failedStatements;
         b.items[i].cb(std::move(res));
     }
 }
@@ -410,13 +412,15 @@ void PgConnection::fail(ConnectError why, const QString &message) {
         failLater(std::move(b.items), PgFailure::NotSent, kUnavailable);
     m_retryTimer->start(m_retryMs);
     m_retryMs = std::min(m_retryMs * 2, 5000);
-    if (wasReady)
+    if (wasReady) {
+        ++m_connectionsLost;
         emit connectionLost();
-    else
+    } else
         emit connectionFailed(message);
 }
 
 void PgConnection::failLater(std::vector<Pending> items, PgFailure kind, const QString &message) {
+    m_failedStatements += items.size();
     for (auto &p : items)
         m_failures.emplace_back(std::move(p.cb), PgResult::failure(kind, message));
     if (m_deliveryScheduled || m_failures.empty())

@@ -58,6 +58,10 @@ public:
 
     //! Statements queued or in flight (a load measure for the pool).
     int pending() const { return int(m_inFlightStatements); }
+    //! Statements that failed (refused, rolled back, lost or never sent) since the start.
+    quint64 failedStatements() const { return m_failedStatements; }
+    //! Times an established connection broke.
+    quint64 connectionsLost() const { return m_connectionsLost; }
 
     //! Test seam: replaces the host name lookup (QHostInfo::lookupHost by default).
     void setHostLookup(HostLookup lookup) { m_lookup = std::move(lookup); }
@@ -120,6 +124,8 @@ private:
     //! Callbacks owed a failure, delivered from the event loop (never inside exec()).
     std::deque<std::pair<PgCallback, PgResult>> m_failures;
     bool m_deliveryScheduled = false;
+    quint64 m_failedStatements = 0;
+    quint64 m_connectionsLost = 0;
 };
 
 //! A small pool. Work on one conversation always goes to the same connection, so its

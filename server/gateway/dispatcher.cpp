@@ -1,9 +1,12 @@
 #include "gateway/dispatcher.h"
 
+#include "core/metrics.h"
 #include "gateway/replies.h"
 #include "gateway/session.h"
 #include "gateway/wire_mapping.h"
 #include "services/common/revoked_devices.h"
+
+#include <QElapsedTimer>
 
 namespace tidings::server {
 
@@ -51,12 +54,22 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
         s.groups->openDirect(me, QString::fromStdString(frame.open_direct_request().username()),
                              conversationReply(session, rid));
         return;
-    case Frame::kSendRequest:
-        s.messaging->send(me, fromWire(frame.send_request()),
-                          replyTo<SendAck>(session, rid, [](const SendAck &a, Frame &f) {
-                              toWire(a, f.mutable_send_ack());
-                          }));
+    case Frame::kSendRequest: {
+        auto reply = replyTo<SendAck>(
+            session, rid, [](const SendAck &a, Frame &f) { toWire(a, f.mutable_send_ack()); });
+        if (s.metrics) {
+            // Send → stored, as the sender sees it minus the network: from dispatch to the ack.
+            QElapsedTimer since;
+            since.start();
+            reply = [reply = std::move(reply), metrics = s.metrics, since](Result<SendAck> r) {
+                if (r)
+                    metrics->messageStored(since.nsecsElapsed() / 1000);
+                reply(std::move(r));
+            };
+        }
+        s.messaging->send(me, fromWire(frame.send_request()), std::move(reply));
         return;
+    }
     case Frame::kDeliveryAck:
         s.messaging->ack(me, frame.delivery_ack().conversation_id(), frame.delivery_ack().seq(), 0,
                          ackReply(session, rid));

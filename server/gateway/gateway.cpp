@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "core/metrics.h"
 #include "gateway/front_door.h"
 #include "gateway/session.h"
 #include "gateway/tls.h"
@@ -369,10 +370,13 @@ void Gateway::handle(Session *session, const protocol::Frame &frame) {
     // Frame types only (never contents): enough to follow a client's conversation with the server.
     qCDebug(lcGateway) << "device" << session->deviceId() << "request" << frame.request_id()
                        << "body" << int(frame.body_case());
-    if (session->state() == Session::State::Authenticated)
+    if (session->state() == Session::State::Authenticated) {
+        if (Metrics *m = metrics())
+            m->frameReceived();
         m_dispatcher.dispatch(session, frame);
-    else
+    } else {
         m_handshake.handle(session, frame);
+    }
 }
 
 } // namespace tidings::server

@@ -55,6 +55,8 @@ public:
     quint16 port() const;
     void closeAll();
     int sessionCount() const { return int(m_sessions.size()); }
+    //! Null: nothing is counted.
+    Metrics *metrics() const { return m_services.metrics; }
 
     //! A decoded frame from `session`.
     void handle(Session *session, const protocol::Frame &frame);

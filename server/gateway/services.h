@@ -12,6 +12,7 @@ class Keys;
 class Profiles;
 class Media;
 class RevokedDevices;
+class Metrics;
 
 struct Services {
     Accounts *accounts = nullptr;
@@ -25,6 +26,8 @@ struct Services {
     //! Devices revoked while the server runs: their connections' requests are refused (the
     //! connection is closed) even when they were admitted before the revocation.
     const RevokedDevices *revoked = nullptr;
+    //! What is counted for /metrics; null: nothing is (tests with fakes).
+    Metrics *metrics = nullptr;
 };
 
 } // namespace tidings::server

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "core/metrics.h"
 #include "gateway/gateway.h"
 #include "protocol/limits.h"
 
@@ -118,6 +119,8 @@ void Session::whenWritable(std::function<void()> next) {
 }
 
 void Session::sendError(quint64 requestId, const Error &error) {
+    if (Metrics *m = m_gateway->metrics())
+        m->requestFailed(error.code);
     protocol::Frame f =
         protocol::makeError(requestId, error.code, error.detail, error.retryAfterMs);
     if (!error.staleDevices.isEmpty())
@@ -169,6 +172,8 @@ void Session::queueMessage(const wire::Message &message) {
         flushPushes();
     m_pushQueueBytes += size;
     m_pushQueue.push_back(message);
+    if (Metrics *m = m_gateway->metrics())
+        m->messagesDelivered(1);
     if (int(m_pushQueue.size()) >= limits::kMaxMessagesPerPush) {
         flushPushes();
         return;

@@ -120,6 +120,9 @@ int main(int argc, char **argv) {
         if (tls)
             std::printf("tidingsd certificate SHA-256 %s\n",
                         qPrintable(server.gateway()->tlsFingerprint()));
+        if (server.metricsPort())
+            std::printf("tidingsd metrics on http://%s:%u/metrics\n",
+                        qPrintable(config.metricsHost.toString()), unsigned(server.metricsPort()));
         std::fflush(stdout);
     });
     QObject::connect(&server, &Server::failed, &app, [&](const QString &msg) {

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <utility>
 
 namespace tidings::server {
 
@@ -115,21 +117,40 @@ StartOptions convert(const Values &v, QStringList &errors) {
         o.dataDir = QDir(o.dataDir).absolutePath();
     c.dataDir = o.dataDir;
 
+    // HOST:PORT ([v6]:PORT, localhost:PORT); nothing when it is not one.
+    const auto hostPort = [](const QString &text) -> std::optional<std::pair<QHostAddress, int>> {
+        const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+        bool portOk = false;
+        const uint port = colon > 0 ? text.mid(colon + 1).toUInt(&portOk) : 0;
+        QString hostText = colon > 0 ? text.left(colon) : QString();
+        if (hostText.startsWith(QLatin1Char('[')) && hostText.endsWith(QLatin1Char(']')))
+            hostText = hostText.mid(1, hostText.size() - 2);
+        QHostAddress host(QHostAddress::LocalHost);
+        if (hostText != QLatin1String("localhost") && !host.setAddress(hostText))
+            return std::nullopt;
+        if (!portOk || port > 65535)
+            return std::nullopt;
+        return std::pair{host, int(port)};
+    };
     const QString listen = v.get("listen").trimmed();
-    const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
-    bool portOk = false;
-    const uint port = colon > 0 ? listen.mid(colon + 1).toUInt(&portOk) : 0;
-    QString hostText = colon > 0 ? listen.left(colon) : QString();
-    if (hostText.startsWith(QLatin1Char('[')) && hostText.endsWith(QLatin1Char(']')))
-        hostText = hostText.mid(1, hostText.size() - 2);
-    if (hostText == QLatin1String("localhost"))
-        c.host = QHostAddress::LocalHost;
-    else if (!c.host.setAddress(hostText))
-        portOk = false;
-    if (!portOk || port > 65535)
+    if (const auto hp = hostPort(listen)) {
+        c.host = hp->first;
+        c.port = quint16(hp->second);
+    } else {
         errors << QStringLiteral("listen: wants HOST:PORT, e.g. 127.0.0.1:7700, not \"%1\"")
                       .arg(listen);
-    c.port = quint16(port);
+    }
+    const QString metrics = v.get("metrics").trimmed();
+    if (metrics == QLatin1String("main")) {
+        c.metricsOnMainPort = true;
+    } else if (const auto hp = hostPort(metrics)) {
+        c.metricsHost = hp->first;
+        c.metricsPort = hp->second;
+    } else if (metrics != QLatin1String("off")) {
+        errors << QStringLiteral("metrics: wants off, main or HOST:PORT (e.g. 127.0.0.1:9464), "
+                                 "not \"%1\"")
+                      .arg(metrics);
+    }
 
     o.databaseUrl = v.get("database-url").trimmed();
     c.retentionDays = number("retention-days", 0, 36500, QStringLiteral("days (0: forever)"));
@@ -170,6 +191,11 @@ const QList<OptionSpec> &optionSpecs() {
         {"listen", "Address to listen on; port 0 picks a free port.", "HOST:PORT",
          "127.0.0.1:7700"},
         {"database-url", "Use this PostgreSQL instead of the embedded one.", "URL", ""},
+        {"metrics",
+         "Serve GET /metrics (Prometheus): off, main (on the server's own port, readable by "
+         "anyone who reaches it) or HOST:PORT (a separate plain-HTTP listener, e.g. "
+         "127.0.0.1:9464).",
+         "WHERE", "off"},
         {"retention-days", "Drop history older than N days (0: keep forever).", "N", "0"},
         {"pool-size", "Database connections (0: one per two cores, 1 to 4).", "N", "0"},
         {"media-max-bytes",

@@ -59,6 +59,7 @@ private slots:
                             "registrations-per-hour = 3\n"
                             "media-quota-bytes = 512M\n"
                             "cheap-password-hashing = yes\n"
+                            "metrics = 127.0.0.1:9464\n"
                             "database-url = \"host=db1,db2 target_session_attrs=read-write\"\n");
         Parsed r = parse({"--config", conf});
         QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join('\n')));
@@ -68,6 +69,8 @@ private slots:
         QCOMPARE(r.options.config.registrationsPerHour, 3);
         QCOMPARE(r.options.config.mediaQuotaBytes, quint64(512) << 20);
         QVERIFY(r.options.config.cheapPasswordHashing);
+        QCOMPARE(r.options.config.metricsPort, 9464);
+        QVERIFY(!r.options.config.metricsOnMainPort);
         QCOMPARE(r.options.databaseUrl,
                  QStringLiteral("host=db1,db2 target_session_attrs=read-write"));
         r = parse(
@@ -75,6 +78,13 @@ private slots:
         QVERIFY(r.errors.isEmpty());
         QCOMPARE(r.options.config.port, quint16(9900));
         QCOMPARE(r.options.config.registrationsPerHour, 0);
+        r = parse({"--config", conf, "--metrics", "main"});
+        QVERIFY(r.options.config.metricsOnMainPort);
+        QCOMPARE(r.options.config.metricsPort, -1);
+        // Off by default: /metrics says how busy the server is, which is the admin's business.
+        r = parse({"--data-dir", "/tmp/x"});
+        QVERIFY(!r.options.config.metricsOnMainPort);
+        QCOMPARE(r.options.config.metricsPort, -1);
     }
 
     void everyProblemIsNamed() {
@@ -100,12 +110,14 @@ private slots:
                                                    "registrations-per-hour = ten\n"
                                                    "token-lifetime-days = 0\n"
                                                    "media-max-bytes = 2X\n"
+                                                   "metrics = everywhere\n"
                                                    "tls-cert = /nowhere/cert.pem\n");
         const QStringList valueErrors = checkConfigFile(values);
         QVERIFY(mentions(valueErrors, "listen: wants HOST:PORT"));
         QVERIFY(mentions(valueErrors, "registrations-per-hour: wants a number"));
         QVERIFY(mentions(valueErrors, "token-lifetime-days: wants a number of days"));
         QVERIFY(mentions(valueErrors, "media-max-bytes: wants a size"));
+        QVERIFY(mentions(valueErrors, "metrics: wants off, main or HOST:PORT"));
         QVERIFY(mentions(valueErrors, "tls-cert and tls-key go together"));
         for (const QString &e : valueErrors)
             QVERIFY2(e.startsWith(values), qPrintable(e));
