@@ -145,7 +145,7 @@ function(tidings_add_test name)
     # sensitive cost takes seconds and 1 GiB each (test_passphrase_secret_store checks it once).
     set(env "QT_QPA_PLATFORM=offscreen;TIDINGS_PASSPHRASE_KDF=interactive")
     # Integration tests start the real binaries (SIGKILL and restart tests need processes).
-    foreach(bin tidingsd tidings-cli)
+    foreach(bin tidingsd tidings-cli tidings-admin)
         if(TARGET ${bin})
             string(TOUPPER "${bin}" var)
             string(REPLACE "-" "_" var "${var}")
@@ -159,8 +159,9 @@ function(tidings_add_test name)
     if(TIDINGS_TEST_CXX_FLAGS)
         target_compile_options(${name} PRIVATE ${TIDINGS_TEST_CXX_FLAGS})
     endif()
-    # Such tests do not fit the libraries' precompiled headers (built with other flags).
-    if(T_NO_PCH OR TIDINGS_TEST_CXX_FLAGS)
+    # -O0 (no __OPTIMIZE__) or other sanitizers do not fit the libraries' precompiled headers;
+    # -O1 does (GCC checks the macros a header sees, and -Winvalid-pch makes a misfit an error).
+    if(T_NO_PCH OR TIDINGS_TEST_CXX_FLAGS MATCHES "-O0|-fsanitize|-fno-sanitize")
         set_property(TARGET ${name} PROPERTY TIDINGS_NO_PCH ON)
     endif()
 endfunction()
