@@ -1,5 +1,8 @@
 #include "server.h"
 
+#include "admin/admin_service.h"
+#include "admin/admin_socket.h"
+#include "admin/pg_admin_store.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "core/metrics.h"
@@ -34,6 +37,8 @@
 #include "services/profiles/profile_service.h"
 
 #include <QCoreApplication>
+#include <QJsonObject>
+#include <QStorageInfo>
 
 #include "protocol/limits.h"
 
@@ -152,6 +157,7 @@ Server::Server(ServerConfig config, QObject *parent)
                                m_media.get(), m_revoked.get(), m_metrics.get()},
                       this))
     , m_maintenance(new QTimer(this)) {
+    m_up.start();
     initResources();
     m_messaging->setRefuseUnencrypted(!m_config.allowUnencrypted);
     m_keys->setCutOff([this](quint64 user, const std::vector<quint64> &devices) {
@@ -180,6 +186,34 @@ Server::Server(ServerConfig config, QObject *parent)
         if (!m_mediaHttp->addRoutes(*m_http))
             qFatal("media routes malformed");
     }
+    m_adminStore = std::make_unique<PgAdminStore>(*m_pool);
+    AdminHooks hooks;
+    hooks.facts = [this] {
+        QJsonObject o{{"version", QCoreApplication::applicationVersion()},
+                      {"uptime_s", double(m_up.elapsed() / 1000)},
+                      {"devices_connected", m_gateway ? m_gateway->sessionCount() : 0},
+                      {"tls", m_gateway && m_gateway->usesTls()},
+                      {"data_dir", m_config.dataDir}};
+        if (m_gateway && m_gateway->usesTls())
+            o.insert("tls_sha256", m_gateway->tlsFingerprint());
+        if (m_gateway)
+            o.insert("port", m_gateway->port());
+        // The tray app warns before the disk is full (media is refused then; messages flow as
+        // long as the database can write).
+        if (!m_config.dataDir.isEmpty()) {
+            const QStorageInfo disk(m_config.dataDir);
+            o.insert("disk_free_bytes", double(disk.bytesAvailable()));
+            o.insert("disk_total_bytes", double(disk.bytesTotal()));
+        }
+        return o;
+    };
+    hooks.setRetentionDays = [this](int days) { m_config.retentionDays = days; };
+    hooks.retentionDays = [this] { return m_config.retentionDays; };
+    m_adminService =
+        std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, *m_router, *m_metrics,
+                                       *m_metricsHttp, std::move(hooks));
+    if (!m_config.dataDir.isEmpty())
+        m_adminSocket = new AdminSocket(*m_adminService, this);
     m_gateway->setHttp(m_http);
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
     connect(m_gateway, &Gateway::heartbeat, this, [this] {
@@ -251,9 +285,20 @@ void Server::migrate() {
                     emit failed(QStringLiteral("database: ") + msg);
                 }
             });
-            connect(m_pool, &PgPool::ready, this, &Server::startMedia, Qt::SingleShotConnection);
+            connect(m_pool, &PgPool::ready, this, &Server::loadSettings, Qt::SingleShotConnection);
             m_pool->open();
         });
+    });
+}
+
+void Server::loadSettings() {
+    m_adminService->loadSettings([this](Status s) {
+        if (!s) {
+            m_failed = true;
+            emit failed(QStringLiteral("reading the settings failed: ") + s.error().detail);
+            return;
+        }
+        startMedia();
     });
 }
 
@@ -286,6 +331,11 @@ void Server::listen() {
         emit failed(QStringLiteral("cannot listen for metrics on %1:%2")
                         .arg(m_config.metricsHost.toString())
                         .arg(m_config.metricsPort));
+        return;
+    }
+    if (m_adminSocket && !m_adminSocket->listen(m_config.dataDir, &error)) {
+        m_failed = true;
+        emit failed(QStringLiteral("admin API: ") + error);
         return;
     }
     m_started = true;

@@ -6,6 +6,7 @@
 #include "core/server_config.h"
 #include "protocol/result.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QStringList>
 
@@ -52,6 +53,9 @@ class HealthHttp;
 class Metrics;
 class MetricsHttp;
 class Gateway;
+class PgAdminStore;
+class AdminService;
+class AdminSocket;
 
 class Server : public QObject {
     Q_OBJECT
@@ -88,6 +92,9 @@ public:
     MetricsHttp &metricsHttp() const { return *m_metricsHttp; }
     //! The separate metrics listener's port (ServerConfig::metricsPort); 0 when there is none.
     quint16 metricsPort() const;
+    AdminService &admin() const { return *m_adminService; }
+    //! The admin API's socket (in the data directory); null without a data directory.
+    AdminSocket *adminSocket() const { return m_adminSocket; }
 
 signals:
     void started(quint16 port);
@@ -95,6 +102,7 @@ signals:
 
 private:
     void migrate();
+    void loadSettings();
     void startMedia();
     void listen();
 
@@ -129,12 +137,16 @@ private:
     std::unique_ptr<MediaHttp> m_mediaHttp;
     std::unique_ptr<HealthHttp> m_health;
     std::unique_ptr<MetricsHttp> m_metricsHttp;
+    std::unique_ptr<PgAdminStore> m_adminStore;
+    std::unique_ptr<AdminService> m_adminService;
+    AdminSocket *m_adminSocket = nullptr;
     http::HttpServer *m_http = nullptr;
     http::HttpServer *m_metricsServer = nullptr; //!< the separate metrics listener, if any
     Gateway *m_gateway;
     QTimer *m_maintenance;
     bool m_failed = false;
     bool m_started = false;
+    QElapsedTimer m_up;
 };
 
 } // namespace tidings::server

@@ -35,7 +35,7 @@ void toWire(const MemberInfo &m, wire::Member *out) {
 
 NewAccount fromWire(const wire::RegisterRequest &req) {
     return NewAccount{text(req.username()), bytes(req.password()), text(req.device_name()),
-                      text(req.display_name())};
+                      text(req.display_name()), text(req.invite_code())};
 }
 
 Credentials fromWire(const wire::LoginRequest &req) {

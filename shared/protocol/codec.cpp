@@ -200,6 +200,8 @@ Status validateClientFrame(const Frame &f) {
             return s;
         if (r.display_name().size() > size_t(limits::kMaxDisplayNameBytes))
             return tooLarge("display name longer than 64 bytes");
+        if (r.invite_code().size() > size_t(limits::kMaxInviteCodeBytes))
+            return tooLarge("invite code longer than 64 bytes");
         return {};
     }
     case Frame::kLoginRequest: {

@@ -76,6 +76,12 @@ const char *errorCodeName(ErrorCode code) {
         return "BAD_GROUP_CHANGE";
     case ErrorCode::BadRecoveryKey:
         return "BAD_RECOVERY_KEY";
+    case ErrorCode::RegistrationClosed:
+        return "REGISTRATION_CLOSED";
+    case ErrorCode::BadInvite:
+        return "BAD_INVITE";
+    case ErrorCode::AccountDisabled:
+        return "ACCOUNT_DISABLED";
     case ErrorCode::Network:
         return "NETWORK";
     case ErrorCode::Timeout:
@@ -124,7 +130,10 @@ static_assert(int(wire::ERROR_NOT_ENCRYPTED) == int(ErrorCode::NotEncrypted));
 static_assert(int(wire::ERROR_GROUP_STATE_CONFLICT) == int(ErrorCode::GroupStateConflict));
 static_assert(int(wire::ERROR_BAD_GROUP_CHANGE) == int(ErrorCode::BadGroupChange));
 static_assert(int(wire::ERROR_BAD_RECOVERY_KEY) == int(ErrorCode::BadRecoveryKey));
-static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::BadRecoveryKey),
+static_assert(int(wire::ERROR_REGISTRATION_CLOSED) == int(ErrorCode::RegistrationClosed));
+static_assert(int(wire::ERROR_BAD_INVITE) == int(ErrorCode::BadInvite));
+static_assert(int(wire::ERROR_ACCOUNT_DISABLED) == int(ErrorCode::AccountDisabled));
+static_assert(int(wire::ErrorCode_MAX) == int(ErrorCode::AccountDisabled),
               "add new wire error codes to tidings::ErrorCode");
 
 } // namespace protocol

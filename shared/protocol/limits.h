@@ -18,6 +18,9 @@ inline constexpr int kMinPasswordBytes = 8;
 inline constexpr int kMaxPasswordBytes = 1024;
 inline constexpr int kMaxDeviceNameBytes = 64;
 inline constexpr int kMaxDisplayNameBytes = 64;
+//! Invite codes the admin hands out (tidings-admin invite create): 16 base32 characters; longer
+//! is refused before it is looked at.
+inline constexpr int kMaxInviteCodeBytes = 64;
 inline constexpr int kMaxClientMessageIdBytes = 64;
 inline constexpr int kDeviceTokenBytes = 32;
 inline constexpr std::uint32_t kMaxHistoryLimit = 500;

@@ -48,6 +48,9 @@ enum class ErrorCode : int {
     GroupStateConflict = 32, //!< a signed group change not on the group's head: fetch, sign again
     BadGroupChange = 33,     //!< a signed group change that is not valid (signature, keys, rules)
     BadRecoveryKey = 34,     //!< a recovery not signed by the account's recovery key
+    RegistrationClosed = 35, //!< the server takes no new accounts
+    BadInvite = 36,          //!< registration by invitation: the code is unknown, used or expired
+    AccountDisabled = 37,    //!< the admin disabled this account (until enabled again)
     // Client-side only (never on the wire):
     Network = 100,
     Timeout = 101,

@@ -30,6 +30,11 @@ Error notLinkedError() {
                                                       "yours first")};
 }
 
+Error disabledError() {
+    return Error{ErrorCode::AccountDisabled,
+                 QStringLiteral("this account is disabled by the server's admin")};
+}
+
 Error takenError(const QString &username) {
     return Error{ErrorCode::UsernameTaken,
                  QStringLiteral("the username %1 is taken").arg(username)};
@@ -49,6 +54,14 @@ AccountService::AccountService(AccountStore &store, PasswordHasher &hasher, Deli
     , m_deviceRevoked(std::move(deviceRevoked)) {
     if (sodium_init() < 0)
         qFatal("libsodium failed to initialise");
+}
+
+QByteArray AccountService::inviteHash(const QString &code) {
+    QByteArray canonical;
+    for (QChar c : code)
+        if (c.isLetterOrNumber() && c.unicode() < 0x80)
+            canonical += char(c.toUpper().unicode());
+    return canonical.isEmpty() ? QByteArray() : hashToken(canonical);
 }
 
 QByteArray AccountService::hashToken(const QByteArray &token) {
@@ -143,7 +156,15 @@ void AccountService::registerAccount(const NewAccount &account, const QString &p
         return reply(*limited);
     if (m_hasher.saturated())
         return reply(busyError());
-    // Cheap check first so a taken name costs no hashing.
+    if (m_registration == Registration::Closed)
+        return reply(Error{ErrorCode::RegistrationClosed,
+                           QStringLiteral("this server takes no new accounts; ask its admin")});
+    const QByteArray inviteHash = AccountService::inviteHash(account.inviteCode);
+    if (m_registration == Registration::Invite && inviteHash.isEmpty())
+        return reply(Error{ErrorCode::BadInvite,
+                           QStringLiteral("this server takes new accounts by invitation: enter "
+                                          "the invite code its admin gave you")});
+    // Cheap check first so a taken name costs no hashing (and spends no invite).
     m_store.usernameTaken(username, [=, this](Result<bool> taken) {
         if (!taken)
             return reply(taken.error());
@@ -151,32 +172,57 @@ void AccountService::registerAccount(const NewAccount &account, const QString &p
             recordFailure(username, peer);
             return reply(takenError(username));
         }
-        if (m_hasher.saturated())
-            return reply(busyError());
-        m_hasher.hash(account.password, [=, this](QByteArray hash) {
-            if (hash.isEmpty())
-                return reply(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
-            const QByteArray token = randomToken();
-            const qint64 now = m_clock.nowMs(), expires = now + m_policy.tokenLifetimeMs;
-            m_store.createAccount(
-                username, account.displayName, hash, account.deviceName, hashToken(token), now,
-                expires, [=, this](Result<std::optional<NewDevice>> created) {
-                    if (!created)
-                        return reply(created.error());
-                    if (!*created) // lost a race for the name
-                        return reply(takenError(username));
-                    qCDebug(lcAccounts) << "registered user" << (*created)->userId;
-                    if (m_policy.registrationsPerHour > 0) {
-                        auto &times = m_registrations[peer];
-                        times.push_back(m_clock.nowMs());
-                        while (times.size() > size_t(m_policy.registrationsPerHour))
-                            times.pop_front();
-                    }
-                    Login login{(*created)->userId, (*created)->deviceId, username, {}, token};
-                    login.tokenExpiresMs = expires;
-                    reply(std::move(login));
-                });
+        if (m_registration != Registration::Invite)
+            return createAccount(account, username, peer, {}, reply);
+        // A wrong code counts as a failed login: guessing codes costs the same budget.
+        m_store.consumeInvite(inviteHash, m_clock.nowMs(), [=, this](Result<bool> spent) {
+            if (!spent)
+                return reply(spent.error());
+            if (!*spent) {
+                recordFailure(username, peer);
+                return reply(Error{ErrorCode::BadInvite,
+                                   QStringLiteral("this invite code is unknown, used up or "
+                                                  "expired; ask the server's admin for another")});
+            }
+            createAccount(account, username, peer, inviteHash, reply);
         });
+    });
+}
+
+void AccountService::createAccount(const NewAccount &account, const QString &username,
+                                   const QString &peer, const QByteArray &inviteHash,
+                                   Reply<Login> reply) {
+    // A registration that fails after the invite was spent gives the use back.
+    const auto fail = [=, this](const Error &e) {
+        if (!inviteHash.isEmpty())
+            m_store.refundInvite(inviteHash);
+        reply(e);
+    };
+    if (m_hasher.saturated())
+        return fail(busyError());
+    m_hasher.hash(account.password, [=, this](QByteArray hash) {
+        if (hash.isEmpty())
+            return fail(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
+        const QByteArray token = randomToken();
+        const qint64 now = m_clock.nowMs(), expires = now + m_policy.tokenLifetimeMs;
+        m_store.createAccount(
+            username, account.displayName, hash, account.deviceName, hashToken(token), now, expires,
+            [=, this](Result<std::optional<NewDevice>> created) {
+                if (!created)
+                    return fail(created.error());
+                if (!*created) // lost a race for the name
+                    return fail(takenError(username));
+                qCDebug(lcAccounts) << "registered user" << (*created)->userId;
+                if (m_policy.registrationsPerHour > 0) {
+                    auto &times = m_registrations[peer];
+                    times.push_back(m_clock.nowMs());
+                    while (times.size() > size_t(m_policy.registrationsPerHour))
+                        times.pop_front();
+                }
+                Login login{(*created)->userId, (*created)->deviceId, username, {}, token};
+                login.tokenExpiresMs = expires;
+                reply(std::move(login));
+            });
     });
 }
 
@@ -194,11 +240,15 @@ void AccountService::login(const Credentials &credentials, const QString &peer,
         const QByteArray hash = *stored ? (*stored)->hash : QByteArray();
         if (m_hasher.saturated())
             return reply(busyError());
+        const bool disabled = *stored && ((*stored)->disabled || m_disabledUsers.contains(userId));
         m_hasher.verify(hash, credentials.password, [=, this](bool ok) {
             if (!ok) {
                 recordFailure(username, peer);
                 return reply(badCredentials());
             }
+            // Only after the password: the refusal must not tell strangers who is disabled.
+            if (disabled)
+                return reply(disabledError());
             createDevice(userId, username, credentials.deviceName, reply);
         });
     });
@@ -244,6 +294,8 @@ void AccountService::authenticate(const QByteArray &deviceToken, const QString &
                                                      QStringLiteral("unknown, expired or revoked "
                                                                     "device token; log in again")});
                               }
+                              if ((*r)->disabled || m_disabledUsers.contains((*r)->userId))
+                                  return reply(disabledError());
                               Login login = std::move(**r);
                               if (login.tokenRenewed)
                                   login.renewedToken = successor;
@@ -282,6 +334,17 @@ void AccountService::revokeDevice(const Caller &caller, quint64 deviceId, Status
         reply(Status{});
         cutOff(userId, {deviceId}, QStringLiteral("this device was logged out"));
     });
+}
+
+void AccountService::setUserDisabled(quint64 userId, bool disabled) {
+    if (!disabled) {
+        m_disabledUsers.remove(userId);
+        return;
+    }
+    m_disabledUsers.insert(userId);
+    // Cut off at once; the devices stay registered and reconnect once the account is enabled.
+    for (quint64 device : m_delivery.connectedDevices(userId))
+        m_delivery.disconnect(device, disabledError());
 }
 
 void AccountService::cutOff(quint64 userId, const std::vector<quint64> &devices,

@@ -9,6 +9,7 @@
 #include "services/accounts/accounts.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <deque>
 #include <functional>
@@ -20,6 +21,9 @@ class Clock;
 class Delivery;
 class PasswordHasher;
 class RevokedDevices;
+
+//! Who may create an account (the admin sets it: tidings-admin registration ...).
+enum class Registration { Open, Invite, Closed };
 
 //! The limits and lifetimes accounts are run with (ServerConfig sets them).
 struct AccountPolicy {
@@ -60,11 +64,28 @@ public:
                         const QByteArray &newPassword, const QString &peer,
                         StatusReply reply) override;
 
+    //! Who may register from now on.
+    void setRegistration(Registration registration) { m_registration = registration; }
+    Registration registration() const { return m_registration; }
+    //! The admin disabled (or enabled) a user: from now on its logins and connections are refused
+    //! with ACCOUNT_DISABLED, and when disabled its devices are disconnected at once. Also kept
+    //! here, not only in the database: a token lookup that read the row just before the change
+    //! committed is still refused.
+    void setUserDisabled(quint64 userId, bool disabled);
+    //! Logs every device of a user out at once (revoked here, connections closed with `why`,
+    //! keys told), after the store revoked them (a password reset, a deletion by the admin).
+    void cutOffAll(quint64 userId, const std::vector<quint64> &devices, const QString &why) {
+        cutOff(userId, devices, why);
+    }
+
     //! Drops failure windows that are over.
     void pruneRateLimits();
     int trackedKeys() const { return int(m_failures.size()); }
 
     static QByteArray hashToken(const QByteArray &token);
+    //! An invite code's canonical form (its letters and digits, upper case) hashed: how it is
+    //! stored and looked up, so "abcd-efgh" and "ABCDEFGH" are the same code.
+    static QByteArray inviteHash(const QString &code);
     static QByteArray randomToken();
 
 private:
@@ -81,6 +102,9 @@ private:
     //! Marks `devices` revoked everywhere and closes their connections with `why`.
     void createDevice(quint64 userId, const QString &username, const QString &deviceName,
                       Reply<Login> reply);
+    //! The name is free and the invite (if one was needed) spent: hashes and creates.
+    void createAccount(const NewAccount &account, const QString &username, const QString &peer,
+                       const QByteArray &inviteHash, Reply<Login> reply);
 
     AccountStore &m_store;
     PasswordHasher &m_hasher;
@@ -91,6 +115,8 @@ private:
     std::function<void(quint64, quint64)> m_deviceRevoked;
     QHash<QString, std::deque<qint64>> m_failures; //!< "u:name" / "p:address" → failure times
     QHash<QString, std::deque<qint64>> m_registrations; //!< address → registration times
+    Registration m_registration = Registration::Open;
+    QSet<quint64> m_disabledUsers; //!< disabled while this server runs (see setUserDisabled)
 };
 
 } // namespace tidings::server

@@ -14,7 +14,8 @@ struct NewDevice {
 
 struct StoredPassword {
     quint64 userId = 0;
-    QByteArray hash; //!< Argon2id string
+    QByteArray hash;       //!< Argon2id string
+    bool disabled = false; //!< the admin disabled the account
 };
 
 struct DeviceRow {
@@ -75,6 +76,11 @@ public:
     virtual void changePassword(quint64 userId, quint64 callerDevice,
                                 const QByteArray &passwordHash,
                                 Callback<std::optional<std::vector<quint64>>> cb) = 0;
+    //! Spends one use of the invite code whose SHA-256 is `codeHash`, if it has one left and has
+    //! not expired at `nowMs`: true. False: unknown, used up or expired (nothing changed).
+    virtual void consumeInvite(const QByteArray &codeHash, qint64 nowMs, Callback<bool> cb) = 0;
+    //! Gives a use back (the registration it was spent on did not happen).
+    virtual void refundInvite(const QByteArray &codeHash) = 0;
 };
 
 } // namespace tidings::server

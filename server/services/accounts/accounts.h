@@ -22,6 +22,8 @@ struct Login {
     bool tokenRenewed = false;
     QByteArray renewedToken = {};
     qint64 tokenExpiresMs = 0;
+    //! Token auth: the admin disabled the account (the connection is refused).
+    bool disabled = false;
 };
 
 struct NewAccount {
@@ -29,6 +31,7 @@ struct NewAccount {
     QByteArray password;
     QString deviceName;
     QString displayName;
+    QString inviteCode = {}; //!< needed when registration is by invitation
 };
 
 struct Credentials {

@@ -49,14 +49,18 @@ void PgAccountStore::createAccount(const QString &username, const QString &displ
 
 void PgAccountStore::password(const QString &username, Callback<std::optional<StoredPassword>> cb) {
     m_pool.any()->exec(
-        PgQuery{"SELECT id, password_hash FROM users WHERE username = $1", {}, {}}.arg(username),
+        PgQuery{"SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users "
+                "WHERE username = $1",
+                {},
+                {}}
+            .arg(username),
         [cb](PgResult r) {
             if (!r.ok())
                 return cb(databaseError(r, lcAccounts()));
             if (r.rows() == 0)
                 return cb(std::optional<StoredPassword>{});
-            cb(std::optional<StoredPassword>{
-                StoredPassword{quint64(r.int64(0, "id")), r.text(0, "password_hash")}});
+            cb(std::optional<StoredPassword>{StoredPassword{
+                quint64(r.int64(0, "id")), r.text(0, "password_hash"), r.boolean(0, "disabled")}});
         });
 }
 
@@ -105,6 +109,7 @@ void PgAccountStore::deviceOfToken(const QByteArray &tokenHash, const TokenRenew
                                        {}};
                            login.tokenRenewed = r.boolean(0, "r_renewed");
                            login.tokenExpiresMs = r.int64(0, "r_expires_ms");
+                           login.disabled = r.boolean(0, "r_disabled");
                            cb(std::optional<Login>{std::move(login)});
                        });
 }
@@ -190,6 +195,32 @@ void PgAccountStore::changePassword(quint64 userId, quint64 callerDevice,
                                    out.push_back(id.toULongLong());
                            cb(std::optional<std::vector<quint64>>{std::move(out)});
                        });
+}
+
+void PgAccountStore::consumeInvite(const QByteArray &codeHash, qint64 nowMs, Callback<bool> cb) {
+    m_pool.any()->exec(PgQuery{"UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = $1 "
+                               "AND uses_left > 0 AND expires_at > "
+                               "to_timestamp($2::double precision / 1000) RETURNING id",
+                               {},
+                               {}}
+                           .argBytes(codeHash)
+                           .arg(nowMs),
+                       [cb](PgResult r) {
+                           if (!r.ok())
+                               return cb(databaseError(r, lcAccounts()));
+                           cb(r.rows() == 1);
+                       });
+}
+
+void PgAccountStore::refundInvite(const QByteArray &codeHash) {
+    m_pool.any()->exec(
+        PgQuery{"UPDATE invites SET uses_left = uses_left + 1 WHERE code_hash = $1", {}, {}}
+            .argBytes(codeHash),
+        [](PgResult r) {
+            if (!r.ok())
+                qCWarning(lcAccounts)
+                    << "an invite's use was not given back:" << r.error().toString();
+        });
 }
 
 } // namespace tidings::server

@@ -27,6 +27,8 @@ public:
     void mayActForAccount(quint64 userId, quint64 deviceId, Callback<bool> cb) override;
     void changePassword(quint64 userId, quint64 callerDevice, const QByteArray &passwordHash,
                         Callback<std::optional<std::vector<quint64>>> cb) override;
+    void consumeInvite(const QByteArray &codeHash, qint64 nowMs, Callback<bool> cb) override;
+    void refundInvite(const QByteArray &codeHash) override;
 
 private:
     PgPool &m_pool;

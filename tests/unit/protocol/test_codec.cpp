@@ -412,6 +412,9 @@ void TestCodec::newErrorCodes() {
          32},
         {ErrorCode::BadGroupChange, "BAD_GROUP_CHANGE", wire::ERROR_BAD_GROUP_CHANGE, 33},
         {ErrorCode::BadRecoveryKey, "BAD_RECOVERY_KEY", wire::ERROR_BAD_RECOVERY_KEY, 34},
+        {ErrorCode::RegistrationClosed, "REGISTRATION_CLOSED", wire::ERROR_REGISTRATION_CLOSED, 35},
+        {ErrorCode::BadInvite, "BAD_INVITE", wire::ERROR_BAD_INVITE, 36},
+        {ErrorCode::AccountDisabled, "ACCOUNT_DISABLED", wire::ERROR_ACCOUNT_DISABLED, 37},
     };
     for (const auto &[code, name, wireCode, value] : codes) {
         QCOMPARE(errorCodeName(code), name);
@@ -427,10 +430,10 @@ void TestCodec::newErrorCodes() {
         QCOMPARE(e.code, code);
         QCOMPARE(e.toString(), QString::fromLatin1(name) + QStringLiteral(": why"));
     }
-    // BAD_RECOVERY_KEY is the last wire code; a new one must be added here and to ErrorCode.
-    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::BadRecoveryKey));
+    // ACCOUNT_DISABLED is the last wire code; a new one must be added here and to ErrorCode.
+    QCOMPARE(int(wire::ErrorCode_MAX), int(ErrorCode::AccountDisabled));
     QCOMPARE(int(wire::ErrorCode_MAX) + 1 < int(ErrorCode::Network), true);
-    QCOMPARE(errorCodeName(ErrorCode(35)), "UNKNOWN");
+    QCOMPARE(errorCodeName(ErrorCode(38)), "UNKNOWN");
 }
 
 void TestCodec::makeErrorRoundTrip() {

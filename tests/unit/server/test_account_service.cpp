@@ -111,6 +111,14 @@ public:
     void mayActForAccount(quint64, quint64 device, Callback<bool> cb) override {
         cb(!listed || listed->contains(device));
     }
+    QHash<QByteArray, int> invites; //!< code hash → uses left
+    void consumeInvite(const QByteArray &codeHash, qint64, Callback<bool> cb) override {
+        if (invites.value(codeHash) <= 0)
+            return cb(false);
+        --invites[codeHash];
+        cb(true);
+    }
+    void refundInvite(const QByteArray &codeHash) override { ++invites[codeHash]; }
     void changePassword(quint64 userId, quint64, const QByteArray &hash,
                         Callback<std::optional<std::vector<quint64>>> cb) override {
         if (passwordChange) {
@@ -186,6 +194,57 @@ private slots:
         m_store.raceOnCreate = true;
         m_service->registerAccount(NewAccount{"bob", "x", "d", ""}, "10.0.0.2", race.reply());
         QCOMPARE(race.code(), ErrorCode::UsernameTaken);
+    }
+
+    void registrationFollowsTheAdminsPolicy() {
+        const auto reg = [this](const QString &name, const QString &invite) {
+            Captured<Login> r;
+            m_service->registerAccount(NewAccount{name, "pw", "d", "", invite}, "10.0.0.1",
+                                       r.reply());
+            return r.code();
+        };
+        m_service->setRegistration(Registration::Closed);
+        QCOMPARE(reg("ann", {}), ErrorCode::RegistrationClosed);
+        m_service->setRegistration(Registration::Invite);
+        QCOMPARE(reg("ann", {}), ErrorCode::BadInvite);
+        QCOMPARE(reg("ann", "NOPE-NOPE"), ErrorCode::BadInvite);
+        // A code works as often as it was made for; case and spaces do not matter.
+        m_store.invites.insert(AccountService::inviteHash("ABCD-EFGH"), 2);
+        QCOMPARE(reg("ann", " abcd-efgh "), ErrorCode::None);
+        // A taken name spends no use; a registration that fails later gives it back.
+        QCOMPARE(reg("ann", "ABCD-EFGH"), ErrorCode::UsernameTaken);
+        m_store.raceOnCreate = true;
+        QCOMPARE(reg("bea", "ABCD-EFGH"), ErrorCode::UsernameTaken);
+        QCOMPARE(m_store.invites.value(AccountService::inviteHash("abcdefgh")), 1);
+        m_store.raceOnCreate = false;
+        QCOMPARE(reg("bea", "ABCD-EFGH"), ErrorCode::None);
+        QCOMPARE(reg("cai", "ABCD-EFGH"), ErrorCode::BadInvite); // used up
+        m_service->setRegistration(Registration::Open);
+        QCOMPARE(reg("cai", {}), ErrorCode::None);
+    }
+
+    void aDisabledAccountIsCutOffAndRefusedUntilEnabled() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"dan", "pw", "d", ""}, "10.0.0.1", reg.reply());
+        QVERIFY(reg.ok());
+        const Login dan = reg.value();
+        m_delivery.connect(dan.userId, dan.deviceId);
+        m_service->setUserDisabled(dan.userId, true);
+        QCOMPARE(m_delivery.disconnected.size(), 1);
+        QCOMPARE(m_delivery.disconnected[0].first, dan.deviceId);
+        QCOMPARE(m_delivery.disconnected[0].second.code, ErrorCode::AccountDisabled);
+        // The token is refused, not forgotten; a wrong password still says only that.
+        Captured<Login> auth;
+        m_service->authenticate(dan.token, "10.0.0.1", auth.reply());
+        QCOMPARE(auth.code(), ErrorCode::AccountDisabled);
+        QCOMPARE(login("dan", "wrong").error().code, ErrorCode::BadCredentials);
+        QCOMPARE(login("dan", "pw").error().code, ErrorCode::AccountDisabled);
+        QVERIFY(m_revoked.isEmpty()); // no device was logged out
+        m_service->setUserDisabled(dan.userId, false);
+        Captured<Login> again;
+        m_service->authenticate(dan.token, "10.0.0.1", again.reply());
+        QVERIFY(again.ok());
+        QVERIFY(login("dan", "pw").ok());
     }
 
     void failuresAreLimitedPerUsernameForAMinute() {
