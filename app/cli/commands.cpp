@@ -38,7 +38,9 @@ QString usageText() {
         "                   COMMAND     (--allow-insecure: ws:// to another machine, unencrypted)\n"
         "                               (--trust-certificate: the server's self-signed\n"
         "                               certificate, AB:CD:... as its admin gave it)\n"
-        "  register USERNAME            (password: first line of stdin)\n"
+        "  register USERNAME [--invite CODE]\n"
+        "                               (password: first line of stdin; the invite code when\n"
+        "                               the server takes new accounts by invitation)\n"
         "  login USERNAME               (password: first line of stdin)\n"
         "  send USERNAME|--group GROUP TEXT [--timeout-ms MS]\n"
         "  send USERNAME|--group GROUP --count N --prefix P [--interval-ms MS] [--timeout-ms MS]\n"
@@ -133,10 +135,12 @@ void Command::finishAfterFlush(int code, std::optional<Error> error) {
 
 // --- register / login ------------------------------------------------------------------------
 
-AccountCommand::AccountCommand(Profile *p, GlobalOptions g, bool registering, QString username)
+AccountCommand::AccountCommand(Profile *p, GlobalOptions g, bool registering, QString username,
+                               QString inviteCode)
     : Command(p, std::move(g))
     , m_registering(registering)
-    , m_username(std::move(username)) {}
+    , m_username(std::move(username))
+    , m_inviteCode(std::move(inviteCode)) {}
 
 void AccountCommand::start() {
     if (m_global.server.isEmpty()) {
@@ -183,7 +187,7 @@ void AccountCommand::start() {
     };
     if (m_registering)
         client()->account().registerAccount(m_global.server, m_username, password, deviceName(),
-                                            done);
+                                            done, m_inviteCode);
     else
         client()->account().login(m_global.server, m_username, password, deviceName(), done);
     password.fill(QChar(0));
@@ -391,13 +395,14 @@ Result<std::unique_ptr<Command>> makeCommand(const QStringList &args, Profile *p
     if (auto media = makeMediaCommand(args, profile, global); !media || *media)
         return media;
     if (name == u"register" || name == u"login") {
-        auto p = parseArgs(args, {});
+        auto p = parseArgs(args, name == u"register" ? QStringList{u"invite"_qs} : QStringList{});
         if (!p)
             return p.error();
         if (auto s = need(*p, 1, "USERNAME"); !s)
             return s.error();
-        return std::unique_ptr<Command>(
-            new AccountCommand(profile, global, name == u"register", p->positional[0]));
+        return std::unique_ptr<Command>(new AccountCommand(profile, global, name == u"register",
+                                                           p->positional[0],
+                                                           p->options.value(u"invite"_qs)));
     }
     if (name == u"send") {
         auto p = parseArgs(

@@ -50,12 +50,14 @@ QString usageText();
 class AccountCommand : public Command {
     Q_OBJECT
 public:
-    AccountCommand(Profile *p, GlobalOptions g, bool registering, QString username);
+    AccountCommand(Profile *p, GlobalOptions g, bool registering, QString username,
+                   QString inviteCode = {});
     void start() override;
 
 private:
     bool m_registering;
     QString m_username;
+    QString m_inviteCode;
 };
 
 class SendCommand : public Command {

@@ -22,8 +22,10 @@ Account::Account(AccountStore *accounts, SecretStore *secrets, SocketControl *so
 }
 
 void Account::registerAccount(const QUrl &server, const QString &username, const QString &password,
-                              const QString &deviceName, AccountHandler done) {
-    beginAccountOp(server, AccountOp{true, username, password, deviceName, std::move(done)});
+                              const QString &deviceName, AccountHandler done,
+                              const QString &inviteCode) {
+    beginAccountOp(server,
+                   AccountOp{true, username, password, deviceName, std::move(done), inviteCode});
 }
 
 void Account::login(const QUrl &server, const QString &username, const QString &password,
@@ -86,10 +88,12 @@ void Account::onSocketOpened() {
             request->set_password(op.password.toStdString());
             request->set_device_name(op.deviceName.toStdString());
         };
-        if (op.registering)
+        if (op.registering) {
             fill(f.mutable_register_request());
-        else
+            f.mutable_register_request()->set_invite_code(op.inviteCode.trimmed().toStdString());
+        } else {
             fill(f.mutable_login_request());
+        }
         m_requests->callNow<wire::LoginResponse>(
             std::move(f),
             [this](Result<wire::LoginResponse> r) { onAccountResponse(std::move(r)); });
@@ -196,7 +200,10 @@ void Account::onSocketClosed(const Error &reason) {
 }
 
 void Account::onServerError(const Error &error) {
-    if (error.code != ErrorCode::SessionReplaced && error.code != ErrorCode::BadToken)
+    // Ended by the server for good: another connection of this device, a logout, or the admin
+    // disabled the account (reconnecting cannot help until they enable it).
+    if (error.code != ErrorCode::SessionReplaced && error.code != ErrorCode::BadToken &&
+        error.code != ErrorCode::AccountDisabled)
         return;
     qCWarning(lcClient) << "session ended by the server:" << error.toString();
     stop();

@@ -31,9 +31,11 @@ public:
 
     //! Creates the account and this device on `server`, saves the device token and the account,
     //! and leaves the socket authenticated. One attempt: a network failure is reported, not
-    //! retried (a retry could race the first attempt's commit).
+    //! retried (a retry could race the first attempt's commit). `inviteCode`: for a server whose
+    //! admin takes new accounts by invitation only (BAD_INVITE without a valid one).
     void registerAccount(const QUrl &server, const QString &username, const QString &password,
-                         const QString &deviceName, AccountHandler done);
+                         const QString &deviceName, AccountHandler done,
+                         const QString &inviteCode = {});
     //! The same for an existing account (a new device).
     void login(const QUrl &server, const QString &username, const QString &password,
                const QString &deviceName, AccountHandler done);
@@ -88,6 +90,7 @@ private:
         QString password;
         QString deviceName;
         AccountHandler done;
+        QString inviteCode = {};
     };
 
     void beginAccountOp(const QUrl &server, AccountOp op);

@@ -52,9 +52,10 @@ void ConnectionBanner::onState(client::Connection::State state) {
     refresh();
 }
 
-void ConnectionBanner::showStopped(const QString &why, bool offerUseHere) {
+void ConnectionBanner::showStopped(const QString &why, bool offerUseHere, const QString &action) {
     m_stopped = why;
     m_offerUseHere = offerUseHere;
+    m_useHere->setText(action.isEmpty() ? tr("Use here") : action);
     refresh();
 }
 

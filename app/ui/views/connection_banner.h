@@ -28,9 +28,9 @@ public:
     QString text() const;
     //! Recomputes the text (e.g. after something was queued in the outbox).
     void refresh();
-    //! The session was ended for `why` and is not retried: says so, with "Use here" if
-    //! `offerUseHere` (starting again can help), until the connection starts again.
-    void showStopped(const QString &why, bool offerUseHere = true);
+    //! The session was ended for `why` and is not retried: says so, with "Use here" (or
+    //! `action`) if `offerUseHere` (starting again can help), until the connection starts again.
+    void showStopped(const QString &why, bool offerUseHere = true, const QString &action = {});
     bool offersUseHere() const;
 
 signals:

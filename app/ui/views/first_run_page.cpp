@@ -24,6 +24,7 @@ FirstRunPage::FirstRunPage(client::Account *account, QWidget *parent)
     , m_server(new QLineEdit)
     , m_username(new QLineEdit)
     , m_password(new QLineEdit)
+    , m_invite(new QLineEdit)
     , m_insecure(new QCheckBox(tr("Connect without encryption (ws://)")))
     , m_register(new QPushButton(tr("Create account")))
     , m_login(new QPushButton(tr("Log in")))
@@ -69,6 +70,12 @@ FirstRunPage::FirstRunPage(client::Account *account, QWidget *parent)
     form->addRow(tr("&Server:"), m_server);
     form->addRow(tr("&Username:"), m_username);
     form->addRow(tr("&Password:"), m_password);
+    m_invite->setPlaceholderText(QStringLiteral("XXXX-XXXX-XXXX-XXXX"));
+    m_invite->setAccessibleName(tr("Invite code"));
+    form->addRow(tr("&Invite code:"), m_invite);
+    // Most servers need none: the row appears when the server asks for a code.
+    form->setRowVisible(m_invite, false);
+    m_form = form;
     layout->addLayout(form);
     // Without TLS the password (and every later connection's device token) can be read by
     // anyone on the way: the user must choose it, knowing that, for each such server.
@@ -156,6 +163,13 @@ QString FirstRunPage::errorMessage(const Error &error, const QString &server,
     case ErrorCode::RateLimited:
         return tr("Too many attempts. Try again in %n seconds.", nullptr,
                   int(qMax<quint32>(1, (error.retryAfterMs + 999) / 1000)));
+    case ErrorCode::RegistrationClosed:
+        return tr("This server takes no new accounts. Ask its admin for one, or log in.");
+    case ErrorCode::BadInvite:
+        return tr("This server takes new accounts by invitation. Enter the invite code its admin "
+                  "gave you (one that is not used up or expired).");
+    case ErrorCode::AccountDisabled:
+        return tr("The server's admin disabled this account. Ask them to enable it again.");
     case ErrorCode::UntrustedCertificate:
         return tr("%1 uses a certificate no authority signed. Compare its fingerprint with the one "
                   "the server's admin gave you.")
@@ -180,8 +194,9 @@ void FirstRunPage::showError(const QString &text) {
 
 void FirstRunPage::setBusy(bool busy) {
     for (QWidget *w : {static_cast<QWidget *>(m_server), static_cast<QWidget *>(m_username),
-                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_insecure),
-                       static_cast<QWidget *>(m_register), static_cast<QWidget *>(m_login)})
+                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_invite),
+                       static_cast<QWidget *>(m_insecure), static_cast<QWidget *>(m_register),
+                       static_cast<QWidget *>(m_login)})
         w->setEnabled(!busy);
     m_status->setText(tr("Connecting…"));
     m_status->setVisible(busy);
@@ -235,6 +250,10 @@ void FirstRunPage::submit(bool registering) {
         self->setBusy(false);
         if (!r) {
             self->showError(errorMessage(r.error(), server, username));
+            if (r.error().code == ErrorCode::BadInvite) {
+                self->m_form->setRowVisible(self->m_invite, true);
+                self->m_invite->setFocus();
+            }
             if (r.error().code == ErrorCode::UntrustedCertificate ||
                 r.error().code == ErrorCode::CertificateChanged)
                 self->askAboutCertificate(r.error(), registering);
@@ -244,7 +263,8 @@ void FirstRunPage::submit(bool registering) {
         emit self->accountReady();
     };
     if (registering)
-        m_account->registerAccount(QUrl(server), username, password, device, done);
+        m_account->registerAccount(QUrl(server), username, password, device, done,
+                                   m_invite->text());
     else
         m_account->login(QUrl(server), username, password, device, done);
 }

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 class QCheckBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -29,6 +30,8 @@ public:
     QLineEdit *serverEdit() const { return m_server; }
     QLineEdit *usernameEdit() const { return m_username; }
     QLineEdit *passwordEdit() const { return m_password; }
+    //! Shown once the server says it takes new accounts by invitation.
+    QLineEdit *inviteEdit() const { return m_invite; }
     QPushButton *registerButton() const { return m_register; }
     QPushButton *loginButton() const { return m_login; }
     //! "Connect without encryption": shown for a ws:// address of another machine.
@@ -57,6 +60,8 @@ private:
     QLineEdit *m_server;
     QLineEdit *m_username;
     QLineEdit *m_password;
+    QLineEdit *m_invite;
+    QFormLayout *m_form = nullptr;
     QCheckBox *m_insecure;
     QPushButton *m_register;
     QPushButton *m_login;

@@ -114,6 +114,12 @@ MainWindow::MainWindow(Session *session, const QString &server, QWidget *parent)
         if (e.code == ErrorCode::BadToken) {
             m_stack->setCurrentWidget(m_firstRun);
             m_firstRun->setServer(m_client->account().settings().serverUrl);
+        } else if (e.code == ErrorCode::AccountDisabled) {
+            // Nothing is lost: the device stays registered and connects again once enabled.
+            m_conversation->banner()->showStopped(
+                tr("The server's admin disabled this account, so Tidings stopped connecting. "
+                   "Ask them to enable it again, then try again."),
+                true, tr("Try again"));
         } else if (e.code == ErrorCode::SessionReplaced) {
             // Not retried on its own: the two would take the connection from each other.
             m_conversation->banner()->showStopped(
