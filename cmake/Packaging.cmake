@@ -5,17 +5,18 @@
 #   Windows: cpack -G NSIS  (after windeployqt)       -> installers/windows/README.md
 #   macOS:   cpack -G DragNDrop (after macdeployqt)   -> installers/macos/README.md
 #
-# Only the three programs are installed; tests and benchmarks have no install rules, so a build
+# Only the four programs are installed; tests and benchmarks have no install rules, so a build
 # configured with -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON can be packaged after building just
-# `tidings tidingsd tidings-cli`.
+# `tidings tidingsd tidings-cli tidings-admin`.
 include(GNUInstallDirs)
 
 # tidingsd is defined in server/; installing it from here keeps every install rule of the
 # packages in one place.
-install(TARGETS tidingsd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS tidingsd tidings-admin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 if(UNIX AND NOT APPLE)
     install(FILES ${PROJECT_SOURCE_DIR}/installers/linux/org.tidings.Tidings.desktop
+        ${PROJECT_SOURCE_DIR}/installers/linux/org.tidings.TidingsServer.desktop
         DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
     install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/tidings.svg
         DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)

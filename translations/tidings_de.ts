@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>Autostart</name>
+    <message>
+        <source>cannot change the Run key</source>
+        <translation>der Run-Schlüssel lässt sich nicht ändern</translation>
+    </message>
+    <message>
+        <source>cannot remove %1</source>
+        <translation>%1 lässt sich nicht entfernen</translation>
+    </message>
+</context>
+<context>
     <name>Look</name>
     <message>
         <source>Yesterday</source>
@@ -245,6 +256,670 @@
     <message>
         <source>Show that Tidings waits for the system keyring after this many milliseconds (it never gives up).</source>
         <translation>Nach so vielen Millisekunden zeigen, dass Tidings auf den Schlüsselbund des Systems wartet (es gibt nie auf).</translation>
+    </message>
+    <message>
+        <source>Look after the server running on this data directory.</source>
+        <translation>Den Server betreuen, der auf diesem Datenverzeichnis läuft.</translation>
+    </message>
+    <message>
+        <source>Ask the first-run questions again.</source>
+        <translation>Die Fragen des ersten Starts erneut stellen.</translation>
+    </message>
+    <message>
+        <source>Start in the tray without opening the window.</source>
+        <translation>Im Infobereich starten, ohne das Fenster zu öffnen.</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::AdminWindow</name>
+    <message>
+        <source>Tidings Server</source>
+        <translation>Tidings-Server</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Accounts</source>
+        <translation>Konten</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::LogPage</name>
+    <message>
+        <source>Follow</source>
+        <translation>Mitlaufen</translation>
+    </message>
+    <message>
+        <source>Show only lines containing…</source>
+        <translation>Nur Zeilen mit …</translation>
+    </message>
+    <message>
+        <source>Filter the log</source>
+        <translation>Protokoll filtern</translation>
+    </message>
+    <message>
+        <source>Keep the newest line in view</source>
+        <translation>Die neueste Zeile im Blick behalten</translation>
+    </message>
+    <message>
+        <source>Server log</source>
+        <translation>Serverprotokoll</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::ServerSupervisor</name>
+    <message>
+        <source>cannot start %1: %2</source>
+        <translation>%1 lässt sich nicht starten: %2</translation>
+    </message>
+    <message>
+        <source>tidingsd stopped unexpectedly; starting it again in %1 s</source>
+        <translation>tidingsd wurde unerwartet beendet; Neustart in %1 s</translation>
+    </message>
+    <message>
+        <source>tidingsd exited with status %1; starting it again in %2 s</source>
+        <translation>tidingsd wurde mit Status %1 beendet; Neustart in %2 s</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::SettingsPage</name>
+    <message>
+        <source>Apply</source>
+        <translation>Übernehmen</translation>
+    </message>
+    <message>
+        <source>Create invite code</source>
+        <translation>Einladungscode erstellen</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Revoke</source>
+        <translation>Widerrufen</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>Open: anyone who reaches the server</source>
+        <translation>Offen: alle, die den Server erreichen</translation>
+    </message>
+    <message>
+        <source>By invitation: with an invite code</source>
+        <translation>Auf Einladung: mit einem Einladungscode</translation>
+    </message>
+    <message>
+        <source>Closed: only accounts you create</source>
+        <translation>Geschlossen: nur Konten, die du anlegst</translation>
+    </message>
+    <message>
+        <source>Who may create an account</source>
+        <translation>Wer ein Konto erstellen darf</translation>
+    </message>
+    <message>
+        <source>New accounts:</source>
+        <translation>Neue Konten:</translation>
+    </message>
+    <message>
+        <source>forever</source>
+        <translation>für immer</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tage</translation>
+    </message>
+    <message>
+        <source>Keep history for</source>
+        <translation>Verlauf aufbewahren für</translation>
+    </message>
+    <message>
+        <source>Keep history:</source>
+        <translation>Verlauf aufbewahren:</translation>
+    </message>
+    <message>
+        <source>Invite codes</source>
+        <translation>Einladungscodes</translation>
+    </message>
+    <message>
+        <source>for </source>
+        <translation>für </translation>
+    </message>
+    <message>
+        <source> account(s)</source>
+        <translation> Konto/Konten</translation>
+    </message>
+    <message>
+        <source>valid </source>
+        <translation>gültig </translation>
+    </message>
+    <message>
+        <source>Who it is for (optional)</source>
+        <translation>Für wen (optional)</translation>
+    </message>
+    <message>
+        <source>A new code shows here once: copy it and hand it over</source>
+        <translation>Ein neuer Code erscheint hier einmal: kopiere ihn und gib ihn weiter</translation>
+    </message>
+    <message>
+        <source>New invite code</source>
+        <translation>Neuer Einladungscode</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>Für</translation>
+    </message>
+    <message>
+        <source>Uses left</source>
+        <translation>Übrige Nutzungen</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Läuft ab</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Gespeichert.</translation>
+    </message>
+    <message>
+        <source>The code is shown only now: copy it and hand it over.</source>
+        <translation>Der Code wird nur jetzt gezeigt: kopiere ihn und gib ihn weiter.</translation>
+    </message>
+    <message>
+        <source>The invite code no longer works.</source>
+        <translation>Der Einladungscode funktioniert nicht mehr.</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::SetupWizard</name>
+    <message>
+        <source>Choose…</source>
+        <translation>Auswählen …</translation>
+    </message>
+    <message>
+        <source>Run a Tidings server on this computer</source>
+        <translation>Einen Tidings-Server auf diesem Computer betreiben</translation>
+    </message>
+    <message>
+        <source>Look after the server that runs as a service here</source>
+        <translation>Den Server betreuen, der hier als Dienst läuft</translation>
+    </message>
+    <message>
+        <source>Only this computer (for trying it out)</source>
+        <translation>Nur dieser Computer (zum Ausprobieren)</translation>
+    </message>
+    <message>
+        <source>Other computers: the local network or the internet</source>
+        <translation>Andere Computer: das lokale Netz oder das Internet</translation>
+    </message>
+    <message>
+        <source>Use my own certificate (e.g. from Let&apos;s Encrypt)</source>
+        <translation>Mein eigenes Zertifikat verwenden (z. B. von Let&apos;s Encrypt)</translation>
+    </message>
+    <message>
+        <source>Anyone who reaches the server</source>
+        <translation>Alle, die den Server erreichen</translation>
+    </message>
+    <message>
+        <source>Only people with an invite code you give them</source>
+        <translation>Nur Leute mit einem Einladungscode von dir</translation>
+    </message>
+    <message>
+        <source>Nobody: you create the accounts</source>
+        <translation>Niemand: du legst die Konten an</translation>
+    </message>
+    <message>
+        <source>Set up Tidings Server</source>
+        <translation>Tidings-Server einrichten</translation>
+    </message>
+    <message>
+        <source>Where the server lives</source>
+        <translation>Wo der Server wohnt</translation>
+    </message>
+    <message>
+        <source>Tidings keeps its database, photos and files in one directory.</source>
+        <translation>Tidings bewahrt Datenbank, Fotos und Dateien in einem Verzeichnis auf.</translation>
+    </message>
+    <message>
+        <source>Data directory</source>
+        <translation>Datenverzeichnis</translation>
+    </message>
+    <message>
+        <source>&amp;Data directory:</source>
+        <translation>&amp;Datenverzeichnis:</translation>
+    </message>
+    <message>
+        <source>Back it up with the rest of your files: it is everything the server has. A service installed from the package keeps it in /var/lib/tidings.</source>
+        <translation>Sichere es mit deinen übrigen Dateien: Es ist alles, was der Server hat. Ein aus dem Paket installierter Dienst bewahrt es in /var/lib/tidings auf.</translation>
+    </message>
+    <message>
+        <source>Who connects</source>
+        <translation>Wer sich verbindet</translation>
+    </message>
+    <message>
+        <source>The address and port your users&apos; Tidings apps connect to.</source>
+        <translation>Adresse und Port, mit denen sich die Tidings-Apps deiner Leute verbinden.</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>&amp;Port:</translation>
+    </message>
+    <message>
+        <source>For other computers the connection is encrypted (wss://). Unless you give your own certificate, the server makes one on its first start; your users then compare its fingerprint, which you copy from the tray menu, with what their app shows.</source>
+        <translation>Für andere Computer ist die Verbindung verschlüsselt (wss://). Wenn du kein eigenes Zertifikat angibst, erstellt der Server beim ersten Start eines; deine Leute vergleichen dann seinen Fingerabdruck, den du im Menü des Symbols kopierst, mit dem, den ihre App zeigt.</translation>
+    </message>
+    <message>
+        <source>Certificate file</source>
+        <translation>Zertifikatsdatei</translation>
+    </message>
+    <message>
+        <source>Key file</source>
+        <translation>Schlüsseldatei</translation>
+    </message>
+    <message>
+        <source>&amp;Certificate (PEM):</source>
+        <translation>&amp;Zertifikat (PEM):</translation>
+    </message>
+    <message>
+        <source>&amp;Key (PEM):</source>
+        <translation>&amp;Schlüssel (PEM):</translation>
+    </message>
+    <message>
+        <source>Who may create an account</source>
+        <translation>Wer ein Konto erstellen darf</translation>
+    </message>
+    <message>
+        <source>You can change this later in the Settings page.</source>
+        <translation>Du kannst das später unter „Einstellungen“ ändern.</translation>
+    </message>
+    <message>
+        <source>Invite codes are made in the Settings page, each for one or more accounts, for a week or longer.</source>
+        <translation>Einladungscodes erstellst du unter „Einstellungen“, jeweils für ein oder mehrere Konten, für eine Woche oder länger.</translation>
+    </message>
+    <message>
+        <source>Choose a data directory.</source>
+        <translation>Wähle ein Datenverzeichnis.</translation>
+    </message>
+    <message>
+        <source>Choose the certificate and its key, or let the server make a certificate.</source>
+        <translation>Wähle das Zertifikat und seinen Schlüssel oder lass den Server ein Zertifikat erstellen.</translation>
+    </message>
+    <message>
+        <source>Cannot create %1.</source>
+        <translation>%1 lässt sich nicht anlegen.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 lässt sich nicht schreiben: %2</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::StatusPage</name>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1 T %2 h</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>Adresse:</translation>
+    </message>
+    <message>
+        <source>Certificate:</source>
+        <translation>Zertifikat:</translation>
+    </message>
+    <message>
+        <source>Running for:</source>
+        <translation>Läuft seit:</translation>
+    </message>
+    <message>
+        <source>Devices connected:</source>
+        <translation>Verbundene Geräte:</translation>
+    </message>
+    <message>
+        <source>Messages per second:</source>
+        <translation>Nachrichten pro Sekunde:</translation>
+    </message>
+    <message>
+        <source>Messages stored:</source>
+        <translation>Gespeicherte Nachrichten:</translation>
+    </message>
+    <message>
+        <source>Accounts:</source>
+        <translation>Konten:</translation>
+    </message>
+    <message>
+        <source>Registration:</source>
+        <translation>Registrierung:</translation>
+    </message>
+    <message>
+        <source>Database:</source>
+        <translation>Datenbank:</translation>
+    </message>
+    <message>
+        <source>Media:</source>
+        <translation>Medien:</translation>
+    </message>
+    <message>
+        <source>Free disk space:</source>
+        <translation>Freier Speicherplatz:</translation>
+    </message>
+    <message>
+        <source>Waiting for offline devices:</source>
+        <translation>Warten auf Geräte offline:</translation>
+    </message>
+    <message>
+        <source>Version:</source>
+        <translation>Version:</translation>
+    </message>
+    <message>
+        <source>Copy the certificate fingerprint</source>
+        <translation>Fingerabdruck des Zertifikats kopieren</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>Neu starten</translation>
+    </message>
+    <message>
+        <source>Waiting for the server…</source>
+        <translation>Warte auf den Server …</translation>
+    </message>
+    <message>
+        <source>none (plain ws://)</source>
+        <translation>keines (unverschlüsseltes ws://)</translation>
+    </message>
+    <message>
+        <source>open to anyone</source>
+        <translation>offen für alle</translation>
+    </message>
+    <message>
+        <source>by invitation</source>
+        <translation>auf Einladung</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>geschlossen</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s)</source>
+        <translation>
+            <numerusform>%n Nachricht</numerusform>
+            <numerusform>%n Nachrichten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Startet …</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>Hält an …</translation>
+    </message>
+    <message numerus="yes">
+        <source>The server stopped unexpectedly; starting it again in %n s</source>
+        <translation>
+            <numerusform>Der Server wurde unerwartet beendet; Neustart in %n s</numerusform>
+            <numerusform>Der Server wurde unerwartet beendet; Neustart in %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>Not answering: %1</source>
+        <translation>Antwortet nicht: %1</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::TrayApp</name>
+    <message>
+        <source>Tidings Server</source>
+        <translation>Tidings-Server</translation>
+    </message>
+    <message>
+        <source>Open Tidings Server…</source>
+        <translation>Tidings-Server öffnen …</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>Neu starten</translation>
+    </message>
+    <message>
+        <source>The Tidings server stopped unexpectedly</source>
+        <translation>Der Tidings-Server wurde unerwartet beendet</translation>
+    </message>
+    <message numerus="yes">
+        <source>It is started again in %n s. Its last words: %1</source>
+        <translation>
+            <numerusform>Er startet in %n s neu. Seine letzten Worte: %1</numerusform>
+            <numerusform>Er startet in %n s neu. Seine letzten Worte: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copy the server&apos;s address</source>
+        <translation>Adresse des Servers kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the certificate fingerprint</source>
+        <translation>Fingerabdruck des Zertifikats kopieren</translation>
+    </message>
+    <message>
+        <source>Start at login</source>
+        <translation>Bei der Anmeldung starten</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>The server runs as a service; its log is where the service manager keeps it.</source>
+        <translation>Der Server läuft als Dienst; sein Protokoll liegt dort, wo der Dienstverwalter es aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>the server is not running</source>
+        <translation>der Server läuft nicht</translation>
+    </message>
+    <message>
+        <source>The server&apos;s disk is almost full</source>
+        <translation>Der Datenträger des Servers ist fast voll</translation>
+    </message>
+    <message>
+        <source>%1 free. New photos and files are refused when it is full; free space or move the data directory.</source>
+        <translation>%1 frei. Ist er voll, werden neue Fotos und Dateien abgelehnt; schaffe Platz oder verschiebe das Datenverzeichnis.</translation>
+    </message>
+    <message>
+        <source>Tidings Server: %1</source>
+        <translation>Tidings-Server: %1</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::UsersModel</name>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>Gesperrt</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>Logins and connections are refused until you enable the account again.</source>
+        <translation>Anmeldungen und Verbindungen werden abgelehnt, bis du das Konto wieder freigibst.</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>Geräte</translation>
+    </message>
+    <message>
+        <source>Last seen</source>
+        <translation>Zuletzt gesehen</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::UsersPage</name>
+    <message>
+        <source>New account…</source>
+        <translation>Neues Konto …</translation>
+    </message>
+    <message>
+        <source>Disable</source>
+        <translation>Sperren</translation>
+    </message>
+    <message>
+        <source>Reset password…</source>
+        <translation>Passwort zurücksetzen …</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Löschen …</translation>
+    </message>
+    <message>
+        <source>Search by username or name</source>
+        <translation>Nach Benutzername oder Name suchen</translation>
+    </message>
+    <message>
+        <source>Search accounts</source>
+        <translation>Konten suchen</translation>
+    </message>
+    <message>
+        <source>Accounts</source>
+        <translation>Konten</translation>
+    </message>
+    <message>
+        <source>Enable</source>
+        <translation>Freigeben</translation>
+    </message>
+    <message>
+        <source>%1 is disabled: its devices were cut off and cannot log in.</source>
+        <translation>%1 ist gesperrt: Die Geräte wurden getrennt und können sich nicht anmelden.</translation>
+    </message>
+    <message>
+        <source>%1 is enabled again.</source>
+        <translation>%1 ist wieder freigegeben.</translation>
+    </message>
+    <message>
+        <source>New account</source>
+        <translation>Neues Konto</translation>
+    </message>
+    <message>
+        <source>Username:</source>
+        <translation>Benutzername:</translation>
+    </message>
+    <message>
+        <source>Password for %1 (at least 8 characters):</source>
+        <translation>Passwort für %1 (mindestens 8 Zeichen):</translation>
+    </message>
+    <message>
+        <source>%1 can log in now.</source>
+        <translation>%1 kann sich jetzt anmelden.</translation>
+    </message>
+    <message>
+        <source>Reset password</source>
+        <translation>Passwort zurücksetzen</translation>
+    </message>
+    <message>
+        <source>New password for %1. Every device of the account is logged out.</source>
+        <translation>Neues Passwort für %1. Alle Geräte des Kontos werden abgemeldet.</translation>
+    </message>
+    <message>
+        <source>The password of %1 is reset; its devices were logged out.</source>
+        <translation>Das Passwort von %1 ist zurückgesetzt; die Geräte wurden abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Delete account</source>
+        <translation>Konto löschen</translation>
+    </message>
+    <message>
+        <source>Delete the account %1? Its devices are logged out and its contacts, groups and keys are gone; messages it sent stay.</source>
+        <translation>Das Konto %1 löschen? Die Geräte werden abgemeldet, Kontakte, Gruppen und Schlüssel sind weg; gesendete Nachrichten bleiben.</translation>
+    </message>
+    <message>
+        <source>%1 is deleted.</source>
+        <translation>%1 ist gelöscht.</translation>
     </message>
 </context>
 <context>
@@ -952,6 +1627,26 @@
         <source>The certificate of %1 is not the one you trusted. Not connected.</source>
         <translation>Das Zertifikat von %1 ist nicht das, dem du vertraut hast. Nicht verbunden.</translation>
     </message>
+    <message>
+        <source>Invite code</source>
+        <translation>Einladungscode</translation>
+    </message>
+    <message>
+        <source>&amp;Invite code:</source>
+        <translation>&amp;Einladungscode:</translation>
+    </message>
+    <message>
+        <source>This server takes no new accounts. Ask its admin for one, or log in.</source>
+        <translation>Dieser Server nimmt keine neuen Konten an. Bitte die Admins um eines oder melde dich an.</translation>
+    </message>
+    <message>
+        <source>This server takes new accounts by invitation. Enter the invite code its admin gave you (one that is not used up or expired).</source>
+        <translation>Dieser Server nimmt neue Konten nur auf Einladung an. Gib den Einladungscode ein, den dir die Admins gegeben haben (einen, der nicht verbraucht oder abgelaufen ist).</translation>
+    </message>
+    <message>
+        <source>The server&apos;s admin disabled this account. Ask them to enable it again.</source>
+        <translation>Die Admins des Servers haben dieses Konto gesperrt. Bitte sie, es wieder freizugeben.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::ui::GroupInfoPanel</name>
@@ -1367,6 +2062,14 @@
     <message>
         <source>Not connected: %1 is not encrypted (ws://), so your password and device token would cross the network in clear. Use a wss:// address, or allow it in Settings → Account.</source>
         <translation>Nicht verbunden: %1 ist nicht verschlüsselt (ws://), dein Passwort und dein Gerätetoken gingen also im Klartext durchs Netz. Nutze eine wss://-Adresse oder erlaube es unter Einstellungen → Konto.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s admin disabled this account, so Tidings stopped connecting. Ask them to enable it again, then try again.</source>
+        <translation>Die Admins des Servers haben dieses Konto gesperrt, deshalb verbindet sich Tidings nicht mehr. Bitte sie, es wieder freizugeben, und versuche es dann erneut.</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Erneut versuchen</translation>
     </message>
 </context>
 <context>

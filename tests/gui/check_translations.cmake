@@ -12,8 +12,8 @@ foreach(ts ${ts_files})
     get_filename_component(name ${ts} NAME)
     configure_file(${ts} ${WORK_DIR}/${name} COPYONLY)
     execute_process(
-        COMMAND ${LUPDATE} -silent -locations none -no-obsolete app/ui app/desktop
-            -ts ${WORK_DIR}/${name}
+        COMMAND ${LUPDATE} -silent -locations none -no-obsolete app/ui app/desktop admin/tray
+            admin/main.cpp admin/server_supervisor.cpp -ts ${WORK_DIR}/${name}
         WORKING_DIRECTORY ${SOURCE_DIR}
         RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)

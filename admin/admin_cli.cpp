@@ -1,0 +1,175 @@
+#include "admin_cli.h"
+
+#include "admin_client.h"
+
+#include <QCommandLineParser>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTextStream>
+
+namespace tidings::admin {
+
+namespace {
+
+constexpr int kUsage = 2;
+constexpr int kUnreachable = 3;
+constexpr int kRefused = 4;
+
+const char *const kHelp =
+    "Usage: tidings-admin [--data-dir DIR | --config FILE] COMMAND [ARGS]\n"
+    "\n"
+    "Administers the tidingsd running on a data directory, through its admin API\n"
+    "(DATA/admin.sock and DATA/admin.token: run it as the server's user or root).\n"
+    "\n"
+    "Commands:\n"
+    "  status                          the server's state, one JSON object\n"
+    "  users list [--search TEXT] [--limit N] [--offset N]\n"
+    "                                  one JSON object per user\n"
+    "  users create USER [--display-name NAME]\n"
+    "                                  (password: first line of stdin)\n"
+    "  users disable USER              refuse the user's logins; cut off its devices now\n"
+    "  users enable USER\n"
+    "  users reset-password USER       (new password: first line of stdin); logs every\n"
+    "                                  device of the user out\n"
+    "  users delete USER               delete the account (messages sent stay)\n"
+    "  invite create [--uses N] [--days D] [--note TEXT]\n"
+    "                                  a new invite code (prints it once)\n"
+    "  invite list                     invites with uses left\n"
+    "  invite revoke ID\n"
+    "  registration [open|invite|closed]\n"
+    "                                  show or set who may create accounts\n"
+    "  retention [DAYS]                show or set how long history is kept (0: forever)\n"
+    "\n"
+    "Exit codes: 0 done, 2 wrong usage, 3 no server answers (or no right to ask it),\n"
+    "4 the server refused (the reason is on stderr).\n";
+
+QString line(const QJsonValue &v) {
+    if (v.isObject())
+        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    if (v.isArray())
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    return v.toVariant().toString();
+}
+
+} // namespace
+
+int runCli(const QStringList &arguments, QTextStream &in, QTextStream &out, QTextStream &err) {
+    QCommandLineParser p;
+    p.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
+    p.addOptions({
+        {"data-dir", "The server's data directory.", "DIR"},
+        {"config", "tidingsd's config file (its [server] data-dir).", "FILE"},
+        {"search", "users list: names containing TEXT.", "TEXT"},
+        {"limit", "users list: at most N (1 to 1000, default 100).", "N"},
+        {"offset", "users list: skip N.", "N"},
+        {"display-name", "users create: the display name.", "NAME"},
+        {"uses", "invite create: how many accounts the code makes (default 1).", "N"},
+        {"days", "invite create: days the code works (default 7).", "D"},
+        {"note", "invite create: who it is for (shown by invite list).", "TEXT"},
+        {{"h", "help"}, "This help."},
+    });
+    if (!p.parse(QStringList{QStringLiteral("tidings-admin")} + arguments)) {
+        err << "tidings-admin: " << p.errorText() << "\n";
+        return kUsage;
+    }
+    const QStringList args = p.positionalArguments();
+    if (p.isSet("help") || args.isEmpty()) {
+        (args.isEmpty() && !p.isSet("help") ? err : out) << kHelp;
+        return p.isSet("help") ? 0 : kUsage;
+    }
+    const auto usage = [&](const QString &why) {
+        err << "tidings-admin: " << why << " (tidings-admin --help)\n";
+        return kUsage;
+    };
+    const QString cmd = args.value(0), sub = args.value(1);
+
+    // The request: a command and its arguments, checked here before anything is sent.
+    QString command;
+    QJsonObject a;
+    bool needsPassword = false;
+    const auto intOption = [&](const char *name, QJsonObject &into) {
+        if (!p.isSet(name))
+            return true;
+        bool ok = false;
+        const int n = p.value(name).toInt(&ok);
+        if (!ok)
+            return false;
+        into.insert(QLatin1String(name), n);
+        return true;
+    };
+    if (cmd == "status" && args.size() == 1) {
+        command = "status";
+    } else if (cmd == "users" && sub == "list" && args.size() == 2) {
+        command = "users.list";
+        if (p.isSet("search"))
+            a.insert("search", p.value("search"));
+        if (!intOption("limit", a) || !intOption("offset", a))
+            return usage("--limit and --offset want numbers");
+    } else if (cmd == "users" && args.size() == 3 &&
+               QStringList{"create", "disable", "enable", "reset-password", "delete"}.contains(
+                   sub)) {
+        command = "users." + QString(sub).replace('-', '_');
+        a.insert("username", args.value(2));
+        needsPassword = sub == "create" || sub == "reset-password";
+        if (p.isSet("display-name"))
+            a.insert("display_name", p.value("display-name"));
+    } else if (cmd == "invite" && sub == "create" && args.size() == 2) {
+        command = "invites.create";
+        if (!intOption("uses", a) || !intOption("days", a))
+            return usage("--uses and --days want numbers");
+        if (p.isSet("note"))
+            a.insert("note", p.value("note"));
+    } else if (cmd == "invite" && sub == "list" && args.size() == 2) {
+        command = "invites.list";
+    } else if (cmd == "invite" && sub == "revoke" && args.size() == 3) {
+        command = "invites.revoke";
+        bool ok = false;
+        a.insert("id", args.value(2).toInt(&ok));
+        if (!ok)
+            return usage("invite revoke wants the invite's id (invite list shows them)");
+    } else if (cmd == "registration" && args.size() <= 2) {
+        command = args.size() == 1 ? "settings.get" : "settings.set";
+        if (args.size() == 2)
+            a.insert("registration", sub);
+    } else if (cmd == "retention" && args.size() <= 2) {
+        command = args.size() == 1 ? "settings.get" : "settings.set";
+        bool ok = false;
+        if (args.size() == 2)
+            a.insert("retention_days", sub.toInt(&ok));
+        if (args.size() == 2 && !ok)
+            return usage("retention wants a number of days (0: keep history forever)");
+    } else {
+        return usage(QStringLiteral("unknown command \"%1\"").arg(args.join(' ')));
+    }
+    if (needsPassword) {
+        const QString password = in.readLine();
+        if (password.isEmpty())
+            return usage("the password must be the first line of stdin");
+        a.insert("password", password);
+    }
+
+    QString dirError;
+    const QString dataDir = findDataDir(p.value("data-dir"), p.value("config"), &dirError);
+    if (dataDir.isEmpty()) {
+        err << "tidings-admin: " << dirError << "\n";
+        return kUsage;
+    }
+    AdminClient client(dataDir);
+    const Result<QJsonValue> r = client.callAndWait(command, a);
+    if (!r) {
+        err << "tidings-admin: " << r.error().toString() << "\n";
+        const ErrorCode c = r.error().code;
+        return c == ErrorCode::Network || c == ErrorCode::Forbidden || c == ErrorCode::Timeout
+                   ? kUnreachable
+                   : kRefused;
+    }
+    if (r->isArray()) {
+        for (const QJsonValue &v : r->toArray())
+            out << line(v) << "\n";
+    } else {
+        out << line(*r) << "\n";
+    }
+    return 0;
+}
+
+} // namespace tidings::admin

@@ -1,0 +1,41 @@
+#include "admin_window.h"
+
+#include "../server_supervisor.h"
+#include "log_page.h"
+#include "settings_page.h"
+#include "status_page.h"
+#include "users_page.h"
+
+#include <QTabWidget>
+
+namespace tidings::admin {
+
+AdminWindow::AdminWindow(AdminClient *client, ServerSupervisor *supervisor, QWidget *parent)
+    : QMainWindow(parent)
+    , m_tabs(new QTabWidget)
+    , m_status(new StatusPage(supervisor))
+    , m_users(new UsersPage(client))
+    , m_log(new LogPage)
+    , m_settings(new SettingsPage(client)) {
+    setWindowTitle(tr("Tidings Server"));
+    setObjectName(QStringLiteral("adminWindow"));
+    m_tabs->addTab(m_status, tr("Status"));
+    m_tabs->addTab(m_users, tr("Accounts"));
+    m_tabs->addTab(m_log, tr("Log"));
+    m_tabs->addTab(m_settings, tr("Settings"));
+    setCentralWidget(m_tabs);
+    resize(760, 560);
+    // Each page asks the server when it is shown: the admin sees what is, not what was.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
+        if (m_tabs->currentWidget() == m_users)
+            m_users->refresh();
+        else if (m_tabs->currentWidget() == m_settings)
+            m_settings->refresh();
+    });
+    if (supervisor) {
+        m_log->setLines(supervisor->log());
+        connect(supervisor, &ServerSupervisor::logLine, m_log, &LogPage::appendLine);
+    }
+}
+
+} // namespace tidings::admin
