@@ -198,6 +198,7 @@ Server::Server(ServerConfig config, QObject *parent)
             o.insert("tls_sha256", m_gateway->tlsFingerprint());
         if (m_gateway)
             o.insert("port", m_gateway->port());
+        o.insert("host", m_config.host.toString());
         // The tray app warns before the disk is full (media is refused then; messages flow as
         // long as the database can write).
         if (!m_config.dataDir.isEmpty()) {

@@ -636,10 +636,6 @@
         <translation>Freier Speicherplatz:</translation>
     </message>
     <message>
-        <source>Waiting for offline devices:</source>
-        <translation>Warten auf Geräte offline:</translation>
-    </message>
-    <message>
         <source>Version:</source>
         <translation>Version:</translation>
     </message>
@@ -683,13 +679,6 @@
         <source>%1 of %2</source>
         <translation>%1 von %2</translation>
     </message>
-    <message numerus="yes">
-        <source>%n message(s)</source>
-        <translation>
-            <numerusform>%n Nachricht</numerusform>
-            <numerusform>%n Nachrichten</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Stopped</source>
         <translation>Angehalten</translation>
@@ -716,6 +705,10 @@
     <message>
         <source>Not answering: %1</source>
         <translation>Antwortet nicht: %1</translation>
+    </message>
+    <message>
+        <source>Messages waiting for offline devices:</source>
+        <translation>Nachrichten, die auf Geräte offline warten:</translation>
     </message>
 </context>
 <context>

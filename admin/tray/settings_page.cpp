@@ -41,6 +41,7 @@ SettingsPage::SettingsPage(AdminClient *client, QWidget *parent)
 
     auto *server = new QGroupBox(tr("Server"));
     auto *form = new QFormLayout(server);
+    form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     m_registration->addItem(tr("Open: anyone who reaches the server"), QStringLiteral("open"));
     m_registration->addItem(tr("By invitation: with an invite code"), QStringLiteral("invite"));
     m_registration->addItem(tr("Closed: only accounts you create"), QStringLiteral("closed"));

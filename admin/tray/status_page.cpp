@@ -45,12 +45,18 @@ StatusPage::StatusPage(ServerSupervisor *supervisor, QWidget *parent)
 
     auto *form = new QFormLayout;
     const QList<std::pair<QString, QString>> fields{
-        {"address", tr("Address:")},          {"fingerprint", tr("Certificate:")},
-        {"uptime", tr("Running for:")},       {"devices", tr("Devices connected:")},
-        {"rate", tr("Messages per second:")}, {"stored", tr("Messages stored:")},
-        {"users", tr("Accounts:")},           {"registration", tr("Registration:")},
-        {"database", tr("Database:")},        {"media", tr("Media:")},
-        {"disk", tr("Free disk space:")},     {"backlog", tr("Waiting for offline devices:")},
+        {"address", tr("Address:")},
+        {"fingerprint", tr("Certificate:")},
+        {"uptime", tr("Running for:")},
+        {"devices", tr("Devices connected:")},
+        {"rate", tr("Messages per second:")},
+        {"stored", tr("Messages stored:")},
+        {"users", tr("Accounts:")},
+        {"registration", tr("Registration:")},
+        {"database", tr("Database:")},
+        {"media", tr("Media:")},
+        {"disk", tr("Free disk space:")},
+        {"backlog", tr("Messages waiting for offline devices:")},
         {"version", tr("Version:")},
     };
     for (const auto &[key, label] : fields) {
@@ -120,10 +126,11 @@ void StatusPage::setStatus(const QJsonObject &s, const QString &why) {
     if (!s.isEmpty()) {
         m_answering = true;
         const bool tls = s.value("tls").toBool();
-        const QString address =
-            m_supervisor && !m_supervisor->listenUrl().isEmpty()
-                ? m_supervisor->listenUrl()
-                : QStringLiteral("%1://…:%2").arg(tls ? "wss" : "ws").arg(s.value("port").toInt());
+        const QString address = m_supervisor && !m_supervisor->listenUrl().isEmpty()
+                                    ? m_supervisor->listenUrl()
+                                    : QStringLiteral("%1://%2:%3")
+                                          .arg(tls ? "wss" : "ws", s.value("host").toString())
+                                          .arg(s.value("port").toInt());
         m_fields["address"]->setText(address);
         m_fingerprint = s.value("tls_sha256").toString();
         m_fields["fingerprint"]->setText(tls ? m_fingerprint : tr("none (plain ws://)"));
@@ -145,7 +152,7 @@ void StatusPage::setStatus(const QJsonObject &s, const QString &why) {
                                       .arg(bytes(s.value("disk_free_bytes").toDouble()),
                                            bytes(s.value("disk_total_bytes").toDouble())));
         m_fields["backlog"]->setText(
-            tr("%n message(s)", nullptr, int(s.value("inbox_backlog").toDouble())));
+            QLocale().toString(qint64(s.value("inbox_backlog").toDouble())));
         m_fields["version"]->setText(s.value("version").toString());
     } else {
         m_answering = false;

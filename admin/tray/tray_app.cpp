@@ -156,6 +156,10 @@ TrayApp::TrayApp(TrayProfile profile, QObject *parent)
 }
 
 TrayApp::~TrayApp() {
+    if (m_journal) {
+        m_journal->kill();
+        m_journal->waitForFinished(2000);
+    }
     delete m_menu;
 }
 
