@@ -18,6 +18,7 @@ namespace tidings::admin {
 namespace {
 
 constexpr qint64 kMaxAnswerBytes = 16 * 1024 * 1024;
+constexpr int kAnswerTimeoutMs = 60000;
 
 Error network(const QString &detail) {
     return Error{ErrorCode::Network, detail};
@@ -78,14 +79,19 @@ bool AdminClient::ensureConnected(Error *error) {
         return false;
     }
     m_token = tokenFile.read(256).trimmed();
-    delete m_socket;
+    if (m_socket) {
+        // Maybe inside its own disconnected signal (an answer to failAll asks again).
+        m_socket->disconnect(this);
+        m_socket->abort();
+        m_socket->deleteLater();
+    }
     m_socket = new QLocalSocket(this);
     m_socket->connectToServer(QDir(m_dataDir).filePath(QStringLiteral("admin.sock")));
     if (!m_socket->waitForConnected(5000)) {
         *error = network(QStringLiteral("no server answers on %1 (%2): is tidingsd running on "
                                         "this data directory?")
                              .arg(m_socket->serverName(), m_socket->errorString()));
-        delete m_socket;
+        m_socket->deleteLater();
         m_socket = nullptr;
         return false;
     }
@@ -101,6 +107,16 @@ void AdminClient::call(const QString &command, const QJsonObject &args, Answer d
         return done(error);
     const qint64 id = m_nextId++;
     m_waiting.emplace(id, std::move(done));
+    // A server that keeps the connection but never answers must not leave the caller waiting
+    // (the tray polls only once the previous status came back).
+    QTimer::singleShot(kAnswerTimeoutMs, this, [this, id] {
+        const auto it = m_waiting.find(id);
+        if (it == m_waiting.end())
+            return;
+        Answer late = std::move(it->second);
+        m_waiting.erase(it);
+        late(Error{ErrorCode::Timeout, QStringLiteral("the server did not answer in time")});
+    });
     const QJsonObject request{{"token", QString::fromLatin1(m_token)},
                               {"id", double(id)},
                               {"command", command},

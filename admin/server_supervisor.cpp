@@ -51,12 +51,18 @@ void ServerSupervisor::addLine(const QString &line) {
 void ServerSupervisor::start() {
     if (m_state == State::Starting || m_state == State::Running)
         return;
+    if (m_state == State::Stopping) { // the old process first
+        m_startWhenStopped = true;
+        return;
+    }
     m_restartTimer->stop();
     m_backoffMs = m_options.firstBackoffMs;
     launch();
 }
 
 void ServerSupervisor::launch() {
+    m_killTimer->stop();
+    m_startWhenStopped = false;
     if (m_process) {
         m_process->disconnect(this);
         m_process->deleteLater();
@@ -99,6 +105,7 @@ void ServerSupervisor::onOutput() {
 
 void ServerSupervisor::stop() {
     m_restartTimer->stop();
+    m_startWhenStopped = false;
     if (!m_process || m_process->state() == QProcess::NotRunning) {
         setState(State::Stopped);
         return;
@@ -112,13 +119,7 @@ void ServerSupervisor::restart() {
     if (!m_process || m_process->state() == QProcess::NotRunning)
         return start();
     stop();
-    connect(
-        this, &ServerSupervisor::stateChanged, this,
-        [this](State s) {
-            if (s == State::Stopped)
-                QMetaObject::invokeMethod(this, &ServerSupervisor::start, Qt::QueuedConnection);
-        },
-        Qt::SingleShotConnection);
+    m_startWhenStopped = true; // a stop() before it has exited cancels this
 }
 
 void ServerSupervisor::onFinished(int exitCode, QProcess::ExitStatus status) {
@@ -128,12 +129,15 @@ void ServerSupervisor::onFinished(int exitCode, QProcess::ExitStatus status) {
     m_partial.clear();
     if (m_state == State::Stopping || m_state == State::Stopped) {
         setState(State::Stopped);
+        if (m_startWhenStopped)
+            QMetaObject::invokeMethod(this, &ServerSupervisor::start, Qt::QueuedConnection);
         return;
     }
     // Not asked to: restart with backoff. A run that lasted resets it.
     if (m_runTime.elapsed() >= m_options.stableMs)
         m_backoffMs = m_options.firstBackoffMs;
     const int delay = m_backoffMs;
+    m_restartInMs = delay;
     m_backoffMs = std::min(m_backoffMs * 2, m_options.maxBackoffMs);
     ++m_crashes;
     const QString last = m_log.empty() ? QString() : m_log.back();

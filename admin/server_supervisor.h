@@ -51,8 +51,8 @@ public:
     QString certificateSha256() const { return m_fingerprint; }
     int crashes() const { return m_crashes; }
     qint64 pid() const;
-    //! The delay before the next start while Restarting.
-    int nextBackoffMs() const { return m_backoffMs; }
+    //! While Restarting: the delay before this next start.
+    int restartInMs() const { return m_restartInMs; }
     //! The last lines tidingsd wrote (stdout and stderr), oldest first.
     QStringList log() const { return QStringList(m_log.begin(), m_log.end()); }
 
@@ -78,6 +78,8 @@ private:
     QString m_fingerprint;
     int m_backoffMs;
     int m_crashes = 0;
+    int m_restartInMs = 0;
+    bool m_startWhenStopped = false; //!< restart(), or start() while still stopping
     QElapsedTimer m_runTime;
     std::deque<QString> m_log;
     QByteArray m_partial;

@@ -50,15 +50,38 @@ shift
 run "$reports/report" "" "$@"
 rc=$?
 
+# A report that is only LeakSanitizer failing inside itself ("Tracer caught signal": its
+# stop-the-world thread crashed while the test's threads were exiting) says nothing about our
+# code: such a test counts as passed if the same test then runs through cleanly, leak check and
+# all. Seen in test_gui_media (2026-12-05), whose multimedia threads end as the process exits.
+lsan_internal_only() {
+    for f in "$reports"/report.*; do
+        [ -f "$f" ] || continue
+        grep -q 'LeakSanitizer has encountered a fatal error' "$f" || return 1
+        grep -q 'Tracer caught signal' "$f" || return 1
+        grep -q 'ERROR: \(Address\|Leak\|UndefinedBehavior\)Sanitizer' "$f" && return 1
+    done
+    return 0
+}
+
 if print_reports "$reports/report" "sanitizer report"; then
     [ "$rc" = 0 ] && rc=1
     if [ "${TIDINGS_SANITIZER_RERUN:-1}" != 0 ]; then
         printf '\nsanitized_test.sh: running the test again with full stacks (slow unwinder)\n' >&2
         run "$reports/full-stacks" "fast_unwind_on_malloc=0:malloc_context_size=40:" "$@" \
             >"$reports/rerun-output.txt" 2>&1
-        print_reports "$reports/full-stacks" "the same test again, full stacks" ||
+        rerun_rc=$?
+        if print_reports "$reports/full-stacks" "the same test again, full stacks"; then
+            :
+        else
             printf 'sanitized_test.sh: the second run had no report (its output: %s)\n' \
                 "$reports/rerun-output.txt" >&2
+            if [ "$rerun_rc" = 0 ] && lsan_internal_only; then
+                printf 'sanitized_test.sh: the first report was LeakSanitizer failing inside itself, '\
+'and the second run passed with its leak check: passed\n' >&2
+                rc=0
+            fi
+        fi
     fi
     printf '\nsanitized_test.sh: the reports are kept in %s\n' "$reports" >&2
 else

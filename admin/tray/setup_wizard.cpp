@@ -147,25 +147,29 @@ int SetupWizard::nextId() const {
 }
 
 QString SetupWizard::configText() const {
+    // Quoted as QSettings reads INI values: a path may hold ';', '"', '\\' or spaces.
+    const auto quoted = [](QString v) {
+        v.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+            .replace(QLatin1Char('"'), QLatin1String("\\\""));
+        return QLatin1Char('"') + v + QLatin1Char('"');
+    };
     const QString dir = QDir::fromNativeSeparators(m_dataDir->text().trimmed());
     const bool network = m_network->isChecked();
     QString text = QStringLiteral("# Written by tidings-admin's first-run wizard; see "
                                   "docs/OPERATIONS.md for every option.\n[server]\n");
-    text += QStringLiteral("data-dir = %1\n").arg(dir);
+    text += QStringLiteral("data-dir = %1\n").arg(quoted(dir));
     text += QStringLiteral("listen = %1:%2\n")
                 .arg(network ? QStringLiteral("0.0.0.0") : QStringLiteral("127.0.0.1"))
                 .arg(m_port->value());
     if (network) {
-        if (m_ownCert->isChecked()) {
-            text += QStringLiteral("tls-cert = %1\n")
-                        .arg(QDir::fromNativeSeparators(m_certFile->text().trimmed()));
-            text += QStringLiteral("tls-key = %1\n")
-                        .arg(QDir::fromNativeSeparators(m_keyFile->text().trimmed()));
-        } else {
-            text += QStringLiteral("tls-cert = %1/tls/certificate.pem\n").arg(dir);
-            text += QStringLiteral("tls-key = %1/tls/key.pem\n").arg(dir);
+        const bool own = m_ownCert->isChecked();
+        const QString cert = own ? QDir::fromNativeSeparators(m_certFile->text().trimmed())
+                                 : dir + QStringLiteral("/tls/certificate.pem");
+        const QString key = own ? QDir::fromNativeSeparators(m_keyFile->text().trimmed())
+                                : dir + QStringLiteral("/tls/key.pem");
+        text += QStringLiteral("tls-cert = %1\ntls-key = %2\n").arg(quoted(cert), quoted(key));
+        if (!own)
             text += QStringLiteral("tls-self-signed = true\n");
-        }
     }
     return text;
 }

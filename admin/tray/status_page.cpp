@@ -126,11 +126,15 @@ void StatusPage::setStatus(const QJsonObject &s, const QString &why) {
     if (!s.isEmpty()) {
         m_answering = true;
         const bool tls = s.value("tls").toBool();
-        const QString address = m_supervisor && !m_supervisor->listenUrl().isEmpty()
-                                    ? m_supervisor->listenUrl()
-                                    : QStringLiteral("%1://%2:%3")
-                                          .arg(tls ? "wss" : "ws", s.value("host").toString())
-                                          .arg(s.value("port").toInt());
+        const QString address =
+            m_supervisor && !m_supervisor->listenUrl().isEmpty()
+                ? m_supervisor->listenUrl()
+                : QStringLiteral("%1://%2:%3")
+                      .arg(tls ? "wss" : "ws",
+                           s.value("host").toString().contains(QLatin1Char(':'))
+                               ? QLatin1Char('[') + s.value("host").toString() + QLatin1Char(']')
+                               : s.value("host").toString())
+                      .arg(s.value("port").toInt());
         m_fields["address"]->setText(address);
         m_fingerprint = s.value("tls_sha256").toString();
         m_fields["fingerprint"]->setText(tls ? m_fingerprint : tr("none (plain ws://)"));
@@ -167,7 +171,7 @@ void StatusPage::setStatus(const QJsonObject &s, const QString &why) {
         state = tr("Stopping…");
     else if (m_supervisor && sv == S::Restarting)
         state = tr("The server stopped unexpectedly; starting it again in %n s", nullptr,
-                   qMax(1, m_supervisor->nextBackoffMs() / 2000));
+                   qMax(1, m_supervisor->restartInMs() / 1000));
     else if (m_answering)
         state = tr("Running");
     else

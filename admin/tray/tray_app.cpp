@@ -224,7 +224,9 @@ void TrayApp::onStatus(const QJsonObject &status, const QString &why) {
     m_window->statusPage()->setStatus(status, why);
     using S = ServerSupervisor::State;
     Health h;
-    if (m_supervisor && m_supervisor->state() == S::Stopped)
+    // Red: stopped, or failing (it exited and waits to be started again).
+    if (m_supervisor &&
+        (m_supervisor->state() == S::Stopped || m_supervisor->state() == S::Restarting))
         h = Health::Stopped;
     else if (m_supervisor && m_supervisor->state() != S::Running)
         h = Health::Starting;

@@ -1,10 +1,10 @@
 #pragma once
 // The tray app (issue 13): a QSystemTrayIcon whose colour says how the server is (green serving,
-// yellow starting or degraded, red stopped or failing), a menu to open the window, start, stop
-// and restart, copy the address and the certificate fingerprint, and start at login; desktop
-// notifications when the server stops unexpectedly (it is started again with backoff) or the
-// disk fills up. It either runs tidingsd itself ("managed", on the config the first-run wizard
-// wrote) or administers one that runs as a service on this machine ("attached").
+// yellow starting or degraded, red stopped or failing: it exited and waits for its restart), a menu
+// to open the window, start, stop and restart, copy the address and the certificate fingerprint,
+// and start at login; desktop notifications when the server stops unexpectedly (it is started again
+// with backoff) or the disk fills up. It either runs tidingsd itself ("managed", on the config the
+// first-run wizard wrote) or administers one that runs as a service on this machine ("attached").
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>

@@ -64,7 +64,7 @@ Result<int> intArg(const QJsonObject &args, const char *name, int fallback, int 
     if (v.isUndefined() || v.isNull())
         return fallback;
     const double d = v.toDouble(-1e300);
-    if (!v.isDouble() || d != double(qint64(d)) || d < min || d > max)
+    if (!v.isDouble() || d < min || d > max || d != std::floor(d))
         return usage(QStringLiteral("%1 wants a whole number from %2 to %3")
                          .arg(QLatin1String(name))
                          .arg(min)
@@ -258,6 +258,8 @@ void AdminService::setDisabled(const QJsonObject &args, bool disabled, Answer do
     if (!name)
         return done(name.error());
     const QString username = *name;
+    if (disabled)
+        m_accounts.credentialsChanging(username);
     m_store.setDisabled(
         username, disabled, [this, done, username, disabled](Result<std::optional<quint64>> r) {
             if (!r)
@@ -283,6 +285,7 @@ void AdminService::resetPassword(const QJsonObject &args, Answer done) {
     m_hasher.hash(*pw, [this, done, username](QByteArray hash) {
         if (hash.isEmpty())
             return done(Error{ErrorCode::Internal, QStringLiteral("hashing failed")});
+        m_accounts.credentialsChanging(username);
         m_store.resetPassword(
             username, hash, [this, done, username](Result<std::optional<LoggedOut>> r) {
                 if (!r)
@@ -304,6 +307,7 @@ void AdminService::deleteUser(const QJsonObject &args, Answer done) {
     if (!name)
         return done(name.error());
     const QString username = *name;
+    m_accounts.credentialsChanging(username);
     m_store.deleteUser(username, [this, done, username](Result<std::optional<LoggedOut>> r) {
         if (!r)
             return done(r.error());
@@ -396,27 +400,23 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
     }
     if (!reg && !days)
         return done(usage(QStringLiteral("nothing to set (registration, retention_days)")));
-    // Stored first, applied once stored: a failed write leaves the server as it was.
-    auto pending = std::make_shared<int>((reg ? 1 : 0) + (days ? 1 : 0));
-    auto failed = std::make_shared<bool>(false);
-    auto finish = [this, done, reg, days, pending, failed](Result<bool> r) {
-        if (!r && !*failed) {
-            *failed = true;
+    // Stored first in one statement, applied once stored: a failed write leaves the server and
+    // the database as they were.
+    QList<std::pair<QString, QString>> values;
+    if (reg)
+        values.append({QStringLiteral("registration"), registrationName(*reg)});
+    if (days)
+        values.append({QStringLiteral("retention_days"), QString::number(*days)});
+    m_store.setSettings(values, [this, done, reg, days](Result<bool> r) {
+        if (!r)
             return done(r.error());
-        }
-        if (--*pending > 0 || *failed)
-            return;
         if (reg)
             m_accounts.setRegistration(*reg);
         if (days && m_hooks.setRetentionDays)
             m_hooks.setRetentionDays(*days);
         qCInfo(lcAccounts) << "admin changed the settings";
         done(QJsonValue(settingsObject()));
-    };
-    if (reg)
-        m_store.setSetting(QStringLiteral("registration"), registrationName(*reg), finish);
-    if (days)
-        m_store.setSetting(QStringLiteral("retention_days"), QString::number(*days), finish);
+    });
 }
 
 } // namespace tidings::server

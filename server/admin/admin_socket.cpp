@@ -114,6 +114,8 @@ void AdminSocket::onConnection() {
             continue;
         }
         ++m_connections;
+        // Bounded while a request runs too: past a line's worth, the client waits.
+        socket->setReadBufferSize(kMaxLineBytes + 1);
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] { onReadable(socket); });
         connect(socket, &QLocalSocket::disconnected, this, [this, socket] {
             --m_connections;

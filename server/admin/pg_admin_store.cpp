@@ -202,19 +202,21 @@ void PgAdminStore::settings(Callback<QHash<QString, QString>> cb) {
     });
 }
 
-void PgAdminStore::setSetting(const QString &key, const QString &value, Callback<bool> cb) {
-    m_pool.any()->exec(PgQuery{"INSERT INTO server_settings (key, value) VALUES ($1, $2) "
-                               "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, "
-                               "updated_at = now()",
-                               {},
-                               {}}
-                           .arg(key)
-                           .arg(value),
-                       [cb](PgResult r) {
-                           if (!r.ok())
-                               return cb(databaseError(r, lcAccounts()));
-                           cb(true);
-                       });
+void PgAdminStore::setSettings(const QList<std::pair<QString, QString>> &values,
+                               Callback<bool> cb) {
+    QByteArray sql = "INSERT INTO server_settings (key, value) VALUES ";
+    for (qsizetype i = 0; i < values.size(); ++i)
+        sql += (i ? ", ($" : "($") + QByteArray::number(2 * i + 1) + ", $" +
+               QByteArray::number(2 * i + 2) + ")";
+    sql += " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()";
+    PgQuery q{sql, {}, {}};
+    for (const auto &[key, value] : values)
+        q.arg(key).arg(value);
+    m_pool.any()->exec(std::move(q), [cb](PgResult r) {
+        if (!r.ok())
+            return cb(databaseError(r, lcAccounts()));
+        cb(true);
+    });
 }
 
 } // namespace tidings::server

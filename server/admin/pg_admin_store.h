@@ -7,6 +7,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -70,7 +71,8 @@ public:
     void revokeInvite(quint64 id, Callback<bool> cb);
 
     void settings(Callback<QHash<QString, QString>> cb);
-    void setSetting(const QString &key, const QString &value, Callback<bool> cb);
+    //! Stores every (key, value) in one statement: all of them or none.
+    void setSettings(const QList<std::pair<QString, QString>> &values, Callback<bool> cb);
 
 private:
     PgPool &m_pool;

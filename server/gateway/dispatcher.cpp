@@ -62,7 +62,7 @@ void Dispatcher::dispatch(Session *session, const Frame &frame) {
             QElapsedTimer since;
             since.start();
             reply = [reply = std::move(reply), metrics = s.metrics, since](Result<SendAck> r) {
-                if (r)
+                if (r && !r->duplicate) // a resend of one stored before is not a new message
                     metrics->messageStored(since.nsecsElapsed() / 1000);
                 reply(std::move(r));
             };

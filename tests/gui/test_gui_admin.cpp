@@ -189,7 +189,8 @@ private slots:
         QTemporaryDir dir;
         SetupWizard wizard;
         wizard.runHere()->setChecked(true);
-        wizard.dataDir()->setText(dir.filePath("server"));
+        // A path the config file must quote (QSettings reads ';' as a comment otherwise).
+        wizard.dataDir()->setText(dir.filePath("my server; \"1\""));
         wizard.localOnly()->setChecked(true);
         QTcpServer probe; // a free port
         QVERIFY(probe.listen(QHostAddress::LocalHost));
@@ -206,6 +207,9 @@ private slots:
         const QByteArray text = conf.readAll();
         QVERIFY(text.contains("listen = 127.0.0.1:" + QByteArray::number(port)));
         QVERIFY(!text.contains("tls-self-signed")); // this computer only: no TLS needed
+        QVERIFY2(
+            text.contains("data-dir = \"" + dir.filePath("my server; \\\"1\\\"").toUtf8() + "\""),
+            text.constData());
         conf.close();
         // The test's own PostgreSQL instead of an embedded one (initdb would take a while).
         QVERIFY(conf.open(QIODevice::Append));

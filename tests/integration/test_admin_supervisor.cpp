@@ -67,6 +67,22 @@ private slots:
         QVERIFY2(status.ok(), qPrintable(status ? QString() : status.error().toString()));
         QVERIFY(sv.log().join('\n').contains("tidingsd listening on"));
 
+        // Restart, then stop before the old process has exited: stop wins.
+        const qint64 second = sv.pid();
+        sv.restart();
+        sv.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(sv.state(), ServerSupervisor::State::Stopped, 20000);
+        QTest::qWait(500);
+        QCOMPARE(sv.state(), ServerSupervisor::State::Stopped);
+        // A plain restart comes back with a new process.
+        sv.start();
+        QTRY_COMPARE_WITH_TIMEOUT(sv.state(), ServerSupervisor::State::Running, 30000);
+        QVERIFY(sv.pid() != second);
+        const qint64 third = sv.pid();
+        sv.restart();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            sv.state() == ServerSupervisor::State::Running && sv.pid() != third, 30000);
+
         // Asked to stop: it stays stopped.
         sv.stop();
         QTRY_COMPARE_WITH_TIMEOUT(sv.state(), ServerSupervisor::State::Stopped, 20000);

@@ -168,6 +168,10 @@ void AccountService::registerAccount(const NewAccount &account, const QString &p
     m_store.usernameTaken(username, [=, this](Result<bool> taken) {
         if (!taken)
             return reply(taken.error());
+        // The admin may have closed registration while the name was looked up.
+        if (m_registration == Registration::Closed)
+            return reply(Error{ErrorCode::RegistrationClosed,
+                               QStringLiteral("this server takes no new accounts; ask its admin")});
         if (*taken) {
             recordFailure(username, peer);
             return reply(takenError(username));
@@ -241,15 +245,30 @@ void AccountService::login(const Credentials &credentials, const QString &peer,
         if (m_hasher.saturated())
             return reply(busyError());
         const bool disabled = *stored && ((*stored)->disabled || m_disabledUsers.contains(userId));
+        const quint64 epoch = m_credentialEpochs.value(username);
         m_hasher.verify(hash, credentials.password, [=, this](bool ok) {
             if (!ok) {
                 recordFailure(username, peer);
                 return reply(badCredentials());
             }
             // Only after the password: the refusal must not tell strangers who is disabled.
-            if (disabled)
+            if (disabled || m_disabledUsers.contains(userId))
                 return reply(disabledError());
-            createDevice(userId, username, credentials.deviceName, reply);
+            // The admin changed the account while the password was checked (the hash read may
+            // be the old one): this login does not count.
+            if (m_credentialEpochs.value(username) != epoch)
+                return reply(badCredentials());
+            createDevice(userId, username, credentials.deviceName, [=, this](Result<Login> login) {
+                if (login && m_credentialEpochs.value(username) != epoch) {
+                    // Created after the change was sent: revoke it again.
+                    const quint64 device = login->deviceId;
+                    m_store.revokeDevice(userId, device, device,
+                                         [](Result<AccountStore::RevokeStatus>) {});
+                    cutOff(userId, {device}, QStringLiteral("the account changed; log in again"));
+                    return reply(badCredentials());
+                }
+                reply(std::move(login));
+            });
         });
     });
 }

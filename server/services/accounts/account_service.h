@@ -72,6 +72,10 @@ public:
     //! here, not only in the database: a token lookup that read the row just before the change
     //! committed is still refused.
     void setUserDisabled(quint64 userId, bool disabled);
+    //! The admin is about to disable, reset or delete `username`: a login whose password check
+    //! is under way now is refused when it finishes (it may have read the old password), and a
+    //! device it created meanwhile is revoked again.
+    void credentialsChanging(const QString &username) { ++m_credentialEpochs[username]; }
     //! Logs every device of a user out at once (revoked here, connections closed with `why`,
     //! keys told), after the store revoked them (a password reset, a deletion by the admin).
     void cutOffAll(quint64 userId, const std::vector<quint64> &devices, const QString &why) {
@@ -117,6 +121,7 @@ private:
     QHash<QString, std::deque<qint64>> m_registrations; //!< address → registration times
     Registration m_registration = Registration::Open;
     QSet<quint64> m_disabledUsers; //!< disabled while this server runs (see setUserDisabled)
+    QHash<QString, quint64> m_credentialEpochs; //!< username → admin changes (see above)
 };
 
 } // namespace tidings::server
