@@ -18,11 +18,13 @@ using namespace tidings::server::test;
 
 namespace {
 
-//! "Hashes" by prefixing; answers at once.
+//! "Hashes" by prefixing; answers at once, or when released (`hold`).
 class FakeHasher final : public PasswordHasher {
 public:
     int verifications = 0;
     bool full = false; //!< the queue is saturated
+    bool hold = false; //!< keep verifications in `held` (a check that takes a while)
+    std::vector<std::function<void()>> held;
     bool saturated() const override { return full; }
     void hash(const QByteArray &password, std::function<void(QByteArray)> done) override {
         done("hash:" + password);
@@ -30,7 +32,11 @@ public:
     void verify(const QByteArray &stored, const QByteArray &password,
                 std::function<void(bool)> done) override {
         ++verifications; // also for unknown users: the same cost
-        done(!stored.isEmpty() && stored == "hash:" + password);
+        const bool ok = !stored.isEmpty() && stored == "hash:" + password;
+        if (hold)
+            held.push_back([done, ok] { done(ok); });
+        else
+            done(ok);
     }
 };
 
@@ -245,6 +251,36 @@ private slots:
         m_service->authenticate(dan.token, "10.0.0.1", again.reply());
         QVERIFY(again.ok());
         QVERIFY(login("dan", "pw").ok());
+    }
+
+    void aLoginUnderwayWhenTheAdminActsDoesNotCount() {
+        Captured<Login> reg;
+        m_service->registerAccount(NewAccount{"eli", "pw", "d", ""}, "10.0.0.1", reg.reply());
+        QVERIFY(reg.ok());
+        const int devices = int(m_store.tokens.size());
+        // The password is being checked (against the hash read before the admin's change)...
+        m_hasher.hold = true;
+        Captured<Login> underway;
+        m_service->login(Credentials{"eli", "pw", "laptop"}, "10.0.0.1", underway.reply());
+        QVERIFY(!underway.answered());
+        // ... when the admin resets the password (or disables or deletes the account).
+        m_service->credentialsChanging(QStringLiteral("eli"));
+        m_hasher.hold = false;
+        for (auto &release : std::exchange(m_hasher.held, {}))
+            release();
+        QCOMPARE(underway.code(), ErrorCode::BadCredentials);
+        QCOMPARE(int(m_store.tokens.size()), devices); // no device was made
+        // Logins that start after the change count as usual.
+        QVERIFY(login("eli", "pw").ok());
+        // Disabled during the check: refused as disabled, not let in.
+        m_hasher.hold = true;
+        Captured<Login> second;
+        m_service->login(Credentials{"eli", "pw", "tablet"}, "10.0.0.1", second.reply());
+        m_service->setUserDisabled(reg.value().userId, true);
+        m_hasher.hold = false;
+        for (auto &release : std::exchange(m_hasher.held, {}))
+            release();
+        QCOMPARE(second.code(), ErrorCode::AccountDisabled);
     }
 
     void failuresAreLimitedPerUsernameForAMinute() {
