@@ -77,7 +77,9 @@ TrayApp::TrayApp(TrayProfile profile, QObject *parent)
     , m_client(new AdminClient(m_profile.dataDir, this))
     , m_tray(new QSystemTrayIcon(this))
     , m_menu(new QMenu)
-    , m_poll(new QTimer(this)) {
+    , m_poll(new QTimer(this))
+    , m_pendingRegistration(
+          QSettings().value(QStringLiteral("server/pending-registration")).toString()) {
     if (m_profile.managed) {
         ServerSupervisor::Options o;
         o.program = !m_profile.tidingsd.isEmpty()
@@ -207,19 +209,17 @@ void TrayApp::poll() {
 
 void TrayApp::onStatus(const QJsonObject &status, const QString &why) {
     m_lastStatus = status;
-    // The first-run wizard's answer about registration, applied once the server answers.
-    QSettings settings;
-    const QString pending =
-        settings.value(QStringLiteral("server/pending-registration")).toString();
-    if (!status.isEmpty() && !pending.isEmpty() &&
-        status.value("registration").toString() != pending) {
-        m_client->call(QStringLiteral("settings.set"), {{"registration", pending}},
-                       [](Result<QJsonValue> r) {
-                           if (r)
-                               QSettings().remove(QStringLiteral("server/pending-registration"));
-                       });
-    } else if (!status.isEmpty() && !pending.isEmpty()) {
-        settings.remove(QStringLiteral("server/pending-registration"));
+    // The first-run wizard's answer about registration (read once, at start), applied once the
+    // server answers.
+    if (!status.isEmpty() && !m_pendingRegistration.isEmpty()) {
+        if (status.value("registration").toString() == m_pendingRegistration) {
+            QSettings().remove(QStringLiteral("server/pending-registration"));
+            m_pendingRegistration.clear();
+        } else {
+            m_client->call(QStringLiteral("settings.set"),
+                           {{"registration", m_pendingRegistration}},
+                           [](Result<QJsonValue>) {}); // the next status shows whether it took
+        }
     }
     m_window->statusPage()->setStatus(status, why);
     using S = ServerSupervisor::State;

@@ -99,6 +99,7 @@ private:
     bool m_polling = false;
     QElapsedTimer m_lastDiskNotice;
     QString m_lastNotice;
+    QString m_pendingRegistration; //!< the first-run wizard's answer, until the server has it
 };
 
 } // namespace tidings::admin

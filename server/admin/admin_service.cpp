@@ -292,9 +292,9 @@ void AdminService::resetPassword(const QJsonObject &args, Answer done) {
                     return done(r.error());
                 if (!*r)
                     return done(noSuchUser(username));
-                m_accounts.cutOffAll((*r)->userId, (*r)->devices,
-                                     QStringLiteral("the server's admin reset this account's "
-                                                    "password; log in again"));
+                m_accounts.cutOff((*r)->userId, (*r)->devices,
+                                  QStringLiteral("the server's admin reset this account's "
+                                                 "password; log in again"));
                 qCInfo(lcAccounts) << "admin reset the password of user" << (*r)->userId;
                 done(QJsonValue(QJsonObject{{"username", username},
                                             {"devices_logged_out", int((*r)->devices.size())}}));
@@ -313,8 +313,8 @@ void AdminService::deleteUser(const QJsonObject &args, Answer done) {
             return done(r.error());
         if (!*r)
             return done(noSuchUser(username));
-        m_accounts.cutOffAll((*r)->userId, (*r)->devices,
-                             QStringLiteral("this account was deleted by the server's admin"));
+        m_accounts.cutOff((*r)->userId, (*r)->devices,
+                          QStringLiteral("this account was deleted by the server's admin"));
         qCInfo(lcAccounts) << "admin deleted user" << (*r)->userId;
         done(QJsonValue(QJsonObject{{"username", username},
                                     {"devices_logged_out", int((*r)->devices.size())}}));

@@ -1,22 +1,13 @@
 #include "admin/pg_admin_store.h"
 
 #include "core/logging.h"
+#include "db/pg_array.h"
 #include "db/pg_connection.h"
 #include "services/common/errors.h"
 
 namespace tidings::server {
 
 namespace {
-
-// bigint[] in text form: "{}" or "{7,9}".
-std::vector<quint64> idList(QByteArray list) {
-    list = list.mid(1, list.size() - 2);
-    std::vector<quint64> out;
-    for (const QByteArray &id : list.split(','))
-        if (!id.isEmpty())
-            out.push_back(id.toULongLong());
-    return out;
-}
 
 // A user's devices leave as tidings_change_password logs them out: revoked, their tokens,
 // one-time prekeys and pending hand-overs deleted.
@@ -109,21 +100,21 @@ void PgAdminStore::setDisabled(const QString &username, bool disabled,
 
 void PgAdminStore::resetPassword(const QString &username, const QByteArray &passwordHash,
                                  Callback<std::optional<LoggedOut>> cb) {
-    m_pool.any()->exec(
-        PgQuery{QByteArray("WITH u AS (UPDATE users SET password_hash = $2 WHERE "
-                           "username = $1 RETURNING id), ") +
-                    kLogOutDevices,
-                {},
-                {}}
-            .arg(username)
-            .arg(passwordHash),
-        [cb](PgResult r) {
-            if (!r.ok())
-                return cb(databaseError(r, lcAccounts()));
-            if (r.rows() == 0)
-                return cb(std::optional<LoggedOut>{});
-            cb(std::optional<LoggedOut>{LoggedOut{quint64(r.int64(0, 0)), idList(r.text(0, 1))}});
-        });
+    m_pool.any()->exec(PgQuery{QByteArray("WITH u AS (UPDATE users SET password_hash = $2 WHERE "
+                                          "username = $1 RETURNING id), ") +
+                                   kLogOutDevices,
+                               {},
+                               {}}
+                           .arg(username)
+                           .arg(passwordHash),
+                       [cb](PgResult r) {
+                           if (!r.ok())
+                               return cb(databaseError(r, lcAccounts()));
+                           if (r.rows() == 0)
+                               return cb(std::optional<LoggedOut>{});
+                           cb(std::optional<LoggedOut>{
+                               LoggedOut{quint64(r.int64(0, 0)), pgarray::parseIds(r.text(0, 1))}});
+                       });
 }
 
 void PgAdminStore::deleteUser(const QString &username, Callback<std::optional<LoggedOut>> cb) {
@@ -142,7 +133,8 @@ void PgAdminStore::deleteUser(const QString &username, Callback<std::optional<Lo
                 return cb(databaseError(r, lcAccounts()));
             if (r.rows() == 0)
                 return cb(std::optional<LoggedOut>{});
-            cb(std::optional<LoggedOut>{LoggedOut{quint64(r.int64(0, 0)), idList(r.text(0, 1))}});
+            cb(std::optional<LoggedOut>{
+                LoggedOut{quint64(r.int64(0, 0)), pgarray::parseIds(r.text(0, 1))}});
         });
 }
 

@@ -1,11 +1,21 @@
 #pragma once
-// Array literals for batch statements: one parameter carries a whole column of a batch, so a
-// batch of N rows is one statement (one parse, one plan, one commit) instead of N.
+// Array literals for batch statements (and the one parser of an id array a result returns): one
+// parameter carries a whole column of a batch, so a batch of N rows is one statement (one parse,
+// one plan, one commit) instead of N.
 #include <QByteArray>
 
 #include <vector>
 
 namespace tidings::server::pgarray {
+
+//! A bigint[] in text form as a result column holds it ("{}", "{7,9}").
+inline std::vector<quint64> parseIds(const QByteArray &text) {
+    std::vector<quint64> out;
+    for (const QByteArray &id : text.mid(1, text.size() - 2).split(','))
+        if (!id.isEmpty())
+            out.push_back(id.toULongLong());
+    return out;
+}
 
 template <typename Int> QByteArray ints(const std::vector<Int> &values) {
     QByteArray out("{");

@@ -27,6 +27,13 @@ constexpr const char *kStorageSql =
 
 } // namespace
 
+double MetricsHttp::overPool(const std::function<double(const PgConnection &)> &each) const {
+    double sum = 0;
+    for (int i = 0; i < m_pool.connectionCount(); ++i)
+        sum += each(*m_pool.connectionAt(i));
+    return sum;
+}
+
 MetricsHttp::MetricsHttp(Metrics &metrics, PgPool &pool, std::function<int()> sessions)
     : m_metrics(metrics)
     , m_pool(pool)
@@ -44,33 +51,23 @@ MetricsHttp::MetricsHttp(Metrics &metrics, PgPool &pool, std::function<int()> se
                        [this] { return double(m_up.elapsed() / 1000); });
     m_metrics.addValue("tidings_db_connections", K::Gauge, "Database connections of the pool.",
                        [this] { return double(m_pool.connectionCount()); });
-    m_metrics.addValue("tidings_db_connections_up", K::Gauge,
-                       "Database connections of the pool that are connected.", [this] {
-                           int up = 0;
-                           for (int i = 0; i < m_pool.connectionCount(); ++i)
-                               up += m_pool.connectionAt(i)->isReady() ? 1 : 0;
-                           return double(up);
-                       });
-    m_metrics.addValue("tidings_db_queue_depth", K::Gauge,
-                       "Statements queued or in flight on the database connections.", [this] {
-                           int n = 0;
-                           for (int i = 0; i < m_pool.connectionCount(); ++i)
-                               n += m_pool.connectionAt(i)->pending();
-                           return double(n);
-                       });
+    m_metrics.addValue(
+        "tidings_db_connections_up", K::Gauge,
+        "Database connections of the pool that are connected.",
+        [this] { return overPool([](const PgConnection &c) { return c.isReady() ? 1.0 : 0.0; }); });
+    m_metrics.addValue(
+        "tidings_db_queue_depth", K::Gauge,
+        "Statements queued or in flight on the database connections.",
+        [this] { return overPool([](const PgConnection &c) { return double(c.pending()); }); });
     m_metrics.addValue("tidings_db_failed_statements_total", K::Counter,
                        "Database statements that failed, were rolled back or never ran.", [this] {
-                           quint64 n = 0;
-                           for (int i = 0; i < m_pool.connectionCount(); ++i)
-                               n += m_pool.connectionAt(i)->failedStatements();
-                           return double(n);
+                           return overPool(
+                               [](const PgConnection &c) { return double(c.failedStatements()); });
                        });
     m_metrics.addValue("tidings_db_connections_lost_total", K::Counter,
                        "Times an established database connection broke.", [this] {
-                           quint64 n = 0;
-                           for (int i = 0; i < m_pool.connectionCount(); ++i)
-                               n += m_pool.connectionAt(i)->connectionsLost();
-                           return double(n);
+                           return overPool(
+                               [](const PgConnection &c) { return double(c.connectionsLost()); });
                        });
     m_metrics.addValue("tidings_database_bytes", K::Gauge, "Size of the database on disk.",
                        [this] { return m_storage.databaseBytes; });

@@ -21,6 +21,7 @@ class HttpExchange;
 namespace tidings::server {
 
 class Metrics;
+class PgConnection;
 class PgPool;
 
 //! The figures the storage statement reads (also the admin API's status).
@@ -52,6 +53,8 @@ public:
 private:
     void serve(http::HttpExchange *exchange);
     void answerWaiting();
+    //! `each` summed over every connection of the pool.
+    double overPool(const std::function<double(const PgConnection &)> &each) const;
 
     Metrics &m_metrics;
     PgPool &m_pool;

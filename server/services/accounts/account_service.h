@@ -76,11 +76,6 @@ public:
     //! is under way now is refused when it finishes (it may have read the old password), and a
     //! device it created meanwhile is revoked again.
     void credentialsChanging(const QString &username) { ++m_credentialEpochs[username]; }
-    //! Logs every device of a user out at once (revoked here, connections closed with `why`,
-    //! keys told), after the store revoked them (a password reset, a deletion by the admin).
-    void cutOffAll(quint64 userId, const std::vector<quint64> &devices, const QString &why) {
-        cutOff(userId, devices, why);
-    }
 
     //! Drops failure windows that are over.
     void pruneRateLimits();

@@ -1,6 +1,7 @@
 #include "services/accounts/pg_account_store.h"
 
 #include "core/logging.h"
+#include "db/pg_array.h"
 #include "db/pg_connection.h"
 #include "services/common/errors.h"
 
@@ -186,14 +187,7 @@ void PgAccountStore::changePassword(quint64 userId, quint64 callerDevice,
                                return cb(databaseError(r, lcAccounts()));
                            if (r.isNull(0, 0))
                                return cb(std::optional<std::vector<quint64>>{});
-                           // bigint[] in text form: "{}" or "{7,9}".
-                           QByteArray list = r.text(0, 0);
-                           list = list.mid(1, list.size() - 2);
-                           std::vector<quint64> out;
-                           for (const QByteArray &id : list.split(','))
-                               if (!id.isEmpty())
-                                   out.push_back(id.toULongLong());
-                           cb(std::optional<std::vector<quint64>>{std::move(out)});
+                           cb(std::optional<std::vector<quint64>>{pgarray::parseIds(r.text(0, 0))});
                        });
 }
 
