@@ -118,6 +118,13 @@ void TestCodecLimits::clientFieldLimits_data() {
         withRegister("alice", kGoodPassword, "laptop", std::string(64, 'n')), ok);
     row("register display name 65",
         withRegister("alice", kGoodPassword, "laptop", std::string(65, 'n')), large);
+    // The invite code (registration by invitation) up to 64 bytes.
+    Frame invite64 = withRegister("alice", kGoodPassword);
+    invite64.mutable_register_request()->set_invite_code(std::string(64, 'K'));
+    row("register invite code 64", invite64, ok);
+    Frame invite65 = invite64;
+    invite65.mutable_register_request()->set_invite_code(std::string(65, 'K'));
+    row("register invite code 65", invite65, large);
 
     // login: any non-empty username up to 128 bytes (unknown names are BAD_CREDENTIALS later),
     // any non-empty password up to 1024 bytes (no minimum: old accounts may log in)
