@@ -3,6 +3,7 @@
 // parameter carries a whole column of a batch, so a batch of N rows is one statement (one parse,
 // one plan, one commit) instead of N.
 #include <QByteArray>
+#include <QList>
 
 #include <vector>
 
