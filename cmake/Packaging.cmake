@@ -37,8 +37,6 @@ set(CPACK_PACKAGE_DESCRIPTION
 client (tidings-cli) and the server (tidingsd, with an embedded PostgreSQL).")
 set(CPACK_PACKAGE_HOMEPAGE_URL "https://tidings.invalid")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_INSTALL_DIRECTORY Tidings)
-set(CPACK_PACKAGE_EXECUTABLES tidings Tidings)
 set(CPACK_STRIP_FILES ON)
 
 # DEB (Debian 12). dpkg-shlibdeps finds the linked libraries (Qt, protobuf, libsodium, libpq,
@@ -53,20 +51,7 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite, libqt6svg6, libqt6gui6")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postgresql")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "gnome-keyring | kwalletmanager")
 
-# Windows: NSIS from the windeployqt'ed install tree (installers/windows/README.md).
-set(CPACK_NSIS_DISPLAY_NAME Tidings)
-set(CPACK_NSIS_PACKAGE_NAME Tidings)
-if(EXISTS ${PROJECT_SOURCE_DIR}/installers/windows/tidings.ico)
-    set(CPACK_NSIS_MUI_ICON ${PROJECT_SOURCE_DIR}/installers/windows/tidings.ico)
-endif()
-set(CPACK_NSIS_INSTALLED_ICON_NAME bin\\\\tidings.exe)
-set(CPACK_NSIS_ENABLE_UNINSTALL_BEFORE_INSTALL ON)
-set(CPACK_NSIS_CREATE_ICONS_EXTRA
-    "CreateShortCut '$SMPROGRAMS\\\\$STARTMENU_FOLDER\\\\Tidings.lnk' '$INSTDIR\\\\bin\\\\tidings.exe'")
-set(CPACK_NSIS_DELETE_ICONS_EXTRA "Delete '$SMPROGRAMS\\\\$START_MENU\\\\Tidings.lnk'")
-
-# macOS: a drag-and-drop DMG of the macdeployqt'ed bundle (installers/macos/README.md).
-set(CPACK_DMG_VOLUME_NAME Tidings)
-set(CPACK_DMG_FORMAT UDZO)
+# Windows (NSIS) and macOS (DMG) settings.
+include(${CMAKE_CURRENT_LIST_DIR}/PackagingWinMac.cmake)
 
 include(CPack)
