@@ -3,9 +3,15 @@
 #include "admin_client.h"
 
 #include <QCommandLineParser>
+#include <QDir>
+#include <QEventLoop>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QTextStream>
+#include <QTimer>
 
 namespace tidings::admin {
 
@@ -39,6 +45,15 @@ const char *const kHelp =
     "  registration [open|invite|closed]\n"
     "                                  show or set who may create accounts\n"
     "  retention [DAYS]                show or set how long history is kept (0: forever)\n"
+    "  backup [--out FILE]             back up the database and media now, online; the\n"
+    "                                  archive stays in DATA/backups unless --out moves it\n"
+    "  backup list                     the archives in DATA/backups, newest first\n"
+    "  backup schedule [HOUR|off] [--keep N]\n"
+    "                                  show or set the daily backup (local hour 0-23),\n"
+    "                                  keeping the newest N archives (default 7)\n"
+    "  restore FILE --data-dir DIR [--database-url URL]\n"
+    "                                  restore a backup into an empty data directory (runs\n"
+    "                                  tidingsd --restore; no server needs to run)\n"
     "\n"
     "Exit codes: 0 done, 2 wrong usage, 3 no server answers (or no right to ask it),\n"
     "4 the server refused (the reason is on stderr).\n";
@@ -49,6 +64,68 @@ QString line(const QJsonValue &v) {
     if (v.isArray())
         return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
     return v.toVariant().toString();
+}
+
+//! Asks for the backup's status until it has finished; with `out`, moves the archive there.
+Result<QJsonValue> waitForBackup(AdminClient &client, const QString &out) {
+    QJsonObject status;
+    while (true) {
+        QEventLoop wait;
+        QTimer::singleShot(200, &wait, &QEventLoop::quit);
+        wait.exec();
+        auto r = client.callAndWait("backup.status");
+        if (!r)
+            return r;
+        status = r->toObject();
+        if (!status.value("running").toBool())
+            break;
+    }
+    if (status.contains("error"))
+        return Error{ErrorCode::Storage, status.value("error").toString()};
+    if (out.isEmpty())
+        return QJsonValue(status);
+    // Whoever may use the admin API may read DATA/backups: move (or copy, across file systems)
+    // the archive to where the admin wants it.
+    const QString from = status.value("path").toString();
+    const QString to = QFileInfo(out).absoluteFilePath();
+    if (QFileInfo::exists(to))
+        return Error{ErrorCode::Usage,
+                     QStringLiteral("%1 exists already; the archive stays in %2").arg(to, from)};
+    if (!QFile::rename(from, to)) {
+        if (!QFile::copy(from, to))
+            return Error{ErrorCode::Storage,
+                         QStringLiteral("cannot write %1; the archive stays in %2").arg(to, from)};
+        QFile::remove(from);
+    }
+    status.insert("path", to);
+    return QJsonValue(status);
+}
+
+//! tidingsd --restore, with its output passed on.
+int runRestore(const QString &file, const QString &dataDir, const QString &databaseUrl,
+               QTextStream &out, QTextStream &err) {
+    if (dataDir.isEmpty()) {
+        err << "tidings-admin: restore needs --data-dir DIR, an empty folder to restore into\n";
+        return kUsage;
+    }
+    QStringList args{QStringLiteral("--restore"), QFileInfo(file).absoluteFilePath(),
+                     QStringLiteral("--data-dir"), QDir(dataDir).absolutePath()};
+    if (!databaseUrl.isEmpty())
+        args << QStringLiteral("--database-url") << databaseUrl;
+    QProcess tidingsd;
+    tidingsd.setProcessChannelMode(QProcess::SeparateChannels);
+    tidingsd.start(findTidingsd(qEnvironmentVariable("TIDINGS_TIDINGSD")), args);
+    if (!tidingsd.waitForStarted(10000)) {
+        err << "tidings-admin: cannot run tidingsd: " << tidingsd.errorString() << "\n";
+        return kUnreachable;
+    }
+    tidingsd.closeWriteChannel();
+    tidingsd.waitForFinished(-1);
+    out << QString::fromLocal8Bit(tidingsd.readAllStandardOutput());
+    err << QString::fromLocal8Bit(tidingsd.readAllStandardError());
+    if (tidingsd.exitStatus() != QProcess::NormalExit)
+        return kRefused;
+    return tidingsd.exitCode() == 0 ? 0 : kRefused;
 }
 
 } // namespace
@@ -66,6 +143,9 @@ int runCli(const QStringList &arguments, QTextStream &in, QTextStream &out, QTex
         {"uses", "invite create: how many accounts the code makes (default 1).", "N"},
         {"days", "invite create: days the code works (default 7).", "D"},
         {"note", "invite create: who it is for (shown by invite list).", "TEXT"},
+        {"out", "backup: move the archive to FILE when it is written.", "FILE"},
+        {"keep", "backup schedule: how many archives to keep (1 to 365).", "N"},
+        {"database-url", "restore: into this (empty) PostgreSQL database.", "URL"},
         {{"h", "help"}, "This help."},
     });
     if (!p.parse(QStringList{QStringLiteral("tidings-admin")} + arguments)) {
@@ -138,6 +218,27 @@ int runCli(const QStringList &arguments, QTextStream &in, QTextStream &out, QTex
             a.insert("retention_days", sub.toInt(&ok));
         if (args.size() == 2 && !ok)
             return usage("retention wants a number of days (0: keep history forever)");
+    } else if (cmd == "backup" && args.size() == 1) {
+        command = "backup.create";
+    } else if (cmd == "backup" && sub == "list" && args.size() == 2) {
+        command = "backups.list";
+    } else if (cmd == "backup" && sub == "schedule" && args.size() <= 3) {
+        command = args.size() == 2 && !p.isSet("keep") ? "settings.get" : "settings.set";
+        if (args.size() == 3) {
+            bool ok = false;
+            const int hour = args.value(2) == "off" ? -1 : args.value(2).toInt(&ok);
+            if (args.value(2) != "off" && (!ok || hour < 0 || hour > 23))
+                return usage("backup schedule wants an hour from 0 to 23, or off");
+            a.insert("backup_hour", hour);
+        }
+        if (p.isSet("keep")) {
+            bool ok = false;
+            a.insert("backup_keep", p.value("keep").toInt(&ok));
+            if (!ok)
+                return usage("--keep wants a number");
+        }
+    } else if (cmd == "restore" && args.size() == 2) {
+        return runRestore(args.value(1), p.value("data-dir"), p.value("database-url"), out, err);
     } else {
         return usage(QStringLiteral("unknown command \"%1\"").arg(args.join(' ')));
     }
@@ -155,7 +256,9 @@ int runCli(const QStringList &arguments, QTextStream &in, QTextStream &out, QTex
         return kUsage;
     }
     AdminClient client(dataDir);
-    const Result<QJsonValue> r = client.callAndWait(command, a);
+    Result<QJsonValue> r = client.callAndWait(command, a);
+    if (r && command == "backup.create")
+        r = waitForBackup(client, p.value("out"));
     if (!r) {
         err << "tidings-admin: " << r.error().toString() << "\n";
         const ErrorCode c = r.error().code;

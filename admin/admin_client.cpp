@@ -1,5 +1,6 @@
 #include "admin_client.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -8,6 +9,7 @@
 #include <QLocalSocket>
 #include <QPointer>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QTimer>
 
 #include <memory>
@@ -25,7 +27,7 @@ Error network(const QString &detail) {
 }
 
 ErrorCode codeFromName(const QString &name) {
-    for (int c = 0; c <= int(ErrorCode::CertificateChanged); ++c) {
+    for (int c = 0; c <= int(ErrorCode::BadBackup); ++c) {
         if (name == QLatin1String(errorCodeName(ErrorCode(c))))
             return ErrorCode(c);
     }
@@ -33,6 +35,16 @@ ErrorCode codeFromName(const QString &name) {
 }
 
 } // namespace
+
+QString findTidingsd(const QString &preferred) {
+    if (!preferred.isEmpty())
+        return preferred;
+    QString found = QStandardPaths::findExecutable(QStringLiteral("tidingsd"),
+                                                   {QCoreApplication::applicationDirPath()});
+    if (found.isEmpty())
+        found = QStandardPaths::findExecutable(QStringLiteral("tidingsd"));
+    return found.isEmpty() ? QStringLiteral("tidingsd") : found;
+}
 
 QString findDataDir(const QString &dataDirOption, const QString &configOption, QString *error) {
     if (!dataDirOption.isEmpty())

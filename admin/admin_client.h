@@ -50,4 +50,7 @@ private:
 //! $TIDINGS_DATA_DIR, else /var/lib/tidings (where the package's service keeps it).
 QString findDataDir(const QString &dataDirOption, const QString &configOption, QString *error);
 
+//! tidingsd: `preferred` if set, else next to this program, else on PATH, else "tidingsd".
+QString findTidingsd(const QString &preferred = {});
+
 } // namespace tidings::admin

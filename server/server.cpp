@@ -2,6 +2,7 @@
 
 #include "admin/admin_service.h"
 #include "admin/admin_socket.h"
+#include "admin/backups.h"
 #include "admin/pg_admin_store.h"
 #include "core/clock.h"
 #include "core/logging.h"
@@ -208,6 +209,23 @@ Server::Server(ServerConfig config, QObject *parent)
         }
         return o;
     };
+    if (!m_config.dataDir.isEmpty()) {
+        m_backups =
+            new Backups(BackupOptions{m_config.dataDir, m_config.databaseConninfo,
+                                      m_config.pgBinDir, QCoreApplication::applicationVersion(),
+                                      Migrator::latestVersion(), m_config.backupCheckMs},
+                        this);
+        // A backup starts once no media collection runs; none starts while it runs (see
+        // runMaintenance), so no blob the database snapshot refers to is deleted before it is
+        // copied.
+        m_backups->setMediaQuiesce([this](std::function<void()> ready) {
+            if (m_collecting)
+                m_collectWaiters.push_back(std::move(ready));
+            else
+                ready();
+        });
+    }
+    hooks.backups = m_backups;
     hooks.setRetentionDays = [this](int days) { m_config.retentionDays = days; };
     hooks.retentionDays = [this] { return m_config.retentionDays; };
     m_adminService =
@@ -390,12 +408,16 @@ void Server::runMaintenance(std::function<void(Result<QStringList>)> done, int a
         if (!dropped.isEmpty())
             qCInfo(lcServer) << "dropped expired partitions:" << dropped;
         // Media expiry runs on the pool, which is open once the server serves.
-        if (!m_media || !m_started) {
+        if (!m_media || !m_started || (m_backups && m_backups->running())) {
             if (done)
                 done(dropped);
             return;
         }
-        m_media->collect([done, dropped](Result<MediaCollection> c) {
+        m_collecting = true;
+        m_media->collect([this, done, dropped](Result<MediaCollection> c) {
+            m_collecting = false;
+            for (auto &ready : std::exchange(m_collectWaiters, {}))
+                ready();
             if (!c)
                 qCWarning(lcServer) << "media expiry failed:" << c.error().detail;
             else if (c->uploads > 0 || c->blobs > 0)

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QTimer;
 
@@ -56,6 +57,7 @@ class Gateway;
 class PgAdminStore;
 class AdminService;
 class AdminSocket;
+class Backups;
 
 class Server : public QObject {
     Q_OBJECT
@@ -95,6 +97,8 @@ public:
     AdminService &admin() const { return *m_adminService; }
     //! The admin API's socket (in the data directory); null without a data directory.
     AdminSocket *adminSocket() const { return m_adminSocket; }
+    //! Online backups into DATA/backups; null without a data directory.
+    Backups *backups() const { return m_backups; }
 
 signals:
     void started(quint16 port);
@@ -140,6 +144,10 @@ private:
     std::unique_ptr<PgAdminStore> m_adminStore;
     std::unique_ptr<AdminService> m_adminService;
     AdminSocket *m_adminSocket = nullptr;
+    Backups *m_backups = nullptr;
+    //! A media collection is running; a backup that waits for it to end is in the waiters.
+    bool m_collecting = false;
+    std::vector<std::function<void()>> m_collectWaiters;
     http::HttpServer *m_http = nullptr;
     http::HttpServer *m_metricsServer = nullptr; //!< the separate metrics listener, if any
     Gateway *m_gateway;

@@ -82,12 +82,7 @@ TrayApp::TrayApp(TrayProfile profile, QObject *parent)
           QSettings().value(QStringLiteral("server/pending-registration")).toString()) {
     if (m_profile.managed) {
         ServerSupervisor::Options o;
-        o.program = !m_profile.tidingsd.isEmpty()
-                        ? m_profile.tidingsd
-                        : QStandardPaths::findExecutable(QStringLiteral("tidingsd"),
-                                                         {QCoreApplication::applicationDirPath()});
-        if (o.program.isEmpty())
-            o.program = QStringLiteral("tidingsd");
+        o.program = findTidingsd(m_profile.tidingsd);
         o.arguments = {QStringLiteral("--config"), m_profile.configFile};
         m_supervisor = new ServerSupervisor(o, this);
     }

@@ -1,5 +1,6 @@
 #include "admin/admin_service.h"
 
+#include "admin/backups.h"
 #include "admin/pg_admin_store.h"
 #include "core/logging.h"
 #include "core/metrics.h"
@@ -144,6 +145,13 @@ void AdminService::loadSettings(std::function<void(Status)> done) {
         const int days = r->value(QStringLiteral("retention_days")).toInt(&ok);
         if (ok && days >= 0 && m_hooks.setRetentionDays)
             m_hooks.setRetentionDays(days);
+        if (m_hooks.backups) {
+            bool hourOk = false, keepOk = false;
+            const int hour = r->value(QStringLiteral("backup_hour")).toInt(&hourOk);
+            const int keep = r->value(QStringLiteral("backup_keep")).toInt(&keepOk);
+            m_hooks.backups->setSchedule(hourOk && hour >= -1 && hour <= 23 ? hour : -1,
+                                         keepOk && keep >= 1 ? keep : Backups::kDefaultKeep);
+        }
         done(Status{});
     });
 }
@@ -173,6 +181,9 @@ void AdminService::call(const QString &command, const QJsonObject &args, Answer 
         return done(QJsonValue(settingsObject()));
     if (command == QLatin1String("settings.set"))
         return setSettings(args, std::move(done));
+    if (command == QLatin1String("backup.create") || command == QLatin1String("backup.status") ||
+        command == QLatin1String("backups.list"))
+        return backupCommand(command, std::move(done));
     done(usage(QStringLiteral("unknown command \"%1\"").arg(command.left(64))));
 }
 
@@ -370,20 +381,38 @@ void AdminService::revokeInvite(const QJsonObject &args, Answer done) {
 }
 
 QJsonObject AdminService::settingsObject() const {
-    return QJsonObject{
+    QJsonObject o{
         {"registration", registrationName(m_accounts.registration())},
         {"retention_days", m_hooks.retentionDays ? m_hooks.retentionDays() : 0},
     };
+    if (m_hooks.backups) {
+        o.insert("backup_hour", m_hooks.backups->scheduleHour());
+        o.insert("backup_keep", m_hooks.backups->keep());
+    }
+    return o;
+}
+
+void AdminService::backupCommand(const QString &command, Answer done) {
+    Backups *b = m_hooks.backups;
+    if (!b)
+        return done(usage(QStringLiteral("this server has no data directory to back up into")));
+    if (command == QLatin1String("backups.list"))
+        return done(QJsonValue(b->list()));
+    if (command == QLatin1String("backup.create")) {
+        if (auto s = b->start(); !s)
+            return done(s.error());
+        qCInfo(lcAccounts) << "admin started a backup";
+    }
+    done(QJsonValue(b->status()));
 }
 
 void AdminService::setSettings(const QJsonObject &args, Answer done) {
     // Everything is checked before anything is stored: a bad value changes nothing.
+    static const QStringList kKeys{"registration", "retention_days", "backup_hour", "backup_keep"};
     for (auto it = args.constBegin(); it != args.constEnd(); ++it) {
-        if (it.key() != QLatin1String("registration") &&
-            it.key() != QLatin1String("retention_days"))
-            return done(usage(QStringLiteral("unknown setting \"%1\" (registration, "
-                                             "retention_days)")
-                                  .arg(it.key().left(64))));
+        if (!kKeys.contains(it.key()))
+            return done(usage(QStringLiteral("unknown setting \"%1\" (%2)")
+                                  .arg(it.key().left(64), kKeys.join(QStringLiteral(", ")))));
     }
     std::optional<Registration> reg;
     if (args.contains("registration")) {
@@ -398,8 +427,22 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
             return done(d.error());
         days = *d;
     }
-    if (!reg && !days)
-        return done(usage(QStringLiteral("nothing to set (registration, retention_days)")));
+    std::optional<int> hour, keep;
+    if (args.contains("backup_hour") || args.contains("backup_keep")) {
+        if (!m_hooks.backups)
+            return done(usage(QStringLiteral("this server has no data directory to back up into")));
+        const auto h = intArg(args, "backup_hour", m_hooks.backups->scheduleHour(), -1, 23);
+        if (!h)
+            return done(h.error());
+        const auto k = intArg(args, "backup_keep", m_hooks.backups->keep(), 1, Backups::kMaxKeep);
+        if (!k)
+            return done(k.error());
+        hour = *h;
+        keep = *k;
+    }
+    if (!reg && !days && !hour)
+        return done(usage(QStringLiteral("nothing to set (registration, retention_days, "
+                                         "backup_hour, backup_keep)")));
     // Stored first in one statement, applied once stored: a failed write leaves the server and
     // the database as they were.
     QList<std::pair<QString, QString>> values;
@@ -407,13 +450,19 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
         values.append({QStringLiteral("registration"), registrationName(*reg)});
     if (days)
         values.append({QStringLiteral("retention_days"), QString::number(*days)});
-    m_store.setSettings(values, [this, done, reg, days](Result<bool> r) {
+    if (hour) {
+        values.append({QStringLiteral("backup_hour"), QString::number(*hour)});
+        values.append({QStringLiteral("backup_keep"), QString::number(*keep)});
+    }
+    m_store.setSettings(values, [this, done, reg, days, hour, keep](Result<bool> r) {
         if (!r)
             return done(r.error());
         if (reg)
             m_accounts.setRegistration(*reg);
         if (days && m_hooks.setRetentionDays)
             m_hooks.setRetentionDays(*days);
+        if (hour)
+            m_hooks.backups->setSchedule(*hour, *keep);
         qCInfo(lcAccounts) << "admin changed the settings";
         done(QJsonValue(settingsObject()));
     });

@@ -23,6 +23,7 @@ class QTimer;
 namespace tidings::server {
 
 class AccountService;
+class Backups;
 class Delivery;
 class Metrics;
 class MetricsHttp;
@@ -36,6 +37,8 @@ struct AdminHooks {
     //! History retention changed (days; 0 keeps history forever).
     std::function<void(int days)> setRetentionDays;
     std::function<int()> retentionDays;
+    //! Online backups; null without a data directory.
+    Backups *backups = nullptr;
 };
 
 class AdminService {
@@ -65,6 +68,7 @@ private:
     void revokeInvite(const QJsonObject &args, Answer done);
     QJsonObject settingsObject() const;
     void setSettings(const QJsonObject &args, Answer done);
+    void backupCommand(const QString &command, Answer done);
     void sample();
 
     PgAdminStore &m_store;

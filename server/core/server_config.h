@@ -29,6 +29,9 @@ struct ServerConfig {
     //! timer for all; a pass over 10,000 sessions costs well under a millisecond).
     int heartbeatCheckMs = 1000;
     int maintenanceIntervalMs = 3600 * 1000;
+    int backupCheckMs = 60 * 1000; //!< how often the daily backup's schedule is looked at
+    //! Where pg_dump is (backups); empty: beside the embedded PostgreSQL's, else on PATH.
+    QString pgBinDir;
     //! Argon2id cost. Production uses libsodium's "interactive" limits; tests may lower it.
     bool cheapPasswordHashing = false;
     int loginFailuresPerMinute = 5; //!< per username and per peer address

@@ -43,6 +43,11 @@ QStringList Migrator::migrationFiles() {
     return sqlFiles(QStringLiteral(":/migrations"));
 }
 
+int Migrator::latestVersion() {
+    const QStringList files = migrationFiles();
+    return files.isEmpty() ? 0 : versionOf(files.last());
+}
+
 QStringList Migrator::functionFiles() {
     return sqlFiles(QStringLiteral(":/functions"));
 }

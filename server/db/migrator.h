@@ -43,6 +43,8 @@ public:
 
     static QStringList migrationFiles();
     static QStringList functionFiles();
+    //! The newest schema version this server knows (backups record it).
+    static int latestVersion();
 
 private:
     void begin();

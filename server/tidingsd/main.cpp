@@ -1,11 +1,14 @@
 // tidingsd: reads its options (flags over --config FILE, tidingsd/options.h), starts the embedded
 // PostgreSQL when no database URL is given, runs the Server until SIGTERM/SIGINT; SIGHUP reloads
-// the TLS certificate. --check-config FILE checks a config file and exits.
+// the TLS certificate. --check-config FILE checks a config file and exits; --restore FILE restores
+// a backup into an empty data directory and exits (admin/restore.h).
+#include "admin/restore.h"
 #include "core/unix_signals.h"
 #ifdef TIDINGS_EPOLL_DISPATCHER
 #include "core/epoll_dispatcher.h"
 #endif
 #include "db/embedded_postgres.h"
+#include "db/migrator.h"
 #include "gateway/gateway.h"
 #include "gateway/tls.h"
 #include "protocol/codec.h"
@@ -15,6 +18,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QSysInfo>
@@ -80,6 +84,29 @@ int main(int argc, char **argv) {
     }
     ServerConfig config = parsed.options.config;
     const QString dataDir = parsed.options.dataDir;
+    if (p.isSet("restore")) {
+        RestoreOptions r;
+        r.archive = p.value("restore");
+        r.dataDir = dataDir;
+        r.databaseUrl = parsed.options.databaseUrl;
+        r.pgBinDir = config.pgBinDir;
+        r.schemaVersion = Migrator::latestVersion();
+        r.progress = [](const QString &what) {
+            std::printf("tidingsd: %s\n", qPrintable(what));
+            std::fflush(stdout);
+        };
+        QElapsedTimer took;
+        took.start();
+        const auto restored = restoreBackup(r);
+        if (!restored)
+            return die(restored.error().detail);
+        std::printf("tidingsd: restored into %s in %.1f s: the database (%llu bytes compressed) "
+                    "and %llu media files; start the server on it as usual\n",
+                    qPrintable(dataDir), double(took.elapsed()) / 1000.0,
+                    static_cast<unsigned long long>(restored->databaseBytes),
+                    static_cast<unsigned long long>(restored->mediaBlobs));
+        return 0;
+    }
     const QHostAddress host = config.host;
     if (!QDir().mkpath(dataDir))
         return die(QStringLiteral("cannot create %1").arg(dataDir));

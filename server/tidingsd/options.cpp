@@ -247,6 +247,11 @@ void addOptions(QCommandLineParser &parser) {
     parser.addOption({QStringLiteral("check-config"),
                       QStringLiteral("Check this config file, say what is wrong, and exit."),
                       QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("restore"),
+                      QStringLiteral("Restore this backup (tidings-admin backup) into the empty "
+                                     "data directory (and the empty database of --database-url, "
+                                     "if given), then exit."),
+                      QStringLiteral("FILE")});
     for (const OptionSpec &s : optionSpecs()) {
         if (*s.valueName == '\0')
             parser.addOption({QLatin1String(s.name), QLatin1String(s.description)});

@@ -96,6 +96,8 @@ const char *errorCodeName(ErrorCode code) {
         return "UNTRUSTED_CERTIFICATE";
     case ErrorCode::CertificateChanged:
         return "CERTIFICATE_CHANGED";
+    case ErrorCode::BadBackup:
+        return "BAD_BACKUP";
     }
     return "UNKNOWN";
 }

@@ -62,6 +62,8 @@ enum class ErrorCode : int {
     UntrustedCertificate = 105,
     //! The server's certificate is not the one whose fingerprint the user trusted: stop.
     CertificateChanged = 106,
+    //! A backup archive that is truncated, damaged, or made by a newer Tidings.
+    BadBackup = 107,
 };
 
 const char *errorCodeName(ErrorCode code);

@@ -9,9 +9,9 @@
 
 namespace tidings::test {
 
-ServerHarness::ServerHarness(PgFixture &pg, server::ServerConfig base)
+ServerHarness::ServerHarness(PgFixture &pg, server::ServerConfig base, QString conninfo)
     : m_config(std::move(base))
-    , m_conninfo(pg.createDatabase()) {
+    , m_conninfo(conninfo.isEmpty() ? pg.createDatabase() : std::move(conninfo)) {
     m_config.databaseConninfo = m_conninfo;
     m_config.cheapPasswordHashing = true;
     m_config.allowUnencrypted = true;

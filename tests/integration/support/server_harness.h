@@ -14,7 +14,8 @@ class PgFixture;
 
 class ServerHarness {
 public:
-    explicit ServerHarness(PgFixture &pg, server::ServerConfig base = {});
+    //! On `conninfo`'s database (e.g. one a test restored a backup into), else a fresh one.
+    explicit ServerHarness(PgFixture &pg, server::ServerConfig base = {}, QString conninfo = {});
     ~ServerHarness();
 
     //! Starts (or restarts) the server on the same database; false on failure.
