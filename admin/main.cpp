@@ -10,6 +10,7 @@
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QMessageBox>
+#include <QProcess>
 #include <QSystemTrayIcon>
 #include <QTextStream>
 #include <QTranslator>
@@ -65,15 +66,28 @@ int runTray(QApplication &app) {
         profile = *answered;
         profile.save();
     }
-    TrayApp tray(profile);
-    tray.show();
-    // Without a tray (some desktops), the window is the app.
-    if (!p.isSet("tray") || !QSystemTrayIcon::isSystemTrayAvailable()) {
-        tray.openAction()->trigger();
-        if (!QSystemTrayIcon::isSystemTrayAvailable())
-            QApplication::setQuitOnLastWindowClosed(true);
-    }
-    return app.exec();
+    bool relaunch = false;
+    int code = 0;
+    {
+        TrayApp tray(profile);
+        tray.show();
+        // Without a tray (some desktops), the window is the app.
+        if (!p.isSet("tray") || !QSystemTrayIcon::isSystemTrayAvailable()) {
+            tray.openAction()->trigger();
+            if (!QSystemTrayIcon::isSystemTrayAvailable())
+                QApplication::setQuitOnLastWindowClosed(true);
+        }
+        // Switched to restored data: everything (client, supervisor, window) is made for one
+        // data directory, so the app starts again on the new one.
+        QObject::connect(&tray, &TrayApp::dataDirChanged, &app, [&relaunch] {
+            relaunch = true;
+            QCoreApplication::quit();
+        });
+        code = app.exec();
+    } // the tray app and the server it ran are stopped here
+    if (relaunch)
+        QProcess::startDetached(QCoreApplication::applicationFilePath(), {});
+    return code;
 }
 
 } // namespace

@@ -292,6 +292,136 @@
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
+    <message>
+        <source>Backups</source>
+        <translation>Sicherungen</translation>
+    </message>
+</context>
+<context>
+    <name>tidings::admin::BackupsPage</name>
+    <message>
+        <source>Back up now</source>
+        <translation>Jetzt sichern</translation>
+    </message>
+    <message>
+        <source>Back up every day at</source>
+        <translation>Jeden Tag sichern um</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Übernehmen</translation>
+    </message>
+    <message>
+        <source>Show folder</source>
+        <translation>Ordner zeigen</translation>
+    </message>
+    <message>
+        <source>Restore…</source>
+        <translation>Wiederherstellen …</translation>
+    </message>
+    <message>
+        <source>Run the server on the restored data</source>
+        <translation>Den Server mit den wiederhergestellten Daten betreiben</translation>
+    </message>
+    <message>
+        <source>Back up</source>
+        <translation>Sichern</translation>
+    </message>
+    <message>
+        <source>A backup holds the database, every media file and the server&apos;s settings and certificate, in one archive. The server keeps serving while it is made.</source>
+        <translation>Eine Sicherung enthält die Datenbank, alle Mediendateien sowie die Einstellungen und das Zertifikat des Servers in einem Archiv. Der Server arbeitet weiter, während sie entsteht.</translation>
+    </message>
+    <message>
+        <source>Daily backup</source>
+        <translation>Tägliche Sicherung</translation>
+    </message>
+    <message>
+        <source>Hour of the daily backup</source>
+        <translation>Uhrzeit der täglichen Sicherung</translation>
+    </message>
+    <message>
+        <source>keep the newest </source>
+        <translation>die neuesten behalten: </translation>
+    </message>
+    <message>
+        <source>Backups to keep</source>
+        <translation>Aufzubewahrende Sicherungen</translation>
+    </message>
+    <message>
+        <source>Backups in %1</source>
+        <translation>Sicherungen in %1</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archiv</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Made</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message numerus="yes">
+        <source>Writing the archive: %1, %n media file(s)…</source>
+        <translation>
+            <numerusform>Das Archiv wird geschrieben: %1, %n Mediendatei …</numerusform>
+            <numerusform>Das Archiv wird geschrieben: %1, %n Mediendateien …</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copying the database…</source>
+        <translation>Die Datenbank wird kopiert …</translation>
+    </message>
+    <message>
+        <source>Waiting to begin…</source>
+        <translation>Warte auf den Beginn …</translation>
+    </message>
+    <message>
+        <source>The last backup failed.</source>
+        <translation>Die letzte Sicherung ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Last backup: %1, %2</source>
+        <translation>Letzte Sicherung: %1, %2</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Gespeichert.</translation>
+    </message>
+    <message>
+        <source>Backup to restore</source>
+        <translation>Wiederherzustellende Sicherung</translation>
+    </message>
+    <message>
+        <source>Tidings backups (*.tar);;All files (*)</source>
+        <translation>Tidings-Sicherungen (*.tar);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>An empty folder for the restored data</source>
+        <translation>Ein leerer Ordner für die wiederhergestellten Daten</translation>
+    </message>
+    <message>
+        <source>Restoring %1 into %2…</source>
+        <translation>%1 wird in %2 wiederhergestellt …</translation>
+    </message>
+    <message>
+        <source>The restore failed: %1</source>
+        <translation>Die Wiederherstellung ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Restored into %1. The server still runs on its old data until you switch to the restored data.</source>
+        <translation>In %1 wiederhergestellt. Der Server läuft weiter mit seinen alten Daten, bis du zu den wiederhergestellten Daten wechselst.</translation>
+    </message>
+    <message>
+        <source>Restored into %1. Point the service at it (data-dir in its config file) and restart it.</source>
+        <translation>In %1 wiederhergestellt. Richte den Dienst darauf aus (data-dir in seiner Konfigurationsdatei) und starte ihn neu.</translation>
+    </message>
+    <message>
+        <source>Cannot run %1.</source>
+        <translation>%1 lässt sich nicht ausführen.</translation>
+    </message>
 </context>
 <context>
     <name>tidings::admin::LogPage</name>
@@ -779,6 +909,14 @@
     <message>
         <source>Tidings Server: %1</source>
         <translation>Tidings-Server: %1</translation>
+    </message>
+    <message>
+        <source>Restored data</source>
+        <translation>Wiederhergestellte Daten</translation>
+    </message>
+    <message>
+        <source>%1 has no tidingsd.conf: answer the first-run questions again (tidings-admin --setup) with that folder.</source>
+        <translation>%1 enthält keine tidingsd.conf: beantworte die Fragen des ersten Starts erneut (tidings-admin --setup) mit diesem Ordner.</translation>
     </message>
 </context>
 <context>

@@ -4,12 +4,15 @@
 #include "../server_supervisor.h"
 #include "admin_window.h"
 #include "autostart.h"
+#include "backups_page.h"
 #include "log_page.h"
 #include "status_page.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
+#include <QFileInfo>
 #include <QMenu>
 #include <QPainter>
 #include <QPointer>
@@ -71,6 +74,22 @@ void TrayProfile::save() const {
     s.setValue(QStringLiteral("server/tidingsd"), tidingsd);
 }
 
+bool TrayApp::switchDataDir(const QString &dir) {
+    const QString conf = QDir(dir).filePath(QStringLiteral("tidingsd.conf"));
+    if (!QFileInfo::exists(conf)) {
+        notify(tr("Restored data"),
+               tr("%1 has no tidingsd.conf: answer the first-run questions again "
+                  "(tidings-admin --setup) with that folder.")
+                   .arg(QDir::toNativeSeparators(dir)));
+        return false;
+    }
+    m_profile.dataDir = dir;
+    m_profile.configFile = conf;
+    m_profile.save();
+    emit dataDirChanged(dir);
+    return true;
+}
+
 TrayApp::TrayApp(TrayProfile profile, QObject *parent)
     : QObject(parent)
     , m_profile(std::move(profile))
@@ -86,7 +105,8 @@ TrayApp::TrayApp(TrayProfile profile, QObject *parent)
         o.arguments = {QStringLiteral("--config"), m_profile.configFile};
         m_supervisor = new ServerSupervisor(o, this);
     }
-    m_window = std::make_unique<AdminWindow>(m_client, m_supervisor);
+    m_window = std::make_unique<AdminWindow>(m_client, m_supervisor, m_profile.tidingsd);
+    connect(m_window->backupsPage(), &BackupsPage::useDataDir, this, &TrayApp::switchDataDir);
 
     m_summary = m_menu->addAction(tr("Tidings Server"));
     m_summary->setEnabled(false);

@@ -66,10 +66,14 @@ public:
 
     //! Asks the server for its status now (also every kPollMs).
     void poll();
+    //! Runs the server on `dir` (a restored data directory with its tidingsd.conf) from now on:
+    //! saves the profile and emits dataDirChanged; tidings-admin then starts itself again.
+    bool switchDataDir(const QString &dir);
 
 signals:
     void healthChanged(tidings::admin::TrayApp::Health health);
     void noticeShown(const QString &title, const QString &text);
+    void dataDirChanged(const QString &dir);
 
 private:
     void onStatus(const QJsonObject &status, const QString &why);

@@ -300,16 +300,25 @@ void Backups::setSchedule(int hour, int keep) {
 void Backups::checkSchedule() {
     if (m_hour < 0 || m_running)
         return;
-    // Due when today's hour has come and no archive was written since: a server that was down
-    // at that hour catches up when it is back.
+    // Due in the hour set, unless an archive was written since it began. A server that was
+    // down then catches up later that day if its newest archive is more than a day old; a
+    // schedule set later in the day waits for the hour (setting it starts nothing).
     const QDateTime now = QDateTime::currentDateTime();
     const QDateTime due(now.date(), QTime(m_hour, 0));
     if (now < due)
         return;
-    const QJsonArray existing = list();
-    for (const QJsonValue &v : existing)
-        if (QFileInfo(v.toObject().value("path").toString()).lastModified() >= due)
-            return;
+    QDateTime newest;
+    for (const QJsonValue &v : list()) {
+        const QDateTime made = QFileInfo(v.toObject().value("path").toString()).lastModified();
+        if (!newest.isValid() || made > newest)
+            newest = made;
+    }
+    if (newest.isValid() && newest >= due)
+        return;
+    const bool inTheHour = now < due.addSecs(3600);
+    const bool missedADay = newest.isValid() && newest < now.addDays(-1);
+    if (!inTheHour && !missedADay)
+        return;
     if (auto s = start(true); !s)
         qCWarning(lcServer) << "the scheduled backup did not start:" << s.error().detail;
 }

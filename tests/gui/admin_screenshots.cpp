@@ -1,8 +1,9 @@
 // tidings-admin-screenshots DATA_DIR OUTDIR THEME: the tray app's window on the server running on
 // DATA_DIR (run it under Xvfb for real fonts, by make_admin_screenshots.sh) and its first-run
-// wizard: docs/screenshots/admin-{status,accounts,settings,log,wizard}-THEME.png.
+// wizard: docs/screenshots/admin-{status,accounts,settings,backups,log,wizard}-THEME.png.
 #include "look.h"
 #include "tray/admin_window.h"
+#include "tray/backups_page.h"
 #include "tray/log_page.h"
 #include "tray/settings_page.h"
 #include "tray/setup_wizard.h"
@@ -18,6 +19,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTest>
 
 using namespace tidings;
@@ -67,6 +69,10 @@ int main(int argc, char *argv[]) {
     QTest::mouseClick(w->settingsPage()->createInviteButton(), Qt::LeftButton);
     (void)QTest::qWaitFor([&] { return !w->settingsPage()->lastInviteCode().isEmpty(); }, 10000);
     ok = save(w, QStringLiteral("%1/admin-settings-%2.png").arg(outDir, theme)) && ok;
+
+    w->tabs()->setCurrentWidget(w->backupsPage());
+    (void)QTest::qWaitFor([&] { return w->backupsPage()->archivesTable()->rowCount() > 0; }, 10000);
+    ok = save(w, QStringLiteral("%1/admin-backups-%2.png").arg(outDir, theme)) && ok;
 
     w->tabs()->setCurrentWidget(w->logPage());
     const QStringList lines{

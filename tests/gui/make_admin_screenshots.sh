@@ -32,6 +32,10 @@ as alice send bob "Hi Bob" >/dev/null
 "$admin" --data-dir "$work/server" users disable dave >/dev/null
 "$admin" --data-dir "$work/server" registration invite >/dev/null
 "$admin" --data-dir "$work/server" invite create --uses 5 --note "the choir" >/dev/null
+# Daily at 3:00 (setting it starts nothing, unless it is that hour now).
+hour=3; [ "$(date +%-H)" = 3 ] && hour=4
+"$admin" --data-dir "$work/server" backup schedule $hour --keep 7 >/dev/null
+"$admin" --data-dir "$work/server" backup >/dev/null
 # alice stays online while the pictures are taken.
 as alice receive --wait-ms 60000 >/dev/null 2>&1 &
 sleep 2

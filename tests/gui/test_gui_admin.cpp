@@ -1,16 +1,19 @@
 // The tray app (admin/tray, issue 13), offscreen, against a real server: the users model under
 // QAbstractItemModelTester; the status page and the tray's health; the users page disables a
 // connected user, who is cut off at once; the settings page's registration and invite codes; the
+// backups page backs up, sets the daily backup and restores into an empty folder; the
 // log viewer follows and filters; the first-run wizard writes a config on which the tray app runs
 // tidingsd itself, whose menu stops and starts it; start at login.
 #include "support/integration_fixture.h"
 
 #include "admin/admin_socket.h"
+#include "admin/backups.h"
 #include "admin_client.h"
 #include "server.h"
 #include "server_supervisor.h"
 #include "tray/admin_window.h"
 #include "tray/autostart.h"
+#include "tray/backups_page.h"
 #include "tray/log_page.h"
 #include "tray/settings_page.h"
 #include "tray/setup_wizard.h"
@@ -159,6 +162,57 @@ private slots:
         page.registrationBox()->setCurrentIndex(page.registrationBox()->findData("open"));
         QTest::mouseClick(page.applyButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(page.message(), QStringLiteral("Saved."), 10000);
+    }
+
+    void theBackupsPageBacksUpSchedulesAndRestores() {
+        AdminClient client(m_dataDir);
+        BackupsPage page(&client, qEnvironmentVariable("TIDINGSD_BIN"), true);
+        page.show();
+        page.refresh();
+        QTest::mouseClick(page.backupButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(page.archivesTable()->rowCount(), 1, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.busy() && page.backupButton()->isEnabled(), 10000);
+        const QString archive = page.archivesTable()->item(0, 0)->data(Qt::UserRole).toString();
+        QVERIFY(QFileInfo::exists(archive));
+
+        // The daily backup: at 3:00, keeping five.
+        page.dailyBox()->setChecked(true);
+        page.hourBox()->setValue(3);
+        page.keepBox()->setValue(5);
+        QTest::mouseClick(page.applyButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(page.message(), QStringLiteral("Saved."), 10000);
+        server::Backups *backups = m_fx.server().server()->backups();
+        QCOMPARE(backups->scheduleHour(), 3);
+        QCOMPARE(backups->keep(), 5);
+        page.dailyBox()->setChecked(false);
+        QTest::mouseClick(page.applyButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(backups->scheduleHour(), -1, 10000);
+
+        // Restore into an empty folder (the embedded PostgreSQL, as "postgres" under root).
+        QTemporaryDir tmp(QStringLiteral("/var/tmp/test_gui_admin-XXXXXX"));
+        QFile::setPermissions(tmp.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                              QFile::ReadOther | QFile::ExeOther);
+        const QString dir = tmp.filePath(QStringLiteral("restored"));
+        page.restore(archive, dir);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 120000);
+        QVERIFY2(page.message().startsWith(QStringLiteral("Restored into")),
+                 qPrintable(page.message()));
+        QVERIFY(QFileInfo::exists(dir + QStringLiteral("/db/pgdata/PG_VERSION")));
+        QVERIFY(page.switchButton()->isVisibleTo(&page));
+        QSignalSpy use(&page, &BackupsPage::useDataDir);
+        QTest::mouseClick(page.switchButton(), Qt::LeftButton);
+        QCOMPARE(use.count(), 1);
+        QCOMPARE(use.at(0).at(0).toString(), dir);
+        // This server ran without a config file, so there is none to run the restored data on:
+        // the tray app says so instead of switching.
+        TrayApp tray(attached());
+        QVERIFY(!tray.switchDataDir(dir));
+        QVERIFY(tray.lastNotice().contains(QStringLiteral("no tidingsd.conf")));
+        // A second restore into the same (now used) folder is refused, in words.
+        page.restore(archive, dir);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), 60000);
+        QVERIFY2(page.message().contains(QStringLiteral("is not empty")),
+                 qPrintable(page.message()));
     }
 
     void theLogFollowsAndFilters() {
