@@ -40,6 +40,7 @@
 #include <QCoreApplication>
 #include <QJsonObject>
 #include <QStorageInfo>
+#include <QVariant>
 
 #include "protocol/limits.h"
 
@@ -365,6 +366,74 @@ void Server::listen() {
 Status Server::reloadTls() {
     return m_gateway ? m_gateway->reloadTls()
                      : Status(Error{ErrorCode::Internal, QStringLiteral("not started")});
+}
+
+QStringList Server::reloadConfig(const ServerConfig &fresh) {
+    QStringList changes;
+    const auto changed = [&changes](const char *name, auto before, auto after) {
+        if (before == after)
+            return false;
+        changes << QStringLiteral("%1: %2 -> %3")
+                       .arg(QLatin1String(name), QVariant::fromValue(before).toString(),
+                            QVariant::fromValue(after).toString());
+        return true;
+    };
+    const auto needsRestart = [&changes](const char *name, bool differs) {
+        if (differs)
+            changes << QStringLiteral("%1 changes at the next start").arg(QLatin1String(name));
+    };
+    needsRestart("listen", fresh.host != m_config.host || fresh.port != m_config.port);
+    needsRestart("data-dir", fresh.dataDir != m_config.dataDir);
+    needsRestart("pool-size", fresh.poolSize != m_config.poolSize);
+    needsRestart("metrics", fresh.metricsOnMainPort != m_config.metricsOnMainPort ||
+                                fresh.metricsPort != m_config.metricsPort);
+    needsRestart("tls-cert/tls-key", fresh.tlsCertFile != m_config.tlsCertFile ||
+                                         fresh.tlsKeyFile != m_config.tlsKeyFile);
+    needsRestart("cheap-password-hashing",
+                 fresh.cheapPasswordHashing != m_config.cheapPasswordHashing);
+
+    if (changed("retention-days", m_config.retentionDays, fresh.retentionDays))
+        m_config.retentionDays = fresh.retentionDays;
+    bool media = changed("media-max-bytes", m_config.mediaMaxBytes, fresh.mediaMaxBytes);
+    media = changed("media-quota-bytes", m_config.mediaQuotaBytes, fresh.mediaQuotaBytes) || media;
+    media =
+        changed("media-retention-days", m_config.mediaRetentionDays, fresh.mediaRetentionDays) ||
+        media;
+    if (media) {
+        m_config.mediaMaxBytes = fresh.mediaMaxBytes;
+        m_config.mediaQuotaBytes = fresh.mediaQuotaBytes;
+        m_config.mediaRetentionDays = fresh.mediaRetentionDays;
+        if (m_blobStore)
+            m_blobStore->setMaxBlobSize(fresh.mediaMaxBytes);
+        if (m_media)
+            m_media->setLimits(fresh.mediaMaxBytes, fresh.mediaQuotaBytes,
+                               fresh.mediaRetentionDays);
+    }
+    bool accounts = changed("registrations-per-hour", m_config.registrationsPerHour,
+                            fresh.registrationsPerHour);
+    accounts =
+        changed("token-lifetime-days", m_config.tokenLifetimeDays, fresh.tokenLifetimeDays) ||
+        accounts;
+    if (accounts) {
+        m_config.registrationsPerHour = fresh.registrationsPerHour;
+        m_config.tokenLifetimeDays = fresh.tokenLifetimeDays;
+        m_accounts->setPolicy(accountPolicy(m_config));
+    }
+    if (changed("connections-per-address", m_config.maxSessionsPerIp, fresh.maxSessionsPerIp)) {
+        m_config.maxSessionsPerIp = fresh.maxSessionsPerIp;
+        m_gateway->setMaxSessionsPerIp(fresh.maxSessionsPerIp);
+    }
+    if (changed("allow-unencrypted", m_config.allowUnencrypted, fresh.allowUnencrypted)) {
+        m_config.allowUnencrypted = fresh.allowUnencrypted;
+        m_messaging->setRefuseUnencrypted(!fresh.allowUnencrypted);
+    }
+    // The file gives the first value; what the admin set through the API wins again.
+    if (m_started)
+        m_adminService->loadSettings([](Status s) {
+            if (!s)
+                qCWarning(lcServer) << "reading the stored settings failed:" << s.error().detail;
+        });
+    return changes;
 }
 
 void Server::stop() {

@@ -72,6 +72,13 @@ public:
     quint16 port() const;
     //! See Gateway::reloadTls() (SIGHUP).
     Status reloadTls();
+    //! SIGHUP with the options read again: applies what can change while serving (history and
+    //! media retention, media limits, registrations per hour, token lifetime, connections per
+    //! address, unencrypted sends) without touching a connection, then the settings the admin
+    //! API stored over them again. Returns one line per change; an option that only applies at
+    //! a restart (address, data directory, database, pool, metrics, password hashing) is named
+    //! there as such and keeps its running value.
+    QStringList reloadConfig(const ServerConfig &fresh);
 
     //! Creates partitions ahead and drops expired ones (inbox after 30 days, history after the
     //! retention period); once serving, also expires media (unfinished uploads after a day,

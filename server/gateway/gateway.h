@@ -50,6 +50,8 @@ public:
     //! Loads the TLS files again (SIGHUP, or the files changed): new connections use the new
     //! certificate, open ones keep theirs. On an error the one in use stays.
     Status reloadTls();
+    //! A new bound (SIGHUP) for connections per address; open ones are kept.
+    void setMaxSessionsPerIp(int max) { m_config.maxSessionsPerIp = max; }
     //! The SHA-256 fingerprint of the certificate in use (empty without TLS).
     QString tlsFingerprint() const { return m_tlsFingerprint; }
     quint16 port() const;

@@ -134,6 +134,8 @@ public:
 
     StoreUsage usage() const;
     quint64 maxBlobSize() const { return m_options.maxBlobSize; }
+    //! A new limit (SIGHUP) for uploads created from now on; call on the store's owner thread.
+    void setMaxBlobSize(quint64 bytes) { m_options.maxBlobSize = bytes; }
 
     //! DATA/media: the folder everything of the store is in.
     const QString &root() const { return m_root; }

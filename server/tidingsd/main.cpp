@@ -3,6 +3,7 @@
 // the TLS certificate. --check-config FILE checks a config file and exits; --restore FILE restores
 // a backup into an empty data directory and exits (admin/restore.h).
 #include "admin/restore.h"
+#include "core/logging.h"
 #include "core/unix_signals.h"
 #ifdef TIDINGS_EPOLL_DISPATCHER
 #include "core/epoll_dispatcher.h"
@@ -157,7 +158,21 @@ int main(int argc, char **argv) {
         exitCode = 1;
         app.quit();
     });
+    // SIGHUP: the options again (flags over the file), what can change applied while serving;
+    // a file that does not read or check changes nothing.
     QObject::connect(&signals_, &UnixSignals::reload, &app, [&] {
+        const Parsed again = parseOptions(p);
+        if (!again.errors.isEmpty()) {
+            for (const QString &e : again.errors)
+                qCWarning(lcServer) << "the options were not reloaded:" << e;
+        } else {
+            QStringList changes = server.reloadConfig(again.options.config);
+            if (again.options.databaseUrl != parsed.options.databaseUrl)
+                changes << QStringLiteral("database-url changes at the next start");
+            qCInfo(lcServer).noquote() << "options reloaded:"
+                                       << (changes.isEmpty() ? QStringLiteral("nothing changed")
+                                                             : changes.join(QStringLiteral("; ")));
+        }
         if (server.gateway()->usesTls())
             (void)server.reloadTls(); // logs what it did
     });

@@ -10,8 +10,16 @@
 #include "common/sanitizers.h"
 #include "support/integration_fixture.h"
 
+#include "server.h"
+#include "services/media/media_service.h"
+
+#include <QFile>
+#include <QHostAddress>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
 
 using namespace tidings;
 using namespace tidings::test;
@@ -200,6 +208,71 @@ private slots:
                 return c && c->ping();
             },
             10000));
+    }
+
+    void sighupReloadsLimitsWithoutDroppingConnections() {
+        // tidingsd as a process on a config file: SIGHUP reads it again.
+        QTemporaryDir tmp;
+        const QString conf = tmp.filePath(QStringLiteral("tidingsd.conf"));
+        const auto write = [&](const QByteArray &value) {
+            QFile f(conf);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write("[server]\nconnections-per-address = " + value + "\n");
+        };
+        write("3");
+        auto proc = m_fx.processServer(
+            {QStringLiteral("--config"), conf, QStringLiteral("--cheap-password-hashing")});
+        QVERIFY(proc);
+        const QUrl url(proc->url());
+        auto a = RawClient::registered(url, name("hupa"));
+        auto b = RawClient::registered(url, name("hupb"));
+        QVERIFY(a && b);
+        // Whether a third connection from this address is turned away now.
+        const auto thirdRefused = [&] {
+            RawClient third(url);
+            (void)third.connectNow(1500); // a refused one may close before it reads as open
+            const auto push = third.waitPush(F::kError, 1500);
+            return push && push->error().code() == wire::ERROR_RATE_LIMITED;
+        };
+        QVERIFY(!thirdRefused());
+        const auto hup = [&] { QCOMPARE(::kill(pid_t(proc->serverPid()), SIGHUP), 0); };
+
+        write("2");
+        hup();
+        QVERIFY(waitFor(thirdRefused, 15000));
+        // The two open connections were not touched.
+        QVERIFY(a->ping() && b->ping());
+
+        // A file that does not check changes nothing, and the server keeps serving.
+        write("lots");
+        hup();
+        QTest::qWait(500);
+        QVERIFY(thirdRefused());
+        QVERIFY(a->ping() && b->ping());
+
+        write("3");
+        hup();
+        QVERIFY(waitFor([&] { return !thirdRefused(); }, 15000));
+        QVERIFY(a->ping() && b->ping());
+    }
+
+    void aReloadAppliesWhatCanChangeAndNamesTheRest() {
+        QString error;
+        auto h = m_fx.freshServer({}, &error);
+        QVERIFY2(h, qPrintable(error));
+        server::ServerConfig fresh = h->config();
+        fresh.mediaMaxBytes = 1000;
+        fresh.registrationsPerHour = 7;
+        fresh.host = QHostAddress(QStringLiteral("127.0.0.2"));
+        const QStringList changes = h->server()->reloadConfig(fresh);
+        QVERIFY2(changes.contains(QStringLiteral("media-max-bytes: 2147483648 -> 1000")),
+                 qPrintable(changes.join('|')));
+        QVERIFY(changes.contains(QStringLiteral("registrations-per-hour: 0 -> 7")));
+        QVERIFY(changes.contains(QStringLiteral("listen changes at the next start")));
+        QCOMPARE(changes.size(), 3);
+        QCOMPARE(h->server()->media()->options().maxFileBytes, quint64(1000));
+        // Nothing changed: nothing to say.
+        QVERIFY(h->server()->reloadConfig(fresh).filter(QStringLiteral("->")).isEmpty());
     }
 
     void aSocketThatPingsButNeverReadsIsDropped() {

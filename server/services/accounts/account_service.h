@@ -66,6 +66,8 @@ public:
 
     //! Who may register from now on.
     void setRegistration(Registration registration) { m_registration = registration; }
+    //! New limits (SIGHUP): registrations per hour and token lifetime apply from now on.
+    void setPolicy(const AccountPolicy &policy) { m_policy = policy; }
     Registration registration() const { return m_registration; }
     //! The admin disabled (or enabled) a user: from now on its logins and connections are refused
     //! with ACCOUNT_DISABLED, and when disabled its devices are disconnected at once. Also kept

@@ -79,6 +79,12 @@ public:
     //! Opens the blob store and loads (or creates) the token secret. Nothing else works before.
     void start(std::function<void(Status)> done);
     const MediaOptions &options() const { return m_options; }
+    //! New limits (SIGHUP): the file size, quota and media retention apply from now on.
+    void setLimits(quint64 maxFileBytes, quint64 quotaBytes, int retentionDays) {
+        m_options.maxFileBytes = maxFileBytes;
+        m_options.quotaBytes = quotaBytes;
+        m_options.retentionDays = retentionDays;
+    }
 
     // Media
     void issueToken(const Caller &caller, Reply<MediaToken> reply) override;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Backup and restore time for a server with MESSAGES messages (issue 13's figure; default one
+# million): a throwaway tidingsd on its embedded PostgreSQL, two accounts and a conversation made
+# through the real clients, then MESSAGES rows of 192 random bytes each (as incompressible as
+# ciphertext) written straight into the messages table (sending a million through the protocol
+# would measure the message path, not the backup), plus MEDIA_MB of media blobs. Then, timed:
+# `tidings-admin backup --out FILE` while the server runs, and `tidings-admin restore` into an
+# empty directory; the restored database is counted. One JSON line.
+#
+#   tests/bench/backup_bench.sh BUILD_DIR            (MESSAGES=1000000 MEDIA_MB=100)
+set -euo pipefail
+build=$(realpath "$1")
+messages=${MESSAGES:-1000000}
+media_mb=${MEDIA_MB:-100}
+tidingsd=$build/server/tidingsd
+admin=$build/admin/tidings-admin
+cli=$build/app/tidings-cli
+work=$(mktemp -d /var/tmp/tidings-backup-bench.XXXXXX)
+chmod 755 "$work" # the embedded PostgreSQL runs as postgres under root
+port=$((20000 + RANDOM % 20000))
+export TIDINGS_TIDINGSD=$tidingsd
+
+setsid "$tidingsd" --data-dir "$work/server" --listen "127.0.0.1:$port" \
+    --cheap-password-hashing >"$work/tidingsd.log" 2>&1 &
+server=$!
+cleanup() {
+    kill -TERM $server 2>/dev/null || true
+    wait $server 2>/dev/null || true
+    # The restored cluster is stopped by the restore; nothing else runs.
+    rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 1 1200); do
+    grep -q '^tidingsd listening on' "$work/tidingsd.log" && break
+    kill -0 $server 2>/dev/null || { cat "$work/tidingsd.log"; exit 1; }
+    sleep 0.1
+done
+url=ws://127.0.0.1:$port
+as() { local who=$1; shift; "$cli" --profile "$work/$who" --server "$url" "$@"; }
+for u in alice bob; do echo "password-$u" | as $u register $u >/dev/null; done
+as alice send bob "the first message" >/dev/null
+
+psql_() { psql -X -q -t -A "host=$work/server/db/run port=5432 dbname=tidings user=postgres" "$@"; }
+conv=$(psql_ -c "SELECT conversation_id FROM messages LIMIT 1")
+sender=$(psql_ -c "SELECT sender_user_id || ',' || sender_device_id FROM messages LIMIT 1")
+t0=$(date +%s.%N)
+psql_ -c "INSERT INTO messages (conversation_id, seq, created_at, sender_user_id,
+              sender_device_id, client_message_id, payload)
+          SELECT $conv, 1000 + g, now(), ${sender%,*}, ${sender#*,}, 'bench-' || g,
+                 decode(md5(random()::text) || md5(random()::text) || md5(random()::text) ||
+                        md5(random()::text) || md5(random()::text) || md5(random()::text) ||
+                        md5(random()::text) || md5(random()::text) || md5(random()::text) ||
+                        md5(random()::text) || md5(random()::text) || md5(random()::text), 'hex')
+          FROM generate_series(1, $messages) g" >/dev/null
+fill=$(echo "$(date +%s.%N) - $t0" | bc)
+# Media: random blobs named by their SHA-256, as the store keeps them.
+for i in $(seq 1 $((media_mb))); do
+    f=$work/blob.tmp
+    head -c $((1024 * 1024)) /dev/urandom >"$f"
+    h=$(sha256sum "$f" | cut -c1-64)
+    mkdir -p "$work/server/media/blobs/${h:0:2}/${h:2:2}"
+    mv "$f" "$work/server/media/blobs/${h:0:2}/${h:2:2}/$h"
+done
+db_bytes=$(psql_ -c "SELECT pg_database_size('tidings')")
+
+t0=$(date +%s.%N)
+"$admin" --data-dir "$work/server" backup --out "$work/backup.tar" >"$work/backup.json"
+backup_s=$(echo "$(date +%s.%N) - $t0" | bc)
+archive_bytes=$(stat -c %s "$work/backup.tar")
+# The server still serves during and after it.
+as alice send bob "after the backup" >/dev/null
+
+t0=$(date +%s.%N)
+"$admin" restore "$work/backup.tar" --data-dir "$work/restored" >"$work/restore.log" 2>&1
+restore_s=$(echo "$(date +%s.%N) - $t0" | bc)
+# Count what came back: start the restored cluster alone, count, stop it.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+owner=$(stat -c %U "$work/restored/db/pgdata")
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$owner" -- "$@"; else "$@"; fi; }
+run_pg "$pg_bin/pg_ctl" -D "$work/restored/db/pgdata" -w -l "$work/restored/db/run/bench.log" \
+    -o "-p 5432 -k $work/restored/db/run -c listen_addresses=''" start >/dev/null
+restored=$(psql -X -q -t -A "host=$work/restored/db/run port=5432 dbname=tidings user=postgres" \
+    -c "SELECT count(*) FROM messages")
+run_pg "$pg_bin/pg_ctl" -D "$work/restored/db/pgdata" -w -m fast stop >/dev/null
+blobs=$(find "$work/restored/media/blobs" -type f | wc -l)
+
+printf '{"scenario":"backup","messages":%d,"media_mb":%d,"fill_s":%.1f,"database_bytes":%d,' \
+    "$messages" "$media_mb" "$fill" "$db_bytes"
+printf '"archive_bytes":%d,"backup_s":%.1f,"restore_s":%.1f,"restored_messages":%d,' \
+    "$archive_bytes" "$backup_s" "$restore_s" "$restored"
+printf '"restored_blobs":%d,"nproc":%d,"load":"%s"}\n' "$blobs" "$(nproc)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$restored" -eq $((messages + 1)) ] && [ "$blobs" -eq "$media_mb" ]
