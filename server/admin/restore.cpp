@@ -10,11 +10,17 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QStandardPaths>
+
+#include <libpq-fe.h>
 
 namespace tidings::server {
 
 namespace {
+
+//! How far restore moves every counter on (see advanceCounters).
+constexpr qint64 kCounterGap = 1'000'000;
 
 Error restoreUsage(const QString &what) {
     return Error{ErrorCode::Usage, what};
@@ -236,6 +242,36 @@ private:
         return {};
     }
 
+    //! Clients may hold messages, conversations and accounts made after the backup, under
+    //! numbers the restored server would hand out again (a new message with a sequence number
+    //! a client already has would be taken for one it holds). Every counter moves past what
+    //! the time since the backup can have used: clients see a gap in each conversation's
+    //! numbering, which they skip like any range history no longer holds.
+    Status advanceCounters(const QString &conninfo) {
+        PGconn *conn = PQconnectdb(conninfo.toUtf8().constData());
+        const auto done = qScopeGuard([conn] { PQfinish(conn); });
+        if (PQstatus(conn) != CONNECTION_OK)
+            return restoreStorage(QStringLiteral("cannot connect to the restored database: %1")
+                                      .arg(QString::fromUtf8(PQerrorMessage(conn)).trimmed()));
+        const QByteArray gap = QByteArray::number(kCounterGap);
+        const QByteArray sql = "BEGIN;"
+                               "UPDATE conversations SET last_seq = last_seq + " +
+                               gap +
+                               ";"
+                               "SELECT setval(format('%I.%I', schemaname, sequencename),"
+                               " COALESCE(last_value, 0) + " +
+                               gap +
+                               ") FROM pg_sequences WHERE schemaname = current_schema();"
+                               "COMMIT;";
+        PGresult *r = PQexec(conn, sql.constData());
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        const QString error = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
+        PQclear(r);
+        if (!ok)
+            return restoreStorage(QStringLiteral("moving the counters on failed: %1").arg(error));
+        return {};
+    }
+
     Result<RestoreSummary> loadDatabase(RestoreSummary summary) {
         QString conninfo = m_o.databaseUrl;
         if (conninfo.isEmpty()) {
@@ -263,6 +299,8 @@ private:
                                   ? QString()
                                   : QStringLiteral(" (the database of --database-url must be "
                                                    "empty)"))};
+        if (auto s = advanceCounters(conninfo); !s)
+            return s.error();
         if (m_embedded)
             m_embedded->stop();
         // The config file and TLS folder back in place; the config names the old data

@@ -7,7 +7,8 @@
 // are read, the chain in end.json is checked at the end, and only then does pg_restore run.
 // On any failure DIR is emptied again (it was empty before), with an error that says why.
 // The database goes into the embedded PostgreSQL in DIR/db, or into the empty database of
-// --database-url.
+// --database-url. Then every counter (message sequence numbers, ids) moves on by a million, so
+// nothing a client saw after the backup is handed out again under the same number.
 #include "protocol/result.h"
 
 #include <QString>
