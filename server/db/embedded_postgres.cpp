@@ -2,9 +2,13 @@
 
 #include "core/logging.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QProcess>
+#include <QStandardPaths>
+
+#include <array>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -32,16 +36,59 @@ EmbeddedPostgres::~EmbeddedPostgres() {
     stop();
 }
 
-QString EmbeddedPostgres::findBinDir() {
-    QDir base(QStringLiteral("/usr/lib/postgresql"));
-    auto versions = base.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-    std::sort(versions.begin(), versions.end(),
-              [](const QString &a, const QString &b) { return a.toInt() > b.toInt(); });
-    for (const auto &v : versions) {
-        const QString bin = base.filePath(v + QStringLiteral("/bin"));
-        if (QFileInfo::exists(bin + QStringLiteral("/initdb")))
+namespace {
+
+bool hasInitdb(const QString &bin) {
+#if defined(Q_OS_WIN)
+    return QFileInfo::exists(bin + QStringLiteral("/initdb.exe"));
+#else
+    return QFileInfo::exists(bin + QStringLiteral("/initdb"));
+#endif
+}
+
+//! The newest PREFIX<version>SUFFIX that holds initdb, e.g. /usr/lib/postgresql/15/bin or
+//! /opt/homebrew/opt/postgresql@15/bin: versions compare by their leading number.
+QString newestIn(const QString &dir, const QString &prefix, const QString &suffix) {
+    const QDir base(dir);
+    QStringList names =
+        base.entryList({prefix + QLatin1Char('*')}, QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    const auto version = [&](const QString &name) { return name.mid(prefix.size()).toInt(); };
+    std::sort(names.begin(), names.end(),
+              [&](const QString &a, const QString &b) { return version(a) > version(b); });
+    for (const QString &name : names) {
+        const QString bin = base.filePath(name + suffix);
+        if (hasInitdb(bin))
             return bin;
     }
+    return {};
+}
+
+} // namespace
+
+QString EmbeddedPostgres::findBinDir() {
+    // An explicit choice, then binaries shipped next to tidingsd, then where packages put them.
+    if (const QString env = qEnvironmentVariable("TIDINGS_PG_BINDIR"); !env.isEmpty())
+        return hasInitdb(env) ? env : QString();
+    if (QCoreApplication::instance()) {
+        const QString shipped =
+            QCoreApplication::applicationDirPath() + QStringLiteral("/postgresql/bin");
+        if (hasInitdb(shipped))
+            return shipped;
+    }
+    const QList<std::array<QString, 3>> places = {
+        {"/usr/lib/postgresql", "", "/bin"},          // Debian, Ubuntu
+        {"/opt/homebrew/opt", "postgresql@", "/bin"}, // Homebrew, Apple silicon
+        {"/usr/local/opt", "postgresql@", "/bin"},    // Homebrew, Intel
+        {"C:/Program Files/PostgreSQL", "", "/bin"},  // the EDB installer
+    };
+    for (const auto &[dir, prefix, suffix] : places) {
+        if (const QString bin = newestIn(dir, prefix, suffix); !bin.isEmpty())
+            return bin;
+    }
+    // Last, initdb on PATH (a GUI app on macOS gets launchd's PATH, without Homebrew's).
+    if (const QString initdb = QStandardPaths::findExecutable(QStringLiteral("initdb"));
+        !initdb.isEmpty())
+        return QFileInfo(initdb).absolutePath();
     return {};
 }
 
@@ -106,8 +153,8 @@ Status EmbeddedPostgres::start() {
     if (m_running)
         return {};
     if (m_opt.binDir.isEmpty())
-        return fail(QStringLiteral("PostgreSQL server binaries not found under "
-                                   "/usr/lib/postgresql (install the postgresql package)"));
+        return fail(QStringLiteral("PostgreSQL server binaries (initdb, pg_ctl) not found: install "
+                                   "PostgreSQL, set TIDINGS_PG_BINDIR, or use --database-url"));
     const QDir dir(m_opt.dir);
     if (!QDir().mkpath(dir.filePath("pgdata")) || !QDir().mkpath(dir.filePath("run")))
         return fail(QStringLiteral("cannot create %1").arg(m_opt.dir));
@@ -121,9 +168,16 @@ Status EmbeddedPostgres::start() {
     const QString bin = m_opt.binDir;
     if (!QFileInfo::exists(pgdata + "/PG_VERSION")) {
         qCInfo(lcDb) << "initialising embedded PostgreSQL cluster in" << pgdata;
+#if defined(Q_OS_MACOS)
+        // macOS has no C.UTF-8 locale: C collation with a UTF-8 character type instead.
+        const QStringList locale = {"--locale=C", "--lc-ctype=UTF-8"};
+#else
+        const QStringList locale = {"--locale=C.UTF-8"};
+#endif
         if (auto s = run(bin + "/initdb",
-                         {"-D", pgdata, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                          "--locale=C.UTF-8", "--no-sync"},
+                         QStringList{"-D", pgdata, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                                     "--no-sync"} +
+                             locale,
                          120000);
             !s)
             return s;

@@ -143,7 +143,7 @@ BlobResult<UploadInfo> BlobStore::readUpload(const UploadId &id) const {
         return BlobError{BlobErrorCode::Io, QStringLiteral("upload state unreadable")};
     UploadInfo info{id, *declared, quint64(st.st_size), {}};
     const qint64 activity =
-        std::max<qint64>(st.st_mtim.tv_sec, QFileInfo(meta).lastModified().toSecsSinceEpoch());
+        std::max<qint64>(st.st_mtime, QFileInfo(meta).lastModified().toSecsSinceEpoch());
     info.lastActivity = QDateTime::fromSecsSinceEpoch(activity, Qt::UTC);
     return info;
 }

@@ -15,6 +15,20 @@
 
 namespace tidings::media {
 
+namespace {
+
+// fdatasync where the system declares it; macOS does not (fsync there, which like fdatasync on
+// Linux does not force the drive's own cache: F_FULLFSYNC would).
+int syncData(int fd) {
+#if defined(__APPLE__)
+    return ::fsync(fd);
+#else
+    return ::fdatasync(fd);
+#endif
+}
+
+} // namespace
+
 bool BlobStoreState::lock(const QString &id) {
     std::lock_guard guard(mutex);
     if (busy.contains(id))
@@ -155,7 +169,7 @@ BlobStatus UploadWriter::write(QByteArrayView data) {
             // Cut the partial piece off: the file ends where the last whole piece ended.
             if (::ftruncate(m_fd, off_t(m_offset)) != 0)
                 qCWarning(lcServerMedia) << "cannot cut a partial piece off upload" << m_id.text();
-            ::fdatasync(m_fd);
+            syncData(m_fd);
             std::lock_guard guard(m_state->mutex);
             m_state->stagingBytes -= quint64(data.size()) - left;
             return fsio::errnoError(err, QStringLiteral("writing upload data"));
@@ -176,7 +190,7 @@ BlobStatus UploadWriter::write(QByteArrayView data) {
 BlobResult<quint64> UploadWriter::commit() {
     if (m_fd < 0)
         return BlobError{BlobErrorCode::Io, QStringLiteral("upload writer already closed")};
-    if (::fdatasync(m_fd) != 0)
+    if (syncData(m_fd) != 0)
         return fsio::errnoError(errno, QStringLiteral("syncing upload data"));
     return m_offset;
 }
