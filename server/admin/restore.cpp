@@ -303,6 +303,7 @@ private:
             return s.error();
         if (m_embedded)
             m_embedded->stop();
+        say(QStringLiteral("putting the files back"));
         // The config file and TLS folder back in place; the config names the old data
         // directory, which is this one now.
         const QString files = QDir(staging()).filePath(QStringLiteral("files"));

@@ -92,12 +92,13 @@ int main(int argc, char **argv) {
         r.databaseUrl = parsed.options.databaseUrl;
         r.pgBinDir = config.pgBinDir;
         r.schemaVersion = Migrator::latestVersion();
-        r.progress = [](const QString &what) {
-            std::printf("tidingsd: %s\n", qPrintable(what));
-            std::fflush(stdout);
-        };
         QElapsedTimer took;
         took.start();
+        r.progress = [&took](const QString &what) {
+            std::printf("tidingsd: [%.1f s] %s\n", double(took.elapsed()) / 1000.0,
+                        qPrintable(what));
+            std::fflush(stdout);
+        };
         const auto restored = restoreBackup(r);
         if (!restored)
             return die(restored.error().detail);

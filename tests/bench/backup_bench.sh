@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 1 1200); do
-    grep -q '^tidingsd listening on' "$work/tidingsd.log" && break
+    grep -qs '^tidingsd listening on' "$work/tidingsd.log" && break
     kill -0 $server 2>/dev/null || { cat "$work/tidingsd.log"; exit 1; }
     sleep 0.1
 done
@@ -73,6 +73,14 @@ as alice send bob "after the backup" >/dev/null
 t0=$(date +%s.%N)
 "$admin" restore "$work/backup.tar" --data-dir "$work/restored" >"$work/restore.log" 2>&1
 restore_s=$(echo "$(date +%s.%N) - $t0" | bc)
+# The phases: pg_dump's share of the backup (the server logs it), and when the restore reached
+# pg_restore and finished it (tidingsd --restore prints its stages with the time).
+dump_s=$(grep -o 'database dumped, [0-9]* bytes in [0-9.]* s' "$work/tidingsd.log" | tail -1 |
+    awk '{print $(NF-1)}')
+loading_at=$(grep -o '\[[0-9.]* s\] loading the database' "$work/restore.log" | tr -d '[' |
+    awk '{print $1}')
+restored_at=$(grep -o '\[[0-9.]* s\] putting the files back' "$work/restore.log" | tr -d '[' |
+    awk '{print $1}')
 # Count what came back: start the restored cluster alone, count, stop it.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 owner=$(stat -c %U "$work/restored/db/pgdata")
@@ -86,8 +94,10 @@ blobs=$(find "$work/restored/media/blobs" -type f | wc -l)
 
 printf '{"scenario":"backup","messages":%d,"media_mb":%d,"fill_s":%.1f,"database_bytes":%d,' \
     "$messages" "$media_mb" "$fill" "$db_bytes"
-printf '"archive_bytes":%d,"backup_s":%.1f,"restore_s":%.1f,"restored_messages":%d,' \
-    "$archive_bytes" "$backup_s" "$restore_s" "$restored"
+printf '"archive_bytes":%d,"backup_s":%.1f,"pg_dump_s":%s,"restore_s":%.1f,' \
+    "$archive_bytes" "$backup_s" "${dump_s:-null}" "$restore_s"
+printf '"pg_restore_from_s":%.1f,"pg_restore_s":%.1f,"restored_messages":%d,' "${loading_at:-0}" \
+    "$(echo "${restored_at:-0} - ${loading_at:-0}" | bc)" "$restored"
 printf '"restored_blobs":%d,"nproc":%d,"load":"%s"}\n' "$blobs" "$(nproc)" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$restored" -eq $((messages + 1)) ] && [ "$blobs" -eq "$media_mb" ]
