@@ -179,7 +179,7 @@ Status TarWriter::addFile(const QString &name, const QString &path) {
     if (auto s = header(name, size); !s)
         return s;
     Sha256 hash;
-    QByteArray piece(kPiece, Qt::Uninitialized);
+    QByteArray piece(qsizetype(std::min<quint64>(size, kPiece)), Qt::Uninitialized);
     quint64 left = size;
     while (left > 0) {
         const qint64 n = in.read(piece.data(), qint64(std::min<quint64>(left, kPiece)));
@@ -255,7 +255,9 @@ Status TarReader::readContent(const std::function<Status(const char *, qint64)> 
         return Error{ErrorCode::Internal, QStringLiteral("no member to read")};
     m_contentRead = true;
     Sha256 hash;
-    QByteArray piece(kPiece, Qt::Uninitialized);
+    // A piece as large as the member at most (the padding needs a block); most members are small.
+    QByteArray piece(qsizetype(std::min<quint64>(m_current->size, kPiece) + kBlock),
+                     Qt::Uninitialized);
     quint64 left = m_current->size;
     while (left > 0) {
         const qint64 n = qint64(std::min<quint64>(left, kPiece));
