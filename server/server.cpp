@@ -233,7 +233,7 @@ Server::Server(ServerConfig config, QObject *parent)
         std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, *m_router, *m_metrics,
                                        *m_metricsHttp, std::move(hooks));
     if (!m_config.dataDir.isEmpty())
-        m_adminSocket = new AdminSocket(*m_adminService, this);
+        m_adminSocket = new AdminSocket(*m_adminService, this, m_config.adminIdleMs);
     m_gateway->setHttp(m_http);
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
     connect(m_gateway, &Gateway::heartbeat, this, [this] {

@@ -82,10 +82,19 @@ bool setEnabled(bool enabled, QString *error) {
                 .arg(program().toHtmlEscaped())
                 .toUtf8());
 #else
-    // Exec: quoted as the Desktop Entry spec says (spaces in the path).
-    QString exec = program();
-    exec.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
-        .replace(QLatin1Char('"'), QLatin1String("\\\""));
+    // Exec: quoted as the Desktop Entry spec says. Inside the quotes ", `, $ and \ take a
+    // backslash; then the value's own string escapes double every backslash; % is %%.
+    QString exec;
+    for (const QChar c : program()) {
+        if (c == QLatin1Char('"') || c == QLatin1Char('`') || c == QLatin1Char('$'))
+            exec += QLatin1String("\\\\") + c;
+        else if (c == QLatin1Char('\\'))
+            exec += QLatin1String("\\\\\\\\");
+        else if (c == QLatin1Char('%'))
+            exec += QLatin1String("%%");
+        else
+            exec += c;
+    }
     f.write(QStringLiteral("[Desktop Entry]\n"
                            "Type=Application\n"
                            "Name=Tidings Server\n"

@@ -10,6 +10,7 @@
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QPointer>
+#include <QTimer>
 
 #include <sodium.h>
 
@@ -62,10 +63,11 @@ QByteArray loadOrMakeToken(const QString &path, QString *error) {
 
 } // namespace
 
-AdminSocket::AdminSocket(AdminService &service, QObject *parent)
+AdminSocket::AdminSocket(AdminService &service, QObject *parent, int idleMs)
     : QObject(parent)
     , m_service(service)
-    , m_server(new QLocalServer(this)) {
+    , m_server(new QLocalServer(this))
+    , m_idleMs(idleMs) {
     m_server->setSocketOptions(QLocalServer::UserAccessOption);
     connect(m_server, &QLocalServer::newConnection, this, &AdminSocket::onConnection);
 }
@@ -116,7 +118,20 @@ void AdminSocket::onConnection() {
         ++m_connections;
         // Bounded while a request runs too: past a line's worth, the client waits.
         socket->setReadBufferSize(kMaxLineBytes + 1);
-        connect(socket, &QLocalSocket::readyRead, this, [this, socket] { onReadable(socket); });
+        auto *idle = new QTimer(socket);
+        idle->setSingleShot(true);
+        idle->setInterval(m_idleMs);
+        connect(idle, &QTimer::timeout, socket, [socket, idle] {
+            if (socket->property(kBusy).toBool())
+                idle->start(); // a request runs: its answer comes first
+            else
+                socket->disconnectFromServer();
+        });
+        idle->start();
+        connect(socket, &QLocalSocket::readyRead, this, [this, socket, idle] {
+            idle->start();
+            onReadable(socket);
+        });
         connect(socket, &QLocalSocket::disconnected, this, [this, socket] {
             --m_connections;
             socket->deleteLater();

@@ -27,7 +27,11 @@ public:
     static constexpr qint64 kMaxLineBytes = 64 * 1024;
     static constexpr int kMaxConnections = 16;
 
-    AdminSocket(AdminService &service, QObject *parent = nullptr);
+    static constexpr int kDefaultIdleMs = 5 * 60 * 1000;
+
+    //! A connection that sends nothing for `idleMs` while no request of it runs is closed: the
+    //! 16 connections are not held by clients that went quiet (the tray app reconnects).
+    AdminSocket(AdminService &service, QObject *parent = nullptr, int idleMs = kDefaultIdleMs);
     ~AdminSocket() override;
 
     //! Creates (or reads) DATA/admin.token and listens on DATA/admin.sock. False with `error`.
@@ -48,6 +52,7 @@ private:
     QString m_dataDir;
     QByteArray m_token;
     int m_connections = 0;
+    int m_idleMs;
 };
 
 } // namespace tidings::server

@@ -29,7 +29,8 @@ struct ServerConfig {
     //! timer for all; a pass over 10,000 sessions costs well under a millisecond).
     int heartbeatCheckMs = 1000;
     int maintenanceIntervalMs = 3600 * 1000;
-    int backupCheckMs = 60 * 1000; //!< how often the daily backup's schedule is looked at
+    int backupCheckMs = 60 * 1000;   //!< how often the daily backup's schedule is looked at
+    int adminIdleMs = 5 * 60 * 1000; //!< an admin API connection silent this long is closed
     //! Where pg_dump is (backups); empty: beside the embedded PostgreSQL's, else on PATH.
     QString pgBinDir;
     //! Argon2id cost. Production uses libsodium's "interactive" limits; tests may lower it.

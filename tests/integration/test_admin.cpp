@@ -7,7 +7,9 @@
 #include "admin/admin_socket.h"
 #include "server.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -97,7 +99,9 @@ class TestAdmin : public QObject {
 
 private slots:
     void initTestCase() {
-        const QString err = m_fx.start();
+        server::ServerConfig config;
+        config.adminIdleMs = 3000; // quietConnectionsAreClosed waits for it
+        const QString err = m_fx.start(config);
         QVERIFY2(err.isEmpty(), qPrintable(err));
         QVERIFY(m_fx.server().server()->adminSocket());
         m_dataDir = QFileInfo(m_fx.server().server()->adminSocket()->socketPath()).absolutePath();
@@ -291,6 +295,32 @@ private slots:
                      "\n");
         QCOMPARE(a.value("id").toInt(), 7);
         QCOMPARE(a.value("ok").toBool(), true);
+    }
+
+    void quietConnectionsAreClosed() {
+        // One that asked and went quiet, and one that never said anything: both are closed
+        // after the idle time, and the slots are free again.
+        QLocalSocket asked, silent;
+        asked.connectToServer(AdminSocketPath());
+        silent.connectToServer(AdminSocketPath());
+        QVERIFY(asked.waitForConnected(5000) && silent.waitForConnected(5000));
+        const QByteArray token = [&] {
+            QFile f(server::AdminSocket::tokenPathIn(m_dataDir));
+            return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+        }();
+        asked.write("{\"token\":\"" + token + "\",\"id\":1,\"command\":\"status\"}\n");
+        QVERIFY(QTest::qWaitFor([&] { return asked.canReadLine(); }, 10000));
+        QVERIFY(asked.readLine().contains("\"ok\":true"));
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return asked.state() == QLocalSocket::UnconnectedState &&
+                       silent.state() == QLocalSocket::UnconnectedState;
+            },
+            15000));
+        QVERIFY2(t.elapsed() >= 2000, qPrintable(QString::number(t.elapsed())));
+        QCOMPARE(admin({"status"}).exitCode, 0);
     }
 };
 
