@@ -227,6 +227,11 @@ Server::Server(ServerConfig config, QObject *parent)
         });
     }
     hooks.backups = m_backups;
+    hooks.userDeleted = [this](quint64 user, const std::vector<quint64> &conversations) {
+        for (const quint64 c : conversations)
+            m_membership->invalidate(c);
+        m_directory->invalidateUser(user);
+    };
     hooks.setRetentionDays = [this](int days) { m_config.retentionDays = days; };
     hooks.retentionDays = [this] { return m_config.retentionDays; };
     m_adminService =

@@ -102,6 +102,8 @@ public:
     //! The separate metrics listener's port (ServerConfig::metricsPort); 0 when there is none.
     quint16 metricsPort() const;
     AdminService &admin() const { return *m_adminService; }
+    //! The cached member lists (tests look at what a change invalidated).
+    Membership &membership() const { return *m_membership; }
     //! The admin API's socket (in the data directory); null without a data directory.
     AdminSocket *adminSocket() const { return m_adminSocket; }
     //! Online backups into DATA/backups; null without a data directory.

@@ -326,6 +326,8 @@ void AdminService::deleteUser(const QJsonObject &args, Answer done) {
             return done(noSuchUser(username));
         m_accounts.cutOff((*r)->userId, (*r)->devices,
                           QStringLiteral("this account was deleted by the server's admin"));
+        if (m_hooks.userDeleted)
+            m_hooks.userDeleted((*r)->userId, (*r)->conversations);
         qCInfo(lcAccounts) << "admin deleted user" << (*r)->userId;
         done(QJsonValue(QJsonObject{{"username", username},
                                     {"devices_logged_out", int((*r)->devices.size())}}));

@@ -37,6 +37,9 @@ struct AdminHooks {
     //! History retention changed (days; 0 keeps history forever).
     std::function<void(int days)> setRetentionDays;
     std::function<int()> retentionDays;
+    //! An account was deleted: its conversations' cached member lists and its cached devices
+    //! are stale.
+    std::function<void(quint64 userId, const std::vector<quint64> &conversations)> userDeleted;
     //! Online backups; null without a data directory.
     Backups *backups = nullptr;
 };

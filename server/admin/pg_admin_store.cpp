@@ -123,8 +123,10 @@ void PgAdminStore::deleteUser(const QString &username, Callback<std::optional<Lo
     m_pool.any()->exec(
         PgQuery{"WITH u AS (DELETE FROM users WHERE username = $1 RETURNING id), "
                 "d AS (SELECT dv.id FROM devices dv JOIN u ON dv.user_id = u.id "
-                "WHERE dv.revoked_at IS NULL) "
-                "SELECT u.id, COALESCE((SELECT array_agg(id ORDER BY id) FROM d), '{}') FROM u",
+                "WHERE dv.revoked_at IS NULL), "
+                "c AS (SELECT m.conversation_id FROM members m JOIN u ON m.user_id = u.id) "
+                "SELECT u.id, COALESCE((SELECT array_agg(id ORDER BY id) FROM d), '{}'), "
+                "COALESCE((SELECT array_agg(conversation_id) FROM c), '{}') FROM u",
                 {},
                 {}}
             .arg(username),
@@ -133,8 +135,9 @@ void PgAdminStore::deleteUser(const QString &username, Callback<std::optional<Lo
                 return cb(databaseError(r, lcAccounts()));
             if (r.rows() == 0)
                 return cb(std::optional<LoggedOut>{});
-            cb(std::optional<LoggedOut>{
-                LoggedOut{quint64(r.int64(0, 0)), pgarray::parseIds(r.text(0, 1))}});
+            cb(std::optional<LoggedOut>{LoggedOut{quint64(r.int64(0, 0)),
+                                                  pgarray::parseIds(r.text(0, 1)),
+                                                  pgarray::parseIds(r.text(0, 2))}});
         });
 }
 

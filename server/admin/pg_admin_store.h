@@ -32,6 +32,7 @@ struct AdminUser {
 struct LoggedOut {
     quint64 userId = 0;
     std::vector<quint64> devices;
+    std::vector<quint64> conversations = {}; //!< deleteUser: the ones the user was a member of
 };
 
 struct InviteRow {

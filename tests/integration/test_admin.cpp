@@ -6,6 +6,7 @@
 
 #include "admin/admin_socket.h"
 #include "server.h"
+#include "services/common/membership.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -176,12 +177,32 @@ private slots:
         auto again = m_fx.connect();
         QCOMPARE(errorCode(again->login(name, "second-password")), wire::ERROR_NONE);
 
-        // Deleted: gone from the list, its connection closed, its name free again.
+        // Deleted: gone from the list, its connection closed, its name free again, and gone
+        // from the cached member lists of its groups.
+        auto friendOf = m_fx.newUser(QStringLiteral("friend"));
+        QVERIFY(friendOf);
+        const quint64 group = friendOf->createGroup(QStringLiteral("club"), {name});
+        QVERIFY(group);
+        QVERIFY(friendOf->send(group, "to-club", "hello")->has_send_ack());
+        server::Membership &members = m_fx.server().server()->membership();
+        const auto loaded = [&] {
+            std::optional<qsizetype> n;
+            members.withMembers(group, [&n](Result<server::Membership::Members> m) {
+                n = m ? qsizetype(m->size()) : -1;
+            });
+            (void)QTest::qWaitFor([&] { return n.has_value(); }, 5000);
+            return n;
+        };
+        QCOMPARE(loaded(), std::optional<qsizetype>(2));
+        QCOMPARE(members.cachedSize(group), std::optional<qsizetype>(2));
         r = admin({"users", "delete", name});
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.json().value("devices_logged_out").toInt(), 1);
         QVERIFY(QTest::qWaitFor([&] { return !again->isConnected(); }, 5000));
         QVERIFY(admin({"users", "list", "--search", name}).lines().isEmpty());
+        QCOMPARE(members.cachedSize(group), std::nullopt);
+        QCOMPARE(loaded(), std::optional<qsizetype>(1));
+        QVERIFY(friendOf->send(group, "to-club-2", "still here")->has_send_ack());
         QCOMPARE(errorCode(m_fx.connect()->login(name, "second-password")),
                  wire::ERROR_BAD_CREDENTIALS);
         QVERIFY(m_fx.registerUser(name));
