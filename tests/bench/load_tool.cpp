@@ -4,10 +4,12 @@
 // pid, the server's CPU per message and RSS per idle connection. See docs/PERFORMANCE.md.
 #include "drain_load.h"
 #include "group_load.h"
+#include "handshake_load.h"
 #include "load_common.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
@@ -35,6 +37,7 @@ struct Options {
     int window = 64; // flat out: messages in flight per sender
     int seconds = 10;
     int idle = 0;
+    int idleHoldSeconds = 0;
     qint64 serverPid = 0;
     int payloadBytes = 100;
     QString prefix;
@@ -235,6 +238,7 @@ private:
                     return fail(QStringLiteral("register failed"));
                 QTimer::singleShot(300, this, [this] {
                     m_before = readProc(m_o.serverPid);
+                    startIdlePings();
                     openIdle(0);
                 });
             });
@@ -250,22 +254,60 @@ private:
             auto *d = new Device(m_o.url);
             d->setParent(this);
             d->onConnected = [this, d, remaining, to, i] {
-                F f;
-                f.mutable_register_request()->set_username(
-                    QStringLiteral("%1idle%2").arg(m_o.prefix).arg(i).toStdString());
-                f.mutable_register_request()->set_password("load-test-password");
-                d->request(f, [this, remaining, to](const F &r) {
-                    if (!r.has_login_response())
-                        ++m_errors;
-                    if (--*remaining == 0) {
-                        if (to < m_o.idle)
-                            openIdle(to);
-                        else
-                            QTimer::singleShot(2000, this, [this] { finishIdle(); });
-                    }
-                });
+                registerIdle(d, QStringLiteral("%1idle%2").arg(m_o.prefix).arg(i), 0,
+                             [this, remaining, to] {
+                                 if (--*remaining == 0) {
+                                     if (to < m_o.idle)
+                                         openIdle(to);
+                                     else
+                                         QTimer::singleShot(2000, this, [this] { finishIdle(); });
+                                 }
+                             });
             };
         }
+    }
+
+    //! An idle client still sends a Ping every 30 s (app/core/net/connection.cpp); the server
+    //! drops a connection silent for 60 s, and opening 10,000 takes longer than that. Every
+    //! registered idle device pings once every ~25 s, a few on each 100 ms tick.
+    void startIdlePings() {
+        auto *tick = new QTimer(this);
+        connect(tick, &QTimer::timeout, this, [this] {
+            const size_t n = m_idleDevices.size();
+            const size_t perTick = std::max<size_t>(1, n / 250 + 1);
+            for (size_t k = 0; k < perTick && n > 0; ++k) {
+                F f;
+                f.mutable_ping()->set_client_time_ms(QDateTime::currentMSecsSinceEpoch());
+                m_idleDevices[m_nextPing++ % n]->request(f, [](const F &) {});
+            }
+        });
+        tick->start(100);
+    }
+
+    //! Registers `d` as `name`, then `done`. The server's hashing queue answers RATE_LIMITED
+    //! past 64 waiting hashes (a batch is 200): wait the time it says and try again, within the
+    //! 10 s a connection has to authenticate; an idle connection that never registered would be
+    //! closed and not count.
+    void registerIdle(Device *d, const QString &name, int attempt, std::function<void()> done) {
+        F f;
+        f.mutable_register_request()->set_username(name.toStdString());
+        f.mutable_register_request()->set_password("load-test-password");
+        d->request(f, [this, d, name, attempt, done](const F &r) {
+            if (!r.has_login_response() && r.error().code() == tidings::wire::ERROR_RATE_LIMITED &&
+                attempt < 20) {
+                ++m_retries;
+                const int wait = int(std::clamp<quint32>(r.error().retry_after_ms(), 50, 500));
+                QTimer::singleShot(wait, this, [this, d, name, attempt, done] {
+                    registerIdle(d, name, attempt + 1, done);
+                });
+                return;
+            }
+            if (!r.has_login_response())
+                ++m_errors;
+            else
+                m_idleDevices.push_back(d);
+            done();
+        });
     }
 
     void finishIdle() {
@@ -274,12 +316,18 @@ private:
         QJsonObject out{{"mode", "idle"},
                         {"connections", m_o.idle},
                         {"errors", double(m_errors)},
+                        {"rate_limited_retries", double(m_retries)},
                         {"server_rss_before_kib", double(m_before.rssKiB)},
                         {"server_rss_after_kib", double(after.rssKiB)},
                         {"bytes_per_idle_connection", perConn}};
+        // Every connection still open at the server (plus its listeners and database sockets)?
+        if (m_o.serverPid > 0)
+            out["server_sockets"] = openSockets(m_o.serverPid);
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
         std::fflush(stdout);
-        QCoreApplication::exit(0);
+        // --idle-hold: the connections stay open a while for a look at the server (smaps, a
+        // heap profiler).
+        QTimer::singleShot(m_o.idleHoldSeconds * 1000, this, [] { QCoreApplication::exit(0); });
     }
 
     Options m_o;
@@ -289,6 +337,9 @@ private:
     bool m_running = false;
     qint64 m_startNs = 0;
     quint64 m_sent = 0, m_acked = 0, m_delivered = 0, m_errors = 0;
+    quint64 m_retries = 0; //!< idle: registrations answered RATE_LIMITED and tried again
+    std::vector<Device *> m_idleDevices; //!< idle: registered, pinged in turn
+    size_t m_nextPing = 0;
     std::vector<double> m_latenciesUs;
     std::vector<double> m_ackLatenciesUs; //!< send → "stored" ack
     ProcStats m_before;
@@ -309,6 +360,8 @@ int main(int argc, char **argv) {
     p.addOption({"seconds", "Duration of the run.", "S", "10"});
     p.addOption(
         {"idle", "Instead: open N idle authenticated connections and report RSS.", "N", "0"});
+    p.addOption({"idle-hold", "Idle mode: keep the connections open S seconds after the report.",
+                 "S", "0"});
     p.addOption(
         {"group", "Instead: a group of N members, all connected (see --group-sends).", "N", "0"});
     p.addOption(
@@ -317,6 +370,16 @@ int main(int argc, char **argv) {
                  "Instead: N messages wait for an offline device; time connect -> last one.", "N",
                  "0"});
     p.addOption({"drain-rounds", "Drain mode: how many times.", "N", "5"});
+    p.addOption({"handshakes",
+                 "Instead: open and close N connections (TCP, TLS for wss://, WebSocket "
+                 "upgrade); report connections/s, connect p50/p99 and CPU per connection.",
+                 "N", "0"});
+    p.addOption(
+        {"handshake-concurrency", "Handshake mode: connections opening at once.", "N", "1"});
+    p.addOption({"tls-fingerprint",
+                 "wss://: accept the server's certificate only if its SHA-256 is this one "
+                 "(tidingsd prints it after the listening line), e.g. for --tls-self-signed.",
+                 "AB:CD:..."});
     p.addOption({"server-pid", "Server pid for CPU and RSS figures.", "PID", "0"});
     p.addOption({"payload", "Payload bytes per message.", "B", "100"});
     p.addOption({"prefix", "Username prefix (unique per run on one database).", "P", "load"});
@@ -328,12 +391,23 @@ int main(int argc, char **argv) {
     o.window = std::max(1, p.value("window").toInt());
     o.seconds = std::max(1, p.value("seconds").toInt());
     o.idle = p.value("idle").toInt();
+    o.idleHoldSeconds = std::max(0, p.value("idle-hold").toInt());
     o.serverPid = p.value("server-pid").toLongLong();
     o.payloadBytes = p.value("payload").toInt();
     o.prefix = p.value("prefix");
-    if (!o.url.isValid() || o.url.scheme() != QLatin1String("ws")) {
-        std::fprintf(stderr, "tidings-load: --server ws://HOST:PORT is required\n");
+    if (!o.url.isValid() ||
+        (o.url.scheme() != QLatin1String("ws") && o.url.scheme() != QLatin1String("wss"))) {
+        std::fprintf(stderr, "tidings-load: --server ws://HOST:PORT or wss://HOST:PORT is "
+                             "required\n");
         return 2;
+    }
+    pinCertificate(p.value("tls-fingerprint"));
+    if (const int count = p.value("handshakes").toInt(); count > 0) {
+        HandshakeLoad hs(HandshakeLoad::Options{
+            o.url, count, std::max(1, p.value("handshake-concurrency").toInt()),
+            std::min(50, count), o.serverPid});
+        QTimer::singleShot(0, &hs, [&] { hs.start(); });
+        return app.exec();
     }
     if (const int members = p.value("group").toInt(); members > 1) {
         GroupLoad group(GroupLoad::Options{o.url, members, p.value("group-sends").toInt(),

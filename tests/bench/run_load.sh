@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts tidingsd on a fresh embedded PostgreSQL and runs tidings-load scenarios against it.
 #   tests/bench/run_load.sh [BUILD_DIR] [SCENARIO...]
-# Scenarios (default: all): rate flat idle drain group mixed hostile. One JSON line each.
+# Scenarios (default: all but handshake): rate flat idle drain group mixed hostile. One JSON
+# line each. TLS=1: the server speaks wss:// with a self-signed certificate the load tool pins
+# (not the hostile scenario: tidings-hostile speaks ws:// only).
 #   rate   1:1 at RATE msg/s (default 5000) over PAIRS pairs (50) for SECONDS_ (10)
 #   flat   1:1 flat out over PAIRS (100) pairs, WINDOW (10) messages in flight per sender
 #   idle   IDLE (10000) idle authenticated connections: server RSS per connection
@@ -13,6 +15,9 @@
 #   hostile 1:1 at MIXED_RATE (1000) msg/s alone, then again beside each hostile connection
 #          that never reads (history, 64 KiB sends, WebSocket pings, typing; tidings-hostile),
 #          which reports the server's RSS peak above its start
+#   handshake HANDSHAKES (2000) connections opened and closed, HS_CONCURRENCY (1) at a time
+#          (TCP + TLS with TLS=1 + WebSocket upgrade): connections/s, connect p50/p99, server
+#          and client CPU per connection, the TLS version and cipher
 set -euo pipefail
 build=${1:-build}
 shift || true
@@ -23,13 +28,17 @@ ulimit -n 20000 2>/dev/null || true
 # shellcheck source=tests/bench/bench_server.sh
 source tests/bench/bench_server.sh
 start_tidingsd "$build" "${PORT:-7790}"
-load() { "$build/tests/bench/tidings-load" --server $url --server-pid $pid "$@"; }
+load() {
+  "$build/tests/bench/tidings-load" --server $url --server-pid $pid \
+    ${fingerprint:+--tls-fingerprint $fingerprint} "$@"
+}
 secs=${SECONDS_:-10}
 for s in $scenarios; do
   case $s in
     rate)  load --prefix r --pairs ${PAIRS:-50} --rate ${RATE:-5000} --seconds $secs ;;
     flat)  load --prefix f --pairs ${PAIRS:-100} --window ${WINDOW:-10} --seconds $secs ;;
     idle)  load --prefix i --idle ${IDLE:-10000} ;;
+    handshake) load --handshakes ${HANDSHAKES:-2000} --handshake-concurrency ${HS_CONCURRENCY:-1} ;;
     drain) load --prefix d --drain ${DRAIN:-1000} --drain-rounds 5 ;;
     group) load --prefix g --group ${GROUP:-500} --group-sends 100 --seconds $secs ;;
     mixed)
