@@ -65,6 +65,11 @@ int main(int argc, char **argv) {
     QCoreApplication::setApplicationName(QStringLiteral("tidings-cli"));
     const QStringList args = QCoreApplication::arguments();
 
+    // Asked for help: the usage on stdout, and success (a wrong command line gets it on stderr).
+    if (args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))) {
+        std::fputs(usageText().toUtf8().constData(), stdout);
+        return 0;
+    }
     GlobalOptions global;
     auto commandIndex = parseGlobal(args, global);
     if (!commandIndex || *commandIndex >= args.size()) {

@@ -58,12 +58,18 @@ void readFile(const QString &path, QHash<QString, QString> &out, QStringList &er
         if (group != QLatin1String(kSection))
             errors << QStringLiteral("%1: unknown section [%2]; options go in [%3]")
                           .arg(path, group, QLatin1String(kSection));
+    // QSettings takes only ';' for a comment: "# key = value" reads as a key named "# key".
+    // Admins write both (and the shipped file's examples could be either), so '#' is one too.
+    const auto comment = [](const QString &key) { return key.startsWith(QLatin1Char('#')); };
     // Keys before any section land in QSettings' "General".
     for (const QString &key : file.childKeys())
-        errors << QStringLiteral("%1: %2 is outside a section; options go in [%3]")
-                      .arg(path, key, QLatin1String(kSection));
+        if (!comment(key))
+            errors << QStringLiteral("%1: %2 is outside a section; options go in [%3]")
+                          .arg(path, key, QLatin1String(kSection));
     file.beginGroup(QLatin1String(kSection));
     for (const QString &key : file.childKeys()) {
+        if (comment(key))
+            continue;
         const OptionSpec *spec = findSpec(key);
         if (!spec) {
             errors << QStringLiteral("%1: unknown option %2 (tidingsd --help lists them)")

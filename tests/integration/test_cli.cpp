@@ -44,6 +44,16 @@ private slots:
     }
     void cleanupTestCase() { m_proc.reset(); }
 
+    void helpIsUsageOnStdout() {
+        const auto help = cli("alice", {"--help"});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.startsWith("usage: tidings-cli"));
+        // A wrong command line still gets it on stderr, with exit code 2.
+        const auto wrong = cli("alice", {"no-such-command"});
+        QCOMPARE(wrong.exitCode, 2);
+        QVERIFY(wrong.out.isEmpty());
+    }
+
     void groupsEndToEnd() {
         auto created = cli("alice", {"group", "create", "Team", "bob", "carol"});
         QCOMPARE(created.exitCode, 0);

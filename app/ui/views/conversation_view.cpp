@@ -17,6 +17,7 @@
 #include "views/conversation_media.h"
 #include "views/group_info_panel.h"
 
+#include "core/account/account.h"
 #include "core/keys/keys.h"
 #include "core/presence/presence.h"
 

@@ -53,8 +53,11 @@ private slots:
 
     void theFileSetsWhatFlagsDoNotAndFlagsWin() {
         const QString conf = file(
-            "tidings.conf", "[server]\n"
+            "tidings.conf", "# tidingsd's config\n"
+                            "[server]\n"
                             "data-dir = /var/lib/tidings\n"
+                            "# listen = 1.2.3.4:1\n"
+                            "; retention-days = 7\n"
                             "listen = 0.0.0.0:8800\n"
                             "registrations-per-hour = 3\n"
                             "media-quota-bytes = 512M\n"
