@@ -358,7 +358,7 @@ void Server::listen() {
                         .arg(m_config.metricsPort));
         return;
     }
-    if (m_adminSocket && !m_adminSocket->listen(m_config.dataDir, &error)) {
+    if (m_adminSocket && !m_adminSocket->listen(m_config.dataDir, &error, m_config.adminGroup)) {
         m_failed = true;
         emit failed(QStringLiteral("admin API: ") + error);
         return;

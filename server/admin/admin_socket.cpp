@@ -12,7 +12,13 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <cerrno>
+#include <cstring>
+
+#include <grp.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace tidings::server {
 
@@ -90,17 +96,46 @@ QString AdminSocket::tokenPath() const {
     return tokenPathIn(m_dataDir);
 }
 
-bool AdminSocket::listen(const QString &dataDir, QString *error) {
+bool AdminSocket::listen(const QString &dataDir, QString *error, const QString &group) {
     m_dataDir = dataDir;
     m_token = loadOrMakeToken(tokenPath(), error);
     if (m_token.isEmpty())
         return false;
+    gid_t gid = 0;
+    if (!group.isEmpty()) {
+        const struct group *g = ::getgrnam(group.toLocal8Bit().constData());
+        if (!g) {
+            *error = QStringLiteral("admin-group: there is no group %1").arg(group);
+            return false;
+        }
+        gid = g->gr_gid;
+        m_server->setSocketOptions(QLocalServer::UserAccessOption |
+                                   QLocalServer::GroupAccessOption);
+    } else {
+        m_server->setSocketOptions(QLocalServer::UserAccessOption);
+    }
+    // The token: the server's account only, or also the admin group's members (read).
+    const QByteArray tokenFile = QFile::encodeName(tokenPath());
+    if (!group.isEmpty() ? ::chown(tokenFile.constData(), uid_t(-1), gid) != 0 ||
+                               ::chmod(tokenFile.constData(), 0640) != 0
+                         : ::chmod(tokenFile.constData(), 0600) != 0) {
+        *error = QStringLiteral("cannot hand %1 to the group %2: %3")
+                     .arg(tokenPath(), group, QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
     // A socket file left by a server that did not stop cleanly (only one server runs on a data
     // directory: its database is locked to it).
     QLocalServer::removeServer(socketPath());
     if (!m_server->listen(socketPath())) {
         *error =
             QStringLiteral("cannot listen on %1: %2").arg(socketPath(), m_server->errorString());
+        return false;
+    }
+    if (!group.isEmpty() &&
+        ::chown(QFile::encodeName(socketPath()).constData(), uid_t(-1), gid) != 0) {
+        *error = QStringLiteral("cannot hand %1 to the group %2: %3")
+                     .arg(socketPath(), group, QString::fromLocal8Bit(std::strerror(errno)));
+        m_server->close();
         return false;
     }
     return true;

@@ -34,8 +34,10 @@ public:
     AdminSocket(AdminService &service, QObject *parent = nullptr, int idleMs = kDefaultIdleMs);
     ~AdminSocket() override;
 
-    //! Creates (or reads) DATA/admin.token and listens on DATA/admin.sock. False with `error`.
-    bool listen(const QString &dataDir, QString *error);
+    //! Creates (or reads) DATA/admin.token and listens on DATA/admin.sock. With `group`, both
+    //! are handed to that group, readable (and the socket writable) by its members. False with
+    //! `error`.
+    bool listen(const QString &dataDir, QString *error, const QString &group = {});
     QString socketPath() const;
     QString tokenPath() const;
 

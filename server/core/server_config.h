@@ -31,6 +31,9 @@ struct ServerConfig {
     int maintenanceIntervalMs = 3600 * 1000;
     int backupCheckMs = 60 * 1000;   //!< how often the daily backup's schedule is looked at
     int adminIdleMs = 5 * 60 * 1000; //!< an admin API connection silent this long is closed
+    //! Members of this group may use the admin API too (token 0640, socket 0660, both this
+    //! group's); empty: only the server's account.
+    QString adminGroup;
     //! Where pg_dump is (backups); empty: beside the embedded PostgreSQL's, else on PATH.
     QString pgBinDir;
     //! Argon2id cost. Production uses libsodium's "interactive" limits; tests may lower it.

@@ -173,6 +173,7 @@ StartOptions convert(const Values &v, QStringList &errors) {
     c.tokenLifetimeDays =
         number("token-lifetime-days", 1, 3650, QStringLiteral("a number of days from 1 to 3650"));
     c.allowUnencrypted = flag("allow-unencrypted");
+    c.adminGroup = v.get("admin-group").trimmed();
 
     c.tlsCertFile = v.get("tls-cert").trimmed();
     c.tlsKeyFile = v.get("tls-key").trimmed();
@@ -241,6 +242,10 @@ const QList<OptionSpec> &optionSpecs() {
          "Store sends that are not end-to-end encrypted. For load tools and tests that send "
          "plain bytes only; clients never send them.",
          "", ""},
+        {"admin-group",
+         "Members of this group may use the admin API too (tidings-admin, the tray app): the "
+         "token and the socket become readable by it. Empty: the server's account only.",
+         "GROUP", ""},
     };
     return specs;
 }

@@ -21,6 +21,10 @@
 #include <QTest>
 #include <QTimer>
 
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace tidings;
 using namespace tidings::test;
 using protocol::Frame;
@@ -342,6 +346,36 @@ private slots:
             15000));
         QVERIFY2(t.elapsed() >= 2000, qPrintable(QString::number(t.elapsed())));
         QCOMPARE(admin({"status"}).exitCode, 0);
+    }
+
+    void anAdminGroupMayUseTheApi() {
+        // The group of this process stands in for "tidings" (the package's admin group).
+        const struct group *own = ::getgrgid(::getegid());
+        QVERIFY(own);
+        server::ServerConfig config;
+        config.adminGroup = QString::fromLocal8Bit(own->gr_name);
+        QString error;
+        auto h = m_fx.freshServer(config, &error);
+        QVERIFY2(h, qPrintable(error));
+        const QString dir = h->dataDir();
+        struct stat token {};
+        struct stat socket {};
+        QCOMPARE(::stat(QFile::encodeName(server::AdminSocket::tokenPathIn(dir)), &token), 0);
+        QCOMPARE(::stat(QFile::encodeName(server::AdminSocket::socketPathIn(dir)), &socket), 0);
+        QCOMPARE(token.st_mode & 0777, mode_t(0640));
+        QCOMPARE(token.st_gid, own->gr_gid);
+        QCOMPARE(socket.st_mode & 0060, mode_t(0060)); // Qt makes it rwx for the group
+        QCOMPARE(socket.st_gid, own->gr_gid);
+        // Without it, the token is the account's alone again.
+        h->config().adminGroup.clear();
+        QVERIFY(h->start(&error));
+        QCOMPARE(::stat(QFile::encodeName(server::AdminSocket::tokenPathIn(dir)), &token), 0);
+        QCOMPARE(token.st_mode & 0777, mode_t(0600));
+        // A group that does not exist: the server does not start, and says why.
+        config.adminGroup = QStringLiteral("no-such-group-tidings");
+        QVERIFY(!m_fx.freshServer(config, &error));
+        QVERIFY2(error.contains(QStringLiteral("admin-group: there is no group")),
+                 qPrintable(error));
     }
 };
 
