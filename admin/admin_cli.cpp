@@ -45,6 +45,8 @@ const char *const kHelp =
     "  registration [open|invite|closed]\n"
     "                                  show or set who may create accounts\n"
     "  retention [DAYS]                show or set how long history is kept (0: forever)\n"
+    "  media-retention [DAYS]          show or set how long media is kept after it was last\n"
+    "                                  sent (0: while a message can reach it)\n"
     "  backup [--out FILE]             back up the database and media now, online; the\n"
     "                                  archive stays in DATA/backups unless --out moves it\n"
     "  backup list                     the archives in DATA/backups, newest first\n"
@@ -218,6 +220,14 @@ int runCli(const QStringList &arguments, QTextStream &in, QTextStream &out, QTex
             a.insert("retention_days", sub.toInt(&ok));
         if (args.size() == 2 && !ok)
             return usage("retention wants a number of days (0: keep history forever)");
+    } else if (cmd == "media-retention" && args.size() <= 2) {
+        command = args.size() == 1 ? "settings.get" : "settings.set";
+        bool ok = false;
+        if (args.size() == 2)
+            a.insert("media_retention_days", sub.toInt(&ok));
+        if (args.size() == 2 && !ok)
+            return usage("media-retention wants a number of days (0: keep media while a message "
+                         "can reach it)");
     } else if (cmd == "backup" && args.size() == 1) {
         command = "backup.create";
     } else if (cmd == "backup" && sub == "list" && args.size() == 2) {

@@ -88,6 +88,14 @@ MediaOptions mediaOptions(const ServerConfig &config) {
     return o;
 }
 
+Registration registrationOf(const QString &name) {
+    if (name == QLatin1String("invite"))
+        return Registration::Invite;
+    if (name == QLatin1String("closed"))
+        return Registration::Closed;
+    return Registration::Open;
+}
+
 AccountPolicy accountPolicy(const ServerConfig &config) {
     AccountPolicy p;
     p.failuresPerMinute = config.loginFailuresPerMinute;
@@ -162,6 +170,7 @@ Server::Server(ServerConfig config, QObject *parent)
     m_up.start();
     initResources();
     m_messaging->setRefuseUnencrypted(!m_config.allowUnencrypted);
+    m_accounts->setRegistration(registrationOf(m_config.registration));
     m_keys->setCutOff([this](quint64 user, const std::vector<quint64> &devices) {
         m_accounts->cutOff(user, devices,
                            QStringLiteral("the account was recovered on another device"));
@@ -234,6 +243,12 @@ Server::Server(ServerConfig config, QObject *parent)
     };
     hooks.setRetentionDays = [this](int days) { m_config.retentionDays = days; };
     hooks.retentionDays = [this] { return m_config.retentionDays; };
+    hooks.setMediaRetentionDays = [this](int days) {
+        m_config.mediaRetentionDays = days;
+        if (m_media)
+            m_media->setLimits(m_config.mediaMaxBytes, m_config.mediaQuotaBytes, days);
+    };
+    hooks.mediaRetentionDays = [this] { return m_config.mediaRetentionDays; };
     m_adminService =
         std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, *m_router, *m_metrics,
                                        *m_metricsHttp, std::move(hooks));
@@ -427,6 +442,10 @@ QStringList Server::reloadConfig(const ServerConfig &fresh) {
     if (changed("connections-per-address", m_config.maxSessionsPerIp, fresh.maxSessionsPerIp)) {
         m_config.maxSessionsPerIp = fresh.maxSessionsPerIp;
         m_gateway->setMaxSessionsPerIp(fresh.maxSessionsPerIp);
+    }
+    if (changed("registration", m_config.registration, fresh.registration)) {
+        m_config.registration = fresh.registration;
+        m_accounts->setRegistration(registrationOf(fresh.registration));
     }
     if (changed("allow-unencrypted", m_config.allowUnencrypted, fresh.allowUnencrypted)) {
         m_config.allowUnencrypted = fresh.allowUnencrypted;

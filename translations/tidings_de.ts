@@ -575,6 +575,22 @@
         <source>The invite code no longer works.</source>
         <translation>Der Einladungscode funktioniert nicht mehr.</translation>
     </message>
+    <message>
+        <source>while a message shows it</source>
+        <translation>solange eine Nachricht sie zeigt</translation>
+    </message>
+    <message>
+        <source> days after last sent</source>
+        <translation> Tage nach dem letzten Senden</translation>
+    </message>
+    <message>
+        <source>Keep photos and files for</source>
+        <translation>Fotos und Dateien aufbewahren für</translation>
+    </message>
+    <message>
+        <source>Keep photos and files:</source>
+        <translation>Fotos und Dateien aufbewahren:</translation>
+    </message>
 </context>
 <context>
     <name>tidings::admin::SetupWizard</name>

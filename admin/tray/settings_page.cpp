@@ -27,6 +27,7 @@ SettingsPage::SettingsPage(AdminClient *client, QWidget *parent)
     , m_client(client)
     , m_registration(new QComboBox)
     , m_retention(new QSpinBox)
+    , m_mediaRetention(new QSpinBox)
     , m_apply(new QPushButton(tr("Apply")))
     , m_uses(new QSpinBox)
     , m_days(new QSpinBox)
@@ -52,6 +53,11 @@ SettingsPage::SettingsPage(AdminClient *client, QWidget *parent)
     m_retention->setSuffix(tr(" days"));
     m_retention->setAccessibleName(tr("Keep history for"));
     form->addRow(tr("Keep history:"), m_retention);
+    m_mediaRetention->setRange(0, 36500);
+    m_mediaRetention->setSpecialValueText(tr("while a message shows it"));
+    m_mediaRetention->setSuffix(tr(" days after last sent"));
+    m_mediaRetention->setAccessibleName(tr("Keep photos and files for"));
+    form->addRow(tr("Keep photos and files:"), m_mediaRetention);
     auto *applyRow = new QHBoxLayout;
     applyRow->addStretch(1);
     applyRow->addWidget(m_apply);
@@ -128,6 +134,7 @@ void SettingsPage::refresh() {
         self->m_registration->setCurrentIndex(
             self->m_registration->findData(s.value("registration").toString()));
         self->m_retention->setValue(s.value("retention_days").toInt());
+        self->m_mediaRetention->setValue(s.value("media_retention_days").toInt());
     });
     m_client->call(QStringLiteral("invites.list"), {}, [self](Result<QJsonValue> r) {
         if (!self || !r)
@@ -152,7 +159,8 @@ void SettingsPage::apply() {
     QPointer<SettingsPage> self(this);
     m_client->call(QStringLiteral("settings.set"),
                    {{"registration", m_registration->currentData().toString()},
-                    {"retention_days", m_retention->value()}},
+                    {"retention_days", m_retention->value()},
+                    {"media_retention_days", m_mediaRetention->value()}},
                    [self](Result<QJsonValue> r) {
                        if (!self)
                            return;

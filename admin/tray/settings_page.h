@@ -1,6 +1,6 @@
 #pragma once
-// The settings page: who may register (open, by invitation, closed), how long history is kept,
-// and invite codes (create one to hand out, see the ones still working, revoke one).
+// The settings page: who may register (open, by invitation, closed), how long history and media
+// are kept, and invite codes (create one to hand out, see the ones still working, revoke one).
 #include <QJsonObject>
 #include <QWidget>
 
@@ -23,6 +23,7 @@ public:
     void refresh();
     QComboBox *registrationBox() const { return m_registration; }
     QSpinBox *retentionBox() const { return m_retention; }
+    QSpinBox *mediaRetentionBox() const { return m_mediaRetention; }
     QPushButton *applyButton() const { return m_apply; }
     QPushButton *createInviteButton() const { return m_createInvite; }
     QTableWidget *invitesTable() const { return m_invites; }
@@ -38,6 +39,7 @@ private:
     AdminClient *m_client;
     QComboBox *m_registration;
     QSpinBox *m_retention;
+    QSpinBox *m_mediaRetention;
     QPushButton *m_apply;
     QSpinBox *m_uses;
     QSpinBox *m_days;

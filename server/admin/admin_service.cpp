@@ -145,6 +145,9 @@ void AdminService::loadSettings(std::function<void(Status)> done) {
         const int days = r->value(QStringLiteral("retention_days")).toInt(&ok);
         if (ok && days >= 0 && m_hooks.setRetentionDays)
             m_hooks.setRetentionDays(days);
+        const int mediaDays = r->value(QStringLiteral("media_retention_days")).toInt(&ok);
+        if (ok && mediaDays >= 0 && m_hooks.setMediaRetentionDays)
+            m_hooks.setMediaRetentionDays(mediaDays);
         if (m_hooks.backups) {
             bool hourOk = false, keepOk = false;
             const int hour = r->value(QStringLiteral("backup_hour")).toInt(&hourOk);
@@ -386,6 +389,7 @@ QJsonObject AdminService::settingsObject() const {
     QJsonObject o{
         {"registration", registrationName(m_accounts.registration())},
         {"retention_days", m_hooks.retentionDays ? m_hooks.retentionDays() : 0},
+        {"media_retention_days", m_hooks.mediaRetentionDays ? m_hooks.mediaRetentionDays() : 0},
     };
     if (m_hooks.backups) {
         o.insert("backup_hour", m_hooks.backups->scheduleHour());
@@ -410,7 +414,8 @@ void AdminService::backupCommand(const QString &command, Answer done) {
 
 void AdminService::setSettings(const QJsonObject &args, Answer done) {
     // Everything is checked before anything is stored: a bad value changes nothing.
-    static const QStringList kKeys{"registration", "retention_days", "backup_hour", "backup_keep"};
+    static const QStringList kKeys{"registration", "retention_days", "media_retention_days",
+                                   "backup_hour", "backup_keep"};
     for (auto it = args.constBegin(); it != args.constEnd(); ++it) {
         if (!kKeys.contains(it.key()))
             return done(usage(QStringLiteral("unknown setting \"%1\" (%2)")
@@ -429,6 +434,13 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
             return done(d.error());
         days = *d;
     }
+    std::optional<int> mediaDays;
+    if (args.contains("media_retention_days")) {
+        const auto d = intArg(args, "media_retention_days", 0, 0, 36500);
+        if (!d)
+            return done(d.error());
+        mediaDays = *d;
+    }
     std::optional<int> hour, keep;
     if (args.contains("backup_hour") || args.contains("backup_keep")) {
         if (!m_hooks.backups)
@@ -442,9 +454,8 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
         hour = *h;
         keep = *k;
     }
-    if (!reg && !days && !hour)
-        return done(usage(QStringLiteral("nothing to set (registration, retention_days, "
-                                         "backup_hour, backup_keep)")));
+    if (!reg && !days && !mediaDays && !hour)
+        return done(usage(QStringLiteral("nothing to set (%1)").arg(kKeys.join(", "))));
     // Stored first in one statement, applied once stored: a failed write leaves the server and
     // the database as they were.
     QList<std::pair<QString, QString>> values;
@@ -452,17 +463,21 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
         values.append({QStringLiteral("registration"), registrationName(*reg)});
     if (days)
         values.append({QStringLiteral("retention_days"), QString::number(*days)});
+    if (mediaDays)
+        values.append({QStringLiteral("media_retention_days"), QString::number(*mediaDays)});
     if (hour) {
         values.append({QStringLiteral("backup_hour"), QString::number(*hour)});
         values.append({QStringLiteral("backup_keep"), QString::number(*keep)});
     }
-    m_store.setSettings(values, [this, done, reg, days, hour, keep](Result<bool> r) {
+    m_store.setSettings(values, [this, done, reg, days, mediaDays, hour, keep](Result<bool> r) {
         if (!r)
             return done(r.error());
         if (reg)
             m_accounts.setRegistration(*reg);
         if (days && m_hooks.setRetentionDays)
             m_hooks.setRetentionDays(*days);
+        if (mediaDays && m_hooks.setMediaRetentionDays)
+            m_hooks.setMediaRetentionDays(*mediaDays);
         if (hour)
             m_hooks.backups->setSchedule(*hour, *keep);
         qCInfo(lcAccounts) << "admin changed the settings";

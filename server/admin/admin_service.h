@@ -37,6 +37,9 @@ struct AdminHooks {
     //! History retention changed (days; 0 keeps history forever).
     std::function<void(int days)> setRetentionDays;
     std::function<int()> retentionDays;
+    //! Media retention changed (days since a blob was last sent; 0 keeps it while reachable).
+    std::function<void(int days)> setMediaRetentionDays;
+    std::function<int()> mediaRetentionDays;
     //! An account was deleted: its conversations' cached member lists and its cached devices
     //! are stale.
     std::function<void(quint64 userId, const std::vector<quint64> &conversations)> userDeleted;

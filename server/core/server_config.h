@@ -34,6 +34,8 @@ struct ServerConfig {
     //! Members of this group may use the admin API too (token 0640, socket 0660, both this
     //! group's); empty: only the server's account.
     QString adminGroup;
+    //! open, invite or closed: the first value (the admin API's setting wins once made).
+    QString registration = QStringLiteral("open");
     //! Where pg_dump is (backups); empty: beside the embedded PostgreSQL's, else on PATH.
     QString pgBinDir;
     //! Argon2id cost. Production uses libsodium's "interactive" limits; tests may lower it.

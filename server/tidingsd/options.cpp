@@ -174,6 +174,10 @@ StartOptions convert(const Values &v, QStringList &errors) {
         number("token-lifetime-days", 1, 3650, QStringLiteral("a number of days from 1 to 3650"));
     c.allowUnencrypted = flag("allow-unencrypted");
     c.adminGroup = v.get("admin-group").trimmed();
+    c.registration = v.get("registration").trimmed();
+    if (!QStringList{"open", "invite", "closed"}.contains(c.registration))
+        errors << QStringLiteral("registration: wants open, invite or closed, not \"%1\"")
+                      .arg(c.registration);
 
     c.tlsCertFile = v.get("tls-cert").trimmed();
     c.tlsKeyFile = v.get("tls-key").trimmed();
@@ -242,6 +246,11 @@ const QList<OptionSpec> &optionSpecs() {
          "Store sends that are not end-to-end encrypted. For load tools and tests that send "
          "plain bytes only; clients never send them.",
          "", ""},
+        {"registration",
+         "Who may create an account: open, invite (with a code from tidings-admin invite "
+         "create) or closed (the admin creates them). Once set through the admin API, that "
+         "setting wins.",
+         "WHO", "open"},
         {"admin-group",
          "Members of this group may use the admin API too (tidings-admin, the tray app): the "
          "token and the socket become readable by it. Empty: the server's account only.",

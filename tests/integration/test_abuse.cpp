@@ -263,13 +263,20 @@ private slots:
         server::ServerConfig fresh = h->config();
         fresh.mediaMaxBytes = 1000;
         fresh.registrationsPerHour = 7;
+        fresh.registration = QStringLiteral("closed");
         fresh.host = QHostAddress(QStringLiteral("127.0.0.2"));
         const QStringList changes = h->server()->reloadConfig(fresh);
         QVERIFY2(changes.contains(QStringLiteral("media-max-bytes: 2147483648 -> 1000")),
                  qPrintable(changes.join('|')));
         QVERIFY(changes.contains(QStringLiteral("registrations-per-hour: 0 -> 7")));
         QVERIFY(changes.contains(QStringLiteral("listen changes at the next start")));
-        QCOMPARE(changes.size(), 3);
+        QVERIFY(changes.contains(QStringLiteral("registration: open -> closed")));
+        QCOMPARE(changes.size(), 4);
+        // The file's registration applies (no admin setting was stored on this server).
+        RawClient refused(h->url());
+        QVERIFY(refused.connectNow());
+        QCOMPARE(errorCode(refused.registerUser(name("closedreg"))),
+                 wire::ERROR_REGISTRATION_CLOSED);
         QCOMPARE(h->server()->media()->options().maxFileBytes, quint64(1000));
         // Nothing changed: nothing to say.
         QVERIFY(h->server()->reloadConfig(fresh).filter(QStringLiteral("->")).isEmpty());

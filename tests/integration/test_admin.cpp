@@ -7,6 +7,7 @@
 #include "admin/admin_socket.h"
 #include "server.h"
 #include "services/common/membership.h"
+#include "services/media/media_service.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -252,6 +253,13 @@ private slots:
         QCOMPARE(admin({"retention", "30"}).json().value("retention_days").toInt(), 30);
         QCOMPARE(admin({"status"}).json().value("retention_days").toInt(), 30);
         QCOMPARE(admin({"retention", "0"}).exitCode, 0);
+        // Media retention: the media service collects by it from now on.
+        QCOMPARE(admin({"media-retention", "90"}).json().value("media_retention_days").toInt(), 90);
+        QCOMPARE(m_fx.server().server()->media()->options().retentionDays, 90);
+        QCOMPARE(admin({"media-retention"}).json().value("media_retention_days").toInt(), 90);
+        QCOMPARE(admin({"media-retention", "forever"}).exitCode, 2);
+        QCOMPARE(admin({"media-retention", "0"}).exitCode, 0);
+        QCOMPARE(m_fx.server().server()->media()->options().retentionDays, 0);
     }
 
     void mistakesAreTypedAndChangeNothing() {

@@ -60,6 +60,7 @@ private slots:
                             "; retention-days = 7\n"
                             "listen = 0.0.0.0:8800\n"
                             "registrations-per-hour = 3\n"
+                            "registration = invite\n"
                             "media-quota-bytes = 512M\n"
                             "cheap-password-hashing = yes\n"
                             "metrics = 127.0.0.1:9464\n"
@@ -70,6 +71,7 @@ private slots:
         QCOMPARE(r.options.config.port, quint16(8800));
         QCOMPARE(r.options.config.host, QHostAddress(QHostAddress::AnyIPv4));
         QCOMPARE(r.options.config.registrationsPerHour, 3);
+        QCOMPARE(r.options.config.registration, QStringLiteral("invite"));
         QCOMPARE(r.options.config.mediaQuotaBytes, quint64(512) << 20);
         QVERIFY(r.options.config.cheapPasswordHashing);
         QCOMPARE(r.options.config.metricsPort, 9464);
@@ -114,6 +116,7 @@ private slots:
                                                    "token-lifetime-days = 0\n"
                                                    "media-max-bytes = 2X\n"
                                                    "metrics = everywhere\n"
+                                                   "registration = maybe\n"
                                                    "tls-cert = /nowhere/cert.pem\n");
         const QStringList valueErrors = checkConfigFile(values);
         QVERIFY(mentions(valueErrors, "listen: wants HOST:PORT"));
@@ -121,6 +124,7 @@ private slots:
         QVERIFY(mentions(valueErrors, "token-lifetime-days: wants a number of days"));
         QVERIFY(mentions(valueErrors, "media-max-bytes: wants a size"));
         QVERIFY(mentions(valueErrors, "metrics: wants off, main or HOST:PORT"));
+        QVERIFY(mentions(valueErrors, "registration: wants open, invite or closed"));
         QVERIFY(mentions(valueErrors, "tls-cert and tls-key go together"));
         for (const QString &e : valueErrors)
             QVERIFY2(e.startsWith(values), qPrintable(e));
