@@ -13,6 +13,11 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <cstdio>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace tidings::admin {
 
 namespace {
@@ -68,6 +73,34 @@ QString line(const QJsonValue &v) {
     return v.toVariant().toString();
 }
 
+//! Copies `from` to `to` through `to`.part: written, fsynced, renamed, the folder fsynced.
+bool copyDurably(const QString &from, const QString &to) {
+    QFile in(from);
+    QFile out(to + QStringLiteral(".part"));
+    if (!in.open(QIODevice::ReadOnly) || !out.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    out.setPermissions(QFile::ReadOwner | QFile::WriteOwner); // what the server wrote it with
+    QByteArray piece(1 << 20, Qt::Uninitialized);
+    qint64 copied = 0;
+    for (qint64 n; (n = in.read(piece.data(), piece.size())) > 0; copied += n)
+        if (out.write(piece.constData(), n) != n)
+            break;
+    const bool whole = copied == in.size() && out.flush() && ::fsync(out.handle()) == 0;
+    out.close();
+    if (!whole || ::rename(QFile::encodeName(out.fileName()).constData(),
+                           QFile::encodeName(to).constData()) != 0) {
+        QFile::remove(out.fileName());
+        return false;
+    }
+    const int dir =
+        ::open(QFile::encodeName(QFileInfo(to).absolutePath()).constData(), O_RDONLY | O_DIRECTORY);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    return true;
+}
+
 //! Asks for the backup's status until it has finished; with `out`, moves the archive there.
 Result<QJsonValue> waitForBackup(AdminClient &client, const QString &out) {
     QJsonObject status;
@@ -93,8 +126,10 @@ Result<QJsonValue> waitForBackup(AdminClient &client, const QString &out) {
     if (QFileInfo::exists(to))
         return Error{ErrorCode::Usage,
                      QStringLiteral("%1 exists already; the archive stays in %2").arg(to, from)};
-    if (!QFile::rename(from, to)) {
-        if (!QFile::copy(from, to))
+    if (::rename(QFile::encodeName(from).constData(), QFile::encodeName(to).constData()) != 0) {
+        // Another file system: a copy that is on the disk (synced, then renamed into place)
+        // before the server's archive is removed.
+        if (!copyDurably(from, to))
             return Error{ErrorCode::Storage,
                          QStringLiteral("cannot write %1; the archive stays in %2").arg(to, from)};
         QFile::remove(from);

@@ -109,6 +109,7 @@ AccountPolicy accountPolicy(const ServerConfig &config) {
 Server::Server(ServerConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
+    , m_fileConfig(m_config)
     , m_metrics(std::make_unique<Metrics>())
     , m_clock(makeClock(m_config))
     , m_admin(new PgConnection(m_config.databaseConninfo, false, this))
@@ -412,23 +413,39 @@ QStringList Server::reloadConfig(const ServerConfig &fresh) {
     needsRestart("cheap-password-hashing",
                  fresh.cheapPasswordHashing != m_config.cheapPasswordHashing);
 
-    if (changed("retention-days", m_config.retentionDays, fresh.retentionDays))
+    // Retention and registration: the file's value is compared with the file's last one (the
+    // running value may be the admin's); a setting the admin stored through the API stays.
+    const auto ownSetting = [&](const char *name, const char *key, auto before, auto after) {
+        if (!changed(name, before, after))
+            return false;
+        if (!m_adminService->isStored(QLatin1String(key)))
+            return true;
+        changes.last() +=
+            QStringLiteral(" (not applied: the setting made with tidings-admin stays)");
+        return false;
+    };
+    if (ownSetting("retention-days", "retention_days", m_fileConfig.retentionDays,
+                   fresh.retentionDays))
         m_config.retentionDays = fresh.retentionDays;
-    bool media = changed("media-max-bytes", m_config.mediaMaxBytes, fresh.mediaMaxBytes);
-    media = changed("media-quota-bytes", m_config.mediaQuotaBytes, fresh.mediaQuotaBytes) || media;
-    media =
-        changed("media-retention-days", m_config.mediaRetentionDays, fresh.mediaRetentionDays) ||
-        media;
+    if (ownSetting("media-retention-days", "media_retention_days", m_fileConfig.mediaRetentionDays,
+                   fresh.mediaRetentionDays))
+        m_config.mediaRetentionDays = fresh.mediaRetentionDays;
+    if (ownSetting("registration", "registration", m_fileConfig.registration, fresh.registration)) {
+        m_config.registration = fresh.registration;
+        m_accounts->setRegistration(registrationOf(fresh.registration));
+    }
+    const bool media =
+        changed("media-max-bytes", m_config.mediaMaxBytes, fresh.mediaMaxBytes) |
+        changed("media-quota-bytes", m_config.mediaQuotaBytes, fresh.mediaQuotaBytes);
     if (media) {
         m_config.mediaMaxBytes = fresh.mediaMaxBytes;
         m_config.mediaQuotaBytes = fresh.mediaQuotaBytes;
-        m_config.mediaRetentionDays = fresh.mediaRetentionDays;
         if (m_blobStore)
             m_blobStore->setMaxBlobSize(fresh.mediaMaxBytes);
-        if (m_media)
-            m_media->setLimits(fresh.mediaMaxBytes, fresh.mediaQuotaBytes,
-                               fresh.mediaRetentionDays);
     }
+    if (m_media)
+        m_media->setLimits(m_config.mediaMaxBytes, m_config.mediaQuotaBytes,
+                           m_config.mediaRetentionDays);
     bool accounts = changed("registrations-per-hour", m_config.registrationsPerHour,
                             fresh.registrationsPerHour);
     accounts =
@@ -443,20 +460,12 @@ QStringList Server::reloadConfig(const ServerConfig &fresh) {
         m_config.maxSessionsPerIp = fresh.maxSessionsPerIp;
         m_gateway->setMaxSessionsPerIp(fresh.maxSessionsPerIp);
     }
-    if (changed("registration", m_config.registration, fresh.registration)) {
-        m_config.registration = fresh.registration;
-        m_accounts->setRegistration(registrationOf(fresh.registration));
-    }
     if (changed("allow-unencrypted", m_config.allowUnencrypted, fresh.allowUnencrypted)) {
         m_config.allowUnencrypted = fresh.allowUnencrypted;
         m_messaging->setRefuseUnencrypted(!fresh.allowUnencrypted);
     }
-    // The file gives the first value; what the admin set through the API wins again.
-    if (m_started)
-        m_adminService->loadSettings([](Status s) {
-            if (!s)
-                qCWarning(lcServer) << "reading the stored settings failed:" << s.error().detail;
-        });
+    needsRestart("admin-group", fresh.adminGroup != m_fileConfig.adminGroup);
+    m_fileConfig = fresh;
     return changes;
 }
 
@@ -502,6 +511,11 @@ void Server::runMaintenance(std::function<void(Result<QStringList>)> done, int a
             qCInfo(lcServer) << "dropped expired partitions:" << dropped;
         // Media expiry runs on the pool, which is open once the server serves.
         if (!m_media || !m_started || (m_backups && m_backups->running())) {
+            if (done)
+                done(dropped);
+            return;
+        }
+        if (m_collecting) { // the last run's collection has not finished: it covers this one
             if (done)
                 done(dropped);
             return;

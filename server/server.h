@@ -120,6 +120,8 @@ private:
     void listen();
 
     ServerConfig m_config;
+    //! The options as the file (and flags) last gave them; SIGHUP compares with these.
+    ServerConfig m_fileConfig;
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<Clock> m_clock;
     PgConnection *m_admin;

@@ -138,6 +138,9 @@ void AdminService::loadSettings(std::function<void(Status)> done) {
     m_store.settings([this, done](Result<QHash<QString, QString>> r) {
         if (!r)
             return done(r.error());
+        m_stored.clear();
+        for (auto it = r->constBegin(); it != r->constEnd(); ++it)
+            m_stored.insert(it.key());
         // A value this server cannot read (written by a newer one) keeps the current setting.
         if (const auto reg = registrationFrom(r->value(QStringLiteral("registration"))))
             m_accounts.setRegistration(*reg);
@@ -469,20 +472,23 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
         values.append({QStringLiteral("backup_hour"), QString::number(*hour)});
         values.append({QStringLiteral("backup_keep"), QString::number(*keep)});
     }
-    m_store.setSettings(values, [this, done, reg, days, mediaDays, hour, keep](Result<bool> r) {
-        if (!r)
-            return done(r.error());
-        if (reg)
-            m_accounts.setRegistration(*reg);
-        if (days && m_hooks.setRetentionDays)
-            m_hooks.setRetentionDays(*days);
-        if (mediaDays && m_hooks.setMediaRetentionDays)
-            m_hooks.setMediaRetentionDays(*mediaDays);
-        if (hour)
-            m_hooks.backups->setSchedule(*hour, *keep);
-        qCInfo(lcAccounts) << "admin changed the settings";
-        done(QJsonValue(settingsObject()));
-    });
+    m_store.setSettings(values,
+                        [this, done, values, reg, days, mediaDays, hour, keep](Result<bool> r) {
+                            if (!r)
+                                return done(r.error());
+                            for (const auto &[key, value] : values)
+                                m_stored.insert(key);
+                            if (reg)
+                                m_accounts.setRegistration(*reg);
+                            if (days && m_hooks.setRetentionDays)
+                                m_hooks.setRetentionDays(*days);
+                            if (mediaDays && m_hooks.setMediaRetentionDays)
+                                m_hooks.setMediaRetentionDays(*mediaDays);
+                            if (hour)
+                                m_hooks.backups->setSchedule(*hour, *keep);
+                            qCInfo(lcAccounts) << "admin changed the settings";
+                            done(QJsonValue(settingsObject()));
+                        });
 }
 
 } // namespace tidings::server

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QSet>
 #include <QString>
 
 #include <deque>
@@ -61,6 +62,9 @@ public:
     void call(const QString &command, const QJsonObject &args, Answer done);
 
     static QString registrationName(Registration r);
+    //! Whether the admin stored `key` (e.g. "retention_days") through the API: the config
+    //! file's value then no longer applies.
+    bool isStored(const QString &key) const { return m_stored.contains(key); }
 
 private:
     void status(Answer done);
@@ -84,6 +88,7 @@ private:
     Metrics &m_metrics;
     MetricsHttp &m_storage;
     AdminHooks m_hooks;
+    QSet<QString> m_stored; //!< the settings' keys in server_settings
     //! (ms since start, messages stored) every few seconds over the last minute: the rate.
     std::deque<std::pair<qint64, quint64>> m_samples;
     QElapsedTimer m_clock;

@@ -15,6 +15,7 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace tidings::server {
@@ -225,6 +226,14 @@ void Backups::archive() {
             QFile::remove(target);
             if (!QFile::rename(out.fileName(), target))
                 return backupFailed(QStringLiteral("cannot rename %1").arg(out.fileName()));
+            // The rename itself durable: the next start removes *.part files.
+            const int dirFd =
+                ::open(QFile::encodeName(QFileInfo(target).absolutePath()).constData(),
+                       O_RDONLY | O_DIRECTORY);
+            if (dirFd >= 0) {
+                ::fsync(dirFd);
+                ::close(dirFd);
+            }
             return {};
         };
         worker->result = work();
@@ -318,12 +327,13 @@ void Backups::checkSchedule() {
         if (!newest.isValid() || made > newest)
             newest = made;
     }
-    if (newest.isValid() && newest >= due)
+    if ((newest.isValid() && newest >= due) || m_lastScheduledDay == now.date())
         return;
     const bool inTheHour = now < due.addSecs(3600);
     const bool missedADay = newest.isValid() && newest < now.addDays(-1);
     if (!inTheHour && !missedADay)
         return;
+    m_lastScheduledDay = now.date();
     if (auto s = start(true); !s)
         qCWarning(lcServer) << "the scheduled backup did not start:" << s.error().detail;
 }

@@ -96,6 +96,9 @@ private:
     QTimer *m_schedule;
     int m_hour = -1;
     int m_keep = kDefaultKeep;
+    //! The day of the last scheduled attempt: a failed one (e.g. a full disk) is not retried
+    //! every minute; the next is tomorrow's, or a backup by hand.
+    QDate m_lastScheduledDay;
 };
 
 } // namespace tidings::server

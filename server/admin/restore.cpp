@@ -164,7 +164,7 @@ private:
                 const QJsonObject end = QJsonDocument::fromJson(*endBytes).object();
                 const QString chain = QString::fromLatin1(tar.chain().digest().toHex());
                 if (end.value("chain_sha256").toString() != chain ||
-                    quint64(end.value("members").toDouble(-1)) != tar.chain().members())
+                    end.value("members").toInteger(-1) != qint64(tar.chain().members()))
                     return backup::damaged(QStringLiteral("its contents do not match its end"));
                 sawEnd = true;
                 continue;
@@ -254,15 +254,17 @@ private:
             return restoreStorage(QStringLiteral("cannot connect to the restored database: %1")
                                       .arg(QString::fromUtf8(PQerrorMessage(conn)).trimmed()));
         const QByteArray gap = QByteArray::number(kCounterGap);
-        const QByteArray sql = "BEGIN;"
-                               "UPDATE conversations SET last_seq = last_seq + " +
-                               gap +
-                               ";"
-                               "SELECT setval(format('%I.%I', schemaname, sequencename),"
-                               " COALESCE(last_value, 0) + " +
-                               gap +
-                               ") FROM pg_sequences WHERE schemaname = current_schema();"
-                               "COMMIT;";
+        const QByteArray sql =
+            "BEGIN;"
+            "UPDATE conversations SET last_seq = last_seq + " +
+            gap +
+            ";"
+            "SELECT setval(format('%I.%I', schemaname, sequencename),"
+            " COALESCE(last_value, 0) + " +
+            gap +
+            ") FROM pg_sequences WHERE schemaname = (SELECT relnamespace::regnamespace::text"
+            " FROM pg_class WHERE oid = 'conversations'::regclass);"
+            "COMMIT;";
         PGresult *r = PQexec(conn, sql.constData());
         const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         const QString error = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
@@ -298,9 +300,15 @@ private:
                              (m_o.databaseUrl.isEmpty()
                                   ? QString()
                                   : QStringLiteral(" (the database of --database-url must be "
-                                                   "empty)"))};
+                                                   "empty; nothing was kept in it)"))};
         if (auto s = advanceCounters(conninfo); !s)
-            return s.error();
+            return Error{s.error().code,
+                         s.error().detail +
+                             (m_o.databaseUrl.isEmpty()
+                                  ? QString()
+                                  : QStringLiteral(" (the database of --database-url holds the "
+                                                   "restored data now: empty it before trying "
+                                                   "again)"))};
         if (m_embedded)
             m_embedded->stop();
         say(QStringLiteral("putting the files back"));
@@ -309,13 +317,31 @@ private:
         const QString files = QDir(staging()).filePath(QStringLiteral("files"));
         if (QFileInfo::exists(files)) {
             const QString conf = QDir(files).filePath(QStringLiteral("tidingsd.conf"));
-            if (QFileInfo::exists(conf) && !m_oldDataDir.isEmpty() && m_oldDataDir != m_dir) {
+            if (QFileInfo::exists(conf)) {
                 QFile f(conf);
                 if (f.open(QIODevice::ReadWrite)) {
-                    QByteArray text = f.readAll();
-                    text.replace(m_oldDataDir.toUtf8(), m_dir.toUtf8());
+                    QString text = QString::fromUtf8(f.readAll());
+                    if (!m_oldDataDir.isEmpty() && m_oldDataDir != m_dir)
+                        text.replace(m_oldDataDir, m_dir);
+                    // The database the data went into, not the backed-up server's.
+                    static const QRegularExpression kUrl(
+                        QStringLiteral("^[ \\t]*database-url[ \\t]*=.*$"),
+                        QRegularExpression::MultilineOption);
+                    if (text.contains(kUrl)) {
+                        text.replace(
+                            kUrl,
+                            m_o.databaseUrl.isEmpty()
+                                ? QStringLiteral("; database-url: removed by the "
+                                                 "restore (the data is in DIR/db)")
+                                : QStringLiteral("database-url = \"%1\"").arg(m_o.databaseUrl));
+                        say(QStringLiteral("tidingsd.conf: database-url now names %1")
+                                .arg(m_o.databaseUrl.isEmpty() ? QStringLiteral("the embedded "
+                                                                                "database")
+                                                               : QStringLiteral("--database-url")));
+                    }
                     f.resize(0);
-                    f.write(text);
+                    f.write(text.toUtf8());
+                    f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
                 }
             }
             for (const QString &name :

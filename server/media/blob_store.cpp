@@ -51,6 +51,7 @@ std::optional<quint64> parseDeclared(const QByteArray &meta) {
 BlobStore::BlobStore(QString dataDir, BlobStoreOptions options)
     : m_root(QDir(dataDir).absoluteFilePath(QStringLiteral("media")))
     , m_options(std::move(options))
+    , m_maxBlobSize(m_options.maxBlobSize)
     , m_state(std::make_shared<BlobStoreState>()) {
     m_state->write = m_options.write ? m_options.write : [](int fd, const void *d, size_t n) {
         return ::write(fd, d, n);
@@ -102,11 +103,11 @@ BlobStatus BlobStore::open() {
 BlobResult<UploadId> BlobStore::createUpload(quint64 declaredSize) {
     if (declaredSize == 0)
         return BlobError{BlobErrorCode::TooLarge, QStringLiteral("an upload cannot be empty")};
-    if (declaredSize > m_options.maxBlobSize) {
-        return BlobError{BlobErrorCode::TooLarge,
-                         QStringLiteral("declared size %1 exceeds the limit %2")
-                             .arg(declaredSize)
-                             .arg(m_options.maxBlobSize)};
+    const quint64 limit = m_maxBlobSize;
+    if (declaredSize > limit) {
+        return BlobError{
+            BlobErrorCode::TooLarge,
+            QStringLiteral("declared size %1 exceeds the limit %2").arg(declaredSize).arg(limit)};
     }
     const UploadId id = UploadId::generate();
     const QString dir = uploadDir(id);

@@ -16,6 +16,7 @@
 #include <QDateTime>
 #include <QString>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -133,9 +134,9 @@ public:
                            const QDateTime &now = QDateTime::currentDateTimeUtc());
 
     StoreUsage usage() const;
-    quint64 maxBlobSize() const { return m_options.maxBlobSize; }
-    //! A new limit (SIGHUP) for uploads created from now on; call on the store's owner thread.
-    void setMaxBlobSize(quint64 bytes) { m_options.maxBlobSize = bytes; }
+    quint64 maxBlobSize() const { return m_maxBlobSize; }
+    //! A new limit (SIGHUP) for uploads created from now on (read on the pool's threads too).
+    void setMaxBlobSize(quint64 bytes) { m_maxBlobSize = bytes; }
 
     //! DATA/media: the folder everything of the store is in.
     const QString &root() const { return m_root; }
@@ -147,6 +148,7 @@ private:
 
     QString m_root; //!< DATA/media
     BlobStoreOptions m_options;
+    std::atomic<quint64> m_maxBlobSize;
     std::shared_ptr<BlobStoreState> m_state;
 };
 

@@ -10,11 +10,13 @@
 #include "common/sanitizers.h"
 #include "support/integration_fixture.h"
 
+#include "admin/admin_service.h"
 #include "server.h"
 #include "services/media/media_service.h"
 
 #include <QFile>
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -280,6 +282,23 @@ private slots:
         QCOMPARE(h->server()->media()->options().maxFileBytes, quint64(1000));
         // Nothing changed: nothing to say.
         QVERIFY(h->server()->reloadConfig(fresh).filter(QStringLiteral("->")).isEmpty());
+
+        // A setting the admin stored through the API stays over the file's.
+        std::optional<Result<QJsonValue>> set;
+        h->server()->admin().call(QStringLiteral("settings.set"), {{"retention_days", 30}},
+                                  [&set](Result<QJsonValue> r) { set = std::move(r); });
+        QVERIFY(QTest::qWaitFor([&] { return set.has_value(); }, 10000));
+        QVERIFY(*set);
+        fresh.retentionDays = 5;
+        const QStringList kept = h->server()->reloadConfig(fresh);
+        QVERIFY2(kept.contains(QStringLiteral("retention-days: 0 -> 5 (not applied: the setting "
+                                              "made with tidings-admin stays)")),
+                 qPrintable(kept.join('|')));
+        std::optional<Result<QJsonValue>> got;
+        h->server()->admin().call(QStringLiteral("settings.get"), {},
+                                  [&got](Result<QJsonValue> r) { got = std::move(r); });
+        QVERIFY(QTest::qWaitFor([&] { return got.has_value(); }, 10000));
+        QCOMPARE((*got)->toObject().value("retention_days").toInt(), 30);
     }
 
     void aSocketThatPingsButNeverReadsIsDropped() {

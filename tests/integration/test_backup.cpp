@@ -127,6 +127,14 @@ private slots:
         QVERIFY(alice->send(conv, "m3", "third")->has_send_ack());
         QVERIFY(bob->waitMessages(3));
 
+        // The data directory's config goes along (as the tray app's wizard writes it).
+        {
+            QFile conf(m_dataDir + "/tidingsd.conf");
+            QVERIFY(conf.open(QIODevice::WriteOnly));
+            conf.write("[server]\ndata-dir = \"" + m_dataDir.toUtf8() +
+                       "\"\ndatabase-url = \"host=old-server\"\n");
+        }
+
         // Online: the clients stay connected and keep sending while it runs.
         m_archive = path("backup.tar");
         const Run b = admin({"backup", "--out", m_archive});
@@ -154,6 +162,14 @@ private slots:
         QVERIFY(r.out.contains("1 media files"));
         QVERIFY(QFileInfo::exists(blobFile(dir, blob)));
         QVERIFY(!QFileInfo::exists(dir + "/.restore"));
+        // The restored config names the new data directory and the database restored into.
+        QFile conf(dir + "/tidingsd.conf");
+        QVERIFY(conf.open(QIODevice::ReadOnly));
+        const QByteArray confText = conf.readAll();
+        QVERIFY2(confText.contains("data-dir = \"" + dir.toUtf8() + "\""), confText.constData());
+        QVERIFY2(confText.contains("database-url = \"" + database.toUtf8() + "\""),
+                 confText.constData());
+        QVERIFY(!confText.contains("old-server"));
 
         server::ServerConfig config;
         config.dataDir = dir;
