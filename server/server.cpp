@@ -434,9 +434,11 @@ QStringList Server::reloadConfig(const ServerConfig &fresh) {
         m_config.registration = fresh.registration;
         m_accounts->setRegistration(registrationOf(fresh.registration));
     }
-    const bool media =
-        changed("media-max-bytes", m_config.mediaMaxBytes, fresh.mediaMaxBytes) |
+    const bool sizeChanged =
+        changed("media-max-bytes", m_config.mediaMaxBytes, fresh.mediaMaxBytes);
+    const bool quotaChanged =
         changed("media-quota-bytes", m_config.mediaQuotaBytes, fresh.mediaQuotaBytes);
+    const bool media = sizeChanged || quotaChanged;
     if (media) {
         m_config.mediaMaxBytes = fresh.mediaMaxBytes;
         m_config.mediaQuotaBytes = fresh.mediaQuotaBytes;
