@@ -1,5 +1,7 @@
 #include "admin/backup_archive.h"
 
+#include "crypto/sha256.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,31 +15,6 @@ namespace {
 
 constexpr qint64 kBlock = 512;
 constexpr qint64 kPiece = 1 << 20;
-
-QByteArray sha256(const QByteArray &data) {
-    QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
-    crypto_hash_sha256(reinterpret_cast<unsigned char *>(out.data()),
-                       reinterpret_cast<const unsigned char *>(data.constData()),
-                       quint64(data.size()));
-    return out;
-}
-
-class Sha256 {
-public:
-    Sha256() { crypto_hash_sha256_init(&m_state); }
-    void add(const char *data, qint64 size) {
-        crypto_hash_sha256_update(&m_state, reinterpret_cast<const unsigned char *>(data),
-                                  quint64(size));
-    }
-    QByteArray final() {
-        QByteArray out(crypto_hash_sha256_BYTES, Qt::Uninitialized);
-        crypto_hash_sha256_final(&m_state, reinterpret_cast<unsigned char *>(out.data()));
-        return out;
-    }
-
-private:
-    crypto_hash_sha256_state m_state;
-};
 
 Error writeError(QIODevice &out) {
     return Error{ErrorCode::Storage,
@@ -105,10 +82,11 @@ Error damaged(const QString &what) {
 }
 
 MemberChain::MemberChain()
-    : m_digest(crypto_hash_sha256_BYTES, '\0') {}
+    : m_digest(32, '\0') {} // the chain starts from 32 zero bytes
 
 void MemberChain::add(const QString &name, quint64 size, const QByteArray &sha) {
-    m_digest = sha256(m_digest + name.toUtf8() + '\0' + QByteArray::number(size) + '\0' + sha);
+    m_digest = crypto::Sha256::hash(m_digest + name.toUtf8() + '\0' + QByteArray::number(size) +
+                                    '\0' + sha);
     ++m_members;
     m_bytes += size;
 }
@@ -166,7 +144,7 @@ Status TarWriter::addBytes(const QString &name, const QByteArray &content) {
         return s;
     if (auto s = write(content.constData(), content.size()); !s)
         return s;
-    m_chain.add(name, quint64(content.size()), sha256(content));
+    m_chain.add(name, quint64(content.size()), crypto::Sha256::hash(content));
     return pad(quint64(content.size()));
 }
 
@@ -178,7 +156,7 @@ Status TarWriter::addFile(const QString &name, const QString &path) {
     const quint64 size = quint64(in.size());
     if (auto s = header(name, size); !s)
         return s;
-    Sha256 hash;
+    crypto::Sha256 hash;
     QByteArray piece(qsizetype(std::min<quint64>(size, kPiece)), Qt::Uninitialized);
     quint64 left = size;
     while (left > 0) {
@@ -186,7 +164,7 @@ Status TarWriter::addFile(const QString &name, const QString &path) {
         if (n <= 0)
             return Error{ErrorCode::Storage,
                          QStringLiteral("%1 changed while it was backed up").arg(path)};
-        hash.add(piece.constData(), n);
+        hash.update(piece.constData(), std::size_t(n));
         if (auto s = write(piece.constData(), n); !s)
             return s;
         left -= quint64(n);
@@ -254,7 +232,7 @@ Status TarReader::readContent(const std::function<Status(const char *, qint64)> 
     if (!m_current || m_contentRead)
         return Error{ErrorCode::Internal, QStringLiteral("no member to read")};
     m_contentRead = true;
-    Sha256 hash;
+    crypto::Sha256 hash;
     // A piece as large as the member at most (the padding needs a block); most members are small.
     QByteArray piece(qsizetype(std::min<quint64>(m_current->size, kPiece) + kBlock),
                      Qt::Uninitialized);
@@ -263,7 +241,7 @@ Status TarReader::readContent(const std::function<Status(const char *, qint64)> 
         const qint64 n = qint64(std::min<quint64>(left, kPiece));
         if (auto s = readExactly(piece.data(), n); !s)
             return s;
-        hash.add(piece.constData(), n);
+        hash.update(piece.constData(), std::size_t(n));
         if (auto s = sink(piece.constData(), n); !s)
             return s;
         left -= quint64(n);

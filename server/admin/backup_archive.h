@@ -21,9 +21,9 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
-
-#include <sodium.h>
+#include <optional>
 
 namespace tidings::server::backup {
 

@@ -77,7 +77,6 @@ private:
     void done(Status result);
     void checkSchedule();
     void prune();
-    QString pgDumpProgram() const;
 
     BackupOptions m_options;
     std::function<void(std::function<void()>)> m_quiesce;
@@ -86,6 +85,7 @@ private:
     QString m_stage;
     QString m_path;     //!< the archive being written or last written
     QString m_dumpPath; //!< pg_dump's output until it is in the archive
+    QString m_pgDump;   //!< the pg_dump program, found when the backup starts
     QString m_error;
     QDateTime m_started, m_finished;
     quint64 m_databaseBytes = 0;

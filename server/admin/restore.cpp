@@ -11,7 +11,6 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QScopeGuard>
-#include <QStandardPaths>
 
 #include <libpq-fe.h>
 
@@ -38,13 +37,6 @@ bool safeRelative(const QString &rel) {
     return std::none_of(parts.begin(), parts.end(), [](const QString &p) {
         return p.isEmpty() || p == QLatin1String(".") || p == QLatin1String("..");
     });
-}
-
-QString program(const QString &binDir, const QString &name) {
-    const QString bin = binDir.isEmpty() ? EmbeddedPostgres::findBinDir() : binDir;
-    if (!bin.isEmpty() && QFileInfo::exists(bin + QLatin1Char('/') + name))
-        return bin + QLatin1Char('/') + name;
-    return QStandardPaths::findExecutable(name);
 }
 
 //! Empties `dir` (which was empty before the restore began), leaving the folder itself.
@@ -226,7 +218,7 @@ private:
     }
 
     Status runTool(const QString &name, const QStringList &args) {
-        const QString exe = program(m_o.pgBinDir, name);
+        const QString exe = EmbeddedPostgres::findProgram(name, m_o.pgBinDir);
         if (exe.isEmpty())
             return restoreStorage(
                 QStringLiteral("%1 not found (install postgresql-client)").arg(name));

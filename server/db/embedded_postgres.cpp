@@ -92,6 +92,13 @@ QString EmbeddedPostgres::findBinDir() {
     return {};
 }
 
+QString EmbeddedPostgres::findProgram(const QString &name, const QString &binDir) {
+    const QString bin = binDir.isEmpty() ? findBinDir() : binDir;
+    if (!bin.isEmpty() && QFileInfo::exists(bin + QLatin1Char('/') + name))
+        return bin + QLatin1Char('/') + name;
+    return QStandardPaths::findExecutable(name);
+}
+
 QString EmbeddedPostgres::socketDir() const {
     return QDir(m_opt.dir).filePath("run");
 }

@@ -31,6 +31,9 @@ public:
     QString socketDir() const;
 
     static QString findBinDir();
+    //! A PostgreSQL program (pg_dump, pg_restore, ...): in `binDir` (empty: findBinDir()), else
+    //! on PATH; empty when it is nowhere.
+    static QString findProgram(const QString &name, const QString &binDir = {});
 
 private:
     Status run(const QString &program, const QStringList &args, int timeoutMs,
