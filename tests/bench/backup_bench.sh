@@ -15,27 +15,11 @@ media_mb=${MEDIA_MB:-100}
 tidingsd=$build/server/tidingsd
 admin=$build/admin/tidings-admin
 cli=$build/app/tidings-cli
-work=$(mktemp -d /var/tmp/tidings-backup-bench.XXXXXX)
-chmod 755 "$work" # the embedded PostgreSQL runs as postgres under root
-port=$((20000 + RANDOM % 20000))
 export TIDINGS_TIDINGSD=$tidingsd
-
-setsid "$tidingsd" --data-dir "$work/server" --listen "127.0.0.1:$port" \
-    --cheap-password-hashing >"$work/tidingsd.log" 2>&1 &
-server=$!
-cleanup() {
-    kill -TERM $server 2>/dev/null || true
-    wait $server 2>/dev/null || true
-    # The restored cluster is stopped by the restore; nothing else runs.
-    rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 1 1200); do
-    grep -qs '^tidingsd listening on' "$work/tidingsd.log" && break
-    kill -0 $server 2>/dev/null || { cat "$work/tidingsd.log"; exit 1; }
-    sleep 0.1
-done
-url=ws://127.0.0.1:$port
+# shellcheck source=bench_server.sh
+source "$(dirname "$0")/bench_server.sh"
+start_tidingsd "$build" $((20000 + RANDOM % 20000))
+work=$data # the server's data is $work/server; all of it goes when the script exits
 as() { local who=$1; shift; "$cli" --profile "$work/$who" --server "$url" "$@"; }
 for u in alice bob; do echo "password-$u" | as $u register $u >/dev/null; done
 as alice send bob "the first message" >/dev/null
@@ -75,7 +59,7 @@ t0=$(date +%s.%N)
 restore_s=$(echo "$(date +%s.%N) - $t0" | bc)
 # The phases: pg_dump's share of the backup (the server logs it), and when the restore reached
 # pg_restore and finished it (tidingsd --restore prints its stages with the time).
-dump_s=$(grep -o 'database dumped, [0-9]* bytes in [0-9.]* s' "$work/tidingsd.log" | tail -1 |
+dump_s=$(grep -o 'database dumped, [0-9]* bytes in [0-9.]* s' "$work/err.log" | tail -1 |
     awk '{print $(NF-1)}')
 loading_at=$(grep -o '\[[0-9.]* s\] loading the database' "$work/restore.log" | tr -d '[' |
     awk '{print $1}')
