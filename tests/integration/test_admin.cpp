@@ -258,6 +258,10 @@ private slots:
         QCOMPARE(m_fx.server().server()->media()->options().retentionDays, 90);
         QCOMPARE(admin({"media-retention"}).json().value("media_retention_days").toInt(), 90);
         QCOMPARE(admin({"media-retention", "forever"}).exitCode, 2);
+        // The limit, at and just past it (the server checks it: 0 to 36500 days).
+        QCOMPARE(admin({"media-retention", "36500"}).exitCode, 0);
+        QCOMPARE(admin({"media-retention", "36501"}).exitCode, 4);
+        QCOMPARE(m_fx.server().server()->media()->options().retentionDays, 36500);
         QCOMPARE(admin({"media-retention", "0"}).exitCode, 0);
         QCOMPARE(m_fx.server().server()->media()->options().retentionDays, 0);
     }

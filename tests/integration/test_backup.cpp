@@ -293,6 +293,30 @@ private slots:
         QVERIFY(QFileInfo::exists(used + "/keep.txt"));
     }
 
+    void jsonMembersAreReadUpToOneMebibyte() {
+        // manifest.json and end.json are read whole: at most kMaxJsonBytes, checked before the
+        // bytes are allocated.
+        QBuffer archive;
+        QVERIFY(archive.open(QIODevice::WriteOnly));
+        server::backup::TarWriter tar(archive);
+        QVERIFY(tar.addBytes(server::backup::kRoot + "at.json",
+                             QByteArray(server::backup::kMaxJsonBytes, ' ')));
+        QVERIFY(tar.addBytes(server::backup::kRoot + "past.json",
+                             QByteArray(server::backup::kMaxJsonBytes + 1, ' ')));
+        QVERIFY(tar.finish());
+        archive.close();
+        QVERIFY(archive.open(QIODevice::ReadOnly));
+        server::backup::TarReader reader(archive);
+        QVERIFY(reader.next());
+        const auto at = reader.readAll(server::backup::kMaxJsonBytes);
+        QVERIFY(at);
+        QCOMPARE(at->size(), server::backup::kMaxJsonBytes);
+        QVERIFY(reader.next());
+        const auto past = reader.readAll(server::backup::kMaxJsonBytes);
+        QVERIFY(!past);
+        QCOMPARE(past.error().code, ErrorCode::BadBackup);
+    }
+
     void theDailyBackupRunsAndKeepsTheNewest() {
         // Due once the hour has come and no archive was written since: set to this hour, it
         // runs at once.
@@ -323,6 +347,13 @@ private slots:
         // Wrong values change nothing.
         const Run bad = admin({"backup", "schedule", "25"});
         QCOMPARE(bad.exitCode, 2);
+        // The limits, at and just past them: hours 0-23, 1 to 365 archives kept.
+        QCOMPARE(admin({"backup", "schedule", "24"}).exitCode, 2);
+        QCOMPARE(admin({"backup", "schedule", "off", "--keep", "365"}).exitCode, 0);
+        const Run tooMany = admin({"backup", "schedule", "off", "--keep", "366"});
+        QCOMPARE(tooMany.exitCode, 4);
+        QVERIFY2(tooMany.err.contains("backup_keep"), tooMany.err.constData());
+        QCOMPARE(m_fx.server().server()->backups()->keep(), 365);
     }
 };
 
