@@ -349,11 +349,16 @@ private slots:
         QCOMPARE(bad.exitCode, 2);
         // The limits, at and just past them: hours 0-23, 1 to 365 archives kept.
         QCOMPARE(admin({"backup", "schedule", "24"}).exitCode, 2);
-        QCOMPARE(admin({"backup", "schedule", "off", "--keep", "365"}).exitCode, 0);
+        QCOMPARE(admin({"backup", "schedule", "23", "--keep", "365"}).exitCode, 0);
+        QCOMPARE(m_fx.server().server()->backups()->scheduleHour(), 23);
         const Run tooMany = admin({"backup", "schedule", "off", "--keep", "366"});
         QCOMPARE(tooMany.exitCode, 4);
         QVERIFY2(tooMany.err.contains("backup_keep"), tooMany.err.constData());
         QCOMPARE(m_fx.server().server()->backups()->keep(), 365);
+        QCOMPARE(admin({"backup", "schedule", "off"}).exitCode, 0);
+        // A backup the hour 23 may have started ends before the server does.
+        QVERIFY(
+            QTest::qWaitFor([&] { return !m_fx.server().server()->backups()->running(); }, 60000));
     }
 };
 
