@@ -2,6 +2,7 @@
 // Everything tidingsd can be told at start. Plain data: the Server turns it into objects.
 #include <QHostAddress>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 
@@ -103,6 +104,16 @@ struct ServerConfig {
     int metricsPort = -1;
     //! Connections waiting for their first request head, all peers together.
     int maxWaitingConnections = 1024;
+    // A cluster (issue 14; docs/ARCHITECTURE.md "Many nodes"): empty natsServers runs one
+    // node on its own, as always.
+    //! nats://HOST:PORT of the NATS servers of the cluster (any one of them is enough to join).
+    QStringList natsServers;
+    //! This node's name on the bus, unique in the cluster.
+    QString nodeId;
+    //! SIGTERM: the connected clients are told to reconnect elsewhere, spread over this long,
+    //! and the process exits when they have gone (or this plus a grace has passed).
+    int drainWindowMs = 10000;
+
     //! Test seams: the blob store's data writes (inject ENOSPC), and the free space it sees.
     std::function<ssize_t(int fd, const void *data, size_t size)> mediaWrite;
     std::function<quint64()> mediaFreeBytes;

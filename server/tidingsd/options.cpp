@@ -6,7 +6,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QHash>
+#include <QRegularExpression>
 #include <QSettings>
+#include <QUrl>
 
 #include <algorithm>
 #include <limits>
@@ -179,6 +181,29 @@ StartOptions convert(const Values &v, QStringList &errors) {
         errors << QStringLiteral("registration: wants open, invite or closed, not \"%1\"")
                       .arg(c.registration);
 
+    for (const QString &url : v.get("nats").split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString u = url.trimmed();
+        const QUrl parsed(u, QUrl::StrictMode);
+        if (parsed.scheme() != QLatin1String("nats") || parsed.host().isEmpty() ||
+            parsed.port() <= 0 || !parsed.path().isEmpty())
+            errors << QStringLiteral("nats: wants nats://HOST:PORT[,nats://HOST:PORT...], e.g. "
+                                     "nats://127.0.0.1:4222, not \"%1\"")
+                          .arg(u);
+        else
+            c.natsServers << u;
+    }
+    c.nodeId = v.get("node-id").trimmed();
+    static const QRegularExpression nodeName(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    if (!c.nodeId.isEmpty() && !nodeName.match(c.nodeId).hasMatch())
+        errors << QStringLiteral("node-id: wants 1 to 64 letters, digits, '-' or '_', not \"%1\"")
+                      .arg(c.nodeId);
+    if (!c.natsServers.isEmpty() && c.nodeId.isEmpty())
+        errors << QStringLiteral("node-id: required with nats (a name unique in the cluster)");
+    if (!c.natsServers.isEmpty() && o.databaseUrl.isEmpty())
+        errors << QStringLiteral("nats: a cluster's nodes share one database; give database-url");
+    c.drainWindowMs =
+        number("drain-window", 0, 3600, QStringLiteral("seconds from 0 to 3600")) * 1000;
+
     c.tlsCertFile = v.get("tls-cert").trimmed();
     c.tlsKeyFile = v.get("tls-key").trimmed();
     o.tlsSelfSigned = flag("tls-self-signed");
@@ -251,6 +276,16 @@ const QList<OptionSpec> &optionSpecs() {
          "create) or closed (the admin creates them). Once set through the admin API, that "
          "setting wins.",
          "WHO", "open"},
+        {"nats",
+         "Run as one node of a cluster: the NATS servers that route between the nodes "
+         "(comma-separated). Needs --database-url (shared by all nodes) and --node-id.",
+         "URLS", ""},
+        {"node-id", "This node's name in the cluster (letters, digits, '-', '_'; unique).",
+         "NAME", ""},
+        {"drain-window",
+         "On SIGTERM, tell the connected clients to reconnect elsewhere spread over this many "
+         "seconds, then exit.",
+         "SECONDS", "10"},
         {"admin-group",
          "Members of this group may use the admin API too (tidings-admin, the tray app): the "
          "token and the socket become readable by it. Empty: the server's account only.",

@@ -92,6 +92,42 @@ private slots:
         QCOMPARE(r.options.config.metricsPort, -1);
     }
 
+    void clusterOptions() {
+        const QString d = m_dir.filePath("d");
+        const Parsed one = parse({"--data-dir", d});
+        QVERIFY(one.options.config.natsServers.isEmpty());
+        QCOMPARE(one.options.config.drainWindowMs, 10000);
+        const Parsed r = parse({"--data-dir", d, "--database-url", "postgresql://h/db", "--nats",
+                                "nats://127.0.0.1:4222, nats://nats-2.example:4223", "--node-id",
+                                "node-2", "--drain-window", "30"});
+        QVERIFY2(r.errors.isEmpty(), qPrintable(r.errors.join('\n')));
+        QCOMPARE(r.options.config.natsServers,
+                 QStringList({"nats://127.0.0.1:4222", "nats://nats-2.example:4223"}));
+        QCOMPARE(r.options.config.nodeId, QStringLiteral("node-2"));
+        QCOMPARE(r.options.config.drainWindowMs, 30000);
+        // A cluster node needs a name and the shared database; names and URLs are checked.
+        QVERIFY(mentions(parse({"--data-dir", d, "--database-url", "x", "--nats",
+                                "nats://127.0.0.1:4222"})
+                             .errors,
+                         "node-id: required with nats"));
+        QVERIFY(mentions(
+            parse({"--data-dir", d, "--nats", "nats://127.0.0.1:4222", "--node-id", "a"}).errors,
+            "give database-url"));
+        QVERIFY(mentions(parse({"--data-dir", d, "--database-url", "x", "--nats",
+                                "http://127.0.0.1:4222", "--node-id", "a"})
+                             .errors,
+                         "nats: wants nats://HOST:PORT"));
+        QVERIFY(mentions(parse({"--data-dir", d, "--database-url", "x", "--nats",
+                                "nats://127.0.0.1", "--node-id", "a"})
+                             .errors,
+                         "nats: wants nats://HOST:PORT"));
+        QVERIFY(mentions(parse({"--data-dir", d, "--node-id", "a b"}).errors, "node-id: wants"));
+        QVERIFY(mentions(parse({"--data-dir", d, "--drain-window", "3601"}).errors,
+                         "drain-window: wants"));
+        QCOMPARE(parse({"--data-dir", d, "--drain-window", "3600"}).options.config.drainWindowMs,
+                 3600000);
+    }
+
     void everyProblemIsNamed() {
         const QString conf = file("bad.conf", "stray = 1\n"
                                               "[server]\n"
