@@ -21,6 +21,9 @@ TIDINGS_APT_PACKAGES=(
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav ffmpeg
     # the real-keyring test
     gnome-keyring dbus-daemon
+    # a cluster (issue 14): libnats for tidingsd's bus; nats-server and haproxy for the cluster
+    # tests, which start them themselves
+    libnats-dev nats-server haproxy
 )
 
 TIDINGS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
