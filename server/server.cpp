@@ -4,6 +4,8 @@
 #include "admin/admin_socket.h"
 #include "admin/backups.h"
 #include "admin/pg_admin_store.h"
+#include "cluster/cluster_router.h"
+#include "cluster/nats_bus.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "core/metrics.h"
@@ -119,6 +121,14 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_pool(new PgPool(m_config.databaseConninfo,
                         m_config.poolSize > 0 ? m_config.poolSize : defaultPoolSize(), 1, 1, this))
     , m_router(std::make_unique<LocalRouter>())
+    , m_bus(m_config.natsServers.isEmpty()
+                ? nullptr
+                : new NatsBus(m_config.natsServers,
+                              QStringLiteral("tidingsd %1").arg(m_config.nodeId), this))
+    , m_cluster(m_bus ? std::make_unique<ClusterRouter>(*m_router, *m_bus, *m_clock,
+                                                        ClusterRouter::Options{m_config.nodeId})
+                      : nullptr)
+    , m_delivery(m_cluster ? static_cast<Delivery &>(*m_cluster) : *m_router)
     , m_accountStore(std::make_unique<PgAccountStore>(*m_pool))
     , m_messageStore(std::make_unique<PgMessageStore>(*m_pool, m_config.inboxDays))
     , m_groupStore(std::make_unique<PgGroupStore>(*m_pool, m_config.inboxDays))
@@ -141,8 +151,8 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_revoked(std::make_unique<RevokedDevices>())
     , m_hasher(
           new Argon2Hasher(m_config.cheapPasswordHashing, m_config.maxQueuedPasswordHashes, this))
-    , m_keys(std::make_unique<KeyService>(*m_keyStore, *m_directory, *m_router, *m_clock))
-    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, *m_router, *m_revoked,
+    , m_keys(std::make_unique<KeyService>(*m_keyStore, *m_directory, m_delivery, *m_clock))
+    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, m_delivery, *m_revoked,
                                                   *m_clock, accountPolicy(m_config),
                                                   [this](quint64 user, quint64 device) {
                                                       m_keys->deviceRevoked(user, device);
@@ -150,10 +160,10 @@ Server::Server(ServerConfig config, QObject *parent)
                                                           m_media->deviceRevoked(user, device);
                                                   }))
     , m_messaging(std::make_unique<MessagingService>(*m_messageStore, *m_membership, *m_directory,
-                                                     *m_router, *m_revoked, *m_clock))
-    , m_groups(std::make_unique<GroupService>(*m_groupStore, *m_membership, *m_router, *m_clock))
+                                                     m_delivery, *m_revoked, *m_clock))
+    , m_groups(std::make_unique<GroupService>(*m_groupStore, *m_membership, m_delivery, *m_clock))
     , m_presence(
-          std::make_unique<PresenceService>(*m_presenceStore, *m_membership, *m_router, *m_clock))
+          std::make_unique<PresenceService>(*m_presenceStore, *m_membership, m_delivery, *m_clock))
     , m_contacts(std::make_unique<ContactService>(
           *m_contactStore,
           [presence = m_presence.get()](quint64 user) { presence->refresh(user); }))
@@ -242,6 +252,22 @@ Server::Server(ServerConfig config, QObject *parent)
             m_membership->invalidate(c);
         m_directory->invalidateUser(user);
     };
+    if (m_cluster) {
+        // The other nodes apply the same (their sets of disabled users, their settings).
+        hooks.userDisabled = [this](quint64 user, bool disabled) {
+            wire::ClusterEvent e;
+            if (disabled)
+                e.set_user_disabled(user);
+            else
+                e.set_user_enabled(user);
+            m_cluster->announce(std::move(e));
+        };
+        hooks.settingsChanged = [this] {
+            wire::ClusterEvent e;
+            e.set_settings_changed(true);
+            m_cluster->announce(std::move(e));
+        };
+    }
     hooks.setRetentionDays = [this](int days) { m_config.retentionDays = days; };
     hooks.retentionDays = [this] { return m_config.retentionDays; };
     hooks.setMediaRetentionDays = [this](int days) {
@@ -251,11 +277,13 @@ Server::Server(ServerConfig config, QObject *parent)
     };
     hooks.mediaRetentionDays = [this] { return m_config.mediaRetentionDays; };
     m_adminService =
-        std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, *m_router, *m_metrics,
+        std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, m_delivery, *m_metrics,
                                        *m_metricsHttp, std::move(hooks));
     if (!m_config.dataDir.isEmpty())
         m_adminSocket = new AdminSocket(*m_adminService, this, m_config.adminIdleMs);
     m_gateway->setHttp(m_http);
+    if (m_cluster)
+        setUpCluster();
     connect(m_maintenance, &QTimer::timeout, this, [this] { runMaintenance(); });
     connect(m_gateway, &Gateway::heartbeat, this, [this] {
         m_accounts->pruneRateLimits();
@@ -291,6 +319,8 @@ quint16 Server::port() const {
 }
 
 void Server::start() {
+    if (m_cluster)
+        m_cluster->start();
     // Failures count only while starting: once serving, lost connections are retried with
     // backoff (requests fail with INTERNAL meanwhile and clients resend).
     auto fail = [this](const QString &msg) {

@@ -29,6 +29,9 @@ class Clock;
 class PgPool;
 class PgConnection;
 class LocalRouter;
+class Delivery;
+class NatsBus;
+class ClusterRouter;
 class Membership;
 class DeviceDirectory;
 class RevokedDevices;
@@ -108,6 +111,8 @@ public:
     AdminSocket *adminSocket() const { return m_adminSocket; }
     //! Online backups into DATA/backups; null without a data directory.
     Backups *backups() const { return m_backups; }
+    //! The cluster's router; null for a node on its own.
+    ClusterRouter *cluster() const { return m_cluster.get(); }
 
 signals:
     void started(quint16 port);
@@ -115,6 +120,7 @@ signals:
 
 private:
     void migrate();
+    void setUpCluster(); // server_cluster.cpp
     void loadSettings();
     void startMedia();
     void listen();
@@ -127,6 +133,11 @@ private:
     PgConnection *m_admin;
     PgPool *m_pool;
     std::unique_ptr<LocalRouter> m_router;
+    // A cluster node (ServerConfig::natsServers): the services deliver through the cluster's
+    // router, which wraps the local one; on its own, through the local one.
+    NatsBus *m_bus = nullptr;
+    std::unique_ptr<ClusterRouter> m_cluster;
+    Delivery &m_delivery;
     // Stores, caches and services, in dependency order (destroyed in reverse).
     std::unique_ptr<PgAccountStore> m_accountStore;
     std::unique_ptr<PgMessageStore> m_messageStore;

@@ -286,6 +286,8 @@ void AdminService::setDisabled(const QJsonObject &args, bool disabled, Answer do
             // After the commit: a connection authenticating meanwhile is
             // refused by the service's own set.
             m_accounts.setUserDisabled(**r, disabled);
+            if (m_hooks.userDisabled)
+                m_hooks.userDisabled(**r, disabled);
             qCInfo(lcAccounts) << "admin" << (disabled ? "disabled" : "enabled") << "user" << **r;
             done(QJsonValue(QJsonObject{{"username", username}, {"disabled", disabled}}));
         });
@@ -486,6 +488,8 @@ void AdminService::setSettings(const QJsonObject &args, Answer done) {
                                 m_hooks.setMediaRetentionDays(*mediaDays);
                             if (hour)
                                 m_hooks.backups->setSchedule(*hour, *keep);
+                            if (m_hooks.settingsChanged)
+                                m_hooks.settingsChanged();
                             qCInfo(lcAccounts) << "admin changed the settings";
                             done(QJsonValue(settingsObject()));
                         });

@@ -44,6 +44,10 @@ struct AdminHooks {
     //! An account was deleted: its conversations' cached member lists and its cached devices
     //! are stale.
     std::function<void(quint64 userId, const std::vector<quint64> &conversations)> userDeleted;
+    //! After the commit of a disable/enable, and of changed settings: a cluster tells its other
+    //! nodes (which then apply the same, or read the settings again).
+    std::function<void(quint64 userId, bool disabled)> userDisabled;
+    std::function<void()> settingsChanged;
     //! Online backups; null without a data directory.
     Backups *backups = nullptr;
 };

@@ -3,6 +3,7 @@
 Q_LOGGING_CATEGORY(lcDb, "tidings.server.db", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcGateway, "tidings.server.gateway", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcRouting, "tidings.server.routing", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcCluster, "tidings.server.cluster", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcAccounts, "tidings.server.accounts", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcMessaging, "tidings.server.messaging", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcGroups, "tidings.server.groups", QtInfoMsg)

@@ -258,6 +258,16 @@ void Gateway::onSignedIn(Session *session) {
     drainInbox(session);
 }
 
+void Gateway::drainAgain(const QList<quint64> &devices) {
+    const QSet<quint64> wanted(devices.cbegin(), devices.cend());
+    const auto sessions = m_sessions;
+    for (Session *s : sessions)
+        if (s->state() == Session::State::Authenticated &&
+            (wanted.isEmpty() || wanted.contains(s->caller().deviceId)) &&
+            m_router.endpointOf(s->caller().deviceId) == s)
+            drainInbox(s);
+}
+
 void Gateway::drainInbox(Session *session) {
     QPointer<Session> guard(session);
     m_services.messaging->drainInbox(

@@ -57,6 +57,9 @@ public:
     quint16 port() const;
     void closeAll();
     int sessionCount() const { return int(m_sessions.size()); }
+    //! Sends these signed-in devices their inboxes again (empty: every signed-in device), as
+    //! when they connected: a cluster node whose bus lost pushes (clients drop what they have).
+    void drainAgain(const QList<quint64> &devices);
     //! Null: nothing is counted.
     Metrics *metrics() const { return m_services.metrics; }
 

@@ -12,6 +12,8 @@ void LocalRouter::add(Endpoint *endpoint, quint64 userId, quint64 deviceId) {
     // The new entry goes in first: closing the old endpoint re-enters remove(old), which must
     // find it replaced (false) so that the device does not flap offline.
     m_byDevice.insert(deviceId, Entry{endpoint, userId});
+    if (!old && m_observer)
+        m_observer(userId, deviceId, true);
     if (old && old != endpoint)
         old->disconnect(Error{ErrorCode::SessionReplaced,
                               QStringLiteral("this device connected again elsewhere")});
@@ -23,6 +25,8 @@ bool LocalRouter::remove(Endpoint *endpoint, quint64 userId, quint64 deviceId) {
         return false;
     m_byDevice.erase(it);
     m_devicesOfUser.remove(userId, deviceId);
+    if (m_observer)
+        m_observer(userId, deviceId, false);
     return true;
 }
 

@@ -8,6 +8,8 @@
 
 #include <QHash>
 
+#include <functional>
+
 namespace tidings::server {
 
 class Endpoint;
@@ -20,6 +22,10 @@ public:
     bool remove(Endpoint *endpoint, quint64 userId, quint64 deviceId);
     Endpoint *endpointOf(quint64 deviceId) const { return m_byDevice.value(deviceId).endpoint; }
     int connectedDeviceCount() const { return int(m_byDevice.size()); }
+    //! Told when a device gets its first connection here (up) and loses its last (down): a
+    //! cluster announces its routes with it. A replaced connection is neither.
+    using Observer = std::function<void(quint64 userId, quint64 deviceId, bool up)>;
+    void setObserver(Observer observer) { m_observer = std::move(observer); }
 
     void toUser(quint64 userId, const Push &push, quint64 exceptDevice = 0) override;
     void toDevice(quint64 deviceId, const Push &push) override;
@@ -33,6 +39,7 @@ private:
     };
     QHash<quint64, Entry> m_byDevice;
     QMultiHash<quint64, quint64> m_devicesOfUser; //!< user → connected device ids
+    Observer m_observer;
 };
 
 } // namespace tidings::server

@@ -22,9 +22,11 @@ QByteArray DeviceDirectory::digest(const QList<DeviceRef> &sortedDevices) {
     return hash.result();
 }
 
-void DeviceDirectory::invalidateUser(quint64 userId) {
+void DeviceDirectory::invalidateUser(quint64 userId, bool announce) {
     m_devices.remove(userId);
     ++m_generation;
+    if (announce && m_announce)
+        m_announce(userId);
 }
 
 void DeviceDirectory::withCurrentDevices(const QList<quint64> &users,

@@ -33,7 +33,17 @@ public:
     //! the rest with one load.
     void withCurrentDevices(const QList<quint64> &users,
                             std::function<void(Result<QList<DeviceRef>>)> cb);
-    void invalidateUser(quint64 userId);
+    //! After a change committed here; tells the other nodes of a cluster (setAnnounce) unless
+    //! `announce` is false (the change was made on another node).
+    void invalidateUser(quint64 userId, bool announce = true);
+    void setAnnounce(std::function<void(quint64 userId)> announce) {
+        m_announce = std::move(announce);
+    }
+    //! Forgets every cached list (a cluster node that may have missed announcements).
+    void invalidateAll() {
+        m_devices.clear();
+        ++m_generation;
+    }
 
     //! SHA-256 over the sorted pairs, each as two big-endian u64 (SendRequest.device_digest).
     static QByteArray digest(const QList<DeviceRef> &sortedDevices);
@@ -42,6 +52,7 @@ public:
 
 private:
     Loader m_loader;
+    std::function<void(quint64)> m_announce;
     LruCache<quint64, QList<quint64>> m_devices; //!< user → current device ids, sorted
     //! Bumped by every invalidation: a load that started before one is not cached (it may have
     //! read the old list).

@@ -55,8 +55,10 @@ void Membership::withMembers(quint64 conv, Callback cb) {
     });
 }
 
-void Membership::invalidate(quint64 conv) {
+void Membership::invalidate(quint64 conv, bool announce) {
     m_cache.remove(conv);
+    if (announce && m_announce)
+        m_announce(conv);
 }
 
 std::optional<qsizetype> Membership::cachedSize(quint64 conversationId) {

@@ -36,7 +36,14 @@ public:
     //! half a minute) instead of given up, so that what was stored just before the database went
     //! away still reaches the members connected now. `cb` is not called if every attempt fails.
     void withMembersEventually(quint64 conversationId, std::function<void(const Members &)> cb);
-    void invalidate(quint64 conversationId);
+    //! After a change committed here: forgets the cached list and tells the other nodes of a
+    //! cluster (setAnnounce). `announce` false: the change was made on another node.
+    void invalidate(quint64 conversationId, bool announce = true);
+    void setAnnounce(std::function<void(quint64 conversationId)> announce) {
+        m_announce = std::move(announce);
+    }
+    //! Forgets every cached list (a cluster node that may have missed announcements).
+    void invalidateAll() { m_cache.clear(); }
     //! How many members a cached conversation has (nullopt when not cached); loads nothing.
     std::optional<qsizetype> cachedSize(quint64 conversationId);
 
@@ -45,6 +52,7 @@ public:
 
 private:
     Loader m_loader;
+    std::function<void(quint64)> m_announce;
     LruCache<quint64, Members> m_cache;
     QHash<quint64, std::vector<Callback>> m_loading;
     //! The context of retry timers: they die with this object.

@@ -149,7 +149,9 @@ void PresenceService::deviceDisconnected(const Caller &caller) {
     broadcastState(user, false, t);
 }
 
-void PresenceService::refresh(quint64 userId) {
+void PresenceService::refresh(quint64 userId, bool announce) {
+    if (announce && m_announce)
+        m_announce(userId);
     // Viewers of userId: what userId shows them may have changed.
     const QSet<quint64> viewers = m_watchers.value(userId);
     for (quint64 device : viewers) {

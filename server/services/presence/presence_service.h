@@ -38,7 +38,17 @@ public:
 
     //! Something that decides visibility changed for what `userId` shows or sees (privacy,
     //! contacts, blocks): recompute the affected subscriptions and push what changed.
-    void refresh(quint64 userId);
+    //! `announce`: tell the other nodes of a cluster too (setAnnounce); false when another node
+    //! made the change.
+    void refresh(quint64 userId, bool announce = true);
+    void setAnnounce(std::function<void(quint64 userId)> announce) {
+        m_announce = std::move(announce);
+    }
+    //! A user came online or went offline through another node's devices: this node's watchers
+    //! of the user hear it.
+    void remoteChange(quint64 userId, bool online, qint64 lastSeenMs) {
+        broadcastState(userId, online, lastSeenMs);
+    }
 
     //! The privacy rule: may `viewer` see the target these facts describe?
     static bool mayView(quint64 viewer, const VisibilityFacts &facts);
@@ -69,6 +79,7 @@ private:
     QHash<quint64, Connection> m_connections; //!< by device
     QHash<quint64, QSet<quint64>> m_watchers; //!< target user → watching devices
     quint64 m_nextEpoch = 0;
+    std::function<void(quint64)> m_announce;
 };
 
 } // namespace tidings::server
