@@ -37,9 +37,12 @@ PgConnection::PgConnection(QString conninfo, bool pipeline, QObject *parent)
     , m_conninfo(std::move(conninfo))
     , m_pipeline(pipeline)
     , m_retryTimer(new QTimer(this))
+    , m_connectTimer(new QTimer(this))
     , m_lookup(lookUpWithQHostInfo) {
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, &PgConnection::open);
+    m_connectTimer->setSingleShot(true);
+    connect(m_connectTimer, &QTimer::timeout, this, &PgConnection::connectTimedOut);
 }
 
 PgConnection::~PgConnection() {
@@ -99,7 +102,9 @@ void PgConnection::resolveThenConnect() {
     }
 }
 
-void PgConnection::startConnect(const PgConnectParams &params) {
+void PgConnection::startConnect(PgConnectParams params) {
+    // A host that timed out before is tried last (see connectTimedOut()).
+    m_hosts = PgConninfo::rotateHosts(params, m_hostOffset);
     std::vector<const char *> keywords, values;
     for (std::size_t i = 0; i < params.keywords.size(); ++i) {
         keywords.push_back(params.keywords[i].constData());
@@ -116,6 +121,33 @@ void PgConnection::startConnect(const PgConnectParams &params) {
     m_state = State::Connecting;
     setupNotifiers();
     m_writeNotifier->setEnabled(true);
+    // libpq ignores connect_timeout when driven by PQconnectPoll: the timeout is ours to keep.
+    // Without it, a primary whose machine died (no RST, packets dropped) would hold the attempt
+    // for the kernel's TCP timeouts, minutes, and the standby promoted meanwhile would wait.
+    if (params.connectTimeoutMs > 0)
+        m_connectTimer->start(params.connectTimeoutMs);
+}
+
+void PgConnection::connectTimedOut() {
+    if (m_state != State::Connecting || !m_conn)
+        return;
+    // The attempt gives up on the host libpq is stuck on; the next one starts after it, so the
+    // other hosts of a multi-host URL get their turn (libpq itself would move to the next host
+    // after connect_timeout, but only in its blocking mode).
+    const QString host = QString::fromUtf8(PQhost(m_conn));
+    const QString port = QString::fromUtf8(PQport(m_conn));
+    const QString addr = QString::fromUtf8(PQhostaddr(m_conn));
+    int stuck = -1;
+    for (int i = 0; i < int(m_hosts.size()) && stuck < 0; ++i) {
+        const auto &h = m_hosts[std::size_t(i)];
+        if (h.host == host && (h.port.isEmpty() || h.port == port) &&
+            (h.hostaddr.isEmpty() || addr.isEmpty() || h.hostaddr == addr))
+            stuck = i;
+    }
+    if (!m_hosts.empty())
+        m_hostOffset = (m_hostOffset + (stuck < 0 ? 0 : stuck) + 1) % int(m_hosts.size());
+    fail(ConnectError::Connect, QStringLiteral("timed out connecting to %1 port %2")
+                                    .arg(host.isEmpty() ? addr : host, port));
 }
 
 void PgConnection::setupNotifiers(bool renew) {
@@ -172,9 +204,13 @@ void PgConnection::pollConnect() {
         fail(ConnectError::Connect, QStringLiteral("cannot enter pipeline mode"));
         return;
     }
+    m_connectTimer->stop();
     m_state = State::Ready;
     m_lastError = ConnectError::None;
-    m_retryMs = 100;
+    // After a loss to a read-only server the backoff keeps growing until a statement succeeds:
+    // without target_session_attrs the next connection may well land on the standby again.
+    if (!m_refusedWrites)
+        m_retryMs = 100;
     qCDebug(lcDb) << "database connection ready";
     // What waited for the connection goes first: a `connected` slot's statements come after.
     if (m_pipeline) {
@@ -369,9 +405,24 @@ void PgConnection::finishFront() {
     m_resultIndex = 0;
     m_gotResultForIndex = false;
     // Statements sharing a sync share a transaction: a failure of one rolled back the others.
-    bool anyFailed = false;
-    for (const auto &r : b.results)
+    bool anyFailed = false, readOnly = false;
+    for (const auto &r : b.results) {
         anyFailed = anyFailed || !r.ok();
+        readOnly = readOnly || r.failureKind() == PgFailure::ReadOnly;
+    }
+    if (readOnly) {
+        // This server takes no writes: a standby (reached without target_session_attrs, or
+        // through a pooler that does not check), or a primary demoted under us. Staying would
+        // refuse every write from now on, so reconnect (libpq's target_session_attrs=read-write
+        // then finds the primary). Failed before the callbacks run, so that what they send is
+        // not sent here; the statements already sent behind this one fail as ConnectionLost.
+        m_refusedWrites = true;
+        fail(ConnectError::Lost,
+             QStringLiteral("the server refuses writes (read-only: a standby?); "
+                            "reconnecting"));
+    } else if (!anyFailed) {
+        m_refusedWrites = false;
+    }
     for (std::size_t i = 0; i < b.items.size(); ++i) {
         PgResult res = i < b.results.size()
                            ? std::move(b.results[i])
@@ -393,6 +444,7 @@ void PgConnection::fail(ConnectError why, const QString &message) {
     qCWarning(lcDb) << "database connection failed:" << message;
     m_state = State::Broken;
     m_lastError = why;
+    m_connectTimer->stop();
     dropNotifiers();
     if (m_conn) {
         PQfinish(m_conn);

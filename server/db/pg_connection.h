@@ -27,6 +27,7 @@ class QTimer;
 namespace tidings::server {
 
 struct PgConnectParams;
+struct PgHostEntry;
 
 class PgConnection : public QObject {
     Q_OBJECT
@@ -88,7 +89,8 @@ private:
     };
 
     void resolveThenConnect();
-    void startConnect(const PgConnectParams &params);
+    void startConnect(PgConnectParams params);
+    void connectTimedOut();
     void pollConnect();
     void setupNotifiers(bool renew = false);
     void dropNotifiers();
@@ -113,6 +115,14 @@ private:
     QSocketNotifier *m_writeNotifier = nullptr;
     QTimer *m_retryTimer = nullptr;
     int m_retryMs = 100;
+    QTimer *m_connectTimer = nullptr;
+    //! The hosts of the current attempt, in the order libpq tries them, and how far the list
+    //! is rotated: a host that timed out goes to the back.
+    std::vector<PgHostEntry> m_hosts;
+    int m_hostOffset = 0;
+    //! The last loss was a write refused as read-only: the backoff is not reset by the next
+    //! connection, only by a statement that succeeds.
+    bool m_refusedWrites = false;
     HostLookup m_lookup;
     quint64 m_attempt = 0; //!< connection attempts; a lookup answers only its own attempt
 

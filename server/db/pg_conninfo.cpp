@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+
 namespace tidings::server {
 
 namespace {
@@ -74,6 +76,47 @@ QStringList PgConninfo::namesToResolve() const {
     return names;
 }
 
+std::vector<PgHostEntry> PgConninfo::rotateHosts(PgConnectParams &params, int offset) {
+    const auto valueOf = [&params](const char *key) -> QByteArray * {
+        for (std::size_t i = 0; i < params.keywords.size(); ++i)
+            if (params.keywords[i] == key)
+                return &params.values[i];
+        return nullptr;
+    };
+    QByteArray *values[3] = {valueOf("host"), valueOf("hostaddr"), valueOf("port")};
+    QList<QByteArray> lists[3];
+    qsizetype n = 1;
+    for (int k = 0; k < 3; ++k) {
+        if (values[k])
+            lists[k] = values[k]->split(',');
+        if (k < 2)
+            n = std::max(n, lists[k].size());
+    }
+    bool linedUp = true;
+    for (int k = 0; k < 3; ++k)
+        linedUp = linedUp && (lists[k].size() <= 1 || lists[k].size() == n);
+    linedUp = linedUp && (lists[0].isEmpty() || lists[0].size() == n) &&
+              (lists[1].isEmpty() || lists[1].size() == n);
+    if (linedUp && n > 1) {
+        const qsizetype by = ((offset % n) + n) % n;
+        for (int k = 0; k < 3; ++k) {
+            if (lists[k].size() != n || by == 0)
+                continue;
+            std::rotate(lists[k].begin(), lists[k].begin() + by, lists[k].end());
+            *values[k] = lists[k].join(',');
+        }
+    }
+    std::vector<PgHostEntry> entries;
+    for (qsizetype i = 0; i < n; ++i) {
+        const auto at = [&](int k) {
+            const auto &l = lists[k];
+            return QString::fromUtf8(l.size() == n ? l[i] : l.value(0));
+        };
+        entries.push_back(PgHostEntry{at(0), at(1), at(2)});
+    }
+    return entries;
+}
+
 Result<PgConnectParams>
 PgConninfo::connectParams(const QHash<QString, QList<QHostAddress>> &addresses,
                           const QHash<QString, QString> &lookupErrors) const {
@@ -81,6 +124,11 @@ PgConninfo::connectParams(const QHash<QString, QList<QHostAddress>> &addresses,
     for (const auto &[key, value] : m_options) {
         params.keywords.push_back(key);
         params.values.push_back(value);
+        if (key == "connect_timeout") {
+            // libpq's rule: whole seconds, 0 or less waits forever, less than 2 means 2.
+            const int seconds = value.trimmed().toInt();
+            params.connectTimeoutMs = seconds <= 0 ? 0 : std::max(seconds, 2) * 1000;
+        }
     }
     auto add = [&params](const char *key, const QByteArray &value) {
         if (value.isEmpty())

@@ -29,6 +29,17 @@ namespace tidings::server {
 struct PgConnectParams {
     std::vector<QByteArray> keywords;
     std::vector<QByteArray> values;
+    //! How long one connection attempt may take; 0: no limit. libpq ignores connect_timeout in
+    //! its non-blocking mode, so PgConnection keeps this one: connect_timeout's seconds (at least
+    //! 2, as libpq), 10 s when it is not given, none when it is 0.
+    int connectTimeoutMs = 10000;
+};
+
+//! One host entry of a connection attempt, as libpq will try them.
+struct PgHostEntry {
+    QString host;     //!< may be empty (the default socket, or hostaddr alone)
+    QString hostaddr; //!< empty when libpq resolves or needs no address
+    QString port;     //!< empty when none is given
 };
 
 class PgConninfo {
@@ -45,6 +56,11 @@ public:
     //! host is left to try; the error names the hosts and `lookupErrors` (name → reason).
     Result<PgConnectParams> connectParams(const QHash<QString, QList<QHostAddress>> &addresses,
                                           const QHash<QString, QString> &lookupErrors = {}) const;
+
+    //! Rotates the host, hostaddr and port lists of `params` by `offset` entries (a single port
+    //! applies to every host and stays), so that libpq starts with a later host; returns the
+    //! entries in their new order. Lists that do not line up are left as they are.
+    static std::vector<PgHostEntry> rotateHosts(PgConnectParams &params, int offset);
 
     //! True for entries libpq reaches without a name lookup: "" (the default socket), a
     //! socket directory ("/..." or an abstract "@..."), a literal IPv4/IPv6 address.

@@ -18,9 +18,12 @@ PgResult::PgResult(pg_result *r)
                         QStringLiteral("statement skipped: an earlier one in its group failed")};
         return;
     }
-    m_failure = PgFailure::Statement;
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     m_sqlState = state ? QByteArray(state) : QByteArray();
+    // read_only_sql_transaction: not this statement's fault but the server's role. Refused as a
+    // Statement it would count as refused for good (a send batch would be split down to the item
+    // and that item rejected), although it succeeds on the primary.
+    m_failure = m_sqlState == "25006" ? PgFailure::ReadOnly : PgFailure::Statement;
     m_error = Error{ErrorCode::Internal, QString::fromUtf8(PQresultErrorMessage(r)).trimmed()};
 }
 

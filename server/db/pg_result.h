@@ -49,6 +49,9 @@ enum class PgFailure {
     ConnectionLost, //!< the connection broke after it was sent: it may or may not have committed
     NotSent,        //!< it never reached the server (no connection, or it could not be sent):
                     //!< nothing of it committed, so it is safe to retry
+    ReadOnly,       //!< the server refused it because it takes no writes (SQLSTATE 25006: a
+                    //!< standby, e.g. reached during a failover): nothing of it committed, it
+                    //!< is safe to retry, and its connection reconnects to find the primary
 };
 
 //! The outcome of one statement. Owns the libpq result.
