@@ -74,8 +74,8 @@ void Server::setUpCluster() {
         case wire::ClusterEvent::kSettingsChanged:
             return m_adminService->loadSettings([](Status s) {
                 if (!s)
-                    qCWarning(lcCluster) << "reading the settings another node changed failed:"
-                                         << s.error().detail;
+                    qCWarning(lcCluster)
+                        << "reading the settings another node changed failed:" << s.error().detail;
             });
         default:
             return;

@@ -16,12 +16,14 @@ namespace tidings::server {
 
 namespace {
 
-QByteArray nodeSubject(const QString &id) { return "tidings.node." + id.toUtf8(); }
+QByteArray nodeSubject(const QString &id) {
+    return "tidings.node." + id.toUtf8();
+}
 
 } // namespace
 
-ClusterRouter::ClusterRouter(LocalRouter &local, NatsBus &bus, const Clock &clock,
-                             Options options, QObject *parent)
+ClusterRouter::ClusterRouter(LocalRouter &local, NatsBus &bus, const Clock &clock, Options options,
+                             QObject *parent)
     : QObject(parent)
     , m_local(local)
     , m_bus(bus)
@@ -39,7 +41,9 @@ ClusterRouter::ClusterRouter(LocalRouter &local, NatsBus &bus, const Clock &cloc
         [this](quint64 user, quint64 device, bool up) { onLocal(user, device, up); });
 }
 
-ClusterRouter::~ClusterRouter() { m_local.setObserver({}); }
+ClusterRouter::~ClusterRouter() {
+    m_local.setObserver({});
+}
 
 void ClusterRouter::start() {
     connect(&m_bus, &NatsBus::message, this, &ClusterRouter::onMessage);
@@ -105,7 +109,9 @@ void ClusterRouter::disconnect(quint64 deviceId, const Error &why) {
     scheduleFlush();
 }
 
-void ClusterRouter::announce(wire::ClusterEvent event) { queueEvent(std::move(event)); }
+void ClusterRouter::announce(wire::ClusterEvent event) {
+    queueEvent(std::move(event));
+}
 
 // --- routes ----------------------------------------------------------------------------------
 
@@ -192,8 +198,9 @@ void ClusterRouter::settle(quint64 deviceId, bool notify, qint64 lastSeenMs) {
     if (bestNode > kSelf && own != m_nodes[kSelf].routes.cend()) {
         qCInfo(lcCluster) << "device" << deviceId << "connected again on node"
                           << m_nodes[std::size_t(bestNode)].id << "; closing its connection here";
-        m_local.disconnect(deviceId, Error{ErrorCode::SessionReplaced,
-                                           QStringLiteral("this device connected again elsewhere")});
+        m_local.disconnect(deviceId,
+                           Error{ErrorCode::SessionReplaced,
+                                 QStringLiteral("this device connected again elsewhere")});
     }
 }
 

@@ -64,10 +64,10 @@ public:
         quint64 batchesOut = 0; //!< NATS messages with pushes
         quint64 eventsOut = 0;
         quint64 pushesIn = 0;
-        quint64 gapsFound = 0;  //!< losses found by sequence or heartbeat
-        quint64 redrains = 0;   //!< drains asked for because of a loss or a reconnect
-        quint64 tooBig = 0;     //!< pushes replaced by a drain: too big for one bus message
-        int nodes = 0;          //!< other nodes heard from
+        quint64 gapsFound = 0; //!< losses found by sequence or heartbeat
+        quint64 redrains = 0;  //!< drains asked for because of a loss or a reconnect
+        quint64 tooBig = 0;    //!< pushes replaced by a drain: too big for one bus message
+        int nodes = 0;         //!< other nodes heard from
         int remoteRoutes = 0;
     };
 
@@ -108,9 +108,9 @@ private:
         QString id;
         QByteArray subject; //!< tidings.node.<id>
         quint64 incarnation = 0;
-        quint64 eventsSeq = 0;      //!< last seq heard on tidings.all
-        quint64 pushesSeq = 0;      //!< last seq heard on our subject
-        quint64 claimedPushes = 0;  //!< its previous heartbeat's count of pushes to us
+        quint64 eventsSeq = 0;     //!< last seq heard on tidings.all
+        quint64 pushesSeq = 0;     //!< last seq heard on our subject
+        quint64 claimedPushes = 0; //!< its previous heartbeat's count of pushes to us
         qint64 lastHeardMs = 0;
         bool live = false;
         //! The devices it holds, as it said (m_routes keeps the newest of a device's routes).

@@ -103,8 +103,8 @@ void ClusterRouter::sendSnapshot(const QByteArray &subject) {
     const bool broadcast = subject == kBroadcastSubject;
     int target = -1;
     if (!broadcast) {
-        target = m_nodeByName.value(QString::fromUtf8(subject.mid(int(strlen("tidings.node.")))),
-                                    -1);
+        target =
+            m_nodeByName.value(QString::fromUtf8(subject.mid(int(strlen("tidings.node.")))), -1);
         if (target <= kSelf)
             return;
     }

@@ -14,8 +14,6 @@
 
 namespace tidings::server {
 
-
-
 struct NatsBus::Mailbox {
     std::mutex mutex;
     QPointer<NatsBus> target; //!< null once the bus is gone: nothing more is posted

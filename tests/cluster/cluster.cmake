@@ -1,0 +1,14 @@
+# The cluster itself (issue 14): tidingsd nodes on nats-server and haproxy, started by the
+# harness in support/ (needs both tools; without them the tests are not registered).
+if(TIDINGS_NATS_SERVER AND TIDINGS_HAPROXY)
+    add_library(tidings_cluster_support STATIC
+        support/cluster_harness.cpp support/cluster_harness.h)
+    target_include_directories(tidings_cluster_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+    target_link_libraries(tidings_cluster_support PUBLIC tidings_test_support Qt6::Network)
+    tidings_warnings(tidings_cluster_support)
+    foreach(t cluster)
+        tidings_add_test(test_${t} SOURCES test_${t}.cpp LIBS tidings_cluster_support
+            LABELS cluster TIMEOUT 600)
+        add_dependencies(test_${t} tidingsd)
+    endforeach()
+endif()
