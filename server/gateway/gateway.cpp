@@ -26,6 +26,8 @@ namespace tidings::server {
 namespace {
 //! What a connection refused for its address's WebSocket bound is told to wait.
 constexpr quint32 kSessionCapRetryMs = 30'000;
+//! How often a drain looks for the connections due to close: fine enough for any window.
+constexpr int kDrainTickMs = 20;
 } // namespace
 
 Gateway::Gateway(const ServerConfig &config, const Clock &clock, LocalRouter &router,
@@ -223,6 +225,70 @@ void Gateway::closeAll() {
         s->close(QStringLiteral("server shutting down"));
 }
 
+void Gateway::drain(int windowMs) {
+    if (m_draining)
+        return;
+    m_draining = true;
+    m_drainWindowMs = std::max(0, windowMs);
+    m_drainClock.start();
+    // New connections are refused from now on; a load balancer's health check on this port
+    // fails the same way, so it sends no one here any more.
+    m_tcp->close();
+    m_resumeAccepting->stop();
+    m_frontDoor->closeAll();
+    int others = 0;
+    const auto sessions = m_sessions;
+    for (Session *s : sessions) {
+        if (s->state() == Session::State::Authenticated) {
+            m_drainQueue.append(s);
+        } else if (s->state() != Session::State::Closing) {
+            ++others; // nothing of theirs is in flight: they log in again elsewhere
+            s->closeForRestart(0);
+        }
+    }
+    m_drainQueued = true;
+    qCInfo(lcGateway).nospace() << "draining: " << m_drainQueue.size()
+                                << " connected devices are closed over " << m_drainWindowMs
+                                << " ms, " << others << " connections not authenticated at once";
+    m_drainTimer = new QTimer(this);
+    m_drainTimer->setInterval(kDrainTickMs);
+    connect(m_drainTimer, &QTimer::timeout, this, &Gateway::drainStep);
+    m_drainTimer->start();
+    drainStep();
+}
+
+void Gateway::drainStep() {
+    // The queue stays as it is until the gateway goes: a session may close synchronously in
+    // the loop, and the last one's close reports the end of the drain from inside it.
+    const qsizetype n = m_drainQueue.size();
+    const qint64 elapsed = m_drainClock.elapsed();
+    // The i-th of n is due at window * i / n: the first at once, the last one step before the
+    // end of the window.
+    while (m_drainNext < n && elapsed * n >= qint64(m_drainWindowMs) * m_drainNext) {
+        const QPointer<Session> s = m_drainQueue.at(m_drainNext++);
+        if (s && s->closeForRestart(kDrainRequestBoundMs))
+            ++m_drainWaited;
+    }
+    if (m_drainNext < n)
+        return;
+    m_drainTimer->stop();
+    checkDrained();
+}
+
+void Gateway::checkDrained() {
+    if (!m_drainQueued || m_drainReported || m_drainNext < m_drainQueue.size() ||
+        !m_sessions.isEmpty())
+        return;
+    m_drainReported = true;
+    qCInfo(lcGateway).nospace() << "drained: " << m_drainQueue.size()
+                                << " devices told to reconnect elsewhere in "
+                                << m_drainClock.elapsed() << " ms, " << m_drainWaited
+                                << " of them after their requests in flight were answered";
+    // From the event loop: whoever stops the server on it is never inside drain() or a
+    // session's signal.
+    QMetaObject::invokeMethod(this, &Gateway::drained, Qt::QueuedConnection);
+}
+
 void Gateway::onNewConnection() {
     const Session::Limits limits{
         m_config.sendPauseBytes, m_config.sendDropBytes,
@@ -232,6 +298,11 @@ void Gateway::onNewConnection() {
         auto *session = new Session(socket, this, m_clock, limits);
         m_sessions.insert(session);
         connect(session, &Session::closed, this, &Gateway::onSessionClosed);
+        if (m_draining) {
+            // A handshake that was under way when the drain began: off to another node too.
+            session->closeForRestart(0);
+            continue;
+        }
         // Connections per address are bounded as WebSockets too (each costs memory and a slot in
         // every broadcast): past the bound the new one hears why and is closed.
         const QString ip = session->peer();
@@ -320,6 +391,8 @@ void Gateway::onSessionClosed(Session *session) {
     if (caller.userId != 0 && m_router.remove(session, caller.userId, caller.deviceId))
         m_services.presence->deviceDisconnected(caller);
     session->deleteLater();
+    if (m_draining)
+        checkDrained();
 }
 
 void Gateway::checkHeartbeats() {

@@ -8,6 +8,7 @@
 #include "gateway/services.h"
 #include "protocol/codec.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
 #include <QList>
@@ -56,6 +57,17 @@ public:
     QString tlsFingerprint() const { return m_tlsFingerprint; }
     quint16 port() const;
     void closeAll();
+    //! Graceful drain (SIGTERM): stops accepting (the listener closes, so new connections are
+    //! refused and a load balancer's GET /healthz on this port fails: it takes the node out),
+    //! closes connections not authenticated at once, and the authenticated ones spread evenly
+    //! over `windowMs` (the i-th of n at about windowMs * i / n), each after its requests in
+    //! flight are answered (kDrainRequestBoundMs at most) with Session::kRestartCloseCode, which
+    //! tells its client to reconnect soon (through the balancer, to another node). Spreading
+    //! keeps the other nodes from a reconnect storm of every device at once. drained() follows
+    //! when the last connection has gone. Calling it again does nothing.
+    void drain(int windowMs);
+    bool draining() const { return m_draining; }
+    static constexpr int kDrainRequestBoundMs = 2000;
     int sessionCount() const { return int(m_sessions.size()); }
     //! Sends these signed-in devices their inboxes again (empty: every signed-in device), as
     //! when they connected: a cluster node whose bus lost pushes (clients drop what they have).
@@ -72,6 +84,8 @@ signals:
     //! Every tick of the heartbeat timer, after idle connections were dropped: the place for
     //! other periodic housekeeping (rate-limit windows), so there is one timer for all of it.
     void heartbeat();
+    //! After drain(): every connection has gone (emitted once, from the event loop).
+    void drained();
 
 private:
     static constexpr int kDefaultMaxHeadBytes = 16 * 1024;
@@ -81,6 +95,9 @@ private:
     void onSignedIn(Session *session);
     void drainInbox(Session *session);
     void checkHeartbeats();
+    //! Closes the drain's connections that are due by now.
+    void drainStep();
+    void checkDrained();
     void flushAll();
     //! A socket no longer counted against its peer address (handed to WebSocket, or gone).
     void uncount(QTcpSocket *socket);
@@ -113,6 +130,17 @@ private:
     QString m_tlsFingerprint;
     QList<QPointer<Session>> m_dirty;
     bool m_flushScheduled = false;
+
+    // The drain: the authenticated sessions in the order they are closed, the next one's index.
+    bool m_draining = false;
+    bool m_drainQueued = false; //!< every authenticated session is in m_drainQueue
+    bool m_drainReported = false;
+    int m_drainWindowMs = 0;
+    QElapsedTimer m_drainClock;
+    QTimer *m_drainTimer = nullptr;
+    QList<QPointer<Session>> m_drainQueue;
+    qsizetype m_drainNext = 0;
+    int m_drainWaited = 0; //!< sessions that had requests in flight when their turn came
 };
 
 } // namespace tidings::server

@@ -6,6 +6,7 @@
 #include "gateway/gateway.h"
 #include "protocol/limits.h"
 
+#include <QTimer>
 #include <QWebSocket>
 
 namespace tidings::server {
@@ -206,6 +207,12 @@ void Session::authenticated(const Caller &caller) {
 void Session::close(const QString &reason) {
     if (m_state == State::Closing || m_closing)
         return;
+    closeSocket(reason, QWebSocketProtocol::CloseCodePolicyViolated);
+    // A peer that never answers the close handshake is cut off.
+    m_socket->abort();
+}
+
+void Session::closeSocket(const QString &reason, QWebSocketProtocol::CloseCode code) {
     m_closing = true; // the flush below may find the queue too long and close again
     qCDebug(lcGateway) << "closing session" << m_caller.deviceId << reason;
     flushPushes();
@@ -213,9 +220,37 @@ void Session::close(const QString &reason) {
     m_held.clear();
     m_writableWaiters.clear();
     m_admission.clear();
-    m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, reason.left(120));
-    // A peer that never answers the close handshake is cut off.
-    m_socket->abort();
+    m_socket->close(code, reason.left(120));
+}
+
+bool Session::closeForRestart(int boundMs) {
+    if (m_state == State::Closing || m_closing || m_restarting)
+        return false;
+    m_restarting = true;
+    if (m_state != State::Authenticated || inFlightTotal() == 0) {
+        finishRestart();
+        return false;
+    }
+    qCDebug(lcGateway) << "device" << m_caller.deviceId << "closes after" << inFlightTotal()
+                       << "requests in flight";
+    QTimer::singleShot(boundMs, this, [this, boundMs] {
+        if (m_state == State::Closing)
+            return;
+        qCInfo(lcGateway) << "closing device" << m_caller.deviceId << "with" << inFlightTotal()
+                          << "requests still unanswered after" << boundMs << "ms";
+        finishRestart();
+    });
+    return true;
+}
+
+void Session::finishRestart() {
+    if (m_state == State::Closing || m_closing)
+        return;
+    closeSocket(QStringLiteral("server restarting, reconnect"), kRestartCloseCode);
+    // Unlike close(), no abort at once: the answers just sent and the close frame must reach
+    // the client, which then knows to reconnect soon. One that never answers the close
+    // handshake is cut off a little later.
+    QTimer::singleShot(kRestartCloseGraceMs, m_socket, &QWebSocket::abort);
 }
 
 void Session::onText(const QString &) {
@@ -260,6 +295,9 @@ void Session::process(const QByteArray &data) {
         m_gateway->handle(this, *decoded);
         return;
     }
+    // Draining: not run, never answered, so the client sends it again after reconnecting.
+    if (m_restarting)
+        return;
     const Admission::Lane lane = Admission::laneOf(decoded->body_case());
     Admission::Request request{std::move(*decoded), data.size(), lane};
     switch (m_admission.offer(request)) {
@@ -292,6 +330,11 @@ void Session::Ticket::finish() {
 
 void Session::requestFinished(Admission::Lane lane, qint64 bytes) {
     m_admission.finished(lane, bytes);
+    if (m_restarting && inFlightTotal() == 0 && m_state != State::Closing) {
+        // Queued: the reply that finished this request sends its answer after this call.
+        QMetaObject::invokeMethod(this, &Session::finishRestart, Qt::QueuedConnection);
+        return;
+    }
     if (!m_admission.hasWaiting() || m_pumpScheduled || m_state == State::Closing)
         return;
     // Never from inside the service's callback that answered: it may be iterating its batch.
@@ -302,7 +345,7 @@ void Session::requestFinished(Admission::Lane lane, qint64 bytes) {
 void Session::pump() {
     m_pumpScheduled = false;
     QPointer<Session> self(this);
-    while (self && !m_paused && m_state == State::Authenticated) {
+    while (self && !m_paused && !m_restarting && m_state == State::Authenticated) {
         auto request = m_admission.next();
         if (!request)
             return;

@@ -14,6 +14,10 @@
 // Inbound fairness: authenticated requests pass the connection's Admission (see admission.h)
 // before the dispatcher; the reply callbacks carry a Ticket that tells the session when a request
 // has been answered, so waiting ones can follow.
+//
+// Graceful drain (SIGTERM): closeForRestart() lets the requests in flight be answered (a send
+// being stored still gets its ack), runs no new ones (never answered, so the client sends them
+// again on its next connection, to another node) and then closes with kRestartCloseCode.
 #include "core/caller.h"
 #include "gateway/admission.h"
 #include "gateway/typing_throttle.h"
@@ -23,6 +27,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QWebSocketProtocol>
 
 #include <functional>
 #include <memory>
@@ -89,6 +94,23 @@ public:
     void authenticated(const Caller &caller);
     void close(const QString &reason);
 
+    //! The close code of a drain: 1001 Going Away ("a server going down", RFC 6455 7.4.1), not
+    //! 1012 Service Restart: QtWebSockets (6.4 and later) takes any code from 1012 to 2999 for a
+    //! protocol violation, so a Qt client would see 1002 and no reason at all.
+    static constexpr QWebSocketProtocol::CloseCode kRestartCloseCode =
+        QWebSocketProtocol::CloseCodeGoingAway;
+    //! Ends the connection for a drain: with kRestartCloseCode once its requests in flight are
+    //! answered, but after `boundMs` at most; at once when it has none or is not authenticated.
+    //! Returns whether it waits for requests.
+    bool closeForRestart(int boundMs);
+    //! How long a drained connection's client has to answer the close handshake.
+    static constexpr int kRestartCloseGraceMs = 2000;
+    //! Requests admitted and not answered yet, both lanes.
+    int inFlightTotal() const {
+        return m_admission.inFlight(Admission::Lane::Normal) +
+               m_admission.inFlight(Admission::Lane::Read);
+    }
+
     //! Bytes handed to the socket and not written yet.
     qint64 queuedBytes() const { return m_queuedBytes; }
     //! What the socket itself still has to write, including the control frames (pongs, close)
@@ -119,6 +141,8 @@ private:
     void run(Admission::Request &request);
     void requestFinished(Admission::Lane lane, qint64 bytes);
     void pump();
+    void closeSocket(const QString &reason, QWebSocketProtocol::CloseCode code);
+    void finishRestart();
 
     QWebSocket *m_socket;
     Gateway *m_gateway;
@@ -131,6 +155,7 @@ private:
     qint64 m_frameSize = 0; //!< the socket's outgoing frame size (messages are split by it)
     int m_badFrames = 0;
     bool m_closing = false;
+    bool m_restarting = false; //!< closeForRestart(): no new requests run, close when answered
 
     std::size_t m_pushQueueBytes = 0;
     std::vector<wire::Message> m_pushQueue;

@@ -1,7 +1,8 @@
 // tidingsd: reads its options (flags over --config FILE, tidingsd/options.h), starts the embedded
-// PostgreSQL when no database URL is given, runs the Server until SIGTERM/SIGINT; SIGHUP reloads
-// the TLS certificate. --check-config FILE checks a config file and exits; --restore FILE restores
-// a backup into an empty data directory and exits (admin/restore.h).
+// PostgreSQL when no database URL is given, runs the Server until SIGTERM (a graceful drain of its
+// connections first) or SIGINT; SIGHUP reloads the options and the TLS certificate.
+// --check-config FILE checks a config file and exits; --restore FILE restores a backup into an
+// empty data directory and exits (admin/restore.h).
 #include "admin/restore.h"
 #include "core/logging.h"
 #include "core/unix_signals.h"
@@ -23,15 +24,24 @@
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QSysInfo>
+#include <QTimer>
 
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <utility>
 
 using namespace tidings::server;
+
+namespace {
+//! How long past the drain window the last connections may take (their requests in flight,
+//! their close handshakes) before the server stops anyway.
+constexpr int kDrainGraceMs = 5000;
+} // namespace
 
 int main(int argc, char **argv) {
     // Media bodies are allocated on the event loop and freed on the media pool's threads (and
@@ -177,9 +187,40 @@ int main(int argc, char **argv) {
         if (server.gateway()->usesTls())
             (void)server.reloadTls(); // logs what it did
     });
-    QObject::connect(&signals_, &UnixSignals::terminate, &app, [&](int) {
+    // SIGTERM drains: the node stops accepting and sends its devices elsewhere over the drain
+    // window (Gateway::drain), then stops once they have gone, or when the window and a grace
+    // have passed whatever is still open. SIGINT (Ctrl-C), or any signal during a drain, stops
+    // at once: nothing is lost either way (the clients resend what was not acknowledged), only
+    // the reconnects come all at once.
+    bool stopping = false;
+    QTimer drainDeadline;
+    drainDeadline.setSingleShot(true);
+    const auto stopNow = [&] {
+        if (std::exchange(stopping, true))
+            return;
+        drainDeadline.stop();
         server.stop();
         app.quit();
+    };
+    QObject::connect(server.gateway(), &Gateway::drained, &app, [&] {
+        qCInfo(lcServer) << "stopping: every connection has gone";
+        stopNow();
+    });
+    QObject::connect(&drainDeadline, &QTimer::timeout, &app, [&] {
+        qCWarning(lcServer) << "stopping:" << server.gateway()->sessionCount()
+                            << "connections still open after the drain window and" << kDrainGraceMs
+                            << "ms";
+        stopNow();
+    });
+    QObject::connect(&signals_, &UnixSignals::terminate, &app, [&](int signal) {
+        if (signal != SIGTERM || server.gateway()->draining()) {
+            stopNow();
+            return;
+        }
+        qCInfo(lcServer).nospace() << "SIGTERM: draining over " << config.drainWindowMs
+                                   << " ms (a second SIGTERM or SIGINT stops at once)";
+        drainDeadline.start(config.drainWindowMs + kDrainGraceMs);
+        server.gateway()->drain(config.drainWindowMs);
     });
     server.start();
     app.exec();
