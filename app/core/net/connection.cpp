@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QRandomGenerator>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslError>
@@ -17,6 +18,12 @@ namespace tidings::client {
 
 namespace {
 constexpr int kSweepIntervalMs = 200;
+// A draining server's close codes (RFC 6455 7.4.1 and the IANA registry). QtWebSockets knows
+// no name for 1012, and as of 6.4 even reports it as 1002 (it takes codes from 1012 to 2999 for
+// protocol errors), which is why tidingsd sends 1001; 1012 is kept for other servers and a Qt
+// that accepts it.
+constexpr int kCloseGoingAway = 1001;
+constexpr int kCloseRestart = 1012;
 
 Error networkError(const QString &detail) {
     return Error{ErrorCode::Network, detail};
@@ -90,14 +97,12 @@ void Connection::startSocket() {
     connect(socket, &QWebSocket::connected, this, &Connection::onConnected);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &Connection::onBinaryMessage);
     connect(socket, &QWebSocket::disconnected, this, [this, socket] {
-        if (socket == m_socket)
-            onSocketGone(networkError(QStringLiteral("server closed the connection")));
+        onSocketEnded(socket, networkError(QStringLiteral("server closed the connection")));
     });
     connect(socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
             [this, socket](QAbstractSocket::SocketError) {
-                if (socket == m_socket)
-                    onSocketGone(m_certificateRefusal ? *m_certificateRefusal
-                                                      : networkError(socket->errorString()));
+                onSocketEnded(socket, m_certificateRefusal ? *m_certificateRefusal
+                                                           : networkError(socket->errorString()));
             });
     connect(socket, &QWebSocket::sslErrors, this,
             [this, socket](const QList<QSslError> &errors) { onSslErrors(socket, errors); });
@@ -165,7 +170,24 @@ void Connection::markAuthenticated() {
     emit authenticated();
 }
 
-void Connection::onSocketGone(const Error &reason) {
+void Connection::onSocketEnded(QWebSocket *socket, const Error &otherwise) {
+    if (socket != m_socket)
+        return;
+    // The close frame is read before the end of the stream, so its code is known by either
+    // signal. Only a connection that was serving counts: a node that answers every new socket
+    // with it (still draining) goes through the backoff like any refusal.
+    const int code = int(socket->closeCode());
+    if (m_state == State::Authenticated && (code == kCloseGoingAway || code == kCloseRestart)) {
+        qCInfo(lcNet) << "the server is going away (close code" << code << socket->closeReason()
+                      << "): reconnecting soon";
+        onSocketGone(networkError(QStringLiteral("the server closed the connection to restart")),
+                     true);
+        return;
+    }
+    onSocketGone(otherwise);
+}
+
+void Connection::onSocketGone(const Error &reason, bool serverRestart) {
     if (!m_socket)
         return;
     QWebSocket *socket = m_socket;
@@ -181,11 +203,16 @@ void Connection::onSocketGone(const Error &reason) {
     emit closed(reason);
     // A slot of closed() may have called close() or open(); only reconnect if still wanted.
     if (m_wantOpen && !m_socket && !m_reconnectTimer.isActive())
-        scheduleReconnect();
+        scheduleReconnect(serverRestart);
 }
 
-void Connection::scheduleReconnect() {
-    const int delay = m_backoff.nextDelayMs();
+void Connection::scheduleReconnect(bool serverRestart) {
+    // A drain is no failure: the backoff stays where it is (at 0 after the authentication), and
+    // the delay only spreads the devices of the node over the others.
+    const int delay =
+        serverRestart
+            ? int(QRandomGenerator::global()->bounded(m_options.restartReconnectMaxMs + 1))
+            : m_backoff.nextDelayMs();
     qCInfo(lcNet) << "reconnecting in" << delay << "ms";
     setState(State::WaitingToReconnect);
     m_reconnectTimer.start(delay);

@@ -2,6 +2,12 @@
 // One WebSocket to the server: connect, reconnect with full-jitter backoff, heartbeat, and
 // request/response correlation by request_id. It knows nothing about accounts or messages; the
 // Client authenticates each fresh socket (opened()) and then calls markAuthenticated().
+//
+// A server that closes an authenticated connection with 1001 Going Away or 1012 Service Restart
+// is draining (a node being stopped or restarted): that is no failure, so the reconnect comes
+// after a short random delay (restartReconnectMaxMs; it spreads the devices over the other
+// nodes) and the backoff does not advance. Everything else about the reconnect is as after any
+// lost connection: the owners resend what was not acknowledged and the inbox drains.
 #include "core/net/backoff.h"
 #include "core/net/socket_control.h"
 
@@ -38,6 +44,8 @@ public:
         //! socket is aborted and re-established (everything unacked is resent by its owner).
         int requestTimeoutMs = 30000;
         int connectTimeoutMs = 10000;
+        //! After a drain's close (1001/1012): reconnect after a delay uniform in [0, this].
+        int restartReconnectMaxMs = 1000;
     };
 
     explicit Connection(Options options, QObject *parent = nullptr);
@@ -98,11 +106,14 @@ private:
     void onConnected();
     void onSslErrors(QWebSocket *socket, const QList<QSslError> &errors);
     void onBinaryMessage(const QByteArray &bytes);
-    void onSocketGone(const Error &reason);
+    //! The socket reported its end (disconnected or an error): a drain's close, or `otherwise`.
+    void onSocketEnded(QWebSocket *socket, const Error &otherwise);
+    //! `serverRestart`: the server closed it to restart (no failure: a quick reconnect).
+    void onSocketGone(const Error &reason, bool serverRestart = false);
     void failAllPending(const Error &error);
     void sweepTimeouts();
     void sendPing();
-    void scheduleReconnect();
+    void scheduleReconnect(bool serverRestart = false);
     void dispatch(ResponseHandler handler, Result<Frame> result);
 
     Options m_options;
