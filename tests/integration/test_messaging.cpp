@@ -1,6 +1,7 @@
 // 1:1 messaging against the real server on a throwaway PostgreSQL: stored acks, pushes, cursors,
 // idempotency, authorization, the offline inbox and gap-free ordering.
 #include "support/integration_fixture.h"
+#include "support/server_harness.h"
 
 #include "services/messaging/messaging_service.h"
 
@@ -119,6 +120,51 @@ private slots:
         const auto got = bob->messagesIn(conv); // per seq: at-least-once may push twice
         QCOMPARE(int(got.size()), 5);
         QCOMPARE(got.back().seq(), quint64(5));
+    }
+
+    void aResendThroughTwoServersAtOnceIsStoredOnce() {
+        // Two nodes of a cluster on one database: a device's old connection on one and its new
+        // one on the other may both store the same resends at the same moment. The second
+        // batch must see the first one's de-duplication rows (tidings_send_batch locks the
+        // conversations first), or each message is stored twice.
+        auto alice = m_fx.newUser("alice");
+        auto bob = m_fx.newUser("bob");
+        QVERIFY(alice && bob);
+        const quint64 conv = alice->openDirect(bob->username);
+        ServerHarness second(m_fx.pg(), {}, m_fx.conninfo());
+        QString error;
+        QVERIFY2(second.start(&error), qPrintable(error));
+        auto again = RawClient::authenticated(second.url(), alice->token);
+        QVERIFY(again);
+        constexpr int kRounds = 5, kPerRound = 40;
+        for (int round = 0; round < kRounds; ++round) {
+            std::vector<quint64> first, other;
+            for (int i = 0; i < kPerRound; ++i) {
+                F f;
+                f.mutable_send_request()->set_conversation_id(conv);
+                f.mutable_send_request()->set_client_message_id(
+                    QStringLiteral("both-%1-%2").arg(round).arg(i).toStdString());
+                f.mutable_send_request()->set_payload("p");
+                first.push_back(alice->sendRequest(f));
+                other.push_back(again->sendRequest(f));
+            }
+            QVERIFY(waitFor([&] {
+                for (std::size_t i = 0; i < first.size(); ++i)
+                    if (!alice->hasResponse(first[i]) || !again->hasResponse(other[i]))
+                        return false;
+                return true;
+            }));
+            for (std::size_t i = 0; i < first.size(); ++i) {
+                const auto a = alice->takeResponse(first[i]);
+                const auto b = again->takeResponse(other[i]);
+                QVERIFY(a->has_send_ack() && b->has_send_ack());
+                // Both connections are told the one seq it is stored under.
+                QCOMPARE(a->send_ack().seq(), b->send_ack().seq());
+            }
+        }
+        QCOMPARE(m_fx.sql(QStringLiteral("SELECT count(*) FROM messages WHERE conversation_id = %1")
+                              .arg(conv)),
+                 QString::number(kRounds * kPerRound));
     }
 
     void nonMembersAreRefused() {

@@ -41,6 +41,13 @@ SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
 AS $$
 #variable_conflict use_column
 BEGIN
+-- The same resend may be stored by two connections at once: in a cluster, a device's old
+-- connection on one node and its new one on another. Each statement would miss the other's
+-- send_dedup row in its snapshot, and the message would be stored twice. So the conversations'
+-- rows are locked first, in a statement of its own (in id order: batches cannot deadlock on
+-- them), as the UPDATE below would lock them: the second batch waits until the first commits,
+-- and the statement below then starts with a snapshot that sees its rows (READ COMMITTED).
+PERFORM 1 FROM conversations c WHERE c.id = ANY (p_convs) ORDER BY c.id FOR NO KEY UPDATE;
 RETURN QUERY
 WITH input AS (
     SELECT t.user_id, t.device_id, t.conv, t.client_id, t.payload, t.encrypted, t.idx
