@@ -11,9 +11,7 @@
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QPointer>
 #include <QProcess>
-#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -26,6 +24,7 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 using namespace tidings;
