@@ -216,7 +216,8 @@ void ClusterRouter::dropNode(int node, const char *why) {
     n.eventsSeq = n.pushesSeq = n.claimedPushes = 0;
     n.staging.clear();
     n.stagingNext = 0;
-    n.sentSeq = 0;
+    // Our own count of batches to it goes on: it may not have dropped us (a one-sided
+    // silence), and a count that started again would look like a loss to it.
     n.out.Clear();
     n.outBytes = 0;
     const qint64 now = m_clock.nowMs();

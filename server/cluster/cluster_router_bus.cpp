@@ -202,8 +202,11 @@ void ClusterRouter::onBatch(int node, const wire::ClusterBatch &batch, bool toUs
     quint64 &last = toUs ? n.pushesSeq : n.eventsSeq;
     if (last != 0 && batch.seq() != last + 1) {
         ++m_stats.gapsFound;
-        qCWarning(lcCluster) << "missed" << (batch.seq() - last - 1) << "bus messages from node"
-                             << n.id;
+        if (batch.seq() > last)
+            qCWarning(lcCluster) << "missed" << (batch.seq() - last - 1) << "bus messages from node"
+                                 << n.id;
+        else
+            qCWarning(lcCluster) << "bus messages from node" << n.id << "out of sequence";
         if (toUs) {
             redrainAll("pushes from another node were lost");
         } else {

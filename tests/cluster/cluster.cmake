@@ -1,12 +1,16 @@
 # The cluster itself (issue 14): tidingsd nodes on nats-server and haproxy, started by the
 # harness in support/ (needs both tools; without them the tests are not registered).
 if(TIDINGS_NATS_SERVER AND TIDINGS_HAPROXY)
+    # The traffic clients reconnect with the desktop client's own Backoff.
     add_library(tidings_cluster_support STATIC
-        support/cluster_harness.cpp support/cluster_harness.h)
-    target_include_directories(tidings_cluster_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+        support/cluster_harness.cpp support/cluster_harness.h
+        support/traffic_client.cpp support/traffic_client.h
+        ${PROJECT_SOURCE_DIR}/app/core/net/backoff.cpp)
+    target_include_directories(tidings_cluster_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
+        ${PROJECT_SOURCE_DIR}/app)
     target_link_libraries(tidings_cluster_support PUBLIC tidings_test_support Qt6::Network)
     tidings_warnings(tidings_cluster_support)
-    foreach(t cluster)
+    foreach(t cluster cluster_failure)
         tidings_add_test(test_${t} SOURCES test_${t}.cpp LIBS tidings_cluster_support
             LABELS cluster TIMEOUT 600)
         add_dependencies(test_${t} tidingsd)

@@ -58,6 +58,11 @@ ClusterHarness::ClusterHarness(Options options)
         m_nats.emplace_back();
     }
     m_haproxyPort = clusterFreePort();
+    // TIDINGS_TEST_KEEP=1 keeps the logs (and databases' files) for a look afterwards.
+    if (qEnvironmentVariableIsSet("TIDINGS_TEST_KEEP")) {
+        m_dir.setAutoRemove(false);
+        qInfo("cluster harness files in %s", qPrintable(m_dir.path()));
+    }
 }
 
 ClusterHarness::~ClusterHarness() {
@@ -190,7 +195,9 @@ int ClusterHarness::waitNodeExit(int node, int timeoutMs) {
     QProcess *p = m_nodes[std::size_t(node)].get();
     if (!p)
         return -1;
-    if (p->state() != QProcess::NotRunning && !p->waitForFinished(timeoutMs))
+    // The event loop runs meanwhile (not waitForFinished): the test's clients see their
+    // connections close as the node closes them.
+    if (!QTest::qWaitFor([p] { return p->state() == QProcess::NotRunning; }, timeoutMs))
         return -1;
     return p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -1;
 }
