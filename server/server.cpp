@@ -40,6 +40,7 @@
 #include "services/profiles/profile_service.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QStorageInfo>
 #include <QVariant>
@@ -220,6 +221,11 @@ Server::Server(ServerConfig config, QObject *parent)
             o.insert("tls_sha256", m_gateway->tlsFingerprint());
         if (m_gateway)
             o.insert("port", m_gateway->port());
+        if (m_cluster)
+            o.insert("cluster", QJsonObject{{"node_id", m_config.nodeId},
+                                            {"nodes", QJsonArray::fromStringList(
+                                                          m_cluster->liveNodes())},
+                                            {"bus_up", m_bus->isUp()}});
         o.insert("host", m_config.host.toString());
         // The tray app warns before the disk is full (media is refused then; messages flow as
         // long as the database can write).

@@ -6,6 +6,8 @@
 #include "cluster/cluster_router.h"
 #include "core/clock.h"
 #include "core/logging.h"
+#include "core/metrics.h"
+#include "cluster/nats_bus.h"
 #include "gateway/gateway.h"
 #include "routing/local_router.h"
 #include "services/accounts/account_service.h"
@@ -82,6 +84,41 @@ void Server::setUpCluster() {
         }
     };
     cluster.setHooks(std::move(hooks));
+
+    // What an admin watches on a node of a cluster (GET /metrics).
+    using K = Metrics::Kind;
+    NatsBus *bus = m_bus;
+    m_metrics->addValue("tidings_cluster_bus_up", K::Gauge,
+                        "1 while this node is connected to a NATS server.",
+                        [bus] { return bus->isUp() ? 1.0 : 0.0; });
+    m_metrics->addValue("tidings_cluster_nodes", K::Gauge,
+                        "Nodes of the cluster this node hears from, itself included.",
+                        [&cluster] { return double(cluster.stats().nodes + 1); });
+    m_metrics->addValue("tidings_cluster_remote_devices", K::Gauge,
+                        "Devices connected to the other nodes, as this node knows them.",
+                        [&cluster] { return double(cluster.stats().remoteRoutes); });
+    m_metrics->addValue("tidings_cluster_pushes_sent_total", K::Counter,
+                        "Pushes sent to other nodes (one per node a push has devices on).",
+                        [&cluster] { return double(cluster.stats().pushesOut); });
+    m_metrics->addValue("tidings_cluster_pushes_received_total", K::Counter,
+                        "Pushes received from other nodes.",
+                        [&cluster] { return double(cluster.stats().pushesIn); });
+    m_metrics->addValue("tidings_cluster_bus_messages_sent_total", K::Counter,
+                        "NATS messages published (batches of pushes, events, heartbeats).",
+                        [bus] { return double(bus->stats().published); });
+    m_metrics->addValue("tidings_cluster_bus_bytes_sent_total", K::Counter,
+                        "Payload bytes of the NATS messages published.",
+                        [bus] { return double(bus->stats().publishedBytes); });
+    m_metrics->addValue("tidings_cluster_bus_publish_failures_total", K::Counter,
+                        "NATS publishes that could not even be queued (no server reachable).",
+                        [bus] { return double(bus->stats().publishFailures); });
+    m_metrics->addValue("tidings_cluster_losses_found_total", K::Counter,
+                        "Lost bus messages found (sequence gaps, heartbeat counts).",
+                        [&cluster] { return double(cluster.stats().gapsFound); });
+    m_metrics->addValue("tidings_cluster_redrains_total", K::Counter,
+                        "Times the connected devices' inboxes were drained again after a loss "
+                        "or a reconnect to the bus.",
+                        [&cluster] { return double(cluster.stats().redrains); });
 }
 
 } // namespace tidings::server

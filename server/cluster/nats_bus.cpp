@@ -131,6 +131,7 @@ void NatsBus::start() {
         natsOptions_SetName(opts, name.constData());
         // A node does not hear its own broadcasts.
         natsOptions_SetNoEcho(opts, true);
+        natsOptions_SetSendAsap(opts, true);
         // Never give up: a node without its bus still serves its own connections.
         natsOptions_SetMaxReconnect(opts, -1);
         natsOptions_SetReconnectWait(opts, 250);

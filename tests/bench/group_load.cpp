@@ -1,5 +1,10 @@
 #include "group_load.h"
 
+#include <QRandomGenerator>
+#include <QTimer>
+
+#include <memory>
+
 #include "load_common.h"
 
 #include <QCoreApplication>
@@ -26,11 +31,22 @@ void GroupLoad::start() {
         d->setParent(this);
         m_devices.push_back(d);
         const std::string name = QStringLiteral("%1g%2").arg(m_o.prefix).arg(i).toStdString();
-        d->onConnected = [this, d, name] {
+        // Registering hundreds at once can fill the server's queue of password hashes: those
+        // answered RATE_LIMITED try again a moment later.
+        auto doRegister = std::make_shared<std::function<void()>>();
+        *doRegister = [this, d, name, weak = std::weak_ptr(doRegister)] {
             F f;
             f.mutable_register_request()->set_username(name);
             f.mutable_register_request()->set_password("load-test-password");
-            d->request(f, [this](const F &r) {
+            d->request(f, [this, d, weak](const F &r) {
+                if (!r.has_login_response() && r.error().code() == wire::ERROR_RATE_LIMITED) {
+                    QTimer::singleShot(100 + QRandomGenerator::global()->bounded(200), d,
+                                       [weak] {
+                                           if (auto again = weak.lock())
+                                               (*again)();
+                                       });
+                    return;
+                }
                 if (!r.has_login_response())
                     return fail(QStringLiteral("register failed: %1")
                                     .arg(QString::fromStdString(r.error().detail())));
@@ -38,6 +54,7 @@ void GroupLoad::start() {
                     registered();
             });
         };
+        d->onConnected = [doRegister] { (*doRegister)(); };
         d->onPush = [this, d](const F &f) {
             if (!f.has_message_push())
                 return;
