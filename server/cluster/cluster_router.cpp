@@ -72,11 +72,45 @@ void ClusterRouter::toUser(quint64 userId, const Push &push, quint64 exceptDevic
         if (node == kSelf || sent.contains(node))
             continue;
         sent.append(node);
+        // The same push as the last one to that node (a group's fan-out calls this once per
+        // member with one push): the user joins it instead of another copy.
+        Node &n = m_nodes[std::size_t(node)];
+        // Only while it is the last one queued: nothing queued after it may be overtaken.
+        if (n.lastUserPush >= 0 && n.lastUserPush == n.out.pushes_size() - 1 &&
+            n.lastExcept == exceptDevice && samePush(n.lastPush, push)) {
+            n.out.mutable_pushes(n.lastUserPush)->add_more_user_ids(userId);
+            n.outBytes += 10;
+            ++m_stats.pushesMerged;
+            continue;
+        }
         wire::ClusterPush *p = pushTo(node);
         p->set_user_id(userId);
         p->set_except_device_id(exceptDevice);
         addPushBody(node, p, push);
+        Node &after = m_nodes[std::size_t(node)]; // addPushBody may have sent a batch
+        after.lastUserPush = after.out.pushes_size() - 1;
+        after.lastExcept = exceptDevice;
+        after.lastPush = push;
     }
+}
+
+bool ClusterRouter::samePush(const std::optional<Push> &last, const Push &push) {
+    if (!last || last->index() != push.index())
+        return false;
+    // A message is its conversation and seq (a pushed copy without an envelope); the other
+    // pushes are small enough to compare whole.
+    if (const auto *m = std::get_if<wire::Message>(&push)) {
+        const auto &l = std::get<wire::Message>(*last);
+        return m->conversation_id() == l.conversation_id() && m->seq() == l.seq() &&
+               m->envelope().empty() && l.envelope().empty() &&
+               m->payload().size() == l.payload().size();
+    }
+    return std::visit(
+        [&push](const auto &a) {
+            using T = std::decay_t<decltype(a)>;
+            return a.SerializeAsString() == std::get<T>(push).SerializeAsString();
+        },
+        *last);
 }
 
 void ClusterRouter::toDevice(quint64 deviceId, const Push &push) {
@@ -220,6 +254,8 @@ void ClusterRouter::dropNode(int node, const char *why) {
     // silence), and a count that started again would look like a loss to it.
     n.out.Clear();
     n.outBytes = 0;
+    n.lastUserPush = -1;
+    n.lastPush.reset();
     const qint64 now = m_clock.nowMs();
     for (quint64 d : devices)
         settle(d, true, now);

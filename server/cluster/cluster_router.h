@@ -22,6 +22,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 class QTimer;
@@ -67,6 +68,7 @@ public:
         quint64 gapsFound = 0; //!< losses found by sequence or heartbeat
         quint64 redrains = 0;  //!< drains asked for because of a loss or a reconnect
         quint64 tooBig = 0;    //!< pushes replaced by a drain: too big for one bus message
+        quint64 pushesMerged = 0; //!< users added to a push already going to their node
         int nodes = 0;         //!< other nodes heard from
         int remoteRoutes = 0;
     };
@@ -121,7 +123,12 @@ private:
         quint64 sentSeq = 0;
         wire::ClusterBatch out;
         qsizetype outBytes = 0;
+        //! The last toUser push in `out` (-1: none), to add more users to (see toUser).
+        int lastUserPush = -1;
+        quint64 lastExcept = 0;
+        std::optional<Push> lastPush;
     };
+    static bool samePush(const std::optional<Push> &last, const Push &push);
 
     void onLocal(quint64 userId, quint64 deviceId, bool up);
     void onBusUp();

@@ -93,6 +93,8 @@ void ClusterRouter::flushNode(int node) {
     m_bus.publish(n.subject, QByteArray(data.data(), qsizetype(data.size())));
     n.out.Clear();
     n.outBytes = 0;
+    n.lastUserPush = -1;
+    n.lastPush.reset();
 }
 
 void ClusterRouter::sendSnapshot(const QByteArray &subject) {
@@ -316,9 +318,12 @@ void ClusterRouter::onPush(const wire::ClusterPush &p) {
             if (m_local.endpointOf(p.device_id()))
                 devices << p.device_id();
         } else {
-            for (quint64 d : m_local.connectedDevices(p.user_id()))
-                if (d != p.except_device_id())
-                    devices << d;
+            QList<quint64> users{p.user_id()};
+            users.append(QList<quint64>(p.more_user_ids().begin(), p.more_user_ids().end()));
+            for (quint64 user : users)
+                for (quint64 d : m_local.connectedDevices(user))
+                    if (d != p.except_device_id())
+                        devices << d;
         }
         if (!devices.isEmpty() && m_hooks.drain)
             m_hooks.drain(devices);
@@ -327,9 +332,11 @@ void ClusterRouter::onPush(const wire::ClusterPush &p) {
     const std::optional<Push> push = pushFromCluster(p);
     if (!push)
         return;
-    if (p.user_id() != 0)
+    if (p.user_id() != 0) {
         m_local.toUser(p.user_id(), *push, p.except_device_id());
-    else
+        for (quint64 user : p.more_user_ids())
+            m_local.toUser(user, *push, p.except_device_id());
+    } else
         m_local.toDevice(p.device_id(), *push);
 }
 

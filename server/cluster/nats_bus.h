@@ -27,9 +27,10 @@ public:
     void start();
     //! Messages on `subject` arrive through `message` (on this object's thread).
     void subscribe(const QByteArray &subject);
-    //! Queues `data` for `subject`; false if it could not even be queued (not connected and the
-    //! reconnect buffer is full, or no connection yet). Never blocks on the network.
+    //! Queues `data` for `subject` (sent by a writer thread); false past kMaxQueuedBytes
+    //! waiting. Never blocks on the network.
     bool publish(const QByteArray &subject, const QByteArray &data);
+    static constexpr qint64 kMaxQueuedBytes = 64 * 1024 * 1024;
     bool isUp() const { return m_up; }
     //! The largest message the connected server accepts (0 before the first connection).
     qint64 maxPayload() const;

@@ -48,6 +48,14 @@ cpu_of() { # total utime+stime ticks of the given pids
   done
   echo $t
 }
+node_counts() { # bus messages and bytes the nodes published, pushes sent, over all nodes
+  local port
+  for port in "${ports[@]}"; do curl -s "http://127.0.0.1:$port/metrics" || true; done |
+    awk '/^tidings_cluster_bus_messages_sent_total/ {m += $2}
+         /^tidings_cluster_bus_bytes_sent_total/ {b += $2}
+         /^tidings_cluster_pushes_sent_total/ {p += $2}
+         END {printf "%d %d %d\n", m, b, p}'
+}
 nats_counts() { # in_msgs out_msgs in_bytes out_bytes over all monitoring ports
   local port
   for port in "${natsmon[@]}"; do
@@ -81,7 +89,7 @@ start_single() {
   "$build/server/tidingsd" --data-dir "$work/single" --listen 127.0.0.1:$port \
     --database-url "$(db single)" --cheap-password-hashing --registrations-per-hour 0 \
     --connections-per-address 0 --allow-unencrypted --drain-window 0 >"$work/single.log" 2>&1 &
-  pids+=($!); nodepids=($!); busy=($!)
+  pids+=($!); nodepids=($!); busy=($!); ports=()
   wait_line "$work/single.log" listening
   url=ws://127.0.0.1:$port
   natsmon=()
@@ -101,13 +109,13 @@ start_cluster() {
   done
   sleep 1
   local urls; urls=$(for i in 0 1 2; do echo -n "nats://127.0.0.1:${nport[$i]},"; done)
-  nodepids=(); local ports=()
+  nodepids=(); ports=()
   for i in 0 1 2; do
     ports+=("$(free_port)")
     "$build/server/tidingsd" --data-dir "$work/node-$i" --listen 127.0.0.1:"${ports[$i]}" \
       --database-url "$(db cluster)" --nats "${urls%,}" --node-id "node-$i" \
       --cheap-password-hashing --registrations-per-hour 0 --connections-per-address 0 \
-      --allow-unencrypted --drain-window 0 >"$work/node-$i.log" 2>&1 &
+      --allow-unencrypted --drain-window 0 --metrics main >"$work/node-$i.log" 2>&1 &
     pids+=($!); nodepids+=($!); busy+=($!)
     wait_line "$work/node-$i.log" listening
   done
@@ -149,25 +157,29 @@ run() { # SET-UP SCENARIO
   if [[ $mark != none ]]; then
     for _ in $(seq 1 1200); do grep -q "$mark" "$work/load.err" 2>/dev/null && break; sleep 0.05; done
   fi
+  # Both ends are stamped before their samples are read (which take about as long each).
+  local t0; t0=$(date +%s.%N)
   local pg; pg=$(pg_pids)
   local before_cpu; before_cpu=$(cpu_of "${busy[@]}" $pg)
   local b_nodes b_pg; b_nodes=$(cpu_of "${nodepids[@]}"); b_pg=$(cpu_of $pg)
   local before_nats; before_nats=$(nats_counts)
-  local t0; t0=$(date +%s.%N)
+  local before_nodes; before_nodes=$(node_counts)
   wait $lpid || { echo "tidings-load failed:" >&2; tail -5 "$work/load.err" >&2; exit 1; }
-  out=$(cat "$work/load.json")
   local t1; t1=$(date +%s.%N)
+  out=$(cat "$work/load.json")
   pg=$(pg_pids)
   local after_cpu; after_cpu=$(cpu_of "${busy[@]}" $pg)
   local a_nodes a_pg; a_nodes=$(cpu_of "${nodepids[@]}"); a_pg=$(cpu_of $pg)
   local after_nats; after_nats=$(nats_counts)
+  local after_nodes; after_nodes=$(node_counts)
   echo "$out"
   local rss=0 p
   for p in "${nodepids[@]}"; do rss=$((rss + $(awk '/VmRSS/ {print $2}' "/proc/$p/status"))); done
   python3 - "$setup" "$s" "$out" "$before_cpu" "$after_cpu" "$before_nats" "$after_nats" \
-    "$t0" "$t1" "$rss" "$(getconf CLK_TCK)" "$((a_nodes - b_nodes))" "$((a_pg - b_pg))" <<'EOF'
+    "$t0" "$t1" "$rss" "$(getconf CLK_TCK)" "$((a_nodes - b_nodes))" "$((a_pg - b_pg))" \
+    "$before_nodes" "$after_nodes" <<'EOF'
 import json, sys
-setup, s, out, c0, c1, n0, n1, t0, t1, rss, hz, dnodes, dpg = sys.argv[1:]
+setup, s, out, c0, c1, n0, n1, t0, t1, rss, hz, dnodes, dpg, b0, b1 = sys.argv[1:]
 o = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
 wall = float(t1) - float(t0)
 # 1:1: messages delivered; group: member deliveries during the measured (flat out) phase.
@@ -185,6 +197,11 @@ if msgs:
     r["cpu_us_per_delivered_all_processes"] = round(cpu * 1e6 / msgs, 1)
     r["nats_msgs_in_per_delivered"] = round(d[0] / msgs, 3)
     r["nats_bytes_in_per_delivered"] = round(d[2] / msgs, 1)
+    nb = [b - a for a, b in zip([int(x) for x in b0.split()], [int(x) for x in b1.split()])]
+    r["bus_messages_published"] = nb[0]
+    r["bus_messages_per_delivered"] = round(nb[0] / msgs, 3)
+    r["bus_bytes_per_delivered"] = round(nb[1] / msgs, 1)
+    r["pushes_to_other_nodes_per_delivered"] = round(nb[2] / msgs, 3)
 print(json.dumps(r))
 EOF
 }
