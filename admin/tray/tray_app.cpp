@@ -102,7 +102,11 @@ TrayApp::TrayApp(TrayProfile profile, QObject *parent)
     if (m_profile.managed) {
         ServerSupervisor::Options o;
         o.program = findTidingsd(m_profile.tidingsd);
-        o.arguments = {QStringLiteral("--config"), m_profile.configFile};
+        // The tray runs one server on its own: its devices have no other node to go to, so a
+        // SIGTERM drain (issue 14) would only hold "Stop" and "Restart" for the window (and
+        // past the supervisor's kill timeout). It stops at once, as before.
+        o.arguments = {QStringLiteral("--config"), m_profile.configFile,
+                       QStringLiteral("--drain-window"), QStringLiteral("0")};
         m_supervisor = new ServerSupervisor(o, this);
     }
     m_window = std::make_unique<AdminWindow>(m_client, m_supervisor, m_profile.tidingsd);

@@ -89,7 +89,7 @@ start_single() {
   "$build/server/tidingsd" --data-dir "$work/single" --listen 127.0.0.1:$port \
     --database-url "$(db single)" --cheap-password-hashing --registrations-per-hour 0 \
     --connections-per-address 0 --allow-unencrypted --drain-window 0 >"$work/single.log" 2>&1 &
-  pids+=($!); nodepids=($!); busy=($!); ports=()
+  pids+=($!); nodepids=($!); busy=($!); ports=(); natspids=(); hapids=()
   wait_line "$work/single.log" listening
   url=ws://127.0.0.1:$port
   natsmon=()
@@ -98,14 +98,14 @@ start_single() {
 start_cluster() {
   as_pg "$pgbin/createdb" -h "$work" -p "$pgport" -U postgres cluster
   local i cport=() nport=() routes
-  natsmon=(); busy=()
+  natsmon=(); busy=(); natspids=()
   for i in 0 1 2; do nport+=("$(free_port)"); cport+=("$(free_port)"); natsmon+=("$(free_port)"); done
   for i in 0 1 2; do
     routes=$(for j in 0 1 2; do if [[ $j != "$i" ]]; then echo -n "nats://127.0.0.1:${cport[$j]},"; fi; done)
     nats-server -a 127.0.0.1 -p "${nport[$i]}" -m "${natsmon[$i]}" -n "nats-$i" \
       --cluster "nats://127.0.0.1:${cport[$i]}" --cluster_name bench --routes "${routes%,}" \
       >"$work/nats-$i.log" 2>&1 &
-    pids+=($!); busy+=($!)
+    pids+=($!); busy+=($!); natspids+=($!)
   done
   sleep 1
   local urls; urls=$(for i in 0 1 2; do echo -n "nats://127.0.0.1:${nport[$i]},"; done)
@@ -129,7 +129,7 @@ start_cluster() {
     for i in 0 1 2; do printf '    server node-%s 127.0.0.1:%s check\n' "$i" "${ports[$i]}"; done
   } >"$work/haproxy.cfg"
   haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
-  pids+=($!); busy+=($!)
+  pids+=($!); busy+=($!); hapids=($!)
   sleep 2
   url=ws://127.0.0.1:$hport
   # DIRECT=1: every client on node-0 (no HAProxy, no bus hop for deliveries): what the bus adds.
@@ -161,7 +161,8 @@ run() { # SET-UP SCENARIO
   local t0; t0=$(date +%s.%N)
   local pg; pg=$(pg_pids)
   local before_cpu; before_cpu=$(cpu_of "${busy[@]}" $pg)
-  local b_nodes b_pg; b_nodes=$(cpu_of "${nodepids[@]}"); b_pg=$(cpu_of $pg)
+  local b_nodes b_pg b_nats b_ha; b_nodes=$(cpu_of "${nodepids[@]}"); b_pg=$(cpu_of $pg)
+  b_nats=$(cpu_of "${natspids[@]}"); b_ha=$(cpu_of "${hapids[@]}")
   local before_nats; before_nats=$(nats_counts)
   local before_nodes; before_nodes=$(node_counts)
   wait $lpid || { echo "tidings-load failed:" >&2; tail -5 "$work/load.err" >&2; exit 1; }
@@ -169,7 +170,8 @@ run() { # SET-UP SCENARIO
   out=$(cat "$work/load.json")
   pg=$(pg_pids)
   local after_cpu; after_cpu=$(cpu_of "${busy[@]}" $pg)
-  local a_nodes a_pg; a_nodes=$(cpu_of "${nodepids[@]}"); a_pg=$(cpu_of $pg)
+  local a_nodes a_pg a_nats a_ha; a_nodes=$(cpu_of "${nodepids[@]}"); a_pg=$(cpu_of $pg)
+  a_nats=$(cpu_of "${natspids[@]}"); a_ha=$(cpu_of "${hapids[@]}")
   local after_nats; after_nats=$(nats_counts)
   local after_nodes; after_nodes=$(node_counts)
   echo "$out"
@@ -177,9 +179,9 @@ run() { # SET-UP SCENARIO
   for p in "${nodepids[@]}"; do rss=$((rss + $(awk '/VmRSS/ {print $2}' "/proc/$p/status"))); done
   python3 - "$setup" "$s" "$out" "$before_cpu" "$after_cpu" "$before_nats" "$after_nats" \
     "$t0" "$t1" "$rss" "$(getconf CLK_TCK)" "$((a_nodes - b_nodes))" "$((a_pg - b_pg))" \
-    "$before_nodes" "$after_nodes" <<'EOF'
+    "$before_nodes" "$after_nodes" "$((a_nats - b_nats))" "$((a_ha - b_ha))" <<'EOF'
 import json, sys
-setup, s, out, c0, c1, n0, n1, t0, t1, rss, hz, dnodes, dpg, b0, b1 = sys.argv[1:]
+setup, s, out, c0, c1, n0, n1, t0, t1, rss, hz, dnodes, dpg, b0, b1, dnats, dha = sys.argv[1:]
 o = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
 wall = float(t1) - float(t0)
 # 1:1: messages delivered; group: member deliveries during the measured (flat out) phase.
@@ -190,7 +192,9 @@ n1 = [int(x) for x in n1.split()] if n1.strip() else [0, 0, 0, 0]
 d = [b - a for a, b in zip(n0, n1)]
 r = {"cluster": setup, "scenario": s, "wall_s": round(float(t1) - float(t0), 1),
      "cpu_s_all_processes": round(cpu, 2), "cpu_s_tidingsd": round(int(dnodes) / int(hz), 2),
-     "cpu_s_postgres": round(int(dpg) / int(hz), 2), "nodes_rss_kib": int(rss),
+     "cpu_s_postgres": round(int(dpg) / int(hz), 2),
+     "cpu_s_nats": round(int(dnats) / int(hz), 2), "cpu_s_haproxy": round(int(dha) / int(hz), 2),
+     "nodes_rss_kib": int(rss),
      "nats_in_msgs": d[0], "nats_out_msgs": d[1], "nats_in_bytes": d[2], "nats_out_bytes": d[3]}
 if msgs:
     r["delivered"] = msgs

@@ -3,7 +3,7 @@
 # primary killed and the replica promoted under traffic. Needs only PostgreSQL's server
 # binaries (found as EmbeddedPostgres finds them); the test skips itself without them.
 tidings_add_test(test_pg_failover SOURCES test_pg_failover.cpp LIBS tidings_test_support
-    LABELS cluster TIMEOUT 300)
+    LABELS cluster cluster-failure TIMEOUT 300)
 if(TARGET tidingsd)
     add_dependencies(test_pg_failover tidingsd)
 endif()
