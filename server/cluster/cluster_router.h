@@ -65,11 +65,11 @@ public:
         quint64 batchesOut = 0; //!< NATS messages with pushes
         quint64 eventsOut = 0;
         quint64 pushesIn = 0;
-        quint64 gapsFound = 0; //!< losses found by sequence or heartbeat
-        quint64 redrains = 0;  //!< drains asked for because of a loss or a reconnect
-        quint64 tooBig = 0;    //!< pushes replaced by a drain: too big for one bus message
+        quint64 gapsFound = 0;    //!< losses found by sequence or heartbeat
+        quint64 redrains = 0;     //!< drains asked for because of a loss or a reconnect
+        quint64 tooBig = 0;       //!< pushes replaced by a drain: too big for one bus message
         quint64 pushesMerged = 0; //!< users added to a push already going to their node
-        int nodes = 0;         //!< other nodes heard from
+        int nodes = 0;            //!< other nodes heard from
         int remoteRoutes = 0;
     };
 
@@ -156,7 +156,7 @@ private:
     void scheduleFlush();
     void flush();
     void flushNode(int node);
-    void sendSnapshot(const QByteArray &subject);
+    void sendSnapshot();
     void requestSync(const QString &nodeId);
 
     LocalRouter &m_local;
@@ -176,6 +176,7 @@ private:
     wire::ClusterBatch m_eventsOut;
     bool m_flushScheduled = false;
     bool m_everUp = false;
+    bool m_snapshotScheduled = false;
     QTimer *m_heartbeat = nullptr;
     Stats m_stats;
 };

@@ -97,35 +97,24 @@ void ClusterRouter::flushNode(int node) {
     n.lastPush.reset();
 }
 
-void ClusterRouter::sendSnapshot(const QByteArray &subject) {
-    // In parts, each well under NATS's max_payload; an empty table is one empty part.
+void ClusterRouter::sendSnapshot() {
+    // On tidings.all, in parts, each well under NATS's max_payload; an empty table is one empty
+    // part. What was queued before goes before it.
     const auto &routes = m_nodes[kSelf].routes;
     const int per = std::max(1, m_options.snapshotPartRoutes);
     const quint32 parts = quint32(std::max<qsizetype>(1, (routes.size() + per - 1) / per));
-    const bool broadcast = subject == kBroadcastSubject;
-    int target = -1;
-    if (!broadcast) {
-        target =
-            m_nodeByName.value(QString::fromUtf8(subject.mid(int(strlen("tidings.node.")))), -1);
-        if (target <= kSelf)
-            return;
-    }
-    flush(); // what was queued before goes before the snapshot
+    flush();
     auto it = routes.cbegin();
     for (quint32 part = 1; part <= parts; ++part) {
-        wire::ClusterBatch &b = broadcast ? m_eventsOut : m_nodes[std::size_t(target)].out;
         for (int i = 0; i < per && it != routes.cend(); ++i, ++it) {
-            auto *r = b.add_snapshot();
+            auto *r = m_eventsOut.add_snapshot();
             r->set_user_id(it->userId);
             r->set_device_id(it.key());
             r->set_epoch(it->epoch);
         }
-        b.set_snapshot_part(part);
-        b.set_snapshot_parts(parts);
-        if (broadcast)
-            flush();
-        else
-            flushNode(target);
+        m_eventsOut.set_snapshot_part(part);
+        m_eventsOut.set_snapshot_parts(parts);
+        flush();
     }
 }
 
@@ -160,7 +149,7 @@ void ClusterRouter::onBusUp() {
     // may have changed meanwhile are dropped.
     static constexpr const char *kWhy = "connected to the bus";
     requestSync(QString());
-    sendSnapshot(kBroadcastSubject);
+    sendSnapshot();
     if (m_everUp) {
         redrainAll(kWhy);
         if (m_hooks.staleAll)
@@ -292,9 +281,17 @@ void ClusterRouter::onEvent(int node, const wire::ClusterEvent &e) {
         return;
     }
     case wire::ClusterEvent::kSyncRequest: {
+        // Answered on tidings.all, where our route events go: a snapshot sent to the asking
+        // node's own subject could arrive after a route event published later (each subject has
+        // its own delivery thread in the receiver's libnats) and undo it. Every node applies
+        // it (it replaces this node's routes with the same); requests of one turn share one.
         const QString wanted = QString::fromStdString(e.sync_request());
-        if (wanted.isEmpty() || wanted == m_options.nodeId)
-            sendSnapshot(m_nodes[std::size_t(node)].subject);
+        if ((wanted.isEmpty() || wanted == m_options.nodeId) &&
+            !std::exchange(m_snapshotScheduled, true))
+            QTimer::singleShot(0, this, [this] {
+                m_snapshotScheduled = false;
+                sendSnapshot();
+            });
         return;
     }
     case wire::ClusterEvent::KIND_NOT_SET:

@@ -55,10 +55,9 @@ struct NatsBus::Mailbox {
             for (const auto &[subject, data] : batch) {
                 // Without a connection yet, or past the reconnect buffer: lost, which the
                 // receivers find by the sequence numbers.
-                const natsStatus st =
-                    c ? natsConnection_Publish(c, subject.constData(), data.constData(),
-                                               int(data.size()))
-                      : NATS_NOT_YET_CONNECTED;
+                const natsStatus st = c ? natsConnection_Publish(c, subject.constData(),
+                                                                 data.constData(), int(data.size()))
+                                        : NATS_NOT_YET_CONNECTED;
                 if (st != NATS_OK) {
                     publishFailures.fetch_add(1, std::memory_order_relaxed);
                     continue;

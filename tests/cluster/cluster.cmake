@@ -10,6 +10,9 @@ if(TIDINGS_NATS_SERVER AND TIDINGS_HAPROXY)
         ${PROJECT_SOURCE_DIR}/app)
     target_link_libraries(tidings_cluster_support PUBLIC tidings_test_support Qt6::Network)
     tidings_warnings(tidings_cluster_support)
+    # The router on its own: two or three in one process on a nats-server the test starts.
+    tidings_add_test(test_cluster_router SOURCES test_cluster_router.cpp
+        LIBS tidings_server_core LABELS cluster TIMEOUT 120)
     tidings_add_test(test_cluster SOURCES test_cluster.cpp LIBS tidings_cluster_support
         LABELS cluster TIMEOUT 600)
     add_dependencies(test_cluster tidingsd)
