@@ -153,8 +153,8 @@ Server::Server(ServerConfig config, QObject *parent)
     , m_hasher(
           new Argon2Hasher(m_config.cheapPasswordHashing, m_config.maxQueuedPasswordHashes, this))
     , m_keys(std::make_unique<KeyService>(*m_keyStore, *m_directory, m_delivery, *m_clock))
-    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, m_delivery, *m_revoked,
-                                                  *m_clock, accountPolicy(m_config),
+    , m_accounts(std::make_unique<AccountService>(*m_accountStore, *m_hasher, m_delivery,
+                                                  *m_revoked, *m_clock, accountPolicy(m_config),
                                                   [this](quint64 user, quint64 device) {
                                                       m_keys->deviceRevoked(user, device);
                                                       if (m_media)
@@ -222,10 +222,10 @@ Server::Server(ServerConfig config, QObject *parent)
         if (m_gateway)
             o.insert("port", m_gateway->port());
         if (m_cluster)
-            o.insert("cluster", QJsonObject{{"node_id", m_config.nodeId},
-                                            {"nodes", QJsonArray::fromStringList(
-                                                          m_cluster->liveNodes())},
-                                            {"bus_up", m_bus->isUp()}});
+            o.insert("cluster",
+                     QJsonObject{{"node_id", m_config.nodeId},
+                                 {"nodes", QJsonArray::fromStringList(m_cluster->liveNodes())},
+                                 {"bus_up", m_bus->isUp()}});
         o.insert("host", m_config.host.toString());
         // The tray app warns before the disk is full (media is refused then; messages flow as
         // long as the database can write).
@@ -283,8 +283,8 @@ Server::Server(ServerConfig config, QObject *parent)
     };
     hooks.mediaRetentionDays = [this] { return m_config.mediaRetentionDays; };
     m_adminService =
-        std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, m_delivery, *m_metrics,
-                                       *m_metricsHttp, std::move(hooks));
+        std::make_unique<AdminService>(*m_adminStore, *m_accounts, *m_hasher, m_delivery,
+                                       *m_metrics, *m_metricsHttp, std::move(hooks));
     if (!m_config.dataDir.isEmpty())
         m_adminSocket = new AdminSocket(*m_adminService, this, m_config.adminIdleMs);
     m_gateway->setHttp(m_http);

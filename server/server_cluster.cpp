@@ -4,10 +4,10 @@
 
 #include "admin/admin_service.h"
 #include "cluster/cluster_router.h"
+#include "cluster/nats_bus.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "core/metrics.h"
-#include "cluster/nats_bus.h"
 #include "gateway/gateway.h"
 #include "routing/local_router.h"
 #include "services/accounts/account_service.h"

@@ -280,8 +280,8 @@ const QList<OptionSpec> &optionSpecs() {
          "Run as one node of a cluster: the NATS servers that route between the nodes "
          "(comma-separated). Needs --database-url (shared by all nodes) and --node-id.",
          "URLS", ""},
-        {"node-id", "This node's name in the cluster (letters, digits, '-', '_'; unique).",
-         "NAME", ""},
+        {"node-id", "This node's name in the cluster (letters, digits, '-', '_'; unique).", "NAME",
+         ""},
         {"drain-window",
          "On SIGTERM, tell the connected clients to reconnect elsewhere spread over this many "
          "seconds, then exit.",

@@ -40,11 +40,10 @@ void GroupLoad::start() {
             f.mutable_register_request()->set_password("load-test-password");
             d->request(f, [this, d, weak](const F &r) {
                 if (!r.has_login_response() && r.error().code() == wire::ERROR_RATE_LIMITED) {
-                    QTimer::singleShot(100 + QRandomGenerator::global()->bounded(200), d,
-                                       [weak] {
-                                           if (auto again = weak.lock())
-                                               (*again)();
-                                       });
+                    QTimer::singleShot(100 + QRandomGenerator::global()->bounded(200), d, [weak] {
+                        if (auto again = weak.lock())
+                            (*again)();
+                    });
                     return;
                 }
                 if (!r.has_login_response())

@@ -106,10 +106,10 @@ private slots:
         QCOMPARE(r.options.config.nodeId, QStringLiteral("node-2"));
         QCOMPARE(r.options.config.drainWindowMs, 30000);
         // A cluster node needs a name and the shared database; names and URLs are checked.
-        QVERIFY(mentions(parse({"--data-dir", d, "--database-url", "x", "--nats",
-                                "nats://127.0.0.1:4222"})
-                             .errors,
-                         "node-id: required with nats"));
+        QVERIFY(mentions(
+            parse({"--data-dir", d, "--database-url", "x", "--nats", "nats://127.0.0.1:4222"})
+                .errors,
+            "node-id: required with nats"));
         QVERIFY(mentions(
             parse({"--data-dir", d, "--nats", "nats://127.0.0.1:4222", "--node-id", "a"}).errors,
             "give database-url"));
