@@ -7,6 +7,7 @@
 #include <QLoggingCategory>
 #include <QPointer>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -25,6 +26,12 @@ struct NatsBus::Mailbox {
     std::vector<std::pair<QByteArray, QByteArray>> mail;
     bool mailPosted = false;
     bool lostPosted = false;
+    // Shutdown: libnats' threads may call in until the connection's closed callback and every
+    // subscription's completion callback have run; the destructor waits for them.
+    int pendingCompletions = 0;
+    bool closedCalled = false;
+    std::condition_variable finished;
+    std::thread connector;
     std::atomic<quint64> published{0}, publishedBytes{0}, publishFailures{0}, dropped{0};
 
     // Publishing happens on a thread of its own: a write to a NATS server that stops reading
@@ -111,6 +118,20 @@ void onNatsDown(natsConnection *, void *closure) {
     });
 }
 
+void onNatsClosed(natsConnection *, void *closure) {
+    auto *box = static_cast<NatsBus::Mailbox *>(closure);
+    std::lock_guard lock(box->mutex);
+    box->closedCalled = true;
+    box->finished.notify_all();
+}
+
+void onNatsSubscriptionDone(void *closure) {
+    auto *box = static_cast<NatsBus::Mailbox *>(closure);
+    std::lock_guard lock(box->mutex);
+    --box->pendingCompletions;
+    box->finished.notify_all();
+}
+
 void onNatsError(natsConnection *, natsSubscription *, natsStatus err, void *closure) {
     auto *box = static_cast<NatsBus::Mailbox *>(closure);
     if (err != NATS_SLOW_CONSUMER)
@@ -135,45 +156,64 @@ NatsBus::NatsBus(QStringList servers, QString clientName, QObject *parent)
 }
 
 NatsBus::~NatsBus() {
+    Mailbox *box = m_mailbox.get();
     // The writer first (a write in progress ends by its deadline at the latest), then the
-    // connection it writes to.
+    // connect thread (its attempt ends by the connect timeout), then the connection.
     {
-        std::lock_guard lock(m_mailbox->outMutex);
-        m_mailbox->outStop = true;
+        std::lock_guard lock(box->outMutex);
+        box->outStop = true;
     }
-    m_mailbox->outReady.notify_all();
-    if (m_mailbox->writer.joinable())
-        m_mailbox->writer.join();
+    box->outReady.notify_all();
+    if (box->writer.joinable())
+        box->writer.join();
+    if (box->connector.joinable())
+        box->connector.join();
     natsConnection *conn = nullptr;
     std::vector<natsSubscription *> subs;
     {
-        std::lock_guard lock(m_mailbox->mutex);
-        m_mailbox->closing = true;
-        m_mailbox->target = nullptr;
-        conn = std::exchange(m_mailbox->conn, nullptr);
-        subs = std::exchange(m_mailbox->subs, {});
+        std::lock_guard lock(box->mutex);
+        box->closing = true;
+        box->target = nullptr;
+        conn = std::exchange(box->conn, nullptr);
+        subs = std::exchange(box->subs, {});
+    }
+    for (natsSubscription *s : subs)
+        natsSubscription_Unsubscribe(s);
+    if (conn)
+        natsConnection_Close(conn); // flushes briefly: at shutdown only
+    // libnats' threads are done with the Mailbox once the closed callback and every
+    // subscription's completion have run; only then may it go.
+    bool done = false;
+    {
+        std::unique_lock lock(box->mutex);
+        done = box->finished.wait_for(lock, std::chrono::seconds(5), [box, conn] {
+            return box->pendingCompletions == 0 && (!conn || box->closedCalled);
+        });
     }
     for (natsSubscription *s : subs)
         natsSubscription_Destroy(s);
     if (conn)
-        natsConnection_Destroy(conn); // closes: flushes briefly, at shutdown only
+        natsConnection_Destroy(conn);
+    if (!done) {
+        // Something in libnats still holds it: kept for the life of the process rather than
+        // freed under a running thread.
+        qCWarning(lcCluster) << "the NATS client did not finish within 5 s; leaving it be";
+        new std::shared_ptr<Mailbox>(m_mailbox);
+    }
 }
 
 void NatsBus::start() {
     if (std::exchange(m_started, true))
         return;
     // The connect itself waits on the network (up to its timeout per server), so it runs on a
-    // thread of its own. libnats may still call into the Mailbox after the connection is
-    // destroyed (its callback threads wind down on their own), so the Mailbox is kept for the
-    // life of the process: one small object per bus.
-    auto *keep = new std::shared_ptr<Mailbox>(m_mailbox);
-    Mailbox *box = keep->get();
+    // thread of its own (joined by the destructor).
+    Mailbox *box = m_mailbox.get();
     std::vector<QByteArray> urls;
     for (const QString &s : m_servers)
         urls.push_back(s.toUtf8());
     const QByteArray name = m_name.toUtf8();
     box->writer = std::thread([box] { box->writeLoop(); });
-    std::thread([box, urls = std::move(urls), name] {
+    box->connector = std::thread([box, urls = std::move(urls), name] {
         natsOptions *opts = nullptr;
         if (natsOptions_Create(&opts) != NATS_OK)
             return;
@@ -200,6 +240,7 @@ void NatsBus::start() {
         natsOptions_SetDisconnectedCB(opts, onNatsDown, box);
         natsOptions_SetReconnectedCB(opts, onNatsUp, box);
         natsOptions_SetErrorHandler(opts, onNatsError, box);
+        natsOptions_SetClosedCB(opts, onNatsClosed, box);
         natsOptions_SetRetryOnFailedConnect(opts, true, onNatsUp, box);
         natsConnection *conn = nullptr;
         const natsStatus s = natsConnection_Connect(&conn, opts);
@@ -209,11 +250,7 @@ void NatsBus::start() {
             return;
         }
         std::lock_guard lock(box->mutex);
-        if (box->closing) {
-            natsConnection_Destroy(conn);
-            return;
-        }
-        box->conn = conn;
+        box->conn = conn; // the destructor joins this thread before it looks
         const bool connected = s == NATS_OK;
         box->post([t = box->target, connected] {
             if (!t)
@@ -221,7 +258,7 @@ void NatsBus::start() {
             QMetaObject::invokeMethod(t.data(), "onConnection", Qt::DirectConnection,
                                       Q_ARG(bool, connected));
         });
-    }).detach();
+    });
 }
 
 void NatsBus::subscribe(const QByteArray &subject) {
@@ -242,6 +279,8 @@ void NatsBus::subscribeNow(const QByteArray &subject) {
     }
     // Generous: a burst of a 500-member group's pushes must not be dropped as a slow consumer.
     natsSubscription_SetPendingLimits(sub, 1'000'000, 512 * 1024 * 1024);
+    if (natsSubscription_SetOnCompleteCB(sub, onNatsSubscriptionDone, m_mailbox.get()) == NATS_OK)
+        ++m_mailbox->pendingCompletions;
     m_mailbox->subs.push_back(sub);
 }
 
