@@ -246,12 +246,11 @@ void ClusterRouter::dropNode(int node, const char *why) {
     const QList<quint64> devices = n.routes.keys();
     n.routes.clear();
     n.live = false;
-    n.incarnation = 0;
-    n.eventsSeq = n.pushesSeq = n.claimedPushes = 0;
+    // Its incarnation and both sequence counts stay: if it was only silent (a bus outage on
+    // either side), what it sends next continues them, and a gap is a real loss. A restart
+    // (a new incarnation) starts them afresh (onBatch).
     n.staging.clear();
     n.stagingNext = 0;
-    // Our own count of batches to it goes on: it may not have dropped us (a one-sided
-    // silence), and a count that started again would look like a loss to it.
     n.out.Clear();
     n.outBytes = 0;
     n.lastUserPush = -1;
@@ -262,10 +261,17 @@ void ClusterRouter::dropNode(int node, const char *why) {
 }
 
 void ClusterRouter::redrainAll(const char *why) {
-    ++m_stats.redrains;
+    // Losses found together (several senders' gaps in one burst after an outage) make one
+    // drain: each costs a database read per connected device.
+    if (std::exchange(m_redrainScheduled, true))
+        return;
     qCInfo(lcCluster) << why << "; draining every connected device's inbox again";
-    if (m_hooks.drain)
-        m_hooks.drain({});
+    QTimer::singleShot(0, this, [this] {
+        m_redrainScheduled = false;
+        ++m_stats.redrains;
+        if (m_hooks.drain)
+            m_hooks.drain({});
+    });
 }
 
 int ClusterRouter::nodeIndex(const QString &id) {

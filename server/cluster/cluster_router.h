@@ -177,6 +177,7 @@ private:
     bool m_flushScheduled = false;
     bool m_everUp = false;
     bool m_snapshotScheduled = false;
+    bool m_redrainScheduled = false;
     QTimer *m_heartbeat = nullptr;
     Stats m_stats;
 };

@@ -86,6 +86,7 @@ void ClusterRouter::flushNode(int node) {
         return;
     n.out.set_node_id(m_options.nodeId.toStdString());
     n.out.set_incarnation(m_incarnation);
+    n.out.set_to_incarnation(n.incarnation);
     // Counted even when the publish fails: the receiver then sees the gap and drains.
     n.out.set_seq(++n.sentSeq);
     const std::string data = n.out.SerializeAsString();
@@ -175,11 +176,14 @@ void ClusterRouter::onBatch(int node, const wire::ClusterBatch &batch, bool toUs
         Node &n = m_nodes[std::size_t(node)];
         n.lastHeardMs = m_clock.elapsedMs();
         if (batch.incarnation() != n.incarnation) {
-            // A node we did not know, or that started again: its earlier connections are gone.
+            // A node we did not know, or that started again: its earlier connections are gone,
+            // and every count between us starts afresh (ours to it from 1, for its new run).
             if (n.incarnation != 0)
                 dropNode(node, "started again");
             Node &fresh = m_nodes[std::size_t(node)];
             fresh.incarnation = batch.incarnation();
+            fresh.eventsSeq = fresh.pushesSeq = fresh.claimedPushes = 0;
+            fresh.sentSeq = 0;
             fresh.live = true;
             qCInfo(lcCluster) << "node" << fresh.id << "joined";
             if (batch.snapshot_parts() == 0)
@@ -190,8 +194,12 @@ void ClusterRouter::onBatch(int node, const wire::ClusterBatch &batch, bool toUs
         }
     }
     Node &n = m_nodes[std::size_t(node)];
+    // Pushes to us count from 1 per run of ours (to_incarnation): the first one missing is a
+    // loss too. Batches meant for our previous run are delivered, not counted. Events count
+    // per run of theirs; the first we hear is where we start (we ask for its routes anyway).
+    const bool counted = !toUs || batch.to_incarnation() == m_incarnation;
     quint64 &last = toUs ? n.pushesSeq : n.eventsSeq;
-    if (last != 0 && batch.seq() != last + 1) {
+    if (counted && (last != 0 || toUs) && batch.seq() != last + 1) {
         ++m_stats.gapsFound;
         if (batch.seq() > last)
             qCWarning(lcCluster) << "missed" << (batch.seq() - last - 1) << "bus messages from node"
@@ -206,7 +214,8 @@ void ClusterRouter::onBatch(int node, const wire::ClusterBatch &batch, bool toUs
                 m_hooks.staleAll();
         }
     }
-    last = batch.seq();
+    if (counted)
+        last = batch.seq();
 
     if (batch.snapshot_parts() > 0) {
         const quint32 part = batch.snapshot_part();
