@@ -20,27 +20,19 @@ namespace tidings::server {
 
 void Server::setUpCluster() {
     ClusterRouter &cluster = *m_cluster;
-    // Changes committed here that other nodes hold in memory.
-    m_membership->setAnnounce([&cluster](quint64 conversation) {
-        wire::ClusterEvent e;
-        e.set_membership_changed(conversation);
-        cluster.announce(std::move(e));
-    });
-    m_directory->setAnnounce([&cluster](quint64 user) {
-        wire::ClusterEvent e;
-        e.set_devices_changed(user);
-        cluster.announce(std::move(e));
-    });
-    m_revoked->setAnnounce([&cluster](quint64 device) {
-        wire::ClusterEvent e;
-        e.set_device_revoked(device);
-        cluster.announce(std::move(e));
-    });
-    m_presence->setAnnounce([&cluster](quint64 user) {
-        wire::ClusterEvent e;
-        e.set_presence_changed(user);
-        cluster.announce(std::move(e));
-    });
+    // Changes committed here that other nodes hold in memory: each is one id in an event.
+    using Setter = void (wire::ClusterEvent::*)(::uint64_t);
+    const auto announcing = [&cluster](Setter set) {
+        return [&cluster, set](quint64 id) {
+            wire::ClusterEvent e;
+            (e.*set)(id);
+            cluster.announce(std::move(e));
+        };
+    };
+    m_membership->setAnnounce(announcing(&wire::ClusterEvent::set_membership_changed));
+    m_directory->setAnnounce(announcing(&wire::ClusterEvent::set_devices_changed));
+    m_revoked->setAnnounce(announcing(&wire::ClusterEvent::set_device_revoked));
+    m_presence->setAnnounce(announcing(&wire::ClusterEvent::set_presence_changed));
 
     ClusterRouter::Hooks hooks;
     hooks.presence = [this](quint64 user, bool online, qint64 lastSeenMs) {
