@@ -7,3 +7,5 @@ tidings_add_test(test_pg_failover SOURCES test_pg_failover.cpp LIBS tidings_test
 if(TARGET tidingsd)
     add_dependencies(test_pg_failover tidingsd)
 endif()
+# support/pg_replication.h: the primary and its synchronous replica.
+target_include_directories(test_pg_failover PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

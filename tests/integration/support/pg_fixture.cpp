@@ -1,5 +1,7 @@
 #include "pg_fixture.h"
 
+#include <algorithm>
+
 #include <QFile>
 
 #include <libpq-fe.h>
@@ -40,7 +42,8 @@ QString PgFixture::createDatabase() {
     return info;
 }
 
-QStringList PgFixture::query(const QString &conninfo, const QString &sql) {
+namespace {
+QStringList runSql(const QString &conninfo, const QString &sql, bool allColumns) {
     QStringList out;
     PGconn *c = PQconnectdb(conninfo.toUtf8().constData());
     if (PQstatus(c) != CONNECTION_OK) {
@@ -53,12 +56,26 @@ QStringList PgFixture::query(const QString &conninfo, const QString &sql) {
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         out << QStringLiteral("ERROR: ") + QString::fromUtf8(PQresultErrorMessage(r));
     } else {
-        for (int i = 0; i < PQntuples(r); ++i)
-            out << QString::fromUtf8(PQgetvalue(r, i, 0));
+        const int columns = allColumns ? PQnfields(r) : std::min(1, PQnfields(r));
+        for (int i = 0; i < PQntuples(r); ++i) {
+            QStringList cols;
+            for (int j = 0; j < columns; ++j)
+                cols << QString::fromUtf8(PQgetvalue(r, i, j));
+            out << cols.join(QLatin1Char('|'));
+        }
     }
     PQclear(r);
     PQfinish(c);
     return out;
+}
+} // namespace
+
+QStringList PgFixture::query(const QString &conninfo, const QString &sql) {
+    return runSql(conninfo, sql, false);
+}
+
+QStringList PgFixture::rows(const QString &conninfo, const QString &sql) {
+    return runSql(conninfo, sql, true);
 }
 
 } // namespace tidings::test

@@ -24,7 +24,9 @@ public:
     QString createDatabase();
     //! Runs one SQL command (blocking; tests only) on a database and returns the first column
     //! of every row, or an error text prefixed with "ERROR:".
-    QStringList query(const QString &conninfo, const QString &sql);
+    static QStringList query(const QString &conninfo, const QString &sql);
+    //! The same with every column of a row, joined by '|'.
+    static QStringList rows(const QString &conninfo, const QString &sql);
 
     QString dir() const { return m_dir.path(); }
 
